@@ -1,0 +1,147 @@
+"""``sae-desktop benchmark``: three timings of one training epoch, in one run, on one device.
+
+(a) the tutorial's own loop: torchvision MNIST + ToTensor + DataLoader(batch 128, shuffle),
+    ``nn.Sequential`` model, plain ``torch.optim.Adam``, ``loss.item()`` every step;
+(b) this engine (``engine.FastSAETrainer``), same model, batch size and data;
+(c) the GEMM limit: the matrix-multiply FLOPs one epoch needs, divided by the rate of a
+    large float32 product measured just before; no implementation can beat it by much.
+
+Medians over ``--epochs`` timed epochs (after one warm-up epoch each) are printed.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+
+import torch
+
+from sae_desktop import paths
+from sae_desktop.config import TrainConfig
+from sae_desktop.data import Dataset, load_dataset
+from sae_desktop.devices import describe, resolve_device
+from sae_desktop.engine import EpochOutput, RunStart, train
+from sae_desktop.losses import kl_divergence
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def epoch_matmul_flops(n: int, d_in: int = 784, h: int = 128, latent: int = 32) -> float:
+    """Forward products, weight gradients of all four layers, input gradients of the last three
+    (the first layer's input gradient is never needed)."""
+    layer_macs = [d_in * h, h * latent, latent * h, h * d_in]
+    per_sample = 2 * (sum(layer_macs) + sum(layer_macs) + sum(layer_macs[1:]))
+    return float(per_sample) * n
+
+
+def matmul_rate(device: torch.device, seconds: float = 1.5) -> float:
+    """Best median FLOP/s of large square float32 products (several sizes, TF32 off)."""
+    sizes = (1024, 2048) if device.type == "cpu" else (4096, 8192)
+    old_tf32 = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    best = 0.0
+    try:
+        for n in sizes:
+            a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+            c = torch.empty(n, n, device=device)
+            torch.mm(a, b, out=c)
+            _sync(device)
+            rates, deadline = [], time.perf_counter() + seconds / len(sizes)
+            while time.perf_counter() < deadline or len(rates) < 3:
+                t = time.perf_counter()
+                torch.mm(a, b, out=c)
+                _sync(device)
+                rates.append(2.0 * n**3 / (time.perf_counter() - t))
+            best = max(best, statistics.median(rates))
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = old_tf32
+    return best
+
+
+def time_seed_loop(device: torch.device, data_root: str, epochs: int) -> list[float]:
+    """The tutorial's training loop, as written there (download=False: we are offline)."""
+    from torch import nn
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+
+    train_dataset = datasets.MNIST(root=data_root, train=True, download=False, transform=transforms.ToTensor())
+    train_loader = DataLoader(train_dataset, batch_size=128, shuffle=True)
+    torch.manual_seed(0)
+    encoder = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 32), nn.Sigmoid())
+    decoder = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 784), nn.Sigmoid())
+    model = nn.ModuleDict({"encoder": encoder, "decoder": decoder}).to(device)
+    criterion = nn.MSELoss()
+    optim = torch.optim.Adam(model.parameters(), lr=0.001)
+    times = []
+    for _ in range(epochs + 1):  # the first epoch is a warm-up
+        t = time.perf_counter()
+        running_loss = 0.0
+        for inputs, _ in train_loader:
+            inputs = inputs.to(device)
+            optim.zero_grad()
+            latent = encoder(inputs.view(inputs.size(0), -1))
+            outputs = decoder(latent)
+            recon_loss = criterion(outputs, inputs.view(inputs.size(0), -1))
+            loss = recon_loss + 5e-3 * kl_divergence(0.05, latent.mean(dim=0))
+            loss.backward()
+            optim.step()
+            running_loss += loss.item()
+        _sync(device)
+        times.append(time.perf_counter() - t)
+    return times[1:]
+
+
+def time_engine(device: torch.device, dataset: Dataset, epochs: int) -> list[float]:
+    """Wall time between consecutive epochs of the real ``train`` generator, minus the test
+    evaluation it runs after each epoch (the tutorial's loop evaluates only at the end)."""
+    cfg = TrainConfig(device=device.type, epochs=epochs + 1)
+    times, last = [], None
+    for event in train(cfg, dataset):
+        if isinstance(event, RunStart):
+            _sync(device)
+            last = time.perf_counter()
+        elif isinstance(event, EpochOutput):
+            now = time.perf_counter()
+            times.append(now - last - event.eval_seconds)
+            last = now
+    return times[1:]
+
+
+def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: bool = False) -> int:
+    device = resolve_device(device_name)
+    dataset = load_dataset("mnist", data_dir)  # the clear missing-data error, before timing anything
+    root = str(paths.data_dir(data_dir))
+    say = (lambda *a: None) if as_json else (lambda *a: print(*a, flush=True))
+    say(f"benchmark on {describe(device)}, torch {torch.__version__}, {epochs} timed epochs each")
+    rate = matmul_rate(device)
+    flops = epoch_matmul_flops(len(dataset.train_images))
+    gemm_limit = flops / rate
+    say(f"  matmul rate {rate / 1e9:.1f} GFLOP/s -> GEMM limit {gemm_limit:.3f} s/epoch")
+    engine = time_engine(device, dataset, epochs)
+    say(f"  engine      {', '.join(f'{t:.3f}' for t in engine)} s/epoch")
+    seed = time_seed_loop(device, root, epochs)
+    say(f"  seed loop   {', '.join(f'{t:.3f}' for t in seed)} s/epoch")
+    result = {
+        "device": describe(device),
+        "torch": torch.__version__,
+        "epochs_timed": epochs,
+        "matmul_gflops": rate / 1e9,
+        "seed_loop_epoch_s": statistics.median(seed),
+        "engine_epoch_s": statistics.median(engine),
+        "gemm_limit_epoch_s": gemm_limit,
+    }
+    result["speedup_vs_seed_loop"] = result["seed_loop_epoch_s"] / result["engine_epoch_s"]
+    result["ratio_to_gemm_limit"] = result["engine_epoch_s"] / gemm_limit
+    if as_json:
+        print(json.dumps(result))
+    else:
+        for key in ("seed_loop_epoch_s", "engine_epoch_s", "gemm_limit_epoch_s", "speedup_vs_seed_loop",
+                    "ratio_to_gemm_limit"):
+            print(f"{key} {result[key]:.3f}")
+    return 0

@@ -1,0 +1,304 @@
+"""The ``sae-desktop`` command: the window by default, plus headless subcommands.
+
+Bad input exits with code 2 and one line on stderr; missing data, unreadable files and
+diverged runs exit 1 with a clear message; never a traceback for a user error.
+This module is the composition root: it imports the Qt package only for the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from sae_desktop import __version__
+from sae_desktop.config import PRESETS, ConfigError, TrainConfig
+
+EXIT_USAGE, EXIT_FAILURE = 2, 1
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _add_train_args(p: argparse.ArgumentParser) -> None:
+    d = TrainConfig()
+    # Defaults are None so that --resume can tell which flags the user actually gave.
+    p.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset (default: tutorial)")
+    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help=f"default {d.dataset}")
+    p.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
+    p.add_argument("--epochs", type=int, help=f"default {d.epochs}")
+    p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
+    p.add_argument("--lr", type=float, help=f"Adam learning rate, default {d.lr:g}")
+    p.add_argument("--lr-schedule", choices=["constant", "cosine"], help=f"default {d.lr_schedule}")
+    p.add_argument("--hidden", type=int, dest="d_hidden", help=f"hidden layer width, default {d.d_hidden}")
+    p.add_argument("--latent", type=int, dest="d_latent", help=f"number of latents, default {d.d_latent}")
+    p.add_argument("--penalty", choices=["kl", "l1", "topk"], help=f"sparsity mechanism, default {d.penalty}")
+    p.add_argument("--rho", type=float, help=f"kl target activation, default {d.rho:g}")
+    p.add_argument("--beta", type=float, help=f"kl weight, default {d.beta:g}")
+    p.add_argument("--l1", type=float, help=f"l1 coefficient, default {d.l1:g}")
+    p.add_argument("--k", type=int, help=f"topk: latents kept per image, default {d.k}")
+    p.add_argument("--recon", choices=["mse", "bce"], help=f"reconstruction loss, default {d.recon}")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help=f"default {d.device}")
+    p.add_argument("--seed", type=int, help=f"default {d.seed}")
+    p.add_argument("--log-every", type=int, help=f"steps between progress lines, default {d.log_every}")
+
+
+TRAIN_FIELDS = ("dataset", "epochs", "batch_size", "lr", "lr_schedule", "d_hidden", "d_latent", "penalty",
+                "rho", "beta", "l1", "k", "recon", "device", "seed", "log_every")
+# What may differ when resuming: how long to go on, and where.
+RESUME_OVERRIDABLE = {"epochs", "device", "log_every"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sae-desktop", description="Train and probe sparse autoencoders on handwritten digits. "
+                     "With no command, opens the window.")
+    parser.add_argument("--version", action="version", version=f"sae-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("--model", help="checkpoint to show at start-up (default: the bundled model)")
+
+    train = sub.add_parser("train", help="train a model headless; writes a run folder")
+    _add_train_args(train)
+    train.add_argument("--out", help="also save the final checkpoint here (.safetensors)")
+    train.add_argument("--resume", help="continue from a checkpoint (e.g. a run's checkpoint.safetensors)")
+    train.add_argument("--json", action="store_true", help="one JSON object per epoch, then a summary line")
+    train.add_argument("--no-download", action="store_true", help="never try to download the dataset")
+
+    ev = sub.add_parser("evaluate", help="test-set metrics of a saved model")
+    ev.add_argument("checkpoint")
+    ev.add_argument("--data-dir")
+    ev.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help="default: the one it was trained on")
+    ev.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="cpu")
+    ev.add_argument("--json", action="store_true")
+
+    bench = sub.add_parser("benchmark", help="time the tutorial's loop, this engine and the GEMM limit")
+    bench.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="cpu")
+    bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported)")
+    bench.add_argument("--data-dir")
+    bench.add_argument("--json", action="store_true")
+
+    slim = sub.add_parser("save-weights", help="write a small weights-only copy of a checkpoint (for sharing)")
+    slim.add_argument("checkpoint")
+    slim.add_argument("out")
+    slim.add_argument("--dtype", choices=["float16", "float32"], default="float16")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:
+    """Preset (or a resumed run's config) overlaid with the flags the user gave."""
+    given = {name: getattr(args, name) for name in TRAIN_FIELDS if getattr(args, name, None) is not None}
+    if base is not None:
+        if args.preset:
+            raise UsageError("sae-desktop train: --preset cannot be combined with --resume")
+        conflicts = [n for n, v in given.items() if n not in RESUME_OVERRIDABLE and v != getattr(base, n)]
+        if conflicts:
+            names = ", ".join("--" + n.replace("d_", "").replace("_", "-") for n in conflicts)
+            raise UsageError(f"sae-desktop train: {names} differ from the checkpoint being resumed; "
+                             "only --epochs, --device and --log-every may change")
+    else:
+        base = PRESETS[args.preset or "tutorial"]
+    return base.replace(**given)
+
+
+def _progress(text: str) -> None:
+    sys.stderr.write("\r" + text[:120].ljust(120))
+    sys.stderr.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from sae_desktop.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from sae_desktop.data import DatasetError, load_dataset
+    from sae_desktop.devices import DeviceError, resolve_device
+    from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart, StepOutput, TrainingControl, train
+    from sae_desktop.runs import RunFolder, checkpoint_of, recorded, remove_stale_temp_files
+
+    resume = run = None
+    if args.resume:
+        try:
+            ckpt = load_checkpoint(args.resume)
+        except CheckpointError as exc:
+            raise UsageError(f"sae-desktop train: --resume: {exc}") from None
+        if ckpt.train_config is None or ckpt.optimizer is None:
+            raise UsageError("sae-desktop train: --resume needs a full checkpoint (with training config and "
+                             "optimizer state), not a weights-only file")
+        cfg = config_from_args(args, ckpt.train_config)
+        resume = ResumeState(ckpt.weights, ckpt.optimizer, ckpt.epoch, ckpt.history)
+        run = RunFolder.containing(Path(args.resume))
+    else:
+        cfg = config_from_args(args)
+    try:
+        cfg.check()
+        resolve_device(cfg.device)
+    except (ConfigError, DeviceError) as exc:
+        raise UsageError(f"sae-desktop train: {exc}") from None
+    try:
+        dataset = load_dataset(cfg.dataset, args.data_dir, allow_download=not args.no_download)
+    except DatasetError as exc:
+        print(f"sae-desktop train: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if run is None:
+        run = RunFolder.create(cfg)
+    remove_stale_temp_files(run.path)
+
+    control = TrainingControl()
+    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())  # Ctrl+C stops cleanly, keeps weights
+    tty = sys.stderr.isatty() and not args.json
+    start: RunStart | None = None
+    t0 = time.perf_counter()
+    try:
+        for event in recorded(train(cfg, dataset, control, resume), run):
+            if isinstance(event, RunStart):
+                start = event
+                if not args.json:
+                    what = f"resuming after epoch {event.start_epoch}" if event.start_epoch else "training"
+                    print(f"{what}: {cfg.dataset}, {cfg.penalty} penalty, {cfg.epochs} epochs on {event.device}; "
+                          f"run folder {run.path}", file=sys.stderr)
+            elif isinstance(event, StepOutput) and tty:
+                done = (event.epoch - 1 + event.epoch_fraction) / cfg.epochs
+                bar = "#" * int(done * 30)
+                _progress(f"epoch {event.epoch}/{cfg.epochs} [{bar:<30}] {done:4.0%}  loss {event.total_loss:.4f}  "
+                          f"{event.samples_per_s:,.0f} img/s  {time.perf_counter() - t0:.0f}s")
+            elif isinstance(event, EpochOutput):
+                rec = event.record()
+                if args.json:
+                    print(json.dumps(rec), flush=True)
+                else:
+                    if tty:
+                        _progress("")
+                        sys.stderr.write("\r")
+                    ev = event.evaluation
+                    print(f"epoch {event.epoch:>3}/{cfg.epochs}  test_mse {ev.test_mse:.5f}  L0 {ev.l0:5.2f}  "
+                          f"dead {ev.dead_latents}  mean rho_hat {ev.rho_hat.mean():.4f}  "
+                          f"{event.epoch_seconds:.2f}s", flush=True)
+            elif isinstance(event, RunEnd):
+                assert start is not None
+                if args.out:
+                    try:
+                        save_checkpoint(checkpoint_of(cfg, event.weights, event.optimizer, event.epochs_done,
+                                                      event.history, event.evaluation), args.out)
+                    except OSError as exc:
+                        print(f"sae-desktop train: could not save --out {args.out}: {exc}", file=sys.stderr)
+                        return EXIT_FAILURE
+                summary = run.read_metrics()[-1]
+                if args.out:
+                    summary["out"] = str(Path(args.out).resolve())
+                if args.json:
+                    print(json.dumps(summary), flush=True)
+                else:
+                    print(f"{event.status}: {event.message}", file=sys.stderr)
+                    if event.evaluation is not None:
+                        print(f"final test_mse {summary['test_mse']:.5f}  L0 {summary['l0']:.2f}  "
+                              f"dead latents {summary['dead_latents']}  checkpoint {run.checkpoint_path}")
+                if event.status == "diverged":
+                    print(f"sae-desktop train: {event.message}", file=sys.stderr)
+                    return EXIT_FAILURE
+                return 130 if event.status == "stopped" else 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return EXIT_FAILURE  # the generator always ends with RunEnd; reaching here is a bug
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import torch
+
+    from sae_desktop.checkpoint import CheckpointError, load_checkpoint
+    from sae_desktop.data import DatasetError, load_dataset
+    from sae_desktop.devices import DeviceError, resolve_device
+    from sae_desktop.evaluation import evaluate
+    from sae_desktop.model import model_from_state
+
+    try:
+        ckpt = load_checkpoint(args.checkpoint)
+        device = resolve_device(args.device)
+    except (CheckpointError, DeviceError) as exc:
+        raise UsageError(f"sae-desktop evaluate: {exc}") from None
+    name = args.dataset or (ckpt.train_config.dataset if ckpt.train_config else "mnist")
+    try:
+        dataset = load_dataset(name, args.data_dir)
+    except DatasetError as exc:
+        print(f"sae-desktop evaluate: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    model = model_from_state(ckpt.model_config, ckpt.weights).to(device)
+    images = torch.from_numpy(dataset.test_images.reshape(len(dataset.test_images), -1)).to(device)
+    result = {"checkpoint": str(args.checkpoint), "dataset": name, **evaluate(model, images).summary()}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{args.checkpoint}: test_mse {result['test_mse']:.5f}  L0 {result['l0']:.2f}  "
+              f"dead latents {result['dead_latents']}  mean rho_hat {sum(result['rho_hat']) / len(result['rho_hat']):.4f}")
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from sae_desktop.benchmark import run_benchmark
+    from sae_desktop.data import DatasetError
+    from sae_desktop.devices import DeviceError
+
+    if args.epochs < 1:
+        raise UsageError("sae-desktop benchmark: --epochs must be at least 1")
+    try:
+        return run_benchmark(args.device, args.epochs, args.data_dir, as_json=args.json)
+    except DeviceError as exc:
+        raise UsageError(f"sae-desktop benchmark: {exc}") from None
+    except DatasetError as exc:
+        print(f"sae-desktop benchmark: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def cmd_save_weights(args: argparse.Namespace) -> int:
+    import torch
+
+    from sae_desktop.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+
+    try:
+        ckpt = load_checkpoint(args.checkpoint)
+    except CheckpointError as exc:
+        raise UsageError(f"sae-desktop save-weights: {exc}") from None
+    dtype = torch.float16 if args.dtype == "float16" else torch.float32
+    path = save_checkpoint(ckpt, args.out, dtype=dtype, include_optimizer=False)
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB, {args.dtype}, no optimizer state)")
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from sae_desktop.qt.app import run_app  # the only place the core reaches for Qt
+
+    return run_app(model_path=getattr(args, "model", None))
+
+
+COMMANDS = {
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "benchmark": cmd_benchmark,
+    "save-weights": cmd_save_weights,
+    "gui": cmd_gui,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return COMMANDS[args.command or "gui"](args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

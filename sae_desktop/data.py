@@ -1,0 +1,142 @@
+"""MNIST and Fashion-MNIST from IDX files in torchvision's folder layout.
+
+``<root>/MNIST/raw/train-images-idx3-ubyte`` (and the three other files), or the same
+under ``<root>/FashionMNIST/raw``. Files may also be gzip-compressed (``.gz``), as
+torchvision downloads them. The folder is ``--data-dir``, else ``$SAE_DESKTOP_DATA``,
+else the per-user data folder (see :mod:`sae_desktop.paths`). Images are returned as
+uint8 NumPy arrays; converting to float happens on the training device, in its thread.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sae_desktop import paths
+
+FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+_IMAGE_MAGIC, _LABEL_MAGIC = 2051, 2049
+
+
+class DatasetError(RuntimeError):
+    """The dataset is missing, partial or corrupt; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    train_images: np.ndarray  # uint8 [60000, 28, 28]
+    train_labels: np.ndarray  # uint8 [60000]
+    test_images: np.ndarray  # uint8 [10000, 28, 28]
+    test_labels: np.ndarray  # uint8 [10000]
+    root: Path
+
+
+def raw_folder(name: str, root: Path) -> Path:
+    return Path(root) / FOLDERS[name] / "raw"
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / (stem + ".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_idx(path: Path, expected_magic: int) -> np.ndarray:
+    """Parse one IDX file, checking its magic number, shape and length."""
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DatasetError(f"cannot read {path}: {exc}") from None
+    if len(raw) < 8:
+        raise DatasetError(f"corrupt IDX file {path}: only {len(raw)} bytes")
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != expected_magic:
+        raise DatasetError(f"corrupt IDX file {path}: magic number {magic}, expected {expected_magic}")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DatasetError(f"corrupt IDX file {path}: header cut short")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    count = int(np.prod(shape))
+    if len(raw) - header != count:
+        raise DatasetError(
+            f"corrupt or partial IDX file {path}: {len(raw) - header} data bytes, header says {count}"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()  # writable, owns its memory
+
+
+def missing_message(name: str, root: Path, reason: str = "") -> str:
+    folder = raw_folder(name, root)
+    lines = [
+        f"{DISPLAY_NAMES[name]} was not found in {folder}" + (f" ({reason})" if reason else "") + ".",
+        f"Expected the four files {', '.join(FILES)} (optionally .gz).",
+        "Fix: point --data-dir or SAE_DESKTOP_DATA at a folder that holds "
+        f"{FOLDERS[name]}/raw/ with those files, or run once online to download them into {root}.",
+    ]
+    return "\n".join(lines)
+
+
+def download(name: str, root: Path) -> None:
+    """Fetch the dataset with torchvision into ``root`` (needs a network)."""
+    from torchvision import datasets  # imported here: only online users need it
+
+    cls = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[name]
+    root.mkdir(parents=True, exist_ok=True)
+    for train in (True, False):
+        cls(root=str(root), train=train, download=True)
+
+
+def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, allow_download: bool = False) -> Dataset:
+    """Load the dataset as uint8 arrays, downloading first if allowed and absent.
+
+    Every failure is a :class:`DatasetError` whose message names the folder, the files and
+    the fix, so callers can show it without a traceback.
+    """
+    if name not in FOLDERS:
+        raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(FOLDERS)}")
+    root = paths.data_dir(root)
+    folder = raw_folder(name, root)
+    found = {stem: _find(folder, stem) for stem in FILES}
+    if not all(found.values()) and allow_download:
+        try:
+            download(name, root)
+        except Exception as exc:  # offline, DNS, disk: all end in the same advice
+            reason = f"download failed: {type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
+            raise DatasetError(missing_message(name, root, reason)) from None
+        found = {stem: _find(folder, stem) for stem in FILES}
+    missing = [stem for stem, path in found.items() if path is None]
+    if missing:
+        raise DatasetError(missing_message(name, root, "missing " + ", ".join(missing)))
+    arrays = {
+        stem: read_idx(path, _IMAGE_MAGIC if "images" in stem else _LABEL_MAGIC) for stem, path in found.items()
+    }
+    train_x, train_y = arrays[FILES[0]], arrays[FILES[1]]
+    test_x, test_y = arrays[FILES[2]], arrays[FILES[3]]
+    for images, labels, split in ((train_x, train_y, "train"), (test_x, test_y, "test")):
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise DatasetError(f"corrupt {split} images in {folder}: shape {images.shape}, expected [N, 28, 28]")
+        if labels.ndim != 1 or len(labels) != len(images):
+            raise DatasetError(f"corrupt {split} labels in {folder}: {len(labels)} labels for {len(images)} images")
+    return Dataset(name, train_x, train_y, test_x, test_y, root)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write a uint8 array as an IDX file (used to build small test datasets)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    magic = _IMAGE_MAGIC if array.ndim == 3 else _LABEL_MAGIC
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header + array.tobytes())

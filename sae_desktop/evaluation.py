@@ -1,0 +1,94 @@
+"""Test-set metrics of a model: MSE, ρ̂ per latent, L0, density and dead latents.
+
+Definitions (used everywhere: CLI, GUI, atlas, checkpoints):
+
+* a latent is **active** on an image when its activation exceeds the model's
+  ``active_threshold``: 0.1 for sigmoid latents (kl), which are never exactly zero, and 0
+  for ReLU latents (l1, topk), which are exactly zero when off;
+* **L0** is the mean number of active latents per test image;
+* **density** of a latent is the fraction of test images on which it is active;
+* a latent is **dead** when it is never active on the test set (density 0);
+* **ρ̂_j** is latent j's mean activation over the test set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from sae_desktop.model import SparseAutoencoder
+
+QUANTILES = 201  # resolution of the stored test-error distribution (for OOD percentiles)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    per_sample_mse: np.ndarray  # [N] reconstruction MSE of each test image
+    latents: np.ndarray  # [N, d_latent] float32 activations
+    threshold: float  # activity threshold used for density / L0 / dead
+
+    @property
+    def test_mse(self) -> float:
+        return float(self.per_sample_mse.mean())
+
+    @property
+    def rho_hat(self) -> np.ndarray:
+        return self.latents.mean(axis=0, dtype=np.float64)
+
+    @property
+    def active(self) -> np.ndarray:
+        return self.latents > self.threshold
+
+    @property
+    def density(self) -> np.ndarray:
+        return self.active.mean(axis=0)
+
+    @property
+    def l0(self) -> float:
+        return float(self.active.sum(axis=1).mean())
+
+    @property
+    def dead(self) -> np.ndarray:
+        return ~self.active.any(axis=0)
+
+    @property
+    def dead_latents(self) -> int:
+        return int(self.dead.sum())
+
+    def error_quantiles(self) -> list[float]:
+        return np.quantile(self.per_sample_mse, np.linspace(0, 1, QUANTILES)).tolist()
+
+    def summary(self) -> dict:
+        return {
+            "test_mse": self.test_mse,
+            "rho_hat": self.rho_hat.tolist(),
+            "l0": self.l0,
+            "dead_latents": self.dead_latents,
+        }
+
+
+def error_percentile(error: float, quantiles: list[float] | np.ndarray) -> float:
+    """Percentage of test images reconstructed better than ``error`` (0-100)."""
+    q = np.asarray(quantiles, dtype=np.float64)
+    if q.size < 2 or not np.isfinite(error):
+        return float("nan")
+    levels = np.linspace(0.0, 100.0, q.size)
+    return float(np.interp(error, q, levels, left=0.0, right=100.0))
+
+
+@torch.no_grad()
+def evaluate(model: SparseAutoencoder, images: torch.Tensor, chunk: int = 2000) -> Evaluation:
+    """Run ``model`` over uint8 ``images`` ``[N, 784]`` (on the model's device) in chunks."""
+    errors, latents = [], []
+    for start in range(0, images.shape[0], chunk):
+        x = images[start : start + chunk].to(torch.float32).div_(255.0)
+        recon, z = model(x)
+        errors.append((recon - x).square_().mean(dim=1).cpu())
+        latents.append(z.cpu())
+    return Evaluation(
+        per_sample_mse=torch.cat(errors).numpy().astype(np.float64),
+        latents=torch.cat(latents).numpy().astype(np.float32, copy=False),
+        threshold=model.cfg.active_threshold,
+    )

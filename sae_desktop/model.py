@@ -1,0 +1,94 @@
+"""The sparse autoencoder: 784 → 128 ReLU → 32 latent → 128 ReLU → 784 sigmoid.
+
+Parameters use the field's names. The encoder is two layers (``W_enc1`` then ``W_enc2``,
+whose output is the sparse latent ``z``) and so is the decoder (``W_dec1``, ``W_dec2``).
+Weights are stored as ``[out, in]`` like ``nn.Linear``. With default settings the
+initialisation is PyTorch's default ``nn.Linear`` one, drawn in the tutorial's order, so
+a seed gives the tutorial's starting weights.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from sae_desktop.config import ModelConfig
+
+# Order matters: it is the tutorial's layer creation order (init RNG stream) and the
+# layout of the flat parameter buffer used by the training engine and checkpoints.
+PARAM_NAMES = ("W_enc1", "b_enc1", "W_enc2", "b_enc2", "W_dec1", "b_dec1", "W_dec2", "b_dec2")
+
+
+def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    return {
+        "W_enc1": (cfg.d_hidden, cfg.d_in),
+        "b_enc1": (cfg.d_hidden,),
+        "W_enc2": (cfg.d_latent, cfg.d_hidden),
+        "b_enc2": (cfg.d_latent,),
+        "W_dec1": (cfg.d_hidden, cfg.d_latent),
+        "b_dec1": (cfg.d_hidden,),
+        "W_dec2": (cfg.d_in, cfg.d_hidden),
+        "b_dec2": (cfg.d_in,),
+    }
+
+
+def latent_activation(pre: torch.Tensor, cfg: ModelConfig) -> torch.Tensor:
+    """Map encoder pre-activations to latents: sigmoid, ReLU, or ReLU keeping the top k."""
+    if cfg.latent == "sigmoid":
+        return torch.sigmoid(pre)
+    z = torch.relu(pre)
+    if cfg.latent == "topk" and cfg.k < cfg.d_latent:
+        keep = torch.topk(z, cfg.k, dim=-1).indices
+        z = torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
+    return z
+
+
+class SparseAutoencoder(nn.Module):
+    def __init__(self, cfg: ModelConfig = ModelConfig()):
+        super().__init__()
+        self.cfg = cfg
+        shapes = param_shapes(cfg)
+        layers = [
+            nn.Linear(cfg.d_in, cfg.d_hidden),
+            nn.Linear(cfg.d_hidden, cfg.d_latent),
+            nn.Linear(cfg.d_latent, cfg.d_hidden),
+            nn.Linear(cfg.d_hidden, cfg.d_in),
+        ]
+        tensors = [t for layer in layers for t in (layer.weight, layer.bias)]
+        for name, tensor in zip(PARAM_NAMES, tensors):
+            assert tuple(tensor.shape) == shapes[name]
+            self.register_parameter(name, nn.Parameter(tensor.detach().clone()))
+
+    def encode_pre(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(nn.functional.linear(x, self.W_enc1, self.b_enc1))
+        return nn.functional.linear(h, self.W_enc2, self.b_enc2)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Images ``[B, 784]`` (or ``[B, 1, 28, 28]``) in [0, 1] → latents ``[B, d_latent]``."""
+        return latent_activation(self.encode_pre(x.reshape(x.shape[0], -1)), self.cfg)
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(nn.functional.linear(z, self.W_dec1, self.b_dec1))
+        return nn.functional.linear(h, self.W_dec2, self.b_dec2)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Latents → reconstructed images ``[B, 784]`` in (0, 1)."""
+        return torch.sigmoid(self.decode_logits(z))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return ``(reconstruction, latent)`` like the tutorial's model."""
+        z = self.encode(x)
+        return self.decode(z), z
+
+    def snapshot(self) -> dict[str, torch.Tensor]:
+        """A detached CPU copy of the weights, safe to hand to another thread."""
+        return {name: p.detach().to("cpu", copy=True) for name, p in self.named_parameters()}
+
+
+def model_from_state(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> SparseAutoencoder:
+    """A CPU model in eval mode holding ``state`` (a frozen copy, never live training weights)."""
+    model = SparseAutoencoder(cfg)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(state[name])
+    return model.eval().requires_grad_(False)

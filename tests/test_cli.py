@@ -1,0 +1,123 @@
+"""The command line, run as a user would: real processes, exit codes, outputs, run folders."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sae_desktop.checkpoint import load_checkpoint
+from sae_desktop.cli import main
+from sae_desktop.runs import RunFolder
+
+TINY = ["--epochs", "2", "--batch-size", "64", "--hidden", "32", "--latent", "8", "--device", "cpu", "--no-download"]
+
+
+def sae(*args, env_extra=None, check=False):
+    env = dict(os.environ, **(env_extra or {}))
+    proc = subprocess.run([sys.executable, "-m", "sae_desktop", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--rho", "1.5"], "--rho"),
+    (["--beta", "-1"], "--beta"),
+    (["--batch-size", "0"], "--batch-size"),
+    (["--penalty", "l2"], "invalid choice"),
+    (["--lr", "nan"], "--lr"),
+    (["--latent", "10000000"], "--d-latent"),
+    (["--epochs", "many"], "invalid int"),
+    (["--penalty", "topk", "--k", "40"], "--k"),
+])
+def test_invalid_arguments_exit_2_with_one_line(capsys, args, fragment):
+    assert main(["train", *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_absent_cuda_exits_2_and_offers_cpu(capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert main(["train", "--device", "cuda"]) == 2
+    assert "--device cpu" in capsys.readouterr().err
+
+
+def test_missing_data_one_clear_error_no_traceback(tmp_path):
+    proc = sae("train", "--data-dir", str(tmp_path / "empty"), "--no-download")
+    assert proc.returncode == 1
+    assert "train-images-idx3-ubyte" in proc.stderr and str(tmp_path / "empty") in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_train_json_writes_run_folder_and_never_loads_qt(tiny_data_dir, tmp_path, isolated_home):
+    out = tmp_path / "final.safetensors"
+    probe = ("import runpy, sys; sys.argv = ['sae-desktop'] + sys.argv[1:]\n"
+             "try:\n    runpy.run_module('sae_desktop', run_name='__main__')\n"
+             "except SystemExit as e:\n"
+             "    bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt')]\n"
+             "    print('QT_MODULES', bad, file=sys.stderr); raise")
+    proc = subprocess.run([sys.executable, "-c", probe, "train", *TINY, "--data-dir", str(tiny_data_dir),
+                           "--json", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "QT_MODULES []" in proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["type"] for r in lines] == ["epoch", "epoch", "summary"]
+    summary = lines[-1]
+    for key in ("test_mse", "rho_hat", "l0", "dead_latents", "epoch_seconds", "device", "seed"):
+        assert key in summary
+    assert len(summary["rho_hat"]) == 8 and len(summary["epoch_seconds"]) == 2 and summary["seed"] == 0
+    run = RunFolder(Path(summary["run_dir"]))
+    assert run.path.parent == isolated_home / "runs" and summary["checkpoint"] == str(run.checkpoint_path)
+    records = run.read_metrics()
+    assert {r["type"] for r in records} == {"step", "epoch", "summary"}
+    assert run.read_config()["config"]["d_latent"] == 8
+    assert load_checkpoint(run.checkpoint_path).epoch == 2
+    assert load_checkpoint(out).optimizer is not None
+
+
+def test_resume_continues_in_the_same_folder(tiny_data_dir):
+    first = sae("train", *TINY, "--data-dir", str(tiny_data_dir), "--json", check=True)
+    summary = json.loads(first.stdout.splitlines()[-1])
+    ckpt = summary["checkpoint"]
+    again = sae("train", "--resume", ckpt, "--epochs", "3", "--data-dir", str(tiny_data_dir), "--json", check=True)
+    lines = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [r["epoch"] for r in lines if r["type"] == "epoch"] == [3]
+    assert lines[-1]["run_dir"] == summary["run_dir"] and len(lines[-1]["epoch_seconds"]) == 3
+    epochs = [r["epoch"] for r in RunFolder(Path(summary["run_dir"])).read_metrics()
+              if r["type"] == "epoch"]
+    assert epochs == [1, 2, 3]
+    conflict = sae("train", "--resume", ckpt, "--latent", "16", "--data-dir", str(tiny_data_dir))
+    assert conflict.returncode == 2 and "--latent" in conflict.stderr
+
+
+def test_resume_refuses_garbage(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"junk")
+    proc = sae("train", "--resume", str(bad))
+    assert proc.returncode == 2 and "cannot load bad.safetensors" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_evaluate_and_save_weights(tiny_data_dir, tmp_path):
+    out = tmp_path / "m.safetensors"
+    sae("train", *TINY, "--data-dir", str(tiny_data_dir), "--out", str(out), check=True)
+    proc = sae("evaluate", str(out), "--data-dir", str(tiny_data_dir), "--json", check=True)
+    result = json.loads(proc.stdout)
+    assert result["test_mse"] > 0 and len(result["rho_hat"]) == 8
+    slim = tmp_path / "slim.safetensors"
+    sae("save-weights", str(out), str(slim), check=True)
+    assert slim.stat().st_size < out.stat().st_size / 3
+    again = json.loads(sae("evaluate", str(slim), "--data-dir", str(tiny_data_dir), "--json", check=True).stdout)
+    assert again["test_mse"] == pytest.approx(result["test_mse"], rel=1e-2)
+
+
+def test_help_lists_the_commands():
+    proc = sae("--help", check=True)
+    for command in ("train", "evaluate", "benchmark", "gui"):
+        assert command in proc.stdout

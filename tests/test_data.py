@@ -1,0 +1,74 @@
+"""Dataset discovery and IDX parsing; missing or corrupt data gives one clear message."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+from sae_desktop.data import FILES, DatasetError, load_dataset, read_idx, write_idx
+from tests.conftest import make_dataset_dir
+
+
+def test_tiny_dataset_loads_with_shapes(tiny_dataset):
+    assert tiny_dataset.train_images.shape == (640, 28, 28)
+    assert tiny_dataset.test_labels.shape == (160,)
+    assert tiny_dataset.train_images.dtype == np.uint8 and tiny_dataset.train_images.max() > 200
+
+
+def test_folder_resolution_order(tmp_path, monkeypatch, tiny_data_dir):
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tiny_data_dir))
+    assert load_dataset("mnist").root == tiny_data_dir  # from the environment
+    with pytest.raises(DatasetError):
+        load_dataset("mnist", tmp_path)  # an explicit folder wins over the environment
+
+
+def test_missing_data_message_names_folder_files_and_fix(tmp_path):
+    with pytest.raises(DatasetError) as err:
+        load_dataset("mnist", tmp_path / "nowhere")
+    message = str(err.value)
+    assert str(tmp_path / "nowhere" / "MNIST" / "raw") in message
+    assert all(name in message for name in FILES)
+    assert "SAE_DESKTOP_DATA" in message and "--data-dir" in message
+
+
+def test_offline_download_failure_is_the_same_clear_message(tmp_path, monkeypatch):
+    import sae_desktop.data as data
+
+    def offline(name, root):
+        raise OSError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(data, "download", offline)
+    with pytest.raises(DatasetError, match="download failed.*name resolution"):
+        load_dataset("mnist", tmp_path, allow_download=True)
+
+
+def test_gzip_files_are_read(tmp_path):
+    root = make_dataset_dir(tmp_path, n_train=20, n_test=10)
+    raw = root / "MNIST" / "raw"
+    for name in FILES:
+        (raw / (name + ".gz")).write_bytes(gzip.compress((raw / name).read_bytes()))
+        (raw / name).unlink()
+    assert load_dataset("mnist", root).train_images.shape == (20, 28, 28)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "magic", "empty"])
+def test_corrupt_idx_files_are_refused(tmp_path, damage):
+    root = make_dataset_dir(tmp_path, n_train=20, n_test=10)
+    path = root / "MNIST" / "raw" / FILES[0]
+    data = path.read_bytes()
+    path.write_bytes({"truncate": data[:-100], "magic": b"\0\0\x09\x03" + data[4:], "empty": b""}[damage])
+    with pytest.raises(DatasetError, match="corrupt|partial"):
+        load_dataset("mnist", root)
+
+
+def test_label_count_mismatch_is_refused(tmp_path):
+    root = make_dataset_dir(tmp_path, n_train=20, n_test=10)
+    write_idx(root / "MNIST" / "raw" / FILES[1], np.zeros(19, np.uint8))
+    with pytest.raises(DatasetError, match="19 labels for 20 images"):
+        load_dataset("mnist", root)
+
+
+def test_idx_round_trip(tmp_path):
+    array = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    write_idx(tmp_path / "x", array)
+    np.testing.assert_array_equal(read_idx(tmp_path / "x", 2051), array)

@@ -1,0 +1,154 @@
+"""The training generator: learning, determinism, controls, divergence, resume."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from sae_desktop.config import TrainConfig
+from tests.conftest import stroke_digits
+from sae_desktop.engine import (EpochOutput, FastSAETrainer, ResumeState, RunEnd, RunStart, StepOutput,
+                                TrainingControl, train)
+
+FAST = TrainConfig(epochs=2, batch_size=64, d_hidden=32, d_latent=8, device="cpu", log_every=2)
+
+
+def run(cfg, dataset, **kw):
+    return list(train(cfg, dataset, **kw))
+
+
+def test_loss_falls_on_a_repeated_batch():
+    images = torch.from_numpy(stroke_digits(64, seed=3)[0].reshape(64, -1))
+    trainer = FastSAETrainer(TrainConfig(batch_size=64, d_hidden=32, d_latent=8, lr=3e-3), torch.device("cpu"), images)
+    idx = torch.arange(64)
+    losses = []
+    for _ in range(60):
+        trainer.step(idx, 3e-3)
+        losses.append(trainer.report().total)
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(np.isfinite(losses))
+
+
+def test_event_sequence_and_metrics(tiny_dataset):
+    events = run(FAST, tiny_dataset)
+    assert isinstance(events[0], RunStart) and isinstance(events[-1], RunEnd)
+    steps = [e for e in events if isinstance(e, StepOutput)]
+    epochs = [e for e in events if isinstance(e, EpochOutput)]
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert steps[-1].step == 2 * 10 and all(s.samples_per_s > 0 for s in steps)
+    assert steps[-1].total_loss == pytest.approx(steps[-1].recon_loss + FAST.beta * steps[-1].sparsity_loss, rel=1e-5)
+    ev = epochs[-1].evaluation
+    assert ev.latents.shape == (160, 8) and ev.rho_hat.shape == (8,)
+    assert 0 <= ev.l0 <= 8 and 0 <= ev.dead_latents <= 8
+    assert epochs[-1].test_mse < epochs[0].test_mse
+    end = events[-1]
+    assert end.status == "completed" and end.epochs_done == 2 and len(end.history) == 2
+    assert end.evaluation is ev  # the final weights are the last epoch's
+
+
+def test_same_seed_same_numbers_and_different_seed_differs(tiny_dataset):
+    a = [e.test_mse for e in run(FAST, tiny_dataset) if isinstance(e, EpochOutput)]
+    b = [e.test_mse for e in run(FAST, tiny_dataset) if isinstance(e, EpochOutput)]
+    c = [e.test_mse for e in run(FAST.replace(seed=1), tiny_dataset) if isinstance(e, EpochOutput)]
+    assert a == b and a != c
+
+
+def test_resume_continues_exactly(tiny_dataset):
+    full = run(FAST.replace(epochs=3), tiny_dataset)[-1]
+    first = run(FAST.replace(epochs=1), tiny_dataset)[-1]
+    resumed = run(FAST.replace(epochs=3), tiny_dataset,
+                  resume=ResumeState(first.weights, first.optimizer, first.epochs_done, first.history))
+    assert resumed[0].start_epoch == 1
+    end = resumed[-1]
+    for name in full.weights:
+        torch.testing.assert_close(end.weights[name], full.weights[name], rtol=0, atol=0)
+    assert [h["metrics/test_mse"] for h in end.history] == [h["metrics/test_mse"] for h in full.history]
+
+
+def test_stop_keeps_weights_and_ends_promptly(tiny_dataset):
+    control = TrainingControl()
+    events = []
+    for event in train(FAST.replace(epochs=50), tiny_dataset, control):
+        events.append(event)
+        if isinstance(event, StepOutput) and event.step >= 4:
+            control.stop()
+    end = events[-1]
+    assert end.status == "stopped" and end.step < 8 and end.epochs_done == 0
+    assert end.evaluation is not None and np.isfinite(end.evaluation.test_mse)
+    start = events[0]
+    assert not torch.equal(end.weights["W_enc1"], FastSAETrainer(FAST, torch.device("cpu"),
+                           torch.zeros(8, 784, dtype=torch.uint8)).weights()["W_enc1"]) or start
+
+
+def test_pause_blocks_between_steps_and_resume_continues(tiny_dataset):
+    control = TrainingControl()
+    gen = train(FAST, tiny_dataset, control)
+    next(gen)  # RunStart
+    first = next(gen)
+    control.pause()
+    got = []
+    thread = threading.Thread(target=lambda: got.append(next(gen)))
+    thread.start()
+    thread.join(0.3)
+    assert thread.is_alive() and not got  # paused: no progress
+    control.resume()
+    thread.join(5)
+    assert got and got[0].step > first.step
+    control.stop()
+    assert isinstance(list(gen)[-1], RunEnd)
+
+
+def test_stop_while_paused_wakes_the_loop(tiny_dataset):
+    control = TrainingControl()
+    gen = train(FAST, tiny_dataset, control)
+    next(gen), next(gen)
+    control.pause()
+    control.stop()
+    assert list(gen)[-1].status == "stopped"
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_weights(tiny_dataset, monkeypatch):
+    """A weight turning NaN mid-run (as a too-high learning rate does) ends the run cleanly."""
+    original = FastSAETrainer.step
+    calls = []
+
+    def step_then_blow_up(self, idx, lr):
+        original(self, idx, lr)
+        calls.append(1)
+        if len(calls) == 7:
+            self.flat[5] = float("inf")  # the next forward pass turns the loss into NaN
+
+    monkeypatch.setattr(FastSAETrainer, "step", step_then_blow_up)
+    events = run(FAST.replace(log_every=2, epochs=5), tiny_dataset)
+    end = events[-1]
+    assert end.status == "diverged"
+    assert "non-finite near step 8" in end.message and "learning rate" in end.message
+    assert "step 4" in end.message  # last good copy: validated by the finite steps after it
+    assert all(torch.isfinite(w).all() for w in end.weights.values())
+    assert end.evaluation is not None and np.isfinite(end.evaluation.test_mse)
+    assert not any(isinstance(e, EpochOutput) for e in events)
+
+
+def test_bad_config_is_refused_before_training(tiny_dataset):
+    from sae_desktop.config import ConfigError
+
+    with pytest.raises(ConfigError):
+        next(train(FAST.replace(batch_size=0), tiny_dataset))
+
+
+def test_absent_cuda_is_a_clear_error(tiny_dataset):
+    from sae_desktop.devices import DeviceError
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(DeviceError, match="cuda.*--device cpu"):
+        next(train(FAST.replace(device="cuda"), tiny_dataset))
+
+
+@pytest.mark.parametrize("penalty", ["l1", "topk"])
+def test_other_penalties_train(tiny_dataset, penalty):
+    end = run(FAST.replace(penalty=penalty, k=3, l1=1e-2), tiny_dataset)[-1]
+    assert end.status == "completed"
+    if penalty == "topk":
+        assert end.evaluation.active.sum(axis=1).max() <= 3
