@@ -27,6 +27,7 @@ FILES = (
 FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 _IMAGE_MAGIC, _LABEL_MAGIC = 2051, 2049
+OFFLINE_ENV = "SAE_DESKTOP_OFFLINE"  # "1": never try to download (demos, tests, air-gapped machines)
 
 
 class DatasetError(RuntimeError):
@@ -110,6 +111,7 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
     root = paths.data_dir(root)
     folder = raw_folder(name, root)
     found = {stem: _find(folder, stem) for stem in FILES}
+    allow_download = allow_download and os.environ.get(OFFLINE_ENV) != "1"
     if not all(found.values()) and allow_download:
         try:
             download(name, root)

@@ -14,6 +14,7 @@ Definitions (used everywhere: CLI, GUI, atlas, checkpoints):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -21,9 +22,10 @@ import torch
 from sae_desktop.model import SparseAutoencoder
 
 QUANTILES = 201  # resolution of the stored test-error distribution (for OOD percentiles)
+HISTOGRAM_BINS = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Evaluation:
     per_sample_mse: np.ndarray  # [N] reconstruction MSE of each test image
     latents: np.ndarray  # [N, d_latent] float32 activations
@@ -57,8 +59,21 @@ class Evaluation:
     def dead_latents(self) -> int:
         return int(self.dead.sum())
 
+    @cached_property
+    def histogram(self) -> tuple[np.ndarray, np.ndarray]:
+        """(counts, edges) of all activations; [0, 1] for sigmoid latents. Computed once, by
+        whoever asks first (the training thread does, so the window does not have to)."""
+        values = self.latents.ravel()
+        top = 1.0 if self.threshold > 0 else max(float(values.max(initial=0.0)), 1e-6)
+        return np.histogram(values, bins=HISTOGRAM_BINS, range=(0.0, top))
+
     def error_quantiles(self) -> list[float]:
-        return np.quantile(self.per_sample_mse, np.linspace(0, 1, QUANTILES)).tolist()
+        """QUANTILES evenly spaced quantiles (linear interpolation, as np.quantile's default).
+        One sort and an interpolation: np.quantile with 201 levels holds the GIL ~25 ms,
+        long enough to stall the window while the training thread computes it."""
+        ordered = np.sort(self.per_sample_mse)
+        positions = np.linspace(0.0, len(ordered) - 1, QUANTILES)
+        return np.interp(positions, np.arange(len(ordered)), ordered).tolist()
 
     def summary(self) -> dict:
         return {

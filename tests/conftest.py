@@ -47,6 +47,7 @@ def isolated_home(tmp_path_factory, monkeypatch) -> Path:
     """Every test gets its own per-user folder and no dataset unless it asks for one."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("SAE_DESKTOP_HOME", str(home))
+    monkeypatch.setenv("SAE_DESKTOP_OFFLINE", "1")  # a download attempt could hang on a closed network
     monkeypatch.delenv("SAE_DESKTOP_DATA", raising=False)
     return home
 
@@ -83,3 +84,14 @@ def mnist_dir() -> Path:
 @pytest.fixture(scope="session")
 def mnist(mnist_dir):
     return load_dataset("mnist", mnist_dir)
+
+
+@pytest.fixture
+def no_thread_left(qapp):
+    """Fails the test if a worker thread is still running after it (as napari's tests do)."""
+    from PySide6.QtCore import QThreadPool
+
+    yield
+    pool = QThreadPool.globalInstance()
+    assert pool.waitForDone(3000), "a worker thread outlived the test"
+    assert pool.activeThreadCount() == 0

@@ -38,7 +38,17 @@ def test_offline_download_failure_is_the_same_clear_message(tmp_path, monkeypatc
         raise OSError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(data, "download", offline)
+    monkeypatch.delenv("SAE_DESKTOP_OFFLINE")
     with pytest.raises(DatasetError, match="download failed.*name resolution"):
+        load_dataset("mnist", tmp_path, allow_download=True)
+
+
+def test_offline_switch_never_tries_to_download(tmp_path, monkeypatch):
+    import sae_desktop.data as data
+
+    monkeypatch.setattr(data, "download", lambda name, root: pytest.fail("tried to download"))
+    monkeypatch.setenv("SAE_DESKTOP_OFFLINE", "1")
+    with pytest.raises(DatasetError, match="missing"):
         load_dataset("mnist", tmp_path, allow_download=True)
 
 

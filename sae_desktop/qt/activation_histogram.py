@@ -1,0 +1,42 @@
+"""Histogram of all latent activations on the test set (the tutorial's "skewed toward 0" plot)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
+
+
+class ActivationHistogram(pg.PlotWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        style_plot(self, "Latent activations (test set)", "share of activations (%)", "activation")
+        self.curve = self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
+                               pen=pg.mkPen(COLORS["hist"], width=1))
+        self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.DotLine),
+                                         label="active >", labelOpts={"position": 0.9})
+        self.addItem(self.threshold)
+        self._pending = None
+        self.clear_data()
+
+    def set_histogram(self, counts: np.ndarray, edges: np.ndarray, threshold: float, epoch: int | None = None) -> None:
+        self._pending = (counts, edges, threshold, epoch)
+
+    @property
+    def dirty(self) -> bool:
+        return self._pending is not None
+
+    def refresh(self) -> None:
+        if self._pending is None:
+            return
+        counts, edges, threshold, epoch = self._pending
+        self._pending = None
+        self.curve.setData(edges, 100.0 * counts / max(counts.sum(), 1))
+        self.threshold.setValue(threshold)
+        self.setTitle("Latent activations (test set" + (f", epoch {epoch})" if epoch else ")"))
+        self.enableAutoRange()
+
+    def clear_data(self) -> None:
+        self.curve.setData([0.0, 1.0], [0.0])
+        empty_ranges(self, (0.0, 1.0), (0.0, 100.0))

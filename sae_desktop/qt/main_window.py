@@ -1,0 +1,330 @@
+"""The main window: training panel dock, tabs (training, probe, atlas, runs), menus, status bar.
+
+Data flows one way: the training controller's signals feed the views and the shown model;
+the shown model feeds the probe and the atlas. Closing mid-run stops the worker first.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from sae_desktop.checkpoint import CheckpointError, save_checkpoint
+from sae_desktop.config import TrainConfig
+from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart
+from sae_desktop.qt import dialogs
+from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.run_progress import RunProgress
+from sae_desktop.qt.settings import app_settings, last_folder, remember_folder
+from sae_desktop.qt.shown_model import ShownModel
+from sae_desktop.qt.training_controller import TrainingController
+from sae_desktop.qt.training_panel import TrainingPanel
+from sae_desktop.qt.training_view import TrainingView
+from sae_desktop.runs import RunFolder
+from sae_desktop.snapshot import ModelSnapshot
+
+TITLE = "Sparse Autoencoder Studio"
+MODEL_FILTER = "sae-desktop models (*.safetensors);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, initial_model: ModelSnapshot | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(TITLE)
+        self.resize(1440, 900)
+        self.controller = TrainingController(self)
+        self.shown = ShownModel(initial_model, self)
+        self._resume: ModelSnapshot | None = None
+        self._run: RunStart | None = None  # the active (or last) run's start event
+        self._run_name = ""
+        self.notices: list[str] = []  # what the user was told, newest last (tests read it)
+
+        self.panel, self.progress = TrainingPanel(), RunProgress()
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(self.panel)
+        side_layout.addWidget(self.progress)
+        side_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(330)
+        self.dock = QDockWidget("Training", self)
+        self.dock.setObjectName("training_dock")
+        self.dock.setWidget(scroll)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                              QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+
+        self.tabs = QTabWidget()
+        self.training_view = TrainingView()
+        self.tabs.addTab(self.training_view, "Training")
+        self.setCentralWidget(self.tabs)
+
+        self.model_label, self.device_label = ElidedLabel(420), ElidedLabel(230)
+        self.statusBar().addPermanentWidget(self.model_label)
+        self.statusBar().addPermanentWidget(self.device_label)
+        self._build_actions()
+        self._connect()
+        self._restore_settings()
+        self._on_model_changed(self.shown.snapshot)
+        self._on_panel_changed()
+
+    # -- building ----------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # from anywhere in the window
+        action.setStatusTip(tip)
+        action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                          if shortcut else tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.open_action = a("&Open model…", self.choose_model_file, QKeySequence.StandardKey.Open,
+                             "Load a checkpoint to probe, inspect or continue training")
+        self.save_action = a("&Save model", self.save_model, QKeySequence.StandardKey.Save, "Save the shown model")
+        self.save_as_action = a("Save model &as…", self.save_model_as, QKeySequence.StandardKey.SaveAs,
+                                "Save the shown model to a new file")
+        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close the window")
+        self.start_action = a("&Start training", self.start_training, "Ctrl+Return", "Train with these settings")
+        self.pause_action = a("&Pause", self.controller.toggle_pause, "Ctrl+P", "Pause or resume training")
+        self.stop_action = a("S&top", self.controller.stop, "Ctrl+.", "Stop training and keep the weights")
+        self.continue_action = a("&Continue training shown model", self.continue_shown_model, None,
+                                 "Resume training from the shown checkpoint (its optimizer state included)")
+        self.about_action = a("&About", lambda: dialogs.show_about(self), None, "Versions and devices")
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (self.open_action, self.save_action, self.save_as_action):
+            file_menu.addAction(action)
+        self.export_menu = file_menu.addMenu("&Export")
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        train_menu = menus.addMenu("&Train")
+        for action in (self.start_action, self.pause_action, self.stop_action):
+            train_menu.addAction(action)
+        train_menu.addSeparator()
+        train_menu.addAction(self.continue_action)
+        self.view_menu = menus.addMenu("&View")
+        self.view_menu.addAction(self.dock.toggleViewAction())
+        menus.addMenu("&Help").addAction(self.about_action)
+        self.panel.add_run_buttons(self.start_action, self.pause_action, self.stop_action)
+
+    def add_tab(self, widget: QWidget, title: str, shortcut: str) -> None:
+        """Tabs of the other features (probe, atlas, runs) plug in here."""
+        self.tabs.addTab(widget, title)
+        action = self._action(f"Show {title}", lambda: self.tabs.setCurrentWidget(widget), shortcut, title)
+        self.view_menu.addAction(action)
+
+    def _connect(self) -> None:
+        c, view = self.controller, self.training_view
+        c.runStarted.connect(view.on_started)
+        c.runStarted.connect(self.progress.on_started)
+        c.runStarted.connect(self._on_run_started)
+        c.stepReported.connect(view.on_step)
+        c.stepReported.connect(self.progress.on_step)
+        c.epochFinished.connect(view.on_epoch)
+        c.epochFinished.connect(self.progress.on_epoch)
+        c.epochFinished.connect(self._on_epoch)
+        c.runEnded.connect(view.on_ended)
+        c.runEnded.connect(self.progress.on_ended)
+        c.runEnded.connect(self._on_run_ended)
+        c.runFailed.connect(lambda message: self.notify("Training could not run", message, error=True))
+        c.stateChanged.connect(self._on_state)
+        self.panel.configChanged.connect(self._on_panel_changed)
+        self.shown.changed.connect(self._on_model_changed)
+
+    # -- training ----------------------------------------------------------------------
+    def start_training(self) -> None:
+        if self.controller.active:
+            return
+        cfg = self.panel.config()
+        if cfg is None:
+            self.statusBar().showMessage("Fix the highlighted settings first.", 5000)
+            return
+        resume, run_dir = None, None
+        if self._resume is not None:
+            snap = self._resume
+            resume = ResumeState(snap.weights, snap.optimizer, snap.epoch, snap.history)
+            folder = RunFolder.containing(snap.path) if snap.path else None
+            run_dir = folder.path if folder else None
+        self._save_panel()
+        self.controller.start(cfg, resume=resume, run_dir=run_dir)
+
+    def continue_shown_model(self) -> None:
+        snap = self.shown.snapshot
+        if snap is None or snap.train_config is None or snap.optimizer is None:
+            self.notify("Cannot continue", "The shown model has no training state (optimizer); open a full "
+                        "checkpoint, e.g. a run's checkpoint.safetensors.", error=True)
+            return
+        cfg = snap.train_config
+        epochs = cfg.epochs if snap.epoch < cfg.epochs else snap.epoch + cfg.epochs
+        self.panel.set_config(cfg.replace(epochs=epochs))
+        self._resume = snap
+        self.panel.set_editable(False)
+        for name in ("epochs", "device"):
+            self.panel.inputs[name].setEnabled(True)
+        self.panel.set_resume_note(f"Continuing “{snap.name}” after epoch {snap.epoch}. "
+                                   "Start resumes it; only Epochs and Device can change.")
+        self.tabs.setCurrentWidget(self.training_view)
+
+    def _on_run_started(self, start: RunStart) -> None:
+        self._run = start
+        self._run_name = self.controller.run_dir.name if self.controller.run_dir else "training run"
+        self.device_label.setText(f"Device: {start.device}")
+        self.statusBar().showMessage(f"Training – run folder {self.controller.run_dir}", 8000)
+
+    def _on_epoch(self, out: EpochOutput) -> None:
+        """The probe and atlas follow training through per-epoch copies, never live weights."""
+        cfg = self._run.config
+        snap = ModelSnapshot(cfg.model_config(), out.weights, f"{self._run_name}, epoch {out.epoch}", cfg,
+                             out.epoch, [], None, out.evaluation, None, None)
+        self.shown.set(snap)
+
+    def _on_run_ended(self, end: RunEnd) -> None:
+        cfg = self._run.config
+        run = RunFolder(self.controller.run_dir) if self.controller.run_dir else None
+        name = f"{self._run_name}, {end.status} after epoch {end.epochs_done}"
+        path = run.checkpoint_path if run and run.checkpoint_path.is_file() else None
+        self.shown.set(ModelSnapshot(cfg.model_config(), end.weights, name, cfg, end.epochs_done,
+                                     end.history, None, end.evaluation, path, end.optimizer))
+        self._resume = None
+        self.panel.set_resume_note("")
+        if end.status == "diverged":
+            self.notify("Training diverged", end.message, error=True)
+        else:
+            self.statusBar().showMessage(end.message, 10000)
+
+    def _on_panel_changed(self) -> None:
+        cfg = self.panel.config()
+        if cfg is not None:
+            self.training_view.preview(cfg)
+        self._on_state(self.controller.state)
+
+    def _on_state(self, state: str) -> None:
+        idle = state == "idle"
+        self.start_action.setEnabled(idle and self.panel.config() is not None)
+        self.pause_action.setEnabled(state in ("running", "paused"))
+        self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
+        self.stop_action.setEnabled(state in ("running", "paused"))
+        snap = self.shown.snapshot
+        self.continue_action.setEnabled(idle and snap is not None and snap.optimizer is not None)
+        self.open_action.setEnabled(idle)
+        if idle and self._resume is None:
+            self.panel.set_editable(True)
+        elif not idle:
+            self.panel.set_editable(False)
+        self.progress.on_paused(state == "paused")
+        if state != "idle":
+            self.statusBar().showMessage({"running": "Training…", "paused": "Paused",
+                                          "stopping": "Stopping…"}[state])
+
+    # -- models ------------------------------------------------------------------------
+    def _on_model_changed(self, snap: ModelSnapshot | None) -> None:
+        self.model_label.setText(f"Model: {snap.name}" if snap else "No model")
+        has = snap is not None
+        self.save_action.setEnabled(has)
+        self.save_as_action.setEnabled(has)
+        self.continue_action.setEnabled(self.controller.state == "idle" and has and snap.optimizer is not None)
+
+    def choose_model_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", last_folder("models"), MODEL_FILTER)
+        if path:
+            self.open_model(path)
+
+    def open_model(self, path: str | Path) -> bool:
+        """Load a checkpoint; on any problem say why and keep the current model."""
+        try:
+            snap = ModelSnapshot.load(path)
+        except CheckpointError as exc:
+            self.notify("Could not open the model", str(exc), error=True)
+            return False
+        remember_folder("models", str(path))
+        self.shown.set(snap)
+        self.statusBar().showMessage(f"Loaded {snap.name}", 5000)
+        return True
+
+    def save_model(self) -> None:
+        snap = self.shown.snapshot
+        if snap is not None and snap.path is not None and snap.path.name != "checkpoint.safetensors" \
+                and snap.name != "bundled MNIST model":
+            self.save_model_to(snap.path)
+        else:
+            self.save_model_as()
+
+    def save_model_as(self) -> None:
+        default = str(Path(last_folder("models", str(Path.home()))) / "model.safetensors")
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", default, MODEL_FILTER)
+        if path:
+            self.save_model_to(path)
+
+    def save_model_to(self, path: str | Path) -> bool:
+        snap = self.shown.snapshot
+        if snap is None:
+            return False
+        try:
+            save_checkpoint(snap.to_checkpoint(), path)
+        except OSError as exc:
+            self.notify("Could not save the model", f"{path}: {exc.strerror or exc}. The previous file, if any, "
+                        "is unchanged.", error=True)
+            return False
+        remember_folder("models", str(path))
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    # -- feedback, settings, closing ---------------------------------------------------
+    def notify(self, title: str, text: str, error: bool = False) -> None:
+        """Tell the user without blocking (the window keeps running, tests keep going)."""
+        self.notices.append(f"{title}: {text}")
+        self.statusBar().showMessage(f"{title}: {text.splitlines()[0]}", 10000)
+        icon = QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def confirm_stop_and_close(self) -> bool:
+        answer = QMessageBox.question(self, "Training is running",
+                                      "A training run is in progress. Stop it and close? "
+                                      "The weights so far are kept in the run folder.")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _save_panel(self) -> None:
+        cfg = self.panel.config()
+        if cfg is not None and self._resume is None:
+            app_settings().setValue("training/config", json.dumps(cfg.to_dict()))
+
+    def _restore_settings(self) -> None:
+        settings = app_settings()
+        geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        saved = settings.value("training/config")
+        if isinstance(saved, str):
+            try:
+                self.panel.set_config(TrainConfig.from_dict(json.loads(saved)))
+            except ValueError:
+                pass  # settings from another version: keep the defaults
+
+    def closeEvent(self, event) -> None:
+        if self.controller.state in ("running", "paused") and not self.confirm_stop_and_close():
+            event.ignore()
+            return
+        if self.controller.active:  # also a run that is just ending: let its thread finish
+            self.controller.shutdown(timeout_ms=2000)
+        settings = app_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self._save_panel()
+        settings.sync()
+        event.accept()

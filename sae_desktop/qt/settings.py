@@ -1,0 +1,28 @@
+"""Remembered settings (window geometry, last values and folders) in the per-user folder.
+
+An INI file under ``app_home()`` rather than the platform registry, so that
+``SAE_DESKTOP_HOME`` isolates a demo or a test run completely.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from sae_desktop import paths
+
+
+def app_settings() -> QSettings:
+    home = paths.app_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def last_folder(key: str, fallback: str = "") -> str:
+    return str(app_settings().value(f"folders/{key}", fallback) or fallback)
+
+
+def remember_folder(key: str, path: str) -> None:
+    from pathlib import Path
+
+    folder = Path(path)
+    app_settings().setValue(f"folders/{key}", str(folder if folder.is_dir() else folder.parent))

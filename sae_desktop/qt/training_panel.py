@@ -1,0 +1,185 @@
+"""The training form: every setting, presets, inline validation, and the run buttons.
+
+Values are checked with the core's ``config.validate`` (the same rules as the CLI); each
+problem is shown under its field and Start stays disabled until all are fixed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QStandardItemModel
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from sae_desktop.config import MAX_BATCH, MAX_EPOCHS, MAX_WIDTH, PRESETS, TrainConfig, validate
+from sae_desktop.devices import available_devices
+
+FLOAT_FIELDS = ("lr", "rho", "beta", "l1")
+INT_FIELDS = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH), "d_hidden": (1, MAX_WIDTH),
+              "d_latent": (1, MAX_WIDTH), "k": (1, MAX_WIDTH), "seed": (0, 2**31 - 1)}
+CHOICES = {"dataset": ("mnist", "fashion-mnist"), "device": ("auto", "cpu", "cuda", "mps"),
+           "penalty": ("kl", "l1", "topk"), "recon": ("mse", "bce"), "lr_schedule": ("constant", "cosine")}
+LABELS = {"dataset": "Dataset", "device": "Device", "epochs": "Epochs", "batch_size": "Batch size",
+          "lr": "Learning rate", "lr_schedule": "LR schedule", "d_hidden": "Hidden units", "d_latent": "Latents",
+          "penalty": "Penalty", "rho": "Target ρ", "beta": "Weight β", "l1": "L1 coefficient", "k": "k (kept)",
+          "recon": "Reconstruction", "seed": "Seed"}
+PENALTY_FIELDS = {"kl": ("rho", "beta"), "l1": ("l1",), "topk": ("k",)}
+TOOLTIPS = {"rho": "Desired mean activation of each latent (KL penalty)",
+            "beta": "Weight of Σⱼ KL(ρ ‖ mean activation of latent j) in the loss", "l1": "Weight of mean |z| in the loss",
+            "k": "Latents kept per image (the others are set to 0)",
+            "lr_schedule": "cosine decays the learning rate to 0 over the run"}
+
+
+class TrainingPanel(QWidget):
+    configChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.inputs: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self._forms: dict[str, QFormLayout] = {}
+        layout = QVBoxLayout(self)
+        presets = QHBoxLayout()
+        self.tutorial_button = QPushButton("Tutorial defaults")
+        self.quality_button = QPushButton("Quality preset")
+        self.tutorial_button.setToolTip("The tutorial's exact settings (test MSE ≈ 0.017 after 10 epochs)")
+        self.quality_button.setToolTip("Sharper and sparser: 15 epochs, lr 8e-3 with cosine decay, β 2e-2")
+        self.tutorial_button.clicked.connect(lambda: self.set_config(PRESETS["tutorial"]))
+        self.quality_button.clicked.connect(lambda: self.set_config(PRESETS["quality"]))
+        presets.addWidget(self.tutorial_button)
+        presets.addWidget(self.quality_button)
+        layout.addLayout(presets)
+        for title, names in (("Data", ("dataset", "device")), ("Model", ("d_hidden", "d_latent")),
+                             ("Sparsity", ("penalty", "rho", "beta", "l1", "k")),
+                             ("Optimisation", ("epochs", "batch_size", "lr", "lr_schedule", "recon", "seed"))):
+            group = QGroupBox(title)
+            form = QFormLayout(group)
+            for name in names:
+                self._add_field(form, name)
+            layout.addWidget(group)
+        self.resume_note = QLabel()
+        self.resume_note.setWordWrap(True)
+        self.resume_note.setStyleSheet("color: palette(highlight);")
+        self.resume_note.hide()
+        layout.addWidget(self.resume_note)
+        self.buttons = QHBoxLayout()
+        layout.addLayout(self.buttons)
+        layout.addStretch(1)
+        self._disable_missing_devices()
+        self.set_config(TrainConfig())
+
+    # -- building -------------------------------------------------------------
+    def _add_field(self, form: QFormLayout, name: str) -> None:
+        if name in CHOICES:
+            widget = QComboBox()
+            widget.addItems(CHOICES[name])
+            widget.currentIndexChanged.connect(self._changed)
+        elif name in INT_FIELDS:
+            widget = QSpinBox()
+            widget.setRange(*INT_FIELDS[name])
+            widget.setKeyboardTracking(True)
+            widget.valueChanged.connect(self._changed)
+        else:
+            widget = QLineEdit()
+            widget.textChanged.connect(self._changed)
+        widget.setObjectName(name)
+        widget.setToolTip(TOOLTIPS.get(name, ""))
+        error = QLabel()
+        error.setObjectName(f"{name}_error")
+        error.setStyleSheet("color: #d9534f; font-size: 11px;")
+        error.setWordWrap(True)
+        error.hide()
+        form.addRow(LABELS[name], widget)
+        form.addRow(error)
+        self.inputs[name], self.errors[name], self._forms[name] = widget, error, form
+
+    def _disable_missing_devices(self) -> None:
+        combo: QComboBox = self.inputs["device"]
+        model: QStandardItemModel = combo.model()
+        for device, ok in available_devices().items():
+            if not ok:
+                item = model.item(CHOICES["device"].index(device))
+                item.setEnabled(False)
+                item.setToolTip(f"{device} is not available on this machine")
+
+    def add_run_buttons(self, *actions: QAction) -> None:
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.buttons.addWidget(button)
+
+    # -- values ---------------------------------------------------------------
+    def set_config(self, cfg: TrainConfig) -> None:
+        for name, widget in self.inputs.items():
+            value = getattr(cfg, name)
+            widget.blockSignals(True)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(CHOICES[name].index(value))
+            elif isinstance(widget, QSpinBox):
+                widget.setValue(int(value))
+            else:
+                widget.setText(f"{value:g}")
+            widget.blockSignals(False)
+        self._changed()
+
+    def _read(self) -> tuple[dict, dict[str, str]]:
+        """Values by field, and parse problems of the fields currently shown."""
+        values, problems = {}, {}
+        penalty = CHOICES["penalty"][self.inputs["penalty"].currentIndex()]
+        hidden = {n for p, names in PENALTY_FIELDS.items() if p != penalty for n in names}
+        for name, widget in self.inputs.items():
+            if isinstance(widget, QComboBox):
+                values[name] = CHOICES[name][widget.currentIndex()]
+            elif isinstance(widget, QSpinBox):
+                values[name] = widget.value()
+            else:
+                text = widget.text().strip()
+                try:
+                    values[name] = float(text)
+                    if not math.isfinite(values[name]):
+                        raise ValueError
+                except ValueError:
+                    if name not in hidden:
+                        problems[name] = "enter a number, e.g. 0.001 or 1e-3"
+                    values[name] = getattr(TrainConfig, name)
+        return values, problems
+
+    def validation_errors(self) -> dict[str, str]:
+        values, problems = self._read()
+        errors = {**validate(TrainConfig(**values)), **problems}
+        return errors
+
+    def config(self) -> TrainConfig | None:
+        """The configuration shown, or None while any field is invalid."""
+        values, problems = self._read()
+        cfg = TrainConfig(**values)
+        return None if problems or validate(cfg) else cfg
+
+    def _changed(self, *_) -> None:
+        penalty = CHOICES["penalty"][self.inputs["penalty"].currentIndex()]
+        for p, names in PENALTY_FIELDS.items():
+            for name in names:
+                self._forms[name].setRowVisible(self.inputs[name], p == penalty)
+        errors = self.validation_errors()
+        for name, label in self.errors.items():
+            message = errors.get(name, "")
+            label.setText(message)
+            self._forms[name].setRowVisible(label, bool(message))
+            self.inputs[name].setProperty("invalid", bool(message))
+            self.inputs[name].setStyleSheet("border: 1px solid #d9534f;" if message else "")
+        self.configChanged.emit()
+
+    def set_resume_note(self, text: str) -> None:
+        self.resume_note.setText(text)
+        self.resume_note.setVisible(bool(text))
+
+    def set_editable(self, editable: bool) -> None:
+        """Settings are locked while a run is active (they describe that run)."""
+        for widget in (*self.inputs.values(), self.tutorial_button, self.quality_button):
+            widget.setEnabled(editable)
+        if editable:
+            self._disable_missing_devices()

@@ -1,0 +1,202 @@
+"""The main window trains in a worker thread: real widgets, offscreen, tiny generated data."""
+
+import json
+
+import pytest
+from PySide6.QtCore import QThreadPool, Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
+
+from sae_desktop.config import PRESETS, TrainConfig
+from sae_desktop.qt.app import build_window, create_app
+from sae_desktop.qt.main_window import MainWindow
+from sae_desktop.qt.settings import app_settings
+
+SMALL = TrainConfig(epochs=1, batch_size=64, d_hidden=32, d_latent=8, device="cpu")
+
+
+@pytest.fixture
+def window(qtbot, tiny_data_dir, monkeypatch, no_thread_left):
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tiny_data_dir))
+    create_app()
+    w = build_window()
+    qtbot.addWidget(w)
+    w.show()
+    w.panel.set_config(SMALL)
+    yield w
+    w.controller.shutdown(2000)
+
+
+def run_to_end(qtbot, w, timeout=30000):
+    with qtbot.waitSignal(w.controller.runEnded, timeout=timeout) as ended:
+        w.start_action.trigger()
+    qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=5000)
+    return ended.args[0]
+
+
+def test_one_epoch_run_fills_plots_and_writes_the_run_folder(qtbot, window):
+    steps = []
+    window.controller.stepReported.connect(steps.append)
+    end = run_to_end(qtbot, window)
+    assert end.status == "completed" and end.epochs_done == 1
+    view = window.training_view
+    view.refresh_all()
+    assert len(view.loss_plot.steps) == len(steps) >= 1
+    assert len(view.loss_plot.test.getData()[0]) == 1  # the epoch's test MSE point
+    assert view.rho_plot.values is not None and len(view.rho_plot.values) == 8
+    assert len(view.sparsity_plot.series) == 1
+    run_dir = window.controller.run_dir
+    assert (run_dir / "checkpoint.safetensors").is_file() and (run_dir / "config.json").is_file()
+    types = {json.loads(line)["type"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()}
+    assert types == {"step", "epoch", "summary"}
+    assert window.shown.snapshot.weights["W_enc1"].shape == (32, 784)  # the trained model is shown
+    assert view.summary.text().startswith("Epoch 1/1:  test MSE")
+
+
+def test_ctrl_return_starts_training_from_anywhere(qtbot, window):
+    window.panel.inputs["lr"].setFocus()
+    with qtbot.waitSignal(window.controller.runStarted, timeout=10000):
+        qtbot.keyClick(window.panel.inputs["lr"], Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    window.controller.stop()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+
+
+def test_pause_stops_reports_and_resume_continues(qtbot, window):
+    window.panel.set_config(SMALL.replace(epochs=200, log_every=1))
+    steps = []
+    window.controller.stepReported.connect(lambda out: steps.append(out.step))
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: len(steps) >= 3, timeout=10000)
+    window.pause_action.trigger()
+    assert window.controller.state == "paused" and window.pause_action.text() == "&Resume"
+    qtbot.wait(150)  # a report already on its way may still arrive
+    frozen = len(steps)
+    qtbot.wait(400)
+    assert len(steps) == frozen
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: len(steps) > frozen + 2, timeout=5000)
+    window.stop_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+
+
+def test_stop_returns_promptly_and_keeps_the_weights(qtbot, window):
+    import time
+
+    window.panel.set_config(SMALL.replace(epochs=500))
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.shown.snapshot is not None and "epoch" in window.shown.snapshot.name,
+                    timeout=10000)
+    t0 = time.monotonic()
+    with qtbot.waitSignal(window.controller.runEnded, timeout=2000) as ended:
+        window.stop_action.trigger()
+    assert time.monotonic() - t0 < 1.0
+    assert ended.args[0].status == "stopped"
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=2000)
+    assert "stopped" in window.shown.snapshot.name
+    assert window.start_action.isEnabled()
+
+
+def test_invalid_input_is_shown_inline_and_disables_start(qtbot, window):
+    lr: QLineEdit = window.panel.inputs["lr"]
+    lr.setText("fast please")
+    assert not window.start_action.isEnabled()
+    assert "number" in window.panel.errors["lr"].text() and window.panel.errors["lr"].isVisibleTo(window)
+    lr.setText("1e9")
+    assert not window.start_action.isEnabled() and window.panel.errors["lr"].text()
+    lr.setText("0.002")
+    assert window.start_action.isEnabled() and not window.panel.errors["lr"].isVisibleTo(window)
+    window.panel.inputs["penalty"].setCurrentIndex(2)  # topk
+    window.panel.inputs["k"].setValue(20)  # more than the 8 latents
+    assert not window.start_action.isEnabled() and "latent" in window.panel.errors["k"].text()
+    window.start_training()  # even if triggered some other way, nothing starts
+    assert window.controller.state == "idle"
+
+
+def test_penalty_parameters_follow_the_penalty(window):
+    panel = window.panel
+    visible = lambda name: panel.inputs[name].isVisibleTo(window)  # noqa: E731
+    assert visible("rho") and visible("beta") and not visible("k")
+    panel.inputs["penalty"].setCurrentIndex(1)
+    assert visible("l1") and not visible("rho")
+    panel.inputs["penalty"].setCurrentIndex(2)
+    assert visible("k") and not visible("l1")
+
+
+def test_presets_and_unavailable_devices(window):
+    window.panel.quality_button.click()
+    assert window.panel.config() == PRESETS["quality"]
+    window.panel.tutorial_button.click()
+    assert window.panel.config() == PRESETS["tutorial"]
+    combo: QComboBox = window.panel.inputs["device"]
+    from sae_desktop.devices import available_devices
+
+    for i, name in enumerate(("auto", "cpu", "cuda", "mps")):
+        enabled = combo.model().item(i).isEnabled()
+        assert enabled == (name in ("auto", "cpu") or available_devices()[name])
+
+
+def test_closing_mid_run_stops_the_worker_and_leaves_no_thread(qtbot, window, monkeypatch):
+    window.panel.set_config(SMALL.replace(epochs=500))
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "running" and window.controller.run_dir is not None,
+                    timeout=10000)
+    qtbot.waitUntil(lambda: (window.controller.run_dir / "checkpoint.safetensors").is_file(), timeout=10000)
+    asked = []
+    monkeypatch.setattr(MainWindow, "confirm_stop_and_close", lambda self: asked.append(1) or True)
+    assert window.close()
+    assert asked == [1]
+    assert QThreadPool.globalInstance().waitForDone(1000)
+    from sae_desktop.checkpoint import load_checkpoint
+
+    assert load_checkpoint(window.controller.run_dir / "checkpoint.safetensors").epoch >= 1
+
+
+def test_refusing_to_close_keeps_training(qtbot, window, monkeypatch):
+    window.panel.set_config(SMALL.replace(epochs=500))
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "running", timeout=10000)
+    monkeypatch.setattr(MainWindow, "confirm_stop_and_close", lambda self: False)
+    assert not window.close()
+    assert window.controller.state == "running"
+    window.controller.stop()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+
+
+def test_missing_dataset_is_reported_not_raised(qtbot, window, monkeypatch, tmp_path):
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tmp_path / "nothing-here"))
+    with qtbot.waitSignal(window.controller.runFailed, timeout=10000) as failed:
+        window.start_action.trigger()
+    assert "train-images-idx3-ubyte" in failed.args[0]
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+    assert any("could not run" in notice for notice in window.notices)
+
+
+def test_open_model_refuses_garbage_and_keeps_the_current_model(window, tmp_path):
+    before = window.shown.snapshot
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x80\x04not a model")
+    assert not window.open_model(bad)
+    assert window.shown.snapshot is before
+    assert "pickle" in window.notices[-1]
+
+
+def test_trained_model_saves_opens_and_continues(qtbot, window, tmp_path):
+    run_to_end(qtbot, window)
+    path = tmp_path / "mine.safetensors"
+    assert window.save_model_to(path)
+    assert window.open_model(path)
+    assert window.shown.snapshot.name == "mine.safetensors" and window.continue_action.isEnabled()
+    window.continue_action.trigger()
+    assert window.panel.config().epochs == 2 and not window.panel.inputs["d_latent"].isEnabled()
+    end = run_to_end(qtbot, window)
+    assert end.epochs_done == 2 and len(end.history) == 2
+
+
+def test_settings_remember_values_and_geometry(qtbot, window):
+    window.panel.inputs["epochs"].setValue(7)
+    window.resize(700, 500)  # within the offscreen platform's 800×600 screen
+    window.close()
+    again = build_window()
+    qtbot.addWidget(again)
+    assert again.panel.config().epochs == 7
+    assert (again.size().width(), again.size().height()) == (700, 500)
+    assert app_settings().fileName().startswith(str(__import__("os").environ["SAE_DESKTOP_HOME"]))
