@@ -3,6 +3,10 @@
 Never unpickles. A file is read as bytes, its safetensors header is checked by hand
 (size, offsets, dtypes) before anything is decoded, and every tensor is checked against
 the model config it claims. Failures raise :class:`CheckpointError` with one line.
+
+Conversions and checks run in NumPy, not torch: the window loads and saves models on its
+main thread, and a torch op there that goes parallel starts a second OpenMP team that
+competes with the training thread's (see ``engine.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
+from safetensors.numpy import load as st_load
+from safetensors.numpy import save as st_save
 
 from sae_desktop import __version__
 from sae_desktop.config import ConfigError, ModelConfig, TrainConfig
@@ -29,7 +33,7 @@ FORMAT = "sae-desktop-checkpoint"
 FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 64 * 1024 * 1024
 MAX_FILE_BYTES = 2 * 1024**3
-_FLOAT_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+_FLOAT_DTYPES = ("F32", "F16")
 OPTIMIZER_KEYS = ("optimizer.exp_avg", "optimizer.exp_avg_sq", "optimizer.step")
 
 
@@ -95,10 +99,16 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             pass
 
 
+def _as_numpy(tensor: torch.Tensor | np.ndarray, dtype) -> np.ndarray:
+    array = tensor.detach().cpu().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
 def to_bytes(ckpt: Checkpoint, dtype: torch.dtype = torch.float32, include_optimizer: bool = True) -> bytes:
-    tensors = {name: ckpt.weights[name].detach().to("cpu", dtype).contiguous() for name in PARAM_NAMES}
+    np_dtype = {torch.float32: np.float32, torch.float16: np.float16}[dtype]
+    tensors = {name: _as_numpy(ckpt.weights[name], np_dtype) for name in PARAM_NAMES}
     if include_optimizer and ckpt.optimizer is not None:
-        tensors.update({k: ckpt.optimizer[k].detach().to("cpu", torch.float32).contiguous() for k in OPTIMIZER_KEYS})
+        tensors.update({k: _as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
     meta = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -221,19 +231,19 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise _fail(path, f"unexpected tensors {', '.join(unknown[:4])}")
     weights = {}
     for name in PARAM_NAMES:
-        t = tensors[name]
-        if tuple(t.shape) != shapes[name]:
-            raise _fail(path, f"{name} has shape {list(t.shape)} but the config "
+        array = tensors[name]
+        if tuple(array.shape) != shapes[name]:
+            raise _fail(path, f"{name} has shape {list(array.shape)} but the config "
                               f"(d_in={model_cfg.d_in}, d_hidden={model_cfg.d_hidden}, "
                               f"d_latent={model_cfg.d_latent}) needs {list(shapes[name])}")
-        t = t.to(torch.float32)
-        if not torch.isfinite(t).all():
+        array = np.ascontiguousarray(array, dtype=np.float32)
+        if not np.isfinite(array).all():
             raise _fail(path, f"{name} contains NaN or infinite values")
-        weights[name] = t
+        weights[name] = torch.from_numpy(array)  # shares memory: no torch op runs here
     optimizer = None
     if all(k in tensors for k in OPTIMIZER_KEYS):
         total = sum(int(np.prod(s)) for s in shapes.values())
-        optimizer = {k: tensors[k].to(torch.float32) for k in OPTIMIZER_KEYS}
+        optimizer = {k: torch.from_numpy(np.ascontiguousarray(tensors[k], dtype=np.float32)) for k in OPTIMIZER_KEYS}
         if optimizer["optimizer.exp_avg"].numel() != total or optimizer["optimizer.exp_avg_sq"].numel() != total:
             raise _fail(path, "optimizer state does not match the model size")
     try:

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from sae_desktop import __version__
 from sae_desktop.config import PRESETS, ConfigError, TrainConfig
 
@@ -86,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported)")
     bench.add_argument("--data-dir")
     bench.add_argument("--json", action="store_true")
+
+    probe = sub.add_parser("probe", help="run the canvas's preprocessing and model on image files")
+    probe.add_argument("images", nargs="+", help="PNG/JPG/… photos or scans of handwritten digits")
+    probe.add_argument("--model", help="checkpoint (default: the bundled pretrained MNIST model)")
+    probe.add_argument("--json", action="store_true", help="one JSON object per image")
+    probe.add_argument("--save-dir", help="write <name>_input.png and <name>_reconstruction.png (28×28) here")
 
     slim = sub.add_parser("save-weights", help="write a small weights-only copy of a checkpoint (for sharing)")
     slim.add_argument("checkpoint")
@@ -255,6 +263,54 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
 
 
+def _save_png(path: Path, image: np.ndarray) -> None:
+    from PIL import Image
+
+    Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L").save(path)
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from sae_desktop.checkpoint import CheckpointError
+    from sae_desktop.images import ImageError, load_image_file
+    from sae_desktop.probe import describe_percentile, probe_image
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    try:
+        model = ModelSnapshot.load(args.model or bundled_model_path())
+    except CheckpointError as exc:
+        raise UsageError(f"sae-desktop probe: {exc}") from None
+    save_dir = Path(args.save_dir) if args.save_dir else None
+    if save_dir:
+        save_dir.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for name in args.images:
+        record: dict = {"image": name}
+        try:
+            stages, result = probe_image(model, load_image_file(name))
+            if result is None:
+                raise ImageError(f"{Path(name).name}: nothing drawn (the image is blank)")
+        except ImageError as exc:
+            failures += 1
+            record.update(ok=False, error=str(exc))
+            print(json.dumps(record) if args.json else f"{name}: error: {exc}", file=sys.stdout if args.json else sys.stderr)
+            continue
+        active = np.flatnonzero(result.active(model.config.active_threshold))
+        record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),
+                      mse=result.mse, percentile=result.percentile)
+        if save_dir:
+            stem = Path(name).stem
+            for suffix, image in (("input", result.input), ("reconstruction", result.reconstruction)):
+                _save_png(save_dir / f"{stem}_{suffix}.png", image)
+                record[suffix] = str(save_dir / f"{stem}_{suffix}.png")
+        if args.json:
+            print(json.dumps(record))
+        else:
+            top = ", ".join(f"{i}:{result.latents[i]:.2f}" for i in active[np.argsort(-result.latents[active])])
+            print(f"{name}: mse {result.mse:.4f} ({describe_percentile(result.percentile)}); "
+                  f"{len(active)} active latents [{top}]")
+    return EXIT_FAILURE if failures else 0
+
+
 def cmd_save_weights(args: argparse.Namespace) -> int:
     import torch
 
@@ -281,6 +337,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "benchmark": cmd_benchmark,
     "save-weights": cmd_save_weights,
+    "probe": cmd_probe,
     "gui": cmd_gui,
 }
 

@@ -2,6 +2,11 @@
 
 Views (probe, atlas, exports) only ever see a :class:`ModelSnapshot`: the bundled model, a
 loaded file, or a copy taken from a training run after an epoch, never live weights.
+
+Its inference is NumPy, on purpose: it runs on the window's main thread while training
+runs in another, and a torch op on a second thread starts a second OpenMP team that
+competes with training's for the same cores. The forward pass is four small products;
+tests check it against the torch model.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from sae_desktop import paths
 from sae_desktop.checkpoint import Checkpoint, load_checkpoint
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.evaluation import Evaluation
-from sae_desktop.model import SparseAutoencoder, model_from_state
 
 BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
 
@@ -40,9 +44,9 @@ class ModelSnapshot:
     optimizer: dict[str, torch.Tensor] | None = None  # present for full checkpoints (resumable)
 
     @cached_property
-    def model(self) -> SparseAutoencoder:
-        """A CPU inference copy (no gradients), built on first use."""
-        return model_from_state(self.config, self.weights)
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weights as float32 NumPy arrays (views of the CPU tensors, no copy)."""
+        return {name: t.detach().cpu().numpy() for name, t in self.weights.items()}
 
     @property
     def dataset(self) -> str:
@@ -57,16 +61,38 @@ class ModelSnapshot:
     def with_evaluation(self, evaluation: Evaluation) -> ModelSnapshot:
         return replace(self, evaluation=evaluation, error_quantiles=evaluation.error_quantiles())
 
-    @torch.no_grad()
     def encode(self, images: np.ndarray) -> np.ndarray:
-        """Images ``[N, 784]`` or ``[784]`` in [0, 1] → latents (float32 NumPy)."""
-        x = torch.as_tensor(np.asarray(images, dtype=np.float32)).reshape(-1, self.config.d_in)
-        return self.model.encode(x).numpy()
+        """Images ``[N, 784]`` (or ``[784]``, ``[N, 28, 28]``) in [0, 1] → latents ``[N, d_latent]``."""
+        a = self.arrays
+        x = np.asarray(images, dtype=np.float32).reshape(-1, self.config.d_in)
+        h = np.maximum(x @ a["W_enc1"].T + a["b_enc1"], 0.0)
+        pre = h @ a["W_enc2"].T + a["b_enc2"]
+        if self.config.latent == "sigmoid":
+            return _sigmoid(pre)
+        z = np.maximum(pre, 0.0)
+        if self.config.latent == "topk" and self.config.k < self.config.d_latent:
+            drop = np.argpartition(-z, self.config.k, axis=1)[:, self.config.k:]
+            np.put_along_axis(z, drop, 0.0, axis=1)
+        return z
 
-    @torch.no_grad()
     def decode(self, latents: np.ndarray) -> np.ndarray:
-        z = torch.as_tensor(np.asarray(latents, dtype=np.float32)).reshape(-1, self.config.d_latent)
-        return self.model.decode(z).numpy()
+        """Latents ``[N, d_latent]`` → images ``[N, 784]`` in (0, 1)."""
+        a = self.arrays
+        z = np.asarray(latents, dtype=np.float32).reshape(-1, self.config.d_latent)
+        h = np.maximum(z @ a["W_dec1"].T + a["b_dec1"], 0.0)
+        return _sigmoid(h @ a["W_dec2"].T + a["b_dec2"])
+
+    def evaluate(self, images: np.ndarray, chunk: int = 2000) -> Evaluation:
+        """Test-set metrics, like :func:`evaluation.evaluate` but in NumPy (any thread)."""
+        x_all = np.asarray(images).reshape(len(images), -1)
+        errors, latents = [], []
+        for start in range(0, len(x_all), chunk):
+            x = x_all[start:start + chunk].astype(np.float32) / 255.0
+            z = self.encode(x)
+            errors.append(np.square(self.decode(z) - x).mean(axis=1))
+            latents.append(z)
+        return Evaluation(np.concatenate(errors).astype(np.float64), np.concatenate(latents),
+                          self.config.active_threshold)
 
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,
@@ -89,3 +115,8 @@ class ModelSnapshot:
         else:
             name = path.name
         return cls.from_checkpoint(ckpt, name, path)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # clipped so exp never overflows float32; sigmoid(±40) is 0 or 1 to float precision anyway
+    return (1.0 / (1.0 + np.exp(-np.clip(x, -40.0, 40.0)))).astype(np.float32, copy=False)

@@ -19,9 +19,11 @@ from sae_desktop.config import TrainConfig
 from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart
 from sae_desktop.qt import dialogs
 from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.probe_view import ProbeView
 from sae_desktop.qt.run_progress import RunProgress
 from sae_desktop.qt.settings import app_settings, last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
+from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.qt.training_controller import TrainingController
 from sae_desktop.qt.training_panel import TrainingPanel
 from sae_desktop.qt.training_view import TrainingView
@@ -62,9 +64,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
         self.tabs = QTabWidget()
-        self.training_view = TrainingView()
-        self.tabs.addTab(self.training_view, "Training")
         self.setCentralWidget(self.tabs)
+        self.test_set = TestSetProvider(self)
+        self.training_view = TrainingView()
+        self.probe_view = ProbeView(self.shown, self.test_set)
 
         self.model_label, self.device_label = ElidedLabel(420), ElidedLabel(230)
         self.statusBar().addPermanentWidget(self.model_label)
@@ -116,7 +119,10 @@ class MainWindow(QMainWindow):
         train_menu.addAction(self.continue_action)
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.dock.toggleViewAction())
+        self.view_menu.addSeparator()
         menus.addMenu("&Help").addAction(self.about_action)
+        self.add_tab(self.training_view, "Training", "Ctrl+1")
+        self.add_tab(self.probe_view, "Probe", "Ctrl+2")
         self.panel.add_run_buttons(self.start_action, self.pause_action, self.stop_action)
 
     def add_tab(self, widget: QWidget, title: str, shortcut: str) -> None:
@@ -309,6 +315,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        # First launch: the probe, so the bundled model can be tried at once; then the last tab.
+        tab = str(settings.value("window/tab", "Probe" if self.shown.snapshot is not None else "Training"))
+        titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        self.tabs.setCurrentIndex(titles.index(tab) if tab in titles else 0)
         saved = settings.value("training/config")
         if isinstance(saved, str):
             try:
@@ -325,6 +335,7 @@ class MainWindow(QMainWindow):
         settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
+        settings.setValue("window/tab", self.tabs.tabText(self.tabs.currentIndex()))
         self._save_panel()
         settings.sync()
         event.accept()

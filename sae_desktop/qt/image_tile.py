@@ -1,0 +1,82 @@
+"""A small captioned image: grey (0 black, 1 white) or diverging (blue < 0 < red).
+
+Pixels are drawn as crisp squares (no smoothing), so a 28×28 image looks like what the
+model sees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+
+def _diverging_lut() -> np.ndarray:
+    blue, white, red = np.array([33, 102, 172]), np.array([247, 247, 247]), np.array([178, 24, 43])
+    t = np.linspace(-1, 1, 256)[:, None]
+    lut = np.where(t < 0, white + (blue - white) * -t, white + (red - white) * t)
+    return np.round(lut).astype(np.uint8)
+
+
+DIVERGING = _diverging_lut()
+
+
+def grey_qimage(image: np.ndarray) -> QImage:
+    a = np.ascontiguousarray(np.round(np.clip(image, 0, 1) * 255), dtype=np.uint8)
+    return QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format.Format_Grayscale8).copy()
+
+
+def diverging_qimage(values: np.ndarray, limit: float) -> QImage:
+    index = np.round((np.clip(values / max(limit, 1e-12), -1, 1) + 1) * 127.5).astype(np.int64)
+    rgb = np.ascontiguousarray(DIVERGING[index])
+    return QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
+
+
+class _Pixels(QWidget):
+    def __init__(self, side: int):
+        super().__init__()
+        self.image: QImage | None = None
+        self.setMinimumSize(side, side)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        painter = QPainter(self)
+        side = min(self.width(), self.height())
+        if self.image is None:
+            painter.fillRect(QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side),
+                             QColor("#e8eaed"))
+            return
+        scale = side / max(self.image.width(), self.image.height())  # keep the aspect ratio
+        w, h = self.image.width() * scale, self.image.height() * scale
+        rect = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        painter.drawImage(rect, self.image)  # default: nearest, crisp pixels
+        painter.setPen(QColor("#999999"))
+        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+
+
+class ImageTile(QWidget):
+    def __init__(self, caption: str, side: int = 96, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.pixels = _Pixels(side)
+        self.caption = QLabel(caption)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.pixels, 1)
+        layout.addWidget(self.caption)
+        self.data: np.ndarray | None = None  # what is shown, for exports and tests
+
+    def set_grey(self, image: np.ndarray | None) -> None:
+        self.data = None if image is None else np.asarray(image)
+        self.pixels.image = None if image is None else grey_qimage(self.data)
+        self.pixels.update()
+
+    def set_diverging(self, values: np.ndarray | None, limit: float) -> None:
+        self.data = None if values is None else np.asarray(values)
+        self.pixels.image = None if values is None else diverging_qimage(self.data, limit)
+        self.pixels.update()
+
+    def qimage(self) -> QImage | None:
+        return self.pixels.image

@@ -1,0 +1,160 @@
+"""The sparse code as bars, and the place to steer it.
+
+Click or drag a bar to clamp that latent to the height under the mouse; right-click sets it
+to 0 (ablation); double-click releases it. Clamped bars are orange, with a tick at the
+encoder's own value. Bars can be sorted by activation; clamping never reorders them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+
+from sae_desktop.config import ModelConfig
+from sae_desktop.qt.plot_style import COLORS, style_plot
+
+
+class _SteeringViewBox(pg.ViewBox):
+    """Mouse gestures set clamps instead of panning and zooming."""
+
+    def __init__(self):
+        super().__init__(enableMenu=False)
+        self.setMouseEnabled(x=False, y=False)
+        self.owner: LatentBars | None = None
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph naming)
+        if self.owner is None:
+            return
+        point = self.mapSceneToView(ev.scenePos())
+        latent = self.owner.latent_at(point.x())
+        if latent is None:
+            return
+        ev.accept()
+        if ev.button() == Qt.MouseButton.RightButton:
+            self.owner.set_clamp(latent, 0.0)
+        elif ev.double():
+            self.owner.release(latent)
+        elif ev.button() == Qt.MouseButton.LeftButton:
+            self.owner.set_clamp(latent, point.y())
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802
+        if self.owner is None or ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        if ev.isStart():
+            self.owner.drag_latent = self.owner.latent_at(self.mapSceneToView(ev.buttonDownScenePos()).x())
+        if self.owner.drag_latent is not None:
+            self.owner.set_clamp(self.owner.drag_latent, self.mapSceneToView(ev.scenePos()).y())
+        if ev.isFinish():
+            self.owner.drag_latent = None
+
+
+class LatentBars(pg.PlotWidget):
+    clampsChanged = Signal(dict)  # {latent index: value}
+
+    def __init__(self, parent=None):
+        box = _SteeringViewBox()
+        super().__init__(parent, viewBox=box)
+        box.owner = self
+        style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
+        self.setMenuEnabled(False)
+        self.hideButtons()  # no zooming here: the mouse steers
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
+        self.marks = pg.ScatterPlotItem(symbol="t1", size=10, brush=pg.mkBrush("#222222"), pen=None)
+        dashed = pg.QtCore.Qt.PenStyle.DashLine
+        self.target = pg.InfiniteLine(angle=0, pen=pg.mkPen(COLORS["target"], width=1.5, style=dashed),
+                                      label="ρ", labelOpts={"position": 0.99, "color": COLORS["target"]})
+        self.threshold = pg.InfiniteLine(angle=0, pen=pg.mkPen("#888888", width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
+                                         label="active above", labelOpts={"position": 0.08, "color": "#888888"})
+        for item in (self.bars, self.marks, self.target, self.threshold):
+            self.addItem(item)
+        self.target.setZValue(5)
+        self.latents: np.ndarray | None = None
+        self.clamps: dict[int, float] = {}
+        self.sorted = False
+        self.order = np.arange(0)
+        self.drag_latent: int | None = None
+        self.top = 1.0
+        self.config = ModelConfig()
+        self._ranges: tuple[int, float] | None = None
+        self._ticks_for: np.ndarray | None = None
+        self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
+
+    # -- model and data -------------------------------------------------------------------
+    def set_model(self, config: ModelConfig, rho: float | None) -> None:
+        if config.d_latent != self.config.d_latent:
+            self.clamps.clear()
+        self.config = config
+        self.threshold.setValue(config.active_threshold)
+        self.threshold.setVisible(config.latent == "sigmoid")
+        self.target.setVisible(rho is not None)
+        if rho is not None:
+            self.target.setValue(rho)
+        self.top = 1.0
+        self._set_ranges(config.d_latent)
+
+    def _set_ranges(self, n: int) -> None:
+        if (n, self.top) != self._ranges:  # a range change regenerates the axes: only when needed
+            self._ranges = (n, self.top)
+            self.setYRange(0, self.top * 1.02, padding=0)
+            self.setXRange(-0.6, n - 0.4, padding=0)
+
+    def set_latents(self, latents: np.ndarray | None) -> None:
+        self.latents = None if latents is None else np.asarray(latents, dtype=np.float32)
+        if self.latents is not None:
+            self.order = np.argsort(-self.latents, kind="stable") if self.sorted else np.arange(self.latents.size)
+        self._redraw()
+
+    def set_sorted(self, on: bool) -> None:
+        self.sorted = on
+        self.set_latents(self.latents)
+
+    # -- steering -----------------------------------------------------------------------
+    def latent_at(self, x: float) -> int | None:
+        position = int(round(x))
+        if self.latents is None or not 0 <= position < self.order.size or abs(x - position) > 0.45:
+            return None
+        return int(self.order[position])
+
+    def set_clamp(self, latent: int, value: float) -> None:
+        self.clamps[latent] = float(np.clip(value, 0.0, self.top))
+        self._changed()
+
+    def release(self, latent: int) -> None:
+        if self.clamps.pop(latent, None) is not None:
+            self._changed()
+
+    def reset(self) -> None:
+        if self.clamps:
+            self.clamps.clear()
+            self._changed()
+
+    def _changed(self) -> None:
+        self._redraw()
+        self.clampsChanged.emit(dict(self.clamps))
+
+    def _redraw(self) -> None:
+        if self.latents is None:
+            self.bars.setOpts(x=[], height=[])
+            self.marks.setData([], [])
+            return
+        code = self.latents.copy()
+        for latent, value in self.clamps.items():
+            if latent < code.size:
+                code[latent] = value
+        shown, positions = code[self.order], np.arange(self.order.size)
+        active = self.latents[self.order] > self.config.active_threshold
+        clamped = np.isin(self.order, list(self.clamps))
+        kinds = np.where(clamped, "clamped", np.where(active, "active", "inactive"))
+        self.bars.setOpts(x=positions, height=shown, width=0.8, brushes=[self._brushes[k] for k in kinds], pen=None)
+        self.marks.setData(positions[clamped], self.latents[self.order][clamped])
+        if self.config.latent != "sigmoid":
+            self.top = max(self.top, float(code.max(initial=0.0)) * 1.2, 1.0)
+        self._set_ranges(self.order.size)
+        if self._ticks_for is None or not np.array_equal(self._ticks_for, self.order):
+            self._ticks_for = self.order.copy()  # new tick labels regenerate the axis: only on a new order
+            step = 1 if self.order.size <= 40 else max(1, self.order.size // 20)
+            ticks = [(int(p), str(int(self.order[p]))) for p in range(0, self.order.size, step)]
+            self.getAxis("bottom").setTicks([ticks, []])

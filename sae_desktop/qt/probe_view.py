@@ -1,0 +1,233 @@
+"""The "Probe" tab: draw a digit and watch its sparse code and reconstruction change.
+
+canvas → preprocess (core) → the shown model's snapshot (NumPy) → tiles and bars, redone
+at most once per frame while drawing. A test digit or an image file is probed exactly as
+given (the same path as ``sae-desktop probe``) until the canvas is edited.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QSlider, QToolButton, QVBoxLayout, QWidget)
+from superqt.utils import qthrottled
+
+from sae_desktop.images import ImageError, load_image_file
+from sae_desktop.preprocess import NOTHING, Preprocessed, preprocess
+from sae_desktop.probe import ProbeResult, describe_percentile, probe
+from sae_desktop.qt.canvas import DrawingCanvas
+from sae_desktop.qt.digit_browser import DigitBrowser
+from sae_desktop.qt.image_tile import ImageTile
+from sae_desktop.qt.latent_bars import LatentBars
+from sae_desktop.qt.settings import last_folder, remember_folder
+from sae_desktop.qt.shown_model import ShownModel
+from sae_desktop.qt.test_set import TestSetProvider
+from sae_desktop.snapshot import ModelSnapshot
+
+FRAME_MS = 16
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+class ProbeView(QWidget):
+    def __init__(self, shown: ShownModel, provider: TestSetProvider, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.shown = shown
+        self.canvas = DrawingCanvas()
+        self.browser = DigitBrowser(provider)
+        self.bars = LatentBars()
+        self.stage_tiles = [ImageTile(c, 72) for c in ("ink box", "scaled to 20 px", "centred 28×28")]
+        self.input_tile, self.recon_tile = ImageTile("model input", 150), ImageTile("reconstruction", 150)
+        self.residual_tile = ImageTile("residual: red added, blue missed", 150)
+        self.error_label, self.ood_label, self.source_label = QLabel(), QLabel(), QLabel()
+        self.error_label.setStyleSheet("font-size: 15px; font-weight: 600;")
+        for label in (self.error_label, self.ood_label, self.source_label):
+            label.setWordWrap(True)  # long text wraps instead of widening the column
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.sorted_box = QCheckBox("Sort by activation")
+        self.reset_button = QPushButton("Reset code")
+        self.reset_button.setToolTip("Release all clamped latents: back to the encoder's values")
+        self.result: ProbeResult | None = None
+        self.stages: Preprocessed = NOTHING
+        self._fixed: np.ndarray | None = None  # an exact 28×28 input (test digit, file) until the canvas is edited
+        self._programmatic = False
+        self._layout()
+        self._actions()
+        self.canvas.changed.connect(self._on_canvas_changed)
+        self.bars.clampsChanged.connect(lambda _: self._run_probe(new_input=False))
+        self.sorted_box.toggled.connect(self.bars.set_sorted)
+        self.reset_button.clicked.connect(self.bars.reset)
+        self.browser.digitChosen.connect(self.show_digit)
+        self.browser.fileRequested.connect(self.choose_image_file)
+        shown.changed.connect(self._on_model)
+        self.schedule = qthrottled(self.update_probe, timeout=FRAME_MS, leading=True)
+        self._on_model(shown.snapshot)
+
+    def _layout(self) -> None:
+        tools = QHBoxLayout()
+        self.width_slider = QSlider(Qt.Orientation.Horizontal)
+        self.width_slider.setRange(4, 60)
+        self.width_slider.setMinimumWidth(80)
+        self.width_slider.setValue(int(self.canvas.brush_width))
+        self.width_slider.setToolTip("Brush width ([ and ])")
+        self.width_slider.valueChanged.connect(lambda v: setattr(self.canvas, "brush_width", float(v)))
+        self.tool_buttons = QHBoxLayout()
+        tools.addLayout(self.tool_buttons)
+        tools.addWidget(QLabel("width"))
+        tools.addWidget(self.width_slider, 1)
+        left = QVBoxLayout()
+        left.addWidget(self.canvas, 1)
+        left.addLayout(tools)
+        left.addWidget(self.browser)
+        stages = QHBoxLayout()
+        for tile in self.stage_tiles:
+            stages.addWidget(tile)
+        outputs = QGridLayout()
+        for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
+            outputs.addWidget(tile, 0, column)
+        text = QVBoxLayout()
+        for label in (self.error_label, self.ood_label, self.source_label):
+            text.addWidget(label)
+        text.addStretch(1)
+        controls = QHBoxLayout()
+        controls.addWidget(self.sorted_box)
+        controls.addStretch(1)
+        controls.addWidget(self.reset_button)
+        right = QVBoxLayout()
+        top = QHBoxLayout()
+        stages_box = QVBoxLayout()
+        stages_box.addWidget(QLabel("What the model sees (MNIST preprocessing):"))
+        stages_box.addLayout(stages)
+        top.addLayout(stages_box, 1)
+        top.addLayout(text, 1)
+        right.addLayout(top)
+        right.addLayout(outputs, 2)
+        right.addWidget(self.bars, 3)
+        right.addLayout(controls)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 2)
+        layout.addLayout(right, 3)
+
+    def _actions(self) -> None:
+        def action(text, shortcut, slot, checkable=False, button=True):
+            a = QAction(text, self)
+            a.setShortcuts([QKeySequence(s) for s in (shortcut if isinstance(shortcut, tuple) else (shortcut,))])
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # only while the probe is shown
+            a.setToolTip(f"{text} ({a.shortcut().toString()})")
+            a.setCheckable(checkable)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            if button:
+                b = QToolButton()
+                b.setDefaultAction(a)
+                self.tool_buttons.addWidget(b)
+            return a
+
+        self.brush_action = action("Brush", "B", lambda: self.set_eraser(False), checkable=True)
+        self.eraser_action = action("Eraser", "E", lambda: self.set_eraser(True), checkable=True)
+        self.undo_action = action("Undo", QKeySequence.StandardKey.Undo, self.canvas.undo)
+        self.redo_action = action("Redo", (QKeySequence.StandardKey.Redo, "Ctrl+Y"), self.canvas.redo)
+        self.clear_action = action("Clear", ("Delete", "Backspace"), self.canvas.clear)
+        action("Thinner", "[", lambda: self.width_slider.setValue(self.width_slider.value() - 4), button=False)
+        action("Thicker", "]", lambda: self.width_slider.setValue(self.width_slider.value() + 4), button=False)
+        action("Random test digit", "R", self.browser.pick_random, button=False)
+        self.brush_action.setChecked(True)
+        self.canvas.historyChanged.connect(self._history_changed)
+        self._history_changed()
+
+    def set_eraser(self, on: bool) -> None:
+        self.canvas.erasing = on
+        self.brush_action.setChecked(not on)
+        self.eraser_action.setChecked(on)
+
+    def _history_changed(self) -> None:
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
+
+    # -- inputs ---------------------------------------------------------------------------
+    def _on_canvas_changed(self) -> None:
+        if not self._programmatic:
+            self._fixed = None  # the user edited: the canvas is the input again
+        self.schedule()
+
+    def _show_fixed(self, image28: np.ndarray, canvas_image: np.ndarray, source: str) -> None:
+        self._fixed = np.asarray(image28, dtype=np.float32)
+        self._programmatic = True
+        try:
+            self.canvas.set_array(canvas_image)
+        finally:
+            self._programmatic = False
+        self.source_label.setText(f"Input: {source}")
+        self.update_probe()
+
+    def show_digit(self, digit: np.ndarray, description: str) -> None:
+        self._show_fixed(digit / 255.0, digit, description)
+
+    def choose_image_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Probe an image", last_folder("images"), IMAGE_FILTER)
+        if path:
+            self.load_image(path)
+
+    def load_image(self, path: str) -> bool:
+        try:
+            grey = load_image_file(path)
+        except ImageError as exc:
+            self.error_label.setText("Could not use that image")
+            self.ood_label.setText(str(exc))
+            return False
+        remember_folder("images", path)
+        stages = preprocess(grey)
+        if stages.empty:
+            self.error_label.setText("That image looks blank")
+            self.ood_label.setText("No ink was found after removing the paper's tone.")
+            return False
+        self._show_fixed(stages.image, grey, f"file {path.rsplit('/', 1)[-1]}")
+        return True
+
+    # -- model and results ------------------------------------------------------------------
+    def _on_model(self, snap: ModelSnapshot | None) -> None:
+        if snap is not None:
+            cfg = snap.train_config
+            rho = cfg.rho if cfg is not None and cfg.penalty == "kl" else None
+            self.bars.set_model(snap.config, rho)
+            self.browser.set_dataset(snap.dataset)
+        self.update_probe()
+
+    def current_input(self) -> np.ndarray | None:
+        return self._fixed if self._fixed is not None else self.stages.image
+
+    def update_probe(self) -> None:
+        """Preprocess, encode, decode, show. Cheap enough (~1-3 ms) to run every frame."""
+        snap = self.shown.snapshot
+        self.stages = preprocess(self._fixed if self._fixed is not None else self.canvas.array())
+        for tile, image in zip(self.stage_tiles, (self.stages.crop, self.stages.scaled, self.current_input())):
+            tile.set_grey(image)
+        image28 = self.current_input()
+        if snap is None or image28 is None:
+            self.result = None
+            self.bars.set_latents(None)
+            for tile in (self.input_tile, self.recon_tile, self.residual_tile):
+                tile.set_grey(None)
+            self.error_label.setText("No model loaded" if snap is None else "Nothing drawn yet")
+            self.ood_label.setText("Draw on the canvas, or pick a test digit or an image file.")
+            return
+        self._run_probe(new_input=True)
+
+    def _run_probe(self, new_input: bool) -> None:
+        """Encode and decode (with the clamps); bars move only when the input itself changed."""
+        snap, image28 = self.shown.snapshot, self.current_input()
+        if snap is None or image28 is None:
+            return
+        self.result = r = probe(snap, image28, self.bars.clamps)
+        if new_input:
+            self.bars.set_latents(r.latents)
+        self.input_tile.set_grey(r.input)
+        self.recon_tile.set_grey(r.reconstruction)
+        self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
+        n = len(self.bars.clamps)
+        steered = f"  ({n} latent{'s' if n > 1 else ''} clamped)" if n else ""
+        self.error_label.setText(f"Reconstruction error (MSE) {r.mse:.4f}{steered}")
+        colour = "#2e7d32" if not r.percentile >= 90 else ("#a15c00" if r.percentile < 99 else "#c62828")
+        self.ood_label.setText(f"<span style='color:{colour}'>{describe_percentile(r.percentile)}</span>"
+                               f" · model: {snap.name}")

@@ -1,0 +1,74 @@
+"""The test split of a dataset, loaded once, off the main thread, for whoever needs it.
+
+The digit browser and the feature atlas show test images; neither should freeze the window
+while 10 000 images are read, nor fail when the data is absent (offline, first launch):
+they get ``unavailable`` with the reason and keep working without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from superqt.utils import create_worker
+
+from sae_desktop.data import DatasetError, load_dataset
+
+
+@dataclass(frozen=True)
+class TestImages:
+    name: str
+    images: np.ndarray  # uint8 [N, 28, 28]
+    labels: np.ndarray  # uint8 [N]
+
+    __test__ = False  # not a pytest test class, despite the name
+
+
+def _load(name: str):
+    try:
+        dataset = load_dataset(name)
+        return TestImages(name, dataset.test_images, dataset.test_labels)
+    except DatasetError as exc:
+        return str(exc)
+    except Exception as exc:  # superqt drops RuntimeErrors silently: always return something
+        return f"could not read the {name} test set: {exc}"
+
+
+class TestSetProvider(QObject):
+    ready = Signal(object)  # TestImages
+    unavailable = Signal(str)  # why
+
+    __test__ = False
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._cache: dict[str, TestImages] = {}
+        self._loading: set[str] = set()
+        self.problem: dict[str, str] = {}
+
+    def get(self, name: str) -> TestImages | None:
+        """The test set if loaded; otherwise start loading it (``ready`` follows) and return None."""
+        if name in self._cache:
+            return self._cache[name]
+        if name not in self._loading:
+            self._loading.add(name)
+            worker = create_worker(_load, name, _start_thread=False)
+            worker.returned.connect(lambda result, n=name: self._done(n, result))
+            worker.start()
+        return None
+
+    def _done(self, name: str, result) -> None:
+        self._loading.discard(name)
+        if isinstance(result, TestImages):
+            self._cache[name] = result
+            self.problem.pop(name, None)
+            self.ready.emit(result)
+        else:
+            self.problem[name] = result
+            self.unavailable.emit(result)
+
+    def forget(self) -> None:
+        """Drop what is cached (e.g. after the data folder changed) so the next get reloads."""
+        self._cache.clear()
+        self.problem.clear()

@@ -1,0 +1,183 @@
+"""The drawing canvas and the probe: real mouse events on real widgets, offscreen."""
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from sae_desktop.qt.app import build_window, create_app
+from sae_desktop.qt.canvas import SIZE
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def window(qtbot, tiny_data_dir, monkeypatch, no_thread_left):
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tiny_data_dir))
+    create_app()
+    w = build_window()  # the bundled model is shown
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    w.tabs.setCurrentWidget(w.probe_view)
+    qtbot.waitExposed(w)
+    return w
+
+
+def canvas_point(canvas, fx, fy):
+    """A point at fractions (fx, fy) of the drawing square, in widget coordinates."""
+    side = min(canvas.width(), canvas.height())
+    return QPoint(int((canvas.width() - side) / 2 + fx * side), int((canvas.height() - side) / 2 + fy * side))
+
+
+def drag(qtbot, widget, points, button=LEFT):
+    qtbot.mousePress(widget, button, pos=points[0])
+    for p in points[1:]:
+        qtbot.mouseMove(widget, p)
+    qtbot.mouseRelease(widget, button, pos=points[-1])
+
+
+def draw_seven(qtbot, canvas):
+    drag(qtbot, canvas, [canvas_point(canvas, x, y) for x, y in
+                         ((0.25, 0.25), (0.5, 0.24), (0.75, 0.23), (0.65, 0.5), (0.55, 0.8))])
+
+
+def test_mouse_drag_draws_ink_and_updates_code_and_reconstruction(qtbot, window):
+    view = window.probe_view
+    assert view.canvas.is_empty() and view.result is None
+    assert "Nothing drawn" in view.error_label.text()
+    draw_seven(qtbot, view.canvas)
+    ink = view.canvas.array()
+    assert ink.shape == (SIZE, SIZE) and (ink > 128).sum() > 2000
+    assert 0 < ink.min() + 1 and np.unique(ink).size > 2  # anti-aliased edges, not just 0/255
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    assert view.bars.latents is not None and view.bars.latents.shape == (32,)
+    assert view.recon_tile.data.shape == (28, 28) and view.input_tile.data.max() > 0.9
+    assert "Reconstruction error" in view.error_label.text() and "test digits" in view.ood_label.text()
+    first = view.result.latents.copy()
+    drag(qtbot, view.canvas, [canvas_point(view.canvas, 0.3, 0.5), canvas_point(view.canvas, 0.7, 0.52)])
+    qtbot.waitUntil(lambda: not np.allclose(view.result.latents, first), timeout=2000)
+
+
+def test_clear_undo_redo_and_eraser(qtbot, window):
+    view = window.probe_view
+    draw_seven(qtbot, view.canvas)
+    drawn = view.canvas.array()
+    view.clear_action.trigger()
+    assert view.canvas.is_empty()
+    qtbot.waitUntil(lambda: view.result is None, timeout=2000)
+    view.undo_action.trigger()
+    np.testing.assert_array_equal(view.canvas.array(), drawn)
+    view.redo_action.trigger()
+    assert view.canvas.is_empty()
+    view.undo_action.trigger()
+    view.eraser_action.trigger()
+    assert view.canvas.erasing and not view.brush_action.isChecked()
+    drag(qtbot, view.canvas, [canvas_point(view.canvas, 0.2, 0.24), canvas_point(view.canvas, 0.8, 0.24)])
+    assert view.canvas.array().sum() < drawn.sum()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_B)  # keyboard shortcut back to the brush
+    assert not view.canvas.erasing
+    drag(qtbot, view.canvas, [canvas_point(view.canvas, 0.5, 0.5), canvas_point(view.canvas, 0.52, 0.9)],
+         button=Qt.MouseButton.RightButton)  # the right button always erases
+
+
+def test_steering_a_latent_changes_the_decoded_image(qtbot, window):
+    view = window.probe_view
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    before = view.result.reconstruction.copy()
+    latent = int(np.argmin(view.result.latents))  # an inactive latent: turn it fully on
+    box = view.bars.getPlotItem().getViewBox()
+    scene = box.mapViewToScene(QPointF(float(latent), 0.95))
+    qtbot.mouseClick(view.bars.viewport(), LEFT, pos=view.bars.mapFromScene(scene))
+    assert view.bars.clamps == {latent: pytest.approx(0.95, abs=0.03)}
+    assert view.result.code[latent] == pytest.approx(0.95, abs=0.03)
+    assert view.result.latents[latent] < 0.5  # the encoder's own value is kept and shown
+    assert np.abs(view.result.reconstruction - before).max() > 0.05
+    assert "clamped" in view.error_label.text()
+    right = view.bars.mapFromScene(box.mapViewToScene(QPointF(float(latent), 0.5)))
+    qtbot.mouseClick(view.bars.viewport(), Qt.MouseButton.RightButton, pos=right)  # ablate
+    assert view.bars.clamps == {latent: 0.0}
+    view.reset_button.click()
+    assert view.bars.clamps == {}
+    np.testing.assert_allclose(view.result.reconstruction, before, atol=1e-6)
+
+
+def test_sorted_view_keeps_steering_on_the_right_latent(qtbot, window):
+    view = window.probe_view
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    view.sorted_box.setChecked(True)
+    strongest = int(np.argmax(view.result.latents))
+    assert view.bars.latent_at(0.0) == strongest
+    view.bars.set_clamp(view.bars.latent_at(0.0), 0.0)
+    assert view.result.code[strongest] == 0.0
+
+
+def test_test_digit_browser_puts_exact_digits_in_the_probe(qtbot, window, tiny_dataset):
+    view = window.probe_view
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    view.browser.index.setValue(7)
+    np.testing.assert_allclose(view.input_tile.data, tiny_dataset.test_images[7] / 255.0, atol=1e-6)
+    assert "test #7" in view.source_label.text() and not view.canvas.is_empty()
+    view.browser.label.setCurrentIndex(1 + int(tiny_dataset.test_labels[3]))
+    view.browser.index.setValue(0)
+    view.browser.step(+1)
+    assert tiny_dataset.test_labels[view.browser.index.value()] == tiny_dataset.test_labels[3]
+    view.browser.pick_random()
+    assert tiny_dataset.test_labels[view.browser.index.value()] == tiny_dataset.test_labels[3]
+    draw_seven(qtbot, view.canvas)  # editing the canvas switches back to the drawing
+    qtbot.waitUntil(lambda: view._fixed is None, timeout=2000)
+
+
+def test_missing_test_set_disables_the_browser_with_a_reason(qtbot, tmp_path, monkeypatch, no_thread_left):
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tmp_path / "none"))
+    create_app()
+    w = build_window()
+    qtbot.addWidget(w)
+    browser = w.probe_view.browser
+    qtbot.waitUntil(lambda: "unavailable" in browser.message.text(), timeout=5000)
+    assert not browser.random.isEnabled() and browser.load_file.isEnabled()
+    assert "train-images-idx3-ubyte" in browser.message.toolTip()
+
+
+def test_image_files_good_bad_and_blank(qtbot, window, tmp_path):
+    view = window.probe_view
+    ink = np.full((300, 200), 240, np.uint8)
+    ink[60:240, 90:110] = 20  # a dark "1" on light paper
+    Image.fromarray(ink).save(tmp_path / "one.jpg")
+    assert view.load_image(str(tmp_path / "one.jpg"))
+    assert view.input_tile.data.max() > 0.8 and "one.jpg" in view.source_label.text()
+    (tmp_path / "junk.png").write_bytes(b"junk")
+    assert not view.load_image(str(tmp_path / "junk.png"))
+    assert "not an image" in view.ood_label.text()
+    Image.fromarray(np.full((50, 50), 250, np.uint8)).save(tmp_path / "blank.png")
+    assert not view.load_image(str(tmp_path / "blank.png"))
+    assert "blank" in view.error_label.text()
+
+
+def test_single_dot_and_full_canvas_are_defined(qtbot, window):
+    view = window.probe_view
+    view.canvas.set_array(np.pad(np.ones((1, 1)), ((100, 179), (50, 229))))
+    view.update_probe()
+    assert view.result is not None and np.isfinite(view.result.mse)
+    view.canvas.set_array(np.ones((SIZE, SIZE)))
+    view.update_probe()
+    assert view.result is not None and np.isfinite(view.result.reconstruction).all()
+
+
+def test_probe_follows_the_shown_model(qtbot, window, tmp_path):
+    from sae_desktop.checkpoint import save_checkpoint
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    view = window.probe_view
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    cfg = ModelConfig(d_hidden=16, d_latent=12)
+    other = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "random model")
+    save_checkpoint(other.to_checkpoint(), tmp_path / "random.safetensors")
+    assert window.open_model(tmp_path / "random.safetensors")
+    assert view.result.latents.shape == (12,) and view.bars.latents.shape == (12,)
+    assert "random.safetensors" in view.ood_label.text()

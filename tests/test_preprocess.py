@@ -1,0 +1,99 @@
+"""MNIST-faithful preprocessing: placement, scale, robustness (property tests)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sae_desktop.preprocess import CENTRE, area_matrix, centre_of_mass, ink_box, preprocess
+
+
+def stroke(size, points, width):
+    """A thick polyline drawn on a size×size black canvas (a hand-drawn digit stand-in)."""
+    yy, xx = np.mgrid[0:size[0], 0:size[1]].astype(float)
+    img = np.zeros(size)
+    for (y0, x0), (y1, x1) in zip(points, points[1:]):
+        d = np.array([y1 - y0, x1 - x0])
+        t = np.clip(((yy - y0) * d[0] + (xx - x0) * d[1]) / max(d @ d, 1e-9), 0, 1)
+        dist = np.hypot(yy - (y0 + t * d[0]), xx - (x0 + t * d[1]))
+        img = np.maximum(img, np.clip(width / 2 + 0.5 - dist, 0, 1))
+    return img
+
+
+SEVEN = [(0.2, 0.25), (0.2, 0.75), (0.8, 0.4)]
+CASES = {
+    "large": ((280, 280), SEVEN, 0.0, 1.0, 16),
+    "small": ((280, 280), SEVEN, 0.0, 0.15, 5),
+    "off-centre": ((280, 280), SEVEN, 0.3, 0.4, 12),
+    "thick": ((280, 280), SEVEN, 0.0, 0.9, 60),
+    "tall one": ((280, 280), [(0.1, 0.5), (0.9, 0.52)], 0.0, 1.0, 14),
+    "wide, other size": ((120, 400), [(0.5, 0.1), (0.5, 0.9)], 0.0, 1.0, 10),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_digit_lands_centred_with_a_20px_box(name):
+    size, points, shift, scale, width = CASES[name]
+    h, w = size
+    pts = [((0.5 + (y - 0.5) * scale + shift * 0.5) * h, (0.5 + (x - 0.5) * scale + shift * 0.3) * w) for y, x in points]
+    result = preprocess(stroke(size, pts, width))
+    img = result.image
+    assert img.shape == (28, 28) and img.dtype == np.float32
+    cy, cx = centre_of_mass(img)
+    assert abs(cy - CENTRE) < 0.5 and abs(cx - CENTRE) < 0.5
+    top, bottom, left, right = ink_box(img)
+    assert 19 <= max(bottom - top + 1, right - left + 1) <= 21
+    assert max(result.scaled.shape) == 20
+
+
+def test_mnist_digits_come_back_nearly_unchanged(mnist):
+    for image in mnist.test_images[:50]:
+        out = preprocess(image).image
+        assert np.abs(out - image / 255.0).mean() < 0.06
+
+
+@pytest.mark.parametrize("image", [np.zeros((280, 280)), np.zeros((1, 1)), np.zeros((28, 28), np.uint8)])
+def test_blank_is_nothing_drawn_not_nan(image):
+    result = preprocess(image)
+    assert result.empty and result.image is None
+
+
+def test_single_dot_and_full_canvas_are_defined():
+    dot = np.zeros((280, 280))
+    dot[100, 200] = 1.0
+    for image in (dot, np.ones((280, 280)), np.full((5, 300), 0.5)):
+        out = preprocess(image).image
+        assert out is not None and np.isfinite(out).all() and 0 <= out.min() and out.max() <= 1
+        assert out.sum() > 0
+
+
+def test_area_matrix_rows_sum_to_one():
+    for n_in, n_out in ((280, 20), (7, 20), (20, 20), (1, 20), (333, 7)):
+        np.testing.assert_allclose(area_matrix(n_in, n_out).sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_dtypes_are_scaled():
+    img = np.zeros((50, 50), np.uint16)
+    img[10:40, 20:25] = 65535
+    assert preprocess(img).image.max() == pytest.approx(1.0, abs=0.05)
+    with pytest.raises(ValueError, match="2-D"):
+        preprocess(np.zeros((5, 5, 3)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 60), st.integers(1, 60)),
+              elements=st.one_of(st.floats(-5, 5), st.sampled_from([np.nan, np.inf, -np.inf]))))
+def test_any_image_gives_finite_values_in_unit_range(image):
+    result = preprocess(image)
+    if not result.empty:
+        assert result.image.shape == (28, 28)
+        assert np.isfinite(result.image).all()
+        assert result.image.min() >= 0.0 and result.image.max() <= 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.uint8, st.tuples(st.integers(1, 300), st.integers(1, 300))))
+def test_any_uint8_image_is_safe(image):
+    result = preprocess(image)
+    assert result.empty == (image.max() == 0)

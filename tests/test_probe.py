@@ -1,0 +1,120 @@
+"""Probe: image files, the shared probe function, the CLI and the bundled model."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from sae_desktop.config import ModelConfig
+from sae_desktop.evaluation import evaluate, error_percentile
+from sae_desktop.images import ImageError, load_image_file
+from sae_desktop.model import SparseAutoencoder, model_from_state
+from sae_desktop.probe import probe
+from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return ModelSnapshot.load(bundled_model_path())
+
+
+@pytest.mark.parametrize("latent,k", [("sigmoid", 0), ("relu", 0), ("topk", 3)])
+def test_numpy_inference_matches_the_torch_model(latent, k):
+    cfg = ModelConfig(d_hidden=16, d_latent=6, latent=latent, k=k)
+    torch.manual_seed(3)
+    weights = SparseAutoencoder(cfg).snapshot()
+    snap = ModelSnapshot(cfg, weights, "test")
+    x = np.random.default_rng(0).random((7, 784), dtype=np.float32)
+    recon, z = model_from_state(cfg, weights)(torch.from_numpy(x))
+    np.testing.assert_allclose(snap.encode(x), z.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(snap.decode(snap.encode(x)), recon.numpy(), rtol=1e-5, atol=1e-6)
+    images = (x * 255).astype(np.uint8)
+    np_eval = snap.evaluate(images)
+    torch_eval = evaluate(model_from_state(cfg, weights), torch.from_numpy(images))
+    np.testing.assert_allclose(np_eval.per_sample_mse, torch_eval.per_sample_mse, rtol=1e-4)
+
+
+def test_bundled_model_loads_offline_with_test_statistics(bundled):
+    assert bundled.name == "bundled MNIST model"
+    assert bundled.config == ModelConfig() and bundled.train_config.seed == 0
+    assert bundled_model_path().stat().st_size < 600_000
+    assert len(bundled.quantiles) == 201 and bundled.epoch == 10
+
+
+def test_bundled_model_reconstructs_mnist(bundled, mnist):
+    ev = bundled.evaluate(mnist.test_images)
+    assert ev.test_mse <= 0.02
+
+
+def test_percentile_and_clamps(bundled):
+    blank_ish = np.zeros((28, 28), np.float32)
+    blank_ish[5:23, 13:15] = 1.0  # a "1"
+    result = probe(bundled, blank_ish)
+    assert result.latents.shape == (32,) and 0 <= result.percentile <= 100
+    assert result.mse == pytest.approx(float(np.mean(result.residual ** 2)))
+    top = int(np.argmax(result.latents))
+    ablated = probe(bundled, blank_ish, clamps={top: 0.0})
+    assert ablated.code[top] == 0.0 and ablated.latents[top] == result.latents[top]
+    assert not np.allclose(ablated.reconstruction, result.reconstruction)
+    assert error_percentile(1e9, bundled.quantiles) == 100.0 and error_percentile(0.0, bundled.quantiles) == 0.0
+
+
+def save(path, array, mode=None):
+    Image.fromarray(array, mode=mode).save(path)
+    return path
+
+
+def test_image_files_of_many_kinds(tmp_path):
+    ink = np.zeros((60, 40), np.uint8)
+    ink[10:50, 18:23] = 255
+    paper = 255 - ink
+    assert load_image_file(save(tmp_path / "white_on_black.png", ink)).max() == 1.0
+    dark_on_light = load_image_file(save(tmp_path / "scan.jpg", np.clip(paper, 0, 230).astype(np.uint8)))
+    assert dark_on_light[30, 20] > 0.8 and dark_on_light[5, 5] == 0.0  # inverted, paper removed
+    rgba = np.zeros((60, 40, 4), np.uint8)
+    rgba[10:50, 18:23] = (0, 0, 0, 255)  # black ink on a transparent sheet
+    assert load_image_file(save(tmp_path / "rgba.png", rgba, "RGBA"))[30, 20] > 0.8
+    sixteen = (ink.astype(np.uint16) * 257)
+    img16 = Image.fromarray(sixteen.astype(np.uint16))
+    img16.save(tmp_path / "deep.png")
+    assert load_image_file(tmp_path / "deep.png")[30, 20] > 0.8
+    assert load_image_file(save(tmp_path / "one.png", np.array([[0]], np.uint8))).shape == (1, 1)
+
+
+def test_bad_and_huge_images_are_refused(tmp_path):
+    (tmp_path / "fake.png").write_bytes(b"not really a png")
+    with pytest.raises(ImageError, match="not an image"):
+        load_image_file(tmp_path / "fake.png")
+    with pytest.raises(ImageError, match="no such file"):
+        load_image_file(tmp_path / "absent.png")
+    Image.new("1", (20000, 20000)).save(tmp_path / "huge.png")  # 400 MP, a few KB on disk
+    with pytest.raises(ImageError, match="too large|too many pixels"):
+        load_image_file(tmp_path / "huge.png")
+
+
+def test_probe_cli_processes_good_images_and_reports_bad_ones(tmp_path):
+    ink = np.zeros((100, 100), np.uint8)
+    ink[20:80, 45:55] = 255
+    good = save(tmp_path / "one.png", 255 - ink)  # dark ink on white paper
+    blank = save(tmp_path / "blank.png", np.full((50, 50), 255, np.uint8))
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\x00" * 10)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(good), str(bad), str(blank),
+                           "--json", "--save-dir", str(out)], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ))
+    assert proc.returncode == 1
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["ok"] for r in records] == [True, False, False]
+    assert len(records[0]["latents"]) == 32 and 0 <= records[0]["percentile"] <= 100
+    assert "nothing drawn" in records[2]["error"]
+    for suffix in ("input", "reconstruction"):
+        assert Image.open(out / f"one_{suffix}.png").size == (28, 28)
+    plain = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(good)], capture_output=True,
+                           text=True, timeout=120)
+    assert plain.returncode == 0 and "active latents" in plain.stdout
