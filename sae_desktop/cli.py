@@ -242,8 +242,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
     else:
+        mean_rho = sum(result["rho_hat"]) / len(result["rho_hat"])
         print(f"{args.checkpoint}: test_mse {result['test_mse']:.5f}  L0 {result['l0']:.2f}  "
-              f"dead latents {result['dead_latents']}  mean rho_hat {sum(result['rho_hat']) / len(result['rho_hat']):.4f}")
+              f"dead latents {result['dead_latents']}  mean rho_hat {mean_rho:.4f}")
     return 0
 
 
@@ -292,7 +293,10 @@ def cmd_probe(args: argparse.Namespace) -> int:
         except ImageError as exc:
             failures += 1
             record.update(ok=False, error=str(exc))
-            print(json.dumps(record) if args.json else f"{name}: error: {exc}", file=sys.stdout if args.json else sys.stderr)
+            if args.json:
+                print(json.dumps(record))
+            else:
+                print(f"{name}: error: {exc}", file=sys.stderr)
             continue
         active = np.flatnonzero(result.active(model.config.active_threshold))
         record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),

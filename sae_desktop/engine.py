@@ -445,7 +445,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
         else:
             eval_start = time.perf_counter()
             evaluation = evaluate(trainer.model, test_u8)
-            evaluation.histogram  # computed here, in the training thread, not by the window
+            _ = evaluation.histogram  # computed now, in the training thread, so the window does not have to
             out = EpochOutput(epoch + 1, step, epoch_loss_sum / spe, epoch_train_s,
                               time.perf_counter() - eval_start, evaluation, trainer.weights(),
                               trainer.optimizer_state())

@@ -44,9 +44,9 @@ def latent_activation(pre: torch.Tensor, cfg: ModelConfig) -> torch.Tensor:
 
 
 class SparseAutoencoder(nn.Module):
-    def __init__(self, cfg: ModelConfig = ModelConfig()):
+    def __init__(self, cfg: ModelConfig | None = None):
         super().__init__()
-        self.cfg = cfg
+        self.cfg = cfg = cfg or ModelConfig()
         shapes = param_shapes(cfg)
         layers = [
             nn.Linear(cfg.d_in, cfg.d_hidden),

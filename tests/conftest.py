@@ -95,3 +95,18 @@ def no_thread_left(qapp):
     pool = QThreadPool.globalInstance()
     assert pool.waitForDone(3000), "a worker thread outlived the test"
     assert pool.activeThreadCount() == 0
+
+
+@pytest.fixture
+def gui_window(qtbot, tiny_data_dir, monkeypatch, no_thread_left):
+    """The main window, shown offscreen, with the tiny dataset and the bundled model."""
+    from sae_desktop.qt.app import build_window, create_app
+
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tiny_data_dir))
+    create_app()
+    window = build_window()
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    yield window
+    window.controller.shutdown(2000)

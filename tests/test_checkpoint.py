@@ -17,7 +17,8 @@ from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.model import SparseAutoencoder
 
 
-def make_checkpoint(cfg=TrainConfig(d_hidden=8, d_latent=4)):
+def make_checkpoint(cfg=None):
+    cfg = cfg or TrainConfig(d_hidden=8, d_latent=4)
     model = SparseAutoencoder(cfg.model_config())
     n = sum(p.numel() for p in model.parameters())
     optimizer = {"optimizer.exp_avg": torch.randn(n), "optimizer.exp_avg_sq": torch.rand(n),

@@ -12,16 +12,10 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 @pytest.fixture
-def window(qtbot, tiny_data_dir, monkeypatch, no_thread_left):
-    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tiny_data_dir))
-    create_app()
-    w = build_window()  # the bundled model is shown
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    w.tabs.setCurrentWidget(w.probe_view)
-    qtbot.waitExposed(w)
-    return w
+def window(qtbot, gui_window):
+    gui_window.tabs.setCurrentWidget(gui_window.probe_view)
+    qtbot.waitExposed(gui_window)
+    return gui_window
 
 
 def canvas_point(canvas, fx, fy):

@@ -4,10 +4,10 @@ import json
 
 import pytest
 from PySide6.QtCore import QThreadPool, Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from sae_desktop.config import PRESETS, TrainConfig
-from sae_desktop.qt.app import build_window, create_app
+from sae_desktop.qt.app import build_window
 from sae_desktop.qt.main_window import MainWindow
 from sae_desktop.qt.settings import app_settings
 
@@ -15,15 +15,9 @@ SMALL = TrainConfig(epochs=1, batch_size=64, d_hidden=32, d_latent=8, device="cp
 
 
 @pytest.fixture
-def window(qtbot, tiny_data_dir, monkeypatch, no_thread_left):
-    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tiny_data_dir))
-    create_app()
-    w = build_window()
-    qtbot.addWidget(w)
-    w.show()
-    w.panel.set_config(SMALL)
-    yield w
-    w.controller.shutdown(2000)
+def window(gui_window):
+    gui_window.panel.set_config(SMALL)
+    return gui_window
 
 
 def run_to_end(qtbot, w, timeout=30000):

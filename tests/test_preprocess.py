@@ -36,7 +36,8 @@ CASES = {
 def test_digit_lands_centred_with_a_20px_box(name):
     size, points, shift, scale, width = CASES[name]
     h, w = size
-    pts = [((0.5 + (y - 0.5) * scale + shift * 0.5) * h, (0.5 + (x - 0.5) * scale + shift * 0.3) * w) for y, x in points]
+    pts = [((0.5 + (y - 0.5) * scale + shift * 0.5) * h, (0.5 + (x - 0.5) * scale + shift * 0.3) * w)
+           for y, x in points]
     result = preprocess(stroke(size, pts, width))
     img = result.image
     assert img.shape == (28, 28) and img.dtype == np.float32

@@ -11,15 +11,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-
-def _diverging_lut() -> np.ndarray:
-    blue, white, red = np.array([33, 102, 172]), np.array([247, 247, 247]), np.array([178, 24, 43])
-    t = np.linspace(-1, 1, 256)[:, None]
-    lut = np.where(t < 0, white + (blue - white) * -t, white + (red - white) * t)
-    return np.round(lut).astype(np.uint8)
-
-
-DIVERGING = _diverging_lut()
+from sae_desktop.colour import diverging_rgb
 
 
 def grey_qimage(image: np.ndarray) -> QImage:
@@ -28,8 +20,7 @@ def grey_qimage(image: np.ndarray) -> QImage:
 
 
 def diverging_qimage(values: np.ndarray, limit: float) -> QImage:
-    index = np.round((np.clip(values / max(limit, 1e-12), -1, 1) + 1) * 127.5).astype(np.int64)
-    rgb = np.ascontiguousarray(DIVERGING[index])
+    rgb = diverging_rgb(values, limit)
     return QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
 
 

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
 from sae_desktop.config import ModelConfig
-from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.plot_style import COLORS, csv_companion, style_plot
 
 
 class _SteeringViewBox(pg.ViewBox):
@@ -70,6 +70,7 @@ class LatentBars(pg.PlotWidget):
                                          label="active above", labelOpts={"position": 0.08, "color": "#888888"})
         for item in (self.bars, self.marks, self.target, self.threshold):
             self.addItem(item)
+        self.code_for_csv = csv_companion(self, "decoded code")
         self.target.setZValue(5)
         self.latents: np.ndarray | None = None
         self.clamps: dict[int, float] = {}
@@ -150,6 +151,7 @@ class LatentBars(pg.PlotWidget):
         kinds = np.where(clamped, "clamped", np.where(active, "active", "inactive"))
         self.bars.setOpts(x=positions, height=shown, width=0.8, brushes=[self._brushes[k] for k in kinds], pen=None)
         self.marks.setData(positions[clamped], self.latents[self.order][clamped])
+        self.code_for_csv.setData(self.order.astype(float), shown)  # x = latent index
         if self.config.latent != "sigmoid":
             self.top = max(self.top, float(code.max(initial=0.0)) * 1.2, 1.0)
         self._set_ranges(self.order.size)

@@ -18,9 +18,13 @@ from sae_desktop.checkpoint import CheckpointError, save_checkpoint
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart
 from sae_desktop.qt import dialogs
+from sae_desktop.qt.atlas_view import AtlasView
+from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.model_stats import ModelStats
 from sae_desktop.qt.probe_view import ProbeView
 from sae_desktop.qt.run_progress import RunProgress
+from sae_desktop.qt.runs_view import RunsView
 from sae_desktop.qt.settings import app_settings, last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
@@ -66,8 +70,11 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
         self.test_set = TestSetProvider(self)
+        self.model_stats = ModelStats(self.shown, self.test_set, self)
         self.training_view = TrainingView()
         self.probe_view = ProbeView(self.shown, self.test_set)
+        self.atlas_view = AtlasView(self.shown, self.test_set)
+        self.runs_view = RunsView(self.test_set)
 
         self.model_label, self.device_label = ElidedLabel(420), ElidedLabel(230)
         self.statusBar().addPermanentWidget(self.model_label)
@@ -123,6 +130,9 @@ class MainWindow(QMainWindow):
         menus.addMenu("&Help").addAction(self.about_action)
         self.add_tab(self.training_view, "Training", "Ctrl+1")
         self.add_tab(self.probe_view, "Probe", "Ctrl+2")
+        self.add_tab(self.atlas_view, "Atlas", "Ctrl+3")
+        self.add_tab(self.runs_view, "Runs", "Ctrl+4")
+        self.exports = ExportMenu(self, self.export_menu)
         self.panel.add_run_buttons(self.start_action, self.pause_action, self.stop_action)
 
     def add_tab(self, widget: QWidget, title: str, shortcut: str) -> None:
@@ -148,6 +158,9 @@ class MainWindow(QMainWindow):
         c.stateChanged.connect(self._on_state)
         self.panel.configChanged.connect(self._on_panel_changed)
         self.shown.changed.connect(self._on_model_changed)
+        self.runs_view.showRequested.connect(self.show_model)
+        self.runs_view.failed.connect(lambda title, text: self.notify(title, text, error=True))
+        c.runEnded.connect(lambda _: self.runs_view.isVisible() and self.runs_view.refresh())
 
     # -- training ----------------------------------------------------------------------
     def start_training(self) -> None:
@@ -241,6 +254,12 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(has)
         self.save_as_action.setEnabled(has)
         self.continue_action.setEnabled(self.controller.state == "idle" and has and snap.optimizer is not None)
+
+    def show_model(self, snap: ModelSnapshot) -> None:
+        """Show a model in the probe and atlas (from the runs table), and go to the probe."""
+        self.shown.set(snap)
+        self.tabs.setCurrentWidget(self.probe_view)
+        self.statusBar().showMessage(f"Showing {snap.name}", 5000)
 
     def choose_model_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open model", last_folder("models"), MODEL_FILTER)

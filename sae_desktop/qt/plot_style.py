@@ -36,3 +36,13 @@ def corner_note(plot: pg.PlotWidget) -> pg.TextItem:
     note.setParentItem(plot.getViewBox())
     note.setPos(4, 2)
     return note
+
+
+def csv_companion(plot: pg.PlotWidget, name: str) -> pg.PlotDataItem:
+    """A hidden curve holding a bar chart's numbers: pyqtgraph's CSV exporter skips bar
+    items but exports every plot-data item, visible or not (hidden ones do not auto-range)."""
+    item = pg.PlotDataItem([], [], name=None)
+    item.opts["name"] = name  # column header in the CSV, without adding a legend entry
+    item.setVisible(False)
+    plot.addItem(item)
+    return item

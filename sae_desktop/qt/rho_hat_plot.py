@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from sae_desktop.qt.plot_style import COLORS, corner_note, empty_ranges, style_plot
+from sae_desktop.qt.plot_style import COLORS, corner_note, csv_companion, empty_ranges, style_plot
 
 BATCH_SMOOTHING = 0.8
 
@@ -17,10 +17,11 @@ class RhoHatPlot(pg.PlotWidget):
         self.note = corner_note(self)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLORS["bars"])
         self.addItem(self.bars)
+        self.values_for_csv = csv_companion(self, "mean activation")
         self.target = pg.InfiniteLine(angle=0, pen=pg.mkPen(COLORS["target"], width=2, style=pg.QtCore.Qt.DashLine),
                                       label="target ρ = {value:.3g}",
-                                      labelOpts={"position": 0.97, "color": COLORS["target"], "anchors": [(1, 1), (1, 1)],
-                                                 "fill": (255, 255, 255, 210)})
+                                      labelOpts={"position": 0.97, "color": COLORS["target"],
+                                                 "anchors": [(1, 1), (1, 1)], "fill": (255, 255, 255, 210)})
         self.target.setZValue(10)  # the line and its label stay in front of the bars
         self.addItem(self.target)
         self.values: np.ndarray | None = None
@@ -63,6 +64,7 @@ class RhoHatPlot(pg.PlotWidget):
         self.dirty = False
         n = len(self.values)
         self.bars.setOpts(x=np.arange(n), height=self.values, width=0.8)
+        self.values_for_csv.setData(np.arange(n), self.values)
         self.setXRange(-0.6, n - 0.4, padding=0)  # every latent visible
         self.enableAutoRange(axis="y")
 

@@ -43,7 +43,8 @@ class RunProgress(QWidget):
         self._clock = QTimer(self, interval=500, timeout=self._tick)  # elapsed ticks even between reports
 
     def on_started(self, start: RunStart) -> None:
-        self._start, self._t0, self._paused_total, self._paused_since, self._rate = start, time.monotonic(), 0.0, None, 0.0
+        self._start, self._t0 = start, time.monotonic()
+        self._paused_total, self._paused_since, self._rate = 0.0, None, 0.0
         self._done = start.start_epoch / start.config.epochs
         self.device.setText(start.device)
         self.run_bar.setFormat(f"epoch {start.start_epoch + 1} of {start.config.epochs} – %p%")

@@ -27,7 +27,8 @@ LABELS = {"dataset": "Dataset", "device": "Device", "epochs": "Epochs", "batch_s
           "recon": "Reconstruction", "seed": "Seed"}
 PENALTY_FIELDS = {"kl": ("rho", "beta"), "l1": ("l1",), "topk": ("k",)}
 TOOLTIPS = {"rho": "Desired mean activation of each latent (KL penalty)",
-            "beta": "Weight of Σⱼ KL(ρ ‖ mean activation of latent j) in the loss", "l1": "Weight of mean |z| in the loss",
+            "beta": "Weight of Σⱼ KL(ρ ‖ mean activation of latent j) in the loss",
+            "l1": "Weight of mean |z| in the loss",
             "k": "Latents kept per image (the others are set to 0)",
             "lr_schedule": "cosine decays the learning rate to 0 over the run"}
 

@@ -1,0 +1,86 @@
+"""Feature atlas: render time for 32 and 512 latents, and how it responds to clicks and zooms.
+
+    python benchmarks/atlas_render.py [--data-dir D] [--visible]
+
+For each size: a model (the bundled one for 32 latents, a freshly initialised 512-latent one)
+with test-set statistics, shown in the real main window (offscreen unless --visible); then
+times the atlas's full render (tiles, mosaic, frames, density histogram, dashboard, repaint),
+a click on a tile (dashboard with its top digits), and a zoom step plus a pan step with
+repaint. Uses the real MNIST test set when found (``--data-dir``/``$SAE_DESKTOP_DATA``),
+else random digits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir")
+    parser.add_argument("--visible", action="store_true")
+    args = parser.parse_args()
+    if not args.visible:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ.setdefault("SAE_DESKTOP_HOME", tempfile.mkdtemp(prefix="sae-bench-"))
+    if args.data_dir:
+        os.environ["SAE_DESKTOP_DATA"] = args.data_dir
+    from PySide6.QtCore import QPointF
+
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.data import DatasetError, load_dataset
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.qt.app import build_window, create_app
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    try:
+        images = load_dataset("mnist").test_images
+    except DatasetError:
+        images = (np.random.default_rng(0).random((10000, 28, 28)) ** 4 * 255).astype(np.uint8)
+    app = create_app()
+    window = build_window()
+    window.resize(1440, 900)
+    window.show()
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    app.processEvents()
+
+    def timed(fn, repeats=5) -> float:
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            fn()
+            app.processEvents()
+            times.append((time.perf_counter() - t) * 1e3)
+        return statistics.median(times)
+
+    bundled = ModelSnapshot.load(bundled_model_path())
+    wide_cfg = ModelConfig(d_latent=512)
+    wide = ModelSnapshot(wide_cfg, SparseAutoencoder(wide_cfg).snapshot(), "512 latents")
+    for snap in (bundled, wide):
+        snap = snap.with_evaluation(snap.evaluate(images))
+        window.shown.set(snap)
+        app.processEvents()
+        n = snap.config.d_latent
+        render = timed(atlas.refresh)
+        click = timed(lambda n=n: atlas.select(int(np.random.randint(n))))
+        box = atlas.plot.getViewBox()
+        zoom = timed(lambda box=box: box.scaleBy((0.9, 0.9)), repeats=10)
+        pan = timed(lambda box=box: box.translateBy(QPointF(3, 2)), repeats=10)
+        print(f"atlas_{n}_latents_render_ms {render:.1f}")
+        print(f"atlas_{n}_latents_click_ms {click:.1f}")
+        print(f"atlas_{n}_latents_zoom_step_ms {zoom:.1f}")
+        print(f"atlas_{n}_latents_pan_step_ms {pan:.1f}")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""What each latent means: tile images, top activating digits, density. Plain NumPy.
+
+Decoder tile of latent j (what the latent *writes*):
+    decode(a·e_j) − decode(0), where e_j is the one-hot code of latent j and a is a typical
+    "on" value: 1 for sigmoid latents; for ReLU latents (l1, top-k), the largest activation
+    latent j reaches on the test set (1 when there are no test statistics).
+Encoder tile of latent j (what the latent *looks for*):
+    row j of W_enc2 · W_enc1, the linear path from the 784 pixels to the latent's
+    pre-activation, ignoring the hidden ReLU (UFLDL-style weight images).
+Tiles are shown normalised per tile to [-1, 1] on a diverging colour map.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sae_desktop.evaluation import Evaluation
+from sae_desktop.snapshot import ModelSnapshot
+
+OVER_ACTIVE_DENSITY = 0.5  # a latent active on more than half the test images is hardly sparse
+TOP_K = 16
+
+
+def on_values(model: ModelSnapshot, evaluation: Evaluation | None) -> np.ndarray:
+    """The activation each latent is decoded at for its tile (see the module docstring)."""
+    d = model.config.d_latent
+    if model.config.latent == "sigmoid" or evaluation is None:
+        return np.ones(d, dtype=np.float32)
+    peak = evaluation.latents.max(axis=0)
+    return np.where(peak > 0, peak, 1.0).astype(np.float32)
+
+
+def decoder_tiles(model: ModelSnapshot, evaluation: Evaluation | None = None) -> np.ndarray:
+    """``[d_latent, 28, 28]``: decode(a·e_j) − decode(0) for every latent j."""
+    d = model.config.d_latent
+    codes = np.diag(on_values(model, evaluation))
+    base = model.decode(np.zeros((1, d), np.float32))
+    return (model.decode(codes) - base).reshape(d, 28, 28)
+
+
+def encoder_tiles(model: ModelSnapshot) -> np.ndarray:
+    """``[d_latent, 28, 28]``: the linear path W_enc2 · W_enc1 from pixels to each latent."""
+    a = model.arrays
+    return (a["W_enc2"] @ a["W_enc1"]).reshape(model.config.d_latent, 28, 28)
+
+
+def normalise_tiles(tiles: np.ndarray) -> np.ndarray:
+    """Each tile divided by its largest |value|, so every tile spans [-1, 1] (zeros stay 0)."""
+    peak = np.abs(tiles).reshape(len(tiles), -1).max(axis=1)
+    return tiles / np.where(peak > 0, peak, 1.0)[:, None, None]
+
+
+def top_activating(latents: np.ndarray, j: int, k: int = TOP_K) -> np.ndarray:
+    """Indices of the k images with the largest activation of latent j, largest first."""
+    column = latents[:, j]
+    k = min(k, column.size)
+    best = np.argpartition(-column, k - 1)[:k]
+    return best[np.argsort(-column[best], kind="stable")]
+
+
+def over_active(evaluation: Evaluation) -> np.ndarray:
+    return evaluation.density > OVER_ACTIVE_DENSITY
+
+
+def grid_shape(n: int) -> tuple[int, int]:
+    """(rows, columns) of a near-square grid for n tiles."""
+    columns = max(1, math.ceil(math.sqrt(n)))
+    return math.ceil(n / columns), columns
+
+
+def mosaic(tiles: np.ndarray, order: np.ndarray | None = None, pad: int = 2, fill: float = np.nan,
+           columns: int | None = None) -> np.ndarray:
+    """Tiles ``[n, h, w]`` in a grid (near-square unless ``columns`` is given), in ``order``,
+    ``pad`` pixels apart, the gaps filled with ``fill``."""
+    order = np.arange(len(tiles)) if order is None else np.asarray(order)
+    if columns is None:
+        rows, columns = grid_shape(len(order))
+    else:
+        rows = math.ceil(len(order) / columns)
+    h, w = tiles.shape[1:]
+    out = np.full((rows * (h + pad) + pad, columns * (w + pad) + pad), fill, dtype=np.float32)
+    for position, index in enumerate(order):
+        r, c = divmod(position, columns)
+        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = tiles[index]
+    return out
+
+
+def tile_at(position_xy: tuple[float, float], n: int, tile: int = 28, pad: int = 2) -> int | None:
+    """The grid position under a point of a :func:`mosaic` image (x = column, y = row), or None."""
+    x, y = position_xy
+    rows, columns = grid_shape(n)
+    c, r = int((x - pad) // (tile + pad)), int((y - pad) // (tile + pad))
+    inside = 0 <= c < columns and 0 <= r < rows and (x - pad) % (tile + pad) < tile and (y - pad) % (tile + pad) < tile
+    position = r * columns + c
+    return position if inside and position < n else None
+
+
+def log_density_histogram(density: np.ndarray, bins: int = 30, low: float = -5.0) -> tuple[np.ndarray, np.ndarray, int]:
+    """Histogram of log10(density) over the live latents, and the number of dead ones."""
+    live = density[density > 0]
+    counts, edges = np.histogram(np.log10(live), bins=bins, range=(low, 0.0))
+    return counts, edges, int((density <= 0).sum())

@@ -1,0 +1,65 @@
+"""Files for the outside world: PNG images, latent codes as .npy, run metrics as CSV.
+
+(Plots export through pyqtgraph's own exporters, in the window.)
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+from sae_desktop.colour import diverging_rgb
+
+EPOCH_COLUMNS = ("epoch", "step", "losses/train_total", "metrics/test_mse", "metrics/l0", "metrics/dead_latents",
+                 "metrics/rho_hat_mean", "epoch_seconds", "eval_seconds")
+STEP_COLUMNS = ("step", "epoch", "losses/recon", "losses/sparsity", "losses/total", "metrics/samples_per_s", "lr")
+
+
+def save_grey_png(image: np.ndarray, path: str | os.PathLike, scale: int = 1) -> Path:
+    """Values in [0, 1] (NaN = background) → an 8-bit grey PNG, each pixel ``scale``×``scale``."""
+    from PIL import Image
+
+    a = np.nan_to_num(np.asarray(image, dtype=np.float32), nan=0.0)
+    a = np.round(np.clip(a, 0, 1) * 255).astype(np.uint8)
+    if scale > 1:
+        a = np.kron(a, np.ones((scale, scale), np.uint8))
+    Image.fromarray(a, mode="L").save(path)
+    return Path(path)
+
+
+def save_diverging_png(values: np.ndarray, path: str | os.PathLike, limit: float = 1.0, scale: int = 1) -> Path:
+    """Values in [-limit, limit] → blue-white-red PNG (NaN = light grey background)."""
+    from PIL import Image
+
+    rgb = diverging_rgb(np.asarray(values, dtype=np.float32), limit)
+    if scale > 1:
+        rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
+    Image.fromarray(rgb, mode="RGB").save(path)
+    return Path(path)
+
+
+def save_latent_codes(latents: np.ndarray, path: str | os.PathLike) -> Path:
+    """The test set's latent codes, ``[N, d_latent]`` float32, as a NumPy .npy file."""
+    path = Path(path)
+    np.save(path, np.asarray(latents, dtype=np.float32))
+    return path if path.suffix == ".npy" else path.with_suffix(path.suffix + ".npy")
+
+
+def save_metrics_csv(records: list[dict], path: str | os.PathLike, kind: str = "epoch") -> Path:
+    """A run's ``metrics.jsonl`` records of one kind ("epoch" or "step") as CSV rows.
+
+    Epoch rows also get one column per latent, ``rho_hat_<j>``, for the test-set ρ̂.
+    """
+    rows = [r for r in records if r.get("type") == kind]
+    columns = list(EPOCH_COLUMNS if kind == "epoch" else STEP_COLUMNS)
+    n_latent = max((len(r.get("metrics/rho_hat", [])) for r in rows), default=0) if kind == "epoch" else 0
+    header = columns + [f"rho_hat_{j}" for j in range(n_latent)]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for r in rows:
+            writer.writerow([r.get(c, "") for c in columns] + list(r.get("metrics/rho_hat", []))[:n_latent])
+    return Path(path)

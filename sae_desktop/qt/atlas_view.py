@@ -1,0 +1,209 @@
+"""The "Atlas" tab: one tile per latent, the feature density histogram, a latent's dashboard.
+
+All tiles are one mosaic image (cheap at 512 latents too); frames mark dead (red),
+over-active (orange) and the selected latent (black). Work is deferred while the tab is
+hidden, so training epochs only mark it stale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+
+from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, grid_shape, log_density_histogram,
+                               mosaic, normalise_tiles, over_active, tile_at)
+from sae_desktop.colour import diverging_rgb
+from sae_desktop.qt.latent_dashboard import LatentDashboard
+from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.shown_model import ShownModel
+from sae_desktop.qt.test_set import TestSetProvider
+from sae_desktop.snapshot import ModelSnapshot
+
+TILE, PAD = 28, 2
+KINDS = ("Decoder: what each latent draws", "Encoder: what each latent looks for")
+SORTS = ("Sort by index", "Sort by density (densest first)")
+
+
+def frame_segments(positions: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments (pairs of points) framing the given grid positions of a mosaic."""
+    _, columns = grid_shape(n)
+    xs, ys = [], []
+    for p in positions:
+        r, c = divmod(int(p), columns)
+        x0, y0 = PAD + c * (TILE + PAD) - 0.5, PAD + r * (TILE + PAD) - 0.5
+        x1, y1 = x0 + TILE + 1, y0 + TILE + 1
+        xs += [x0, x1, x1, x1, x1, x0, x0, x0]
+        ys += [y0, y0, y0, y1, y1, y1, y1, y0]
+    return np.array(xs, float), np.array(ys, float)
+
+
+class AtlasView(QWidget):
+    def __init__(self, shown: ShownModel, test_set: TestSetProvider, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.shown, self.test_set = shown, test_set
+        self.kind, self.sort = QComboBox(), QComboBox()
+        self.kind.addItems(KINDS)
+        self.sort.addItems(SORTS)
+        self.status = QLabel()
+        legend = QLabel(f"<span style='color:{COLORS['dead']}'>■</span> dead &nbsp; "
+                        f"<span style='color:{COLORS['clamped']}'>■</span> over-active "
+                        f"(&gt; {OVER_ACTIVE_DENSITY:.0%} of digits) &nbsp; ■ selected")
+        self.plot = pg.PlotWidget()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.frames = {key: pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=width))
+                       for key, color, width in (("dead", COLORS["dead"], 2), ("over", COLORS["clamped"], 2),
+                                                 ("selected", "#000000", 3))}
+        for item in self.frames.values():
+            self.plot.addItem(item)
+        self.density_plot = pg.PlotWidget()
+        style_plot(self.density_plot, "Feature density (all latents)", "latents", "log10(density)")
+        self.density_plot.setMaximumHeight(220)
+        self.density_curve = self.density_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(COLORS["bars"]),
+                                                    brush=pg.mkBrush(COLORS["bars"] + "88"))
+        self.density_marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(COLORS["target"], width=2))
+        self.density_plot.addItem(self.density_marker)
+        self.dashboard = LatentDashboard()
+        controls = QHBoxLayout()
+        for combo in (self.kind, self.sort):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(22)
+            controls.addWidget(combo)
+        controls.addStretch(1)
+        for label in (legend, self.status):
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addLayout(controls)
+        left_layout.addWidget(legend)
+        left_layout.addWidget(self.status)
+        left_layout.addWidget(self.plot, 1)
+        left_layout.addWidget(self.density_plot)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.dashboard)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        QVBoxLayout(self).addWidget(splitter)
+        self.model: ModelSnapshot | None = None
+        self.tiles: dict[str, np.ndarray] = {}
+        self.order = np.arange(0)
+        self.selected: int | None = None
+        self.mosaic_image: np.ndarray | None = None
+        self._stale = True
+        self.kind.currentIndexChanged.connect(lambda _: self.render())
+        self.sort.currentIndexChanged.connect(lambda _: self.render())
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+        self.plot.scene().sigMouseMoved.connect(self._hovered)
+        shown.changed.connect(self._model_changed)
+        test_set.ready.connect(lambda _: self._model_changed(self.shown.snapshot))
+        test_set.unavailable.connect(lambda _: self._model_changed(self.shown.snapshot))  # say why
+
+    # -- updating ---------------------------------------------------------------------------
+    def _model_changed(self, snap: ModelSnapshot | None) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the tiles for the shown model, then render."""
+        self._stale = False
+        self.model = snap = self.shown.snapshot
+        if snap is None:
+            self.tiles = {}
+            self.status.setText("No model.")
+            return
+        if self.selected is not None and self.selected >= snap.config.d_latent:
+            self.selected = None
+        self.tiles = {"decoder": normalise_tiles(decoder_tiles(snap, snap.evaluation)),
+                      "encoder": normalise_tiles(encoder_tiles(snap))}
+        self.render()
+
+    def render(self) -> None:
+        snap = self.model
+        if snap is None or not self.tiles:
+            return
+        ev, n = snap.evaluation, snap.config.d_latent
+        by_density = self.sort.currentIndex() == 1 and ev is not None
+        self.order = np.argsort(-ev.density, kind="stable") if by_density else np.arange(n)
+        tiles = self.tiles["decoder" if self.kind.currentIndex() == 0 else "encoder"]
+        self.mosaic_image = mosaic(tiles, self.order, PAD)
+        self.image.setImage(diverging_rgb(self.mosaic_image), autoLevels=False)
+        position = {int(latent): p for p, latent in enumerate(self.order)}
+        if ev is not None:
+            self.frames["dead"].setData(*frame_segments([position[j] for j in np.flatnonzero(ev.dead)], n))
+            self.frames["over"].setData(*frame_segments([position[j] for j in np.flatnonzero(over_active(ev))], n))
+            counts, edges, dead = log_density_histogram(ev.density)
+            self.density_curve.setData(edges, counts)
+            self.status.setText(f"{snap.name}: {n} latents, {ev.dead_latents} dead, "
+                                f"{int(over_active(ev).sum())} over-active, L0 {ev.l0:.2f}"
+                                + (f" ({dead} dead latents are not in the histogram)" if dead else ""))
+        else:
+            for key in ("dead", "over"):
+                self.frames[key].setData([], [])
+            self.density_curve.setData([-5.0, 0.0], [0.0])
+            why = self.test_set.problem.get(snap.dataset)
+            state = f", which is unavailable: {why.splitlines()[0]}" if why else " (loading…)"
+            self.status.setText(f"{snap.name}: {n} latents. Density, dead latents and top digits need the "
+                                f"test set{state}")
+        sel = [position[self.selected]] if self.selected is not None else []
+        self.frames["selected"].setData(*frame_segments(sel, n))
+        self.plot.autoRange(padding=0.01)
+        self._show_dashboard()
+
+    def _show_dashboard(self) -> None:
+        j, snap = self.selected, self.model
+        ev = snap.evaluation if snap else None
+        marked = j is not None and ev is not None and bool(ev.density[j] > 0)
+        self.density_marker.setVisible(marked)
+        if marked:
+            self.density_marker.setValue(float(np.log10(ev.density[j])))
+        test = self.test_set.get(snap.dataset) if snap else None
+        self.dashboard.show_latent(j, snap, test, self.tiles["decoder"][j] if j is not None else None,
+                                   self.tiles["encoder"][j] if j is not None else None)
+
+    # -- mouse ------------------------------------------------------------------------------
+    def latent_at_scene(self, scene_pos) -> int | None:
+        if self.model is None:
+            return None
+        point = self.image.mapFromScene(scene_pos)
+        position = tile_at((point.x(), point.y()), len(self.order), TILE, PAD)
+        return None if position is None else int(self.order[position])
+
+    def select(self, latent: int | None) -> None:
+        self.selected = latent
+        if self.model is not None:
+            n = self.model.config.d_latent
+            position = {int(j): p for p, j in enumerate(self.order)}
+            self.frames["selected"].setData(*frame_segments([position[latent]] if latent is not None else [], n))
+            self._show_dashboard()
+
+    def _clicked(self, event) -> None:
+        latent = self.latent_at_scene(event.scenePos())
+        if latent is not None:
+            self.select(latent)
+
+    def _hovered(self, scene_pos) -> None:
+        latent = self.latent_at_scene(scene_pos)
+        ev = self.model.evaluation if self.model is not None else None
+        if latent is None:
+            self.plot.setToolTip("")
+        elif ev is None:
+            self.plot.setToolTip(f"latent {latent}")
+        else:
+            self.plot.setToolTip(f"latent {latent}: active on {ev.density[latent]:.1%} of test digits, "
+                                 f"mean activation {ev.rho_hat[latent]:.3f}")

@@ -1,0 +1,98 @@
+"""Two models side by side on the same test digits: their reconstructions and codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from sae_desktop.atlas import mosaic
+from sae_desktop.qt.plot_style import style_plot
+from sae_desktop.qt.test_set import TestImages, TestSetProvider
+from sae_desktop.snapshot import ModelSnapshot
+
+N_DIGITS = 8
+
+
+class CompareView(QWidget):
+    def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.test_set = test_set
+        self.models: tuple[ModelSnapshot, ModelSnapshot] | None = None
+        self.indices = np.arange(0)
+        self._rng = np.random.default_rng(0)
+        self.title = QLabel("Select two runs above and press Compare: the same test digits, both models.")
+        self.shuffle = QPushButton("Other digits")
+        self.shuffle.clicked.connect(self.pick_digits)
+        self.shuffle.setEnabled(False)
+        self.strip = pg.PlotWidget()  # originals, reconstruction A, reconstruction B, as one image
+        self.strip.hideAxis("bottom")
+        self.strip.setAspectLocked(True)
+        self.strip.invertY(True)
+        self.strip.setMenuEnabled(False)
+        self.strip.setMinimumHeight(200)  # the digits are the point: give them room
+        self.strip_image = pg.ImageItem(axisOrder="row-major")
+        self.strip.addItem(self.strip_image)
+        self.strip.getAxis("left").setTicks([[(16, "digits"), (46, "model A"), (76, "model B")]])
+        self.codes = []
+        self.summaries = [QLabel(), QLabel()]
+        grid = QGridLayout()
+        for i, name in enumerate(("A", "B")):
+            plot = pg.PlotWidget()
+            style_plot(plot, f"Model {name}: latent codes", "digit", "latent")
+            plot.invertY(True)
+            plot.setMenuEnabled(False)
+            plot.setMaximumHeight(260)
+            image = pg.ImageItem(axisOrder="row-major")
+            image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+            plot.addItem(image)
+            self.codes.append(image)
+            self.summaries[i].setWordWrap(True)
+            grid.addWidget(self.summaries[i], 0, i)
+            grid.addWidget(plot, 1, i)
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.shuffle)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.strip, 3)
+        layout.addLayout(grid, 2)
+        test_set.ready.connect(lambda _: self.pick_digits() if self.models and not self.indices.size else None)
+
+    def _test(self) -> TestImages | None:
+        return None if self.models is None else self.test_set.get(self.models[0].dataset)
+
+    def set_models(self, a: ModelSnapshot, b: ModelSnapshot) -> None:
+        self.models = (a, b)
+        self.title.setText(f"A: {a.name}    B: {b.name}")
+        self.shuffle.setEnabled(True)
+        self.pick_digits()
+
+    def pick_digits(self) -> None:
+        test = self._test()
+        if test is None:
+            self.title.setText("Comparing needs the test set, which is not available yet.")
+            return
+        self.indices = self._rng.choice(len(test.images), size=min(N_DIGITS, len(test.images)), replace=False)
+        self.render()
+
+    def render(self) -> None:
+        test = self._test()
+        if self.models is None or test is None or not self.indices.size:
+            return
+        x = test.images[self.indices].reshape(len(self.indices), -1).astype(np.float32) / 255.0
+        rows = [x]
+        for i, model in enumerate(self.models):
+            z = model.encode(x)
+            recon = model.decode(z)
+            rows.append(recon)
+            mse = float(np.square(recon - x).mean())
+            l0 = float((z > model.config.active_threshold).sum(axis=1).mean())
+            whole = (f"; whole test set {model.evaluation.test_mse:.4f}, L0 {model.evaluation.l0:.2f}"
+                     if model.evaluation is not None else "")
+            self.summaries[i].setText(f"<b>{'AB'[i]}</b>: {model.name}<br>MSE on these digits {mse:.4f}, "
+                                      f"L0 {l0:.2f}{whole}")
+            top = 1.0 if model.config.latent == "sigmoid" else max(float(z.max()), 1e-6)
+            self.codes[i].setImage(z, levels=(0.0, top))
+        tiles = np.concatenate([r.reshape(-1, 28, 28) for r in rows])
+        self.strip_image.setImage(mosaic(tiles, pad=2, fill=0.6, columns=len(self.indices)), levels=(0.0, 1.0))

@@ -1,0 +1,161 @@
+"""File ▸ Export: every plot as PNG/SVG/CSV (pyqtgraph's exporters), the atlas and the probe
+as PNG, the test set's latent codes as .npy, a run's metrics as CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import CSVExporter, ImageExporter, SVGExporter
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from sae_desktop.exports import save_diverging_png, save_grey_png, save_latent_codes, save_metrics_csv
+from sae_desktop.runs import RunFolder
+
+PLOT_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"
+
+
+def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
+    """By suffix: .png (ImageExporter, 2× for print), .svg (SVGExporter), .csv (CSVExporter)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    item = plot.getPlotItem()
+    if suffix == ".png":
+        exporter = ImageExporter(item)
+        exporter.parameters()["width"] = int(item.sceneBoundingRect().width() * 2)
+    elif suffix == ".svg":
+        try:
+            SVGExporter(item).export(str(path))
+        except ValueError:
+            # pyqtgraph 0.14's SVG exporter cannot parse the paths Qt >= 6.10 writes
+            # (pyqtgraph issue #3485): draw the same scene through Qt's own SVG generator.
+            _qt_svg(plot, path)
+        return path
+    elif suffix == ".csv":
+        exporter = CSVExporter(item)
+    else:
+        raise ValueError(f"choose a .png, .svg or .csv file name, not {path.name}")
+    exporter.export(str(path))
+    return path
+
+
+def _qt_svg(plot: pg.PlotWidget, path: Path) -> None:
+    from PySide6.QtCore import QRectF, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    source = plot.getPlotItem().sceneBoundingRect()
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(QSize(int(source.width()), int(source.height())))
+    generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+    generator.setResolution(int(plot.logicalDpiX()))  # else cosmetic items scale by 96/72 and drift
+    generator.setTitle(plot.getPlotItem().titleLabel.text or "sae-desktop plot")
+    painter = QPainter(generator)
+    try:
+        plot.scene().render(painter, QRectF(0, 0, source.width(), source.height()), source)
+    finally:
+        painter.end()
+
+
+def export_atlas(atlas, path: str | Path) -> Path:
+    """The atlas mosaic as shown (kind and order), each model pixel 4×4."""
+    if atlas.mosaic_image is None:
+        atlas.refresh()
+    if atlas.mosaic_image is None:
+        raise ValueError("there is no model to draw an atlas of")
+    return save_diverging_png(atlas.mosaic_image, path, limit=1.0, scale=4)
+
+
+def export_probe(probe, folder: str | Path) -> list[Path]:
+    """input, reconstruction (grey) and residual (diverging), at 28×28 and at 10× size."""
+    result = probe.result
+    if result is None:
+        raise ValueError("nothing is being probed: draw a digit or pick one first")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for scale, tag in ((1, "28px"), (10, "280px")):
+        written.append(save_grey_png(result.input, folder / f"probe_input_{tag}.png", scale))
+        written.append(save_grey_png(result.reconstruction, folder / f"probe_reconstruction_{tag}.png", scale))
+        limit = max(0.25, float(np.abs(result.residual).max()))
+        written.append(save_diverging_png(result.residual, folder / f"probe_residual_{tag}.png", limit, scale))
+    return written
+
+
+class ExportMenu:
+    """Fills the window's File ▸ Export menu; each action asks for a file, then calls the above."""
+
+    def __init__(self, window, menu: QMenu):
+        self.window = window
+        plots = menu.addMenu("Plot (PNG, SVG or CSV)")
+        for title, plot in self.plots().items():
+            plots.addAction(f"{title}…", lambda p=plot, t=title: self._plot(p, t))
+        menu.addAction("Atlas image (PNG)…", self._atlas)
+        menu.addAction("Probe images (PNG)…", self._probe)
+        menu.addAction("Test-set latent codes (.npy)…", self._codes)
+        menu.addAction("Run metrics (CSV)…", self._metrics)
+
+    def plots(self) -> dict[str, pg.PlotWidget]:
+        w = self.window
+        return {"Losses": w.training_view.loss_plot, "Mean activation per latent": w.training_view.rho_plot,
+                "Activation histogram": w.training_view.histogram, "Sparsity per epoch": w.training_view.sparsity_plot,
+                "Probe latent code": w.probe_view.bars, "Feature density": w.atlas_view.density_plot,
+                "Latent activations (dashboard)": w.atlas_view.dashboard.histogram,
+                "Runs: MSE vs L0": w.runs_view.frontier}
+
+    def _ask(self, title: str, name: str, filters: str) -> str:
+        from sae_desktop.qt.settings import last_folder, remember_folder
+
+        path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(last_folder("exports")) / name), filters)
+        if path:
+            remember_folder("exports", path)
+        return path
+
+    def _run(self, what: str, action) -> None:
+        try:
+            written = action()
+        except (ValueError, OSError) as exc:
+            self.window.notify(f"Could not export the {what}", str(exc), error=True)
+            return
+        self.window.statusBar().showMessage(f"Exported {what} to {written}", 8000)
+
+    def _plot(self, plot: pg.PlotWidget, title: str) -> None:
+        if path := self._ask(f"Export plot: {title}", title.lower().replace(" ", "_") + ".png", PLOT_FILTER):
+            self._run(f"plot “{title}”", lambda: export_plot(plot, path))
+
+    def _atlas(self) -> None:
+        if path := self._ask("Export the atlas", "atlas.png", "PNG image (*.png)"):
+            self._run("atlas", lambda: export_atlas(self.window.atlas_view, path))
+
+    def _probe(self) -> None:
+        from sae_desktop.qt.settings import last_folder
+
+        folder = QFileDialog.getExistingDirectory(self.window, "Export probe images into", last_folder("exports"))
+        if folder:
+            self._run("probe images", lambda: export_probe(self.window.probe_view, folder)[0].parent)
+
+    def _codes(self) -> None:
+        snap = self.window.shown.snapshot
+        if snap is None or snap.evaluation is None:
+            self.window.notify("No latent codes yet", "The shown model has no test-set statistics (the test set is "
+                               "missing or still being processed).", error=True)
+            return
+        if path := self._ask("Export the test set's latent codes", "latent_codes.npy", "NumPy array (*.npy)"):
+            self._run("latent codes", lambda: save_latent_codes(snap.evaluation.latents, path))
+
+    def _metrics(self) -> None:
+        folder = self.run_for_metrics()
+        if folder is None:
+            self.window.notify("No run to export", "Train a model, or select a run in the Runs tab.", error=True)
+            return
+        if path := self._ask("Export run metrics", f"{folder.name}_metrics.csv", "CSV (*.csv)"):
+            self._run("run metrics", lambda: save_metrics_csv(RunFolder(folder).read_metrics(), path))
+
+    def run_for_metrics(self) -> Path | None:
+        """The run selected in the Runs tab, else the last one trained in this window."""
+        selected = self.window.runs_view.selected_runs()
+        if len(selected) == 1:
+            return selected[0].folder
+        return self.window.controller.run_dir

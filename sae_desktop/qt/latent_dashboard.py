@@ -1,0 +1,95 @@
+"""One latent up close: its tiles, its top activating test digits, its activation histogram."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, top_activating
+from sae_desktop.qt.image_tile import ImageTile
+from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.test_set import TestImages
+from sae_desktop.snapshot import ModelSnapshot
+
+
+class LatentDashboard(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel("Click a tile to inspect its latent")
+        self.title.setStyleSheet("font-size: 16px; font-weight: 600;")
+        self.stats = QLabel()
+        self.stats.setWordWrap(True)
+        self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.decoder_tile, self.encoder_tile = ImageTile("draws (decoder)", 90), ImageTile("looks for (encoder)", 90)
+        self.top_tiles = [ImageTile("", 40) for _ in range(TOP_K)]
+        self.histogram = pg.PlotWidget()
+        style_plot(self.histogram, "Activations on the test set", "test digits", "activation")
+        self.histogram.setLogMode(y=True)
+        self.histogram.setMinimumHeight(170)
+        # log-y: empty bins are drawn at 0.5, which is also where the fill starts, so they read as empty
+        self.curve = self.histogram.plot(stepMode="center", fillLevel=float(np.log10(0.5)),
+                                         pen=pg.mkPen(COLORS["hist"]), brush=pg.mkBrush(COLORS["hist"] + "99"))
+        self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine))
+        self.histogram.addItem(self.threshold)
+        self.latent: int | None = None
+        tiles = QHBoxLayout()
+        tiles.addWidget(self.decoder_tile)
+        tiles.addWidget(self.encoder_tile)
+        grid = QGridLayout()
+        for i, tile in enumerate(self.top_tiles):
+            grid.addWidget(tile, i // 4, i % 4)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.stats)
+        layout.addLayout(tiles)
+        self.top_caption = QLabel(f"Top {TOP_K} activating test digits")
+        layout.addWidget(self.top_caption)
+        layout.addLayout(grid)
+        layout.addWidget(self.histogram)
+        layout.addStretch(1)
+
+    def show_latent(self, latent: int | None, model: ModelSnapshot | None, test: TestImages | None,
+                    decoder: np.ndarray | None = None, encoder: np.ndarray | None = None) -> None:
+        """``decoder``/``encoder``: this latent's normalised tiles (the atlas has them already)."""
+        self.latent = latent
+        if latent is None or model is None:
+            self.title.setText("Click a tile to inspect its latent")
+            self.stats.setText("")
+            self._clear_examples()
+            return
+        self.title.setText(f"Latent {latent}")
+        self.decoder_tile.set_diverging(decoder, 1.0)
+        self.encoder_tile.set_diverging(encoder, 1.0)
+        ev = model.evaluation
+        if ev is None:
+            self.stats.setText("Density, top digits and the histogram need the test set, "
+                               "which is not available (see the Probe tab's browser for why).")
+            self._clear_examples()
+            return
+        column = ev.latents[:, latent]
+        density = float(ev.density[latent])
+        verdict = ("dead: never active on the test set" if ev.dead[latent] else
+                   f"over-active: fires on more than {OVER_ACTIVE_DENSITY:.0%} of digits"
+                   if density > OVER_ACTIVE_DENSITY else "sparse")
+        self.stats.setText(f"Density {density:.2%} of test digits (log10 = "
+                           f"{np.log10(density) if density > 0 else float('-inf'):.2f}) · mean activation "
+                           f"{column.mean():.3f} · max {column.max():.3f}<br><b>{verdict}</b>")
+        top = top_activating(ev.latents, latent)
+        for tile, index in zip(self.top_tiles, top):
+            tile.set_grey(test.images[index] / 255.0 if test is not None else None)
+            label = f" · {int(test.labels[index])}" if test is not None else ""
+            tile.caption.setText(f"{column[index]:.2f}{label}")
+        self.top_caption.setText(f"Top {len(top)} activating test digits (activation · label)"
+                                 if test is not None else "Top digits: the test images are not loaded")
+        top_value = 1.0 if model.config.latent == "sigmoid" else max(float(column.max()), 1e-6)
+        counts, edges = np.histogram(column, bins=40, range=(0.0, top_value))
+        last = int(np.flatnonzero(counts)[-1]) + 1 if counts.any() else 1  # no empty tail: it would read as data
+        self.curve.setData(edges[:last + 1], np.maximum(counts[:last], 0.5))  # log scale: empty bins at 0.5
+        self.threshold.setValue(ev.threshold)
+
+    def _clear_examples(self) -> None:
+        for tile in self.top_tiles:
+            tile.set_grey(None)
+            tile.caption.setText("")
+        self.curve.setData([0.0, 1.0], [0.5])

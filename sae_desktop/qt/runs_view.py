@@ -1,0 +1,160 @@
+"""The "Runs" tab: every training run on disk, the MSE-vs-L0 frontier, and a comparison.
+
+Pick one run to show it in the probe and atlas, or two to compare them on the same digits
+(e.g. β = 0 against the tutorial's β).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from sae_desktop.checkpoint import CheckpointError
+from sae_desktop.qt.compare_view import CompareView
+from sae_desktop.qt.plot_style import style_plot
+from sae_desktop.qt.test_set import TestSetProvider
+from sae_desktop.runs import RunSummary, list_runs
+from sae_desktop.snapshot import ModelSnapshot
+
+COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "L0", "Dead",
+           "Mean act.", "Time (s)")
+PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868"}
+
+
+def settings_text(config: dict) -> str:
+    penalty = config.get("penalty")
+    if penalty == "kl":
+        return f"ρ={config.get('rho', '?'):g} β={config.get('beta', '?'):g}"
+    if penalty == "l1":
+        return f"λ={config.get('l1', '?'):g}"
+    if penalty == "topk":
+        return f"k={config.get('k', '?')}"
+    return ""
+
+
+class _Number(QTableWidgetItem):
+    """Sorts by value, shows formatted text, blank when unknown."""
+
+    def __init__(self, value: float | None, fmt: str):
+        super().__init__("" if value is None else format(value, fmt))
+        self.value = -np.inf if value is None else float(value)
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def __lt__(self, other) -> bool:
+        return self.value < other.value if isinstance(other, _Number) else super().__lt__(other)
+
+
+class RunsView(QWidget):
+    showRequested = Signal(object)  # ModelSnapshot to show in the probe and atlas
+    failed = Signal(str, str)  # title, message
+
+    def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.runs: list[RunSummary] = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.frontier = pg.PlotWidget()
+        style_plot(self.frontier, "Test MSE vs L0, one point per run", "test MSE", "L0 (active latents per image)")
+        self.frontier.addLegend(offset=(-10, 10))
+        self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
+                        for p, c in PENALTY_COLOURS.items()}
+        for item in self.scatter.values():
+            item.sigPointsClicked.connect(self._point_clicked)
+        self.refresh_button, self.show_button = QPushButton("Refresh"), QPushButton("Show in probe and atlas")
+        self.compare_button = QPushButton("Compare the two selected runs")
+        self.hint = QLabel()
+        self.compare = CompareView(test_set)
+        buttons = QHBoxLayout()
+        for widget in (self.refresh_button, self.show_button, self.compare_button, self.hint):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.table)
+        top.addWidget(self.frontier)
+        top.setSizes([700, 420])
+        body = QSplitter(Qt.Orientation.Vertical)
+        holder = QWidget()
+        holder_layout = QVBoxLayout(holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        holder_layout.addLayout(buttons)
+        holder_layout.addWidget(top, 1)
+        body.addWidget(holder)
+        body.addWidget(self.compare)
+        body.setSizes([330, 520])
+        QVBoxLayout(self).addWidget(body)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.show_button.clicked.connect(self._show_selected)
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self._selection_changed()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.runs = list_runs()
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(self.runs))
+        for row, run in enumerate(self.runs):
+            c = run.config
+            cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
+                     QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(settings_text(c)),
+                     _Number(c.get("d_latent"), "d"), _Number(run.epochs_done, "d"), QTableWidgetItem(run.status),
+                     _Number(run.test_mse, ".5f"), _Number(run.l0, ".2f"), _Number(run.dead_latents, "d"),
+                     _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]
+            cells[0].setData(Qt.ItemDataRole.UserRole, row)
+            cells[0].setToolTip(str(run.folder))
+            for column, item in enumerate(cells):
+                self.table.setItem(row, column, item)
+        self.table.setSortingEnabled(True)
+        for penalty, item in self.scatter.items():
+            points = [(r.l0, r.test_mse, i) for i, r in enumerate(self.runs)
+                      if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
+            item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points])
+        self.hint.setText("" if self.runs else "No runs yet: train one (Ctrl+Return).")
+        self._selection_changed()
+
+    def selected_runs(self) -> list[RunSummary]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.runs[self.table.item(r, 0).data(Qt.ItemDataRole.UserRole)] for r in rows]
+
+    def _selection_changed(self) -> None:
+        chosen = self.selected_runs()
+        has_checkpoint = [r.folder.joinpath("checkpoint.safetensors").is_file() for r in chosen]
+        self.show_button.setEnabled(len(chosen) == 1 and all(has_checkpoint))
+        self.compare_button.setEnabled(len(chosen) == 2 and all(has_checkpoint))
+
+    def _point_clicked(self, item, points, *_) -> None:
+        if len(points):
+            index = points[0].data()
+            for row in range(self.table.rowCount()):
+                if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == index:
+                    self.table.selectRow(row)
+
+    def _load(self, run: RunSummary) -> ModelSnapshot | None:
+        try:
+            return ModelSnapshot.load(run.folder / "checkpoint.safetensors")
+        except CheckpointError as exc:
+            self.failed.emit("Could not open the run's model", str(exc))
+            return None
+
+    def _show_selected(self) -> None:
+        chosen = self.selected_runs()
+        if len(chosen) == 1 and (snap := self._load(chosen[0])) is not None:
+            self.showRequested.emit(snap)
+
+    def compare_selected(self) -> None:
+        chosen = self.selected_runs()
+        if len(chosen) == 2:
+            models = [self._load(run) for run in chosen]
+            if all(m is not None for m in models):
+                self.compare.set_models(*models)

@@ -1,0 +1,117 @@
+"""Atlas maths against hand computations; exports produce valid files."""
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from sae_desktop.atlas import (decoder_tiles, encoder_tiles, grid_shape, log_density_histogram, mosaic,
+                               normalise_tiles, over_active, tile_at, top_activating)
+from sae_desktop.config import ModelConfig
+from sae_desktop.evaluation import Evaluation
+from sae_desktop.exports import save_diverging_png, save_grey_png, save_latent_codes, save_metrics_csv
+from sae_desktop.snapshot import ModelSnapshot
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def hand_model(latent="sigmoid"):
+    """784 → 2 → 2 → 2 → 784 with simple, known weights."""
+    rng = np.random.default_rng(0)
+    w = {
+        "W_enc1": rng.normal(size=(2, 784)).astype(np.float32) * 0.05, "b_enc1": np.zeros(2, np.float32),
+        "W_enc2": np.array([[1.0, 0.5], [-0.5, 2.0]], np.float32), "b_enc2": np.zeros(2, np.float32),
+        "W_dec1": np.eye(2, dtype=np.float32), "b_dec1": np.array([0.1, -0.2], np.float32),
+        "W_dec2": rng.normal(size=(784, 2)).astype(np.float32), "b_dec2": np.full(784, -1.0, np.float32),
+    }
+    cfg = ModelConfig(d_hidden=2, d_latent=2, latent=latent)
+    return ModelSnapshot(cfg, {k: torch.from_numpy(v) for k, v in w.items()}, "hand"), w
+
+
+def test_decoder_tiles_by_hand():
+    model, w = hand_model()
+    base = sigmoid(w["W_dec2"] @ np.maximum(w["b_dec1"], 0) + w["b_dec2"])
+    for j in range(2):
+        e = np.eye(2)[j]
+        expected = sigmoid(w["W_dec2"] @ np.maximum(w["W_dec1"] @ e + w["b_dec1"], 0) + w["b_dec2"]) - base
+        np.testing.assert_allclose(decoder_tiles(model)[j], expected.reshape(28, 28), atol=1e-5)
+
+
+def test_relu_decoder_tiles_use_each_latents_peak_activation():
+    model, w = hand_model("relu")
+    latents = np.array([[3.0, 0.0], [1.0, 0.5]], np.float32)
+    ev = Evaluation(np.zeros(2), latents, 0.0)
+    base = sigmoid(w["W_dec2"] @ np.maximum(w["b_dec1"], 0) + w["b_dec2"])
+    code = np.array([3.0, 0.0])  # latent 0 peaks at 3.0 on the "test set"
+    expected = sigmoid(w["W_dec2"] @ np.maximum(w["W_dec1"] @ code + w["b_dec1"], 0) + w["b_dec2"]) - base
+    np.testing.assert_allclose(decoder_tiles(model, ev)[0], expected.reshape(28, 28), atol=1e-5)
+
+
+def test_encoder_tiles_are_the_linear_path():
+    model, w = hand_model()
+    np.testing.assert_allclose(encoder_tiles(model), (w["W_enc2"] @ w["W_enc1"]).reshape(2, 28, 28), rtol=1e-6)
+    normalised = normalise_tiles(encoder_tiles(model))
+    assert np.abs(normalised).reshape(2, -1).max(axis=1) == pytest.approx([1.0, 1.0])
+    assert np.all(normalise_tiles(np.zeros((1, 28, 28))) == 0)
+
+
+def test_top_activating_are_the_k_largest():
+    latents = np.random.default_rng(1).random((500, 4)).astype(np.float32)
+    top = top_activating(latents, 2, k=16)
+    assert list(top) == list(np.argsort(-latents[:, 2])[:16])
+    assert np.all(np.diff(latents[top, 2]) <= 0)
+    assert len(top_activating(latents[:5], 0, k=16)) == 5
+
+
+def test_density_dead_and_over_active_on_a_constructed_case():
+    latents = np.zeros((10, 4), np.float32)
+    latents[:3, 0] = 0.9  # active on 30%
+    latents[:, 1] = 0.05  # never above the sigmoid threshold 0.1: dead
+    latents[:8, 2] = 0.5  # 80%: over-active
+    latents[0, 3] = 0.11  # 10%
+    ev = Evaluation(np.zeros(10), latents, 0.1)
+    np.testing.assert_allclose(ev.density, [0.3, 0.0, 0.8, 0.1])
+    assert list(ev.dead) == [False, True, False, False] and ev.dead_latents == 1
+    assert list(over_active(ev)) == [False, False, True, False]
+    assert ev.l0 == pytest.approx((3 + 8 + 1) / 10)
+    counts, edges, dead = log_density_histogram(ev.density, bins=5, low=-2.0)
+    assert dead == 1 and counts.sum() == 3 and edges[0] == -2.0 and edges[-1] == 0.0
+
+
+def test_mosaic_and_tile_lookup_round_trip():
+    tiles = np.stack([np.full((28, 28), i, np.float32) for i in range(7)])
+    assert grid_shape(7) == (3, 3) and grid_shape(512) == (23, 23)
+    order = np.array([6, 5, 4, 3, 2, 1, 0])
+    image = mosaic(tiles, order)
+    assert image.shape == (3 * 30 + 2, 3 * 30 + 2)
+    for position in range(7):
+        r, c = divmod(position, 3)
+        x, y = 2 + c * 30 + 14, 2 + r * 30 + 14
+        assert tile_at((x, y), 7) == position and image[y, x] == order[position]
+    assert tile_at((1, 1), 7) is None and tile_at((2 + 2 * 30 + 5, 2 + 2 * 30 + 5), 7) is None
+
+
+def test_exports_write_valid_files(tmp_path):
+    png = save_grey_png(np.random.rand(28, 28), tmp_path / "g.png", scale=4)
+    assert Image.open(png).size == (112, 112)
+    values = np.full((10, 12), np.nan)
+    values[2:5, 3:8] = 0.5
+    div = save_diverging_png(values, tmp_path / "d.png")
+    assert Image.open(div).size == (12, 10) and Image.open(div).mode == "RGB"
+    codes = save_latent_codes(np.random.rand(100, 32), tmp_path / "codes.npy")
+    assert np.load(codes).shape == (100, 32) and np.load(codes).dtype == np.float32
+    records = [{"type": "step", "step": 10, "epoch": 1, "losses/recon": 0.1},
+               {"type": "epoch", "epoch": 1, "step": 469, "metrics/test_mse": 0.02, "metrics/rho_hat": [0.1, 0.2]},
+               {"type": "epoch", "epoch": 2, "step": 938, "metrics/test_mse": 0.01, "metrics/rho_hat": [0.3, 0.4]},
+               {"type": "summary"}]
+    with open(save_metrics_csv(records, tmp_path / "m.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["1", "2"] and rows[1]["metrics/test_mse"] == "0.01"
+    assert rows[0]["rho_hat_1"] == "0.2" and "metrics/l0" in rows[0]
+    with open(save_metrics_csv(records, tmp_path / "s.csv", kind="step")) as f:
+        steps = list(csv.DictReader(f))
+    assert len(steps) == 1 and steps[0]["losses/recon"] == "0.1"

@@ -1,0 +1,185 @@
+"""Feature atlas, latent dashboard, runs table and frontier, comparison, exports."""
+
+import csv
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from sae_desktop.atlas import grid_shape
+from sae_desktop.config import TrainConfig
+from sae_desktop.engine import train
+from sae_desktop.qt.app import build_window, create_app
+from sae_desktop.qt.exporting import export_atlas, export_plot, export_probe
+from sae_desktop.runs import RunFolder, recorded
+from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+
+@pytest.fixture
+def window(qtbot, gui_window):
+    qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)  # test-set stats
+    return gui_window
+
+
+def show_atlas(qtbot, w):
+    w.tabs.setCurrentWidget(w.atlas_view)
+    qtbot.waitUntil(lambda: w.atlas_view.mosaic_image is not None, timeout=5000)
+    return w.atlas_view
+
+
+def test_atlas_tiles_density_and_sorting(qtbot, window):
+    atlas = show_atlas(qtbot, window)
+    rows, columns = grid_shape(32)
+    assert atlas.mosaic_image.shape == (rows * 30 + 2, columns * 30 + 2)
+    ev = window.shown.snapshot.evaluation
+    assert "0 dead" in atlas.status.text() or f"{ev.dead_latents} dead" in atlas.status.text()
+    decoder = atlas.mosaic_image.copy()
+    atlas.kind.setCurrentIndex(1)
+    assert not np.allclose(np.nan_to_num(atlas.mosaic_image), np.nan_to_num(decoder))
+    atlas.sort.setCurrentIndex(1)
+    assert list(atlas.order) == list(np.argsort(-ev.density, kind="stable"))
+    assert atlas.density_curve.getData()[1].sum() == (ev.density > 0).sum()
+
+
+def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
+    atlas = show_atlas(qtbot, window)
+    atlas.sort.setCurrentIndex(1)
+    image_point = pg_point(2 + 30 * 1 + 14, 2 + 14)  # second tile of the first row
+    scene = atlas.image.mapToScene(image_point)
+    qtbot.mouseClick(atlas.plot.viewport(), pg_left(), pos=atlas.plot.mapFromScene(scene))
+    expected = int(atlas.order[1])
+    assert atlas.selected == expected and atlas.dashboard.title.text() == f"Latent {expected}"
+    ev = window.shown.snapshot.evaluation
+    test = window.test_set.get("mnist")
+    top = np.argsort(-ev.latents[:, expected])[:16]
+    shown = [tile.data for tile in atlas.dashboard.top_tiles]
+    for tile_image, index in zip(shown, top):
+        np.testing.assert_allclose(tile_image, test.images[index] / 255.0)
+    assert f"{ev.latents[top[0], expected]:.2f}" in atlas.dashboard.top_tiles[0].caption.text()
+    assert "Density" in atlas.dashboard.stats.text()
+    assert atlas.density_marker.isVisible()
+
+
+def pg_point(x, y):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)
+
+
+def pg_left():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def test_dead_and_over_active_latents_are_marked(qtbot, window):
+    base = ModelSnapshot.load(bundled_model_path())
+    weights = {k: v.clone() for k, v in base.weights.items()}
+    weights["b_enc2"][3] = -50.0  # latent 3 can never turn on: dead
+    weights["b_enc2"][5] = 50.0  # latent 5 is always on: over-active
+    window.shown.set(ModelSnapshot(base.config, weights, "edited", base.train_config))
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    atlas = show_atlas(qtbot, window)
+    ev = window.shown.snapshot.evaluation
+    assert ev.dead[3] and ev.density[5] == 1.0
+    assert len(atlas.frames["dead"].getData()[0]) == 8 and len(atlas.frames["over"].getData()[0]) >= 8
+    atlas.select(3)
+    assert "dead" in atlas.dashboard.stats.text()
+    atlas.select(5)
+    assert "over-active" in atlas.dashboard.stats.text()
+
+
+def test_atlas_without_test_set_still_draws_tiles(qtbot, tmp_path, monkeypatch, no_thread_left):
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tmp_path / "none"))
+    create_app()
+    w = build_window()
+    qtbot.addWidget(w)
+    w.show()
+    atlas = show_atlas(qtbot, w)
+    qtbot.waitUntil(lambda: "unavailable" in atlas.status.text(), timeout=5000)
+    assert atlas.mosaic_image is not None and np.isfinite(atlas.mosaic_image).any()
+    assert atlas.frames["dead"].getData()[0] is None or len(atlas.frames["dead"].getData()[0]) == 0
+    atlas.select(0)
+    assert "test set" in atlas.dashboard.stats.text()
+
+
+def make_runs(tiny_dataset, configs):
+    for cfg in configs:
+        run = RunFolder.create(cfg)
+        list(recorded(train(cfg, tiny_dataset), run))
+
+
+def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small.replace(beta=0.0), small, small.replace(penalty="topk", k=2)])
+    window.tabs.setCurrentWidget(window.runs_view)
+    runs = window.runs_view
+    assert runs.table.rowCount() == 3
+    penalties = sorted(runs.table.item(r, 2).text() for r in range(3))
+    assert penalties == ["kl", "kl", "topk"]
+    xs, ys = runs.scatter["kl"].getData()
+    assert len(xs) == 2 and all(y > 0 for y in ys)
+    runs.table.selectRow(0)
+    assert runs.show_button.isEnabled() and not runs.compare_button.isEnabled()
+    runs.show_button.click()
+    assert window.shown.snapshot.config.d_latent == 8 and window.tabs.currentWidget() is window.probe_view
+    window.tabs.setCurrentWidget(runs)
+    from PySide6.QtCore import QItemSelectionModel
+
+    sel = runs.table.selectionModel()
+    for r in (0, 1):
+        sel.select(runs.table.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select |
+                   QItemSelectionModel.SelectionFlag.Rows)
+    assert runs.compare_button.isEnabled()
+    runs.compare_button.click()
+    compare = runs.compare
+    qtbot.waitUntil(lambda: compare.indices.size == 8, timeout=5000)
+    assert compare.strip_image.image.shape == (3 * 30 + 2, 8 * 30 + 2)
+    assert compare.codes[0].image.shape == (8, 8)
+    assert "MSE on these digits" in compare.summaries[1].text()
+
+
+def test_exports_write_valid_files(qtbot, window, tmp_path):
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    view.browser.index.setValue(3)
+    assert view.result is not None
+    png = export_plot(view.bars, tmp_path / "code.png")
+    assert Image.open(png).size[0] > 100
+    svg = ET.parse(export_plot(view.bars, tmp_path / "code.svg")).getroot()  # parses as XML
+    drawn = [e for e in svg.iter() if e.tag.split("}")[-1] in ("path", "rect", "polyline", "text")]
+    assert svg.tag.endswith("svg") and len(drawn) > 32  # the bars, axes and labels are in it
+    with open(export_plot(view.bars, tmp_path / "code.csv")) as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 1 + 32 and "decoded code" in ",".join(rows[0])
+    with pytest.raises(ValueError, match="png"):
+        export_plot(view.bars, tmp_path / "code.txt")
+    atlas = show_atlas(qtbot, window)
+    atlas_png = export_atlas(atlas, tmp_path / "atlas.png")
+    h, w = atlas.mosaic_image.shape
+    assert Image.open(atlas_png).size == (4 * w, 4 * h)
+    written = export_probe(view, tmp_path / "probe")
+    assert {Image.open(p).size for p in written} == {(28, 28), (280, 280)}
+    window.training_view.loss_plot.add_epoch(100, 0.02)
+    window.training_view.refresh_all()
+    with open(export_plot(window.training_view.loss_plot, tmp_path / "loss.csv")) as f:
+        assert "0.02" in f.read()
+    menu_titles = [a.text() for a in window.export_menu.actions()]
+    assert any("latent codes" in t for t in menu_titles) and any("Run metrics" in t for t in menu_titles)
+
+
+def test_latent_codes_and_run_metrics_exports(qtbot, window, tiny_dataset, tmp_path):
+    from sae_desktop.exports import save_latent_codes, save_metrics_csv
+
+    codes = save_latent_codes(window.shown.snapshot.evaluation.latents, tmp_path / "codes.npy")
+    assert np.load(codes).shape == (len(tiny_dataset.test_images), 32)
+    make_runs(tiny_dataset, [TrainConfig(epochs=2, batch_size=64, d_hidden=16, d_latent=8, device="cpu")])
+    window.tabs.setCurrentWidget(window.runs_view)
+    window.runs_view.table.selectRow(0)
+    folder = window.exports.run_for_metrics()
+    with open(save_metrics_csv(RunFolder(folder).read_metrics(), tmp_path / "m.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["1", "2"] and "rho_hat_7" in rows[0]
+    assert torch.is_tensor(window.shown.snapshot.weights["W_enc1"])
