@@ -12,26 +12,16 @@ else random digits.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 
 import numpy as np
+from common import window_benchmark_args
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir")
-    parser.add_argument("--visible", action="store_true")
-    args = parser.parse_args()
-    if not args.visible:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    os.environ.setdefault("SAE_DESKTOP_HOME", tempfile.mkdtemp(prefix="sae-bench-"))
-    if args.data_dir:
-        os.environ["SAE_DESKTOP_DATA"] = args.data_dir
+    window_benchmark_args(__doc__)
     from PySide6.QtCore import QPointF
 
     from sae_desktop.config import ModelConfig

@@ -15,13 +15,11 @@ machines, whose speed drifts in bursts. Needs the real MNIST (``--data-dir`` or
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
-import tempfile
 
 import numpy as np
+from common import print_stalls, window_benchmark_args
 
 
 def headless_epochs(cfg) -> list[float]:
@@ -68,17 +66,11 @@ def gui_epochs(cfg, with_timer: bool) -> tuple[list[float], list[float]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--data-dir")
-    parser.add_argument("--visible", action="store_true", help="use the real display instead of offscreen")
-    args = parser.parse_args()
-    if not args.visible:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    os.environ.setdefault("SAE_DESKTOP_HOME", tempfile.mkdtemp(prefix="sae-bench-"))
-    if args.data_dir:
-        os.environ["SAE_DESKTOP_DATA"] = args.data_dir
+    def more(parser):
+        parser.add_argument("--epochs", type=int, default=3)
+        parser.add_argument("--rounds", type=int, default=3)
+
+    args = window_benchmark_args(__doc__, more)
     from sae_desktop.config import TrainConfig
     from sae_desktop.data import load_dataset
 
@@ -98,9 +90,7 @@ def main() -> int:
     print(f"gui_images_per_s {gui:,.0f}")
     print(f"gui_to_headless_ratio {gui / headless:.3f}")
     print(f"gui_with_timer_to_headless_ratio {n / statistics.median(timed_s) / headless:.3f}")
-    print(f"main_thread_timer_5ms_p50_ms {np.percentile(intervals, 50):.2f}")
-    print(f"main_thread_timer_5ms_p99_ms {np.percentile(intervals, 99):.2f}")
-    print(f"main_thread_timer_5ms_max_ms {intervals.max():.2f}")
+    print_stalls(intervals)
     return 0
 
 

@@ -10,24 +10,16 @@ and the window repainted. Prints p50, p95 and max in milliseconds. Needs no data
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
 import sys
-import tempfile
 import time
 
 import numpy as np
+from common import window_benchmark_args
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--segments", type=int, default=300)
-    parser.add_argument("--visible", action="store_true")
-    args = parser.parse_args()
-    if not args.visible:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    os.environ.setdefault("SAE_DESKTOP_HOME", tempfile.mkdtemp(prefix="sae-bench-"))
+    args = window_benchmark_args(__doc__, lambda p: p.add_argument("--segments", type=int, default=300))
     from PySide6.QtCore import QPointF
 
     from sae_desktop.qt.app import build_window, create_app

@@ -124,11 +124,11 @@ def _progress(text: str) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from sae_desktop.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from sae_desktop.checkpoint import CheckpointError, load_checkpoint
     from sae_desktop.data import DatasetError, load_dataset
-    from sae_desktop.devices import DeviceError, resolve_device
-    from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart, StepOutput, TrainingControl, train
-    from sae_desktop.runs import RunFolder, checkpoint_of, recorded, remove_stale_temp_files
+    from sae_desktop.devices import DeviceError, out_of_memory_message, resolve_device
+    from sae_desktop.engine import ResumeState
+    from sae_desktop.runs import RunFolder, remove_stale_temp_files
 
     resume = run = None
     if args.resume:
@@ -157,6 +157,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     if run is None:
         run = RunFolder.create(cfg)
     remove_stale_temp_files(run.path)
+
+    try:
+        return _train_loop(args, cfg, dataset, resume, run)
+    except (RuntimeError, MemoryError) as exc:
+        message = out_of_memory_message(exc)
+        if message is None:
+            raise
+        print(f"sae-desktop train: {message}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _train_loop(args, cfg, dataset, resume, run) -> int:
+    from sae_desktop.checkpoint import save_checkpoint
+    from sae_desktop.engine import EpochOutput, RunEnd, RunStart, StepOutput, TrainingControl, train
+    from sae_desktop.runs import checkpoint_of, recorded
 
     control = TrainingControl()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())  # Ctrl+C stops cleanly, keeps weights

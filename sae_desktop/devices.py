@@ -31,7 +31,8 @@ def resolve_device(name: str = "auto") -> torch.device:
             "cuda": "no CUDA GPU is visible to this PyTorch build",
             "mps": "Apple's Metal (MPS) backend is not available on this machine",
         }[name]
-        raise DeviceError(f"device {name!r} was asked for but {why}; use --device cpu (or auto)")
+        raise DeviceError(f"device {name!r} was asked for but {why}; use the cpu device instead "
+                          "(--device cpu, or Device: cpu in the window)")
     return torch.device(name)
 
 
@@ -42,3 +43,16 @@ def describe(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+def out_of_memory_message(exc: BaseException) -> str | None:
+    """A user-facing sentence if ``exc`` means the device ran out of memory, else None."""
+    text = str(exc).lower()
+    gpu = isinstance(exc, getattr(torch, "OutOfMemoryError", ())) or "cuda out of memory" in text
+    if gpu:
+        return ("The GPU ran out of memory for this model and batch size. Use a smaller batch or model, "
+                "or the cpu device.")
+    if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and ("can't allocate memory" in text
+                                                                          or "not enough memory" in text)):
+        return "Not enough memory for this model and batch size. Use a smaller batch, fewer hidden units or latents."
+    return None

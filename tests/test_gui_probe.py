@@ -172,6 +172,31 @@ def test_probe_follows_the_shown_model(qtbot, window, tmp_path):
     cfg = ModelConfig(d_hidden=16, d_latent=12)
     other = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "random model")
     save_checkpoint(other.to_checkpoint(), tmp_path / "random.safetensors")
-    assert window.open_model(tmp_path / "random.safetensors")
+    assert window.model_files.open(tmp_path / "random.safetensors")
     assert view.result.latents.shape == (12,) and view.bars.latents.shape == (12,)
     assert "random.safetensors" in view.ood_label.text()
+
+
+def test_tablet_pen_draws_with_pressure(qtbot, window):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+    from PySide6.QtWidgets import QApplication
+
+    canvas = window.probe_view.canvas
+    pen = QPointingDevice("test pen", 1, QInputDevice.DeviceType.Stylus, QPointingDevice.PointerType.Pen,
+                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure, 1, 3)
+
+    def stroke(pressure, y):
+        for kind, x in ((QTabletEvent.Type.TabletPress, 0.3), (QTabletEvent.Type.TabletMove, 0.5),
+                        (QTabletEvent.Type.TabletMove, 0.7), (QTabletEvent.Type.TabletRelease, 0.7)):
+            pos = QPointF(canvas_point(canvas, x, y))
+            event = QTabletEvent(kind, pen, pos, canvas.mapToGlobal(pos), pressure, 0.0, 0.0, 0.0, 0.0, 0.0,
+                                 Qt.KeyboardModifier.NoModifier, LEFT, LEFT)
+            QApplication.sendEvent(canvas, event)
+
+    stroke(1.0, 0.3)
+    heavy = (canvas.array() > 128).sum()
+    canvas.clear()
+    stroke(0.3, 0.3)
+    light = (canvas.array() > 128).sum()
+    assert heavy > 0 and 0 < light < heavy  # pressure makes the line thinner

@@ -168,7 +168,7 @@ def test_open_model_refuses_garbage_and_keeps_the_current_model(window, tmp_path
     before = window.shown.snapshot
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x80\x04not a model")
-    assert not window.open_model(bad)
+    assert not window.model_files.open(bad)
     assert window.shown.snapshot is before
     assert "pickle" in window.notices[-1]
 
@@ -176,8 +176,8 @@ def test_open_model_refuses_garbage_and_keeps_the_current_model(window, tmp_path
 def test_trained_model_saves_opens_and_continues(qtbot, window, tmp_path):
     run_to_end(qtbot, window)
     path = tmp_path / "mine.safetensors"
-    assert window.save_model_to(path)
-    assert window.open_model(path)
+    assert window.model_files.save_to(path)
+    assert window.model_files.open(path)
     assert window.shown.snapshot.name == "mine.safetensors" and window.continue_action.isEnabled()
     window.continue_action.trigger()
     assert window.panel.config().epochs == 2 and not window.panel.inputs["d_latent"].isEnabled()

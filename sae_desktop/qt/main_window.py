@@ -7,25 +7,24 @@ the shown model feeds the probe and the atlas. Closing mid-run stops the worker 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
+from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from sae_desktop.checkpoint import CheckpointError, save_checkpoint
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart
 from sae_desktop.qt import dialogs
 from sae_desktop.qt.atlas_view import AtlasView
 from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.model_files import ModelFiles
 from sae_desktop.qt.model_stats import ModelStats
 from sae_desktop.qt.probe_view import ProbeView
 from sae_desktop.qt.run_progress import RunProgress
 from sae_desktop.qt.runs_view import RunsView
-from sae_desktop.qt.settings import app_settings, last_folder, remember_folder
+from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.qt.training_controller import TrainingController
@@ -35,7 +34,6 @@ from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
 
 TITLE = "Sparse Autoencoder Studio"
-MODEL_FILTER = "sae-desktop models (*.safetensors);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +77,8 @@ class MainWindow(QMainWindow):
         self.model_label, self.device_label = ElidedLabel(420), ElidedLabel(230)
         self.statusBar().addPermanentWidget(self.model_label)
         self.statusBar().addPermanentWidget(self.device_label)
+        self.model_files = ModelFiles(self, self.shown, self.notify,
+                                      lambda text: self.statusBar().showMessage(text, 5000))
         self._build_actions()
         self._connect()
         self._restore_settings()
@@ -100,10 +100,11 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         a = self._action
-        self.open_action = a("&Open model…", self.choose_model_file, QKeySequence.StandardKey.Open,
+        files = self.model_files
+        self.open_action = a("&Open model…", files.choose_and_open, QKeySequence.StandardKey.Open,
                              "Load a checkpoint to probe, inspect or continue training")
-        self.save_action = a("&Save model", self.save_model, QKeySequence.StandardKey.Save, "Save the shown model")
-        self.save_as_action = a("Save model &as…", self.save_model_as, QKeySequence.StandardKey.SaveAs,
+        self.save_action = a("&Save model", files.save, QKeySequence.StandardKey.Save, "Save the shown model")
+        self.save_as_action = a("Save model &as…", files.save_as, QKeySequence.StandardKey.SaveAs,
                                 "Save the shown model to a new file")
         self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close the window")
         self.start_action = a("&Start training", self.start_training, "Ctrl+Return", "Train with these settings")
@@ -154,7 +155,7 @@ class MainWindow(QMainWindow):
         c.runEnded.connect(view.on_ended)
         c.runEnded.connect(self.progress.on_ended)
         c.runEnded.connect(self._on_run_ended)
-        c.runFailed.connect(lambda message: self.notify("Training could not run", message, error=True))
+        c.runFailed.connect(self._on_run_failed)
         c.stateChanged.connect(self._on_state)
         self.panel.configChanged.connect(self._on_panel_changed)
         self.shown.changed.connect(self._on_model_changed)
@@ -261,60 +262,31 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.probe_view)
         self.statusBar().showMessage(f"Showing {snap.name}", 5000)
 
-    def choose_model_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", last_folder("models"), MODEL_FILTER)
-        if path:
-            self.open_model(path)
-
-    def open_model(self, path: str | Path) -> bool:
-        """Load a checkpoint; on any problem say why and keep the current model."""
-        try:
-            snap = ModelSnapshot.load(path)
-        except CheckpointError as exc:
-            self.notify("Could not open the model", str(exc), error=True)
-            return False
-        remember_folder("models", str(path))
-        self.shown.set(snap)
-        self.statusBar().showMessage(f"Loaded {snap.name}", 5000)
-        return True
-
-    def save_model(self) -> None:
-        snap = self.shown.snapshot
-        if snap is not None and snap.path is not None and snap.path.name != "checkpoint.safetensors" \
-                and snap.name != "bundled MNIST model":
-            self.save_model_to(snap.path)
-        else:
-            self.save_model_as()
-
-    def save_model_as(self) -> None:
-        default = str(Path(last_folder("models", str(Path.home()))) / "model.safetensors")
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", default, MODEL_FILTER)
-        if path:
-            self.save_model_to(path)
-
-    def save_model_to(self, path: str | Path) -> bool:
-        snap = self.shown.snapshot
-        if snap is None:
-            return False
-        try:
-            save_checkpoint(snap.to_checkpoint(), path)
-        except OSError as exc:
-            self.notify("Could not save the model", f"{path}: {exc.strerror or exc}. The previous file, if any, "
-                        "is unchanged.", error=True)
-            return False
-        remember_folder("models", str(path))
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
-
     # -- feedback, settings, closing ---------------------------------------------------
-    def notify(self, title: str, text: str, error: bool = False) -> None:
-        """Tell the user without blocking (the window keeps running, tests keep going)."""
+    def notify(self, title: str, text: str, error: bool = False, offer: tuple[str, object] | None = None) -> None:
+        """Tell the user without blocking (the window keeps running, tests keep going).
+        ``offer`` = (button text, callable): a way out, e.g. "Use the CPU"."""
         self.notices.append(f"{title}: {text}")
         self.statusBar().showMessage(f"{title}: {text.splitlines()[0]}", 10000)
         icon = QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if offer is not None:
+            button = box.addButton(offer[0], QMessageBox.ButtonRole.AcceptRole)
+            button.clicked.connect(offer[1])
+        self.notice_box = box
         box.open()
+
+    def _on_run_failed(self, message: str) -> None:
+        lowered = message.lower()
+        if "cuda" in lowered or "gpu" in lowered or "mps" in lowered:
+            self.notify("Training could not run", message, error=True, offer=("Use the CPU", self.use_cpu))
+        else:
+            self.notify("Training could not run", message, error=True)
+
+    def use_cpu(self) -> None:
+        self.panel.set_config((self.panel.config() or TrainConfig()).replace(device="cpu"))
+        self.statusBar().showMessage("Device set to cpu: press Start (Ctrl+Return) to train", 8000)
 
     def confirm_stop_and_close(self) -> bool:
         answer = QMessageBox.question(self, "Training is running",

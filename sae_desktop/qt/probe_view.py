@@ -42,9 +42,12 @@ class ProbeView(QWidget):
         self.residual_tile = ImageTile("residual: red added, blue missed", 150)
         self.error_label, self.ood_label, self.source_label = QLabel(), QLabel(), QLabel()
         self.error_label.setStyleSheet("font-size: 15px; font-weight: 600;")
-        for label in (self.error_label, self.ood_label, self.source_label):
-            label.setWordWrap(True)  # long text wraps instead of widening the column
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        for label, lines in ((self.error_label, 2), (self.ood_label, 2), (self.source_label, 1)):
+            # Text changes on every stroke: wrap instead of widening the column, and keep a fixed
+            # height so a new text never re-lays out (and repaints) the whole tab.
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            label.setFixedHeight(label.fontMetrics().lineSpacing() * lines + 6)
         self.sorted_box = QCheckBox("Sort by activation")
         self.reset_button = QPushButton("Reset code")
         self.reset_button.setToolTip("Release all clamped latents: back to the encoder's values")

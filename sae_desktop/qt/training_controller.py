@@ -14,14 +14,13 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import create_worker
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.data import DatasetError, load_dataset
-from sae_desktop.devices import DeviceError
+from sae_desktop.devices import DeviceError, out_of_memory_message
 from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart, StepOutput, TrainingControl, train
 from sae_desktop.runs import RunFolder, recorded, remove_stale_temp_files
 
@@ -62,13 +61,14 @@ def training_job(cfg: TrainConfig, data_dir: str | None, control: TrainingContro
         yield from recorded(train(cfg, dataset, control, resume), run)
     except (DatasetError, DeviceError, ConfigError, CheckpointError) as exc:
         yield JobFailed(str(exc))
-    except torch.OutOfMemoryError:
-        yield JobFailed("The GPU ran out of memory. Choose a smaller batch or model, or the CPU device.")
     except OSError as exc:
         yield JobFailed(f"Could not write the run folder: {exc}")
-    except Exception as exc:  # a bug: report it instead of losing the worker silently
-        traceback.print_exc()
-        yield JobFailed(f"Training failed unexpectedly: {type(exc).__name__}: {exc}")
+    except (Exception, MemoryError) as exc:
+        message = out_of_memory_message(exc)
+        if message is None:  # a bug: report it instead of losing the worker silently
+            traceback.print_exc()
+            message = f"Training failed unexpectedly: {type(exc).__name__}: {exc}"
+        yield JobFailed(message)
 
 
 class TrainingController(QObject):
@@ -86,6 +86,7 @@ class TrainingController(QObject):
         self._worker = None
         self._control: TrainingControl | None = None
         self._state = "idle"
+        self._listening = True
         self.run_dir: Path | None = None
 
     @property
@@ -102,6 +103,7 @@ class TrainingController(QObject):
             raise RuntimeError("a training run is already active")
         self._control = TrainingControl()
         self.run_dir = None
+        self._listening = True
         worker = create_worker(training_job, cfg, data_dir, self._control, resume, run_dir, _start_thread=False)
         worker.yielded.connect(self._on_event)
         worker.finished.connect(self._on_finished)
@@ -133,13 +135,8 @@ class TrainingController(QObject):
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop, wait, and drop all further events (the views may be gone)."""
-        worker = self._worker
+        self._listening = False
         self.stop()
-        if worker is not None:
-            try:
-                worker.yielded.disconnect(self._on_event)
-            except (RuntimeError, TypeError):
-                pass
         return self.wait(timeout_ms)
 
     def _set_state(self, state: str) -> None:
@@ -148,6 +145,8 @@ class TrainingController(QObject):
             self.stateChanged.emit(state)
 
     def _on_event(self, event) -> None:
+        if not self._listening:
+            return
         if isinstance(event, StepOutput):
             self.stepReported.emit(event)
         elif isinstance(event, EpochOutput):
