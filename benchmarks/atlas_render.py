@@ -17,7 +17,7 @@ import sys
 import time
 
 import numpy as np
-from common import window_benchmark_args
+from common import open_window, window_benchmark_args
 
 
 def main() -> int:
@@ -27,17 +27,13 @@ def main() -> int:
     from sae_desktop.config import ModelConfig
     from sae_desktop.data import DatasetError, load_dataset
     from sae_desktop.model import SparseAutoencoder
-    from sae_desktop.qt.app import build_window, create_app
     from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
     try:
         images = load_dataset("mnist").test_images
     except DatasetError:
         images = (np.random.default_rng(0).random((10000, 28, 28)) ** 4 * 255).astype(np.uint8)
-    app = create_app()
-    window = build_window()
-    window.resize(1440, 900)
-    window.show()
+    app, window = open_window()
     atlas = window.atlas_view
     window.tabs.setCurrentWidget(atlas)
     app.processEvents()

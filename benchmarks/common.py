@@ -27,6 +27,18 @@ def window_benchmark_args(doc: str, add: Callable[[argparse.ArgumentParser], Non
     return args
 
 
+def open_window():
+    """The application and its main window, 1440×900 (as a user sees it), shown."""
+    from sae_desktop.qt.app import build_window, create_app
+
+    app = create_app()
+    window = build_window()
+    window.resize(1440, 900)
+    window.show()
+    app.processEvents()
+    return app, window
+
+
 def print_stalls(intervals_ms, prefix: str = "main_thread_timer_5ms") -> None:
     """The intervals a 5 ms timer on the main thread saw: p50, p99, max."""
     a = np.asarray(intervals_ms, dtype=float)

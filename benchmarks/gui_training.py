@@ -19,7 +19,7 @@ import statistics
 import sys
 
 import numpy as np
-from common import print_stalls, window_benchmark_args
+from common import open_window, print_stalls, window_benchmark_args
 
 
 def headless_epochs(cfg) -> list[float]:
@@ -35,11 +35,8 @@ def headless_epochs(cfg) -> list[float]:
 def gui_epochs(cfg, with_timer: bool) -> tuple[list[float], list[float]]:
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from sae_desktop.qt.app import build_window, create_app
 
-    app = create_app()
-    window = build_window()
-    window.show()
+    app, window = open_window()
     window.panel.set_config(cfg)
     intervals: list[float] = []
     clock = QElapsedTimer()

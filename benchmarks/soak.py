@@ -21,7 +21,7 @@ import sys
 import time
 
 import numpy as np
-from common import print_stalls, window_benchmark_args
+from common import open_window, print_stalls, window_benchmark_args
 
 
 def rss_mb() -> float:
@@ -38,13 +38,9 @@ def main() -> int:
 
     from sae_desktop.config import TrainConfig
     from sae_desktop.data import load_dataset
-    from sae_desktop.qt.app import build_window, create_app
 
     load_dataset("mnist")  # fail early, clearly, if the data is missing
-    app = create_app()
-    window = build_window()
-    window.resize(1440, 900)
-    window.show()
+    app, window = open_window()
     window.panel.set_config(TrainConfig(epochs=3, device="cpu"))
     canvas, atlas = window.probe_view.canvas, window.atlas_view
     rng = np.random.default_rng(0)

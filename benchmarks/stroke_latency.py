@@ -15,19 +15,15 @@ import sys
 import time
 
 import numpy as np
-from common import window_benchmark_args
+from common import open_window, window_benchmark_args
 
 
 def main() -> int:
     args = window_benchmark_args(__doc__, lambda p: p.add_argument("--segments", type=int, default=300))
     from PySide6.QtCore import QPointF
 
-    from sae_desktop.qt.app import build_window, create_app
 
-    app = create_app()
-    window = build_window()
-    window.resize(1440, 900)
-    window.show()
+    app, window = open_window()
     view = window.probe_view
     window.tabs.setCurrentWidget(view)
     app.processEvents()

@@ -31,7 +31,7 @@ from sae_desktop.evaluation import Evaluation, evaluate
 from sae_desktop.losses import make_penalty, recon_grad_
 from torch.optim.adam import adam as functional_adam
 
-from sae_desktop.model import PARAM_NAMES, SparseAutoencoder
+from sae_desktop.model import SparseAutoencoder
 
 _threshold_backward = torch.ops.aten.threshold_backward.grad_input
 _sigmoid_backward = torch.ops.aten.sigmoid_backward.grad_input
@@ -471,6 +471,6 @@ def _divergence_message(cfg: TrainConfig, step: int, epoch: int, good_step: int)
 
 
 __all__ = [
-    "PARAM_NAMES", "TrainingControl", "RunStart", "StepOutput", "EpochOutput", "RunEnd",
+    "TrainingControl", "RunStart", "StepOutput", "EpochOutput", "RunEnd",
     "ResumeState", "FastSAETrainer", "train", "learning_rate", "epoch_permutation",
 ]

@@ -181,32 +181,51 @@ class RunSummary:
         return self.folder.name
 
 
+def _last_summary(path: Path, tail_bytes: int = 16384) -> dict | None:
+    """The run's summary line, read from the end of metrics.jsonl (a summary is always last)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - tail_bytes))
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        return record if isinstance(record, dict) and record.get("type") == "summary" else None
+    return None
+
+
+def summarise(folder: Path) -> RunSummary | None:
+    """One row of the runs table; None if the folder is not a run."""
+    run = RunFolder(folder)
+    try:
+        config = run.read_config().get("config", {})
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return None
+    summary = _last_summary(run.metrics_path)
+    if summary is not None:  # a finished run: its last line says everything, no need to read the rest
+        rho = summary.get("rho_hat") or []
+        return RunSummary(folder, config, summary.get("status", "?"), summary.get("epochs_done", 0),
+                          summary.get("test_mse"), summary.get("l0"), summary.get("dead_latents"),
+                          sum(rho) / len(rho) if rho else None, sum(summary.get("epoch_seconds") or []))
+    epochs = [r for r in run.read_metrics() if r.get("type") == "epoch"]  # killed or still running
+    last = epochs[-1] if epochs else {}
+    return RunSummary(folder, config, "running or killed" if epochs else "no epoch finished", len(epochs),
+                      last.get("metrics/test_mse"), last.get("metrics/l0"), last.get("metrics/dead_latents"),
+                      last.get("metrics/rho_hat_mean"), sum(r.get("epoch_seconds", 0.0) for r in epochs))
+
+
 def list_runs(base: Path | None = None) -> list[RunSummary]:
     """Every run folder under ``base`` (default: the per-user runs folder), newest first."""
     base = Path(base) if base else paths.runs_dir()
     if not base.is_dir():
         return []
-    rows = []
-    for folder in sorted((p for p in base.iterdir() if p.is_dir()), reverse=True):
-        run = RunFolder(folder)
-        try:
-            config = run.read_config().get("config", {})
-        except (OSError, json.JSONDecodeError, AttributeError):
-            continue
-        records = run.read_metrics()
-        epochs = [r for r in records if r.get("type") == "epoch"]
-        summary = next((r for r in reversed(records) if r.get("type") == "summary"), None)
-        last = epochs[-1] if epochs else {}
-        status = summary["status"] if summary else ("running or killed" if epochs else "no epoch finished")
-        rows.append(RunSummary(
-            folder=folder, config=config, status=status, epochs_done=len(epochs),
-            test_mse=(summary or {}).get("test_mse", last.get("metrics/test_mse")),
-            l0=(summary or {}).get("l0", last.get("metrics/l0")),
-            dead_latents=(summary or {}).get("dead_latents", last.get("metrics/dead_latents")),
-            rho_hat_mean=last.get("metrics/rho_hat_mean"),
-            seconds=sum(r.get("epoch_seconds", 0.0) for r in epochs),
-        ))
-    return rows
+    rows = (summarise(p) for p in sorted((p for p in base.iterdir() if p.is_dir()), reverse=True))
+    return [row for row in rows if row is not None]
 
 
 def remove_stale_temp_files(folder: Path) -> None:

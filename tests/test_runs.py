@@ -1,0 +1,32 @@
+"""Run folders: what the runs table lists, for finished and for killed runs."""
+
+import json
+
+import pytest
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.engine import train
+from sae_desktop.runs import RunFolder, list_runs, recorded
+
+SMALL = TrainConfig(epochs=2, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+
+
+def test_finished_and_killed_runs_are_listed(tiny_dataset, isolated_home):
+    finished = RunFolder.create(SMALL)
+    events = list(recorded(train(SMALL, tiny_dataset), finished))
+    killed = RunFolder.create(SMALL.replace(penalty="l1"))
+    list(recorded(train(SMALL.replace(penalty="l1"), tiny_dataset), killed))
+    lines = killed.metrics_path.read_text().splitlines()
+    killed.metrics_path.write_text("\n".join(lines[:-1]) + "\n" + '{"type": "ep')  # no summary, a torn line
+    (isolated_home / "runs" / "not-a-run").mkdir()
+    rows = {row.folder: row for row in list_runs()}
+    assert set(rows) == {finished.path, killed.path}
+    done = rows[finished.path]
+    end = events[-1].evaluation
+    assert done.status == "completed" and done.epochs_done == 2
+    assert done.test_mse == pytest.approx(end.test_mse) and done.l0 == pytest.approx(end.l0)
+    assert done.rho_hat_mean == pytest.approx(float(end.rho_hat.mean()))
+    summary = json.loads(lines[-1])
+    assert rows[killed.path].status == "running or killed" and rows[killed.path].epochs_done == 2
+    assert rows[killed.path].test_mse == pytest.approx(summary["test_mse"])
+    assert done.seconds > 0 and rows[killed.path].config["penalty"] == "l1"
