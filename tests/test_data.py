@@ -82,3 +82,17 @@ def test_idx_round_trip(tmp_path):
     array = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
     write_idx(tmp_path / "x", array)
     np.testing.assert_array_equal(read_idx(tmp_path / "x", 2051), array)
+
+
+def test_fashion_mnist_layout_loads_and_trains(tmp_path):
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.engine import train
+
+    root = make_dataset_dir(tmp_path, name="fashion-mnist", n_train=64, n_test=32)
+    assert (root / "FashionMNIST" / "raw" / FILES[0]).is_file()
+    dataset = load_dataset("fashion-mnist", root)
+    assert dataset.name == "fashion-mnist" and dataset.train_images.shape == (64, 28, 28)
+    with pytest.raises(DatasetError, match="Fashion-MNIST"):
+        load_dataset("fashion-mnist", tmp_path / "elsewhere")
+    cfg = TrainConfig(dataset="fashion-mnist", epochs=1, batch_size=32, d_hidden=8, d_latent=4, device="cpu")
+    assert list(train(cfg, dataset))[-1].status == "completed"
