@@ -52,11 +52,13 @@ class ModelSnapshot:
     def dataset(self) -> str:
         return self.train_config.dataset if self.train_config else "mnist"
 
-    @property
+    @cached_property
     def quantiles(self) -> list[float] | None:
-        if self.evaluation is not None:
-            return self.evaluation.error_quantiles()
-        return self.error_quantiles
+        """Test-error quantiles for the OOD percentile: stored ones, else from the evaluation
+        (computed once: the probe asks on every stroke)."""
+        if self.error_quantiles is not None:
+            return self.error_quantiles
+        return self.evaluation.error_quantiles() if self.evaluation is not None else None
 
     def with_evaluation(self, evaluation: Evaluation) -> ModelSnapshot:
         return replace(self, evaluation=evaluation, error_quantiles=evaluation.error_quantiles())

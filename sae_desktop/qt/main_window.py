@@ -236,8 +236,7 @@ class MainWindow(QMainWindow):
         self.pause_action.setEnabled(state in ("running", "paused"))
         self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
         self.stop_action.setEnabled(state in ("running", "paused"))
-        snap = self.shown.snapshot
-        self.continue_action.setEnabled(idle and snap is not None and snap.optimizer is not None)
+        self._update_continue_action()
         self.open_action.setEnabled(idle)
         if idle and self._resume is None:
             self.panel.set_editable(True)
@@ -254,7 +253,13 @@ class MainWindow(QMainWindow):
         has = snap is not None
         self.save_action.setEnabled(has)
         self.save_as_action.setEnabled(has)
-        self.continue_action.setEnabled(self.controller.state == "idle" and has and snap.optimizer is not None)
+        self._update_continue_action()
+
+    def _update_continue_action(self) -> None:
+        """Resuming needs an idle trainer and a model with optimizer state."""
+        snap = self.shown.snapshot
+        self.continue_action.setEnabled(self.controller.state == "idle" and snap is not None
+                                        and snap.optimizer is not None)
 
     def show_model(self, snap: ModelSnapshot) -> None:
         """Show a model in the probe and atlas (from the runs table), and go to the probe."""
