@@ -41,6 +41,17 @@ def test_penalty_value_from_rho_hat_rows_matches_raw():
         assert penalty.value(rows)[0].item() == pytest.approx(penalty.raw(z).item(), rel=1e-5, abs=1e-7)
 
 
+def test_kl_rho_grad_matches_autograd_and_is_zero_where_clamped():
+    penalty = KLPenalty(0.05, beta=0.5)
+    rho_hat = torch.tensor([0.0, 5e-7, 0.02, 0.05, 0.3, 0.9, 1.0])
+    out, scratch = torch.empty(7), torch.empty(7)
+    coef = penalty.rho_grad_(rho_hat, batch=4, out=out, scratch=scratch)
+    leaf = rho_hat.clone().requires_grad_(True)
+    penalty.value(leaf).backward()  # unweighted, w.r.t. the batch mean
+    torch.testing.assert_close(coef * out, leaf.grad * 0.5 / 4, rtol=1e-5, atol=1e-7)
+    assert out[[0, 1, 6]].eq(0).all() and out[[2, 4, 5]].ne(0).all()  # clamped: no gradient
+
+
 def test_reconstruction_losses_hand_values():
     y = torch.tensor([[0.5, 0.25]])
     x = torch.tensor([[1.0, 0.0]])
@@ -77,11 +88,14 @@ def test_engine_gradients_match_autograd(penalty, recon):
     assert report.total == pytest.approx(expected_loss, rel=1e-4)
 
 
-def test_engine_adam_matches_torch_optim_adam():
+@pytest.mark.parametrize("fused", [True, False], ids=["fused kernel", "fallback without it"])
+def test_engine_adam_matches_torch_optim_adam(fused):
     torch.manual_seed(1)
     cfg = TrainConfig(d_hidden=16, d_latent=6, batch_size=8, lr=1e-2)
     images = (torch.rand(32, 784) * 255).to(torch.uint8)
     trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
+    assert trainer.fused  # torch >= 2.4 has the fused CPU kernel
+    trainer.fused = fused
     reference = model_from_state(cfg.model_config(), trainer.weights()).requires_grad_(True).train()
     optim = torch.optim.Adam(reference.parameters(), lr=cfg.lr)
     penalty = make_penalty(cfg)
