@@ -121,3 +121,18 @@ def test_help_lists_the_commands():
     proc = sae("--help", check=True)
     for command in ("train", "evaluate", "benchmark", "gui"):
         assert command in proc.stdout
+
+
+def test_benchmark_json_reports_the_five_figures(tiny_data_dir):
+    """Structure and arithmetic only: speed targets live in the printed figures, not in tests."""
+    proc = sae("benchmark", "--device", "cpu", "--epochs", "2", "--data-dir", str(tiny_data_dir), "--json",
+               check=True)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    for key in ("seed_loop_epoch_s", "engine_epoch_s", "gemm_limit_epoch_s", "speedup_vs_seed_loop",
+                "ratio_to_gemm_limit", "matmul_gflops"):
+        assert result[key] > 0, key
+    assert result["speedup_vs_seed_loop"] == pytest.approx(result["seed_loop_epoch_s"] / result["engine_epoch_s"])
+    # the median of per-epoch ratios, each against the limit measured just before that epoch
+    assert result["ratio_to_gemm_limit"] == pytest.approx(result["engine_epoch_s"] / result["gemm_limit_epoch_s"],
+                                                          rel=0.5)
+    assert result["epochs_timed"] == 2 and result["device"].startswith("cpu")
