@@ -7,12 +7,11 @@ requests on a :class:`TrainingControl`, honoured between steps.
 
 Why it is fast (measured on a 2-core CPU, see ``sae-desktop benchmark``): a step
 allocates nothing. Fresh 128×784 temporaries cost page faults on every step, more than
-the arithmetic they hold, so the forward and backward passes are written by hand
-(``losses.py`` holds the gradients, tested against autograd) into preallocated buffers.
-Constant factors (ToTensor's 1/255, the loss's 2/n, the penalty's β/B) ride on the
-matrix products' ``alpha``/``beta`` instead of costing a pass each. The parameters live
-in one flat buffer so Adam is a single fused kernel. Batches are gathered from the uint8
-dataset (a quarter of float's memory traffic and RAM) and converted on the device.
+the arithmetic they hold, so the forward and backward passes are written by hand into
+preallocated buffers and run as one TorchScript module (``train_step.py``). The
+parameters live in one flat buffer so Adam is a single fused kernel. Batches are gathered
+from the uint8 dataset (a quarter of float's memory traffic and RAM) and converted on the
+device.
 """
 
 from __future__ import annotations
@@ -26,17 +25,16 @@ from typing import Iterator, Union
 import numpy as np
 import torch
 
-from sae_desktop.config import ModelConfig, TrainConfig
+from sae_desktop.config import TrainConfig
 from sae_desktop.data import Dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.evaluation import Evaluation, evaluate
-from sae_desktop.losses import make_penalty, recon_grad_
-from sae_desktop.model import SparseAutoencoder
+from sae_desktop.losses import make_penalty
+from sae_desktop.model import PARAM_NAMES, SparseAutoencoder
+from sae_desktop.train_step import build_step
 from torch.optim.adam import adam as functional_adam
 
-_threshold_backward = torch.ops.aten.threshold_backward.grad_input
-_sigmoid_backward = torch.ops.aten.sigmoid_backward.grad_input
-ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
+ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
 
 
 class TrainingControl:
@@ -169,43 +167,15 @@ class ResumeState:
     history: list[dict]
 
 
-def _fused_adam_(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs: list[torch.Tensor],
-                 exp_avg_sqs: list[torch.Tensor], step: torch.Tensor, lr: float) -> None:
-    """Adam's update (the step count already incremented), one fused kernel. Called directly:
-    ``torch.optim.adam``'s wrapper regroups the tensors in Python on every call."""
-    torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, [], [step] * len(params), lr=lr,
-                       beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], weight_decay=0.0, eps=ADAM_EPS,
-                       amsgrad=False, maximize=False)
-
-
 def _adam_supports_fused(device: torch.device) -> bool:
     try:
         p = torch.zeros(2, device=device)
-        _fused_adam_([p], [p.clone()], [p.clone()], [p.clone()], torch.ones((), device=device), 1e-3)
+        torch._fused_adam_([p], [p.clone()], [p.clone()], [p.clone()], [], [torch.ones((), device=device)],
+                           lr=1e-3, beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], weight_decay=0.0, eps=ADAM_EPS,
+                           amsgrad=False, maximize=False)
         return True
     except (RuntimeError, TypeError, AttributeError, NotImplementedError):
         return False
-
-
-class _Buffers:
-    """Activations and gradients for one batch size, allocated once."""
-
-    def __init__(self, b: int, cfg: ModelConfig, recon: str, device: torch.device):
-        def empty(*shape, dtype=torch.float32):
-            return torch.empty(*shape, device=device, dtype=dtype)
-
-        self.x_u8, self.x = empty(b, cfg.d_in, dtype=torch.uint8), empty(b, cfg.d_in)
-        self.mean_weights = torch.full((b,), 1.0 / b, device=device)  # ρ̂ = zᵀ·(1/B): one GEMV
-        self.ones = torch.ones(b, device=device)
-        self.h1, self.z, self.h2 = empty(b, cfg.d_hidden), empty(b, cfg.d_latent), empty(b, cfg.d_hidden)
-        self.y = empty(b, cfg.d_in)
-        self.logits = empty(b, cfg.d_in) if recon == "bce" else self.y  # mse never needs logits again
-        self.d_out, self.d_h2, self.d_z, self.d_h1 = (
-            empty(b, cfg.d_in), empty(b, cfg.d_hidden), empty(b, cfg.d_latent), empty(b, cfg.d_hidden))
-        self.d_outT, self.d_h2T, self.d_zT, self.d_h1T = self.d_out.t(), self.d_h2.t(), self.d_z.t(), self.d_h1.t()
-        if cfg.latent == "topk":
-            self.top_vals = empty(b, cfg.k)
-            self.top_idx = empty(b, cfg.k, dtype=torch.int64)
 
 
 @dataclass
@@ -254,21 +224,20 @@ class FastSAETrainer:
         self.penalty = make_penalty(cfg)
         self.train_u8 = train_u8.contiguous()
         self.n = train_u8.shape[0]
-        b = min(cfg.batch_size, self.n)
-        self.buffers = {b: _Buffers(b, mc, cfg.recon, device)}
-        if self.n % b:
-            self.buffers[self.n % b] = _Buffers(self.n % b, mc, cfg.recon, device)
-        self.scratch = torch.empty(mc.d_latent, device=device)
-        self.penalty_row = torch.empty(mc.d_latent, device=device)
         # One row per step since the last report: the batch ρ̂ and the summed reconstruction
         # loss. Loss values are computed from them in report(), not in every step.
         self.capacity = cfg.log_every
         self.rho_rows = torch.zeros(self.capacity, mc.d_latent, device=device)
         self.recon_rows = torch.zeros(self.capacity, device=device)
-        self.rho_row_views, self.recon_row_views = self.rho_rows.unbind(0), self.recon_rows.unbind(0)
         self.pending_sizes: list[int] = []
-        p = self.params
-        self.t = {k: p[k].t() for k in ("W_enc1", "W_enc2", "W_dec1", "W_dec2")}
+        # The step, per batch size (a smaller last batch gets its own buffers).
+        b = min(cfg.batch_size, self.n)
+        tensors = ([self.params[k] for k in PARAM_NAMES], [self.grads[k] for k in PARAM_NAMES],
+                   self.rho_rows, self.recon_rows)
+        self.steps, self.scripted = {}, True
+        for size in {b, self.n % b} - {0}:
+            self.steps[size], scripted = build_step(size, cfg, mc, self.train_u8, *tensors)
+            self.scripted = self.scripted and scripted
 
     @property
     def steps_per_epoch(self) -> int:
@@ -293,56 +262,14 @@ class FastSAETrainer:
         """One Adam step on the training images ``idx``. Call :meth:`report` at least every
         ``log_every`` steps (the loss records of older steps are overwritten)."""
         b = idx.shape[0]
-        buf = self.buffers[b]
-        p, g, t, mc = self.params, self.grads, self.t, self.model_cfg
         row = len(self.pending_sizes) % self.capacity
-        self.pending_sizes.append(b * mc.d_in)
-        torch.index_select(self.train_u8, 0, idx, out=buf.x_u8)
-        # Pixels stay 0-255 as floats: the 1/255 of ToTensor rides on the products that read them.
-        x255 = buf.x.copy_(buf.x_u8)
-        # forward
-        torch.addmm(p["b_enc1"], x255, t["W_enc1"], alpha=1 / 255, out=buf.h1).relu_()
-        z = torch.addmm(p["b_enc2"], buf.h1, t["W_enc2"], out=buf.z)
-        if mc.latent == "sigmoid":
-            z.sigmoid_()
-        else:
-            z.relu_()
-            if mc.latent == "topk" and mc.k < mc.d_latent:
-                torch.topk(z, mc.k, dim=1, out=(buf.top_vals, buf.top_idx))
-                z.zero_().scatter_(1, buf.top_idx, buf.top_vals)
-        rho_hat = torch.mv(z.t(), buf.mean_weights, out=self.rho_row_views[row])
-        torch.addmm(p["b_dec1"], z, t["W_dec1"], out=buf.h2).relu_()
-        torch.addmm(p["b_dec2"], buf.h2, t["W_dec2"], out=buf.logits)
-        torch.sigmoid(buf.logits, out=buf.y) if buf.logits is not buf.y else buf.y.sigmoid_()
-        # backward: decoder. d_out holds the output gradient divided by `scale`.
-        scale = recon_grad_(self.cfg.recon, buf.logits, buf.y, x255, out=buf.d_out,
-                            record=self.recon_row_views[row], x_scale=1 / 255)
-        g["W_dec2"].addmm_(buf.d_outT, buf.h2, beta=0.0, alpha=scale)
-        g["b_dec2"].addmv_(buf.d_outT, buf.ones, beta=0.0, alpha=scale)
-        torch.addmm(buf.d_h2, buf.d_out, p["W_dec2"], beta=0.0, alpha=scale, out=buf.d_h2)
-        _threshold_backward(buf.d_h2, buf.h2, 0, grad_input=buf.d_h2)
-        torch.mm(buf.d_h2T, z, out=g["W_dec1"])
-        torch.sum(buf.d_h2, 0, out=g["b_dec1"])
-        # backward: latent (decoder gradient + sparsity penalty, a row broadcast over the batch)
-        coef = self.penalty.rho_grad_(rho_hat, b, self.penalty_row, self.scratch)
-        if coef:
-            torch.addmm(self.penalty_row, buf.d_h2, p["W_dec1"], beta=coef, out=buf.d_z)
-        else:
-            torch.mm(buf.d_h2, p["W_dec1"], out=buf.d_z)
-        if mc.latent == "sigmoid":
-            _sigmoid_backward(buf.d_z, z, grad_input=buf.d_z)
-        else:  # ReLU and top-k pass gradient exactly where the latent is positive
-            _threshold_backward(buf.d_z, z, 0, grad_input=buf.d_z)
-        # backward: encoder
-        torch.mm(buf.d_zT, buf.h1, out=g["W_enc2"])
-        torch.sum(buf.d_z, 0, out=g["b_enc2"])
-        torch.mm(buf.d_z, p["W_enc2"], out=buf.d_h1)
-        _threshold_backward(buf.d_h1, buf.h1, 0, grad_input=buf.d_h1)
-        g["W_enc1"].addmm_(buf.d_h1T, x255, beta=0.0, alpha=1 / 255)
-        torch.sum(buf.d_h1, 0, out=g["b_enc1"])
-        if self.fused:
+        self.pending_sizes.append(b * self.model_cfg.d_in)
+        self.steps[b](idx, row)
+        if self.fused:  # called directly: torch.optim's wrapper regroups the tensors in Python every step
             self.adam_step.add_(1)
-            _fused_adam_([self.flat], [self.flat_grad], [self.exp_avg], [self.exp_avg_sq], self.adam_step, lr)
+            torch._fused_adam_([self.flat], [self.flat_grad], [self.exp_avg], [self.exp_avg_sq], [],
+                               [self.adam_step], lr=lr, beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1],
+                               weight_decay=0.0, eps=ADAM_EPS, amsgrad=False, maximize=False)
         else:  # no fused kernel on this device (the functional form counts the step itself)
             functional_adam(
                 [self.flat], [self.flat_grad], [self.exp_avg], [self.exp_avg_sq], [], [self.adam_step],

@@ -4,9 +4,9 @@ Each one has two forms that must agree (tests compare them):
 
 * ``loss(...)``: plain differentiable PyTorch, the reference (used by evaluation and tests);
 * ``*_grad_(...)``: the hand-derived gradient, written in place into preallocated buffers,
-  used by the training engine so that a step allocates nothing (see ``engine.py``). Each
-  writes the gradient up to a constant factor and returns that factor, so the engine can
-  fold it into a matrix product's ``alpha``/``beta`` instead of spending a pass on it.
+  used by the training step so that it allocates nothing (see ``train_step.py``, which
+  compiles them with TorchScript: keep them to plain typed tensor code). They leave out
+  constant factors, which the step folds into a matrix product's ``alpha``/``beta``.
 
 Reported values: ``losses/recon`` is the reconstruction loss; ``losses/sparsity`` is the
 *unweighted* penalty (Σ KL for kl, mean |z| for l1, 0 for topk), as the tutorial prints it;
@@ -22,8 +22,6 @@ from sae_desktop.config import TrainConfig
 
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
-_sigmoid_backward = torch.ops.aten.sigmoid_backward.grad_input
-_logit_backward = torch.ops.aten.logit_backward.grad_input
 
 
 def kl_divergence(rho: float, rho_hat: torch.Tensor) -> torch.Tensor:
@@ -51,13 +49,6 @@ class SparsityPenalty:
         """The reference, differentiable form: weight × raw penalty of a batch ``z``."""
         return self.weight * self.raw(z)
 
-    def rho_grad_(self, rho_hat: torch.Tensor, batch: int, out: torch.Tensor, scratch: torch.Tensor) -> float:
-        """Write ``r`` into ``out`` (``[d_latent]``) and return ``c`` such that
-        ∂loss/∂z_ij = c · r_j for a batch of ``batch`` rows whose mean is ``rho_hat``
-        (all three penalties are functions of ρ̂ alone). ``c`` = 0 means no gradient.
-        ``scratch`` is a preallocated ``[d_latent]`` buffer."""
-        raise NotImplementedError
-
 
 class KLPenalty(SparsityPenalty):
     name = "kl"
@@ -72,15 +63,6 @@ class KLPenalty(SparsityPenalty):
 
     def raw(self, z):
         return kl_divergence(self.rho, z.mean(dim=0))
-
-    def rho_grad_(self, rho_hat, batch, out, scratch):
-        # dKL/dρ̂ = -ρ/ρ̂ + (1-ρ)/(1-ρ̂) = (ρ̂ - ρ) / (ρ̂ (1 - ρ̂)), and 0 where the clamp acts.
-        # logit's backward is exactly "grad / (x (1 - x)), 0 outside [eps, 1 - eps]": two ops
-        # instead of six. (At exactly a bound it passes the gradient where autograd's clamp
-        # passes none: a measure-zero difference.)
-        torch.sub(rho_hat, self.rho, out=scratch)
-        _logit_backward(scratch, rho_hat, RHO_HAT_MIN, grad_input=out)
-        return self.weight / batch  # ρ̂ is a batch mean: 1/B to each z_ij
 
 
 class L1Penalty(SparsityPenalty):
@@ -97,11 +79,6 @@ class L1Penalty(SparsityPenalty):
     def raw(self, z):
         return z.abs().mean()
 
-    def rho_grad_(self, rho_hat, batch, out, scratch):
-        # d/dz of mean|z| is sign(z)/numel; the ReLU backward zeroes it where z = 0 anyway
-        out.fill_(1.0)
-        return self.weight / (batch * out.numel())
-
 
 class TopKPenalty(SparsityPenalty):
     """Top-k latents are sparse by construction (the activation keeps k); no penalty."""
@@ -111,8 +88,18 @@ class TopKPenalty(SparsityPenalty):
     def value(self, rho_hat):
         return torch.zeros(rho_hat.shape[:-1], dtype=rho_hat.dtype, device=rho_hat.device)
 
-    def rho_grad_(self, rho_hat, batch, out, scratch):
-        return 0.0
+
+def kl_rho_grad_(rho_hat: torch.Tensor, rho: float, out: torch.Tensor, scratch: torch.Tensor,
+                 eps: float = RHO_HAT_MIN) -> None:
+    """Write d/dρ̂ of Σ_j KL(ρ ‖ clamp(ρ̂_j, eps, 1 - eps)) into ``out``.
+
+    dKL/dρ̂ = -ρ/ρ̂ + (1-ρ)/(1-ρ̂) = (ρ̂ - ρ) / (ρ̂ (1 - ρ̂)), and 0 where the clamp acts:
+    exactly logit's backward ("grad / (x (1 - x)), 0 outside [eps, 1 - eps]"), so two ops.
+    At exactly a bound it passes the gradient where autograd's clamp passes none (a
+    measure-zero difference).
+    """
+    torch.sub(rho_hat, rho, out=scratch)
+    torch.ops.aten.logit_backward(scratch, rho_hat, eps, grad_input=out)
 
 
 def make_penalty(cfg: TrainConfig) -> SparsityPenalty:
@@ -148,7 +135,7 @@ def recon_grad_(kind: str, logits: torch.Tensor, y: torch.Tensor, x: torch.Tenso
     if kind == "mse":
         flat = out.view(-1)
         torch.dot(flat, flat, out=record)
-        _sigmoid_backward(out, y, grad_input=out)
+        torch.ops.aten.sigmoid_backward(out, y, grad_input=out)
         return 2.0 / n
     record.copy_((F.softplus(logits) - x_scale * x * logits).sum())  # allocates; bce is not the default
     return 1.0 / n
