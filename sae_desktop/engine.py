@@ -231,12 +231,16 @@ class FastSAETrainer:
         self.recon_rows = torch.zeros(self.capacity, device=device)
         self.pending_sizes: list[int] = []
         # The step, per batch size (a smaller last batch gets its own buffers).
-        b = min(cfg.batch_size, self.n)
+        self._build_steps(script=True)
+
+    def _build_steps(self, script: bool) -> None:
+        b = min(self.cfg.batch_size, self.n)
         tensors = ([self.params[k] for k in PARAM_NAMES], [self.grads[k] for k in PARAM_NAMES],
                    self.rho_rows, self.recon_rows)
-        self.steps, self.scripted = {}, True
+        self.steps, self.scripted = {}, script
         for size in {b, self.n % b} - {0}:
-            self.steps[size], scripted = build_step(size, cfg, mc, self.train_u8, *tensors)
+            self.steps[size], scripted = build_step(size, self.cfg, self.model_cfg, self.train_u8, *tensors,
+                                                    script=script)
             self.scripted = self.scripted and scripted
 
     @property
@@ -264,7 +268,15 @@ class FastSAETrainer:
         b = idx.shape[0]
         row = len(self.pending_sizes) % self.capacity
         self.pending_sizes.append(b * self.model_cfg.d_in)
-        self.steps[b](idx, row)
+        try:
+            self.steps[b](idx, row)
+        except RuntimeError:
+            if not self.scripted:
+                raise
+            # A TorchScript failure at run time (seen on no device here, but GPUs go untested):
+            # the step wrote only buffers and gradients, so the plain-Python step can redo it.
+            self._build_steps(script=False)
+            self.steps[b](idx, row)
         if self.fused:  # called directly: torch.optim's wrapper regroups the tensors in Python every step
             self.adam_step.add_(1)
             torch._fused_adam_([self.flat], [self.flat_grad], [self.exp_avg], [self.exp_avg_sq], [],

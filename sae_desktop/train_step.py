@@ -109,9 +109,11 @@ class TrainStep(nn.Module):
         torch.sum(d_h1, 0, out=self.G[1])
 
 
-def build_step(*args, **kwargs) -> tuple[nn.Module, bool]:
-    """A :class:`TrainStep`, scripted when TorchScript can (second value: whether it did)."""
+def build_step(*args, script: bool = True, **kwargs) -> tuple[nn.Module, bool]:
+    """A :class:`TrainStep`, scripted when asked and TorchScript can (second value: whether it is)."""
     step = TrainStep(*args, **kwargs)
+    if not script:
+        return step, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "torch.jit.script is deprecated": handled by the fallback

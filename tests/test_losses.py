@@ -79,6 +79,23 @@ def step_kind(request, monkeypatch):
     return request.param
 
 
+def test_a_scripted_step_failing_at_run_time_falls_back_to_python():
+    cfg = TrainConfig(d_hidden=16, d_latent=6, batch_size=8, lr=1e-2)
+    images = (torch.rand(16, 784) * 255).to(torch.uint8)
+    trainer, reference = (FastSAETrainer(cfg, torch.device("cpu"), images) for _ in range(2))
+    assert trainer.scripted
+
+    class Broken(torch.nn.Module):
+        def forward(self, idx, row):
+            raise RuntimeError("TorchScript interpreter failed")
+
+    trainer.steps[8] = Broken()
+    trainer.step(torch.arange(8), cfg.lr)
+    reference.step(torch.arange(8), cfg.lr)
+    assert not trainer.scripted
+    torch.testing.assert_close(trainer.flat, reference.flat)  # the step was redone, exactly once
+
+
 @pytest.mark.parametrize("penalty,recon", [("kl", "mse"), ("kl", "bce"), ("l1", "mse"), ("topk", "mse"),
                                            ("topk", "bce"), ("l1", "bce")])
 def test_engine_gradients_match_autograd(penalty, recon, step_kind):
