@@ -9,9 +9,9 @@ Why it is fast (measured on a 2-core CPU, see ``sae-desktop benchmark``): a step
 allocates nothing. Fresh 128×784 temporaries cost page faults on every step, more than
 the arithmetic they hold, so the forward and backward passes are written by hand into
 preallocated buffers and run as one TorchScript module (``train_step.py``). The
-parameters live in one flat buffer so Adam is a single fused kernel. Batches are gathered
-from the uint8 dataset (a quarter of float's memory traffic and RAM) and converted on the
-device.
+parameters live in one flat buffer, a slice per layer, so Adam is one fused kernel per
+layer, run while the layer's gradient is still in cache. Batches are gathered from the
+uint8 dataset (a quarter of float's memory traffic and RAM) and converted on the device.
 """
 
 from __future__ import annotations
@@ -31,10 +31,8 @@ from sae_desktop.devices import describe, resolve_device
 from sae_desktop.evaluation import Evaluation, evaluate
 from sae_desktop.losses import make_penalty
 from sae_desktop.model import PARAM_NAMES, SparseAutoencoder
-from sae_desktop.train_step import build_step
+from sae_desktop.train_step import ADAM_BETAS, ADAM_EPS, build_step
 from torch.optim.adam import adam as functional_adam
-
-ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
 
 
 class TrainingControl:
@@ -230,18 +228,25 @@ class FastSAETrainer:
         self.rho_rows = torch.zeros(self.capacity, mc.d_latent, device=device)
         self.recon_rows = torch.zeros(self.capacity, device=device)
         self.pending_sizes: list[int] = []
-        # The step, per batch size (a smaller last batch gets its own buffers).
-        self._build_steps(script=True)
-
-    def _build_steps(self, script: bool) -> None:
-        b = min(self.cfg.batch_size, self.n)
+        # The step, per batch size (a smaller last batch gets its own buffers). TorchScript only
+        # on the CPU, where it is tested and where Python's overhead shows; other devices run
+        # the same module as Python (no GPU was available to test it there).
+        b = min(cfg.batch_size, self.n)
         tensors = ([self.params[k] for k in PARAM_NAMES], [self.grads[k] for k in PARAM_NAMES],
-                   self.rho_rows, self.recon_rows)
-        self.steps, self.scripted = {}, script
+                   self.rho_rows, self.recon_rows, self._layer_adam())
+        self.steps, self.scripted = {}, device.type == "cpu"
         for size in {b, self.n % b} - {0}:
-            self.steps[size], scripted = build_step(size, self.cfg, self.model_cfg, self.train_u8, *tensors,
-                                                    script=script)
+            self.steps[size], scripted = build_step(size, cfg, mc, self.train_u8, *tensors, script=self.scripted)
             self.scripted = self.scripted and scripted
+
+    def _layer_adam(self) -> list[list[list[torch.Tensor]]]:
+        """Per layer (weight and bias, adjacent in the flat buffers), the fused Adam kernel's
+        six tensor lists; none without a fused kernel (then :meth:`step` updates all at once)."""
+        if not self.fused:
+            return []
+        ends = np.cumsum([self.params[name].numel() for name in PARAM_NAMES])[1::2].tolist()
+        return [[[t[a:b]] for t in (self.flat, self.flat_grad, self.exp_avg, self.exp_avg_sq)] + [[], [self.adam_step]]
+                for a, b in zip([0, *ends[:-1]], ends)]
 
     @property
     def steps_per_epoch(self) -> int:
@@ -268,21 +273,8 @@ class FastSAETrainer:
         b = idx.shape[0]
         row = len(self.pending_sizes) % self.capacity
         self.pending_sizes.append(b * self.model_cfg.d_in)
-        try:
-            self.steps[b](idx, row)
-        except RuntimeError:
-            if not self.scripted:
-                raise
-            # A TorchScript failure at run time (seen on no device here, but GPUs go untested):
-            # the step wrote only buffers and gradients, so the plain-Python step can redo it.
-            self._build_steps(script=False)
-            self.steps[b](idx, row)
-        if self.fused:  # called directly: torch.optim's wrapper regroups the tensors in Python every step
-            self.adam_step.add_(1)
-            torch._fused_adam_([self.flat], [self.flat_grad], [self.exp_avg], [self.exp_avg_sq], [],
-                               [self.adam_step], lr=lr, beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1],
-                               weight_decay=0.0, eps=ADAM_EPS, amsgrad=False, maximize=False)
-        else:  # no fused kernel on this device (the functional form counts the step itself)
+        self.steps[b](idx, row, lr)  # with the fused kernel, Adam's updates too
+        if not self.fused:  # no fused kernel on this device (the functional form counts the step itself)
             functional_adam(
                 [self.flat], [self.flat_grad], [self.exp_avg], [self.exp_avg_sq], [], [self.adam_step],
                 foreach=False, amsgrad=False, beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], lr=lr,
