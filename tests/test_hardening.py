@@ -230,3 +230,32 @@ def test_checkpoint_loader_never_raises_anything_else_on_mutations(tmp_path):
             load_checkpoint(path)
         except CheckpointError:
             pass
+
+
+def test_garbage_holding_qt_objects_is_collected_on_the_gui_thread(qtbot, gui_window):
+    """A worker's allocations must not run the cycle collector: it would destroy Qt objects
+    off the GUI thread (which deadlocked the window in a test run)."""
+    import gc
+    import threading
+    import weakref
+
+    from PySide6.QtCore import QObject
+
+    assert not gc.isenabled()
+    collected_in = []
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+            self.qobject = QObject()  # destroyed with the cycle, in the thread that collects it
+
+    cycle = Cycle()
+    weakref.finalize(cycle, lambda: collected_in.append(threading.current_thread()))
+    del cycle  # unreachable now, but only the cycle collector can free it
+    kept = []
+    worker = threading.Thread(target=lambda: kept.append([[] for _ in range(20_000)]))  # crosses the threshold
+    worker.start()
+    worker.join()
+    assert collected_in == []
+    qtbot.waitUntil(lambda: len(collected_in) > 0, timeout=5000)
+    assert collected_in == [threading.main_thread()]

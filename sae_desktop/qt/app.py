@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from PySide6.QtWidgets import QApplication
+from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt import plot_style
@@ -26,7 +28,19 @@ def create_app() -> QApplication:
     app.setOrganizationName("sae-desktop")
     app.setStyle("Fusion")
     plot_style.configure()
+    collect_garbage_on_the_gui_thread(app)
     return app
+
+
+def collect_garbage_on_the_gui_thread(app: QApplication) -> None:
+    """Python's cycle collector runs in whichever thread crosses its allocation threshold. In
+    a worker (training, evaluation, loading) it would destroy garbage Qt objects (closed
+    dialogs, old plot items) off the GUI thread; measured here, that deadlocked: the worker
+    waited for the GIL inside a QObject destructor while the GUI thread, holding the GIL,
+    waited for that QObject's lock. pyqtgraph's remedy: automatic collection off, and a
+    GUI-thread timer collects by the same thresholds."""
+    if getattr(app, "_gui_thread_gc", None) is None:
+        app._gui_thread_gc = GarbageCollector(interval=0.5)
 
 
 def build_window(model_path: str | None = None):
@@ -42,6 +56,10 @@ def build_window(model_path: str | None = None):
 def run_app(model_path: str | None = None) -> int:
     app = create_app()
     window = build_window(model_path)
+    # The ~250 000 objects of the imports (torch, Qt) and the window live as long as the app:
+    # kept out of later collections, a full one takes well under 1 ms on the GUI thread
+    # instead of ~140 (measured here).
+    gc.freeze()
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard shortcuts work at once, even without a window manager
