@@ -28,11 +28,13 @@ def window_benchmark_args(doc: str, add: Callable[[argparse.ArgumentParser], Non
 
 
 def open_window():
-    """The application and its main window, 1440×900 (as a user sees it), shown."""
-    from sae_desktop.qt.app import build_window, create_app
+    """The application and its main window, 1440×900 (as a user sees it), shown, set up as
+    ``sae-desktop gui`` sets it up."""
+    from sae_desktop.qt.app import build_window, create_app, freeze_startup_objects
 
     app = create_app()
     window = build_window()
+    freeze_startup_objects()
     window.resize(1440, 900)
     window.show()
     app.processEvents()
