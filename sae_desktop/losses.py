@@ -23,7 +23,6 @@ from sae_desktop.config import TrainConfig
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
 
-
 def kl_divergence(rho: float, rho_hat: torch.Tensor) -> torch.Tensor:
     """Σ_j KL(ρ ‖ ρ̂_j) for Bernoulli means, ρ̂ clamped as in the tutorial."""
     rho_hat = torch.clamp(rho_hat, RHO_HAT_MIN, 1 - RHO_HAT_MIN)

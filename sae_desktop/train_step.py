@@ -25,7 +25,6 @@ from torch import Tensor, nn
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.losses import RHO_HAT_MIN, kl_rho_grad_, recon_grad_
 
-
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
 
 
