@@ -103,19 +103,18 @@ def time_seed_loop(device: torch.device, data_root: str, epochs: int) -> list[fl
 def time_engine(device: torch.device, dataset: Dataset, epochs: int) -> tuple[list[float], list[float]]:
     """Wall time between consecutive epochs of the real ``train`` generator, minus the test
     evaluation it runs after each epoch (the tutorial's loop evaluates only at the end),
-    and the GEMM limit measured just before each of those epochs (outside the timing)."""
+    and the matmul rate measured just before each of those epochs (outside the timing)."""
     cfg = TrainConfig(device=device.type, epochs=epochs + 1)
-    flops = epoch_matmul_flops(len(dataset.train_images))
-    times, limits, last = [], [], 0.0
+    times, rates, last = [], [], 0.0
     for event in train(cfg, dataset):
         if isinstance(event, (RunStart, EpochOutput)):
             if isinstance(event, EpochOutput):
                 times.append(time.perf_counter() - last - event.eval_seconds)
-            if 1 <= len(times) < cfg.epochs:  # the limit for the timed epoch about to start
-                limits.append(flops / matmul_rate(device, seconds=0.6))
+            if 1 <= len(times) < cfg.epochs:  # the rate for the timed epoch about to start
+                rates.append(matmul_rate(device, seconds=0.6))
             _sync(device)
             last = time.perf_counter()
-    return times[1:], limits
+    return times[1:], rates
 
 
 def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: bool = False) -> int:
@@ -124,8 +123,10 @@ def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: 
     root = str(paths.data_dir(data_dir))
     say = (lambda *a: None) if as_json else (lambda *a: print(*a, flush=True))
     say(f"benchmark on {describe(device)}, torch {torch.__version__}, {epochs} timed epochs each")
-    engine, limits = time_engine(device, dataset, epochs)
-    rate = epoch_matmul_flops(len(dataset.train_images)) / statistics.median(limits)
+    engine, rates = time_engine(device, dataset, epochs)
+    flops = epoch_matmul_flops(len(dataset.train_images))
+    limits = [flops / rate for rate in rates]
+    rate = statistics.median(rates)
     say(f"  matmul rate {rate / 1e9:.1f} GFLOP/s (median) -> GEMM limit "
         f"{', '.join(f'{t:.3f}' for t in limits)} s/epoch")
     say(f"  engine      {', '.join(f'{t:.3f}' for t in engine)} s/epoch")

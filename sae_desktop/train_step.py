@@ -23,7 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from sae_desktop.config import ModelConfig, TrainConfig
-from sae_desktop.losses import RHO_HAT_MIN, kl_rho_grad_, recon_grad_
+from sae_desktop.losses import kl_rho_grad_, recon_grad_
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
 
@@ -45,7 +45,7 @@ class TrainStep(nn.Module):
             return torch.empty(*shape, device=device, dtype=dtype)
 
         self.latent, self.k, self.penalty, self.recon = mc.latent, mc.k, cfg.penalty, cfg.recon
-        self.rho, self.eps = float(cfg.rho), RHO_HAT_MIN
+        self.rho = float(cfg.rho)
         # ∂(penalty)/∂z_ij = coef · row_j: β/B for KL; for L1, coefficient / (B · d_latent) on a row of ones
         self.penalty_coef = float(cfg.beta) / batch if cfg.penalty == "kl" else float(cfg.l1) / (batch * mc.d_latent)
         self.train_u8, self.P, self.G, self.adam = train_u8, params, grads, adam
@@ -103,7 +103,7 @@ class TrainStep(nn.Module):
         torch.sum(d_h2, 0, out=self.G[5])
         # backward: latent = decoder gradient + the penalty's, a row broadcast over the batch
         if self.penalty == "kl":
-            kl_rho_grad_(rho_hat, self.rho, self.penalty_row, self.scratch, self.eps)
+            kl_rho_grad_(rho_hat, self.rho, self.penalty_row, self.scratch)
         if self.penalty == "topk":
             torch.mm(d_h2, W_dec1, out=d_z)
         else:
