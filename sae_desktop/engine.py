@@ -165,6 +165,17 @@ class ResumeState:
     history: list[dict]
 
 
+# Weights kept transposed in the flat buffers (``[in, out]`` in memory; the model and the
+# checkpoints see the usual ``[out, in]``). Its gradient product then writes a tall
+# [784, 128] block, which MKL runs at ~180 GFLOP/s against ~110 for a wide [128, 784] one
+# (measured on the 2-core CPU): 90 µs of a ~1.2 ms step.
+STORED_TRANSPOSED = frozenset({"W_enc1"})
+
+
+def _in_memory_order(name: str, weight: torch.Tensor) -> torch.Tensor:
+    return weight.t() if name in STORED_TRANSPOSED else weight
+
+
 def _adam_supports_fused(device: torch.device) -> bool:
     try:
         p = torch.zeros(2, device=device)
@@ -204,15 +215,12 @@ class FastSAETrainer:
                     p.copy_(resume.weights[name])
         model.to(device)
         # One flat buffer for all parameters (and one for gradients): Adam is one kernel.
-        self.flat = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+        self.shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
+        self.flat = torch.cat([_in_memory_order(name, p.detach()).reshape(-1) for name, p in model.named_parameters()])
         self.flat_grad = torch.zeros_like(self.flat)
-        self.params, self.grads, offset = {}, {}, 0
+        self.params, self.grads = self._views(self.flat), self._views(self.flat_grad)
         for name, p in model.named_parameters():
-            n = p.numel()
-            p.data = self.flat[offset:offset + n].view(p.shape)  # the model now reads the flat buffer
-            self.params[name] = p.data
-            self.grads[name] = self.flat_grad[offset:offset + n].view(p.shape)
-            offset += n
+            p.data = self.params[name]  # the model now reads the flat buffer
         self.model = model.eval()
         self.exp_avg, self.exp_avg_sq = torch.zeros_like(self.flat), torch.zeros_like(self.flat)
         self.adam_step = torch.zeros((), dtype=torch.float32, device=device)
@@ -252,16 +260,36 @@ class FastSAETrainer:
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n / min(self.cfg.batch_size, self.n))
 
+    def _views(self, buffer: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Each parameter's slice of a flat buffer, in its ``[out, in]`` shape (a transposed
+        view for the weights in :data:`STORED_TRANSPOSED`)."""
+        views, offset = {}, 0
+        for name, shape in self.shapes.items():
+            n = math.prod(shape)
+            flat = buffer[offset:offset + n]
+            views[name] = flat.view(shape[::-1]).t() if name in STORED_TRANSPOSED else flat.view(shape)
+            offset += n
+        return views
+
     def optimizer_state(self) -> dict[str, torch.Tensor]:
+        """Adam's moments flattened parameter by parameter in ``[out, in]`` order (the
+        checkpoint layout, independent of how the buffers are laid out in memory)."""
+        def canonical(buffer: torch.Tensor) -> torch.Tensor:
+            return torch.cat([v.reshape(-1) for v in self._views(buffer).values()]).cpu()
+
         return {
-            "optimizer.exp_avg": self.exp_avg.detach().cpu().clone(),
-            "optimizer.exp_avg_sq": self.exp_avg_sq.detach().cpu().clone(),
+            "optimizer.exp_avg": canonical(self.exp_avg.detach()),
+            "optimizer.exp_avg_sq": canonical(self.exp_avg_sq.detach()),
             "optimizer.step": self.adam_step.detach().cpu().clone().reshape(1),
         }
 
     def load_optimizer(self, state: dict[str, torch.Tensor]) -> None:
-        self.exp_avg.copy_(state["optimizer.exp_avg"])
-        self.exp_avg_sq.copy_(state["optimizer.exp_avg_sq"])
+        for key, buffer in (("optimizer.exp_avg", self.exp_avg), ("optimizer.exp_avg_sq", self.exp_avg_sq)):
+            source = state[key].to(self.device).reshape(-1)
+            offset = 0
+            for view in self._views(buffer).values():
+                view.copy_(source[offset:offset + view.numel()].view(view.shape))
+                offset += view.numel()
         self.adam_step.copy_(state["optimizer.step"].reshape(()))
 
     def weights(self) -> dict[str, torch.Tensor]:

@@ -82,7 +82,8 @@ class SparseAutoencoder(nn.Module):
 
     def snapshot(self) -> dict[str, torch.Tensor]:
         """A detached CPU copy of the weights, safe to hand to another thread."""
-        return {name: p.detach().to("cpu", copy=True) for name, p in self.named_parameters()}
+        return {name: p.detach().to("cpu", copy=True, memory_format=torch.contiguous_format)
+                for name, p in self.named_parameters()}
 
 
 def model_from_state(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> SparseAutoencoder:

@@ -127,3 +127,25 @@ def test_engine_adam_matches_torch_optim_adam(fused, step_kind, monkeypatch):
     # steps; a real mistake (bias correction, betas, step count) moves weights by ~lr = 1e-2.
     for name, p in reference.named_parameters():
         torch.testing.assert_close(trainer.params[name], p.detach(), rtol=1e-4, atol=1e-5, msg=name)
+    # The saved moments are flattened parameter by parameter in [out, in] order, whatever the
+    # layout in memory (W_enc1 is stored transposed there): checkpoints do not depend on it.
+    state = trainer.optimizer_state()
+    for key, moment in (("optimizer.exp_avg", "exp_avg"), ("optimizer.exp_avg_sq", "exp_avg_sq")):
+        expected = torch.cat([optim.state[p][moment].reshape(-1) for p in reference.parameters()])
+        torch.testing.assert_close(state[key], expected, rtol=1e-3, atol=1e-7, msg=key)
+    assert state["optimizer.step"].item() == 5
+
+
+def test_optimizer_state_round_trips_through_the_memory_layout():
+    cfg = TrainConfig(d_hidden=16, d_latent=6, batch_size=8)
+    trainer = FastSAETrainer(cfg, torch.device("cpu"), torch.zeros(8, 784, dtype=torch.uint8))
+    assert engine.STORED_TRANSPOSED and not trainer.params["W_enc1"].is_contiguous()
+    n = trainer.flat.numel()
+    state = {"optimizer.exp_avg": torch.arange(n, dtype=torch.float32), "optimizer.exp_avg_sq": torch.rand(n),
+             "optimizer.step": torch.tensor([7.0])}
+    trainer.load_optimizer(state)
+    first = trainer._views(trainer.exp_avg)["W_enc1"]  # canonical order: row 0 of [out, in] first
+    torch.testing.assert_close(first, torch.arange(first.numel(), dtype=torch.float32).view(first.shape))
+    for key, value in trainer.optimizer_state().items():
+        torch.testing.assert_close(value, state[key], rtol=0, atol=0, msg=key)
+    assert all(w.is_contiguous() for w in trainer.weights().values())  # safetensors needs contiguous
