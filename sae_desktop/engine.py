@@ -312,16 +312,17 @@ class FastSAETrainer:
     def report(self) -> Report:
         """Loss means over the steps since the last report (one device sync), then reset."""
         m = min(len(self.pending_sizes), self.capacity)
-        sizes = torch.tensor(self.pending_sizes[-m:], dtype=torch.float32, device=self.device)
-        rows = self.rho_rows[:m]
-        recon = self.recon_rows[:m] / sizes
+        # One transfer, then NumPy in float64 on a few rows (see SparsityPenalty).
+        records = torch.cat([self.recon_rows[:m, None], self.rho_rows[:m]], dim=1).cpu().numpy().astype(np.float64)
+        recon = records[:, 0] / np.asarray(self.pending_sizes[-m:], dtype=np.float64)
+        rows = records[:, 1:]
         sparsity = self.penalty.value(rows)
         total = recon + self.penalty.weight * sparsity
-        sums = torch.stack([recon.sum(), sparsity.sum(), total.sum()]).tolist()
-        rho = rows.mean(0).cpu().numpy()
+        rho = rows.mean(axis=0).astype(np.float32)
         self.pending_sizes.clear()
-        finite = all(math.isfinite(v) for v in sums) and bool(np.isfinite(rho).all())
-        return Report(m, sums[0] / max(m, 1), sums[1] / max(m, 1), sums[2] / max(m, 1), rho, finite)
+        means = [float(v.sum()) / max(m, 1) for v in (recon, sparsity, total)]
+        finite = all(math.isfinite(v) for v in means) and bool(np.isfinite(rho).all())
+        return Report(m, *means, rho, finite)
 
 
 def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
