@@ -33,8 +33,9 @@ def kl_divergence(rho: float, rho_hat: torch.Tensor) -> torch.Tensor:
 class SparsityPenalty:
     """A penalty on the latents. All three are functions of the batch-mean activations ρ̂
     (for ReLU latents mean |z| is the mean of ρ̂), so the engine records one ρ̂ row per
-    step and computes penalty values only when it reports, on the host, in NumPy (a few
-    rows: a dozen tiny torch ops there cost ~50 µs, 4% of a training step's time)."""
+    step and computes penalty values only when it reports (every ``log_every`` steps), on
+    the host, in NumPy: for a few rows, tiny torch ops cost more than the arithmetic (a
+    report took 91 µs with them, 49 µs without, on the 2-core CPU)."""
 
     name = ""
     weight = 0.0
