@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from sae_desktop import engine
 from sae_desktop.config import TrainConfig
 from tests.conftest import stroke_digits
 from sae_desktop.engine import (EpochOutput, FastSAETrainer, ResumeState, RunEnd, RunStart, StepOutput,
@@ -28,6 +29,27 @@ def test_loss_falls_on_a_repeated_batch():
         losses.append(trainer.report().total)
     assert losses[-1] < 0.5 * losses[0]
     assert all(np.isfinite(losses))
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["one call", "per step without the fused kernel"])
+def test_steps_run_together_match_steps_run_one_by_one(fused, monkeypatch):
+    monkeypatch.setattr(engine, "_adam_supports_fused", lambda device: fused)
+    images = torch.from_numpy(stroke_digits(64, seed=4)[0].reshape(64, -1))
+    cfg = TrainConfig(batch_size=16, d_hidden=32, d_latent=8, log_every=4)
+    together, one_by_one = (FastSAETrainer(cfg, torch.device("cpu"), images) for _ in range(2))
+    idx, lrs = torch.randperm(64), [1e-3, 2e-3, 3e-3, 4e-3]
+    together.run_steps(idx, lrs)
+    for i, lr in enumerate(lrs):
+        one_by_one.step(idx[16 * i:16 * (i + 1)], lr)
+    torch.testing.assert_close(together.flat, one_by_one.flat, rtol=0, atol=0)
+    a, b = together.report(), one_by_one.report()
+    assert (a.steps, a.recon, a.sparsity, a.total) == (b.steps, b.recon, b.sparsity, b.total) and a.steps == 4
+    np.testing.assert_array_equal(a.rho_hat, b.rho_hat)
+    with pytest.raises(ValueError, match="full batches"):
+        together.run_steps(idx[:40], [1e-3, 1e-3])  # 20-image batches: no step module for them
+    together.step(idx[:16], 1e-3)
+    with pytest.raises(ValueError, match="within one report interval"):
+        together.run_steps(idx, [1e-3] * 4)  # 5 unreported steps: records would be overwritten
 
 
 def test_event_sequence_and_metrics(tiny_dataset):
@@ -110,16 +132,16 @@ def test_stop_while_paused_wakes_the_loop(tiny_dataset):
 
 def test_non_finite_loss_stops_and_keeps_last_good_weights(tiny_dataset, monkeypatch):
     """A weight turning NaN mid-run (as a too-high learning rate does) ends the run cleanly."""
-    original = FastSAETrainer.step
-    calls = []
+    original = FastSAETrainer.run_steps
+    steps = []
 
-    def step_then_blow_up(self, idx, lr):
-        original(self, idx, lr)
-        calls.append(1)
-        if len(calls) == 7:
+    def steps_then_blow_up(self, idx, lrs):
+        original(self, idx, lrs)
+        steps.extend(lrs)
+        if len(steps) == 6:
             self.flat[5] = float("inf")  # the next forward pass turns the loss into NaN
 
-    monkeypatch.setattr(FastSAETrainer, "step", step_then_blow_up)
+    monkeypatch.setattr(FastSAETrainer, "run_steps", steps_then_blow_up)
     events = run(FAST.replace(log_every=2, epochs=5), tiny_dataset)
     end = events[-1]
     assert end.status == "diverged"

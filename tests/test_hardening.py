@@ -87,13 +87,13 @@ def test_out_of_memory_is_a_clear_message(qtbot, gui_window, monkeypatch):
 
 
 def test_divergence_in_the_window_is_reported_with_the_good_weights_kept(qtbot, gui_window, monkeypatch):
-    original = FastSAETrainer.step
+    original = FastSAETrainer.run_steps
 
-    def blow_up(self, idx, lr):
-        original(self, idx, lr)
-        self.flat[0] = float("nan")
+    def blow_up(self, idx, lrs):
+        self.flat[0] = float("nan")  # before the steps: the tiny epoch is a single report interval
+        original(self, idx, lrs)
 
-    monkeypatch.setattr(FastSAETrainer, "step", blow_up)
+    monkeypatch.setattr(FastSAETrainer, "run_steps", blow_up)
     gui_window.panel.set_config(SMALL.replace(log_every=1))
     with qtbot.waitSignal(gui_window.controller.runEnded, timeout=10000) as ended:
         gui_window.start_training()
