@@ -76,7 +76,10 @@ class TrainConfig:
     recon: str = "mse"  # mse (tutorial's code) or bce (tutorial's text)
     device: str = "auto"  # auto picks cuda, then mps, then cpu
     seed: int = 0  # same seed + same device → same numbers
-    log_every: int = 10  # steps between progress reports (and non-finite checks)
+    # Steps between progress reports (and non-finite checks): ~45 a second on a 2-core CPU,
+    # plenty for live curves. Each costs ~0.4 ms (loss records to the host, a copy of the
+    # last good weights); every 10 steps that was 3% of training time (paired chunks).
+    log_every: int = 20
 
     def model_config(self) -> ModelConfig:
         latent = {"kl": "sigmoid", "l1": "relu", "topk": "topk"}[self.penalty]
