@@ -52,6 +52,24 @@ def test_steps_run_together_match_steps_run_one_by_one(fused, monkeypatch):
         together.run_steps(idx, [1e-3] * 4)  # 5 unreported steps: records would be overwritten
 
 
+def test_denormal_adam_moments_are_flushed_and_normal_ones_kept():
+    images = torch.from_numpy(stroke_digits(64, seed=5)[0].reshape(64, -1))
+    images[:, 0] = 0  # pixel 0 is blank: its weights get zero gradients, their moments only decay
+    trainer = FastSAETrainer(TrainConfig(batch_size=16, d_hidden=32, d_latent=8, log_every=16),
+                             torch.device("cpu"), images)
+    blank = trainer._views(trainer.exp_avg)["W_enc1"][:, 0]  # W_enc1's column for pixel 0
+    blank.fill_(1e-39)  # a denormal: ×0.9 a step keeps it one
+    tiny = torch.finfo(torch.float32).tiny
+    trainer.run_steps(torch.arange(64).repeat(4)[:240], [1e-3] * 15)
+    assert ((blank > 0) & (blank < tiny)).all()  # no flush yet: decayed, still denormal
+    trainer.report()
+    trainer.run_steps(torch.arange(16), [1e-3])  # the 16th step since the last flush
+    assert (blank == 0).all()
+    for moment in (trainer.exp_avg, trainer.exp_avg_sq):
+        assert not ((moment != 0) & (moment.abs() < tiny)).any()
+    assert (trainer.exp_avg.abs() >= tiny).sum() > 1000  # the others were kept
+
+
 def test_event_sequence_and_metrics(tiny_dataset):
     events = run(FAST, tiny_dataset)
     assert isinstance(events[0], RunStart) and isinstance(events[-1], RunEnd)
