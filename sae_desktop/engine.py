@@ -241,8 +241,9 @@ class FastSAETrainer:
         # One row per step since the last report: the batch ρ̂ and the summed reconstruction
         # loss. Loss values are computed from them in report(), not in every step.
         self.capacity = cfg.log_every
-        self.rho_rows = torch.zeros(self.capacity, mc.d_latent, device=device)
-        self.recon_rows = torch.zeros(self.capacity, device=device)
+        # Both live in one buffer, [summed loss, ρ̂...] per row, so a report reads it in one go.
+        self.records = torch.zeros(self.capacity, 1 + mc.d_latent, device=device)
+        self.recon_rows, self.rho_rows = self.records[:, 0], self.records[:, 1:]
         self.pending_sizes: list[int] = []
         # The step, per batch size (a smaller last batch gets its own buffers). TorchScript only
         # on the CPU, where it is tested and where Python's overhead shows; other devices run
@@ -355,7 +356,7 @@ class FastSAETrainer:
         """Loss means over the steps since the last report (one device sync), then reset."""
         m = min(len(self.pending_sizes), self.capacity)
         # One transfer, then NumPy in float64 on a few rows (see SparsityPenalty).
-        records = torch.cat([self.recon_rows[:m, None], self.rho_rows[:m]], dim=1).cpu().numpy().astype(np.float64)
+        records = self.records[:m].cpu().numpy().astype(np.float64)
         recon = records[:, 0] / np.asarray(self.pending_sizes[-m:], dtype=np.float64)
         rows = records[:, 1:]
         sparsity = self.penalty.value(rows)
@@ -390,11 +391,10 @@ class _LastGood:
 
     def _take(self, into: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
         tr = self.trainer
-        sources = (tr.flat, tr.exp_avg, tr.exp_avg_sq, tr.adam_step)
+        sources = [tr.flat, tr.exp_avg, tr.exp_avg_sq, tr.adam_step]
         if into is None:
             return [s.detach().clone() for s in sources]
-        for dst, src in zip(into, sources):
-            dst.copy_(src)
+        torch._foreach_copy_(into, sources)  # one call: right after the steps every call is slow
         return into
 
     def promote(self, step: int) -> None:
@@ -406,8 +406,7 @@ class _LastGood:
 
     def restore(self) -> int:
         tr = self.trainer
-        for dst, src in zip((tr.flat, tr.exp_avg, tr.exp_avg_sq, tr.adam_step), self.good):
-            dst.copy_(src)
+        torch._foreach_copy_([tr.flat, tr.exp_avg, tr.exp_avg_sq, tr.adam_step], self.good)
         return self.good_step
 
 
