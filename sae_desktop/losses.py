@@ -35,7 +35,7 @@ class SparsityPenalty:
     (for ReLU latents mean |z| is the mean of ρ̂), so the engine records one ρ̂ row per
     step and computes penalty values only when it reports (every ``log_every`` steps), on
     the host, in NumPy: for a few rows, tiny torch ops cost more than the arithmetic (a
-    report took 91 µs with them, 49 µs without, on the 2-core CPU)."""
+    report took 91 µs with them, 49 µs without, warm, on the 2-core CPU)."""
 
     name = ""
     weight = 0.0
