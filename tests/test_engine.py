@@ -52,6 +52,25 @@ def test_steps_run_together_match_steps_run_one_by_one(fused, monkeypatch):
         together.run_steps(idx, [1e-3] * 4)  # 5 unreported steps: records would be overwritten
 
 
+def test_an_epoch_uses_every_image_once_in_runs_up_to_each_report(tiny_dataset, monkeypatch):
+    """640 images in batches of 48: 13 full batches and a last one of 16, which runs alone."""
+    calls = []
+    original = FastSAETrainer.run_steps
+
+    def recording(self, idx, lrs):
+        calls.append((idx.clone(), len(lrs)))
+        original(self, idx, lrs)
+
+    monkeypatch.setattr(FastSAETrainer, "run_steps", recording)
+    events = run(FAST.replace(epochs=1, batch_size=48, log_every=4), tiny_dataset)
+    assert [len(idx) for idx, _ in calls] == [192, 192, 192, 48, 16]
+    assert [count for _, count in calls] == [4, 4, 4, 1, 1]
+    assert sorted(torch.cat([idx for idx, _ in calls]).tolist()) == list(range(640))
+    reports = [e for e in events if isinstance(e, StepOutput)]
+    assert [r.step for r in reports] == [4, 8, 12, 14] and reports[-1].epoch_fraction == 1.0
+    assert events[-1].status == "completed" and events[-1].step == 14
+
+
 def test_denormal_adam_moments_are_flushed_and_normal_ones_kept():
     images = torch.from_numpy(stroke_digits(64, seed=5)[0].reshape(64, -1))
     images[:, 0] = 0  # pixel 0 is blank: its weights get zero gradients, their moments only decay
