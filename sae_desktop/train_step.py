@@ -130,7 +130,8 @@ class TrainStep(nn.Module):
     @torch.jit.export
     def run(self, idx: Tensor, first_row: int, lrs: List[float]) -> None:
         """``len(lrs)`` steps on consecutive batches of ``idx``, recorded in rows ``first_row``
-        on: one call from Python per report instead of one per step."""
+        on: one call from Python per report instead of one per step. Only with the fused
+        Adam kernel (without it the caller updates after every step)."""
         batch = self.x_u8.size(0)
         for i in range(len(lrs)):
             self.forward(idx[i * batch:(i + 1) * batch], first_row + i, lrs[i])
