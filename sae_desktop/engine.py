@@ -180,10 +180,6 @@ FLUSH_DENORMALS_EVERY = 16
 SMALLEST_NORMAL = torch.finfo(torch.float32).tiny
 
 
-def _in_memory_order(name: str, weight: torch.Tensor) -> torch.Tensor:
-    return weight.t() if name in STORED_TRANSPOSED else weight
-
-
 def _adam_supports_fused(device: torch.device) -> bool:
     try:
         p = torch.zeros(2, device=device)
@@ -224,10 +220,11 @@ class FastSAETrainer:
         model.to(device)
         # One flat buffer for all parameters (and one for gradients): Adam is one kernel.
         self.shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
-        self.flat = torch.cat([_in_memory_order(name, p.detach()).reshape(-1) for name, p in model.named_parameters()])
+        self.flat = torch.empty(sum(math.prod(s) for s in self.shapes.values()), device=device)
         self.flat_grad = torch.zeros_like(self.flat)
         self.params, self.grads = self._views(self.flat), self._views(self.flat_grad)
         for name, p in model.named_parameters():
+            self.params[name].copy_(p.detach())
             p.data = self.params[name]  # the model now reads the flat buffer
         self.model = model.eval()
         self.exp_avg, self.exp_avg_sq = torch.zeros_like(self.flat), torch.zeros_like(self.flat)
@@ -297,13 +294,16 @@ class FastSAETrainer:
         }
 
     def load_optimizer(self, state: dict[str, torch.Tensor]) -> None:
+        sizes = [math.prod(shape) for shape in self.shapes.values()]
         for key, buffer in (("optimizer.exp_avg", self.exp_avg), ("optimizer.exp_avg_sq", self.exp_avg_sq)):
-            source = state[key].to(self.device).reshape(-1)
-            offset = 0
-            for view in self._views(buffer).values():
-                view.copy_(source[offset:offset + view.numel()].view(view.shape))
-                offset += view.numel()
+            parts = state[key].to(self.device).reshape(-1).split(sizes)
+            for view, part in zip(self._views(buffer).values(), parts):
+                view.copy_(part.view(view.shape))
         self.adam_step.copy_(state["optimizer.step"].reshape(()))
+
+    def state_tensors(self) -> list[torch.Tensor]:
+        """Everything a step changes and a restore must put back: weights and Adam's state."""
+        return [self.flat, self.exp_avg, self.exp_avg_sq, self.adam_step]
 
     def weights(self) -> dict[str, torch.Tensor]:
         return self.model.snapshot()
@@ -391,8 +391,7 @@ class _LastGood:
         self.good_step = self.candidate_step = 0
 
     def _take(self, into: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
-        tr = self.trainer
-        sources = [tr.flat, tr.exp_avg, tr.exp_avg_sq, tr.adam_step]
+        sources = self.trainer.state_tensors()
         if into is None:
             return [s.detach().clone() for s in sources]
         torch._foreach_copy_(into, sources)  # one call: right after the steps every call is slow
@@ -406,8 +405,7 @@ class _LastGood:
         self.candidate_step = step
 
     def restore(self) -> int:
-        tr = self.trainer
-        torch._foreach_copy_([tr.flat, tr.exp_avg, tr.exp_avg_sq, tr.adam_step], self.good)
+        torch._foreach_copy_(self.trainer.state_tensors(), self.good)
         return self.good_step
 
 
