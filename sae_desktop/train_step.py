@@ -33,6 +33,8 @@ class TrainStep(nn.Module):
     """The step for one batch size. Holds (aliases, never copies) the trainer's tensors."""
 
     adam: List[List[List[Tensor]]]
+    rho_row: List[Tensor]
+    recon_row: List[Tensor]
 
     def __init__(self, batch: int, cfg: TrainConfig, model_cfg: ModelConfig, train_u8: Tensor,
                  params: List[Tensor], grads: List[Tensor], rho_rows: Tensor, recon_rows: Tensor,
@@ -47,7 +49,8 @@ class TrainStep(nn.Module):
             return torch.empty(*shape, device=device, dtype=dtype)
 
         self.latent, self.k, self.penalty, self.recon = mc.latent, mc.k, cfg.penalty, cfg.recon
-        self.rho = float(cfg.rho)
+        # 0-d tensors, not Python numbers: a number is wrapped in a tensor and converted on every call
+        self.rho, self.one = torch.full((), float(cfg.rho), device=device), torch.ones((), device=device)
         # ∂(penalty)/∂z_ij = coef · row_j: β/B for KL; for L1, coefficient / (B · d_latent) on a row of ones
         self.penalty_coef = float(cfg.beta) / batch if cfg.penalty == "kl" else float(cfg.l1) / (batch * mc.d_latent)
         self.train_u8, self.P, self.G, self.adam = train_u8, params, grads, adam
@@ -67,20 +70,27 @@ class TrainStep(nn.Module):
         self.penalty_row = torch.ones(mc.d_latent, device=device)  # stays ones for L1
         self.scratch = empty(mc.d_latent)
         self.top_vals, self.top_idx = empty(batch, mc.k), empty(batch, mc.k, dtype=torch.int64)
+        # Every view the step reads, made once: each .t(), select or unsqueeze is a dispatcher
+        # call of 1-2 µs, ~30 of them per step.
+        self.x_u8_T, self.x_rows, self.d_out_rows = self.x_u8.t(), self.x_t.t(), self.d_out_t.t()
+        self.d_out_flat = self.d_out_t.view(-1)
+        self.z_T, self.h2_T, self.d_h2_T, self.d_z_T = self.z.t(), self.h2.t(), self.d_h2.t(), self.d_z.t()
+        self.W_enc1_T, self.W_enc2_T, self.W_dec1_T = params[0].t(), params[2].t(), params[4].t()
+        self.b_dec2_col, self.G_enc1_T = params[7].unsqueeze(1), grads[0].t()
+        self.rho_row, self.recon_row = list(rho_rows.unbind(0)), list(recon_rows.unbind(0))
 
     def forward(self, idx: Tensor, row: int, lr: float) -> None:
         """One step on training images ``idx``; ρ̂ and the summed loss go to record ``row``.
         Each layer's Adam update runs once the backward pass is done with its weights,
         while its gradient is still in cache (with ``adam`` empty, the caller updates)."""
-        W_enc1, b_enc1, W_enc2, b_enc2 = self.P[0], self.P[1], self.P[2], self.P[3]
-        W_dec1, b_dec1, W_dec2, b_dec2 = self.P[4], self.P[5], self.P[6], self.P[7]
-        x_t, z, h1, h2, d_out_t, d_h2, d_z, d_h1 = (self.x_t, self.z, self.h1, self.h2, self.d_out_t, self.d_h2,
-                                                     self.d_z, self.d_h1)
+        G = self.G
+        _, b_enc1, W_enc2, b_enc2, W_dec1, b_dec1, W_dec2, _ = self.P  # W_enc1, b_dec2: see the views above
+        z, h1, h2, d_out_t, d_h2, d_z, d_h1 = self.z, self.h1, self.h2, self.d_out_t, self.d_h2, self.d_z, self.d_h1
         torch.index_select(self.train_u8, 0, idx, out=self.x_u8)
-        x_t.copy_(self.x_u8.t())  # pixels stay 0-255; the 1/255 of ToTensor rides on the products that read x
+        self.x_t.copy_(self.x_u8_T)  # pixels stay 0-255; the 1/255 of ToTensor rides on the products that read x
         # forward
-        torch.addmm(b_enc1, x_t.t(), W_enc1.t(), alpha=1.0 / 255, out=h1).relu_()
-        torch.addmm(b_enc2, h1, W_enc2.t(), out=z)
+        torch.addmm(b_enc1, self.x_rows, self.W_enc1_T, alpha=1.0 / 255, out=h1).relu_()
+        torch.addmm(b_enc2, h1, self.W_enc2_T, out=z)
         if self.latent == "sigmoid":
             z.sigmoid_()
         else:
@@ -88,24 +98,25 @@ class TrainStep(nn.Module):
             if self.latent == "topk" and self.k < z.size(1):
                 torch.ops.aten.topk(z, self.k, 1, True, True, values=self.top_vals, indices=self.top_idx)
                 z.zero_().scatter_(1, self.top_idx, self.top_vals)
-        rho_hat = torch.mv(z.t(), self.mean_weights, out=self.rho_rows[row])
-        torch.addmm(b_dec1, z, W_dec1.t(), out=h2).relu_()
-        torch.addmm(b_dec2.unsqueeze(1), W_dec2, h2.t(), out=self.logits_t)
+        rho_hat = torch.mv(self.z_T, self.mean_weights, out=self.rho_row[row])
+        torch.addmm(b_dec1, z, self.W_dec1_T, out=h2).relu_()
+        torch.addmm(self.b_dec2_col, W_dec2, self.h2_T, out=self.logits_t)
         if self.recon == "mse":
             self.y_t.sigmoid_()  # y is logits for mse
         else:
             torch.sigmoid(self.logits_t, out=self.y_t)
         # backward: decoder; d_out holds the output gradient divided by `scale`
-        scale = recon_grad_(self.recon, self.logits_t, self.y_t, x_t, d_out_t, self.recon_rows[row], 1.0 / 255)
-        self.G[6].addmm_(d_out_t, h2, beta=0.0, alpha=scale)
-        self.G[7].addmv_(d_out_t, self.ones, beta=0.0, alpha=scale)
-        torch.addmm(d_h2, d_out_t.t(), W_dec2, beta=0.0, alpha=scale, out=d_h2)
+        scale = recon_grad_(self.recon, self.logits_t, self.y_t, self.x_t, d_out_t, self.d_out_flat,
+                            self.recon_row[row], 1.0 / 255)
+        G[6].addmm_(d_out_t, h2, beta=0.0, alpha=scale)
+        G[7].addmv_(d_out_t, self.ones, beta=0.0, alpha=scale)
+        torch.addmm(d_h2, self.d_out_rows, W_dec2, beta=0.0, alpha=scale, out=d_h2)
         if len(self.adam) > 0:
-            self.adam[0][5][0].add_(1)  # the step count, shared by all layers
+            self.adam[0][5][0].add_(self.one)  # the step count, shared by all layers
         self._adam(2, lr)  # the last layer
         torch.ops.aten.threshold_backward(d_h2, h2, 0.0, grad_input=d_h2)
-        torch.mm(d_h2.t(), z, out=self.G[4])
-        torch.sum(d_h2, 0, out=self.G[5])
+        torch.mm(self.d_h2_T, z, out=G[4])
+        torch.sum(d_h2, 0, out=G[5])
         # backward: latent = decoder gradient + the penalty's, a row broadcast over the batch
         if self.penalty == "kl":
             kl_rho_grad_(rho_hat, self.rho, self.penalty_row, self.scratch)
@@ -118,13 +129,13 @@ class TrainStep(nn.Module):
         else:  # ReLU and top-k pass gradient exactly where the latent is positive
             torch.ops.aten.threshold_backward(d_z, z, 0.0, grad_input=d_z)
         # backward: encoder
-        torch.mm(d_z.t(), h1, out=self.G[2])
-        torch.sum(d_z, 0, out=self.G[3])
+        torch.mm(self.d_z_T, h1, out=G[2])
+        torch.sum(d_z, 0, out=G[3])
         torch.mm(d_z, W_enc2, out=d_h1)
         self._adam(1, lr)  # the two middle layers: W_dec1 and W_enc2 are no longer needed
         torch.ops.aten.threshold_backward(d_h1, h1, 0.0, grad_input=d_h1)
-        self.G[0].t().addmm_(x_t, d_h1, beta=0.0, alpha=1.0 / 255)  # tall in memory: see STORED_TRANSPOSED
-        torch.sum(d_h1, 0, out=self.G[1])
+        self.G_enc1_T.addmm_(self.x_t, d_h1, beta=0.0, alpha=1.0 / 255)  # tall in memory: see STORED_TRANSPOSED
+        torch.sum(d_h1, 0, out=G[1])
         self._adam(0, lr)  # the first layer
 
     @torch.jit.export

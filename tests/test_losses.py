@@ -47,7 +47,7 @@ def test_penalty_value_from_rho_hat_rows_matches_raw():
 def test_kl_rho_grad_matches_autograd_and_is_zero_where_clamped():
     rho_hat = torch.tensor([0.0, 5e-7, 0.02, 0.05, 0.3, 0.9, 1.0])
     out, scratch = torch.empty(7), torch.empty(7)
-    kl_rho_grad_(rho_hat, 0.05, out, scratch)
+    kl_rho_grad_(rho_hat, torch.tensor(0.05), out, scratch)
     leaf = rho_hat.clone().requires_grad_(True)
     kl_divergence(0.05, leaf).backward()
     torch.testing.assert_close(out, leaf.grad, rtol=1e-5, atol=1e-6)
