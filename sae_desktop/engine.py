@@ -4,7 +4,7 @@
 steps and an :class:`EpochOutput` after each epoch, then one :class:`RunEnd`. The CLI
 prints them; the window's worker forwards them as signals. Pause, resume and stop are
 requests on a :class:`TrainingControl`, honoured between steps (checked before each run of
-the ``log_every`` steps between two reports: ~12 ms on the 2-core CPU).
+the ``log_every`` steps between two reports: ~35 ms on the 2-core CPU).
 
 Why it is fast (measured on a 2-core CPU, see ``sae-desktop benchmark``): a step
 allocates nothing. Fresh 128×784 temporaries cost page faults on every step, more than

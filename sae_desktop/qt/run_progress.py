@@ -54,7 +54,7 @@ class RunProgress(QWidget):
         self._clock.start()
 
     def on_step(self, out: StepOutput) -> None:
-        """Reports arrive ~80×/s: keep the numbers, show them on the clock's 2 Hz tick."""
+        """Reports arrive ~30×/s: keep the numbers, show them on the clock's 2 Hz tick."""
         start = self._start
         if start is None:
             return

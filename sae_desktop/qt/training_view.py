@@ -1,6 +1,6 @@
 """The "Training" tab: live plots of a run, fed only by the controller's signals.
 
-Reports arrive ~80×/s. A 100 ms timer redraws at most one plot per tick: the loss curves
+Reports arrive ~30×/s. A 100 ms timer redraws at most one plot per tick: the loss curves
 every other tick (5 Hz), the others in turn when they have new data. On a 2-core machine
 every millisecond the main thread paints is taken from training's two OpenMP threads (whose
 barriers then wait), and four plots painted at once stall input for 30+ ms; so redraws are
