@@ -175,7 +175,8 @@ class ResumeState:
 STORED_TRANSPOSED = frozenset({"W_enc1"})
 
 
-# Adam's moments are flushed of denormal numbers every this many steps (see flush_denormal_moments).
+# Adam's moments are flushed of denormal numbers after a run of steps once at least this many have
+# run since the last flush (see flush_denormal_moments): at every report with the default log_every.
 FLUSH_DENORMALS_EVERY = 16
 SMALLEST_NORMAL = torch.finfo(torch.float32).tiny
 
