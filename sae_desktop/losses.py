@@ -130,8 +130,8 @@ def recon_loss(kind: str, recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 def recon_grad_(kind: str, logits: torch.Tensor, y: torch.Tensor, x: torch.Tensor, out: torch.Tensor,
                 out_flat: torch.Tensor, record: torch.Tensor, x_scale: float = 1.0) -> float:
     """Write ∂loss/∂logits of the output layer, divided by the returned factor, into
-    ``out`` (``out_flat``: the same, flat), and the loss × numel into ``record`` (a 0-d slot, divided at report time).
-    ``y`` = sigmoid(``logits``); the target is ``x_scale · x``.
+    ``out`` (``out_flat``: the same buffer, flat), and the loss × numel into ``record`` (a 0-d
+    slot, divided at report time). ``y`` = sigmoid(``logits``); the target is ``x_scale · x``.
 
     For mse the gradient is 2/n · (y - x) · y(1 - y); for bce it simplifies to (y - x)/n
     and the value uses the stable softplus form.
