@@ -258,7 +258,7 @@ class FastSAETrainer:
     def _layer_adam(self) -> list[list[list[torch.Tensor]]]:
         """The fused Adam kernel's six tensor lists for each of three slices of the flat
         buffers: the first layer, the two small middle ones together (one call instead of
-        two: 1% of a step, paired chunks), the last layer. None without a fused kernel
+        two: 1% of a step, paired chunks), the last layer. Empty without a fused kernel
         (then :meth:`step` updates all at once)."""
         if not self.fused:
             return []

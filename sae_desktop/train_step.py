@@ -55,7 +55,6 @@ class TrainStep(nn.Module):
         self.penalty_coef = float(cfg.beta) / batch if cfg.penalty == "kl" else float(cfg.l1) / (batch * mc.d_latent)
         self.train_u8, self.P, self.G, self.adam = train_u8, params, grads, adam
         self.betas, self.adam_eps = ADAM_BETAS, ADAM_EPS
-        self.rho_rows, self.recon_rows = rho_rows, recon_rows
         # Pixel-major [784, B] images, output and output gradient: each product that writes a
         # 784-wide block then writes it tall, which MKL runs ~1.6× faster than wide (measured
         # on the 2-core CPU; see also STORED_TRANSPOSED in engine.py).
