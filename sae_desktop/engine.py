@@ -7,9 +7,10 @@ requests on a :class:`TrainingControl`, honoured between steps (checked before e
 the ``log_every`` steps between two reports: ~35 ms on the 2-core CPU).
 
 Why it is fast (measured on a 2-core CPU, see ``sae-desktop benchmark``): a step
-allocates nothing. Fresh 128×784 temporaries cost page faults on every step, more than
-the arithmetic they hold, so the forward and backward passes are written by hand into
-preallocated buffers and run as one TorchScript module (``train_step.py``). The
+allocates nothing but the index of the batch's non-blank pixels (a few KB). Fresh 128×784
+temporaries cost page faults on every step, more than the arithmetic they hold, so the
+forward and backward passes are written by hand into preallocated buffers and run as one
+TorchScript module (``train_step.py``), whose first layer skips blank pixels. The
 parameters live in one flat buffer, a slice per layer, so Adam is one fused kernel call
 per layer (the two small middle layers share one), run while the gradient is still in
 cache. Batches are gathered from the uint8 dataset (a quarter of float's memory traffic

@@ -15,6 +15,8 @@ Names follow the model: ``W_enc1 … b_dec2`` in :data:`sae_desktop.model.PARAM_
 order. Gradients are written by hand (``losses.py`` holds the loss-specific pieces; tests
 compare every gradient with autograd). Constant factors (ToTensor's 1/255, the loss's 2/n,
 the penalty's β/B) ride on the matrix products' ``alpha``/``beta`` instead of costing a pass.
+On the CPU the first layer's two products leave out the pixels blank in the whole batch
+(exact: they add only zeros): a third of MNIST's, 5-7% of a step (paired chunks).
 """
 
 import warnings
@@ -27,6 +29,9 @@ from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.losses import kl_rho_grad_, recon_grad_
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
+# The first layer runs on the batch's non-blank pixels when there are at most this many (as a
+# fraction of all): with more, gathering and scattering would cost more than the products save.
+MAX_USED_PIXELS = 7 / 8
 
 
 class TrainStep(nn.Module):
@@ -77,6 +82,20 @@ class TrainStep(nn.Module):
         self.W_enc1_T, self.W_enc2_T, self.W_dec1_T = params[0].t(), params[2].t(), params[4].t()
         self.b_dec2_col, self.G_enc1_T = params[7].unsqueeze(1), grads[0].t()
         self.rho_row, self.recon_row = list(rho_rows.unbind(0)), list(recon_rows.unbind(0))
+        # Blank pixels. A pixel that is 0 in every image of the batch adds nothing to the first
+        # layer's two products (x·W_enc1ᵀ and the gradient xᵀ·d_h1, whose row for it is 0), so
+        # they run on the pixels in use only: ~520 of 784 in MNIST batches of 128, where the
+        # products then take a third less time (their rows of W_enc1 are gathered, and the
+        # gradient scattered back). Beyond `max_used` pixels the gather and scatter would cost
+        # more than they save. CPU only: finding the pixels (nonzero) makes a GPU wait for the host.
+        self.skip_blank = device.type == "cpu"
+        self.max_used = int(MAX_USED_PIXELS * mc.d_in)
+        self.pixel_max = empty(mc.d_in, dtype=torch.uint8)
+        self.all_pixels = empty(0, dtype=torch.int64)  # "no skipping": use every pixel
+        self.x_used, self.W_enc1_used = empty(mc.d_in, batch), empty(mc.d_in, mc.d_hidden)
+        self.G_enc1_used = torch.zeros(mc.d_in + 1, mc.d_hidden, device=device)  # last row stays 0: blank pixels'
+        self.source_row = empty(mc.d_in, dtype=torch.int64)
+        self.arange = torch.arange(mc.d_in, device=device)
 
     def forward(self, idx: Tensor, row: int, lr: float) -> None:
         """One step on training images ``idx``; ρ̂ and the summed loss go to record ``row``.
@@ -88,7 +107,17 @@ class TrainStep(nn.Module):
         torch.index_select(self.train_u8, 0, idx, out=self.x_u8)
         self.x_t.copy_(self.x_u8_T)  # pixels stay 0-255; the 1/255 of ToTensor rides on the products that read x
         # forward
-        torch.addmm(b_enc1, self.x_rows, self.W_enc1_T, alpha=1.0 / 255, out=h1).relu_()
+        used = self._pixels_in_use()
+        n_used = used.size(0)
+        x_used = self.x_used.narrow(0, 0, n_used)  # read again by the gradient
+        if n_used > 0:
+            W_used = self.W_enc1_used.narrow(0, 0, n_used)
+            torch.index_select(self.x_t, 0, used, out=x_used)
+            torch.index_select(self.W_enc1_T, 0, used, out=W_used)
+            torch.addmm(b_enc1, x_used.t(), W_used, alpha=1.0 / 255, out=h1)
+        else:
+            torch.addmm(b_enc1, self.x_rows, self.W_enc1_T, alpha=1.0 / 255, out=h1)
+        h1.relu_()
         torch.addmm(b_enc2, h1, self.W_enc2_T, out=z)
         if self.latent == "sigmoid":
             z.sigmoid_()
@@ -133,7 +162,15 @@ class TrainStep(nn.Module):
         torch.mm(d_z, W_enc2, out=d_h1)
         self._adam(1, lr)  # the two middle layers: W_dec1 and W_enc2 are no longer needed
         torch.ops.aten.threshold_backward(d_h1, h1, 0.0, grad_input=d_h1)
-        self.G_enc1_T.addmm_(self.x_t, d_h1, beta=0.0, alpha=1.0 / 255)  # tall in memory: see STORED_TRANSPOSED
+        if n_used > 0:
+            G_used = self.G_enc1_used.narrow(0, 0, n_used)
+            G_used.addmm_(x_used, d_h1, beta=0.0, alpha=1.0 / 255)
+            # scatter as a gather: each pixel's row reads its row of G_used, a blank pixel the zero row
+            self.source_row.fill_(self.source_row.size(0))
+            self.source_row.index_copy_(0, used, self.arange.narrow(0, 0, n_used))
+            torch.index_select(self.G_enc1_used, 0, self.source_row, out=self.G_enc1_T)
+        else:
+            self.G_enc1_T.addmm_(self.x_t, d_h1, beta=0.0, alpha=1.0 / 255)  # tall in memory: see STORED_TRANSPOSED
         torch.sum(d_h1, 0, out=G[1])
         self._adam(0, lr)  # the first layer
 
@@ -145,6 +182,17 @@ class TrainStep(nn.Module):
         batch = self.x_u8.size(0)
         for i in range(len(lrs)):
             self.forward(idx[i * batch:(i + 1) * batch], first_row + i, lrs[i])
+
+    def _pixels_in_use(self) -> Tensor:
+        """Index of the pixels not blank in the batch, or an empty index for "use them all"
+        (when skipping is off, or would not pay)."""
+        if not self.skip_blank:
+            return self.all_pixels
+        torch.amax(self.x_u8, 0, out=self.pixel_max)  # on uint8: 20× faster than any()
+        used = torch.nonzero(self.pixel_max).view(-1)
+        if used.size(0) == 0 or used.size(0) > self.max_used:
+            return self.all_pixels
+        return used
 
     def _adam(self, group: int, lr: float) -> None:
         # The lists are attributes on purpose: given lists built in place, TorchScript

@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
+import torch
 
 from sae_desktop.data import FILES, FOLDERS, load_dataset, write_idx
 
@@ -40,6 +41,16 @@ def make_dataset_dir(root: Path, name: str = "mnist", n_train: int = 640, n_test
     for stem, array in zip(FILES, (train_x, train_y, test_x, test_y)):
         write_idx(raw / stem, array)
     return root
+
+
+@pytest.fixture(params=["scripted", "python"])
+def step_kind(request, monkeypatch):
+    """The step runs as TorchScript where it can, else as the same module in Python: test both."""
+    if request.param == "python":
+        def no_torchscript(*args, **kwargs):
+            raise RuntimeError("TorchScript unavailable")
+        monkeypatch.setattr(torch.jit, "script", no_torchscript)
+    return request.param
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from sae_desktop import benchmark
 from sae_desktop.checkpoint import load_checkpoint
 from sae_desktop.cli import main
+from sae_desktop.data import Dataset
 from sae_desktop.runs import RunFolder
 
 TINY = ["--epochs", "2", "--batch-size", "64", "--hidden", "32", "--latent", "8", "--device", "cpu", "--no-download"]
@@ -136,3 +139,16 @@ def test_benchmark_json_reports_the_five_figures(tiny_data_dir):
     assert result["ratio_to_gemm_limit"] == pytest.approx(result["engine_epoch_s"] / result["gemm_limit_epoch_s"],
                                                           rel=0.5)
     assert result["epochs_timed"] == 2 and result["device"].startswith("cpu")
+    # stroke digits leave their borders blank, which the first layer skips: fewer FLOPs run
+    assert 0 < result["first_layer_pixels_used"] < 1
+    assert result["ratio_to_run_flops_limit"] > result["ratio_to_gemm_limit"]
+
+
+@pytest.mark.parametrize("inked,expected", [(28, 1.0), (20, 400 / 784), (27, 1.0)],
+                         ids=["no blank pixel", "blank border", "too few blank to skip"])
+def test_benchmark_counts_the_pixels_the_first_layer_runs_on(inked, expected):
+    images = np.zeros((300, 28, 28), dtype=np.uint8)
+    lo = (28 - inked) // 2
+    images[:, lo:lo + inked, lo:lo + inked] = np.random.default_rng(0).integers(1, 256, (300, inked, inked))
+    dataset = Dataset("mnist", images, np.zeros(300, np.uint8), images[:10], np.zeros(10, np.uint8), Path("."))
+    assert benchmark.first_layer_pixels_used(dataset) == pytest.approx(expected)

@@ -176,7 +176,7 @@ def test_non_finite_loss_stops_and_keeps_last_good_weights(tiny_dataset, monkeyp
         original(self, idx, lrs)
         steps.extend(lrs)
         if len(steps) == 6:
-            self.flat[5] = float("inf")  # the next forward pass turns the loss into NaN
+            self.params["b_enc1"][5] = float("inf")  # the next forward pass turns the loss into NaN
 
     monkeypatch.setattr(FastSAETrainer, "run_steps", steps_then_blow_up)
     events = run(FAST.replace(log_every=2, epochs=5), tiny_dataset)
@@ -187,6 +187,22 @@ def test_non_finite_loss_stops_and_keeps_last_good_weights(tiny_dataset, monkeyp
     assert all(torch.isfinite(w).all() for w in end.weights.values())
     assert end.evaluation is not None and np.isfinite(end.evaluation.test_mse)
     assert not any(isinstance(e, EpochOutput) for e in events)
+
+
+def test_the_first_layer_leaves_out_pixels_blank_in_the_whole_batch(step_kind):
+    """Shown with weights no product could read and stay finite (inf · 0 = NaN)."""
+    images = torch.from_numpy(stroke_digits(16, seed=6)[0].reshape(16, -1))
+    blank = int(torch.nonzero(images.amax(0) == 0)[0])
+    trainer = FastSAETrainer(TrainConfig(batch_size=16, d_hidden=16, d_latent=6), torch.device("cpu"), images)
+    assert trainer.scripted == (step_kind == "scripted")
+    trainer.params["W_enc1"][:, blank] = float("inf")
+    trainer.step(torch.arange(16), 1e-3)
+    assert trainer.report().finite
+    assert (trainer.grads["W_enc1"][:, blank] == 0).all()
+    assert torch.isfinite(trainer.grads["W_enc1"][:, :blank]).all() and trainer.grads["W_enc1"].abs().sum() > 0
+    trainer.train_u8[3, blank] = 1  # the pixel is in use now: its weights are read
+    trainer.step(torch.arange(16), 1e-3)
+    assert not trainer.report().finite
 
 
 def test_bad_config_is_refused_before_training(tiny_dataset):

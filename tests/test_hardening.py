@@ -90,7 +90,7 @@ def test_divergence_in_the_window_is_reported_with_the_good_weights_kept(qtbot, 
     original = FastSAETrainer.run_steps
 
     def blow_up(self, idx, lrs):
-        self.flat[0] = float("nan")  # before the steps: the tiny epoch is a single report interval
+        self.params["b_enc1"][0] = float("nan")  # before the steps: the tiny epoch is a single report interval
         original(self, idx, lrs)
 
     monkeypatch.setattr(FastSAETrainer, "run_steps", blow_up)

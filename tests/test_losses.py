@@ -10,6 +10,7 @@ from sae_desktop import engine
 from sae_desktop.engine import FastSAETrainer
 from sae_desktop.losses import KLPenalty, L1Penalty, TopKPenalty, kl_divergence, kl_rho_grad_, make_penalty, recon_loss
 from sae_desktop.model import SparseAutoencoder, model_from_state
+from tests.conftest import stroke_digits
 
 
 def test_kl_matches_hand_computation():
@@ -72,23 +73,22 @@ def _autograd_grads(cfg: TrainConfig, weights, x):
     return {n: p.grad for n, p in model.named_parameters()}, loss.item()
 
 
-@pytest.fixture(params=["scripted", "python"])
-def step_kind(request, monkeypatch):
-    """The step runs as TorchScript where it can, else as the same module in Python: test both."""
-    if request.param == "python":
-        def no_torchscript(*args, **kwargs):
-            raise RuntimeError("TorchScript unavailable")
-        monkeypatch.setattr(torch.jit, "script", no_torchscript)
-    return request.param
+@pytest.fixture(params=["every pixel used", "blank pixels"])
+def images(request):
+    """32 images: uniform noise, where the step's first layer runs on all pixels, or MNIST-like
+    strokes with blank borders, where it runs on the pixels each batch uses (train_step.py)."""
+    if request.param == "blank pixels":
+        return torch.from_numpy(stroke_digits(32, seed=5)[0].reshape(32, -1))
+    return (torch.rand(32, 784, generator=torch.Generator().manual_seed(5)) * 255).to(torch.uint8)
 
 
 @pytest.mark.parametrize("penalty,recon", [("kl", "mse"), ("kl", "bce"), ("l1", "mse"), ("topk", "mse"),
                                            ("topk", "bce"), ("l1", "bce")])
-def test_engine_gradients_match_autograd(penalty, recon, step_kind):
+def test_engine_gradients_match_autograd(penalty, recon, step_kind, images):
     torch.manual_seed(0)
     cfg = TrainConfig(penalty=penalty, recon=recon, d_hidden=16, d_latent=6, k=3, batch_size=8, beta=0.3,
                       l1=0.2, log_every=1)
-    images = (torch.rand(8, 784) * 255).to(torch.uint8)
+    images = images[:8]
     trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
     assert trainer.scripted == (step_kind == "scripted")
     weights = trainer.weights()
@@ -103,10 +103,9 @@ def test_engine_gradients_match_autograd(penalty, recon, step_kind):
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused kernel", "fallback without it"])
-def test_engine_adam_matches_torch_optim_adam(fused, step_kind, monkeypatch):
+def test_engine_adam_matches_torch_optim_adam(fused, step_kind, images, monkeypatch):
     torch.manual_seed(1)
     cfg = TrainConfig(d_hidden=16, d_latent=6, batch_size=8, lr=1e-2)
-    images = (torch.rand(32, 784) * 255).to(torch.uint8)
     trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
     assert trainer.fused  # torch >= 2.4 has the fused CPU kernel
     if not fused:
@@ -125,10 +124,11 @@ def test_engine_adam_matches_torch_optim_adam(fused, step_kind, monkeypatch):
         optim.step()
         trainer.step(idx, cfg.lr)
         trainer.report()
-    # Adam divides by sqrt(v): float rounding in tiny gradients shows up at ~1e-6 after a few
-    # steps; a real mistake (bias correction, betas, step count) moves weights by ~lr = 1e-2.
+    # Adam divides by sqrt(v), which magnifies float rounding in tiny gradients: most weights
+    # agree to ~1e-8, a rare one (a weight whose gradient is ~0) to ~3e-5 after five steps;
+    # a real mistake (bias correction, betas, step count) moves weights by ~lr = 1e-2.
     for name, p in reference.named_parameters():
-        torch.testing.assert_close(trainer.params[name], p.detach(), rtol=1e-4, atol=1e-5, msg=name)
+        torch.testing.assert_close(trainer.params[name], p.detach(), rtol=1e-4, atol=1e-4, msg=name)
     # The saved moments are flattened parameter by parameter in [out, in] order, whatever the
     # layout in memory (W_enc1 is stored transposed there): checkpoints do not depend on it.
     state = trainer.optimizer_state()
