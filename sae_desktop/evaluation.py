@@ -35,11 +35,13 @@ class Evaluation:
     def test_mse(self) -> float:
         return float(self.per_sample_mse.mean())
 
-    @property
+    # Computed once, on first use: the epoch record, the summary and the window each read them
+    # (0.3-0.5 ms a time for 10 000 test images, in the training thread between epochs).
+    @cached_property
     def rho_hat(self) -> np.ndarray:
         return self.latents.mean(axis=0, dtype=np.float64)
 
-    @property
+    @cached_property
     def active(self) -> np.ndarray:
         return self.latents > self.threshold
 
