@@ -16,7 +16,7 @@ order. Gradients are written by hand (``losses.py`` holds the loss-specific piec
 compare every gradient with autograd). Constant factors (ToTensor's 1/255, the loss's 2/n,
 the penalty's β/B) ride on the matrix products' ``alpha``/``beta`` instead of costing a pass.
 On the CPU the first layer's two products leave out the pixels blank in the whole batch
-(exact: they add only zeros): a third of MNIST's, 5-7% of a step (paired chunks).
+(exact: they add only zeros): a third of MNIST's, 3.5-7% of a step (paired chunks).
 """
 
 import warnings
