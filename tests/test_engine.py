@@ -199,7 +199,7 @@ def test_the_first_layer_leaves_out_pixels_blank_in_the_whole_batch(step_kind):
     trainer.step(torch.arange(16), 1e-3)
     assert trainer.report().finite
     assert (trainer.grads["W_enc1"][:, blank] == 0).all()
-    assert torch.isfinite(trainer.grads["W_enc1"][:, :blank]).all() and trainer.grads["W_enc1"].abs().sum() > 0
+    assert torch.isfinite(trainer.grads["W_enc1"]).all() and trainer.grads["W_enc1"].abs().sum() > 0
     trainer.train_u8[3, blank] = 1  # the pixel is in use now: its weights are read
     trainer.step(torch.arange(16), 1e-3)
     assert not trainer.report().finite
