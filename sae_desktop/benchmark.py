@@ -30,7 +30,7 @@ from sae_desktop.data import Dataset, load_dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.engine import EpochOutput, RunStart, epoch_permutation, train
 from sae_desktop.losses import kl_divergence
-from sae_desktop.train_step import MAX_USED_PIXELS
+from sae_desktop.train_step import runs_on_used_pixels
 
 
 def _sync(device: torch.device) -> None:
@@ -58,7 +58,7 @@ def first_layer_pixels_used(dataset: Dataset, batch: int = 128, seed: int = 0) -
     d_in, used = images.shape[1], []
     for start in range(0, len(images), batch):
         n = int(np.count_nonzero(images[perm[start:start + batch]].max(axis=0)))
-        used.append(n if 0 < n <= int(MAX_USED_PIXELS * d_in) else d_in)
+        used.append(n if runs_on_used_pixels(n, d_in) else d_in)
     return float(np.mean(used)) / d_in
 
 
