@@ -174,7 +174,7 @@ def test_probe_follows_the_shown_model(qtbot, window, tmp_path):
     save_checkpoint(other.to_checkpoint(), tmp_path / "random.safetensors")
     assert window.model_files.open(tmp_path / "random.safetensors")
     assert view.result.latents.shape == (12,) and view.bars.latents.shape == (12,)
-    assert "random.safetensors" in view.ood_label.text()
+    assert "random.safetensors" in view.model_label.text()
 
 
 def test_tablet_pen_draws_with_pressure(qtbot, window):

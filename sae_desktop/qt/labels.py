@@ -20,11 +20,16 @@ def steady_label(text: str = "", min_width: int = 0) -> QLabel:
 
 
 class ElidedLabel(QLabel):
-    """Fixed width; text too long for it ends in "…" (the full text is the tooltip)."""
+    """One line of a fixed width (or, with ``width`` None, the width the layout gives it);
+    text too long for it ends in "…" (the full text is the tooltip)."""
 
-    def __init__(self, width: int, parent: QWidget | None = None):
+    def __init__(self, width: int | None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setFixedWidth(width)
+        if width is None:
+            self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            self.setFixedHeight(self.fontMetrics().lineSpacing() + 6)
+        else:
+            self.setFixedWidth(width)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
         super().setText(text)

@@ -20,6 +20,7 @@ from sae_desktop.probe import ProbeResult, describe_percentile, probe
 from sae_desktop.qt.canvas import DrawingCanvas
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.image_tile import ImageTile
+from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.latent_bars import LatentBars
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
@@ -41,6 +42,8 @@ class ProbeView(QWidget):
         self.input_tile, self.recon_tile = ImageTile("model input", 150), ImageTile("reconstruction", 150)
         self.residual_tile = ImageTile("residual: red added, blue missed", 150)
         self.error_label, self.ood_label, self.source_label = QLabel(), QLabel(), QLabel()
+        self.model_label = ElidedLabel(None)  # run names are long: one line, "…" in the middle
+        self.model_label.setStyleSheet("color: palette(placeholder-text);")
         self.error_label.setStyleSheet("font-size: 15px; font-weight: 600;")
         for label, lines in ((self.error_label, 2), (self.ood_label, 2), (self.source_label, 1)):
             # Text changes on every stroke: wrap instead of widening the column, and keep a fixed
@@ -90,7 +93,7 @@ class ProbeView(QWidget):
         for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
             outputs.addWidget(tile, 0, column)
         text = QVBoxLayout()
-        for label in (self.error_label, self.ood_label, self.source_label):
+        for label in (self.error_label, self.ood_label, self.source_label, self.model_label):
             text.addWidget(label)
         text.addStretch(1)
         controls = QHBoxLayout()
@@ -190,6 +193,7 @@ class ProbeView(QWidget):
 
     # -- model and results ------------------------------------------------------------------
     def _on_model(self, snap: ModelSnapshot | None) -> None:
+        self.model_label.setText(f"Model: {snap.name}" if snap is not None else "")
         if snap is not None:
             cfg = snap.train_config
             rho = cfg.rho if cfg is not None and cfg.penalty == "kl" else None
@@ -232,5 +236,4 @@ class ProbeView(QWidget):
         steered = f"  ({n} latent{'s' if n > 1 else ''} clamped)" if n else ""
         self.error_label.setText(f"Reconstruction error (MSE) {r.mse:.4f}{steered}")
         colour = "#2e7d32" if not r.percentile >= 90 else ("#a15c00" if r.percentile < 99 else "#c62828")
-        self.ood_label.setText(f"<span style='color:{colour}'>{describe_percentile(r.percentile)}</span>"
-                               f" · model: {snap.name}")
+        self.ood_label.setText(f"<span style='color:{colour}'>{describe_percentile(r.percentile)}</span>")
