@@ -87,9 +87,11 @@ class LatentDashboard(QWidget):
         last = int(np.flatnonzero(counts)[-1]) + 1 if counts.any() else 1  # no empty tail: it would read as data
         self.curve.setData(edges[:last + 1], np.maximum(counts[:last], 0.5))  # log scale: empty bins at 0.5
         self.threshold.setValue(ev.threshold)
+        self.threshold.show()
 
     def _clear_examples(self) -> None:
         for tile in self.top_tiles:
             tile.set_grey(None)
             tile.caption.setText("")
-        self.curve.setData([0.0, 1.0], [0.5])
+        self.curve.clear()  # an empty plot, not a flat line that reads as data
+        self.threshold.hide()
