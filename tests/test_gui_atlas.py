@@ -45,6 +45,8 @@ def test_atlas_tiles_density_and_sorting(qtbot, window):
 
 def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     atlas = show_atlas(qtbot, window)
+    histogram = atlas.dashboard.curve
+    assert histogram.getData()[1] is None and not atlas.dashboard.threshold.isVisible()  # nothing chosen: empty
     atlas.sort.setCurrentIndex(1)
     image_point = pg_point(2 + 30 * 1 + 14, 2 + 14)  # second tile of the first row
     scene = atlas.image.mapToScene(image_point)
@@ -60,6 +62,8 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     assert f"{ev.latents[top[0], expected]:.2f}" in atlas.dashboard.top_tiles[0].caption.text()
     assert "Density" in atlas.dashboard.stats.text()
     assert atlas.density_marker.isVisible()
+    counts = 10 ** histogram.getData()[1]  # log-y: the plot holds log10 of the counts (empty bins at 0.5)
+    assert round(counts[counts >= 1].sum()) == len(ev.latents) and atlas.dashboard.threshold.isVisible()
 
 
 def pg_point(x, y):
@@ -121,6 +125,13 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     assert penalties == ["kl", "kl", "topk"]
     xs, ys = runs.scatter["kl"].getData()
     assert len(xs) == 2 and all(y > 0 for y in ys)
+    (x_lo, x_hi), (y_lo, y_hi) = runs.frontier.getViewBox().viewRange()
+    all_x = np.concatenate([item.getData()[0] for item in runs.scatter.values() if item.getData()[0] is not None])
+    all_y = np.concatenate([item.getData()[1] for item in runs.scatter.values() if item.getData()[1] is not None])
+    assert x_lo < all_x.min() and all_x.max() < x_hi and 0 <= y_lo < all_y.min() and all_y.max() < y_hi
+    assert y_hi < 2 * all_y.max() + 1e-3  # framed on the points, not auto-ranged to ±0.5
+    assert sorted(label.text for _, label in runs.legend.items) == ["kl", "topk"]  # no l1 run: not in the legend
+    assert not any(plot.isVisible() for plot in runs.compare.plots)  # no empty axes before a comparison
     runs.table.selectRow(0)
     assert runs.show_button.isEnabled() and not runs.compare_button.isEnabled()
     runs.show_button.click()
@@ -137,7 +148,7 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     compare = runs.compare
     qtbot.waitUntil(lambda: compare.indices.size == 8, timeout=5000)
     assert compare.strip_image.image.shape == (3 * 30 + 2, 8 * 30 + 2)
-    assert compare.codes[0].image.shape == (8, 8)
+    assert compare.codes[0].image.shape == (8, 8) and all(plot.isVisible() for plot in compare.plots)
     assert "MSE on these digits" in compare.summaries[1].text()
 
 

@@ -34,7 +34,7 @@ class CompareView(QWidget):
         self.strip_image = pg.ImageItem(axisOrder="row-major")
         self.strip.addItem(self.strip_image)
         self.strip.getAxis("left").setTicks([[(16, "digits"), (46, "model A"), (76, "model B")]])
-        self.codes = []
+        self.codes, self.plots = [], [self.strip]
         self.summaries = [QLabel(), QLabel()]
         grid = QGridLayout()
         for i, name in enumerate(("A", "B")):
@@ -47,6 +47,7 @@ class CompareView(QWidget):
             image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
             plot.addItem(image)
             self.codes.append(image)
+            self.plots.append(plot)
             self.summaries[i].setWordWrap(True)
             grid.addWidget(self.summaries[i], 0, i)
             grid.addWidget(plot, 1, i)
@@ -57,6 +58,9 @@ class CompareView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.strip, 3)
         layout.addLayout(grid, 2)
+        layout.addStretch(1)  # holds the space while the plots are hidden
+        for plot in self.plots:  # empty axes until there are two models: they would read as a broken plot
+            plot.hide()
         test_set.ready.connect(lambda _: self.pick_digits() if self.models and not self.indices.size else None)
 
     def _test(self) -> TestImages | None:
@@ -66,6 +70,8 @@ class CompareView(QWidget):
         self.models = (a, b)
         self.title.setText(f"A: {a.name}    B: {b.name}")
         self.shuffle.setEnabled(True)
+        for plot in self.plots:
+            plot.show()
         self.pick_digits()
 
     def pick_digits(self) -> None:

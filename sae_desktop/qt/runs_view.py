@@ -63,7 +63,7 @@ class RunsView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.frontier = pg.PlotWidget()
         style_plot(self.frontier, "Test MSE vs L0, one point per run", "test MSE", "L0 (active latents per image)")
-        self.frontier.addLegend(offset=(-10, 10))
+        self.legend = self.frontier.addLegend(offset=(-10, 10))
         self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}
         for item in self.scatter.values():
@@ -120,8 +120,26 @@ class RunsView(QWidget):
             points = [(r.l0, r.test_mse, i) for i, r in enumerate(self.runs)
                       if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
             item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points])
+        self._frame_frontier()
         self.hint.setText("" if self.runs else "No runs yet: train one (Ctrl+Return).")
         self._selection_changed()
+
+    def _frame_frontier(self) -> None:
+        """Axes around the points with a margin, MSE from 0 up (auto-range around one point, or
+        none, spans ±0.5, negative MSE included), and room at the top for the legend, which
+        names only the penalties that have points."""
+        self.legend.clear()
+        for penalty, item in self.scatter.items():
+            if item.getData()[0] is not None and len(item.getData()[0]):
+                self.legend.addItem(item, penalty)
+        points = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
+        l0s, mses = np.array([p[0] for p in points] or [0.0, 8.0]), np.array([p[1] for p in points] or [0.0, 0.05])
+        l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
+        mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
+        low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
+        legend_share = min(0.12 * len(self.legend.items), 0.4)  # of the plot's height, above every point
+        self.frontier.setXRange(max(0.0, float(l0s.min()) - l0_pad), float(l0s.max()) + l0_pad, padding=0)
+        self.frontier.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
 
     def selected_runs(self) -> list[RunSummary]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
