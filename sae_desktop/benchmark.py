@@ -2,7 +2,7 @@
 
 (a) the tutorial's own loop: torchvision MNIST + ToTensor + DataLoader(batch 128, shuffle),
     ``nn.Sequential`` model, plain ``torch.optim.Adam``, ``loss.item()`` every step;
-(b) this engine (``engine.FastSAETrainer``), same model, batch size and data;
+(b) this engine (``trainer.FastSAETrainer`` run by ``engine.train``), same model, batch size and data;
 (c) the GEMM limit: the matrix-multiply FLOPs one epoch needs, divided by the rate of a
     large float32 product. It counts the dense model's FLOPs, as a plain implementation
     runs them; on the CPU the engine's first layer skips the pixels blank in the whole batch

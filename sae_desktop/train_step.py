@@ -69,7 +69,7 @@ class TrainStep(nn.Module):
         self.betas, self.adam_eps = ADAM_BETAS, ADAM_EPS
         # Pixel-major [784, B] images, output and output gradient: each product that writes a
         # 784-wide block then writes it tall, which MKL runs ~1.6× faster than wide (measured
-        # on the 2-core CPU; see also STORED_TRANSPOSED in engine.py).
+        # on the 2-core CPU; see also STORED_TRANSPOSED in trainer.py).
         self.x_u8, self.x_t = empty(batch, mc.d_in, dtype=torch.uint8), empty(mc.d_in, batch)
         self.mean_weights = torch.full((batch,), 1.0 / batch, device=device)  # ρ̂ = zᵀ·(1/B): one GEMV
         self.ones = torch.ones(batch, device=device)

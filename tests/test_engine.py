@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from sae_desktop import engine
+from sae_desktop import trainer as trainer_module
 from sae_desktop.config import TrainConfig
 from tests.conftest import stroke_digits
 from sae_desktop.engine import (EpochOutput, FastSAETrainer, ResumeState, RunEnd, RunStart, StepOutput,
@@ -33,7 +33,7 @@ def test_loss_falls_on_a_repeated_batch():
 
 @pytest.mark.parametrize("fused", [True, False], ids=["one call", "per step without the fused kernel"])
 def test_steps_run_together_match_steps_run_one_by_one(fused, monkeypatch):
-    monkeypatch.setattr(engine, "_adam_supports_fused", lambda device: fused)
+    monkeypatch.setattr(trainer_module, "_adam_supports_fused", lambda device: fused)
     images = torch.from_numpy(stroke_digits(64, seed=4)[0].reshape(64, -1))
     cfg = TrainConfig(batch_size=16, d_hidden=32, d_latent=8, log_every=4)
     together, one_by_one = (FastSAETrainer(cfg, torch.device("cpu"), images) for _ in range(2))

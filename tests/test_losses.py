@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from sae_desktop.config import TrainConfig
-from sae_desktop import engine
+from sae_desktop import trainer as trainer_module
 from sae_desktop.engine import FastSAETrainer
 from sae_desktop.losses import KLPenalty, L1Penalty, TopKPenalty, kl_divergence, kl_rho_grad_, make_penalty, recon_loss
 from sae_desktop.model import SparseAutoencoder, model_from_state
@@ -109,7 +109,7 @@ def test_engine_adam_matches_torch_optim_adam(fused, step_kind, images, monkeypa
     trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
     assert trainer.fused  # torch >= 2.4 has the fused CPU kernel
     if not fused:
-        monkeypatch.setattr(engine, "_adam_supports_fused", lambda device: False)
+        monkeypatch.setattr(trainer_module, "_adam_supports_fused", lambda device: False)
         trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
         assert not trainer.fused
     reference = model_from_state(cfg.model_config(), trainer.weights()).requires_grad_(True).train()
@@ -141,7 +141,7 @@ def test_engine_adam_matches_torch_optim_adam(fused, step_kind, images, monkeypa
 def test_optimizer_state_round_trips_through_the_memory_layout():
     cfg = TrainConfig(d_hidden=16, d_latent=6, batch_size=8)
     trainer = FastSAETrainer(cfg, torch.device("cpu"), torch.zeros(8, 784, dtype=torch.uint8))
-    assert engine.STORED_TRANSPOSED and not trainer.params["W_enc1"].is_contiguous()
+    assert trainer_module.STORED_TRANSPOSED and not trainer.params["W_enc1"].is_contiguous()
     n = trainer.flat.numel()
     state = {"optimizer.exp_avg": torch.arange(n, dtype=torch.float32), "optimizer.exp_avg_sq": torch.rand(n),
              "optimizer.step": torch.tensor([7.0])}

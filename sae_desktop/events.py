@@ -1,0 +1,146 @@
+"""What the training loop says and hears: its events (the CLI prints them, the window's
+worker forwards them as signals, ``runs.py`` records them) and :class:`TrainingControl`,
+the pause / resume / stop requests it honours between steps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
+import torch
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.evaluation import Evaluation
+
+
+class TrainingControl:
+    """Thread-safe pause / resume / stop requests, checked by the loop between report intervals."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # wake a paused loop so it can see the stop
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def wait_while_paused(self) -> float:
+        """Block while paused; return the seconds spent waiting."""
+        if self._running.is_set():
+            return 0.0
+        start = time.perf_counter()
+        self._running.wait()
+        return time.perf_counter() - start
+
+
+@dataclass
+class RunStart:
+    config: TrainConfig
+    device: str  # human description, e.g. "cpu (2 threads)"
+    n_train: int
+    n_test: int
+    steps_per_epoch: int
+    start_epoch: int  # epochs already done (resume), 0 for a fresh run
+    history: list[dict] = field(default_factory=list)  # epoch records so far (resume)
+
+
+@dataclass
+class StepOutput:
+    step: int  # optimizer steps done in the run
+    epoch: int  # 1-based epoch in progress
+    epoch_fraction: float  # progress through this epoch, 0-1
+    recon_loss: float  # means over the steps since the previous report
+    sparsity_loss: float  # unweighted penalty (Σ KL, mean |z| or 0)
+    total_loss: float
+    samples_per_s: float
+    lr: float
+    rho_hat: np.ndarray  # batch-mean activation per latent, averaged over the interval
+
+    def to_json(self) -> dict:
+        return {
+            "type": "step",
+            "step": self.step,
+            "epoch": self.epoch,
+            "losses/recon": self.recon_loss,
+            "losses/sparsity": self.sparsity_loss,
+            "losses/total": self.total_loss,
+            "metrics/samples_per_s": self.samples_per_s,
+            "lr": self.lr,
+        }
+
+
+@dataclass
+class EpochOutput:
+    epoch: int
+    step: int
+    train_loss: float  # mean total loss over the epoch's steps
+    epoch_seconds: float  # training time of the epoch (pauses and evaluation excluded)
+    eval_seconds: float
+    evaluation: Evaluation  # per-image test errors and latents (not written to JSON)
+    weights: dict[str, torch.Tensor]  # CPU snapshot, safe to share with other threads
+    optimizer: dict[str, torch.Tensor]  # CPU copy of Adam's state, for the autosave
+
+    @property
+    def test_mse(self) -> float:
+        return self.evaluation.test_mse
+
+    def record(self) -> dict:
+        """The JSON-able summary kept in metrics.jsonl and in checkpoints."""
+        ev = self.evaluation
+        return {
+            "type": "epoch",
+            "epoch": self.epoch,
+            "step": self.step,
+            "losses/train_total": self.train_loss,
+            "metrics/test_mse": ev.test_mse,
+            "metrics/l0": ev.l0,
+            "metrics/dead_latents": ev.dead_latents,
+            "metrics/rho_hat": ev.rho_hat.tolist(),
+            "metrics/rho_hat_mean": float(ev.rho_hat.mean()),
+            "epoch_seconds": self.epoch_seconds,
+            "eval_seconds": self.eval_seconds,
+        }
+
+
+@dataclass
+class RunEnd:
+    status: str  # "completed", "stopped" or "diverged"
+    message: str
+    epochs_done: int
+    step: int
+    weights: dict[str, torch.Tensor]  # the weights kept: final, stopped, or last good
+    optimizer: dict[str, torch.Tensor]
+    history: list[dict]
+    evaluation: Evaluation | None  # test metrics of ``weights`` (None if no test images)
+    device: str
+
+
+Event = Union[RunStart, StepOutput, EpochOutput, RunEnd]
+
+
+@dataclass
+class ResumeState:
+    """Where a run continues from: weights, optimizer state, epochs done, history."""
+
+    weights: dict[str, torch.Tensor]
+    optimizer: dict[str, torch.Tensor] | None
+    epochs_done: int
+    history: list[dict]
