@@ -198,3 +198,27 @@ def test_settings_remember_values_tab_and_geometry(qtbot, window, monkeypatch):
     assert again.tabs.currentIndex() == 0
     assert restored == [bytes(geometry)]
     assert app_settings().fileName().startswith(str(__import__("os").environ["SAE_DESKTOP_HOME"]))
+
+
+@pytest.mark.parametrize("epochs", [10, 40])
+def test_sparsity_plot_labels_the_last_epoch(qtbot, epochs):
+    from PySide6.QtGui import QImage, QPainter
+
+    from sae_desktop.qt.sparsity_plot import SparsityPlot
+
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    plot.resize(320, 260)  # its size in the Training tab
+    plot.show()
+    for epoch in range(1, epochs + 1):
+        plot.add_epoch(epoch, 7.0, 0)
+    plot.refresh()
+    qtbot.wait(10)
+    axis = plot.getAxis("bottom")
+    image = QImage(axis.size().toSize(), QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)  # the labels pyqtgraph draws (it drops clipped ones)
+    finally:
+        painter.end()
+    assert str(epochs) in [text for _, _, text in texts]

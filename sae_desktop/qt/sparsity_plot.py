@@ -35,7 +35,9 @@ class SparsityPlot(pg.PlotWidget):
         self.dead.setData(epochs, self.series.view(2))
         top = max(float(self.series.view(1).max()), float(self.series.view(2).max()), 1.0)
         self.setYRange(0, top * 1.45, padding=0)  # headroom: the legend sits above the curves
-        self.setXRange(float(epochs[0]) - 0.2, max(float(epochs[-1]), epochs[0] + 1) + 0.2, padding=0)
+        first, last = float(epochs[0]), max(float(epochs[-1]), epochs[0] + 1)
+        pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
+        self.setXRange(first - pad, last + pad, padding=0)
         step = max(1, math.ceil(len(epochs) / 10))
         self.getAxis("bottom").setTickSpacing(step, step)  # whole epochs only
 
