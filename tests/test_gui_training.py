@@ -4,7 +4,7 @@ import json
 
 import pytest
 from PySide6.QtCore import QThreadPool, Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit, QToolButton
 
 from sae_desktop.config import PRESETS, TrainConfig
 from sae_desktop.qt.app import build_window
@@ -222,3 +222,28 @@ def test_sparsity_plot_labels_the_last_epoch(qtbot, epochs):
     finally:
         painter.end()
     assert str(epochs) in [text for _, _, text in texts]
+
+
+def test_window_fits_a_projector_screen(qtbot, window):
+    """A 1280×720 projector (less a panel and the title bar) with the training panel, 1024×768 without."""
+    from PySide6.QtCore import QRect
+
+    from sae_desktop.qt.main_window import default_geometry
+
+    for tab in range(window.tabs.count()):  # every tab's minimum counts, shown or not
+        window.tabs.setCurrentIndex(tab)
+        qtbot.wait(10)
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 1280 and hint.height() <= 720 - 70, window.tabs.tabText(tab)
+    window.dock.hide()
+    qtbot.wait(10)
+    assert window.minimumSizeHint().width() <= 1024
+    window.dock.show()
+    small, large = QRect(0, 0, 1280, 690), QRect(0, 0, 2560, 1400)
+    window.setGeometry(default_geometry(small))
+    window.tabs.setCurrentWidget(window.training_view)
+    qtbot.wait(50)
+    start = next(b for b in window.panel.run_bar.findChildren(QToolButton) if b.defaultAction() is window.start_action)
+    assert not start.visibleRegion().isEmpty()  # the settings scroll; the run buttons stay in view
+    assert small.contains(default_geometry(small)) and default_geometry(small).center() == small.center()
+    assert default_geometry(large).size().toTuple() == (1440, 900) and large.contains(default_geometry(large))

@@ -11,7 +11,7 @@ from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
 class ActivationHistogram(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        style_plot(self, "Latent activations (test set)", "share of activations (%)", "activation")
+        style_plot(self, "Test-set activations", "share of activations (%)", "activation")
         self.curve = self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
                                pen=pg.mkPen(COLORS["hist"], width=1))
         self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.DotLine),
@@ -34,7 +34,8 @@ class ActivationHistogram(pg.PlotWidget):
         self._pending = None
         self.curve.setData(edges, 100.0 * counts / max(counts.sum(), 1))
         self.threshold.setValue(threshold)
-        self.setTitle("Latent activations (test set" + (f", epoch {epoch})" if epoch else ")"))
+        # short: the plot is a third of the tab, ~290 px wide on a 1280×720 screen
+        self.setTitle("Test-set activations" + (f", epoch {epoch}" if epoch else ""))
         self.enableAutoRange()
 
     def clear_data(self) -> None:

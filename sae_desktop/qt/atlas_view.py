@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
+                               QWidget)
 
 from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, grid_shape, log_density_histogram,
                                mosaic, normalise_tiles, over_active, tile_at)
@@ -90,7 +91,19 @@ class AtlasView(QWidget):
         left_layout.addWidget(self.density_plot)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(self.dashboard)
+        # Scrolls rather than setting the window's minimum height (~670 px): the app must fit a
+        # 1280×720 or 1024×768 projector
+        dashboard_scroll = QScrollArea()
+        dashboard_scroll.setWidget(self.dashboard)
+        dashboard_scroll.setWidgetResizable(True)
+        dashboard_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # the tab's background, as on the left (setWidget turned the dashboard's fill on)
+        dashboard_scroll.viewport().setAutoFillBackground(False)
+        self.dashboard.setAutoFillBackground(False)
+        dashboard_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scrollbar = dashboard_scroll.verticalScrollBar().sizeHint().width()
+        dashboard_scroll.setMinimumWidth(self.dashboard.minimumSizeHint().width() + scrollbar)  # never cut off
+        splitter.addWidget(dashboard_scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         QVBoxLayout(self).addWidget(splitter)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVB
 
 from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, top_activating
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
 from sae_desktop.qt.test_set import TestImages
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -18,6 +18,7 @@ class LatentDashboard(QWidget):
         super().__init__(parent)
         self.title = QLabel("Click a tile to inspect its latent")
         self.title.setStyleSheet("font-size: 16px; font-weight: 600;")
+        self.title.setWordWrap(True)
         self.stats = QLabel()
         self.stats.setWordWrap(True)
         self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -27,6 +28,7 @@ class LatentDashboard(QWidget):
         style_plot(self.histogram, "Activations on the test set", "test digits", "activation")
         self.histogram.setLogMode(y=True)
         self.histogram.setMinimumHeight(170)
+        self.histogram.setMaximumHeight(240)  # else it asks for 480 px and the dashboard scrolls at 1440×900
         # log-y: empty bins are drawn at 0.5, which is also where the fill starts, so they read as empty
         self.curve = self.histogram.plot(stepMode="center", fillLevel=float(np.log10(0.5)),
                                          pen=pg.mkPen(COLORS["hist"]), brush=pg.mkBrush(COLORS["hist"] + "99"))
@@ -44,6 +46,7 @@ class LatentDashboard(QWidget):
         layout.addWidget(self.stats)
         layout.addLayout(tiles)
         self.top_caption = QLabel(f"Top {TOP_K} activating test digits")
+        self.top_caption.setWordWrap(True)  # a long caption must not widen the dashboard past its scroll area
         layout.addWidget(self.top_caption)
         layout.addLayout(grid)
         layout.addWidget(self.histogram)
@@ -86,6 +89,7 @@ class LatentDashboard(QWidget):
         counts, edges = np.histogram(column, bins=40, range=(0.0, top_value))
         last = int(np.flatnonzero(counts)[-1]) + 1 if counts.any() else 1  # no empty tail: it would read as data
         self.curve.setData(edges[:last + 1], np.maximum(counts[:last], 0.5))  # log scale: empty bins at 0.5
+        self.histogram.enableAutoRange()
         self.threshold.setValue(ev.threshold)
         self.threshold.show()
 
@@ -95,3 +99,4 @@ class LatentDashboard(QWidget):
             tile.caption.setText("")
         self.curve.clear()  # an empty plot, not a flat line that reads as data
         self.threshold.hide()
+        empty_ranges(self.histogram, (0.0, 1.0), (0.0, 3.0))  # log-y: 1 to 1000 digits

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
+from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from sae_desktop.config import TrainConfig
@@ -34,13 +34,23 @@ from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
 
 TITLE = "Sparse Autoencoder Studio"
+DEFAULT_SIZE = QSize(1440, 900)
+
+
+def default_geometry(screen: QRect) -> QRect:
+    """1440×900, or less to fit a small screen (a 1280×720 projector), centred on it."""
+    size = QSize(min(DEFAULT_SIZE.width(), screen.width() * 95 // 100),
+                 min(DEFAULT_SIZE.height(), screen.height() * 90 // 100))  # room for the title bar
+    geometry = QRect(QPoint(0, 0), size)
+    geometry.moveCenter(screen.center())
+    return geometry
 
 
 class MainWindow(QMainWindow):
     def __init__(self, initial_model: ModelSnapshot | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(TITLE)
-        self.resize(1440, 900)
+        self.resize(DEFAULT_SIZE)
         self.controller = TrainingController(self)
         self.shown = ShownModel(initial_model, self)
         self._resume: ModelSnapshot | None = None
@@ -49,18 +59,21 @@ class MainWindow(QMainWindow):
         self.notices: list[str] = []  # what the user was told, newest last (tests read it)
 
         self.panel, self.progress = TrainingPanel(), RunProgress()
+        # The settings scroll when the screen is short; the run buttons and progress below them do not
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(330)
         side = QWidget()
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(self.panel)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(scroll, 1)
+        side_layout.addWidget(self.panel.run_bar)
         side_layout.addWidget(self.progress)
-        side_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
         self.dock = QDockWidget("Training", self)
         self.dock.setObjectName("training_dock")
-        self.dock.setWidget(scroll)
+        self.dock.setWidget(side)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
                               QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
@@ -307,8 +320,10 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         settings = app_settings()
         geometry, state = settings.value("window/geometry"), settings.value("window/state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):  # Qt keeps it on screen
+            screen = self.screen()
+            if screen is not None:
+                self.setGeometry(default_geometry(screen.availableGeometry()))
         if isinstance(state, QByteArray):
             self.restoreState(state)
         # First launch: the probe, so the bundled model can be tried at once; then the last tab.

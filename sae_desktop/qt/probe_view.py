@@ -39,8 +39,9 @@ class ProbeView(QWidget):
         self.browser = DigitBrowser(provider)
         self.bars = LatentBars()
         self.stage_tiles = [ImageTile(c, 72) for c in ("ink box", "scaled to 20 px", "centred 28×28")]
-        self.input_tile, self.recon_tile = ImageTile("model input", 150), ImageTile("reconstruction", 150)
-        self.residual_tile = ImageTile("residual: red added, blue missed", 150)
+        # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
+        self.input_tile, self.recon_tile = ImageTile("model input", 112), ImageTile("reconstruction", 112)
+        self.residual_tile = ImageTile("residual: red added, blue missed", 112)
         self.error_label, self.ood_label, self.source_label = QLabel(), QLabel(), QLabel()
         self.model_label = ElidedLabel(None)  # run names are long: one line, "…" in the middle
         self.model_label.setStyleSheet("color: palette(placeholder-text);")
@@ -103,7 +104,9 @@ class ProbeView(QWidget):
         right = QVBoxLayout()
         top = QHBoxLayout()
         stages_box = QVBoxLayout()
-        stages_box.addWidget(QLabel("What the model sees (MNIST preprocessing):"))
+        stages_label = QLabel("What the model sees (MNIST preprocessing):")
+        stages_label.setWordWrap(True)
+        stages_box.addWidget(stages_label)
         stages_box.addLayout(stages)
         top.addLayout(stages_box, 1)
         top.addLayout(text, 1)

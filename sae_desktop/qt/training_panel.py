@@ -65,8 +65,11 @@ class TrainingPanel(QWidget):
         self.resume_note.setStyleSheet("color: palette(highlight);")
         self.resume_note.hide()
         layout.addWidget(self.resume_note)
-        self.buttons = QHBoxLayout()
-        layout.addLayout(self.buttons)
+        # The window places this row outside the scrolling form, so Start stays in view on a small screen
+        self.run_bar = QWidget()
+        self.buttons = QHBoxLayout(self.run_bar)
+        margins = layout.contentsMargins()
+        self.buttons.setContentsMargins(margins.left(), 0, margins.right(), 0)  # in line with the form
         layout.addStretch(1)
         self._disable_missing_devices()
         self.set_config(TrainConfig())
