@@ -200,3 +200,23 @@ def test_tablet_pen_draws_with_pressure(qtbot, window):
     stroke(0.3, 0.3)
     light = (canvas.array() > 128).sum()
     assert heavy > 0 and 0 < light < heavy  # pressure makes the line thinner
+
+
+def test_latent_labels_thin_out_when_the_bars_are_narrow(qtbot):
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.set_model(ModelConfig(), rho=0.05)
+    bars.show()
+    labelled = {}
+    for width in (1000, 330):  # a wide window, then the probe on a 1024×768 screen
+        bars.resize(width, 250)
+        qtbot.wait(20)
+        bars.set_latents(np.linspace(0, 1, 32))
+        ticks = bars.getAxis("bottom")._tickLevels[0]
+        labelled[width] = [int(text) for _, text in ticks]
+        pixels_per_label = bars.getViewBox().width() / len(ticks)
+        assert pixels_per_label >= 20  # room for a two-digit label
+    assert labelled[1000] == list(range(32)) and len(labelled[330]) < 32 and labelled[330][0] == 0

@@ -66,8 +66,10 @@ class LatentBars(pg.PlotWidget):
         dashed = pg.QtCore.Qt.PenStyle.DashLine
         self.target = pg.InfiniteLine(angle=0, pen=pg.mkPen(COLORS["target"], width=1.5, style=dashed),
                                       label="ρ", labelOpts={"position": 0.99, "color": COLORS["target"]})
+        # the label starts at the left edge (centred near it, it was cut off in a narrow window)
         self.threshold = pg.InfiniteLine(angle=0, pen=pg.mkPen("#888888", width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
-                                         label="active above", labelOpts={"position": 0.08, "color": "#888888"})
+                                         label="active above", labelOpts={"position": 0.0, "color": "#888888",
+                                                                          "anchors": [(0, 1), (0, 1)]})
         for item in (self.bars, self.marks, self.target, self.threshold):
             self.addItem(item)
         self.code_for_csv = csv_companion(self, "decoded code")
@@ -80,7 +82,7 @@ class LatentBars(pg.PlotWidget):
         self.top = 1.0
         self.config = ModelConfig()
         self._ranges: tuple[int, float] | None = None
-        self._ticks_for: np.ndarray | None = None
+        self._ticks_for: tuple[int, np.ndarray] | None = None  # (label step, order) the labels show
         self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
 
     # -- model and data -------------------------------------------------------------------
@@ -155,8 +157,21 @@ class LatentBars(pg.PlotWidget):
         if self.config.latent != "sigmoid":
             self.top = max(self.top, float(code.max(initial=0.0)) * 1.2, 1.0)
         self._set_ranges(self.order.size)
-        if self._ticks_for is None or not np.array_equal(self._ticks_for, self.order):
-            self._ticks_for = self.order.copy()  # new tick labels regenerate the axis: only on a new order
-            step = 1 if self.order.size <= 40 else max(1, self.order.size // 20)
+        self._update_ticks()
+
+    def _update_ticks(self) -> None:
+        """A label per bar where there is room (~20 px a label), else every 2nd, 5th… bar.
+        New labels regenerate the axis: only when the order or the step changes."""
+        if self.order is None or not self.order.size:
+            return
+        pixels_per_bar = self.getViewBox().width() / self.order.size
+        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= 20), self.order.size)
+        if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order):
+            self._ticks_for = (step, self.order.copy())
             ticks = [(int(p), str(int(self.order[p]))) for p in range(0, self.order.size, step)]
             self.getAxis("bottom").setTicks([ticks, []])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if getattr(self, "order", None) is not None and self.plotItem is not None:  # not in __init__ or close()
+            self._update_ticks()

@@ -37,12 +37,14 @@ TITLE = "Sparse Autoencoder Studio"
 DEFAULT_SIZE = QSize(1440, 900)
 
 
-def default_geometry(screen: QRect) -> QRect:
-    """1440×900, or less to fit a small screen (a 1280×720 projector), centred on it."""
+def default_geometry(screen: QRect, minimum: QSize | None = None) -> QRect:
+    """1440×900, or less to fit a small screen (a 1280×720 projector) but not below the
+    window's ``minimum``, centred on the screen (its top-left corner on it, whatever the size)."""
     size = QSize(min(DEFAULT_SIZE.width(), screen.width() * 95 // 100),
                  min(DEFAULT_SIZE.height(), screen.height() * 90 // 100))  # room for the title bar
-    geometry = QRect(QPoint(0, 0), size)
+    geometry = QRect(QPoint(0, 0), size.expandedTo(minimum or QSize(0, 0)))
     geometry.moveCenter(screen.center())
+    geometry.moveTopLeft(QPoint(max(geometry.left(), screen.left()), max(geometry.top(), screen.top())))
     return geometry
 
 
@@ -64,7 +66,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setMinimumWidth(330)
+        scroll.setMinimumWidth(280)
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -323,7 +325,7 @@ class MainWindow(QMainWindow):
         if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):  # Qt keeps it on screen
             screen = self.screen()
             if screen is not None:
-                self.setGeometry(default_geometry(screen.availableGeometry()))
+                self.setGeometry(default_geometry(screen.availableGeometry(), self.minimumSizeHint()))
         if isinstance(state, QByteArray):
             self.restoreState(state)
         # First launch: the probe, so the bundled model can be tried at once; then the last tab.

@@ -38,10 +38,10 @@ class ProbeView(QWidget):
         self.canvas = DrawingCanvas()
         self.browser = DigitBrowser(provider)
         self.bars = LatentBars()
-        self.stage_tiles = [ImageTile(c, 72) for c in ("ink box", "scaled to 20 px", "centred 28×28")]
+        self.stage_tiles = [ImageTile(c, 60) for c in ("ink box", "scaled to 20 px", "centred 28×28")]
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
-        self.input_tile, self.recon_tile = ImageTile("model input", 112), ImageTile("reconstruction", 112)
-        self.residual_tile = ImageTile("residual: red added, blue missed", 112)
+        self.input_tile, self.recon_tile = ImageTile("model input", 96), ImageTile("reconstruction", 96)
+        self.residual_tile = ImageTile("residual: red added, blue missed", 96)
         self.error_label, self.ood_label, self.source_label = QLabel(), QLabel(), QLabel()
         self.model_label = ElidedLabel(None)  # run names are long: one line, "…" in the middle
         self.model_label.setStyleSheet("color: palette(placeholder-text);")
@@ -75,17 +75,20 @@ class ProbeView(QWidget):
         tools = QHBoxLayout()
         self.width_slider = QSlider(Qt.Orientation.Horizontal)
         self.width_slider.setRange(4, 60)
-        self.width_slider.setMinimumWidth(80)
+        self.width_slider.setMinimumWidth(50)
         self.width_slider.setValue(int(self.canvas.brush_width))
         self.width_slider.setToolTip("Brush width ([ and ])")
         self.width_slider.valueChanged.connect(lambda v: setattr(self.canvas, "brush_width", float(v)))
         self.tool_buttons = QHBoxLayout()
         tools.addLayout(self.tool_buttons)
-        tools.addWidget(QLabel("width"))
-        tools.addWidget(self.width_slider, 1)
+        tools.addStretch(1)
+        width_row = QHBoxLayout()  # a row of its own: one row with the buttons is too wide for 1024 px
+        width_row.addWidget(QLabel("Brush width"))
+        width_row.addWidget(self.width_slider, 1)
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
         left.addLayout(tools)
+        left.addLayout(width_row)
         left.addWidget(self.browser)
         stages = QHBoxLayout()
         for tile in self.stage_tiles:
@@ -93,7 +96,10 @@ class ProbeView(QWidget):
         outputs = QGridLayout()
         for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
             outputs.addWidget(tile, 0, column)
-        text = QVBoxLayout()
+        text_column = QWidget()
+        text_column.setMinimumWidth(180)  # its labels wrap, but narrower they would be cut off
+        text = QVBoxLayout(text_column)
+        text.setContentsMargins(0, 0, 0, 0)
         for label in (self.error_label, self.ood_label, self.source_label, self.model_label):
             text.addWidget(label)
         text.addStretch(1)
@@ -109,7 +115,7 @@ class ProbeView(QWidget):
         stages_box.addWidget(stages_label)
         stages_box.addLayout(stages)
         top.addLayout(stages_box, 1)
-        top.addLayout(text, 1)
+        top.addWidget(text_column, 1)
         right.addLayout(top)
         right.addLayout(outputs, 2)
         right.addWidget(self.bars, 3)

@@ -51,7 +51,7 @@ class SparsityPlot(pg.PlotWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
-        if len(getattr(self, "series", ())):  # pyqtgraph resizes during __init__, before the series exists
+        if len(getattr(self, "series", ())) and self.plotItem is not None:  # not in __init__ or close()
             self.dirty = True  # the legend's share changed
             self.refresh()
 
