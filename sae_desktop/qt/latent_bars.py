@@ -160,12 +160,12 @@ class LatentBars(pg.PlotWidget):
         self._update_ticks()
 
     def _update_ticks(self) -> None:
-        """A label per bar where there is room (~20 px a label), else every 2nd, 5th… bar.
+        """A label per bar where there is room (16 px for "31"), else every 2nd, 5th… bar.
         New labels regenerate the axis: only when the order or the step changes."""
         if self.order is None or not self.order.size:
             return
         pixels_per_bar = self.getViewBox().width() / self.order.size
-        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= 20), self.order.size)
+        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= 16), self.order.size)
         if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order):
             self._ticks_for = (step, self.order.copy())
             ticks = [(int(p), str(int(self.order[p]))) for p in range(0, self.order.size, step)]
