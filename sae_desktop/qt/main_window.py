@@ -1,4 +1,4 @@
-"""The main window: training panel dock, tabs (training, probe, atlas, runs), menus, status bar.
+"""The main window: training dock, tabs (training, probe, atlas, runs), menus, status bar.
 
 Data flows one way: the training controller's signals feed the views and the shown model;
 the shown model feeds the probe and the atlas. Closing mid-run stops the worker first.
@@ -10,8 +10,7 @@ import json
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart
@@ -22,13 +21,12 @@ from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.model_files import ModelFiles
 from sae_desktop.qt.model_stats import ModelStats
 from sae_desktop.qt.probe_view import ProbeView
-from sae_desktop.qt.run_progress import RunProgress
 from sae_desktop.qt.runs_view import RunsView
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.qt.training_controller import TrainingController
-from sae_desktop.qt.training_panel import TrainingPanel
+from sae_desktop.qt.training_dock import TrainingDock
 from sae_desktop.qt.training_view import TrainingView
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
@@ -60,24 +58,8 @@ class MainWindow(QMainWindow):
         self._run_name = ""
         self.notices: list[str] = []  # what the user was told, newest last (tests read it)
 
-        self.panel, self.progress = TrainingPanel(), RunProgress()
-        # The settings scroll when the screen is short; the run buttons and progress below them do not
-        scroll = QScrollArea()
-        scroll.setWidget(self.panel)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setMinimumWidth(280)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(scroll, 1)
-        side_layout.addWidget(self.panel.run_bar)
-        side_layout.addWidget(self.progress)
-        self.dock = QDockWidget("Training", self)
-        self.dock.setObjectName("training_dock")
-        self.dock.setWidget(side)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                              QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.dock = TrainingDock(self)
+        self.panel, self.progress = self.dock.panel, self.dock.progress
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
         self.tabs = QTabWidget()
