@@ -1,6 +1,7 @@
 """The main window trains in a worker thread: real widgets, offscreen, tiny generated data."""
 
 import json
+import re
 
 import pytest
 from PySide6.QtCore import QThreadPool, Qt
@@ -245,3 +246,16 @@ def test_window_fits_a_projector_screen(qtbot, window):
     assert default_geometry(large).size().toTuple() == (1440, 900) and large.contains(default_geometry(large))
     tight = default_geometry(QRect(0, 0, 1024, 740), window.minimumSizeHint())  # 95% of 1024 is below the minimum
     assert tight.size() == tight.size().expandedTo(window.minimumSizeHint()) and QRect(0, 0, 1024, 740).contains(tight)
+
+
+def test_help_lists_every_shortcut_from_the_actions_themselves(qtbot, window):
+    window.shortcuts_action.trigger()
+    box = window.shortcuts_box
+    qtbot.waitExposed(box)
+    text = box.text()
+    rows = dict(re.findall(r"<tr><td>(.*?)</td><td>&nbsp;&nbsp;<b>(.*?)</b></td></tr>", text))
+    for name, keys in (("Start training", "Ctrl+Return"), ("Show Probe", "Ctrl+2"), ("Random test digit", "R"),
+                       ("Redo", "Ctrl+Y"), ("Keyboard shortcuts", "F1")):
+        assert keys in rows[name].split(" or "), (name, rows.get(name))
+    assert "double-click its bar" in text and not box.isModal()  # stays open beside the window
+    box.close()

@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         self.continue_action = a("&Continue training shown model", self.continue_shown_model, None,
                                  "Resume training from the shown checkpoint (its optimizer state included)")
         self.about_action = a("&About", lambda: dialogs.show_about(self), None, "Versions and devices")
+        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
+                                  "Every shortcut and mouse gesture")
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         for action in (self.open_action, self.save_action, self.save_as_action):
@@ -125,7 +127,9 @@ class MainWindow(QMainWindow):
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.dock.toggleViewAction())
         self.view_menu.addSeparator()
-        menus.addMenu("&Help").addAction(self.about_action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
         self.add_tab(self.training_view, "Training", "Ctrl+1")
         self.add_tab(self.probe_view, "Probe", "Ctrl+2")
         self.add_tab(self.atlas_view, "Atlas", "Ctrl+3")
@@ -257,6 +261,12 @@ class MainWindow(QMainWindow):
         snap = self.shown.snapshot
         self.continue_action.setEnabled(self.controller.state == "idle" and snap is not None
                                         and snap.optimizer is not None)
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_box = dialogs.show_shortcuts(self, {
+            "Anywhere in the window": [a for a in self.actions() if a.shortcuts()],
+            "In the Probe tab": [a for a in self.probe_view.actions() if a.shortcuts()],
+        })
 
     def show_model(self, snap: ModelSnapshot) -> None:
         """Show a model in the probe and atlas (from the runs table), and go to the probe."""
