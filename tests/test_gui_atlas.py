@@ -150,6 +150,18 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     assert compare.strip_image.image.shape == (3 * 30 + 2, 8 * 30 + 2)
     assert compare.codes[0].image.shape == (8, 8) and all(plot.isVisible() for plot in compare.plots)
     assert "MSE on these digits" in compare.summaries[1].text()
+    # on a 1024×768 screen: nothing squeezed into anything else, the legend inside the frontier
+    from PySide6.QtCore import QRect
+
+    from sae_desktop.qt.main_window import default_geometry
+
+    window.setGeometry(default_geometry(QRect(0, 0, 1024, 740), window.minimumSizeHint()))
+    qtbot.wait(50)
+    strip, summary, codes = compare.strip.geometry(), compare.summaries[0].geometry(), compare.plots[1].geometry()
+    assert strip.bottom() < summary.top() and summary.bottom() < codes.top() and codes.height() >= 60
+    view = runs.frontier
+    legend = view.mapFromScene(runs.legend.sceneBoundingRect()).boundingRect()
+    assert view.viewport().rect().contains(legend)
 
 
 def test_exports_write_valid_files(qtbot, window, tmp_path):

@@ -30,7 +30,7 @@ class CompareView(QWidget):
         self.strip.setAspectLocked(True)
         self.strip.invertY(True)
         self.strip.setMenuEnabled(False)
-        self.strip.setMinimumHeight(200)  # the digits are the point: give them room
+        self.strip.setMinimumHeight(150)  # the digits are the point: give them room (150 fits a 1024×768 screen)
         self.strip_image = pg.ImageItem(axisOrder="row-major")
         self.strip.addItem(self.strip_image)
         self.strip.getAxis("left").setTicks([[(16, "digits"), (46, "model A"), (76, "model B")]])
@@ -42,7 +42,7 @@ class CompareView(QWidget):
             style_plot(plot, f"Model {name}: latent codes", "digit", "latent")
             plot.invertY(True)
             plot.setMenuEnabled(False)
-            plot.setMaximumHeight(260)
+            plot.setMaximumHeight(200)  # the rest goes to the digits
             image = pg.ImageItem(axisOrder="row-major")
             image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
             plot.addItem(image)
@@ -58,7 +58,7 @@ class CompareView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.strip, 3)
         layout.addLayout(grid, 2)
-        layout.addStretch(1)  # holds the space while the plots are hidden
+        layout.addStretch(1)  # holds the space while the plots are hidden (stretch 0 once they show)
         for plot in self.plots:  # empty axes until there are two models: they would read as a broken plot
             plot.hide()
         test_set.ready.connect(lambda _: self.pick_digits() if self.models and not self.indices.size else None)
@@ -72,6 +72,7 @@ class CompareView(QWidget):
         self.shuffle.setEnabled(True)
         for plot in self.plots:
             plot.show()
+        self.layout().setStretch(self.layout().count() - 1, 0)  # the space goes to the plots now
         self.pick_digits()
 
     def pick_digits(self) -> None:

@@ -62,7 +62,9 @@ class RunsView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.frontier = pg.PlotWidget()
-        style_plot(self.frontier, "Test MSE vs L0, one point per run", "test MSE", "L0 (active latents per image)")
+        # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
+        style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
+        self.frontier.setMinimumWidth(280)
         self.legend = self.frontier.addLegend(offset=(-10, 10))
         self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}
