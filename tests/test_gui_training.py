@@ -259,3 +259,15 @@ def test_help_lists_every_shortcut_from_the_actions_themselves(qtbot, window):
         assert keys in rows[name].split(" or "), (name, rows.get(name))
     assert "double-click its bar" in text and not box.isModal()  # stays open beside the window
     box.close()
+
+
+def test_a_long_title_never_pushes_a_plot_past_its_widget(qtbot):
+    from sae_desktop.qt.rho_hat_plot import RhoHatPlot
+
+    plot = RhoHatPlot()  # "Mean activation per latent": wider than the plot below
+    qtbot.addWidget(plot)
+    plot.resize(200, 250)  # a third of the Training tab on a 1024×768 screen, a little less
+    plot.show()
+    qtbot.wait(20)
+    assert plot.getPlotItem().titleLabel.item.boundingRect().width() > 200 - plot.getAxis("left").width()
+    assert plot.getPlotItem().geometry().width() <= plot.width()  # the data area is not cut off on the right

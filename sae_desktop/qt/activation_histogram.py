@@ -34,10 +34,12 @@ class ActivationHistogram(pg.PlotWidget):
         self._pending = None
         self.curve.setData(edges, 100.0 * counts / max(counts.sum(), 1))
         self.threshold.setValue(threshold)
-        # short: the plot is a third of the tab, ~290 px wide on a 1280×720 screen
-        self.setTitle("Test-set activations" + (f", epoch {epoch}" if epoch else ""))
+        # the epoch under the axis, not in the title: a third of the tab is ~230 px wide on a
+        # 1024×768 screen, where a longer title is cut ("epoch 1" for epoch 10)
+        self.setLabel("bottom", f"activation, epoch {epoch}" if epoch else "activation")
         self.enableAutoRange()
 
     def clear_data(self) -> None:
+        self.setLabel("bottom", "activation")
         self.curve.setData([0.0, 1.0], [0.0])
         empty_ranges(self, (0.0, 1.0), (0.0, 100.0))

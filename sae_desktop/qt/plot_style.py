@@ -1,6 +1,7 @@
 """Shared look of the plots: light background (exports well, readable on projectors)."""
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 COLORS = {"recon": "#1f77b4", "sparsity": "#ff7f0e", "total": "#333333", "test": "#d62728",
           "bars": "#4c72b0", "target": "#d62728", "hist": "#55a868", "l0": "#8172b3", "dead": "#c44e52",
@@ -15,12 +16,31 @@ def style_plot(plot: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.Pl
     """Title and axis labels. No grid by default: pyqtgraph repaints grid lines with every
     redraw (measured: 11-20 ms of main-thread CPU per refresh, taken from training);
     users can turn it on from the right-click menu, which also has Export… (PNG, SVG, CSV)."""
-    plot.setTitle(title)
+    set_title(plot, title)
     plot.setLabel("left", left)
     plot.setLabel("bottom", bottom)
     for axis in ("left", "bottom"):
         plot.getAxis(axis).enableAutoSIPrefix(False)  # "×0.001" scaling confuses more than it helps
     return plot
+
+
+def set_title(plot: pg.PlotWidget, title: str) -> None:
+    """A title that never widens the plot. pyqtgraph makes a title's width the plot's minimum
+    (LabelItem.updateMin, on every text change and resize), which the Qt layout does not
+    know, so in a narrow window (1024×768) the data area ran past the widget's right edge.
+    Now only a too-long title is cut at its ends."""
+    label = plot.getPlotItem().titleLabel
+    if "updateMin" not in vars(label):  # once per plot: wrap pyqtgraph's method on this label only
+        update_min = label.updateMin
+
+        def update_min_any_width() -> None:
+            update_min()
+            label.setMinimumWidth(0)
+            height = label._sizeHint[Qt.SizeHint.MinimumSize][1]
+            label._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)
+
+        label.updateMin = update_min_any_width
+    plot.setTitle(title)
 
 
 def empty_ranges(plot: pg.PlotWidget, x: tuple[float, float], y: tuple[float, float]) -> None:
