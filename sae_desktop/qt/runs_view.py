@@ -65,11 +65,14 @@ class RunsView(QWidget):
         # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
         style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
         self.frontier.setMinimumWidth(280)
-        self.legend = self.frontier.addLegend(offset=(-10, 10))
+        # framed: its symbols would otherwise read as two more runs
+        self.legend = self.frontier.addLegend(offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
         self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}
         for item in self.scatter.values():
             item.sigPointsClicked.connect(self._point_clicked)
+            # hovering a point names its run (PlotDataItem does not pass these on to its scatter)
+            item.scatter.opts.update(hoverable=True, tip=self.point_tip)
         self.refresh_button, self.show_button = QPushButton("Refresh"), QPushButton("Show in probe and atlas")
         self.compare_button = QPushButton("Compare the two selected runs")
         self.hint = QLabel()
@@ -152,6 +155,10 @@ class RunsView(QWidget):
         has_checkpoint = [r.folder.joinpath("checkpoint.safetensors").is_file() for r in chosen]
         self.show_button.setEnabled(len(chosen) == 1 and all(has_checkpoint))
         self.compare_button.setEnabled(len(chosen) == 2 and all(has_checkpoint))
+
+    def point_tip(self, x: float, y: float, data: int) -> str:
+        run = self.runs[data]
+        return f"{run.name}\n{settings_text(run.config)}\ntest MSE {y:.5f}, L0 {x:.2f} (click: select)"
 
     def _point_clicked(self, item, points, *_) -> None:
         if len(points):
