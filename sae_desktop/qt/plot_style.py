@@ -1,7 +1,6 @@
 """Shared look of the plots: light background (exports well, readable on projectors)."""
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 
 COLORS = {"recon": "#1f77b4", "sparsity": "#ff7f0e", "total": "#333333", "test": "#d62728",
           "bars": "#4c72b0", "target": "#d62728", "hist": "#55a868", "l0": "#8172b3", "dead": "#c44e52",
@@ -35,9 +34,7 @@ def set_title(plot: pg.PlotWidget, title: str) -> None:
 
         def update_min_any_width() -> None:
             update_min()
-            label.setMinimumWidth(0)
-            height = label._sizeHint[Qt.SizeHint.MinimumSize][1]
-            label._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)
+            label.setMinimumWidth(0)  # an explicit minimum: the layout no longer takes the text's width
 
         label.updateMin = update_min_any_width
     plot.setTitle(title)
