@@ -30,7 +30,7 @@ from sae_desktop.data import Dataset, load_dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.engine import EpochOutput, RunStart, epoch_permutation, train
 from sae_desktop.losses import kl_divergence
-from sae_desktop.train_step import runs_on_used_pixels
+from sae_desktop.train_step import runs_on_used_pixels, skips_blank_pixels
 
 
 def _sync(device: torch.device) -> None:
@@ -51,8 +51,8 @@ def epoch_matmul_flops(n: int, d_in: int = 784, h: int = 128, latent: int = 32, 
 
 def first_layer_pixels_used(dataset: Dataset, batch: int = 128, seed: int = 0) -> float:
     """The mean fraction of pixels the engine's first layer runs on over the first epoch's
-    batches: the training step leaves out pixels blank in the whole batch (train_step.py).
-    CPU only; on other devices it runs dense."""
+    batches: the training step leaves out pixels blank in the whole batch (train_step.py),
+    where it skips them at all (skips_blank_pixels)."""
     images = dataset.train_images.reshape(len(dataset.train_images), -1)
     perm = epoch_permutation(seed, 0, len(images)).numpy()
     d_in, used = images.shape[1], []
@@ -146,7 +146,7 @@ def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: 
     flops = epoch_matmul_flops(len(dataset.train_images))
     limits = [flops / rate for rate in rates]
     rate = statistics.median(rates)
-    pixels_used = first_layer_pixels_used(dataset) if device.type == "cpu" else 1.0
+    pixels_used = first_layer_pixels_used(dataset) if skips_blank_pixels(device) else 1.0
     run_flops = epoch_matmul_flops(len(dataset.train_images), pixels_used=pixels_used)
     say(f"  matmul rate {rate / 1e9:.1f} GFLOP/s (median) -> GEMM limit "
         f"{', '.join(f'{t:.3f}' for t in limits)} s/epoch")

@@ -29,6 +29,14 @@ from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.losses import kl_rho_grad_, recon_grad_
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
+
+
+def skips_blank_pixels(device: torch.device) -> bool:
+    """Whether the step's first layer leaves out blank pixels on ``device``: on the CPU only,
+    as finding them (nonzero) makes a GPU wait for the host. The benchmark counts with it too."""
+    return device.type == "cpu"
+
+
 def runs_on_used_pixels(n_used: int, d_in: int) -> bool:
     """Whether the first layer runs on a batch's ``n_used`` non-blank pixels rather than all
     ``d_in``: when they are at most 7/8 of them (with more, gathering and scattering would
@@ -94,9 +102,8 @@ class TrainStep(nn.Module):
         # they run on the pixels in use only: ~520 of 784 in MNIST batches of 128, where the
         # products then take a third less time (their rows of W_enc1 are gathered, and the
         # gradient scattered back). With nearly all pixels in use (runs_on_used_pixels) the
-        # gather and scatter would cost more than they save. CPU only: finding the pixels
-        # (nonzero) makes a GPU wait for the host.
-        self.skip_blank = device.type == "cpu"
+        # gather and scatter would cost more than they save. CPU only (skips_blank_pixels).
+        self.skip_blank = skips_blank_pixels(device)
         self.pixel_max = empty(mc.d_in, dtype=torch.uint8)
         self.all_pixels = empty(0, dtype=torch.int64)  # "no skipping": use every pixel
         self.source_row = empty(mc.d_in, dtype=torch.int64)  # row of the compact gradient each pixel takes
