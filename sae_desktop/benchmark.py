@@ -2,7 +2,9 @@
 
 (a) the tutorial's own loop: torchvision MNIST + ToTensor + DataLoader(batch 128, shuffle),
     ``nn.Sequential`` model, plain ``torch.optim.Adam``, ``loss.item()`` every step;
-(b) this engine (``trainer.FastSAETrainer`` run by ``engine.train``), same model, batch size and data;
+(b) this engine (``engine.train``), same model, batch size and data, with each of its two
+    training backends, epochs alternating: the one it picks (the hand-written fast step on
+    the CPU) and plain autograd + ``torch.optim.Adam`` (``trainer.py``), and their ratio;
 (c) the GEMM limit: the matrix-multiply FLOPs one epoch needs, divided by the rate of a
     large float32 product. It counts the dense model's FLOPs, as a plain implementation
     runs them; on the CPU the engine's first layer skips the pixels blank in the whole batch
@@ -28,7 +30,8 @@ from sae_desktop import paths
 from sae_desktop.config import TrainConfig
 from sae_desktop.data import Dataset, load_dataset
 from sae_desktop.devices import describe, resolve_device
-from sae_desktop.engine import EpochOutput, RunStart, epoch_permutation, train
+from sae_desktop.engine import epoch_permutation, make_trainer, train
+from sae_desktop.events import EpochOutput
 from sae_desktop.losses import kl_divergence
 from sae_desktop.train_step import runs_on_used_pixels, skips_blank_pixels
 
@@ -119,21 +122,34 @@ def time_seed_loop(device: torch.device, data_root: str, epochs: int) -> list[fl
     return times[1:]
 
 
-def time_engine(device: torch.device, dataset: Dataset, epochs: int) -> tuple[list[float], list[float]]:
-    """Wall time between consecutive epochs of the real ``train`` generator, minus the test
-    evaluation it runs after each epoch (the tutorial's loop evaluates only at the end),
-    and the matmul rate measured just before each of those epochs (outside the timing)."""
+def picked_backend(cfg: TrainConfig, device: torch.device) -> str:
+    """The backend ``engine.train`` picks for ``cfg`` on ``device``."""
+    return make_trainer(cfg, device, torch.zeros(1, cfg.model_config().d_in, dtype=torch.uint8)).backend
+
+
+def time_engine(device: torch.device, dataset: Dataset, epochs: int,
+                backends: tuple[str, ...]) -> tuple[dict[str, list[float]], list[float]]:
+    """Per backend, the wall time of each epoch of the real ``train`` generator, minus the
+    test evaluation it runs after each epoch (the tutorial's loop evaluates only at the end),
+    the backends' epochs alternating; and the matmul rate measured just before each timed
+    epoch of the first backend (outside the timing)."""
     cfg = TrainConfig(device=device.type, epochs=epochs + 1)
-    times, rates, last = [], [], 0.0
-    for event in train(cfg, dataset):
-        if isinstance(event, (RunStart, EpochOutput)):
-            if isinstance(event, EpochOutput):
-                times.append(time.perf_counter() - last - event.eval_seconds)
-            if 1 <= len(times) < cfg.epochs:  # the rate for the timed epoch about to start
+    runs = {backend: train(cfg, dataset, backend=backend) for backend in backends}
+    times: dict[str, list[float]] = {backend: [] for backend in backends}
+    rates = []
+    for run in runs.values():
+        next(run)  # RunStart: the trainer is built
+    for epoch in range(cfg.epochs):
+        for backend, run in runs.items():
+            if epoch >= 1 and backend == backends[0]:  # the rate for the timed epoch about to start
                 rates.append(matmul_rate(device, seconds=0.6))
             _sync(device)
-            last = time.perf_counter()
-    return times[1:], rates
+            start = time.perf_counter()
+            event = next(e for e in run if isinstance(e, EpochOutput))
+            times[backend].append(time.perf_counter() - start - event.eval_seconds)
+    for run in runs.values():
+        run.close()
+    return {backend: t[1:] for backend, t in times.items()}, rates
 
 
 def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: bool = False) -> int:
@@ -142,7 +158,10 @@ def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: 
     root = str(paths.data_dir(data_dir))
     say = (lambda *a: None) if as_json else (lambda *a: print(*a, flush=True))
     say(f"benchmark on {describe(device)}, torch {torch.__version__}, {epochs} timed epochs each")
-    engine, rates = time_engine(device, dataset, epochs)
+    picked = picked_backend(TrainConfig(device=device.type), device)
+    backends = (picked,) if picked == "autograd" else (picked, "autograd")
+    timed, rates = time_engine(device, dataset, epochs, backends)
+    engine = timed[picked]
     flops = epoch_matmul_flops(len(dataset.train_images))
     limits = [flops / rate for rate in rates]
     rate = statistics.median(rates)
@@ -152,7 +171,8 @@ def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: 
         f"{', '.join(f'{t:.3f}' for t in limits)} s/epoch")
     say(f"  the first layer runs on {pixels_used:.0%} of the pixels (blank ones skipped): the engine runs "
         f"{run_flops / flops:.0%} of the limit's FLOPs")
-    say(f"  engine      {', '.join(f'{t:.3f}' for t in engine)} s/epoch")
+    for backend, t in timed.items():
+        say(f"  engine, {backend + ' backend':<17}{', '.join(f'{v:.3f}' for v in t)} s/epoch")
     seed = time_seed_loop(device, root, epochs)
     say(f"  seed loop   {', '.join(f'{t:.3f}' for t in seed)} s/epoch")
     result = {
@@ -161,10 +181,14 @@ def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: 
         "epochs_timed": epochs,
         "matmul_gflops": rate / 1e9,
         "seed_loop_epoch_s": statistics.median(seed),
+        "engine_backend": picked,
         "engine_epoch_s": statistics.median(engine),
+        "autograd_epoch_s": statistics.median(timed["autograd"]),
         "gemm_limit_epoch_s": statistics.median(limits),
     }
     result["speedup_vs_seed_loop"] = result["seed_loop_epoch_s"] / result["engine_epoch_s"]
+    # what the fast step earns: the autograd backend's epoch over the picked one's (1 where autograd is picked)
+    result["autograd_over_engine"] = result["autograd_epoch_s"] / result["engine_epoch_s"]
     # each epoch against the limit measured just before it (see the module docstring)
     result["ratio_to_gemm_limit"] = statistics.median(t / limit for t, limit in zip(engine, limits))
     # the same against the FLOPs the engine runs: how close its products and the rest come to the rate
@@ -173,7 +197,9 @@ def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: 
     if as_json:
         print(json.dumps(result))
     else:
-        for key in ("seed_loop_epoch_s", "engine_epoch_s", "gemm_limit_epoch_s", "speedup_vs_seed_loop",
+        print(f"engine_backend {picked}")
+        for key in ("seed_loop_epoch_s", "engine_epoch_s", "autograd_epoch_s", "autograd_over_engine",
+                    "gemm_limit_epoch_s", "speedup_vs_seed_loop",
                     "ratio_to_gemm_limit", "ratio_to_run_flops_limit"):
             print(f"{key} {result[key]:.3f}")
     return 0

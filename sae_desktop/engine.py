@@ -5,7 +5,9 @@ steps and an :class:`EpochOutput` after each epoch, then one :class:`RunEnd` (th
 are in ``events.py``). The CLI prints them; the window's worker forwards them as signals.
 Pause, resume and stop are requests on a :class:`TrainingControl`, honoured between steps
 (checked before each run of the ``log_every`` steps between two reports: ~35 ms on the
-2-core CPU). The steps themselves, and why they are fast: ``trainer.py``.
+2-core CPU). The steps run on a :class:`~sae_desktop.trainer.Trainer` backend, picked by
+:func:`make_trainer`: the hand-written fast step (``fast_trainer.py``) where it applies, else
+plain autograd (``trainer.py``); both give the same events, checkpoints and resumes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,24 @@ from sae_desktop.data import Dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.evaluation import Evaluation, evaluate
 from sae_desktop.events import EpochOutput, Event, ResumeState, RunEnd, RunStart, StepOutput, TrainingControl
-from sae_desktop.trainer import FastSAETrainer
+from sae_desktop.fast_trainer import FastSAETrainer, supports
+from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
+
+BACKENDS = ("auto", "fast", "autograd")
+
+
+def make_trainer(cfg: TrainConfig, device: torch.device, train_u8: torch.Tensor, resume: ResumeState | None = None,
+                 backend: str = "auto") -> Trainer:
+    """The fast step where it applies (``auto``) or is asked for, else the autograd backend."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown training backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    fast = supports(cfg, device)
+    if backend == "fast" and not fast:
+        raise ValueError(f"the fast step does not support {cfg.penalty}/{cfg.recon} on {device.type} "
+                         "with this torch; use the autograd backend")
+    if backend != "autograd" and fast:
+        return FastSAETrainer(cfg, device, train_u8, resume)
+    return AutogradTrainer(cfg, device, train_u8, resume)
 
 
 def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
@@ -40,7 +59,7 @@ class _LastGood:
     """Copies of parameters + Adam state that produced a finite loss (two-stage: a copy
     becomes "good" once the steps that used it have been seen to be finite)."""
 
-    def __init__(self, trainer: FastSAETrainer):
+    def __init__(self, trainer: Trainer):
         self.trainer = trainer
         self.good = self._take()
         self.candidate = self._take()
@@ -50,7 +69,7 @@ class _LastGood:
         sources = self.trainer.state_tensors()
         if into is None:
             return [s.detach().clone() for s in sources]
-        torch._foreach_copy_(into, sources)  # one call: right after the steps every call is slow
+        copy_tensors(into, sources)
         return into
 
     def promote(self, step: int) -> None:
@@ -61,7 +80,7 @@ class _LastGood:
         self.candidate_step = step
 
     def restore(self) -> int:
-        torch._foreach_copy_(self.trainer.state_tensors(), self.good)
+        copy_tensors(self.trainer.state_tensors(), self.good)
         return self.good_step
 
 
@@ -70,21 +89,23 @@ def _to_device_images(images: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = None,
-          resume: ResumeState | None = None) -> Iterator[Event]:
-    """Train, yielding events. Run it in the thread that should own the tensors."""
+          resume: ResumeState | None = None, backend: str = "auto") -> Iterator[Event]:
+    """Train, yielding events. Run it in the thread that should own the tensors. ``backend``:
+    see :func:`make_trainer` (the default picks; tests and the benchmark choose)."""
     cfg.check()
     control = control or TrainingControl()
     device = resolve_device(cfg.device)
     # Built here, in the training thread: tensors made on another thread ran 2× slower.
     train_u8 = _to_device_images(dataset.train_images, device)
     test_u8 = _to_device_images(dataset.test_images, device)
-    trainer = FastSAETrainer(cfg, device, train_u8, resume)
+    trainer = make_trainer(cfg, device, train_u8, resume, backend)
     history = list(resume.history) if resume else []
     start_epoch = resume.epochs_done if resume else 0
     spe = trainer.steps_per_epoch
     total_steps = cfg.epochs * spe
     step = start_epoch * spe
-    yield RunStart(cfg, describe(device), trainer.n, int(test_u8.shape[0]), spe, start_epoch, list(history))
+    yield RunStart(cfg, describe(device), trainer.n, int(test_u8.shape[0]), spe, start_epoch, list(history),
+                   trainer.backend)
 
     last_good = _LastGood(trainer)
     batch = min(cfg.batch_size, trainer.n)
@@ -139,7 +160,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
             continue
         if status == "completed":
             status, message = "stopped", f"stopped by request at step {step} (epoch {epoch + 1}); weights kept"
-            if trainer.pending_sizes and not trainer.report().finite:  # steps since the last check
+            if trainer.pending and not trainer.report().finite:  # steps since the last check
                 good_step = last_good.restore()
                 message += f" (from step {good_step}: the loss had become non-finite)"
         break

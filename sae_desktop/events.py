@@ -60,6 +60,7 @@ class RunStart:
     steps_per_epoch: int
     start_epoch: int  # epochs already done (resume), 0 for a fresh run
     history: list[dict] = field(default_factory=list)  # epoch records so far (resume)
+    backend: str = ""  # the training step's backend: "fast" or "autograd" (trainer.py)
 
 
 @dataclass

@@ -1,12 +1,8 @@
-"""Reconstruction losses and sparsity penalties.
+"""Reconstruction losses, sparsity penalties and the training objective, defined once.
 
-Each one has two forms that must agree (tests compare them):
-
-* ``loss(...)``: plain differentiable PyTorch, the reference (used by evaluation and tests);
-* ``*_grad_(...)``: the hand-derived gradient, written in place into preallocated buffers,
-  used by the training step so that it allocates nothing (see ``train_step.py``, which
-  compiles them with TorchScript: keep them to plain typed tensor code). They leave out
-  constant factors, which the step folds into a matrix product's ``alpha``/``beta``.
+They are plain differentiable PyTorch: the autograd backend (``trainer.py``) trains on
+:class:`Objective` as written, and the tests hold the fast step's hand-written gradients
+(``train_step.py``) against it.
 
 Reported values: ``losses/recon`` is the reconstruction loss; ``losses/sparsity`` is the
 *unweighted* penalty (Σ KL for kl, mean |z| for l1, 0 for topk), as the tutorial prints it;
@@ -15,11 +11,14 @@ Reported values: ``losses/recon`` is the reconstruction loss; ``losses/sparsity`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from sae_desktop.config import TrainConfig
+from sae_desktop.model import SparseAutoencoder
 
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
@@ -95,19 +94,6 @@ class TopKPenalty(SparsityPenalty):
         return z.new_zeros(())
 
 
-def kl_rho_grad_(rho_hat: torch.Tensor, rho: torch.Tensor, out: torch.Tensor, scratch: torch.Tensor,
-                 eps: float = RHO_HAT_MIN) -> None:
-    """Write d/dρ̂ of Σ_j KL(ρ ‖ clamp(ρ̂_j, eps, 1 - eps)) into ``out`` (``rho``: a 0-d tensor).
-
-    dKL/dρ̂ = -ρ/ρ̂ + (1-ρ)/(1-ρ̂) = (ρ̂ - ρ) / (ρ̂ (1 - ρ̂)), and 0 where the clamp acts:
-    exactly logit's backward ("grad / (x (1 - x)), 0 outside [eps, 1 - eps]"), so two ops.
-    At exactly a bound it passes the gradient where autograd's clamp passes none (a
-    measure-zero difference).
-    """
-    torch.sub(rho_hat, rho, out=scratch)
-    torch.ops.aten.logit_backward(scratch, rho_hat, eps, grad_input=out)
-
-
 def make_penalty(cfg: TrainConfig) -> SparsityPenalty:
     if cfg.penalty == "kl":
         return KLPenalty(cfg.rho, cfg.beta)
@@ -118,29 +104,33 @@ def make_penalty(cfg: TrainConfig) -> SparsityPenalty:
     raise ValueError(f"unknown penalty {cfg.penalty!r}")
 
 
-def recon_loss(kind: str, recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Mean reconstruction loss over every pixel: ``mse`` or ``bce`` (the reference form)."""
+def recon_loss(kind: str, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Mean reconstruction loss over every pixel of the output ``sigmoid(logits)`` against
+    ``x``: ``mse``, or ``bce`` (from the logits: stable where the output saturates)."""
     if kind == "mse":
-        return F.mse_loss(recon, x)
+        return F.mse_loss(torch.sigmoid(logits), x)
     if kind == "bce":
-        return F.binary_cross_entropy(recon, x)
+        return F.binary_cross_entropy_with_logits(logits, x)
     raise ValueError(f"unknown reconstruction loss {kind!r}")
 
 
-def recon_grad_(kind: str, logits: torch.Tensor, y: torch.Tensor, x: torch.Tensor, out: torch.Tensor,
-                out_flat: torch.Tensor, record: torch.Tensor, x_scale: float = 1.0) -> float:
-    """Write ∂loss/∂logits of the output layer, divided by the returned factor, into
-    ``out`` (``out_flat``: the same buffer, flat), and the loss × numel into ``record`` (a 0-d
-    slot, divided at report time). ``y`` = sigmoid(``logits``); the target is ``x_scale · x``.
+@dataclass
+class LossTerms:
+    total: torch.Tensor  # what training minimises (differentiable)
+    recon: torch.Tensor  # mean reconstruction loss
+    z: torch.Tensor  # the batch's latents
 
-    For mse the gradient is 2/n · (y - x) · y(1 - y); for bce it simplifies to (y - x)/n
-    and the value uses the stable softplus form.
-    """
-    n = x.numel()
-    torch.sub(y, x, alpha=x_scale, out=out)
-    if kind == "mse":
-        torch.dot(out_flat, out_flat, out=record)
-        torch.ops.aten.sigmoid_backward(out, y, grad_input=out)
-        return 2.0 / n
-    record.copy_((F.softplus(logits) - x_scale * x * logits).sum())  # allocates; bce is not the default
-    return 1.0 / n
+
+class Objective:
+    """What training minimises: reconstruction loss + weight × sparsity penalty of the
+    model's latents. The autograd backend calls it on every batch; a new mechanism's loss
+    term belongs here (and its activation in ``model.latent_activation``)."""
+
+    def __init__(self, cfg: TrainConfig):
+        self.recon_kind = cfg.recon
+        self.penalty = make_penalty(cfg)
+
+    def __call__(self, model: SparseAutoencoder, x: torch.Tensor) -> LossTerms:
+        z = model.encode(x)
+        recon = recon_loss(self.recon_kind, model.decode_logits(z), x)
+        return LossTerms(recon + self.penalty.loss(z), recon, z)

@@ -12,8 +12,8 @@ TorchScript is deprecated and needs the ``.py`` sources (a frozen app lacks them
 scripting fails the same module runs as plain Python; tests run both.
 
 Names follow the model: ``W_enc1 … b_dec2`` in :data:`sae_desktop.model.PARAM_NAMES`
-order. Gradients are written by hand (``losses.py`` holds the loss-specific pieces; tests
-compare every gradient with autograd). Constant factors (ToTensor's 1/255, the loss's 2/n,
+order. Gradients are written by hand (tests compare every gradient with the autograd of
+``losses.Objective``). Constant factors (ToTensor's 1/255, the loss's 2/n,
 the penalty's β/B) ride on the matrix products' ``alpha``/``beta`` instead of costing a pass.
 On the CPU the first layer's two products leave out the pixels blank in the whole batch
 (exact: they add only zeros): a third of MNIST's, 3.5-7% of a step (paired chunks).
@@ -23,12 +23,24 @@ import warnings
 from typing import List
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sae_desktop.config import ModelConfig, TrainConfig
-from sae_desktop.losses import kl_rho_grad_, recon_grad_
+from sae_desktop.losses import RHO_HAT_MIN
+from sae_desktop.trainer import ADAM_BETAS, ADAM_EPS
 
-ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
+# The step's private torch API (the fused Adam kernel, ops with out= / grad_input= forms the
+# public API lacks). Where any is missing or fails, the engine trains with the autograd
+# backend instead (fast_trainer.fast_step_works; tests simulate their absence).
+PRIVATE_TORCH_FUNCTIONS = ("_fused_adam_",)
+PRIVATE_ATEN_OPS = ("logit_backward", "sigmoid_backward", "threshold_backward", "topk", "hardshrink")
+
+
+def private_ops_present() -> bool:
+    """Whether every private function and op the step calls exists in this torch."""
+    return (all(hasattr(torch, name) for name in PRIVATE_TORCH_FUNCTIONS)
+            and all(hasattr(torch.ops.aten, name) for name in PRIVATE_ATEN_OPS))
 
 
 def skips_blank_pixels(device: torch.device) -> bool:
@@ -42,6 +54,38 @@ def runs_on_used_pixels(n_used: int, d_in: int) -> bool:
     ``d_in``: when they are at most 7/8 of them (with more, gathering and scattering would
     cost more than the products save). The step's rule; the benchmark counts with it too."""
     return n_used > 0 and 8 * n_used <= 7 * d_in
+
+
+def kl_rho_grad_(rho_hat: torch.Tensor, rho: torch.Tensor, out: torch.Tensor, scratch: torch.Tensor,
+                 eps: float = RHO_HAT_MIN) -> None:
+    """Write d/dρ̂ of Σ_j KL(ρ ‖ clamp(ρ̂_j, eps, 1 - eps)) into ``out`` (``rho``: a 0-d tensor).
+
+    dKL/dρ̂ = -ρ/ρ̂ + (1-ρ)/(1-ρ̂) = (ρ̂ - ρ) / (ρ̂ (1 - ρ̂)), and 0 where the clamp acts:
+    exactly logit's backward ("grad / (x (1 - x)), 0 outside [eps, 1 - eps]"), so two ops.
+    At exactly a bound it passes the gradient where autograd's clamp passes none (a
+    measure-zero difference).
+    """
+    torch.sub(rho_hat, rho, out=scratch)
+    torch.ops.aten.logit_backward(scratch, rho_hat, eps, grad_input=out)
+
+
+def recon_grad_(kind: str, logits: torch.Tensor, y: torch.Tensor, x: torch.Tensor, out: torch.Tensor,
+                out_flat: torch.Tensor, record: torch.Tensor, x_scale: float = 1.0) -> float:
+    """Write ∂loss/∂logits of the output layer, divided by the returned factor, into
+    ``out`` (``out_flat``: the same buffer, flat), and the loss × numel into ``record`` (a 0-d
+    slot, divided at report time). ``y`` = sigmoid(``logits``); the target is ``x_scale · x``.
+
+    For mse the gradient is 2/n · (y - x) · y(1 - y); for bce it simplifies to (y - x)/n
+    and the value uses the stable softplus form.
+    """
+    n = x.numel()
+    torch.sub(y, x, alpha=x_scale, out=out)
+    if kind == "mse":
+        torch.dot(out_flat, out_flat, out=record)
+        torch.ops.aten.sigmoid_backward(out, y, grad_input=out)
+        return 2.0 / n
+    record.copy_((F.softplus(logits) - x_scale * x * logits).sum())  # allocates; bce is not the default
+    return 1.0 / n
 
 
 class TrainStep(nn.Module):
@@ -60,8 +104,7 @@ class TrainStep(nn.Module):
                  params: List[Tensor], grads: List[Tensor], rho_rows: Tensor, recon_rows: Tensor,
                  adam: List[List[List[Tensor]]]):
         """``adam``: for the first layer, the two middle ones and the last, the fused Adam
-        kernel's six tensor lists (parameters, gradients, exp_avg, exp_avg_sq, [], step), or
-        empty where the device has no fused kernel."""
+        kernel's six tensor lists (parameters, gradients, exp_avg, exp_avg_sq, [], step)."""
         super().__init__()
         device, mc = train_u8.device, model_cfg
 
@@ -122,7 +165,7 @@ class TrainStep(nn.Module):
     def forward(self, idx: Tensor, row: int, lr: float) -> None:
         """One step on training images ``idx``; ρ̂ and the summed loss go to record ``row``.
         Each layer's Adam update runs once the backward pass is done with its weights,
-        while its gradient is still in cache (with ``adam`` empty, the caller updates)."""
+        while its gradient is still in cache."""
         G = self.G
         _, b_enc1, W_enc2, b_enc2, W_dec1, b_dec1, W_dec2, _ = self.P  # W_enc1, b_dec2: see the views above
         z, h1, h2, d_out_t, d_h2, d_z, d_h1 = self.z, self.h1, self.h2, self.d_out_t, self.d_h2, self.d_z, self.d_h1
@@ -160,8 +203,7 @@ class TrainStep(nn.Module):
         G[6].addmm_(d_out_t, h2, beta=0.0, alpha=scale)
         G[7].addmv_(d_out_t, self.ones, beta=0.0, alpha=scale)
         torch.addmm(d_h2, self.d_out_rows, W_dec2, beta=0.0, alpha=scale, out=d_h2)
-        if len(self.adam) > 0:
-            self.adam[0][5][0].add_(self.one)  # the step count, shared by all layers
+        self.adam[0][5][0].add_(self.one)  # the step count, shared by all layers
         self._adam(2, lr)  # the last layer
         torch.ops.aten.threshold_backward(d_h2, h2, 0.0, grad_input=d_h2)
         torch.mm(self.d_h2_T, z, out=G[4])
@@ -197,8 +239,7 @@ class TrainStep(nn.Module):
     @torch.jit.export
     def run(self, idx: Tensor, first_row: int, lrs: List[float]) -> None:
         """``len(lrs)`` steps on consecutive batches of ``idx``, recorded in rows ``first_row``
-        on: one call from Python per report instead of one per step. Only with the fused
-        Adam kernel (without it the caller updates after every step)."""
+        on: one call from Python per report instead of one per step."""
         batch = self.x_u8.size(0)
         for i in range(len(lrs)):
             self.forward(idx[i * batch:(i + 1) * batch], first_row + i, lrs[i])
@@ -215,10 +256,9 @@ class TrainStep(nn.Module):
     def _adam(self, group: int, lr: float) -> None:
         # The lists are attributes on purpose: given lists built in place, TorchScript
         # removes the call as free of side effects.
-        if len(self.adam) > 0:
-            a = self.adam[group]
-            torch._fused_adam_(a[0], a[1], a[2], a[3], a[4], a[5], lr=lr, beta1=self.betas[0], beta2=self.betas[1],
-                               weight_decay=0.0, eps=self.adam_eps, amsgrad=False, maximize=False)
+        a = self.adam[group]
+        torch._fused_adam_(a[0], a[1], a[2], a[3], a[4], a[5], lr=lr, beta1=self.betas[0], beta2=self.betas[1],
+                           weight_decay=0.0, eps=self.adam_eps, amsgrad=False, maximize=False)
 
 
 def build_step(*args, script: bool = True, **kwargs) -> tuple[nn.Module, bool]:

@@ -1,15 +1,21 @@
-"""The trainer's state on one device: parameters and Adam's moments in flat buffers, and
-the allocation-free steps of ``train_step.py`` that update them.
+"""The training-step interface the engine drives, and its plain autograd backend.
 
-Why it is fast (measured on a 2-core CPU, see ``sae-desktop benchmark``): a step
-allocates nothing but the index of the batch's non-blank pixels (a few KB). Fresh 128×784
-temporaries cost page faults on every step, more than the arithmetic they hold, so the
-forward and backward passes are written by hand into preallocated buffers and run as one
-TorchScript module, whose first layer skips blank pixels. The parameters live in one flat
-buffer, a slice per layer, so Adam is one fused kernel call per layer (the two small
-middle layers share one), run while the gradient is still in cache. Batches are gathered
-from the uint8 dataset (a quarter of float's memory traffic and RAM) and converted on the
-device. The steps between two reports run as one call.
+A :class:`Trainer` holds one model's parameters and Adam's state on one device and runs
+steps on batches of the uint8 training images. Two backends implement it:
+
+* :class:`AutogradTrainer` (here): the model's forward pass, the loss, ``loss.backward()``
+  and ``torch.optim.Adam`` (its fused kernel where the device has one). It runs any
+  mechanism the model and the loss define, on any device, and is the test oracle. A new
+  mechanism plugs in where the model and the loss are defined (``model.py``: the latent
+  activation; ``losses.py``: the penalty and :class:`~sae_desktop.losses.Objective`); this
+  backend needs no change.
+* :class:`~sae_desktop.fast_trainer.FastSAETrainer`: the hand-written step, ~2× faster on a
+  small CPU for the configurations it supports (``sae-desktop benchmark`` reports both).
+
+Both record, per step, the batch's summed reconstruction loss and its ρ̂ row; :meth:`report`
+turns them into means every ``log_every`` steps (one device sync), so both give the same
+events, and both save Adam's state in the same canonical layout (checkpoints and resumes are
+interchangeable between them).
 """
 
 from __future__ import annotations
@@ -19,22 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.optim.adam import adam as functional_adam
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.events import ResumeState
-from sae_desktop.losses import make_penalty
+from sae_desktop.losses import Objective
 from sae_desktop.model import PARAM_NAMES, SparseAutoencoder
-from sae_desktop.train_step import ADAM_BETAS, ADAM_EPS, build_step
 
-
-# Weights kept transposed in the flat buffers (``[in, out]`` in memory; the model and the
-# checkpoints see the usual ``[out, in]``). Its gradient product then writes a tall
-# [784, 128] block, which MKL runs at ~180 GFLOP/s against ~110 for a wide [128, 784] one
-# (2-core CPU, products timed alone). With the pixel-major output layer (train_step.py),
-# steps took 3% less time (paired chunks; less than the products alone suggest).
-STORED_TRANSPOSED = frozenset({"W_enc1"})
-
+ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
 
 # Adam's moments are flushed of denormal numbers after a run of steps once at least this many have
 # run since the last flush (see flush_denormal_moments): at every report with the default log_every.
@@ -42,15 +39,32 @@ FLUSH_DENORMALS_EVERY = 16
 SMALLEST_NORMAL = torch.finfo(torch.float32).tiny
 
 
-def _adam_supports_fused(device: torch.device) -> bool:
-    try:
-        p = torch.zeros(2, device=device)
-        torch._fused_adam_([p], [p.clone()], [p.clone()], [p.clone()], [], [torch.ones((), device=device)],
-                           lr=1e-3, beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], weight_decay=0.0, eps=ADAM_EPS,
-                           amsgrad=False, maximize=False)
-        return True
-    except (RuntimeError, TypeError, AttributeError, NotImplementedError):
-        return False
+@torch.no_grad()
+def copy_tensors(into: list[torch.Tensor], sources: list[torch.Tensor]) -> None:
+    """``into[i].copy_(sources[i])`` for all i: one call where torch has the (private)
+    foreach kernel (right after the steps every call is slow), else a loop."""
+    foreach_copy = getattr(torch, "_foreach_copy_", None)
+    if foreach_copy is not None:
+        try:
+            foreach_copy(into, sources)
+            return
+        except (RuntimeError, TypeError, NotImplementedError):
+            pass
+    for dst, src in zip(into, sources):
+        dst.copy_(src)
+
+
+def seeded_model(cfg: TrainConfig, resume: ResumeState | None) -> SparseAutoencoder:
+    """The run's starting model on the CPU: default init drawn from the seed (tutorial
+    order, global RNG untouched), or the resumed weights."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        model = SparseAutoencoder(cfg.model_config())
+    if resume is not None:
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                p.copy_(resume.weights[name])
+    return model
 
 
 @dataclass
@@ -65,143 +79,88 @@ class Report:
     finite: bool
 
 
-class FastSAETrainer:
-    """Parameters, Adam state and the allocation-free step for one model on one device."""
+class Trainer:
+    """Parameters, Adam's state and the steps for one model on one device (see the module
+    docstring). Subclasses set ``model`` (whose parameters are the live weights) and
+    implement :meth:`_run`, :meth:`_moments`, :meth:`_adam_steps` and :meth:`state_tensors`."""
 
-    def __init__(self, cfg: TrainConfig, device: torch.device, train_u8: torch.Tensor,
-                 resume: ResumeState | None = None):
+    backend = ""
+    model: SparseAutoencoder
+
+    def __init__(self, cfg: TrainConfig, device: torch.device, train_u8: torch.Tensor):
         self.cfg, self.device = cfg, device
         self.model_cfg = mc = cfg.model_config()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(cfg.seed)
-            model = SparseAutoencoder(mc)  # default init drawn from the seed, tutorial order
-        if resume is not None:
-            with torch.no_grad():
-                for name, p in model.named_parameters():
-                    p.copy_(resume.weights[name])
-        model.to(device)
-        # One flat buffer for all parameters (and one for gradients): Adam is one kernel.
-        self.shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
-        self.flat = torch.empty(sum(math.prod(s) for s in self.shapes.values()), device=device)
-        self.flat_grad = torch.zeros_like(self.flat)
-        self.params, self.grads = self._views(self.flat), self._views(self.flat_grad)
-        for name, p in model.named_parameters():
-            self.params[name].copy_(p.detach())
-            p.data = self.params[name]  # the model now reads the flat buffer
-        self.model = model.eval()
-        self.exp_avg, self.exp_avg_sq = torch.zeros_like(self.flat), torch.zeros_like(self.flat)
-        self.adam_step = torch.zeros((), dtype=torch.float32, device=device)
-        if resume is not None and resume.optimizer is not None:
-            self.load_optimizer(resume.optimizer)
-        self.fused = _adam_supports_fused(device)
-        self.steps_since_flush = 0
-        self.penalty = make_penalty(cfg)
+        self.objective = Objective(cfg)
+        self.penalty = self.objective.penalty
         self.train_u8 = train_u8.contiguous()
         self.n = train_u8.shape[0]
-        # One row per step since the last report: the batch ρ̂ and the summed reconstruction
-        # loss. Loss values are computed from them in report(), not in every step.
+        self.steps_since_flush = 0
+        # One row per step since the last report: the summed reconstruction loss and the batch ρ̂,
+        # in one buffer so a report reads it in one go. Loss values are computed in report().
         self.capacity = cfg.log_every
-        # Both live in one buffer, [summed loss, ρ̂...] per row, so a report reads it in one go.
         self.records = torch.zeros(self.capacity, 1 + mc.d_latent, device=device)
         self.recon_rows, self.rho_rows = self.records[:, 0], self.records[:, 1:]
-        self.pending_sizes: list[int] = []
-        # The step, per batch size (a smaller last batch gets its own buffers). TorchScript only
-        # on the CPU, where it is tested and where Python's overhead shows; other devices run
-        # the same module as Python (no GPU was available to test it there).
-        b = min(cfg.batch_size, self.n)
-        tensors = ([self.params[k] for k in PARAM_NAMES], [self.grads[k] for k in PARAM_NAMES],
-                   self.rho_rows, self.recon_rows, self._layer_adam())
-        self.steps, self.scripted = {}, device.type == "cpu"
-        for size in {b, self.n % b} - {0}:
-            self.steps[size], scripted = build_step(size, cfg, mc, self.train_u8, *tensors, script=self.scripted)
-            self.scripted = self.scripted and scripted
-
-    def _layer_adam(self) -> list[list[list[torch.Tensor]]]:
-        """The fused Adam kernel's six tensor lists for each of three slices of the flat
-        buffers: the first layer, the two small middle ones together (one call instead of
-        two: 1% of a step, paired chunks), the last layer. Empty without a fused kernel
-        (then :meth:`step` updates all at once)."""
-        if not self.fused:
-            return []
-        layer_ends = np.cumsum([self.params[name].numel() for name in PARAM_NAMES])[1::2].tolist()
-        ends = [layer_ends[0], layer_ends[2], layer_ends[3]]
-        return [[[t[a:b]] for t in (self.flat, self.flat_grad, self.exp_avg, self.exp_avg_sq)] + [[], [self.adam_step]]
-                for a, b in zip([0, *ends[:-1]], ends)]
+        self.pending_elements: list[int] = []  # per unreported step: the pixel count its summed loss is over
 
     @property
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n / min(self.cfg.batch_size, self.n))
 
-    def _views(self, buffer: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Each parameter's slice of a flat buffer, in its ``[out, in]`` shape (a transposed
-        view for the weights in :data:`STORED_TRANSPOSED`)."""
-        views, offset = {}, 0
-        for name, shape in self.shapes.items():
-            n = math.prod(shape)
-            flat = buffer[offset:offset + n]
-            views[name] = flat.view(shape[::-1]).t() if name in STORED_TRANSPOSED else flat.view(shape)
-            offset += n
-        return views
-
-    def optimizer_state(self) -> dict[str, torch.Tensor]:
-        """Adam's moments flattened parameter by parameter in ``[out, in]`` order (the
-        checkpoint layout, independent of how the buffers are laid out in memory)."""
-        def canonical(buffer: torch.Tensor) -> torch.Tensor:
-            return torch.cat([v.reshape(-1) for v in self._views(buffer).values()]).cpu()
-
-        return {
-            "optimizer.exp_avg": canonical(self.exp_avg.detach()),
-            "optimizer.exp_avg_sq": canonical(self.exp_avg_sq.detach()),
-            "optimizer.step": self.adam_step.detach().cpu().clone().reshape(1),
-        }
-
-    def load_optimizer(self, state: dict[str, torch.Tensor]) -> None:
-        sizes = [math.prod(shape) for shape in self.shapes.values()]
-        for key, buffer in (("optimizer.exp_avg", self.exp_avg), ("optimizer.exp_avg_sq", self.exp_avg_sq)):
-            parts = state[key].to(self.device).reshape(-1).split(sizes)
-            for view, part in zip(self._views(buffer).values(), parts):
-                view.copy_(part.view(view.shape))
-        self.adam_step.copy_(state["optimizer.step"].reshape(()))
-
-    def state_tensors(self) -> list[torch.Tensor]:
-        """Everything a step changes and a restore must put back: weights and Adam's state."""
-        return [self.flat, self.exp_avg, self.exp_avg_sq, self.adam_step]
-
-    def weights(self) -> dict[str, torch.Tensor]:
-        return self.model.snapshot()
-
-    def step(self, idx: torch.Tensor, lr: float) -> None:
-        """One Adam step on the training images ``idx``. Call :meth:`report` at least every
-        ``log_every`` steps (the loss records of older steps are overwritten)."""
-        b = idx.shape[0]
-        row = len(self.pending_sizes) % self.capacity
-        self.pending_sizes.append(b * self.model_cfg.d_in)
-        self.steps[b](idx, row, lr)  # with the fused kernel, Adam's updates too
-        if not self.fused:  # no fused kernel on this device (the functional form counts the step itself)
-            functional_adam(
-                [self.flat], [self.flat_grad], [self.exp_avg], [self.exp_avg_sq], [], [self.adam_step],
-                foreach=False, amsgrad=False, beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], lr=lr,
-                weight_decay=0.0, eps=ADAM_EPS, maximize=False,
-            )
-
+    # -- steps ----------------------------------------------------------------
     def run_steps(self, idx: torch.Tensor, lrs: list[float]) -> None:
-        """``len(lrs)`` steps on consecutive full batches of ``idx`` (or one step on any batch),
-        with those learning rates. Several steps are one call into the step module: the
-        Python between steps cost ~3% of the time on the 2-core CPU (paired chunks)."""
+        """``len(lrs)`` steps on consecutive batches of ``idx`` (equal ones, or one step on
+        any batch), with those learning rates. Call :meth:`report` at least every
+        ``log_every`` steps (older loss records would be overwritten)."""
         count = len(lrs)
         b = idx.shape[0] // count
-        first = len(self.pending_sizes) % self.capacity
-        if count > 1 and (idx.shape[0] != b * count or b not in self.steps or first + count > self.capacity):
+        first = len(self.pending_elements) % self.capacity
+        if count > 1 and (idx.shape[0] != b * count or first + count > self.capacity):
             raise ValueError(f"{count} steps need {count} full batches within one report interval")
-        if count == 1 or not self.fused:  # without the fused kernel Adam runs from Python, per step
-            for i, lr in enumerate(lrs):
-                self.step(idx[i * b:(i + 1) * b], lr)
-        else:
-            self.pending_sizes.extend([b * self.model_cfg.d_in] * count)
-            self.steps[b].run(idx, first, lrs)
+        self._run(idx, first, lrs)
+        self.pending_elements.extend([b * self.model_cfg.d_in] * count)
         self.steps_since_flush += count
         if self.steps_since_flush >= FLUSH_DENORMALS_EVERY:
             self.flush_denormal_moments()
+
+    def step(self, idx: torch.Tensor, lr: float) -> None:
+        """One Adam step on the training images ``idx``."""
+        self.run_steps(idx, [lr])
+
+    def _run(self, idx: torch.Tensor, first_row: int, lrs: list[float]) -> None:
+        raise NotImplementedError
+
+    @property
+    def pending(self) -> bool:
+        """Whether steps have run since the last report."""
+        return bool(self.pending_elements)
+
+    def report(self) -> Report:
+        """Loss means over the steps since the last report (one device sync), then reset."""
+        m = min(len(self.pending_elements), self.capacity)
+        # One transfer, then NumPy in float64 on a few rows (see SparsityPenalty).
+        records = self.records[:m].cpu().numpy().astype(np.float64)
+        recon = records[:, 0] / np.asarray(self.pending_elements[-m:], dtype=np.float64)
+        rows = records[:, 1:]
+        sparsity = self.penalty.value(rows)
+        total = recon + self.penalty.weight * sparsity
+        rho = rows.mean(axis=0).astype(np.float32)
+        self.pending_elements.clear()
+        means = [float(v.sum()) / max(m, 1) for v in (recon, sparsity, total)]
+        finite = all(math.isfinite(v) for v in means) and bool(np.isfinite(rho).all())
+        return Report(m, *means, rho, finite)
+
+    # -- Adam's state ---------------------------------------------------------
+    def _moments(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """Each parameter's (exp_avg, exp_avg_sq), in ``[out, in]`` shape, PARAM_NAMES order."""
+        raise NotImplementedError
+
+    def _adam_steps(self) -> list[torch.Tensor]:
+        """Adam's step count tensor(s) (0-d)."""
+        raise NotImplementedError
+
+    def state_tensors(self) -> list[torch.Tensor]:
+        """Everything a step changes and a restore must put back: weights and Adam's state."""
+        raise NotImplementedError
 
     def flush_denormal_moments(self) -> None:
         """Zero Adam's moments below float32's smallest normal number (~1.2e-38).
@@ -212,20 +171,91 @@ class FastSAETrainer:
         chunks). Their contribution to an update is below 1e-30. (A NaN moment also becomes
         0, but it has already made its weight NaN, which the next report catches.)"""
         self.steps_since_flush = 0
-        for moment in (self.exp_avg, self.exp_avg_sq):
-            torch.ops.aten.hardshrink.out(moment, SMALLEST_NORMAL, out=moment)
+        for pair in self._moments().values():
+            for moment in pair:
+                moment.masked_fill_(moment.abs() < SMALLEST_NORMAL, 0.0)
 
-    def report(self) -> Report:
-        """Loss means over the steps since the last report (one device sync), then reset."""
-        m = min(len(self.pending_sizes), self.capacity)
-        # One transfer, then NumPy in float64 on a few rows (see SparsityPenalty).
-        records = self.records[:m].cpu().numpy().astype(np.float64)
-        recon = records[:, 0] / np.asarray(self.pending_sizes[-m:], dtype=np.float64)
-        rows = records[:, 1:]
-        sparsity = self.penalty.value(rows)
-        total = recon + self.penalty.weight * sparsity
-        rho = rows.mean(axis=0).astype(np.float32)
-        self.pending_sizes.clear()
-        means = [float(v.sum()) / max(m, 1) for v in (recon, sparsity, total)]
-        finite = all(math.isfinite(v) for v in means) and bool(np.isfinite(rho).all())
-        return Report(m, *means, rho, finite)
+    def optimizer_state(self) -> dict[str, torch.Tensor]:
+        """Adam's moments flattened parameter by parameter in ``[out, in]`` order (the
+        checkpoint layout, independent of how a backend lays them out in memory)."""
+        moments = self._moments().values()
+        return {
+            "optimizer.exp_avg": torch.cat([a.detach().reshape(-1) for a, _ in moments]).cpu(),
+            "optimizer.exp_avg_sq": torch.cat([s.detach().reshape(-1) for _, s in moments]).cpu(),
+            "optimizer.step": self._adam_steps()[0].detach().cpu().clone().reshape(1),
+        }
+
+    def load_optimizer(self, state: dict[str, torch.Tensor]) -> None:
+        moments = self._moments()
+        sizes = [moments[name][0].numel() for name in PARAM_NAMES]
+        for index, key in enumerate(("optimizer.exp_avg", "optimizer.exp_avg_sq")):
+            parts = state[key].to(self.device).reshape(-1).split(sizes)
+            for name, part in zip(PARAM_NAMES, parts):
+                view = moments[name][index]
+                view.copy_(part.view(view.shape))
+        for step in self._adam_steps():
+            step.copy_(state["optimizer.step"].reshape(()))
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        return self.model.snapshot()
+
+
+def fused_adam_works(device: torch.device) -> bool:
+    """Whether ``torch.optim.Adam(fused=True)`` runs on ``device`` (one step on a dummy)."""
+    try:
+        p = torch.zeros(2, device=device, requires_grad=True)
+        p.grad = torch.ones(2, device=device)
+        torch.optim.Adam([p], fused=True).step()
+        return True
+    except (RuntimeError, TypeError, AttributeError, NotImplementedError, ValueError):
+        return False
+
+
+class AutogradTrainer(Trainer):
+    """The plain backend: the model's forward, the objective, ``backward()``, ``torch.optim.Adam``."""
+
+    backend = "autograd"
+
+    def __init__(self, cfg: TrainConfig, device: torch.device, train_u8: torch.Tensor,
+                 resume: ResumeState | None = None):
+        super().__init__(cfg, device, train_u8)
+        self.model = seeded_model(cfg, resume).to(device).eval()
+        self.fused = fused_adam_works(device)
+        params = list(self.model.parameters())
+        self.optimizer = torch.optim.Adam(params, lr=cfg.lr, betas=ADAM_BETAS, eps=ADAM_EPS,
+                                          fused=True if self.fused else None)
+        # Adam's state made now rather than at the first step, so it can be saved, loaded and
+        # restored before any step (as Adam itself would make it).
+        for p in params:
+            step_device = p.device if self.fused else torch.device("cpu")
+            self.optimizer.state[p] = {"step": torch.zeros((), dtype=torch.float32, device=step_device),
+                                       "exp_avg": torch.zeros_like(p), "exp_avg_sq": torch.zeros_like(p)}
+        if resume is not None and resume.optimizer is not None:
+            self.load_optimizer(resume.optimizer)
+
+    def _run(self, idx: torch.Tensor, first_row: int, lrs: list[float]) -> None:
+        b = idx.shape[0] // len(lrs)
+        group = self.optimizer.param_groups[0]
+        for i, lr in enumerate(lrs):
+            x = self.train_u8[idx[i * b:(i + 1) * b]].to(torch.float32).div_(255.0)
+            terms = self.objective(self.model, x)
+            self.optimizer.zero_grad(set_to_none=True)
+            terms.total.backward()
+            group["lr"] = lr
+            self.optimizer.step()
+            with torch.no_grad():
+                row = self.records[first_row + i]
+                row[0] = terms.recon.detach() * x.numel()
+                torch.mean(terms.z.detach(), 0, out=row[1:])
+
+    def _moments(self):
+        state = self.optimizer.state
+        return {name: (state[p]["exp_avg"], state[p]["exp_avg_sq"]) for name, p in self.model.named_parameters()}
+
+    def _adam_steps(self):
+        return [self.optimizer.state[p]["step"] for p in self.model.parameters()]
+
+    def state_tensors(self):
+        state = self.optimizer.state
+        return [*self.model.parameters(), *(state[p][k] for p in self.model.parameters()
+                                            for k in ("exp_avg", "exp_avg_sq", "step"))]

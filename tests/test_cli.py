@@ -131,10 +131,12 @@ def test_benchmark_json_reports_the_five_figures(tiny_data_dir):
     proc = sae("benchmark", "--device", "cpu", "--epochs", "2", "--data-dir", str(tiny_data_dir), "--json",
                check=True)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    for key in ("seed_loop_epoch_s", "engine_epoch_s", "gemm_limit_epoch_s", "speedup_vs_seed_loop",
-                "ratio_to_gemm_limit", "matmul_gflops"):
+    for key in ("seed_loop_epoch_s", "engine_epoch_s", "autograd_epoch_s", "gemm_limit_epoch_s",
+                "speedup_vs_seed_loop", "ratio_to_gemm_limit", "matmul_gflops"):
         assert result[key] > 0, key
     assert result["speedup_vs_seed_loop"] == pytest.approx(result["seed_loop_epoch_s"] / result["engine_epoch_s"])
+    assert result["engine_backend"] == "fast"  # on the CPU the engine picks the fast step, timed beside autograd
+    assert result["autograd_over_engine"] == pytest.approx(result["autograd_epoch_s"] / result["engine_epoch_s"])
     # the median of per-epoch ratios, each against the limit measured just before that epoch
     assert result["ratio_to_gemm_limit"] == pytest.approx(result["engine_epoch_s"] / result["gemm_limit_epoch_s"],
                                                           rel=0.5)

@@ -6,22 +6,32 @@ import numpy as np
 import pytest
 import torch
 
-from sae_desktop import trainer as trainer_module
+from sae_desktop import fast_trainer, train_step
 from sae_desktop.config import TrainConfig
+from sae_desktop.engine import make_trainer, train
+from sae_desktop.events import EpochOutput, ResumeState, RunEnd, RunStart, StepOutput, TrainingControl
+from sae_desktop.fast_trainer import FastSAETrainer
+from sae_desktop.trainer import AutogradTrainer, Trainer
 from tests.conftest import stroke_digits
-from sae_desktop.engine import (EpochOutput, FastSAETrainer, ResumeState, RunEnd, RunStart, StepOutput,
-                                TrainingControl, train)
 
 FAST = TrainConfig(epochs=2, batch_size=64, d_hidden=32, d_latent=8, device="cpu", log_every=2)
 
 
-def run(cfg, dataset, **kw):
-    return list(train(cfg, dataset, **kw))
+@pytest.fixture(params=["fast", "autograd"])
+def backend(request):
+    """The engine's two training backends: engine tests run on both."""
+    return request.param
 
 
-def test_loss_falls_on_a_repeated_batch():
+def run(cfg, dataset, backend="auto", **kw):
+    return list(train(cfg, dataset, backend=backend, **kw))
+
+
+def test_loss_falls_on_a_repeated_batch(backend):
     images = torch.from_numpy(stroke_digits(64, seed=3)[0].reshape(64, -1))
-    trainer = FastSAETrainer(TrainConfig(batch_size=64, d_hidden=32, d_latent=8, lr=3e-3), torch.device("cpu"), images)
+    trainer = make_trainer(TrainConfig(batch_size=64, d_hidden=32, d_latent=8, lr=3e-3), torch.device("cpu"), images,
+                           backend=backend)
+    assert trainer.backend == backend
     idx = torch.arange(64)
     losses = []
     for _ in range(60):
@@ -31,38 +41,38 @@ def test_loss_falls_on_a_repeated_batch():
     assert all(np.isfinite(losses))
 
 
-@pytest.mark.parametrize("fused", [True, False], ids=["one call", "per step without the fused kernel"])
-def test_steps_run_together_match_steps_run_one_by_one(fused, monkeypatch):
-    monkeypatch.setattr(trainer_module, "_adam_supports_fused", lambda device: fused)
+def test_steps_run_together_match_steps_run_one_by_one(backend):
     images = torch.from_numpy(stroke_digits(64, seed=4)[0].reshape(64, -1))
     cfg = TrainConfig(batch_size=16, d_hidden=32, d_latent=8, log_every=4)
-    together, one_by_one = (FastSAETrainer(cfg, torch.device("cpu"), images) for _ in range(2))
+    together, one_by_one = (make_trainer(cfg, torch.device("cpu"), images, backend=backend) for _ in range(2))
     idx, lrs = torch.randperm(64), [1e-3, 2e-3, 3e-3, 4e-3]
     together.run_steps(idx, lrs)
     for i, lr in enumerate(lrs):
         one_by_one.step(idx[16 * i:16 * (i + 1)], lr)
-    torch.testing.assert_close(together.flat, one_by_one.flat, rtol=0, atol=0)
+    for name, weight in together.weights().items():
+        torch.testing.assert_close(weight, one_by_one.weights()[name], rtol=0, atol=0)
     a, b = together.report(), one_by_one.report()
     assert (a.steps, a.recon, a.sparsity, a.total) == (b.steps, b.recon, b.sparsity, b.total) and a.steps == 4
     np.testing.assert_array_equal(a.rho_hat, b.rho_hat)
-    with pytest.raises(ValueError, match="full batches"):
-        together.run_steps(idx[:40], [1e-3, 1e-3])  # 20-image batches: no step module for them
+    if backend == "fast":
+        with pytest.raises(ValueError, match="full batches"):
+            together.run_steps(idx[:40], [1e-3, 1e-3])  # 20-image batches: no step module for them
     together.step(idx[:16], 1e-3)
     with pytest.raises(ValueError, match="within one report interval"):
         together.run_steps(idx, [1e-3] * 4)  # 5 unreported steps: records would be overwritten
 
 
-def test_an_epoch_uses_every_image_once_in_runs_up_to_each_report(tiny_dataset, monkeypatch):
+def test_an_epoch_uses_every_image_once_in_runs_up_to_each_report(tiny_dataset, monkeypatch, backend):
     """640 images in batches of 48: 13 full batches and a last one of 16, which runs alone."""
     calls = []
-    original = FastSAETrainer.run_steps
+    original = Trainer.run_steps
 
     def recording(self, idx, lrs):
         calls.append((idx.clone(), len(lrs)))
         original(self, idx, lrs)
 
-    monkeypatch.setattr(FastSAETrainer, "run_steps", recording)
-    events = run(FAST.replace(epochs=1, batch_size=48, log_every=4), tiny_dataset)
+    monkeypatch.setattr(Trainer, "run_steps", recording)
+    events = run(FAST.replace(epochs=1, batch_size=48, log_every=4), tiny_dataset, backend)
     assert [len(idx) for idx, _ in calls] == [192, 192, 192, 48, 16]
     assert [count for _, count in calls] == [4, 4, 4, 1, 1]
     assert sorted(torch.cat([idx for idx, _ in calls]).tolist()) == list(range(640))
@@ -71,12 +81,12 @@ def test_an_epoch_uses_every_image_once_in_runs_up_to_each_report(tiny_dataset, 
     assert events[-1].status == "completed" and events[-1].step == 14
 
 
-def test_denormal_adam_moments_are_flushed_and_normal_ones_kept():
+def test_denormal_adam_moments_are_flushed_and_normal_ones_kept(backend):
     images = torch.from_numpy(stroke_digits(64, seed=5)[0].reshape(64, -1))
     images[:, 0] = 0  # pixel 0 is blank: its weights get zero gradients, their moments only decay
-    trainer = FastSAETrainer(TrainConfig(batch_size=16, d_hidden=32, d_latent=8, log_every=16),
-                             torch.device("cpu"), images)
-    blank = trainer._views(trainer.exp_avg)["W_enc1"][:, 0]  # W_enc1's column for pixel 0
+    trainer = make_trainer(TrainConfig(batch_size=16, d_hidden=32, d_latent=8, log_every=16),
+                           torch.device("cpu"), images, backend=backend)
+    blank = trainer._moments()["W_enc1"][0][:, 0]  # W_enc1's column for pixel 0
     blank.fill_(1e-39)  # a denormal: ×0.9 a step keeps it one
     tiny = torch.finfo(torch.float32).tiny
     trainer.run_steps(torch.arange(64).repeat(4)[:240], [1e-3] * 15)
@@ -84,13 +94,15 @@ def test_denormal_adam_moments_are_flushed_and_normal_ones_kept():
     trainer.report()
     trainer.run_steps(torch.arange(16), [1e-3])  # the 16th step since the last flush
     assert (blank == 0).all()
-    for moment in (trainer.exp_avg, trainer.exp_avg_sq):
+    moments = [m for pair in trainer._moments().values() for m in pair]
+    for moment in moments:
         assert not ((moment != 0) & (moment.abs() < tiny)).any()
-    assert (trainer.exp_avg.abs() >= tiny).sum() > 1000  # the others were kept
+    assert sum(int((m.abs() >= tiny).sum()) for m in moments[::2]) > 1000  # the others were kept
 
 
-def test_event_sequence_and_metrics(tiny_dataset):
-    events = run(FAST, tiny_dataset)
+def test_event_sequence_and_metrics(tiny_dataset, backend):
+    events = run(FAST, tiny_dataset, backend)
+    assert events[0].backend == backend
     assert isinstance(events[0], RunStart) and isinstance(events[-1], RunEnd)
     steps = [e for e in events if isinstance(e, StepOutput)]
     epochs = [e for e in events if isinstance(e, EpochOutput)]
@@ -106,17 +118,17 @@ def test_event_sequence_and_metrics(tiny_dataset):
     assert end.evaluation is ev  # the final weights are the last epoch's
 
 
-def test_same_seed_same_numbers_and_different_seed_differs(tiny_dataset):
-    a = [e.test_mse for e in run(FAST, tiny_dataset) if isinstance(e, EpochOutput)]
-    b = [e.test_mse for e in run(FAST, tiny_dataset) if isinstance(e, EpochOutput)]
-    c = [e.test_mse for e in run(FAST.replace(seed=1), tiny_dataset) if isinstance(e, EpochOutput)]
+def test_same_seed_same_numbers_and_different_seed_differs(tiny_dataset, backend):
+    a = [e.test_mse for e in run(FAST, tiny_dataset, backend) if isinstance(e, EpochOutput)]
+    b = [e.test_mse for e in run(FAST, tiny_dataset, backend) if isinstance(e, EpochOutput)]
+    c = [e.test_mse for e in run(FAST.replace(seed=1), tiny_dataset, backend) if isinstance(e, EpochOutput)]
     assert a == b and a != c
 
 
-def test_resume_continues_exactly(tiny_dataset):
-    full = run(FAST.replace(epochs=3), tiny_dataset)[-1]
-    first = run(FAST.replace(epochs=1), tiny_dataset)[-1]
-    resumed = run(FAST.replace(epochs=3), tiny_dataset,
+def test_resume_continues_exactly(tiny_dataset, backend):
+    full = run(FAST.replace(epochs=3), tiny_dataset, backend)[-1]
+    first = run(FAST.replace(epochs=1), tiny_dataset, backend)[-1]
+    resumed = run(FAST.replace(epochs=3), tiny_dataset, backend,
                   resume=ResumeState(first.weights, first.optimizer, first.epochs_done, first.history))
     assert resumed[0].start_epoch == 1
     end = resumed[-1]
@@ -125,24 +137,24 @@ def test_resume_continues_exactly(tiny_dataset):
     assert [h["metrics/test_mse"] for h in end.history] == [h["metrics/test_mse"] for h in full.history]
 
 
-def test_stop_keeps_weights_and_ends_promptly(tiny_dataset):
+def test_stop_keeps_weights_and_ends_promptly(tiny_dataset, backend):
     control = TrainingControl()
     events = []
-    for event in train(FAST.replace(epochs=50), tiny_dataset, control):
+    for event in train(FAST.replace(epochs=50), tiny_dataset, control, backend=backend):
         events.append(event)
         if isinstance(event, StepOutput) and event.step >= 4:
             control.stop()
     end = events[-1]
     assert end.status == "stopped" and end.step < 8 and end.epochs_done == 0
     assert end.evaluation is not None and np.isfinite(end.evaluation.test_mse)
-    start = events[0]
-    assert not torch.equal(end.weights["W_enc1"], FastSAETrainer(FAST, torch.device("cpu"),
-                           torch.zeros(8, 784, dtype=torch.uint8)).weights()["W_enc1"]) or start
+    initial = make_trainer(FAST, torch.device("cpu"), torch.zeros(8, 784, dtype=torch.uint8), backend=backend)
+    assert not torch.equal(end.weights["W_enc1"], initial.weights()["W_enc1"])  # the steps done are kept
+    assert end.optimizer["optimizer.step"].item() == end.step
 
 
-def test_pause_blocks_between_steps_and_resume_continues(tiny_dataset):
+def test_pause_blocks_between_steps_and_resume_continues(tiny_dataset, backend):
     control = TrainingControl()
-    gen = train(FAST, tiny_dataset, control)
+    gen = train(FAST, tiny_dataset, control, backend=backend)
     next(gen)  # RunStart
     first = next(gen)
     control.pause()
@@ -158,28 +170,29 @@ def test_pause_blocks_between_steps_and_resume_continues(tiny_dataset):
     assert isinstance(list(gen)[-1], RunEnd)
 
 
-def test_stop_while_paused_wakes_the_loop(tiny_dataset):
+def test_stop_while_paused_wakes_the_loop(tiny_dataset, backend):
     control = TrainingControl()
-    gen = train(FAST, tiny_dataset, control)
+    gen = train(FAST, tiny_dataset, control, backend=backend)
     next(gen), next(gen)
     control.pause()
     control.stop()
     assert list(gen)[-1].status == "stopped"
 
 
-def test_non_finite_loss_stops_and_keeps_last_good_weights(tiny_dataset, monkeypatch):
+def test_non_finite_loss_stops_and_keeps_last_good_weights(tiny_dataset, monkeypatch, backend):
     """A weight turning NaN mid-run (as a too-high learning rate does) ends the run cleanly."""
-    original = FastSAETrainer.run_steps
+    original = Trainer.run_steps
     steps = []
 
     def steps_then_blow_up(self, idx, lrs):
         original(self, idx, lrs)
         steps.extend(lrs)
         if len(steps) == 6:
-            self.params["b_enc1"][5] = float("inf")  # the next forward pass turns the loss into NaN
+            with torch.no_grad():
+                self.model.b_enc1[5] = float("inf")  # the next forward pass turns the loss into NaN
 
-    monkeypatch.setattr(FastSAETrainer, "run_steps", steps_then_blow_up)
-    events = run(FAST.replace(log_every=2, epochs=5), tiny_dataset)
+    monkeypatch.setattr(Trainer, "run_steps", steps_then_blow_up)
+    events = run(FAST.replace(log_every=2, epochs=5), tiny_dataset, backend)
     end = events[-1]
     assert end.status == "diverged"
     assert "non-finite near step 8" in end.message and "learning rate" in end.message
@@ -222,8 +235,92 @@ def test_absent_cuda_is_a_clear_error(tiny_dataset):
 
 
 @pytest.mark.parametrize("penalty", ["l1", "topk"])
-def test_other_penalties_train(tiny_dataset, penalty):
-    end = run(FAST.replace(penalty=penalty, k=3, l1=1e-2), tiny_dataset)[-1]
+def test_other_penalties_train(tiny_dataset, penalty, backend):
+    end = run(FAST.replace(penalty=penalty, k=3, l1=1e-2), tiny_dataset, backend)[-1]
     assert end.status == "completed"
     if penalty == "topk":
         assert end.evaluation.active.sum(axis=1).max() <= 3
+
+
+def test_both_backends_give_the_same_run(tiny_dataset):
+    """Same events, same numbers (to float rounding), checkpoints in the same layout."""
+    runs = {b: run(FAST.replace(penalty="topk", k=3, recon="bce"), tiny_dataset, b) for b in ("fast", "autograd")}
+    kinds = {b: [type(e).__name__ for e in events] for b, events in runs.items()}
+    assert kinds["fast"] == kinds["autograd"] and kinds["fast"].count("StepOutput") == 10
+    for a, f in zip(runs["autograd"], runs["fast"]):
+        if isinstance(a, StepOutput):
+            assert (a.step, a.epoch, a.epoch_fraction) == (f.step, f.epoch, f.epoch_fraction)
+            assert a.total_loss == pytest.approx(f.total_loss, rel=1e-4)
+            np.testing.assert_allclose(a.rho_hat, f.rho_hat, rtol=1e-4, atol=1e-6)
+    a, f = runs["autograd"][-1], runs["fast"][-1]
+    for name in f.weights:
+        torch.testing.assert_close(a.weights[name], f.weights[name], rtol=1e-4, atol=1e-5, msg=name)
+    for key in f.optimizer:
+        assert a.optimizer[key].shape == f.optimizer[key].shape
+        torch.testing.assert_close(a.optimizer[key], f.optimizer[key], rtol=1e-3, atol=1e-7, msg=key)
+
+
+@pytest.mark.parametrize("first,then", [("fast", "autograd"), ("autograd", "fast")])
+def test_a_run_resumes_on_the_other_backend(tiny_dataset, first, then):
+    full = run(FAST.replace(epochs=2), tiny_dataset, then)[-1]
+    half = run(FAST.replace(epochs=1), tiny_dataset, first)[-1]
+    resumed = run(FAST.replace(epochs=2), tiny_dataset, then,
+                  resume=ResumeState(half.weights, half.optimizer, half.epochs_done, half.history))[-1]
+    assert resumed.step == full.step and resumed.optimizer["optimizer.step"].item() == full.step
+    for name in full.weights:
+        torch.testing.assert_close(resumed.weights[name], full.weights[name], rtol=1e-4, atol=1e-5, msg=name)
+
+
+class _AtenWithout:
+    """``torch.ops.aten`` with some ops missing, as a torch release might have them."""
+
+    def __init__(self, aten, missing):
+        self._aten, self._missing = aten, set(missing)
+
+    def __getattr__(self, name):
+        if name in self._missing:
+            raise AttributeError(name)
+        return getattr(self._aten, name)
+
+
+def test_an_epoch_trains_without_the_fast_steps_private_torch_api(tiny_dataset, monkeypatch):
+    """With torch's private ops gone, the engine picks the autograd backend (public API only)."""
+    monkeypatch.delattr(torch, "_fused_adam_")
+    monkeypatch.delattr(torch, "_foreach_copy_")
+    monkeypatch.setattr(torch.ops, "aten", _AtenWithout(torch.ops.aten, train_step.PRIVATE_ATEN_OPS))
+    fast_trainer.fast_step_works.cache_clear()
+    monkeypatch.setattr(fast_trainer, "fast_step_works", fast_trainer.fast_step_works.__wrapped__)
+    assert not fast_trainer.supports(FAST, torch.device("cpu"))
+    with pytest.raises(ValueError, match="autograd backend"):
+        next(train(FAST, tiny_dataset, backend="fast"))
+    events = run(FAST.replace(log_every=3), tiny_dataset)
+    assert events[0].backend == "autograd"
+    end = events[-1]
+    assert end.status == "completed" and end.epochs_done == 2
+    assert end.history[1]["metrics/test_mse"] < end.history[0]["metrics/test_mse"]
+    assert end.optimizer["optimizer.step"].item() == 20
+
+
+def test_a_private_op_that_fails_also_means_the_autograd_backend(monkeypatch):
+    def changed_signature(*args, **kwargs):
+        raise TypeError("_fused_adam_() got an unexpected keyword argument 'beta1'")
+
+    monkeypatch.setattr(torch, "_fused_adam_", changed_signature)
+    monkeypatch.setattr(fast_trainer, "fast_step_works", fast_trainer.fast_step_works.__wrapped__)
+    images = torch.zeros(16, 784, dtype=torch.uint8)
+    assert isinstance(make_trainer(FAST, torch.device("cpu"), images), AutogradTrainer)
+
+
+def test_the_autograd_backend_runs_without_adams_fused_kernel(monkeypatch):
+    from sae_desktop import trainer as trainer_module
+
+    images = torch.from_numpy(stroke_digits(32, seed=8)[0].reshape(32, -1))
+    fused = AutogradTrainer(FAST, torch.device("cpu"), images)
+    monkeypatch.setattr(trainer_module, "fused_adam_works", lambda device: False)
+    plain = AutogradTrainer(FAST, torch.device("cpu"), images)
+    assert fused.fused and not plain.fused
+    for trainer in (plain, fused):
+        trainer.run_steps(torch.arange(32), [1e-3, 1e-3])
+    for name, weight in fused.weights().items():
+        torch.testing.assert_close(plain.weights()[name], weight, rtol=1e-5, atol=1e-6, msg=name)
+    assert plain.optimizer_state()["optimizer.step"].item() == 2

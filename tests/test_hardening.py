@@ -17,7 +17,9 @@ from PIL import Image
 
 from sae_desktop.checkpoint import CheckpointError, load_checkpoint, to_bytes
 from sae_desktop.config import TrainConfig
-from sae_desktop.engine import FastSAETrainer, train
+from sae_desktop import engine
+from sae_desktop.engine import train
+from sae_desktop.trainer import Trainer
 from sae_desktop.runs import CHECKPOINT, RunFolder
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
@@ -78,7 +80,7 @@ def test_out_of_memory_is_a_clear_message(qtbot, gui_window, monkeypatch):
     def no_memory(*args, **kwargs):
         raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
 
-    monkeypatch.setattr(FastSAETrainer, "__init__", no_memory)
+    monkeypatch.setattr(engine, "make_trainer", no_memory)
     gui_window.panel.set_config(SMALL)
     with qtbot.waitSignal(gui_window.controller.runFailed, timeout=10000) as failed:
         gui_window.start_training()
@@ -87,13 +89,14 @@ def test_out_of_memory_is_a_clear_message(qtbot, gui_window, monkeypatch):
 
 
 def test_divergence_in_the_window_is_reported_with_the_good_weights_kept(qtbot, gui_window, monkeypatch):
-    original = FastSAETrainer.run_steps
+    original = Trainer.run_steps
 
     def blow_up(self, idx, lrs):
-        self.params["b_enc1"][0] = float("nan")  # before the steps: the tiny epoch is a single report interval
+        with torch.no_grad():
+            self.model.b_enc1[0] = float("nan")  # before the steps: the tiny epoch is a single report interval
         original(self, idx, lrs)
 
-    monkeypatch.setattr(FastSAETrainer, "run_steps", blow_up)
+    monkeypatch.setattr(Trainer, "run_steps", blow_up)
     gui_window.panel.set_config(SMALL.replace(log_every=1))
     with qtbot.waitSignal(gui_window.controller.runEnded, timeout=10000) as ended:
         gui_window.start_training()

@@ -5,11 +5,12 @@ import math
 import pytest
 import torch
 
+from sae_desktop import fast_trainer
 from sae_desktop.config import TrainConfig
-from sae_desktop import trainer as trainer_module
-from sae_desktop.engine import FastSAETrainer
-from sae_desktop.losses import KLPenalty, L1Penalty, TopKPenalty, kl_divergence, kl_rho_grad_, make_penalty, recon_loss
+from sae_desktop.fast_trainer import FastSAETrainer
+from sae_desktop.losses import KLPenalty, L1Penalty, Objective, TopKPenalty, kl_divergence, recon_loss
 from sae_desktop.model import SparseAutoencoder, model_from_state
+from sae_desktop.train_step import kl_rho_grad_
 from tests.conftest import stroke_digits
 
 
@@ -57,9 +58,10 @@ def test_kl_rho_grad_matches_autograd_and_is_zero_where_clamped():
 
 def test_reconstruction_losses_hand_values():
     y = torch.tensor([[0.5, 0.25]])
+    logits = torch.logit(y)
     x = torch.tensor([[1.0, 0.0]])
-    assert recon_loss("mse", y, x).item() == pytest.approx((0.25 + 0.0625) / 2)
-    assert recon_loss("bce", y, x).item() == pytest.approx(-(math.log(0.5) + math.log(0.75)) / 2, rel=1e-6)
+    assert recon_loss("mse", logits, x).item() == pytest.approx((0.25 + 0.0625) / 2)
+    assert recon_loss("bce", logits, x).item() == pytest.approx(-(math.log(0.5) + math.log(0.75)) / 2, rel=1e-6)
 
 
 def _autograd_grads(cfg: TrainConfig, weights, x):
@@ -67,8 +69,7 @@ def _autograd_grads(cfg: TrainConfig, weights, x):
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.copy_(weights[name])
-    recon, z = model(x)
-    loss = recon_loss(cfg.recon, recon, x) + make_penalty(cfg).loss(z)
+    loss = Objective(cfg)(model, x).total
     loss.backward()
     return {n: p.grad for n, p in model.named_parameters()}, loss.item()
 
@@ -102,25 +103,18 @@ def test_engine_gradients_match_autograd(penalty, recon, step_kind, images):
     assert report.total == pytest.approx(expected_loss, rel=1e-4)
 
 
-@pytest.mark.parametrize("fused", [True, False], ids=["fused kernel", "fallback without it"])
-def test_engine_adam_matches_torch_optim_adam(fused, step_kind, images, monkeypatch):
+def test_engine_adam_matches_torch_optim_adam(step_kind, images):
     torch.manual_seed(1)
     cfg = TrainConfig(d_hidden=16, d_latent=6, batch_size=8, lr=1e-2)
     trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
-    assert trainer.fused  # torch >= 2.4 has the fused CPU kernel
-    if not fused:
-        monkeypatch.setattr(trainer_module, "_adam_supports_fused", lambda device: False)
-        trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
-        assert not trainer.fused
     reference = model_from_state(cfg.model_config(), trainer.weights()).requires_grad_(True).train()
     optim = torch.optim.Adam(reference.parameters(), lr=cfg.lr)
-    penalty = make_penalty(cfg)
+    objective = Objective(cfg)
     for step in range(5):
         idx = torch.arange(step * 6, step * 6 + 8) % 32
         x = images[idx].float() / 255
         optim.zero_grad()
-        recon, z = reference(x)
-        (recon_loss("mse", recon, x) + penalty.loss(z)).backward()
+        objective(reference, x).total.backward()
         optim.step()
         trainer.step(idx, cfg.lr)
         trainer.report()
@@ -141,7 +135,7 @@ def test_engine_adam_matches_torch_optim_adam(fused, step_kind, images, monkeypa
 def test_optimizer_state_round_trips_through_the_memory_layout():
     cfg = TrainConfig(d_hidden=16, d_latent=6, batch_size=8)
     trainer = FastSAETrainer(cfg, torch.device("cpu"), torch.zeros(8, 784, dtype=torch.uint8))
-    assert trainer_module.STORED_TRANSPOSED and not trainer.params["W_enc1"].is_contiguous()
+    assert fast_trainer.STORED_TRANSPOSED and not trainer.params["W_enc1"].is_contiguous()
     n = trainer.flat.numel()
     state = {"optimizer.exp_avg": torch.arange(n, dtype=torch.float32), "optimizer.exp_avg_sq": torch.rand(n),
              "optimizer.step": torch.tensor([7.0])}
