@@ -184,8 +184,8 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                 start = event
                 if not args.json:
                     what = f"resuming after epoch {event.start_epoch}" if event.start_epoch else "training"
-                    print(f"{what}: {cfg.dataset}, {cfg.penalty} penalty, {cfg.epochs} epochs on {event.device} ({event.backend} backend); "
-                          f"run folder {run.path}", file=sys.stderr)
+                    print(f"{what}: {cfg.dataset}, {cfg.penalty} penalty, {cfg.epochs} epochs on {event.device} "
+                          f"({event.backend} backend); run folder {run.path}", file=sys.stderr)
             elif isinstance(event, StepOutput) and tty:
                 done = (event.epoch - 1 + event.epoch_fraction) / cfg.epochs
                 bar = "#" * int(done * 30)
