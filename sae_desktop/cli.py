@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sae_desktop import __version__
-from sae_desktop.config import PRESETS, ConfigError, TrainConfig
+from sae_desktop.config import PRESETS, SETTINGS, ConfigError, TrainConfig
 
 EXIT_USAGE, EXIT_FAILURE = 2, 1
 
@@ -32,32 +32,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_train_args(p: argparse.ArgumentParser) -> None:
-    d = TrainConfig()
-    # Defaults are None so that --resume can tell which flags the user actually gave.
+    """The preset, the data folder, and an option per training setting, from its schema."""
     p.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset (default: tutorial)")
-    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help=f"default {d.dataset}")
     p.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
-    p.add_argument("--epochs", type=int, help=f"default {d.epochs}")
-    p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
-    p.add_argument("--lr", type=float, help=f"Adam learning rate, default {d.lr:g}")
-    p.add_argument("--lr-schedule", choices=["constant", "cosine"], help=f"default {d.lr_schedule}")
-    p.add_argument("--hidden", type=int, dest="d_hidden", help=f"hidden layer width, default {d.d_hidden}")
-    p.add_argument("--latent", type=int, dest="d_latent", help=f"number of latents, default {d.d_latent}")
-    p.add_argument("--penalty", choices=["kl", "l1", "topk"], help=f"sparsity mechanism, default {d.penalty}")
-    p.add_argument("--rho", type=float, help=f"kl target activation, default {d.rho:g}")
-    p.add_argument("--beta", type=float, help=f"kl weight, default {d.beta:g}")
-    p.add_argument("--l1", type=float, help=f"l1 coefficient, default {d.l1:g}")
-    p.add_argument("--k", type=int, help=f"topk: latents kept per image, default {d.k}")
-    p.add_argument("--recon", choices=["mse", "bce"], help=f"reconstruction loss, default {d.recon}")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help=f"default {d.device}")
-    p.add_argument("--seed", type=int, help=f"default {d.seed}")
-    p.add_argument("--log-every", type=int, help=f"steps between progress lines, default {d.log_every}")
+    # Defaults are None so that --resume can tell which options the user actually gave.
+    for name, spec in SETTINGS.items():
+        default = getattr(TrainConfig, name)
+        shown = f"{default:g}" if isinstance(default, float) else default
+        when = f" (with --penalty {spec.penalty})" if spec.penalty else ""
+        p.add_argument(spec.flag, dest=name, type=type(default), choices=spec.choices or None,
+                       metavar=None if spec.choices else spec.flag[2:].upper().replace("-", "_"),
+                       help=f"{spec.help}; default {shown}{when}")
 
 
-TRAIN_FIELDS = ("dataset", "epochs", "batch_size", "lr", "lr_schedule", "d_hidden", "d_latent", "penalty",
-                "rho", "beta", "l1", "k", "recon", "device", "seed", "log_every")
-# What may differ when resuming: how long to go on, and where.
-RESUME_OVERRIDABLE = {"epochs", "device", "log_every"}
+# What may differ when resuming: how long to go on, where, and how often to report.
+RESUME_OVERRIDABLE = {name for name, spec in SETTINGS.items() if spec.resumable}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,15 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:
     """Preset (or a resumed run's config) overlaid with the flags the user gave."""
-    given = {name: getattr(args, name) for name in TRAIN_FIELDS if getattr(args, name, None) is not None}
+    given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
     if base is not None:
         if args.preset:
             raise UsageError("sae-desktop train: --preset cannot be combined with --resume")
         conflicts = [n for n, v in given.items() if n not in RESUME_OVERRIDABLE and v != getattr(base, n)]
         if conflicts:
-            names = ", ".join("--" + n.replace("d_", "").replace("_", "-") for n in conflicts)
+            names = ", ".join(SETTINGS[n].flag for n in conflicts)
+            allowed = ", ".join(SETTINGS[n].flag for n in SETTINGS if n in RESUME_OVERRIDABLE)
             raise UsageError(f"sae-desktop train: {names} differ from the checkpoint being resumed; "
-                             "only --epochs, --device and --log-every may change")
+                             f"only {allowed} may change")
     else:
         base = PRESETS[args.preset or "tutorial"]
     return base.replace(**given)

@@ -60,27 +60,74 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """What the CLI and the window need to know about a training setting: its option, label,
+    help text, form group, allowed values, and when it applies. Declared once, on the field
+    (:func:`setting`); ``cli.py`` builds the ``train`` options and ``qt/training_panel.py`` the
+    form from it, and :func:`validate` checks it."""
+
+    flag: str  # the command-line option, e.g. "--hidden"
+    label: str  # the form's label
+    help: str  # the option's help and the field's tooltip
+    group: str = ""  # the form's group (one of GROUPS); "" for a command-line-only setting
+    choices: tuple[str, ...] = ()
+    low: float | None = None  # allowed range; an int field's bounds are inclusive
+    high: float | str | None = None  # a number, or the name of the field that bounds it
+    open_low: bool = False  # a float field's bound excluded
+    open_high: bool = False
+    penalty: str = ""  # applies (is shown and checked) with this penalty only
+    resumable: bool = False  # may differ from the checkpoint's when resuming
+
+
+GROUPS = ("Data", "Model", "Sparsity", "Optimisation")
+
+
+def setting(default: Any, flag: str, label: str, help: str, **kwargs: Any) -> Any:
+    return dataclasses.field(default=default, metadata={"setting": Setting(flag, label, help, **kwargs)})
+
+
+@dataclass(frozen=True)
 class TrainConfig:
-    dataset: str = "mnist"  # mnist or fashion-mnist (both 28×28 grey, torchvision layout)
-    epochs: int = 10  # passes over the 60k training images
-    batch_size: int = 128  # images per Adam step
-    lr: float = 1e-3  # Adam learning rate (peak, if a schedule is used)
-    lr_schedule: str = "constant"  # constant (tutorial) or cosine decay to 0 over the run
-    d_hidden: int = 128  # ReLU layer width
-    d_latent: int = 32  # number of latents
-    penalty: str = "kl"  # kl (tutorial), l1 or topk
-    rho: float = 0.05  # kl: target mean activation ρ of each latent
-    beta: float = 5e-3  # kl: weight β of Σ_j KL(ρ‖ρ̂_j)
-    l1: float = 3e-3  # l1: coefficient on mean |z|
-    k: int = 4  # topk: latents kept per sample
-    recon: str = "mse"  # mse (tutorial's code) or bce (tutorial's text)
-    device: str = "auto"  # auto picks cuda, then mps, then cpu
-    seed: int = 0  # same seed + same device → same numbers
+    """Every training setting, with its schema (:class:`Setting`): adding one is adding a field here."""
+
+    dataset: str = setting("mnist", "--dataset", "Dataset", "mnist or fashion-mnist (28×28 grey, torchvision layout)",
+                           group="Data", choices=DATASETS)
+    epochs: int = setting(10, "--epochs", "Epochs", "passes over the training images", group="Optimisation",
+                          low=1, high=MAX_EPOCHS, resumable=True)
+    batch_size: int = setting(128, "--batch-size", "Batch size", "images per Adam step", group="Optimisation",
+                              low=1, high=MAX_BATCH)
+    lr: float = setting(1e-3, "--lr", "Learning rate", "Adam learning rate (the peak, with a schedule)",
+                        group="Optimisation", low=0, high=10, open_low=True)
+    lr_schedule: str = setting("constant", "--lr-schedule", "LR schedule",
+                               "constant (the tutorial's), or cosine decay to 0 over the run", group="Optimisation",
+                               choices=LR_SCHEDULES)
+    d_hidden: int = setting(128, "--hidden", "Hidden units", "width of the ReLU layer on each side of the latents",
+                            group="Model", low=1, high=MAX_WIDTH)
+    d_latent: int = setting(32, "--latent", "Latents", "number of latents (the dictionary size)", group="Model",
+                            low=1, high=MAX_WIDTH)
+    penalty: str = setting("kl", "--penalty", "Penalty", "sparsity mechanism: kl (the tutorial's), l1 or topk",
+                           group="Sparsity", choices=PENALTIES)
+    rho: float = setting(0.05, "--rho", "Target ρ", "desired mean activation of each latent (KL penalty)",
+                         group="Sparsity", low=0, high=1, open_low=True, open_high=True, penalty="kl")
+    beta: float = setting(5e-3, "--beta", "Weight β",
+                          "weight of Σⱼ KL(ρ ‖ mean activation of latent j) in the loss", group="Sparsity",
+                          low=0, high=1e3, penalty="kl")
+    l1: float = setting(3e-3, "--l1", "L1 coefficient", "weight of mean |z| in the loss", group="Sparsity",
+                        low=0, high=1e3, penalty="l1")
+    k: int = setting(4, "--k", "k (kept)", "latents kept per image (the others are set to 0)", group="Sparsity",
+                     low=1, high="d_latent", penalty="topk")
+    recon: str = setting("mse", "--recon", "Reconstruction", "reconstruction loss: mse (the tutorial's code) or bce",
+                         group="Optimisation", choices=RECON_LOSSES)
+    device: str = setting("auto", "--device", "Device", "auto picks cuda, then mps, then cpu", group="Data",
+                          choices=DEVICES, resumable=True)
+    seed: int = setting(0, "--seed", "Seed", "same seed and device, same numbers", group="Optimisation",
+                        low=0, high=2**63 - 1)
     # Steps between progress reports (and non-finite checks): ~30 a second on a 2-core CPU,
     # more than the window draws (5 Hz) and ~15 points per epoch on the loss curve. Each
     # costs ~0.4 ms (loss records to the host, a copy of the last good weights): every 10
     # steps that was 3% of training time, every 20 steps 1.2% more than every 32 (paired chunks).
-    log_every: int = 32
+    log_every: int = setting(32, "--log-every", "Report every", "steps between progress reports",
+                             low=1, high=100_000, resumable=True)
 
     def model_config(self) -> ModelConfig:
         latent = {"kl": "sigmoid", "l1": "relu", "topk": "topk"}[self.penalty]
@@ -102,12 +149,15 @@ class TrainConfig:
         return _from_dict(cls, data, "training config")
 
     def check(self) -> TrainConfig:
-        """Raise :class:`ConfigError` naming the first bad field; return self when valid."""
+        """Raise :class:`ConfigError` naming the first bad field's option; return self when valid."""
         errors = validate(self)
         if errors:
             name, message = next(iter(errors.items()))
-            raise ConfigError(f"--{name.replace('_', '-')}: {message}")
+            raise ConfigError(f"{SETTINGS[name].flag}: {message}")
         return self
+
+
+SETTINGS: dict[str, Setting] = {f.name: f.metadata["setting"] for f in dataclasses.fields(TrainConfig)}
 
 
 PRESETS: dict[str, TrainConfig] = {
@@ -157,31 +207,35 @@ def validate_model(cfg: ModelConfig) -> dict[str, str]:
     return errors
 
 
+def _range_problem(value: Any, spec: Setting, cfg: TrainConfig) -> str | None:
+    """The message for a value outside its setting's range, or None."""
+    low, high = spec.low, spec.high
+    bound = f"{getattr(cfg, high)} (the {SETTINGS[high].label.lower()} setting)" if isinstance(high, str) else None
+    if isinstance(high, str):
+        high = getattr(cfg, high)
+    if isinstance(value, float) or spec.open_low or spec.open_high:
+        if not _finite(value):
+            return "enter a finite number"
+        ok = (value > low if spec.open_low else value >= low) and (value < high if spec.open_high else value <= high)
+        left, right = "(" if spec.open_low else "[", ")" if spec.open_high else "]"
+        return None if ok else f"must be a number in {left}{low:g}, {high:g}{right}"
+    return None if low <= value <= high else f"must be between {low} and {bound or high}"
+
+
 def validate(cfg: TrainConfig) -> dict[str, str]:
-    """Every problem with ``cfg``, keyed by field name, each a short sentence for the user."""
+    """Every problem with ``cfg``, keyed by field name, each a short sentence for the user
+    (from the fields' :class:`Setting`: choices and ranges; penalty-specific settings are
+    checked only with their penalty)."""
     errors: dict[str, str] = {}
-
-    def need(ok: bool, name: str, message: str) -> None:
-        if not ok and name not in errors:
-            errors[name] = message
-
-    need(cfg.dataset in DATASETS, "dataset", f"must be one of {', '.join(DATASETS)}")
-    need(cfg.penalty in PENALTIES, "penalty", f"must be one of {', '.join(PENALTIES)}")
-    need(cfg.recon in RECON_LOSSES, "recon", f"must be one of {', '.join(RECON_LOSSES)}")
-    need(cfg.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}")
-    need(cfg.lr_schedule in LR_SCHEDULES, "lr_schedule", f"must be one of {', '.join(LR_SCHEDULES)}")
-    need(1 <= cfg.epochs <= MAX_EPOCHS, "epochs", f"must be between 1 and {MAX_EPOCHS}")
-    need(1 <= cfg.batch_size <= MAX_BATCH, "batch_size", f"must be between 1 and {MAX_BATCH}")
-    need(1 <= cfg.d_hidden <= MAX_WIDTH, "d_hidden", f"must be between 1 and {MAX_WIDTH}")
-    need(1 <= cfg.d_latent <= MAX_WIDTH, "d_latent", f"must be between 1 and {MAX_WIDTH}")
-    need(_finite(cfg.lr) and 0 < cfg.lr <= 10, "lr", "must be a number in (0, 10]")
-    need(0 <= cfg.seed < 2**63, "seed", "must be between 0 and 2^63-1")
-    need(1 <= cfg.log_every <= 100_000, "log_every", "must be between 1 and 100000")
-    if cfg.penalty == "kl":
-        need(_finite(cfg.rho) and 0 < cfg.rho < 1, "rho", "must be strictly between 0 and 1")
-        need(_finite(cfg.beta) and 0 <= cfg.beta <= 1e3, "beta", "must be between 0 and 1000")
-    if cfg.penalty == "l1":
-        need(_finite(cfg.l1) and 0 <= cfg.l1 <= 1e3, "l1", "must be between 0 and 1000")
-    if cfg.penalty == "topk":
-        need(1 <= cfg.k <= max(1, cfg.d_latent), "k", f"must be between 1 and the latent size ({cfg.d_latent})")
+    for name, spec in SETTINGS.items():
+        value = getattr(cfg, name)
+        if spec.penalty and spec.penalty != cfg.penalty:
+            continue
+        if spec.choices:
+            if value not in spec.choices:
+                errors[name] = f"must be one of {', '.join(spec.choices)}"
+        elif spec.low is not None:
+            problem = _range_problem(value, spec, cfg)
+            if problem:
+                errors[name] = problem
     return errors

@@ -33,7 +33,7 @@ def sae(*args, env_extra=None, check=False):
     (["--batch-size", "0"], "--batch-size"),
     (["--penalty", "l2"], "invalid choice"),
     (["--lr", "nan"], "--lr"),
-    (["--latent", "10000000"], "--d-latent"),
+    (["--latent", "10000000"], "--latent: "),
     (["--epochs", "many"], "invalid int"),
     (["--penalty", "topk", "--k", "40"], "--k"),
 ])

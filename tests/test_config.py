@@ -4,7 +4,11 @@ import math
 
 import pytest
 
-from sae_desktop.config import PRESETS, ConfigError, ModelConfig, TrainConfig, validate
+import dataclasses
+import re
+
+from sae_desktop.config import GROUPS, PRESETS, SETTINGS, ConfigError, ModelConfig, TrainConfig, validate
+from sae_desktop.cli import build_parser
 
 
 def test_defaults_are_the_tutorials():
@@ -29,8 +33,35 @@ def test_presets_are_valid(name):
 def test_bad_values_are_reported_by_field(changes, field):
     errors = validate(TrainConfig().replace(**changes))
     assert field in errors and errors[field]
-    with pytest.raises(ConfigError, match=field.replace("_", "-")):
+    with pytest.raises(ConfigError, match="^" + re.escape(SETTINGS[field].flag + ":")):
         TrainConfig().replace(**changes).check()
+
+
+def test_messages_name_the_real_command_line_options():
+    with pytest.raises(ConfigError, match=r"^--hidden: must be between 1 and 8192"):
+        TrainConfig(d_hidden=0).check()
+    with pytest.raises(ConfigError, match=r"^--k: must be between 1 and 8 \(the latents setting\)"):
+        TrainConfig(penalty="topk", d_latent=8, k=9).check()
+    assert validate(TrainConfig(lr=-1.0))["lr"] == "must be a number in (0, 10]"
+    assert validate(TrainConfig(rho=1.0))["rho"] == "must be a number in (0, 1)"
+    assert validate(TrainConfig(seed=2**63))["seed"] == f"must be between 0 and {2**63 - 1}"
+    assert validate(TrainConfig(seed=2**63 - 1)) == {}
+
+
+def test_every_setting_has_one_schema_entry_and_a_command_line_option():
+    fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    assert list(SETTINGS) == fields
+    flags = [spec.flag for spec in SETTINGS.values()]
+    assert len(set(flags)) == len(flags) and all(f.startswith("--") for f in flags)
+    assert {spec.group for spec in SETTINGS.values()} <= {*GROUPS, ""}
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    options = {action.dest: action for action in train._actions}
+    for name, spec in SETTINGS.items():
+        assert options[name].option_strings == [spec.flag], name
+        assert tuple(options[name].choices or ()) == spec.choices and spec.help in options[name].help
+    # a value given on the command line arrives in the config, typed
+    args = build_parser().parse_args(["train", "--hidden", "64", "--lr", "0.01", "--penalty", "topk", "--k", "3"])
+    assert (args.d_hidden, args.lr, args.penalty, args.k) == (64, 0.01, "topk", 3)
 
 
 def test_penalty_specific_values_only_checked_for_that_penalty():

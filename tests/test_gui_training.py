@@ -116,6 +116,33 @@ def test_penalty_parameters_follow_the_penalty(window):
     assert visible("k") and not visible("l1")
 
 
+def test_the_form_is_generated_from_the_settings_schema(qtbot, window):
+    from PySide6.QtWidgets import QFormLayout
+
+    from sae_desktop.config import SETTINGS
+
+    panel = window.panel
+    form_fields = {name for name, spec in SETTINGS.items() if spec.group}
+    assert set(panel.inputs) == form_fields and "log_every" not in panel.inputs  # a command-line-only setting
+    for name in form_fields:
+        spec = SETTINGS[name]
+        form: QFormLayout = panel._forms[name]
+        assert form.labelForField(panel.inputs[name]).text() == spec.label
+        assert spec.flag in panel.inputs[name].toolTip()
+        assert form.parentWidget().title() == spec.group
+    panel.inputs["penalty"].setCurrentIndex(SETTINGS["penalty"].choices.index("l1"))
+    assert panel.config().penalty == "l1"
+    # the seed takes any value the config allows, up to 2^63-1 (a QSpinBox stopped at 2^31-1)
+    seed = panel.inputs["seed"]
+    seed.setValue(2**63 - 1)
+    assert panel.config().seed == 2**63 - 1
+    seed.clear()
+    qtbot.keyClicks(seed, "4294967296")
+    assert panel.config().seed == 2**32
+    panel.set_config(SMALL.replace(seed=2**40 + 1))
+    assert seed.value() == 2**40 + 1 and panel.config().seed == 2**40 + 1
+
+
 def test_presets_and_unavailable_devices(window):
     window.panel.quality_button.click()
     assert window.panel.config() == PRESETS["quality"]

@@ -1,5 +1,7 @@
 """The training form: every setting, presets, inline validation, and the run buttons.
 
+The form is generated from the settings' schema (``config.SETTINGS``: group, label, help,
+choices, range, the penalty a setting belongs to), the one the CLI's options come from too.
 Values are checked with the core's ``config.validate`` (the same rules as the CLI); each
 problem is shown under its field and Start stays disabled until all are fixed.
 """
@@ -11,26 +13,17 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from superqt import QLargeIntSpinBox
 
-from sae_desktop.config import MAX_BATCH, MAX_EPOCHS, MAX_WIDTH, PRESETS, TrainConfig, validate
+from sae_desktop.config import GROUPS, PRESETS, SETTINGS, Setting, TrainConfig, validate
 from sae_desktop.devices import available_devices
 
-FLOAT_FIELDS = ("lr", "rho", "beta", "l1")
-INT_FIELDS = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH), "d_hidden": (1, MAX_WIDTH),
-              "d_latent": (1, MAX_WIDTH), "k": (1, MAX_WIDTH), "seed": (0, 2**31 - 1)}
-CHOICES = {"dataset": ("mnist", "fashion-mnist"), "device": ("auto", "cpu", "cuda", "mps"),
-           "penalty": ("kl", "l1", "topk"), "recon": ("mse", "bce"), "lr_schedule": ("constant", "cosine")}
-LABELS = {"dataset": "Dataset", "device": "Device", "epochs": "Epochs", "batch_size": "Batch size",
-          "lr": "Learning rate", "lr_schedule": "LR schedule", "d_hidden": "Hidden units", "d_latent": "Latents",
-          "penalty": "Penalty", "rho": "Target ρ", "beta": "Weight β", "l1": "L1 coefficient", "k": "k (kept)",
-          "recon": "Reconstruction", "seed": "Seed"}
-PENALTY_FIELDS = {"kl": ("rho", "beta"), "l1": ("l1",), "topk": ("k",)}
-TOOLTIPS = {"rho": "Desired mean activation of each latent (KL penalty)",
-            "beta": "Weight of Σⱼ KL(ρ ‖ mean activation of latent j) in the loss",
-            "l1": "Weight of mean |z| in the loss",
-            "k": "Latents kept per image (the others are set to 0)",
-            "lr_schedule": "cosine decays the learning rate to 0 over the run"}
+
+def _int_range(spec: Setting) -> tuple[int, int]:
+    """An int setting's widest range (one bounded by another field: that field's largest)."""
+    high = SETTINGS[spec.high].high if isinstance(spec.high, str) else spec.high
+    return int(spec.low), int(high)
 
 
 class TrainingPanel(QWidget):
@@ -52,13 +45,12 @@ class TrainingPanel(QWidget):
         presets.addWidget(self.tutorial_button)
         presets.addWidget(self.quality_button)
         layout.addLayout(presets)
-        for title, names in (("Data", ("dataset", "device")), ("Model", ("d_hidden", "d_latent")),
-                             ("Sparsity", ("penalty", "rho", "beta", "l1", "k")),
-                             ("Optimisation", ("epochs", "batch_size", "lr", "lr_schedule", "recon", "seed"))):
+        for title in GROUPS:
             group = QGroupBox(title)
             form = QFormLayout(group)
-            for name in names:
-                self._add_field(form, name)
+            for name, spec in SETTINGS.items():
+                if spec.group == title:
+                    self._add_field(form, name, spec)
             layout.addWidget(group)
         self.resume_note = QLabel()
         self.resume_note.setWordWrap(True)
@@ -75,27 +67,28 @@ class TrainingPanel(QWidget):
         self.set_config(TrainConfig())
 
     # -- building -------------------------------------------------------------
-    def _add_field(self, form: QFormLayout, name: str) -> None:
-        if name in CHOICES:
+    def _add_field(self, form: QFormLayout, name: str, spec: Setting) -> None:
+        kind = type(getattr(TrainConfig, name))
+        if spec.choices:
             widget = QComboBox()
-            widget.addItems(CHOICES[name])
+            widget.addItems(spec.choices)
             widget.currentIndexChanged.connect(self._changed)
-        elif name in INT_FIELDS:
-            widget = QSpinBox()
-            widget.setRange(*INT_FIELDS[name])
+        elif kind is int:
+            widget = QLargeIntSpinBox()  # QSpinBox stops at 2^31-1; a seed may be up to 2^63-1
+            widget.setRange(*_int_range(spec))
             widget.setKeyboardTracking(True)
             widget.valueChanged.connect(self._changed)
         else:
             widget = QLineEdit()
             widget.textChanged.connect(self._changed)
         widget.setObjectName(name)
-        widget.setToolTip(TOOLTIPS.get(name, ""))
+        widget.setToolTip(f"{spec.help[:1].upper()}{spec.help[1:]} ({spec.flag})")
         error = QLabel()
         error.setObjectName(f"{name}_error")
         error.setStyleSheet("color: #d9534f; font-size: 11px;")
         error.setWordWrap(True)
         error.hide()
-        form.addRow(LABELS[name], widget)
+        form.addRow(spec.label, widget)
         form.addRow(error)
         self.inputs[name], self.errors[name], self._forms[name] = widget, error, form
 
@@ -104,7 +97,7 @@ class TrainingPanel(QWidget):
         model: QStandardItemModel = combo.model()
         for device, ok in available_devices().items():
             if not ok:
-                item = model.item(CHOICES["device"].index(device))
+                item = model.item(SETTINGS["device"].choices.index(device))
                 item.setEnabled(False)
                 item.setToolTip(f"{device} is not available on this machine")
 
@@ -122,8 +115,8 @@ class TrainingPanel(QWidget):
             value = getattr(cfg, name)
             widget.blockSignals(True)
             if isinstance(widget, QComboBox):
-                widget.setCurrentIndex(CHOICES[name].index(value))
-            elif isinstance(widget, QSpinBox):
+                widget.setCurrentIndex(SETTINGS[name].choices.index(value))
+            elif isinstance(widget, QLargeIntSpinBox):
                 widget.setValue(int(value))
             else:
                 widget.setText(f"{value:g}")
@@ -133,12 +126,11 @@ class TrainingPanel(QWidget):
     def _read(self) -> tuple[dict, dict[str, str]]:
         """Values by field, and parse problems of the fields currently shown."""
         values, problems = {}, {}
-        penalty = CHOICES["penalty"][self.inputs["penalty"].currentIndex()]
-        hidden = {n for p, names in PENALTY_FIELDS.items() if p != penalty for n in names}
+        hidden = self._hidden_fields()
         for name, widget in self.inputs.items():
             if isinstance(widget, QComboBox):
-                values[name] = CHOICES[name][widget.currentIndex()]
-            elif isinstance(widget, QSpinBox):
+                values[name] = SETTINGS[name].choices[widget.currentIndex()]
+            elif isinstance(widget, QLargeIntSpinBox):
                 values[name] = widget.value()
             else:
                 text = widget.text().strip()
@@ -163,11 +155,16 @@ class TrainingPanel(QWidget):
         cfg = TrainConfig(**values)
         return None if problems or validate(cfg) else cfg
 
+    def _hidden_fields(self) -> set[str]:
+        """The settings of the penalties not chosen."""
+        penalty = SETTINGS["penalty"].choices[self.inputs["penalty"].currentIndex()]
+        return {name for name, spec in SETTINGS.items() if spec.penalty and spec.penalty != penalty}
+
     def _changed(self, *_) -> None:
-        penalty = CHOICES["penalty"][self.inputs["penalty"].currentIndex()]
-        for p, names in PENALTY_FIELDS.items():
-            for name in names:
-                self._forms[name].setRowVisible(self.inputs[name], p == penalty)
+        hidden = self._hidden_fields()
+        for name in self.inputs:
+            if SETTINGS[name].penalty:
+                self._forms[name].setRowVisible(self.inputs[name], name not in hidden)
         errors = self.validation_errors()
         for name, label in self.errors.items():
             message = errors.get(name, "")
