@@ -117,7 +117,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from sae_desktop.checkpoint import CheckpointError, load_checkpoint
     from sae_desktop.data import DatasetError, load_dataset
     from sae_desktop.devices import DeviceError, out_of_memory_message, resolve_device
-    from sae_desktop.engine import ResumeState
+    from sae_desktop.events import ResumeState
     from sae_desktop.runs import RunFolder, remove_stale_temp_files
 
     resume = run = None
@@ -160,7 +160,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _train_loop(args, cfg, dataset, resume, run) -> int:
     from sae_desktop.checkpoint import save_checkpoint
-    from sae_desktop.engine import EpochOutput, RunEnd, RunStart, StepOutput, TrainingControl, train
+    from sae_desktop.engine import train
+    from sae_desktop.events import EpochOutput, IntervalOutput, RunEnd, RunStart, TrainingControl
     from sae_desktop.runs import checkpoint_of, recorded
 
     control = TrainingControl()
@@ -176,7 +177,7 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                     what = f"resuming after epoch {event.start_epoch}" if event.start_epoch else "training"
                     print(f"{what}: {cfg.dataset}, {cfg.penalty} penalty, {cfg.epochs} epochs on {event.device} "
                           f"({event.backend} backend); run folder {run.path}", file=sys.stderr)
-            elif isinstance(event, StepOutput) and tty:
+            elif isinstance(event, IntervalOutput) and tty:
                 done = (event.epoch - 1 + event.epoch_fraction) / cfg.epochs
                 bar = "#" * int(done * 30)
                 _progress(f"epoch {event.epoch}/{cfg.epochs} [{bar:<30}] {done:4.0%}  loss {event.total_loss:.4f}  "

@@ -1,6 +1,6 @@
 """The training engine: a plain generator of progress events, fast on a small CPU.
 
-``train(...)`` yields a :class:`RunStart`, then :class:`StepOutput` every ``log_every``
+``train(...)`` yields a :class:`RunStart`, then :class:`IntervalOutput` every ``log_every``
 steps and an :class:`EpochOutput` after each epoch, then one :class:`RunEnd` (the events
 are in ``events.py``). The CLI prints them; the window's worker forwards them as signals.
 Pause, resume and stop are requests on a :class:`TrainingControl`, honoured between steps
@@ -23,7 +23,7 @@ from sae_desktop.config import TrainConfig
 from sae_desktop.data import Dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.evaluation import Evaluation, evaluate
-from sae_desktop.events import EpochOutput, Event, ResumeState, RunEnd, RunStart, StepOutput, TrainingControl
+from sae_desktop.events import EpochOutput, Event, IntervalOutput, ResumeState, RunEnd, RunStart, TrainingControl
 from sae_desktop.fast_trainer import FastSAETrainer, supports
 from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
 
@@ -142,7 +142,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
                 elapsed = max(now - interval_start, 1e-9)
                 epoch_train_s += elapsed
                 epoch_loss_sum += report.total * report.steps
-                yield StepOutput(step, epoch + 1, done / spe, report.recon, report.sparsity, report.total,
+                yield IntervalOutput(step, epoch + 1, done / spe, report.recon, report.sparsity, report.total,
                                  interval_steps * batch / elapsed, learning_rate(cfg, step, total_steps),
                                  report.rho_hat)
                 interval_steps = 0
@@ -173,9 +173,3 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
 def _divergence_message(cfg: TrainConfig, step: int, epoch: int, good_step: int) -> str:
     return (f"loss became non-finite near step {step} (epoch {epoch}); the learning rate "
             f"({cfg.lr:g}) is probably too high. Kept the weights from step {good_step}, the last finite one.")
-
-
-__all__ = [  # the events are re-exported: callers import everything training needs from here
-    "TrainingControl", "RunStart", "StepOutput", "EpochOutput", "RunEnd", "Event",
-    "ResumeState", "FastSAETrainer", "train", "learning_rate", "epoch_permutation",
-]

@@ -64,7 +64,9 @@ class RunStart:
 
 
 @dataclass
-class StepOutput:
+class IntervalOutput:
+    """Progress over one report interval: means over the ``log_every`` steps since the last report."""
+
     step: int  # optimizer steps done in the run
     epoch: int  # 1-based epoch in progress
     epoch_fraction: float  # progress through this epoch, 0-1
@@ -134,7 +136,7 @@ class RunEnd:
     device: str
 
 
-Event = Union[RunStart, StepOutput, EpochOutput, RunEnd]
+Event = Union[RunStart, IntervalOutput, EpochOutput, RunEnd]
 
 
 @dataclass

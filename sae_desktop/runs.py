@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from sae_desktop import paths
 from sae_desktop.checkpoint import Checkpoint, atomic_write_bytes, package_versions, save_checkpoint
 from sae_desktop.config import TrainConfig
-from sae_desktop.engine import EpochOutput, Event, RunEnd, RunStart, StepOutput
+from sae_desktop.events import EpochOutput, Event, IntervalOutput, RunEnd, RunStart
 
 CONFIG, METRICS, CHECKPOINT = "config.json", "metrics.jsonl", "checkpoint.safetensors"
 
@@ -144,7 +144,7 @@ def recorded(events: Iterable[Event], run: RunFolder) -> Iterator[Event]:
                 if not any(r.get("type") == "epoch" for r in run.read_metrics()):
                     for rec in event.history:  # resumed from a file outside any run folder
                         run.append(rec)
-        elif isinstance(event, StepOutput):
+        elif isinstance(event, IntervalOutput):
             run.append(event.to_json())
         elif isinstance(event, EpochOutput):
             assert start is not None

@@ -9,7 +9,7 @@ import torch
 from sae_desktop import fast_trainer, train_step
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import make_trainer, train
-from sae_desktop.events import EpochOutput, ResumeState, RunEnd, RunStart, StepOutput, TrainingControl
+from sae_desktop.events import EpochOutput, ResumeState, RunEnd, RunStart, IntervalOutput, TrainingControl
 from sae_desktop.fast_trainer import FastSAETrainer
 from sae_desktop.trainer import AutogradTrainer, Trainer
 from tests.conftest import stroke_digits
@@ -76,7 +76,7 @@ def test_an_epoch_uses_every_image_once_in_runs_up_to_each_report(tiny_dataset, 
     assert [len(idx) for idx, _ in calls] == [192, 192, 192, 48, 16]
     assert [count for _, count in calls] == [4, 4, 4, 1, 1]
     assert sorted(torch.cat([idx for idx, _ in calls]).tolist()) == list(range(640))
-    reports = [e for e in events if isinstance(e, StepOutput)]
+    reports = [e for e in events if isinstance(e, IntervalOutput)]
     assert [r.step for r in reports] == [4, 8, 12, 14] and reports[-1].epoch_fraction == 1.0
     assert events[-1].status == "completed" and events[-1].step == 14
 
@@ -104,7 +104,7 @@ def test_event_sequence_and_metrics(tiny_dataset, backend):
     events = run(FAST, tiny_dataset, backend)
     assert events[0].backend == backend
     assert isinstance(events[0], RunStart) and isinstance(events[-1], RunEnd)
-    steps = [e for e in events if isinstance(e, StepOutput)]
+    steps = [e for e in events if isinstance(e, IntervalOutput)]
     epochs = [e for e in events if isinstance(e, EpochOutput)]
     assert [e.epoch for e in epochs] == [1, 2]
     assert steps[-1].step == 2 * 10 and all(s.samples_per_s > 0 for s in steps)
@@ -142,7 +142,7 @@ def test_stop_keeps_weights_and_ends_promptly(tiny_dataset, backend):
     events = []
     for event in train(FAST.replace(epochs=50), tiny_dataset, control, backend=backend):
         events.append(event)
-        if isinstance(event, StepOutput) and event.step >= 4:
+        if isinstance(event, IntervalOutput) and event.step >= 4:
             control.stop()
     end = events[-1]
     assert end.status == "stopped" and end.step < 8 and end.epochs_done == 0
@@ -246,9 +246,9 @@ def test_both_backends_give_the_same_run(tiny_dataset):
     """Same events, same numbers (to float rounding), checkpoints in the same layout."""
     runs = {b: run(FAST.replace(penalty="topk", k=3, recon="bce"), tiny_dataset, b) for b in ("fast", "autograd")}
     kinds = {b: [type(e).__name__ for e in events] for b, events in runs.items()}
-    assert kinds["fast"] == kinds["autograd"] and kinds["fast"].count("StepOutput") == 10
+    assert kinds["fast"] == kinds["autograd"] and kinds["fast"].count("IntervalOutput") == 10
     for a, f in zip(runs["autograd"], runs["fast"]):
-        if isinstance(a, StepOutput):
+        if isinstance(a, IntervalOutput):
             assert (a.step, a.epoch, a.epoch_fraction) == (f.step, f.epoch, f.epoch_fraction)
             assert a.total_loss == pytest.approx(f.total_loss, rel=1e-4)
             np.testing.assert_allclose(a.rho_hat, f.rho_hat, rtol=1e-4, atol=1e-6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from sae_desktop.engine import StepOutput
+from sae_desktop.events import IntervalOutput
 from sae_desktop.qt.buffers import SeriesBuffer
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
 
@@ -50,7 +50,7 @@ class LossPlot(pg.PlotWidget):
         self.raw[SPARSITY].setVisible(visible)
         self.smooth[SPARSITY].setVisible(visible)
 
-    def add_step(self, out: StepOutput) -> None:
+    def add_step(self, out: IntervalOutput) -> None:
         raw = np.array([out.recon_loss, out.total_loss - out.recon_loss, out.total_loss])
         self._ema = SMOOTHING * self._ema + (1 - SMOOTHING) * raw
         self._ema_weight = SMOOTHING * self._ema_weight + (1 - SMOOTHING)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from sae_desktop.config import TrainConfig
-from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart
+from sae_desktop.events import EpochOutput, ResumeState, RunEnd, RunStart
 from sae_desktop.qt import dialogs
 from sae_desktop.qt.atlas_view import AtlasView
 from sae_desktop.qt.exporting import ExportMenu

@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
 
-from sae_desktop.engine import EpochOutput, RunEnd, RunStart, StepOutput
+from sae_desktop.events import EpochOutput, IntervalOutput, RunEnd, RunStart
 from sae_desktop.qt.labels import steady_label
 
 
@@ -39,7 +39,7 @@ class RunProgress(QWidget):
         self._paused_since: float | None = None
         self._rate = 0.0  # steps per second, smoothed
         self._done = 0.0  # fraction of the run done
-        self._last: StepOutput | None = None  # newest report not yet shown
+        self._last: IntervalOutput | None = None  # newest report not yet shown
         self._clock = QTimer(self, interval=500, timeout=self._tick)  # elapsed ticks even between reports
 
     def on_started(self, start: RunStart) -> None:
@@ -53,7 +53,7 @@ class RunProgress(QWidget):
         self.speed.setText("starting…")
         self._clock.start()
 
-    def on_step(self, out: StepOutput) -> None:
+    def on_step(self, out: IntervalOutput) -> None:
         """Reports arrive ~30×/s: keep the numbers, show them on the clock's 2 Hz tick."""
         start = self._start
         if start is None:

@@ -21,7 +21,8 @@ from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.data import DatasetError, load_dataset
 from sae_desktop.devices import DeviceError, out_of_memory_message
-from sae_desktop.engine import EpochOutput, ResumeState, RunEnd, RunStart, StepOutput, TrainingControl, train
+from sae_desktop.engine import train
+from sae_desktop.events import EpochOutput, IntervalOutput, ResumeState, RunEnd, RunStart, TrainingControl
 from sae_desktop.runs import RunFolder, recorded, remove_stale_temp_files
 
 
@@ -75,7 +76,7 @@ class TrainingController(QObject):
     """One training run at a time; views connect to its signals, never to the trainer."""
 
     runStarted = Signal(object)  # RunStart
-    stepReported = Signal(object)  # StepOutput
+    stepReported = Signal(object)  # IntervalOutput
     epochFinished = Signal(object)  # EpochOutput
     runEnded = Signal(object)  # RunEnd
     runFailed = Signal(str)
@@ -147,7 +148,7 @@ class TrainingController(QObject):
     def _on_event(self, event) -> None:
         if not self._listening:
             return
-        if isinstance(event, StepOutput):
+        if isinstance(event, IntervalOutput):
             self.stepReported.emit(event)
         elif isinstance(event, EpochOutput):
             self.epochFinished.emit(event)

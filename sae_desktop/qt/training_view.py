@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from sae_desktop.engine import EpochOutput, RunEnd, RunStart, StepOutput
+from sae_desktop.events import EpochOutput, IntervalOutput, RunEnd, RunStart
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
 from sae_desktop.qt.labels import steady_label
@@ -85,7 +85,7 @@ class TrainingView(QWidget):
             self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
         self.summary.setText(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}")
 
-    def on_step(self, out: StepOutput) -> None:
+    def on_step(self, out: IntervalOutput) -> None:
         self.loss_plot.add_step(out)
         self.rho_plot.add_batch_estimate(out.rho_hat)
 
