@@ -228,7 +228,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from sae_desktop.checkpoint import CheckpointError, load_checkpoint
     from sae_desktop.data import DatasetError, load_dataset
     from sae_desktop.devices import DeviceError, resolve_device
-    from sae_desktop.evaluation import evaluate
     from sae_desktop.model import model_from_state
 
     try:
@@ -244,7 +243,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     model = model_from_state(ckpt.model_config, ckpt.weights).to(device)
     images = torch.from_numpy(dataset.test_images.reshape(len(dataset.test_images), -1)).to(device)
-    result = {"checkpoint": str(args.checkpoint), "dataset": name, **evaluate(model, images).summary()}
+    result = {"checkpoint": str(args.checkpoint), "dataset": name, **model.evaluate(images).summary()}
     if args.json:
         print(json.dumps(result))
     else:
@@ -304,7 +303,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
             else:
                 print(f"{name}: error: {exc}", file=sys.stderr)
             continue
-        active = np.flatnonzero(result.active(model.config.active_threshold))
+        active = np.flatnonzero(result.active)
         record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),
                       mse=result.mse, percentile=result.percentile)
         if save_dir:

@@ -22,7 +22,7 @@ import torch
 from sae_desktop.config import TrainConfig
 from sae_desktop.data import Dataset
 from sae_desktop.devices import describe, resolve_device
-from sae_desktop.evaluation import Evaluation, evaluate
+from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import EpochOutput, Event, IntervalOutput, ResumeState, RunEnd, RunStart, TrainingControl
 from sae_desktop.fast_trainer import FastSAETrainer, supports
 from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
@@ -149,7 +149,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
                 interval_start = time.perf_counter()  # the consumer's time is not training time
         else:
             eval_start = time.perf_counter()
-            evaluation = evaluate(trainer.model, test_u8)
+            evaluation = trainer.model.evaluate(test_u8)
             _ = evaluation.histogram  # computed now, in the training thread, so the window does not have to
             out = EpochOutput(epoch + 1, step, epoch_loss_sum / spe, epoch_train_s,
                               time.perf_counter() - eval_start, evaluation, trainer.weights(),
@@ -165,7 +165,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
                 message += f" (from step {good_step}: the loss had become non-finite)"
         break
     # After a completed epoch its evaluation already describes the final weights.
-    final_eval = evaluation if status == "completed" and evaluation is not None else evaluate(trainer.model, test_u8)
+    final_eval = evaluation if status == "completed" and evaluation is not None else trainer.model.evaluate(test_u8)
     yield RunEnd(status, message, epochs_done, step, trainer.weights(), trainer.optimizer_state(), history,
                  final_eval, describe(device))
 

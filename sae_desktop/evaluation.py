@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import torch
 
-from sae_desktop.model import SparseAutoencoder
+from sae_desktop.architecture import active
+from sae_desktop.config import ModelConfig
 
 QUANTILES = 201  # resolution of the stored test-error distribution (for OOD percentiles)
 HISTOGRAM_BINS = 50
@@ -30,6 +30,12 @@ class Evaluation:
     per_sample_mse: np.ndarray  # [N] reconstruction MSE of each test image
     latents: np.ndarray  # [N, d_latent] float32 activations
     threshold: float  # activity threshold used for density / L0 / dead
+
+    @classmethod
+    def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, cfg: ModelConfig) -> Evaluation:
+        """From ``architecture.errors_and_latents``'s output (what ``SparseAutoencoder.evaluate``
+        and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once)."""
+        return cls(per_sample_mse, latents, cfg.active_threshold)
 
     @property
     def test_mse(self) -> float:
@@ -43,7 +49,7 @@ class Evaluation:
 
     @cached_property
     def active(self) -> np.ndarray:
-        return self.latents > self.threshold
+        return active(self.latents, self.threshold)
 
     @property
     def density(self) -> np.ndarray:
@@ -69,7 +75,8 @@ class Evaluation:
         top = 1.0 if self.threshold > 0 else max(float(values.max(initial=0.0)), 1e-6)
         return np.histogram(values, bins=HISTOGRAM_BINS, range=(0.0, top))
 
-    def error_quantiles(self) -> list[float]:
+    @cached_property
+    def test_error_quantiles(self) -> list[float]:
         """QUANTILES evenly spaced quantiles (linear interpolation, as np.quantile's default).
         One sort and an interpolation: np.quantile with 201 levels holds the GIL ~25 ms,
         long enough to stall the window while the training thread computes it."""
@@ -93,19 +100,3 @@ def error_percentile(error: float, quantiles: list[float] | np.ndarray) -> float
         return float("nan")
     levels = np.linspace(0.0, 100.0, q.size)
     return float(np.interp(error, q, levels, left=0.0, right=100.0))
-
-
-@torch.no_grad()
-def evaluate(model: SparseAutoencoder, images: torch.Tensor, chunk: int = 2000) -> Evaluation:
-    """Run ``model`` over uint8 ``images`` ``[N, 784]`` (on the model's device) in chunks."""
-    errors, latents = [], []
-    for start in range(0, images.shape[0], chunk):
-        x = images[start : start + chunk].to(torch.float32).div_(255.0)
-        recon, z = model(x)
-        errors.append((recon - x).square_().mean(dim=1).cpu())
-        latents.append(z.cpu())
-    return Evaluation(
-        per_sample_mse=torch.cat(errors).numpy().astype(np.float64),
-        latents=torch.cat(latents).numpy().astype(np.float32, copy=False),
-        threshold=model.cfg.active_threshold,
-    )

@@ -23,10 +23,12 @@ from sae_desktop.model import SparseAutoencoder
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
 
-def kl_divergence(rho: float, rho_hat: torch.Tensor) -> torch.Tensor:
-    """Σ_j KL(ρ ‖ ρ̂_j) for Bernoulli means, ρ̂ clamped as in the tutorial."""
-    rho_hat = torch.clamp(rho_hat, RHO_HAT_MIN, 1 - RHO_HAT_MIN)
-    return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
+def kl_divergence(rho: float, rho_hat):
+    """Σ_j KL(ρ ‖ ρ̂_j) over the last axis for Bernoulli means ``rho_hat`` (a torch tensor,
+    differentiable, or NumPy rows ``[..., d_latent]``), ρ̂ clamped as in the tutorial."""
+    xp = np if isinstance(rho_hat, np.ndarray) else torch
+    rho_hat = xp.clip(rho_hat, RHO_HAT_MIN, 1 - RHO_HAT_MIN)
+    return (rho * xp.log(rho / rho_hat) + (1 - rho) * xp.log((1 - rho) / (1 - rho_hat))).sum(-1)
 
 
 class SparsityPenalty:
@@ -59,9 +61,7 @@ class KLPenalty(SparsityPenalty):
         self.rho, self.weight = rho, beta
 
     def value(self, rho_hat):
-        rho = self.rho
-        rho_hat = np.clip(rho_hat, RHO_HAT_MIN, 1 - RHO_HAT_MIN)
-        return (rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))).sum(axis=-1)
+        return kl_divergence(self.rho, np.asarray(rho_hat))
 
     def raw(self, z):
         return kl_divergence(self.rho, z.mean(dim=0))

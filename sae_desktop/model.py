@@ -1,7 +1,9 @@
-"""The sparse autoencoder: 784 → 128 ReLU → 32 latent → 128 ReLU → 784 sigmoid.
+"""The sparse autoencoder as a torch module: 784 → 128 ReLU → 32 latent → 128 ReLU → 784 sigmoid.
 
-Parameters use the field's names. The encoder is two layers (``W_enc1`` then ``W_enc2``,
-whose output is the sparse latent ``z``) and so is the decoder (``W_dec1``, ``W_dec2``).
+What it computes is defined once, in ``architecture.py``, for torch (:data:`TORCH` here) and
+for NumPy (the window's inference). Parameters use the field's names. The encoder is two
+layers (``W_enc1`` then ``W_enc2``, whose output is the sparse latent ``z``) and so is the
+decoder (``W_dec1``, ``W_dec2``).
 Weights are stored as ``[out, in]`` like ``nn.Linear``. With default settings the
 initialisation is PyTorch's default ``nn.Linear`` one, drawn in the tutorial's order, so
 a seed gives the tutorial's starting weights.
@@ -9,10 +11,13 @@ a seed gives the tutorial's starting weights.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
+from sae_desktop import architecture
 from sae_desktop.config import ModelConfig
+from sae_desktop.evaluation import Evaluation
 
 # Order matters: it is the tutorial's layer creation order (init RNG stream) and the
 # layout of the flat parameter buffer used by the training engine and checkpoints.
@@ -32,15 +37,28 @@ def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
     }
 
 
-def latent_activation(pre: torch.Tensor, cfg: ModelConfig) -> torch.Tensor:
-    """Map encoder pre-activations to latents: sigmoid, ReLU, or ReLU keeping the top k."""
-    if cfg.latent == "sigmoid":
-        return torch.sigmoid(pre)
-    z = torch.relu(pre)
-    if cfg.latent == "topk" and cfg.k < cfg.d_latent:
-        keep = torch.topk(z, cfg.k, dim=-1).indices
-        z = torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
-    return z
+class TorchOps:
+    """The torch side of ``architecture``'s ops namespace."""
+
+    linear = staticmethod(nn.functional.linear)
+    relu = staticmethod(torch.relu)
+    sigmoid = staticmethod(torch.sigmoid)
+
+    @staticmethod
+    def keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
+        keep = torch.topk(z, k, dim=-1).indices
+        return torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
+
+    @staticmethod
+    def unit_float(images: torch.Tensor) -> torch.Tensor:
+        return images.to(torch.float32).div_(255.0)
+
+    @staticmethod
+    def to_numpy(t: torch.Tensor) -> np.ndarray:
+        return t.detach().cpu().numpy()
+
+
+TORCH = TorchOps()
 
 
 class SparseAutoencoder(nn.Module):
@@ -59,26 +77,30 @@ class SparseAutoencoder(nn.Module):
             assert tuple(tensor.shape) == shapes[name]
             self.register_parameter(name, nn.Parameter(tensor.detach().clone()))
 
-    def encode_pre(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(nn.functional.linear(x, self.W_enc1, self.b_enc1))
-        return nn.functional.linear(h, self.W_enc2, self.b_enc2)
+    @property
+    def params(self) -> dict[str, nn.Parameter]:
+        return dict(self.named_parameters())
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Images ``[B, 784]`` (or ``[B, 1, 28, 28]``) in [0, 1] → latents ``[B, d_latent]``."""
-        return latent_activation(self.encode_pre(x.reshape(x.shape[0], -1)), self.cfg)
+        return architecture.encode(self.params, x.reshape(x.shape[0], -1), self.cfg, TORCH)
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(nn.functional.linear(z, self.W_dec1, self.b_dec1))
-        return nn.functional.linear(h, self.W_dec2, self.b_dec2)
+        return architecture.decode_logits(self.params, z, TORCH)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Latents → reconstructed images ``[B, 784]`` in (0, 1)."""
-        return torch.sigmoid(self.decode_logits(z))
+        return architecture.decode(self.params, z, TORCH)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(reconstruction, latent)`` like the tutorial's model."""
         z = self.encode(x)
         return self.decode(z), z
+
+    @torch.no_grad()
+    def evaluate(self, images: torch.Tensor) -> Evaluation:
+        """Test-set metrics on uint8 ``images`` ``[N, 784]`` (on the model's device)."""
+        return Evaluation.of(*architecture.errors_and_latents(self.params, images, self.cfg, TORCH), self.cfg)
 
     def snapshot(self) -> dict[str, torch.Tensor]:
         """A detached CPU copy of the weights, safe to hand to another thread."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sae_desktop.architecture import active, clamped_code
 from sae_desktop.evaluation import error_percentile
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.snapshot import ModelSnapshot
@@ -23,28 +24,28 @@ class ProbeResult:
     reconstruction: np.ndarray  # 28×28
     mse: float  # reconstruction vs input, mean over pixels
     percentile: float  # share of test images reconstructed better (%), NaN if unknown
+    threshold: float  # the model's activity threshold (ModelConfig.active_threshold)
 
     @property
     def residual(self) -> np.ndarray:
         return self.reconstruction - self.input
 
-    def active(self, threshold: float) -> np.ndarray:
-        return self.latents > threshold
+    @property
+    def active(self) -> np.ndarray:
+        return active(self.latents, self.threshold)
 
 
 def probe(model: ModelSnapshot, image28: np.ndarray, clamps: dict[int, float] | None = None) -> ProbeResult:
     """Encode a 28×28 image, apply ``clamps`` {latent: value}, decode, and compare."""
     x = np.asarray(image28, dtype=np.float32).reshape(1, -1)
     latents = model.encode(x)[0]
-    code = latents.copy()
-    for index, value in (clamps or {}).items():
-        if 0 <= index < code.size:
-            code[index] = value
+    code = clamped_code(latents, clamps or {}, model.config)
     reconstruction = model.decode(code[None, :])[0].reshape(28, 28)
     mse = float(np.mean(np.square(reconstruction - x.reshape(28, 28))))
-    quantiles = model.quantiles
+    quantiles = model.test_error_quantiles
     percentile = error_percentile(mse, quantiles) if quantiles else float("nan")
-    return ProbeResult(x.reshape(28, 28), latents, code, reconstruction, mse, percentile)
+    return ProbeResult(x.reshape(28, 28), latents, code, reconstruction, mse, percentile,
+                       model.config.active_threshold)
 
 
 def probe_image(model: ModelSnapshot, grey: np.ndarray) -> tuple[Preprocessed, ProbeResult | None]:

@@ -125,7 +125,7 @@ def checkpoint_of(cfg: TrainConfig, weights, optimizer, epochs_done: int, histor
     return Checkpoint(
         model_config=cfg.model_config(), weights=weights, train_config=cfg, optimizer=optimizer,
         epoch=epochs_done, history=list(history),
-        test_error_quantiles=evaluation.error_quantiles() if evaluation is not None else None,
+        test_error_quantiles=evaluation.test_error_quantiles if evaluation is not None else None,
         extra=extra,
     )
 

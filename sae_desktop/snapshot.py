@@ -5,8 +5,8 @@ loaded file, or a copy taken from a training run after an epoch, never live weig
 
 Its inference is NumPy, on purpose: it runs on the window's main thread while training
 runs in another, and a torch op on a second thread starts a second OpenMP team that
-competes with training's for the same cores. The forward pass is four small products;
-tests check it against the torch model.
+competes with training's for the same cores. It is the torch model's own definition
+(``architecture.py``) run on NumPy arrays; tests check the two against each other.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sae_desktop import paths
+from sae_desktop import architecture, paths
 from sae_desktop.checkpoint import Checkpoint, load_checkpoint
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.evaluation import Evaluation
@@ -38,7 +38,7 @@ class ModelSnapshot:
     train_config: TrainConfig | None = None
     epoch: int = 0
     history: list[dict] = field(default_factory=list)
-    error_quantiles: list[float] | None = None  # test-set reconstruction errors (OOD hint)
+    test_error_quantiles: list[float] | None = None  # of the test set's reconstruction errors (OOD hint)
     evaluation: Evaluation | None = None  # test-set latents and errors, when computed
     path: Path | None = None  # the file it came from or was last saved to
     optimizer: dict[str, torch.Tensor] | None = None  # present for full checkpoints (resumable)
@@ -52,53 +52,32 @@ class ModelSnapshot:
     def dataset(self) -> str:
         return self.train_config.dataset if self.train_config else "mnist"
 
-    @cached_property
-    def quantiles(self) -> list[float] | None:
-        """Test-error quantiles for the OOD percentile: stored ones, else from the evaluation
-        (computed once: the probe asks on every stroke)."""
-        if self.error_quantiles is not None:
-            return self.error_quantiles
-        return self.evaluation.error_quantiles() if self.evaluation is not None else None
+    def __post_init__(self) -> None:
+        if self.test_error_quantiles is None and self.evaluation is not None:  # stored ones, else the evaluation's
+            object.__setattr__(self, "test_error_quantiles", self.evaluation.test_error_quantiles)
 
     def with_evaluation(self, evaluation: Evaluation) -> ModelSnapshot:
-        return replace(self, evaluation=evaluation, error_quantiles=evaluation.error_quantiles())
+        return replace(self, evaluation=evaluation, test_error_quantiles=evaluation.test_error_quantiles)
 
     def encode(self, images: np.ndarray) -> np.ndarray:
         """Images ``[N, 784]`` (or ``[784]``, ``[N, 28, 28]``) in [0, 1] → latents ``[N, d_latent]``."""
-        a = self.arrays
         x = np.asarray(images, dtype=np.float32).reshape(-1, self.config.d_in)
-        h = np.maximum(x @ a["W_enc1"].T + a["b_enc1"], 0.0)
-        pre = h @ a["W_enc2"].T + a["b_enc2"]
-        if self.config.latent == "sigmoid":
-            return _sigmoid(pre)
-        z = np.maximum(pre, 0.0)
-        if self.config.latent == "topk" and self.config.k < self.config.d_latent:
-            drop = np.argpartition(-z, self.config.k, axis=1)[:, self.config.k:]
-            np.put_along_axis(z, drop, 0.0, axis=1)
-        return z
+        return architecture.encode(self.arrays, x, self.config, architecture.NUMPY)
 
     def decode(self, latents: np.ndarray) -> np.ndarray:
         """Latents ``[N, d_latent]`` → images ``[N, 784]`` in (0, 1)."""
-        a = self.arrays
         z = np.asarray(latents, dtype=np.float32).reshape(-1, self.config.d_latent)
-        h = np.maximum(z @ a["W_dec1"].T + a["b_dec1"], 0.0)
-        return _sigmoid(h @ a["W_dec2"].T + a["b_dec2"])
+        return architecture.decode(self.arrays, z, architecture.NUMPY)
 
-    def evaluate(self, images: np.ndarray, chunk: int = 2000) -> Evaluation:
-        """Test-set metrics, like :func:`evaluation.evaluate` but in NumPy (any thread)."""
-        x_all = np.asarray(images).reshape(len(images), -1)
-        errors, latents = [], []
-        for start in range(0, len(x_all), chunk):
-            x = x_all[start:start + chunk].astype(np.float32) / 255.0
-            z = self.encode(x)
-            errors.append(np.square(self.decode(z) - x).mean(axis=1))
-            latents.append(z)
-        return Evaluation(np.concatenate(errors).astype(np.float64), np.concatenate(latents),
-                          self.config.active_threshold)
+    def evaluate(self, images: np.ndarray) -> Evaluation:
+        """Test-set metrics on uint8 ``images``, as the torch model's ``evaluate``, in NumPy (any thread)."""
+        x = np.asarray(images).reshape(len(images), -1)
+        return Evaluation.of(*architecture.errors_and_latents(self.arrays, x, self.config, architecture.NUMPY),
+                             self.config)
 
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,
-                          list(self.history), self.quantiles, {"name": self.name})
+                          list(self.history), self.test_error_quantiles, {"name": self.name})
 
     @classmethod
     def from_checkpoint(cls, ckpt: Checkpoint, name: str, path: Path | None = None) -> ModelSnapshot:
@@ -118,7 +97,3 @@ class ModelSnapshot:
             name = path.name
         return cls.from_checkpoint(ckpt, name, path)
 
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # clipped so exp never overflows float32; sigmoid(±40) is 0 or 1 to float precision anyway
-    return (1.0 / (1.0 + np.exp(-np.clip(x, -40.0, 40.0)))).astype(np.float32, copy=False)

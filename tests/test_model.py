@@ -4,7 +4,8 @@ import torch
 from torch import nn
 
 from sae_desktop.config import ModelConfig
-from sae_desktop.model import PARAM_NAMES, SparseAutoencoder, latent_activation, model_from_state
+from sae_desktop.architecture import latent_activation
+from sae_desktop.model import PARAM_NAMES, TORCH, SparseAutoencoder, model_from_state
 
 
 def test_default_architecture_and_init_match_the_tutorial():
@@ -45,7 +46,7 @@ def test_hand_set_weights_give_hand_computed_outputs():
 def test_relu_and_topk_latents():
     x = torch.tensor([[1.0, 0.25]])
     torch.testing.assert_close(tiny_model("relu").encode(x), torch.tensor([[2.0, 0.0]]))
-    z = latent_activation(torch.tensor([[3.0, -1.0, 2.0, 1.0]]), ModelConfig(d_latent=4, latent="topk", k=2))
+    z = latent_activation(torch.tensor([[3.0, -1.0, 2.0, 1.0]]), ModelConfig(d_latent=4, latent="topk", k=2), TORCH)
     torch.testing.assert_close(z, torch.tensor([[3.0, 0.0, 2.0, 0.0]]))
 
 

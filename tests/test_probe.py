@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from sae_desktop.config import ModelConfig
-from sae_desktop.evaluation import evaluate, error_percentile
+from sae_desktop.evaluation import error_percentile
 from sae_desktop.images import ImageError, load_image_file
 from sae_desktop.model import SparseAutoencoder, model_from_state
 from sae_desktop.probe import probe
@@ -35,15 +35,40 @@ def test_numpy_inference_matches_the_torch_model(latent, k):
     np.testing.assert_allclose(snap.decode(snap.encode(x)), recon.numpy(), rtol=1e-5, atol=1e-6)
     images = (x * 255).astype(np.uint8)
     np_eval = snap.evaluate(images)
-    torch_eval = evaluate(model_from_state(cfg, weights), torch.from_numpy(images))
+    torch_eval = model_from_state(cfg, weights).evaluate(torch.from_numpy(images))
     np.testing.assert_allclose(np_eval.per_sample_mse, torch_eval.per_sample_mse, rtol=1e-4)
+    np.testing.assert_allclose(np_eval.latents, torch_eval.latents, rtol=1e-5, atol=1e-6)
+    assert np_eval.threshold == torch_eval.threshold == cfg.active_threshold
+    np.testing.assert_array_equal(np_eval.active, torch_eval.active)
+
+
+def test_the_numpy_inference_does_not_import_torch():
+    code = ("import sys, numpy as np, sae_desktop.architecture as a\n"
+            "from sae_desktop.config import ModelConfig\n"
+            "cfg = ModelConfig(d_hidden=4, d_latent=3, latent='topk', k=2)\n"
+            "p = {n: np.ones(s, np.float32) for n, s in [('W_enc1', (4, 784)), ('b_enc1', (4,)), ('W_enc2', (3, 4)),"
+            " ('b_enc2', (3,)), ('W_dec1', (4, 3)), ('b_dec1', (4,)), ('W_dec2', (784, 4)), ('b_dec2', (784,))]}\n"
+            "z = a.encode(p, np.zeros((2, 784), np.float32), cfg, a.NUMPY)\n"
+            "print(z.shape, (z > 0).sum(), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["(2,", "3)", "4", "False"]  # top-2 of 3 kept: 2 per image, torch never loaded
+
+
+@pytest.mark.parametrize("latent,ceiling", [("sigmoid", 1.0), ("relu", 7.5)])
+def test_clamps_are_limited_to_what_a_latent_can_take(latent, ceiling):
+    from sae_desktop.architecture import clamped_code
+
+    cfg = ModelConfig(d_latent=4, latent=latent)
+    code = clamped_code(np.array([0.2, 0.3, 0.4, 0.5], np.float32), {0: 7.5, 1: -2.0, 9: 1.0, -1: 1.0}, cfg)
+    np.testing.assert_allclose(code, [ceiling, 0.0, 0.4, 0.5])
 
 
 def test_bundled_model_loads_offline_with_test_statistics(bundled):
     assert bundled.name == "bundled MNIST model"
     assert bundled.config == ModelConfig() and bundled.train_config.seed == 0
     assert bundled_model_path().stat().st_size < 600_000
-    assert len(bundled.quantiles) == 201 and bundled.epoch == 10
+    assert len(bundled.test_error_quantiles) == 201 and bundled.epoch == 10
 
 
 def test_bundled_model_reconstructs_mnist(bundled, mnist):
@@ -61,7 +86,8 @@ def test_percentile_and_clamps(bundled):
     ablated = probe(bundled, blank_ish, clamps={top: 0.0})
     assert ablated.code[top] == 0.0 and ablated.latents[top] == result.latents[top]
     assert not np.allclose(ablated.reconstruction, result.reconstruction)
-    assert error_percentile(1e9, bundled.quantiles) == 100.0 and error_percentile(0.0, bundled.quantiles) == 0.0
+    quantiles = bundled.test_error_quantiles
+    assert error_percentile(1e9, quantiles) == 100.0 and error_percentile(0.0, quantiles) == 0.0
 
 
 def save(path, array, mode=None):

@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from sae_desktop.architecture import active
 from sae_desktop.atlas import mosaic
 from sae_desktop.qt.plot_style import style_plot
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
@@ -94,7 +95,7 @@ class CompareView(QWidget):
             recon = model.decode(z)
             rows.append(recon)
             mse = float(np.square(recon - x).mean())
-            l0 = float((z > model.config.active_threshold).sum(axis=1).mean())
+            l0 = float(active(z, model.config.active_threshold).sum(axis=1).mean())
             whole = (f"; whole test set {model.evaluation.test_mse:.4f}, L0 {model.evaluation.l0:.2f}"
                      if model.evaluation is not None else "")
             self.summaries[i].setText(f"<b>{'AB'[i]}</b>: {model.name}<br>MSE on these digits {mse:.4f}, "

@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
+from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt.plot_style import COLORS, csv_companion, style_plot
 
@@ -143,12 +144,9 @@ class LatentBars(pg.PlotWidget):
             self.bars.setOpts(x=[], height=[])
             self.marks.setData([], [])
             return
-        code = self.latents.copy()
-        for latent, value in self.clamps.items():
-            if latent < code.size:
-                code[latent] = value
+        code = clamped_code(self.latents, self.clamps, self.config)  # what the probe decodes
         shown, positions = code[self.order], np.arange(self.order.size)
-        active = self.latents[self.order] > self.config.active_threshold
+        active = is_active(self.latents[self.order], self.config.active_threshold)
         clamped = np.isin(self.order, list(self.clamps))
         kinds = np.where(clamped, "clamped", np.where(active, "active", "inactive"))
         self.bars.setOpts(x=positions, height=shown, width=0.8, brushes=[self._brushes[k] for k in kinds], pen=None)

@@ -1,0 +1,129 @@
+"""What the sparse autoencoder computes, written once for NumPy and for torch.
+
+784 → 128 ReLU → d_latent latents → 128 ReLU → 784 sigmoid. Each function takes the weights
+by name (``W_enc1 … b_dec2``, stored ``[out, in]`` like ``nn.Linear``) and an ``ops``
+namespace of the few array operations that differ between the two libraries:
+:data:`NUMPY` here, ``model.TORCH`` beside the torch module. The torch module
+(``model.SparseAutoencoder``: training, evaluation in the training thread) and the window's
+NumPy inference (``snapshot.ModelSnapshot``: drawing never waits for torch, and a torch op
+on the main thread would start a second OpenMP team beside training's) call the same
+functions; tests check them against each other. This module never imports torch.
+
+A new latent activation (a sparsity mechanism's) is a branch of :func:`latent_activation`
+(with its op in both namespaces); its penalty goes in ``losses.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from sae_desktop.config import ModelConfig
+
+Array = Any  # a NumPy array or a torch tensor, as ``ops`` handles
+
+
+class NumpyOps:
+    """The NumPy side of the ops namespace (float32 throughout)."""
+
+    @staticmethod
+    def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        return x @ weight.T + bias
+
+    @staticmethod
+    def relu(a: np.ndarray) -> np.ndarray:
+        return np.maximum(a, 0.0)
+
+    @staticmethod
+    def sigmoid(a: np.ndarray) -> np.ndarray:
+        # clipped so exp never overflows float32; sigmoid(±40) is 0 or 1 to float precision anyway
+        return (1.0 / (1.0 + np.exp(-np.clip(a, -40.0, 40.0)))).astype(np.float32, copy=False)
+
+    @staticmethod
+    def keep_top_k(z: np.ndarray, k: int) -> np.ndarray:
+        """``z`` with all but each row's k largest set to 0 (``z`` is a fresh array: changed in place)."""
+        drop = np.argpartition(-z, k, axis=1)[:, k:]
+        np.put_along_axis(z, drop, 0.0, axis=1)
+        return z
+
+    @staticmethod
+    def unit_float(images: np.ndarray) -> np.ndarray:
+        """uint8 pixels → float32 in [0, 1] (ToTensor's scaling)."""
+        return images.astype(np.float32) / 255.0
+
+    @staticmethod
+    def to_numpy(a: np.ndarray) -> np.ndarray:
+        return a
+
+
+NUMPY = NumpyOps()
+
+
+def encode_pre(params: Mapping[str, Array], x: Array, ops: Any) -> Array:
+    """Images ``[B, d_in]`` in [0, 1] → the latents' pre-activations ``[B, d_latent]``."""
+    h = ops.relu(ops.linear(x, params["W_enc1"], params["b_enc1"]))
+    return ops.linear(h, params["W_enc2"], params["b_enc2"])
+
+
+def latent_activation(pre: Array, cfg: ModelConfig, ops: Any) -> Array:
+    """Map pre-activations to latents: sigmoid, ReLU, or ReLU keeping each row's top k."""
+    if cfg.latent == "sigmoid":
+        return ops.sigmoid(pre)
+    z = ops.relu(pre)
+    if cfg.latent == "topk" and cfg.k < cfg.d_latent:
+        z = ops.keep_top_k(z, cfg.k)
+    return z
+
+
+def encode(params: Mapping[str, Array], x: Array, cfg: ModelConfig, ops: Any) -> Array:
+    """Images ``[B, d_in]`` in [0, 1] → latents ``[B, d_latent]``."""
+    return latent_activation(encode_pre(params, x, ops), cfg, ops)
+
+
+def decode_logits(params: Mapping[str, Array], z: Array, ops: Any) -> Array:
+    h = ops.relu(ops.linear(z, params["W_dec1"], params["b_dec1"]))
+    return ops.linear(h, params["W_dec2"], params["b_dec2"])
+
+
+def decode(params: Mapping[str, Array], z: Array, ops: Any) -> Array:
+    """Latents ``[B, d_latent]`` → reconstructed images ``[B, d_in]`` in (0, 1)."""
+    return ops.sigmoid(decode_logits(params, z, ops))
+
+
+def active(latents: Array, threshold: float) -> Array:
+    """Where a latent counts as active (L0, density, dead latents, the probe's colours): above
+    the model's ``ModelConfig.active_threshold`` (0.1 for sigmoid latents, which are never
+    exactly zero; 0 for ReLU latents, which are exactly zero when off)."""
+    return latents > threshold
+
+
+def latent_ceiling(cfg: ModelConfig) -> float:
+    """The largest value a latent takes: 1 for sigmoid latents, unbounded for ReLU ones."""
+    return 1.0 if cfg.latent == "sigmoid" else float("inf")
+
+
+def clamped_code(latents: np.ndarray, clamps: Mapping[int, float], cfg: ModelConfig) -> np.ndarray:
+    """The code to decode: ``latents`` ``[d_latent]`` with each clamp {latent: value} applied,
+    values limited to what the latent can take ([0, 1] or [0, ∞)); unknown latents ignored."""
+    code = np.array(latents, dtype=np.float32, copy=True)
+    for index, value in clamps.items():
+        if 0 <= index < code.size:
+            code[index] = min(max(float(value), 0.0), latent_ceiling(cfg))
+    return code
+
+
+def errors_and_latents(params: Mapping[str, Array], images: Array, cfg: ModelConfig, ops: Any,
+                     chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Each uint8 image's ``[N, d_in]`` reconstruction MSE (float64) and latents (float32),
+    in chunks, as NumPy arrays (see ``evaluation.Evaluation``)."""
+    errors, latents = [], []
+    for start in range(0, images.shape[0], chunk):
+        x = ops.unit_float(images[start:start + chunk])
+        z = encode(params, x, cfg, ops)
+        errors.append(ops.to_numpy(((decode(params, z, ops) - x) ** 2).mean(1)))
+        latents.append(ops.to_numpy(z))
+    if not errors:
+        return np.zeros(0), np.zeros((0, cfg.d_latent), np.float32)
+    return np.concatenate(errors).astype(np.float64), np.concatenate(latents).astype(np.float32, copy=False)
