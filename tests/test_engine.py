@@ -41,6 +41,22 @@ def test_loss_falls_on_a_repeated_batch(backend):
     assert all(np.isfinite(losses))
 
 
+def test_the_fast_steps_multi_step_call_runs_as_python_too(step_kind):
+    """``run`` (several steps in one call) as TorchScript and as plain Python: same numbers."""
+    images = torch.from_numpy(stroke_digits(64, seed=4)[0].reshape(64, -1))
+    cfg = TrainConfig(batch_size=16, d_hidden=32, d_latent=8, log_every=4)
+    trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
+    assert trainer.scripted == (step_kind == "scripted")
+    reference = AutogradTrainer(cfg, torch.device("cpu"), images)
+    idx, lrs = torch.randperm(64, generator=torch.Generator().manual_seed(0)), [1e-3, 2e-3, 3e-3, 4e-3]
+    for t in (trainer, reference):
+        t.run_steps(idx, lrs)
+    for name, weight in reference.weights().items():
+        torch.testing.assert_close(trainer.weights()[name], weight, rtol=1e-4, atol=1e-6, msg=name)
+    assert trainer.report().total == pytest.approx(reference.report().total, rel=1e-5)
+    assert trainer.optimizer_state()["optimizer.step"].item() == 4
+
+
 def test_steps_run_together_match_steps_run_one_by_one(backend):
     images = torch.from_numpy(stroke_digits(64, seed=4)[0].reshape(64, -1))
     cfg = TrainConfig(batch_size=16, d_hidden=32, d_latent=8, log_every=4)

@@ -71,8 +71,12 @@ def test_clear_undo_redo_and_eraser(qtbot, window):
     assert view.canvas.array().sum() < drawn.sum()
     qtbot.keyClick(view.canvas, Qt.Key.Key_B)  # keyboard shortcut back to the brush
     assert not view.canvas.erasing
-    drag(qtbot, view.canvas, [canvas_point(view.canvas, 0.5, 0.5), canvas_point(view.canvas, 0.52, 0.9)],
-         button=Qt.MouseButton.RightButton)  # the right button always erases
+    before = view.canvas.array().copy()
+    drag(qtbot, view.canvas, [canvas_point(view.canvas, 0.65, 0.5), canvas_point(view.canvas, 0.55, 0.8)],
+         button=Qt.MouseButton.RightButton)  # the right button always erases: along the 7's stem
+    after = view.canvas.array()
+    assert after.sum() < before.sum() and (after <= before).all()  # ink only removed, none added
+    assert not view.canvas.erasing  # and the brush stays the brush
 
 
 def test_steering_a_latent_changes_the_decoded_image(qtbot, window):
