@@ -16,6 +16,7 @@ A new latent activation (a sparsity mechanism's) is a branch of :func:`latent_ac
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -25,40 +26,22 @@ from sae_desktop.config import ModelConfig
 Array = Any  # a NumPy array or a torch tensor, as ``ops`` handles
 
 
-class NumpyOps:
-    """The NumPy side of the ops namespace (float32 throughout)."""
-
-    @staticmethod
-    def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        return x @ weight.T + bias
-
-    @staticmethod
-    def relu(a: np.ndarray) -> np.ndarray:
-        return np.maximum(a, 0.0)
-
-    @staticmethod
-    def sigmoid(a: np.ndarray) -> np.ndarray:
-        # clipped so exp never overflows float32; sigmoid(±40) is 0 or 1 to float precision anyway
-        return (1.0 / (1.0 + np.exp(-np.clip(a, -40.0, 40.0)))).astype(np.float32, copy=False)
-
-    @staticmethod
-    def keep_top_k(z: np.ndarray, k: int) -> np.ndarray:
-        """``z`` with all but each row's k largest set to 0 (``z`` is a fresh array: changed in place)."""
-        drop = np.argpartition(-z, k, axis=1)[:, k:]
-        np.put_along_axis(z, drop, 0.0, axis=1)
-        return z
-
-    @staticmethod
-    def unit_float(images: np.ndarray) -> np.ndarray:
-        """uint8 pixels → float32 in [0, 1] (ToTensor's scaling)."""
-        return images.astype(np.float32) / 255.0
-
-    @staticmethod
-    def to_numpy(a: np.ndarray) -> np.ndarray:
-        return a
+def _keep_top_k(z: np.ndarray, k: int) -> np.ndarray:
+    """``z`` (a fresh array, changed in place) with all but each row's k largest set to 0."""
+    np.put_along_axis(z, np.argpartition(-z, k, axis=1)[:, k:], 0.0, axis=1)
+    return z
 
 
-NUMPY = NumpyOps()
+# The NumPy side of the ops namespace (float32 throughout). The sigmoid is clipped so exp never
+# overflows float32 (sigmoid(±40) is 0 or 1 to float precision anyway); unit_float is ToTensor's scaling.
+NUMPY = SimpleNamespace(
+    linear=lambda x, weight, bias: x @ weight.T + bias,
+    relu=lambda a: np.maximum(a, 0.0),
+    sigmoid=lambda a: (1.0 / (1.0 + np.exp(-np.clip(a, -40.0, 40.0)))).astype(np.float32, copy=False),
+    keep_top_k=_keep_top_k,
+    unit_float=lambda images: images.astype(np.float32) / 255.0,
+    to_numpy=lambda a: a,
+)
 
 
 def encode_pre(params: Mapping[str, Array], x: Array, ops: Any) -> Array:

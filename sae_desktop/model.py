@@ -11,7 +11,8 @@ a seed gives the tutorial's starting weights.
 
 from __future__ import annotations
 
-import numpy as np
+from types import SimpleNamespace
+
 import torch
 from torch import nn
 
@@ -37,28 +38,15 @@ def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
     }
 
 
-class TorchOps:
-    """The torch side of ``architecture``'s ops namespace."""
-
-    linear = staticmethod(nn.functional.linear)
-    relu = staticmethod(torch.relu)
-    sigmoid = staticmethod(torch.sigmoid)
-
-    @staticmethod
-    def keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
-        keep = torch.topk(z, k, dim=-1).indices
-        return torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
-
-    @staticmethod
-    def unit_float(images: torch.Tensor) -> torch.Tensor:
-        return images.to(torch.float32).div_(255.0)
-
-    @staticmethod
-    def to_numpy(t: torch.Tensor) -> np.ndarray:
-        return t.detach().cpu().numpy()
+def _keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
+    keep = torch.topk(z, k, dim=-1).indices
+    return torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
 
 
-TORCH = TorchOps()
+# The torch side of architecture's ops namespace (architecture.NUMPY is the NumPy side).
+TORCH = SimpleNamespace(linear=nn.functional.linear, relu=torch.relu, sigmoid=torch.sigmoid, keep_top_k=_keep_top_k,
+                        unit_float=lambda images: images.to(torch.float32).div_(255.0),
+                        to_numpy=lambda t: t.detach().cpu().numpy())
 
 
 class SparseAutoencoder(nn.Module):

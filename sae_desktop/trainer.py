@@ -41,15 +41,7 @@ SMALLEST_NORMAL = torch.finfo(torch.float32).tiny
 
 @torch.no_grad()
 def copy_tensors(into: list[torch.Tensor], sources: list[torch.Tensor]) -> None:
-    """``into[i].copy_(sources[i])`` for all i: one call where torch has the (private)
-    foreach kernel (right after the steps every call is slow), else a loop."""
-    foreach_copy = getattr(torch, "_foreach_copy_", None)
-    if foreach_copy is not None:
-        try:
-            foreach_copy(into, sources)
-            return
-        except (RuntimeError, TypeError, NotImplementedError):
-            pass
+    """``into[i].copy_(sources[i])`` for all i (public API: torch's foreach kernel is private)."""
     for dst, src in zip(into, sources):
         dst.copy_(src)
 

@@ -302,7 +302,7 @@ class _AtenWithout:
 def test_an_epoch_trains_without_the_fast_steps_private_torch_api(tiny_dataset, monkeypatch):
     """With torch's private ops gone, the engine picks the autograd backend (public API only)."""
     monkeypatch.delattr(torch, "_fused_adam_")
-    monkeypatch.delattr(torch, "_foreach_copy_")
+    monkeypatch.delattr(torch, "_foreach_copy_", raising=False)
     monkeypatch.setattr(torch.ops, "aten", _AtenWithout(torch.ops.aten, train_step.PRIVATE_ATEN_OPS))
     fast_trainer.fast_step_works.cache_clear()
     monkeypatch.setattr(fast_trainer, "fast_step_works", fast_trainer.fast_step_works.__wrapped__)
