@@ -191,8 +191,9 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                         _progress("")
                         sys.stderr.write("\r")
                     ev = event.evaluation
-                    print(f"epoch {event.epoch:>3}/{cfg.epochs}  test_mse {ev.test_mse:.5f}  L0 {ev.l0:5.2f}  "
-                          f"dead {ev.dead_latents}  mean rho_hat {ev.rho_hat.mean():.4f}  "
+                    print(f"epoch {event.epoch:>3}/{cfg.epochs}  test_mse {ev.test_mse:.5f}  FVU {ev.fvu:.4f}  "
+                          f"L0 {ev.l0:5.2f}  dead {ev.dead_latents}  dense {ev.frac_dense:.0%}  "
+                          f"mean rho_hat {ev.rho_hat.mean():.4f}  "
                           f"{event.epoch_seconds:.2f}s", flush=True)
             elif isinstance(event, RunEnd):
                 assert start is not None
@@ -211,7 +212,8 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                 else:
                     print(f"{event.status}: {event.message}", file=sys.stderr)
                     if event.evaluation is not None:
-                        print(f"final test_mse {summary['test_mse']:.5f}  L0 {summary['l0']:.2f}  "
+                        print(f"final test_mse {summary['test_mse']:.5f}  FVU {summary['fvu']:.4f}  "
+                              f"L0 {summary['l0']:.2f}  "
                               f"dead latents {summary['dead_latents']}  checkpoint {run.checkpoint_path}")
                 if event.status == "diverged":
                     print(f"sae-desktop train: {event.message}", file=sys.stderr)
@@ -248,7 +250,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         mean_rho = sum(result["rho_hat"]) / len(result["rho_hat"])
-        print(f"{args.checkpoint}: test_mse {result['test_mse']:.5f}  L0 {result['l0']:.2f}  "
+        print(f"{args.checkpoint}: test_mse {result['test_mse']:.5f}  FVU {result['fvu']:.4f}  L0 {result['l0']:.2f}  "
               f"dead latents {result['dead_latents']}  mean rho_hat {mean_rho:.4f}")
     return 0
 

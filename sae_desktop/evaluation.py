@@ -8,7 +8,12 @@ Definitions (used everywhere: CLI, GUI, atlas, checkpoints):
 * **L0** is the mean number of active latents per test image;
 * **density** of a latent is the fraction of test images on which it is active;
 * a latent is **dead** when it is never active on the test set (density 0);
-* **ρ̂_j** is latent j's mean activation over the test set.
+* **ρ̂_j** is latent j's mean activation over the test set;
+* **FVU** (fraction of variance unexplained) is the test MSE divided by the variance of the
+  test images about their mean image (1 − explained variance; 0 is perfect, 1 is no better
+  than always answering the mean image);
+* **fraction alive** is the share of latents that are not dead; **fraction dense** the share
+  active on more than :data:`DENSE_DENSITY` (10 %) of the test images.
 """
 
 from __future__ import annotations
@@ -23,6 +28,40 @@ from sae_desktop.config import ModelConfig
 
 QUANTILES = 201  # resolution of the stored test-error distribution (for OOD percentiles)
 HISTOGRAM_BINS = 50
+DENSE_DENSITY = 0.1  # a latent active on more than 10 % of images counts as dense
+
+
+def image_variance(images, chunk: int = 2000) -> float:
+    """The variance of uint8 ``images`` ``[N, …]`` (NumPy or torch, any device) about their mean
+    image, per pixel, in [0, 1] units: FVU's denominator."""
+    acc = VarianceAccumulator()
+    for start in range(0, len(images), chunk):
+        part = images[start:start + chunk]
+        part = part.cpu().numpy() if hasattr(part, "cpu") else np.asarray(part)
+        acc.add(part.reshape(len(part), -1).astype(np.float32) / 255.0)
+    return acc.variance
+
+
+class VarianceAccumulator:
+    """The variance of images about their mean image, per pixel, fed chunk by chunk (float64
+    sums): the MSE of always answering the mean image, the denominator of FVU."""
+
+    def __init__(self) -> None:
+        self.sum: np.ndarray | float = 0.0
+        self.sum_sq, self.count = 0.0, 0
+
+    def add(self, x: np.ndarray) -> None:
+        """A chunk ``[n, pixels]`` of images in [0, 1]."""
+        self.sum = self.sum + x.sum(axis=0, dtype=np.float64)
+        self.sum_sq += float(np.square(x, dtype=np.float64).sum())
+        self.count += x.shape[0]
+
+    @property
+    def variance(self) -> float:
+        if self.count == 0:
+            return float("nan")
+        mean = np.asarray(self.sum) / self.count
+        return max(self.sum_sq / self.count - float(np.square(mean).sum()), 0.0) / max(mean.size, 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,12 +69,16 @@ class Evaluation:
     per_sample_mse: np.ndarray  # [N] reconstruction MSE of each test image
     latents: np.ndarray  # [N, d_latent] float32 activations
     threshold: float  # activity threshold used for density / L0 / dead
+    variance: float = float("nan")  # data_variance of the images evaluated (FVU's denominator)
 
     @classmethod
-    def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, cfg: ModelConfig) -> Evaluation:
+    def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, cfg: ModelConfig,
+           images: np.ndarray | None = None) -> Evaluation:
         """From ``architecture.errors_and_latents``'s output (what ``SparseAutoencoder.evaluate``
-        and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once)."""
-        return cls(per_sample_mse, latents, cfg.active_threshold)
+        and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once);
+        ``images`` (uint8, NumPy or torch) give FVU its denominator."""
+        return cls(per_sample_mse, latents, cfg.active_threshold,
+                   image_variance(images) if images is not None else float("nan"))
 
     @property
     def test_mse(self) -> float:
@@ -67,6 +110,18 @@ class Evaluation:
     def dead_latents(self) -> int:
         return int(self.dead.sum())
 
+    @property
+    def fvu(self) -> float:
+        return self.test_mse / self.variance if self.variance > 0 else float("nan")
+
+    @property
+    def frac_alive(self) -> float:
+        return 1.0 - self.dead_latents / max(self.latents.shape[1], 1)
+
+    @property
+    def frac_dense(self) -> float:
+        return float((self.density > DENSE_DENSITY).mean()) if self.latents.shape[1] else 0.0
+
     @cached_property
     def histogram(self) -> tuple[np.ndarray, np.ndarray]:
         """(counts, edges) of all activations; [0, 1] for sigmoid latents. Computed once, by
@@ -90,6 +145,9 @@ class Evaluation:
             "rho_hat": self.rho_hat.tolist(),
             "l0": self.l0,
             "dead_latents": self.dead_latents,
+            "fvu": self.fvu,
+            "frac_alive": self.frac_alive,
+            "frac_dense": self.frac_dense,
         }
 
 

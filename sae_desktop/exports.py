@@ -13,8 +13,9 @@ import numpy as np
 
 from sae_desktop.colour import diverging_rgb
 
-EPOCH_COLUMNS = ("epoch", "step", "losses/train_total", "metrics/test_mse", "metrics/l0", "metrics/dead_latents",
-                 "metrics/rho_hat_mean", "epoch_seconds", "eval_seconds")
+EPOCH_COLUMNS = ("epoch", "step", "losses/train_total", "metrics/test_mse", "metrics/fvu", "metrics/l0",
+                 "metrics/dead_latents", "metrics/frac_alive", "metrics/frac_dense", "metrics/rho_hat_mean",
+                 "epoch_seconds", "eval_seconds")
 STEP_COLUMNS = ("step", "epoch", "losses/recon", "losses/sparsity", "losses/total", "metrics/samples_per_s", "lr")
 
 

@@ -88,7 +88,7 @@ class SparseAutoencoder(nn.Module):
     @torch.no_grad()
     def evaluate(self, images: torch.Tensor) -> Evaluation:
         """Test-set metrics on uint8 ``images`` ``[N, 784]`` (on the model's device)."""
-        return Evaluation.of(*architecture.errors_and_latents(self.params, images, self.cfg, TORCH), self.cfg)
+        return Evaluation.of(*architecture.errors_and_latents(self.params, images, self.cfg, TORCH), self.cfg, images)
 
     def snapshot(self) -> dict[str, torch.Tensor]:
         """A detached CPU copy of the weights, safe to hand to another thread."""

@@ -175,6 +175,9 @@ class RunSummary:
     dead_latents: int | None
     rho_hat_mean: float | None
     seconds: float
+    fvu: float | None = None  # older runs did not record these
+    frac_alive: float | None = None
+    frac_dense: float | None = None
 
     @property
     def name(self) -> str:
@@ -211,12 +214,14 @@ def summarise(folder: Path) -> RunSummary | None:
         rho = summary.get("rho_hat") or []
         return RunSummary(folder, config, summary.get("status", "?"), summary.get("epochs_done", 0),
                           summary.get("test_mse"), summary.get("l0"), summary.get("dead_latents"),
-                          sum(rho) / len(rho) if rho else None, sum(summary.get("epoch_seconds") or []))
+                          sum(rho) / len(rho) if rho else None, sum(summary.get("epoch_seconds") or []),
+                          summary.get("fvu"), summary.get("frac_alive"), summary.get("frac_dense"))
     epochs = [r for r in run.read_metrics() if r.get("type") == "epoch"]  # killed or still running
     last = epochs[-1] if epochs else {}
     return RunSummary(folder, config, "running or killed" if epochs else "no epoch finished", len(epochs),
                       last.get("metrics/test_mse"), last.get("metrics/l0"), last.get("metrics/dead_latents"),
-                      last.get("metrics/rho_hat_mean"), sum(r.get("epoch_seconds", 0.0) for r in epochs))
+                      last.get("metrics/rho_hat_mean"), sum(r.get("epoch_seconds", 0.0) for r in epochs),
+                      last.get("metrics/fvu"), last.get("metrics/frac_alive"), last.get("metrics/frac_dense"))
 
 
 def list_runs(base: Path | None = None) -> list[RunSummary]:

@@ -73,7 +73,7 @@ class ModelSnapshot:
         """Test-set metrics on uint8 ``images``, as the torch model's ``evaluate``, in NumPy (any thread)."""
         x = np.asarray(images).reshape(len(images), -1)
         return Evaluation.of(*architecture.errors_and_latents(self.arrays, x, self.config, architecture.NUMPY),
-                             self.config)
+                             self.config, x)
 
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,

@@ -19,8 +19,13 @@ from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.runs import RunSummary, list_runs
 from sae_desktop.snapshot import ModelSnapshot
 
-COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "L0", "Dead",
-           "Mean act.", "Time (s)")
+COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "FVU", "L0", "Dead",
+           "Alive", "Dense", "Mean act.", "Time (s)")
+COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test images' variance about their mean "
+                      "(0 perfect, 1 no better than the mean image)",
+               "Alive": "share of latents active on at least one test image",
+               "Dense": "share of latents active on more than 10% of test images",
+               "L0": "mean number of active latents per test image"}
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868"}
 
 
@@ -56,6 +61,9 @@ class RunsView(QWidget):
         self.runs: list[RunSummary] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, name in enumerate(COLUMNS):
+            if name in COLUMN_TIPS:
+                self.table.horizontalHeaderItem(column).setToolTip(COLUMN_TIPS[name])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
@@ -114,7 +122,8 @@ class RunsView(QWidget):
             cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
                      QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(settings_text(c)),
                      _Number(c.get("d_latent"), "d"), _Number(run.epochs_done, "d"), QTableWidgetItem(run.status),
-                     _Number(run.test_mse, ".5f"), _Number(run.l0, ".2f"), _Number(run.dead_latents, "d"),
+                     _Number(run.test_mse, ".5f"), _Number(run.fvu, ".4f"), _Number(run.l0, ".2f"),
+                     _Number(run.dead_latents, "d"), _Number(run.frac_alive, ".0%"), _Number(run.frac_dense, ".0%"),
                      _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]
             cells[0].setData(Qt.ItemDataRole.UserRole, row)
             cells[0].setToolTip(str(run.folder))

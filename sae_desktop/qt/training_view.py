@@ -96,8 +96,9 @@ class TrainingView(QWidget):
         self.histogram.set_histogram(*ev.histogram, ev.threshold, out.epoch)
         self.sparsity_plot.add_epoch(out.epoch, ev.l0, ev.dead_latents)
         total = self._run.config.epochs if self._run else out.epoch
-        self.summary.setText(f"Epoch {out.epoch}/{total}:  test MSE {ev.test_mse:.5f}   L0 {ev.l0:.2f}   "
-                             f"dead latents {ev.dead_latents}   mean activation {ev.rho_hat.mean():.4f}")
+        self.summary.setText(f"Epoch {out.epoch}/{total}:  test MSE {ev.test_mse:.5f}   FVU {ev.fvu:.3f}   "
+                             f"L0 {ev.l0:.2f}   dead latents {ev.dead_latents}   dense {ev.frac_dense:.0%}   "
+                             f"mean activation {ev.rho_hat.mean():.4f}")
 
     def on_ended(self, end: RunEnd) -> None:
         self.refresh_all()
