@@ -65,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="one JSON object per epoch, then a summary line")
     train.add_argument("--no-download", action="store_true", help="never try to download the dataset")
 
+    sweep = sub.add_parser("sweep", help="train one run per combination of values, e.g. --penalty topk --k 2,4,8",
+                           description="Numeric settings take comma-separated values; every combination is "
+                           "trained in turn, each in its own run folder. Ctrl+C stops the sweep.")
+    _add_train_args(sweep)
+    for action in sweep._actions:  # numeric settings take lists here
+        if action.type in (int, float):
+            action.type, action.metavar = str, "V[,V...]"
+    sweep.add_argument("--json", action="store_true", help="JSON lines per epoch and run, then one sweep line")
+    sweep.add_argument("--no-download", action="store_true", help="never try to download the dataset")
+    sweep.set_defaults(out=None)
+
     ev = sub.add_parser("evaluate", help="test-set metrics of a saved model")
     ev.add_argument("checkpoint")
     ev.add_argument("--data-dir")
@@ -224,6 +235,50 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
     return EXIT_FAILURE  # the generator always ends with RunEnd; reaching here is a bug
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sae_desktop.data import DatasetError, load_dataset
+    from sae_desktop.devices import DeviceError, resolve_device
+    from sae_desktop.runs import RunFolder
+    from sae_desktop.sweep import SWEEPABLE, grid_configs, parse_values, point_label
+
+    texts = {name: getattr(args, name) for name in SWEEPABLE if getattr(args, name, None) is not None}
+    try:
+        values = {name: parse_values(name, text) for name, text in texts.items()}
+        fixed = {name: v[0] for name, v in values.items() if len(v) == 1}
+        grid = {name: v for name, v in values.items() if len(v) > 1}
+        for name in SWEEPABLE:
+            setattr(args, name, None)
+        base = config_from_args(args).replace(**fixed)
+        configs = grid_configs(base, grid)
+        resolve_device(base.device)
+    except (ConfigError, DeviceError) as exc:
+        raise UsageError(f"sae-desktop sweep: {exc}") from None
+    try:
+        dataset = load_dataset(base.dataset, args.data_dir, allow_download=not args.no_download)
+    except DatasetError as exc:
+        print(f"sae-desktop sweep: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    results, code = [], 0
+    for index, cfg in enumerate(configs):
+        label = point_label(cfg, list(grid)) or "one run"
+        print(f"sweep run {index + 1}/{len(configs)}: {label}", file=sys.stderr)
+        run = RunFolder.create(cfg)
+        code = _train_loop(args, cfg, dataset, None, run)
+        summary = run.read_metrics()[-1] if run.read_metrics() else {}
+        results.append({"label": label, **{n: getattr(cfg, n) for n in grid}, **summary})
+        if code == 130:  # Ctrl+C: the run kept its weights; the rest of the sweep is not started
+            break
+    if args.json:
+        print(json.dumps({"type": "sweep", "swept": list(grid), "runs": results}), flush=True)
+    else:
+        print(f"{'run':<24} {'status':<10} {'test_mse':>9} {'FVU':>7} {'L0':>6} {'dead':>5}  folder")
+        for r in results:
+            print(f"{r['label'][:24]:<24} {r.get('status', '?'):<10} {r.get('test_mse', float('nan')):>9.5f} "
+                  f"{r.get('fvu', float('nan')):>7.4f} {r.get('l0', float('nan')):>6.2f} "
+                  f"{r.get('dead_latents', -1):>5}  {r.get('run_dir', '')}")
+    return code
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import torch
 
@@ -345,6 +400,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "train": cmd_train,
+    "sweep": cmd_sweep,
     "evaluate": cmd_evaluate,
     "benchmark": cmd_benchmark,
     "save-weights": cmd_save_weights,
