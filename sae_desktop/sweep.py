@@ -16,7 +16,8 @@ from typing import Iterator
 
 from sae_desktop.config import ConfigError, TrainConfig, validate
 from sae_desktop.data import Dataset
-from sae_desktop.engine import Event, RunEnd, TrainingControl, train
+from sae_desktop.engine import train
+from sae_desktop.events import Event, RunEnd, TrainingControl
 from sae_desktop.runs import RunFolder, recorded
 
 MAX_SWEEP_RUNS = 200  # a typo like --k 1,2,...,2000 should not queue days of training

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from sae_desktop.config import TrainConfig
-from sae_desktop.engine import EpochOutput, train
+from sae_desktop.engine import train
+from sae_desktop.events import EpochOutput
 from sae_desktop.evaluation import Evaluation, VarianceAccumulator, evaluate
 from sae_desktop.exports import save_metrics_csv
 from sae_desktop.model import SparseAutoencoder

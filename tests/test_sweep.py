@@ -6,7 +6,7 @@ import pytest
 
 from sae_desktop.cli import main
 from sae_desktop.config import ConfigError, TrainConfig
-from sae_desktop.engine import EpochOutput, RunEnd, TrainingControl
+from sae_desktop.events import EpochOutput, RunEnd, TrainingControl
 from sae_desktop.runs import list_runs
 from sae_desktop.sweep import SWEEPABLE, SweepEnded, SweepRunStarted, grid_configs, parse_values, point_label, sweep
 

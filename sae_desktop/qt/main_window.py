@@ -25,6 +25,7 @@ from sae_desktop.qt.runs_view import RunsView
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
+from sae_desktop.qt.sweep_dialog import SweepDialog
 from sae_desktop.qt.training_controller import TrainingController
 from sae_desktop.qt.training_dock import TrainingDock
 from sae_desktop.qt.training_view import TrainingView
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
         self.start_action = a("&Start training", self.start_training, "Ctrl+Return", "Train with these settings")
         self.pause_action = a("&Pause", self.controller.toggle_pause, "Ctrl+P", "Pause or resume training")
         self.stop_action = a("S&top", self.controller.stop, "Ctrl+.", "Stop training and keep the weights")
+        self.sweep_action = a("S&weep…", self.start_sweep, "Ctrl+Shift+Return",
+                              "Train one run per value of a setting, one after another (e.g. k = 2, 4, 8, 16)")
         self.continue_action = a("&Continue training shown model", self.continue_shown_model, None,
                                  "Resume training from the shown checkpoint (its optimizer state included)")
         self.about_action = a("&About", lambda: dialogs.show_about(self), None, "Versions and devices")
@@ -123,6 +126,7 @@ class MainWindow(QMainWindow):
         for action in (self.start_action, self.pause_action, self.stop_action):
             train_menu.addAction(action)
         train_menu.addSeparator()
+        train_menu.addAction(self.sweep_action)
         train_menu.addAction(self.continue_action)
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.dock.toggleViewAction())
@@ -158,6 +162,9 @@ class MainWindow(QMainWindow):
         c.runEnded.connect(self._on_run_ended)
         c.runFailed.connect(self._on_run_failed)
         c.stateChanged.connect(self._on_state)
+        c.sweepRunStarted.connect(self.progress.on_sweep_run)
+        c.sweepEnded.connect(self.progress.on_sweep_ended)
+        c.sweepEnded.connect(self._on_sweep_ended)
         self.panel.configChanged.connect(self._on_panel_changed)
         self.shown.changed.connect(self._on_model_changed)
         self.runs_view.showRequested.connect(self.show_model)
@@ -179,7 +186,24 @@ class MainWindow(QMainWindow):
             folder = RunFolder.containing(snap.path) if snap.path else None
             run_dir = folder.path if folder else None
         self._save_panel()
+        self.progress.clear_sweep()
         self.controller.start(cfg, resume=resume, run_dir=run_dir)
+
+    def start_sweep(self) -> None:
+        """Train ▸ Sweep…: a grid over the form's settings; the Runs tab shows the frontier filling."""
+        cfg = self.panel.config()
+        if self.controller.active or cfg is None or self._resume is not None:
+            return
+        dialog = SweepDialog(cfg, self)
+        if dialog.exec() != SweepDialog.DialogCode.Accepted or not dialog.configs:
+            return
+        self._save_panel()
+        self.controller.start_sweep(dialog.configs, dialog.names)
+        self.tabs.setCurrentWidget(self.runs_view)
+
+    def _on_sweep_ended(self, ended) -> None:
+        stopped = f", stopped after {ended.runs_done}" if ended.stopped else ""
+        self.statusBar().showMessage(f"Sweep finished: {ended.runs_done} of {ended.total} runs{stopped}", 10000)
 
     def continue_shown_model(self) -> None:
         snap = self.shown.snapshot
@@ -234,6 +258,7 @@ class MainWindow(QMainWindow):
     def _on_state(self, state: str) -> None:
         idle = state == "idle"
         self.start_action.setEnabled(idle and self.panel.config() is not None)
+        self.sweep_action.setEnabled(idle and self.panel.config() is not None and self._resume is None)
         self.pause_action.setEnabled(state in ("running", "paused"))
         self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
         self.stop_action.setEnabled(state in ("running", "paused"))

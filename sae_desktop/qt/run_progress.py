@@ -1,4 +1,5 @@
-"""Progress of the current run: run and epoch bars, throughput, elapsed time, ETA, device."""
+"""Progress of the current run: run and epoch bars, throughput, elapsed time, ETA, device;
+during a sweep, also which run of the sweep this is."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
 
 from sae_desktop.events import EpochOutput, IntervalOutput, RunEnd, RunStart
 from sae_desktop.qt.labels import steady_label
+from sae_desktop.sweep import SweepEnded, SweepRunStarted
 
 
 def format_seconds(seconds: float) -> str:
@@ -21,11 +23,13 @@ def format_seconds(seconds: float) -> str:
 class RunProgress(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        form = QFormLayout(self)
-        self.run_bar, self.epoch_bar = QProgressBar(), QProgressBar()
-        for bar in (self.run_bar, self.epoch_bar):
+        self.form = form = QFormLayout(self)
+        self.sweep_bar, self.run_bar, self.epoch_bar = QProgressBar(), QProgressBar(), QProgressBar()
+        for bar in (self.sweep_bar, self.run_bar, self.epoch_bar):
             bar.setRange(0, 1000)
             bar.setTextVisible(True)
+        form.addRow("Sweep", self.sweep_bar)
+        form.setRowVisible(self.sweep_bar, False)  # shown during (and after) a sweep only
         self.speed, self.elapsed, self.eta, self.device = (steady_label("–", 150) for _ in range(4))
         form.addRow("Run", self.run_bar)
         form.addRow("Epoch", self.epoch_bar)
@@ -52,6 +56,20 @@ class RunProgress(QWidget):
         self._set(self.epoch_bar, 0.0)
         self.speed.setText("starting…")
         self._clock.start()
+
+    def on_sweep_run(self, started: SweepRunStarted) -> None:
+        self.form.setRowVisible(self.sweep_bar, True)
+        self.sweep_bar.setFormat(f"run {started.index + 1} of {started.total}: {started.label}")
+        self._set(self.sweep_bar, started.index / started.total)
+
+    def on_sweep_ended(self, ended: SweepEnded) -> None:
+        stopped = f" (stopped; {ended.total - ended.runs_done} not run)" if ended.stopped else ""
+        self.sweep_bar.setFormat(f"{ended.runs_done} of {ended.total} runs done{stopped}")
+        self._set(self.sweep_bar, ended.runs_done / ended.total)
+
+    def clear_sweep(self) -> None:
+        """A single run is starting: the last sweep's bar goes."""
+        self.form.setRowVisible(self.sweep_bar, False)
 
     def on_step(self, out: IntervalOutput) -> None:
         """Reports arrive ~30×/s: keep the numbers, show them on the clock's 2 Hz tick."""

@@ -24,6 +24,7 @@ from sae_desktop.devices import DeviceError, out_of_memory_message
 from sae_desktop.engine import train
 from sae_desktop.events import EpochOutput, IntervalOutput, ResumeState, RunEnd, RunStart, TrainingControl
 from sae_desktop.runs import RunFolder, recorded, remove_stale_temp_files
+from sae_desktop.sweep import SweepEnded, SweepRunStarted, sweep
 
 
 @dataclass
@@ -53,13 +54,30 @@ def yield_cpu_to_the_interface(niceness: int = 10) -> None:
 def training_job(cfg: TrainConfig, data_dir: str | None, control: TrainingControl,
                  resume: ResumeState | None, run_dir: Path | None):
     """The worker's body: a generator of core events plus ``JobStarted`` / ``JobFailed``."""
-    yield_cpu_to_the_interface()
-    try:
+    def events():
         dataset = load_dataset(cfg.dataset, data_dir, allow_download=True)
         run = RunFolder(run_dir) if run_dir else RunFolder.create(cfg)
         remove_stale_temp_files(run.path)
         yield JobStarted(run.path)
         yield from recorded(train(cfg, dataset, control, resume), run)
+
+    yield from _guarded(events())
+
+
+def sweep_job(configs: list[TrainConfig], names: list[str], data_dir: str | None, control: TrainingControl):
+    """A sweep's worker body: the core's sweep events (one run folder per point)."""
+    def events():
+        dataset = load_dataset(configs[0].dataset, data_dir, allow_download=True)
+        yield from sweep(configs, dataset, control, names)
+
+    yield from _guarded(events())
+
+
+def _guarded(events):
+    """``events`` in a lowered-priority thread, every failure turned into a ``JobFailed``."""
+    yield_cpu_to_the_interface()
+    try:
+        yield from events
     except (DatasetError, DeviceError, ConfigError, CheckpointError) as exc:
         yield JobFailed(str(exc))
     except OSError as exc:
@@ -80,6 +98,8 @@ class TrainingController(QObject):
     epochFinished = Signal(object)  # EpochOutput
     runEnded = Signal(object)  # RunEnd
     runFailed = Signal(str)
+    sweepRunStarted = Signal(object)  # SweepRunStarted: run i of n of a sweep is starting
+    sweepEnded = Signal(object)  # SweepEnded
     stateChanged = Signal(str)  # idle, running, paused, stopping
 
     def __init__(self, parent: QObject | None = None):
@@ -100,12 +120,24 @@ class TrainingController(QObject):
 
     def start(self, cfg: TrainConfig, data_dir: str | None = None, resume: ResumeState | None = None,
               run_dir: Path | None = None) -> None:
+        self._start_job(training_job, cfg, data_dir, self._new_control(), resume, run_dir)
+
+    def start_sweep(self, configs: list[TrainConfig], names: list[str], data_dir: str | None = None) -> None:
+        """Train ``configs`` one after another; pause and stop apply to the whole sweep."""
+        if not configs:
+            raise ValueError("a sweep needs at least one configuration")
+        self._start_job(sweep_job, configs, names, data_dir, self._new_control())
+
+    def _new_control(self) -> TrainingControl:
         if self.active:
             raise RuntimeError("a training run is already active")
         self._control = TrainingControl()
+        return self._control
+
+    def _start_job(self, job, *args) -> None:
         self.run_dir = None
         self._listening = True
-        worker = create_worker(training_job, cfg, data_dir, self._control, resume, run_dir, _start_thread=False)
+        worker = create_worker(job, *args, _start_thread=False)
         worker.yielded.connect(self._on_event)
         worker.finished.connect(self._on_finished)
         self._worker = worker
@@ -156,6 +188,11 @@ class TrainingController(QObject):
             self.runStarted.emit(event)
         elif isinstance(event, JobStarted):
             self.run_dir = event.run_dir
+        elif isinstance(event, SweepRunStarted):
+            self.run_dir = event.run_dir
+            self.sweepRunStarted.emit(event)
+        elif isinstance(event, SweepEnded):
+            self.sweepEnded.emit(event)
         elif isinstance(event, RunEnd):
             self.runEnded.emit(event)
         elif isinstance(event, JobFailed):

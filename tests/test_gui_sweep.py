@@ -1,0 +1,65 @@
+"""Train ▸ Sweep…: the dialog's grid, the sweep's progress, the frontier filling, stop."""
+
+from PySide6.QtWidgets import QDialog
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.qt.sweep_dialog import SweepDialog
+
+SMALL = TrainConfig(epochs=1, batch_size=64, d_hidden=32, d_latent=8, device="cpu", penalty="topk")
+
+
+def test_dialog_lists_the_runs_and_refuses_bad_values(qtbot):
+    dialog = SweepDialog(SMALL)
+    qtbot.addWidget(dialog)
+    assert dialog.settings[0].currentData() == "k"  # the penalty's own setting first
+    dialog.values[0].setText("1,2,4")
+    dialog.epochs.setValue(2)
+    assert [c.k for c in dialog.configs] == [1, 2, 4] and all(c.epochs == 2 for c in dialog.configs)
+    assert "3 runs" in dialog.preview.text() and "k=4" in dialog.preview.text() and dialog.start.isEnabled()
+    dialog.settings[1].setCurrentIndex(dialog.settings[1].findData("seed"))
+    dialog.values[1].setText("0,1")
+    assert len(dialog.configs) == 6 and not dialog.seed.isEnabled() and dialog.names == ["k", "seed"]
+    dialog.values[0].setText("1,20")  # more than the 8 latents
+    assert not dialog.start.isEnabled() and "--k 20" in dialog.preview.text() and dialog.configs == []
+    dialog.values[0].setText("one")
+    assert not dialog.start.isEnabled() and "integer" in dialog.preview.text()
+
+
+def _accept_with(monkeypatch, values: str):
+    def fake_exec(self):
+        self.values[0].setText(values)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SweepDialog, "exec", fake_exec)
+
+
+def test_sweep_runs_in_turn_fills_the_frontier_and_shows_progress(qtbot, gui_window, monkeypatch):
+    w = gui_window
+    w.panel.set_config(SMALL)
+    _accept_with(monkeypatch, "1,3")
+    ends = []
+    w.controller.runEnded.connect(ends.append)
+    with qtbot.waitSignal(w.controller.sweepEnded, timeout=60000) as ended:
+        w.sweep_action.trigger()
+        assert w.tabs.currentWidget() is w.runs_view and not w.sweep_action.isEnabled()
+    qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=5000)
+    assert ended.args[0].runs_done == 2 and not ended.args[0].stopped
+    assert [e.status for e in ends] == ["completed", "completed"]
+    assert sorted(r.config["k"] for r in w.runs_view.runs) == [1, 3]  # refreshed as each run ended
+    assert len(w.runs_view.scatter["topk"].getData()[0]) == 2
+    assert w.progress.form.isRowVisible(w.progress.sweep_bar) and "2 of 2" in w.progress.sweep_bar.format()
+    assert w.sweep_action.isEnabled()
+
+
+def test_stop_ends_the_sweep(qtbot, gui_window, monkeypatch):
+    w = gui_window
+    w.panel.set_config(SMALL.replace(epochs=50))
+    _accept_with(monkeypatch, "1,2,3")
+    with qtbot.waitSignal(w.controller.sweepEnded, timeout=60000) as ended:
+        w.sweep_action.trigger()
+        qtbot.waitUntil(lambda: "run 1 of 3" in w.progress.sweep_bar.format(), timeout=20000)
+        qtbot.waitSignal(w.controller.epochFinished, timeout=20000).wait()
+        w.stop_action.trigger()
+    assert ended.args[0].runs_done == 1 and ended.args[0].stopped
+    qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=5000)
+    assert "stopped" in w.progress.sweep_bar.format()
