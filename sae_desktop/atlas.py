@@ -19,6 +19,8 @@ import numpy as np
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.snapshot import ModelSnapshot
 
+MOSTLY_SHARE = 0.5  # "mostly 6s": one class holds at least half of the latent's activation, twice the next's
+PAIR_SHARE = 0.65  # "mostly 4s and 9s": two classes hold this much together
 OVER_ACTIVE_DENSITY = 0.5  # a latent active on more than half the test images is hardly sparse
 TOP_K = 16
 
@@ -102,3 +104,32 @@ def log_density_histogram(density: np.ndarray, bins: int = 30, low: float = -5.0
     live = density[density > 0]
     counts, edges = np.histogram(np.log10(live), bins=bins, range=(low, 0.0))
     return counts, edges, int((density <= 0).sum())
+
+
+def class_profile(latents: np.ndarray, labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """``[d_latent, n_classes]``: each latent's mean activation on the test images of each class."""
+    labels = np.asarray(labels).astype(np.int64)
+    sums = np.zeros((n_classes, latents.shape[1]), np.float64)
+    np.add.at(sums, labels, latents)
+    counts = np.bincount(labels, minlength=n_classes)[:n_classes]
+    return (sums / np.maximum(counts, 1)[:, None]).T
+
+
+def _plural(name: str) -> str:
+    return name + ("es" if name.endswith("s") else "s")
+
+
+def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
+    """What one latent fires on, in words, from its row of :func:`class_profile`: "mostly 6s",
+    "mostly 4s and 9s", "all classes (most: 1s)", or "never active"."""
+    total = float(profile.sum())
+    if total <= 0:
+        return "never active"
+    share = profile / total
+    order = np.argsort(-share, kind="stable")
+    first, second = order[0], order[1] if len(order) > 1 else order[0]
+    if share[first] >= MOSTLY_SHARE and share[first] >= 2 * share[second]:
+        return f"mostly {_plural(names[first])}"
+    if share[first] + share[second] >= PAIR_SHARE:
+        return f"mostly {_plural(names[first])} and {_plural(names[second])}"
+    return f"many classes (most: {_plural(names[first])})"

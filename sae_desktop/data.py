@@ -26,6 +26,9 @@ FILES = (
 )
 FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+CLASS_NAMES = {"mnist": tuple(str(d) for d in range(10)),
+               "fashion-mnist": ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
+                                 "bag", "boot")}
 _IMAGE_MAGIC, _LABEL_MAGIC = 2051, 2049
 OFFLINE_ENV = "SAE_DESKTOP_OFFLINE"  # "1": never try to download (demos, tests, air-gapped machines)
 

@@ -7,9 +7,10 @@ import pytest
 import torch
 from PIL import Image
 
-from sae_desktop.atlas import (decoder_tiles, encoder_tiles, grid_shape, log_density_histogram, mosaic,
+from sae_desktop.atlas import (class_profile, class_verdict, decoder_tiles, encoder_tiles, grid_shape, log_density_histogram, mosaic,
                                normalise_tiles, over_active, tile_at, top_activating)
 from sae_desktop.config import ModelConfig
+from sae_desktop.data import CLASS_NAMES
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.exports import save_diverging_png, save_grey_png, save_latent_codes, save_metrics_csv
 from sae_desktop.snapshot import ModelSnapshot
@@ -115,3 +116,22 @@ def test_exports_write_valid_files(tmp_path):
     with open(save_metrics_csv(records, tmp_path / "s.csv", kind="step")) as f:
         steps = list(csv.DictReader(f))
     assert len(steps) == 1 and steps[0]["losses/recon"] == "0.1"
+
+
+def test_class_profile_and_verdict_name_the_class_a_latent_fires_on():
+    labels = np.repeat(np.arange(10), 5)
+    latents = np.zeros((50, 4), np.float32)
+    latents[labels == 6, 0] = 2.0  # only on 6s
+    latents[:, 0] += (labels == 0) * 0.5  # and weakly on 0s
+    latents[(labels == 4) | (labels == 9), 1] = 1.0  # 4s and 9s alike
+    latents[:, 2] = 1.0 + (labels == 1) * 0.1  # everything
+    profile = class_profile(latents, labels)
+    assert profile.shape == (4, 10)
+    assert profile[0, 6] == pytest.approx(2.0) and profile[0, 0] == pytest.approx(0.5) and profile[0, 3] == 0
+    names = tuple(str(d) for d in range(10))
+    assert class_verdict(profile[0], names) == "mostly 6s"
+    assert class_verdict(profile[1], names) == "mostly 4s and 9s"
+    assert class_verdict(profile[2], names) == "many classes (most: 1s)"
+    assert class_verdict(profile[3], names) == "never active"
+    assert class_verdict(profile[0], CLASS_NAMES["fashion-mnist"]) == "mostly shirts"
+    assert class_verdict(profile[1], CLASS_NAMES["fashion-mnist"]) == "mostly coats and boots"

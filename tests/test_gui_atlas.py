@@ -53,9 +53,13 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     scene = atlas.image.mapToScene(image_point)
     qtbot.mouseClick(atlas.plot.viewport(), pg_left(), pos=atlas.plot.mapFromScene(scene))
     expected = int(atlas.order[1])
-    assert atlas.selected == expected and atlas.dashboard.title.text() == f"Latent {expected}"
     ev = window.shown.snapshot.evaluation
     test = window.test_set.get("mnist")
+    dash = atlas.dashboard
+    means = [ev.latents[test.labels == c, expected].mean() for c in range(10)]
+    np.testing.assert_allclose(dash.class_bars.opts["height"], means, rtol=1e-5)  # activation by digit class
+    assert atlas.selected == expected and dash.title.text() == f"Latent {expected} · {dash.verdict}"
+    assert str(int(np.argmax(means))) in dash.verdict
     top = np.argsort(-ev.latents[:, expected])[:16]
     shown = [tile.data for tile in atlas.dashboard.top_tiles]
     for tile_image, index in zip(shown, top):

@@ -6,10 +6,9 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QWidget
 
-from sae_desktop.data import DISPLAY_NAMES
+from sae_desktop.data import CLASS_NAMES, DISPLAY_NAMES
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
 
-FASHION = ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot")
 
 
 class DigitBrowser(QGroupBox):
@@ -69,7 +68,7 @@ class DigitBrowser(QGroupBox):
                 self._on_ready(self.test)
 
     def _set_labels(self) -> None:
-        names = FASHION if self.dataset == "fashion-mnist" else tuple(str(d) for d in range(10))
+        names = CLASS_NAMES[self.dataset]
         self.label.blockSignals(True)
         self.label.clear()
         self.label.addItems(["any label", *names])
@@ -101,7 +100,7 @@ class DigitBrowser(QGroupBox):
     def show_index(self, i: int) -> None:
         if self.test is None or not 0 <= i < len(self.test.images):
             return
-        names = FASHION if self.dataset == "fashion-mnist" else tuple(str(d) for d in range(10))
+        names = CLASS_NAMES[self.dataset]
         self.digitChosen.emit(self.test.images[i], f"test #{i}, label {names[int(self.test.labels[i])]}")
 
     def _go(self, i: int) -> None:

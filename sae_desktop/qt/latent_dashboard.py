@@ -1,4 +1,5 @@
-"""One latent up close: its tiles, its top activating test digits, its activation histogram."""
+"""One latent up close: its tiles, its top activating test digits, its mean activation on each
+class ("mostly 6s"), its activation histogram."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, top_activating
+from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating
+from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
 from sae_desktop.qt.test_set import TestImages
@@ -34,6 +36,18 @@ class LatentDashboard(QWidget):
                                          pen=pg.mkPen(COLORS["hist"]), brush=pg.mkBrush(COLORS["hist"] + "99"))
         self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine))
         self.histogram.addItem(self.threshold)
+        self.classes = pg.PlotWidget()
+        style_plot(self.classes, "Mean activation by class", "mean activation", "class")
+        self.classes.setMenuEnabled(False)
+        self.classes.setMouseEnabled(x=False, y=False)
+        self.classes.setMinimumHeight(130)
+        self.classes.setMaximumHeight(170)
+        self.class_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
+                                          brush=COLORS["hist"], pen=None)
+        self.classes.addItem(self.class_bars)
+        self.verdict = ""  # what the latent fires on, in words ("mostly 6s"); "" when unknown
+        self._profile_key: tuple | None = None
+        self._profile: np.ndarray | None = None
         self.latent: int | None = None
         tiles = QHBoxLayout()
         tiles.addWidget(self.decoder_tile)
@@ -49,6 +63,7 @@ class LatentDashboard(QWidget):
         self.top_caption.setWordWrap(True)  # a long caption must not widen the dashboard past its scroll area
         layout.addWidget(self.top_caption)
         layout.addLayout(grid)
+        layout.addWidget(self.classes)
         layout.addWidget(self.histogram)
         layout.addStretch(1)
 
@@ -85,6 +100,7 @@ class LatentDashboard(QWidget):
             tile.caption.setText(f"{column[index]:.2f}{label}")
         self.top_caption.setText(f"Top {len(top)} activating test digits (activation · label)"
                                  if test is not None else "Top digits: the test images are not loaded")
+        self._show_classes(latent, model, test)
         top_value = 1.0 if model.config.latent == "sigmoid" else max(float(column.max()), 1e-6)
         counts, edges = np.histogram(column, bins=40, range=(0.0, top_value))
         last = int(np.flatnonzero(counts)[-1]) + 1 if counts.any() else 1  # no empty tail: it would read as data
@@ -93,7 +109,38 @@ class LatentDashboard(QWidget):
         self.threshold.setValue(ev.threshold)
         self.threshold.show()
 
+    def profile(self, model: ModelSnapshot, test: TestImages | None) -> np.ndarray | None:
+        """Every latent's mean activation per class (computed once per model and test set)."""
+        ev = model.evaluation
+        if ev is None or test is None or len(test.labels) != len(ev.latents):
+            return None
+        key = (id(ev), id(test))
+        if key != self._profile_key:
+            self._profile_key, self._profile = key, class_profile(ev.latents, test.labels,
+                                                                  len(CLASS_NAMES.get(test.name, range(10))))
+        return self._profile
+
+    def _show_classes(self, latent: int, model: ModelSnapshot, test: TestImages | None) -> None:
+        profile = self.profile(model, test)
+        if profile is None:
+            self.verdict = ""
+            self.class_bars.setOpts(height=np.zeros(10))
+            self.classes.getAxis("bottom").setTicks(None)
+            return
+        names = CLASS_NAMES.get(test.name, tuple(str(c) for c in range(profile.shape[1])))
+        row = profile[latent]
+        self.verdict = class_verdict(row, names)
+        self.title.setText(f"Latent {latent} · {self.verdict}")
+        top = int(np.argmax(row))
+        brushes = [COLORS["hist"] if c != top or row[top] <= 0 else "#dd8452" for c in range(len(row))]
+        self.class_bars.setOpts(x=np.arange(len(row)), height=row, brushes=brushes)
+        self.classes.getAxis("bottom").setTicks([[(c, name[:5]) for c, name in enumerate(names)]])
+        self.classes.setXRange(-0.6, len(row) - 0.4, padding=0)
+        self.classes.setYRange(0.0, max(float(row.max()), 1e-6) * 1.1, padding=0)
+
     def _clear_examples(self) -> None:
+        self.verdict = ""
+        self.class_bars.setOpts(height=np.zeros(10))
         for tile in self.top_tiles:
             tile.set_grey(None)
             tile.caption.setText("")
