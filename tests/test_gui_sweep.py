@@ -39,9 +39,12 @@ def test_sweep_runs_in_turn_fills_the_frontier_and_shows_progress(qtbot, gui_win
     _accept_with(monkeypatch, "1,3")
     ends = []
     w.controller.runEnded.connect(ends.append)
-    with qtbot.waitSignal(w.controller.sweepEnded, timeout=60000) as ended:
+    states = []
+    w.controller.stateChanged.connect(lambda state: states.append((state, w.sweep_action.isEnabled())))
+    with qtbot.waitSignal(w.controller.sweepEnded, timeout=120000) as ended:
         w.sweep_action.trigger()
-        assert w.tabs.currentWidget() is w.runs_view and not w.sweep_action.isEnabled()
+        tab = w.tabs.currentWidget()
+    assert tab is w.runs_view and states[0] == ("running", False)
     qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=5000)
     assert ended.args[0].runs_done == 2 and not ended.args[0].stopped
     assert [e.status for e in ends] == ["completed", "completed"]
@@ -55,11 +58,9 @@ def test_stop_ends_the_sweep(qtbot, gui_window, monkeypatch):
     w = gui_window
     w.panel.set_config(SMALL.replace(epochs=50))
     _accept_with(monkeypatch, "1,2,3")
-    with qtbot.waitSignal(w.controller.sweepEnded, timeout=60000) as ended:
+    w.controller.epochFinished.connect(lambda _: w.stop_action.trigger())  # stop after the first epoch
+    with qtbot.waitSignal(w.controller.sweepEnded, timeout=120000) as ended:
         w.sweep_action.trigger()
-        qtbot.waitUntil(lambda: "run 1 of 3" in w.progress.sweep_bar.format(), timeout=20000)
-        qtbot.waitSignal(w.controller.epochFinished, timeout=20000).wait()
-        w.stop_action.trigger()
     assert ended.args[0].runs_done == 1 and ended.args[0].stopped
     qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=5000)
     assert "stopped" in w.progress.sweep_bar.format()
