@@ -7,12 +7,15 @@ import pytest
 import torch
 from PIL import Image
 
-from sae_desktop.atlas import (class_profile, class_verdict, decoder_tiles, encoder_tiles, grid_shape, log_density_histogram, mosaic,
+from sae_desktop.atlas import (class_profile, class_verdict, decoder_tiles, encoder_tiles, grid_shape,
+                               log_density_histogram, mosaic,
                                normalise_tiles, over_active, tile_at, top_activating)
 from sae_desktop.config import ModelConfig
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.exports import save_diverging_png, save_grey_png, save_latent_codes, save_metrics_csv
+from sae_desktop.matching import match_directions, match_models
+from sae_desktop.model import SparseAutoencoder
 from sae_desktop.snapshot import ModelSnapshot
 
 
@@ -135,3 +138,37 @@ def test_class_profile_and_verdict_name_the_class_a_latent_fires_on():
     assert class_verdict(profile[3], names) == "never active"
     assert class_verdict(profile[0], CLASS_NAMES["fashion-mnist"]) == "mostly shirts"
     assert class_verdict(profile[1], CLASS_NAMES["fashion-mnist"]) == "mostly coats and boots"
+
+
+def test_hungarian_matching_recovers_a_permutation_of_directions():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(12, 50))
+    perm = rng.permutation(12)
+    b = a[perm] * rng.uniform(0.5, 2.0, size=(12, 1)) + rng.normal(scale=0.01, size=(12, 50))  # scaled, noisy
+    m = match_directions(a, b)
+    assert all(perm[m.b[i]] == m.a[i] for i in range(12))  # each latent found its copy
+    assert np.all(m.similarity > 0.99) and m.mean == pytest.approx(m.similarity.mean())
+    assert list(m.similarity) == sorted(m.similarity, reverse=True)
+    # a greedy pairing can do worse than the optimum; the assignment maximises the total
+    sim = np.array([[0.6, 0.5], [0.55, 0.1]])  # greedy: 0.6 + 0.1; best: 0.5 + 0.55
+    m = match_directions(*_directions_with(sim))
+    assert sorted(zip(m.a.tolist(), m.b.tolist())) == [(0, 1), (1, 0)]
+    wide = match_directions(a[:5], b)  # different widths: the smaller is matched in full
+    assert len(wide.a) == 5 and sorted(wide.a) == list(range(5)) and len(set(wide.b)) == 5
+
+
+def _directions_with(cosines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors a_i, b_j with a_i · b_j = cosines[i, j] (b = identity rows, a from the table)."""
+    n = cosines.shape[1]
+    b = np.eye(n + cosines.shape[0])[:n]
+    a = np.zeros((cosines.shape[0], b.shape[1]))
+    a[:, :n] = cosines
+    a[:, n:] = np.diag(np.sqrt(1 - np.square(cosines).sum(axis=1)))
+    return a, b
+
+
+def test_matching_a_model_with_itself_pairs_every_latent_with_itself():
+    cfg = ModelConfig(d_hidden=16, d_latent=6)
+    model = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "m")
+    m = match_models(model, model)
+    assert list(m.a) == list(m.b) and np.allclose(m.similarity, 1.0)

@@ -158,6 +158,17 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     assert compare.strip_image.image.shape == (3 * 30 + 2, 8 * 30 + 2)
     assert compare.codes[0].image.shape == (8, 8) and all(plot.isVisible() for plot in compare.plots)
     assert "MSE on these digits" in compare.summaries[1].text()
+    matching = compare.matches.matching  # the two runs' 8 latents paired one to one
+    assert sorted(matching.a) == list(range(8)) and sorted(matching.b) == list(range(8))
+    assert f"{matching.mean:.3f}" in compare.matches.summary.text()
+    compare.below.setCurrentWidget(compare.matches)
+    assert compare.matches.isVisible() and not compare.plots[1].isVisible()
+    compare.below.setCurrentIndex(0)
+    assert list(matching.similarity) == sorted(matching.similarity, reverse=True)
+    assert compare.matches.pair_at(2 + 30 * 3 + 5, 2 + 5)[:2] == (matching.a[3], matching.b[3])
+    assert compare.matches.pair_at(2 + 30 * 3 + 5, 2 + 30 + 5)[:2] == (matching.a[3], matching.b[3])
+    assert len(compare.matches.labels) == 8 and compare.matches.labels[0].textItem.toPlainText() == \
+        f"{matching.similarity[0]:.2f}"
     # on a 1024×768 screen: nothing squeezed into anything else, the legend inside the frontier
     from PySide6.QtCore import QRect
 
@@ -165,8 +176,12 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
 
     window.setGeometry(default_geometry(QRect(0, 0, 1024, 740), window.minimumSizeHint()))
     qtbot.wait(50)
-    strip, summary, codes = compare.strip.geometry(), compare.summaries[0].geometry(), compare.plots[1].geometry()
+    strip, summary = compare.strip.geometry(), compare.summaries[0].geometry()
+    codes = QRect(compare.plots[1].mapTo(compare, compare.plots[1].rect().topLeft()), compare.plots[1].size())
     assert strip.bottom() < summary.top() and summary.bottom() < codes.top() and codes.height() >= 60
+    compare.below.setCurrentWidget(compare.matches)
+    qtbot.wait(20)
+    assert compare.matches.plot.height() >= 60
     view = runs.frontier
     legend = view.mapFromScene(runs.legend.sceneBoundingRect()).boundingRect()
     assert view.viewport().rect().contains(legend)

@@ -1,13 +1,15 @@
-"""Two models side by side on the same test digits: their reconstructions and codes."""
+"""Two models side by side on the same test digits: their reconstructions and codes, and
+their latents matched one to one by what they draw."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from sae_desktop.architecture import active
 from sae_desktop.atlas import mosaic
+from sae_desktop.qt.match_view import MatchView
 from sae_desktop.qt.plot_style import style_plot
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
@@ -37,7 +39,9 @@ class CompareView(QWidget):
         self.strip.getAxis("left").setTicks([[(16, "digits"), (46, "model A"), (76, "model B")]])
         self.codes, self.plots = [], [self.strip]
         self.summaries = [QLabel(), QLabel()]
-        grid = QGridLayout()
+        grid, codes_page = QGridLayout(), QWidget()
+        code_plots = QHBoxLayout(codes_page)
+        code_plots.setContentsMargins(0, 0, 0, 0)
         for i, name in enumerate(("A", "B")):
             plot = pg.PlotWidget()
             style_plot(plot, f"Model {name}: latent codes", "digit", "latent")
@@ -51,14 +55,22 @@ class CompareView(QWidget):
             self.plots.append(plot)
             self.summaries[i].setWordWrap(True)
             grid.addWidget(self.summaries[i], 0, i)
-            grid.addWidget(plot, 1, i)
+            code_plots.addWidget(plot)
+        # the codes and the matched latents share the space below the digits (a 1024×768 screen has no more)
+        self.matches = MatchView()
+        self.below = QTabWidget()
+        self.below.addTab(codes_page, "Latent codes")
+        self.below.addTab(self.matches, "Matched latents")
+        self.below.setTabToolTip(1, "Each latent of A paired with the latent of B that draws most alike")
+        self.below.hide()
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.shuffle)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.strip, 3)
-        layout.addLayout(grid, 2)
+        layout.addLayout(grid)
+        layout.addWidget(self.below, 2)
         layout.addStretch(1)  # holds the space while the plots are hidden (stretch 0 once they show)
         for plot in self.plots:  # empty axes until there are two models: they would read as a broken plot
             plot.hide()
@@ -74,6 +86,8 @@ class CompareView(QWidget):
         for plot in self.plots:
             plot.show()
         self.layout().setStretch(self.layout().count() - 1, 0)  # the space goes to the plots now
+        self.matches.set_models(a, b)
+        self.below.show()
         self.pick_digits()
 
     def pick_digits(self) -> None:

@@ -1,0 +1,97 @@
+"""Matched latents of two models, side by side: each pair's decoder tiles (A above B), its
+cosine similarity under it, best pairs first, and the mean matched similarity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from sae_desktop.atlas import decoder_tiles, mosaic, normalise_tiles
+from sae_desktop.colour import diverging_rgb
+from sae_desktop.snapshot import ModelSnapshot
+
+COLUMNS = 32  # pairs per band; a band is a row of A's tiles above a row of B's
+TILE, PAD = 28, 2
+LABELLED = 64  # similarities are written under the pairs up to this many (more would be unreadable)
+
+
+def pair_mosaic(tiles_a: np.ndarray, tiles_b: np.ndarray, columns: int = COLUMNS) -> np.ndarray:
+    """Bands of ``columns`` pairs: A's tiles in one row, their partners below, then a blank row
+    (for the similarities); NaN gaps."""
+    n = len(tiles_a)
+    blank = np.full((1, TILE, TILE), np.nan, np.float32)
+    stack = np.concatenate([tiles_a, tiles_b, blank]).astype(np.float32)
+    order: list[int] = []
+    for start in range(0, n, columns):
+        count = min(columns, n - start)
+        filler = [2 * n] * (columns - count)
+        order += list(range(start, start + count)) + filler + list(range(n + start, n + start + count)) + filler
+        order += [2 * n] * columns
+    return mosaic(stack, np.array(order), PAD, columns=min(columns, max(n, 1)))
+
+
+class MatchView(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.plot = pg.PlotWidget()
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideAxis("bottom")
+        self.plot.hideAxis("left")
+        self.plot.setMinimumHeight(110)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.labels: list[pg.TextItem] = []
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        self.matching = None
+        self.mosaic_image: np.ndarray | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.plot, 1)
+
+    def set_models(self, a: ModelSnapshot, b: ModelSnapshot) -> None:
+        from sae_desktop.matching import match_models  # scipy: loaded when first needed, not at start-up
+
+        m = self.matching = match_models(a, b)
+        tiles_a = normalise_tiles(decoder_tiles(a, a.evaluation))[m.a]
+        tiles_b = normalise_tiles(decoder_tiles(b, b.evaluation))[m.b]
+        self.mosaic_image = pair_mosaic(tiles_a, tiles_b)
+        self.image.setImage(diverging_rgb(self.mosaic_image), autoLevels=False)
+        for item in self.labels:
+            self.plot.removeItem(item)
+        self.labels = []
+        if len(m.similarity) <= LABELLED:
+            for position, sim in enumerate(m.similarity):
+                band, column = divmod(position, COLUMNS)
+                text = pg.TextItem(f"{sim:.2f}", color="#333333", anchor=(0.5, 0.0))
+                text.setPos(PAD + column * (TILE + PAD) + TILE / 2, (3 * band + 2) * (TILE + PAD))
+                self.plot.addItem(text)
+                self.labels.append(text)
+        strong = int((m.similarity >= 0.7).sum())
+        self.summary.setText(
+            f"<b>Matched latents</b> (decoder tiles, cosine similarity, Hungarian matching): mean "
+            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; {strong} pairs at 0.7 or more. "
+            f"Each column: A's latent above B's, best pairs first.")
+        self.plot.autoRange(padding=0.02)
+
+    def pair_at(self, x: float, y: float) -> tuple[int, int, float] | None:
+        """(latent of A, latent of B, similarity) of the pair under a point of the mosaic."""
+        if self.matching is None:
+            return None
+        column, row = int((x - PAD) // (TILE + PAD)), int((y - PAD) // (TILE + PAD))
+        position = (row // 3) * COLUMNS + column
+        if not 0 <= column < COLUMNS or row % 3 == 2 or x < PAD or y < PAD or position >= len(self.matching.a):
+            return None
+        m = self.matching
+        return int(m.a[position]), int(m.b[position]), float(m.similarity[position])
+
+    def _hover(self, scene_pos) -> None:
+        point = self.image.mapFromScene(scene_pos)
+        pair = self.pair_at(point.x(), point.y())
+        self.plot.setToolTip("" if pair is None else
+                             f"A latent {pair[0]} ↔ B latent {pair[1]}: cosine similarity {pair[2]:.3f}")
