@@ -39,6 +39,9 @@ NUMPY = SimpleNamespace(
     relu=lambda a: np.maximum(a, 0.0),
     sigmoid=lambda a: (1.0 / (1.0 + np.exp(-np.clip(a, -40.0, 40.0)))).astype(np.float32, copy=False),
     keep_top_k=_keep_top_k,
+    exp=np.exp,
+    jumprelu=lambda pre, theta: np.where(pre > theta, pre, 0.0).astype(np.float32, copy=False),
+    above=lambda z, pre, theta: np.where(pre > theta, z, 0.0).astype(np.float32, copy=False),
     unit_float=lambda images: images.astype(np.float32) / 255.0,
     to_numpy=lambda a: a,
 )
@@ -50,11 +53,18 @@ def encode_pre(params: Mapping[str, Array], x: Array, ops: Any) -> Array:
     return ops.linear(h, params["W_enc2"], params["b_enc2"])
 
 
-def latent_activation(pre: Array, cfg: ModelConfig, ops: Any) -> Array:
-    """Map pre-activations to latents: sigmoid, ReLU, or ReLU keeping each row's top k."""
+def latent_activation(pre: Array, cfg: ModelConfig, ops: Any, params: Mapping[str, Array] | None = None) -> Array:
+    """Map pre-activations to latents: sigmoid, ReLU, ReLU keeping each row's top k, JumpReLU
+    (``pre`` above each latent's learned threshold exp(log_threshold)), or BatchTopK at
+    inference (ReLU above the threshold estimated in training; training itself keeps the
+    batch's top k·B, ``model.batch_topk``)."""
     if cfg.latent == "sigmoid":
         return ops.sigmoid(pre)
+    if cfg.latent == "jumprelu":
+        return ops.jumprelu(pre, ops.exp(params["log_threshold"]))
     z = ops.relu(pre)
+    if cfg.latent == "batchtopk":
+        return ops.above(z, pre, params["threshold"])
     if cfg.latent == "topk" and cfg.k < cfg.d_latent:
         z = ops.keep_top_k(z, cfg.k)
     return z
@@ -62,7 +72,7 @@ def latent_activation(pre: Array, cfg: ModelConfig, ops: Any) -> Array:
 
 def encode(params: Mapping[str, Array], x: Array, cfg: ModelConfig, ops: Any) -> Array:
     """Images ``[B, d_in]`` in [0, 1] → latents ``[B, d_latent]``."""
-    return latent_activation(encode_pre(params, x, ops), cfg, ops)
+    return latent_activation(encode_pre(params, x, ops), cfg, ops, params)
 
 
 def decode_logits(params: Mapping[str, Array], z: Array, ops: Any) -> Array:

@@ -27,7 +27,7 @@ from safetensors.numpy import save as st_save
 
 from sae_desktop import __version__
 from sae_desktop.config import ConfigError, ModelConfig, TrainConfig
-from sae_desktop.model import PARAM_NAMES, param_shapes
+from sae_desktop.model import BUFFER_NAMES, param_names, param_shapes
 
 FORMAT = "sae-desktop-checkpoint"
 FORMAT_VERSION = 1
@@ -106,7 +106,7 @@ def _as_numpy(tensor: torch.Tensor | np.ndarray, dtype) -> np.ndarray:
 
 def to_bytes(ckpt: Checkpoint, dtype: torch.dtype = torch.float32, include_optimizer: bool = True) -> bytes:
     np_dtype = {torch.float32: np.float32, torch.float16: np.float16}[dtype]
-    tensors = {name: _as_numpy(ckpt.weights[name], np_dtype) for name in PARAM_NAMES}
+    tensors = {name: _as_numpy(ckpt.weights[name], np_dtype) for name in param_names(ckpt.model_config)}
     if include_optimizer and ckpt.optimizer is not None:
         tensors.update({k: _as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
     meta = {
@@ -222,15 +222,15 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         tensors = st_load(data)
     except Exception as exc:  # safetensors raises its own error type for any malformation
         raise _fail(path, f"corrupt safetensors data ({type(exc).__name__})") from None
-    shapes = param_shapes(model_cfg)
-    missing = [n for n in PARAM_NAMES if n not in tensors]
+    shapes, names = param_shapes(model_cfg), param_names(model_cfg)
+    missing = [n for n in names if n not in tensors]
     if missing:
         raise _fail(path, f"missing tensors {', '.join(missing)}")
-    unknown = sorted(set(tensors) - set(PARAM_NAMES) - set(OPTIMIZER_KEYS))
+    unknown = sorted(set(tensors) - set(names) - set(OPTIMIZER_KEYS))
     if unknown:
         raise _fail(path, f"unexpected tensors {', '.join(unknown[:4])}")
     weights = {}
-    for name in PARAM_NAMES:
+    for name in names:
         array = tensors[name]
         if tuple(array.shape) != shapes[name]:
             raise _fail(path, f"{name} has shape {list(array.shape)} but the config "
@@ -242,7 +242,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         weights[name] = torch.from_numpy(array)  # shares memory: no torch op runs here
     optimizer = None
     if all(k in tensors for k in OPTIMIZER_KEYS):
-        total = sum(int(np.prod(s)) for s in shapes.values())
+        total = sum(int(np.prod(s)) for n, s in shapes.items() if n not in BUFFER_NAMES)  # Adam: parameters only
         optimizer = {k: torch.from_numpy(np.ascontiguousarray(tensors[k], dtype=np.float32)) for k in OPTIMIZER_KEYS}
         if optimizer["optimizer.exp_avg"].numel() != total or optimizer["optimizer.exp_avg_sq"].numel() != total:
             raise _fail(path, "optimizer state does not match the model size")

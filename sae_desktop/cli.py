@@ -39,7 +39,11 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     for name, spec in SETTINGS.items():
         default = getattr(TrainConfig, name)
         shown = f"{default:g}" if isinstance(default, float) else default
-        when = f" (with --penalty {spec.penalty})" if spec.penalty else ""
+        when = f" (with --penalty {' or '.join(spec.penalty.split())})" if spec.penalty else ""
+        if isinstance(default, bool):  # --resample / --no-resample
+            p.add_argument(spec.flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
+                           help=f"{spec.help}; default {'on' if default else 'off'}{when}")
+            continue
         p.add_argument(spec.flag, dest=name, type=type(default), choices=spec.choices or None,
                        metavar=None if spec.choices else spec.flag[2:].upper().replace("-", "_"),
                        help=f"{spec.help}; default {shown}{when}")

@@ -12,12 +12,28 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-PENALTIES = ("kl", "l1", "topk")
+PENALTIES = ("kl", "l1", "topk", "batchtopk", "jumprelu")
+# One line each, in plain words: the window's penalty tooltip, the CLI's help and the README.
+PENALTY_DESCRIPTIONS = {
+    "kl": "KL: pushes each latent's average activation towards a small target ρ (the tutorial's, and the "
+          "first sparse autoencoders').",
+    "l1": "L1: charges every unit of activation, so latents stay at zero unless they pay their way "
+          "(and shrink the ones that fire).",
+    "topk": "TopK: each image keeps only its k largest latents, so exactly k fire; no penalty to tune.",
+    "batchtopk": "BatchTopK: the batch keeps its k×batch largest latents, so busy images use more and simple "
+                 "ones fewer; k on average, one learned threshold at inference.",
+    "jumprelu": "JumpReLU: each latent learns its own threshold and fires only above it; an L0 penalty "
+                "charges each firing, not its size.",
+}
+TOPK_PENALTIES = ("topk", "batchtopk")  # the ones that keep k latents (k applies; AuxK can revive)
+# JumpReLU: thresholds start here and learn through a straight-through estimator of this bandwidth
+JUMPRELU_THRESHOLD_INIT = 0.1
+JUMPRELU_BANDWIDTH = 0.05
 RECON_LOSSES = ("mse", "bce")
 DATASETS = ("mnist", "fashion-mnist")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 LR_SCHEDULES = ("constant", "cosine")
-LATENT_ACTIVATIONS = ("sigmoid", "relu", "topk")
+LATENT_ACTIVATIONS = ("sigmoid", "relu", "topk", "batchtopk", "jumprelu")
 
 # Upper bounds that keep a typo from allocating the machine away (e.g. latent 10^7).
 MAX_WIDTH = 8192
@@ -38,8 +54,8 @@ class ModelConfig:
     d_in: int = 784  # flattened 28×28 image
     d_hidden: int = 128  # width of the ReLU layer on each side of the latent
     d_latent: int = 32  # number of sparse latents (the "dictionary" size)
-    latent: str = "sigmoid"  # latent activation: sigmoid (kl), relu (l1) or topk (relu + keep k)
-    k: int = 0  # latents kept per sample when latent == "topk"
+    latent: str = "sigmoid"  # latent activation: sigmoid (kl), relu (l1), topk (relu + keep k), batchtopk, jumprelu
+    k: int = 0  # latents kept per sample when latent == "topk" (per sample on average for batchtopk)
 
     @property
     def active_threshold(self) -> float:
@@ -75,8 +91,12 @@ class Setting:
     high: float | str | None = None  # a number, or the name of the field that bounds it
     open_low: bool = False  # a float field's bound excluded
     open_high: bool = False
-    penalty: str = ""  # applies (is shown and checked) with this penalty only
+    penalty: str = ""  # applies (is shown and checked) with these penalties only (space-separated)
     resumable: bool = False  # may differ from the checkpoint's when resuming
+
+    def applies(self, penalty: str) -> bool:
+        """Whether the setting matters with this penalty."""
+        return not self.penalty or penalty in self.penalty.split()
 
 
 GROUPS = ("Data", "Model", "Sparsity", "Optimisation")
@@ -105,8 +125,8 @@ class TrainConfig:
                             group="Model", low=1, high=MAX_WIDTH)
     d_latent: int = setting(32, "--latent", "Latents", "number of latents (the dictionary size)", group="Model",
                             low=1, high=MAX_WIDTH)
-    penalty: str = setting("kl", "--penalty", "Penalty", "sparsity mechanism: kl (the tutorial's), l1 or topk",
-                           group="Sparsity", choices=PENALTIES)
+    penalty: str = setting("kl", "--penalty", "Penalty", "sparsity mechanism: kl (the tutorial's), l1, topk, "
+                           "batchtopk or jumprelu", group="Sparsity", choices=PENALTIES)
     rho: float = setting(0.05, "--rho", "Target ρ", "desired mean activation of each latent (KL penalty)",
                          group="Sparsity", low=0, high=1, open_low=True, open_high=True, penalty="kl")
     beta: float = setting(5e-3, "--beta", "Weight β",
@@ -114,8 +134,19 @@ class TrainConfig:
                           low=0, high=1e3, penalty="kl")
     l1: float = setting(3e-3, "--l1", "L1 coefficient", "weight of mean |z| in the loss", group="Sparsity",
                         low=0, high=1e3, penalty="l1")
-    k: int = setting(4, "--k", "k (kept)", "latents kept per image (the others are set to 0)", group="Sparsity",
-                     low=1, high="d_latent", penalty="topk")
+    k: int = setting(4, "--k", "k (kept)", "latents kept per image (the others are set to 0; batchtopk: on "
+                     "average over the batch)", group="Sparsity", low=1, high="d_latent", penalty="topk batchtopk")
+    l0_coeff: float = setting(1e-3, "--l0-coeff", "L0 coefficient", "weight of the number of active latents in "
+                              "the loss (JumpReLU)", group="Sparsity", low=0, high=10, penalty="jumprelu")
+    auxk: float = setting(0.0, "--auxk", "AuxK weight", "weight of the AuxK loss, in which dead latents learn to "
+                          "reconstruct what the live ones miss (0: off; 1/32 is typical)", group="Sparsity",
+                          low=0, high=10, penalty="topk batchtopk")
+    resample: bool = setting(False, "--resample", "Resample dead", "every half epoch, re-initialise latents that "
+                             "did not fire towards badly reconstructed images (and reset their Adam state)",
+                             group="Sparsity", penalty="kl l1 jumprelu")
+    unit_norm_decoder: bool = setting(False, "--unit-norm-decoder", "Unit-norm decoder", "keep each latent's "
+                                      "decoder column at length 1 (normalised after every step, gradient "
+                                      "projected), so a penalty cannot be dodged by rescaling", group="Sparsity")
     recon: str = setting("mse", "--recon", "Reconstruction", "reconstruction loss: mse (the tutorial's code) or bce",
                          group="Optimisation", choices=RECON_LOSSES)
     device: str = setting("auto", "--device", "Device", "auto picks cuda, then mps, then cpu", group="Data",
@@ -130,12 +161,12 @@ class TrainConfig:
                              low=1, high=100_000, resumable=True)
 
     def model_config(self) -> ModelConfig:
-        latent = {"kl": "sigmoid", "l1": "relu", "topk": "topk"}[self.penalty]
+        latent = {"kl": "sigmoid", "l1": "relu"}.get(self.penalty, self.penalty)
         return ModelConfig(
             d_hidden=self.d_hidden,
             d_latent=self.d_latent,
             latent=latent,
-            k=self.k if self.penalty == "topk" else 0,
+            k=self.k if self.penalty in TOPK_PENALTIES else 0,
         )
 
     def replace(self, **changes: Any) -> TrainConfig:
@@ -202,7 +233,7 @@ def validate_model(cfg: ModelConfig) -> dict[str, str]:
             errors[name] = f"{name} must be between 1 and {MAX_WIDTH}, got {value}"
     if cfg.latent not in LATENT_ACTIVATIONS:
         errors["latent"] = f"unknown latent activation {cfg.latent!r}"
-    elif cfg.latent == "topk" and not 1 <= cfg.k <= cfg.d_latent:
+    elif cfg.latent in TOPK_PENALTIES and not 1 <= cfg.k <= cfg.d_latent:
         errors["k"] = f"k must be between 1 and d_latent ({cfg.d_latent}), got {cfg.k}"
     return errors
 
@@ -229,7 +260,7 @@ def validate(cfg: TrainConfig) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name, spec in SETTINGS.items():
         value = getattr(cfg, name)
-        if spec.penalty and spec.penalty != cfg.penalty:
+        if not spec.applies(cfg.penalty):
             continue
         if spec.choices:
             if value not in spec.choices:

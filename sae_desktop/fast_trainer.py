@@ -43,6 +43,7 @@ def supports(cfg: TrainConfig, device: torch.device) -> bool:
     """Whether the fast step applies: its mechanisms, on the CPU (where it was tuned, tested and
     measured to earn its keep), with every private torch op it calls present and working."""
     return (cfg.penalty in FAST_PENALTIES and cfg.recon in FAST_RECON and device.type == "cpu"
+            and not (cfg.auxk or cfg.resample or cfg.unit_norm_decoder)
             and fast_step_works(device.type))
 
 

@@ -5,8 +5,10 @@ They are plain differentiable PyTorch: the autograd backend (``trainer.py``) tra
 (``train_step.py``) against it.
 
 Reported values: ``losses/recon`` is the reconstruction loss; ``losses/sparsity`` is the
-*unweighted* penalty (Σ KL for kl, mean |z| for l1, 0 for topk), as the tutorial prints it;
-``losses/total`` = recon + weight × sparsity, the quantity minimised.
+*unweighted* penalty (Σ KL for kl, mean |z| for l1, the mean number of active latents for
+jumprelu, 0 for topk and batchtopk), as the tutorial prints it; ``losses/total`` = recon +
+weight × sparsity, the quantity minimised (plus AuxK's term, when on, which revives dead
+latents and is not reported).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sae_desktop.config import TrainConfig
-from sae_desktop.model import SparseAutoencoder
+from sae_desktop.config import TOPK_PENALTIES, TrainConfig
+from sae_desktop.model import SparseAutoencoder, jump_step
 
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
@@ -40,6 +42,7 @@ class SparsityPenalty:
 
     name = ""
     weight = 0.0
+    from_rho = True  # value() needs only the batch means ρ̂ (else the trainer records raw() per step)
 
     def value(self, rho_hat: np.ndarray) -> np.ndarray:
         """Unweighted penalty from batch means ``rho_hat`` ``[..., d_latent]`` → ``[...]``."""
@@ -94,13 +97,32 @@ class TopKPenalty(SparsityPenalty):
         return z.new_zeros(())
 
 
+class L0Penalty(SparsityPenalty):
+    """JumpReLU's: coefficient × mean number of active latents per image. Its gradient reaches
+    the thresholds through the step's straight-through estimator (``model.jump_step``)."""
+
+    name = "jumprelu"
+    from_rho = False
+
+    def __init__(self, coefficient: float):
+        self.weight = coefficient
+
+    def raw(self, z):
+        raise NotImplementedError("the L0 penalty needs the pre-activations: see Objective")
+
+    def of_pre(self, pre: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        return jump_step(pre, theta).sum(dim=-1).mean()
+
+
 def make_penalty(cfg: TrainConfig) -> SparsityPenalty:
     if cfg.penalty == "kl":
         return KLPenalty(cfg.rho, cfg.beta)
     if cfg.penalty == "l1":
         return L1Penalty(cfg.l1)
-    if cfg.penalty == "topk":
+    if cfg.penalty in TOPK_PENALTIES:
         return TopKPenalty()
+    if cfg.penalty == "jumprelu":
+        return L0Penalty(cfg.l0_coeff)
     raise ValueError(f"unknown penalty {cfg.penalty!r}")
 
 
@@ -119,18 +141,78 @@ class LossTerms:
     total: torch.Tensor  # what training minimises (differentiable)
     recon: torch.Tensor  # mean reconstruction loss
     z: torch.Tensor  # the batch's latents
+    sparsity: torch.Tensor | None = None  # the unweighted penalty, where it is not a function of ρ̂
+    aux: torch.Tensor | None = None  # the AuxK loss (unweighted), when on
+
+
+def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Tensor:
+    """AuxK's code (Gao et al., 2024): the ``k_aux`` largest ReLU pre-activations among the
+    dead latents (``dead``: bool ``[d_latent]``), the rest 0."""
+    z = torch.relu(pre) * dead.to(pre.dtype)
+    k_aux = min(k_aux, z.shape[-1])
+    keep = torch.topk(z, k_aux, dim=-1).indices
+    return torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
 
 
 class Objective:
     """What training minimises: reconstruction loss + weight × sparsity penalty of the
-    model's latents. The autograd backend calls it on every batch; a new mechanism's loss
-    term belongs here (and its activation in ``model.latent_activation``)."""
+    model's latents (+ AuxK's term for top-k latents, when on). The autograd backend calls it
+    on every batch; a new mechanism's loss term belongs here (and its activation in
+    ``model.SparseAutoencoder.activate``).
 
-    def __init__(self, cfg: TrainConfig):
+    AuxK: the dead latents (not active in the last :attr:`dead_after` training images, counted
+    here) reconstruct what the live ones missed: the decoder is run on the live code (held
+    fixed) plus the ``k_aux`` largest dead latents, and its error is added with weight
+    ``auxk``. Gradients reach the dead latents, which otherwise get none under top-k."""
+
+    def __init__(self, cfg: TrainConfig, dead_after: int = 30_000):
         self.recon_kind = cfg.recon
         self.penalty = make_penalty(cfg)
+        self.auxk = cfg.auxk if cfg.penalty in TOPK_PENALTIES else 0.0
+        self.k_aux = max(cfg.d_latent // 2, 1)
+        self.dead_after = dead_after
+        self.images_since_fired = torch.zeros(cfg.d_latent)
+
+    def dead(self) -> torch.Tensor:
+        """Latents not active on any of the last ``dead_after`` training images."""
+        return self.images_since_fired >= self.dead_after
+
+    @torch.no_grad()
+    def count_firing(self, z: torch.Tensor) -> None:
+        if self.images_since_fired.device != z.device:
+            self.images_since_fired = self.images_since_fired.to(z.device)
+        fired = (z > 0).any(dim=0)
+        self.images_since_fired.add_(z.shape[0]).masked_fill_(fired, 0)
 
     def __call__(self, model: SparseAutoencoder, x: torch.Tensor) -> LossTerms:
-        z = model.encode(x)
+        pre = model.encode_pre(x)
+        z = model.activate(pre, batch=True)
+        self.count_firing(z)
         recon = recon_loss(self.recon_kind, model.decode_logits(z), x)
-        return LossTerms(recon + self.penalty.loss(z), recon, z)
+        if isinstance(self.penalty, L0Penalty):
+            sparsity = self.penalty.of_pre(pre, model.thresholds)
+            total = recon + self.penalty.weight * sparsity
+        else:
+            sparsity, total = None, recon + self.penalty.loss(z)
+        if model.cfg.latent == "batchtopk":
+            update_batchtopk_threshold(model, z)
+        aux = None
+        if self.auxk > 0:
+            dead = self.dead()
+            z_aux = auxk_latents(pre, dead, self.k_aux)
+            aux = recon_loss(self.recon_kind, model.decode_logits(z.detach() + z_aux), x)
+            total = total + self.auxk * aux * dead.any()  # nothing dead: no term (no host sync to ask)
+        return LossTerms(total, recon, z, sparsity, aux)
+
+
+THRESHOLD_DECAY = 0.99  # BatchTopK's threshold: an exponential average over ~100 steps
+
+
+@torch.no_grad()
+def update_batchtopk_threshold(model: SparseAutoencoder, z: torch.Tensor) -> None:
+    """BatchTopK's inference threshold (Bussmann et al., 2024): a running average of the
+    smallest activation the batch kept; the first batch sets it. No host sync."""
+    smallest = torch.where(z > 0, z, torch.full_like(z, float("inf"))).min()
+    theta = model.threshold
+    new = torch.where(theta > 0, THRESHOLD_DECAY * theta + (1 - THRESHOLD_DECAY) * smallest, smallest)
+    theta.copy_(torch.where(torch.isfinite(smallest), new, theta))

@@ -11,18 +11,29 @@ a seed gives the tutorial's starting weights.
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import torch
 from torch import nn
 
 from sae_desktop import architecture
-from sae_desktop.config import ModelConfig
+from sae_desktop.config import JUMPRELU_BANDWIDTH, JUMPRELU_THRESHOLD_INIT, ModelConfig
 from sae_desktop.evaluation import Evaluation
 
 # Order matters: it is the tutorial's layer creation order (init RNG stream) and the
 # layout of the flat parameter buffer used by the training engine and checkpoints.
 PARAM_NAMES = ("W_enc1", "b_enc1", "W_enc2", "b_enc2", "W_dec1", "b_dec1", "W_dec2", "b_dec2")
+# Per-mechanism tensors after those: JumpReLU's learned thresholds (a parameter, as log θ so
+# θ stays positive) and BatchTopK's inference threshold (estimated in training, not learned).
+EXTRA_TENSORS = {"jumprelu": "log_threshold", "batchtopk": "threshold"}
+BUFFER_NAMES = frozenset({"threshold"})  # saved with the weights, never trained (no Adam state)
+
+
+def param_names(cfg: ModelConfig) -> tuple[str, ...]:
+    """Every tensor of a model with this config, in checkpoint order."""
+    extra = EXTRA_TENSORS.get(cfg.latent)
+    return PARAM_NAMES + ((extra,) if extra else ())
 
 
 def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
@@ -35,6 +46,8 @@ def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
         "b_dec1": (cfg.d_hidden,),
         "W_dec2": (cfg.d_in, cfg.d_hidden),
         "b_dec2": (cfg.d_in,),
+        **({"log_threshold": (cfg.d_latent,)} if cfg.latent == "jumprelu" else {}),
+        **({"threshold": (1,)} if cfg.latent == "batchtopk" else {}),
     }
 
 
@@ -43,8 +56,50 @@ def _keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
     return torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
 
 
+class _StepWithPseudoGradient(torch.autograd.Function):
+    """H(pre − θ), the step JumpReLU fires on, with the straight-through estimator of
+    Rajamanoharan et al. (2024) for θ: ∂H/∂θ ≈ −K((pre − θ)/ε)/ε with the rectangle kernel K
+    (1 on |u| < ½). The step's gradient with respect to ``pre`` is 0, as the true one."""
+
+    @staticmethod
+    def forward(ctx, pre: torch.Tensor, theta: torch.Tensor, bandwidth: float) -> torch.Tensor:
+        ctx.save_for_backward(pre, theta)
+        ctx.bandwidth = bandwidth
+        return (pre > theta).to(pre.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor):
+        pre, theta = ctx.saved_tensors
+        eps = ctx.bandwidth
+        window = ((pre - theta).abs() < eps / 2).to(pre.dtype)
+        grad_theta = (-grad_out * window / eps).sum_to_size(theta.shape)
+        return None, grad_theta, None
+
+
+def jump_step(pre: torch.Tensor, theta: torch.Tensor, bandwidth: float = JUMPRELU_BANDWIDTH) -> torch.Tensor:
+    """1 where ``pre`` > θ (per latent), else 0; learns θ through its pseudo-gradient."""
+    return _StepWithPseudoGradient.apply(pre, theta, bandwidth)
+
+
+def jumprelu(pre: torch.Tensor, theta: torch.Tensor, bandwidth: float = JUMPRELU_BANDWIDTH) -> torch.Tensor:
+    """``pre`` where it exceeds θ, else 0. Gradient: the step for ``pre`` (exact), the
+    straight-through estimate −pre·K/ε for θ (pre·H(pre − θ) through :func:`jump_step`)."""
+    return pre * jump_step(pre, theta, bandwidth)
+
+
+def batch_topk(z: torch.Tensor, k: int) -> torch.Tensor:
+    """Keep the k·B largest entries of the batch ``z`` ``[B, d]`` (Bussmann et al., 2024): k per
+    image on average, more for busy images and fewer for simple ones."""
+    keep = min(k * z.shape[0], z.numel())
+    flat = z.reshape(-1)
+    index = torch.topk(flat, keep, sorted=False).indices
+    return torch.zeros_like(flat).scatter_(0, index, flat.gather(0, index)).view_as(z)
+
+
 # The torch side of architecture's ops namespace (architecture.NUMPY is the NumPy side).
 TORCH = SimpleNamespace(linear=nn.functional.linear, relu=torch.relu, sigmoid=torch.sigmoid, keep_top_k=_keep_top_k,
+                        exp=torch.exp, jumprelu=lambda pre, theta: jumprelu(pre, theta),
+                        above=lambda z, pre, theta: z * (pre > theta),
                         unit_float=lambda images: images.to(torch.float32).div_(255.0),
                         to_numpy=lambda t: t.detach().cpu().numpy())
 
@@ -64,14 +119,37 @@ class SparseAutoencoder(nn.Module):
         for name, tensor in zip(PARAM_NAMES, tensors):
             assert tuple(tensor.shape) == shapes[name]
             self.register_parameter(name, nn.Parameter(tensor.detach().clone()))
+        if cfg.latent == "jumprelu":
+            self.log_threshold = nn.Parameter(torch.full(shapes["log_threshold"], math.log(JUMPRELU_THRESHOLD_INIT)))
+        if cfg.latent == "batchtopk":  # 0 until training has estimated it
+            self.register_buffer("threshold", torch.zeros(shapes["threshold"]))
 
     @property
-    def params(self) -> dict[str, nn.Parameter]:
-        return dict(self.named_parameters())
+    def params(self) -> dict[str, torch.Tensor]:
+        """Every tensor by name: the parameters and BatchTopK's threshold buffer."""
+        return {**dict(self.named_parameters()), **dict(self.named_buffers())}
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Images ``[B, 784]`` (or ``[B, 1, 28, 28]``) in [0, 1] → latents ``[B, d_latent]``."""
-        return architecture.encode(self.params, x.reshape(x.shape[0], -1), self.cfg, TORCH)
+    def encode_pre(self, x: torch.Tensor) -> torch.Tensor:
+        return architecture.encode_pre(self.params, x.reshape(x.shape[0], -1), TORCH)
+
+    def encode(self, x: torch.Tensor, batch: bool = False) -> torch.Tensor:
+        """Images ``[B, 784]`` (or ``[B, 1, 28, 28]``) in [0, 1] → latents ``[B, d_latent]``.
+        ``batch``: training's form where it differs (BatchTopK's top k·B over the batch;
+        otherwise its estimated threshold, so an image's code does not depend on the others')."""
+        return self.activate(self.encode_pre(x), batch)
+
+    def activate(self, pre: torch.Tensor, batch: bool = False) -> torch.Tensor:
+        """Pre-activations → latents (see :meth:`encode`)."""
+        if batch and self.cfg.latent == "batchtopk":
+            return batch_topk(torch.relu(pre), self.cfg.k)
+        return architecture.latent_activation(pre, self.cfg, TORCH, self.params)
+
+    @property
+    def thresholds(self) -> torch.Tensor | None:
+        """The per-latent (JumpReLU) or shared (BatchTopK) threshold of the activation, if any."""
+        if self.cfg.latent == "jumprelu":
+            return self.log_threshold.exp()
+        return self.threshold if self.cfg.latent == "batchtopk" else None
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return architecture.decode_logits(self.params, z, TORCH)
@@ -93,13 +171,13 @@ class SparseAutoencoder(nn.Module):
     def snapshot(self) -> dict[str, torch.Tensor]:
         """A detached CPU copy of the weights, safe to hand to another thread."""
         return {name: p.detach().to("cpu", copy=True, memory_format=torch.contiguous_format)
-                for name, p in self.named_parameters()}
+                for name, p in (*self.named_parameters(), *self.named_buffers())}
 
 
 def model_from_state(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> SparseAutoencoder:
     """A CPU model in eval mode holding ``state`` (a frozen copy, never live training weights)."""
     model = SparseAutoencoder(cfg)
     with torch.no_grad():
-        for name, p in model.named_parameters():
+        for name, p in (*model.named_parameters(), *model.named_buffers()):
             p.copy_(state[name])
     return model.eval().requires_grad_(False)

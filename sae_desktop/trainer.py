@@ -29,6 +29,7 @@ import torch
 from sae_desktop.config import TrainConfig
 from sae_desktop.events import ResumeState
 from sae_desktop.losses import Objective
+from sae_desktop.mechanisms import RESAMPLE_UNTIL, normalise_decoder, project_decoder_grad, resample_dead
 from sae_desktop.model import PARAM_NAMES, SparseAutoencoder
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
@@ -54,7 +55,7 @@ def seeded_model(cfg: TrainConfig, resume: ResumeState | None) -> SparseAutoenco
         model = SparseAutoencoder(cfg.model_config())
     if resume is not None:
         with torch.no_grad():
-            for name, p in model.named_parameters():
+            for name, p in (*model.named_parameters(), *model.named_buffers()):
                 p.copy_(resume.weights[name])
     return model
 
@@ -92,6 +93,8 @@ class Trainer:
         self.capacity = cfg.log_every
         self.records = torch.zeros(self.capacity, 1 + mc.d_latent, device=device)
         self.recon_rows, self.rho_rows = self.records[:, 0], self.records[:, 1:]
+        self.sparsity_rows = torch.zeros(self.capacity, device=device)  # penalties not computed from ρ̂
+        self.revivals: list[tuple[int, int]] = []  # (step, latents revived) not yet reported
         self.pending_elements: list[int] = []  # per unreported step: the pixel count its summed loss is over
 
     @property
@@ -133,7 +136,8 @@ class Trainer:
         records = self.records[:m].cpu().numpy().astype(np.float64)
         recon = records[:, 0] / np.asarray(self.pending_elements[-m:], dtype=np.float64)
         rows = records[:, 1:]
-        sparsity = self.penalty.value(rows)
+        sparsity = (self.penalty.value(rows) if self.penalty.from_rho
+                    else self.sparsity_rows[:m].cpu().numpy().astype(np.float64))
         total = recon + self.penalty.weight * sparsity
         rho = rows.mean(axis=0).astype(np.float32)
         self.pending_elements.clear()
@@ -179,10 +183,10 @@ class Trainer:
 
     def load_optimizer(self, state: dict[str, torch.Tensor]) -> None:
         moments = self._moments()
-        sizes = [moments[name][0].numel() for name in PARAM_NAMES]
+        sizes = [moments[name][0].numel() for name in moments]
         for index, key in enumerate(("optimizer.exp_avg", "optimizer.exp_avg_sq")):
             parts = state[key].to(self.device).reshape(-1).split(sizes)
-            for name, part in zip(PARAM_NAMES, parts):
+            for name, part in zip(moments, parts):
                 view = moments[name][index]
                 view.copy_(part.view(view.shape))
         for step in self._adam_steps():
@@ -224,21 +228,49 @@ class AutogradTrainer(Trainer):
                                        "exp_avg": torch.zeros_like(p), "exp_avg_sq": torch.zeros_like(p)}
         if resume is not None and resume.optimizer is not None:
             self.load_optimizer(resume.optimizer)
+        if cfg.unit_norm_decoder:
+            normalise_decoder(self.model)
+        self.steps_done = resume.epochs_done * self.steps_per_epoch if resume is not None else 0
+        self.total_steps = cfg.epochs * self.steps_per_epoch
+        # resampling: every half epoch; "dead" = not fired in that window
+        self.resample_every = max(self.steps_per_epoch // 2, 1) if cfg.resample else 0
+        if cfg.resample:
+            self.objective.dead_after = self.resample_every * min(cfg.batch_size, self.n)
 
     def _run(self, idx: torch.Tensor, first_row: int, lrs: list[float]) -> None:
         b = idx.shape[0] // len(lrs)
         group = self.optimizer.param_groups[0]
+        unit_norm = self.cfg.unit_norm_decoder
         for i, lr in enumerate(lrs):
             x = self.train_u8[idx[i * b:(i + 1) * b]].to(torch.float32).div_(255.0)
             terms = self.objective(self.model, x)
             self.optimizer.zero_grad(set_to_none=True)
             terms.total.backward()
+            if unit_norm:
+                project_decoder_grad(self.model)
             group["lr"] = lr
             self.optimizer.step()
+            if unit_norm:
+                normalise_decoder(self.model)
             with torch.no_grad():
                 row = self.records[first_row + i]
                 row[0] = terms.recon.detach() * x.numel()
                 torch.mean(terms.z.detach(), 0, out=row[1:])
+                if terms.sparsity is not None:
+                    self.sparsity_rows[first_row + i] = terms.sparsity.detach()
+            self.steps_done += 1
+            if self.resample_every and self.steps_done % self.resample_every == 0 and \
+                    self.steps_done <= RESAMPLE_UNTIL * self.total_steps:
+                self._resample()
+
+    def _resample(self) -> None:
+        """Resample the latents that did not fire since the last check (see ``mechanisms.py``)."""
+        generator = torch.Generator().manual_seed(self.cfg.seed * 7919 + self.steps_done)
+        count = resample_dead(self.model, self.optimizer, self.objective.dead().cpu(), self.train_u8, generator,
+                              self.cfg.recon)
+        self.objective.images_since_fired.zero_()  # a fresh window for the next check
+        if count:
+            self.revivals.append((self.steps_done, count))
 
     def _moments(self):
         state = self.optimizer.state
@@ -249,5 +281,5 @@ class AutogradTrainer(Trainer):
 
     def state_tensors(self):
         state = self.optimizer.state
-        return [*self.model.parameters(), *(state[p][k] for p in self.model.parameters()
-                                            for k in ("exp_avg", "exp_avg_sq", "step"))]
+        return [*self.model.parameters(), *self.model.buffers(),
+                *(state[p][k] for p in self.model.parameters() for k in ("exp_avg", "exp_avg_sq", "step"))]

@@ -12,11 +12,11 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 from superqt import QLargeIntSpinBox
 
-from sae_desktop.config import GROUPS, PRESETS, SETTINGS, Setting, TrainConfig, validate
+from sae_desktop.config import GROUPS, PENALTY_DESCRIPTIONS, PRESETS, SETTINGS, Setting, TrainConfig, validate
 from sae_desktop.devices import available_devices
 
 
@@ -73,6 +73,9 @@ class TrainingPanel(QWidget):
             widget = QComboBox()
             widget.addItems(spec.choices)
             widget.currentIndexChanged.connect(self._changed)
+        elif kind is bool:
+            widget = QCheckBox()
+            widget.toggled.connect(self._changed)
         elif kind is int:
             widget = QLargeIntSpinBox()  # QSpinBox stops at 2^31-1; a seed may be up to 2^63-1
             widget.setRange(*_int_range(spec))
@@ -83,6 +86,9 @@ class TrainingPanel(QWidget):
             widget.textChanged.connect(self._changed)
         widget.setObjectName(name)
         widget.setToolTip(f"{spec.help[:1].upper()}{spec.help[1:]} ({spec.flag})")
+        if name == "penalty":  # each mechanism in one plain sentence, on its item (and on the box, below)
+            for index, penalty in enumerate(spec.choices):
+                widget.setItemData(index, PENALTY_DESCRIPTIONS[penalty], Qt.ItemDataRole.ToolTipRole)
         error = QLabel()
         error.setObjectName(f"{name}_error")
         error.setStyleSheet("color: #d9534f; font-size: 11px;")
@@ -116,6 +122,8 @@ class TrainingPanel(QWidget):
             widget.blockSignals(True)
             if isinstance(widget, QComboBox):
                 widget.setCurrentIndex(SETTINGS[name].choices.index(value))
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
             elif isinstance(widget, QLargeIntSpinBox):
                 widget.setValue(int(value))
             else:
@@ -130,6 +138,8 @@ class TrainingPanel(QWidget):
         for name, widget in self.inputs.items():
             if isinstance(widget, QComboBox):
                 values[name] = SETTINGS[name].choices[widget.currentIndex()]
+            elif isinstance(widget, QCheckBox):
+                values[name] = widget.isChecked()
             elif isinstance(widget, QLargeIntSpinBox):
                 values[name] = widget.value()
             else:
@@ -158,10 +168,12 @@ class TrainingPanel(QWidget):
     def _hidden_fields(self) -> set[str]:
         """The settings of the penalties not chosen."""
         penalty = SETTINGS["penalty"].choices[self.inputs["penalty"].currentIndex()]
-        return {name for name, spec in SETTINGS.items() if spec.penalty and spec.penalty != penalty}
+        return {name for name, spec in SETTINGS.items() if not spec.applies(penalty)}
 
     def _changed(self, *_) -> None:
         hidden = self._hidden_fields()
+        penalty = self.inputs["penalty"]
+        penalty.setToolTip(PENALTY_DESCRIPTIONS[SETTINGS["penalty"].choices[penalty.currentIndex()]])
         for name in self.inputs:
             if SETTINGS[name].penalty:
                 self._forms[name].setRowVisible(self.inputs[name], name not in hidden)

@@ -1,0 +1,152 @@
+"""BatchTopK, JumpReLU, AuxK, resampling, unit-norm decoder columns: their gradients against
+references, what they do to the weights, and that each trains, saves and loads."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from sae_desktop.checkpoint import load_checkpoint
+from sae_desktop.config import ConfigError, TrainConfig
+from sae_desktop.engine import EpochOutput, RunEnd, make_trainer, train
+from sae_desktop.losses import Objective, auxk_latents
+from sae_desktop.mechanisms import normalise_decoder, project_decoder_grad
+from sae_desktop.model import SparseAutoencoder, batch_topk, jump_step, jumprelu
+from sae_desktop.runs import RunFolder, recorded
+from sae_desktop.snapshot import ModelSnapshot
+
+SMALL = TrainConfig(epochs=2, batch_size=32, d_hidden=16, d_latent=12, device="cpu")
+
+
+def test_jumprelu_gradients_match_autograd_of_the_smoothed_step():
+    """The straight-through estimator is the gradient of H smoothed by the rectangle kernel:
+    a ramp of width ε around θ. Autograd of the ramp gives the reference gradients."""
+    torch.manual_seed(0)
+    eps = 0.05
+    pre = torch.randn(64, 6, dtype=torch.float64)
+    theta = torch.rand(6, dtype=torch.float64) * 0.5
+    pre.data[:6] = theta + torch.tensor([-0.02, -0.01, 0.0049, 0.01, 0.02, 0.2], dtype=torch.float64)  # in the window
+    weights = torch.randn(64, 6, dtype=torch.float64)
+
+    def ramp(p, t):  # the smoothed step, whose θ-gradient the estimator stands in for
+        return torch.clamp((p - t) / eps + 0.5, 0.0, 1.0)
+
+    t1 = theta.clone().requires_grad_(True)
+    (jump_step(pre, t1, eps) * weights).sum().backward()
+    t2 = theta.clone().requires_grad_(True)
+    (ramp(pre, t2) * weights).sum().backward()
+    torch.testing.assert_close(t1.grad, t2.grad)
+    assert t1.grad.abs().sum() > 0
+    # JumpReLU: exact gradient for pre (1 above θ, 0 below), the same estimator for θ (times pre)
+    p1, t3 = pre.clone().requires_grad_(True), theta.clone().requires_grad_(True)
+    (jumprelu(p1, t3, eps) * weights).sum().backward()
+    p2, t4 = pre.clone().requires_grad_(True), theta.clone().requires_grad_(True)
+    (p2 * ramp(p2.detach(), t4) * weights).sum().backward()
+    torch.testing.assert_close(t3.grad, t4.grad)
+    torch.testing.assert_close(p1.grad, weights * (pre > theta))
+    assert torch.equal(jumprelu(pre, theta, eps), torch.where(pre > theta, pre, torch.zeros_like(pre)))
+
+
+def test_batch_topk_keeps_k_per_image_on_average_and_its_gradient_is_the_mask():
+    torch.manual_seed(1)
+    z = torch.relu(torch.randn(16, 10, dtype=torch.float64)).requires_grad_(True)
+    out = batch_topk(z, 3)
+    assert int((out > 0).sum()) == 48 and (out.detach() > 0).sum(dim=1).float().std() > 0  # varies per image
+    kept = out.detach() > 0
+    assert out.detach()[kept].min() >= z.detach()[~kept].max()  # the largest 48 of the batch
+    torch.autograd.gradcheck(lambda t: batch_topk(t, 3), (z,))  # finite differences agree
+
+
+def test_auxk_reconstructs_the_residual_from_the_top_dead_latents_only():
+    pre = torch.tensor([[3.0, -1.0, 2.0, 0.5, 4.0], [0.1, 2.0, -3.0, 1.0, 0.2]])
+    dead = torch.tensor([False, True, True, True, False])
+    z = auxk_latents(pre, dead, 2)
+    assert torch.equal(z, torch.tensor([[0.0, 0.0, 2.0, 0.5, 0.0], [0.0, 2.0, 0.0, 1.0, 0.0]]))
+    cfg = SMALL.replace(penalty="topk", k=2, auxk=0.5)
+    torch.manual_seed(0)
+    model = SparseAutoencoder(cfg.model_config()).double()
+    objective = Objective(cfg, dead_after=1)
+    x = torch.rand(8, 784, dtype=torch.float64)
+    objective.images_since_fired = torch.zeros(12, dtype=torch.float64)
+    objective(model, x)  # counts which latents fired; the others are now dead
+    dead = objective.dead().clone()
+    assert dead.any() and not dead.all()
+    terms = objective(model, x)
+    assert terms.aux is not None and terms.total.item() == pytest.approx(terms.recon.item() + 0.5 * terms.aux.item())
+    model.zero_grad()
+    (0.5 * terms.aux).backward()
+    # the aux term's gradient reaches only the dead latents' encoder rows (the live code is held fixed)
+    grad_rows = model.W_enc2.grad.abs().sum(dim=1) > 0
+    assert grad_rows.any() and not (grad_rows & ~dead).any()
+
+
+def test_unit_norm_decoder_projection_keeps_columns_on_the_sphere():
+    torch.manual_seed(2)
+    model = SparseAutoencoder(SMALL.model_config())
+    normalise_decoder(model)
+    torch.testing.assert_close(model.W_dec1.norm(dim=0), torch.ones(12))
+    model.W_dec1.grad = torch.randn_like(model.W_dec1)
+    project_decoder_grad(model)
+    radial = (model.W_dec1 * model.W_dec1.grad).sum(dim=0)
+    assert radial.abs().max() < 1e-5  # no component along the columns is left
+
+
+def _train(cfg, dataset):
+    return list(train(cfg, dataset, backend="autograd"))
+
+
+@pytest.mark.parametrize("penalty,extra", [("batchtopk", {"k": 3}), ("jumprelu", {"l0_coeff": 1e-3}),
+                                           ("topk", {"k": 3, "auxk": 1 / 32}), ("l1", {"resample": True}),
+                                           ("kl", {"resample": True}), ("l1", {"unit_norm_decoder": True})])
+def test_each_mechanism_trains_saves_and_loads(tiny_dataset, tmp_path, penalty, extra):
+    cfg = SMALL.replace(penalty=penalty, **extra)
+    run = RunFolder.create(cfg, tmp_path)
+    events = list(recorded(train(cfg, tiny_dataset, backend="autograd"), run))
+    end = events[-1]
+    assert isinstance(end, RunEnd) and end.status == "completed"
+    epochs = [e for e in events if isinstance(e, EpochOutput)]
+    assert epochs[-1].test_mse < epochs[0].test_mse * 1.5 and math.isfinite(epochs[-1].test_mse)
+    ckpt = load_checkpoint(run.checkpoint_path)
+    snap = ModelSnapshot.from_checkpoint(ckpt, "m")
+    ev = snap.evaluate(tiny_dataset.test_images)  # NumPy inference: the same latents as torch's
+    np.testing.assert_allclose(ev.latents, end.evaluation.latents, atol=1e-4)
+    if cfg.unit_norm_decoder:
+        np.testing.assert_allclose(np.linalg.norm(snap.arrays["W_dec1"], axis=0), 1.0, rtol=1e-5)
+    if penalty == "batchtopk":
+        assert float(ckpt.weights["threshold"]) > 0  # estimated in training, saved in the checkpoint
+    if penalty == "jumprelu":
+        assert not np.allclose(snap.arrays["log_threshold"], math.log(0.1))  # the thresholds learned
+
+
+def test_batchtopk_threshold_gives_about_k_active_at_inference(tiny_dataset):
+    cfg = SMALL.replace(penalty="batchtopk", k=3, epochs=4)
+    end = _train(cfg, tiny_dataset)[-1]
+    assert abs(end.evaluation.l0 - 3) <= 0.1 * 3 * 2  # tiny data: within 20 % (real MNIST: see README)
+
+
+def test_resampling_revives_dead_latents_and_resets_adam(tiny_dataset):
+    cfg = SMALL.replace(penalty="l1", l1=0.05, resample=True, epochs=4, d_latent=24)
+    device = torch.device("cpu")
+    train_u8 = torch.from_numpy(tiny_dataset.train_images.reshape(len(tiny_dataset.train_images), -1))
+    trainer = make_trainer(cfg, device, train_u8, backend="autograd")
+    spe = trainer.steps_per_epoch
+    for epoch in range(cfg.epochs):
+        perm = torch.randperm(trainer.n, generator=torch.Generator().manual_seed(epoch))
+        for s in range(spe):
+            trainer.run_steps(perm[s * 32:(s + 1) * 32], [1e-3])
+            if s % 8 == 7:
+                trainer.report()
+    assert trainer.revivals, "a strong L1 leaves latents dead; resampling should have revived some"
+    step, count = trainer.revivals[0]
+    assert step % trainer.resample_every == 0 and 0 < count < 24
+
+
+def test_new_settings_are_validated():
+    with pytest.raises(ConfigError, match="auxk"):
+        SMALL.replace(penalty="topk", auxk=-1.0).check()
+    with pytest.raises(ConfigError, match="l0"):
+        SMALL.replace(penalty="jumprelu", l0_coeff=float("nan")).check()
+    with pytest.raises(ConfigError, match="--k"):
+        SMALL.replace(penalty="batchtopk", k=13).check()
+    assert TrainConfig.from_dict(SMALL.replace(resample=True).to_dict()).resample is True
