@@ -40,8 +40,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         default = getattr(TrainConfig, name)
         shown = f"{default:g}" if isinstance(default, float) else default
         when = f" (with --penalty {' or '.join(spec.penalty.split())})" if spec.penalty else ""
-        if isinstance(default, bool):  # --resample / --no-resample
-            p.add_argument(spec.flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
+        if isinstance(default, bool):  # a switch: off unless given
+            p.add_argument(spec.flag, dest=name, action="store_const", const=True, default=None,
                            help=f"{spec.help}; default {'on' if default else 'off'}{when}")
             continue
         p.add_argument(spec.flag, dest=name, type=type(default), choices=spec.choices or None,

@@ -10,16 +10,18 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QSpinBox, QWidget)
 
-from sae_desktop.config import MAX_EPOCHS, ConfigError, TrainConfig
-from sae_desktop.qt.training_panel import LABELS
+from sae_desktop.config import MAX_EPOCHS, SETTINGS, ConfigError, TrainConfig
 from sae_desktop.sweep import SWEEPABLE, grid_configs, parse_values, point_label
 
 NONE = "(none)"
 # What a first sweep of each penalty usually spans (the reference frontier's points).
 SUGGESTED = {"k": "2,4,8,16", "beta": "1e-3,5e-3,2e-2,5e-2", "rho": "0.02,0.05,0.1", "l1": "1e-3,3e-3,1e-2,3e-2",
-             "d_latent": "32,64,128", "seed": "0,1,2", "lr": "1e-3,3e-3,8e-3"}
-MAIN_SETTING = {"kl": "beta", "l1": "l1", "topk": "k"}
-SHOWN = tuple(n for n in SWEEPABLE if n in LABELS and n not in ("epochs", "seed")) + ("seed",)
+             "d_latent": "32,64,128", "seed": "0,1,2", "lr": "1e-3,3e-3,8e-3", "l0_coeff": "3e-4,1e-3,3e-3,1e-2",
+             "auxk": "0,0.03125"}
+MAIN_SETTING = {"kl": "beta", "l1": "l1", "topk": "k", "batchtopk": "k", "jumprelu": "l0_coeff"}
+LABELS = {name: spec.label for name, spec in SETTINGS.items()}
+# the form's numeric settings (not epochs and seed, which have their own boxes; seed last, for repeats)
+SHOWN = tuple(n for n in SWEEPABLE if SETTINGS[n].group and n not in ("epochs", "seed")) + ("seed",)
 
 
 class SweepDialog(QDialog):
