@@ -23,7 +23,8 @@ from sae_desktop.config import TrainConfig
 from sae_desktop.data import Dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.evaluation import Evaluation
-from sae_desktop.events import EpochOutput, Event, IntervalOutput, ResumeState, RunEnd, RunStart, TrainingControl
+from sae_desktop.events import (EpochOutput, Event, IntervalOutput, ResumeState, Revival, RunEnd, RunStart,
+                                TrainingControl)
 from sae_desktop.fast_trainer import FastSAETrainer, supports
 from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
 
@@ -145,6 +146,9 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
                 yield IntervalOutput(step, epoch + 1, done / spe, report.recon, report.sparsity, report.total,
                                  interval_steps * batch / elapsed, learning_rate(cfg, step, total_steps),
                                  report.rho_hat)
+                while trainer.revivals:  # resampled latents since the last report
+                    at, count = trainer.revivals.pop(0)
+                    yield Revival(at, at / spe, count)
                 interval_steps = 0
                 interval_start = time.perf_counter()  # the consumer's time is not training time
         else:

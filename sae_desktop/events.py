@@ -139,7 +139,19 @@ class RunEnd:
     device: str
 
 
-Event = Union[RunStart, IntervalOutput, EpochOutput, RunEnd]
+@dataclass
+class Revival:
+    """Dead latents were re-initialised (resampling) at ``step``, ``epoch_position`` epochs in."""
+
+    step: int
+    epoch_position: float  # fractional epochs since the start, e.g. 2.5
+    count: int
+
+    def to_json(self) -> dict:
+        return {"type": "revival", "step": self.step, "epoch": self.epoch_position, "metrics/revived": self.count}
+
+
+Event = Union[RunStart, IntervalOutput, EpochOutput, RunEnd, Revival]
 
 
 @dataclass

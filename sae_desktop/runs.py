@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from sae_desktop import paths
 from sae_desktop.checkpoint import Checkpoint, atomic_write_bytes, package_versions, save_checkpoint
 from sae_desktop.config import TrainConfig
-from sae_desktop.events import EpochOutput, Event, IntervalOutput, RunEnd, RunStart
+from sae_desktop.events import EpochOutput, Event, IntervalOutput, Revival, RunEnd, RunStart
 
 CONFIG, METRICS, CHECKPOINT = "config.json", "metrics.jsonl", "checkpoint.safetensors"
 
@@ -93,7 +93,7 @@ class RunFolder:
     def truncate_to_epoch(self, epochs_done: int) -> None:
         """Keep only the records of epochs ≤ ``epochs_done`` (before resuming from there)."""
         kept = [r for r in self.read_metrics()
-                if r.get("type") in ("step", "epoch") and int(r.get("epoch", 0)) <= epochs_done]
+                if r.get("type") in ("step", "epoch", "revival") and float(r.get("epoch", 0)) <= epochs_done]
         atomic_write_bytes(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept).encode())
 
     def save(self, checkpoint: Checkpoint) -> Path:
@@ -144,7 +144,7 @@ def recorded(events: Iterable[Event], run: RunFolder) -> Iterator[Event]:
                 if not any(r.get("type") == "epoch" for r in run.read_metrics()):
                     for rec in event.history:  # resumed from a file outside any run folder
                         run.append(rec)
-        elif isinstance(event, IntervalOutput):
+        elif isinstance(event, (IntervalOutput, Revival)):
             run.append(event.to_json())
         elif isinstance(event, EpochOutput):
             assert start is not None
@@ -231,6 +231,21 @@ def list_runs(base: Path | None = None) -> list[RunSummary]:
         return []
     rows = (summarise(p) for p in sorted((p for p in base.iterdir() if p.is_dir()), reverse=True))
     return [row for row in rows if row is not None]
+
+
+REFERENCE_FRONTIER = "reference_frontier.json"  # made by benchmarks/reference_frontier.py
+
+
+def reference_frontier(path: Path | None = None) -> list[dict]:
+    """The shipped reference runs (mechanism, setting, value, test_mse, fvu, l0, …), drawn
+    faintly under the user's own on the frontier; [] when the file is absent or unreadable."""
+    path = Path(path) if path else paths.resources_dir() / REFERENCE_FRONTIER
+    try:
+        runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [r for r in runs if isinstance(r, dict) and isinstance(r.get("l0"), (int, float))
+            and isinstance(r.get("test_mse"), (int, float)) and isinstance(r.get("mechanism"), str)]
 
 
 def remove_stale_temp_files(folder: Path) -> None:

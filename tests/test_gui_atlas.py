@@ -135,7 +135,9 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     all_y = np.concatenate([item.getData()[1] for item in runs.scatter.values() if item.getData()[1] is not None])
     assert x_lo < all_x.min() and all_x.max() < x_hi and 0 <= y_lo < all_y.min() and all_y.max() < y_hi
     assert y_hi < 2 * all_y.max() + 1e-3  # framed on the points, not auto-ranged to ±0.5
-    assert sorted(label.text for _, label in runs.legend.items) == ["kl", "topk"]  # no l1 run: not in the legend
+    labels = sorted(label.text for _, label in runs.legend.items)
+    assert [label for label in labels if label != "reference"] == ["kl", "topk"]  # no l1 run: not in the legend
+    assert ("reference" in labels) == bool(runs.reference)  # the shipped frontier, faint, under the runs
     point = runs.scatter["topk"].scatter.points()[0]
     tip = runs.scatter["topk"].scatter.opts["tip"](x=point.pos().x(), y=point.pos().y(), data=point.data())
     assert runs.scatter["topk"].scatter.opts["hoverable"] and "-topk" in tip.splitlines()[0] and "k=2" in tip

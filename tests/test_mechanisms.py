@@ -150,3 +150,28 @@ def test_new_settings_are_validated():
     with pytest.raises(ConfigError, match="--k"):
         SMALL.replace(penalty="batchtopk", k=13).check()
     assert TrainConfig.from_dict(SMALL.replace(resample=True).to_dict()).resample is True
+
+
+def test_revivals_are_events_recorded_in_the_run_and_drawn_in_the_sparsity_plot(tiny_dataset, tmp_path, qtbot):
+    from sae_desktop.engine import Revival
+    from sae_desktop.qt.sparsity_plot import SparsityPlot
+
+    cfg = SMALL.replace(penalty="l1", l1=0.05, resample=True, epochs=3, d_latent=24)
+    run = RunFolder.create(cfg, tmp_path)
+    events = list(recorded(train(cfg, tiny_dataset, backend="autograd"), run))
+    revivals = [e for e in events if isinstance(e, Revival)]
+    assert revivals and all(e.count > 0 and 0 < e.epoch_position <= 3 * 0.7 + 1e-9 for e in revivals)
+    lines = [r for r in run.read_metrics() if r["type"] == "revival"]
+    assert [(r["step"], r["metrics/revived"]) for r in lines] == [(e.step, e.count) for e in revivals]
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    for e in revivals:
+        plot.add_revival(e.epoch_position, e.count)
+    plot.add_epoch(1, 3.0, 2)
+    plot.refresh()
+    assert len(plot._revival_items) == len(revivals)
+    assert plot._revival_items[0].label.format == f"{revivals[0].count} revived"
+    (x_lo, x_hi), _ = plot.getViewBox().viewRange()
+    assert x_lo < min(e.epoch_position for e in revivals) and max(e.epoch_position for e in revivals) < x_hi
+    plot.clear_data()
+    assert not plot._revival_items and not plot.revivals

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         c.runEnded.connect(self._on_run_ended)
         c.runFailed.connect(self._on_run_failed)
         c.stateChanged.connect(self._on_state)
+        c.revived.connect(view.on_revival)
         c.sweepRunStarted.connect(self.progress.on_sweep_run)
         c.sweepEnded.connect(self.progress.on_sweep_ended)
         c.sweepEnded.connect(self._on_sweep_ended)

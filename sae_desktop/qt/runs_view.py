@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -16,7 +17,7 @@ from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt.plot_style import style_plot
 from sae_desktop.qt.test_set import TestSetProvider
-from sae_desktop.runs import RunSummary, list_runs
+from sae_desktop.runs import RunSummary, list_runs, reference_frontier
 from sae_desktop.snapshot import ModelSnapshot
 
 COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "FVU", "L0", "Dead",
@@ -26,18 +27,21 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
                "Alive": "share of latents active on at least one test image",
                "Dense": "share of latents active on more than 10% of test images",
                "L0": "mean number of active latents per test image"}
-PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868"}
+PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
+                   "jumprelu": "#8172b3"}
 
 
 def settings_text(config: dict) -> str:
     penalty = config.get("penalty")
-    if penalty == "kl":
-        return f"ρ={config.get('rho', '?'):g} β={config.get('beta', '?'):g}"
-    if penalty == "l1":
-        return f"λ={config.get('l1', '?'):g}"
-    if penalty == "topk":
-        return f"k={config.get('k', '?')}"
-    return ""
+    text = {"kl": lambda: f"ρ={config.get('rho', '?'):g} β={config.get('beta', '?'):g}",
+            "l1": lambda: f"λ={config.get('l1', '?'):g}",
+            "topk": lambda: f"k={config.get('k', '?')}",
+            "batchtopk": lambda: f"k={config.get('k', '?')}",
+            "jumprelu": lambda: f"λ₀={config.get('l0_coeff', '?'):g}"}.get(penalty, lambda: "")()
+    extras = [f"AuxK {config['auxk']:g}" if config.get("auxk") and penalty in ("topk", "batchtopk") else "",
+              "resample" if config.get("resample") and penalty in ("kl", "l1", "jumprelu") else "",
+              "unit-norm dec." if config.get("unit_norm_decoder") else ""]
+    return " ".join([text, *filter(None, extras)]).strip()
 
 
 class _Number(QTableWidgetItem):
@@ -75,6 +79,14 @@ class RunsView(QWidget):
         self.frontier.setMinimumWidth(280)
         # framed: its symbols would otherwise read as two more runs
         self.legend = self.frontier.addLegend(offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
+        self.reference = reference_frontier()
+        self.reference_scatter = pg.ScatterPlotItem(  # faint, under the user's points, for judging a run at a glance
+            [r["l0"] for r in self.reference], [r["test_mse"] for r in self.reference], size=8, pen=None,
+            brush=[pg.mkBrush(QColor(PENALTY_COLOURS.get(r["mechanism"], "#888888")).lighter(150)) for r in
+                   self.reference], data=list(range(len(self.reference))), hoverable=True, tip=self.reference_tip)
+        self.reference_scatter.setOpacity(0.45)
+        self.reference_scatter.setZValue(-10)
+        self.frontier.addItem(self.reference_scatter)
         self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}
         for item in self.scatter.values():
@@ -146,7 +158,10 @@ class RunsView(QWidget):
         for penalty, item in self.scatter.items():
             if item.getData()[0] is not None and len(item.getData()[0]):
                 self.legend.addItem(item, penalty)
+        if self.reference:
+            self.legend.addItem(self.reference_scatter, "reference")
         points = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
+        points += [(r["l0"], r["test_mse"]) for r in self.reference]  # a new run is judged against them
         l0s, mses = np.array([p[0] for p in points] or [0.0, 8.0]), np.array([p[1] for p in points] or [0.0, 0.05])
         l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
         mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
@@ -164,6 +179,11 @@ class RunsView(QWidget):
         has_checkpoint = [r.folder.joinpath("checkpoint.safetensors").is_file() for r in chosen]
         self.show_button.setEnabled(len(chosen) == 1 and all(has_checkpoint))
         self.compare_button.setEnabled(len(chosen) == 2 and all(has_checkpoint))
+
+    def reference_tip(self, x: float, y: float, data: int) -> str:
+        r = self.reference[data]
+        return (f"reference: {r['mechanism']} {r['setting']}={r['value']:g}\n"
+                f"test MSE {y:.5f}, FVU {r.get('fvu', float('nan')):.3f}, L0 {x:.2f}, dead {r.get('dead_latents', '?')}")
 
     def point_tip(self, x: float, y: float, data: int) -> str:
         run = self.runs[data]

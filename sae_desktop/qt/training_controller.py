@@ -22,7 +22,8 @@ from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.data import DatasetError, load_dataset
 from sae_desktop.devices import DeviceError, out_of_memory_message
 from sae_desktop.engine import train
-from sae_desktop.events import EpochOutput, IntervalOutput, ResumeState, RunEnd, RunStart, TrainingControl
+from sae_desktop.events import (EpochOutput, IntervalOutput, ResumeState, Revival, RunEnd, RunStart,
+                                TrainingControl)
 from sae_desktop.runs import RunFolder, recorded, remove_stale_temp_files
 from sae_desktop.sweep import SweepEnded, SweepRunStarted, sweep
 
@@ -98,6 +99,7 @@ class TrainingController(QObject):
     epochFinished = Signal(object)  # EpochOutput
     runEnded = Signal(object)  # RunEnd
     runFailed = Signal(str)
+    revived = Signal(object)  # Revival: dead latents were resampled
     sweepRunStarted = Signal(object)  # SweepRunStarted: run i of n of a sweep is starting
     sweepEnded = Signal(object)  # SweepEnded
     stateChanged = Signal(str)  # idle, running, paused, stopping
@@ -188,6 +190,8 @@ class TrainingController(QObject):
             self.runStarted.emit(event)
         elif isinstance(event, JobStarted):
             self.run_dir = event.run_dir
+        elif isinstance(event, Revival):
+            self.revived.emit(event)
         elif isinstance(event, SweepRunStarted):
             self.run_dir = event.run_dir
             self.sweepRunStarted.emit(event)

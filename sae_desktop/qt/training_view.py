@@ -12,7 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from sae_desktop.events import EpochOutput, IntervalOutput, RunEnd, RunStart
+from sae_desktop.config import TOPK_PENALTIES
+from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
 from sae_desktop.qt.labels import steady_label
@@ -78,12 +79,15 @@ class TrainingView(QWidget):
         for plot in (self.loss_plot, self.histogram, self.sparsity_plot):
             plot.clear_data()
         self.rho_plot.clear_data(cfg.d_latent)
-        self.loss_plot.set_sparsity_visible(cfg.penalty != "topk")
+        self.loss_plot.set_sparsity_visible(cfg.penalty not in TOPK_PENALTIES)  # no penalty to plot
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
         for record in start.history:  # resumed run: show what came before
             self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
             self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
         self.summary.setText(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}")
+
+    def on_revival(self, revival: Revival) -> None:
+        self.sparsity_plot.add_revival(revival.epoch_position, revival.count)
 
     def on_step(self, out: IntervalOutput) -> None:
         self.loss_plot.add_step(out)
