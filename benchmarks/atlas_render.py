@@ -1,8 +1,8 @@
-"""Feature atlas: render time for 32 and 512 latents, and how it responds to clicks and zooms.
+"""Feature atlas: render time for 32, 512 and 1024 latents, and how it responds to clicks and zooms.
 
     python benchmarks/atlas_render.py [--data-dir D] [--visible]
 
-For each size: a model (the bundled one for 32 latents, a freshly initialised 512-latent one)
+For each size: a model (the bundled one for 32 latents, freshly initialised 512- and 1024-latent ones)
 with test-set statistics, shown in the real main window (offscreen unless --visible); then
 times the atlas's full render (tiles, mosaic, frames, density histogram, dashboard, repaint),
 a click on a tile (dashboard with its top digits), and a zoom step plus a pan step with
@@ -48,9 +48,9 @@ def main() -> int:
         return statistics.median(times)
 
     bundled = ModelSnapshot.load(bundled_model_path())
-    wide_cfg = ModelConfig(d_latent=512)
-    wide = ModelSnapshot(wide_cfg, SparseAutoencoder(wide_cfg).snapshot(), "512 latents")
-    for snap in (bundled, wide):
+    wide = [ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{cfg.d_latent} latents")
+            for cfg in (ModelConfig(d_latent=512), ModelConfig(d_latent=1024))]
+    for snap in (bundled, *wide):
         snap = snap.with_evaluation(snap.evaluate(images))
         window.shown.set(snap)
         app.processEvents()
