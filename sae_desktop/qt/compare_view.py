@@ -86,7 +86,8 @@ class CompareView(QWidget):
         for plot in self.plots:
             plot.show()
         self.layout().setStretch(self.layout().count() - 1, 0)  # the space goes to the plots now
-        self.matches.set_models(a, b)
+        test = self._test()
+        self.matches.set_models(a, b, test.images if test is not None else None)
         self.below.show()
         self.pick_digits()
 

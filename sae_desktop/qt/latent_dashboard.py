@@ -123,9 +123,7 @@ class LatentDashboard(QWidget):
     def _show_classes(self, latent: int, model: ModelSnapshot, test: TestImages | None) -> None:
         profile = self.profile(model, test)
         if profile is None:
-            self.verdict = ""
-            self.class_bars.setOpts(height=np.zeros(10))
-            self.classes.getAxis("bottom").setTicks(None)
+            self._clear_classes()
             return
         names = CLASS_NAMES.get(test.name, tuple(str(c) for c in range(profile.shape[1])))
         row = profile[latent]
@@ -138,9 +136,14 @@ class LatentDashboard(QWidget):
         self.classes.setXRange(-0.6, len(row) - 0.4, padding=0)
         self.classes.setYRange(0.0, max(float(row.max()), 1e-6) * 1.1, padding=0)
 
-    def _clear_examples(self) -> None:
+    def _clear_classes(self) -> None:
+        """No bars and empty axes over the ten classes (not pyqtgraph's ±0.5 around nothing)."""
         self.verdict = ""
         self.class_bars.setOpts(height=np.zeros(10))
+        empty_ranges(self.classes, (-0.6, 9.6), (0.0, 1.0))
+
+    def _clear_examples(self) -> None:
+        self._clear_classes()
         for tile in self.top_tiles:
             tile.set_grey(None)
             tile.caption.setText("")

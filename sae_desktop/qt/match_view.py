@@ -54,9 +54,13 @@ class MatchView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.plot, 1)
 
-    def set_models(self, a: ModelSnapshot, b: ModelSnapshot) -> None:
+    def set_models(self, a: ModelSnapshot, b: ModelSnapshot, test_images: np.ndarray | None = None) -> None:
+        """Match and show; ``test_images`` (uint8) give ReLU latents their typical "on" value
+        for the tiles, as in the atlas (a model loaded from a file has no test statistics)."""
         from sae_desktop.matching import match_models  # scipy: loaded when first needed, not at start-up
 
+        if test_images is not None:
+            a, b = (m if m.evaluation is not None else m.with_evaluation(m.evaluate(test_images)) for m in (a, b))
         m = self.matching = match_models(a, b)
         tiles_a = normalise_tiles(decoder_tiles(a, a.evaluation))[m.a]
         tiles_b = normalise_tiles(decoder_tiles(b, b.evaluation))[m.b]
