@@ -113,7 +113,15 @@ def test_penalty_parameters_follow_the_penalty(window):
     panel.inputs["penalty"].setCurrentIndex(1)
     assert visible("l1") and not visible("rho")
     panel.inputs["penalty"].setCurrentIndex(2)
-    assert visible("k") and not visible("l1")
+    assert visible("k") and not visible("l1") and visible("auxk") and not visible("resample")
+    panel.inputs["penalty"].setCurrentIndex(3)  # batchtopk: k too, and AuxK
+    assert visible("k") and visible("auxk") and not visible("l0_coeff")
+    panel.inputs["penalty"].setCurrentIndex(4)  # jumprelu: its L0 coefficient, resampling
+    assert visible("l0_coeff") and visible("resample") and not visible("k") and visible("unit_norm_decoder")
+    assert "threshold" in panel.inputs["penalty"].toolTip()  # the chosen mechanism in one sentence
+    assert "k largest" in panel.inputs["penalty"].itemData(2, Qt.ItemDataRole.ToolTipRole)
+    panel.inputs["resample"].setChecked(True)
+    assert panel.config().resample is True and panel.config().penalty == "jumprelu"
 
 
 def test_the_form_is_generated_from_the_settings_schema(qtbot, window):

@@ -173,7 +173,8 @@ class TrainingPanel(QWidget):
     def _changed(self, *_) -> None:
         hidden = self._hidden_fields()
         penalty = self.inputs["penalty"]
-        penalty.setToolTip(PENALTY_DESCRIPTIONS[SETTINGS["penalty"].choices[penalty.currentIndex()]])
+        chosen = SETTINGS["penalty"].choices[penalty.currentIndex()]
+        penalty.setToolTip(f"{PENALTY_DESCRIPTIONS[chosen]} ({SETTINGS['penalty'].flag})")
         for name in self.inputs:
             if SETTINGS[name].penalty:
                 self._forms[name].setRowVisible(self.inputs[name], name not in hidden)
