@@ -122,7 +122,7 @@ def test_each_mechanism_trains_saves_and_loads(tiny_dataset, tmp_path, penalty, 
 def test_batchtopk_threshold_gives_about_k_active_at_inference(tiny_dataset):
     cfg = SMALL.replace(penalty="batchtopk", k=3, epochs=4)
     end = _train(cfg, tiny_dataset)[-1]
-    assert abs(end.evaluation.l0 - 3) <= 0.1 * 3 * 2  # tiny data: within 20 % (real MNIST: see README)
+    assert abs(end.evaluation.l0 - 3) <= 0.1 * 3 * 2  # tiny data: within 20 % (the 10 % is for real MNIST)
 
 
 def test_resampling_revives_dead_latents_and_resets_adam(tiny_dataset):
