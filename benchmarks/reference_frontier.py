@@ -39,7 +39,7 @@ def main() -> int:
     os.environ.setdefault("SAE_DESKTOP_HOME", tempfile.mkdtemp(prefix="sae-frontier-"))
     from sae_desktop.config import TrainConfig
     from sae_desktop.data import load_dataset
-    from sae_desktop.engine import RunEnd
+    from sae_desktop.events import RunEnd
     from sae_desktop.sweep import grid_configs, sweep
 
     dataset = load_dataset("mnist", args.data_dir, allow_download=False)

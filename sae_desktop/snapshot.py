@@ -1,0 +1,99 @@
+"""The model a user is looking at: a frozen copy of weights plus what is known about it.
+
+Views (probe, atlas, exports) only ever see a :class:`ModelSnapshot`: the bundled model, a
+loaded file, or a copy taken from a training run after an epoch, never live weights.
+
+Its inference is NumPy, on purpose: it runs on the window's main thread while training
+runs in another, and a torch op on a second thread starts a second OpenMP team that
+competes with training's for the same cores. It is the torch model's own definition
+(``architecture.py``) run on NumPy arrays; tests check the two against each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sae_desktop import architecture, paths
+from sae_desktop.checkpoint import Checkpoint, load_checkpoint
+from sae_desktop.config import ModelConfig, TrainConfig
+from sae_desktop.evaluation import Evaluation
+
+BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
+
+
+def bundled_model_path() -> Path:
+    return paths.resources_dir() / BUNDLED_MODEL
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSnapshot:
+    config: ModelConfig
+    weights: dict[str, torch.Tensor]  # CPU float32, never modified
+    name: str  # what the UI calls it, e.g. "bundled MNIST model" or "run …, epoch 3"
+    train_config: TrainConfig | None = None
+    epoch: int = 0
+    history: list[dict] = field(default_factory=list)
+    test_error_quantiles: list[float] | None = None  # of the test set's reconstruction errors (OOD hint)
+    evaluation: Evaluation | None = None  # test-set latents and errors, when computed
+    path: Path | None = None  # the file it came from or was last saved to
+    optimizer: dict[str, torch.Tensor] | None = None  # present for full checkpoints (resumable)
+
+    @cached_property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weights as float32 NumPy arrays (views of the CPU tensors, no copy)."""
+        return {name: t.detach().cpu().numpy() for name, t in self.weights.items()}
+
+    @property
+    def dataset(self) -> str:
+        return self.train_config.dataset if self.train_config else "mnist"
+
+    def __post_init__(self) -> None:
+        if self.test_error_quantiles is None and self.evaluation is not None:  # stored ones, else the evaluation's
+            object.__setattr__(self, "test_error_quantiles", self.evaluation.test_error_quantiles)
+
+    def with_evaluation(self, evaluation: Evaluation) -> ModelSnapshot:
+        return replace(self, evaluation=evaluation, test_error_quantiles=evaluation.test_error_quantiles)
+
+    def encode(self, images: np.ndarray) -> np.ndarray:
+        """Images ``[N, 784]`` (or ``[784]``, ``[N, 28, 28]``) in [0, 1] → latents ``[N, d_latent]``."""
+        x = np.asarray(images, dtype=np.float32).reshape(-1, self.config.d_in)
+        return architecture.encode(self.arrays, x, self.config, architecture.NUMPY)
+
+    def decode(self, latents: np.ndarray) -> np.ndarray:
+        """Latents ``[N, d_latent]`` → images ``[N, 784]`` in (0, 1)."""
+        z = np.asarray(latents, dtype=np.float32).reshape(-1, self.config.d_latent)
+        return architecture.decode(self.arrays, z, architecture.NUMPY)
+
+    def evaluate(self, images: np.ndarray) -> Evaluation:
+        """Test-set metrics on uint8 ``images``, as the torch model's ``evaluate``, in NumPy (any thread)."""
+        x = np.asarray(images).reshape(len(images), -1)
+        return Evaluation.of(*architecture.errors_and_latents(self.arrays, x, self.config, architecture.NUMPY),
+                             self.config, x)
+
+    def to_checkpoint(self) -> Checkpoint:
+        return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,
+                          list(self.history), self.test_error_quantiles, {"name": self.name})
+
+    @classmethod
+    def from_checkpoint(cls, ckpt: Checkpoint, name: str, path: Path | None = None) -> ModelSnapshot:
+        return cls(ckpt.model_config, ckpt.weights, name, ckpt.train_config, ckpt.epoch, list(ckpt.history),
+                   ckpt.test_error_quantiles, None, path, ckpt.optimizer)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ModelSnapshot:
+        """Load a checkpoint file (raises :class:`CheckpointError` with a one-line reason)."""
+        path = Path(path)
+        ckpt = load_checkpoint(path)
+        if path.resolve() == bundled_model_path().resolve():
+            name = "bundled MNIST model"
+        elif path.name == "checkpoint.safetensors":
+            name = f"{path.parent.name} (epoch {ckpt.epoch})"
+        else:
+            name = path.name
+        return cls.from_checkpoint(ckpt, name, path)
+

@@ -9,7 +9,8 @@ import torch
 
 from sae_desktop.checkpoint import load_checkpoint
 from sae_desktop.config import ConfigError, TrainConfig
-from sae_desktop.engine import EpochOutput, RunEnd, make_trainer, train
+from sae_desktop.engine import make_trainer, train
+from sae_desktop.events import EpochOutput, RunEnd
 from sae_desktop.losses import Objective, auxk_latents
 from sae_desktop.mechanisms import normalise_decoder, project_decoder_grad
 from sae_desktop.model import SparseAutoencoder, batch_topk, jump_step, jumprelu
@@ -153,7 +154,7 @@ def test_new_settings_are_validated():
 
 
 def test_revivals_are_events_recorded_in_the_run_and_drawn_in_the_sparsity_plot(tiny_dataset, tmp_path, qtbot):
-    from sae_desktop.engine import Revival
+    from sae_desktop.events import Revival
     from sae_desktop.qt.sparsity_plot import SparsityPlot
 
     cfg = SMALL.replace(penalty="l1", l1=0.05, resample=True, epochs=3, d_latent=24)
