@@ -10,7 +10,7 @@ import torch
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
 from sae_desktop.events import EpochOutput
-from sae_desktop.evaluation import Evaluation, VarianceAccumulator, evaluate
+from sae_desktop.evaluation import Evaluation, VarianceAccumulator
 from sae_desktop.exports import save_metrics_csv
 from sae_desktop.model import SparseAutoencoder
 from sae_desktop.runs import RunFolder, list_runs, recorded
@@ -42,7 +42,7 @@ def test_fvu_alive_and_dense_on_a_constructed_case():
 def test_fvu_is_one_minus_explained_variance_for_a_real_model(tiny_dataset):
     model = SparseAutoencoder(SMALL.model_config()).eval()
     images = torch.from_numpy(tiny_dataset.test_images.reshape(len(tiny_dataset.test_images), -1))
-    ev = evaluate(model, images)
+    ev = model.evaluate(images)
     x = images.numpy().astype(np.float64) / 255.0
     with torch.no_grad():
         recon = model(images.float() / 255.0)[0].numpy().astype(np.float64)
