@@ -30,12 +30,14 @@ class Evaluation:
     per_sample_mse: np.ndarray  # [N] reconstruction MSE of each test image
     latents: np.ndarray  # [N, d_latent] float32 activations
     threshold: float  # activity threshold used for density / L0 / dead
+    per_sample_score: np.ndarray | None = None  # [N] architecture.input_score of each test image (the verdict's)
 
     @classmethod
-    def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, cfg: ModelConfig) -> Evaluation:
+    def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, per_sample_score: np.ndarray,
+           cfg: ModelConfig) -> Evaluation:
         """From ``architecture.errors_and_latents``'s output (what ``SparseAutoencoder.evaluate``
         and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once)."""
-        return cls(per_sample_mse, latents, cfg.active_threshold)
+        return cls(per_sample_mse, latents, cfg.active_threshold, per_sample_score)
 
     @property
     def test_mse(self) -> float:
@@ -77,12 +79,11 @@ class Evaluation:
 
     @cached_property
     def test_error_quantiles(self) -> list[float]:
-        """QUANTILES evenly spaced quantiles (linear interpolation, as np.quantile's default).
-        One sort and an interpolation: np.quantile with 201 levels holds the GIL ~25 ms,
-        long enough to stall the window while the training thread computes it."""
-        ordered = np.sort(self.per_sample_mse)
-        positions = np.linspace(0.0, len(ordered) - 1, QUANTILES)
-        return np.interp(positions, np.arange(len(ordered)), ordered).tolist()
+        return quantiles(self.per_sample_mse)
+
+    @cached_property
+    def test_score_quantiles(self) -> list[float] | None:
+        return quantiles(self.per_sample_score) if self.per_sample_score is not None else None
 
     def summary(self) -> dict:
         return {
@@ -91,6 +92,15 @@ class Evaluation:
             "l0": self.l0,
             "dead_latents": self.dead_latents,
         }
+
+
+def quantiles(values: np.ndarray) -> list[float]:
+    """QUANTILES evenly spaced quantiles (linear interpolation, as np.quantile's default).
+    One sort and an interpolation: np.quantile with 201 levels holds the GIL ~25 ms,
+    long enough to stall the window while the training thread computes it."""
+    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    positions = np.linspace(0.0, len(ordered) - 1, QUANTILES)
+    return np.interp(positions, np.arange(len(ordered)), ordered).tolist()
 
 
 def error_percentile(error: float, quantiles: list[float] | np.ndarray) -> float:
