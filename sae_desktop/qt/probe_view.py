@@ -39,7 +39,7 @@ class ProbeView(QWidget):
         self.browser = DigitBrowser(provider)
         self.bars = LatentBars()
         self.stage_tiles = [ImageTile(c, 48) for c in ("paper removed", "ink box", "stroke width",
-                                                       "scaled to 20 px", "centred 28×28")]
+                                                       "20 px box", "centred 28×28")]
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
         self.input_tile, self.recon_tile = ImageTile("model input", 96), ImageTile("reconstruction", 96)
         self.residual_tile = ImageTile("residual: red added, blue missed", 96)
@@ -92,9 +92,9 @@ class ProbeView(QWidget):
         left.addLayout(tools)
         left.addLayout(width_row)
         left.addWidget(self.browser)
-        stages = QHBoxLayout()
-        for tile in self.stage_tiles:
-            stages.addWidget(tile)
+        stages = QGridLayout()  # two rows: one row of five is too wide for a 1024-px projector
+        for i, tile in enumerate(self.stage_tiles):
+            stages.addWidget(tile, i // 3, i % 3)
         outputs = QGridLayout()
         for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
             outputs.addWidget(tile, 0, column)
