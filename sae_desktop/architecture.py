@@ -107,16 +107,26 @@ def clamped_code(latents: np.ndarray, clamps: Mapping[int, float], cfg: ModelCon
     return code
 
 
+def input_score(x: Array, recon: Array) -> Array:
+    """Per image (rows): the residual's energy over the image's own variance, ‖x̂ − x‖² / ‖x − x̄‖²
+    (an FVU of one image: scale-free). The probe's verdict ranks it against the test set's."""
+    centred = x - x.mean(1)[:, None]
+    return ((recon - x) ** 2).sum(1) / ((centred ** 2).sum(1) + 1e-12)
+
+
 def errors_and_latents(params: Mapping[str, Array], images: Array, cfg: ModelConfig, ops: Any,
-                     chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """Each uint8 image's ``[N, d_in]`` reconstruction MSE (float64) and latents (float32),
-    in chunks, as NumPy arrays (see ``evaluation.Evaluation``)."""
-    errors, latents = [], []
+                     chunk: int = 2000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each uint8 image's ``[N, d_in]`` reconstruction MSE (float64), latents (float32) and
+    input score (float64, :func:`input_score`), in chunks, as NumPy arrays (``evaluation.Evaluation``)."""
+    errors, latents, scores = [], [], []
     for start in range(0, images.shape[0], chunk):
         x = ops.unit_float(images[start:start + chunk])
         z = encode(params, x, cfg, ops)
-        errors.append(ops.to_numpy(((decode(params, z, ops) - x) ** 2).mean(1)))
+        recon = decode(params, z, ops)
+        errors.append(ops.to_numpy(((recon - x) ** 2).mean(1)))
+        scores.append(ops.to_numpy(input_score(x, recon)))
         latents.append(ops.to_numpy(z))
     if not errors:
-        return np.zeros(0), np.zeros((0, cfg.d_latent), np.float32)
-    return np.concatenate(errors).astype(np.float64), np.concatenate(latents).astype(np.float32, copy=False)
+        return np.zeros(0), np.zeros((0, cfg.d_latent), np.float32), np.zeros(0)
+    return (np.concatenate(errors).astype(np.float64), np.concatenate(latents).astype(np.float32, copy=False),
+            np.concatenate(scores).astype(np.float64))

@@ -51,6 +51,7 @@ class Checkpoint:
     history: list[dict] = field(default_factory=list)  # per-epoch records (engine.EpochOutput.record)
     test_error_quantiles: list[float] | None = None  # for out-of-distribution percentiles
     extra: dict = field(default_factory=dict)  # anything else in the metadata (versions, run id…)
+    test_score_quantiles: list[float] | None = None  # test-set input scores, for the probe's verdict
 
 
 def package_versions() -> dict[str, str]:
@@ -117,6 +118,7 @@ def to_bytes(ckpt: Checkpoint, dtype: torch.dtype = torch.float32, include_optim
         "epoch": str(ckpt.epoch),
         "history": json.dumps(ckpt.history),
         "test_error_quantiles": json.dumps(ckpt.test_error_quantiles),
+        "test_score_quantiles": json.dumps(ckpt.test_score_quantiles),
         "versions": json.dumps(package_versions()),
         "extra": json.dumps(ckpt.extra),
     }
@@ -252,8 +254,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise _fail(path, "bad epoch metadata") from None
     history = _meta_json(path, meta, "history", [])
     quantiles = _meta_json(path, meta, "test_error_quantiles")
-    if not isinstance(history, list) or (quantiles is not None and not isinstance(quantiles, list)):
+    scores = _meta_json(path, meta, "test_score_quantiles")
+    if not isinstance(history, list) or any(q is not None and not isinstance(q, list) for q in (quantiles, scores)):
         raise _fail(path, "bad history or quantile metadata")
     extra = _meta_json(path, meta, "extra", {}) or {}
     extra["versions"] = _meta_json(path, meta, "versions", {})
-    return Checkpoint(model_cfg, weights, train_cfg, optimizer, epoch, history, quantiles, extra)
+    return Checkpoint(model_cfg, weights, train_cfg, optimizer, epoch, history, quantiles, extra, scores)

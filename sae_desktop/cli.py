@@ -339,8 +339,9 @@ def _save_png(path: Path, image: np.ndarray) -> None:
 def cmd_probe(args: argparse.Namespace) -> int:
     from sae_desktop.checkpoint import CheckpointError
     from sae_desktop.images import ImageError, load_image_file
-    from sae_desktop.probe import describe_percentile, probe_image
+    from sae_desktop.probe import probe_image
     from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+    from sae_desktop.verdict import NOTHING_DRAWN
 
     try:
         model = ModelSnapshot.load(args.model or bundled_model_path())
@@ -355,6 +356,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
         try:
             stages, result = probe_image(model, load_image_file(name))
             if result is None:
+                record["verdict"] = NOTHING_DRAWN.to_dict()
                 raise ImageError(f"{Path(name).name}: nothing drawn (the image is blank)")
         except ImageError as exc:
             failures += 1
@@ -366,19 +368,32 @@ def cmd_probe(args: argparse.Namespace) -> int:
             continue
         active = np.flatnonzero(result.active)
         record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),
-                      mse=result.mse, percentile=result.percentile)
+                      mse=result.mse, mse_percentile=_finite(result.mse_percentile),
+                      percentile=_finite(result.percentile), verdict=result.verdict.to_dict(),
+                      preprocessing=_stage_record(stages))
         if save_dir:
             stem = Path(name).stem
-            for suffix, image in (("input", result.input), ("reconstruction", result.reconstruction)):
+            for suffix, image in (("input", result.input), ("reconstruction", result.reconstruction),
+                                  ("levelled", stages.levelled), ("strokes", stages.reshaped)):
                 _save_png(save_dir / f"{stem}_{suffix}.png", image)
                 record[suffix] = str(save_dir / f"{stem}_{suffix}.png")
         if args.json:
             print(json.dumps(record))
         else:
             top = ", ".join(f"{i}:{result.latents[i]:.2f}" for i in active[np.argsort(-result.latents[active])])
-            print(f"{name}: mse {result.mse:.4f} ({describe_percentile(result.percentile)}); "
+            print(f"{name}: mse {result.mse:.4f}; {result.verdict.message}; "
                   f"{len(active)} active latents [{top}]")
     return EXIT_FAILURE if failures else 0
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None  # JSON has no NaN
+
+
+def _stage_record(stages) -> dict:
+    """What preprocessing measured and changed (see preprocess.py), for ``probe --json``."""
+    return {"contrast": round(stages.contrast, 4), "noise": round(stages.noise, 4), "box_side": stages.box_side,
+            "stroke_width": _finite(round(stages.width, 3)), "stroke_width_after": _finite(round(stages.width_after, 3))}
 
 
 def cmd_save_weights(args: argparse.Namespace) -> int:

@@ -70,15 +70,16 @@ class Evaluation:
     latents: np.ndarray  # [N, d_latent] float32 activations
     threshold: float  # activity threshold used for density / L0 / dead
     variance: float = float("nan")  # data_variance of the images evaluated (FVU's denominator)
+    per_sample_score: np.ndarray | None = None  # [N] architecture.input_score of each test image (the verdict's)
 
     @classmethod
-    def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, cfg: ModelConfig,
-           images: np.ndarray | None = None) -> Evaluation:
+    def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, per_sample_score: np.ndarray,
+           cfg: ModelConfig, images: np.ndarray | None = None) -> Evaluation:
         """From ``architecture.errors_and_latents``'s output (what ``SparseAutoencoder.evaluate``
         and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once);
         ``images`` (uint8, NumPy or torch) give FVU its denominator."""
         return cls(per_sample_mse, latents, cfg.active_threshold,
-                   image_variance(images) if images is not None else float("nan"))
+                   image_variance(images) if images is not None else float("nan"), per_sample_score)
 
     @property
     def test_mse(self) -> float:
@@ -132,12 +133,11 @@ class Evaluation:
 
     @cached_property
     def test_error_quantiles(self) -> list[float]:
-        """QUANTILES evenly spaced quantiles (linear interpolation, as np.quantile's default).
-        One sort and an interpolation: np.quantile with 201 levels holds the GIL ~25 ms,
-        long enough to stall the window while the training thread computes it."""
-        ordered = np.sort(self.per_sample_mse)
-        positions = np.linspace(0.0, len(ordered) - 1, QUANTILES)
-        return np.interp(positions, np.arange(len(ordered)), ordered).tolist()
+        return quantiles(self.per_sample_mse)
+
+    @cached_property
+    def test_score_quantiles(self) -> list[float] | None:
+        return quantiles(self.per_sample_score) if self.per_sample_score is not None else None
 
     def summary(self) -> dict:
         return {
@@ -149,6 +149,15 @@ class Evaluation:
             "frac_alive": self.frac_alive,
             "frac_dense": self.frac_dense,
         }
+
+
+def quantiles(values: np.ndarray) -> list[float]:
+    """QUANTILES evenly spaced quantiles (linear interpolation, as np.quantile's default).
+    One sort and an interpolation: np.quantile with 201 levels holds the GIL ~25 ms,
+    long enough to stall the window while the training thread computes it."""
+    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    positions = np.linspace(0.0, len(ordered) - 1, QUANTILES)
+    return np.interp(positions, np.arange(len(ordered)), ordered).tolist()
 
 
 def error_percentile(error: float, quantiles: list[float] | np.ndarray) -> float:

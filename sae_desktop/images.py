@@ -2,7 +2,7 @@
 
 Any size and mode Pillow reads (grey, RGB, RGBA, palette, 1-bit, 16-bit). Dark ink on
 light paper is inverted; the paper's tone is subtracted so that only ink is non-zero (the
-MNIST preprocessing takes the bounding box of every non-zero pixel).
+preprocessing then removes the paper's tone and lighting).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import numpy as np
 
 MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not decoded
 WORK_SIZE = 1024  # images are reduced to this (longer side) first: the model sees 20 px anyway
-INK_MARGIN = 0.08  # tones this close to the paper's count as paper (scanner noise, shadows)
 
 
 class ImageError(ValueError):
@@ -73,15 +72,17 @@ def _to_grey(img) -> np.ndarray:
 
 
 def ink_on_black(grey: np.ndarray) -> np.ndarray:
-    """Make the ink bright and the paper exactly 0, stretching the ink to reach 1."""
-    a = np.asarray(grey, dtype=np.float64)
-    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
-    if np.median(border) > 0.5:  # light paper, dark ink (photos, scans)
+    """Make the ink the bright side: dark ink on light paper (photos, scans) is inverted.
+
+    The ink is the minority far from the paper's tone, so the side whose tail reaches further
+    from the median is the ink. The paper's tone and uneven lighting are removed by
+    preprocessing (``preprocess.level``), where the window shows that stage.
+    """
+    a = np.asarray(grey, dtype=np.float32)
+    paper = float(np.median(a))
+    darkest, brightest = np.percentile(a, [0.5, 99.5])
+    if darkest == brightest:
+        return np.zeros(a.shape, dtype=np.float32)  # one tone: blank paper, nothing drawn
+    if paper - darkest > brightest - paper:
         a = 1.0 - a
-        border = 1.0 - border
-    paper = float(np.median(border))
-    ink = a - paper - INK_MARGIN
-    top = float(ink.max(initial=0.0))
-    if top <= 0:
-        return np.zeros(a.shape, dtype=np.float32)  # blank paper: nothing drawn
-    return np.clip(ink / top, 0.0, 1.0).astype(np.float32)
+    return np.clip(a, 0.0, 1.0).astype(np.float32)

@@ -1,7 +1,9 @@
 """Probe a model with one image: its sparse code, its reconstruction, how unusual it is.
 
 The canvas in the window and ``sae-desktop probe`` both call :func:`probe`, so a drawing
-and a file go through exactly the same preprocessing and model.
+and a file go through exactly the same preprocessing and model. The verdict (verdict.py)
+scores the input with the *unsteered* model: clamping latents changes the reconstruction
+shown, never what is said about the input.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sae_desktop.architecture import active, clamped_code
+from sae_desktop.architecture import active, clamped_code, input_score
 from sae_desktop.evaluation import error_percentile
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.verdict import Verdict, judge
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,16 @@ class ProbeResult:
     input: np.ndarray  # 28×28 float32 in [0, 1]: what the model sees
     latents: np.ndarray  # the encoder's code
     code: np.ndarray  # the code actually decoded (the encoder's, with any clamps applied)
-    reconstruction: np.ndarray  # 28×28
+    reconstruction: np.ndarray  # 28×28, from ``code``
     mse: float  # reconstruction vs input, mean over pixels
-    percentile: float  # share of test images reconstructed better (%), NaN if unknown
+    mse_percentile: float  # share of test images reconstructed with a smaller MSE (%), NaN if unknown
     threshold: float  # the model's activity threshold (ModelConfig.active_threshold)
+    verdict: Verdict  # what the unsteered model says about the input
+
+    @property
+    def percentile(self) -> float:
+        """The verdict's percentile: share of test digits the model explains better (%)."""
+        return self.verdict.percentile
 
     @property
     def residual(self) -> np.ndarray:
@@ -35,31 +44,30 @@ class ProbeResult:
         return active(self.latents, self.threshold)
 
 
-def probe(model: ModelSnapshot, image28: np.ndarray, clamps: dict[int, float] | None = None) -> ProbeResult:
-    """Encode a 28×28 image, apply ``clamps`` {latent: value}, decode, and compare."""
+def probe(model: ModelSnapshot, image28: np.ndarray, clamps: dict[int, float] | None = None,
+          stages: Preprocessed | None = None) -> ProbeResult:
+    """Encode a 28×28 image, apply ``clamps`` {latent: value}, decode, and compare.
+
+    ``stages``: the preprocessing that made ``image28`` (for the verdict's plain checks);
+    without it (a test digit shown as it is) the image is measured as it stands.
+    """
     x = np.asarray(image28, dtype=np.float32).reshape(1, -1)
     latents = model.encode(x)[0]
     code = clamped_code(latents, clamps or {}, model.config)
-    reconstruction = model.decode(code[None, :])[0].reshape(28, 28)
+    unsteered = model.decode(latents[None, :])
+    reconstruction = unsteered if np.array_equal(code, latents) else model.decode(code[None, :])
+    reconstruction = reconstruction[0].reshape(28, 28)
     mse = float(np.mean(np.square(reconstruction - x.reshape(28, 28))))
     quantiles = model.test_error_quantiles
-    percentile = error_percentile(mse, quantiles) if quantiles else float("nan")
-    return ProbeResult(x.reshape(28, 28), latents, code, reconstruction, mse, percentile,
-                       model.config.active_threshold)
+    mse_percentile = error_percentile(mse, quantiles) if quantiles else float("nan")
+    score = float(input_score(x.astype(np.float64), unsteered.astype(np.float64))[0])
+    verdict = judge(stages if stages is not None else preprocess(x.reshape(28, 28)), score,
+                    model.test_score_quantiles)
+    return ProbeResult(x.reshape(28, 28), latents, code, reconstruction, mse, mse_percentile,
+                       model.config.active_threshold, verdict)
 
 
 def probe_image(model: ModelSnapshot, grey: np.ndarray) -> tuple[Preprocessed, ProbeResult | None]:
-    """Any grey image (white ink on black) → its preprocessing stages and probe result."""
+    """Any grey image (ink brighter than the paper) → its preprocessing stages and probe result."""
     stages = preprocess(grey)
-    return stages, (None if stages.empty else probe(model, stages.image))
-
-
-def describe_percentile(percentile: float) -> str:
-    """A sentence for the out-of-distribution hint."""
-    if not np.isfinite(percentile):
-        return "no test-set statistics for this model"
-    if percentile >= 99:
-        return f"worse than {percentile:.0f}% of test digits: unlike MNIST"
-    if percentile >= 90:
-        return f"worse than {percentile:.0f}% of test digits: unusual"
-    return f"worse than {percentile:.0f}% of test digits: typical"
+    return stages, (None if stages.empty else probe(model, stages.image, stages=stages))

@@ -127,6 +127,7 @@ def checkpoint_of(cfg: TrainConfig, weights, optimizer, epochs_done: int, histor
         epoch=epochs_done, history=list(history),
         test_error_quantiles=evaluation.test_error_quantiles if evaluation is not None else None,
         extra=extra,
+        test_score_quantiles=evaluation.test_score_quantiles if evaluation is not None else None,
     )
 
 

@@ -42,6 +42,7 @@ class ModelSnapshot:
     evaluation: Evaluation | None = None  # test-set latents and errors, when computed
     path: Path | None = None  # the file it came from or was last saved to
     optimizer: dict[str, torch.Tensor] | None = None  # present for full checkpoints (resumable)
+    test_score_quantiles: list[float] | None = None  # of the test set's input scores (the probe's verdict)
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -55,9 +56,12 @@ class ModelSnapshot:
     def __post_init__(self) -> None:
         if self.test_error_quantiles is None and self.evaluation is not None:  # stored ones, else the evaluation's
             object.__setattr__(self, "test_error_quantiles", self.evaluation.test_error_quantiles)
+        if self.test_score_quantiles is None and self.evaluation is not None:
+            object.__setattr__(self, "test_score_quantiles", self.evaluation.test_score_quantiles)
 
     def with_evaluation(self, evaluation: Evaluation) -> ModelSnapshot:
-        return replace(self, evaluation=evaluation, test_error_quantiles=evaluation.test_error_quantiles)
+        return replace(self, evaluation=evaluation, test_error_quantiles=evaluation.test_error_quantiles,
+                       test_score_quantiles=evaluation.test_score_quantiles)
 
     def encode(self, images: np.ndarray) -> np.ndarray:
         """Images ``[N, 784]`` (or ``[784]``, ``[N, 28, 28]``) in [0, 1] → latents ``[N, d_latent]``."""
@@ -77,12 +81,13 @@ class ModelSnapshot:
 
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,
-                          list(self.history), self.test_error_quantiles, {"name": self.name})
+                          list(self.history), self.test_error_quantiles, {"name": self.name},
+                          test_score_quantiles=self.test_score_quantiles)
 
     @classmethod
     def from_checkpoint(cls, ckpt: Checkpoint, name: str, path: Path | None = None) -> ModelSnapshot:
         return cls(ckpt.model_config, ckpt.weights, name, ckpt.train_config, ckpt.epoch, list(ckpt.history),
-                   ckpt.test_error_quantiles, None, path, ckpt.optimizer)
+                   ckpt.test_error_quantiles, None, path, ckpt.optimizer, ckpt.test_score_quantiles)
 
     @classmethod
     def load(cls, path: str | Path) -> ModelSnapshot:

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sae_desktop.preprocess import CENTRE, area_matrix, centre_of_mass, ink_box, preprocess
+from sae_desktop.preprocess import (CENTRE, FILLED, WIDTH_RANGE, WIDTH_TARGET, area_matrix, centre_of_mass, ink_box,
+                                    preprocess)
 
 
 def stroke(size, points, width):
@@ -42,16 +43,23 @@ def test_digit_lands_centred_with_a_20px_box(name):
     img = result.image
     assert img.shape == (28, 28) and img.dtype == np.float32
     cy, cx = centre_of_mass(img)
-    assert abs(cy - CENTRE) < 0.5 and abs(cx - CENTRE) < 0.5
+    assert abs(cy - CENTRE) <= 0.5 + 1e-6 and abs(cx - CENTRE) <= 0.5 + 1e-6  # whole-pixel shifts, as MNIST
     top, bottom, left, right = ink_box(img)
     assert 19 <= max(bottom - top + 1, right - left + 1) <= 21
     assert max(result.scaled.shape) == 20
 
 
 def test_mnist_digits_come_back_nearly_unchanged(mnist):
+    kept = 0
     for image in mnist.test_images[:50]:
-        out = preprocess(image).image
-        assert np.abs(out - image / 255.0).mean() < 0.06
+        result = preprocess(image)
+        if WIDTH_RANGE[0] <= result.width <= WIDTH_RANGE[1]:  # most are: their strokes are left alone
+            kept += 1
+            assert result.width_after == result.width and result.noise == 0 and result.contrast > 0.95
+            assert np.abs(result.image - image / 255.0).max() < 0.02  # unchanged (no blur, no stretch)
+        else:  # the thinnest and widest few are brought to MNIST's median
+            assert result.width_after == pytest.approx(WIDTH_TARGET, abs=0.3)
+    assert kept >= 40
 
 
 @pytest.mark.parametrize("image", [np.zeros((280, 280)), np.zeros((1, 1)), np.zeros((28, 28), np.uint8)])
@@ -97,4 +105,55 @@ def test_any_image_gives_finite_values_in_unit_range(image):
 @given(arrays(np.uint8, st.tuples(st.integers(1, 300), st.integers(1, 300))))
 def test_any_uint8_image_is_safe(image):
     result = preprocess(image)
-    assert result.empty == (image.max() == 0)
+    if image.max() == 0:
+        assert result.empty
+    elif np.count_nonzero(image) <= image.size // 2 or image.min() == image.max():
+        assert not result.empty  # black paper: every lit pixel is ink (a canvas, MNIST)
+
+
+def photo(stroke_image, peak=0.3, gradient=0.3, noise=0.015, paper=0.65, seed=0):
+    """Ink-bright view of a pencil photo: grey paper lit from one side, faint stroke, noise."""
+    h, w = stroke_image.shape
+    xx = np.mgrid[0:h, 0:w][1] / w - 0.5
+    rng = np.random.default_rng(seed)
+    return np.clip(1 - (paper + gradient * xx) + peak * stroke_image + rng.normal(0, noise, (h, w)), 0, 1)
+
+
+def test_a_lighting_gradient_is_flattened_and_a_faint_stroke_reaches_full_ink():
+    h, w = 400, 400
+    seven = stroke((h, w), [(80, 100), (80, 300), (330, 170)], 5)
+    result = preprocess(photo(seven))
+    levelled = result.levelled
+    assert levelled[seven == 0].max() == 0.0 or np.mean(levelled[seven == 0] > 0) < 0.002  # the paper is gone
+    core = levelled[seven == 1]  # the stroke's core reaches full ink (it was at 0.3, with noise)
+    assert np.median(core) > 0.9 and np.mean(core == 1.0) > 0.1
+    assert 0.2 < result.contrast < 0.4 and 0.01 < result.noise < 0.02
+    top, bottom, left, right = ink_box(levelled)
+    assert abs(top - 78) <= 3 and abs(bottom - 332) <= 3 and abs(left - 98) <= 3 and abs(right - 302) <= 3
+
+
+@pytest.mark.parametrize("brush", [3, 5])
+def test_thin_strokes_are_widened_into_mnists_range(brush):
+    seven = stroke((280, 280), [(40, 60), (40, 220), (240, 120)], brush)
+    result = preprocess(seven)
+    assert result.width < WIDTH_RANGE[0]
+    assert result.width_after == pytest.approx(WIDTH_TARGET, abs=0.3)
+    thick = preprocess(stroke((280, 280), [(40, 60), (40, 220), (240, 120)], 60))  # the widest brush
+    assert thick.width > WIDTH_RANGE[1] and thick.width_after == pytest.approx(WIDTH_TARGET, abs=0.3)
+    # the model's input has a 7's amount of ink in MNIST (the median digit has ~100 of 784)
+    assert 45 < result.image.sum() < 130 and 45 < thick.image.sum() < 130
+
+
+def test_a_filled_shape_is_left_filled():
+    yy, xx = np.mgrid[0:280, 0:280]
+    disc = (np.hypot(yy - 140, xx - 140) < 90).astype(float)
+    result = preprocess(disc)
+    assert result.width > FILLED and result.width_after == result.width
+
+
+def test_width_limits_are_mnists(mnist):
+    widths = np.array([preprocess(image).width for image in mnist.test_images[:2000]])
+    p5, p50, p95, p999 = np.percentile(widths, [5, 50, 95, 99.9])
+    assert WIDTH_RANGE == pytest.approx((p5, p95), abs=0.1)
+    assert WIDTH_TARGET == pytest.approx(p50, abs=0.1)
+    assert p999 < widths.max() < FILLED - 0.5

@@ -14,6 +14,7 @@ from sae_desktop.config import ModelConfig
 from sae_desktop.evaluation import error_percentile
 from sae_desktop.images import ImageError, load_image_file
 from sae_desktop.model import SparseAutoencoder, model_from_state
+from sae_desktop.preprocess import preprocess
 from sae_desktop.probe import probe
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
@@ -101,7 +102,9 @@ def test_image_files_of_many_kinds(tmp_path):
     paper = 255 - ink
     assert load_image_file(save(tmp_path / "white_on_black.png", ink)).max() == 1.0
     dark_on_light = load_image_file(save(tmp_path / "scan.jpg", np.clip(paper, 0, 230).astype(np.uint8)))
-    assert dark_on_light[30, 20] > 0.8 and dark_on_light[5, 5] == 0.0  # inverted, paper removed
+    assert dark_on_light[30, 20] > 0.8 and dark_on_light[5, 5] < 0.15  # inverted: ink bright, paper dark
+    levelled = preprocess(dark_on_light).levelled
+    assert levelled[5, 5] == 0.0 and levelled[30, 20] > 0.99  # preprocessing removes the paper's tone
     rgba = np.zeros((60, 40, 4), np.uint8)
     rgba[10:50, 18:23] = (0, 0, 0, 255)  # black ink on a transparent sheet
     assert load_image_file(save(tmp_path / "rgba.png", rgba, "RGBA"))[30, 20] > 0.8

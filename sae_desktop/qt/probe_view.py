@@ -16,7 +16,7 @@ from superqt.utils import qthrottled
 
 from sae_desktop.images import ImageError, load_image_file
 from sae_desktop.preprocess import NOTHING, Preprocessed, preprocess
-from sae_desktop.probe import ProbeResult, describe_percentile, probe
+from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.qt.canvas import DrawingCanvas
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.image_tile import ImageTile
@@ -38,7 +38,8 @@ class ProbeView(QWidget):
         self.canvas = DrawingCanvas()
         self.browser = DigitBrowser(provider)
         self.bars = LatentBars()
-        self.stage_tiles = [ImageTile(c, 60) for c in ("ink box", "scaled to 20 px", "centred 28×28")]
+        self.stage_tiles = [ImageTile(c, 48) for c in ("paper removed", "ink box", "stroke width",
+                                                       "20 px box", "centred 28×28")]
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
         self.input_tile, self.recon_tile = ImageTile("model input", 96), ImageTile("reconstruction", 96)
         self.residual_tile = ImageTile("residual: red added, blue missed", 96)
@@ -58,6 +59,7 @@ class ProbeView(QWidget):
         self.result: ProbeResult | None = None
         self.stages: Preprocessed = NOTHING
         self._fixed: np.ndarray | None = None  # an exact 28×28 input (test digit, file) until the canvas is edited
+        self._fixed_stages: Preprocessed | None = None  # a file's preprocessing, shown while it is the input
         self._programmatic = False
         self._layout()
         self._actions()
@@ -90,9 +92,9 @@ class ProbeView(QWidget):
         left.addLayout(tools)
         left.addLayout(width_row)
         left.addWidget(self.browser)
-        stages = QHBoxLayout()
-        for tile in self.stage_tiles:
-            stages.addWidget(tile)
+        stages = QGridLayout()  # two rows: one row of five is too wide for a 1024-px projector
+        for i, tile in enumerate(self.stage_tiles):
+            stages.addWidget(tile, i // 3, i % 3)
         outputs = QGridLayout()
         for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
             outputs.addWidget(tile, 0, column)
@@ -163,11 +165,12 @@ class ProbeView(QWidget):
     # -- inputs ---------------------------------------------------------------------------
     def _on_canvas_changed(self) -> None:
         if not self._programmatic:
-            self._fixed = None  # the user edited: the canvas is the input again
+            self._fixed = self._fixed_stages = None  # the user edited: the canvas is the input again
         self.schedule()
 
-    def _show_fixed(self, image28: np.ndarray, canvas_image: np.ndarray, source: str) -> None:
-        self._fixed = np.asarray(image28, dtype=np.float32)
+    def _show_fixed(self, image28: np.ndarray, canvas_image: np.ndarray, source: str,
+                    stages: Preprocessed | None = None) -> None:
+        self._fixed, self._fixed_stages = np.asarray(image28, dtype=np.float32), stages
         self._programmatic = True
         try:
             self.canvas.set_array(canvas_image)
@@ -197,7 +200,7 @@ class ProbeView(QWidget):
             self.error_label.setText("That image looks blank")
             self.ood_label.setText("No ink was found after removing the paper's tone.")
             return False
-        self._show_fixed(stages.image, grey, f"file {path.rsplit('/', 1)[-1]}")
+        self._show_fixed(stages.image, grey, f"file {path.rsplit('/', 1)[-1]}", stages)
         return True
 
     # -- model and results ------------------------------------------------------------------
@@ -216,8 +219,9 @@ class ProbeView(QWidget):
     def update_probe(self) -> None:
         """Preprocess, encode, decode, show. Cheap enough (~1-3 ms) to run every frame."""
         snap = self.shown.snapshot
-        self.stages = preprocess(self._fixed if self._fixed is not None else self.canvas.array())
-        for tile, image in zip(self.stage_tiles, (self.stages.crop, self.stages.scaled, self.current_input())):
+        self.stages = self._fixed_stages or preprocess(self._fixed if self._fixed is not None else self.canvas.array())
+        st = self.stages
+        for tile, image in zip(self.stage_tiles, (st.levelled, st.crop, st.reshaped, st.scaled, self.current_input())):
             tile.set_grey(image)
         image28 = self.current_input()
         if snap is None or image28 is None:
@@ -235,7 +239,7 @@ class ProbeView(QWidget):
         snap, image28 = self.shown.snapshot, self.current_input()
         if snap is None or image28 is None:
             return
-        self.result = r = probe(snap, image28, self.bars.clamps)
+        self.result = r = probe(snap, image28, self.bars.clamps, self.stages)
         if new_input:
             self.bars.set_latents(r.latents)
         self.input_tile.set_grey(r.input)
@@ -244,5 +248,6 @@ class ProbeView(QWidget):
         n = len(self.bars.clamps)
         steered = f"  ({n} latent{'s' if n > 1 else ''} clamped)" if n else ""
         self.error_label.setText(f"Reconstruction error (MSE) {r.mse:.4f}{steered}")
-        colour = "#2e7d32" if not r.percentile >= 90 else ("#a15c00" if r.percentile < 99 else "#c62828")
-        self.ood_label.setText(f"<span style='color:{colour}'>{describe_percentile(r.percentile)}</span>")
+        v = r.verdict  # about the input, from the unsteered model: clamps never change it
+        colour = {"typical": "#2e7d32", "unusual": "#a15c00"}.get(v.kind, "#c62828" if v.digit_like is False else "")
+        self.ood_label.setText(f"<span style='color:{colour}'>{v.message}</span>" if colour else v.message)

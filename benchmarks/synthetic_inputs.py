@@ -1,0 +1,119 @@
+"""Generated probe inputs: non-digits, "photos" of MNIST digits and thin brush strokes.
+
+Used by ``benchmarks/probe_verdict.py`` (figures) and by the tests (``tests/test_verdict.py``):
+no file here is data, everything is drawn from a seed. Images come as a user's would:
+
+* canvas-like: float32 H×W in [0, 1], white ink on black (what the canvas hands to preprocess);
+* photo-like: uint8 H×W, dark pencil on uneven grey paper (what a camera saves; read it
+  through ``images.ink_on_black`` or save it and use ``load_image_file``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
+
+CANVAS = 280
+# Letters that do not look like a digit in any common hand (no O/o, I/l, S/s, Z/z, B, G/g, q, b).
+LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
+KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble")
+
+
+def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
+    """Anti-aliased round-capped polyline through ``points`` (row, col) of ``width`` px."""
+    yy, xx = np.mgrid[0:size[0], 0:size[1]].astype(np.float32)
+    img = np.zeros(size, np.float32)
+    for (y0, x0), (y1, x1) in zip(points, points[1:]):
+        dy, dx = y1 - y0, x1 - x0
+        t = np.clip(((yy - y0) * dy + (xx - x0) * dx) / max(dy * dy + dx * dx, 1e-9), 0, 1)
+        dist = np.hypot(yy - (y0 + t * dy), xx - (x0 + t * dx))
+        np.maximum(img, np.clip(width / 2 + 0.5 - dist, 0, 1), out=img)
+    return img
+
+
+def _font(rng: np.random.Generator, size: int):
+    import glob
+
+    paths = sorted(glob.glob("/usr/share/fonts/**/DejaVu*.ttf", recursive=True))[:6]
+    choice = int(rng.integers(0, len(paths) + 1))
+    return ImageFont.truetype(paths[choice - 1], size) if choice else ImageFont.load_default(size=size)
+
+
+def letter(rng: np.random.Generator, char: str | None = None) -> np.ndarray:
+    char = char or LETTERS[int(rng.integers(len(LETTERS)))]
+    img = Image.new("L", (CANVAS, CANVAS), 0)
+    draw = ImageDraw.Draw(img)
+    font = _font(rng, int(rng.integers(120, 220)))
+    left, top, right, bottom = draw.textbbox((0, 0), char, font=font)
+    x = (CANVAS - (right - left)) / 2 - left + rng.uniform(-20, 20)
+    y = (CANVAS - (bottom - top)) / 2 - top + rng.uniform(-20, 20)
+    draw.text((x, y), char, fill=255, font=font)
+    return np.asarray(img, np.float32) / 255.0
+
+
+def non_digit(kind: str, rng: np.random.Generator) -> np.ndarray:
+    """One canvas-like (280×280, white on black) example of ``kind`` (see :data:`KINDS`)."""
+    s = CANVAS
+    width = float(rng.uniform(10, 28))
+    if kind == "blob":
+        yy, xx = np.mgrid[0:s, 0:s].astype(np.float32)
+        img = np.zeros((s, s), np.float32)
+        for _ in range(int(rng.integers(1, 4))):
+            cy, cx = rng.uniform(0.3 * s, 0.7 * s, 2)
+            ry, rx = rng.uniform(0.12 * s, 0.35 * s, 2)
+            img = np.maximum(img, np.clip((1 - np.hypot((yy - cy) / ry, (xx - cx) / rx)) * 20, 0, 1))
+        return img
+    if kind == "noise":
+        noise = rng.random((s, s)).astype(np.float32)
+        if rng.random() < 0.5:
+            noise = ndimage.gaussian_filter(noise, rng.uniform(1, 6))
+            noise = (noise - noise.min()) / max(float(np.ptp(noise)), 1e-6)
+        return noise
+    if kind in ("box", "crossed box"):
+        top, left = rng.uniform(0.1 * s, 0.35 * s, 2)
+        bottom, right = rng.uniform(0.65 * s, 0.9 * s, 2)
+        corners = [(top, left), (top, right), (bottom, right), (bottom, left), (top, left)]
+        img = polyline((s, s), corners, width)
+        if kind == "crossed box":
+            img = np.maximum(img, polyline((s, s), [(top, left), (bottom, right)], width))
+            img = np.maximum(img, polyline((s, s), [(top, right), (bottom, left)], width))
+        return img
+    if kind == "letter":
+        return letter(rng)
+    if kind == "scribble":
+        n = int(rng.integers(6, 20))
+        points = [tuple(p) for p in rng.uniform(0.15 * s, 0.85 * s, (n, 2))]
+        return polyline((s, s), points, width)
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def _upscale(digit28: np.ndarray, side: int) -> np.ndarray:
+    img = Image.fromarray(np.asarray(digit28, np.uint8)).resize((side, side), Image.Resampling.BICUBIC)
+    return np.asarray(img, np.float32) / 255.0
+
+
+def thin_strokes(digit28: np.ndarray, side: int, width: float) -> np.ndarray:
+    """The digit redrawn at ``side`` px with strokes ``width`` px wide (its centre line, widened)."""
+    inside = ndimage.binary_opening(_upscale(digit28, side) > 0.5, iterations=2)
+    depth = ndimage.distance_transform_edt(inside)
+    ridge = inside & (depth >= ndimage.maximum_filter(depth, size=5) - 1.5)  # the medial axis, roughly
+    dist = ndimage.distance_transform_edt(~ridge)
+    return np.clip(width / 2 + 0.5 - dist, 0, 1).astype(np.float32)
+
+
+def brush_digit(digit28: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A test digit as drawn on the canvas with a thin brush (4-7 px on 280 px), white on black."""
+    return thin_strokes(digit28, CANVAS, float(rng.uniform(4, 7)))
+
+
+def photo_digit(digit28: np.ndarray, rng: np.random.Generator, side: int = 400) -> np.ndarray:
+    """A test digit as a phone photo of a pencil digit: thin (3-6 px of 400), stroke peak ~0.3
+    below the paper, grey paper lit from one side, sensor noise. uint8, dark ink on light paper."""
+    stroke = ndimage.gaussian_filter(thin_strokes(digit28, side, float(rng.uniform(3, 6))), 0.8)
+    stroke /= max(float(stroke.max()), 1e-6)
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32) / side - 0.5
+    angle = rng.uniform(0, 2 * np.pi)
+    paper = rng.uniform(0.55, 0.75) + rng.uniform(0.08, 0.2) * (np.cos(angle) * xx + np.sin(angle) * yy) * 2
+    grey = paper - rng.uniform(0.25, 0.35) * stroke + rng.normal(0, 0.015, (side, side))
+    return np.clip(np.round(grey * 255), 0, 255).astype(np.uint8)
