@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from sae_desktop.config import TrainConfig
-from sae_desktop.events import EpochOutput, ResumeState, RunEnd, RunStart
+from sae_desktop.events import EpochOutput, RunEnd, RunStart
 from sae_desktop.qt import dialogs
 from sae_desktop.qt.atlas_view import AtlasView
 from sae_desktop.qt.exporting import ExportMenu
@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         resume, run_dir = None, None
         if self._resume is not None:
             snap = self._resume
-            resume = ResumeState(snap.weights, snap.optimizer, snap.epoch, snap.history)
+            resume = snap.resume_state()
             folder = RunFolder.containing(snap.path) if snap.path else None
             run_dir = folder.path if folder else None
         self._save_panel()
@@ -242,7 +242,7 @@ class MainWindow(QMainWindow):
         name = f"{self._run_name}, {end.status} after epoch {end.epochs_done}"
         path = run.checkpoint_path if run and run.checkpoint_path.is_file() else None
         self.shown.set(ModelSnapshot(cfg.model_config(), end.weights, name, cfg, end.epochs_done,
-                                     end.history, None, end.evaluation, path, end.optimizer))
+                                     end.history, None, end.evaluation, path, end.optimizer, end.position))
         self._resume = None
         self.panel.set_resume_note("")
         if end.status == "diverged":
