@@ -6,7 +6,9 @@ the model config it claims. Failures raise :class:`CheckpointError` with one lin
 
 Conversions and checks run in NumPy, not torch: the window loads and saves models on its
 main thread, and a torch op there that goes parallel starts a second OpenMP team that
-competes with the training thread's (see ``engine.py``).
+competes with the training thread's (see ``engine.py``). Loading never imports torch
+either (the window opens and probes the bundled model before torch is loaded): weights
+come back as NumPy arrays, and saving takes NumPy arrays or CPU tensors alike.
 """
 
 from __future__ import annotations
@@ -14,21 +16,24 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
+from importlib import metadata
 import struct
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
 from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 from sae_desktop import __version__
 from sae_desktop.config import ConfigError, ModelConfig, TrainConfig
-from sae_desktop.model import PARAM_NAMES, param_shapes
+from sae_desktop.parameters import PARAM_NAMES, param_shapes
 
+Array = Any  # np.ndarray or torch.Tensor (CPU float32)
 FORMAT = "sae-desktop-checkpoint"
 FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 64 * 1024 * 1024
@@ -44,13 +49,24 @@ class CheckpointError(ValueError):
 @dataclass
 class Checkpoint:
     model_config: ModelConfig
-    weights: dict[str, torch.Tensor]  # float32, CPU
+    weights: dict[str, Array]  # float32, CPU: NumPy arrays when loaded, tensors when from training
     train_config: TrainConfig | None = None
-    optimizer: dict[str, torch.Tensor] | None = None
+    optimizer: dict[str, Array] | None = None
     epoch: int = 0  # completed epochs
     history: list[dict] = field(default_factory=list)  # per-epoch records (engine.EpochOutput.record)
     test_error_quantiles: list[float] | None = None  # for out-of-distribution percentiles
     extra: dict = field(default_factory=dict)  # anything else in the metadata (versions, run id…)
+
+
+def torch_version() -> str:
+    """The installed torch's version, read without importing it when it is not loaded yet."""
+    loaded = sys.modules.get("torch")
+    if loaded is not None and hasattr(loaded, "__version__"):
+        return str(loaded.__version__)
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def package_versions() -> dict[str, str]:
@@ -59,7 +75,7 @@ def package_versions() -> dict[str, str]:
 
     return {
         "sae_desktop": __version__,
-        "torch": torch.__version__,
+        "torch": torch_version(),
         "numpy": numpy.__version__,
         "safetensors": safetensors.__version__,
         "python": platform.python_version(),
@@ -99,16 +115,26 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             pass
 
 
-def _as_numpy(tensor: torch.Tensor | np.ndarray, dtype) -> np.ndarray:
-    array = tensor.detach().cpu().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
+def as_numpy(array: Array, dtype=None) -> np.ndarray:
+    """A NumPy view (no copy where possible) of a NumPy array or a torch tensor (any device)."""
+    if hasattr(array, "detach"):  # a torch tensor; checked by duck type so torch need not be imported
+        array = array.detach().cpu().numpy()
     return np.ascontiguousarray(array, dtype=dtype)
 
 
-def to_bytes(ckpt: Checkpoint, dtype: torch.dtype = torch.float32, include_optimizer: bool = True) -> bytes:
-    np_dtype = {torch.float32: np.float32, torch.float16: np.float16}[dtype]
-    tensors = {name: _as_numpy(ckpt.weights[name], np_dtype) for name in PARAM_NAMES}
+def storage_dtype(dtype) -> np.dtype:
+    """``float32`` or ``float16``, given as a string, a NumPy dtype or a torch dtype."""
+    name = str(dtype).removeprefix("torch.")
+    if name not in ("float32", "float16"):
+        raise ValueError(f"checkpoints store float32 or float16, not {dtype}")
+    return np.dtype(name)
+
+
+def to_bytes(ckpt: Checkpoint, dtype="float32", include_optimizer: bool = True) -> bytes:
+    np_dtype = storage_dtype(dtype)
+    tensors = {name: as_numpy(ckpt.weights[name], np_dtype) for name in PARAM_NAMES}
     if include_optimizer and ckpt.optimizer is not None:
-        tensors.update({k: _as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
+        tensors.update({k: as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
     meta = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -123,7 +149,7 @@ def to_bytes(ckpt: Checkpoint, dtype: torch.dtype = torch.float32, include_optim
     return st_save(tensors, metadata=meta)
 
 
-def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, dtype: torch.dtype = torch.float32,
+def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, dtype="float32",
                     include_optimizer: bool = True) -> Path:
     """Save atomically. Raises ``OSError`` (read-only folder, full disk) with the old file intact."""
     path = Path(path)
@@ -239,12 +265,12 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         array = np.ascontiguousarray(array, dtype=np.float32)
         if not np.isfinite(array).all():
             raise _fail(path, f"{name} contains NaN or infinite values")
-        weights[name] = torch.from_numpy(array)  # shares memory: no torch op runs here
+        weights[name] = array
     optimizer = None
     if all(k in tensors for k in OPTIMIZER_KEYS):
         total = sum(int(np.prod(s)) for s in shapes.values())
-        optimizer = {k: torch.from_numpy(np.ascontiguousarray(tensors[k], dtype=np.float32)) for k in OPTIMIZER_KEYS}
-        if optimizer["optimizer.exp_avg"].numel() != total or optimizer["optimizer.exp_avg_sq"].numel() != total:
+        optimizer = {k: np.ascontiguousarray(tensors[k], dtype=np.float32) for k in OPTIMIZER_KEYS}
+        if optimizer["optimizer.exp_avg"].size != total or optimizer["optimizer.exp_avg_sq"].size != total:
             raise _fail(path, "optimizer state does not match the model size")
     try:
         epoch = int(meta.get("epoch", "0"))

@@ -19,23 +19,7 @@ from torch import nn
 from sae_desktop import architecture
 from sae_desktop.config import ModelConfig
 from sae_desktop.evaluation import Evaluation
-
-# Order matters: it is the tutorial's layer creation order (init RNG stream) and the
-# layout of the flat parameter buffer used by the training engine and checkpoints.
-PARAM_NAMES = ("W_enc1", "b_enc1", "W_enc2", "b_enc2", "W_dec1", "b_dec1", "W_dec2", "b_dec2")
-
-
-def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
-    return {
-        "W_enc1": (cfg.d_hidden, cfg.d_in),
-        "b_enc1": (cfg.d_hidden,),
-        "W_enc2": (cfg.d_latent, cfg.d_hidden),
-        "b_enc2": (cfg.d_latent,),
-        "W_dec1": (cfg.d_hidden, cfg.d_latent),
-        "b_dec1": (cfg.d_hidden,),
-        "W_dec2": (cfg.d_in, cfg.d_hidden),
-        "b_dec2": (cfg.d_in,),
-    }
+from sae_desktop.parameters import PARAM_NAMES, param_shapes  # noqa: F401  (re-exported)
 
 
 def _keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
@@ -101,5 +85,5 @@ def model_from_state(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> Sparse
     model = SparseAutoencoder(cfg)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            p.copy_(state[name])
+            p.copy_(torch.as_tensor(state[name]))  # NumPy arrays (loaded files) or tensors
     return model.eval().requires_grad_(False)

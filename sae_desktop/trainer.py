@@ -55,7 +55,7 @@ def seeded_model(cfg: TrainConfig, resume: ResumeState | None) -> SparseAutoenco
     if resume is not None:
         with torch.no_grad():
             for name, p in model.named_parameters():
-                p.copy_(resume.weights[name])
+                p.copy_(torch.as_tensor(resume.weights[name]))  # NumPy when loaded from a file
     return model
 
 
@@ -181,12 +181,12 @@ class Trainer:
         moments = self._moments()
         sizes = [moments[name][0].numel() for name in PARAM_NAMES]
         for index, key in enumerate(("optimizer.exp_avg", "optimizer.exp_avg_sq")):
-            parts = state[key].to(self.device).reshape(-1).split(sizes)
+            parts = torch.as_tensor(state[key]).to(self.device).reshape(-1).split(sizes)
             for name, part in zip(PARAM_NAMES, parts):
                 view = moments[name][index]
                 view.copy_(part.view(view.shape))
         for step in self._adam_steps():
-            step.copy_(state["optimizer.step"].reshape(()))
+            step.copy_(torch.as_tensor(state["optimizer.step"]).reshape(()))
 
     def weights(self) -> dict[str, torch.Tensor]:
         return self.model.snapshot()
