@@ -81,7 +81,7 @@ def pg_left():
 
 def test_dead_and_over_active_latents_are_marked(qtbot, window):
     base = ModelSnapshot.load(bundled_model_path())
-    weights = {k: v.clone() for k, v in base.weights.items()}
+    weights = {k: v.copy() for k, v in base.weights.items()}
     weights["b_enc2"][3] = -50.0  # latent 3 can never turn on: dead
     weights["b_enc2"][5] = 50.0  # latent 5 is always on: over-active
     window.shown.set(ModelSnapshot(base.config, weights, "edited", base.train_config))
