@@ -30,6 +30,7 @@ from sae_desktop.qt.torch_loader import FAILED, READY, TorchLoader
 from sae_desktop.qt.training_controller import TrainingController
 from sae_desktop.qt.training_dock import TrainingDock
 from sae_desktop.qt.training_view import TrainingView
+from sae_desktop.qt.view_options import ViewOptions
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._restore_settings()
+        self.view.restore()
         self._on_model_changed(self.shown.snapshot)
         self._on_panel_changed()
 
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
         train_menu.addAction(self.continue_action)
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.dock.toggleViewAction())
+        self.view = ViewOptions(self, self.view_menu)
         self.view_menu.addSeparator()
         self.help = HelpMenu(self, menus.addMenu("&Help"))
         self.shortcuts_action, self.launcher_action = self.help.shortcuts_action, self.help.launcher_action
@@ -360,6 +363,7 @@ class MainWindow(QMainWindow):
         if self.controller.active:  # also a run that is just ending: let its thread finish
             self.controller.shutdown(timeout_ms=2000)
         settings = app_settings()
+        self.view.set_presentation(False, remember=False)  # keep the normal window's geometry and panel
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/tab", self.tabs.tabText(self.tabs.currentIndex()))
