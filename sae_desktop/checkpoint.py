@@ -7,7 +7,9 @@ Failures raise :class:`CheckpointError` with one line. Writes go through ``safe_
 
 Conversions and checks run in NumPy, not torch: the window loads and saves models on its
 main thread, and a torch op there that goes parallel starts a second OpenMP team that
-competes with the training thread's (see ``engine.py``).
+competes with the training thread's (see ``engine.py``). Loading never imports torch
+either (the window opens and probes the bundled model before torch is loaded): weights
+come back as NumPy arrays, and saving takes NumPy arrays or CPU tensors alike.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import json
 import os
 import platform
 import stat
+import sys
+from importlib import metadata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
 from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
@@ -29,9 +33,10 @@ from sae_desktop.checkpoint_schema import (FORMAT, FORMAT_VERSION, OPTIMIZER_KEY
                                            parse_header, parse_metadata)
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.events import Position
-from sae_desktop.model import param_names
+from sae_desktop.parameters import param_names
 from sae_desktop.safe_write import atomic_write_bytes, describe_os_error
 
+Array = Any  # np.ndarray or torch.Tensor (CPU float32)
 MAX_FILE_BYTES = 2 * 1024**3
 
 
@@ -42,9 +47,9 @@ class CheckpointError(ValueError):
 @dataclass
 class Checkpoint:
     model_config: ModelConfig
-    weights: dict[str, torch.Tensor]  # float32, CPU
+    weights: dict[str, Array]  # float32, CPU: NumPy arrays when loaded, tensors when from training
     train_config: TrainConfig | None = None
-    optimizer: dict[str, torch.Tensor] | None = None
+    optimizer: dict[str, Array] | None = None
     epoch: int = 0  # completed epochs
     history: list[dict] = field(default_factory=list)  # per-epoch records (engine.EpochOutput.record)
     test_error_quantiles: list[float] | None = None  # for out-of-distribution percentiles
@@ -53,29 +58,50 @@ class Checkpoint:
     test_score_quantiles: list[float] | None = None  # test-set input scores, for the probe's verdict
 
 
+def torch_version() -> str:
+    """The installed torch's version, read without importing it when it is not loaded yet."""
+    loaded = sys.modules.get("torch")
+    if loaded is not None and hasattr(loaded, "__version__"):
+        return str(loaded.__version__)
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def package_versions() -> dict[str, str]:
     import numpy
     import safetensors
 
     return {
         "sae_desktop": __version__,
-        "torch": torch.__version__,
+        "torch": torch_version(),
         "numpy": numpy.__version__,
         "safetensors": safetensors.__version__,
         "python": platform.python_version(),
     }
 
 
-def _as_numpy(tensor: torch.Tensor | np.ndarray, dtype) -> np.ndarray:
-    array = tensor.detach().cpu().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
+def as_numpy(array: Array, dtype=None) -> np.ndarray:
+    """A NumPy view (no copy where possible) of a NumPy array or a torch tensor (any device)."""
+    if hasattr(array, "detach"):  # a torch tensor; checked by duck type so torch need not be imported
+        array = array.detach().cpu().numpy()
     return np.ascontiguousarray(array, dtype=dtype)
 
 
-def to_bytes(ckpt: Checkpoint, dtype: torch.dtype = torch.float32, include_optimizer: bool = True) -> bytes:
-    np_dtype = {torch.float32: np.float32, torch.float16: np.float16}[dtype]
-    tensors = {name: _as_numpy(ckpt.weights[name], np_dtype) for name in param_names(ckpt.model_config)}
+def storage_dtype(dtype) -> np.dtype:
+    """``float32`` or ``float16``, given as a string, a NumPy dtype or a torch dtype."""
+    name = str(dtype).removeprefix("torch.")
+    if name not in ("float32", "float16"):
+        raise ValueError(f"checkpoints store float32 or float16, not {dtype}")
+    return np.dtype(name)
+
+
+def to_bytes(ckpt: Checkpoint, dtype="float32", include_optimizer: bool = True) -> bytes:
+    np_dtype = storage_dtype(dtype)
+    tensors = {name: as_numpy(ckpt.weights[name], np_dtype) for name in param_names(ckpt.model_config)}
     if include_optimizer and ckpt.optimizer is not None:
-        tensors.update({k: _as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
+        tensors.update({k: as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
     meta = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -93,7 +119,7 @@ def to_bytes(ckpt: Checkpoint, dtype: torch.dtype = torch.float32, include_optim
     return st_save(tensors, metadata=meta)
 
 
-def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, dtype: torch.dtype = torch.float32,
+def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, dtype="float32",
                     include_optimizer: bool = True, inputs=()) -> Path:
     """Save atomically (see ``safe_write``). Raises ``OSError`` (read-only folder, full disk, a
     target that is not a regular file or is one of ``inputs``) with the old file intact."""
@@ -137,12 +163,11 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         array = np.ascontiguousarray(tensors[name], dtype=np.float32)
         if not np.isfinite(array).all():
             raise _fail(path, f"{name} contains NaN or infinite values")
-        weights[name] = torch.from_numpy(array)  # shares memory: no torch op runs here
+        weights[name] = array
     optimizer = None
     if has_optimizer:
-        optimizer = {k: torch.from_numpy(np.ascontiguousarray(tensors[k], dtype=np.float32).reshape(-1))
-                     for k in OPTIMIZER_KEYS}
-        if not all(bool(np.isfinite(t.numpy()).all()) for t in optimizer.values()) \
+        optimizer = {k: np.ascontiguousarray(tensors[k], dtype=np.float32).reshape(-1) for k in OPTIMIZER_KEYS}
+        if not all(bool(np.isfinite(t).all()) for t in optimizer.values()) \
                 or float(optimizer["optimizer.step"][0]) < 0 or float(optimizer["optimizer.exp_avg_sq"].min()) < 0:
             raise _fail(path, "the optimizer state holds NaN, infinite or negative values")
     extra = dict(m.extra)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sae_desktop.config import MAX_EPOCHS, ConfigError, ModelConfig, TrainConfig
 from sae_desktop.events import Position
-from sae_desktop.model import BUFFER_NAMES, param_names, param_shapes
+from sae_desktop.parameters import BUFFER_NAMES, param_names, param_shapes
 
 FORMAT = "sae-desktop-checkpoint"
 FORMAT_VERSION = 1

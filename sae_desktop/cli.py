@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     slim.add_argument("checkpoint")
     slim.add_argument("out")
     slim.add_argument("--dtype", choices=["float16", "float32"], default="float16")
+
+    launcher = sub.add_parser("install-launcher", help="add the app to the desktop's applications menu (Linux)")
+    launcher.add_argument("--uninstall", action="store_true", help="remove the launcher and icon again")
     return parser
 
 
@@ -435,7 +438,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None  # JSON has no NaN
+    return float(value) if math.isfinite(value) else None  # JSON has no NaN
 
 
 def _stage_record(stages) -> dict:
@@ -445,8 +448,6 @@ def _stage_record(stages) -> dict:
 
 
 def cmd_save_weights(args: argparse.Namespace) -> int:
-    import torch
-
     from sae_desktop.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
     from sae_desktop.runs import refuse_run_files
 
@@ -455,9 +456,23 @@ def cmd_save_weights(args: argparse.Namespace) -> int:
     except CheckpointError as exc:
         raise Failure(str(exc)) from None
     refuse_run_files(args.out)
-    dtype = torch.float16 if args.dtype == "float16" else torch.float32
-    path = save_checkpoint(ckpt, args.out, dtype=dtype, include_optimizer=False, inputs=[args.checkpoint])
+    path = save_checkpoint(ckpt, args.out, dtype=args.dtype, include_optimizer=False, inputs=[args.checkpoint])
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB, {args.dtype}, no optimizer state)")
+    return 0
+
+
+def cmd_install_launcher(args: argparse.Namespace) -> int:
+    from sae_desktop.launcher import LauncherError, install_launcher, uninstall_launcher
+
+    try:
+        files = uninstall_launcher() if args.uninstall else install_launcher()
+    except LauncherError as exc:
+        print(f"sae-desktop install-launcher: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if args.uninstall:
+        print("removed " + ", ".join(map(str, files)) if files else "no launcher was installed")
+    else:
+        print("wrote " + ", ".join(map(str, files)))
     return 0
 
 
@@ -480,6 +495,7 @@ COMMANDS = {
     "save-weights": cmd_save_weights,
     "probe": cmd_probe,
     "gui": cmd_gui,
+    "install-launcher": cmd_install_launcher,
 }
 
 

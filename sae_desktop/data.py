@@ -131,14 +131,45 @@ def missing_message(name: str, root: Path, reason: str = "") -> str:
     return "\n".join(lines)
 
 
+def describe_failure(exc: BaseException, limit: int = 300) -> str:
+    """One line naming the error and its causes, never empty. torchvision's download error is
+    "Error downloading train-images-idx3-ubyte.gz:" with the reason on the following lines or
+    in the chained exception (e.g. URLError: [Errno -3] Temporary failure in name resolution)."""
+    parts, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        parts.append(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    line = "; caused by ".join(parts)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def download(name: str, root: Path) -> None:
-    """Fetch the dataset with torchvision into ``root`` (needs a network)."""
+    """Fetch the dataset with torchvision into ``root`` (needs a network). A failure removes
+    what it left behind: partial files, and the folders it created if they are empty."""
     from torchvision import datasets  # imported here: only online users need it
 
     cls = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[name]
-    root.mkdir(parents=True, exist_ok=True)
-    for train in (True, False):
-        cls(root=str(root), train=train, download=True)
+    raw = raw_folder(name, root)
+    folders = [root, raw.parent, raw]
+    created = [f for f in folders if not f.exists()]
+    before = set(raw.iterdir()) if raw.is_dir() else set()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for train in (True, False):
+            cls(root=str(root), train=train, download=True)
+    except BaseException:
+        if raw.is_dir():
+            for leftover in set(raw.iterdir()) - before:
+                if leftover.is_file():
+                    leftover.unlink(missing_ok=True)
+        for folder in reversed(created):
+            try:
+                folder.rmdir()  # only if empty
+            except OSError:
+                pass
+        raise
 
 
 def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, allow_download: bool = False) -> Dataset:
@@ -157,7 +188,7 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
         try:
             download(name, root)
         except Exception as exc:  # offline, DNS, disk: all end in the same advice
-            reason = f"download failed: {type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
+            reason = f"download failed: {describe_failure(exc)}"
             raise DatasetError(missing_message(name, root, reason)) from None
         found = {stem: _find(folder, stem) for stem in FILES}
     missing = [stem for stem, path in found.items() if path is None]

@@ -1,8 +1,16 @@
-"""Pick the compute device: ``auto`` tries cuda, then mps, then cpu."""
+"""Pick the compute device: ``auto`` tries cuda, then mps, then cpu.
+
+torch is imported by the functions that need it, not by this module: the window imports
+:class:`DeviceError` long before it loads torch (in the background, after its first paint).
+"""
 
 from __future__ import annotations
 
-import torch
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
 class DeviceError(RuntimeError):
@@ -10,6 +18,8 @@ class DeviceError(RuntimeError):
 
 
 def available_devices() -> dict[str, bool]:
+    import torch
+
     mps = getattr(torch.backends, "mps", None)
     return {
         "cpu": True,
@@ -19,6 +29,8 @@ def available_devices() -> dict[str, bool]:
 
 
 def resolve_device(name: str = "auto") -> torch.device:
+    import torch
+
     available = available_devices()
     if name == "auto":
         for candidate in ("cuda", "mps", "cpu"):
@@ -38,6 +50,8 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 def describe(device: torch.device) -> str:
     """A short human name, e.g. ``cuda (NVIDIA H100 80GB HBM3)`` or ``cpu (2 threads)``."""
+    import torch
+
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
@@ -48,6 +62,7 @@ def describe(device: torch.device) -> str:
 def out_of_memory_message(exc: BaseException) -> str | None:
     """A user-facing sentence if ``exc`` means the device ran out of memory, else None."""
     text = str(exc).lower()
+    torch = sys.modules.get("torch")  # only a loaded torch can have raised its own error
     gpu = isinstance(exc, getattr(torch, "OutOfMemoryError", ())) or "cuda out of memory" in text
     if gpu:
         return ("The GPU ran out of memory for this model and batch size. Use a smaller batch or model, "

@@ -9,13 +9,15 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
-import torch
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.evaluation import Evaluation
+
+if TYPE_CHECKING:  # the window imports these events before torch is loaded
+    import torch
 
 
 class TrainingControl:

@@ -20,35 +20,8 @@ from torch import nn
 from sae_desktop import architecture
 from sae_desktop.config import JUMPRELU_BANDWIDTH, JUMPRELU_THRESHOLD_INIT, ModelConfig
 from sae_desktop.evaluation import Evaluation
-
-# Order matters: it is the tutorial's layer creation order (init RNG stream) and the
-# layout of the flat parameter buffer used by the training engine and checkpoints.
-PARAM_NAMES = ("W_enc1", "b_enc1", "W_enc2", "b_enc2", "W_dec1", "b_dec1", "W_dec2", "b_dec2")
-# Per-mechanism tensors after those: JumpReLU's learned thresholds (a parameter, as log θ so
-# θ stays positive) and BatchTopK's inference threshold (estimated in training, not learned).
-EXTRA_TENSORS = {"jumprelu": "log_threshold", "batchtopk": "threshold"}
-BUFFER_NAMES = frozenset({"threshold"})  # saved with the weights, never trained (no Adam state)
-
-
-def param_names(cfg: ModelConfig) -> tuple[str, ...]:
-    """Every tensor of a model with this config, in checkpoint order."""
-    extra = EXTRA_TENSORS.get(cfg.latent)
-    return PARAM_NAMES + ((extra,) if extra else ())
-
-
-def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
-    return {
-        "W_enc1": (cfg.d_hidden, cfg.d_in),
-        "b_enc1": (cfg.d_hidden,),
-        "W_enc2": (cfg.d_latent, cfg.d_hidden),
-        "b_enc2": (cfg.d_latent,),
-        "W_dec1": (cfg.d_hidden, cfg.d_latent),
-        "b_dec1": (cfg.d_hidden,),
-        "W_dec2": (cfg.d_in, cfg.d_hidden),
-        "b_dec2": (cfg.d_in,),
-        **({"log_threshold": (cfg.d_latent,)} if cfg.latent == "jumprelu" else {}),
-        **({"threshold": (1,)} if cfg.latent == "batchtopk" else {}),
-    }
+from sae_desktop.parameters import (BUFFER_NAMES, EXTRA_TENSORS, PARAM_NAMES, param_names,  # noqa: F401
+                                    param_shapes)  # (re-exported)
 
 
 def _keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
@@ -179,5 +152,5 @@ def model_from_state(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> Sparse
     model = SparseAutoencoder(cfg)
     with torch.no_grad():
         for name, p in (*model.named_parameters(), *model.named_buffers()):
-            p.copy_(state[name])
+            p.copy_(torch.as_tensor(state[name]))  # NumPy arrays (loaded files) or tensors
     return model.eval().requires_grad_(False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
 HOME_ENV = "SAE_DESKTOP_HOME"
@@ -44,6 +45,12 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     return default_data_dir()
 
 
+def package_dir() -> Path:
+    """Where the ``sae_desktop`` package is (a source tree or an installed wheel)."""
+    return Path(__file__).resolve().parent
+
+
 def resources_dir() -> Path:
-    """The ``resources/`` folder shipped with the project (the bundled model lives here)."""
-    return Path(__file__).resolve().parent.parent / "resources"
+    """The package data (bundled model, icon), found by ``importlib.resources`` so that an
+    installed wheel finds it as well as a source tree does."""
+    return Path(str(resources.files("sae_desktop") / "resources"))

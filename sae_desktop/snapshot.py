@@ -3,6 +3,7 @@
 Views (probe, atlas, exports) only ever see a :class:`ModelSnapshot`: the bundled model, a
 loaded file, or a copy taken from a training run after an epoch, never live weights.
 
+It never imports torch (the window draws with the bundled model before torch is loaded).
 Its inference is NumPy, on purpose: it runs on the window's main thread while training
 runs in another, and a torch op on a second thread starts a second OpenMP team that
 competes with training's for the same cores. It is the torch model's own definition
@@ -16,10 +17,9 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from sae_desktop import architecture, paths
-from sae_desktop.checkpoint import Checkpoint, load_checkpoint
+from sae_desktop.checkpoint import Array, Checkpoint, as_numpy, load_checkpoint
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import Position, ResumeState
@@ -34,7 +34,7 @@ def bundled_model_path() -> Path:
 @dataclass(frozen=True, eq=False)
 class ModelSnapshot:
     config: ModelConfig
-    weights: dict[str, torch.Tensor]  # CPU float32, never modified
+    weights: dict[str, Array]  # CPU float32 (NumPy arrays or tensors), never modified
     name: str  # what the UI calls it, e.g. "bundled MNIST model" or "run …, epoch 3"
     train_config: TrainConfig | None = None
     epoch: int = 0
@@ -42,14 +42,14 @@ class ModelSnapshot:
     test_error_quantiles: list[float] | None = None  # of the test set's reconstruction errors (OOD hint)
     evaluation: Evaluation | None = None  # test-set latents and errors, when computed
     path: Path | None = None  # the file it came from or was last saved to
-    optimizer: dict[str, torch.Tensor] | None = None  # present for full checkpoints (resumable)
+    optimizer: dict[str, Array] | None = None  # present for full checkpoints (resumable)
     test_score_quantiles: list[float] | None = None  # of the test set's input scores (the probe's verdict)
     position: Position | None = None  # stopped inside an epoch: where training resumes
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
-        """The weights as float32 NumPy arrays (views of the CPU tensors, no copy)."""
-        return {name: t.detach().cpu().numpy() for name, t in self.weights.items()}
+        """The weights as float32 NumPy arrays (views of CPU tensors, no copy)."""
+        return {name: as_numpy(t, np.float32) for name, t in self.weights.items()}
 
     @property
     def dataset(self) -> str:

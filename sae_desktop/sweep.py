@@ -16,7 +16,6 @@ from typing import Iterator
 
 from sae_desktop.config import ConfigError, TrainConfig, validate
 from sae_desktop.data import Dataset
-from sae_desktop.engine import train
 from sae_desktop.events import Event, RunEnd, TrainingControl
 from sae_desktop.runs import RunFolder, recorded
 
@@ -90,6 +89,8 @@ class SweepEnded:
 def sweep(configs: list[TrainConfig], dataset: Dataset, control: TrainingControl | None = None,
           names: list[str] | tuple[str, ...] = (), base_dir: Path | None = None) -> Iterator[Event | SweepRunStarted | SweepEnded]:
     """Train ``configs`` one after another, each recorded in its own run folder."""
+    from sae_desktop.engine import train  # torch: imported when a sweep runs, not with the window
+
     control = control or TrainingControl()
     done = 0
     for index, cfg in enumerate(configs):

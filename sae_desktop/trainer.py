@@ -30,7 +30,7 @@ from sae_desktop.config import TrainConfig
 from sae_desktop.events import ResumeState
 from sae_desktop.losses import Objective
 from sae_desktop.mechanisms import RESAMPLE_UNTIL, normalise_decoder, project_decoder_grad, resample_dead
-from sae_desktop.model import PARAM_NAMES, SparseAutoencoder
+from sae_desktop.model import SparseAutoencoder
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the tutorial uses
 
@@ -56,7 +56,7 @@ def seeded_model(cfg: TrainConfig, resume: ResumeState | None) -> SparseAutoenco
     if resume is not None:
         with torch.no_grad():
             for name, p in (*model.named_parameters(), *model.named_buffers()):
-                p.copy_(resume.weights[name])
+                p.copy_(torch.as_tensor(resume.weights[name]))  # NumPy when loaded from a file
     return model
 
 
@@ -185,12 +185,12 @@ class Trainer:
         moments = self._moments()
         sizes = [moments[name][0].numel() for name in moments]
         for index, key in enumerate(("optimizer.exp_avg", "optimizer.exp_avg_sq")):
-            parts = state[key].to(self.device).reshape(-1).split(sizes)
+            parts = torch.as_tensor(state[key]).to(self.device).reshape(-1).split(sizes)
             for name, part in zip(moments, parts):
                 view = moments[name][index]
                 view.copy_(part.view(view.shape))
         for step in self._adam_steps():
-            step.copy_(state["optimizer.step"].reshape(()))
+            step.copy_(torch.as_tensor(state["optimizer.step"]).reshape(()))
 
     def weights(self) -> dict[str, torch.Tensor]:
         return self.model.snapshot()

@@ -1,6 +1,7 @@
 """Dataset discovery and IDX parsing; missing or corrupt data gives one clear message."""
 
 import gzip
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,3 +97,43 @@ def test_fashion_mnist_layout_loads_and_trains(tmp_path):
         load_dataset("fashion-mnist", tmp_path / "elsewhere")
     cfg = TrainConfig(dataset="fashion-mnist", epochs=1, batch_size=32, d_hidden=8, d_latent=4, device="cpu")
     assert list(train(cfg, dataset))[-1].status == "completed"
+
+
+def test_a_failed_download_names_its_cause_and_leaves_no_empty_folders(tmp_path, monkeypatch):
+    import urllib.error
+
+    import torchvision.datasets
+
+    from sae_desktop import data
+
+    class Unreachable:  # torchvision's behaviour offline: folders made, a partial file, an error
+        def __init__(self, root, train, download):
+            raw = Path(root) / "MNIST" / "raw"
+            raw.mkdir(parents=True, exist_ok=True)
+            (raw / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b partial")
+            try:
+                raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+            except urllib.error.URLError as exc:
+                raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\n") from exc
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", Unreachable)
+    monkeypatch.delenv(data.OFFLINE_ENV, raising=False)
+    root = tmp_path / "user-data"
+    with pytest.raises(DatasetError) as caught:
+        load_dataset("mnist", root, allow_download=True)
+    message = str(caught.value)
+    assert "RuntimeError: Error downloading train-images-idx3-ubyte.gz:; caused by URLError:" in message
+    assert "Temporary failure in name resolution" in message and ":)" not in message
+    assert not root.exists()  # nothing left behind: no partial file, no empty folders
+    kept = tmp_path / "kept"
+    (kept / "notes").mkdir(parents=True)  # a folder the user already had is kept, only emptied of ours
+    with pytest.raises(DatasetError):
+        load_dataset("mnist", kept, allow_download=True)
+    assert sorted(p.name for p in kept.iterdir()) == ["notes"]
+
+
+def test_describe_failure_is_never_empty():
+    from sae_desktop.data import describe_failure
+
+    assert describe_failure(RuntimeError("")) == "RuntimeError"
+    assert describe_failure(OSError(28, "No space left on device")) == "OSError: [Errno 28] No space left on device"

@@ -1,13 +1,20 @@
-"""Start the window: application object, style, the model shown at start-up."""
+"""Start the window: application object, style, the model shown at start-up.
+
+Nothing here imports torch: the window opens, and the bundled model draws and probes, in
+NumPy; torch loads in a worker thread once the window has painted (see ``torch_loader.py``).
+"""
 
 from __future__ import annotations
 
 import gc
 import sys
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QWidget
 from pyqtgraph.util.garbage_collector import GarbageCollector
 
+from sae_desktop import APP_ID, paths
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt import plot_style
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
@@ -24,12 +31,41 @@ def initial_model(path: str | None) -> tuple[ModelSnapshot | None, str]:
 
 def create_app() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Sparse Autoencoder Studio")
-    app.setOrganizationName("sae-desktop")
+    # The window class (X11 WM_CLASS) and Wayland app id, matched by the launcher's
+    # StartupWMClass and file name, so the desktop shows the window under the app's icon
+    app.setApplicationName(APP_ID)
+    app.setDesktopFileName(APP_ID)
+    app.setOrganizationName(APP_ID)
+    app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     plot_style.configure()
     collect_garbage_on_the_gui_thread(app)
     return app
+
+
+def app_icon() -> QIcon:
+    icon = QIcon(str(paths.resources_dir() / f"{APP_ID}.svg"))
+    icon.addFile(str(paths.resources_dir() / f"{APP_ID}.png"))  # where SVG cannot be read
+    return icon
+
+
+class _FirstPaint(QObject):
+    """Calls ``callback`` once, just after ``widget`` has first been painted."""
+
+    def __init__(self, widget: QWidget, callback):
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)  # after this paint has reached the screen
+        return False
+
+
+def after_first_paint(widget: QWidget, callback) -> None:
+    _FirstPaint(widget, callback)
 
 
 def collect_garbage_on_the_gui_thread(app: QApplication) -> None:
@@ -44,7 +80,7 @@ def collect_garbage_on_the_gui_thread(app: QApplication) -> None:
 
 
 def freeze_startup_objects() -> None:
-    """The ~250 000 objects of the imports (torch, Qt) and the window live as long as the
+    """The ~250 000 objects of the imports (Qt, then torch) and the window live as long as the
     app: kept out of later collections, a full one takes well under 1 ms on the GUI thread
     instead of ~140 (measured here). Garbage is collected first, or it would stay forever."""
     gc.collect()
@@ -65,6 +101,8 @@ def run_app(model_path: str | None = None) -> int:
     app = create_app()
     window = build_window(model_path)
     freeze_startup_objects()
+    window.torch.ready.connect(lambda _: freeze_startup_objects())  # torch's objects live as long
+    after_first_paint(window, window.torch.start)
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard shortcuts work at once, even without a window manager

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollAr
 from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, grid_shape, log_density_histogram,
                                mosaic, normalise_tiles, over_active, tile_at)
 from sae_desktop.colour import diverging_rgb
+from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.plot_style import COLORS, style_plot
 from sae_desktop.qt.shown_model import ShownModel
@@ -65,6 +66,7 @@ class AtlasView(QWidget):
                                                  ("selected", "#000000", 3))}
         for item in self.frames.values():
             self.plot.addItem(item)
+        theme.follow(self._on_theme)
         self.density_plot = pg.PlotWidget()
         style_plot(self.density_plot, "Feature density (all latents)", "latents", "log10(density)")
         self.density_plot.setMaximumHeight(220)
@@ -122,6 +124,9 @@ class AtlasView(QWidget):
         test_set.unavailable.connect(lambda _: self._model_changed(self.shown.snapshot))  # say why
 
     # -- updating ---------------------------------------------------------------------------
+    def _on_theme(self, t: theme.Theme) -> None:
+        self.frames["selected"].setPen(pg.mkPen(t.ink, width=3))  # the chosen tile's frame
+
     def _model_changed(self, snap: ModelSnapshot | None) -> None:
         self._stale = True
         if self.isVisible():

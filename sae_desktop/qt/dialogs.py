@@ -1,34 +1,100 @@
-"""Small dialogs: About (versions and devices), Keyboard shortcuts."""
+"""Small dialogs: About (versions, devices, paths, "Copy system info"), Keyboard shortcuts."""
 
 from __future__ import annotations
 
+import html
 import platform
+import sys
 
 import numpy
 import PySide6
 import pyqtgraph
-import torch
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from sae_desktop import __version__
-from sae_desktop.devices import available_devices, describe, resolve_device
+from sae_desktop import __version__, paths
+from sae_desktop.checkpoint import torch_version
+from sae_desktop.snapshot import bundled_model_path
+
+APP_NAME = "Sparse Autoencoder Studio"
+
+
+def _devices() -> tuple[str, str]:
+    """(default device, every device's availability), or a note while torch is not loaded:
+    asking would import it on the GUI thread, the 2 s the window opens without."""
+    if "torch" not in sys.modules:
+        return "not known yet (PyTorch is still loading)", "not known yet"
+    from sae_desktop.devices import available_devices, describe, resolve_device
+
+    devices = ", ".join(f"{name} ({'available' if ok else 'not available'})"
+                        for name, ok in available_devices().items())
+    return describe(resolve_device("auto")), devices
+
+
+def system_info() -> list[tuple[str, str]]:
+    """What a bug report needs: versions, devices and the app's folders."""
+    default, devices = _devices()
+    loaded = "loaded" if "torch" in sys.modules else "installed, not loaded yet"
+    return [
+        ("sae-desktop", __version__),
+        ("Python", f"{platform.python_version()} ({sys.executable})"),
+        ("Platform", platform.platform()),
+        ("Qt", f"{qVersion()} (PySide6 {PySide6.__version__}, platform {QGuiApplication.platformName()})"),
+        ("PyTorch", f"{torch_version()} ({loaded})"),
+        ("NumPy / pyqtgraph", f"{numpy.__version__} / {pyqtgraph.__version__}"),
+        ("Default device", default),
+        ("Devices", devices),
+        ("App folder", str(paths.app_home())),
+        ("Runs folder", str(paths.runs_dir())),
+        ("Data folder", str(paths.data_dir())),
+        ("Bundled model", str(bundled_model_path())),
+        ("Package", str(paths.package_dir())),
+    ]
+
+
+def system_info_text() -> str:
+    return "\n".join(f"{key}: {value}" for key, value in system_info())
 
 
 def about_text() -> str:
-    devices = ", ".join(f"{name} ({'available' if ok else 'not available'})"
-                        for name, ok in available_devices().items())
-    return (f"<h3>Sparse Autoencoder Studio {__version__}</h3>"
+    rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>&nbsp;{html.escape(v)}</td></tr>"
+                   for k, v in system_info())
+    return (f"<h3>{APP_NAME} {__version__}</h3>"
             "<p>Train and probe sparse autoencoders on handwritten digits.</p>"
-            f"<p><b>Default device:</b> {describe(resolve_device('auto'))}<br>"
-            f"<b>Devices:</b> {devices}</p>"
-            f"<p>Python {platform.python_version()} · PyTorch {torch.__version__} · PySide6 {PySide6.__version__} · "
-            f"pyqtgraph {pyqtgraph.__version__} · NumPy {numpy.__version__}</p>")
+            f"<table cellspacing='0' cellpadding='2'>{rows}</table>")
 
 
-def show_about(parent: QWidget) -> None:
-    QMessageBox.about(parent, "About Sparse Autoencoder Studio", about_text())
+class AboutDialog(QDialog):
+    """Versions, devices and paths, with a button that copies them as plain text for a bug report."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"About {APP_NAME}")
+        self.label = QLabel(about_text())
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = QPushButton("Copy system info")
+        self.copy_button.setToolTip("Versions, devices and folders as text, to paste into a bug report")
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy_system_info)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(buttons)
+
+    def copy_system_info(self) -> None:
+        QGuiApplication.clipboard().setText(system_info_text())
+        self.copy_button.setText("Copied")
+
+
+def show_about(parent: QWidget) -> AboutDialog:
+    dialog = AboutDialog(parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
 
 
 # What the keyboard cannot say: the probe's mouse gestures (see latent_bars.py and canvas.py)

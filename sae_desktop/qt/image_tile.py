@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from sae_desktop.colour import diverging_rgb
+from sae_desktop.qt import theme
 
 
 def grey_qimage(image: np.ndarray) -> QImage:
@@ -36,7 +37,7 @@ class _Pixels(QWidget):
         side = min(self.width(), self.height())
         if self.image is None:
             painter.fillRect(QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side),
-                             QColor("#e8eaed"))
+                             QColor(theme.current().tile_empty))
             return
         scale = side / max(self.image.width(), self.image.height())  # keep the aspect ratio
         w, h = self.image.width() * scale, self.image.height() * scale

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
+from sae_desktop.qt import theme
 from sae_desktop.qt.plot_style import COLORS, csv_companion, style_plot
 
 
@@ -73,6 +75,7 @@ class LatentBars(pg.PlotWidget):
                                                                           "anchors": [(0, 1), (0, 1)]})
         for item in (self.bars, self.marks, self.target, self.threshold):
             self.addItem(item)
+        theme.follow(self._on_theme)
         self.code_for_csv = csv_companion(self, "decoded code")
         self.target.setZValue(5)
         self.latents: np.ndarray | None = None
@@ -87,6 +90,9 @@ class LatentBars(pg.PlotWidget):
         self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
 
     # -- model and data -------------------------------------------------------------------
+    def _on_theme(self, t: theme.Theme) -> None:
+        self.marks.setBrush(pg.mkBrush(t.ink))  # the clamp marks
+
     def set_model(self, config: ModelConfig, rho: float | None) -> None:
         if config.d_latent != self.config.d_latent:
             self.clamps.clear()
@@ -158,12 +164,15 @@ class LatentBars(pg.PlotWidget):
         self._update_ticks()
 
     def _update_ticks(self) -> None:
-        """A label per bar where there is room (16 px for "31"), else every 2nd, 5th… bar.
-        New labels regenerate the axis: only when the order or the step changes."""
+        """A label per bar where there is room (the width of "31" and a gap, 16 px at the normal
+        size), else every 2nd, 5th… bar. New labels regenerate the axis: only when the order or
+        the step changes."""
         if self.order is None or not self.order.size:
             return
         pixels_per_bar = self.getViewBox().width() / self.order.size
-        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= 16), self.order.size)
+        font = self.getAxis("bottom").style.get("tickFont") or self.font()
+        room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 1
+        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= room), self.order.size)
         if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order):
             self._ticks_for = (step, self.order.copy())
             ticks = [(int(p), str(int(self.order[p]))) for p in range(0, self.order.size, step)]

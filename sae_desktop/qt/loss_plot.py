@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from sae_desktop.events import IntervalOutput
+from sae_desktop.qt import theme
 from sae_desktop.qt.buffers import SeriesBuffer
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
 
@@ -36,6 +37,14 @@ class LossPlot(pg.PlotWidget):
         self._ema = np.zeros(3)  # bias-corrected like TensorBoard's, so the start does not lag
         self._ema_weight = 0.0
         empty_ranges(self, (0.0, 4690.0), (0.0, 0.1))
+        theme.follow(self._on_theme)
+
+    def _on_theme(self, t: theme.Theme) -> None:
+        """The total is drawn in the theme's ink (dark grey on white, light grey on dark)."""
+        ink = pg.mkColor(t.ink)
+        self.smooth[TOTAL].setPen(pg.mkPen(ink, width=2))
+        ink.setAlpha(60)
+        self.raw[TOTAL].setPen(pg.mkPen(ink, width=1))
 
     def clear_data(self) -> None:
         self._ema[:] = 0.0

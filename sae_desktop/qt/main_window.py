@@ -12,11 +12,12 @@ from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
+from sae_desktop import APP_NAME
 from sae_desktop.config import TrainConfig
 from sae_desktop.events import EpochOutput, RunEnd, RunStart
-from sae_desktop.qt import dialogs
 from sae_desktop.qt.atlas_view import AtlasView
 from sae_desktop.qt.exporting import ExportMenu
+from sae_desktop.qt.help_menu import HelpMenu
 from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.model_files import ModelFiles
 from sae_desktop.qt.model_stats import ModelStats
@@ -26,13 +27,15 @@ from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.qt.sweep_dialog import SweepDialog
+from sae_desktop.qt.torch_loader import FAILED, READY, TorchLoader
 from sae_desktop.qt.training_controller import TrainingController
 from sae_desktop.qt.training_dock import TrainingDock
 from sae_desktop.qt.training_view import TrainingView
+from sae_desktop.qt.view_options import ViewOptions
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
 
-TITLE = "Sparse Autoencoder Studio"
+TITLE = APP_NAME
 DEFAULT_SIZE = QSize(1440, 900)
 
 
@@ -53,6 +56,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(TITLE)
         self.resize(DEFAULT_SIZE)
         self.controller = TrainingController(self)
+        self.torch = TorchLoader(self)  # the app starts it after the first paint; Start waits for it
+        self._start_queued = False
         self.shown = ShownModel(initial_model, self)
         self._resume: ModelSnapshot | None = None
         self._run: RunStart | None = None  # the active (or last) run's start event
@@ -80,6 +85,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._restore_settings()
+        self.view.restore()
         self._on_model_changed(self.shown.snapshot)
         self._on_panel_changed()
 
@@ -112,9 +118,6 @@ class MainWindow(QMainWindow):
                               "Train one run per value of a setting, one after another (e.g. k = 2, 4, 8, 16)")
         self.continue_action = a("&Continue training shown model", self.continue_shown_model, None,
                                  "Resume training from the shown checkpoint (its optimizer state included)")
-        self.about_action = a("&About", lambda: dialogs.show_about(self), None, "Versions and devices")
-        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
-                                  "Every shortcut and mouse gesture")
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         for action in (self.open_action, self.save_action, self.save_as_action):
@@ -130,10 +133,10 @@ class MainWindow(QMainWindow):
         train_menu.addAction(self.continue_action)
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.dock.toggleViewAction())
+        self.view = ViewOptions(self, self.view_menu)
         self.view_menu.addSeparator()
-        help_menu = menus.addMenu("&Help")
-        help_menu.addAction(self.shortcuts_action)
-        help_menu.addAction(self.about_action)
+        self.help = HelpMenu(self, menus.addMenu("&Help"))
+        self.shortcuts_action, self.launcher_action = self.help.shortcuts_action, self.help.launcher_action
         self.add_tab(self.training_view, "Training", "Ctrl+1")
         self.add_tab(self.probe_view, "Probe", "Ctrl+2")
         self.add_tab(self.atlas_view, "Atlas", "Ctrl+3")
@@ -170,15 +173,28 @@ class MainWindow(QMainWindow):
         self.shown.changed.connect(self._on_model_changed)
         self.runs_view.showRequested.connect(self.show_model)
         self.runs_view.failed.connect(lambda title, text: self.notify(title, text, error=True))
+        self.torch.ready.connect(self.panel.set_available_devices)
+        self.torch.stateChanged.connect(self._on_torch_state)
+        if self.torch.devices is not None:
+            self.panel.set_available_devices(self.torch.devices)
         c.runEnded.connect(lambda _: self.runs_view.isVisible() and self.runs_view.refresh())
 
     # -- training ----------------------------------------------------------------------
     def start_training(self) -> None:
-        if self.controller.active:
+        if self.controller.active or self._start_queued:
             return
         cfg = self.panel.config()
         if cfg is None:
             self.statusBar().showMessage("Fix the highlighted settings first.", 5000)
+            return
+        if self.torch.state == FAILED:
+            self.notify("Training is unavailable", self.torch.error, error=True)
+            return
+        if self.torch.state != READY:  # the first Start may come before torch has loaded
+            self._start_queued = True
+            self.torch.start()
+            self._on_state(self.controller.state)
+            self.statusBar().showMessage("Training starts as soon as PyTorch has loaded…")
             return
         resume, run_dir = None, None
         if self._resume is not None:
@@ -256,10 +272,25 @@ class MainWindow(QMainWindow):
             self.training_view.preview(cfg)
         self._on_state(self.controller.state)
 
+    def _on_torch_state(self, state: str) -> None:
+        if state == READY and self._start_queued:
+            self._start_queued = False
+            self.start_training()
+        elif state == FAILED and self._start_queued:
+            self._start_queued = False
+            self.notify("Training is unavailable", self.torch.error, error=True)
+        self._on_state(self.controller.state)
+
     def _on_state(self, state: str) -> None:
-        idle = state == "idle"
+        idle = state == "idle" and not self._start_queued
         self.start_action.setEnabled(idle and self.panel.config() is not None)
         self.sweep_action.setEnabled(idle and self.panel.config() is not None and self._resume is None)
+        if self._start_queued:
+            self.start_action.setText("Starting once PyTorch has loaded…")
+        elif self.torch.state in (READY, FAILED):
+            self.start_action.setText("&Start training")
+        else:  # still clickable: a Start now is queued until torch is ready
+            self.start_action.setText("&Start training (loading PyTorch…)")
         self.pause_action.setEnabled(state in ("running", "paused"))
         self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
         self.stop_action.setEnabled(state in ("running", "paused"))
@@ -287,12 +318,6 @@ class MainWindow(QMainWindow):
         snap = self.shown.snapshot
         self.continue_action.setEnabled(self.controller.state == "idle" and snap is not None
                                         and snap.optimizer is not None)
-
-    def show_shortcuts(self) -> None:
-        self.shortcuts_box = dialogs.show_shortcuts(self, {
-            "Anywhere in the window": [a for a in self.actions() if a.shortcuts()],
-            "In the Probe tab": [a for a in self.probe_view.actions() if a.shortcuts()],
-        })
 
     def show_model(self, snap: ModelSnapshot) -> None:
         """Show a model in the probe and atlas (from the runs table), and go to the probe."""
@@ -364,6 +389,7 @@ class MainWindow(QMainWindow):
         if self.controller.active:  # also a run that is just ending: let its thread finish
             self.controller.shutdown(timeout_ms=2000)
         settings = app_settings()
+        self.view.set_presentation(False, remember=False)  # keep the normal window's geometry and panel
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/tab", self.tabs.tabText(self.tabs.currentIndex()))

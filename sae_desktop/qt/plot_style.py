@@ -1,25 +1,77 @@
-"""Shared look of the plots: light background (exports well, readable on projectors)."""
+"""Shared look of the plots, in the light or the dark theme.
+
+pyqtgraph ignores the Qt palette, so every plot styled here is remembered (weakly) and
+recoloured when the theme changes: background, axes, ticks, labels, title, legend.
+"""
+
+import weakref
 
 import pyqtgraph as pg
+import shiboken6
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from sae_desktop.qt import theme
+
+TITLE_POINTS = 11  # pyqtgraph's title size
 
 COLORS = {"recon": "#1f77b4", "sparsity": "#ff7f0e", "total": "#333333", "test": "#d62728",
           "bars": "#4c72b0", "target": "#d62728", "hist": "#55a868", "l0": "#8172b3", "dead": "#c44e52",
           "clamped": "#dd8452", "active": "#4c72b0", "inactive": "#b0b7c3"}
 
 
+_plots: "weakref.WeakSet[pg.PlotWidget]" = weakref.WeakSet()
+
+
+def _live_plots() -> list[pg.PlotWidget]:
+    """The styled plots whose Qt objects still exist (a closed window's may linger in Python)."""
+    return [plot for plot in list(_plots) if shiboken6.isValid(plot)]
+
+
 def configure() -> None:
-    pg.setConfigOptions(background="w", foreground="#333333", antialias=True, imageAxisOrder="row-major")
+    t = theme.current()
+    pg.setConfigOptions(background=t.plot_background, foreground=t.plot_foreground, antialias=True,
+                        imageAxisOrder="row-major")
+    theme.follow(apply_theme)
+
+
+def apply_theme(t: theme.Theme) -> None:
+    """New plots take the theme's colours from pyqtgraph's options; the existing ones are recoloured."""
+    pg.setConfigOptions(background=t.plot_background, foreground=t.plot_foreground)
+    for plot in _live_plots():
+        colour_plot(plot, t)
+
+
+def colour_plot(plot: pg.PlotWidget, t: theme.Theme) -> None:
+    plot.setBackground(t.plot_background)
+    item = plot.getPlotItem()
+    for name in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(name)
+        axis.setPen(t.plot_foreground)
+        axis.setTextPen(t.plot_foreground)  # tick labels and the axis label
+    title = item.titleLabel
+    title.setText(title.text, color=t.plot_foreground)  # kept in its options for later titles
+    if item.legend is not None:
+        if item.legend.opts.get("brush") is not None:  # a framed legend (others stay transparent)
+            item.legend.setPen(t.legend_pen)
+            item.legend.setBrush(t.legend_brush)
+        item.legend.setLabelTextColor(t.plot_foreground)
 
 
 def style_plot(plot: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.PlotWidget:
-    """Title and axis labels. No grid by default: pyqtgraph repaints grid lines with every
-    redraw (measured: 11-20 ms of main-thread CPU per refresh, taken from training);
-    users can turn it on from the right-click menu, which also has Export… (PNG, SVG, CSV)."""
+    """Title and axis labels, in the theme's colours (and again when it changes). No grid by
+    default: pyqtgraph repaints grid lines with every redraw (measured: 11-20 ms of main-thread
+    CPU per refresh, taken from training); users can turn it on from the right-click menu,
+    which also has Export… (PNG, SVG, CSV)."""
+    _plots.add(plot)
+    colour_plot(plot, theme.current())
     set_title(plot, title)
     plot.setLabel("left", left)
     plot.setLabel("bottom", bottom)
     for axis in ("left", "bottom"):
         plot.getAxis(axis).enableAutoSIPrefix(False)  # "×0.001" scaling confuses more than it helps
+    if _scale[0] != 1.0:
+        scale_plot(plot, _scale[0])
     return plot
 
 
@@ -63,3 +115,43 @@ def csv_companion(plot: pg.PlotWidget, name: str) -> pg.PlotDataItem:
     item.setVisible(False)
     plot.addItem(item)
     return item
+
+
+_scale = [1.0]  # presentation mode: text and lines 1.5× larger
+
+
+def set_scale(scale: float) -> None:
+    """Text and line widths of every styled plot, ``scale`` times their normal size."""
+    _scale[0] = scale
+    for plot in _live_plots():
+        scale_plot(plot, scale)
+
+
+def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
+    item = plot.getPlotItem()
+    font = QFont(QApplication.font())  # the application's font (already scaled for presentation)
+    points = f"{font.pointSizeF():.1f}pt"
+    for name in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(name)
+        axis.setStyle(tickFont=font)
+        axis.setLabel(axis.labelText, units=axis.labelUnits or None, **{"font-size": points})
+    item.titleLabel.setText(item.titleLabel.text, size=f"{TITLE_POINTS * scale:.1f}pt")
+    for child in item.items:
+        _scale_pen(child, scale)
+
+
+def _scale_pen(item, scale: float) -> None:
+    """Lines drawn ``scale`` times their own width (and symbols their size), from their first width."""
+    if isinstance(item, pg.PlotDataItem):
+        pen = pg.mkPen(item.opts["pen"]) if item.opts.get("pen") is not None else None
+        symbol = item.opts.get("symbolSize")
+    elif isinstance(item, (pg.PlotCurveItem, pg.InfiniteLine)):
+        pen, symbol = pg.mkPen(item.opts["pen"] if isinstance(item, pg.PlotCurveItem) else item.pen), None
+    else:
+        return
+    base = vars(item).setdefault("_base_size", (pen.widthF() if pen is not None else None, symbol))
+    if pen is not None and base[0]:
+        pen.setWidthF(base[0] * scale)
+        item.setPen(pen)
+    if base[1] and isinstance(item, pg.PlotDataItem):
+        item.setSymbolSize(base[1] * scale)

@@ -8,7 +8,7 @@ given (the same path as ``sae-desktop probe``) until the canvas is edited.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QSlider, QToolButton, QVBoxLayout, QWidget)
@@ -47,12 +47,12 @@ class ProbeView(QWidget):
         self.model_label = ElidedLabel(None)  # run names are long: one line, "…" in the middle
         self.model_label.setStyleSheet("color: palette(placeholder-text);")
         self.error_label.setStyleSheet("font-size: 15px; font-weight: 600;")
-        for label, lines in ((self.error_label, 2), (self.ood_label, 2), (self.source_label, 1)):
+        for label in (self.error_label, self.ood_label, self.source_label):
             # Text changes on every stroke: wrap instead of widening the column, and keep a fixed
             # height so a new text never re-lays out (and repaints) the whole tab.
             label.setWordWrap(True)
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            label.setFixedHeight(label.fontMetrics().lineSpacing() * lines + 6)
+        self.fit_text_heights()
         self.sorted_box = QCheckBox("Sort by activation")
         self.reset_button = QPushButton("Reset code")
         self.reset_button.setToolTip("Release all clamped latents: back to the encoder's values")
@@ -72,6 +72,19 @@ class ProbeView(QWidget):
         shown.changed.connect(self._on_model)
         self.schedule = qthrottled(self.update_probe, timeout=FRAME_MS, leading=True)
         self._on_model(shown.snapshot)
+
+    def fit_text_heights(self) -> None:
+        """Two lines for the error and the verdict, one for the source, in the labels' own fonts."""
+        for label, lines in ((self.error_label, 2), (self.ood_label, 2), (self.source_label, 1)):
+            label.ensurePolished()
+            label.setFixedHeight(label.fontMetrics().lineSpacing() * lines + 6)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """Larger text (presentation mode): the fixed-height labels grow with it, once the
+        style sheets have their new sizes too."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            QTimer.singleShot(0, self.fit_text_heights)
 
     def _layout(self) -> None:
         tools = QHBoxLayout()

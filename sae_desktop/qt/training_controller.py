@@ -21,7 +21,6 @@ from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.data import DatasetError, load_dataset
 from sae_desktop.devices import DeviceError, out_of_memory_message
-from sae_desktop.engine import train
 from sae_desktop.events import (EpochOutput, IntervalOutput, ResumeState, Revival, RunEnd, RunStart,
                                 TrainingControl)
 from sae_desktop.runs import RunFolder, recorded, remove_stale_temp_files
@@ -57,6 +56,8 @@ def training_job(cfg: TrainConfig, data_dir: str | None, control: TrainingContro
                  resume: ResumeState | None, run_dir: Path | None):
     """The worker's body: a generator of core events plus ``JobStarted`` / ``JobFailed``."""
     def events():
+        from sae_desktop.engine import train  # torch: loaded by now (TorchLoader), or loaded here
+
         dataset = load_dataset(cfg.dataset, data_dir, allow_download=True)
         run = RunFolder(run_dir) if run_dir else RunFolder.create(cfg)
         remove_stale_temp_files(run.path)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from superqt import QLargeIntSpinBox
 
 from sae_desktop.config import GROUPS, PENALTY_DESCRIPTIONS, PRESETS, SETTINGS, Setting, TrainConfig, validate
-from sae_desktop.devices import available_devices
 
 
 def _int_range(spec: Setting) -> tuple[int, int]:
@@ -63,7 +62,7 @@ class TrainingPanel(QWidget):
         margins = layout.contentsMargins()
         self.buttons.setContentsMargins(margins.left(), 0, margins.right(), 0)  # in line with the form
         layout.addStretch(1)
-        self._disable_missing_devices()
+        self._devices: dict[str, bool] | None = None  # known once torch is loaded
         self.set_config(TrainConfig())
 
     # -- building -------------------------------------------------------------
@@ -98,14 +97,18 @@ class TrainingPanel(QWidget):
         form.addRow(error)
         self.inputs[name], self.errors[name], self._forms[name] = widget, error, form
 
+    def set_available_devices(self, devices: dict[str, bool]) -> None:
+        """Grey out the devices this machine lacks (known once torch is loaded, in the background)."""
+        self._devices = dict(devices)
+        self._disable_missing_devices()
+
     def _disable_missing_devices(self) -> None:
         combo: QComboBox = self.inputs["device"]
         model: QStandardItemModel = combo.model()
-        for device, ok in available_devices().items():
-            if not ok:
-                item = model.item(SETTINGS["device"].choices.index(device))
-                item.setEnabled(False)
-                item.setToolTip(f"{device} is not available on this machine")
+        for device, ok in (self._devices or {}).items():
+            item = model.item(SETTINGS["device"].choices.index(device))
+            item.setEnabled(ok)
+            item.setToolTip("" if ok else f"{device} is not available on this machine")
 
     def add_run_buttons(self, *actions: QAction) -> None:
         for action in actions:

@@ -1,0 +1,54 @@
+"""Help menu: keyboard shortcuts, the applications-menu launcher, About."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from sae_desktop import APP_NAME, launcher
+from sae_desktop.qt import dialogs
+
+
+class HelpMenu:
+    """Builds the Help menu's actions on ``window`` (with its ``_action`` factory and ``notify``)."""
+
+    def __init__(self, window: QMainWindow, menu: QMenu):
+        self.window = window
+        a = window._action
+        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
+                                  "Every shortcut and mouse gesture")
+        self.launcher_action = a("Add to applications &menu", self.toggle_launcher, None,
+                                 "Add a launcher with the app's icon to the desktop's applications menu")
+        self.about_action = a("&About", self.show_about, None, "Versions, devices and folders; copy them for a bug report")
+        for action in (self.shortcuts_action, self.launcher_action, self.about_action):
+            menu.addAction(action)
+        self._update_launcher_action()
+
+    def show_shortcuts(self) -> None:
+        w = self.window
+        self.shortcuts_box = dialogs.show_shortcuts(w, {
+            "Anywhere in the window": [a for a in w.actions() if a.shortcuts()],
+            "In the Probe tab": [a for a in w.probe_view.actions() if a.shortcuts()],
+        })
+
+    def show_about(self) -> None:
+        self.about_box = dialogs.show_about(self.window)
+
+    def toggle_launcher(self) -> None:
+        """Add (or, when present, remove) the applications-menu launcher: ``sae-desktop install-launcher``."""
+        notify = self.window.notify
+        try:
+            if launcher.installed():
+                removed = launcher.uninstall_launcher()
+                notify("Launcher removed", "Removed from the applications menu:\n" + "\n".join(map(str, removed)))
+            else:
+                files = launcher.install_launcher()
+                notify("Added to the applications menu", f"{APP_NAME} is in the applications menu "
+                       "(it may take a moment to appear). Files written:\n" + "\n".join(map(str, files)))
+        except launcher.LauncherError as exc:
+            notify("Could not change the launcher", str(exc), error=True)
+        self._update_launcher_action()
+
+    def _update_launcher_action(self) -> None:
+        self.launcher_action.setText("Remove from applications &menu" if launcher.installed()
+                                     else "Add to applications &menu")

@@ -1,0 +1,94 @@
+"""View menu options: the theme (System, Light, Dark) and Presentation mode (F11).
+
+Presentation is for a projector: text and plot lines 1.5× larger everywhere, the training
+panel hidden, the window full screen, so the canvas and the code get all the room there is.
+Both choices are remembered in the settings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QFont
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QWidget
+
+from sae_desktop.qt import plot_style
+from sae_desktop.qt.settings import app_settings
+from sae_desktop.qt.theme import MODES, ThemeController
+
+PRESENTATION_SCALE = 1.5
+PRESENTATION_SETTING = "view/presentation"
+
+
+class ViewOptions:
+    def __init__(self, window: QMainWindow, menu: QMenu):
+        self.window = window
+        self.theme = ThemeController(window)
+        theme_menu = menu.addMenu("T&heme")
+        group = QActionGroup(window)
+        self.theme_actions: dict[str, QAction] = {}
+        for mode in MODES:
+            action = QAction({"system": "Follow the &system", "light": "&Light", "dark": "&Dark"}[mode], window)
+            action.setCheckable(True)
+            action.setChecked(mode == self.theme.mode)
+            action.triggered.connect(lambda _=False, m=mode: self.theme.set_mode(m))
+            group.addAction(action)
+            theme_menu.addAction(action)
+            self.theme_actions[mode] = action
+        self.presentation_action = window._action(
+            "&Presentation", self.set_presentation, "F11",
+            "Large text and lines, full screen, training panel hidden: for a projector")
+        self.presentation_action.setCheckable(True)
+        menu.addAction(self.presentation_action)
+        self.presenting = False
+        self._base_font: QFont | None = None
+        self._dock_was_visible = True
+        self._was_full_screen = False
+
+    def restore(self) -> None:
+        """At start-up, after the window's state: presentation again if it was left on."""
+        if str(app_settings().value(PRESENTATION_SETTING, "false")).lower() == "true":
+            self.set_presentation(True)
+
+    def set_presentation(self, on: bool, remember: bool = True) -> None:
+        on = bool(on)
+        self.presentation_action.setChecked(on)
+        if remember:
+            app_settings().setValue(PRESENTATION_SETTING, on)
+        if on == self.presenting:
+            return
+        self.presenting = on
+        app = QApplication.instance()
+        if self._base_font is None:
+            self._base_font = QFont(app.font())
+        font = QFont(self._base_font)
+        if on:
+            font.setPointSizeF(self._base_font.pointSizeF() * PRESENTATION_SCALE)
+        app.setFont(font)
+        plot_style.set_scale(PRESENTATION_SCALE if on else 1.0)
+        self._scale_style_sheets(PRESENTATION_SCALE if on else 1.0)
+        self.window.probe_view.fit_text_heights()  # its fixed-height labels, in their new fonts
+        w = self.window
+        w.probe_view.browser.setVisible(not on)  # its height goes to the canvas (R still picks a digit)
+        if on:
+            self._dock_was_visible = w.dock.isVisible() or not w.isVisible()
+            self._was_full_screen = w.isFullScreen()
+            w.dock.hide()
+            w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)  # also before the first show
+        else:
+            w.dock.setVisible(self._dock_was_visible)
+            if not self._was_full_screen:
+                w.setWindowState(w.windowState() & ~Qt.WindowState.WindowFullScreen)
+
+    def _scale_style_sheets(self, scale: float) -> None:
+        """Sizes a style sheet fixes in pixels (headline labels) scale with the rest of the text."""
+        for widget in self.window.findChildren(QWidget):
+            base = widget.property("base_style_sheet")
+            if base is None:
+                if "font-size" not in widget.styleSheet():
+                    continue
+                base = widget.styleSheet()
+                widget.setProperty("base_style_sheet", base)
+            widget.setStyleSheet(re.sub(r"font-size:\s*(\d+(?:\.\d+)?)px",
+                                        lambda m: f"font-size: {float(m.group(1)) * scale:.0f}px", base))

@@ -1,0 +1,121 @@
+"""A desktop citizen: icon, window class, applications-menu launcher, About with system info."""
+
+from __future__ import annotations
+
+import configparser
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from sae_desktop import APP_ID, APP_NAME, launcher, paths
+from sae_desktop.cli import main
+
+
+@pytest.fixture
+def data_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    return home
+
+
+def read_entry(path: Path) -> dict[str, str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # keys are case-sensitive
+    parser.read(path, encoding="utf-8")
+    return dict(parser["Desktop Entry"])
+
+
+def test_install_launcher_writes_an_entry_and_icons_and_uninstall_removes_them(data_home, capsys):
+    assert main(["install-launcher"]) == 0
+    entry = data_home / "applications" / f"{APP_ID}.desktop"
+    svg = data_home / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg"
+    png = data_home / "icons" / "hicolor" / "256x256" / "apps" / f"{APP_ID}.png"
+    assert str(entry) in capsys.readouterr().out
+    fields = read_entry(entry)
+    assert fields["Type"] == "Application" and fields["Name"] == APP_NAME
+    assert fields["Icon"] == APP_ID and fields["StartupWMClass"] == APP_ID and fields["Terminal"] == "false"
+    command = parse_exec(fields["Exec"])
+    assert Path(command[0]).is_file() and command[1:] in ([], ["-m", "sae_desktop"])
+    assert svg.read_bytes() == (paths.resources_dir() / f"{APP_ID}.svg").read_bytes()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["install-launcher"]) == 0  # again: replaces, no error
+    assert main(["install-launcher", "--uninstall"]) == 0
+    assert not entry.exists() and not svg.exists() and not png.exists()
+    assert main(["install-launcher", "--uninstall"]) == 0
+    assert "no launcher was installed" in capsys.readouterr().out
+
+
+def test_install_launcher_that_cannot_write_fails_with_one_line(data_home, capsys):
+    data_home.mkdir()
+    (data_home / "applications").write_text("a file where the folder should be")  # fails even as root
+    assert main(["install-launcher"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sae-desktop install-launcher: could not write the launcher") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("arg", ["/opt/my apps/bin/python", 'C:\\odd "quoted" $path', "100%/python"])
+def test_exec_arguments_are_quoted_by_the_desktop_entry_rules(arg):
+    line = launcher.desktop_entry([arg, "-m", "sae_desktop"]).split("Exec=", 1)[1].splitlines()[0]
+    assert parse_exec(line) == [arg, "-m", "sae_desktop"]
+
+
+def parse_exec(value: str) -> list[str]:
+    """The Desktop Entry spec's reading of Exec: string escapes, then quoting, then %%."""
+    value = value.replace("\\\\", "\\")
+    args, current, quoted, i = [], "", False, 0
+    while i < len(value):
+        c = value[i]
+        if quoted and c == "\\" and value[i + 1] in '"`$\\':
+            current, i = current + value[i + 1], i + 2
+            continue
+        if c == '"':
+            quoted = not quoted
+        elif c == " " and not quoted:
+            args.append(current)
+            current = ""
+        else:
+            current += c
+        i += 1
+    return [a.replace("%%", "%") for a in [*args, current] if a]
+
+
+def test_the_app_sets_its_window_class_and_icon(qapp):
+    from sae_desktop.qt.app import create_app
+
+    app = create_app()
+    assert app.applicationName() == APP_ID  # X11 WM_CLASS class name, matched by StartupWMClass
+    assert app.desktopFileName() == APP_ID  # the Wayland app id
+    assert not app.windowIcon().isNull() and not app.windowIcon().pixmap(64, 64).isNull()
+
+
+def test_help_menu_adds_and_removes_the_launcher(qtbot, data_home, gui_window):
+    action = gui_window.launcher_action
+    assert action.text() == "Add to applications &menu"
+    action.trigger()
+    assert launcher.installed() and (data_home / "applications" / f"{APP_ID}.desktop").is_file()
+    assert action.text() == "Remove from applications &menu"
+    assert gui_window.notices[-1].startswith("Added to the applications menu")
+    action.trigger()
+    assert not launcher.installed() and action.text() == "Add to applications &menu"
+    help_menu = [a.menu() for a in gui_window.menuBar().actions() if a.text() == "&Help"][0]
+    assert action in help_menu.actions()
+
+
+def test_about_shows_versions_and_copies_the_system_info(qtbot, gui_window):
+    from sae_desktop.qt.dialogs import show_about
+
+    dialog = show_about(gui_window)
+    qtbot.addWidget(dialog)
+    text = dialog.label.text()
+    import torch  # loaded in this test process: the About says which
+
+    assert APP_NAME in text and torch.__version__ in text and "PySide6" in text
+    dialog.copy_button.click()
+    copied = QGuiApplication.clipboard().text()
+    for needle in ("Python:", "Qt:", f"PyTorch: {torch.__version__} (loaded)", "Default device: cpu",
+                   f"Runs folder: {paths.runs_dir()}", f"Bundled model: {paths.resources_dir()}"):
+        assert needle in copied, needle
+    assert dialog.copy_button.text() == "Copied"
+    dialog.close()

@@ -1,0 +1,166 @@
+"""View ▸ Theme (system, light, dark) and View ▸ Presentation (F11), on the real window."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QLayout, QWidget
+
+from sae_desktop.qt import theme
+from sae_desktop.qt.app import build_window
+from sae_desktop.qt.settings import app_settings
+from sae_desktop.qt.theme import DARK, LIGHT, ThemeController
+
+
+def lightness(colour) -> int:
+    return QColor(colour).lightness()
+
+
+@pytest.fixture(autouse=True)
+def light_again():
+    yield
+    theme.apply(LIGHT)  # the theme is application-wide: leave it as the next test expects
+
+
+def test_dark_theme_colours_the_palette_plots_tiles_and_marks(qtbot, gui_window):
+    w = gui_window
+    loss, bars = w.training_view.loss_plot, w.probe_view.bars
+    assert theme.current() is LIGHT and lightness(loss.backgroundBrush().color()) > 240
+    w.view.theme_actions["dark"].trigger()
+    assert theme.current() is DARK and app_settings().value("view/theme") == "dark"
+    assert lightness(QApplication.palette().color(QPalette.ColorRole.Window)) < 80
+    assert lightness(QApplication.palette().color(QPalette.ColorRole.WindowText)) > 200
+    for plot in (loss, bars, w.atlas_view.density_plot, w.runs_view.frontier):  # pyqtgraph, set explicitly
+        assert plot.backgroundBrush().color().name() == DARK.plot_background
+        assert plot.getAxis("left").textPen().color().name() == DARK.plot_foreground
+        assert plot.getPlotItem().titleLabel.opts["color"] == DARK.plot_foreground
+    assert bars.marks.opts["brush"].color().name() == DARK.ink
+    assert lightness(loss.smooth[3].opts["pen"].color()) > 200  # the total loss, light on dark
+    legend = w.runs_view.legend
+    assert lightness(legend.opts["brush"].color()) < 80
+    tile = w.probe_view.recon_tile.pixels  # empty: painted in the theme's tile colour
+    image = tile.grab().toImage()
+    assert image.pixelColor(tile.width() // 2, tile.height() // 2).name() == DARK.tile_empty
+    w.view.theme_actions["light"].trigger()
+    assert loss.backgroundBrush().color().name() == LIGHT.plot_background
+    assert bars.marks.opts["brush"].color().name() == LIGHT.ink
+    assert lightness(QApplication.palette().color(QPalette.ColorRole.Window)) > 200
+
+
+def test_the_theme_is_remembered_and_system_follows_the_colour_scheme_hint(qtbot, gui_window, monkeypatch):
+    gui_window.view.theme.set_mode("dark")
+    second = build_window()  # a new session reads the remembered choice
+    qtbot.addWidget(second)
+    assert second.view.theme.mode == "dark" and second.view.theme_actions["dark"].isChecked()
+    assert theme.current() is DARK
+    scheme = {"now": Qt.ColorScheme.Light}
+    monkeypatch.setattr(ThemeController, "system_scheme", staticmethod(lambda: scheme["now"]))
+    second.view.theme_actions["system"].trigger()
+    assert theme.current() is LIGHT
+    scheme["now"] = Qt.ColorScheme.Dark  # the desktop switches to dark: the window follows, live
+    second.view.theme.refresh()
+    assert theme.current() is DARK
+    second.view.theme_actions["light"].trigger()  # an override wins over the system
+    assert theme.current() is LIGHT
+
+
+def child_widgets(layout: QLayout) -> list[QWidget]:
+    out = []
+    for i in range(layout.count()):
+        item = layout.itemAt(i)
+        if item.widget() is not None and item.widget().isVisible():
+            out.append(item.widget())
+        elif item.layout() is not None:
+            out.extend(child_widgets(item.layout()))
+    return out
+
+
+def check_fits(window) -> list[str]:
+    """Problems: a visible widget outside the window, smaller than its minimum, or overlapping
+    a sibling in its layout."""
+    problems = []
+    frame = window.rect()
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.isWindow() or widget.width() == 0:
+            continue
+        name = f"{type(widget).__name__} {widget.objectName()!r}"
+        if widget.parentWidget() is window or isinstance(widget.parentWidget(), QWidget):
+            top_left = widget.mapTo(window, widget.rect().topLeft())
+            rect = QRect(top_left, widget.size())
+            if not frame.contains(rect) and not _clipped_by_scroll_area(widget):
+                problems.append(f"{name} at {rect.getRect()} outside the window {frame.getRect()}")
+        minimum = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        parent_layout = widget.parentWidget().layout()  # sized by a layout (not by its view, like a header)
+        laid_out = parent_layout is not None and widget in child_widgets(parent_layout)
+        if laid_out and widget.layout() is None and (widget.width() < minimum.width() - 1 or widget.height() < minimum.height() - 1):
+            if not _clipped_by_scroll_area(widget):
+                problems.append(f"{name} squeezed to {widget.size().toTuple()} below {minimum.toTuple()}")
+        if widget.layout() is not None:
+            siblings = child_widgets(widget.layout())
+            for i, a in enumerate(siblings):
+                for b in siblings[i + 1:]:
+                    if a.geometry().intersects(b.geometry()):
+                        problems.append(f"{type(a).__name__} {a.geometry().getRect()} overlaps "
+                                        f"{type(b).__name__} {b.geometry().getRect()} in {name}")
+    return problems
+
+
+def _clipped_by_scroll_area(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if parent.objectName() == "qt_scrollarea_viewport":
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot, gui_window, size):
+    w = gui_window
+    base = QApplication.font().pointSizeF()
+    loss = w.training_view.loss_plot
+    pen_width = loss.smooth[1].opts["pen"].widthF()
+    qtbot.keyClick(w.tabs, Qt.Key.Key_F11)
+    assert w.view.presenting and w.view.presentation_action.isChecked()
+    assert QApplication.font().pointSizeF() == pytest.approx(base * 1.5)
+    assert not w.dock.isVisible() and w.isFullScreen()
+    assert loss.smooth[1].opts["pen"].widthF() == pytest.approx(pen_width * 1.5)
+    assert loss.getPlotItem().titleLabel.opts["size"] == "16.5pt"
+    assert str(app_settings().value("view/presentation")).lower() == "true"
+    # the projector: the window at its size (offscreen, full screen would be the 800×600 test screen)
+    w.setWindowState(Qt.WindowState.WindowNoState)
+    w.setGeometry(0, 0, *size)
+    for tab in (w.probe_view, w.training_view, w.atlas_view, w.runs_view):
+        w.tabs.setCurrentWidget(tab)
+        qtbot.wait(60)
+        assert w.minimumSizeHint().width() <= size[0] and w.minimumSizeHint().height() <= size[1]
+        try:  # once the layout has settled (new sizes propagate up one level per event-loop pass)
+            qtbot.waitUntil(lambda: not check_fits(w), timeout=3000)
+        except Exception:
+            pass
+        problems = check_fits(w)
+        assert problems == [], (w.tabs.tabText(w.tabs.currentIndex()), problems)
+    w.tabs.setCurrentWidget(w.probe_view)
+    qtbot.wait(60)
+    canvas, bars = w.probe_view.canvas, w.probe_view.bars
+    assert min(canvas.width(), canvas.height()) >= 0.55 * size[1] - 120  # the drawing gets the room
+    assert bars.height() >= 200
+    w.view.set_presentation(False)
+    assert QApplication.font().pointSizeF() == pytest.approx(base) and w.dock.isVisible()
+    assert loss.smooth[1].opts["pen"].widthF() == pytest.approx(pen_width)
+
+
+def test_presentation_is_remembered(qtbot, gui_window):
+    gui_window.view.set_presentation(True)
+    gui_window.close()
+    again = build_window()
+    qtbot.addWidget(again)
+    try:
+        assert again.view.presenting and again.dock.isHidden()  # (not shown: isHidden, not isVisible)
+        assert again.windowState() & Qt.WindowState.WindowFullScreen
+    finally:
+        again.view.set_presentation(False)
+    assert not again.dock.isHidden() and not again.windowState() & Qt.WindowState.WindowFullScreen
+    assert pg.getConfigOption("background") == LIGHT.plot_background
