@@ -134,10 +134,13 @@ def test_probe_shortcuts_work_after_editing_a_training_field(qtbot, gui_window):
     assert view.canvas.erasing
     key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert view.state.source.kind == "nothing"  # undo took the random digit back
-    lr.setFocus()  # typing in a text field still types
+    lr.setFocus()  # typing in a text field still types …
     width = view.width_slider.value()
     qtbot.keyClick(lr, Qt.Key.Key_BracketRight)
     assert lr.text().endswith("]") and view.width_slider.value() == width
+    qtbot.keyClick(lr, Qt.Key.Key_Return)  # … until Enter hands the keyboard back to the tab
+    key(qtbot, Qt.Key.Key_BracketRight)
+    assert view.width_slider.value() > width and lr.text().endswith("]")
 
 
 # -- 7. View ▸ Training panel ---------------------------------------------------------------------

@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         run.resume_changed.connect(self._on_resume_changed)
         self.controller.runFailed.connect(self._on_run_failed)
         self.tabs.currentChanged.connect(self._focus_tab)
+        self.panel.doneEditing.connect(lambda: self.tabs.currentWidget().setFocus(Qt.FocusReason.OtherFocusReason))
         self.panel.configChanged.connect(self._on_panel_changed)
         self.shown.changed.connect(self._on_model_changed)
         self.runs_view.showRequested.connect(self.show_model)

@@ -41,7 +41,8 @@ class ProbeView(QWidget):
         self.state = ProbeState()
         self.canvas = DrawingCanvas()
         self.canvas.edit_tag = lambda source: (source or NO_INPUT).edited()
-        self.setFocusProxy(self.canvas)  # showing the tab gives the canvas the keyboard
+        self.setFocusProxy(self.canvas)  # showing the tab, or a click anywhere in it, gives the canvas the keyboard
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.browser = DigitBrowser(provider)
         self.bars = LatentBars()
         self.stage_tiles = [ImageTile(c, 60) for c in ("ink box", "scaled to 20 px", "centred 28×28")]

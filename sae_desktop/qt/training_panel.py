@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
@@ -28,6 +28,7 @@ def _int_range(spec: Setting) -> tuple[int, int]:
 
 class TrainingPanel(QWidget):
     configChanged = Signal()
+    doneEditing = Signal()  # Enter or Escape in a field: the keyboard can go back to the shown tab
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -89,6 +90,7 @@ class TrainingPanel(QWidget):
             widget = QLineEdit()
             widget.textChanged.connect(self._changed)
         widget.setObjectName(name)
+        widget.installEventFilter(self)
         widget.setToolTip(f"{spec.help[:1].upper()}{spec.help[1:]} ({spec.flag})")
         error = QLabel()
         error.setObjectName(f"{name}_error")
@@ -181,14 +183,23 @@ class TrainingPanel(QWidget):
             self.inputs[name].setStyleSheet("border: 1px solid #d9534f;" if message else "")
         self.configChanged.emit()
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.KeyPress and event.modifiers() == Qt.KeyboardModifier.NoModifier \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape) \
+                and not (isinstance(watched, QComboBox) and watched.view().isVisible()):
+            self.doneEditing.emit()
+        return False
+
     def set_resume(self, note: str) -> None:
         """Continue-training mode (a note saying what continues) or, with "", a fresh run.
         Continuing, Epochs counts the epochs to add, not the total."""
         self.resume_note.setText(note)
         self.resume_box.setVisible(bool(note))
         label = self._forms["epochs"].labelForField(self.inputs["epochs"])
-        label.setText("More epochs" if note else LABELS["epochs"])
-        self.inputs["epochs"].setToolTip("Epochs to train on top of those done" if note else "")
+        label.setText("More epochs" if note else SETTINGS["epochs"].label)
+        spec = SETTINGS["epochs"]
+        self.inputs["epochs"].setToolTip("Epochs to train on top of those done" if note else
+                                         f"{spec.help[:1].upper()}{spec.help[1:]} ({spec.flag})")
 
     def set_editable(self, editable: bool, resume: bool = False) -> None:
         """Settings are locked while a run is active (they describe that run); continuing a
