@@ -167,7 +167,9 @@ def stop(qtbot, window):
 def test_an_untrained_run_never_replaces_the_shown_model(qtbot, gui_window):
     window = gui_window
     window.panel.set_config(SMALL.replace(epochs=50, log_every=1, batch_size=1))  # 640 steps an epoch
+    window.run.stepped.connect(lambda out: window.controller.pause())  # held at its first report, then stopped
     start_and_wait(qtbot, window, window.controller.stepReported)
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=10000)
     assert window.shown.snapshot.name == BUNDLED
     stop(qtbot, window)
     assert window.run.end.epochs_done == 0
