@@ -124,6 +124,14 @@ class IntervalOutput:
             "lr": self.lr,
         }
 
+    @classmethod
+    def from_json(cls, record: dict) -> IntervalOutput:
+        """A step line of metrics.jsonl back as a report (its epoch fraction and ρ̂ are not kept)."""
+        return cls(int(record["step"]), int(record["epoch"]), float("nan"), float(record["losses/recon"]),
+                   float(record["losses/sparsity"]), float(record["losses/total"]),
+                   float(record.get("metrics/samples_per_s", float("nan"))), float(record.get("lr", float("nan"))),
+                   np.zeros(0, dtype=np.float32))
+
 
 @dataclass
 class EpochOutput:

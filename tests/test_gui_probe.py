@@ -88,16 +88,16 @@ def test_steering_a_latent_changes_the_decoded_image(qtbot, window):
     box = view.bars.getPlotItem().getViewBox()
     scene = box.mapViewToScene(QPointF(float(latent), 0.95))
     qtbot.mouseClick(view.bars.viewport(), LEFT, pos=view.bars.mapFromScene(scene))
-    assert view.bars.clamps == {latent: pytest.approx(0.95, abs=0.03)}
+    assert view.state.clamps == {latent: pytest.approx(0.95, abs=0.03)}
     assert view.result.code[latent] == pytest.approx(0.95, abs=0.03)
     assert view.result.latents[latent] < 0.5  # the encoder's own value is kept and shown
     assert np.abs(view.result.reconstruction - before).max() > 0.05
     assert "clamped" in view.error_label.text()
     right = view.bars.mapFromScene(box.mapViewToScene(QPointF(float(latent), 0.5)))
     qtbot.mouseClick(view.bars.viewport(), Qt.MouseButton.RightButton, pos=right)  # ablate
-    assert view.bars.clamps == {latent: 0.0}
+    assert view.state.clamps == {latent: 0.0}
     view.reset_button.click()
-    assert view.bars.clamps == {}
+    assert view.state.clamps == {}
     np.testing.assert_allclose(view.result.reconstruction, before, atol=1e-6)
 
 
@@ -118,14 +118,14 @@ def test_test_digit_browser_puts_exact_digits_in_the_probe(qtbot, window, tiny_d
     view.browser.index.setValue(7)
     np.testing.assert_allclose(view.input_tile.data, tiny_dataset.test_images[7] / 255.0, atol=1e-6)
     assert "test #7" in view.source_label.text() and not view.canvas.is_empty()
-    view.browser.label.setCurrentIndex(1 + int(tiny_dataset.test_labels[3]))
-    view.browser.index.setValue(0)
+    view.browser.label.setCurrentIndex(1 + int(tiny_dataset.test_labels[3]))  # shows one at once
+    assert tiny_dataset.test_labels[view.browser.index.value()] == tiny_dataset.test_labels[3]
     view.browser.step(+1)
     assert tiny_dataset.test_labels[view.browser.index.value()] == tiny_dataset.test_labels[3]
     view.browser.pick_random()
     assert tiny_dataset.test_labels[view.browser.index.value()] == tiny_dataset.test_labels[3]
     draw_seven(qtbot, view.canvas)  # editing the canvas switches back to the drawing
-    qtbot.waitUntil(lambda: view._fixed is None, timeout=2000)
+    qtbot.waitUntil(lambda: view.state.source.kind == "drawing", timeout=2000)
 
 
 def test_missing_test_set_disables_the_browser_with_a_reason(qtbot, tmp_path, monkeypatch, no_thread_left):

@@ -20,8 +20,9 @@ class ActivationHistogram(pg.PlotWidget):
         self._pending = None
         self.clear_data()
 
-    def set_histogram(self, counts: np.ndarray, edges: np.ndarray, threshold: float, epoch: int | None = None) -> None:
-        self._pending = (counts, edges, threshold, epoch)
+    def set_histogram(self, counts: np.ndarray, edges: np.ndarray, threshold: float, when: str = "") -> None:
+        """Activations of the weights of ``when`` ("epoch 3", or "step 533" for a stopped run)."""
+        self._pending = (counts, edges, threshold, when)
 
     @property
     def dirty(self) -> bool:
@@ -30,13 +31,13 @@ class ActivationHistogram(pg.PlotWidget):
     def refresh(self) -> None:
         if self._pending is None:
             return
-        counts, edges, threshold, epoch = self._pending
+        counts, edges, threshold, when = self._pending
         self._pending = None
         self.curve.setData(edges, 100.0 * counts / max(counts.sum(), 1))
         self.threshold.setValue(threshold)
         # the epoch under the axis, not in the title: a third of the tab is ~230 px wide on a
         # 1024×768 screen, where a longer title is cut ("epoch 1" for epoch 10)
-        self.setLabel("bottom", f"activation, epoch {epoch}" if epoch else "activation")
+        self.setLabel("bottom", f"activation, {when}" if when else "activation")
         self.enableAutoRange()
 
     def clear_data(self) -> None:

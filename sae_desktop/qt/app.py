@@ -21,10 +21,19 @@ from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 
 def initial_model(path: str | None) -> tuple[ModelSnapshot | None, str]:
-    """The model to show first: the one asked for, else the bundled one; and a note if it failed."""
-    candidate = path or bundled_model_path()
+    """The model to show first: the one asked for, else the one shown last time (if its file is
+    still there), else the bundled one; and a note if it failed."""
+    if path is None:
+        from sae_desktop.qt.shown_model import remembered_model_path
+
+        remembered = remembered_model_path()
+        if remembered is not None:
+            try:
+                return ModelSnapshot.load(remembered), ""
+            except CheckpointError:
+                pass  # moved or deleted since: the bundled model instead
     try:
-        return ModelSnapshot.load(candidate), ""
+        return ModelSnapshot.load(path or bundled_model_path()), ""
     except CheckpointError as exc:
         return None, str(exc)
 

@@ -120,6 +120,7 @@ class AtlasView(QWidget):
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.plot.scene().sigMouseMoved.connect(self._hovered)
         shown.changed.connect(self._model_changed)
+        shown.evaluated.connect(self._model_changed)
         test_set.ready.connect(lambda _: self._model_changed(self.shown.snapshot))
         test_set.unavailable.connect(lambda _: self._model_changed(self.shown.snapshot))  # say why
 

@@ -2,11 +2,17 @@
 
 Round, anti-aliased strokes on a 280×280 grey image (10× MNIST), shown scaled to the
 widget. Pressure from a tablet scales the brush. Every stroke can be undone and redone.
+
+Each picture in the undo history carries a ``tag``: what the picture is (the probe uses
+its input source: a test digit, a file, a drawing), so undoing a change also restores
+what the probe says about it. Strokes turn the tag into ``edit_tag(tag)``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -36,8 +42,11 @@ class DrawingCanvas(QWidget):
         super().__init__(parent)
         self._image = QImage(SIZE, SIZE, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
-        self._undo: list[QImage] = []
-        self._redo: list[QImage] = []
+        self._undo: list[tuple[QImage, object]] = []  # (picture, its tag)
+        self._redo: list[tuple[QImage, object]] = []
+        self.tag: object = None  # what the current picture is (None: nothing)
+        self.edit_tag: Callable[[object], object] = lambda tag: tag  # what a stroke makes of it
+        self._hint_shown = False  # the last paint drew the "draw here" hint
         self._last: QPointF | None = None
         self.brush_width = 22.0  # in canvas pixels: ~2.2 px at MNIST's scale, like its pen
         self.erasing = False  # eraser mode (the right button always erases)
@@ -63,32 +72,34 @@ class DrawingCanvas(QWidget):
         return bool(self._redo)
 
     def _checkpoint(self) -> None:
-        self._undo.append(self._image.copy())
+        self._undo.append((self._image.copy(), self.tag))
         del self._undo[:-UNDO_LIMIT]
         self._redo.clear()
         self.historyChanged.emit()
 
     def clear(self) -> None:
-        if self.is_empty():
+        if self.is_empty() and self.tag is None:
             return
         self._checkpoint()
         self._image.fill(0)
+        self.tag = None
         self._done()
 
     def undo(self) -> None:
         if self._undo:
-            self._redo.append(self._image)
-            self._image = self._undo.pop()
+            self._redo.append((self._image, self.tag))
+            self._image, self.tag = self._undo.pop()
             self._done()
 
     def redo(self) -> None:
         if self._redo:
-            self._undo.append(self._image)
-            self._image = self._redo.pop()
+            self._undo.append((self._image, self.tag))
+            self._image, self.tag = self._redo.pop()
             self._done()
 
-    def set_array(self, array: np.ndarray) -> None:
-        """Show an image (any size, values in [0, 1] or uint8), fitted and centred, undoably."""
+    def set_array(self, array: np.ndarray, tag: object = None) -> None:
+        """Show an image (any size, values in [0, 1] or uint8), fitted and centred, undoably;
+        ``tag`` says what it is."""
         a = np.asarray(array, dtype=np.float32)
         a = a / 255.0 if a.max(initial=0) > 1.0 else a
         image = array_to_qimage(np.round(np.clip(a, 0, 1) * 255))
@@ -98,6 +109,7 @@ class DrawingCanvas(QWidget):
         painter = QPainter(self._image)
         painter.drawImage(QPointF((SIZE - image.width()) / 2, (SIZE - image.height()) / 2), image)
         painter.end()
+        self.tag = tag
         self._done()
 
     def _done(self) -> None:
@@ -124,7 +136,10 @@ class DrawingCanvas(QWidget):
         painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
         painter.drawLine(a, b)
         painter.end()
-        self._update_around(a, b, width)
+        if self._hint_shown and not self._stroke_erases:
+            self.update()  # the whole widget: the hint goes with the first ink, wherever the stroke began
+        else:
+            self._update_around(a, b, width)
         self.changed.emit()
 
     def _update_around(self, a: QPointF, b: QPointF, width: float) -> None:
@@ -139,9 +154,8 @@ class DrawingCanvas(QWidget):
 
     def begin_stroke(self, pos: QPointF, erase: bool = False, pressure: float = 1.0) -> None:
         """Start a stroke at a widget position; ``erase`` (or eraser mode) paints black, twice as wide."""
-        if self.is_empty():
-            self.update()  # the whole widget: the "draw here" hint must go
         self._checkpoint()
+        self.tag = self.edit_tag(self.tag)
         self._stroke_erases = erase or self.erasing
         self._last = self._to_image(pos)
         self._paint_segment(self._last, self._last, pressure)
@@ -156,6 +170,8 @@ class DrawingCanvas(QWidget):
     def end_stroke(self) -> None:
         if self._last is not None:
             self._last = None
+            if self.is_empty():
+                self.update()  # erased to nothing: the hint comes back
             self.strokeFinished.emit()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
@@ -187,7 +203,8 @@ class DrawingCanvas(QWidget):
         painter.drawImage(square, self._image)
         painter.setPen(QPen(QColor("#888888"), 1))
         painter.drawRect(square.adjusted(0, 0, -1, -1))
-        if self.is_empty():
+        self._hint_shown = self.is_empty()
+        if self._hint_shown:
             painter.setPen(QColor("#9aa0a6"))
             painter.drawText(square, Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(right button erases)")
 

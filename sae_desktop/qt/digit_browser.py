@@ -1,4 +1,9 @@
-"""Pick a test digit (by index, by label, or at random) or an image file for the probe."""
+"""Pick a test digit (by index, by label, or at random) or an image file for the probe.
+
+The index box and the label filter mirror the probe's input (:meth:`show_source`): after
+an undo they name the digit shown again, and a digit whose label the filter excludes
+(typed by index) turns the filter to "any label".
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QWidget
 
 from sae_desktop.data import CLASS_NAMES, DISPLAY_NAMES
+from sae_desktop.probe_state import InputSource, from_test_set
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
 
 
 
 class DigitBrowser(QGroupBox):
-    digitChosen = Signal(object, str)  # uint8 28×28, a description
+    digitChosen = Signal(object)  # InputSource of a test digit
     fileRequested = Signal()
 
     def __init__(self, provider: TestSetProvider, parent: QWidget | None = None):
@@ -24,7 +30,8 @@ class DigitBrowser(QGroupBox):
         self.index = QSpinBox()
         self.index.setRange(0, 9999)
         self.index.setPrefix("#")
-        self.index.setToolTip("Index in the test set")
+        self.index.setToolTip("Index in the test set (type it, then Enter)")
+        self.index.setKeyboardTracking(False)  # typing 8019 shows #8019, not #8, #80 and #801 first
         self.label = QComboBox()
         self.previous, self.next = QPushButton("◀"), QPushButton("▶")
         self.previous.setToolTip("Previous test image with this label")
@@ -46,6 +53,7 @@ class DigitBrowser(QGroupBox):
         grid.addWidget(self.load_file, 2, 0, 1, 3)
         grid.addWidget(self.message, 3, 0, 1, 3)
         self.index.valueChanged.connect(self.show_index)
+        self.label.currentIndexChanged.connect(self._filter_chosen)
         self.previous.clicked.connect(lambda: self.step(-1))
         self.next.clicked.connect(lambda: self.step(+1))
         self.random.clicked.connect(self.pick_random)
@@ -97,17 +105,39 @@ class DigitBrowser(QGroupBox):
             return np.arange(0)
         return np.arange(len(self.test.labels)) if wanted < 0 else np.flatnonzero(self.test.labels == wanted)
 
+    def _names(self) -> tuple[str, ...]:
+        return CLASS_NAMES[self.dataset]
+
     def show_index(self, i: int) -> None:
         if self.test is None or not 0 <= i < len(self.test.images):
             return
-        names = CLASS_NAMES[self.dataset]
-        self.digitChosen.emit(self.test.images[i], f"test #{i}, label {names[int(self.test.labels[i])]}")
+        self.digitChosen.emit(from_test_set(i, self._names()[int(self.test.labels[i])], self.test.images[i]))
+
+    def show_source(self, source: InputSource) -> None:
+        """Mirror the probe's input: the index of the test digit shown, a filter that includes it."""
+        if source.kind != "test":
+            return
+        self.index.blockSignals(True)
+        self.index.setValue(source.index)
+        self.index.blockSignals(False)
+        wanted = self.label.currentIndex() - 1
+        if wanted >= 0 and self._names()[wanted] != source.label:
+            self.label.blockSignals(True)
+            self.label.setCurrentIndex(0)  # "any label": the filter never contradicts the digit shown
+            self.label.blockSignals(False)
+
+    def _filter_chosen(self, _: int) -> None:
+        """A label chosen in the filter: show a digit with that label at once (the next one)."""
+        matching = self._matching()
+        if not matching.size:
+            return
+        if self.index.value() in matching:
+            self.show_index(self.index.value())  # the probe ignores it if that digit is shown already
+        else:
+            self.step(+1)
 
     def _go(self, i: int) -> None:
-        if self.index.value() == i:
-            self.show_index(i)
-        else:
-            self.index.setValue(i)  # shows it through valueChanged
+        self.show_index(i)  # the index box follows through show_source
 
     def step(self, direction: int) -> None:
         matching = self._matching()

@@ -3,6 +3,9 @@
 Click or drag a bar to clamp that latent to the height under the mouse; right-click sets it
 to 0 (ablation); double-click releases it. Clamped bars are orange, with a tick at the
 encoder's own value. Bars can be sorted by activation; clamping never reorders them.
+
+The clamps are not kept here: gestures *request* a clamp (signals), the probe's state
+holds them, and the bars draw what they are given (:meth:`set_latents`).
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ class _SteeringViewBox(pg.ViewBox):
 
 
 class LatentBars(pg.PlotWidget):
-    clampsChanged = Signal(dict)  # {latent index: value}
+    clampRequested = Signal(int, float)  # latent, value (already within the axis)
+    releaseRequested = Signal(int)
 
     def __init__(self, parent=None):
         box = _SteeringViewBox()
@@ -79,7 +83,7 @@ class LatentBars(pg.PlotWidget):
         self.code_for_csv = csv_companion(self, "decoded code")
         self.target.setZValue(5)
         self.latents: np.ndarray | None = None
-        self.clamps: dict[int, float] = {}
+        self._clamps: dict[int, float] = {}  # what is drawn; the probe's state owns them
         self.sorted = False
         self.order = np.arange(0)
         self.drag_latent: int | None = None
@@ -94,8 +98,6 @@ class LatentBars(pg.PlotWidget):
         self.marks.setBrush(pg.mkBrush(t.ink))  # the clamp marks
 
     def set_model(self, config: ModelConfig, rho: float | None) -> None:
-        if config.d_latent != self.config.d_latent:
-            self.clamps.clear()
         self.config = config
         self.threshold.setValue(config.active_threshold)
         self.threshold.setVisible(config.latent == "sigmoid")
@@ -111,15 +113,19 @@ class LatentBars(pg.PlotWidget):
             self.setYRange(0, self.top * 1.02, padding=0)
             self.setXRange(-0.6, n - 0.4, padding=0)
 
-    def set_latents(self, latents: np.ndarray | None) -> None:
+    def set_latents(self, latents: np.ndarray | None, clamps: dict[int, float] | None = None,
+                    reorder: bool = True) -> None:
+        """Draw the encoder's ``latents`` with ``clamps`` applied; bars are re-sorted only
+        when ``reorder`` (a new input), never because of a clamp."""
         self.latents = None if latents is None else np.asarray(latents, dtype=np.float32)
-        if self.latents is not None:
+        self._clamps = dict(clamps or {})
+        if self.latents is not None and (reorder or self.order.size != self.latents.size):
             self.order = np.argsort(-self.latents, kind="stable") if self.sorted else np.arange(self.latents.size)
         self._redraw()
 
     def set_sorted(self, on: bool) -> None:
         self.sorted = on
-        self.set_latents(self.latents)
+        self.set_latents(self.latents, self._clamps)
 
     # -- steering -----------------------------------------------------------------------
     def latent_at(self, x: float) -> int | None:
@@ -129,31 +135,20 @@ class LatentBars(pg.PlotWidget):
         return int(self.order[position])
 
     def set_clamp(self, latent: int, value: float) -> None:
-        self.clamps[latent] = float(np.clip(value, 0.0, self.top))
-        self._changed()
+        self.clampRequested.emit(int(latent), float(np.clip(value, 0.0, self.top)))
 
     def release(self, latent: int) -> None:
-        if self.clamps.pop(latent, None) is not None:
-            self._changed()
-
-    def reset(self) -> None:
-        if self.clamps:
-            self.clamps.clear()
-            self._changed()
-
-    def _changed(self) -> None:
-        self._redraw()
-        self.clampsChanged.emit(dict(self.clamps))
+        self.releaseRequested.emit(int(latent))
 
     def _redraw(self) -> None:
         if self.latents is None:
             self.bars.setOpts(x=[], height=[])
             self.marks.setData([], [])
             return
-        code = clamped_code(self.latents, self.clamps, self.config)  # what the probe decodes
+        code = clamped_code(self.latents, self._clamps, self.config)  # what the probe decodes
         shown, positions = code[self.order], np.arange(self.order.size)
         active = is_active(self.latents[self.order], self.config.active_threshold)
-        clamped = np.isin(self.order, list(self.clamps))
+        clamped = np.isin(self.order, list(self._clamps))
         kinds = np.where(clamped, "clamped", np.where(active, "active", "inactive"))
         self.bars.setOpts(x=positions, height=shown, width=0.8, brushes=[self._brushes[k] for k in kinds], pen=None)
         self.marks.setData(positions[clamped], self.latents[self.order][clamped])

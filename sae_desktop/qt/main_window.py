@@ -13,10 +13,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from sae_desktop import APP_NAME
+from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import TrainConfig
-from sae_desktop.events import EpochOutput, RunEnd, RunStart
+from sae_desktop.events import RunEnd
 from sae_desktop.qt.atlas_view import AtlasView
 from sae_desktop.qt.exporting import ExportMenu
+from sae_desktop.qt.follow_training import FollowTraining
 from sae_desktop.qt.help_menu import HelpMenu
 from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.model_files import ModelFiles
@@ -32,8 +34,9 @@ from sae_desktop.qt.training_controller import TrainingController
 from sae_desktop.qt.training_dock import TrainingDock
 from sae_desktop.qt.training_view import TrainingView
 from sae_desktop.qt.view_options import ViewOptions
+from sae_desktop.run_state import RunState
 from sae_desktop.runs import RunFolder
-from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 TITLE = APP_NAME
 DEFAULT_SIZE = QSize(1440, 900)
@@ -55,16 +58,14 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle(TITLE)
         self.resize(DEFAULT_SIZE)
-        self.controller = TrainingController(self)
+        self.run = RunState()  # the run the views mirror; the controller writes it
+        self.controller = TrainingController(self.run, self)
         self.torch = TorchLoader(self)  # the app starts it after the first paint; Start waits for it
         self._start_queued = False
         self.shown = ShownModel(initial_model, self)
-        self._resume: ModelSnapshot | None = None
-        self._run: RunStart | None = None  # the active (or last) run's start event
-        self._run_name = ""
         self.notices: list[str] = []  # what the user was told, newest last (tests read it)
 
-        self.dock = TrainingDock(self)
+        self.dock = TrainingDock(self.run, self)
         self.panel, self.progress = self.dock.panel, self.dock.progress
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.test_set = TestSetProvider(self)
         self.model_stats = ModelStats(self.shown, self.test_set, self)
-        self.training_view = TrainingView()
+        self.training_view = TrainingView(self.run)
         self.probe_view = ProbeView(self.shown, self.test_set)
         self.atlas_view = AtlasView(self.shown, self.test_set)
         self.runs_view = RunsView(self.test_set)
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.device_label)
         self.model_files = ModelFiles(self, self.shown, self.notify,
                                       lambda text: self.statusBar().showMessage(text, 5000))
+        self.follow = FollowTraining(self.run, self.shown, self)
         self._build_actions()
         self._connect()
         self._restore_settings()
@@ -118,9 +120,13 @@ class MainWindow(QMainWindow):
                               "Train one run per value of a setting, one after another (e.g. k = 2, 4, 8, 16)")
         self.continue_action = a("&Continue training shown model", self.continue_shown_model, None,
                                  "Resume training from the shown checkpoint (its optimizer state included)")
+        self.fresh_action = a("&New run instead", self.leave_resume_mode, None,
+                              "Leave continue-training mode: Start trains a new model with the settings shown")
+        self.bundled_action = a("Show &bundled model", self.show_bundled_model, None,
+                                "Show the pretrained MNIST model that comes with the app in Probe and Atlas")
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        for action in (self.open_action, self.save_action, self.save_as_action):
+        for action in (self.open_action, self.bundled_action, self.save_action, self.save_as_action):
             file_menu.addAction(action)
         self.export_menu = file_menu.addMenu("&Export")
         file_menu.addSeparator()
@@ -131,6 +137,9 @@ class MainWindow(QMainWindow):
         train_menu.addSeparator()
         train_menu.addAction(self.sweep_action)
         train_menu.addAction(self.continue_action)
+        train_menu.addAction(self.fresh_action)
+        train_menu.addSeparator()
+        train_menu.addAction(self.follow.action)
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.dock.toggleViewAction())
         self.view = ViewOptions(self, self.view_menu)
@@ -143,6 +152,7 @@ class MainWindow(QMainWindow):
         self.add_tab(self.runs_view, "Runs", "Ctrl+4")
         self.exports = ExportMenu(self, self.export_menu)
         self.panel.add_run_buttons(self.start_action, self.pause_action, self.stop_action)
+        self.panel.fresh_button.setDefaultAction(self.fresh_action)
 
     def add_tab(self, widget: QWidget, title: str, shortcut: str) -> None:
         """Tabs of the other features (probe, atlas, runs) plug in here."""
@@ -151,24 +161,18 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(action)
 
     def _connect(self) -> None:
-        c, view = self.controller, self.training_view
-        c.runStarted.connect(view.on_started)
-        c.runStarted.connect(self.progress.on_started)
-        c.runStarted.connect(self._on_run_started)
-        c.stepReported.connect(view.on_step)
-        c.stepReported.connect(self.progress.on_step)
-        c.epochFinished.connect(view.on_epoch)
-        c.epochFinished.connect(self.progress.on_epoch)
-        c.epochFinished.connect(self._on_epoch)
-        c.runEnded.connect(view.on_ended)
-        c.runEnded.connect(self.progress.on_ended)
-        c.runEnded.connect(self._on_run_ended)
+        run, c = self.run, self.controller
+        run.started.connect(self._on_run_started)
+        run.ended.connect(self._on_run_ended)
+        run.status_changed.connect(self._on_state)
+        run.resume_changed.connect(self._on_resume_changed)
         c.runFailed.connect(self._on_run_failed)
-        c.stateChanged.connect(self._on_state)
-        c.revived.connect(view.on_revival)
+        c.revived.connect(self.training_view.on_revival)
         c.sweepRunStarted.connect(self.progress.on_sweep_run)
         c.sweepEnded.connect(self.progress.on_sweep_ended)
         c.sweepEnded.connect(self._on_sweep_ended)
+        self.tabs.currentChanged.connect(self._focus_tab)
+        self.panel.doneEditing.connect(lambda: self.tabs.currentWidget().setFocus(Qt.FocusReason.OtherFocusReason))
         self.panel.configChanged.connect(self._on_panel_changed)
         self.shown.changed.connect(self._on_model_changed)
         self.runs_view.showRequested.connect(self.show_model)
@@ -177,7 +181,7 @@ class MainWindow(QMainWindow):
         self.torch.stateChanged.connect(self._on_torch_state)
         if self.torch.devices is not None:
             self.panel.set_available_devices(self.torch.devices)
-        c.runEnded.connect(lambda _: self.runs_view.isVisible() and self.runs_view.refresh())
+        run.ended.connect(lambda _: self.runs_view.isVisible() and self.runs_view.refresh())
 
     # -- training ----------------------------------------------------------------------
     def start_training(self) -> None:
@@ -197,9 +201,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Training starts as soon as PyTorch has loaded…")
             return
         resume, run_dir = None, None
-        if self._resume is not None:
-            snap = self._resume
-            resume = snap.resume_state()
+        snap = self.run.resume_from
+        if snap is not None:  # the panel's Epochs are more epochs; the rest is the model's own
+            cfg = snap.train_config.replace(epochs=snap.epoch + cfg.epochs, device=cfg.device)
+            resume = snap.resume_state()  # exactly where it stopped, inside an epoch too
             folder = RunFolder.containing(snap.path) if snap.path else None
             run_dir = folder.path if folder else None
         self._save_panel()
@@ -209,7 +214,7 @@ class MainWindow(QMainWindow):
     def start_sweep(self) -> None:
         """Train ▸ Sweep…: a grid over the form's settings; the Runs tab shows the frontier filling."""
         cfg = self.panel.config()
-        if self.controller.active or cfg is None or self._resume is not None:
+        if self.controller.active or cfg is None or self.run.resume_from is not None:
             return
         dialog = SweepDialog(cfg, self)
         if dialog.exec() != SweepDialog.DialogCode.Accepted or not dialog.configs:
@@ -228,43 +233,34 @@ class MainWindow(QMainWindow):
             self.notify("Cannot continue", "The shown model has no training state (optimizer); open a full "
                         "checkpoint, e.g. a run's checkpoint.safetensors.", error=True)
             return
-        cfg = snap.train_config
-        epochs = cfg.epochs if snap.epoch < cfg.epochs else snap.epoch + cfg.epochs
-        self.panel.set_config(cfg.replace(epochs=epochs))
-        self._resume = snap
-        self.panel.set_editable(False)
-        for name in ("epochs", "device"):
-            self.panel.inputs[name].setEnabled(True)
-        self.panel.set_resume_note(f"Continuing “{snap.name}” after epoch {snap.epoch}. "
-                                   "Start resumes it; only Epochs and Device can change.")
+        self.run.set_resume(snap)
         self.tabs.setCurrentWidget(self.training_view)
 
-    def _on_run_started(self, start: RunStart) -> None:
-        self._run = start
-        self._run_name = self.controller.run_dir.name if self.controller.run_dir else "training run"
-        self.device_label.setText(f"Device: {start.device}")
-        self.statusBar().showMessage(f"Training – run folder {self.controller.run_dir}", 8000)
+    def leave_resume_mode(self) -> None:
+        self.run.set_resume(None)
 
-    def _on_epoch(self, out: EpochOutput) -> None:
-        """The probe and atlas follow training through per-epoch copies, never live weights."""
-        cfg = self._run.config
-        snap = ModelSnapshot(cfg.model_config(), out.weights, f"{self._run_name}, epoch {out.epoch}", cfg,
-                             out.epoch, [], None, out.evaluation, None, None)
-        self.shown.set(snap)
+    def _on_resume_changed(self, snap: ModelSnapshot | None) -> None:
+        """The panel mirrors continue-training mode: Epochs become "More epochs", the rest is locked."""
+        if snap is not None:
+            cfg = snap.train_config
+            more = cfg.epochs - snap.epoch if snap.epoch < cfg.epochs else cfg.epochs  # the rest of its plan
+            self.panel.set_config(cfg.replace(epochs=max(1, more)))
+            self.panel.set_resume(f"Continuing “{snap.name}” after epoch {snap.epoch}: Start trains the "
+                                  "epochs below on top (Device can change too).")
+        else:
+            self.panel.set_resume("")
+            self._restore_panel()
+        self._on_state(self.run.status)
+
+    def _on_run_started(self, start) -> None:
+        self.device_label.setText(f"Device: {start.device}")
+        self.statusBar().showMessage(f"Training – run folder {self.run.run_dir}", 8000)
 
     def _on_run_ended(self, end: RunEnd) -> None:
-        cfg = self._run.config
-        run = RunFolder(self.controller.run_dir) if self.controller.run_dir else None
-        name = f"{self._run_name}, {end.status} after epoch {end.epochs_done}"
-        path = run.checkpoint_path if run and run.checkpoint_path.is_file() else None
-        self.shown.set(ModelSnapshot(cfg.model_config(), end.weights, name, cfg, end.epochs_done,
-                                     end.history, None, end.evaluation, path, end.optimizer, end.position))
-        self._resume = None
-        self.panel.set_resume_note("")
         if end.status == "diverged":
             self.notify("Training diverged", end.message, error=True)
         else:
-            self.statusBar().showMessage(end.message, 10000)
+            self.statusBar().showMessage(f"{self.run.end_story()}: {end.message}. {self.follow.end_note(end)}", 15000)
 
     def _on_panel_changed(self) -> None:
         cfg = self.panel.config()
@@ -284,7 +280,7 @@ class MainWindow(QMainWindow):
     def _on_state(self, state: str) -> None:
         idle = state == "idle" and not self._start_queued
         self.start_action.setEnabled(idle and self.panel.config() is not None)
-        self.sweep_action.setEnabled(idle and self.panel.config() is not None and self._resume is None)
+        self.sweep_action.setEnabled(idle and self.panel.config() is not None and self.run.resume_from is None)
         if self._start_queued:
             self.start_action.setText("Starting once PyTorch has loaded…")
         elif self.torch.state in (READY, FAILED):
@@ -296,11 +292,8 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(state in ("running", "paused"))
         self._update_continue_action()
         self.open_action.setEnabled(idle)
-        if idle and self._resume is None:
-            self.panel.set_editable(True)
-        elif not idle:
-            self.panel.set_editable(False)
-        self.progress.on_paused(state == "paused")
+        self.fresh_action.setEnabled(idle and self.run.resume_from is not None)
+        self.panel.set_editable(idle, resume=self.run.resume_from is not None)
         if state != "idle":
             self.statusBar().showMessage({"running": "Training…", "paused": "Paused",
                                           "stopping": "Stopping…"}[state])
@@ -318,6 +311,20 @@ class MainWindow(QMainWindow):
         snap = self.shown.snapshot
         self.continue_action.setEnabled(self.controller.state == "idle" and snap is not None
                                         and snap.optimizer is not None)
+
+    def show_bundled_model(self) -> None:
+        try:
+            self.shown.set(ModelSnapshot.load(bundled_model_path()))
+        except CheckpointError as exc:
+            self.notify("Could not open the bundled model", str(exc), error=True)
+
+    def _focus_tab(self, index: int) -> None:
+        """The shown tab gets the keyboard, so its shortcuts work at once (focus left in a
+        training field would take R, Ctrl+Z, [ ] as typing)."""
+        page = self.tabs.widget(index)
+        focus = self.focusWidget()
+        if page is not None and (focus is None or not page.isAncestorOf(focus)):
+            page.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_model(self, snap: ModelSnapshot) -> None:
         """Show a model in the probe and atlas (from the runs table), and go to the probe."""
@@ -359,8 +366,16 @@ class MainWindow(QMainWindow):
 
     def _save_panel(self) -> None:
         cfg = self.panel.config()
-        if cfg is not None and self._resume is None:
+        if cfg is not None and self.run.resume_from is None:
             app_settings().setValue("training/config", json.dumps(cfg.to_dict()))
+
+    def _restore_panel(self) -> None:
+        saved = app_settings().value("training/config")
+        if isinstance(saved, str):
+            try:
+                self.panel.set_config(TrainConfig.from_dict(json.loads(saved)))
+            except ValueError:
+                pass  # settings from another version: keep the defaults
 
     def _restore_settings(self) -> None:
         settings = app_settings()
@@ -375,12 +390,7 @@ class MainWindow(QMainWindow):
         tab = str(settings.value("window/tab", "Probe" if self.shown.snapshot is not None else "Training"))
         titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
         self.tabs.setCurrentIndex(titles.index(tab) if tab in titles else 0)
-        saved = settings.value("training/config")
-        if isinstance(saved, str):
-            try:
-                self.panel.set_config(TrainConfig.from_dict(json.loads(saved)))
-            except ValueError:
-                pass  # settings from another version: keep the defaults
+        self._restore_panel()
 
     def closeEvent(self, event) -> None:
         if self.controller.state in ("running", "paused") and not self.confirm_stop_and_close():

@@ -2,8 +2,8 @@
 
 A model from training already carries its evaluation (the training thread computed it).
 A loaded or bundled model does not: when its test set is available, its latents and errors
-are computed here (NumPy, ~50 ms for MNIST) and published by replacing the shown snapshot
-with one that has them, so the atlas, the probe and the exports all get them the same way.
+are computed here (NumPy, ~50 ms for MNIST) and handed to the shown model, which announces
+them as ``evaluated`` (the same model, now with statistics), not as another model.
 """
 
 from __future__ import annotations
@@ -47,6 +47,5 @@ class ModelStats(QObject):
 
     def _done(self, snap: ModelSnapshot, result) -> None:
         self._busy = None
-        if isinstance(result, Exception) or self.shown.snapshot is not snap:
-            return  # failed, or the user has moved on to another model
-        self.shown.set(snap.with_evaluation(result))
+        if not isinstance(result, Exception):  # a failure leaves the model without statistics
+            self.shown.add_evaluation(snap, result)

@@ -1,8 +1,10 @@
 """The "Probe" tab: draw a digit and watch its sparse code and reconstruction change.
 
-canvas → preprocess (core) → the shown model's snapshot (NumPy) → tiles and bars, redone
-at most once per frame while drawing. A test digit or an image file is probed exactly as
-given (the same path as ``sae-desktop probe``) until the canvas is edited.
+canvas → preprocess (core) → the shown model's snapshot (NumPy) → :class:`ProbeState` →
+tiles, bars and labels, redone at most once per frame while drawing. A test digit or an
+image file is probed exactly as given (the same path as ``sae-desktop probe``) until the
+canvas is edited. The state holds the input's source, the clamps and the result; the
+widgets here only mirror it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout,
 from superqt.utils import qthrottled
 
 from sae_desktop.images import ImageError, load_image_file
-from sae_desktop.preprocess import NOTHING, Preprocessed, preprocess
+from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe import ProbeResult, probe
+from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
 from sae_desktop.qt.canvas import DrawingCanvas
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.image_tile import ImageTile
@@ -35,7 +38,11 @@ class ProbeView(QWidget):
     def __init__(self, shown: ShownModel, provider: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
         self.shown = shown
+        self.state = ProbeState()
         self.canvas = DrawingCanvas()
+        self.canvas.edit_tag = lambda source: (source or NO_INPUT).edited()
+        self.setFocusProxy(self.canvas)  # showing the tab, or a click anywhere in it, gives the canvas the keyboard
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.browser = DigitBrowser(provider)
         self.bars = LatentBars()
         self.stage_tiles = [ImageTile(c, 48) for c in ("paper removed", "ink box", "stroke width",
@@ -56,22 +63,33 @@ class ProbeView(QWidget):
         self.sorted_box = QCheckBox("Sort by activation")
         self.reset_button = QPushButton("Reset code")
         self.reset_button.setToolTip("Release all clamped latents: back to the encoder's values")
-        self.result: ProbeResult | None = None
-        self.stages: Preprocessed = NOTHING
-        self._fixed: np.ndarray | None = None  # an exact 28×28 input (test digit, file) until the canvas is edited
-        self._fixed_stages: Preprocessed | None = None  # a file's preprocessing, shown while it is the input
-        self._programmatic = False
         self._layout()
         self._actions()
+        state = self.state
         self.canvas.changed.connect(self._on_canvas_changed)
-        self.bars.clampsChanged.connect(lambda _: self._run_probe(new_input=False))
+        self.bars.clampRequested.connect(state.set_clamp)
+        self.bars.releaseRequested.connect(state.release)
+        self.reset_button.clicked.connect(state.reset_clamps)
+        state.clamps_changed.connect(lambda _: self._publish(state.stages))
+        state.source_changed.connect(self._show_source)
+        state.source_changed.connect(self.browser.show_source)
+        state.result_changed.connect(self._render)
         self.sorted_box.toggled.connect(self.bars.set_sorted)
-        self.reset_button.clicked.connect(self.bars.reset)
-        self.browser.digitChosen.connect(self.show_digit)
+        self.browser.digitChosen.connect(self.show_source)
         self.browser.fileRequested.connect(self.choose_image_file)
         shown.changed.connect(self._on_model)
+        shown.evaluated.connect(lambda _: self.update_probe())  # the verdict's statistics arrived
         self.schedule = qthrottled(self.update_probe, timeout=FRAME_MS, leading=True)
+        self._show_source(state.source)
         self._on_model(shown.snapshot)
+
+    @property
+    def result(self) -> ProbeResult | None:
+        return self.state.result
+
+    @property
+    def stages(self) -> Preprocessed:
+        return self.state.stages
 
     def fit_text_heights(self) -> None:
         """Two lines for the error and the verdict, one for the source, in the labels' own fonts."""
@@ -143,7 +161,9 @@ class ProbeView(QWidget):
         def action(text, shortcut, slot, checkable=False, button=True):
             a = QAction(text, self)
             a.setShortcuts([QKeySequence(s) for s in (shortcut if isinstance(shortcut, tuple) else (shortcut,))])
-            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # only while the probe is shown
+            # Anywhere in the window while the probe is shown (Qt ignores the shortcuts of a hidden
+            # widget); a text field with focus still takes its keys (Qt's shortcut override).
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             a.setToolTip(f"{text} ({a.shortcut().toString()})")
             a.setCheckable(checkable)
             a.triggered.connect(slot)
@@ -177,23 +197,21 @@ class ProbeView(QWidget):
 
     # -- inputs ---------------------------------------------------------------------------
     def _on_canvas_changed(self) -> None:
-        if not self._programmatic:
-            self._fixed = self._fixed_stages = None  # the user edited: the canvas is the input again
+        """Strokes, undo, redo, clear or a loaded input: the canvas's tag says what it now shows."""
+        self.state.set_source(self.canvas.tag)
         self.schedule()
 
-    def _show_fixed(self, image28: np.ndarray, canvas_image: np.ndarray, source: str,
-                    stages: Preprocessed | None = None) -> None:
-        self._fixed, self._fixed_stages = np.asarray(image28, dtype=np.float32), stages
-        self._programmatic = True
-        try:
-            self.canvas.set_array(canvas_image)
-        finally:
-            self._programmatic = False
-        self.source_label.setText(f"Input: {source}")
+    def show_source(self, source: InputSource, picture: np.ndarray | None = None) -> None:
+        """Put a test digit or a file in the probe (``picture``: what the canvas shows, if not
+        the model's input itself); the same test digit again changes nothing."""
+        current = self.state.source
+        if source.kind == "test" and current.kind == "test" and current.index == source.index:
+            return
+        self.canvas.set_array(source.image if picture is None else picture, tag=source)
         self.update_probe()
 
-    def show_digit(self, digit: np.ndarray, description: str) -> None:
-        self._show_fixed(digit / 255.0, digit, description)
+    def _show_source(self, source: InputSource) -> None:
+        self.source_label.setText(f"Input: {source.describe()}")
 
     def choose_image_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Probe an image", last_folder("images"), IMAGE_FILTER)
@@ -213,7 +231,7 @@ class ProbeView(QWidget):
             self.error_label.setText("That image looks blank")
             self.ood_label.setText("No ink was found after removing the paper's tone.")
             return False
-        self._show_fixed(stages.image, grey, f"file {path.rsplit('/', 1)[-1]}", stages)
+        self.show_source(image_file(path.replace("\\", "/").rsplit("/", 1)[-1], stages.image, stages), picture=grey)
         return True
 
     # -- model and results ------------------------------------------------------------------
@@ -222,43 +240,49 @@ class ProbeView(QWidget):
         if snap is not None:
             cfg = snap.train_config
             rho = cfg.rho if cfg is not None and cfg.penalty == "kl" else None
+            if snap.config.d_latent != self.bars.config.d_latent:
+                self.state.reset_clamps()  # another dictionary: latent i means something else
             self.bars.set_model(snap.config, rho)
             self.browser.set_dataset(snap.dataset)
         self.update_probe()
 
     def current_input(self) -> np.ndarray | None:
-        return self._fixed if self._fixed is not None else self.stages.image
+        source = self.state.source
+        return source.image if source.fixed else self.state.stages.image
 
     def update_probe(self) -> None:
-        """Preprocess, encode, decode, show. Cheap enough (~1-3 ms) to run every frame."""
-        snap = self.shown.snapshot
-        self.stages = self._fixed_stages or preprocess(self._fixed if self._fixed is not None else self.canvas.array())
-        st = self.stages
-        for tile, image in zip(self.stage_tiles, (st.levelled, st.crop, st.reshaped, st.scaled, self.current_input())):
+        """Preprocess, encode, decode, publish. Cheap enough (~1-3 ms) to run every frame."""
+        source = self.state.source
+        self._publish(source.stages or preprocess(source.image if source.fixed else self.canvas.array()))
+
+    def _publish(self, stages: Preprocessed) -> None:
+        """Encode and decode (with the clamps) into the state."""
+        snap, source = self.shown.snapshot, self.state.source
+        image28 = source.image if source.fixed else stages.image
+        result = None if snap is None or image28 is None else probe(snap, image28, self.state.clamps, stages)
+        self.state.set_result(result, stages)
+
+    def _render(self, r: ProbeResult | None) -> None:
+        """Mirror the state's result: stages, tiles, bars, text."""
+        stages, snap = self.state.stages, self.shown.snapshot
+        for tile, image in zip(self.stage_tiles, (stages.levelled, stages.crop, stages.reshaped, stages.scaled,
+                                                  self.current_input())):
             tile.set_grey(image)
-        image28 = self.current_input()
-        if snap is None or image28 is None:
-            self.result = None
-            self.bars.set_latents(None)
+        clamps, latents = self.state.clamps, None if r is None else r.latents
+        # a clamp leaves the encoder's latents as they were: the bars keep their order then
+        same_input = latents is not None and self.bars.latents is not None and np.array_equal(latents, self.bars.latents)
+        self.bars.set_latents(latents, clamps, reorder=not same_input)
+        self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)
+        if r is None:
             for tile in (self.input_tile, self.recon_tile, self.residual_tile):
                 tile.set_grey(None)
             self.error_label.setText("No model loaded" if snap is None else "Nothing drawn yet")
             self.ood_label.setText("Draw on the canvas, or pick a test digit or an image file.")
             return
-        self._run_probe(new_input=True)
-
-    def _run_probe(self, new_input: bool) -> None:
-        """Encode and decode (with the clamps); bars move only when the input itself changed."""
-        snap, image28 = self.shown.snapshot, self.current_input()
-        if snap is None or image28 is None:
-            return
-        self.result = r = probe(snap, image28, self.bars.clamps, self.stages)
-        if new_input:
-            self.bars.set_latents(r.latents)
         self.input_tile.set_grey(r.input)
         self.recon_tile.set_grey(r.reconstruction)
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
-        n = len(self.bars.clamps)
+        n = len(clamps)
         steered = f"  ({n} latent{'s' if n > 1 else ''} clamped)" if n else ""
         self.error_label.setText(f"Reconstruction error (MSE) {r.mse:.4f}{steered}")
         v = r.verdict  # about the input, from the unsteered model: clamps never change it

@@ -43,9 +43,10 @@ class RhoHatPlot(pg.PlotWidget):
         self._renote("training batches (smoothed)")
         self.dirty = True
 
-    def set_test_values(self, rho_hat: np.ndarray, epoch: int) -> None:
+    def set_test_values(self, rho_hat: np.ndarray, when: str) -> None:
+        """The test set's ρ̂ for the weights of ``when`` ("epoch 3", or "step 533" for a stopped run)."""
         self.values = rho_hat.astype(float)
-        self._renote(f"test set, epoch {epoch}")
+        self._renote(f"test set, {when}")
         self.dirty = True
 
     def _renote(self, text: str) -> None:

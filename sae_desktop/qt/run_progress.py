@@ -1,16 +1,21 @@
 """Progress of the current run: run and epoch bars, throughput, elapsed time, ETA, device;
-during a sweep, also which run of the sweep this is."""
+during a sweep, also which run of the sweep this is.
+
+A mirror of the :class:`RunState`: every figure comes from the state's progress estimate
+(wall-clock, pauses excluded, evaluation and checkpoints included), read on a 2 Hz clock
+and whenever the run's status changes. Nothing of a previous run survives a new Start.
+"""
 
 from __future__ import annotations
-
-import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
 
-from sae_desktop.events import EpochOutput, IntervalOutput, RunEnd, RunStart
 from sae_desktop.qt.labels import steady_label
+from sae_desktop.run_state import RunState
 from sae_desktop.sweep import SweepEnded, SweepRunStarted
+
+ENDINGS = {"completed": "done", "stopped": "stopped", "diverged": "diverged"}
 
 
 def format_seconds(seconds: float) -> str:
@@ -21,41 +26,28 @@ def format_seconds(seconds: float) -> str:
 
 
 class RunProgress(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, run: RunState, parent: QWidget | None = None):
         super().__init__(parent)
+        self.run = run
         self.form = form = QFormLayout(self)
         self.sweep_bar, self.run_bar, self.epoch_bar = QProgressBar(), QProgressBar(), QProgressBar()
         for bar in (self.sweep_bar, self.run_bar, self.epoch_bar):
             bar.setRange(0, 1000)
             bar.setTextVisible(True)
-        form.addRow("Sweep", self.sweep_bar)
-        form.setRowVisible(self.sweep_bar, False)  # shown during (and after) a sweep only
         self.speed, self.elapsed, self.eta, self.device = (steady_label("–", 150) for _ in range(4))
+        form.addRow("Sweep", self.sweep_bar)
+        form.setRowVisible(self.sweep_bar, False)
         form.addRow("Run", self.run_bar)
         form.addRow("Epoch", self.epoch_bar)
         form.addRow("Throughput", self.speed)
         form.addRow("Elapsed", self.elapsed)
         form.addRow("ETA", self.eta)
         form.addRow("Device", self.device)
-        self._start: RunStart | None = None
-        self._t0 = 0.0
-        self._paused_total = 0.0
-        self._paused_since: float | None = None
-        self._rate = 0.0  # steps per second, smoothed
-        self._done = 0.0  # fraction of the run done
-        self._last: IntervalOutput | None = None  # newest report not yet shown
-        self._clock = QTimer(self, interval=500, timeout=self._tick)  # elapsed ticks even between reports
-
-    def on_started(self, start: RunStart) -> None:
-        self._start, self._t0 = start, time.monotonic()
-        self._paused_total, self._paused_since, self._rate = 0.0, None, 0.0
-        self._done = start.start_epoch / start.config.epochs
-        self.device.setText(start.device)
-        self.run_bar.setFormat(f"epoch {start.start_epoch + 1} of {start.config.epochs} – %p%")
-        self._set(self.run_bar, self._done)
-        self._set(self.epoch_bar, 0.0)
-        self.speed.setText("starting…")
-        self._clock.start()
+        self._clock = QTimer(self, interval=500, timeout=self.render)  # elapsed ticks even between reports
+        for signal in (run.cleared, run.started, run.ended, run.epoch_finished):
+            signal.connect(self.render)
+        run.status_changed.connect(self._on_status)
+        self.render()
 
     def on_sweep_run(self, started: SweepRunStarted) -> None:
         self.form.setRowVisible(self.sweep_bar, True)
@@ -71,57 +63,43 @@ class RunProgress(QWidget):
         """A single run is starting: the last sweep's bar goes."""
         self.form.setRowVisible(self.sweep_bar, False)
 
-    def on_step(self, out: IntervalOutput) -> None:
-        """Reports arrive ~30×/s: keep the numbers, show them on the clock's 2 Hz tick."""
-        start = self._start
-        if start is None:
+    def _on_status(self, status: str) -> None:
+        self._clock.start() if status != "idle" else self._clock.stop()
+        self.render()
+
+    def render(self, *_) -> None:
+        """Everything from the state; reports arrive ~30×/s, so steps are shown on the clock's tick."""
+        run, start = self.run, self.run.start
+        figures = run.figures()
+        if start is None or figures is None:
+            for bar in (self.run_bar, self.epoch_bar):
+                bar.setFormat("%p%")
+                self._set(bar, 0.0)
+            waiting = "starting…" if run.active else "–"
+            for label in (self.speed, self.eta):
+                label.setText(waiting)
+            self.elapsed.setText("0:00" if run.active else "–")
+            self.device.setText("–")
             return
-        rate = out.samples_per_s / min(start.config.batch_size, start.n_train)
-        self._rate = rate if self._rate == 0 else 0.9 * self._rate + 0.1 * rate
-        self._done = (out.epoch - 1 + out.epoch_fraction) / start.config.epochs
-        self._last = out
-
-    def _show_step(self) -> None:
-        out, start = self._last, self._start
-        if out is None or start is None:
-            return
-        self._last = None
-        self._set(self.run_bar, self._done)
-        self._set(self.epoch_bar, out.epoch_fraction)
-        self.run_bar.setFormat(f"epoch {out.epoch} of {start.config.epochs} – %p%")
-        self.speed.setText(f"{out.samples_per_s:,.0f} images/s")
-        remaining_steps = (1 - self._done) * start.config.epochs * start.steps_per_epoch
-        self.eta.setText(format_seconds(remaining_steps / self._rate) if self._rate > 0 else "–")
-
-    def on_epoch(self, out: EpochOutput) -> None:
-        self._last = None
-        self._set(self.epoch_bar, 1.0)
-
-    def on_paused(self, paused: bool) -> None:
-        now = time.monotonic()
-        if paused and self._paused_since is None:
-            self._paused_since = now
+        total = start.config.epochs
+        self._set(self.run_bar, 1.0 if run.end is not None and run.end.status == "completed" else figures.run_fraction)
+        self._set(self.epoch_bar, figures.epoch_fraction if figures.epoch <= total else 1.0)
+        self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
+        self.elapsed.setText(format_seconds(figures.elapsed_s))
+        self.device.setText(start.device)
+        if run.end is not None:
+            self.speed.setText(run.end.status)
+            self.eta.setText(ENDINGS.get(run.end.status, "–"))
+        elif run.status == "paused":
             self.speed.setText("paused")
-        elif not paused and self._paused_since is not None:
-            self._paused_total += now - self._paused_since
-            self._paused_since = None
-
-    def on_ended(self, end: RunEnd) -> None:
-        self._clock.stop()
-        self._tick()
-        self._last = None
-        self.eta.setText({"completed": "done", "stopped": "stopped", "diverged": "diverged"}.get(end.status, "–"))
-        if end.status == "completed":
-            self._set(self.run_bar, 1.0)
-        self.speed.setText(end.status)
-
-    def _tick(self) -> None:
-        if self._start is None:
-            return
-        if self._paused_since is None:
-            self._show_step()
-        paused = self._paused_total + (time.monotonic() - self._paused_since if self._paused_since else 0.0)
-        self.elapsed.setText(format_seconds(time.monotonic() - self._t0 - paused))
+            self.eta.setText("paused")
+        elif run.status == "stopping":
+            self.speed.setText("stopping…")
+            self.eta.setText("stopping…")
+        else:
+            rate = figures.images_per_s
+            self.speed.setText("starting…" if rate is None else f"{rate:,.0f} images/s")
+            self.eta.setText("estimating…" if figures.eta_s is None else format_seconds(figures.eta_s))
 
     @staticmethod
     def _set(bar: QProgressBar, fraction: float) -> None:

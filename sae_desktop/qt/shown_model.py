@@ -1,14 +1,27 @@
-"""The model the window is showing, as an observable: probe, atlas and exports follow it."""
+"""The model the window is showing, as an observable: probe, atlas and exports follow it.
+
+It is remembered across launches: the file it came from (a run's checkpoint for a model
+from training) is written to the settings whenever it changes, and the next launch opens
+it again (falling back to the bundled model if the file has gone).
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from sae_desktop.qt.settings import app_settings
 from sae_desktop.snapshot import ModelSnapshot
+
+SETTING = "model/shown"
 
 
 class ShownModel(QObject):
+    """``changed``: another model is shown. ``evaluated``: the same model, now with its
+    test-set statistics (computed in the background for a loaded model): views that use
+    them re-render, nothing else is reset."""
+
     changed = Signal(object)  # ModelSnapshot | None
+    evaluated = Signal(object)  # ModelSnapshot, with its evaluation
 
     def __init__(self, snapshot: ModelSnapshot | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -20,4 +33,18 @@ class ShownModel(QObject):
 
     def set(self, snapshot: ModelSnapshot | None) -> None:
         self._snapshot = snapshot
+        if snapshot is not None and snapshot.path is not None:
+            app_settings().setValue(SETTING, str(snapshot.path))
         self.changed.emit(snapshot)
+
+    def add_evaluation(self, snapshot: ModelSnapshot, evaluation) -> None:
+        """Statistics computed for ``snapshot``; ignored if another model is shown by now."""
+        if snapshot is self._snapshot:
+            self._snapshot = snapshot.with_evaluation(evaluation)
+            self.evaluated.emit(self._snapshot)
+
+
+def remembered_model_path() -> str | None:
+    """The file of the model shown when the window was last used, if any."""
+    value = app_settings().value(SETTING)
+    return str(value) if isinstance(value, str) and value else None

@@ -23,6 +23,7 @@ from sae_desktop.data import DatasetError, load_dataset
 from sae_desktop.devices import DeviceError, out_of_memory_message
 from sae_desktop.events import (EpochOutput, IntervalOutput, ResumeState, Revival, RunEnd, RunStart,
                                 TrainingControl)
+from sae_desktop.run_state import RunState
 from sae_desktop.runs import RunFolder, recorded, remove_stale_temp_files
 from sae_desktop.sweep import SweepEnded, SweepRunStarted, sweep
 from sae_desktop.safe_write import describe_os_error
@@ -94,7 +95,8 @@ def _guarded(events):
 
 
 class TrainingController(QObject):
-    """One training run at a time; views connect to its signals, never to the trainer."""
+    """One training run at a time. It writes the worker's events into the :class:`RunState`,
+    which the views mirror; its own signals follow each change (for tests and scripts)."""
 
     runStarted = Signal(object)  # RunStart
     stepReported = Signal(object)  # IntervalOutput
@@ -106,17 +108,20 @@ class TrainingController(QObject):
     sweepEnded = Signal(object)  # SweepEnded
     stateChanged = Signal(str)  # idle, running, paused, stopping
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, run: RunState | None = None, parent: QObject | None = None):
         super().__init__(parent)
+        self.run = run if run is not None else RunState()
         self._worker = None
         self._control: TrainingControl | None = None
-        self._state = "idle"
         self._listening = True
-        self.run_dir: Path | None = None
 
     @property
     def state(self) -> str:
-        return self._state
+        return self.run.status
+
+    @property
+    def run_dir(self) -> Path | None:
+        return self.run.run_dir
 
     @property
     def active(self) -> bool:
@@ -139,7 +144,7 @@ class TrainingController(QObject):
         return self._control
 
     def _start_job(self, job, *args) -> None:
-        self.run_dir = None
+        self.run.new_run()
         self._listening = True
         worker = create_worker(job, *args, _start_thread=False)
         worker.yielded.connect(self._on_event)
@@ -149,20 +154,20 @@ class TrainingController(QObject):
         worker.start()
 
     def pause(self) -> None:
-        if self._control and self._state == "running":
+        if self._control and self.state == "running":
             self._control.pause()
             self._set_state("paused")
 
     def resume(self) -> None:
-        if self._control and self._state == "paused":
+        if self._control and self.state == "paused":
             self._control.resume()
             self._set_state("running")
 
     def toggle_pause(self) -> None:
-        self.resume() if self._state == "paused" else self.pause()
+        self.resume() if self.state == "paused" else self.pause()
 
     def stop(self) -> None:
-        if self._control and self._state in ("running", "paused"):
+        if self._control and self.state in ("running", "paused"):
             self._control.stop()
             self._set_state("stopping")
 
@@ -177,29 +182,33 @@ class TrainingController(QObject):
         return self.wait(timeout_ms)
 
     def _set_state(self, state: str) -> None:
-        if state != self._state:
-            self._state = state
+        if state != self.state:
+            self.run.set_status(state)
             self.stateChanged.emit(state)
 
     def _on_event(self, event) -> None:
         if not self._listening:
             return
         if isinstance(event, IntervalOutput):
+            self.run.report_step(event)
             self.stepReported.emit(event)
         elif isinstance(event, EpochOutput):
+            self.run.finish_epoch(event)
             self.epochFinished.emit(event)
         elif isinstance(event, RunStart):
+            self.run.begin(event)
             self.runStarted.emit(event)
         elif isinstance(event, JobStarted):
-            self.run_dir = event.run_dir
+            self.run.prepare(event.run_dir)
         elif isinstance(event, Revival):
             self.revived.emit(event)
         elif isinstance(event, SweepRunStarted):
-            self.run_dir = event.run_dir
+            self.run.prepare(event.run_dir)
             self.sweepRunStarted.emit(event)
         elif isinstance(event, SweepEnded):
             self.sweepEnded.emit(event)
         elif isinstance(event, RunEnd):
+            self.run.finish(event)
             self.runEnded.emit(event)
         elif isinstance(event, JobFailed):
             self.runFailed.emit(event.message)

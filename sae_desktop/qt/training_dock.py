@@ -10,15 +10,20 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QVBoxLayout, QWi
 
 from sae_desktop.qt.run_progress import RunProgress
 from sae_desktop.qt.training_panel import TrainingPanel
+from sae_desktop.run_state import RunState
 
 
 class TrainingDock(QDockWidget):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, run: RunState, parent: QWidget | None = None):
         super().__init__("Training", parent)
         self.setObjectName("training_dock")  # saveState/restoreState find it by name
+        # Closable: View ▸ Training panel hides and shows it (Qt greys that action out otherwise)
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                         QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.panel, self.progress = TrainingPanel(), RunProgress()
+                         QDockWidget.DockWidgetFeature.DockWidgetFloatable |
+                         QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.toggleViewAction().setText("Training &panel")
+        self.toggleViewAction().setStatusTip("Show or hide the training settings and progress")
+        self.panel, self.progress = TrainingPanel(), RunProgress(run)
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)

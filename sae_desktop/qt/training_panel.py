@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
@@ -27,6 +27,7 @@ def _int_range(spec: Setting) -> tuple[int, int]:
 
 class TrainingPanel(QWidget):
     configChanged = Signal()
+    doneEditing = Signal()  # Enter or Escape in a field: the keyboard can go back to the shown tab
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -54,8 +55,15 @@ class TrainingPanel(QWidget):
         self.resume_note = QLabel()
         self.resume_note.setWordWrap(True)
         self.resume_note.setStyleSheet("color: palette(highlight);")
-        self.resume_note.hide()
-        layout.addWidget(self.resume_note)
+        self.fresh_button = QToolButton()  # the window gives it its "New run instead" action
+        self.fresh_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.resume_box = QWidget()
+        resume_row = QVBoxLayout(self.resume_box)
+        resume_row.setContentsMargins(0, 0, 0, 0)
+        resume_row.addWidget(self.resume_note)
+        resume_row.addWidget(self.fresh_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.resume_box.hide()
+        layout.addWidget(self.resume_box)
         # The window places this row outside the scrolling form, so Start stays in view on a small screen
         self.run_bar = QWidget()
         self.buttons = QHBoxLayout(self.run_bar)
@@ -84,6 +92,7 @@ class TrainingPanel(QWidget):
             widget = QLineEdit()
             widget.textChanged.connect(self._changed)
         widget.setObjectName(name)
+        widget.installEventFilter(self)
         widget.setToolTip(f"{spec.help[:1].upper()}{spec.help[1:]} ({spec.flag})")
         if name == "penalty":  # each mechanism in one plain sentence, on its item (and on the box, below)
             for index, penalty in enumerate(spec.choices):
@@ -190,13 +199,30 @@ class TrainingPanel(QWidget):
             self.inputs[name].setStyleSheet("border: 1px solid #d9534f;" if message else "")
         self.configChanged.emit()
 
-    def set_resume_note(self, text: str) -> None:
-        self.resume_note.setText(text)
-        self.resume_note.setVisible(bool(text))
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.KeyPress and event.modifiers() == Qt.KeyboardModifier.NoModifier \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape) \
+                and not (isinstance(watched, QComboBox) and watched.view().isVisible()):
+            self.doneEditing.emit()
+        return False
 
-    def set_editable(self, editable: bool) -> None:
-        """Settings are locked while a run is active (they describe that run)."""
-        for widget in (*self.inputs.values(), self.tutorial_button, self.quality_button):
-            widget.setEnabled(editable)
+    def set_resume(self, note: str) -> None:
+        """Continue-training mode (a note saying what continues) or, with "", a fresh run.
+        Continuing, Epochs counts the epochs to add, not the total."""
+        self.resume_note.setText(note)
+        self.resume_box.setVisible(bool(note))
+        label = self._forms["epochs"].labelForField(self.inputs["epochs"])
+        label.setText("More epochs" if note else SETTINGS["epochs"].label)
+        spec = SETTINGS["epochs"]
+        self.inputs["epochs"].setToolTip("Epochs to train on top of those done" if note else
+                                         f"{spec.help[:1].upper()}{spec.help[1:]} ({spec.flag})")
+
+    def set_editable(self, editable: bool, resume: bool = False) -> None:
+        """Settings are locked while a run is active (they describe that run); continuing a
+        model, only the epochs to add and the device can change."""
+        for name, widget in self.inputs.items():
+            widget.setEnabled(editable and (not resume or name in ("epochs", "device")))
+        for widget in (self.tutorial_button, self.quality_button):
+            widget.setEnabled(editable and not resume)
         if editable:
             self._disable_missing_devices()

@@ -1,4 +1,4 @@
-"""The "Training" tab: live plots of a run, fed only by the controller's signals.
+"""The "Training" tab: live plots of a run, a mirror of the :class:`RunState`.
 
 Reports arrive ~30×/s. A 100 ms timer redraws at most one plot per tick: the loss curves
 every other tick (5 Hz), the others in turn when they have new data. On a 2-core machine
@@ -13,19 +13,22 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from sae_desktop.config import TOPK_PENALTIES
+from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
 from sae_desktop.qt.labels import steady_label
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 from sae_desktop.qt.sparsity_plot import SparsityPlot
+from sae_desktop.run_state import RunState
 
 REFRESH_MS = 100
 
 
 class TrainingView(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, run: RunState, parent: QWidget | None = None):
         super().__init__(parent)
+        self.run = run
         self.loss_plot, self.rho_plot = LossPlot(), RhoHatPlot()
         self.histogram, self.sparsity_plot = ActivationHistogram(), SparsityPlot()
         header = QHBoxLayout()
@@ -45,14 +48,18 @@ class TrainingView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addLayout(grid, 1)
-        self._run: RunStart | None = None
         self._ticks = 0
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self.timer.start()
+        run.cleared.connect(lambda: self.summary.setText("Starting a new run…"))
+        run.started.connect(self.on_started)
+        run.stepped.connect(self.on_step)
+        run.epoch_finished.connect(self.on_epoch)
+        run.ended.connect(self.on_ended)
 
     def preview(self, cfg) -> None:
         """Before a run: show the target ρ the panel is set to."""
-        if self._run is None:
+        if self.run.start is None:
             self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
 
     def refresh(self) -> None:
@@ -72,19 +79,22 @@ class TrainingView(QWidget):
         for plot in (self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot):
             plot.refresh()
 
-    # -- slots for TrainingController signals -------------------------------------------
+    # -- mirroring the run state ---------------------------------------------------------
     def on_started(self, start: RunStart) -> None:
-        self._run = start
         cfg = start.config
         for plot in (self.loss_plot, self.histogram, self.sparsity_plot):
             plot.clear_data()
         self.rho_plot.clear_data(cfg.d_latent)
         self.loss_plot.set_sparsity_visible(cfg.penalty not in TOPK_PENALTIES)  # no penalty to plot
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
-        for record in start.history:  # resumed run: show what came before
+        for out in self.run.earlier:  # resumed run: its per-step losses so far, from metrics.jsonl
+            self.loss_plot.add_step(out)
+        for record in start.history:  # … and its epochs
             self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
             self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
-        self.summary.setText(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}")
+        resumed = f", continuing after epoch {start.start_epoch}" if start.start_epoch else ""
+        self.summary.setText(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}{resumed}")
+        self.refresh_all()
 
     def on_revival(self, revival: Revival) -> None:
         self.sparsity_plot.add_revival(revival.epoch_position, revival.count)
@@ -96,17 +106,28 @@ class TrainingView(QWidget):
     def on_epoch(self, out: EpochOutput) -> None:
         ev = out.evaluation
         self.loss_plot.add_epoch(out.step, ev.test_mse)
-        self.rho_plot.set_test_values(ev.rho_hat, out.epoch)
-        self.histogram.set_histogram(*ev.histogram, ev.threshold, out.epoch)
+        self._show_activations(ev, f"epoch {out.epoch}")
         self.sparsity_plot.add_epoch(out.epoch, ev.l0, ev.dead_latents)
-        total = self._run.config.epochs if self._run else out.epoch
-        self.summary.setText(f"Epoch {out.epoch}/{total}:  test MSE {ev.test_mse:.5f}   FVU {ev.fvu:.3f}   "
-                             f"L0 {ev.l0:.2f}   dead latents {ev.dead_latents}   dense {ev.frac_dense:.0%}   "
-                             f"mean activation {ev.rho_hat.mean():.4f}")
+        total = self.run.start.config.epochs if self.run.start else out.epoch
+        self.summary.setText(f"Epoch {out.epoch}/{total}:  {_figures(ev)}")
+
+    def _show_activations(self, ev: Evaluation, when: str) -> None:
+        self.rho_plot.set_test_values(ev.rho_hat, when)
+        self.histogram.set_histogram(*ev.histogram, ev.threshold, when)
 
     def on_ended(self, end: RunEnd) -> None:
+        """One story: the header, the activation panels and the model's name all describe the
+        weights the run ended with (a stopped run's, at its last step, not its last epoch's)."""
+        story = self.run.end_story()
+        if end.evaluation is not None:
+            if end.status != "completed":
+                self._show_activations(end.evaluation, f"step {end.step}")
+            self.summary.setText(f"{story}:  {_figures(end.evaluation)}")
+        else:
+            self.summary.setText(story)
         self.refresh_all()
-        if end.evaluation is not None and end.status != "completed":
-            ev = end.evaluation
-            self.summary.setText(f"{end.status.capitalize()} at step {end.step}:  test MSE {ev.test_mse:.5f}   "
-                                 f"L0 {ev.l0:.2f}   dead latents {ev.dead_latents}")
+
+
+def _figures(ev: Evaluation) -> str:
+    return (f"test MSE {ev.test_mse:.5f}   FVU {ev.fvu:.3f}   L0 {ev.l0:.2f}   dead latents {ev.dead_latents}   "
+            f"dense {ev.frac_dense:.0%}   mean activation {ev.rho_hat.mean():.4f}")

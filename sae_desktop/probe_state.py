@@ -1,0 +1,97 @@
+"""What the probe is looking at, as one small evented model (no Qt).
+
+The input's source (nothing, a drawing, test digit #i with its label, an image file), the
+latents the user has clamped, and the latest result. The probe's views (header, digit
+browser, bars, tiles) mirror it through its signals; none keeps its own copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from psygnal import Signal
+
+from sae_desktop.preprocess import NOTHING, Preprocessed
+from sae_desktop.probe import ProbeResult
+
+
+@dataclass(frozen=True, eq=False)
+class InputSource:
+    """Where the probe's input came from. A test digit or a file is probed exactly as given
+    (``image``, 28×28 in [0, 1]); a drawing is whatever the canvas holds."""
+
+    kind: str  # "nothing", "drawing", "test" or "file"
+    index: int = -1  # test digit
+    label: str = ""  # test digit's label ("7", or "sneaker" for Fashion-MNIST)
+    name: str = ""  # file name
+    image: np.ndarray | None = None
+    based_on: InputSource | None = None  # a drawing made over a test digit or a file
+    stages: Preprocessed | None = None  # a file's preprocessing (shown while it is the input)
+
+    @property
+    def fixed(self) -> bool:
+        return self.image is not None
+
+    def describe(self) -> str:
+        if self.kind == "test":
+            return f"test #{self.index}, label {self.label}"
+        if self.kind == "file":
+            return f"file {self.name}"
+        if self.kind == "drawing":
+            return f"your drawing over {self.based_on.describe()}" if self.based_on else "your drawing"
+        return "nothing yet"
+
+    def edited(self) -> InputSource:
+        """What an input becomes once the user draws on it: a drawing (over what it was)."""
+        if self.kind == "drawing":
+            return self
+        return InputSource("drawing", based_on=self if self.kind in ("test", "file") else None)
+
+
+NO_INPUT = InputSource("nothing")
+
+
+def from_test_set(index: int, label: str, image_uint8: np.ndarray) -> InputSource:
+    return InputSource("test", index=index, label=label, image=np.asarray(image_uint8, dtype=np.float32) / 255.0)
+
+
+def image_file(name: str, image28: np.ndarray, stages: Preprocessed | None = None) -> InputSource:
+    return InputSource("file", name=name, image=np.asarray(image28, dtype=np.float32), stages=stages)
+
+
+class ProbeState:
+    source_changed = Signal(object)  # InputSource
+    clamps_changed = Signal(dict)  # {latent: value}
+    result_changed = Signal(object)  # ProbeResult | None
+
+    def __init__(self) -> None:
+        self.source: InputSource = NO_INPUT
+        self.clamps: dict[int, float] = {}
+        self.result: ProbeResult | None = None
+        self.stages: Preprocessed = NOTHING  # the drawing's preprocessing (a fixed input's is trivial)
+
+    def set_source(self, source: InputSource | None) -> None:
+        source = source or NO_INPUT
+        if source is not self.source:
+            self.source = source
+            self.source_changed.emit(source)
+
+    # -- clamps ---------------------------------------------------------------------------------
+    def set_clamp(self, latent: int, value: float) -> None:
+        self.clamps[int(latent)] = float(value)
+        self.clamps_changed.emit(dict(self.clamps))
+
+    def release(self, latent: int) -> None:
+        if self.clamps.pop(int(latent), None) is not None:
+            self.clamps_changed.emit(dict(self.clamps))
+
+    def reset_clamps(self) -> None:
+        if self.clamps:
+            self.clamps.clear()
+            self.clamps_changed.emit({})
+
+    # -- result --------------------------------------------------------------------------------
+    def set_result(self, result: ProbeResult | None, stages: Preprocessed = NOTHING) -> None:
+        self.result, self.stages = result, stages
+        self.result_changed.emit(result)

@@ -1,0 +1,55 @@
+"""Which model Probe and Atlas show while a run trains: the policy, in one place.
+
+A run is shown from its first completed epoch on (an untrained network's noise is never
+put in front of an audience), and only while Train ▸ Follow training is checked (remembered
+across launches). Turning it on shows the run's newest model at once.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+
+from sae_desktop.events import RunEnd
+from sae_desktop.qt.settings import app_settings
+from sae_desktop.qt.shown_model import ShownModel
+from sae_desktop.run_state import RunState
+from sae_desktop.snapshot import ModelSnapshot
+
+SETTING = "training/follow"
+
+
+class FollowTraining(QObject):
+    def __init__(self, run: RunState, shown: ShownModel, parent: QObject):
+        super().__init__(parent)
+        self.run, self.shown = run, shown
+        self.action = QAction("&Follow training in Probe and Atlas", parent)
+        self.action.setCheckable(True)
+        self.action.setChecked(str(app_settings().value(SETTING, "true")).lower() == "true")
+        self.action.setStatusTip("Show each completed epoch of the running model in Probe and Atlas")
+        self.action.setToolTip(self.action.statusTip())
+        self.action.toggled.connect(self._toggled)
+        run.model_ready.connect(self._on_model)
+
+    @property
+    def following(self) -> bool:
+        return self.action.isChecked()
+
+    def _toggled(self, on: bool) -> None:
+        app_settings().setValue(SETTING, "true" if on else "false")
+        if on and self.run.model is not None and self.shown.snapshot is not self.run.model:
+            self.shown.set(self.run.model)
+
+    def _on_model(self, snap: ModelSnapshot) -> None:
+        if self.following:
+            self.shown.set(snap)
+
+    def end_note(self, end: RunEnd) -> str:
+        """What the end of a run means for the shown model, when it is not the run's."""
+        start = self.run.start
+        if start is not None and end.epochs_done <= start.start_epoch:
+            shown = self.shown.snapshot.name if self.shown.snapshot else "no model"
+            return f"No epoch completed, so Probe and Atlas still show {shown}."
+        if not self.following:
+            return "Train ▸ Follow training shows its model in Probe and Atlas."
+        return ""

@@ -1,0 +1,169 @@
+"""The training run the window shows, as one small evented model (no Qt).
+
+The worker's events are written here (by the window's training controller) and every view
+(training plots, progress, status bar, the model shown in Probe and Atlas) mirrors this
+state through its signals; none keeps its own copy of the run's start event or its reports.
+Signals are psygnal's: emitted synchronously in the thread that changes the state (the GUI
+thread, where the controller receives the worker's events).
+
+What the window tells about a run's end, and how its model is named, is decided here once
+(:meth:`RunState.end_story`), so the header, the status bar and the model's name agree.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from psygnal import Signal
+
+from sae_desktop.events import EpochOutput, RunEnd, RunStart, IntervalOutput
+from sae_desktop.progress import Figures, ProgressEstimate
+from sae_desktop.runs import RunFolder
+from sae_desktop.snapshot import ModelSnapshot
+
+STATUSES = ("idle", "running", "paused", "stopping")
+
+
+def earlier_steps(run_dir: Path, before_step: int) -> list[IntervalOutput]:
+    """A resumed run's per-step losses up to ``before_step``, read back from its metrics.jsonl."""
+    steps = []
+    for record in RunFolder(run_dir).read_metrics():
+        if record.get("type") == "step" and record.get("step", before_step + 1) <= before_step:
+            try:
+                steps.append(IntervalOutput.from_json(record))
+            except (KeyError, TypeError, ValueError):
+                continue  # a line from another version: skip it, keep the rest
+    return steps
+
+
+class RunState:
+    """The current run (or the last one, once it has ended)."""
+
+    status_changed = Signal(str)  # idle, running, paused, stopping
+    cleared = Signal()  # a new run was asked for: nothing of the previous one is shown
+    started = Signal(object)  # RunStart; ``start``, ``earlier`` and ``run_dir`` are set
+    stepped = Signal(object)  # IntervalOutput
+    epoch_finished = Signal(object)  # EpochOutput
+    ended = Signal(object)  # RunEnd
+    model_ready = Signal(object)  # ModelSnapshot: the run's newest model worth showing
+    resume_changed = Signal(object)  # ModelSnapshot | None: the model the next Start continues
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.status = "idle"
+        self.run_dir: Path | None = None
+        self.start: RunStart | None = None
+        self.earlier: list[IntervalOutput] = []  # a resumed run's steps before this run
+        self.last_step: IntervalOutput | None = None
+        self.last_epoch: EpochOutput | None = None
+        self.history: list[dict] = []  # epoch records, a resumed run's earlier ones included
+        self.end: RunEnd | None = None
+        self.progress: ProgressEstimate | None = None
+        self.model: ModelSnapshot | None = None  # the run's newest model from a completed epoch on
+        self.resume_from: ModelSnapshot | None = None
+
+    # -- written by the controller -----------------------------------------------------------
+    def set_status(self, status: str) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        if status == self.status:
+            return
+        now = self.clock()
+        if self.progress is not None:
+            self.progress.pause(now) if status == "paused" else self.progress.resume(now)
+        self.status = status
+        self.status_changed.emit(status)
+
+    def new_run(self) -> None:
+        """Start was pressed: the previous run's figures go at once (before the worker answers)."""
+        self.run_dir, self.start, self.progress = None, None, None
+        self.last_step, self.last_epoch, self.end, self.model = None, None, None, None
+        self.earlier, self.history = [], []
+        self.cleared.emit()
+
+    def prepare(self, run_dir: Path | None) -> None:
+        """The worker has its run folder (before the run's first event)."""
+        self.run_dir = run_dir
+
+    def begin(self, start: RunStart) -> None:
+        """A new run: nothing of the previous one is kept."""
+        self.start, self.last_step, self.last_epoch, self.end, self.model = start, None, None, None, None
+        self.history = list(start.history)
+        first_step = start.start_epoch * start.steps_per_epoch
+        self.earlier = earlier_steps(self.run_dir, first_step) if start.start_epoch and self.run_dir else []
+        self.progress = ProgressEstimate(start, self.clock())
+        if self.status == "paused":
+            self.progress.pause(self.clock())
+        self.started.emit(start)
+
+    def report_step(self, out: IntervalOutput) -> None:
+        self.last_step = out
+        if self.progress is not None:
+            self.progress.step(out, self.clock())
+        self.stepped.emit(out)
+
+    def finish_epoch(self, out: EpochOutput) -> None:
+        self.last_epoch = out
+        self.history.append(out.record())
+        if self.progress is not None:
+            self.progress.epoch_end(out, self.clock())
+        self.epoch_finished.emit(out)
+        cfg = self.start.config
+        self.model = ModelSnapshot(cfg.model_config(), out.weights, f"{self.name}, epoch {out.epoch}", cfg,
+                                   out.epoch, list(self.history), None, out.evaluation, self._checkpoint(),
+                                   out.optimizer)
+        self.model_ready.emit(self.model)
+
+    def finish(self, end: RunEnd) -> None:
+        self.end = end
+        self.ended.emit(end)
+        if self.start is not None and end.epochs_done > self.start.start_epoch:  # shown from a completed epoch on
+            cfg = self.start.config
+            self.model = ModelSnapshot(cfg.model_config(), end.weights, f"{self.name}, {self.end_story(short=True)}",
+                                       cfg, end.epochs_done, end.history, None, end.evaluation, self._checkpoint(),
+                                       end.optimizer, position=end.position)
+            self.model_ready.emit(self.model)
+        self.set_resume(None)
+
+    def set_resume(self, snapshot: ModelSnapshot | None) -> None:
+        """The next Start continues ``snapshot`` (None: a fresh run)."""
+        if snapshot is not self.resume_from:
+            self.resume_from = snapshot
+            self.resume_changed.emit(snapshot)
+
+    # -- read by the views ---------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.run_dir.name if self.run_dir is not None else "training run"
+
+    @property
+    def active(self) -> bool:
+        return self.status != "idle"
+
+    def figures(self) -> Figures | None:
+        return self.progress.figures(self.clock()) if self.progress is not None else None
+
+    def end_story(self, short: bool = False) -> str:
+        """One sentence for the run's end, used everywhere it is told."""
+        end, start = self.end, self.start
+        if end is None or start is None:
+            return ""
+        if end.status == "completed":
+            epochs = f"{end.epochs_done} epoch{'s' if end.epochs_done != 1 else ''}"
+            return f"completed ({epochs})" if short else f"Completed {epochs}"
+        if end.status == "diverged":
+            return "diverged (last finite weights)" if short else "Diverged: kept the last finite weights"
+        spe = start.steps_per_epoch
+        if end.step == end.epochs_done * spe:
+            where = f"after epoch {end.epochs_done}"
+        else:
+            where = f"during epoch {end.epochs_done + 1}"
+        return f"stopped at step {end.step} ({where})" if short else f"Stopped at step {end.step}, {where}"
+
+    def _checkpoint(self) -> Path | None:
+        if self.run_dir is None:
+            return None
+        path = RunFolder(self.run_dir).checkpoint_path
+        return path if path.is_file() else None

@@ -1,0 +1,299 @@
+"""What the window shows is true: change the state (or do what a user does), assert the view.
+
+Each test is one defect a new user met (issue 14): stale probe labels, the canvas hint,
+shortcuts after editing a field, the shown model during training, progress fields, the
+story told on Stop, the training panel's View toggle, continuing a run.
+"""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QRegion
+from PySide6.QtWidgets import QApplication
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.qt.app import build_window
+from tests.test_gui_probe import canvas_point, drag, draw_seven
+
+BUNDLED = "bundled MNIST model"
+SMALL = TrainConfig(epochs=1, batch_size=64, d_hidden=32, d_latent=8, device="cpu")
+
+
+@pytest.fixture
+def probe(qtbot, gui_window):
+    gui_window.tabs.setCurrentWidget(gui_window.probe_view)
+    qtbot.waitExposed(gui_window)
+    view = gui_window.probe_view
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    return view
+
+
+def key(qtbot, keys, modifier=Qt.KeyboardModifier.NoModifier):
+    """A key press where a user's would go: to the widget with the keyboard focus."""
+    target = QApplication.focusWidget()
+    assert target is not None
+    qtbot.keyClick(target, keys, modifier)
+
+
+# -- 1. the canvas hint ------------------------------------------------------------------------
+class PaintRegions(QObject):
+    def __init__(self):
+        super().__init__()
+        self.regions: list[QRegion] = []
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            self.regions.append(QRegion(event.region()))
+        return False
+
+
+def test_the_canvas_hint_goes_with_the_first_ink_wherever_the_stroke_began(qtbot, probe):
+    canvas = probe.canvas
+    canvas.resize(600, 400)  # wider than tall: margins beside the drawing square
+    qtbot.wait(50)
+    assert canvas._hint_shown
+    spy = PaintRegions()
+    canvas.installEventFilter(spy)
+    square = canvas._square().toAlignedRect()
+    start = QPoint(square.left() - 20, square.top() + 30)  # the stroke begins beside the square …
+    drag(qtbot, canvas, [start, canvas_point(canvas, 0.1, 0.1), canvas_point(canvas, 0.3, 0.1)])  # … and enters it
+    qtbot.wait(50)
+    canvas.removeEventFilter(spy)
+    assert not canvas.is_empty()
+    hint = square.adjusted(square.width() // 4, square.height() // 3, -square.width() // 4, -square.height() // 3)
+    inked = [r for r in spy.regions if r.contains(hint)]
+    assert inked, "the hint's area was never repainted after the ink appeared"
+    assert not canvas._hint_shown
+
+
+# -- 2. probe labels that go stale --------------------------------------------------------------
+def test_clear_leaves_no_stale_input_label(qtbot, probe):
+    probe.browser.index.setValue(5)
+    assert "test #5" in probe.source_label.text()
+    probe.clear_action.trigger()
+    qtbot.waitUntil(lambda: probe.result is None, timeout=2000)
+    assert "Nothing drawn yet" in probe.error_label.text()
+    assert "test #" not in probe.source_label.text() and "nothing" in probe.source_label.text()
+
+
+def test_undo_after_random_names_the_digit_shown_again(qtbot, probe, tiny_dataset):
+    probe.browser.index.setValue(3)
+    probe.browser.pick_random()
+    while probe.browser.index.value() == 3:
+        probe.browser.pick_random()
+    probe.undo_action.trigger()
+    assert probe.browser.index.value() == 3 and "test #3," in probe.source_label.text()
+    expected = tiny_dataset.test_images[3] / 255.0
+    qtbot.waitUntil(lambda: np.allclose(probe.result.input, expected, atol=1e-6), timeout=2000)
+    probe.redo_action.trigger()
+    assert probe.browser.index.value() != 3 and f"test #{probe.browser.index.value()}," in probe.source_label.text()
+
+
+def test_drawing_over_a_test_digit_says_so(qtbot, probe):
+    probe.browser.index.setValue(17)
+    draw_seven(qtbot, probe.canvas)
+    qtbot.waitUntil(lambda: probe.state.source.kind == "drawing", timeout=2000)
+    text = probe.source_label.text()
+    assert text.startswith("Input: your drawing over test #17"), text
+    probe.undo_action.trigger()
+    assert probe.source_label.text().startswith("Input: test #17,")
+
+
+def test_the_label_filter_agrees_with_the_digit_shown(qtbot, probe, tiny_dataset):
+    labels = tiny_dataset.test_labels
+    browser = probe.browser
+    seven = int(labels[0])
+    browser.label.setCurrentIndex(1 + seven)  # choosing a label shows a digit with it at once
+    assert probe.state.source.kind == "test" and int(labels[probe.state.source.index]) == seven
+    other = int(np.flatnonzero(labels != seven)[0])
+    browser.index.setValue(other)  # typed by index: a digit the filter excludes
+    assert probe.state.source.index == other
+    assert browser.label.currentIndex() == 0  # "any label", not a filter that contradicts the digit
+    browser.label.setCurrentIndex(1 + int(labels[other]))  # its own label: nothing to change
+    assert probe.state.source.index == other
+
+
+# -- 3. shortcuts of the visible tab ---------------------------------------------------------------
+def test_probe_shortcuts_work_after_editing_a_training_field(qtbot, gui_window):
+    window = gui_window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    window.tabs.setCurrentWidget(window.training_view)
+    lr = window.panel.inputs["lr"]
+    lr.setFocus()
+    lr.selectAll()
+    qtbot.keyClicks(lr, "0.002")
+    key(qtbot, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # to the probe, from the field
+    view = window.probe_view
+    assert window.tabs.currentWidget() is view
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    key(qtbot, Qt.Key.Key_R)
+    assert view.state.source.kind == "test" and lr.text() == "0.002"  # R was the probe's, not typing
+    window.panel.inputs["penalty"].setFocus()  # a training widget that is not a text field
+    key(qtbot, Qt.Key.Key_E)
+    assert view.canvas.erasing
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.state.source.kind == "nothing"  # undo took the random digit back
+    lr.setFocus()  # typing in a text field still types …
+    width = view.width_slider.value()
+    qtbot.keyClick(lr, Qt.Key.Key_BracketRight)
+    assert lr.text().endswith("]") and view.width_slider.value() == width
+    qtbot.keyClick(lr, Qt.Key.Key_Return)  # … until Enter hands the keyboard back to the tab
+    key(qtbot, Qt.Key.Key_BracketRight)
+    assert view.width_slider.value() > width and lr.text().endswith("]")
+
+
+# -- 7. View ▸ Training panel ---------------------------------------------------------------------
+def test_view_menu_hides_and_shows_the_training_panel(qtbot, gui_window):
+    toggle = gui_window.dock.toggleViewAction()
+    assert toggle in gui_window.view_menu.actions() and toggle.isEnabled() and toggle.isChecked()
+    toggle.trigger()
+    assert not gui_window.dock.isVisible()
+    toggle.trigger()
+    assert gui_window.dock.isVisible()
+
+
+# -- 4. the shown model during training -----------------------------------------------------------
+def start_and_wait(qtbot, window, signal, timeout=20000):
+    with qtbot.waitSignal(signal, timeout=timeout):
+        window.start_action.trigger()
+
+
+def stop(qtbot, window):
+    window.stop_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=10000)
+
+
+def test_an_untrained_run_never_replaces_the_shown_model(qtbot, gui_window):
+    window = gui_window
+    window.panel.set_config(SMALL.replace(epochs=50, log_every=1, batch_size=1))  # 640 steps an epoch
+    window.run.stepped.connect(lambda out: window.controller.pause())  # held at its first report, then stopped
+    start_and_wait(qtbot, window, window.controller.stepReported)
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=10000)
+    assert window.shown.snapshot.name == BUNDLED
+    stop(qtbot, window)
+    assert window.run.end.epochs_done == 0
+    assert window.shown.snapshot.name == BUNDLED and BUNDLED in window.probe_view.model_label.text()
+    assert "No epoch completed" in window.statusBar().currentMessage()
+
+
+def test_follow_training_toggle_and_show_bundled_model(qtbot, gui_window):
+    window = gui_window
+    window.follow.action.setChecked(False)
+    window.panel.set_config(SMALL.replace(epochs=2))
+    with qtbot.waitSignal(window.controller.runEnded, timeout=30000):
+        window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+    assert window.shown.snapshot.name == BUNDLED and window.run.model is not None  # not following
+    window.follow.action.setChecked(True)  # following shows the run's model at once
+    assert window.shown.snapshot is window.run.model and "completed (2 epochs)" in window.shown.snapshot.name
+    assert window.bundled_action in window.menuBar().actions()[0].menu().actions()
+    window.bundled_action.trigger()
+    assert window.shown.snapshot.name == BUNDLED
+
+
+def test_the_shown_model_is_remembered_across_launches(qtbot, gui_window, tmp_path):
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+    from sae_desktop.checkpoint import save_checkpoint
+
+    cfg = ModelConfig(d_hidden=16, d_latent=12)
+    save_checkpoint(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "m").to_checkpoint(), tmp_path / "m.safetensors")
+    assert gui_window.model_files.open(tmp_path / "m.safetensors")
+    gui_window.close()
+    again = build_window()
+    qtbot.addWidget(again)
+    assert again.shown.snapshot.name == "m.safetensors" and again.shown.snapshot.config.d_latent == 12
+
+
+# -- 5 and 6. progress fields, and one story on Stop ---------------------------------------------------
+def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
+    window, progress = gui_window, gui_window.progress
+    window.panel.set_config(SMALL)
+    with qtbot.waitSignal(window.controller.runEnded, timeout=30000):
+        window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+    assert progress.eta.text() == "done" and progress.run_bar.value() == 1000
+    window.panel.set_config(SMALL.replace(epochs=50))
+    window.start_action.trigger()
+    window.pause_action.trigger()  # a new run, paused at once
+    assert progress.eta.text() != "done" and progress.speed.text() != "completed"
+    assert progress.run_bar.value() == 0 and progress.elapsed.text() in ("0:00", "–")
+    qtbot.waitUntil(lambda: window.run.start is not None, timeout=20000)
+    progress.render()
+    assert progress.eta.text() == "paused" and progress.run_bar.value() == 0
+    window.pause_action.trigger()
+    stop(qtbot, window)
+
+
+def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
+    window = gui_window
+    window.panel.set_config(SMALL.replace(epochs=50, log_every=1, batch_size=8))  # 80 steps an epoch
+    window.follow.action.setChecked(True)
+    # paused as soon as epoch 2 reports (the loop honours it before its next step), then stopped
+    window.run.stepped.connect(lambda out: out.epoch == 2 and window.controller.pause())
+    start_and_wait(qtbot, window, window.controller.epochFinished)
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=10000)
+    with qtbot.waitSignal(window.controller.runEnded, timeout=10000):
+        window.stop_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+    end = window.run.end
+    story = window.run.end_story()
+    assert end.epochs_done == 1 and 80 < end.step < 160
+    view = window.training_view
+    assert story == f"Stopped at step {end.step}, during epoch {end.epochs_done + 1}"
+    assert view.summary.text().startswith(story + ":  test MSE")
+    assert f"stopped at step {end.step}" in window.model_label.text()
+    assert window.shown.snapshot.name.endswith(f"stopped at step {end.step} (during epoch {end.epochs_done + 1})")
+    assert view.rho_plot._note_text == f"test set, step {end.step}"
+    assert view.histogram.getAxis("bottom").labelText == f"activation, step {end.step}"
+    np.testing.assert_allclose(view.rho_plot.values, end.evaluation.rho_hat)
+
+
+# -- 11. continuing a run ---------------------------------------------------------------------------
+def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbot, gui_window):
+    window = gui_window
+    window.panel.set_config(SMALL.replace(epochs=2, log_every=2))
+    window.follow.action.setChecked(True)
+    with qtbot.waitSignal(window.controller.runEnded, timeout=30000):
+        window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+    first_steps = window.training_view.loss_plot.steps.view(0).copy()
+    window.panel.set_config(SMALL.replace(epochs=7))  # what a user had typed for new runs
+    window._save_panel()
+    window.continue_action.trigger()
+    panel = window.panel
+    epochs_label = panel._forms["epochs"].labelForField(panel.inputs["epochs"])
+    assert epochs_label.text() == "More epochs" and panel.config().epochs == 2  # its own plan again, on top
+    assert panel.resume_box.isVisibleTo(window) and window.fresh_action.isEnabled()
+    assert not panel.inputs["d_latent"].isEnabled() and panel.inputs["epochs"].isEnabled()
+    window.fresh_action.trigger()  # leave continue-training mode
+    assert epochs_label.text() == "Epochs" and panel.inputs["d_latent"].isEnabled()
+    assert not panel.resume_box.isVisibleTo(window) and panel.config().epochs == 7
+    window.continue_action.trigger()
+    panel.inputs["epochs"].setValue(1)
+    with qtbot.waitSignal(window.controller.runEnded, timeout=30000) as ended:
+        window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+    assert ended.args[0].epochs_done == 3
+    window.training_view.refresh_all()
+    steps = window.training_view.loss_plot.steps.view(0)
+    np.testing.assert_array_equal(steps[:len(first_steps)], first_steps)  # the earlier epochs' losses are back
+    assert steps.size > first_steps.size
+
+
+# -- the cause: no view sets the shown model again -----------------------------------------------------
+def test_test_set_statistics_arrive_without_announcing_another_model(qtbot, gui_window, tmp_path):
+    from sae_desktop.checkpoint import save_checkpoint
+
+    shown = gui_window.shown
+    path = tmp_path / "copy.safetensors"
+    save_checkpoint(shown.snapshot.to_checkpoint(), path)
+    changed, evaluated = [], []
+    shown.changed.connect(changed.append)
+    shown.evaluated.connect(evaluated.append)
+    assert gui_window.model_files.open(path)
+    qtbot.waitUntil(lambda: shown.snapshot.evaluation is not None, timeout=10000)
+    assert len(changed) == 1 and changed[0].evaluation is None  # one new model …
+    assert evaluated == [shown.snapshot]  # … and then its statistics, not a second model

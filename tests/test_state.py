@@ -1,0 +1,186 @@
+"""The window's evented state models, without Qt: progress and ETA, the run's story, the probe's input."""
+
+import numpy as np
+import pytest
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.evaluation import Evaluation
+from sae_desktop.events import EpochOutput, RunEnd, RunStart, IntervalOutput
+from sae_desktop.probe_state import NO_INPUT, ProbeState, from_test_set, image_file
+from sae_desktop.progress import ProgressEstimate
+from sae_desktop.run_state import RunState
+
+N_TRAIN, N_TEST, SPE = 1000, 500, 10  # 10 steps of 100 images an epoch
+
+
+class Clock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+def start_event(epochs=4, start_epoch=0, history=()):
+    cfg = TrainConfig(epochs=epochs, batch_size=100, d_hidden=8, d_latent=4)
+    return RunStart(cfg, "cpu", N_TRAIN, N_TEST, SPE, start_epoch, list(history))
+
+
+def step_event(step, epoch, fraction, samples_per_s=1e6):
+    """The engine's own samples_per_s times only its steps: make it absurd, it must not be shown."""
+    return IntervalOutput(step, epoch, fraction, 0.1, 0.01, 0.11, samples_per_s, 1e-3, np.full(4, 0.05, np.float32))
+
+
+def evaluation():
+    return Evaluation(np.full(20, 0.02), np.full((20, 4), 0.3, np.float32), 0.1)
+
+
+def epoch_event(epoch):
+    return EpochOutput(epoch, epoch * SPE, 0.1, 1.0, 2.0, evaluation(), {}, {})
+
+
+def simulate(estimate_or_state, clock, epochs, start_epoch=0, step_s=0.1, overhead_s=2.0, on_report=None):
+    """A run at 1000 images/s of training plus ``overhead_s`` per epoch (evaluation, checkpoint)."""
+    feed_step = getattr(estimate_or_state, "report_step", None)
+    feed_epoch = getattr(estimate_or_state, "finish_epoch", None)
+    for epoch in range(start_epoch + 1, epochs + 1):
+        for done in range(1, SPE + 1):
+            clock.t += step_s
+            out = step_event((epoch - 1) * SPE + done, epoch, done / SPE)
+            feed_step(out) if feed_step else estimate_or_state.step(out, clock.t)
+            if on_report:
+                on_report()
+        clock.t += overhead_s
+        out = epoch_event(epoch)
+        feed_epoch(out) if feed_epoch else estimate_or_state.epoch_end(out, clock.t)
+
+
+def test_eta_starts_estimating_then_includes_evaluation_and_checkpoint_time():
+    clock = Clock()
+    estimate = ProgressEstimate(start_event(epochs=10), clock.t)
+    assert estimate.figures(clock.t).eta_s is None and estimate.figures(clock.t).images_per_s is None
+    finish = clock.t + 10 * (SPE * 0.1 + 2.0)  # the run's true end
+    errors = []
+
+    def check():
+        figures = estimate.figures(clock.t)
+        if figures.run_fraction >= 0.4 and figures.eta_s is not None:
+            errors.append(abs(clock.t + figures.eta_s - finish) / (finish - clock.t))
+
+    simulate(estimate, clock, 10, on_report=check)
+    assert clock.t == pytest.approx(finish)
+    assert errors and max(errors) < 0.1  # the old ETA (steps only) was 3× too short here
+    assert estimate.figures(clock.t).eta_s == pytest.approx(0.0, abs=0.5)
+
+
+def test_throughput_is_images_per_wall_second_and_steady():
+    clock = Clock()
+    estimate = ProgressEstimate(start_event(), clock.t)
+    shown = []
+    simulate(estimate, clock, 4, on_report=lambda: shown.append(estimate.figures(clock.t).images_per_s))
+    measured = [s for s in shown[3:] if s is not None]
+    assert measured and all(s == pytest.approx(1000.0, rel=0.01) for s in measured)  # never the engine's 1e6
+
+
+def test_pauses_are_left_out_of_elapsed_time_and_throughput():
+    clock = Clock()
+    state = RunState(clock)
+    state.set_status("running")
+    state.begin(start_event(epochs=2))
+    for done in range(1, 6):
+        clock.t += 0.1
+        state.report_step(step_event(done, 1, done / SPE))
+    state.set_status("paused")
+    clock.t += 60.0
+    state.set_status("running")
+    for done in range(6, 11):
+        clock.t += 0.1
+        state.report_step(step_event(done, 1, done / SPE))
+    figures = state.figures()
+    assert figures.elapsed_s == pytest.approx(1.0)
+    assert figures.images_per_s == pytest.approx(1000.0, rel=0.01)
+
+
+def test_a_resumed_run_counts_only_its_own_images():
+    clock = Clock()
+    history = [{"epoch": e, "eval_seconds": 2.0} for e in (1, 2)]
+    estimate = ProgressEstimate(start_event(epochs=4, start_epoch=2, history=history), clock.t)
+    assert estimate.figures(clock.t).run_fraction == pytest.approx(0.5)
+    rates = []
+    simulate(estimate, clock, 4, start_epoch=2, on_report=lambda: rates.append(estimate.figures(clock.t).images_per_s))
+    assert all(r == pytest.approx(1000.0, rel=0.01) for r in rates if r is not None)  # not 3000 (2 epochs too many)
+    assert estimate.overhead() == pytest.approx(2.0)
+
+
+def test_nothing_of_the_previous_run_survives_a_new_start():
+    clock = Clock()
+    state = RunState(clock)
+    state.set_status("running")
+    state.begin(start_event(epochs=1))
+    simulate(state, clock, 1)
+    state.finish(RunEnd("completed", "done", 1, SPE, {}, {}, state.history, evaluation(), "cpu"))
+    state.set_status("idle")
+    assert state.end is not None and state.figures() is not None
+    cleared = []
+    state.cleared.connect(lambda: cleared.append(1))
+    state.new_run()
+    state.set_status("paused")
+    assert cleared == [1] and state.end is None and state.figures() is None and state.model is None
+
+
+def test_one_story_for_a_stopped_run_and_no_model_before_its_first_epoch():
+    clock = Clock()
+    state = RunState(clock)
+    models = []
+    state.model_ready.connect(models.append)
+    state.set_status("running")
+    state.begin(start_event(epochs=3))
+    state.report_step(step_event(4, 1, 0.4))
+    state.finish(RunEnd("stopped", "stopped", 0, 4, {}, {}, [], evaluation(), "cpu"))
+    assert models == []  # an untrained network is never offered to Probe and Atlas
+    assert state.end_story() == "Stopped at step 4, during epoch 1"
+
+    state.new_run()
+    state.begin(start_event(epochs=3))
+    simulate(state, clock, 1)
+    assert [m.name for m in models] == ["training run, epoch 1"]
+    state.finish(RunEnd("stopped", "stopped", 1, 13, {}, {}, state.history, evaluation(), "cpu"))
+    assert state.end_story() == "Stopped at step 13, during epoch 2"
+    assert models[-1].name == "training run, stopped at step 13 (during epoch 2)" and models[-1].epoch == 1
+
+
+def test_resumed_runs_read_their_earlier_steps_back(tmp_path):
+    from sae_desktop.runs import RunFolder
+
+    folder = RunFolder(tmp_path)
+    for step in (5, 10, 15, 20, 25):
+        folder.append(step_event(step, (step - 1) // SPE + 1, 0.5).to_json())
+    state = RunState(Clock())
+    state.prepare(tmp_path)
+    state.begin(start_event(epochs=4, start_epoch=2))
+    assert [s.step for s in state.earlier] == [5, 10, 15, 20]  # up to the checkpoint's step, 2 × 10
+    assert state.earlier[0].recon_loss == pytest.approx(0.1)
+
+
+def test_probe_sources_describe_themselves_and_edits_become_drawings():
+    digit = from_test_set(17, "7", np.full((28, 28), 255, np.uint8))
+    assert digit.describe() == "test #17, label 7" and digit.image.max() == 1.0
+    drawn = digit.edited()
+    assert drawn.kind == "drawing" and not drawn.fixed and "over test #17" in drawn.describe()
+    assert drawn.edited() is drawn and NO_INPUT.edited().describe() == "your drawing"
+    assert image_file("one.png", np.zeros((28, 28))).describe() == "file one.png"
+
+
+def test_probe_state_emits_only_on_change():
+    state = ProbeState()
+    sources, clamps = [], []
+    state.source_changed.connect(sources.append)
+    state.clamps_changed.connect(clamps.append)
+    digit = from_test_set(3, "1", np.zeros((28, 28), np.uint8))
+    state.set_source(digit)
+    state.set_source(digit)
+    state.set_clamp(2, 0.5)
+    state.release(5)
+    state.release(2)
+    state.reset_clamps()
+    assert sources == [digit] and clamps == [{2: 0.5}, {}]
