@@ -54,6 +54,9 @@ class Metadata:
 
 
 def sniff(data: bytes) -> str | None:
+    """What a file that is not safetensors is, when that is worth saying (a pickle, a zip)."""
+    if data[8:9] == b"{":  # a safetensors JSON header follows its 8-byte length (which may start with 0x80 0x02)
+        return None
     if data[:4] == b"PK\x03\x04":
         return "it is a zip archive (e.g. a PyTorch .pt file); only safetensors files are read, never pickles"
     if data[:1] == b"\x80" and len(data) > 1 and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
