@@ -1,7 +1,12 @@
 """The ``sae-desktop`` command: the window by default, plus headless subcommands.
 
-Bad input exits with code 2 and one line on stderr; missing data, unreadable files and
-diverged runs exit 1 with a clear message; never a traceback for a user error.
+Exit codes, one line on stderr each, never a traceback for a user error or a fault:
+  2  the command line is wrong (unknown flag, value out of range, flags that conflict with
+     each other or with the checkpoint being resumed);
+  1  a problem found while running: an unreadable or invalid file (checkpoint, image, dataset),
+     an output that cannot or must not be written, an I/O error (full disk, read-only folder,
+     missing folder), no display for the window, a diverged run, an image that could not be probed;
+  130  stopped by Ctrl+C (training keeps the weights, resumable exactly).
 This module is the composition root: it imports the Qt package only for the window.
 """
 
@@ -9,21 +14,38 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from sae_desktop import __version__
 from sae_desktop.config import PRESETS, SETTINGS, ConfigError, TrainConfig
 
-EXIT_USAGE, EXIT_FAILURE = 2, 1
+EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
 
 
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit code 2."""
+
+
+class Failure(Exception):
+    """A file, data or I/O problem found while running: printed as one line, exit code 1."""
+
+
+def json_line(record: dict) -> str:
+    """One JSON line that any parser reads: NaN and infinities become null, never bare NaN."""
+    def clean(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(record), allow_nan=False)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,19 +140,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     from sae_desktop.data import DatasetError, load_dataset
     from sae_desktop.devices import DeviceError, out_of_memory_message, resolve_device
     from sae_desktop.events import ResumeState
-    from sae_desktop.runs import RunFolder, remove_stale_temp_files
+    from sae_desktop.runs import RunFolder, refuse_run_files, remove_stale_temp_files
+    from sae_desktop.safe_write import output_target
 
     resume = run = None
     if args.resume:
         try:
             ckpt = load_checkpoint(args.resume)
         except CheckpointError as exc:
-            raise UsageError(f"sae-desktop train: --resume: {exc}") from None
+            raise Failure(f"--resume: {exc}") from None
         if ckpt.train_config is None or ckpt.optimizer is None:
-            raise UsageError("sae-desktop train: --resume needs a full checkpoint (with training config and "
-                             "optimizer state), not a weights-only file")
+            raise Failure("--resume needs a full checkpoint (with training config and optimizer state), "
+                          "not a weights-only file")
         cfg = config_from_args(args, ckpt.train_config)
-        resume = ResumeState(ckpt.weights, ckpt.optimizer, ckpt.epoch, ckpt.history)
+        resume = ResumeState(ckpt.weights, ckpt.optimizer, ckpt.epoch, ckpt.history, ckpt.position)
         run = RunFolder.containing(Path(args.resume))
     else:
         cfg = config_from_args(args)
@@ -139,23 +162,26 @@ def cmd_train(args: argparse.Namespace) -> int:
         resolve_device(cfg.device)
     except (ConfigError, DeviceError) as exc:
         raise UsageError(f"sae-desktop train: {exc}") from None
+    if args.out:  # refused now, not after the training
+        refuse_run_files(args.out)
+        output_target(args.out, [args.resume] if args.resume else [])
     try:
         dataset = load_dataset(cfg.dataset, args.data_dir, allow_download=not args.no_download)
     except DatasetError as exc:
-        print(f"sae-desktop train: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        raise Failure(str(exc)) from None
     if run is None:
         run = RunFolder.create(cfg)
     remove_stale_temp_files(run.path)
 
     try:
         return _train_loop(args, cfg, dataset, resume, run)
+    except ConfigError as exc:  # the checkpoint cannot continue with these flags or this data
+        raise UsageError(f"sae-desktop train: {exc}") from None
     except (RuntimeError, MemoryError) as exc:
         message = out_of_memory_message(exc)
         if message is None:
             raise
-        print(f"sae-desktop train: {message}", file=sys.stderr)
-        return EXIT_FAILURE
+        raise Failure(message) from None
 
 
 def _train_loop(args, cfg, dataset, resume, run) -> int:
@@ -163,6 +189,7 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
     from sae_desktop.engine import train
     from sae_desktop.events import EpochOutput, IntervalOutput, RunEnd, RunStart, TrainingControl
     from sae_desktop.runs import checkpoint_of, recorded
+    from sae_desktop.safe_write import describe_os_error
 
     control = TrainingControl()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())  # Ctrl+C stops cleanly, keeps weights
@@ -185,7 +212,7 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
             elif isinstance(event, EpochOutput):
                 rec = event.record()
                 if args.json:
-                    print(json.dumps(rec), flush=True)
+                    print(json_line(rec), flush=True)
                 else:
                     if tty:
                         _progress("")
@@ -199,24 +226,24 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                 if args.out:
                     try:
                         save_checkpoint(checkpoint_of(cfg, event.weights, event.optimizer, event.epochs_done,
-                                                      event.history, event.evaluation), args.out)
+                                                      event.history, event.evaluation, position=event.position),
+                                        args.out, inputs=[args.resume] if args.resume else [])
                     except OSError as exc:
-                        print(f"sae-desktop train: could not save --out {args.out}: {exc}", file=sys.stderr)
-                        return EXIT_FAILURE
+                        raise Failure(f"could not save --out: {describe_os_error(exc, args.out)}; the run's "
+                                      f"checkpoint is {run.checkpoint_path}") from None
                 summary = run.read_metrics()[-1]
                 if args.out:
                     summary["out"] = str(Path(args.out).resolve())
                 if args.json:
-                    print(json.dumps(summary), flush=True)
+                    print(json_line(summary), flush=True)
                 else:
                     print(f"{event.status}: {event.message}", file=sys.stderr)
                     if event.evaluation is not None:
                         print(f"final test_mse {summary['test_mse']:.5f}  L0 {summary['l0']:.2f}  "
                               f"dead latents {summary['dead_latents']}  checkpoint {run.checkpoint_path}")
                 if event.status == "diverged":
-                    print(f"sae-desktop train: {event.message}", file=sys.stderr)
-                    return EXIT_FAILURE
-                return 130 if event.status == "stopped" else 0
+                    raise Failure(event.message)
+                return EXIT_INTERRUPTED if event.status == "stopped" else 0
     finally:
         signal.signal(signal.SIGINT, previous)
     return EXIT_FAILURE  # the generator always ends with RunEnd; reaching here is a bug
@@ -231,21 +258,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from sae_desktop.model import model_from_state
 
     try:
-        ckpt = load_checkpoint(args.checkpoint)
         device = resolve_device(args.device)
-    except (CheckpointError, DeviceError) as exc:
+    except DeviceError as exc:
         raise UsageError(f"sae-desktop evaluate: {exc}") from None
-    name = args.dataset or (ckpt.train_config.dataset if ckpt.train_config else "mnist")
     try:
+        ckpt = load_checkpoint(args.checkpoint)
+        name = args.dataset or (ckpt.train_config.dataset if ckpt.train_config else "mnist")
         dataset = load_dataset(name, args.data_dir)
-    except DatasetError as exc:
-        print(f"sae-desktop evaluate: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    except (CheckpointError, DatasetError) as exc:
+        raise Failure(str(exc)) from None
     model = model_from_state(ckpt.model_config, ckpt.weights).to(device)
     images = torch.from_numpy(dataset.test_images.reshape(len(dataset.test_images), -1)).to(device)
     result = {"checkpoint": str(args.checkpoint), "dataset": name, **model.evaluate(images).summary()}
     if args.json:
-        print(json.dumps(result))
+        print(json_line(result))
     else:
         mean_rho = sum(result["rho_hat"]) / len(result["rho_hat"])
         print(f"{args.checkpoint}: test_mse {result['test_mse']:.5f}  L0 {result['l0']:.2f}  "
@@ -265,31 +291,54 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     except DeviceError as exc:
         raise UsageError(f"sae-desktop benchmark: {exc}") from None
     except DatasetError as exc:
-        print(f"sae-desktop benchmark: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        raise Failure(str(exc)) from None
 
 
-def _save_png(path: Path, image: np.ndarray) -> None:
+def _png_bytes(image) -> bytes:
+    import io
+
+    import numpy as np
     from PIL import Image
 
-    Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L").save(path)
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def output_stems(names: list[str]) -> list[str]:
+    """A file stem per input for ``probe --save-dir``, distinct even where inputs share a file name
+    (``a/7.png`` and ``b/7.png`` give ``7`` and ``7-2``); compared ignoring case (macOS, Windows)."""
+    taken: set[str] = set()
+    stems = []
+    for name in names:
+        stem, n = Path(name).stem or "image", 1
+        candidate = stem
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{stem}-{n}"
+        taken.add(candidate.casefold())
+        stems.append(candidate)
+    return stems
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from sae_desktop.checkpoint import CheckpointError
     from sae_desktop.images import ImageError, load_image_file
     from sae_desktop.probe import describe_percentile, probe_image
+    from sae_desktop.safe_write import atomic_write_bytes
     from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
     try:
         model = ModelSnapshot.load(args.model or bundled_model_path())
     except CheckpointError as exc:
-        raise UsageError(f"sae-desktop probe: {exc}") from None
+        raise Failure(str(exc)) from None
     save_dir = Path(args.save_dir) if args.save_dir else None
     if save_dir:
         save_dir.mkdir(parents=True, exist_ok=True)
     failures = 0
-    for name in args.images:
+    for name, stem in zip(args.images, output_stems(args.images)):
         record: dict = {"image": name}
         try:
             stages, result = probe_image(model, load_image_file(name))
@@ -299,7 +348,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
             failures += 1
             record.update(ok=False, error=str(exc))
             if args.json:
-                print(json.dumps(record))
+                print(json_line(record))
             else:
                 print(f"{name}: error: {exc}", file=sys.stderr)
             continue
@@ -307,12 +356,11 @@ def cmd_probe(args: argparse.Namespace) -> int:
         record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),
                       mse=result.mse, percentile=result.percentile)
         if save_dir:
-            stem = Path(name).stem
             for suffix, image in (("input", result.input), ("reconstruction", result.reconstruction)):
-                _save_png(save_dir / f"{stem}_{suffix}.png", image)
-                record[suffix] = str(save_dir / f"{stem}_{suffix}.png")
+                path = atomic_write_bytes(save_dir / f"{stem}_{suffix}.png", _png_bytes(image), inputs=args.images)
+                record[suffix] = str(path)
         if args.json:
-            print(json.dumps(record))
+            print(json_line(record))
         else:
             top = ", ".join(f"{i}:{result.latents[i]:.2f}" for i in active[np.argsort(-result.latents[active])])
             print(f"{name}: mse {result.mse:.4f} ({describe_percentile(result.percentile)}); "
@@ -324,18 +372,25 @@ def cmd_save_weights(args: argparse.Namespace) -> int:
     import torch
 
     from sae_desktop.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from sae_desktop.runs import refuse_run_files
 
     try:
         ckpt = load_checkpoint(args.checkpoint)
     except CheckpointError as exc:
-        raise UsageError(f"sae-desktop save-weights: {exc}") from None
+        raise Failure(str(exc)) from None
+    refuse_run_files(args.out)
     dtype = torch.float16 if args.dtype == "float16" else torch.float32
-    path = save_checkpoint(ckpt, args.out, dtype=dtype, include_optimizer=False)
+    path = save_checkpoint(ckpt, args.out, dtype=dtype, include_optimizer=False, inputs=[args.checkpoint])
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB, {args.dtype}, no optimizer state)")
     return 0
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from sae_desktop.display import display_problem
+
+    problem = display_problem()
+    if problem:  # Qt would abort the process (SIGABRT) on its own
+        raise Failure(problem)
     from sae_desktop.qt.app import run_app  # the only place the core reaches for Qt
 
     return run_app(model_path=getattr(args, "model", None))
@@ -353,16 +408,26 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    command = "sae-desktop"
     try:
         args = parser.parse_args(argv)
+        command = f"sae-desktop {args.command or 'gui'}"
         return COMMANDS[args.command or "gui"](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+    except Failure as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print(f"{command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
+        return EXIT_FAILURE
+    except OSError as exc:  # the one I/O error path: full disk, read-only or missing folder, too long a name…
+        from sae_desktop.safe_write import describe_os_error
+
+        print(f"{command}: {describe_os_error(exc)}", file=sys.stderr)
         return EXIT_FAILURE
 
 

@@ -23,6 +23,7 @@ LATENT_ACTIVATIONS = ("sigmoid", "relu", "topk")
 MAX_WIDTH = 8192
 MAX_BATCH = 60_000
 MAX_EPOCHS = 10_000
+IMAGE_PIXELS = 28 * 28  # every model here reads 28×28 images: the canvas, the probe, MNIST
 
 # A sigmoid latent is never exactly zero, so "active" needs a threshold; ReLU latents
 # (l1, topk) are exactly zero when off, so any positive value counts.
@@ -35,7 +36,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ModelConfig:
-    d_in: int = 784  # flattened 28×28 image
+    d_in: int = IMAGE_PIXELS  # flattened 28×28 image
     d_hidden: int = 128  # width of the ReLU layer on each side of the latent
     d_latent: int = 32  # number of sparse latents (the "dictionary" size)
     latent: str = "sigmoid"  # latent activation: sigmoid (kl), relu (l1) or topk (relu + keep k)
@@ -196,9 +197,11 @@ def _finite(x: float) -> bool:
 
 def validate_model(cfg: ModelConfig) -> dict[str, str]:
     errors: dict[str, str] = {}
-    for name in ("d_in", "d_hidden", "d_latent"):
+    if cfg.d_in != IMAGE_PIXELS:
+        errors["d_in"] = f"d_in must be {IMAGE_PIXELS} (28×28 images), got {cfg.d_in}"
+    for name in ("d_hidden", "d_latent"):
         value = getattr(cfg, name)
-        if not 1 <= value <= (MAX_WIDTH if name != "d_in" else 1 << 20):
+        if not 1 <= value <= MAX_WIDTH:
             errors[name] = f"{name} must be between 1 and {MAX_WIDTH}, got {value}"
     if cfg.latent not in LATENT_ACTIVATIONS:
         errors["latent"] = f"unknown latent activation {cfg.latent!r}"

@@ -19,11 +19,12 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from sae_desktop.config import TrainConfig
+from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.data import Dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.evaluation import Evaluation
-from sae_desktop.events import EpochOutput, Event, IntervalOutput, ResumeState, RunEnd, RunStart, TrainingControl
+from sae_desktop.events import (EpochOutput, Event, IntervalOutput, Position, ResumeState, RunEnd, RunStart,
+                                TrainingControl)
 from sae_desktop.fast_trainer import FastSAETrainer, supports
 from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
 
@@ -52,7 +53,8 @@ def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
 
 def epoch_permutation(seed: int, epoch: int, n: int) -> torch.Tensor:
     """The shuffle of epoch ``epoch`` (0-based): a function of (seed, epoch), so resumes match."""
-    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+    # modulo 2^64: every valid seed (up to 2^63-1) gives a valid generator seed, unchanged below 2^63
+    return torch.randperm(n, generator=torch.Generator().manual_seed((seed * 1_000_003 + epoch) % 2**64))
 
 
 class _LastGood:
@@ -103,9 +105,10 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
     start_epoch = resume.epochs_done if resume else 0
     spe = trainer.steps_per_epoch
     total_steps = cfg.epochs * spe
-    step = start_epoch * spe
+    position = _check_resume(cfg, resume, spe)
+    step = position.step if position else start_epoch * spe
     yield RunStart(cfg, describe(device), trainer.n, int(test_u8.shape[0]), spe, start_epoch, list(history),
-                   trainer.backend)
+                   trainer.backend, step, resume is not None)
 
     last_good = _LastGood(trainer)
     batch = min(cfg.batch_size, trainer.n)
@@ -115,10 +118,15 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
     evaluation: Evaluation | None = None
     for epoch in range(start_epoch, cfg.epochs):
         perm = epoch_permutation(cfg.seed, epoch, trainer.n).to(device)
-        trainer.flush_denormal_moments()  # flushes then fall at the same steps in resumed runs
         epoch_train_s, epoch_loss_sum, interval_steps = 0.0, 0.0, 0
-        interval_start = time.perf_counter()
         done = 0  # steps of this epoch
+        if position is not None:  # resuming a stop inside this epoch: carry on exactly where it was
+            done, epoch_loss_sum, epoch_train_s = position.step - epoch * spe, position.epoch_loss_sum, \
+                position.epoch_seconds
+            trainer.steps_since_flush, position = position.steps_since_flush, None
+        else:
+            trainer.flush_denormal_moments()  # flushes then fall at the same steps in resumed runs
+        interval_start = time.perf_counter()
         while done < spe:
             if control.stop_requested:
                 break
@@ -163,11 +171,29 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
             if trainer.pending and not trainer.report().finite:  # steps since the last check
                 good_step = last_good.restore()
                 message += f" (from step {good_step}: the loss had become non-finite)"
+            elif done:  # a stop lands between reports: the checkpoint can resume exactly here
+                position = Position(step, epoch_loss_sum, epoch_train_s, trainer.steps_since_flush)
         break
     # After a completed epoch its evaluation already describes the final weights.
     final_eval = evaluation if status == "completed" and evaluation is not None else trainer.model.evaluate(test_u8)
     yield RunEnd(status, message, epochs_done, step, trainer.weights(), trainer.optimizer_state(), history,
-                 final_eval, describe(device))
+                 final_eval, describe(device), position)
+
+
+def _check_resume(cfg: TrainConfig, resume: ResumeState | None, spe: int) -> Position | None:
+    """The position to resume inside an epoch at (None: at the start of the next one), or a
+    one-line :class:`ConfigError` if the checkpoint cannot continue with these settings and data."""
+    if resume is None:
+        return None
+    position, done = resume.position, resume.epochs_done
+    if position is not None and not done * spe < position.step < (done + 1) * spe:
+        raise ConfigError(f"the checkpoint stopped at step {position.step}, which is not inside epoch {done + 1} "
+                          f"of this dataset ({spe} steps per epoch); resume it with the data it was trained on")
+    needed = done + (position is not None)
+    if cfg.epochs < needed:
+        raise ConfigError(f"--epochs {cfg.epochs} is fewer than the checkpoint's {needed} "
+                          f"{'started ' if position else ''}epochs; ask for at least {needed}")
+    return position
 
 
 def _divergence_message(cfg: TrainConfig, step: int, epoch: int, good_step: int) -> str:

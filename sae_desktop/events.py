@@ -4,6 +4,8 @@ the pause / resume / stop requests it honours between steps."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,6 +53,35 @@ class TrainingControl:
         return time.perf_counter() - start
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where inside an epoch a stopped run stands, so that its checkpoint resumes exactly there
+    (a stop lands between two reports; resuming at an epoch's start would train the steps twice)."""
+
+    step: int  # optimizer steps done in the run
+    epoch_loss_sum: float  # Σ over this epoch's reports so far of (mean total loss × its steps)
+    epoch_seconds: float  # training time of this epoch so far
+    steps_since_flush: int  # the trainer's count towards its next denormal flush
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data) -> Position:
+        """Rebuild from checkpoint metadata; ``ValueError`` with one line if a field is wrong."""
+        fields = [f.name for f in dataclasses.fields(cls)]
+        if not isinstance(data, dict) or sorted(data) != sorted(fields):
+            raise ValueError(f"position should be an object with {', '.join(fields)}")
+        ints = ("step", "steps_since_flush")
+        for name in fields:
+            value = data[name]
+            ok = (isinstance(value, int) and value >= 0) if name in ints else (
+                isinstance(value, (int, float)) and math.isfinite(value))
+            if isinstance(value, bool) or not ok or abs(value) > 2**53:
+                raise ValueError(f"position.{name} should be a {'count' if name in ints else 'finite number'}")
+        return cls(**{name: (int(data[name]) if name in ints else float(data[name])) for name in fields})
+
+
 @dataclass
 class RunStart:
     config: TrainConfig
@@ -61,6 +92,8 @@ class RunStart:
     start_epoch: int  # epochs already done (resume), 0 for a fresh run
     history: list[dict] = field(default_factory=list)  # epoch records so far (resume)
     backend: str = ""  # the training step's backend: "fast" or "autograd" (trainer.py)
+    start_step: int = 0  # optimizer steps already done (resume)
+    resumed: bool = False
 
 
 @dataclass
@@ -142,6 +175,7 @@ class RunEnd:
     history: list[dict]
     evaluation: Evaluation | None  # test metrics of ``weights`` (None if no test images)
     device: str
+    position: Position | None = None  # stopped inside an epoch: where (None: at an epoch's end)
 
 
 Event = Union[RunStart, IntervalOutput, EpochOutput, RunEnd]
@@ -155,3 +189,4 @@ class ResumeState:
     optimizer: dict[str, torch.Tensor] | None
     epochs_done: int
     history: list[dict]
+    position: Position | None = None  # a stop inside epoch ``epochs_done + 1``

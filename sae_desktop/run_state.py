@@ -123,7 +123,7 @@ class RunState:
             cfg = self.start.config
             self.model = ModelSnapshot(cfg.model_config(), end.weights, f"{self.name}, {self.end_story(short=True)}",
                                        cfg, end.epochs_done, end.history, None, end.evaluation, self._checkpoint(),
-                                       end.optimizer)
+                                       end.optimizer, end.position)
             self.model_ready.emit(self.model)
         self.set_resume(None)
 

@@ -1,17 +1,21 @@
 """Runs on disk: one folder per training run, written the same way by the CLI and the window.
 
     <runs>/<YYYYmmdd-HHMMSS>-<dataset>-<penalty>/
+        .sae-desktop-run          marker written at creation: only a folder holding it is ever rewritten
         config.json               training config, device, versions
         metrics.jsonl             one JSON object per report step, per epoch, and a final summary
         checkpoint.safetensors    autosaved atomically after every epoch (and when stopped)
 
 A killed run loses at most the epoch in progress: ``--resume <folder>/checkpoint.safetensors``
-continues in the same folder, dropping metrics lines past the checkpoint's epoch.
+continues in the same folder, dropping metrics lines past the checkpoint's step (and the summary
+of a stopped run). A checkpoint anywhere else (a folder without the marker) resumes into a new
+run folder: nothing in a folder that is not recognisably ours is rewritten.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -19,11 +23,14 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from sae_desktop import paths
-from sae_desktop.checkpoint import Checkpoint, atomic_write_bytes, package_versions, save_checkpoint
-from sae_desktop.config import TrainConfig
-from sae_desktop.events import EpochOutput, Event, IntervalOutput, RunEnd, RunStart
+from sae_desktop.checkpoint import Checkpoint, package_versions, save_checkpoint
+from sae_desktop.config import ConfigError, TrainConfig
+from sae_desktop.events import EpochOutput, Event, IntervalOutput, Position, RunEnd, RunStart
 
-CONFIG, METRICS, CHECKPOINT = "config.json", "metrics.jsonl", "checkpoint.safetensors"
+from sae_desktop.safe_write import OutputRefused, atomic_write_bytes, describe_os_error
+
+CONFIG, METRICS, CHECKPOINT, MARKER = "config.json", "metrics.jsonl", "checkpoint.safetensors", ".sae-desktop-run"
+MARKER_TEXT = '{"format": "sae-desktop-run", "version": 1}\n'
 
 
 @dataclass
@@ -51,18 +58,28 @@ class RunFolder:
             candidate = base / (stem if n == 0 else f"{stem}-{n}")
             try:
                 candidate.mkdir()
-                return cls(candidate)
             except FileExistsError:
                 continue
+            atomic_write_bytes(candidate / MARKER, MARKER_TEXT.encode())
+            return cls(candidate)
         raise OSError(f"could not create a run folder in {base}")
+
+    @property
+    def is_ours(self) -> bool:
+        """Whether the folder holds the marker written when sae-desktop created it."""
+        marker = self.path / MARKER
+        try:
+            return not marker.is_symlink() and marker.is_file() and marker.read_text(encoding="utf-8") == MARKER_TEXT
+        except (OSError, UnicodeDecodeError):
+            return False
 
     @classmethod
     def containing(cls, checkpoint: Path) -> RunFolder | None:
-        """The run folder a checkpoint was autosaved in, if it is one."""
+        """The run folder a checkpoint was autosaved in, if it is one of ours (it holds the marker)."""
         checkpoint = Path(checkpoint)
-        folder = checkpoint.parent
-        if checkpoint.name == CHECKPOINT and (folder / CONFIG).is_file():
-            return cls(folder)
+        run = cls(checkpoint.parent)
+        if checkpoint.name == CHECKPOINT and not checkpoint.is_symlink() and run.is_ours:
+            return run
         return None
 
     def write_config(self, cfg: TrainConfig, **extra) -> None:
@@ -77,27 +94,29 @@ class RunFolder:
             f.write(json.dumps(record) + "\n")
 
     def read_metrics(self) -> list[dict]:
-        """All records; a torn last line (killed mid-write) is skipped."""
+        """All records; a torn line (killed mid-write) or one that is not JSON is skipped."""
         if not self.metrics_path.is_file():
             return []
-        records = []
-        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(rec, dict):
-                records.append(rec)
-        return records
+        return [rec for line in self.metrics_path.read_bytes().splitlines() if (rec := _record(line)) is not None]
 
-    def truncate_to_epoch(self, epochs_done: int) -> None:
-        """Keep only the records of epochs ≤ ``epochs_done`` (before resuming from there)."""
+    def truncate_to_step(self, step: int) -> None:
+        """Keep only the step and epoch records up to optimizer step ``step`` (before resuming from
+        there): a clean history, with no summary of the stopped or killed attempt."""
         kept = [r for r in self.read_metrics()
-                if r.get("type") in ("step", "epoch") and int(r.get("epoch", 0)) <= epochs_done]
+                if r.get("type") in ("step", "epoch") and _is_int(r.get("step")) and r["step"] <= step]
         atomic_write_bytes(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept).encode())
 
     def save(self, checkpoint: Checkpoint) -> Path:
         return save_checkpoint(checkpoint, self.checkpoint_path)
+
+
+def refuse_run_files(path: str | os.PathLike) -> None:
+    """Raise :class:`OutputRefused` when ``path`` (symlinks followed) is one of a run folder's own
+    files: only the run itself rewrites its checkpoint, config and metrics."""
+    target = Path(os.path.realpath(path))
+    if target.name in (CHECKPOINT, CONFIG, METRICS, MARKER) and RunFolder(target.parent).is_ours:
+        raise OutputRefused(f"{path}: refusing to write over run folder {target.parent.name}'s own "
+                            f"{target.name}; choose another path (e.g. outside the run folder)")
 
 
 def summary_record(start: RunStart, end: RunEnd, run: RunFolder | None) -> dict:
@@ -121,12 +140,12 @@ def summary_record(start: RunStart, end: RunEnd, run: RunFolder | None) -> dict:
 
 
 def checkpoint_of(cfg: TrainConfig, weights, optimizer, epochs_done: int, history: list[dict],
-                  evaluation=None, **extra) -> Checkpoint:
+                  evaluation=None, position: Position | None = None, **extra) -> Checkpoint:
     return Checkpoint(
         model_config=cfg.model_config(), weights=weights, train_config=cfg, optimizer=optimizer,
         epoch=epochs_done, history=list(history),
         test_error_quantiles=evaluation.test_error_quantiles if evaluation is not None else None,
-        extra=extra,
+        extra=extra, position=position,
     )
 
 
@@ -139,8 +158,8 @@ def recorded(events: Iterable[Event], run: RunFolder) -> Iterator[Event]:
             start, history = event, list(event.history)
             run.write_config(event.config, device=event.device, started=time.strftime("%Y-%m-%dT%H:%M:%S"),
                              resumed_from_epoch=event.start_epoch)
-            if event.start_epoch:
-                run.truncate_to_epoch(event.start_epoch)
+            if event.resumed:
+                run.truncate_to_step(event.start_step)
                 if not any(r.get("type") == "epoch" for r in run.read_metrics()):
                     for rec in event.history:  # resumed from a file outside any run folder
                         run.append(rec)
@@ -154,9 +173,10 @@ def recorded(events: Iterable[Event], run: RunFolder) -> Iterator[Event]:
                                    history, event.evaluation, run_dir=run.path.name))
         elif isinstance(event, RunEnd):
             assert start is not None
-            if event.status == "stopped":  # "stop keeps the weights": the file holds what the user sees
+            if event.status == "stopped":  # "stop keeps the weights": the file holds what the user sees,
+                # with the position inside the epoch, so that resuming it is exact
                 run.save(checkpoint_of(start.config, event.weights, event.optimizer, event.epochs_done,
-                                       event.history, event.evaluation, run_dir=run.path.name,
+                                       event.history, event.evaluation, event.position, run_dir=run.path.name,
                                        stopped_at_step=event.step))
             run.append(summary_record(start, event, run))
         yield event
@@ -181,6 +201,18 @@ class RunSummary:
         return self.folder.name
 
 
+def _record(line: bytes) -> dict | None:
+    try:
+        rec = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    return rec if isinstance(rec, dict) else None
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _last_summary(path: Path, tail_bytes: int = 16384) -> dict | None:
     """The run's summary line, read from the end of metrics.jsonl (a summary is always last)."""
     try:
@@ -193,39 +225,103 @@ def _last_summary(path: Path, tail_bytes: int = 16384) -> dict | None:
     for line in reversed(lines):
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             continue
         return record if isinstance(record, dict) and record.get("type") == "summary" else None
     return None
 
 
-def summarise(folder: Path) -> RunSummary | None:
-    """One row of the runs table; None if the folder is not a run."""
-    run = RunFolder(folder)
-    try:
-        config = run.read_config().get("config", {})
-    except (OSError, json.JSONDecodeError, AttributeError):
+class RunRecordError(ValueError):
+    """A run folder's files do not have the expected types; the message names the field."""
+
+
+def _number(record: dict, key: str, where: str, kind: type = float):
+    """``record[key]`` as a finite number (an int where ``kind`` is int), None when absent or null."""
+    value = record.get(key)
+    if value is None:
         return None
+    ok = _is_int(value) if kind is int else (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                              and math.isfinite(value))
+    if not ok:
+        raise RunRecordError(f"{where}: {key} should be {'an integer' if kind is int else 'a finite number'}, "
+                             f"got {_short(value)}")
+    return value
+
+
+def _numbers(record: dict, key: str, where: str) -> list[float]:
+    values = record.get(key)
+    if values is None:
+        return []
+    if not isinstance(values, list) or any(v is None for v in values):
+        raise RunRecordError(f"{where}: {key} should be a list of numbers, got {_short(values)}")
+    return [_number({key: v}, key, where) for v in values]
+
+
+def _short(value) -> str:
+    text = json.dumps(value) if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def summarise(folder: Path) -> RunSummary | None:
+    """One row of the runs table; None if the folder is not a run (no config.json); raises
+    :class:`RunRecordError` naming the file and field when it is one whose records are malformed."""
+    run = RunFolder(folder)
+    if not run.config_path.is_file():
+        return None
+    try:
+        record = json.loads(run.config_path.read_bytes().decode("utf-8"))
+        config = TrainConfig.from_dict(record.get("config") if isinstance(record, dict) else None).to_dict()
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise RunRecordError(f"{CONFIG} is not valid JSON") from None
+    except ConfigError as exc:
+        raise RunRecordError(f"{CONFIG}: {exc}") from None
     summary = _last_summary(run.metrics_path)
     if summary is not None:  # a finished run: its last line says everything, no need to read the rest
-        rho = summary.get("rho_hat") or []
-        return RunSummary(folder, config, summary.get("status", "?"), summary.get("epochs_done", 0),
-                          summary.get("test_mse"), summary.get("l0"), summary.get("dead_latents"),
-                          sum(rho) / len(rho) if rho else None, sum(summary.get("epoch_seconds") or []))
+        where = f"{METRICS} summary"
+        status = summary.get("status", "?")
+        if not isinstance(status, str):
+            raise RunRecordError(f"{where}: status should be text, got {_short(status)}")
+        rho = _numbers(summary, "rho_hat", where)
+        return RunSummary(folder, config, status, _number(summary, "epochs_done", where, int) or 0,
+                          _number(summary, "test_mse", where), _number(summary, "l0", where),
+                          _number(summary, "dead_latents", where, int), sum(rho) / len(rho) if rho else None,
+                          sum(_numbers(summary, "epoch_seconds", where)))
     epochs = [r for r in run.read_metrics() if r.get("type") == "epoch"]  # killed or still running
+    where = f"{METRICS} epoch record"
+    seconds = sum(_number(r, "epoch_seconds", where) or 0.0 for r in epochs)
     last = epochs[-1] if epochs else {}
     return RunSummary(folder, config, "running or killed" if epochs else "no epoch finished", len(epochs),
-                      last.get("metrics/test_mse"), last.get("metrics/l0"), last.get("metrics/dead_latents"),
-                      last.get("metrics/rho_hat_mean"), sum(r.get("epoch_seconds", 0.0) for r in epochs))
+                      _number(last, "metrics/test_mse", where), _number(last, "metrics/l0", where),
+                      _number(last, "metrics/dead_latents", where, int), _number(last, "metrics/rho_hat_mean", where),
+                      seconds)
+
+
+def scan_runs(base: Path | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
+    """Every run folder under ``base`` (default: the per-user runs folder), newest first, and the
+    folders skipped because their files are malformed or unreadable, as (name, one-line reason)."""
+    base = Path(base) if base else paths.runs_dir()
+    rows: list[RunSummary] = []
+    skipped: list[tuple[str, str]] = []
+    try:
+        folders = sorted((p for p in base.iterdir() if p.is_dir()), reverse=True) if base.is_dir() else []
+    except OSError as exc:
+        return [], [(str(base), describe_os_error(exc))]
+    for folder in folders:
+        try:
+            row = summarise(folder)
+        except RunRecordError as exc:
+            skipped.append((folder.name, str(exc)))
+        except OSError as exc:
+            skipped.append((folder.name, describe_os_error(exc)))
+        else:
+            if row is not None:
+                rows.append(row)
+    return rows, skipped
 
 
 def list_runs(base: Path | None = None) -> list[RunSummary]:
-    """Every run folder under ``base`` (default: the per-user runs folder), newest first."""
-    base = Path(base) if base else paths.runs_dir()
-    if not base.is_dir():
-        return []
-    rows = (summarise(p) for p in sorted((p for p in base.iterdir() if p.is_dir()), reverse=True))
-    return [row for row in rows if row is not None]
+    """The run folders under ``base`` that can be read (see :func:`scan_runs`)."""
+    return scan_runs(base)[0]
 
 
 def remove_stale_temp_files(folder: Path) -> None:

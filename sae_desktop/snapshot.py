@@ -22,6 +22,7 @@ from sae_desktop import architecture, paths
 from sae_desktop.checkpoint import Checkpoint, load_checkpoint
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.evaluation import Evaluation
+from sae_desktop.events import Position, ResumeState
 
 BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
 
@@ -42,6 +43,7 @@ class ModelSnapshot:
     evaluation: Evaluation | None = None  # test-set latents and errors, when computed
     path: Path | None = None  # the file it came from or was last saved to
     optimizer: dict[str, torch.Tensor] | None = None  # present for full checkpoints (resumable)
+    position: Position | None = None  # stopped inside an epoch: where training resumes
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -77,12 +79,16 @@ class ModelSnapshot:
 
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,
-                          list(self.history), self.test_error_quantiles, {"name": self.name})
+                          list(self.history), self.test_error_quantiles, {"name": self.name}, self.position)
+
+    def resume_state(self) -> ResumeState:
+        """Where training continues from this model (exactly where it stopped)."""
+        return ResumeState(self.weights, self.optimizer, self.epoch, list(self.history), self.position)
 
     @classmethod
     def from_checkpoint(cls, ckpt: Checkpoint, name: str, path: Path | None = None) -> ModelSnapshot:
         return cls(ckpt.model_config, ckpt.weights, name, ckpt.train_config, ckpt.epoch, list(ckpt.history),
-                   ckpt.test_error_quantiles, None, path, ckpt.optimizer)
+                   ckpt.test_error_quantiles, None, path, ckpt.optimizer, ckpt.position)
 
     @classmethod
     def load(cls, path: str | Path) -> ModelSnapshot:

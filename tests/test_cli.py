@@ -33,7 +33,9 @@ def sae(*args, env_extra=None, check=False):
     (["--batch-size", "0"], "--batch-size"),
     (["--penalty", "l2"], "invalid choice"),
     (["--lr", "nan"], "--lr"),
-    (["--latent", "10000000"], "--latent: "),
+    (["--latent", "10000000"], "--latent:"),  # the real flag, not the field's name (--d-latent)
+    (["--hidden", "0"], "--hidden:"),
+    (["--seed", str(2**63)], "--seed"),
     (["--epochs", "many"], "invalid int"),
     (["--penalty", "topk", "--k", "40"], "--k"),
 ])
@@ -104,7 +106,9 @@ def test_resume_refuses_garbage(tmp_path):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"junk")
     proc = sae("train", "--resume", str(bad))
-    assert proc.returncode == 2 and "cannot load bad.safetensors" in proc.stderr and "Traceback" not in proc.stderr
+    # an invalid file is a problem found while running (exit 1), not a wrong command line (exit 2)
+    assert proc.returncode == 1 and "cannot load bad.safetensors" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1
 
 
 def test_evaluate_and_save_weights(tiny_data_dir, tmp_path):

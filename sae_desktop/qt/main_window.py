@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import TrainConfig
-from sae_desktop.events import ResumeState, RunEnd
+from sae_desktop.events import RunEnd
 from sae_desktop.qt import dialogs
 from sae_desktop.qt.atlas_view import AtlasView
 from sae_desktop.qt.exporting import ExportMenu
@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         snap = self.run.resume_from
         if snap is not None:  # the panel's Epochs are more epochs; the rest is the model's own
             cfg = snap.train_config.replace(epochs=snap.epoch + cfg.epochs, device=cfg.device)
-            resume = ResumeState(snap.weights, snap.optimizer, snap.epoch, snap.history)
+            resume = snap.resume_state()  # exactly where it stopped, inside an epoch too
             folder = RunFolder.containing(snap.path) if snap.path else None
             run_dir = folder.path if folder else None
         self._save_panel()

@@ -8,6 +8,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from sae_desktop.checkpoint import CheckpointError, save_checkpoint
+from sae_desktop.runs import refuse_run_files
+from sae_desktop.safe_write import describe_os_error
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.snapshot import ModelSnapshot
@@ -56,9 +58,10 @@ class ModelFiles:
         if snap is None:
             return False
         try:
+            refuse_run_files(path)  # a run's autosave is the run's own: Save As elsewhere
             save_checkpoint(snap.to_checkpoint(), path)
         except OSError as exc:
-            self.notify("Could not save the model", f"{path}: {exc.strerror or exc}. The previous file, if any, "
+            self.notify("Could not save the model", f"{describe_os_error(exc, path)}. The previous file, if any, "
                         "is unchanged.", error=True)
             return False
         remember_folder("models", str(path))

@@ -16,7 +16,7 @@ from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt.plot_style import style_plot
 from sae_desktop.qt.test_set import TestSetProvider
-from sae_desktop.runs import RunSummary, list_runs
+from sae_desktop.runs import RunSummary, scan_runs
 from sae_desktop.snapshot import ModelSnapshot
 
 COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "L0", "Dead",
@@ -54,6 +54,7 @@ class RunsView(QWidget):
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
         self.runs: list[RunSummary] = []
+        self.skipped: list[tuple[str, str]] = []  # (folder name, why) of run folders that could not be read
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -106,7 +107,7 @@ class RunsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.runs = list_runs()
+        self.runs, self.skipped = scan_runs()  # a malformed run folder is skipped and named, never fatal
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self.runs))
         for row, run in enumerate(self.runs):
@@ -126,8 +127,17 @@ class RunsView(QWidget):
                       if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
             item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points])
         self._frame_frontier()
-        self.hint.setText("" if self.runs else "No runs yet: train one (Ctrl+Return).")
+        self.hint.setText(self._hint_text())
+        self.hint.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
         self._selection_changed()
+
+    def _hint_text(self) -> str:
+        if self.skipped:
+            names = ", ".join(name for name, _ in self.skipped[:2]) + (", …" if len(self.skipped) > 2 else "")
+            first = self.skipped[0][1]
+            return (f"Skipped {len(self.skipped)} unreadable run folder{'s' * (len(self.skipped) > 1)} "
+                    f"({names}): {first}")
+        return "" if self.runs else "No runs yet: train one (Ctrl+Return)."
 
     def _frame_frontier(self) -> None:
         """Axes around the points with a margin, MSE from 0 up (auto-range around one point, or

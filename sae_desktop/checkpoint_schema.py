@@ -1,0 +1,231 @@
+"""The one validation layer of checkpoint files: the safetensors header and our metadata.
+
+Every field read from a file passes here, checked for type, arity and range, before any of it
+is used or any tensor is decoded; a failure is :class:`Invalid` with one line saying why
+(``checkpoint.py`` adds the file's name). Nothing here executes or imports anything a file names.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from sae_desktop.config import MAX_EPOCHS, ConfigError, ModelConfig, TrainConfig
+from sae_desktop.events import Position
+from sae_desktop.model import PARAM_NAMES, param_shapes
+
+FORMAT = "sae-desktop-checkpoint"
+FORMAT_VERSION = 1
+MAX_HEADER_BYTES = 64 * 1024 * 1024
+DTYPE_BYTES = {"F32": 4, "F16": 2}
+OPTIMIZER_KEYS = ("optimizer.exp_avg", "optimizer.exp_avg_sq", "optimizer.step")
+MAX_QUANTILES = 100_000
+METADATA_KEYS = ("format", "format_version", "model_config", "train_config", "epoch", "history",
+                 "test_error_quantiles", "versions", "extra", "position")
+
+
+class Invalid(ValueError):
+    """The bytes are not a valid checkpoint; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    dtype: str
+    shape: tuple[int, ...]
+    start: int
+    end: int
+
+
+@dataclass
+class Metadata:
+    model_config: ModelConfig
+    train_config: TrainConfig | None
+    epoch: int
+    history: list[dict]
+    test_error_quantiles: list[float] | None
+    versions: dict[str, str]
+    extra: dict
+    position: Position | None = None
+    unknown: list[str] = field(default_factory=list)
+
+
+def sniff(data: bytes) -> str | None:
+    if data[:4] == b"PK\x03\x04":
+        return "it is a zip archive (e.g. a PyTorch .pt file); only safetensors files are read, never pickles"
+    if data[:1] == b"\x80" and len(data) > 1 and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "it is a Python pickle; pickles can run code and are never loaded"
+    return None
+
+
+def _json(text: Any, what: str) -> Any:
+    if not isinstance(text, str):
+        raise Invalid(f"metadata field {what!r} should be a JSON string, got {type(text).__name__}")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise Invalid(f"metadata field {what!r} is not valid JSON (or nested too deeply)") from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def parse_header(data: bytes) -> tuple[dict[str, Entry], dict[str, str]]:
+    """The tensor entries and the metadata of a safetensors file, every offset checked."""
+    if len(data) == 0:
+        raise Invalid("the file is empty")
+    sniffed = sniff(data)
+    if sniffed:
+        raise Invalid(sniffed)
+    if len(data) < 8:
+        raise Invalid(f"the file is truncated ({len(data)} bytes)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n < 2 or n > MAX_HEADER_BYTES or 8 + n > len(data):
+        raise Invalid("not a safetensors file, or truncated (bad header length)")
+    try:
+        header = json.loads(data[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise Invalid("not a safetensors file (header is not JSON, or nested too deeply)") from None
+    if not isinstance(header, dict):
+        raise Invalid("not a safetensors file (header is not an object)")
+    meta = header.pop("__metadata__", None)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise Invalid("corrupt header: __metadata__ should map names to strings")
+    body = len(data) - 8 - n
+    entries = {name: _entry(name, info) for name, info in header.items()}
+    spans = sorted((e.start, e.end, name) for name, e in entries.items())
+    end = 0
+    for start, stop, name in spans:
+        if start < end:
+            raise Invalid(f"corrupt offsets for {name!r} (tensors overlap)")
+        end = stop
+    if end > body:
+        raise Invalid(f"the file is truncated ({body} data bytes, header needs {end})")
+    return entries, meta
+
+
+def _entry(name: str, info: Any) -> Entry:
+    if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
+        raise Invalid(f"corrupt header entry for {name[:60]!r}")
+    dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+    if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
+        raise Invalid(f"tensor {name[:60]!r} has unsupported dtype {str(dtype)[:20]!r}")
+    if not isinstance(shape, list) or len(shape) > 8 or not all(_is_int(d) and 0 <= d < 2**31 for d in shape):
+        raise Invalid(f"corrupt shape for {name[:60]!r}")
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_int(o) and o >= 0 for o in offsets):
+        raise Invalid(f"corrupt offsets for {name[:60]!r} (need two non-negative integers)")
+    start, end = offsets
+    if end - start != math.prod(shape) * DTYPE_BYTES[dtype]:
+        raise Invalid(f"corrupt offsets for {name[:60]!r} (they do not match its shape)")
+    return Entry(dtype, tuple(shape), start, end)
+
+
+def parse_metadata(meta: dict[str, str]) -> Metadata:
+    """Our metadata, every field typed and ranged, configs consistent with each other."""
+    if meta.get("format") != FORMAT:
+        raise Invalid("a safetensors file, but not an sae-desktop checkpoint (no format metadata)")
+    raw_version = meta.get("format_version", "")
+    if not (isinstance(raw_version, str) and raw_version.isascii() and raw_version.isdigit()
+            and len(raw_version) < 6 and int(raw_version) >= 1):
+        raise Invalid(f"bad format version {str(raw_version)[:20]!r}")
+    if int(raw_version) > FORMAT_VERSION:
+        raise Invalid(f"written by a newer sae-desktop (format {int(raw_version)}; this one reads up to "
+                      f"{FORMAT_VERSION}); upgrade sae-desktop to open it")
+    if "model_config" not in meta:
+        raise Invalid("metadata field 'model_config' is missing")
+    try:
+        model_cfg = ModelConfig.from_dict(_json(meta["model_config"], "model_config"))
+        raw_train = _json(meta.get("train_config", "null"), "train_config")
+        train_cfg = TrainConfig.from_dict(raw_train).check() if raw_train is not None else None
+    except ConfigError as exc:
+        raise Invalid(str(exc)) from None
+    raw_epoch = meta.get("epoch", "0")
+    if not (raw_epoch.isascii() and raw_epoch.isdigit() and int(raw_epoch) <= MAX_EPOCHS):
+        raise Invalid(f"bad epoch {raw_epoch[:20]!r} (a count of completed epochs, at most {MAX_EPOCHS})")
+    epoch = int(raw_epoch)
+    history = _history(_json(meta.get("history", "[]"), "history"), epoch)
+    quantiles = _quantiles(_json(meta.get("test_error_quantiles", "null"), "test_error_quantiles"))
+    versions = _json(meta.get("versions", "{}"), "versions")
+    if not isinstance(versions, dict) or not all(isinstance(v, str) for v in versions.values()):
+        raise Invalid("metadata field 'versions' should map package names to version strings")
+    extra = _json(meta.get("extra", "{}"), "extra")
+    if extra is None:
+        extra = {}
+    if not isinstance(extra, dict):
+        raise Invalid(f"metadata field 'extra' should be an object, got {type(extra).__name__}")
+    raw_position = _json(meta.get("position", "null"), "position")
+    try:
+        position = Position.from_dict(raw_position) if raw_position is not None else None
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    if position is not None and train_cfg is None:
+        raise Invalid("a position inside an epoch needs the training config")
+    return Metadata(model_cfg, train_cfg, epoch, history, quantiles, versions, extra, position,
+                    sorted(set(meta) - set(METADATA_KEYS)))
+
+
+def _history(history: Any, epoch: int) -> list[dict]:
+    if not isinstance(history, list) or len(history) > epoch:
+        raise Invalid(f"metadata field 'history' should be a list of at most {epoch} epoch records")
+    for i, record in enumerate(history):
+        if not isinstance(record, dict) or not all(isinstance(k, str) for k in record):
+            raise Invalid(f"history record {i} should be an object")
+        for key, value in record.items():
+            ok = (isinstance(value, str) or _is_number(value)
+                  or (isinstance(value, list) and len(value) <= 65536 and all(_is_number(v) for v in value)))
+            if not ok:
+                raise Invalid(f"history record {i}: {key[:40]!r} should be a finite number, text or a list of "
+                              "numbers")
+        if not (_is_int(record.get("epoch")) and 1 <= record["epoch"] <= epoch):
+            raise Invalid(f"history record {i}: 'epoch' should be a whole number from 1 to {epoch}")
+    return history
+
+
+def _quantiles(quantiles: Any) -> list[float] | None:
+    if quantiles is None:
+        return None
+    if (not isinstance(quantiles, list) or not 2 <= len(quantiles) <= MAX_QUANTILES
+            or not all(_is_number(q) and q >= 0 for q in quantiles)
+            or any(b < a for a, b in zip(quantiles, quantiles[1:]))):
+        raise Invalid("metadata field 'test_error_quantiles' should be an ascending list of non-negative numbers")
+    return [float(q) for q in quantiles]
+
+
+def check_tensors(entries: dict[str, Entry], meta: Metadata) -> bool:
+    """Names and shapes against the model config, and the training config against the model
+    config, before decoding; True when Adam's state is there."""
+    model_cfg = meta.model_config
+    shapes = param_shapes(model_cfg)
+    missing = [n for n in PARAM_NAMES if n not in entries]
+    if missing:
+        raise Invalid(f"missing tensors {', '.join(missing)}")
+    unknown = sorted(set(entries) - set(PARAM_NAMES) - set(OPTIMIZER_KEYS))
+    if unknown:
+        raise Invalid(f"unexpected tensors {', '.join(u[:40] for u in unknown[:4])}")
+    for name in PARAM_NAMES:
+        if entries[name].shape != shapes[name]:
+            raise Invalid(f"{name} has shape {list(entries[name].shape)} but the config "
+                          f"(d_in={model_cfg.d_in}, d_hidden={model_cfg.d_hidden}, "
+                          f"d_latent={model_cfg.d_latent}) needs {list(shapes[name])}")
+    if meta.train_config is not None and meta.train_config.model_config() != model_cfg:
+        raise Invalid("the training config describes a different model than the model config")
+    present = [k for k in OPTIMIZER_KEYS if k in entries]
+    if present and len(present) != len(OPTIMIZER_KEYS):
+        raise Invalid(f"incomplete optimizer state (has {', '.join(present)})")
+    if not present:
+        return False
+    total = sum(math.prod(s) for s in shapes.values())
+    if any(math.prod(entries[k].shape) != total for k in OPTIMIZER_KEYS[:2]):
+        raise Invalid("optimizer state does not match the model size")
+    if math.prod(entries["optimizer.step"].shape) != 1:
+        raise Invalid("optimizer step count should be a single number")
+    return True

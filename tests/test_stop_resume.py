@@ -1,0 +1,63 @@
+"""A stop (Ctrl+C, the Stop button) resumes as exactly as a kill does, with a clean history."""
+
+import pytest
+import torch
+
+from sae_desktop.checkpoint import load_checkpoint
+from sae_desktop.config import ConfigError, TrainConfig
+from sae_desktop.engine import RunEnd, StepOutput, TrainingControl, train
+from sae_desktop.runs import RunFolder, recorded
+from sae_desktop.snapshot import ModelSnapshot
+
+# 640 images / 64 = 10 steps an epoch; a report every 3 steps (below the trainer's 16-step
+# denormal-flush rhythm, so the flush count must be carried over too) and at each epoch's end.
+CFG = TrainConfig(epochs=3, batch_size=64, d_hidden=16, d_latent=8, device="cpu", log_every=3, seed=3)
+
+
+def run_to_end(dataset, run, resume=None, stop_at_step=None):
+    control = TrainingControl()
+    end = None
+    for event in recorded(train(CFG, dataset, control, resume), run):
+        if isinstance(event, StepOutput) and stop_at_step is not None and event.step >= stop_at_step:
+            control.stop()
+        if isinstance(event, RunEnd):
+            end = event
+    return end
+
+
+def resume_from(run):
+    return ModelSnapshot.load(run.checkpoint_path).resume_state()
+
+
+@pytest.mark.parametrize("stops", [[3], [6, 16], [9, 21, 24]])
+def test_stop_then_resume_gives_the_uninterrupted_weights_and_a_clean_history(tiny_dataset, tmp_path, stops):
+    straight = run_to_end(tiny_dataset, RunFolder.create(CFG, tmp_path / "a"))
+    run = RunFolder.create(CFG, tmp_path / "b")
+    end = run_to_end(tiny_dataset, run, stop_at_step=stops[0])
+    for stop in [*stops[1:], None]:
+        assert end.status == "stopped" and end.position is not None
+        ckpt = load_checkpoint(run.checkpoint_path)
+        assert ckpt.position == end.position and ckpt.epoch == end.position.step // 10
+        end = run_to_end(tiny_dataset, run, resume_from(run), stop_at_step=stop)
+    assert end.status == "completed"
+    for name, weight in straight.weights.items():
+        assert torch.equal(weight, end.weights[name]), name  # bit for bit
+    assert [r["losses/train_total"] for r in end.history] == [r["losses/train_total"] for r in straight.history]
+    records = run.read_metrics()
+    steps = [r["step"] for r in records if r["type"] == "step"]
+    assert steps == sorted(set(steps)) and steps[-1] == 30  # no repeat, no going back
+    assert [r["epoch"] for r in records if r["type"] == "epoch"] == [1, 2, 3]
+    assert [r["type"] for r in records].count("summary") == 1 and records[-1]["status"] == "completed"
+
+
+def test_a_stopped_checkpoint_needs_epochs_for_its_started_epoch(tiny_dataset, tmp_path):
+    run = RunFolder.create(CFG, tmp_path)
+    run_to_end(tiny_dataset, run, stop_at_step=13)  # inside epoch 2
+    with pytest.raises(ConfigError, match="--epochs 1 is fewer than the checkpoint's 2 started epochs"):
+        next(iter(train(CFG.replace(epochs=1), tiny_dataset, None, resume_from(run))))
+
+
+def test_a_seed_up_to_2_63_minus_1_trains(tiny_dataset):
+    cfg = CFG.replace(epochs=1, seed=2**63 - 1).check()
+    assert [type(e).__name__ for e in train(cfg, tiny_dataset)][-1] == "RunEnd"
+    assert list(train(CFG.replace(epochs=1, seed=10**14), tiny_dataset))[-1].status == "completed"
