@@ -10,7 +10,10 @@ uint8 NumPy arrays; converting to float happens on the training device, in its t
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,10 @@ FILES = (
 FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 _IMAGE_MAGIC, _LABEL_MAGIC = 2051, 2049
+# Far more than any MNIST-like set (MNIST's training images are 47 MB): a file that is, or
+# expands to, more than this is refused before it is read, so memory stays bounded.
+MAX_IDX_BYTES = 64 * 1024 * 1024
+N_CLASSES = 10
 OFFLINE_ENV = "SAE_DESKTOP_OFFLINE"  # "1": never try to download (demos, tests, air-gapped machines)
 
 
@@ -50,17 +57,47 @@ def raw_folder(name: str, root: Path) -> Path:
 
 def _find(folder: Path, stem: str) -> Path | None:
     for candidate in (folder / stem, folder / (stem + ".gz")):
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError as exc:  # e.g. a folder on the way that cannot be searched
+            from sae_desktop.safe_write import describe_os_error
+
+            raise DatasetError(f"cannot read the folder {folder}: {describe_os_error(exc)}") from None
     return None
 
 
-def read_idx(path: Path, expected_magic: int) -> np.ndarray:
-    """Parse one IDX file, checking its magic number, shape and length."""
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes (decompressed if ``.gz``), never more than :data:`MAX_IDX_BYTES`."""
     try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DatasetError(f"cannot read {path}: {exc}") from None
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise DatasetError(f"cannot read {path}: not a regular file")
+        if info.st_size > MAX_IDX_BYTES:  # also a huge sparse file: refused without reading it
+            raise DatasetError(f"{path} is {info.st_size / 1e6:,.0f} MB, far more than an MNIST-like dataset "
+                               f"(limit {MAX_IDX_BYTES // 2**20} MiB)")
+        if path.suffix != ".gz":
+            with open(path, "rb") as f:
+                return f.read(MAX_IDX_BYTES + 1)
+        with gzip.open(path, "rb") as f:
+            raw = f.read(MAX_IDX_BYTES + 1)  # a decompression bomb stops here
+    except DatasetError:
+        raise
+    except OSError as exc:  # includes gzip.BadGzipFile
+        from sae_desktop.safe_write import describe_os_error
+
+        raise DatasetError(f"cannot read {describe_os_error(exc, path)}") from None
+    except (EOFError, zlib.error) as exc:
+        raise DatasetError(f"corrupt compressed file {path}: {exc or 'it ends too early'}") from None
+    if len(raw) > MAX_IDX_BYTES:
+        raise DatasetError(f"{path} expands to more than {MAX_IDX_BYTES // 2**20} MiB, far more than an "
+                           "MNIST-like dataset (a corrupt or hostile file?)")
+    return raw
+
+
+def read_idx(path: Path, expected_magic: int) -> np.ndarray:
+    """Parse one IDX file, checking its magic number, shape and length, in bounded memory."""
+    raw = _read_bounded(path)
     if len(raw) < 8:
         raise DatasetError(f"corrupt IDX file {path}: only {len(raw)} bytes")
     magic = int.from_bytes(raw[:4], "big")
@@ -71,10 +108,11 @@ def read_idx(path: Path, expected_magic: int) -> np.ndarray:
     if len(raw) < header:
         raise DatasetError(f"corrupt IDX file {path}: header cut short")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    count = int(np.prod(shape))
+    count = math.prod(shape)  # Python integers: header dimensions cannot overflow
     if len(raw) - header != count:
         raise DatasetError(
-            f"corrupt or partial IDX file {path}: {len(raw) - header} data bytes, header says {count}"
+            f"corrupt or partial IDX file {path}: {len(raw) - header} data bytes, header says "
+            f"{' × '.join(map(str, shape))} = {count}"
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()  # writable, owns its memory
 
@@ -132,6 +170,10 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
             raise DatasetError(f"corrupt {split} images in {folder}: shape {images.shape}, expected [N, 28, 28]")
         if labels.ndim != 1 or len(labels) != len(images):
             raise DatasetError(f"corrupt {split} labels in {folder}: {len(labels)} labels for {len(images)} images")
+        if len(images) == 0:
+            raise DatasetError(f"the {split} images in {folder} hold no images (the header says 0)")
+        if labels.max() >= N_CLASSES:
+            raise DatasetError(f"corrupt {split} labels in {folder}: label {int(labels.max())}, expected 0-9")
     return Dataset(name, train_x, train_y, test_x, test_y, root)
 
 

@@ -7,7 +7,9 @@ MNIST preprocessing takes the bounding box of every non-zero pixel).
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 import warnings
 
 import numpy as np
@@ -27,6 +29,8 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
 
     name = os.path.basename(str(path))
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block for ever, a device never end
+            raise ImageError(f"{name}: not a regular file (a folder, pipe or device)")
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
@@ -37,11 +41,14 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
                     raise ImageError(f"{name}: the image is empty")
                 img.draft("L", (WORK_SIZE, WORK_SIZE))  # JPEG: decode at reduced size, cheaply
                 img = ImageOps.exif_transpose(img)
-                grey = _to_grey(img)
+                sixteen_bit = img.mode.startswith("I;16")
+                grey = _to_grey(_reduced(img), sixteen_bit)
     except ImageError:
         raise
     except FileNotFoundError:
         raise ImageError(f"{name}: no such file") from None
+    except MemoryError:
+        raise ImageError(f"{name}: not enough memory to read the image") from None
     except UnidentifiedImageError:
         raise ImageError(f"{name}: not an image (or a format Pillow cannot read)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -51,12 +58,36 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
     return ink_on_black(grey)
 
 
-def _to_grey(img) -> np.ndarray:
+def _reduced(img):
+    """The image shrunk by one whole factor until its longer side fits :data:`WORK_SIZE`, before
+    anything becomes floats: memory and time stay bounded whatever the aspect ratio (a 1×10⁷
+    strip becomes 1×1024, at least one pixel each way)."""
+    factor = math.ceil(max(img.size) / WORK_SIZE)
+    if factor <= 1:
+        return img
+    if img.mode == "1":
+        img = img.convert("L")
+    elif img.mode in ("P", "PA"):
+        img = img.convert("RGBA")
+    elif img.mode.startswith("I;16"):
+        img = img.convert("I")
+    elif img.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+        img = img.convert("RGBA")
+    return img.reduce(factor)
+
+
+def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
     from PIL import Image
 
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode.startswith("I;16") or a.max(initial=0) > 255 else 255.0
+        a = np.nan_to_num(np.asarray(img, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        top_value = a.max(initial=0)
+        if sixteen_bit or img.mode.startswith("I;16") or top_value > 255:
+            top = 65535.0
+        elif img.mode == "F" and top_value <= 1.0:
+            top = 1.0  # a float image in [0, 1] (scientific TIFFs): not 255 times too dark
+        else:
+            top = 255.0
         a = a / top
     else:
         if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
@@ -64,12 +95,7 @@ def _to_grey(img) -> np.ndarray:
             paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
             img = Image.alpha_composite(paper, rgba)  # transparent means paper
         a = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
-    if max(a.shape) > WORK_SIZE:
-        step = int(np.ceil(max(a.shape) / WORK_SIZE))
-        h, w = (a.shape[0] // step) * step, (a.shape[1] // step) * step
-        if h and w:
-            a = a[:h, :w].reshape(h // step, step, w // step, step).mean(axis=(1, 3))
-    return np.clip(np.nan_to_num(a), 0.0, 1.0)
+    return np.clip(a, 0.0, 1.0)
 
 
 def ink_on_black(grey: np.ndarray) -> np.ndarray:

@@ -1,0 +1,190 @@
+"""Hostile datasets and images are refused in one line, in bounded memory and time (issue 18)."""
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sae_desktop.cli import main, output_stems
+from sae_desktop.data import FILES, MAX_IDX_BYTES, DatasetError, load_dataset, raw_folder, read_idx, write_idx
+from sae_desktop.images import WORK_SIZE, ImageError, load_image_file
+from tests.conftest import make_dataset_dir
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def dataset_with(tmp_path: Path, stem: str, content: bytes, gz: bool = False) -> Path:
+    root = make_dataset_dir(tmp_path / "data", n_train=64, n_test=16)
+    folder = raw_folder("mnist", root)
+    (folder / stem).unlink()
+    (folder / (stem + ".gz" if gz else stem)).write_bytes(content)
+    return root
+
+
+def refused(root: Path, match: str) -> str:
+    with pytest.raises(DatasetError, match=match) as info:
+        load_dataset("mnist", root)
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def idx_header(magic: int, *dims: int) -> bytes:
+    return magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in dims)
+
+
+def test_a_corrupt_gzip_file(tmp_path):
+    good = gzip.compress(idx_header(2051, 64, 28, 28) + bytes(64 * 784))
+    broken = good[:20] + bytes(b ^ 0x5A for b in good[20:60]) + good[60:]
+    refused(dataset_with(tmp_path, FILES[0], broken, gz=True), "corrupt compressed|cannot read")
+    refused(dataset_with(tmp_path / "b", FILES[0], good[: len(good) // 2], gz=True), "corrupt compressed")
+
+
+def test_a_decompression_bomb_stops_at_the_bound(tmp_path):
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(idx_header(2051, 200_000, 28, 28))
+        chunk = bytes(1 << 20)
+        for _ in range(MAX_IDX_BYTES // len(chunk) + 8):
+            f.write(chunk)
+    assert path.stat().st_size < MAX_IDX_BYTES // 50  # tiny on disk
+    with pytest.raises(DatasetError, match="expands to more than"):
+        read_idx(path, 2051)
+
+
+def test_a_huge_sparse_file_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / FILES[0]
+    with open(path, "wb") as f:
+        f.truncate(20 * 2**30)  # 20 GB of nothing, instantly
+    tracemalloc.start()
+    with pytest.raises(DatasetError, match="far more than an MNIST-like dataset"):
+        read_idx(path, 2051)
+    assert tracemalloc.get_traced_memory()[1] < 2**20
+    tracemalloc.stop()
+
+
+def test_header_dimensions_that_overflow(tmp_path):
+    # 2^31 × 2^31 × 4 = 2^64: NumPy's product wrapped to 0, which matched the empty data
+    root = dataset_with(tmp_path, FILES[0], idx_header(2051, 2**31, 2**31, 4))
+    refused(root, "corrupt or partial IDX file")
+
+
+def test_zero_images_and_bad_labels(tmp_path):
+    refused(dataset_with(tmp_path, FILES[0], idx_header(2051, 0, 28, 28)), "no images|0 labels|labels for")
+    root = make_dataset_dir(tmp_path / "z", n_train=64, n_test=16)
+    for stem, array in zip(FILES, (np.zeros((0, 28, 28)), np.zeros(0), np.zeros((16, 28, 28)), np.zeros(16))):
+        write_idx(raw_folder("mnist", root) / stem, array)
+    refused(root, "hold no images")
+    labels = np.full(64, 200, np.uint8)
+    refused(dataset_with(tmp_path / "l", FILES[1], idx_header(2049, 64) + labels.tobytes()), "label 200")
+
+
+def test_an_unreadable_folder(tmp_path, monkeypatch):
+    """Simulated: the tests may run as root, which reads every folder."""
+    root = make_dataset_dir(tmp_path / "data", n_train=64, n_test=16)
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "is_file", denied)
+    refused(root, "cannot read the folder .*Permission denied")
+
+
+def test_train_on_a_bad_dataset_is_one_line_exit_1(tmp_path, capsys):
+    root = dataset_with(tmp_path, FILES[0], idx_header(2051, 2**31, 2**31, 4))
+    assert main(["train", "--data-dir", str(root), "--no-download", "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_extreme_aspect_ratios_are_reduced_before_anything_else(tmp_path):
+    strip = np.zeros((1, 3_000_000), np.uint8)
+    strip[0, 1_000_000:1_000_050] = 255
+    path = tmp_path / "strip.png"
+    Image.fromarray(strip).save(path)
+    tracemalloc.start()
+    grey = load_image_file(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert max(grey.shape) <= WORK_SIZE and min(grey.shape) >= 1
+    assert peak < 64 * 2**20  # float64 of the whole strip alone was 24 MB; its copies more
+
+
+def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path):
+    fifo = tmp_path / "digit.png"
+    os.mkfifo(fifo)
+    code = f"from sae_desktop.images import load_image_file\nload_image_file({str(fifo)!r})"
+    try:  # a hang is the failure this guards against; the limit is far above any run's time
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    except subprocess.TimeoutExpired:
+        pytest.fail("reading a FIFO hung")
+    assert "not a regular file" in proc.stderr
+    with pytest.raises(ImageError, match="not a regular file"):
+        load_image_file(tmp_path)
+
+
+def test_a_float_image_in_0_1_is_not_blank(tmp_path):
+    a = np.zeros((60, 60), np.float32)
+    a[10:50, 27:33] = 1.0  # a white "1" on black, as a float TIFF in [0, 1]
+    path = tmp_path / "one.tif"
+    Image.fromarray(a, mode="F").save(path)
+    grey = load_image_file(path)
+    assert grey.max() == pytest.approx(1.0) and grey[30, 30] > 0.9 and grey[5, 5] == 0
+
+
+def digit_png(path: Path, column: int) -> Path:
+    a = np.zeros((28, 28), np.uint8)
+    a[5:23, column:column + 3] = 255
+    a[5:8, column:column + column // 2] = 255  # a foot whose length depends on the column: distinct digits
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(a).save(path)
+    return path
+
+
+def test_probe_save_dir_names_are_unique_for_same_named_inputs(tmp_path, capsys):
+    a, b = digit_png(tmp_path / "a" / "7.png", 8), digit_png(tmp_path / "b" / "7.png", 18)
+    out = tmp_path / "out"
+    assert main(["probe", str(a), str(b), "--save-dir", str(out), "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    written = {r["input"] for r in records} | {r["reconstruction"] for r in records}
+    assert len(written) == 4 and len(list(out.iterdir())) == 4
+    first, second = (np.asarray(Image.open(r["input"])) for r in records)
+    assert not np.array_equal(first, second)  # neither overwrote the other
+    assert output_stems(["x/7.png", "y/7.png", "7-2.png", "Z.PNG", "z.png"]) == ["7", "7-2", "7-2-2", "Z", "z-2"]
+
+
+def test_json_never_prints_bare_nan(tmp_path, capsys):
+    from sae_desktop.checkpoint import load_checkpoint, save_checkpoint
+    from sae_desktop.snapshot import bundled_model_path
+
+    ckpt = load_checkpoint(bundled_model_path())
+    ckpt.test_error_quantiles = None  # no reference errors: the percentile is unknown
+    model = save_checkpoint(ckpt, tmp_path / "m.safetensors")
+    assert main(["probe", str(digit_png(tmp_path / "d.png", 12)), "--model", str(model), "--json"]) == 0
+
+    def no_constants(name):
+        raise AssertionError(f"bare {name} in JSON output")
+
+    record = json.loads(capsys.readouterr().out, parse_constant=no_constants)
+    assert record["percentile"] is None
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 1.0, 2.5])
+def test_ctrl_c_in_the_first_instant_exits_cleanly(tmp_path, tiny_data_dir, delay):
+    env = dict(os.environ, SAE_DESKTOP_HOME=str(tmp_path), PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-m", "sae_desktop", "train", "--data-dir", str(tiny_data_dir),
+                             "--device", "cpu", "--no-download", "--epochs", "2"], stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert "Traceback" not in err, err
+    assert proc.returncode in (130, -signal.SIGINT, 0), (proc.returncode, err)  # -2: before Python's handler
