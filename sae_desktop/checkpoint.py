@@ -100,7 +100,9 @@ def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, dtype: torch.dtyp
 
 
 def _fail(path: Path, why: str) -> CheckpointError:
-    return CheckpointError(f"cannot load {path.name}: {why}")
+    """The one way a load fails: one line, however odd the names the file holds (newlines, length)."""
+    why = " ".join(why.split())
+    return CheckpointError(f"cannot load {path.name}: {why if len(why) <= 300 else why[:297] + '...'}")
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

@@ -178,7 +178,7 @@ def _from_dict(cls: type, data: Any, what: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ConfigError(f"invalid {what}: unknown field(s) {', '.join(unknown)}")
+        raise ConfigError(f"invalid {what}: unknown field(s) {', '.join(repr(u)[:40] for u in unknown[:5])}")
     values = {}
     for name, value in data.items():
         default = fields[name].default  # every field has a default; its type is the schema

@@ -52,6 +52,8 @@ def output_target(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] =
     try:
         info = os.stat(target)
     except FileNotFoundError:
+        if not target.parent.is_dir():  # said now, not after a training whose result it was to hold
+            raise OutputRefused(f"cannot write {path}: the folder {target.parent} does not exist") from None
         return target
     except OSError as exc:
         raise OutputRefused(f"cannot write {describe_os_error(exc, target)}") from None
@@ -64,13 +66,7 @@ def output_target(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] =
     return target
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes, inputs: Iterable[str | os.PathLike] = ()) -> Path:
-    """Write ``data`` to ``path`` atomically (see the module's docstring); return the file written.
-
-    Raises :class:`OSError` (full disk, read-only folder, missing folder, …) or
-    :class:`OutputRefused`, with the previous file, if any, unchanged.
-    """
-    target = output_target(path, inputs)
+def _replace_with(target: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:200]}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -91,6 +87,21 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, inputs: Iterable[st
         except OSError:
             pass
         raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Write ``data`` to ``path`` atomically (see the module's docstring); return the file written.
+
+    Raises :class:`OSError` (full disk, read-only folder, missing folder, …) or
+    :class:`OutputRefused`, with the previous file, if any, unchanged.
+    """
+    target = output_target(path, inputs)
+    try:
+        _replace_with(target, data)
+    except OutputRefused:
+        raise
+    except OSError as exc:  # named after the file being written, not its temp file
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from None
     if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
         try:
             dir_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)

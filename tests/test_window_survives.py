@@ -60,8 +60,9 @@ def test_the_runs_tab_opens_with_malformed_run_folders(qtbot, gui_window, isolat
     gui_window.tabs.setCurrentWidget(gui_window.runs_view)
     qtbot.waitUntil(lambda: gui_window.runs_view.table.rowCount() == 2, timeout=5000)
     view = gui_window.runs_view
-    assert "Skipped 7" in view.hint.text()
-    assert all(name in view.hint.toolTip() for name in skipped_names)
+    assert "Skipped 7 run folders" in view.skipped_label.text() and view.skipped_label.isVisible()
+    assert all(name in view.skipped_label.toolTip() for name in skipped_names)
+    assert view.width() <= gui_window.width()  # the long reasons wrap instead of widening the window
 
 
 def no_display_env() -> dict:

@@ -77,6 +77,11 @@ class RunsView(QWidget):
         self.refresh_button, self.show_button = QPushButton("Refresh"), QPushButton("Show in probe and atlas")
         self.compare_button = QPushButton("Compare the two selected runs")
         self.hint = QLabel()
+        self.skipped_label = QLabel()  # on its own row, wrapped: a long reason never widens the window
+        self.skipped_label.setWordWrap(True)
+        self.skipped_label.setStyleSheet("color: #a03000;")
+        self.skipped_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.skipped_label.hide()
         self.compare = CompareView(test_set)
         buttons = QHBoxLayout()
         for widget in (self.refresh_button, self.show_button, self.compare_button, self.hint):
@@ -91,6 +96,7 @@ class RunsView(QWidget):
         holder_layout = QVBoxLayout(holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         holder_layout.addLayout(buttons)
+        holder_layout.addWidget(self.skipped_label)
         holder_layout.addWidget(top, 1)
         body.addWidget(holder)
         body.addWidget(self.compare)
@@ -127,17 +133,18 @@ class RunsView(QWidget):
                       if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
             item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points])
         self._frame_frontier()
-        self.hint.setText(self._hint_text())
-        self.hint.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
+        self.hint.setText("" if self.runs or self.skipped else "No runs yet: train one (Ctrl+Return).")
+        self.skipped_label.setText(self._skipped_text())
+        self.skipped_label.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
+        self.skipped_label.setVisible(bool(self.skipped))
         self._selection_changed()
 
-    def _hint_text(self) -> str:
-        if self.skipped:
-            names = ", ".join(name for name, _ in self.skipped[:2]) + (", …" if len(self.skipped) > 2 else "")
-            first = self.skipped[0][1]
-            return (f"Skipped {len(self.skipped)} unreadable run folder{'s' * (len(self.skipped) > 1)} "
-                    f"({names}): {first}")
-        return "" if self.runs else "No runs yet: train one (Ctrl+Return)."
+    def _skipped_text(self) -> str:
+        """Which run folders were left out and why (all of them in the tooltip)."""
+        n = len(self.skipped)
+        shown = "; ".join(f"{name} ({why})" for name, why in self.skipped[:2])
+        more = f"; and {n - 2} more (hover for all)" if n > 2 else ""
+        return f"Skipped {n} run folder{'s' * (n > 1)} that could not be read: {shown}{more}"
 
     def _frame_frontier(self) -> None:
         """Axes around the points with a margin, MSE from 0 up (auto-range around one point, or
