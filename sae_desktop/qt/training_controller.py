@@ -25,6 +25,7 @@ from sae_desktop.engine import train
 from sae_desktop.events import EpochOutput, IntervalOutput, ResumeState, RunEnd, RunStart, TrainingControl
 from sae_desktop.run_state import RunState
 from sae_desktop.runs import RunFolder, recorded, remove_stale_temp_files
+from sae_desktop.safe_write import describe_os_error
 
 
 @dataclass
@@ -63,8 +64,8 @@ def training_job(cfg: TrainConfig, data_dir: str | None, control: TrainingContro
         yield from recorded(train(cfg, dataset, control, resume), run)
     except (DatasetError, DeviceError, ConfigError, CheckpointError) as exc:
         yield JobFailed(str(exc))
-    except OSError as exc:
-        yield JobFailed(f"Could not write the run folder: {exc}")
+    except OSError as exc:  # the same one line as the command line's
+        yield JobFailed(f"Could not write the run folder: {describe_os_error(exc)}")
     except (Exception, MemoryError) as exc:
         message = out_of_memory_message(exc)
         if message is None:  # a bug: report it instead of losing the worker silently
