@@ -14,10 +14,10 @@ from sae_desktop.snapshot import ModelSnapshot
 CFG = TrainConfig(epochs=3, batch_size=64, d_hidden=16, d_latent=8, device="cpu", log_every=3, seed=3)
 
 
-def run_to_end(dataset, run, resume=None, stop_at_step=None):
+def run_to_end(dataset, run, resume=None, stop_at_step=None, backend="auto"):
     control = TrainingControl()
     end = None
-    for event in recorded(train(CFG, dataset, control, resume), run):
+    for event in recorded(train(CFG, dataset, control, resume, backend), run):
         if isinstance(event, StepOutput) and stop_at_step is not None and event.step >= stop_at_step:
             control.stop()
         if isinstance(event, RunEnd):
@@ -29,16 +29,18 @@ def resume_from(run):
     return ModelSnapshot.load(run.checkpoint_path).resume_state()
 
 
-@pytest.mark.parametrize("stops", [[3], [6, 16], [9, 21, 24]])
-def test_stop_then_resume_gives_the_uninterrupted_weights_and_a_clean_history(tiny_dataset, tmp_path, stops):
-    straight = run_to_end(tiny_dataset, RunFolder.create(CFG, tmp_path / "a"))
+@pytest.mark.parametrize("stops,backend", [([3], "auto"), ([6, 16], "auto"), ([9, 21, 24], "auto"),
+                                           ([6, 16], "autograd")])
+def test_stop_then_resume_gives_the_uninterrupted_weights_and_a_clean_history(tiny_dataset, tmp_path, stops,
+                                                                               backend):
+    straight = run_to_end(tiny_dataset, RunFolder.create(CFG, tmp_path / "a"), backend=backend)
     run = RunFolder.create(CFG, tmp_path / "b")
-    end = run_to_end(tiny_dataset, run, stop_at_step=stops[0])
+    end = run_to_end(tiny_dataset, run, stop_at_step=stops[0], backend=backend)
     for stop in [*stops[1:], None]:
         assert end.status == "stopped" and end.position is not None
         ckpt = load_checkpoint(run.checkpoint_path)
         assert ckpt.position == end.position and ckpt.epoch == end.position.step // 10
-        end = run_to_end(tiny_dataset, run, resume_from(run), stop_at_step=stop)
+        end = run_to_end(tiny_dataset, run, resume_from(run), stop_at_step=stop, backend=backend)
     assert end.status == "completed"
     for name, weight in straight.weights.items():
         assert torch.equal(weight, end.weights[name]), name  # bit for bit
