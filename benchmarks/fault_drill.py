@@ -2,9 +2,9 @@
 
 Every trial must end with the same final weights and Adam state, bit for bit, as one
 uninterrupted run, or with a one-line refusal (exit 1 or 2, no traceback); anything else is a
-failure. Each trial is interrupted 1-3 times at a random moment (from the start of the process,
-or from the moment training began), half of them with slow saves so that kills land inside a
-save too, then resumed from the run's checkpoint until it completes (a run killed before its
+failure. Each trial is interrupted 1-3 times at a random moment (30%: from the start of the
+process, over the reference run's start-up time; 70%: after training began, over its training
+time), half of them with slow saves so that kills land inside a save too, then resumed from the run's checkpoint until it completes (a run killed before its
 first checkpoint starts over, as a user would).
 
     python benchmarks/fault_drill.py --trials 20 [--seed 0]
@@ -57,21 +57,27 @@ def same_state(a: Path, b: Path) -> bool:
             and all(torch.equal(x.optimizer[k], y.optimizer[k]) for k in x.optimizer) and x.epoch == y.epoch)
 
 
-def interrupt(proc: subprocess.Popen, home: Path, rng: random.Random, slow: bool) -> str:
-    """Kill or stop ``proc`` at a random moment; return what was done and when."""
+def training_began(proc: subprocess.Popen, home: Path, limit: float = 300.0) -> None:
+    """Wait for the run folder's first metrics line (or the process's end)."""
+    t0 = time.perf_counter()
+    while proc.poll() is None and time.perf_counter() - t0 < limit:
+        metrics = list((home / "runs").glob("*/metrics.jsonl")) if (home / "runs").is_dir() else []
+        if any(m.stat().st_size for m in metrics):
+            return
+        time.sleep(0.01)
+
+
+def interrupt(proc: subprocess.Popen, home: Path, rng: random.Random, timing: tuple[float, float]) -> str:
+    """Kill or stop ``proc`` at a random moment of a run that takes ``timing`` = (seconds to the
+    first metrics line, seconds of training after it), measured on the reference run."""
     sig = rng.choice([signal.SIGKILL, signal.SIGINT])
-    if rng.random() < 0.5:
-        wait = rng.uniform(0.0, 6.0)
+    if rng.random() < 0.3:
+        wait = rng.uniform(0.0, timing[0])
         time.sleep(wait)
         when = f"{wait:.2f}s after start"
-    else:  # after training began: the run folder's first metrics line
-        t0 = time.perf_counter()
-        while proc.poll() is None and time.perf_counter() - t0 < 120:
-            metrics = list((home / "runs").glob("*/metrics.jsonl")) if (home / "runs").is_dir() else []
-            if any(m.stat().st_size for m in metrics):
-                break
-            time.sleep(0.01)
-        wait = rng.uniform(0.0, 3.0 if not slow else 4.0)
+    else:
+        training_began(proc, home)
+        wait = rng.uniform(0.0, timing[1])
         time.sleep(wait)
         when = f"{wait:.2f}s into training"
     if proc.poll() is None:
@@ -84,14 +90,15 @@ def one_line_refusal(proc_rc: int, err: str) -> bool:
     return proc_rc in (1, 2) and "Traceback" not in err and err.strip().count("\n") == 0
 
 
-def trial(i: int, rng: random.Random, data: Path, reference: Path, root: Path) -> tuple[str, str]:
+def trial(i: int, rng: random.Random, data: Path, reference: Path, root: Path,
+          timing: tuple[float, float]) -> tuple[str, str]:
     home = root / f"trial{i}"
     slow = rng.random() < 0.5
     log = []
     for _ in range(rng.randint(1, 3)):
         ckpt = latest_checkpoint(home)
         proc = sae(home, data, ["--resume", str(ckpt)] if ckpt else [], slow)
-        what, err = interrupt(proc, home, rng, slow)
+        what, err = interrupt(proc, home, rng, timing)
         log.append(what)
         if "Traceback" in err:
             return "FAIL", f"{'; '.join(log)}: traceback: {err.strip().splitlines()[-1]}"
@@ -99,7 +106,7 @@ def trial(i: int, rng: random.Random, data: Path, reference: Path, root: Path) -
                 proc.returncode, err):
             return "FAIL", f"{'; '.join(log)}: unexpected exit: {err.strip()[-300:]}"
     ckpt = latest_checkpoint(home)
-    proc = sae(home, data, ["--resume", str(ckpt)] if ckpt else [], slow=False)
+    proc = sae(home, data, ["--resume", str(ckpt)] if ckpt else [], slow_saves=False)
     out, err = proc.communicate(timeout=600)
     log.append(f"final {'resume' if ckpt else 'fresh start'} -> exit {proc.returncode}")
     if proc.returncode != 0:
@@ -117,13 +124,18 @@ def main() -> int:
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="sae-fault-drill-"))
     data = make_dataset_dir(root / "data", n_train=3200, n_test=320)
+    t0 = time.perf_counter()
     proc = sae(root / "reference", data, [], slow_saves=False)
+    training_began(proc, root / "reference")
+    t1 = time.perf_counter()
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
+    timing = (t1 - t0, time.perf_counter() - t1)
+    print(f"reference run: {timing[0]:.1f}s to its first metrics line, then {timing[1]:.1f}s", flush=True)
     reference = latest_checkpoint(root / "reference")
     counts: dict[str, int] = {}
     for i in range(args.trials):
-        outcome, detail = trial(i, rng, data, reference, root)
+        outcome, detail = trial(i, rng, data, reference, root, timing)
         counts[outcome] = counts.get(outcome, 0) + 1
         print(f"trial {i + 1:>3}: {outcome:<7} {detail}", flush=True)
     print(f"fault drill: {args.trials} trials (seed {args.seed}): "
