@@ -5,7 +5,8 @@ import torch
 
 from sae_desktop.checkpoint import load_checkpoint
 from sae_desktop.config import ConfigError, TrainConfig
-from sae_desktop.engine import RunEnd, StepOutput, TrainingControl, train
+from sae_desktop.engine import train
+from sae_desktop.events import IntervalOutput, RunEnd, TrainingControl
 from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -18,7 +19,7 @@ def run_to_end(dataset, run, resume=None, stop_at_step=None, backend="auto"):
     control = TrainingControl()
     end = None
     for event in recorded(train(CFG, dataset, control, resume, backend), run):
-        if isinstance(event, StepOutput) and stop_at_step is not None and event.step >= stop_at_step:
+        if isinstance(event, IntervalOutput) and stop_at_step is not None and event.step >= stop_at_step:
             control.stop()
         if isinstance(event, RunEnd):
             end = event
