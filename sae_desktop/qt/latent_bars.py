@@ -52,13 +52,16 @@ class _SteeringViewBox(pg.ViewBox):
 
 
 class LatentBars(pg.PlotWidget):
-    clampsChanged = Signal(dict)  # {latent index: value}
+    # object, not dict: a dict signal converts to a QVariantMap, which has string keys only, so
+    # {3: 0.5} arrived as {} and Qt printed "_pythonToCppCopy: Cannot copy-convert … (dict)"
+    clampsChanged = Signal(object)  # {latent index: value}
 
     def __init__(self, parent=None):
         box = _SteeringViewBox()
         super().__init__(parent, viewBox=box)
         box.owner = self
         style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
+        self.export_title = "Latent code"  # files get no hint for the mouse
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)

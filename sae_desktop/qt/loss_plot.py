@@ -7,6 +7,7 @@ import pyqtgraph as pg
 
 from sae_desktop.engine import StepOutput
 from sae_desktop.qt.buffers import SeriesBuffer
+from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
 
 SMOOTHING = 0.85  # exponential moving average factor per report (~7 reports of memory)
@@ -30,6 +31,8 @@ class LossPlot(pg.PlotWidget):
             faint.setAlpha(60)
             self.raw[column] = self.plot(pen=pg.mkPen(faint, width=1), antialias=False)  # faint: AA buys nothing
             self.smooth[column] = self.plot(pen=pg.mkPen(color, width=2), name=name)
+            csv_name(self.raw[column], f"{name} (per report)")
+            csv_name(self.smooth[column], f"{name} (smoothed)")
         self.test = self.plot(pen=pg.mkPen(COLORS["test"], width=2), symbol="o", symbolSize=7,
                               symbolBrush=COLORS["test"], name="test MSE (per epoch)")
         self.dirty = False

@@ -65,6 +65,7 @@ class RunsView(QWidget):
         # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
         style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
         self.frontier.setMinimumWidth(280)
+        self.frontier.csv_table = self.frontier_table  # File ▸ Export as CSV: one named row per run
         # framed: its symbols would otherwise read as two more runs
         self.legend = self.frontier.addLegend(offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
         self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
@@ -145,6 +146,12 @@ class RunsView(QWidget):
         legend_share = min(0.12 * len(self.legend.items), 0.4)  # of the plot's height, above every point
         self.frontier.setXRange(max(0.0, float(l0s.min()) - l0_pad), float(l0s.max()) + l0_pad, padding=0)
         self.frontier.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
+
+    def frontier_table(self) -> tuple[list[str], list[list]]:
+        """The frontier's points as a table, one row per run (runs without results left out)."""
+        rows = [[r.name, r.config.get("penalty", ""), settings_text(r.config), r.l0, r.test_mse]
+                for r in self.runs if r.l0 is not None and r.test_mse is not None]
+        return ["run", "penalty", "settings", "L0", "test MSE"], rows
 
     def selected_runs(self) -> list[RunSummary]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
