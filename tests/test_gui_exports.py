@@ -160,3 +160,21 @@ def test_exported_latent_plot_has_no_mouse_hint(qtbot, window, tmp_path):
     text = " ".join("".join(e.itertext()) for e in root.iter() if e.tag.endswith("text"))
     assert "Latent code" in text and "click" not in text
     assert "click or drag" in view.bars.getPlotItem().titleLabel.text  # the window keeps its hint
+
+
+def test_runs_table_fits_at_1440_and_selected_runs_are_ringed_on_the_frontier(qtbot, window, tiny_dataset):
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    for c in (cfg, cfg.replace(beta=0.0), cfg.replace(penalty="topk", k=2), cfg.replace(penalty="l1", l1=0.01)):
+        list(recorded(train(c, tiny_dataset), RunFolder.create(c)))
+    window.resize(1440, 900)
+    window.tabs.setCurrentWidget(window.runs_view)
+    runs = window.runs_view
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 4, timeout=5000)
+    qtbot.wait(50)
+    assert runs.table.horizontalScrollBar().maximum() == 0  # every column on screen, Time (s) included
+    runs.table.selectRow(1)
+    run = runs.selected_runs()[0]
+    xs, ys = runs.selected_marks.getData()
+    assert list(xs) == [pytest.approx(run.l0)] and list(ys) == [pytest.approx(run.test_mse)]
+    runs.table.clearSelection()
+    assert len(runs.selected_marks.getData()[0] if runs.selected_marks.getData()[0] is not None else []) == 0
