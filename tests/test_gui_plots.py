@@ -180,3 +180,29 @@ def test_a_dead_latents_dashboard_says_never_active(qtbot, gui_window):
     assert board.curve.getData()[0] is None or len(board.curve.getData()[0]) == 0  # no block from 0 to 2.5e-08
     atlas.select(0 if not dead.evaluation.dead[0] else int(np.flatnonzero(~dead.evaluation.dead)[0]))
     assert len(board.curve.getData()[0]) > 0 and "never" not in board.top_caption.text().lower()
+
+
+def title_fits(plot):
+    label = plot.getPlotItem().titleLabel
+    return label.item.boundingRect().width() <= label.boundingRect().width() + 1
+
+
+def test_no_text_is_cut_at_1024_by_768(qtbot, gui_window):
+    from PySide6.QtGui import QFontMetrics
+
+    qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
+    gui_window.resize(1024, 768)
+    training = gui_window.training_view
+    gui_window.tabs.setCurrentWidget(training)
+    qtbot.wait(100)
+    for plot in (training.loss_plot, training.rho_plot, training.histogram, training.sparsity_plot):
+        assert title_fits(plot), plot.getPlotItem().titleLabel.text
+    atlas = gui_window.atlas_view
+    gui_window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: atlas.mosaic_image is not None, timeout=5000)
+    atlas.select(3)
+    qtbot.wait(100)
+    for combo in (atlas.kind, atlas.sort):
+        widest = max(QFontMetrics(combo.font()).horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
+        assert combo.width() >= widest + 20, combo.currentText()  # room for the text and the arrow
+    assert title_fits(atlas.dashboard.histogram) and title_fits(atlas.density_plot)

@@ -12,6 +12,7 @@ from sae_desktop.qt.plot_style import COLORS, style_plot
 class ActivationHistogram(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.x_name = "activation"  # the CSV's x column (the axis label also names the epoch)
         style_plot(self, "Test-set activations", "share of activations (%)", "activation")
         self.curve = self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
                                pen=pg.mkPen(COLORS["hist"], width=1))

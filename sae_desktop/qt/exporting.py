@@ -63,7 +63,8 @@ class ExportMenu:
         self.codes_action.setEnabled(snap is not None and snap.evaluation is not None)
         folder = self.run_for_metrics()
         self.metrics_action.setEnabled(folder is not None)
-        self.metrics_action.setText(f"Run metrics of “{folder.name}” (CSV)…" if folder else "Run metrics (CSV)…")
+        name = f" of “{folder.name}”" if folder else ""
+        self.metrics_action.setText(f"Run metrics{name} (CSV)…")
 
     def plots(self) -> dict[str, pg.PlotWidget]:
         w = self.window

@@ -68,7 +68,8 @@ class LatentBars(pg.PlotWidget):
         self.marks = pg.ScatterPlotItem(symbol="t1", size=10, brush=pg.mkBrush("#222222"), pen=None)
         target_pen = pg.mkPen(COLORS["target"], width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine)
         threshold_pen = pg.mkPen("#888888", width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
-        self.target, self.threshold = pg.InfiniteLine(angle=0, pen=target_pen), pg.InfiniteLine(angle=0, pen=threshold_pen)
+        self.target = pg.InfiniteLine(angle=0, pen=target_pen)
+        self.threshold = pg.InfiniteLine(angle=0, pen=threshold_pen)
         for item in (self.bars, self.marks, self.target, self.threshold):
             self.addItem(item)
         # the lines are named in a band above the bars (their labels sat behind the bars)

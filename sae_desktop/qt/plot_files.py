@@ -114,11 +114,13 @@ def drop_clip_paths(path: Path) -> None:
 def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
     """Every named data item (visible or not) as columns: items on the same x values share
     one x column, named after the bottom axis ("training step,reconstruction,total,…")."""
-    x_name = plot.getAxis("bottom").labelText or "x"
+    x_name = getattr(plot, "x_name", None) or plot.getAxis("bottom").labelText or "x"  # without a note
     groups: list[tuple[np.ndarray, list[str], list[np.ndarray]]] = []
     for item in plot.getPlotItem().items:
+        if not (hasattr(item, "implements") and item.implements("plotData")):
+            continue  # bars, lines, a Reserve: no columns
         name = getattr(item, "csv_name", None) or item.name()
-        if not (hasattr(item, "implements") and item.implements("plotData")) or not name:
+        if not name:
             continue
         x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
         if x is None or not len(x):

@@ -14,7 +14,8 @@ BATCH_SMOOTHING = 0.8
 class RhoHatPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        style_plot(self, "Mean activation per latent", "mean activation", "latent")
+        self.x_name = "latent"  # the CSV's x column (the axis label also names the epoch)
+        style_plot(self, "Mean activation (ρ̂)", "mean activation", "latent")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLORS["bars"])
         self.addItem(self.bars)
         self.values_for_csv = csv_companion(self, "mean activation")
