@@ -299,7 +299,10 @@ def test_help_lists_every_shortcut_from_the_actions_themselves(qtbot, window):
 def test_a_long_title_never_pushes_a_plot_past_its_widget(qtbot):
     from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 
-    plot = RhoHatPlot()  # "Mean activation per latent": wider than the plot below
+    from sae_desktop.qt.plot_style import set_title
+
+    plot = RhoHatPlot()
+    set_title(plot, "Mean activation per latent, a long title")  # wider than the plot below
     qtbot.addWidget(plot)
     plot.resize(200, 250)  # a third of the Training tab on a 1024×768 screen, a little less
     plot.show()

@@ -5,18 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
+from sae_desktop.qt.plot_frame import TopLegend
+from sae_desktop.qt.plot_style import COLORS, style_plot
 
 
 class ActivationHistogram(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.x_name = "activation"  # the CSV's x column (the axis label also names the epoch)
         style_plot(self, "Test-set activations", "share of activations (%)", "activation")
         self.curve = self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
                                pen=pg.mkPen(COLORS["hist"], width=1))
-        self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.DotLine),
-                                         label="active >", labelOpts={"position": 0.9})
+        pen = pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine)
+        self.threshold = pg.InfiniteLine(angle=90, pen=pen)
         self.addItem(self.threshold)
+        self.top_legend = TopLegend(self)  # names the line above the bars, never over them
+        self.top_legend.add_line(pen, "active above")
+        self._top = 100.0
         self._pending = None
         self.clear_data()
 
@@ -33,14 +38,24 @@ class ActivationHistogram(pg.PlotWidget):
             return
         counts, edges, threshold, when = self._pending
         self._pending = None
-        self.curve.setData(edges, 100.0 * counts / max(counts.sum(), 1))
+        shares = 100.0 * counts / max(counts.sum(), 1)
+        self.curve.setData(edges, shares)
         self.threshold.setValue(threshold)
         # the epoch under the axis, not in the title: a third of the tab is ~230 px wide on a
         # 1024×768 screen, where a longer title is cut ("epoch 1" for epoch 10)
         self.setLabel("bottom", f"activation, {when}" if when else "activation")
-        self.enableAutoRange()
+        self._top = float(shares.max()) if shares.size else 100.0
+        self.top_legend.fit(None, 0.0, self._top)
 
     def clear_data(self) -> None:
+        """A new run: an empty 0-1 × 0-100 % frame, auto-range on again (once per run)."""
         self.setLabel("bottom", "activation")
         self.curve.setData([0.0, 1.0], [0.0])
-        empty_ranges(self, (0.0, 1.0), (0.0, 100.0))
+        self._top = 100.0
+        self.top_legend.fit((0.0, 1.0), 0.0, self._top)
+        self.enableAutoRange()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if getattr(self, "top_legend", None) is not None and self.plotItem is not None:
+            self.top_legend.fit(self.top_legend.reserve.dataBounds(0), 0.0, self._top)

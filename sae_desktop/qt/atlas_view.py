@@ -24,7 +24,7 @@ from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
 
 TILE, PAD = 28, 2
-KINDS = ("Decoder: what each latent draws", "Encoder: what each latent looks for")
+KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
 SORTS = ("Sort by index", "Sort by density (densest first)")
 
 
@@ -77,8 +77,7 @@ class AtlasView(QWidget):
         self.dashboard = LatentDashboard()
         controls = QHBoxLayout()
         for combo in (self.kind, self.sort):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(22)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # every choice whole
             controls.addWidget(combo)
         controls.addStretch(1)
         for label in (legend, self.status):

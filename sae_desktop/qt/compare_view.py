@@ -25,6 +25,7 @@ class CompareView(QWidget):
         self.indices = np.arange(0)
         self._rng = np.random.default_rng(0)
         self.title = QLabel("Select two runs above and press Compare: the same test digits, both models.")
+        self.title.setWordWrap(True)  # beside the frontier it must not set the tab's minimum width
         self.shuffle = QPushButton("Other digits")
         self.shuffle.clicked.connect(self.pick_digits)
         self.shuffle.setEnabled(False)

@@ -7,57 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import CSVExporter, ImageExporter, SVGExporter
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from sae_desktop.exports import save_diverging_png, save_grey_png, save_latent_codes, save_metrics_csv
+from sae_desktop.qt.plot_files import PLOT_FILTER, export_plot
 from sae_desktop.runs import RunFolder
 
-PLOT_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"
-
-
-def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
-    """By suffix: .png (ImageExporter, 2× for print), .svg (SVGExporter), .csv (CSVExporter)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    item = plot.getPlotItem()
-    if suffix == ".png":
-        exporter = ImageExporter(item)
-        exporter.parameters()["width"] = int(item.sceneBoundingRect().width() * 2)
-    elif suffix == ".svg":
-        try:
-            SVGExporter(item).export(str(path))
-        except ValueError:
-            # pyqtgraph 0.14's SVG exporter cannot parse the paths Qt >= 6.10 writes
-            # (pyqtgraph issue #3485): draw the same scene through Qt's own SVG generator.
-            _qt_svg(plot, path)
-        return path
-    elif suffix == ".csv":
-        exporter = CSVExporter(item)
-    else:
-        raise ValueError(f"choose a .png, .svg or .csv file name, not {path.name}")
-    exporter.export(str(path))
-    return path
-
-
-def _qt_svg(plot: pg.PlotWidget, path: Path) -> None:
-    from PySide6.QtCore import QRectF, QSize
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
-
-    source = plot.getPlotItem().sceneBoundingRect()
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(QSize(int(source.width()), int(source.height())))
-    generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
-    generator.setResolution(int(plot.logicalDpiX()))  # else cosmetic items scale by 96/72 and drift
-    generator.setTitle(plot.getPlotItem().titleLabel.text or "sae-desktop plot")
-    painter = QPainter(generator)
-    try:
-        plot.scene().render(painter, QRectF(0, 0, source.width(), source.height()), source)
-    finally:
-        painter.end()
-
+__all__ = ["ExportMenu", "export_atlas", "export_plot", "export_probe"]
 
 def export_atlas(atlas, path: str | Path) -> Path:
     """The atlas mosaic as shown (kind and order), each model pixel 4×4."""
@@ -92,10 +48,23 @@ class ExportMenu:
         plots = menu.addMenu("Plot (PNG, SVG or CSV)")
         for title, plot in self.plots().items():
             plots.addAction(f"{title}…", lambda p=plot, t=title: self._plot(p, t))
-        menu.addAction("Atlas image (PNG)…", self._atlas)
-        menu.addAction("Probe images (PNG)…", self._probe)
-        menu.addAction("Test-set latent codes (.npy)…", self._codes)
-        menu.addAction("Run metrics (CSV)…", self._metrics)
+        self.atlas_action = menu.addAction("Atlas image (PNG)…", self._atlas)
+        self.probe_action = menu.addAction("Probe images (PNG)…", self._probe)
+        self.codes_action = menu.addAction("Test-set latent codes (.npy)…", self._codes)
+        self.metrics_action = menu.addAction("Run metrics (CSV)…", self._metrics)
+        menu.aboutToShow.connect(self.update_actions)
+        self.update_actions()
+
+    def update_actions(self) -> None:
+        """Only what can be exported now is offered (each action also checks again when used)."""
+        snap = self.window.shown.snapshot
+        self.atlas_action.setEnabled(snap is not None)
+        self.probe_action.setEnabled(self.window.probe_view.result is not None)
+        self.codes_action.setEnabled(snap is not None and snap.evaluation is not None)
+        folder = self.run_for_metrics()
+        self.metrics_action.setEnabled(folder is not None)
+        name = f" of “{folder.name}”" if folder else ""
+        self.metrics_action.setText(f"Run metrics{name} (CSV)…")
 
     def plots(self) -> dict[str, pg.PlotWidget]:
         w = self.window
@@ -132,6 +101,10 @@ class ExportMenu:
     def _probe(self) -> None:
         from sae_desktop.qt.settings import last_folder
 
+        if self.window.probe_view.result is None:  # said before asking for a folder, not after
+            self.window.notify("Nothing to export", "Nothing is being probed: draw a digit or pick one first.",
+                               error=True)
+            return
         folder = QFileDialog.getExistingDirectory(self.window, "Export probe images into", last_folder("exports"))
         if folder:
             self._run("probe images", lambda: export_probe(self.window.probe_view, folder)[0].parent)
@@ -148,14 +121,21 @@ class ExportMenu:
     def _metrics(self) -> None:
         folder = self.run_for_metrics()
         if folder is None:
-            self.window.notify("No run to export", "Train a model, or select a run in the Runs tab.", error=True)
+            self.window.notify("No run to export", "The shown model is not from a training run: train one, "
+                               "or select a run in the Runs tab.", error=True)
             return
         if path := self._ask("Export run metrics", f"{folder.name}_metrics.csv", "CSV (*.csv)"):
             self._run("run metrics", lambda: save_metrics_csv(RunFolder(folder).read_metrics(), path))
 
     def run_for_metrics(self) -> Path | None:
-        """The run selected in the Runs tab, else the last one trained in this window."""
+        """The run selected in the Runs tab, else the run the shown model comes from (none
+        for the bundled model or a loose file)."""
         selected = self.window.runs_view.selected_runs()
         if len(selected) == 1:
             return selected[0].folder
-        return self.window.controller.run_dir
+        snap = self.window.shown.snapshot
+        path = snap.path if snap is not None else None
+        run = RunFolder.containing(path) if path is not None else None
+        if run is None and snap is not None and snap.path is None and snap.train_config is not None:
+            run = RunFolder(self.window.controller.run_dir) if self.window.controller.run_dir else None  # mid-run copy
+        return run.path if run is not None and run.metrics_path.is_file() else None

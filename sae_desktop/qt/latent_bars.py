@@ -66,20 +66,22 @@ class LatentBars(pg.PlotWidget):
         super().__init__(parent, viewBox=box)
         box.owner = self
         style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
+        self.export_title = "Latent code"  # files get no hint for the mouse
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         self.marks = pg.ScatterPlotItem(symbol="t1", size=10, brush=pg.mkBrush("#222222"), pen=None)
-        dashed = pg.QtCore.Qt.PenStyle.DashLine
-        self.target = pg.InfiniteLine(angle=0, pen=pg.mkPen(COLORS["target"], width=1.5, style=dashed),
-                                      label="ρ", labelOpts={"position": 0.99, "color": COLORS["target"]})
-        # the label starts at the left edge (centred near it, it was cut off in a narrow window)
-        self.threshold = pg.InfiniteLine(angle=0, pen=pg.mkPen("#888888", width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
-                                         label="active above", labelOpts={"position": 0.0, "color": "#888888",
-                                                                          "anchors": [(0, 1), (0, 1)]})
+        target_pen = pg.mkPen(COLORS["target"], width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine)
+        threshold_pen = pg.mkPen("#888888", width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+        self.target = pg.InfiniteLine(angle=0, pen=target_pen)
+        self.threshold = pg.InfiniteLine(angle=0, pen=threshold_pen)
         for item in (self.bars, self.marks, self.target, self.threshold):
             self.addItem(item)
         theme.follow(self._on_theme)
+        # the lines are named in a band above the bars (their labels sat behind the bars)
+        self.legend = self.addLegend(offset=(-10, 2), colCount=2)
+        self.samples = {"threshold": pg.PlotDataItem([], [], pen=threshold_pen),
+                        "target": pg.PlotDataItem([], [], pen=target_pen)}
         self.code_for_csv = csv_companion(self, "decoded code")
         self.target.setZValue(5)
         self.latents: np.ndarray | None = None
@@ -104,13 +106,22 @@ class LatentBars(pg.PlotWidget):
         self.target.setVisible(rho is not None)
         if rho is not None:
             self.target.setValue(rho)
+        self.legend.clear()
+        if config.latent == "sigmoid":
+            self.legend.addItem(self.samples["threshold"], f"active above {config.active_threshold:g}")
+        if rho is not None:
+            self.legend.addItem(self.samples["target"], f"target ρ = {rho:g}")
         self.top = 1.0
+        self._ranges = None
         self._set_ranges(config.d_latent)
 
     def _set_ranges(self, n: int) -> None:
-        if (n, self.top) != self._ranges:  # a range change regenerates the axes: only when needed
-            self._ranges = (n, self.top)
-            self.setYRange(0, self.top * 1.02, padding=0)
+        height = self.getViewBox().height()
+        band = (self.legend.boundingRect().height() + 6) / height if self.legend.items and height > 0 else 0.0
+        band = min(band, 0.4)
+        if (n, self.top, round(band, 3)) != self._ranges:  # a range change regenerates the axes: only when needed
+            self._ranges = (n, self.top, round(band, 3))
+            self.setYRange(0, self.top * 1.02 / (1 - band), padding=0)
             self.setXRange(-0.6, n - 0.4, padding=0)
 
     def set_latents(self, latents: np.ndarray | None, clamps: dict[int, float] | None = None,
@@ -177,3 +188,4 @@ class LatentBars(pg.PlotWidget):
         super().resizeEvent(event)
         if getattr(self, "order", None) is not None and self.plotItem is not None:  # not in __init__ or close()
             self._update_ticks()
+            self._set_ranges(self.order.size if self.order.size else self.config.d_latent)  # the band's share

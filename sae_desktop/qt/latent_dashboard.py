@@ -10,9 +10,12 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVB
 from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
+from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plot
 from sae_desktop.qt.test_set import TestImages
 from sae_desktop.snapshot import ModelSnapshot
+
+
+HISTOGRAM_TITLE = "Test-set activations"  # short: the dashboard is ~230 px wide at 1024×768
 
 
 class LatentDashboard(QWidget):
@@ -27,7 +30,7 @@ class LatentDashboard(QWidget):
         self.decoder_tile, self.encoder_tile = ImageTile("draws (decoder)", 90), ImageTile("looks for (encoder)", 90)
         self.top_tiles = [ImageTile("", 40) for _ in range(TOP_K)]
         self.histogram = pg.PlotWidget()
-        style_plot(self.histogram, "Activations on the test set", "test digits", "activation")
+        style_plot(self.histogram, HISTOGRAM_TITLE, "test digits", "activation")
         self.histogram.setLogMode(y=True)
         self.histogram.setMinimumHeight(170)
         self.histogram.setMaximumHeight(240)  # else it asks for 480 px and the dashboard scrolls at 1440×900
@@ -93,6 +96,12 @@ class LatentDashboard(QWidget):
         self.stats.setText(f"Density {density:.2%} of test digits (log10 = "
                            f"{np.log10(density) if density > 0 else float('-inf'):.2f}) · mean activation "
                            f"{column.mean():.3f} · max {column.max():.3f}<br><b>{verdict}</b>")
+        if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
+            self._clear_examples()
+            self.top_caption.setText("Never active on the test set: no top digits and no histogram to show")
+            set_title(self.histogram, "Never active on the test set")
+            return
+        set_title(self.histogram, HISTOGRAM_TITLE)
         top = top_activating(ev.latents, latent)
         for tile, index in zip(self.top_tiles, top):
             tile.set_grey(test.images[index] / 255.0 if test is not None else None)

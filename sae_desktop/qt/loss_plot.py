@@ -8,7 +8,9 @@ import pyqtgraph as pg
 from sae_desktop.events import IntervalOutput
 from sae_desktop.qt import theme
 from sae_desktop.qt.buffers import SeriesBuffer
-from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
+from sae_desktop.qt.plot_files import csv_name
+from sae_desktop.qt.plot_frame import TopLegend, finite_range
+from sae_desktop.qt.plot_style import COLORS, style_plot
 
 SMOOTHING = 0.85  # exponential moving average factor per report (~7 reports of memory)
 STEP, RECON, SPARSITY, TOTAL = 0, 1, 2, 3  # raw columns; smoothed ones follow at +3
@@ -20,7 +22,7 @@ class LossPlot(pg.PlotWidget):
         style_plot(self, "Losses", "loss", "training step")
         self.setClipToView(True)  # only the visible part is drawn …
         self.setDownsampling(auto=True, mode="peak")  # … and thinned, so 100 epochs stay fast
-        self.addLegend(offset=(-10, 10))
+        self.top_legend = TopLegend(self, columns=4)  # one row, in a band above the curves
         self.steps = SeriesBuffer(7)
         self.epochs = SeriesBuffer(2)
         self.raw, self.smooth = {}, {}
@@ -31,12 +33,16 @@ class LossPlot(pg.PlotWidget):
             faint.setAlpha(60)
             self.raw[column] = self.plot(pen=pg.mkPen(faint, width=1), antialias=False)  # faint: AA buys nothing
             self.smooth[column] = self.plot(pen=pg.mkPen(color, width=2), name=name)
+            csv_name(self.raw[column], f"{name} (per report)")
+            csv_name(self.smooth[column], f"{name} (smoothed)")
         self.test = self.plot(pen=pg.mkPen(COLORS["test"], width=2), symbol="o", symbolSize=7,
                               symbolBrush=COLORS["test"], name="test MSE (per epoch)")
         self.dirty = False
+        self.log_y = False
+        self.planned_steps = 4690.0  # the empty plot's x extent: the run's length when known
         self._ema = np.zeros(3)  # bias-corrected like TensorBoard's, so the start does not lag
         self._ema_weight = 0.0
-        empty_ranges(self, (0.0, 4690.0), (0.0, 0.1))
+        self.clear_data()
         theme.follow(self._on_theme)
 
     def _on_theme(self, t: theme.Theme) -> None:
@@ -46,13 +52,17 @@ class LossPlot(pg.PlotWidget):
         ink.setAlpha(60)
         self.raw[TOTAL].setPen(pg.mkPen(ink, width=1))
 
-    def clear_data(self) -> None:
+    def clear_data(self, planned_steps: float | None = None) -> None:
+        """A new run: no data, and auto-range on again (once: a user's zoom then stays until "A")."""
+        if planned_steps:
+            self.planned_steps = float(planned_steps)
         self._ema[:] = 0.0
         self._ema_weight = 0.0
         self.steps.clear()
         self.epochs.clear()
         self.dirty = True
         self.refresh()
+        self.enableAutoRange()
 
     def set_sparsity_visible(self, visible: bool) -> None:
         """Top-k has no penalty term: a curve of zeros would only break the log scale."""
@@ -71,7 +81,11 @@ class LossPlot(pg.PlotWidget):
         self.dirty = True
 
     def set_log_y(self, on: bool) -> None:
+        self.log_y = on
         self.setLogMode(y=on)
+        self.dirty = True
+        self.refresh()
+        self.enableAutoRange()  # a new scale: frame it (the old zoom means nothing in it)
 
     def refresh(self) -> None:
         if not self.dirty:
@@ -82,5 +96,29 @@ class LossPlot(pg.PlotWidget):
             self.raw[column].setData(x, np.maximum(self.steps.view(column), 1e-12), skipFiniteCheck=True)
             self.smooth[column].setData(x, np.maximum(self.steps.view(column + 3), 1e-12), skipFiniteCheck=True)
         self.test.setData(self.epochs.view(0), self.epochs.view(1))
-        if self.steps.size:
-            self.enableAutoRange()
+        self._frame()
+
+    def _frame(self) -> None:
+        """What auto-range must include: step 0 on, from 0 up (linear scale), and the legend's
+        band; before any data the run's planned length, so one report is never a lone point
+        in an axis of ±500."""
+        shown = [self.steps.view(c) for c in (RECON, TOTAL)] + [self.epochs.view(1)]
+        if self.raw[SPARSITY].isVisible():
+            shown.append(self.steps.view(SPARSITY))
+        xs = [self.steps.view(STEP), self.epochs.view(0)]
+        last = max((float(a.max()) for a in xs if len(a)), default=0.0)
+        values = finite_range(*shown)
+        x_extent = (0.0, last if last > 0 else self.planned_steps)
+        if self.log_y:
+            low, high = (-3.0, -1.0) if values is None else (np.log10(max(values[0], 1e-12)),
+                                                              np.log10(max(values[1], 1e-12)))
+            if high - low < 0.5:
+                low, high = low - 0.25, high + 0.25
+        else:
+            low, high = 0.0, (0.1 if values is None else max(values[1], 1e-6))
+        self.top_legend.fit(x_extent, low, high)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if getattr(self, "top_legend", None) is not None and self.plotItem is not None:
+            self._frame()  # the legend's share of the height changed

@@ -12,7 +12,7 @@ from sae_desktop.runs import refuse_run_files
 from sae_desktop.safe_write import describe_os_error
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
-from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 MODEL_FILTER = "sae-desktop models (*.safetensors);;All files (*)"
 
@@ -20,6 +20,7 @@ MODEL_FILTER = "sae-desktop models (*.safetensors);;All files (*)"
 class ModelFiles:
     def __init__(self, window: QWidget, shown: ShownModel, notify: Callable[..., None], status: Callable[[str], None]):
         self.window, self.shown, self.notify, self.status = window, shown, notify, status
+        self._saved_as: tuple[ModelSnapshot, Path] | None = None  # the shown model's file once saved
 
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open model", last_folder("models"), MODEL_FILTER)
@@ -38,14 +39,26 @@ class ModelFiles:
         self.status(f"Loaded {snap.name}")
         return True
 
-    def save(self) -> None:
-        """Overwrite the file the model came from, unless that is the bundled model or a run's autosave."""
+    def current_file(self) -> Path | None:
+        """Where Save writes: the file the shown model was last saved to or opened from (a
+        run's checkpoint too); none for the bundled model (read-only package data) or a
+        mid-run copy, which Save therefore saves as."""
         snap = self.shown.snapshot
-        if snap is not None and snap.path is not None and snap.path.name != "checkpoint.safetensors" \
-                and snap.name != "bundled MNIST model":
-            self.save_to(snap.path)
-        else:
+        if snap is None:
+            return None
+        if self._saved_as is not None and self._saved_as[0] is snap:
+            return self._saved_as[1]
+        if snap.path is None or snap.path.resolve() == bundled_model_path().resolve():
+            return None
+        return snap.path
+
+    def save(self) -> None:
+        """Ctrl+S: write to the current file without asking; Save As only when there is none."""
+        path = self.current_file()
+        if path is None:
             self.save_as()
+        else:
+            self.save_to(path)
 
     def save_as(self) -> None:
         default = str(Path(last_folder("models", str(Path.home()))) / "model.safetensors")
@@ -65,5 +78,6 @@ class ModelFiles:
                         "is unchanged.", error=True)
             return False
         remember_folder("models", str(path))
+        self._saved_as = (snap, Path(path))
         self.status(f"Saved {path}")
         return True

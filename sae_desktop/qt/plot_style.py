@@ -98,15 +98,6 @@ def empty_ranges(plot: pg.PlotWidget, x: tuple[float, float], y: tuple[float, fl
     plot.setYRange(*y, padding=0)
 
 
-
-def corner_note(plot: pg.PlotWidget) -> pg.TextItem:
-    """Small grey text pinned to the top-left of the plot (e.g. where the data comes from)."""
-    note = pg.TextItem(color="#777777", anchor=(0, 0))
-    note.setParentItem(plot.getViewBox())
-    note.setPos(4, 2)
-    return note
-
-
 def csv_companion(plot: pg.PlotWidget, name: str) -> pg.PlotDataItem:
     """A hidden curve holding a bar chart's numbers: pyqtgraph's CSV exporter skips bar
     items but exports every plot-data item, visible or not (hidden ones do not auto-range)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from sae_desktop.qt.plot_style import COLORS, corner_note, csv_companion, empty_ranges, style_plot
+from sae_desktop.qt.plot_frame import TopLegend
+from sae_desktop.qt.plot_style import COLORS, csv_companion, style_plot
 
 BATCH_SMOOTHING = 0.8
 
@@ -13,26 +14,32 @@ BATCH_SMOOTHING = 0.8
 class RhoHatPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        style_plot(self, "Mean activation per latent", "mean activation", "latent")
-        self.note = corner_note(self)
+        self.x_name = "latent"  # the CSV's x column (the axis label also names the epoch)
+        style_plot(self, "Mean activation (ρ̂)", "mean activation", "latent")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLORS["bars"])
         self.addItem(self.bars)
         self.values_for_csv = csv_companion(self, "mean activation")
-        self.target = pg.InfiniteLine(angle=0, pen=pg.mkPen(COLORS["target"], width=2, style=pg.QtCore.Qt.DashLine),
-                                      label="target ρ = {value:.3g}",
-                                      labelOpts={"position": 0.97, "color": COLORS["target"],
-                                                 "anchors": [(1, 1), (1, 1)], "fill": (255, 255, 255, 210)})
-        self.target.setZValue(10)  # the line and its label stay in front of the bars
+        pen = pg.mkPen(COLORS["target"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
+        self.target = pg.InfiniteLine(angle=0, pen=pen)
+        self.target.setZValue(10)  # the line stays in front of the bars; its name is in the legend
         self.addItem(self.target)
+        self.top_legend = TopLegend(self)  # above the bars, never over them
+        self.target_sample = pg.PlotDataItem([], [], pen=pen)
+        self.rho: float | None = None
         self.values: np.ndarray | None = None
         self.dirty = False
+        self.n = 32
         self._note_text = ""
         self.clear_data()
 
     def set_target(self, rho: float | None) -> None:
+        self.rho = rho
         self.target.setVisible(rho is not None)
+        self.top_legend.legend.removeItem(self.target_sample)
         if rho is not None:
             self.target.setValue(rho)
+            self.top_legend.legend.addItem(self.target_sample, f"target ρ = {rho:.3g}")
+        self._frame()
 
     def add_batch_estimate(self, rho_hat: np.ndarray) -> None:
         """Cheap update during an epoch: a smoothed batch mean (the test ρ̂ replaces it per epoch)."""
@@ -50,14 +57,27 @@ class RhoHatPlot(pg.PlotWidget):
         self.dirty = True
 
     def _renote(self, text: str) -> None:
-        if text != self._note_text:  # set only on change: new text means a repaint
+        """Where the values come from, under the axis (in the plot it covered bars)."""
+        if text != self._note_text:  # set only on change: new text means a re-layout
             self._note_text = text
-            self.note.setText(text)
+            self.setLabel("bottom", f"latent ({text})" if text else "latent")
 
     def clear_data(self, d_latent: int = 32) -> None:
+        """A new run: no bars, auto-range on again (once: a user's zoom stays until "A")."""
         self.values = None
+        self.n = d_latent
+        self._renote("")
         self.bars.setOpts(x=[], height=[])
-        empty_ranges(self, (-0.5, d_latent - 0.5), (0.0, 0.2))
+        self.values_for_csv.setData([], [])
+        self._frame()
+        self.enableAutoRange()
+
+    def _frame(self) -> None:
+        """Every latent, from 0 up to the highest bar or the target line, and the legend's band."""
+        n = len(self.values) if self.values is not None else self.n
+        high = max(float(self.values.max()) if self.values is not None and self.values.size else 0.0,
+                   self.rho or 0.0)
+        self.top_legend.fit((-0.6, n - 0.4), 0.0, high if high > 0 else 0.2)
 
     def refresh(self) -> None:
         if not self.dirty or self.values is None:
@@ -66,6 +86,10 @@ class RhoHatPlot(pg.PlotWidget):
         n = len(self.values)
         self.bars.setOpts(x=np.arange(n), height=self.values, width=0.8)
         self.values_for_csv.setData(np.arange(n), self.values)
-        self.setXRange(-0.6, n - 0.4, padding=0)  # every latent visible
-        self.enableAutoRange(axis="y")
+        self._frame()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if getattr(self, "top_legend", None) is not None and self.plotItem is not None:
+            self._frame()  # the legend's share of the height changed
 

@@ -78,6 +78,7 @@ class RunsView(QWidget):
         # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
         style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
         self.frontier.setMinimumWidth(280)
+        self.frontier.csv_table = self.frontier_table  # File ▸ Export as CSV: one named row per run
         # framed: its symbols would otherwise read as two more runs
         self.legend = self.frontier.addLegend(offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
         self.reference = reference_frontier()
@@ -90,6 +91,10 @@ class RunsView(QWidget):
         self.frontier.addItem(self.reference_scatter)
         self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}
+        # the runs selected in the table, ringed on the frontier (no name: not in the legend or CSV)
+        self.selected_marks = self.frontier.plot([], [], pen=None, symbol="o", symbolSize=19, symbolBrush=None,
+                                                 symbolPen=pg.mkPen("#111111", width=2.5))
+        self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
         for item in self.scatter.values():
             item.sigPointsClicked.connect(self._point_clicked)
             # hovering a point names its run (PlotDataItem does not pass these on to its scatter)
@@ -107,20 +112,23 @@ class RunsView(QWidget):
         for widget in (self.refresh_button, self.show_button, self.compare_button, self.hint):
             buttons.addWidget(widget)
         buttons.addStretch(1)
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.table)
-        top.addWidget(self.frontier)
-        top.setSizes([700, 420])
-        body = QSplitter(Qt.Orientation.Vertical)
+        # The table gets the tab's full width (all its columns fit at 1440×900, no sideways
+        # scrolling beside empty space); the frontier sits beside the comparison below it.
         holder = QWidget()
         holder_layout = QVBoxLayout(holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         holder_layout.addLayout(buttons)
         holder_layout.addWidget(self.skipped_label)
-        holder_layout.addWidget(top, 1)
+        holder_layout.addWidget(self.table, 1)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.frontier)
+        bottom.addWidget(self.compare)
+        bottom.setStretchFactor(1, 2)
+        bottom.setSizes([380, 760])
+        body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(holder)
-        body.addWidget(self.compare)
-        body.setSizes([330, 520])
+        body.addWidget(bottom)
+        body.setSizes([300, 550])
         QVBoxLayout(self).addWidget(body)
         self.refresh_button.clicked.connect(self.refresh)
         self.show_button.clicked.connect(self._show_selected)
@@ -187,6 +195,12 @@ class RunsView(QWidget):
         self.frontier.setXRange(max(0.0, float(l0s.min()) - l0_pad), float(l0s.max()) + l0_pad, padding=0)
         self.frontier.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
 
+    def frontier_table(self) -> tuple[list[str], list[list]]:
+        """The frontier's points as a table, one row per run (runs without results left out)."""
+        rows = [[r.name, r.config.get("penalty", ""), settings_text(r.config), r.l0, r.test_mse]
+                for r in self.runs if r.l0 is not None and r.test_mse is not None]
+        return ["run", "penalty", "settings", "L0", "test MSE"], rows
+
     def selected_runs(self) -> list[RunSummary]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.runs[self.table.item(r, 0).data(Qt.ItemDataRole.UserRole)] for r in rows]
@@ -196,6 +210,8 @@ class RunsView(QWidget):
         has_checkpoint = [r.folder.joinpath("checkpoint.safetensors").is_file() for r in chosen]
         self.show_button.setEnabled(len(chosen) == 1 and all(has_checkpoint))
         self.compare_button.setEnabled(len(chosen) == 2 and all(has_checkpoint))
+        marked = [r for r in chosen if r.l0 is not None and r.test_mse is not None]
+        self.selected_marks.setData([r.l0 for r in marked], [r.test_mse for r in marked])
 
     def reference_tip(self, x: float, y: float, data: int) -> str:
         r = self.reference[data]

@@ -8,14 +8,16 @@ import math
 import pyqtgraph as pg
 
 from sae_desktop.qt.buffers import SeriesBuffer
-from sae_desktop.qt.plot_style import COLORS, empty_ranges, style_plot
+from sae_desktop.qt.plot_frame import TopLegend
+from sae_desktop.qt.plot_style import COLORS, style_plot
 
 
 class SparsityPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         style_plot(self, "Sparsity per epoch", "latents", "epoch")
-        self.legend = self.addLegend(offset=(-10, 10))
+        self.top_legend = TopLegend(self)  # in a band above the curves
+        self.legend = self.top_legend.legend
         self.series = SeriesBuffer(3)
         self.l0 = self.plot(pen=pg.mkPen(COLORS["l0"], width=2), symbol="o", symbolSize=6,
                             symbolBrush=COLORS["l0"], name="L0: active per image")
@@ -23,6 +25,7 @@ class SparsityPlot(pg.PlotWidget):
                               symbolBrush=COLORS["dead"], name="dead latents")
         self.revivals: list[tuple[float, int]] = []  # (epochs in, latents revived)
         self._revival_items: list[pg.GraphicsObject] = []
+        self.planned_epochs = 1
         self.clear_data()
 
     def add_revival(self, epoch_position: float, count: int) -> None:
@@ -46,34 +49,35 @@ class SparsityPlot(pg.PlotWidget):
         self.dirty = False
         epochs = self.series.view(0)
         if not len(epochs):  # only revivals so far (the first epoch has not ended): frame them
-            self.setXRange(0.5, max([p for p, _ in self.revivals] + [1.0]) + 0.5, padding=0)
+            self._frame()
             return
         self.l0.setData(epochs, self.series.view(1))
         self.dead.setData(epochs, self.series.view(2))
-        top = max(float(self.series.view(1).max()), float(self.series.view(2).max()), 1.0)
-        self.setYRange(0, top / (1 - self._legend_share()), padding=0)  # headroom: the legend sits above the curves
-        first = min([float(epochs[0])] + [p for p, _ in self.revivals])
-        last = max([float(epochs[-1]), epochs[0] + 1] + [p for p, _ in self.revivals])
-        pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
-        self.setXRange(first - pad, last + pad, padding=0)
-        step = max(1, math.ceil(len(epochs) / 10))
-        self.getAxis("bottom").setTickSpacing(step, step)  # whole epochs only
+        self._frame()
 
-    def _legend_share(self) -> float:
-        """The top fraction of the plot the legend covers (its height is fixed in pixels, so
-        the share grows as the window gets shorter)."""
-        view_height = self.getViewBox().height()
-        if view_height <= 0:
-            return 0.31
-        return min(max((self.legend.boundingRect().height() + 20) / view_height, 0.2), 0.6)
+    def _frame(self) -> None:
+        """Whole epochs from the first shown to the run's planned last (so a short run's empty
+        plot has no ticks it will never reach), from 0 up, with the legend's band on top."""
+        epochs = self.series.view(0)
+        revived = [p for p, _ in self.revivals]  # revival marks, possibly before the first epoch's end
+        first = min([float(epochs[0]) if len(epochs) else 1.0] + revived)
+        last = max([float(epochs[-1]) if len(epochs) else 1.0, float(self.planned_epochs), first] + revived)
+        top = max(float(self.series.view(1).max()) if len(epochs) else 1.0,
+                  float(self.series.view(2).max()) if len(epochs) else 1.0, 1.0)
+        pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
+        self.top_legend.fit((first - pad, last + pad), 0.0, top)
+        step = max(1, math.ceil((last - first + 1) / 10))
+        self.getAxis("bottom").setTickSpacing(step, step)  # whole epochs only
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
-        if len(getattr(self, "series", ())) and self.plotItem is not None:  # not in __init__ or close()
-            self.dirty = True  # the legend's share changed
-            self.refresh()
+        if getattr(self, "top_legend", None) is not None and self.plotItem is not None:  # not in __init__ or close()
+            self._frame()  # the legend's share changed
 
-    def clear_data(self) -> None:
+    def clear_data(self, planned_epochs: int | None = None) -> None:
+        """A new run (its planned last epoch): no data, auto-range on again, once."""
+        if planned_epochs:
+            self.planned_epochs = planned_epochs
         self.dirty = False
         for item in getattr(self, "_revival_items", []):
             self.removeItem(item)
@@ -81,4 +85,5 @@ class SparsityPlot(pg.PlotWidget):
         self.series.clear()
         self.l0.setData([], [])
         self.dead.setData([], [])
-        empty_ranges(self, (1.0, 10.0), (0.0, 10.0))
+        self._frame()
+        self.enableAutoRange()

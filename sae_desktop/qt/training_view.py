@@ -82,8 +82,9 @@ class TrainingView(QWidget):
     # -- mirroring the run state ---------------------------------------------------------
     def on_started(self, start: RunStart) -> None:
         cfg = start.config
-        for plot in (self.loss_plot, self.histogram, self.sparsity_plot):
-            plot.clear_data()
+        self.loss_plot.clear_data(start.steps_per_epoch * cfg.epochs)
+        self.histogram.clear_data()
+        self.sparsity_plot.clear_data(cfg.epochs)
         self.rho_plot.clear_data(cfg.d_latent)
         self.loss_plot.set_sparsity_visible(cfg.penalty not in TOPK_PENALTIES)  # no penalty to plot
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)

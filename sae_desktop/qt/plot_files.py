@@ -1,0 +1,157 @@
+"""A plot as a file: PNG (2× for print), SVG (vector paths, markers included), CSV (named columns).
+
+pyqtgraph 0.14's SVG exporter fails on the path data Qt ≥ 6.10 writes (pyqtgraph issue #3485:
+a closing ``Z`` has no coordinates); :func:`patch_svg_exporter` makes it skip those tokens,
+which fixes File ▸ Export and the plots' own right-click Export… alike. Its output has every
+marker as a vector path (Qt's own SVG generator drew the scatter's whole marker sheet as one
+squeezed bitmap, with scaled strokes that ImageMagick could not render).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter, SVGExporter
+
+PLOT_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"
+
+
+def patch_svg_exporter() -> None:
+    """Once per process: wrap pyqtgraph's ``correctCoordinates`` so it never sees ``Z``."""
+    module = sys.modules[SVGExporter.__module__]  # the module: the package's attribute is the class
+    original = module.correctCoordinates
+    if getattr(original, "skips_close_path", False):
+        return
+
+    def correct_coordinates(node, defs, item, options):
+        closed = [p for p in node.getElementsByTagName("path") if "Z" in p.getAttribute("d")]
+        for path in closed:
+            path.setAttribute("d", path.getAttribute("d").replace("Z", " ").strip())
+        original(node, defs, item, options)
+        for path in closed:
+            if path.getAttribute("d").strip():
+                path.setAttribute("d", path.getAttribute("d").strip() + " Z")
+
+    correct_coordinates.skips_close_path = True
+    module.correctCoordinates = correct_coordinates
+
+
+@contextmanager
+def export_title(plot: pg.PlotWidget):
+    """A plot's on-screen title may carry a hint for the mouse ("click or drag a bar…"):
+    files get ``plot.export_title`` instead, when it has one."""
+    title = getattr(plot, "export_title", None)
+    label = plot.getPlotItem().titleLabel
+    shown = label.text
+    if title is not None:
+        label.setText(title)
+    try:
+        yield
+    finally:
+        if title is not None:
+            label.setText(shown)
+
+
+def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
+    """By suffix: .png (ImageExporter, 2× for print), .svg (SVGExporter), .csv (named columns)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg", ".csv"):
+        raise ValueError(f"choose a .png, .svg or .csv file name, not {path.name}")
+    if suffix == ".csv":
+        header, rows = plot.csv_table() if hasattr(plot, "csv_table") else plot_table(plot)
+        write_csv(path, header, rows)
+        return path
+    item = plot.getPlotItem()
+    plot.scene().prepareForPaint()  # a plot in a hidden tab has deferred its range and transform
+    with export_title(plot):
+        if suffix == ".png":
+            exporter = ImageExporter(item)
+            exporter.parameters()["width"] = int(item.sceneBoundingRect().width() * 2)
+        else:
+            patch_svg_exporter()
+            exporter = SVGExporter(item)
+        exporter.export(str(path))
+    if suffix == ".svg" and data_inside_view(plot):
+        drop_clip_paths(path)
+    return path
+
+
+def data_inside_view(plot: pg.PlotWidget) -> bool:
+    """Whether every data item lies within the visible range (no zoom cuts anything off)."""
+    box = plot.getViewBox()
+    (x0, x1), (y0, y1) = box.viewRange()
+    for item in plot.getPlotItem().listDataItems():
+        if not item.isVisible():
+            continue
+        for axis, (low, high) in ((0, (x0, x1)), (1, (y0, y1))):
+            bounds = item.dataBounds(axis)
+            if bounds is not None and bounds[0] is not None and (bounds[0] < low or bounds[1] > high):
+                return False
+    return True
+
+
+def drop_clip_paths(path: Path) -> None:
+    """The plot area's clip is then a no-op, and ImageMagick's own SVG renderer applies
+    clip paths inverted (it drew only what lies outside), so the file goes without."""
+    from xml.dom import minidom
+
+    doc = minidom.parse(str(path))
+    for clip in list(doc.getElementsByTagName("clipPath")):
+        clip.parentNode.removeChild(clip)
+    for element in doc.getElementsByTagName("*"):
+        if element.hasAttribute("clip-path"):
+            element.removeAttribute("clip-path")
+    path.write_text(doc.toxml(), encoding="utf-8")
+
+
+def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
+    """Every named data item (visible or not) as columns: items on the same x values share
+    one x column, named after the bottom axis ("training step,reconstruction,total,…")."""
+    x_name = getattr(plot, "x_name", None) or plot.getAxis("bottom").labelText or "x"  # without a note
+    groups: list[tuple[np.ndarray, list[str], list[np.ndarray]]] = []
+    for item in plot.getPlotItem().items:
+        if not (hasattr(item, "implements") and item.implements("plotData")):
+            continue  # bars, lines, a Reserve: no columns
+        name = getattr(item, "csv_name", None) or item.name()
+        if not name:
+            continue
+        x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
+        if x is None or not len(x):
+            continue
+        for gx, names, columns in groups:
+            if len(gx) == len(x) and np.array_equal(gx, x):
+                names.append(name)
+                columns.append(np.asarray(y))
+                break
+        else:
+            groups.append((np.asarray(x), [name], [np.asarray(y)]))
+    header = [name for _, names, _ in groups for name in [x_name, *names]]
+    columns = [column for x, _, ys in groups for column in [x, *ys]]
+    rows = [list(row) for row in itertools.zip_longest(*columns, fillvalue="")]
+    return header, rows
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    def cell(value):
+        if isinstance(value, str):
+            return value
+        return format(float(value), ".10g")
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows([cell(v) for v in row] for row in rows)
+
+
+def csv_name(item: pg.PlotDataItem, name: str) -> pg.PlotDataItem:
+    """The item's column in a CSV (default: its legend name; items without one are left out)."""
+    item.csv_name = name
+    return item
+

@@ -1,0 +1,78 @@
+"""How the training plots frame their data: auto-range once per run, labels where data is not.
+
+pyqtgraph's auto-range follows new data until the user pans or zooms (which switches it off
+for that axis) and comes back with the plot's "A" button. So a plot only switches it on when
+a run starts, and never sets ranges while it refreshes; what it wants inside the auto range
+(an empty run's axes, room above the data for its legend) it says through a :class:`Reserve`,
+an item that draws nothing but has data bounds. The legend then sits in a band above the
+data, never over it, whatever the data, the scale or the window size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+
+LEGEND_MARGIN_PX = 12  # between the legend's lower edge and the highest data
+
+
+class Reserve(pg.GraphicsObject):
+    """Invisible; auto-range includes its bounds (x and y ranges, in view units)."""
+
+    def __init__(self):
+        super().__init__()
+        self._bounds: list[tuple[float, float] | None] = [None, None]
+
+    def set_bounds(self, x: tuple[float, float] | None, y: tuple[float, float] | None) -> None:
+        if [x, y] != self._bounds:
+            self._bounds = [x, y]
+            self.informViewBoundsChanged()
+
+    def dataBounds(self, axis, frac=1.0, orthoRange=None):  # noqa: N802 (pyqtgraph API)
+        return self._bounds[axis]
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF()
+
+    def paint(self, *args) -> None:
+        pass
+
+
+class TopLegend:
+    """A legend in a band above the data: ``fit`` makes the reserve leave that band free."""
+
+    def __init__(self, plot: pg.PlotWidget, columns: int = 1):
+        self.plot = plot
+        self.legend = plot.addLegend(offset=(-10, 4), colCount=columns)
+        self.reserve = Reserve()
+        plot.addItem(self.reserve)
+        self._samples: list[pg.PlotDataItem] = []
+
+    def add_line(self, pen, name: str) -> pg.PlotDataItem:
+        """An entry for something that is not a data item (a reference line)."""
+        sample = pg.PlotDataItem([], [], pen=pen)  # never added to the plot: only its look is used
+        self._samples.append(sample)
+        self.legend.addItem(sample, name)
+        return sample
+
+    def share(self) -> float:
+        """The fraction of the plot's height the legend band takes."""
+        view_height = self.plot.getViewBox().height()
+        if view_height <= 0 or not self.legend.items:
+            return 0.25 if self.legend.items else 0.0
+        return min((self.legend.boundingRect().height() + LEGEND_MARGIN_PX) / view_height, 0.6)
+
+    def fit(self, x: tuple[float, float] | None, low: float, high: float) -> None:
+        """Data spans ``low``..``high`` (view units, log10 in log mode): reserve x and the band above."""
+        share = self.share()
+        span = high - low if high > low else max(abs(high), 1.0) * 0.1
+        self.reserve.set_bounds(x, (low, high + span * share / (1 - share)))
+
+
+def finite_range(*arrays) -> tuple[float, float] | None:
+    values = [a[np.isfinite(a)] for a in (np.asarray(a, dtype=float) for a in arrays) if len(a)]
+    values = [v for v in values if len(v)]
+    if not values:
+        return None
+    return float(min(v.min() for v in values)), float(max(v.max() for v in values))

@@ -1,0 +1,180 @@
+"""File ▸ Export and Save, as a user meets them: nothing asked before it can work, Save saves,
+vector SVGs, CSV columns with names; and no Qt conversion warnings."""
+
+import csv
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.engine import train
+from sae_desktop.qt.exporting import export_plot
+from sae_desktop.runs import RunFolder, recorded
+
+
+@pytest.fixture
+def window(qtbot, gui_window):
+    qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
+    return gui_window
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Records every file dialog the window opens; answers with ``dialogs.answer``."""
+    class Dialogs:
+        asked: list[str] = []
+        answer = ""
+
+    def ask(kind):
+        def dialog(parent, title, *args, **kwargs):
+            Dialogs.asked.append(f"{kind}: {title}")
+            return (Dialogs.answer, "") if kind != "folder" else Dialogs.answer
+        return dialog
+
+    Dialogs.asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", ask("save"))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", ask("folder"))
+    return Dialogs
+
+
+def test_steering_a_latent_sends_its_clamp_without_a_qt_conversion_warning(qtbot, window, capfd):
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    view.browser.index.setValue(5)
+    received = []
+    view.state.clamps_changed.connect(received.append)  # the bars ask the probe's state; it owns the clamps
+    view.bars.set_clamp(3, 0.7)
+    assert received == [{3: pytest.approx(0.7)}]  # a Qt dict signal delivered {} (QVariantMap keys are strings)
+    assert "_pythonToCppCopy" not in capfd.readouterr().err
+    assert "1 latent clamped" in view.error_label.text()
+
+
+def test_probe_export_says_nothing_is_probed_before_asking_for_a_folder(qtbot, window, dialogs):
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    view.browser.index.setValue(2)
+    window.export_menu.aboutToShow.emit()
+    assert window.exports.probe_action.isEnabled()
+    view.canvas.clear()
+    view.update_probe()
+    assert view.result is None
+    window.exports.probe_action.trigger()  # the action as enabled a moment ago: no dialog now
+    assert dialogs.asked == [] and "Nothing is being probed" in window.notices[-1]
+    window.export_menu.aboutToShow.emit()
+    assert not window.exports.probe_action.isEnabled()  # and the menu greys it out
+
+
+def test_run_metrics_export_is_offered_only_for_a_model_from_a_run(qtbot, window, tiny_dataset, dialogs):
+    assert window.shown.snapshot.name == "bundled MNIST model"
+    window.export_menu.aboutToShow.emit()
+    assert not window.exports.metrics_action.isEnabled()
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    run = RunFolder.create(cfg)
+    list(recorded(train(cfg, tiny_dataset), run))
+    assert window.model_files.open(run.checkpoint_path)
+    window.export_menu.aboutToShow.emit()
+    assert window.exports.metrics_action.isEnabled() and run.path.name in window.exports.metrics_action.text()
+
+
+def test_ctrl_s_saves_to_the_current_file_and_save_as_asks(qtbot, window, dialogs, tmp_path):
+    target = tmp_path / "mine.safetensors"
+    dialogs.answer = str(target)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # bundled model: nowhere yet
+    assert len(dialogs.asked) == 1 and target.is_file()
+    target.unlink()
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert len(dialogs.asked) == 1 and target.is_file()  # saved again, to the same file, without a dialog
+    window.save_as_action.trigger()
+    assert len(dialogs.asked) == 2
+    assert window.model_files.open(target)
+    target.unlink()
+    window.save_action.trigger()  # an opened file is the current file
+    assert len(dialogs.asked) == 2 and target.is_file()
+
+
+def loss_plot_with_markers(window):
+    plot = window.training_view.loss_plot
+    for epoch in range(1, 5):
+        plot.add_epoch(100 * epoch, 0.1 / epoch)
+    window.training_view.refresh_all()
+    return plot
+
+
+def test_svg_export_draws_markers_as_vector_paths(qtbot, window, tmp_path, capfd):
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.tabs.setCurrentWidget(window.training_view)
+    svg_path = export_plot(loss_plot_with_markers(window), tmp_path / "loss.svg")
+    root = ET.parse(svg_path).getroot()
+    tags = [e.tag.split("}")[-1] for e in root.iter()]
+    assert "image" not in tags  # no bitmap of the marker sheet
+    markers = [g for g in root.iter() if g.tag.endswith("}g") and g.get("fill", "").lower() == "#d62728"
+               and any(e.tag.endswith("path") for e in g)]
+    assert len(markers) >= 4  # one vector marker per epoch (and the legend's)
+    assert QSvgRenderer(str(svg_path)).isValid()
+    err = capfd.readouterr().err
+    assert "Invalid path data" not in err
+    if shutil.which("convert"):  # ImageMagick renders it
+        out = tmp_path / "loss.png"
+        subprocess.run(["convert", str(svg_path), str(out)], check=True, timeout=60, capture_output=True)
+        rgb = np.asarray(Image.open(out).convert("RGB")).astype(int)
+        red = (rgb[..., 0] > 180) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
+        assert red.sum() > 4 * 20  # the markers and their line are drawn
+
+
+def test_csv_exports_name_their_columns(qtbot, window, tmp_path):
+    plot = loss_plot_with_markers(window)
+    with open(export_plot(plot, tmp_path / "loss.csv")) as f:
+        header = next(csv.reader(f))
+    assert "test MSE (per epoch)" in header and "training step" in header
+    assert not any(name.startswith(("x0", "y0")) for name in header)
+    window.training_view.rho_plot.set_test_values(np.linspace(0, 0.1, 32), 1)
+    window.training_view.refresh_all()
+    with open(export_plot(window.training_view.rho_plot, tmp_path / "rho.csv")) as f:
+        assert next(csv.reader(f))[:2] == ["latent", "mean activation"]
+
+
+def test_frontier_csv_names_its_runs(qtbot, window, tiny_dataset, tmp_path):
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    for c in (cfg, cfg.replace(penalty="topk", k=2)):
+        list(recorded(train(c, tiny_dataset), RunFolder.create(c)))
+    window.tabs.setCurrentWidget(window.runs_view)
+    with open(export_plot(window.runs_view.frontier, tmp_path / "frontier.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["penalty"] for r in rows) == ["kl", "topk"]
+    assert {r["run"] for r in rows} == {run.name for run in window.runs_view.runs}
+    assert all(float(r["test MSE"]) > 0 for r in rows)
+
+
+def test_exported_latent_plot_has_no_mouse_hint(qtbot, window, tmp_path):
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    view.browser.index.setValue(3)
+    root = ET.parse(export_plot(view.bars, tmp_path / "code.svg")).getroot()
+    text = " ".join("".join(e.itertext()) for e in root.iter() if e.tag.endswith("text"))
+    assert "Latent code" in text and "click" not in text
+    assert "click or drag" in view.bars.getPlotItem().titleLabel.text  # the window keeps its hint
+
+
+def test_runs_table_fits_at_1440_and_selected_runs_are_ringed_on_the_frontier(qtbot, window, tiny_dataset):
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    for c in (cfg, cfg.replace(beta=0.0), cfg.replace(penalty="topk", k=2), cfg.replace(penalty="l1", l1=0.01)):
+        list(recorded(train(c, tiny_dataset), RunFolder.create(c)))
+    window.resize(1440, 900)
+    window.tabs.setCurrentWidget(window.runs_view)
+    runs = window.runs_view
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 4, timeout=5000)
+    qtbot.wait(50)
+    assert runs.table.horizontalScrollBar().maximum() == 0  # every column on screen, Time (s) included
+    runs.table.selectRow(1)
+    run = runs.selected_runs()[0]
+    xs, ys = runs.selected_marks.getData()
+    assert list(xs) == [pytest.approx(run.l0)] and list(ys) == [pytest.approx(run.test_mse)]
+    runs.table.clearSelection()
+    assert len(runs.selected_marks.getData()[0] if runs.selected_marks.getData()[0] is not None else []) == 0

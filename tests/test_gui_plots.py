@@ -1,0 +1,208 @@
+"""The training plots as a user meets them: a zoom stays while the run goes on, labels and
+legends sit where data is not, empty and tiny runs have sensible axes; a dead latent says so."""
+
+from dataclasses import replace
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.evaluation import Evaluation
+from sae_desktop.events import RunStart, IntervalOutput
+
+CFG = TrainConfig(epochs=3, batch_size=64, d_hidden=32, d_latent=32, device="cpu")
+
+
+@pytest.fixture
+def view(qtbot, gui_window):
+    gui_window.tabs.setCurrentWidget(gui_window.training_view)
+    qtbot.waitExposed(gui_window.training_view)
+    return gui_window.training_view
+
+
+def start(view, cfg=CFG, history=()):
+    view.on_started(RunStart(cfg, "cpu", 640, 160, 10, len(history), list(history)))
+
+
+def step(view, n, loss=0.05, rho=None):
+    view.on_step(IntervalOutput(n, 1 + n // 10, (n % 10) / 10, loss, 0.1 * loss, 1.1 * loss, 1000.0, 1e-3,
+                            np.full(32, 0.05) if rho is None else rho))
+
+
+def wheel_zoom(plot, steps=3):
+    """What a mouse wheel over the plot does (pyqtgraph zooms and stops following the data)."""
+    viewport = plot.viewport()
+    centre = QPointF(viewport.rect().center())
+    for _ in range(steps):
+        event = QWheelEvent(centre, QPointF(viewport.mapToGlobal(centre.toPoint())), QPoint(), QPoint(0, 120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)
+        QApplication.sendEvent(viewport, event)
+
+
+def test_a_users_zoom_stays_while_training_until_auto_range(qtbot, view):
+    start(view)
+    for n in range(1, 40):
+        step(view, 10 * n, loss=0.1 / n)
+    view.sparsity_plot.add_epoch(1, 5.0, 2)
+    view.rho_plot.set_test_values(np.linspace(0, 0.1, 32), 1)
+    view.refresh_all()
+    for plot in (view.loss_plot, view.sparsity_plot, view.rho_plot):
+        wheel_zoom(plot)
+        zoomed = plot.getViewBox().viewRange()
+        assert not all(plot.getViewBox().autoRangeEnabled())
+        for n in range(40, 80):
+            step(view, 10 * n, loss=0.3)
+        view.sparsity_plot.add_epoch(2, 9.0, 1)
+        view.rho_plot.set_test_values(np.linspace(0, 0.3, 32), 2)
+        view.refresh_all()
+        plot.scene().prepareForPaint()
+        assert np.allclose(plot.getViewBox().viewRange(), zoomed), type(plot).__name__  # not reset by refreshes
+    loss = view.loss_plot
+    loss.getPlotItem().autoBtnClicked()  # the "A" button
+    loss.scene().prepareForPaint()
+    (x0, x1), (y0, y1) = loss.getViewBox().viewRange()
+    assert x1 >= 790 and y1 >= 0.33  # follows the data again, all of it
+    wheel_zoom(loss)
+    start(view)  # a new run is framed afresh
+    assert all(loss.getViewBox().autoRangeEnabled())
+
+
+def scene_rect(plot, x0, y0, x1, y1):
+    return plot.getViewBox().mapViewToScene(QRectF(QPointF(x0, y0), QPointF(x1, y1))).boundingRect()
+
+
+def texts_in(plot):
+    """Every label, note and legend drawn inside the plot's data area, as scene rectangles."""
+    box = plot.getViewBox()
+    found = []
+    for item in plot.scene().items():
+        if isinstance(item, (pg.TextItem, pg.InfLineLabel, pg.LegendItem)) and item.isVisible() \
+                and box.sceneBoundingRect().intersects(item.sceneBoundingRect()):
+            found.append((item, item.sceneBoundingRect()))
+    return found
+
+
+def bar_rects(plot, heights):
+    return [scene_rect(plot, x - 0.4, 0, x + 0.4, h) for x, h in enumerate(heights)]
+
+
+def settle(qtbot, plot):
+    qtbot.wait(20)
+    plot.scene().prepareForPaint()
+
+
+def test_loss_legend_is_never_over_the_curves_even_in_log_scale_after_a_resume(qtbot, view):
+    history = [{"epoch": e, "step": 10 * e, "metrics/test_mse": 0.04, "metrics/l0": 5.0, "metrics/dead_latents": 0}
+               for e in (1, 2)]
+    start(view, CFG.replace(epochs=6), history)
+    for n in range(21, 80):
+        step(view, n, loss=0.01 * 1.04 ** n)  # rising to the top right, where legends go
+    view.log_y.setChecked(True)
+    view.refresh_all()
+    plot = view.loss_plot
+    settle(qtbot, plot)
+    x = plot.steps.view(0)
+    points = [plot.getViewBox().mapViewToScene(QPointF(float(a), float(np.log10(b))))
+              for a, b in zip(x, plot.steps.view(4))]
+    labels = texts_in(plot)
+    assert labels
+    for _, rect in labels:
+        assert not any(rect.contains(p) for p in points)
+
+
+def test_mean_activation_labels_never_cover_bars_or_the_target_line(qtbot, view):
+    start(view)
+    plot = view.rho_plot
+    for values in (np.full(32, 0.1), np.zeros(32)):  # above the target ρ everywhere; all dead (lr = 10)
+        plot.set_test_values(values, 10)
+        view.refresh_all()
+        settle(qtbot, plot)
+        bars = bar_rects(plot, values)
+        line = scene_rect(plot, -0.5, CFG.rho, 31.5, CFG.rho)
+        labels = texts_in(plot)
+        assert labels  # the target ρ is named
+        for item, rect in labels:
+            assert not any(rect.intersects(bar) for bar in bars if bar.height() > 0), item
+            assert not rect.intersects(line.adjusted(0, -1, 0, 1)), item
+    assert "test set, epoch 10" in plot.getAxis("bottom").labelText  # said under the axis
+
+
+def test_probe_line_labels_sit_above_the_bars(qtbot, gui_window):
+    probe = gui_window.probe_view
+    gui_window.tabs.setCurrentWidget(probe)
+    probe.browser.index.setValue(4)
+    heights = np.full(32, 0.9, np.float32)
+    probe.bars.set_latents(heights)
+    settle(qtbot, probe.bars)
+    labels = texts_in(probe.bars)
+    assert labels  # "active above" is still said
+    for _, rect in labels:
+        assert not any(rect.intersects(bar) for bar in bar_rects(probe.bars, heights))
+
+
+def test_a_run_stopped_at_its_first_report_has_sane_axes(qtbot, view):
+    start(view)
+    step(view, 50, loss=0.06)
+    view.refresh_all()
+    settle(qtbot, view.loss_plot)
+    (x0, x1), (y0, y1) = view.loss_plot.getViewBox().viewRange()
+    assert -5 <= x0 <= 0 and 50 <= x1 <= 80  # step 0 to the report, not ±500
+    assert -0.01 <= y0 <= 0 and 0.066 <= y1 <= 0.2  # from 0 to above the report, no negative losses
+
+
+def test_sparsity_plot_of_a_short_run_shows_only_its_epochs(qtbot, view):
+    start(view, CFG.replace(epochs=2))
+    settle(qtbot, view.sparsity_plot)
+    (x0, x1), _ = view.sparsity_plot.getViewBox().viewRange()
+    assert 0 <= x0 <= 1 and 2 <= x1 < 3  # epochs 1 and 2, no ticks up to 9
+
+
+def test_a_dead_latents_dashboard_says_never_active(qtbot, gui_window):
+    qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
+    snap = gui_window.shown.snapshot
+    latents = snap.evaluation.latents.copy()
+    latents[:, 5] = 0.0
+    dead = replace(snap, evaluation=Evaluation(snap.evaluation.per_sample_mse, latents, snap.evaluation.threshold))
+    atlas = gui_window.atlas_view
+    gui_window.tabs.setCurrentWidget(atlas)
+    gui_window.shown.set(dead)
+    qtbot.waitUntil(lambda: atlas.mosaic_image is not None, timeout=5000)
+    qtbot.waitUntil(lambda: gui_window.test_set.get(dead.dataset) is not None, timeout=10000)
+    atlas.select(5)
+    board = atlas.dashboard
+    assert "never active" in board.top_caption.text().lower()
+    assert all(tile.data is None for tile in board.top_tiles)  # no 16 arbitrary digits at 0.00
+    assert board.curve.getData()[0] is None or len(board.curve.getData()[0]) == 0  # no block from 0 to 2.5e-08
+    atlas.select(0 if not dead.evaluation.dead[0] else int(np.flatnonzero(~dead.evaluation.dead)[0]))
+    assert len(board.curve.getData()[0]) > 0 and "never" not in board.top_caption.text().lower()
+
+
+def title_fits(plot):
+    label = plot.getPlotItem().titleLabel
+    return label.item.boundingRect().width() <= label.boundingRect().width() + 1
+
+
+def test_no_text_is_cut_at_1024_by_768(qtbot, gui_window):
+    from PySide6.QtGui import QFontMetrics
+
+    qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
+    gui_window.resize(1024, 768)
+    training = gui_window.training_view
+    gui_window.tabs.setCurrentWidget(training)
+    qtbot.wait(100)
+    for plot in (training.loss_plot, training.rho_plot, training.histogram, training.sparsity_plot):
+        assert title_fits(plot), plot.getPlotItem().titleLabel.text
+    atlas = gui_window.atlas_view
+    gui_window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: atlas.mosaic_image is not None, timeout=5000)
+    atlas.select(3)
+    qtbot.wait(100)
+    for combo in (atlas.kind, atlas.sort):
+        widest = max(QFontMetrics(combo.font()).horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
+        assert combo.width() >= widest + 20, combo.currentText()  # room for the text and the arrow
+    assert title_fits(atlas.dashboard.histogram) and title_fits(atlas.density_plot)
