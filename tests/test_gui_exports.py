@@ -134,7 +134,7 @@ def test_csv_exports_name_their_columns(qtbot, window, tmp_path):
         header = next(csv.reader(f))
     assert "test MSE (per epoch)" in header and "training step" in header
     assert not any(name.startswith(("x0", "y0")) for name in header)
-    window.training_view.rho_plot.set_test_values(np.linspace(0, 0.1, 32), 1)
+    window.training_view.rho_plot.set_test_values(np.linspace(0, 0.1, 32), "epoch 1")
     window.training_view.refresh_all()
     with open(export_plot(window.training_view.rho_plot, tmp_path / "rho.csv")) as f:
         assert next(csv.reader(f))[:2] == ["latent", "mean activation"]

@@ -49,7 +49,7 @@ def test_a_users_zoom_stays_while_training_until_auto_range(qtbot, view):
     for n in range(1, 40):
         step(view, 10 * n, loss=0.1 / n)
     view.sparsity_plot.add_epoch(1, 5.0, 2)
-    view.rho_plot.set_test_values(np.linspace(0, 0.1, 32), 1)
+    view.rho_plot.set_test_values(np.linspace(0, 0.1, 32), "epoch 1")
     view.refresh_all()
     for plot in (view.loss_plot, view.sparsity_plot, view.rho_plot):
         wheel_zoom(plot)
@@ -58,7 +58,7 @@ def test_a_users_zoom_stays_while_training_until_auto_range(qtbot, view):
         for n in range(40, 80):
             step(view, 10 * n, loss=0.3)
         view.sparsity_plot.add_epoch(2, 9.0, 1)
-        view.rho_plot.set_test_values(np.linspace(0, 0.3, 32), 2)
+        view.rho_plot.set_test_values(np.linspace(0, 0.3, 32), "epoch 2")
         view.refresh_all()
         plot.scene().prepareForPaint()
         assert np.allclose(plot.getViewBox().viewRange(), zoomed), type(plot).__name__  # not reset by refreshes
@@ -119,7 +119,7 @@ def test_mean_activation_labels_never_cover_bars_or_the_target_line(qtbot, view)
     start(view)
     plot = view.rho_plot
     for values in (np.full(32, 0.1), np.zeros(32)):  # above the target ρ everywhere; all dead (lr = 10)
-        plot.set_test_values(values, 10)
+        plot.set_test_values(values, "epoch 10")
         view.refresh_all()
         settle(qtbot, plot)
         bars = bar_rects(plot, values)

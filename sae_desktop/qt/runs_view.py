@@ -72,8 +72,10 @@ class RunsView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for name in ("Run", "Settings"):  # the long texts give way (elided; full text in the tooltip) so that
+            header.setSectionResizeMode(COLUMNS.index(name), QHeaderView.ResizeMode.Stretch)  # all columns fit
         self.frontier = pg.PlotWidget()
         # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
         style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
@@ -154,6 +156,7 @@ class RunsView(QWidget):
                      _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]
             cells[0].setData(Qt.ItemDataRole.UserRole, row)
             cells[0].setToolTip(str(run.folder))
+            cells[3].setToolTip(cells[3].text())  # the column may be elided to fit the window
             for column, item in enumerate(cells):
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)
