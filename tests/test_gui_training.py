@@ -285,7 +285,7 @@ def test_window_fits_a_projector_screen(qtbot, window):
 
 def test_help_lists_every_shortcut_from_the_actions_themselves(qtbot, window):
     window.shortcuts_action.trigger()
-    box = window.shortcuts_box
+    box = window.help.shortcuts_box
     qtbot.waitExposed(box)
     text = box.text()
     rows = dict(re.findall(r"<tr><td>(.*?)</td><td>&nbsp;&nbsp;<b>(.*?)</b></td></tr>", text))

@@ -154,8 +154,8 @@ def test_probe_save_dir_names_are_unique_for_same_named_inputs(tmp_path, capsys)
     out = tmp_path / "out"
     assert main(["probe", str(a), str(b), "--save-dir", str(out), "--json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    written = {r["input"] for r in records} | {r["reconstruction"] for r in records}
-    assert len(written) == 4 and len(list(out.iterdir())) == 4
+    written = {r[stage] for r in records for stage in ("input", "reconstruction", "levelled", "strokes")}
+    assert len(written) == 8 and len(list(out.iterdir())) == 8
     first, second = (np.asarray(Image.open(r["input"])) for r in records)
     assert not np.array_equal(first, second)  # neither overwrote the other
     assert output_stems(["x/7.png", "y/7.png", "7-2.png", "Z.PNG", "z.png"]) == ["7", "7-2", "7-2-2", "Z", "z-2"]
@@ -166,7 +166,7 @@ def test_json_never_prints_bare_nan(tmp_path, capsys):
     from sae_desktop.snapshot import bundled_model_path
 
     ckpt = load_checkpoint(bundled_model_path())
-    ckpt.test_error_quantiles = None  # no reference errors: the percentile is unknown
+    ckpt.test_error_quantiles = ckpt.test_score_quantiles = None  # no reference: the percentiles are unknown
     model = save_checkpoint(ckpt, tmp_path / "m.safetensors")
     assert main(["probe", str(digit_png(tmp_path / "d.png", 12)), "--model", str(model), "--json"]) == 0
 
@@ -174,7 +174,7 @@ def test_json_never_prints_bare_nan(tmp_path, capsys):
         raise AssertionError(f"bare {name} in JSON output")
 
     record = json.loads(capsys.readouterr().out, parse_constant=no_constants)
-    assert record["percentile"] is None
+    assert record["percentile"] is None and record["mse_percentile"] is None
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.3, 1.0, 2.5])

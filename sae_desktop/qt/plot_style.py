@@ -25,7 +25,8 @@ _plots: "weakref.WeakSet[pg.PlotWidget]" = weakref.WeakSet()
 
 def _live_plots() -> list[pg.PlotWidget]:
     """The styled plots whose Qt objects still exist (a closed window's may linger in Python)."""
-    return [plot for plot in list(_plots) if shiboken6.isValid(plot)]
+    return [plot for plot in list(_plots)  # pyqtgraph's close() drops the plot item before Qt deletes the widget
+            if shiboken6.isValid(plot) and getattr(plot, "plotItem", None) is not None]
 
 
 def configure() -> None:

@@ -123,9 +123,8 @@ class ProbeView(QWidget):
         left.addLayout(tools)
         left.addLayout(width_row)
         left.addWidget(self.browser)
-        stages = QGridLayout()  # two rows: one row of five is too wide for a 1024-px projector
-        for i, tile in enumerate(self.stage_tiles):
-            stages.addWidget(tile, i // 3, i % 3)
+        self.stages_grid = stages = QGridLayout()
+        self.set_stage_columns(3)  # two rows: one row of five is too wide for a 1024-px window with the panel
         outputs = QGridLayout()
         for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
             outputs.addWidget(tile, 0, column)
@@ -156,6 +155,14 @@ class ProbeView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 3)
+
+    def set_stage_columns(self, columns: int) -> None:
+        """The preprocessing stages in rows of ``columns`` (presentation mode: one row, so the
+        code below gets the height)."""
+        for tile in self.stage_tiles:
+            self.stages_grid.removeWidget(tile)
+        for i, tile in enumerate(self.stage_tiles):
+            self.stages_grid.addWidget(tile, i // columns, i % columns)
 
     def _actions(self) -> None:
         def action(text, shortcut, slot, checkable=False, button=True):
