@@ -172,7 +172,10 @@ def test_revivals_are_events_recorded_in_the_run_and_drawn_in_the_sparsity_plot(
     plot.refresh()
     assert len(plot._revival_items) == len(revivals)
     assert plot._revival_items[0].label.format == f"{revivals[0].count} revived"
-    (x_lo, x_hi), _ = plot.getViewBox().viewRange()
-    assert x_lo < min(e.epoch_position for e in revivals) and max(e.epoch_position for e in revivals) < x_hi
+    first, last = min(e.epoch_position for e in revivals), max(e.epoch_position for e in revivals)
+    plot.show()
+    qtbot.waitExposed(plot)
+    view = plot.getViewBox()  # auto-range frames the marks once the plot is shown and painted
+    qtbot.waitUntil(lambda: view.viewRange()[0][0] < first and last < view.viewRange()[0][1], timeout=3000)
     plot.clear_data()
     assert not plot._revival_items and not plot.revivals

@@ -10,8 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.compare_view import CompareView
@@ -124,7 +124,11 @@ class RunsView(QWidget):
         holder_layout.addWidget(self.table, 1)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.frontier)
-        bottom.addWidget(self.compare)
+        compare_area = QScrollArea()  # on a small screen the comparison scrolls instead of squeezing its parts
+        compare_area.setWidgetResizable(True)
+        compare_area.setFrameShape(QFrame.Shape.NoFrame)
+        compare_area.setWidget(self.compare)
+        bottom.addWidget(compare_area)
         bottom.setStretchFactor(1, 2)
         bottom.setSizes([380, 760])
         body = QSplitter(Qt.Orientation.Vertical)
