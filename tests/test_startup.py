@@ -55,8 +55,12 @@ def test_the_window_opens_and_probes_a_drawing_without_importing_torch(tmp_path)
         window.show()
         app.processEvents()
         draw(window)
-        app.processEvents()
         view = window.probe_view
+        import time
+        deadline = time.monotonic() + 5  # the probe redraws at most once a frame (a throttled, trailing call)
+        while view.result is None and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.02)
         print(json.dumps({"torch": sorted(m for m in sys.modules if m == "torch" or m.startswith("torch.")),
                           "active": int((view.result.latents > 0.1).sum()) if view.result else -1,
                           "recon": view.recon_tile.data is not None, "model": window.shown.snapshot.name,
