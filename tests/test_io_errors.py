@@ -104,7 +104,10 @@ def test_the_run_folder_deleted_mid_run(tmp_path, tiny_data_dir):
         deadline = time.monotonic() + 240
         while not list(tmp_path.glob("runs/*/checkpoint.safetensors")) and time.monotonic() < deadline:
             time.sleep(0.05)
-        shutil.rmtree(tmp_path / "runs")
+        # Renaming is atomic, so the still-writing run cannot add a file between the removal of a
+        # folder's files and of the folder itself (which made a plain rmtree flaky).
+        (tmp_path / "runs").rename(tmp_path / "deleted")
+        shutil.rmtree(tmp_path / "deleted", ignore_errors=True)
         _, err = proc.communicate(timeout=240)
     finally:
         proc.kill()
