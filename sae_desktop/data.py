@@ -70,6 +70,22 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
+def missing_files(name: str, root: str | os.PathLike) -> list[str]:
+    """The dataset's files (of :data:`FILES`) not found under ``root``: a quick check by name,
+    before anything is read or downloaded. Raises :class:`DatasetError` for an unreadable folder."""
+    folder = raw_folder(name, Path(root))
+    return [stem for stem in FILES if _find(folder, stem) is None]
+
+
+def dataset_root(folder: str | os.PathLike) -> Path:
+    """The data folder meant by a folder a user picked: the folder itself, or the one above it
+    when the pick was a dataset's own folder (``…/MNIST``) or its ``raw`` folder (``…/MNIST/raw``)."""
+    folder = Path(folder).expanduser()
+    if folder.name == "raw" and folder.parent.name in FOLDERS.values():
+        return folder.parent.parent
+    return folder.parent if folder.name in FOLDERS.values() else folder
+
+
 def _read_bounded(path: Path) -> bytes:
     """The file's bytes (decompressed if ``.gz``), never more than :data:`MAX_IDX_BYTES`."""
     try:
@@ -125,8 +141,9 @@ def missing_message(name: str, root: Path, reason: str = "") -> str:
     lines = [
         f"{DISPLAY_NAMES[name]} was not found in {folder}" + (f" ({reason})" if reason else "") + ".",
         f"Expected the four files {', '.join(FILES)} (optionally .gz).",
-        "Fix: point --data-dir or SAE_DESKTOP_DATA at a folder that holds "
-        f"{FOLDERS[name]}/raw/ with those files, or run once online to download them into {root}.",
+        "Fix: choose a folder that holds "
+        f"{FOLDERS[name]}/raw/ with those files (in the window: Data ▸ Folder in the training panel; "
+        f"on the command line: --data-dir or SAE_DESKTOP_DATA), or run once online to download them into {root}.",
     ]
     return "\n".join(lines)
 
@@ -143,6 +160,10 @@ def describe_failure(exc: BaseException, limit: int = 300) -> str:
         exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     line = "; caused by ".join(parts)
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def downloads_allowed() -> bool:
+    return os.environ.get(OFFLINE_ENV) != "1"
 
 
 def download(name: str, root: Path) -> None:
@@ -183,7 +204,7 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
     root = paths.data_dir(root)
     folder = raw_folder(name, root)
     found = {stem: _find(folder, stem) for stem in FILES}
-    allow_download = allow_download and os.environ.get(OFFLINE_ENV) != "1"
+    allow_download = allow_download and downloads_allowed()
     if not all(found.values()) and allow_download:
         try:
             download(name, root)

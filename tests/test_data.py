@@ -137,3 +137,24 @@ def test_describe_failure_is_never_empty():
 
     assert describe_failure(RuntimeError("")) == "RuntimeError"
     assert describe_failure(OSError(28, "No space left on device")) == "OSError: [Errno 28] No space left on device"
+
+
+def test_missing_files_names_each_absent_file_without_reading(tmp_path, tiny_data_dir):
+    from sae_desktop.data import FILES, missing_files
+
+    assert missing_files("mnist", tiny_data_dir) == []
+    assert missing_files("fashion-mnist", tiny_data_dir) == list(FILES)
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "train-images-idx3-ubyte.gz").write_bytes(b"not even gzip")  # present by name; read later
+    assert missing_files("mnist", tmp_path) == list(FILES[1:])
+
+
+def test_dataset_root_is_the_folder_above_a_picked_dataset_folder(tmp_path):
+    from sae_desktop.data import dataset_root
+
+    assert dataset_root(tmp_path) == tmp_path
+    assert dataset_root(tmp_path / "MNIST") == tmp_path
+    assert dataset_root(tmp_path / "FashionMNIST" / "raw") == tmp_path
+    assert dataset_root(tmp_path / "raw") == tmp_path / "raw"  # not a dataset's raw folder
+    assert dataset_root(tmp_path / "MNIST-copy") == tmp_path / "MNIST-copy"

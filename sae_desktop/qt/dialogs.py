@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QP
 
 from sae_desktop import __version__, paths
 from sae_desktop.checkpoint import torch_version
+from sae_desktop.qt.data_folder import data_dir_shown
 from sae_desktop.snapshot import bundled_model_path
 
 APP_NAME = "Sparse Autoencoder Studio"
@@ -47,7 +48,7 @@ def system_info() -> list[tuple[str, str]]:
         ("Devices", devices),
         ("App folder", str(paths.app_home())),
         ("Runs folder", str(paths.runs_dir())),
-        ("Data folder", str(paths.data_dir())),
+        ("Data folder", str(data_dir_shown())),
         ("Bundled model", str(bundled_model_path())),
         ("Package", str(paths.package_dir())),
     ]

@@ -17,6 +17,7 @@ from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import TrainConfig
 from sae_desktop.events import RunEnd
 from sae_desktop.qt.atlas_view import AtlasView
+from sae_desktop.qt.data_folder import confirm_dataset, saved_data_dir
 from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.follow_training import FollowTraining
 from sae_desktop.qt.help_menu import HelpMenu
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self.run, self)
         self.torch = TorchLoader(self)  # the app starts it after the first paint; Start waits for it
         self._start_queued = False
+        self._start_confirmed = False  # a queued Start whose dataset check was already answered
         self.shown = ShownModel(initial_model, self)
         self.notices: list[str] = []  # what the user was told, newest last (tests read it)
 
@@ -174,6 +176,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._focus_tab)
         self.panel.doneEditing.connect(lambda: self.tabs.currentWidget().setFocus(Qt.FocusReason.OtherFocusReason))
         self.panel.configChanged.connect(self._on_panel_changed)
+        self.panel.data_folder.changed.connect(self.test_set.reload)  # the probe's and atlas's test digits
         self.shown.changed.connect(self._on_model_changed)
         self.runs_view.showRequested.connect(self.show_model)
         self.runs_view.failed.connect(lambda title, text: self.notify(title, text, error=True))
@@ -187,9 +190,13 @@ class MainWindow(QMainWindow):
     def start_training(self) -> None:
         if self.controller.active or self._start_queued:
             return
+        confirmed, self._start_confirmed = self._start_confirmed, False
         cfg = self.panel.config()
         if cfg is None:
             self.statusBar().showMessage("Fix the highlighted settings first.", 5000)
+            return
+        dataset = (self.run.resume_from.train_config if self.run.resume_from is not None else cfg).dataset
+        if not confirmed and not confirm_dataset(self, self.panel.data_folder, dataset):
             return
         if self.torch.state == FAILED:
             self.notify("Training is unavailable", self.torch.error, error=True)
@@ -209,7 +216,7 @@ class MainWindow(QMainWindow):
             run_dir = folder.path if folder else None
         self._save_panel()
         self.progress.clear_sweep()
-        self.controller.start(cfg, resume=resume, run_dir=run_dir)
+        self.controller.start(cfg, saved_data_dir(), resume=resume, run_dir=run_dir)
 
     def start_sweep(self) -> None:
         """Train ▸ Sweep…: a grid over the form's settings; the Runs tab shows the frontier filling."""
@@ -219,8 +226,10 @@ class MainWindow(QMainWindow):
         dialog = SweepDialog(cfg, self)
         if dialog.exec() != SweepDialog.DialogCode.Accepted or not dialog.configs:
             return
+        if not confirm_dataset(self, self.panel.data_folder, dialog.configs[0].dataset):
+            return
         self._save_panel()
-        self.controller.start_sweep(dialog.configs, dialog.names)
+        self.controller.start_sweep(dialog.configs, dialog.names, saved_data_dir())
         self.tabs.setCurrentWidget(self.runs_view)
 
     def _on_sweep_ended(self, ended) -> None:
@@ -270,7 +279,7 @@ class MainWindow(QMainWindow):
 
     def _on_torch_state(self, state: str) -> None:
         if state == READY and self._start_queued:
-            self._start_queued = False
+            self._start_queued, self._start_confirmed = False, True
             self.start_training()
         elif state == FAILED and self._start_queued:
             self._start_queued = False

@@ -8,12 +8,14 @@ they get ``unavailable`` with the reason and keep working without it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from superqt.utils import create_worker
 
 from sae_desktop.data import DatasetError, load_dataset
+from sae_desktop.qt.data_folder import data_dir_shown
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,9 @@ class TestImages:
     __test__ = False  # not a pytest test class, despite the name
 
 
-def _load(name: str):
+def _load(name: str, folder: Path):
     try:
-        dataset = load_dataset(name)
+        dataset = load_dataset(name, folder)
         return TestImages(name, dataset.test_images, dataset.test_labels)
     except DatasetError as exc:
         return str(exc)
@@ -45,6 +47,7 @@ class TestSetProvider(QObject):
         super().__init__(parent)
         self._cache: dict[str, TestImages] = {}
         self._loading: set[str] = set()
+        self._generation = 0  # a load started before the data folder changed is ignored
         self.problem: dict[str, str] = {}
 
     def get(self, name: str) -> TestImages | None:
@@ -53,8 +56,9 @@ class TestSetProvider(QObject):
             return self._cache[name]
         if name not in self._loading:
             self._loading.add(name)
-            worker = create_worker(_load, name, _start_thread=False)
-            worker.returned.connect(lambda result, n=name: self._done(n, result))
+            worker = create_worker(_load, name, data_dir_shown(), _start_thread=False)
+            generation = self._generation
+            worker.returned.connect(lambda result, n=name: generation == self._generation and self._done(n, result))
             worker.start()
         return None
 
@@ -68,7 +72,13 @@ class TestSetProvider(QObject):
             self.problem[name] = result
             self.unavailable.emit(result)
 
-    def forget(self) -> None:
-        """Drop what is cached (e.g. after the data folder changed) so the next get reloads."""
+    def reload(self) -> None:
+        """The data folder changed: load again every test set asked for so far, from the new
+        folder (``ready`` or ``unavailable`` follows for each)."""
+        names = set(self._cache) | set(self.problem) | self._loading
+        self._generation += 1
         self._cache.clear()
         self.problem.clear()
+        self._loading.clear()
+        for name in sorted(names):
+            self.get(name)

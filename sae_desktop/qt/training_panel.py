@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from superqt import QLargeIntSpinBox
 
 from sae_desktop.config import GROUPS, PENALTY_DESCRIPTIONS, PRESETS, SETTINGS, Setting, TrainConfig, validate
+from sae_desktop.qt.data_folder import DataFolderField
 
 
 def _int_range(spec: Setting) -> tuple[int, int]:
@@ -52,6 +53,8 @@ class TrainingPanel(QWidget):
                 if spec.group == title:
                     self._add_field(form, name, spec)
             layout.addWidget(group)
+        self.data_folder = DataFolderField()
+        self._forms["dataset"].addRow("Folder", self.data_folder)
         self.resume_note = QLabel()
         self.resume_note.setWordWrap(True)
         self.resume_note.setStyleSheet("color: palette(highlight);")
@@ -187,6 +190,7 @@ class TrainingPanel(QWidget):
         penalty = self.inputs["penalty"]
         chosen = SETTINGS["penalty"].choices[penalty.currentIndex()]
         penalty.setToolTip(f"{PENALTY_DESCRIPTIONS[chosen]} ({SETTINGS['penalty'].flag})")
+        self.data_folder.set_dataset(SETTINGS["dataset"].choices[self.inputs["dataset"].currentIndex()])
         for name in self.inputs:
             if SETTINGS[name].penalty:
                 self._forms[name].setRowVisible(self.inputs[name], name not in hidden)

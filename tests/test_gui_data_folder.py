@@ -1,0 +1,114 @@
+"""The data folder chosen from the window: checked before Start, named when files are missing."""
+
+from __future__ import annotations
+
+import shutil
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.qt.app import build_window
+from sae_desktop.qt.data_folder import saved_data_dir
+
+SMALL = TrainConfig(epochs=1, batch_size=64, d_hidden=32, d_latent=8, device="cpu")
+
+
+def answer_dataset_box(qtbot, button_text: str, seen: dict) -> None:
+    """Answer the "not in the data folder" box that Start opens (modal), recording what it said."""
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen.update(title=box.windowTitle(), text=box.text(), details=box.informativeText(),
+                    buttons=[b.text() for b in box.buttons()])
+        next(b for b in box.buttons() if button_text in b.text()).click()
+    QTimer.singleShot(0, answer)
+
+
+def choose_dataset(window, name: str) -> None:
+    window.panel.inputs["dataset"].setCurrentText(name)
+
+
+def test_the_field_says_which_files_are_where(gui_window, tiny_data_dir):
+    status = gui_window.panel.data_folder.status
+    assert "✓ MNIST" in status.text() and str(tiny_data_dir / "MNIST" / "raw") in status.text()
+    assert "(default)" in gui_window.panel.data_folder.path_label.text()
+    choose_dataset(gui_window, "fashion-mnist")
+    text = status.text()
+    assert "Fashion-MNIST" in text and "missing all four files" in text
+    assert str(tiny_data_dir / "FashionMNIST" / "raw") in text
+
+
+def test_a_partial_dataset_names_the_missing_file(gui_window, tiny_data_dir, tmp_path):
+    partial = tmp_path / "partial"
+    shutil.copytree(tiny_data_dir, partial)
+    (partial / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").unlink()
+    gui_window.panel.data_folder.set_folder(partial)
+    text = gui_window.panel.data_folder.status.text()
+    assert "missing t10k-labels-idx1-ubyte " in text and "train-images" not in text and str(partial) in text
+
+
+def test_start_without_the_files_asks_instead_of_training(qtbot, gui_window, tiny_data_dir):
+    gui_window.panel.set_config(SMALL.replace(dataset="fashion-mnist"))
+    seen: dict = {}
+    answer_dataset_box(qtbot, "Cancel", seen)
+    gui_window.start_action.trigger()
+    assert seen["title"] == "Fashion-MNIST is not in the data folder"
+    assert str(tiny_data_dir / "FashionMNIST" / "raw") in seen["text"]
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        assert stem in seen["details"]
+    assert not any("Download" in b for b in seen["buttons"])  # the tests run with SAE_DESKTOP_OFFLINE=1
+    assert not gui_window.controller.active and gui_window.controller.state == "idle"
+
+
+def test_choose_folder_from_the_question_then_train_from_it(qtbot, gui_window, tiny_data_dir, tmp_path,
+                                                           monkeypatch):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(empty))  # the default folder now lacks MNIST
+    gui_window.panel.data_folder.refresh()
+    assert "missing all four files" in gui_window.panel.data_folder.status.text()
+    # A user picks the raw folder itself: the folder above MNIST/ is what is meant
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(tiny_data_dir / "MNIST" / "raw")))
+    gui_window.panel.set_config(SMALL)
+    seen: dict = {}
+    answer_dataset_box(qtbot, "Choose folder", seen)
+    with qtbot.waitSignal(gui_window.run.ended, timeout=60000):
+        gui_window.start_action.trigger()
+    assert seen["title"] == "MNIST is not in the data folder"
+    assert saved_data_dir() == str(tiny_data_dir)
+    assert gui_window.run.end.status == "completed" and gui_window.run.end.epochs_done == 1
+    assert "✓ MNIST" in gui_window.panel.data_folder.status.text()
+
+
+def test_the_chosen_folder_is_remembered_and_default_resets_it(qtbot, gui_window, tmp_path, tiny_data_dir):
+    chosen = tmp_path / "elsewhere"
+    chosen.mkdir()
+    gui_window.panel.data_folder.set_folder(chosen / "FashionMNIST")  # a dataset's own folder: the one above
+    assert saved_data_dir() == str(chosen)
+    again = build_window()
+    qtbot.addWidget(again)
+    field = again.panel.data_folder
+    assert field.path_label.text() == str(chosen) and "(default)" not in field.path_label.text()
+    assert "missing all four files" in field.status.text() and field.default_button.isEnabled()
+    field.default_button.click()
+    assert saved_data_dir() is None and "✓ MNIST" in field.status.text()
+    assert str(tiny_data_dir) in field.path_label.text() and not field.default_button.isEnabled()
+
+
+def test_the_probes_test_digits_come_from_the_chosen_folder(qtbot, gui_window, tmp_path, tiny_data_dir,
+                                                            monkeypatch):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(empty))
+    gui_window.test_set.reload()
+    browser = gui_window.probe_view.browser
+    qtbot.waitUntil(lambda: "Test images unavailable" in browser.message.text(), timeout=10000)
+    assert not browser.random.isEnabled()
+    gui_window.panel.data_folder.set_folder(tiny_data_dir)
+    qtbot.waitUntil(lambda: browser.random.isEnabled(), timeout=10000)
+    assert browser.message.text() == "" and browser.test is not None and len(browser.test.images) == 160
