@@ -1,6 +1,6 @@
 """The README's frontier plot: test MSE against L0 for every mechanism of the reference frontier.
 
-    python benchmarks/frontier_plot.py [--json resources/reference_frontier.json] [--out resources/screenshots/frontier.png]
+    python benchmarks/frontier_plot.py [--json sae_desktop/resources/reference_frontier.json] [--out resources/screenshots/frontier.png]
 
 Drawn with pyqtgraph, offscreen, in the Runs tab's colours; one line per mechanism through its
 points in order of L0, a dotted line at L0 = 4 (where the README compares them).
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", default=str(ROOT / "resources" / "reference_frontier.json"))
+    parser.add_argument("--json", default=str(ROOT / "sae_desktop" / "resources" / "reference_frontier.json"))
     parser.add_argument("--out", default=str(ROOT / "resources" / "screenshots" / "frontier.png"))
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

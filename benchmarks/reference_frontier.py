@@ -1,6 +1,6 @@
 """The reference frontier: real sweeps of every mechanism at 32 latents, as a small JSON.
 
-    python benchmarks/reference_frontier.py [--epochs 10] [--data-dir D] [--out resources/reference_frontier.json]
+    python benchmarks/reference_frontier.py [--epochs 10] [--data-dir D] [--out sae_desktop/resources/reference_frontier.json]
 
 Trains, on MNIST, 4 points per mechanism (kl: β; l1: coefficient; topk and batchtopk: k;
 jumprelu: L0 coefficient), each with the tutorial's other settings, and writes one record per
@@ -33,7 +33,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--data-dir")
     parser.add_argument("--only", help="comma-separated mechanisms (default: all)")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "resources" /
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "sae_desktop" / "resources" /
                                              "reference_frontier.json"))
     args = parser.parse_args()
     os.environ.setdefault("SAE_DESKTOP_HOME", tempfile.mkdtemp(prefix="sae-frontier-"))
