@@ -63,22 +63,15 @@ class _LastGood:
 
     def __init__(self, trainer: Trainer):
         self.trainer = trainer
-        self.good = self._take()
-        self.candidate = self._take()
+        self.good = [t.detach().clone() for t in trainer.state_tensors()]
+        self.candidate = [t.clone() for t in self.good]
         self.good_step = self.candidate_step = 0
-
-    def _take(self, into: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
-        sources = self.trainer.state_tensors()
-        if into is None:
-            return [s.detach().clone() for s in sources]
-        copy_tensors(into, sources)
-        return into
 
     def promote(self, step: int) -> None:
         """The steps since the candidate was taken were finite: it becomes the good copy."""
         self.good, self.candidate = self.candidate, self.good
         self.good_step = self.candidate_step
-        self._take(into=self.candidate)
+        copy_tensors(self.candidate, self.trainer.state_tensors())
         self.candidate_step = step
 
     def restore(self) -> int:

@@ -53,11 +53,7 @@ def seeded_model(cfg: TrainConfig, resume: ResumeState | None) -> SparseAutoenco
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         model = SparseAutoencoder(cfg.model_config())
-    if resume is not None:
-        with torch.no_grad():
-            for name, p in (*model.named_parameters(), *model.named_buffers()):
-                p.copy_(torch.as_tensor(resume.weights[name]))  # NumPy when loaded from a file
-    return model
+    return model.load_weights(resume.weights) if resume is not None else model
 
 
 @dataclass
