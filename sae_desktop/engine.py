@@ -5,9 +5,8 @@ steps and an :class:`EpochOutput` after each epoch, then one :class:`RunEnd` (th
 are in ``events.py``). The CLI prints them; the window's worker forwards them as signals.
 Pause, resume and stop are requests on a :class:`TrainingControl`, honoured between steps
 (checked before each run of the ``log_every`` steps between two reports: ~35 ms on the
-2-core CPU). The steps run on a :class:`~sae_desktop.trainer.Trainer` backend, picked by
-:func:`make_trainer`: the hand-written fast step (``fast_trainer.py``) where it applies, else
-plain autograd (``trainer.py``); both give the same events, checkpoints and resumes.
+2-core CPU). The steps run on a :class:`~sae_desktop.trainer.Trainer` backend (see
+``trainer.py``), picked by :func:`make_trainer`.
 """
 
 from __future__ import annotations
