@@ -170,7 +170,5 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         if not all(bool(np.isfinite(t).all()) for t in optimizer.values()) \
                 or float(optimizer["optimizer.step"][0]) < 0 or float(optimizer["optimizer.exp_avg_sq"].min()) < 0:
             raise _fail(path, "the optimizer state holds NaN, infinite or negative values")
-    extra = dict(m.extra)
-    extra["versions"] = m.versions
     return Checkpoint(m.model_config, weights, m.train_config, optimizer, m.epoch, m.history,
-                      m.test_error_quantiles, extra, m.position, m.test_score_quantiles)
+                      m.test_error_quantiles, {**m.extra, "versions": m.versions}, m.position, m.test_score_quantiles)

@@ -73,11 +73,13 @@ def _json(text: Any, what: str) -> Any:
         raise Invalid(f"metadata field {what!r} is not valid JSON (or nested too deeply)") from None
 
 
-def _is_int(value: Any) -> bool:
+def is_int(value: Any) -> bool:
+    """An int from JSON (True and False are not)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """A finite int or float from JSON (True and False are not)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -123,9 +125,9 @@ def _entry(name: str, info: Any) -> Entry:
     dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
     if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
         raise Invalid(f"tensor {name[:60]!r} has unsupported dtype {str(dtype)[:20]!r}")
-    if not isinstance(shape, list) or len(shape) > 8 or not all(_is_int(d) and 0 <= d < 2**31 for d in shape):
+    if not isinstance(shape, list) or len(shape) > 8 or not all(is_int(d) and 0 <= d < 2**31 for d in shape):
         raise Invalid(f"corrupt shape for {name[:60]!r}")
-    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_int(o) and o >= 0 for o in offsets):
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(is_int(o) and o >= 0 for o in offsets):
         raise Invalid(f"corrupt offsets for {name[:60]!r} (need two non-negative integers)")
     start, end = offsets
     if end - start != math.prod(shape) * DTYPE_BYTES[dtype]:
@@ -186,12 +188,12 @@ def _history(history: Any, epoch: int) -> list[dict]:
         if not isinstance(record, dict) or not all(isinstance(k, str) for k in record):
             raise Invalid(f"history record {i} should be an object")
         for key, value in record.items():
-            ok = (isinstance(value, str) or _is_number(value)
-                  or (isinstance(value, list) and len(value) <= 65536 and all(_is_number(v) for v in value)))
+            ok = (isinstance(value, str) or is_number(value)
+                  or (isinstance(value, list) and len(value) <= 65536 and all(is_number(v) for v in value)))
             if not ok:
                 raise Invalid(f"history record {i}: {key[:40]!r} should be a finite number, text or a list of "
                               "numbers")
-        if not (_is_int(record.get("epoch")) and 1 <= record["epoch"] <= epoch):
+        if not (is_int(record.get("epoch")) and 1 <= record["epoch"] <= epoch):
             raise Invalid(f"history record {i}: 'epoch' should be a whole number from 1 to {epoch}")
     return history
 
@@ -200,7 +202,7 @@ def _quantiles(quantiles: Any, name: str = "test_error_quantiles") -> list[float
     if quantiles is None:
         return None
     if (not isinstance(quantiles, list) or not 2 <= len(quantiles) <= MAX_QUANTILES
-            or not all(_is_number(q) and q >= 0 for q in quantiles)
+            or not all(is_number(q) and q >= 0 for q in quantiles)
             or any(b < a for a, b in zip(quantiles, quantiles[1:]))):
         raise Invalid(f"metadata field '{name}' should be an ascending list of non-negative numbers")
     return [float(q) for q in quantiles]

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from sae_desktop import __version__
-from sae_desktop.config import PRESETS, SETTINGS, ConfigError, TrainConfig
+from sae_desktop.config import DATASETS, DEVICES, PRESETS, SETTINGS, ConfigError, TrainConfig
 
 EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
 
@@ -105,12 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="test-set metrics of a saved model")
     ev.add_argument("checkpoint")
     ev.add_argument("--data-dir")
-    ev.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help="default: the one it was trained on")
-    ev.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="cpu")
+    ev.add_argument("--dataset", choices=DATASETS, help="default: the one it was trained on")
+    ev.add_argument("--device", choices=DEVICES, default="cpu")
     ev.add_argument("--json", action="store_true")
 
     bench = sub.add_parser("benchmark", help="time the tutorial's loop, this engine and the GEMM limit")
-    bench.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="cpu")
+    bench.add_argument("--device", choices=DEVICES, default="cpu")
     bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported)")
     bench.add_argument("--data-dir")
     bench.add_argument("--json", action="store_true")
@@ -290,8 +290,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         dataset = load_dataset(base.dataset, args.data_dir, allow_download=not args.no_download)
     except DatasetError as exc:
-        print(f"sae-desktop sweep: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        raise Failure(str(exc)) from None
     results, code = [], 0
     for index, cfg in enumerate(configs):
         label = point_label(cfg, list(grid)) or "one run"
@@ -467,8 +466,7 @@ def cmd_install_launcher(args: argparse.Namespace) -> int:
     try:
         files = uninstall_launcher() if args.uninstall else install_launcher()
     except LauncherError as exc:
-        print(f"sae-desktop install-launcher: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        raise Failure(str(exc)) from None
     if args.uninstall:
         print("removed " + ", ".join(map(str, files)) if files else "no launcher was installed")
     else:

@@ -5,9 +5,8 @@ steps and an :class:`EpochOutput` after each epoch, then one :class:`RunEnd` (th
 are in ``events.py``). The CLI prints them; the window's worker forwards them as signals.
 Pause, resume and stop are requests on a :class:`TrainingControl`, honoured between steps
 (checked before each run of the ``log_every`` steps between two reports: ~35 ms on the
-2-core CPU). The steps run on a :class:`~sae_desktop.trainer.Trainer` backend, picked by
-:func:`make_trainer`: the hand-written fast step (``fast_trainer.py``) where it applies, else
-plain autograd (``trainer.py``); both give the same events, checkpoints and resumes.
+2-core CPU). The steps run on a :class:`~sae_desktop.trainer.Trainer` backend (see
+``trainer.py``), picked by :func:`make_trainer`.
 """
 
 from __future__ import annotations
@@ -63,22 +62,15 @@ class _LastGood:
 
     def __init__(self, trainer: Trainer):
         self.trainer = trainer
-        self.good = self._take()
-        self.candidate = self._take()
+        self.good = [t.detach().clone() for t in trainer.state_tensors()]
+        self.candidate = [t.clone() for t in self.good]
         self.good_step = self.candidate_step = 0
-
-    def _take(self, into: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
-        sources = self.trainer.state_tensors()
-        if into is None:
-            return [s.detach().clone() for s in sources]
-        copy_tensors(into, sources)
-        return into
 
     def promote(self, step: int) -> None:
         """The steps since the candidate was taken were finite: it becomes the good copy."""
         self.good, self.candidate = self.candidate, self.good
         self.good_step = self.candidate_step
-        self._take(into=self.candidate)
+        copy_tensors(self.candidate, self.trainer.state_tensors())
         self.candidate_step = step
 
     def restore(self) -> int:

@@ -2,15 +2,12 @@
 parameter buffers (the :class:`~sae_desktop.trainer.Trainer` interface; the engine picks it
 where :func:`supports` says it applies, the autograd backend elsewhere).
 
-Why it is fast (measured on a 2-core CPU, see ``sae-desktop benchmark``, which times both
-backends): a step allocates nothing but the index of the batch's non-blank pixels (a few
-KB). Fresh 128×784 temporaries cost page faults on every step, more than the arithmetic
-they hold, so the forward and backward passes are written by hand into preallocated
-buffers and run as one TorchScript module, whose first layer skips blank pixels. The
+Why it is fast (2-core CPU; ``sae-desktop benchmark`` times both backends): a step allocates
+nothing but the index of the batch's non-blank pixels (a few KB), as fresh 128×784
+temporaries cost page faults on every step, more than the arithmetic they hold. The
 parameters live in one flat buffer, a slice per layer, so Adam is one fused kernel call per
-layer (the two small middle layers share one), run while the gradient is still in cache.
-Batches are gathered from the uint8 dataset (a quarter of float's memory traffic and RAM)
-and converted on the device. The steps between two reports run as one call.
+layer. Batches are gathered from the uint8 dataset (a quarter of float's memory traffic and
+RAM). How the step itself saves time: see ``train_step.py``.
 """
 
 from __future__ import annotations

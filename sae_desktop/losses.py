@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from sae_desktop.config import TOPK_PENALTIES, TrainConfig
-from sae_desktop.model import SparseAutoencoder, jump_step
+from sae_desktop.model import SparseAutoencoder, jump_step, keep_top_k
 
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
@@ -149,9 +149,7 @@ def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Ten
     """AuxK's code (Gao et al., 2024): the ``k_aux`` largest ReLU pre-activations among the
     dead latents (``dead``: bool ``[d_latent]``), the rest 0."""
     z = torch.relu(pre) * dead.to(pre.dtype)
-    k_aux = min(k_aux, z.shape[-1])
-    keep = torch.topk(z, k_aux, dim=-1).indices
-    return torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
+    return keep_top_k(z, min(k_aux, z.shape[-1]))
 
 
 class Objective:

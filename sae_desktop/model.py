@@ -20,11 +20,11 @@ from torch import nn
 from sae_desktop import architecture
 from sae_desktop.config import JUMPRELU_BANDWIDTH, JUMPRELU_THRESHOLD_INIT, ModelConfig
 from sae_desktop.evaluation import Evaluation
-from sae_desktop.parameters import (BUFFER_NAMES, EXTRA_TENSORS, PARAM_NAMES, param_names,  # noqa: F401
-                                    param_shapes)  # (re-exported)
+from sae_desktop.parameters import PARAM_NAMES, param_shapes
 
 
-def _keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
+def keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
+    """``z`` with all but the k largest of each row set to 0."""
     keep = torch.topk(z, k, dim=-1).indices
     return torch.zeros_like(z).scatter_(-1, keep, z.gather(-1, keep))
 
@@ -70,8 +70,8 @@ def batch_topk(z: torch.Tensor, k: int) -> torch.Tensor:
 
 
 # The torch side of architecture's ops namespace (architecture.NUMPY is the NumPy side).
-TORCH = SimpleNamespace(linear=nn.functional.linear, relu=torch.relu, sigmoid=torch.sigmoid, keep_top_k=_keep_top_k,
-                        exp=torch.exp, jumprelu=lambda pre, theta: jumprelu(pre, theta),
+TORCH = SimpleNamespace(linear=nn.functional.linear, relu=torch.relu, sigmoid=torch.sigmoid, keep_top_k=keep_top_k,
+                        exp=torch.exp, jumprelu=jumprelu,
                         above=lambda z, pre, theta: z * (pre > theta),
                         unit_float=lambda images: images.to(torch.float32).div_(255.0),
                         to_numpy=lambda t: t.detach().cpu().numpy())
@@ -144,13 +144,16 @@ class SparseAutoencoder(nn.Module):
     def snapshot(self) -> dict[str, torch.Tensor]:
         """A detached CPU copy of the weights, safe to hand to another thread."""
         return {name: p.detach().to("cpu", copy=True, memory_format=torch.contiguous_format)
-                for name, p in (*self.named_parameters(), *self.named_buffers())}
+                for name, p in self.params.items()}
+
+    @torch.no_grad()
+    def load_weights(self, state: dict) -> SparseAutoencoder:
+        """Copy ``state`` (NumPy arrays from a file, or tensors) into every tensor, by name."""
+        for name, p in self.params.items():
+            p.copy_(torch.as_tensor(state[name]))
+        return self
 
 
 def model_from_state(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> SparseAutoencoder:
     """A CPU model in eval mode holding ``state`` (a frozen copy, never live training weights)."""
-    model = SparseAutoencoder(cfg)
-    with torch.no_grad():
-        for name, p in (*model.named_parameters(), *model.named_buffers()):
-            p.copy_(torch.as_tensor(state[name]))  # NumPy arrays (loaded files) or tensors
-    return model.eval().requires_grad_(False)
+    return SparseAutoencoder(cfg).load_weights(state).eval().requires_grad_(False)

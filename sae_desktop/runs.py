@@ -15,7 +15,6 @@ run folder: nothing in a folder that is not recognisably ours is rewritten.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from dataclasses import dataclass
@@ -24,9 +23,9 @@ from typing import Iterable, Iterator
 
 from sae_desktop import paths
 from sae_desktop.checkpoint import Checkpoint, package_versions, save_checkpoint
+from sae_desktop.checkpoint_schema import is_int, is_number
 from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.events import EpochOutput, Event, IntervalOutput, Position, Revival, RunEnd, RunStart
-
 from sae_desktop.safe_write import OutputRefused, atomic_write_bytes, describe_os_error
 
 CONFIG, METRICS, CHECKPOINT, MARKER = "config.json", "metrics.jsonl", "checkpoint.safetensors", ".sae-desktop-run"
@@ -103,7 +102,7 @@ class RunFolder:
         """Keep only the step and epoch records up to optimizer step ``step`` (before resuming from
         there): a clean history, with no summary of the stopped or killed attempt."""
         kept = [r for r in self.read_metrics()
-                if r.get("type") in ("step", "epoch", "revival") and _is_int(r.get("step")) and r["step"] <= step]
+                if r.get("type") in ("step", "epoch", "revival") and is_int(r.get("step")) and r["step"] <= step]
         atomic_write_bytes(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept).encode())
 
     def save(self, checkpoint: Checkpoint) -> Path:
@@ -213,10 +212,6 @@ def _record(line: bytes) -> dict | None:
     return rec if isinstance(rec, dict) else None
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _last_summary(path: Path, tail_bytes: int = 16384) -> dict | None:
     """The run's summary line, read from the end of metrics.jsonl (a summary is always last)."""
     try:
@@ -244,9 +239,7 @@ def _number(record: dict, key: str, where: str, kind: type = float):
     value = record.get(key)
     if value is None:
         return None
-    ok = _is_int(value) if kind is int else (isinstance(value, (int, float)) and not isinstance(value, bool)
-                                              and math.isfinite(value))
-    if not ok:
+    if not (is_int(value) if kind is int else is_number(value)):
         raise RunRecordError(f"{where}: {key} should be {'an integer' if kind is int else 'a finite number'}, "
                              f"got {_short(value)}")
     return value

@@ -140,12 +140,9 @@ class TrainStep(nn.Module):
         self.W_enc1_T, self.W_enc2_T, self.W_dec1_T = params[0].t(), params[2].t(), params[4].t()
         self.b_dec2_col, self.G_enc1_T = params[7].unsqueeze(1), grads[0].t()
         self.rho_row, self.recon_row = list(rho_rows.unbind(0)), list(recon_rows.unbind(0))
-        # Blank pixels. A pixel that is 0 in every image of the batch adds nothing to the first
-        # layer's two products (x·W_enc1ᵀ and the gradient xᵀ·d_h1, whose row for it is 0), so
-        # they run on the pixels in use only: ~520 of 784 in MNIST batches of 128, where the
-        # products then take a third less time (their rows of W_enc1 are gathered, and the
-        # gradient scattered back). With nearly all pixels in use (runs_on_used_pixels) the
-        # gather and scatter would cost more than they save. CPU only (skips_blank_pixels).
+        # Blank pixels (see the module docstring): the first layer's two products (x·W_enc1ᵀ and
+        # the gradient xᵀ·d_h1) run on the pixels in use only, ~520 of 784 in MNIST batches of 128,
+        # their rows of W_enc1 gathered and the gradient scattered back: a third less time.
         self.skip_blank = skips_blank_pixels(device)
         self.pixel_max = empty(mc.d_in, dtype=torch.uint8)
         self.all_pixels = empty(0, dtype=torch.int64)  # "no skipping": use every pixel
@@ -164,8 +161,7 @@ class TrainStep(nn.Module):
 
     def forward(self, idx: Tensor, row: int, lr: float) -> None:
         """One step on training images ``idx``; ρ̂ and the summed loss go to record ``row``.
-        Each layer's Adam update runs once the backward pass is done with its weights,
-        while its gradient is still in cache."""
+        Each layer's Adam update runs as soon as the backward pass is done with its weights."""
         G = self.G
         _, b_enc1, W_enc2, b_enc2, W_dec1, b_dec1, W_dec2, _ = self.P  # W_enc1, b_dec2: see the views above
         z, h1, h2, d_out_t, d_h2, d_z, d_h1 = self.z, self.h1, self.h2, self.d_out_t, self.d_h2, self.d_z, self.d_h1

@@ -53,11 +53,7 @@ def seeded_model(cfg: TrainConfig, resume: ResumeState | None) -> SparseAutoenco
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         model = SparseAutoencoder(cfg.model_config())
-    if resume is not None:
-        with torch.no_grad():
-            for name, p in (*model.named_parameters(), *model.named_buffers()):
-                p.copy_(torch.as_tensor(resume.weights[name]))  # NumPy when loaded from a file
-    return model
+    return model.load_weights(resume.weights) if resume is not None else model
 
 
 @dataclass
@@ -182,13 +178,12 @@ class Trainer:
         }
 
     def load_optimizer(self, state: dict[str, torch.Tensor]) -> None:
-        moments = self._moments()
-        sizes = [moments[name][0].numel() for name in moments]
+        moments = list(self._moments().values())
+        sizes = [exp_avg.numel() for exp_avg, _ in moments]
         for index, key in enumerate(("optimizer.exp_avg", "optimizer.exp_avg_sq")):
             parts = torch.as_tensor(state[key]).to(self.device).reshape(-1).split(sizes)
-            for name, part in zip(moments, parts):
-                view = moments[name][index]
-                view.copy_(part.view(view.shape))
+            for pair, part in zip(moments, parts):
+                pair[index].copy_(part.view(pair[index].shape))
         for step in self._adam_steps():
             step.copy_(torch.as_tensor(state["optimizer.step"]).reshape(()))
 
