@@ -182,7 +182,7 @@ def recorded(events: Iterable[Event], run: RunFolder) -> Iterator[Event]:
         yield event
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunSummary:
     """One row of the runs table (what the runs view and the frontier plot show)."""
 
@@ -295,6 +295,36 @@ def summarise(folder: Path) -> RunSummary | None:
                       _number(last, "metrics/frac_dense", where))
 
 
+_SCANNED: dict[Path, tuple[tuple, RunSummary]] = {}  # folder: (its files' stamps, its row)
+
+
+def _stamp(folder: Path) -> tuple:
+    """What changes when a run's records do: size and modification time of its two files."""
+    stats = []
+    for name in (CONFIG, METRICS):
+        try:
+            info = (folder / name).stat()
+            stats.append((info.st_mtime_ns, info.st_size, info.st_ino))
+        except OSError:
+            stats.append(None)
+    return tuple(stats)
+
+
+def _summarise_cached(folder: Path) -> RunSummary | None:
+    """:func:`summarise`, read again only when the folder's files changed (the Runs tab rescans
+    on every visit: with a term's worth of runs, reading them all each time stalled the window)."""
+    stamp = _stamp(folder)
+    cached = _SCANNED.get(folder)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    row = summarise(folder)
+    if row is None:
+        _SCANNED.pop(folder, None)
+    else:
+        _SCANNED[folder] = (stamp, row)
+    return row
+
+
 def scan_runs(base: Path | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
     """Every run folder under ``base`` (default: the per-user runs folder), newest first, and the
     folders skipped because their files are malformed or unreadable, as (name, one-line reason)."""
@@ -307,7 +337,7 @@ def scan_runs(base: Path | None = None) -> tuple[list[RunSummary], list[tuple[st
         return [], [(str(base), describe_os_error(exc))]
     for folder in folders:
         try:
-            row = summarise(folder)
+            row = _summarise_cached(folder)
         except RunRecordError as exc:
             skipped.append((folder.name, str(exc)))
         except OSError as exc:

@@ -164,3 +164,27 @@ def test_presentation_is_remembered(qtbot, gui_window):
         again.view.set_presentation(False)
     assert not again.dock.isHidden() and not again.windowState() & Qt.WindowState.WindowFullScreen
     assert pg.getConfigOption("background") == LIGHT.plot_background
+
+
+def test_revisiting_the_runs_tab_rebuilds_only_after_a_run_changed(qtbot, gui_window):
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.runs import RunFolder
+
+    made = []
+    for seed in range(3):
+        run = RunFolder.create(TrainConfig(seed=seed))
+        run.write_config(TrainConfig(seed=seed))
+        run.append({"type": "epoch", "epoch": 1, "step": 10, "metrics/test_mse": 0.03, "metrics/l0": 5.0})
+        made.append(run)
+    runs_view, tabs = gui_window.runs_view, gui_window.tabs
+    tabs.setCurrentWidget(runs_view)
+    assert runs_view.table.rowCount() == 3
+    first_item = runs_view.table.item(0, 0)
+    tabs.setCurrentIndex(0)
+    tabs.setCurrentWidget(runs_view)
+    assert runs_view.table.item(0, 0) is first_item  # nothing changed: the table was left as it was
+    made[1].append({"type": "epoch", "epoch": 2, "step": 20, "metrics/test_mse": 0.02, "metrics/l0": 4.0})
+    tabs.setCurrentIndex(0)
+    tabs.setCurrentWidget(runs_view)
+    epochs = {runs_view.table.item(r, 0).text(): runs_view.table.item(r, 5).text() for r in range(3)}
+    assert epochs == {made[0].path.name: "1", made[1].path.name: "2", made[2].path.name: "1"}

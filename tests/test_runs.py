@@ -30,3 +30,27 @@ def test_finished_and_killed_runs_are_listed(tiny_dataset, isolated_home):
     assert rows[killed.path].status == "running or killed" and rows[killed.path].epochs_done == 2
     assert rows[killed.path].test_mse == pytest.approx(summary["test_mse"])
     assert done.seconds > 0 and rows[killed.path].config["penalty"] == "l1"
+
+
+def test_a_rescan_reads_only_the_runs_that_changed(isolated_home, monkeypatch):
+    import sae_desktop.runs as runs_module
+
+    folders = []
+    for i in range(5):
+        run = RunFolder.create(TrainConfig(seed=i))
+        run.write_config(TrainConfig(seed=i))
+        run.append({"type": "epoch", "epoch": 1, "step": 10, "metrics/test_mse": 0.03})
+        folders.append(run)
+    read = []
+    original = runs_module.summarise
+    monkeypatch.setattr(runs_module, "summarise", lambda folder: read.append(folder.name) or original(folder))
+    first, _ = runs_module.scan_runs()
+    assert len(first) == 5 and len(read) == 5
+    read.clear()
+    again, _ = runs_module.scan_runs()
+    assert read == [] and again == first  # nothing changed: nothing read again
+    folders[2].append({"type": "epoch", "epoch": 2, "step": 20, "metrics/test_mse": 0.02})
+    latest, _ = runs_module.scan_runs()
+    assert read == [folders[2].path.name]
+    changed = next(r for r in latest if r.folder == folders[2].path)
+    assert changed.epochs_done == 2 and changed.test_mse == 0.02
