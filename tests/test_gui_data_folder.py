@@ -34,7 +34,7 @@ def choose_dataset(window, name: str) -> None:
 def test_the_field_says_which_files_are_where(gui_window, tiny_data_dir):
     status = gui_window.panel.data_folder.status
     assert "✓ MNIST" in status.text() and str(tiny_data_dir / "MNIST" / "raw") in status.text()
-    assert "(default)" in gui_window.panel.data_folder.path_label.text()
+    assert gui_window.panel.data_folder.default_note.isVisible()
     choose_dataset(gui_window, "fashion-mnist")
     text = status.text()
     assert "Fashion-MNIST" in text and "missing all four files" in text
@@ -93,11 +93,12 @@ def test_the_chosen_folder_is_remembered_and_default_resets_it(qtbot, gui_window
     again = build_window()
     qtbot.addWidget(again)
     field = again.panel.data_folder
-    assert field.path_label.text() == str(chosen) and "(default)" not in field.path_label.text()
+    assert field.path_label.text() == str(chosen) and not field.default_note.isVisibleTo(field)
     assert "missing all four files" in field.status.text() and field.default_button.isEnabled()
     field.default_button.click()
     assert saved_data_dir() is None and "✓ MNIST" in field.status.text()
-    assert str(tiny_data_dir) in field.path_label.text() and not field.default_button.isEnabled()
+    assert field.path_label.text() == str(tiny_data_dir) and not field.default_button.isEnabled()
+    assert field.default_note.isVisibleTo(field)
 
 
 def test_the_probes_test_digits_come_from_the_chosen_folder(qtbot, gui_window, tmp_path, tiny_data_dir,

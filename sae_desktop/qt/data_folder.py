@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout,
+                               QWidget)
 from superqt import QElidingLabel
 
 from sae_desktop import paths
@@ -66,14 +67,20 @@ class DataFolderField(QWidget):
         self.status.setObjectName("data_folder_status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.path_label, 1)
-        row.addWidget(self.choose_button)
-        row.addWidget(self.default_button)
+        for label in (self.path_label, self.status):  # a long path never widens the panel: it elides or wraps
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.default_note = QLabel("the default folder")
+        self.default_note.setEnabled(False)  # greyed: a note, not a control
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.choose_button)
+        buttons.addWidget(self.default_button)
+        buttons.addWidget(self.default_note)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
+        layout.addWidget(self.path_label)  # a line of its own: a long path keeps its ends in view
+        layout.addLayout(buttons)
         layout.addWidget(self.status)
         self.choose_button.clicked.connect(self.choose)
         self.default_button.clicked.connect(lambda: self.set_folder(None))
@@ -106,9 +113,10 @@ class DataFolderField(QWidget):
     def refresh(self) -> tuple[bool, str]:
         folder = self.folder()
         default = saved_data_dir() is None
-        self.path_label.setText(f"{folder}{' (default)' if default else ''}")
+        self.path_label.setText(str(folder))
         self.path_label.setToolTip(str(folder))
         self.default_button.setEnabled(not default)
+        self.default_note.setVisible(default)
         ok, message = check(self.dataset, folder)
         if not ok and downloads_allowed():
             message += "; Start offers to download them (needs internet)"
