@@ -32,7 +32,7 @@ def main() -> None:
     evaluation = snapshot.evaluate(load_dataset(ckpt.train_config.dataset, args.data_dir).test_images)
     ckpt.test_error_quantiles = evaluation.test_error_quantiles
     ckpt.test_score_quantiles = evaluation.test_score_quantiles
-    ckpt.test_density = evaluation.density
+    ckpt.test_density = evaluation.test_density
     ckpt.extra = {k: v for k, v in ckpt.extra.items() if k != "versions"}  # written afresh
     save_checkpoint(ckpt, args.model, dtype=dtype, include_optimizer=False)
     after = load_file(args.model)

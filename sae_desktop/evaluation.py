@@ -72,7 +72,7 @@ class Evaluation:
     threshold: float  # activity threshold used for density / L0 / dead
     variance: float = float("nan")  # data_variance of the images evaluated (FVU's denominator)
     per_sample_score: np.ndarray | None = None  # [N] architecture.input_score of each test image (the verdict's)
-    density: Density | None = None  # the test set's hidden-layer Gaussian (the verdict's second evidence)
+    test_density: Density | None = None  # the test set's hidden-layer Gaussian (the verdict's second evidence)
 
     @classmethod
     def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, per_sample_score: np.ndarray,

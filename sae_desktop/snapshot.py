@@ -63,11 +63,11 @@ class ModelSnapshot:
         if self.test_score_quantiles is None and self.evaluation is not None:
             object.__setattr__(self, "test_score_quantiles", self.evaluation.test_score_quantiles)
         if self.test_density is None and self.evaluation is not None:
-            object.__setattr__(self, "test_density", self.evaluation.density)
+            object.__setattr__(self, "test_density", self.evaluation.test_density)
 
     def with_evaluation(self, evaluation: Evaluation) -> ModelSnapshot:
         return replace(self, evaluation=evaluation, test_error_quantiles=evaluation.test_error_quantiles,
-                       test_score_quantiles=evaluation.test_score_quantiles, test_density=evaluation.density)
+                       test_score_quantiles=evaluation.test_score_quantiles, test_density=evaluation.test_density)
 
     def encode(self, images: np.ndarray) -> np.ndarray:
         """Images ``[N, 784]`` (or ``[784]``, ``[N, 28, 28]``) in [0, 1] → latents ``[N, d_latent]``."""

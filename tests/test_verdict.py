@@ -149,7 +149,7 @@ def test_a_model_without_the_density_is_judged_on_its_score_alone(bundled):
 def test_the_bundled_model_carries_its_test_sets_density(bundled, mnist):
     stored = bundled.test_density
     assert stored is not None and stored.width == bundled.config.d_hidden
-    computed = bundled.evaluate(mnist.test_images).density
+    computed = bundled.evaluate(mnist.test_images).test_density
     np.testing.assert_allclose(stored.quantiles, computed.quantiles, rtol=2e-3, atol=1e-4)
     np.testing.assert_allclose(stored.combined_quantiles, computed.combined_quantiles, rtol=2e-3, atol=1e-3)
 
