@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from sae_desktop.config import ModelConfig
+from sae_desktop.density import MAX_WIDTH as DENSITY_MAX_WIDTH
 
 Array = Any  # a NumPy array or a torch tensor, as ``ops`` handles
 
@@ -47,10 +48,14 @@ NUMPY = SimpleNamespace(
 )
 
 
+def hidden(params: Mapping[str, Array], x: Array, ops: Any) -> Array:
+    """Images ``[B, d_in]`` in [0, 1] → the encoder's hidden ReLU layer ``[B, d_hidden]`` (density.py's)."""
+    return ops.relu(ops.linear(x, params["W_enc1"], params["b_enc1"]))
+
+
 def encode_pre(params: Mapping[str, Array], x: Array, ops: Any) -> Array:
     """Images ``[B, d_in]`` in [0, 1] → the latents' pre-activations ``[B, d_latent]``."""
-    h = ops.relu(ops.linear(x, params["W_enc1"], params["b_enc1"]))
-    return ops.linear(h, params["W_enc2"], params["b_enc2"])
+    return ops.linear(hidden(params, x, ops), params["W_enc2"], params["b_enc2"])
 
 
 def latent_activation(pre: Array, cfg: ModelConfig, ops: Any, params: Mapping[str, Array] | None = None) -> Array:
@@ -115,18 +120,23 @@ def input_score(x: Array, recon: Array) -> Array:
 
 
 def errors_and_latents(params: Mapping[str, Array], images: Array, cfg: ModelConfig, ops: Any,
-                     chunk: int = 2000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each uint8 image's ``[N, d_in]`` reconstruction MSE (float64), latents (float32) and
-    input score (float64, :func:`input_score`), in chunks, as NumPy arrays (``evaluation.Evaluation``)."""
-    errors, latents, scores = [], [], []
+                       chunk: int = 2000) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each uint8 image's ``[N, d_in]`` reconstruction MSE (float64), latents (float32), input
+    score (float64, :func:`input_score`) and hidden-layer activations (float32; None for a hidden
+    layer wider than ``density.MAX_WIDTH``), in chunks, as NumPy arrays (``evaluation.Evaluation``)."""
+    keep_hidden = cfg.d_hidden <= DENSITY_MAX_WIDTH
+    errors, latents, scores, hiddens = [], [], [], []
     for start in range(0, images.shape[0], chunk):
         x = ops.unit_float(images[start:start + chunk])
-        z = encode(params, x, cfg, ops)
+        h = hidden(params, x, ops)
+        z = latent_activation(ops.linear(h, params["W_enc2"], params["b_enc2"]), cfg, ops, params)
         recon = decode(params, z, ops)
         errors.append(ops.to_numpy(((recon - x) ** 2).mean(1)))
         scores.append(ops.to_numpy(input_score(x, recon)))
         latents.append(ops.to_numpy(z))
+        if keep_hidden:
+            hiddens.append(ops.to_numpy(h).astype(np.float32, copy=False))
     if not errors:
-        return np.zeros(0), np.zeros((0, cfg.d_latent), np.float32), np.zeros(0)
+        return np.zeros(0), np.zeros((0, cfg.d_latent), np.float32), np.zeros(0), None
     return (np.concatenate(errors).astype(np.float64), np.concatenate(latents).astype(np.float32, copy=False),
-            np.concatenate(scores).astype(np.float64))
+            np.concatenate(scores).astype(np.float64), np.concatenate(hiddens) if keep_hidden else None)

@@ -32,6 +32,7 @@ from sae_desktop import __version__
 from sae_desktop.checkpoint_schema import (FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS, Invalid, check_tensors,
                                            parse_header, parse_metadata)
 from sae_desktop.config import ModelConfig, TrainConfig
+from sae_desktop.density import Density
 from sae_desktop.events import Position
 from sae_desktop.parameters import param_names
 from sae_desktop.safe_write import atomic_write_bytes, describe_os_error
@@ -56,6 +57,7 @@ class Checkpoint:
     extra: dict = field(default_factory=dict)  # anything else in the metadata (versions, run id…)
     position: Position | None = None  # stopped inside epoch ``epoch + 1``: where (resumes exactly there)
     test_score_quantiles: list[float] | None = None  # test-set input scores, for the probe's verdict
+    test_density: Density | None = None  # the test set's hidden-layer Gaussian, for the probe's verdict
 
 
 def torch_version() -> str:
@@ -111,6 +113,7 @@ def to_bytes(ckpt: Checkpoint, dtype="float32", include_optimizer: bool = True) 
         "history": json.dumps(ckpt.history),
         "test_error_quantiles": json.dumps(ckpt.test_error_quantiles),
         "test_score_quantiles": json.dumps(ckpt.test_score_quantiles),
+        "test_density": json.dumps(ckpt.test_density.to_dict() if ckpt.test_density is not None else None),
         "versions": json.dumps(package_versions()),
         "extra": json.dumps(ckpt.extra),
     }
@@ -171,4 +174,5 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
                 or float(optimizer["optimizer.step"][0]) < 0 or float(optimizer["optimizer.exp_avg_sq"].min()) < 0:
             raise _fail(path, "the optimizer state holds NaN, infinite or negative values")
     return Checkpoint(m.model_config, weights, m.train_config, optimizer, m.epoch, m.history,
-                      m.test_error_quantiles, {**m.extra, "versions": m.versions}, m.position, m.test_score_quantiles)
+                      m.test_error_quantiles, {**m.extra, "versions": m.versions}, m.position, m.test_score_quantiles,
+                      m.test_density)

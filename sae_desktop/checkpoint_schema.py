@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sae_desktop.config import MAX_EPOCHS, ConfigError, ModelConfig, TrainConfig
+from sae_desktop.density import MAX_WIDTH as DENSITY_MAX_WIDTH
+from sae_desktop.density import Density
 from sae_desktop.events import Position
 from sae_desktop.parameters import BUFFER_NAMES, param_names, param_shapes
 
@@ -24,7 +26,7 @@ DTYPE_BYTES = {"F32": 4, "F16": 2}
 OPTIMIZER_KEYS = ("optimizer.exp_avg", "optimizer.exp_avg_sq", "optimizer.step")
 MAX_QUANTILES = 100_000
 METADATA_KEYS = ("format", "format_version", "model_config", "train_config", "epoch", "history",
-                 "test_error_quantiles", "test_score_quantiles", "versions", "extra", "position")
+                 "test_error_quantiles", "test_score_quantiles", "test_density", "versions", "extra", "position")
 
 
 class Invalid(ValueError):
@@ -51,6 +53,7 @@ class Metadata:
     position: Position | None = None
     unknown: list[str] = field(default_factory=list)
     test_score_quantiles: list[float] | None = None  # of the test set's input scores (the probe's verdict)
+    test_density: Density | None = None  # the test set's hidden-layer Gaussian (the probe's verdict)
 
 
 def sniff(data: bytes) -> str | None:
@@ -162,6 +165,7 @@ def parse_metadata(meta: dict[str, str]) -> Metadata:
     quantiles = _quantiles(_json(meta.get("test_error_quantiles", "null"), "test_error_quantiles"))
     scores = _quantiles(_json(meta.get("test_score_quantiles", "null"), "test_score_quantiles"),
                         "test_score_quantiles")
+    density = _density(_json(meta.get("test_density", "null"), "test_density"), model_cfg)
     versions = _json(meta.get("versions", "{}"), "versions")
     if not isinstance(versions, dict) or not all(isinstance(v, str) for v in versions.values()):
         raise Invalid("metadata field 'versions' should map package names to version strings")
@@ -178,7 +182,7 @@ def parse_metadata(meta: dict[str, str]) -> Metadata:
     if position is not None and train_cfg is None:
         raise Invalid("a position inside an epoch needs the training config")
     return Metadata(model_cfg, train_cfg, epoch, history, quantiles, versions, extra, position,
-                    sorted(set(meta) - set(METADATA_KEYS)), scores)
+                    sorted(set(meta) - set(METADATA_KEYS)), scores, density)
 
 
 def _history(history: Any, epoch: int) -> list[dict]:
@@ -206,6 +210,37 @@ def _quantiles(quantiles: Any, name: str = "test_error_quantiles") -> list[float
             or any(b < a for a, b in zip(quantiles, quantiles[1:]))):
         raise Invalid(f"metadata field '{name}' should be an ascending list of non-negative numbers")
     return [float(q) for q in quantiles]
+
+
+def _numbers(values: Any, length: int, what: str, positive: bool = False) -> list[float]:
+    if (not isinstance(values, list) or len(values) != length
+            or not all(_is_number(v) and (v > 0 or not positive) for v in values)):
+        raise Invalid(f"metadata field 'test_density': {what} should be {length} finite"
+                      f"{' positive' if positive else ''} numbers")
+    return values
+
+
+def _density(raw: Any, model_cfg: ModelConfig) -> Density | None:
+    """The test set's hidden-layer Gaussian (``density.Density.to_dict``), sized to the model."""
+    if raw is None:
+        return None
+    keys = {"mean", "components", "variances", "residual", "quantiles", "combined_quantiles"}
+    if not isinstance(raw, dict) or set(raw) != keys:
+        raise Invalid(f"metadata field 'test_density' should be an object with {', '.join(sorted(keys))}")
+    width = model_cfg.d_hidden
+    if width > DENSITY_MAX_WIDTH:
+        raise Invalid(f"metadata field 'test_density' is for hidden layers of at most {DENSITY_MAX_WIDTH} units")
+    _numbers(raw["mean"], width, "mean")
+    components = raw["components"]
+    if not isinstance(components, list) or not 1 <= len(components) <= width:
+        raise Invalid(f"metadata field 'test_density': components should be 1 to {width} lists")
+    for row in components:
+        _numbers(row, width, "each component")
+    _numbers(raw["variances"], len(components), "variances (one per component)", positive=True)
+    _numbers([raw["residual"]], 1, "residual", positive=True)
+    for name in ("quantiles", "combined_quantiles"):
+        _quantiles(raw[name], f"test_density.{name}")
+    return Density.from_dict(raw)
 
 
 def check_tensors(entries: dict[str, Entry], meta: Metadata) -> bool:

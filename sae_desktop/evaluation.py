@@ -25,8 +25,9 @@ import numpy as np
 
 from sae_desktop.architecture import active
 from sae_desktop.config import ModelConfig
+from sae_desktop.density import Density
+from sae_desktop.ranks import QUANTILES, error_percentile, quantiles  # noqa: F401 (their home before ranks.py)
 
-QUANTILES = 201  # resolution of the stored test-error distribution (for OOD percentiles)
 HISTOGRAM_BINS = 50
 DENSE_DENSITY = 0.1  # a latent active on more than 10 % of images counts as dense
 
@@ -71,15 +72,20 @@ class Evaluation:
     threshold: float  # activity threshold used for density / L0 / dead
     variance: float = float("nan")  # data_variance of the images evaluated (FVU's denominator)
     per_sample_score: np.ndarray | None = None  # [N] architecture.input_score of each test image (the verdict's)
+    test_density: Density | None = None  # the test set's hidden-layer Gaussian (the verdict's second evidence)
 
     @classmethod
     def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, per_sample_score: np.ndarray,
-           cfg: ModelConfig, images: np.ndarray | None = None) -> Evaluation:
+           hidden: np.ndarray | None, cfg: ModelConfig, images: np.ndarray | None = None) -> Evaluation:
         """From ``architecture.errors_and_latents``'s output (what ``SparseAutoencoder.evaluate``
         and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once);
-        ``images`` (uint8, NumPy or torch) give FVU its denominator."""
+        ``images`` (uint8, NumPy or torch) give FVU its denominator. The hidden activations are
+        summarised at once (``density.Density``) and not kept."""
+        density = None
+        if hidden is not None and len(per_sample_score):
+            density = Density.fit(hidden, error_percentile(per_sample_score, quantiles(per_sample_score)))
         return cls(per_sample_mse, latents, cfg.active_threshold,
-                   image_variance(images) if images is not None else float("nan"), per_sample_score)
+                   image_variance(images) if images is not None else float("nan"), per_sample_score, density)
 
     @property
     def test_mse(self) -> float:
@@ -149,21 +155,3 @@ class Evaluation:
             "frac_alive": self.frac_alive,
             "frac_dense": self.frac_dense,
         }
-
-
-def quantiles(values: np.ndarray) -> list[float]:
-    """QUANTILES evenly spaced quantiles (linear interpolation, as np.quantile's default).
-    One sort and an interpolation: np.quantile with 201 levels holds the GIL ~25 ms,
-    long enough to stall the window while the training thread computes it."""
-    ordered = np.sort(np.asarray(values, dtype=np.float64))
-    positions = np.linspace(0.0, len(ordered) - 1, QUANTILES)
-    return np.interp(positions, np.arange(len(ordered)), ordered).tolist()
-
-
-def error_percentile(error: float, quantiles: list[float] | np.ndarray) -> float:
-    """Percentage of test images reconstructed better than ``error`` (0-100)."""
-    q = np.asarray(quantiles, dtype=np.float64)
-    if q.size < 2 or not np.isfinite(error):
-        return float("nan")
-    levels = np.linspace(0.0, 100.0, q.size)
-    return float(np.interp(error, q, levels, left=0.0, right=100.0))

@@ -32,7 +32,7 @@ class ProbeResult:
 
     @property
     def percentile(self) -> float:
-        """The verdict's percentile: share of test digits the model explains better (%)."""
+        """The verdict's percentile: share of test digits less unusual than the input (%)."""
         return self.verdict.percentile
 
     @property
@@ -61,8 +61,10 @@ def probe(model: ModelSnapshot, image28: np.ndarray, clamps: dict[int, float] | 
     quantiles = model.test_error_quantiles
     mse_percentile = error_percentile(mse, quantiles) if quantiles else float("nan")
     score = float(input_score(x.astype(np.float64), unsteered.astype(np.float64))[0])
+    density = model.test_density
+    distance = float(density.distance(model.hidden(x))[0]) if density is not None else float("nan")
     verdict = judge(stages if stages is not None else preprocess(x.reshape(28, 28)), score,
-                    model.test_score_quantiles)
+                    model.test_score_quantiles, distance, density)
     return ProbeResult(x.reshape(28, 28), latents, code, reconstruction, mse, mse_percentile,
                        model.config.active_threshold, verdict)
 

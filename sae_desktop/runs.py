@@ -146,6 +146,7 @@ def checkpoint_of(cfg: TrainConfig, weights, optimizer, epochs_done: int, histor
         test_error_quantiles=evaluation.test_error_quantiles if evaluation is not None else None,
         extra=extra, position=position,
         test_score_quantiles=evaluation.test_score_quantiles if evaluation is not None else None,
+        test_density=evaluation.test_density if evaluation is not None else None,
     )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from sae_desktop import architecture, paths
 from sae_desktop.checkpoint import Array, Checkpoint, as_numpy, load_checkpoint
 from sae_desktop.config import ModelConfig, TrainConfig
+from sae_desktop.density import Density
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import Position, ResumeState
 
@@ -45,6 +46,7 @@ class ModelSnapshot:
     optimizer: dict[str, Array] | None = None  # present for full checkpoints (resumable)
     test_score_quantiles: list[float] | None = None  # of the test set's input scores (the probe's verdict)
     position: Position | None = None  # stopped inside an epoch: where training resumes
+    test_density: Density | None = None  # the test set's hidden-layer Gaussian (the probe's verdict)
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -60,15 +62,22 @@ class ModelSnapshot:
             object.__setattr__(self, "test_error_quantiles", self.evaluation.test_error_quantiles)
         if self.test_score_quantiles is None and self.evaluation is not None:
             object.__setattr__(self, "test_score_quantiles", self.evaluation.test_score_quantiles)
+        if self.test_density is None and self.evaluation is not None:
+            object.__setattr__(self, "test_density", self.evaluation.test_density)
 
     def with_evaluation(self, evaluation: Evaluation) -> ModelSnapshot:
         return replace(self, evaluation=evaluation, test_error_quantiles=evaluation.test_error_quantiles,
-                       test_score_quantiles=evaluation.test_score_quantiles)
+                       test_score_quantiles=evaluation.test_score_quantiles, test_density=evaluation.test_density)
 
     def encode(self, images: np.ndarray) -> np.ndarray:
         """Images ``[N, 784]`` (or ``[784]``, ``[N, 28, 28]``) in [0, 1] → latents ``[N, d_latent]``."""
         x = np.asarray(images, dtype=np.float32).reshape(-1, self.config.d_in)
         return architecture.encode(self.arrays, x, self.config, architecture.NUMPY)
+
+    def hidden(self, images: np.ndarray) -> np.ndarray:
+        """Images ``[N, 784]`` in [0, 1] → the encoder's hidden layer ``[N, d_hidden]`` (density.py's)."""
+        x = np.asarray(images, dtype=np.float32).reshape(-1, self.config.d_in)
+        return architecture.hidden(self.arrays, x, architecture.NUMPY)
 
     def decode(self, latents: np.ndarray) -> np.ndarray:
         """Latents ``[N, d_latent]`` → images ``[N, 784]`` in (0, 1)."""
@@ -84,7 +93,7 @@ class ModelSnapshot:
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,
                           list(self.history), self.test_error_quantiles, {"name": self.name}, self.position,
-                          test_score_quantiles=self.test_score_quantiles)
+                          test_score_quantiles=self.test_score_quantiles, test_density=self.test_density)
 
     def resume_state(self) -> ResumeState:
         """Where training continues from this model (exactly where it stopped)."""
@@ -93,7 +102,8 @@ class ModelSnapshot:
     @classmethod
     def from_checkpoint(cls, ckpt: Checkpoint, name: str, path: Path | None = None) -> ModelSnapshot:
         return cls(ckpt.model_config, ckpt.weights, name, ckpt.train_config, ckpt.epoch, list(ckpt.history),
-                   ckpt.test_error_quantiles, None, path, ckpt.optimizer, ckpt.test_score_quantiles, ckpt.position)
+                   ckpt.test_error_quantiles, None, path, ckpt.optimizer, ckpt.test_score_quantiles, ckpt.position,
+                   ckpt.test_density)
 
     @classmethod
     def load(cls, path: str | Path) -> ModelSnapshot:

@@ -11,7 +11,12 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
   reconstruction leaves unexplained, ``‖x̂ − x‖² / ‖x − x̄‖²`` (an FVU of one image;
   scale-free, so faint or small inputs get no credit for having little ink), as a
   percentile of the same score over the test set. The test set's scores are summarised
-  once per model (``Evaluation.test_score_quantiles``) and stored in its checkpoint.
+  once per model (``Evaluation.test_score_quantiles``) and stored in its checkpoint;
+* **the model's distance** (density.py): how far the input's encoder activations lie from the
+  test set's (Mahalanobis), as a percentile of the test set's distances; the two percentiles
+  are combined (Fisher's method) into the verdict's ``percentile``, itself ranked against the
+  test set's, so the kinds' cuts keep their meaning (1 % of test digits are "unlike"). A model
+  without the distance's statistics (older checkpoints) is judged on the score alone.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy import ndimage
 
-from sae_desktop.evaluation import error_percentile
+from sae_desktop.density import Density
+from sae_desktop.ranks import error_percentile
 from sae_desktop.preprocess import FILLED, Preprocessed
 
 UNUSUAL, UNLIKE = 95.0, 99.0  # score percentiles: worse than this share of test digits
@@ -30,6 +37,8 @@ MIN_CONTRAST = 0.03  # the stroke core must stand this far above the paper (0-1)
 MIN_SNR = 3.0  # …and this many times the paper's noise
 MIN_BOX = 12  # px: an ink box smaller than this (in the input's pixels) cannot show strokes
 MAX_LENGTH = 75.0  # px of stroke in the 20-px box: MNIST's longest ink (99.9th percentile)
+MAX_LOOPS = 2  # closed loops a digit has at most (8); 0.2 % of MNIST's test set shows a third
+LOOP_INK, LOOP_AREA = 0.5, 2  # a loop: paper (≤ 0.5) of at least 2 px enclosed by ink in the 28×28 input
 
 
 @dataclass(frozen=True)
@@ -37,8 +46,12 @@ class Verdict:
     kind: str  # typical | unusual | unlike | nothing | faint | small | filled | tangled | untrained | unknown
     digit_like: bool | None  # False: flagged as not a digit like MNIST's; None: no verdict possible
     score: float  # unexplained share of the input's variance (unsteered), NaN if nothing drawn
-    percentile: float  # share of test digits the model explains better (%), NaN if unknown
+    percentile: float  # share of test digits less unusual than the input (%), NaN if unknown: the
+    # combination of score_percentile and distance_percentile, or score_percentile alone without a density
     message: str  # one sentence for people
+    score_percentile: float = float("nan")  # share of test digits the model explains better (%)
+    distance: float = float("nan")  # Mahalanobis distance of the encoder's activations from the test set's
+    distance_percentile: float = float("nan")  # share of test digits nearer (%), NaN without a density
 
     def to_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()}
@@ -73,29 +86,57 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     if length > MAX_LENGTH:
         return Verdict("tangled", False, nan, nan, f"More strokes than any digit ({length:.0f} px of stroke; "
                                                     f"MNIST's ≤ {MAX_LENGTH:g})")
+    count = loops(stages.image)
+    if count > MAX_LOOPS:
+        return Verdict("tangled", False, nan, nan, f"More closed loops than any digit ({count}; "
+                                                    f"a digit has at most {MAX_LOOPS})")
     return None
 
 
-def judge(stages: Preprocessed, score: float, quantiles: list[float] | None) -> Verdict:
-    """The verdict on one input from its preprocessing and its unsteered ``score``;
-    ``quantiles``: the test set's scores (``Evaluation.test_score_quantiles``), if known.
-    A failed plain check decides the kind and message; score and percentile are still given."""
+def loops(image28: np.ndarray) -> int:
+    """Closed loops of the ink: paper regions (4-connected) of at least LOOP_AREA px it encloses."""
+    paper = np.asarray(image28) <= LOOP_INK
+    labels, count = ndimage.label(paper)
+    if count == 0:
+        return 0
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    areas[outside] = 0
+    return int((areas[1:] >= LOOP_AREA).sum())
+
+
+def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
+          distance: float = float("nan"), density: Density | None = None) -> Verdict:
+    """The verdict on one input from its preprocessing, its unsteered ``score`` and its
+    ``distance`` (``Density.distance`` of its hidden activations); ``quantiles``: the test set's
+    scores (``Evaluation.test_score_quantiles``) and ``density`` its distances, if known.
+    A failed plain check decides the kind and message; the figures are still given."""
     if stages.empty:
         return NOTHING_DRAWN
-    median = float(np.interp(0.5, np.linspace(0, 1, len(quantiles)), quantiles)) if quantiles else float("nan")
-    p = error_percentile(score, quantiles) if quantiles and median <= UNTRAINED else float("nan")
+    nan = float("nan")
+    median = float(np.interp(0.5, np.linspace(0, 1, len(quantiles)), quantiles)) if quantiles else nan
+    trained = bool(quantiles) and median <= UNTRAINED
+    sp = error_percentile(score, quantiles) if trained else nan
+    dp = density.percentile(distance) if trained and density is not None else nan
+    p = density.combined_percentile(sp, dp) if np.isfinite(dp) else sp
+    figures = dict(score_percentile=sp, distance=distance if density is not None else nan, distance_percentile=dp)
+
+    def verdict(kind: str, digit_like: bool | None, message: str) -> Verdict:
+        return Verdict(kind, digit_like, score, p, message, **figures)
+
     failed = plain_check(stages)
     if failed is not None:
-        return Verdict(failed.kind, failed.digit_like, score, p, failed.message)
+        return verdict(failed.kind, failed.digit_like, failed.message)
     if not quantiles:
-        return Verdict("unknown", None, score, p, f"{score:.0%} of the input unexplained "
-                                                  "(no test-set statistics for this model)")
+        return verdict("unknown", None, f"{score:.0%} of the input unexplained (no test-set statistics for this model)")
     if median > UNTRAINED:
-        return Verdict("untrained", None, score, p,
+        return verdict("untrained", None,
                        f"No verdict: this model leaves {median:.0%} of a typical test digit unexplained")
-    unexplained = f"{score:.0%} unexplained, worse than {p:.0f}% of test digits"
+    said = f"{score:.0%} unexplained, worse than {sp:.0f}% of test digits"
+    if np.isfinite(dp):
+        said += f"; code farther out than {dp:.0f}% of theirs; more unusual than {p:.0f}% overall"
     if p >= UNLIKE:
-        return Verdict("unlike", False, score, p, f"{unexplained}: unlike MNIST")
+        return verdict("unlike", False, f"{said}: unlike MNIST")
     if p >= UNUSUAL:
-        return Verdict("unusual", True, score, p, f"{unexplained}: unusual")
-    return Verdict("typical", True, score, p, f"{unexplained}: typical")
+        return verdict("unusual", True, f"{said}: unusual")
+    return verdict("typical", True, f"{said}: typical")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sae_desktop.checkpoint import (FORMAT_VERSION, Checkpoint, CheckpointError, load_checkpoint, save_checkpoint,
                                     to_bytes)
 from sae_desktop.config import ModelConfig, TrainConfig
+from sae_desktop.density import Density
 from sae_desktop.model import SparseAutoencoder
 
 
@@ -39,6 +40,18 @@ def test_round_trip(tmp_path):
     torch.testing.assert_close(torch.from_numpy(loaded.optimizer["optimizer.exp_avg"]),
                                ckpt.optimizer["optimizer.exp_avg"])
     assert loaded.extra["versions"]["torch"] == torch.__version__
+
+
+def test_the_test_sets_density_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    hidden, percentiles = rng.gamma(1.0, size=(400, 8)), rng.uniform(0, 100, 400)
+    ckpt = make_checkpoint()
+    ckpt.test_density = Density.fit(hidden, percentiles)
+    loaded = load_checkpoint(save_checkpoint(ckpt, tmp_path / "m.safetensors")).test_density
+    assert loaded.quantiles == ckpt.test_density.quantiles
+    np.testing.assert_allclose(loaded.distance(hidden), ckpt.test_density.distance(hidden), rtol=1e-5)
+    ckpt.test_density = None  # older checkpoints have none
+    assert load_checkpoint(save_checkpoint(ckpt, tmp_path / "m.safetensors")).test_density is None
 
 
 def test_half_precision_weights_only_copy(tmp_path):

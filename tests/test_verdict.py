@@ -14,7 +14,8 @@ from sae_desktop.model import SparseAutoencoder
 from sae_desktop.preprocess import preprocess
 from sae_desktop.probe import probe, probe_image
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
-from sae_desktop.verdict import MAX_LENGTH, UNLIKE, judge, stroke_length
+from sae_desktop.density import Density
+from sae_desktop.verdict import MAX_LENGTH, MAX_LOOPS, UNLIKE, judge, loops, stroke_length
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +121,64 @@ def test_photos_and_thin_brush_digits_reconstruct_like_test_digits(bundled, mnis
         assert np.median([v.score for v in verdicts]) < 1.6 * test_median
         assert np.mean([v.digit_like is False for v in verdicts]) < 0.1
         assert np.percentile([v.percentile for v in verdicts], 50) < UNLIKE
+
+
+def test_the_density_ranks_the_test_set_it_was_fitted_to():
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(size=(2000, 12)) @ rng.normal(size=(12, 12))  # correlated, as a layer's units are
+    density = Density.fit(hidden, rng.uniform(0, 100, 2000))
+    ranks = [density.percentile(d) for d in density.distance(hidden)]
+    assert abs(np.mean(np.array(ranks) >= 99) - 0.01) < 0.005  # its own percentiles are calibrated
+    far = hidden.mean(0) + 6 * hidden.std(0)
+    assert density.percentile(density.distance(far[None])[0]) == 100.0
+    assert density.combined_percentile(50.0, 50.0) < density.combined_percentile(99.9, 50.0) <= 100
+    assert Density.fit(hidden[:10], np.zeros(10)) is None  # too few to fit
+
+
+def test_a_model_without_the_density_is_judged_on_its_score_alone(bundled):
+    old = ModelSnapshot.from_checkpoint(bundled.to_checkpoint(), "old")
+    old = ModelSnapshot(old.config, old.weights, "old", test_score_quantiles=bundled.test_score_quantiles)
+    stages, result = probe_image(bundled, seven())
+    before = probe(old, stages.image, stages=stages).verdict
+    assert np.isnan(before.distance_percentile) and before.percentile == before.score_percentile
+    assert result.verdict.score == before.score and np.isfinite(result.verdict.distance_percentile)
+    assert set(before.to_dict()) == {"kind", "digit_like", "score", "percentile", "message", "score_percentile",
+                                     "distance", "distance_percentile"}
+
+
+def test_the_bundled_model_carries_its_test_sets_density(bundled, mnist):
+    stored = bundled.test_density
+    assert stored is not None and stored.width == bundled.config.d_hidden
+    computed = bundled.evaluate(mnist.test_images).test_density
+    np.testing.assert_allclose(stored.quantiles, computed.quantiles, rtol=2e-3, atol=1e-4)
+    np.testing.assert_allclose(stored.combined_quantiles, computed.combined_quantiles, rtol=2e-3, atol=1e-3)
+
+
+def rings(count: int, size: int = 280) -> np.ndarray:
+    """``count`` small rings in a row: closed loops, as a scribble's crossings make."""
+    centres = np.linspace(0.2 * size, 0.8 * size, count)
+    yy, xx = np.mgrid[0:size, 0:size]
+    return np.max([np.abs(np.hypot(yy - size / 2, xx - c) - size / (3.2 * count)) < 6 for c in centres], axis=0) * 1.0
+
+
+def test_more_closed_loops_than_a_digit_has_is_flagged(bundled, mnist):
+    counts = np.array([loops(d / 255.0) for d in mnist.test_images])
+    assert np.mean(counts > MAX_LOOPS) < 0.003  # an 8 has two; a third is a rare slip of the pen
+    assert loops(preprocess(rings(2)).image) == 2 and probe_image(bundled, rings(2))[1].verdict.kind != "tangled"
+    verdict = probe_image(bundled, rings(4))[1].verdict
+    assert verdict.kind == "tangled" and "loops" in verdict.message and verdict.digit_like is False
+
+
+def test_letters_scribbles_and_boxes_are_told_from_test_digits(bundled, mnist):
+    """The issue's demand, measured with generated non-digits (a seed of their own) against the
+    test digits of the other group of writers. Measured with 200 of each (probe_verdict.py):
+    before the density and the loop count letters 24 %, scribbles 26 %, boxes 64 %."""
+    rng = np.random.default_rng(11)
+    rates = {}
+    for kind in ("letter", "scribble", "box"):
+        results = [probe_image(bundled, non_digit(kind, rng))[1] for _ in range(60)]
+        rates[kind] = np.mean([r is None or r.verdict.digit_like is False for r in results])
+    assert rates["letter"] >= 0.3 and rates["scribble"] >= 0.4 and rates["box"] >= 0.85, rates
+    verdicts = [probe(bundled, d / 255.0).verdict for d in mnist.test_images[5000:7000]]
+    assert np.mean([v.digit_like is False for v in verdicts]) < 0.025
+    assert np.mean([v.percentile >= UNLIKE for v in verdicts]) < 0.02  # the percentile alone tells them apart too
