@@ -214,7 +214,7 @@ def _quantiles(quantiles: Any, name: str = "test_error_quantiles") -> list[float
 
 def _numbers(values: Any, length: int, what: str, positive: bool = False) -> list[float]:
     if (not isinstance(values, list) or len(values) != length
-            or not all(_is_number(v) and (v > 0 or not positive) for v in values)):
+            or not all(is_number(v) and (v > 0 or not positive) for v in values)):
         raise Invalid(f"metadata field 'test_density': {what} should be {length} finite"
                       f"{' positive' if positive else ''} numbers")
     return values
