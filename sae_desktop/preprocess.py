@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 BOX = 20  # longer side of the ink's bounding box after scaling
 SIZE = 28  # output image side
@@ -177,6 +176,8 @@ def level(grey: np.ndarray) -> tuple[np.ndarray, float, float]:
 def _drop_specks(ink: np.ndarray) -> np.ndarray:
     """Noisy inputs only: drop separate marks too small to be strokes (noise, dust): fewer
     than SPECK_PIXELS pixels, or less than SPECK of all the ink."""
+    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
+
     labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
     if n == 0:
         return ink
@@ -207,6 +208,8 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     """Bring the stroke width (in 20-px-box px) of a WORK× image into MNIST's range: strokes
     outside WIDTH_RANGE are dilated or eroded to WIDTH_TARGET, measuring again after each
     step (a step moves the measured width less than its radius: ends, joins, uneven strokes)."""
+    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
+
     lo, hi = WIDTH_RANGE
     if not np.isfinite(width) or lo <= width <= hi or width > FILLED:
         return work, width

@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from sae_desktop.density import Density
 from sae_desktop.ranks import error_percentile
@@ -95,6 +94,8 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
 
 def loops(image28: np.ndarray) -> int:
     """Closed loops of the ink: paper regions (4-connected) of at least LOOP_AREA px it encloses."""
+    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
+
     paper = np.asarray(image28) <= LOOP_INK
     labels, count = ndimage.label(paper)
     if count == 0:
