@@ -19,11 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
+# Each mechanism as its reference trainers run it: TopK and BatchTopK with AuxK (1/32, as in
+# Gao et al.), L1 with resampling of dead latents (as in Anthropic's); KL as the tutorial has it.
 GRID = {  # mechanism: (swept setting, values, fixed settings)
     "kl": ("beta", [5e-3, 2e-2, 5e-2, 1e-1], {}),
-    "l1": ("l1", [1e-3, 3e-3, 1e-2, 3e-2], {}),
-    "topk": ("k", [2, 4, 8, 16], {}),
-    "batchtopk": ("k", [2, 4, 8, 16], {}),
+    "l1": ("l1", [3e-3, 1e-2, 3e-2, 1e-1], {"resample": True}),
+    "topk": ("k", [2, 4, 8, 16], {"auxk": 1 / 32}),
+    "batchtopk": ("k", [2, 4, 8, 16], {"auxk": 1 / 32}),
     "jumprelu": ("l0_coeff", [1e-4, 3e-4, 1e-3, 3e-3], {}),
 }
 
@@ -53,7 +55,7 @@ def main() -> int:
         for event in sweep(configs, dataset, names=[name]):
             if isinstance(event, RunEnd) and event.evaluation is not None:
                 ev, cfg = event.evaluation, configs[len([r for r in records if r["mechanism"] == mechanism])]
-                records.append({"mechanism": mechanism, "setting": name, "value": getattr(cfg, name),
+                records.append({"mechanism": mechanism, "setting": name, "value": getattr(cfg, name), **fixed,
                                 "test_mse": round(ev.test_mse, 6), "fvu": round(ev.fvu, 5), "l0": round(ev.l0, 3),
                                 "dead_latents": ev.dead_latents, "seconds": round(time.perf_counter() - start, 1)})
                 start = time.perf_counter()
