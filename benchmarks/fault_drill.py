@@ -4,8 +4,9 @@ Every trial must end with the same final weights and Adam state, bit for bit, as
 uninterrupted run, or with a one-line refusal (exit 1 or 2, no traceback); anything else is a
 failure. Each trial is interrupted 1-3 times at a random moment (30%: from the start of the
 process, over the reference run's start-up time; 70%: after training began, over its training
-time), half of them with slow saves so that kills land inside a save too, then resumed from the run's checkpoint until it completes (a run killed before its
-first checkpoint starts over, as a user would).
+time), half of them with slow saves so that kills land inside a save too, then resumed from
+the run's checkpoint until it completes (a run killed before its first checkpoint starts over,
+as a user would).
 
     python benchmarks/fault_drill.py --trials 20 [--seed 0]
 
@@ -27,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import torch  # noqa: E402
+import numpy as np  # noqa: E402
 
 from sae_desktop.checkpoint import load_checkpoint  # noqa: E402
 from tests.conftest import make_dataset_dir  # noqa: E402
@@ -53,8 +54,9 @@ def latest_checkpoint(home: Path) -> Path | None:
 
 def same_state(a: Path, b: Path) -> bool:
     x, y = load_checkpoint(a), load_checkpoint(b)
-    return (all(torch.equal(x.weights[k], y.weights[k]) for k in x.weights)
-            and all(torch.equal(x.optimizer[k], y.optimizer[k]) for k in x.optimizer) and x.epoch == y.epoch)
+    return (x.weights.keys() == y.weights.keys() and x.optimizer.keys() == y.optimizer.keys()
+            and all(np.array_equal(x.weights[k], y.weights[k]) for k in x.weights)
+            and all(np.array_equal(x.optimizer[k], y.optimizer[k]) for k in x.optimizer) and x.epoch == y.epoch)
 
 
 def training_began(proc: subprocess.Popen, home: Path, limit: float = 300.0) -> None:

@@ -34,7 +34,8 @@ def choose_dataset(window, name: str) -> None:
 def test_the_field_says_which_files_are_where(gui_window, tiny_data_dir):
     status = gui_window.panel.data_folder.status
     assert "✓ MNIST" in status.text() and str(tiny_data_dir / "MNIST" / "raw") in status.text()
-    assert gui_window.panel.data_folder.default_note.isVisible()
+    field = gui_window.panel.data_folder
+    assert "(the default folder)" in field.path_label.toolTip() and not field.default_button.isEnabled()
     choose_dataset(gui_window, "fashion-mnist")
     text = status.text()
     assert "Fashion-MNIST" in text and "missing all four files" in text
@@ -82,6 +83,7 @@ def test_choose_folder_from_the_question_then_train_from_it(qtbot, gui_window, t
     assert seen["title"] == "MNIST is not in the data folder"
     assert saved_data_dir() == str(tiny_data_dir)
     assert gui_window.run.end.status == "completed" and gui_window.run.end.epochs_done == 1
+    qtbot.waitUntil(gui_window.panel.data_folder.isEnabled, timeout=5000)  # unlocked once the run is over
     assert "✓ MNIST" in gui_window.panel.data_folder.status.text()
 
 
@@ -93,12 +95,11 @@ def test_the_chosen_folder_is_remembered_and_default_resets_it(qtbot, gui_window
     again = build_window()
     qtbot.addWidget(again)
     field = again.panel.data_folder
-    assert field.path_label.text() == str(chosen) and not field.default_note.isVisibleTo(field)
+    assert field.path_label.text() == str(chosen) and "default" not in field.path_label.toolTip()
     assert "missing all four files" in field.status.text() and field.default_button.isEnabled()
     field.default_button.click()
     assert saved_data_dir() is None and "✓ MNIST" in field.status.text()
     assert field.path_label.text() == str(tiny_data_dir) and not field.default_button.isEnabled()
-    assert field.default_note.isVisibleTo(field)
 
 
 def test_the_probes_test_digits_come_from_the_chosen_folder(qtbot, gui_window, tmp_path, tiny_data_dir,
@@ -113,3 +114,22 @@ def test_the_probes_test_digits_come_from_the_chosen_folder(qtbot, gui_window, t
     gui_window.panel.data_folder.set_folder(tiny_data_dir)
     qtbot.waitUntil(lambda: browser.random.isEnabled(), timeout=10000)
     assert browser.message.text() == "" and browser.test is not None and len(browser.test.images) == 160
+
+
+def test_the_folder_is_locked_while_a_run_is_active(qtbot, gui_window):
+    field = gui_window.panel.data_folder
+    gui_window.panel.set_editable(False)
+    assert not field.isEnabled() and not field.choose_button.isEnabled()
+    gui_window.panel.set_editable(True, resume=True)  # continuing a model: its data may have moved
+    assert field.isEnabled() and field.choose_button.isEnabled()
+
+
+def test_the_field_never_widens_the_panel_into_sideways_scrolling(qtbot, gui_window, tmp_path):
+    scroll = gui_window.panel.parentWidget().parentWidget()  # the dock's scroll area
+    assert scroll.horizontalScrollBar().maximum() == 0
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 8)
+    deep.mkdir(parents=True)
+    gui_window.panel.data_folder.set_folder(deep)
+    qtbot.wait(50)
+    assert scroll.horizontalScrollBar().maximum() == 0
+    assert gui_window.panel.minimumSizeHint().width() <= scroll.viewport().width()

@@ -69,13 +69,10 @@ class DataFolderField(QWidget):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for label in (self.path_label, self.status):  # a long path never widens the panel: it elides or wraps
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.default_note = QLabel("the default folder")
-        self.default_note.setEnabled(False)  # greyed: a note, not a control
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.choose_button)
         buttons.addWidget(self.default_button)
-        buttons.addWidget(self.default_note)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -114,9 +111,8 @@ class DataFolderField(QWidget):
         folder = self.folder()
         default = saved_data_dir() is None
         self.path_label.setText(str(folder))
-        self.path_label.setToolTip(str(folder))
-        self.default_button.setEnabled(not default)
-        self.default_note.setVisible(default)
+        self.path_label.setToolTip(f"{folder}{' (the default folder)' if default else ''}")
+        self.default_button.setEnabled(not default)  # greyed: the folder shown is the default
         ok, message = check(self.dataset, folder)
         if not ok and downloads_allowed():
             message += "; Start offers to download them (needs internet)"

@@ -228,5 +228,6 @@ class TrainingPanel(QWidget):
             widget.setEnabled(editable and (not resume or name in ("epochs", "device")))
         for widget in (self.tutorial_button, self.quality_button):
             widget.setEnabled(editable and not resume)
+        self.data_folder.setEnabled(editable)  # a continued run may read its data from another folder
         if editable:
             self._disable_missing_devices()
