@@ -23,7 +23,7 @@ from pathlib import Path
 # Gao et al.), L1 with resampling of dead latents (as in Anthropic's); KL as the tutorial has it.
 GRID = {  # mechanism: (swept setting, values, fixed settings)
     "kl": ("beta", [5e-3, 2e-2, 5e-2, 1e-1], {}),
-    "l1": ("l1", [3e-3, 1e-2, 3e-2, 1e-1], {"resample": True}),
+    "l1": ("l1", [3e-3, 1e-2, 2e-2, 3e-2], {"resample": True}),  # 5e-2 and above: every latent dies
     "topk": ("k", [2, 4, 8, 16], {"auxk": 1 / 32}),
     "batchtopk": ("k", [2, 4, 8, 16], {"auxk": 1 / 32}),
     "jumprelu": ("l0_coeff", [1e-4, 3e-4, 1e-3, 3e-3], {}),
