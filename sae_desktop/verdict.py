@@ -133,11 +133,12 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
     if median > UNTRAINED:
         return verdict("untrained", None,
                        f"No verdict: this model leaves {median:.0%} of a typical test digit unexplained")
-    said = f"{score:.0%} unexplained, worse than {sp:.0f}% of test digits"
+    # The verdict first (a cut-off end would hide it), then its evidence
+    evidence = f"{score:.0%} unexplained (worse than {sp:.0f}% of test digits)"
     if np.isfinite(dp):
-        said += f"; code farther out than {dp:.0f}% of theirs; more unusual than {p:.0f}% overall"
+        evidence += f", code farther out than {dp:.0f}%; more unusual than {p:.0f}% overall"
     if p >= UNLIKE:
-        return verdict("unlike", False, f"{said}: unlike MNIST")
+        return verdict("unlike", False, f"Unlike MNIST: {evidence}")
     if p >= UNUSUAL:
-        return verdict("unusual", True, f"{said}: unusual")
-    return verdict("typical", True, f"{said}: typical")
+        return verdict("unusual", True, f"Unusual: {evidence}")
+    return verdict("typical", True, f"Typical: {evidence}")

@@ -92,8 +92,9 @@ class ProbeView(QWidget):
         return self.state.stages
 
     def fit_text_heights(self) -> None:
-        """Two lines for the error and the verdict, one for the source, in the labels' own fonts."""
-        for label, lines in ((self.error_label, 2), (self.ood_label, 2), (self.source_label, 1)):
+        """Two lines for the error, three for the verdict and its evidence, one for the source,
+        in the labels' own fonts."""
+        for label, lines in ((self.error_label, 2), (self.ood_label, 3), (self.source_label, 1)):
             label.ensurePolished()
             label.setFixedHeight(label.fontMetrics().lineSpacing() * lines + 6)
 
