@@ -215,10 +215,11 @@ def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
         window.start_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert progress.eta.text() == "done" and progress.run_bar.value() == 1000
+    assert progress.speed.text().endswith("images/s on average")  # the run's own, not a last instant's
     window.panel.set_config(SMALL.replace(epochs=50))
     window.start_action.trigger()
     window.pause_action.trigger()  # a new run, paused at once
-    assert progress.eta.text() != "done" and progress.speed.text() != "completed"
+    assert progress.eta.text() != "done" and "average" not in progress.speed.text()
     assert progress.run_bar.value() == 0 and progress.elapsed.text() in ("0:00", "–")
     qtbot.waitUntil(lambda: window.run.start is not None, timeout=20000)
     progress.render()

@@ -87,8 +87,10 @@ class RunProgress(QWidget):
         self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
         self.elapsed.setText(format_seconds(figures.elapsed_s))
         self.device.setText(start.device)
-        if run.end is not None:
-            self.speed.setText(run.end.status)
+        if run.end is not None:  # the run's average, evaluations and saves included
+            images = (run.end.step - start.start_step) * start.config.batch_size
+            average = f"{images / figures.elapsed_s:,.0f} images/s on average" if figures.elapsed_s > 0 else "–"
+            self.speed.setText(average if images > 0 else run.end.status)
             self.eta.setText(ENDINGS.get(run.end.status, "–"))
         elif run.status == "paused":
             self.speed.setText("paused")
