@@ -191,11 +191,19 @@ def test_refusing_to_close_keeps_training(qtbot, window, monkeypatch):
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
 
 
-def test_missing_dataset_is_reported_not_raised(qtbot, window, monkeypatch, tmp_path):
-    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tmp_path / "nothing-here"))
+def test_a_dataset_that_fails_to_load_is_reported_not_raised(qtbot, window, monkeypatch, tmp_path):
+    # The four files are there by name (so Start's check passes) but cannot be read as IDX:
+    # the training thread's failure reaches the window as a notice, not a traceback.
+    raw = tmp_path / "broken" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (raw / stem).write_bytes(b"not an IDX file")
+    monkeypatch.setenv("SAE_DESKTOP_DATA", str(tmp_path / "broken"))
+    window.panel.data_folder.refresh()
     with qtbot.waitSignal(window.controller.runFailed, timeout=10000) as failed:
         window.start_action.trigger()
-    assert "train-images-idx3-ubyte" in failed.args[0]
+    assert "train-images-idx3-ubyte" in failed.args[0] and "corrupt" in failed.args[0]
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert any("could not run" in notice for notice in window.notices)
 
