@@ -188,3 +188,10 @@ def test_revisiting_the_runs_tab_rebuilds_only_after_a_run_changed(qtbot, gui_wi
     tabs.setCurrentWidget(runs_view)
     epochs = {runs_view.table.item(r, 0).text(): runs_view.table.item(r, 5).text() for r in range(3)}
     assert epochs == {made[0].path.name: "1", made[1].path.name: "2", made[2].path.name: "1"}
+    assert first_item in [runs_view.table.item(r, 0) for r in range(3)]  # its cells rewritten, not replaced
+    runs_view.table.sortItems(5)  # sorting by Epochs uses the rewritten value
+    assert runs_view.table.item(2, 0).text() == made[1].path.name
+    RunFolder.create(TrainConfig(seed=9)).write_config(TrainConfig(seed=9))  # a new run: a new table
+    tabs.setCurrentIndex(0)
+    tabs.setCurrentWidget(runs_view)
+    assert runs_view.table.rowCount() == 4
