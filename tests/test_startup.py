@@ -166,3 +166,25 @@ def test_the_device_list_is_filled_in_once_torch_has_loaded(qtbot, slow_torch, g
         gui_window.torch.start()
         slow_torch.set()
     assert not cuda.isEnabled() and "not available" in cuda.toolTip()
+
+
+def test_closing_the_window_while_torch_loads_exits_quietly(tmp_path):
+    """A teacher who opens the app and closes it at once: no traceback from the background import."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SAE_DESKTOP_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO))
+    script = textwrap.dedent("""
+        import sys
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        from sae_desktop.qt import app as qt_app
+
+        def close_soon():  # once the background load is under way, long before it ends
+            window = next(w for w in QApplication.topLevelWidgets() if w.isWindow() and w.isVisible())
+            QTimer.singleShot(300, window.close)
+        QTimer.singleShot(0, close_soon)
+        code = qt_app.run_app()
+        print("torch" in sys.modules, code)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr[-3000:]

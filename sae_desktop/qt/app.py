@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import sys
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 from pyqtgraph.util.garbage_collector import GarbageCollector
@@ -115,4 +115,8 @@ def run_app(model_path: str | None = None) -> int:
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard shortcuts work at once, even without a window manager
-    return app.exec()
+    code = app.exec()
+    # Closed while torch was still loading in the background: let that import finish before the
+    # interpreter shuts down under it (which prints tracebacks from the half-imported torch).
+    QThreadPool.globalInstance().waitForDone(60_000)
+    return code
