@@ -226,3 +226,24 @@ def test_latent_labels_thin_out_when_the_bars_are_narrow(qtbot):
         pixels_per_label = bars.getViewBox().width() / len(ticks)
         assert pixels_per_label >= 16  # room for a two-digit label
     assert labelled[1000] == list(range(32)) and len(labelled[330]) < 32 and labelled[330][0] == 0
+
+
+def test_the_verdicts_colour_is_legible_in_either_theme(qtbot, window):
+    from PySide6.QtGui import QColor
+
+    from sae_desktop.qt import theme
+
+    probe = window.probe_view
+    draw_seven(qtbot, probe.canvas)
+    qtbot.waitUntil(lambda: probe.result is not None, timeout=2000)
+    kind = probe.result.verdict.kind
+    assert kind in ("typical", "unusual", "unlike")
+    index = {"typical": 0, "unusual": 1}.get(kind, 2)
+    try:
+        for t in (theme.DARK, theme.LIGHT):
+            theme.apply(t)  # the label is written again in the new theme's colour, not at the next stroke
+            assert t.verdict[index] in probe.ood_label.text()
+            background = QColor(t.window).lightness()
+            assert abs(QColor(t.verdict[index]).lightness() - background) > 60  # contrast with the window
+    finally:
+        theme.apply(theme.LIGHT)

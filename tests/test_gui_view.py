@@ -37,6 +37,9 @@ def test_dark_theme_colours_the_palette_plots_tiles_and_marks(qtbot, gui_window)
         assert plot.getAxis("left").textPen().color().name() == DARK.plot_foreground
         assert plot.getPlotItem().titleLabel.opts["color"] == DARK.plot_foreground
     assert bars.marks.opts["brush"].color().name() == DARK.ink
+    assert w.atlas_view.plot.backgroundBrush().color().name() == DARK.plot_background  # the mosaic's too
+    title = w.atlas_view.dashboard.title  # styled by a style sheet (size, weight): its text follows the theme
+    assert lightness(title.palette().color(QPalette.ColorRole.WindowText)) > 200
     assert lightness(loss.smooth[3].opts["pen"].color()) > 200  # the total loss, light on dark
     legend = w.runs_view.legend
     assert lightness(legend.opts["brush"].color()) < 80
@@ -45,6 +48,7 @@ def test_dark_theme_colours_the_palette_plots_tiles_and_marks(qtbot, gui_window)
     assert image.pixelColor(tile.width() // 2, tile.height() // 2).name() == DARK.tile_empty
     w.view.theme_actions["light"].trigger()
     assert loss.backgroundBrush().color().name() == LIGHT.plot_background
+    assert lightness(title.palette().color(QPalette.ColorRole.WindowText)) < 80
     assert bars.marks.opts["brush"].color().name() == LIGHT.ink
     assert lightness(QApplication.palette().color(QPalette.ColorRole.Window)) > 200
 

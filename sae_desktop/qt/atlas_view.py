@@ -126,6 +126,7 @@ class AtlasView(QWidget):
     # -- updating ---------------------------------------------------------------------------
     def _on_theme(self, t: theme.Theme) -> None:
         self.frames["selected"].setPen(pg.mkPen(t.ink, width=3))  # the chosen tile's frame
+        self.plot.setBackground(t.plot_background)  # the mosaic's (it has no axes for style_plot)
 
     def _model_changed(self, snap: ModelSnapshot | None) -> None:
         self._stale = True

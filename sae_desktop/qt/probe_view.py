@@ -20,6 +20,7 @@ from sae_desktop.images import ImageError, load_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
+from sae_desktop.qt import theme
 from sae_desktop.qt.canvas import DrawingCanvas
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.image_tile import ImageTile
@@ -74,6 +75,7 @@ class ProbeView(QWidget):
         state.source_changed.connect(self._show_source)
         state.source_changed.connect(self.browser.show_source)
         state.result_changed.connect(self._render)
+        theme.follow(self._on_theme)  # the verdict's colour is the theme's
         self.sorted_box.toggled.connect(self.bars.set_sorted)
         self.browser.digitChosen.connect(self.show_source)
         self.browser.fileRequested.connect(self.choose_image_file)
@@ -270,6 +272,10 @@ class ProbeView(QWidget):
         result = None if snap is None or image28 is None else probe(snap, image28, self.state.clamps, stages)
         self.state.set_result(result, stages)
 
+    def _on_theme(self, _theme: theme.Theme) -> None:
+        if hasattr(self, "bars"):  # the first call comes while the view is being built
+            self._render(self.state.result)
+
     def _render(self, r: ProbeResult | None) -> None:
         """Mirror the state's result: stages, tiles, bars, text."""
         stages, snap = self.state.stages, self.shown.snapshot
@@ -278,7 +284,8 @@ class ProbeView(QWidget):
             tile.set_grey(image)
         clamps, latents = self.state.clamps, None if r is None else r.latents
         # a clamp leaves the encoder's latents as they were: the bars keep their order then
-        same_input = latents is not None and self.bars.latents is not None and np.array_equal(latents, self.bars.latents)
+        same_input = (latents is not None and self.bars.latents is not None
+                      and np.array_equal(latents, self.bars.latents))
         self.bars.set_latents(latents, clamps, reorder=not same_input)
         self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)
         if r is None:
@@ -294,5 +301,6 @@ class ProbeView(QWidget):
         steered = f"  ({n} latent{'s' if n > 1 else ''} clamped)" if n else ""
         self.error_label.setText(f"Reconstruction error (MSE) {r.mse:.4f}{steered}")
         v = r.verdict  # about the input, from the unsteered model: clamps never change it
-        colour = {"typical": "#2e7d32", "unusual": "#a15c00"}.get(v.kind, "#c62828" if v.digit_like is False else "")
+        typical, unusual, not_digit = theme.current().verdict
+        colour = {"typical": typical, "unusual": unusual}.get(v.kind, not_digit if v.digit_like is False else "")
         self.ood_label.setText(f"<span style='color:{colour}'>{v.message}</span>" if colour else v.message)

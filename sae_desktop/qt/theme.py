@@ -38,6 +38,7 @@ class Theme:
     tile_empty: str  # an image tile with nothing to show
     legend_pen: str
     legend_brush: tuple[int, int, int, int]
+    verdict: tuple[str, str, str]  # text colours of the probe's verdicts: typical, unusual, not a digit
 
     @property
     def dark(self) -> bool:
@@ -45,9 +46,11 @@ class Theme:
 
 
 LIGHT = Theme("light", "#efefef", "#ffffff", "#1f1f1f", "#e6e6e6", "#2f6fb0",  # (Fusion's own palette is used)
-              "#ffffff", "#333333", "#222222", "#e8eaed", "#c8c8c8", (255, 255, 255, 220))
+              "#ffffff", "#333333", "#222222", "#e8eaed", "#c8c8c8", (255, 255, 255, 220),
+              ("#2e7d32", "#a15c00", "#c62828"))
 DARK = Theme("dark", "#2b2d31", "#1e1f22", "#e3e5e8", "#3a3d42", "#4a8fd6",
-             "#1e1f22", "#cfd2d6", "#f0f0f0", "#3a3d42", "#5b6068", (30, 31, 34, 220))
+             "#1e1f22", "#cfd2d6", "#f0f0f0", "#3a3d42", "#5b6068", (30, 31, 34, 220),
+             ("#7cc47f", "#f0b35a", "#f07070"))  # lighter: legible on the dark window
 
 _current = LIGHT
 _listeners: list = []  # weak references to callables taking a Theme
@@ -115,6 +118,9 @@ def apply(theme: Theme) -> None:
     app = QApplication.instance()
     if app is not None:  # light: the style's own palette, as before themes existed
         app.setPalette(palette(theme) if theme.dark else app.style().standardPalette())
+        for widget in app.allWidgets():  # a style sheet fixes its widget's colours when polished:
+            if widget.styleSheet():  # polished again, it takes the new palette's (e.g. a heading's text)
+                widget.setStyleSheet(widget.styleSheet())
     for ref in list(_listeners):
         callback = ref()
         owner = getattr(callback, "__self__", None)
