@@ -38,6 +38,8 @@ def test_dark_theme_colours_the_palette_plots_tiles_and_marks(qtbot, gui_window)
         assert plot.getPlotItem().titleLabel.opts["color"] == DARK.plot_foreground
     assert bars.marks.opts["brush"].color().name() == DARK.ink
     assert w.atlas_view.plot.backgroundBrush().color().name() == DARK.plot_background  # the mosaic's too
+    for _, label in bars.legend.items:  # legend entries drawn before the change are redrawn in its colour
+        assert DARK.plot_foreground in label.item.toHtml().lower()
     title = w.atlas_view.dashboard.title  # styled by a style sheet (size, weight): its text follows the theme
     assert lightness(title.palette().color(QPalette.ColorRole.WindowText)) > 200
     assert lightness(loss.smooth[3].opts["pen"].color()) > 200  # the total loss, light on dark

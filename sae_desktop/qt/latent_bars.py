@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontMetrics
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_style import COLORS, csv_companion, style_plot
+from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, style_plot
 
 
 class _SteeringViewBox(pg.ViewBox):
@@ -79,7 +79,7 @@ class LatentBars(pg.PlotWidget):
             self.addItem(item)
         theme.follow(self._on_theme)
         # the lines are named in a band above the bars (their labels sat behind the bars)
-        self.legend = self.addLegend(offset=(-10, 2), colCount=2)
+        self.legend = add_legend(self, offset=(-10, 2), colCount=2)
         self.samples = {"threshold": pg.PlotDataItem([], [], pen=threshold_pen),
                         "target": pg.PlotDataItem([], [], pen=target_pen)}
         self.code_for_csv = csv_companion(self, "decoded code")

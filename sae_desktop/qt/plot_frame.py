@@ -14,6 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from sae_desktop.qt.plot_style import add_legend
+
 LEGEND_MARGIN_PX = 12  # between the legend's lower edge and the highest data
 
 
@@ -44,7 +46,7 @@ class TopLegend:
 
     def __init__(self, plot: pg.PlotWidget, columns: int = 1):
         self.plot = plot
-        self.legend = plot.addLegend(offset=(-10, 4), colCount=columns)
+        self.legend = add_legend(plot, offset=(-10, 4), colCount=columns)
         self.reserve = Reserve()
         plot.addItem(self.reserve)
         self._samples: list[pg.PlotDataItem] = []

@@ -56,7 +56,17 @@ def colour_plot(plot: pg.PlotWidget, t: theme.Theme) -> None:
         if item.legend.opts.get("brush") is not None:  # a framed legend (others stay transparent)
             item.legend.setPen(t.legend_pen)
             item.legend.setBrush(t.legend_brush)
-        item.legend.setLabelTextColor(t.plot_foreground)
+        item.legend.setLabelTextColor(t.plot_foreground)  # for labels added from now on…
+        for _, label in item.legend.items:  # …and those already drawn (setLabelTextColor does not redraw them)
+            label.setText(label.text, color=t.plot_foreground)
+
+
+def add_legend(plot: pg.PlotWidget, **options) -> pg.LegendItem:
+    """``plot.addLegend(**options)`` in the theme's colours (a legend added after the plot was
+    styled would keep pyqtgraph's default text colour: dark on a dark plot)."""
+    legend = plot.addLegend(**options)
+    colour_plot(plot, theme.current())
+    return legend
 
 
 def style_plot(plot: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.PlotWidget:

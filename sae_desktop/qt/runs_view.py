@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.compare_view import CompareView
-from sae_desktop.qt.plot_style import style_plot
+from sae_desktop.qt.plot_style import add_legend, style_plot
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.runs import RunSummary, reference_frontier, scan_runs
 from sae_desktop.snapshot import ModelSnapshot
@@ -82,7 +82,7 @@ class RunsView(QWidget):
         self.frontier.setMinimumWidth(280)
         self.frontier.csv_table = self.frontier_table  # File ▸ Export as CSV: one named row per run
         # framed: its symbols would otherwise read as two more runs
-        self.legend = self.frontier.addLegend(offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
+        self.legend = add_legend(self.frontier, offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
         self.reference = reference_frontier()
         self.reference_scatter = pg.ScatterPlotItem(  # faint, under the user's points, for judging a run at a glance
             [r["l0"] for r in self.reference], [r["test_mse"] for r in self.reference], size=8, pen=None,
