@@ -113,4 +113,6 @@ def test_the_run_folder_deleted_mid_run(tmp_path, tiny_data_dir):
         proc.kill()
     assert proc.returncode == 1, err
     lines = err.strip().splitlines()
-    assert "Traceback" not in err and "No such file or directory" in lines[-1] and str(tmp_path) in lines[-1]
+    assert "Traceback" not in err and str(tmp_path) in lines[-1]
+    # the cause, as the OS says it or as the pre-write check does (which one depends on the moment)
+    assert "No such file or directory" in lines[-1] or "does not exist" in lines[-1], lines[-1]
