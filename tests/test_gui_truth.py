@@ -166,7 +166,7 @@ def stop(qtbot, window):
 
 def test_an_untrained_run_never_replaces_the_shown_model(qtbot, gui_window):
     window = gui_window
-    window.panel.set_config(SMALL.replace(epochs=50, log_every=1, batch_size=1))  # 640 steps an epoch
+    window.panel.set_config(SMALL.replace(epochs=50, log_every=8, batch_size=1))  # 640 steps an epoch
     window.run.stepped.connect(lambda out: window.controller.pause())  # held at its first report, then stopped
     start_and_wait(qtbot, window, window.controller.stepReported)
     qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=10000)
@@ -230,18 +230,20 @@ def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
 
 def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
     window = gui_window
-    window.panel.set_config(SMALL.replace(epochs=50, log_every=1, batch_size=8))  # 80 steps an epoch
+    # 640 steps an epoch: the window has time to ask for the pause inside epoch 2 even on a busy
+    # machine (with 80, a slow main thread let epoch 2 end before the request arrived)
+    window.panel.set_config(SMALL.replace(epochs=50, log_every=8, batch_size=1))
     window.follow.action.setChecked(True)
     # paused as soon as epoch 2 reports (the loop honours it before its next step), then stopped
     window.run.stepped.connect(lambda out: out.epoch == 2 and window.controller.pause())
-    start_and_wait(qtbot, window, window.controller.epochFinished)
+    start_and_wait(qtbot, window, window.controller.epochFinished, timeout=60000)
     qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=10000)
     with qtbot.waitSignal(window.controller.runEnded, timeout=10000):
         window.stop_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     end = window.run.end
     story = window.run.end_story()
-    assert end.epochs_done == 1 and 80 < end.step < 160
+    assert end.epochs_done == 1 and 640 < end.step < 1280
     view = window.training_view
     assert story == f"Stopped at step {end.step}, during epoch {end.epochs_done + 1}"
     assert view.summary.text().startswith(story + ":  test MSE")
