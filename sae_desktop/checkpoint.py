@@ -19,7 +19,6 @@ import os
 import platform
 import stat
 import sys
-from importlib import metadata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,8 +65,10 @@ def torch_version() -> str:
     if loaded is not None and hasattr(loaded, "__version__"):
         return str(loaded.__version__)
     try:
+        from importlib import metadata  # 30 ms of imports: only when asked (not at start-up)
+
         return metadata.version("torch")
-    except metadata.PackageNotFoundError:
+    except ImportError:  # metadata.PackageNotFoundError is one
         return "not installed"
 
 

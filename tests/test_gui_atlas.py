@@ -12,7 +12,8 @@ from sae_desktop.atlas import grid_shape
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
 from sae_desktop.qt.app import build_window, create_app
-from sae_desktop.qt.exporting import export_atlas, export_plot, export_probe
+from sae_desktop.qt.exporting import export_atlas, export_probe
+from sae_desktop.qt.plot_files import export_plot
 from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 

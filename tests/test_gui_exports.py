@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
-from sae_desktop.qt.exporting import export_plot
+from sae_desktop.qt.plot_files import export_plot
 from sae_desktop.runs import RunFolder, recorded
 
 

@@ -172,6 +172,24 @@ def test_presentation_is_remembered(qtbot, gui_window):
     assert pg.getConfigOption("background") == LIGHT.plot_background
 
 
+def test_a_tab_built_after_presentation_was_turned_on_is_presented_too(qtbot, gui_window):
+    """The hidden tabs are built after the first paint, perhaps in presentation mode (remembered
+    from the last session): their headline labels and plots take its sizes like the rest."""
+    gui_window.view.set_presentation(True)
+    try:
+        tabs = gui_window.tabs
+        page = next(p for p in tabs.pages() if tabs.tabText(tabs.indexOf(p)) == "Atlas")
+        assert not page.is_built  # nothing asked for the atlas yet
+        atlas = gui_window.atlas_view
+        assert page.is_built and gui_window.tabs.indexOf(atlas) == gui_window.tabs.indexOf(page)
+        assert "font-size: 24px" in atlas.dashboard.title.styleSheet()  # 16 px × 1.5
+        axis_font = atlas.density_plot.getAxis("bottom").style["tickFont"]
+        assert axis_font is not None and axis_font.pointSizeF() == pytest.approx(QApplication.font().pointSizeF())
+    finally:
+        gui_window.view.set_presentation(False)
+    assert "font-size: 16px" in atlas.dashboard.title.styleSheet()
+
+
 def test_revisiting_the_runs_tab_rebuilds_only_after_a_run_changed(qtbot, gui_window):
     from sae_desktop.config import TrainConfig
     from sae_desktop.runs import RunFolder

@@ -51,10 +51,12 @@ def test_the_window_opens_and_probes_a_drawing_without_importing_torch(tmp_path)
         import json, sys
         from sae_desktop.qt.app import build_window, create_app
         app = create_app()
-        window = build_window()
+        window = build_window(staged=True)  # as the app starts: run_app finishes the start after this paint
         window.show()
         app.processEvents()
         scipy_at_paint = "scipy.ndimage" in sys.modules  # 0.4 s of import: after the window is up
+        late = [m for m in ("pyqtgraph", "superqt", "qtpy") if m in sys.modules]
+        built = [window.tabs.tabText(i) for i, page in enumerate(window.tabs.pages()) if page.is_built]
         draw(window)
         view = window.probe_view
         import time
@@ -63,13 +65,16 @@ def test_the_window_opens_and_probes_a_drawing_without_importing_torch(tmp_path)
             app.processEvents()
             time.sleep(0.02)
         print(json.dumps({"torch": sorted(m for m in sys.modules if m == "torch" or m.startswith("torch.")),
-                          "scipy_at_paint": scipy_at_paint,
+                          "scipy_at_paint": scipy_at_paint, "late": late, "built": built,
+                          "bars": view.bars_place.is_built, "test_set": window.test_set._held is not None,
                           "active": int((view.result.latents > 0.1).sum()) if view.result else -1,
                           "recon": view.recon_tile.data is not None, "model": window.shown.snapshot.name,
                           "loader": window.torch.state, "start": window.start_action.text(),
                           "start_enabled": window.start_action.isEnabled()}))
     """, tmp_path)
     assert result["torch"] == [] and result["scipy_at_paint"] is False
+    # nor the plotting libraries (~0.5 s), the hidden tabs or the test digits: all come after the paint
+    assert result["late"] == [] and result["built"] == [] and result["bars"] is False and result["test_set"] is True
     assert result["model"] == "bundled MNIST model"
     assert result["active"] > 0 and result["recon"]  # the drawing was encoded and decoded
     assert result["loader"] == "waiting"
@@ -89,7 +94,17 @@ def test_the_app_loads_torch_in_the_background_after_the_first_paint(tmp_path):
             real_start(self, *args, **kwargs)
             marks["window"] = self
             self.torch.stateChanged.connect(lambda s: marks.setdefault(s, "torch" in sys.modules))
-            self.torch.stateChanged.connect(lambda s: s == "ready" and QTimer.singleShot(0, self.close))
+            # when torch starts loading, the probe is complete and the test digits are on their way
+            self.torch.stateChanged.connect(lambda s: s == "loading" and marks.update(
+                bars=self.probe_view.bars_place.is_built, pyqtgraph="pyqtgraph" in sys.modules,
+                held=self.test_set._held is not None))
+            def close_when_all_built():  # the hidden tabs are built once torch is in
+                if all(page.is_built for page in self.tabs.pages()):
+                    marks["tabs"] = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+                    self.close()
+                else:
+                    QTimer.singleShot(50, close_when_all_built)
+            self.torch.stateChanged.connect(lambda s: s == "ready" and close_when_all_built())
         MainWindow.__init__ = init
         app = app_module.create_app()
         QTimer.singleShot(120_000, app.quit)
@@ -99,6 +114,8 @@ def test_the_app_loads_torch_in_the_background_after_the_first_paint(tmp_path):
                           "cpu": w.torch.devices.get("cpu")}))
     """, tmp_path)
     assert result["loading"] is False  # torch not imported before loading began, after the first paint
+    assert result["bars"] is True and result["pyqtgraph"] is True and result["held"] is False
+    assert result["tabs"] == ["Training", "Probe", "Atlas", "Runs"]
     assert result["ready"] is True and result["torch"] is True
     assert result["code"] == 0 and result["cpu"] is True
     assert result["start"] == "&Start training"

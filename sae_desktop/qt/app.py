@@ -9,14 +9,13 @@ from __future__ import annotations
 import gc
 import sys
 
-from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QWidget
-from pyqtgraph.util.garbage_collector import GarbageCollector
+from PySide6.QtWidgets import QApplication
 
 from sae_desktop import APP_ID, paths
 from sae_desktop.checkpoint import CheckpointError
-from sae_desktop.qt import plot_style
+from sae_desktop.qt.deferred import after_first_paint
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 
@@ -47,7 +46,6 @@ def create_app() -> QApplication:
     app.setOrganizationName(APP_ID)
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
-    plot_style.configure()
     collect_garbage_on_the_gui_thread(app)
     return app
 
@@ -58,34 +56,28 @@ def app_icon() -> QIcon:
     return icon
 
 
-class _FirstPaint(QObject):
-    """Calls ``callback`` once, just after ``widget`` has first been painted."""
-
-    def __init__(self, widget: QWidget, callback):
-        super().__init__(widget)
-        self._callback = callback
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._callback)  # after this paint has reached the screen
-        return False
-
-
-def after_first_paint(widget: QWidget, callback) -> None:
-    _FirstPaint(widget, callback)
-
-
 def collect_garbage_on_the_gui_thread(app: QApplication) -> None:
     """Python's cycle collector runs in whichever thread crosses its allocation threshold. In
     a worker (training, evaluation, loading) it would destroy garbage Qt objects (closed
     dialogs, old plot items) off the GUI thread; measured here, that deadlocked: the worker
     waited for the GIL inside a QObject destructor while the GUI thread, holding the GIL,
-    waited for that QObject's lock. pyqtgraph's remedy: automatic collection off, and a
+    waited for that QObject's lock. pyqtgraph's remedy (its ``GarbageCollector``, not
+    imported here: pyqtgraph loads after the first paint): automatic collection off, and a
     GUI-thread timer collects by the same thresholds."""
     if getattr(app, "_gui_thread_gc", None) is None:
-        app._gui_thread_gc = GarbageCollector(interval=0.5)
+        gc.disable()
+        timer = app._gui_thread_gc = QTimer(app)
+        timer.timeout.connect(_collect_by_thresholds)
+        timer.start(500)
+
+
+def _collect_by_thresholds() -> None:
+    """What the automatic collector would have done by now: the oldest generation due."""
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in (2, 1, 0):
+        if counts[generation] > thresholds[generation]:
+            gc.collect(generation)
+            return
 
 
 def freeze_startup_objects() -> None:
@@ -96,11 +88,11 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def build_window(model_path: str | None = None):
+def build_window(model_path: str | None = None, staged: bool = False):
     from sae_desktop.qt.main_window import MainWindow
 
     snapshot, problem = initial_model(model_path)
-    window = MainWindow(snapshot)
+    window = MainWindow(snapshot, staged=staged)
     if problem and model_path:
         window.notify("Could not open the model", problem, error=True)
     return window
@@ -108,10 +100,10 @@ def build_window(model_path: str | None = None):
 
 def run_app(model_path: str | None = None) -> int:
     app = create_app()
-    window = build_window(model_path)
+    window = build_window(model_path, staged=True)
     freeze_startup_objects()
     window.torch.ready.connect(lambda _: freeze_startup_objects())  # torch's objects live as long
-    after_first_paint(window, window.torch.start)
+    after_first_paint(window, window.finish_startup)
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard shortcuts work at once, even without a window manager

@@ -14,11 +14,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout,
                                QWidget)
-from superqt import QElidingLabel
 
 from sae_desktop import paths
 from sae_desktop.data import (DISPLAY_NAMES, FILES, DatasetError, dataset_root, downloads_allowed, missing_files,
                               raw_folder)
+from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.settings import app_settings
 
 SETTING = "data/folder"
@@ -57,8 +57,7 @@ class DataFolderField(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.dataset = "mnist"
-        self.path_label = QElidingLabel()
-        self.path_label.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.path_label = ElidedLabel(None)  # "…" in the middle: both ends of the path stay in view
         self.choose_button = QToolButton(text="Choose…")
         self.choose_button.setToolTip("Choose the folder that holds MNIST/raw/ or FashionMNIST/raw/")
         self.default_button = QToolButton(text="Default")
@@ -67,8 +66,7 @@ class DataFolderField(QWidget):
         self.status.setObjectName("data_folder_status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        for label in (self.path_label, self.status):  # a long path never widens the panel: it elides or wraps
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.choose_button)

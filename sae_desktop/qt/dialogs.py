@@ -8,7 +8,6 @@ import sys
 
 import numpy
 import PySide6
-import pyqtgraph
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
@@ -35,6 +34,8 @@ def _devices() -> tuple[str, str]:
 
 def system_info() -> list[tuple[str, str]]:
     """What a bug report needs: versions, devices and the app's folders."""
+    from importlib import metadata  # (pyqtgraph's version without importing it before the first paint)
+
     default, devices = _devices()
     loaded = "loaded" if "torch" in sys.modules else "installed, not loaded yet"
     return [
@@ -43,7 +44,7 @@ def system_info() -> list[tuple[str, str]]:
         ("Platform", platform.platform()),
         ("Qt", f"{qVersion()} (PySide6 {PySide6.__version__}, platform {QGuiApplication.platformName()})"),
         ("PyTorch", f"{torch_version()} ({loaded})"),
-        ("NumPy / pyqtgraph", f"{numpy.__version__} / {pyqtgraph.__version__}"),
+        ("NumPy / pyqtgraph", f"{numpy.__version__} / {metadata.version('pyqtgraph')}"),
         ("Default device", default),
         ("Devices", devices),
         ("App folder", str(paths.app_home())),

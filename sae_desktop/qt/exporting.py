@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from sae_desktop.exports import save_diverging_png, save_grey_png, save_latent_codes, save_metrics_csv
-from sae_desktop.qt.plot_files import PLOT_FILTER, export_plot
 from sae_desktop.runs import RunFolder
 
-__all__ = ["ExportMenu", "export_atlas", "export_plot", "export_probe"]
+if TYPE_CHECKING:
+    import pyqtgraph as pg
+
+__all__ = ["ExportMenu", "export_atlas", "export_probe"]
 
 def export_atlas(atlas, path: str | Path) -> Path:
     """The atlas mosaic as shown (kind and order), each model pixel 4×4."""
@@ -46,8 +50,8 @@ class ExportMenu:
     def __init__(self, window, menu: QMenu):
         self.window = window
         plots = menu.addMenu("Plot (PNG, SVG or CSV)")
-        for title, plot in self.plots().items():
-            plots.addAction(f"{title}…", lambda p=plot, t=title: self._plot(p, t))
+        for title, plot in self.plots().items():  # the views are built by then (after the first paint)
+            plots.addAction(f"{title}…", lambda p=plot, t=title: self._plot(p(), t))
         self.atlas_action = menu.addAction("Atlas image (PNG)…", self._atlas)
         self.probe_action = menu.addAction("Probe images (PNG)…", self._probe)
         self.codes_action = menu.addAction("Test-set latent codes (.npy)…", self._codes)
@@ -66,13 +70,16 @@ class ExportMenu:
         name = f" of “{folder.name}”" if folder else ""
         self.metrics_action.setText(f"Run metrics{name} (CSV)…")
 
-    def plots(self) -> dict[str, pg.PlotWidget]:
+    def plots(self) -> dict[str, Callable[[], pg.PlotWidget]]:
+        """Each plot by its title: a function, as its view may not be built yet."""
         w = self.window
-        return {"Losses": w.training_view.loss_plot, "Mean activation per latent": w.training_view.rho_plot,
-                "Activation histogram": w.training_view.histogram, "Sparsity per epoch": w.training_view.sparsity_plot,
-                "Probe latent code": w.probe_view.bars, "Feature density": w.atlas_view.density_plot,
-                "Latent activations (dashboard)": w.atlas_view.dashboard.histogram,
-                "Runs: MSE vs L0": w.runs_view.frontier}
+        return {"Losses": lambda: w.training_view.loss_plot,
+                "Mean activation per latent": lambda: w.training_view.rho_plot,
+                "Activation histogram": lambda: w.training_view.histogram,
+                "Sparsity per epoch": lambda: w.training_view.sparsity_plot,
+                "Probe latent code": lambda: w.probe_view.bars, "Feature density": lambda: w.atlas_view.density_plot,
+                "Latent activations (dashboard)": lambda: w.atlas_view.dashboard.histogram,
+                "Runs: MSE vs L0": lambda: w.runs_view.frontier}
 
     def _ask(self, title: str, name: str, filters: str) -> str:
         from sae_desktop.qt.settings import last_folder, remember_folder
@@ -91,6 +98,8 @@ class ExportMenu:
         self.window.statusBar().showMessage(f"Exported {what} to {written}", 8000)
 
     def _plot(self, plot: pg.PlotWidget, title: str) -> None:
+        from sae_desktop.qt.plot_files import PLOT_FILTER, export_plot
+
         if path := self._ask(f"Export plot: {title}", title.lower().replace(" ", "_") + ".png", PLOT_FILTER):
             self._run(f"plot “{title}”", lambda: export_plot(plot, path))
 
@@ -130,7 +139,8 @@ class ExportMenu:
     def run_for_metrics(self) -> Path | None:
         """The run selected in the Runs tab, else the run the shown model comes from (none
         for the bundled model or a loose file)."""
-        selected = self.window.runs_view.selected_runs()
+        runs = self.window.built_view("Runs")  # nothing can be selected in a tab not built yet
+        selected = runs.selected_runs() if runs is not None else []
         if len(selected) == 1:
             return selected[0].folder
         snap = self.window.shown.snapshot

@@ -7,17 +7,19 @@ the shown model feeds the probe and the atlas. Closing mid-run stops the worker 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from sae_desktop import APP_NAME
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import TrainConfig
 from sae_desktop.events import RunEnd
-from sae_desktop.qt.atlas_view import AtlasView
 from sae_desktop.qt.data_folder import confirm_dataset, saved_data_dir
+from sae_desktop.qt.deferred import Deferred, DeferredTabs, build_in_background, import_in_background
 from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.follow_training import FollowTraining
 from sae_desktop.qt.help_menu import HelpMenu
@@ -25,7 +27,6 @@ from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.model_files import ModelFiles
 from sae_desktop.qt.model_stats import ModelStats
 from sae_desktop.qt.probe_view import ProbeView
-from sae_desktop.qt.runs_view import RunsView
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
@@ -33,14 +34,19 @@ from sae_desktop.qt.sweep_dialog import SweepDialog
 from sae_desktop.qt.torch_loader import FAILED, READY, TorchLoader
 from sae_desktop.qt.training_controller import TrainingController
 from sae_desktop.qt.training_dock import TrainingDock
-from sae_desktop.qt.training_view import TrainingView
 from sae_desktop.qt.view_options import ViewOptions
 from sae_desktop.run_state import RunState
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
+if TYPE_CHECKING:
+    from sae_desktop.qt.atlas_view import AtlasView
+    from sae_desktop.qt.runs_view import RunsView
+    from sae_desktop.qt.training_view import TrainingView
+
 TITLE = APP_NAME
 DEFAULT_SIZE = QSize(1440, 900)
+PAGE_GAP_MS = 50  # between building two hidden tabs: strokes and clicks are handled in between
 
 
 def default_geometry(screen: QRect, minimum: QSize | None = None) -> QRect:
@@ -55,7 +61,10 @@ def default_geometry(screen: QRect, minimum: QSize | None = None) -> QRect:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, initial_model: ModelSnapshot | None = None, parent: QWidget | None = None):
+    def __init__(self, initial_model: ModelSnapshot | None = None, parent: QWidget | None = None,
+                 staged: bool = False):
+        """``staged``: the app's start (``app.run_app``), which calls :meth:`finish_startup` after
+        the first paint: the probe's bars and the test digits come then (else at once)."""
         super().__init__(parent)
         self.setWindowTitle(TITLE)
         self.resize(DEFAULT_SIZE)
@@ -71,14 +80,13 @@ class MainWindow(QMainWindow):
         self.panel, self.progress = self.dock.panel, self.dock.progress
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
-        self.tabs = QTabWidget()
+        self.tabs = DeferredTabs()  # the hidden tabs are built after the first paint, or when first shown
         self.setCentralWidget(self.tabs)
-        self.test_set = TestSetProvider(self)
+        self.test_set = TestSetProvider(self, held=staged)  # staged: read from finish_startup()
         self.model_stats = ModelStats(self.shown, self.test_set, self)
-        self.training_view = TrainingView(self.run)
         self.probe_view = ProbeView(self.shown, self.test_set)
-        self.atlas_view = AtlasView(self.shown, self.test_set)
-        self.runs_view = RunsView(self.test_set)
+        if not staged:
+            self.probe_view.complete()
 
         self.model_label, self.device_label = ElidedLabel(420), ElidedLabel(230)
         self.statusBar().addPermanentWidget(self.model_label)
@@ -148,19 +156,86 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.help = HelpMenu(self, menus.addMenu("&Help"))
         self.shortcuts_action, self.launcher_action = self.help.shortcuts_action, self.help.launcher_action
-        self.add_tab(self.training_view, "Training", "Ctrl+1")
+        self.add_tab(self._make_training_view, "Training", "Ctrl+1")
         self.add_tab(self.probe_view, "Probe", "Ctrl+2")
-        self.add_tab(self.atlas_view, "Atlas", "Ctrl+3")
-        self.add_tab(self.runs_view, "Runs", "Ctrl+4")
+        self.add_tab(self._make_atlas_view, "Atlas", "Ctrl+3")
+        self.add_tab(self._make_runs_view, "Runs", "Ctrl+4")
         self.exports = ExportMenu(self, self.export_menu)
         self.panel.add_run_buttons(self.start_action, self.pause_action, self.stop_action)
         self.panel.fresh_button.setDefaultAction(self.fresh_action)
 
-    def add_tab(self, widget: QWidget, title: str, shortcut: str) -> None:
-        """Tabs of the other features (probe, atlas, runs) plug in here."""
-        self.tabs.addTab(widget, title)
-        action = self._action(f"Show {title}", lambda: self.tabs.setCurrentWidget(widget), shortcut, title)
+    def add_tab(self, view: QWidget | Callable[[], QWidget], title: str, shortcut: str) -> None:
+        """Tabs of the other features (probe, atlas, runs) plug in here: a view, or a function
+        that makes it (called after the first paint, or when the tab is first shown)."""
+        if isinstance(view, QWidget):
+            self.tabs.addTab(view, title)
+        else:
+            page = self.tabs.add_deferred(view, title)
+            page.built.connect(self.view.adopt)  # presentation mode's sizes, if on
+        index = self.tabs.count() - 1
+        action = self._action(f"Show {title}", lambda: self.tabs.setCurrentIndex(index), shortcut, title)
         self.view_menu.addAction(action)
+
+    def _page(self, title: str) -> Deferred:
+        return next(page for page in self.tabs.pages() if self.tabs.tabText(self.tabs.indexOf(page)) == title)
+
+    def built_view(self, title: str) -> QWidget | None:
+        """The view of the tab ``title`` if it is built yet (else None; nothing is shown in it yet)."""
+        return self._page(title).peek()
+
+    @property
+    def training_view(self) -> TrainingView:
+        return self._page("Training").widget
+
+    @property
+    def atlas_view(self) -> AtlasView:
+        return self._page("Atlas").widget
+
+    @property
+    def runs_view(self) -> RunsView:
+        return self._page("Runs").widget
+
+    def _make_training_view(self) -> TrainingView:
+        from sae_desktop.qt.training_view import TrainingView
+
+        view = TrainingView(self.run)
+        self.controller.revived.connect(view.on_revival)
+        if (cfg := self.panel.config()) is not None:
+            view.preview(cfg)
+        return view
+
+    def _make_atlas_view(self) -> AtlasView:
+        from sae_desktop.qt.atlas_view import AtlasView
+
+        return AtlasView(self.shown, self.test_set)
+
+    def _make_runs_view(self) -> RunsView:
+        from sae_desktop.qt.runs_view import RunsView
+
+        view = RunsView(self.test_set)
+        view.showRequested.connect(self.show_model)
+        view.failed.connect(lambda title, text: self.notify(title, text, error=True))
+        self.run.ended.connect(lambda _: view.isVisible() and view.refresh())
+        return view
+
+    def finish_startup(self) -> None:
+        """After the first paint: pyqtgraph and superqt are imported in the background, then
+        the probe gets its bar chart, the test digits are read, PyTorch loads in the background,
+        and once it is in, the hidden tabs are built (a tab shown before then is built at once).
+        One import at a time: they compete for the interpreter."""
+        def libraries_loaded() -> None:
+            self.probe_view.complete()
+            self.test_set.release()
+            self.torch.start()
+
+        import_in_background(("pyqtgraph", "superqt"), libraries_loaded)
+        self.torch.stateChanged.connect(
+            lambda state: state in (READY, FAILED) and build_in_background(self.tabs.pages(), delay_ms=PAGE_GAP_MS))
+
+    def build_all_tabs(self) -> None:
+        """Before a run: every view that mirrors it exists from its first event."""
+        for page in self.tabs.pages():
+            page.widget  # noqa: B018
 
     def _connect(self) -> None:
         run, c = self.run, self.controller
@@ -169,7 +244,6 @@ class MainWindow(QMainWindow):
         run.status_changed.connect(self._on_state)
         run.resume_changed.connect(self._on_resume_changed)
         c.runFailed.connect(self._on_run_failed)
-        c.revived.connect(self.training_view.on_revival)
         c.sweepRunStarted.connect(self.progress.on_sweep_run)
         c.sweepEnded.connect(self.progress.on_sweep_ended)
         c.sweepEnded.connect(self._on_sweep_ended)
@@ -178,13 +252,10 @@ class MainWindow(QMainWindow):
         self.panel.configChanged.connect(self._on_panel_changed)
         self.panel.data_folder.changed.connect(self.test_set.reload)  # the probe's and atlas's test digits
         self.shown.changed.connect(self._on_model_changed)
-        self.runs_view.showRequested.connect(self.show_model)
-        self.runs_view.failed.connect(lambda title, text: self.notify(title, text, error=True))
         self.torch.ready.connect(self.panel.set_available_devices)
         self.torch.stateChanged.connect(self._on_torch_state)
         if self.torch.devices is not None:
             self.panel.set_available_devices(self.torch.devices)
-        run.ended.connect(lambda _: self.runs_view.isVisible() and self.runs_view.refresh())
 
     # -- training ----------------------------------------------------------------------
     def start_training(self) -> None:
@@ -216,6 +287,7 @@ class MainWindow(QMainWindow):
             run_dir = folder.path if folder else None
         self._save_panel()
         self.progress.clear_sweep()
+        self.build_all_tabs()
         self.controller.start(cfg, saved_data_dir(), resume=resume, run_dir=run_dir)
 
     def start_sweep(self) -> None:
@@ -229,6 +301,7 @@ class MainWindow(QMainWindow):
         if not confirm_dataset(self, self.panel.data_folder, dialog.configs[0].dataset):
             return
         self._save_panel()
+        self.build_all_tabs()
         self.controller.start_sweep(dialog.configs, dialog.names, saved_data_dir())
         self.tabs.setCurrentWidget(self.runs_view)
 
@@ -273,8 +346,8 @@ class MainWindow(QMainWindow):
 
     def _on_panel_changed(self) -> None:
         cfg = self.panel.config()
-        if cfg is not None:
-            self.training_view.preview(cfg)
+        if cfg is not None and (view := self.built_view("Training")) is not None:
+            view.preview(cfg)
         self._on_state(self.controller.state)
 
     def _on_torch_state(self, state: str) -> None:

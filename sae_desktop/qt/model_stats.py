@@ -9,7 +9,6 @@ them as ``evaluated`` (the same model, now with statistics), not as another mode
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
-from superqt.utils import create_worker
 
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
@@ -41,6 +40,8 @@ class ModelStats(QObject):
         if test.images.shape[1] * test.images.shape[2] != snap.config.d_in:
             return
         self._busy = snap
+        from superqt.utils import create_worker  # not at import: superqt loads after the first paint
+
         worker = create_worker(_evaluate, snap, test, _start_thread=False)
         worker.returned.connect(lambda result, s=snap: self._done(s, result))
         worker.start()

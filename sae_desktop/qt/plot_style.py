@@ -30,17 +30,25 @@ def _live_plots() -> list[pg.PlotWidget]:
 
 
 def configure() -> None:
-    t = theme.current()
-    pg.setConfigOptions(background=t.plot_background, foreground=t.plot_foreground, antialias=True,
-                        imageAxisOrder="row-major")
+    """pyqtgraph's options, and the plots following the theme: done when this module is first
+    imported (with the first plot; pyqtgraph is imported after the window's first paint)."""
+    pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
     theme.follow(apply_theme)
 
 
+_scale = [1.0]  # the text scale the plots are drawn at
+
+
 def apply_theme(t: theme.Theme) -> None:
-    """New plots take the theme's colours from pyqtgraph's options; the existing ones are recoloured."""
+    """New plots take the theme's colours from pyqtgraph's options; the existing ones are
+    recoloured, and resized if the text scale changed (presentation mode)."""
     pg.setConfigOptions(background=t.plot_background, foreground=t.plot_foreground)
+    rescale = theme.scale() != _scale[0]
+    _scale[0] = theme.scale()
     for plot in _live_plots():
         colour_plot(plot, t)
+        if rescale:
+            scale_plot(plot, _scale[0])
 
 
 def colour_plot(plot: pg.PlotWidget, t: theme.Theme) -> None:
@@ -119,16 +127,6 @@ def csv_companion(plot: pg.PlotWidget, name: str) -> pg.PlotDataItem:
     return item
 
 
-_scale = [1.0]  # presentation mode: text and lines 1.5× larger
-
-
-def set_scale(scale: float) -> None:
-    """Text and line widths of every styled plot, ``scale`` times their normal size."""
-    _scale[0] = scale
-    for plot in _live_plots():
-        scale_plot(plot, scale)
-
-
 def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
     item = plot.getPlotItem()
     font = QFont(QApplication.font())  # the application's font (already scaled for presentation)
@@ -157,3 +155,6 @@ def _scale_pen(item, scale: float) -> None:
         item.setPen(pen)
     if base[1] and isinstance(item, pg.PlotDataItem):
         item.setSymbolSize(base[1] * scale)
+
+
+configure()

@@ -9,12 +9,13 @@ widgets here only mirror it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QSlider, QToolButton, QVBoxLayout, QWidget)
-from superqt.utils import qthrottled
 
 from sae_desktop.images import ImageError, load_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
@@ -22,14 +23,17 @@ from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
 from sae_desktop.qt import theme
 from sae_desktop.qt.canvas import DrawingCanvas
+from sae_desktop.qt.deferred import Deferred
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import ElidedLabel
-from sae_desktop.qt.latent_bars import LatentBars
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
+
+if TYPE_CHECKING:
+    from sae_desktop.qt.latent_bars import LatentBars
 
 FRAME_MS = 16
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
@@ -45,7 +49,8 @@ class ProbeView(QWidget):
         self.setFocusProxy(self.canvas)  # showing the tab, or a click anywhere in it, gives the canvas the keyboard
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.browser = DigitBrowser(provider)
-        self.bars = LatentBars()
+        # the code's bar chart needs pyqtgraph (0.5 s to import): built just after the first paint
+        self.bars_place = Deferred(self._make_bars, build_on_show=False, size_hint=QSize(600, 480))  # a plot's hint
         self.stage_tiles = [ImageTile(c, 48) for c in ("paper removed", "ink box", "stroke width",
                                                        "20 px box", "centred 28×28")]
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
@@ -68,22 +73,45 @@ class ProbeView(QWidget):
         self._actions()
         state = self.state
         self.canvas.changed.connect(self._on_canvas_changed)
-        self.bars.clampRequested.connect(state.set_clamp)
-        self.bars.releaseRequested.connect(state.release)
         self.reset_button.clicked.connect(state.reset_clamps)
         state.clamps_changed.connect(lambda _: self._publish(state.stages))
         state.source_changed.connect(self._show_source)
         state.source_changed.connect(self.browser.show_source)
         state.result_changed.connect(self._render)
         theme.follow(self._on_theme)  # the verdict's colour is the theme's
-        self.sorted_box.toggled.connect(self.bars.set_sorted)
+        self.sorted_box.toggled.connect(lambda on: self.bars.set_sorted(on))
         self.browser.digitChosen.connect(self.show_source)
         self.browser.fileRequested.connect(self.choose_image_file)
         shown.changed.connect(self._on_model)
         shown.evaluated.connect(lambda _: self.update_probe())  # the verdict's statistics arrived
-        self.schedule = qthrottled(self.update_probe, timeout=FRAME_MS, leading=True)
+        self.schedule = self.update_probe  # every change at once, until complete() throttles it
         self._show_source(state.source)
         self._on_model(shown.snapshot)
+
+    def complete(self) -> None:
+        """What the first paint goes without (pyqtgraph and superqt take ~0.5 s to import): the
+        code's bars, and redrawing at most once a frame while drawing (a stroke's ~100 events a
+        second each probed, 1-3 ms apiece, until then)."""
+        from superqt.utils import qthrottled
+
+        self.bars  # noqa: B018
+        if self.schedule == self.update_probe:
+            self.schedule = qthrottled(self.update_probe, timeout=FRAME_MS, leading=True)
+
+    @property
+    def bars(self) -> LatentBars:
+        return self.bars_place.widget
+
+    def _make_bars(self) -> LatentBars:
+        from sae_desktop.qt.latent_bars import LatentBars
+
+        bars = LatentBars()
+        bars.clampRequested.connect(self.state.set_clamp)
+        bars.releaseRequested.connect(self.state.release)
+        bars.sorted = self.sorted_box.isChecked()
+        self._model_to_bars(bars, self.shown.snapshot)
+        self._code_to_bars(bars, self.state.result)
+        return bars
 
     @property
     def result(self) -> ProbeResult | None:
@@ -153,7 +181,7 @@ class ProbeView(QWidget):
         top.addWidget(text_column, 1)
         right.addLayout(top)
         right.addLayout(outputs, 2)
-        right.addWidget(self.bars, 3)
+        right.addWidget(self.bars_place, 3)
         right.addLayout(controls)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
@@ -248,13 +276,19 @@ class ProbeView(QWidget):
     def _on_model(self, snap: ModelSnapshot | None) -> None:
         self.model_label.setText(f"Model: {snap.name}" if snap is not None else "")
         if snap is not None:
-            cfg = snap.train_config
-            rho = cfg.rho if cfg is not None and cfg.penalty == "kl" else None
-            if snap.config.d_latent != self.bars.config.d_latent:
+            shown = self.state.result
+            if shown is not None and shown.latents.size != snap.config.d_latent:
                 self.state.reset_clamps()  # another dictionary: latent i means something else
-            self.bars.set_model(snap.config, rho)
+            if (bars := self.bars_place.peek()) is not None:
+                self._model_to_bars(bars, snap)
             self.browser.set_dataset(snap.dataset)
         self.update_probe()
+
+    @staticmethod
+    def _model_to_bars(bars: LatentBars, snap: ModelSnapshot | None) -> None:
+        if snap is not None:
+            cfg = snap.train_config
+            bars.set_model(snap.config, cfg.rho if cfg is not None and cfg.penalty == "kl" else None)
 
     def current_input(self) -> np.ndarray | None:
         source = self.state.source
@@ -273,8 +307,14 @@ class ProbeView(QWidget):
         self.state.set_result(result, stages)
 
     def _on_theme(self, _theme: theme.Theme) -> None:
-        if hasattr(self, "bars"):  # the first call comes while the view is being built
+        if hasattr(self, "bars_place"):  # the first call comes while the view is being built
             self._render(self.state.result)
+
+    def _code_to_bars(self, bars: LatentBars, r: ProbeResult | None) -> None:
+        latents = None if r is None else r.latents
+        # a clamp leaves the encoder's latents as they were: the bars keep their order then
+        same_input = latents is not None and bars.latents is not None and np.array_equal(latents, bars.latents)
+        bars.set_latents(latents, self.state.clamps, reorder=not same_input)
 
     def _render(self, r: ProbeResult | None) -> None:
         """Mirror the state's result: stages, tiles, bars, text."""
@@ -282,11 +322,8 @@ class ProbeView(QWidget):
         for tile, image in zip(self.stage_tiles, (stages.levelled, stages.crop, stages.reshaped, stages.scaled,
                                                   self.current_input())):
             tile.set_grey(image)
-        clamps, latents = self.state.clamps, None if r is None else r.latents
-        # a clamp leaves the encoder's latents as they were: the bars keep their order then
-        same_input = (latents is not None and self.bars.latents is not None
-                      and np.array_equal(latents, self.bars.latents))
-        self.bars.set_latents(latents, clamps, reorder=not same_input)
+        if (bars := self.bars_place.peek()) is not None:
+            self._code_to_bars(bars, r)
         self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)
         if r is None:
             for tile in (self.input_tile, self.recon_tile, self.residual_tile):
@@ -297,7 +334,7 @@ class ProbeView(QWidget):
         self.input_tile.set_grey(r.input)
         self.recon_tile.set_grey(r.reconstruction)
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
-        n = len(clamps)
+        n = len(self.state.clamps)
         steered = f"  ({n} latent{'s' if n > 1 else ''} clamped)" if n else ""
         self.error_label.setText(f"Reconstruction error (MSE) {r.mse:.4f}{steered}")
         v = r.verdict  # about the input, from the unsteered model: clamps never change it

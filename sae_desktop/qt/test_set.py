@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from superqt.utils import create_worker
 
 from sae_desktop.data import DatasetError, load_dataset
 from sae_desktop.qt.data_folder import data_dir_shown
@@ -43,8 +42,9 @@ class TestSetProvider(QObject):
 
     __test__ = False
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, held: bool = False):
         super().__init__(parent)
+        self._held: list[str] | None = [] if held else None  # loads asked for before release()
         self._cache: dict[str, TestImages] = {}
         self._loading: set[str] = set()
         self._generation = 0  # a load started before the data folder changed is ignored
@@ -56,11 +56,27 @@ class TestSetProvider(QObject):
             return self._cache[name]
         if name not in self._loading:
             self._loading.add(name)
-            worker = create_worker(_load, name, data_dir_shown(), _start_thread=False)
-            generation = self._generation
-            worker.returned.connect(lambda result, n=name: generation == self._generation and self._done(n, result))
-            worker.start()
+            if self._held is not None:
+                self._held.append(name)
+            else:
+                self._start(name)
         return None
+
+    def release(self) -> None:
+        """Start the loads held so far, and later ones at once (a window releases its provider
+        after its first paint: reading the files, and importing the worker's library, would
+        delay it)."""
+        held, self._held = self._held or [], None
+        for name in held:
+            self._start(name)
+
+    def _start(self, name: str) -> None:
+        from superqt.utils import create_worker
+
+        worker = create_worker(_load, name, data_dir_shown(), _start_thread=False)
+        generation = self._generation
+        worker.returned.connect(lambda result, n=name: generation == self._generation and self._done(n, result))
+        worker.start()
 
     def _done(self, name: str, result) -> None:
         self._loading.discard(name)
@@ -80,5 +96,7 @@ class TestSetProvider(QObject):
         self._cache.clear()
         self.problem.clear()
         self._loading.clear()
+        if self._held is not None:
+            self._held.clear()
         for name in sorted(names):
             self.get(name)

@@ -53,6 +53,7 @@ DARK = Theme("dark", "#2b2d31", "#1e1f22", "#e3e5e8", "#3a3d42", "#4a8fd6",
              ("#7cc47f", "#f0b35a", "#f07070"))  # lighter: legible on the dark window
 
 _current = LIGHT
+_scale = [1.0]  # text and line sizes (presentation mode: 1.5)
 _listeners: list = []  # weak references to callables taking a Theme
 
 
@@ -60,9 +61,22 @@ def current() -> Theme:
     return _current
 
 
+def scale() -> float:
+    """How many times their normal size text and plot lines are drawn (presentation mode)."""
+    return _scale[0]
+
+
+def set_scale(value: float) -> None:
+    """Text and lines ``value`` times their normal size; the followers are told, as for a theme
+    (the window's font is the application's, set by the caller)."""
+    _scale[0] = float(value)
+    _notify()
+
+
 def follow(callback: Callable[[Theme], None]) -> None:
-    """Call ``callback(theme)`` now and at every change. A bound method is held weakly (its
-    object may go away with its window); a plain function is kept."""
+    """Call ``callback(theme)`` now and at every change (of the theme or the :func:`scale`).
+    A bound method is held weakly (its object may go away with its window); a plain function
+    is kept."""
     if hasattr(callback, "__self__"):
         ref = weakref.WeakMethod(callback)
     elif any(getattr(r, "function", None) is callback for r in _listeners):
@@ -121,13 +135,17 @@ def apply(theme: Theme) -> None:
         for widget in app.allWidgets():  # a style sheet fixes its widget's colours when polished:
             if widget.styleSheet():  # polished again, it takes the new palette's (e.g. a heading's text)
                 widget.setStyleSheet(widget.styleSheet())
+    _notify()
+
+
+def _notify() -> None:
     for ref in list(_listeners):
         callback = ref()
         owner = getattr(callback, "__self__", None)
         if callback is None or (owner is not None and not shiboken6.isValid(owner)):
             _listeners.remove(ref)  # its widget is gone (a closed window)
         else:
-            callback(theme)
+            callback(_current)
 
 
 class ThemeController(QObject):

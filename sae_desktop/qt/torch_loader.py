@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from superqt.utils import create_worker
 
 WAITING, LOADING, READY, FAILED = "waiting", "loading", "ready", "failed"
 
@@ -83,6 +82,8 @@ class TorchLoader(QObject):
         if self._state != WAITING:
             return
         self._set_state(LOADING)
+        from superqt.utils import create_worker  # not at import: superqt loads after the first paint
+
         worker = create_worker(self._load, _start_thread=False)
         worker.returned.connect(self._on_returned)
         self._worker = worker

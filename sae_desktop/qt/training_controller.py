@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from superqt.utils import create_worker
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import ConfigError, TrainConfig
@@ -146,6 +145,8 @@ class TrainingController(QObject):
     def _start_job(self, job, *args) -> None:
         self.run.new_run()
         self._listening = True
+        from superqt.utils import create_worker  # not at import: superqt loads after the first paint
+
         worker = create_worker(job, *args, _start_thread=False)
         worker.yielded.connect(self._on_event)
         worker.finished.connect(self._on_finished)

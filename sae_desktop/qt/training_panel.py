@@ -14,10 +14,10 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
-from superqt import QLargeIntSpinBox
 
 from sae_desktop.config import GROUPS, PENALTY_DESCRIPTIONS, PRESETS, SETTINGS, Setting, TrainConfig, validate
 from sae_desktop.qt.data_folder import DataFolderField
+from sae_desktop.qt.int_spin_box import IntSpinBox
 
 
 def _int_range(spec: Setting) -> tuple[int, int]:
@@ -87,7 +87,7 @@ class TrainingPanel(QWidget):
             widget = QCheckBox()
             widget.toggled.connect(self._changed)
         elif kind is int:
-            widget = QLargeIntSpinBox()  # QSpinBox stops at 2^31-1; a seed may be up to 2^63-1
+            widget = IntSpinBox()  # QSpinBox stops at 2^31-1; a seed may be up to 2^63-1
             widget.setRange(*_int_range(spec))
             widget.setKeyboardTracking(True)
             widget.valueChanged.connect(self._changed)
@@ -139,7 +139,7 @@ class TrainingPanel(QWidget):
                 widget.setCurrentIndex(SETTINGS[name].choices.index(value))
             elif isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
-            elif isinstance(widget, QLargeIntSpinBox):
+            elif isinstance(widget, IntSpinBox):
                 widget.setValue(int(value))
             else:
                 widget.setText(f"{value:g}")
@@ -155,7 +155,7 @@ class TrainingPanel(QWidget):
                 values[name] = SETTINGS[name].choices[widget.currentIndex()]
             elif isinstance(widget, QCheckBox):
                 values[name] = widget.isChecked()
-            elif isinstance(widget, QLargeIntSpinBox):
+            elif isinstance(widget, IntSpinBox):
                 values[name] = widget.value()
             else:
                 text = widget.text().strip()

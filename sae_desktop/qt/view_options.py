@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QFont
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QWidget
 
-from sae_desktop.qt import plot_style
+from sae_desktop.qt import theme
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.theme import MODES, ThemeController
 
@@ -66,8 +66,8 @@ class ViewOptions:
         if on:
             font.setPointSizeF(self._base_font.pointSizeF() * PRESENTATION_SCALE)
         app.setFont(font)
-        plot_style.set_scale(PRESENTATION_SCALE if on else 1.0)
-        self._scale_style_sheets(PRESENTATION_SCALE if on else 1.0)
+        theme.set_scale(PRESENTATION_SCALE if on else 1.0)  # the plots follow it
+        self._scale_style_sheets(self.window, PRESENTATION_SCALE if on else 1.0)
         self.window.probe_view.fit_text_heights()  # its fixed-height labels, in their new fonts
         w = self.window
         w.probe_view.browser.setVisible(not on)  # its height goes to the canvas (R still picks a digit)
@@ -82,9 +82,15 @@ class ViewOptions:
             if not self._was_full_screen:
                 w.setWindowState(w.windowState() & ~Qt.WindowState.WindowFullScreen)
 
-    def _scale_style_sheets(self, scale: float) -> None:
+    def adopt(self, view: QWidget) -> None:
+        """A view built after presentation mode was turned on takes its sizes too."""
+        if self.presenting:
+            self._scale_style_sheets(view, PRESENTATION_SCALE)
+
+    @staticmethod
+    def _scale_style_sheets(root: QWidget, scale: float) -> None:
         """Sizes a style sheet fixes in pixels (headline labels) scale with the rest of the text."""
-        for widget in self.window.findChildren(QWidget):
+        for widget in [root, *root.findChildren(QWidget)]:
             base = widget.property("base_style_sheet")
             if base is None:
                 if "font-size" not in widget.styleSheet():
