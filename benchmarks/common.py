@@ -35,6 +35,7 @@ def open_window():
     app = create_app()
     window = build_window()
     freeze_startup_objects()
+    window.tabs.allBuilt.connect(freeze_startup_objects)  # as the app does
     window.resize(1440, 900)
     window.show()
     app.processEvents()

@@ -201,21 +201,56 @@ def test_revisiting_the_runs_tab_rebuilds_only_after_a_run_changed(qtbot, gui_wi
         run.append({"type": "epoch", "epoch": 1, "step": 10, "metrics/test_mse": 0.03, "metrics/l0": 5.0})
         made.append(run)
     runs_view, tabs = gui_window.runs_view, gui_window.tabs
-    tabs.setCurrentWidget(runs_view)
+    tabs.setCurrentWidget(runs_view)  # the first visit fills the table at once
     assert runs_view.table.rowCount() == 3
     first_item = runs_view.table.item(0, 0)
-    tabs.setCurrentIndex(0)
-    tabs.setCurrentWidget(runs_view)
+
+    def revisit():  # later visits show the table as it was, then what a background scan found
+        tabs.setCurrentIndex(0)
+        with qtbot.waitSignal(runs_view.scanned, timeout=5000):
+            tabs.setCurrentWidget(runs_view)
+
+    revisit()
     assert runs_view.table.item(0, 0) is first_item  # nothing changed: the table was left as it was
     made[1].append({"type": "epoch", "epoch": 2, "step": 20, "metrics/test_mse": 0.02, "metrics/l0": 4.0})
-    tabs.setCurrentIndex(0)
-    tabs.setCurrentWidget(runs_view)
+    revisit()
     epochs = {runs_view.table.item(r, 0).text(): runs_view.table.item(r, 5).text() for r in range(3)}
     assert epochs == {made[0].path.name: "1", made[1].path.name: "2", made[2].path.name: "1"}
     assert first_item in [runs_view.table.item(r, 0) for r in range(3)]  # its cells rewritten, not replaced
     runs_view.table.sortItems(5)  # sorting by Epochs uses the rewritten value
     assert runs_view.table.item(2, 0).text() == made[1].path.name
     RunFolder.create(TrainConfig(seed=9)).write_config(TrainConfig(seed=9))  # a new run: a new table
-    tabs.setCurrentIndex(0)
-    tabs.setCurrentWidget(runs_view)
+    revisit()
     assert runs_view.table.rowCount() == 4
+
+
+def test_a_background_scan_that_ends_late_never_shows_an_older_list(qtbot, gui_window, monkeypatch):
+    """A rescan begun before a newer one (e.g. a run ended meanwhile) is dropped when it returns."""
+    import threading
+    import time
+
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.qt import runs_view as runs_module
+    from sae_desktop.runs import RunFolder
+
+    view = gui_window.runs_view
+    qtbot.waitUntil(lambda: not view._scanning, timeout=5000)  # the scan its construction began
+    real_scan = runs_module.scan_runs
+
+    def slow_off_the_gui_thread():
+        found = real_scan()
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.4)  # returns after the newer scan below
+        return found
+
+    monkeypatch.setattr(runs_module, "scan_runs", slow_off_the_gui_thread)
+    view.refresh_in_background()  # sees no run yet
+    qtbot.wait(100)
+    run = RunFolder.create(TrainConfig(seed=1))
+    run.write_config(TrainConfig(seed=1))
+    view.refresh()  # the newer scan: one run
+    assert view.table.rowCount() == 1
+    qtbot.waitUntil(lambda: not view._scanning, timeout=5000)
+    qtbot.wait(50)
+    assert view.table.rowCount() == 1  # the older scan's empty list was not shown
+

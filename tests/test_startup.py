@@ -78,7 +78,7 @@ def test_the_window_opens_and_probes_a_drawing_without_importing_torch(tmp_path)
     assert result["model"] == "bundled MNIST model"
     assert result["active"] > 0 and result["recon"]  # the drawing was encoded and decoded
     assert result["loader"] == "waiting"
-    assert result["start"] == "&Start training (loading PyTorch…)" and result["start_enabled"]
+    assert result["start"] == "&Start (loading PyTorch…)" and result["start_enabled"]
 
 
 def test_the_app_loads_torch_in_the_background_after_the_first_paint(tmp_path):
@@ -140,10 +140,10 @@ def test_ctrl_return_before_torch_is_loaded_queues_the_start_visibly(qtbot, slow
     w = gui_window
     w.panel.set_config(SMALL)
     assert w.torch.state == "waiting"
-    assert w.start_action.text() == "&Start training (loading PyTorch…)" and w.start_action.isEnabled()
+    assert w.start_action.text() == "&Start (loading PyTorch…)" and w.start_action.isEnabled()
     qtbot.keyClick(w.panel.inputs["lr"], Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert w.torch.state == LOADING and not w.controller.active
-    assert w.start_action.text() == "Starting once PyTorch has loaded…" and not w.start_action.isEnabled()
+    assert w.start_action.text() == "Starts once PyTorch is in…" and not w.start_action.isEnabled()
     assert "PyTorch" in w.statusBar().currentMessage()
     assert not w.panel.inputs["lr"].isEnabled()  # the settings to be trained are locked meanwhile
     with qtbot.waitSignal(w.controller.runStarted, timeout=20000):

@@ -136,10 +136,18 @@ class DeferredTabs(QTabWidget):
     """Tabs whose pages are :class:`Deferred`. ``widget``, ``currentWidget``, ``indexOf`` and
     ``setCurrentWidget`` speak of the views themselves (built on demand)."""
 
+    allBuilt = Signal()  # once, when the last deferred page has been built
+
     def add_deferred(self, factory: Callable[[], QWidget], title: str) -> Deferred:
         page = Deferred(factory)
         self.addTab(page, title)
+        page.built.connect(self._maybe_all_built)
         return page
+
+    def _maybe_all_built(self) -> None:
+        if all(page.is_built for page in self.pages()) and not getattr(self, "_all_built", False):
+            self._all_built = True
+            self.allBuilt.emit()
 
     def pages(self) -> list[Deferred]:
         return [page for i in range(self.count()) if isinstance(page := QTabWidget.widget(self, i), Deferred)]

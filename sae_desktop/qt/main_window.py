@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStyle, QWidget
 
 from sae_desktop import APP_NAME
 from sae_desktop.checkpoint import CheckpointError
@@ -126,6 +126,12 @@ class MainWindow(QMainWindow):
         self.start_action = a("&Start training", self.start_training, "Ctrl+Return", "Train with these settings")
         self.pause_action = a("&Pause", self.controller.toggle_pause, "Ctrl+P", "Pause or resume training")
         self.stop_action = a("S&top", self.controller.stop, "Ctrl+.", "Stop training and keep the weights")
+        icon = self.style().standardIcon
+        self._icons = {"start": icon(QStyle.StandardPixmap.SP_MediaPlay),
+                       "pause": icon(QStyle.StandardPixmap.SP_MediaPause)}
+        self.start_action.setIcon(self._icons["start"])
+        self.pause_action.setIcon(self._icons["pause"])
+        self.stop_action.setIcon(icon(QStyle.StandardPixmap.SP_MediaStop))
         self.sweep_action = a("S&weep…", self.start_sweep, "Ctrl+Shift+Return",
                               "Train one run per value of a setting, one after another (e.g. k = 2, 4, 8, 16)")
         self.continue_action = a("&Continue training shown model", self.continue_shown_model, None,
@@ -364,13 +370,14 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(idle and self.panel.config() is not None)
         self.sweep_action.setEnabled(idle and self.panel.config() is not None and self.run.resume_from is None)
         if self._start_queued:
-            self.start_action.setText("Starting once PyTorch has loaded…")
+            self.start_action.setText("Starts once PyTorch is in…")
         elif self.torch.state in (READY, FAILED):
             self.start_action.setText("&Start training")
         else:  # still clickable: a Start now is queued until torch is ready
-            self.start_action.setText("&Start training (loading PyTorch…)")
+            self.start_action.setText("&Start (loading PyTorch…)")
         self.pause_action.setEnabled(state in ("running", "paused"))
         self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
+        self.pause_action.setIcon(self._icons["start" if state == "paused" else "pause"])
         self.stop_action.setEnabled(state in ("running", "paused"))
         self._update_continue_action()
         self.open_action.setEnabled(idle)

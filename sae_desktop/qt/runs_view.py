@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
@@ -59,10 +60,13 @@ class _Number(QTableWidgetItem):
 class RunsView(QWidget):
     showRequested = Signal(object)  # ModelSnapshot to show in the probe and atlas
     failed = Signal(str, str)  # title, message
+    scanned = Signal()  # the table and the frontier show the run folders as just scanned
 
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
         self.runs: list[RunSummary] = []
+        self._scans, self._started = 0, 0  # folder scans shown, and begun
+        self._scanning, self._scan_again = False, False  # a background scan running; another asked for
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of run folders that could not be read
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -141,14 +145,50 @@ class RunsView(QWidget):
         self.compare_button.clicked.connect(self.compare_selected)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self._selection_changed()
+        self.refresh_in_background()  # built before its first visit (after the first paint): ready by then
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """A visit shows the table as it was and rescans the folders in the background (during
+        training each file check waits for the interpreter, which the training thread holds:
+        50-300 ms of a frozen window per visit, measured); only a first visit before any scan
+        came back fills the table at once."""
         super().showEvent(event)
-        self.refresh()
+        if self._scans:
+            self.refresh_in_background()
+        else:
+            self.refresh()
 
     def refresh(self) -> None:
-        runs, skipped = scan_runs()  # a malformed run folder is skipped and named, never fatal
+        self._started += 1  # a background scan begun before this one is out of date when it returns
+        self._show_scan(*scan_runs())  # a malformed run folder is skipped and named, never fatal
+
+    def refresh_in_background(self) -> None:
+        if self._scanning:
+            self._scan_again = True  # something may have changed after that scan began
+            return
+        from superqt.utils import create_worker
+
+        self._scanning, self._scan_again = True, False
+        self._started += 1
+        started = self._started
+        worker = create_worker(scan_runs, _start_thread=False)
+        worker.returned.connect(lambda result: self._scan_returned(result, started))
+        worker.errored.connect(lambda _: self._scan_returned(None, started))  # (scan_runs reports, never raises)
+        worker.start()
+
+    def _scan_returned(self, result, started: int) -> None:
+        if not shiboken6.isValid(self):
+            return  # the window closed meanwhile
+        self._scanning = False
+        if self._scan_again:
+            self.refresh_in_background()
+        elif isinstance(result, tuple) and started == self._started:
+            self._show_scan(*result)
+
+    def _show_scan(self, runs: list[RunSummary], skipped: list[tuple[str, str]]) -> None:
+        self._scans += 1
         if (runs, skipped) == (self.runs, self.skipped) and self.table.rowCount() == len(runs):
+            self.scanned.emit()
             return  # nothing changed since the last visit: the table and the frontier stay as they are
         same_rows = [r.folder for r in runs] == [r.folder for r in self.runs] and self.table.rowCount() == len(runs)
         changed = [i for i, (old, new) in enumerate(zip(self.runs, runs)) if old != new] if same_rows else []
@@ -167,6 +207,7 @@ class RunsView(QWidget):
         self.skipped_label.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
         self.skipped_label.setVisible(bool(self.skipped))
         self._selection_changed()
+        self.scanned.emit()
 
     def _cells(self, index: int) -> list[QTableWidgetItem]:
         run = self.runs[index]

@@ -122,13 +122,19 @@ class TrainingPanel(QWidget):
             item.setEnabled(ok)
             item.setToolTip("" if ok else f"{device} is not available on this machine")
 
-    def add_run_buttons(self, *actions: QAction) -> None:
-        for action in actions:
+    def add_run_buttons(self, start: QAction, *others: QAction) -> None:
+        """Start with its text (which says when it waits for PyTorch), the others (pause, stop)
+        as media icons with tooltips: the panel's width never follows the Start text."""
+        for action in (start, *others):
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            self.buttons.addWidget(button)
+            if action is start:
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+                button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+                button.setMinimumWidth(button.fontMetrics().horizontalAdvance("Start training") + 40)
+            else:
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            self.buttons.addWidget(button, 1 if action is start else 0)
 
     # -- values ---------------------------------------------------------------
     def set_config(self, cfg: TrainConfig) -> None:
