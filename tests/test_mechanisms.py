@@ -82,6 +82,20 @@ def test_auxk_reconstructs_the_residual_from_the_top_dead_latents_only():
     assert grad_rows.any() and not (grad_rows & ~dead).any()
 
 
+def test_auxk_reaches_dead_latents_whose_pre_activations_are_all_negative():
+    """A latent dies with its pre-activation below 0 on every input: AuxK takes the dead
+    latents' largest pre-activations unrectified, so its gradient still reaches them (with a
+    ReLU it did not, and 11 of TopK's 32 latents stayed dead)."""
+    pre = torch.tensor([[3.0, -1.0, -2.0, -0.5, 4.0], [0.1, -2.0, -3.0, -1.0, 0.2]], requires_grad=True)
+    dead = torch.tensor([False, True, True, True, False])
+    z = auxk_latents(pre, dead, 2)
+    assert torch.equal(z.detach(), torch.tensor([[0.0, -1.0, 0.0, -0.5, 0.0], [0.0, -2.0, 0.0, -1.0, 0.0]]))
+    z.sum().backward()
+    assert torch.equal(pre.grad, torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0, 0.0]]))
+    more = auxk_latents(pre, dead, 4).detach()  # k_aux above the dead count: every dead latent, no live one
+    assert torch.equal(more[0], torch.tensor([0.0, -1.0, -2.0, -0.5, 0.0]))
+
+
 def test_unit_norm_decoder_projection_keeps_columns_on_the_sphere():
     torch.manual_seed(2)
     model = SparseAutoencoder(SMALL.model_config())
