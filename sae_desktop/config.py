@@ -26,9 +26,11 @@ PENALTY_DESCRIPTIONS = {
                 "charges each firing, not its size.",
 }
 TOPK_PENALTIES = ("topk", "batchtopk")  # the ones that keep k latents (k applies; AuxK can revive)
-# JumpReLU: thresholds start here and learn through a straight-through estimator of this bandwidth
+# JumpReLU: thresholds start here and learn through a straight-through estimator whose bandwidth
+# is this fraction of each latent's pre-activation spread (std over the batch): see model.jump_step
 JUMPRELU_THRESHOLD_INIT = 0.1
-JUMPRELU_BANDWIDTH = 0.05
+JUMPRELU_BANDWIDTH = 0.5
+JUMPRELU_PRE_ACT = 1e-3  # weight of the pre-activation loss that keeps latents from dying (losses.L0Penalty)
 RECON_LOSSES = ("mse", "bce")
 DATASETS = ("mnist", "fashion-mnist")
 DEVICES = ("auto", "cpu", "cuda", "mps")

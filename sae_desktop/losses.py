@@ -8,7 +8,7 @@ Reported values: ``losses/recon`` is the reconstruction loss; ``losses/sparsity`
 *unweighted* penalty (Σ KL for kl, mean |z| for l1, the mean number of active latents for
 jumprelu, 0 for topk and batchtopk), as the tutorial prints it; ``losses/total`` = recon +
 weight × sparsity, the quantity minimised (plus AuxK's term, when on, which revives dead
-latents and is not reported).
+latents, and JumpReLU's pre-activation loss: neither is reported).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sae_desktop.config import TOPK_PENALTIES, TrainConfig
+from sae_desktop.config import JUMPRELU_PRE_ACT, TOPK_PENALTIES, TrainConfig
 from sae_desktop.model import SparseAutoencoder, jump_step, keep_top_k
 
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
@@ -99,7 +99,11 @@ class TopKPenalty(SparsityPenalty):
 
 class L0Penalty(SparsityPenalty):
     """JumpReLU's: coefficient × mean number of active latents per image. Its gradient reaches
-    the thresholds through the step's straight-through estimator (``model.jump_step``)."""
+    the thresholds and the pre-activations through the step's straight-through estimator
+    (``model.jump_step``). With the pre-activations pushed down, a latent whose pre-activation
+    falls below θ on every input would get no gradient again: :meth:`pre_act` (Anthropic's
+    pre-activation loss, ``JUMPRELU_PRE_ACT`` × Σ_j ReLU(θ_j − pre_j)·‖decoder column j‖)
+    pulls the ones below their threshold back up."""
 
     name = "jumprelu"
     from_rho = False
@@ -112,6 +116,11 @@ class L0Penalty(SparsityPenalty):
 
     def of_pre(self, pre: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         return jump_step(pre, theta).sum(dim=-1).mean()
+
+    @staticmethod
+    def pre_act(pre: torch.Tensor, theta: torch.Tensor, decoder_norms: torch.Tensor) -> torch.Tensor:
+        """The weighted pre-activation loss (see the class docstring), a mean over the batch."""
+        return JUMPRELU_PRE_ACT * (torch.relu(theta - pre) * decoder_norms).sum(dim=-1).mean()
 
 
 def make_penalty(cfg: TrainConfig) -> SparsityPenalty:
@@ -146,10 +155,17 @@ class LossTerms:
 
 
 def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Tensor:
-    """AuxK's code (Gao et al., 2024): the ``k_aux`` largest ReLU pre-activations among the
-    dead latents (``dead``: bool ``[d_latent]``), the rest 0."""
-    z = torch.relu(pre) * dead.to(pre.dtype)
-    return keep_top_k(z, min(k_aux, z.shape[-1]))
+    """AuxK's code (Gao et al., 2024): each row's ``k_aux`` largest pre-activations among the
+    dead latents (``dead``: bool ``[d_latent]``), the rest 0, *not rectified*. The reference
+    trainers (OpenAI's, dictionary_learning's) take the ReLU, which suits their wide linear
+    encoders, where a dead latent still has positive pre-activations that lose the top-k. Here
+    (an MLP encoder, 32 latents) a latent dies with its pre-activation negative on every input:
+    rectified, it gets no gradient from the aux loss at all. Unrectified, the aux loss moves it
+    (up, where the residual needs it): TopK k=4, AuxK 1/32, 10 epochs: 0 of 32 dead (seeds
+    0, 1), against 11 and 13 with the ReLU and 20 and 18 without AuxK."""
+    candidates = torch.where(dead, pre, torch.full_like(pre, float("-inf")))
+    z = keep_top_k(candidates, min(k_aux, pre.shape[-1]))
+    return torch.where(dead, z, torch.zeros_like(z))  # fewer dead than k_aux: live ones picked at -inf, dropped
 
 
 class Objective:
@@ -188,8 +204,9 @@ class Objective:
         self.count_firing(z)
         recon = recon_loss(self.recon_kind, model.decode_logits(z), x)
         if isinstance(self.penalty, L0Penalty):
-            sparsity = self.penalty.of_pre(pre, model.thresholds)
-            total = recon + self.penalty.weight * sparsity
+            theta = model.thresholds
+            sparsity = self.penalty.of_pre(pre, theta)
+            total = recon + self.penalty.weight * sparsity + self.penalty.pre_act(pre, theta, model.W_dec1.norm(dim=0))
         else:
             sparsity, total = None, recon + self.penalty.loss(z)
         if model.cfg.latent == "batchtopk":

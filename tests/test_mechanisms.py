@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from sae_desktop.checkpoint import load_checkpoint
-from sae_desktop.config import ConfigError, TrainConfig
+from sae_desktop.config import JUMPRELU_BANDWIDTH, JUMPRELU_PRE_ACT, ConfigError, TrainConfig
 from sae_desktop.engine import make_trainer, train
 from sae_desktop.events import EpochOutput, RunEnd
 from sae_desktop.losses import Objective, auxk_latents
 from sae_desktop.mechanisms import normalise_decoder, project_decoder_grad
-from sae_desktop.model import SparseAutoencoder, batch_topk, jump_step, jumprelu
+from sae_desktop.model import SparseAutoencoder, batch_topk, jump_bandwidth, jump_step, jumprelu
 from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -22,7 +22,8 @@ SMALL = TrainConfig(epochs=2, batch_size=32, d_hidden=16, d_latent=12, device="c
 
 def test_jumprelu_gradients_match_autograd_of_the_smoothed_step():
     """The straight-through estimator is the gradient of H smoothed by the rectangle kernel:
-    a ramp of width ε around θ. Autograd of the ramp gives the reference gradients."""
+    a ramp of width ε around θ, for θ and for the pre-activations. Autograd of the ramp gives
+    the reference gradients."""
     torch.manual_seed(0)
     eps = 0.05
     pre = torch.randn(64, 6, dtype=torch.float64)
@@ -30,23 +31,61 @@ def test_jumprelu_gradients_match_autograd_of_the_smoothed_step():
     pre.data[:6] = theta + torch.tensor([-0.02, -0.01, 0.0049, 0.01, 0.02, 0.2], dtype=torch.float64)  # in the window
     weights = torch.randn(64, 6, dtype=torch.float64)
 
-    def ramp(p, t):  # the smoothed step, whose θ-gradient the estimator stands in for
+    def ramp(p, t):  # the smoothed step, whose gradient the estimator stands in for
         return torch.clamp((p - t) / eps + 0.5, 0.0, 1.0)
 
-    t1 = theta.clone().requires_grad_(True)
-    (jump_step(pre, t1, eps) * weights).sum().backward()
-    t2 = theta.clone().requires_grad_(True)
-    (ramp(pre, t2) * weights).sum().backward()
+    p1, t1 = pre.clone().requires_grad_(True), theta.clone().requires_grad_(True)
+    (jump_step(p1, t1, eps) * weights).sum().backward()
+    p2, t2 = pre.clone().requires_grad_(True), theta.clone().requires_grad_(True)
+    (ramp(p2, t2) * weights).sum().backward()
     torch.testing.assert_close(t1.grad, t2.grad)
+    torch.testing.assert_close(p1.grad, p2.grad)
     assert t1.grad.abs().sum() > 0
-    # JumpReLU: exact gradient for pre (1 above θ, 0 below), the same estimator for θ (times pre)
+    # JumpReLU = pre·H(pre − θ): the exact gradient for pre (1 above θ) plus pre times the step's estimator
     p1, t3 = pre.clone().requires_grad_(True), theta.clone().requires_grad_(True)
     (jumprelu(p1, t3, eps) * weights).sum().backward()
     p2, t4 = pre.clone().requires_grad_(True), theta.clone().requires_grad_(True)
-    (p2 * ramp(p2.detach(), t4) * weights).sum().backward()
+    (p2 * (ramp(p2, t4) - ramp(p2, t4).detach() + (pre > theta)) * weights).sum().backward()
     torch.testing.assert_close(t3.grad, t4.grad)
-    torch.testing.assert_close(p1.grad, weights * (pre > theta))
+    torch.testing.assert_close(p1.grad, p2.grad)
     assert torch.equal(jumprelu(pre, theta, eps), torch.where(pre > theta, pre, torch.zeros_like(pre)))
+
+
+def test_jump_bandwidth_follows_the_pre_activations_spread():
+    """The default ε is JUMPRELU_BANDWIDTH × each latent's std over the batch: pre-activations
+    ~30× the threshold (as the encoder makes them within 50 steps) still train θ and pre, and
+    scaling pre and θ together scales the gradients inversely (a fixed ε = 0.05 saw none)."""
+    torch.manual_seed(3)
+    pre = 3.0 * torch.randn(256, 5, dtype=torch.float64)
+    theta = torch.full((5,), 0.1, dtype=torch.float64)
+    torch.testing.assert_close(jump_bandwidth(pre), JUMPRELU_BANDWIDTH * pre.std(dim=0, correction=0))
+    weights = torch.randn(256, 5, dtype=torch.float64)
+    grads = []
+    for scale in (1.0, 100.0):
+        p, t = (scale * pre).requires_grad_(True), (scale * theta).requires_grad_(True)
+        (jump_step(p, t) * weights).sum().backward()
+        grads.append((p.grad * scale, t.grad * scale))
+    assert (grads[0][1] != 0).all() and (grads[0][0] != 0).any()
+    torch.testing.assert_close(grads[0][0], grads[1][0])
+    torch.testing.assert_close(grads[0][1], grads[1][1])
+
+
+def test_jumprelu_l0_reaches_the_encoder_and_the_pre_activation_loss_pulls_latents_up():
+    cfg = SMALL.replace(penalty="jumprelu", l0_coeff=1.0)
+    torch.manual_seed(0)
+    model = SparseAutoencoder(cfg.model_config()).double()
+    x = torch.rand(64, 784, dtype=torch.float64)
+    pre, theta = model.encode_pre(x), model.thresholds
+    penalty = Objective(cfg).penalty
+    model.zero_grad()
+    penalty.of_pre(pre, theta).backward(retain_graph=True)
+    assert model.W_enc2.grad.abs().sum() > 0 and model.log_threshold.grad.abs().sum() > 0
+    norms = model.W_dec1.norm(dim=0)
+    expected = JUMPRELU_PRE_ACT * (torch.relu(theta - pre) * norms).sum(dim=1).mean()
+    torch.testing.assert_close(penalty.pre_act(pre, theta, norms), expected)
+    p = pre.detach().requires_grad_(True)
+    penalty.pre_act(p, theta.detach(), norms.detach()).backward()
+    assert (p.grad[p.detach() < theta.detach()] < 0).all() and (p.grad[p.detach() > theta.detach()] == 0).all()
 
 
 def test_batch_topk_keeps_k_per_image_on_average_and_its_gradient_is_the_mask():
@@ -80,6 +119,20 @@ def test_auxk_reconstructs_the_residual_from_the_top_dead_latents_only():
     # the aux term's gradient reaches only the dead latents' encoder rows (the live code is held fixed)
     grad_rows = model.W_enc2.grad.abs().sum(dim=1) > 0
     assert grad_rows.any() and not (grad_rows & ~dead).any()
+
+
+def test_auxk_reaches_dead_latents_whose_pre_activations_are_all_negative():
+    """A latent dies with its pre-activation below 0 on every input: AuxK takes the dead
+    latents' largest pre-activations unrectified, so its gradient still reaches them (with a
+    ReLU it did not, and 11 of TopK's 32 latents stayed dead)."""
+    pre = torch.tensor([[3.0, -1.0, -2.0, -0.5, 4.0], [0.1, -2.0, -3.0, -1.0, 0.2]], requires_grad=True)
+    dead = torch.tensor([False, True, True, True, False])
+    z = auxk_latents(pre, dead, 2)
+    assert torch.equal(z.detach(), torch.tensor([[0.0, -1.0, 0.0, -0.5, 0.0], [0.0, -2.0, 0.0, -1.0, 0.0]]))
+    z.sum().backward()
+    assert torch.equal(pre.grad, torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0, 0.0]]))
+    more = auxk_latents(pre, dead, 4).detach()  # k_aux above the dead count: every dead latent, no live one
+    assert torch.equal(more[0], torch.tensor([0.0, -1.0, -2.0, -0.5, 0.0]))
 
 
 def test_unit_norm_decoder_projection_keeps_columns_on_the_sphere():
