@@ -1,4 +1,5 @@
 """The main window: training dock, tabs (training, probe, atlas, runs), menus, status bar.
+Its tabs are made in ``window_tabs.py``, its training commands live in ``window_training.py``.
 
 Data flows one way: the training controller's signals feed the views and the shown model;
 the shown model feeds the probe and the atlas. Closing mid-run stops the worker first.
@@ -6,20 +7,13 @@ the shown model feeds the probe and the atlas. Closing mid-run stops the worker 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStyle, QWidget
 
 from sae_desktop import APP_NAME
 from sae_desktop.checkpoint import CheckpointError
-from sae_desktop.config import TrainConfig
-from sae_desktop.events import RunEnd
-from sae_desktop.qt.data_folder import confirm_dataset, saved_data_dir
-from sae_desktop.qt.deferred import Deferred, DeferredTabs, build_in_background, import_in_background
+from sae_desktop.qt.deferred import DeferredTabs
 from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.follow_training import FollowTraining
 from sae_desktop.qt.help_menu import HelpMenu
@@ -30,23 +24,17 @@ from sae_desktop.qt.probe_view import ProbeView
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
-from sae_desktop.qt.sweep_dialog import SweepDialog
-from sae_desktop.qt.torch_loader import FAILED, READY, TorchLoader
+from sae_desktop.qt.torch_loader import TorchLoader
 from sae_desktop.qt.training_controller import TrainingController
 from sae_desktop.qt.training_dock import TrainingDock
 from sae_desktop.qt.view_options import ViewOptions
+from sae_desktop.qt.window_tabs import WindowTabs
+from sae_desktop.qt.window_training import TrainingCommands
 from sae_desktop.run_state import RunState
-from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
-
-if TYPE_CHECKING:
-    from sae_desktop.qt.atlas_view import AtlasView
-    from sae_desktop.qt.runs_view import RunsView
-    from sae_desktop.qt.training_view import TrainingView
 
 TITLE = APP_NAME
 DEFAULT_SIZE = QSize(1440, 900)
-PAGE_GAP_MS = 50  # between building two hidden tabs: strokes and clicks are handled in between
 
 
 def default_geometry(screen: QRect, minimum: QSize | None = None) -> QRect:
@@ -60,7 +48,7 @@ def default_geometry(screen: QRect, minimum: QSize | None = None) -> QRect:
     return geometry
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
     def __init__(self, initial_model: ModelSnapshot | None = None, parent: QWidget | None = None,
                  staged: bool = False):
         """``staged``: the app's start (``app.run_app``), which calls :meth:`finish_startup` after
@@ -170,79 +158,6 @@ class MainWindow(QMainWindow):
         self.panel.add_run_buttons(self.start_action, self.pause_action, self.stop_action)
         self.panel.fresh_button.setDefaultAction(self.fresh_action)
 
-    def add_tab(self, view: QWidget | Callable[[], QWidget], title: str, shortcut: str) -> None:
-        """Tabs of the other features (probe, atlas, runs) plug in here: a view, or a function
-        that makes it (called after the first paint, or when the tab is first shown)."""
-        if isinstance(view, QWidget):
-            self.tabs.addTab(view, title)
-        else:
-            page = self.tabs.add_deferred(view, title)
-            page.built.connect(self.view.adopt)  # presentation mode's sizes, if on
-        index = self.tabs.count() - 1
-        action = self._action(f"Show {title}", lambda: self.tabs.setCurrentIndex(index), shortcut, title)
-        self.view_menu.addAction(action)
-
-    def _page(self, title: str) -> Deferred:
-        return next(page for page in self.tabs.pages() if self.tabs.tabText(self.tabs.indexOf(page)) == title)
-
-    def built_view(self, title: str) -> QWidget | None:
-        """The view of the tab ``title`` if it is built yet (else None; nothing is shown in it yet)."""
-        return self._page(title).peek()
-
-    @property
-    def training_view(self) -> TrainingView:
-        return self._page("Training").widget
-
-    @property
-    def atlas_view(self) -> AtlasView:
-        return self._page("Atlas").widget
-
-    @property
-    def runs_view(self) -> RunsView:
-        return self._page("Runs").widget
-
-    def _make_training_view(self) -> TrainingView:
-        from sae_desktop.qt.training_view import TrainingView
-
-        view = TrainingView(self.run)
-        self.controller.revived.connect(view.on_revival)
-        if (cfg := self.panel.config()) is not None:
-            view.preview(cfg)
-        return view
-
-    def _make_atlas_view(self) -> AtlasView:
-        from sae_desktop.qt.atlas_view import AtlasView
-
-        return AtlasView(self.shown, self.test_set)
-
-    def _make_runs_view(self) -> RunsView:
-        from sae_desktop.qt.runs_view import RunsView
-
-        view = RunsView(self.test_set)
-        view.showRequested.connect(self.show_model)
-        view.failed.connect(lambda title, text: self.notify(title, text, error=True))
-        self.run.ended.connect(lambda _: view.isVisible() and view.refresh())
-        return view
-
-    def finish_startup(self) -> None:
-        """After the first paint: pyqtgraph and superqt are imported in the background, then
-        the probe gets its bar chart, the test digits are read, PyTorch loads in the background,
-        and once it is in, the hidden tabs are built (a tab shown before then is built at once).
-        One import at a time: they compete for the interpreter."""
-        def libraries_loaded() -> None:
-            self.probe_view.complete()
-            self.test_set.release()
-            self.torch.start()
-
-        import_in_background(("pyqtgraph", "superqt"), libraries_loaded)
-        self.torch.stateChanged.connect(
-            lambda state: state in (READY, FAILED) and build_in_background(self.tabs.pages(), delay_ms=PAGE_GAP_MS))
-
-    def build_all_tabs(self) -> None:
-        """Before a run: every view that mirrors it exists from its first event."""
-        for page in self.tabs.pages():
-            page.widget  # noqa: B018
-
     def _connect(self) -> None:
         run, c = self.run, self.controller
         run.started.connect(self._on_run_started)
@@ -264,129 +179,6 @@ class MainWindow(QMainWindow):
             self.panel.set_available_devices(self.torch.devices)
 
     # -- training ----------------------------------------------------------------------
-    def start_training(self) -> None:
-        if self.controller.active or self._start_queued:
-            return
-        confirmed, self._start_confirmed = self._start_confirmed, False
-        cfg = self.panel.config()
-        if cfg is None:
-            self.statusBar().showMessage("Fix the highlighted settings first.", 5000)
-            return
-        dataset = (self.run.resume_from.train_config if self.run.resume_from is not None else cfg).dataset
-        if not confirmed and not confirm_dataset(self, self.panel.data_folder, dataset):
-            return
-        if self.torch.state == FAILED:
-            self.notify("Training is unavailable", self.torch.error, error=True)
-            return
-        if self.torch.state != READY:  # the first Start may come before torch has loaded
-            self._start_queued = True
-            self.torch.start()
-            self._on_state(self.controller.state)
-            self.statusBar().showMessage("Training starts as soon as PyTorch has loaded…")
-            return
-        resume, run_dir = None, None
-        snap = self.run.resume_from
-        if snap is not None:  # the panel's Epochs are more epochs; the rest is the model's own
-            cfg = snap.train_config.replace(epochs=snap.epoch + cfg.epochs, device=cfg.device)
-            resume = snap.resume_state()  # exactly where it stopped, inside an epoch too
-            folder = RunFolder.containing(snap.path) if snap.path else None
-            run_dir = folder.path if folder else None
-        self._save_panel()
-        self.progress.clear_sweep()
-        self.build_all_tabs()
-        self.controller.start(cfg, saved_data_dir(), resume=resume, run_dir=run_dir)
-
-    def start_sweep(self) -> None:
-        """Train ▸ Sweep…: a grid over the form's settings; the Runs tab shows the frontier filling."""
-        cfg = self.panel.config()
-        if self.controller.active or cfg is None or self.run.resume_from is not None:
-            return
-        dialog = SweepDialog(cfg, self)
-        if dialog.exec() != SweepDialog.DialogCode.Accepted or not dialog.configs:
-            return
-        if not confirm_dataset(self, self.panel.data_folder, dialog.configs[0].dataset):
-            return
-        self._save_panel()
-        self.build_all_tabs()
-        self.controller.start_sweep(dialog.configs, dialog.names, saved_data_dir())
-        self.tabs.setCurrentWidget(self.runs_view)
-
-    def _on_sweep_ended(self, ended) -> None:
-        stopped = f", stopped after {ended.runs_done}" if ended.stopped else ""
-        self.statusBar().showMessage(f"Sweep finished: {ended.runs_done} of {ended.total} runs{stopped}", 10000)
-
-    def continue_shown_model(self) -> None:
-        snap = self.shown.snapshot
-        if snap is None or snap.train_config is None or snap.optimizer is None:
-            self.notify("Cannot continue", "The shown model has no training state (optimizer); open a full "
-                        "checkpoint, e.g. a run's checkpoint.safetensors.", error=True)
-            return
-        self.run.set_resume(snap)
-        self.tabs.setCurrentWidget(self.training_view)
-
-    def leave_resume_mode(self) -> None:
-        self.run.set_resume(None)
-
-    def _on_resume_changed(self, snap: ModelSnapshot | None) -> None:
-        """The panel mirrors continue-training mode: Epochs become "More epochs", the rest is locked."""
-        if snap is not None:
-            cfg = snap.train_config
-            more = cfg.epochs - snap.epoch if snap.epoch < cfg.epochs else cfg.epochs  # the rest of its plan
-            self.panel.set_config(cfg.replace(epochs=max(1, more)))
-            self.panel.set_resume(f"Continuing “{snap.name}” after epoch {snap.epoch}: Start trains the "
-                                  "epochs below on top (Device can change too).")
-        else:
-            self.panel.set_resume("")
-            self._restore_panel()
-        self._on_state(self.run.status)
-
-    def _on_run_started(self, start) -> None:
-        self.device_label.setText(f"Device: {start.device}")
-        self.statusBar().showMessage(f"Training – run folder {self.run.run_dir}", 8000)
-
-    def _on_run_ended(self, end: RunEnd) -> None:
-        if end.status == "diverged":
-            self.notify("Training diverged", end.message, error=True)
-        else:
-            self.statusBar().showMessage(f"{self.run.end_story()}: {end.message}. {self.follow.end_note(end)}", 15000)
-
-    def _on_panel_changed(self) -> None:
-        cfg = self.panel.config()
-        if cfg is not None and (view := self.built_view("Training")) is not None:
-            view.preview(cfg)
-        self._on_state(self.controller.state)
-
-    def _on_torch_state(self, state: str) -> None:
-        if state == READY and self._start_queued:
-            self._start_queued, self._start_confirmed = False, True
-            self.start_training()
-        elif state == FAILED and self._start_queued:
-            self._start_queued = False
-            self.notify("Training is unavailable", self.torch.error, error=True)
-        self._on_state(self.controller.state)
-
-    def _on_state(self, state: str) -> None:
-        idle = state == "idle" and not self._start_queued
-        self.start_action.setEnabled(idle and self.panel.config() is not None)
-        self.sweep_action.setEnabled(idle and self.panel.config() is not None and self.run.resume_from is None)
-        if self._start_queued:
-            self.start_action.setText("Starts once PyTorch is in…")
-        elif self.torch.state in (READY, FAILED):
-            self.start_action.setText("&Start training")
-        else:  # still clickable: a Start now is queued until torch is ready
-            self.start_action.setText("&Start (loading PyTorch…)")
-        self.pause_action.setEnabled(state in ("running", "paused"))
-        self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
-        self.pause_action.setIcon(self._icons["start" if state == "paused" else "pause"])
-        self.stop_action.setEnabled(state in ("running", "paused"))
-        self._update_continue_action()
-        self.open_action.setEnabled(idle)
-        self.fresh_action.setEnabled(idle and self.run.resume_from is not None)
-        self.panel.set_editable(idle, resume=self.run.resume_from is not None)
-        if state != "idle":
-            self.statusBar().showMessage({"running": "Training…", "paused": "Paused",
-                                          "stopping": "Stopping…"}[state])
-
     # -- models ------------------------------------------------------------------------
     def _on_model_changed(self, snap: ModelSnapshot | None) -> None:
         self.model_label.setText(f"Model: {snap.name}" if snap else "No model")
@@ -395,25 +187,11 @@ class MainWindow(QMainWindow):
         self.save_as_action.setEnabled(has)
         self._update_continue_action()
 
-    def _update_continue_action(self) -> None:
-        """Resuming needs an idle trainer and a model with optimizer state."""
-        snap = self.shown.snapshot
-        self.continue_action.setEnabled(self.controller.state == "idle" and snap is not None
-                                        and snap.optimizer is not None)
-
     def show_bundled_model(self) -> None:
         try:
             self.shown.set(ModelSnapshot.load(bundled_model_path()))
         except CheckpointError as exc:
             self.notify("Could not open the bundled model", str(exc), error=True)
-
-    def _focus_tab(self, index: int) -> None:
-        """The shown tab gets the keyboard, so its shortcuts work at once (focus left in a
-        training field would take R, Ctrl+Z, [ ] as typing)."""
-        page = self.tabs.widget(index)
-        focus = self.focusWidget()
-        if page is not None and (focus is None or not page.isAncestorOf(focus)):
-            page.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_model(self, snap: ModelSnapshot) -> None:
         """Show a model in the probe and atlas (from the runs table), and go to the probe."""
@@ -436,35 +214,11 @@ class MainWindow(QMainWindow):
         self.notice_box = box
         box.open()
 
-    def _on_run_failed(self, message: str) -> None:
-        lowered = message.lower()
-        if "cuda" in lowered or "gpu" in lowered or "mps" in lowered:
-            self.notify("Training could not run", message, error=True, offer=("Use the CPU", self.use_cpu))
-        else:
-            self.notify("Training could not run", message, error=True)
-
-    def use_cpu(self) -> None:
-        self.panel.set_config((self.panel.config() or TrainConfig()).replace(device="cpu"))
-        self.statusBar().showMessage("Device set to cpu: press Start (Ctrl+Return) to train", 8000)
-
     def confirm_stop_and_close(self) -> bool:
         answer = QMessageBox.question(self, "Training is running",
                                       "A training run is in progress. Stop it and close? "
                                       "The weights so far are kept in the run folder.")
         return answer == QMessageBox.StandardButton.Yes
-
-    def _save_panel(self) -> None:
-        cfg = self.panel.config()
-        if cfg is not None and self.run.resume_from is None:
-            app_settings().setValue("training/config", json.dumps(cfg.to_dict()))
-
-    def _restore_panel(self) -> None:
-        saved = app_settings().value("training/config")
-        if isinstance(saved, str):
-            try:
-                self.panel.set_config(TrainConfig.from_dict(json.loads(saved)))
-            except ValueError:
-                pass  # settings from another version: keep the defaults
 
     def _restore_settings(self) -> None:
         settings = app_settings()

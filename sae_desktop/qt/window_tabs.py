@@ -1,0 +1,110 @@
+"""The main window's tabs: which exist, how each is made, and when.
+
+Only the Probe tab is built before the first paint; Training, Atlas and Runs are made by the
+factories here after it (:meth:`WindowTabs.finish_startup`), when first shown, or when a run
+starts, whichever comes first. Callers ask the window for ``training_view`` & co.: a view is
+built on demand, so they never see a placeholder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from sae_desktop.qt.deferred import Deferred, build_in_background, import_in_background
+from sae_desktop.qt.torch_loader import FAILED, READY
+
+if TYPE_CHECKING:
+    from sae_desktop.qt.atlas_view import AtlasView
+    from sae_desktop.qt.runs_view import RunsView
+    from sae_desktop.qt.training_view import TrainingView
+
+PAGE_GAP_MS = 50  # between building two hidden tabs: strokes and clicks are handled in between
+
+
+class WindowTabs:
+    """Part of :class:`~sae_desktop.qt.main_window.MainWindow` (its tabs)."""
+
+    def add_tab(self, view: QWidget | Callable[[], QWidget], title: str, shortcut: str) -> None:
+        """Tabs of the other features (probe, atlas, runs) plug in here: a view, or a function
+        that makes it (called after the first paint, or when the tab is first shown)."""
+        if isinstance(view, QWidget):
+            self.tabs.addTab(view, title)
+        else:
+            page = self.tabs.add_deferred(view, title)
+            page.built.connect(self.view.adopt)  # presentation mode's sizes, if on
+        index = self.tabs.count() - 1
+        action = self._action(f"Show {title}", lambda: self.tabs.setCurrentIndex(index), shortcut, title)
+        self.view_menu.addAction(action)
+
+    def _page(self, title: str) -> Deferred:
+        return next(page for page in self.tabs.pages() if self.tabs.tabText(self.tabs.indexOf(page)) == title)
+
+    def built_view(self, title: str) -> QWidget | None:
+        """The view of the tab ``title`` if it is built yet (else None; nothing is shown in it yet)."""
+        return self._page(title).peek()
+
+    @property
+    def training_view(self) -> TrainingView:
+        return self._page("Training").widget
+
+    @property
+    def atlas_view(self) -> AtlasView:
+        return self._page("Atlas").widget
+
+    @property
+    def runs_view(self) -> RunsView:
+        return self._page("Runs").widget
+
+    def _make_training_view(self) -> TrainingView:
+        from sae_desktop.qt.training_view import TrainingView
+
+        view = TrainingView(self.run)
+        self.controller.revived.connect(view.on_revival)
+        if (cfg := self.panel.config()) is not None:
+            view.preview(cfg)
+        return view
+
+    def _make_atlas_view(self) -> AtlasView:
+        from sae_desktop.qt.atlas_view import AtlasView
+
+        return AtlasView(self.shown, self.test_set)
+
+    def _make_runs_view(self) -> RunsView:
+        from sae_desktop.qt.runs_view import RunsView
+
+        view = RunsView(self.test_set)
+        view.showRequested.connect(self.show_model)
+        view.failed.connect(lambda title, text: self.notify(title, text, error=True))
+        self.run.ended.connect(lambda _: view.isVisible() and view.refresh())
+        return view
+
+    def finish_startup(self) -> None:
+        """After the first paint: pyqtgraph and superqt are imported in the background, then
+        the probe gets its bar chart, the test digits are read, PyTorch loads in the background,
+        and once it is in, the hidden tabs are built (a tab shown before then is built at once).
+        One import at a time: they compete for the interpreter."""
+        def libraries_loaded() -> None:
+            self.probe_view.complete()
+            self.test_set.release()
+            self.torch.start()
+
+        import_in_background(("pyqtgraph", "superqt"), libraries_loaded)
+        self.torch.stateChanged.connect(
+            lambda state: state in (READY, FAILED) and build_in_background(self.tabs.pages(), delay_ms=PAGE_GAP_MS))
+
+    def build_all_tabs(self) -> None:
+        """Before a run: every view that mirrors it exists from its first event."""
+        for page in self.tabs.pages():
+            page.widget  # noqa: B018
+
+    def _focus_tab(self, index: int) -> None:
+        """The shown tab gets the keyboard, so its shortcuts work at once (focus left in a
+        training field would take R, Ctrl+Z, [ ] as typing)."""
+        page = self.tabs.widget(index)
+        focus = self.focusWidget()
+        if page is not None and (focus is None or not page.isAncestorOf(focus)):
+            page.setFocus(Qt.FocusReason.OtherFocusReason)
