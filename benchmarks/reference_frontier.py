@@ -34,7 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--data-dir")
-    parser.add_argument("--only", help="comma-separated mechanisms (default: all)")
+    parser.add_argument("--only", help="comma-separated mechanisms (default: all); the file keeps the others' points")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "sae_desktop" / "resources" /
                                              "reference_frontier.json"))
     args = parser.parse_args()
@@ -60,6 +60,9 @@ def main() -> int:
                                 "dead_latents": ev.dead_latents, "seconds": round(time.perf_counter() - start, 1)})
                 start = time.perf_counter()
                 print(json.dumps(records[-1]), flush=True)
+    if args.only and Path(args.out).is_file():  # the other mechanisms' points stay as they were
+        kept = [r for r in json.loads(Path(args.out).read_text())["runs"] if r["mechanism"] not in chosen]
+        records = sorted(kept + records, key=lambda r: list(GRID).index(r["mechanism"]))
     out = {"about": f"sae-desktop {__import__('sae_desktop').__version__}: MNIST, 32 latents, 128 hidden, "
                     f"{args.epochs} epochs, tutorial settings otherwise; benchmarks/reference_frontier.py",
            "epochs": args.epochs, "runs": records}

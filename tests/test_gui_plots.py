@@ -132,6 +132,15 @@ def test_mean_activation_labels_never_cover_bars_or_the_target_line(qtbot, view)
     assert "test set, epoch 10" in plot.getAxis("bottom").labelText  # said under the axis
 
 
+def test_the_histogram_names_its_threshold_line_with_its_value(qtbot, view):
+    start(view)
+    plot = view.histogram
+    assert [label.text for _, label in plot.top_legend.legend.items] == ["active above"]  # no value yet
+    plot.set_histogram(np.array([5.0, 1.0]), np.array([0.0, 0.1, 1.0]), 0.1, "epoch 1")
+    plot.refresh()
+    assert [label.text for _, label in plot.top_legend.legend.items] == ["active above 0.1"]  # as the probe says it
+
+
 def test_probe_line_labels_sit_above_the_bars(qtbot, gui_window):
     probe = gui_window.probe_view
     gui_window.tabs.setCurrentWidget(probe)

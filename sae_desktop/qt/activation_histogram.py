@@ -41,6 +41,9 @@ class ActivationHistogram(pg.PlotWidget):
         shares = 100.0 * counts / max(counts.sum(), 1)
         self.curve.setData(edges, shares)
         self.threshold.setValue(threshold)
+        label = self.top_legend.legend.items[0][1]
+        if label.text != f"active above {threshold:g}":  # the value too, as the probe's legend says it
+            label.setText(f"active above {threshold:g}")
         # the epoch under the axis, not in the title: a third of the tab is ~230 px wide on a
         # 1024×768 screen, where a longer title is cut ("epoch 1" for epoch 10)
         self.setLabel("bottom", f"activation, {when}" if when else "activation")

@@ -47,7 +47,7 @@ class RhoHatPlot(pg.PlotWidget):
             self.values = rho_hat.astype(float)
         else:
             self.values = BATCH_SMOOTHING * self.values + (1 - BATCH_SMOOTHING) * rho_hat
-        self._renote("training batches (smoothed)")
+        self._renote("training batches, smoothed")
         self.dirty = True
 
     def set_test_values(self, rho_hat: np.ndarray, when: str) -> None:
