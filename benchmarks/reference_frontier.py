@@ -26,7 +26,7 @@ GRID = {  # mechanism: (swept setting, values, fixed settings)
     "l1": ("l1", [3e-3, 1e-2, 2e-2, 3e-2], {"resample": True}),  # 5e-2 and above: every latent dies
     "topk": ("k", [2, 4, 8, 16], {"auxk": 1 / 32}),
     "batchtopk": ("k", [2, 4, 8, 16], {"auxk": 1 / 32}),
-    "jumprelu": ("l0_coeff", [1e-4, 3e-4, 1e-3, 2e-3], {}),  # 3e-3: every latent dies
+    "jumprelu": ("l0_coeff", [1e-4, 3e-4, 1e-3, 2e-3], {}),  # 2e-3 and above: every latent dies
 }
 
 
