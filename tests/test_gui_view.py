@@ -73,13 +73,16 @@ def test_the_theme_is_remembered_and_system_follows_the_colour_scheme_hint(qtbot
 
 
 def child_widgets(layout: QLayout) -> list[QWidget]:
-    out = []
-    for i in range(layout.count()):
-        item = layout.itemAt(i)
-        if item.widget() is not None and item.widget().isVisible():
-            out.append(item.widget())
-        elif item.layout() is not None:
-            out.extend(child_widgets(item.layout()))
+    """The visible widgets a layout (and the layouts in it) places. Without ``itemAt``: its
+    QWidgetItem wrappers outlive the items Qt deletes when a layout changes (they are no
+    QObjects), and shiboken then handed a later widget at the same address out as a stale
+    QWidgetItem (CI: "'QWidgetItem' object has no attribute 'setText'" in the next test)."""
+    parent = layout.parentWidget()
+    out = [w for w in parent.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+           if layout.indexOf(w) >= 0 and w.isVisible()] if parent is not None else []
+    for sub in layout.children():  # nested layouts are the layout's QObject children
+        if isinstance(sub, QLayout):
+            out.extend(child_widgets(sub))
     return out
 
 
