@@ -34,6 +34,30 @@ def configure() -> None:
     imported (with the first plot; pyqtgraph is imported after the window's first paint)."""
     pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
     theme.follow(apply_theme)
+    _anchor_ignores_a_deleted_parent()
+
+
+def _anchor_ignores_a_deleted_parent() -> None:
+    """A legend follows its view box's geometry (pyqtgraph's GraphicsWidgetAnchor). While a
+    closed window is being deleted, the legend's geometry can still change after its view box's
+    C++ object is gone, and pyqtgraph's handler then raised "Internal C++ object (ViewBox)
+    already deleted" in the event loop (seen in CI, in the test after a window was closed).
+    Wrapped once, before any legend exists: a deleted parent is ignored."""
+    from pyqtgraph.graphicsItems.GraphicsWidgetAnchor import GraphicsWidgetAnchor
+
+    name = "_GraphicsWidgetAnchor__geometryChanged"
+    original = getattr(GraphicsWidgetAnchor, name)
+    if getattr(original, "ignores_deleted_parent", False):
+        return
+
+    def geometry_changed(self) -> None:
+        parent = getattr(self, "_GraphicsWidgetAnchor__parent", None)
+        if parent is not None and not shiboken6.isValid(parent):
+            return
+        original(self)
+
+    geometry_changed.ignores_deleted_parent = True
+    setattr(GraphicsWidgetAnchor, name, geometry_changed)
 
 
 _scale = [1.0]  # the text scale the plots are drawn at
