@@ -137,6 +137,7 @@ class DeferredTabs(QTabWidget):
     ``setCurrentWidget`` speak of the views themselves (built on demand)."""
 
     allBuilt = Signal()  # once, when the last deferred page has been built
+    _all_built = False
 
     def add_deferred(self, factory: Callable[[], QWidget], title: str) -> Deferred:
         page = Deferred(factory)
@@ -145,7 +146,7 @@ class DeferredTabs(QTabWidget):
         return page
 
     def _maybe_all_built(self) -> None:
-        if all(page.is_built for page in self.pages()) and not getattr(self, "_all_built", False):
+        if not self._all_built and all(page.is_built for page in self.pages()):
             self._all_built = True
             self.allBuilt.emit()
 

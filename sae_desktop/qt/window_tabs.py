@@ -79,7 +79,8 @@ class WindowTabs:
         view = RunsView(self.test_set)
         view.showRequested.connect(self.show_model)
         view.failed.connect(lambda title, text: self.notify(title, text, error=True))
-        self.run.ended.connect(lambda _: view.isVisible() and view.refresh())
+        # in a sweep the next run is already training: the folders are read off the GUI thread
+        self.run.ended.connect(lambda _: view.isVisible() and view.refresh_in_background())
         return view
 
     def finish_startup(self) -> None:
