@@ -49,7 +49,9 @@ def test_sweep_runs_in_turn_fills_the_frontier_and_shows_progress(qtbot, gui_win
     assert ended.args[0].runs_done == 2 and not ended.args[0].stopped
     assert [e.status for e in ends] == ["completed", "completed"]
     # refreshed as each run ended (read off the GUI thread: the table follows a moment later)
-    qtbot.waitUntil(lambda: sorted(r.config["k"] for r in w.runs_view.runs) == [1, 3], timeout=5000)
+    # (a scan begun while the second run was training may come back first: wait for the one after its end)
+    qtbot.waitUntil(lambda: sorted((r.config["k"], r.status) for r in w.runs_view.runs)
+                    == [(1, "completed"), (3, "completed")], timeout=5000)
     assert len(w.runs_view.scatter["topk"].getData()[0]) == 2
     assert w.progress.form.isRowVisible(w.progress.sweep_bar) and "2 of 2" in w.progress.sweep_bar.format()
     assert w.sweep_action.isEnabled()
