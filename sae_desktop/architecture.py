@@ -53,9 +53,14 @@ def hidden(params: Mapping[str, Array], x: Array, ops: Any) -> Array:
     return ops.relu(ops.linear(x, params["W_enc1"], params["b_enc1"]))
 
 
+def latent_pre(params: Mapping[str, Array], h: Array, ops: Any) -> Array:
+    """The encoder's hidden layer ``[B, d_hidden]`` → the latents' pre-activations ``[B, d_latent]``."""
+    return ops.linear(h, params["W_enc2"], params["b_enc2"])
+
+
 def encode_pre(params: Mapping[str, Array], x: Array, ops: Any) -> Array:
     """Images ``[B, d_in]`` in [0, 1] → the latents' pre-activations ``[B, d_latent]``."""
-    return ops.linear(hidden(params, x, ops), params["W_enc2"], params["b_enc2"])
+    return latent_pre(params, hidden(params, x, ops), ops)
 
 
 def latent_activation(pre: Array, cfg: ModelConfig, ops: Any, params: Mapping[str, Array] | None = None) -> Array:
@@ -80,9 +85,18 @@ def encode(params: Mapping[str, Array], x: Array, cfg: ModelConfig, ops: Any) ->
     return latent_activation(encode_pre(params, x, ops), cfg, ops, params)
 
 
+def decoder_pre(params: Mapping[str, Array], z: Array, ops: Any) -> Array:
+    """Latents ``[B, d_latent]`` → the decoder's hidden layer before its ReLU ``[B, d_hidden]``."""
+    return ops.linear(z, params["W_dec1"], params["b_dec1"])
+
+
+def logits_from_decoder_pre(params: Mapping[str, Array], pre: Array, ops: Any) -> Array:
+    """The decoder's hidden pre-activations → the output's logits ``[B, d_in]``."""
+    return ops.linear(ops.relu(pre), params["W_dec2"], params["b_dec2"])
+
+
 def decode_logits(params: Mapping[str, Array], z: Array, ops: Any) -> Array:
-    h = ops.relu(ops.linear(z, params["W_dec1"], params["b_dec1"]))
-    return ops.linear(h, params["W_dec2"], params["b_dec2"])
+    return logits_from_decoder_pre(params, decoder_pre(params, z, ops), ops)
 
 
 def decode(params: Mapping[str, Array], z: Array, ops: Any) -> Array:
@@ -129,7 +143,7 @@ def errors_and_latents(params: Mapping[str, Array], images: Array, cfg: ModelCon
     for start in range(0, images.shape[0], chunk):
         x = ops.unit_float(images[start:start + chunk])
         h = hidden(params, x, ops)
-        z = latent_activation(ops.linear(h, params["W_enc2"], params["b_enc2"]), cfg, ops, params)
+        z = latent_activation(latent_pre(params, h, ops), cfg, ops, params)
         recon = decode(params, z, ops)
         errors.append(ops.to_numpy(((recon - x) ** 2).mean(1)))
         scores.append(ops.to_numpy(input_score(x, recon)))

@@ -19,8 +19,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from sae_desktop import architecture
 from sae_desktop.config import JUMPRELU_PRE_ACT, TOPK_PENALTIES, TrainConfig
-from sae_desktop.model import SparseAutoencoder, jump_step, keep_top_k
+from sae_desktop.model import TORCH, SparseAutoencoder, jump_step, keep_top_k
 
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
@@ -156,7 +157,7 @@ class LossTerms:
 
 def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Tensor:
     """AuxK's code (Gao et al., 2024): each row's ``k_aux`` largest pre-activations among the
-    dead latents (``dead``: bool ``[d_latent]``), the rest 0, *not rectified*. The reference
+    dead latents (``dead``: bool over ``pre``'s columns), the rest 0, *not rectified*. The reference
     trainers (OpenAI's, dictionary_learning's) take the ReLU, which suits their wide linear
     encoders, where a dead latent still has positive pre-activations that lose the top-k. Here
     (an MLP encoder, 32 latents) a latent dies with its pre-activation negative on every input:
@@ -168,6 +169,10 @@ def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Ten
     return torch.where(dead, z, torch.zeros_like(z))  # fewer dead than k_aux: live ones picked at -inf, dropped
 
 
+AUXK_DEAD_AFTER = 10_000  # training images without firing: dead, for AuxK (1/6 of an MNIST epoch)
+DEAD_REFRESH = 16  # steps between two readings of which latents are dead (a device sync each)
+
+
 class Objective:
     """What training minimises: reconstruction loss + weight × sparsity penalty of the
     model's latents (+ AuxK's term for top-k latents, when on). The autograd backend calls it
@@ -177,15 +182,27 @@ class Objective:
     AuxK: the dead latents (not active in the last :attr:`dead_after` training images, counted
     here) reconstruct what the live ones missed: the decoder is run on the live code (held
     fixed) plus the ``k_aux`` largest dead latents, and its error is added with weight
-    ``auxk``. Gradients reach the dead latents, which otherwise get none under top-k."""
+    ``auxk``. Only the dead latents learn from it (their encoder rows and biases, their decoder
+    columns), as in the reference, whose decoder is linear: the shared layers (the encoder's
+    first, the decoder's second) and the live latents' columns are held fixed, so the term
+    never trades the live code's reconstruction for the dead latents' (it is also cheap: its
+    products cover the dead latents only, ~0 once they are revived).
 
-    def __init__(self, cfg: TrainConfig, dead_after: int = 30_000):
+    ``k_aux`` is half the width the dead latents write into (the reference takes half the
+    input's width), the decoder's hidden layer, and at most half the dictionary: 16 at 32
+    latents, 64 at 1024. Measured at 1024 latents, TopK k=16, AuxK 1/32, 10 epochs (seeds 0, 1):
+    66 and 78 dead, against 938 without AuxK; with half the dictionary (512), a 30 000-image
+    wait and the gradient reaching every layer, 731 were still dead after 3 epochs."""
+
+    def __init__(self, cfg: TrainConfig, dead_after: int = AUXK_DEAD_AFTER):
         self.recon_kind = cfg.recon
         self.penalty = make_penalty(cfg)
         self.auxk = cfg.auxk if cfg.penalty in TOPK_PENALTIES else 0.0
-        self.k_aux = max(cfg.d_latent // 2, 1)
+        self.k_aux = max(min(cfg.d_latent, cfg.d_hidden) // 2, 1)
         self.dead_after = dead_after
         self.images_since_fired = torch.zeros(cfg.d_latent)
+        self.calls = 0
+        self.dead_index = torch.zeros(0, dtype=torch.long)  # the latents dead at the last reading
 
     def dead(self) -> torch.Tensor:
         """Latents not active on any of the last ``dead_after`` training images."""
@@ -199,10 +216,13 @@ class Objective:
         self.images_since_fired.add_(z.shape[0]).masked_fill_(fired, 0)
 
     def __call__(self, model: SparseAutoencoder, x: torch.Tensor) -> LossTerms:
-        pre = model.encode_pre(x)
+        params = model.params
+        h = architecture.hidden(params, x, TORCH)
+        pre = architecture.latent_pre(params, h, TORCH)
         z = model.activate(pre, batch=True)
         self.count_firing(z)
-        recon = recon_loss(self.recon_kind, model.decode_logits(z), x)
+        decoder_pre = architecture.decoder_pre(params, z, TORCH)
+        recon = recon_loss(self.recon_kind, architecture.logits_from_decoder_pre(params, decoder_pre, TORCH), x)
         if isinstance(self.penalty, L0Penalty):
             theta = model.thresholds
             sparsity = self.penalty.of_pre(pre, theta)
@@ -213,11 +233,23 @@ class Objective:
             update_batchtopk_threshold(model, z)
         aux = None
         if self.auxk > 0:
-            dead = self.dead()
-            z_aux = auxk_latents(pre, dead, self.k_aux)
-            aux = recon_loss(self.recon_kind, model.decode_logits(z.detach() + z_aux), x)
-            total = total + self.auxk * aux * dead.any()  # nothing dead: no term (no host sync to ask)
+            if self.calls % DEAD_REFRESH == 0:
+                self.dead_index = torch.nonzero(self.dead()).flatten()
+            self.calls += 1
+            if self.dead_index.numel():
+                aux = self.auxk_loss(params, h, decoder_pre, x)
+                total = total + self.auxk * aux
         return LossTerms(total, recon, z, sparsity, aux)
+
+    def auxk_loss(self, params: dict, h: torch.Tensor, decoder_pre: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """AuxK's reconstruction loss (see the class docstring) over the latents dead at the last
+        reading that are still dead now (a revived one leaves the term at once)."""
+        index = self.dead_index
+        dead_rows = {"W_enc2": params["W_enc2"][index], "b_enc2": params["b_enc2"][index]}
+        z_aux = auxk_latents(architecture.latent_pre(dead_rows, h.detach(), TORCH), self.dead()[index], self.k_aux)
+        fixed = {"W_dec2": params["W_dec2"].detach(), "b_dec2": params["b_dec2"].detach()}
+        pre = decoder_pre.detach() + F.linear(z_aux, params["W_dec1"][:, index])
+        return recon_loss(self.recon_kind, architecture.logits_from_decoder_pre(fixed, pre, TORCH), x)
 
 
 THRESHOLD_DECAY = 0.99  # BatchTopK's threshold: an exponential average over ~100 steps

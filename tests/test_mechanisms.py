@@ -114,11 +114,46 @@ def test_auxk_reconstructs_the_residual_from_the_top_dead_latents_only():
     assert dead.any() and not dead.all()
     terms = objective(model, x)
     assert terms.aux is not None and terms.total.item() == pytest.approx(terms.recon.item() + 0.5 * terms.aux.item())
+    # its value: the decoder on the live code plus the top-k_aux dead pre-activations (unrectified)
+    with torch.no_grad():
+        z_live = model.encode(x, batch=True)
+        dense = auxk_latents(model.encode_pre(x), dead, objective.k_aux)
+        expected = torch.nn.functional.mse_loss(model.decode(z_live + dense), x)
+    assert terms.aux.item() == pytest.approx(expected.item(), rel=1e-9)
     model.zero_grad()
     (0.5 * terms.aux).backward()
-    # the aux term's gradient reaches only the dead latents' encoder rows (the live code is held fixed)
+    # the aux term's gradient reaches only the dead latents' encoder rows and decoder columns:
+    # the live code, the shared layers and the live latents' columns are held fixed
     grad_rows = model.W_enc2.grad.abs().sum(dim=1) > 0
     assert grad_rows.any() and not (grad_rows & ~dead).any()
+    grad_columns = model.W_dec1.grad.abs().sum(dim=0) > 0
+    assert grad_columns.any() and not (grad_columns & ~dead).any()
+    for shared in (model.W_enc1, model.b_enc1, model.b_dec1, model.W_dec2, model.b_dec2):
+        assert shared.grad is None or not shared.grad.any()
+
+
+def test_auxk_leaves_out_a_latent_revived_since_the_last_reading():
+    cfg = SMALL.replace(penalty="topk", k=2, auxk=0.5)
+    torch.manual_seed(0)
+    model = SparseAutoencoder(cfg.model_config()).double()
+    objective = Objective(cfg, dead_after=1)
+    x = torch.rand(8, 784, dtype=torch.float64)
+    objective(model, x)  # reads the dead latents
+    revived = int(objective.dead_index[0])
+    objective.images_since_fired[revived] = 0  # it fired meanwhile…
+    objective.dead_after = 10  # …and stays live through the next batch of 8 (the others: 16 images)
+    terms = objective(model, x)  # (no new reading yet)
+    assert revived in objective.dead_index.tolist()
+    model.zero_grad()
+    terms.aux.backward()
+    assert not model.W_enc2.grad[revived].any() and not model.W_dec1.grad[:, revived].any()
+
+
+def test_auxk_code_width_is_half_the_decoder_hidden_layer_at_most_half_the_dictionary():
+    """The reference takes half the width the dead latents write into; here that is the
+    decoder's hidden layer (128), and never more than half the dictionary."""
+    assert Objective(TrainConfig(penalty="topk", d_latent=1024, auxk=1 / 32)).k_aux == 64
+    assert Objective(TrainConfig(penalty="topk", d_latent=32, auxk=1 / 32)).k_aux == 16
 
 
 def test_auxk_reaches_dead_latents_whose_pre_activations_are_all_negative():
