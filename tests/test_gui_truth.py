@@ -300,3 +300,30 @@ def test_test_set_statistics_arrive_without_announcing_another_model(qtbot, gui_
     qtbot.waitUntil(lambda: shown.snapshot.evaluation is not None, timeout=10000)
     assert len(changed) == 1 and changed[0].evaluation is None  # one new model …
     assert evaluated == [shown.snapshot]  # … and then its statistics, not a second model
+
+
+def test_progress_bars_paint_with_the_next_frame_not_at_once(qtbot, gui_window):
+    """QProgressBar.setValue repaints synchronously when a pixel or its text changes (5 ms a bar
+    during training, profiled, while a tab switch waited): the bars' new values are painted with
+    the next frame instead, and are painted."""
+    window, progress = gui_window, gui_window.progress
+    window.show()
+    qtbot.waitExposed(window)
+    bar = progress.run_bar
+    qtbot.waitUntil(bar.isVisible)
+    paints = []
+
+    class Counter(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt naming)
+            if event.type() == QEvent.Type.Paint:
+                paints.append(obj.value())
+            return False
+
+    counter = Counter()
+    bar.installEventFilter(counter)
+    QApplication.processEvents()
+    paints.clear()
+    progress._set(bar, 0.5)
+    assert bar.value() == 500 and paints == []  # not painted inside the call…
+    qtbot.waitUntil(lambda: 500 in paints, timeout=2000)  # …but with the next frame
+    bar.removeEventFilter(counter)
