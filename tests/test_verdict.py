@@ -15,7 +15,8 @@ from sae_desktop.preprocess import preprocess
 from sae_desktop.probe import probe, probe_image
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 from sae_desktop.density import Density
-from sae_desktop.verdict import MAX_LENGTH, MAX_LOOPS, UNLIKE, judge, loops, stroke_length
+from sae_desktop.strokes import loops
+from sae_desktop.verdict import MAX_LENGTH, MAX_LOOPS, UNLIKE, judge, stroke_length
 
 
 @pytest.fixture(scope="module")
