@@ -14,10 +14,13 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
+from sae_desktop.images import ink_on_black
+
 CANVAS = 280
 # Letters that do not look like a digit in any common hand (no O/o, I/l, S/s, Z/z, B, G/g, q, b).
 LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
-KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble")
+KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
+DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer")
 
 
 def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
@@ -32,19 +35,25 @@ def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
     return img
 
 
-def _font(rng: np.random.Generator, size: int):
+def _font(rng: np.random.Generator, size: int, many: bool = False):
+    """A font found on this machine (DejaVu; with ``many``, also the URW base-35 faces, script
+    and italics included), or Pillow's own when there is none."""
     import glob
 
     paths = sorted(glob.glob("/usr/share/fonts/**/DejaVu*.ttf", recursive=True))[:6]
+    if many:
+        paths = sorted(glob.glob("/usr/share/fonts/**/DejaVuSans*.ttf", recursive=True)) + [
+            p for p in sorted(glob.glob("/usr/share/fonts/**/*.otf", recursive=True))
+            if "Symbol" not in p and "D050000L" not in p]  # no symbol or dingbat faces
     choice = int(rng.integers(0, len(paths) + 1))
     return ImageFont.truetype(paths[choice - 1], size) if choice else ImageFont.load_default(size=size)
 
 
-def letter(rng: np.random.Generator, char: str | None = None) -> np.ndarray:
+def letter(rng: np.random.Generator, char: str | None = None, many_fonts: bool = False) -> np.ndarray:
     char = char or LETTERS[int(rng.integers(len(LETTERS)))]
     img = Image.new("L", (CANVAS, CANVAS), 0)
     draw = ImageDraw.Draw(img)
-    font = _font(rng, int(rng.integers(120, 220)))
+    font = _font(rng, int(rng.integers(120, 220)), many_fonts)
     left, top, right, bottom = draw.textbbox((0, 0), char, font=font)
     x = (CANVAS - (right - left)) / 2 - left + rng.uniform(-20, 20)
     y = (CANVAS - (bottom - top)) / 2 - top + rng.uniform(-20, 20)
@@ -85,7 +94,84 @@ def non_digit(kind: str, rng: np.random.Generator) -> np.ndarray:
         n = int(rng.integers(6, 20))
         points = [tuple(p) for p in rng.uniform(0.15 * s, 0.85 * s, (n, 2))]
         return polyline((s, s), points, width)
+    if kind == "pen letter":
+        return pen_letter(rng)
+    if kind == "pen scribble":
+        return pen_scribble(rng)
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def pen_strokes(ink: np.ndarray, width: float) -> np.ndarray:
+    """The shape's centre line (its ridge, roughly the medial axis) redrawn ``width`` px wide:
+    what a pen of that width leaves tracing it."""
+    inside = ndimage.binary_opening(ink > 0.5, iterations=2)
+    depth = ndimage.distance_transform_edt(inside)
+    ridge = inside & (depth >= ndimage.maximum_filter(depth, size=5) - 1.5)
+    dist = ndimage.distance_transform_edt(~ridge)
+    return np.clip(width / 2 + 0.5 - dist, 0, 1).astype(np.float32)
+
+
+def warp(image: np.ndarray, rng: np.random.Generator, turn: float = 15.0, shear: float = 0.25,
+         elastic: float = 0.04) -> np.ndarray:
+    """A hand's variation (Simard et al. 2003): a random rotation (±``turn`` degrees), shear,
+    squeeze (0.8-1.2) and a smooth random displacement of up to ~``elastic`` of the side."""
+    side = image.shape[0]
+    a = np.deg2rad(rng.uniform(-turn, turn))
+    m = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ np.array(
+        [[rng.uniform(0.8, 1.2), rng.uniform(-shear, shear)], [0.0, 1.0]])
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32) - side / 2
+    field = [ndimage.gaussian_filter(rng.uniform(-1, 1, (side, side)), side / 7) for _ in range(2)]
+    field = [f / max(float(np.abs(f).max()), 1e-9) * elastic * side for f in field]
+    coords = np.einsum("ij,jhw->ihw", np.linalg.inv(m), np.stack([yy, xx])) + side / 2 + np.stack(field)
+    return ndimage.map_coordinates(image, coords, order=1, mode="constant").astype(np.float32)
+
+
+def pen_letter(rng: np.random.Generator, char: str | None = None) -> np.ndarray:
+    """A letter as written by hand on the canvas: a font's letter (many faces), varied like a
+    hand (``warp``) and traced with a pen 5-24 px wide."""
+    return pen_strokes(warp(letter(rng, char, many_fonts=True), rng), float(rng.uniform(5, 24)))
+
+
+def pen_scribble(rng: np.random.Generator, side: int = CANVAS) -> np.ndarray:
+    """A scribble: one pen stroke 5-24 px wide, 30-80 % of the canvas across, of one of three
+    styles: a curve whose turning wanders at random, a coil of 3-8 loops, a zigzag of 4-9 strokes."""
+    t = np.linspace(0.0, 1.0, 240)
+    style = int(rng.integers(3))
+    if style == 0:
+        turning = ndimage.gaussian_filter1d(rng.normal(0, 1, t.size), 12) * rng.uniform(0.3, 1.5)
+        heading = np.cumsum(turning)
+        path = np.cumsum(np.stack([np.sin(heading), np.cos(heading)], axis=1), axis=0)
+    elif style == 1:
+        turns, radius = rng.uniform(3, 8), rng.uniform(0.15, 0.5)
+        path = np.stack([radius * np.sin(2 * np.pi * turns * t), t + radius * np.cos(2 * np.pi * turns * t)], 1)
+    else:
+        teeth = rng.uniform(4, 9)
+        path = np.stack([rng.uniform(0.2, 0.8) * np.abs((teeth * t) % 2 - 1), t], axis=1)
+    a = rng.uniform(0, 2 * np.pi)
+    path = path @ np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    path -= (path.max(0) + path.min(0)) / 2
+    path *= rng.uniform(0.3, 0.8) * side / max(float(np.ptp(path, axis=0).max()), 1e-9)
+    path += side / 2 + rng.uniform(-0.1, 0.1, 2) * side
+    return warp(polyline((side, side), [tuple(p) for p in path[::3]], float(rng.uniform(5, 24))), rng, elastic=0.02)
+
+
+def digit_variant(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A test digit as a user would give it (see :data:`DIGIT_VARIANTS`): a pencil photo read as
+    a file, a thin canvas brush, a small drawing off the canvas's centre, or another writer's hand
+    (``warp``) drawn with a pen 6-24 px wide. White ink on black, ready for ``probe_image``."""
+    if kind == "photo":
+        return ink_on_black(photo_digit(digit28, rng) / 255.0)
+    if kind == "brush":
+        return brush_digit(digit28, rng)
+    if kind == "small off-centre":
+        side = int(rng.integers(60, 140))
+        img = np.zeros((CANVAS, CANVAS), np.float32)
+        top, left = rng.integers(0, CANVAS - side, 2)
+        img[top:top + side, left:left + side] = thin_strokes(digit28, side, float(rng.uniform(4, 10)))
+        return img
+    if kind == "other writer":
+        return pen_strokes(warp(_upscale(digit28, CANVAS), rng), float(rng.uniform(6, 24)))
+    raise ValueError(f"unknown digit variant {kind!r}")
 
 
 def _upscale(digit28: np.ndarray, side: int) -> np.ndarray:
@@ -95,11 +181,7 @@ def _upscale(digit28: np.ndarray, side: int) -> np.ndarray:
 
 def thin_strokes(digit28: np.ndarray, side: int, width: float) -> np.ndarray:
     """The digit redrawn at ``side`` px with strokes ``width`` px wide (its centre line, widened)."""
-    inside = ndimage.binary_opening(_upscale(digit28, side) > 0.5, iterations=2)
-    depth = ndimage.distance_transform_edt(inside)
-    ridge = inside & (depth >= ndimage.maximum_filter(depth, size=5) - 1.5)  # the medial axis, roughly
-    dist = ndimage.distance_transform_edt(~ridge)
-    return np.clip(width / 2 + 0.5 - dist, 0, 1).astype(np.float32)
+    return pen_strokes(_upscale(digit28, side), width)
 
 
 def brush_digit(digit28: np.ndarray, rng: np.random.Generator) -> np.ndarray:

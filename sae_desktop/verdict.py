@@ -5,8 +5,10 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
 
 * **plain checks** on what preprocessing found, each with its own message: nothing drawn,
   too faint (the marks barely stand out from the paper's noise), too small (too few
-  pixels to show strokes), filled (no strokes: a blob), more strokes than any digit. Their
-  limits come from MNIST itself (test-set percentiles, measured again by the tests);
+  pixels to show strokes), filled (no strokes: a blob), more strokes than any digit, and
+  strokes that end, branch and close loops in a pattern digits rarely show (strokes.py: an H's
+  four ends and two junctions, a scribble's crossings). Their limits come from MNIST itself
+  (percentiles and counts, measured again by the tests);
 * **the model's score**: the share of the input's own variance that the *unsteered*
   reconstruction leaves unexplained, ``‖x̂ − x‖² / ‖x − x̄‖²`` (an FVU of one image;
   scale-free, so faint or small inputs get no credit for having little ink), as a
@@ -28,6 +30,7 @@ import numpy as np
 from sae_desktop.density import Density
 from sae_desktop.ranks import error_percentile
 from sae_desktop.preprocess import FILLED, Preprocessed
+from sae_desktop.strokes import RARE, shape
 
 UNUSUAL, UNLIKE = 95.0, 99.0  # score percentiles: worse than this share of test digits
 UNTRAINED = 0.6  # a model whose median test digit leaves this much unexplained explains nothing yet
@@ -37,12 +40,12 @@ MIN_SNR = 3.0  # …and this many times the paper's noise
 MIN_BOX = 12  # px: an ink box smaller than this (in the input's pixels) cannot show strokes
 MAX_LENGTH = 75.0  # px of stroke in the 20-px box: MNIST's longest ink (99.9th percentile)
 MAX_LOOPS = 2  # closed loops a digit has at most (8); 0.2 % of MNIST's test set shows a third
-LOOP_INK, LOOP_AREA = 0.5, 2  # a loop: paper (≤ 0.5) of at least 2 px enclosed by ink in the 28×28 input
+# and strokes.DIGIT_SHAPES: the patterns of ends, junctions and loops at least 1 in 2000 of MNIST's digits show
 
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # typical | unusual | unlike | nothing | faint | small | filled | tangled | untrained | unknown
+    kind: str  # typical | unusual | unlike | nothing | faint | small | filled | tangled | shape | untrained | unknown
     digit_like: bool | None  # False: flagged as not a digit like MNIST's; None: no verdict possible
     score: float  # unexplained share of the input's variance (unsteered), NaN if nothing drawn
     percentile: float  # share of test digits less unusual than the input (%), NaN if unknown: the
@@ -85,25 +88,14 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     if length > MAX_LENGTH:
         return Verdict("tangled", False, nan, nan, f"More strokes than any digit ({length:.0f} px of stroke; "
                                                     f"MNIST's ≤ {MAX_LENGTH:g})")
-    count = loops(stages.image)
-    if count > MAX_LOOPS:
-        return Verdict("tangled", False, nan, nan, f"More closed loops than any digit ({count}; "
+    strokes = shape(stages.image)
+    if strokes.loops > MAX_LOOPS:
+        return Verdict("tangled", False, nan, nan, f"More closed loops than any digit ({strokes.loops}; "
                                                     f"a digit has at most {MAX_LOOPS})")
+    if not strokes.digit_like:
+        return Verdict("shape", False, nan, nan, f"Strokes unlike a digit's: {strokes.describe()} "
+                                                  f"(fewer than 1 in {RARE} of MNIST's digits)")
     return None
-
-
-def loops(image28: np.ndarray) -> int:
-    """Closed loops of the ink: paper regions (4-connected) of at least LOOP_AREA px it encloses."""
-    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
-
-    paper = np.asarray(image28) <= LOOP_INK
-    labels, count = ndimage.label(paper)
-    if count == 0:
-        return 0
-    areas = np.bincount(labels.ravel(), minlength=count + 1)
-    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    areas[outside] = 0
-    return int((areas[1:] >= LOOP_AREA).sum())
 
 
 def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,

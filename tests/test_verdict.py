@@ -15,7 +15,8 @@ from sae_desktop.preprocess import preprocess
 from sae_desktop.probe import probe, probe_image
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 from sae_desktop.density import Density
-from sae_desktop.verdict import MAX_LENGTH, MAX_LOOPS, UNLIKE, judge, loops, stroke_length
+from sae_desktop.strokes import loops
+from sae_desktop.verdict import MAX_LENGTH, MAX_LOOPS, UNLIKE, judge, stroke_length
 
 
 @pytest.fixture(scope="module")
@@ -172,13 +173,32 @@ def test_more_closed_loops_than_a_digit_has_is_flagged(bundled, mnist):
 def test_letters_scribbles_and_boxes_are_told_from_test_digits(bundled, mnist):
     """The issue's demand, measured with generated non-digits (a seed of their own) against the
     test digits of the other group of writers. Measured with 200 of each (probe_verdict.py):
-    before the density and the loop count letters 24 %, scribbles 26 %, boxes 64 %."""
+    before the density and the loop count letters 24 %, scribbles 26 %, boxes 64 %; before the
+    strokes' shape (held out) scribbles 39 % (here 42 %), after it 62.5 % (here 58 %)."""
     rng = np.random.default_rng(11)
     rates = {}
     for kind in ("letter", "scribble", "box"):
         results = [probe_image(bundled, non_digit(kind, rng))[1] for _ in range(60)]
         rates[kind] = np.mean([r is None or r.verdict.digit_like is False for r in results])
-    assert rates["letter"] >= 0.3 and rates["scribble"] >= 0.4 and rates["box"] >= 0.85, rates
+    assert rates["letter"] >= 0.3 and rates["scribble"] >= 0.5 and rates["box"] >= 0.85, rates
     verdicts = [probe(bundled, d / 255.0).verdict for d in mnist.test_images[5000:7000]]
     assert np.mean([v.digit_like is False for v in verdicts]) < 0.025
     assert np.mean([v.percentile >= UNLIKE for v in verdicts]) < 0.02  # the percentile alone tells them apart too
+
+
+TIC_TAC_TOE = [[(0.15, 0.38), (0.85, 0.38)], [(0.15, 0.62), (0.85, 0.62)], [(0.38, 0.15), (0.38, 0.85)],
+               [(0.62, 0.15), (0.62, 0.85)]]
+
+
+@pytest.mark.parametrize("width", [8, 18, 30])
+def test_strokes_that_end_and_branch_unlike_a_digit_are_flagged_by_their_shape(bundled, width):
+    """A tic-tac-toe grid: eight ends and four junctions, a pattern none of MNIST's 60 000 training
+    digits shows (strokes.DIGIT_SHAPES); the model alone called the widest one 'unusual', a digit."""
+    grid = np.max([polyline((280, 280), [(y * 280, x * 280) for y, x in s], width) for s in TIC_TAC_TOE], axis=0)
+    verdict = probe_image(bundled, grid)[1].verdict
+    assert verdict.kind == "shape" and verdict.digit_like is False
+    assert verdict.message == "Strokes unlike a digit's: 8 ends, 4 junctions, 1 loop (fewer than 1 in 2000 of " \
+                              "MNIST's digits)"
+    assert np.isfinite(verdict.score) and np.isfinite(verdict.percentile)  # the model's figures are still given
+    drawn_digits = [seven(width=width), seven(width=width, scale=0.6)]
+    assert all(probe_image(bundled, d)[1].verdict.kind == "typical" for d in drawn_digits)

@@ -1,0 +1,64 @@
+"""The strokes' shape (strokes.py): ends, junctions and loops of the thinned ink, and MNIST's patterns."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from benchmarks.synthetic_inputs import polyline
+from sae_desktop.preprocess import preprocess
+from sae_desktop.strokes import DIGIT_SHAPES, RARE, Shape, shape, thin
+
+
+def drawn(*strokes, width=18.0, size=280):
+    """Pen strokes through points given as fractions of the canvas, as the probe gets them (28×28)."""
+    return preprocess(np.max([polyline((size, size), [(y * size, x * size) for y, x in s], width)
+                              for s in strokes], axis=0)).image
+
+
+TIC_TAC_TOE = [[(0.15, 0.38), (0.85, 0.38)], [(0.15, 0.62), (0.85, 0.62)], [(0.38, 0.15), (0.38, 0.85)],
+               [(0.62, 0.15), (0.62, 0.85)]]  # no digit has its eight ends and four junctions
+
+
+def test_thinning_leaves_one_pixel_lines():
+    bar = np.zeros((12, 20), bool)
+    bar[4:8, 2:18] = True
+    lines = thin(bar)
+    assert lines.sum() >= 10 and lines[:, 5:15].sum(axis=0).max() == 1  # one pixel across
+    assert not thin(np.zeros((5, 5), bool)).any()
+
+
+@pytest.mark.parametrize("name,strokes,expected", [
+    ("stroke", [[(0.2, 0.5), (0.8, 0.5)]], (2, 0, 0)),
+    ("seven", [[(0.2, 0.25), (0.2, 0.75), (0.8, 0.4)]], (2, 0, 0)),
+    ("T", [[(0.2, 0.2), (0.2, 0.8)], [(0.2, 0.5), (0.8, 0.5)]], (3, 1, 0)),
+    ("four", [[(0.2, 0.35), (0.55, 0.25), (0.55, 0.75)], [(0.2, 0.65), (0.85, 0.6)]], (4, 1, 0)),
+    ("tic-tac-toe", TIC_TAC_TOE, (8, 4, 1)),
+])
+def test_ends_junctions_and_loops_of_drawn_strokes(name, strokes, expected):
+    for width in (8, 18, 30):  # the same at any pen width (preprocessing brings it into MNIST's range)
+        assert shape(drawn(*strokes, width=width)) == expected, (name, width)
+
+
+def test_a_ring_has_a_loop_and_no_end():
+    yy, xx = np.mgrid[0:280, 0:280]
+    ring = (np.abs(np.hypot(yy - 140, xx - 140) - 90) < 9).astype(float)
+    assert shape(preprocess(ring).image) == (0, 0, 1)
+
+
+def test_shape_key_caps_counts_and_describes_itself():
+    assert Shape(12, 6, 4).key == (7, 4, 3)
+    assert Shape(8, 4, 1).describe() == "8 ends, 4 junctions, 1 loop"
+    assert Shape(1, 0, 0).describe() == "1 end, no junctions, no loops"
+    assert Shape(2, 0, 0).digit_like and not Shape(8, 4, 1).digit_like
+
+
+def test_digit_shapes_come_from_mnist(mnist):
+    """The patterns are MNIST's own: the test set (never used to count them, which the training
+    set was) shows almost only them, and every pattern it shows often is among them."""
+    keys = Counter(shape(preprocess(d).image).key for d in mnist.test_images[::2])
+    n = sum(keys.values())
+    assert sum(c for k, c in keys.items() if k in DIGIT_SHAPES) / n > 0.993  # 99.55 % on all 10 000
+    assert all(k in DIGIT_SHAPES for k, c in keys.items() if c * RARE / 4 >= n)  # ≥ 1 in 500: listed
