@@ -327,3 +327,35 @@ def test_progress_bars_paint_with_the_next_frame_not_at_once(qtbot, gui_window):
     assert bar.value() == 500 and paints == []  # not painted inside the call…
     qtbot.waitUntil(lambda: 500 in paints, timeout=2000)  # …but with the next frame
     bar.removeEventFilter(counter)
+
+
+def test_training_plots_wait_while_hidden_and_paint_one_per_turn_on_a_visit(qtbot, gui_window):
+    """Tab switches during training: the Training tab's plots are not redrawn while another tab
+    is shown; a visit brings the losses up to date at once and the other plots one per turn of
+    the event loop, each just before it is painted (all four in one frame stalled ~55 ms)."""
+    window, view = gui_window, gui_window.training_view
+    window.tabs.setCurrentWidget(window.probe_view)
+    qtbot.waitUntil(lambda: not view.isVisible())
+    plots = (view.loss_plot, view.rho_plot, view.sparsity_plot)
+    for plot in plots:
+        plot.dirty = True
+    view.rho_plot.values = np.full(32, 0.05, dtype=np.float32)  # something to draw
+    view.refresh()
+    assert all(plot.dirty for plot in plots)  # nothing redrawn for a hidden tab
+    painted = []
+
+    class Order(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt naming)
+            if event.type() == QEvent.Type.Paint and obj in viewports:
+                painted.append((viewports.index(obj), obj.parent().dirty))
+            return False
+
+    viewports = [view.rho_plot.viewport(), view.sparsity_plot.viewport()]
+    order = Order()
+    for viewport in viewports:
+        viewport.installEventFilter(order)
+    window.tabs.setCurrentWidget(view)
+    assert not view.loss_plot.dirty and view.rho_plot.dirty  # the losses at once, the rest later
+    qtbot.waitUntil(lambda: not view.staggered.held and not view.rho_plot.dirty and not view.sparsity_plot.dirty)
+    qtbot.waitUntil(lambda: (0, False) in painted and (1, False) in painted)
+    assert painted.index((0, False)) < painted.index((1, False))  # in order, each up to date when painted

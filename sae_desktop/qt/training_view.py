@@ -9,7 +9,8 @@ rationed and staggered.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from sae_desktop.config import TOPK_PENALTIES
@@ -51,11 +52,19 @@ class TrainingView(QWidget):
         self._ticks = 0
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self.timer.start()
+        self.staggered = StaggeredPaint([self.rho_plot, self.histogram, self.sparsity_plot], self)
         run.cleared.connect(lambda: self.summary.setText("Starting a new run…"))
         run.started.connect(self.on_started)
         run.stepped.connect(self.on_step)
         run.epoch_finished.connect(self.on_epoch)
         run.ended.connect(self.on_ended)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """A visit paints the losses at once, then the other plots one per event-loop turn, each
+        brought up to date just before (see StaggeredPaint)."""
+        super().showEvent(event)
+        self.loss_plot.refresh()
+        self.staggered.hold()
 
     def preview(self, cfg) -> None:
         """Before a run: show the target ρ the panel is set to."""
@@ -63,7 +72,10 @@ class TrainingView(QWidget):
             self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
 
     def refresh(self) -> None:
-        """One plot per tick: losses on even ticks, the first other plot with news on odd ones."""
+        """One plot per tick: losses on even ticks, the first other plot with news on odd ones.
+        None while another tab is shown (its data is kept; a visit brings the plots up to date)."""
+        if not self.isVisible() and self.window().isVisible():
+            return
         self._ticks += 1
         if self._ticks % 2 == 0:
             self.loss_plot.refresh()
@@ -127,6 +139,48 @@ class TrainingView(QWidget):
         else:
             self.summary.setText(story)
         self.refresh_all()
+
+
+class StaggeredPaint(QObject):
+    """After :meth:`hold`, ``plots`` show their background only until the frame before has been
+    painted, then paint one per event-loop turn, in order. A visit to the tab during training
+    painted all four plots in one frame (each changed since the last visit: their axes and curves
+    rebuilt), a 55-60 ms stall (tab_switch.py); one plot a turn, each turn is a fraction of it."""
+
+    def __init__(self, plots: list, parent: QObject):
+        super().__init__(parent)
+        self.plots = plots  # each with refresh(), run just before it is painted
+        self.viewports = [plot.viewport() for plot in plots]
+        self.held: list[QWidget] = []
+        self._scheduled = False
+        for viewport in self.viewports:
+            viewport.installEventFilter(self)
+        parent.installEventFilter(self)
+
+    def hold(self) -> None:
+        self.held = list(self.viewports)
+
+    def _release_next(self) -> None:
+        self._scheduled = False
+        if self.held:
+            viewport = self.held.pop(0)
+            self.plots[self.viewports.index(viewport)].refresh()
+            viewport.update()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() != QEvent.Type.Paint or not self.held:
+            return False
+        if obj in self.held:
+            painter = QPainter(obj)
+            painter.fillRect(obj.rect(), obj.parent().backgroundBrush())
+            painter.end()
+            held = True
+        else:
+            held = False
+        if not self._scheduled:  # something was painted this frame: the next plot in the next turn
+            self._scheduled = True
+            QTimer.singleShot(0, self._release_next)
+        return held
 
 
 def _figures(ev: Evaluation) -> str:
