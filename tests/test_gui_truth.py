@@ -359,3 +359,11 @@ def test_training_plots_wait_while_hidden_and_paint_one_per_turn_on_a_visit(qtbo
     qtbot.waitUntil(lambda: not view.staggered.held and not view.rho_plot.dirty and not view.sparsity_plot.dirty)
     qtbot.waitUntil(lambda: (0, False) in painted and (1, False) in painted)
     assert painted.index((0, False)) < painted.index((1, False))  # in order, each up to date when painted
+
+
+def test_atlas_paints_its_mosaic_first_and_its_other_plots_in_later_turns(qtbot, gui_window):
+    window, atlas = gui_window, gui_window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    assert atlas.staggered.held == atlas.staggered.viewports  # the density and the dashboard's plots wait…
+    assert atlas.mosaic_image is not None  # …while the mosaic is there for the first frame
+    qtbot.waitUntil(lambda: not atlas.staggered.held, timeout=3000)  # then each paints in turn

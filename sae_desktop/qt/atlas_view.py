@@ -20,6 +20,7 @@ from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.plot_style import COLORS, style_plot
 from sae_desktop.qt.shown_model import ShownModel
+from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -120,6 +121,7 @@ class AtlasView(QWidget):
         self.plot.scene().sigMouseMoved.connect(self._hovered)
         shown.changed.connect(self._model_changed)
         shown.evaluated.connect(self._model_changed)
+        self.staggered = StaggeredPaint([self.density_plot, self.dashboard.classes, self.dashboard.histogram], self)
         test_set.ready.connect(lambda _: self._model_changed(self.shown.snapshot))
         test_set.unavailable.connect(lambda _: self._model_changed(self.shown.snapshot))  # say why
 
@@ -134,9 +136,12 @@ class AtlasView(QWidget):
             self.refresh()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """A visit paints the mosaic first, then the density and the dashboard's plots one per
+        event-loop turn (staggered_paint.py)."""
         super().showEvent(event)
         if self._stale:
             self.refresh()
+        self.staggered.hold()
 
     def refresh(self) -> None:
         """Recompute the tiles for the shown model, then render."""

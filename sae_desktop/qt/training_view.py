@@ -9,8 +9,7 @@ rationed and staggered.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from sae_desktop.config import TOPK_PENALTIES
@@ -21,6 +20,7 @@ from sae_desktop.qt.loss_plot import LossPlot
 from sae_desktop.qt.labels import steady_label
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 from sae_desktop.qt.sparsity_plot import SparsityPlot
+from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.run_state import RunState
 
 REFRESH_MS = 100
@@ -139,48 +139,6 @@ class TrainingView(QWidget):
         else:
             self.summary.setText(story)
         self.refresh_all()
-
-
-class StaggeredPaint(QObject):
-    """After :meth:`hold`, ``plots`` show their background only until the frame before has been
-    painted, then paint one per event-loop turn, in order. A visit to the tab during training
-    painted all four plots in one frame (each changed since the last visit: their axes and curves
-    rebuilt), a 55-60 ms stall (tab_switch.py); one plot a turn, each turn is a fraction of it."""
-
-    def __init__(self, plots: list, parent: QObject):
-        super().__init__(parent)
-        self.plots = plots  # each with refresh(), run just before it is painted
-        self.viewports = [plot.viewport() for plot in plots]
-        self.held: list[QWidget] = []
-        self._scheduled = False
-        for viewport in self.viewports:
-            viewport.installEventFilter(self)
-        parent.installEventFilter(self)
-
-    def hold(self) -> None:
-        self.held = list(self.viewports)
-
-    def _release_next(self) -> None:
-        self._scheduled = False
-        if self.held:
-            viewport = self.held.pop(0)
-            self.plots[self.viewports.index(viewport)].refresh()
-            viewport.update()
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
-        if event.type() != QEvent.Type.Paint or not self.held:
-            return False
-        if obj in self.held:
-            painter = QPainter(obj)
-            painter.fillRect(obj.rect(), obj.parent().backgroundBrush())
-            painter.end()
-            held = True
-        else:
-            held = False
-        if not self._scheduled:  # something was painted this frame: the next plot in the next turn
-            self._scheduled = True
-            QTimer.singleShot(0, self._release_next)
-        return held
 
 
 def _figures(ev: Evaluation) -> str:
