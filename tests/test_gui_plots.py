@@ -185,6 +185,7 @@ def test_a_dead_latents_dashboard_says_never_active(qtbot, gui_window):
     atlas.select(5)
     board = atlas.dashboard
     assert "never active" in board.top_caption.text().lower()
+    assert "Density 0 ·" in board.stats.text() and "inf" not in board.stats.text()  # not "log10 = -inf"
     assert all(tile.data is None for tile in board.top_tiles)  # no 16 arbitrary digits at 0.00
     assert board.curve.getData()[0] is None or len(board.curve.getData()[0]) == 0  # no block from 0 to 2.5e-08
     atlas.select(0 if not dead.evaluation.dead[0] else int(np.flatnonzero(~dead.evaluation.dead)[0]))

@@ -93,9 +93,9 @@ class LatentDashboard(QWidget):
         verdict = ("dead: never active on the test set" if ev.dead[latent] else
                    f"over-active: fires on more than {OVER_ACTIVE_DENSITY:.0%} of digits"
                    if density > OVER_ACTIVE_DENSITY else "sparse")
-        self.stats.setText(f"Density {density:.2%} of test digits (log10 = "
-                           f"{np.log10(density) if density > 0 else float('-inf'):.2f}) · mean activation "
-                           f"{column.mean():.3f} · max {column.max():.3f}<br><b>{verdict}</b>")
+        share = f"{density:.2%} of test digits (log10 = {np.log10(density):.2f})" if density > 0 else "0"
+        self.stats.setText(f"Density {share} · mean activation {column.mean():.3f} · max {column.max():.3f}"
+                           f"<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
             self.top_caption.setText("Never active on the test set: no top digits and no histogram to show")
