@@ -31,6 +31,7 @@ TOPK_PENALTIES = ("topk", "batchtopk")  # the ones that keep k latents (k applie
 JUMPRELU_THRESHOLD_INIT = 0.1
 JUMPRELU_BANDWIDTH = 0.5
 JUMPRELU_PRE_ACT = 1e-3  # weight of the pre-activation loss that keeps latents from dying (losses.L0Penalty)
+AUXK_DEAD_AFTER = 10_000  # training images without firing: dead, for AuxK (1/6 of an MNIST epoch)
 RECON_LOSSES = ("mse", "bce")
 DATASETS = ("mnist", "fashion-mnist")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -141,9 +142,9 @@ class TrainConfig:
                      "average over the batch)", group="Sparsity", low=1, high="d_latent", penalty="topk batchtopk")
     l0_coeff: float = setting(1e-3, "--l0-coeff", "L0 coefficient", "weight of the number of active latents in "
                               "the loss (JumpReLU)", group="Sparsity", low=0, high=10, penalty="jumprelu")
-    auxk: float = setting(0.0, "--auxk", "AuxK weight", "weight of the AuxK loss, in which dead latents learn to "
-                          "reconstruct what the live ones miss (0: off; 1/32 is typical)", group="Sparsity",
-                          low=0, high=10, penalty="topk batchtopk")
+    auxk: float = setting(0.0, "--auxk", "AuxK weight", "weight of the AuxK loss, in which dead latents (no firing in "
+                          f"{AUXK_DEAD_AFTER:,} images) learn to reconstruct what the live ones miss (0: off; 1/32 is "
+                          "typical)", group="Sparsity", low=0, high=10, penalty="topk batchtopk")
     resample: bool = setting(False, "--resample", "Resample dead", "every half epoch, re-initialise latents that "
                              "did not fire towards badly reconstructed images (and reset their Adam state)",
                              group="Sparsity", penalty="kl l1 jumprelu")

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from sae_desktop import architecture
-from sae_desktop.config import JUMPRELU_PRE_ACT, TOPK_PENALTIES, TrainConfig
+from sae_desktop.config import AUXK_DEAD_AFTER, JUMPRELU_PRE_ACT, TOPK_PENALTIES, TrainConfig
 from sae_desktop.model import TORCH, SparseAutoencoder, jump_step, keep_top_k
 
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
@@ -169,7 +169,6 @@ def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Ten
     return torch.where(dead, z, torch.zeros_like(z))  # fewer dead than k_aux: live ones picked at -inf, dropped
 
 
-AUXK_DEAD_AFTER = 10_000  # training images without firing: dead, for AuxK (1/6 of an MNIST epoch)
 DEAD_REFRESH = 16  # steps between two readings of which latents are dead (a device sync each)
 
 
