@@ -45,9 +45,12 @@ class StaggeredPaint(QObject):
         if event.type() != QEvent.Type.Paint or not self.held:
             return False
         if obj in self.held:
+            brush = obj.parent().backgroundBrush()
             painter = QPainter(obj)
-            painter.fillRect(obj.rect(), obj.parent().backgroundBrush())
-            painter.end()
+            try:
+                painter.fillRect(obj.rect(), brush)
+            finally:
+                painter.end()
             held = True
         else:
             held = False
