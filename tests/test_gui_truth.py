@@ -367,3 +367,22 @@ def test_atlas_paints_its_mosaic_first_and_its_other_plots_in_later_turns(qtbot,
     assert atlas.staggered.held == atlas.staggered.viewports  # the density and the dashboard's plots wait…
     assert atlas.mosaic_image is not None  # …while the mosaic is there for the first frame
     qtbot.waitUntil(lambda: not atlas.staggered.held, timeout=3000)  # then each paints in turn
+
+
+def test_an_epochs_model_is_shown_a_turn_after_the_epochs_news_and_the_final_one_at_once(qtbot, gui_window):
+    """While a run trains, the epoch's plots and progress are updated in one turn of the event
+    loop and its model shown in Probe and Atlas in the next (both at once stalled the window up
+    to ~90 ms with the Atlas shown); the final model is shown with the end's story, at once."""
+    window = gui_window
+    window.tabs.setCurrentWidget(window.atlas_view)
+    window.panel.set_config(SMALL.replace(epochs=2))
+    shown_at_signal = []
+    window.run.model_ready.connect(lambda snap: shown_at_signal.append(
+        (window.run.end is not None, window.shown.snapshot is snap)))
+    with qtbot.waitSignal(window.controller.runEnded, timeout=60000):
+        window.start_action.trigger()
+    # (this slot runs after the window's own): an epoch's model is not shown yet, the final one is
+    assert (False, False) in shown_at_signal and shown_at_signal[-1] == (True, True)
+    assert window.shown.snapshot is window.run.model
+    assert window.atlas_view.staggered.held  # the atlas re-rendered for it: the mosaic first
+    qtbot.waitUntil(lambda: not window.atlas_view.staggered.held, timeout=3000)  # then its other plots

@@ -132,8 +132,9 @@ class AtlasView(QWidget):
 
     def _model_changed(self, snap: ModelSnapshot | None) -> None:
         self._stale = True
-        if self.isVisible():
+        if self.isVisible():  # (each epoch during training): the mosaic first, the other plots in later turns
             self.refresh()
+            self.staggered.hold()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """A visit paints the mosaic first, then the density and the dashboard's plots one per
