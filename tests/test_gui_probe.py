@@ -247,3 +247,19 @@ def test_the_verdicts_colour_is_legible_in_either_theme(qtbot, window):
             assert abs(QColor(t.verdict[index]).lightness() - background) > 60  # contrast with the window
     finally:
         theme.apply(theme.LIGHT)
+
+
+def test_the_verdict_and_error_are_never_cut_in_a_narrow_window_nor_jump_while_drawing(qtbot, window):
+    probe = window.probe_view
+    window.resize(1024, 768)  # a projector: the text column is at its narrowest
+    qtbot.waitUntil(lambda: window.width() <= 1024)
+    draw_seven(qtbot, probe.canvas)
+    qtbot.waitUntil(lambda: probe.result is not None, timeout=2000)
+    qtbot.wait(50)
+    for label in (probe.error_label, probe.ood_label, probe.source_label):
+        assert label.height() >= label.heightForWidth(label.width()), label.text()  # every line of it shows
+    needed = probe.ood_label.heightForWidth(probe.ood_label.width())
+    assert needed > probe.ood_label.fontMetrics().lineSpacing() * 3 + 6  # the case: more than its three lines
+    tall = probe.ood_label.height()
+    probe.ood_label.setText("Typical.")  # a shorter text a stroke later: the layout stays put
+    assert probe.ood_label.height() == tall

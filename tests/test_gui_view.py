@@ -156,6 +156,8 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     canvas, bars = w.probe_view.canvas, w.probe_view.bars
     assert min(canvas.width(), canvas.height()) >= 0.55 * size[1] - 120  # the drawing gets the room
     assert bars.height() >= 200
+    widths = [tile.pixels.width() for tile in w.probe_view.stage_tiles]  # one row of equal tiles
+    assert max(widths) - min(widths) <= 2, widths
     w.view.set_presentation(False)
     assert QApplication.font().pointSizeF() == pytest.approx(base) and w.dock.isVisible()
     assert loss.smooth[1].opts["pen"].widthF() == pytest.approx(pen_width)

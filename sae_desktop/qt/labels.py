@@ -39,3 +39,38 @@ class ElidedLabel(QLabel):
         painter = QPainter(self)
         elided = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.width() - 8)
         painter.drawText(self.rect().adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, elided)
+
+
+class WrappedLabel(QLabel):
+    """Word-wrapped text that is never cut: at least ``lines`` lines high, and as high as its
+    text needs at its width. While the width stays it only grows, so text that changes on every
+    stroke does not make the window jump (or re-lay out) from one line count to another."""
+
+    def __init__(self, lines: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lines = lines
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._fitted_width = -1
+        self.refit()
+
+    def refit(self) -> None:
+        """Start again from ``lines`` lines (a new font or style sheet), then fit the text."""
+        self._fitted_width = -1
+        self._fit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        floor = self.height() if self.width() == self._fitted_width else 0
+        self._fitted_width = self.width()
+        self.ensurePolished()
+        needed = max(self.fontMetrics().lineSpacing() * self.lines + 6, self.heightForWidth(self.width()))
+        if max(floor, needed) != self.height():
+            self.setFixedHeight(max(floor, needed))

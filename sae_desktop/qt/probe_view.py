@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QSlider, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from sae_desktop.images import ImageError, load_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
@@ -26,7 +26,7 @@ from sae_desktop.qt.canvas import DrawingCanvas
 from sae_desktop.qt.deferred import Deferred
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.labels import ElidedLabel, WrappedLabel
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
@@ -56,16 +56,11 @@ class ProbeView(QWidget):
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
         self.input_tile, self.recon_tile = ImageTile("model input", 96), ImageTile("reconstruction", 96)
         self.residual_tile = ImageTile("residual: red added, blue missed", 96)
-        self.error_label, self.ood_label, self.source_label = QLabel(), QLabel(), QLabel()
+        # Text changes on every stroke: it wraps instead of widening the column, at a steady height
+        self.error_label, self.ood_label, self.source_label = WrappedLabel(2), WrappedLabel(3), WrappedLabel(1)
         self.model_label = ElidedLabel(None)  # run names are long: one line, "…" in the middle
         self.model_label.setStyleSheet("color: palette(placeholder-text);")
         self.error_label.setStyleSheet("font-size: 15px; font-weight: 600;")
-        for label in (self.error_label, self.ood_label, self.source_label):
-            # Text changes on every stroke: wrap instead of widening the column, and keep a fixed
-            # height so a new text never re-lays out (and repaints) the whole tab.
-            label.setWordWrap(True)
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.fit_text_heights()
         self.sorted_box = QCheckBox("Sort by activation")
         self.reset_button = QPushButton("Reset code")
         self.reset_button.setToolTip("Release all clamped latents: back to the encoder's values")
@@ -122,11 +117,10 @@ class ProbeView(QWidget):
         return self.state.stages
 
     def fit_text_heights(self) -> None:
-        """Two lines for the error, three for the verdict and its evidence, one for the source,
-        in the labels' own fonts."""
-        for label, lines in ((self.error_label, 2), (self.ood_label, 3), (self.source_label, 1)):
-            label.ensurePolished()
-            label.setFixedHeight(label.fontMetrics().lineSpacing() * lines + 6)
+        """Two lines for the error, three for the verdict and its evidence, one for the source (more
+        where the text needs them), in the labels' own fonts."""
+        for label in (self.error_label, self.ood_label, self.source_label):
+            label.refit()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """Larger text (presentation mode): the fixed-height labels grow with it, once the
@@ -134,6 +128,7 @@ class ProbeView(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             QTimer.singleShot(0, self.fit_text_heights)
+            QTimer.singleShot(0, self._equal_stage_columns)
 
     def _layout(self) -> None:
         tools = QHBoxLayout()
@@ -155,6 +150,7 @@ class ProbeView(QWidget):
         left.addLayout(width_row)
         left.addWidget(self.browser)
         self.stages_grid = stages = QGridLayout()
+        stages.setHorizontalSpacing(2)  # the tiles have margins of their own; five fit a 1024-px projector
         self.set_stage_columns(3)  # two rows: one row of five is too wide for a 1024-px window with the panel
         outputs = QGridLayout()
         for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
@@ -194,6 +190,16 @@ class ProbeView(QWidget):
             self.stages_grid.removeWidget(tile)
         for i, tile in enumerate(self.stage_tiles):
             self.stages_grid.addWidget(tile, i // columns, i % columns)
+        self._stage_columns = columns
+        self._equal_stage_columns()
+
+    def _equal_stage_columns(self) -> None:
+        """Tiles of one size, whatever their captions' widths (in the current font)."""
+        width = max(tile.minimumSizeHint().width() for tile in self.stage_tiles)
+        for column in range(len(self.stage_tiles)):
+            used = column < self._stage_columns
+            self.stages_grid.setColumnMinimumWidth(column, width if used else 0)
+            self.stages_grid.setColumnStretch(column, 1 if used else 0)
 
     def _actions(self) -> None:
         def action(text, shortcut, slot, checkable=False, button=True):
