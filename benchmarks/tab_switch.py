@@ -45,6 +45,8 @@ def main() -> int:
     def more(parser):
         parser.add_argument("--switches", type=int, default=40)
         parser.add_argument("--runs", type=int, default=150)
+        parser.add_argument("--baseline", action="store_true",
+                            help="the same windows with no switch: the stall that training alone causes")
 
     args = window_benchmark_args(__doc__, more)
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -75,7 +77,8 @@ def main() -> int:
             return
         index = (window.tabs.currentIndex() + 1) % window.tabs.count()
         switches.append((clock.nsecsElapsed() / 1e9, window.tabs.tabText(index)))
-        window.tabs.setCurrentIndex(index)
+        if not args.baseline:
+            window.tabs.setCurrentIndex(index)
 
     ticker = QTimer(interval=5, timeout=tick)
     switcher = QTimer(interval=600, timeout=switch)
