@@ -1,6 +1,7 @@
 """The README's frontier plot: test MSE against L0 for every mechanism of the reference frontier.
 
-    python benchmarks/frontier_plot.py [--json sae_desktop/resources/reference_frontier.json] [--out resources/screenshots/frontier.png]
+    python benchmarks/frontier_plot.py [--json sae_desktop/resources/reference_frontier.json]
+                                       [--out resources/screenshots/frontier.png]
 
 Drawn with pyqtgraph, offscreen, in the Runs tab's colours; one line per mechanism through its
 points in order of L0, a dotted line at L0 = 4 (where the README compares them).

@@ -1,6 +1,7 @@
 """The reference frontier: real sweeps of every mechanism at 32 latents, as a small JSON.
 
-    python benchmarks/reference_frontier.py [--epochs 10] [--data-dir D] [--out sae_desktop/resources/reference_frontier.json]
+    python benchmarks/reference_frontier.py [--epochs 10] [--data-dir D]
+                                            [--out sae_desktop/resources/reference_frontier.json]
 
 Trains, on MNIST, 4 points per mechanism (kl: β; l1: coefficient; topk and batchtopk: k;
 jumprelu: L0 coefficient), each with the tutorial's other settings, and writes one record per

@@ -443,7 +443,8 @@ def _finite(value: float) -> float | None:
 def _stage_record(stages) -> dict:
     """What preprocessing measured and changed (see preprocess.py), for ``probe --json``."""
     return {"contrast": round(stages.contrast, 4), "noise": round(stages.noise, 4), "box_side": stages.box_side,
-            "stroke_width": _finite(round(stages.width, 3)), "stroke_width_after": _finite(round(stages.width_after, 3))}
+            "stroke_width": _finite(round(stages.width, 3)),
+            "stroke_width_after": _finite(round(stages.width_after, 3))}
 
 
 def cmd_save_weights(args: argparse.Namespace) -> int:

@@ -37,7 +37,8 @@ def parse_values(name: str, text: str) -> list[int | float]:
         try:
             value = kind(token) if kind is float else int(token, 10)
         except ValueError:
-            raise ConfigError(f"--{name.replace('_', '-')}: {token!r} is not a{'n integer' if kind is int else ' number'}")
+            what = "an integer" if kind is int else "a number"
+            raise ConfigError(f"--{name.replace('_', '-')}: {token!r} is not {what}") from None
         if value not in values:
             values.append(value)
     if not values:
@@ -87,7 +88,8 @@ class SweepEnded:
 
 
 def sweep(configs: list[TrainConfig], dataset: Dataset, control: TrainingControl | None = None,
-          names: list[str] | tuple[str, ...] = (), base_dir: Path | None = None) -> Iterator[Event | SweepRunStarted | SweepEnded]:
+          names: list[str] | tuple[str, ...] = (),
+          base_dir: Path | None = None) -> Iterator[Event | SweepRunStarted | SweepEnded]:
     """Train ``configs`` one after another, each recorded in its own run folder."""
     from sae_desktop.engine import train  # torch: imported when a sweep runs, not with the window
 

@@ -199,7 +199,8 @@ def test_the_shown_model_is_remembered_across_launches(qtbot, gui_window, tmp_pa
     from sae_desktop.checkpoint import save_checkpoint
 
     cfg = ModelConfig(d_hidden=16, d_latent=12)
-    save_checkpoint(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "m").to_checkpoint(), tmp_path / "m.safetensors")
+    untrained = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "m")
+    save_checkpoint(untrained.to_checkpoint(), tmp_path / "m.safetensors")
     assert gui_window.model_files.open(tmp_path / "m.safetensors")
     gui_window.close()
     again = build_window()

@@ -103,7 +103,8 @@ def check_fits(window) -> list[str]:
         minimum = widget.minimumSizeHint().expandedTo(widget.minimumSize())
         parent_layout = widget.parentWidget().layout()  # sized by a layout (not by its view, like a header)
         laid_out = parent_layout is not None and widget in child_widgets(parent_layout)
-        if laid_out and widget.layout() is None and (widget.width() < minimum.width() - 1 or widget.height() < minimum.height() - 1):
+        squeezed = widget.width() < minimum.width() - 1 or widget.height() < minimum.height() - 1
+        if laid_out and widget.layout() is None and squeezed:
             if not _clipped_by_scroll_area(widget):
                 problems.append(f"{name} squeezed to {widget.size().toTuple()} below {minimum.toTuple()}")
         if widget.layout() is not None:

@@ -19,7 +19,8 @@ class HelpMenu:
                                   "Every shortcut and mouse gesture")
         self.launcher_action = a("Add to applications &menu", self.toggle_launcher, None,
                                  "Add a launcher with the app's icon to the desktop's applications menu")
-        self.about_action = a("&About", self.show_about, None, "Versions, devices and folders; copy them for a bug report")
+        self.about_action = a("&About", self.show_about, None,
+                              "Versions, devices and folders; copy them for a bug report")
         for action in (self.shortcuts_action, self.launcher_action, self.about_action):
             menu.addAction(action)
         self._update_launcher_action()

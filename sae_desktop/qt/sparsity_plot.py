@@ -31,7 +31,8 @@ class SparsityPlot(pg.PlotWidget):
     def add_revival(self, epoch_position: float, count: int) -> None:
         """Resampling re-initialised ``count`` dead latents at ``epoch_position`` (e.g. 2.5)."""
         self.revivals.append((epoch_position, count))
-        line = pg.InfiniteLine(epoch_position, angle=90, pen=pg.mkPen(COLORS["dead"], style=pg.QtCore.Qt.PenStyle.DashLine),
+        pen = pg.mkPen(COLORS["dead"], style=pg.QtCore.Qt.PenStyle.DashLine)
+        line = pg.InfiniteLine(epoch_position, angle=90, pen=pen,
                                label=f"{count} revived", labelOpts={"position": 0.62, "color": COLORS["dead"],
                                                                      "rotateAxis": (1, 0)})
         line.setToolTip(f"{count} dead latents resampled at {epoch_position:.2f} epochs")
