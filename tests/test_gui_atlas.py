@@ -14,6 +14,7 @@ from sae_desktop.engine import train
 from sae_desktop.qt.app import build_window, create_app
 from sae_desktop.qt.exporting import export_atlas, export_probe
 from sae_desktop.qt.plot_files import export_plot
+from sae_desktop.qt.runs_view import REFERENCE_LABEL
 from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
@@ -136,8 +137,11 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     assert x_lo < all_x.min() and all_x.max() < x_hi and 0 <= y_lo < all_y.min() and all_y.max() < y_hi
     assert y_hi < 2 * all_y.max() + 1e-3  # framed on the points, not auto-ranged to ±0.5
     labels = sorted(label.text for _, label in runs.legend.items)
-    assert [label for label in labels if label != "reference"] == ["kl", "topk"]  # no l1 run: not in the legend
-    assert ("reference" in labels) == bool(runs.reference)  # the shipped frontier, faint, under the runs
+    assert [label for label in labels if label != REFERENCE_LABEL] == ["kl", "topk"]  # no l1 run: not in the legend
+    assert (REFERENCE_LABEL in labels) == bool(runs.reference)  # the shipped frontier, faint, under the runs
+    left = runs.frontier.getViewBox().viewRange()[0][0]
+    if runs.reference and min(r["l0"] for r in runs.reference) == 0:  # a point at L0 0 is shown whole
+        assert left < 0
     point = runs.scatter["topk"].scatter.points()[0]
     tip = runs.scatter["topk"].scatter.opts["tip"](x=point.pos().x(), y=point.pos().y(), data=point.data())
     assert runs.scatter["topk"].scatter.opts["hoverable"] and "-topk" in tip.splitlines()[0] and "k=2" in tip

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
 from sae_desktop.qt.plot_files import export_plot
+from sae_desktop.qt.runs_view import COLUMNS, NAME_COLUMNS_PX
 from sae_desktop.runs import RunFolder, recorded
 
 
@@ -178,3 +179,18 @@ def test_runs_table_fits_at_1440_and_selected_runs_are_ringed_on_the_frontier(qt
     assert list(xs) == [pytest.approx(run.l0)] and list(ys) == [pytest.approx(run.test_mse)]
     runs.table.clearSelection()
     assert len(runs.selected_marks.getData()[0] if runs.selected_marks.getData()[0] is not None else []) == 0
+
+
+def test_in_a_narrow_window_the_run_names_stay_readable_and_the_rest_scrolls(qtbot, window, tiny_dataset):
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    list(recorded(train(cfg, tiny_dataset), RunFolder.create(cfg)))
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    window.resize(1280, 720)  # a projector, the training panel shown: not every column fits
+    qtbot.waitUntil(lambda: runs.table.horizontalScrollBar().maximum() > 0, timeout=3000)
+    header = runs.table.horizontalHeader()
+    assert header.sectionSize(COLUMNS.index("Run")) >= NAME_COLUMNS_PX["Run"]  # not "2…"
+    assert header.sectionSize(COLUMNS.index("Settings")) >= NAME_COLUMNS_PX["Settings"]
+    window.resize(1440, 900)  # room again: everything fits, the names take what is left
+    qtbot.waitUntil(lambda: runs.table.horizontalScrollBar().maximum() == 0, timeout=3000)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -28,6 +28,7 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
                "Alive": "share of latents active on at least one test image",
                "Dense": "share of latents active on more than 10% of test images",
                "L0": "mean number of active latents per test image"}
+NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
 
@@ -43,6 +44,9 @@ def settings_text(config: dict) -> str:
               "resample" if config.get("resample") and penalty in ("kl", "l1", "jumprelu") else "",
               "unit-norm dec." if config.get("unit_norm_decoder") else ""]
     return " ".join([text, *filter(None, extras)]).strip()
+
+
+REFERENCE_LABEL = "reference (faint, in its penalty's colour)"
 
 
 class _Number(QTableWidgetItem):
@@ -78,8 +82,9 @@ class RunsView(QWidget):
         self.table.setSortingEnabled(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for name in ("Run", "Settings"):  # the long texts give way (elided; full text in the tooltip) so that
-            header.setSectionResizeMode(COLUMNS.index(name), QHeaderView.ResizeMode.Stretch)  # all columns fit
+        self.table.installEventFilter(self)  # resized, or its other columns resized to new contents: the
+        header.sectionResized.connect(self._column_resized)  # names' columns are fitted again
+        self._fit_pending = False
         self.frontier = pg.PlotWidget()
         # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
         style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
@@ -95,6 +100,8 @@ class RunsView(QWidget):
         self.reference_scatter.setOpacity(0.45)
         self.reference_scatter.setZValue(-10)
         self.frontier.addItem(self.reference_scatter)
+        # its legend swatch: neutral (the points take their penalty's colour, faint)
+        self.reference_sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(160, 160, 160, 115))
         self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}
         # the runs selected in the table, ringed on the frontier (no name: not in the legend or CSV)
@@ -223,6 +230,36 @@ class RunsView(QWidget):
         cells[3].setToolTip(cells[3].text())  # the column may be elided to fit the window
         return cells
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
+        if obj is self.table and event.type() == QEvent.Type.Resize:
+            self._schedule_fit()
+        return False
+
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if COLUMNS[column] not in NAME_COLUMNS_PX:
+            self._schedule_fit()
+
+    def _schedule_fit(self) -> None:
+        if not self._fit_pending:
+            self._fit_pending = True  # once, after Qt has sized the viewport and every column to its contents
+            QTimer.singleShot(0, self._fit_name_columns)
+
+    def _fit_name_columns(self) -> None:
+        """The long texts (run names, settings) give way, elided with the full text in the tooltip,
+        so that every column fits; but never below NAME_COLUMNS_PX (a narrow window scrolls)."""
+        self._fit_pending = False
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c, name in enumerate(COLUMNS) if name not in NAME_COLUMNS_PX)
+        room = self.table.viewport().width() - others
+        fits = room >= sum(NAME_COLUMNS_PX.values())
+        for name, width in NAME_COLUMNS_PX.items():
+            column = COLUMNS.index(name)
+            if fits:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+            else:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(column, width)
+
     def _fill_table(self) -> None:
         """One row per run, in new rows: replacing the items of existing rows one by one costs Qt
         ~15 ms per cell with columns sized to their contents (20 s for 150 runs)."""
@@ -272,7 +309,7 @@ class RunsView(QWidget):
         names only the penalties that have points."""
         named = [(item, penalty) for penalty, item in self.scatter.items()
                  if item.getData()[0] is not None and len(item.getData()[0])]
-        named += [(self.reference_scatter, "reference")] if self.reference else []
+        named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
         if [label.text for _, label in self.legend.items] != [name for _, name in named]:  # rebuilt only on change
             self.legend.clear()
             for item, name in named:
@@ -284,7 +321,9 @@ class RunsView(QWidget):
         mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
         low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
         legend_share = min(0.12 * len(self.legend.items), 0.4)  # of the plot's height, above every point
-        self.frontier.setXRange(max(0.0, float(l0s.min()) - l0_pad), float(l0s.max()) + l0_pad, padding=0)
+        left, right = float(l0s.min()) - l0_pad, float(l0s.max()) + l0_pad
+        left = left if left >= 0 else -0.03 * right  # L0 from 0, but a point at 0 shown whole, not half under the axis
+        self.frontier.setXRange(left, right, padding=0)
         self.frontier.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
 
     def frontier_table(self) -> tuple[list[str], list[list]]:
