@@ -208,6 +208,23 @@ def test_the_shown_model_is_remembered_across_launches(qtbot, gui_window, tmp_pa
     assert again.shown.snapshot.name == "m.safetensors" and again.shown.snapshot.config.d_latent == 12
 
 
+def test_the_shown_models_file_is_written_to_the_settings_once_not_at_every_epoch(monkeypatch, tmp_path):
+    """A run shows a new model from the same checkpoint file at each epoch's end; each settings
+    write re-reads and saves settings.ini in the window's thread."""
+    from sae_desktop.qt import shown_model
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    writes = []
+    real = shown_model.app_settings
+    monkeypatch.setattr(shown_model, "app_settings", lambda: writes.append(1) or real())
+    shown = shown_model.ShownModel()
+    epoch_1, epoch_2 = (ModelSnapshot.load(bundled_model_path()) for _ in range(2))
+    shown.set(epoch_1)
+    shown.set(epoch_2)  # the same file, a new model: shown, not written again
+    assert shown.snapshot is epoch_2 and len(writes) == 1
+    assert shown_model.remembered_model_path() == str(bundled_model_path())
+
+
 # -- 5 and 6. progress fields, and one story on Stop ---------------------------------------------------
 def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
     window, progress = gui_window, gui_window.progress

@@ -26,6 +26,7 @@ class ShownModel(QObject):
     def __init__(self, snapshot: ModelSnapshot | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._snapshot = snapshot
+        self._remembered: str | None = None  # the path last written to the settings
 
     @property
     def snapshot(self) -> ModelSnapshot | None:
@@ -33,8 +34,11 @@ class ShownModel(QObject):
 
     def set(self, snapshot: ModelSnapshot | None) -> None:
         self._snapshot = snapshot
-        if snapshot is not None and snapshot.path is not None:
-            app_settings().setValue(SETTING, str(snapshot.path))
+        if snapshot is not None and snapshot.path is not None and str(snapshot.path) != self._remembered:
+            # written once per file: a run shows a new model from the same checkpoint at every epoch's
+            # end, and each write re-reads and saves the settings file in the window's thread (~15 ms)
+            self._remembered = str(snapshot.path)
+            app_settings().setValue(SETTING, self._remembered)
         self.changed.emit(snapshot)
 
     def add_evaluation(self, snapshot: ModelSnapshot, evaluation) -> None:
