@@ -133,3 +133,28 @@ def test_the_field_never_widens_the_panel_into_sideways_scrolling(qtbot, gui_win
     qtbot.wait(50)
     assert scroll.horizontalScrollBar().maximum() == 0
     assert gui_window.panel.minimumSizeHint().width() <= scroll.viewport().width()
+
+
+def test_test_digits_that_arrive_after_their_provider_is_gone_are_ignored(qtbot, monkeypatch):
+    """A window closed (and deleted) while its test digits load: the load's result is dropped,
+    not emitted from a deleted object (RuntimeError: Signal source has been deleted)."""
+    import shiboken6
+
+    from sae_desktop.qt import test_set
+
+    loaded = []
+    real = test_set._load
+
+    def slow(name, folder):
+        import time
+
+        time.sleep(0.3)
+        loaded.append(name)
+        return real(name, folder)
+
+    monkeypatch.setattr(test_set, "_load", slow)
+    provider = test_set.TestSetProvider()
+    assert provider.get("mnist") is None  # loading in a worker
+    shiboken6.delete(provider)
+    qtbot.waitUntil(lambda: loaded == ["mnist"], timeout=5000)
+    qtbot.wait(200)  # its result reaches the event loop: nothing raised there

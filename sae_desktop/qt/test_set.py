@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from sae_desktop.data import DatasetError, load_dataset
@@ -75,7 +76,8 @@ class TestSetProvider(QObject):
 
         worker = create_worker(_load, name, data_dir_shown(), _start_thread=False)
         generation = self._generation
-        worker.returned.connect(lambda result, n=name: generation == self._generation and self._done(n, result))
+        worker.returned.connect(lambda result, n=name: shiboken6.isValid(self)  # not if its window closed meanwhile
+                                and generation == self._generation and self._done(n, result))
         worker.start()
 
     def _done(self, name: str, result) -> None:
