@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRect, Qt
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QLayout, QWidget
 
 from sae_desktop.qt import theme
 from sae_desktop.qt.app import build_window
+from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.theme import DARK, LIGHT, ThemeController
 
@@ -53,6 +55,28 @@ def test_dark_theme_colours_the_palette_plots_tiles_and_marks(qtbot, gui_window)
     assert lightness(title.palette().color(QPalette.ColorRole.WindowText)) < 80
     assert bars.marks.opts["brush"].color().name() == LIGHT.ink
     assert lightness(QApplication.palette().color(QPalette.ColorRole.Window)) > 200
+
+
+def test_diverging_tiles_have_a_dark_zero_in_the_dark_theme_and_are_redrawn_when_it_changes(qtbot, gui_window):
+    w = gui_window
+    w.tabs.setCurrentWidget(w.atlas_view)
+    qtbot.waitUntil(lambda: w.atlas_view.mosaic_image is not None, timeout=5000)
+    values = w.atlas_view.mosaic_image
+    nearest_zero = np.unravel_index(np.nanargmin(np.where(np.isnan(values), np.inf, np.abs(values))), values.shape)
+    residual = ImageTile("residual")  # as the probe's and the dashboard's diverging tiles
+    qtbot.addWidget(residual)
+    residual.set_diverging(np.zeros((28, 28), np.float32), 1.0)
+
+    def zero_lightness():
+        mosaic = w.atlas_view.image.image[nearest_zero]  # RGB of the mosaic's pixel nearest zero
+        tile = residual.qimage().pixelColor(14, 14)
+        return QColor(*(int(c) for c in mosaic[:3])).lightness(), tile.lightness()
+
+    assert min(zero_lightness()) > 200  # light: zero is near-white
+    w.view.theme_actions["dark"].trigger()
+    assert max(zero_lightness()) < 60  # dark: near-black, both drawn again at once
+    w.view.theme_actions["light"].trigger()
+    assert min(zero_lightness()) > 200
 
 
 def test_the_theme_is_remembered_and_system_follows_the_colour_scheme_hint(qtbot, gui_window, monkeypatch):

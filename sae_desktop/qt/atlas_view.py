@@ -129,6 +129,8 @@ class AtlasView(QWidget):
     def _on_theme(self, t: theme.Theme) -> None:
         self.frames["selected"].setPen(pg.mkPen(t.ink, width=3))  # the chosen tile's frame
         self.plot.setBackground(t.plot_background)  # the mosaic's (it has no axes for style_plot)
+        if getattr(self, "tiles", None):  # (set up after this first call)
+            self.render()  # the tiles in the theme's colour map
 
     def _model_changed(self, snap: ModelSnapshot | None) -> None:
         self._stale = True
@@ -167,7 +169,7 @@ class AtlasView(QWidget):
         self.order = np.argsort(-ev.density, kind="stable") if by_density else np.arange(n)
         tiles = self.tiles["decoder" if self.kind.currentIndex() == 0 else "encoder"]
         self.mosaic_image = mosaic(tiles, self.order, PAD)
-        self.image.setImage(diverging_rgb(self.mosaic_image), autoLevels=False)
+        self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
         position = {int(latent): p for p, latent in enumerate(self.order)}
         if ev is not None:
             self.frames["dead"].setData(*frame_segments([position[j] for j in np.flatnonzero(ev.dead)], n))

@@ -21,7 +21,8 @@ def grey_qimage(image: np.ndarray) -> QImage:
 
 
 def diverging_qimage(values: np.ndarray, limit: float) -> QImage:
-    rgb = diverging_rgb(values, limit)
+    """In the current theme's map (a near-black zero on a dark window)."""
+    rgb = diverging_rgb(values, limit, theme.current().dark)
     return QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
 
 
@@ -59,13 +60,21 @@ class ImageTile(QWidget):
         layout.addWidget(self.pixels, 1)
         layout.addWidget(self.caption)
         self.data: np.ndarray | None = None  # what is shown, for exports and tests
+        self._limit: float | None = None  # diverging: its colour map's limit (drawn again for a new theme)
+        theme.follow(self._on_theme)
+
+    def _on_theme(self, _theme) -> None:
+        if self._limit is not None and self.data is not None:
+            self.set_diverging(self.data, self._limit)
 
     def set_grey(self, image: np.ndarray | None) -> None:
+        self._limit = None
         self.data = None if image is None else np.asarray(image)
         self.pixels.image = None if image is None else grey_qimage(self.data)
         self.pixels.update()
 
     def set_diverging(self, values: np.ndarray | None, limit: float) -> None:
+        self._limit = limit
         self.data = None if values is None else np.asarray(values)
         self.pixels.image = None if values is None else diverging_qimage(self.data, limit)
         self.pixels.update()

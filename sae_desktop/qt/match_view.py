@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from sae_desktop.atlas import decoder_tiles, mosaic, normalise_tiles
 from sae_desktop.colour import diverging_rgb
+from sae_desktop.qt import theme
 from sae_desktop.snapshot import ModelSnapshot
 
 COLUMNS = 32  # pairs per band; a band is a row of A's tiles above a row of B's
@@ -53,6 +54,15 @@ class MatchView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
         layout.addWidget(self.plot, 1)
+        theme.follow(self._on_theme)
+
+    def _on_theme(self, t: theme.Theme) -> None:
+        """The mosaic's background, its tiles' colour map and the similarities' text follow the theme."""
+        self.plot.setBackground(t.plot_background)
+        for label in self.labels:
+            label.setColor(t.ink)
+        if self.mosaic_image is not None:
+            self.image.setImage(diverging_rgb(self.mosaic_image, dark=t.dark), autoLevels=False)
 
     def set_models(self, a: ModelSnapshot, b: ModelSnapshot, test_images: np.ndarray | None = None) -> None:
         """Match and show; ``test_images`` (uint8) give ReLU latents their typical "on" value
@@ -65,14 +75,14 @@ class MatchView(QWidget):
         tiles_a = normalise_tiles(decoder_tiles(a, a.evaluation))[m.a]
         tiles_b = normalise_tiles(decoder_tiles(b, b.evaluation))[m.b]
         self.mosaic_image = pair_mosaic(tiles_a, tiles_b)
-        self.image.setImage(diverging_rgb(self.mosaic_image), autoLevels=False)
+        self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
         for item in self.labels:
             self.plot.removeItem(item)
         self.labels = []
         if len(m.similarity) <= LABELLED:
             for position, sim in enumerate(m.similarity):
                 band, column = divmod(position, COLUMNS)
-                text = pg.TextItem(f"{sim:.2f}", color="#333333", anchor=(0.5, 0.0))
+                text = pg.TextItem(f"{sim:.2f}", color=theme.current().ink, anchor=(0.5, 0.0))
                 text.setPos(PAD + column * (TILE + PAD) + TILE / 2, (3 * band + 2) * (TILE + PAD))
                 self.plot.addItem(text)
                 self.labels.append(text)

@@ -4,7 +4,9 @@
 overrides it, remembered in the settings. The palette is set explicitly for both (Fusion's dark
 palette needs a platform theme that offers one; X11 without a desktop offers none), and
 pyqtgraph, which ignores the Qt palette, is coloured by ``plot_style`` from :func:`current`.
-Images keep their own colours in both themes: a digit is white ink on black, as the model sees it.
+Grey images keep their colours in both themes: a digit is white ink on black, as the model sees it.
+Diverging tiles (what a latent draws, a residual) put zero at near-white on a light window and
+near-black on a dark one (``colour.diverging_rgb``), and are drawn again when the theme changes.
 """
 
 from __future__ import annotations
