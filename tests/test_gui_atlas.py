@@ -67,6 +67,9 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
         np.testing.assert_allclose(tile_image, test.images[index] / 255.0)
     assert f"{ev.latents[top[0], expected]:.2f}" in atlas.dashboard.top_tiles[0].caption.text()
     assert "Density" in atlas.dashboard.stats.text()
+    density = ev.density[expected]  # named as the runs table's Dense column counts it (> 10 % of digits)
+    word = "over-active" if density > 0.5 else "dense" if density > 0.1 else "sparse"
+    assert f"<b>{word}:" in atlas.dashboard.stats.text()
     assert atlas.density_marker.isVisible()
     counts = 10 ** histogram.getData()[1]  # log-y: the plot holds log10 of the counts (empty bins at 0.5)
     assert round(counts[counts >= 1].sum()) == len(ev.latents) and atlas.dashboard.threshold.isVisible()

@@ -50,6 +50,10 @@ def test_dark_theme_colours_the_palette_plots_tiles_and_marks(qtbot, gui_window)
     tile = w.probe_view.recon_tile.pixels  # empty: painted in the theme's tile colour
     image = tile.grab().toImage()
     assert image.pixelColor(tile.width() // 2, tile.height() // 2).name() == DARK.tile_empty
+    axis = w.training_view.rho_plot.getAxis("left")
+    for presenting in (True, False):  # larger text and back: the axis titles keep the theme's colour
+        w.view.set_presentation(presenting)
+        assert axis.labelStyle.get("color") == DARK.plot_foreground, axis.labelStyle
     w.view.theme_actions["light"].trigger()
     assert loss.backgroundBrush().color().name() == LIGHT.plot_background
     assert lightness(title.palette().color(QPalette.ColorRole.WindowText)) < 80

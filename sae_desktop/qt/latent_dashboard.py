@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating
+from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plot
@@ -90,9 +91,12 @@ class LatentDashboard(QWidget):
             return
         column = ev.latents[:, latent]
         density = float(ev.density[latent])
+        # the words the rest of the window uses: "dense" as the runs table's Dense column counts it
         verdict = ("dead: never active on the test set" if ev.dead[latent] else
                    f"over-active: fires on more than {OVER_ACTIVE_DENSITY:.0%} of digits"
-                   if density > OVER_ACTIVE_DENSITY else "sparse")
+                   if density > OVER_ACTIVE_DENSITY else
+                   f"dense: fires on more than {DENSE_DENSITY:.0%} of digits" if density > DENSE_DENSITY else
+                   f"sparse: fires on at most {DENSE_DENSITY:.0%} of digits")
         share = f"{density:.2%} of test digits (log10 = {np.log10(density):.2f})" if density > 0 else "0"
         self.stats.setText(f"Density {share} · mean activation {column.mean():.3f} · max {column.max():.3f}"
                            f"<br><b>{verdict}</b>")

@@ -158,7 +158,9 @@ def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
     for name in ("left", "bottom", "right", "top"):
         axis = item.getAxis(name)
         axis.setStyle(tickFont=font)
-        axis.setLabel(axis.labelText, units=axis.labelUnits or None, **{"font-size": points})
+        # pyqtgraph replaces the label's whole style: keep its colour (the theme's), or it turned near-black
+        axis.setLabel(axis.labelText, units=axis.labelUnits or None, **{**axis.labelStyle, "font-size": points})
+        axis.resizeEvent()  # the label placed again for its new size, clear of the tick labels
     item.titleLabel.setText(item.titleLabel.text, size=f"{TITLE_POINTS * scale:.1f}pt")
     for child in item.items:
         _scale_pen(child, scale)
