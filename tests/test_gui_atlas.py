@@ -238,3 +238,21 @@ def test_latent_codes_and_run_metrics_exports(qtbot, window, tiny_dataset, tmp_p
         rows = list(csv.DictReader(f))
     assert [r["epoch"] for r in rows] == ["1", "2"] and "rho_hat_7" in rows[0]
     assert window.shown.snapshot.arrays["W_enc1"].shape == (128, 784)  # selecting a run did not replace it
+
+
+def test_matched_pairs_similarities_are_written_only_where_the_tiles_have_room(qtbot):
+    from sae_desktop.qt.match_view import MatchView
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    view = MatchView()
+    qtbot.addWidget(view)
+    view.resize(2400, 500)  # 32 pairs in one band: ~70 px a tile
+    view.show()
+    qtbot.waitExposed(view)
+    model = ModelSnapshot.load(bundled_model_path())
+    view.set_models(model, ModelSnapshot.load(bundled_model_path()))
+    assert len(view.labels) == 32
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in view.labels))
+    view.resize(500, 300)  # ~14 px a tile: the numbers would run together ("1.000.990.99…")
+    qtbot.waitUntil(lambda: not any(label.isVisible() for label in view.labels))
+    assert view.pair_at(2 + 5, 2 + 5)[2] > 0.99  # the pair's figure is still there, in the tooltip

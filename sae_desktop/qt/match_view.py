@@ -55,6 +55,17 @@ class MatchView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.plot, 1)
         theme.follow(self._on_theme)
+        self.plot.getViewBox().sigTransformChanged.connect(self._fit_labels)  # resized or zoomed
+
+    def _fit_labels(self, *_) -> None:
+        """The similarities are written only where a tile is wider on screen than "0.00": narrower,
+        they ran together ("1.000.990.99…"); the tooltip still gives each pair's."""
+        if not self.labels:
+            return
+        pixel = self.plot.getViewBox().viewPixelSize()[0]  # data units per screen pixel
+        wide = pixel > 0 and (TILE + PAD) / pixel >= self.fontMetrics().horizontalAdvance("0.00") + 4
+        for label in self.labels:
+            label.setVisible(wide)
 
     def _on_theme(self, t: theme.Theme) -> None:
         """The mosaic's background, its tiles' colour map and the similarities' text follow the theme."""
@@ -92,6 +103,7 @@ class MatchView(QWidget):
             f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; {strong} pairs at 0.7 or more. "
             f"Each column: A's latent above B's, best pairs first.")
         self.plot.autoRange(padding=0.02)
+        self._fit_labels()
 
     def pair_at(self, x: float, y: float) -> tuple[int, int, float] | None:
         """(latent of A, latent of B, similarity) of the pair under a point of the mosaic."""
