@@ -288,3 +288,19 @@ def test_a_background_scan_that_ends_late_never_shows_an_older_list(qtbot, gui_w
     qtbot.wait(50)
     assert view.table.rowCount() == 1  # the older scan's empty list was not shown
 
+
+
+def test_the_training_header_is_one_line_cut_with_an_ellipsis_and_grows_with_presentation(qtbot, gui_window):
+    w, summary = gui_window, gui_window.training_view.summary
+    w.tabs.setCurrentWidget(w.training_view)
+    w.resize(1024, 768)
+    text = "Completed 10 epochs:  " + "   ".join(["test MSE 0.01736", "FVU 0.258", "L0 7.32", "dead latents 0",
+                                                 "dense 100%", "mean activation 0.0702"] * 2)
+    summary.setText(text)
+    qtbot.waitUntil(lambda: summary.width() < summary.fontMetrics().horizontalAdvance(text))  # too long for it
+    assert summary.toolTip() == text  # the whole, on hover
+    assert summary.fontMetrics().elidedText(text, summary.elide, summary.width() - 8).endswith("…")
+    small = summary.height()
+    w.view.set_presentation(True)
+    qtbot.waitUntil(lambda: summary.height() > small)  # one line of the larger font, not cut through
+    assert summary.height() >= summary.fontMetrics().lineSpacing()

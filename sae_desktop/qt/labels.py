@@ -6,7 +6,7 @@ every change (measured: 20-30 ms of main-thread time per epoch during training).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -20,16 +20,33 @@ def steady_label(text: str = "", min_width: int = 0) -> QLabel:
 
 
 class ElidedLabel(QLabel):
-    """One line of a fixed width (or, with ``width`` None, the width the layout gives it);
-    text too long for it ends in "…" (the full text is the tooltip)."""
+    """One line of a fixed width (or, with ``width`` None, the width the layout gives it, one
+    line high in its current font); text too long for it is cut with "…" (in the middle, or
+    where ``elide`` says; the full text is the tooltip)."""
 
-    def __init__(self, width: int | None, parent: QWidget | None = None):
+    def __init__(self, width: int | None, parent: QWidget | None = None,
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle):
         super().__init__(parent)
+        self.elide = elide
+        self._line_high = width is None
         if width is None:
             self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            self.setFixedHeight(self.fontMetrics().lineSpacing() + 6)
+            self._fit_height()
         else:
             self.setFixedWidth(width)
+
+    def _fit_height(self) -> None:
+        self.setFixedHeight(self.fontMetrics().lineSpacing() + 6)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """Any width will do (the text is cut to it), not the whole text's."""
+        hint = super().minimumSizeHint()
+        return QSize(0, hint.height()) if self._line_high else hint
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().changeEvent(event)
+        if self._line_high and event.type() == QEvent.Type.FontChange:  # presentation mode: a taller line
+            self._fit_height()
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
         super().setText(text)
@@ -37,7 +54,7 @@ class ElidedLabel(QLabel):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
-        elided = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.width() - 8)
+        elided = self.fontMetrics().elidedText(self.text(), self.elide, self.width() - 8)
         painter.drawText(self.rect().adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, elided)
 
 

@@ -41,7 +41,7 @@ class LatentDashboard(QWidget):
         self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine))
         self.histogram.addItem(self.threshold)
         self.classes = pg.PlotWidget()
-        style_plot(self.classes, "Mean activation by class", "mean activation", "class")
+        style_plot(self.classes, "Activation by class", "mean activation", "class")
         self.classes.setMenuEnabled(False)
         self.classes.setMouseEnabled(x=False, y=False)
         self.classes.setMinimumHeight(130)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.compare_view import CompareView
+from sae_desktop.qt import theme
 from sae_desktop.qt.plot_style import add_legend, style_plot
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.runs import RunSummary, reference_frontier, scan_runs
@@ -27,7 +28,9 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
                       "(0 perfect, 1 no better than the mean image)",
                "Alive": "share of latents active on at least one test image",
                "Dense": "share of latents active on more than 10% of test images",
-               "L0": "mean number of active latents per test image"}
+               "L0": "mean number of active latents per test image",
+               "Time (s)": "the epochs' time (training and evaluation), summed: without loading the data or "
+                           "starting up, so a few seconds less than the progress panel's Elapsed"}
 NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
@@ -108,6 +111,7 @@ class RunsView(QWidget):
         self.selected_marks = self.frontier.plot([], [], pen=None, symbol="o", symbolSize=19, symbolBrush=None,
                                                  symbolPen=pg.mkPen("#111111", width=2.5))
         self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
+        theme.follow(self._on_theme)
         for item in self.scatter.values():
             item.sigPointsClicked.connect(self._point_clicked)
             # hovering a point names its run (PlotDataItem does not pass these on to its scatter)
@@ -243,6 +247,10 @@ class RunsView(QWidget):
         if not self._fit_pending:
             self._fit_pending = True  # once, after Qt has sized the viewport and every column to its contents
             QTimer.singleShot(0, self._fit_name_columns)
+
+    def _on_theme(self, t: theme.Theme) -> None:
+        """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot)."""
+        self.selected_marks.setSymbolPen(pg.mkPen(t.ink, width=2.5))
 
     def _fit_name_columns(self) -> None:
         """The long texts (run names, settings) give way, elided with the full text in the tooltip,

@@ -9,7 +9,7 @@ rationed and staggered.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from sae_desktop.config import TOPK_PENALTIES
@@ -17,7 +17,7 @@ from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
-from sae_desktop.qt.labels import steady_label
+from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 from sae_desktop.qt.sparsity_plot import SparsityPlot
 from sae_desktop.qt.staggered_paint import StaggeredPaint
@@ -33,7 +33,10 @@ class TrainingView(QWidget):
         self.loss_plot, self.rho_plot = LossPlot(), RhoHatPlot()
         self.histogram, self.sparsity_plot = ActivationHistogram(), SparsityPlot()
         header = QHBoxLayout()
-        self.summary = steady_label("No run yet: press Start (Ctrl+Return) to train.")
+        # one line, cut at its end with "…" (the whole in its tooltip) where the window is narrow
+        self.summary = ElidedLabel(None, elide=Qt.TextElideMode.ElideRight)
+        self.summary.setText("No run in this window yet: press Start (Ctrl+Return) to train; "
+                             "earlier runs are in the Runs tab.")
         self.summary.setObjectName("summary")
         self.log_y = QCheckBox("Log-scale losses")
         self.log_y.toggled.connect(self.loss_plot.set_log_y)
