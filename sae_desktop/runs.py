@@ -31,6 +31,7 @@ from sae_desktop.safe_write import OutputRefused, atomic_write_bytes, describe_o
 
 CONFIG, METRICS, CHECKPOINT, MARKER = "config.json", "metrics.jsonl", "checkpoint.safetensors", ".sae-desktop-run"
 MARKER_TEXT = '{"format": "sae-desktop-run", "version": 1}\n'
+RUNNING_OR_KILLED = "running or killed"  # epochs on disk, no summary: still training, or stopped by force
 
 
 @dataclass
@@ -290,7 +291,7 @@ def summarise(folder: Path) -> RunSummary | None:
     where = f"{METRICS} epoch record"
     seconds = sum(_number(r, "epoch_seconds", where) or 0.0 for r in epochs)
     last = epochs[-1] if epochs else {}
-    return RunSummary(folder, config, "running or killed" if epochs else "no epoch finished", len(epochs),
+    return RunSummary(folder, config, RUNNING_OR_KILLED if epochs else "no epoch finished", len(epochs),
                       _number(last, "metrics/test_mse", where), _number(last, "metrics/l0", where),
                       _number(last, "metrics/dead_latents", where, int), _number(last, "metrics/rho_hat_mean", where),
                       seconds, _number(last, "metrics/fvu", where), _number(last, "metrics/frac_alive", where),

@@ -194,3 +194,23 @@ def test_in_a_narrow_window_the_run_names_stay_readable_and_the_rest_scrolls(qtb
     assert header.sectionSize(COLUMNS.index("Settings")) >= NAME_COLUMNS_PX["Settings"]
     window.resize(1440, 900)  # room again: everything fits, the names take what is left
     qtbot.waitUntil(lambda: runs.table.horizontalScrollBar().maximum() == 0, timeout=3000)
+
+
+def test_the_run_this_window_trains_reads_training_in_the_runs_table(qtbot, gui_window, tiny_dataset):
+    from sae_desktop.runs import RUNNING_OR_KILLED
+
+    cfg = TrainConfig(epochs=3, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    run = RunFolder.create(cfg)
+    events = recorded(train(cfg, tiny_dataset), run)
+    for event in events:  # one epoch on disk, no summary yet: as while it trains
+        if type(event).__name__ == "EpochOutput":
+            break
+    window, runs = gui_window, gui_window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    status = runs.table.item(0, COLUMNS.index("Status"))
+    assert status.text() == RUNNING_OR_KILLED  # any unfinished run, as another window's or a killed one
+    runs.live_folder = run.path  # what the window sets when its run starts
+    runs._fill_table()
+    assert runs.table.item(0, COLUMNS.index("Status")).text() == "training"
+    events.close()

@@ -404,3 +404,14 @@ def test_an_epochs_model_is_shown_a_turn_after_the_epochs_news_and_the_final_one
     assert window.shown.snapshot is window.run.model
     assert window.atlas_view.staggered.held  # the atlas re-rendered for it: the mosaic first
     qtbot.waitUntil(lambda: not window.atlas_view.staggered.held, timeout=3000)  # then its other plots
+
+
+def test_the_runs_table_knows_which_run_this_window_trains(qtbot, gui_window):
+    window = gui_window
+    runs = window.runs_view  # built before the run
+    window.panel.set_config(SMALL.replace(epochs=1))
+    with qtbot.waitSignal(window.controller.runStarted, timeout=30000):
+        window.start_action.trigger()
+    assert runs.live_folder is not None and runs.live_folder == window.run.run_dir
+    qtbot.waitUntil(lambda: window.run.end is not None, timeout=60000)
+    assert runs.live_folder is None  # ended: its own status from now on ("completed", "stopped")

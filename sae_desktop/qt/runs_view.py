@@ -19,7 +19,7 @@ from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_style import add_legend, style_plot
 from sae_desktop.qt.test_set import TestSetProvider
-from sae_desktop.runs import RunSummary, reference_frontier, scan_runs
+from sae_desktop.runs import RUNNING_OR_KILLED, RunSummary, reference_frontier, scan_runs
 from sae_desktop.snapshot import ModelSnapshot
 
 COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "FVU", "L0", "Dead",
@@ -88,6 +88,7 @@ class RunsView(QWidget):
         self.table.installEventFilter(self)  # resized, or its other columns resized to new contents: the
         header.sectionResized.connect(self._column_resized)  # names' columns are fitted again
         self._fit_pending = False
+        self.live_folder = None  # the run folder this window is training into (its status: "training")
         self.frontier = pg.PlotWidget()
         # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
         style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
@@ -220,12 +221,16 @@ class RunsView(QWidget):
         self._selection_changed()
         self.scanned.emit()
 
+    def _status(self, run: RunSummary) -> str:
+        live = self.live_folder is not None and run.status == RUNNING_OR_KILLED and run.folder == self.live_folder
+        return "training" if live else run.status
+
     def _cells(self, index: int) -> list[QTableWidgetItem]:
         run = self.runs[index]
         c = run.config
         cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
                  QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(settings_text(c)),
-                 _Number(c.get("d_latent"), "d"), _Number(run.epochs_done, "d"), QTableWidgetItem(run.status),
+                 _Number(c.get("d_latent"), "d"), _Number(run.epochs_done, "d"), QTableWidgetItem(self._status(run)),
                  _Number(run.test_mse, ".5f"), _Number(run.fvu, ".4f"), _Number(run.l0, ".2f"),
                  _Number(run.dead_latents, "d"), _Number(run.frac_alive, ".0%"), _Number(run.frac_dense, ".0%"),
                  _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]

@@ -79,6 +79,10 @@ class WindowTabs:
         view = RunsView(self.test_set)
         view.showRequested.connect(self.show_model)
         view.failed.connect(lambda title, text: self.notify(title, text, error=True))
+        # the run this window trains reads "training", not "running or killed" as any unfinished one
+        view.live_folder = self.run.run_dir if self.run.start is not None and self.run.end is None else None
+        self.run.started.connect(lambda _: setattr(view, "live_folder", self.run.run_dir))
+        self.run.ended.connect(lambda _: setattr(view, "live_folder", None))
         # in a sweep the next run is already training: the folders are read off the GUI thread
         self.run.ended.connect(lambda _: view.isVisible() and view.refresh_in_background())
         return view
