@@ -32,7 +32,7 @@ from sae_desktop.ranks import error_percentile
 from sae_desktop.preprocess import FILLED, Preprocessed
 from sae_desktop.strokes import RARE, shape
 
-UNUSUAL, UNLIKE = 95.0, 99.0  # score percentiles: worse than this share of test digits
+NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits
 UNTRAINED = 0.6  # a model whose median test digit leaves this much unexplained explains nothing yet
 # Plain checks (limits from the MNIST test set, see tests/test_verdict.py::test_limits_come_from_mnist):
 MIN_CONTRAST = 0.03  # the stroke core must stand this far above the paper (0-1)…
@@ -133,4 +133,5 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
         return verdict("unlike", False, f"Unlike MNIST: {evidence}")
     if p >= UNUSUAL:
         return verdict("unusual", True, f"Unusual: {evidence}")
-    return verdict("typical", True, f"Typical: {evidence}")
+    # "Typical" beside "more unusual than 94 % overall" read as a contradiction: say it is near the edge
+    return verdict("typical", True, f"Typical{', near the edge' if p >= NEAR_EDGE else ''}: {evidence}")

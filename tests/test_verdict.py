@@ -202,3 +202,14 @@ def test_strokes_that_end_and_branch_unlike_a_digit_are_flagged_by_their_shape(b
     assert np.isfinite(verdict.score) and np.isfinite(verdict.percentile)  # the model's figures are still given
     drawn_digits = [seven(width=width), seven(width=width, scale=0.6)]
     assert all(probe_image(bundled, d)[1].verdict.kind == "typical" for d in drawn_digits)
+
+
+def test_a_typical_input_near_the_unusual_cut_says_so():
+    """"Typical" beside "more unusual than 94 % overall" read as a contradiction."""
+    stages = preprocess(seven())
+    quantiles = list(np.linspace(0.0, 0.5, 101))  # the test set's scores: 0 to 0.5, evenly
+    plain = judge(stages, 0.1, quantiles)  # worse than 20 % of them
+    edge = judge(stages, 0.45, quantiles)  # worse than 90 %: still below the 95 % cut
+    assert plain.kind == edge.kind == "typical" and plain.digit_like and edge.digit_like
+    assert plain.message.startswith("Typical: ") and edge.message.startswith("Typical, near the edge: ")
+    assert judge(stages, 0.49, quantiles).kind == "unusual"
