@@ -194,6 +194,21 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     view = runs.frontier
     legend = view.mapFromScene(runs.legend.sceneBoundingRect()).boundingRect()
     assert view.viewport().rect().contains(legend)
+    # the wheel over the digits scrolls the panel, it does not zoom them; a new comparison starts at its header
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    before = compare.strip.getViewBox().viewRange()
+    centre = QPointF(compare.strip.viewport().rect().center())
+    wheel = QWheelEvent(centre, QPointF(compare.strip.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, -240),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(compare.strip.viewport(), wheel)
+    assert compare.strip.getViewBox().viewRange() == before
+    bar = runs.compare_area.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    runs.compare_button.click()
+    assert bar.value() == 0
 
 
 def test_exports_write_valid_files(qtbot, window, tmp_path):

@@ -17,6 +17,18 @@ from sae_desktop.snapshot import ModelSnapshot
 N_DIGITS = 8
 
 
+class _FixedPlot(pg.PlotWidget):
+    """A picture, not an explorer: the mouse wheel scrolls the panel it sits in (pyqtgraph zoomed
+    the digits instead, and the zoom outlived the next comparison)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setMouseEnabled(x=False, y=False)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        event.ignore()
+
+
 class CompareView(QWidget):
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
@@ -29,7 +41,7 @@ class CompareView(QWidget):
         self.shuffle = QPushButton("Other digits")
         self.shuffle.clicked.connect(self.pick_digits)
         self.shuffle.setEnabled(False)
-        self.strip = pg.PlotWidget()  # originals, reconstruction A, reconstruction B, as one image
+        self.strip = _FixedPlot()  # originals, reconstruction A, reconstruction B, as one image
         self.strip.hideAxis("bottom")
         self.strip.setAspectLocked(True)
         self.strip.invertY(True)
@@ -44,7 +56,7 @@ class CompareView(QWidget):
         code_plots = QHBoxLayout(codes_page)
         code_plots.setContentsMargins(0, 0, 0, 0)
         for i, name in enumerate(("A", "B")):
-            plot = pg.PlotWidget()
+            plot = _FixedPlot()
             style_plot(plot, f"Model {name}: latent codes", "digit", "latent")
             plot.invertY(True)
             plot.setMenuEnabled(False)

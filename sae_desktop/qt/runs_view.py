@@ -140,7 +140,7 @@ class RunsView(QWidget):
         holder_layout.addWidget(self.table, 1)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.frontier)
-        compare_area = QScrollArea()  # on a small screen the comparison scrolls instead of squeezing its parts
+        self.compare_area = compare_area = QScrollArea()  # on a small screen it scrolls instead of squeezing
         compare_area.setWidgetResizable(True)
         compare_area.setFrameShape(QFrame.Shape.NoFrame)
         compare_area.setWidget(self.compare)
@@ -392,3 +392,4 @@ class RunsView(QWidget):
             models = [self._load(run) for run in chosen]
             if all(m is not None for m in models):
                 self.compare.set_models(*models)
+                self.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
