@@ -128,7 +128,7 @@ class ProbeView(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             QTimer.singleShot(0, self.fit_text_heights)
-            QTimer.singleShot(0, self._equal_stage_columns)
+            QTimer.singleShot(0, self, self._equal_stage_columns)
 
     def _layout(self) -> None:
         tools = QHBoxLayout()

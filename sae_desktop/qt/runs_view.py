@@ -251,7 +251,7 @@ class RunsView(QWidget):
     def _schedule_fit(self) -> None:
         if not self._fit_pending:
             self._fit_pending = True  # once, after Qt has sized the viewport and every column to its contents
-            QTimer.singleShot(0, self._fit_name_columns)
+            QTimer.singleShot(0, self, self._fit_name_columns)  # (not if the view is gone by then)
 
     def _on_theme(self, t: theme.Theme) -> None:
         """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot)."""
