@@ -499,6 +499,13 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sae_desktop.interrupts import imports_finish_first
+
+    with imports_finish_first():  # Ctrl+C while torch or NumPy loads waits for the import to end
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     command = "sae-desktop"
     try:
