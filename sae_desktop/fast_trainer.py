@@ -40,7 +40,7 @@ def supports(cfg: TrainConfig, device: torch.device) -> bool:
     """Whether the fast step applies: its mechanisms, on the CPU (where it was tuned, tested and
     measured to earn its keep), with every private torch op it calls present and working."""
     return (cfg.penalty in FAST_PENALTIES and cfg.recon in FAST_RECON and device.type == "cpu"
-            and not (cfg.auxk or cfg.resample or cfg.unit_norm_decoder)
+            and not (cfg.resample or cfg.unit_norm_decoder)
             and fast_step_works(device.type))
 
 
@@ -90,7 +90,8 @@ class FastSAETrainer(Trainer):
         # where it can (see train_step.py), else the same module as Python.
         b = min(cfg.batch_size, self.n)
         tensors = ([self.params[k] for k in PARAM_NAMES], [self.grads[k] for k in PARAM_NAMES],
-                   self.rho_rows, self.recon_rows, self._layer_adam())
+                   self.rho_rows, self.recon_rows, self._layer_adam(), self.objective.images_since_fired,
+                   float(self.objective.dead_after), torch.zeros(2 + cfg.d_latent, dtype=torch.int64, device=device))
         self.step_modules, self.scripted = {}, script
         for size in {b, self.n % b} - {0}:
             self.step_modules[size], scripted = build_step(size, cfg, self.model_cfg, self.train_u8, *tensors,

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from sae_desktop import architecture
 from sae_desktop.config import AUXK_DEAD_AFTER, JUMPRELU_PRE_ACT, TOPK_PENALTIES, TrainConfig
-from sae_desktop.model import TORCH, SparseAutoencoder, jump_step, keep_top_k
+from sae_desktop.model import TORCH, SparseAutoencoder, jump_step
 
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
@@ -156,20 +156,28 @@ class LossTerms:
 
 
 def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Tensor:
-    """AuxK's code (Gao et al., 2024): each row's ``k_aux`` largest pre-activations among the
-    dead latents (``dead``: bool over ``pre``'s columns), the rest 0, *not rectified*. The reference
-    trainers (OpenAI's, dictionary_learning's) take the ReLU, which suits their wide linear
-    encoders, where a dead latent still has positive pre-activations that lose the top-k. Here
-    (an MLP encoder, 32 latents) a latent dies with its pre-activation negative on every input:
-    rectified, it gets no gradient from the aux loss at all. Unrectified, the aux loss moves it
-    (up, where the residual needs it): TopK k=4, AuxK 1/32, 10 epochs: 0 of 32 dead (seeds
-    0, 1), against 11 and 13 with the ReLU and 20 and 18 without AuxK."""
+    """AuxK's code (Gao et al., 2024): softplus of each row's ``k_aux`` largest pre-activations
+    among the dead latents (``dead``: bool over ``pre``'s columns), the rest 0.
+
+    The reference trainers (OpenAI's, dictionary_learning's) take the ReLU, which suits their
+    wide linear encoders, where a dead latent still has positive pre-activations that lose the
+    top-k. Here (an MLP encoder) a latent dies with its pre-activation negative on every
+    input: rectified, it gets no gradient from the aux loss at all. Softplus is positive, like
+    the code the latent will write once it fires (an unrectified, negative code taught the
+    decoder columns the opposite direction: 1024 latents, TopK k=16, test MSE 0.0124 against
+    0.0120 without AuxK), and its gradient never vanishes, so it lifts the pre-activations
+    where the residual needs the latent. A live latent is never picked (-inf, softplus 0)."""
     candidates = torch.where(dead, pre, torch.full_like(pre, float("-inf")))
-    z = keep_top_k(candidates, min(k_aux, pre.shape[-1]))
-    return torch.where(dead, z, torch.zeros_like(z))  # fewer dead than k_aux: live ones picked at -inf, dropped
+    keep = torch.topk(candidates, min(k_aux, pre.shape[-1]), dim=-1).indices
+    return torch.zeros_like(pre).scatter_(-1, keep, F.softplus(candidates.gather(-1, keep)))
 
 
 DEAD_REFRESH = 16  # steps between two readings of which latents are dead (a device sync each)
+
+
+def auxk_width(cfg: TrainConfig) -> int:
+    """``k_aux``, the number of dead latents in AuxK's code (see :class:`Objective`)."""
+    return max(min(cfg.d_hidden, cfg.d_latent // 2), 1)
 
 
 class Objective:
@@ -180,24 +188,26 @@ class Objective:
 
     AuxK: the dead latents (not active in the last :attr:`dead_after` training images, counted
     here) reconstruct what the live ones missed: the decoder is run on the live code (held
-    fixed) plus the ``k_aux`` largest dead latents, and its error is added with weight
-    ``auxk``. Only the dead latents learn from it (their encoder rows and biases, their decoder
-    columns), as in the reference, whose decoder is linear: the shared layers (the encoder's
-    first, the decoder's second) and the live latents' columns are held fixed, so the term
-    never trades the live code's reconstruction for the dead latents' (it is also cheap: its
-    products cover the dead latents only, ~0 once they are revived).
+    fixed) plus the ``k_aux`` largest dead latents (:func:`auxk_latents`), and its error,
+    divided by the live code's own (as the reference divides by the residual's size, so the
+    term is ~1 whatever the loss's scale), is added with weight ``auxk``. Only the dead latents
+    learn from it (their encoder rows and biases, their decoder columns), as in the reference,
+    whose decoder is linear: the shared layers (the encoder's first, the decoder's second) and
+    the live latents' columns are held fixed, so the term never trades the live code's
+    reconstruction for the dead latents' (it is also cheap: its products cover the dead
+    latents only).
 
-    ``k_aux`` is half the width the dead latents write into (the reference takes half the
-    input's width), the decoder's hidden layer, and at most half the dictionary: 16 at 32
-    latents, 64 at 1024. Measured at 1024 latents, TopK k=16, AuxK 1/32, 10 epochs (seeds 0, 1):
-    66 and 78 dead, against 938 without AuxK; with half the dictionary (512), a 30 000-image
-    wait and the gradient reaching every layer, 731 were still dead after 3 epochs."""
+    ``k_aux`` is the width the dead latents write into, the decoder's hidden layer, and at
+    most half the dictionary: 16 at 32 latents, 128 at 1024. Measured at 1024 latents, TopK
+    k=16, AuxK 1/32, 10 epochs (seeds 0, 1): 36 and 58 dead, test MSE 0.01125 and 0.01142,
+    against 938 and 926 dead, 0.0121 and 0.0120 without AuxK; with k_aux 64, 88 and 124
+    dead; without the division, 575 dead."""
 
     def __init__(self, cfg: TrainConfig, dead_after: int = AUXK_DEAD_AFTER):
         self.recon_kind = cfg.recon
         self.penalty = make_penalty(cfg)
         self.auxk = cfg.auxk if cfg.penalty in TOPK_PENALTIES else 0.0
-        self.k_aux = max(min(cfg.d_latent, cfg.d_hidden) // 2, 1)
+        self.k_aux = auxk_width(cfg)
         self.dead_after = dead_after
         self.images_since_fired = torch.zeros(cfg.d_latent)
         self.calls = 0
@@ -236,19 +246,22 @@ class Objective:
                 self.dead_index = torch.nonzero(self.dead()).flatten()
             self.calls += 1
             if self.dead_index.numel():
-                aux = self.auxk_loss(params, h, decoder_pre, x)
+                aux = self.auxk_loss(params, h, decoder_pre, x, recon)
                 total = total + self.auxk * aux
         return LossTerms(total, recon, z, sparsity, aux)
 
-    def auxk_loss(self, params: dict, h: torch.Tensor, decoder_pre: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """AuxK's reconstruction loss (see the class docstring) over the latents dead at the last
-        reading that are still dead now (a revived one leaves the term at once)."""
+    def auxk_loss(self, params: dict, h: torch.Tensor, decoder_pre: torch.Tensor, x: torch.Tensor,
+                  live: torch.Tensor) -> torch.Tensor:
+        """AuxK's normalised reconstruction loss (see the class docstring) over the latents dead at
+        the last reading that are still dead now (a revived one leaves the term at once); ``live``:
+        the live code's reconstruction loss."""
         index = self.dead_index
         dead_rows = {"W_enc2": params["W_enc2"][index], "b_enc2": params["b_enc2"][index]}
         z_aux = auxk_latents(architecture.latent_pre(dead_rows, h.detach(), TORCH), self.dead()[index], self.k_aux)
         fixed = {"W_dec2": params["W_dec2"].detach(), "b_dec2": params["b_dec2"].detach()}
         pre = decoder_pre.detach() + F.linear(z_aux, params["W_dec1"][:, index])
-        return recon_loss(self.recon_kind, architecture.logits_from_decoder_pre(fixed, pre, TORCH), x)
+        with_dead = recon_loss(self.recon_kind, architecture.logits_from_decoder_pre(fixed, pre, TORCH), x)
+        return with_dead / live.detach().clamp_min(torch.finfo(live.dtype).tiny)
 
 
 THRESHOLD_DECAY = 0.99  # BatchTopK's threshold: an exponential average over ~100 steps

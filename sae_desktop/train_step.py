@@ -23,11 +23,11 @@ import warnings
 from typing import List
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sae_desktop.config import ModelConfig, TrainConfig
-from sae_desktop.losses import RHO_HAT_MIN
+from sae_desktop.step_grads import kl_rho_grad_, recon_grad_
+from sae_desktop.train_step_auxk import AuxKStep
 from sae_desktop.trainer import ADAM_BETAS, ADAM_EPS
 
 # The step's private torch API (the fused Adam kernel, ops with out= / grad_input= forms the
@@ -56,38 +56,6 @@ def runs_on_used_pixels(n_used: int, d_in: int) -> bool:
     return n_used > 0 and 8 * n_used <= 7 * d_in
 
 
-def kl_rho_grad_(rho_hat: torch.Tensor, rho: torch.Tensor, out: torch.Tensor, scratch: torch.Tensor,
-                 eps: float = RHO_HAT_MIN) -> None:
-    """Write d/dρ̂ of Σ_j KL(ρ ‖ clamp(ρ̂_j, eps, 1 - eps)) into ``out`` (``rho``: a 0-d tensor).
-
-    dKL/dρ̂ = -ρ/ρ̂ + (1-ρ)/(1-ρ̂) = (ρ̂ - ρ) / (ρ̂ (1 - ρ̂)), and 0 where the clamp acts:
-    exactly logit's backward ("grad / (x (1 - x)), 0 outside [eps, 1 - eps]"), so two ops.
-    At exactly a bound it passes the gradient where autograd's clamp passes none (a
-    measure-zero difference).
-    """
-    torch.sub(rho_hat, rho, out=scratch)
-    torch.ops.aten.logit_backward(scratch, rho_hat, eps, grad_input=out)
-
-
-def recon_grad_(kind: str, logits: torch.Tensor, y: torch.Tensor, x: torch.Tensor, out: torch.Tensor,
-                out_flat: torch.Tensor, record: torch.Tensor, x_scale: float = 1.0) -> float:
-    """Write ∂loss/∂logits of the output layer, divided by the returned factor, into
-    ``out`` (``out_flat``: the same buffer, flat), and the loss × numel into ``record`` (a 0-d
-    slot, divided at report time). ``y`` = sigmoid(``logits``); the target is ``x_scale · x``.
-
-    For mse the gradient is 2/n · (y - x) · y(1 - y); for bce it simplifies to (y - x)/n
-    and the value uses the stable softplus form.
-    """
-    n = x.numel()
-    torch.sub(y, x, alpha=x_scale, out=out)
-    if kind == "mse":
-        torch.dot(out_flat, out_flat, out=record)
-        torch.ops.aten.sigmoid_backward(out, y, grad_input=out)
-        return 2.0 / n
-    record.copy_((F.softplus(logits) - x_scale * x * logits).sum())  # allocates; bce is not the default
-    return 1.0 / n
-
-
 class TrainStep(nn.Module):
     """The step for one batch size. Holds (aliases, never copies) the trainer's tensors."""
 
@@ -102,9 +70,11 @@ class TrainStep(nn.Module):
 
     def __init__(self, batch: int, cfg: TrainConfig, model_cfg: ModelConfig, train_u8: Tensor,
                  params: List[Tensor], grads: List[Tensor], rho_rows: Tensor, recon_rows: Tensor,
-                 adam: List[List[List[Tensor]]]):
+                 adam: List[List[List[Tensor]]], since_fired: Tensor, dead_after: float, auxk_reading: Tensor):
         """``adam``: for the first layer, the two middle ones and the last, the fused Adam
-        kernel's six tensor lists (parameters, gradients, exp_avg, exp_avg_sq, [], step)."""
+        kernel's six tensor lists (parameters, gradients, exp_avg, exp_avg_sq, [], step);
+        ``since_fired``, ``dead_after``, ``auxk_reading``: the objective's count of images since
+        each latent fired, the count from which it is dead, and which are (for AuxK)."""
         super().__init__()
         device, mc = train_u8.device, model_cfg
 
@@ -132,6 +102,7 @@ class TrainStep(nn.Module):
         self.penalty_row = torch.ones(mc.d_latent, device=device)  # stays ones for L1
         self.scratch = empty(mc.d_latent)
         self.top_vals, self.top_idx = empty(batch, mc.k), empty(batch, mc.k, dtype=torch.int64)
+        self.aux = AuxKStep(cfg, batch, mc.d_in, mc.d_hidden, since_fired, dead_after, auxk_reading, device)
         # Every view the step reads, made once: each .t(), select or unsqueeze is a dispatcher
         # call of 1-2 µs, ~30 of them per step.
         self.x_u8_T, self.x_rows, self.d_out_rows = self.x_u8.t(), self.x_t.t(), self.d_out_t.t()
@@ -187,7 +158,12 @@ class TrainStep(nn.Module):
                 torch.ops.aten.topk(z, self.k, 1, True, True, values=self.top_vals, indices=self.top_idx)
                 z.zero_().scatter_(1, self.top_idx, self.top_vals)
         rho_hat = torch.mv(self.z_T, self.mean_weights, out=self.rho_row[row])
-        torch.addmm(b_dec1, z, self.W_dec1_T, out=h2).relu_()
+        if self.aux.on:  # AuxK reads the decoder's pre-activation
+            self.aux.count_firing(z)
+            torch.addmm(b_dec1, z, self.W_dec1_T, out=self.aux.decoder_pre)
+            torch.clamp_min(self.aux.decoder_pre, 0.0, out=h2)
+        else:
+            torch.addmm(b_dec1, z, self.W_dec1_T, out=h2).relu_()
         torch.addmm(self.b_dec2_col, W_dec2, self.h2_T, out=self.logits_t)
         if self.recon == "mse":
             self.y_t.sigmoid_()  # y is logits for mse
@@ -196,6 +172,8 @@ class TrainStep(nn.Module):
         # backward: decoder; d_out holds the output gradient divided by `scale`
         scale = recon_grad_(self.recon, self.logits_t, self.y_t, self.x_t, d_out_t, self.d_out_flat,
                             self.recon_row[row], 1.0 / 255)
+        if self.aux.on:  # before Adam updates the output layer, which the term reads
+            self.aux(h1, W_enc2, b_enc2, W_dec1, W_dec2, self.b_dec2_col, self.x_t, self.recon_row[row], self.recon)
         G[6].addmm_(d_out_t, h2, beta=0.0, alpha=scale)
         G[7].addmv_(d_out_t, self.ones, beta=0.0, alpha=scale)
         torch.addmm(d_h2, self.d_out_rows, W_dec2, beta=0.0, alpha=scale, out=d_h2)
@@ -219,6 +197,8 @@ class TrainStep(nn.Module):
         torch.mm(self.d_z_T, h1, out=G[2])
         torch.sum(d_z, 0, out=G[3])
         torch.mm(d_z, W_enc2, out=d_h1)
+        if self.aux.on:
+            self.aux.add_grads(h1, G)
         self._adam(1, lr)  # the two middle layers: W_dec1 and W_enc2 are no longer needed
         torch.ops.aten.threshold_backward(d_h1, h1, 0.0, grad_input=d_h1)
         if n_used > 0:

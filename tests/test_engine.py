@@ -340,3 +340,22 @@ def test_the_autograd_backend_runs_without_adams_fused_kernel(monkeypatch):
     for name, weight in fused.weights().items():
         torch.testing.assert_close(plain.weights()[name], weight, rtol=1e-5, atol=1e-6, msg=name)
     assert plain.optimizer_state()["optimizer.step"].item() == 2
+
+
+def test_topk_with_auxk_trains_on_the_fast_step_and_its_dead_count_is_the_objectives(tiny_dataset):
+    """AuxK for TopK runs in the hand-written step (train_step_auxk.py); BatchTopK's stays on autograd."""
+    images = torch.from_numpy(tiny_dataset.train_images.reshape(-1, 784).copy())
+    cfg = FAST.replace(penalty="topk", k=2, auxk=1 / 32)
+    trainer = make_trainer(cfg, torch.device("cpu"), images)
+    assert isinstance(trainer, FastSAETrainer)
+    assert isinstance(make_trainer(cfg.replace(penalty="batchtopk"), torch.device("cpu"), images), AutogradTrainer)
+    trainer.run_steps(torch.arange(128), [1e-3, 1e-3])
+    since = trainer.objective.images_since_fired  # counted by the step itself, in the Objective's tensor
+    assert since.max() == 128 and (since < 128).any()
+    # a smaller last batch has its own step module; they count the steps (read the dead latents) as one
+    odd = make_trainer(cfg, torch.device("cpu"), images[:100])
+    odd.step(torch.arange(64), 1e-3)
+    odd.step(torch.arange(64, 100), 1e-3)
+    odd.step(torch.arange(64), 1e-3)
+    assert sorted(odd.step_modules) == [36, 64]
+    assert [int(module.aux.reading[0]) for module in odd.step_modules.values()] == [3, 3]

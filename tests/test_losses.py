@@ -10,7 +10,7 @@ from sae_desktop.config import TrainConfig
 from sae_desktop.fast_trainer import FastSAETrainer
 from sae_desktop.losses import KLPenalty, L1Penalty, Objective, TopKPenalty, kl_divergence, recon_loss
 from sae_desktop.model import SparseAutoencoder, model_from_state
-from sae_desktop.train_step import kl_rho_grad_
+from sae_desktop.step_grads import kl_rho_grad_
 from tests.conftest import stroke_digits
 
 
@@ -145,3 +145,41 @@ def test_optimizer_state_round_trips_through_the_memory_layout():
     for key, value in trainer.optimizer_state().items():
         torch.testing.assert_close(value, state[key], rtol=0, atol=0, msg=key)
     assert all(w.is_contiguous() for w in trainer.weights().values())  # safetensors needs contiguous
+
+
+@pytest.mark.parametrize("recon,silent_count", [("mse", 30), ("bce", 30), ("mse", 8)])
+def test_fast_step_auxk_gradients_match_autograd(recon, silent_count, step_kind, images):
+    """AuxK in the hand-written step: the same dead latents, code, normalised term and
+    gradients (encoder rows, biases and decoder columns of the dead latents) as the Objective,
+    with more dead latents than the code's width (k_aux = 16 here) and with fewer."""
+    torch.manual_seed(3)
+    cfg = TrainConfig(penalty="topk", recon=recon, d_hidden=16, d_latent=32, k=2, batch_size=8, auxk=0.5,
+                      log_every=1)
+    images = images[:8]
+    trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
+    assert trainer.backend == "fast" and trainer.scripted == (step_kind == "scripted")
+    silent = torch.zeros(32)
+    silent[:silent_count] = 1e9  # not fired for long: dead, unless they fire in this batch
+    trainer.objective.images_since_fired.copy_(silent)
+    weights = trainer.weights()
+    model = SparseAutoencoder(cfg.model_config())
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(weights[name])
+    objective = Objective(cfg)
+    objective.images_since_fired = silent.clone()
+    terms = objective(model, images.float() / 255)
+    assert terms.aux is not None and 0 < objective.dead().sum() <= silent_count
+    assert (objective.dead().sum() > objective.k_aux) == (silent_count > 16)  # both cases are tested
+    terms.total.backward(retain_graph=True)
+    for _ in range(4):  # lr 0: the same weights, the same dead latents (read at the first step)
+        trainer.step(torch.arange(8), lr=0.0)
+    # four batches: a latent that fired in them is at 0, the others 24 images further than after one
+    after_one = objective.images_since_fired
+    torch.testing.assert_close(trainer.objective.images_since_fired, torch.where(after_one > 0, after_one + 24, 0.0))
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(trainer.grads[name], p.grad, rtol=2e-4, atol=2e-7, msg=name)
+    dead_rows = trainer.grads["W_enc2"][objective.dead()]
+    model.zero_grad()
+    terms.recon.backward()  # without the term, those rows would get no gradient: the test sees it
+    assert dead_rows.abs().sum() > 0 and not model.W_enc2.grad[objective.dead()].any()

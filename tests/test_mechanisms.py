@@ -102,7 +102,9 @@ def test_auxk_reconstructs_the_residual_from_the_top_dead_latents_only():
     pre = torch.tensor([[3.0, -1.0, 2.0, 0.5, 4.0], [0.1, 2.0, -3.0, 1.0, 0.2]])
     dead = torch.tensor([False, True, True, True, False])
     z = auxk_latents(pre, dead, 2)
-    assert torch.equal(z, torch.tensor([[0.0, 0.0, 2.0, 0.5, 0.0], [0.0, 2.0, 0.0, 1.0, 0.0]]))
+    sp = torch.nn.functional.softplus
+    assert torch.equal(z, torch.tensor([[0.0, 0.0, sp(torch.tensor(2.0)), sp(torch.tensor(0.5)), 0.0],
+                                        [0.0, sp(torch.tensor(2.0)), 0.0, sp(torch.tensor(1.0)), 0.0]]))
     cfg = SMALL.replace(penalty="topk", k=2, auxk=0.5)
     torch.manual_seed(0)
     model = SparseAutoencoder(cfg.model_config()).double()
@@ -114,12 +116,16 @@ def test_auxk_reconstructs_the_residual_from_the_top_dead_latents_only():
     assert dead.any() and not dead.all()
     terms = objective(model, x)
     assert terms.aux is not None and terms.total.item() == pytest.approx(terms.recon.item() + 0.5 * terms.aux.item())
-    # its value: the decoder on the live code plus the top-k_aux dead pre-activations (unrectified)
+    # its value: the decoder on the live code plus the top-k_aux dead latents' softplus, its error
+    # divided by the live code's
     with torch.no_grad():
         z_live = model.encode(x, batch=True)
         dense = auxk_latents(model.encode_pre(x), dead, objective.k_aux)
-        expected = torch.nn.functional.mse_loss(model.decode(z_live + dense), x)
-    assert terms.aux.item() == pytest.approx(expected.item(), rel=1e-9)
+        with_dead = torch.nn.functional.mse_loss(model.decode(z_live + dense), x)
+        live = torch.nn.functional.mse_loss(model.decode(z_live), x)
+    assert terms.recon.item() == pytest.approx(live.item(), rel=1e-9)
+    assert terms.aux.item() == pytest.approx(with_dead.item() / live.item(), rel=1e-9)
+    assert terms.aux.item() != pytest.approx(1.0)  # the dead latents change the reconstruction
     model.zero_grad()
     (0.5 * terms.aux).backward()
     # the aux term's gradient reaches only the dead latents' encoder rows and decoder columns:
@@ -149,25 +155,30 @@ def test_auxk_leaves_out_a_latent_revived_since_the_last_reading():
     assert not model.W_enc2.grad[revived].any() and not model.W_dec1.grad[:, revived].any()
 
 
-def test_auxk_code_width_is_half_the_decoder_hidden_layer_at_most_half_the_dictionary():
-    """The reference takes half the width the dead latents write into; here that is the
-    decoder's hidden layer (128), and never more than half the dictionary."""
-    assert Objective(TrainConfig(penalty="topk", d_latent=1024, auxk=1 / 32)).k_aux == 64
+def test_auxk_code_width_is_the_decoder_hidden_layer_at_most_half_the_dictionary():
+    """As wide as the layer the dead latents write into, the decoder's hidden layer, and never
+    more than half the dictionary."""
+    assert Objective(TrainConfig(penalty="topk", d_latent=1024, auxk=1 / 32)).k_aux == 128
     assert Objective(TrainConfig(penalty="topk", d_latent=32, auxk=1 / 32)).k_aux == 16
+    assert Objective(TrainConfig(penalty="topk", d_latent=1024, d_hidden=64, auxk=1 / 32)).k_aux == 64
 
 
 def test_auxk_reaches_dead_latents_whose_pre_activations_are_all_negative():
-    """A latent dies with its pre-activation below 0 on every input: AuxK takes the dead
-    latents' largest pre-activations unrectified, so its gradient still reaches them (with a
-    ReLU it did not, and 11 of TopK's 32 latents stayed dead)."""
+    """A latent dies with its pre-activation below 0 on every input: AuxK takes the softplus of
+    the dead latents' largest pre-activations, positive like the code the latent will write
+    once it fires, and with a gradient that never vanishes (with a ReLU it did, and 11 of
+    TopK's 32 latents stayed dead)."""
     pre = torch.tensor([[3.0, -1.0, -2.0, -0.5, 4.0], [0.1, -2.0, -3.0, -1.0, 0.2]], requires_grad=True)
     dead = torch.tensor([False, True, True, True, False])
     z = auxk_latents(pre, dead, 2)
-    assert torch.equal(z.detach(), torch.tensor([[0.0, -1.0, 0.0, -0.5, 0.0], [0.0, -2.0, 0.0, -1.0, 0.0]]))
+    picked = torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0, 0.0]])
+    torch.testing.assert_close(z.detach(), picked * torch.nn.functional.softplus(pre.detach()))
+    assert (z.detach()[picked > 0] > 0).all()
     z.sum().backward()
-    assert torch.equal(pre.grad, torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0, 0.0]]))
+    torch.testing.assert_close(pre.grad, picked * torch.sigmoid(pre.detach()))
     more = auxk_latents(pre, dead, 4).detach()  # k_aux above the dead count: every dead latent, no live one
-    assert torch.equal(more[0], torch.tensor([0.0, -1.0, -2.0, -0.5, 0.0]))
+    torch.testing.assert_close(more[0], torch.nn.functional.softplus(torch.tensor([-9e9, -1.0, -2.0, -0.5, -9e9])))
+    torch.autograd.gradcheck(lambda t: auxk_latents(t, dead, 2), (pre.detach().double().requires_grad_(),))
 
 
 def test_unit_norm_decoder_projection_keeps_columns_on_the_sphere():
