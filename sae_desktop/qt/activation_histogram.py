@@ -41,6 +41,8 @@ class ActivationHistogram(pg.PlotWidget):
         shares = 100.0 * counts / max(counts.sum(), 1)
         self.curve.setData(edges, shares)
         self.threshold.setValue(threshold)
+        self.threshold.setVisible(True)
+        self.top_legend.legend.setVisible(True)
         label = self.top_legend.legend.items[0][1]
         if label.text != f"active above {threshold:g}":  # the value too, as the probe's legend says it
             label.setText(f"active above {threshold:g}")
@@ -51,8 +53,11 @@ class ActivationHistogram(pg.PlotWidget):
         self.top_legend.fit(None, 0.0, self._top)
 
     def clear_data(self) -> None:
-        """A new run: an empty 0-1 × 0-100 % frame, auto-range on again (once per run)."""
+        """A new run: an empty 0-1 × 0-100 % frame, auto-range on again (once per run); no
+        threshold line until the first histogram says where it is (a line at 0 read as one)."""
         self.setLabel("bottom", "activation")
+        self.threshold.setVisible(False)
+        self.top_legend.legend.setVisible(False)
         self.curve.setData([0.0, 1.0], [0.0])
         self._top = 100.0
         self.top_legend.fit((0.0, 1.0), 0.0, self._top)

@@ -59,7 +59,9 @@ class TopLegend:
         return sample
 
     def share(self) -> float:
-        """The fraction of the plot's height the legend band takes."""
+        """The fraction of the plot's height the legend band takes (none while it is hidden)."""
+        if not self.legend.isVisible():
+            return 0.0
         view_height = self.plot.getViewBox().height()
         if view_height <= 0 or not self.legend.items:
             return 0.25 if self.legend.items else 0.0
