@@ -214,3 +214,22 @@ def test_the_run_this_window_trains_reads_training_in_the_runs_table(qtbot, gui_
     runs._fill_table()
     assert runs.table.item(0, COLUMNS.index("Status")).text() == "training"
     events.close()
+
+
+def test_the_run_column_shows_each_runs_date_and_time_whole(qtbot, window, tiny_dataset):
+    """The name wraps after its date and time; cut to "20261202-15…", every run of a day read the same."""
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    list(recorded(train(cfg, tiny_dataset), RunFolder.create(cfg)))
+    runs = window.runs_view
+    font = runs.table.font()
+    font.setPointSize(font.pointSize() + 5)  # a large desktop font: the date and time need more than 100 px
+    runs.table.setFont(font)
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    window.resize(1024, 768)  # not every column fits: the names take their least width
+    qtbot.waitUntil(lambda: runs.table.horizontalScrollBar().maximum() > 0, timeout=3000)
+    qtbot.wait(20)
+    stamp = "-".join(runs.runs[0].name.split("-")[:2]) + "-"
+    needed = runs.table.fontMetrics().horizontalAdvance(stamp)
+    assert needed > NAME_COLUMNS_PX["Run"]
+    assert runs.table.horizontalHeader().sectionSize(COLUMNS.index("Run")) > needed + 8

@@ -32,6 +32,7 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
                "Time (s)": "the epochs' time (training and evaluation), summed: without loading the data or "
                            "starting up, so a few seconds less than the progress panel's Elapsed"}
 NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
+STAMP_PADDING_PX = 14  # a cell's margins and the sort arrow's room around the run's date and time
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
 
@@ -264,14 +265,22 @@ class RunsView(QWidget):
         header = self.table.horizontalHeader()
         others = sum(header.sectionSize(c) for c, name in enumerate(COLUMNS) if name not in NAME_COLUMNS_PX)
         room = self.table.viewport().width() - others
-        fits = room >= sum(NAME_COLUMNS_PX.values())
-        for name, width in NAME_COLUMNS_PX.items():
+        least = dict(NAME_COLUMNS_PX, Run=max(NAME_COLUMNS_PX["Run"], self._stamp_px()))
+        fits = room >= sum(least.values())
+        for name, width in least.items():
             column = COLUMNS.index(name)
             if fits:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
             else:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
                 header.resizeSection(column, width)
+
+    def _stamp_px(self) -> int:
+        """Width the Run column needs to show the runs' date and time whole (the name wraps after
+        them): "20261202-15…" on every row told no two runs of a day apart."""
+        metrics = self.table.fontMetrics()
+        stamps = {"-".join(run.name.split("-")[:2]) + "-" for run in self.runs}
+        return max((metrics.horizontalAdvance(stamp) for stamp in stamps), default=0) + STAMP_PADDING_PX
 
     def _fill_table(self) -> None:
         """One row per run, in new rows: replacing the items of existing rows one by one costs Qt
