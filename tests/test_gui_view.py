@@ -180,6 +180,10 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
             pass
         problems = check_fits(w)
         assert problems == [], (w.tabs.tabText(w.tabs.currentIndex()), problems)
+    w.tabs.setCurrentWidget(w.atlas_view)
+    qtbot.wait(60)
+    atlas = w.atlas_view  # the tiles get the height, not the density plot under them
+    assert atlas.plot.height() >= 1.8 * atlas.density_plot.height(), (atlas.plot.height(), atlas.density_plot.height())
     w.tabs.setCurrentWidget(w.probe_view)
     qtbot.wait(60)
     canvas, bars = w.probe_view.canvas, w.probe_view.bars

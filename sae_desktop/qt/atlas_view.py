@@ -89,8 +89,10 @@ class AtlasView(QWidget):
         left_layout.addLayout(controls)
         left_layout.addWidget(legend)
         left_layout.addWidget(self.status)
-        left_layout.addWidget(self.plot, 1)
-        left_layout.addWidget(self.density_plot)
+        # the tiles take 2/3 of the height the two share: on a projector (1280×720, large fonts) a
+        # density plot at its full 220 px left the tiles ~45 px each
+        left_layout.addWidget(self.plot, 2)
+        left_layout.addWidget(self.density_plot, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         # Scrolls rather than setting the window's minimum height (~670 px): the app must fit a
