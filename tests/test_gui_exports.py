@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
 from sae_desktop.qt.plot_files import export_plot
-from sae_desktop.qt.runs_view import COLUMNS, NAME_COLUMNS_PX
+from sae_desktop.qt.runs_view import COLUMNS, NAME_COLUMNS_PX, SETTINGS_LEAST_PX
 from sae_desktop.runs import RunFolder, recorded
 
 
@@ -232,4 +232,6 @@ def test_the_run_column_shows_each_runs_date_and_time_whole(qtbot, window, tiny_
     stamp = "-".join(runs.runs[0].name.split("-")[:2]) + "-"
     needed = runs.table.fontMetrics().horizontalAdvance(stamp)
     assert needed > NAME_COLUMNS_PX["Run"]
-    assert runs.table.horizontalHeader().sectionSize(COLUMNS.index("Run")) > needed + 8
+    header = runs.table.horizontalHeader()
+    assert header.sectionSize(COLUMNS.index("Run")) >= needed + 8
+    assert header.sectionSize(COLUMNS.index("Settings")) >= SETTINGS_LEAST_PX  # they gave way, not vanished

@@ -32,7 +32,8 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
                "Time (s)": "the epochs' time (training and evaluation), summed: without loading the data or "
                            "starting up, so a few seconds less than the progress panel's Elapsed"}
 NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
-STAMP_PADDING_PX = 14  # a cell's margins and the sort arrow's room around the run's date and time
+STAMP_PADDING_PX = 8  # a cell's margins around the run's date and time
+SETTINGS_LEAST_PX = 64  # the settings wrap ("k=16 AuxK" / "0.03125"); "λ₀=0.0003" still fits
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
 
@@ -260,20 +261,23 @@ class RunsView(QWidget):
 
     def _fit_name_columns(self) -> None:
         """The long texts (run names, settings) give way, elided with the full text in the tooltip,
-        so that every column fits; but never below NAME_COLUMNS_PX (a narrow window scrolls)."""
+        so that every column fits; but the names never below their date and time, and neither
+        below NAME_COLUMNS_PX's total (a narrow window scrolls)."""
         self._fit_pending = False
         header = self.table.horizontalHeader()
         others = sum(header.sectionSize(c) for c, name in enumerate(COLUMNS) if name not in NAME_COLUMNS_PX)
         room = self.table.viewport().width() - others
-        least = dict(NAME_COLUMNS_PX, Run=max(NAME_COLUMNS_PX["Run"], self._stamp_px()))
-        fits = room >= sum(least.values())
-        for name, width in least.items():
-            column = COLUMNS.index(name)
-            if fits:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-            else:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-                header.resizeSection(column, width)
+        run = max(NAME_COLUMNS_PX["Run"], self._stamp_px())  # the settings give up what the names need
+        least = {"Run": run, "Settings": max(sum(NAME_COLUMNS_PX.values()) - run, SETTINGS_LEAST_PX)}
+        extra = room - sum(least.values())
+        names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
+        header.setSectionResizeMode(names, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(names, run + max(extra, 0) // 2)  # half of any room left over
+        if extra >= 0:  # the settings take the rest (and follow a scroll bar coming or going)
+            header.setSectionResizeMode(settings, QHeaderView.ResizeMode.Stretch)
+        else:
+            header.setSectionResizeMode(settings, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(settings, least["Settings"])
 
     def _stamp_px(self) -> int:
         """Width the Run column needs to show the runs' date and time whole (the name wraps after
