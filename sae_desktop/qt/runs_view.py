@@ -32,8 +32,8 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
                "Time (s)": "the epochs' time (training and evaluation), summed: without loading the data or "
                            "starting up, so a few seconds less than the progress panel's Elapsed"}
 NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
-STAMP_PADDING_PX = 8  # a cell's margins around the run's date and time
-SETTINGS_LEAST_PX = 64  # the settings wrap ("k=16 AuxK" / "0.03125"); "λ₀=0.0003" still fits
+STAMP_PADDING_PX = 6  # a cell's text margins (3 px a side) around the run's date and time
+SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided beyond (full text in the tooltip)
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
 
@@ -266,9 +266,11 @@ class RunsView(QWidget):
         self._fit_pending = False
         header = self.table.horizontalHeader()
         others = sum(header.sectionSize(c) for c, name in enumerate(COLUMNS) if name not in NAME_COLUMNS_PX)
-        room = self.table.viewport().width() - others
+        bar = self.table.verticalScrollBar()  # room for it even before Qt shows it (the rows just came)
+        room = self.table.viewport().width() - others - (0 if bar.isVisible() else bar.sizeHint().width())
         run = max(NAME_COLUMNS_PX["Run"], self._stamp_px())  # the settings give up what the names need
-        least = {"Run": run, "Settings": max(sum(NAME_COLUMNS_PX.values()) - run, SETTINGS_LEAST_PX)}
+        settings_least = max(SETTINGS_LEAST_PX, header.minimumSectionSize())  # a stretched column's floor
+        least = {"Run": run, "Settings": max(sum(NAME_COLUMNS_PX.values()) - run, settings_least)}
         extra = room - sum(least.values())
         names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
         header.setSectionResizeMode(names, QHeaderView.ResizeMode.Interactive)
