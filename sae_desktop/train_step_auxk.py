@@ -22,8 +22,7 @@ from torch import Tensor, nn
 
 from sae_desktop.losses import DEAD_REFRESH, auxk_width
 from sae_desktop.step_grads import recon_grad_
-
-SMALLEST_NORMAL = 1.1754943508222875e-38  # float32's; the live loss is divided by at least this
+from sae_desktop.trainer import SMALLEST_NORMAL  # float32's: the live loss is divided by at least this
 
 
 class AuxKStep(nn.Module):
@@ -41,7 +40,7 @@ class AuxKStep(nn.Module):
         rows, n_in = (batch, d_in) if self.on else (0, 0)
         self.since_fired, self.batch = since_fired, float(batch)
         # attributes, as TorchScript reads no globals
-        self.refresh, self.smallest = DEAD_REFRESH, SMALLEST_NORMAL
+        self.refresh, self.smallest = DEAD_REFRESH, float(SMALLEST_NORMAL)
         self.reading = reading
         self.z_max = torch.empty(since_fired.numel() if self.on else 0, device=device)
         self.decoder_pre = torch.empty(rows, d_hidden, device=device)
