@@ -7,7 +7,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLayout, QWidget
 
 from sae_desktop.qt import theme
 from sae_desktop.qt.app import build_window
@@ -166,6 +166,21 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     assert not w.dock.isVisible() and w.isFullScreen()
     assert loss.smooth[1].opts["pen"].widthF() == pytest.approx(pen_width * 1.5)
     assert loss.getPlotItem().titleLabel.opts["size"] == "16.5pt"
+    w.tabs.setCurrentWidget(w.probe_view)  # legends drawn before, and the probe's bars' legend
+    qtbot.waitUntil(lambda: w.probe_view.bars_place.is_built, timeout=3000)
+
+    def small():  # a label whose style sheet kept the old font
+        return [label.text() for label in w.probe_view.findChildren(QLabel)
+                if label.text() and label.isVisible() and label.font().pointSizeF() not in (-1.0, base * 1.5)]
+
+    try:  # the new font reaches the widgets through posted events
+        qtbot.waitUntil(lambda: not small(), timeout=2000)
+    except Exception:
+        pass
+    assert small() == []
+    legends = [loss.getPlotItem().legend, w.probe_view.bars.legend]
+    for legend in legends:
+        assert legend.items and all(label.opts["size"] == "13.5pt" for _, label in legend.items)
     assert str(app_settings().value("view/presentation")).lower() == "true"
     # the projector: the window at its size (offscreen, full screen would be the 800×600 test screen)
     w.setWindowState(Qt.WindowState.WindowNoState)
@@ -194,6 +209,7 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     w.view.set_presentation(False)
     assert QApplication.font().pointSizeF() == pytest.approx(base) and w.dock.isVisible()
     assert loss.smooth[1].opts["pen"].widthF() == pytest.approx(pen_width)
+    assert all(label.opts["size"] == "9.0pt" for legend in legends for _, label in legend.items)
 
 
 def test_presentation_is_remembered(qtbot, gui_window):

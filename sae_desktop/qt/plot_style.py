@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from sae_desktop.qt import theme
 
 TITLE_POINTS = 11  # pyqtgraph's title size
+LEGEND_POINTS = 9  # pyqtgraph's legend text size
 
 COLORS = {"recon": "#1f77b4", "sparsity": "#ff7f0e", "total": "#333333", "test": "#d62728",
           "bars": "#4c72b0", "target": "#d62728", "hist": "#55a868", "l0": "#8172b3", "dead": "#c44e52",
@@ -98,6 +99,7 @@ def add_legend(plot: pg.PlotWidget, **options) -> pg.LegendItem:
     styled would keep pyqtgraph's default text colour: dark on a dark plot)."""
     legend = plot.addLegend(**options)
     colour_plot(plot, theme.current())
+    _scale_legend(legend, _scale[0])
     return legend
 
 
@@ -162,8 +164,19 @@ def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
         axis.setLabel(axis.labelText, units=axis.labelUnits or None, **{**axis.labelStyle, "font-size": points})
         axis.resizeEvent()  # the label placed again for its new size, clear of the tick labels
     item.titleLabel.setText(item.titleLabel.text, size=f"{TITLE_POINTS * scale:.1f}pt")
+    if item.legend is not None:
+        _scale_legend(item.legend, scale)
     for child in item.items:
         _scale_pen(child, scale)
+
+
+def _scale_legend(legend: pg.LegendItem, scale: float) -> None:
+    """Legend text ``scale`` times pyqtgraph's size, for entries added later and those drawn
+    (``setLabelTextSize`` only records it for them: they keep their size until redrawn)."""
+    size = f"{LEGEND_POINTS * scale:.1f}pt"
+    legend.setLabelTextSize(size)
+    for _, label in legend.items:
+        label.setText(label.text, size=size)
 
 
 def _scale_pen(item, scale: float) -> None:

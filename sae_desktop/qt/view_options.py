@@ -89,11 +89,15 @@ class ViewOptions:
 
     @staticmethod
     def _scale_style_sheets(root: QWidget, scale: float) -> None:
-        """Sizes a style sheet fixes in pixels (headline labels) scale with the rest of the text."""
+        """Sizes a style sheet fixes in pixels (headline labels) scale with the rest of the text;
+        a widget with any other style sheet is polished again, or it kept the font it had (the
+        model's name stayed 9 pt beside 13.5 pt text)."""
         for widget in [root, *root.findChildren(QWidget)]:
             base = widget.property("base_style_sheet")
             if base is None:
                 if "font-size" not in widget.styleSheet():
+                    if widget.styleSheet():
+                        widget.setStyleSheet(widget.styleSheet())
                     continue
                 base = widget.styleSheet()
                 widget.setProperty("base_style_sheet", base)
