@@ -3,9 +3,12 @@
     python benchmarks/wide_auxk.py [--data-dir D] [--epochs 10] [--seeds 0,1] [--latent 1024] [--k 16]
 
 Trains TopK (k = 16, 1024 latents, the tutorial's other settings) on MNIST with AuxK 1/32 and
-without, alternating (with, without) per seed so both see the same machine load, on the
-engine's backend (the fast step on the CPU). Prints one line per run and the ratio of the
-median epoch times: compare ratios, not seconds, across machines (the large-GEMM rate varies).
+without, on the engine's backend (the fast step on the CPU, which runs a wide top-k code's
+products on the kept latents: train_step_sparse.py), and once more without AuxK with those
+products dense (the step before it, the baseline the issue's 1.5 s/epoch was measured on),
+alternating per seed so all see the same machine load. Prints one line per run and the ratios
+of the median epoch times: compare ratios, not seconds, across machines (the large-GEMM rate
+varies).
 """
 
 from __future__ import annotations
@@ -29,12 +32,17 @@ def main() -> int:
     from sae_desktop.config import TrainConfig
     from sae_desktop.data import load_dataset
     from sae_desktop.engine import train
+    from sae_desktop import train_step_sparse
     from sae_desktop.events import EpochOutput, RunStart
 
+    sparse_from = train_step_sparse.SPARSE_FROM_LATENTS
+
     dataset = load_dataset("mnist", args.data_dir)
-    medians: dict[float, list[float]] = {}
+    medians: dict[str, list[float]] = {}
     for seed in (int(s) for s in args.seeds.split(",")):
-        for auxk in (1 / 32, 0.0):
+        for label, auxk, dense in (("with AuxK", 1 / 32, False), ("without", 0.0, False),
+                                   ("without, dense products", 0.0, True)):
+            train_step_sparse.SPARSE_FROM_LATENTS = 1 << 62 if dense else sparse_from
             cfg = TrainConfig(d_latent=args.latent, penalty="topk", k=args.k, auxk=auxk, epochs=args.epochs,
                               seed=seed, device="cpu")
             seconds, dead, backend, last = [], [], "", None
@@ -46,12 +54,14 @@ def main() -> int:
                     dead.append(event.evaluation.dead_latents)
                     last = event
             median = statistics.median(seconds)
-            medians.setdefault(auxk, []).append(median)
-            print(f"seed {seed} AuxK {auxk:g} ({backend}): test MSE {last.test_mse:.5f}, dead {dead[-1]} of "
+            medians.setdefault(label, []).append(median)
+            print(f"seed {seed} {label} ({backend}): test MSE {last.test_mse:.5f}, dead {dead[-1]} of "
                   f"{args.latent} (after each epoch: {', '.join(map(str, dead))}), "
                   f"{median:.2f} s/epoch (median)", flush=True)
-    with_auxk, without = (statistics.median(medians[a]) for a in (1 / 32, 0.0))
-    print(f"median epoch: {with_auxk:.2f} s with AuxK, {without:.2f} s without: ratio {with_auxk / without:.2f}")
+    with_auxk, without, dense = (statistics.median(v) for v in medians.values())
+    print(f"median epoch: {with_auxk:.2f} s with AuxK, {without:.2f} s without, {dense:.2f} s without and with "
+          f"dense products; with AuxK / without {with_auxk / without:.2f}, with AuxK / dense without "
+          f"{with_auxk / dense:.2f}, without / dense without {without / dense:.2f}")
     return 0
 
 

@@ -22,6 +22,7 @@ from sae_desktop.config import TrainConfig
 from sae_desktop.events import ResumeState
 from sae_desktop.model import PARAM_NAMES
 from sae_desktop.train_step import build_step, private_ops_present
+from sae_desktop.train_step_sparse import decodes_sparsely
 from sae_desktop.trainer import SMALLEST_NORMAL, Trainer, seeded_model
 
 # Weights kept transposed in the flat buffers (``[in, out]`` in memory; the model and the
@@ -30,6 +31,13 @@ from sae_desktop.trainer import SMALLEST_NORMAL, Trainer, seeded_model
 # (2-core CPU, products timed alone). With the pixel-major output layer (train_step.py),
 # steps took 3% less time (paired chunks; less than the products alone suggest).
 STORED_TRANSPOSED = frozenset({"W_enc1"})
+
+
+def stored_transposed(cfg: TrainConfig, device: torch.device) -> frozenset[str]:
+    """:data:`STORED_TRANSPOSED`, and the decoder's first layer where the step gathers a kept
+    latent's column of it as a contiguous row (train_step_sparse.py)."""
+    mc = cfg.model_config()
+    return STORED_TRANSPOSED | ({"W_dec1"} if decodes_sparsely(mc.d_latent, mc.k, mc.latent, device.type) else set())
 
 # What the hand-written step implements. Anything else trains with the autograd backend.
 FAST_PENALTIES = frozenset({"kl", "l1", "topk"})
@@ -73,6 +81,7 @@ class FastSAETrainer(Trainer):
                  resume: ResumeState | None = None, script: bool = True):
         super().__init__(cfg, device, train_u8)
         model = seeded_model(cfg, resume).to(device)
+        self.transposed = stored_transposed(cfg, device)
         # One flat buffer for all parameters (and one for gradients): Adam is one kernel.
         self.shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
         self.flat = torch.empty(sum(math.prod(s) for s in self.shapes.values()), device=device)
@@ -109,12 +118,12 @@ class FastSAETrainer(Trainer):
 
     def _views(self, buffer: torch.Tensor) -> dict[str, torch.Tensor]:
         """Each parameter's slice of a flat buffer, in its ``[out, in]`` shape (a transposed
-        view for the weights in :data:`STORED_TRANSPOSED`)."""
+        view for the weights in :func:`stored_transposed`)."""
         views, offset = {}, 0
         for name, shape in self.shapes.items():
             n = math.prod(shape)
             flat = buffer[offset:offset + n]
-            views[name] = flat.view(shape[::-1]).t() if name in STORED_TRANSPOSED else flat.view(shape)
+            views[name] = flat.view(shape[::-1]).t() if name in self.transposed else flat.view(shape)
             offset += n
         return views
 

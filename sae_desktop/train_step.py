@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.step_grads import kl_rho_grad_, recon_grad_
 from sae_desktop.train_step_auxk import AuxKStep
+from sae_desktop.train_step_sparse import SparseTopK, decodes_sparsely
 from sae_desktop.trainer import ADAM_BETAS, ADAM_EPS
 
 # The step's private torch API (the fused Adam kernel, ops with out= / grad_input= forms the
@@ -103,6 +104,10 @@ class TrainStep(nn.Module):
         self.scratch = empty(mc.d_latent)
         self.top_vals, self.top_idx = empty(batch, mc.k), empty(batch, mc.k, dtype=torch.int64)
         self.aux = AuxKStep(cfg, batch, mc.d_in, mc.d_hidden, since_fired, dead_after, auxk_reading, device)
+        # a wide top-k dictionary: its code's products on the kept latents (train_step_sparse.py)
+        self.sparse_on = decodes_sparsely(mc.d_latent, mc.k, mc.latent, device.type)
+        self.sparse = SparseTopK(self.sparse_on, batch, mc.k, mc.d_hidden, device)
+        self.W_dec1_rows, self.G_dec1_rows = params[4].t(), grads[4].t()
         # Every view the step reads, made once: each .t(), select or unsqueeze is a dispatcher
         # call of 1-2 µs, ~30 of them per step.
         self.x_u8_T, self.x_rows, self.d_out_rows = self.x_u8.t(), self.x_t.t(), self.d_out_t.t()
@@ -135,7 +140,7 @@ class TrainStep(nn.Module):
         Each layer's Adam update runs as soon as the backward pass is done with its weights."""
         G = self.G
         _, b_enc1, W_enc2, b_enc2, W_dec1, b_dec1, W_dec2, _ = self.P  # W_enc1, b_dec2: see the views above
-        z, h1, h2, d_out_t, d_h2, d_z, d_h1 = self.z, self.h1, self.h2, self.d_out_t, self.d_h2, self.d_z, self.d_h1
+        z, h1, h2, d_out_t, d_h2, d_h1 = self.z, self.h1, self.h2, self.d_out_t, self.d_h2, self.d_h1
         torch.index_select(self.train_u8, 0, idx, out=self.x_u8)
         self.x_t.copy_(self.x_u8_T)  # pixels stay 0-255; the 1/255 of ToTensor rides on the products that read x
         # forward
@@ -160,10 +165,11 @@ class TrainStep(nn.Module):
         rho_hat = torch.mv(self.z_T, self.mean_weights, out=self.rho_row[row])
         if self.aux.on:  # AuxK reads the decoder's pre-activation
             self.aux.count_firing(z)
-            torch.addmm(b_dec1, z, self.W_dec1_T, out=self.aux.decoder_pre)
+            self._decode(z, b_dec1, self.aux.decoder_pre)
             torch.clamp_min(self.aux.decoder_pre, 0.0, out=h2)
         else:
-            torch.addmm(b_dec1, z, self.W_dec1_T, out=h2).relu_()
+            self._decode(z, b_dec1, h2)
+            h2.relu_()
         torch.addmm(self.b_dec2_col, W_dec2, self.h2_T, out=self.logits_t)
         if self.recon == "mse":
             self.y_t.sigmoid_()  # y is logits for mse
@@ -180,23 +186,11 @@ class TrainStep(nn.Module):
         self.adam[0][5][0].add_(self.one)  # the step count, shared by all layers
         self._adam(2, lr)  # the last layer
         torch.ops.aten.threshold_backward(d_h2, h2, 0.0, grad_input=d_h2)
-        torch.mm(self.d_h2_T, z, out=G[4])
         torch.sum(d_h2, 0, out=G[5])
-        # backward: latent = decoder gradient + the penalty's, a row broadcast over the batch
-        if self.penalty == "kl":
-            kl_rho_grad_(rho_hat, self.rho, self.penalty_row, self.scratch)
-        if self.penalty == "topk":
-            torch.mm(d_h2, W_dec1, out=d_z)
+        if self.sparse_on:  # the middle layers' gradients on the kept latents (no penalty: top-k)
+            self.sparse.backward(self.top_vals, self.top_idx, h1, d_h2, W_enc2, self.G_dec1_rows, G[2], G[3], d_h1)
         else:
-            torch.addmm(self.penalty_row, d_h2, W_dec1, beta=self.penalty_coef, out=d_z)
-        if self.latent == "sigmoid":
-            torch.ops.aten.sigmoid_backward(d_z, z, grad_input=d_z)
-        else:  # ReLU and top-k pass gradient exactly where the latent is positive
-            torch.ops.aten.threshold_backward(d_z, z, 0.0, grad_input=d_z)
-        # backward: encoder
-        torch.mm(self.d_z_T, h1, out=G[2])
-        torch.sum(d_z, 0, out=G[3])
-        torch.mm(d_z, W_enc2, out=d_h1)
+            self._middle_backward(h1, z, rho_hat)
         if self.aux.on:
             self.aux.add_grads(h1, G)
         self._adam(1, lr)  # the two middle layers: W_dec1 and W_enc2 are no longer needed
@@ -211,6 +205,32 @@ class TrainStep(nn.Module):
             self.G_enc1_T.addmm_(self.x_t, d_h1, beta=0.0, alpha=1.0 / 255)  # tall in memory: see STORED_TRANSPOSED
         torch.sum(d_h1, 0, out=G[1])
         self._adam(0, lr)  # the first layer
+
+    def _decode(self, z: Tensor, b_dec1: Tensor, out: Tensor) -> None:
+        """The decoder's first layer, before its ReLU, into ``out``."""
+        if self.sparse_on:
+            self.sparse(self.top_vals, self.top_idx, b_dec1, self.W_dec1_rows, out)
+        else:
+            torch.addmm(b_dec1, z, self.W_dec1_T, out=out)
+
+    def _middle_backward(self, h1: Tensor, z: Tensor, rho_hat: Tensor) -> None:
+        """From the decoder's hidden gradient: W_dec1's, the latent's (the decoder's plus the
+        penalty's, a row broadcast over the batch), the encoder's second layer's, and its input's."""
+        G, d_h2, d_z, W_dec1, W_enc2 = self.G, self.d_h2, self.d_z, self.P[4], self.P[2]
+        torch.mm(self.d_h2_T, z, out=G[4])
+        if self.penalty == "kl":
+            kl_rho_grad_(rho_hat, self.rho, self.penalty_row, self.scratch)
+        if self.penalty == "topk":
+            torch.mm(d_h2, W_dec1, out=d_z)
+        else:
+            torch.addmm(self.penalty_row, d_h2, W_dec1, beta=self.penalty_coef, out=d_z)
+        if self.latent == "sigmoid":
+            torch.ops.aten.sigmoid_backward(d_z, z, grad_input=d_z)
+        else:  # ReLU and top-k pass gradient exactly where the latent is positive
+            torch.ops.aten.threshold_backward(d_z, z, 0.0, grad_input=d_z)
+        torch.mm(self.d_z_T, h1, out=G[2])
+        torch.sum(d_z, 0, out=G[3])
+        torch.mm(d_z, W_enc2, out=self.d_h1)
 
     @torch.jit.export
     def run(self, idx: Tensor, first_row: int, lrs: List[float]) -> None:

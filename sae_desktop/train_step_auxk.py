@@ -80,8 +80,8 @@ class AuxKStep(nn.Module):
             z_aux = torch.zeros_like(pre).scatter_(1, picks, F.softplus(values))
         else:
             values, picks, z_aux = pre, self.no_picks, F.softplus(pre)
-        columns = W_dec1.index_select(1, index)
-        torch.addmm(self.decoder_pre, z_aux, columns.t(), out=self.h2).relu_()
+        columns = W_dec1.t().index_select(0, index)  # as rows: contiguous where W_dec1 is stored transposed
+        torch.addmm(self.decoder_pre, z_aux, columns, out=self.h2).relu_()
         torch.addmm(b_dec2_col, W_dec2, self.h2_T, out=self.logits_t)
         if recon == "mse":
             self.y_t.sigmoid_()
@@ -101,8 +101,8 @@ class AuxKStep(nn.Module):
         if not self.active:
             return
         index = self.index
-        grads[4].index_add_(1, index, torch.mm(self.d_h2.t(), self.z_aux))
-        d_code = torch.mm(self.d_h2, self.columns)
+        grads[4].t().index_add_(0, index, torch.mm(self.z_aux.t(), self.d_h2))
+        d_code = torch.mm(self.d_h2, self.columns.t())
         if self.picks.numel() > 0:
             d_code = d_code.gather(1, self.picks)
         d_code.mul_(torch.sigmoid(self.values))  # softplus' derivative

@@ -64,11 +64,23 @@ def test_reconstruction_losses_hand_values():
     assert recon_loss("bce", logits, x).item() == pytest.approx(-(math.log(0.5) + math.log(0.75)) / 2, rel=1e-6)
 
 
-def _autograd_grads(cfg: TrainConfig, weights, x):
+def _model_with(cfg: TrainConfig, weights) -> SparseAutoencoder:
     model = SparseAutoencoder(cfg.model_config())
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.copy_(weights[name])
+    return model
+
+
+def _reference_terms(cfg: TrainConfig, weights, images_since_fired, images):
+    """The autograd model with ``weights``, its Objective with that firing count, and its loss terms."""
+    model, objective = _model_with(cfg, weights), Objective(cfg)
+    objective.images_since_fired = images_since_fired.clone()
+    return model, objective, objective(model, images.float() / 255)
+
+
+def _autograd_grads(cfg: TrainConfig, weights, x):
+    model = _model_with(cfg, weights)
     loss = Objective(cfg)(model, x).total
     loss.backward()
     return {n: p.grad for n, p in model.named_parameters()}, loss.item()
@@ -147,6 +159,38 @@ def test_optimizer_state_round_trips_through_the_memory_layout():
     assert all(w.is_contiguous() for w in trainer.weights().values())  # safetensors needs contiguous
 
 
+@pytest.mark.parametrize("recon,auxk,few_positive", [("mse", 0.0, False), ("bce", 0.0, False), ("mse", 0.5, False),
+                                                     ("mse", 0.0, True)])
+def test_wide_topk_step_on_the_kept_latents_matches_autograd(recon, auxk, few_positive, step_kind, images):
+    """A wide top-k dictionary (1024 latents, k = 4): the step's products on the kept latents
+    (train_step_sparse.py), its decoder stored transposed, give autograd's gradients, AuxK's
+    included (half the latents dead), and the checkpoint's usual [out, in] weights. With
+    ``few_positive``, fewer than k latents can be positive: kept zeros pass no gradient."""
+    torch.manual_seed(4)
+    cfg = TrainConfig(penalty="topk", recon=recon, d_hidden=16, d_latent=1024, k=4, batch_size=8, auxk=auxk,
+                      log_every=1)
+    images = images[:8]
+    trainer = FastSAETrainer(cfg, torch.device("cpu"), images)
+    assert trainer.scripted == (step_kind == "scripted") and trainer.step_modules[8].sparse_on
+    assert not trainer.params["W_dec1"].is_contiguous() and trainer.params["W_dec1"].t().is_contiguous()
+    silent = torch.zeros(1024)
+    silent[::2] = 1e9  # dead unless they fire in this batch
+    trainer.objective.images_since_fired.copy_(silent)
+    if few_positive:
+        trainer.params["b_enc2"][2:] = -100.0
+    weights = trainer.weights()
+    assert all(w.is_contiguous() for w in weights.values()) and weights["W_dec1"].shape == (16, 1024)
+    model, objective, terms = _reference_terms(cfg, weights, silent, images)
+    assert (terms.aux is not None) == (auxk > 0)
+    terms.total.backward()
+    for _ in range(4):  # lr 0: the same weights
+        trainer.step(torch.arange(8), lr=0.0)
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(trainer.grads[name], p.grad, rtol=2e-4, atol=2e-7, msg=name)
+    reported = terms.total - auxk * terms.aux if auxk else terms.total  # the report's loss: recon + penalty
+    assert trainer.report().total == pytest.approx(reported.item(), rel=1e-4)
+
+
 @pytest.mark.parametrize("recon,silent_count", [("mse", 30), ("bce", 30), ("mse", 8)])
 def test_fast_step_auxk_gradients_match_autograd(recon, silent_count, step_kind, images):
     """AuxK in the hand-written step: the same dead latents, code, normalised term and
@@ -162,13 +206,7 @@ def test_fast_step_auxk_gradients_match_autograd(recon, silent_count, step_kind,
     silent[:silent_count] = 1e9  # not fired for long: dead, unless they fire in this batch
     trainer.objective.images_since_fired.copy_(silent)
     weights = trainer.weights()
-    model = SparseAutoencoder(cfg.model_config())
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            p.copy_(weights[name])
-    objective = Objective(cfg)
-    objective.images_since_fired = silent.clone()
-    terms = objective(model, images.float() / 255)
+    model, objective, terms = _reference_terms(cfg, weights, silent, images)
     assert terms.aux is not None and 0 < objective.dead().sum() <= silent_count
     assert (objective.dead().sum() > objective.k_aux) == (silent_count > 16)  # both cases are tested
     terms.total.backward(retain_graph=True)
