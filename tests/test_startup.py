@@ -143,7 +143,7 @@ def test_ctrl_return_before_torch_is_loaded_queues_the_start_visibly(qtbot, slow
     assert w.start_action.text() == "&Start (loading PyTorch…)" and w.start_action.isEnabled()
     qtbot.keyClick(w.panel.inputs["lr"], Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert w.torch.state == LOADING and not w.controller.active
-    assert w.start_action.text() == "Starts once PyTorch is in…" and not w.start_action.isEnabled()
+    assert w.start_action.text() == "Waiting for PyTorch…" and not w.start_action.isEnabled()
     assert "PyTorch" in w.statusBar().currentMessage()
     assert not w.panel.inputs["lr"].isEnabled()  # the settings to be trained are locked meanwhile
     with qtbot.waitSignal(w.controller.runStarted, timeout=20000):

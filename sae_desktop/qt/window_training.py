@@ -125,7 +125,7 @@ class TrainingCommands:
         self.start_action.setEnabled(idle and self.panel.config() is not None)
         self.sweep_action.setEnabled(idle and self.panel.config() is not None and self.run.resume_from is None)
         if self._start_queued:
-            self.start_action.setText("Starts once PyTorch is in…")
+            self.start_action.setText("Waiting for PyTorch…")
         elif self.torch.state in (READY, FAILED):
             self.start_action.setText("&Start training")
         else:  # still clickable: a Start now is queued until torch is ready
