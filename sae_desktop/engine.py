@@ -148,6 +148,8 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
                 while trainer.revivals:  # resampled latents since the last report
                     at, count = trainer.revivals.pop(0)
                     yield Revival(at, at / spe, count)
+                if report.revived:  # dead latents AuxK brought back since the last report
+                    yield Revival(step, step / spe, report.revived, "auxk")
                 interval_steps = 0
                 interval_start = time.perf_counter()  # the consumer's time is not training time
         else:

@@ -185,14 +185,26 @@ class RunEnd:
 
 @dataclass
 class Revival:
-    """Dead latents were re-initialised (resampling) at ``step``, ``epoch_position`` epochs in."""
+    """Dead latents came back at ``step``, ``epoch_position`` epochs in: re-initialised by
+    resampling (``kind`` "resampled"), or firing again since the previous report while AuxK
+    trains them ("auxk")."""
 
     step: int
     epoch_position: float  # fractional epochs since the start, e.g. 2.5
     count: int
+    kind: str = "resampled"
 
     def to_json(self) -> dict:
-        return {"type": "revival", "step": self.step, "epoch": self.epoch_position, "metrics/revived": self.count}
+        return {"type": "revival", "step": self.step, "epoch": self.epoch_position, "metrics/revived": self.count,
+                "by": self.kind}
+
+    @classmethod
+    def from_json(cls, record: dict) -> "Revival":
+        """The event of :meth:`to_json`'s record (one written before ``by`` existed: resampling)."""
+        kind = record.get("by", "resampled")
+        if kind not in ("resampled", "auxk"):
+            raise ValueError(f"unknown revival kind {kind!r}")
+        return cls(int(record["step"]), float(record["epoch"]), int(record["metrics/revived"]), kind)
 
 
 Event = Union[RunStart, IntervalOutput, EpochOutput, RunEnd, Revival]

@@ -18,7 +18,7 @@ from typing import Callable
 
 from psygnal import Signal
 
-from sae_desktop.events import EpochOutput, RunEnd, RunStart, IntervalOutput
+from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.progress import Figures, ProgressEstimate
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
@@ -26,16 +26,18 @@ from sae_desktop.snapshot import ModelSnapshot
 STATUSES = ("idle", "running", "paused", "stopping")
 
 
-def earlier_steps(run_dir: Path, before_step: int) -> list[IntervalOutput]:
-    """A resumed run's per-step losses up to ``before_step``, read back from its metrics.jsonl."""
-    steps = []
+def earlier_steps(run_dir: Path, before_step: int) -> list[IntervalOutput | Revival]:
+    """A resumed run's per-step losses and revivals up to ``before_step``, in order, read back
+    from its metrics.jsonl."""
+    readers = {"step": IntervalOutput.from_json, "revival": Revival.from_json}
+    events = []
     for record in RunFolder(run_dir).read_metrics():
-        if record.get("type") == "step" and record.get("step", before_step + 1) <= before_step:
+        if record.get("type") in readers and record.get("step", before_step + 1) <= before_step:
             try:
-                steps.append(IntervalOutput.from_json(record))
+                events.append(readers[record["type"]](record))
             except (KeyError, TypeError, ValueError):
                 continue  # a line from another version: skip it, keep the rest
-    return steps
+    return events
 
 
 class RunState:
@@ -55,7 +57,7 @@ class RunState:
         self.status = "idle"
         self.run_dir: Path | None = None
         self.start: RunStart | None = None
-        self.earlier: list[IntervalOutput] = []  # a resumed run's steps before this run
+        self.earlier: list[IntervalOutput | Revival] = []  # a resumed run's steps and revivals before this run
         self.last_step: IntervalOutput | None = None
         self.last_epoch: EpochOutput | None = None
         self.history: list[dict] = []  # epoch records, a resumed run's earlier ones included

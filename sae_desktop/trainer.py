@@ -66,6 +66,7 @@ class Report:
     total: float
     rho_hat: np.ndarray
     finite: bool
+    revived: int = 0  # AuxK: latents dead at the previous report that have fired since
 
 
 class Trainer:
@@ -92,6 +93,7 @@ class Trainer:
         self.sparsity_rows = torch.zeros(self.capacity, device=device)  # penalties not computed from ρ̂
         self.revivals: list[tuple[int, int]] = []  # (step, latents revived) not yet reported
         self.pending_elements: list[int] = []  # per unreported step: the pixel count its summed loss is over
+        self._since_fired_at_report = self.objective.images_since_fired.clone()  # see _revived_since_report
 
     @property
     def steps_per_epoch(self) -> int:
@@ -136,10 +138,21 @@ class Trainer:
                     else self.sparsity_rows[:m].cpu().numpy().astype(np.float64))
         total = recon + self.penalty.weight * sparsity
         rho = rows.mean(axis=0).astype(np.float32)
+        revived = self._revived_since_report(sum(self.pending_elements) // self.model_cfg.d_in)
         self.pending_elements.clear()
         means = [float(v.sum()) / max(m, 1) for v in (recon, sparsity, total)]
         finite = all(math.isfinite(v) for v in means) and bool(np.isfinite(rho).all())
-        return Report(m, *means, rho, finite)
+        return Report(m, *means, rho, finite, revived)
+
+    def _revived_since_report(self, images: int) -> int:
+        """With AuxK, the latents dead (Objective.dead) at the previous report that fired on one
+        of the ``images`` trained on since: each firing resets its count, so it now stands below
+        where it would without one. Both backends share the count, so both report the same."""
+        if self.objective.auxk <= 0:
+            return 0
+        before, now = self._since_fired_at_report, self.objective.images_since_fired.cpu()
+        self._since_fired_at_report = now.clone()
+        return int(((before >= self.objective.dead_after) & (now < before + images)).sum())
 
     # -- Adam's state ---------------------------------------------------------
     def _moments(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:

@@ -9,7 +9,7 @@ import torch
 from sae_desktop import fast_trainer, train_step
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import make_trainer, train
-from sae_desktop.events import EpochOutput, ResumeState, RunEnd, RunStart, IntervalOutput, TrainingControl
+from sae_desktop.events import EpochOutput, IntervalOutput, ResumeState, Revival, RunEnd, RunStart, TrainingControl
 from sae_desktop.fast_trainer import FastSAETrainer
 from sae_desktop.trainer import AutogradTrainer, Trainer
 from tests.conftest import stroke_digits
@@ -359,3 +359,32 @@ def test_topk_with_auxk_trains_on_the_fast_step_and_its_dead_count_is_the_object
     odd.step(torch.arange(64), 1e-3)
     assert sorted(odd.step_modules) == [36, 64]
     assert [int(module.aux.reading[0]) for module in odd.step_modules.values()] == [3, 3]
+
+
+@pytest.mark.parametrize("backend", ["fast", "autograd"])
+def test_auxk_reports_the_dead_latents_that_fired_again(tiny_dataset, backend, monkeypatch):
+    """A report counts the latents dead at the previous one (Objective.dead) that fired since,
+    on either backend; the engine yields them as Revival events of kind "auxk"."""
+    images = torch.from_numpy(tiny_dataset.train_images.reshape(-1, 784).copy())
+    cfg = FAST.replace(penalty="topk", k=4, auxk=1 / 32)
+    trainer = FastSAETrainer(cfg, torch.device("cpu"), images) if backend == "fast" else \
+        AutogradTrainer(cfg, torch.device("cpu"), images)
+    batch = torch.arange(64)
+    trainer.step(batch, 0.0)
+    trainer.objective.images_since_fired[:6] = 1e9  # 6 of 8 latents dead at this report
+    assert trainer.report().revived == 0
+    with torch.no_grad():
+        fired = (trainer.model.encode(images[batch].float() / 255, batch=True) > 0).any(0)
+    assert fired[:6].any()  # lr 0: the weights that fire are the ones encoded here
+    trainer.step(batch, 0.0)
+    assert trainer.report().revived == int(fired[:6].sum())
+    trainer.step(batch, 0.0)
+    assert trainer.report().revived == 0  # they are alive now: nothing more came back
+    record = Revival(10, 0.5, 3, "auxk").to_json()
+    assert record["by"] == "auxk" and record["metrics/revived"] == 3
+    # the engine passes each report's count on, where the report is
+    monkeypatch.setattr(Trainer, "_revived_since_report", lambda self, images: 2)
+    events = list(train(cfg.replace(epochs=1), tiny_dataset, backend=backend))
+    revivals = [e for e in events if isinstance(e, Revival)]
+    reports = [e for e in events if isinstance(e, IntervalOutput)]
+    assert [(r.step, r.count, r.kind) for r in revivals] == [(e.step, 2, "auxk") for e in reports]

@@ -132,6 +132,16 @@ def test_mean_activation_labels_never_cover_bars_or_the_target_line(qtbot, view)
     assert "test set, epoch 10" in plot.getAxis("bottom").labelText  # said under the axis
 
 
+def test_mean_activation_has_no_empty_legend_frame_without_a_target(qtbot, view):
+    """A penalty with no target ρ (topk, l1…) draws no legend: it showed as an empty box."""
+    start(view, CFG.replace(penalty="topk", k=4))
+    plot = view.rho_plot
+    assert plot.rho is None and not plot.top_legend.legend.isVisible()
+    assert plot.top_legend.share() == 0.0  # and keeps no band for it
+    start(view)  # the tutorial's KL: its target is named
+    assert plot.rho == CFG.rho and plot.top_legend.legend.isVisible()
+
+
 def test_the_histogram_names_its_threshold_line_with_its_value(qtbot, view):
     start(view)
     plot = view.histogram

@@ -281,6 +281,10 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
         window.start_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     first_steps = window.training_view.loss_plot.steps.view(0).copy()
+    from sae_desktop.events import Revival
+    from sae_desktop.runs import RunFolder
+
+    RunFolder(window.run.run_dir).append(Revival(2, 0.25, 3, "auxk").to_json())  # as an AuxK run records one
     window.panel.set_config(SMALL.replace(epochs=7))  # what a user had typed for new runs
     window._save_panel()
     window.continue_action.trigger()
@@ -302,6 +306,7 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
     steps = window.training_view.loss_plot.steps.view(0)
     np.testing.assert_array_equal(steps[:len(first_steps)], first_steps)  # the earlier epochs' losses are back
     assert steps.size > first_steps.size
+    assert window.training_view.sparsity_plot.back_per_epoch == {1: 3}  # and their revivals
 
 
 # -- the cause: no view sets the shown model again -----------------------------------------------------

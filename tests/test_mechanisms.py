@@ -278,3 +278,27 @@ def test_revivals_are_events_recorded_in_the_run_and_drawn_in_the_sparsity_plot(
     qtbot.waitUntil(lambda: view.viewRange()[0][0] < first and last < view.viewRange()[0][1], timeout=3000)
     plot.clear_data()
     assert not plot._revival_items and not plot.revivals
+
+
+def test_auxk_comebacks_are_a_curve_per_ended_epoch_in_the_sparsity_plot(qtbot):
+    from sae_desktop.qt.sparsity_plot import SparsityPlot
+
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    assert not plot.legend.items[2:]  # L0 and dead only, until AuxK brings one back
+    for position, count in ((0.25, 5), (0.5, 3), (1.0, 2), (1.5, 4), (2.25, 7)):  # epoch 1's last report at 1.0
+        plot.add_revival(position, count, "auxk")
+    plot.add_epoch(1, 4.0, 20)
+    plot.add_epoch(2, 4.0, 12)
+    plot.refresh()
+    x, y = plot.back.getData()
+    assert list(x) == [1, 2] and list(y) == [10, 4]  # epoch 3 has not ended: not drawn yet
+    assert "came back (AuxK), per epoch" in [label.text for _, label in plot.legend.items]
+    assert not plot._revival_items  # no resampling lines for AuxK
+    plot.add_epoch(3, 4.0, 6)
+    plot.add_epoch(4, 4.0, 6)  # none came back in epoch 4: a 0, not a gap
+    plot.refresh()
+    assert list(plot.back.getData()[0]) == [1, 2, 3, 4] and list(plot.back.getData()[1]) == [10, 4, 7, 0]
+    plot.clear_data()
+    assert plot.back.getData()[0] is None or len(plot.back.getData()[0]) == 0
+    assert "came back (AuxK), per epoch" not in [label.text for _, label in plot.legend.items]

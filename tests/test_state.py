@@ -5,7 +5,7 @@ import pytest
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.evaluation import Evaluation
-from sae_desktop.events import EpochOutput, RunEnd, RunStart, IntervalOutput
+from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.probe_state import NO_INPUT, ProbeState, from_test_set, image_file
 from sae_desktop.progress import ProgressEstimate
 from sae_desktop.run_state import RunState
@@ -155,11 +155,16 @@ def test_resumed_runs_read_their_earlier_steps_back(tmp_path):
     folder = RunFolder(tmp_path)
     for step in (5, 10, 15, 20, 25):
         folder.append(step_event(step, (step - 1) // SPE + 1, 0.5).to_json())
+        folder.append(Revival(step, step / SPE, 3, "auxk").to_json())
+    folder.append({"type": "revival", "step": 6, "epoch": 0.6, "metrics/revived": 4})  # before "by" existed
     state = RunState(Clock())
     state.prepare(tmp_path)
     state.begin(start_event(epochs=4, start_epoch=2))
-    assert [s.step for s in state.earlier] == [5, 10, 15, 20]  # up to the checkpoint's step, 2 × 10
-    assert state.earlier[0].recon_loss == pytest.approx(0.1)
+    steps = [e for e in state.earlier if isinstance(e, IntervalOutput)]
+    assert [s.step for s in steps] == [5, 10, 15, 20]  # up to the checkpoint's step, 2 × 10
+    assert steps[0].recon_loss == pytest.approx(0.1)
+    revivals = [(e.step, e.count, e.kind) for e in state.earlier if isinstance(e, Revival)]
+    assert revivals == [(5, 3, "auxk"), (10, 3, "auxk"), (15, 3, "auxk"), (20, 3, "auxk"), (6, 4, "resampled")]
 
 
 def test_probe_sources_describe_themselves_and_edits_become_drawings():

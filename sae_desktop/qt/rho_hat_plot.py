@@ -36,6 +36,7 @@ class RhoHatPlot(pg.PlotWidget):
         self.rho = rho
         self.target.setVisible(rho is not None)
         self.top_legend.legend.removeItem(self.target_sample)
+        self.top_legend.legend.setVisible(rho is not None)  # its only entry: else an empty frame
         if rho is not None:
             self.target.setValue(rho)
             self.top_legend.legend.addItem(self.target_sample, f"target ρ = {rho:.3g}")

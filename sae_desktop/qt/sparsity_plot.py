@@ -1,5 +1,6 @@
 """Per-epoch sparsity: L0 (active latents per image), the number of dead latents, and when
-dead latents were revived (resampling): a dashed line labelled with how many."""
+dead latents were revived: by resampling, a dashed line labelled with how many; with AuxK,
+how many came back in each epoch (a third curve, in the legend once there is one)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,23 @@ class SparsityPlot(pg.PlotWidget):
                               symbolBrush=COLORS["dead"], name="dead latents")
         self.revivals: list[tuple[float, int]] = []  # (epochs in, latents revived)
         self._revival_items: list[pg.GraphicsObject] = []
+        self.back = pg.PlotDataItem(pen=pg.mkPen(COLORS["back"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
+                                    symbol="t", symbolSize=7, symbolBrush=COLORS["back"])
+        self.addItem(self.back)
+        self.back_per_epoch: dict[int, int] = {}  # epoch → dead latents that fired again in it (AuxK)
         self.planned_epochs = 1
         self.clear_data()
 
-    def add_revival(self, epoch_position: float, count: int) -> None:
-        """Resampling re-initialised ``count`` dead latents at ``epoch_position`` (e.g. 2.5)."""
+    def add_revival(self, epoch_position: float, count: int, kind: str = "resampled") -> None:
+        """Resampling re-initialised ``count`` dead latents at ``epoch_position`` (e.g. 2.5), or
+        (``kind`` "auxk") that many dead latents fired again since the previous report."""
+        if kind == "auxk":
+            epoch = max(1, math.ceil(epoch_position - 1e-9))  # an epoch's last report belongs to it
+            if not self.back_per_epoch:
+                self.legend.addItem(self.back, "came back (AuxK), per epoch")
+            self.back_per_epoch[epoch] = self.back_per_epoch.get(epoch, 0) + count
+            self.dirty = True
+            return
         self.revivals.append((epoch_position, count))
         pen = pg.mkPen(COLORS["dead"], style=pg.QtCore.Qt.PenStyle.DashLine)
         line = pg.InfiniteLine(epoch_position, angle=90, pen=pen,
@@ -54,7 +67,15 @@ class SparsityPlot(pg.PlotWidget):
             return
         self.l0.setData(epochs, self.series.view(1))
         self.dead.setData(epochs, self.series.view(2))
+        self._set_back()
         self._frame()
+
+    def _set_back(self) -> None:
+        """The AuxK curve, once a latent came back, over every epoch that has ended (0 where
+        none did; an epoch still running is not complete yet)."""
+        epochs = self.series.view(0)
+        shown = [int(e) for e in epochs] if self.back_per_epoch else []
+        self.back.setData(shown, [self.back_per_epoch.get(e, 0) for e in shown])
 
     def _frame(self) -> None:
         """Whole epochs from the first shown to the run's planned last (so a short run's empty
@@ -64,7 +85,8 @@ class SparsityPlot(pg.PlotWidget):
         first = min([float(epochs[0]) if len(epochs) else 1.0] + revived)
         last = max([float(epochs[-1]) if len(epochs) else 1.0, float(self.planned_epochs), first] + revived)
         top = max(float(self.series.view(1).max()) if len(epochs) else 1.0,
-                  float(self.series.view(2).max()) if len(epochs) else 1.0, 1.0)
+                  float(self.series.view(2).max()) if len(epochs) else 1.0,
+                  max(self.back_per_epoch.values(), default=1), 1.0)
         pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
         self.top_legend.fit((first - pad, last + pad), 0.0, top)
         step = max(1, math.ceil((last - first + 1) / 10))
@@ -83,6 +105,10 @@ class SparsityPlot(pg.PlotWidget):
         for item in getattr(self, "_revival_items", []):
             self.removeItem(item)
         self._revival_items, self.revivals = [], []
+        if self.back_per_epoch:
+            self.legend.removeItem(self.back)
+        self.back_per_epoch = {}
+        self.back.setData([], [])
         self.series.clear()
         self.l0.setData([], [])
         self.dead.setData([], [])

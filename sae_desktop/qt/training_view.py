@@ -103,8 +103,11 @@ class TrainingView(QWidget):
         self.rho_plot.clear_data(cfg.d_latent)
         self.loss_plot.set_sparsity_visible(cfg.penalty not in TOPK_PENALTIES)  # no penalty to plot
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
-        for out in self.run.earlier:  # resumed run: its per-step losses so far, from metrics.jsonl
-            self.loss_plot.add_step(out)
+        for out in self.run.earlier:  # resumed run: its per-step losses and revivals so far, from metrics.jsonl
+            if isinstance(out, Revival):
+                self.on_revival(out)
+            else:
+                self.loss_plot.add_step(out)
         for record in start.history:  # … and its epochs
             self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
             self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
@@ -113,7 +116,7 @@ class TrainingView(QWidget):
         self.refresh_all()
 
     def on_revival(self, revival: Revival) -> None:
-        self.sparsity_plot.add_revival(revival.epoch_position, revival.count)
+        self.sparsity_plot.add_revival(revival.epoch_position, revival.count, revival.kind)
 
     def on_step(self, out: IntervalOutput) -> None:
         self.loss_plot.add_step(out)
