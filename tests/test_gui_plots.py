@@ -132,14 +132,20 @@ def test_mean_activation_labels_never_cover_bars_or_the_target_line(qtbot, view)
     assert "test set, epoch 10" in plot.getAxis("bottom").labelText  # said under the axis
 
 
-def test_mean_activation_has_no_empty_legend_frame_without_a_target(qtbot, view):
-    """A penalty with no target ρ (topk, l1…) draws no legend: it showed as an empty box."""
+def test_no_legend_names_what_a_top_k_run_does_not_draw(qtbot, view):
+    """A penalty with no target ρ draws no mean-activation legend (it showed as an empty box),
+    and top-k's losses legend has no entry for the sparsity curve it hides."""
+    def names():
+        return [label.text for _, label in view.loss_plot.top_legend.legend.items]
+
     start(view, CFG.replace(penalty="topk", k=4))
     plot = view.rho_plot
     assert plot.rho is None and not plot.top_legend.legend.isVisible()
     assert plot.top_legend.share() == 0.0  # and keeps no band for it
-    start(view)  # the tutorial's KL: its target is named
+    assert names() == ["reconstruction", "total", "test MSE (per epoch)"]
+    start(view)  # the tutorial's KL: its target and its sparsity curve are named again
     assert plot.rho == CFG.rho and plot.top_legend.legend.isVisible()
+    assert names() == ["reconstruction", "sparsity (weighted)", "total", "test MSE (per epoch)"]
 
 
 def test_the_histogram_names_its_threshold_line_with_its_value(qtbot, view):

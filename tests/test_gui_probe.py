@@ -263,3 +263,24 @@ def test_the_verdict_and_error_are_never_cut_in_a_narrow_window_nor_jump_while_d
     tall = probe.ood_label.height()
     probe.ood_label.setText("Typical.")  # a shorter text a stroke later: the layout stays put
     assert probe.ood_label.height() == tall
+
+
+def test_latent_labels_follow_a_resize_and_a_top_k_model_has_no_empty_legend(qtbot):
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.set_model(ModelConfig(), rho=0.05)
+    assert bars.legend.isVisible() and len(bars.legend.items) == 2
+    bars.show()
+    bars.resize(330, 250)
+    qtbot.wait(20)
+    bars.set_latents(np.linspace(0, 1, 32))
+    assert len(bars.getAxis("bottom")._tickLevels[0]) < 32
+    for width in (1000, 330, 1000):  # no new code: the labels follow the plot area alone
+        bars.resize(width, 250)
+        wide = width == 1000
+        qtbot.waitUntil(lambda wide=wide: (len(bars.getAxis("bottom")._tickLevels[0]) == 32) == wide, timeout=2000)
+    bars.set_model(ModelConfig(latent="topk", k=4), rho=None)  # nothing to name
+    assert not bars.legend.items and not bars.legend.isVisible()

@@ -281,6 +281,8 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
         window.start_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     first_steps = window.training_view.loss_plot.steps.view(0).copy()
+    story = window.run.end_story()  # said once, not "Completed 2 epochs: trained 2 epochs"
+    assert story.startswith("Completed") and window.statusBar().currentMessage().startswith(story + ". ")
     from sae_desktop.events import Revival
     from sae_desktop.runs import RunFolder
 

@@ -324,3 +324,36 @@ def test_the_training_header_is_one_line_cut_with_an_ellipsis_and_grows_with_pre
     w.view.set_presentation(True)
     qtbot.waitUntil(lambda: summary.height() > small)  # one line of the larger font, not cut through
     assert summary.height() >= summary.fontMetrics().lineSpacing()
+
+
+def test_leaving_presentation_gives_legends_and_bar_labels_their_normal_size_back(qtbot, gui_window):
+    """Legends are laid out again at each size (their text was cut in presentation mode, and
+    their boxes stayed large after it), and the probe's bar labels follow the plot's width."""
+    from tests.test_gui_probe import draw_seven
+
+    w = gui_window
+    w.setGeometry(0, 0, 1280, 720)
+    w.tabs.setCurrentWidget(w.probe_view)
+    qtbot.waitUntil(lambda: w.probe_view.bars_place.is_built, timeout=3000)
+    draw_seven(qtbot, w.probe_view.canvas)
+    bars = w.probe_view.bars
+    qtbot.waitUntil(lambda: bars._ticks_for is not None, timeout=3000)
+    qtbot.wait(100)
+    legends = [w.training_view.loss_plot.getPlotItem().legend, bars.legend, w.runs_view.legend]
+    before = [legend.boundingRect().width() for legend in legends]
+    step = bars._ticks_for[0]
+
+    def fits(legend):  # every entry's text inside the legend's box
+        return all(label.mapRectToItem(legend, label.boundingRect()).right() <= legend.boundingRect().right() + 1
+                   for _, label in legend.items)
+
+    w.view.set_presentation(True)
+    qtbot.wait(100)
+    for legend, width in zip(legends, before):
+        assert legend.boundingRect().width() > 1.2 * width and fits(legend)
+    w.view.set_presentation(False)
+    w.setWindowState(Qt.WindowState.WindowNoState)
+    w.setGeometry(0, 0, 1280, 720)
+    qtbot.waitUntil(lambda: bars._ticks_for[0] == step, timeout=3000)  # labels spaced for the normal width
+    for legend, width in zip(legends, before):
+        assert legend.boundingRect().width() == pytest.approx(width, abs=2) and fits(legend)

@@ -69,7 +69,7 @@ class AtlasView(QWidget):
             self.plot.addItem(item)
         theme.follow(self._on_theme)
         self.density_plot = pg.PlotWidget()
-        style_plot(self.density_plot, "Feature density (all latents)", "latents", "log10(density)")
+        style_plot(self.density_plot, "Feature density (latents that fire)", "latents", "log10(density)")
         self.density_plot.setMaximumHeight(220)
         self.density_curve = self.density_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(COLORS["bars"]),
                                                     brush=pg.mkBrush(COLORS["bars"] + "88"))

@@ -57,7 +57,7 @@ class CompareView(QWidget):
         code_plots.setContentsMargins(0, 0, 0, 0)
         for i, name in enumerate(("A", "B")):
             plot = _FixedPlot()
-            style_plot(plot, f"Model {name}: latent codes", "digit", "latent")
+            style_plot(plot, f"Model {name}: latent codes", "test digit (its label)", "latent")
             plot.invertY(True)
             plot.setMenuEnabled(False)
             plot.setMaximumHeight(200)  # the rest goes to the digits
@@ -130,5 +130,8 @@ class CompareView(QWidget):
                                       f"L0 {l0:.2f}{whole}")
             top = 1.0 if model.config.latent == "sigmoid" else max(float(z.max()), 1e-6)
             self.codes[i].setImage(z, levels=(0.0, top))
+            # a row per digit shown above, named by its label (the rows are these digits, not the classes 0-9)
+            self.plots[1 + i].getAxis("left").setTicks(
+                [[(r + 0.5, str(int(test.labels[j]))) for r, j in enumerate(self.indices)], []])
         tiles = np.concatenate([r.reshape(-1, 28, 28) for r in rows])
         self.strip_image.setImage(mosaic(tiles, pad=2, fill=0.6, columns=len(self.indices)), levels=(0.0, 1.0))

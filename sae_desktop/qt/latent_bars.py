@@ -94,6 +94,9 @@ class LatentBars(pg.PlotWidget):
         self._ranges: tuple[int, float] | None = None
         self._ticks_for: tuple[int, np.ndarray] | None = None  # (label step, order) the labels show
         self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
+        # the labels' room follows the plot area, which settles after the widget's own resize
+        # (leaving presentation mode, one label per bar was kept for a narrower plot)
+        self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
 
     # -- model and data -------------------------------------------------------------------
     def _on_theme(self, t: theme.Theme) -> None:
@@ -111,6 +114,7 @@ class LatentBars(pg.PlotWidget):
             self.legend.addItem(self.samples["threshold"], f"active above {config.active_threshold:g}")
         if rho is not None:
             self.legend.addItem(self.samples["target"], f"target ρ = {rho:g}")
+        self.legend.setVisible(bool(self.legend.items))  # no entries (top-k): no empty frame
         self.top = 1.0
         self._ranges = None
         self._set_ranges(config.d_latent)

@@ -68,6 +68,15 @@ class LossPlot(pg.PlotWidget):
         """Top-k has no penalty term: a curve of zeros would only break the log scale."""
         self.raw[SPARSITY].setVisible(visible)
         self.smooth[SPARSITY].setVisible(visible)
+        legend = self.top_legend.legend  # nor a legend entry for a curve that is not drawn
+        named = any(sample.item is self.smooth[SPARSITY] for sample, _ in legend.items)
+        if named and not visible:
+            legend.removeItem(self.smooth[SPARSITY])
+        elif visible and not named:
+            entries = [(sample.item, label.text) for sample, label in legend.items]
+            legend.clear()  # back in its place, after reconstruction
+            for item, name in entries[:1] + [(self.smooth[SPARSITY], "sparsity (weighted)")] + entries[1:]:
+                legend.addItem(item, name)
 
     def add_step(self, out: IntervalOutput) -> None:
         raw = np.array([out.recon_loss, out.total_loss - out.recon_loss, out.total_loss])

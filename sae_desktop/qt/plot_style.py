@@ -171,12 +171,17 @@ def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
 
 
 def _scale_legend(legend: pg.LegendItem, scale: float) -> None:
-    """Legend text ``scale`` times pyqtgraph's size, for entries added later and those drawn
-    (``setLabelTextSize`` only records it for them: they keep their size until redrawn)."""
+    """Legend text ``scale`` times pyqtgraph's size, for entries added later and those drawn.
+    The drawn ones are added again: a label given a new size in place keeps its old box in the
+    legend's layout (cut text, a box too large after leaving presentation mode)."""
     size = f"{LEGEND_POINTS * scale:.1f}pt"
+    if legend.opts["labelTextSize"] == size:
+        return
     legend.setLabelTextSize(size)
-    for _, label in legend.items:
-        label.setText(label.text, size=size)
+    entries = [(sample.item, label.text) for sample, label in legend.items]
+    legend.clear()
+    for item, name in entries:
+        legend.addItem(item, name)
 
 
 def _scale_pen(item, scale: float) -> None:

@@ -103,7 +103,9 @@ class TrainingCommands:
         if end.status == "diverged":
             self.notify("Training diverged", end.message, error=True)
         else:
-            self.statusBar().showMessage(f"{self.run.end_story()}: {end.message}. {self.follow.end_note(end)}", 15000)
+            # a completed run's message only repeats its story ("Completed 10 epochs: trained 10 epochs")
+            detail = f": {end.message}" if end.status != "completed" else ""
+            self.statusBar().showMessage(f"{self.run.end_story()}{detail}. {self.follow.end_note(end)}", 15000)
 
     def _on_panel_changed(self) -> None:
         cfg = self.panel.config()
