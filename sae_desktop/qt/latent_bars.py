@@ -174,14 +174,14 @@ class LatentBars(pg.PlotWidget):
         self._update_ticks()
 
     def _update_ticks(self) -> None:
-        """A label per bar where there is room (the width of "31" and a gap, 16 px at the normal
+        """A label per bar where there is room (the width of "31" and a gap, 18 px at the normal
         size), else every 2nd, 5th… bar. New labels regenerate the axis: only when the order or
         the step changes."""
         if self.order is None or not self.order.size:
             return
         pixels_per_bar = self.getViewBox().width() / self.order.size
         font = self.getAxis("bottom").style.get("tickFont") or self.font()
-        room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 1
+        room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 5  # a gap that reads as one
         step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= room), self.order.size)
         if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order):
             self._ticks_for = (step, self.order.copy())

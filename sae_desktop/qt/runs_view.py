@@ -51,7 +51,7 @@ def settings_text(config: dict) -> str:
     return " ".join([text, *filter(None, extras)]).strip()
 
 
-REFERENCE_LABEL = "reference (faint, in its penalty's colour)"
+REFERENCE_LABEL = "reference (faint)"  # shipped runs, each in its penalty's colour (the frontier's tooltip)
 
 
 class _Number(QTableWidgetItem):
@@ -95,6 +95,8 @@ class RunsView(QWidget):
         # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
         style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
         self.frontier.setMinimumWidth(280)
+        self.frontier.setToolTip("Your runs, and faintly the reference runs shipped with the app (32 latents, "
+                                 "10 epochs), each in its penalty's colour; hover a point to name it")
         self.frontier.csv_table = self.frontier_table  # File ▸ Export as CSV: one named row per run
         # framed: its symbols would otherwise read as two more runs
         self.legend = add_legend(self.frontier, offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))

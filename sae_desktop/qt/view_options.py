@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QFont
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QLayout, QMainWindow, QMenu, QWidget
 
 from sae_desktop.qt import theme
 from sae_desktop.qt.settings import app_settings
@@ -81,6 +81,20 @@ class ViewOptions:
             w.dock.setVisible(self._dock_was_visible)
             if not self._was_full_screen:
                 w.setWindowState(w.windowState() & ~Qt.WindowState.WindowFullScreen)
+        QTimer.singleShot(100, self.window, self._settle_layouts)  # after the views' own font-change updates
+
+    def _settle_layouts(self) -> None:
+        """Recompute every layout's sizes, deepest first. A hidden tab's layout keeps the minimum
+        size of the old fonts until it is shown: after presentation mode the Probe tab's 1015 px
+        held the window wider than a 1280-px screen, its right edge cut off."""
+        widgets = [self.window, *self.window.findChildren(QWidget)]
+        for widget in widgets:  # the sizes a layout keeps for each widget (a wrapped label's among them)
+            widget.updateGeometry()
+        layouts = [layout for layout in (w.layout() for w in widgets) if isinstance(layout, QLayout)]
+        for layout in layouts:
+            _invalidate(layout)
+        for layout in sorted(layouts, key=lambda lay: -_depth(lay.parentWidget())):
+            layout.activate()
 
     def adopt(self, view: QWidget) -> None:
         """A view built after presentation mode was turned on takes its sizes too."""
@@ -103,3 +117,19 @@ class ViewOptions:
                 widget.setProperty("base_style_sheet", base)
             widget.setStyleSheet(re.sub(r"font-size:\s*(\d+(?:\.\d+)?)px",
                                         lambda m: f"font-size: {float(m.group(1)) * scale:.0f}px", base))
+
+
+def _invalidate(layout: QLayout) -> None:
+    """A layout and the layouts nested in it (invalidate() leaves those with their old sizes)."""
+    for i in range(layout.count()):
+        nested = layout.itemAt(i).layout()
+        if isinstance(nested, QLayout):  # (PySide can give a spacer item instead of None)
+            _invalidate(nested)
+    layout.invalidate()
+
+
+def _depth(widget: QWidget) -> int:
+    depth = 0
+    while widget is not None:
+        widget, depth = widget.parentWidget(), depth + 1
+    return depth
