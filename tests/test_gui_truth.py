@@ -90,13 +90,15 @@ def test_undo_after_random_names_the_digit_shown_again(qtbot, probe, tiny_datase
 
 
 def test_drawing_over_a_test_digit_says_so(qtbot, probe):
+    assert probe.browser.index.text() == "#0"  # nothing shown yet: where browsing starts
     probe.browser.index.setValue(17)
     draw_seven(qtbot, probe.canvas)
     qtbot.waitUntil(lambda: probe.state.source.kind == "drawing", timeout=2000)
     text = probe.source_label.text()
     assert text.startswith("Input: your drawing over test #17"), text
+    assert probe.browser.index.text() == "last #17"  # the box no longer names the input
     probe.undo_action.trigger()
-    assert probe.source_label.text().startswith("Input: test #17,")
+    assert probe.source_label.text().startswith("Input: test #17,") and probe.browser.index.text() == "#17"
 
 
 def test_the_label_filter_agrees_with_the_digit_shown(qtbot, probe, tiny_dataset):

@@ -2,7 +2,7 @@
 
 The index box and the label filter mirror the probe's input (:meth:`show_source`): after
 an undo they name the digit shown again, and a digit whose label the filter excludes
-(typed by index) turns the filter to "any label".
+(typed by index) turns the filter to "any label"; with another input shown it reads "last #…".
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class DigitBrowser(QGroupBox):
         self.index = QSpinBox()
         self.index.setRange(0, 9999)
         self.index.setPrefix("#")
+        self._shown_test = False  # until one is, the box is where browsing starts, not a digit shown before
         self.index.setToolTip("Index in the test set (type it, then Enter)")
         self.index.setKeyboardTracking(False)  # typing 8019 shows #8019, not #8, #80 and #801 first
         self.label = QComboBox()
@@ -114,7 +115,11 @@ class DigitBrowser(QGroupBox):
         self.digitChosen.emit(from_test_set(i, self._names()[int(self.test.labels[i])], self.test.images[i]))
 
     def show_source(self, source: InputSource) -> None:
-        """Mirror the probe's input: the index of the test digit shown, a filter that includes it."""
+        """Mirror the probe's input: the index of the test digit shown, a filter that includes it.
+        Another input (a drawing, a file) leaves the index where browsing goes on, said as the
+        last one ("last #456"), so the box never names a digit that is not shown."""
+        self._shown_test = self._shown_test or source.kind == "test"
+        self.index.setPrefix("last #" if source.kind != "test" and self._shown_test else "#")
         if source.kind != "test":
             return
         self.index.blockSignals(True)
