@@ -235,3 +235,12 @@ def test_the_run_column_shows_each_runs_date_and_time_whole(qtbot, window, tiny_
     header = runs.table.horizontalHeader()
     assert header.sectionSize(COLUMNS.index("Run")) >= needed + 6  # and the cell's text margins, 3 px a side
     assert header.sectionSize(COLUMNS.index("Settings")) >= SETTINGS_LEAST_PX  # they gave way, not vanished
+
+
+def test_the_frontier_svg_keeps_the_reference_points_faint(qtbot, window, tmp_path):
+    runs = window.runs_view
+    assert runs.reference  # the shipped frontier
+    root = ET.parse(export_plot(runs.frontier, tmp_path / "frontier.svg")).getroot()
+    faint = [g for g in root.iter() if g.tag.endswith("}g") and g.get("fill-opacity")
+             and float(g.get("fill-opacity")) < 0.6 and any(e.tag.endswith("path") for e in g)]
+    assert len(faint) >= len(runs.reference)  # every point (it had the item's opacity, which SVG drops)

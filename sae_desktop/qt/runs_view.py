@@ -51,6 +51,14 @@ def settings_text(config: dict) -> str:
     return " ".join([text, *filter(None, extras)]).strip()
 
 
+def _faint(colour: str) -> QColor:
+    """A reference point's colour: its penalty's, lighter and mostly transparent (in the colour
+    itself, not the item's opacity, which the SVG export drops: the points came out opaque)."""
+    faint = QColor(colour).lighter(150)
+    faint.setAlphaF(0.45)
+    return faint
+
+
 REFERENCE_LABEL = "reference (faint)"  # shipped runs, each in its penalty's colour (the frontier's tooltip)
 
 
@@ -103,9 +111,8 @@ class RunsView(QWidget):
         self.reference = reference_frontier()
         self.reference_scatter = pg.ScatterPlotItem(  # faint, under the user's points, for judging a run at a glance
             [r["l0"] for r in self.reference], [r["test_mse"] for r in self.reference], size=8, pen=None,
-            brush=[pg.mkBrush(QColor(PENALTY_COLOURS.get(r["mechanism"], "#888888")).lighter(150)) for r in
-                   self.reference], data=list(range(len(self.reference))), hoverable=True, tip=self.reference_tip)
-        self.reference_scatter.setOpacity(0.45)
+            brush=[pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"))) for r in self.reference],
+            data=list(range(len(self.reference))), hoverable=True, tip=self.reference_tip)
         self.reference_scatter.setZValue(-10)
         self.frontier.addItem(self.reference_scatter)
         # its legend swatch: neutral (the points take their penalty's colour, faint)
