@@ -255,3 +255,23 @@ def test_a_legend_whose_view_box_is_gone_changes_size_quietly(qtbot):
     legend.geometryChanged.emit()  # pytest-qt fails the test on an exception in the handler
     legend._GraphicsWidgetAnchor__parent = plot.getPlotItem().vb
     legend.geometryChanged.emit()  # a live parent: anchored as before
+
+
+def test_live_axes_move_in_steps_not_at_every_report(qtbot, view):
+    """Redrawing an axis's ticks at every refresh was a fifth of the window's work during
+    training: the losses' x extent moves in eighths of the planned run, the mean activation's
+    top to the next round number."""
+    from sae_desktop.qt.plot_frame import nice_ceiling, stepped
+
+    assert stepped(1.0, 4690) == pytest.approx(586.25) and stepped(587, 4690) == pytest.approx(1172.5)
+    assert [nice_ceiling(v) for v in (0.05, 0.051, 0.13, 7.0, 9.5)] == pytest.approx([0.05, 0.06, 0.15, 8.0, 10.0])
+    start(view, CFG.replace(epochs=8))  # 8 epochs of 10 steps: eighths of 10 steps
+    loss, rho = view.loss_plot, view.rho_plot
+    extents, tops = [], []
+    for n in (1, 4, 9, 10, 11):
+        step(view, n, rho=np.full(32, 0.1 + 0.002 * n))  # the mean activation rises a little at each report
+        view.refresh_all()
+        extents.append(loss.top_legend.reserve.dataBounds(0)[1])
+        tops.append(rho.top_legend.reserve.dataBounds(1)[1])
+    assert extents == [10, 10, 10, 10, 20]
+    assert len(set(tops)) == 1 and max(rho.values) <= tops[0]  # one frame for all five, over every bar

@@ -9,7 +9,7 @@ from sae_desktop.events import IntervalOutput
 from sae_desktop.qt import theme
 from sae_desktop.qt.buffers import SeriesBuffer
 from sae_desktop.qt.plot_files import csv_name
-from sae_desktop.qt.plot_frame import TopLegend, finite_range
+from sae_desktop.qt.plot_frame import TopLegend, finite_range, stepped
 from sae_desktop.qt.plot_style import COLORS, style_plot
 
 SMOOTHING = 0.85  # exponential moving average factor per report (~7 reports of memory)
@@ -117,7 +117,8 @@ class LossPlot(pg.PlotWidget):
         xs = [self.steps.view(STEP), self.epochs.view(0)]
         last = max((float(a.max()) for a in xs if len(a)), default=0.0)
         values = finite_range(*shown)
-        x_extent = (0.0, last if last > 0 else self.planned_steps)
+        # the run so far, in eighths of its planned length (plot_frame.stepped: the axis moves 8 times a run)
+        x_extent = (0.0, stepped(last, self.planned_steps) if last > 0 else self.planned_steps)
         if self.log_y:
             low, high = (-3.0, -1.0) if values is None else (np.log10(max(values[0], 1e-12)),
                                                               np.log10(max(values[1], 1e-12)))

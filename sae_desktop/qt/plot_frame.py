@@ -10,6 +10,8 @@ data, never over it, whatever the data, the scale or the window size.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
@@ -80,3 +82,25 @@ def finite_range(*arrays) -> tuple[float, float] | None:
     if not values:
         return None
     return float(min(v.min() for v in values)), float(max(v.max() for v in values))
+
+
+# Axes that move at every refresh redraw their ticks every time: during training that was a fifth
+# of the window's work (profiled: AxisItem.generateDrawSpecs and paint, Training tab shown). The
+# live plots' extents move in steps instead, a few times a run.
+EXTENT_STEPS = 8
+NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def stepped(value: float, whole: float, parts: int = EXTENT_STEPS) -> float:
+    """``value`` rounded up to a multiple of ``whole / parts`` (``value`` itself without a whole)."""
+    step = whole / parts
+    return math.ceil(value / step) * step if step > 0 and value > 0 else value
+
+
+def nice_ceiling(value: float) -> float:
+    """The least 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k at or above ``value`` (> 0)."""
+    if not value > 0 or not math.isfinite(value):
+        return value
+    scale = 10.0 ** math.floor(math.log10(value))
+    return next(n * scale for n in NICE if n * scale >= value * (1 - 1e-12))
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from sae_desktop.qt.plot_frame import TopLegend
+from sae_desktop.qt.plot_frame import TopLegend, nice_ceiling
 from sae_desktop.qt.plot_style import COLORS, csv_companion, style_plot
 
 BATCH_SMOOTHING = 0.8
@@ -78,7 +78,7 @@ class RhoHatPlot(pg.PlotWidget):
         n = len(self.values) if self.values is not None else self.n
         high = max(float(self.values.max()) if self.values is not None and self.values.size else 0.0,
                    self.rho or 0.0)
-        self.top_legend.fit((-0.6, n - 0.4), 0.0, high if high > 0 else 0.2)
+        self.top_legend.fit((-0.6, n - 0.4), 0.0, nice_ceiling(high) if high > 0 else 0.2)  # moves in steps
 
     def refresh(self) -> None:
         if not self.dirty or self.values is None:
