@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontMetrics
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, style_plot
+from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, set_legend_entries, style_plot
 
 
 class _SteeringViewBox(pg.ViewBox):
@@ -109,11 +109,10 @@ class LatentBars(pg.PlotWidget):
         self.target.setVisible(rho is not None)
         if rho is not None:
             self.target.setValue(rho)
-        self.legend.clear()
-        if config.latent == "sigmoid":
-            self.legend.addItem(self.samples["threshold"], f"active above {config.active_threshold:g}")
-        if rho is not None:
-            self.legend.addItem(self.samples["target"], f"target ρ = {rho:g}")
+        entries = [(self.samples["threshold"], f"active above {config.active_threshold:g}")] \
+            if config.latent == "sigmoid" else []
+        entries += [(self.samples["target"], f"target ρ = {rho:g}")] if rho is not None else []
+        set_legend_entries(self.legend, entries)
         self.legend.setVisible(bool(self.legend.items))  # no entries (top-k): no empty frame
         self.top = 1.0
         self._ranges = None

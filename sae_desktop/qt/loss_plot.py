@@ -10,7 +10,7 @@ from sae_desktop.qt import theme
 from sae_desktop.qt.buffers import SeriesBuffer
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_frame import TopLegend, finite_range, stepped
-from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.plot_style import COLORS, legend_entries, set_legend_entries, style_plot
 
 SMOOTHING = 0.85  # exponential moving average factor per report (~7 reports of memory)
 STEP, RECON, SPARSITY, TOTAL = 0, 1, 2, 3  # raw columns; smoothed ones follow at +3
@@ -72,11 +72,9 @@ class LossPlot(pg.PlotWidget):
         named = any(sample.item is self.smooth[SPARSITY] for sample, _ in legend.items)
         if named and not visible:
             legend.removeItem(self.smooth[SPARSITY])
-        elif visible and not named:
-            entries = [(sample.item, label.text) for sample, label in legend.items]
-            legend.clear()  # back in its place, after reconstruction
-            for item, name in entries[:1] + [(self.smooth[SPARSITY], "sparsity (weighted)")] + entries[1:]:
-                legend.addItem(item, name)
+        elif visible and not named:  # back in its place, after reconstruction
+            entries = legend_entries(legend)
+            set_legend_entries(legend, entries[:1] + [(self.smooth[SPARSITY], "sparsity (weighted)")] + entries[1:])
 
     def add_step(self, out: IntervalOutput) -> None:
         raw = np.array([out.recon_loss, out.total_loss - out.recon_loss, out.total_loss])

@@ -178,7 +178,16 @@ def _scale_legend(legend: pg.LegendItem, scale: float) -> None:
     if legend.opts["labelTextSize"] == size:
         return
     legend.setLabelTextSize(size)
-    entries = [(sample.item, label.text) for sample, label in legend.items]
+    set_legend_entries(legend, legend_entries(legend))
+
+
+def legend_entries(legend: pg.LegendItem) -> list[tuple[object, str]]:
+    """(item, name) of each entry, in order."""
+    return [(sample.item, label.text) for sample, label in legend.items]
+
+
+def set_legend_entries(legend: pg.LegendItem, entries: list[tuple[object, str]]) -> None:
+    """The legend lists exactly ``entries``, laid out afresh (in the legend's current text size)."""
     legend.clear()
     for item, name in entries:
         legend.addItem(item, name)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_style import add_legend, style_plot
+from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, style_plot
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.runs import RUNNING_OR_KILLED, RunSummary, reference_frontier, scan_runs
 from sae_desktop.snapshot import ModelSnapshot
@@ -347,10 +347,8 @@ class RunsView(QWidget):
         named = [(item, penalty) for penalty, item in self.scatter.items()
                  if item.getData()[0] is not None and len(item.getData()[0])]
         named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
-        if [label.text for _, label in self.legend.items] != [name for _, name in named]:  # rebuilt only on change
-            self.legend.clear()
-            for item, name in named:
-                self.legend.addItem(item, name)
+        if [name for _, name in legend_entries(self.legend)] != [name for _, name in named]:  # rebuilt only on change
+            set_legend_entries(self.legend, named)
         points = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
         points += [(r["l0"], r["test_mse"]) for r in self.reference]  # a new run is judged against them
         l0s, mses = np.array([p[0] for p in points] or [0.0, 8.0]), np.array([p[1] for p in points] or [0.0, 0.05])
