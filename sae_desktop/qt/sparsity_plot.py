@@ -86,7 +86,7 @@ class SparsityPlot(pg.PlotWidget):
         last = max([float(epochs[-1]) if len(epochs) else 1.0, float(self.planned_epochs), first] + revived)
         top = max(float(self.series.view(1).max()) if len(epochs) else 1.0,
                   float(self.series.view(2).max()) if len(epochs) else 1.0,
-                  max(self.back_per_epoch.values(), default=1), 1.0)
+                  max((self.back_per_epoch.get(int(e), 0) for e in epochs), default=1), 1.0)  # those drawn
         pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
         self.top_legend.fit((first - pad, last + pad), 0.0, top)
         step = max(1, math.ceil((last - first + 1) / 10))
