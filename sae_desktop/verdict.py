@@ -125,13 +125,22 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
     if median > UNTRAINED:
         return verdict("untrained", None,
                        f"No verdict: this model leaves {median:.0%} of a typical test digit unexplained")
-    # The verdict first (a cut-off end would hide it), then its evidence
-    evidence = f"{score:.0%} unexplained (worse than {sp:.0f}% of test digits)"
-    if np.isfinite(dp):
-        evidence += f", code farther out than {dp:.0f}%; more unusual than {p:.0f}% overall"
+    # The verdict first (a cut-off end would hide it), then the rank it rests on, then that rank's parts
+    # ("Typical: … worse than 91 % of test digits" read as a contradiction when the parts came first)
     if p >= UNLIKE:
-        return verdict("unlike", False, f"Unlike MNIST: {evidence}")
+        return verdict("unlike", False, f"Unlike MNIST: {evidence(score, p, sp, dp)}")
     if p >= UNUSUAL:
-        return verdict("unusual", True, f"Unusual: {evidence}")
-    # "Typical" beside "more unusual than 94 % overall" read as a contradiction: say it is near the edge
-    return verdict("typical", True, f"Typical{', near the edge' if p >= NEAR_EDGE else ''}: {evidence}")
+        return verdict("unusual", True, f"Unusual: {evidence(score, p, sp, dp)}")
+    return verdict("typical", True, f"Typical{', near the edge' if p >= NEAR_EDGE else ''}: "
+                                    f"{evidence(score, p, sp, dp)}")
+
+
+def evidence(score: float, p: float, sp: float, dp: float) -> str:
+    """What a verdict rests on: the share of test digits more unusual than the input (its rank
+    ``p``), then the parts combined into it (reconstruction ``sp``, code ``dp`` if known)."""
+    more = 100.0 - p
+    rank = "fewer than 1% of test digits are as unusual" if more < 1 else f"{more:.0f}% of test digits are more unusual"
+    parts = f"{score:.0%} unexplained, worse than {sp:.0f}% of them"
+    if np.isfinite(dp):
+        parts = f"reconstruction: {parts}; code: farther out than {dp:.0f}%"
+    return f"{rank} ({parts})"

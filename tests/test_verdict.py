@@ -213,3 +213,25 @@ def test_a_typical_input_near_the_unusual_cut_says_so():
     assert plain.kind == edge.kind == "typical" and plain.digit_like and edge.digit_like
     assert plain.message.startswith("Typical: ") and edge.message.startswith("Typical, near the edge: ")
     assert judge(stages, 0.49, quantiles).kind == "unusual"
+
+
+def test_the_message_leads_with_the_rank_the_verdict_rests_on():
+    """"Typical: 35 % unexplained (worse than 91 % of test digits), …" read as a contradiction: the
+    part came before the combined rank it is only one half of. The rank comes first now."""
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(size=(2000, 12))
+    density = Density.fit(hidden, rng.uniform(0, 100, 2000))
+    stages = preprocess(seven())
+    quantiles = list(np.linspace(0.0, 0.5, 101))
+    near = float(np.median(density.distance(hidden)))  # a code as central as the median test digit's
+    v = judge(stages, 0.45, quantiles, near, density)  # reconstructed worse than 90 % of test digits
+    assert v.kind == "typical" and v.score_percentile >= 89 and v.percentile < v.score_percentile
+    rank = f"{100 - v.percentile:.0f}% of test digits are more unusual ("
+    assert v.message.startswith("Typical") and rank in v.message
+    assert v.message.index(rank) < v.message.index("worse than") < v.message.index("code: farther out")
+    far = density.mean + 40 * hidden.std(0)
+    unlike = judge(stages, 0.5, quantiles, float(density.distance(far[None])[0]), density)
+    assert unlike.kind == "unlike" and "fewer than 1% of test digits are as unusual (" in unlike.message
+    alone = judge(stages, 0.1, quantiles)  # no density: the score's rank is the verdict's
+    assert alone.message == f"Typical: {100 - alone.percentile:.0f}% of test digits are more unusual " \
+                            f"(10% unexplained, worse than {alone.score_percentile:.0f}% of them)"
