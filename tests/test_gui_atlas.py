@@ -114,8 +114,11 @@ def test_atlas_without_test_set_still_draws_tiles(qtbot, tmp_path, monkeypatch, 
     qtbot.waitUntil(lambda: "unavailable" in atlas.status.text(), timeout=5000)
     assert atlas.mosaic_image is not None and np.isfinite(atlas.mosaic_image).any()
     assert atlas.frames["dead"].getData()[0] is None or len(atlas.frames["dead"].getData()[0]) == 0
+    # the empty plots say why they are empty (the status line under the mosaic is easy to miss)
+    assert atlas.density_plot.getPlotItem().titleLabel.text == "Needs the test set (not found)"
     atlas.select(0)
     assert "test set" in atlas.dashboard.stats.text()
+    assert atlas.dashboard.histogram.getPlotItem().titleLabel.text == "Needs the test set"
 
 
 def make_runs(tiny_dataset, configs):

@@ -18,7 +18,7 @@ from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
-from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.plot_style import COLORS, set_title, style_plot
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.test_set import TestSetProvider
@@ -27,6 +27,8 @@ from sae_desktop.snapshot import ModelSnapshot
 TILE, PAD = 28, 2
 KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
 SORTS = ("Sort by index", "Sort by density (densest first)")
+DENSITY_TITLE = "Feature density (latents that fire)"
+NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
 
 
 def frame_segments(positions: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +71,7 @@ class AtlasView(QWidget):
             self.plot.addItem(item)
         theme.follow(self._on_theme)
         self.density_plot = pg.PlotWidget()
-        style_plot(self.density_plot, "Feature density (latents that fire)", "latents", "log10(density)")
+        style_plot(self.density_plot, DENSITY_TITLE, "latents", "log10(density)")
         self.density_plot.setMaximumHeight(220)
         self.density_curve = self.density_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(COLORS["bars"]),
                                                     brush=pg.mkBrush(COLORS["bars"] + "88"))
@@ -178,6 +180,7 @@ class AtlasView(QWidget):
             self.frames["over"].setData(*frame_segments([position[j] for j in np.flatnonzero(over_active(ev))], n))
             counts, edges, dead = log_density_histogram(ev.density)
             self.density_curve.setData(edges, counts)
+            set_title(self.density_plot, DENSITY_TITLE)
             self.status.setText(f"{snap.name}: {n} latents, {ev.dead_latents} dead, "
                                 f"{int(over_active(ev).sum())} over-active, L0 {ev.l0:.2f}"
                                 + (f" ({dead} dead latents are not in the histogram)" if dead else ""))
@@ -187,6 +190,7 @@ class AtlasView(QWidget):
             self.density_curve.setData([-5.0, 0.0], [0.0])
             why = self.test_set.problem.get(snap.dataset)
             state = f", which is unavailable: {why.splitlines()[0]}" if why else " (loading…)"
+            set_title(self.density_plot, NO_TEST_SET.format("not found" if why else "loading…"))
             self.status.setText(f"{snap.name}: {n} latents. Density, dead latents and top digits need the "
                                 f"test set{state}")
         sel = [position[self.selected]] if self.selected is not None else []

@@ -88,6 +88,7 @@ class LatentDashboard(QWidget):
             self.stats.setText("Density, top digits and the histogram need the test set, "
                                "which is not available (see the Probe tab's browser for why).")
             self._clear_examples()
+            set_title(self.histogram, "Needs the test set")
             return
         column = ev.latents[:, latent]
         density = float(ev.density[latent])
