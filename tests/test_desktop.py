@@ -93,10 +93,15 @@ def test_the_app_sets_its_window_class_and_icon(qapp):
 def test_help_menu_adds_and_removes_the_launcher(qtbot, data_home, gui_window):
     action = gui_window.launcher_action
     assert action.text() == "Add to applications &menu"
+    gui_window.resize(1280, 720)
     action.trigger()
     assert launcher.installed() and (data_home / "applications" / f"{APP_ID}.desktop").is_file()
     assert action.text() == "Remove from applications &menu"
     assert gui_window.notices[-1].startswith("Added to the applications menu")
+    bar = gui_window.statusBar()  # its message is whole at 1280 px (it used to end in "Files written:", cut)
+    assert bar.currentMessage().startswith("Added to the applications menu: ")
+    assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < 0.75 * bar.width()
+    assert "Files written" not in bar.currentMessage()
     action.trigger()
     assert not launcher.installed() and action.text() == "Add to applications &menu"
     help_menu = [a.menu() for a in gui_window.menuBar().actions() if a.text() == "&Help"][0]

@@ -44,8 +44,9 @@ class HelpMenu:
                 notify("Launcher removed", "Removed from the applications menu:\n" + "\n".join(map(str, removed)))
             else:
                 files = launcher.install_launcher()
-                notify("Added to the applications menu", f"{APP_NAME} is in the applications menu "
-                       "(it may take a moment to appear). Files written:\n" + "\n".join(map(str, files)))
+                # the first line is the status bar's: short enough for a 1280-px window
+                notify("Added to the applications menu", f"{APP_NAME} may take a moment to appear there.\n"
+                       "Files written:\n" + "\n".join(map(str, files)))
         except launcher.LauncherError as exc:
             notify("Could not change the launcher", str(exc), error=True)
         self._update_launcher_action()
