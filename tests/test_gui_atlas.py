@@ -127,6 +127,18 @@ def make_runs(tiny_dataset, configs):
         list(recorded(train(cfg, tiny_dataset), run))
 
 
+def test_runs_tab_with_no_runs_says_so_and_names_no_penalty(qtbot, window):
+    """A first launch: the frontier's legend named all five penalties (pyqtgraph adds every named
+    curve), with no point of theirs and one grey swatch for all; the table had no hint. The first
+    scan came back empty, like the start, and was taken for "nothing changed"."""
+    runs = window.runs_view
+    assert [label.text for _, label in runs.legend.items] == ([REFERENCE_LABEL] if runs.reference else [])
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs._scans >= 1, timeout=5000)
+    assert runs.table.rowCount() == 0 and runs.hint.text() == "No runs yet: train one (Ctrl+Return)."
+    assert [label.text for _, label in runs.legend.items] == ([REFERENCE_LABEL] if runs.reference else [])
+
+
 def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     make_runs(tiny_dataset, [small.replace(beta=0.0), small, small.replace(penalty="topk", k=2)])

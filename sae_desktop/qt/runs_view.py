@@ -123,6 +123,7 @@ class RunsView(QWidget):
         self.selected_marks = self.frontier.plot([], [], pen=None, symbol="o", symbolSize=19, symbolBrush=None,
                                                  symbolPen=pg.mkPen("#111111", width=2.5))
         self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
+        self._frame_frontier()  # the legend as it will be (pyqtgraph named all five penalties, none with points)
         theme.follow(self._on_theme)
         for item in self.scatter.values():
             item.sigPointsClicked.connect(self._point_clicked)
@@ -210,7 +211,9 @@ class RunsView(QWidget):
 
     def _show_scan(self, runs: list[RunSummary], skipped: list[tuple[str, str]]) -> None:
         self._scans += 1
-        if (runs, skipped) == (self.runs, self.skipped) and self.table.rowCount() == len(runs):
+        # (the first scan always shows: with no runs it matched the empty start, and the frontier
+        # kept the five penalties pyqtgraph named at creation, and no "No runs yet" hint)
+        if self._scans > 1 and (runs, skipped) == (self.runs, self.skipped) and self.table.rowCount() == len(runs):
             self.scanned.emit()
             return  # nothing changed since the last visit: the table and the frontier stay as they are
         same_rows = [r.folder for r in runs] == [r.folder for r in self.runs] and self.table.rowCount() == len(runs)
