@@ -244,3 +244,21 @@ def test_the_frontier_svg_keeps_the_reference_points_faint(qtbot, window, tmp_pa
     faint = [g for g in root.iter() if g.tag.endswith("}g") and g.get("fill-opacity")
              and float(g.get("fill-opacity")) < 0.6 and any(e.tag.endswith("path") for e in g)]
     assert len(faint) >= len(runs.reference)  # every point (it had the item's opacity, which SVG drops)
+
+
+def test_the_png_export_draws_legends_at_the_scale_of_the_rest(qtbot, window, tmp_path):
+    """The PNG is drawn at 2×; pyqtgraph's legends ignore transformations, so their text and
+    frame stayed at screen size: half as large as the axes' text beside them."""
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: len(runs.legend.items) > 0, timeout=5000)
+    legend_width = runs.legend.boundingRect().width()
+    image = np.asarray(Image.open(export_plot(runs.frontier, tmp_path / "frontier.png")).convert("RGB"), dtype=int)
+    assert image.shape[1] == 2 * int(runs.frontier.getPlotItem().sceneBoundingRect().width())
+    grey = (image[..., 0] == image[..., 1]) & (image[..., 1] == image[..., 2])
+    frame = grey & (image[..., 0] >= 190) & (image[..., 0] <= 240)  # the legend's light frame (#c8c8c8, smoothed)
+    frame[:, :image.shape[1] // 4] = False  # (the left axis's line, smoothed, is as grey; the legend is top right)
+    columns = np.flatnonzero(frame.sum(axis=0) > 40)  # its two sides: no point or text is that tall
+    assert columns.size and 1.8 * legend_width < columns.max() - columns.min() < 2.2 * legend_width
+    flag = runs.legend.GraphicsItemFlag.ItemIgnoresTransformations
+    assert runs.legend.flags() & flag  # as it was on screen

@@ -58,6 +58,21 @@ def export_title(plot: pg.PlotWidget):
             label.setText(shown)
 
 
+@contextmanager
+def legends_scaled(plot: pg.PlotWidget):
+    """pyqtgraph's legends ignore transformations (a constant size on screen), so a 2× PNG drew
+    them at half the size of everything else: while exporting they follow the scale."""
+    flag = pg.QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
+    legends = [item for item in plot.scene().items() if isinstance(item, pg.LegendItem) and item.flags() & flag]
+    for legend in legends:
+        legend.setFlag(flag, False)
+    try:
+        yield
+    finally:
+        for legend in legends:
+            legend.setFlag(flag, True)
+
+
 def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
     """By suffix: .png (ImageExporter, 2× for print), .svg (SVGExporter), .csv (named columns)."""
     path = Path(path)
@@ -77,7 +92,8 @@ def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
         else:
             patch_svg_exporter()
             exporter = SVGExporter(item)
-        exporter.export(str(path))
+        with legends_scaled(plot):
+            exporter.export(str(path))
     if suffix == ".svg" and data_inside_view(plot):
         drop_clip_paths(path)
     return path
