@@ -116,6 +116,8 @@ def test_atlas_without_test_set_still_draws_tiles(qtbot, tmp_path, monkeypatch, 
     assert atlas.frames["dead"].getData()[0] is None or len(atlas.frames["dead"].getData()[0]) == 0
     # the empty plots say why they are empty (the status line under the mosaic is easy to miss)
     assert atlas.density_plot.getPlotItem().titleLabel.text == "Needs the test set (not found)"
+    assert atlas.density_curve.getData()[0] is None  # no flat line at 0 that reads as a histogram
+    assert atlas.density_plot.getViewBox().viewRange()[1][0] >= 0  # nor a count axis down to -0.4
     atlas.select(0)
     assert "test set" in atlas.dashboard.stats.text()
     assert atlas.dashboard.histogram.getPlotItem().titleLabel.text == "Needs the test set"

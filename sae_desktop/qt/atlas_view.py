@@ -18,7 +18,7 @@ from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
-from sae_desktop.qt.plot_style import COLORS, set_title, style_plot
+from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plot
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.test_set import TestSetProvider
@@ -180,6 +180,7 @@ class AtlasView(QWidget):
             self.frames["over"].setData(*frame_segments([position[j] for j in np.flatnonzero(over_active(ev))], n))
             counts, edges, dead = log_density_histogram(ev.density)
             self.density_curve.setData(edges, counts)
+            self.density_plot.enableAutoRange()
             set_title(self.density_plot, DENSITY_TITLE)
             self.status.setText(f"{snap.name}: {n} latents, {ev.dead_latents} dead, "
                                 f"{int(over_active(ev).sum())} over-active, L0 {ev.l0:.2f}"
@@ -187,7 +188,8 @@ class AtlasView(QWidget):
         else:
             for key in ("dead", "over"):
                 self.frames[key].setData([], [])
-            self.density_curve.setData([-5.0, 0.0], [0.0])
+            self.density_curve.clear()  # empty axes, not a flat line at 0 that reads as data
+            empty_ranges(self.density_plot, (-5.0, 0.0), (0.0, 4.0))
             why = self.test_set.problem.get(snap.dataset)
             state = f", which is unavailable: {why.splitlines()[0]}" if why else " (loading…)"
             set_title(self.density_plot, NO_TEST_SET.format("not found" if why else "loading…"))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt import theme
+from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, style_plot
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.runs import RUNNING_OR_KILLED, RunSummary, reference_frontier, scan_runs
@@ -131,7 +132,7 @@ class RunsView(QWidget):
             item.scatter.opts.update(hoverable=True, tip=self.point_tip)
         self.refresh_button, self.show_button = QPushButton("Refresh"), QPushButton("Show in probe and atlas")
         self.compare_button = QPushButton("Compare the two selected runs")
-        self.hint = QLabel()
+        self.hint = ElidedLabel(None, elide=Qt.TextElideMode.ElideRight)
         self.skipped_label = QLabel()  # on its own row, wrapped: a long reason never widens the window
         self.skipped_label.setWordWrap(True)
         self.skipped_label.setStyleSheet("color: #a03000;")
@@ -139,9 +140,9 @@ class RunsView(QWidget):
         self.skipped_label.hide()
         self.compare = CompareView(test_set)
         buttons = QHBoxLayout()
-        for widget in (self.refresh_button, self.show_button, self.compare_button, self.hint):
+        for widget in (self.refresh_button, self.show_button, self.compare_button):
             buttons.addWidget(widget)
-        buttons.addStretch(1)
+        buttons.addWidget(self.hint, 1)  # the rest of the row (cut to it: it never widens the window)
         # The table gets the tab's full width (all its columns fit at 1440×900, no sideways
         # scrolling beside empty space); the frontier sits beside the comparison below it.
         holder = QWidget()
