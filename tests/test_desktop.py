@@ -90,6 +90,19 @@ def test_the_app_sets_its_window_class_and_icon(qapp):
     assert not app.windowIcon().isNull() and not app.windowIcon().pixmap(64, 64).isNull()
 
 
+def test_the_window_runs_numpy_blas_on_one_thread(qapp):
+    """Training's threads hold the cores; a second BLAS thread for the window's small products
+    made the GUI thread wait for a core (an Atlas visit: 35-84 ms instead of 4-8)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from sae_desktop.qt.app import create_app
+
+    threadpool_limits(limits=2, user_api="blas")  # as NumPy starts on a machine with 2 cores
+    create_app()
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas and all(lib["num_threads"] == 1 for lib in blas)
+
+
 def test_help_menu_adds_and_removes_the_launcher(qtbot, data_home, gui_window):
     action = gui_window.launcher_action
     assert action.text() == "Add to applications &menu"

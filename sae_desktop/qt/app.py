@@ -47,7 +47,21 @@ def create_app() -> QApplication:
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     collect_garbage_on_the_gui_thread(app)
+    one_blas_thread()
     return app
+
+
+def one_blas_thread() -> None:
+    """NumPy's BLAS (OpenBLAS) on one thread in the window's process. Its products here are
+    small (a drawing's code, the atlas's 32 tiles) and training's threads already hold the
+    cores: a second BLAS thread had to wait for a core, and the GUI thread for it. Measured
+    here (benchmarks/tab_switch.py, 2 cores, training): a visit to the Atlas took 35-84 ms to
+    redraw its tiles instead of 4-8 (3 ms with training idle). Torch's own threads are not
+    touched (it loads later, with its own libraries)."""
+    import numpy  # noqa: F401 (loaded first: the limit applies to the libraries loaded)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def app_icon() -> QIcon:
