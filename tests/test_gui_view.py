@@ -273,6 +273,12 @@ def test_revisiting_the_runs_tab_rebuilds_only_after_a_run_changed(qtbot, gui_wi
     assert first_item in [runs_view.table.item(r, 0) for r in range(3)]  # its cells rewritten, not replaced
     runs_view.table.sortItems(5)  # sorting by Epochs uses the rewritten value
     assert runs_view.table.item(2, 0).text() == made[1].path.name
+    for epoch in (2, 3):  # a rewrite in the sorted column sorts the rows again
+        made[0].append({"type": "epoch", "epoch": epoch, "step": 10 * epoch, "metrics/test_mse": 0.02,
+                        "metrics/l0": 4.0})
+    revisit()
+    order = [runs_view.table.item(r, 0).text() for r in range(3)]
+    assert order[1:] == [made[1].path.name, made[0].path.name] and runs_view.table.item(2, 5).text() == "3"
     RunFolder.create(TrainConfig(seed=9)).write_config(TrainConfig(seed=9))  # a new run: a new table
     revisit()
     assert runs_view.table.rowCount() == 4
