@@ -138,8 +138,9 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
 def evidence(score: float, p: float, sp: float, dp: float) -> str:
     """What a verdict rests on: the share of test digits more unusual than the input (its rank
     ``p``), then the parts combined into it (reconstruction ``sp``, code ``dp`` if known)."""
-    more = 100.0 - p
-    rank = "fewer than 1% of test digits are as unusual" if more < 1 else f"{more:.0f}% of test digits are more unusual"
+    more = 100.0 - p  # (never rounded to 0 % or 100 %: neither would be true)
+    rank = ("fewer than 1% of test digits are as unusual" if more < 1 else
+            f"{'more than 99' if more > 99 else f'{more:.0f}'}% of test digits are more unusual")
     parts = f"{score:.0%} unexplained, worse than {sp:.0f}% of them"
     if np.isfinite(dp):
         parts = f"reconstruction: {parts}; code: farther out than {dp:.0f}%"

@@ -232,6 +232,8 @@ def test_the_message_leads_with_the_rank_the_verdict_rests_on():
     far = density.mean + 40 * hidden.std(0)
     unlike = judge(stages, 0.5, quantiles, float(density.distance(far[None])[0]), density)
     assert unlike.kind == "unlike" and "fewer than 1% of test digits are as unusual (" in unlike.message
+    best = judge(stages, 0.0, quantiles)  # better explained than every test digit: not "100 %" more unusual
+    assert "more than 99% of test digits are more unusual" in best.message
     alone = judge(stages, 0.1, quantiles)  # no density: the score's rank is the verdict's
     assert alone.message == f"Typical: {100 - alone.percentile:.0f}% of test digits are more unusual " \
                             f"(10% unexplained, worse than {alone.score_percentile:.0f}% of them)"
