@@ -267,6 +267,8 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
     view = window.training_view
     assert story == f"Stopped at step {end.step}, during epoch {end.epochs_done + 1}"
     assert view.summary.text().startswith(story + ":  test MSE")
+    said = window.statusBar().currentMessage()  # the story once (it went on "…: stopped by request at step …")
+    assert said.startswith(story + ". ") and said.count(f"step {end.step}") == 1
     assert f"stopped at step {end.step}" in window.model_label.text()
     assert window.shown.snapshot.name.endswith(f"stopped at step {end.step} (during epoch {end.epochs_done + 1})")
     assert view.rho_plot._note_text == f"test set, step {end.step}"
@@ -306,6 +308,8 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
         window.start_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert ended.args[0].epochs_done == 3
+    # the end is told, and stays told: leaving continue-training mode at the end said "Training…" again
+    assert window.statusBar().currentMessage().startswith(window.run.end_story() + ". ")
     window.training_view.refresh_all()
     steps = window.training_view.loss_plot.steps.view(0)
     np.testing.assert_array_equal(steps[:len(first_steps)], first_steps)  # the earlier epochs' losses are back

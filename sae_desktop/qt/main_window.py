@@ -163,6 +163,7 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         run.started.connect(self._on_run_started)
         run.ended.connect(self._on_run_ended)
         run.status_changed.connect(self._on_state)
+        run.status_changed.connect(self._say_status)
         run.resume_changed.connect(self._on_resume_changed)
         c.runFailed.connect(self._on_run_failed)
         c.sweepRunStarted.connect(self.progress.on_sweep_run)

@@ -103,8 +103,9 @@ class TrainingCommands:
         if end.status == "diverged":
             self.notify("Training diverged", end.message, error=True)
         else:
-            # a completed run's message only repeats its story ("Completed 10 epochs: trained 10 epochs")
-            detail = f": {end.message}" if end.status != "completed" else ""
+            # a completed or stopped run's message only repeats its story ("Completed 10 epochs: trained
+            # 10 epochs", "Stopped at step 533, during epoch 2: stopped by request at step 533 (epoch 2)…")
+            detail = f": {end.message}" if end.status not in ("completed", "stopped") else ""
             self.statusBar().showMessage(f"{self.run.end_story()}{detail}. {self.follow.end_note(end)}", 15000)
 
     def _on_panel_changed(self) -> None:
@@ -140,9 +141,16 @@ class TrainingCommands:
         self.open_action.setEnabled(idle)
         self.fresh_action.setEnabled(idle and self.run.resume_from is not None)
         self.panel.set_editable(idle, resume=self.run.resume_from is not None)
-        if state != "idle":
-            self.statusBar().showMessage({"running": "Training…", "paused": "Paused",
-                                          "stopping": "Stopping…"}[state])
+
+    def _say_status(self, status: str) -> None:
+        """The status bar says a change of the run's status when it happens, only then: said again
+        from _on_state (which also mirrors panel edits and the end of continue-training mode,
+        after the run's end was told), "Training…" stayed on under a completed run."""
+        said = {"running": "Training…", "paused": "Paused", "stopping": "Stopping…"}
+        if status in said:
+            self.statusBar().showMessage(said[status])
+        elif self.statusBar().currentMessage() in said.values():  # idle: nothing left to say of it
+            self.statusBar().clearMessage()
 
     def _update_continue_action(self) -> None:
         """Resuming needs an idle trainer and a model with optimizer state."""
