@@ -41,11 +41,12 @@ class HelpMenu:
         try:
             if launcher.installed():
                 removed = launcher.uninstall_launcher()
-                notify("Launcher removed", "Removed from the applications menu:\n" + "\n".join(map(str, removed)))
+                notify("Launcher removed", f"{APP_NAME} is no longer in the applications menu.\nFiles removed:\n"
+                       + "\n".join(map(str, removed)))
             else:
                 files = launcher.install_launcher()
-                # the first line is the status bar's: short enough for a 1280-px window
-                notify("Added to the applications menu", f"{APP_NAME} may take a moment to appear there.\n"
+                # the first line is the status bar's: short enough for the window a 1280-px screen opens
+                notify("Added to the applications menu", "It may take a moment to appear there.\n"
                        "Files written:\n" + "\n".join(map(str, files)))
         except launcher.LauncherError as exc:
             notify("Could not change the launcher", str(exc), error=True)
