@@ -2,6 +2,7 @@
 vector SVGs, CSV columns with names; and no Qt conversion warnings."""
 
 import csv
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -30,15 +31,17 @@ def dialogs(monkeypatch):
     """Records every file dialog the window opens; answers with ``dialogs.answer``."""
     class Dialogs:
         asked: list[str] = []
+        suggested: list[str] = []  # the path each dialog proposed
         answer = ""
 
     def ask(kind):
         def dialog(parent, title, *args, **kwargs):
             Dialogs.asked.append(f"{kind}: {title}")
+            Dialogs.suggested.append(args[0] if args else "")
             return (Dialogs.answer, "") if kind != "folder" else Dialogs.answer
         return dialog
 
-    Dialogs.asked = []
+    Dialogs.asked, Dialogs.suggested = [], []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", ask("save"))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", ask("folder"))
     return Dialogs
@@ -262,3 +265,14 @@ def test_the_png_export_draws_legends_at_the_scale_of_the_rest(qtbot, window, tm
     assert columns.size and 1.8 * legend_width < columns.max() - columns.min() < 2.2 * legend_width
     flag = runs.legend.GraphicsItemFlag.ItemIgnoresTransformations
     assert runs.legend.flags() & flag  # as it was on screen
+
+
+def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
+    """"Runs: MSE vs L0" was suggested as ``runs:_mse_vs_l0.png``, a colon in a file name."""
+    from pathlib import Path
+
+    for title, plot in window.exports.plots().items():
+        window.exports._plot(plot(), title)  # the dialog is cancelled (answer "")
+    names = [Path(path).name for path in dialogs.suggested]
+    assert len(names) == len(window.exports.plots()) and "runs_mse_vs_l0.png" in names
+    assert all(re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*\.png", name) for name in names), names

@@ -3,9 +3,9 @@ as PNG, the test set's latent codes as .npy, a run's metrics as CSV."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     import pyqtgraph as pg
 
 __all__ = ["ExportMenu", "export_atlas", "export_probe"]
+
+def file_stem(title: str) -> str:
+    """A title as a file name a user would type: "Runs: MSE vs L0" → ``runs_mse_vs_l0`` (no colon,
+    which some file systems and the command line take badly)."""
+    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "plot"
+
 
 def export_atlas(atlas, path: str | Path) -> Path:
     """The atlas mosaic as shown (kind and order), each model pixel 4×4."""
@@ -100,7 +106,7 @@ class ExportMenu:
     def _plot(self, plot: pg.PlotWidget, title: str) -> None:
         from sae_desktop.qt.plot_files import PLOT_FILTER, export_plot
 
-        if path := self._ask(f"Export plot: {title}", title.lower().replace(" ", "_") + ".png", PLOT_FILTER):
+        if path := self._ask(f"Export plot: {title}", file_stem(title) + ".png", PLOT_FILTER):
             self._run(f"plot “{title}”", lambda: export_plot(plot, path))
 
     def _atlas(self) -> None:
