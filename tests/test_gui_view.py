@@ -372,3 +372,37 @@ def test_leaving_presentation_gives_legends_and_bar_labels_their_normal_size_bac
     qtbot.waitUntil(lambda: bars._ticks_for[0] == step, timeout=3000)  # labels spaced for the normal width
     for legend, width in zip(legends, before):
         assert legend.boundingRect().width() == pytest.approx(width, abs=2) and fits(legend)
+
+
+def test_the_mouse_wheel_scrolls_the_training_panel_without_changing_a_setting(qtbot, gui_window):
+    """Scrolling the panel with the wheel changed the batch size that passed under the pointer
+    (128 became 127, unseen); a box takes the wheel only once focused (click or Tab)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    gui_window.resize(1280, 720)
+    panel = gui_window.panel
+    batch, penalty = panel.inputs["batch_size"], panel.inputs["penalty"]
+    before = (batch.value(), penalty.currentIndex())
+    scroll = batch.parentWidget()
+    while scroll is not None and not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    bar = scroll.verticalScrollBar()
+    bar.setValue(0)
+
+    def wheel(widget, clicks=-1):
+        centre = QPointF(widget.rect().center())
+        event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                            QPoint(0, 120 * clicks), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                            Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, event)
+
+    gui_window.tabs.currentWidget().setFocus()
+    for widget in (batch, penalty):
+        wheel(widget)
+    assert (batch.value(), penalty.currentIndex()) == before
+    # (the panel scrolls instead: a real wheel turn propagates; a sent one stops at the box)
+    batch.setFocus()
+    wheel(batch)
+    assert batch.value() == before[0] - 1  # focused, the wheel still steps it

@@ -26,6 +26,33 @@ def _int_range(spec: Setting) -> tuple[int, int]:
     return int(spec.low), int(high)
 
 
+
+class _WheelOnlyWhenFocused:
+    """A box the mouse wheel changes only once it has the keyboard focus (a click or Tab gives
+    it): scrolling the panel with the wheel scrolls the panel, it does not change the batch size
+    that passes under the pointer (128 became 127, unseen)."""
+
+    def _setup_wheel(self) -> None:
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: a wheel turn gives no focus
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # on to the scroll area
+
+
+class _Combo(_WheelOnlyWhenFocused, QComboBox):
+    def __init__(self) -> None:
+        super().__init__()
+        self._setup_wheel()
+
+
+class _IntSpin(_WheelOnlyWhenFocused, IntSpinBox):
+    def __init__(self) -> None:
+        super().__init__()
+        self._setup_wheel()
+
 class TrainingPanel(QWidget):
     configChanged = Signal()
     doneEditing = Signal()  # Enter or Escape in a field: the keyboard can go back to the shown tab
@@ -80,14 +107,14 @@ class TrainingPanel(QWidget):
     def _add_field(self, form: QFormLayout, name: str, spec: Setting) -> None:
         kind = type(getattr(TrainConfig, name))
         if spec.choices:
-            widget = QComboBox()
+            widget = _Combo()
             widget.addItems(spec.choices)
             widget.currentIndexChanged.connect(self._changed)
         elif kind is bool:
             widget = QCheckBox()
             widget.toggled.connect(self._changed)
         elif kind is int:
-            widget = IntSpinBox()  # QSpinBox stops at 2^31-1; a seed may be up to 2^63-1
+            widget = _IntSpin()  # QSpinBox stops at 2^31-1; a seed may be up to 2^63-1
             widget.setRange(*_int_range(spec))
             widget.setKeyboardTracking(True)
             widget.valueChanged.connect(self._changed)
