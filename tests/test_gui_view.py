@@ -406,3 +406,25 @@ def test_the_mouse_wheel_scrolls_the_training_panel_without_changing_a_setting(q
     batch.setFocus()
     wheel(batch)
     assert batch.value() == before[0] - 1  # focused, the wheel still steps it
+
+
+def test_the_checked_drawing_tool_stands_out_in_both_themes(qtbot, gui_window):
+    """In the dark theme Fusion's checked shade (one step darker) left Brush and Eraser alike."""
+    from PySide6.QtWidgets import QToolButton
+
+    probe = gui_window.probe_view
+    gui_window.tabs.setCurrentWidget(probe)
+    buttons = {b.defaultAction(): b for b in probe.findChildren(QToolButton) if b.defaultAction() is not None}
+    brush, eraser = buttons[probe.brush_action], buttons[probe.eraser_action]
+
+    def mean_colour(button) -> np.ndarray:
+        image = button.grab().toImage()
+        return np.mean([QColor(image.pixel(x, y)).getRgb()[:3] for x in range(2, image.width() - 2, 3)
+                        for y in range(2, image.height() - 2, 3)], axis=0)
+
+    for t in (LIGHT, DARK):
+        theme.apply(t)
+        probe.set_eraser(False)
+        qtbot.wait(20)
+        on, off = mean_colour(brush), mean_colour(eraser)
+        assert np.abs(on - off).sum() > 60, (t.name, on, off)  # the checked one is plainly another colour

@@ -39,6 +39,9 @@ FRAME_MS = 16
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
+CHECKED_TOOL = ("QToolButton:checked { background-color: palette(highlight); color: palette(highlighted-text);"
+                " border: 1px solid palette(highlight); border-radius: 3px; }")
+
 class ProbeView(QWidget):
     def __init__(self, shown: ShownModel, provider: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
@@ -215,6 +218,8 @@ class ProbeView(QWidget):
             if button:
                 b = QToolButton()
                 b.setDefaultAction(a)
+                if checkable:  # Fusion's checked shade is one step darker: unseen in the dark theme
+                    b.setStyleSheet(CHECKED_TOOL)
                 self.tool_buttons.addWidget(b)
             return a
 
