@@ -238,6 +238,18 @@ def test_the_run_column_shows_each_runs_date_and_time_whole(qtbot, window, tiny_
     header = runs.table.horizontalHeader()
     assert header.sectionSize(COLUMNS.index("Run")) >= needed + 6  # and the cell's text margins, 3 px a side
     assert header.sectionSize(COLUMNS.index("Settings")) >= SETTINGS_LEAST_PX  # they gave way, not vanished
+    # drawn whole, not elided: the first line as drawn now and in a column 25 px wider (still two lines) match
+    table, column = runs.table, COLUMNS.index("Run")
+    line = table.fontMetrics().height() + 2
+
+    def first_line():
+        cell = table.visualRect(table.model().index(0, column))
+        return table.viewport().grab(cell.adjusted(0, 0, 0, line - cell.height())).toImage() \
+            .copy(0, 0, needed + 6, line)
+
+    as_drawn = first_line()
+    header.resizeSection(column, header.sectionSize(column) + 25)
+    assert first_line() == as_drawn
 
 
 def test_the_frontier_svg_keeps_the_reference_points_faint(qtbot, window, tmp_path):

@@ -428,3 +428,20 @@ def test_the_checked_drawing_tool_stands_out_in_both_themes(qtbot, gui_window):
         qtbot.wait(20)
         on, off = mean_colour(brush), mean_colour(eraser)
         assert np.abs(on - off).sum() > 60, (t.name, on, off)  # the checked one is plainly another colour
+
+
+def test_the_comparison_strip_follows_the_theme_and_is_no_taller_than_its_digits(qtbot, gui_window):
+    """It kept a white background in the dark theme, and grew into an empty frame that pushed
+    the captions and the codes below the fold."""
+    from sae_desktop.qt.compare_view import STRIP_ASPECT
+
+    runs = gui_window.runs_view
+    gui_window.resize(1280, 720)
+    gui_window.tabs.setCurrentWidget(runs)
+    model = gui_window.shown.snapshot
+    runs.compare.set_models(model, model)
+    qtbot.wait(50)
+    strip = runs.compare.strip
+    assert strip.height() <= strip.width() * STRIP_ASPECT + 30
+    theme.apply(DARK)
+    assert strip.backgroundBrush().color().name() == DARK.plot_background

@@ -10,11 +10,12 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QTa
 from sae_desktop.architecture import active
 from sae_desktop.atlas import mosaic
 from sae_desktop.qt.match_view import MatchView
-from sae_desktop.qt.plot_style import style_plot
+from sae_desktop.qt.plot_style import follow_theme, style_plot
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
 
 N_DIGITS = 8
+STRIP_ASPECT = 3 * 30 / (N_DIGITS * 30)  # the strip's picture: 3 rows of 8 digits, 28 px and a 2-px gap each
 
 
 class _FixedPlot(pg.PlotWidget):
@@ -42,6 +43,7 @@ class CompareView(QWidget):
         self.shuffle.clicked.connect(self.pick_digits)
         self.shuffle.setEnabled(False)
         self.strip = _FixedPlot()  # originals, reconstruction A, reconstruction B, as one image
+        follow_theme(self.strip)
         self.strip.hideAxis("bottom")
         self.strip.setAspectLocked(True)
         self.strip.invertY(True)
@@ -88,6 +90,14 @@ class CompareView(QWidget):
         for plot in self.plots:  # empty axes until there are two models: they would read as a broken plot
             plot.hide()
         test_set.ready.connect(lambda _: self.pick_digits() if self.models and not self.indices.size else None)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """The digits' strip no taller than its picture at this width: it is 3 rows of 8 digits
+        (aspect locked), and the height beyond was an empty frame that pushed the captions and
+        the codes below the fold."""
+        super().resizeEvent(event)
+        axis = self.strip.getAxis("left").width()
+        self.strip.setMaximumHeight(max(self.strip.minimumHeight(), int((self.width() - axis) * STRIP_ASPECT) + 24))
 
     def _test(self) -> TestImages | None:
         return None if self.models is None else self.test_set.get(self.models[0].dataset)

@@ -103,13 +103,19 @@ def add_legend(plot: pg.PlotWidget, **options) -> pg.LegendItem:
     return legend
 
 
+def follow_theme(plot: pg.PlotWidget) -> None:
+    """The plot in the theme's colours, now and at every change (a plot left out kept the
+    background it was made with: white in the dark theme)."""
+    _plots.add(plot)
+    colour_plot(plot, theme.current())
+
+
 def style_plot(plot: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.PlotWidget:
     """Title and axis labels, in the theme's colours (and again when it changes). No grid by
     default: pyqtgraph repaints grid lines with every redraw (measured: 11-20 ms of main-thread
     CPU per refresh, taken from training); users can turn it on from the right-click menu,
     which also has Export… (PNG, SVG, CSV)."""
-    _plots.add(plot)
-    colour_plot(plot, theme.current())
+    follow_theme(plot)
     set_title(plot, title)
     plot.setLabel("left", left)
     plot.setLabel("bottom", bottom)

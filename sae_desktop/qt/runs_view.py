@@ -33,7 +33,8 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
                "Time (s)": "the epochs' time (training and evaluation), summed: without loading the data or "
                            "starting up, so a few seconds less than the progress panel's Elapsed"}
 NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
-STAMP_PADDING_PX = 6  # a cell's text margins (3 px a side) around the run's date and time
+STAMP_PADDING_PX = 9  # around the run's date and time: a cell's text margins (3 px a side), the grid's
+# 1 px and 2 for the text's fractional width (with 6, a real X window elided it: "20261202-2020…")
 SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided beyond (full text in the tooltip)
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
@@ -100,6 +101,7 @@ class RunsView(QWidget):
         # measured on the rows in view and up to MEASURED_ROWS in all, not Qt's 1000: with 150 runs each
         # pass re-measured 2400 cells (18 ms of a visit during training); the cells of a column are alike
         header.setResizeContentsPrecision(MEASURED_ROWS)
+        self._fit_row_height()
         self.table.installEventFilter(self)  # resized, or its other columns resized to new contents: the
         header.sectionResized.connect(self._column_resized)  # names' columns are fitted again
         self._fit_pending = False
@@ -261,7 +263,15 @@ class RunsView(QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
         if obj is self.table and event.type() == QEvent.Type.Resize:
             self._schedule_fit()
+        elif obj is self.table and event.type() == QEvent.Type.FontChange:  # presentation mode, a desktop's font
+            self._fit_row_height()
+            self._schedule_fit()
         return False
+
+    def _fit_row_height(self) -> None:
+        """Rows two lines high in the table's font: a run's name wraps after its date and time
+        (Qt's default height held one line of a large font, and cut that line short: "2026…")."""
+        self.table.verticalHeader().setDefaultSectionSize(2 * self.table.fontMetrics().lineSpacing() + 6)
 
     def _column_resized(self, column: int, _old: int, _new: int) -> None:
         if COLUMNS[column] not in NAME_COLUMNS_PX:
