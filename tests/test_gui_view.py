@@ -445,3 +445,38 @@ def test_the_comparison_strip_follows_the_theme_and_is_no_taller_than_its_digits
     assert strip.height() <= strip.width() * STRIP_ASPECT + 30
     theme.apply(DARK)
     assert strip.backgroundBrush().color().name() == DARK.plot_background
+
+
+def test_axis_labels_fit_their_axes_in_a_narrow_window(qtbot, gui_window):
+    """At 1216 px "latent (test set, epoch 2)" ran past the plot's edge (its ")" cut off), and
+    the class chart's "mean activation" showed as "vation": a label takes a shorter form."""
+    from PySide6.QtGui import QFontMetrics
+
+    from sae_desktop.qt.plot_style import label_font
+
+    w = gui_window
+    w.resize(1024, 768)
+    view = w.training_view
+    w.tabs.setCurrentWidget(view)
+    w.view.set_presentation(True)  # text 1.5× (a desktop's large font does the same)
+    w.setWindowState(Qt.WindowState.WindowNoState)
+    w.setGeometry(0, 0, 1024, 768)
+    qtbot.wait(150)
+    view.rho_plot.set_test_values(np.full(32, 0.05), "epoch 10")
+    view.histogram.set_histogram(np.ones(40), np.linspace(0, 1, 41), 0.1, "epoch 10")
+    view.refresh_all()
+    qtbot.wait(50)
+
+    def fits(plot, side):
+        axis = plot.getAxis(side)
+        room = axis.width() if side == "bottom" else axis.height()
+        return QFontMetrics(label_font(axis)).horizontalAdvance(axis.labelText) <= room
+
+    for plot in (view.rho_plot, view.histogram):
+        assert fits(plot, "bottom") and "epoch 10" in plot.getAxis("bottom").labelText  # the source stays said
+    assert "test" in view.rho_plot.getAxis("bottom").labelText
+    w.tabs.setCurrentWidget(w.atlas_view)
+    w.atlas_view.select(0)
+    qtbot.wait(50)
+    assert fits(w.atlas_view.dashboard.classes, "left")
+    w.view.set_presentation(False)

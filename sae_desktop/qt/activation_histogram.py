@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from sae_desktop.qt.plot_frame import TopLegend
-from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.plot_style import COLORS, fit_axis_label, style_plot
 
 
 class ActivationHistogram(pg.PlotWidget):
@@ -48,14 +48,14 @@ class ActivationHistogram(pg.PlotWidget):
             label.setText(f"active above {threshold:g}")
         # the epoch under the axis, not in the title: a third of the tab is ~230 px wide on a
         # 1024×768 screen, where a longer title is cut ("epoch 1" for epoch 10)
-        self.setLabel("bottom", f"activation, {when}" if when else "activation")
+        fit_axis_label(self, "bottom", *([f"activation, {when}", when] if when else ["activation"]))
         self._top = float(shares.max()) if shares.size else 100.0
         self.top_legend.fit(None, 0.0, self._top)
 
     def clear_data(self) -> None:
         """A new run: an empty 0-1 × 0-100 % frame, auto-range on again (once per run); no
         threshold line until the first histogram says where it is (a line at 0 read as one)."""
-        self.setLabel("bottom", "activation")
+        fit_axis_label(self, "bottom", "activation")
         self.threshold.setVisible(False)
         self.top_legend.legend.setVisible(False)
         self.curve.setData([0.0, 1.0], [0.0])

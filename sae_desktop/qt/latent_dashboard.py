@@ -11,7 +11,7 @@ from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_v
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plot
+from sae_desktop.qt.plot_style import COLORS, empty_ranges, fit_axis_label, set_title, style_plot
 from sae_desktop.qt.test_set import TestImages
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -42,6 +42,7 @@ class LatentDashboard(QWidget):
         self.histogram.addItem(self.threshold)
         self.classes = pg.PlotWidget()
         style_plot(self.classes, "Activation by class", "mean activation", "class")
+        fit_axis_label(self.classes, "left", "mean activation", "mean")  # ~90 px high: the long label ran off
         self.classes.setMenuEnabled(False)
         self.classes.setMouseEnabled(x=False, y=False)
         self.classes.setMinimumHeight(130)

@@ -8,7 +8,8 @@ import weakref
 
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from sae_desktop.qt import theme
@@ -126,6 +127,41 @@ def style_plot(plot: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.Pl
     return plot
 
 
+def fit_axis_label(plot: pg.PlotWidget, side: str, *texts: str) -> None:
+    """An axis label that fits its axis: the first of ``texts`` (longest first) that does, else
+    the last one cut with "…"; chosen again when the plot is resized or its text scaled. A label
+    wider than a narrow plot ran past its edge ("latent (test set, epoch 2", "vation")."""
+    labels = vars(plot).setdefault("_fitted_labels", {})
+    if not labels:
+        plot.getViewBox().sigResized.connect(lambda *_: _refit_labels(plot))
+    labels[side] = texts
+    _refit_labels(plot)
+
+
+def _refit_labels(plot: pg.PlotWidget) -> None:
+    for side, texts in vars(plot).get("_fitted_labels", {}).items():
+        axis = plot.getAxis(side)
+        room = (axis.width() if side in ("bottom", "top") else axis.height()) - 8
+        metrics = QFontMetrics(label_font(axis))
+        chosen = next((t for t in texts if room <= 0 or metrics.horizontalAdvance(t) <= room), None)
+        if chosen is None:
+            chosen = metrics.elidedText(texts[-1], Qt.TextElideMode.ElideRight, room)
+        if axis.labelText != chosen:  # set only on change: new text means a re-layout
+            axis.setLabel(chosen, **axis.labelStyle)
+
+
+def label_font(axis: pg.AxisItem) -> QFont:
+    """The font an axis label is drawn in: its item's, at the size its style sets (pyqtgraph
+    writes the size into the label's HTML, e.g. 13.5pt in presentation mode)."""
+    font = QFont(axis.label.font())
+    size = str(axis.labelStyle.get("font-size", ""))
+    if size.endswith("pt"):
+        font.setPointSizeF(float(size[:-2]))
+    elif size.endswith("px"):
+        font.setPixelSize(round(float(size[:-2])))
+    return font
+
+
 def set_title(plot: pg.PlotWidget, title: str) -> None:
     """A title that never widens the plot. pyqtgraph makes a title's width the plot's minimum
     (LabelItem.updateMin, on every text change and resize), which the Qt layout does not
@@ -169,6 +205,7 @@ def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
         # pyqtgraph replaces the label's whole style: keep its colour (the theme's), or it turned near-black
         axis.setLabel(axis.labelText, units=axis.labelUnits or None, **{**axis.labelStyle, "font-size": points})
         axis.resizeEvent()  # the label placed again for its new size, clear of the tick labels
+    _refit_labels(plot)  # a larger text may no longer fit its axis
     item.titleLabel.setText(item.titleLabel.text, size=f"{TITLE_POINTS * scale:.1f}pt")
     if item.legend is not None:
         _scale_legend(item.legend, scale)

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from sae_desktop.qt.plot_frame import TopLegend, nice_ceiling
-from sae_desktop.qt.plot_style import COLORS, csv_companion, style_plot
+from sae_desktop.qt.plot_style import COLORS, csv_companion, fit_axis_label, style_plot
 
 BATCH_SMOOTHING = 0.8
 
@@ -61,7 +61,9 @@ class RhoHatPlot(pg.PlotWidget):
         """Where the values come from, under the axis (in the plot it covered bars)."""
         if text != self._note_text:  # set only on change: new text means a re-layout
             self._note_text = text
-            self.setLabel("bottom", f"latent ({text})" if text else "latent")
+            # shorter forms for a narrow plot (a third of the tab), not a label cut at the plot's edge
+            fit_axis_label(self, "bottom", *([f"latent ({text})", f"latent ({text.replace(' set', '')})", text]
+                                             if text else ["latent"]))
 
     def clear_data(self, d_latent: int = 32) -> None:
         """A new run: no bars, auto-range on again (once: a user's zoom stays until "A")."""
