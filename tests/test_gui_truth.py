@@ -269,6 +269,11 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
     assert view.summary.text().startswith(story + ":  test MSE")
     said = window.statusBar().currentMessage()  # the story once (it went on "…: stopped by request at step …")
     assert said.startswith(story + ". ") and said.count(f"step {end.step}") == 1
+    window.continue_action.trigger()  # it goes on from the step it stopped at, not from epoch 1's end
+    note = window.panel.resume_note.text()
+    assert f"from step {end.step}, inside epoch {end.epochs_done + 1} (its steps so far are kept)" in note
+    assert note.count(f"step {end.step}") == 1  # (its name said "stopped at step …" once more)
+    window.fresh_action.trigger()
     assert f"stopped at step {end.step}" in window.model_label.text()
     assert window.shown.snapshot.name.endswith(f"stopped at step {end.step} (during epoch {end.epochs_done + 1})")
     assert view.rho_plot._note_text == f"test set, step {end.step}"
@@ -297,11 +302,15 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
     panel = window.panel
     epochs_label = panel._forms["epochs"].labelForField(panel.inputs["epochs"])
     assert epochs_label.text() == "More epochs" and panel.config().epochs == 2  # its own plan again, on top
+    assert window.start_action.text() == "&Continue training"  # the button says what a Start does now
+    note = panel.resume_note.text()
+    assert note.startswith(f"Continuing “{window.run.run_dir.name}” after epoch 2: ") and "below" not in note
     assert panel.resume_box.isVisibleTo(window) and window.fresh_action.isEnabled()
     assert not panel.inputs["d_latent"].isEnabled() and panel.inputs["epochs"].isEnabled()
     window.fresh_action.trigger()  # leave continue-training mode
     assert epochs_label.text() == "Epochs" and panel.inputs["d_latent"].isEnabled()
     assert not panel.resume_box.isVisibleTo(window) and panel.config().epochs == 7
+    assert window.start_action.text() == "&Start training"
     window.continue_action.trigger()
     panel.inputs["epochs"].setValue(1)
     with qtbot.waitSignal(window.controller.runEnded, timeout=30000) as ended:

@@ -88,8 +88,7 @@ class TrainingCommands:
             cfg = snap.train_config
             more = cfg.epochs - snap.epoch if snap.epoch < cfg.epochs else cfg.epochs  # the rest of its plan
             self.panel.set_config(cfg.replace(epochs=max(1, more)))
-            self.panel.set_resume(f"Continuing “{snap.name}” after epoch {snap.epoch}: Start trains the "
-                                  "epochs below on top (Device can change too).")
+            self.panel.set_resume(resume_note(snap))
         else:
             self.panel.set_resume("")
             self._restore_panel()
@@ -130,7 +129,7 @@ class TrainingCommands:
         if self._start_queued:
             self.start_action.setText("Waiting for PyTorch…")
         elif self.torch.state in (READY, FAILED):
-            self.start_action.setText("&Start training")
+            self.start_action.setText("&Continue training" if self.run.resume_from is not None else "&Start training")
         else:  # still clickable: a Start now is queued until torch is ready
             self.start_action.setText("&Start (loading PyTorch…)")
         self.pause_action.setEnabled(state in ("running", "paused"))
@@ -181,3 +180,14 @@ class TrainingCommands:
                 self.panel.set_config(TrainConfig.from_dict(json.loads(saved)))
             except ValueError:
                 pass  # settings from another version: keep the defaults
+
+
+def resume_note(snap: ModelSnapshot) -> str:
+    """What a Start in continue-training mode does, for a model saved after an epoch or inside one
+    (its name alone already says "stopped at step 533 (during epoch 2)": not repeated)."""
+    run = snap.name.split(", ")[0]
+    if snap.position is not None:
+        return (f"Continuing “{run}” from step {snap.position.step}, inside epoch {snap.epoch + 1} (its steps so "
+                f"far are kept). More epochs counts from epoch {snap.epoch}, the last one finished; Device can "
+                "change too.")
+    return f"Continuing “{run}” after epoch {snap.epoch}: Start trains More epochs on top (Device can change too)."
