@@ -153,6 +153,7 @@ def test_the_histogram_names_its_threshold_line_with_its_value(qtbot, view):
     plot = view.histogram
     # no histogram yet: no line, and no legend naming a threshold it cannot give
     assert not plot.threshold.isVisible() and not plot.top_legend.legend.isVisible()
+    assert plot.curve.getData()[0] is None  # empty axes, not a flat line at 0 % that reads as data
     assert plot.top_legend.reserve.dataBounds(1)[1] == 100.0  # no band kept for it: the axis ends at 100 %
     plot.set_histogram(np.array([5.0, 1.0]), np.array([0.0, 0.1, 1.0]), 0.1, "epoch 1")
     plot.refresh()
@@ -160,6 +161,7 @@ def test_the_histogram_names_its_threshold_line_with_its_value(qtbot, view):
     assert [label.text for _, label in plot.top_legend.legend.items] == ["active above 0.1"]  # as the probe says it
     plot.clear_data()  # the next run
     assert not plot.threshold.isVisible() and not plot.top_legend.legend.isVisible()
+    assert plot.curve.getData()[0] is None
 
 
 def test_probe_line_labels_sit_above_the_bars(qtbot, gui_window):

@@ -58,7 +58,7 @@ class ActivationHistogram(pg.PlotWidget):
         fit_axis_label(self, "bottom", "activation")
         self.threshold.setVisible(False)
         self.top_legend.legend.setVisible(False)
-        self.curve.setData([0.0, 1.0], [0.0])
+        self.curve.clear()  # empty axes: a flat line at 0 % read as data
         self._top = 100.0
         self.top_legend.fit((0.0, 1.0), 0.0, self._top)
         self.enableAutoRange()
