@@ -110,6 +110,7 @@ def test_the_probes_test_digits_come_from_the_chosen_folder(qtbot, gui_window, t
     gui_window.test_set.reload()
     browser = gui_window.probe_view.browser
     qtbot.waitUntil(lambda: "Test images unavailable" in browser.message.text(), timeout=10000)
+    assert "statistics stored with the model" in browser.message.text()  # why the verdict still ranks it
     assert not browser.random.isEnabled()
     gui_window.panel.data_folder.set_folder(tiny_data_dir)
     qtbot.waitUntil(lambda: browser.random.isEnabled(), timeout=10000)

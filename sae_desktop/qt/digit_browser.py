@@ -92,7 +92,10 @@ class DigitBrowser(QGroupBox):
         self._enable(True)
 
     def _on_unavailable(self, why: str) -> None:
-        self.message.setText(f"Test images unavailable: {why.splitlines()[0]}")
+        # the verdict still ranks a drawing against the test set: by the statistics stored with the model
+        first = why.splitlines()[0].rstrip(".")
+        self.message.setText(f"Test images unavailable: {first}. The verdict ranks drawings by the test set's "
+                             "statistics stored with the model.")
         self.message.setToolTip(why)
         self._enable(False)
 
