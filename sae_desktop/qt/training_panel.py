@@ -26,7 +26,6 @@ def _int_range(spec: Setting) -> tuple[int, int]:
     return int(spec.low), int(high)
 
 
-
 class _WheelOnlyWhenFocused:
     """A box the mouse wheel changes only once it has the keyboard focus (a click or Tab gives
     it): scrolling the panel with the wheel scrolls the panel, it does not change the batch size
@@ -52,6 +51,7 @@ class _IntSpin(_WheelOnlyWhenFocused, IntSpinBox):
     def __init__(self) -> None:
         super().__init__()
         self._setup_wheel()
+
 
 class TrainingPanel(QWidget):
     configChanged = Signal()
