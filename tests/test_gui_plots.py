@@ -277,3 +277,12 @@ def test_live_axes_move_in_steps_not_at_every_report(qtbot, view):
         tops.append(rho.top_legend.reserve.dataBounds(1)[1])
     assert extents == [10, 10, 10, 10, 20]
     assert len(set(tops)) == 1 and max(rho.values) <= tops[0]  # one frame for all five, over every bar
+
+
+def test_the_losses_title_says_what_the_faint_lines_are(qtbot, view):
+    """Each curve is drawn twice (faint per report, bold smoothed) and the legend names one line
+    per curve: the faint ones read as unlabelled data."""
+    plot = view.loss_plot
+    title = plot.getPlotItem().titleLabel.text
+    assert "faint: each report" in title and "bold: smoothed" in title
+    assert all(item.opts["pen"].color().alpha() < 100 for item in plot.raw.values())  # they are the faint ones

@@ -19,7 +19,8 @@ STEP, RECON, SPARSITY, TOTAL = 0, 1, 2, 3  # raw columns; smoothed ones follow a
 class LossPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        style_plot(self, "Losses", "loss", "training step")
+        # the faint lines (each report) have no legend entry of their own: the title says what they are
+        style_plot(self, "Losses (bold: smoothed, faint: each report)", "loss", "training step")
         self.setClipToView(True)  # only the visible part is drawn …
         self.setDownsampling(auto=True, mode="peak")  # … and thinned, so 100 epochs stay fast
         self.top_legend = TopLegend(self, columns=4)  # one row, in a band above the curves
