@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from sae_desktop.qt.settings import app_settings
 
@@ -135,7 +135,9 @@ def apply(theme: Theme) -> None:
     if app is not None:  # light: the style's own palette, as before themes existed
         app.setPalette(palette(theme) if theme.dark else app.style().standardPalette())
         for widget in app.allWidgets():  # a style sheet fixes its widget's colours when polished:
-            if widget.styleSheet():  # polished again, it takes the new palette's (e.g. a heading's text)
+            # (PySide can hand back a stale wrapper of another type at a reused address: a QSpacerItem
+            # here failed every later test of a CI run; only widgets are polished again)
+            if isinstance(widget, QWidget) and widget.styleSheet():  # polished again, it takes the new palette's
                 widget.setStyleSheet(widget.styleSheet())
     _notify()
 

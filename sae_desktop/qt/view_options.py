@@ -120,11 +120,12 @@ class ViewOptions:
 
 
 def _invalidate(layout: QLayout) -> None:
-    """A layout and the layouts nested in it (invalidate() leaves those with their old sizes)."""
-    for i in range(layout.count()):
-        nested = layout.itemAt(i).layout()
-        if isinstance(nested, QLayout):  # (PySide can give a spacer item instead of None)
-            _invalidate(nested)
+    """A layout and the layouts nested in it (invalidate() leaves those with their old sizes).
+    The nested layouts are found as the layout's QObject children, not through ``itemAt``: that
+    made Python wrappers of its spacer items, which outlived them; a widget later made at a
+    spacer's address came back from ``QApplication.allWidgets()`` as that QSpacerItem (CI)."""
+    for nested in layout.findChildren(QLayout):
+        nested.invalidate()
     layout.invalidate()
 
 
