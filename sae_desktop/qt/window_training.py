@@ -183,9 +183,11 @@ class TrainingCommands:
 
 
 def resume_note(snap: ModelSnapshot) -> str:
-    """What a Start in continue-training mode does, for a model saved after an epoch or inside one
-    (its name alone already says "stopped at step 533 (during epoch 2)": not repeated)."""
-    run = snap.name.split(", ")[0]
+    """What a Start in continue-training mode does, for a model saved after an epoch or inside one.
+    A run's model is named by its run folder (the model's name also says "stopped at step 533
+    (during epoch 2)", which the note says its own way)."""
+    folder = RunFolder.containing(snap.path) if snap.path is not None else None
+    run = folder.path.name if folder is not None else snap.name
     if snap.position is not None:
         return (f"Continuing “{run}” from step {snap.position.step}, inside epoch {snap.epoch + 1} (its steps so "
                 f"far are kept). More epochs counts from epoch {snap.epoch}, the last one finished; Device can "
