@@ -19,7 +19,7 @@ import os
 import platform
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 from sae_desktop import __version__
-from sae_desktop.checkpoint_schema import (FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS, Invalid, check_tensors,
-                                           parse_header, parse_metadata)
+from sae_desktop.checkpoint_schema import (CODES_KEY, FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS, Invalid,
+                                           check_tensors, parse_header, parse_metadata)
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.events import Position
@@ -105,6 +105,8 @@ def to_bytes(ckpt: Checkpoint, dtype="float32", include_optimizer: bool = True) 
     tensors = {name: as_numpy(ckpt.weights[name], np_dtype) for name in param_names(ckpt.model_config)}
     if include_optimizer and ckpt.optimizer is not None:
         tensors.update({k: as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
+    if ckpt.test_density is not None and ckpt.test_density.codes is not None:
+        tensors[CODES_KEY] = as_numpy(ckpt.test_density.codes, np.float16)  # the values are float16's already
     meta = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -174,6 +176,12 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         if not all(bool(np.isfinite(t).all()) for t in optimizer.values()) \
                 or float(optimizer["optimizer.step"][0]) < 0 or float(optimizer["optimizer.exp_avg_sq"].min()) < 0:
             raise _fail(path, "the optimizer state holds NaN, infinite or negative values")
+    density = m.test_density
+    if CODES_KEY in tensors:
+        codes = np.ascontiguousarray(tensors[CODES_KEY], dtype=np.float32)
+        if not np.isfinite(codes).all():
+            raise _fail(path, f"{CODES_KEY} contains NaN or infinite values")
+        density = replace(density, codes=codes)  # check_tensors: with its neighbour_quantiles
     return Checkpoint(m.model_config, weights, m.train_config, optimizer, m.epoch, m.history,
                       m.test_error_quantiles, {**m.extra, "versions": m.versions}, m.position, m.test_score_quantiles,
-                      m.test_density)
+                      density)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sae_desktop.config import MAX_EPOCHS, ConfigError, ModelConfig, TrainConfig
+from sae_desktop.density import MAX_CODE_WIDTH, MAX_CODES, Density
 from sae_desktop.density import MAX_WIDTH as DENSITY_MAX_WIDTH
-from sae_desktop.density import Density
 from sae_desktop.events import Position
 from sae_desktop.parameters import BUFFER_NAMES, param_names, param_shapes
 
@@ -24,6 +24,7 @@ FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 64 * 1024 * 1024
 DTYPE_BYTES = {"F32": 4, "F16": 2}
 OPTIMIZER_KEYS = ("optimizer.exp_avg", "optimizer.exp_avg_sq", "optimizer.step")
+CODES_KEY = "test_density.codes"  # F16 [M, d_latent]: the test digits' codes (density.py's nearest neighbours)
 MAX_QUANTILES = 100_000
 METADATA_KEYS = ("format", "format_version", "model_config", "train_config", "epoch", "history",
                  "test_error_quantiles", "test_score_quantiles", "test_density", "versions", "extra", "position")
@@ -225,7 +226,7 @@ def _density(raw: Any, model_cfg: ModelConfig) -> Density | None:
     if raw is None:
         return None
     keys = {"mean", "components", "variances", "residual", "quantiles", "combined_quantiles"}
-    if not isinstance(raw, dict) or set(raw) != keys:
+    if not isinstance(raw, dict) or not keys <= set(raw) <= keys | {"neighbour_quantiles"}:
         raise Invalid(f"metadata field 'test_density' should be an object with {', '.join(sorted(keys))}")
     width = model_cfg.d_hidden
     if width > DENSITY_MAX_WIDTH:
@@ -238,8 +239,8 @@ def _density(raw: Any, model_cfg: ModelConfig) -> Density | None:
         _numbers(row, width, "each component")
     _numbers(raw["variances"], len(components), "variances (one per component)", positive=True)
     _numbers([raw["residual"]], 1, "residual", positive=True)
-    for name in ("quantiles", "combined_quantiles"):
-        _quantiles(raw[name], f"test_density.{name}")
+    for name in ("quantiles", "combined_quantiles", "neighbour_quantiles"):
+        _quantiles(raw.get(name), f"test_density.{name}")
     return Density.from_dict(raw)
 
 
@@ -251,9 +252,10 @@ def check_tensors(entries: dict[str, Entry], meta: Metadata) -> bool:
     missing = [n for n in names if n not in entries]
     if missing:
         raise Invalid(f"missing tensors {', '.join(missing)}")
-    unknown = sorted(set(entries) - set(names) - set(OPTIMIZER_KEYS))
+    unknown = sorted(set(entries) - set(names) - set(OPTIMIZER_KEYS) - {CODES_KEY})
     if unknown:
         raise Invalid(f"unexpected tensors {', '.join(u[:40] for u in unknown[:4])}")
+    _check_codes(entries.get(CODES_KEY), meta.test_density, model_cfg)
     for name in names:
         if entries[name].shape != shapes[name]:
             raise Invalid(f"{name} has shape {list(entries[name].shape)} but the config "
@@ -272,3 +274,18 @@ def check_tensors(entries: dict[str, Entry], meta: Metadata) -> bool:
     if math.prod(entries["optimizer.step"].shape) != 1:
         raise Invalid("optimizer step count should be a single number")
     return True
+
+
+def _check_codes(entry: Entry | None, density: Density | None, model_cfg: ModelConfig) -> None:
+    """The test digits' codes come with the density's nearest-neighbour quantiles, or neither does."""
+    expects = density is not None and density.neighbour_quantiles is not None
+    if entry is None:
+        if expects:
+            raise Invalid(f"metadata field 'test_density' has neighbour_quantiles but the tensor {CODES_KEY} is missing")
+        return
+    if not expects:
+        raise Invalid(f"tensor {CODES_KEY} without a test_density that has neighbour_quantiles")
+    if (len(entry.shape) != 2 or entry.dtype != "F16" or not 2 <= entry.shape[0] <= MAX_CODES
+            or entry.shape[1] != model_cfg.d_latent or model_cfg.d_latent > MAX_CODE_WIDTH):
+        raise Invalid(f"{CODES_KEY} should be F16 [2 to {MAX_CODES}, d_latent={model_cfg.d_latent}] "
+                      f"(codes at most {MAX_CODE_WIDTH} wide), got {entry.dtype} {list(entry.shape)}")

@@ -14,9 +14,16 @@ of that form, well conditioned (no inverse of a near-singular matrix: dead units
 variance), and small enough to store in a checkpoint's metadata: ``d_hidden × (RANK + 1)``
 numbers. Models wider than :data:`MAX_WIDTH` get no density (the verdict then uses the score alone).
 
-The two pieces of evidence are combined by Fisher's method: each is a percentile of the test
-set's own values, ``−ln(1 − p)`` of each is summed, and the sum is ranked against the test set's
-sums. The **combined percentile** is what the verdict's kinds are cut at, so 1 % of the test set is
+A third piece is local: the distance from the input's sparse code to the **nearest test digit's
+code** (its nearest neighbour; Euclidean, the test set's codes stored as float16, at most
+:data:`MAX_CODES` of them, for codes at most :data:`MAX_CODE_WIDTH` wide). One Gaussian is a single
+ellipsoid: a letter can sit inside it, in the gaps between the digits' clusters, where no digit's
+code lies; its nearest neighbour is then far. Measured on held-out test digits at the same false
+alarm rate, it flags 10 points more of the generated letters (benchmarks/probe_verdict.py).
+
+The pieces of evidence are combined by Fisher's method: each is a percentile of the test
+set's own values (a test digit's nearest neighbour is another test digit, never itself),
+``−ln(1 − p)`` of each is summed, and the sum is ranked against the test set's sums. The **combined percentile** is what the verdict's kinds are cut at, so 1 % of the test set is
 "unlike" whichever evidence gave it away; an input extreme in either (or unusual in both) is flagged.
 """
 
@@ -28,6 +35,9 @@ import numpy as np
 
 from sae_desktop.ranks import QUANTILES, error_percentile, quantiles
 
+MAX_CODES = 10_000  # test digits' codes kept as the nearest-neighbour reference (evenly spaced)
+MAX_ASKED = 5_000  # test digits whose own nearest neighbour ranks the others' (evenly spaced)
+MAX_CODE_WIDTH = 256  # widest code given a nearest-neighbour distance (MAX_CODES × width float16s stored)
 RANK = 32  # leading directions of the hidden layer's covariance kept exactly
 MAX_WIDTH = 1024  # widest hidden layer given a density (its covariance is d_hidden² numbers to fit)
 MIN_SAMPLES = 100  # fewer test images than this give no density
@@ -47,12 +57,15 @@ class Density:
     variances: np.ndarray  # [K] > 0, descending: the variance along each
     residual: float  # > 0: the variance along every other direction
     quantiles: list[float]  # the test set's distances (ranks.QUANTILES levels)
-    combined_quantiles: list[float]  # the test set's Fisher combinations of score and distance percentiles
+    combined_quantiles: list[float]  # the test set's Fisher combinations of all the evidence's percentiles
+    codes: np.ndarray | None = None  # [M, d_latent] float32 (float16 values): reference codes, or None
+    neighbour_quantiles: list[float] | None = None  # the test set's nearest-neighbour distances (with codes)
 
     @classmethod
-    def fit(cls, hidden: np.ndarray, score_percentiles: np.ndarray) -> Density | None:
-        """Fitted to the test set's hidden activations ``[N, d_hidden]`` and its images' score
-        percentiles ``[N]`` (as the verdict reads them); None when too few or too wide."""
+    def fit(cls, hidden: np.ndarray, score_percentiles: np.ndarray, codes: np.ndarray | None = None) -> Density | None:
+        """Fitted to the test set's hidden activations ``[N, d_hidden]``, its images' score
+        percentiles ``[N]`` (as the verdict reads them) and, if given, their codes ``[N, d_latent]``
+        (the nearest-neighbour reference); None when too few or too wide."""
         h = np.asarray(hidden, dtype=np.float64)
         n, d = h.shape
         if n < MIN_SAMPLES or d > MAX_WIDTH:
@@ -69,9 +82,20 @@ class Density:
                       [0.0, 1.0])
         distances = partial.distance(h)
         density_quantiles = quantiles(distances)
-        combined = fisher(score_percentiles, error_percentile(distances, density_quantiles))
+        evidence = [score_percentiles, error_percentile(distances, density_quantiles)]
+        reference = neighbour_quantiles = None
+        if codes is not None and len(codes) == n and 0 < codes.shape[1] <= MAX_CODE_WIDTH:
+            codes = np.asarray(codes, dtype=np.float32)
+            kept = np.linspace(0, n - 1, min(n, MAX_CODES)).round().astype(np.int64)
+            reference = codes[kept].astype(np.float16).astype(np.float32)
+            # Every test digit's neighbour costs 0.2 s a fit at 10 000 (after each epoch): the ranks
+            # come from an evenly spaced subset, each of them in the reference but not its own neighbour
+            asked = np.linspace(0, len(kept) - 1, min(len(kept), MAX_ASKED)).round().astype(np.int64)
+            neighbours = nearest(codes[kept[asked]], reference, asked)
+            neighbour_quantiles = quantiles(neighbours)
+            evidence = [np.asarray(e)[kept[asked]] for e in evidence] + [error_percentile(neighbours, neighbour_quantiles)]
         return cls(partial.mean, partial.components, partial.variances, residual, density_quantiles,
-                   quantiles(combined))
+                   quantiles(fisher(*evidence)), reference, neighbour_quantiles)
 
     @property
     def width(self) -> int:
@@ -84,15 +108,29 @@ class Density:
         outside = np.maximum(np.square(centred).sum(axis=1) - np.square(along).sum(axis=1), 0.0)
         return np.sqrt((np.square(along) / self.variances).sum(axis=1) + outside / self.residual)
 
+    def neighbour_distance(self, codes: np.ndarray) -> np.ndarray:
+        """Distance ``[N]`` from each code ``[N, d_latent]`` to the nearest reference code (NaN without codes)."""
+        codes = np.asarray(codes, dtype=np.float32).reshape(len(codes), -1)
+        if self.codes is None or codes.shape[1] != self.codes.shape[1]:
+            return np.full(len(codes), np.nan)
+        return nearest(codes, self.codes)
+
     def percentile(self, distance: float) -> float:
         """Share of test digits nearer the test set's mean (%)."""
         return error_percentile(distance, self.quantiles)
 
-    def combined_percentile(self, score_percentile: float, distance_percentile: float) -> float:
-        """Share of test digits less unusual by both pieces of evidence together (%)."""
-        if not (np.isfinite(score_percentile) and np.isfinite(distance_percentile)):
+    def neighbour_percentile(self, distance: float) -> float:
+        """Share of test digits nearer their nearest neighbour (%), NaN without reference codes."""
+        return error_percentile(distance, self.neighbour_quantiles) if self.neighbour_quantiles else float("nan")
+
+    def combined_percentile(self, score_percentile: float, distance_percentile: float,
+                            neighbour_percentile: float = float("nan")) -> float:
+        """Share of test digits less unusual by all the evidence together (%): the score's and
+        the distance's percentiles, and the nearest neighbour's when the density has codes."""
+        evidence = [score_percentile, distance_percentile] + ([neighbour_percentile] if self.codes is not None else [])
+        if not all(np.isfinite(p) for p in evidence):
             return float("nan")
-        return error_percentile(float(fisher(score_percentile, distance_percentile)), self.combined_quantiles)
+        return error_percentile(float(fisher(*evidence)), self.combined_quantiles)
 
     def to_dict(self) -> dict:
         """JSON-ready, 7 significant digits (float32's precision; the metadata stays small)."""
@@ -100,11 +138,35 @@ class Density:
             return [float(f"{v:.7g}") for v in np.asarray(a, dtype=np.float64).ravel()]
         return {"mean": short(self.mean), "components": [short(c) for c in self.components],
                 "variances": short(self.variances), "residual": float(f"{self.residual:.7g}"),
-                "quantiles": list(self.quantiles), "combined_quantiles": list(self.combined_quantiles)}
+                "quantiles": list(self.quantiles), "combined_quantiles": list(self.combined_quantiles),
+                **({"neighbour_quantiles": list(self.neighbour_quantiles)} if self.codes is not None else {})}
 
     @classmethod
-    def from_dict(cls, d: dict) -> Density:
-        """From :meth:`to_dict`'s output, already validated (``checkpoint_schema._density``)."""
+    def from_dict(cls, d: dict, codes: np.ndarray | None = None) -> Density:
+        """From :meth:`to_dict`'s output, already validated (``checkpoint_schema._density``), and the
+        reference ``codes`` (a checkpoint keeps them as a tensor, not in its JSON metadata, and
+        adds them once decoded: ``check_tensors`` makes sure they come with neighbour_quantiles)."""
+        neighbours = d.get("neighbour_quantiles")
         return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["components"], dtype=np.float64),
                    np.asarray(d["variances"], dtype=np.float64), float(d["residual"]),
-                   [float(q) for q in d["quantiles"]], [float(q) for q in d["combined_quantiles"]])
+                   [float(q) for q in d["quantiles"]], [float(q) for q in d["combined_quantiles"]],
+                   None if codes is None else np.asarray(codes, dtype=np.float32),
+                   None if neighbours is None else [float(q) for q in neighbours])
+
+
+def nearest(queries: np.ndarray, reference: np.ndarray, own: np.ndarray | None = None,
+            chunk: int = 256) -> np.ndarray:
+    """Euclidean distance ``[N]`` from each query row to its nearest ``reference`` row; ``own[i]``:
+    the reference row that is query i itself (−1: none), never counted as its neighbour."""
+    sq = np.square(reference).sum(axis=1, dtype=np.float32)
+    minus_twice = (-2.0 * reference).T.copy()
+    out = np.empty(len(queries), dtype=np.float64)
+    for start in range(0, len(queries), chunk):
+        block = queries[start:start + chunk]
+        d2 = block @ minus_twice  # ‖q − r‖² = ‖q‖² + ‖r‖² − 2 q·r, in place (no [chunk, M] temporaries)
+        d2 += sq
+        if own is not None:
+            rows = np.flatnonzero(own[start:start + chunk] >= 0)
+            d2[rows, own[start:start + chunk][rows]] = np.inf
+        out[start:start + len(block)] = d2.min(axis=1) + np.square(block).sum(axis=1)
+    return np.sqrt(np.maximum(out, 0.0))

@@ -80,10 +80,11 @@ class Evaluation:
         """From ``architecture.errors_and_latents``'s output (what ``SparseAutoencoder.evaluate``
         and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once);
         ``images`` (uint8, NumPy or torch) give FVU its denominator. The hidden activations are
-        summarised at once (``density.Density``) and not kept."""
+        summarised at once (``density.Density``, with the codes as its
+        nearest-neighbour reference) and not kept."""
         density = None
         if hidden is not None and len(per_sample_score):
-            density = Density.fit(hidden, error_percentile(per_sample_score, quantiles(per_sample_score)))
+            density = Density.fit(hidden, error_percentile(per_sample_score, quantiles(per_sample_score)), latents)
         return cls(per_sample_mse, latents, cfg.active_threshold,
                    image_variance(images) if images is not None else float("nan"), per_sample_score, density)
 

@@ -62,9 +62,12 @@ def probe(model: ModelSnapshot, image28: np.ndarray, clamps: dict[int, float] | 
     mse_percentile = error_percentile(mse, quantiles) if quantiles else float("nan")
     score = float(input_score(x.astype(np.float64), unsteered.astype(np.float64))[0])
     density = model.test_density
-    distance = float(density.distance(model.hidden(x))[0]) if density is not None else float("nan")
+    distance = neighbour = float("nan")
+    if density is not None:
+        distance = float(density.distance(model.hidden(x))[0])
+        neighbour = float(density.neighbour_distance(latents[None, :])[0])
     verdict = judge(stages if stages is not None else preprocess(x.reshape(28, 28)), score,
-                    model.test_score_quantiles, distance, density)
+                    model.test_score_quantiles, distance, density, neighbour)
     return ProbeResult(x.reshape(28, 28), latents, code, reconstruction, mse, mse_percentile,
                        model.config.active_threshold, verdict)
 

@@ -18,7 +18,10 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
   test set's (Mahalanobis), as a percentile of the test set's distances; the two percentiles
   are combined (Fisher's method) into the verdict's ``percentile``, itself ranked against the
   test set's, so the kinds' cuts keep their meaning (1 % of test digits are "unlike"). A model
-  without the distance's statistics (older checkpoints) is judged on the score alone.
+  without the distance's statistics (older checkpoints) is judged on the score alone;
+* **the nearest test digit** (density.py): how far the input's sparse code lies from the nearest
+  test digit's code, as a percentile of the test digits' own nearest-neighbour distances; a third
+  term of the same combination, where the checkpoint stores the test set's codes.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class Verdict:
     score_percentile: float = float("nan")  # share of test digits the model explains better (%)
     distance: float = float("nan")  # Mahalanobis distance of the encoder's activations from the test set's
     distance_percentile: float = float("nan")  # share of test digits nearer (%), NaN without a density
+    neighbour_distance: float = float("nan")  # from the input's code to the nearest test digit's code
+    neighbour_percentile: float = float("nan")  # share of test digits nearer their nearest neighbour (%)
 
     def to_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()}
@@ -99,10 +104,12 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
 
 
 def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
-          distance: float = float("nan"), density: Density | None = None) -> Verdict:
-    """The verdict on one input from its preprocessing, its unsteered ``score`` and its
-    ``distance`` (``Density.distance`` of its hidden activations); ``quantiles``: the test set's
-    scores (``Evaluation.test_score_quantiles``) and ``density`` its distances, if known.
+          distance: float = float("nan"), density: Density | None = None,
+          neighbour: float = float("nan")) -> Verdict:
+    """The verdict on one input from its preprocessing, its unsteered ``score``, its ``distance``
+    (``Density.distance`` of its hidden activations) and ``neighbour`` (``Density.neighbour_distance``
+    of its code); ``quantiles``: the test set's scores (``Evaluation.test_score_quantiles``) and
+    ``density`` its distances, if known.
     A failed plain check decides the kind and message; the figures are still given."""
     if stages.empty:
         return NOTHING_DRAWN
@@ -111,8 +118,11 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
     trained = bool(quantiles) and median <= UNTRAINED
     sp = error_percentile(score, quantiles) if trained else nan
     dp = density.percentile(distance) if trained and density is not None else nan
-    p = density.combined_percentile(sp, dp) if np.isfinite(dp) else sp
-    figures = dict(score_percentile=sp, distance=distance if density is not None else nan, distance_percentile=dp)
+    nnp = density.neighbour_percentile(neighbour) if trained and density is not None else nan
+    p = density.combined_percentile(sp, dp, nnp) if np.isfinite(dp) else sp
+    figures = dict(score_percentile=sp, distance=distance if density is not None else nan, distance_percentile=dp,
+                   neighbour_distance=neighbour if density is not None and density.codes is not None else nan,
+                   neighbour_percentile=nnp)
 
     def verdict(kind: str, digit_like: bool | None, message: str) -> Verdict:
         return Verdict(kind, digit_like, score, p, message, **figures)
@@ -128,20 +138,23 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
     # The verdict first (a cut-off end would hide it), then the rank it rests on, then that rank's parts
     # ("Typical: … worse than 91 % of test digits" read as a contradiction when the parts came first)
     if p >= UNLIKE:
-        return verdict("unlike", False, f"Unlike MNIST: {evidence(score, p, sp, dp)}")
+        return verdict("unlike", False, f"Unlike MNIST: {evidence(score, p, sp, dp, nnp)}")
     if p >= UNUSUAL:
-        return verdict("unusual", True, f"Unusual: {evidence(score, p, sp, dp)}")
+        return verdict("unusual", True, f"Unusual: {evidence(score, p, sp, dp, nnp)}")
     return verdict("typical", True, f"Typical{', near the edge' if p >= NEAR_EDGE else ''}: "
-                                    f"{evidence(score, p, sp, dp)}")
+                                    f"{evidence(score, p, sp, dp, nnp)}")
 
 
-def evidence(score: float, p: float, sp: float, dp: float) -> str:
+def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("nan")) -> str:
     """What a verdict rests on: the share of test digits more unusual than the input (its rank
-    ``p``), then the parts combined into it (reconstruction ``sp``, code ``dp`` if known)."""
+    ``p``), then the parts combined into it (reconstruction ``sp``; code ``dp`` and nearest test
+    digit ``nnp``, if known)."""
     more = 100.0 - p  # (never rounded to 0 % or 100 %: neither would be true)
     rank = ("fewer than 1% of test digits are as unusual" if more < 1 else
             f"{'more than 99' if more > 99 else f'{more:.0f}'}% of test digits are more unusual")
     parts = f"{score:.0%} unexplained, worse than {sp:.0f}% of them"
     if np.isfinite(dp):
         parts = f"reconstruction: {parts}; code: farther out than {dp:.0f}%"
+        if np.isfinite(nnp):
+            parts += f", farther from its nearest test digit than {nnp:.0f}%"
     return f"{rank} ({parts})"

@@ -14,6 +14,10 @@ from hypothesis import strategies as st
 
 from sae_desktop.checkpoint import (FORMAT_VERSION, Checkpoint, CheckpointError, load_checkpoint, save_checkpoint,
                                     to_bytes)
+from safetensors.numpy import load_file as st_load_file
+from safetensors.numpy import save_file as st_save_file
+
+from sae_desktop.checkpoint_schema import CODES_KEY
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.model import SparseAutoencoder
@@ -52,6 +56,42 @@ def test_the_test_sets_density_round_trips(tmp_path):
     np.testing.assert_allclose(loaded.distance(hidden), ckpt.test_density.distance(hidden), rtol=1e-5)
     ckpt.test_density = None  # older checkpoints have none
     assert load_checkpoint(save_checkpoint(ckpt, tmp_path / "m.safetensors")).test_density is None
+
+
+def test_the_test_sets_codes_round_trip_as_a_float16_tensor(tmp_path):
+    rng = np.random.default_rng(0)
+    hidden, codes = rng.gamma(1.0, size=(400, 8)), rng.random((400, 4)).astype(np.float32)
+    ckpt = make_checkpoint()
+    ckpt.test_density = Density.fit(hidden, rng.uniform(0, 100, 400), codes)
+    path = save_checkpoint(ckpt, tmp_path / "m.safetensors")
+    tensors = st_load_file(path)
+    assert tensors[CODES_KEY].dtype == np.float16 and tensors[CODES_KEY].shape == (400, 4)
+    loaded = load_checkpoint(path).test_density
+    np.testing.assert_array_equal(loaded.codes, ckpt.test_density.codes)  # float16 values already: exact
+    assert loaded.neighbour_quantiles == ckpt.test_density.neighbour_quantiles
+    np.testing.assert_allclose(loaded.neighbour_distance(codes[:5]), ckpt.test_density.neighbour_distance(codes[:5]))
+
+
+@pytest.mark.parametrize("tamper,why", [
+    (lambda t, m: t.pop(CODES_KEY), "is missing"),
+    (lambda t, m: m.update(test_density=json.dumps({k: v for k, v in json.loads(m["test_density"]).items()
+                                                     if k != "neighbour_quantiles"})), "without a test_density"),
+    (lambda t, m: t.update({CODES_KEY: t[CODES_KEY][:, :3]}), "should be F16"),
+    (lambda t, m: t.update({CODES_KEY: t[CODES_KEY].astype(np.float32)}), "should be F16"),
+    (lambda t, m: t.update({CODES_KEY: np.full((400, 4), np.inf, np.float16)}), "NaN or infinite"),
+])
+def test_the_test_sets_codes_are_checked_against_the_metadata(tmp_path, tamper, why):
+    rng = np.random.default_rng(0)
+    ckpt = make_checkpoint()
+    ckpt.test_density = Density.fit(rng.gamma(1.0, size=(400, 8)), rng.uniform(0, 100, 400), rng.random((400, 4)))
+    path = save_checkpoint(ckpt, tmp_path / "m.safetensors")
+    with open(path, "rb") as f:
+        data = f.read()
+    tensors, meta = st_load_file(path), json.loads(data[8:8 + struct.unpack("<Q", data[:8])[0]])["__metadata__"]
+    tamper(tensors, meta)
+    st_save_file(tensors, path, metadata=meta)
+    with pytest.raises(CheckpointError, match=why):
+        load_checkpoint(path)
 
 
 def test_half_precision_weights_only_copy(tmp_path):

@@ -144,7 +144,31 @@ def test_a_model_without_the_density_is_judged_on_its_score_alone(bundled):
     assert np.isnan(before.distance_percentile) and before.percentile == before.score_percentile
     assert result.verdict.score == before.score and np.isfinite(result.verdict.distance_percentile)
     assert set(before.to_dict()) == {"kind", "digit_like", "score", "percentile", "message", "score_percentile",
-                                     "distance", "distance_percentile"}
+                                     "distance", "distance_percentile", "neighbour_distance", "neighbour_percentile"}
+    assert before.to_dict()["neighbour_percentile"] is None and np.isfinite(result.verdict.neighbour_percentile)
+
+
+def test_a_code_between_the_digits_clusters_is_flagged_by_its_nearest_neighbour():
+    """One Gaussian is one ellipsoid: a code in the gap between two clusters lies near their joint
+    mean (an ordinary Mahalanobis distance) but far from every test digit's code."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0] * 6, [4.0] * 6])
+    codes = centres[rng.integers(0, 2, 3000)] + 0.3 * rng.normal(size=(3000, 6))
+    density = Density.fit(codes, rng.uniform(0, 100, 3000), codes)  # the codes as the hidden layer, too
+    gap = np.full((1, 6), 2.0)
+    dp = density.percentile(density.distance(gap)[0])
+    nnp = density.neighbour_percentile(density.neighbour_distance(gap)[0])
+    assert dp < 50 and nnp == 100.0
+    gaussian = Density.fit(codes, rng.uniform(0, 100, 3000))  # no codes: the Gaussian alone
+    assert density.combined_percentile(95.0, dp, nnp) >= UNLIKE > 90 > gaussian.combined_percentile(95.0, dp)
+    # a test digit's own nearest neighbour is another test digit (never itself, which would rank
+    # every test digit at 0 and every new digit far out): new digits like them rank as they do
+    fresh = centres[rng.integers(0, 2, 3000)] + 0.3 * rng.normal(size=(3000, 6))
+    ranks = np.array([density.neighbour_percentile(d) for d in density.neighbour_distance(fresh)])
+    assert 0.003 < np.mean(ranks >= 99) < 0.03 and 40 < np.median(ranks) < 60
+    v = judge(preprocess(seven()), 0.48, list(np.linspace(0.0, 0.5, 101)), float(density.distance(gap)[0]),
+              density, float(density.neighbour_distance(gap)[0]))
+    assert v.kind == "unlike" and "farther from its nearest test digit than 100%" in v.message
 
 
 def test_the_bundled_model_carries_its_test_sets_density(bundled, mnist):
