@@ -281,7 +281,7 @@ def _check_codes(entry: Entry | None, density: Density | None, model_cfg: ModelC
     expects = density is not None and density.neighbour_quantiles is not None
     if entry is None:
         if expects:
-            raise Invalid(f"metadata field 'test_density' has neighbour_quantiles but the tensor {CODES_KEY} is missing")
+            raise Invalid(f"metadata field 'test_density' has neighbour_quantiles but tensor {CODES_KEY} is missing")
         return
     if not expects:
         raise Invalid(f"tensor {CODES_KEY} without a test_density that has neighbour_quantiles")

@@ -19,12 +19,13 @@ code** (its nearest neighbour; Euclidean, the test set's codes stored as float16
 :data:`MAX_CODES` of them, for codes at most :data:`MAX_CODE_WIDTH` wide). One Gaussian is a single
 ellipsoid: a letter can sit inside it, in the gaps between the digits' clusters, where no digit's
 code lies; its nearest neighbour is then far. Measured on held-out test digits at the same false
-alarm rate, it flags 10 points more of the generated letters (benchmarks/probe_verdict.py).
+alarm rate, it flags 11 points more of the generated letters (benchmarks/probe_verdict.py).
 
 The pieces of evidence are combined by Fisher's method: each is a percentile of the test
 set's own values (a test digit's nearest neighbour is another test digit, never itself),
-``−ln(1 − p)`` of each is summed, and the sum is ranked against the test set's sums. The **combined percentile** is what the verdict's kinds are cut at, so 1 % of the test set is
-"unlike" whichever evidence gave it away; an input extreme in either (or unusual in both) is flagged.
+``−ln(1 − p)`` of each is summed, and the sum is ranked against the test set's sums. The
+**combined percentile** is what the verdict's kinds are cut at, so 1 % of the test set is "unlike"
+whichever evidence gave it away; an input extreme in one (or unusual in several) is flagged.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ class Density:
             asked = np.linspace(0, len(kept) - 1, min(len(kept), MAX_ASKED)).round().astype(np.int64)
             neighbours = nearest(codes[kept[asked]], reference, asked)
             neighbour_quantiles = quantiles(neighbours)
-            evidence = [np.asarray(e)[kept[asked]] for e in evidence] + [error_percentile(neighbours, neighbour_quantiles)]
+            evidence = [np.asarray(e)[kept[asked]] for e in evidence]
+            evidence.append(error_percentile(neighbours, neighbour_quantiles))
         return cls(partial.mean, partial.components, partial.variances, residual, density_quantiles,
                    quantiles(fisher(*evidence)), reference, neighbour_quantiles)
 
