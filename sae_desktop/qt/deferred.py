@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, QTimer, Signal
-from PySide6.QtWidgets import QSizePolicy, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 
 class Deferred(QWidget):
@@ -138,6 +138,23 @@ class DeferredTabs(QTabWidget):
 
     allBuilt = Signal()  # once, when the last deferred page has been built
     _all_built = False
+    _laid_out = None  # what the last layout was made for (see event)
+
+    def event(self, event: QEvent) -> bool:
+        """A switch of page asks the tab widget to lay itself out again, and QTabWidget answers
+        every such request by repainting the whole page: each visit painted its page twice in one
+        frame (measured: 14-26 ms of 25-36, benchmarks/tab_switch.py). A request is answered only
+        when something the layout rests on changed: the size, the tab bar's size hint, the pages'
+        minimum size (their preferred size changes with the page shown, and the window's central
+        widget takes the space it is given whatever it prefers)."""
+        if event.type() == QEvent.Type.LayoutRequest:
+            stack = self.findChild(QStackedWidget)
+            key = (self.size(), self.tabBar().sizeHint(), self.count(),
+                   None if stack is None else stack.minimumSizeHint())
+            if key == self._laid_out:
+                return True
+            self._laid_out = key
+        return super().event(event)
 
     def add_deferred(self, factory: Callable[[], QWidget], title: str) -> Deferred:
         page = Deferred(factory)

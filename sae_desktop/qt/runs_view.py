@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from sae_desktop.checkpoint import CheckpointError
+from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt import theme
 from sae_desktop.qt.labels import ElidedLabel
@@ -177,6 +178,7 @@ class RunsView(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self._selection_changed()
         self.refresh_in_background()  # built before its first visit (after the first paint): ready by then
+        self.staggered = StaggeredPaint([self.frontier], self)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """A visit shows the table as it was and rescans the folders in the background (during
@@ -184,6 +186,7 @@ class RunsView(QWidget):
         50-300 ms of a frozen window per visit, measured); only a first visit before any scan
         came back fills the table at once."""
         super().showEvent(event)
+        self.staggered.hold()
         if self._scans:
             self.refresh_in_background()
         else:

@@ -55,7 +55,7 @@ class TrainingView(QWidget):
         self._ticks = 0
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self.timer.start()
-        self.staggered = StaggeredPaint([self.rho_plot, self.histogram, self.sparsity_plot], self)
+        self.staggered = StaggeredPaint([self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot], self)
         run.cleared.connect(lambda: self.summary.setText("Starting a new run…"))
         run.started.connect(self.on_started)
         run.stepped.connect(self.on_step)
@@ -66,7 +66,6 @@ class TrainingView(QWidget):
         """A visit paints the losses at once, then the other plots one per event-loop turn, each
         brought up to date just before (see StaggeredPaint)."""
         super().showEvent(event)
-        self.loss_plot.refresh()
         self.staggered.hold()
 
     def preview(self, cfg) -> None:
