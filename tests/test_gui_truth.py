@@ -411,6 +411,31 @@ def test_runs_tab_paints_its_frontier_a_turn_after_its_table(qtbot, gui_window):
     qtbot.waitUntil(lambda: not runs.staggered.held, timeout=3000)
 
 
+def test_a_visit_paints_its_page_once_in_its_first_frame(qtbot, gui_window):
+    """Showing a page posts each of its widgets a request to repaint, after the repaint the switch
+    had already asked for: the whole Probe page was painted twice in one frame."""
+    from PySide6.QtWidgets import QApplication
+
+    window, probe = gui_window, gui_window.probe_view
+    for view in (probe, window.training_view, probe, window.training_view):  # built and laid out
+        window.tabs.setCurrentWidget(view)
+        qtbot.wait(50)
+    paints = []
+
+    class Count(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt naming)
+            if event.type() == QEvent.Type.Paint and obj is probe:
+                paints.append(event.rect().size())
+            return False
+
+    counter = Count()
+    probe.installEventFilter(counter)
+    window.tabs.setCurrentWidget(probe)
+    QApplication.processEvents()
+    probe.removeEventFilter(counter)
+    assert paints == [probe.size()]
+
+
 def test_a_tab_switch_paints_the_tab_bar_once_and_a_new_tab_title_still_lays_it_out(qtbot, gui_window):
     """QTabWidget answers the layout request a page switch posts by repainting itself, page and
     tab bar: everything was painted twice in the visit's first frame. Requests that change nothing

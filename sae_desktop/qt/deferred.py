@@ -140,6 +140,13 @@ class DeferredTabs(QTabWidget):
     _all_built = False
     _laid_out = None  # what the last layout was made for (see event)
 
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        # A page shown asks each of its widgets to repaint, by events posted after the repaint the
+        # switch itself had already asked for: the page was painted twice in the visit's first frame
+        # (Probe 36 → 20 ms idle, measured). Delivered at once, they join that one repaint.
+        self.currentChanged.connect(lambda _index: QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateLater))
+
     def event(self, event: QEvent) -> bool:
         """A switch of page asks the tab widget to lay itself out again, and QTabWidget answers
         every such request by repainting the whole page: each visit painted its page twice in one
