@@ -128,8 +128,13 @@ class Evaluation:
         return 1.0 - self.dead_latents / max(self.latents.shape[1], 1)
 
     @property
+    def dense_latents(self) -> int:
+        """Latents active on more than ``DENSE_DENSITY`` of the test images."""
+        return int((self.density > DENSE_DENSITY).sum())
+
+    @property
     def frac_dense(self) -> float:
-        return float((self.density > DENSE_DENSITY).mean()) if self.latents.shape[1] else 0.0
+        return self.dense_latents / self.latents.shape[1] if self.latents.shape[1] else 0.0
 
     @cached_property
     def histogram(self) -> tuple[np.ndarray, np.ndarray]:

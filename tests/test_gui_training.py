@@ -45,6 +45,9 @@ def test_one_epoch_run_fills_plots_and_writes_the_run_folder(qtbot, window):
     assert types == {"step", "epoch", "summary"}
     assert window.shown.snapshot.weights["W_enc1"].shape == (32, 784)  # the trained model is shown
     assert view.summary.text().startswith("Completed 1 epoch:  test MSE")
+    ev = window.run.end.evaluation  # latents counted, as the dead ones are beside them
+    assert f"dead latents {ev.dead_latents}   dense latents {ev.dense_latents}   " in view.summary.text()
+    assert ev.dense_latents == round(ev.frac_dense * 8) and "%" not in view.summary.text()
 
 
 def test_ctrl_return_starts_training_from_anywhere(qtbot, window):

@@ -321,7 +321,7 @@ def test_the_training_header_is_one_line_cut_with_an_ellipsis_and_grows_with_pre
     w.tabs.setCurrentWidget(w.training_view)
     w.resize(1024, 768)
     text = "Completed 10 epochs:  " + "   ".join(["test MSE 0.01736", "FVU 0.258", "L0 7.32", "dead latents 0",
-                                                 "dense 100%", "mean activation 0.0702"] * 2)
+                                                 "dense latents 32", "mean activation 0.0702"] * 2)
     summary.setText(text)
     qtbot.waitUntil(lambda: summary.width() < summary.fontMetrics().horizontalAdvance(text))  # too long for it
     assert summary.toolTip() == text  # the whole, on hover

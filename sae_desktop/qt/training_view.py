@@ -147,5 +147,7 @@ class TrainingView(QWidget):
 
 
 def _figures(ev: Evaluation) -> str:
+    """The header's figures; latents are counted ("dense 100%" beside "dead latents 0" read as
+    a share of the images, or of something dense)."""
     return (f"test MSE {ev.test_mse:.5f}   FVU {ev.fvu:.3f}   L0 {ev.l0:.2f}   dead latents {ev.dead_latents}   "
-            f"dense {ev.frac_dense:.0%}   mean activation {ev.rho_hat.mean():.4f}")
+            f"dense latents {ev.dense_latents}   mean activation {ev.rho_hat.mean():.4f}")
