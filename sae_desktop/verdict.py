@@ -60,6 +60,12 @@ class Verdict:
     neighbour_distance: float = float("nan")  # from the input's code to the nearest test digit's code
     neighbour_percentile: float = float("nan")  # share of test digits nearer their nearest neighbour (%)
 
+    @property
+    def headline(self) -> str:
+        """The message without its closing parenthesis of figures: what a narrow view shows."""
+        head, bracket, _ = self.message.partition(" (")
+        return head if bracket and self.message.endswith(")") else self.message
+
     def to_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()}
 
@@ -152,9 +158,11 @@ def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("n
     more = 100.0 - p  # (never rounded to 0 % or 100 %: neither would be true)
     rank = ("fewer than 1% of test digits are as unusual" if more < 1 else
             f"{'more than 99' if more > 99 else f'{more:.0f}'}% of test digits are more unusual")
-    parts = f"{score:.0%} unexplained, worse than {sp:.0f}% of them"
+    # Short: it wraps beside the preprocessing stages, and in presentation mode at 1280×720 two
+    # more lines made the window taller than the screen
+    parts = f"{score:.0%} unexplained, worse than {sp:.0f}%"
     if np.isfinite(dp):
-        parts = f"reconstruction: {parts}; code: farther out than {dp:.0f}%"
-        if np.isfinite(nnp):
-            parts += f", farther from its nearest test digit than {nnp:.0f}%"
+        parts += f"; code farther out than {dp:.0f}%"
+    if np.isfinite(nnp):
+        parts += f"; nearest digit farther than {nnp:.0f}%"
     return f"{rank} ({parts})"

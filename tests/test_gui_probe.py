@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from sae_desktop.qt.app import build_window, create_app
 from sae_desktop.qt.canvas import SIZE
+from sae_desktop.verdict import evidence
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -256,6 +257,8 @@ def test_the_verdict_and_error_are_never_cut_in_a_narrow_window_nor_jump_while_d
     draw_seven(qtbot, probe.canvas)
     qtbot.waitUntil(lambda: probe.result is not None, timeout=2000)
     qtbot.wait(50)
+    probe.ood_label.setText(f"Unlike MNIST: {evidence(0.45, 99.95, 99.9, 99.9, 99.9)}")  # the longest verdict
+    qtbot.wait(50)
     for label in (probe.error_label, probe.ood_label, probe.source_label):
         assert label.height() >= label.heightForWidth(label.width()), label.text()  # every line of it shows
     needed = probe.ood_label.heightForWidth(probe.ood_label.width())
@@ -284,3 +287,23 @@ def test_latent_labels_follow_a_resize_and_a_top_k_model_has_no_empty_legend(qtb
         qtbot.waitUntil(lambda wide=wide: (len(bars.getAxis("bottom")._tickLevels[0]) == 32) == wide, timeout=2000)
     bars.set_model(ModelConfig(latent="topk", k=4), rho=None)  # nothing to name
     assert not bars.legend.items and not bars.legend.isVisible()
+
+
+def test_a_verdict_too_long_for_its_column_shows_its_headline_and_the_whole_again_when_wide(qtbot):
+    from sae_desktop.qt.labels import WrappedLabel
+
+    label = WrappedLabel(3)
+    qtbot.addWidget(label)
+    whole = f"Unlike MNIST: {evidence(0.45, 99.95, 99.9, 99.9, 99.9)}"
+    label.resize(900, 100)
+    label.show()
+    label.set_text_or_short(f"<b>{whole}</b>", "<b>Unlike MNIST</b>", 4)
+    assert label.text() == f"<b>{whole}</b>"  # two lines at 900 px (the tags are not words)
+    label.resize(150, 100)
+    qtbot.waitUntil(lambda: label.text() == "<b>Unlike MNIST</b>")  # many more than four lines at 150 px
+    label.resize(900, 100)
+    qtbot.waitUntil(lambda: label.text() == f"<b>{whole}</b>")
+    label.setText("Nothing drawn yet")  # plain text again: no short form left over from before
+    label.resize(40, 100)
+    qtbot.wait(20)
+    assert label.text() == "Nothing drawn yet"

@@ -9,11 +9,14 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QLayout, QWidget
 
+from benchmarks.synthetic_inputs import polyline
 from sae_desktop.qt import theme
 from sae_desktop.qt.app import build_window
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.settings import app_settings
+from sae_desktop.qt.probe_view import VERDICT_LINES
 from sae_desktop.qt.theme import DARK, LIGHT, ThemeController
+from sae_desktop.verdict import evidence
 
 
 def lightness(colour) -> int:
@@ -185,6 +188,11 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     # the projector: the window at its size (offscreen, full screen would be the 800×600 test screen)
     w.setWindowState(Qt.WindowState.WindowNoState)
     w.setGeometry(0, 0, *size)
+    # a drawing, and the longest verdict: its lines must not make the window taller than the screen
+    w.probe_view.canvas.set_array(polyline((280, 280), [(60, 70), (60, 210), (230, 120)], 20.0))
+    qtbot.waitUntil(lambda: "test digits" in w.probe_view.ood_label.text(), timeout=3000)
+    longest = f"Unlike MNIST: {evidence(0.45, 99.95, 99.9, 99.9, 99.9)}"
+    w.probe_view.ood_label.set_text_or_short(longest, longest.partition(" (")[0], VERDICT_LINES)
     for tab in (w.probe_view, w.training_view, w.atlas_view, w.runs_view):
         w.tabs.setCurrentWidget(tab)
         qtbot.wait(60)
@@ -201,6 +209,10 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     assert atlas.plot.height() >= 1.8 * atlas.density_plot.height(), (atlas.plot.height(), atlas.density_plot.height())
     w.tabs.setCurrentWidget(w.probe_view)
     qtbot.wait(60)
+    text = w.probe_view.ood_label.text()  # the verdict's figures did not fit: its headline, the whole on hover
+    assert text == "Unlike MNIST: fewer than 1% of test digits are as unusual"
+    heading = w.probe_view.error_label  # the column is narrower than "Reconstruction" in this font: a short word
+    assert heading.text().startswith("Error (MSE) ") or size[0] > 1024
     canvas, bars = w.probe_view.canvas, w.probe_view.bars
     assert min(canvas.width(), canvas.height()) >= 0.55 * size[1] - 120  # the drawing gets the room
     assert bars.height() >= 200

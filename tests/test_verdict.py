@@ -168,7 +168,7 @@ def test_a_code_between_the_digits_clusters_is_flagged_by_its_nearest_neighbour(
     assert 0.003 < np.mean(ranks >= 99) < 0.03 and 40 < np.median(ranks) < 60
     v = judge(preprocess(seven()), 0.48, list(np.linspace(0.0, 0.5, 101)), float(density.distance(gap)[0]),
               density, float(density.neighbour_distance(gap)[0]))
-    assert v.kind == "unlike" and "farther from its nearest test digit than 100%" in v.message
+    assert v.kind == "unlike" and v.message.endswith("; nearest digit farther than 100%)")
 
 
 def test_the_bundled_model_carries_its_test_sets_density(bundled, mnist):
@@ -252,12 +252,14 @@ def test_the_message_leads_with_the_rank_the_verdict_rests_on():
     assert v.kind == "typical" and v.score_percentile >= 89 and v.percentile < v.score_percentile
     rank = f"{100 - v.percentile:.0f}% of test digits are more unusual ("
     assert v.message.startswith("Typical") and rank in v.message
-    assert v.message.index(rank) < v.message.index("worse than") < v.message.index("code: farther out")
+    assert v.message.index(rank) < v.message.index("worse than") < v.message.index("code farther out")
     far = density.mean + 40 * hidden.std(0)
     unlike = judge(stages, 0.5, quantiles, float(density.distance(far[None])[0]), density)
     assert unlike.kind == "unlike" and "fewer than 1% of test digits are as unusual (" in unlike.message
+    assert unlike.headline == "Unlike MNIST: fewer than 1% of test digits are as unusual"  # a narrow view's
+    assert judge(preprocess(np.zeros((28, 28))), 0.0, quantiles).headline == "Nothing drawn"  # no figures to drop
     best = judge(stages, 0.0, quantiles)  # better explained than every test digit: not "100 %" more unusual
     assert "more than 99% of test digits are more unusual" in best.message
     alone = judge(stages, 0.1, quantiles)  # no density: the score's rank is the verdict's
     assert alone.message == f"Typical: {100 - alone.percentile:.0f}% of test digits are more unusual " \
-                            f"(10% unexplained, worse than {alone.score_percentile:.0f}% of them)"
+                            f"(10% unexplained, worse than {alone.score_percentile:.0f}%)"

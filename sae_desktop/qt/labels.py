@@ -6,6 +6,8 @@ every change (measured: 20-30 ms of main-thread time per epoch during training).
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
@@ -69,6 +71,7 @@ class WrappedLabel(QLabel):
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._fitted_width = -1
+        self._full, self._short, self._most = "", None, 0
         self.refit()
 
     def refit(self) -> None:
@@ -77,14 +80,33 @@ class WrappedLabel(QLabel):
         self._fit()
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+        self._full, self._short = text, None
         super().setText(text)
+        self._fit()
+
+    def set_text_or_short(self, text: str, short: str, most: int) -> None:
+        """``text``, or ``short`` where ``text`` would need more than ``most`` lines at the label's
+        width or has a word wider than it (a narrow window, presentation mode's larger font);
+        chosen again on each resize."""
+        self._full, self._short, self._most = text, short, most
         self._fit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit()
 
+    def _choose(self) -> None:
+        if self._short is None:
+            return
+        QLabel.setText(self, self._full)
+        words = re.sub(r"<[^>]*>", " ", self._full).split()  # (a word is never broken: it would be cut)
+        widest = max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0)
+        if (self.heightForWidth(self.width()) > self.fontMetrics().lineSpacing() * self._most + 6
+                or widest > self.width() - 2 * self.margin() - 2):
+            QLabel.setText(self, self._short)
+
     def _fit(self) -> None:
+        self._choose()
         floor = self.height() if self.width() == self._fitted_width else 0
         self._fitted_width = self.width()
         self.ensurePolished()

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sae_desktop.qt.latent_bars import LatentBars
 
 FRAME_MS = 16
+VERDICT_LINES = 4  # the verdict with its figures at most; beyond, its headline (the figures in its tooltip)
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
@@ -124,6 +125,7 @@ class ProbeView(QWidget):
         where the text needs them), in the labels' own fonts."""
         for label in (self.error_label, self.ood_label, self.source_label):
             label.refit()
+
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """Larger text (presentation mode): the fixed-height labels grow with it, once the
@@ -347,8 +349,16 @@ class ProbeView(QWidget):
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
         n = len(self.state.clamps)
         steered = f"  ({n} latent{'s' if n > 1 else ''} clamped)" if n else ""
-        self.error_label.setText(f"Reconstruction error (MSE) {r.mse:.4f}{steered}")
+        # (in a column narrower than "Reconstruction", at 1024 px in presentation mode, the word was cut)
+        self.error_label.set_text_or_short(f"Reconstruction error (MSE) {r.mse:.4f}{steered}",
+                                           f"Error (MSE) {r.mse:.4f}{steered}", 3)
         v = r.verdict  # about the input, from the unsteered model: clamps never change it
         typical, unusual, not_digit = theme.current().verdict
         colour = {"typical": typical, "unusual": unusual}.get(v.kind, not_digit if v.digit_like is False else "")
-        self.ood_label.setText(f"<span style='color:{colour}'>{v.message}</span>" if colour else v.message)
+        def coloured(text: str) -> str:
+            return f"<span style='color:{colour}'>{text}</span>" if colour else text
+
+        # where the figures would take more than four lines (presentation mode, a narrow window): the
+        # verdict and its rank only, the figures in the tooltip
+        self.ood_label.set_text_or_short(coloured(v.message), coloured(v.headline), VERDICT_LINES)
+        self.ood_label.setToolTip(v.message)
