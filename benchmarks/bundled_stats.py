@@ -31,7 +31,10 @@ def main() -> None:
     dtype = {str(t.dtype) for t in before.values()}.pop()
     ckpt = load_checkpoint(args.model)
     snapshot = ModelSnapshot.from_checkpoint(ckpt, "bundled")
-    evaluation = snapshot.evaluate(load_dataset(ckpt.train_config.dataset, args.data_dir).test_images)
+    dataset = load_dataset(ckpt.train_config.dataset, args.data_dir)
+    # the verdict's nearest neighbours among the 60 000 training digits' codes (3.8 MB): held out, at a
+    # lower false-alarm rate than the test digits' 10 000 give, it flags more letters and scribbles
+    evaluation = snapshot.evaluate(dataset.test_images, dataset.train_images)
     ckpt.test_error_quantiles = evaluation.test_error_quantiles
     ckpt.test_score_quantiles = evaluation.test_score_quantiles
     ckpt.test_density = evaluation.test_density

@@ -46,15 +46,19 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="generated images per kind")
     parser.add_argument("--test", type=int, default=10000, help="real test digits for the false-positive rate")
     parser.add_argument("--held-out", action="store_true", help="statistics from even test digits, figures on odd")
+    parser.add_argument("--train-reference", action="store_true",
+                        help="with --held-out: the nearest neighbours among the training digits' codes, as the "
+                             "bundled model's (benchmarks/bundled_stats.py)")
     args = parser.parse_args()
     model = ModelSnapshot.load(args.model)
-    test = load_dataset("mnist", args.data_dir).test_images
+    mnist = load_dataset("mnist", args.data_dir)
+    test = mnist.test_images
     if args.held_out:
-        model = model.with_evaluation(model.evaluate(test[0::2]))
+        model = model.with_evaluation(model.evaluate(test[0::2], mnist.train_images if args.train_reference else None))
         test = test[1::2]
     rng = np.random.default_rng(0)
     held = ' (statistics from the even test digits, figures on the odd)' if args.held_out else ''
-    print(f"model: {model.name}{held}")
+    print(f"model: {model.name}{held}{', neighbours among the training digits' if args.train_reference else ''}")
     digits = test[:args.test]
     summarise("test digits, as shown", [probe(model, d / 255.0) for d in digits])
     summarise("test digits, as files", [probe_image(model, ink_on_black(d / 255.0))[1] for d in digits])

@@ -31,12 +31,13 @@ whichever evidence gave it away; an input extreme in one (or unusual in several)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from sae_desktop.ranks import QUANTILES, error_percentile, quantiles
 
-MAX_CODES = 10_000  # test digits' codes kept as the nearest-neighbour reference (evenly spaced)
+MAX_CODES = 60_000  # digits' codes kept as the nearest-neighbour reference (evenly spaced)
 MAX_ASKED = 5_000  # test digits whose own nearest neighbour ranks the others' (evenly spaced)
 MAX_CODE_WIDTH = 256  # widest code given a nearest-neighbour distance (MAX_CODES × width float16s stored)
 RANK = 32  # leading directions of the hidden layer's covariance kept exactly
@@ -59,14 +60,17 @@ class Density:
     residual: float  # > 0: the variance along every other direction
     quantiles: list[float]  # the test set's distances (ranks.QUANTILES levels)
     combined_quantiles: list[float]  # the test set's Fisher combinations of all the evidence's percentiles
-    codes: np.ndarray | None = None  # [M, d_latent] float32 (float16 values): reference codes, or None
+    codes: np.ndarray | None = None  # [M, d_latent] float16 values (as float16 or float32): reference codes, or None
     neighbour_quantiles: list[float] | None = None  # the test set's nearest-neighbour distances (with codes)
 
     @classmethod
-    def fit(cls, hidden: np.ndarray, score_percentiles: np.ndarray, codes: np.ndarray | None = None) -> Density | None:
+    def fit(cls, hidden: np.ndarray, score_percentiles: np.ndarray, codes: np.ndarray | None = None,
+            reference: np.ndarray | None = None) -> Density | None:
         """Fitted to the test set's hidden activations ``[N, d_hidden]``, its images' score
-        percentiles ``[N]`` (as the verdict reads them) and, if given, their codes ``[N, d_latent]``
-        (the nearest-neighbour reference); None when too few or too wide."""
+        percentiles ``[N]`` (as the verdict reads them) and, if given, their codes ``[N, d_latent]``:
+        the nearest-neighbour reference, unless ``reference`` gives other digits' codes (the
+        training set's: more of them, so a nearer neighbour for every digit, and none of them a
+        test digit itself); None when too few or too wide."""
         h = np.asarray(hidden, dtype=np.float64)
         n, d = h.shape
         if n < MIN_SAMPLES or d > MAX_WIDTH:
@@ -84,18 +88,26 @@ class Density:
         distances = partial.distance(h)
         density_quantiles = quantiles(distances)
         evidence = [score_percentiles, error_percentile(distances, density_quantiles)]
-        reference = neighbour_quantiles = None
+        neighbour_quantiles = None
         if codes is not None and len(codes) == n and 0 < codes.shape[1] <= MAX_CODE_WIDTH:
             codes = np.asarray(codes, dtype=np.float32)
-            kept = np.linspace(0, n - 1, min(n, MAX_CODES)).round().astype(np.int64)
-            reference = codes[kept].astype(np.float16).astype(np.float32)
+            own = reference is None  # the test digits are the reference: none is its own neighbour
+            pool = codes if own else np.asarray(reference, dtype=np.float32)
+            kept = np.linspace(0, len(pool) - 1, min(len(pool), MAX_CODES)).round().astype(np.int64)
+            reference = pool[kept].astype(np.float16).astype(np.float32)
             # Every test digit's neighbour costs 0.2 s a fit at 10 000 (after each epoch): the ranks
-            # come from an evenly spaced subset, each of them in the reference but not its own neighbour
-            asked = np.linspace(0, len(kept) - 1, min(len(kept), MAX_ASKED)).round().astype(np.int64)
-            neighbours = nearest(codes[kept[asked]], reference, asked)
+            # come from an evenly spaced subset of the test digits
+            if own:
+                asked = np.linspace(0, len(kept) - 1, min(len(kept), MAX_ASKED)).round().astype(np.int64)
+                rows, neighbours = kept[asked], nearest(codes[kept[asked]], reference, asked)
+            else:
+                rows = np.linspace(0, n - 1, min(n, MAX_ASKED)).round().astype(np.int64)
+                neighbours = nearest(codes[rows], reference)
             neighbour_quantiles = quantiles(neighbours)
-            evidence = [np.asarray(e)[kept[asked]] for e in evidence]
+            evidence = [np.asarray(e)[rows] for e in evidence]
             evidence.append(error_percentile(neighbours, neighbour_quantiles))
+        else:
+            reference = None
         return cls(partial.mean, partial.components, partial.variances, residual, density_quantiles,
                    quantiles(fisher(*evidence)), reference, neighbour_quantiles)
 
@@ -115,7 +127,11 @@ class Density:
         codes = np.asarray(codes, dtype=np.float32).reshape(len(codes), -1)
         if self.codes is None or codes.shape[1] != self.codes.shape[1]:
             return np.full(len(codes), np.nan)
-        return nearest(codes, self.codes)
+        return nearest(codes, self.codes, ready=self._prepared)
+
+    @cached_property
+    def _prepared(self) -> tuple[np.ndarray, np.ndarray]:
+        return prepared(self.codes)
 
     def percentile(self, distance: float) -> float:
         """Share of test digits nearer the test set's mean (%)."""
@@ -152,16 +168,23 @@ class Density:
         return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["components"], dtype=np.float64),
                    np.asarray(d["variances"], dtype=np.float64), float(d["residual"]),
                    [float(q) for q in d["quantiles"]], [float(q) for q in d["combined_quantiles"]],
-                   None if codes is None else np.asarray(codes, dtype=np.float32),
+                   codes,
                    None if neighbours is None else [float(q) for q in neighbours])
 
 
+def prepared(reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`nearest` computes from the reference: its rows' squared norms and −2 × its
+    transpose (a copy of it: made once per density, not once per stroke)."""
+    reference = np.asarray(reference, dtype=np.float32)  # (float16 as loaded)
+    return np.square(reference).sum(axis=1, dtype=np.float32), (-2.0 * reference).T.copy()
+
+
 def nearest(queries: np.ndarray, reference: np.ndarray, own: np.ndarray | None = None,
-            chunk: int = 256) -> np.ndarray:
+            chunk: int = 256, ready: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Euclidean distance ``[N]`` from each query row to its nearest ``reference`` row; ``own[i]``:
-    the reference row that is query i itself (−1: none), never counted as its neighbour."""
-    sq = np.square(reference).sum(axis=1, dtype=np.float32)
-    minus_twice = (-2.0 * reference).T.copy()
+    the reference row that is query i itself (−1: none), never counted as its neighbour;
+    ``ready``: :func:`prepared` of the reference, if at hand."""
+    sq, minus_twice = ready if ready is not None else prepared(reference)
     out = np.empty(len(queries), dtype=np.float64)
     for start in range(0, len(queries), chunk):
         block = queries[start:start + chunk]

@@ -76,15 +76,17 @@ class Evaluation:
 
     @classmethod
     def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, per_sample_score: np.ndarray,
-           hidden: np.ndarray | None, cfg: ModelConfig, images: np.ndarray | None = None) -> Evaluation:
+           hidden: np.ndarray | None, cfg: ModelConfig, images: np.ndarray | None = None,
+           reference: np.ndarray | None = None) -> Evaluation:
         """From ``architecture.errors_and_latents``'s output (what ``SparseAutoencoder.evaluate``
         and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once);
         ``images`` (uint8, NumPy or torch) give FVU its denominator. The hidden activations are
-        summarised at once (``density.Density``, with the codes as its
-        nearest-neighbour reference) and not kept."""
+        summarised at once (``density.Density``, with the codes, or other digits' codes
+        ``reference``, as its nearest-neighbour reference) and not kept."""
         density = None
         if hidden is not None and len(per_sample_score):
-            density = Density.fit(hidden, error_percentile(per_sample_score, quantiles(per_sample_score)), latents)
+            density = Density.fit(hidden, error_percentile(per_sample_score, quantiles(per_sample_score)), latents,
+                                  reference)
         return cls(per_sample_mse, latents, cfg.active_threshold,
                    image_variance(images) if images is not None else float("nan"), per_sample_score, density)
 

@@ -84,11 +84,16 @@ class ModelSnapshot:
         z = np.asarray(latents, dtype=np.float32).reshape(-1, self.config.d_latent)
         return architecture.decode(self.arrays, z, architecture.NUMPY)
 
-    def evaluate(self, images: np.ndarray) -> Evaluation:
-        """Test-set metrics on uint8 ``images``, as the torch model's ``evaluate``, in NumPy (any thread)."""
+    def evaluate(self, images: np.ndarray, reference_images: np.ndarray | None = None) -> Evaluation:
+        """Test-set metrics on uint8 ``images``, as the torch model's ``evaluate``, in NumPy (any thread);
+        ``reference_images`` (uint8, the training set's): the verdict's nearest neighbours among
+        their codes instead of the test digits' (benchmarks/bundled_stats.py)."""
         x = np.asarray(images).reshape(len(images), -1)
+        reference = None
+        if reference_images is not None:
+            reference = self.encode(np.asarray(reference_images).reshape(len(reference_images), -1) / np.float32(255))
         return Evaluation.of(*architecture.errors_and_latents(self.arrays, x, self.config, architecture.NUMPY),
-                             self.config, x)
+                             self.config, x, reference)
 
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,

@@ -171,10 +171,28 @@ def test_a_code_between_the_digits_clusters_is_flagged_by_its_nearest_neighbour(
     assert v.kind == "unlike" and v.message.endswith("; nearest digit farther than 100%)")
 
 
+def test_other_digits_codes_can_be_the_nearest_neighbour_reference():
+    """The bundled model's reference is the training set: every test digit's neighbour is a
+    training digit (none is excluded as itself), and the test digits rank new inputs."""
+    rng = np.random.default_rng(1)
+    centres = np.array([[0.0] * 6, [4.0] * 6])
+    def digits(n):
+        return centres[rng.integers(0, 2, n)] + 0.3 * rng.normal(size=(n, 6))
+    test, train = digits(2000), digits(6000)
+    density = Density.fit(test, rng.uniform(0, 100, 2000), test, reference=train)
+    np.testing.assert_allclose(density.codes, train.astype(np.float16), rtol=0)  # the training digits, as stored
+    ranks = np.array([density.neighbour_percentile(d) for d in density.neighbour_distance(digits(3000))])
+    assert 0.003 < np.mean(ranks >= 99) < 0.03 and 40 < np.median(ranks) < 60
+    assert density.neighbour_distance(train[:3]).max() < 1e-2  # a reference digit is its own nearest
+
+
 def test_the_bundled_model_carries_its_test_sets_density(bundled, mnist):
     stored = bundled.test_density
     assert stored is not None and stored.width == bundled.config.d_hidden
-    computed = bundled.evaluate(mnist.test_images).test_density
+    computed = bundled.evaluate(mnist.test_images, mnist.train_images).test_density
+    assert stored.codes.shape == (60000, 32)  # the nearest neighbours: among the training digits
+    np.testing.assert_array_equal(stored.codes, computed.codes)
+    np.testing.assert_allclose(stored.neighbour_quantiles, computed.neighbour_quantiles, rtol=2e-3, atol=1e-4)
     np.testing.assert_allclose(stored.quantiles, computed.quantiles, rtol=2e-3, atol=1e-4)
     np.testing.assert_allclose(stored.combined_quantiles, computed.combined_quantiles, rtol=2e-3, atol=1e-3)
 
