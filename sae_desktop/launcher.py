@@ -88,8 +88,11 @@ def install_launcher(data_home: Path | None = None) -> list[Path]:
 
 
 def uninstall_launcher(data_home: Path | None = None) -> list[Path]:
-    """Remove what :func:`install_launcher` wrote; returns the files that were there."""
+    """Remove what :func:`install_launcher` wrote, and the icon folders it made that are empty
+    now (``hicolor/64x64/apps`` and so on; the shared ``icons/hicolor`` and ``applications``
+    stay); returns the files that were there."""
     removed = []
+    shared = (data_home or xdg_data_home()) / "icons" / "hicolor"
     for path in launcher_files(data_home):
         try:
             path.unlink()
@@ -98,6 +101,13 @@ def uninstall_launcher(data_home: Path | None = None) -> list[Path]:
             pass
         except OSError as exc:
             raise LauncherError(f"could not remove {path}: {exc.strerror or exc}") from None
+        for folder in path.parents:
+            if shared not in folder.parents:
+                break
+            try:
+                folder.rmdir()  # only an empty one
+            except OSError:
+                break
     return removed
 
 

@@ -40,8 +40,13 @@ def test_install_launcher_writes_an_entry_and_icons_and_uninstall_removes_them(d
     assert svg.read_bytes() == (paths.resources_dir() / f"{APP_ID}.svg").read_bytes()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["install-launcher"]) == 0  # again: replaces, no error
+    other = data_home / "icons" / "hicolor" / "256x256" / "apps" / "another-app.png"
+    other.write_bytes(b"another app's icon")
     assert main(["install-launcher", "--uninstall"]) == 0
     assert not entry.exists() and not svg.exists() and not png.exists()
+    # the icon folders it made and left empty go; one that holds another app's icon, and the shared ones, stay
+    assert not svg.parent.exists() and not svg.parent.parent.exists() and other.is_file()
+    assert (data_home / "icons" / "hicolor").is_dir() and entry.parent.is_dir()
     assert main(["install-launcher", "--uninstall"]) == 0
     assert "no launcher was installed" in capsys.readouterr().out
 

@@ -288,3 +288,27 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
     names = [Path(path).name for path in dialogs.suggested]
     assert len(names) == len(window.exports.plots()) and "runs_mse_vs_l0.png" in names
     assert all(re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*\.png", name) for name in names), names
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_the_reference_points_are_fainter_than_the_runs_in_either_theme(qtbot, window, name):
+    """Lightened, the reference points stood out more than the runs' own on a dark plot."""
+    from PySide6.QtGui import QColor
+
+    from sae_desktop.qt import theme
+    from sae_desktop.qt.runs_view import PENALTY_COLOURS
+
+    t = theme.DARK if name == "dark" else theme.LIGHT
+    theme.apply(t)
+    try:
+        runs = window.runs_view
+        background = QColor(t.plot_background)
+
+        def contrast(colour: QColor) -> float:  # how far it stands out: distance from the background, by opacity
+            return colour.alphaF() * sum(abs(a - b) for a, b in zip(colour.getRgb()[:3], background.getRgb()[:3]))
+
+        for brush, ref in zip(runs.reference_scatter.data["brush"], runs.reference):
+            own = QColor(PENALTY_COLOURS.get(ref["mechanism"], "#888888"))
+            assert contrast(brush.color()) < 0.5 * contrast(own), (name, ref["mechanism"])
+    finally:
+        theme.apply(theme.LIGHT)

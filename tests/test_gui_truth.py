@@ -414,53 +414,43 @@ def test_runs_tab_paints_its_frontier_a_turn_after_its_table(qtbot, gui_window):
 def test_a_visit_paints_its_page_once_in_its_first_frame(qtbot, gui_window):
     """Showing a page posts each of its widgets a request to repaint, after the repaint the switch
     had already asked for: the whole Probe page was painted twice in one frame."""
-    from PySide6.QtWidgets import QApplication
-
     window, probe = gui_window, gui_window.probe_view
     for view in (probe, window.training_view, probe, window.training_view):  # built and laid out
         window.tabs.setCurrentWidget(view)
         qtbot.wait(50)
+    assert paints_in_one_frame(probe, lambda: window.tabs.setCurrentWidget(probe)) == [probe.size()]
+
+
+def paints_in_one_frame(widget, action) -> list:
+    """The sizes of the regions ``widget`` paints in the frame after ``action``."""
+    from PySide6.QtWidgets import QApplication
+
     paints = []
 
     class Count(QObject):
         def eventFilter(self, obj, event):  # noqa: N802 (Qt naming)
-            if event.type() == QEvent.Type.Paint and obj is probe:
+            if event.type() == QEvent.Type.Paint and obj is widget:
                 paints.append(event.rect().size())
             return False
 
     counter = Count()
-    probe.installEventFilter(counter)
-    window.tabs.setCurrentWidget(probe)
+    widget.installEventFilter(counter)
+    action()
     QApplication.processEvents()
-    probe.removeEventFilter(counter)
-    assert paints == [probe.size()]
+    widget.removeEventFilter(counter)
+    return paints
 
 
 def test_a_tab_switch_paints_the_tab_bar_once_and_a_new_tab_title_still_lays_it_out(qtbot, gui_window):
     """QTabWidget answers the layout request a page switch posts by repainting itself, page and
     tab bar: everything was painted twice in the visit's first frame. Requests that change nothing
     are not answered; one that does (a longer title) is."""
-    from PySide6.QtWidgets import QApplication
-
     window = gui_window
     bar = window.tabs.tabBar()
     for index in (1, 0, 1):  # built and laid out once
         window.tabs.setCurrentIndex(index)
         qtbot.wait(50)
-    paints = []
-
-    class Count(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 (Qt naming)
-            if event.type() == QEvent.Type.Paint and obj is bar:
-                paints.append(1)
-            return False
-
-    counter = Count()
-    bar.installEventFilter(counter)
-    window.tabs.setCurrentIndex(0)
-    QApplication.processEvents()
-    bar.removeEventFilter(counter)
-    assert len(paints) == 1
+    assert len(paints_in_one_frame(bar, lambda: window.tabs.setCurrentIndex(0))) == 1
     before = bar.tabRect(3).right()
     window.tabs.setTabText(0, "Training (a much longer title)")
     qtbot.waitUntil(lambda: bar.tabRect(3).right() > before + 50)

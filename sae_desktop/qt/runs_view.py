@@ -54,11 +54,14 @@ def settings_text(config: dict) -> str:
     return " ".join([text, *filter(None, extras)]).strip()
 
 
-def _faint(colour: str) -> QColor:
-    """A reference point's colour: its penalty's, lighter and mostly transparent (in the colour
-    itself, not the item's opacity, which the SVG export drops: the points came out opaque)."""
-    faint = QColor(colour).lighter(150)
-    faint.setAlphaF(0.45)
+def _faint(colour: str, background: str) -> QColor:
+    """A reference point's colour: its penalty's, 40 % of the way to the plot's background and partly
+    transparent (in the colour itself, not the item's opacity, which the SVG export drops: the
+    points came out opaque). Lightened instead, it stood out more than the runs on a dark plot."""
+    c, b = QColor(colour), QColor(background)
+    faint = QColor(*(round(0.6 * x + 0.4 * y) for x, y in ((c.red(), b.red()), (c.green(), b.green()),
+                                                            (c.blue(), b.blue()))))
+    faint.setAlphaF(0.55)
     return faint
 
 
@@ -119,8 +122,7 @@ class RunsView(QWidget):
         self.reference = reference_frontier()
         self.reference_scatter = pg.ScatterPlotItem(  # faint, under the user's points, for judging a run at a glance
             [r["l0"] for r in self.reference], [r["test_mse"] for r in self.reference], size=8, pen=None,
-            brush=[pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"))) for r in self.reference],
-            data=list(range(len(self.reference))), hoverable=True, tip=self.reference_tip)
+            data=list(range(len(self.reference))), hoverable=True, tip=self.reference_tip)  # brushes: _on_theme
         self.reference_scatter.setZValue(-10)
         self.frontier.addItem(self.reference_scatter)
         # its legend swatch: neutral (the points take their penalty's colour, faint)
@@ -286,8 +288,11 @@ class RunsView(QWidget):
             QTimer.singleShot(0, self, self._fit_name_columns)  # (not if the view is gone by then)
 
     def _on_theme(self, t: theme.Theme) -> None:
-        """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot)."""
+        """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot),
+        the reference points faint against the theme's plot."""
         self.selected_marks.setSymbolPen(pg.mkPen(t.ink, width=2.5))
+        self.reference_scatter.setBrush([pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
+                                                           t.plot_background)) for r in self.reference])
 
     def _fit_name_columns(self) -> None:
         """The long texts (run names, settings) give way, elided with the full text in the tooltip,
