@@ -14,12 +14,13 @@ of that form, well conditioned (no inverse of a near-singular matrix: dead units
 variance), and small enough to store in a checkpoint's metadata: ``d_hidden × (RANK + 1)``
 numbers. Models wider than :data:`MAX_WIDTH` get no density (the verdict then uses the score alone).
 
-A third piece is local: the distance from the input's sparse code to the **nearest test digit's
-code** (its nearest neighbour; Euclidean, the test set's codes stored as float16, at most
-:data:`MAX_CODES` of them, for codes at most :data:`MAX_CODE_WIDTH` wide). One Gaussian is a single
-ellipsoid: a letter can sit inside it, in the gaps between the digits' clusters, where no digit's
-code lies; its nearest neighbour is then far. Measured on held-out test digits at the same false
-alarm rate, it flags 11 points more of the generated letters (benchmarks/probe_verdict.py).
+A third piece is local: the distance from the input's sparse code to the **nearest digit's code**
+(its nearest neighbour; Euclidean, among reference codes stored as float16: the test set's, or for
+the bundled model the training set's; at most :data:`MAX_CODES` of them, for codes at most
+:data:`MAX_CODE_WIDTH` wide). One Gaussian is a single ellipsoid: a letter can sit inside it, in
+the gaps between the digits' clusters, where no digit's code lies; its nearest neighbour is then
+far. Measured on held-out test digits at the same false alarm rate, it flags 17-20 points more of
+the generated letters (benchmarks/probe_verdict.py).
 
 The pieces of evidence are combined by Fisher's method: each is a percentile of the test
 set's own values (a test digit's nearest neighbour is another test digit, never itself),

@@ -227,6 +227,22 @@ def test_the_shown_models_file_is_written_to_the_settings_once_not_at_every_epoc
     assert shown_model.remembered_model_path() == str(bundled_model_path())
 
 
+def test_the_stored_verdict_statistics_survive_the_windows_evaluation(mnist):
+    """The window evaluates a loaded model on the test set (for the atlas); that must not swap the
+    statistics the verdict reads: the bundled model's nearest digits are the training set's."""
+    from sae_desktop.qt import shown_model
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    shown = shown_model.ShownModel()
+    bundled = ModelSnapshot.load(bundled_model_path())
+    stored = bundled.test_density
+    shown.set(bundled)
+    shown.add_evaluation(bundled, bundled.evaluate(mnist.test_images[:2000]))
+    assert shown.snapshot.evaluation is not None  # the atlas's statistics are there…
+    assert shown.snapshot.test_density is stored and stored.codes.shape[0] == 60000  # …the verdict's unchanged
+    assert shown.snapshot.test_score_quantiles == bundled.test_score_quantiles
+
+
 # -- 5 and 6. progress fields, and one story on Stop ---------------------------------------------------
 def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
     window, progress = gui_window, gui_window.progress

@@ -7,6 +7,8 @@ it again (falling back to the bundled model if the file has gone).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, Signal
 
 from sae_desktop.qt.settings import app_settings
@@ -42,9 +44,12 @@ class ShownModel(QObject):
         self.changed.emit(snapshot)
 
     def add_evaluation(self, snapshot: ModelSnapshot, evaluation) -> None:
-        """Statistics computed for ``snapshot``; ignored if another model is shown by now."""
+        """Statistics computed for ``snapshot``; ignored if another model is shown by now. The
+        verdict's statistics the file stored are kept (the evaluation fills only those missing):
+        the bundled model's nearest digits are the training set's, and a drawing's verdict
+        changed when the atlas's evaluation replaced them with the test set's."""
         if snapshot is self._snapshot:
-            self._snapshot = snapshot.with_evaluation(evaluation)
+            self._snapshot = replace(snapshot, evaluation=evaluation)
             self.evaluated.emit(self._snapshot)
 
 
