@@ -19,9 +19,10 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
   are combined (Fisher's method) into the verdict's ``percentile``, itself ranked against the
   test set's, so the kinds' cuts keep their meaning (1 % of test digits are "unlike"). A model
   without the distance's statistics (older checkpoints) is judged on the score alone;
-* **the nearest test digit** (density.py): how far the input's sparse code lies from the nearest
-  test digit's code, as a percentile of the test digits' own nearest-neighbour distances; a third
-  term of the same combination, where the checkpoint stores the test set's codes.
+* **the nearest digit** (density.py): how far the input's sparse code lies from the nearest
+  reference digit's code (the test set's, or for the bundled model the training set's), as a
+  percentile of the test digits' own nearest-neighbour distances; a third term of the same
+  combination, where the checkpoint stores the reference codes.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Verdict:
     score_percentile: float = float("nan")  # share of test digits the model explains better (%)
     distance: float = float("nan")  # Mahalanobis distance of the encoder's activations from the test set's
     distance_percentile: float = float("nan")  # share of test digits nearer (%), NaN without a density
-    neighbour_distance: float = float("nan")  # from the input's code to the nearest test digit's code
+    neighbour_distance: float = float("nan")  # from the input's code to the nearest reference digit's code
     neighbour_percentile: float = float("nan")  # share of test digits nearer their nearest neighbour (%)
 
     @property
@@ -153,7 +154,7 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
 
 def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("nan")) -> str:
     """What a verdict rests on: the share of test digits more unusual than the input (its rank
-    ``p``), then the parts combined into it (reconstruction ``sp``; code ``dp`` and nearest test
+    ``p``), then the parts combined into it (reconstruction ``sp``; code ``dp`` and nearest
     digit ``nnp``, if known)."""
     more = 100.0 - p  # (never rounded to 0 % or 100 %: neither would be true)
     rank = ("fewer than 1% of test digits are as unusual" if more < 1 else

@@ -297,13 +297,15 @@ def test_a_verdict_too_long_for_its_column_shows_its_headline_and_the_whole_agai
     whole = f"Unlike MNIST: {evidence(0.45, 99.95, 99.9, 99.9, 99.9)}"
     label.resize(900, 100)
     label.show()
-    label.set_text_or_short(f"<b>{whole}</b>", "<b>Unlike MNIST</b>", 4)
+    label.set_text_or_short(f"<b>{whole}</b>", "<b>Unlike MNIST</b>", 4, whole)
     assert label.text() == f"<b>{whole}</b>"  # two lines at 900 px (the tags are not words)
+    assert label.toolTip() == whole
     label.resize(150, 100)
     qtbot.waitUntil(lambda: label.text() == "<b>Unlike MNIST</b>")  # many more than four lines at 150 px
     label.resize(900, 100)
     qtbot.waitUntil(lambda: label.text() == f"<b>{whole}</b>")
-    label.setText("Nothing drawn yet")  # plain text again: no short form left over from before
+    label.setText("Nothing drawn yet")  # plain text again: no short form, nor tooltip, left over from before
+    assert label.toolTip() == ""
     label.resize(40, 100)
     qtbot.wait(20)
     assert label.text() == "Nothing drawn yet"

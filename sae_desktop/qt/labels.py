@@ -81,14 +81,16 @@ class WrappedLabel(QLabel):
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
         self._full, self._short = text, None
+        self.setToolTip("")  # (a tooltip of set_text_or_short's would describe the text before)
         super().setText(text)
         self._fit()
 
-    def set_text_or_short(self, text: str, short: str, most: int) -> None:
+    def set_text_or_short(self, text: str, short: str, most: int, tooltip: str = "") -> None:
         """``text``, or ``short`` where ``text`` would need more than ``most`` lines at the label's
         width or has a word wider than it (a narrow window, presentation mode's larger font);
-        chosen again on each resize."""
+        chosen again on each resize. ``tooltip``: the whole, on hover, whichever is shown."""
         self._full, self._short, self._most = text, short, most
+        self.setToolTip(tooltip)
         self._fit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802

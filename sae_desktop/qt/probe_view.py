@@ -126,7 +126,6 @@ class ProbeView(QWidget):
         for label in (self.error_label, self.ood_label, self.source_label):
             label.refit()
 
-
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """Larger text (presentation mode): the fixed-height labels grow with it, once the
         style sheets have their new sizes too."""
@@ -360,5 +359,4 @@ class ProbeView(QWidget):
 
         # where the figures would take more than four lines (presentation mode, a narrow window): the
         # verdict and its rank only, the figures in the tooltip
-        self.ood_label.set_text_or_short(coloured(v.message), coloured(v.headline), VERDICT_LINES)
-        self.ood_label.setToolTip(v.message)
+        self.ood_label.set_text_or_short(coloured(v.message), coloured(v.headline), VERDICT_LINES, v.message)
