@@ -158,12 +158,28 @@ def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("n
     digit ``nnp``, if known)."""
     more = 100.0 - p  # (never rounded to 0 % or 100 %: neither would be true)
     rank = ("fewer than 1% of test digits are as unusual" if more < 1 else
-            f"{'more than 99' if more > 99 else f'{more:.0f}'}% of test digits are more unusual")
+            f"{'more than 99' if more > 99 else shown_share(more)}% of test digits are more unusual")
     # Short: it wraps beside the preprocessing stages, and in presentation mode at 1280×720 two
     # more lines made the window taller than the screen
-    parts = f"{score:.0%} unexplained, worse than {sp:.0f}%"
+    parts = f"{score:.0%} unexplained, worse than {_share_below(sp)}"
     if np.isfinite(dp):
-        parts += f"; code farther out than {dp:.0f}%"
+        parts += f"; code farther out than {_share_below(dp)}"
     if np.isfinite(nnp):
-        parts += f"; nearest digit farther than {nnp:.0f}%"
+        parts += f"; nearest digit farther than {_share_below(nnp)}"
     return f"{rank} ({parts})"
+
+
+def shown_share(more: float) -> str:
+    """``more`` (the share of test digits more unusual, %) in as few decimals as keep it on its
+    side of every cut: 5.4 % (typical) and 4.6 % (unusual) both read "5 %" whole."""
+    cuts = [100.0 - cut for cut in (NEAR_EDGE, UNUSUAL, UNLIKE)]
+    for decimals in (0, 1, 2):
+        shown = round(more, decimals)
+        if all((shown <= cut) == (more <= cut) for cut in cuts):
+            return f"{shown:.{decimals}f}"
+    return f"over {max(cut for cut in cuts if cut < more):g}"  # a hair above a cut
+
+
+def _share_below(percentile: float) -> str:
+    """A part's rank: "all" past every test digit, else never rounded up to "100 %"."""
+    return "all" if percentile >= 100.0 else f"{min(percentile, 99.0):.0f}%"

@@ -16,7 +16,7 @@ from sae_desktop.probe import probe, probe_image
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 from sae_desktop.density import Density
 from sae_desktop.strokes import loops
-from sae_desktop.verdict import MAX_LENGTH, MAX_LOOPS, UNLIKE, judge, stroke_length
+from sae_desktop.verdict import MAX_LENGTH, MAX_LOOPS, UNLIKE, judge, shown_share, stroke_length
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ def test_a_code_between_the_digits_clusters_is_flagged_by_its_nearest_neighbour(
     assert 0.003 < np.mean(ranks >= 99) < 0.03 and 40 < np.median(ranks) < 60
     v = judge(preprocess(seven()), 0.48, list(np.linspace(0.0, 0.5, 101)), float(density.distance(gap)[0]),
               density, float(density.neighbour_distance(gap)[0]))
-    assert v.kind == "unlike" and v.message.endswith("; nearest digit farther than 100%)")
+    assert v.kind == "unlike" and v.message.endswith("; nearest digit farther than all)")
 
 
 def test_other_digits_codes_can_be_the_nearest_neighbour_reference():
@@ -281,3 +281,25 @@ def test_the_message_leads_with_the_rank_the_verdict_rests_on():
     alone = judge(stages, 0.1, quantiles)  # no density: the score's rank is the verdict's
     assert alone.message == f"Typical: {100 - alone.percentile:.0f}% of test digits are more unusual " \
                             f"(10% unexplained, worse than {alone.score_percentile:.0f}%)"
+
+
+def test_the_shown_share_never_reads_the_same_on_both_sides_of_a_cut():
+    """5.4 % (typical, near the edge) and 4.6 % (unusual) both read "5 % of test digits are more
+    unusual" (the cut: unusual at 5 % or fewer); a part past every test digit read "worse than 100 %"."""
+    stages = preprocess(seven())
+    quantiles = list(np.linspace(0.0, 0.5, 101))
+    typical, unusual = judge(stages, 0.473, quantiles), judge(stages, 0.477, quantiles)  # 94.6 %, 95.4 %
+    assert typical.kind == "typical" and unusual.kind == "unusual"
+    assert typical.message.startswith("Typical, near the edge: 5.4% of test digits are more unusual")
+    assert unusual.message.startswith("Unusual: 5% of test digits are more unusual")
+    assert judge(stages, 0.2, quantiles).message.startswith("Typical: 60% of")  # far from a cut: whole
+    worst = judge(stages, 0.6, quantiles)
+    assert worst.kind == "unlike" and "worse than all)" in worst.message and "100%" not in worst.message
+    for score in np.linspace(0.30, 0.50, 401):  # every shown share is on its verdict's side of the cuts
+        v = judge(stages, float(score), quantiles)
+        shown = v.message.split(": ", 1)[1].split("%")[0].removeprefix("over ")
+        if shown[0].isdigit():
+            cut = {"typical": 20.0 if "near the edge" in v.message else None, "unusual": 5.0, "unlike": 1.0}[v.kind]
+            over = "over " in v.message.split("%")[0]
+            assert cut is None or (float(shown) <= cut if v.kind != "typical" else float(shown) > 5.0 or over), v.message
+    assert shown_share(5.000001) == "over 5" and shown_share(4.999999) == "5" and shown_share(20.04) == "20.04"
