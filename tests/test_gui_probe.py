@@ -289,6 +289,22 @@ def test_latent_labels_follow_a_resize_and_a_top_k_model_has_no_empty_legend(qtb
     assert not bars.legend.items and not bars.legend.isVisible()
 
 
+def test_each_epochs_model_keeps_the_latent_legend_it_already_shows(qtbot):
+    """Following training set the model each epoch, and the legend's labels were made and laid
+    out again every time (on the window's thread, the Probe tab hidden or not)."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.set_model(ModelConfig(), rho=0.05)
+    labels = [label for _, label in bars.legend.items]
+    bars.set_model(ModelConfig(), rho=0.05)  # the next epoch's model: the same entries
+    assert [label for _, label in bars.legend.items] == labels
+    bars.set_model(ModelConfig(), rho=0.1)  # another target: named anew
+    assert [label.text for _, label in bars.legend.items][1] == "target ρ = 0.1"
+
+
 def test_a_verdict_too_long_for_its_column_shows_its_headline_and_the_whole_again_when_wide(qtbot):
     from sae_desktop.qt.labels import WrappedLabel
 

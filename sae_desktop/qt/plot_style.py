@@ -221,7 +221,7 @@ def _scale_legend(legend: pg.LegendItem, scale: float) -> None:
     if legend.opts["labelTextSize"] == size:
         return
     legend.setLabelTextSize(size)
-    set_legend_entries(legend, legend_entries(legend))
+    set_legend_entries(legend, legend_entries(legend), again=True)
 
 
 def legend_entries(legend: pg.LegendItem) -> list[tuple[object, str]]:
@@ -229,8 +229,14 @@ def legend_entries(legend: pg.LegendItem) -> list[tuple[object, str]]:
     return [(sample.item, label.text) for sample, label in legend.items]
 
 
-def set_legend_entries(legend: pg.LegendItem, entries: list[tuple[object, str]]) -> None:
-    """The legend lists exactly ``entries``, laid out afresh (in the legend's current text size)."""
+def set_legend_entries(legend: pg.LegendItem, entries: list[tuple[object, str]], again: bool = False) -> None:
+    """The legend lists exactly ``entries``, laid out afresh (in the legend's current text size)
+    if they changed or ``again``. (Each epoch's model set the probe's legend anew: ~10 ms of
+    label layout on the window's thread, hidden tab or not.)"""
+    current = legend_entries(legend)
+    if not again and len(current) == len(entries) and all(
+            a is b and x == y for (a, x), (b, y) in zip(current, entries)):
+        return
     legend.clear()
     for item, name in entries:
         legend.addItem(item, name)
