@@ -325,3 +325,24 @@ def test_a_verdict_too_long_for_its_column_shows_its_headline_and_the_whole_agai
     label.resize(40, 100)
     qtbot.wait(20)
     assert label.text() == "Nothing drawn yet"
+
+
+def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, window):
+    """"Model: 20261203-063…mpleted (10 epochs)" hid the run's time; the status goes first."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    label = window.probe_view.model_label
+    cfg = ModelConfig()
+    window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(),
+                                   "20261203-063045-mnist-kl, completed (10 epochs)"))
+    whole = "Model: 20261203-063045-mnist-kl, completed (10 epochs)"
+    assert label.text() == label.toolTip() == whole
+    metrics = label.fontMetrics()
+    label.resize(metrics.horizontalAdvance(whole) + 10, label.height())
+    assert label.shown_text() == whole
+    label.resize(metrics.horizontalAdvance("Model: 20261203-063045-mnist-kl") + 10, label.height())
+    assert label.shown_text() == "Model: 20261203-063045-mnist-kl"
+    label.resize(metrics.horizontalAdvance("Model: 20261203") + 10, label.height())
+    assert label.shown_text().startswith("Model:") and "…" in label.shown_text()

@@ -50,13 +50,23 @@ class ElidedLabel(QLabel):
         if self._line_high and event.type() == QEvent.Type.FontChange:  # presentation mode: a taller line
             self._fit_height()
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+    def setText(self, text: str, *shorter: str) -> None:  # noqa: N802 (Qt naming)
+        """``text``, or where it does not fit the first of the ``shorter`` forms that does (the last
+        one cut): "Model: 20261203-063045-mnist-kl" whole told more than "Model: 20261203-06…(10 epochs)"."""
+        self._shorter = shorter
         super().setText(text)
         self.setToolTip(text)
 
+    def shown_text(self) -> str:
+        """What the label draws at its width."""
+        metrics, room = self.fontMetrics(), self.width() - 8
+        forms = (self.text(), *getattr(self, "_shorter", ()))
+        fitting = next((form for form in forms if metrics.horizontalAdvance(form) <= room), None)
+        return fitting if fitting is not None else metrics.elidedText(forms[-1], self.elide, room)
+
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
-        elided = self.fontMetrics().elidedText(self.text(), self.elide, self.width() - 8)
+        elided = self.shown_text()
         painter.drawText(self.rect().adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, elided)
 
 

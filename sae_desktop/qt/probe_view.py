@@ -286,7 +286,8 @@ class ProbeView(QWidget):
 
     # -- model and results ------------------------------------------------------------------
     def _on_model(self, snap: ModelSnapshot | None) -> None:
-        self.model_label.setText(f"Model: {snap.name}" if snap is not None else "")
+        name = snap.name if snap is not None else ""
+        self.model_label.setText(f"Model: {name}" if name else "", f"Model: {name.split(', ')[0]}" if name else "")
         if snap is not None:
             shown = self.state.result
             if shown is not None and shown.latents.size != snap.config.d_latent:
