@@ -346,3 +346,8 @@ def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, wind
     assert label.shown_text() == "Model: 20261203-063045-mnist-kl"
     label.resize(metrics.horizontalAdvance("Model: 20261203") + 10, label.height())
     assert label.shown_text().startswith("Model:") and "…" in label.shown_text()
+    for name, run in (("20261203-063045-mnist-kl (epoch 10)", "20261203-063045-mnist-kl"),  # a loaded checkpoint
+                      ("20261203-063045-mnist-kl, epoch 3", "20261203-063045-mnist-kl")):  # following training
+        window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), name))
+        label.resize(metrics.horizontalAdvance(f"Model: {run}") + 10, label.height())
+        assert label.shown_text() == f"Model: {run}"

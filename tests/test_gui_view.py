@@ -157,6 +157,26 @@ def _clipped_by_scroll_area(widget: QWidget) -> bool:
     return False
 
 
+def rows_of_unequal_pictures(view) -> list:
+    """Rows of the probe's tiles whose pictures (the squares drawn) differ in side or height on screen."""
+    n = view._stage_columns
+    rows = [view.stage_tiles[i:i + n] for i in range(0, len(view.stage_tiles), n)]
+    rows.append([view.input_tile, view.recon_tile, view.residual_tile])
+    unequal = []
+    for row in rows:
+        sides = [min(t.pixels.width(), t.pixels.height()) for t in row]
+        tops = [t.pixels.mapTo(view, t.pixels.rect().center()).y() - side / 2 for t, side in zip(row, sides)]
+        if max(sides) - min(sides) > 2 or max(tops) - min(tops) > 2:
+            unequal.append((sides, tops))
+    return unequal
+
+
+def assert_rows_of_equal_pictures(view) -> None:
+    """A residual drawn smaller than the reconstruction beside it (its caption wrapped to two
+    lines), "ink box" lower than "paper removed": the sizes read as data."""
+    assert rows_of_unequal_pictures(view) == []
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
 def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot, gui_window, size):
     w = gui_window
@@ -218,7 +238,9 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     assert bars.height() >= 200
     widths = [tile.pixels.width() for tile in w.probe_view.stage_tiles]  # one row of equal tiles
     assert max(widths) - min(widths) <= 2, widths
+    assert_rows_of_equal_pictures(w.probe_view)
     w.view.set_presentation(False)
+    qtbot.waitUntil(lambda: not rows_of_unequal_pictures(w.probe_view), timeout=2000)
     assert QApplication.font().pointSizeF() == pytest.approx(base) and w.dock.isVisible()
     assert loss.smooth[1].opts["pen"].widthF() == pytest.approx(pen_width)
     assert all(label.opts["size"] == "9.0pt" for legend in legends for _, label in legend.items)

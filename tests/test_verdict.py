@@ -301,5 +301,6 @@ def test_the_shown_share_never_reads_the_same_on_both_sides_of_a_cut():
         if shown[0].isdigit():
             cut = {"typical": 20.0 if "near the edge" in v.message else None, "unusual": 5.0, "unlike": 1.0}[v.kind]
             over = "over " in v.message.split("%")[0]
-            assert cut is None or (float(shown) <= cut if v.kind != "typical" else float(shown) > 5.0 or over), v.message
+            right_side = float(shown) <= cut if v.kind != "typical" else float(shown) > 5.0 or over
+            assert cut is None or right_side, v.message
     assert shown_share(5.000001) == "over 5" and shown_share(4.999999) == "5" and shown_share(20.04) == "20.04"

@@ -7,7 +7,7 @@ model sees.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -48,13 +48,35 @@ class _Pixels(QWidget):
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
 
 
+class _Caption(QLabel):
+    """A wrapped caption at least ``lines`` high: tiles side by side whose captions wrap to
+    different line counts keep pictures of one size, at one height ("ink box" sat lower than
+    "paper removed", the residual was drawn smaller than the reconstruction beside it)."""
+
+    def __init__(self, text: str, lines: int):
+        super().__init__(text)
+        self.lines = lines
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setWordWrap(True)
+
+    def _least(self) -> int:
+        return self.lines * self.fontMetrics().lineSpacing() + 2 * self.margin()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt naming)
+        return max(super().heightForWidth(width), self._least())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), max(hint.height(), self._least()))
+
+
 class ImageTile(QWidget):
-    def __init__(self, caption: str, side: int = 96, parent: QWidget | None = None):
+    """``caption_lines``: the lines its caption takes at least (the most a row's captions wrap to)."""
+
+    def __init__(self, caption: str, side: int = 96, parent: QWidget | None = None, caption_lines: int = 1):
         super().__init__(parent)
         self.pixels = _Pixels(side)
-        self.caption = QLabel(caption)
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.caption.setWordWrap(True)
+        self.caption = _Caption(caption, caption_lines)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.pixels, 1)

@@ -9,6 +9,7 @@ widgets here only mirror it.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,11 +56,13 @@ class ProbeView(QWidget):
         self.browser = DigitBrowser(provider)
         # the code's bar chart needs pyqtgraph (0.5 s to import): built just after the first paint
         self.bars_place = Deferred(self._make_bars, build_on_show=False, size_hint=QSize(600, 480))  # a plot's hint
-        self.stage_tiles = [ImageTile(c, 48) for c in ("paper removed", "ink box", "stroke width",
-                                                       "20 px box", "centred 28×28")]
+        # Two caption lines each: the longer captions wrap, and pictures in a row stay one size
+        self.stage_tiles = [ImageTile(c, 48, caption_lines=2) for c in ("paper removed", "ink box", "stroke width",
+                                                                        "20 px box", "centred 28×28")]
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
-        self.input_tile, self.recon_tile = ImageTile("model input", 96), ImageTile("reconstruction", 96)
-        self.residual_tile = ImageTile("residual: red added, blue missed", 96)
+        self.input_tile, self.recon_tile, self.residual_tile = (
+            ImageTile(c, 96, caption_lines=2)
+            for c in ("model input", "reconstruction", "residual: red added, blue missed"))
         # Text changes on every stroke: it wraps instead of widening the column, at a steady height
         self.error_label, self.ood_label, self.source_label = WrappedLabel(2), WrappedLabel(3), WrappedLabel(1)
         self.model_label = ElidedLabel(None)  # run names are long: one line, "…" in the middle
@@ -287,7 +290,8 @@ class ProbeView(QWidget):
     # -- model and results ------------------------------------------------------------------
     def _on_model(self, snap: ModelSnapshot | None) -> None:
         name = snap.name if snap is not None else ""
-        self.model_label.setText(f"Model: {name}" if name else "", f"Model: {name.split(', ')[0]}" if name else "")
+        run = re.sub(r"(, .*| \(epoch \d+\))$", "", name)  # the run without its status ("…, epoch 3")
+        self.model_label.setText(f"Model: {name}" if name else "", f"Model: {run}" if name else "")
         if snap is not None:
             shown = self.state.result
             if shown is not None and shown.latents.size != snap.config.d_latent:
