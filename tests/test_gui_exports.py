@@ -310,5 +310,8 @@ def test_the_reference_points_are_fainter_than_the_runs_in_either_theme(qtbot, w
         for brush, ref in zip(runs.reference_scatter.data["brush"], runs.reference):
             own = QColor(PENALTY_COLOURS.get(ref["mechanism"], "#888888"))
             assert contrast(brush.color()) < 0.5 * contrast(own), (name, ref["mechanism"])
+        sample = runs.reference_sample.opts["brush"].color()  # the legend's swatch: as faint as the points
+        faintest, boldest = (f(contrast(b.color()) for b in runs.reference_scatter.data["brush"]) for f in (min, max))
+        assert 0.5 * faintest <= contrast(sample) <= 1.5 * boldest, (name, contrast(sample), faintest, boldest)
     finally:
         theme.apply(theme.LIGHT)

@@ -293,6 +293,7 @@ class RunsView(QWidget):
         self.selected_marks.setSymbolPen(pg.mkPen(t.ink, width=2.5))
         self.reference_scatter.setBrush([pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
                                                            t.plot_background)) for r in self.reference])
+        self.reference_sample.setBrush(pg.mkBrush(_faint("#888888", t.plot_background)))  # as faint as they are
 
     def _fit_name_columns(self) -> None:
         """The long texts (run names, settings) give way, elided with the full text in the tooltip,
