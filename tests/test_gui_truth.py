@@ -252,6 +252,8 @@ def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert progress.eta.text() == "done" and progress.run_bar.value() == 1000
     assert progress.speed.text().endswith("images/s on average")  # the run's own, not a last instant's
+    first = progress.name.text()  # the run is named where its progress is (the Probe may show another model)
+    assert first == window.run.run_dir.name and progress.name.toolTip() == str(window.run.run_dir)
     window.panel.set_config(SMALL.replace(epochs=50))
     window.start_action.trigger()
     window.pause_action.trigger()  # a new run, paused at once
@@ -260,6 +262,7 @@ def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
     qtbot.waitUntil(lambda: window.run.start is not None, timeout=20000)
     progress.render()
     assert progress.eta.text() == "paused" and progress.run_bar.value() == 0
+    assert progress.name.text() == window.run.run_dir.name != first
     window.pause_action.trigger()
     stop(qtbot, window)
 

@@ -1,5 +1,5 @@
-"""Progress of the current run: run and epoch bars, throughput, elapsed time, ETA, device;
-during a sweep, also which run of the sweep this is.
+"""Progress of the current run: its name (the run folder's), run and epoch bars, throughput,
+elapsed time, ETA, device; during a sweep, also which run of the sweep this is.
 
 A mirror of the :class:`RunState`: every figure comes from the state's progress estimate
 (wall-clock, pauses excluded, evaluation and checkpoints included), read on a 2 Hz clock
@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
 
-from sae_desktop.qt.labels import steady_label
+from sae_desktop.qt.labels import ElidedLabel, steady_label
 from sae_desktop.run_state import RunState
 from sae_desktop.sweep import SweepEnded, SweepRunStarted
 
@@ -35,8 +35,10 @@ class RunProgress(QWidget):
             bar.setRange(0, 1000)
             bar.setTextVisible(True)
         self.speed, self.elapsed, self.eta, self.device = (steady_label("–", 150) for _ in range(4))
+        self.name = ElidedLabel(None)  # the Training tab named no run (the Probe may show another model)
         form.addRow("Sweep", self.sweep_bar)
         form.setRowVisible(self.sweep_bar, False)
+        form.addRow("Name", self.name)
         form.addRow("Run", self.run_bar)
         form.addRow("Epoch", self.epoch_bar)
         form.addRow("Throughput", self.speed)
@@ -70,6 +72,10 @@ class RunProgress(QWidget):
     def render(self, *_) -> None:
         """Everything from the state; reports arrive ~30×/s, so steps are shown on the clock's tick."""
         run, start = self.run, self.run.start
+        name = run.run_dir.name if run.run_dir is not None else "–"
+        if self.name.text() != name:
+            self.name.setText(name)
+            self.name.setToolTip(str(run.run_dir) if run.run_dir is not None else "")
         figures = run.figures()
         if start is None or figures is None:
             for bar in (self.run_bar, self.epoch_bar):
