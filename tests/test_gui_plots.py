@@ -309,3 +309,22 @@ def test_the_loss_curves_draw_what_a_pixel_shows_and_export_every_report(qtbot, 
     assert plot.raw[1].getData()[1].max() == pytest.approx(max(plot.steps.view(1)))  # … every spike stays
     header, rows = plot_table(plot)  # the exported table has every report
     assert len(rows) == len(reports)
+
+
+def test_the_test_mse_markers_are_set_once_per_epoch_not_per_report(qtbot, view, monkeypatch):
+    start(view)
+    plot = view.loss_plot
+    calls = []
+    real = plot.test.setData
+    monkeypatch.setattr(plot.test, "setData", lambda *a, **k: (calls.append(a), real(*a, **k)))
+    for n in range(30):
+        step(view, n)
+        plot.refresh()
+    assert calls == []  # reports only: the markers were rebuilt with each (~1 ms a refresh)
+    plot.add_epoch(20, 0.04)
+    step(view, 31)
+    plot.refresh()
+    plot.refresh()
+    assert len(calls) == 1 and list(calls[0][1]) == [0.04]
+    start(view)  # a new run: its markers start empty
+    assert len(calls) == 2 and len(calls[1][0]) == 0

@@ -44,6 +44,7 @@ class LossPlot(pg.PlotWidget):
         self.test = self.plot(pen=pg.mkPen(COLORS["test"], width=2), symbol="o", symbolSize=7,
                               symbolBrush=COLORS["test"], name="test MSE (per epoch)")
         self.dirty = False
+        self._test_shown = -1  # epochs whose markers are set (rebuilt, they took ~1 ms of each refresh)
         self.log_y = False
         self.planned_steps = 4690.0  # the empty plot's x extent: the run's length when known
         self._ema = np.zeros(3)  # bias-corrected like TensorBoard's, so the start does not lag
@@ -66,6 +67,7 @@ class LossPlot(pg.PlotWidget):
         self._ema_weight = 0.0
         self.steps.clear()
         self.epochs.clear()
+        self._test_shown = -1
         self.dirty = True
         self.refresh()
         self.enableAutoRange()
@@ -108,7 +110,9 @@ class LossPlot(pg.PlotWidget):
         for column in (RECON, SPARSITY, TOTAL):
             self.raw[column].setData(x, np.maximum(self.steps.view(column), 1e-12), skipFiniteCheck=True)
             self.smooth[column].setData(x, np.maximum(self.steps.view(column + 3), 1e-12), skipFiniteCheck=True)
-        self.test.setData(self.epochs.view(0), self.epochs.view(1))
+        if self._test_shown != len(self.epochs):  # the markers: only for a new epoch
+            self._test_shown = len(self.epochs)
+            self.test.setData(self.epochs.view(0), self.epochs.view(1))
         self._frame()
 
     def _frame(self) -> None:
