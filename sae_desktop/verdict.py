@@ -67,6 +67,26 @@ class Verdict:
         head, bracket, _ = self.message.partition(" (")
         return head if bracket and self.message.endswith(")") else self.message
 
+    @property
+    def glossary(self) -> str:
+        """What the message's figures mean, one line per figure it gives ("" for none): the
+        verdict's tooltip, for a lecture audience that asks."""
+        if not np.isfinite(self.score_percentile):
+            return ""
+        lines = ["unexplained: the share of the input's own variance its reconstruction misses "
+                 "(a faint or thin drawing is judged like a bold one); worse than X%: X% of test "
+                 "digits are reconstructed better"]
+        if np.isfinite(self.distance_percentile):
+            lines.append("code farther out: the hidden layer's activations, by their distance from the test "
+                         "digits' average (Mahalanobis), ranked among the test digits' own")
+        if np.isfinite(self.neighbour_percentile):
+            lines.append("nearest digit: the distance from the input's sparse code to the closest digit's code, "
+                         "ranked among each test digit's distance to its own nearest")
+        if len(lines) > 1:
+            lines.append(f"The rank combines these (Fisher's method): typical below the {UNUSUAL:g}th "
+                         f"percentile, unusual below the {UNLIKE:g}th, unlike MNIST above")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()}
 

@@ -304,3 +304,19 @@ def test_the_shown_share_never_reads_the_same_on_both_sides_of_a_cut():
             right_side = float(shown) <= cut if v.kind != "typical" else float(shown) > 5.0 or over
             assert cut is None or right_side, v.message
     assert shown_share(5.000001) == "over 5" and shown_share(4.999999) == "5" and shown_share(20.04) == "20.04"
+
+
+def test_the_glossary_explains_the_figures_the_message_gives():
+    stages = preprocess(seven())
+    quantiles = list(np.linspace(0.0, 0.5, 101))
+    alone = judge(stages, 0.1, quantiles)  # the score's rank only
+    assert alone.glossary.startswith("unexplained: ") and "code farther out" not in alone.glossary
+    assert "Fisher" not in alone.glossary  # nothing combined
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(size=(500, 12))
+    density = Density.fit(hidden, rng.uniform(0, 100, 500), codes=rng.random((500, 8)))
+    both = judge(stages, 0.1, quantiles, float(np.median(density.distance(hidden))), density, 0.5)
+    lines = both.glossary.splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == ["unexplained", "code farther out", "nearest digit"]
+    assert "Fisher" in lines[3] and "95th" in lines[3] and "99th" in lines[3]
+    assert judge(preprocess(np.zeros((28, 28))), 0.0, quantiles).glossary == ""  # nothing drawn: no figures

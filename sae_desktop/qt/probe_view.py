@@ -9,6 +9,7 @@ widgets here only mirror it.
 
 from __future__ import annotations
 
+import html
 import re
 from typing import TYPE_CHECKING
 
@@ -364,4 +365,6 @@ class ProbeView(QWidget):
 
         # where the figures would take more than four lines (presentation mode, a narrow window): the
         # verdict and its rank only, the figures in the tooltip
-        self.ood_label.set_text_or_short(coloured(v.message), coloured(v.headline), VERDICT_LINES, v.message)
+        # the whole, and what its figures mean, on hover (rich text: Qt wraps it, plain text ran 1100 px wide)
+        tooltip = "".join(f"<p>{html.escape(line)}</p>" for line in [v.message, *v.glossary.splitlines()])
+        self.ood_label.set_text_or_short(coloured(v.message), coloured(v.headline), VERDICT_LINES, tooltip)
