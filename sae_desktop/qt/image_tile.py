@@ -7,9 +7,9 @@ model sees.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
@@ -48,35 +48,13 @@ class _Pixels(QWidget):
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
 
 
-class _Caption(QLabel):
-    """A wrapped caption at least ``lines`` high: tiles side by side whose captions wrap to
-    different line counts keep pictures of one size, at one height ("ink box" sat lower than
-    "paper removed", the residual was drawn smaller than the reconstruction beside it)."""
-
-    def __init__(self, text: str, lines: int):
-        super().__init__(text)
-        self.lines = lines
-        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.setWordWrap(True)
-
-    def _least(self) -> int:
-        return self.lines * self.fontMetrics().lineSpacing() + 2 * self.margin()
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt naming)
-        return max(super().heightForWidth(width), self._least())
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
-        hint = super().minimumSizeHint()
-        return QSize(hint.width(), max(hint.height(), self._least()))
-
-
 class ImageTile(QWidget):
-    """``caption_lines``: the lines its caption takes at least (the most a row's captions wrap to)."""
-
-    def __init__(self, caption: str, side: int = 96, parent: QWidget | None = None, caption_lines: int = 1):
+    def __init__(self, caption: str, side: int = 96, parent: QWidget | None = None):
         super().__init__(parent)
         self.pixels = _Pixels(side)
-        self.caption = _Caption(caption, caption_lines)
+        self.caption = QLabel(caption)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.pixels, 1)
@@ -84,6 +62,22 @@ class ImageTile(QWidget):
         self.data: np.ndarray | None = None  # what is shown, for exports and tests
         self._limit: float | None = None  # diverging: its colour map's limit (drawn again for a new theme)
         theme.follow(self._on_theme)
+
+    def place_in(self, grid: QGridLayout, row: int, column: int) -> None:
+        """Its picture at (``row``, ``column``) of ``grid`` and its caption under it, at ``row`` + 1:
+        tiles side by side then draw pictures of one size at one height whatever their captions
+        wrap to (the residual was drawn smaller than the reconstruction beside it, "ink box" lower
+        than "paper removed"). The tile itself is left empty."""
+        for part in (self.pixels, self.caption):
+            self.layout().removeWidget(part)
+            grid.removeWidget(part)
+        grid.addWidget(self.pixels, row, column)
+        grid.addWidget(self.caption, row + 1, column)
+
+    def minimum_width(self) -> int:
+        """The narrowest it can be: its caption's longest word or its picture's minimum side."""
+        return max(self.pixels.minimumSizeHint().width(), self.pixels.minimumWidth(),
+                   self.caption.minimumSizeHint().width())
 
     def _on_theme(self, _theme) -> None:
         if self._limit is not None and self.data is not None:

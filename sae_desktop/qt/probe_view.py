@@ -57,13 +57,11 @@ class ProbeView(QWidget):
         self.browser = DigitBrowser(provider)
         # the code's bar chart needs pyqtgraph (0.5 s to import): built just after the first paint
         self.bars_place = Deferred(self._make_bars, build_on_show=False, size_hint=QSize(600, 480))  # a plot's hint
-        # Two caption lines each: the longer captions wrap, and pictures in a row stay one size
-        self.stage_tiles = [ImageTile(c, 48, caption_lines=2) for c in ("paper removed", "ink box", "stroke width",
-                                                                        "20 px box", "centred 28×28")]
+        self.stage_tiles = [ImageTile(c, 48) for c in ("paper removed", "ink box", "stroke width",
+                                                       "20 px box", "centred 28×28")]
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
-        self.input_tile, self.recon_tile, self.residual_tile = (
-            ImageTile(c, 96, caption_lines=2)
-            for c in ("model input", "reconstruction", "residual: red added, blue missed"))
+        self.input_tile, self.recon_tile = ImageTile("model input", 96), ImageTile("reconstruction", 96)
+        self.residual_tile = ImageTile("residual: red added, blue missed", 96)
         # Text changes on every stroke: it wraps instead of widening the column, at a steady height
         self.error_label, self.ood_label, self.source_label = WrappedLabel(2), WrappedLabel(3), WrappedLabel(1)
         self.model_label = ElidedLabel(None)  # run names are long: one line, "…" in the middle
@@ -162,7 +160,7 @@ class ProbeView(QWidget):
         self.set_stage_columns(3)  # two rows: one row of five is too wide for a 1024-px window with the panel
         outputs = QGridLayout()
         for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
-            outputs.addWidget(tile, 0, column)
+            tile.place_in(outputs, 0, column)  # pictures in one row, captions in the next
         text_column = QWidget()
         text_column.setMinimumWidth(180)  # its labels wrap, but narrower they would be cut off
         text = QVBoxLayout(text_column)
@@ -190,20 +188,21 @@ class ProbeView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 3)
+        for tile in (*self.stage_tiles, self.input_tile, self.recon_tile, self.residual_tile):
+            tile.setParent(self)  # emptied by place_in, it still goes with the view (and its theme callback)
+            tile.hide()
 
     def set_stage_columns(self, columns: int) -> None:
         """The preprocessing stages in rows of ``columns`` (presentation mode: one row, so the
         code below gets the height)."""
-        for tile in self.stage_tiles:
-            self.stages_grid.removeWidget(tile)
-        for i, tile in enumerate(self.stage_tiles):
-            self.stages_grid.addWidget(tile, i // columns, i % columns)
+        for i, tile in enumerate(self.stage_tiles):  # a row of pictures, then a row of their captions
+            tile.place_in(self.stages_grid, 2 * (i // columns), i % columns)
         self._stage_columns = columns
         self._equal_stage_columns()
 
     def _equal_stage_columns(self) -> None:
         """Tiles of one size, whatever their captions' widths (in the current font)."""
-        width = max(tile.minimumSizeHint().width() for tile in self.stage_tiles)
+        width = max(tile.minimum_width() for tile in self.stage_tiles)
         for column in range(len(self.stage_tiles)):
             used = column < self._stage_columns
             self.stages_grid.setColumnMinimumWidth(column, width if used else 0)
