@@ -183,7 +183,9 @@ def test_other_digits_codes_can_be_the_nearest_neighbour_reference():
     np.testing.assert_allclose(density.codes, train.astype(np.float16), rtol=0)  # the training digits, as stored
     ranks = np.array([density.neighbour_percentile(d) for d in density.neighbour_distance(digits(3000))])
     assert 0.003 < np.mean(ranks >= 99) < 0.03 and 40 < np.median(ranks) < 60
-    assert density.neighbour_distance(train[:3]).max() < 1e-2  # a reference digit is its own nearest
+    from sae_desktop.density import nearest  # a reference digit's nearest is another one, not itself
+    np.testing.assert_allclose(density.neighbour_distance(train[:3]), nearest(train[:3], train, np.arange(3)),
+                               rtol=2e-3)
 
 
 def test_the_bundled_model_carries_its_test_sets_density(bundled, mnist):
@@ -320,3 +322,20 @@ def test_the_glossary_explains_the_figures_the_message_gives():
     assert [line.split(":")[0] for line in lines[:3]] == ["unexplained", "code farther out", "nearest digit"]
     assert "Fisher" in lines[3] and "95th" in lines[3] and "99th" in lines[3]
     assert judge(preprocess(np.zeros((28, 28))), 0.0, quantiles).glossary == ""  # nothing drawn: no figures
+
+
+def test_a_test_digit_is_not_its_own_nearest_digit():
+    """A model trained in the window keeps the test digits' codes as the reference: probing test
+    digit #i found #i itself ("nearest digit farther than 0%"), although the ranks were made
+    leaving each digit out."""
+    from sae_desktop.density import nearest
+
+    rng = np.random.default_rng(1)
+    codes = rng.random((400, 16)).astype(np.float32)
+    density = Density.fit(rng.normal(size=(400, 12)), rng.uniform(0, 100, 400), codes=codes)
+    probed = density.neighbour_distance(codes[:20])  # as the probe measures them, one code at a time or many
+    left_out = nearest(codes[:20], codes, np.arange(20))
+    np.testing.assert_allclose(probed, left_out, rtol=2e-3)
+    assert probed.min() > 0.1 and np.nanmin(density.neighbour_percentile(float(probed[0]))) > 0
+    moved = codes[:1] + 0.05  # a drawing near a test digit: that digit is its neighbour
+    assert density.neighbour_distance(moved)[0] <= np.linalg.norm(moved - codes[:1]) + 1e-3
