@@ -48,6 +48,9 @@ def test_one_epoch_run_fills_plots_and_writes_the_run_folder(qtbot, window):
     ev = window.run.end.evaluation  # latents counted, as the dead ones are beside them
     assert f"dead latents {ev.dead_latents}   dense latents {ev.dense_latents}   " in view.summary.text()
     assert ev.dense_latents == round(ev.frac_dense * 8) and "%" not in view.summary.text()
+    tip = view.summary.toolTip()  # the whole header, then what each figure means
+    assert tip.startswith("<p>Completed 1 epoch:  test MSE") and "<p>FVU: fraction of variance unexplained" in tip
+    assert "dense latents: active on more than 10% of the test images" in tip
 
 
 def test_ctrl_return_starts_training_from_anywhere(qtbot, window):

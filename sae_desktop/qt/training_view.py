@@ -9,11 +9,13 @@ rationed and staggered.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from sae_desktop.config import TOPK_PENALTIES
-from sae_desktop.evaluation import Evaluation
+from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
@@ -127,7 +129,8 @@ class TrainingView(QWidget):
         self._show_activations(ev, f"epoch {out.epoch}")
         self.sparsity_plot.add_epoch(out.epoch, ev.l0, ev.dead_latents)
         total = self.run.start.config.epochs if self.run.start else out.epoch
-        self.summary.setText(f"Epoch {out.epoch}/{total}:  {_figures(ev)}")
+        # (the finished epoch's figures, while the progress bar counts the epoch under way)
+        self._say(f"After epoch {out.epoch}/{total}:  {_figures(ev)}", ev)
 
     def _show_activations(self, ev: Evaluation, when: str) -> None:
         self.rho_plot.set_test_values(ev.rho_hat, when)
@@ -140,10 +143,27 @@ class TrainingView(QWidget):
         if end.evaluation is not None:
             if end.status != "completed":
                 self._show_activations(end.evaluation, f"step {end.step}")
-            self.summary.setText(f"{story}:  {_figures(end.evaluation)}")
+            self._say(f"{story}:  {_figures(end.evaluation)}", end.evaluation)
         else:
             self.summary.setText(story)
         self.refresh_all()
+
+
+    def _say(self, text: str, ev: Evaluation) -> None:
+        """The header, and on hover the whole of it with what each figure means."""
+        self.summary.setText(text)
+        self.summary.setToolTip("".join(f"<p>{html.escape(line)}</p>" for line in (text, *_glossary(ev))))
+
+
+def _glossary(ev: Evaluation) -> list[str]:
+    return ["test MSE: mean squared error of the test digits' reconstructions (pixels 0-1)",
+            "FVU: fraction of variance unexplained, the MSE over the test images' own variance "
+            "(0 perfect, 1 no better than the mean image)",
+            f"L0: latents active per image, on average (active: above {ev.threshold:g})",
+            "dead latents: active on no test image; dense latents: active on more than "
+            f"{DENSE_DENSITY:.0%} of the test images (with L0 {ev.l0:.1f} of {ev.latents.shape[1]}, "
+            f"a latent is active on {ev.l0 / max(ev.latents.shape[1], 1):.0%} of images on average)",
+            "mean activation: the latents' mean activation over the test images"]
 
 
 def _figures(ev: Evaluation) -> str:
