@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QLayout, QWidget
 
@@ -158,16 +158,18 @@ def _clipped_by_scroll_area(widget: QWidget) -> bool:
 
 
 def rows_of_unequal_pictures(view) -> list:
-    """Rows of the probe's tiles whose pictures (the squares drawn) differ in side or height on screen."""
+    """Rows of the probe's tiles whose pictures (the squares drawn, at the bottom of their cells)
+    differ in side or height on screen, or sit apart from their captions."""
     n = view._stage_columns
     rows = [view.stage_tiles[i:i + n] for i in range(0, len(view.stage_tiles), n)]
     rows.append([view.input_tile, view.recon_tile, view.residual_tile])
     unequal = []
     for row in rows:
-        sides = [min(t.pixels.width(), t.pixels.height()) for t in row]
-        tops = [t.pixels.mapTo(view, t.pixels.rect().center()).y() - side / 2 for t, side in zip(row, sides)]
-        if max(sides) - min(sides) > 2 or max(tops) - min(tops) > 2:
-            unequal.append((sides, tops))
+        drawn = [t.pixels.picture_rect().translated(t.pixels.mapTo(view, QPoint(0, 0)).toPointF()) for t in row]
+        sides, tops = [r.height() for r in drawn], [r.top() for r in drawn]
+        gaps = [t.caption.mapTo(view, QPoint(0, 0)).y() - r.bottom() for t, r in zip(row, drawn)]
+        if max(sides) - min(sides) > 2 or max(tops) - min(tops) > 2 or max(gaps) > 12:
+            unequal.append((sides, tops, gaps))
     return unequal
 
 

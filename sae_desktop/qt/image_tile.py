@@ -33,16 +33,24 @@ class _Pixels(QWidget):
         self.setMinimumSize(side, side)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        painter = QPainter(self)
+    def picture_rect(self) -> QRectF:
+        """Where the picture is drawn: as large as fits, its aspect ratio kept, centred across and
+        at the bottom, on its caption (centred, a picture in a tall cell sat ~35 px above its
+        caption in presentation mode)."""
         side = min(self.width(), self.height())
         if self.image is None:
-            painter.fillRect(QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side),
-                             QColor(theme.current().tile_empty))
+            w = h = side
+        else:
+            scale = side / max(self.image.width(), self.image.height())
+            w, h = self.image.width() * scale, self.image.height() * scale
+        return QRectF((self.width() - w) / 2, self.height() - h, w, h)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        painter = QPainter(self)
+        rect = self.picture_rect()
+        if self.image is None:
+            painter.fillRect(rect, QColor(theme.current().tile_empty))
             return
-        scale = side / max(self.image.width(), self.image.height())  # keep the aspect ratio
-        w, h = self.image.width() * scale, self.image.height() * scale
-        rect = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
         painter.drawImage(rect, self.image)  # default: nearest, crisp pixels
         painter.setPen(QColor("#999999"))
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
