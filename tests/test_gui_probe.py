@@ -346,8 +346,10 @@ def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, wind
     assert label.shown_text() == whole
     label.resize(metrics.horizontalAdvance("Model: 20261203-063045-mnist-kl") + 10, label.height())
     assert label.shown_text() == "Model: 20261203-063045-mnist-kl"
-    label.resize(metrics.horizontalAdvance("Model: 20261203") + 10, label.height())
-    assert label.shown_text().startswith("Model:") and "…" in label.shown_text()
+    label.resize(metrics.horizontalAdvance("20261203-063045-mnist-kl") + 10, label.height())
+    assert label.shown_text() == "20261203-063045-mnist-kl"  # narrower still: the run's name alone, whole …
+    label.resize(metrics.horizontalAdvance("20261203-06") + 10, label.height())
+    assert label.shown_text().startswith("2026") and "…" in label.shown_text()  # … then cut in the middle
     for name, run in (("20261203-063045-mnist-kl (epoch 10)", "20261203-063045-mnist-kl"),  # a loaded checkpoint
                       ("20261203-063045-mnist-kl, epoch 3", "20261203-063045-mnist-kl")):  # following training
         window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), name))

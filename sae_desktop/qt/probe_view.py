@@ -291,7 +291,8 @@ class ProbeView(QWidget):
     def _on_model(self, snap: ModelSnapshot | None) -> None:
         name = snap.name if snap is not None else ""
         run = re.sub(r"(, .*| \(epoch \d+\))$", "", name)  # the run without its status ("…, epoch 3")
-        self.model_label.setText(f"Model: {name}" if name else "", f"Model: {run}" if name else "")
+        forms = (f"Model: {name}", f"Model: {run}", run) if name else ("",)  # narrower: the run's name alone
+        self.model_label.setText(*forms)
         if snap is not None:
             shown = self.state.result
             if shown is not None and shown.latents.size != snap.config.d_latent:
