@@ -241,8 +241,9 @@ def test_strokes_that_end_and_branch_unlike_a_digit_are_flagged_by_their_shape(b
     grid = np.max([polyline((280, 280), [(y * 280, x * 280) for y, x in s], width) for s in TIC_TAC_TOE], axis=0)
     verdict = probe_image(bundled, grid)[1].verdict
     assert verdict.kind == "shape" and verdict.digit_like is False
-    assert verdict.message == "Strokes unlike a digit's: 8 ends, 4 junctions, 1 loop (fewer than 1 in 2000 of " \
-                              "MNIST's digits)"
+    # (a real test digit can be as rare: "almost", and "as in", not a claim that no digit looks so)
+    assert verdict.message == "Strokes unlike almost every digit's: 8 ends, 4 junctions, 1 loop (as in fewer " \
+                              "than 1 in 2000 of MNIST's digits)"
     assert np.isfinite(verdict.score) and np.isfinite(verdict.percentile)  # the model's figures are still given
     drawn_digits = [seven(width=width), seven(width=width, scale=0.6)]
     assert all(probe_image(bundled, d)[1].verdict.kind == "typical" for d in drawn_digits)
