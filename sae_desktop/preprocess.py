@@ -149,9 +149,10 @@ def paper_surface(grey: np.ndarray, rounds: int = 4) -> np.ndarray:
     return surface.astype(np.float32)
 
 
-def level(grey: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise)."""
-    if np.count_nonzero(grey) <= grey.size // 2 or grey.min() == grey.max():
+def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
+    """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
+    the paper is known to be black (the canvas), however much of it the ink covers."""
+    if black_paper or np.count_nonzero(grey) <= grey.size // 2 or grey.min() == grey.max():
         # black paper (a canvas, MNIST), or all ink (a canvas painted over): nothing to flatten
         residual, noise = grey, 0.0
     else:
@@ -230,10 +231,12 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     return work, width
 
 
-def preprocess(image: np.ndarray) -> Preprocessed:
-    """Any H×W grey image (ink brighter than the paper) → MNIST-like 28×28; ``NOTHING`` when blank."""
+def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
+    """Any H×W grey image (ink brighter than the paper) → MNIST-like 28×28; ``NOTHING`` when blank.
+    ``black_paper``: the canvas's drawings (on an image file, more ink than black paper is taken
+    for a photo's paper: a canvas painted over more than half read "too faint")."""
     grey = to_unit_grey(image)
-    levelled, contrast, noise = level(grey)
+    levelled, contrast, noise = level(grey, black_paper)
     box = ink_box(levelled)
     if box is None:
         return NOTHING

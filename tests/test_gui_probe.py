@@ -355,3 +355,15 @@ def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, wind
         window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), name))
         label.resize(metrics.horizontalAdvance(f"Model: {run}") + 10, label.height())
         assert label.shown_text() == f"Model: {run}"
+
+
+def test_a_canvas_painted_over_is_a_filled_shape_not_faint(qtbot, window):
+    from benchmarks.synthetic_inputs import polyline
+
+    view = window.probe_view
+    rng = np.random.default_rng(0)
+    scribble = polyline((SIZE, SIZE), [(rng.uniform(0.07, 0.93) * SIZE, rng.uniform(0.07, 0.93) * SIZE)
+                                       for _ in range(40)], 30.0 * SIZE / 280)
+    view.canvas.set_array(scribble)
+    qtbot.waitUntil(lambda: view.result is not None and view.result.verdict.kind != "nothing", timeout=2000)
+    assert view.result.verdict.kind == "filled", view.result.verdict.message  # it said "Too faint"

@@ -157,3 +157,19 @@ def test_width_limits_are_mnists(mnist):
     assert WIDTH_RANGE == pytest.approx((p5, p95), abs=0.1)
     assert WIDTH_TARGET == pytest.approx(p50, abs=0.1)
     assert p999 < widths.max() < FILLED - 0.5
+
+
+def test_a_canvas_painted_over_more_than_half_is_not_taken_for_faint_ink_on_paper():
+    """More than half the canvas inked: the paper fit took the ink for paper and the verdict
+    said "Too faint" (contrast 57 %) for pure white strokes on black."""
+    from benchmarks.synthetic_inputs import polyline
+    from sae_desktop.verdict import plain_check
+
+    rng = np.random.default_rng(0)
+    scribble = polyline((280, 280), [(rng.uniform(20, 260), rng.uniform(20, 260)) for _ in range(40)], 30.0)
+    assert (scribble > 0).mean() > 0.5
+    assert plain_check(preprocess(scribble)).kind == "faint"  # as a file it might be a photo's paper
+    drawn = preprocess(scribble, black_paper=True)  # the canvas: its paper is black
+    assert drawn.contrast == 1.0 and plain_check(drawn).kind == "filled"
+    seven = polyline((280, 280), [(60, 70), (60, 210), (230, 120)], 20.0)  # an ordinary drawing: the same either way
+    np.testing.assert_array_equal(preprocess(seven, black_paper=True).image, preprocess(seven).image)
