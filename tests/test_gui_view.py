@@ -241,6 +241,8 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     widths = [tile.pixels.width() for tile in w.probe_view.stage_tiles]  # one row of equal tiles
     assert max(widths) - min(widths) <= 2, widths
     assert_rows_of_equal_pictures(w.probe_view)
+    from sae_desktop.qt.canvas import HINT  # the browser is hidden: the empty canvas says what R does
+    assert not w.probe_view.browser.isVisible() and "press R for a test digit" in HINT
     w.view.set_presentation(False)
     qtbot.waitUntil(lambda: not rows_of_unequal_pictures(w.probe_view), timeout=2000)
     assert QApplication.font().pointSizeF() == pytest.approx(base) and w.dock.isVisible()

@@ -33,6 +33,10 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return np.frombuffer(image.constBits(), np.uint8, count=h * stride).reshape(h, stride)[:, :w].copy()
 
 
+# What an empty canvas says; the last line also in presentation mode, where the test-digit
+# browser is hidden (its height goes to the canvas) and nothing else said that R picks a digit
+HINT = "Draw a digit here\n(right button erases)\nor press R for a test digit"
+
 class DrawingCanvas(QWidget):
     changed = Signal()  # the ink changed (during strokes too)
     strokeFinished = Signal()
@@ -206,5 +210,5 @@ class DrawingCanvas(QWidget):
         self._hint_shown = self.is_empty()
         if self._hint_shown:
             painter.setPen(QColor("#9aa0a6"))
-            painter.drawText(square, Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(right button erases)")
+            painter.drawText(square, Qt.AlignmentFlag.AlignCenter, HINT)
 
