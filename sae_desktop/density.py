@@ -94,18 +94,14 @@ class Density:
         neighbour_quantiles = None
         if codes is not None and len(codes) == n and 0 < codes.shape[1] <= MAX_CODE_WIDTH:
             codes = np.asarray(codes, dtype=np.float32)
-            own = reference is None  # the test digits are the reference: none is its own neighbour
-            pool = codes if own else np.asarray(reference, dtype=np.float32)
+            pool = codes if reference is None else np.asarray(reference, dtype=np.float32)
             kept = np.linspace(0, len(pool) - 1, min(len(pool), MAX_CODES)).round().astype(np.int64)
             reference = pool[kept].astype(np.float16).astype(np.float32)
             # Every test digit's neighbour costs 0.2 s a fit at 10 000 (after each epoch): the ranks
-            # come from an evenly spaced subset of the test digits
-            if own:
-                asked = np.linspace(0, len(kept) - 1, min(len(kept), MAX_ASKED)).round().astype(np.int64)
-                rows, neighbours = kept[asked], nearest(codes[kept[asked]], reference, asked)
-            else:
-                rows = np.linspace(0, n - 1, min(n, MAX_ASKED)).round().astype(np.int64)
-                neighbours = nearest(codes[rows], reference)
+            # come from an evenly spaced subset of the test digits (with the test digits as the
+            # reference, each one's own code is not its neighbour: :func:`nearest` skips copies)
+            rows = np.linspace(0, n - 1, min(n, MAX_ASKED)).round().astype(np.int64)
+            neighbours = nearest(codes[rows], reference)
             neighbour_quantiles = quantiles(neighbours)
             evidence = [np.asarray(e)[rows] for e in evidence]
             evidence.append(error_percentile(neighbours, neighbour_quantiles))
@@ -182,13 +178,13 @@ def prepared(reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.square(reference).sum(axis=1, dtype=np.float32), (-2.0 * reference).T.copy()
 
 
-def nearest(queries: np.ndarray, reference: np.ndarray, own: np.ndarray | None = None,
-            chunk: int = 256, ready: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """Euclidean distance ``[N]`` from each query row to its nearest ``reference`` row; ``own[i]``:
-    the reference row that is query i itself (−1: none), never counted as its neighbour, nor is
-    a copy of the query (within :data:`SAME` of its norm: float16 storage and float32 rounding),
-    so a test digit probed against the test digits' codes is not its own nearest digit;
-    ``ready``: :func:`prepared` of the reference, if at hand."""
+def nearest(queries: np.ndarray, reference: np.ndarray, chunk: int = 256,
+            ready: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Euclidean distance ``[N]`` from each query row to its nearest ``reference`` row that is
+    not a copy of the query (within :data:`SAME` of its norm: float16 storage and float32
+    rounding), so a test digit among the reference codes is measured to the nearest *other*
+    digit, in the fit's ranks and in a probe alike; ``ready``: :func:`prepared` of the
+    reference, if at hand."""
     sq, minus_twice = ready if ready is not None else prepared(reference)
     out = np.empty(len(queries), dtype=np.float64)
     for start in range(0, len(queries), chunk):
@@ -197,8 +193,5 @@ def nearest(queries: np.ndarray, reference: np.ndarray, own: np.ndarray | None =
         d2 += sq
         norms = np.square(block).sum(axis=1, dtype=np.float32)[:, None]
         d2[d2 <= (SAME * SAME - 1.0) * norms] = np.inf  # (‖q − r‖² ≤ SAME² ‖q‖²: the query itself)
-        if own is not None:
-            rows = np.flatnonzero(own[start:start + chunk] >= 0)
-            d2[rows, own[start:start + chunk][rows]] = np.inf
         out[start:start + len(block)] = d2.min(axis=1) + norms[:, 0]
     return np.sqrt(np.maximum(out, 0.0))
