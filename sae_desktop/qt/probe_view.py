@@ -9,7 +9,6 @@ widgets here only mirror it.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING
 
@@ -28,7 +27,7 @@ from sae_desktop.qt.canvas import DrawingCanvas
 from sae_desktop.qt.deferred import Deferred
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.labels import ElidedLabel, WrappedLabel
+from sae_desktop.qt.labels import ElidedLabel, WrappedLabel, tooltip_paragraphs
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
@@ -365,7 +364,6 @@ class ProbeView(QWidget):
             return f"<span style='color:{colour}'>{text}</span>" if colour else text
 
         # where the figures would take more than four lines (presentation mode, a narrow window): the
-        # verdict and its rank only, the figures in the tooltip
-        # the whole, and what its figures mean, on hover (rich text: Qt wraps it, plain text ran 1100 px wide)
-        tooltip = "".join(f"<p>{html.escape(line)}</p>" for line in [v.message, *v.glossary.splitlines()])
+        # verdict and its rank only; on hover the whole, and what its figures mean
+        tooltip = tooltip_paragraphs([v.message, *v.glossary.splitlines()])
         self.ood_label.set_text_or_short(coloured(v.message), coloured(v.headline), VERDICT_LINES, tooltip)

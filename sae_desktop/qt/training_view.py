@@ -9,8 +9,6 @@ rationed and staggered.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
@@ -19,7 +17,7 @@ from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
-from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.labels import ElidedLabel, tooltip_paragraphs
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 from sae_desktop.qt.sparsity_plot import SparsityPlot
 from sae_desktop.qt.staggered_paint import StaggeredPaint
@@ -152,7 +150,7 @@ class TrainingView(QWidget):
     def _say(self, text: str, ev: Evaluation) -> None:
         """The header, and on hover the whole of it with what each figure means."""
         self.summary.setText(text)
-        self.summary.setToolTip("".join(f"<p>{html.escape(line)}</p>" for line in (text, *_glossary(ev))))
+        self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]))
 
 
 def _glossary(ev: Evaluation) -> list[str]:
