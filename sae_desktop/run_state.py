@@ -115,7 +115,7 @@ class RunState:
         cfg = self.start.config
         self.model = ModelSnapshot(cfg.model_config(), out.weights, f"{self.name}, epoch {out.epoch}", cfg,
                                    out.epoch, list(self.history), None, out.evaluation, self._checkpoint(),
-                                   out.optimizer)
+                                   out.optimizer, run_name=self.name)
         self.model_ready.emit(self.model)
 
     def finish(self, end: RunEnd) -> None:
@@ -125,7 +125,7 @@ class RunState:
             cfg = self.start.config
             self.model = ModelSnapshot(cfg.model_config(), end.weights, f"{self.name}, {self.end_story(short=True)}",
                                        cfg, end.epochs_done, end.history, None, end.evaluation, self._checkpoint(),
-                                       end.optimizer, position=end.position)
+                                       end.optimizer, position=end.position, run_name=self.name)
             self.model_ready.emit(self.model)
         self.set_resume(None)
 

@@ -47,6 +47,12 @@ class ModelSnapshot:
     test_score_quantiles: list[float] | None = None  # of the test set's input scores (the probe's verdict)
     position: Position | None = None  # stopped inside an epoch: where training resumes
     test_density: Density | None = None  # the test set's hidden-layer Gaussian (the probe's verdict)
+    run_name: str | None = None  # the run alone, where ``name`` adds its status ("…, epoch 3")
+
+    @property
+    def short_name(self) -> str:
+        """``name`` without the status it adds, for a narrow label."""
+        return self.run_name or self.name
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -105,21 +111,24 @@ class ModelSnapshot:
         return ResumeState(self.weights, self.optimizer, self.epoch, list(self.history), self.position)
 
     @classmethod
-    def from_checkpoint(cls, ckpt: Checkpoint, name: str, path: Path | None = None) -> ModelSnapshot:
+    def from_checkpoint(cls, ckpt: Checkpoint, name: str, path: Path | None = None,
+                        run_name: str | None = None) -> ModelSnapshot:
         return cls(ckpt.model_config, ckpt.weights, name, ckpt.train_config, ckpt.epoch, list(ckpt.history),
                    ckpt.test_error_quantiles, None, path, ckpt.optimizer, ckpt.test_score_quantiles, ckpt.position,
-                   ckpt.test_density)
+                   ckpt.test_density, run_name)
 
     @classmethod
     def load(cls, path: str | Path) -> ModelSnapshot:
         """Load a checkpoint file (raises :class:`CheckpointError` with a one-line reason)."""
         path = Path(path)
         ckpt = load_checkpoint(path)
+        run_name = None
         if path.resolve() == bundled_model_path().resolve():
             name = "bundled MNIST model"
         elif path.name == "checkpoint.safetensors":
-            name = f"{path.parent.name} (epoch {ckpt.epoch})"
+            run_name = path.parent.name
+            name = f"{run_name} (epoch {ckpt.epoch})"
         else:
             name = path.name
-        return cls.from_checkpoint(ckpt, name, path)
+        return cls.from_checkpoint(ckpt, name, path, run_name)
 

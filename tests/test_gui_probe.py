@@ -329,16 +329,18 @@ def test_a_verdict_too_long_for_its_column_shows_its_headline_and_the_whole_agai
     assert label.text() == "Nothing drawn yet"
 
 
-def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, window):
+def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, window, tmp_path):
     """"Model: 20261203-063…mpleted (10 epochs)" hid the run's time; the status goes first."""
+    from sae_desktop.checkpoint import save_checkpoint
     from sae_desktop.config import ModelConfig
     from sae_desktop.model import SparseAutoencoder
     from sae_desktop.snapshot import ModelSnapshot
 
     label = window.probe_view.model_label
     cfg = ModelConfig()
-    window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(),
-                                   "20261203-063045-mnist-kl, completed (10 epochs)"))
+    run = "20261203-063045-mnist-kl"
+    window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{run}, completed (10 epochs)",
+                                   run_name=run))  # as the run state names a finished run's model
     whole = "Model: 20261203-063045-mnist-kl, completed (10 epochs)"
     assert label.text() == label.toolTip() == whole
     metrics = label.fontMetrics()
@@ -350,9 +352,13 @@ def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, wind
     assert label.shown_text() == "20261203-063045-mnist-kl"  # narrower still: the run's name alone, whole …
     label.resize(metrics.horizontalAdvance("20261203-06") + 10, label.height())
     assert label.shown_text().startswith("2026") and "…" in label.shown_text()  # … then cut in the middle
-    for name, run in (("20261203-063045-mnist-kl (epoch 10)", "20261203-063045-mnist-kl"),  # a loaded checkpoint
-                      ("20261203-063045-mnist-kl, epoch 3", "20261203-063045-mnist-kl")):  # following training
-        window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), name))
+    following = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{run}, epoch 3", run_name=run)
+    (tmp_path / run).mkdir()
+    save_checkpoint(following.to_checkpoint(), tmp_path / run / "checkpoint.safetensors")
+    loaded = ModelSnapshot.load(tmp_path / run / "checkpoint.safetensors")  # "… (epoch N)", from its folder
+    for snap in (following, loaded):
+        assert snap.name != f"{run}" and snap.short_name == run
+        window.shown.set(snap)
         label.resize(metrics.horizontalAdvance(f"Model: {run}") + 10, label.height())
         assert label.shown_text() == f"Model: {run}"
 

@@ -9,7 +9,6 @@ widgets here only mirror it.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -288,9 +287,8 @@ class ProbeView(QWidget):
 
     # -- model and results ------------------------------------------------------------------
     def _on_model(self, snap: ModelSnapshot | None) -> None:
-        name = snap.name if snap is not None else ""
-        run = re.sub(r"(, .*| \(epoch \d+\))$", "", name)  # the run without its status ("…, epoch 3")
-        forms = (f"Model: {name}", f"Model: {run}", run) if name else ("",)  # narrower: the run's name alone
+        forms = ("",) if snap is None else (  # narrower: without its status, then the run's name alone
+            f"Model: {snap.name}", f"Model: {snap.short_name}", snap.short_name)
         self.model_label.setText(*forms)
         if snap is not None:
             shown = self.state.result
