@@ -42,6 +42,28 @@ def open_window():
     return app, window
 
 
+def host_steal_ms() -> list[float]:
+    """Each CPU's time taken by the hypervisor so far (ms, /proc/stat's "steal", counted in 10 ms
+    ticks): on a virtual machine the main thread can stall while its CPU runs another guest.
+    Empty where /proc/stat is not there."""
+    try:
+        with open("/proc/stat") as f:
+            lines = [line.split() for line in f if line.startswith("cpu") and line[3].isdigit()]
+    except OSError:
+        return []
+    hz = os.sysconf("SC_CLK_TCK")
+    return [int(fields[8]) * 1000 / hz for fields in lines if len(fields) > 8]
+
+
+def current_cpu() -> int:
+    """The CPU this thread last ran on (Linux), or -1."""
+    try:
+        with open("/proc/thread-self/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[36])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
 def print_stalls(intervals_ms, prefix: str = "main_thread_timer_5ms") -> None:
     """The intervals a 5 ms timer on the main thread saw: p50, p99, max."""
     a = np.asarray(intervals_ms, dtype=float)
