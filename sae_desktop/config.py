@@ -83,7 +83,7 @@ class ModelConfig:
 class Setting:
     """What the CLI and the window need to know about a training setting: its option, label,
     help text, form group, allowed values, and when it applies. Declared once, on the field
-    (:func:`setting`); ``cli.py`` builds the ``train`` options and ``qt/training_panel.py`` the
+    (:func:`setting`); ``cli_args.py`` builds the ``train`` options and ``qt/training_panel.py`` the
     form from it, and :func:`validate` checks it."""
 
     flag: str  # the command-line option, e.g. "--hidden"

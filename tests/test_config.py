@@ -8,7 +8,7 @@ import dataclasses
 import re
 
 from sae_desktop.config import GROUPS, PRESETS, SETTINGS, ConfigError, ModelConfig, TrainConfig, validate
-from sae_desktop.cli import build_parser
+from sae_desktop.cli_args import build_parser
 
 
 def test_defaults_are_the_tutorials():

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sae_desktop.cli import main, output_stems
+from sae_desktop.cli import main
+from sae_desktop.cli_probe import output_stems
 from sae_desktop.data import FILES, MAX_IDX_BYTES, DatasetError, load_dataset, raw_folder, read_idx, write_idx
 from sae_desktop.images import WORK_SIZE, ImageError, load_image_file
 from tests.conftest import make_dataset_dir

@@ -1,0 +1,135 @@
+"""The command line's grammar: its errors, its parser (the training options generated from the
+settings schema, config.SETTINGS) and the config a command line asks for."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+from sae_desktop import __version__
+from sae_desktop.config import DATASETS, DEVICES, PRESETS, SETTINGS, TrainConfig
+
+EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+class Failure(Exception):
+    """A file, data or I/O problem found while running: printed as one line, exit code 1."""
+
+
+def json_line(record: dict) -> str:
+    """One JSON line that any parser reads: NaN and infinities become null, never bare NaN."""
+    def clean(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(record), allow_nan=False)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _add_train_args(p: argparse.ArgumentParser) -> None:
+    """The preset, the data folder, and an option per training setting, from its schema."""
+    p.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset (default: tutorial)")
+    p.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
+    # Defaults are None so that --resume can tell which options the user actually gave.
+    for name, spec in SETTINGS.items():
+        default = getattr(TrainConfig, name)
+        shown = f"{default:g}" if isinstance(default, float) else default
+        when = f" (with --penalty {' or '.join(spec.penalty.split())})" if spec.penalty else ""
+        if isinstance(default, bool):  # a switch: off unless given
+            p.add_argument(spec.flag, dest=name, action="store_const", const=True, default=None,
+                           help=f"{spec.help}; default {'on' if default else 'off'}{when}")
+            continue
+        p.add_argument(spec.flag, dest=name, type=type(default), choices=spec.choices or None,
+                       metavar=None if spec.choices else spec.flag[2:].upper().replace("-", "_"),
+                       help=f"{spec.help}; default {shown}{when}")
+
+
+# What may differ when resuming: how long to go on, where, and how often to report.
+RESUME_OVERRIDABLE = {name for name, spec in SETTINGS.items() if spec.resumable}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sae-desktop", description="Train and probe sparse autoencoders on handwritten digits. "
+                     "With no command, opens the window.")
+    parser.add_argument("--version", action="version", version=f"sae-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("--model", help="checkpoint to show at start-up (default: the bundled model)")
+
+    train = sub.add_parser("train", help="train a model headless; writes a run folder")
+    _add_train_args(train)
+    train.add_argument("--out", help="also save the final checkpoint here (.safetensors)")
+    train.add_argument("--resume", help="continue from a checkpoint (e.g. a run's checkpoint.safetensors)")
+    train.add_argument("--json", action="store_true", help="one JSON object per epoch, then a summary line")
+    train.add_argument("--no-download", action="store_true", help="never try to download the dataset")
+
+    sweep = sub.add_parser("sweep", help="train one run per combination of values, e.g. --penalty topk --k 2,4,8",
+                           description="Numeric settings take comma-separated values; every combination is "
+                           "trained in turn, each in its own run folder. Ctrl+C stops the sweep.")
+    _add_train_args(sweep)
+    for action in sweep._actions:  # numeric settings take lists here
+        if action.type in (int, float):
+            action.type, action.metavar = str, "V[,V...]"
+    sweep.add_argument("--json", action="store_true", help="JSON lines per epoch and run, then one sweep line")
+    sweep.add_argument("--no-download", action="store_true", help="never try to download the dataset")
+    sweep.set_defaults(out=None)
+
+    ev = sub.add_parser("evaluate", help="test-set metrics of a saved model")
+    ev.add_argument("checkpoint")
+    ev.add_argument("--data-dir")
+    ev.add_argument("--dataset", choices=DATASETS, help="default: the one it was trained on")
+    ev.add_argument("--device", choices=DEVICES, default="cpu")
+    ev.add_argument("--json", action="store_true")
+
+    bench = sub.add_parser("benchmark", help="time the tutorial's loop, this engine and the GEMM limit")
+    bench.add_argument("--device", choices=DEVICES, default="cpu")
+    bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported)")
+    bench.add_argument("--data-dir")
+    bench.add_argument("--json", action="store_true")
+
+    probe = sub.add_parser("probe", help="run the canvas's preprocessing and model on image files")
+    probe.add_argument("images", nargs="+", help="PNG/JPG/… photos or scans of handwritten digits")
+    probe.add_argument("--model", help="checkpoint (default: the bundled pretrained MNIST model)")
+    probe.add_argument("--json", action="store_true", help="one JSON object per image")
+    probe.add_argument("--save-dir", help="write <name>_input.png and <name>_reconstruction.png (28×28) here")
+
+    slim = sub.add_parser("save-weights", help="write a small weights-only copy of a checkpoint (for sharing)")
+    slim.add_argument("checkpoint")
+    slim.add_argument("out")
+    slim.add_argument("--dtype", choices=["float16", "float32"], default="float16")
+
+    launcher = sub.add_parser("install-launcher", help="add the app to the desktop's applications menu (Linux)")
+    launcher.add_argument("--uninstall", action="store_true", help="remove the launcher and icon again")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:
+    """Preset (or a resumed run's config) overlaid with the flags the user gave."""
+    given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
+    if base is not None:
+        if args.preset:
+            raise UsageError("sae-desktop train: --preset cannot be combined with --resume")
+        conflicts = [n for n, v in given.items() if n not in RESUME_OVERRIDABLE and v != getattr(base, n)]
+        if conflicts:
+            names = ", ".join(SETTINGS[n].flag for n in conflicts)
+            allowed = ", ".join(SETTINGS[n].flag for n in SETTINGS if n in RESUME_OVERRIDABLE)
+            raise UsageError(f"sae-desktop train: {names} differ from the checkpoint being resumed; "
+                             f"only {allowed} may change")
+    else:
+        base = PRESETS[args.preset or "tutorial"]
+    return base.replace(**given)
