@@ -29,7 +29,7 @@ def main() -> int:
 
     from sae_desktop.qt.plot_style import style_plot
     from sae_desktop.qt.runs_view import PENALTY_COLOURS
-    from sae_desktop.runs import reference_frontier
+    from sae_desktop.run_list import reference_frontier
 
     app = QApplication.instance() or QApplication([])
     pg.setConfigOptions(background="w", foreground="k", antialias=True)

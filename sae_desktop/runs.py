@@ -17,17 +17,16 @@ from __future__ import annotations
 import json
 import os
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from sae_desktop import paths
 from sae_desktop.checkpoint import Checkpoint, package_versions, save_checkpoint
-from sae_desktop.checkpoint_schema import is_int, is_number
-from sae_desktop.config import ConfigError, TrainConfig
+from sae_desktop.checkpoint_schema import is_int
+from sae_desktop.config import TrainConfig
 from sae_desktop.events import EpochOutput, Event, IntervalOutput, Position, Revival, RunEnd, RunStart
-from sae_desktop.safe_write import OutputRefused, atomic_write_bytes, describe_os_error
+from sae_desktop.safe_write import OutputRefused, atomic_write_bytes
 
 CONFIG, METRICS, CHECKPOINT, MARKER = "config.json", "metrics.jsonl", "checkpoint.safetensors", ".sae-desktop-run"
 MARKER_TEXT = '{"format": "sae-desktop-run", "version": 1}\n'
@@ -185,191 +184,12 @@ def recorded(events: Iterable[Event], run: RunFolder) -> Iterator[Event]:
         yield event
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    """One row of the runs table (what the runs view and the frontier plot show)."""
-
-    folder: Path
-    config: dict
-    status: str
-    epochs_done: int
-    test_mse: float | None
-    l0: float | None
-    dead_latents: int | None
-    rho_hat_mean: float | None
-    seconds: float
-    fvu: float | None = None  # older runs did not record these
-    frac_alive: float | None = None
-    frac_dense: float | None = None
-
-    @property
-    def name(self) -> str:
-        return self.folder.name
-
-
 def _record(line: bytes) -> dict | None:
     try:
         rec = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     return rec if isinstance(rec, dict) else None
-
-
-def _last_summary(path: Path, tail_bytes: int = 16384) -> dict | None:
-    """The run's summary line, read from the end of metrics.jsonl (a summary is always last)."""
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - tail_bytes))
-            lines = f.read().decode("utf-8", "replace").splitlines()
-    except OSError:
-        return None
-    for line in reversed(lines):
-        try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            continue
-        return record if isinstance(record, dict) and record.get("type") == "summary" else None
-    return None
-
-
-class RunRecordError(ValueError):
-    """A run folder's files do not have the expected types; the message names the field."""
-
-
-def _number(record: dict, key: str, where: str, kind: type = float):
-    """``record[key]`` as a finite number (an int where ``kind`` is int), None when absent or null."""
-    value = record.get(key)
-    if value is None:
-        return None
-    if not (is_int(value) if kind is int else is_number(value)):
-        raise RunRecordError(f"{where}: {key} should be {'an integer' if kind is int else 'a finite number'}, "
-                             f"got {_short(value)}")
-    return value
-
-
-def _numbers(record: dict, key: str, where: str) -> list[float]:
-    values = record.get(key)
-    if values is None:
-        return []
-    if not isinstance(values, list) or any(v is None for v in values):
-        raise RunRecordError(f"{where}: {key} should be a list of numbers, got {_short(values)}")
-    return [_number({key: v}, key, where) for v in values]
-
-
-def _short(value) -> str:
-    text = json.dumps(value) if not isinstance(value, float) else repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def summarise(folder: Path) -> RunSummary | None:
-    """One row of the runs table; None if the folder is not a run (no config.json); raises
-    :class:`RunRecordError` naming the file and field when it is one whose records are malformed."""
-    run = RunFolder(folder)
-    if not run.config_path.is_file():
-        return None
-    try:
-        record = json.loads(run.config_path.read_bytes().decode("utf-8"))
-        config = TrainConfig.from_dict(record.get("config") if isinstance(record, dict) else None).to_dict()
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise RunRecordError(f"{CONFIG} is not valid JSON") from None
-    except ConfigError as exc:
-        raise RunRecordError(f"{CONFIG}: {exc}") from None
-    summary = _last_summary(run.metrics_path)
-    if summary is not None:  # a finished run: its last line says everything, no need to read the rest
-        where = f"{METRICS} summary"
-        status = summary.get("status", "?")
-        if not isinstance(status, str):
-            raise RunRecordError(f"{where}: status should be text, got {_short(status)}")
-        rho = _numbers(summary, "rho_hat", where)
-        return RunSummary(folder, config, status, _number(summary, "epochs_done", where, int) or 0,
-                          _number(summary, "test_mse", where), _number(summary, "l0", where),
-                          _number(summary, "dead_latents", where, int), sum(rho) / len(rho) if rho else None,
-                          sum(_numbers(summary, "epoch_seconds", where)), _number(summary, "fvu", where),
-                          _number(summary, "frac_alive", where), _number(summary, "frac_dense", where))
-    epochs = [r for r in run.read_metrics() if r.get("type") == "epoch"]  # killed or still running
-    where = f"{METRICS} epoch record"
-    seconds = sum(_number(r, "epoch_seconds", where) or 0.0 for r in epochs)
-    last = epochs[-1] if epochs else {}
-    return RunSummary(folder, config, RUNNING_OR_KILLED if epochs else "no epoch finished", len(epochs),
-                      _number(last, "metrics/test_mse", where), _number(last, "metrics/l0", where),
-                      _number(last, "metrics/dead_latents", where, int), _number(last, "metrics/rho_hat_mean", where),
-                      seconds, _number(last, "metrics/fvu", where), _number(last, "metrics/frac_alive", where),
-                      _number(last, "metrics/frac_dense", where))
-
-
-_SCANNED: dict[Path, tuple[tuple, RunSummary]] = {}  # folder: (its files' stamps, its row)
-
-
-def _stamp(folder: Path) -> tuple:
-    """What changes when a run's records do: size and modification time of its two files."""
-    stats = []
-    for name in (CONFIG, METRICS):
-        try:
-            info = os.stat(os.path.join(folder, name))  # (not pathlib: a third of a scan's time went to it)
-            stats.append((info.st_mtime_ns, info.st_size, info.st_ino))
-        except OSError:
-            stats.append(None)
-    return tuple(stats)
-
-
-def _summarise_cached(folder: Path) -> RunSummary | None:
-    """:func:`summarise`, read again only when the folder's files changed (the Runs tab rescans
-    on every visit: with a term's worth of runs, reading them all each time stalled the window)."""
-    stamp = _stamp(folder)
-    cached = _SCANNED.get(folder)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    row = summarise(folder)
-    if row is None:
-        _SCANNED.pop(folder, None)
-    else:
-        _SCANNED[folder] = (stamp, row)
-    return row
-
-
-def scan_runs(base: Path | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
-    """Every run folder under ``base`` (default: the per-user runs folder), newest first, and the
-    folders skipped because their files are malformed or unreadable, as (name, one-line reason)."""
-    base = Path(base) if base else paths.runs_dir()
-    rows: list[RunSummary] = []
-    skipped: list[tuple[str, str]] = []
-    try:
-        with os.scandir(base) if base.is_dir() else nullcontext(()) as entries:  # types without a stat each
-            folders = sorted((Path(e.path) for e in entries if e.is_dir()), reverse=True)
-    except OSError as exc:
-        return [], [(str(base), describe_os_error(exc))]
-    for folder in folders:
-        try:
-            row = _summarise_cached(folder)
-        except RunRecordError as exc:
-            skipped.append((folder.name, str(exc)))
-        except OSError as exc:
-            skipped.append((folder.name, describe_os_error(exc)))
-        else:
-            if row is not None:
-                rows.append(row)
-    return rows, skipped
-
-
-def list_runs(base: Path | None = None) -> list[RunSummary]:
-    """The run folders under ``base`` that can be read (see :func:`scan_runs`)."""
-    return scan_runs(base)[0]
-
-
-REFERENCE_FRONTIER = "reference_frontier.json"  # made by benchmarks/reference_frontier.py
-
-
-def reference_frontier(path: Path | None = None) -> list[dict]:
-    """The shipped reference runs (mechanism, setting, value, test_mse, fvu, l0, …), drawn
-    faintly under the user's own on the frontier; [] when the file is absent or unreadable."""
-    path = Path(path) if path else paths.resources_dir() / REFERENCE_FRONTIER
-    try:
-        runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [r for r in runs if isinstance(r, dict) and isinstance(r.get("l0"), (int, float))
-            and isinstance(r.get("test_mse"), (int, float)) and isinstance(r.get("mechanism"), str)]
 
 
 def remove_stale_temp_files(folder: Path) -> None:

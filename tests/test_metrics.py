@@ -13,7 +13,8 @@ from sae_desktop.events import EpochOutput
 from sae_desktop.evaluation import Evaluation, VarianceAccumulator
 from sae_desktop.exports import save_metrics_csv
 from sae_desktop.model import SparseAutoencoder
-from sae_desktop.runs import RunFolder, list_runs, recorded
+from sae_desktop.run_list import list_runs
+from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot
 
 SMALL = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")

@@ -6,7 +6,8 @@ import pytest
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
-from sae_desktop.runs import RunFolder, list_runs, recorded
+from sae_desktop.run_list import list_runs
+from sae_desktop.runs import RunFolder, recorded
 
 SMALL = TrainConfig(epochs=2, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
 
@@ -33,7 +34,7 @@ def test_finished_and_killed_runs_are_listed(tiny_dataset, isolated_home):
 
 
 def test_a_rescan_reads_only_the_runs_that_changed(isolated_home, monkeypatch):
-    import sae_desktop.runs as runs_module
+    import sae_desktop.run_list as runs_module
 
     folders = []
     for i in range(5):

@@ -7,7 +7,7 @@ import pytest
 from sae_desktop.cli import main
 from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.events import EpochOutput, RunEnd, TrainingControl
-from sae_desktop.runs import list_runs
+from sae_desktop.run_list import list_runs
 from sae_desktop.sweep import SWEEPABLE, SweepEnded, SweepRunStarted, grid_configs, parse_values, point_label, sweep
 
 SMALL = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu", penalty="topk")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sae_desktop.display import display_problem
-from sae_desktop.runs import scan_runs
+from sae_desktop.run_list import scan_runs
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,8 @@ from sae_desktop.qt import theme
 from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, style_plot
 from sae_desktop.qt.test_set import TestSetProvider
-from sae_desktop.runs import RUNNING_OR_KILLED, RunSummary, reference_frontier, scan_runs
+from sae_desktop.run_list import RunSummary, reference_frontier, scan_runs
+from sae_desktop.runs import RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
 
 COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "FVU", "L0", "Dead",
