@@ -28,7 +28,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from sae_desktop.qt.plot_style import style_plot
-    from sae_desktop.qt.runs_view import PENALTY_COLOURS
+    from sae_desktop.qt.frontier_plot import PENALTY_COLOURS
     from sae_desktop.run_list import reference_frontier
 
     app = QApplication.instance() or QApplication([])

@@ -38,6 +38,19 @@ class RunSummary:
         return self.folder.name
 
 
+def settings_text(config: dict) -> str:
+    penalty = config.get("penalty")
+    text = {"kl": lambda: f"ρ={config.get('rho', '?'):g} β={config.get('beta', '?'):g}",
+            "l1": lambda: f"λ={config.get('l1', '?'):g}",
+            "topk": lambda: f"k={config.get('k', '?')}",
+            "batchtopk": lambda: f"k={config.get('k', '?')}",
+            "jumprelu": lambda: f"λ₀={config.get('l0_coeff', '?'):g}"}.get(penalty, lambda: "")()
+    extras = [f"AuxK {config['auxk']:g}" if config.get("auxk") and penalty in ("topk", "batchtopk") else "",
+              "resample" if config.get("resample") and penalty in ("kl", "l1", "jumprelu") else "",
+              "unit-norm dec." if config.get("unit_norm_decoder") else ""]
+    return " ".join([text, *filter(None, extras)]).strip()
+
+
 def _last_summary(path: Path, tail_bytes: int = 16384) -> dict | None:
     """The run's summary line, read from the end of metrics.jsonl (a summary is always last)."""
     try:

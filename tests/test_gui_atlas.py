@@ -14,7 +14,7 @@ from sae_desktop.engine import train
 from sae_desktop.qt.app import build_window, create_app
 from sae_desktop.qt.exporting import export_atlas, export_probe
 from sae_desktop.qt.plot_files import export_plot
-from sae_desktop.qt.runs_view import REFERENCE_LABEL
+from sae_desktop.qt.frontier_plot import REFERENCE_LABEL
 from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
@@ -134,11 +134,30 @@ def test_runs_tab_with_no_runs_says_so_and_names_no_penalty(qtbot, window):
     curve), with no point of theirs and one grey swatch for all; the table had no hint. The first
     scan came back empty, like the start, and was taken for "nothing changed"."""
     runs = window.runs_view
-    assert [label.text for _, label in runs.legend.items] == ([REFERENCE_LABEL] if runs.reference else [])
+    frontier = runs.frontier
+    assert [label.text for _, label in frontier.legend.items] == ([REFERENCE_LABEL] if frontier.reference else [])
     window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: runs._scans >= 1, timeout=5000)
     assert runs.table.rowCount() == 0 and runs.hint.text() == "No runs yet: train one (Ctrl+Return)."
-    assert [label.text for _, label in runs.legend.items] == ([REFERENCE_LABEL] if runs.reference else [])
+    assert [label.text for _, label in frontier.legend.items] == ([REFERENCE_LABEL] if frontier.reference else [])
+
+
+def test_clicking_a_runs_point_on_the_frontier_selects_its_row(qtbot, window, tiny_dataset):
+    from PySide6.QtCore import Qt
+
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small, small.replace(penalty="topk", k=2)])
+    window.tabs.setCurrentWidget(window.runs_view)
+    runs = window.runs_view
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    qtbot.wait(50)
+    assert not runs.selected_runs()
+    point = runs.frontier.scatter["topk"].scatter.points()[0]
+    at = runs.frontier.mapFromScene(runs.frontier.getViewBox().mapViewToScene(point.pos()))
+    qtbot.mouseClick(runs.frontier.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert [r.config["penalty"] for r in runs.selected_runs()] == ["topk"]
+    xs, ys = runs.frontier.selected_marks.getData()  # and ringed
+    assert list(xs) == [pytest.approx(point.pos().x())] and list(ys) == [pytest.approx(point.pos().y())]
 
 
 def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
@@ -149,22 +168,22 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     assert runs.table.rowCount() == 3
     penalties = sorted(runs.table.item(r, 2).text() for r in range(3))
     assert penalties == ["kl", "kl", "topk"]
-    xs, ys = runs.scatter["kl"].getData()
+    xs, ys = runs.frontier.scatter["kl"].getData()
     assert len(xs) == 2 and all(y > 0 for y in ys)
     (x_lo, x_hi), (y_lo, y_hi) = runs.frontier.getViewBox().viewRange()
-    all_x = np.concatenate([item.getData()[0] for item in runs.scatter.values() if item.getData()[0] is not None])
-    all_y = np.concatenate([item.getData()[1] for item in runs.scatter.values() if item.getData()[1] is not None])
+    shown = [item.getData() for item in runs.frontier.scatter.values() if item.getData()[0] is not None]
+    all_x, all_y = np.concatenate([x for x, _ in shown]), np.concatenate([y for _, y in shown])
     assert x_lo < all_x.min() and all_x.max() < x_hi and 0 <= y_lo < all_y.min() and all_y.max() < y_hi
     assert y_hi < 2 * all_y.max() + 1e-3  # framed on the points, not auto-ranged to ±0.5
-    labels = sorted(label.text for _, label in runs.legend.items)
+    labels = sorted(label.text for _, label in runs.frontier.legend.items)
     assert [label for label in labels if label != REFERENCE_LABEL] == ["kl", "topk"]  # no l1 run: not in the legend
-    assert (REFERENCE_LABEL in labels) == bool(runs.reference)  # the shipped frontier, faint, under the runs
+    assert (REFERENCE_LABEL in labels) == bool(runs.frontier.reference)  # the shipped frontier, faint, under the runs
     left = runs.frontier.getViewBox().viewRange()[0][0]
-    if runs.reference and min(r["l0"] for r in runs.reference) == 0:  # a point at L0 0 is shown whole
+    if runs.frontier.reference and min(r["l0"] for r in runs.frontier.reference) == 0:  # a point at L0 0 is shown whole
         assert left < 0
-    point = runs.scatter["topk"].scatter.points()[0]
-    tip = runs.scatter["topk"].scatter.opts["tip"](x=point.pos().x(), y=point.pos().y(), data=point.data())
-    assert runs.scatter["topk"].scatter.opts["hoverable"] and "-topk" in tip.splitlines()[0] and "k=2" in tip
+    point = runs.frontier.scatter["topk"].scatter.points()[0]
+    tip = runs.frontier.scatter["topk"].scatter.opts["tip"](x=point.pos().x(), y=point.pos().y(), data=point.data())
+    assert runs.frontier.scatter["topk"].scatter.opts["hoverable"] and "-topk" in tip.splitlines()[0] and "k=2" in tip
     assert not any(plot.isVisible() for plot in runs.compare.plots)  # no empty axes before a comparison
     runs.table.selectRow(0)
     assert runs.show_button.isEnabled() and not runs.compare_button.isEnabled()
@@ -212,7 +231,7 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     qtbot.wait(20)
     assert compare.matches.plot.height() >= 60
     view = runs.frontier
-    legend = view.mapFromScene(runs.legend.sceneBoundingRect()).boundingRect()
+    legend = view.mapFromScene(runs.frontier.legend.sceneBoundingRect()).boundingRect()
     assert view.viewport().rect().contains(legend)
     # the wheel over the digits scrolls the panel, it does not zoom them; a new comparison starts at its header
     from PySide6.QtCore import QPoint, QPointF, Qt

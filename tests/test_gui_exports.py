@@ -178,10 +178,11 @@ def test_runs_table_fits_at_1440_and_selected_runs_are_ringed_on_the_frontier(qt
     assert runs.table.horizontalScrollBar().maximum() == 0  # every column on screen, Time (s) included
     runs.table.selectRow(1)
     run = runs.selected_runs()[0]
-    xs, ys = runs.selected_marks.getData()
+    xs, ys = runs.frontier.selected_marks.getData()
     assert list(xs) == [pytest.approx(run.l0)] and list(ys) == [pytest.approx(run.test_mse)]
     runs.table.clearSelection()
-    assert len(runs.selected_marks.getData()[0] if runs.selected_marks.getData()[0] is not None else []) == 0
+    xs = runs.frontier.selected_marks.getData()[0]
+    assert len(xs if xs is not None else []) == 0
 
 
 def test_in_a_narrow_window_the_run_names_stay_readable_and_the_rest_scrolls(qtbot, window, tiny_dataset):
@@ -254,11 +255,11 @@ def test_the_run_column_shows_each_runs_date_and_time_whole(qtbot, window, tiny_
 
 def test_the_frontier_svg_keeps_the_reference_points_faint(qtbot, window, tmp_path):
     runs = window.runs_view
-    assert runs.reference  # the shipped frontier
+    assert runs.frontier.reference  # the shipped frontier
     root = ET.parse(export_plot(runs.frontier, tmp_path / "frontier.svg")).getroot()
     faint = [g for g in root.iter() if g.tag.endswith("}g") and g.get("fill-opacity")
              and float(g.get("fill-opacity")) < 0.6 and any(e.tag.endswith("path") for e in g)]
-    assert len(faint) >= len(runs.reference)  # every point (it had the item's opacity, which SVG drops)
+    assert len(faint) >= len(runs.frontier.reference)  # every point (it had the item's opacity, which SVG drops)
 
 
 def test_the_png_export_draws_legends_at_the_scale_of_the_rest(qtbot, window, tmp_path):
@@ -266,8 +267,8 @@ def test_the_png_export_draws_legends_at_the_scale_of_the_rest(qtbot, window, tm
     frame stayed at screen size: half as large as the axes' text beside them."""
     runs = window.runs_view
     window.tabs.setCurrentWidget(runs)
-    qtbot.waitUntil(lambda: len(runs.legend.items) > 0, timeout=5000)
-    legend_width = runs.legend.boundingRect().width()
+    qtbot.waitUntil(lambda: len(runs.frontier.legend.items) > 0, timeout=5000)
+    legend_width = runs.frontier.legend.boundingRect().width()
     image = np.asarray(Image.open(export_plot(runs.frontier, tmp_path / "frontier.png")).convert("RGB"), dtype=int)
     assert image.shape[1] == 2 * int(runs.frontier.getPlotItem().sceneBoundingRect().width())
     grey = (image[..., 0] == image[..., 1]) & (image[..., 1] == image[..., 2])
@@ -275,8 +276,8 @@ def test_the_png_export_draws_legends_at_the_scale_of_the_rest(qtbot, window, tm
     frame[:, :image.shape[1] // 4] = False  # (the left axis's line, smoothed, is as grey; the legend is top right)
     columns = np.flatnonzero(frame.sum(axis=0) > 40)  # its two sides: no point or text is that tall
     assert columns.size and 1.8 * legend_width < columns.max() - columns.min() < 2.2 * legend_width
-    flag = runs.legend.GraphicsItemFlag.ItemIgnoresTransformations
-    assert runs.legend.flags() & flag  # as it was on screen
+    flag = runs.frontier.legend.GraphicsItemFlag.ItemIgnoresTransformations
+    assert runs.frontier.legend.flags() & flag  # as it was on screen
 
 
 def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
@@ -296,7 +297,7 @@ def test_the_reference_points_are_fainter_than_the_runs_in_either_theme(qtbot, w
     from PySide6.QtGui import QColor
 
     from sae_desktop.qt import theme
-    from sae_desktop.qt.runs_view import PENALTY_COLOURS
+    from sae_desktop.qt.frontier_plot import PENALTY_COLOURS
 
     t = theme.DARK if name == "dark" else theme.LIGHT
     theme.apply(t)
@@ -307,11 +308,12 @@ def test_the_reference_points_are_fainter_than_the_runs_in_either_theme(qtbot, w
         def contrast(colour: QColor) -> float:  # how far it stands out: distance from the background, by opacity
             return colour.alphaF() * sum(abs(a - b) for a, b in zip(colour.getRgb()[:3], background.getRgb()[:3]))
 
-        for brush, ref in zip(runs.reference_scatter.data["brush"], runs.reference):
+        for brush, ref in zip(runs.frontier.reference_scatter.data["brush"], runs.frontier.reference):
             own = QColor(PENALTY_COLOURS.get(ref["mechanism"], "#888888"))
             assert contrast(brush.color()) < 0.5 * contrast(own), (name, ref["mechanism"])
-        sample = runs.reference_sample.opts["brush"].color()  # the legend's swatch: as faint as the points
-        faintest, boldest = (f(contrast(b.color()) for b in runs.reference_scatter.data["brush"]) for f in (min, max))
+        sample = runs.frontier.reference_sample.opts["brush"].color()  # the legend's swatch: as faint as the points
+        brushes = runs.frontier.reference_scatter.data["brush"]
+        faintest, boldest = (f(contrast(b.color()) for b in brushes) for f in (min, max))
         assert 0.5 * faintest <= contrast(sample) <= 1.5 * boldest, (name, contrast(sample), faintest, boldest)
     finally:
         theme.apply(theme.LIGHT)

@@ -48,7 +48,7 @@ def test_dark_theme_colours_the_palette_plots_tiles_and_marks(qtbot, gui_window)
     title = w.atlas_view.dashboard.title  # styled by a style sheet (size, weight): its text follows the theme
     assert lightness(title.palette().color(QPalette.ColorRole.WindowText)) > 200
     assert lightness(loss.smooth[3].opts["pen"].color()) > 200  # the total loss, light on dark
-    legend = w.runs_view.legend
+    legend = w.runs_view.frontier.legend
     assert lightness(legend.opts["brush"].color()) < 80
     tile = w.probe_view.recon_tile.pixels  # empty: painted in the theme's tile colour
     image = tile.grab().toImage()
@@ -383,7 +383,7 @@ def test_leaving_presentation_gives_legends_and_bar_labels_their_normal_size_bac
     bars = w.probe_view.bars
     qtbot.waitUntil(lambda: bars._ticks_for is not None, timeout=3000)
     qtbot.wait(100)
-    legends = [w.training_view.loss_plot.getPlotItem().legend, bars.legend, w.runs_view.legend]
+    legends = [w.training_view.loss_plot.getPlotItem().legend, bars.legend, w.runs_view.frontier.legend]
     before = [legend.boundingRect().width() for legend in legends]
     step = bars._ticks_for[0]
 

@@ -7,21 +7,18 @@ Pick one run to show it in the probe and atlas, or two to compare them on the sa
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.compare_view import CompareView
-from sae_desktop.qt import theme
+from sae_desktop.qt.frontier_plot import FrontierPlot
 from sae_desktop.qt.labels import ElidedLabel
-from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, style_plot
 from sae_desktop.qt.test_set import TestSetProvider
-from sae_desktop.run_list import RunSummary, reference_frontier, scan_runs
+from sae_desktop.run_list import RunSummary, scan_runs, settings_text
 from sae_desktop.runs import RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -38,36 +35,7 @@ NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unread
 STAMP_PADDING_PX = 9  # around the run's date and time: a cell's text margins (3 px a side), the grid's
 # 1 px and 2 for the text's fractional width (with 6, a real X window elided it: "20261202-2020…")
 SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided beyond (full text in the tooltip)
-PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
-                   "jumprelu": "#8172b3"}
-
-
-def settings_text(config: dict) -> str:
-    penalty = config.get("penalty")
-    text = {"kl": lambda: f"ρ={config.get('rho', '?'):g} β={config.get('beta', '?'):g}",
-            "l1": lambda: f"λ={config.get('l1', '?'):g}",
-            "topk": lambda: f"k={config.get('k', '?')}",
-            "batchtopk": lambda: f"k={config.get('k', '?')}",
-            "jumprelu": lambda: f"λ₀={config.get('l0_coeff', '?'):g}"}.get(penalty, lambda: "")()
-    extras = [f"AuxK {config['auxk']:g}" if config.get("auxk") and penalty in ("topk", "batchtopk") else "",
-              "resample" if config.get("resample") and penalty in ("kl", "l1", "jumprelu") else "",
-              "unit-norm dec." if config.get("unit_norm_decoder") else ""]
-    return " ".join([text, *filter(None, extras)]).strip()
-
-
-def _faint(colour: str, background: str) -> QColor:
-    """A reference point's colour: its penalty's, 40 % of the way to the plot's background and partly
-    transparent (in the colour itself, not the item's opacity, which the SVG export drops: the
-    points came out opaque). Lightened instead, it stood out more than the runs on a dark plot."""
-    c, b = QColor(colour), QColor(background)
-    faint = QColor(*(round(0.6 * x + 0.4 * y) for x, y in ((c.red(), b.red()), (c.green(), b.green()),
-                                                            (c.blue(), b.blue()))))
-    faint.setAlphaF(0.55)
-    return faint
-
-
 MEASURED_ROWS = 40  # rows the table's columns are sized to (those in view first)
-REFERENCE_LABEL = "reference (faint)"  # shipped runs, each in its penalty's colour (the frontier's tooltip)
 
 
 class _Number(QTableWidgetItem):
@@ -111,35 +79,8 @@ class RunsView(QWidget):
         header.sectionResized.connect(self._column_resized)  # names' columns are fitted again
         self._fit_pending = False
         self.live_folder = None  # the run folder this window is training into (its status: "training")
-        self.frontier = pg.PlotWidget()
-        # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
-        style_plot(self.frontier, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
-        self.frontier.setMinimumWidth(280)
-        self.frontier.setToolTip("Your runs, and faintly the reference runs shipped with the app (32 latents, "
-                                 "10 epochs), each in its penalty's colour; hover a point to name it")
-        self.frontier.csv_table = self.frontier_table  # File ▸ Export as CSV: one named row per run
-        # framed: its symbols would otherwise read as two more runs
-        self.legend = add_legend(self.frontier, offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
-        self.reference = reference_frontier()
-        self.reference_scatter = pg.ScatterPlotItem(  # faint, under the user's points, for judging a run at a glance
-            [r["l0"] for r in self.reference], [r["test_mse"] for r in self.reference], size=8, pen=None,
-            data=list(range(len(self.reference))), hoverable=True, tip=self.reference_tip)  # brushes: _on_theme
-        self.reference_scatter.setZValue(-10)
-        self.frontier.addItem(self.reference_scatter)
-        # its legend swatch: neutral (the points take their penalty's colour, faint)
-        self.reference_sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(160, 160, 160, 115))
-        self.scatter = {p: self.frontier.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
-                        for p, c in PENALTY_COLOURS.items()}
-        # the runs selected in the table, ringed on the frontier (no name: not in the legend or CSV)
-        self.selected_marks = self.frontier.plot([], [], pen=None, symbol="o", symbolSize=19, symbolBrush=None,
-                                                 symbolPen=pg.mkPen("#111111", width=2.5))
-        self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
-        self._frame_frontier()  # the legend as it will be (pyqtgraph named all five penalties, none with points)
-        theme.follow(self._on_theme)
-        for item in self.scatter.values():
-            item.sigPointsClicked.connect(self._point_clicked)
-            # hovering a point names its run (PlotDataItem does not pass these on to its scatter)
-            item.scatter.opts.update(hoverable=True, tip=self.point_tip)
+        self.frontier = FrontierPlot()
+        self.frontier.runClicked.connect(self._select_run)
         self.refresh_button, self.show_button = QPushButton("Refresh"), QPushButton("Show in probe and atlas")
         self.compare_button = QPushButton("Compare the two selected runs")
         self.hint = ElidedLabel(None, elide=Qt.TextElideMode.ElideRight)
@@ -236,11 +177,7 @@ class RunsView(QWidget):
             self._update_rows(changed)
         else:
             self._fill_table()
-        for penalty, item in self.scatter.items():
-            points = [(r.l0, r.test_mse, i) for i, r in enumerate(self.runs)
-                      if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
-            item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points])
-        self._frame_frontier()
+        self.frontier.set_runs(self.runs)
         self.hint.setText("" if self.runs or self.skipped else "No runs yet: train one (Ctrl+Return).")
         self.skipped_label.setText(self._skipped_text())
         self.skipped_label.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
@@ -287,14 +224,6 @@ class RunsView(QWidget):
         if not self._fit_pending:
             self._fit_pending = True  # once, after Qt has sized the viewport and every column to its contents
             QTimer.singleShot(0, self, self._fit_name_columns)  # (not if the view is gone by then)
-
-    def _on_theme(self, t: theme.Theme) -> None:
-        """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot),
-        the reference points faint against the theme's plot."""
-        self.selected_marks.setSymbolPen(pg.mkPen(t.ink, width=2.5))
-        self.reference_scatter.setBrush([pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
-                                                           t.plot_background)) for r in self.reference])
-        self.reference_sample.setBrush(pg.mkBrush(_faint("#888888", t.plot_background)))  # as faint as they are
 
     def _fit_name_columns(self) -> None:
         """The long texts (run names, settings) give way, elided with the full text in the tooltip,
@@ -372,33 +301,6 @@ class RunsView(QWidget):
         more = f"; and {n - 2} more (hover for all)" if n > 2 else ""
         return f"Skipped {n} run folder{'s' * (n > 1)} that could not be read: {shown}{more}"
 
-    def _frame_frontier(self) -> None:
-        """Axes around the points with a margin, MSE from 0 up (auto-range around one point, or
-        none, spans ±0.5, negative MSE included), and room at the top for the legend, which
-        names only the penalties that have points."""
-        named = [(item, penalty) for penalty, item in self.scatter.items()
-                 if item.getData()[0] is not None and len(item.getData()[0])]
-        named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
-        if [name for _, name in legend_entries(self.legend)] != [name for _, name in named]:  # rebuilt only on change
-            set_legend_entries(self.legend, named)
-        points = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
-        points += [(r["l0"], r["test_mse"]) for r in self.reference]  # a new run is judged against them
-        l0s, mses = np.array([p[0] for p in points] or [0.0, 8.0]), np.array([p[1] for p in points] or [0.0, 0.05])
-        l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
-        mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
-        low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
-        legend_share = min(0.12 * len(self.legend.items), 0.4)  # of the plot's height, above every point
-        left, right = float(l0s.min()) - l0_pad, float(l0s.max()) + l0_pad
-        left = left if left >= 0 else -0.03 * right  # L0 from 0, but a point at 0 shown whole, not half under the axis
-        self.frontier.setXRange(left, right, padding=0)
-        self.frontier.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
-
-    def frontier_table(self) -> tuple[list[str], list[list]]:
-        """The frontier's points as a table, one row per run (runs without results left out)."""
-        rows = [[r.name, r.config.get("penalty", ""), settings_text(r.config), r.l0, r.test_mse]
-                for r in self.runs if r.l0 is not None and r.test_mse is not None]
-        return ["run", "penalty", "settings", "L0", "test MSE"], rows
-
     def selected_runs(self) -> list[RunSummary]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.runs[self.table.item(r, 0).data(Qt.ItemDataRole.UserRole)] for r in rows]
@@ -408,25 +310,13 @@ class RunsView(QWidget):
         has_checkpoint = [r.folder.joinpath("checkpoint.safetensors").is_file() for r in chosen]
         self.show_button.setEnabled(len(chosen) == 1 and all(has_checkpoint))
         self.compare_button.setEnabled(len(chosen) == 2 and all(has_checkpoint))
-        marked = [r for r in chosen if r.l0 is not None and r.test_mse is not None]
-        self.selected_marks.setData([r.l0 for r in marked], [r.test_mse for r in marked])
+        self.frontier.mark(chosen)
 
-    def reference_tip(self, x: float, y: float, data: int) -> str:
-        r = self.reference[data]
-        return (f"reference: {r['mechanism']} {r['setting']}={r['value']:g}\n"
-                f"test MSE {y:.5f}, FVU {r.get('fvu', float('nan')):.3f}, L0 {x:.2f}, "
-                f"dead {r.get('dead_latents', '?')}")
-
-    def point_tip(self, x: float, y: float, data: int) -> str:
-        run = self.runs[data]
-        return f"{run.name}\n{settings_text(run.config)}\ntest MSE {y:.5f}, L0 {x:.2f} (click: select)"
-
-    def _point_clicked(self, item, points, *_) -> None:
-        if len(points):
-            index = points[0].data()
-            for row in range(self.table.rowCount()):
-                if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == index:
-                    self.table.selectRow(row)
+    def _select_run(self, index: int) -> None:
+        """A point clicked on the frontier: its run's row."""
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == index:
+                self.table.selectRow(row)
 
     def _load(self, run: RunSummary) -> ModelSnapshot | None:
         try:

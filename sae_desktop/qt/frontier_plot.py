@@ -1,0 +1,126 @@
+"""The Runs tab's frontier: test MSE against L0, one point per run in its penalty's colour, the
+shipped reference runs faint beneath them, the runs selected in the table ringed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+
+from sae_desktop.qt import theme
+from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, style_plot
+from sae_desktop.run_list import RunSummary, reference_frontier, settings_text
+
+PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
+                   "jumprelu": "#8172b3"}
+REFERENCE_LABEL = "reference (faint)"  # shipped runs, each in its penalty's colour (the plot's tooltip)
+
+
+def _faint(colour: str, background: str) -> QColor:
+    """A reference point's colour: its penalty's, 40 % of the way to the plot's background and partly
+    transparent (in the colour itself, not the item's opacity, which the SVG export drops: the
+    points came out opaque). Lightened instead, it stood out more than the runs on a dark plot."""
+    c, b = QColor(colour), QColor(background)
+    faint = QColor(*(round(0.6 * x + 0.4 * y) for x, y in ((c.red(), b.red()), (c.green(), b.green()),
+                                                            (c.blue(), b.blue()))))
+    faint.setAlphaF(0.55)
+    return faint
+
+
+class FrontierPlot(pg.PlotWidget):
+    runClicked = Signal(int)  # the index of a run's point clicked, in the list given to set_runs
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.runs: list[RunSummary] = []
+        # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
+        style_plot(self, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
+        self.setMinimumWidth(280)
+        self.setToolTip("Your runs, and faintly the reference runs shipped with the app (32 latents, "
+                        "10 epochs), each in its penalty's colour; hover a point to name it")
+        # framed: its symbols would otherwise read as two more runs
+        self.legend = add_legend(self, offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
+        self.reference = reference_frontier()
+        self.reference_scatter = pg.ScatterPlotItem(  # faint, under the user's points, for judging a run at a glance
+            [r["l0"] for r in self.reference], [r["test_mse"] for r in self.reference], size=8, pen=None,
+            data=list(range(len(self.reference))), hoverable=True, tip=self.reference_tip)  # brushes: _on_theme
+        self.reference_scatter.setZValue(-10)
+        self.addItem(self.reference_scatter)
+        # its legend swatch: neutral (the points take their penalty's colour, faint)
+        self.reference_sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(160, 160, 160, 115))
+        self.scatter = {p: self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
+                        for p, c in PENALTY_COLOURS.items()}
+        # the runs selected in the table, ringed (no name: not in the legend or CSV)
+        self.selected_marks = self.plot([], [], pen=None, symbol="o", symbolSize=19, symbolBrush=None,
+                                        symbolPen=pg.mkPen("#111111", width=2.5))
+        self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
+        self._frame()  # the legend as it will be (pyqtgraph named all five penalties, none with points)
+        theme.follow(self._on_theme)
+        for item in self.scatter.values():
+            item.sigPointsClicked.connect(self._point_clicked)
+            # hovering a point names its run (PlotDataItem does not pass these on to its scatter)
+            item.scatter.opts.update(hoverable=True, tip=self.point_tip)
+
+    def set_runs(self, runs: list[RunSummary]) -> None:
+        """A point per run with results, in its penalty's colour."""
+        self.runs = runs
+        for penalty, item in self.scatter.items():
+            points = [(r.l0, r.test_mse, i) for i, r in enumerate(runs)
+                      if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
+            item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points])
+        self._frame()
+
+    def mark(self, runs: list[RunSummary]) -> None:
+        """Ring these runs' points (those with results)."""
+        marked = [r for r in runs if r.l0 is not None and r.test_mse is not None]
+        self.selected_marks.setData([r.l0 for r in marked], [r.test_mse for r in marked])
+
+    def csv_table(self) -> tuple[list[str], list[list]]:
+        """File ▸ Export as CSV: the points as a table, one named row per run (runs without results left out)."""
+        rows = [[r.name, r.config.get("penalty", ""), settings_text(r.config), r.l0, r.test_mse]
+                for r in self.runs if r.l0 is not None and r.test_mse is not None]
+        return ["run", "penalty", "settings", "L0", "test MSE"], rows
+
+    def _frame(self) -> None:
+        """Axes around the points with a margin, MSE from 0 up (auto-range around one point, or
+        none, spans ±0.5, negative MSE included), and room at the top for the legend, which
+        names only the penalties that have points."""
+        named = [(item, penalty) for penalty, item in self.scatter.items()
+                 if item.getData()[0] is not None and len(item.getData()[0])]
+        named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
+        if [name for _, name in legend_entries(self.legend)] != [name for _, name in named]:  # rebuilt only on change
+            set_legend_entries(self.legend, named)
+        points = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
+        points += [(r["l0"], r["test_mse"]) for r in self.reference]  # a new run is judged against them
+        l0s, mses = np.array([p[0] for p in points] or [0.0, 8.0]), np.array([p[1] for p in points] or [0.0, 0.05])
+        l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
+        mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
+        low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
+        legend_share = min(0.12 * len(self.legend.items), 0.4)  # of the plot's height, above every point
+        left, right = float(l0s.min()) - l0_pad, float(l0s.max()) + l0_pad
+        left = left if left >= 0 else -0.03 * right  # L0 from 0, but a point at 0 shown whole, not half under the axis
+        self.setXRange(left, right, padding=0)
+        self.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
+
+    def _on_theme(self, t: theme.Theme) -> None:
+        """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot),
+        the reference points faint against the theme's plot."""
+        self.selected_marks.setSymbolPen(pg.mkPen(t.ink, width=2.5))
+        self.reference_scatter.setBrush([pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
+                                                           t.plot_background)) for r in self.reference])
+        self.reference_sample.setBrush(pg.mkBrush(_faint("#888888", t.plot_background)))  # as faint as they are
+
+    def reference_tip(self, x: float, y: float, data: int) -> str:
+        r = self.reference[data]
+        return (f"reference: {r['mechanism']} {r['setting']}={r['value']:g}\n"
+                f"test MSE {y:.5f}, FVU {r.get('fvu', float('nan')):.3f}, L0 {x:.2f}, "
+                f"dead {r.get('dead_latents', '?')}")
+
+    def point_tip(self, x: float, y: float, data: int) -> str:
+        run = self.runs[data]
+        return f"{run.name}\n{settings_text(run.config)}\ntest MSE {y:.5f}, L0 {x:.2f} (click: select)"
+
+    def _point_clicked(self, item, points, *_) -> None:
+        if len(points):
+            self.runClicked.emit(int(points[0].data()))
