@@ -70,7 +70,7 @@ def test_the_canvas_hint_goes_with_the_first_ink_wherever_the_stroke_began(qtbot
 def test_clear_leaves_no_stale_input_label(qtbot, probe):
     probe.browser.index.setValue(5)
     assert "test #5" in probe.source_label.text()
-    probe.clear_action.trigger()
+    probe.tools.clear_action.trigger()
     qtbot.waitUntil(lambda: probe.result is None, timeout=2000)
     assert "Nothing drawn yet" in probe.error_label.text()
     assert "test #" not in probe.source_label.text() and "nothing" in probe.source_label.text()
@@ -81,11 +81,11 @@ def test_undo_after_random_names_the_digit_shown_again(qtbot, probe, tiny_datase
     probe.browser.pick_random()
     while probe.browser.index.value() == 3:
         probe.browser.pick_random()
-    probe.undo_action.trigger()
+    probe.tools.undo_action.trigger()
     assert probe.browser.index.value() == 3 and "test #3," in probe.source_label.text()
     expected = tiny_dataset.test_images[3] / 255.0
     qtbot.waitUntil(lambda: np.allclose(probe.result.input, expected, atol=1e-6), timeout=2000)
-    probe.redo_action.trigger()
+    probe.tools.redo_action.trigger()
     assert probe.browser.index.value() != 3 and f"test #{probe.browser.index.value()}," in probe.source_label.text()
 
 
@@ -97,7 +97,7 @@ def test_drawing_over_a_test_digit_says_so(qtbot, probe):
     text = probe.source_label.text()
     assert text.startswith("Input: your drawing over test #17"), text
     assert probe.browser.index.text() == "last #17"  # the box no longer names the input
-    probe.undo_action.trigger()
+    probe.tools.undo_action.trigger()
     assert probe.source_label.text().startswith("Input: test #17,") and probe.browser.index.text() == "#17"
 
 
@@ -137,12 +137,12 @@ def test_probe_shortcuts_work_after_editing_a_training_field(qtbot, gui_window):
     key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert view.state.source.kind == "nothing"  # undo took the random digit back
     lr.setFocus()  # typing in a text field still types …
-    width = view.width_slider.value()
+    width = view.tools.width_slider.value()
     qtbot.keyClick(lr, Qt.Key.Key_BracketRight)
-    assert lr.text().endswith("]") and view.width_slider.value() == width
+    assert lr.text().endswith("]") and view.tools.width_slider.value() == width
     qtbot.keyClick(lr, Qt.Key.Key_Return)  # … until Enter hands the keyboard back to the tab
     key(qtbot, Qt.Key.Key_BracketRight)
-    assert view.width_slider.value() > width and lr.text().endswith("]")
+    assert view.tools.width_slider.value() > width and lr.text().endswith("]")
 
 
 # -- 7. View ▸ Training panel ---------------------------------------------------------------------

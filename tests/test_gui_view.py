@@ -453,7 +453,7 @@ def test_the_checked_drawing_tool_stands_out_in_both_themes(qtbot, gui_window):
     probe = gui_window.probe_view
     gui_window.tabs.setCurrentWidget(probe)
     buttons = {b.defaultAction(): b for b in probe.findChildren(QToolButton) if b.defaultAction() is not None}
-    brush, eraser = buttons[probe.brush_action], buttons[probe.eraser_action]
+    brush, eraser = buttons[probe.tools.brush_action], buttons[probe.tools.eraser_action]
 
     def mean_colour(button) -> np.ndarray:
         image = button.grab().toImage()
@@ -462,7 +462,7 @@ def test_the_checked_drawing_tool_stands_out_in_both_themes(qtbot, gui_window):
 
     for t in (LIGHT, DARK):
         theme.apply(t)
-        probe.set_eraser(False)
+        probe.tools.set_eraser(False)
         qtbot.wait(20)
         on, off = mean_colour(brush), mean_colour(eraser)
         assert np.abs(on - off).sum() > 60, (t.name, on, off)  # the checked one is plainly another colour

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from sae_desktop.images import ImageError, load_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
@@ -25,6 +24,7 @@ from sae_desktop.qt import theme
 from sae_desktop.qt.canvas import DrawingCanvas
 from sae_desktop.qt.deferred import Deferred
 from sae_desktop.qt.digit_browser import DigitBrowser
+from sae_desktop.qt.drawing_tools import DrawingTools
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import ElidedLabel, WrappedLabel, tooltip_paragraphs
 from sae_desktop.qt.settings import last_folder, remember_folder
@@ -39,9 +39,6 @@ FRAME_MS = 16
 VERDICT_LINES = 4  # the verdict with its figures at most; beyond, its headline (the figures in its tooltip)
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
-
-CHECKED_TOOL = ("QToolButton:checked { background-color: palette(highlight); color: palette(highlighted-text);"
-                " border: 1px solid palette(highlight); border-radius: 3px; }")
 
 class ProbeView(QWidget):
     def __init__(self, shown: ShownModel, provider: TestSetProvider, parent: QWidget | None = None):
@@ -68,8 +65,8 @@ class ProbeView(QWidget):
         self.sorted_box = QCheckBox("Sort by activation")
         self.reset_button = QPushButton("Reset code")
         self.reset_button.setToolTip("Release all clamped latents: back to the encoder's values")
+        self.tools = DrawingTools(self.canvas, self.browser.pick_random, host=self)
         self._layout()
-        self._actions()
         state = self.state
         self.canvas.changed.connect(self._on_canvas_changed)
         self.reset_button.clicked.connect(state.reset_clamps)
@@ -135,23 +132,9 @@ class ProbeView(QWidget):
             QTimer.singleShot(0, self, self._equal_stage_columns)
 
     def _layout(self) -> None:
-        tools = QHBoxLayout()
-        self.width_slider = QSlider(Qt.Orientation.Horizontal)
-        self.width_slider.setRange(4, 60)
-        self.width_slider.setMinimumWidth(50)
-        self.width_slider.setValue(int(self.canvas.brush_width))
-        self.width_slider.setToolTip("Brush width ([ and ])")
-        self.width_slider.valueChanged.connect(lambda v: setattr(self.canvas, "brush_width", float(v)))
-        self.tool_buttons = QHBoxLayout()
-        tools.addLayout(self.tool_buttons)
-        tools.addStretch(1)
-        width_row = QHBoxLayout()  # a row of its own: one row with the buttons is too wide for 1024 px
-        width_row.addWidget(QLabel("Brush width"))
-        width_row.addWidget(self.width_slider, 1)
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
-        left.addLayout(tools)
-        left.addLayout(width_row)
+        left.addWidget(self.tools)
         left.addWidget(self.browser)
         self.stages_grid = stages = QGridLayout()
         stages.setHorizontalSpacing(2)  # the tiles have margins of their own; five fit a 1024-px projector
@@ -205,46 +188,6 @@ class ProbeView(QWidget):
             used = column < self._stage_columns
             self.stages_grid.setColumnMinimumWidth(column, width if used else 0)
             self.stages_grid.setColumnStretch(column, 1 if used else 0)
-
-    def _actions(self) -> None:
-        def action(text, shortcut, slot, checkable=False, button=True):
-            a = QAction(text, self)
-            a.setShortcuts([QKeySequence(s) for s in (shortcut if isinstance(shortcut, tuple) else (shortcut,))])
-            # Anywhere in the window while the probe is shown (Qt ignores the shortcuts of a hidden
-            # widget); a text field with focus still takes its keys (Qt's shortcut override).
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            a.setToolTip(f"{text} ({a.shortcut().toString()})")
-            a.setCheckable(checkable)
-            a.triggered.connect(slot)
-            self.addAction(a)
-            if button:
-                b = QToolButton()
-                b.setDefaultAction(a)
-                if checkable:  # Fusion's checked shade is one step darker: unseen in the dark theme
-                    b.setStyleSheet(CHECKED_TOOL)
-                self.tool_buttons.addWidget(b)
-            return a
-
-        self.brush_action = action("Brush", "B", lambda: self.set_eraser(False), checkable=True)
-        self.eraser_action = action("Eraser", "E", lambda: self.set_eraser(True), checkable=True)
-        self.undo_action = action("Undo", QKeySequence.StandardKey.Undo, self.canvas.undo)
-        self.redo_action = action("Redo", (QKeySequence.StandardKey.Redo, "Ctrl+Y"), self.canvas.redo)
-        self.clear_action = action("Clear", ("Delete", "Backspace"), self.canvas.clear)
-        action("Thinner", "[", lambda: self.width_slider.setValue(self.width_slider.value() - 4), button=False)
-        action("Thicker", "]", lambda: self.width_slider.setValue(self.width_slider.value() + 4), button=False)
-        action("Random test digit", "R", self.browser.pick_random, button=False)
-        self.brush_action.setChecked(True)
-        self.canvas.historyChanged.connect(self._history_changed)
-        self._history_changed()
-
-    def set_eraser(self, on: bool) -> None:
-        self.canvas.erasing = on
-        self.brush_action.setChecked(not on)
-        self.eraser_action.setChecked(on)
-
-    def _history_changed(self) -> None:
-        self.undo_action.setEnabled(self.canvas.can_undo())
-        self.redo_action.setEnabled(self.canvas.can_redo())
 
     # -- inputs ---------------------------------------------------------------------------
     def _on_canvas_changed(self) -> None:

@@ -1,0 +1,79 @@
+"""The tools under the probe's canvas: brush, eraser, undo, redo and clear, as buttons and keys
+(B, E, Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y, Delete), the brush width (a slider, [ and ]) and R for a
+random test digit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
+
+from sae_desktop.qt.canvas import DrawingCanvas
+
+CHECKED_TOOL = ("QToolButton:checked { background-color: palette(highlight); color: palette(highlighted-text);"
+                " border: 1px solid palette(highlight); border-radius: 3px; }")
+
+
+class DrawingTools(QWidget):
+    def __init__(self, canvas: DrawingCanvas, random_digit: Callable[[], None], host: QWidget,
+                 parent: QWidget | None = None):
+        """``host``: the widget whose keys these are (the probe's view: Qt ignores a hidden widget's)."""
+        super().__init__(parent)
+        self.canvas, self.host = canvas, host
+        self.width_slider = QSlider(Qt.Orientation.Horizontal)
+        self.width_slider.setRange(4, 60)
+        self.width_slider.setMinimumWidth(50)
+        self.width_slider.setValue(int(canvas.brush_width))
+        self.width_slider.setToolTip("Brush width ([ and ])")
+        self.width_slider.valueChanged.connect(lambda v: setattr(canvas, "brush_width", float(v)))
+        self.buttons = QHBoxLayout()
+        tools = QHBoxLayout()
+        tools.addLayout(self.buttons)
+        tools.addStretch(1)
+        width_row = QHBoxLayout()  # a row of its own: one row with the buttons is too wide for 1024 px
+        width_row.addWidget(QLabel("Brush width"))
+        width_row.addWidget(self.width_slider, 1)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(tools)
+        rows.addLayout(width_row)
+        self.brush_action = self._action("Brush", "B", lambda: self.set_eraser(False), checkable=True)
+        self.eraser_action = self._action("Eraser", "E", lambda: self.set_eraser(True), checkable=True)
+        self.undo_action = self._action("Undo", QKeySequence.StandardKey.Undo, canvas.undo)
+        self.redo_action = self._action("Redo", (QKeySequence.StandardKey.Redo, "Ctrl+Y"), canvas.redo)
+        self.clear_action = self._action("Clear", ("Delete", "Backspace"), canvas.clear)
+        self._action("Thinner", "[", lambda: self.width_slider.setValue(self.width_slider.value() - 4), button=False)
+        self._action("Thicker", "]", lambda: self.width_slider.setValue(self.width_slider.value() + 4), button=False)
+        self._action("Random test digit", "R", random_digit, button=False)
+        self.brush_action.setChecked(True)
+        canvas.historyChanged.connect(self._history_changed)
+        self._history_changed()
+
+    def _action(self, text, shortcut, slot, checkable=False, button=True) -> QAction:
+        a = QAction(text, self.host)
+        a.setShortcuts([QKeySequence(s) for s in (shortcut if isinstance(shortcut, tuple) else (shortcut,))])
+        # Anywhere in the window while the probe is shown (Qt ignores the shortcuts of a hidden
+        # widget); a text field with focus still takes its keys (Qt's shortcut override).
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.setToolTip(f"{text} ({a.shortcut().toString()})")
+        a.setCheckable(checkable)
+        a.triggered.connect(slot)
+        self.host.addAction(a)
+        if button:
+            b = QToolButton()
+            b.setDefaultAction(a)
+            if checkable:  # Fusion's checked shade is one step darker: unseen in the dark theme
+                b.setStyleSheet(CHECKED_TOOL)
+            self.buttons.addWidget(b)
+        return a
+
+    def set_eraser(self, on: bool) -> None:
+        self.canvas.erasing = on
+        self.brush_action.setChecked(not on)
+        self.eraser_action.setChecked(on)
+
+    def _history_changed(self) -> None:
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
