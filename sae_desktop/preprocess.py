@@ -43,6 +43,7 @@ NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
 NOISY = 0.05  # paper noisier than this (standard deviation) is not blank paper but noise
 SPECK = 0.01  # separate marks with less than this share of the ink are specks (noisy inputs only)…
 SPECK_PIXELS = 6  # …and so are marks of fewer pixels than this (or than 1 in 10 000 of the image)
+FLAT_PAPER = 0.2  # this share of pixels at exactly the darkest tone: digital paper (a photo's is never one tone)
 CORE = 90  # percentile of the ink's values taken as the stroke core's brightness
 
 
@@ -125,9 +126,9 @@ def ink_box(image: np.ndarray) -> tuple[int, int, int, int] | None:
 
 
 def paper_surface(grey: np.ndarray, rounds: int = 4) -> np.ndarray:
-    """The paper's brightness under the ink: a quadratic surface fitted to a ≤64-px copy,
-    each round refitted to the pixels not above it by more than 2.5 noise deviations
-    (ink only ever adds, so the noise is measured below the surface)."""
+    """The paper's brightness under the ink: a quadratic surface fitted to a ≤64-px copy, first
+    to the pixels below a fit to all, then each round to the pixels not above it by more than 2.5
+    noise deviations (ink only ever adds, so the noise is measured below the surface)."""
     h, w = grey.shape
     step = max(1.0, max(h, w) / 64)
     small = resize(grey, max(1, round(h / step)), max(1, round(w / step)))
@@ -136,7 +137,12 @@ def paper_surface(grey: np.ndarray, rounds: int = 4) -> np.ndarray:
     yy, xx = (yy + 0.5) / sy - 0.5, (xx + 0.5) / sx - 0.5
     basis = np.stack([np.ones_like(yy), yy, xx, yy * yy, xx * xx, yy * xx], axis=-1).reshape(-1, 6)
     values = small.reshape(-1).astype(np.float64)
-    keep = np.ones(values.size, dtype=bool)
+    # first the pixels below a fit to all: the paper is what ink never brightens, however much of
+    # the image the ink covers (a tight crop of a digit is half ink: fitted to all, the surface sat
+    # between paper and ink, every pixel was within 2.5 "noise" deviations of it, and the marks read
+    # as too faint)
+    coef = np.linalg.lstsq(basis, values, rcond=None)[0]
+    keep = values <= basis @ coef
     for _ in range(rounds):
         coef = np.linalg.lstsq(basis[keep], values[keep], rcond=None)[0]
         residual = values - basis @ coef
@@ -152,8 +158,9 @@ def paper_surface(grey: np.ndarray, rounds: int = 4) -> np.ndarray:
 def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
     """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
     the paper is known to be black (the canvas), however much of it the ink covers."""
-    if black_paper or np.count_nonzero(grey) <= grey.size // 2 or grey.min() == grey.max():
-        # black paper (a canvas, MNIST), or all ink (a canvas painted over): nothing to flatten
+    if black_paper or np.count_nonzero(grey) <= grey.size // 2 or np.mean(grey == grey.min()) >= FLAT_PAPER:
+        # black paper (a canvas, MNIST), or paper of one exact tone (a drawing saved from a program,
+        # however much of it the ink covers), or all ink: nothing to flatten
         residual, noise = grey, 0.0
     else:
         residual = grey - paper_surface(grey)

@@ -132,6 +132,23 @@ def test_a_lighting_gradient_is_flattened_and_a_faint_stroke_reaches_full_ink():
     assert abs(top - 78) <= 3 and abs(bottom - 332) <= 3 and abs(left - 98) <= 3 and abs(right - 302) <= 3
 
 
+def test_a_digit_cropped_to_its_ink_is_not_taken_for_faint_paper():
+    """A photo or scan cut tight around its digit is ink for a third of its pixels or more: the
+    paper fit, started from all the pixels, settled between paper and ink, every pixel was
+    within its "noise" of it, and the digit read "Too faint"."""
+    from sae_desktop.verdict import plain_check
+
+    ring = [(10, 45), (18, 16), (55, 8), (100, 18), (110, 45), (100, 72), (60, 82), (18, 76), (10, 45)]
+    zero = stroke((120, 90), ring, 16)  # a bold 0, the crop touching it on every side
+    assert (zero > 0.5).mean() > 0.3
+    clean = preprocess(zero)
+    for image in (photo(zero, peak=0.6, noise=0.02), photo(zero, peak=0.6, noise=0.02, gradient=0.15, seed=1)):
+        result = preprocess(image)
+        assert plain_check(result) is None, plain_check(result).message
+        assert result.contrast > 0.4
+        assert np.corrcoef(result.image.ravel(), clean.image.ravel())[0, 1] > 0.9
+
+
 @pytest.mark.parametrize("brush", [3, 5])
 def test_thin_strokes_are_widened_into_mnists_range(brush):
     seven = stroke((280, 280), [(40, 60), (40, 220), (240, 120)], brush)
@@ -168,8 +185,9 @@ def test_a_canvas_painted_over_more_than_half_is_not_taken_for_faint_ink_on_pape
     rng = np.random.default_rng(0)
     scribble = polyline((280, 280), [(rng.uniform(20, 260), rng.uniform(20, 260)) for _ in range(40)], 30.0)
     assert (scribble > 0).mean() > 0.5
-    assert plain_check(preprocess(scribble)).kind == "faint"  # as a file it might be a photo's paper
     drawn = preprocess(scribble, black_paper=True)  # the canvas: its paper is black
     assert drawn.contrast == 1.0 and plain_check(drawn).kind == "filled"
+    saved = preprocess(scribble)  # saved to a file: its paper, one exact tone, is not a photo's either
+    assert saved.contrast == 1.0 and plain_check(saved).kind == "filled"
     seven = polyline((280, 280), [(60, 70), (60, 210), (230, 120)], 20.0)  # an ordinary drawing: the same either way
     np.testing.assert_array_equal(preprocess(seven, black_paper=True).image, preprocess(seven).image)
