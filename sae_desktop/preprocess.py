@@ -43,7 +43,9 @@ NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
 NOISY = 0.05  # paper noisier than this (standard deviation) is not blank paper but noise
 SPECK = 0.01  # separate marks with less than this share of the ink are specks (noisy inputs only)…
 SPECK_PIXELS = 6  # …and so are marks of fewer pixels than this (or than 1 in 10 000 of the image)
-FLAT_PAPER = 0.2  # this share of pixels at exactly the darkest tone: digital paper (a photo's is never one tone)
+TWO_TONE = (0.2, 0.1)  # ≥ this share at exactly the darkest tone and ≤ this share between it and the brightest
+# (±1.5/255): paper and ink each of one tone, as a drawing program saves them (a photo's paper never is; a
+# photo blown out to white over 40 % of it still has its shading in between, which the paper fit removes)
 CORE = 90  # percentile of the ink's values taken as the stroke core's brightness
 
 
@@ -158,9 +160,9 @@ def paper_surface(grey: np.ndarray, rounds: int = 4) -> np.ndarray:
 def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
     """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
     the paper is known to be black (the canvas), however much of it the ink covers."""
-    if black_paper or np.count_nonzero(grey) <= grey.size // 2 or np.mean(grey == grey.min()) >= FLAT_PAPER:
-        # black paper (a canvas, MNIST), or paper of one exact tone (a drawing saved from a program,
-        # however much of it the ink covers), or all ink: nothing to flatten
+    if black_paper or np.count_nonzero(grey) <= grey.size // 2 or _two_tone(grey):
+        # black paper (a canvas, MNIST), or paper and ink of one tone each (a drawing saved from a
+        # program, however much of it the ink covers), or all ink: nothing to flatten
         residual, noise = grey, 0.0
     else:
         residual = grey - paper_surface(grey)
@@ -179,6 +181,14 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         return ink, 0.0, noise
     core = float(np.percentile(values, CORE))
     return np.clip(ink / core, 0.0, 1.0).astype(np.float32), core + floor, noise
+
+
+def _two_tone(grey: np.ndarray) -> bool:
+    """Paper and ink each of one exact tone, little in between (see :data:`TWO_TONE`)."""
+    low, high = float(grey.min()), float(grey.max())
+    tolerance = 1.5 / 255
+    between = np.count_nonzero((grey > low + tolerance) & (grey < high - tolerance))
+    return np.count_nonzero(grey <= low) >= TWO_TONE[0] * grey.size and between <= TWO_TONE[1] * grey.size
 
 
 def _drop_specks(ink: np.ndarray) -> np.ndarray:
