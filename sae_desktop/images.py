@@ -97,18 +97,43 @@ def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
     return np.clip(a, 0.0, 1.0)
 
 
+FRAME = 0.03  # the outer frame whose tone :func:`ink_on_black` may take for the paper's (share of the shorter side)
+EVEN = 0.1  # …when that tone is within this share of the image's range from an end of it…
+EVEN_SHARE = 0.5  # …and at least this share of the frame is within as much of that tone
+
+
 def ink_on_black(grey: np.ndarray) -> np.ndarray:
     """Make the ink the bright side: dark ink on light paper (photos, scans) is inverted.
 
     The ink is the minority far from the paper's tone, so the side whose tail reaches further
-    from the median is the ink. The paper's tone and uneven lighting are removed by
-    preprocessing (``preprocess.level``), where the window shows that stage.
+    from the median is the ink; where the image's frame is evenly of one extreme tone, that tone
+    is the paper's instead (a digit cropped tight can be more ink than paper). The paper's tone
+    and uneven lighting are removed by preprocessing (``preprocess.level``), where the window
+    shows that stage.
     """
     a = np.asarray(grey, dtype=np.float32)
     paper = float(np.median(a))
     darkest, brightest = np.percentile(a, [0.5, 99.5])
     if darkest == brightest:
         return np.zeros(a.shape, dtype=np.float32)  # one tone: blank paper, nothing drawn
+    edge = _even_frame_tone(a, darkest, brightest)
+    if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper
+        paper = edge
     if paper - darkest > brightest - paper:
         a = 1.0 - a
     return np.clip(a, 0.0, 1.0).astype(np.float32)
+
+
+def _even_frame_tone(a: np.ndarray, darkest: float, brightest: float) -> float | None:
+    """The tone of the image's outer frame (:data:`FRAME` of its shorter side) when most of the
+    frame is of one even tone at an end of the image's range (see :data:`EVEN`), as the paper
+    around a digit cropped tight is; else None (a photo's frame is shaded, vignetted, or of the
+    paper's mid tone, and the whole image's median says more)."""
+    h, w = a.shape
+    k = max(1, round(FRAME * min(h, w)))
+    frame = np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[k:-k, :k].ravel(), a[k:-k, -k:].ravel()])
+    span = brightest - darkest
+    tone = float(np.median(frame))
+    at_an_end = min(abs(tone - darkest), abs(brightest - tone)) <= EVEN * span
+    even = np.mean(np.abs(frame - tone) <= EVEN * span) >= EVEN_SHARE  # (the digit may touch the frame)
+    return tone if at_an_end and even else None

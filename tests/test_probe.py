@@ -115,6 +115,31 @@ def test_image_files_of_many_kinds(tmp_path):
     assert load_image_file(save(tmp_path / "one.png", np.array([[0]], np.uint8))).shape == (1, 1)
 
 
+def test_a_bold_digit_cropped_to_more_ink_than_paper_keeps_its_polarity(tmp_path):
+    """Dark on white, cropped so tight that ink is most of the pixels: the whole image's median
+    is the ink's tone, and the white paper was taken for the ink. The frame, evenly white where the
+    digit does not touch it, is the paper; a vignetted photo's darker corners are not."""
+    from scipy import ndimage
+
+    ring = np.zeros((100, 80), bool)
+    yy, xx = np.mgrid[0:100, 0:80]
+    outer = ((yy - 50) / 44) ** 2 + ((xx - 40) / 34) ** 2 <= 1
+    ring[outer & (((yy - 50) / 16) ** 2 + ((xx - 40) / 10) ** 2 > 1)] = True
+    stem = (xx >= 34) & (xx < 46) & (yy < 10)  # the digit touches the frame
+    bold = ndimage.gaussian_filter((ring | stem).astype(float), 1.0)
+    scan = np.round(255 * (1 - bold)).astype(np.uint8)
+    assert np.mean(scan < 128) > 0.5
+    grey = load_image_file(save(tmp_path / "tight.png", scan))
+    assert grey[50, 8] > 0.8 and grey[2, 2] < 0.2 and grey[50, 40] < 0.2  # the ring bright; paper, hole dark
+    h, w = 300, 400
+    y, x = np.mgrid[0:h, 0:w]
+    corners = 0.85 * (1 - 0.4 * (((y - h / 2) / (h / 2)) ** 2 + ((x - w / 2) / (w / 2)) ** 2))  # vignetted
+    photo = corners.copy()
+    photo[60:250, 195:205] -= 0.45  # a pencil 1, lighter than the darkest corner
+    grey = load_image_file(save(tmp_path / "vignette.png", np.round(255 * np.clip(photo, 0, 1)).astype(np.uint8)))
+    assert grey[150, 200] > grey[150, 100] + 0.3  # the stroke is the ink, not the paper
+
+
 def test_bad_and_huge_images_are_refused(tmp_path):
     (tmp_path / "fake.png").write_bytes(b"not really a png")
     with pytest.raises(ImageError, match="not an image"):
