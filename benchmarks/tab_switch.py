@@ -106,12 +106,12 @@ def main() -> int:
     times, intervals, stolen = (np.array(column) for column in zip(*ticks))
     stalls, per_tab, own = [], defaultdict(list), []
     for at, tab in switches:
-        window_ = (times > at) & (times <= at + WINDOW_S)
-        near = intervals[window_]
+        after = (times > at) & (times <= at + WINDOW_S)
+        near = intervals[after]
         stall = float(near.max()) if near.size else float("nan")
         stalls.append(stall)
         per_tab[tab].append(stall)
-        own.append(float((intervals - stolen)[window_].max(initial=0)))
+        own.append(float((intervals - stolen)[after].max(initial=0)))
     for tab, values in per_tab.items():
         print(f"switch_to_{tab.lower()}_stall_ms median {np.median(values):.1f} max {max(values):.1f}")
     stalls = np.array(stalls)
