@@ -43,6 +43,7 @@ NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
 NOISY = 0.05  # paper noisier than this (standard deviation) is not blank paper but noise
 SPECK = 0.01  # separate marks with less than this share of the ink are specks (noisy inputs only)…
 SPECK_PIXELS = 6  # …and so are marks of fewer pixels than this (or than 1 in 10 000 of the image)
+ONE_TONE = 1.5 / 255  # tones this near are one (a file's 8 bits, rounded)
 TWO_TONE = (0.2, 0.1)  # ≥ this share at exactly the darkest tone and ≤ this share between it and the brightest
 # (±1.5/255): paper and ink each of one tone, as a drawing program saves them (a photo's paper never is; a
 # photo blown out to white over 40 % of it still has its shading in between, which the paper fit removes)
@@ -160,10 +161,15 @@ def paper_surface(grey: np.ndarray, rounds: int = 4) -> np.ndarray:
 def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
     """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
     the paper is known to be black (the canvas), however much of it the ink covers."""
-    if black_paper or np.count_nonzero(grey) <= grey.size // 2 or _two_tone(grey):
-        # black paper (a canvas, MNIST), or paper and ink of one tone each (a drawing saved from a
-        # program, however much of it the ink covers), or all ink: nothing to flatten
+    if black_paper or np.count_nonzero(grey) <= grey.size // 2:
+        # black paper (a canvas, MNIST), or all ink: nothing to flatten
         residual, noise = grey, 0.0
+    elif _two_tone(grey):
+        # paper and ink of one tone each (a drawing saved from a program, however much of it the
+        # ink covers): nothing to flatten, but the paper's tone (off-white in the file: 245) is not
+        # ink; an image of a single tone is all ink (the canvas painted over), not paper
+        low = grey.min()
+        residual, noise = (grey - low if grey.max() - low > ONE_TONE else grey), 0.0
     else:
         residual = grey - paper_surface(grey)
         below = residual[residual < 0]
@@ -186,8 +192,7 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
 def _two_tone(grey: np.ndarray) -> bool:
     """Paper and ink each of one exact tone, little in between (see :data:`TWO_TONE`)."""
     low, high = float(grey.min()), float(grey.max())
-    tolerance = 1.5 / 255
-    between = np.count_nonzero((grey > low + tolerance) & (grey < high - tolerance))
+    between = np.count_nonzero((grey > low + ONE_TONE) & (grey < high - ONE_TONE))
     return np.count_nonzero(grey <= low) >= TWO_TONE[0] * grey.size and between <= TWO_TONE[1] * grey.size
 
 

@@ -213,3 +213,25 @@ def test_a_canvas_painted_over_more_than_half_is_not_taken_for_faint_ink_on_pape
     assert saved.contrast == 1.0 and plain_check(saved).kind == "filled"
     seven = polyline((280, 280), [(60, 70), (60, 210), (230, 120)], 20.0)  # an ordinary drawing: the same either way
     np.testing.assert_array_equal(preprocess(seven, black_paper=True).image, preprocess(seven).image)
+
+
+def test_a_drawing_saved_on_off_white_paper_is_not_taken_for_faint(tmp_path):
+    """A two-tone file (a drawing program's: one paper tone, one ink tone, anti-aliased edges)
+    with off-white paper or coloured ink: the paper's tone was kept as ink, the ink box was the
+    whole image and the verdict said "Too faint" (contrast 2 %)."""
+    from PIL import Image
+
+    from benchmarks.synthetic_inputs import polyline
+    from sae_desktop.images import load_image_file
+    from sae_desktop.verdict import plain_check
+
+    ink = polyline((400, 400), [(80, 100), (80, 300), (330, 170)], 10.0)
+    clean = preprocess(ink)
+    blue = np.stack([250 - 200 * ink, 250 - 150 * ink, 250 - 30 * ink], axis=-1)  # blue pen, paper 250
+    grey = 245 - 180 * ink  # grey ink on off-white paper
+    for i, pixels in enumerate((blue, grey)):
+        Image.fromarray(np.round(pixels).astype(np.uint8)).save(tmp_path / f"{i}.png")
+        result = preprocess(load_image_file(tmp_path / f"{i}.png"))
+        assert plain_check(result) is None, plain_check(result).message
+        assert result.contrast > 0.5
+        np.testing.assert_allclose(result.image, clean.image, atol=0.05)
