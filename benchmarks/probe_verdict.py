@@ -11,7 +11,9 @@ with the verdicts' kinds. Digits should be flagged rarely; non-digits often.
 
 ``--held-out``: the model's test-set statistics are recomputed from the even-numbered test digits
 only, and every figure is measured on the odd-numbered ones (the digits and the variants made from
-them): false alarms on digits the statistics never saw.
+them): false alarms on digits the statistics never saw. Last, the same digits as pencil photos
+the way phones take them (synthetic_inputs.PHOTO_SCENES: the table beyond the sheet, a hard
+shadow, ruled lines): they should read as the plain photos do.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import os
 from collections import Counter
 
 import numpy as np
-from synthetic_inputs import DIGIT_VARIANTS, KINDS, digit_variant, non_digit
+from synthetic_inputs import DIGIT_VARIANTS, KINDS, PHOTO_SCENES, digit_variant, non_digit, photo_scene
 
 from sae_desktop.data import load_dataset
 from sae_desktop.images import ink_on_black
@@ -69,6 +71,10 @@ def main() -> None:
     for kind in KINDS:
         results = [probe_image(model, non_digit(kind, rng))[1] for _ in range(args.n)]
         summarise(kind, [r for r in results if r is not None])
+    scenes = np.random.default_rng(1)  # (their own draws: the figures above stay comparable with earlier runs)
+    for kind in PHOTO_SCENES:
+        results = [probe_image(model, ink_on_black(photo_scene(kind, d, scenes) / 255.0))[1] for d in others]
+        summarise(f"photo: {kind}", [r for r in results if r is not None])
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ CANVAS = 280
 LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
 KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
 DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer")
+PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper")
 
 
 def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
@@ -199,3 +200,33 @@ def photo_digit(digit28: np.ndarray, rng: np.random.Generator, side: int = 400) 
     paper = rng.uniform(0.55, 0.75) + rng.uniform(0.08, 0.2) * (np.cos(angle) * xx + np.sin(angle) * yy) * 2
     grey = paper - rng.uniform(0.25, 0.35) * stroke + rng.normal(0, 0.015, (side, side))
     return np.clip(np.round(grey * 255), 0, 255).astype(np.uint8)
+
+
+def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A pencil photo (:func:`photo_digit`) as phones take them (see :data:`PHOTO_SCENES`): the
+    dark table beyond the sheet along two sides (8-20 % of the side) or all around it (5-15 %,
+    wood grain), a hard-edged shadow across a part of it (25-45 % darker), or ruled lines
+    (6-12 % darker, 35-60 % of the side apart). uint8, dark ink on light paper."""
+    sheet = photo_digit(digit28, rng).astype(np.float32)
+    side = sheet.shape[0]
+    if kind == "table beyond the sheet":
+        left, top = (int(rng.uniform(0.08, 0.2) * side) for _ in range(2))
+        shape = (side + top, side + left)
+        out = np.full(shape, rng.uniform(20, 60), np.float32) + rng.normal(0, 3, shape)
+        out[top:, left:] = sheet
+    elif kind == "table around the sheet":
+        k = int(rng.uniform(0.05, 0.15) * side)
+        out = rng.uniform(30, 90) + ndimage.gaussian_filter(rng.normal(0, 25, (side + 2 * k, side + 2 * k)), 3)
+        out[k:k + side, k:k + side] = sheet
+    elif kind == "hard shadow":
+        yy, xx = np.mgrid[0:side, 0:side]
+        a = rng.uniform(0, 2 * np.pi)
+        beyond = (np.cos(a) * (xx - side / 2) + np.sin(a) * (yy - side / 2)) > rng.uniform(0.2, 0.5) * side
+        out = sheet * (1 - rng.uniform(0.25, 0.45) * ndimage.gaussian_filter(beyond.astype(np.float32), 4))
+    elif kind == "ruled paper":
+        gap = rng.uniform(0.35, 0.6) * side
+        lines = (np.abs((np.arange(side) - rng.uniform(0, gap) + gap / 2) % gap - gap / 2) < 1.2)[:, None]
+        out = sheet - rng.uniform(15, 30) * lines
+    else:
+        raise ValueError(f"unknown photo scene {kind!r}")
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)

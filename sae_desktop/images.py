@@ -99,7 +99,8 @@ def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
 
 FRAME = 0.03  # the outer frame whose tone :func:`ink_on_black` may take for the paper's (share of the shorter side)
 EVEN = 0.1  # …when that tone is within this share of the image's range from an end of it…
-EVEN_SHARE = 0.5  # …and at least this share of the frame is within as much of that tone
+EVEN_SHARE = 0.5  # …and at least this share of the frame is within as much of that tone,
+SOLID = 0.4  # …and no square this share of the shorter side wide fits in the rest (wider than any pen stroke)
 
 
 def ink_on_black(grey: np.ndarray) -> np.ndarray:
@@ -107,7 +108,8 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
 
     The ink is the minority far from the paper's tone, so the side whose tail reaches further
     from the median is the ink; where the image's frame is evenly of one extreme tone, that tone
-    is the paper's instead (a digit cropped tight can be more ink than paper). The paper's tone
+    is the paper's instead (a digit cropped tight can be more ink than paper), unless the rest is
+    too solid for strokes (a photo of the sheet with the table all around it). The paper's tone
     and uneven lighting are removed by preprocessing (``preprocess.level``), where the window
     shows that stage.
     """
@@ -136,4 +138,20 @@ def _even_frame_tone(a: np.ndarray, darkest: float, brightest: float) -> float |
     tone = float(np.median(frame))
     at_an_end = min(abs(tone - darkest), abs(brightest - tone)) <= EVEN * span
     even = np.mean(np.abs(frame - tone) <= EVEN * span) >= EVEN_SHARE  # (the digit may touch the frame)
-    return tone if at_an_end and even else None
+    if not (at_an_end and even):
+        return None
+    # …unless what is not of that tone is too solid for strokes: then it is the sheet, and the
+    # frame a table around it (a photo that shows what lies beyond the paper)
+    return None if _fits_square(np.abs(a - tone) > EVEN * span, SOLID * min(h, w)) else tone
+
+
+def _fits_square(mask: np.ndarray, side: float) -> bool:
+    """Whether a square ``side`` px wide fits inside ``mask`` somewhere (on a ≤128-px copy)."""
+    step = max(1, int(np.ceil(max(mask.shape) / 128)))
+    small = mask[::step, ::step]
+    n = max(1, int(np.ceil(side / step)))
+    if n > min(small.shape):
+        return False
+    table = np.pad(small.astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    counts = table[n:, n:] - table[:-n, n:] - table[n:, :-n] + table[:-n, :-n]
+    return bool((counts == n * n).any())

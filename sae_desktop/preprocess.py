@@ -6,8 +6,10 @@ already; a photo of a pencil digit is not (uneven light on grey paper, a stroke 
 at ~0.3, strokes a fraction of a pixel wide once scaled), so the stages are:
 
 1. **paper**: fit a smooth surface (a quadratic in x and y) to the paper, fitted robustly
-   so the ink does not pull it, and subtract it (flattens a lighting gradient); ink is
-   what stands clearly above the paper's noise, and isolated specks are dropped;
+   so the ink does not pull it, and subtract it (flattens a lighting gradient); what a photo
+   shows beyond the sheet or a hard shadow across it is left out of the fit and flattened on
+   its own (background.py); ink is what stands clearly above the paper's noise, and isolated
+   specks are dropped;
 2. **contrast**: stretch so the stroke core reaches full ink (1.0);
 3. MNIST's recipe (LeCun et al.): the ink's bounding box, scaled so its longer side is
    20 px keeping the aspect ratio with an area filter, centred by its centre of mass on
@@ -29,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sae_desktop.background import OffPaper, off_paper, take_off
+
 BOX = 20  # longer side of the ink's bounding box after scaling
 SIZE = 28  # output image side
 CENTRE = 14.0  # where the centre of mass goes, in 0-based pixel coordinates
@@ -47,6 +51,7 @@ ONE_TONE = 1.5 / 255  # tones this near are one (a file's 8 bits, rounded)
 TWO_TONE = (0.2, 0.1)  # ≥ this share at exactly the darkest tone and ≤ this share between it and the brightest
 # (±1.5/255): paper and ink each of one tone, as a drawing program saves them (a photo's paper never is; a
 # photo blown out to white over 40 % of it still has its shading in between, which the paper fit removes)
+OFF_PAPER_ROUNDS = 3  # the paper refitted at most this many times without what is not paper (background.py)
 CORE = 90  # percentile of the ink's values taken as the stroke core's brightness
 
 
@@ -128,13 +133,16 @@ def ink_box(image: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
 
 
-def paper_surface(grey: np.ndarray, rounds: int = 4) -> np.ndarray:
+def paper_surface(grey: np.ndarray, off: np.ndarray | None = None, rounds: int = 4) -> np.ndarray:
     """The paper's brightness under the ink: a quadratic surface fitted to a ≤64-px copy, first
     to the pixels below a fit to all, then each round to the pixels not above it by more than 2.5
-    noise deviations (ink only ever adds, so the noise is measured below the surface)."""
+    noise deviations (ink only ever adds, so the noise is measured below the surface); ``off``:
+    a mask of what is not paper (background.py), left out wherever it covers a small pixel."""
     h, w = grey.shape
     step = max(1.0, max(h, w) / 64)
-    small = resize(grey, max(1, round(h / step)), max(1, round(w / step)))
+    shape = max(1, round(h / step)), max(1, round(w / step))
+    small = resize(grey, *shape)
+    paper = np.ones(small.size, bool) if off is None else resize(off.astype(np.float32), *shape).reshape(-1) == 0
     sy, sx = small.shape
     yy, xx = np.mgrid[0:sy, 0:sx].astype(np.float64)
     yy, xx = (yy + 0.5) / sy - 0.5, (xx + 0.5) / sx - 0.5
@@ -144,14 +152,16 @@ def paper_surface(grey: np.ndarray, rounds: int = 4) -> np.ndarray:
     # the image the ink covers (a tight crop of a digit is half ink: fitted to all, the surface sat
     # between paper and ink, every pixel was within 2.5 "noise" deviations of it, and the marks read
     # as too faint)
-    coef = np.linalg.lstsq(basis, values, rcond=None)[0]
-    keep = values <= basis @ coef
+    if paper.sum() < basis.shape[1]:
+        paper[:] = True
+    coef = np.linalg.lstsq(basis[paper], values[paper], rcond=None)[0]
+    keep = paper & (values <= basis @ coef)
     for _ in range(rounds):
         coef = np.linalg.lstsq(basis[keep], values[keep], rcond=None)[0]
         residual = values - basis @ coef
         below = residual[keep & (residual < 0)]
         sigma = 1.4826 * float(np.median(-below)) if below.size else 0.0
-        keep = residual <= 2.5 * sigma + 1e-6
+        keep = paper & (residual <= 2.5 * sigma + 1e-6)
     fy, fx = np.mgrid[0:h, 0:w].astype(np.float64)
     fy, fx = (fy + 0.5) / h - 0.5, (fx + 0.5) / w - 0.5
     surface = coef[0] + coef[1] * fy + coef[2] * fx + coef[3] * fy * fy + coef[4] * fx * fx + coef[5] * fy * fx
@@ -171,9 +181,7 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         low = grey.min()
         residual, noise = (grey - low if grey.max() - low > ONE_TONE else grey), 0.0
     else:
-        residual = grey - paper_surface(grey)
-        below = residual[residual < 0]
-        noise = 1.4826 * float(np.median(-below)) if below.size else 0.0
+        residual, noise = _flattened(grey)
     floor = NOISE_SIGMAS * noise
     if not (residual > floor).any():
         if noise < NOISY:
@@ -187,6 +195,30 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         return ink, 0.0, noise
     core = float(np.percentile(values, CORE))
     return np.clip(ink / core, 0.0, 1.0).astype(np.float32), core + floor, noise
+
+
+def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """A photo less its paper's surface, and the paper's noise. What is not paper (a table beyond
+    the sheet, a shadow: background.py) is left out of the fit, which then shows more of it (at
+    most :data:`OFF_PAPER_ROUNDS` fits), and its own level is taken off."""
+    residual, noise = _less_paper(grey)
+    off = None
+    for _ in range(OFF_PAPER_ROUNDS):
+        found = off_paper(residual, NOISE_SIGMAS * noise) if noise > 0 else None
+        if found is None or (off is not None and not (found.region & ~off.region).any()):
+            break
+        off = found if off is None else OffPaper(off.region | found.region, max(off.side, found.side))
+        residual, noise = _less_paper(grey, off.region)
+    if off is not None:
+        residual = take_off(residual, off, NOISE_SIGMAS * noise, NOISE_SIGMAS)
+    return residual, noise
+
+
+def _less_paper(grey: np.ndarray, off: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The image less the paper's surface, and the paper's noise, both without the ``off`` mask."""
+    residual = grey - paper_surface(grey, off)
+    below = residual < 0 if off is None else (residual < 0) & ~off
+    return residual, 1.4826 * float(np.median(-residual[below])) if below.any() else 0.0
 
 
 def _two_tone(grey: np.ndarray) -> bool:

@@ -140,6 +140,43 @@ def test_a_bold_digit_cropped_to_more_ink_than_paper_keeps_its_polarity(tmp_path
     assert grey[150, 200] > grey[150, 100] + 0.3  # the stroke is the ink, not the paper
 
 
+def test_a_photo_showing_the_table_or_a_hard_shadow_still_shows_the_digit(tmp_path):
+    """Phone photos: the dark table beyond the sheet, around it or along two sides, or a hard
+    shadow across it. Around the sheet, the table's even frame was taken for the paper (the sheet
+    became the ink: "Too faint" or nothing drawn); along two sides or as a shadow it read as ink
+    (the digit squeezed into a corner of the ink box, "Unlike MNIST"). Each now comes out as the
+    same photo without them does."""
+    from scipy import ndimage
+
+    from benchmarks.synthetic_inputs import polyline
+    from sae_desktop.verdict import plain_check
+
+    side = 400
+    yy, xx = np.mgrid[0:side, 0:side]
+    seven = polyline((side, side), [(110, 120), (110, 290), (310, 170)], 6.0)
+    rng = np.random.default_rng(0)
+    paper = 0.65 + 0.1 * (xx / side - 0.5) + rng.normal(0, 0.015, (side, side))
+    sheet = paper - 0.3 * seven
+    around = np.full((side + 80, side + 80), 0.15) + rng.normal(0, 0.015, (side + 80, side + 80))
+    around[40:-40, 40:-40] = sheet
+    sides = sheet.copy()
+    sides[:, :60] = 0.12
+    sides[:30] = 0.12
+    shadow = sheet * (1 - 0.35 * ndimage.gaussian_filter(((xx + yy) > 1.3 * side).astype(float), 3))
+
+    def probed(name, photo):
+        grey = load_image_file(save(tmp_path / f"{name}.png", np.round(255 * np.clip(photo, 0, 1)).astype(np.uint8)))
+        return preprocess(grey)
+
+    clean = probed("clean", sheet)
+    assert plain_check(clean) is None
+    for name, photo in (("around", around), ("sides", sides), ("shadow", shadow)):
+        result = probed(name, photo)
+        assert plain_check(result) is None, (name, plain_check(result).message)
+        assert abs(result.box_side - clean.box_side) <= 4, name
+        assert np.corrcoef(result.image.ravel(), clean.image.ravel())[0, 1] > 0.9, name
+
+
 def test_bad_and_huge_images_are_refused(tmp_path):
     (tmp_path / "fake.png").write_bytes(b"not really a png")
     with pytest.raises(ImageError, match="not an image"):

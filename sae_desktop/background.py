@@ -1,0 +1,87 @@
+"""What in a photo is neither paper nor ink: the table around the sheet, a shadow across it.
+
+The paper fit (``preprocess.paper_surface``) is one smooth surface: it flattens light that
+falls off across the sheet, but a phone photo also shows what lies beyond the sheet's edge
+(a table, darker than the paper) and hard-edged shadows (the phone's, the hand's). Seen ink
+bright, both are regions brighter than the paper, and both read as ink: the digit came out
+"unlike MNIST", or lost under a noise estimate inflated by the step the surface could not follow.
+
+Both reach the image's frame, and both are wider than any of the digit's strokes. So, where ink
+that does not touch the frame shows how wide the strokes are, the ink that touches the frame is
+opened (a square :data:`WIDER` times the strokes' width, and at least :data:`MIN_SIDE` of the
+image: strokes and ruled lines vanish, wider regions stay; the frame mirrors the image, so a band
+the frame cuts along its length counts twice as wide). Those regions are left out of the
+paper's fit and its noise, and their own level is taken off (a grey opening: strokes on a
+shadow keep their height above it); inside them, ink must stand above their own noise (a wooden
+table's grain is no ink). Where all ink touches the frame (a digit cropped tight, or written over
+the sheet's edge) nothing is taken off: then no region is known to be no stroke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+WIDER = 2.5  # a region this many times wider than the strokes (square side / mean width) is no stroke
+MIN_SIDE = 0.03  # …and at least this share of the image's shorter side wide (ruled lines, strokes crossing them)
+MIN_MARK, MIN_MARK_PIXELS = 0.01, 6  # ink off the frame tells the strokes' width if a mark has this share of the ink
+MIN_SHARE = 0.01  # regions smaller than this share of the image are left as they are (a smudge)
+
+
+@dataclass(frozen=True)
+class OffPaper:
+    region: np.ndarray  # bool, the image's shape: not the paper
+    side: int  # px: the square that told it from strokes
+
+
+def stroke_width_px(ink: np.ndarray) -> float:
+    """Mean width in px of the strokes in a boolean mask: their area over half their outline."""
+    mask = ink.astype(np.float32)
+    gy, gx = np.gradient(np.pad(mask, 1))
+    outline = float(np.hypot(gy, gx).sum())
+    return 2.0 * float(mask.sum()) / outline if outline > 0 else 0.0
+
+
+def off_paper(residual: np.ndarray, floor: float) -> OffPaper | None:
+    """The regions of ``residual`` (the image less the paper's surface; ink above ``floor``)
+    that are not the paper, or None where there are none (see the module's text)."""
+    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
+
+    ink = residual > floor
+    labels, n = ndimage.label(ink, structure=np.ones((3, 3)))
+    if n == 0:
+        return None
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    touching = np.isin(labels, edge[edge > 0])
+    area = np.bincount(labels.ravel())
+    marks = area >= max(MIN_MARK * ink.sum(), MIN_MARK_PIXELS)  # (noise specks, dust: no stroke's width)
+    marks[0] = False
+    marks[edge] = False
+    inside = marks[labels]
+    if not touching.any() or not inside.any():
+        return None
+    side = int(np.ceil(max(WIDER * stroke_width_px(inside), MIN_SIDE * min(residual.shape))))
+    if side >= min(residual.shape):
+        return None
+    # (min and max filters over a square are separable: fast whatever its side, unlike a binary
+    # opening with a square structure, 8 s on a 1000² photo)
+    wide = ndimage.maximum_filter(ndimage.minimum_filter(touching, size=side), size=side)
+    if wide.sum() < MIN_SHARE * residual.size:
+        return None
+    return OffPaper(ndimage.maximum_filter(wide, size=2 * max(1, side // 4) + 1) & touching, side)
+
+
+def take_off(residual: np.ndarray, found: OffPaper, floor: float, sigmas: float) -> np.ndarray:
+    """``residual`` with the region's own level taken off, and shifted there so that only what
+    stands ``sigmas`` of the region's own noise above its level exceeds ``floor``."""
+    from scipy import ndimage
+
+    region = found.region
+    level = ndimage.grey_opening(np.where(region, residual, np.minimum(residual, 0.0)), size=found.side)
+    rest = residual[region] - level[region]
+    centre = float(np.median(rest))
+    noise = 1.4826 * float(np.median(np.abs(rest - centre)))
+    out = residual.copy()
+    out[region] = rest - max(centre + sigmas * noise - floor, 0.0)
+    return out

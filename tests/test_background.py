@@ -1,0 +1,53 @@
+"""What is not paper (background.py): found where it is, never in the digit's strokes."""
+
+import numpy as np
+
+from benchmarks.synthetic_inputs import polyline
+from sae_desktop.background import off_paper, stroke_width_px, take_off
+
+
+def seven(side=300, width=6.0):
+    return polyline((side, side), [(0.3 * side, 0.3 * side), (0.3 * side, 0.7 * side), (0.75 * side, 0.45 * side)],
+                    width).astype(np.float64)
+
+
+def test_stroke_width_is_the_strokes_width():
+    assert abs(stroke_width_px(seven(width=6.0) > 0.5) - 6.0) < 1.0
+    assert abs(stroke_width_px(seven(width=12.0) > 0.5) - 12.0) < 1.5
+
+
+def test_a_table_along_the_frame_is_found_and_taken_off_and_the_digit_kept():
+    rng = np.random.default_rng(0)
+    digit = 0.5 * seven()
+    image = digit + rng.normal(0, 0.01, digit.shape)
+    image[:, :40] += 0.6  # the table beyond the sheet's edge, ink bright
+    image[:, 40:50] += 0.6 * np.linspace(1, 0, 10)  # (its edge out of focus)
+    found = off_paper(image, 0.04)
+    assert found is not None
+    assert found.region[:, :38].mean() > 0.95 and not found.region[:, 60:].any()
+    levelled = take_off(image, found, 0.04, 4.0)
+    assert (levelled[:, :40] > 0.04).mean() < 0.01  # no ink left where the table was
+    np.testing.assert_array_equal(levelled[:, 60:], image[:, 60:])  # the digit untouched
+
+
+def test_strokes_ruled_lines_and_tight_crops_are_never_taken_for_background():
+    rng = np.random.default_rng(1)
+    ruled = 0.5 * seven() + rng.normal(0, 0.01, (300, 300))
+    ruled[::50, :] += 0.3  # ruled lines reach the frame, the digit crosses them
+    ruled[1::50, :] += 0.3
+    ruled[275:277, 100:200] += 0.3  # and a piece of a line the photo's light broke off: thin ink off the frame
+    found = off_paper(ruled, 0.04)
+    assert found is None or not (found.region & (seven() > 0.5)).any()
+    bold = seven(width=40.0)[40:260, 60:240]  # cropped tight: every stroke reaches the frame…
+    bold = bold + rng.normal(0, 0.01, bold.shape)
+    bold[100, 20] += 0.2  # …and a speck of dust off it
+    assert off_paper(bold, 0.04) is None
+    marker = 0.5 * seven(width=30.0)  # a marker's strokes, one of them over the frame
+    marker = np.roll(marker, -80, axis=0) + rng.normal(0, 0.01, marker.shape)
+    marker[250:256, 250:256] += 0.5  # and a separate dot
+    found = off_paper(marker, 0.04)
+    assert found is None or not (found.region & (marker > 0.2)).any()
+    strokes = polyline((300, 300), [(0, 100), (150, 100)], 12.0) + polyline((300, 300), [(120, 160), (260, 200)], 12.0)
+    strokes = 0.5 * strokes + rng.normal(0, 0.01, strokes.shape)  # a stroke from the frame in, another off it
+    found = off_paper(strokes, 0.04)
+    assert found is None or not (found.region & (strokes > 0.2)).any()
