@@ -328,3 +328,40 @@ def test_the_test_mse_markers_are_set_once_per_epoch_not_per_report(qtbot, view,
     assert len(calls) == 1 and list(calls[0][1]) == [0.04]
     start(view)  # a new run: its markers start empty
     assert len(calls) == 2 and len(calls[1][0]) == 0
+
+
+def test_a_refresh_moves_the_plots_range_before_it_is_painted_not_during(qtbot, gui_window):
+    """New losses that move the loss plot's range: pyqtgraph moved it at the start of the next
+    paint, and the items that marked dirty asked for another paint of the whole plot straight
+    after (during training the loss plot was painted 78 times where 56 do). The plots are brought
+    up to date before they are painted (plot_style.settle). (A paint can still move it again: an
+    axis whose labels got wider takes room from the view, and pyqtgraph lays it out anew.)"""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from sae_desktop.events import IntervalOutput
+
+    window, view = gui_window, gui_window.training_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: not view.staggered.held)
+    view.timer.stop()  # the refreshes come from the test
+    view.loss_plot.clear_data(1000)
+    qtbot.wait(200)  # (the empty run's frame painted)
+    painting, moves = [False], []
+
+    class Painting(QObject):  # from a paint event's delivery to the next turn of the event loop
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt naming)
+            if event.type() == QEvent.Type.Paint:
+                painting[0] = True
+                QTimer.singleShot(0, lambda: painting.__setitem__(0, False))
+            return False
+
+    watcher = Painting()
+    view.loss_plot.viewport().installEventFilter(watcher)
+    view.loss_plot.getViewBox().sigRangeChanged.connect(lambda *_: moves.append(painting[0]))
+    rho = np.zeros(32, np.float32)
+    for step in range(1, 11):
+        view.loss_plot.add_step(IntervalOutput(step, 1, 0.01 * step, 0.05 * step, 0.1, 0.06 * step, 1000.0, 1e-3, rho))
+    view._ticks = 1  # the next refresh is the losses'
+    view.refresh()
+    qtbot.wait(300)
+    assert moves and moves[0] is False  # the new data's range: set before the paint, not inside it

@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, style_plot
+from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, settle, style_plot
 from sae_desktop.run_list import RunSummary, reference_frontier, settings_text
 
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
@@ -70,11 +70,13 @@ class FrontierPlot(pg.PlotWidget):
                       if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
             item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points])
         self._frame()
+        settle(self)
 
     def mark(self, runs: list[RunSummary]) -> None:
         """Ring these runs' points (those with results)."""
         marked = [r for r in runs if r.l0 is not None and r.test_mse is not None]
         self.selected_marks.setData([r.l0 for r in marked], [r.test_mse for r in marked])
+        settle(self)
 
     def csv_table(self) -> tuple[list[str], list[list]]:
         """File ▸ Export as CSV: the points as a table, one named row per run (runs without results left out)."""

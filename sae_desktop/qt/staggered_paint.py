@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
+from sae_desktop.qt.plot_style import settle
+
 
 class StaggeredPaint(QObject):
     """After :meth:`hold`, ``plots`` show their background only until the frame before has been
@@ -36,9 +38,11 @@ class StaggeredPaint(QObject):
         self._scheduled = False
         if self.held:
             viewport = self.held.pop(0)
-            refresh = getattr(self.plots[self.viewports.index(viewport)], "refresh", None)
+            plot = self.plots[self.viewports.index(viewport)]
+            refresh = getattr(plot, "refresh", None)
             if refresh is not None:
                 refresh()
+            settle(plot)
             viewport.update()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)

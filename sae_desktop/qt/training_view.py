@@ -17,6 +17,7 @@ from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
+from sae_desktop.qt.plot_style import settle
 from sae_desktop.qt.labels import ElidedLabel, tooltip_paragraphs
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 from sae_desktop.qt.sparsity_plot import SparsityPlot
@@ -81,17 +82,20 @@ class TrainingView(QWidget):
         self._ticks += 1
         if self._ticks % 2 == 0:
             self.loss_plot.refresh()
+            settle(self.loss_plot)
             return
         others = (self.rho_plot, self.histogram, self.sparsity_plot)
         start = self._ticks // 2 % len(others)
         for plot in others[start:] + others[:start]:
             if plot.dirty:
                 plot.refresh()
+                settle(plot)
                 return
 
     def refresh_all(self) -> None:
         for plot in (self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot):
             plot.refresh()
+            settle(plot)
 
     # -- mirroring the run state ---------------------------------------------------------
     def on_started(self, start: RunStart) -> None:
