@@ -28,6 +28,19 @@ from sae_desktop.events import Position, ResumeState
 BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
 
 
+def checkpoint_story(ckpt: Checkpoint) -> str:
+    """Where a run's checkpoint stands, in the words the window used for the same model while
+    it trained (run_state.py): "completed (10 epochs)", "stopped at step 533 (during epoch 2)"
+    (a stop inside an epoch, the only checkpoint with a position), else "epoch 3" (a run stopped
+    after, or still training past, its third epoch; a loaded run read "(epoch 10)" for one that
+    had read "completed (10 epochs)")."""
+    if ckpt.position is not None:
+        return f"stopped at step {ckpt.position.step} (during epoch {ckpt.epoch + 1})"
+    if ckpt.train_config is not None and ckpt.epoch >= ckpt.train_config.epochs > 0:
+        return f"completed ({ckpt.epoch} epoch{'s' if ckpt.epoch != 1 else ''})"
+    return f"epoch {ckpt.epoch}"
+
+
 def bundled_model_path() -> Path:
     return paths.resources_dir() / BUNDLED_MODEL
 
@@ -127,7 +140,7 @@ class ModelSnapshot:
             name = "bundled MNIST model"
         elif path.name == "checkpoint.safetensors":
             run_name = path.parent.name
-            name = f"{run_name} (epoch {ckpt.epoch})"
+            name = f"{run_name}, {checkpoint_story(ckpt)}"
         else:
             name = path.name
         return cls.from_checkpoint(ckpt, name, path, run_name)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.qt.app import build_window
+from sae_desktop.snapshot import ModelSnapshot
 from tests.test_gui_probe import canvas_point, drag, draw_seven
 
 BUNDLED = "bundled MNIST model"
@@ -189,6 +190,8 @@ def test_follow_training_toggle_and_show_bundled_model(qtbot, gui_window):
     assert window.shown.snapshot.name == BUNDLED and window.run.model is not None  # not following
     window.follow.action.setChecked(True)  # following shows the run's model at once
     assert window.shown.snapshot is window.run.model and "completed (2 epochs)" in window.shown.snapshot.name
+    loaded = ModelSnapshot.load(window.run.run_dir / "checkpoint.safetensors")  # from the Runs tab, a file
+    assert loaded.name == window.shown.snapshot.name  # one name for one model (it read "… (epoch 2)")
     assert window.bundled_action in window.menuBar().actions()[0].menu().actions()
     window.bundled_action.trigger()
     assert window.shown.snapshot.name == BUNDLED
@@ -197,7 +200,6 @@ def test_follow_training_toggle_and_show_bundled_model(qtbot, gui_window):
 def test_the_shown_model_is_remembered_across_launches(qtbot, gui_window, tmp_path):
     from sae_desktop.config import ModelConfig
     from sae_desktop.model import SparseAutoencoder
-    from sae_desktop.snapshot import ModelSnapshot
     from sae_desktop.checkpoint import save_checkpoint
 
     cfg = ModelConfig(d_hidden=16, d_latent=12)
@@ -214,7 +216,7 @@ def test_the_shown_models_file_is_written_to_the_settings_once_not_at_every_epoc
     """A run shows a new model from the same checkpoint file at each epoch's end; each settings
     write re-reads and saves settings.ini in the window's thread."""
     from sae_desktop.qt import shown_model
-    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+    from sae_desktop.snapshot import bundled_model_path
 
     writes = []
     real = shown_model.app_settings
@@ -231,7 +233,7 @@ def test_the_stored_verdict_statistics_survive_the_windows_evaluation(mnist):
     """The window evaluates a loaded model on the test set (for the atlas); that must not swap the
     statistics the verdict reads: the bundled model's nearest digits are the training set's."""
     from sae_desktop.qt import shown_model
-    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+    from sae_desktop.snapshot import bundled_model_path
 
     shown = shown_model.ShownModel()
     bundled = ModelSnapshot.load(bundled_model_path())
@@ -298,6 +300,7 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
     window.fresh_action.trigger()
     assert f"stopped at step {end.step}" in window.model_label.text()
     assert window.shown.snapshot.name.endswith(f"stopped at step {end.step} (during epoch {end.epochs_done + 1})")
+    assert ModelSnapshot.load(window.run.run_dir / "checkpoint.safetensors").name == window.shown.snapshot.name
     assert view.rho_plot._note_text == f"test set, step {end.step}"
     assert view.histogram.getAxis("bottom").labelText == f"activation, step {end.step}"
     np.testing.assert_allclose(view.rho_plot.values, end.evaluation.rho_hat)
