@@ -468,6 +468,31 @@ def test_the_checked_drawing_tool_stands_out_in_both_themes(qtbot, gui_window):
         assert np.abs(on - off).sum() > 60, (t.name, on, off)  # the checked one is plainly another colour
 
 
+def test_check_boxes_are_outlined_plainly_in_the_dark_theme(qtbot, gui_window):
+    """Fusion outlines a check box a shade darker than the window: on the dark theme's window
+    "Resample dead" was a black square on near black."""
+    from PySide6.QtWidgets import QCheckBox, QStyle, QStyleOptionButton
+
+    box = gui_window.panel.findChildren(QCheckBox)[0]
+
+    def outline_contrast() -> float:
+        image = box.grab().toImage()
+        option = QStyleOptionButton()
+        box.initStyleOption(option)
+        rect = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+        background = np.array(QColor(image.pixel(rect.right() + 2, rect.center().y())).getRgb()[:3], float)
+        edge = [np.array(QColor(image.pixel(x, rect.top())).getRgb()[:3], float)
+                for x in range(rect.left() + 3, rect.right() - 2)]
+        return float(np.mean([np.abs(e - background).max() for e in edge]))
+
+    theme.apply(DARK)
+    qtbot.wait(20)
+    assert outline_contrast() > 30  # it was 11: the outline all but the colour around it (now 38)
+    theme.apply(LIGHT)
+    qtbot.wait(20)
+    assert outline_contrast() > 30  # (Fusion's own outline, unchanged)
+
+
 def test_the_comparison_strip_follows_the_theme_and_is_no_taller_than_its_digits(qtbot, gui_window):
     """It kept a white background in the dark theme, and grew into an empty frame that pushed
     the captions and the codes below the fold."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from sae_desktop.qt.settings import app_settings
 
 MODES = ("system", "light", "dark")
+CHECK_BOX_OUTLINE, CHECK_BOX_OUTLINE_DISABLED = "#a4a9b0", "#6a6e75"  # dark theme (drawn 1.4× darker by Fusion)
 SETTING = "view/theme"
 
 
@@ -121,6 +122,16 @@ def palette(theme: Theme) -> QPalette:
     return p
 
 
+def check_box_palette(theme: Theme) -> QPalette:
+    """The palette for check boxes: Fusion outlines a box in the window's colour a shade darker,
+    which on a dark window left the box all but invisible. Their window colour (unpainted: a check
+    box draws no background) is lighter, so the outline stands out, less so when disabled."""
+    p = palette(theme)
+    p.setColor(QPalette.ColorRole.Window, QColor(CHECK_BOX_OUTLINE))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Window, QColor(CHECK_BOX_OUTLINE_DISABLED))
+    return p
+
+
 def resolve(mode: str, scheme: Qt.ColorScheme) -> Theme:
     if mode == "dark" or (mode == "system" and scheme == Qt.ColorScheme.Dark):
         return DARK
@@ -134,6 +145,7 @@ def apply(theme: Theme) -> None:
     app = QApplication.instance()
     if app is not None:  # light: the style's own palette, as before themes existed
         app.setPalette(palette(theme) if theme.dark else app.style().standardPalette())
+        app.setPalette(check_box_palette(theme) if theme.dark else app.style().standardPalette(), "QCheckBox")
         for widget in app.allWidgets():  # a style sheet fixes its widget's colours when polished:
             # (PySide can hand back a stale wrapper of another type at a reused address: a QSpacerItem
             # here failed every later test of a CI run; only widgets are polished again)
