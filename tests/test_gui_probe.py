@@ -329,6 +329,25 @@ def test_a_verdict_too_long_for_its_column_shows_its_headline_and_the_whole_agai
     assert label.text() == "Nothing drawn yet"
 
 
+def test_the_model_line_starts_where_the_input_line_does(qtbot, window):
+    """"Model: …" (an eliding label) was drawn 4 px to the right of "Input: …" above it."""
+    from PySide6.QtGui import QColor
+
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.model_label.isVisible() and view.source_label.isVisible())
+
+    def first_ink(label) -> int:
+        """The window x of the label's leftmost text pixel."""
+        image = label.grab().toImage()
+        paper = QColor(image.pixel(0, 0))
+        columns = [x for x in range(image.width()) for y in range(image.height())
+                   if abs(QColor(image.pixel(x, y)).lightness() - paper.lightness()) > 60]
+        return label.mapTo(window, label.rect().topLeft()).x() + min(columns)
+
+    assert abs(first_ink(view.model_label) - first_ink(view.source_label)) <= 1  # "M" and "I": both upright strokes
+
+
 def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, window, tmp_path):
     """"Model: 20261203-063…mpleted (10 epochs)" hid the run's time; the status goes first."""
     from sae_desktop.checkpoint import save_checkpoint

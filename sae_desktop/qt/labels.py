@@ -67,7 +67,7 @@ class ElidedLabel(QLabel):
 
     def shown_text(self) -> str:
         """What the label draws at its width."""
-        metrics, room = self.fontMetrics(), self.width() - 8
+        metrics, room = self.fontMetrics(), self.contentsRect().width()
         forms = (self.text(), *self._shorter)
         fitting = next((form for form in forms if metrics.horizontalAdvance(form) <= room), None)
         return fitting if fitting is not None else metrics.elidedText(forms[-1], self.elide, room)
@@ -75,7 +75,8 @@ class ElidedLabel(QLabel):
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         elided = self.shown_text()
-        painter.drawText(self.rect().adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, elided)
+        # where a QLabel's text starts (a 4-px inset put "Model: …" off the line of "Input: …" above it)
+        painter.drawText(self.contentsRect(), Qt.AlignmentFlag.AlignVCenter, elided)
 
 
 class WrappedLabel(QLabel):

@@ -77,8 +77,9 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
             self.probe_view.complete()
 
         self.model_label, self.device_label = ElidedLabel(420), ElidedLabel(230)
-        self.statusBar().addPermanentWidget(self.model_label)
-        self.statusBar().addPermanentWidget(self.device_label)
+        for label in (self.model_label, self.device_label):
+            label.setContentsMargins(4, 0, 4, 0)  # apart from each other and the messages
+            self.statusBar().addPermanentWidget(label)
         self.model_files = ModelFiles(self, self.shown, self.notify,
                                       lambda text: self.statusBar().showMessage(text, 5000))
         self.follow = FollowTraining(self.run, self.shown, self)
