@@ -336,6 +336,8 @@ def test_a_refresh_moves_the_plots_range_before_it_is_painted_not_during(qtbot, 
     after (during training the loss plot was painted 78 times where 56 do). The plots are brought
     up to date before they are painted (plot_style.settle). (A paint can still move it again: an
     axis whose labels got wider takes room from the view, and pyqtgraph lays it out anew.)"""
+    import time
+
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     from sae_desktop.events import IntervalOutput
@@ -344,19 +346,21 @@ def test_a_refresh_moves_the_plots_range_before_it_is_painted_not_during(qtbot, 
     window.tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: not view.staggered.held)
     view.timer.stop()  # the refreshes come from the test
-    view.loss_plot.clear_data(1000)
-    qtbot.wait(200)  # (the empty run's frame painted)
-    painting, moves = [False], []
+    painting, moves, painted = [False], [], []
 
     class Painting(QObject):  # from a paint event's delivery to the next turn of the event loop
         def eventFilter(self, obj, event):  # noqa: N802 (Qt naming)
             if event.type() == QEvent.Type.Paint:
                 painting[0] = True
+                painted.append(time.monotonic())
                 QTimer.singleShot(0, lambda: painting.__setitem__(0, False))
             return False
 
     watcher = Painting()
     view.loss_plot.viewport().installEventFilter(watcher)
+    view.loss_plot.clear_data(1000)
+    start = time.monotonic()  # the empty run's frame painted, and nothing more for a while
+    qtbot.waitUntil(lambda: time.monotonic() - max(painted[-1:] + [start]) > 0.25, timeout=5000)
     view.loss_plot.getViewBox().sigRangeChanged.connect(lambda *_: moves.append(painting[0]))
     rho = np.zeros(32, np.float32)
     for step in range(1, 11):
