@@ -21,7 +21,7 @@ CANVAS = 280
 LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
 KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
 DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer")
-PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper")
+PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper", "tilted sheet")
 
 
 def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
@@ -205,8 +205,9 @@ def photo_digit(digit28: np.ndarray, rng: np.random.Generator, side: int = 400) 
 def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A pencil photo (:func:`photo_digit`) as phones take them (see :data:`PHOTO_SCENES`): the
     dark table beyond the sheet along two sides (8-20 % of the side) or all around it (5-15 %,
-    wood grain), a hard-edged shadow across a part of it (25-45 % darker), or ruled lines
-    (6-12 % darker, 35-60 % of the side apart). uint8, dark ink on light paper."""
+    wood grain), a hard-edged shadow across a part of it (25-45 % darker), ruled lines
+    (6-12 % darker, 35-60 % of the side apart), or the sheet on the table turned by up to 15°
+    and cropped so that the table shows in the corners. uint8, dark ink on light paper."""
     sheet = photo_digit(digit28, rng).astype(np.float32)
     side = sheet.shape[0]
     if kind == "table beyond the sheet":
@@ -223,6 +224,12 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
         a = rng.uniform(0, 2 * np.pi)
         beyond = (np.cos(a) * (xx - side / 2) + np.sin(a) * (yy - side / 2)) > rng.uniform(0.2, 0.5) * side
         out = sheet * (1 - rng.uniform(0.25, 0.45) * ndimage.gaussian_filter(beyond.astype(np.float32), 4))
+    elif kind == "tilted sheet":  # the table around it, turned: the table's corners are left in the frame
+        table = np.full((side + 160, side + 160), rng.uniform(30, 70), np.float32) + rng.normal(0, 3, (side + 160,) * 2)
+        table[80:-80, 80:-80] = sheet
+        turned = ndimage.rotate(table, rng.uniform(-15, 15), reshape=False, order=1, mode="nearest")
+        k = int(rng.uniform(40, 75))
+        out = turned[k:-k, k:-k]
     elif kind == "ruled paper":
         gap = rng.uniform(0.35, 0.6) * side
         lines = (np.abs((np.arange(side) - rng.uniform(0, gap) + gap / 2) % gap - gap / 2) < 1.2)[:, None]

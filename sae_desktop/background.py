@@ -85,3 +85,24 @@ def take_off(residual: np.ndarray, found: OffPaper, floor: float, sigmas: float)
     out = residual.copy()
     out[region] = rest - max(centre + sigmas * noise - floor, 0.0)
     return out
+
+
+def without_frame_marks(ink: np.ndarray) -> np.ndarray:
+    """``ink`` (a photo's, levelled) without the marks that reach the frame apart from its
+    largest mark, where that one does not reach it: what a tilted sheet leaves of the table in the
+    corners (wedges narrower than :func:`off_paper`'s square), the sheet's edge, a neighbour's
+    writing. Where the largest mark reaches the frame (a digit cropped tight, or written off the
+    edge), all stays."""
+    from scipy import ndimage
+
+    labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
+    if n < 2:
+        return ink
+    edge = np.zeros(n + 1, bool)
+    edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
+    edge[0] = False
+    area = np.bincount(labels.ravel(), minlength=n + 1)
+    area[0] = 0
+    if edge[int(np.argmax(area))] or not edge.any():
+        return ink
+    return np.where(edge[labels], 0.0, ink).astype(ink.dtype)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from benchmarks.synthetic_inputs import polyline
-from sae_desktop.background import off_paper, stroke_width_px, take_off
+from sae_desktop.background import off_paper, stroke_width_px, take_off, without_frame_marks
 
 
 def seven(side=300, width=6.0):
@@ -51,3 +51,16 @@ def test_strokes_ruled_lines_and_tight_crops_are_never_taken_for_background():
     strokes = 0.5 * strokes + rng.normal(0, 0.01, strokes.shape)  # a stroke from the frame in, another off it
     found = off_paper(strokes, 0.04)
     assert found is None or not (found.region & (strokes > 0.2)).any()
+
+
+def test_marks_at_the_frame_apart_from_the_digit_go_unless_the_digit_reaches_it():
+    digit = seven()
+    wedge = np.zeros_like(digit)
+    wedge[:30, 250:] = np.tri(30, 50, 20)[:, ::-1]  # a table's corner left by a tilted sheet
+    kept = without_frame_marks(digit + wedge)
+    np.testing.assert_array_equal(kept, digit)
+    rows, cols = np.nonzero(seven())
+    tight = seven()[rows.min():rows.max() + 1, cols.min():cols.max() + 1]  # cropped to the digit: it reaches the frame
+    corner = tight.copy()
+    corner[:10, -10:] = 1.0
+    np.testing.assert_array_equal(without_frame_marks(corner), corner)
