@@ -36,11 +36,19 @@ class OffPaper:
 
 
 def stroke_width_px(ink: np.ndarray) -> float:
-    """Mean width in px of the strokes in a boolean mask: their area over half their outline."""
-    mask = ink.astype(np.float32)
-    gy, gx = np.gradient(np.pad(mask, 1))
-    outline = float(np.hypot(gy, gx).sum())
-    return 2.0 * float(mask.sum()) / outline if outline > 0 else 0.0
+    """Mean width in px of the strokes in an image (or a boolean mask): the ink's area over half
+    its outline's length (both soft: the sum of the ink, its gradient's length; padded, so the
+    outline includes the image's edges); NaN without ink."""
+    image = np.asarray(ink)
+    image = image.astype(np.float32) if image.dtype == bool else image
+    gy, gx = np.gradient(np.pad(image, 1))
+    outline = float(np.hypot(gy, gx).sum())  # the gradient's length: the same in every direction
+    return 2.0 * float(image.sum()) / outline if outline > 0 else float("nan")
+
+
+def labels_at_frame(labels: np.ndarray) -> np.ndarray:
+    """The labels (``ndimage.label``'s) of the regions that reach the image's frame, 0 included if it does."""
+    return np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
 
 
 def off_paper(residual: np.ndarray, floor: float) -> OffPaper | None:
@@ -52,7 +60,7 @@ def off_paper(residual: np.ndarray, floor: float) -> OffPaper | None:
     labels, n = ndimage.label(ink, structure=np.ones((3, 3)))
     if n == 0:
         return None
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = labels_at_frame(labels)
     touching = np.isin(labels, edge[edge > 0])
     area = np.bincount(labels.ravel())
     marks = area >= max(MIN_MARK * ink.sum(), MIN_MARK_PIXELS)  # (noise specks, dust: no stroke's width)
@@ -99,7 +107,7 @@ def without_frame_marks(ink: np.ndarray) -> np.ndarray:
     if n < 2:
         return ink
     edge = np.zeros(n + 1, bool)
-    edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
+    edge[labels_at_frame(labels)] = True
     edge[0] = False
     area = np.bincount(labels.ravel(), minlength=n + 1)
     area[0] = 0

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sae_desktop.background import OffPaper, off_paper, take_off, without_frame_marks
+from sae_desktop.background import OffPaper, off_paper, stroke_width_px, take_off, without_frame_marks
 
 BOX = 20  # longer side of the ink's bounding box after scaling
 SIZE = 28  # output image side
@@ -244,13 +244,8 @@ def _drop_specks(ink: np.ndarray) -> np.ndarray:
 
 
 def stroke_width(work: np.ndarray) -> float:
-    """Stroke width in px of the 20-px box, from an image at WORK× that resolution: the ink's
-    area over half its outline's length (both soft: the sum of the ink, its gradient's length)."""
-    gy, gx = np.gradient(np.pad(work, 1))  # padded: the outline includes the box's edges
-    outline = float(np.hypot(gy, gx).sum())  # the gradient's length: the same in every direction
-    if outline <= 0:
-        return float("nan")
-    return float(2.0 * work.sum() / outline) / WORK
+    """Stroke width in px of the 20-px box, from an image at WORK× that resolution (NaN without ink)."""
+    return stroke_width_px(work) / WORK
 
 
 def _disk(radius: float) -> np.ndarray:

@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sae_desktop.background import labels_at_frame
+
 INK, LOOP_AREA = 0.5, 2  # ink: brighter than this; a loop: at least 2 px of paper enclosed by it
 MAX_ENDS, MAX_JUNCTIONS, MAX_LOOPS = 7, 4, 3  # counts are capped here in a shape's key
 
@@ -93,8 +95,7 @@ def loops(image28: np.ndarray) -> int:
     if count == 0:
         return 0
     areas = np.bincount(labels.ravel(), minlength=count + 1)
-    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    areas[outside] = 0
+    areas[labels_at_frame(labels)] = 0  # paper open to the frame encloses nothing
     return int((areas[1:] >= LOOP_AREA).sum())
 
 
