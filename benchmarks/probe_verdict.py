@@ -13,7 +13,8 @@ with the verdicts' kinds. Digits should be flagged rarely; non-digits often.
 only, and every figure is measured on the odd-numbered ones (the digits and the variants made from
 them): false alarms on digits the statistics never saw. Last, the same digits as pencil photos
 the way phones take them (synthetic_inputs.PHOTO_SCENES: the table beyond the sheet, a hard
-shadow, ruled lines): they should read as the plain photos do.
+shadow, ruled lines, out of focus): they should read as the plain photos do. ``blank``: inputs
+read as nothing drawn (left out of the row's other figures).
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 
 def summarise(name: str, results) -> None:
+    blank = sum(r is None for r in results)
+    results = [r for r in results if r is not None]
     mse = np.array([r.mse for r in results])
     score = np.array([r.verdict.score for r in results], dtype=float)
     flagged = np.mean([r.verdict.digit_like is False for r in results])
     kinds = Counter(r.verdict.kind for r in results).most_common(4)
     print(f"{name:24s} n={len(results):5d}  MSE p50 {np.median(mse):.4f} p90 {np.percentile(mse, 90):.4f}  "
           f"score p50 {np.nanmedian(score):.3f} p90 {np.nanpercentile(score, 90):.3f}  "
-          f"flagged {flagged:6.1%}  {', '.join(f'{k} {v}' for k, v in kinds)}")
+          f"flagged {flagged:6.1%}  {', '.join(f'{k} {v}' for k, v in kinds)}{f'  blank {blank}' if blank else ''}")
 
 
 def main() -> None:
@@ -66,15 +69,13 @@ def main() -> None:
     summarise("test digits, as files", [probe_image(model, ink_on_black(d / 255.0))[1] for d in digits])
     others = test[rng.choice(len(test), args.n, replace=False)]
     for kind in DIGIT_VARIANTS:
-        summarise(f"digits: {kind}", [r for r in (probe_image(model, digit_variant(kind, d, rng))[1] for d in others)
-                                      if r is not None])
+        summarise(f"digits: {kind}", [probe_image(model, digit_variant(kind, d, rng))[1] for d in others])
     for kind in KINDS:
-        results = [probe_image(model, non_digit(kind, rng))[1] for _ in range(args.n)]
-        summarise(kind, [r for r in results if r is not None])
+        summarise(kind, [probe_image(model, non_digit(kind, rng))[1] for _ in range(args.n)])
     scenes = np.random.default_rng(1)  # (their own draws: the figures above stay comparable with earlier runs)
     for kind in PHOTO_SCENES:
-        results = [probe_image(model, ink_on_black(photo_scene(kind, d, scenes) / 255.0))[1] for d in others]
-        summarise(f"photo: {kind}", [r for r in results if r is not None])
+        summarise(f"photo: {kind}", [probe_image(model, ink_on_black(photo_scene(kind, d, scenes) / 255.0))[1]
+                                     for d in others])
 
 
 if __name__ == "__main__":

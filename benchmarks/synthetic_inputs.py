@@ -21,7 +21,8 @@ CANVAS = 280
 LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
 KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
 DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer")
-PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper", "tilted sheet")
+PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper", "tilted sheet",
+                "out of focus")
 
 
 def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
@@ -206,8 +207,9 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
     """A pencil photo (:func:`photo_digit`) as phones take them (see :data:`PHOTO_SCENES`): the
     dark table beyond the sheet along two sides (8-20 % of the side) or all around it (5-15 %,
     wood grain), a hard-edged shadow across a part of it (25-45 % darker), ruled lines
-    (6-12 % darker, 35-60 % of the side apart), or the sheet on the table turned by up to 15°
-    and cropped so that the table shows in the corners. uint8, dark ink on light paper."""
+    (6-12 % darker, 35-60 % of the side apart), the sheet on the table turned by up to 15°
+    and cropped so that the table shows in the corners, or the photo out of focus (a Gaussian
+    blur of 2-4 px: wider than the strokes). uint8, dark ink on light paper."""
     sheet = photo_digit(digit28, rng).astype(np.float32)
     side = sheet.shape[0]
     if kind == "table beyond the sheet":
@@ -234,6 +236,8 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
         gap = rng.uniform(0.35, 0.6) * side
         lines = (np.abs((np.arange(side) - rng.uniform(0, gap) + gap / 2) % gap - gap / 2) < 1.2)[:, None]
         out = sheet - rng.uniform(15, 30) * lines
+    elif kind == "out of focus":
+        out = ndimage.gaussian_filter(sheet, rng.uniform(2, 4))
     else:
         raise ValueError(f"unknown photo scene {kind!r}")
     return np.clip(np.round(out), 0, 255).astype(np.uint8)

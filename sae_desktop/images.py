@@ -101,6 +101,9 @@ FRAME = 0.03  # the outer frame whose tone :func:`ink_on_black` may take for the
 EVEN = 0.1  # …when that tone is within this share of the image's range from an end of it…
 EVEN_SHARE = 0.5  # …and at least this share of the frame is within as much of that tone,
 SOLID = 0.4  # …and no square this share of the shorter side wide fits in the rest (wider than any pen stroke)
+THIN = 0.03  # gaps narrower than this share of the longer side (strokes crossing the sheet) do not break a square
+CLEAR = 1.5  # one tail reaching this many times further from the median than the other is clearly the ink's
+LOCAL = 0.12  # the local background: a median over this share of the longer side (wider than strokes)
 
 
 def ink_on_black(grey: np.ndarray) -> np.ndarray:
@@ -109,9 +112,11 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     The ink is the minority far from the paper's tone, so the side whose tail reaches further
     from the median is the ink; where the image's frame is evenly of one extreme tone, that tone
     is the paper's instead (a digit cropped tight can be more ink than paper), unless the rest is
-    too solid for strokes (a photo of the sheet with the table all around it). The paper's tone
-    and uneven lighting are removed by preprocessing (``preprocess.level``), where the window
-    shows that stage.
+    too solid for strokes (a photo of the sheet with the table all around it). Where neither tail
+    reaches clearly further (:data:`CLEAR`: the light across a photo spans as much as the ink, as
+    when the strokes are blurred or few), the image less its local background decides
+    (:func:`_ink_side`). The paper's tone and uneven lighting are removed by preprocessing
+    (``preprocess.level``), where the window shows that stage.
     """
     a = np.asarray(grey, dtype=np.float32)
     paper = float(np.median(a))
@@ -121,7 +126,12 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     edge = _even_frame_tone(a, darkest, brightest)
     if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper
         paper = edge
-    if paper - darkest > brightest - paper:
+    below, above = paper - darkest, brightest - paper
+    if edge is None and max(below, above) < CLEAR * min(below, above):
+        dark_ink = _ink_side(a) < 0
+    else:
+        dark_ink = below > above
+    if dark_ink:
         a = 1.0 - a
     return np.clip(a, 0.0, 1.0).astype(np.float32)
 
@@ -146,12 +156,39 @@ def _even_frame_tone(a: np.ndarray, darkest: float, brightest: float) -> float |
 
 
 def _fits_square(mask: np.ndarray, side: float) -> bool:
-    """Whether a square ``side`` px wide fits inside ``mask`` somewhere (on a ≤128-px copy)."""
+    """Whether a square ``side`` px wide fits inside ``mask`` somewhere (on a ≤128-px copy), once
+    gaps narrower than :data:`THIN` are closed (the digit's strokes cross the sheet of a photo
+    whose frame is the table: the sheet is still solid)."""
+    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
+
     step = max(1, int(np.ceil(max(mask.shape) / 128)))
     small = mask[::step, ::step]
+    gap = 2 * round(THIN * max(small.shape) / 2) + 1
+    if gap > 1:
+        small = ndimage.minimum_filter(ndimage.maximum_filter(small, gap, mode="nearest"), gap, mode="nearest")
     n = max(1, int(np.ceil(side / step)))
     if n > min(small.shape):
         return False
     table = np.pad(small.astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     counts = table[n:, n:] - table[:-n, n:] - table[n:, :-n] + table[:-n, :-n]
     return bool((counts == n * n).any())
+
+
+def _ink_side(a: np.ndarray) -> float:
+    """The third central moment (the skewness's sign): > 0 where the ink is brighter than the
+    paper, < 0 where darker. Measured on the image less its local background (a median over :data:`LOCAL` of the image,
+    on a ≤64-px copy, wider than strokes and narrower than the light's changes), where the
+    lighting is gone and the ink stands out as the sparse, one-sided tail (noise is symmetric)."""
+    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
+
+    h, w = a.shape
+    step = max(1, int(np.ceil(max(h, w) / 64)))
+    sh, sw = -(-h // step), -(-w // step)
+    blocks = np.pad(a, ((0, sh * step - h), (0, sw * step - w)), mode="edge").reshape(sh, step, sw, step)
+    size = max(3, int(round(LOCAL * max(sh, sw))) | 1)
+    background = ndimage.median_filter(blocks.mean(axis=(1, 3)), size=size, mode="nearest")
+    if step > 1:
+        background = ndimage.zoom(background, step, order=1)[:h, :w]
+    rest = (a - background).astype(np.float64)
+    rest -= rest.mean()
+    return float(np.mean(rest * rest * rest))
