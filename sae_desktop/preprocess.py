@@ -171,8 +171,10 @@ def paper_surface(grey: np.ndarray, off: np.ndarray | None = None, rounds: int =
 def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
     """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
     the paper is known to be black (the canvas), however much of it the ink covers."""
-    if black_paper or np.count_nonzero(grey) <= grey.size // 2:
-        # black paper (a canvas, MNIST), or all ink: nothing to flatten
+    if black_paper:
+        # (an image file's black paper is not taken on trust: more than half of a photo blown out to
+        # white, once inverted, is black, and the shading elsewhere is no ink; on exact black the
+        # paper fit below finds the paper flat at 0 and without noise, and changes nothing)
         residual, noise = grey, 0.0
     elif _two_tone(grey):
         # paper and ink of one tone each (a drawing saved from a program, however much of it the

@@ -49,7 +49,7 @@ def probe(model: ModelSnapshot, image28: np.ndarray, clamps: dict[int, float] | 
     """Encode a 28×28 image, apply ``clamps`` {latent: value}, decode, and compare.
 
     ``stages``: the preprocessing that made ``image28`` (for the verdict's plain checks);
-    without it (a test digit shown as it is) the image is measured as it stands.
+    without it (a test digit shown as it is) the image is measured as it stands, on black paper.
     """
     x = np.asarray(image28, dtype=np.float32).reshape(1, -1)
     latents = model.encode(x)[0]
@@ -66,7 +66,7 @@ def probe(model: ModelSnapshot, image28: np.ndarray, clamps: dict[int, float] | 
     if density is not None:
         distance = float(density.distance(model.hidden(x))[0])
         neighbour = float(density.neighbour_distance(latents[None, :])[0])
-    verdict = judge(stages if stages is not None else preprocess(x.reshape(28, 28)), score,
+    verdict = judge(stages if stages is not None else preprocess(x.reshape(28, 28), black_paper=True), score,
                     model.test_score_quantiles, distance, density, neighbour)
     return ProbeResult(x.reshape(28, 28), latents, code, reconstruction, mse, mse_percentile,
                        model.config.active_threshold, verdict)
