@@ -255,8 +255,8 @@ class ProbeView(QWidget):
     def update_probe(self) -> None:
         """Preprocess, encode, decode, publish. Cheap enough (~1-3 ms) to run every frame."""
         source = self.state.source
-        self._publish(source.stages or (preprocess(source.image) if source.fixed
-                                        else preprocess(self.canvas.array(), black_paper=True)))
+        self._publish(source.stages or preprocess(source.image if source.fixed else self.canvas.array(),
+                                                  black_paper=True))  # (a test digit, or the canvas)
 
     def _publish(self, stages: Preprocessed) -> None:
         """Encode and decode (with the clamps) into the state."""
