@@ -121,3 +121,10 @@ def gui_window(qtbot, tiny_data_dir, monkeypatch, no_thread_left):
     window.show()
     yield window
     window.controller.shutdown(2000)
+
+
+def load_file(qtbot, view, path) -> bool:
+    """The Probe's ``load_image`` (read in a worker thread), waited for: whether the file is shown."""
+    with qtbot.waitSignal(view.image_loaded, timeout=20_000) as blocker:
+        view.load_image(str(path))
+    return blocker.args[0]

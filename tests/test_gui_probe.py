@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from sae_desktop.qt.app import build_window, create_app
 from sae_desktop.qt.canvas import SIZE
 from sae_desktop.verdict import evidence
+from tests.conftest import load_file
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -149,14 +150,42 @@ def test_image_files_good_bad_and_blank(qtbot, window, tmp_path):
     ink = np.full((300, 200), 240, np.uint8)
     ink[60:240, 90:110] = 20  # a dark "1" on light paper
     Image.fromarray(ink).save(tmp_path / "one.jpg")
-    assert view.load_image(str(tmp_path / "one.jpg"))
+    assert load_file(qtbot, view, tmp_path / "one.jpg")
     assert view.input_tile.data.max() > 0.8 and "one.jpg" in view.source_label.text()
     (tmp_path / "junk.png").write_bytes(b"junk")
-    assert not view.load_image(str(tmp_path / "junk.png"))
+    assert not load_file(qtbot, view, tmp_path / "junk.png")
     assert "not an image" in view.ood_label.text()
     Image.fromarray(np.full((50, 50), 250, np.uint8)).save(tmp_path / "blank.png")
-    assert not view.load_image(str(tmp_path / "blank.png"))
+    assert not load_file(qtbot, view, tmp_path / "blank.png")
     assert "blank" in view.error_label.text()
+
+
+def test_a_file_is_read_off_the_windows_thread_and_a_later_choice_wins(qtbot, window, tmp_path):
+    """A large photo takes up to half a second to read and preprocess: the window stays live
+    (the call returns at once, saying it reads), and what the user chose meanwhile (a drawing, or
+    another file) is not replaced when the first file is ready."""
+    view = window.probe_view
+    ink = np.full((300, 200), 240, np.uint8)
+    ink[60:240, 90:110] = 20
+    Image.fromarray(ink).save(tmp_path / "one.png")
+    seven = np.full((300, 300), 240, np.uint8)
+    seven[60:80, 60:240] = 20
+    seven[80:260, 220:240] = 20
+    Image.fromarray(seven).save(tmp_path / "seven.png")
+    with qtbot.waitSignal(view.image_loaded, timeout=20_000) as blocker:
+        view.load_image(str(tmp_path / "one.png"))
+        assert "Reading one.png" in view.error_label.text() and "one.png" not in view.source_label.text()
+        view.canvas.begin_stroke(QPointF(100, 60))  # drawn before the file is in: the drawing stays
+        view.canvas.continue_stroke(QPointF(110, 220))
+        view.canvas.end_stroke()
+    assert blocker.args == [False] and "one.png" not in view.source_label.text()
+    assert view.state.source.kind == "drawing"
+    with qtbot.waitSignals([view.image_loaded, view.image_loaded], timeout=20_000):
+        view.load_image(str(tmp_path / "one.png"))
+        view.load_image(str(tmp_path / "seven.png"))
+    assert "seven.png" in view.source_label.text()
+    qtbot.wait(50)  # (the first file's answer came and went: it changed nothing)
+    assert "seven.png" in view.source_label.text()
 
 
 def test_single_dot_and_full_canvas_are_defined(qtbot, window):

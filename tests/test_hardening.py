@@ -22,6 +22,7 @@ from sae_desktop.engine import train
 from sae_desktop.trainer import Trainer
 from sae_desktop.runs import CHECKPOINT, RunFolder
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+from tests.conftest import load_file
 
 SMALL = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
 
@@ -120,17 +121,17 @@ def test_closing_mid_save_leaves_a_valid_autosave(qtbot, gui_window, monkeypatch
     assert ckpt.epoch >= 1 and not list(gui_window.controller.run_dir.glob("*.tmp"))
 
 
-def test_images_that_are_not_images_or_are_huge_are_refused_in_the_window(gui_window, tmp_path):
+def test_images_that_are_not_images_or_are_huge_are_refused_in_the_window(qtbot, gui_window, tmp_path):
     view = gui_window.probe_view
     Image.new("1", (20000, 20000)).save(tmp_path / "huge.png")
-    assert not view.load_image(str(tmp_path / "huge.png"))
+    assert not load_file(qtbot, view, tmp_path / "huge.png")
     assert "too" in view.ood_label.text()
     rgba = np.zeros((40, 40, 4), np.uint8)
     rgba[5:35, 18:22] = (0, 0, 0, 255)
     Image.fromarray(rgba, "RGBA").save(tmp_path / "rgba.png")
-    assert view.load_image(str(tmp_path / "rgba.png")) and np.isfinite(view.result.mse)
+    assert load_file(qtbot, view, tmp_path / "rgba.png") and np.isfinite(view.result.mse)
     Image.new("L", (1, 1), 0).save(tmp_path / "tiny.png")
-    assert not view.load_image(str(tmp_path / "tiny.png"))  # 1×1 black: blank, said so
+    assert not load_file(qtbot, view, tmp_path / "tiny.png")  # 1×1 black: blank, said so
 
 
 def test_metadata_paths_are_never_used_to_write(tmp_path, tiny_dataset, isolated_home):

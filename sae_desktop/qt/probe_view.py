@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
@@ -40,11 +41,24 @@ VERDICT_LINES = 4  # the verdict with its figures at most; beyond, its headline 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
+def read_image(path: str) -> tuple[np.ndarray, Preprocessed] | str:
+    """A worker's body: the file read and preprocessed, or why it cannot be used (a message: a
+    worker raises an exception it returns)."""
+    try:
+        grey = load_image_file(path)
+    except ImageError as exc:
+        return str(exc)
+    return grey, preprocess(grey)
+
+
 class ProbeView(QWidget):
+    image_loaded = Signal(bool)  # a file asked for by load_image is shown (True), or not (False: said why)
+
     def __init__(self, shown: ShownModel, provider: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
         self.shown = shown
         self.state = ProbeState()
+        self._reading = 0  # files asked for so far: only the latest is shown
         self.canvas = DrawingCanvas()
         self.canvas.edit_tag = lambda source: (source or NO_INPUT).edited()
         self.setFocusProxy(self.canvas)  # showing the tab, or a click anywhere in it, gives the canvas the keyboard
@@ -212,21 +226,39 @@ class ProbeView(QWidget):
         if path:
             self.load_image(path)
 
-    def load_image(self, path: str) -> bool:
-        try:
-            grey = load_image_file(path)
-        except ImageError as exc:
+    def load_image(self, path: str) -> None:
+        """Read and preprocess the file in a worker thread (a large photo takes up to half a
+        second: the window stays live); :attr:`image_loaded` says how it went. The file is shown
+        unless another input was chosen meanwhile (drawn, a test digit, a later file)."""
+        from superqt.utils import create_worker  # not at import: superqt loads after the first paint
+
+        self._reading += 1
+        reading, before = self._reading, self.state.source
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        self.error_label.setText(f"Reading {name}…")
+        self.ood_label.setText("")
+        worker = create_worker(read_image, path, _start_thread=False)
+        worker.returned.connect(lambda read: shiboken6.isValid(self)  # not if the window closed meanwhile
+                                and self._image_read(path, name, read, reading == self._reading
+                                                     and self.state.source is before))
+        worker.start()
+
+    def _image_read(self, path: str, name: str, read: tuple[np.ndarray, Preprocessed] | str,
+                    still_wanted: bool) -> None:
+        if not still_wanted:  # another input was chosen while the file was read: it stays (and says so)
+            return self.image_loaded.emit(False)
+        if isinstance(read, str):
             self.error_label.setText("Could not use that image")
-            self.ood_label.setText(str(exc))
-            return False
+            self.ood_label.setText(str(read))
+            return self.image_loaded.emit(False)
         remember_folder("images", path)
-        stages = preprocess(grey)
+        grey, stages = read
         if stages.empty:
             self.error_label.setText("That image looks blank")
             self.ood_label.setText("No ink was found after removing the paper's tone.")
-            return False
-        self.show_source(image_file(path.replace("\\", "/").rsplit("/", 1)[-1], stages.image, stages), picture=grey)
-        return True
+            return self.image_loaded.emit(False)
+        self.show_source(image_file(name, stages.image, stages), picture=grey)
+        self.image_loaded.emit(True)
 
     # -- model and results ------------------------------------------------------------------
     def _on_model(self, snap: ModelSnapshot | None) -> None:
