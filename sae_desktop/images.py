@@ -176,9 +176,10 @@ def _fits_square(mask: np.ndarray, side: float) -> bool:
 
 def _ink_side(a: np.ndarray) -> float:
     """The third central moment (the skewness's sign): > 0 where the ink is brighter than the
-    paper, < 0 where darker. Measured on the image less its local background (a median over :data:`LOCAL` of the image,
-    on a ≤64-px copy, wider than strokes and narrower than the light's changes), where the
-    lighting is gone and the ink stands out as the sparse, one-sided tail (noise is symmetric)."""
+    paper, < 0 where darker. Measured on the image less its local background (a median over
+    :data:`LOCAL` of the image, on a ≤64-px copy: wider than strokes, narrower than the light's
+    changes), where the lighting is gone and the ink is the sparse, one-sided tail (noise is
+    symmetric)."""
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
     h, w = a.shape

@@ -188,6 +188,19 @@ def test_a_file_is_read_off_the_windows_thread_and_a_later_choice_wins(qtbot, wi
     assert "seven.png" in view.source_label.text()
 
 
+def test_a_fault_while_reading_a_file_is_said_not_left_reading(qtbot, window, tmp_path, monkeypatch):
+    from sae_desktop.qt import probe_view
+
+    def broken(path):
+        raise ValueError("a fault of ours")
+
+    monkeypatch.setattr(probe_view, "load_image_file", broken)
+    Image.fromarray(np.full((40, 40), 240, np.uint8)).save(tmp_path / "any.png")
+    assert not load_file(qtbot, window.probe_view, tmp_path / "any.png")
+    assert "Could not use" in window.probe_view.error_label.text()
+    assert "a fault of ours" in window.probe_view.ood_label.text()
+
+
 def test_single_dot_and_full_canvas_are_defined(qtbot, window):
     view = window.probe_view
     view.canvas.set_array(np.pad(np.ones((1, 1)), ((100, 179), (50, 229))))

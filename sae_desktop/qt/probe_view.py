@@ -9,6 +9,7 @@ widgets here only mirror it.
 
 from __future__ import annotations
 
+import traceback
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -237,19 +238,25 @@ class ProbeView(QWidget):
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
         self.error_label.setText(f"Reading {name}…")
         self.ood_label.setText("")
-        worker = create_worker(read_image, path, _start_thread=False)
-        worker.returned.connect(lambda read: shiboken6.isValid(self)  # not if the window closed meanwhile
-                                and self._image_read(path, name, read, reading == self._reading
-                                                     and self.state.source is before))
+        def answer(read) -> None:
+            if shiboken6.isValid(self):  # (not if the window closed meanwhile)
+                self._image_read(path, name, read, reading == self._reading and self.state.source is before)
+
+        def fault(exc: BaseException) -> None:  # ours, not the file's: said (never "Reading…" for ever), and logged
+            traceback.print_exception(exc)
+            answer(f"{name}: {exc}")
+
+        worker = create_worker(read_image, path, _start_thread=False, _connect={"errored": fault})
+        worker.returned.connect(answer)
         worker.start()
 
     def _image_read(self, path: str, name: str, read: tuple[np.ndarray, Preprocessed] | str,
                     still_wanted: bool) -> None:
-        if not still_wanted:  # another input was chosen while the file was read: it stays (and says so)
+        if not still_wanted:  # another input was chosen while the file was read: that one stays
             return self.image_loaded.emit(False)
         if isinstance(read, str):
             self.error_label.setText("Could not use that image")
-            self.ood_label.setText(str(read))
+            self.ood_label.setText(read)
             return self.image_loaded.emit(False)
         remember_folder("images", path)
         grey, stages = read
