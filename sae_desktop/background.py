@@ -37,11 +37,12 @@ class OffPaper:
 
 def stroke_width_px(ink: np.ndarray) -> float:
     """Mean width in px of the strokes in an image (or a boolean mask): the ink's area over half
-    its outline's length (both soft: the sum of the ink, its gradient's length; padded, so the
-    outline includes the image's edges); NaN without ink."""
+    its outline's length (both soft: the sum of the ink, its gradient's length; padded by two
+    pixels, so the outline includes the image's edges, counted once: with one, the pad's outer
+    pixel took a one-sided difference, and ink along the edge counted 1.5 times); NaN without ink."""
     image = np.asarray(ink)
     image = image.astype(np.float32) if image.dtype == bool else image
-    gy, gx = np.gradient(np.pad(image, 1))
+    gy, gx = np.gradient(np.pad(image, 2))
     outline = float(np.hypot(gy, gx).sum())  # the gradient's length: the same in every direction
     return 2.0 * float(image.sum()) / outline if outline > 0 else float("nan")
 

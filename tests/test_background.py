@@ -1,6 +1,7 @@
 """What is not paper (background.py): found where it is, never in the digit's strokes."""
 
 import numpy as np
+import pytest
 
 from benchmarks.synthetic_inputs import polyline
 from sae_desktop.background import off_paper, stroke_width_px, take_off, without_frame_marks
@@ -14,6 +15,16 @@ def seven(side=300, width=6.0):
 def test_stroke_width_is_the_strokes_width():
     assert abs(stroke_width_px(seven(width=6.0) > 0.5) - 6.0) < 1.0
     assert abs(stroke_width_px(seven(width=12.0) > 0.5) - 12.0) < 1.5
+
+
+def test_ink_along_the_images_edge_counts_its_outline_once():
+    """A crop is cut at its ink box, so ink always reaches its edges: a bar measures as wide
+    there as away from them (a one-pixel pad counted the edge 1.5 times: a block filling its
+    crop measured 2/3 of its width, and half a black image read as a bold 1)."""
+    inside = np.zeros((120, 60))
+    inside[10:110, 20:40] = 1.0
+    assert stroke_width_px(np.ones((100, 20))) == pytest.approx(stroke_width_px(inside), rel=0.02)
+    assert stroke_width_px(np.ones((80, 40))) == pytest.approx(80 * 40 / (80 + 40), rel=0.02)  # area / half outline
 
 
 def test_a_table_along_the_frame_is_found_and_taken_off_and_the_digit_kept():

@@ -172,6 +172,19 @@ def test_a_photo_blown_out_to_white_over_a_third_of_it_still_has_its_shading_rem
         assert abs(top - 76) <= 6 and abs(bottom - 334) <= 6 and abs(left - 96) <= 6 and abs(right - 304) <= 6
 
 
+def test_half_of_an_image_in_ink_is_a_filled_shape_not_a_bold_one(tmp_path):
+    from PIL import Image
+
+    from sae_desktop.images import load_image_file
+    from sae_desktop.verdict import plain_check
+
+    half = np.zeros((300, 300), np.uint8)
+    half[:, 150:] = 255
+    Image.fromarray(half).save(tmp_path / "half.png")
+    result = preprocess(load_image_file(tmp_path / "half.png"))
+    assert result.width > FILLED and plain_check(result).kind == "filled"
+
+
 @pytest.mark.parametrize("brush", [3, 5])
 def test_thin_strokes_are_widened_into_mnists_range(brush):
     seven = stroke((280, 280), [(40, 60), (40, 220), (240, 120)], brush)
