@@ -37,12 +37,12 @@ BOX = 20  # longer side of the ink's bounding box after scaling
 SIZE = 28  # output image side
 CENTRE = 14.0  # where the centre of mass goes, in 0-based pixel coordinates
 WORK = 4  # stroke width is measured and changed at WORK × the 20-px box's resolution
-# MNIST's stroke width (px in the 20-px box, as measured by stroke_width) on the test set:
-# strokes outside its 5th-95th percentiles are brought to its median.
+# MNIST's stroke width (px in the 20-px box, as measured by stroke_width) on the test set's first
+# 2000 digits: strokes outside its 5th-95th percentiles are brought to its median.
 # tests/test_preprocess.py::test_width_limits_are_mnists measures them again.
 WIDTH_RANGE = (1.42, 3.1)
 WIDTH_TARGET = 2.0
-FILLED = 5.5  # wider than MNIST's strokes (4.4 at most in those 2000; 3 of 10 000 wider): a filled shape, left as is
+FILLED = 5.5  # wider than MNIST's strokes (4.4 at most there; 3 of all 10 000 are wider): a filled shape, left as is
 NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
 NOISY = 0.05  # paper noisier than this (standard deviation) is not blank paper but noise
 SPECK = 0.01  # separate marks with less than this share of the ink are specks (noisy inputs only)…
