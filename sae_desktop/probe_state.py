@@ -64,18 +64,26 @@ class ProbeState:
     source_changed = Signal(object)  # InputSource
     clamps_changed = Signal(dict)  # {latent: value}
     result_changed = Signal(object)  # ProbeResult | None
+    reading_changed = Signal(str)  # the image file being read ("" for none)
 
     def __init__(self) -> None:
         self.source: InputSource = NO_INPUT
         self.clamps: dict[int, float] = {}
         self.result: ProbeResult | None = None
         self.stages: Preprocessed = NOTHING  # the drawing's preprocessing (a fixed input's is trivial)
+        self.reading = ""  # path of the image file being read (shown once read, unless another input comes first)
 
     def set_source(self, source: InputSource | None) -> None:
         source = source or NO_INPUT
         if source is not self.source:
+            self.set_reading("")  # another input chosen: the file being read is no longer wanted
             self.source = source
             self.source_changed.emit(source)
+
+    def set_reading(self, path: str) -> None:
+        if path != self.reading:
+            self.reading = path
+            self.reading_changed.emit(path)
 
     # -- clamps ---------------------------------------------------------------------------------
     def set_clamp(self, latent: int, value: float) -> None:

@@ -175,6 +175,8 @@ def test_a_file_is_read_off_the_windows_thread_and_a_later_choice_wins(qtbot, wi
     with qtbot.waitSignal(view.image_loaded, timeout=20_000) as blocker:
         view.load_image(str(tmp_path / "one.png"))
         assert "Reading one.png" in view.error_label.text() and "one.png" not in view.source_label.text()
+        view.update_probe()  # (what a new model shown does: the header still says the file is being read)
+        assert "Reading one.png" in view.error_label.text()
         view.canvas.begin_stroke(QPointF(100, 60))  # drawn before the file is in: the drawing stays
         view.canvas.continue_stroke(QPointF(110, 220))
         view.canvas.end_stroke()

@@ -189,3 +189,14 @@ def test_probe_state_emits_only_on_change():
     state.release(2)
     state.reset_clamps()
     assert sources == [digit] and clamps == [{2: 0.5}, {}]
+
+
+def test_a_file_being_read_is_no_longer_wanted_once_another_input_is_chosen():
+    state = ProbeState()
+    reading = []
+    state.reading_changed.connect(reading.append)
+    state.set_reading("/photos/seven.png")
+    state.set_reading("/photos/seven.png")
+    assert state.reading == "/photos/seven.png"
+    state.set_source(from_test_set(3, "1", np.zeros((28, 28), np.uint8)))
+    assert state.reading == "" and reading == ["/photos/seven.png", ""]

@@ -42,6 +42,10 @@ VERDICT_LINES = 4  # the verdict with its figures at most; beyond, its headline 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
+def file_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def read_image(path: str) -> tuple[np.ndarray, Preprocessed] | str:
     """A worker's body: the file read and preprocessed, or why it cannot be used (a message: a
     worker raises an exception it returns)."""
@@ -89,6 +93,7 @@ class ProbeView(QWidget):
         state.source_changed.connect(self._show_source)
         state.source_changed.connect(self.browser.show_source)
         state.result_changed.connect(self._render)
+        state.reading_changed.connect(lambda _: self._render(state.result))
         theme.follow(self._on_theme)  # the verdict's colour is the theme's
         self.sorted_box.toggled.connect(lambda on: self.bars.set_sorted(on))
         self.browser.digitChosen.connect(self.show_source)
@@ -234,13 +239,13 @@ class ProbeView(QWidget):
         from superqt.utils import create_worker  # not at import: superqt loads after the first paint
 
         self._reading += 1
-        reading, before = self._reading, self.state.source
-        name = path.replace("\\", "/").rsplit("/", 1)[-1]
-        self.error_label.setText(f"Reading {name}…")
-        self.ood_label.setText("")
+        reading = self._reading
+        name = file_name(path)
+        self.state.set_reading(path)
+
         def answer(read) -> None:
             if shiboken6.isValid(self):  # (not if the window closed meanwhile)
-                self._image_read(path, name, read, reading == self._reading and self.state.source is before)
+                self._image_read(path, name, read, reading == self._reading and self.state.reading == path)
 
         def fault(exc: BaseException) -> None:  # ours, not the file's: said (never "Reading…" for ever), and logged
             traceback.print_exception(exc)
@@ -254,6 +259,7 @@ class ProbeView(QWidget):
                     still_wanted: bool) -> None:
         if not still_wanted:  # another input was chosen while the file was read: that one stays
             return self.image_loaded.emit(False)
+        self.state.set_reading("")
         if isinstance(read, str):
             self.error_label.setText("Could not use that image")
             self.ood_label.setText(read)
@@ -315,7 +321,13 @@ class ProbeView(QWidget):
         bars.set_latents(latents, self.state.clamps, reorder=not same_input)
 
     def _render(self, r: ProbeResult | None) -> None:
-        """Mirror the state's result: stages, tiles, bars, text."""
+        """Mirror the state: the result's stages, tiles, bars and text; a file being read says so."""
+        self._render_result(r)
+        if self.state.reading:
+            self.error_label.setText(f"Reading {file_name(self.state.reading)}…")
+            self.ood_label.setText("")
+
+    def _render_result(self, r: ProbeResult | None) -> None:
         stages, snap = self.state.stages, self.shown.snapshot
         for tile, image in zip(self.stage_tiles, (stages.levelled, stages.crop, stages.reshaped, stages.scaled,
                                                   self.current_input())):
