@@ -191,12 +191,12 @@ def test_a_file_is_read_off_the_windows_thread_and_a_later_choice_wins(qtbot, wi
 
 
 def test_a_fault_while_reading_a_file_is_said_not_left_reading(qtbot, window, tmp_path, monkeypatch):
-    from sae_desktop.qt import probe_view
+    from sae_desktop.qt import image_files
 
     def broken(path):
         raise ValueError("a fault of ours")
 
-    monkeypatch.setattr(probe_view, "load_image_file", broken)
+    monkeypatch.setattr(image_files, "load_image_file", broken)
     Image.fromarray(np.full((40, 40), 240, np.uint8)).save(tmp_path / "any.png")
     assert not load_file(qtbot, window.probe_view, tmp_path / "any.png")
     assert "Could not use" in window.probe_view.error_label.text()

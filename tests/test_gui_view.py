@@ -160,8 +160,8 @@ def _clipped_by_scroll_area(widget: QWidget) -> bool:
 def rows_of_unequal_pictures(view) -> list:
     """Rows of the probe's tiles whose pictures (the squares drawn, at the bottom of their cells)
     differ in side or height on screen, or sit apart from their captions."""
-    n = view._stage_columns
-    rows = [view.stage_tiles[i:i + n] for i in range(0, len(view.stage_tiles), n)]
+    n = view.stages_view.columns
+    rows = [view.stages_view.tiles[i:i + n] for i in range(0, len(view.stages_view.tiles), n)]
     rows.append([view.input_tile, view.recon_tile, view.residual_tile])
     unequal = []
     for row in rows:
@@ -238,7 +238,7 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     canvas, bars = w.probe_view.canvas, w.probe_view.bars
     assert min(canvas.width(), canvas.height()) >= 0.55 * size[1] - 120  # the drawing gets the room
     assert bars.height() >= 200
-    widths = [tile.pixels.width() for tile in w.probe_view.stage_tiles]  # one row of equal tiles
+    widths = [tile.pixels.width() for tile in w.probe_view.stages_view.tiles]  # one row of equal tiles
     assert max(widths) - min(widths) <= 2, widths
     assert_rows_of_equal_pictures(w.probe_view)
     from sae_desktop.qt.canvas import HINT  # the browser is hidden: the empty canvas says what R does

@@ -9,16 +9,13 @@ widgets here only mirror it.
 
 from __future__ import annotations
 
-import traceback
 from typing import TYPE_CHECKING
 
 import numpy as np
-import shiboken6
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout,
                                QWidget)
 
-from sae_desktop.images import ImageError, load_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
@@ -27,10 +24,12 @@ from sae_desktop.qt.canvas import DrawingCanvas
 from sae_desktop.qt.deferred import Deferred
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.drawing_tools import DrawingTools
+from sae_desktop.qt.image_files import IMAGE_FILTER, ImageFileReader, file_name
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import ElidedLabel, WrappedLabel, tooltip_paragraphs
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
+from sae_desktop.qt.stage_tiles import StageTiles
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -39,21 +38,6 @@ if TYPE_CHECKING:
 
 FRAME_MS = 16
 VERDICT_LINES = 4  # the verdict with its figures at most; beyond, its headline (the figures in its tooltip)
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
-
-
-def file_name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-def read_image(path: str) -> tuple[np.ndarray, Preprocessed] | str:
-    """A worker's body: the file read and preprocessed, or why it cannot be used (a message: a
-    worker raises an exception it returns)."""
-    try:
-        grey = load_image_file(path)
-    except ImageError as exc:
-        return str(exc)
-    return grey, preprocess(grey)
 
 
 class ProbeView(QWidget):
@@ -63,7 +47,8 @@ class ProbeView(QWidget):
         super().__init__(parent)
         self.shown = shown
         self.state = ProbeState()
-        self._reading = 0  # files asked for so far: only the latest is shown
+        self.files = ImageFileReader(self)
+        self.files.answered.connect(self._image_read)
         self.canvas = DrawingCanvas()
         self.canvas.edit_tag = lambda source: (source or NO_INPUT).edited()
         self.setFocusProxy(self.canvas)  # showing the tab, or a click anywhere in it, gives the canvas the keyboard
@@ -71,8 +56,7 @@ class ProbeView(QWidget):
         self.browser = DigitBrowser(provider)
         # the code's bar chart needs pyqtgraph (0.5 s to import): built just after the first paint
         self.bars_place = Deferred(self._make_bars, build_on_show=False, size_hint=QSize(600, 480))  # a plot's hint
-        self.stage_tiles = [ImageTile(c, 48) for c in ("paper removed", "ink box", "stroke width",
-                                                       "20 px box", "centred 28×28")]
+        self.stages_view = StageTiles()
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
         self.input_tile, self.recon_tile = ImageTile("model input", 96), ImageTile("reconstruction", 96)
         self.residual_tile = ImageTile("residual: red added, blue missed", 96)
@@ -149,16 +133,13 @@ class ProbeView(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             QTimer.singleShot(0, self.fit_text_heights)
-            QTimer.singleShot(0, self, self._equal_stage_columns)
+            QTimer.singleShot(0, self.stages_view, self.stages_view.equalise)
 
     def _layout(self) -> None:
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
         left.addWidget(self.tools)
         left.addWidget(self.browser)
-        self.stages_grid = stages = QGridLayout()
-        stages.setHorizontalSpacing(2)  # the tiles have margins of their own; five fit a 1024-px projector
-        self.set_stage_columns(3)  # two rows: one row of five is too wide for a 1024-px window with the panel
         outputs = QGridLayout()
         for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
             tile.place_in(outputs, 0, column)  # pictures in one row, captions in the next
@@ -175,12 +156,7 @@ class ProbeView(QWidget):
         controls.addWidget(self.reset_button)
         right = QVBoxLayout()
         top = QHBoxLayout()
-        stages_box = QVBoxLayout()
-        stages_label = QLabel("What the model sees (MNIST preprocessing):")
-        stages_label.setWordWrap(True)
-        stages_box.addWidget(stages_label)
-        stages_box.addLayout(stages)
-        top.addLayout(stages_box, 1)
+        top.addWidget(self.stages_view, 1)
         top.addWidget(text_column, 1)
         right.addLayout(top)
         right.addLayout(outputs, 2)
@@ -189,25 +165,9 @@ class ProbeView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 3)
-        for tile in (*self.stage_tiles, self.input_tile, self.recon_tile, self.residual_tile):
+        for tile in (self.input_tile, self.recon_tile, self.residual_tile):
             tile.setParent(self)  # emptied by place_in, it still goes with the view (and its theme callback)
             tile.hide()
-
-    def set_stage_columns(self, columns: int) -> None:
-        """The preprocessing stages in rows of ``columns`` (presentation mode: one row, so the
-        code below gets the height)."""
-        for i, tile in enumerate(self.stage_tiles):  # a row of pictures, then a row of their captions
-            tile.place_in(self.stages_grid, 2 * (i // columns), i % columns)
-        self._stage_columns = columns
-        self._equal_stage_columns()
-
-    def _equal_stage_columns(self) -> None:
-        """Tiles of one size, whatever their captions' widths (in the current font)."""
-        width = max(tile.minimum_width() for tile in self.stage_tiles)
-        for column in range(len(self.stage_tiles)):
-            used = column < self._stage_columns
-            self.stages_grid.setColumnMinimumWidth(column, width if used else 0)
-            self.stages_grid.setColumnStretch(column, 1 if used else 0)
 
     # -- inputs ---------------------------------------------------------------------------
     def _on_canvas_changed(self) -> None:
@@ -233,31 +193,14 @@ class ProbeView(QWidget):
             self.load_image(path)
 
     def load_image(self, path: str) -> None:
-        """Read and preprocess the file in a worker thread (a large photo takes up to half a
-        second: the window stays live); :attr:`image_loaded` says how it went. The file is shown
-        unless another input was chosen meanwhile (drawn, a test digit, a later file)."""
-        from superqt.utils import create_worker  # not at import: superqt loads after the first paint
-
-        self._reading += 1
-        reading = self._reading
-        name = file_name(path)
+        """Read and preprocess the file in a worker thread (image_files.py); :attr:`image_loaded`
+        says how it went. The file is shown unless another input was chosen meanwhile (drawn, a
+        test digit, a later file)."""
         self.state.set_reading(path)
+        self.files.read(path)
 
-        def answer(read) -> None:
-            if shiboken6.isValid(self):  # (not if the window closed meanwhile)
-                self._image_read(path, name, read, reading == self._reading and self.state.reading == path)
-
-        def fault(exc: BaseException) -> None:  # ours, not the file's: said (never "Reading…" for ever), and logged
-            traceback.print_exception(exc)
-            answer(f"{name}: {exc}")
-
-        worker = create_worker(read_image, path, _start_thread=False, _connect={"errored": fault})
-        worker.returned.connect(answer)
-        worker.start()
-
-    def _image_read(self, path: str, name: str, read: tuple[np.ndarray, Preprocessed] | str,
-                    still_wanted: bool) -> None:
-        if not still_wanted:  # another input was chosen while the file was read: that one stays
+    def _image_read(self, path: str, read: tuple[np.ndarray, Preprocessed] | str, latest: bool) -> None:
+        if not (latest and self.state.reading == path):  # another input was chosen meanwhile: that one stays
             return self.image_loaded.emit(False)
         self.state.set_reading("")
         if isinstance(read, str):
@@ -270,7 +213,7 @@ class ProbeView(QWidget):
             self.error_label.setText("That image looks blank")
             self.ood_label.setText("No ink was found after removing the paper's tone.")
             return self.image_loaded.emit(False)
-        self.show_source(image_file(name, stages.image, stages), picture=grey)
+        self.show_source(image_file(file_name(path), stages.image, stages), picture=grey)
         self.image_loaded.emit(True)
 
     # -- model and results ------------------------------------------------------------------
@@ -329,9 +272,7 @@ class ProbeView(QWidget):
 
     def _render_result(self, r: ProbeResult | None) -> None:
         stages, snap = self.state.stages, self.shown.snapshot
-        for tile, image in zip(self.stage_tiles, (stages.levelled, stages.crop, stages.reshaped, stages.scaled,
-                                                  self.current_input())):
-            tile.set_grey(image)
+        self.stages_view.show_stages(stages, self.current_input())
         if (bars := self.bars_place.peek()) is not None:
             self._code_to_bars(bars, r)
         self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)

@@ -71,7 +71,8 @@ class ViewOptions:
         self.window.probe_view.fit_text_heights()  # its fixed-height labels, in their new fonts
         w = self.window
         w.probe_view.browser.setVisible(not on)  # its height goes to the canvas (R still picks a digit)
-        w.probe_view.set_stage_columns(len(w.probe_view.stage_tiles) if on else 3)  # and the code gets the stages' row
+        stages = w.probe_view.stages_view
+        stages.set_columns(len(stages.tiles) if on else 3)  # one row: the code gets the other's height
         if on:
             self._dock_was_visible = w.dock.isVisible() or not w.isVisible()
             self._was_full_screen = w.isFullScreen()

@@ -1,0 +1,60 @@
+"""Image files read for the Probe off the window's thread.
+
+A large photo takes up to half a second to read and preprocess (a table around the sheet, 0.46 s
+for 1000²): in a worker thread the window stays live meanwhile.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+
+from sae_desktop.images import ImageError, load_image_file
+from sae_desktop.preprocess import Preprocessed, preprocess
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+def file_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def read_image(path: str) -> tuple[np.ndarray, Preprocessed] | str:
+    """A worker's body: the file read and preprocessed, or why it cannot be used (a message: a
+    worker raises an exception it returns)."""
+    try:
+        grey = load_image_file(path)
+    except ImageError as exc:
+        return str(exc)
+    return grey, preprocess(grey)
+
+
+class ImageFileReader(QObject):
+    """Reads files in worker threads; each answer says whether a later file was asked for since."""
+
+    answered = Signal(str, object, bool)  # path, (grey, stages) or why not (a message), still the latest
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._asked = 0
+
+    def read(self, path: str) -> None:
+        from superqt.utils import create_worker  # not at import: superqt loads after the first paint
+
+        self._asked += 1
+        asked = self._asked
+
+        def answer(read) -> None:
+            if shiboken6.isValid(self):  # (not if the window closed meanwhile)
+                self.answered.emit(path, read, asked == self._asked)
+
+        def fault(exc: BaseException) -> None:  # ours, not the file's: said (never "Reading…" for ever), and logged
+            traceback.print_exception(exc)
+            answer(f"{file_name(path)}: {exc}")
+
+        worker = create_worker(read_image, path, _start_thread=False, _connect={"errored": fault})
+        worker.returned.connect(answer)
+        worker.start()
