@@ -317,3 +317,36 @@ def test_the_reference_points_are_fainter_than_the_runs_in_either_theme(qtbot, w
         assert 0.5 * faintest <= contrast(sample) <= 1.5 * boldest, (name, contrast(sample), faintest, boldest)
     finally:
         theme.apply(theme.LIGHT)
+
+
+def test_an_export_made_from_another_tab_draws_the_model_shown_now(qtbot, window, tiny_dataset, tmp_path):
+    """The Atlas redraws for a new model only when visited: its image, density and dashboard
+    exported from another tab were the model shown at the last visit (after a run was continued,
+    the files showed the stopped run's weights). Likewise a hidden Training tab's plots."""
+    from sae_desktop.qt.exporting import export_atlas
+
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    atlas.select(2)
+    before = np.asarray(Image.open(export_atlas(atlas, tmp_path / "before.png")))  # the bundled model's 32 latents
+    window.tabs.setCurrentWidget(window.probe_view)
+    qtbot.waitUntil(lambda: not atlas.isVisible())
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    run = RunFolder.create(cfg)
+    list(recorded(train(cfg, tiny_dataset), run))
+    assert window.model_files.open(run.checkpoint_path)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    density = next(f for t, f in window.exports.plots().items() if t == "Feature density")()
+    exported = np.asarray(Image.open(export_atlas(atlas, tmp_path / "atlas.png")))
+    rows = list(csv.reader(open(export_plot(density, tmp_path / "density.csv"))))
+    assert not atlas.isVisible()
+    window.tabs.setCurrentWidget(atlas)  # what a visit shows
+    assert np.array_equal(exported, np.asarray(Image.open(export_atlas(atlas, tmp_path / "seen.png"))))
+    assert rows == list(csv.reader(open(export_plot(atlas.density_plot, tmp_path / "seen.csv"))))
+    assert exported.shape != before.shape  # the run's 8 latents
+
+    training = window.training_view
+    training.histogram.set_histogram(np.array([3.0, 1.0]), np.array([0.0, 0.5, 1.0]), 0.1, "epoch 1")
+    assert not training.isVisible()
+    export_plot(training.histogram, tmp_path / "histogram.png")
+    assert list(training.histogram.curve.getData()[1]) == [75.0, 25.0]  # drawn with the news, not the empty plot

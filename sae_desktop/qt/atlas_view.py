@@ -150,6 +150,13 @@ class AtlasView(QWidget):
             self.refresh()
         self.staggered.hold()
 
+    def up_to_date(self) -> AtlasView:
+        """Itself, redrawn for the shown model if that changed while the tab was hidden (an export
+        from another tab drew the model shown when the Atlas was last visited)."""
+        if self._stale:
+            self.refresh()
+        return self
+
     def refresh(self) -> None:
         """Recompute the tiles for the shown model, then render."""
         self._stale = False

@@ -27,9 +27,7 @@ def file_stem(title: str) -> str:
 
 def export_atlas(atlas, path: str | Path) -> Path:
     """The atlas mosaic as shown (kind and order), each model pixel 4×4."""
-    if atlas.mosaic_image is None:
-        atlas.refresh()
-    if atlas.mosaic_image is None:
+    if atlas.up_to_date().mosaic_image is None:
         raise ValueError("there is no model to draw an atlas of")
     return save_diverging_png(atlas.mosaic_image, path, limit=1.0, scale=4)
 
@@ -77,14 +75,16 @@ class ExportMenu:
         self.metrics_action.setText(f"Run metrics{name} (CSV)…")
 
     def plots(self) -> dict[str, Callable[[], pg.PlotWidget]]:
-        """Each plot by its title: a function, as its view may not be built yet."""
+        """Each plot by its title: a function, as its view may not be built yet (and a hidden view
+        is brought up to date by it)."""
         w = self.window
         return {"Losses": lambda: w.training_view.loss_plot,
                 "Mean activation per latent": lambda: w.training_view.rho_plot,
                 "Activation histogram": lambda: w.training_view.histogram,
                 "Sparsity per epoch": lambda: w.training_view.sparsity_plot,
-                "Probe latent code": lambda: w.probe_view.bars, "Feature density": lambda: w.atlas_view.density_plot,
-                "Latent activations (dashboard)": lambda: w.atlas_view.dashboard.histogram,
+                "Probe latent code": lambda: w.probe_view.bars,
+                "Feature density": lambda: w.atlas_view.up_to_date().density_plot,
+                "Latent activations (dashboard)": lambda: w.atlas_view.up_to_date().dashboard.histogram,
                 "Runs: MSE vs L0": lambda: w.runs_view.frontier}
 
     def _ask(self, title: str, name: str, filters: str) -> str:

@@ -79,6 +79,8 @@ def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".csv"):
         raise ValueError(f"choose a .png, .svg or .csv file name, not {path.name}")
+    if callable(refresh := getattr(plot, "refresh", None)):
+        refresh()  # its news, if its tab is hidden (a hidden tab's plots wait for a visit)
     if suffix == ".csv":
         header, rows = plot.csv_table() if hasattr(plot, "csv_table") else plot_table(plot)
         write_csv(path, header, rows)
