@@ -93,8 +93,8 @@ class RunState:
         """A new run: nothing of the previous one is kept."""
         self.start, self.last_step, self.last_epoch, self.end, self.model = start, None, None, None, None
         self.history = list(start.history)
-        first_step = start.start_epoch * start.steps_per_epoch
-        self.earlier = earlier_steps(self.run_dir, first_step) if start.start_epoch and self.run_dir else []
+        # (up to where it continues: a run stopped inside an epoch kept that epoch's steps so far)
+        self.earlier = earlier_steps(self.run_dir, start.start_step) if start.start_step and self.run_dir else []
         self.progress = ProgressEstimate(start, self.clock())
         if self.status == "paused":
             self.progress.pause(self.clock())

@@ -24,8 +24,10 @@ def view(qtbot, gui_window):
     return gui_window.training_view
 
 
-def start(view, cfg=CFG, history=()):
-    view.on_started(RunStart(cfg, "cpu", 640, 160, 10, len(history), list(history)))
+def start(view, cfg=CFG, history=(), start_step=None):
+    """As the engine says it (10 steps an epoch): resumed after ``history``'s epochs, or at ``start_step``."""
+    step = 10 * len(history) if start_step is None else start_step
+    view.on_started(RunStart(cfg, "cpu", 640, 160, 10, len(history), list(history), "fast", step, step > 0))
 
 
 def step(view, n, loss=0.05, rho=None):
@@ -113,6 +115,18 @@ def test_loss_legend_is_never_over_the_curves_even_in_log_scale_after_a_resume(q
     assert labels
     for _, rect in labels:
         assert not any(rect.contains(p) for p in points)
+
+
+def test_the_header_says_where_a_resumed_run_continues(qtbot, view):
+    """A run stopped at step 757 and continued read "continuing after epoch 1" while the panel's
+    note said "from step 757, inside epoch 2"."""
+    history = [{"epoch": 1, "step": 10, "metrics/test_mse": 0.04, "metrics/l0": 5.0, "metrics/dead_latents": 0}]
+    start(view, CFG, history)
+    assert view.summary.text().endswith("continuing after epoch 1")
+    start(view, CFG, history, start_step=17)
+    assert view.summary.text().endswith("continuing from step 17 (during epoch 2)")
+    start(view, CFG)
+    assert "continuing" not in view.summary.text()
 
 
 def test_mean_activation_labels_never_cover_bars_or_the_target_line(qtbot, view):

@@ -21,9 +21,11 @@ class Clock:
         return self.t
 
 
-def start_event(epochs=4, start_epoch=0, history=()):
+def start_event(epochs=4, start_epoch=0, history=(), start_step=None):
+    """As the engine says it: a resumed run (``start_epoch`` epochs done, or ``start_step`` steps)."""
     cfg = TrainConfig(epochs=epochs, batch_size=100, d_hidden=8, d_latent=4)
-    return RunStart(cfg, "cpu", N_TRAIN, N_TEST, SPE, start_epoch, list(history))
+    step = start_epoch * SPE if start_step is None else start_step
+    return RunStart(cfg, "cpu", N_TRAIN, N_TEST, SPE, start_epoch, list(history), "fast", step, step > 0)
 
 
 def step_event(step, epoch, fraction, samples_per_s=1e6):
@@ -165,6 +167,11 @@ def test_resumed_runs_read_their_earlier_steps_back(tmp_path):
     assert steps[0].recon_loss == pytest.approx(0.1)
     revivals = [(e.step, e.count, e.kind) for e in state.earlier if isinstance(e, Revival)]
     assert revivals == [(5, 3, "auxk"), (10, 3, "auxk"), (15, 3, "auxk"), (20, 3, "auxk"), (6, 4, "resampled")]
+
+    state.new_run()  # stopped at step 25, inside epoch 3, and continued from there: its steps so far are kept
+    state.prepare(tmp_path)
+    state.begin(start_event(epochs=4, start_epoch=2, start_step=25))
+    assert [e.step for e in state.earlier if isinstance(e, IntervalOutput)] == [5, 10, 15, 20, 25]
 
 
 def test_probe_sources_describe_themselves_and_edits_become_drawings():

@@ -114,7 +114,7 @@ class TrainingView(QWidget):
         for record in start.history:  # … and its epochs
             self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
             self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
-        resumed = f", continuing after epoch {start.start_epoch}" if start.start_epoch else ""
+        resumed = f", continuing {resumed_from(start)}" if start.start_step else ""
         self.summary.setText(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}{resumed}")
         self.refresh_all()
 
@@ -155,6 +155,13 @@ class TrainingView(QWidget):
         """The header, and on hover the whole of it with what each figure means."""
         self.summary.setText(text)
         self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]))
+
+
+def resumed_from(start: RunStart) -> str:
+    """Where a resumed run continues: "after epoch 1", or "from step 757 (during epoch 2)"."""
+    if start.start_step == start.start_epoch * start.steps_per_epoch:
+        return f"after epoch {start.start_epoch}"
+    return f"from step {start.start_step} (during epoch {start.start_epoch + 1})"
 
 
 def _glossary(ev: Evaluation) -> list[str]:
