@@ -310,3 +310,39 @@ def test_matched_pairs_similarities_are_written_only_where_the_tiles_have_room(q
     view.resize(500, 300)  # ~14 px a tile: the numbers would run together ("1.000.990.99…")
     qtbot.waitUntil(lambda: not any(label.isVisible() for label in view.labels))
     assert view.pair_at(2 + 5, 2 + 5)[2] > 0.99  # the pair's figure is still there, in the tooltip
+
+
+def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtbot, window, tiny_dataset):
+    """After Compare, one of the runs was continued: the table said "completed, 2 epochs" while the
+    comparison still showed the run as it was (its name, MSE and L0 when stopped)."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    from sae_desktop.snapshot import ModelSnapshot
+
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small, small.replace(seed=1)])
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    sel = runs.table.selectionModel()
+    for r in (0, 1):
+        sel.select(runs.table.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select |
+                   QItemSelectionModel.SelectionFlag.Rows)
+    runs.compare_button.click()
+    compare = runs.compare
+    qtbot.waitUntil(lambda: compare.indices.size == 8, timeout=5000)
+    digits, before = compare.indices.copy(), [label.text() for label in compare.summaries]
+    continued = runs.compared[1]
+    snap = ModelSnapshot.load(continued.folder / "checkpoint.safetensors")
+    cfg = small.replace(seed=1, epochs=2)
+    list(recorded(train(cfg, tiny_dataset, resume=snap.resume_state()), RunFolder(continued.folder)))
+    runs.refresh()
+    assert [r.epochs_done for r in runs.runs if r.folder == continued.folder] == [2]
+    assert compare.models[1].epoch == 2 and compare.models[0].epoch == 1
+    after = [label.text() for label in compare.summaries]
+    assert after[0] == before[0] and after[1] != before[1]  # the continued one's figures, the other's as they were
+    assert np.array_equal(compare.indices, digits)  # on the same digits
+    calls = []
+    compare.set_models = lambda *models, **kw: calls.append(models)
+    runs.refresh()  # nothing changed since: not compared again (two checkpoints loaded per scan)
+    assert calls == []

@@ -102,7 +102,8 @@ class CompareView(QWidget):
     def _test(self) -> TestImages | None:
         return None if self.models is None else self.test_set.get(self.models[0].dataset)
 
-    def set_models(self, a: ModelSnapshot, b: ModelSnapshot) -> None:
+    def set_models(self, a: ModelSnapshot, b: ModelSnapshot, same_digits: bool = False) -> None:
+        """Compare ``a`` and ``b`` on new random test digits (``same_digits``: those shown)."""
         self.models = (a, b)
         self.title.setText(f"A: {a.name}    B: {b.name}")
         self.shuffle.setEnabled(True)
@@ -112,7 +113,10 @@ class CompareView(QWidget):
         test = self._test()
         self.matches.set_models(a, b, test.images if test is not None else None)
         self.below.show()
-        self.pick_digits()
+        if same_digits and self.indices.size:
+            self.render()
+        else:
+            self.pick_digits()
 
     def pick_digits(self) -> None:
         test = self._test()

@@ -58,6 +58,7 @@ class RunsView(QWidget):
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
         self.runs: list[RunSummary] = []
+        self.compared: list[RunSummary] = []  # the two runs the comparison shows, as they were then
         self._scans, self._started = 0, 0  # folder scans shown, and begun
         self._scanning, self._scan_again = False, False  # a background scan running; another asked for
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of run folders that could not be read
@@ -183,6 +184,7 @@ class RunsView(QWidget):
         self.skipped_label.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
         self.skipped_label.setVisible(bool(self.skipped))
         self._selection_changed()
+        self._compare_again_if_changed()
         self.scanned.emit()
 
     def _status(self, run: RunSummary) -> str:
@@ -335,5 +337,20 @@ class RunsView(QWidget):
         if len(chosen) == 2:
             models = [self._load(run) for run in chosen]
             if all(m is not None for m in models):
+                self.compared = chosen
                 self.compare.set_models(*models)
                 self.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
+
+    def _compare_again_if_changed(self) -> None:
+        """A compared run that changed since (continued, or trained another epoch) is compared
+        again, on the same digits: the comparison kept a stopped run's figures beside the
+        table's "completed"."""
+        now = {run.folder: run for run in self.runs}
+        if not self.compared or all(now.get(run.folder) == run for run in self.compared):
+            return
+        if any(run.folder not in now for run in self.compared):  # (a folder deleted: left as it was)
+            return
+        models = [self._load(now[run.folder]) for run in self.compared]
+        if all(m is not None for m in models):
+            self.compared = [now[run.folder] for run in self.compared]
+            self.compare.set_models(*models, same_digits=True)
