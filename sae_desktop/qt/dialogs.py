@@ -103,12 +103,16 @@ def show_about(parent: QWidget) -> AboutDialog:
 MOUSE_HELP = (("Draw / erase on the canvas", "left / right button"),
               ("Clamp a latent to a value", "click or drag its bar"),
               ("Ablate a latent (clamp to 0)", "right-click its bar"),
-              ("Release a clamp", "double-click its bar"),
-              ("Plot menu: export PNG/SVG/CSV, grid, zoom", "right-click a plot"))
+              ("Release a clamp", "double-click its bar"))
+# … and on the plots that keep pyqtgraph's mouse (the Probe's bars steer instead: no menu, no zoom)
+PLOT_MOUSE_HELP = (("Plot menu: export PNG/SVG/CSV, grid, zoom", "right-click the plot"),
+                   ("Zoom / pan", "wheel / drag"),
+                   ("Whole data again", "the “A” button in its corner"))
 
 
-def shortcuts_html(groups: dict[str, list[QAction]]) -> str:
-    """A table per group of the actions' own shortcuts (so the list never goes stale), then the mouse."""
+def shortcuts_html(groups: dict[str, list[QAction]], plot_tabs: list[str]) -> str:
+    """A table per group of the actions' own shortcuts (so the list never goes stale), then the
+    mouse: in the Probe, and on the plots of ``plot_tabs`` (those with pyqtgraph's menu)."""
     def table(rows) -> str:
         return ("<table cellspacing='0' cellpadding='3'>"
                 + "".join(f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{keys}</b></td></tr>" for name, keys in rows)
@@ -121,12 +125,15 @@ def shortcuts_html(groups: dict[str, list[QAction]]) -> str:
                 for a in actions if a.shortcuts()]
         parts.append(f"<h4>{title}</h4>{table(rows)}")
     parts.append(f"<h4>Mouse, in the Probe tab</h4>{table(MOUSE_HELP)}")
+    if plot_tabs:
+        tabs = " and ".join(filter(None, [", ".join(plot_tabs[:-1]), plot_tabs[-1]]))
+        parts.append(f"<h4>Mouse, on the plots in {tabs}</h4>{table(PLOT_MOUSE_HELP)}")
     return "".join(parts)
 
 
-def show_shortcuts(parent: QWidget, groups: dict[str, list[QAction]]) -> QMessageBox:
+def show_shortcuts(parent: QWidget, groups: dict[str, list[QAction]], plot_tabs: list[str]) -> QMessageBox:
     """Non-modal, so it can stay open beside the window during a demo."""
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(groups),
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(groups, plot_tabs),
                       QMessageBox.StandardButton.Close, parent)
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

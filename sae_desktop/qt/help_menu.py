@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu, QTabWidget
 
 from sae_desktop import APP_NAME, launcher
 from sae_desktop.qt import dialogs
+
+
+def plot_tabs(tabs: QTabWidget) -> list[str]:
+    """The tabs with a plot that has pyqtgraph's mouse menu (the Probe's bars steer instead)."""
+    import pyqtgraph as pg
+
+    def has_menu(page) -> bool:
+        return any(plot.getPlotItem().getViewBox().menuEnabled() for plot in page.findChildren(pg.PlotWidget))
+
+    return [tabs.tabText(i).replace("&", "") for i in range(tabs.count()) if has_menu(tabs.widget(i))]
 
 
 class HelpMenu:
@@ -30,7 +40,7 @@ class HelpMenu:
         self.shortcuts_box = dialogs.show_shortcuts(w, {
             "Anywhere in the window": [a for a in w.actions() if a.shortcuts()],
             "In the Probe tab": [a for a in w.probe_view.actions() if a.shortcuts()],
-        })
+        }, plot_tabs(w.tabs))
 
     def show_about(self) -> None:
         self.about_box = dialogs.show_about(self.window)
