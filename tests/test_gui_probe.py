@@ -1,5 +1,7 @@
 """The drawing canvas and the probe: real mouse events on real widgets, offscreen."""
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -99,6 +101,7 @@ def test_steering_a_latent_changes_the_decoded_image(qtbot, window):
     assert view.result.latents[latent] < 0.5  # the encoder's own value is kept and shown
     assert np.abs(view.result.reconstruction - before).max() > 0.05
     assert "clamped" in view.error_label.text()
+    assert re.search(r"\(1\u00a0latent\u00a0clamped\)", view.error_label.text())  # never wrapped inside
     right = view.bars.mapFromScene(box.mapViewToScene(QPointF(float(latent), 0.5)))
     qtbot.mouseClick(view.bars.viewport(), Qt.MouseButton.RightButton, pos=right)  # ablate
     assert view.state.clamps == {latent: 0.0}

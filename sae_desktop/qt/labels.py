@@ -120,7 +120,8 @@ class WrappedLabel(QLabel):
         if self._short is None:
             return
         QLabel.setText(self, self._full)
-        words = re.sub(r"<[^>]*>", " ", self._full).split()  # (a word is never broken: it would be cut)
+        # (a word is never broken: it would be cut; words joined by no-break spaces are one)
+        words = re.sub(r"<[^>]*>", " ", self._full).split(" ")
         widest = max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0)
         if (self.heightForWidth(self.width()) > self.fontMetrics().lineSpacing() * self._most + 6
                 or widest > self.width() - 2 * self.margin() - 2):

@@ -286,7 +286,8 @@ class ProbeView(QWidget):
         self.recon_tile.set_grey(r.reconstruction)
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
         n = len(self.state.clamps)
-        steered = f"  ({n} latent{'s' if n > 1 else ''} clamped)" if n else ""
+        # (no break inside the brackets: a narrow column wrapped it as "0.0726  (1" / "latent clamped)")
+        steered = f"  ({n}\u00a0latent{'s' if n > 1 else ''}\u00a0clamped)" if n else ""
         # (in a column narrower than "Reconstruction", at 1024 px in presentation mode, the word was cut)
         self.error_label.set_text_or_short(f"Reconstruction error (MSE) {r.mse:.4f}{steered}",
                                            f"Error (MSE) {r.mse:.4f}{steered}", 3)
