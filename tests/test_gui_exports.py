@@ -56,7 +56,7 @@ def test_steering_a_latent_sends_its_clamp_without_a_qt_conversion_warning(qtbot
     view.bars.set_clamp(3, 0.7)
     assert received == [{3: pytest.approx(0.7)}]  # a Qt dict signal delivered {} (QVariantMap keys are strings)
     assert "_pythonToCppCopy" not in capfd.readouterr().err
-    assert "1 latent clamped" in view.error_label.text()
+    assert "1\u00a0latent\u00a0clamped" in view.error_label.text()
 
 
 def test_probe_export_says_nothing_is_probed_before_asking_for_a_folder(qtbot, window, dialogs):
@@ -138,6 +138,15 @@ def test_csv_exports_name_their_columns(qtbot, window, tmp_path):
         header = next(csv.reader(f))
     assert "test MSE (per epoch)" in header and "training step" in header
     assert not any(name.startswith(("x0", "y0")) for name in header)
+    from sae_desktop.events import IntervalOutput
+
+    for n in range(1, 30):  # reports too: their steps and the test MSE's are two x columns
+        plot.add_step(IntervalOutput(10 * n, 1, n / 47, 0.05, 0.005, 0.055, 1000.0, 1e-3, np.full(32, 0.05)))
+    window.training_view.refresh_all()
+    with open(export_plot(plot, tmp_path / "losses.csv")) as f:
+        header = next(csv.reader(f))
+    assert header[0] == "training step" and "training step for test MSE (per epoch)" in header
+    assert len(set(header)) == len(header)  # one name each (two were "training step")
     window.training_view.rho_plot.set_test_values(np.linspace(0, 0.1, 32), "epoch 1")
     window.training_view.refresh_all()
     with open(export_plot(window.training_view.rho_plot, tmp_path / "rho.csv")) as f:

@@ -131,7 +131,8 @@ def drop_clip_paths(path: Path) -> None:
 
 def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
     """Every named data item (visible or not) as columns: items on the same x values share
-    one x column, named after the bottom axis ("training step,reconstruction,total,…")."""
+    one x column, named after the bottom axis ("training step,reconstruction,total,…", then
+    "training step for test MSE (per epoch),test MSE (per epoch)")."""
     x_name = getattr(plot, "x_name", None) or plot.getAxis("bottom").labelText or "x"  # without a note
     groups: list[tuple[np.ndarray, list[str], list[np.ndarray]]] = []
     for item in plot.getPlotItem().items:
@@ -150,7 +151,10 @@ def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
                 break
         else:
             groups.append((np.asarray(x), [name], [np.asarray(y)]))
-    header = [name for _, names, _ in groups for name in [x_name, *names]]
+    # one name per column: the x of each group after the first says whose it is (losses.csv had two
+    # "training step" columns, the reports' and the test MSE's)
+    header = [name for i, (_, names, _) in enumerate(groups)
+              for name in [x_name if i == 0 else f"{x_name} for {names[0]}", *names]]
     columns = [column for x, _, ys in groups for column in [x, *ys]]
     rows = [list(row) for row in itertools.zip_longest(*columns, fillvalue="")]
     return header, rows
