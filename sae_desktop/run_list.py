@@ -32,6 +32,7 @@ class RunSummary:
     fvu: float | None = None  # older runs did not record these
     frac_alive: float | None = None
     frac_dense: float | None = None
+    step: int | None = None  # optimizer steps done, where its summary says (a stopped run's figures are of that step)
 
     @property
     def name(self) -> str:
@@ -122,7 +123,8 @@ def summarise(folder: Path) -> RunSummary | None:
                           _number(summary, "test_mse", where), _number(summary, "l0", where),
                           _number(summary, "dead_latents", where, int), sum(rho) / len(rho) if rho else None,
                           sum(_numbers(summary, "epoch_seconds", where)), _number(summary, "fvu", where),
-                          _number(summary, "frac_alive", where), _number(summary, "frac_dense", where))
+                          _number(summary, "frac_alive", where), _number(summary, "frac_dense", where),
+                          _number(summary, "step", where, int))
     epochs = [r for r in run.read_metrics() if r.get("type") == "epoch"]  # killed or still running
     where = f"{METRICS} epoch record"
     seconds = sum(_number(r, "epoch_seconds", where) or 0.0 for r in epochs)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
+from sae_desktop.events import IntervalOutput, TrainingControl
 from sae_desktop.qt.plot_files import export_plot
 from sae_desktop.qt.runs_view import COLUMNS, NAME_COLUMNS_PX, SETTINGS_LEAST_PX
 from sae_desktop.runs import RunFolder, recorded
@@ -177,14 +178,22 @@ def test_exported_latent_plot_has_no_mouse_hint(qtbot, window, tmp_path):
 
 def test_runs_table_fits_at_1440_and_selected_runs_are_ringed_on_the_frontier(qtbot, window, tiny_dataset):
     cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
-    for c in (cfg, cfg.replace(beta=0.0), cfg.replace(penalty="topk", k=2), cfg.replace(penalty="l1", l1=0.01)):
+    for c in (cfg, cfg.replace(beta=0.0), cfg.replace(penalty="topk", k=2)):
         list(recorded(train(c, tiny_dataset), RunFolder.create(c)))
+    stopped, control = cfg.replace(penalty="l1", l1=0.01, epochs=3, log_every=3), TrainingControl()
+    for event in recorded(train(stopped, tiny_dataset, control), RunFolder.create(stopped)):
+        if isinstance(event, IntervalOutput) and event.step > 640 / 64:  # inside epoch 2 (10 steps an epoch)
+            control.stop()
     window.resize(1440, 900)
     window.tabs.setCurrentWidget(window.runs_view)
     runs = window.runs_view
     qtbot.waitUntil(lambda: runs.table.rowCount() == 4, timeout=5000)
     qtbot.wait(50)
     assert runs.table.horizontalScrollBar().maximum() == 0  # every column on screen, Time (s) included
+    row = next(r for r in range(4) if runs.table.item(r, 2).text() == "l1")
+    status = runs.table.item(row, COLUMNS.index("Status")).text()  # its figures are of that step, not epoch 1's
+    step = int(re.fullmatch(r"stopped\nat step (\d+)", status).group(1))
+    assert step % 10 and runs.table.item(row, COLUMNS.index("Epochs")).text() == str(step // 10)  # inside an epoch
     runs.table.selectRow(1)
     run = runs.selected_runs()[0]
     xs, ys = runs.frontier.selected_marks.getData()

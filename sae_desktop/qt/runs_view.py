@@ -188,8 +188,12 @@ class RunsView(QWidget):
         self.scanned.emit()
 
     def _status(self, run: RunSummary) -> str:
+        """Its status; a stopped run's, with the step its weights and figures are from (its Epochs
+        count whole epochs: "1" beside the figures of step 757 read as one epoch's)."""
         live = self.live_folder is not None and run.status == RUNNING_OR_KILLED and run.folder == self.live_folder
-        return "training" if live else run.status
+        if live:
+            return "training"
+        return f"stopped\nat step {run.step}" if run.status == "stopped" and run.step is not None else run.status
 
     def _cells(self, index: int) -> list[QTableWidgetItem]:
         run = self.runs[index]
