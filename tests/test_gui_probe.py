@@ -418,6 +418,11 @@ def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, wind
     assert label.shown_text() == "20261203-063045-mnist-kl"  # narrower still: the run's name alone, whole …
     label.resize(metrics.horizontalAdvance("20261203-06") + 10, label.height())
     assert label.shown_text().startswith("2026") and "…" in label.shown_text()  # … then cut in the middle
+    status = window.model_label  # the status bar's keeps the status (the Probe's leaves it out)
+    stopped = f"{run}, stopped at step 757 (during epoch 2)"
+    window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), stopped, run_name=run))
+    status.setFixedWidth(status.fontMetrics().horizontalAdvance(stopped) + 10)  # not "Model: " too
+    assert status.shown_text() == stopped  # was "Model: 20261203-063045-mnist-kl…ed at step 757 (during epoch 2)"
     following = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{run}, epoch 3", run_name=run)
     (tmp_path / run).mkdir()
     save_checkpoint(following.to_checkpoint(), tmp_path / run / "checkpoint.safetensors")

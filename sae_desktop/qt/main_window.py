@@ -183,7 +183,9 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
     # -- training ----------------------------------------------------------------------
     # -- models ------------------------------------------------------------------------
     def _on_model_changed(self, snap: ModelSnapshot | None) -> None:
-        self.model_label.setText(f"Model: {snap.name}" if snap else "No model")
+        # narrower: without "Model:" (the status stays: the Probe leaves it to this label), then the run alone
+        self.model_label.setText(*([f"Model: {snap.name}", snap.name, f"Model: {snap.short_name}"] if snap
+                                   else ["No model"]))
         has = snap is not None
         self.save_action.setEnabled(has)
         self.save_as_action.setEnabled(has)
