@@ -560,3 +560,25 @@ def test_settling_the_layouts_leaves_no_python_wrappers_of_layout_items(qtbot, g
     before = len(item_wrappers())
     gui_window.view._settle_layouts()
     assert len(item_wrappers()) == before
+
+
+@pytest.mark.parametrize("shape, size", [((28, 28), (71, 71)), ((400, 247), (93, 93)), ((20, 12), (70, 70))])
+def test_a_picture_is_drawn_inside_its_frame_whatever_its_scale(qtbot, shape, size):
+    """At a fractional scale the picture ran one pixel past its grey frame on the right (a light
+    or dark column beside the "ink box", "stroke width" and 28×28 tiles)."""
+    from sae_desktop.qt.image_tile import ImageTile
+
+    tile = ImageTile("x", 48)
+    qtbot.addWidget(tile)
+    tile.resize(*size)
+    tile.show()
+    tile.set_grey(np.ones(shape))  # white: anything outside the frame shows against the window
+    qtbot.wait(10)
+    image = tile.pixels.grab().toImage()
+    rect = tile.pixels.picture_rect()
+    y = int(rect.center().y())
+    row = [image.pixelColor(x, y).lightness() for x in range(image.width())]
+    frame = [x for x, v in enumerate(row) if v < 200]  # the grey frame's two columns on this row
+    assert len(frame) == 2, row
+    assert all(v == 255 for v in row[frame[0] + 1:frame[1]])  # the picture inside…
+    assert not any(v == 255 for v in row[:frame[0]] + row[frame[1] + 1:])  # …and none of it outside

@@ -40,10 +40,10 @@ class _Pixels(QWidget):
         side = min(self.width(), self.height())
         if self.image is None:
             w = h = side
-        else:
+        else:  # whole pixels: a fractional edge left a column of the picture outside its frame
             scale = side / max(self.image.width(), self.image.height())
-            w, h = self.image.width() * scale, self.image.height() * scale
-        return QRectF((self.width() - w) / 2, self.height() - h, w, h)
+            w, h = round(self.image.width() * scale), round(self.image.height() * scale)
+        return QRectF((self.width() - w) // 2, self.height() - h, w, h)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         painter = QPainter(self)
