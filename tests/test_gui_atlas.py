@@ -346,3 +346,17 @@ def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtb
     compare.set_models = lambda *models, **kw: calls.append(models)
     runs.refresh()  # nothing changed since: not compared again (two checkpoints loaded per scan)
     assert calls == []
+
+
+def test_top_digit_captions_stay_on_one_line_in_a_1024_window(qtbot, window):
+    """"0.43 ·" over "3": at 1024×768 the captions broke at their spaces."""
+    window.resize(1024, 768)
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    atlas.select(0)
+    qtbot.wait(50)
+    captions = [tile.caption for tile in atlas.dashboard.top_tiles]
+    assert all("·" in c.text() for c in captions)
+    line = captions[0].fontMetrics().lineSpacing()
+    assert all(c.heightForWidth(c.width()) < 2 * line for c in captions), [c.width() for c in captions]
