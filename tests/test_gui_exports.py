@@ -172,8 +172,13 @@ def test_exported_latent_plot_has_no_mouse_hint(qtbot, window, tmp_path):
     view.browser.index.setValue(3)
     root = ET.parse(export_plot(view.bars, tmp_path / "code.svg")).getroot()
     text = " ".join("".join(e.itertext()) for e in root.iter() if e.tag.endswith("text"))
-    assert "Latent code" in text and "click" not in text
+    assert "Latent code of test #3, label" in text and "click" not in text  # whose code, without the mouse hint
     assert "click or drag" in view.bars.getPlotItem().titleLabel.text  # the window keeps its hint
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    atlas.select(5)
+    root = ET.parse(export_plot(atlas.dashboard.histogram, tmp_path / "dashboard.svg")).getroot()
+    assert "Latent 5: test-set activations" in " ".join("".join(e.itertext()) for e in root.iter())
 
 
 def test_runs_table_fits_at_1440_and_selected_runs_are_ringed_on_the_frontier(qtbot, window, tiny_dataset):

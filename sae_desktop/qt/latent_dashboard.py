@@ -82,6 +82,7 @@ class LatentDashboard(QWidget):
             self._clear_examples()
             return
         self.title.setText(f"Latent {latent}")
+        self.histogram.export_title = f"Latent {latent}: {HISTOGRAM_TITLE.lower()}"  # a file says which latent
         self.decoder_tile.set_diverging(decoder, 1.0)
         self.encoder_tile.set_diverging(encoder, 1.0)
         ev = model.evaluation
