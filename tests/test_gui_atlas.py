@@ -3,6 +3,7 @@
 import csv
 import re
 import xml.etree.ElementTree as ET
+from unittest.mock import ANY  # (the reference swatch's colour follows the theme)
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from sae_desktop.engine import train
 from sae_desktop.qt.app import build_window, create_app
 from sae_desktop.qt.exporting import export_atlas, export_probe
 from sae_desktop.qt.plot_files import export_plot
-from sae_desktop.qt.frontier_plot import REFERENCE_LABEL
+from sae_desktop.qt.frontier_plot import PENALTY_COLOURS, REFERENCE_LABEL
 from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
@@ -129,17 +130,26 @@ def make_runs(tiny_dataset, configs):
         list(recorded(train(cfg, tiny_dataset), run))
 
 
-def test_runs_tab_with_no_runs_says_so_and_names_no_penalty(qtbot, window):
+
+def legend_of(frontier) -> list[tuple[str, str]]:
+    """(name, its swatch's colour) of each legend entry."""
+    return [(label.text, sample.item.opts["brush"].color().name()) for sample, label in frontier.legend.items]
+
+
+def test_runs_tab_with_no_runs_says_so_and_names_only_penalties_with_points(qtbot, window):
     """A first launch: the frontier's legend named all five penalties (pyqtgraph adds every named
-    curve), with no point of theirs and one grey swatch for all; the table had no hint. The first
-    scan came back empty, like the start, and was taken for "nothing changed"."""
+    curve) with one grey swatch for all; the table had no hint. The first scan came back empty,
+    like the start, and was taken for "nothing changed". Then, with no penalty named that had no
+    run, the faint reference points came in five colours that no entry explained."""
     runs = window.runs_view
     frontier = runs.frontier
-    assert [label.text for _, label in frontier.legend.items] == ([REFERENCE_LABEL] if frontier.reference else [])
+    referenced = [p for p in PENALTY_COLOURS if p in {r["mechanism"] for r in frontier.reference}]
+    expected = [(p, PENALTY_COLOURS[p]) for p in referenced] + [(REFERENCE_LABEL, ANY)] * bool(referenced)
+    assert legend_of(frontier) == expected
     window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: runs._scans >= 1, timeout=5000)
     assert runs.table.rowCount() == 0 and runs.hint.text() == "No runs yet: train one (Ctrl+Return)."
-    assert [label.text for _, label in frontier.legend.items] == ([REFERENCE_LABEL] if frontier.reference else [])
+    assert legend_of(frontier) == expected
 
 
 def test_clicking_a_runs_point_on_the_frontier_selects_its_row(qtbot, window, tiny_dataset):
@@ -175,9 +185,10 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     all_x, all_y = np.concatenate([x for x, _ in shown]), np.concatenate([y for _, y in shown])
     assert x_lo < all_x.min() and all_x.max() < x_hi and 0 <= y_lo < all_y.min() and all_y.max() < y_hi
     assert y_hi < 2 * all_y.max() + 1e-3  # framed on the points, not auto-ranged to ±0.5
-    labels = sorted(label.text for _, label in runs.frontier.legend.items)
-    assert [label for label in labels if label != REFERENCE_LABEL] == ["kl", "topk"]  # no l1 run: not in the legend
-    assert (REFERENCE_LABEL in labels) == bool(runs.frontier.reference)  # the shipped frontier, faint, under the runs
+    referenced = {r["mechanism"] for r in runs.frontier.reference}
+    named = [p for p in PENALTY_COLOURS if p in referenced | {"kl", "topk"}]  # a point of theirs, a run's or faint
+    assert legend_of(runs.frontier) == [(p, PENALTY_COLOURS[p]) for p in named] + [(REFERENCE_LABEL, ANY)] * bool(
+        referenced)  # each swatch in its penalty's colour, as the points are
     left = runs.frontier.getViewBox().viewRange()[0][0]
     if runs.frontier.reference and min(r["l0"] for r in runs.frontier.reference) == 0:  # a point at L0 0 is shown whole
         assert left < 0

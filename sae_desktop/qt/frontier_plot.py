@@ -51,6 +51,8 @@ class FrontierPlot(pg.PlotWidget):
         self.reference_sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(160, 160, 160, 115))
         self.scatter = {p: self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}
+        # each penalty's swatch (an empty item's own sample is drawn as a grey dot)
+        self.samples = {p: pg.ScatterPlotItem(size=11, pen=None, brush=c) for p, c in PENALTY_COLOURS.items()}
         # the runs selected in the table, ringed (no name: not in the legend or CSV)
         self.selected_marks = self.plot([], [], pen=None, symbol="o", symbolSize=19, symbolBrush=None,
                                         symbolPen=pg.mkPen("#111111", width=2.5))
@@ -87,11 +89,14 @@ class FrontierPlot(pg.PlotWidget):
     def _frame(self) -> None:
         """Axes around the points with a margin, MSE from 0 up (auto-range around one point, or
         none, spans ±0.5, negative MSE included), and room at the top for the legend, which
-        names only the penalties that have points."""
-        named = [(item, penalty) for penalty, item in self.scatter.items()
-                 if item.getData()[0] is not None and len(item.getData()[0])]
+        names the penalties that have points, a run's or faintly a reference run's (the faint
+        points came in five colours that only one or two names explained)."""
+        referenced = {r["mechanism"] for r in self.reference}
+        named = [(self.samples[penalty], penalty) for penalty, item in self.scatter.items()
+                 if penalty in referenced or (item.getData()[0] is not None and len(item.getData()[0]))]
         named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
         if [name for _, name in legend_entries(self.legend)] != [name for _, name in named]:  # rebuilt only on change
+            self.legend.setColumnCount(2 if len(named) > 3 else 1)  # rows of two: less of the plot's height
             set_legend_entries(self.legend, named)
         points = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
         points += [(r["l0"], r["test_mse"]) for r in self.reference]  # a new run is judged against them
@@ -99,7 +104,8 @@ class FrontierPlot(pg.PlotWidget):
         l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
         mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
         low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
-        legend_share = min(0.12 * len(self.legend.items), 0.4)  # of the plot's height, above every point
+        rows = -(-len(self.legend.items) // self.legend.columnCount)
+        legend_share = min(0.12 * rows, 0.4)  # of the plot's height, above every point
         left, right = float(l0s.min()) - l0_pad, float(l0s.max()) + l0_pad
         left = left if left >= 0 else -0.03 * right  # L0 from 0, but a point at 0 shown whole, not half under the axis
         self.setXRange(left, right, padding=0)
