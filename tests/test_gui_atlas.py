@@ -224,8 +224,9 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     assert compare.matches.isVisible() and not compare.plots[1].isVisible()
     compare.below.setCurrentIndex(0)
     assert list(matching.similarity) == sorted(matching.similarity, reverse=True)
-    assert compare.matches.pair_at(2 + 30 * 3 + 5, 2 + 5)[:2] == (matching.a[3], matching.b[3])
-    assert compare.matches.pair_at(2 + 30 * 3 + 5, 2 + 30 + 5)[:2] == (matching.a[3], matching.b[3])
+    band, column = divmod(3, compare.matches.columns)  # the fourth pair: A's tile, B's below it
+    x, y = 2 + 30 * column + 5, 2 + 30 * 3 * band + 5
+    assert compare.matches.pair_at(x, y)[:2] == compare.matches.pair_at(x, y + 30)[:2] == (matching.a[3], matching.b[3])
     assert len(compare.matches.labels) == 8 and compare.matches.labels[0].textItem.toPlainText() == \
         f"{matching.similarity[0]:.2f}"
     # on a 1024×768 screen: nothing squeezed into anything else, the legend inside the frontier
@@ -321,6 +322,27 @@ def test_matched_pairs_similarities_are_written_only_where_the_tiles_have_room(q
     view.resize(500, 300)  # ~14 px a tile: the numbers would run together ("1.000.990.99…")
     qtbot.waitUntil(lambda: not any(label.isVisible() for label in view.labels))
     assert view.pair_at(2 + 5, 2 + 5)[2] > 0.99  # the pair's figure is still there, in the tooltip
+
+
+def test_matched_pairs_fill_the_panel_in_bands_of_equal_length(qtbot):
+    """32 pairs were always one band: 18-px tiles at 1440×900, 8 px at 1024, over an empty panel."""
+    from sae_desktop.qt.match_view import TILE, MatchView
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    view = MatchView()
+    qtbot.addWidget(view)
+    view.resize(650, 420)  # the comparison's panel at 1440×900
+    view.show()
+    qtbot.waitExposed(view)
+    model = ModelSnapshot.load(bundled_model_path())
+    view.set_models(model, model)
+    box = view.plot.getViewBox()
+    bands = -(-32 // view.columns)
+    assert bands > 1 and 32 - (bands - 1) * view.columns >= view.columns - bands  # of (nearly) equal length
+    assert TILE / box.viewPixelSize()[0] > 30  # tiles on screen, px
+    view.resize(1800, 200)  # wide and low: one band again
+    qtbot.waitUntil(lambda: view.columns == 32)
+    assert view.pair_at(2 + 30 * 31 + 5, 2 + 5)[:2] == (view.matching.a[31], view.matching.b[31])
 
 
 def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtbot, window, tiny_dataset):

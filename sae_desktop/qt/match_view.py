@@ -12,7 +12,7 @@ from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.snapshot import ModelSnapshot
 
-COLUMNS = 32  # pairs per band; a band is a row of A's tiles above a row of B's
+COLUMNS = 32  # pairs per band (a row of A's tiles above a row of B's) before the view has a size
 TILE, PAD = 28, 2
 LABELLED = 64  # similarities are written under the pairs up to this many (more would be unreadable)
 
@@ -32,6 +32,19 @@ def pair_mosaic(tiles_a: np.ndarray, tiles_b: np.ndarray, columns: int = COLUMNS
     return mosaic(stack, np.array(order), PAD, columns=min(columns, max(n, 1)))
 
 
+def best_columns(n: int, width: float, height: float) -> int:
+    """Pairs per band that draw the tiles largest in a ``width`` × ``height`` view (32 pairs in
+    one band drew 18-px tiles over a mostly empty panel); the fewer bands of equal size."""
+    def scale(columns: int) -> float:
+        bands = -(-n // columns)
+        return min(width / (columns * (TILE + PAD) + PAD), height / (3 * bands * (TILE + PAD) + PAD))
+
+    if n < 1 or width <= 0 or height <= 0:
+        return max(1, min(n, COLUMNS))
+    best = max(range(1, n + 1), key=lambda columns: (round(scale(columns), 6), columns))
+    return -(-n // -(-n // best))  # as many bands, of equal length (not 15, 15 and 2)
+
+
 class MatchView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -49,6 +62,8 @@ class MatchView(QWidget):
         self.labels: list[pg.TextItem] = []
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.matching = None
+        self.columns = COLUMNS
+        self.tiles: tuple[np.ndarray, np.ndarray] | None = None  # A's and B's, best pairs first
         self.mosaic_image: np.ndarray | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -56,6 +71,7 @@ class MatchView(QWidget):
         layout.addWidget(self.plot, 1)
         theme.follow(self._on_theme)
         self.plot.getViewBox().sigTransformChanged.connect(self._fit_labels)  # resized or zoomed
+        self.plot.getViewBox().sigResized.connect(self._fit_columns)
 
     def _fit_labels(self, *_) -> None:
         """The similarities are written only where a tile is wider on screen than "0.00": narrower,
@@ -83,25 +99,39 @@ class MatchView(QWidget):
         if test_images is not None:
             a, b = (m if m.evaluation is not None else m.with_evaluation(m.evaluate(test_images)) for m in (a, b))
         m = self.matching = match_models(a, b)
-        tiles_a = normalise_tiles(decoder_tiles(a, a.evaluation))[m.a]
-        tiles_b = normalise_tiles(decoder_tiles(b, b.evaluation))[m.b]
-        self.mosaic_image = pair_mosaic(tiles_a, tiles_b)
+        self.tiles = (normalise_tiles(decoder_tiles(a, a.evaluation))[m.a],
+                      normalise_tiles(decoder_tiles(b, b.evaluation))[m.b])
+        strong = int((m.similarity >= 0.7).sum())
+        self.summary.setText(
+            f"<b>Matched latents</b> (decoder tiles, cosine similarity, Hungarian matching): mean "
+            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; {strong} pairs at 0.7 or more. "
+            f"Each column: A's latent above B's, best pairs first (hover a pair for its latents).")
+        self._lay_out(self._columns_for_view())
+
+    def _columns_for_view(self) -> int:
+        box = self.plot.getViewBox().geometry()
+        return best_columns(len(self.matching.similarity), box.width(), box.height())
+
+    def _fit_columns(self, *_) -> None:
+        """Resized: bands of as many pairs as draw the tiles largest now."""
+        if self.matching is not None and (columns := self._columns_for_view()) != self.columns:
+            self._lay_out(columns)
+
+    def _lay_out(self, columns: int) -> None:
+        m = self.matching
+        self.columns = columns
+        self.mosaic_image = pair_mosaic(*self.tiles, columns)
         self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
         for item in self.labels:
             self.plot.removeItem(item)
         self.labels = []
         if len(m.similarity) <= LABELLED:
             for position, sim in enumerate(m.similarity):
-                band, column = divmod(position, COLUMNS)
+                band, column = divmod(position, columns)
                 text = pg.TextItem(f"{sim:.2f}", color=theme.current().ink, anchor=(0.5, 0.0))
                 text.setPos(PAD + column * (TILE + PAD) + TILE / 2, (3 * band + 2) * (TILE + PAD))
                 self.plot.addItem(text)
                 self.labels.append(text)
-        strong = int((m.similarity >= 0.7).sum())
-        self.summary.setText(
-            f"<b>Matched latents</b> (decoder tiles, cosine similarity, Hungarian matching): mean "
-            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; {strong} pairs at 0.7 or more. "
-            f"Each column: A's latent above B's, best pairs first.")
         self.plot.autoRange(padding=0.02)
         self._fit_labels()
 
@@ -110,8 +140,8 @@ class MatchView(QWidget):
         if self.matching is None:
             return None
         column, row = int((x - PAD) // (TILE + PAD)), int((y - PAD) // (TILE + PAD))
-        position = (row // 3) * COLUMNS + column
-        if not 0 <= column < COLUMNS or row % 3 == 2 or x < PAD or y < PAD or position >= len(self.matching.a):
+        position = (row // 3) * self.columns + column
+        if not 0 <= column < self.columns or row % 3 == 2 or x < PAD or y < PAD or position >= len(self.matching.a):
             return None
         m = self.matching
         return int(m.a[position]), int(m.b[position]), float(m.similarity[position])
