@@ -519,3 +519,26 @@ def test_the_runs_table_knows_which_run_this_window_trains(qtbot, gui_window):
         window.start_action.trigger()
     assert len(seen) == 1 and seen[0][0] is not None and seen[0][0] == seen[0][1]
     assert runs.live_folder is None  # ended: its own status from now on ("completed", "stopped")
+
+
+def test_a_continued_runs_elapsed_time_says_it_is_since_continuing(qtbot):
+    """Continued from step 757 and done a second later, the panel read "Elapsed 0:01" (and its
+    average from that second) for a run that had trained for minutes before."""
+    from sae_desktop.qt.run_progress import RunProgress
+    from sae_desktop.run_state import RunState
+    from tests.test_state import Clock, start_event
+
+    clock = Clock()
+    state = RunState(clock)
+    progress = RunProgress(state)
+    qtbot.addWidget(progress)
+    state.set_status("running")
+    state.begin(start_event(epochs=4))
+    clock.t += 61
+    progress.render()
+    assert progress.elapsed.text() == "1:01"
+    state.new_run()
+    state.begin(start_event(epochs=4, start_epoch=1, start_step=17))
+    clock.t += 5
+    progress.render()
+    assert progress.elapsed.text() == "0:05 since continuing"

@@ -91,7 +91,8 @@ class RunProgress(QWidget):
         self._set(self.run_bar, 1.0 if run.end is not None and run.end.status == "completed" else figures.run_fraction)
         self._set(self.epoch_bar, figures.epoch_fraction if figures.epoch <= total else 1.0)
         self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
-        self.elapsed.setText(format_seconds(figures.elapsed_s))
+        # a continued run's time and average are this session's (its earlier part ran before)
+        self.elapsed.setText(format_seconds(figures.elapsed_s) + (" since continuing" if start.start_step else ""))
         self.device.setText(start.device)
         if run.end is not None:  # the run's average, evaluations and saves included
             images = (run.end.step - start.start_step) * start.config.batch_size
