@@ -256,6 +256,16 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(compare.strip.viewport(), wheel)
     assert compare.strip.getViewBox().viewRange() == before
+    compare.below.setCurrentWidget(compare.matches)  # nor over the matched latents' tiles (zoomed out of sight)
+    qtbot.wait(20)
+    before = compare.matches.plot.getViewBox().viewRange()
+    centre = QPointF(compare.matches.plot.viewport().rect().center())
+    wheel = QWheelEvent(centre, QPointF(compare.matches.plot.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, -240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(compare.matches.plot.viewport(), wheel)
+    assert compare.matches.plot.getViewBox().viewRange() == before
+    compare.below.setCurrentIndex(0)
     bar = runs.compare_area.verticalScrollBar()
     bar.setValue(bar.maximum())
     runs.compare_button.click()

@@ -10,24 +10,13 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QTa
 from sae_desktop.architecture import active
 from sae_desktop.atlas import mosaic
 from sae_desktop.qt.match_view import MatchView
+from sae_desktop.qt.picture_plot import PicturePlot
 from sae_desktop.qt.plot_style import follow_theme, style_plot
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
 
 N_DIGITS = 8
 STRIP_ASPECT = 3 * 30 / (N_DIGITS * 30)  # the strip's picture: 3 rows of 8 digits, 28 px and a 2-px gap each
-
-
-class _FixedPlot(pg.PlotWidget):
-    """A picture, not an explorer: the mouse wheel scrolls the panel it sits in (pyqtgraph zoomed
-    the digits instead, and the zoom outlived the next comparison)."""
-
-    def __init__(self):
-        super().__init__()
-        self.setMouseEnabled(x=False, y=False)
-
-    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        event.ignore()
 
 
 class CompareView(QWidget):
@@ -42,12 +31,11 @@ class CompareView(QWidget):
         self.shuffle = QPushButton("Other digits")
         self.shuffle.clicked.connect(self.pick_digits)
         self.shuffle.setEnabled(False)
-        self.strip = _FixedPlot()  # originals, reconstruction A, reconstruction B, as one image
+        self.strip = PicturePlot()  # originals, reconstruction A, reconstruction B, as one image
         follow_theme(self.strip)
         self.strip.hideAxis("bottom")
         self.strip.setAspectLocked(True)
         self.strip.invertY(True)
-        self.strip.setMenuEnabled(False)
         self.strip.setMinimumHeight(150)  # the digits are the point: give them room (150 fits a 1024×768 screen)
         self.strip_image = pg.ImageItem(axisOrder="row-major")
         self.strip.addItem(self.strip_image)
@@ -58,10 +46,9 @@ class CompareView(QWidget):
         code_plots = QHBoxLayout(codes_page)
         code_plots.setContentsMargins(0, 0, 0, 0)
         for i, name in enumerate(("A", "B")):
-            plot = _FixedPlot()
+            plot = PicturePlot()
             style_plot(plot, f"Model {name}: latent codes", "test digit (its label)", "latent")
             plot.invertY(True)
-            plot.setMenuEnabled(False)
             plot.setMaximumHeight(200)  # the rest goes to the digits
             image = pg.ImageItem(axisOrder="row-major")
             image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))

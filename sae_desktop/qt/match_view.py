@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from sae_desktop.atlas import decoder_tiles, mosaic, normalise_tiles
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
+from sae_desktop.qt.picture_plot import PicturePlot
 from sae_desktop.snapshot import ModelSnapshot
 
 COLUMNS = 32  # pairs per band (a row of A's tiles above a row of B's) before the view has a size
@@ -50,10 +52,9 @@ class MatchView(QWidget):
         super().__init__(parent)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.plot = pg.PlotWidget()
+        self.plot = PicturePlot()  # the wheel scrolls the panel, not zooms the tiles out of sight
         self.plot.setAspectLocked(True)
         self.plot.invertY(True)
-        self.plot.setMenuEnabled(False)
         self.plot.hideAxis("bottom")
         self.plot.hideAxis("left")
         self.plot.setMinimumHeight(110)
@@ -71,7 +72,6 @@ class MatchView(QWidget):
         layout.addWidget(self.plot, 1)
         theme.follow(self._on_theme)
         self.plot.getViewBox().sigTransformChanged.connect(self._fit_labels)  # resized or zoomed
-        self.plot.getViewBox().sigResized.connect(self._fit_columns)
 
     def _fit_labels(self, *_) -> None:
         """The similarities are written only where a tile is wider on screen than "0.00": narrower,
@@ -109,13 +109,26 @@ class MatchView(QWidget):
         self._lay_out(self._columns_for_view())
 
     def _columns_for_view(self) -> int:
-        box = self.plot.getViewBox().geometry()
-        return best_columns(len(self.matching.similarity), box.width(), box.height())
+        view = self.plot.viewport()  # (no axes: the mosaic has all of it)
+        return best_columns(len(self.matching.similarity), view.width(), view.height())
 
-    def _fit_columns(self, *_) -> None:
-        """Resized: bands of as many pairs as draw the tiles largest now."""
-        if self.matching is not None and (columns := self._columns_for_view()) != self.columns:
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit_columns)  # once the plot has its new size
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        """Resized: bands of as many pairs as draw the tiles largest now, the mosaic filling the view
+        (a comparison made while the tab was hidden kept its first, tiny range)."""
+        if self.matching is None:
+            return
+        if (columns := self._columns_for_view()) != self.columns:
             self._lay_out(columns)
+        else:
+            self.plot.autoRange(padding=0.02)
 
     def _lay_out(self, columns: int) -> None:
         m = self.matching
