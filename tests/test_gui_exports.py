@@ -2,6 +2,7 @@
 vector SVGs, CSV columns with names; and no Qt conversion warnings."""
 
 import csv
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -373,3 +374,18 @@ def test_an_export_made_from_another_tab_draws_the_model_shown_now(qtbot, window
     assert not training.isVisible()
     export_plot(training.histogram, tmp_path / "histogram.png")
     assert list(training.histogram.curve.getData()[1]) == [75.0, 25.0]  # drawn with the news, not the empty plot
+
+
+def test_a_dead_latents_exported_histogram_says_it_never_fired(qtbot, window, tmp_path):
+    """The file's title names the latent and says what the plot says on screen."""
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    dashboard = atlas.dashboard
+    ev = atlas.model.evaluation
+    latents = ev.latents.copy()
+    latents[:, 7] = 0  # latent 7 never fires
+    model = dataclasses.replace(atlas.model, evaluation=dataclasses.replace(ev, latents=latents))
+    assert model.evaluation.dead[7]
+    dashboard.show_latent(7, model, window.test_set.get("mnist"))
+    root = ET.parse(export_plot(dashboard.histogram, tmp_path / "dead.svg")).getroot()
+    assert "Latent 7: never active on the test set" in " ".join("".join(e.itertext()) for e in root.iter())

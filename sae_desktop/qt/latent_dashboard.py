@@ -80,9 +80,9 @@ class LatentDashboard(QWidget):
             self.title.setText("Click a tile to inspect its latent")
             self.stats.setText("")
             self._clear_examples()
+            self.histogram.export_title = None  # (no latent's name on an empty plot)
             return
         self.title.setText(f"Latent {latent}")
-        self.histogram.export_title = f"Latent {latent}: {HISTOGRAM_TITLE.lower()}"  # a file says which latent
         self.decoder_tile.set_diverging(decoder, 1.0)
         self.encoder_tile.set_diverging(encoder, 1.0)
         ev = model.evaluation
@@ -90,7 +90,7 @@ class LatentDashboard(QWidget):
             self.stats.setText("Density, top digits and the histogram need the test set, "
                                "which is not available (see the Probe tab's browser for why).")
             self._clear_examples()
-            set_title(self.histogram, "Needs the test set")
+            self._histogram_title("Needs the test set")
             return
         column = ev.latents[:, latent]
         density = float(ev.density[latent])
@@ -106,9 +106,9 @@ class LatentDashboard(QWidget):
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
             self.top_caption.setText("Never active on the test set: no top digits and no histogram to show")
-            set_title(self.histogram, "Never active on the test set")
+            self._histogram_title("Never active on the test set")
             return
-        set_title(self.histogram, HISTOGRAM_TITLE)
+        self._histogram_title(HISTOGRAM_TITLE)
         top = top_activating(ev.latents, latent)
         for tile, index in zip(self.top_tiles, top):
             tile.set_grey(test.images[index] / 255.0 if test is not None else None)
@@ -125,6 +125,11 @@ class LatentDashboard(QWidget):
         self.histogram.enableAutoRange()
         self.threshold.setValue(ev.threshold)
         self.threshold.show()
+
+    def _histogram_title(self, title: str) -> None:
+        """On screen, and in an exported file with the latent it is about."""
+        set_title(self.histogram, title)
+        self.histogram.export_title = f"Latent {self.latent}: {title[0].lower()}{title[1:]}"
 
     def profile(self, model: ModelSnapshot, test: TestImages | None) -> np.ndarray | None:
         """Every latent's mean activation per class (computed once per model and test set)."""
