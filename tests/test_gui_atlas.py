@@ -389,6 +389,16 @@ def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtb
     compare.set_models = lambda *models, **kw: calls.append(models)
     runs.refresh()  # nothing changed since: not compared again (two checkpoints loaded per scan)
     assert calls == []
+    runs.live_folder = continued.folder  # the window trains it further: each epoch is not compared again (~0.6 s)…
+    RunFolder(continued.folder).append({"type": "epoch", "epoch": 3, "step": 30, "metrics/test_mse": 0.05,
+                                        "metrics/l0": 5.0, "metrics/dead_latents": 0})
+    runs.refresh()
+    assert calls == [] and "(B is training: compared again when it ends)" in compare.title.text()
+    runs.live_folder = None  # … but once it has ended
+    RunFolder(continued.folder).append({"type": "summary", "status": "completed", "epochs_done": 3, "step": 30,
+                                        "test_mse": 0.05, "l0": 5.0, "dead_latents": 0, "epoch_seconds": [1.0] * 3})
+    runs.refresh()
+    assert len(calls) == 1
 
 
 def test_top_digit_captions_stay_on_one_line_in_a_1024_window(qtbot, window):

@@ -105,6 +105,12 @@ class CompareView(QWidget):
         else:
             self.pick_digits()
 
+    def mark_training(self, which: str) -> None:
+        """Run ``which`` ("A", "B" or "A and B") is training: its figures are as they were when
+        compared (comparing again takes ~0.6 s of the window's thread, too much for every epoch)."""
+        a, b = self.models
+        self.title.setText(f"A: {a.name}    B: {b.name}    ({which} is training: compared again when it ends)")
+
     def pick_digits(self) -> None:
         test = self._test()
         if test is None:

@@ -354,6 +354,9 @@ class RunsView(QWidget):
             return
         if any(run.folder not in now for run in self.compared):  # (a folder deleted: left as it was)
             return
+        training = [letter for letter, run in zip("AB", self.compared) if self._status(now[run.folder]) == "training"]
+        if training:  # each epoch: said, and compared again once the run ends
+            return self.compare.mark_training(" and ".join(training))
         models = [self._load(now[run.folder]) for run in self.compared]
         if all(m is not None for m in models):
             self.compared = [now[run.folder] for run in self.compared]
