@@ -18,7 +18,7 @@ from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
 from sae_desktop.events import IntervalOutput, TrainingControl
 from sae_desktop.qt.plot_files import export_plot
-from sae_desktop.qt.runs_view import COLUMNS, NAME_COLUMNS_PX, SETTINGS_LEAST_PX
+from sae_desktop.qt.runs_table import COLUMNS, NAME_COLUMNS_PX, SETTINGS_LEAST_PX
 from sae_desktop.runs import RunFolder, recorded
 
 
@@ -239,7 +239,7 @@ def test_the_run_this_window_trains_reads_training_in_the_runs_table(qtbot, gui_
     status = runs.table.item(0, COLUMNS.index("Status"))
     assert status.text() == RUNNING_OR_KILLED  # any unfinished run, as another window's or a killed one
     runs.live_folder = run.path  # what the window sets when its run starts
-    runs._fill_table()
+    runs.fill_table()
     assert runs.table.item(0, COLUMNS.index("Status")).text() == "training"
     events.close()
 

@@ -6,48 +6,20 @@ Pick one run to show it in the probe and atlas, or two to compare them on the sa
 
 from __future__ import annotations
 
-import numpy as np
 import shiboken6
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt.frontier_plot import FrontierPlot
 from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.runs_table import RunsTable
 from sae_desktop.qt.test_set import TestSetProvider
-from sae_desktop.run_list import RunSummary, scan_runs, settings_text
+from sae_desktop.run_list import RunSummary, scan_runs
 from sae_desktop.runs import RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
-
-COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "FVU", "L0", "Dead",
-           "Alive", "Dense", "Mean act.", "Time (s)")
-COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test images' variance about their mean "
-                      "(0 perfect, 1 no better than the mean image)",
-               "Alive": "share of latents active on at least one test image",
-               "Dense": "share of latents active on more than 10% of test images",
-               "L0": "mean number of active latents per test image",
-               "Time (s)": "the epochs' time (training and evaluation), summed: without loading the data or "
-                           "starting up, so a few seconds less than the progress panel's Elapsed"}
-NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
-STAMP_PADDING_PX = 9  # around the run's date and time: a cell's text margins (3 px a side), the grid's
-# 1 px and 2 for the text's fractional width (with 6, a real X window elided it: "20261202-2020…")
-SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided beyond (full text in the tooltip)
-MEASURED_ROWS = 40  # rows the table's columns are sized to (those in view first)
-
-
-class _Number(QTableWidgetItem):
-    """Sorts by value, shows formatted text, blank when unknown."""
-
-    def __init__(self, value: float | None, fmt: str):
-        super().__init__("" if value is None else format(value, fmt))
-        self.value = -np.inf if value is None else float(value)
-        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-    def __lt__(self, other) -> bool:
-        return self.value < other.value if isinstance(other, _Number) else super().__lt__(other)
 
 
 class RunsView(QWidget):
@@ -62,23 +34,7 @@ class RunsView(QWidget):
         self._scans, self._started = 0, 0  # folder scans shown, and begun
         self._scanning, self._scan_again = False, False  # a background scan running; another asked for
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of run folders that could not be read
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        for column, name in enumerate(COLUMNS):
-            if name in COLUMN_TIPS:
-                self.table.horizontalHeaderItem(column).setToolTip(COLUMN_TIPS[name])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSortingEnabled(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # measured on the rows in view and up to MEASURED_ROWS in all, not Qt's 1000: with 150 runs each
-        # pass re-measured 2400 cells (18 ms of a visit during training); the cells of a column are alike
-        header.setResizeContentsPrecision(MEASURED_ROWS)
-        self._fit_row_height()
-        self.table.installEventFilter(self)  # resized, or its other columns resized to new contents: the
-        header.sectionResized.connect(self._column_resized)  # names' columns are fitted again
-        self._fit_pending = False
+        self.table = RunsTable()
         self.live_folder = None  # the run folder this window is training into (its status: "training")
         self.frontier = FrontierPlot()
         self.frontier.runClicked.connect(self._select_run)
@@ -175,9 +131,9 @@ class RunsView(QWidget):
         changed = [i for i, (old, new) in enumerate(zip(self.runs, runs)) if old != new] if same_rows else []
         self.runs, self.skipped = runs, skipped
         if same_rows:  # e.g. the run in training finished another epoch: rewrite its cells only
-            self._update_rows(changed)
+            self.table.update_rows(self.runs, changed, self._status)
         else:
-            self._fill_table()
+            self.fill_table()
         self.frontier.set_runs(self.runs)
         self.hint.setText("" if self.runs or self.skipped else "No runs yet: train one (Ctrl+Return).")
         self.skipped_label.setText(self._skipped_text())
@@ -195,110 +151,8 @@ class RunsView(QWidget):
             return "training"
         return f"stopped\nat step {run.step}" if run.status == "stopped" and run.step is not None else run.status
 
-    def _cells(self, index: int) -> list[QTableWidgetItem]:
-        run = self.runs[index]
-        c = run.config
-        cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
-                 QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(settings_text(c)),
-                 _Number(c.get("d_latent"), "d"), _Number(run.epochs_done, "d"), QTableWidgetItem(self._status(run)),
-                 _Number(run.test_mse, ".5f"), _Number(run.fvu, ".4f"), _Number(run.l0, ".2f"),
-                 _Number(run.dead_latents, "d"), _Number(run.frac_alive, ".0%"), _Number(run.frac_dense, ".0%"),
-                 _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]
-        cells[0].setData(Qt.ItemDataRole.UserRole, index)
-        cells[0].setToolTip(str(run.folder))
-        cells[3].setToolTip(cells[3].text())  # the column may be elided to fit the window
-        return cells
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
-        if obj is self.table and event.type() == QEvent.Type.Resize:
-            self._schedule_fit()
-        elif obj is self.table and event.type() == QEvent.Type.FontChange:  # presentation mode, a desktop's font
-            self._fit_row_height()
-            self._schedule_fit()
-        return False
-
-    def _fit_row_height(self) -> None:
-        """Rows two lines high in the table's font: a run's name wraps after its date and time
-        (Qt's default height held one line of a large font, and cut that line short: "2026…")."""
-        self.table.verticalHeader().setDefaultSectionSize(2 * self.table.fontMetrics().lineSpacing() + 6)
-
-    def _column_resized(self, column: int, _old: int, _new: int) -> None:
-        if COLUMNS[column] not in NAME_COLUMNS_PX:
-            self._schedule_fit()
-
-    def _schedule_fit(self) -> None:
-        if not self._fit_pending:
-            self._fit_pending = True  # once, after Qt has sized the viewport and every column to its contents
-            QTimer.singleShot(0, self, self._fit_name_columns)  # (not if the view is gone by then)
-
-    def _fit_name_columns(self) -> None:
-        """The long texts (run names, settings) give way, elided with the full text in the tooltip,
-        so that every column fits; but the names never below their date and time, and neither
-        below NAME_COLUMNS_PX's total (a narrow window scrolls)."""
-        self._fit_pending = False
-        header = self.table.horizontalHeader()
-        others = sum(header.sectionSize(c) for c, name in enumerate(COLUMNS) if name not in NAME_COLUMNS_PX)
-        bar = self.table.verticalScrollBar()  # room for it even before Qt shows it (the rows just came)
-        room = self.table.viewport().width() - others - (0 if bar.isVisible() else bar.sizeHint().width())
-        run = max(NAME_COLUMNS_PX["Run"], self._stamp_px())  # the settings give up what the names need
-        settings_least = max(SETTINGS_LEAST_PX, header.minimumSectionSize())  # a stretched column's floor
-        least = {"Run": run, "Settings": max(sum(NAME_COLUMNS_PX.values()) - run, settings_least)}
-        extra = room - sum(least.values())
-        names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
-        header.setSectionResizeMode(names, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(names, run + max(extra, 0) // 2)  # half of any room left over
-        if extra >= 0:  # the settings take the rest (and follow a scroll bar coming or going)
-            header.setSectionResizeMode(settings, QHeaderView.ResizeMode.Stretch)
-        else:
-            header.setSectionResizeMode(settings, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(settings, least["Settings"])
-
-    def _stamp_px(self) -> int:
-        """Width the Run column needs to show the runs' date and time whole (the name wraps after
-        them): "20261202-15…" on every row told no two runs of a day apart."""
-        metrics = self.table.fontMetrics()
-        stamps = {"-".join(run.name.split("-")[:2]) + "-" for run in self.runs}
-        return max((metrics.horizontalAdvance(stamp) for stamp in stamps), default=0) + STAMP_PADDING_PX
-
-    def _fill_table(self) -> None:
-        """One row per run, in new rows: replacing the items of existing rows one by one costs Qt
-        ~15 ms per cell with columns sized to their contents (20 s for 150 runs)."""
-        self.table.setSortingEnabled(False)
-        self.table.setRowCount(0)
-        self.table.setRowCount(len(self.runs))
-        for row in range(len(self.runs)):
-            for column, item in enumerate(self._cells(row)):
-                self.table.setItem(row, column, item)
-        self.table.setSortingEnabled(True)
-
-    def _update_rows(self, indices: list[int]) -> None:
-        """Rewrite the cells of these runs in place (their texts and sort values; no new items).
-        Only changed texts are set, with the columns' sizing to contents held until the end: each
-        change made Qt re-measure every column over every row (3 ms a cell with 150 runs, 45 ms
-        for the row of the run in training at every visit, profiled)."""
-        rows = {self.table.item(row, 0).data(Qt.ItemDataRole.UserRole): row for row in range(self.table.rowCount())}
-        # the items themselves, taken before any edit: an edit in the sorted column moves its row
-        cells = {index: [self.table.item(rows[index], column) for column in range(len(COLUMNS))] for index in indices}
-        header = self.table.horizontalHeader()
-        to_contents = QHeaderView.ResizeMode.ResizeToContents
-        sized = [c for c in range(len(COLUMNS)) if header.sectionResizeMode(c) == to_contents]
-        for column in sized:
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        resort = False  # only when the sorted column changed (sorting 150 rows again took 6.5 ms)
-        for index in indices:
-            for column, (cell, fresh) in enumerate(zip(cells[index], self._cells(index))):
-                if cell.text() != fresh.text():
-                    cell.setText(fresh.text())
-                    resort |= column == header.sortIndicatorSection()
-                if cell.toolTip() != fresh.toolTip():
-                    cell.setToolTip(fresh.toolTip())
-                if isinstance(cell, _Number) and cell.value != fresh.value:
-                    cell.value = fresh.value
-                    resort |= column == header.sortIndicatorSection()
-        if resort:
-            self.table.sortItems(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        for column in sized:  # one measuring pass for the lot
-            header.setSectionResizeMode(column, to_contents)
+    def fill_table(self) -> None:
+        self.table.fill(self.runs, self._status)
 
     def _skipped_text(self) -> str:
         """Which run folders were left out and why (all of them in the tooltip)."""
