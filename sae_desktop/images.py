@@ -121,6 +121,8 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     a = np.asarray(grey, dtype=np.float32)
     paper = float(np.median(a))
     darkest, brightest = np.percentile(a, [0.5, 99.5])
+    if darkest == brightest:  # over 99 % of one tone: any ink is the few pixels that differ (a small
+        darkest, brightest = float(a.min()), float(a.max())  # digit on a clean page read as blank)
     if darkest == brightest:
         return np.zeros(a.shape, dtype=np.float32)  # one tone: blank paper, nothing drawn
     edge = _even_frame_tone(a, darkest, brightest)

@@ -115,6 +115,21 @@ def test_image_files_of_many_kinds(tmp_path):
     assert load_image_file(save(tmp_path / "one.png", np.array([[0]], np.uint8))).shape == (1, 1)
 
 
+def test_a_small_digit_on_a_clean_page_is_found_not_blank(tmp_path, bundled):
+    """Ink on under 0.5 % of a clean page: the 0.5 and 99.5 percentiles were both the paper's tone,
+    and the page was read as blank ("That image looks blank") with a 7 in its corner."""
+    page = np.full((600, 800), 255, np.uint8)
+    page[20:23, 20:45] = 0  # a 7, 25 × 30 px, 3-px strokes
+    for i in range(30):
+        page[22 + i, 43 - i // 2:46 - i // 2] = 0
+    assert np.mean(page < 128) < 0.005
+    grey = load_image_file(save(tmp_path / "corner.png", page))
+    assert grey[21, 30] == 1.0 and grey[300, 400] == 0.0  # the ink bright, the page dark
+    stages = preprocess(grey)
+    assert not stages.empty and probe(bundled, stages.image, stages=stages).verdict.kind in ("typical", "unusual")
+    assert load_image_file(save(tmp_path / "blank.png", np.full((60, 80), 255, np.uint8))).max() == 0.0
+
+
 def test_a_bold_digit_cropped_to_more_ink_than_paper_keeps_its_polarity(tmp_path):
     """Dark on white, cropped so tight that ink is most of the pixels: the whole image's median
     is the ink's tone, and the white paper was taken for the ink. The frame, evenly white where the
