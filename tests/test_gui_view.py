@@ -582,3 +582,25 @@ def test_a_picture_is_drawn_inside_its_frame_whatever_its_scale(qtbot, shape, si
     assert len(frame) == 2, row
     assert all(v == 255 for v in row[frame[0] + 1:frame[1]])  # the picture inside…
     assert not any(v == 255 for v in row[:frame[0]] + row[frame[1] + 1:])  # …and none of it outside
+
+
+def test_leaving_presentation_gives_the_verdict_its_figures_back(qtbot, gui_window):
+    """The verdict shows its figures where they fit in four lines, its headline alone where not
+    (presentation's larger font). Its label had grown taller there, and QLabel measures text as at
+    least the label's own height: back in normal mode the figures never came back."""
+    w = gui_window
+    w.resize(1440, 900)
+    view = w.probe_view
+    w.tabs.setCurrentWidget(view)
+    view.browser.index.setValue(9544)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=5000)
+    qtbot.wait(50)
+    before = (view.ood_label.text(), view.ood_label.height())
+    assert "unexplained" in before[0]  # the figures, at 1440×900
+    w.view.set_presentation(True)
+    qtbot.wait(50)
+    w.view.set_presentation(False)
+    w.showNormal()
+    w.resize(1440, 900)
+    qtbot.wait(100)
+    assert (view.ood_label.text(), view.ood_label.height()) == before

@@ -91,7 +91,19 @@ class WrappedLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._fitted_width = -1
         self._full, self._short, self._most = "", None, 0
+        # measures the text's own height: QLabel.heightForWidth is at least the label's minimum height,
+        # so once presentation mode's larger font had made it tall, the text "needed" that height for
+        # ever after (the verdict stayed in its short form, its figures gone, until a restart)
+        self._ruler = QLabel()
+        self._ruler.setWordWrap(True)
         self.refit()
+
+    def _text_height(self, width: int) -> int:
+        """The height the current text needs at ``width``, in the label's font (its style sheet's)."""
+        self.ensurePolished()
+        self._ruler.setFont(self.font())
+        self._ruler.setText(self.text())
+        return self._ruler.heightForWidth(width)
 
     def refit(self) -> None:
         """Start again from ``lines`` lines (a new font or style sheet), then fit the text."""
@@ -123,7 +135,7 @@ class WrappedLabel(QLabel):
         # (a word is never broken: it would be cut; words joined by no-break spaces are one)
         words = re.sub(r"<[^>]*>", " ", self._full).split(" ")
         widest = max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0)
-        if (self.heightForWidth(self.width()) > self.fontMetrics().lineSpacing() * self._most + 6
+        if (self._text_height(self.width()) > self.fontMetrics().lineSpacing() * self._most + 6
                 or widest > self.width() - 2 * self.margin() - 2):
             QLabel.setText(self, self._short)
 
@@ -132,6 +144,6 @@ class WrappedLabel(QLabel):
         floor = self.height() if self.width() == self._fitted_width else 0
         self._fitted_width = self.width()
         self.ensurePolished()
-        needed = max(self.fontMetrics().lineSpacing() * self.lines + 6, self.heightForWidth(self.width()))
+        needed = max(self.fontMetrics().lineSpacing() * self.lines + 6, self._text_height(self.width()))
         if max(floor, needed) != self.height():
             self.setFixedHeight(max(floor, needed))
