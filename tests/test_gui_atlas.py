@@ -413,3 +413,27 @@ def test_top_digit_captions_stay_on_one_line_in_a_1024_window(qtbot, window):
     assert all("·" in c.text() for c in captions)
     line = captions[0].fontMetrics().lineSpacing()
     assert all(c.heightForWidth(c.width()) < 2 * line for c in captions), [c.width() for c in captions]
+
+
+def test_a_rare_latents_dashboard_shows_only_the_digits_it_is_active_on(qtbot, window):
+    """A latent active on 4 test digits showed 12 more at "0.00" as its top activating digits; a
+    JumpReLU's dead latent read "max -0.000"."""
+    import dataclasses
+
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    ev = window.shown.snapshot.evaluation
+    latents = ev.latents.copy()
+    latents[:, 3] = 0.0
+    latents[[5, 50, 100], 3] = [0.9, 0.5, 0.3]  # active on three digits (threshold 0.1)
+    latents[:, 4] = -0.0
+    model = dataclasses.replace(window.shown.snapshot, evaluation=dataclasses.replace(ev, latents=latents))
+    dashboard = atlas.dashboard
+    dashboard.show_latent(3, model, window.test_set.get("mnist"))
+    shown = [tile.data is not None for tile in dashboard.top_tiles]
+    assert shown == [True] * 3 + [False] * (len(shown) - 3)
+    assert [tile.caption.text()[:4] for tile in dashboard.top_tiles[:3]] == ["0.90", "0.50", "0.30"]
+    assert dashboard.top_caption.text().startswith("The 3 test digits it is active on")
+    dashboard.show_latent(4, model, window.test_set.get("mnist"))
+    assert "-0.000" not in dashboard.stats.text() and "max 0.000" in dashboard.stats.text()

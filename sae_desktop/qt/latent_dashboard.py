@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from sae_desktop.architecture import active
 from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
@@ -101,7 +102,8 @@ class LatentDashboard(QWidget):
                    f"dense: fires on more than {DENSE_DENSITY:.0%} of digits" if density > DENSE_DENSITY else
                    f"sparse: fires on at most {DENSE_DENSITY:.0%} of digits")
         share = f"{density:.2%} of test digits (log10 = {np.log10(density):.2f})" if density > 0 else "0"
-        self.stats.setText(f"Density {share} · mean activation {column.mean():.3f} · max {column.max():.3f}"
+        # (+ 0.0: a JumpReLU's dead latent read "max -0.000")
+        self.stats.setText(f"Density {share} · mean activation {column.mean() + 0.0:.3f} · max {column.max() + 0.0:.3f}"
                            f"<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
@@ -110,13 +112,20 @@ class LatentDashboard(QWidget):
             return
         self._histogram_title(HISTOGRAM_TITLE)
         top = top_activating(ev.latents, latent)
+        top = top[active(column[top], ev.threshold)]  # only digits it is active on (a rare latent had 12 at 0.00)
+        for tile in self.top_tiles[len(top):]:
+            tile.set_grey(None)
+            tile.caption.setText("")
         for tile, index in zip(self.top_tiles, top):
             tile.set_grey(test.images[index] / 255.0 if test is not None else None)
             # narrow no-break spaces: never "0.43 ·" over "3" in a narrow window's tile
             label = f"\u202f·\u202f{int(test.labels[index])}" if test is not None else ""
             tile.caption.setText(f"{column[index]:.2f}{label}")
-        self.top_caption.setText(f"Top {len(top)} activating test digits (activation · label)"
-                                 if test is not None else "Top digits: the test images are not loaded")
+        few = len(top) < len(self.top_tiles)
+        self.top_caption.setText(
+            "Top digits: the test images are not loaded" if test is None else
+            f"The {len(top)} test digit{'s' * (len(top) > 1)} it is active on (activation · label)" if few else
+            f"Top {len(top)} activating test digits (activation · label)")
         self._show_classes(latent, model, test)
         top_value = 1.0 if model.config.latent == "sigmoid" else max(float(column.max()), 1e-6)
         counts, edges = np.histogram(column, bins=40, range=(0.0, top_value))
