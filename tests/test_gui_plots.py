@@ -173,6 +173,13 @@ def test_the_histogram_names_its_threshold_line_with_its_value(qtbot, view):
     plot.refresh()
     assert plot.threshold.isVisible() and plot.top_legend.legend.isVisible() and plot.threshold.value() == 0.1
     assert [label.text for _, label in plot.top_legend.legend.items] == ["active above 0.1"]  # as the probe says it
+    plot.set_histogram(np.array([99.0, 1.0]), np.array([0.0, 0.1, 1.0]), 0.1, "epoch 2")  # a TopK's zeros
+    plot.refresh()
+    settle(qtbot, plot)
+    assert plot.top_legend.reserve.dataBounds(1)[1] > 100  # the legend's band above the bars…
+    low, high = plot.getViewBox().viewRange()[1]
+    ticks = [v for _, values in plot.getAxis("left").tickValues(low, high, 200) for v in values]
+    assert high > 100 and 100 in ticks and max(ticks) == 100  # … with no share above 100 % on its axis
     plot.clear_data()  # the next run
     assert not plot.threshold.isVisible() and not plot.top_legend.legend.isVisible()
     assert plot.curve.getData()[0] is None

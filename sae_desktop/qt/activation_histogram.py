@@ -9,9 +9,18 @@ from sae_desktop.qt.plot_frame import TopLegend
 from sae_desktop.qt.plot_style import COLORS, fit_axis_label, style_plot
 
 
+class _ShareAxis(pg.AxisItem):
+    """A share is at most 100 %: where the legend's band reaches past it (a TopK model's zeros are
+    most of its activations), no tick above 100 ("110", "120" read as shares)."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph naming)
+        return [(spacing, [v for v in values if v <= 100 + 1e-9])
+                for spacing, values in super().tickValues(minVal, maxVal, size)]
+
+
 class ActivationHistogram(pg.PlotWidget):
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": _ShareAxis("left")})
         self.x_name = "activation"  # the CSV's x column (the axis label also names the epoch)
         style_plot(self, "Test-set activations", "share of activations (%)", "activation")
         self.curve = self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
@@ -51,6 +60,7 @@ class ActivationHistogram(pg.PlotWidget):
         fit_axis_label(self, "bottom", *([f"activation, {when}", when] if when else ["activation"]))
         self._top = float(shares.max()) if shares.size else 100.0
         self.top_legend.fit(None, 0.0, self._top)
+
 
     def clear_data(self) -> None:
         """A new run: an empty 0-1 × 0-100 % frame, auto-range on again (once per run); no
