@@ -49,7 +49,8 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
     except MemoryError:
         raise ImageError(f"{name}: not enough memory to read the image") from None
     except UnidentifiedImageError:
-        raise ImageError(f"{name}: not an image (or a format Pillow cannot read)") from None
+        raise ImageError(f"{name}: not an image, or not in a format this app reads "
+                         "(PNG, JPEG, BMP, GIF, TIFF, WebP)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: too many pixels to open safely (limit {MAX_PIXELS // 1_000_000} MP)") from None
     except (OSError, ValueError, SyntaxError) as exc:

@@ -190,6 +190,9 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     assert QApplication.font().pointSizeF() == pytest.approx(base * 1.5)
     assert not w.dock.isVisible() and w.isFullScreen()
     assert loss.smooth[1].opts["pen"].widthF() == pytest.approx(pen_width * 1.5)
+    w.view.theme_actions["dark"].trigger()  # the total's pen is the theme's: it kept its base width there
+    assert loss.smooth[3].opts["pen"].widthF() == pytest.approx(pen_width * 1.5)  # (3: the total)
+    w.view.theme_actions["light"].trigger()
     assert loss.getPlotItem().titleLabel.opts["size"] == "16.5pt"
     w.tabs.setCurrentWidget(w.probe_view)  # legends drawn before, and the probe's bars' legend
     qtbot.waitUntil(lambda: w.probe_view.bars_place.is_built, timeout=3000)

@@ -53,11 +53,13 @@ class LossPlot(pg.PlotWidget):
         theme.follow(self._on_theme)
 
     def _on_theme(self, t: theme.Theme) -> None:
-        """The total is drawn in the theme's ink (dark grey on white, light grey on dark)."""
-        ink = pg.mkColor(t.ink)
-        self.smooth[TOTAL].setPen(pg.mkPen(ink, width=2))
-        ink.setAlpha(60)
-        self.raw[TOTAL].setPen(pg.mkPen(ink, width=1))
+        """The total is drawn in the theme's ink (dark grey on white, light grey on dark), at the
+        width it has (presentation mode's is 1.5×: it stayed 2 px while the others grew)."""
+        for item, alpha in ((self.smooth[TOTAL], 255), (self.raw[TOTAL], 60)):
+            pen, ink = pg.mkPen(item.opts["pen"]), pg.mkColor(t.ink)
+            ink.setAlpha(alpha)
+            pen.setColor(ink)
+            item.setPen(pen)
 
     def clear_data(self, planned_steps: float | None = None) -> None:
         """A new run: no data, and auto-range on again (once: a user's zoom then stays until "A")."""
