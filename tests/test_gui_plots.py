@@ -309,6 +309,25 @@ def test_the_losses_title_says_what_the_faint_lines_are(qtbot, view):
     assert all(item.opts["pen"].color().alpha() < 100 for item in plot.raw.values())  # they are the faint ones
 
 
+def test_the_smoothed_losses_follow_a_short_runs_reports(qtbot, view):
+    """Smoothed over ~7 reports, the bold line ran 25-60 % above the reports it smooths for the
+    whole of a 1-epoch run while its losses fell (the test MSE dot sat below it); a long run's
+    bold line still smooths its reports' noise."""
+    plot = view.loss_plot
+    for epochs, noise in ((1, 0.0), (50, 0.01)):
+        plot.clear_data(469 * epochs)
+        rng = np.random.default_rng(0)
+        steps = np.arange(32, 469 * epochs, 32)
+        falling = 0.04 + 0.16 * np.exp(-steps / (100.0 * epochs)) + noise * rng.normal(size=steps.size)
+        for step, loss in zip(steps, falling):
+            plot.add_step(IntervalOutput(int(step), 1, 0.5, float(loss), 0.0, float(loss), 1e3, 1e-3, np.zeros(32)))
+        smooth, raw = plot.steps.view(4), plot.steps.view(1)  # reconstruction: smoothed, per report
+        if epochs == 1:
+            assert np.max(np.abs(smooth[2:] - raw[2:]) / raw[2:]) < 0.1
+        else:  # its ups and downs evened out (half an epoch's memory here: 1 % of 50 epochs)
+            assert np.std(np.diff(smooth[-100:])) < 0.3 * np.std(np.diff(raw[-100:]))
+
+
 def test_the_loss_curves_draw_what_a_pixel_shows_and_export_every_report(qtbot, view, tmp_path):
     """At 2300 reports the bold curves' antialiased strokes took half a 23 ms paint (5 points per
     pixel, pyqtgraph's default), painted on every visit to the tab during training."""

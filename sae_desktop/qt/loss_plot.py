@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 
@@ -12,7 +14,10 @@ from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_frame import TopLegend, finite_range, stepped
 from sae_desktop.qt.plot_style import COLORS, legend_entries, set_legend_entries, style_plot
 
-SMOOTHING = 0.85  # exponential moving average factor per report (~7 reports of memory)
+# The smoothed lines' memory, as a share of the run's planned steps: an exponential moving average
+# over time in steps, not reports. 0.85 a report (~7 reports, 220 steps) ran 25-60 % above the
+# reports it smooths while the losses fell, for a whole 1-epoch run; now it lags 1 % of the run.
+MEMORY = 0.01
 STEP, RECON, SPARSITY, TOTAL = 0, 1, 2, 3  # raw columns; smoothed ones follow at +3
 
 
@@ -67,6 +72,7 @@ class LossPlot(pg.PlotWidget):
             self.planned_steps = float(planned_steps)
         self._ema[:] = 0.0
         self._ema_weight = 0.0
+        self._ema_step = 0
         self.steps.clear()
         self.epochs.clear()
         self._test_shown = -1
@@ -88,8 +94,10 @@ class LossPlot(pg.PlotWidget):
 
     def add_step(self, out: IntervalOutput) -> None:
         raw = np.array([out.recon_loss, out.total_loss - out.recon_loss, out.total_loss])
-        self._ema = SMOOTHING * self._ema + (1 - SMOOTHING) * raw
-        self._ema_weight = SMOOTHING * self._ema_weight + (1 - SMOOTHING)
+        keep = math.exp(-max(out.step - self._ema_step, 1) / max(MEMORY * self.planned_steps, 1.0))
+        self._ema_step = out.step
+        self._ema = keep * self._ema + (1 - keep) * raw
+        self._ema_weight = keep * self._ema_weight + (1 - keep)
         self.steps.append(out.step, *raw, *(self._ema / self._ema_weight))
         self.dirty = True
 
