@@ -85,6 +85,7 @@ class SweepEnded:
     runs_done: int  # runs that ended (completed, stopped or diverged)
     total: int
     stopped: bool
+    completed: int = 0  # runs that trained all their epochs (a stopped sweep's last run did not)
 
 
 def sweep(configs: list[TrainConfig], dataset: Dataset, control: TrainingControl | None = None,
@@ -94,7 +95,7 @@ def sweep(configs: list[TrainConfig], dataset: Dataset, control: TrainingControl
     from sae_desktop.engine import train  # torch: imported when a sweep runs, not with the window
 
     control = control or TrainingControl()
-    done = 0
+    done = completed = 0
     for index, cfg in enumerate(configs):
         if control.stop_requested:
             break
@@ -104,4 +105,5 @@ def sweep(configs: list[TrainConfig], dataset: Dataset, control: TrainingControl
             yield event
             if isinstance(event, RunEnd):
                 done += 1
-    yield SweepEnded(done, len(configs), control.stop_requested)
+                completed += event.status == "completed"
+    yield SweepEnded(done, len(configs), control.stop_requested, completed)

@@ -66,4 +66,7 @@ def test_stop_ends_the_sweep(qtbot, gui_window, monkeypatch):
         w.sweep_action.trigger()
     assert ended.args[0].runs_done == 1 and ended.args[0].stopped
     qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=5000)
-    assert "stopped" in w.progress.sweep_bar.format()
+    bar = w.progress.sweep_bar
+    assert bar.format() == "stopped: 0 of 3 runs done" and bar.value() == 0  # the stopped run is not one done
+    assert bar.fontMetrics().horizontalAdvance(bar.format()) < bar.width()  # on one line in the bar
+    assert "Sweep finished: 0 of 3 runs completed; stopped during run 1" in w.statusBar().currentMessage()

@@ -42,7 +42,7 @@ def test_sweep_trains_each_point_in_its_own_folder(tiny_dataset):
     ends = [e for e in events if isinstance(e, RunEnd)]
     assert [e.status for e in ends] == ["completed", "completed"]
     assert [e.evaluation.l0 for e in ends][0] <= 1.0 < ends[1].evaluation.l0 <= 3.0
-    assert events[-1] == SweepEnded(2, 2, False)
+    assert events[-1] == SweepEnded(2, 2, False, 2)
     rows = {r.folder: r for r in list_runs()}
     assert set(rows) == {s.run_dir for s in starts}
     assert sorted(r.config["k"] for r in rows.values()) == [1, 3]
@@ -57,7 +57,7 @@ def test_stop_ends_the_run_in_progress_and_the_rest_of_the_sweep(tiny_dataset):
             control.stop()
     assert sum(isinstance(e, SweepRunStarted) for e in seen) == 1
     assert [e.status for e in seen if isinstance(e, RunEnd)] == ["stopped"]
-    assert seen[-1] == SweepEnded(1, 3, True) and len(list_runs()) == 1
+    assert seen[-1] == SweepEnded(1, 3, True, 0) and len(list_runs()) == 1  # the stopped run is not completed
 
 
 def test_cli_sweep_one_folder_per_value_and_a_sweep_line(tiny_data_dir, capsys):

@@ -57,9 +57,10 @@ class RunProgress(QWidget):
         self._set(self.sweep_bar, started.index / started.total)
 
     def on_sweep_ended(self, ended: SweepEnded) -> None:
-        stopped = f" (stopped; {ended.total - ended.runs_done} not run)" if ended.stopped else ""
-        self.sweep_bar.setFormat(f"{ended.runs_done} of {ended.total} runs done{stopped}")
-        self._set(self.sweep_bar, ended.runs_done / ended.total)
+        # one line in the bar ("3 of 4 runs done (stopped; 1 not run)" wrapped, cut, and counted
+        # the stopped run as done): the runs completed, the bar filled to them
+        self.sweep_bar.setFormat(f"{'stopped: ' if ended.stopped else ''}{ended.completed} of {ended.total} runs done")
+        self._set(self.sweep_bar, ended.completed / ended.total)
 
     def clear_sweep(self) -> None:
         """A single run is starting: the last sweep's bar goes."""

@@ -67,8 +67,10 @@ class TrainingCommands:
         self.tabs.setCurrentWidget(self.runs_view)
 
     def _on_sweep_ended(self, ended) -> None:
-        stopped = f", stopped after {ended.runs_done}" if ended.stopped else ""
-        self.statusBar().showMessage(f"Sweep finished: {ended.runs_done} of {ended.total} runs{stopped}", 10000)
+        cut_short = ended.stopped and ended.runs_done > ended.completed  # (a run stopped, not between runs)
+        stopped = f"; stopped during run {ended.runs_done}" if cut_short else ""
+        self.statusBar().showMessage(f"Sweep finished: {ended.completed} of {ended.total} runs completed{stopped}",
+                                     10000)
 
     def continue_shown_model(self) -> None:
         snap = self.shown.snapshot
