@@ -607,3 +607,27 @@ def test_leaving_presentation_gives_the_verdict_its_figures_back(qtbot, gui_wind
     w.resize(1440, 900)
     qtbot.wait(100)
     assert (view.ood_label.text(), view.ood_label.height()) == before
+
+
+def test_inactive_latents_recede_in_the_dark_theme_too(qtbot, gui_window):
+    """On the dark plot the inactive bars' light grey outshone the active blue ones."""
+    w = gui_window
+    w.tabs.setCurrentWidget(w.probe_view)
+    w.probe_view.browser.index.setValue(3)
+    qtbot.waitUntil(lambda: w.probe_view.bars_place.is_built and w.probe_view.result is not None, timeout=5000)
+    bars = w.probe_view.bars
+
+    def lightness(kind):
+        brushes = bars.bars.opts["brushes"]
+        return {b.color().lightness() for b, k in zip(brushes, kinds()) if k == kind}
+
+    def kinds():
+        return ["active" if v > bars.config.active_threshold else "inactive" for v in bars.latents[bars.order]]
+
+    for mode in ("dark", "light"):
+        w.view.theme_actions[mode].trigger()
+        background = QColor(theme.current().plot_background).lightness()
+        inactive, active = lightness("inactive"), lightness("active")
+        assert len(inactive) == len(active) == 1
+        # nearer the plot's background than the active bars are: they recede
+        assert abs(inactive.pop() - background) < abs(active.pop() - background), mode

@@ -57,6 +57,9 @@ class _SteeringViewBox(pg.ViewBox):
             self.owner.drag_latent = None
 
 
+INACTIVE_ON_DARK = "#4d535c"  # between the dark plot (#1e1f22) and the active blue, nearer the plot
+
+
 class LatentBars(pg.PlotWidget):
     clampRequested = Signal(int, float)  # latent, value (already within the axis)
     releaseRequested = Signal(int)
@@ -77,6 +80,7 @@ class LatentBars(pg.PlotWidget):
         self.threshold = pg.InfiniteLine(angle=0, pen=threshold_pen)
         for item in (self.bars, self.marks, self.target, self.threshold):
             self.addItem(item)
+        self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
         theme.follow(self._on_theme)
         # the lines are named in a band above the bars (their labels sat behind the bars)
         self.legend = add_legend(self, offset=(-10, 2), colCount=2)
@@ -93,7 +97,6 @@ class LatentBars(pg.PlotWidget):
         self.config = ModelConfig()
         self._ranges: tuple[int, float] | None = None
         self._ticks_for: tuple[int, np.ndarray] | None = None  # (label step, order) the labels show
-        self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
         # the labels' room follows the plot area, which settles after the widget's own resize
         # (leaving presentation mode, one label per bar was kept for a narrower plot)
         self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
@@ -101,6 +104,10 @@ class LatentBars(pg.PlotWidget):
     # -- model and data -------------------------------------------------------------------
     def _on_theme(self, t: theme.Theme) -> None:
         self.marks.setBrush(pg.mkBrush(t.ink))  # the clamp marks
+        # inactive latents recede into the plot: light grey on a dark plot outshone the active blue
+        self._brushes["inactive"] = pg.mkBrush(INACTIVE_ON_DARK if t.dark else COLORS["inactive"])
+        if getattr(self, "latents", None) is not None:
+            self._redraw()
 
     def set_model(self, config: ModelConfig, rho: float | None) -> None:
         self.config = config
