@@ -39,8 +39,9 @@ def test_sweep_runs_in_turn_fills_the_frontier_and_shows_progress(qtbot, gui_win
     _accept_with(monkeypatch, "1,3")
     ends = []
     w.controller.runEnded.connect(ends.append)
-    states = []
+    states, panel_k = [], []
     w.controller.stateChanged.connect(lambda state: states.append((state, w.sweep_action.isEnabled())))
+    w.controller.sweepRunStarted.connect(lambda _: panel_k.append(w.panel.config().k))
     with qtbot.waitSignal(w.controller.sweepEnded, timeout=120000) as ended:
         w.sweep_action.trigger()
         tab = w.tabs.currentWidget()
@@ -48,6 +49,7 @@ def test_sweep_runs_in_turn_fills_the_frontier_and_shows_progress(qtbot, gui_win
     qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=5000)
     assert ended.args[0].runs_done == 2 and not ended.args[0].stopped
     assert [e.status for e in ends] == ["completed", "completed"]
+    assert panel_k == [1, 3]  # the panel showed each run's k while it trained (it said the k it started from)
     # refreshed as each run ended (read off the GUI thread: the table follows a moment later)
     # (a scan begun while the second run was training may come back first: wait for the one after its end)
     qtbot.waitUntil(lambda: sorted((r.config["k"], r.status) for r in w.runs_view.runs)

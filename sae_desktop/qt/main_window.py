@@ -168,6 +168,8 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         run.resume_changed.connect(self._on_resume_changed)
         c.runFailed.connect(self._on_run_failed)
         c.sweepRunStarted.connect(self.progress.on_sweep_run)
+        # the locked panel describes the run in training: a sweep's point, not the settings it started from
+        c.sweepRunStarted.connect(lambda started: self.panel.set_config(started.config))
         c.sweepEnded.connect(self.progress.on_sweep_ended)
         c.sweepEnded.connect(self._on_sweep_ended)
         self.tabs.currentChanged.connect(self._focus_tab)
