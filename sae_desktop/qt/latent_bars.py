@@ -106,7 +106,7 @@ class LatentBars(pg.PlotWidget):
         self.marks.setBrush(pg.mkBrush(t.ink))  # the clamp marks
         # inactive latents recede into the plot: light grey on a dark plot outshone the active blue
         self._brushes["inactive"] = pg.mkBrush(INACTIVE_ON_DARK if t.dark else COLORS["inactive"])
-        if getattr(self, "latents", None) is not None:
+        if getattr(self, "latents", None) is not None and self.plotItem is not None:  # (not once closed)
             self._redraw()
 
     def set_model(self, config: ModelConfig, rho: float | None) -> None:
