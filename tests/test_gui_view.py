@@ -388,6 +388,7 @@ def test_leaving_presentation_gives_legends_and_bar_labels_their_normal_size_bac
     qtbot.wait(100)
     legends = [w.training_view.loss_plot.getPlotItem().legend, bars.legend, w.runs_view.frontier.legend]
     before = [legend.boundingRect().width() for legend in legends]
+    texts = [max(label.boundingRect().width() for _, label in legend.items) for legend in legends]
     step = bars._ticks_for[0]
 
     def fits(legend):  # every entry's text inside the legend's box
@@ -397,8 +398,8 @@ def test_leaving_presentation_gives_legends_and_bar_labels_their_normal_size_bac
     least = w.minimumSizeHint().width()
     w.view.set_presentation(True)
     qtbot.wait(100)
-    for legend, width in zip(legends, before):
-        assert legend.boundingRect().width() > 1.2 * width and fits(legend)
+    for legend, text in zip(legends, texts):  # (the frontier's legend takes one column there: not wider)
+        assert max(label.boundingRect().width() for _, label in legend.items) > 1.2 * text and fits(legend)
     w.tabs.setCurrentWidget(w.runs_view)  # the Probe hidden while the fonts change back
     qtbot.wait(100)
     w.view.set_presentation(False)
@@ -631,3 +632,29 @@ def test_inactive_latents_recede_in_the_dark_theme_too(qtbot, gui_window):
         assert len(inactive) == len(active) == 1
         # nearer the plot's background than the active bars are: they recede
         assert abs(inactive.pop() - background) < abs(active.pop() - background), mode
+
+
+def test_the_frontiers_legend_stays_inside_the_plot_in_presentation_mode(qtbot, gui_window):
+    """Two columns of presentation's larger text ran over the y axis; it takes one column there,
+    and the room above the points follows its height."""
+    from PySide6.QtCore import QPointF
+
+    w = gui_window
+    w.resize(1440, 900)
+    frontier = w.runs_view.frontier
+    w.tabs.setCurrentWidget(w.runs_view)
+
+    def check(columns):
+        qtbot.wait(100)
+        legend, box = frontier.legend.sceneBoundingRect(), frontier.getViewBox()
+        points = [box.mapViewToScene(QPointF(r["l0"], r["test_mse"])) for r in frontier.reference]
+        assert frontier.legend.columnCount == columns
+        assert legend.left() >= box.sceneBoundingRect().left() and not any(legend.contains(p) for p in points)
+
+    check(2)
+    w.view.set_presentation(True)
+    check(1)
+    w.view.set_presentation(False)
+    w.showNormal()
+    w.resize(1440, 900)
+    check(2)

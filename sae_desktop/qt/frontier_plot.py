@@ -58,6 +58,7 @@ class FrontierPlot(pg.PlotWidget):
                                         symbolPen=pg.mkPen("#111111", width=2.5))
         self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
         self._frame()  # the legend as it will be (pyqtgraph named all five penalties, none with points)
+        self.getViewBox().sigResized.connect(lambda _box: self._frame())  # its columns, and room above for it
         theme.follow(self._on_theme)
         for item in self.scatter.values():
             item.sigPointsClicked.connect(self._point_clicked)
@@ -96,20 +97,29 @@ class FrontierPlot(pg.PlotWidget):
                  if penalty in referenced or (item.getData()[0] is not None and len(item.getData()[0]))]
         named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
         if [name for _, name in legend_entries(self.legend)] != [name for _, name in named]:  # rebuilt only on change
-            self.legend.setColumnCount(2 if len(named) > 3 else 1)  # rows of two: less of the plot's height
             set_legend_entries(self.legend, named)
+        self._fit_legend()
         points = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
         points += [(r["l0"], r["test_mse"]) for r in self.reference]  # a new run is judged against them
         l0s, mses = np.array([p[0] for p in points] or [0.0, 8.0]), np.array([p[1] for p in points] or [0.0, 0.05])
         l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
         mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
         low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
+        height = self.getViewBox().height()  # the legend's band, above every point (its own height once laid out)
         rows = -(-len(self.legend.items) // self.legend.columnCount)
-        legend_share = min(0.12 * rows, 0.4)  # of the plot's height, above every point
+        legend_share = min((self.legend.height() + 12) / height, 0.6) if height > 0 else min(0.12 * rows, 0.4)
         left, right = float(l0s.min()) - l0_pad, float(l0s.max()) + l0_pad
         left = left if left >= 0 else -0.03 * right  # L0 from 0, but a point at 0 shown whole, not half under the axis
         self.setXRange(left, right, padding=0)
         self.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
+
+    def _fit_legend(self) -> None:
+        """Rows of two where they fit within the plot (less of its height), else one column: in
+        presentation mode's larger text two columns ran over the y axis."""
+        self.legend.setColumnCount(2 if len(self.legend.items) > 3 else 1)
+        room = self.getViewBox().width() - 16
+        if self.legend.columnCount > 1 and room > 0 and self.legend.width() > room:
+            self.legend.setColumnCount(1)
 
     def _on_theme(self, t: theme.Theme) -> None:
         """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot),
