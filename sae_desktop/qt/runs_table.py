@@ -45,7 +45,6 @@ class _Number(QTableWidgetItem):
 class RunsTable(QTableWidget):
     def __init__(self):
         super().__init__(0, len(COLUMNS))
-        self.runs: list[RunSummary] = []  # those last shown (their index is each row's UserRole)
         self.setHorizontalHeaderLabels(COLUMNS)
         for column, name in enumerate(COLUMNS):
             if name in COLUMN_TIPS:
@@ -128,14 +127,14 @@ class RunsTable(QTableWidget):
         """Width the Run column needs to show the runs' date and time whole (the name wraps after
         them): "20261202-15…" on every row told no two runs of a day apart."""
         metrics = self.fontMetrics()
-        stamps = {"-".join(run.name.split("-")[:2]) + "-" for run in self.runs}  # (those last shown)
+        names = (self.item(row, 0).text() for row in range(self.rowCount()) if self.item(row, 0) is not None)
+        stamps = {"-".join(name.split("-")[:2]) + "-" for name in names}
         return max((metrics.horizontalAdvance(stamp) for stamp in stamps), default=0) + STAMP_PADDING_PX
 
     def fill(self, runs: list[RunSummary], status: Callable[[RunSummary], str]) -> None:
         """One row per run, in new rows: replacing the items of existing rows one by one costs Qt
         ~15 ms per cell with columns sized to their contents (20 s for 150 runs). ``status``: the
         text of a run's Status cell."""
-        self.runs = runs
         self.setSortingEnabled(False)
         self.setRowCount(0)
         self.setRowCount(len(runs))
@@ -158,7 +157,6 @@ class RunsTable(QTableWidget):
         for column in sized:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         resort = False  # only when the sorted column changed (sorting 150 rows again took 6.5 ms)
-        self.runs = runs
         for index in indices:
             for column, (cell, fresh) in enumerate(zip(cells[index], self._cells(runs, index, status))):
                 if cell.text() != fresh.text():
