@@ -28,6 +28,7 @@ from synthetic_inputs import DIGIT_VARIANTS, KINDS, PHOTO_SCENES, digit_variant,
 
 from sae_desktop.data import load_dataset
 from sae_desktop.images import ink_on_black
+from sae_desktop.pixels import PixelReference
 from sae_desktop.probe import probe, probe_image
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
@@ -58,8 +59,10 @@ def main() -> None:
     model = ModelSnapshot.load(args.model)
     mnist = load_dataset("mnist", args.data_dir)
     test = mnist.test_images
-    if args.held_out:
-        model = model.with_evaluation(model.evaluate(test[0::2], mnist.train_images if args.train_reference else None))
+    if args.held_out:  # (the nearest digits' pixels among the training digits', as a run's and the bundled model's)
+        pixels = PixelReference.fit(mnist.train_images, test[0::2])
+        model = model.with_evaluation(model.evaluate(test[0::2], mnist.train_images if args.train_reference else None,
+                                                     pixels))
         test = test[1::2]
     rng = np.random.default_rng(0)
     held = ' (statistics from the even test digits, figures on the odd)' if args.held_out else ''

@@ -28,12 +28,13 @@ from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 from sae_desktop import __version__
-from sae_desktop.checkpoint_schema import (CODES_KEY, FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS, Invalid,
-                                           check_tensors, parse_header, parse_metadata)
+from sae_desktop.checkpoint_schema import (CODES_KEY, FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS, PIXEL_BASIS_KEY,
+                                           PIXELS_KEY, Invalid, check_tensors, parse_header, parse_metadata)
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.events import Position
 from sae_desktop.parameters import param_names
+from sae_desktop.pixels import PixelReference
 from sae_desktop.safe_write import atomic_write_bytes, describe_os_error
 
 Array = Any  # np.ndarray or torch.Tensor (CPU float32)
@@ -107,6 +108,9 @@ def to_bytes(ckpt: Checkpoint, dtype="float32", include_optimizer: bool = True) 
         tensors.update({k: as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
     if ckpt.test_density is not None and ckpt.test_density.codes is not None:
         tensors[CODES_KEY] = as_numpy(ckpt.test_density.codes, np.float16)  # the values are float16's already
+    if ckpt.test_density is not None and ckpt.test_density.pixels is not None:
+        tensors[PIXEL_BASIS_KEY] = as_numpy(ckpt.test_density.pixels.basis, np.float32)
+        tensors[PIXELS_KEY] = as_numpy(ckpt.test_density.pixels.points, np.float16)
     meta = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -182,6 +186,11 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         if not np.isfinite(codes).all():
             raise _fail(path, f"{CODES_KEY} contains NaN or infinite values")
         density = replace(density, codes=codes)  # check_tensors: with its neighbour_quantiles
+    if PIXELS_KEY in tensors:  # (check_tensors: both, with the density's pixel_quantiles)
+        basis, points = tensors[PIXEL_BASIS_KEY], tensors[PIXELS_KEY]
+        if not (np.isfinite(basis).all() and np.isfinite(points).all()):
+            raise _fail(path, f"{PIXELS_KEY} contains NaN or infinite values")
+        density = replace(density, pixels=PixelReference(np.ascontiguousarray(basis, dtype=np.float32), points))
     return Checkpoint(m.model_config, weights, m.train_config, optimizer, m.epoch, m.history,
                       m.test_error_quantiles, {**m.extra, "versions": m.versions}, m.position, m.test_score_quantiles,
                       density)

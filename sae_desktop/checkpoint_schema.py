@@ -17,6 +17,7 @@ from sae_desktop.config import MAX_EPOCHS, ConfigError, ModelConfig, TrainConfig
 from sae_desktop.density import MAX_CODE_WIDTH, MAX_CODES, Density
 from sae_desktop.density import MAX_WIDTH as DENSITY_MAX_WIDTH
 from sae_desktop.events import Position
+from sae_desktop.pixels import MAX_POINTS, MIN_POINTS
 from sae_desktop.parameters import BUFFER_NAMES, param_names, param_shapes
 
 FORMAT = "sae-desktop-checkpoint"
@@ -25,6 +26,9 @@ MAX_HEADER_BYTES = 64 * 1024 * 1024
 DTYPE_BYTES = {"F32": 4, "F16": 2}
 OPTIMIZER_KEYS = ("optimizer.exp_avg", "optimizer.exp_avg_sq", "optimizer.step")
 CODES_KEY = "test_density.codes"  # F16 [M, d_latent]: the test digits' codes (density.py's nearest neighbours)
+PIXEL_BASIS_KEY = "test_density.pixel_basis"  # F32 [1 + K, d_in]: the reference digits' mean and directions…
+PIXELS_KEY = "test_density.pixels"  # …and F16 [M, K]: their coordinates (pixels.py's nearest digits)
+REFERENCE_KEYS = (CODES_KEY, PIXEL_BASIS_KEY, PIXELS_KEY)
 MAX_QUANTILES = 100_000
 METADATA_KEYS = ("format", "format_version", "model_config", "train_config", "epoch", "history",
                  "test_error_quantiles", "test_score_quantiles", "test_density", "versions", "extra", "position")
@@ -226,7 +230,7 @@ def _density(raw: Any, model_cfg: ModelConfig) -> Density | None:
     if raw is None:
         return None
     keys = {"mean", "components", "variances", "residual", "quantiles", "combined_quantiles"}
-    if not isinstance(raw, dict) or not keys <= set(raw) <= keys | {"neighbour_quantiles"}:
+    if not isinstance(raw, dict) or not keys <= set(raw) <= keys | {"neighbour_quantiles", "pixel_quantiles"}:
         raise Invalid(f"metadata field 'test_density' should be an object with {', '.join(sorted(keys))}")
     width = model_cfg.d_hidden
     if width > DENSITY_MAX_WIDTH:
@@ -239,7 +243,7 @@ def _density(raw: Any, model_cfg: ModelConfig) -> Density | None:
         _numbers(row, width, "each component")
     _numbers(raw["variances"], len(components), "variances (one per component)", positive=True)
     _numbers([raw["residual"]], 1, "residual", positive=True)
-    for name in ("quantiles", "combined_quantiles", "neighbour_quantiles"):
+    for name in ("quantiles", "combined_quantiles", "neighbour_quantiles", "pixel_quantiles"):
         _quantiles(raw.get(name), f"test_density.{name}")
     return Density.from_dict(raw)
 
@@ -252,10 +256,11 @@ def check_tensors(entries: dict[str, Entry], meta: Metadata) -> bool:
     missing = [n for n in names if n not in entries]
     if missing:
         raise Invalid(f"missing tensors {', '.join(missing)}")
-    unknown = sorted(set(entries) - set(names) - set(OPTIMIZER_KEYS) - {CODES_KEY})
+    unknown = sorted(set(entries) - set(names) - set(OPTIMIZER_KEYS) - set(REFERENCE_KEYS))
     if unknown:
         raise Invalid(f"unexpected tensors {', '.join(u[:40] for u in unknown[:4])}")
     _check_codes(entries.get(CODES_KEY), meta.test_density, model_cfg)
+    _check_pixels(entries.get(PIXEL_BASIS_KEY), entries.get(PIXELS_KEY), meta.test_density, model_cfg)
     for name in names:
         if entries[name].shape != shapes[name]:
             raise Invalid(f"{name} has shape {list(entries[name].shape)} but the config "
@@ -289,3 +294,19 @@ def _check_codes(entry: Entry | None, density: Density | None, model_cfg: ModelC
             or entry.shape[1] != model_cfg.d_latent or model_cfg.d_latent > MAX_CODE_WIDTH):
         raise Invalid(f"{CODES_KEY} should be F16 [2 to {MAX_CODES}, d_latent={model_cfg.d_latent}] "
                       f"(codes at most {MAX_CODE_WIDTH} wide), got {entry.dtype} {list(entry.shape)}")
+
+
+def _check_pixels(basis: Entry | None, points: Entry | None, density: Density | None, model_cfg: ModelConfig) -> None:
+    """The reference digits' pixels (both tensors) come with the density's pixel_quantiles, or nothing does."""
+    expects = density is not None and density.pixel_quantiles is not None
+    if basis is None and points is None and not expects:
+        return
+    if basis is None or points is None or not expects:
+        raise Invalid(f"tensors {PIXEL_BASIS_KEY} and {PIXELS_KEY} and the metadata field "
+                      "'test_density.pixel_quantiles' come together")
+    if (len(basis.shape) != 2 or basis.dtype != "F32" or basis.shape[1] != model_cfg.d_in
+            or not 2 <= basis.shape[0] <= model_cfg.d_in + 1 or len(points.shape) != 2 or points.dtype != "F16"
+            or points.shape[1] != basis.shape[0] - 1 or not MIN_POINTS <= points.shape[0] <= MAX_POINTS):
+        raise Invalid(f"{PIXEL_BASIS_KEY} should be F32 [1 + K, d_in={model_cfg.d_in}] and {PIXELS_KEY} "
+                      f"F16 [{MIN_POINTS} to {MAX_POINTS}, K], got {basis.dtype} {list(basis.shape)} and "
+                      f"{points.dtype} {list(points.shape)}")

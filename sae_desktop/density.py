@@ -23,6 +23,12 @@ the gaps between the digits' clusters, where no digit's code lies; its nearest n
 far. Measured on held-out test digits at the same false alarm rate, it flags 17-20 points more of
 the generated letters (benchmarks/probe_verdict.py).
 
+The last piece needs no model: the distance from the input's pixels to the **nearest digit's
+pixels** (pixels.py), a fourth term where the checkpoint stores the reference digits' pixels.
+(Measured held out, leaving the Gaussian's distance out of the four flagged 8-11 points more
+letters, but 9 fewer boxes and twice the other writers' digits; all four flag more of every
+kind of non-digit than the three before, and fewer digits.)
+
 The pieces of evidence are combined by Fisher's method: each is a percentile of the test
 set's own values (a test digit's nearest neighbour is another test digit, never itself),
 ``−ln(1 − p)`` of each is summed, and the sum is ranked against the test set's sums. The
@@ -34,10 +40,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sae_desktop.ranks import QUANTILES, error_percentile, quantiles
+
+if TYPE_CHECKING:
+    from sae_desktop.pixels import PixelReference
 
 MAX_CODES = 60_000  # digits' codes kept as the nearest-neighbour reference (evenly spaced)
 SAME = 3e-3  # a reference code this near the query, relative to its norm, is the query itself (≫ 2⁻¹¹, float16's step)
@@ -55,6 +65,13 @@ def fisher(*percentiles):
     return sum(-np.log(np.maximum(100.0 - np.asarray(p, dtype=np.float64), TAIL) / 100.0) for p in percentiles)
 
 
+def evidence(has_codes: bool, has_pixels: bool, score, distance, neighbour, pixel) -> list:
+    """The percentiles a density with (or without) reference codes and pixels combines, in one
+    place for its fit and its probes: the score's and the distance's; the nearest code's and
+    the nearest pixels' where known."""
+    return [score, distance] + ([neighbour] if has_codes else []) + ([pixel] if has_pixels else [])
+
+
 @dataclass(frozen=True, eq=False)
 class Density:
     mean: np.ndarray  # [d_hidden] float64: the test set's mean activation
@@ -65,15 +82,18 @@ class Density:
     combined_quantiles: list[float]  # the test set's Fisher combinations of all the evidence's percentiles
     codes: np.ndarray | None = None  # [M, d_latent] float16 values (as float16 or float32): reference codes, or None
     neighbour_quantiles: list[float] | None = None  # the test set's nearest-neighbour distances (with codes)
+    pixels: PixelReference | None = None  # the nearest digit's pixels (pixels.py), or None
+    pixel_quantiles: list[float] | None = None  # the test set's distances to it (with pixels)
 
     @classmethod
     def fit(cls, hidden: np.ndarray, score_percentiles: np.ndarray, codes: np.ndarray | None = None,
-            reference: np.ndarray | None = None) -> Density | None:
+            reference: np.ndarray | None = None, pixels: PixelReference | None = None) -> Density | None:
         """Fitted to the test set's hidden activations ``[N, d_hidden]``, its images' score
         percentiles ``[N]`` (as the verdict reads them) and, if given, their codes ``[N, d_latent]``:
         the nearest-neighbour reference, unless ``reference`` gives other digits' codes (the
         training set's: more of them, so a nearer neighbour for every digit, and none of them a
-        test digit itself); None when too few or too wide."""
+        test digit itself); ``pixels``: the nearest digits' pixels, with the same test images'
+        ``test_distances``; None when too few or too wide."""
         h = np.asarray(hidden, dtype=np.float64)
         n, d = h.shape
         if n < MIN_SAMPLES or d > MAX_WIDTH:
@@ -90,25 +110,31 @@ class Density:
                       [0.0, 1.0])
         distances = partial.distance(h)
         density_quantiles = quantiles(distances)
-        evidence = [score_percentiles, error_percentile(distances, density_quantiles)]
-        neighbour_quantiles = None
+        # Every test digit's neighbour costs 0.2 s a fit at 10 000 (after each epoch): the ranks
+        # come from an evenly spaced subset of the test digits
+        rows = np.linspace(0, n - 1, min(n, MAX_ASKED)).round().astype(np.int64)
+        score, distance = np.asarray(score_percentiles)[rows], error_percentile(distances, density_quantiles)[rows]
+        neighbour = pixel = pixel_quantiles = neighbour_quantiles = None
+        if pixels is None or pixels.test_distances is None or len(pixels.test_distances) != n:
+            pixels = None
+        else:
+            pixel_quantiles = quantiles(pixels.test_distances)
+            pixel = error_percentile(pixels.test_distances[rows], pixel_quantiles)
         if codes is not None and len(codes) == n and 0 < codes.shape[1] <= MAX_CODE_WIDTH:
             codes = np.asarray(codes, dtype=np.float32)
             pool = codes if reference is None else np.asarray(reference, dtype=np.float32)
             kept = np.linspace(0, len(pool) - 1, min(len(pool), MAX_CODES)).round().astype(np.int64)
             reference = pool[kept].astype(np.float16).astype(np.float32)
-            # Every test digit's neighbour costs 0.2 s a fit at 10 000 (after each epoch): the ranks
-            # come from an evenly spaced subset of the test digits (with the test digits as the
-            # reference, each one's own code is not its neighbour: :func:`nearest` skips copies)
-            rows = np.linspace(0, n - 1, min(n, MAX_ASKED)).round().astype(np.int64)
+            # (with the test digits as the reference, each one's own code is not its neighbour:
+            # :func:`nearest` skips copies)
             neighbours = nearest(codes[rows], reference)
             neighbour_quantiles = quantiles(neighbours)
-            evidence = [np.asarray(e)[rows] for e in evidence]
-            evidence.append(error_percentile(neighbours, neighbour_quantiles))
+            neighbour = error_percentile(neighbours, neighbour_quantiles)
         else:
             reference = None
+        combined = fisher(*evidence(reference is not None, pixels is not None, score, distance, neighbour, pixel))
         return cls(partial.mean, partial.components, partial.variances, residual, density_quantiles,
-                   quantiles(fisher(*evidence)), reference, neighbour_quantiles)
+                   quantiles(combined), reference, neighbour_quantiles, pixels, pixel_quantiles)
 
     @property
     def width(self) -> int:
@@ -132,6 +158,18 @@ class Density:
     def _prepared(self) -> tuple[np.ndarray, np.ndarray]:
         return prepared(self.codes)
 
+    def pixel_distance(self, images: np.ndarray) -> np.ndarray:
+        """Distance ``[N]`` from each image ``[N, d_in]`` in [0, 1] to the nearest reference digit's
+        pixels (NaN without them)."""
+        images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+        if self.pixels is None or images.shape[1] != self.pixels.width:
+            return np.full(len(images), np.nan)
+        return self.pixels.distance(images)
+
+    def pixel_percentile(self, distance: float) -> float:
+        """Share of test digits nearer their nearest reference digit's pixels (%), NaN without them."""
+        return error_percentile(distance, self.pixel_quantiles) if self.pixel_quantiles else float("nan")
+
     def percentile(self, distance: float) -> float:
         """Share of test digits nearer the test set's mean (%)."""
         return error_percentile(distance, self.quantiles)
@@ -141,13 +179,15 @@ class Density:
         return error_percentile(distance, self.neighbour_quantiles) if self.neighbour_quantiles else float("nan")
 
     def combined_percentile(self, score_percentile: float, distance_percentile: float,
-                            neighbour_percentile: float = float("nan")) -> float:
-        """Share of test digits less unusual by all the evidence together (%): the score's and
-        the distance's percentiles, and the nearest neighbour's when the density has codes."""
-        evidence = [score_percentile, distance_percentile] + ([neighbour_percentile] if self.codes is not None else [])
-        if not all(np.isfinite(p) for p in evidence):
+                            neighbour_percentile: float = float("nan"),
+                            pixel_percentile: float = float("nan")) -> float:
+        """Share of test digits less unusual by all the evidence together (%): the percentiles
+        :func:`evidence` names for this density."""
+        parts = evidence(self.codes is not None, self.pixels is not None, score_percentile, distance_percentile,
+                         neighbour_percentile, pixel_percentile)
+        if not all(np.isfinite(p) for p in parts):
             return float("nan")
-        return error_percentile(float(fisher(*evidence)), self.combined_quantiles)
+        return error_percentile(float(fisher(*parts)), self.combined_quantiles)
 
     def to_dict(self) -> dict:
         """JSON-ready, 7 significant digits (float32's precision; the metadata stays small)."""
@@ -156,19 +196,22 @@ class Density:
         return {"mean": short(self.mean), "components": [short(c) for c in self.components],
                 "variances": short(self.variances), "residual": float(f"{self.residual:.7g}"),
                 "quantiles": list(self.quantiles), "combined_quantiles": list(self.combined_quantiles),
-                **({"neighbour_quantiles": list(self.neighbour_quantiles)} if self.codes is not None else {})}
+                **({"neighbour_quantiles": list(self.neighbour_quantiles)} if self.codes is not None else {}),
+                **({"pixel_quantiles": list(self.pixel_quantiles)} if self.pixels is not None else {})}
 
     @classmethod
     def from_dict(cls, d: dict, codes: np.ndarray | None = None) -> Density:
         """From :meth:`to_dict`'s output, already validated (``checkpoint_schema._density``), and the
-        reference ``codes`` (a checkpoint keeps them as a tensor, not in its JSON metadata, and
-        adds them once decoded: ``check_tensors`` makes sure they come with neighbour_quantiles)."""
-        neighbours = d.get("neighbour_quantiles")
+        reference ``codes`` (a checkpoint keeps them, and the reference pixels, as tensors, not in
+        its JSON metadata, and adds them once decoded: ``check_tensors`` makes sure they come with
+        their quantiles)."""
+        neighbours, pixels = d.get("neighbour_quantiles"), d.get("pixel_quantiles")
         return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["components"], dtype=np.float64),
                    np.asarray(d["variances"], dtype=np.float64), float(d["residual"]),
                    [float(q) for q in d["quantiles"]], [float(q) for q in d["combined_quantiles"]],
                    codes,
-                   None if neighbours is None else [float(q) for q in neighbours])
+                   None if neighbours is None else [float(q) for q in neighbours], None,
+                   None if pixels is None else [float(q) for q in pixels])
 
 
 def prepared(reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,7 @@ from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import (EpochOutput, Event, IntervalOutput, Position, ResumeState, Revival, RunEnd, RunStart,
                                 TrainingControl)
 from sae_desktop.fast_trainer import FastSAETrainer, supports
+from sae_desktop.pixels import PixelReference
 from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
 
 BACKENDS = ("auto", "fast", "autograd")
@@ -108,6 +109,13 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
     status, message = "completed", f"trained {cfg.epochs} epochs"
     epochs_done = start_epoch
     evaluation: Evaluation | None = None
+    pixels: list[PixelReference | None] = []  # the verdict's nearest digits: fitted once, at the first evaluation
+
+    def evaluate() -> Evaluation:
+        if not pixels:
+            pixels.append(PixelReference.fit(dataset.train_images, dataset.test_images))
+        return trainer.model.evaluate(test_u8, pixels[0])
+
     for epoch in range(start_epoch, cfg.epochs):
         perm = epoch_permutation(cfg.seed, epoch, trainer.n).to(device)
         epoch_train_s, epoch_loss_sum, interval_steps = 0.0, 0.0, 0
@@ -154,7 +162,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
                 interval_start = time.perf_counter()  # the consumer's time is not training time
         else:
             eval_start = time.perf_counter()
-            evaluation = trainer.model.evaluate(test_u8)
+            evaluation = evaluate()
             _ = evaluation.histogram  # computed now, in the training thread, so the window does not have to
             out = EpochOutput(epoch + 1, step, epoch_loss_sum / spe, epoch_train_s,
                               time.perf_counter() - eval_start, evaluation, trainer.weights(),
@@ -172,7 +180,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
                 position = Position(step, epoch_loss_sum, epoch_train_s, trainer.steps_since_flush)
         break
     # After a completed epoch its evaluation already describes the final weights.
-    final_eval = evaluation if status == "completed" and evaluation is not None else trainer.model.evaluate(test_u8)
+    final_eval = evaluation if status == "completed" and evaluation is not None else evaluate()
     yield RunEnd(status, message, epochs_done, step, trainer.weights(), trainer.optimizer_state(), history,
                  final_eval, describe(device), position)
 

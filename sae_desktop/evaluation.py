@@ -26,6 +26,7 @@ import numpy as np
 from sae_desktop.architecture import active
 from sae_desktop.config import ModelConfig
 from sae_desktop.density import Density
+from sae_desktop.pixels import PixelReference
 from sae_desktop.ranks import QUANTILES, error_percentile, quantiles  # noqa: F401 (their home before ranks.py)
 
 HISTOGRAM_BINS = 50
@@ -77,16 +78,17 @@ class Evaluation:
     @classmethod
     def of(cls, per_sample_mse: np.ndarray, latents: np.ndarray, per_sample_score: np.ndarray,
            hidden: np.ndarray | None, cfg: ModelConfig, images: np.ndarray | None = None,
-           reference: np.ndarray | None = None) -> Evaluation:
+           reference: np.ndarray | None = None, pixels: PixelReference | None = None) -> Evaluation:
         """From ``architecture.errors_and_latents``'s output (what ``SparseAutoencoder.evaluate``
         and ``ModelSnapshot.evaluate`` both return: test-set evaluation is written once);
         ``images`` (uint8, NumPy or torch) give FVU its denominator. The hidden activations are
         summarised at once (``density.Density``, with the codes, or other digits' codes
-        ``reference``, as its nearest-neighbour reference) and not kept."""
+        ``reference``, as its nearest-neighbour reference, and the nearest digits' ``pixels``,
+        fitted with these images) and not kept."""
         density = None
         if hidden is not None and len(per_sample_score):
             density = Density.fit(hidden, error_percentile(per_sample_score, quantiles(per_sample_score)), latents,
-                                  reference)
+                                  reference, pixels)
         return cls(per_sample_mse, latents, cfg.active_threshold,
                    image_variance(images) if images is not None else float("nan"), per_sample_score, density)
 

@@ -21,6 +21,7 @@ from sae_desktop import architecture
 from sae_desktop.config import JUMPRELU_BANDWIDTH, JUMPRELU_THRESHOLD_INIT, ModelConfig
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.parameters import PARAM_NAMES, param_shapes
+from sae_desktop.pixels import PixelReference
 
 
 def keep_top_k(z: torch.Tensor, k: int) -> torch.Tensor:
@@ -148,9 +149,11 @@ class SparseAutoencoder(nn.Module):
         return self.decode(z), z
 
     @torch.no_grad()
-    def evaluate(self, images: torch.Tensor) -> Evaluation:
-        """Test-set metrics on uint8 ``images`` ``[N, 784]`` (on the model's device)."""
-        return Evaluation.of(*architecture.errors_and_latents(self.params, images, self.cfg, TORCH), self.cfg, images)
+    def evaluate(self, images: torch.Tensor, pixels: PixelReference | None = None) -> Evaluation:
+        """Test-set metrics on uint8 ``images`` ``[N, 784]`` (on the model's device); ``pixels``:
+        the verdict's nearest digits, fitted with these images (``PixelReference.fit``)."""
+        return Evaluation.of(*architecture.errors_and_latents(self.params, images, self.cfg, TORCH), self.cfg, images,
+                             pixels=pixels)
 
     def snapshot(self) -> dict[str, torch.Tensor]:
         """A detached CPU copy of the weights, safe to hand to another thread."""

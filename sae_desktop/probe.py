@@ -62,12 +62,13 @@ def probe(model: ModelSnapshot, image28: np.ndarray, clamps: dict[int, float] | 
     mse_percentile = error_percentile(mse, quantiles) if quantiles else float("nan")
     score = float(input_score(x.astype(np.float64), unsteered.astype(np.float64))[0])
     density = model.test_density
-    distance = neighbour = float("nan")
+    distance = neighbour = pixel = float("nan")
     if density is not None:
         distance = float(density.distance(model.hidden(x))[0])
         neighbour = float(density.neighbour_distance(latents[None, :])[0])
+        pixel = float(density.pixel_distance(x)[0])
     verdict = judge(stages if stages is not None else preprocess(x.reshape(28, 28), black_paper=True), score,
-                    model.test_score_quantiles, distance, density, neighbour)
+                    model.test_score_quantiles, distance, density, neighbour, pixel)
     return ProbeResult(x.reshape(28, 28), latents, code, reconstruction, mse, mse_percentile,
                        model.config.active_threshold, verdict)
 

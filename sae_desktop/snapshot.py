@@ -24,6 +24,7 @@ from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import Position, ResumeState
+from sae_desktop.pixels import PixelReference
 
 BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
 
@@ -103,16 +104,19 @@ class ModelSnapshot:
         z = np.asarray(latents, dtype=np.float32).reshape(-1, self.config.d_latent)
         return architecture.decode(self.arrays, z, architecture.NUMPY)
 
-    def evaluate(self, images: np.ndarray, reference_images: np.ndarray | None = None) -> Evaluation:
+    def evaluate(self, images: np.ndarray, reference_images: np.ndarray | None = None,
+                 pixels: PixelReference | None = None) -> Evaluation:
         """Test-set metrics on uint8 ``images``, as the torch model's ``evaluate``, in NumPy (any thread);
         ``reference_images`` (uint8, the training set's): the verdict's nearest neighbours among
-        their codes instead of the test digits' (benchmarks/bundled_stats.py)."""
+        their codes and pixels instead of the test digits' (benchmarks/bundled_stats.py);
+        ``pixels``: the nearest digits' pixels fitted already, with these ``images``."""
         x = np.asarray(images).reshape(len(images), -1)
         reference = None
         if reference_images is not None:
             reference = self.encode(np.asarray(reference_images).reshape(len(reference_images), -1) / np.float32(255))
+        pixels = pixels or PixelReference.fit(x if reference_images is None else reference_images, x)
         return Evaluation.of(*architecture.errors_and_latents(self.arrays, x, self.config, architecture.NUMPY),
-                             self.config, x, reference)
+                             self.config, x, reference, pixels)
 
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,

@@ -22,7 +22,10 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
 * **the nearest digit** (density.py): how far the input's sparse code lies from the nearest
   reference digit's code (the test set's, or for the bundled model the training set's), as a
   percentile of the test digits' own nearest-neighbour distances; a third term of the same
-  combination, where the checkpoint stores the reference codes.
+  combination, where the checkpoint stores the reference codes;
+* **the nearest digit's pixels** (pixels.py): the same, from the input as the model sees it to
+  the nearest reference digit (the training set's), where the checkpoint stores them: a fourth
+  term (``density.evidence``).
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ class Verdict:
     distance_percentile: float = float("nan")  # share of test digits nearer (%), NaN without a density
     neighbour_distance: float = float("nan")  # from the input's code to the nearest reference digit's code
     neighbour_percentile: float = float("nan")  # share of test digits nearer their nearest neighbour (%)
+    pixel_distance: float = float("nan")  # from the input's pixels to the nearest reference digit's
+    pixel_percentile: float = float("nan")  # share of test digits nearer their nearest reference digit (%)
 
     @property
     def headline(self) -> str:
@@ -79,9 +84,14 @@ class Verdict:
         if np.isfinite(self.distance_percentile):
             lines.append("code farther out: the hidden layer's activations, by their distance from the test "
                          "digits' average (Mahalanobis), ranked among the test digits' own")
-        if np.isfinite(self.neighbour_percentile):
-            lines.append("nearest digit: the distance from the input's sparse code to the closest digit's code, "
+        both = np.isfinite(self.neighbour_percentile) and np.isfinite(self.pixel_percentile)
+        code, pixels = ("nearest digit's code", "its pixels") if both else ("nearest digit", "nearest digit's pixels")
+        if np.isfinite(self.neighbour_percentile):  # (named as the message names them: see evidence)
+            lines.append(f"{code}: the distance from the input's sparse code to the closest digit's code, "
                          "ranked among each test digit's distance to its own nearest")
+        if np.isfinite(self.pixel_percentile):
+            lines.append(f"{pixels}: the distance from the input, as the model sees it, to the closest training "
+                         "digit, ranked among each test digit's distance to its own nearest")
         if len(lines) > 1:
             lines.append(f"The rank combines these (Fisher's method): typical below the {UNUSUAL:g}th "
                          f"percentile, unusual below the {UNLIKE:g}th, unlike MNIST above")
@@ -132,11 +142,11 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
 
 def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
           distance: float = float("nan"), density: Density | None = None,
-          neighbour: float = float("nan")) -> Verdict:
+          neighbour: float = float("nan"), pixel: float = float("nan")) -> Verdict:
     """The verdict on one input from its preprocessing, its unsteered ``score``, its ``distance``
-    (``Density.distance`` of its hidden activations) and ``neighbour`` (``Density.neighbour_distance``
-    of its code); ``quantiles``: the test set's scores (``Evaluation.test_score_quantiles``) and
-    ``density`` its distances, if known.
+    (``Density.distance`` of its hidden activations), ``neighbour`` (``Density.neighbour_distance``
+    of its code) and ``pixel`` (``Density.pixel_distance`` of its 28×28 image); ``quantiles``: the
+    test set's scores (``Evaluation.test_score_quantiles``) and ``density`` its distances, if known.
     A failed plain check decides the kind and message; the figures are still given."""
     if stages.empty:
         return NOTHING_DRAWN
@@ -146,10 +156,14 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
     sp = error_percentile(score, quantiles) if trained else nan
     dp = density.percentile(distance) if trained and density is not None else nan
     nnp = density.neighbour_percentile(neighbour) if trained and density is not None else nan
-    p = density.combined_percentile(sp, dp, nnp) if np.isfinite(dp) else sp
+    pxp = density.pixel_percentile(pixel) if trained and density is not None else nan
+    p = density.combined_percentile(sp, dp, nnp, pxp) if np.isfinite(dp) else sp
     figures = dict(score_percentile=sp, distance=distance if density is not None else nan, distance_percentile=dp,
                    neighbour_distance=neighbour if density is not None and density.codes is not None else nan,
-                   neighbour_percentile=nnp)
+                   neighbour_percentile=nnp,
+                   pixel_distance=pixel if density is not None and density.pixels is not None else nan,
+                   pixel_percentile=pxp)
+    figures = {k: v for k, v in figures.items() if np.isfinite(v)}  # (unknown ones: the defaults, equal as verdicts)
 
     def verdict(kind: str, digit_like: bool | None, message: str) -> Verdict:
         return Verdict(kind, digit_like, score, p, message, **figures)
@@ -165,17 +179,18 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
     # The verdict first (a cut-off end would hide it), then the rank it rests on, then that rank's parts
     # ("Typical: … worse than 91 % of test digits" read as a contradiction when the parts came first)
     if p >= UNLIKE:
-        return verdict("unlike", False, f"Unlike MNIST: {evidence(score, p, sp, dp, nnp)}")
+        return verdict("unlike", False, f"Unlike MNIST: {evidence(score, p, sp, dp, nnp, pxp)}")
     if p >= UNUSUAL:
-        return verdict("unusual", True, f"Unusual: {evidence(score, p, sp, dp, nnp)}")
+        return verdict("unusual", True, f"Unusual: {evidence(score, p, sp, dp, nnp, pxp)}")
     return verdict("typical", True, f"Typical{', near the edge' if p >= NEAR_EDGE else ''}: "
-                                    f"{evidence(score, p, sp, dp, nnp)}")
+                                    f"{evidence(score, p, sp, dp, nnp, pxp)}")
 
 
-def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("nan")) -> str:
+def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("nan"),
+             pxp: float = float("nan")) -> str:
     """What a verdict rests on: the share of test digits more unusual than the input (its rank
-    ``p``), then the parts combined into it (reconstruction ``sp``; code ``dp`` and nearest
-    digit ``nnp``, if known)."""
+    ``p``), then the parts combined into it (reconstruction ``sp``; code ``dp``, nearest digit's
+    code ``nnp`` and its pixels ``pxp``, where they are parts)."""
     more = 100.0 - p  # (never rounded to 0 % or 100 %: neither would be true)
     rank = ("fewer than 1% of test digits are as unusual" if more < 1 else
             f"{'more than 99' if more > 99 else shown_share(more)}% of test digits are more unusual")
@@ -184,8 +199,12 @@ def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("n
     parts = f"{score:.0%} unexplained, worse than {_share_below(sp)}"
     if np.isfinite(dp):
         parts += f"; code farther out than {_share_below(dp)}"
-    if np.isfinite(nnp):
+    if np.isfinite(nnp) and np.isfinite(pxp):
+        parts += f"; nearest digit's code farther than {_share_below(nnp)}, its pixels than {_share_below(pxp)}"
+    elif np.isfinite(nnp):
         parts += f"; nearest digit farther than {_share_below(nnp)}"
+    elif np.isfinite(pxp):
+        parts += f"; nearest digit's pixels farther than {_share_below(pxp)}"
     return f"{rank} ({parts})"
 
 

@@ -84,7 +84,11 @@ def test_the_test_sets_codes_are_checked_against_the_metadata(tmp_path, tamper, 
     rng = np.random.default_rng(0)
     ckpt = make_checkpoint()
     ckpt.test_density = Density.fit(rng.gamma(1.0, size=(400, 8)), rng.uniform(0, 100, 400), rng.random((400, 4)))
-    path = save_checkpoint(ckpt, tmp_path / "m.safetensors")
+    assert_refused(save_checkpoint(ckpt, tmp_path / "m.safetensors"), tamper, why)
+
+
+def assert_refused(path, tamper, why: str) -> None:
+    """``tamper(tensors, metadata)`` a saved checkpoint's contents in place: loading it then fails with ``why``."""
     with open(path, "rb") as f:
         data = f.read()
     tensors, meta = st_load_file(path), json.loads(data[8:8 + struct.unpack("<Q", data[:8])[0]])["__metadata__"]

@@ -1,5 +1,6 @@
 """The drawing canvas and the probe: real mouse events on real widgets, offscreen."""
 
+import html
 import re
 
 import numpy as np
@@ -53,7 +54,8 @@ def test_mouse_drag_draws_ink_and_updates_code_and_reconstruction(qtbot, window)
     assert view.recon_tile.data.shape == (28, 28) and view.input_tile.data.max() > 0.9
     assert "Reconstruction error" in view.error_label.text() and "test digits" in view.ood_label.text()
     tip = view.ood_label.toolTip()  # the whole verdict, then what its figures mean
-    assert tip.startswith(f"<p>{view.result.verdict.message}</p>") and "<p>nearest digit: the distance" in tip
+    assert tip.startswith(f"<p>{html.escape(view.result.verdict.message)}</p>")
+    assert "<p>nearest digit&#x27;s code: the distance" in tip and "<p>its pixels: the distance" in tip
     for label in (view.error_label, view.ood_label):  # the whole text shows: none cut off at the bottom
         assert label.heightForWidth(label.width()) <= label.height(), label.text()
     first = view.result.latents.copy()

@@ -144,8 +144,10 @@ def test_a_model_without_the_density_is_judged_on_its_score_alone(bundled):
     assert np.isnan(before.distance_percentile) and before.percentile == before.score_percentile
     assert result.verdict.score == before.score and np.isfinite(result.verdict.distance_percentile)
     assert set(before.to_dict()) == {"kind", "digit_like", "score", "percentile", "message", "score_percentile",
-                                     "distance", "distance_percentile", "neighbour_distance", "neighbour_percentile"}
+                                     "distance", "distance_percentile", "neighbour_distance", "neighbour_percentile",
+                                     "pixel_distance", "pixel_percentile"}
     assert before.to_dict()["neighbour_percentile"] is None and np.isfinite(result.verdict.neighbour_percentile)
+    assert before.to_dict()["pixel_percentile"] is None and np.isfinite(result.verdict.pixel_percentile)
 
 
 def test_a_code_between_the_digits_clusters_is_flagged_by_its_nearest_neighbour():
@@ -196,6 +198,10 @@ def test_the_bundled_model_carries_its_test_sets_density(bundled, mnist):
     np.testing.assert_allclose(stored.neighbour_quantiles, computed.neighbour_quantiles, rtol=2e-3, atol=1e-4)
     np.testing.assert_allclose(stored.quantiles, computed.quantiles, rtol=2e-3, atol=1e-4)
     np.testing.assert_allclose(stored.combined_quantiles, computed.combined_quantiles, rtol=2e-3, atol=1e-3)
+    assert stored.pixels.points.shape == (20000, 32)  # the nearest digits' pixels: 20 000 training digits'
+    np.testing.assert_allclose(stored.pixel_quantiles, computed.pixel_quantiles, rtol=2e-3, atol=1e-4)
+    np.testing.assert_allclose(stored.pixel_distance(mnist.test_images[:50] / 255.0),
+                               computed.pixel_distance(mnist.test_images[:50] / 255.0), rtol=1e-3)
 
 
 def rings(count: int, size: int = 280) -> np.ndarray:
