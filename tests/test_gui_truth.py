@@ -91,7 +91,11 @@ def test_undo_after_random_names_the_digit_shown_again(qtbot, probe, tiny_datase
 
 
 def test_drawing_over_a_test_digit_says_so(qtbot, probe):
-    assert probe.browser.index.text() == "#0"  # nothing shown yet: where browsing starts
+    assert probe.browser.index.text() == "#–"  # nothing shown yet: "#0" would name a digit
+    probe.browser.step(+1)  # ▶ starts at the first
+    assert probe.state.source.index == 0 and probe.browser.index.text() == "#0"
+    probe.browser.index.stepDown()  # and the box never names no digit again
+    assert probe.browser.index.text() == "#0"
     probe.browser.index.setValue(17)
     draw_seven(qtbot, probe.canvas)
     qtbot.waitUntil(lambda: probe.state.source.kind == "drawing", timeout=2000)

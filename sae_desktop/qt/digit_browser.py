@@ -15,6 +15,7 @@ from sae_desktop.data import CLASS_NAMES, DISPLAY_NAMES
 from sae_desktop.probe_state import InputSource, from_test_set
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
 
+NONE_YET = -1  # the index box's value before any test digit is shown
 
 
 class DigitBrowser(QGroupBox):
@@ -28,7 +29,9 @@ class DigitBrowser(QGroupBox):
         self.dataset = "mnist"
         self._rng = np.random.default_rng()
         self.index = QSpinBox()
-        self.index.setRange(0, 9999)
+        self.index.setRange(NONE_YET, 9999)
+        self.index.setValue(NONE_YET)
+        self.index.setSpecialValueText("#–")  # no test digit shown yet: not "#0", which names one
         self.index.setPrefix("#")
         self._shown_test = False  # until one is, the box is where browsing starts, not a digit shown before
         self.index.setToolTip("Index in the test set (type it, then Enter)")
@@ -126,6 +129,8 @@ class DigitBrowser(QGroupBox):
         if source.kind != "test":
             return
         self.index.blockSignals(True)
+        self.index.setSpecialValueText("")  # a digit has been shown: "#–" no longer has a place…
+        self.index.setMinimum(0)  # (…and the special text would stand for the minimum, #0)
         self.index.setValue(source.index)
         self.index.blockSignals(False)
         wanted = self.label.currentIndex() - 1
