@@ -159,3 +159,20 @@ def test_test_digits_that_arrive_after_their_provider_is_gone_are_ignored(qtbot,
     shiboken6.delete(provider)
     qtbot.waitUntil(lambda: loaded == ["mnist"], timeout=5000)
     qtbot.wait(200)  # its result reaches the event loop: nothing raised there
+
+
+def test_tab_goes_from_the_data_fields_to_the_folder_buttons_then_the_model(qtbot, gui_window, tmp_path):
+    """The folder's buttons were last in the window's Tab order (built after the other groups): Tab
+    went from Device to Hidden units, and Choose… could not be reached from the keyboard."""
+    from PySide6.QtCore import Qt
+
+    panel = gui_window.panel
+    panel.data_folder.set_folder(tmp_path)  # not the default: "Default" can be pressed too
+    gui_window.show()
+    qtbot.waitExposed(gui_window)
+    panel.inputs["device"].setFocus()
+    reached = []
+    for _ in range(3):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+    assert reached == [panel.data_folder.choose_button, panel.data_folder.default_button, panel.inputs["d_hidden"]]

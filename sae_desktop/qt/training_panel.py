@@ -79,9 +79,10 @@ class TrainingPanel(QWidget):
             for name, spec in SETTINGS.items():
                 if spec.group == title:
                     self._add_field(form, name, spec)
+            if form is self._forms.get("dataset"):  # here, not after the groups: Tab goes Device, Choose…, Model
+                self.data_folder = DataFolderField()
+                form.addRow("Folder", self.data_folder)
             layout.addWidget(group)
-        self.data_folder = DataFolderField()
-        self._forms["dataset"].addRow("Folder", self.data_folder)
         self.resume_note = QLabel()
         self.resume_note.setWordWrap(True)
         self.resume_note.setStyleSheet("color: palette(highlight);")
