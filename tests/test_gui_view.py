@@ -658,3 +658,26 @@ def test_the_frontiers_legend_stays_inside_the_plot_in_presentation_mode(qtbot, 
     w.showNormal()
     w.resize(1440, 900)
     check(2)
+
+
+def contrast(colour: QColor, background: str) -> float:
+    """How far ``colour``, drawn at its opacity over ``background``, stands out from it (lightness)."""
+    a, back = colour.alphaF(), QColor(background)
+    return abs(a * colour.lightness() + (1 - a) * back.lightness() - back.lightness())
+
+
+def test_faint_lines_and_filled_bars_stand_out_on_the_dark_plot_as_on_the_light(qtbot, gui_window):
+    """At the light theme's opacities the losses of each report and the feature density's bars all
+    but vanished into the dark plot (fresh-eyes pass): they stand out as much on either."""
+    w = gui_window
+    loss, density = w.training_view.loss_plot, w.atlas_view.density_curve
+
+    def shown(t):
+        return ([contrast(loss.raw[column].opts["pen"].color(), t.plot_background) for column in loss.raw]
+                + [contrast(pg.mkBrush(density.opts["fillBrush"]).color(), t.plot_background)])
+    on_light = shown(LIGHT)
+    w.view.theme_actions["dark"].trigger()
+    on_dark = shown(DARK)
+    assert all(dark >= 0.9 * light for dark, light in zip(on_dark, on_light)), (on_dark, on_light)
+    w.view.theme_actions["light"].trigger()
+    assert shown(LIGHT) == on_light

@@ -69,14 +69,13 @@ class AtlasView(QWidget):
                                                  ("selected", "#000000", 3))}
         for item in self.frames.values():
             self.plot.addItem(item)
-        theme.follow(self._on_theme)
         self.density_plot = pg.PlotWidget()
         style_plot(self.density_plot, DENSITY_TITLE, "latents", "log10(density)")
         self.density_plot.setMaximumHeight(220)
-        self.density_curve = self.density_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(COLORS["bars"]),
-                                                    brush=pg.mkBrush(COLORS["bars"] + "88"))
+        self.density_curve = self.density_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(COLORS["bars"]))
         self.density_marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(COLORS["target"], width=2))
         self.density_plot.addItem(self.density_marker)
+        theme.follow(self._on_theme)  # (the bars' fill: the theme's)
         self.dashboard = LatentDashboard()
         controls = QHBoxLayout()
         for combo in (self.kind, self.sort):
@@ -133,6 +132,9 @@ class AtlasView(QWidget):
     def _on_theme(self, t: theme.Theme) -> None:
         self.frames["selected"].setPen(pg.mkPen(t.ink, width=3))  # the chosen tile's frame
         self.plot.setBackground(t.plot_background)  # the mosaic's (it has no axes for style_plot)
+        fill = pg.mkColor(COLORS["bars"])
+        fill.setAlpha(t.fill_alpha)
+        self.density_curve.setBrush(pg.mkBrush(fill))
         if getattr(self, "tiles", None):  # (set up after this first call)
             self.render()  # the tiles in the theme's colour map
 

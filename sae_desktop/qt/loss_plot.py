@@ -36,7 +36,7 @@ class LossPlot(pg.PlotWidget):
                                   (TOTAL, "total", "total")):
             color = pg.mkColor(COLORS[key])
             faint = pg.mkColor(color)
-            faint.setAlpha(60)
+            faint.setAlpha(theme.current().faint_alpha)
             # Thinned to what a pixel shows: its extremes for the faint lines (every spike stays), a
             # point per 2 px for the smooth bold ones (their antialiased strokes took 12 of a paint's
             # 23 ms at 2300 reports; 5 points per pixel was pyqtgraph's default)
@@ -59,9 +59,12 @@ class LossPlot(pg.PlotWidget):
 
     def _on_theme(self, t: theme.Theme) -> None:
         """The total is drawn in the theme's ink (dark grey on white, light grey on dark), at the
-        width it has (presentation mode's is 1.5×: it stayed 2 px while the others grew)."""
-        for item, alpha in ((self.smooth[TOTAL], 255), (self.raw[TOTAL], 60)):
-            pen, ink = pg.mkPen(item.opts["pen"]), pg.mkColor(t.ink)
+        width it has (presentation mode's is 1.5×: it stayed 2 px while the others grew); the
+        faint lines as faint as the theme's plot allows."""
+        for item, colour, alpha in ((self.smooth[TOTAL], t.ink, 255), (self.raw[TOTAL], t.ink, t.faint_alpha),
+                                    (self.raw[RECON], COLORS["recon"], t.faint_alpha),
+                                    (self.raw[SPARSITY], COLORS["sparsity"], t.faint_alpha)):
+            pen, ink = pg.mkPen(item.opts["pen"]), pg.mkColor(colour)
             ink.setAlpha(alpha)
             pen.setColor(ink)
             item.setPen(pen)

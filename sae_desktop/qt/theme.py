@@ -42,6 +42,8 @@ class Theme:
     legend_pen: str
     legend_brush: tuple[int, int, int, int]
     verdict: tuple[str, str, str]  # text colours of the probe's verdicts: typical, unusual, not a digit
+    faint_alpha: int = 60  # opacity (0-255) of faint lines (the losses of each report) over the plot…
+    fill_alpha: int = 136  # …and of filled areas (the feature density's bars): a dark plot needs more of both
 
     @property
     def dark(self) -> bool:
@@ -53,7 +55,8 @@ LIGHT = Theme("light", "#efefef", "#ffffff", "#1f1f1f", "#e6e6e6", "#2f6fb0",  #
               ("#2e7d32", "#a15c00", "#c62828"))
 DARK = Theme("dark", "#2b2d31", "#1e1f22", "#e3e5e8", "#3a3d42", "#4a8fd6",
              "#1e1f22", "#cfd2d6", "#f0f0f0", "#3a3d42", "#5b6068", (30, 31, 34, 220),
-             ("#7cc47f", "#f0b35a", "#f07070"))  # lighter: legible on the dark window
+             ("#7cc47f", "#f0b35a", "#f07070"),  # lighter: legible on the dark window
+             faint_alpha=115, fill_alpha=215)  # (at the light theme's, the faint losses and the density vanished)
 
 _current = LIGHT
 _scale = [1.0]  # text and line sizes (presentation mode: 1.5)
