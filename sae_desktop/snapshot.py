@@ -108,13 +108,16 @@ class ModelSnapshot:
                  pixels: PixelReference | None = None) -> Evaluation:
         """Test-set metrics on uint8 ``images``, as the torch model's ``evaluate``, in NumPy (any thread);
         ``reference_images`` (uint8, the training set's): the verdict's nearest neighbours among
-        their codes and pixels instead of the test digits' (benchmarks/bundled_stats.py);
-        ``pixels``: the nearest digits' pixels fitted already, with these ``images``."""
+        their codes instead of the test digits', and among their pixels (benchmarks/bundled_stats.py);
+        ``pixels``: the nearest digits' pixels fitted already, with these ``images``. Without
+        either, no pixels: what the window evaluates (the atlas, a comparison) never needs them,
+        and fitting them takes ~0.5 s."""
         x = np.asarray(images).reshape(len(images), -1)
         reference = None
         if reference_images is not None:
             reference = self.encode(np.asarray(reference_images).reshape(len(reference_images), -1) / np.float32(255))
-        pixels = pixels or PixelReference.fit(x if reference_images is None else reference_images, x)
+        if pixels is None and reference_images is not None:
+            pixels = PixelReference.fit(reference_images, x)
         return Evaluation.of(*architecture.errors_and_latents(self.arrays, x, self.config, architecture.NUMPY),
                              self.config, x, reference, pixels)
 

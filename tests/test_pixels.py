@@ -119,3 +119,17 @@ def test_a_training_run_keeps_its_training_digits_pixels_as_the_reference(tiny_d
     expected = PixelReference.fit(tiny_dataset.train_images, tiny_dataset.test_images)
     np.testing.assert_allclose(density.pixels.test_distances, expected.test_distances, rtol=1e-4)
     np.testing.assert_allclose(np.abs(density.pixels.basis[1:4] @ expected.basis[1:4].T), np.eye(3), atol=1e-3)
+
+
+def test_only_an_evaluation_with_reference_digits_fits_their_pixels(tiny_dataset):
+    """The window evaluates a loaded model for its atlas and comparisons, on its own thread for a
+    comparison: that never needs the pixels, and fitting them took ~0.5 s more."""
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    bundled = ModelSnapshot.load(bundled_model_path())
+    test, train = tiny_dataset.test_images, tiny_dataset.train_images
+    assert bundled.evaluate(test).test_density.pixels is None
+    with_reference = bundled.evaluate(test, train).test_density
+    assert with_reference.pixels is not None and with_reference.pixels.points.shape[0] == len(train)
+    given = PixelReference.fit(train, test)
+    assert bundled.evaluate(test, pixels=given).test_density.pixels is given
