@@ -26,8 +26,8 @@ the generated letters (benchmarks/probe_verdict.py).
 The last piece needs no model: the distance from the input's pixels to the **nearest digit's
 pixels** (pixels.py), a fourth term where the checkpoint stores the reference digits' pixels.
 (Measured held out, leaving the Gaussian's distance out of the four flagged 8-11 points more
-letters, but 9 fewer boxes and twice the other writers' digits; all four flag more of every
-kind of non-digit than the three before, and fewer digits.)
+letters, but 9 fewer boxes and twice the other writers' digits; all four flag as many or more
+of every kind of non-digit as the three before, and fewer digits.)
 
 The pieces of evidence are combined by Fisher's method: each is a percentile of the test
 set's own values (a test digit's nearest neighbour is another test digit, never itself),
