@@ -12,8 +12,8 @@ bundled model's training-digit codes, 8 to 13 points more letters.
 
 The reference is small enough to keep in every checkpoint (``[1 + RANK, d_in]`` float32 for
 the mean and the directions, ``[M, RANK]`` float16 coordinates: 1.4 MB for 20 000 digits) and
-costs ~1 ms a probe. It describes the data, not the model, so a training run fits it once
-(:func:`fit`: ~0.5 s, at its first evaluation) and every epoch's evaluation shares it.
+costs ~0.2-0.5 ms a probe. It describes the data, not the model, so a training run fits it once
+(:func:`fit`: ~1 s, at its first evaluation, in the training thread) and every epoch's evaluation shares it.
 """
 
 from __future__ import annotations
@@ -50,16 +50,13 @@ class PixelReference:
         if len(kept) < MIN_POINTS:
             return None
         reference = _as_unit(np.asarray(reference_u8)[kept])
-        from scipy.linalg import eigh  # (here: its import is no part of the window's start)
-
         mean = reference.mean(axis=0, dtype=np.float64)
         centred = reference - mean.astype(np.float32)
-        width = centred.shape[1]
-        k = min(RANK, width)
-        # only the k leading directions: a third of the time of all 784 (and all are never needed)
-        covariance = (centred.T @ centred).astype(np.float64) / len(centred)
-        _, vectors = eigh(covariance, subset_by_index=[width - k, width - 1])
-        basis = np.vstack([mean, vectors[:, ::-1].T]).astype(np.float32)
+        k = min(RANK, centred.shape[1])
+        # NumPy's eigh, not SciPy's (which can keep only the k leading directions): in the training
+        # thread, SciPy's held the interpreter lock for its 160 ms, and the window stalled as long
+        _, vectors = np.linalg.eigh((centred.T @ centred).astype(np.float64) / len(centred))
+        basis = np.vstack([mean, vectors[:, ::-1][:, :k].T]).astype(np.float32)
         points = (centred @ basis[1:].T).astype(np.float16)
         fitted = cls(basis, points)
         if test_u8 is None:

@@ -133,3 +133,4 @@ def test_only_an_evaluation_with_reference_digits_fits_their_pixels(tiny_dataset
     assert with_reference.pixels is not None and with_reference.pixels.points.shape[0] == len(train)
     given = PixelReference.fit(train, test)
     assert bundled.evaluate(test, pixels=given).test_density.pixels is given
+
