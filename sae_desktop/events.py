@@ -55,6 +55,12 @@ class TrainingControl:
         return time.perf_counter() - start
 
 
+def where_in_run(epochs_done: int, inside: bool) -> str:
+    """Where a step lies, in the words every view uses: "after epoch 3" at an epoch's end, else
+    (``inside`` the next epoch) "during epoch 4"."""
+    return f"during epoch {epochs_done + 1}" if inside else f"after epoch {epochs_done}"
+
+
 @dataclass(frozen=True)
 class Position:
     """Where inside an epoch a stopped run stands, so that its checkpoint resumes exactly there

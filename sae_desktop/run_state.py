@@ -18,7 +18,7 @@ from typing import Callable
 
 from psygnal import Signal
 
-from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
+from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart, where_in_run
 from sae_desktop.progress import Figures, ProgressEstimate
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
@@ -157,11 +157,7 @@ class RunState:
             return f"completed ({epochs})" if short else f"Completed {epochs}"
         if end.status == "diverged":
             return "diverged (last finite weights)" if short else "Diverged: kept the last finite weights"
-        spe = start.steps_per_epoch
-        if end.step == end.epochs_done * spe:
-            where = f"after epoch {end.epochs_done}"
-        else:
-            where = f"during epoch {end.epochs_done + 1}"
+        where = where_in_run(end.epochs_done, end.step != end.epochs_done * start.steps_per_epoch)
         return f"stopped at step {end.step} ({where})" if short else f"Stopped at step {end.step}, {where}"
 
     def _checkpoint(self) -> Path | None:

@@ -23,7 +23,7 @@ from sae_desktop.checkpoint import Array, Checkpoint, as_numpy, load_checkpoint
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.evaluation import Evaluation
-from sae_desktop.events import Position, ResumeState
+from sae_desktop.events import Position, ResumeState, where_in_run
 from sae_desktop.pixels import PixelReference
 
 BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
@@ -36,7 +36,7 @@ def checkpoint_story(ckpt: Checkpoint) -> str:
     after, or still training past, its third epoch; a loaded run read "(epoch 10)" for one that
     had read "completed (10 epochs)")."""
     if ckpt.position is not None:
-        return f"stopped at step {ckpt.position.step} (during epoch {ckpt.epoch + 1})"
+        return f"stopped at step {ckpt.position.step} ({where_in_run(ckpt.epoch, inside=True)})"
     if ckpt.train_config is not None and ckpt.epoch >= ckpt.train_config.epochs > 0:
         return f"completed ({ckpt.epoch} epoch{'s' if ckpt.epoch != 1 else ''})"
     return f"epoch {ckpt.epoch}"

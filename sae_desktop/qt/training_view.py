@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, 
 
 from sae_desktop.config import TOPK_PENALTIES
 from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
-from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
+from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart, where_in_run
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
 from sae_desktop.qt.plot_style import settle
@@ -159,9 +159,9 @@ class TrainingView(QWidget):
 
 def resumed_from(start: RunStart) -> str:
     """Where a resumed run continues: "after epoch 1", or "from step 757 (during epoch 2)"."""
-    if start.start_step == start.start_epoch * start.steps_per_epoch:
-        return f"after epoch {start.start_epoch}"
-    return f"from step {start.start_step} (during epoch {start.start_epoch + 1})"
+    inside = start.start_step != start.start_epoch * start.steps_per_epoch
+    where = where_in_run(start.start_epoch, inside)
+    return f"from step {start.start_step} ({where})" if inside else where
 
 
 def _glossary(ev: Evaluation) -> list[str]:
