@@ -41,7 +41,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     import numpy as np
 
     from sae_desktop.checkpoint import CheckpointError
-    from sae_desktop.images import ImageError, load_image_file
+    from sae_desktop.images import ImageError, read_image_file
     from sae_desktop.probe import probe_image
     from sae_desktop.safe_write import atomic_write_bytes
     from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
@@ -58,7 +58,10 @@ def cmd_probe(args: argparse.Namespace) -> int:
     for name, stem in zip(args.images, output_stems(args.images)):
         record: dict = {"image": name}
         try:
-            stages, result = probe_image(model, load_image_file(name))
+            grey, frames = read_image_file(name)
+            if frames > 1:
+                record["frames"] = frames  # (the first is probed)
+            stages, result = probe_image(model, grey)
             if result is None:
                 record["verdict"] = NOTHING_DRAWN.to_dict()
                 raise ImageError(f"{Path(name).name}: nothing drawn (the image is blank)")
@@ -84,7 +87,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
             print(json_line(record))
         else:
             top = ", ".join(f"{i}:{result.latents[i]:.2f}" for i in active[np.argsort(-result.latents[active])])
-            print(f"{name}: mse {result.mse:.4f}; {result.verdict.message}; "
+            first = f" (its first frame of {frames})" if frames > 1 else ""
+            print(f"{name}{first}: mse {result.mse:.4f}; {result.verdict.message}; "
                   f"{len(active)} active latents [{top}]")
     return EXIT_FAILURE if failures else 0
 

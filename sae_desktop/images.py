@@ -24,6 +24,12 @@ class ImageError(ValueError):
 
 def load_image_file(path: str | os.PathLike) -> np.ndarray:
     """→ float32 2-D array in [0, 1], ink bright on black. Raises :class:`ImageError`."""
+    return read_image_file(path)[0]
+
+
+def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """:func:`load_image_file`'s image, and how many frames the file holds (an animated GIF or
+    WebP, a multi-page TIFF): the first is the one read, which the probe then says."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     name = os.path.basename(str(path))
@@ -38,6 +44,7 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
                     raise ImageError(f"{name}: {w}×{h} pixels is too large (limit {MAX_PIXELS // 1_000_000} MP)")
                 if w < 1 or h < 1:
                     raise ImageError(f"{name}: the image is empty")
+                frames = max(int(getattr(img, "n_frames", 1) or 1), 1)
                 img.draft("L", (WORK_SIZE, WORK_SIZE))  # JPEG: decode at reduced size, cheaply
                 img = ImageOps.exif_transpose(img)
                 sixteen_bit = img.mode.startswith("I;16")
@@ -55,7 +62,7 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
         raise ImageError(f"{name}: too many pixels to open safely (limit {MAX_PIXELS // 1_000_000} MP)") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{name}: cannot read the image ({exc})") from None
-    return ink_on_black(grey)
+    return ink_on_black(grey), frames
 
 
 def _reduced(img):

@@ -28,6 +28,7 @@ class InputSource:
     image: np.ndarray | None = None
     based_on: InputSource | None = None  # a drawing made over a test digit or a file
     stages: Preprocessed | None = None  # a file's preprocessing (shown while it is the input)
+    frames: int = 1  # a file's frames (an animation's, a multi-page TIFF's): the first is the input
 
     @property
     def fixed(self) -> bool:
@@ -37,7 +38,7 @@ class InputSource:
         if self.kind == "test":
             return f"test #{self.index}, label {self.label}"
         if self.kind == "file":
-            return f"file {self.name}"
+            return f"file {self.name}" + (f" (its first frame of {self.frames})" if self.frames > 1 else "")
         if self.kind == "drawing":
             return f"your drawing over {self.based_on.describe()}" if self.based_on else "your drawing"
         return "nothing yet"
@@ -56,8 +57,8 @@ def from_test_set(index: int, label: str, image_uint8: np.ndarray) -> InputSourc
     return InputSource("test", index=index, label=label, image=np.asarray(image_uint8, dtype=np.float32) / 255.0)
 
 
-def image_file(name: str, image28: np.ndarray, stages: Preprocessed | None = None) -> InputSource:
-    return InputSource("file", name=name, image=np.asarray(image28, dtype=np.float32), stages=stages)
+def image_file(name: str, image28: np.ndarray, stages: Preprocessed | None = None, frames: int = 1) -> InputSource:
+    return InputSource("file", name=name, image=np.asarray(image28, dtype=np.float32), stages=stages, frames=frames)
 
 
 class ProbeState:

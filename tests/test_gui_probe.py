@@ -163,6 +163,11 @@ def test_image_files_good_bad_and_blank(qtbot, window, tmp_path):
     Image.fromarray(np.full((50, 50), 250, np.uint8)).save(tmp_path / "blank.png")
     assert not load_file(qtbot, view, tmp_path / "blank.png")
     assert "blank" in view.error_label.text()
+    from tests.test_probe import animation
+    assert load_file(qtbot, view, animation(tmp_path / "anim.gif", frames=4))  # its first frame, and it says so
+    assert view.source_label.text() == "Input: file anim.gif (its first frame of 4)"
+    assert load_file(qtbot, view, tmp_path / "one.jpg")
+    assert view.source_label.text() == "Input: file one.jpg"
 
 
 def test_a_file_is_read_off_the_windows_thread_and_a_later_choice_wins(qtbot, window, tmp_path):

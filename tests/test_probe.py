@@ -286,3 +286,27 @@ def test_probe_cli_processes_good_images_and_reports_bad_ones(tmp_path):
     plain = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(good)], capture_output=True,
                            text=True, timeout=120)
     assert plain.returncode == 0 and "active latents" in plain.stdout
+
+
+def animation(path, frames: int = 3):
+    """A GIF whose first frame is a dark "1" on white paper and whose others are all but blank
+    (each its own shade: Pillow merges identical frames)."""
+    first = np.full((100, 100), 255, np.uint8)
+    first[20:80, 45:55] = 0
+    pictures = [Image.fromarray(first)] + [Image.fromarray(np.full((100, 100), 255 - i, np.uint8))
+                                           for i in range(1, frames)]
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=100)
+    return path
+
+
+def test_an_animations_first_frame_is_probed_and_said_to_be(tmp_path):
+    """An animated GIF was probed at its first frame without a word (fresh-eyes pass)."""
+    gif, png = animation(tmp_path / "anim.gif"), save(tmp_path / "one.png", np.full((60, 60), 255, np.uint8))
+    proc = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(gif), str(png), "--json"],
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert records[0]["ok"] and records[0]["frames"] == 3  # the "1", not a blank frame
+    assert "frames" not in records[1]
+    plain = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(gif)], capture_output=True,
+                           text=True, timeout=120)
+    assert plain.stdout.startswith(f"{gif} (its first frame of 3): mse ")

@@ -12,7 +12,7 @@ import numpy as np
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-from sae_desktop.images import ImageError, load_image_file
+from sae_desktop.images import ImageError, read_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
@@ -22,20 +22,20 @@ def file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def read_image(path: str) -> tuple[np.ndarray, Preprocessed] | str:
-    """A worker's body: the file read and preprocessed, or why it cannot be used (a message: a
-    worker raises an exception it returns)."""
+def read_image(path: str) -> tuple[np.ndarray, Preprocessed, int] | str:
+    """A worker's body: the file read and preprocessed, with its frame count, or why it cannot be
+    used (a message: a worker raises an exception it returns)."""
     try:
-        grey = load_image_file(path)
+        grey, frames = read_image_file(path)
     except ImageError as exc:
         return str(exc)
-    return grey, preprocess(grey)
+    return grey, preprocess(grey), frames
 
 
 class ImageFileReader(QObject):
     """Reads files in worker threads; each answer says whether a later file was asked for since."""
 
-    answered = Signal(str, object, bool)  # path, (grey, stages) or why not (a message), still the latest
+    answered = Signal(str, object, bool)  # path, (grey, stages, frames) or why not (a message), still the latest
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)

@@ -199,7 +199,7 @@ class ProbeView(QWidget):
         self.state.set_reading(path)
         self.files.read(path)
 
-    def _image_read(self, path: str, read: tuple[np.ndarray, Preprocessed] | str, latest: bool) -> None:
+    def _image_read(self, path: str, read: tuple[np.ndarray, Preprocessed, int] | str, latest: bool) -> None:
         if not (latest and self.state.reading == path):  # another input was chosen meanwhile: that one stays
             return self.image_loaded.emit(False)
         self.state.set_reading("")
@@ -208,12 +208,12 @@ class ProbeView(QWidget):
             self.ood_label.setText(read)
             return self.image_loaded.emit(False)
         remember_folder("images", path)
-        grey, stages = read
+        grey, stages, frames = read
         if stages.empty:
             self.error_label.setText("That image looks blank")
             self.ood_label.setText("No ink was found after removing the paper's tone.")
             return self.image_loaded.emit(False)
-        self.show_source(image_file(file_name(path), stages.image, stages), picture=grey)
+        self.show_source(image_file(file_name(path), stages.image, stages, frames), picture=grey)
         self.image_loaded.emit(True)
 
     # -- model and results ------------------------------------------------------------------
