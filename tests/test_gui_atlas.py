@@ -269,7 +269,7 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     bar = runs.compare_area.verticalScrollBar()
     bar.setValue(bar.maximum())
     runs.compare_button.click()
-    assert bar.value() == 0
+    qtbot.waitUntil(lambda: bar.value() == 0, timeout=5000)
 
 
 def test_exports_write_valid_files(qtbot, window, tmp_path):
@@ -381,7 +381,9 @@ def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtb
     list(recorded(train(cfg, tiny_dataset, resume=snap.resume_state()), RunFolder(continued.folder)))
     runs.refresh()
     assert [r.epochs_done for r in runs.runs if r.folder == continued.folder] == [2]
-    assert compare.models[1].epoch == 2 and compare.models[0].epoch == 1
+    assert compare.title.text() == "Comparing the two runs…"  # (loaded and evaluated in a worker)
+    qtbot.waitUntil(lambda: compare.models[1].epoch == 2, timeout=5000)
+    assert compare.models[0].epoch == 1
     after = [label.text() for label in compare.summaries]
     assert after[0] == before[0] and after[1] != before[1]  # the continued one's figures, the other's as they were
     assert np.array_equal(compare.indices, digits)  # on the same digits
@@ -398,7 +400,48 @@ def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtb
     RunFolder(continued.folder).append({"type": "summary", "status": "completed", "epochs_done": 3, "step": 30,
                                         "test_mse": 0.05, "l0": 5.0, "dead_latents": 0, "epoch_seconds": [1.0] * 3})
     runs.refresh()
-    assert len(calls) == 1
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+
+
+def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window, tiny_dataset, monkeypatch):
+    """Compare loaded both checkpoints and evaluated them on the test set in the window's thread:
+    1.2 s frozen for the first comparison of two MNIST runs. A file that cannot be read is said,
+    and the comparison's title is what it was."""
+    import threading
+
+    from PySide6.QtCore import QItemSelectionModel
+
+    from sae_desktop.qt import runs_view
+
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small, small.replace(seed=1)])
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    threads, release = [], threading.Event()
+
+    def load_evaluated(paths, test_images):
+        threads.append(threading.current_thread() is threading.main_thread())
+        release.wait(5)  # (the window's thread goes on meanwhile)
+        return real(paths, test_images)
+    real = runs_view.load_evaluated
+    monkeypatch.setattr(runs_view, "load_evaluated", load_evaluated)
+    sel = runs.table.selectionModel()
+    for r in (0, 1):
+        sel.select(runs.table.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select |
+                   QItemSelectionModel.SelectionFlag.Rows)
+    runs.compare_button.click()
+    assert runs.compare.models is None and runs.compare.title.text() == "Comparing the two runs…"
+    release.set()
+    qtbot.waitUntil(lambda: runs.compare.models is not None, timeout=5000)
+    assert threads == [False] and all(m.evaluation is not None for m in runs.compare.models)
+    assert runs.compare.title.text().startswith("A: ")
+    before = runs.compare.title.text()
+    (runs.selected_runs()[0].folder / "checkpoint.safetensors").write_bytes(b"junk")
+    with qtbot.waitSignal(runs.failed, timeout=5000) as failure:
+        runs.compare_button.click()
+    assert failure.args[0] == "Could not open the run's model" and "checkpoint" in failure.args[1]
+    assert runs.compare.title.text() == before
 
 
 def test_top_digit_captions_stay_on_one_line_in_a_1024_window(qtbot, window):

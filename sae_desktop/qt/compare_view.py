@@ -27,6 +27,7 @@ class CompareView(QWidget):
         self.indices = np.arange(0)
         self._rng = np.random.default_rng(0)
         self.title = QLabel("Select two runs above and press Compare: the same test digits, both models.")
+        self._before_busy = self.title.text()
         self.title.setWordWrap(True)  # beside the frontier it must not set the tab's minimum width
         self.shuffle = QPushButton("Other digits")
         self.shuffle.clicked.connect(self.pick_digits)
@@ -104,6 +105,13 @@ class CompareView(QWidget):
             self.render()
         else:
             self.pick_digits()
+
+    def mark_busy(self, busy: bool = True) -> None:
+        """Two models are being loaded and evaluated (in a worker): said in the title until they are
+        shown (``busy`` False: they could not be, and the title is what it was)."""
+        if busy:
+            self._before_busy = self.title.text()
+        self.title.setText("Comparing the two runs…" if busy else self._before_busy)
 
     def mark_training(self, which: str) -> None:
         """Run ``which`` ("A", "B" or "A and B") is training: its figures are as they were when

@@ -33,6 +33,7 @@ class RunsView(QWidget):
         self.compared: list[RunSummary] = []  # the two runs the comparison shows, as they were then
         self._scans, self._started = 0, 0  # folder scans shown, and begun
         self._scanning, self._scan_again = False, False  # a background scan running; another asked for
+        self._comparisons = 0  # comparisons asked for (only the latest one's models are shown)
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of run folders that could not be read
         self.table = RunsTable()
         self.live_folder = None  # the run folder this window is training into (its status: "training")
@@ -193,11 +194,34 @@ class RunsView(QWidget):
     def compare_selected(self) -> None:
         chosen = self.selected_runs()
         if len(chosen) == 2:
-            models = [self._load(run) for run in chosen]
-            if all(m is not None for m in models):
-                self.compared = chosen
-                self.compare.set_models(*models)
-                self.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
+            self._compare(chosen, same_digits=False)
+
+    def _compare(self, runs: list[RunSummary], same_digits: bool) -> None:
+        """Load and evaluate the two runs' models in a worker thread (on the window's, the first
+        comparison froze it for 1.2 s), then show them; a later request supersedes this one."""
+        from superqt.utils import create_worker  # not at import: superqt loads after the first paint
+
+        self._comparisons += 1
+        asked = self._comparisons
+        test = self.compare.test_set.get(str(runs[0].config.get("dataset", "mnist")))
+        self.compare.mark_busy()
+
+        def compared(models: list[ModelSnapshot]) -> None:
+            if shiboken6.isValid(self) and asked == self._comparisons:
+                self.compared = runs
+                self.compare.set_models(*models, same_digits=same_digits)
+                if not same_digits:
+                    self.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
+
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self) and asked == self._comparisons:
+                self.compare.mark_busy(False)
+                self.failed.emit("Could not open the run's model", str(exc))
+
+        worker = create_worker(load_evaluated, [run.folder / "checkpoint.safetensors" for run in runs],
+                               None if test is None else test.images, _start_thread=False,
+                               _connect={"returned": compared, "errored": failed})
+        worker.start()
 
     def _compare_again_if_changed(self) -> None:
         """A compared run that changed since (continued, or trained another epoch) is compared
@@ -211,7 +235,13 @@ class RunsView(QWidget):
         training = [letter for letter, run in zip("AB", self.compared) if self._status(now[run.folder]) == "training"]
         if training:  # each epoch: said, and compared again once the run ends
             return self.compare.mark_training(" and ".join(training))
-        models = [self._load(now[run.folder]) for run in self.compared]
-        if all(m is not None for m in models):
-            self.compared = [now[run.folder] for run in self.compared]
-            self.compare.set_models(*models, same_digits=True)
+        self._compare([now[run.folder] for run in self.compared], same_digits=True)
+
+
+def load_evaluated(paths: list, test_images) -> list[ModelSnapshot]:
+    """A worker's body: the models at ``paths``, each evaluated on ``test_images`` (uint8) if given
+    (the comparison's matched latents read their test statistics). Raises ``CheckpointError``."""
+    models = [ModelSnapshot.load(path) for path in paths]
+    if test_images is None:
+        return models
+    return [m if m.evaluation is not None else m.with_evaluation(m.evaluate(test_images)) for m in models]
