@@ -115,7 +115,8 @@ class CompareView(QWidget):
 
     def mark_training(self, which: str) -> None:
         """Run ``which`` ("A", "B" or "A and B") is training: its figures are as they were when
-        compared (comparing again takes ~0.6 s of the window's thread, too much for every epoch)."""
+        compared (comparing again takes ~0.6 s of CPU, in a worker: at every epoch it would slow
+        the training)."""
         a, b = self.models
         self.title.setText(f"A: {a.name}    B: {b.name}    ({which} is training: compared again when it ends)")
 
