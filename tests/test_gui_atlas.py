@@ -444,6 +444,23 @@ def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window,
     assert runs.compare.title.text() == before
 
 
+def test_a_latents_whole_dashboard_fits_a_1440_by_900_window(qtbot, window):
+    """The two plots asked for their largest heights, so the histogram's lower half (its axis and
+    the y-label's "te") was below the fold at 1440×900; in a taller window they still grow."""
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    atlas.select(0)
+    dashboard = atlas.dashboard
+    viewport = dashboard.parentWidget()  # (the scroll area's)
+    heights = {}
+    for size in ((1440, 900), (1920, 1200)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda: dashboard.histogram.geometry().bottom() <= viewport.height(), timeout=3000)
+        heights[size] = dashboard.histogram.height() + dashboard.classes.height()
+    assert heights[(1920, 1200)] > heights[(1440, 900)]
+
+
 def test_top_digit_captions_stay_on_one_line_in_a_1024_window(qtbot, window):
     """"0.43 ·" over "3": at 1024×768 the captions broke at their spaces."""
     window.resize(1024, 768)

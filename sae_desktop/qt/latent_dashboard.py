@@ -69,9 +69,13 @@ class LatentDashboard(QWidget):
         self.top_caption.setWordWrap(True)  # a long caption must not widen the dashboard past its scroll area
         layout.addWidget(self.top_caption)
         layout.addLayout(grid)
-        layout.addWidget(self.classes)
-        layout.addWidget(self.histogram)
+        layout.addWidget(self.classes, 1)
+        layout.addWidget(self.histogram, 1)
         layout.addStretch(1)
+        for plot in (self.classes, self.histogram):  # their least height asked, more where there is room:
+            policy = plot.sizePolicy()  # at 1440×900 the histogram's lower half was below the fold
+            policy.setVerticalPolicy(QSizePolicy.Policy.Ignored)
+            plot.setSizePolicy(policy)
 
     def show_latent(self, latent: int | None, model: ModelSnapshot | None, test: TestImages | None,
                     decoder: np.ndarray | None = None, encoder: np.ndarray | None = None) -> None:
