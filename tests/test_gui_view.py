@@ -549,6 +549,26 @@ def test_axis_labels_fit_their_axes_in_a_narrow_window(qtbot, gui_window):
     w.view.set_presentation(False)
 
 
+def test_an_axis_label_is_fitted_by_the_width_it_is_drawn_at(qtbot, monkeypatch):
+    """In a real X window "latent (training batches, smoo" was cut at the plot's edge: the text came
+    out wider than the font's metrics said. Metrics that say every text fits (a tiny font) stand
+    in for that here: the label drawn still fits its axis."""
+    from PySide6.QtGui import QFont
+
+    from sae_desktop.qt import plot_style
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(260, 200)
+    plot.show()
+    qtbot.waitExposed(plot)
+    monkeypatch.setattr(plot_style, "label_font", lambda axis: QFont("DejaVu Sans", 1))
+    texts = ("latent (training batches, smoothed)", "latent (training batches)", "latent")
+    plot_style.fit_axis_label(plot, "bottom", *texts)
+    axis = plot.getAxis("bottom")
+    assert axis.labelText in texts[1:] and axis.label.boundingRect().width() <= axis.width()
+
+
 def test_settling_the_layouts_leaves_no_python_wrappers_of_layout_items(qtbot, gui_window):
     """Presentation mode recomputes every layout. Walking them with ``itemAt`` made Python
     wrappers of their spacer items that outlived the items; a widget made later at a spacer's

@@ -150,12 +150,19 @@ def fit_axis_label(plot: pg.PlotWidget, side: str, *texts: str) -> None:
 def _refit_labels(plot: pg.PlotWidget) -> None:
     for side, texts in vars(plot).get("_fitted_labels", {}).items():
         axis = plot.getAxis(side)
-        room = (axis.width() if side in ("bottom", "top") else axis.height()) - 8
+        length = axis.width() if side in ("bottom", "top") else axis.height()
+        room = length - 8
         metrics = QFontMetrics(label_font(axis))
         chosen = next((t for t in texts if room <= 0 or metrics.horizontalAdvance(t) <= room), None)
         if chosen is None:
             chosen = metrics.elidedText(texts[-1], Qt.TextElideMode.ElideRight, room)
         if axis.labelText != chosen:  # set only on change: new text means a re-layout
+            axis.setLabel(chosen, **axis.labelStyle)
+        # The text as drawn, too: on some X servers it came out wider than the font's metrics
+        # said, and "latent (training batches, smoothed)" was cut at the plot's edge
+        later = list(texts[texts.index(chosen) + 1:]) if chosen in texts else []
+        while room > 0 and later and axis.label.boundingRect().width() > length:
+            chosen = later.pop(0)
             axis.setLabel(chosen, **axis.labelStyle)
 
 
