@@ -206,7 +206,7 @@ def test_a_fault_while_reading_a_file_is_said_not_left_reading(qtbot, window, tm
     def broken(path):
         raise ValueError("a fault of ours")
 
-    monkeypatch.setattr(image_files, "load_image_file", broken)
+    monkeypatch.setattr(image_files, "read_image_file", broken)
     Image.fromarray(np.full((40, 40), 240, np.uint8)).save(tmp_path / "any.png")
     assert not load_file(qtbot, window.probe_view, tmp_path / "any.png")
     assert "Could not use" in window.probe_view.error_label.text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from sae_desktop.architecture import active
@@ -31,7 +32,7 @@ class LatentDashboard(QWidget):
         self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.decoder_tile, self.encoder_tile = ImageTile("draws (decoder)", 90), ImageTile("looks for (encoder)", 90)
         self.top_tiles = [ImageTile("", 40) for _ in range(TOP_K)]
-        self.histogram = pg.PlotWidget()
+        self.histogram = _LowPlot()
         style_plot(self.histogram, HISTOGRAM_TITLE, "test digits", "activation")
         self.histogram.setLogMode(y=True)
         self.histogram.setMinimumHeight(170)
@@ -41,7 +42,7 @@ class LatentDashboard(QWidget):
                                          pen=pg.mkPen(COLORS["hist"]), brush=pg.mkBrush(COLORS["hist"] + "99"))
         self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine))
         self.histogram.addItem(self.threshold)
-        self.classes = pg.PlotWidget()
+        self.classes = _LowPlot()
         style_plot(self.classes, "Activation by class", "mean activation", "class")
         fit_axis_label(self.classes, "left", "mean activation", "mean")  # ~90 px high: the long label ran off
         self.classes.setMenuEnabled(False)
@@ -72,10 +73,7 @@ class LatentDashboard(QWidget):
         layout.addWidget(self.classes, 1)
         layout.addWidget(self.histogram, 1)
         layout.addStretch(1)
-        for plot in (self.classes, self.histogram):  # their least height asked, more where there is room:
-            policy = plot.sizePolicy()  # at 1440×900 the histogram's lower half was below the fold
-            policy.setVerticalPolicy(QSizePolicy.Policy.Ignored)
-            plot.setSizePolicy(policy)
+
 
     def show_latent(self, latent: int | None, model: ModelSnapshot | None, test: TestImages | None,
                     decoder: np.ndarray | None = None, encoder: np.ndarray | None = None) -> None:
@@ -185,3 +183,11 @@ class LatentDashboard(QWidget):
         self.curve.clear()  # an empty plot, not a flat line that reads as data
         self.threshold.hide()
         empty_ranges(self.histogram, (0.0, 1.0), (0.0, 3.0))  # log-y: 1 to 1000 digits
+
+
+class _LowPlot(pg.PlotWidget):
+    """A plot that asks for its least height, and takes more where there is room (its stretch):
+    asking for its largest, the histogram's lower half was below the fold at 1440×900."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        return QSize(super().sizeHint().width(), self.minimumHeight())
