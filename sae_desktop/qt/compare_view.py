@@ -17,6 +17,7 @@ from sae_desktop.snapshot import ModelSnapshot
 
 N_DIGITS = 8
 STRIP_ASPECT = 3 * 30 / (N_DIGITS * 30)  # the strip's picture: 3 rows of 8 digits, 28 px and a 2-px gap each
+BUSY = "Comparing the two runs…"  # the title while the models are loaded and evaluated
 
 
 class CompareView(QWidget):
@@ -109,9 +110,9 @@ class CompareView(QWidget):
     def mark_busy(self, busy: bool = True) -> None:
         """Two models are being loaded and evaluated (in a worker): said in the title until they are
         shown (``busy`` False: they could not be, and the title is what it was)."""
-        if busy:
+        if busy and self.title.text() != BUSY:  # (not when asked again meanwhile: the title before stays)
             self._before_busy = self.title.text()
-        self.title.setText("Comparing the two runs…" if busy else self._before_busy)
+        self.title.setText(BUSY if busy else self._before_busy)
 
     def mark_training(self, which: str) -> None:
         """Run ``which`` ("A", "B" or "A and B") is training: its figures are as they were when

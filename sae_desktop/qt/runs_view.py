@@ -6,6 +6,8 @@ Pick one run to show it in the probe and atlas, or two to compare them on the sa
 
 from __future__ import annotations
 
+import traceback
+
 import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
@@ -214,6 +216,8 @@ class RunsView(QWidget):
                     self.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
 
         def failed(exc: BaseException) -> None:
+            if not isinstance(exc, CheckpointError):  # ours, not the file's: said, and logged
+                traceback.print_exception(exc)
             if shiboken6.isValid(self) and asked == self._comparisons:
                 self.compare.mark_busy(False)
                 self.failed.emit("Could not open the run's model", str(exc))
