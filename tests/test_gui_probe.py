@@ -451,3 +451,42 @@ def test_a_canvas_painted_over_is_a_filled_shape_not_faint(qtbot, window):
     view.canvas.set_array(scribble)
     qtbot.waitUntil(lambda: view.result is not None and view.result.verdict.kind != "nothing", timeout=2000)
     assert view.result.verdict.kind == "filled", view.result.verdict.message  # it said "Too faint"
+
+
+def test_the_canvas_shows_a_ring_while_the_keyboard_is_on_it(qtbot, window):
+    """With Tab on the canvas nothing showed where the keys went (fresh-eyes pass); a ring does now,
+    but not after a click, where the pointer says it already."""
+    from PySide6.QtCore import Qt
+
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    window.show()
+    qtbot.waitExposed(window)
+    canvas = view.canvas
+    square = canvas._square()
+
+    def edge():
+        return canvas.grab().toImage().pixelColor(int(square.left()) + 1, int(square.center().y())).name()
+    ring = canvas.palette().highlight().color().name()
+    view.browser.random.setFocus(Qt.FocusReason.TabFocusReason)
+    assert edge() != ring
+    canvas.setFocus(Qt.FocusReason.TabFocusReason)
+    assert canvas.keyboard_focus and edge() == ring
+    view.browser.random.setFocus(Qt.FocusReason.TabFocusReason)
+    assert edge() != ring
+    canvas.setFocus(Qt.FocusReason.MouseFocusReason)
+    assert canvas.hasFocus() and edge() != ring
+
+
+def test_tab_reaches_the_canvas(qtbot, window):
+    """As the Probe page's focus proxy the canvas was skipped by Tab: from the tab bar the keys went
+    to the brush slider, and the canvas (and its shortcuts' ring) could not be reached."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    window.tabs.setCurrentWidget(window.probe_view)
+    window.show()
+    qtbot.waitExposed(window)
+    window.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.probe_view.canvas and window.probe_view.canvas.keyboard_focus

@@ -36,6 +36,7 @@ def qimage_to_array(image: QImage) -> np.ndarray:
 # What an empty canvas says; the last line also in presentation mode, where the test-digit
 # browser is hidden (its height goes to the canvas) and nothing else said that R picks a digit
 HINT = "Draw a digit here\n(right button erases)\nor press R for a test digit"
+FOCUS_RING = 3  # px: the ring drawn inside the canvas's edge while it has the keyboard's focus
 
 class DrawingCanvas(QWidget):
     changed = Signal()  # the ink changed (during strokes too)
@@ -51,6 +52,7 @@ class DrawingCanvas(QWidget):
         self.tag: object = None  # what the current picture is (None: nothing)
         self.edit_tag: Callable[[object], object] = lambda tag: tag  # what a stroke makes of it
         self._hint_shown = False  # the last paint drew the "draw here" hint
+        self.keyboard_focus = False  # focus came by Tab: a ring says where the keys go (not for a click)
         self._last: QPointF | None = None
         self.brush_width = 22.0  # in canvas pixels: ~2.2 px at MNIST's scale, like its pen
         self.erasing = False  # eraser mode (the right button always erases)
@@ -211,4 +213,18 @@ class DrawingCanvas(QWidget):
         if self._hint_shown:
             painter.setPen(QColor("#9aa0a6"))
             painter.drawText(square, Qt.AlignmentFlag.AlignCenter, HINT)
+        if self.keyboard_focus:
+            painter.setPen(QPen(self.palette().highlight().color(), FOCUS_RING))
+            painter.drawRect(square.adjusted(FOCUS_RING // 2, FOCUS_RING // 2, -FOCUS_RING // 2, -FOCUS_RING // 2))
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        super().focusInEvent(event)
+        reasons = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.ShortcutFocusReason)
+        self.keyboard_focus = event.reason() in reasons
+        self.update()
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.keyboard_focus = False
+        self.update()
 

@@ -51,8 +51,7 @@ class ProbeView(QWidget):
         self.files.answered.connect(self._image_read)
         self.canvas = DrawingCanvas()
         self.canvas.edit_tag = lambda source: (source or NO_INPUT).edited()
-        self.setFocusProxy(self.canvas)  # showing the tab, or a click anywhere in it, gives the canvas the keyboard
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # showing the tab, or a click in it: see focusInEvent
         self.browser = DigitBrowser(provider)
         # the code's bar chart needs pyqtgraph (0.5 s to import): built just after the first paint
         self.bars_place = Deferred(self._make_bars, build_on_show=False, size_hint=QSize(600, 480))  # a plot's hint
@@ -215,6 +214,12 @@ class ProbeView(QWidget):
             return self.image_loaded.emit(False)
         self.show_source(image_file(file_name(path), stages.image, stages, frames), picture=grey)
         self.image_loaded.emit(True)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """Showing the tab, or a click anywhere in it, gives the canvas the keyboard. (Not as the
+        canvas's focus proxy: Qt's Tab then skipped the canvas, so the keyboard never reached it.)"""
+        super().focusInEvent(event)
+        self.canvas.setFocus(event.reason())
 
     # -- model and results ------------------------------------------------------------------
     def _on_model(self, snap: ModelSnapshot | None) -> None:
