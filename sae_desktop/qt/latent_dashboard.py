@@ -35,7 +35,7 @@ class LatentDashboard(QWidget):
         self.histogram = _LowPlot()
         style_plot(self.histogram, HISTOGRAM_TITLE, "test digits", "activation")
         self.histogram.setLogMode(y=True)
-        self.histogram.setMinimumHeight(170)
+        self.histogram.setMinimumHeight(160)
         self.histogram.setMaximumHeight(240)  # else it asks for 480 px and the dashboard scrolls at 1440×900
         # log-y: empty bins are drawn at 0.5, which is also where the fill starts, so they read as empty
         self.curve = self.histogram.plot(stepMode="center", fillLevel=float(np.log10(0.5)),
