@@ -25,7 +25,7 @@ from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import (EpochOutput, Event, IntervalOutput, Position, ResumeState, Revival, RunEnd, RunStart,
                                 TrainingControl)
 from sae_desktop.fast_trainer import FastSAETrainer, supports
-from sae_desktop.pixels import PixelReference
+from sae_desktop.pixels import for_dataset
 from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
 
 BACKENDS = ("auto", "fast", "autograd")
@@ -100,6 +100,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
     total_steps = cfg.epochs * spe
     position = _check_resume(cfg, resume, spe)
     step = position.step if position else start_epoch * spe
+    pixels = for_dataset(dataset.train_images, dataset.test_images)  # the verdict's nearest digits (pixels.py)
     yield RunStart(cfg, describe(device), trainer.n, int(test_u8.shape[0]), spe, start_epoch, list(history),
                    trainer.backend, step, resume is not None)
 
@@ -109,12 +110,9 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
     status, message = "completed", f"trained {cfg.epochs} epochs"
     epochs_done = start_epoch
     evaluation: Evaluation | None = None
-    pixels: list[PixelReference | None] = []  # the verdict's nearest digits: fitted once, at the first evaluation
 
     def evaluate() -> Evaluation:
-        if not pixels:
-            pixels.append(PixelReference.fit(dataset.train_images, dataset.test_images))
-        return trainer.model.evaluate(test_u8, pixels[0])
+        return trainer.model.evaluate(test_u8, pixels)
 
     for epoch in range(start_epoch, cfg.epochs):
         perm = epoch_permutation(cfg.seed, epoch, trainer.n).to(device)

@@ -15,8 +15,9 @@ from sae_desktop.checkpoint_schema import PIXEL_BASIS_KEY, PIXELS_KEY
 from sae_desktop.config import TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.engine import train
-from sae_desktop.events import RunEnd
-from sae_desktop.pixels import RANK, PixelReference
+from sae_desktop.events import EpochOutput, RunEnd
+from sae_desktop import pixels as pixels_module
+from sae_desktop.pixels import RANK, PixelReference, for_dataset
 from sae_desktop.preprocess import preprocess
 from sae_desktop.verdict import judge
 from tests.test_checkpoint import assert_refused, make_checkpoint
@@ -119,6 +120,46 @@ def test_a_training_run_keeps_its_training_digits_pixels_as_the_reference(tiny_d
     expected = PixelReference.fit(tiny_dataset.train_images, tiny_dataset.test_images)
     np.testing.assert_allclose(density.pixels.test_distances, expected.test_distances, rtol=1e-4)
     np.testing.assert_allclose(np.abs(density.pixels.basis[1:4] @ expected.basis[1:4].T), np.eye(3), atol=1e-3)
+
+
+def counting_fits(monkeypatch, events: list) -> list[int]:
+    """From now on (the memo emptied), each :meth:`PixelReference.fit` appends to the list
+    returned how many ``events`` there were when it began."""
+    fits, real = [], PixelReference.fit.__func__
+    monkeypatch.setattr(pixels_module, "_last_fit", None)
+    monkeypatch.setattr(PixelReference, "fit", classmethod(lambda cls, *a: fits.append(len(events)) or real(cls, *a)))
+    return fits
+
+
+def test_a_run_fits_its_reference_before_its_first_step_not_inside_epoch_1s_evaluation(tiny_dataset, monkeypatch):
+    """Epoch 1's evaluation took ~1.5 s against ~0.2 s for the others (the fit inside it), and the
+    window's ETA counts an epoch's end as long as the ends seen so far: after epoch 1 of 10 it
+    added ~12 s too many (``progress.ProgressEstimate.overhead``)."""
+    seen = []
+    fits = counting_fits(monkeypatch, seen)
+    cfg = TrainConfig(epochs=2, d_hidden=16, d_latent=8, device="cpu", log_every=5)
+    for event in train(cfg, tiny_dataset):
+        seen.append(event)
+    assert fits == [0]  # once, before RunStart (the first event)
+    assert all(e.evaluation.test_density.pixels is not None for e in seen if isinstance(e, (EpochOutput, RunEnd)))
+
+
+def test_the_next_run_on_the_same_digits_reuses_the_reference(tiny_dataset, monkeypatch):
+    """A sweep's runs (and the window's next run) share the digits: the ~1 s fit is made once."""
+    fits = counting_fits(monkeypatch, [])
+    train_u8, test_u8 = tiny_dataset.train_images, tiny_dataset.test_images
+    first = for_dataset(train_u8, test_u8)
+    assert for_dataset(train_u8.copy(), test_u8.copy()) is first and len(fits) == 1  # the same digits, not the same arrays
+    changed = train_u8.copy()
+    changed[0, 14, 14] ^= 1  # one pixel of one digit
+    other = for_dataset(changed, test_u8)
+    assert other is not first and len(fits) == 2
+    assert for_dataset(train_u8, test_u8[:-1]) is not other and len(fits) == 3  # the test digits count too
+    cfg = TrainConfig(epochs=1, d_hidden=16, d_latent=8, device="cpu", log_every=5)
+    for seed in (0, 1):  # two runs, as a sweep makes them
+        end = [e for e in train(replace(cfg, seed=seed), tiny_dataset) if isinstance(e, RunEnd)][0]
+        assert end.evaluation.test_density.pixels is not None
+    assert len(fits) == 4
 
 
 def test_only_an_evaluation_with_reference_digits_fits_their_pixels(tiny_dataset):
