@@ -149,7 +149,7 @@ def test_the_next_run_on_the_same_digits_reuses_the_reference(tiny_dataset, monk
     fits = counting_fits(monkeypatch, [])
     train_u8, test_u8 = tiny_dataset.train_images, tiny_dataset.test_images
     first = for_dataset(train_u8, test_u8)
-    assert for_dataset(train_u8.copy(), test_u8.copy()) is first and len(fits) == 1  # the same digits, not the same arrays
+    assert for_dataset(train_u8.copy(), test_u8.copy()) is first and len(fits) == 1  # same digits, other arrays
     changed = train_u8.copy()
     changed[0, 14, 14] ^= 1  # one pixel of one digit
     other = for_dataset(changed, test_u8)
