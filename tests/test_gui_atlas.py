@@ -445,6 +445,49 @@ def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window,
     assert runs.compare.title.text() == before
 
 
+def test_a_test_set_that_arrives_during_a_comparison_is_used_off_the_windows_thread(qtbot, window, tiny_dataset,
+                                                                                   monkeypatch):
+    """Asked for before the test set had loaded, the worker loaded the models unevaluated; the
+    set arriving meanwhile, the comparison view evaluated both on the window's thread."""
+    import threading
+
+    from PySide6.QtCore import QItemSelectionModel
+
+    from sae_desktop.qt import runs_view
+    from sae_desktop.snapshot import ModelSnapshot
+
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small, small.replace(seed=1)])
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    provider = runs.compare.test_set
+    qtbot.waitUntil(lambda: provider.get("mnist") is not None, timeout=10000)
+    loaded, on_main = provider.get, []
+    monkeypatch.setattr(provider, "get", lambda name: None)  # not loaded yet…
+    real_load, real_evaluate = runs_view.load_evaluated, ModelSnapshot.evaluate
+
+    def load_evaluated(paths, test_images):
+        models = real_load(paths, test_images)
+        monkeypatch.setattr(provider, "get", loaded)  # … and loaded while the worker read the files
+        return models
+
+    def evaluate(self, *args, **kwargs):
+        on_main.append(threading.current_thread() is threading.main_thread())
+        return real_evaluate(self, *args, **kwargs)
+    monkeypatch.setattr(runs_view, "load_evaluated", load_evaluated)
+    monkeypatch.setattr(ModelSnapshot, "evaluate", evaluate)
+    sel = runs.table.selectionModel()
+    for r in (0, 1):
+        sel.select(runs.table.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select |
+                   QItemSelectionModel.SelectionFlag.Rows)
+    runs.compare_button.click()
+    qtbot.waitUntil(lambda: runs.compare.models is not None, timeout=10000)
+    assert all(m.evaluation is not None for m in runs.compare.models)
+    assert on_main and not any(on_main)  # evaluated, in a worker
+    assert runs.compare.title.text().startswith("A: ")
+
+
 def test_a_latents_whole_dashboard_fits_a_1440_by_900_window(qtbot, window):
     """The two plots asked for their largest heights, so the histogram's lower half (its axis and
     the y-label's "te") was below the fold at 1440×900; in a taller window they still grow."""

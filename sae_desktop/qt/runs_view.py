@@ -205,11 +205,14 @@ class RunsView(QWidget):
 
         self._comparisons += 1
         asked = self._comparisons
-        test = self.compare.test_set.get(str(runs[0].config.get("dataset", "mnist")))
+        dataset = str(runs[0].config.get("dataset", "mnist"))
+        test = self.compare.test_set.get(dataset)
         self.compare.mark_busy()
 
         def compared(models: list[ModelSnapshot]) -> None:
             if shiboken6.isValid(self) and asked == self._comparisons:
+                if test is None and any(m.evaluation is None for m in models) and self.compare.test_set.get(dataset):
+                    return self._compare(runs, same_digits)  # the test set came meanwhile: evaluated in a worker
                 self.compared = runs
                 self.compare.set_models(*models, same_digits=same_digits)
                 if not same_digits:
