@@ -43,15 +43,42 @@ class Figures:
     eta_s: float | None  # None: still estimating
 
 
+class ActiveClock:
+    """Seconds since ``now``, pauses left out."""
+
+    def __init__(self, now: float):
+        self._t0 = now
+        self._paused_total = 0.0
+        self._paused_since: float | None = None
+
+    def active(self, now: float) -> float:
+        paused = self._paused_total + (now - self._paused_since if self._paused_since is not None else 0.0)
+        return max(0.0, now - self._t0 - paused)
+
+    def pause(self, now: float) -> None:
+        if self._paused_since is None:
+            self._paused_since = now
+
+    def resume(self, now: float) -> bool:
+        """Counting again; True if it was paused."""
+        if self._paused_since is None:
+            return False
+        self._paused_total += now - self._paused_since
+        self._paused_since = None
+        return True
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_since is not None
+
+
 class ProgressEstimate:
     def __init__(self, start: RunStart, now: float):
         cfg = start.config
         self.start = start
         self.total_epochs = cfg.epochs
         self.n_train = start.n_train
-        self._t0 = now
-        self._paused_total = 0.0
-        self._paused_since: float | None = None
+        self._clock = ActiveClock(now)
         self.epoch = start.start_epoch + 1
         self.epoch_fraction = 0.0
         self.epochs_done = start.start_epoch
@@ -68,23 +95,19 @@ class ProgressEstimate:
 
     # -- clock ------------------------------------------------------------------------------
     def active(self, now: float) -> float:
-        paused = self._paused_total + (now - self._paused_since if self._paused_since is not None else 0.0)
-        return max(0.0, now - self._t0 - paused)
+        return self._clock.active(now)
 
     def pause(self, now: float) -> None:
-        if self._paused_since is None:
-            self._paused_since = now
+        self._clock.pause(now)
 
     def resume(self, now: float) -> None:
-        if self._paused_since is not None:
-            self._paused_total += now - self._paused_since
-            self._paused_since = None
+        if self._clock.resume(now):
             self._segment.clear()  # the first report after a pause spans the pause's edge
             self._last_report = None
 
     @property
     def paused(self) -> bool:
-        return self._paused_since is not None
+        return self._clock.paused
 
     # -- reports ----------------------------------------------------------------------------
     def images_done(self) -> float:
@@ -162,3 +185,44 @@ class ProgressEstimate:
         done = (epoch - 1 + fraction) / self.total_epochs
         eta = None if self._finish is None else max(0.0, self._finish - t)
         return Figures(min(max(done, 0.0), 1.0), epoch, fraction, self.throughput(), t, eta)
+
+
+class SweepEstimate:
+    """A sweep's time left: the run in progress's, plus each run still to come as long as the
+    sweep's finished runs took on average (from one's start to the next's: starting up, training,
+    evaluations, checkpoints; pauses left out) or, before one has finished, as long as the run in
+    progress will have taken. The run's own ETA alone said "0:01" with three runs to go."""
+
+    def __init__(self, total: int, now: float):
+        self.total = total
+        self.index = 0  # 0-based: the run in progress (or starting)
+        self._clock = ActiveClock(now)
+        self._began = 0.0  # active seconds at which the run in progress began
+        self._took: list[float] = []  # active seconds each finished run took
+
+    def pause(self, now: float) -> None:
+        self._clock.pause(now)
+
+    def resume(self, now: float) -> None:
+        self._clock.resume(now)
+
+    def run_started(self, index: int, now: float) -> None:
+        t = self._clock.active(now)
+        if index == self.index + 1:
+            self._took.append(t - self._began)
+        self.index, self._began = index, t
+
+    def eta(self, run_left: float | None, now: float, begun: bool = True) -> float | None:
+        """Seconds until the sweep ends, given the run in progress's ``run_left`` (None: still
+        estimating); ``begun`` False: the run in progress is still starting (no report of its own
+        yet). None while there is nothing to go on."""
+        in_run = self._clock.active(now) - self._began
+        if self._took:
+            per_run = sum(self._took) / len(self._took)
+            if run_left is None or not begun:
+                run_left = max(per_run - in_run, 0.0)
+        elif run_left is None or not begun:
+            return None
+        else:
+            per_run = in_run + run_left
+        return run_left + (self.total - self.index - 1) * per_run

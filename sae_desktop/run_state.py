@@ -19,7 +19,7 @@ from typing import Callable
 from psygnal import Signal
 
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart, where_in_run
-from sae_desktop.progress import Figures, ProgressEstimate
+from sae_desktop.progress import Figures, ProgressEstimate, SweepEstimate
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -65,6 +65,8 @@ class RunState:
         self.progress: ProgressEstimate | None = None
         self.model: ModelSnapshot | None = None  # the run's newest model from a completed epoch on
         self.resume_from: ModelSnapshot | None = None
+        self.sweep: SweepEstimate | None = None  # while a sweep goes on
+        self._starting = False  # a sweep's next run has its folder, not yet its RunStart
 
     # -- written by the controller -----------------------------------------------------------
     def set_status(self, status: str) -> None:
@@ -73,8 +75,9 @@ class RunState:
         if status == self.status:
             return
         now = self.clock()
-        if self.progress is not None:
-            self.progress.pause(now) if status == "paused" else self.progress.resume(now)
+        for clock in (self.progress, self.sweep):
+            if clock is not None:
+                clock.pause(now) if status == "paused" else clock.resume(now)
         self.status = status
         self.status_changed.emit(status)
 
@@ -83,14 +86,30 @@ class RunState:
         self.run_dir, self.start, self.progress = None, None, None
         self.last_step, self.last_epoch, self.end, self.model = None, None, None, None
         self.earlier, self.history = [], []
+        self.sweep, self._starting = None, False
         self.cleared.emit()
 
     def prepare(self, run_dir: Path | None) -> None:
         """The worker has its run folder (before the run's first event)."""
         self.run_dir = run_dir
 
+    def sweep_run(self, index: int, total: int, run_dir: Path) -> None:
+        """Run ``index`` (0-based) of a sweep of ``total`` is starting, in ``run_dir``."""
+        now = self.clock()
+        if self.sweep is None:
+            self.sweep = SweepEstimate(total, now)
+            if self.status == "paused":
+                self.sweep.pause(now)
+        self.sweep.run_started(index, now)
+        self._starting = True
+        self.prepare(run_dir)
+
+    def end_sweep(self) -> None:
+        self.sweep, self._starting = None, False
+
     def begin(self, start: RunStart) -> None:
         """A new run: nothing of the previous one is kept."""
+        self._starting = False
         self.start, self.last_step, self.last_epoch, self.end, self.model = start, None, None, None, None
         self.history = list(start.history)
         # (up to where it continues: a run stopped inside an epoch kept that epoch's steps so far)
@@ -146,6 +165,14 @@ class RunState:
 
     def figures(self) -> Figures | None:
         return self.progress.figures(self.clock()) if self.progress is not None else None
+
+    def sweep_eta(self) -> float | None:
+        """Seconds until the sweep in progress ends (None: no sweep, or nothing to go on yet)."""
+        if self.sweep is None:
+            return None
+        figures = self.figures()
+        run_left = 0.0 if self.end is not None else figures.eta_s if figures is not None else None
+        return self.sweep.eta(run_left, self.clock(), begun=not self._starting)
 
     def end_story(self, short: bool = False) -> str:
         """One sentence for the run's end, used everywhere it is told."""

@@ -546,3 +546,30 @@ def test_a_continued_runs_elapsed_time_says_it_is_since_continuing(qtbot):
     clock.t += 5
     progress.render()
     assert progress.elapsed.text() == "0:05 since continuing"
+
+
+def test_during_a_sweep_the_eta_is_the_sweeps_with_the_runs_beside_it(qtbot):
+    """At the end of a sweep's first run of four, the panel read "ETA 0:01"."""
+    from sae_desktop.events import RunEnd
+    from sae_desktop.qt.run_progress import RunProgress
+    from sae_desktop.run_state import RunState
+    from tests.test_state import SPE, Clock, evaluation, simulate, start_event
+
+    clock = Clock()
+    state = RunState(clock)
+    progress = RunProgress(state)
+    qtbot.addWidget(progress)
+    state.set_status("running")
+    state.new_run()
+    state.sweep_run(0, 4, None)
+    state.begin(start_event(epochs=4))
+    simulate(state, clock, 3, overhead_s=1.0)  # 6 s of the run's 8 (4 epochs of 1 s each, 1 s at each end)
+    progress.render()
+    assert progress.eta.text() == "0:26 (this run 0:02)"  # 2 s, then 3 runs of 8 s
+    simulate(state, clock, 4, start_epoch=3, overhead_s=1.0)
+    state.finish(RunEnd("completed", "done", 4, 4 * SPE, {}, {}, state.history, evaluation(), "cpu"))
+    progress.render()
+    assert progress.eta.text() == "0:24"  # between two runs: three to come, none in progress
+    state.end_sweep()
+    progress.render()
+    assert progress.eta.text() == "done"

@@ -207,3 +207,56 @@ def test_a_file_being_read_is_no_longer_wanted_once_another_input_is_chosen():
     assert state.reading == "/photos/seven.png"
     state.set_source(from_test_set(3, "1", np.zeros((28, 28), np.uint8)))
     assert state.reading == "" and reading == ["/photos/seven.png", ""]
+
+
+def sweep_of(state: RunState, clock: Clock, runs: int, on_report=None, pause_in_run: int | None = None) -> None:
+    """A sweep of ``runs`` runs of 4 epochs each (8.5 s per run: 4 × (1 s of steps + 1 s at the
+    epoch's end), plus 0.5 s of starting up), as the controller feeds them."""
+    for index in range(runs):
+        state.sweep_run(index, runs, None)
+        clock.t += 0.5  # loading, building the trainer
+        state.begin(start_event(epochs=4))
+        if index == pause_in_run:
+            state.set_status("paused")
+            clock.t += 30.0
+            state.set_status("running")
+        simulate(state, clock, 4, overhead_s=1.0, on_report=on_report)
+        state.finish(RunEnd("completed", "done", 4, 4 * SPE, {}, {}, state.history, evaluation(), "cpu"))
+
+
+def test_a_sweeps_eta_is_the_whole_sweeps_not_its_runs():
+    """In a sweep the ETA said "0:01" at the end of its first run with three more to go."""
+    clock = Clock()
+    state = RunState(clock)
+    state.set_status("running")
+    state.new_run()
+    finish = clock.t + 4 * 8.5 + 30.0  # the sweep's true end (one pause of 30 s in its second run)
+    seen = []
+
+    def check():
+        left = state.sweep_eta()
+        if left is not None:
+            seen.append((state.sweep.index, left, finish - clock.t))
+    sweep_of(state, clock, 4, check, pause_in_run=1)
+    assert clock.t == pytest.approx(finish)
+    assert {index for index, _, _ in seen} == {0, 1, 2, 3}  # from the first run on
+    after_pause = [(left, true) for index, left, true in seen if index >= 2]
+    assert all(left == pytest.approx(true, rel=0.1) for left, true in after_pause)  # the pause not counted as a run's
+    first = [(left, true) for index, left, true in seen if index == 0]
+    assert all(left == pytest.approx(true - 30.0, rel=0.15) for left, true in first)  # (the pause was not foreseeable)
+    assert state.figures().eta_s < 1.0 and state.sweep_eta() == pytest.approx(0.0, abs=0.5)
+    state.end_sweep()
+    assert state.sweep is None and state.sweep_eta() is None
+
+
+def test_between_two_runs_of_a_sweep_the_next_run_is_still_to_come():
+    clock = Clock()
+    state = RunState(clock)
+    state.set_status("running")
+    state.new_run()
+    sweep_of(state, clock, 1)  # one run done: 8.5 s
+    state.sweep.total = 3
+    state.sweep_run(1, 3, None)  # the next one has its folder, not its first event
+    assert state.sweep_eta() == pytest.approx(2 * 8.5, rel=0.05)
+    state.new_run()  # a single run after it: no sweep
+    assert state.sweep is None and state.sweep_eta() is None

@@ -110,6 +110,13 @@ class RunProgress(QWidget):
             rate = figures.images_per_s
             self.speed.setText("starting…" if rate is None else f"{rate:,.0f} images/s")
             self.eta.setText("estimating…" if figures.eta_s is None else format_seconds(figures.eta_s))
+        if run.sweep is not None and run.status == "running":  # the whole sweep's, not only this run's
+            self._sweep_eta(None if run.end is not None else figures.eta_s)
+
+    def _sweep_eta(self, run_left: float | None) -> None:
+        left = self.run.sweep_eta()
+        text = "estimating…" if left is None else format_seconds(left)
+        self.eta.setText(text + (f" (this run {format_seconds(run_left)})" if left is not None and run_left else ""))
 
     @staticmethod
     def _set(bar: QProgressBar, fraction: float) -> None:

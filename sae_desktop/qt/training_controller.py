@@ -204,9 +204,10 @@ class TrainingController(QObject):
         elif isinstance(event, Revival):
             self.revived.emit(event)
         elif isinstance(event, SweepRunStarted):
-            self.run.prepare(event.run_dir)
+            self.run.sweep_run(event.index, event.total, event.run_dir)
             self.sweepRunStarted.emit(event)
         elif isinstance(event, SweepEnded):
+            self.run.end_sweep()
             self.sweepEnded.emit(event)
         elif isinstance(event, RunEnd):
             self.run.finish(event)
