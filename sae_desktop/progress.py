@@ -44,16 +44,27 @@ class Figures:
 
 
 class ActiveClock:
-    """Seconds since ``now``, pauses left out."""
+    """Seconds since ``now``, pauses left out, until it is stopped."""
 
     def __init__(self, now: float):
         self._t0 = now
         self._paused_total = 0.0
         self._paused_since: float | None = None
+        self._stopped: float | None = None  # the active seconds it stopped at
 
     def active(self, now: float) -> float:
+        if self._stopped is not None:
+            return self._stopped
         paused = self._paused_total + (now - self._paused_since if self._paused_since is not None else 0.0)
         return max(0.0, now - self._t0 - paused)
+
+    def stop(self, now: float) -> None:
+        if self._stopped is None:
+            self._stopped = self.active(now)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped is not None
 
     def pause(self, now: float) -> None:
         if self._paused_since is None:
@@ -140,6 +151,10 @@ class ProgressEstimate:
         self._last_report = None
         self._update_finish(t)
 
+    def finish(self, now: float) -> None:
+        """The run has ended: its elapsed time stops (a view drawn later showed it still counting)."""
+        self._clock.stop(now)
+
     # -- figures ----------------------------------------------------------------------------
     def throughput(self) -> float | None:
         if len(self._segment) < 2:
@@ -200,6 +215,17 @@ class SweepEstimate:
         self._began = 0.0  # active seconds at which the run in progress began
         self._took: list[float] = []  # active seconds each finished run took
 
+    @property
+    def ended(self) -> bool:
+        return self._clock.stopped
+
+    def end(self, now: float) -> None:
+        self._clock.stop(now)
+
+    def elapsed(self, now: float) -> float:
+        """The sweep's active seconds so far (all of them, once it has ended)."""
+        return self._clock.active(now)
+
     def pause(self, now: float) -> None:
         self._clock.pause(now)
 
@@ -215,7 +241,9 @@ class SweepEstimate:
     def eta(self, run_left: float | None, now: float, begun: bool = True) -> float | None:
         """Seconds until the sweep ends, given the run in progress's ``run_left`` (None: still
         estimating); ``begun`` False: the run in progress is still starting (no report of its own
-        yet). None while there is nothing to go on."""
+        yet). None while there is nothing to go on, or once the sweep has ended."""
+        if self.ended:
+            return None
         in_run = self._clock.active(now) - self._began
         if self._took:
             per_run = sum(self._took) / len(self._took)

@@ -65,7 +65,7 @@ class RunState:
         self.progress: ProgressEstimate | None = None
         self.model: ModelSnapshot | None = None  # the run's newest model from a completed epoch on
         self.resume_from: ModelSnapshot | None = None
-        self.sweep: SweepEstimate | None = None  # while a sweep goes on
+        self.sweep: SweepEstimate | None = None  # a sweep's, from its start until the next Start
         self._starting = False  # a sweep's next run has its folder, not yet its RunStart
 
     # -- written by the controller -----------------------------------------------------------
@@ -105,7 +105,10 @@ class RunState:
         self.prepare(run_dir)
 
     def end_sweep(self) -> None:
-        self.sweep, self._starting = None, False
+        """The sweep has ended (its time stays shown until the next Start)."""
+        if self.sweep is not None:
+            self.sweep.end(self.clock())
+        self._starting = False
 
     def begin(self, start: RunStart) -> None:
         """A new run: nothing of the previous one is kept."""
@@ -139,6 +142,8 @@ class RunState:
 
     def finish(self, end: RunEnd) -> None:
         self.end = end
+        if self.progress is not None:
+            self.progress.finish(self.clock())
         self.ended.emit(end)
         if self.start is not None and end.epochs_done > self.start.start_epoch:  # shown from a completed epoch on
             cfg = self.start.config
@@ -167,7 +172,7 @@ class RunState:
         return self.progress.figures(self.clock()) if self.progress is not None else None
 
     def sweep_eta(self) -> float | None:
-        """Seconds until the sweep in progress ends (None: no sweep, or nothing to go on yet)."""
+        """Seconds until the sweep in progress ends (None: no sweep going on, or nothing to go on yet)."""
         if self.sweep is None:
             return None
         figures = self.figures()

@@ -570,6 +570,13 @@ def test_during_a_sweep_the_eta_is_the_sweeps_with_the_runs_beside_it(qtbot):
     state.finish(RunEnd("completed", "done", 4, 4 * SPE, {}, {}, state.history, evaluation(), "cpu"))
     progress.render()
     assert progress.eta.text() == "0:24"  # between two runs: three to come, none in progress
+    assert progress.elapsed.text() == "0:08 (sweep 0:08)"
     state.end_sweep()
+    state.set_status("idle")
+    clock.t += 60
     progress.render()
-    assert progress.eta.text() == "done"
+    assert progress.eta.text() == "done" and progress.elapsed.text() == "0:08 (sweep 0:08)"
+    state.new_run()
+    state.begin(start_event(epochs=4))
+    progress.render()
+    assert progress.elapsed.text() == "0:00"  # a single run: nothing of the sweep

@@ -246,7 +246,8 @@ def test_a_sweeps_eta_is_the_whole_sweeps_not_its_runs():
     assert all(left == pytest.approx(true - 30.0, rel=0.15) for left, true in first)  # (the pause was not foreseeable)
     assert state.figures().eta_s < 1.0 and state.sweep_eta() == pytest.approx(0.0, abs=0.5)
     state.end_sweep()
-    assert state.sweep is None and state.sweep_eta() is None
+    clock.t += 100.0
+    assert state.sweep_eta() is None and state.sweep.elapsed(clock.t) == pytest.approx(4 * 8.5)  # pause left out
 
 
 def test_between_two_runs_of_a_sweep_the_next_run_is_still_to_come():
@@ -260,3 +261,17 @@ def test_between_two_runs_of_a_sweep_the_next_run_is_still_to_come():
     assert state.sweep_eta() == pytest.approx(2 * 8.5, rel=0.05)
     state.new_run()  # a single run after it: no sweep
     assert state.sweep is None and state.sweep_eta() is None
+
+
+def test_a_runs_elapsed_time_stops_when_it_ends():
+    """Drawn a minute after the run had ended, the panel's Elapsed had gone on counting."""
+    clock = Clock()
+    state = RunState(clock)
+    state.set_status("running")
+    state.begin(start_event(epochs=1))
+    simulate(state, clock, 1)
+    state.finish(RunEnd("completed", "done", 1, SPE, {}, {}, state.history, evaluation(), "cpu"))
+    took = state.figures().elapsed_s
+    state.set_status("idle")
+    clock.t += 60.0
+    assert took == pytest.approx(3.0) and state.figures().elapsed_s == took

@@ -1,5 +1,6 @@
 """Progress of the current run: its name (the run folder's), run and epoch bars, throughput,
-elapsed time, ETA, device; during a sweep, also which run of the sweep this is.
+elapsed time, ETA, device; during a sweep, also which run of the sweep this is, and the sweep's
+time so far and left (the run's own beside it).
 
 A mirror of the :class:`RunState`: every figure comes from the state's progress estimate
 (wall-clock, pauses excluded, evaluation and checkpoints included), read on a 2 Hz clock
@@ -93,7 +94,8 @@ class RunProgress(QWidget):
         self._set(self.epoch_bar, figures.epoch_fraction if figures.epoch <= total else 1.0)
         self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
         # a continued run's time and average are this session's (its earlier part ran before)
-        self.elapsed.setText(format_seconds(figures.elapsed_s) + (" since continuing" if start.start_step else ""))
+        self.elapsed.setText(format_seconds(figures.elapsed_s) + (" since continuing" if start.start_step else "")
+                             + (f" (sweep {format_seconds(run.sweep.elapsed(run.clock()))})" if run.sweep else ""))
         self.device.setText(start.device)
         if run.end is not None:  # the run's average, evaluations and saves included
             images = (run.end.step - start.start_step) * start.config.batch_size
@@ -110,7 +112,7 @@ class RunProgress(QWidget):
             rate = figures.images_per_s
             self.speed.setText("starting…" if rate is None else f"{rate:,.0f} images/s")
             self.eta.setText("estimating…" if figures.eta_s is None else format_seconds(figures.eta_s))
-        if run.sweep is not None and run.status == "running":  # the whole sweep's, not only this run's
+        if run.sweep is not None and not run.sweep.ended and run.status == "running":  # the sweep's, not the run's
             self._sweep_eta(None if run.end is not None else figures.eta_s)
 
     def _sweep_eta(self, run_left: float | None) -> None:
