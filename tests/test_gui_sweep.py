@@ -72,3 +72,27 @@ def test_stop_ends_the_sweep(qtbot, gui_window, monkeypatch):
     assert bar.format() == "stopped: 0 of 3 runs done" and bar.value() == 0  # the stopped run is not one done
     assert bar.fontMetrics().horizontalAdvance(bar.format()) < bar.width()  # on one line in the bar
     assert "Sweep finished: 0 of 3 runs completed; stopped during run 1" in w.statusBar().currentMessage()
+
+
+def test_a_sweep_that_fails_stops_its_clock(qtbot, gui_window, monkeypatch):
+    """A sweep ended by a failure says no SweepEnded: its time went on counting in the panel."""
+    import sae_desktop.engine as engine
+
+    real = engine.train
+    runs = []
+
+    def train(cfg, *args, **kwargs):
+        runs.append(cfg)
+        if len(runs) == 2:
+            raise MemoryError("out of memory")
+        return real(cfg, *args, **kwargs)
+    monkeypatch.setattr(engine, "train", train)
+    w = gui_window
+    w.panel.set_config(SMALL)
+    _accept_with(monkeypatch, "1,2,3")
+    with qtbot.waitSignal(w.controller.runFailed, timeout=60000):
+        w.start_sweep()
+    qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=10000)
+    sweep = w.run.sweep
+    assert sweep is not None and sweep.ended and w.run.sweep_eta() is None
+    assert sweep.elapsed(w.run.clock() + 60.0) == sweep.elapsed(w.run.clock())

@@ -95,7 +95,7 @@ class RunProgress(QWidget):
         self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
         # a continued run's time and average are this session's (its earlier part ran before)
         self.elapsed.setText(format_seconds(figures.elapsed_s) + (" since continuing" if start.start_step else "")
-                             + (f" (sweep {format_seconds(run.sweep.elapsed(run.clock()))})" if run.sweep else ""))
+                             + (f" (sweep {format_seconds(run.sweep.elapsed(run.clock()))})" if run.sweep is not None else ""))
         self.device.setText(start.device)
         if run.end is not None:  # the run's average, evaluations and saves included
             images = (run.end.step - start.start_step) * start.config.batch_size

@@ -218,4 +218,5 @@ class TrainingController(QObject):
     def _on_finished(self) -> None:
         self._worker = None
         self._control = None
+        self.run.end_sweep()  # (a sweep that failed says no SweepEnded: its time stops here)
         self._set_state("idle")
