@@ -94,8 +94,9 @@ class RunProgress(QWidget):
         self._set(self.epoch_bar, figures.epoch_fraction if figures.epoch <= total else 1.0)
         self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
         # a continued run's time and average are this session's (its earlier part ran before)
-        self.elapsed.setText(format_seconds(figures.elapsed_s) + (" since continuing" if start.start_step else "")
-                             + (f" (sweep {format_seconds(run.sweep.elapsed(run.clock()))})" if run.sweep is not None else ""))
+        since = " since continuing" if start.start_step else ""
+        sweep = f" (sweep {format_seconds(run.sweep.elapsed(run.clock()))})" if run.sweep is not None else ""
+        self.elapsed.setText(format_seconds(figures.elapsed_s) + since + sweep)
         self.device.setText(start.device)
         if run.end is not None:  # the run's average, evaluations and saves included
             images = (run.end.step - start.start_step) * start.config.batch_size
