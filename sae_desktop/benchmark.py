@@ -4,7 +4,9 @@
     ``nn.Sequential`` model, plain ``torch.optim.Adam``, ``loss.item()`` every step;
 (b) this engine (``engine.train``), same model, batch size and data, with each of its two
     training backends, epochs alternating: the one it picks (the hand-written fast step on
-    the CPU) and plain autograd + ``torch.optim.Adam`` (``trainer.py``), and their ratio;
+    the CPU) and plain autograd + ``torch.optim.Adam`` (``trainer.py``), and their ratio
+    (with ``--each-mechanism``, also for each mechanism the fast step trains: where the ratio
+    is not above 1, the fast step would not earn its keep);
 (c) the GEMM limit: the matrix-multiply FLOPs one epoch needs, divided by the rate of a
     large float32 product. It counts the dense model's FLOPs, as a plain implementation
     runs them; on the CPU the engine's first layer skips the pixels blank in the whole batch
@@ -31,6 +33,7 @@ from sae_desktop.config import TrainConfig
 from sae_desktop.data import Dataset, load_dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.engine import epoch_permutation, make_trainer, train
+from sae_desktop.fast_trainer import FAST_PENALTIES
 from sae_desktop.events import EpochOutput
 from sae_desktop.losses import kl_divergence
 from sae_desktop.train_step import runs_on_used_pixels, skips_blank_pixels
@@ -127,21 +130,21 @@ def picked_backend(cfg: TrainConfig, device: torch.device) -> str:
     return make_trainer(cfg, device, torch.zeros(1, cfg.model_config().d_in, dtype=torch.uint8)).backend
 
 
-def time_engine(device: torch.device, dataset: Dataset, epochs: int,
-                backends: tuple[str, ...]) -> tuple[dict[str, list[float]], list[float]]:
-    """Per backend, the wall time of each epoch of the real ``train`` generator, minus the
-    test evaluation it runs after each epoch (the tutorial's loop evaluates only at the end),
-    the backends' epochs alternating; and the matmul rate measured just before each timed
-    epoch of the first backend (outside the timing)."""
-    cfg = TrainConfig(device=device.type, epochs=epochs + 1)
+def time_engine(device: torch.device, dataset: Dataset, epochs: int, backends: tuple[str, ...],
+                base: TrainConfig | None = None, rates: bool = True) -> tuple[dict[str, list[float]], list[float]]:
+    """Per backend, the wall time of each epoch of the real ``train`` generator (the tutorial's
+    settings, or ``base``'s), minus the test evaluation it runs after each epoch (the tutorial's
+    loop evaluates only at the end), the backends' epochs alternating; and, with ``rates``, the
+    matmul rate measured just before each timed epoch of the first backend (outside the timing)."""
+    cfg = (base or TrainConfig()).replace(device=device.type, epochs=epochs + 1)
     runs = {backend: train(cfg, dataset, backend=backend) for backend in backends}
     times: dict[str, list[float]] = {backend: [] for backend in backends}
-    rates = []
+    measure_rates, rates = rates, []
     for run in runs.values():
         next(run)  # RunStart: the trainer is built
     for epoch in range(cfg.epochs):
         for backend, run in runs.items():
-            if epoch >= 1 and backend == backends[0]:  # the rate for the timed epoch about to start
+            if measure_rates and epoch >= 1 and backend == backends[0]:  # the rate for the timed epoch about to start
                 rates.append(matmul_rate(device, seconds=0.6))
             _sync(device)
             start = time.perf_counter()
@@ -152,7 +155,22 @@ def time_engine(device: torch.device, dataset: Dataset, epochs: int,
     return {backend: t[1:] for backend, t in times.items()}, rates
 
 
-def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: bool = False) -> int:
+def fast_step_gains(device: torch.device, dataset: Dataset, epochs: int) -> dict[str, float]:
+    """For each mechanism the fast step trains (``FAST_PENALTIES``, the rest of the tutorial's
+    settings as they are), the autograd backend's epoch over the fast step's, each timed
+    ``epochs`` times alternating: where it is not above 1, the fast step does not earn its keep."""
+    gains = {}
+    for penalty in sorted(FAST_PENALTIES):
+        cfg = TrainConfig(penalty=penalty)
+        if picked_backend(cfg.replace(device=device.type), device) != "fast":
+            continue
+        timed, _ = time_engine(device, dataset, epochs, ("fast", "autograd"), cfg, rates=False)
+        gains[penalty] = statistics.median(timed["autograd"]) / statistics.median(timed["fast"])
+    return gains
+
+
+def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: bool = False,
+                  each_mechanism: bool = False) -> int:
     device = resolve_device(device_name)
     dataset = load_dataset("mnist", data_dir)  # the clear missing-data error, before timing anything
     root = str(paths.data_dir(data_dir))
@@ -194,6 +212,10 @@ def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: 
     # the same against the FLOPs the engine runs: how close its products and the rest come to the rate
     result["first_layer_pixels_used"] = pixels_used
     result["ratio_to_run_flops_limit"] = result["ratio_to_gemm_limit"] * flops / run_flops
+    if each_mechanism:
+        result["fast_step_gain"] = fast_step_gains(device, dataset, epochs)
+        say("  autograd over the fast step, per mechanism: " +
+            (", ".join(f"{p} {g:.2f}" for p, g in result["fast_step_gain"].items()) or "none (no fast step here)"))
     if as_json:
         print(json.dumps(result))
     else:
@@ -202,4 +224,6 @@ def run_benchmark(device_name: str, epochs: int, data_dir: str | None, as_json: 
                     "gemm_limit_epoch_s", "speedup_vs_seed_loop",
                     "ratio_to_gemm_limit", "ratio_to_run_flops_limit"):
             print(f"{key} {result[key]:.3f}")
+        for penalty, gain in result.get("fast_step_gain", {}).items():
+            print(f"fast_step_gain_{penalty} {gain:.3f}")
     return 0

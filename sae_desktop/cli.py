@@ -59,7 +59,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     if args.epochs < 1:
         raise UsageError("sae-desktop benchmark: --epochs must be at least 1")
     try:
-        return run_benchmark(args.device, args.epochs, args.data_dir, as_json=args.json)
+        return run_benchmark(args.device, args.epochs, args.data_dir, as_json=args.json,
+                             each_mechanism=args.each_mechanism)
     except DeviceError as exc:
         raise UsageError(f"sae-desktop benchmark: {exc}") from None
     except DatasetError as exc:

@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported)")
     bench.add_argument("--data-dir")
     bench.add_argument("--json", action="store_true")
+    bench.add_argument("--each-mechanism", action="store_true",
+                       help="also time the fast step against autograd for each mechanism it trains (kl, l1, topk)")
 
     probe = sub.add_parser("probe", help="run the canvas's preprocessing and model on image files")
     probe.add_argument("images", nargs="+", help="PNG/JPG/… photos or scans of handwritten digits")

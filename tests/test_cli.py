@@ -154,6 +154,20 @@ def test_benchmark_json_reports_the_five_figures(tiny_data_dir):
     assert result["ratio_to_run_flops_limit"] > result["ratio_to_gemm_limit"]
 
 
+def test_benchmark_reports_what_the_fast_step_earns_for_each_mechanism_it_trains(tiny_data_dir):
+    """Issue 15: the fast step is kept only where a benchmark shows it earns its keep; the tutorial's
+    KL was the only mechanism measured."""
+    from sae_desktop.fast_trainer import FAST_PENALTIES
+
+    proc = sae("benchmark", "--device", "cpu", "--epochs", "1", "--data-dir", str(tiny_data_dir), "--json",
+               "--each-mechanism", check=True)
+    gains = json.loads(proc.stdout.strip().splitlines()[-1])["fast_step_gain"]
+    assert set(gains) == set(FAST_PENALTIES) and all(g > 0 for g in gains.values())
+    plain = sae("benchmark", "--device", "cpu", "--epochs", "1", "--data-dir", str(tiny_data_dir), "--json",
+                check=True)
+    assert "fast_step_gain" not in json.loads(plain.stdout.strip().splitlines()[-1])  # (opt-in: it takes minutes)
+
+
 @pytest.mark.parametrize("inked,expected", [(28, 1.0), (20, 400 / 784), (27, 1.0)],
                          ids=["no blank pixel", "blank border", "too few blank to skip"])
 def test_benchmark_counts_the_pixels_the_first_layer_runs_on(inked, expected):
