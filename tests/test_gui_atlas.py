@@ -26,6 +26,15 @@ def window(qtbot, gui_window):
     return gui_window
 
 
+def select_rows(table, *rows: int) -> None:
+    """Add ``rows`` of the runs table to its selection, as ctrl-clicks do."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in rows:
+        table.selectionModel().select(table.model().index(row, 0), flags)
+
+
 def show_atlas(qtbot, w):
     w.tabs.setCurrentWidget(w.atlas_view)
     qtbot.waitUntil(lambda: w.atlas_view.mosaic_image is not None, timeout=5000)
@@ -201,12 +210,7 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     runs.show_button.click()
     assert window.shown.snapshot.config.d_latent == 8 and window.tabs.currentWidget() is window.probe_view
     window.tabs.setCurrentWidget(runs)
-    from PySide6.QtCore import QItemSelectionModel
-
-    sel = runs.table.selectionModel()
-    for r in (0, 1):
-        sel.select(runs.table.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select |
-                   QItemSelectionModel.SelectionFlag.Rows)
+    select_rows(runs.table, 0, 1)
     assert runs.compare_button.isEnabled()
     runs.compare_button.click()
     compare = runs.compare
@@ -358,8 +362,6 @@ def test_matched_pairs_fill_the_panel_in_bands_of_equal_length(qtbot):
 def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtbot, window, tiny_dataset):
     """After Compare, one of the runs was continued: the table said "completed, 2 epochs" while the
     comparison still showed the run as it was (its name, MSE and L0 when stopped)."""
-    from PySide6.QtCore import QItemSelectionModel
-
     from sae_desktop.snapshot import ModelSnapshot
 
     small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
@@ -367,10 +369,7 @@ def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtb
     runs = window.runs_view
     window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
-    sel = runs.table.selectionModel()
-    for r in (0, 1):
-        sel.select(runs.table.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select |
-                   QItemSelectionModel.SelectionFlag.Rows)
+    select_rows(runs.table, 0, 1)
     runs.compare_button.click()
     compare = runs.compare
     qtbot.waitUntil(lambda: compare.indices.size == 8, timeout=5000)
@@ -409,8 +408,6 @@ def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window,
     and the comparison's title is what it was."""
     import threading
 
-    from PySide6.QtCore import QItemSelectionModel
-
     from sae_desktop.qt import runs_view
 
     small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
@@ -426,10 +423,7 @@ def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window,
         return real(paths, test_images)
     real = runs_view.load_evaluated
     monkeypatch.setattr(runs_view, "load_evaluated", load_evaluated)
-    sel = runs.table.selectionModel()
-    for r in (0, 1):
-        sel.select(runs.table.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select |
-                   QItemSelectionModel.SelectionFlag.Rows)
+    select_rows(runs.table, 0, 1)
     runs.compare_button.click()
     assert runs.compare.models is None and runs.compare.title.text() == "Comparing the two runs…"
     release.set()
@@ -450,8 +444,6 @@ def test_a_test_set_that_arrives_during_a_comparison_is_used_off_the_windows_thr
     """Asked for before the test set had loaded, the worker loaded the models unevaluated; the
     set arriving meanwhile, the comparison view evaluated both on the window's thread."""
     import threading
-
-    from PySide6.QtCore import QItemSelectionModel
 
     from sae_desktop.qt import runs_view
     from sae_desktop.snapshot import ModelSnapshot
@@ -477,10 +469,7 @@ def test_a_test_set_that_arrives_during_a_comparison_is_used_off_the_windows_thr
         return real_evaluate(self, *args, **kwargs)
     monkeypatch.setattr(runs_view, "load_evaluated", load_evaluated)
     monkeypatch.setattr(ModelSnapshot, "evaluate", evaluate)
-    sel = runs.table.selectionModel()
-    for r in (0, 1):
-        sel.select(runs.table.model().index(r, 0), QItemSelectionModel.SelectionFlag.Select |
-                   QItemSelectionModel.SelectionFlag.Rows)
+    select_rows(runs.table, 0, 1)
     runs.compare_button.click()
     qtbot.waitUntil(lambda: runs.compare.models is not None, timeout=10000)
     assert all(m.evaluation is not None for m in runs.compare.models)

@@ -114,13 +114,19 @@ def test_a_resumed_run_counts_only_its_own_images():
     assert estimate.overhead() == pytest.approx(2.0)
 
 
-def test_nothing_of_the_previous_run_survives_a_new_start():
-    clock = Clock()
+def one_run_ended(clock: Clock) -> RunState:
+    """A state after a run of one epoch has ended (still running: its worker not yet finished)."""
     state = RunState(clock)
     state.set_status("running")
     state.begin(start_event(epochs=1))
     simulate(state, clock, 1)
     state.finish(RunEnd("completed", "done", 1, SPE, {}, {}, state.history, evaluation(), "cpu"))
+    return state
+
+
+def test_nothing_of_the_previous_run_survives_a_new_start():
+    clock = Clock()
+    state = one_run_ended(clock)
     state.set_status("idle")
     assert state.end is not None and state.figures() is not None
     cleared = []
@@ -266,11 +272,7 @@ def test_between_two_runs_of_a_sweep_the_next_run_is_still_to_come():
 def test_a_runs_elapsed_time_stops_when_it_ends():
     """Drawn a minute after the run had ended, the panel's Elapsed had gone on counting."""
     clock = Clock()
-    state = RunState(clock)
-    state.set_status("running")
-    state.begin(start_event(epochs=1))
-    simulate(state, clock, 1)
-    state.finish(RunEnd("completed", "done", 1, SPE, {}, {}, state.history, evaluation(), "cpu"))
+    state = one_run_ended(clock)
     took = state.figures().elapsed_s
     state.set_status("idle")
     clock.t += 60.0
