@@ -57,6 +57,8 @@ def test_sweep_runs_in_turn_fills_the_frontier_and_shows_progress(qtbot, gui_win
     assert len(w.runs_view.frontier.scatter["topk"].getData()[0]) == 2
     assert w.progress.form.isRowVisible(w.progress.sweep_bar) and "2 of 2" in w.progress.sweep_bar.format()
     assert w.sweep_action.isEnabled()
+    # the settings the sweep started from are back (the last run's k stayed, and the next Start trained with it)
+    assert w.panel.config().k == SMALL.k == 4
 
 
 def test_stop_ends_the_sweep(qtbot, gui_window, monkeypatch):

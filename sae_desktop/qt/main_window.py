@@ -61,6 +61,7 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         self.torch = TorchLoader(self)  # the app starts it after the first paint; Start waits for it
         self._start_queued = False
         self._start_confirmed = False  # a queued Start whose dataset check was already answered
+        self._panel_lent = False  # a sweep shows each of its runs' settings in the panel: the user's come back after
         self.shown = ShownModel(initial_model, self)
         self.notices: list[str] = []  # what the user was told, newest last (tests read it)
 

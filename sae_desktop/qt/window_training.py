@@ -62,6 +62,7 @@ class TrainingCommands:
         if not confirm_dataset(self, self.panel.data_folder, dialog.configs[0].dataset):
             return
         self._save_panel()
+        self._panel_lent = True
         self.build_all_tabs()
         self.controller.start_sweep(dialog.configs, dialog.names, saved_data_dir())
         self.tabs.setCurrentWidget(self.runs_view)
@@ -125,6 +126,9 @@ class TrainingCommands:
         self._on_state(self.controller.state)
 
     def _on_state(self, state: str) -> None:
+        if state == "idle" and self._panel_lent:  # a sweep has ended (or failed): the settings it started from
+            self._panel_lent = False
+            self._restore_panel()
         idle = state == "idle" and not self._start_queued
         self.start_action.setEnabled(idle and self.panel.config() is not None)
         self.sweep_action.setEnabled(idle and self.panel.config() is not None and self.run.resume_from is None)
@@ -172,7 +176,7 @@ class TrainingCommands:
 
     def _save_panel(self) -> None:
         cfg = self.panel.config()
-        if cfg is not None and self.run.resume_from is None:
+        if cfg is not None and self.run.resume_from is None and not self._panel_lent:  # (not a sweep's point)
             app_settings().setValue("training/config", json.dumps(cfg.to_dict()))
 
     def _restore_panel(self) -> None:
