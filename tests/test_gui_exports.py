@@ -389,3 +389,34 @@ def test_a_dead_latents_exported_histogram_says_it_never_fired(qtbot, window, tm
     dashboard.show_latent(7, model, window.test_set.get("mnist"))
     root = ET.parse(export_plot(dashboard.histogram, tmp_path / "dead.svg")).getroot()
     assert "Latent 7: never active on the test set" in " ".join("".join(e.itertext()) for e in root.iter())
+
+
+def test_histograms_export_their_bins_as_csv(qtbot, window, tmp_path):
+    """Activation histogram, Feature density and the dashboard's histogram wrote a file of one
+    empty line, and the status bar said they were exported."""
+    plots = window.exports.plots()
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    atlas.select(3)
+    counts, edges = np.array([5, 0, 3]), np.array([0.0, 0.25, 0.5, 0.75])
+    window.training_view.histogram.set_histogram(counts, edges, 0.1, "epoch 1")
+    window.training_view.refresh_all()
+    for title, columns, total in (("Activation histogram", ["activation from", "activation to",
+                                                            "share of activations (%)"], 100.0),
+                                  ("Feature density", ["log10(density) from", "log10(density) to", "latents"], None),
+                                  ("Latent activations (dashboard)", ["activation from", "activation to",
+                                                                      "test digits"], None)):
+        rows = list(csv.reader(open(export_plot(plots[title](), tmp_path / "h.csv"))))
+        assert rows[0] == columns, title
+        values = np.array([[float(v) for v in row] for row in rows[1:]])
+        assert len(values) and np.all(values[:, 1] > values[:, 0]), title  # each bin from one edge to the next
+        np.testing.assert_allclose(values[1:, 0], values[:-1, 1])
+        if total is not None:
+            assert values[:, 2].sum() == pytest.approx(total)
+    dashboard = values[:, 2]  # the selected latent's test digits per bin: true counts (drawn at 0.5 when empty)
+    assert np.all(dashboard == np.round(dashboard)) and dashboard.sum() == len(window.test_set.get("mnist").images)
+    window.training_view.histogram.clear_data()
+    window.training_view.refresh_all()
+    with pytest.raises(ValueError, match="no data"):
+        export_plot(window.training_view.histogram, tmp_path / "empty.csv")

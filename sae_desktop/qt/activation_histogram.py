@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from sae_desktop.qt.plot_frame import TopLegend
+from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, fit_axis_label, style_plot
 
 
@@ -23,8 +24,8 @@ class ActivationHistogram(pg.PlotWidget):
         super().__init__(parent, axisItems={"left": _ShareAxis("left")})
         self.x_name = "activation"  # the CSV's x column (the axis label also names the epoch)
         style_plot(self, "Test-set activations", "share of activations (%)", "activation")
-        self.curve = self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
-                               pen=pg.mkPen(COLORS["hist"], width=1))
+        self.curve = csv_name(self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
+                                        pen=pg.mkPen(COLORS["hist"], width=1)), "share of activations (%)")
         pen = pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine)
         self.threshold = pg.InfiniteLine(angle=90, pen=pen)
         self.addItem(self.threshold)

@@ -18,6 +18,7 @@ from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
+from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plot
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.staggered_paint import StaggeredPaint
@@ -72,7 +73,8 @@ class AtlasView(QWidget):
         self.density_plot = pg.PlotWidget()
         style_plot(self.density_plot, DENSITY_TITLE, "latents", "log10(density)")
         self.density_plot.setMaximumHeight(220)
-        self.density_curve = self.density_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(COLORS["bars"]))
+        self.density_curve = csv_name(self.density_plot.plot(stepMode="center", fillLevel=0,
+                                                             pen=pg.mkPen(COLORS["bars"])), "latents")
         self.density_marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(COLORS["target"], width=2))
         self.density_plot.addItem(self.density_marker)
         theme.follow(self._on_theme)  # (the bars' fill: the theme's)

@@ -13,6 +13,7 @@ from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_v
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
+from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, fit_axis_label, set_title, style_plot
 from sae_desktop.qt.test_set import TestImages
 from sae_desktop.snapshot import ModelSnapshot
@@ -38,8 +39,8 @@ class LatentDashboard(QWidget):
         self.histogram.setMinimumHeight(160)
         self.histogram.setMaximumHeight(240)  # else it asks for 480 px and the dashboard scrolls at 1440×900
         # log-y: empty bins are drawn at 0.5, which is also where the fill starts, so they read as empty
-        self.curve = self.histogram.plot(stepMode="center", fillLevel=float(np.log10(0.5)),
-                                         pen=pg.mkPen(COLORS["hist"]), brush=pg.mkBrush(COLORS["hist"] + "99"))
+        self.curve = csv_name(self.histogram.plot(stepMode="center", fillLevel=float(np.log10(0.5)), pen=pg.mkPen(
+            COLORS["hist"]), brush=pg.mkBrush(COLORS["hist"] + "99")), "test digits")
         self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine))
         self.histogram.addItem(self.threshold)
         self.classes = _LowPlot()
@@ -133,6 +134,7 @@ class LatentDashboard(QWidget):
         counts, edges = np.histogram(column, bins=40, range=(0.0, top_value))
         last = int(np.flatnonzero(counts)[-1]) + 1 if counts.any() else 1  # no empty tail: it would read as data
         self.curve.setData(edges[:last + 1], np.maximum(counts[:last], 0.5))  # log scale: empty bins at 0.5
+        self.curve.csv_y = counts[:last]  # (a CSV gives the true counts)
         self.histogram.enableAutoRange()
         self.threshold.setValue(ev.threshold)
         self.threshold.show()

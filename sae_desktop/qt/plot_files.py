@@ -83,6 +83,8 @@ def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
         refresh()  # its news, if its tab is hidden (a hidden tab's plots wait for a visit)
     if suffix == ".csv":
         header, rows = plot.csv_table() if hasattr(plot, "csv_table") else plot_table(plot)
+        if not rows:  # (three histograms wrote a file of one empty line, and said it was exported)
+            raise ValueError("the plot shows no data to write as CSV yet")
         write_csv(path, header, rows)
         return path
     item = plot.getPlotItem()
@@ -132,9 +134,13 @@ def drop_clip_paths(path: Path) -> None:
 def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
     """Every named data item (visible or not) as columns: items on the same x values share
     one x column, named after the bottom axis ("training step,reconstruction,total,…", then
-    "training step for test MSE (per epoch),test MSE (per epoch)")."""
+    "training step for test MSE (per epoch),test MSE (per epoch)"); a histogram (one more x
+    than y: bin edges) as its bins' two edges and its values ("activation from,activation
+    to,share of activations (%)"). An item's ``csv_y``, where set, are its true values (a
+    log-scale histogram draws its empty bins at 0.5)."""
     x_name = getattr(plot, "x_name", None) or plot.getAxis("bottom").labelText or "x"  # without a note
     groups: list[tuple[np.ndarray, list[str], list[np.ndarray]]] = []
+    histograms: list[tuple[np.ndarray, str, np.ndarray]] = []
     for item in plot.getPlotItem().items:
         if not (hasattr(item, "implements") and item.implements("plotData")):
             continue  # bars, lines, a Reserve: no columns
@@ -143,6 +149,10 @@ def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
             continue
         x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
         if x is None or not len(x):
+            continue
+        y = getattr(item, "csv_y", y)
+        if len(x) == len(y) + 1:  # (stepMode "center": the edges of the bins)
+            histograms.append((np.asarray(x), name, np.asarray(y)))
             continue
         for gx, names, columns in groups:
             if len(gx) == len(x) and np.array_equal(gx, x):
@@ -156,6 +166,9 @@ def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
     header = [name for i, (_, names, _) in enumerate(groups)
               for name in [x_name if i == 0 else f"{x_name} for {names[0]}", *names]]
     columns = [column for x, _, ys in groups for column in [x, *ys]]
+    for edges, name, values in histograms:
+        header += [f"{x_name} from", f"{x_name} to", name]
+        columns += [edges[:-1], edges[1:], values]
     rows = [list(row) for row in itertools.zip_longest(*columns, fillvalue="")]
     return header, rows
 
