@@ -569,6 +569,26 @@ def test_an_axis_label_is_fitted_by_the_width_it_is_drawn_at(qtbot, monkeypatch)
     assert axis.labelText in texts[1:] and axis.label.boundingRect().width() <= axis.width()
 
 
+def test_an_axis_label_that_grows_is_centred_again(qtbot):
+    """"latent (training batches, smoc" during training: after an epoch's "latent (test set, epoch
+    13)", the longer text began where the shorter one had (pyqtgraph centres a label only when
+    its axis is resized) and ran past the plot's right edge."""
+    from sae_desktop.qt import plot_style
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(330, 200)
+    plot.show()
+    qtbot.waitExposed(plot)
+    axis = plot.getAxis("bottom")
+    for text in ("latent (test set, epoch 13)", "latent (training batches, smoothed)"):
+        plot_style.fit_axis_label(plot, "bottom", text, "latent")
+        qtbot.wait(10)
+        left, width = axis.label.pos().x(), axis.label.boundingRect().width()
+        assert axis.labelText == text and left >= 0 and left + width <= axis.width()
+        assert abs(left + width / 2 - axis.width() / 2) <= 1  # centred under the plot
+
+
 def test_settling_the_layouts_leaves_no_python_wrappers_of_layout_items(qtbot, gui_window):
     """Presentation mode recomputes every layout. Walking them with ``itemAt`` made Python
     wrappers of their spacer items that outlived the items; a widget made later at a spacer's

@@ -164,6 +164,9 @@ def _refit_labels(plot: pg.PlotWidget) -> None:
         while room > 0 and later and axis.label.boundingRect().width() > length:
             chosen = later.pop(0)
             axis.setLabel(chosen, **axis.labelStyle)
+        # pyqtgraph centres the label only when the axis is resized: a longer text set since began
+        # where the shorter one had, and ran past the plot's edge ("latent (training batches, smoc")
+        axis.resizeEvent(None)
 
 
 def label_font(axis: pg.AxisItem) -> QFont:
