@@ -409,3 +409,28 @@ def test_a_refresh_moves_the_plots_range_before_it_is_painted_not_during(qtbot, 
     view.refresh()
     qtbot.wait(300)
     assert moves and moves[0] is False  # the new data's range: set before the paint, not inside it
+
+
+@pytest.mark.parametrize("width", [250, 420])
+def test_sparsity_epoch_ticks_leave_room_for_their_labels(qtbot, width):
+    """At 1024×768, 20 epochs read "0 2 4 6 8 10121416 1820": ten ticks whatever the width."""
+    from PySide6.QtGui import QFontMetrics
+
+    from sae_desktop.qt.sparsity_plot import SparsityPlot
+
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    plot.resize(width, 220)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.clear_data(planned_epochs=20)
+    for epoch in range(1, 21):
+        plot.add_epoch(epoch, 5.0, 1)
+    plot.refresh()
+    settle(qtbot, plot)
+    axis = plot.getAxis("bottom")
+    (x0, x1), _ = plot.getViewBox().viewRange()
+    major, values = axis.tickValues(x0, x1, axis.width())[0]
+    label = QFontMetrics(axis.style.get("tickFont") or axis.font()).horizontalAdvance("20")
+    assert major == int(major) and len(values) >= 3  # whole epochs, and a few of them
+    assert major * axis.width() / (x1 - x0) >= label + 6  # apart by more than a label's width

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
 from sae_desktop.qt.buffers import SeriesBuffer
 from sae_desktop.qt.plot_frame import TopLegend
@@ -89,8 +90,17 @@ class SparsityPlot(pg.PlotWidget):
                   max((self.back_per_epoch.get(int(e), 0) for e in epochs), default=1), 1.0)  # those drawn
         pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
         self.top_legend.fit((first - pad, last + pad), 0.0, top)
-        step = max(1, math.ceil((last - first + 1) / 10))
-        self.getAxis("bottom").setTickSpacing(step, step)  # whole epochs only
+        self.getAxis("bottom").setTickSpacing(*[self._epoch_step(first - pad, last + pad)] * 2)
+
+    def _epoch_step(self, low: float, high: float) -> int:
+        """Whole epochs between ticks: at most 10 ticks, and as many as their labels fit side by
+        side (at 1024×768, 20 epochs read "0 2 4 6 8 10121416 1820"), in steps of 1, 2 or 5 × 10ⁿ."""
+        axis = self.getAxis("bottom")
+        label = QFontMetrics(axis.style.get("tickFont") or axis.font()).horizontalAdvance(str(int(high))) + 10
+        per_epoch = axis.width() / max(high - low, 1e-9)  # px
+        least = max((high - low) / 10, label / per_epoch if per_epoch > 0 else 1.0, 1.0)
+        exponent = 10 ** math.floor(math.log10(least))
+        return int(next(m * exponent for m in (1, 2, 5, 10) if m * exponent >= least))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
