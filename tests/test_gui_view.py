@@ -549,6 +549,30 @@ def test_axis_labels_fit_their_axes_in_a_narrow_window(qtbot, gui_window):
     w.view.set_presentation(False)
 
 
+def test_in_presentation_mode_the_class_plot_has_room_for_its_ticks(qtbot, gui_window):
+    """At 1.5× text the by-class plot kept its 130 px: ~40 px for the bars, its y ticks ran
+    together ("0.10" over "0.08") and its label read "m…"."""
+    from PySide6.QtGui import QFontMetrics
+
+    w = gui_window
+    qtbot.waitUntil(lambda: w.shown.snapshot.evaluation is not None, timeout=10000)
+    w.tabs.setCurrentWidget(w.atlas_view)
+    w.view.set_presentation(True)
+    w.atlas_view.select(3)
+    qtbot.waitUntil(lambda: w.test_set.get("mnist") is not None, timeout=10000)
+    w.atlas_view.select(3)
+    qtbot.wait(100)
+    plot = w.atlas_view.dashboard.classes
+    axis = plot.getAxis("left")
+    _, (y0, y1) = plot.getViewBox().viewRange()
+    major, values = axis.tickValues(y0, y1, axis.height())[0]
+    line = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
+    assert len(values) >= 2 and major * axis.height() / (y1 - y0) >= line  # a line apart at least
+    assert axis.labelText in ("mean activation", "mean")  # one of its forms, not cut ("m…")
+    w.view.set_presentation(False)
+    assert plot.minimumHeight() == 130
+
+
 def test_an_axis_label_is_fitted_by_the_width_it_is_drawn_at(qtbot, monkeypatch):
     """In a real X window "latent (training batches, smoo" was cut at the plot's edge: the text came
     out wider than the font's metrics said. Metrics that say every text fits (a tiny font) stand

@@ -13,6 +13,7 @@ from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_v
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
+from sae_desktop.qt import theme
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, fit_axis_label, set_title, style_plot
 from sae_desktop.qt.test_set import TestImages
@@ -36,8 +37,6 @@ class LatentDashboard(QWidget):
         self.histogram = _LowPlot()
         style_plot(self.histogram, HISTOGRAM_TITLE, "test digits", "activation")
         self.histogram.setLogMode(y=True)
-        self.histogram.setMinimumHeight(160)
-        self.histogram.setMaximumHeight(240)  # else it asks for 480 px and the dashboard scrolls at 1440×900
         # log-y: empty bins are drawn at 0.5, which is also where the fill starts, so they read as empty
         self.curve = csv_name(self.histogram.plot(stepMode="center", fillLevel=float(np.log10(0.5)), pen=pg.mkPen(
             COLORS["hist"]), brush=pg.mkBrush(COLORS["hist"] + "99")), "test digits")
@@ -48,8 +47,6 @@ class LatentDashboard(QWidget):
         fit_axis_label(self.classes, "left", "mean activation", "mean")  # ~90 px high: the long label ran off
         self.classes.setMenuEnabled(False)
         self.classes.setMouseEnabled(x=False, y=False)
-        self.classes.setMinimumHeight(130)
-        self.classes.setMaximumHeight(170)
         self.class_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
                                           brush=COLORS["hist"], pen=None)
         self.classes.addItem(self.class_bars)
@@ -74,6 +71,16 @@ class LatentDashboard(QWidget):
         layout.addWidget(self.classes, 1)
         layout.addWidget(self.histogram, 1)
         layout.addStretch(1)
+        theme.follow(self._on_theme)
+
+    def _on_theme(self, _theme) -> None:
+        """The two plots' heights, in proportion to the text (presentation mode's is 1.5× larger:
+        at 130 px the by-class plot had ~40 px for its bars, and its ticks ran together). The
+        histogram at most 240 px (its own wish, 480, made the dashboard scroll at 1440×900)."""
+        scale = theme.scale()
+        for plot, least, most in ((self.classes, 130, 170), (self.histogram, 160, 240)):
+            plot.setMinimumHeight(round(least * scale))
+            plot.setMaximumHeight(round(most * scale))
 
 
     def show_latent(self, latent: int | None, model: ModelSnapshot | None, test: TestImages | None,
