@@ -285,6 +285,34 @@ def test_latent_labels_thin_out_when_the_bars_are_narrow(qtbot):
     assert labelled[1000] == list(range(32)) and len(labelled[330]) < 32 and labelled[330][0] == 0
 
 
+def test_the_first_bars_label_is_drawn_even_when_it_is_two_digits_wide(qtbot):
+    """Sorted by activation at 1024×768, the most active latent's label ("19", under the first
+    bar) was dropped: pyqtgraph hides a tick label that reaches past the axis's end."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.set_model(ModelConfig(), rho=0.05)
+    bars.set_sorted(True)
+    bars.show()
+    latents = np.linspace(0.5, 0, 32)
+    latents[[0, 19]] = latents[[19, 0]]  # latent 19 the most active
+    for width in (1000, 400, 330):
+        bars.resize(width, 250)
+        qtbot.wait(20)
+        bars.set_latents(latents)
+        painter = QPainter(image := QImage(10, 10, QImage.Format.Format_ARGB32))
+        try:
+            texts = [text for _, _, text in bars.getAxis("bottom").generateDrawSpecs(painter)[2]]
+        finally:
+            painter.end()
+        assert texts[0] == "19", (width, texts[:3])
+    del image
+
+
 def test_the_verdicts_colour_is_legible_in_either_theme(qtbot, window):
     from PySide6.QtGui import QColor
 

@@ -72,6 +72,9 @@ class LatentBars(pg.PlotWidget):
         self.export_title = "Latent code"  # files get no hint for the mouse
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
+        # the first bar's label may reach a little past the axis's end (pyqtgraph hid it: sorted, the
+        # most active latent went unnamed)
+        self.getAxis("bottom").setStyle(hideOverlappingLabels=12)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         self.marks = pg.ScatterPlotItem(symbol="t1", size=10, brush=pg.mkBrush("#222222"), pen=None)
         target_pen = pg.mkPen(COLORS["target"], width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine)
