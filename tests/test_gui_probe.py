@@ -518,3 +518,22 @@ def test_tab_reaches_the_canvas(qtbot, window):
     window.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is window.probe_view.canvas and window.probe_view.canvas.keyboard_focus
+
+
+def test_a_blank_file_after_another_is_named_and_the_shown_input_said(qtbot, window, tmp_path):
+    """"That image looks blank" sat above "Input: file photo3.png", beside photo3's pictures:
+    it read as the shown file's verdict."""
+    view = window.probe_view
+    seven = np.full((300, 300), 240, np.uint8)
+    seven[60:80, 60:240] = 20
+    seven[80:260, 220:240] = 20
+    Image.fromarray(seven).save(tmp_path / "seven.png")
+    Image.fromarray(np.full((300, 300), 200, np.uint8)).save(tmp_path / "blank.png")
+    assert load_file(qtbot, view, tmp_path / "seven.png")
+    assert not load_file(qtbot, view, tmp_path / "blank.png")
+    assert view.error_label.text() == "blank.png looks blank"
+    assert view.ood_label.text().endswith("The probe still shows file seven.png.")
+    assert view.source_label.text() == "Input: file seven.png"
+    open(tmp_path / "junk.png", "wb").write(b"not an image")
+    assert not load_file(qtbot, view, tmp_path / "junk.png")
+    assert view.error_label.text() == "Could not use junk.png" and "still shows file seven.png" in view.ood_label.text()

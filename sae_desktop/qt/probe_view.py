@@ -202,15 +202,19 @@ class ProbeView(QWidget):
         if not (latest and self.state.reading == path):  # another input was chosen meanwhile: that one stays
             return self.image_loaded.emit(False)
         self.state.set_reading("")
+        # named, and what stays in the probe said: under the last input's pictures and its name,
+        # "That image looks blank" read as that input's verdict
+        shown = self.state.source
+        still = f" The probe still shows {shown.describe()}." if shown.kind != "nothing" else ""
         if isinstance(read, str):
-            self.error_label.setText("Could not use that image")
-            self.ood_label.setText(read)
+            self.error_label.setText(f"Could not use {file_name(path)}")
+            self.ood_label.setText(read + still)
             return self.image_loaded.emit(False)
         remember_folder("images", path)
         grey, stages, frames = read
         if stages.empty:
-            self.error_label.setText("That image looks blank")
-            self.ood_label.setText("No ink was found after removing the paper's tone.")
+            self.error_label.setText(f"{file_name(path)} looks blank")
+            self.ood_label.setText("No ink was found after removing the paper's tone." + still)
             return self.image_loaded.emit(False)
         self.show_source(image_file(file_name(path), stages.image, stages, frames), picture=grey)
         self.image_loaded.emit(True)
