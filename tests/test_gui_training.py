@@ -322,3 +322,17 @@ def test_a_long_title_never_pushes_a_plot_past_its_widget(qtbot):
     qtbot.wait(20)
     assert plot.getPlotItem().titleLabel.item.boundingRect().width() > 200 - plot.getAxis("left").width()
     assert plot.getPlotItem().geometry().width() <= plot.width()  # the data area is not cut off on the right
+
+
+def test_the_training_header_names_its_run_when_another_model_is_shown(qtbot, window):
+    """Runs ▸ Show in probe and atlas of one run, then the Training tab: "Completed 10 epochs:
+    test MSE 0.02552" (the last run trained) beside "Model: 20261203-211919-mnist-kl" (another)."""
+    run_to_end(qtbot, window)
+    view, name = window.training_view, window.run.run_dir.name
+    assert window.shown.snapshot.run_name == name and view.summary.text().startswith("Completed 1 epoch:")
+    window.show_bundled_model()
+    assert view.summary.text().startswith(f"Run {name} · Completed 1 epoch:  test MSE")
+    assert f"Run {name} · Completed" in view.summary.toolTip()
+    window.model_files.open(window.run.run_dir / "checkpoint.safetensors")  # the run's own model again
+    qtbot.waitUntil(lambda: window.shown.snapshot.run_name == name, timeout=5000)
+    assert view.summary.text().startswith("Completed 1 epoch:")

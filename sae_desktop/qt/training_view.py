@@ -36,9 +36,10 @@ class TrainingView(QWidget):
         header = QHBoxLayout()
         # one line, cut at its end with "…" (the whole in its tooltip) where the window is narrow
         self.summary = ElidedLabel(None, elide=Qt.TextElideMode.ElideRight)
-        self.summary.setText("No run in this window yet: press Start (Ctrl+Return) to train; "
-                             "earlier runs are in the Runs tab.")
         self.summary.setObjectName("summary")
+        self._said: tuple[str, Evaluation | None] = ("", None)
+        self._shown_run: str | None = None  # the run of the model Probe and Atlas (and the status bar) show
+        self._say("No run in this window yet: press Start (Ctrl+Return) to train; earlier runs are in the Runs tab.")
         self.log_y = QCheckBox("Log-scale losses")
         self.log_y.toggled.connect(self.loss_plot.set_log_y)
         header.addWidget(self.summary, 1)
@@ -57,7 +58,7 @@ class TrainingView(QWidget):
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self.timer.start()
         self.staggered = StaggeredPaint([self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot], self)
-        run.cleared.connect(lambda: self.summary.setText("Starting a new run…"))
+        run.cleared.connect(lambda: self._say("Starting a new run…"))
         run.started.connect(self.on_started)
         run.stepped.connect(self.on_step)
         run.epoch_finished.connect(self.on_epoch)
@@ -115,7 +116,7 @@ class TrainingView(QWidget):
             self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
             self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
         resumed = f", continuing {resumed_from(start)}" if start.start_step else ""
-        self.summary.setText(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}{resumed}")
+        self._say(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}{resumed}")
         self.refresh_all()
 
     def on_revival(self, revival: Revival) -> None:
@@ -147,14 +148,24 @@ class TrainingView(QWidget):
                 self._show_activations(end.evaluation, f"step {end.step}")
             self._say(f"{story}:  {_figures(end.evaluation)}", end.evaluation)
         else:
-            self.summary.setText(story)
+            self._say(story)
         self.refresh_all()
 
+    def set_shown(self, run_name: str | None) -> None:
+        """The model Probe and Atlas show now (its run's name; None: not a run's). Where it is not
+        this run's, the header names the run it tells of: beside "Model: 20261203-211919-mnist-kl"
+        in the status bar, "Completed 10 epochs: test MSE 0.02552" read as that model's."""
+        if run_name != self._shown_run:
+            self._shown_run = run_name
+            self._say(*self._said)
 
-    def _say(self, text: str, ev: Evaluation) -> None:
+    def _say(self, text: str, ev: Evaluation | None = None) -> None:
         """The header, and on hover the whole of it with what each figure means."""
+        self._said = (text, ev)
+        if self.run.run_dir is not None and self._shown_run != self.run.run_dir.name:
+            text = f"Run {self.run.run_dir.name} · {text}"
         self.summary.setText(text)
-        self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]))
+        self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]) if ev is not None else "")
 
 
 def resumed_from(start: RunStart) -> str:
