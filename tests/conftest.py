@@ -116,6 +116,9 @@ def gui_window(qtbot, tiny_data_dir, monkeypatch, no_thread_left):
     monkeypatch.setenv("SAE_DESKTOP_DATA", str(tiny_data_dir))
     create_app()
     window = build_window()
+    # pytest-qt closes the window before this fixture's teardown stops a run: a test that fails
+    # with a run going would wait for ever on the modal "Stop it and close?" (tests may answer otherwise)
+    monkeypatch.setattr(type(window), "confirm_stop_and_close", lambda self: True)
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()
