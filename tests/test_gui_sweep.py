@@ -20,9 +20,26 @@ def test_dialog_lists_the_runs_and_refuses_bad_values(qtbot):
     dialog.values[1].setText("0,1")
     assert len(dialog.configs) == 6 and not dialog.seed.isEnabled() and dialog.names == ["k", "seed"]
     dialog.values[0].setText("1,20")  # more than the 8 latents
-    assert not dialog.start.isEnabled() and "--k 20" in dialog.preview.text() and dialog.configs == []
+    assert not dialog.start.isEnabled() and "k (kept) 20" in dialog.preview.text() and dialog.configs == []
     dialog.values[0].setText("one")
     assert not dialog.start.isEnabled() and "integer" in dialog.preview.text()
+
+
+def test_dialog_offers_only_the_penaltys_settings_and_names_them_as_the_form_does(qtbot):
+    """With KL it offered k and the L1 coefficient (8 runs announced, of which 2 differed), and said
+    "--beta: 'abc' is not a number" in the command line's words."""
+    from sae_desktop.config import SETTINGS
+
+    dialog = SweepDialog(SMALL.replace(penalty="kl"))
+    qtbot.addWidget(dialog)
+    offered = {dialog.settings[1].itemData(i) for i in range(dialog.settings[1].count())} - {None}
+    assert {"beta", "rho", "lr", "seed"} <= offered and not offered & {"k", "l1", "l0_coeff"}
+    assert all(SETTINGS[name].applies("kl") for name in offered)
+    assert dialog.settings[0].currentData() == "beta"
+    dialog.values[0].setText("abc")
+    assert dialog.preview.text().endswith(">Weight β: &#x27;abc&#x27; is not a number</span>")  # (escaped HTML)
+    dialog.values[0].setText("-1")
+    assert "Weight β -1" in dialog.preview.text() and "--beta" not in dialog.preview.text()
 
 
 def _accept_with(monkeypatch, values: str):

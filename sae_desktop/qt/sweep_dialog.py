@@ -7,6 +7,9 @@ before Start is enabled. Expanding and checking the grid is the core's ``sweep.g
 
 from __future__ import annotations
 
+import html
+import re
+
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QSpinBox, QWidget)
 
@@ -42,8 +45,9 @@ class SweepDialog(QDialog):
             combo, values = QComboBox(), QLineEdit()
             if row:
                 combo.addItem(NONE, None)
-            for name in SHOWN:
-                combo.addItem(LABELS[name], name)
+            for name in SHOWN:  # (not a setting this penalty ignores: "k" with KL made runs that differed in name only)
+                if SETTINGS[name].applies(base.penalty):
+                    combo.addItem(LABELS[name], name)
             combo.currentIndexChanged.connect(lambda _, r=row: self._setting_changed(r))
             values.textChanged.connect(self._update)
             values.setPlaceholderText("values, e.g. 2,4,8,16")
@@ -70,7 +74,7 @@ class SweepDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
-        self.settings[0].setCurrentIndex(SHOWN.index(MAIN_SETTING.get(base.penalty, "seed")))
+        self.settings[0].setCurrentIndex(self.settings[0].findData(MAIN_SETTING.get(base.penalty, "seed")))
         self._setting_changed(0)
         self.resize(520, self.sizeHint().height())
 
@@ -101,10 +105,18 @@ class SweepDialog(QDialog):
             self.configs, self.names = grid_configs(base, grid), list(grid)
         except ConfigError as exc:
             self.configs, self.names = [], []
-            self.preview.setText(f"<span style='color:#d9534f'>{exc}</span>")
+            self.preview.setText(f"<span style='color:#d9534f'>{html.escape(in_words(str(exc)))}</span>")
         else:
             labels = [point_label(cfg, self.names) for cfg in self.configs]
             shown = ", ".join(labels[:8]) + (f", … ({len(labels) - 8} more)" if len(labels) > 8 else "")
             self.preview.setText(f"<b>{len(self.configs)} run{'s' if len(self.configs) != 1 else ''}</b> of "
                                  f"{self.epochs.value()} epoch{'s' if self.epochs.value() != 1 else ''}: {shown}")
         self.start.setEnabled(bool(self.configs))
+
+
+def in_words(message: str) -> str:
+    """The core's message with the form's names for the settings, not the command line's
+    ("Weight β: 'abc' is not a number", not "--beta: …")."""
+    for name in sorted(SHOWN, key=lambda n: -len(SETTINGS[n].flag)):  # (--l1 is a prefix of none, but be sure)
+        message = re.sub(rf"{re.escape(SETTINGS[name].flag)}(?![\w-])", LABELS[name], message)
+    return message
