@@ -392,7 +392,7 @@ def test_a_dead_latents_exported_histogram_says_it_never_fired(qtbot, window, tm
 
 
 def test_histograms_export_their_bins_as_csv(qtbot, window, tmp_path):
-    """Activation histogram, Feature density and the dashboard's histogram wrote a file of one
+    """The training histogram, Feature density and the dashboard's histogram wrote a file of one
     empty line, and the status bar said they were exported."""
     plots = window.exports.plots()
     atlas = window.atlas_view
@@ -402,11 +402,11 @@ def test_histograms_export_their_bins_as_csv(qtbot, window, tmp_path):
     counts, edges = np.array([5, 0, 3]), np.array([0.0, 0.25, 0.5, 0.75])
     window.training_view.histogram.set_histogram(counts, edges, 0.1, "epoch 1")
     window.training_view.refresh_all()
-    for title, columns, total in (("Activation histogram", ["activation from", "activation to",
-                                                            "share of activations (%)"], 100.0),
+    edges_of = ["activation from", "activation to"]
+    for title, columns, total in (("Test-set activations (Training)", edges_of + ["share of activations (%)"], 100.0),
                                   ("Feature density", ["log10(density) from", "log10(density) to", "latents"], None),
-                                  ("Latent activations (dashboard)", ["activation from", "activation to",
-                                                                      "test digits"], None)):
+                                  ("Test-set activations of the selected latent (Atlas)", edges_of + ["test digits"],
+                                   None)):
         rows = list(csv.reader(open(export_plot(plots[title](), tmp_path / "h.csv"))))
         assert rows[0] == columns, title
         values = np.array([[float(v) for v in row] for row in rows[1:]])

@@ -80,11 +80,12 @@ class ExportMenu:
         w = self.window
         return {"Losses": lambda: w.training_view.loss_plot,
                 "Mean activation per latent": lambda: w.training_view.rho_plot,
-                "Activation histogram": lambda: w.training_view.histogram,
+                "Test-set activations (Training)": lambda: w.training_view.histogram,
                 "Sparsity per epoch": lambda: w.training_view.sparsity_plot,
                 "Probe latent code": lambda: w.probe_view.bars,
                 "Feature density": lambda: w.atlas_view.up_to_date().density_plot,
-                "Latent activations (dashboard)": lambda: w.atlas_view.up_to_date().dashboard.histogram,
+                "Test-set activations of the selected latent (Atlas)":
+                    lambda: w.atlas_view.up_to_date().dashboard.histogram,
                 "Runs: MSE vs L0": lambda: w.runs_view.frontier}
 
     def _ask(self, title: str, name: str, filters: str) -> str:
