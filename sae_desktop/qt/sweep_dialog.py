@@ -117,6 +117,6 @@ class SweepDialog(QDialog):
 def in_words(message: str) -> str:
     """The core's message with the form's names for the settings, not the command line's
     ("Weight β: 'abc' is not a number", not "--beta: …")."""
-    for name in sorted(SHOWN, key=lambda n: -len(SETTINGS[n].flag)):  # (--l1 is a prefix of none, but be sure)
+    for name in SHOWN:  # (whole flags: the look-ahead keeps "--k" from matching the start of a longer one)
         message = re.sub(rf"{re.escape(SETTINGS[name].flag)}(?![\w-])", LABELS[name], message)
     return message
