@@ -531,3 +531,30 @@ def test_a_rare_latents_dashboard_shows_only_the_digits_it_is_active_on(qtbot, w
     assert dashboard.top_caption.text().startswith("The 3 test digits it is active on")
     dashboard.show_latent(4, model, window.test_set.get("mnist"))
     assert "-0.000" not in dashboard.stats.text() and "max 0.000" in dashboard.stats.text()
+
+
+def test_a_run_that_did_not_complete_is_hollow_on_the_frontier(qtbot, window):
+    """A run stopped after its first epoch was drawn like a finished one, and read as a point of
+    the frontier (its MSE that of an early step)."""
+    from PySide6.QtCore import Qt
+
+    from sae_desktop.qt.frontier_plot import UNFINISHED_LABEL
+
+    for status, mse in (("completed", 0.02), ("stopped", 0.06)):
+        cfg = TrainConfig(epochs=10, seed=int(mse * 100))
+        run = RunFolder.create(cfg)
+        run.write_config(cfg)
+        run.append({"type": "epoch", "epoch": 1, "step": 469, "metrics/test_mse": mse, "metrics/l0": 6.0,
+                    "metrics/dead_latents": 0})
+        run.append({"type": "summary", "status": status, "epochs_done": 10 if status == "completed" else 1,
+                    "test_mse": mse, "l0": 6.0, "dead_latents": 0, "epoch_seconds": [1.0]})
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    frontier = runs.frontier
+    spots = {round(p.pos().y(), 3): p for p in frontier.scatter["kl"].scatter.points()}
+    assert spots[0.02].brush().style() != Qt.BrushStyle.NoBrush  # filled
+    assert spots[0.06].brush().style() == Qt.BrushStyle.NoBrush  # hollow, ringed in its penalty's colour
+    assert spots[0.06].pen().color().name() == PENALTY_COLOURS["kl"]
+    assert UNFINISHED_LABEL in [name for name, _ in legend_of(frontier)]
+    assert "(stopped after 1 epoch)\n" in frontier.point_tip(6.0, 0.06, spots[0.06].data())

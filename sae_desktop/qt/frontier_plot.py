@@ -15,6 +15,8 @@ from sae_desktop.run_list import RunSummary, reference_frontier, settings_text
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
 REFERENCE_LABEL = "reference (faint)"  # shipped runs, each in its penalty's colour (the plot's tooltip)
+UNFINISHED_LABEL = "not completed (hollow)"  # stopped, diverged or still training: not where the run would end
+OUTLINE = (200, 200, 200)  # a completed run's point: filled, with pyqtgraph's light outline
 
 
 def _faint(colour: str, background: str) -> QColor:
@@ -49,6 +51,7 @@ class FrontierPlot(pg.PlotWidget):
         self.addItem(self.reference_scatter)
         # its legend swatch: neutral (the points take their penalty's colour, faint)
         self.reference_sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(160, 160, 160, 115))
+        self.unfinished_sample = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#888888", width=2), brush=pg.mkBrush(None))
         self.scatter = {p: self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}
         # each penalty's swatch (an empty item's own sample is drawn as a grey dot)
@@ -66,12 +69,18 @@ class FrontierPlot(pg.PlotWidget):
             item.scatter.opts.update(hoverable=True, tip=self.point_tip)
 
     def set_runs(self, runs: list[RunSummary]) -> None:
-        """A point per run with results, in its penalty's colour."""
+        """A point per run with results, in its penalty's colour: filled for a completed run, hollow
+        for one stopped, diverged or still training (its figures are of an early step; drawn alike,
+        a run stopped after its first epoch read as a point of the frontier)."""
         self.runs = runs
         for penalty, item in self.scatter.items():
             points = [(r.l0, r.test_mse, i) for i, r in enumerate(runs)
                       if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
-            item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points])
+            done = [runs[p[2]].status == "completed" for p in points]
+            colour = PENALTY_COLOURS[penalty]
+            item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points],
+                         symbolBrush=[pg.mkBrush(colour if d else None) for d in done],
+                         symbolPen=[pg.mkPen(OUTLINE) if d else pg.mkPen(colour, width=2) for d in done])
         self._frame()
         settle(self)
 
@@ -96,6 +105,8 @@ class FrontierPlot(pg.PlotWidget):
         named = [(self.samples[penalty], penalty) for penalty, item in self.scatter.items()
                  if penalty in referenced or (item.getData()[0] is not None and len(item.getData()[0]))]
         named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
+        unfinished = any(r.status != "completed" and r.l0 is not None and r.test_mse is not None for r in self.runs)
+        named += [(self.unfinished_sample, UNFINISHED_LABEL)] if unfinished else []
         if [name for _, name in legend_entries(self.legend)] != [name for _, name in named]:  # rebuilt only on change
             set_legend_entries(self.legend, named)
         self._fit_legend()
@@ -137,7 +148,9 @@ class FrontierPlot(pg.PlotWidget):
 
     def point_tip(self, x: float, y: float, data: int) -> str:
         run = self.runs[data]
-        return f"{run.name}\n{settings_text(run.config)}\ntest MSE {y:.5f}, L0 {x:.2f} (click: select)"
+        epochs = f"{run.epochs_done} epoch{'s' * (run.epochs_done != 1)}"
+        status = "" if run.status == "completed" else f" ({run.status} after {epochs})"
+        return f"{run.name}{status}\n{settings_text(run.config)}\ntest MSE {y:.5f}, L0 {x:.2f} (click: select)"
 
     def _point_clicked(self, item, points, *_) -> None:
         if len(points):
