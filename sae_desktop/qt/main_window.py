@@ -189,8 +189,6 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         # narrower: without "Model:" (the status stays: the Probe leaves it to this label), then the run alone
         self.model_label.setText(*([f"Model: {snap.name}", snap.name, f"Model: {snap.short_name}"] if snap
                                    else ["No model"]))
-        if (view := self.built_view("Training")) is not None:
-            view.set_shown(snap.run_name if snap is not None else None)
         has = snap is not None
         self.save_action.setEnabled(has)
         self.save_as_action.setEnabled(has)

@@ -20,6 +20,7 @@ from sae_desktop.qt.loss_plot import LossPlot
 from sae_desktop.qt.plot_style import settle
 from sae_desktop.qt.labels import ElidedLabel, tooltip_paragraphs
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
+from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.sparsity_plot import SparsityPlot
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.run_state import RunState
@@ -28,9 +29,9 @@ REFRESH_MS = 100
 
 
 class TrainingView(QWidget):
-    def __init__(self, run: RunState, parent: QWidget | None = None):
+    def __init__(self, run: RunState, shown: ShownModel, parent: QWidget | None = None):
         super().__init__(parent)
-        self.run = run
+        self.run, self.shown = run, shown
         self.loss_plot, self.rho_plot = LossPlot(), RhoHatPlot()
         self.histogram, self.sparsity_plot = ActivationHistogram(), SparsityPlot()
         header = QHBoxLayout()
@@ -38,7 +39,6 @@ class TrainingView(QWidget):
         self.summary = ElidedLabel(None, elide=Qt.TextElideMode.ElideRight)
         self.summary.setObjectName("summary")
         self._said: tuple[str, Evaluation | None] = ("", None)
-        self._shown_run: str | None = None  # the run of the model Probe and Atlas (and the status bar) show
         self._say("No run in this window yet: press Start (Ctrl+Return) to train; earlier runs are in the Runs tab.")
         self.log_y = QCheckBox("Log-scale losses")
         self.log_y.toggled.connect(self.loss_plot.set_log_y)
@@ -59,6 +59,7 @@ class TrainingView(QWidget):
         self.timer.start()
         self.staggered = StaggeredPaint([self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot], self)
         run.cleared.connect(lambda: self._say("Starting a new run…"))
+        shown.changed.connect(lambda _snap: self._say(*self._said))
         run.started.connect(self.on_started)
         run.stepped.connect(self.on_step)
         run.epoch_finished.connect(self.on_epoch)
@@ -151,18 +152,14 @@ class TrainingView(QWidget):
             self._say(story)
         self.refresh_all()
 
-    def set_shown(self, run_name: str | None) -> None:
-        """The model Probe and Atlas show now (its run's name; None: not a run's). Where it is not
-        this run's, the header names the run it tells of: beside "Model: 20261203-211919-mnist-kl"
-        in the status bar, "Completed 10 epochs: test MSE 0.02552" read as that model's."""
-        if run_name != self._shown_run:
-            self._shown_run = run_name
-            self._say(*self._said)
-
     def _say(self, text: str, ev: Evaluation | None = None) -> None:
-        """The header, and on hover the whole of it with what each figure means."""
+        """The header, and on hover the whole of it with what each figure means. Where Probe and
+        Atlas (and the status bar) show a model not of this run, it names the run it tells of:
+        beside "Model: 20261203-211919-mnist-kl", "Completed 10 epochs: test MSE 0.02552" read as
+        that model's."""
         self._said = (text, ev)
-        if self.run.run_dir is not None and self._shown_run != self.run.run_dir.name:
+        shown = self.shown.snapshot
+        if self.run.run_dir is not None and (shown is None or shown.run_name != self.run.run_dir.name):
             text = f"Run {self.run.run_dir.name} · {text}"
         self.summary.setText(text)
         self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]) if ev is not None else "")

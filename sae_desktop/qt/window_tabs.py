@@ -62,8 +62,7 @@ class WindowTabs:
     def _make_training_view(self) -> TrainingView:
         from sae_desktop.qt.training_view import TrainingView
 
-        view = TrainingView(self.run)
-        view.set_shown(self.shown.snapshot.run_name if self.shown.snapshot is not None else None)
+        view = TrainingView(self.run, self.shown)
         self.controller.revived.connect(view.on_revival)
         if (cfg := self.panel.config()) is not None:
             view.preview(cfg)
