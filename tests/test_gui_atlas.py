@@ -359,6 +359,42 @@ def test_matched_pairs_fill_the_panel_in_bands_of_equal_length(qtbot):
     assert view.pair_at(2 + 30 * 31 + 5, 2 + 5)[:2] == (view.matching.a[31], view.matching.b[31])
 
 
+def test_a_comparison_gives_each_models_codes_their_scale_and_fits_a_1440_screen(qtbot, window, tiny_dataset):
+    """A sigmoid's codes (0-1) and a ReLU's (0 to its largest) were drawn from dark to bright with
+    no scale: one colour meant two values. At 1440×900 the page scrolled (pyqtgraph's 600×480
+    size hint for the matched tiles set its height) and the codes sat below the fold, under an
+    empty band; the header wrapped with the runs' status, which the captions give."""
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small, small.replace(penalty="topk", k=2)])
+    window.resize(1440, 900)
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    select_rows(runs.table, 0, 1)
+    runs.compare_button.click()
+    compare = runs.compare
+    qtbot.waitUntil(lambda: compare.indices.size == 8, timeout=5000)
+    qtbot.wait(50)
+    for model, image, bar in zip(compare.models, compare.codes, compare.bars):
+        top = 1.0 if model.config.latent == "sigmoid" else float(image.image.max())
+        assert bar.levels() == pytest.approx((0.0, top)) and image.getLevels() == pytest.approx((0.0, top))
+        assert bar.isVisible() and bar.getAxis("left").labelText == "activation"
+    assert {m.config.latent for m in compare.models} == {"sigmoid", "topk"}  # (top-k: ReLU values)
+    assert runs.compare_area.verticalScrollBar().maximum() == 0  # all of it in view
+    assert "completed" not in compare.title.text() and all("completed" in s.text() for s in compare.summaries)
+    a, b = compare.plots[1:]
+    assert a.isVisible() and a.height() >= a.minimumHeight()
+    assert a.y() == b.y() and b.x() >= a.x() + a.width()  # side by side
+    # on a 1024×768 screen the panel is ~300 px wide: one above the other (side by side, their titles,
+    # axis labels and scales were cut)
+    from PySide6.QtCore import QRect
+
+    from sae_desktop.qt.main_window import default_geometry
+
+    window.setGeometry(default_geometry(QRect(0, 0, 1024, 740), window.minimumSizeHint()))
+    qtbot.wait(50)
+    assert compare.width() < 600 and b.y() >= a.y() + a.height() and a.width() > compare.width() - 40
+
+
 def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtbot, window, tiny_dataset):
     """After Compare, one of the runs was continued: the table said "completed, 2 epochs" while the
     comparison still showed the run as it was (its name, MSE and L0 when stopped)."""

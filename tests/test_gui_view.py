@@ -512,6 +512,9 @@ def test_the_comparison_strip_follows_the_theme_and_is_no_taller_than_its_digits
     assert strip.height() <= strip.width() * STRIP_ASPECT + 30
     theme.apply(DARK)
     assert strip.backgroundBrush().color().name() == DARK.plot_background
+    for bar in runs.compare.bars:  # the codes' colour scales: their ticks and label in the theme's ink
+        for side in ("left", "right"):
+            assert bar.getAxis(side).textPen().color().name() == DARK.plot_foreground
 
 
 def test_axis_labels_fit_their_axes_in_a_narrow_window(qtbot, gui_window):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from sae_desktop.architecture import active
 from sae_desktop.atlas import mosaic
@@ -17,6 +18,7 @@ from sae_desktop.snapshot import ModelSnapshot
 
 N_DIGITS = 8
 STRIP_ASPECT = 3 * 30 / (N_DIGITS * 30)  # the strip's picture: 3 rows of 8 digits, 28 px and a 2-px gap each
+SIDE_BY_SIDE = 600  # px: the codes side by side from this width (narrower, their titles and scales were cut)
 BUSY = "Comparing the two runs…"  # the title while the models are loaded and evaluated
 
 
@@ -42,20 +44,29 @@ class CompareView(QWidget):
         self.strip_image = pg.ImageItem(axisOrder="row-major")
         self.strip.addItem(self.strip_image)
         self.strip.getAxis("left").setTicks([[(16, "digits"), (46, "model A"), (76, "model B")]])
-        self.codes, self.plots = [], [self.strip]
+        self.codes, self.bars, self.plots = [], [], [self.strip]
         self.summaries = [QLabel(), QLabel()]
-        grid, codes_page = QGridLayout(), QWidget()
-        code_plots = QHBoxLayout(codes_page)
-        code_plots.setContentsMargins(0, 0, 0, 0)
+        grid, codes_page, code_plots = QGridLayout(), QWidget(), QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.code_plots = code_plots
+        page = QVBoxLayout(codes_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addLayout(code_plots)
+        page.addStretch(1)  # a taller page leaves its room below the codes, not around them
         for i, name in enumerate(("A", "B")):
             plot = PicturePlot()
-            style_plot(plot, f"Model {name}: latent codes", "test digit (its label)", "latent")
             plot.invertY(True)
+            plot.setMinimumHeight(170)  # a row per digit, its label readable
             plot.setMaximumHeight(200)  # the rest goes to the digits
             image = pg.ImageItem(axisOrder="row-major")
-            image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
             plot.addItem(image)
+            # the scale beside each: the two models' codes may span different ranges (a sigmoid's
+            # 0-1, a ReLU's up to its largest activation), so one colour is not one value across them
+            bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12,
+                                  label="activation")
+            bar.setImageItem(image, insert_in=plot.getPlotItem())
+            style_plot(plot, f"Model {name}: latent codes", "test digit (its label)", "latent")  # (bar included)
             self.codes.append(image)
+            self.bars.append(bar)
             self.plots.append(plot)
             self.summaries[i].setWordWrap(True)
             grid.addWidget(self.summaries[i], 0, i)
@@ -86,6 +97,9 @@ class CompareView(QWidget):
         the codes below the fold."""
         super().resizeEvent(event)
         axis = self.strip.getAxis("left").width()
+        # the two codes side by side where each has room for its axes and colour scale, else one above the other
+        flow = QBoxLayout.Direction.LeftToRight if self.width() >= SIDE_BY_SIDE else QBoxLayout.Direction.TopToBottom
+        self.code_plots.setDirection(flow)
         self.strip.setMaximumHeight(max(self.strip.minimumHeight(), int((self.width() - axis) * STRIP_ASPECT) + 24))
 
     def _test(self) -> TestImages | None:
@@ -94,7 +108,7 @@ class CompareView(QWidget):
     def set_models(self, a: ModelSnapshot, b: ModelSnapshot, same_digits: bool = False) -> None:
         """Compare ``a`` and ``b`` on new random test digits (``same_digits``: those shown)."""
         self.models = (a, b)
-        self.title.setText(f"A: {a.name}    B: {b.name}")
+        self.title.setText(self._names())
         self.shuffle.setEnabled(True)
         for plot in self.plots:
             plot.show()
@@ -118,8 +132,13 @@ class CompareView(QWidget):
         """Run ``which`` ("A", "B" or "A and B") is training: its figures are as they were when
         compared (comparing again takes ~0.6 s of CPU, in a worker: at every epoch it would slow
         the training)."""
+        self.title.setText(f"{self._names()}    ({which} is training: compared again when it ends)")
+
+    def _names(self) -> str:
+        """The two runs by name alone: their status is in the captions under the digits (written
+        here too, the header wrapped at 1440 px)."""
         a, b = self.models
-        self.title.setText(f"A: {a.name}    B: {b.name}    ({which} is training: compared again when it ends)")
+        return f"A: {a.short_name}    B: {b.short_name}"
 
     def pick_digits(self) -> None:
         test = self._test()
@@ -146,7 +165,8 @@ class CompareView(QWidget):
             self.summaries[i].setText(f"<b>{'AB'[i]}</b>: {model.name}<br>MSE on these digits {mse:.4f}, "
                                       f"L0 {l0:.2f}{whole}")
             top = 1.0 if model.config.latent == "sigmoid" else max(float(z.max()), 1e-6)
-            self.codes[i].setImage(z, levels=(0.0, top))
+            self.codes[i].setImage(z)
+            self.bars[i].setLevels((0.0, top))  # (the bar sets the image's levels)
             # a row per digit shown above, named by its label (the rows are these digits, not the classes 0-9)
             self.plots[1 + i].getAxis("left").setTicks(
                 [[(r + 0.5, str(int(test.labels[j]))) for r, j in enumerate(self.indices)], []])

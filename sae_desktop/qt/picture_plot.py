@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import QSize
 
 
 class PicturePlot(pg.PlotWidget):
@@ -16,3 +17,9 @@ class PicturePlot(pg.PlotWidget):
 
     def wheelEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         event.ignore()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """Its minimum: a picture takes the room its layout gives it. pyqtgraph's 600×480 set the
+        height of the comparison's scrolled page (its captions wrap, so the page is as tall as its
+        parts' hints): the codes fell below the fold at 1440×900, above an empty band."""
+        return QSize(max(self.minimumWidth(), 100), max(self.minimumHeight(), 100))

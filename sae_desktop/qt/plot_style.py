@@ -80,8 +80,7 @@ def apply_theme(t: theme.Theme) -> None:
 def colour_plot(plot: pg.PlotWidget, t: theme.Theme) -> None:
     plot.setBackground(t.plot_background)
     item = plot.getPlotItem()
-    for name in ("left", "bottom", "right", "top"):
-        axis = item.getAxis(name)
+    for axis in [item.getAxis(name) for name in ("left", "bottom", "right", "top")] + colour_bar_axes(plot):
         axis.setPen(t.plot_foreground)
         axis.setTextPen(t.plot_foreground)  # tick labels and the axis label
     title = item.titleLabel
@@ -93,6 +92,14 @@ def colour_plot(plot: pg.PlotWidget, t: theme.Theme) -> None:
         item.legend.setLabelTextColor(t.plot_foreground)  # for labels added from now on…
         for _, label in item.legend.items:  # …and those already drawn (setLabelTextColor does not redraw them)
             label.setText(label.text, color=t.plot_foreground)
+
+
+def colour_bar_axes(plot: pg.PlotWidget) -> list[pg.AxisItem]:
+    """The axes of the colour bars set beside the plot (``ColorBarItem.setImageItem(insert_in=…)``)."""
+    layout = plot.getPlotItem().layout
+    items = [layout.itemAt(i) for i in range(layout.count())]
+    return [bar.getAxis(side) for bar in items if isinstance(bar, pg.ColorBarItem)  # (its label on one side,
+            for side in ("left", "bottom", "right", "top")]  # its ticks on another)
 
 
 def add_legend(plot: pg.PlotWidget, **options) -> pg.LegendItem:
@@ -218,8 +225,7 @@ def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
     item = plot.getPlotItem()
     font = QFont(QApplication.font())  # the application's font (already scaled for presentation)
     points = f"{font.pointSizeF():.1f}pt"
-    for name in ("left", "bottom", "right", "top"):
-        axis = item.getAxis(name)
+    for axis in [item.getAxis(name) for name in ("left", "bottom", "right", "top")] + colour_bar_axes(plot):
         axis.setStyle(tickFont=font)
         # pyqtgraph replaces the label's whole style: keep its colour (the theme's), or it turned near-black
         axis.setLabel(axis.labelText, units=axis.labelUnits or None, **{**axis.labelStyle, "font-size": points})
