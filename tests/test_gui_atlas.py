@@ -393,6 +393,18 @@ def test_a_comparison_gives_each_models_codes_their_scale_and_fits_a_1440_screen
     window.setGeometry(default_geometry(QRect(0, 0, 1024, 740), window.minimumSizeHint()))
     qtbot.wait(50)
     assert compare.width() < 600 and b.y() >= a.y() + a.height() and a.width() > compare.width() - 40
+    # there the panel scrolls: the wheel over the codes' tabs scrolls it, it does not switch the tab
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    tabs = compare.below.tabBar()
+    assert runs.compare_area.verticalScrollBar().maximum() > 0
+    at = QPointF(tabs.tabRect(0).center())
+    wheel = QWheelEvent(at, QPointF(tabs.mapToGlobal(at.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(tabs, wheel)
+    assert compare.below.currentIndex() == 0 and not wheel.isAccepted()  # (on to the scroll area)
 
 
 def test_a_compared_run_continued_since_is_compared_again_on_the_same_digits(qtbot, window, tiny_dataset):

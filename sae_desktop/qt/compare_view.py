@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabBar, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from sae_desktop.architecture import active
 from sae_desktop.atlas import mosaic
@@ -20,6 +20,14 @@ N_DIGITS = 8
 STRIP_ASPECT = 3 * 30 / (N_DIGITS * 30)  # the strip's picture: 3 rows of 8 digits, 28 px and a 2-px gap each
 SIDE_BY_SIDE = 600  # px: the codes side by side from this width (narrower, their titles and scales were cut)
 BUSY = "Comparing the two runs…"  # the title while the models are loaded and evaluated
+
+
+class _TabsTheWheelPasses(QTabBar):
+    """The mouse wheel scrolls the panel: over the tabs, Qt's switched between the codes and the
+    matched latents as the panel scrolled past them (at 1024×768 the panel scrolls)."""
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        event.ignore()
 
 
 class CompareView(QWidget):
@@ -74,6 +82,7 @@ class CompareView(QWidget):
         # the codes and the matched latents share the space below the digits (a 1024×768 screen has no more)
         self.matches = MatchView()
         self.below = QTabWidget()
+        self.below.setTabBar(_TabsTheWheelPasses())
         self.below.addTab(codes_page, "Latent codes")
         self.below.addTab(self.matches, "Matched latents")
         self.below.setTabToolTip(1, "Each latent of A paired with the latent of B that draws most alike")
