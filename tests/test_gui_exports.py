@@ -313,6 +313,15 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
     names = [Path(path).name for path in dialogs.suggested]
     assert len(names) == len(window.exports.plots()) and "runs_mse_vs_l0.png" in names
     assert all(re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*\.png", name) for name in names), names
+    # each begins with the run or model it shows (two runs' exports were both "losses.png"), the
+    # frontier of all runs with none
+    window.run.prepare(Path("/runs/20261203-101500-mnist-topk"))
+    window.exports._plot(window.training_view.loss_plot, "Losses")
+    window.exports._atlas()
+    assert [Path(p).name for p in dialogs.suggested[-2:]] == ["20261203-101500-mnist-topk_losses.png",
+                                                             "bundled_mnist_model_atlas.png"]
+    assert names[-1] == "runs_mse_vs_l0.png" and names[4] == "bundled_mnist_model_probe_latent_code.png"
+    assert names[0] == "losses.png"  # (no run yet)
 
 
 @pytest.mark.parametrize("name", ["light", "dark"])

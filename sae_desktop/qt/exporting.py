@@ -19,10 +19,18 @@ if TYPE_CHECKING:
 
 __all__ = ["ExportMenu", "export_atlas", "export_probe"]
 
+
 def file_stem(title: str) -> str:
     """A title as a file name a user would type: "Runs: MSE vs L0" → ``runs_mse_vs_l0`` (no colon,
     which some file systems and the command line take badly)."""
     return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "plot"
+
+
+def name_stem(name: str | None) -> str:
+    """A run's or model's name as the start of a file name ("" for none): a run's folder name as
+    it is, the bundled model as ``bundled_mnist_model_``, a model file by its name without suffix."""
+    stem = re.sub(r"[^a-z0-9.-]+", "_", (name or "").lower().removesuffix(".safetensors")).strip("_.")
+    return f"{stem}_" if stem else ""
 
 
 def export_atlas(atlas, path: str | Path) -> Path:
@@ -88,6 +96,18 @@ class ExportMenu:
                     lambda: w.atlas_view.up_to_date().dashboard.histogram,
                 "Runs: MSE vs L0": lambda: w.runs_view.frontier}
 
+    def depicted(self, plot: pg.PlotWidget) -> str | None:
+        """The run or model ``plot`` shows, which its file's name begins with (two runs' exports
+        were both ``losses.png``): the Training tab's run, the Probe's and Atlas's model; none
+        for the Runs tab's frontier of all runs."""
+        w = self.window
+        training, runs = w.built_view("Training"), w.built_view("Runs")
+        if training is not None and training.isAncestorOf(plot):
+            return w.run.run_dir.name if w.run.run_dir is not None else None
+        if runs is not None and runs.isAncestorOf(plot):
+            return None
+        return w.shown.snapshot.short_name if w.shown.snapshot is not None else None
+
     def _ask(self, title: str, name: str, filters: str) -> str:
         from sae_desktop.qt.settings import last_folder, remember_folder
 
@@ -107,12 +127,14 @@ class ExportMenu:
     def _plot(self, plot: pg.PlotWidget, title: str) -> None:
         from sae_desktop.qt.plot_files import PLOT_FILTER, export_plot
 
-        if path := self._ask(f"Export plot: {title}", file_stem(title) + ".png", PLOT_FILTER):
+        if path := self._ask(f"Export plot: {title}", name_stem(self.depicted(plot)) + file_stem(title) + ".png",
+                             PLOT_FILTER):
             self._run(f"plot “{title}”", lambda: export_plot(plot, path))
 
     def _atlas(self) -> None:
-        if path := self._ask("Export the atlas", "atlas.png", "PNG image (*.png)"):
-            self._run("atlas", lambda: export_atlas(self.window.atlas_view, path))
+        atlas = self.window.atlas_view
+        if path := self._ask("Export the atlas", name_stem(self.depicted(atlas)) + "atlas.png", "PNG image (*.png)"):
+            self._run("atlas", lambda: export_atlas(atlas, path))
 
     def _probe(self) -> None:
         from sae_desktop.qt.settings import last_folder
@@ -131,7 +153,8 @@ class ExportMenu:
             self.window.notify("No latent codes yet", "The shown model has no test-set statistics (the test set is "
                                "missing or still being processed).", error=True)
             return
-        if path := self._ask("Export the test set's latent codes", "latent_codes.npy", "NumPy array (*.npy)"):
+        if path := self._ask("Export the test set's latent codes", name_stem(snap.short_name) + "latent_codes.npy",
+                             "NumPy array (*.npy)"):
             self._run("latent codes", lambda: save_latent_codes(snap.evaluation.latents, path))
 
     def _metrics(self) -> None:
