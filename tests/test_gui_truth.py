@@ -184,6 +184,27 @@ def test_an_untrained_run_never_replaces_the_shown_model(qtbot, gui_window):
     assert "No epoch completed" in window.statusBar().currentMessage()
 
 
+def test_a_status_message_too_long_for_its_room_ends_in_an_ellipsis_with_the_whole_in_its_tooltip(qtbot, gui_window):
+    """Stopped in its first epoch at 1440 px, the message ended "…so Probe and Atlas still show
+    20261203-230304-mnist-jumprelu, c": Qt clips the message where the permanent labels begin."""
+    from PySide6.QtWidgets import QStatusBar
+
+    gui_window.resize(1024, 740)
+    qtbot.wait(20)
+    bar = gui_window.statusBar()
+    whole = ("Stopped at step 533 of epoch 1 (10 planned): test MSE 0.05789. No epoch completed, so Probe "
+             "and Atlas still show 20261203-230304-mnist-jumprelu, the model they showed before it started.")
+    bar.showMessage(whole, 5000)
+    shown = QStatusBar.currentMessage(bar)  # what Qt draws
+    room = gui_window.model_label.x()
+    assert shown.endswith("…") and whole.startswith(shown[:-1]) and bar.fontMetrics().horizontalAdvance(shown) < room
+    assert bar.currentMessage() == whole and bar.toolTip() == whole
+    bar.showMessage("Saved", 5000)
+    assert QStatusBar.currentMessage(bar) == "Saved" and bar.toolTip() == ""
+    bar.clearMessage()
+    assert bar.currentMessage() == ""
+
+
 def test_follow_training_toggle_and_show_bundled_model(qtbot, gui_window):
     window = gui_window
     window.follow.action.setChecked(False)

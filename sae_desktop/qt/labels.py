@@ -11,7 +11,7 @@ import re
 
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 
 def tooltip_paragraphs(lines) -> str:
@@ -147,3 +147,26 @@ class WrappedLabel(QLabel):
         needed = max(self.fontMetrics().lineSpacing() * self.lines + 6, self._text_height(self.width()))
         if max(floor, needed) != self.height():
             self.setFixedHeight(max(floor, needed))
+
+
+class ElidingStatusBar(QStatusBar):
+    """A message longer than the room the permanent labels leave it ends in "…", and its whole
+    text is the tooltip (Qt clipped it mid-word: "…so Probe and Atlas still show 20261203-
+    230304-mnist-jumprelu, c"); ``currentMessage`` gives the whole text."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._whole = ""
+        self.messageChanged.connect(lambda shown: None if shown else self.setToolTip(""))
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt naming)
+        beside = [w.x() for w in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                  if w.isVisible() and w.x() > 0]  # the permanent labels (and the size grip)
+        room = min(beside, default=self.width()) - 3 * self.fontMetrics().averageCharWidth()
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 40))
+        self._whole = text
+        super().showMessage(shown, timeout)
+        self.setToolTip(text if shown != text else "")
+
+    def currentMessage(self) -> str:  # noqa: N802 (Qt naming)
+        return self._whole if super().currentMessage() else ""

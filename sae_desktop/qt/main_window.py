@@ -17,7 +17,7 @@ from sae_desktop.qt.deferred import DeferredTabs
 from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.follow_training import FollowTraining
 from sae_desktop.qt.help_menu import HelpMenu
-from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.labels import ElidedLabel, ElidingStatusBar
 from sae_desktop.qt.model_files import ModelFiles
 from sae_desktop.qt.model_stats import ModelStats
 from sae_desktop.qt.probe_view import ProbeView
@@ -77,6 +77,7 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         if not staged:
             self.probe_view.complete()
 
+        self.setStatusBar(ElidingStatusBar())
         self.model_label, self.device_label = ElidedLabel(420), ElidedLabel(230)
         for label in (self.model_label, self.device_label):
             label.setContentsMargins(4, 0, 4, 0)  # apart from each other and the messages
