@@ -99,6 +99,15 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _seconds(record: dict, where: str) -> float:
+    """The time an epoch record, or a summary of them all, says was spent training and evaluating,
+    with an epoch the run stopped inside (a run stopped in its first epoch read 0.0 s after 9 s)."""
+    def total(key: str) -> float:
+        value = record.get(key)
+        return sum(_numbers(record, key, where)) if isinstance(value, list) else _number(record, key, where) or 0.0
+    return total("epoch_seconds") + total("eval_seconds") + total("unfinished_epoch_seconds")
+
+
 def summarise(folder: Path) -> RunSummary | None:
     """One row of the runs table; None if the folder is not a run (no config.json); raises
     :class:`RunRecordError` naming the file and field when it is one whose records are malformed."""
@@ -122,12 +131,12 @@ def summarise(folder: Path) -> RunSummary | None:
         return RunSummary(folder, config, status, _number(summary, "epochs_done", where, int) or 0,
                           _number(summary, "test_mse", where), _number(summary, "l0", where),
                           _number(summary, "dead_latents", where, int), sum(rho) / len(rho) if rho else None,
-                          sum(_numbers(summary, "epoch_seconds", where)), _number(summary, "fvu", where),
+                          _seconds(summary, where), _number(summary, "fvu", where),
                           _number(summary, "frac_alive", where), _number(summary, "frac_dense", where),
                           _number(summary, "step", where, int))
     epochs = [r for r in run.read_metrics() if r.get("type") == "epoch"]  # killed or still running
     where = f"{METRICS} epoch record"
-    seconds = sum(_number(r, "epoch_seconds", where) or 0.0 for r in epochs)
+    seconds = sum(_seconds(r, where) for r in epochs)
     last = epochs[-1] if epochs else {}
     return RunSummary(folder, config, RUNNING_OR_KILLED if epochs else "no epoch finished", len(epochs),
                       _number(last, "metrics/test_mse", where), _number(last, "metrics/l0", where),

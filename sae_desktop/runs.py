@@ -131,6 +131,8 @@ def summary_record(start: RunStart, end: RunEnd, run: RunFolder | None) -> dict:
         "device": end.device,
         "seed": start.config.seed,
         "epoch_seconds": [h["epoch_seconds"] for h in end.history],
+        "eval_seconds": [h["eval_seconds"] for h in end.history],
+        "unfinished_epoch_seconds": end.position.epoch_seconds if end.position is not None else 0.0,  # stopped inside
         "run_dir": str(run.path) if run else None,
         "checkpoint": str(run.checkpoint_path) if run else None,
     }

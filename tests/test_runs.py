@@ -33,6 +33,28 @@ def test_finished_and_killed_runs_are_listed(tiny_dataset, isolated_home):
     assert done.seconds > 0 and rows[killed.path].config["penalty"] == "l1"
 
 
+def test_a_run_stopped_inside_its_first_epoch_counts_the_time_it_trained(tiny_dataset, isolated_home):
+    """The runs table read "0.0" s for a run stopped in its first epoch after 9 s: only finished
+    epochs were summed, and only their training (the column said evaluation too)."""
+    from sae_desktop.events import IntervalOutput, TrainingControl
+
+    cfg = SMALL.replace(log_every=2)
+    control, run = TrainingControl(), RunFolder.create(cfg)
+    events = []
+    for event in recorded(train(cfg, tiny_dataset, control), run):
+        events.append(event)
+        if isinstance(event, IntervalOutput):
+            control.stop()  # at its first report: inside epoch 1
+    end = events[-1]
+    assert end.status == "stopped" and end.epochs_done == 0 and end.position.epoch_seconds > 0
+    (row,) = list_runs()
+    assert row.seconds == pytest.approx(end.position.epoch_seconds)
+    finished = RunFolder.create(SMALL)
+    history = [e for e in recorded(train(SMALL, tiny_dataset), finished)][-1].history
+    row = next(r for r in list_runs() if r.folder == finished.path)
+    assert row.seconds == pytest.approx(sum(h["epoch_seconds"] + h["eval_seconds"] for h in history))
+
+
 def test_a_rescan_reads_only_the_runs_that_changed(isolated_home, monkeypatch):
     import sae_desktop.run_list as runs_module
 

@@ -21,8 +21,9 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
                "Alive": "share of latents active on at least one test image",
                "Dense": "share of latents active on more than 10% of test images",
                "L0": "mean number of active latents per test image",
-               "Time (s)": "the epochs' time (training and evaluation), summed: without loading the data or "
-                           "starting up, so a few seconds less than the progress panel's Elapsed"}
+               "Time (s)": "time spent training and evaluating, summed over the epochs (and the part of one it "
+                           "stopped in): without loading the data, starting up or pauses, so a few seconds less "
+                           "than the progress panel's Elapsed"}
 NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
 STAMP_PADDING_PX = 9  # around the run's date and time: a cell's text margins (3 px a side), the grid's
 # 1 px and 2 for the text's fractional width (with 6, a real X window elided it: "20261202-2020…")
