@@ -174,12 +174,21 @@ class ProgressEstimate:
     def training_rate(self) -> float | None:
         return self._train_images / self._train_seconds if self._train_seconds > 0 else None
 
+    def _remaining_images(self) -> float:
+        return max(0.0, (self.total_epochs - self.start.start_epoch) * self.n_train - self.images_done())
+
     def _raw_eta(self) -> float | None:
         rate = self.training_rate()
         if rate is None or self._reports < MIN_REPORTS or self._train_seconds < MIN_SECONDS:
             return None
-        remaining_images = (self.total_epochs - self.start.start_epoch) * self.n_train - self.images_done()
-        return max(0.0, remaining_images) / rate + (self.total_epochs - self.epochs_done) * self.overhead()
+        return self._remaining_images() / rate + (self.total_epochs - self.epochs_done) * self.overhead()
+
+    def _least_left(self) -> float:
+        """The time left however fast the steps since the last report went: all but the next
+        report's images are still to train (when training slowed between two reports, the
+        smoothed finish counted down to "0:00" with most of the last epoch still to go)."""
+        rate, cfg = self.training_rate(), self.start.config
+        return max(0.0, self._remaining_images() - cfg.log_every * cfg.batch_size) / rate if rate else 0.0
 
     def _update_finish(self, t: float) -> None:
         eta = self._raw_eta()
@@ -198,7 +207,7 @@ class ProgressEstimate:
         if epoch > self.total_epochs:  # the last epoch has ended
             epoch, fraction = self.total_epochs, 1.0
         done = (epoch - 1 + fraction) / self.total_epochs
-        eta = None if self._finish is None else max(0.0, self._finish - t)
+        eta = None if self._finish is None else max(0.0, self._finish - t, self._least_left())
         return Figures(min(max(done, 0.0), 1.0), epoch, fraction, self.throughput(), t, eta)
 
 

@@ -75,6 +75,25 @@ def test_eta_starts_estimating_then_includes_evaluation_and_checkpoint_time():
     assert estimate.figures(clock.t).eta_s == pytest.approx(0.0, abs=0.5)
 
 
+def test_the_eta_never_reads_zero_while_more_than_a_reports_worth_of_training_is_left():
+    """Training slowed between two reports (another program took the CPU): the smoothed finish
+    passed and the panel said "ETA 0:00" at 6 % of the last epoch, 10 s before the end."""
+    clock = Clock()
+    start = start_event(epochs=4)
+    start = RunStart(start.config.replace(log_every=1), *list(vars(start).values())[1:])
+    estimate = ProgressEstimate(start, clock.t)
+    simulate(estimate, clock, 3)  # 3 epochs at 1000 images/s
+    clock.t += 0.1
+    estimate.step(step_event(3 * SPE + 1, 4, 0.1), clock.t)  # 900 images left: ~0.9 s at that rate
+    clock.t += 30.0  # and no report since
+    assert estimate.figures(clock.t).eta_s == pytest.approx(0.8, rel=0.05)  # all but the next report's 100
+    for done in range(2, SPE + 1):
+        clock.t += 0.1
+        estimate.step(step_event(3 * SPE + done, 4, done / SPE), clock.t)
+    clock.t += 30.0
+    assert estimate.figures(clock.t).eta_s == 0.0  # its training done: only the evaluation was left
+
+
 def test_throughput_is_images_per_wall_second_and_steady():
     clock = Clock()
     estimate = ProgressEstimate(start_event(), clock.t)
