@@ -305,13 +305,19 @@ def test_the_png_export_draws_legends_at_the_scale_of_the_rest(qtbot, window, tm
 
 
 def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
-    """"Runs: MSE vs L0" was suggested as ``runs:_mse_vs_l0.png``, a colon in a file name."""
+    """"Runs: MSE vs L0" was suggested as ``runs:_mse_vs_l0.png``, a colon in a file name; the menu
+    named plots otherwise than their titles ("Mean activation per latent" for "Mean activation (ρ̂)")."""
     from pathlib import Path
 
+    from sae_desktop.qt.exporting import file_stem
+
+    assert file_stem("Runs: MSE vs L0") == "runs_mse_vs_l0"
     for title, plot in window.exports.plots().items():
+        on_screen = plot().getPlotItem().titleLabel.text
+        assert on_screen.startswith(title.split(" (")[0].split(" of ")[0]), (title, on_screen)
         window.exports._plot(plot(), title)  # the dialog is cancelled (answer "")
     names = [Path(path).name for path in dialogs.suggested]
-    assert len(names) == len(window.exports.plots()) and "runs_mse_vs_l0.png" in names
+    assert len(names) == len(window.exports.plots()) and "test_mse_vs_l0_per_run.png" in names
     assert all(re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*\.png", name) for name in names), names
     # each begins with the run or model it shows (two runs' exports were both "losses.png"), the
     # frontier of all runs with none
@@ -320,7 +326,7 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
     window.exports._atlas()
     assert [Path(p).name for p in dialogs.suggested[-2:]] == ["20261203-101500-mnist-topk_losses.png",
                                                              "bundled_mnist_model_atlas.png"]
-    assert names[-1] == "runs_mse_vs_l0.png" and names[4] == "bundled_mnist_model_probe_latent_code.png"
+    assert names[-1] == "test_mse_vs_l0_per_run.png" and names[4] == "bundled_mnist_model_latent_code_probe.png"
     assert names[0] == "losses.png"  # (no run yet)
 
 

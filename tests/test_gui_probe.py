@@ -537,3 +537,4 @@ def test_a_blank_file_after_another_is_named_and_the_shown_input_said(qtbot, win
     open(tmp_path / "junk.png", "wb").write(b"not an image")
     assert not load_file(qtbot, view, tmp_path / "junk.png")
     assert view.error_label.text() == "Could not use junk.png" and "still shows file seven.png" in view.ood_label.text()
+    assert "WebP). The probe still shows" in view.ood_label.text()  # two sentences, not "WebP) The probe…"

@@ -83,18 +83,18 @@ class ExportMenu:
         self.metrics_action.setText(f"Run metrics{name} (CSV)…")
 
     def plots(self) -> dict[str, Callable[[], pg.PlotWidget]]:
-        """Each plot by its title: a function, as its view may not be built yet (and a hidden view
-        is brought up to date by it)."""
+        """Each plot by its title (as on screen, the tab named where two are alike): a function, as
+        its view may not be built yet (and a hidden view is brought up to date by it)."""
         w = self.window
         return {"Losses": lambda: w.training_view.loss_plot,
-                "Mean activation per latent": lambda: w.training_view.rho_plot,
+                "Mean activation (ρ̂)": lambda: w.training_view.rho_plot,
                 "Test-set activations (Training)": lambda: w.training_view.histogram,
                 "Sparsity per epoch": lambda: w.training_view.sparsity_plot,
-                "Probe latent code": lambda: w.probe_view.bars,
+                "Latent code (Probe)": lambda: w.probe_view.bars,
                 "Feature density": lambda: w.atlas_view.up_to_date().density_plot,
                 "Test-set activations of the selected latent (Atlas)":
                     lambda: w.atlas_view.up_to_date().dashboard.histogram,
-                "Runs: MSE vs L0": lambda: w.runs_view.frontier}
+                "Test MSE vs L0 per run": lambda: w.runs_view.frontier}
 
     def depicted(self, plot: pg.PlotWidget) -> str | None:
         """The run or model ``plot`` shows, which its file's name begins with (two runs' exports

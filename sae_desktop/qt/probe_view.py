@@ -208,7 +208,7 @@ class ProbeView(QWidget):
         still = f" The probe still shows {shown.describe()}." if shown.kind != "nothing" else ""
         if isinstance(read, str):
             self.error_label.setText(f"Could not use {file_name(path)}")
-            self.ood_label.setText(read + still)
+            self.ood_label.setText(read + ("" if read.endswith((".", "?", "!")) else ".") + still)  # (a CLI line)
             return self.image_loaded.emit(False)
         remember_folder("images", path)
         grey, stages, frames = read
