@@ -93,6 +93,10 @@ def test_ctrl_s_saves_to_the_current_file_and_save_as_asks(qtbot, window, dialog
     dialogs.answer = str(target)
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # bundled model: nowhere yet
     assert len(dialogs.asked) == 1 and target.is_file()
+    # first in the user's home (not the folder the app started from), named after the model
+    from pathlib import Path
+
+    assert dialogs.suggested[0] == str(Path.home() / "bundled_mnist_model.safetensors")
     target.unlink()
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert len(dialogs.asked) == 1 and target.is_file()  # saved again, to the same file, without a dialog
@@ -310,9 +314,11 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
     from pathlib import Path
 
     from sae_desktop.qt.exporting import file_stem
+    from sae_desktop.qt.settings import last_folder
 
     assert file_stem("Runs: MSE vs L0") == "runs_mse_vs_l0"
     for title, plot in window.exports.plots().items():
+        assert Path(last_folder("exports")) == Path.home()  # nothing exported yet: home, not the working folder
         on_screen = plot().getPlotItem().titleLabel.text
         assert on_screen.startswith(title.split(" (")[0].split(" of ")[0]), (title, on_screen)
         window.exports._plot(plot(), title)  # the dialog is cancelled (answer "")

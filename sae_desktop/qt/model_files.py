@@ -61,7 +61,11 @@ class ModelFiles:
             self.save_to(path)
 
     def save_as(self) -> None:
-        default = str(Path(last_folder("models", str(Path.home()))) / "model.safetensors")
+        from sae_desktop.qt.exporting import name_stem
+
+        shown = self.shown.snapshot  # named after the model, as the exports are ("model.safetensors" said nothing)
+        name = name_stem(shown.short_name if shown is not None else "model").rstrip("_") + ".safetensors"
+        default = str(Path(last_folder("models")) / name)
         path, _ = QFileDialog.getSaveFileName(self.window, "Save model", default, MODEL_FILTER)
         if path:
             self.save_to(path)

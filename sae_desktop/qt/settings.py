@@ -17,8 +17,12 @@ def app_settings() -> QSettings:
     return QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
 
 
-def last_folder(key: str, fallback: str = "") -> str:
-    return str(app_settings().value(f"folders/{key}", fallback) or fallback)
+def last_folder(key: str) -> str:
+    """The folder a file dialog of this kind (``key``) last used, else the user's home (with
+    none, the first dialog opened in whatever folder the app was started from)."""
+    from pathlib import Path
+
+    return str(app_settings().value(f"folders/{key}", "") or Path.home())
 
 
 def remember_folder(key: str, path: str) -> None:
