@@ -160,6 +160,14 @@ def test_view_menu_hides_and_shows_the_training_panel(qtbot, gui_window):
     assert gui_window.dock.isVisible()
 
 
+def test_every_view_menu_entry_has_its_own_underlined_letter(qtbot, gui_window):
+    """"Show Training" … "Show Runs" had none, and "Training panel" and "Presentation" shared P."""
+    texts = [a.text() if not a.menu() else a.menu().title() for a in gui_window.view_menu.actions()
+             if not a.isSeparator()]
+    letters = [t.lower()[t.index("&") + 1] for t in texts if "&" in t]
+    assert len(letters) == len(texts) == len(set(letters)) >= 7, texts
+
+
 # -- 4. the shown model during training -----------------------------------------------------------
 def start_and_wait(qtbot, window, signal, timeout=20000):
     with qtbot.waitSignal(signal, timeout=timeout):

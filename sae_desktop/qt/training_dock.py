@@ -21,7 +21,7 @@ class TrainingDock(QDockWidget):
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
                          QDockWidget.DockWidgetFeature.DockWidgetFloatable |
                          QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.toggleViewAction().setText("Training &panel")
+        self.toggleViewAction().setText("Training pa&nel")  # (P: Presentation)
         self.toggleViewAction().setStatusTip("Show or hide the training settings and progress")
         self.panel, self.progress = TrainingPanel(), RunProgress(run)
         scroll = QScrollArea()

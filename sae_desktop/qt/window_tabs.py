@@ -25,6 +25,14 @@ if TYPE_CHECKING:
 PAGE_GAP_MS = 50  # between building two hidden tabs: strokes and clicks are handled in between
 
 
+def with_mnemonic(title: str, menu) -> str:
+    """``title`` with "&" before its first letter no other entry of ``menu`` underlines (the
+    tabs' entries were the View menu's only ones without an underlined letter)."""
+    used = {a.text().lower()[a.text().index("&") + 1] for a in menu.actions() if "&" in a.text().rstrip("&")}
+    i = next((i for i, c in enumerate(title) if c.isalpha() and c.lower() not in used), None)
+    return title if i is None else f"{title[:i]}&{title[i:]}"
+
+
 class WindowTabs:
     """Part of :class:`~sae_desktop.qt.main_window.MainWindow` (its tabs)."""
 
@@ -37,7 +45,8 @@ class WindowTabs:
             page = self.tabs.add_deferred(view, title)
             page.built.connect(self.view.adopt)  # presentation mode's sizes, if on
         index = self.tabs.count() - 1
-        action = self._action(f"Show {title}", lambda: self.tabs.setCurrentIndex(index), shortcut, title)
+        action = self._action(f"Show {with_mnemonic(title, self.view_menu)}", lambda: self.tabs.setCurrentIndex(index),
+                              shortcut, title)
         self.view_menu.addAction(action)
 
     def _page(self, title: str) -> Deferred:
