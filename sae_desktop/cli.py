@@ -16,7 +16,7 @@ import argparse
 import sys
 
 from sae_desktop.cli_args import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, Failure, UsageError, build_parser,
-                                  json_line)
+                                  json_line, parse)
 from sae_desktop.cli_probe import cmd_probe
 from sae_desktop.cli_training import cmd_sweep, cmd_train
 
@@ -129,7 +129,7 @@ def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     command = "sae-desktop"
     try:
-        args = parser.parse_args(argv)
+        args = parse(parser, argv)
         command = f"sae-desktop {args.command or 'gui'}"
         return COMMANDS[args.command or "gui"](args)
     except UsageError as exc:

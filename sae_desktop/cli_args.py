@@ -40,6 +40,22 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """``parser.parse_args``, but arguments it does not know are named with their command and the
+    nearest option ("sae-desktop: unrecognized arguments: --latents 0" named neither)."""
+    import difflib
+
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+        own = subs[args.command] if args.command else parser
+        options = [o for action in own._actions for o in action.option_strings]
+        near = difflib.get_close_matches(extra[0].split("=")[0], options, n=1) if extra[0].startswith("--") else []
+        hint = f"; did you mean {near[0]}?" if near else ""
+        raise UsageError(f"{own.prog}: unrecognized arguments: {' '.join(extra)}{hint} (see {own.prog} --help)")
+    return args
+
+
 def _add_train_args(p: argparse.ArgumentParser) -> None:
     """The preset, the data folder, and an option per training setting, from its schema."""
     p.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset (default: tutorial)")
@@ -90,17 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(out=None)
 
     ev = sub.add_parser("evaluate", help="test-set metrics of a saved model")
-    ev.add_argument("checkpoint")
-    ev.add_argument("--data-dir")
+    ev.add_argument("checkpoint", help="a .safetensors model (a run's checkpoint.safetensors, or a saved one)")
+    ev.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
     ev.add_argument("--dataset", choices=DATASETS, help="default: the one it was trained on")
-    ev.add_argument("--device", choices=DEVICES, default="cpu")
-    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--device", choices=DEVICES, default="cpu", help="where to evaluate; default cpu")
+    ev.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
     bench = sub.add_parser("benchmark", help="time the tutorial's loop, this engine and the GEMM limit")
-    bench.add_argument("--device", choices=DEVICES, default="cpu")
+    bench.add_argument("--device", choices=DEVICES, default="cpu", help="where to time training; default cpu")
     bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported)")
-    bench.add_argument("--data-dir")
-    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
+    bench.add_argument("--json", action="store_true", help="one JSON object instead of text")
     bench.add_argument("--each-mechanism", action="store_true",
                        help="also time the fast step against autograd for each mechanism it trains (kl, l1, topk)")
 
@@ -108,12 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("images", nargs="+", help="PNG/JPG/… photos or scans of handwritten digits")
     probe.add_argument("--model", help="checkpoint (default: the bundled pretrained MNIST model)")
     probe.add_argument("--json", action="store_true", help="one JSON object per image")
-    probe.add_argument("--save-dir", help="write <name>_input.png and <name>_reconstruction.png (28×28) here")
+    probe.add_argument("--save-dir", help="write each image's <name>_input.png and <name>_reconstruction.png "
+                       "(28×28, what the model sees and draws), <name>_levelled.png (paper removed, contrast "
+                       "stretched) and <name>_strokes.png (the ink's box after the stroke-width change) here")
 
     slim = sub.add_parser("save-weights", help="write a small weights-only copy of a checkpoint (for sharing)")
-    slim.add_argument("checkpoint")
-    slim.add_argument("out")
-    slim.add_argument("--dtype", choices=["float16", "float32"], default="float16")
+    slim.add_argument("checkpoint", help="the .safetensors model to copy")
+    slim.add_argument("out", help="where to write the copy (.safetensors)")
+    slim.add_argument("--dtype", choices=["float16", "float32"], default="float16",
+                      help="the copy's number format; default float16 (half the size)")
 
     launcher = sub.add_parser("install-launcher", help="add the app to the desktop's applications menu (Linux)")
     launcher.add_argument("--uninstall", action="store_true", help="remove the launcher and icon again")

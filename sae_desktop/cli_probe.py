@@ -53,7 +53,12 @@ def cmd_probe(args: argparse.Namespace) -> int:
         raise Failure(str(exc)) from None
     save_dir = Path(args.save_dir) if args.save_dir else None
     if save_dir:
-        save_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            save_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # said as the folder it is ("No such file or directory" named no folder)
+            from sae_desktop.safe_write import describe_os_error
+
+            raise Failure(f"--save-dir: cannot create the folder {save_dir}: {describe_os_error(exc)}") from None
     failures = 0
     for name, stem in zip(args.images, output_stems(args.images)):
         record: dict = {"image": name}

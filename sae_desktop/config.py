@@ -188,7 +188,8 @@ class TrainConfig:
         errors = validate(self)
         if errors:
             name, message = next(iter(errors.items()))
-            raise ConfigError(f"{SETTINGS[name].flag}: {message}")
+            value = getattr(self, name)  # named with its value, as a sweep's errors are ("--epochs 0: …")
+            raise ConfigError(f"{SETTINGS[name].flag} {f'{value:g}' if isinstance(value, float) else value}: {message}")
         return self
 
 

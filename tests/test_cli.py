@@ -34,8 +34,8 @@ def sae(*args, env_extra=None, check=False):
     (["--batch-size", "0"], "--batch-size"),
     (["--penalty", "l2"], "invalid choice"),
     (["--lr", "nan"], "--lr"),
-    (["--latent", "10000000"], "--latent:"),  # the real flag, not the field's name (--d-latent)
-    (["--hidden", "0"], "--hidden:"),
+    (["--latent", "10000000"], "--latent 10000000:"),  # the real flag, not the field's name (--d-latent)
+    (["--hidden", "0"], "--hidden 0:"),
     (["--seed", str(2**63)], "--seed"),
     (["--epochs", "many"], "invalid int"),
     (["--penalty", "topk", "--k", "40"], "--k"),
@@ -44,6 +44,27 @@ def test_invalid_arguments_exit_2_with_one_line(capsys, args, fragment):
     assert main(["train", *args]) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv,said", [
+    (["train", "--latents", "0"], "sae-desktop train: unrecognized arguments: --latents 0; did you mean --latent? "
+                                  "(see sae-desktop train --help)"),
+    (["evaluate", "m.safetensors", "--devce", "cpu"], "sae-desktop evaluate: unrecognized arguments: --devce cpu; "
+                                                      "did you mean --device?"),
+    (["--bogus"], "sae-desktop: unrecognized arguments: --bogus (see sae-desktop --help)"),
+])
+def test_an_unknown_argument_is_named_with_its_command_and_the_nearest_option(capsys, argv, said):
+    """"sae-desktop: unrecognized arguments: --latents 0" named neither the command nor --latent."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(said) and err.count("\n") == 1
+
+
+def test_a_save_dir_that_cannot_be_made_is_named_as_a_folder(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    assert main(["probe", "--save-dir", str(tmp_path / "file" / "out"), str(tmp_path / "x.png")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sae-desktop probe: --save-dir: cannot create the folder ") and err.count("\n") == 1
 
 
 def test_absent_cuda_exits_2_and_offers_cpu(capsys):
@@ -132,6 +153,15 @@ def test_help_lists_the_commands():
     proc = sae("--help", check=True)
     for command in ("train", "evaluate", "benchmark", "gui"):
         assert command in proc.stdout
+    from sae_desktop.cli_args import build_parser
+
+    parser = build_parser()  # every argument of every command says what it is
+    for name, command in next(a for a in parser._actions if a.dest == "command").choices.items():
+        unexplained = [a.dest for a in command._actions if not a.help]
+        assert not unexplained, (name, unexplained)
+    probe = next(a for a in parser._actions if a.dest == "command").choices["probe"].format_help()
+    for written in ("_input.png", "_reconstruction.png", "_levelled.png", "_strokes.png"):  # all --save-dir writes
+        assert written in probe
 
 
 def test_benchmark_json_reports_the_five_figures(tiny_data_dir):

@@ -33,14 +33,14 @@ def test_presets_are_valid(name):
 def test_bad_values_are_reported_by_field(changes, field):
     errors = validate(TrainConfig().replace(**changes))
     assert field in errors and errors[field]
-    with pytest.raises(ConfigError, match="^" + re.escape(SETTINGS[field].flag + ":")):
+    with pytest.raises(ConfigError, match="^" + re.escape(SETTINGS[field].flag + " ")):
         TrainConfig().replace(**changes).check()
 
 
 def test_messages_name_the_real_command_line_options():
-    with pytest.raises(ConfigError, match=r"^--hidden: must be between 1 and 8192"):
+    with pytest.raises(ConfigError, match=r"^--hidden 0: must be between 1 and 8192"):
         TrainConfig(d_hidden=0).check()
-    with pytest.raises(ConfigError, match=r"^--k: must be between 1 and 8 \(the latents setting\)"):
+    with pytest.raises(ConfigError, match=r"^--k 9: must be between 1 and 8 \(the latents setting\)"):
         TrainConfig(penalty="topk", d_latent=8, k=9).check()
     assert validate(TrainConfig(lr=-1.0))["lr"] == "must be a number in (0, 10]"
     assert validate(TrainConfig(rho=1.0))["rho"] == "must be a number in (0, 1)"
