@@ -606,3 +606,10 @@ def test_a_run_that_did_not_complete_is_hollow_on_the_frontier(qtbot, window):
     assert spots[0.06].pen().color().name() == PENALTY_COLOURS["kl"]
     assert UNFINISHED_LABEL in [name for name, _ in legend_of(frontier)]
     assert "(stopped after 1 epoch)\n" in frontier.point_tip(6.0, 0.06, spots[0.06].data())
+
+
+def test_the_class_chart_names_every_class_before_a_latent_is_picked(qtbot, window):
+    """Empty, it took pyqtgraph's ticks: "0 2 4 6 8", the odd classes unnamed until a tile was clicked."""
+    show_atlas(qtbot, window)
+    axis = window.atlas_view.dashboard.classes.getAxis("bottom")
+    assert axis._tickLevels == [[(c, str(c)) for c in range(10)]]

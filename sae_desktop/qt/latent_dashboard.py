@@ -182,7 +182,8 @@ class LatentDashboard(QWidget):
         """No bars and empty axes over the ten classes (not pyqtgraph's ±0.5 around nothing)."""
         self.verdict = ""
         self.class_bars.setOpts(height=np.zeros(10))
-        empty_ranges(self.classes, (-0.6, 9.6), (0.0, 1.0))
+        self.classes.getAxis("bottom").setTicks([[(c, str(c)) for c in range(10)]])  # each class, as with a latent
+        empty_ranges(self.classes, (-0.6, 9.6), (0.0, 1.0))  # (pyqtgraph's own ticks: 0 2 4 6 8)
 
     def _clear_examples(self) -> None:
         self._clear_classes()
