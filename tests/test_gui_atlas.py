@@ -613,3 +613,21 @@ def test_the_class_chart_names_every_class_before_a_latent_is_picked(qtbot, wind
     show_atlas(qtbot, window)
     axis = window.atlas_view.dashboard.classes.getAxis("bottom")
     assert axis._tickLevels == [[(c, str(c)) for c in range(10)]]
+
+
+def test_the_atlas_legend_says_what_red_and_blue_mean_in_each_kind_of_tile(qtbot, window):
+    """The legend explained the frames' colours only: red and blue inside the tiles, nowhere."""
+    from sae_desktop.colour import DARK_RED, RED
+    from sae_desktop.qt import theme
+
+    show_atlas(qtbot, window)
+    atlas = window.atlas_view
+    text = atlas.legend.text()
+    assert "adds ink" in text and "removes ink" in text and f"rgb({', '.join(map(str, RED))})" in text
+    atlas.kind.setCurrentIndex(1)
+    assert "ink here raises it" in atlas.legend.text() and "adds ink" not in atlas.legend.text()
+    theme.apply(theme.DARK)
+    try:
+        assert f"rgb({', '.join(map(str, DARK_RED))})" in atlas.legend.text()  # the tiles' shade in this theme
+    finally:
+        theme.apply(theme.LIGHT)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollAr
 
 from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, grid_shape, log_density_histogram,
                                mosaic, normalise_tiles, over_active, tile_at)
-from sae_desktop.colour import diverging_rgb
+from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED, diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.plot_files import csv_name
@@ -53,9 +53,7 @@ class AtlasView(QWidget):
         self.kind.addItems(KINDS)
         self.sort.addItems(SORTS)
         self.status = QLabel()
-        legend = QLabel(f"<span style='color:{COLORS['dead']}'>■</span> dead &nbsp; "
-                        f"<span style='color:{COLORS['clamped']}'>■</span> over-active "
-                        f"(&gt; {OVER_ACTIVE_DENSITY:.0%} of digits) &nbsp; ■ selected")
+        self.legend = legend = QLabel()  # (its text: _legend)
         self.plot = pg.PlotWidget()
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
@@ -120,7 +118,8 @@ class AtlasView(QWidget):
         self.selected: int | None = None
         self.mosaic_image: np.ndarray | None = None
         self._stale = True
-        self.kind.currentIndexChanged.connect(lambda _: self.render())
+        self.kind.currentIndexChanged.connect(lambda _: (self._legend(), self.render()))
+        self._legend()
         self.sort.currentIndexChanged.connect(lambda _: self.render())
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.plot.scene().sigMouseMoved.connect(self._hovered)
@@ -131,7 +130,22 @@ class AtlasView(QWidget):
         test_set.unavailable.connect(lambda _: self._model_changed(self.shown.snapshot))  # say why
 
     # -- updating ---------------------------------------------------------------------------
+    def _legend(self) -> None:
+        """The frames' colours, and what red and blue mean in the tiles of this kind (in this theme's
+        shades): the tiles' colours were explained nowhere."""
+        red, blue = (f"rgb({', '.join(map(str, c))})" for c in ((DARK_RED, DARK_BLUE) if theme.current().dark
+                                                                 else (RED, BLUE)))
+        tiles = ("adds ink", "removes ink") if self.kind.currentIndex() == 0 else ("ink here raises it",
+                                                                                    "ink here lowers it")
+        self.legend.setText(f"<span style='color:{red}'>■</span> {tiles[0]} &nbsp; "
+                            f"<span style='color:{blue}'>■</span> {tiles[1]} &nbsp;&nbsp; frames: "
+                            f"<span style='color:{COLORS['dead']}'>■</span> dead &nbsp; "
+                            f"<span style='color:{COLORS['clamped']}'>■</span> over-active "
+                            f"(&gt; {OVER_ACTIVE_DENSITY:.0%} of digits) &nbsp; ■ selected")
+
     def _on_theme(self, t: theme.Theme) -> None:
+        if hasattr(self, "legend"):
+            self._legend()
         self.frames["selected"].setPen(pg.mkPen(t.ink, width=3))  # the chosen tile's frame
         self.plot.setBackground(t.plot_background)  # the mosaic's (it has no axes for style_plot)
         fill = pg.mkColor(COLORS["bars"])
