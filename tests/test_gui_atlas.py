@@ -631,3 +631,29 @@ def test_the_atlas_legend_says_what_red_and_blue_mean_in_each_kind_of_tile(qtbot
         assert f"rgb({', '.join(map(str, DARK_RED))})" in atlas.legend.text()  # the tiles' shade in this theme
     finally:
         theme.apply(theme.LIGHT)
+
+
+def test_the_atlas_is_used_from_the_keyboard(qtbot, window):
+    """No focus, and the arrows did nothing: a latent could be picked only with the mouse."""
+    from PySide6.QtCore import Qt
+
+    from sae_desktop.atlas import grid_shape
+
+    show_atlas(qtbot, window)
+    atlas = window.atlas_view
+    atlas.sort.setCurrentIndex(1)  # by density: positions are not latent numbers
+    atlas.plot.setFocus()
+    assert atlas.plot.hasFocus() and atlas.selected is None
+    qtbot.keyClick(atlas.plot, Qt.Key.Key_Right)
+    assert atlas.selected == atlas.order[0]  # the first tile, before anything was picked
+    columns = grid_shape(len(atlas.order))[1]
+    qtbot.keyClick(atlas.plot, Qt.Key.Key_Down)
+    qtbot.keyClick(atlas.plot, Qt.Key.Key_Right)
+    assert atlas.selected == atlas.order[columns + 1] and atlas.dashboard.latent == atlas.selected
+    qtbot.keyClick(atlas.plot, Qt.Key.Key_End)
+    assert atlas.selected == atlas.order[-1]
+    qtbot.keyClick(atlas.plot, Qt.Key.Key_Down)  # past the last row: stays
+    assert atlas.selected == atlas.order[-1]
+    qtbot.keyClick(atlas.plot, Qt.Key.Key_Home)
+    qtbot.keyClick(atlas.plot, Qt.Key.Key_Left)  # before the first: stays
+    assert atlas.selected == atlas.order[0]

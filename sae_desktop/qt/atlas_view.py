@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
                                QWidget)
 
@@ -61,6 +61,12 @@ class AtlasView(QWidget):
         self.plot.invertY(True)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
+        # the keyboard picks tiles too (arrows, Home, End; see eventFilter): Tab or a click gives it focus,
+        # and a focused mosaic says so with a frame in the theme's highlight
+        self.plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.plot.setStyleSheet("QGraphicsView { border: 2px solid transparent; }"
+                                " QGraphicsView:focus { border: 2px solid palette(highlight); }")
+        self.plot.installEventFilter(self)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.frames = {key: pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=width))
@@ -251,6 +257,26 @@ class AtlasView(QWidget):
             position = {int(j): p for p, j in enumerate(self.order)}
             self.frames["selected"].setData(*frame_segments([position[latent]] if latent is not None else [], n))
             self._show_dashboard()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        """Arrows move the selection from tile to tile as the mosaic lays them out, Home and End go
+        to its first and last (the atlas could be used only with the mouse)."""
+        if watched is not self.plot or event.type() != QEvent.Type.KeyPress or self.model is None:
+            return super().eventFilter(watched, event)
+        n, key = len(self.order), event.key()
+        columns = grid_shape(n)[1]
+        moves = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -columns, Qt.Key.Key_Down: columns}
+        if key not in moves and key not in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            return super().eventFilter(watched, event)
+        at = int(np.flatnonzero(self.order == self.selected)[0]) if self.selected is not None else None
+        if key == Qt.Key.Key_Home or at is None:
+            to = n - 1 if key == Qt.Key.Key_End else 0
+        elif key == Qt.Key.Key_End:
+            to = n - 1
+        else:
+            to = at + moves[key] if 0 <= at + moves[key] < n else at
+        self.select(int(self.order[to]))
+        return True
 
     def _clicked(self, event) -> None:
         latent = self.latent_at_scene(event.scenePos())

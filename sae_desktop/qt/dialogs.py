@@ -104,6 +104,10 @@ MOUSE_HELP = (("Draw / erase on the canvas", "left / right button"),
               ("Clamp a latent to a value", "click or drag its bar"),
               ("Ablate a latent (clamp to 0)", "right-click its bar"),
               ("Release a clamp", "double-click its bar"))
+# … in the Atlas (atlas_view.AtlasView.eventFilter)
+ATLAS_HELP = (("Inspect a latent", "click its tile"),
+              ("Next tile / row", "arrow keys (once the mosaic has focus: click it or Tab)"),
+              ("First / last tile", "Home / End"))
 # … and on the plots that keep pyqtgraph's mouse (the Probe's bars steer instead: no menu, no zoom)
 PLOT_MOUSE_HELP = (("Plot menu: export PNG/SVG/CSV, grid, zoom", "right-click the plot"),
                    ("Zoom / pan", "wheel / drag"),
@@ -125,6 +129,7 @@ def shortcuts_html(groups: dict[str, list[QAction]], plot_tabs: list[str]) -> st
                 for a in actions if a.shortcuts()]
         parts.append(f"<h4>{title}</h4>{table(rows)}")
     parts.append(f"<h4>Mouse, in the Probe tab</h4>{table(MOUSE_HELP)}")
+    parts.append(f"<h4>In the Atlas tab</h4>{table(ATLAS_HELP)}")
     if plot_tabs:
         tabs = " and ".join(filter(None, [", ".join(plot_tabs[:-1]), plot_tabs[-1]]))
         parts.append(f"<h4>Mouse, on the plots in {tabs}</h4>{table(PLOT_MOUSE_HELP)}")
