@@ -121,7 +121,9 @@ def _plural(name: str) -> str:
 
 def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
     """What one latent fires on, in words, from its row of :func:`class_profile`: "mostly 6s",
-    "mostly 4s and 9s", "all classes (most: 1s)", or "never active"."""
+    "mostly 4s and 9s", "many classes, 1s highest" (the class chart's highest bar), or "never
+    active". ("most: 1s" read as the class of most of its top digits, shown below it, which may
+    all be 8s: the 1s activate it most on average.)"""
     total = float(profile.sum())
     if total <= 0:
         return "never active"
@@ -132,4 +134,4 @@ def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str]) -> st
         return f"mostly {_plural(names[first])}"
     if share[first] + share[second] >= PAIR_SHARE:
         return f"mostly {_plural(names[first])} and {_plural(names[second])}"
-    return f"many classes (most: {_plural(names[first])})"
+    return f"many classes, {_plural(names[first])} highest"

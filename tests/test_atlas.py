@@ -134,7 +134,7 @@ def test_class_profile_and_verdict_name_the_class_a_latent_fires_on():
     names = tuple(str(d) for d in range(10))
     assert class_verdict(profile[0], names) == "mostly 6s"
     assert class_verdict(profile[1], names) == "mostly 4s and 9s"
-    assert class_verdict(profile[2], names) == "many classes (most: 1s)"
+    assert class_verdict(profile[2], names) == "many classes, 1s highest"
     assert class_verdict(profile[3], names) == "never active"
     assert class_verdict(profile[0], CLASS_NAMES["fashion-mnist"]) == "mostly shirts"
     assert class_verdict(profile[1], CLASS_NAMES["fashion-mnist"]) == "mostly coats and boots"
