@@ -268,7 +268,8 @@ class AtlasView(QWidget):
         moves = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -columns, Qt.Key.Key_Down: columns}
         if key not in moves and key not in (Qt.Key.Key_Home, Qt.Key.Key_End):
             return super().eventFilter(watched, event)
-        at = int(np.flatnonzero(self.order == self.selected)[0]) if self.selected is not None else None
+        held = np.flatnonzero(self.order == self.selected) if self.selected is not None else []
+        at = int(held[0]) if len(held) else None
         if key == Qt.Key.Key_Home or at is None:
             to = n - 1 if key == Qt.Key.Key_End else 0
         elif key == Qt.Key.Key_End:
