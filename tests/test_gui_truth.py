@@ -374,8 +374,12 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
     assert window.start_action.text() == "&Start training"
     window.continue_action.trigger()
     panel.inputs["epochs"].setValue(1)
+    run_name = window.run.run_dir.name
     with qtbot.waitSignal(window.controller.runEnded, timeout=30000) as ended:
-        window.start_action.trigger()
+        with qtbot.waitSignal(window.run.cleared, timeout=5000):
+            window.start_action.trigger()
+        said = window.training_view.summary.text()  # (it said "Starting a new run…")
+        assert said.startswith(f"Continuing {run_name}") and "new run" not in said, said
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert ended.args[0].epochs_done == 3
     # the end is told, and stays told: leaving continue-training mode at the end said "Training…" again

@@ -58,7 +58,8 @@ class TrainingView(QWidget):
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self.timer.start()
         self.staggered = StaggeredPaint([self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot], self)
-        run.cleared.connect(lambda: self._say("Starting a new run…"))
+        run.cleared.connect(lambda: self._say(f"Continuing {run.resume_from.short_name}…" if run.resume_from is not None
+                                              else "Starting a new run…"))  # (continuing said "a new run")
         shown.changed.connect(lambda _snap: self._say(*self._said))
         run.started.connect(self.on_started)
         run.stepped.connect(self.on_step)
