@@ -106,6 +106,13 @@ def test_ctrl_s_saves_to_the_current_file_and_save_as_asks(qtbot, window, dialog
     target.unlink()
     window.save_action.trigger()  # an opened file is the current file
     assert len(dialogs.asked) == 2 and target.is_file()
+    dialogs.answer = str(tmp_path / "my model")  # a name typed without its extension gets the filter's
+    window.save_as_action.trigger()
+    assert (tmp_path / "my model.safetensors").is_file() and not (tmp_path / "my model").exists()
+    assert window.model_files.open(tmp_path / "my model.safetensors")
+    dialogs.answer = str(tmp_path / "losses")
+    window.exports._plot(window.training_view.loss_plot, "Losses")
+    assert (tmp_path / "losses.png").is_file()
 
 
 def loss_plot_with_markers(window):

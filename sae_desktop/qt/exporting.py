@@ -109,12 +109,9 @@ class ExportMenu:
         return w.shown.snapshot.short_name if w.shown.snapshot is not None else None
 
     def _ask(self, title: str, name: str, filters: str) -> str:
-        from sae_desktop.qt.settings import last_folder, remember_folder
+        from sae_desktop.qt.settings import ask_save_path
 
-        path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(last_folder("exports")) / name), filters)
-        if path:
-            remember_folder("exports", path)
-        return path
+        return ask_save_path(self.window, title, name, filters, "exports")
 
     def _run(self, what: str, action) -> None:
         try:

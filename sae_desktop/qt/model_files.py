@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from sae_desktop.checkpoint import CheckpointError, save_checkpoint
 from sae_desktop.runs import refuse_run_files
 from sae_desktop.safe_write import describe_os_error
-from sae_desktop.qt.settings import last_folder, remember_folder
+from sae_desktop.qt.settings import ask_save_path, last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
@@ -65,9 +65,7 @@ class ModelFiles:
 
         shown = self.shown.snapshot  # named after the model, as the exports are ("model.safetensors" said nothing)
         name = name_stem(shown.short_name if shown is not None else "model").rstrip("_") + ".safetensors"
-        default = str(Path(last_folder("models")) / name)
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save model", default, MODEL_FILTER)
-        if path:
+        if path := ask_save_path(self.window, "Save model", name, MODEL_FILTER, "models"):
             self.save_to(path)
 
     def save_to(self, path: str | Path) -> bool:

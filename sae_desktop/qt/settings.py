@@ -30,3 +30,22 @@ def remember_folder(key: str, path: str) -> None:
 
     folder = Path(path)
     app_settings().setValue(f"folders/{key}", str(folder if folder.is_dir() else folder.parent))
+
+
+def ask_save_path(parent, title: str, name: str, filters: str, key: str) -> str:
+    """A save dialog in the folder the dialogs of kind ``key`` last used, ``name`` suggested: the
+    path chosen ("" if cancelled), with the chosen filter's extension where the name has none (a
+    model saved as "my model" had no .safetensors, and File ▸ Open's filter did not list it)."""
+    import re
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    path, chosen = QFileDialog.getSaveFileName(parent, title, str(Path(last_folder(key)) / name), filters)
+    if not path:
+        return ""
+    extension = re.search(r"\*(\.[A-Za-z0-9]+)", chosen or filters)
+    if not Path(path).suffix and extension:
+        path += extension.group(1)
+    remember_folder(key, path)
+    return path
