@@ -339,7 +339,11 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
     window.exports._atlas()
     assert [Path(p).name for p in dialogs.suggested[-2:]] == ["20261203-101500-mnist-topk_losses.png",
                                                              "bundled_mnist_model_atlas.png"]
-    assert names[-1] == "test_mse_vs_l0_per_run.png" and names[4] == "bundled_mnist_model_latent_code_probe.png"
+    assert names[-1] == "test_mse_vs_l0_per_run.png" and names[4] == "bundled_mnist_model_latent_code.png"
+    window.atlas_view.select(3)  # a latent's histogram is named after it: two latents' exports stay apart
+    qtbot.waitUntil(lambda: window.atlas_view.dashboard.histogram.export_title is not None, timeout=10000)
+    window.exports._plot(window.atlas_view.dashboard.histogram, "Test-set activations of the selected latent (Atlas)")
+    assert Path(dialogs.suggested[-1]).name == "bundled_mnist_model_latent_3_test_set_activations.png"
     assert names[0] == "losses.png"  # (no run yet)
 
 

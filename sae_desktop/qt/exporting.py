@@ -124,7 +124,8 @@ class ExportMenu:
     def _plot(self, plot: pg.PlotWidget, title: str) -> None:
         from sae_desktop.qt.plot_files import PLOT_FILTER, export_plot
 
-        if path := self._ask(f"Export plot: {title}", name_stem(self.depicted(plot)) + file_stem(title) + ".png",
+        shows = getattr(plot, "export_title", None) or title  # "Latent 3: test-set activations": latents apart
+        if path := self._ask(f"Export plot: {title}", name_stem(self.depicted(plot)) + file_stem(shows) + ".png",
                              PLOT_FILTER):
             self._run(f"plot “{title}”", lambda: export_plot(plot, path))
 
