@@ -517,6 +517,26 @@ def test_the_comparison_strip_follows_the_theme_and_is_no_taller_than_its_digits
             assert bar.getAxis(side).textPen().color().name() == DARK.plot_foreground
 
 
+def test_the_comparisons_codes_grow_with_the_text_in_presentation_mode(qtbot, gui_window):
+    """At 170 px in presentation mode the codes' eight row labels ran together ("4 4 5 0 0 9 1 3"
+    as one blob) and their axis label was cut; side by side at 1024×768, their titles overlapped."""
+    from sae_desktop.qt.compare_view import CODES_HEIGHT
+
+    runs = gui_window.runs_view
+    gui_window.tabs.setCurrentWidget(runs)
+    model = gui_window.shown.snapshot
+    runs.compare.set_models(model, model)
+    codes = runs.compare.plots[1:]
+    assert all(p.minimumHeight() == CODES_HEIGHT[0] for p in codes)
+    gui_window.view.set_presentation(True)
+    try:
+        qtbot.wait(50)
+        assert all(p.minimumHeight() >= 1.4 * CODES_HEIGHT[0] and p.height() >= p.minimumHeight() for p in codes)
+    finally:
+        gui_window.view.set_presentation(False)
+    assert all(p.minimumHeight() == CODES_HEIGHT[0] for p in codes)
+
+
 def test_axis_labels_fit_their_axes_in_a_narrow_window(qtbot, gui_window):
     """At 1216 px "latent (test set, epoch 2)" ran past the plot's edge (its ")" cut off), and
     the class chart's "mean activation" showed as "vation": a label takes a shorter form."""

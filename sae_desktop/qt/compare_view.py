@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPu
 
 from sae_desktop.architecture import active
 from sae_desktop.atlas import mosaic
+from sae_desktop.qt import theme
 from sae_desktop.qt.match_view import MatchView
 from sae_desktop.qt.picture_plot import PicturePlot
 from sae_desktop.qt.plot_style import follow_theme, style_plot
@@ -18,7 +19,9 @@ from sae_desktop.snapshot import ModelSnapshot
 
 N_DIGITS = 8
 STRIP_ASPECT = 3 * 30 / (N_DIGITS * 30)  # the strip's picture: 3 rows of 8 digits, 28 px and a 2-px gap each
-SIDE_BY_SIDE = 600  # px: the codes side by side from this width (narrower, their titles and scales were cut)
+SIDE_BY_SIDE = 600  # px (at the normal text size): the codes side by side from this width (narrower, their
+# titles and scales were cut)
+CODES_HEIGHT = (170, 200)  # px (at the normal text size): least and most for each model's codes
 BUSY = "Comparing the two runs…"  # the title while the models are loaded and evaluated
 
 
@@ -63,8 +66,6 @@ class CompareView(QWidget):
         for i, name in enumerate(("A", "B")):
             plot = PicturePlot()
             plot.invertY(True)
-            plot.setMinimumHeight(170)  # a row per digit, its label readable
-            plot.setMaximumHeight(200)  # the rest goes to the digits
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
             # the scale beside each: the two models' codes may span different ranges (a sigmoid's
@@ -99,15 +100,26 @@ class CompareView(QWidget):
         for plot in self.plots:  # empty axes until there are two models: they would read as a broken plot
             plot.hide()
         test_set.ready.connect(lambda _: self.pick_digits() if self.models and not self.indices.size else None)
+        theme.follow(self._on_theme)
+
+    def _on_theme(self, _theme) -> None:
+        """The codes' heights follow the text (in presentation mode at 170 px their eight row labels
+        ran together, and their axis label was cut); the rest of the height goes to the digits."""
+        for plot in self.plots[1:]:
+            plot.setMinimumHeight(round(CODES_HEIGHT[0] * theme.scale()))  # a row per digit, its label readable
+            plot.setMaximumHeight(round(CODES_HEIGHT[1] * theme.scale()))
+        self.resizeEvent(None)  # side by side or not, at this text size
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """The digits' strip no taller than its picture at this width: it is 3 rows of 8 digits
         (aspect locked), and the height beyond was an empty frame that pushed the captions and
         the codes below the fold."""
-        super().resizeEvent(event)
+        if event is not None:
+            super().resizeEvent(event)
         axis = self.strip.getAxis("left").width()
         # the two codes side by side where each has room for its axes and colour scale, else one above the other
-        flow = QBoxLayout.Direction.LeftToRight if self.width() >= SIDE_BY_SIDE else QBoxLayout.Direction.TopToBottom
+        wide = self.width() >= SIDE_BY_SIDE * theme.scale()
+        flow = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         self.code_plots.setDirection(flow)
         self.strip.setMaximumHeight(max(self.strip.minimumHeight(), int((self.width() - axis) * STRIP_ASPECT) + 24))
 
