@@ -434,3 +434,19 @@ def test_sparsity_epoch_ticks_leave_room_for_their_labels(qtbot, width):
     label = QFontMetrics(axis.style.get("tickFont") or axis.font()).horizontalAdvance("20")
     assert major == int(major) and len(values) >= 3  # whole epochs, and a few of them
     assert major * axis.width() / (x1 - x0) >= label + 6  # apart by more than a label's width
+
+
+def test_a_header_too_long_for_its_room_shortens_its_figures_before_cutting_them(qtbot, view):
+    """With the run's name in front, at 1440 px the header ended "…mean activatio…"."""
+    from sae_desktop.qt.training_view import compact
+
+    text = ("Run 20261203-233356-mnist-kl · After epoch 1/50:  test MSE 0.05948   FVU 0.984   L0 3.98   dead "
+            "latents 0   dense latents 8   mean activation 0.1183")
+    view.summary.setText(text, compact(text))
+    metrics = view.summary.fontMetrics()
+    short = compact(text)
+    assert short.endswith("mean act. 0.1183") and "dead 0" in short and len(short) < len(text) - 20
+    view.summary.resize((metrics.horizontalAdvance(text) + metrics.horizontalAdvance(short)) // 2, 30)
+    assert view.summary.shown_text() == short  # whole, in its short form
+    view._say(text)  # the view gives the short form itself
+    assert view.summary.shown_text() == compact(view.summary.text())

@@ -162,8 +162,17 @@ class TrainingView(QWidget):
         shown = self.shown.snapshot
         if self.run.run_dir is not None and (shown is None or shown.run_name != self.run.run_dir.name):
             text = f"Run {self.run.run_dir.name} · {text}"
-        self.summary.setText(text)
+        self.summary.setText(text, compact(text))
         self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]) if ev is not None else "")
+
+
+def compact(text: str) -> str:
+    """The header in fewer characters, where it does not fit whole (at 1440 px, with the run's name
+    in front, it ended "…mean activatio…"): the figures' short names, one space apart."""
+    for long, short in (("dead latents", "dead"), ("dense latents", "dense"), ("mean activation", "mean act."),
+                        ("test MSE", "MSE"), ("   ", "  ")):
+        text = text.replace(long, short)
+    return text
 
 
 def resumed_from(start: RunStart) -> str:
