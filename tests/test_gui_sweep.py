@@ -72,6 +72,7 @@ def test_sweep_runs_in_turn_fills_the_frontier_and_shows_progress(qtbot, gui_win
     qtbot.waitUntil(lambda: sorted((r.config["k"], r.status) for r in w.runs_view.runs)
                     == [(1, "completed"), (3, "completed")], timeout=5000)
     assert len(w.runs_view.frontier.scatter["topk"].getData()[0]) == 2
+    assert w.statusBar().currentMessage() == "Sweep finished: 2 of 2 runs completed"  # said at its end
     assert w.progress.form.isRowVisible(w.progress.sweep_bar) and "2 of 2" in w.progress.sweep_bar.format()
     assert w.sweep_action.isEnabled()
     # the settings the sweep started from are back (the last run's k stayed, and the next Start trained with it)

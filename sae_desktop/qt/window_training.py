@@ -71,7 +71,7 @@ class TrainingCommands:
         cut_short = ended.stopped and ended.runs_done > ended.completed  # (a run stopped, not between runs)
         stopped = f"; stopped during run {ended.runs_done}" if cut_short else ""
         self.statusBar().showMessage(f"Sweep finished: {ended.completed} of {ended.total} runs completed{stopped}",
-                                     10000)
+                                     15000)  # (as long as a run's end is said)
 
     def continue_shown_model(self) -> None:
         snap = self.shown.snapshot
