@@ -108,14 +108,16 @@ class CompareView(QWidget):
         for plot in self.plots[1:]:
             plot.setMinimumHeight(round(CODES_HEIGHT[0] * theme.scale()))  # a row per digit, its label readable
             plot.setMaximumHeight(round(CODES_HEIGHT[1] * theme.scale()))
-        self.resizeEvent(None)  # side by side or not, at this text size
+        self._fit_to_width()  # side by side or not, at this text size
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """The digits' strip no taller than its picture at this width: it is 3 rows of 8 digits
         (aspect locked), and the height beyond was an empty frame that pushed the captions and
         the codes below the fold."""
-        if event is not None:
-            super().resizeEvent(event)
+        super().resizeEvent(event)
+        self._fit_to_width()
+
+    def _fit_to_width(self) -> None:
         axis = self.strip.getAxis("left").width()
         # the two codes side by side where each has room for its axes and colour scale, else one above the other
         wide = self.width() >= SIDE_BY_SIDE * theme.scale()
