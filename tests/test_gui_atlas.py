@@ -600,12 +600,47 @@ def test_a_run_that_did_not_complete_is_hollow_on_the_frontier(qtbot, window):
     window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
     frontier = runs.frontier
-    spots = {round(p.pos().y(), 3): p for p in frontier.scatter["kl"].scatter.points()}
+    spots = {round(p.pos().y(), 3): p for item in (frontier.scatter["kl"], frontier.unfinished)
+             for p in item.scatter.points()}
     assert spots[0.02].brush().style() != Qt.BrushStyle.NoBrush  # filled
     assert spots[0.06].brush().style() == Qt.BrushStyle.NoBrush  # hollow, ringed in its penalty's colour
     assert spots[0.06].pen().color().name() == PENALTY_COLOURS["kl"]
     assert UNFINISHED_LABEL in [name for name, _ in legend_of(frontier)]
     assert "(stopped after 1 epoch)\n" in frontier.point_tip(6.0, 0.06, spots[0.06].data())
+
+
+def test_a_hollow_point_is_drawn_above_another_runs_filled_point(qtbot, window):
+    """A stopped KL run's ring at the same place as a completed JumpReLU run's point was hidden
+    under it (each penalty's points were drawn in turn, the later ones on top)."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor
+
+    for penalty, status in (("kl", "stopped"), ("jumprelu", "completed")):
+        cfg = TrainConfig(epochs=10, penalty=penalty)
+        run = RunFolder.create(cfg)
+        run.write_config(cfg)
+        run.append({"type": "summary", "status": status, "epochs_done": 1, "test_mse": 0.03, "l0": 5.0,
+                    "dead_latents": 0, "epoch_seconds": [1.0]})
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    frontier = runs.frontier
+    centre = frontier.mapFromScene(frontier.getViewBox().mapViewToScene(QPointF(5.0, 0.03)))
+    kl, jumprelu = (QColor(PENALTY_COLOURS[p]) for p in ("kl", "jumprelu"))
+
+    def around(colour) -> int:  # of the four sides of the point, those where the colour shows 4-6 px out
+        image = frontier.grab().toImage()
+        return sum(any(_near(image.pixelColor(centre.x() + r * dx, centre.y() + r * dy), colour) for r in (4, 5, 6))
+                   for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)))
+
+    qtbot.waitUntil(lambda: _near(frontier.grab().toImage().pixelColor(centre), jumprelu), timeout=5000)  # painted
+    assert around(kl) == 4  # the whole ring, over the filled point (a sliver of it showed on one side)
+    ring = frontier.unfinished.scatter  # named on hover, as the filled points are
+    assert ring.opts["hoverable"] and "(stopped" in ring.opts["tip"](x=5.0, y=0.03, data=ring.points()[0].data())
+
+
+def _near(a, b) -> bool:  # two QColors within a few levels of each other
+    return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) < 25
 
 
 def test_the_class_chart_names_every_class_before_a_latent_is_picked(qtbot, window):

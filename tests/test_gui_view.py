@@ -416,6 +416,42 @@ def test_leaving_presentation_gives_legends_and_bar_labels_their_normal_size_bac
         assert legend.boundingRect().width() == pytest.approx(width, abs=2) and fits(legend)
 
 
+def test_the_frontiers_legend_stays_within_its_plot_in_presentation_mode(qtbot, gui_window):
+    """At 1440×900 in presentation mode the Runs tab gave the frontier 380 px (and it could be
+    dragged to 280): its legend, in one column, was wider than the plot, covered the y axis and
+    had its swatches cut."""
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.qt.frontier_plot import MIN_WIDTH
+    from sae_desktop.runs import RunFolder
+
+    run = RunFolder.create(TrainConfig())  # a stopped run: the legend's widest entry, "not completed (hollow)"
+    run.write_config(TrainConfig())
+    run.append({"type": "summary", "status": "stopped", "epochs_done": 1, "test_mse": 0.03, "l0": 5.0,
+                "dead_latents": 0, "epoch_seconds": [1.0]})
+    w = gui_window
+    w.setGeometry(0, 0, 1440, 900)
+    w.tabs.setCurrentWidget(w.runs_view)
+    frontier = w.runs_view.frontier
+    box = frontier.getViewBox()
+
+    def inside() -> bool:  # the legend's box within the view box's, in the widget's pixels
+        legend = frontier.legend.mapRectToScene(frontier.legend.boundingRect())
+        return box.mapRectToScene(box.boundingRect()).left() <= legend.left() + 0.5
+
+    qtbot.waitUntil(lambda: w.runs_view.table.rowCount() == 1 and inside(), timeout=3000)
+    w.view.set_presentation(True)
+    w.setWindowState(Qt.WindowState.WindowNoState)
+    w.setGeometry(0, 0, 1440, 900)
+    try:
+        qtbot.waitUntil(lambda: frontier.legend.columnCount == 1, timeout=3000)  # (the fonts: posted)
+        splitter = frontier.parentWidget()
+        splitter.setSizes([0, splitter.width()])  # the frontier dragged as narrow as it goes
+        qtbot.waitUntil(inside, timeout=3000)
+        assert frontier.width() > MIN_WIDTH  # the plot gave way, not the legend
+    finally:
+        w.view.set_presentation(False)
+
+
 def test_the_mouse_wheel_scrolls_the_training_panel_without_changing_a_setting(qtbot, gui_window):
     """Scrolling the panel with the wheel changed the batch size that passed under the pointer
     (128 became 127, unseen); a box takes the wheel only once focused (click or Tab)."""

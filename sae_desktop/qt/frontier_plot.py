@@ -3,9 +3,11 @@ shipped reference runs faint beneath them, the runs selected in the table ringed
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor
 
 from sae_desktop.qt import theme
@@ -16,6 +18,7 @@ PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchto
                    "jumprelu": "#8172b3"}
 REFERENCE_LABEL = "reference (faint)"  # shipped runs, each in its penalty's colour (the plot's tooltip)
 UNFINISHED_LABEL = "not completed (hollow)"  # stopped, diverged or still training: not where the run would end
+MIN_WIDTH = 280  # px, or its legend's width in one column and the y axis, if more
 OUTLINE = (200, 200, 200)  # a completed run's point: filled, with pyqtgraph's light outline
 
 
@@ -38,7 +41,7 @@ class FrontierPlot(pg.PlotWidget):
         self.runs: list[RunSummary] = []
         # a short title: pyqtgraph never shrinks a plot below its title's width (it would be cut off)
         style_plot(self, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(MIN_WIDTH)
         self.setToolTip("Your runs, and faintly the reference runs shipped with the app (32 latents, "
                         "10 epochs), each in its penalty's colour; hover a point to name it")
         # framed: its symbols would otherwise read as two more runs
@@ -53,7 +56,11 @@ class FrontierPlot(pg.PlotWidget):
         self.reference_sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(160, 160, 160, 115))
         self.unfinished_sample = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#888888", width=2), brush=pg.mkBrush(None))
         self.scatter = {p: self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
-                        for p, c in PENALTY_COLOURS.items()}
+                        for p, c in PENALTY_COLOURS.items()}  # the completed runs
+        # the runs not completed, of every penalty: hollow rings above every filled point (drawn in
+        # their penalty's item, one could hide behind another penalty's point, drawn later)
+        self.unfinished = self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=None)
+        self.unfinished.setZValue(1)
         # each penalty's swatch (an empty item's own sample is drawn as a grey dot)
         self.samples = {p: pg.ScatterPlotItem(size=11, pen=None, brush=c) for p, c in PENALTY_COLOURS.items()}
         # the runs selected in the table, ringed (no name: not in the legend or CSV)
@@ -63,24 +70,24 @@ class FrontierPlot(pg.PlotWidget):
         self._frame()  # the legend as it will be (pyqtgraph named all five penalties, none with points)
         self.getViewBox().sigResized.connect(lambda _box: self._frame())  # its columns, and room above for it
         theme.follow(self._on_theme)
-        for item in self.scatter.values():
+        for item in [*self.scatter.values(), self.unfinished]:
             item.sigPointsClicked.connect(self._point_clicked)
             # hovering a point names its run (PlotDataItem does not pass these on to its scatter)
             item.scatter.opts.update(hoverable=True, tip=self.point_tip)
 
     def set_runs(self, runs: list[RunSummary]) -> None:
         """A point per run with results, in its penalty's colour: filled for a completed run, hollow
-        for one stopped, diverged or still training (its figures are of an early step; drawn alike,
-        a run stopped after its first epoch read as a point of the frontier)."""
+        (above the filled points) for one stopped, diverged or still training (its figures are of an
+        early step; drawn alike, a run stopped after its first epoch read as a point of the frontier)."""
         self.runs = runs
+        shown = [i for i, r in enumerate(runs) if r.l0 is not None and r.test_mse is not None]
         for penalty, item in self.scatter.items():
-            points = [(r.l0, r.test_mse, i) for i, r in enumerate(runs)
-                      if r.config.get("penalty") == penalty and r.l0 is not None and r.test_mse is not None]
-            done = [runs[p[2]].status == "completed" for p in points]
-            colour = PENALTY_COLOURS[penalty]
-            item.setData([p[0] for p in points], [p[1] for p in points], data=[p[2] for p in points],
-                         symbolBrush=[pg.mkBrush(colour if d else None) for d in done],
-                         symbolPen=[pg.mkPen(OUTLINE) if d else pg.mkPen(colour, width=2) for d in done])
+            done = [i for i in shown if runs[i].config.get("penalty") == penalty and runs[i].status == "completed"]
+            item.setData([runs[i].l0 for i in done], [runs[i].test_mse for i in done], data=done,
+                         symbolPen=pg.mkPen(OUTLINE))
+        left = [i for i in shown if runs[i].status != "completed" and runs[i].config.get("penalty") in self.scatter]
+        self.unfinished.setData([runs[i].l0 for i in left], [runs[i].test_mse for i in left], data=left,
+                                symbolPen=[pg.mkPen(PENALTY_COLOURS[runs[i].config["penalty"]], width=2) for i in left])
         self._frame()
         settle(self)
 
@@ -102,8 +109,8 @@ class FrontierPlot(pg.PlotWidget):
         names the penalties that have points, a run's or faintly a reference run's (the faint
         points came in five colours that only one or two names explained)."""
         referenced = {r["mechanism"] for r in self.reference}
-        named = [(self.samples[penalty], penalty) for penalty, item in self.scatter.items()
-                 if penalty in referenced or (item.getData()[0] is not None and len(item.getData()[0]))]
+        pointed = {r.config.get("penalty") for r in self.runs if r.l0 is not None and r.test_mse is not None}
+        named = [(self.samples[penalty], penalty) for penalty in self.scatter if penalty in referenced | pointed]
         named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
         unfinished = any(r.status != "completed" and r.l0 is not None and r.test_mse is not None for r in self.runs)
         named += [(self.unfinished_sample, UNFINISHED_LABEL)] if unfinished else []
@@ -126,15 +133,32 @@ class FrontierPlot(pg.PlotWidget):
 
     def _fit_legend(self) -> None:
         """Rows of two where they fit within the plot (less of its height), else one column: in
-        presentation mode's larger text two columns ran over the y axis."""
-        self.legend.setColumnCount(2 if len(self.legend.items) > 3 else 1)
+        presentation mode's larger text two columns ran over the y axis. The plot is never
+        narrower than its legend in one column: at the Runs tab's first width in presentation
+        mode, it covered the y axis and its swatches were cut. (The widths come from the texts:
+        pyqtgraph's legend keeps the width of its widest layout, its labels stretched to it.)"""
         room = self.getViewBox().width() - 16
-        if self.legend.columnCount > 1 and room > 0 and self.legend.width() > room:
-            self.legend.setColumnCount(1)
+        columns = 2 if len(self.legend.items) > 3 and (room <= 0 or self._legend_width(2) <= room) else 1
+        if columns != self.legend.columnCount:  # laid out afresh, at its new width
+            self.legend.columnCount = columns
+            set_legend_entries(self.legend, legend_entries(self.legend), again=True)
+        if room > 0:  # (the axes and margins: the widget less its view box)
+            self.setMinimumWidth(max(MIN_WIDTH, math.ceil(self._legend_width(1) + self.width() - room)))
+
+    def _legend_width(self, columns: int) -> float:
+        """The legend's width in this many columns of (swatch, name), from its texts as they are now."""
+        layout = self.legend.layout
+        left, _, right, _ = layout.getContentsMargins()
+        gap = layout.horizontalSpacing()
+        entries = [sample.boundingRect().width() + gap + label.item.boundingRect().width()
+                   for sample, label in self.legend.items]
+        return sum(max(entries[c::columns], default=0.0) for c in range(columns)) + gap * (columns - 1) + left + right
 
     def _on_theme(self, t: theme.Theme) -> None:
         """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot),
-        the reference points faint against the theme's plot."""
+        the reference points faint against the theme's plot; framed again once the legend is laid
+        out in the theme's text size (presentation mode)."""
+        QTimer.singleShot(0, self, self._frame)
         self.selected_marks.setSymbolPen(pg.mkPen(t.ink, width=2.5))
         self.reference_scatter.setBrush([pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
                                                            t.plot_background)) for r in self.reference])
