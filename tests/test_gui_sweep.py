@@ -116,3 +116,26 @@ def test_a_sweep_that_fails_stops_its_clock(qtbot, gui_window, monkeypatch):
     sweep = w.run.sweep
     assert sweep is not None and sweep.ended and w.run.sweep_eta() is None
     assert sweep.elapsed(w.run.clock() + 60.0) == sweep.elapsed(w.run.clock())
+
+
+def test_the_runs_table_follows_the_run_in_training_epoch_by_epoch(qtbot, gui_window):
+    """With the Runs tab in view (a sweep shows it), the run in training appeared and changed only
+    at run ends: its row, its epochs and its point on the frontier waited for the run to finish."""
+    w = gui_window
+    w.panel.set_config(SMALL.replace(epochs=3))
+    w.tabs.setCurrentWidget(w.runs_view)
+    w.controller.epochFinished.connect(lambda e: e.epoch == 1 and w.controller.pause())  # held after epoch 1
+    w.controller.start(w.panel.config())
+    try:
+        qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=60000)
+        table = w.runs_view.table
+
+        def row() -> list[str]:
+            return [table.item(0, c).text() for c in range(table.columnCount())] if table.rowCount() == 1 else []
+
+        qtbot.waitUntil(lambda: row()[5:7] == ["1", "training"], timeout=5000)  # Epochs, Status
+        assert row()[7] and row()[9]  # its test MSE and L0
+        assert len(w.runs_view.frontier.unfinished.getData()[0]) == 1  # a ring: not completed yet
+    finally:
+        w.controller.stop()
+        qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=30000)

@@ -92,8 +92,11 @@ class WindowTabs:
         view.live_folder = self.run.run_dir if self.run.start is not None and self.run.end is None else None
         self.run.started.connect(lambda _: setattr(view, "live_folder", self.run.run_dir))
         self.run.ended.connect(lambda _: setattr(view, "live_folder", None))
-        # in a sweep the next run is already training: the folders are read off the GUI thread
-        self.run.ended.connect(lambda _: view.isVisible() and view.refresh_in_background())
+        # the run in training, as its folder changes: a row at its start, its figures at each epoch
+        # (a sweep's runs appeared and changed only at run ends), its status at its end (in a sweep
+        # the next run is already training: the folders are read off the GUI thread)
+        for changed in (self.run.started, self.run.epoch_finished, self.run.ended):
+            changed.connect(lambda _: view.isVisible() and view.refresh_in_background())
         return view
 
     def finish_startup(self) -> None:
