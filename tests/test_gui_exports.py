@@ -288,6 +288,27 @@ def test_the_run_column_shows_each_runs_date_and_time_whole(qtbot, window, tiny_
     assert first_line() == as_drawn
 
 
+def test_the_settings_column_shows_each_setting_whole_in_a_large_font(qtbot, window, tiny_dataset):
+    """In presentation mode's text the Settings column kept its 60 px: every KL run read "ρ=… β=…",
+    and a sweep over β told its runs apart only in tooltips. The settings wrap, but each whole."""
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu", beta=0.0125)
+    list(recorded(train(cfg, tiny_dataset), RunFolder.create(cfg)))
+    runs = window.runs_view
+    font = runs.table.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)  # presentation mode's scale
+    runs.table.setFont(font)
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    window.resize(1024, 768)  # not every column fits: the long texts take their least width
+    qtbot.waitUntil(lambda: runs.table.horizontalScrollBar().maximum() > 0, timeout=3000)
+    qtbot.wait(20)
+    text = runs.table.item(0, COLUMNS.index("Settings")).text()
+    assert text.split() == ["ρ=0.05", "β=0.0125"]
+    needed = runs.table.fontMetrics().horizontalAdvance("β=0.0125")
+    assert needed > SETTINGS_LEAST_PX
+    assert runs.table.horizontalHeader().sectionSize(COLUMNS.index("Settings")) >= needed + 6  # and its margins
+
+
 def test_the_frontier_svg_keeps_the_reference_points_faint(qtbot, window, tmp_path):
     runs = window.runs_view
     assert runs.frontier.reference  # the shipped frontier

@@ -27,7 +27,8 @@ COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test im
 NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unreadable: scroll sideways instead
 STAMP_PADDING_PX = 9  # around the run's date and time: a cell's text margins (3 px a side), the grid's
 # 1 px and 2 for the text's fractional width (with 6, a real X window elided it: "20261202-2020…")
-SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided beyond (full text in the tooltip)
+SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided beyond (full text in the tooltip),
+# and never narrower than their widest setting (RunsTable._widest_setting_px)
 MEASURED_ROWS = 40  # rows the table's columns are sized to (those in view first)
 
 
@@ -112,7 +113,7 @@ class RunsTable(QTableWidget):
         bar = self.verticalScrollBar()  # room for it even before Qt shows it (the rows just came)
         room = self.viewport().width() - others - (0 if bar.isVisible() else bar.sizeHint().width())
         run = max(NAME_COLUMNS_PX["Run"], self._stamp_px())  # the settings give up what the names need
-        settings_least = max(SETTINGS_LEAST_PX, header.minimumSectionSize())  # a stretched column's floor
+        settings_least = max(SETTINGS_LEAST_PX, header.minimumSectionSize(), self._widest_setting_px())
         least = {"Run": run, "Settings": max(sum(NAME_COLUMNS_PX.values()) - run, settings_least)}
         extra = room - sum(least.values())
         names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
@@ -131,6 +132,15 @@ class RunsTable(QTableWidget):
         names = (self.item(row, 0).text() for row in range(self.rowCount()) if self.item(row, 0) is not None)
         stamps = {"-".join(name.split("-")[:2]) + "-" for name in names}
         return max((metrics.horizontalAdvance(stamp) for stamp in stamps), default=0) + STAMP_PADDING_PX
+
+    def _widest_setting_px(self) -> int:
+        """Width the Settings column needs to show each setting whole ("β=0.005"; they wrap between
+        settings): in presentation mode's larger text, 60 px cut every KL run's to "ρ=… β=…", which
+        told the runs of a sweep over β apart nowhere but in the tooltips."""
+        column = COLUMNS.index("Settings")
+        words = {word for row in range(self.rowCount()) if (item := self.item(row, column)) is not None
+                 for word in item.text().split()}
+        return max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0) + STAMP_PADDING_PX
 
     def fill(self, runs: list[RunSummary], status: Callable[[RunSummary], str]) -> None:
         """One row per run, in new rows: replacing the items of existing rows one by one costs Qt
