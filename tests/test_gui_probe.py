@@ -457,7 +457,11 @@ def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, wind
     stopped = f"{run}, stopped at step 757 (during epoch 2)"
     window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), stopped, run_name=run))
     status.setFixedWidth(status.fontMetrics().horizontalAdvance(stopped) + 10)  # not "Model: " too
-    assert status.shown_text() == stopped  # was "Model: 20261203-063045-mnist-kl…ed at step 757 (during epoch 2)"
+    # the bracket gives way first (was "Model: 20261203-063045-mnist-kl…ed at step 757 (during epoch 2)",
+    # then the whole status without "Model:", which read as a message)
+    assert status.shown_text() == f"Model: {run}, stopped at step 757"
+    status.setFixedWidth(status.fontMetrics().horizontalAdvance(f"{run}, stopped at step 757") + 10)
+    assert status.shown_text() == f"{run}, stopped at step 757"  # then "Model:", before the status
     following = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{run}, epoch 3", run_name=run)
     (tmp_path / run).mkdir()
     save_checkpoint(following.to_checkpoint(), tmp_path / run / "checkpoint.safetensors")

@@ -187,9 +187,12 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
     # -- training ----------------------------------------------------------------------
     # -- models ------------------------------------------------------------------------
     def _on_model_changed(self, snap: ModelSnapshot | None) -> None:
-        # narrower: without "Model:" (the status stays: the Probe leaves it to this label), then the run alone
-        self.model_label.setText(*([f"Model: {snap.name}", snap.name, f"Model: {snap.short_name}"] if snap
-                                   else ["No model"]))
+        # narrower: the status's details in brackets go first, then "Model:" (the status stays: the Probe
+        # leaves it to this label; without "Model:" it read as a message), then the status
+        if snap is not None:
+            brief = snap.name.rsplit(" (", 1)[0] if snap.name.endswith(")") else snap.name
+            forms = dict.fromkeys([f"Model: {snap.name}", f"Model: {brief}", brief, f"Model: {snap.short_name}"])
+        self.model_label.setText(*(forms if snap is not None else ["No model"]))
         has = snap is not None
         self.save_action.setEnabled(has)
         self.save_as_action.setEnabled(has)
