@@ -657,15 +657,36 @@ def test_the_atlas_legend_says_what_red_and_blue_mean_in_each_kind_of_tile(qtbot
 
     show_atlas(qtbot, window)
     atlas = window.atlas_view
-    text = atlas.legend.text()
+    text = atlas.legend.text().replace("&nbsp;", " ")
     assert "adds ink" in text and "removes ink" in text and f"rgb({', '.join(map(str, RED))})" in text
     atlas.kind.setCurrentIndex(1)
-    assert "ink here raises it" in atlas.legend.text() and "adds ink" not in atlas.legend.text()
+    assert "ink here raises it" in atlas.legend.text().replace("&nbsp;", " ") and "adds" not in atlas.legend.text()
     theme.apply(theme.DARK)
     try:
         assert f"rgb({', '.join(map(str, DARK_RED))})" in atlas.legend.text()  # the tiles' shade in this theme
     finally:
         theme.apply(theme.LIGHT)
+
+
+def test_the_atlas_legend_never_parts_a_swatch_from_its_words(qtbot, window):
+    """At 1280×720 the legend wrapped after "■", and "selected" began the next line: the lone
+    square read as a fourth, unexplained colour."""
+    from PySide6.QtGui import QTextDocument
+
+    show_atlas(qtbot, window)
+    doc = QTextDocument()
+    doc.setDefaultFont(window.atlas_view.legend.font())
+    doc.setHtml(window.atlas_view.legend.text())
+    whole = doc.toPlainText()
+    for width in range(250, 1200, 7):  # (narrower than its widest entry, a line breaks anywhere)
+        doc.setTextWidth(width)
+        doc.size()  # (laid out when asked)
+        layout = doc.firstBlock().layout()
+        lines = [whole[layout.lineAt(i).textStart():layout.lineAt(i).textStart() + layout.lineAt(i).textLength()]
+                 for i in range(layout.lineCount())]
+        assert not any(line.rstrip().endswith("■") for line in lines), (width, lines)
+        starts = [line.lstrip()[:1] for line in lines if line.strip()]
+        assert set(starts) <= {"■", "f"}, (width, lines)  # each line an entry's start ("frames:" one too)
 
 
 def test_the_atlas_is_used_from_the_keyboard(qtbot, window):

@@ -143,11 +143,14 @@ class AtlasView(QWidget):
                                                                  else (RED, BLUE)))
         tiles = ("adds ink", "removes ink") if self.kind.currentIndex() == 0 else ("ink here raises it",
                                                                                     "ink here lowers it")
-        self.legend.setText(f"<span style='color:{red}'>■</span> {tiles[0]} &nbsp; "
-                            f"<span style='color:{blue}'>■</span> {tiles[1]} &nbsp;&nbsp; frames: "
-                            f"<span style='color:{COLORS['dead']}'>■</span> dead &nbsp; "
-                            f"<span style='color:{COLORS['clamped']}'>■</span> over-active "
-                            f"(&gt; {OVER_ACTIVE_DENSITY:.0%} of digits) &nbsp; ■ selected")
+        def entry(colour: str | None, words: str) -> str:  # unbroken: a wrap left "■" alone at a line's end
+            swatch = "■&nbsp;" if colour is None else f"<span style='color:{colour}'>■</span>&nbsp;"
+            return swatch + words.replace(" ", "&nbsp;").replace("-", "\u2011")  # (a hyphen that holds)
+
+        self.legend.setText(" &nbsp; ".join([
+            entry(red, tiles[0]), entry(blue, tiles[1]), "&nbsp;frames:", entry(COLORS["dead"], "dead"),
+            entry(COLORS["clamped"], f"over-active (&gt; {OVER_ACTIVE_DENSITY:.0%} of digits)"),
+            entry(None, "selected")]))  # (in the ink's colour, as its frame)
 
     def _on_theme(self, t: theme.Theme) -> None:
         if hasattr(self, "legend"):
