@@ -69,14 +69,18 @@ def test_pause_stops_reports_and_resume_continues(qtbot, window):
     qtbot.waitUntil(lambda: len(steps) >= 3, timeout=10000)
     window.pause_action.trigger()
     assert window.controller.state == "paused" and window.pause_action.text() == "&Resume"
+    header = window.training_view.summary
+    assert header.text().startswith("Paused · ")  # as the progress panel and the status bar say (it said "Training…")
     qtbot.wait(150)  # a report already on its way may still arrive
     frozen = len(steps)
     qtbot.wait(400)
     assert len(steps) == frozen
     window.pause_action.trigger()
+    assert not header.text().startswith("Paused")
     qtbot.waitUntil(lambda: len(steps) > frozen + 2, timeout=5000)
     window.stop_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+    assert header.text().startswith("Stopped at step")  # not "Stopping · Stopped …"
 
 
 def test_stop_ends_the_run_mid_way_and_keeps_the_weights(qtbot, window):

@@ -65,6 +65,7 @@ class TrainingView(QWidget):
         run.stepped.connect(self.on_step)
         run.epoch_finished.connect(self.on_epoch)
         run.ended.connect(self.on_ended)
+        run.status_changed.connect(lambda _status: self._say(*self._said))  # "Paused · …" and back
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """A visit paints the losses at once, then the other plots one per event-loop turn, each
@@ -162,8 +163,13 @@ class TrainingView(QWidget):
         shown = self.shown.snapshot
         if self.run.run_dir is not None and (shown is None or shown.run_name != self.run.run_dir.name):
             text = f"Run {self.run.run_dir.name} · {text}"
+        if self.run.status in WHILE and self.run.end is None:  # first (the progress panel and the status bar
+            text = f"{WHILE[self.run.status]} · {text}"  # said "paused" while this said "Training …")
         self.summary.setText(text, compact(text))
         self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]) if ev is not None else "")
+
+
+WHILE = {"paused": "Paused", "stopping": "Stopping"}  # the header's word for the run's status, before what it says
 
 
 def compact(text: str) -> str:
