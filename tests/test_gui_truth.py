@@ -316,7 +316,7 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
     # header rightly says whose run it is, "Run … · After epoch 1/50")
     qtbot.waitUntil(lambda: window.shown.snapshot is window.run.model, timeout=5000)
     # the header gives the finished epoch's figures while the bar counts the one under way
-    assert window.training_view.summary.text().startswith("After epoch 1/50:  test MSE")
+    assert window.training_view.summary.text().startswith("Paused · After epoch 1/50:  test MSE")
     assert window.progress.run_bar.format().startswith("epoch 2 of 50")
     with qtbot.waitSignal(window.controller.runEnded, timeout=10000):
         window.stop_action.trigger()
