@@ -175,7 +175,7 @@ def test_clicking_a_runs_point_on_the_frontier_selects_its_row(qtbot, window, ti
     at = runs.frontier.mapFromScene(runs.frontier.getViewBox().mapViewToScene(point.pos()))
     qtbot.mouseClick(runs.frontier.viewport(), Qt.MouseButton.LeftButton, pos=at)
     assert [r.config["penalty"] for r in runs.selected_runs()] == ["topk"]
-    xs, ys = runs.frontier.selected_marks.getData()  # and ringed
+    xs, ys = runs.frontier.selected_marks.getData()  # and highlighted
     assert list(xs) == [pytest.approx(point.pos().x())] and list(ys) == [pytest.approx(point.pos().y())]
 
 

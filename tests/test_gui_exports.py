@@ -193,7 +193,7 @@ def test_exported_latent_plot_has_no_mouse_hint(qtbot, window, tmp_path):
     assert "Latent 5: test-set activations" in " ".join("".join(e.itertext()) for e in root.iter())
 
 
-def test_runs_table_fits_at_1440_and_selected_runs_are_ringed_on_the_frontier(qtbot, window, tiny_dataset):
+def test_runs_table_fits_at_1440_and_selected_runs_are_highlighted_on_the_frontier(qtbot, window, tiny_dataset):
     cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     for c in (cfg, cfg.replace(beta=0.0), cfg.replace(penalty="topk", k=2)):
         list(recorded(train(c, tiny_dataset), RunFolder.create(c)))
@@ -218,6 +218,33 @@ def test_runs_table_fits_at_1440_and_selected_runs_are_ringed_on_the_frontier(qt
     runs.table.clearSelection()
     xs = runs.frontier.selected_marks.getData()[0]
     assert len(xs if xs is not None else []) == 0
+
+
+def test_selected_runs_glow_and_the_legend_says_so(qtbot, window, tiny_dataset):
+    """Selected runs were ringed in black: a completed run's point in a ring read as the legend's
+    only ring, "not completed (hollow)", and exported plots kept the rings unexplained."""
+    from PySide6.QtCore import Qt
+
+    from sae_desktop.qt.frontier_plot import SELECTED_LABEL, UNFINISHED_LABEL
+
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    list(recorded(train(cfg, tiny_dataset), RunFolder.create(cfg)))
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    frontier = runs.frontier
+
+    def names() -> list[str]:
+        return [label.text for _, label in frontier.legend.items]
+
+    assert SELECTED_LABEL not in names() and UNFINISHED_LABEL not in names()
+    runs.table.selectRow(0)
+    assert names()[-1] == SELECTED_LABEL
+    glow = frontier.selected_marks.scatter.points()[0]
+    assert glow.brush().style() != Qt.BrushStyle.NoBrush and glow.pen().style() == Qt.PenStyle.NoPen  # no ring
+    assert glow.brush().color().alpha() < 255  # the point shows through
+    runs.table.clearSelection()
+    assert SELECTED_LABEL not in names()
 
 
 def test_in_a_narrow_window_the_run_names_stay_readable_and_the_rest_scrolls(qtbot, window, tiny_dataset):

@@ -1,5 +1,5 @@
 """The Runs tab's frontier: test MSE against L0, one point per run in its penalty's colour, the
-shipped reference runs faint beneath them, the runs selected in the table ringed."""
+shipped reference runs faint beneath them, the runs selected in the table aglow."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchto
                    "jumprelu": "#8172b3"}
 REFERENCE_LABEL = "reference (faint)"  # shipped runs, each in its penalty's colour (the plot's tooltip)
 UNFINISHED_LABEL = "not completed (hollow)"  # stopped, diverged or still training: not where the run would end
+SELECTED_LABEL = "selected in the table"
+HIGHLIGHT = (255, 196, 0, 120)  # the selected runs' glow: a colour no penalty has, in either theme
 MIN_WIDTH = 280  # px, or its legend's width in one column and the y axis, if more
 OUTLINE = (200, 200, 200)  # a completed run's point: filled, with pyqtgraph's light outline
 
@@ -63,10 +65,12 @@ class FrontierPlot(pg.PlotWidget):
         self.unfinished.setZValue(1)
         # each penalty's swatch (an empty item's own sample is drawn as a grey dot)
         self.samples = {p: pg.ScatterPlotItem(size=11, pen=None, brush=c) for p, c in PENALTY_COLOURS.items()}
-        # the runs selected in the table, ringed (no name: not in the legend or CSV)
-        self.selected_marks = self.plot([], [], pen=None, symbol="o", symbolSize=19, symbolBrush=None,
-                                        symbolPen=pg.mkPen("#111111", width=2.5))
+        # the runs selected in the table, in a highlighter's glow (a black ring read as the legend's
+        # "not completed" ring); named in the legend while there are any, not in the CSV
+        self.selected_marks = self.plot([], [], pen=None, symbol="o", symbolSize=24, symbolPen=None,
+                                        symbolBrush=pg.mkBrush(HIGHLIGHT))
         self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
+        self.selected_sample = pg.ScatterPlotItem(size=16, pen=None, brush=pg.mkBrush(HIGHLIGHT))
         self._frame()  # the legend as it will be (pyqtgraph named all five penalties, none with points)
         self.getViewBox().sigResized.connect(lambda _box: self._frame())  # its columns, and room above for it
         theme.follow(self._on_theme)
@@ -92,9 +96,10 @@ class FrontierPlot(pg.PlotWidget):
         settle(self)
 
     def mark(self, runs: list[RunSummary]) -> None:
-        """Ring these runs' points (those with results)."""
+        """Highlight these runs' points (those with results)."""
         marked = [r for r in runs if r.l0 is not None and r.test_mse is not None]
         self.selected_marks.setData([r.l0 for r in marked], [r.test_mse for r in marked])
+        self._frame()  # (the legend names the glow while there is one)
         settle(self)
 
     def csv_table(self) -> tuple[list[str], list[list]]:
@@ -114,6 +119,8 @@ class FrontierPlot(pg.PlotWidget):
         named += [(self.reference_sample, REFERENCE_LABEL)] if self.reference else []
         unfinished = any(r.status != "completed" and r.l0 is not None and r.test_mse is not None for r in self.runs)
         named += [(self.unfinished_sample, UNFINISHED_LABEL)] if unfinished else []
+        marked = self.selected_marks.getData()[0]
+        named += [(self.selected_sample, SELECTED_LABEL)] if marked is not None and len(marked) else []
         if [name for _, name in legend_entries(self.legend)] != [name for _, name in named]:  # rebuilt only on change
             set_legend_entries(self.legend, named)
         self._fit_legend()
@@ -155,11 +162,9 @@ class FrontierPlot(pg.PlotWidget):
         return sum(max(entries[c::columns], default=0.0) for c in range(columns)) + gap * (columns - 1) + left + right
 
     def _on_theme(self, t: theme.Theme) -> None:
-        """The selected runs' rings in the theme's ink (near-black rings vanished on a dark plot),
-        the reference points faint against the theme's plot; framed again once the legend is laid
+        """The reference points faint against the theme's plot; framed again once the legend is laid
         out in the theme's text size (presentation mode)."""
         QTimer.singleShot(0, self, self._frame)
-        self.selected_marks.setSymbolPen(pg.mkPen(t.ink, width=2.5))
         self.reference_scatter.setBrush([pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
                                                            t.plot_background)) for r in self.reference])
         self.reference_sample.setBrush(pg.mkBrush(_faint("#888888", t.plot_background)))  # as faint as they are
