@@ -452,6 +452,29 @@ def test_the_frontiers_legend_stays_within_its_plot_in_presentation_mode(qtbot, 
         w.view.set_presentation(False)
 
 
+def test_the_status_bars_model_keeps_its_words_in_presentation_mode(qtbot, gui_window):
+    """Its 420 px held less of the larger text: "20261204-043753-mnist-kl, completed", without
+    "Model:", beside a status bar with room to spare."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    w = gui_window
+    w.setGeometry(0, 0, 1440, 900)
+    run = "20261204-043753-mnist-kl"
+    cfg = ModelConfig()
+    w.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{run}, completed (10 epochs)", run_name=run))
+    label = w.model_label
+    assert label.shown_text() == f"Model: {run}, completed (10 epochs)"
+    w.view.set_presentation(True)
+    try:
+        qtbot.waitUntil(lambda: label.font().pointSizeF() > QApplication.font().pointSizeF() / 1.5 * 1.4, timeout=3000)
+        assert label.shown_text() == f"Model: {run}, completed (10 epochs)"
+    finally:
+        w.view.set_presentation(False)
+    qtbot.waitUntil(lambda: label.width() == 420, timeout=3000)  # and back
+
+
 def test_the_mouse_wheel_scrolls_the_training_panel_without_changing_a_setting(qtbot, gui_window):
     """Scrolling the panel with the wheel changed the batch size that passed under the pointer
     (128 became 127, unseen); a box takes the wheel only once focused (click or Tab)."""

@@ -39,6 +39,7 @@ class ElidedLabel(QLabel):
         self.elide = elide
         self._shorter: tuple[str, ...] = ()  # setText's shorter forms
         self._line_high = width is None
+        self._width = (width, self.font().pointSizeF())  # the width asked for, at the font of the time
         if width is None:
             self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             self._fit_height()
@@ -55,8 +56,14 @@ class ElidedLabel(QLabel):
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().changeEvent(event)
-        if self._line_high and event.type() == QEvent.Type.FontChange:  # presentation mode: a taller line
+        if event.type() != QEvent.Type.FontChange:
+            return
+        width, points = self._width
+        if self._line_high:  # presentation mode: a taller line
             self._fit_height()
+        elif points > 0 and self.font().pointSizeF() > 0:  # …and a fixed width grows with the text (at
+            # 420 px the status bar's model lost "Model:" and its status in presentation mode)
+            self.setFixedWidth(round(width * self.font().pointSizeF() / points))
 
     def setText(self, text: str, *shorter: str) -> None:  # noqa: N802 (Qt naming)
         """``text``, or where it does not fit the first of the ``shorter`` forms that does (the last
