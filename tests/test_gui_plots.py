@@ -328,6 +328,24 @@ def test_the_smoothed_losses_follow_a_short_runs_reports(qtbot, view):
             assert np.std(np.diff(smooth[-100:])) < 0.3 * np.std(np.diff(raw[-100:]))
 
 
+def test_the_smoothed_losses_do_not_depend_on_the_runs_plan(qtbot, view):
+    """Smoothed over a share of the planned steps, the same reports drew other curves for another
+    plan: continuing a 3-epoch run for 3 more redrew its first 3 epochs, and a 20-epoch plan stopped
+    in its first epoch drew the bold line far above every report (0.117 where they read 0.07)."""
+    plot = view.loss_plot
+    steps = np.arange(32, 469 * 3, 32)
+    falling = 0.04 + 0.16 * np.exp(-steps / 300.0) + 0.01 * np.random.default_rng(0).normal(size=steps.size)
+    drawn = []
+    for planned in (469 * 3, 469 * 6, 469 * 20):
+        plot.clear_data(planned)
+        for step, loss in zip(steps, falling):
+            plot.add_step(IntervalOutput(int(step), 1, 0.5, float(loss), 0.0, float(loss), 1e3, 1e-3, np.zeros(32)))
+        drawn.append(plot.steps.view(4).copy())
+    assert all(np.array_equal(drawn[0], other) for other in drawn[1:])
+    early = steps < 469
+    assert np.max(np.abs(drawn[0][early] - falling[early]) / falling[early]) < 0.15  # near the first epoch's reports
+
+
 def test_the_loss_curves_draw_what_a_pixel_shows_and_export_every_report(qtbot, view, tmp_path):
     """At 2300 reports the bold curves' antialiased strokes took half a 23 ms paint (5 points per
     pixel, pyqtgraph's default), painted on every visit to the tab during training."""

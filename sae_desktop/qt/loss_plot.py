@@ -14,9 +14,11 @@ from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_frame import TopLegend, finite_range, stepped
 from sae_desktop.qt.plot_style import COLORS, legend_entries, set_legend_entries, style_plot
 
-# The smoothed lines' memory, as a share of the run's planned steps: an exponential moving average
-# over time in steps, not reports. 0.85 a report (~7 reports, 220 steps) ran 25-60 % above the
-# reports it smooths while the losses fell, for a whole 1-epoch run; now it lags 1 % of the run.
+# The smoothed lines' memory, as a share of the steps so far: an exponential moving average over
+# time in steps, not reports. 0.85 a report (~7 reports, 220 steps) ran 25-60 % above the reports
+# it smooths while the losses fell, for a whole 1-epoch run; now it lags 1 % of the steps so far.
+# (A share of the run's *planned* steps drew the same losses differently for another plan:
+# continuing a run redrew its finished epochs, and a long plan stopped early lagged far above them.)
 MEMORY = 0.01
 STEP, RECON, SPARSITY, TOTAL = 0, 1, 2, 3  # raw columns; smoothed ones follow at +3
 
@@ -97,7 +99,7 @@ class LossPlot(pg.PlotWidget):
 
     def add_step(self, out: IntervalOutput) -> None:
         raw = np.array([out.recon_loss, out.total_loss - out.recon_loss, out.total_loss])
-        keep = math.exp(-max(out.step - self._ema_step, 1) / max(MEMORY * self.planned_steps, 1.0))
+        keep = math.exp(-max(out.step - self._ema_step, 1) / max(MEMORY * out.step, 1.0))
         self._ema_step = out.step
         self._ema = keep * self._ema + (1 - keep) * raw
         self._ema_weight = keep * self._ema_weight + (1 - keep)
