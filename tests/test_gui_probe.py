@@ -104,12 +104,15 @@ def test_steering_a_latent_changes_the_decoded_image(qtbot, window):
     assert np.abs(view.result.reconstruction - before).max() > 0.05
     assert "clamped" in view.error_label.text()
     assert re.search(r"\(1\u00a0latent\u00a0clamped\)", view.error_label.text())  # never wrapped inside
+    # the verdict is the input's, and says so beside the steered error (it read as the steered image's)
+    assert "(the input, clamps left out):" in view.ood_label.text() and view.result.verdict.kind != "nothing"
     right = view.bars.mapFromScene(box.mapViewToScene(QPointF(float(latent), 0.5)))
     qtbot.mouseClick(view.bars.viewport(), Qt.MouseButton.RightButton, pos=right)  # ablate
     assert view.state.clamps == {latent: 0.0}
     view.reset_button.click()
     assert view.state.clamps == {}
     np.testing.assert_allclose(view.result.reconstruction, before, atol=1e-6)
+    assert "clamps left out" not in view.ood_label.text()
 
 
 def test_sorted_view_keeps_steering_on_the_right_latent(qtbot, window):

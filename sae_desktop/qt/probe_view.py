@@ -40,6 +40,14 @@ FRAME_MS = 16
 VERDICT_LINES = 4  # the verdict with its figures at most; beyond, its headline (the figures in its tooltip)
 
 
+def unsteered(verdict: str) -> str:
+    """A verdict's text while latents are clamped: it judges the input, not the steered output
+    beside it ("Typical: … 13% unexplained" under an MSE seven times a typical digit's read as the
+    steered image's verdict)."""
+    head, colon, rest = verdict.partition(":")
+    return f"{head} (the input, clamps left out){colon}{rest}" if colon else f"{verdict} (the input, clamps left out)"
+
+
 class ProbeView(QWidget):
     image_loaded = Signal(bool)  # a file asked for by load_image is shown (True), or not (False: said why)
 
@@ -310,5 +318,6 @@ class ProbeView(QWidget):
 
         # where the figures would take more than four lines (presentation mode, a narrow window): the
         # verdict and its rank only; on hover the whole, and what its figures mean
-        tooltip = tooltip_paragraphs([v.message, *v.glossary.splitlines()])
-        self.ood_label.set_text_or_short(coloured(v.message), coloured(v.headline), VERDICT_LINES, tooltip)
+        message, headline = (unsteered(text) if n else text for text in (v.message, v.headline))
+        tooltip = tooltip_paragraphs([message, *v.glossary.splitlines()])
+        self.ood_label.set_text_or_short(coloured(message), coloured(headline), VERDICT_LINES, tooltip)
