@@ -7,7 +7,9 @@ per-interval figures jumped by 100× between reports. Here every figure comes fr
 times the reports *arrive*, with pauses left out:
 
 - throughput: images trained over the last few seconds of training, divided by those seconds
-  (never across an epoch's end, where the test set is evaluated and the checkpoint written);
+  (the time between an epoch's last report and the next epoch's first, where the test set is
+  evaluated and the checkpoint written, left out; counted across it: measured on the new epoch's
+  first reports alone, it jumped from 23 341 to 1 857 images/s while the window drew the new model);
 - per-epoch overhead: from the last report of an epoch to its evaluation's arrival (evaluation,
   checkpoint, transport), measured each epoch; before the first, the resumed run's recorded
   evaluation times, or a guess from the test set's size;
@@ -94,9 +96,10 @@ class ProgressEstimate:
         self.epoch_fraction = 0.0
         self.epochs_done = start.start_epoch
         self._reports = 0
-        self._segment: deque[tuple[float, float]] = deque()  # (active s, images) since the last epoch end
-        self._train_seconds = 0.0  # training time of finished segments, and their images
+        self._previous: tuple[float, float] | None = None  # (active s, images) at the last report or epoch start
+        self._train_seconds = 0.0  # training time between reports of an epoch, and their images
         self._train_images = 0.0
+        self._trained: deque[tuple[float, float]] = deque()  # (_train_seconds, _train_images) at reports
         self._last_report: tuple[float, float] | None = None
         self._overheads: list[float] = []
         recorded = [r["eval_seconds"] for r in start.history if isinstance(r.get("eval_seconds"), (int, float))]
@@ -113,7 +116,7 @@ class ProgressEstimate:
 
     def resume(self, now: float) -> None:
         if self._clock.resume(now):
-            self._segment.clear()  # the first report after a pause spans the pause's edge
+            self._previous = None  # the first report after a pause spans the pause's edge
             self._last_report = None
 
     @property
@@ -129,14 +132,15 @@ class ProgressEstimate:
         self.epoch, self.epoch_fraction = out.epoch, out.epoch_fraction
         t, images = self.active(now), self.images_done()
         self._reports += 1
-        if self._segment:
-            (t_prev, i_prev) = self._segment[-1]
+        if self._previous is not None:
+            (t_prev, i_prev) = self._previous
             if t > t_prev and images > i_prev:
                 self._train_seconds += t - t_prev
                 self._train_images += images - i_prev
-        self._segment.append((t, images))
-        while len(self._segment) > 2 and t - self._segment[1][0] >= WINDOW_S:
-            self._segment.popleft()
+        self._previous = (t, images)
+        self._trained.append((self._train_seconds, self._train_images))
+        while len(self._trained) > 2 and self._train_seconds - self._trained[1][0] >= WINDOW_S:
+            self._trained.popleft()
         self._last_report = (t, images)
         self._update_finish(t)
 
@@ -146,8 +150,7 @@ class ProgressEstimate:
             self._overheads.append(max(0.0, t - self._last_report[0]))
         self.epochs_done = out.epoch
         self.epoch, self.epoch_fraction = out.epoch + 1, 0.0
-        self._segment.clear()
-        self._segment.append((t, self.images_done()))  # the next epoch's training starts now
+        self._previous = (t, self.images_done())  # the next epoch's training starts now
         self._last_report = None
         self._update_finish(t)
 
@@ -157,10 +160,9 @@ class ProgressEstimate:
 
     # -- figures ----------------------------------------------------------------------------
     def throughput(self) -> float | None:
-        if len(self._segment) < 2:
-            return self._train_images / self._train_seconds if self._train_seconds > 0 else None
-        (t0, i0), (t1, i1) = self._segment[0], self._segment[-1]
-        return (i1 - i0) / (t1 - t0) if t1 > t0 else None
+        """Images per second over the last WINDOW_S seconds of training."""
+        (s0, i0), (s1, i1) = (self._trained[0], self._trained[-1]) if self._trained else ((0.0, 0.0),) * 2
+        return (i1 - i0) / (s1 - s0) if s1 > s0 else self.training_rate()
 
     def overhead(self) -> float:
         """Seconds each epoch's end costs (evaluation, checkpoint)."""
