@@ -139,3 +139,21 @@ def test_the_runs_table_follows_the_run_in_training_epoch_by_epoch(qtbot, gui_wi
     finally:
         w.controller.stop()
         qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=30000)
+
+
+def test_the_sweep_bar_counts_the_run_in_progress(qtbot, gui_window, monkeypatch):
+    """It moved only when a run began: 0 % for the whole of run 1 of 2, beside a run bar at 50 %."""
+    w = gui_window
+    w.panel.set_config(SMALL.replace(epochs=2))
+    _accept_with(monkeypatch, "1,3")
+    w.controller.epochFinished.connect(lambda e: e.epoch == 1 and w.controller.pause())  # half of run 1
+    w.sweep_action.trigger()
+    try:
+        qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=60000)
+        qtbot.waitUntil(lambda: w.progress.run_bar.value() >= 490, timeout=3000)  # (the bars: on the clock's tick)
+        assert w.progress.run_bar.value() == w.progress.run_bar.maximum() // 2
+        assert w.progress.sweep_bar.value() == w.progress.sweep_bar.maximum() // 4  # half of one run of two
+        assert w.progress.sweep_bar.format().startswith("run 1 of 2")
+    finally:
+        w.controller.stop()
+        qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=30000)

@@ -90,7 +90,10 @@ class RunProgress(QWidget):
             self.device.setText("–")
             return
         total = start.config.epochs
-        self._set(self.run_bar, 1.0 if run.end is not None and run.end.status == "completed" else figures.run_fraction)
+        done = 1.0 if run.end is not None and run.end.status == "completed" else figures.run_fraction
+        self._set(self.run_bar, done)
+        if run.sweep is not None and not run.sweep.ended:  # the runs done and this one's part (it stood at
+            self._set(self.sweep_bar, (run.sweep.index + done) / run.sweep.total)  # 0 % for all of run 1)
         self._set(self.epoch_bar, figures.epoch_fraction if figures.epoch <= total else 1.0)
         self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
         # a continued run's time and average are this session's (its earlier part ran before)
