@@ -336,6 +336,17 @@ def test_the_settings_column_shows_each_setting_whole_in_a_large_font(qtbot, win
     assert runs.table.horizontalHeader().sectionSize(COLUMNS.index("Settings")) >= needed + 6  # and its margins
 
 
+def test_a_setting_is_cut_only_where_keeping_it_whole_would_make_the_table_scroll():
+    """Kept whole at any cost, "β=0.005" (64 px, 4 px over the floor) made the table scroll sideways
+    at 1440×900 in a real window, where every column had fitted."""
+    from sae_desktop.qt.runs_table import settings_least
+
+    assert settings_least(room=100, floor=60, whole=75) == 75  # it fits whole
+    assert settings_least(room=70, floor=60, whole=75) == 60  # whole, it alone would scroll: cut
+    assert settings_least(room=50, floor=60, whole=75) == 75  # it scrolls anyway: whole
+    assert settings_least(room=100, floor=60, whole=40) == 60  # never below the floor
+
+
 def test_the_frontier_svg_keeps_the_reference_points_faint(qtbot, window, tmp_path):
     runs = window.runs_view
     assert runs.frontier.reference  # the shipped frontier

@@ -32,6 +32,14 @@ SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided be
 MEASURED_ROWS = 40  # rows the table's columns are sized to (those in view first)
 
 
+def settings_least(room: int, floor: int, whole: int) -> int:
+    """The Settings column's least width, given the ``room`` the names' columns leave it: wide
+    enough for its widest setting (``whole``: in presentation mode's text, ``floor`` cut every KL
+    run's to "ρ=… β=…"), except where that alone would make the table scroll sideways (at 1440×900
+    every column fits: there a setting is cut, whole in its tooltip)."""
+    return max(floor, whole) if whole <= room or floor > room else floor
+
+
 class _Number(QTableWidgetItem):
     """Sorts by value, shows formatted text, blank when unknown."""
 
@@ -113,8 +121,8 @@ class RunsTable(QTableWidget):
         bar = self.verticalScrollBar()  # room for it even before Qt shows it (the rows just came)
         room = self.viewport().width() - others - (0 if bar.isVisible() else bar.sizeHint().width())
         run = max(NAME_COLUMNS_PX["Run"], self._stamp_px())  # the settings give up what the names need
-        settings_least = max(SETTINGS_LEAST_PX, header.minimumSectionSize(), self._widest_setting_px())
-        least = {"Run": run, "Settings": max(sum(NAME_COLUMNS_PX.values()) - run, settings_least)}
+        floor = max(SETTINGS_LEAST_PX, sum(NAME_COLUMNS_PX.values()) - run, header.minimumSectionSize())
+        least = {"Run": run, "Settings": settings_least(room - run, floor, self._widest_setting_px())}
         extra = room - sum(least.values())
         names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
         header.setSectionResizeMode(names, QHeaderView.ResizeMode.Interactive)
