@@ -122,9 +122,9 @@ def test_the_runs_table_follows_the_run_in_training_epoch_by_epoch(qtbot, gui_wi
     """With the Runs tab in view (a sweep shows it), the run in training appeared and changed only
     at run ends: its row, its epochs and its point on the frontier waited for the run to finish."""
     w = gui_window
-    w.panel.set_config(SMALL.replace(epochs=3))
+    w.panel.set_config(SMALL.replace(epochs=3, batch_size=1, log_every=8))  # 640 steps an epoch
     w.tabs.setCurrentWidget(w.runs_view)
-    w.controller.epochFinished.connect(lambda e: e.epoch == 1 and w.controller.pause())  # held after epoch 1
+    w.run.stepped.connect(lambda out: out.epoch == 2 and w.controller.pause())  # held inside epoch 2
     w.controller.start(w.panel.config())
     try:
         qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=60000)
@@ -144,15 +144,15 @@ def test_the_runs_table_follows_the_run_in_training_epoch_by_epoch(qtbot, gui_wi
 def test_the_sweep_bar_counts_the_run_in_progress(qtbot, gui_window, monkeypatch):
     """It moved only when a run began: 0 % for the whole of run 1 of 2, beside a run bar at 50 %."""
     w = gui_window
-    w.panel.set_config(SMALL.replace(epochs=2))
+    w.panel.set_config(SMALL.replace(epochs=2, batch_size=1, log_every=8))  # 640 steps an epoch
     _accept_with(monkeypatch, "1,3")
-    w.controller.epochFinished.connect(lambda e: e.epoch == 1 and w.controller.pause())  # half of run 1
+    w.run.stepped.connect(lambda out: out.epoch == 2 and w.controller.pause())  # held inside run 1's epoch 2
     w.sweep_action.trigger()
     try:
         qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=60000)
-        qtbot.waitUntil(lambda: w.progress.run_bar.value() >= 490, timeout=3000)  # (the bars: on the clock's tick)
-        assert w.progress.run_bar.value() == w.progress.run_bar.maximum() // 2
-        assert w.progress.sweep_bar.value() == w.progress.sweep_bar.maximum() // 4  # half of one run of two
+        run_bar, sweep_bar = w.progress.run_bar, w.progress.sweep_bar
+        qtbot.waitUntil(lambda: run_bar.value() > 500, timeout=3000)  # (the bars: on the clock's tick)
+        assert run_bar.value() < 1000 and abs(sweep_bar.value() - run_bar.value() / 2) <= 1  # its part of run 1 of 2
         assert w.progress.sweep_bar.format().startswith("run 1 of 2")
     finally:
         w.controller.stop()
