@@ -28,7 +28,7 @@ NAME_COLUMNS_PX = {"Run": 100, "Settings": 80}  # narrower, the names are unread
 STAMP_PADDING_PX = 9  # around the run's date and time: a cell's text margins (3 px a side), the grid's
 # 1 px and 2 for the text's fractional width (with 6, a real X window elided it: "20261202-2020…")
 SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided beyond (full text in the tooltip),
-# and never narrower than their widest setting (RunsTable._widest_setting_px)
+# and are shown whole wherever that makes no sideways scroll of its own (settings_least)
 MEASURED_ROWS = 40  # rows the table's columns are sized to (those in view first)
 
 
