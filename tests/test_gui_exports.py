@@ -347,6 +347,15 @@ def test_a_setting_is_cut_only_where_keeping_it_whole_would_make_the_table_scrol
     assert settings_least(room=100, floor=60, whole=40) == 60  # never below the floor
 
 
+def test_one_setting_may_wrap_after_its_equals_sign():
+    """At 1440×900 both JumpReLU runs of a sweep read "λ₀=0.0…": one setting had no place to wrap."""
+    from sae_desktop.qt.runs_table import breakable
+
+    assert breakable("λ₀=0.0003") == "λ₀=\u200b0.0003"  # "λ₀=" / "0.0003" in a narrow column
+    assert breakable("ρ=0.05 β=0.005") == "ρ=0.05 β=0.005"  # two settings wrap between them, never inside
+    assert breakable("k=16 AuxK 0.03125") == "k=16 AuxK 0.03125"
+
+
 def test_the_frontier_svg_keeps_the_reference_points_faint(qtbot, window, tmp_path):
     runs = window.runs_view
     assert runs.frontier.reference  # the shipped frontier

@@ -6,6 +6,7 @@ columns fit; the rows are kept and rewritten in place when only a run's figures 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -38,6 +39,12 @@ def settings_least(room: int, floor: int, whole: int) -> int:
     run's to "ρ=… β=…"), except where that alone would make the table scroll sideways (at 1440×900
     every column fits: there a setting is cut, whole in its tooltip)."""
     return max(floor, whole) if whole <= room or floor > room else floor
+
+
+def breakable(settings: str) -> str:
+    """One setting ("λ₀=0.0003") may wrap after its "=" in a narrow column, as two settings wrap
+    between them: cut instead, two JumpReLU runs of a sweep both read "λ₀=0.0…"."""
+    return settings if " " in settings else settings.replace("=", "=\u200b", 1)
 
 
 class _Number(QTableWidgetItem):
@@ -77,14 +84,14 @@ class RunsTable(QTableWidget):
         run = runs[index]
         c = run.config
         cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
-                 QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(settings_text(c)),
+                 QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(breakable(settings_text(c))),
                  _Number(c.get("d_latent"), "d"), _Number(run.epochs_done, "d"), QTableWidgetItem(status(run)),
                  _Number(run.test_mse, ".5f"), _Number(run.fvu, ".4f"), _Number(run.l0, ".2f"),
                  _Number(run.dead_latents, "d"), _Number(run.frac_alive, ".0%"), _Number(run.frac_dense, ".0%"),
                  _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]
         cells[0].setData(Qt.ItemDataRole.UserRole, index)
         cells[0].setToolTip(str(run.folder))
-        cells[3].setToolTip(cells[3].text())  # the column may be elided to fit the window
+        cells[3].setToolTip(settings_text(c))  # the column may be elided to fit the window
         return cells
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
@@ -147,7 +154,7 @@ class RunsTable(QTableWidget):
         told the runs of a sweep over β apart nowhere but in the tooltips."""
         column = COLUMNS.index("Settings")
         words = {word for row in range(self.rowCount()) if (item := self.item(row, column)) is not None
-                 for word in item.text().split()}
+                 for word in re.split(r"[\s\u200b]+", item.text())}  # (the parts a cell's lines may hold)
         return max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0) + STAMP_PADDING_PX
 
     def fill(self, runs: list[RunSummary], status: Callable[[RunSummary], str]) -> None:
