@@ -115,6 +115,22 @@ def test_ctrl_s_saves_to_the_current_file_and_save_as_asks(qtbot, window, dialog
     assert (tmp_path / "losses.png").is_file()
 
 
+def test_ctrl_s_on_a_runs_model_asks_where(qtbot, window, dialogs, tmp_path, tiny_dataset):
+    """A run's checkpoint is the run's own: Ctrl+S on a trained model warned "Could not save the
+    model: … refusing to write over run folder …'s own checkpoint.safetensors" instead of asking."""
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    run = RunFolder.create(cfg)
+    list(recorded(train(cfg, tiny_dataset), run))
+    assert window.model_files.open(run.checkpoint_path)
+    before = run.checkpoint_path.read_bytes()
+    dialogs.answer = str(tmp_path / "kept.safetensors")
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert len(dialogs.asked) == 1 and (tmp_path / "kept.safetensors").is_file()
+    assert run.checkpoint_path.read_bytes() == before and not any("Could not" in n for n in window.notices)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # then that file is the current one
+    assert len(dialogs.asked) == 1
+
+
 def loss_plot_with_markers(window):
     plot = window.training_view.loss_plot
     for epoch in range(1, 5):

@@ -40,15 +40,20 @@ class ModelFiles:
         return True
 
     def current_file(self) -> Path | None:
-        """Where Save writes: the file the shown model was last saved to or opened from (a
-        run's checkpoint too); none for the bundled model (read-only package data) or a
-        mid-run copy, which Save therefore saves as."""
+        """Where Save writes: the file the shown model was last saved to or opened from; none
+        for the bundled model (read-only package data), a mid-run copy or a run's own checkpoint
+        (only the run rewrites it: Ctrl+S on a trained model said "refusing to write over run
+        folder …"), which Save therefore saves as."""
         snap = self.shown.snapshot
         if snap is None:
             return None
         if self._saved_as is not None and self._saved_as[0] is snap:
             return self._saved_as[1]
         if snap.path is None or snap.path.resolve() == bundled_model_path().resolve():
+            return None
+        try:
+            refuse_run_files(snap.path)
+        except OSError:
             return None
         return snap.path
 
