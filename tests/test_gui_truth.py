@@ -230,6 +230,30 @@ def test_follow_training_toggle_and_show_bundled_model(qtbot, gui_window):
     assert window.shown.snapshot.name == BUNDLED
 
 
+def test_a_model_chosen_while_a_run_trains_stays_shown(qtbot, gui_window):
+    """Following training, a model shown from the Runs tab (or the bundled one) was replaced at the
+    run's next epoch, while the status bar still said "Showing …" the chosen one."""
+    from sae_desktop.qt.follow_training import SETTING
+    from sae_desktop.qt.settings import app_settings
+
+    window = gui_window
+    window.follow.action.setChecked(True)
+    window.panel.set_config(SMALL.replace(epochs=50, log_every=8, batch_size=1))  # 640 steps an epoch
+    start_and_wait(qtbot, window, window.controller.epochFinished, timeout=60000)
+    qtbot.waitUntil(lambda: window.shown.snapshot is window.run.model, timeout=5000)  # following
+    window.bundled_action.trigger()  # chosen while it trains
+    assert window.shown.snapshot.name == BUNDLED and not window.follow.following
+    qtbot.waitUntil(lambda: "Follow training is off" in window.statusBar().currentMessage(), timeout=2000)
+    epoch = window.run.last_epoch.epoch
+    qtbot.waitUntil(lambda: window.run.last_epoch.epoch > epoch, timeout=60000)  # another epoch
+    qtbot.wait(50)  # (its model would be shown a turn later)
+    assert window.shown.snapshot.name == BUNDLED
+    assert str(app_settings().value(SETTING, "true")).lower() == "true"  # off for this session only
+    window.follow.action.setChecked(True)  # back on: the run's newest model at once
+    assert window.shown.snapshot is window.run.model
+    stop(qtbot, window)
+
+
 def test_the_shown_model_is_remembered_across_launches(qtbot, gui_window, tmp_path):
     from sae_desktop.config import ModelConfig
     from sae_desktop.model import SparseAutoencoder

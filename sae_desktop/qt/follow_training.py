@@ -2,12 +2,14 @@
 
 A run is shown from its first completed epoch on (an untrained network's noise is never
 put in front of an audience), and only while Train ▸ Follow training is checked (remembered
-across launches). Turning it on shows the run's newest model at once.
+across launches). Turning it on shows the run's newest model at once. Choosing another model
+while a run trains (Runs ▸ Show, File ▸ Open, Show bundled model) turns it off for this session:
+the choice was replaced at the run's next epoch, with the status bar still naming it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QAction
 
 from sae_desktop.events import RunEnd
@@ -20,6 +22,8 @@ SETTING = "training/follow"
 
 
 class FollowTraining(QObject):
+    stopped = Signal(str)  # following was turned off by a choice of model: what to tell the user
+
     def __init__(self, run: RunState, shown: ShownModel, parent: QObject):
         super().__init__(parent)
         self.run, self.shown = run, shown
@@ -30,6 +34,7 @@ class FollowTraining(QObject):
         self.action.setToolTip(self.action.statusTip())
         self.action.toggled.connect(self._toggled)
         run.model_ready.connect(self._on_model)
+        shown.changed.connect(self._on_shown)
 
     @property
     def following(self) -> bool:
@@ -39,6 +44,16 @@ class FollowTraining(QObject):
         app_settings().setValue(SETTING, "true" if on else "false")
         if on and self.run.model is not None and self.shown.snapshot is not self.run.model:
             self.shown.set(self.run.model)
+
+    def _on_shown(self, snap: ModelSnapshot | None) -> None:
+        """Another model chosen while a run trains: following stops (not remembered: the next
+        launch follows again), and the user is told how to turn it back on."""
+        if snap is None or snap is self.run.model or not self.run.active or not self.following:
+            return
+        with QSignalBlocker(self.action):  # (unchecked without saving the setting)
+            self.action.setChecked(False)
+        self.stopped.emit(f"Showing {snap.short_name}: Follow training is off, so the run's next epochs "
+                          "will not replace it (Train ▸ Follow training shows the run again)")
 
     def _on_model(self, snap: ModelSnapshot) -> None:
         """An epoch's model is shown a turn of the event loop after the epoch's other news (its

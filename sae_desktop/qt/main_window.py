@@ -7,7 +7,7 @@ the shown model feeds the probe and the atlas. Closing mid-run stops the worker 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStyle, QWidget
 
@@ -85,6 +85,9 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         self.model_files = ModelFiles(self, self.shown, self.notify,
                                       lambda text: self.statusBar().showMessage(text, 5000))
         self.follow = FollowTraining(self.run, self.shown, self)
+        # (after the message of the action that chose the model)
+        self.follow.stopped.connect(lambda text: QTimer.singleShot(0, self, lambda: self.statusBar().showMessage(
+            text, 15000)))
         self._build_actions()
         self._connect()
         self._restore_settings()
