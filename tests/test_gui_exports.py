@@ -111,8 +111,27 @@ def test_ctrl_s_saves_to_the_current_file_and_save_as_asks(qtbot, window, dialog
     assert (tmp_path / "my model.safetensors").is_file() and not (tmp_path / "my model").exists()
     assert window.model_files.open(tmp_path / "my model.safetensors")
     dialogs.answer = str(tmp_path / "losses")
-    window.exports._plot(window.training_view.loss_plot, "Losses")
+    window.exports._plot(loss_plot_with_markers(window), "Losses")
     assert (tmp_path / "losses.png").is_file()
+
+
+def test_an_empty_plot_is_not_exported(qtbot, window, tmp_path):
+    """With no latent selected, the Atlas's histogram was written as bare axes (PNG, SVG) and the
+    status bar said "Exported" (its CSV was refused); the losses before any training, the same."""
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    for plot in (atlas.dashboard.histogram, window.training_view.loss_plot):
+        for suffix in (".png", ".svg", ".csv"):
+            with pytest.raises(ValueError, match="no data"):
+                export_plot(plot, tmp_path / f"empty{suffix}")
+            assert not (tmp_path / f"empty{suffix}").exists()
+    atlas.select(3)  # a latent: its histogram is exported
+    assert export_plot(atlas.dashboard.histogram, tmp_path / "latent.png").is_file()
+
+
+def test_exporting_an_empty_plot_says_so_before_asking_where(qtbot, window, dialogs):
+    window.exports._plot(window.training_view.loss_plot, "Losses")  # before any training
+    assert dialogs.asked == [] and window.notices[-1].startswith("Nothing to export in “Losses”")
 
 
 def test_ctrl_s_on_a_runs_model_asks_where(qtbot, window, dialogs, tmp_path, tiny_dataset):
@@ -399,13 +418,16 @@ def test_the_png_export_draws_legends_at_the_scale_of_the_rest(qtbot, window, tm
     assert runs.frontier.legend.flags() & flag  # as it was on screen
 
 
-def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
+def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs, monkeypatch):
     """"Runs: MSE vs L0" was suggested as ``runs:_mse_vs_l0.png``, a colon in a file name; the menu
     named plots otherwise than their titles ("Mean activation per latent" for "Mean activation (ρ̂)")."""
     from pathlib import Path
 
+    import sae_desktop.qt.plot_files as plot_files
     from sae_desktop.qt.exporting import file_stem
     from sae_desktop.qt.settings import last_folder
+
+    monkeypatch.setattr(plot_files, "has_content", lambda plot: True)  # the names only (empty plots: below)
 
     assert file_stem("Runs: MSE vs L0") == "runs_mse_vs_l0"
     for title, plot in window.exports.plots().items():
@@ -423,7 +445,7 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs):
     window.exports._atlas()
     assert [Path(p).name for p in dialogs.suggested[-2:]] == ["20261203-101500-mnist-topk_losses.png",
                                                              "bundled_mnist_model_atlas.png"]
-    assert names[-1] == "test_mse_vs_l0_per_run.png" and names[4] == "bundled_mnist_model_latent_code.png"
+    assert names[-1] == "test_mse_vs_l0_per_run.png" and names[4] == "bundled_mnist_model_latent_code_probe.png"
     window.atlas_view.select(3)  # a latent's histogram is named after it: two latents' exports stay apart
     qtbot.waitUntil(lambda: window.atlas_view.dashboard.histogram.export_title is not None, timeout=10000)
     window.exports._plot(window.atlas_view.dashboard.histogram, "Test-set activations of the selected latent (Atlas)")

@@ -122,8 +122,13 @@ class ExportMenu:
         self.window.statusBar().showMessage(f"Exported {what} to {written}", 8000)
 
     def _plot(self, plot: pg.PlotWidget, title: str) -> None:
-        from sae_desktop.qt.plot_files import PLOT_FILTER, export_plot
+        from sae_desktop.qt.plot_files import PLOT_FILTER, export_plot, has_content
 
+        if callable(refresh := getattr(plot, "refresh", None)):
+            refresh()  # its news, if its tab is hidden
+        if not has_content(plot):  # said before a dialog asks where to write nothing
+            self.window.notify(f"Nothing to export in “{title}”", "The plot shows no data yet.", error=True)
+            return
         shows = getattr(plot, "export_title", None) or title  # "Latent 3: test-set activations": latents apart
         if path := self._ask(f"Export plot: {title}", name_stem(self.depicted(plot)) + file_stem(shows) + ".png",
                              PLOT_FILTER):

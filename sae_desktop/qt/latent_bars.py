@@ -69,7 +69,7 @@ class LatentBars(pg.PlotWidget):
         super().__init__(parent, viewBox=box)
         box.owner = self
         style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
-        self.export_title = "Latent code"  # files get no hint for the mouse
+        self.export_title: str | None = None  # files get no hint for the mouse (ProbeView names the input)
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
         # the first bar's label may reach a little past the axis's end (pyqtgraph hid it: sorted, the

@@ -87,6 +87,8 @@ def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
             raise ValueError("the plot shows no data to write as CSV yet")
         write_csv(path, header, rows)
         return path
+    if not has_content(plot):  # (it was written as bare axes, and said to be exported)
+        raise ValueError("the plot shows no data to export yet")
     item = plot.getPlotItem()
     plot.scene().prepareForPaint()  # a plot in a hidden tab has deferred its range and transform
     with export_title(plot):
@@ -101,6 +103,30 @@ def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
     if suffix == ".svg" and data_inside_view(plot):
         drop_clip_paths(path)
     return path
+
+
+def has_content(plot: pg.PlotWidget) -> bool:
+    """Whether the plot has something to export: data, or a title of its own for files that says
+    why it has none ("Latent 7: never active on the test set")."""
+    return shows_data(plot) or getattr(plot, "export_title", None) is not None
+
+
+def shows_data(plot: pg.PlotWidget) -> bool:
+    """Whether any visible item of the plot draws data: points or a curve, bars, an image (not
+    only lines of reference, such as a target ρ)."""
+    for item in plot.getPlotItem().items:
+        if not item.isVisible():
+            continue
+        if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.ScatterPlotItem)):
+            x = item.getData()[0]
+            if x is not None and len(x):
+                return True
+        elif isinstance(item, pg.BarGraphItem):
+            if any(item.opts.get(k) is not None and len(np.atleast_1d(item.opts[k])) for k in ("height", "y1")):
+                return True
+        elif isinstance(item, pg.ImageItem) and item.image is not None and item.image.size:
+            return True
+    return False
 
 
 def data_inside_view(plot: pg.PlotWidget) -> bool:

@@ -294,7 +294,7 @@ class ProbeView(QWidget):
             self._code_to_bars(bars, r)
         self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)
         if bars is not None:  # a file says whose code it is
-            bars.export_title = f"Latent code of {self.state.source.describe()}" if r is not None else "Latent code"
+            bars.export_title = f"Latent code of {self.state.source.describe()}" if r is not None else None
         if r is None:
             for tile in (self.input_tile, self.recon_tile, self.residual_tile):
                 tile.set_grey(None)
