@@ -129,6 +129,18 @@ def test_an_empty_plot_is_not_exported(qtbot, window, tmp_path):
     assert export_plot(atlas.dashboard.histogram, tmp_path / "latent.png").is_file()
 
 
+def test_the_frontier_exported_from_another_tab_has_every_run(qtbot, window, tiny_dataset, tmp_path):
+    """Exported without a visit to the Runs tab, the frontier left out the runs trained since."""
+    window.tabs.setCurrentWidget(window.runs_view)
+    qtbot.waitUntil(lambda: window.runs_view._scans > 0, timeout=5000)
+    window.tabs.setCurrentWidget(window.training_view)
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    run = RunFolder.create(cfg)
+    list(recorded(train(cfg, tiny_dataset), run))
+    frontier = window.exports.plots()["Test MSE vs L0 per run"]()
+    assert [row[0] for row in frontier.csv_table()[1]] == [run.path.name]
+
+
 def test_exporting_an_empty_plot_says_so_before_asking_where(qtbot, window, dialogs):
     window.exports._plot(window.training_view.loss_plot, "Losses")  # before any training
     assert dialogs.asked == [] and window.notices[-1].startswith("Nothing to export in “Losses”")

@@ -94,7 +94,7 @@ class ExportMenu:
                 "Feature density": lambda: w.atlas_view.up_to_date().density_plot,
                 "Test-set activations of the selected latent (Atlas)":
                     lambda: w.atlas_view.up_to_date().dashboard.histogram,
-                "Test MSE vs L0 per run": lambda: w.runs_view.frontier}
+                "Test MSE vs L0 per run": lambda: w.runs_view.up_to_date().frontier}
 
     def depicted(self, plot: pg.PlotWidget) -> str | None:
         """The run or model ``plot`` shows, which its file's name begins with (two runs' exports

@@ -96,6 +96,12 @@ class RunsView(QWidget):
         else:
             self.refresh()
 
+    def up_to_date(self) -> RunsView:
+        """The view with the run folders as they are now (an export of the frontier from another
+        tab left out the runs trained since the last visit)."""
+        self.refresh()
+        return self
+
     def refresh(self) -> None:
         self._started += 1  # a background scan begun before this one is out of date when it returns
         self._show_scan(*scan_runs())  # a malformed run folder is skipped and named, never fatal
