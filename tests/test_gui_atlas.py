@@ -689,6 +689,28 @@ def test_the_atlas_legend_never_parts_a_swatch_from_its_words(qtbot, window):
         assert set(starts) <= {"■", "f"}, (width, lines)  # each line an entry's start ("frames:" one too)
 
 
+def test_ctrl_3_and_ctrl_4_give_the_keyboard_to_the_mosaic_and_the_table(qtbot, window, tiny_dataset):
+    """After Ctrl+3 the arrows did nothing (the page had the focus, not the mosaic), and after
+    Ctrl+4 ↓ selected no run: a lecture could not go on without the mouse."""
+    from PySide6.QtCore import Qt
+
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    for seed in (0, 1):
+        list(recorded(train(cfg.replace(seed=seed), tiny_dataset), RunFolder.create(cfg)))
+    window.panel.inputs["lr"].setFocus()  # typing in the training panel first
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    atlas = window.atlas_view
+    qtbot.waitUntil(lambda: atlas.plot.hasFocus() and atlas.order is not None, timeout=10000)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right)
+    assert atlas.selected == atlas.order[0]
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    runs = window.runs_view
+    qtbot.waitUntil(lambda: runs.table.hasFocus() and runs.table.rowCount() == 2, timeout=5000)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Down)  # (the first row is current, framed: ↓ the next)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Up)
+    assert runs.selected_runs() == [runs.runs[runs.table.item(0, 0).data(Qt.ItemDataRole.UserRole)]]
+
+
 def test_the_atlas_is_used_from_the_keyboard(qtbot, window):
     """No focus, and the arrows did nothing: a latent could be picked only with the mouse."""
     from PySide6.QtCore import Qt

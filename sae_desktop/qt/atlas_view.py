@@ -67,6 +67,7 @@ class AtlasView(QWidget):
         self.plot.setStyleSheet("QGraphicsView { border: 2px solid transparent; }"
                                 " QGraphicsView:focus { border: 2px solid palette(highlight); }")
         self.plot.installEventFilter(self)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # (showing the tab: see focusInEvent)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.frames = {key: pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=width))
@@ -168,6 +169,12 @@ class AtlasView(QWidget):
         if self.isVisible():  # (each epoch during training): the mosaic first, the other plots in later turns
             self.refresh()
             self.staggered.hold()
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """Showing the tab (Ctrl+3) gives the mosaic the keyboard: the arrows did nothing until it
+        was clicked, and Tab went through the training panel first."""
+        super().focusInEvent(event)
+        self.plot.setFocus(event.reason())
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """A visit paints the mosaic first, then the density and the dashboard's plots one per

@@ -106,7 +106,7 @@ MOUSE_HELP = (("Draw / erase on the canvas", "left / right button"),
               ("Release a clamp", "double-click its bar"))
 # … in the Atlas (atlas_view.AtlasView.eventFilter)
 ATLAS_HELP = (("Inspect a latent", "click its tile"),
-              ("Next tile / row", "arrow keys (once the mosaic has focus: click it or Tab)"),
+              ("Next tile / row", "arrow keys (the mosaic has the keyboard once the tab is shown, or clicked)"),
               ("First / last tile", "Home / End"))
 # … and on the plots that keep pyqtgraph's mouse (the Probe's bars steer instead: no menu, no zoom)
 PLOT_MOUSE_HELP = (("Plot menu: export PNG/SVG/CSV, grid, zoom", "right-click the plot"),

@@ -38,6 +38,7 @@ class RunsView(QWidget):
         self._comparisons = 0  # comparisons asked for (only the latest one's models are shown)
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of run folders that could not be read
         self.table = RunsTable()
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # (showing the tab: see focusInEvent)
         self.live_folder = None  # the run folder this window is training into (its status: "training")
         self.frontier = FrontierPlot()
         self.frontier.runClicked.connect(self._select_run)
@@ -83,6 +84,11 @@ class RunsView(QWidget):
         self._selection_changed()
         self.refresh_in_background()  # built before its first visit (after the first paint): ready by then
         self.staggered = StaggeredPaint([self.frontier], self)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """Showing the tab (Ctrl+4) gives the table the keyboard (↓ selected no row until two Tabs)."""
+        super().focusInEvent(event)
+        self.table.setFocus(event.reason())
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """A visit shows the table as it was and rescans the folders in the background (during
