@@ -297,6 +297,11 @@ def test_exports_write_valid_files(qtbot, window, tmp_path):
     assert Image.open(atlas_png).size == (4 * w, 4 * h)
     written = export_probe(view, tmp_path / "probe")
     assert {Image.open(p).size for p in written} == {(28, 28), (280, 280)}
+    # named after the model and the input, and never over an earlier export (all were probe_input_28px.png)
+    label = view.state.source.label
+    assert written[0].name == f"bundled_mnist_model_test_3_label_{label}_input_28px.png"
+    again = export_probe(view, tmp_path / "probe")
+    assert len({p.name for p in written + again}) == 12 and again[0].name.endswith("_2_input_28px.png")
     window.training_view.loss_plot.add_epoch(100, 0.02)
     window.training_view.refresh_all()
     with open(export_plot(window.training_view.loss_plot, tmp_path / "loss.csv")) as f:

@@ -40,19 +40,33 @@ def export_atlas(atlas, path: str | Path) -> Path:
     return save_diverging_png(atlas.mosaic_image, path, limit=1.0, scale=4)
 
 
+PROBE_FILES = ("input", "reconstruction", "residual")
+
+
 def export_probe(probe, folder: str | Path) -> list[Path]:
-    """input, reconstruction (grey) and residual (diverging), at 28×28 and at 10× size."""
+    """input, reconstruction (grey) and residual (diverging), at 28×28 and at 10× size; named
+    after the model and the input ("bundled_mnist_model_test_6685_label_6_input_28px.png"), and
+    never over an earlier export's files (a second drawing took "_2": all exports were named
+    ``probe_input_28px.png``, and the next one replaced the last without a word)."""
     result = probe.result
     if result is None:
         raise ValueError("nothing is being probed: draw a digit or pick one first")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    snap = probe.shown.snapshot
+    base = name_stem(snap.short_name if snap is not None else None) + file_stem(probe.state.source.describe())
+
+    def names(stem: str) -> list[Path]:
+        return [folder / f"{stem}_{what}_{tag}.png" for tag in ("28px", "280px") for what in PROBE_FILES]
+
+    stem = next(s for s in (base, *(f"{base}_{n}" for n in range(2, 10_000))) if not any(p.exists() for p in names(s)))
+    paths = iter(names(stem))
     written = []
-    for scale, tag in ((1, "28px"), (10, "280px")):
-        written.append(save_grey_png(result.input, folder / f"probe_input_{tag}.png", scale))
-        written.append(save_grey_png(result.reconstruction, folder / f"probe_reconstruction_{tag}.png", scale))
+    for scale in (1, 10):
+        written.append(save_grey_png(result.input, next(paths), scale))
+        written.append(save_grey_png(result.reconstruction, next(paths), scale))
         limit = max(0.25, float(np.abs(result.residual).max()))
-        written.append(save_diverging_png(result.residual, folder / f"probe_residual_{tag}.png", limit, scale))
+        written.append(save_diverging_png(result.residual, next(paths), limit, scale))
     return written
 
 
