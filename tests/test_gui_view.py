@@ -475,6 +475,32 @@ def test_the_status_bars_model_keeps_its_words_in_presentation_mode(qtbot, gui_w
     qtbot.waitUntil(lambda: label.width() == 420, timeout=3000)  # and back
 
 
+def test_many_latents_mean_activation_bars_show_in_the_dark_theme(qtbot, gui_window):
+    """With 256 latents the bars were all outline, in the light theme's dark grey: near invisible
+    on the dark plot."""
+    from sae_desktop.qt.plot_style import COLORS
+
+    w = gui_window
+    w.tabs.setCurrentWidget(w.training_view)
+    plot = w.training_view.rho_plot
+    theme.apply(theme.DARK)
+    try:
+        plot.clear_data(256)
+        plot.set_test_values(np.full(256, 0.05), "epoch 1")
+        plot.refresh()
+        blue = QColor(COLORS["bars"])
+
+        def blue_pixels() -> int:
+            image = plot.grab().toImage()
+            return sum(max(abs(image.pixelColor(x, y).red() - blue.red()), abs(image.pixelColor(x, y).green()
+                           - blue.green()), abs(image.pixelColor(x, y).blue() - blue.blue())) < 40
+                       for x in range(0, image.width(), 2) for y in range(0, image.height(), 3))
+
+        qtbot.waitUntil(lambda: blue_pixels() > 300, timeout=3000)  # a band of blue bars, not dark outlines
+    finally:
+        theme.apply(theme.LIGHT)
+
+
 def test_the_mouse_wheel_scrolls_the_training_panel_without_changing_a_setting(qtbot, gui_window):
     """Scrolling the panel with the wheel changed the batch size that passed under the pointer
     (128 became 127, unseen); a box takes the wheel only once focused (click or Tab)."""

@@ -16,7 +16,9 @@ class RhoHatPlot(pg.PlotWidget):
         super().__init__(parent)
         self.x_name = "latent"  # the CSV's x column (the axis label also names the epoch)
         style_plot(self, "Mean activation (ρ̂)", "mean activation", "latent")
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLORS["bars"])
+        # no outline: with 256 latents the bars are ~2 px, all outline, drawn in the foreground colour of
+        # the theme the plot was made in (dark grey: nearly invisible on the dark theme's plot)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLORS["bars"], pen=None)
         self.addItem(self.bars)
         self.values_for_csv = csv_companion(self, "mean activation")
         pen = pg.mkPen(COLORS["target"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
