@@ -310,6 +310,36 @@ def test_exports_write_valid_files(qtbot, window, tmp_path):
     assert any("latent codes" in t for t in menu_titles) and any("Run metrics" in t for t in menu_titles)
 
 
+def test_the_exported_atlas_frames_dead_latents_as_the_screen_does(qtbot, window, tmp_path):
+    """The file had no frames: a TopK run's 212 dead latents' noise read as features."""
+    import dataclasses
+
+    from sae_desktop.qt.atlas_view import PAD, TILE
+    from sae_desktop.qt.exporting import ATLAS_SCALE
+    from sae_desktop.qt.plot_style import COLORS
+
+    atlas = show_atlas(qtbot, window)
+    ev = atlas.model.evaluation
+    latents = ev.latents.copy()
+    latents[:, 7] = 0  # latent 7 never fires
+    model = dataclasses.replace(atlas.model, evaluation=dataclasses.replace(ev, latents=latents))
+    assert model.evaluation.dead[7] and not model.evaluation.dead[6]
+    window.shown.set(model)
+    qtbot.waitUntil(lambda: 7 in atlas.up_to_date().framed["dead"], timeout=5000)
+    image = np.asarray(Image.open(export_atlas(atlas, tmp_path / "atlas.png")).convert("RGB"))
+    columns = grid_shape(len(atlas.order))[1]
+    dead = tuple(int(COLORS["dead"][i:i + 2], 16) for i in (1, 3, 5))
+
+    def left_edge(latent: int) -> np.ndarray:  # the gap just left of the latent's tile, down its height
+        r, c = divmod(int(np.flatnonzero(atlas.order == latent)[0]), columns)
+        x = (PAD + c * (TILE + PAD)) * ATLAS_SCALE - 2
+        y = (PAD + r * (TILE + PAD)) * ATLAS_SCALE
+        return image[y:y + TILE * ATLAS_SCALE, x]
+
+    assert (left_edge(7) == dead).all(axis=1).all()  # framed in the dead latents' red
+    assert not (left_edge(6) == dead).all(axis=1).any()
+
+
 def test_latent_codes_and_run_metrics_exports(qtbot, window, tiny_dataset, tmp_path):
     from sae_desktop.exports import save_latent_codes, save_metrics_csv
 

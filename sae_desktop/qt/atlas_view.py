@@ -124,6 +124,7 @@ class AtlasView(QWidget):
         self.order = np.arange(0)
         self.selected: int | None = None
         self.mosaic_image: np.ndarray | None = None
+        self.framed: dict[str, list[int]] = {"dead": [], "over": []}  # grid positions framed, by kind
         self._stale = True
         self.kind.currentIndexChanged.connect(lambda _: (self._legend(), self.render()))
         self._legend()
@@ -216,9 +217,12 @@ class AtlasView(QWidget):
         self.mosaic_image = mosaic(tiles, self.order, PAD)
         self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
         position = {int(latent): p for p, latent in enumerate(self.order)}
+        self.framed = {"dead": [], "over": []}
         if ev is not None:
-            self.frames["dead"].setData(*frame_segments([position[j] for j in np.flatnonzero(ev.dead)], n))
-            self.frames["over"].setData(*frame_segments([position[j] for j in np.flatnonzero(over_active(ev))], n))
+            self.framed = {"dead": [position[j] for j in np.flatnonzero(ev.dead)],
+                           "over": [position[j] for j in np.flatnonzero(over_active(ev))]}
+            for key, positions in self.framed.items():
+                self.frames[key].setData(*frame_segments(positions, n))
             counts, edges, dead = log_density_histogram(ev.density)
             self.density_curve.setData(edges, counts)
             self.density_plot.enableAutoRange()
