@@ -746,6 +746,16 @@ def test_ctrl_3_and_ctrl_4_give_the_keyboard_to_the_mosaic_and_the_table(qtbot, 
     assert runs.selected_runs() == [runs.runs[runs.table.item(0, 0).data(Qt.ItemDataRole.UserRole)]]
 
 
+def test_a_dashboard_wider_than_its_room_scrolls_sideways(qtbot, window):
+    """At 1024×768 the dashboard's content outgrew the width it had at its start and its right side
+    was cut, with no scroll bar ("Latent 71 · many classe", the class chart's last bars)."""
+    atlas = show_atlas(qtbot, window)
+    area = atlas.dashboard.parentWidget().parentWidget()  # (its scroll area, through the viewport)
+    atlas.dashboard.setMinimumWidth(area.viewport().width() + 300)  # content wider than the room
+    qtbot.waitUntil(lambda: area.horizontalScrollBar().isVisible(), timeout=3000)
+    assert area.horizontalScrollBar().maximum() > 250  # (the vertical bar takes some of the 300)
+
+
 def test_the_atlas_is_used_from_the_keyboard(qtbot, window):
     """No focus, and the arrows did nothing: a latent could be picked only with the mouse."""
     from PySide6.QtCore import Qt

@@ -112,7 +112,9 @@ class AtlasView(QWidget):
         # the tab's background, as on the left (setWidget turned the dashboard's fill on)
         dashboard_scroll.viewport().setAutoFillBackground(False)
         self.dashboard.setAutoFillBackground(False)
-        dashboard_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # sideways too where the window is narrower than the dashboard's content (at 1024×768 its right
+        # side was cut, with no scroll bar: "Latent 71 · many classe", the class chart's last bars)
+        dashboard_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         scrollbar = dashboard_scroll.verticalScrollBar().sizeHint().width()
         dashboard_scroll.setMinimumWidth(self.dashboard.minimumSizeHint().width() + scrollbar)  # never cut off
         splitter.addWidget(dashboard_scroll)
