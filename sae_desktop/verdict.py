@@ -180,9 +180,13 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
     # ("Typical: … worse than 91 % of test digits" read as a contradiction when the parts came first)
     if p >= UNLIKE:
         return verdict("unlike", False, f"Unlike MNIST: {evidence(score, p, sp, dp, nnp, pxp)}")
+    # "overall" where a part is past the unlike cut on its own: "Typical: … (56% unexplained, worse
+    # than 99%; …)" read as a contradiction in front of an audience
+    parts = [x for x in (sp, dp, nnp, pxp) if np.isfinite(x)]
+    overall = " overall" if len(parts) > 1 and max(parts) >= UNLIKE else ""
     if p >= UNUSUAL:
-        return verdict("unusual", True, f"Unusual: {evidence(score, p, sp, dp, nnp, pxp)}")
-    return verdict("typical", True, f"Typical{', near the edge' if p >= NEAR_EDGE else ''}: "
+        return verdict("unusual", True, f"Unusual{overall}: {evidence(score, p, sp, dp, nnp, pxp)}")
+    return verdict("typical", True, f"Typical{overall}{', near the edge' if p >= NEAR_EDGE else ''}: "
                                     f"{evidence(score, p, sp, dp, nnp, pxp)}")
 
 

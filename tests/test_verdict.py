@@ -291,6 +291,22 @@ def test_the_message_leads_with_the_rank_the_verdict_rests_on():
                             f"(10% unexplained, worse than {alone.score_percentile:.0f}%)"
 
 
+def test_a_typical_rank_with_an_extreme_part_says_overall():
+    """A "\\" stroke read "Typical: 33% of test digits are more unusual (56% unexplained, worse than
+    99%; …)": a part past the unlike cut beside "Typical" read as a contradiction."""
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(size=(2000, 12))
+    density = Density.fit(hidden, rng.uniform(0, 100, 2000))
+    stages = preprocess(seven())
+    quantiles = list(np.linspace(0.0, 0.5, 101))
+    near = float(np.min(density.distance(hidden)))  # a code more central than every test digit's
+    v = judge(stages, 0.499, quantiles, near, density)  # reconstructed worse than 99.8 % of test digits
+    assert v.score_percentile >= 99 and v.kind in ("typical", "unusual")
+    assert v.message.startswith(("Typical overall", "Unusual overall")) and v.headline.endswith("more unusual")
+    calm = judge(stages, 0.3, quantiles, near, density)  # no part past the cut: no "overall"
+    assert calm.kind == "typical" and calm.message.startswith("Typical: ")
+
+
 def test_the_shown_share_never_reads_the_same_on_both_sides_of_a_cut():
     """5.4 % (typical, near the edge) and 4.6 % (unusual) both read "5 % of test digits are more
     unusual" (the cut: unusual at 5 % or fewer); a part past every test digit read "worse than 100 %"."""
