@@ -66,6 +66,16 @@ def output_target(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] =
     return target
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask sets it, for every thread, until
+    it is set back); 0o022 where /proc does not say."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return 0o022
+
+
 def _replace_with(target: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:200]}.", suffix=".tmp", dir=target.parent)
     try:
@@ -77,9 +87,10 @@ def _replace_with(target: Path, data: bytes) -> None:
         if delay:
             time.sleep(float(delay))
         try:
-            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))  # a replaced file keeps its permissions
+            mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permissions
         except FileNotFoundError:
-            pass
+            mode = 0o666 & ~_umask()  # a new one gets open()'s (mkstemp's 0600: a saved model others could not read)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -101,3 +101,16 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path):
     path.chmod(0o644)
     atomic_write_bytes(path, b"new")
     assert path.read_bytes() == b"new" and stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_a_new_file_gets_the_permissions_open_would_give(tmp_path):
+    """A saved model was written with mkstemp's 0600: a colleague could not read it (exports 0644)."""
+    mask = os.umask(0o022)  # (this test's own, set back below)
+    try:
+        path = atomic_write_bytes(tmp_path / "model.safetensors", b"x")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.chmod(path, 0o600)  # a file the user made private stays private when saved over
+        atomic_write_bytes(path, b"y")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(mask)
