@@ -256,8 +256,14 @@ def test_runs_table_fits_at_1440_and_selected_runs_are_highlighted_on_the_fronti
     assert runs.table.horizontalScrollBar().maximum() == 0  # every column on screen, Time (s) included
     row = next(r for r in range(4) if runs.table.item(r, 2).text() == "l1")
     status = runs.table.item(row, COLUMNS.index("Status")).text()  # its figures are of that step, not epoch 1's
-    step = int(re.fullmatch(r"stopped\nat step (\d+)", status).group(1))
+    step = int(re.fullmatch(r"stopped at\nstep (\d+)", status).group(1))
     assert step % 10 and runs.table.item(row, COLUMNS.index("Epochs")).text() == str(step // 10)  # inside an epoch
+    # no wider than "stopped at" for a tutorial run's step: "at step 4690" widened the column past the
+    # window's width at 1440×900 in a real X window (Time (s) behind a sideways scroll)
+    stopped = runs.runs[runs.table.item(row, 0).data(Qt.ItemDataRole.UserRole)]
+    metrics = runs.table.fontMetrics()
+    lines = runs._status(dataclasses.replace(stopped, step=4690)).split("\n")  # (10 epochs of 469 steps)
+    assert max(metrics.horizontalAdvance(line) for line in lines) <= metrics.horizontalAdvance("stopped at")
     runs.table.selectRow(1)
     run = runs.selected_runs()[0]
     xs, ys = runs.frontier.selected_marks.getData()

@@ -164,7 +164,7 @@ class RunsView(QWidget):
         live = self.live_folder is not None and run.status == RUNNING_OR_KILLED and run.folder == self.live_folder
         if live:
             return "training"
-        return f"stopped\nat step {run.step}" if run.status == "stopped" and run.step is not None else run.status
+        return f"stopped at\nstep {run.step}" if run.status == "stopped" and run.step is not None else run.status
 
     def fill_table(self) -> None:
         self.table.fill(self.runs, self._status)
