@@ -31,14 +31,20 @@ def save_grey_png(image: np.ndarray, path: str | os.PathLike, scale: int = 1) ->
     return Path(path)
 
 
-def save_diverging_png(values: np.ndarray, path: str | os.PathLike, limit: float = 1.0, scale: int = 1) -> Path:
-    """Values in [-limit, limit] → blue-white-red PNG (NaN = light grey background)."""
+def diverging_image(values: np.ndarray, limit: float = 1.0, scale: int = 1):
+    """Values in [-limit, limit] → a blue-white-red PIL image (NaN = light grey background), each
+    value ``scale``×``scale`` pixels (to draw on before saving: the atlas's frames)."""
     from PIL import Image
 
     rgb = diverging_rgb(np.asarray(values, dtype=np.float32), limit)
     if scale > 1:
         rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
-    Image.fromarray(rgb, mode="RGB").save(path)
+    return Image.fromarray(rgb, mode="RGB")
+
+
+def save_diverging_png(values: np.ndarray, path: str | os.PathLike, limit: float = 1.0, scale: int = 1) -> Path:
+    """Values in [-limit, limit] → blue-white-red PNG (NaN = light grey background)."""
+    diverging_image(values, limit, scale).save(path)
     return Path(path)
 
 

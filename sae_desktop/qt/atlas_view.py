@@ -32,13 +32,17 @@ DENSITY_TITLE = "Feature density (latents that fire)"
 NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
 
 
+def tile_origin(position: int, n: int) -> tuple[int, int]:
+    """The mosaic pixel (x, y) where the tile at grid ``position`` of ``n`` tiles begins."""
+    r, c = divmod(int(position), grid_shape(n)[1])
+    return PAD + c * (TILE + PAD), PAD + r * (TILE + PAD)
+
+
 def frame_segments(positions: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Line segments (pairs of points) framing the given grid positions of a mosaic."""
-    _, columns = grid_shape(n)
     xs, ys = [], []
     for p in positions:
-        r, c = divmod(int(p), columns)
-        x0, y0 = PAD + c * (TILE + PAD) - 0.5, PAD + r * (TILE + PAD) - 0.5
+        x0, y0 = (v - 0.5 for v in tile_origin(p, n))
         x1, y1 = x0 + TILE + 1, y0 + TILE + 1
         xs += [x0, x1, x1, x1, x1, x0, x0, x0]
         ys += [y0, y0, y0, y1, y1, y1, y1, y0]

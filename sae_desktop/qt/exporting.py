@@ -40,24 +40,20 @@ def export_atlas(atlas, path: str | Path) -> Path:
     """The atlas mosaic as shown (kind and order), each model pixel 4×4, with its frames: dead and
     over-active latents framed as on screen (without them, 212 dead latents' noise of a TopK run
     read as features)."""
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
-    from sae_desktop.atlas import grid_shape
-    from sae_desktop.colour import diverging_rgb
-    from sae_desktop.qt.atlas_view import PAD, TILE
+    from sae_desktop.exports import diverging_image
+    from sae_desktop.qt.atlas_view import TILE, tile_origin
     from sae_desktop.qt.plot_style import COLORS
 
     if atlas.up_to_date().mosaic_image is None:
         raise ValueError("there is no model to draw an atlas of")
-    k = ATLAS_SCALE
-    rgb = np.repeat(np.repeat(diverging_rgb(atlas.mosaic_image, 1.0), k, axis=0), k, axis=1)
-    image = Image.fromarray(rgb, mode="RGB")
+    k, n = ATLAS_SCALE, len(atlas.order)
+    image = diverging_image(atlas.mosaic_image, 1.0, k)
     draw = ImageDraw.Draw(image)
-    columns = grid_shape(len(atlas.order))[1]
     for key, colour in (("dead", COLORS["dead"]), ("over", COLORS["clamped"])):
-        for position in atlas.framed[key]:  # in the gap around the tile (PAD model pixels: half of it each)
-            r, c = divmod(int(position), columns)
-            x0, y0 = (PAD + c * (TILE + PAD)) * k - k, (PAD + r * (TILE + PAD)) * k - k
+        for position in atlas.framed[key]:  # in the gap around the tile (one model pixel of its two)
+            x0, y0 = ((v - 1) * k for v in tile_origin(position, n))
             draw.rectangle((x0, y0, x0 + (TILE + 2) * k - 1, y0 + (TILE + 2) * k - 1), outline=colour, width=k - 1)
     image.save(path)
     return Path(path)
