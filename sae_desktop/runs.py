@@ -110,11 +110,17 @@ class RunFolder:
         return save_checkpoint(checkpoint, self.checkpoint_path)
 
 
-def refuse_run_files(path: str | os.PathLike) -> None:
-    """Raise :class:`OutputRefused` when ``path`` (symlinks followed) is one of a run folder's own
-    files: only the run itself rewrites its checkpoint, config and metrics."""
+def is_run_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` (symlinks followed) is one of a run folder's own files."""
     target = Path(os.path.realpath(path))
-    if target.name in (CHECKPOINT, CONFIG, METRICS, MARKER) and RunFolder(target.parent).is_ours:
+    return target.name in (CHECKPOINT, CONFIG, METRICS, MARKER) and RunFolder(target.parent).is_ours
+
+
+def refuse_run_files(path: str | os.PathLike) -> None:
+    """Raise :class:`OutputRefused` when ``path`` is one of a run folder's own files
+    (:func:`is_run_file`): only the run itself rewrites its checkpoint, config and metrics."""
+    target = Path(os.path.realpath(path))
+    if is_run_file(path):
         raise OutputRefused(f"{path}: refusing to write over run folder {target.parent.name}'s own "
                             f"{target.name}; choose another path (e.g. outside the run folder)")
 

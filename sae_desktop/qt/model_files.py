@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from sae_desktop.checkpoint import CheckpointError, save_checkpoint
-from sae_desktop.runs import refuse_run_files
+from sae_desktop.runs import is_run_file, refuse_run_files
 from sae_desktop.safe_write import describe_os_error
 from sae_desktop.qt.settings import ask_save_path, last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
@@ -49,11 +49,7 @@ class ModelFiles:
             return None
         if self._saved_as is not None and self._saved_as[0] is snap:
             return self._saved_as[1]
-        if snap.path is None or snap.path.resolve() == bundled_model_path().resolve():
-            return None
-        try:
-            refuse_run_files(snap.path)
-        except OSError:
+        if snap.path is None or snap.path.resolve() == bundled_model_path().resolve() or is_run_file(snap.path):
             return None
         return snap.path
 
