@@ -290,13 +290,13 @@ def test_live_axes_move_in_steps_not_at_every_report(qtbot, view):
     assert [nice_ceiling(v) for v in (0.05, 0.051, 0.13, 7.0, 9.5)] == pytest.approx([0.05, 0.06, 0.15, 8.0, 10.0])
     start(view, CFG.replace(epochs=8))  # 8 epochs of 10 steps: eighths of 10 steps
     loss, rho = view.loss_plot, view.rho_plot
-    extents, tops = [], []
+    extents, tops = [loss.top_legend.reserve.dataBounds(0)[1]], []  # before any report: the first eighth
     for n in (1, 4, 9, 10, 11):
         step(view, n, rho=np.full(32, 0.1 + 0.002 * n))  # the mean activation rises a little at each report
         view.refresh_all()
         extents.append(loss.top_legend.reserve.dataBounds(0)[1])
         tops.append(rho.top_legend.reserve.dataBounds(1)[1])
-    assert extents == [10, 10, 10, 10, 20]
+    assert extents == [10, 10, 10, 10, 10, 20]  # never shrinking at the first report (it had from 80 to 10)
     assert len(set(tops)) == 1 and max(rho.values) <= tops[0]  # one frame for all five, over every bar
 
 

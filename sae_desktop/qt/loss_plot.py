@@ -53,7 +53,7 @@ class LossPlot(pg.PlotWidget):
         self.dirty = False
         self._test_shown = -1  # epochs whose markers are set (rebuilt, they took ~1 ms of each refresh)
         self.log_y = False
-        self.planned_steps = 4690.0  # the empty plot's x extent: the run's length when known
+        self.planned_steps = 4690.0  # the run's length when known (the x axis grows in eighths of it)
         self._ema = np.zeros(3)  # bias-corrected like TensorBoard's, so the start does not lag
         self._ema_weight = 0.0
         self.clear_data()
@@ -132,8 +132,9 @@ class LossPlot(pg.PlotWidget):
 
     def _frame(self) -> None:
         """What auto-range must include: step 0 on, from 0 up (linear scale), and the legend's
-        band; before any data the run's planned length, so one report is never a lone point
-        in an axis of ±500."""
+        band; before any data the first eighth of the run's planned length, where its first
+        reports will be (the whole planned length had shrunk to an eighth at the first report),
+        so one report is never a lone point in an axis of ±500."""
         shown = [self.steps.view(c) for c in (RECON, TOTAL)] + [self.epochs.view(1)]
         if self.raw[SPARSITY].isVisible():
             shown.append(self.steps.view(SPARSITY))
@@ -141,7 +142,7 @@ class LossPlot(pg.PlotWidget):
         last = max((float(a.max()) for a in xs if len(a)), default=0.0)
         values = finite_range(*shown)
         # the run so far, in eighths of its planned length (plot_frame.stepped: the axis moves 8 times a run)
-        x_extent = (0.0, stepped(last, self.planned_steps) if last > 0 else self.planned_steps)
+        x_extent = (0.0, stepped(max(last, 1.0), self.planned_steps))
         if self.log_y:
             low, high = (-3.0, -1.0) if values is None else (np.log10(max(values[0], 1e-12)),
                                                               np.log10(max(values[1], 1e-12)))
