@@ -300,6 +300,36 @@ def test_selected_runs_glow_and_the_legend_says_so(qtbot, window, tiny_dataset):
     assert SELECTED_LABEL not in names()
 
 
+def test_the_runs_headers_reserve_the_sort_arrows_room_once(qtbot):
+    """Qt widened every column by the header's height for the sort arrow, which it draws in half
+    that: 150 px of the table's width at normal size, a sideways scroll at 1280×720. Each header
+    still shows its whole name beside the arrow while its column is sorted."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QStyle, QStyleOptionHeader, QTableWidget
+
+    from sae_desktop.qt.runs_table import RunsTable
+
+    for points in (9, 14):  # normal and presentation-sized text
+        ours, plain = RunsTable(), QTableWidget(0, len(COLUMNS))
+        plain.setHorizontalHeaderLabels(COLUMNS)
+        plain.setSortingEnabled(True)
+        for table in (ours, plain):
+            qtbot.addWidget(table)
+            table.horizontalHeader().setFont(QFont(table.font().family(), points))
+            table.show()
+        header, old = ours.horizontalHeader(), plain.horizontalHeader()
+        saved = [old.sectionSizeHint(c) - header.sectionSizeHint(c) for c in range(len(COLUMNS))]
+        assert sum(saved) >= len(COLUMNS) * header.height() // 3, saved
+        for column, name in enumerate(COLUMNS):
+            option = QStyleOptionHeader()
+            option.initFrom(header)
+            option.rect = header.rect().adjusted(0, 0, header.sectionSizeHint(column) - header.width(), 0)
+            option.state |= QStyle.StateFlag.State_Horizontal
+            option.sortIndicator = QStyleOptionHeader.SortIndicator.SortUp
+            label = header.style().subElementRect(QStyle.SubElement.SE_HeaderLabel, option, header)
+            assert header.fontMetrics().horizontalAdvance(name) <= label.width(), name
+
+
 def test_in_a_narrow_window_the_run_names_stay_readable_and_the_rest_scrolls(qtbot, window, tiny_dataset):
     cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     list(recorded(train(cfg, tiny_dataset), RunFolder.create(cfg)))
