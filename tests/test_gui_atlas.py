@@ -179,6 +179,33 @@ def test_clicking_a_runs_point_on_the_frontier_selects_its_row(qtbot, window, ti
     assert list(xs) == [pytest.approx(point.pos().x())] and list(ys) == [pytest.approx(point.pos().y())]
 
 
+def test_the_frontier_has_the_room_until_a_comparison_needs_it(qtbot, window, tiny_dataset):
+    """The frontier had a third of the width, half of it its legend (in one column, the y axis
+    stretched to twice the points' range above them), beside an empty comparison holding one line
+    of text. Now the comparison takes two thirds once it compares; a split the user dragged stays."""
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small, small.replace(beta=0.0), small.replace(beta=0.0)])
+    window.resize(1280, 720)
+    window.tabs.setCurrentWidget(window.runs_view)
+    runs = window.runs_view
+    frontier, compare = runs.frontier, runs.compare_area
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 3, timeout=5000)
+    assert frontier.width() > 1.5 * compare.width()
+    assert frontier.legend.columnCount == 3  # its legend in two rows, not three or six
+    select_rows(runs.table, 0, 1)
+    runs.compare_button.click()
+    qtbot.waitUntil(lambda: runs.compare.indices.size == 8, timeout=5000)
+    assert compare.width() > 1.5 * frontier.width()
+    runs.bottom.moveSplitter(frontier.width() + 100, 1)  # the user gives the frontier more
+    dragged = runs.bottom.sizes()
+    runs.table.clearSelection()
+    select_rows(runs.table, 1, 2)
+    chosen = runs.selected_runs()
+    runs.compare_button.click()
+    qtbot.waitUntil(lambda: runs.compared == chosen, timeout=5000)
+    assert runs.bottom.sizes() == dragged
+
+
 def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     make_runs(tiny_dataset, [small.replace(beta=0.0), small, small.replace(penalty="topk", k=2)])

@@ -139,13 +139,15 @@ class FrontierPlot(pg.PlotWidget):
         self.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
 
     def _fit_legend(self) -> None:
-        """Rows of two where they fit within the plot (less of its height), else one column: in
-        presentation mode's larger text two columns ran over the y axis. The plot is never
-        narrower than its legend in one column: at the Runs tab's first width in presentation
-        mode, it covered the y axis and its swatches were cut. (The widths come from the texts:
-        pyqtgraph's legend keeps the width of its widest layout, its labels stretched to it.)"""
-        room = self.getViewBox().width() - 16
-        columns = 2 if len(self.legend.items) > 3 and (room <= 0 or self._legend_width(2) <= room) else 1
+        """Rows of three or two where they fit within the plot (fewer rows: less of its height
+        above the points), else one column: in presentation mode's larger text two columns ran
+        over the y axis. The plot is never narrower than its legend in one column: at the Runs
+        tab's first width in presentation mode, it covered the y axis and its swatches were cut.
+        (The widths come from the texts: pyqtgraph's legend keeps the width of its widest layout,
+        its labels stretched to it.)"""
+        room, n = self.getViewBox().width() - 16, len(self.legend.items)
+        fits = [c for c in (1, 2, 3) if c == 1 or n > 3 and (c == 2 if room <= 0 else self._legend_width(c) <= room)]
+        columns = min(fits, key=lambda c: (-(-n // c), c))  # the fewest rows (the band above the points), then columns
         if columns != self.legend.columnCount:  # laid out afresh, at its new width
             self.legend.columnCount = columns
             set_legend_entries(self.legend, legend_entries(self.legend), again=True)

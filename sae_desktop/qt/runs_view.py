@@ -24,6 +24,12 @@ from sae_desktop.runs import RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
 
 
+# The comparison's share of the width below the table: a third while it shows only its hint (the
+# frontier had a third, half of it its legend, beside 870 px holding one line of text at 1280×720),
+# two thirds once it compares two models (its digits and codes need the room).
+COMPARE_EMPTY_SHARE, COMPARE_SHARE = 1 / 3, 2 / 3
+
+
 class RunsView(QWidget):
     showRequested = Signal(object)  # ModelSnapshot to show in the probe and atlas
     failed = Signal(str, str)  # title, message
@@ -63,15 +69,16 @@ class RunsView(QWidget):
         holder_layout.addLayout(buttons)
         holder_layout.addWidget(self.skipped_label)
         holder_layout.addWidget(self.table, 1)
-        bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom = bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.frontier)
         self.compare_area = compare_area = QScrollArea()  # on a small screen it scrolls instead of squeezing
         compare_area.setWidgetResizable(True)
         compare_area.setFrameShape(QFrame.Shape.NoFrame)
         compare_area.setWidget(self.compare)
         bottom.addWidget(compare_area)
-        bottom.setStretchFactor(1, 2)
-        bottom.setSizes([380, 760])
+        self._split_by_user = False  # a split the user dragged is kept
+        bottom.splitterMoved.connect(self._splitter_dragged)
+        self._split(COMPARE_EMPTY_SHARE)  # the frontier has the room until a comparison needs it
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(holder)
         body.addWidget(bottom)
@@ -84,6 +91,17 @@ class RunsView(QWidget):
         self._selection_changed()
         self.refresh_in_background()  # built before its first visit (after the first paint): ready by then
         self.staggered = StaggeredPaint([self.frontier], self)
+
+    def _split(self, compare_share: float) -> None:
+        """The frontier and the comparison side by side, the comparison with this share of the
+        width (and of any width the tab gains)."""
+        whole = max(sum(self.bottom.sizes()), 1000)
+        self.bottom.setStretchFactor(0, round(100 * (1 - compare_share)))
+        self.bottom.setStretchFactor(1, round(100 * compare_share))
+        self.bottom.setSizes([round(whole * (1 - compare_share)), round(whole * compare_share)])
+
+    def _splitter_dragged(self, *_) -> None:
+        self._split_by_user = True
 
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """Showing the tab (Ctrl+4) gives the table the keyboard (↓ selected no row until two Tabs)."""
@@ -227,6 +245,8 @@ class RunsView(QWidget):
                     return self._compare(runs, same_digits)  # the test set came meanwhile: evaluated in a worker
                 self.compared = runs
                 self.compare.set_models(*models, same_digits=same_digits)
+                if not self._split_by_user:
+                    self._split(COMPARE_SHARE)
                 if not same_digits:
                     self.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
 
