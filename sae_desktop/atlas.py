@@ -21,6 +21,9 @@ from sae_desktop.snapshot import ModelSnapshot
 
 MOSTLY_SHARE = 0.5  # "mostly 6s": one class holds at least half of the latent's activation, twice the next's
 PAIR_SHARE = 0.65  # "mostly 4s and 9s": two classes hold this much together
+# ... or a class's (two classes') mean is this many times the next class's: a "1" latent with 0.30
+# on 1s and ~0.04 on each other class held only 46 % of the sum, and read "many classes"
+STANDS_OUT = 3.0
 OVER_ACTIVE_DENSITY = 0.5  # a latent active on more than half the test images is hardly sparse
 TOP_K = 16
 
@@ -121,17 +124,18 @@ def _plural(name: str) -> str:
 
 def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
     """What one latent fires on, in words, from its row of :func:`class_profile`: "mostly 6s",
-    "mostly 4s and 9s", "many classes, 1s highest" (the class chart's highest bar), or "never
-    active". ("most: 1s" read as the class of most of its top digits, shown below it, which may
-    all be 8s: the 1s activate it most on average.)"""
+    "mostly 4s and 9s", "many classes, top mean: 1s" (the class chart's highest bar), or
+    "never active". ("most: 1s" read as the class of most of its top digits, shown below it,
+    which may all be 8s: the 1s activate it most on average; "1s highest" read so too.)"""
     total = float(profile.sum())
     if total <= 0:
         return "never active"
     share = profile / total
     order = np.argsort(-share, kind="stable")
-    first, second = order[0], order[1] if len(order) > 1 else order[0]
-    if share[first] >= MOSTLY_SHARE and share[first] >= 2 * share[second]:
+    first, second, third = (order[min(i, len(order) - 1)] for i in range(3))
+    if share[first] >= MOSTLY_SHARE and share[first] >= 2 * share[second] or (
+            share[first] >= STANDS_OUT * share[second] and len(order) > 1):
         return f"mostly {_plural(names[first])}"
-    if share[first] + share[second] >= PAIR_SHARE:
+    if share[first] + share[second] >= PAIR_SHARE or (share[second] >= STANDS_OUT * share[third] and len(order) > 2):
         return f"mostly {_plural(names[first])} and {_plural(names[second])}"
-    return f"many classes, {_plural(names[first])} highest"
+    return f"many classes, top\u00a0mean:\u00a0{_plural(names[first])}"  # (wrapped whole, never "3s" alone)

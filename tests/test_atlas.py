@@ -130,11 +130,16 @@ def test_class_profile_and_verdict_name_the_class_a_latent_fires_on():
     latents[:, 2] = 1.0 + (labels == 1) * 0.1  # everything
     profile = class_profile(latents, labels)
     assert profile.shape == (4, 10)
+    # a 1s latent over a low floor on every class: 46 % of the sum, but 6 times any other class
+    ones = np.array([0.04, 0.30, 0.04, 0.05, 0.03, 0.04, 0.05, 0.03, 0.05, 0.03])
+    twos = np.array([0.02, 0.02, 0.25, 0.02, 0.02, 0.02, 0.02, 0.25, 0.02, 0.02])  # and 2s with 7s
     assert profile[0, 6] == pytest.approx(2.0) and profile[0, 0] == pytest.approx(0.5) and profile[0, 3] == 0
     names = tuple(str(d) for d in range(10))
     assert class_verdict(profile[0], names) == "mostly 6s"
     assert class_verdict(profile[1], names) == "mostly 4s and 9s"
-    assert class_verdict(profile[2], names) == "many classes, 1s highest"
+    assert class_verdict(profile[2], names) == "many classes, top\u00a0mean:\u00a01s"
+    assert class_verdict(ones, names) == "mostly 1s" and class_verdict(twos, names) == "mostly 2s and 7s"
+    assert class_verdict(ones + 0.08, names).startswith("many classes")  # 0.38 against 0.13: not 3 times
     assert class_verdict(profile[3], names) == "never active"
     assert class_verdict(profile[0], CLASS_NAMES["fashion-mnist"]) == "mostly shirts"
     assert class_verdict(profile[1], CLASS_NAMES["fashion-mnist"]) == "mostly coats and boots"
