@@ -206,6 +206,44 @@ def test_the_frontier_has_the_room_until_a_comparison_needs_it(qtbot, window, ti
     assert runs.bottom.sizes() == dragged
 
 
+def test_the_frontiers_legend_covers_no_point_and_raises_the_axis_only_as_far_as_needed(qtbot):
+    """The legend took a band above every point: in one column at a narrow width the y axis went to
+    0.20 over points below 0.07. Now the axis rises only as far as the points beneath the legend
+    need, and (capped at 60 % of the height before) no point is ever under it."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QRectF
+
+    from sae_desktop.qt.frontier_plot import FrontierPlot
+    from sae_desktop.run_list import RunSummary
+
+    def run(penalty: str, l0: float, mse: float) -> RunSummary:
+        return RunSummary(Path(penalty), {"penalty": penalty}, "completed", 10, mse, l0, 0, 0.05, 10.0)
+
+    frontier = FrontierPlot()
+    qtbot.addWidget(frontier)
+    frontier.reference = []  # (the shipped points: only these runs, the frontier's usual shape)
+    frontier.reference_scatter.setData([], [])
+    box = frontier.getViewBox()
+    items = [frontier.selected_marks.scatter, *(item.scatter for item in frontier.scatter.values())]
+    runs = [run("kl", 1.0, 0.10), run("l1", 8.0, 0.08), run("topk", 25.0, 0.012)]
+    tops = []
+    for width in (900, 300):  # the legend over the lowest point only, then over the middle one too (one column)
+        frontier.resize(width, 400)
+        frontier.show()
+        frontier.set_runs(runs)
+        frontier.mark(runs[1:2])  # (its glow, and a legend entry)
+        qtbot.wait(100)
+        legend = frontier.legend.sceneBoundingRect()
+        for item in items:
+            for point in item.points():
+                centre, r = box.mapViewToScene(point.pos()), point.size() / 2
+                assert not legend.intersects(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)), point.pos()
+        tops.append(box.viewRange()[1][1])
+    assert tops[0] == pytest.approx(0.10 + 0.2 * 0.10)  # only the points' own margin: nothing beneath the legend
+    assert tops[1] > tops[0] and frontier.legend.columnCount == 1
+
+
 def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     make_runs(tiny_dataset, [small.replace(beta=0.0), small, small.replace(penalty="topk", k=2)])

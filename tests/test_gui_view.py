@@ -443,10 +443,10 @@ def test_the_frontiers_legend_stays_within_its_plot_in_presentation_mode(qtbot, 
     w.setWindowState(Qt.WindowState.WindowNoState)
     w.setGeometry(0, 0, 1440, 900)
     try:
-        qtbot.waitUntil(lambda: frontier.legend.columnCount == 1, timeout=3000)  # (the fonts: posted)
+        qtbot.wait(50)  # (the fonts: posted)
         splitter = frontier.parentWidget()
         splitter.setSizes([0, splitter.width()])  # the frontier dragged as narrow as it goes
-        qtbot.waitUntil(inside, timeout=3000)
+        qtbot.waitUntil(lambda: frontier.legend.columnCount == 1 and inside(), timeout=3000)
         assert frontier.width() > MIN_WIDTH  # the plot gave way, not the legend
     finally:
         w.view.set_presentation(False)
@@ -816,20 +816,22 @@ def test_the_frontiers_legend_stays_inside_the_plot_in_presentation_mode(qtbot, 
     frontier = w.runs_view.frontier
     w.tabs.setCurrentWidget(w.runs_view)
 
-    def check(columns):
+    def check() -> int:
         qtbot.wait(100)
         legend, box = frontier.legend.sceneBoundingRect(), frontier.getViewBox()
         points = [box.mapViewToScene(QPointF(r["l0"], r["test_mse"])) for r in frontier.reference]
-        assert frontier.legend.columnCount == columns
         assert legend.left() >= box.sceneBoundingRect().left() and not any(legend.contains(p) for p in points)
+        return frontier.legend.columnCount
 
-    check(2)
+    assert check() == 3
     w.view.set_presentation(True)
-    check(1)
+    w.runs_view._split(2 / 3)  # beside a comparison: one column
+    assert check() == 1
     w.view.set_presentation(False)
     w.showNormal()
     w.resize(1440, 900)
-    check(2)
+    w.runs_view._split(1 / 3)
+    assert check() == 3
 
 
 def contrast(colour: QColor, background: str) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabBar, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -34,6 +35,7 @@ class _TabsTheWheelPasses(QTabBar):
 
 
 class CompareView(QWidget):
+    modelsShown = Signal()  # two models are shown (no longer only the hint): the view wants its room
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
         self.test_set = test_set
@@ -131,6 +133,7 @@ class CompareView(QWidget):
     def set_models(self, a: ModelSnapshot, b: ModelSnapshot, same_digits: bool = False) -> None:
         """Compare ``a`` and ``b`` on new random test digits (``same_digits``: those shown)."""
         self.models = (a, b)
+        self.modelsShown.emit()
         self.title.setText(self._names())
         self.shuffle.setEnabled(True)
         for plot in self.plots:

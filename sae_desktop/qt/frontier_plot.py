@@ -22,6 +22,9 @@ SELECTED_LABEL = "selected in the table"
 HIGHLIGHT = (255, 196, 0, 120)  # the selected runs' glow: a colour no penalty has, in either theme
 MIN_WIDTH = 280  # px, or its legend's width in one column and the y axis, if more
 OUTLINE = (200, 200, 200)  # a completed run's point: filled, with pyqtgraph's light outline
+LEGEND_OFFSET_PX = 10  # the legend's distance from the plot's top and right edges
+LEGEND_GAP_PX = 6  # between the legend and the highest point beneath it
+POINT_RADIUS_PX = 12  # a selected point's glow (24 px across)
 
 
 def _faint(colour: str, background: str) -> QColor:
@@ -33,6 +36,27 @@ def _faint(colour: str, background: str) -> QColor:
                                                             (c.blue(), b.blue()))))
     faint.setAlphaF(0.55)
     return faint
+
+
+def legend_top(legend: pg.LegendItem, box: pg.ViewBox, x: tuple[float, float], y: tuple[float, float],
+               xs: np.ndarray, ys: np.ndarray) -> float:
+    """The y axis's top that keeps the legend (in the top right corner) clear of every point:
+    ``y``'s top, raised only as far as the points beneath the legend's width need. (Raised for a
+    band over all of them, a legend in one column had stretched the axis to 0.20 over points
+    below 0.07: the points' own range went to the bottom third.)"""
+    (left, right), (low, high) = x, y
+    width, height = box.width(), box.height()
+    if width <= 0 or height <= 0:  # not laid out yet: a band a row high per two entries
+        share = min(0.12 * -(-len(legend.items) // max(legend.columnCount, 1)), 0.4)
+        return high + (high - low) * share / (1 - share)
+    beside = right - (legend.width() + LEGEND_OFFSET_PX + POINT_RADIUS_PX) / width * (right - left)
+    under = ys[xs >= beside]
+    if not under.size:
+        return high
+    # (uncapped but for a legend taller than the plot: capped at 60 %, a legend of 78 % covered points)
+    share = min((legend.height() + LEGEND_OFFSET_PX + LEGEND_GAP_PX + POINT_RADIUS_PX) / height, 0.9)
+    # the legend's lower edge, (top - low) · (1 - share) above low, clears the highest point beneath it
+    return max(high, low + (float(under.max()) - low) / (1 - share))
 
 
 class FrontierPlot(pg.PlotWidget):
@@ -47,7 +71,8 @@ class FrontierPlot(pg.PlotWidget):
         self.setToolTip("Your runs, and faintly the reference runs shipped with the app (32 latents, "
                         "10 epochs), each in its penalty's colour; hover a point to name it")
         # framed: its symbols would otherwise read as two more runs
-        self.legend = add_legend(self, offset=(-10, 10), pen="#c8c8c8", brush=(255, 255, 255, 220))
+        self.legend = add_legend(self, offset=(-LEGEND_OFFSET_PX, LEGEND_OFFSET_PX), pen="#c8c8c8",
+                                 brush=(255, 255, 255, 220))
         self.reference = reference_frontier()
         self.reference_scatter = pg.ScatterPlotItem(  # faint, under the user's points, for judging a run at a glance
             [r["l0"] for r in self.reference], [r["test_mse"] for r in self.reference], size=8, pen=None,
@@ -73,6 +98,10 @@ class FrontierPlot(pg.PlotWidget):
         self.selected_sample = pg.ScatterPlotItem(size=16, pen=None, brush=pg.mkBrush(HIGHLIGHT))
         self._frame()  # the legend as it will be (pyqtgraph named all five penalties, none with points)
         self.getViewBox().sigResized.connect(lambda _box: self._frame())  # its columns, and room above for it
+        # and again once the legend is laid out at its new size (its size is stale until then: the
+        # points beneath it were judged by its old width, and it covered them)
+        self._reframe_pending = False
+        self.legend.geometryChanged.connect(self._reframe_later)
         theme.follow(self._on_theme)
         for item in [*self.scatter.values(), self.unfinished]:
             item.sigPointsClicked.connect(self._point_clicked)
@@ -130,13 +159,20 @@ class FrontierPlot(pg.PlotWidget):
         l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
         mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
         low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
-        height = self.getViewBox().height()  # the legend's band, above every point (its own height once laid out)
-        rows = -(-len(self.legend.items) // self.legend.columnCount)
-        legend_share = min((self.legend.height() + 12) / height, 0.6) if height > 0 else min(0.12 * rows, 0.4)
         left, right = float(l0s.min()) - l0_pad, float(l0s.max()) + l0_pad
         left = left if left >= 0 else -0.03 * right  # L0 from 0, but a point at 0 shown whole, not half under the axis
         self.setXRange(left, right, padding=0)
-        self.setYRange(low, high + (high - low) * legend_share / (1 - legend_share), padding=0)
+        self.setYRange(low, legend_top(self.legend, self.getViewBox(), (left, right), (low, high), l0s, mses),
+                       padding=0)
+
+    def _reframe_later(self) -> None:
+        if not self._reframe_pending:
+            self._reframe_pending = True
+            QTimer.singleShot(0, self, self._reframe)
+
+    def _reframe(self) -> None:
+        self._reframe_pending = False
+        self._frame()
 
     def _fit_legend(self) -> None:
         """Rows of three or two where they fit within the plot (fewer rows: less of its height

@@ -78,6 +78,7 @@ class RunsView(QWidget):
         bottom.addWidget(compare_area)
         self._split_by_user = False  # a split the user dragged is kept
         bottom.splitterMoved.connect(self._splitter_dragged)
+        self.compare.modelsShown.connect(lambda: None if self._split_by_user else self._split(COMPARE_SHARE))
         self._split(COMPARE_EMPTY_SHARE)  # the frontier has the room until a comparison needs it
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(holder)
@@ -245,8 +246,6 @@ class RunsView(QWidget):
                     return self._compare(runs, same_digits)  # the test set came meanwhile: evaluated in a worker
                 self.compared = runs
                 self.compare.set_models(*models, same_digits=same_digits)
-                if not self._split_by_user:
-                    self._split(COMPARE_SHARE)
                 if not same_digits:
                     self.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
 
