@@ -73,6 +73,7 @@ class ProbeState:
         self.result: ProbeResult | None = None
         self.stages: Preprocessed = NOTHING  # the drawing's preprocessing (a fixed input's is trivial)
         self.reading = ""  # path of the image file being read (shown once read, unless another input comes first)
+        self.dictionary: object = None  # the model the clamps' latent numbers belong to (see set_dictionary)
 
     def set_source(self, source: InputSource | None) -> None:
         source = source or NO_INPUT
@@ -94,6 +95,14 @@ class ProbeState:
     def release(self, latent: int) -> None:
         if self.clamps.pop(int(latent), None) is not None:
             self.clamps_changed.emit(dict(self.clamps))
+
+    def set_dictionary(self, key: object) -> None:
+        """The model probed, as a key (its run and its number of latents): another run's model
+        releases the clamps, for latent i means something else there (a clamp set on one run's
+        model steered the next run's, of the same size); the same run's next epoch keeps them."""
+        if key != self.dictionary:
+            self.dictionary = key
+            self.reset_clamps()
 
     def reset_clamps(self) -> None:
         if self.clamps:

@@ -113,6 +113,22 @@ def test_steering_a_latent_changes_the_decoded_image(qtbot, window):
     assert view.state.clamps == {}
     np.testing.assert_allclose(view.result.reconstruction, before, atol=1e-6)
     assert "clamps left out" not in view.ood_label.text()
+    # another run's model of the same size: its latent i is another feature, and nothing is clamped
+    # (a clamp set on one run's model steered the next run's); the same run's next epoch keeps it
+    from dataclasses import replace
+
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    qtbot.mouseClick(view.bars.viewport(), LEFT, pos=view.bars.mapFromScene(scene))
+    shown = window.shown.snapshot
+    window.shown.set(replace(shown, name=f"{shown.short_name}, one epoch on", run_name=shown.short_name))
+    assert view.state.clamps == {latent: pytest.approx(0.95, abs=0.03)} and "clamped" in view.error_label.text()
+    window.shown.set(ModelSnapshot(shown.config, SparseAutoencoder(shown.config).snapshot(), "another run, epoch 1",
+                                   run_name="another run"))
+    qtbot.waitUntil(lambda: view.result is not None and view.result.code[latent] == view.result.latents[latent],
+                    timeout=2000)
+    assert view.state.clamps == {} and "clamped" not in view.error_label.text()
 
 
 def test_sorted_view_keeps_steering_on_the_right_latent(qtbot, window):

@@ -247,6 +247,21 @@ def test_probe_state_emits_only_on_change():
     assert sources == [digit] and clamps == [{2: 0.5}, {}]
 
 
+def test_another_runs_model_releases_the_clamps_and_the_same_runs_next_epoch_keeps_them():
+    """A clamp set on one run's model steered the next run's (same size): latent i is another
+    feature there."""
+    state = ProbeState()
+    state.set_dictionary(("run-a", 32))
+    state.set_clamp(0, 1.0)
+    state.set_dictionary(("run-a", 32))  # its next epoch
+    assert state.clamps == {0: 1.0}
+    state.set_dictionary(("run-b", 32))
+    assert state.clamps == {}
+    state.set_clamp(3, 0.5)
+    state.set_dictionary(("run-b", 64))
+    assert state.clamps == {}
+
+
 def test_a_file_being_read_is_no_longer_wanted_once_another_input_is_chosen():
     state = ProbeState()
     reading = []

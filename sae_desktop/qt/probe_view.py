@@ -239,9 +239,7 @@ class ProbeView(QWidget):
             f"Model: {snap.name}", f"Model: {snap.short_name}", snap.short_name)
         self.model_label.setText(*forms)
         if snap is not None:
-            shown = self.state.result
-            if shown is not None and shown.latents.size != snap.config.d_latent:
-                self.state.reset_clamps()  # another dictionary: latent i means something else
+            self.state.set_dictionary((snap.short_name, snap.config.d_latent))  # another one: no clamps
             if (bars := self.bars_place.peek()) is not None:
                 self._model_to_bars(bars, snap)
             self.browser.set_dataset(snap.dataset)
