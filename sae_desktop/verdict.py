@@ -5,7 +5,7 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
 
 * **plain checks** on what preprocessing found, each with its own message: nothing drawn,
   too faint (the marks barely stand out from the paper's noise), too small (too few
-  pixels to show strokes), filled (no strokes: a blob), more strokes than almost any digit, and
+  pixels to show strokes), filled (no strokes: a blob), more stroke length than almost any digit, and
   strokes that end, branch and close loops in a pattern digits rarely show (strokes.py: an H's
   four ends and two junctions, a scribble's crossings). Their limits come from MNIST itself
   (percentiles and counts, measured again by the tests);
@@ -128,7 +128,7 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
                                                    f"(strokes {stages.width:.1f} px wide; MNIST's ≤ {FILLED:g})")
     length = stroke_length(stages)
     if length > MAX_LENGTH:
-        return Verdict("tangled", False, nan, nan, f"More strokes than almost any digit ({length:.0f} px of "
+        return Verdict("tangled", False, nan, nan, f"More stroke length than almost any digit ({length:.0f} px of "
                                                     f"stroke; 99.9% of MNIST's ≤ {MAX_LENGTH:g})")
     strokes = shape(stages.image)
     if strokes.loops > MAX_LOOPS:

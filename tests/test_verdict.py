@@ -75,8 +75,8 @@ def test_plain_checks_have_their_own_message(bundled, case, kind):
     verdict = result.verdict if result else judge(stages, float("nan"), bundled.test_score_quantiles)
     assert verdict.kind == kind and verdict.digit_like is not True
     assert verdict.message and verdict.message[0].isupper()
-    if kind == "tangled":
-        assert stroke_length(stages) > MAX_LENGTH
+    if kind == "tangled":  # its length, said as a length ("more strokes" read as a count: a scribble is one)
+        assert stroke_length(stages) > MAX_LENGTH and verdict.message.startswith("More stroke length than")
 
 
 def test_an_untrained_model_gives_no_verdict():
