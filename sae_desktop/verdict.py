@@ -174,8 +174,10 @@ def judge(stages: Preprocessed, score: float, quantiles: list[float] | None,
     if not quantiles:
         return verdict("unknown", None, f"{score:.0%} of the input unexplained (no test-set statistics for this model)")
     if median > UNTRAINED:
-        return verdict("untrained", None,
-                       f"No verdict: this model leaves {median:.0%} of a typical test digit unexplained")
+        # the digit's *own* variance, and the cut: beside the Training header's "FVU 0.900" (of the test
+        # set's variance about its mean image) "64% … unexplained" read as a contradiction
+        return verdict("untrained", None, f"No verdict: this model leaves {median:.0%} of a typical test digit's "
+                                          f"own variance unexplained (a verdict needs under {UNTRAINED:.0%})")
     # The verdict first (a cut-off end would hide it), then the rank it rests on, then that rank's parts
     # ("Typical: … worse than 91 % of test digits" read as a contradiction when the parts came first)
     if p >= UNLIKE:

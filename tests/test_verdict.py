@@ -87,6 +87,7 @@ def test_an_untrained_model_gives_no_verdict():
     snap = snap.with_evaluation(snap.evaluate(np.repeat(digits, 20, axis=0)))
     verdict = probe_image(snap, seven())[1].verdict
     assert verdict.kind == "untrained" and verdict.digit_like is None and "No verdict" in verdict.message
+    assert "digit's own variance unexplained (a verdict needs under 60%)" in verdict.message  # not the FVU's
 
 
 def test_the_bundled_model_carries_its_test_set_reference(bundled, mnist):
