@@ -58,7 +58,7 @@ def test_steering_a_latent_sends_its_clamp_without_a_qt_conversion_warning(qtbot
     view.bars.set_clamp(3, 0.7)
     assert received == [{3: pytest.approx(0.7)}]  # a Qt dict signal delivered {} (QVariantMap keys are strings)
     assert "_pythonToCppCopy" not in capfd.readouterr().err
-    assert "1\u00a0latent\u00a0clamped" in view.error_label.text()
+    assert "(latent\u00a03\u00a0clamped)" in view.error_label.text()  # which one, not "1 latent"
 
 
 def test_probe_export_says_nothing_is_probed_before_asking_for_a_folder(qtbot, window, dialogs):

@@ -1,7 +1,6 @@
 """The drawing canvas and the probe: real mouse events on real widgets, offscreen."""
 
 import html
-import re
 
 import numpy as np
 import pytest
@@ -103,7 +102,7 @@ def test_steering_a_latent_changes_the_decoded_image(qtbot, window):
     assert view.result.latents[latent] < 0.5  # the encoder's own value is kept and shown
     assert np.abs(view.result.reconstruction - before).max() > 0.05
     assert "clamped" in view.error_label.text()
-    assert re.search(r"\(1\u00a0latent\u00a0clamped\)", view.error_label.text())  # never wrapped inside
+    assert f"(latent\u00a0{latent}\u00a0clamped)" in view.error_label.text()  # which one; never wrapped inside
     # the verdict is the input's, and says so beside the steered error (it read as the steered image's)
     assert "(the input, clamps left out):" in view.ood_label.text() and view.result.verdict.kind != "nothing"
     right = view.bars.mapFromScene(box.mapViewToScene(QPointF(float(latent), 0.5)))
@@ -140,6 +139,23 @@ def test_sorted_view_keeps_steering_on_the_right_latent(qtbot, window):
     assert view.bars.latent_at(0.0) == strongest
     view.bars.set_clamp(view.bars.latent_at(0.0), 0.0)
     assert view.result.code[strongest] == 0.0
+    # a bar between two labels, clamped, gets its number (it had none: "which latent is steered?")
+    view.reset_button.click()
+    view.bars.resize(300, view.bars.height())  # room for every 2nd or 5th label only
+    qtbot.wait(20)
+
+    def labels() -> dict[int, str]:
+        return dict(view.bars.getAxis("bottom")._tickLevels[0])
+
+    assert len(labels()) < view.result.latents.size
+    position = next(p for p in range(1, view.result.latents.size) if p not in labels())
+    steered = view.bars.latent_at(float(position))
+    view.bars.set_clamp(steered, 0.9)
+    assert labels()[position] == str(steered) and all(abs(p - position) > 1 for p in labels() if p != position)
+    from sae_desktop.qt.probe_view import clamp_note
+
+    assert clamp_note({12: 1.0, 3: 0.0}) == "latents\u00a03,\u00a012\u00a0clamped"
+    assert clamp_note(dict.fromkeys(range(5), 1.0)) == "5\u00a0latents\u00a0clamped"
 
 
 def test_test_digit_browser_puts_exact_digits_in_the_probe(qtbot, window, tiny_dataset):

@@ -99,7 +99,7 @@ class LatentBars(pg.PlotWidget):
         self.top = 1.0
         self.config = ModelConfig()
         self._ranges: tuple[int, float] | None = None
-        self._ticks_for: tuple[int, np.ndarray] | None = None  # (label step, order) the labels show
+        self._ticks_for: tuple[int, np.ndarray, list[int]] | None = None  # (label step, order, clamped positions)
         # the labels' room follows the plot area, which settles after the widget's own resize
         # (leaving presentation mode, one label per bar was kept for a narrower plot)
         self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
@@ -192,9 +192,15 @@ class LatentBars(pg.PlotWidget):
         font = self.getAxis("bottom").style.get("tickFont") or self.font()
         room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 5  # a gap that reads as one
         step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= room), self.order.size)
-        if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order):
-            self._ticks_for = (step, self.order.copy())
-            ticks = [(int(p), str(int(self.order[p]))) for p in range(0, self.order.size, step)]
+        # a clamped bar always has its number (sorted, every other bar's label left the steered one
+        # unnamed), and the regular labels too near it give way
+        clamped = sorted(int(p) for p in np.flatnonzero(np.isin(self.order, list(self._clamps))))
+        key = (step, self.order.copy(), clamped)
+        if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order) \
+                or self._ticks_for[2] != clamped:
+            self._ticks_for = key
+            regular = [p for p in range(0, self.order.size, step) if all(abs(p - c) >= step for c in clamped)]
+            ticks = [(p, str(int(self.order[p]))) for p in sorted(set(regular) | set(clamped))]
             self.getAxis("bottom").setTicks([ticks, []])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)

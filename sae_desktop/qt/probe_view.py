@@ -48,6 +48,16 @@ def unsteered(verdict: str) -> str:
     return f"{head} (the input, clamps left out){colon}{rest}" if colon else f"{verdict} (the input, clamps left out)"
 
 
+def clamp_note(clamps: dict[int, float]) -> str:
+    """Which latents are steered: "latent 12 clamped", "latents 3, 12 clamped", or for more than
+    three "5 latents clamped" ("1 latent clamped" left the audience to find which bar, unlabelled
+    in the sorted view). No break inside: a narrow column wrapped "(1" / "latent clamped)"."""
+    if len(clamps) > 3:
+        return f"{len(clamps)}\u00a0latents\u00a0clamped"
+    numbers = ",\u00a0".join(str(latent) for latent in sorted(clamps))
+    return f"latent{'s' * (len(clamps) > 1)}\u00a0{numbers}\u00a0clamped"
+
+
 class ProbeView(QWidget):
     image_loaded = Signal(bool)  # a file asked for by load_image is shown (True), or not (False: said why)
 
@@ -302,9 +312,7 @@ class ProbeView(QWidget):
         self.input_tile.set_grey(r.input)
         self.recon_tile.set_grey(r.reconstruction)
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
-        n = len(self.state.clamps)
-        # (no break inside the brackets: a narrow column wrapped it as "0.0726  (1" / "latent clamped)")
-        steered = f"  ({n}\u00a0latent{'s' if n > 1 else ''}\u00a0clamped)" if n else ""
+        steered = f"  ({clamp_note(self.state.clamps)})" if self.state.clamps else ""
         # (in a column narrower than "Reconstruction", at 1024 px in presentation mode, the word was cut)
         self.error_label.set_text_or_short(f"Reconstruction error (MSE) {r.mse:.4f}{steered}",
                                            f"Error (MSE) {r.mse:.4f}{steered}", 3)
@@ -316,6 +324,6 @@ class ProbeView(QWidget):
 
         # where the figures would take more than four lines (presentation mode, a narrow window): the
         # verdict and its rank only; on hover the whole, and what its figures mean
-        message, headline = (unsteered(text) if n else text for text in (v.message, v.headline))
+        message, headline = (unsteered(text) if self.state.clamps else text for text in (v.message, v.headline))
         tooltip = tooltip_paragraphs([message, *v.glossary.splitlines()])
         self.ood_label.set_text_or_short(coloured(message), coloured(headline), VERDICT_LINES, tooltip)
