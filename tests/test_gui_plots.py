@@ -280,6 +280,21 @@ def test_a_legend_whose_view_box_is_gone_changes_size_quietly(qtbot):
     legend.geometryChanged.emit()  # a live parent: anchored as before
 
 
+def test_start_clears_the_previous_runs_curves_at_once(qtbot, view):
+    """Under "Starting a new run…" the previous run's losses, bars and histogram stayed up for
+    ~0.5 s, until the new run's first event: they go when Start is pressed."""
+    start(view)
+    for n in (1, 2, 3):
+        step(view, n)
+    view.refresh_all()
+    assert len(view.loss_plot.steps) == 3 and view.rho_plot.values is not None
+    view.run.new_run()  # what Start does, before the worker answers
+    assert "Starting a new run" in view.summary.text()
+    drawn = view.loss_plot.raw[3].getData()[0]  # (the total's faint line)
+    assert len(view.loss_plot.steps) == 0 and (drawn is None or len(drawn) == 0)
+    assert view.rho_plot.values is None and view.rho_plot.n == 32  # (the same number of bars' room)
+
+
 def test_live_axes_move_in_steps_not_at_every_report(qtbot, view):
     """Redrawing an axis's ticks at every refresh was a fifth of the window's work during
     training: the losses' x extent moves in eighths of the planned run, the mean activation's

@@ -58,8 +58,7 @@ class TrainingView(QWidget):
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self.timer.start()
         self.staggered = StaggeredPaint([self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot], self)
-        run.cleared.connect(lambda: self._say(f"Continuing {run.resume_from.short_name}…" if run.resume_from is not None
-                                              else "Starting a new run…"))  # (continuing said "a new run")
+        run.cleared.connect(self.on_cleared)
         shown.changed.connect(lambda _snap: self._say(*self._said))
         run.started.connect(self.on_started)
         run.stepped.connect(self.on_step)
@@ -102,12 +101,23 @@ class TrainingView(QWidget):
             settle(plot)
 
     # -- mirroring the run state ---------------------------------------------------------
+    def on_cleared(self) -> None:
+        """Start was pressed: the previous run's curves go with its figures (they stayed up for
+        ~0.5 s under "Starting a new run…", until the new run's first event)."""
+        self._clear_plots(None, None, self.rho_plot.n)
+        self.refresh_all()
+        resumed = self.run.resume_from
+        self._say(f"Continuing {resumed.short_name}…" if resumed is not None else "Starting a new run…")
+
+    def _clear_plots(self, steps: int | None, epochs: int | None, d_latent: int) -> None:
+        self.loss_plot.clear_data(steps)
+        self.histogram.clear_data()
+        self.sparsity_plot.clear_data(epochs)
+        self.rho_plot.clear_data(d_latent)
+
     def on_started(self, start: RunStart) -> None:
         cfg = start.config
-        self.loss_plot.clear_data(start.steps_per_epoch * cfg.epochs)
-        self.histogram.clear_data()
-        self.sparsity_plot.clear_data(cfg.epochs)
-        self.rho_plot.clear_data(cfg.d_latent)
+        self._clear_plots(start.steps_per_epoch * cfg.epochs, cfg.epochs, cfg.d_latent)
         self.loss_plot.set_sparsity_visible(cfg.penalty not in TOPK_PENALTIES)  # no penalty to plot
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
         for out in self.run.earlier:  # resumed run: its per-step losses and revivals so far, from metrics.jsonl
