@@ -295,6 +295,21 @@ def test_start_clears_the_previous_runs_curves_at_once(qtbot, view):
     assert view.rho_plot.values is None and view.rho_plot.n == 32  # (the same number of bars' room)
 
 
+def test_an_epochs_panels_are_redrawn_with_the_header_that_states_them(qtbot, view, gui_window):
+    """Each panel waited its turn of the rationed redraws: "Completed 3 epochs" stood beside
+    "activation, epoch 2" for up to 3 s on a busy machine."""
+    from sae_desktop.events import EpochOutput
+
+    qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
+    evaluation = gui_window.shown.snapshot.evaluation
+    start(view)
+    step(view, 9)
+    view.on_epoch(EpochOutput(1, 10, 0.05, 1.0, 0.1, evaluation, {}, {}))
+    assert "After epoch 1/" in view.summary.text()
+    assert not any(plot.dirty for plot in (view.loss_plot, view.rho_plot, view.histogram, view.sparsity_plot))
+    assert "epoch 1" in view.histogram.getPlotItem().getAxis("bottom").labelText
+
+
 def test_live_axes_move_in_steps_not_at_every_report(qtbot, view):
     """Redrawing an axis's ticks at every refresh was a fifth of the window's work during
     training: the losses' x extent moves in eighths of the planned run, the mean activation's

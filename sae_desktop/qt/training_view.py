@@ -147,6 +147,17 @@ class TrainingView(QWidget):
         total = self.run.start.config.epochs if self.run.start else out.epoch
         # (the finished epoch's figures, while the progress bar counts the epoch under way)
         self._say(f"After epoch {out.epoch}/{total}:  {_figures(ev)}", ev)
+        self._refresh_with_header()
+
+    def _refresh_with_header(self) -> None:
+        """The panels that show an epoch's figures, redrawn with the header that states them (in
+        their turn, "Completed 3 epochs" stood beside "activation, epoch 2" for up to 3 s on a busy
+        machine); once an epoch, so the rationing of redraws is kept during its steps."""
+        if self.isVisible():
+            for plot in (self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot):
+                if plot.dirty:
+                    plot.refresh()
+                    settle(plot)
 
     def _show_activations(self, ev: Evaluation, when: str) -> None:
         self.rho_plot.set_test_values(ev.rho_hat, when)
