@@ -93,7 +93,10 @@ class ProgressEstimate:
         self.n_train = start.n_train
         self._clock = ActiveClock(now)
         self.epoch = start.start_epoch + 1
-        self.epoch_fraction = 0.0
+        # a run continued inside an epoch starts where it stopped (its bars read "50 %" and "0 %"
+        # beside "continuing from step 1002 (during epoch 3)" until the first report)
+        into = start.start_step - start.start_epoch * start.steps_per_epoch
+        self.epoch_fraction = into / start.steps_per_epoch if start.steps_per_epoch and into > 0 else 0.0
         self.epochs_done = start.start_epoch
         self._reports = 0
         self._previous: tuple[float, float] | None = None  # (active s, images) at the last report or epoch start

@@ -94,6 +94,19 @@ def test_the_eta_never_reads_zero_while_more_than_a_reports_worth_of_training_is
     assert estimate.figures(clock.t).eta_s == 0.0  # its training done: only the evaluation was left
 
 
+def test_a_run_continued_inside_an_epoch_starts_its_bars_where_it_stopped():
+    """"continuing from step 1002 (during epoch 3)" stood beside "epoch 3 of 4 – 50%" and an
+    empty epoch bar until the first report."""
+    clock = Clock()
+    into = SPE // 4
+    figures = ProgressEstimate(start_event(epochs=4, start_epoch=2, start_step=2 * SPE + into), clock.t).figures(
+        clock.t)
+    assert (figures.epoch, figures.epoch_fraction) == (3, pytest.approx(into / SPE)) and into
+    assert figures.run_fraction == pytest.approx((2 + into / SPE) / 4)
+    assert figures.images_per_s is None and figures.eta_s is None  # (nothing measured yet)
+    assert ProgressEstimate(start_event(start_epoch=2), clock.t).figures(clock.t).epoch_fraction == 0.0
+
+
 def test_throughput_is_images_per_wall_second_and_steady():
     clock = Clock()
     estimate = ProgressEstimate(start_event(), clock.t)
