@@ -342,9 +342,21 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
     # the header gives the finished epoch's figures while the bar counts the one under way
     assert window.training_view.summary.text().startswith("Paused · After epoch 1/50:  test MSE")
     assert window.progress.run_bar.format().startswith("epoch 2 of 50")
+    # the training panel hidden (presentation mode hides it): the status bar carries the progress
+    brief = window.run_brief
+    assert not brief.isVisible()
+    window.view.set_presentation(True, remember=False)
+    qtbot.waitUntil(brief.isVisible, timeout=2000)
+    brief.render()  # (the panel's figures: a report that was on its way when the pause came may have moved them)
+    assert brief.format() == "epoch 2 of 50 – %p% · paused"
+    assert brief.value() == round(1000 * window.run.figures().run_fraction) > 1000 / 50
+    assert not window.device_label.isVisible() and brief.width() >= window.device_label.width()  # in its place
+    assert window.minimumSizeHint().width() <= 1280  # (wider, the status bar cut the window's right edge)
     with qtbot.waitSignal(window.controller.runEnded, timeout=10000):
         window.stop_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
+    assert not brief.isVisible() and window.device_label.isVisible()  # (the run is over: its story is told)
+    window.view.set_presentation(False, remember=False)
     end = window.run.end
     story = window.run.end_story()
     assert end.epochs_done == 1 and 640 < end.step < 1280

@@ -21,6 +21,7 @@ from sae_desktop.qt.labels import ElidedLabel, ElidingStatusBar
 from sae_desktop.qt.model_files import ModelFiles
 from sae_desktop.qt.model_stats import ModelStats
 from sae_desktop.qt.probe_view import ProbeView
+from sae_desktop.qt.run_progress import RunBrief
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.test_set import TestSetProvider
@@ -82,6 +83,9 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         for label in (self.model_label, self.device_label):
             label.setContentsMargins(4, 0, 4, 0)  # apart from each other and the messages
             self.statusBar().addPermanentWidget(label)
+        self.run_brief = RunBrief(self.run, self.dock, self.device_label)  # the run's progress while the panel
+        self.statusBar().addPermanentWidget(self.run_brief)  # is hidden, in the device's place
+        self.dock.visibilityChanged.connect(self.run_brief.render)
         self.model_files = ModelFiles(self, self.shown, self.notify,
                                       lambda text: self.statusBar().showMessage(text, 5000))
         self.follow = FollowTraining(self.run, self.shown, self)

@@ -134,3 +134,54 @@ class RunProgress(QWidget):
             bar.setUpdatesEnabled(False)  # its own repaint() does nothing…
             bar.setValue(value)
             bar.setUpdatesEnabled(True)  # …and this schedules an update() instead
+
+
+class RunBrief(QProgressBar):
+    """The run's progress in one bar, for the status bar while the training panel is hidden
+    (presentation mode hides it: a lecture hall saw no progress, ETA or step while a run
+    trained). Shown only then, and only while a run is going, in the place of the status bar's
+    ``replaces`` (the device), at least as wide: the messages beside keep their room (wider,
+    the status bar outgrew a 1280-px window and cut the Training tab's right edge)."""
+
+    def __init__(self, run: RunState, panel: QWidget, replaces: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.run, self.panel, self.replaces = run, panel, replaces
+        self.setRange(0, 1000)
+        self.setTextVisible(True)
+        self.setToolTip("The run in training (the Training panel, hidden now, has the rest: View ▸ Training)")
+        self._clock = QTimer(self, interval=500, timeout=self.render)
+        for signal in (run.cleared, run.started, run.ended, run.epoch_finished, run.status_changed):
+            signal.connect(self.render)
+        self.render()
+
+    def text_now(self) -> str:
+        """What the bar says: "epoch 2 of 3 – 45% · ETA 0:12" (paused, stopping, starting…)."""
+        run, start, figures = self.run, self.run.start, self.run.figures()
+        sweep = f"run {run.sweep.index + 1} of {run.sweep.total} · " if run.sweep is not None else ""
+        if start is None or figures is None:
+            return f"{sweep}starting…"
+        where = f"{sweep}epoch {figures.epoch} of {start.config.epochs} – %p%"
+        if run.status in ("paused", "stopping"):
+            return f"{where} · {'paused' if run.status == 'paused' else 'stopping…'}"
+        eta = run.sweep_eta() if run.sweep is not None else figures.eta_s
+        return f"{where} · ETA {'estimating…' if eta is None else format_seconds(eta)}"
+
+    def sizeHint(self):  # noqa: N802 (Qt naming)
+        hint = super().sizeHint()
+        text = self.fontMetrics().horizontalAdvance("epoch 10 of 10 – 100% · ETA estimating…")
+        hint.setWidth(max(text + 24, self.replaces.sizeHint().width(), self.replaces.width()))
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802 (Qt naming)
+        return self.sizeHint()
+
+    def render(self, *_) -> None:
+        shown = self.run.active and self.run.end is None and not self.panel.isVisible()
+        self._clock.start() if shown else self._clock.stop()
+        if shown == self.isHidden():
+            self.replaces.setVisible(not shown)
+            self.setVisible(shown)
+        if shown:
+            figures = self.run.figures()
+            RunProgress._set(self, figures.run_fraction if figures is not None else 0.0)
+            self.setFormat(self.text_now())
