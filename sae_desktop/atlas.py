@@ -118,7 +118,7 @@ def class_profile(latents: np.ndarray, labels: np.ndarray, n_classes: int = 10) 
     return (sums / np.maximum(counts, 1)[:, None]).T
 
 
-def _plural(name: str) -> str:
+def plural(name: str) -> str:
     return name + ("es" if name.endswith("s") else "s")
 
 
@@ -135,7 +135,7 @@ def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str]) -> st
     first, second, third = (order[min(i, len(order) - 1)] for i in range(3))
     if share[first] >= MOSTLY_SHARE and share[first] >= 2 * share[second] or (
             share[first] >= STANDS_OUT * share[second] and len(order) > 1):
-        return f"mostly {_plural(names[first])}"
+        return f"mostly {plural(names[first])}"
     if share[first] + share[second] >= PAIR_SHARE or (share[second] >= STANDS_OUT * share[third] and len(order) > 2):
-        return f"mostly {_plural(names[first])} and {_plural(names[second])}"
-    return f"many classes, top\u00a0mean:\u00a0{_plural(names[first])}"  # (wrapped whole, never "3s" alone)
+        return f"mostly {plural(names[first])} and {plural(names[second])}"
+    return f"many classes, top\u00a0mean:\u00a0{plural(names[first])}"  # (wrapped whole, never "3s" alone)

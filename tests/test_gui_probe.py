@@ -170,6 +170,16 @@ def test_test_digit_browser_puts_exact_digits_in_the_probe(qtbot, window, tiny_d
     assert tiny_dataset.test_labels[view.browser.index.value()] == tiny_dataset.test_labels[3]
     view.browser.pick_random()
     assert tiny_dataset.test_labels[view.browser.index.value()] == tiny_dataset.test_labels[3]
+    # presentation mode hides the browser, not its filter: the input's line says what R picks
+    label = tiny_dataset.test_labels[3]
+    assert "R picks" not in view.source_label.text()
+    window.view.set_presentation(True, remember=False)
+    try:
+        assert view.source_label.text().endswith(f"label {label} (R picks only {label}s)")
+        view.browser.label.setCurrentIndex(0)  # any label again (as before presenting): nothing to say
+        assert "R picks" not in view.source_label.text()
+    finally:
+        window.view.set_presentation(False, remember=False)
     draw_seven(qtbot, view.canvas)  # editing the canvas switches back to the drawing
     qtbot.waitUntil(lambda: view.state.source.kind == "drawing", timeout=2000)
 

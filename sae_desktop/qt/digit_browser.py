@@ -112,6 +112,11 @@ class DigitBrowser(QGroupBox):
             return np.arange(0)
         return np.arange(len(self.test.labels)) if wanted < 0 else np.flatnonzero(self.test.labels == wanted)
 
+    def filter_label(self) -> str | None:
+        """The label the filter keeps ("7"), None for any label."""
+        wanted = self.label.currentIndex() - 1
+        return self._names()[wanted] if 0 <= wanted < len(self._names()) else None
+
     def _names(self) -> tuple[str, ...]:
         return CLASS_NAMES[self.dataset]
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout,
                                QWidget)
 
+from sae_desktop.atlas import plural
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
@@ -98,6 +99,7 @@ class ProbeView(QWidget):
         theme.follow(self._on_theme)  # the verdict's colour is the theme's
         self.sorted_box.toggled.connect(lambda on: self.bars.set_sorted(on))
         self.browser.digitChosen.connect(self.show_source)
+        self.browser.label.currentIndexChanged.connect(lambda _: self._show_source(self.state.source))
         self.browser.fileRequested.connect(self.choose_image_file)
         shown.changed.connect(self._on_model)
         shown.evaluated.connect(lambda _: self.update_probe())  # the verdict's statistics arrived
@@ -202,7 +204,15 @@ class ProbeView(QWidget):
         self.update_probe()
 
     def _show_source(self, source: InputSource) -> None:
-        self.source_label.setText(f"Input: {source.describe()}")
+        """The input's line; while the browser is hidden (presentation mode), the label filter it
+        still applies (R kept giving 2s, with the filter out of sight)."""
+        only = self.browser.filter_label() if self.browser.isHidden() else None
+        self.source_label.setText(f"Input: {source.describe()}" + (f" (R picks only {plural(only)})" if only else ""))
+
+    def browser_shown(self, shown: bool) -> None:
+        """Presentation mode hides the test-digit browser (R still picks a digit)."""
+        self.browser.setVisible(shown)
+        self._show_source(self.state.source)
 
     def choose_image_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Probe an image", last_folder("images"), IMAGE_FILTER)

@@ -70,7 +70,7 @@ class ViewOptions:
         self._scale_style_sheets(self.window, PRESENTATION_SCALE if on else 1.0)
         self.window.probe_view.fit_text_heights()  # its fixed-height labels, in their new fonts
         w = self.window
-        w.probe_view.browser.setVisible(not on)  # its height goes to the canvas (R still picks a digit)
+        w.probe_view.browser_shown(not on)  # its height goes to the canvas (R still picks a digit)
         stages = w.probe_view.stages_view
         stages.set_columns(len(stages.tiles) if on else 3)  # one row: the code gets the other's height
         if on:
