@@ -330,6 +330,24 @@ def test_latent_labels_thin_out_when_the_bars_are_narrow(qtbot):
     assert labelled[1000] == list(range(32)) and len(labelled[330]) < 32 and labelled[330][0] == 0
 
 
+def test_the_activation_axis_ends_where_the_bars_can(qtbot):
+    """The legend's band above the bars had ticks of its own: "1.5" over sigmoid latents that end at 1."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.set_model(ModelConfig(), rho=0.05)
+    bars.resize(600, 250)
+    bars.show()
+    bars.set_latents(np.linspace(0, 1, 32))
+    qtbot.wait(50)
+    axis, box = bars.getAxis("left"), bars.getViewBox()
+    assert box.viewRange()[1][1] > 1.2  # (the band is there)
+    shown = [v for _, values in axis.tickValues(*box.viewRange()[1], box.height()) for v in values]
+    assert max(shown) == pytest.approx(1.0) and 0.5 in shown
+
+
 def test_the_first_bars_label_is_drawn_even_when_it_is_two_digits_wide(qtbot):
     """Sorted by activation at 1024×768, the most active latent's label ("19", under the first
     bar) was dropped: pyqtgraph hides a tick label that reaches past the axis's end."""

@@ -60,13 +60,27 @@ class _SteeringViewBox(pg.ViewBox):
 INACTIVE_ON_DARK = "#4d535c"  # between the dark plot (#1e1f22) and the active blue, nearer the plot
 
 
+class _CappedAxis(pg.AxisItem):
+    """An axis whose values end at ``cap`` (the bars' top): the band above for the legend had
+    ticks of its own, "1.5" over sigmoid latents that end at 1."""
+
+    cap: float | None = None
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph naming)
+        levels = super().tickValues(minVal, maxVal, size)
+        if self.cap is None:
+            return levels
+        return [(spacing, [v for v in values if v <= self.cap * (1 + 1e-9)]) for spacing, values in levels]
+
+
 class LatentBars(pg.PlotWidget):
     clampRequested = Signal(int, float)  # latent, value (already within the axis)
     releaseRequested = Signal(int)
 
     def __init__(self, parent=None):
         box = _SteeringViewBox()
-        super().__init__(parent, viewBox=box)
+        self.activation_axis = _CappedAxis("left")
+        super().__init__(parent, viewBox=box, axisItems={"left": self.activation_axis})
         box.owner = self
         style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
         self.export_title: str | None = None  # files get no hint for the mouse (ProbeView names the input)
@@ -134,6 +148,7 @@ class LatentBars(pg.PlotWidget):
         band = min(band, 0.4)
         if (n, self.top, round(band, 3)) != self._ranges:  # a range change regenerates the axes: only when needed
             self._ranges = (n, self.top, round(band, 3))
+            self.activation_axis.cap = self.top  # (the legend's band above: no values there)
             self.setYRange(0, self.top * 1.02 / (1 - band), padding=0)
             self.setXRange(-0.6, n - 0.4, padding=0)
 
