@@ -37,6 +37,7 @@ _IMAGE_MAGIC, _LABEL_MAGIC = 2051, 2049
 # expands to, more than this is refused before it is read, so memory stays bounded.
 MAX_IDX_BYTES = 64 * 1024 * 1024
 N_CLASSES = 10
+TRAIN_IMAGES = 60_000  # MNIST's and Fashion-MNIST's training images (a run's planned steps, before it says)
 OFFLINE_ENV = "SAE_DESKTOP_OFFLINE"  # "1": never try to download (demos, tests, air-gapped machines)
 
 

@@ -280,6 +280,16 @@ def test_a_legend_whose_view_box_is_gone_changes_size_quietly(qtbot):
     legend.geometryChanged.emit()  # a live parent: anchored as before
 
 
+def test_before_a_run_the_losses_axis_follows_the_planned_epochs(qtbot, view):
+    """Set to 3 epochs, the empty plot kept the 10-epoch default's 0-586 steps."""
+    view.preview(CFG.replace(epochs=3, batch_size=100))  # 600 steps an epoch (60 000 images)
+    assert view.loss_plot.top_legend.reserve.dataBounds(0)[1] == pytest.approx(3 * 600 / 8)
+    start(view)  # a run says its own length (3 epochs of 10 steps here)
+    step(view, 1)
+    view.preview(CFG.replace(epochs=50))  # and the panel no longer frames its plot
+    assert view.loss_plot.top_legend.reserve.dataBounds(0)[1] == pytest.approx(CFG.epochs * 10 / 8)
+
+
 def test_start_clears_the_previous_runs_curves_at_once(qtbot, view):
     """Under "Starting a new run…" the previous run's losses, bars and histogram stayed up for
     ~0.5 s, until the new run's first event: they go when Start is pressed."""

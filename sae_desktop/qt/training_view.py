@@ -9,10 +9,13 @@ rationed and staggered.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from sae_desktop.config import TOPK_PENALTIES
+from sae_desktop.data import TRAIN_IMAGES
 from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart, where_in_run
 from sae_desktop.qt.activation_histogram import ActivationHistogram
@@ -73,9 +76,12 @@ class TrainingView(QWidget):
         self.staggered.hold()
 
     def preview(self, cfg) -> None:
-        """Before a run: show the target ρ the panel is set to."""
+        """Before a run: show the target ρ the panel is set to, and the losses' axis over the
+        first eighth of the run it plans (it kept the 10-epoch default's 0-586 for 3 epochs)."""
         if self.run.start is None:
             self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
+            if not len(self.loss_plot.steps):
+                self.loss_plot.clear_data(cfg.epochs * math.ceil(TRAIN_IMAGES / cfg.batch_size))
 
     def refresh(self) -> None:
         """One plot per tick: losses on even ticks, the first other plot with news on odd ones.
