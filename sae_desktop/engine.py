@@ -22,8 +22,8 @@ from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.data import Dataset
 from sae_desktop.devices import describe, resolve_device
 from sae_desktop.evaluation import Evaluation
-from sae_desktop.events import (EpochOutput, Event, IntervalOutput, Position, ResumeState, Revival, RunEnd, RunStart,
-                                TrainingControl)
+from sae_desktop.events import (EpochOutput, Event, Holding, IntervalOutput, Position, ResumeState, Revival, RunEnd,
+                                RunStart, TrainingControl)
 from sae_desktop.fast_trainer import FastSAETrainer, supports
 from sae_desktop.pixels import for_dataset
 from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
@@ -128,6 +128,8 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
         while done < spe:
             if control.stop_requested:
                 break
+            if control.paused:
+                yield Holding(step)  # (the steps have stopped: "Paused" is true from here)
             interval_start += control.wait_while_paused()
             if control.stop_requested:
                 break

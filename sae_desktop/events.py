@@ -213,7 +213,16 @@ class Revival:
         return cls(int(record["step"]), float(record["epoch"]), int(record["metrics/revived"]), kind)
 
 
-Event = Union[RunStart, IntervalOutput, EpochOutput, RunEnd, Revival]
+@dataclass
+class Holding:
+    """The loop has stopped between two report intervals, as asked, and waits to go on: said
+    before it blocks, so that a window says "Paused" when the steps have stopped (said at the
+    request, the interval under way still moved the bars under "Paused")."""
+
+    step: int  # optimizer steps done
+
+
+Event = Union[RunStart, IntervalOutput, EpochOutput, RunEnd, Revival, Holding]
 
 
 @dataclass

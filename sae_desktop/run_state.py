@@ -23,7 +23,7 @@ from sae_desktop.progress import Figures, ProgressEstimate, SweepEstimate
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
 
-STATUSES = ("idle", "running", "paused", "stopping")
+STATUSES = ("idle", "running", "pausing", "paused", "stopping")  # pausing: asked, the interval under way ends
 
 
 def earlier_steps(run_dir: Path, before_step: int) -> list[IntervalOutput | Revival]:

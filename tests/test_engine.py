@@ -9,7 +9,8 @@ import torch
 from sae_desktop import fast_trainer, train_step
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import make_trainer, train
-from sae_desktop.events import EpochOutput, IntervalOutput, ResumeState, Revival, RunEnd, RunStart, TrainingControl
+from sae_desktop.events import (EpochOutput, Holding, IntervalOutput, ResumeState, Revival, RunEnd, RunStart,
+                                TrainingControl)
 from sae_desktop.fast_trainer import FastSAETrainer
 from sae_desktop.trainer import AutogradTrainer, Trainer
 from tests.conftest import stroke_digits
@@ -174,6 +175,8 @@ def test_pause_blocks_between_steps_and_resume_continues(tiny_dataset, backend):
     next(gen)  # RunStart
     first = next(gen)
     control.pause()
+    held = next(gen)  # the loop says it holds, then waits
+    assert isinstance(held, Holding) and held.step == first.step
     got = []
     thread = threading.Thread(target=lambda: got.append(next(gen)))
     thread.start()

@@ -68,11 +68,14 @@ def test_pause_stops_reports_and_resume_continues(qtbot, window):
     window.start_action.trigger()
     qtbot.waitUntil(lambda: len(steps) >= 3, timeout=10000)
     window.pause_action.trigger()
-    assert window.controller.state == "paused" and window.pause_action.text() == "&Resume"
+    # "Pausing" until the loop says it holds (said "Paused" at once, the interval under way still
+    # moved the bars under it), then "Paused", as the progress panel and the status bar say
+    assert window.controller.state == "pausing" and window.pause_action.text() == "&Resume"
     header = window.training_view.summary
-    assert header.text().startswith("Paused · ")  # as the progress panel and the status bar say (it said "Training…")
-    qtbot.wait(150)  # a report already on its way may still arrive
-    frozen = len(steps)
+    assert header.text().startswith("Pausing · ") and window.progress.eta.text() == "pausing…"
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=5000)
+    assert header.text().startswith("Paused · ") and window.statusBar().currentMessage() == "Paused"
+    frozen = len(steps)  # nothing more once it says so
     qtbot.wait(400)
     assert len(steps) == frozen
     window.pause_action.trigger()

@@ -318,7 +318,7 @@ def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
     window.pause_action.trigger()  # a new run, paused at once
     assert progress.eta.text() != "done" and "average" not in progress.speed.text()
     assert progress.run_bar.value() == 0 and progress.elapsed.text() in ("0:00", "–")
-    qtbot.waitUntil(lambda: window.run.start is not None, timeout=20000)
+    qtbot.waitUntil(lambda: window.run.start is not None and window.controller.state == "paused", timeout=20000)
     progress.render()
     assert progress.eta.text() == "paused" and progress.run_bar.value() == 0
     assert progress.name.text() == window.run.run_dir.name != first

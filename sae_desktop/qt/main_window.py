@@ -254,7 +254,7 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         self._restore_panel()
 
     def closeEvent(self, event) -> None:
-        if self.controller.state in ("running", "paused") and not self.confirm_stop_and_close():
+        if self.controller.state in ("running", "pausing", "paused") and not self.confirm_stop_and_close():
             event.ignore()
             return
         if self.controller.active:  # also a run that is just ending: let its thread finish

@@ -106,9 +106,9 @@ class RunProgress(QWidget):
             average = f"{images / figures.elapsed_s:,.0f} images/s on average" if figures.elapsed_s > 0 else "–"
             self.speed.setText(average if images > 0 else run.end.status)
             self.eta.setText(ENDINGS.get(run.end.status, "–"))
-        elif run.status == "paused":
-            self.speed.setText("paused")
-            self.eta.setText("paused")
+        elif run.status in ("pausing", "paused"):  # (pausing: the interval under way ends first)
+            self.speed.setText(f"{run.status}{'…' * (run.status == 'pausing')}")
+            self.eta.setText(f"{run.status}{'…' * (run.status == 'pausing')}")
         elif run.status == "stopping":
             self.speed.setText("stopping…")
             self.eta.setText("stopping…")
@@ -161,8 +161,8 @@ class RunBrief(QProgressBar):
         if start is None or figures is None:
             return f"{sweep}starting…"
         where = f"{sweep}epoch {figures.epoch} of {start.config.epochs} – %p%"
-        if run.status in ("paused", "stopping"):
-            return f"{where} · {'paused' if run.status == 'paused' else 'stopping…'}"
+        if run.status in ("pausing", "paused", "stopping"):
+            return f"{where} · {run.status}{'' if run.status == 'paused' else '…'}"
         eta = run.sweep_eta() if run.sweep is not None else figures.eta_s
         return f"{where} · ETA {'estimating…' if eta is None else format_seconds(eta)}"
 

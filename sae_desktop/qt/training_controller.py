@@ -20,7 +20,7 @@ from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.data import DatasetError, load_dataset
 from sae_desktop.devices import DeviceError, out_of_memory_message
-from sae_desktop.events import (EpochOutput, IntervalOutput, ResumeState, Revival, RunEnd, RunStart,
+from sae_desktop.events import (EpochOutput, Holding, IntervalOutput, ResumeState, Revival, RunEnd, RunStart,
                                 TrainingControl)
 from sae_desktop.run_state import RunState
 from sae_desktop.runs import RunFolder, recorded, remove_stale_temp_files
@@ -155,20 +155,21 @@ class TrainingController(QObject):
         worker.start()
 
     def pause(self) -> None:
+        """Asked: "pausing" until the loop says it holds (the interval under way ends first)."""
         if self._control and self.state == "running":
             self._control.pause()
-            self._set_state("paused")
+            self._set_state("pausing")
 
     def resume(self) -> None:
-        if self._control and self.state == "paused":
+        if self._control and self.state in ("pausing", "paused"):
             self._control.resume()
             self._set_state("running")
 
     def toggle_pause(self) -> None:
-        self.resume() if self.state == "paused" else self.pause()
+        self.resume() if self.state in ("pausing", "paused") else self.pause()
 
     def stop(self) -> None:
-        if self._control and self.state in ("running", "paused"):
+        if self._control and self.state in ("running", "pausing", "paused"):
             self._control.stop()
             self._set_state("stopping")
 
@@ -193,6 +194,9 @@ class TrainingController(QObject):
         if isinstance(event, IntervalOutput):
             self.run.report_step(event)
             self.stepReported.emit(event)
+        elif isinstance(event, Holding):
+            if self.state == "pausing":  # (not if resumed or stopped meanwhile)
+                self._set_state("paused")
         elif isinstance(event, EpochOutput):
             self.run.finish_epoch(event)
             self.epochFinished.emit(event)

@@ -196,7 +196,8 @@ class TrainingView(QWidget):
         self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]) if ev is not None else "")
 
 
-WHILE = {"paused": "Paused", "stopping": "Stopping"}  # the header's word for the run's status, before what it says
+# the header's word for the run's status, before what it says
+WHILE = {"pausing": "Pausing", "paused": "Paused", "stopping": "Stopping"}
 
 
 def compact(text: str) -> str:

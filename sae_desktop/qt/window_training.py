@@ -138,10 +138,11 @@ class TrainingCommands:
             self.start_action.setText("&Continue training" if self.run.resume_from is not None else "&Start training")
         else:  # still clickable: a Start now is queued until torch is ready
             self.start_action.setText("&Start (loading PyTorch…)")
-        self.pause_action.setEnabled(state in ("running", "paused"))
-        self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
-        self.pause_action.setIcon(self._icons["start" if state == "paused" else "pause"])
-        self.stop_action.setEnabled(state in ("running", "paused"))
+        held = state in ("pausing", "paused")
+        self.pause_action.setEnabled(state == "running" or held)
+        self.pause_action.setText("&Resume" if held else "&Pause")
+        self.pause_action.setIcon(self._icons["start" if held else "pause"])
+        self.stop_action.setEnabled(state == "running" or held)
         self._update_continue_action()
         self.open_action.setEnabled(idle)
         self.fresh_action.setEnabled(idle and self.run.resume_from is not None)
@@ -151,7 +152,7 @@ class TrainingCommands:
         """The status bar says a change of the run's status when it happens, only then: said again
         from _on_state (which also mirrors panel edits and the end of continue-training mode,
         after the run's end was told), "Training…" stayed on under a completed run."""
-        said = {"running": "Training…", "paused": "Paused", "stopping": "Stopping…"}
+        said = {"running": "Training…", "pausing": "Pausing…", "paused": "Paused", "stopping": "Stopping…"}
         if status in said:
             self.statusBar().showMessage(said[status])
         elif self.statusBar().currentMessage() in said.values():  # idle: nothing left to say of it
