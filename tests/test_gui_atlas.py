@@ -270,6 +270,7 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     tip = runs.frontier.scatter["topk"].scatter.opts["tip"](x=point.pos().x(), y=point.pos().y(), data=point.data())
     assert runs.frontier.scatter["topk"].scatter.opts["hoverable"] and "-topk" in tip.splitlines()[0] and "k=2" in tip
     assert not any(plot.isVisible() for plot in runs.compare.plots)  # no empty axes before a comparison
+    assert runs.compare.shuffle.isHidden()  # nor "Other digits" before there are any
     runs.table.selectRow(0)
     assert runs.show_button.isEnabled() and not runs.compare_button.isEnabled()
     runs.show_button.click()
@@ -282,6 +283,7 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     qtbot.waitUntil(lambda: compare.indices.size == 8, timeout=5000)
     assert compare.strip_image.image.shape == (3 * 30 + 2, 8 * 30 + 2)
     assert compare.codes[0].image.shape == (8, 8) and all(plot.isVisible() for plot in compare.plots)
+    assert compare.shuffle.isVisible()
     assert "MSE on these digits" in compare.summaries[1].text()
     labels = [str(int(compare._test().labels[j])) for j in compare.indices]
     for plot in compare.plots[1:]:  # a code's rows are the digits shown, named by their labels

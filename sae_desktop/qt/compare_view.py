@@ -47,7 +47,7 @@ class CompareView(QWidget):
         self.title.setWordWrap(True)  # beside the frontier it must not set the tab's minimum width
         self.shuffle = QPushButton("Other digits")
         self.shuffle.clicked.connect(self.pick_digits)
-        self.shuffle.setEnabled(False)
+        self.shuffle.hide()  # until there are digits to change (greyed out beside the hint, it read as broken)
         self.strip = PicturePlot()  # originals, reconstruction A, reconstruction B, as one image
         follow_theme(self.strip)
         self.strip.hideAxis("bottom")
@@ -135,7 +135,7 @@ class CompareView(QWidget):
         self.models = (a, b)
         self.modelsShown.emit()
         self.title.setText(self._names())
-        self.shuffle.setEnabled(True)
+        self.shuffle.show()
         for plot in self.plots:
             plot.show()
         self.layout().setStretch(self.layout().count() - 1, 0)  # the space goes to the plots now
