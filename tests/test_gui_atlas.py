@@ -209,7 +209,8 @@ def test_the_frontier_has_the_room_until_a_comparison_needs_it(qtbot, window, ti
 def test_the_frontiers_legend_covers_no_point_and_raises_the_axis_only_as_far_as_needed(qtbot):
     """The legend took a band above every point: in one column at a narrow width the y axis went to
     0.20 over points below 0.07. Now the axis rises only as far as the points beneath the legend
-    need, and (capped at 60 % of the height before) no point is ever under it."""
+    need, and (capped at 60 % of the height before) no run's point is ever under it; the faint
+    reference points may be (kept clear too, a narrow plot's points went to its bottom quarter)."""
     from pathlib import Path
 
     from PySide6.QtCore import QRectF
@@ -222,8 +223,9 @@ def test_the_frontiers_legend_covers_no_point_and_raises_the_axis_only_as_far_as
 
     frontier = FrontierPlot()
     qtbot.addWidget(frontier)
-    frontier.reference = []  # (the shipped points: only these runs, the frontier's usual shape)
-    frontier.reference_scatter.setData([], [])
+    # (the shipped points: one, faint, high under the legend; the runs are the frontier's usual shape)
+    frontier.reference = [{"l0": 27.0, "test_mse": 0.095, "mechanism": "kl", "setting": "beta", "value": 0.005}]
+    frontier.reference_scatter.setData([27.0], [0.095])
     box = frontier.getViewBox()
     items = [frontier.selected_marks.scatter, *(item.scatter for item in frontier.scatter.values())]
     runs = [run("kl", 1.0, 0.10), run("l1", 8.0, 0.08), run("topk", 25.0, 0.012)]

@@ -24,7 +24,8 @@ MIN_WIDTH = 280  # px, or its legend's width in one column and the y axis, if mo
 OUTLINE = (200, 200, 200)  # a completed run's point: filled, with pyqtgraph's light outline
 LEGEND_OFFSET_PX = 10  # the legend's distance from the plot's top and right edges
 LEGEND_GAP_PX = 6  # between the legend and the highest point beneath it
-POINT_RADIUS_PX = 12  # a selected point's glow (24 px across)
+GLOW_PX = 18  # a selected point's glow, across (24, 36 in presentation mode, hid 3-4 neighbours)
+POINT_RADIUS_PX = GLOW_PX // 2
 
 
 def _faint(colour: str, background: str) -> QColor:
@@ -92,7 +93,7 @@ class FrontierPlot(pg.PlotWidget):
         self.samples = {p: pg.ScatterPlotItem(size=11, pen=None, brush=c) for p, c in PENALTY_COLOURS.items()}
         # the runs selected in the table, in a highlighter's glow (a black ring read as the legend's
         # "not completed" ring); named in the legend while there are any, not in the CSV
-        self.selected_marks = self.plot([], [], pen=None, symbol="o", symbolSize=24, symbolPen=None,
+        self.selected_marks = self.plot([], [], pen=None, symbol="o", symbolSize=GLOW_PX, symbolPen=None,
                                         symbolBrush=pg.mkBrush(HIGHLIGHT))
         self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
         self.selected_sample = pg.ScatterPlotItem(size=16, pen=None, brush=pg.mkBrush(HIGHLIGHT))
@@ -153,17 +154,20 @@ class FrontierPlot(pg.PlotWidget):
         if [name for _, name in legend_entries(self.legend)] != [name for _, name in named]:  # rebuilt only on change
             set_legend_entries(self.legend, named)
         self._fit_legend()
-        points = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
-        points += [(r["l0"], r["test_mse"]) for r in self.reference]  # a new run is judged against them
+        runs = [(r.l0, r.test_mse) for r in self.runs if r.l0 is not None and r.test_mse is not None]
+        points = runs + [(r["l0"], r["test_mse"]) for r in self.reference]  # a new run is judged against them
         l0s, mses = np.array([p[0] for p in points] or [0.0, 8.0]), np.array([p[1] for p in points] or [0.0, 0.05])
+        # the legend may cover the faint reference points, never a run's (keeping them all clear
+        # squashed a narrow plot's points into its bottom quarter)
+        clear = np.array(runs or [(0.0, 0.0)], dtype=float).reshape(-1, 2)
         l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
         mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
         low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
         left, right = float(l0s.min()) - l0_pad, float(l0s.max()) + l0_pad
         left = left if left >= 0 else -0.03 * right  # L0 from 0, but a point at 0 shown whole, not half under the axis
         self.setXRange(left, right, padding=0)
-        self.setYRange(low, legend_top(self.legend, self.getViewBox(), (left, right), (low, high), l0s, mses),
-                       padding=0)
+        self.setYRange(low, legend_top(self.legend, self.getViewBox(), (left, right), (low, high), clear[:, 0],
+                                       clear[:, 1]), padding=0)
 
     def _reframe_later(self) -> None:
         if not self._reframe_pending:
@@ -189,6 +193,12 @@ class FrontierPlot(pg.PlotWidget):
             set_legend_entries(self.legend, legend_entries(self.legend), again=True)
         if room > 0:  # (the axes and margins: the widget less its view box)
             self.setMinimumWidth(max(MIN_WIDTH, math.ceil(self._legend_width(1) + self.width() - room)))
+
+    def wanted_width(self) -> int:
+        """The width at which its legend takes two columns (in one, beside a comparison in
+        presentation mode at 1024 px, it filled two thirds of the height)."""
+        margins = self.width() - self.getViewBox().width() if self.getViewBox().width() > 0 else 70
+        return math.ceil(self._legend_width(2) + margins + 16)
 
     def _legend_width(self, columns: int) -> float:
         """The legend's width in this many columns of (swatch, name), from its texts as they are now."""

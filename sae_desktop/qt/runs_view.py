@@ -99,7 +99,9 @@ class RunsView(QWidget):
         whole = max(sum(self.bottom.sizes()), 1000)
         self.bottom.setStretchFactor(0, round(100 * (1 - compare_share)))
         self.bottom.setStretchFactor(1, round(100 * compare_share))
-        self.bottom.setSizes([round(whole * (1 - compare_share)), round(whole * compare_share)])
+        # up to half the width, as wide as two columns of its legend need
+        frontier = max(round(whole * (1 - compare_share)), min(self.frontier.wanted_width(), whole // 2))
+        self.bottom.setSizes([frontier, whole - frontier])
 
     def _splitter_dragged(self, *_) -> None:
         self._split_by_user = True
