@@ -647,6 +647,28 @@ def test_a_latents_whole_dashboard_fits_a_1440_by_900_window(qtbot, window):
     assert heights[(1920, 1200)] > heights[(1440, 900)]
 
 
+def test_another_runs_model_shows_the_dashboard_from_its_title(qtbot, window):
+    """The dashboard kept its scroll position: after another run's model, its title ("Latent 19 ·
+    mostly 1s") showed only its lower half; the same run's next epoch keeps the place."""
+    from dataclasses import replace
+
+    window.resize(1024, 768)
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    atlas.select(0)
+    bar = atlas.dashboard_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=3000)
+    bar.setValue(bar.maximum())
+    shown = window.shown.snapshot
+    window.shown.set(replace(shown, name=f"{shown.short_name}, one epoch on", run_name=shown.short_name))
+    atlas.up_to_date()
+    assert bar.value() == bar.maximum() > 0
+    window.shown.set(replace(shown, name="another run, completed", run_name="another run"))
+    atlas.up_to_date()
+    assert bar.value() == 0
+
+
 def test_top_digit_captions_stay_on_one_line_in_a_1024_window(qtbot, window):
     """"0.43 ·" over "3": at 1024×768 the captions broke at their spaces."""
     window.resize(1024, 768)

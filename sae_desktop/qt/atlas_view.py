@@ -109,7 +109,7 @@ class AtlasView(QWidget):
         splitter.addWidget(left)
         # Scrolls rather than setting the window's minimum height (~670 px): the app must fit a
         # 1280×720 or 1024×768 projector
-        dashboard_scroll = QScrollArea()
+        self.dashboard_scroll = dashboard_scroll = QScrollArea()
         dashboard_scroll.setWidget(self.dashboard)
         dashboard_scroll.setWidgetResizable(True)
         dashboard_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -201,7 +201,10 @@ class AtlasView(QWidget):
     def refresh(self) -> None:
         """Recompute the tiles for the shown model, then render."""
         self._stale = False
-        self.model = snap = self.shown.snapshot
+        previous, self.model = self.model, self.shown.snapshot
+        snap = self.model
+        if previous is None or snap is None or previous.short_name != snap.short_name:  # another run's, not
+            self.dashboard_scroll.verticalScrollBar().setValue(0)  # its next epoch: from the dashboard's title
         if snap is None:
             self.tiles = {}
             self.status.setText("No model.")
