@@ -602,6 +602,31 @@ def test_the_comparison_strip_follows_the_theme_and_is_no_taller_than_its_digits
             assert bar.getAxis(side).textPen().color().name() == DARK.plot_foreground
 
 
+def test_two_relu_models_codes_share_one_colour_scale(qtbot, gui_window):
+    """A's scale read 0-17 beside B's 0-27: one colour stood for two values side by side. Two
+    unbounded (ReLU-like) codes share one scale; a sigmoid's keeps its 0-1."""
+    import torch
+
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    runs = gui_window.runs_view
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.compare.test_set.get("mnist") is not None, timeout=10000)
+    torch.manual_seed(0)
+    models = []
+    for name, scale in (("a", 1.0), ("b", 3.0)):
+        cfg = ModelConfig(d_hidden=16, d_latent=8, latent="relu")
+        weights = {k: v * scale if k.startswith("W_enc") else v for k, v in SparseAutoencoder(cfg).snapshot().items()}
+        models.append(ModelSnapshot(cfg, weights, name))
+    runs.compare.set_models(*models)
+    levels = [tuple(bar.levels()) for bar in runs.compare.bars]
+    assert levels[0] == levels[1] and levels[0][1] > 0
+    runs.compare.set_models(gui_window.shown.snapshot, models[1])  # the bundled model's sigmoid: 0-1
+    assert tuple(runs.compare.bars[0].levels()) == (0.0, 1.0) and runs.compare.bars[1].levels()[1] != 1.0
+
+
 def test_the_comparisons_codes_grow_with_the_text_in_presentation_mode(qtbot, gui_window):
     """At 170 px in presentation mode the codes' eight row labels ran together ("4 4 5 0 0 9 1 3"
     as one blob) and their axis label was cut; side by side at 1024×768, their titles overlapped."""

@@ -180,8 +180,12 @@ class CompareView(QWidget):
             return
         x = test.images[self.indices].reshape(len(self.indices), -1).astype(np.float32) / 255.0
         rows = [x]
-        for i, model in enumerate(self.models):
-            z = model.encode(x)
+        codes = [model.encode(x) for model in self.models]
+        # one scale for both where neither is a sigmoid's 0-1 (A's 0-17 beside B's 0-27 gave one colour
+        # two values, compared side by side); a sigmoid's beside a ReLU's range keeps its own
+        unbounded = all(model.config.latent != "sigmoid" for model in self.models)
+        shared = max(max(float(z.max()) for z in codes), 1e-6) if unbounded else None
+        for i, (model, z) in enumerate(zip(self.models, codes)):
             recon = model.decode(z)
             rows.append(recon)
             mse = float(np.square(recon - x).mean())
@@ -190,7 +194,7 @@ class CompareView(QWidget):
                      if model.evaluation is not None else "")
             self.summaries[i].setText(f"<b>{'AB'[i]}</b>: {model.name}<br>MSE on these digits {mse:.4f}, "
                                       f"L0 {l0:.2f}{whole}")
-            top = 1.0 if model.config.latent == "sigmoid" else max(float(z.max()), 1e-6)
+            top = 1.0 if model.config.latent == "sigmoid" else shared or max(float(z.max()), 1e-6)
             self.codes[i].setImage(z)
             self.bars[i].setLevels((0.0, top))  # (the bar sets the image's levels)
             # a row per digit shown above, named by its label (the rows are these digits, not the classes 0-9)
