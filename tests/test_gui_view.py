@@ -627,6 +627,36 @@ def test_two_relu_models_codes_share_one_colour_scale(qtbot, gui_window):
     assert tuple(runs.compare.bars[0].levels()) == (0.0, 1.0) and runs.compare.bars[1].levels()[1] != 1.0
 
 
+def test_matched_latents_say_which_are_dead(qtbot):
+    """The mean matched similarity averaged in dead latents' noise tiles unsaid (0.250 over 32
+    pairs, most of both models' latents dead), and a pair's tooltip did not mark them."""
+    import torch
+
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.evaluation import Evaluation
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.qt.match_view import MatchView
+    from sae_desktop.snapshot import ModelSnapshot
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(d_hidden=16, d_latent=8)
+    latents = np.full((20, 8), 0.3, np.float32)
+    latents[:, :3] = 0.0  # latents 0-2 never fire: dead
+    models = [ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), name).with_evaluation(
+        Evaluation(np.full(20, 0.02), latents, 0.1)) for name in "ab"]
+    view = MatchView()
+    qtbot.addWidget(view)
+    view.set_models(*models)
+    m = view.matching
+    live = ~np.isin(m.a, [0, 1, 2]) & ~np.isin(m.b, [0, 1, 2])
+    text = view.summary.text()
+    assert "Dead latents: A 3, B 3" in text and f"the {int(live.sum())} live pairs: mean" in text
+    assert f"{m.similarity[live].mean():.3f}" in text
+    first = int(m.a[0]), int(m.b[0]), float(m.similarity[0])
+    tip = view.pair_text(*first)
+    assert ("(dead) ↔" in tip) == (first[0] < 3) and tip.endswith(f"cosine similarity {first[2]:.3f}")
+
+
 def test_the_comparisons_codes_grow_with_the_text_in_presentation_mode(qtbot, gui_window):
     """At 170 px in presentation mode the codes' eight row labels ran together ("4 4 5 0 0 9 1 3"
     as one blob) and their axis label was cut; side by side at 1024×768, their titles overlapped."""

@@ -63,6 +63,7 @@ class MatchView(QWidget):
         self.labels: list[pg.TextItem] = []
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.matching = None
+        self.dead: tuple[np.ndarray, np.ndarray] = (np.zeros(0, bool), np.zeros(0, bool))  # per pair, A's and B's
         self.columns = COLUMNS
         self.tiles: tuple[np.ndarray, np.ndarray] | None = None  # A's and B's, best pairs first
         self.mosaic_image: np.ndarray | None = None
@@ -102,9 +103,17 @@ class MatchView(QWidget):
         self.tiles = (normalise_tiles(decoder_tiles(a, a.evaluation))[m.a],
                       normalise_tiles(decoder_tiles(b, b.evaluation))[m.b])
         strong = int((m.similarity >= 0.7).sum())
+        # dead latents' tiles are untrained noise: their pairs pulled the mean down unsaid (0.250 over 32
+        # pairs, 24 of A's and 23 of B's latents dead, read as "the models learned different features")
+        self.dead = tuple(np.zeros(len(ix), bool) if s.evaluation is None else np.asarray(s.evaluation.dead, bool)[ix]
+                          for s, ix in ((a, m.a), (b, m.b)))
+        live = ~(self.dead[0] | self.dead[1])
+        dead = (f" Dead latents: A {int(self.dead[0].sum())}, B {int(self.dead[1].sum())}; the {int(live.sum())} "
+                f"live pairs: mean <b>{float(m.similarity[live].mean()) if live.any() else float('nan'):.3f}</b>."
+                if not live.all() else "")
         self.summary.setText(
             f"<b>Matched latents</b> (decoder tiles, cosine similarity, Hungarian matching): mean "
-            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; {strong} pairs at 0.7 or more. "
+            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; {strong} pairs at 0.7 or more.{dead} "
             f"Each column: A's latent above B's, best pairs first (hover a pair for its latents).")
         self._lay_out(self._columns_for_view())
 
@@ -162,5 +171,10 @@ class MatchView(QWidget):
     def _hover(self, scene_pos) -> None:
         point = self.image.mapFromScene(scene_pos)
         pair = self.pair_at(point.x(), point.y())
-        self.plot.setToolTip("" if pair is None else
-                             f"A latent {pair[0]} ↔ B latent {pair[1]}: cosine similarity {pair[2]:.3f}")
+        self.plot.setToolTip("" if pair is None else self.pair_text(*pair))
+
+    def pair_text(self, a: int, b: int, similarity: float) -> str:
+        """A pair, each latent marked "(dead)" where it never fired on the test set."""
+        position = int(np.flatnonzero((self.matching.a == a) & (self.matching.b == b))[0])
+        marks = [" (dead)" if dead[position] else "" for dead in self.dead]
+        return f"A latent {a}{marks[0]} ↔ B latent {b}{marks[1]}: cosine similarity {similarity:.3f}"
