@@ -213,6 +213,15 @@ def test_csv_exports_name_their_columns(qtbot, window, tmp_path):
         assert next(csv.reader(f))[:2] == ["latent", "mean activation"]
 
 
+def test_csv_numbers_are_written_in_their_own_precision(tmp_path):
+    """A float32 bin edge 0.025 was written "0.02500000037" (ten digits of its float64 value)."""
+    from sae_desktop.qt.plot_files import write_csv
+
+    write_csv(tmp_path / "n.csv", ["a", "b", "c", "d", "e", "f"],
+              [[np.float32(0.025), 3.0, np.float64(0.1), 1e-12, np.float32(2.5e-8), "—"]])
+    assert (tmp_path / "n.csv").read_text(encoding="utf-8").splitlines()[1] == "0.025,3,0.1,1e-12,2.5e-08,—"
+
+
 def test_frontier_csv_names_its_runs(qtbot, window, tiny_dataset, tmp_path):
     cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     for c in (cfg, cfg.replace(penalty="topk", k=2)):

@@ -201,9 +201,14 @@ def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
 
 def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
     def cell(value):
+        """The shortest text that reads back as the same number, in the data's own precision: a
+        float32 bin edge 0.025 is "0.025" (ten digits of its float64 value wrote "0.02500000037")."""
         if isinstance(value, str):
             return value
-        return format(float(value), ".10g")
+        number = value if isinstance(value, np.floating) else np.float64(value)
+        if np.isfinite(number) and float(number).is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return str(number)
 
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
