@@ -910,3 +910,29 @@ def test_faint_lines_and_filled_bars_stand_out_on_the_dark_plot_as_on_the_light(
     assert all(dark >= 0.9 * light for dark, light in zip(on_dark, on_light)), (on_dark, on_light)
     w.view.theme_actions["light"].trigger()
     assert shown(LIGHT) == on_light
+
+
+def test_the_frontiers_faint_points_and_glow_stand_out_on_the_dark_plot_as_on_the_light(qtbot, gui_window):
+    """On the dark plot the reference points all but vanished, their legend swatch too, and the
+    selection's glow turned a dull olive (fresh-eyes pass); the runs' own points still stand out more."""
+    from sae_desktop.qt.frontier_plot import PENALTY_COLOURS
+
+    frontier = gui_window.runs_view.frontier
+
+    def shown(t):
+        faint = [contrast(brush.color(), t.plot_background) for brush in frontier.reference_scatter.data["brush"]]
+        glow = frontier.selected_marks.opts["symbolBrush"]
+        return faint, contrast(frontier.reference_sample.opts["brush"].color(), t.plot_background), \
+            contrast(pg.mkBrush(glow).color(), t.plot_background)
+    if not frontier.reference:
+        pytest.skip("no reference runs shipped")
+    (faint, swatch, glow), light = shown(LIGHT), LIGHT
+    gui_window.view.theme_actions["dark"].trigger()
+    try:
+        dark_faint, dark_swatch, dark_glow = shown(DARK)
+        assert min(dark_faint) >= 0.95 * min(faint) and dark_swatch >= 0.95 * swatch and dark_glow >= 0.95 * glow
+        runs = [contrast(QColor(c), DARK.plot_background) for c in PENALTY_COLOURS.values()]
+        assert max(dark_faint) < min(runs)  # still fainter than any run's point
+    finally:
+        gui_window.view.theme_actions["light"].trigger()
+    assert shown(light)[1] == swatch

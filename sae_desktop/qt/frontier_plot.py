@@ -20,6 +20,7 @@ REFERENCE_LABEL = "reference (faint)"  # shipped runs, each in its penalty's col
 UNFINISHED_LABEL = "not completed (hollow)"  # stopped, diverged or still training: not where the run would end
 SELECTED_LABEL = "selected in the table"
 HIGHLIGHT = (255, 196, 0, 120)  # the selected runs' glow: a colour no penalty has, in either theme
+GLOW_ALPHA_ON_DARK = 190  # (at 120, a dull olive on the dark plot)
 MIN_WIDTH = 280  # px, or its legend's width in one column and the y axis, if more
 OUTLINE = (200, 200, 200)  # a completed run's point: filled, with pyqtgraph's light outline
 LEGEND_OFFSET_PX = 10  # the legend's distance from the plot's top and right edges
@@ -28,14 +29,16 @@ GLOW_PX = 18  # a selected point's glow, across (24, 36 in presentation mode, hi
 POINT_RADIUS_PX = GLOW_PX // 2
 
 
-def _faint(colour: str, background: str) -> QColor:
+def _faint(colour: str, background: str, dark: bool = False) -> QColor:
     """A reference point's colour: its penalty's, 40 % of the way to the plot's background and partly
     transparent (in the colour itself, not the item's opacity, which the SVG export drops: the
-    points came out opaque). Lightened instead, it stood out more than the runs on a dark plot."""
+    points came out opaque). Lightened instead, it stood out more than the runs on a dark plot; on
+    one it goes a quarter of the way, less transparent (as faint, it all but vanished there)."""
     c, b = QColor(colour), QColor(background)
-    faint = QColor(*(round(0.6 * x + 0.4 * y) for x, y in ((c.red(), b.red()), (c.green(), b.green()),
-                                                            (c.blue(), b.blue()))))
-    faint.setAlphaF(0.55)
+    toward, alpha = (0.25, 0.65) if dark else (0.4, 0.55)
+    faint = QColor(*(round((1 - toward) * x + toward * y) for x, y in ((c.red(), b.red()), (c.green(), b.green()),
+                                                                         (c.blue(), b.blue()))))
+    faint.setAlphaF(alpha)
     return faint
 
 
@@ -214,8 +217,11 @@ class FrontierPlot(pg.PlotWidget):
         out in the theme's text size (presentation mode)."""
         QTimer.singleShot(0, self, self._frame)
         self.reference_scatter.setBrush([pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
-                                                           t.plot_background)) for r in self.reference])
-        self.reference_sample.setBrush(pg.mkBrush(_faint("#888888", t.plot_background)))  # as faint as they are
+                                                           t.plot_background, t.dark)) for r in self.reference])
+        self.reference_sample.setBrush(pg.mkBrush(_faint("#888888", t.plot_background, t.dark)))  # as faint
+        glow = pg.mkBrush(*HIGHLIGHT[:3], GLOW_ALPHA_ON_DARK if t.dark else HIGHLIGHT[3])  # (dull olive on dark)
+        self.selected_marks.setSymbolBrush(glow)
+        self.selected_sample.setBrush(glow)
 
     def reference_tip(self, x: float, y: float, data: int) -> str:
         r = self.reference[data]
