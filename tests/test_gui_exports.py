@@ -138,7 +138,7 @@ def test_the_frontier_exported_from_another_tab_has_every_run(qtbot, window, tin
     run = RunFolder.create(cfg)
     list(recorded(train(cfg, tiny_dataset), run))
     frontier = window.exports.plots()["Test MSE vs L0 per run"]()
-    assert [row[0] for row in frontier.csv_table()[1]] == [run.path.name]
+    assert [row[0] for row in frontier.csv_table()[1] if row[-1] == "run"] == [run.path.name]
 
 
 def test_exporting_an_empty_plot_says_so_before_asking_where(qtbot, window, dialogs):
@@ -229,9 +229,13 @@ def test_frontier_csv_names_its_runs(qtbot, window, tiny_dataset, tmp_path):
     window.tabs.setCurrentWidget(window.runs_view)
     with open(export_plot(window.runs_view.frontier, tmp_path / "frontier.csv")) as f:
         rows = list(csv.DictReader(f))
+    reference = [r for r in rows if r["source"] != "run"]  # the faint points too (the file held half the plot)
+    rows = [r for r in rows if r["source"] == "run"]
     assert sorted(r["penalty"] for r in rows) == ["kl", "topk"]
     assert {r["run"] for r in rows} == {run.name for run in window.runs_view.runs}
     assert all(float(r["test MSE"]) > 0 for r in rows)
+    assert reference and len(reference) == len(window.runs_view.frontier.reference)
+    assert all(float(r["L0"]) >= 0 and r["run"].startswith("reference ") for r in reference)
 
 
 def test_exported_latent_plot_has_no_mouse_hint(qtbot, window, tmp_path):

@@ -136,10 +136,14 @@ class FrontierPlot(pg.PlotWidget):
         settle(self)
 
     def csv_table(self) -> tuple[list[str], list[list]]:
-        """File ▸ Export as CSV: the points as a table, one named row per run (runs without results left out)."""
-        rows = [[r.name, r.config.get("penalty", ""), settings_text(r.config), r.l0, r.test_mse]
+        """File ▸ Export as CSV: the points as a table, one named row per run (runs without results left
+        out), then the faint reference runs drawn beneath them (left out, the file held half the plot)."""
+        rows = [[r.name, r.config.get("penalty", ""), settings_text(r.config), r.l0, r.test_mse, "run"]
                 for r in self.runs if r.l0 is not None and r.test_mse is not None]
-        return ["run", "penalty", "settings", "L0", "test MSE"], rows
+        rows += [[f"reference {r['mechanism']} {r['setting']}={r['value']:g}", r["mechanism"],
+                  f"{r['setting']}={r['value']:g}", r["l0"], r["test_mse"], "reference (shipped)"]
+                 for r in self.reference]
+        return ["run", "penalty", "settings", "L0", "test MSE", "source"], rows
 
     def _frame(self) -> None:
         """Axes around the points with a margin, MSE from 0 up (auto-range around one point, or
