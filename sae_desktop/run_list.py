@@ -3,6 +3,7 @@ files change), the folders that could not be read and why, and the shipped refer
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from contextlib import nullcontext
@@ -205,6 +206,18 @@ def list_runs(base: Path | None = None) -> list[RunSummary]:
 
 
 REFERENCE_FRONTIER = "reference_frontier.json"  # made by benchmarks/reference_frontier.py
+
+
+def reference_settings(run: dict) -> str:
+    """A reference run's settings as the runs table writes a run's ("λ₀=0.002", not "l0_coeff=0.002"):
+    the tutorial's defaults, with the setting its sweep varied and what it records besides."""
+    config = {**dataclasses.asdict(TrainConfig()), "penalty": run.get("mechanism")}
+    config[run.get("setting")] = run.get("value")
+    config.update({key: run[key] for key in ("auxk", "resample", "unit_norm_decoder") if key in run})
+    try:
+        return settings_text(config)
+    except (TypeError, ValueError):  # (a malformed file: its own words)
+        return f"{run.get('setting')}={run.get('value')}"
 
 
 def reference_frontier(path: Path | None = None) -> list[dict]:

@@ -77,3 +77,13 @@ def test_a_rescan_reads_only_the_runs_that_changed(isolated_home, monkeypatch):
     assert read == [folders[2].path.name]
     changed = next(r for r in latest if r.folder == folders[2].path)
     assert changed.epochs_done == 2 and changed.test_mse == 0.02
+
+
+def test_reference_runs_settings_read_as_the_runs_tables():
+    """A reference point's tooltip said "l0_coeff=0.002" where the runs table writes "λ₀=…"."""
+    from sae_desktop.run_list import reference_settings
+
+    assert reference_settings({"mechanism": "jumprelu", "setting": "l0_coeff", "value": 0.002}) == "λ₀=0.002"
+    assert reference_settings({"mechanism": "kl", "setting": "beta", "value": 0.02}) == "ρ=0.05 β=0.02"
+    assert reference_settings({"mechanism": "topk", "setting": "k", "value": 2, "auxk": 0.03125}) == "k=2 AuxK 0.03125"
+    assert reference_settings({"mechanism": "l1", "setting": "l1", "value": "much"}) == "l1=much"  # a malformed file

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, settle, style_plot
-from sae_desktop.run_list import RunSummary, reference_frontier, settings_text
+from sae_desktop.run_list import RunSummary, reference_frontier, reference_settings, settings_text
 
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
@@ -140,9 +140,8 @@ class FrontierPlot(pg.PlotWidget):
         out), then the faint reference runs drawn beneath them (left out, the file held half the plot)."""
         rows = [[r.name, r.config.get("penalty", ""), settings_text(r.config), r.l0, r.test_mse, "run"]
                 for r in self.runs if r.l0 is not None and r.test_mse is not None]
-        rows += [[f"reference {r['mechanism']} {r['setting']}={r['value']:g}", r["mechanism"],
-                  f"{r['setting']}={r['value']:g}", r["l0"], r["test_mse"], "reference (shipped)"]
-                 for r in self.reference]
+        rows += [[f"reference {r['mechanism']} {reference_settings(r)}", r["mechanism"], reference_settings(r),
+                  r["l0"], r["test_mse"], "reference (shipped)"] for r in self.reference]
         return ["run", "penalty", "settings", "L0", "test MSE", "source"], rows
 
     def _frame(self) -> None:
@@ -229,7 +228,7 @@ class FrontierPlot(pg.PlotWidget):
 
     def reference_tip(self, x: float, y: float, data: int) -> str:
         r = self.reference[data]
-        return (f"reference: {r['mechanism']} {r['setting']}={r['value']:g}\n"
+        return (f"reference: {r['mechanism']} {reference_settings(r)}\n"
                 f"test MSE {y:.5f}, FVU {r.get('fvu', float('nan')):.3f}, L0 {x:.2f}, "
                 f"dead {r.get('dead_latents', '?')}")
 
