@@ -466,13 +466,38 @@ def test_the_status_bars_model_keeps_its_words_in_presentation_mode(qtbot, gui_w
     w.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{run}, completed (10 epochs)", run_name=run))
     label = w.model_label
     assert label.shown_text() == f"Model: {run}, completed (10 epochs)"
+    normal = label.width()
     w.view.set_presentation(True)
     try:
         qtbot.waitUntil(lambda: label.font().pointSizeF() > QApplication.font().pointSizeF() / 1.5 * 1.4, timeout=3000)
         assert label.shown_text() == f"Model: {run}, completed (10 epochs)"
     finally:
         w.view.set_presentation(False)
-    qtbot.waitUntil(lambda: label.width() == 420, timeout=3000)  # and back
+    qtbot.waitUntil(lambda: label.width() == normal <= 420, timeout=3000)  # and back
+    # no wider than its text: the status bar's messages get the rest (a 630-px label beside "Model:
+    # bundled MNIST model" cut them after 250 px at 1280 px in presentation mode)
+    w.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "bundled MNIST model"))
+    assert label.shown_text() == "Model: bundled MNIST model"
+    assert label.width() < label.fontMetrics().horizontalAdvance(label.shown_text()) + 20 < 420
+
+
+def test_a_status_message_is_cut_again_when_the_labels_beside_it_move(qtbot, gui_window):
+    """Cut to the room of the moment: "Stopped at step 32, d…" stayed beside 400 px of space once
+    the run's progress bar gave the device its place back."""
+    from PySide6.QtWidgets import QStatusBar
+
+    w = gui_window
+    w.resize(1024, 700)
+    bar = w.statusBar()
+    text = "Stopped at step 32, during epoch 1. No epoch completed, so Probe and Atlas still show " * 2
+    w.device_label.setFixedWidth(500)  # a wide label beside the message (as the progress bar was)
+    bar.showMessage(text, 60000)
+    qtbot.wait(50)
+    before = QStatusBar.currentMessage(bar)
+    assert before.endswith("…") and bar.currentMessage() == text
+    w.device_label.hide()
+    qtbot.waitUntil(lambda: len(QStatusBar.currentMessage(bar)) > len(before), timeout=2000)
+    assert bar.currentMessage() == text  # the whole, as before
 
 
 def test_many_latents_mean_activation_bars_show_in_the_dark_theme(qtbot, gui_window):

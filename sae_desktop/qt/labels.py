@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
@@ -34,9 +35,13 @@ class ElidedLabel(QLabel):
     where ``elide`` says; the full text is the tooltip)."""
 
     def __init__(self, width: int | None, parent: QWidget | None = None,
-                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle):
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle, shrink: bool = False):
+        """``shrink``: ``width`` is the most it takes; it is as wide as its whole text where that is
+        less (the status bar's messages get the rest: in presentation mode a 630-px model label
+        cut them after 250 px at 1280 px, beside "Model: bundled MNIST model")."""
         super().__init__(parent)
         self.elide = elide
+        self._shrink = shrink
         self._shorter: tuple[str, ...] = ()  # setText's shorter forms
         self._line_high = width is None
         self._width = (width, self.font().pointSizeF())  # the width asked for, at the font of the time
@@ -44,6 +49,18 @@ class ElidedLabel(QLabel):
             self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             self._fit_height()
         else:
+            self._fit_width()
+
+    def _fit_width(self) -> None:
+        """The width asked for, grown with the text's size (at 420 px the status bar's model lost
+        "Model:" and its status in presentation mode); with ``shrink``, no wider than the text."""
+        width, points = self._width
+        if points > 0 and self.font().pointSizeF() > 0:
+            width = round(width * self.font().pointSizeF() / points)
+        if self._shrink and self.text():
+            margins = self.contentsMargins()
+            width = min(width, self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2)
+        if (self.minimumWidth(), self.maximumWidth()) != (width, width):
             self.setFixedWidth(width)
 
     def _fit_height(self) -> None:
@@ -58,12 +75,10 @@ class ElidedLabel(QLabel):
         super().changeEvent(event)
         if event.type() != QEvent.Type.FontChange:
             return
-        width, points = self._width
         if self._line_high:  # presentation mode: a taller line
             self._fit_height()
-        elif points > 0 and self.font().pointSizeF() > 0:  # …and a fixed width grows with the text (at
-            # 420 px the status bar's model lost "Model:" and its status in presentation mode)
-            self.setFixedWidth(round(width * self.font().pointSizeF() / points))
+        else:  # …and a fixed width grows with the text
+            self._fit_width()
 
     def setText(self, text: str, *shorter: str) -> None:  # noqa: N802 (Qt naming)
         """``text``, or where it does not fit the first of the ``shorter`` forms that does (the last
@@ -71,6 +86,8 @@ class ElidedLabel(QLabel):
         self._shorter = shorter
         super().setText(text)
         self.setToolTip(text)
+        if self._shrink:
+            self._fit_width()
 
     def shown_text(self) -> str:
         """What the label draws at its width."""
@@ -164,9 +181,32 @@ class ElidingStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._whole = ""
+        self._until: float | None = None  # when the message shown goes (monotonic s), None: when replaced
+        self._refit_pending = False
         self.messageChanged.connect(lambda shown: None if shown else self.setToolTip(""))
 
+    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802 (Qt naming)
+        super().addPermanentWidget(widget, stretch)
+        widget.installEventFilter(self)  # its moves and resizes give the message another room
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        """A permanent label moved, resized, shown or hidden: the message is cut to its new room
+        (cut to the old one, "Stopped at step 32, d…" sat beside 400 px of space once the run's
+        progress bar gave the device its place back)."""
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide) \
+                and self._whole and not self._refit_pending:
+            self._refit_pending = True
+            QTimer.singleShot(0, self, self._refit)
+        return False
+
+    def _refit(self) -> None:
+        self._refit_pending = False
+        if QStatusBar.currentMessage(self):
+            left = 0 if self._until is None else max(1, round(1000 * (self._until - time.monotonic())))
+            self.showMessage(self._whole, left)
+
     def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt naming)
+        self._until = time.monotonic() + timeout / 1000 if timeout else None
         beside = [w.x() for w in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
                   if w.isVisible() and w.x() > 0]  # the permanent labels (and the size grip)
         room = min(beside, default=self.width()) - 3 * self.fontMetrics().averageCharWidth()

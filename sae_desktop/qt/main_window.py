@@ -79,7 +79,7 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
             self.probe_view.complete()
 
         self.setStatusBar(ElidingStatusBar())
-        self.model_label, self.device_label = ElidedLabel(420), ElidedLabel(230)
+        self.model_label, self.device_label = ElidedLabel(420, shrink=True), ElidedLabel(230)
         for label in (self.model_label, self.device_label):
             label.setContentsMargins(4, 0, 4, 0)  # apart from each other and the messages
             self.statusBar().addPermanentWidget(label)
