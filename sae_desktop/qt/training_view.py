@@ -10,6 +10,7 @@ rationed and staggered.
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
@@ -192,12 +193,23 @@ class TrainingView(QWidget):
             text = f"Run {self.run.run_dir.name} · {text}"
         if self.run.status in WHILE and self.run.end is None:  # first (the progress panel and the status bar
             text = f"{WHILE[self.run.status]} · {text}"  # said "paused" while this said "Training …")
-        self.summary.setText(text, compact(text))
+        self.summary.setText(text, *shorter_forms(text))
         self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]) if ev is not None else "")
 
 
 # the header's word for the run's status, before what it says
 WHILE = {"pausing": "Pausing", "paused": "Paused", "stopping": "Stopping"}
+
+
+def shorter_forms(text: str) -> list[str]:
+    """The header's shorter forms, each tried where the one before does not fit: its figures'
+    short names, then without the mean activation (the bars beside show it), then without the
+    dense count too (in presentation mode with the run's name in front, even the short form was
+    cut: "…L0 21.55 dead 0 de…"; the whole is in the tooltip)."""
+    short = compact(text)
+    fewer = re.sub(r"\s+mean act\. \S+$", "", short)
+    fewest = re.sub(r"\s+dense \d+(?=\s*$)", "", fewer)
+    return list(dict.fromkeys(form for form in (short, fewer, fewest)))
 
 
 def compact(text: str) -> str:
