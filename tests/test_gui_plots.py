@@ -509,10 +509,12 @@ def test_a_header_too_long_for_its_room_shortens_its_figures_before_cutting_them
     view._say(text)  # the view gives the short form itself
     assert view.summary.shown_text() == compact(view.summary.text())
     # narrower still (presentation mode, the run's name in front): the figures give way from the end,
-    # whole, before anything is cut ("…L0 21.55 dead 0 de…")
-    fewer = short.removesuffix("  mean act. 0.1183")
-    view.summary.resize((metrics.horizontalAdvance(short) + metrics.horizontalAdvance(fewer)) // 2, 30)
-    assert view.summary.shown_text() == fewer and fewer.endswith("dense 8")
-    fewest = fewer.removesuffix("  dense 8")
-    view.summary.resize((metrics.horizontalAdvance(fewer) + metrics.horizontalAdvance(fewest)) // 2, 30)
-    assert view.summary.shown_text() == fewest and fewest.endswith("dead 0")
+    # whole, before anything is cut ("…L0 21.55 dead 0 de…"), the test MSE last
+    from sae_desktop.qt.training_view import shorter_forms
+
+    forms = shorter_forms(text)
+    ends = [form.rsplit("  ", 1)[-1].split(" ")[0] for form in forms]
+    assert forms[0] == short and ends == ["mean", "dense", "dead", "L0", "FVU", "MSE"]
+    for wider, narrower in zip(forms, forms[1:]):
+        view.summary.resize((metrics.horizontalAdvance(wider) + metrics.horizontalAdvance(narrower)) // 2, 30)
+        assert view.summary.shown_text() == narrower

@@ -10,7 +10,6 @@ rationed and staggered.
 from __future__ import annotations
 
 import math
-import re
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
@@ -203,13 +202,13 @@ WHILE = {"pausing": "Pausing", "paused": "Paused", "stopping": "Stopping"}
 
 def shorter_forms(text: str) -> list[str]:
     """The header's shorter forms, each tried where the one before does not fit: its figures'
-    short names, then without the mean activation (the bars beside show it), then without the
-    dense count too (in presentation mode with the run's name in front, even the short form was
-    cut: "…L0 21.55 dead 0 de…"; the whole is in the tooltip)."""
+    short names, then one figure fewer at a time from the end (mean activation, dense, dead, L0,
+    FVU), the test MSE kept (in presentation mode with the run's name in front, even the short
+    form was cut: "…L0 21.55 dead 0 de…"; the whole is in the tooltip)."""
     short = compact(text)
-    fewer = re.sub(r"\s+mean act\. \S+$", "", short)
-    fewest = re.sub(r"\s+dense \d+(?=\s*$)", "", fewer)
-    return list(dict.fromkeys(form for form in (short, fewer, fewest)))
+    head, colon, figures = short.rpartition(":  ")
+    parts = figures.split("  ") if colon else []
+    return [short] + [f"{head}{colon}{'  '.join(parts[:n])}" for n in range(len(parts) - 1, 0, -1)]
 
 
 def compact(text: str) -> str:
