@@ -464,7 +464,9 @@ def test_progress_bars_paint_with_the_next_frame_not_at_once(qtbot, gui_window):
     bar.installEventFilter(counter)
     QApplication.processEvents()
     paints.clear()
-    progress._set(bar, 0.5)
+    from sae_desktop.qt.run_progress import set_fraction
+
+    set_fraction(bar, 0.5)
     assert bar.value() == 500 and paints == []  # not painted inside the call…
     qtbot.waitUntil(lambda: 500 in paints, timeout=2000)  # …but with the next frame
     bar.removeEventFilter(counter)

@@ -36,6 +36,7 @@ class _TabsTheWheelPasses(QTabBar):
 
 class CompareView(QWidget):
     modelsShown = Signal()  # two models are shown (no longer only the hint): the view wants its room
+
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
         self.test_set = test_set

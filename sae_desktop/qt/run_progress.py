@@ -17,6 +17,9 @@ from sae_desktop.run_state import RunState
 from sae_desktop.sweep import SweepEnded, SweepRunStarted
 
 ENDINGS = {"completed": "done", "stopped": "stopped", "diverged": "diverged"}
+# what the progress views say in place of speed and ETA while a run is held (pausing: the report
+# interval under way ends first)
+HELD = {"pausing": "pausing…", "paused": "paused", "stopping": "stopping…"}
 
 
 def format_seconds(seconds: float) -> str:
@@ -55,13 +58,13 @@ class RunProgress(QWidget):
     def on_sweep_run(self, started: SweepRunStarted) -> None:
         self.form.setRowVisible(self.sweep_bar, True)
         self.sweep_bar.setFormat(f"run {started.index + 1} of {started.total}: {started.label}")
-        self._set(self.sweep_bar, started.index / started.total)
+        set_fraction(self.sweep_bar, started.index / started.total)
 
     def on_sweep_ended(self, ended: SweepEnded) -> None:
         # one line in the bar ("3 of 4 runs done (stopped; 1 not run)" wrapped, cut, and counted
         # the stopped run as done): the runs completed, the bar filled to them
         self.sweep_bar.setFormat(f"{'stopped: ' if ended.stopped else ''}{ended.completed} of {ended.total} runs done")
-        self._set(self.sweep_bar, ended.completed / ended.total)
+        set_fraction(self.sweep_bar, ended.completed / ended.total)
 
     def clear_sweep(self) -> None:
         """A single run is starting: the last sweep's bar goes."""
@@ -82,7 +85,7 @@ class RunProgress(QWidget):
         if start is None or figures is None:
             for bar in (self.run_bar, self.epoch_bar):
                 bar.setFormat("%p%")
-                self._set(bar, 0.0)
+                set_fraction(bar, 0.0)
             waiting = "starting…" if run.active else "–"
             for label in (self.speed, self.eta):
                 label.setText(waiting)
@@ -91,10 +94,10 @@ class RunProgress(QWidget):
             return
         total = start.config.epochs
         done = 1.0 if run.end is not None and run.end.status == "completed" else figures.run_fraction
-        self._set(self.run_bar, done)
+        set_fraction(self.run_bar, done)
         if run.sweep is not None and not run.sweep.ended:  # the runs done and this one's part (it stood at
-            self._set(self.sweep_bar, (run.sweep.index + done) / run.sweep.total)  # 0 % for all of run 1)
-        self._set(self.epoch_bar, figures.epoch_fraction if figures.epoch <= total else 1.0)
+            set_fraction(self.sweep_bar, (run.sweep.index + done) / run.sweep.total)  # 0 % for all of run 1)
+        set_fraction(self.epoch_bar, figures.epoch_fraction if figures.epoch <= total else 1.0)
         self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
         # a continued run's time and average are this session's (its earlier part ran before)
         since = " since continuing" if start.start_step else ""
@@ -106,12 +109,9 @@ class RunProgress(QWidget):
             average = f"{images / figures.elapsed_s:,.0f} images/s on average" if figures.elapsed_s > 0 else "–"
             self.speed.setText(average if images > 0 else run.end.status)
             self.eta.setText(ENDINGS.get(run.end.status, "–"))
-        elif run.status in ("pausing", "paused"):  # (pausing: the interval under way ends first)
-            self.speed.setText(f"{run.status}{'…' * (run.status == 'pausing')}")
-            self.eta.setText(f"{run.status}{'…' * (run.status == 'pausing')}")
-        elif run.status == "stopping":
-            self.speed.setText("stopping…")
-            self.eta.setText("stopping…")
+        elif run.status in HELD:
+            self.speed.setText(HELD[run.status])
+            self.eta.setText(HELD[run.status])
         else:
             rate = figures.images_per_s
             self.speed.setText("starting…" if rate is None else f"{rate:,.0f} images/s")
@@ -124,16 +124,17 @@ class RunProgress(QWidget):
         text = "estimating…" if left is None else format_seconds(left)
         self.eta.setText(text + (f" (this run {format_seconds(run_left)})" if left is not None and run_left else ""))
 
-    @staticmethod
-    def _set(bar: QProgressBar, fraction: float) -> None:
-        """Set the bar's value, painted with the next frame: QProgressBar.setValue repaints at once
-        whenever a pixel or its text changes (5 ms each during training, profiled: two bars per
-        report, on the GUI thread, while a tab switch waits to paint)."""
-        value = int(round(1000 * min(max(fraction, 0.0), 1.0)))
-        if bar.value() != value:
-            bar.setUpdatesEnabled(False)  # its own repaint() does nothing…
-            bar.setValue(value)
-            bar.setUpdatesEnabled(True)  # …and this schedules an update() instead
+
+
+def set_fraction(bar: QProgressBar, fraction: float) -> None:
+    """Set a 0-1000 bar's value, painted with the next frame: QProgressBar.setValue repaints at once
+    whenever a pixel or its text changes (5 ms each during training, profiled: two bars per
+    report, on the GUI thread, while a tab switch waits to paint)."""
+    value = int(round(1000 * min(max(fraction, 0.0), 1.0)))
+    if bar.value() != value:
+        bar.setUpdatesEnabled(False)  # its own repaint() does nothing…
+        bar.setValue(value)
+        bar.setUpdatesEnabled(True)  # …and this schedules an update() instead
 
 
 class RunBrief(QProgressBar):
@@ -161,8 +162,8 @@ class RunBrief(QProgressBar):
         if start is None or figures is None:
             return f"{sweep}starting…"
         where = f"{sweep}epoch {figures.epoch} of {start.config.epochs} – %p%"
-        if run.status in ("pausing", "paused", "stopping"):
-            return f"{where} · {run.status}{'' if run.status == 'paused' else '…'}"
+        if run.status in HELD:
+            return f"{where} · {HELD[run.status]}"
         eta = run.sweep_eta() if run.sweep is not None else figures.eta_s
         return f"{where} · ETA {'estimating…' if eta is None else format_seconds(eta)}"
 
@@ -183,5 +184,5 @@ class RunBrief(QProgressBar):
             self.setVisible(shown)
         if shown:
             figures = self.run.figures()
-            RunProgress._set(self, figures.run_fraction if figures is not None else 0.0)
+            set_fraction(self, figures.run_fraction if figures is not None else 0.0)
             self.setFormat(self.text_now())
