@@ -165,7 +165,7 @@ class FrontierPlot(pg.PlotWidget):
         l0s, mses = np.array([p[0] for p in points] or [0.0, 8.0]), np.array([p[1] for p in points] or [0.0, 0.05])
         # the legend may cover the faint reference points, never a run's (keeping them all clear
         # squashed a narrow plot's points into its bottom quarter)
-        clear = np.array(runs or [(0.0, 0.0)], dtype=float).reshape(-1, 2)
+        clear = np.array(runs, dtype=float).reshape(-1, 2)
         l0_pad = max(0.1 * float(np.ptp(l0s)), 0.5)
         mse_pad = max(0.1 * float(np.ptp(mses)), 0.2 * float(mses.max()), 1e-3)
         low, high = max(0.0, float(mses.min()) - mse_pad), float(mses.max()) + mse_pad
