@@ -751,15 +751,19 @@ def test_a_hollow_point_is_drawn_above_another_runs_filled_point(qtbot, window):
     window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
     frontier = runs.frontier
-    centre = frontier.mapFromScene(frontier.getViewBox().mapViewToScene(QPointF(5.0, 0.03)))
+
+    def point_centre():  # (where the tab's layout has put the plot by now)
+        return frontier.mapFromScene(frontier.getViewBox().mapViewToScene(QPointF(5.0, 0.03)))
+
     kl, jumprelu = (QColor(PENALTY_COLOURS[p]) for p in ("kl", "jumprelu"))
 
     def around(colour) -> int:  # of the four sides of the point, those where the colour shows 4-6 px out
-        image = frontier.grab().toImage()
+        image, centre = frontier.grab().toImage(), point_centre()
         return sum(any(_near(image.pixelColor(centre.x() + r * dx, centre.y() + r * dy), colour) for r in (4, 5, 6))
                    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)))
 
-    qtbot.waitUntil(lambda: _near(frontier.grab().toImage().pixelColor(centre), jumprelu), timeout=5000)  # painted
+    qtbot.waitUntil(lambda: _near(frontier.grab().toImage().pixelColor(point_centre()), jumprelu),
+                    timeout=5000)  # painted
     assert around(kl) == 4  # the whole ring, over the filled point (a sliver of it showed on one side)
     ring = frontier.unfinished.scatter  # named on hover, as the filled points are
     assert ring.opts["hoverable"] and "(stopped" in ring.opts["tip"](x=5.0, y=0.03, data=ring.points()[0].data())

@@ -905,12 +905,12 @@ def test_the_frontiers_legend_stays_inside_the_plot_in_presentation_mode(qtbot, 
 
     assert check() == 3
     w.view.set_presentation(True)
-    w.runs_view._split(2 / 3)  # beside a comparison: one column
+    w.runs_view.splits.split(2 / 3)  # beside a comparison: one column
     assert check() == 1
     w.view.set_presentation(False)
     w.showNormal()
     w.resize(1440, 900)
-    w.runs_view._split(1 / 3)
+    w.runs_view.splits.split(1 / 3)
     assert check() == 3
 
 

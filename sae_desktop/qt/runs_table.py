@@ -1,7 +1,9 @@
 """The Runs tab's table: a row per run, every column on screen where the window allows.
 
 The run names and the settings give way (elided, whole in their tooltips) so that the figures'
-columns fit; the rows are kept and rewritten in place when only a run's figures changed.
+columns fit; the rows are kept and rewritten in place when only a run's figures changed. A
+right-click on the headers hides or shows columns (remembered across launches): at 1280×720 in
+presentation mode not every column fits, and a lecture needs only some of them.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import re
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableWidget, QTableWidgetItem
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableWidget, QTableWidgetItem
 
+from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
 
 COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status", "Test MSE", "FVU", "L0", "Dead",
@@ -31,6 +34,9 @@ STAMP_PADDING_PX = 9  # around the run's date and time: a cell's text margins (3
 SETTINGS_LEAST_PX = 60  # the settings wrap ("k=16 AuxK" / "0.03125"), elided beyond (full text in the tooltip),
 # and are shown whole wherever that makes no sideways scroll of its own (settings_least)
 MEASURED_ROWS = 40  # rows the table's columns are sized to (those in view first)
+ALWAYS_SHOWN = ("Run",)  # the column that names a row cannot be hidden
+HIDDEN_SETTING = "runs/hidden_columns"  # the hidden columns' names, comma-separated
+COLUMNS_HINT = "Right-click a column's header to hide or show columns."
 
 
 def settings_least(room: int, floor: int, whole: int) -> int:
@@ -80,8 +86,8 @@ class RunsTable(QTableWidget):
         self.horizontalHeader().setSectionsClickable(True)
         self.setHorizontalHeaderLabels(COLUMNS)
         for column, name in enumerate(COLUMNS):
-            if name in COLUMN_TIPS:
-                self.horizontalHeaderItem(column).setToolTip(COLUMN_TIPS[name])
+            tip = COLUMN_TIPS.get(name)
+            self.horizontalHeaderItem(column).setToolTip(f"{tip}\n\n{COLUMNS_HINT}" if tip else COLUMNS_HINT)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSortingEnabled(True)
@@ -94,6 +100,46 @@ class RunsTable(QTableWidget):
         self._fit_row_height()
         # resized, or its other columns resized to new contents: the names' columns are fitted again
         header.sectionResized.connect(self._column_resized)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._columns_menu)
+        saved = str(app_settings().value(HIDDEN_SETTING, "") or "")
+        for name in saved.split(","):
+            if name in COLUMNS and name not in ALWAYS_SHOWN:  # (a name from another version: ignored)
+                self.setColumnHidden(COLUMNS.index(name), True)
+
+    def hidden_columns(self) -> list[str]:
+        return [name for column, name in enumerate(COLUMNS) if self.isColumnHidden(column)]
+
+    def show_column(self, name: str, shown: bool = True) -> None:
+        """Show or hide a column (not the run's name), and remember it."""
+        if name in ALWAYS_SHOWN:
+            return
+        self.setColumnHidden(COLUMNS.index(name), not shown)
+        app_settings().setValue(HIDDEN_SETTING, ",".join(self.hidden_columns()))
+        self._schedule_fit()  # the names and settings take the room a hidden column leaves
+
+    def columns_menu(self) -> QMenu:
+        """A check per column, and "Show all columns"."""
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        for column, name in enumerate(COLUMNS):
+            if name in ALWAYS_SHOWN:
+                continue
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(not self.isColumnHidden(column))
+            action.setToolTip(COLUMN_TIPS.get(name, ""))
+            action.toggled.connect(lambda on, name=name: self.show_column(name, on))
+        menu.addSeparator()
+        every = menu.addAction("Show all columns")
+        every.setEnabled(bool(self.hidden_columns()))
+        every.triggered.connect(lambda: [self.show_column(name) for name in self.hidden_columns()])
+        return menu
+
+    def _columns_menu(self, pos: QPoint) -> None:
+        menu = self.columns_menu()
+        menu.exec(self.horizontalHeader().mapToGlobal(pos))
+        menu.deleteLater()
 
     @staticmethod
     def _cells(runs: list[RunSummary], index: int, status: Callable[[RunSummary], str]) -> list[QTableWidgetItem]:
@@ -145,9 +191,14 @@ class RunsTable(QTableWidget):
         room = self.viewport().width() - others - (0 if bar.isVisible() else bar.sizeHint().width())
         run = max(NAME_COLUMNS_PX["Run"], self._stamp_px())  # the settings give up what the names need
         floor = max(SETTINGS_LEAST_PX, sum(NAME_COLUMNS_PX.values()) - run, header.minimumSectionSize())
+        names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
+        if self.isColumnHidden(settings):  # the names take all the room there is
+            header.setSectionResizeMode(names, QHeaderView.ResizeMode.Stretch if room >= run
+                                        else QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(names, max(run, room))
+            return
         least = {"Run": run, "Settings": settings_least(room - run, floor, self._widest_setting_px())}
         extra = room - sum(least.values())
-        names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
         header.setSectionResizeMode(names, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(names, run + max(extra, 0) // 2)  # half of any room left over
         if extra >= 0:  # the settings take the rest (and follow a scroll bar coming or going)

@@ -10,24 +10,19 @@ import traceback
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt.frontier_plot import FrontierPlot
 from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.runs_layout import RunsLayout
 from sae_desktop.qt.runs_table import RunsTable
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.run_list import RunSummary, scan_runs
 from sae_desktop.runs import RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
-
-
-# The comparison's share of the width below the table: a third while it shows only its hint (the
-# frontier had a third, half of it its legend, beside 870 px holding one line of text at 1280×720),
-# two thirds once it compares two models (its digits and codes need the room).
-COMPARE_EMPTY_SHARE, COMPARE_SHARE = 1 / 3, 2 / 3
 
 
 class RunsView(QWidget):
@@ -69,22 +64,14 @@ class RunsView(QWidget):
         holder_layout.addLayout(buttons)
         holder_layout.addWidget(self.skipped_label)
         holder_layout.addWidget(self.table, 1)
-        self.bottom = bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.frontier)
         self.compare_area = compare_area = QScrollArea()  # on a small screen it scrolls instead of squeezing
         compare_area.setWidgetResizable(True)
         compare_area.setFrameShape(QFrame.Shape.NoFrame)
         compare_area.setWidget(self.compare)
-        bottom.addWidget(compare_area)
-        self._split_by_user = False  # a split the user dragged is kept
-        bottom.splitterMoved.connect(self._splitter_dragged)
-        self.compare.modelsShown.connect(lambda: None if self._split_by_user else self._split(COMPARE_SHARE))
-        self._split(COMPARE_EMPTY_SHARE)  # the frontier has the room until a comparison needs it
-        body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(holder)
-        body.addWidget(bottom)
-        body.setSizes([300, 550])
-        QVBoxLayout(self).addWidget(body)
+        self.splits = RunsLayout(self, holder, self.table, self.frontier, compare_area)
+        self.compare.modelsShown.connect(self.splits.comparing)
+        self.body, self.bottom, self.holder = self.splits.body, self.splits.bottom, holder
+        QVBoxLayout(self).addWidget(self.body)
         self.refresh_button.clicked.connect(self.refresh)
         self.show_button.clicked.connect(self._show_selected)
         self.compare_button.clicked.connect(self.compare_selected)
@@ -92,19 +79,6 @@ class RunsView(QWidget):
         self._selection_changed()
         self.refresh_in_background()  # built before its first visit (after the first paint): ready by then
         self.staggered = StaggeredPaint([self.frontier], self)
-
-    def _split(self, compare_share: float) -> None:
-        """The frontier and the comparison side by side, the comparison with this share of the
-        width (and of any width the tab gains)."""
-        whole = max(sum(self.bottom.sizes()), 1000)
-        self.bottom.setStretchFactor(0, round(100 * (1 - compare_share)))
-        self.bottom.setStretchFactor(1, round(100 * compare_share))
-        # up to half the width, as wide as two columns of its legend need
-        frontier = max(round(whole * (1 - compare_share)), min(self.frontier.wanted_width(), whole // 2))
-        self.bottom.setSizes([frontier, whole - frontier])
-
-    def _splitter_dragged(self, *_) -> None:
-        self._split_by_user = True
 
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """Showing the tab (Ctrl+4) gives the table the keyboard (↓ selected no row until two Tabs)."""
@@ -172,6 +146,7 @@ class RunsView(QWidget):
             self.fill_table()
         self.frontier.set_runs(self.runs)
         self.hint.setText("" if self.runs or self.skipped else "No runs yet: train one (Ctrl+Return).")
+        self.splits.schedule_table_fit()
         self.skipped_label.setText(self._skipped_text())
         self.skipped_label.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
         self.skipped_label.setVisible(bool(self.skipped))

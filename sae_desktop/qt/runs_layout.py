@@ -1,0 +1,77 @@
+"""The Runs tab's two splits: the table's height above, and below it the frontier beside the
+comparison. Each is fitted to what it shows until the user drags it; a dragged split is kept."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QSplitter, QWidget
+
+from sae_desktop.qt.frontier_plot import FrontierPlot
+from sae_desktop.qt.runs_table import RunsTable
+
+# The comparison's share of the width below the table: a third while it shows only its hint (the
+# frontier had a third, half of it its legend, beside 870 px holding one line of text at 1280×720),
+# two thirds once it compares two models (its digits and codes need the room).
+COMPARE_EMPTY_SHARE, COMPARE_SHARE = 1 / 3, 2 / 3
+# The table's height: its runs, up to this many rows, without scrolling, in up to this share of the
+# tab (at 1280×720 in presentation mode it showed 2.7 rows of 11 above a frontier of 330 px)
+TABLE_ROWS, TABLE_SHARE = 6, 0.5
+
+
+class RunsLayout(QObject):
+    def __init__(self, view: QWidget, holder: QWidget, table: RunsTable, frontier: FrontierPlot,
+                 compare_area: QWidget):
+        super().__init__(view)
+        self.view, self.holder, self.table, self.frontier = view, holder, table, frontier
+        self.bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom.addWidget(frontier)
+        self.bottom.addWidget(compare_area)
+        self.width_by_user = False
+        self.bottom.splitterMoved.connect(lambda *_: setattr(self, "width_by_user", True))
+        self.split(COMPARE_EMPTY_SHARE)  # the frontier has the room until a comparison needs it
+        self.body = QSplitter(Qt.Orientation.Vertical)
+        self.body.addWidget(holder)
+        self.body.addWidget(self.bottom)
+        self.body.setSizes([300, 550])
+        self.height_by_user = False
+        self.body.splitterMoved.connect(lambda *_: setattr(self, "height_by_user", True))
+        self._fit_pending = False
+        view.installEventFilter(self)  # shown, resized, its font changed (presentation mode): fitted again
+
+    def split(self, compare_share: float) -> None:
+        """The frontier and the comparison side by side, the comparison with this share of the
+        width (and of any width the tab gains)."""
+        whole = max(sum(self.bottom.sizes()), 1000)
+        self.bottom.setStretchFactor(0, round(100 * (1 - compare_share)))
+        self.bottom.setStretchFactor(1, round(100 * compare_share))
+        # up to half the width, as wide as two columns of its legend need
+        frontier = max(round(whole * (1 - compare_share)), min(self.frontier.wanted_width(), whole // 2))
+        self.bottom.setSizes([frontier, whole - frontier])
+
+    def comparing(self) -> None:
+        """Two models compared: the comparison takes its share, unless the user chose a split."""
+        if not self.width_by_user:
+            self.split(COMPARE_SHARE)
+
+    def fit_table_height(self) -> None:
+        """The table as tall as its runs need, up to TABLE_ROWS rows and TABLE_SHARE of the tab;
+        the frontier and the comparison take the rest."""
+        self._fit_pending = False
+        total = sum(self.body.sizes())
+        if self.height_by_user or total <= 0 or not self.view.isVisible():
+            return
+        chrome = self.holder.height() - self.table.viewport().height()  # buttons, header, frame, scroll bar
+        rows = max(min(self.table.rowCount(), TABLE_ROWS), 1)
+        wanted = chrome + rows * self.table.verticalHeader().defaultSectionSize()
+        table = min(wanted, round(total * TABLE_SHARE))
+        self.body.setSizes([table, total - table])
+
+    def schedule_table_fit(self) -> None:
+        if not self._fit_pending:
+            self._fit_pending = True  # once, after the layouts have settled
+            QTimer.singleShot(0, self, self.fit_table_height)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Resize, QEvent.Type.FontChange):
+            self.schedule_table_fit()
+        return False

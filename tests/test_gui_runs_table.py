@@ -1,0 +1,107 @@
+"""The Runs tab's table: columns a user hides (remembered), and a height that shows its runs."""
+
+import pytest
+from PySide6.QtWidgets import QHeaderView
+
+from sae_desktop.config import TrainConfig
+from sae_desktop.engine import train
+from sae_desktop.qt.runs_table import COLUMNS, RunsTable
+from sae_desktop.qt.runs_layout import TABLE_ROWS, TABLE_SHARE
+from sae_desktop.runs import RunFolder, recorded
+
+TINY = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+
+
+def make_runs(dataset, n: int) -> None:
+    for i in range(n):
+        cfg = TINY.replace(seed=i)
+        list(recorded(train(cfg, dataset), RunFolder.create(cfg)))
+
+
+def visible_width(table) -> int:
+    header = table.horizontalHeader()
+    return sum(header.sectionSize(c) for c in range(len(COLUMNS)) if not table.isColumnHidden(c))
+
+
+def test_columns_are_hidden_from_the_headers_menu_and_stay_hidden_at_the_next_launch(qtbot, gui_window,
+                                                                                    tiny_dataset):
+    make_runs(tiny_dataset, 1)
+    runs = gui_window.runs_view
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    table = runs.table
+    menu = table.columns_menu()
+    names = [a.text() for a in menu.actions() if a.isCheckable()]
+    assert names == [c for c in COLUMNS if c != "Run"]  # the run's name always stays
+    every = next(a for a in menu.actions() if a.text() == "Show all columns")
+    assert not every.isEnabled()  # nothing to show yet
+    for action in menu.actions():
+        if action.text() in ("Dataset", "Alive"):
+            action.trigger()  # unchecks it
+    assert table.hidden_columns() == ["Dataset", "Alive"]
+    assert table.isColumnHidden(COLUMNS.index("Alive")) and not table.isColumnHidden(COLUMNS.index("Dead"))
+
+    again = RunsTable()  # the next launch's table
+    qtbot.addWidget(again)
+    assert again.hidden_columns() == ["Dataset", "Alive"]
+    menu = again.columns_menu()
+    assert not next(a for a in menu.actions() if a.text() == "Dataset").isChecked()
+    next(a for a in menu.actions() if a.text() == "Show all columns").trigger()
+    assert again.hidden_columns() == [] and RunsTable().hidden_columns() == []
+
+
+def test_a_hidden_columns_room_goes_to_the_names(qtbot, gui_window, tiny_dataset):
+    make_runs(tiny_dataset, 1)
+    runs = gui_window.runs_view
+    gui_window.resize(1440, 900)
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    table = runs.table
+    header = table.horizontalHeader()
+    run_column = COLUMNS.index("Run")
+    qtbot.wait(20)
+    before = header.sectionSize(run_column)
+    table.show_column("Settings", False)  # the names take the whole of the room left
+    qtbot.waitUntil(lambda: header.sectionResizeMode(run_column) == QHeaderView.ResizeMode.Stretch, timeout=2000)
+    qtbot.wait(20)
+    assert header.sectionSize(run_column) > before
+    assert visible_width(table) == table.viewport().width()  # no gap at the right, no sideways scroll
+    table.show_column("Settings")  # and back as it was
+    qtbot.waitUntil(lambda: header.sectionResizeMode(run_column) == QHeaderView.ResizeMode.Interactive,
+                    timeout=2000)
+    qtbot.wait(20)
+    assert header.sectionSize(run_column) == pytest.approx(before, abs=2)
+
+
+def test_the_table_is_as_tall_as_its_runs_up_to_a_share_of_the_tab(qtbot, gui_window, tiny_dataset):
+    """At 1280×720 in presentation mode the table showed 2.7 of 11 runs above a tall frontier."""
+    runs = gui_window.runs_view
+    gui_window.resize(1440, 900)
+    make_runs(tiny_dataset, 2)
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    row = runs.table.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: runs.table.viewport().height() >= 2 * row, timeout=2000)
+    qtbot.wait(50)
+    assert runs.table.viewport().height() < 3 * row  # two runs: the frontier has the rest
+    two_runs_frontier = runs.bottom.height()
+
+    make_runs(tiny_dataset, TABLE_ROWS + 1)
+    runs.refresh()
+    qtbot.waitUntil(lambda: runs.table.rowCount() == TABLE_ROWS + 3, timeout=5000)
+    qtbot.waitUntil(lambda: runs.table.viewport().height() >= TABLE_ROWS * row, timeout=2000)
+    assert runs.bottom.height() < two_runs_frontier
+    assert runs.holder.height() <= TABLE_SHARE * sum(runs.body.sizes()) + 1
+
+    gui_window.resize(1280, 600)  # too low for six rows: the table takes its share, no more
+    qtbot.waitUntil(lambda: runs.holder.height() < TABLE_SHARE * sum(runs.body.sizes()) + 2
+                    and runs.table.viewport().height() < TABLE_ROWS * row, timeout=2000)
+
+    runs.body.moveSplitter(120, 1)  # a height the user chose is kept
+    runs.body.splitterMoved.emit(120, 1)
+    dragged = runs.body.sizes()
+    make_runs(tiny_dataset, 1)  # even with more runs
+    runs.refresh()
+    qtbot.waitUntil(lambda: runs.table.rowCount() == TABLE_ROWS + 4, timeout=5000)
+    qtbot.wait(50)
+    assert runs.body.sizes() == dragged
