@@ -500,6 +500,28 @@ def test_a_status_message_is_cut_again_when_the_labels_beside_it_move(qtbot, gui
     assert bar.currentMessage() == text  # the whole, as before
 
 
+def test_a_status_message_has_the_room_up_to_the_model_before_any_run(qtbot, gui_window):
+    """The device's label, blank until a run starts, kept its 345 px in presentation mode: at
+    1280 px "Showing 20261204-103142-m…" was cut beside that much empty bar."""
+    from PySide6.QtWidgets import QStatusBar
+
+    w = gui_window
+    w.resize(1280, 700)
+    w.view.set_presentation(True)
+    try:
+        bar = w.statusBar()
+        assert w.device_label.text() == "" and w.device_label.isVisible()
+        qtbot.waitUntil(lambda: w.device_label.width() <= 12, timeout=2000)
+        text = "Showing 20261204-103142-mnist-jumprelu in Probe and Atlas"
+        bar.showMessage(text, 60000)
+        qtbot.wait(50)
+        assert QStatusBar.currentMessage(bar) == text  # whole
+        w.device_label.setText("Device: cpu (2 threads)")  # a run started: the device has its room
+        qtbot.waitUntil(lambda: w.device_label.shown_text() == "Device: cpu (2 threads)", timeout=2000)
+    finally:
+        w.view.set_presentation(False)
+
+
 def test_many_latents_mean_activation_bars_show_in_the_dark_theme(qtbot, gui_window):
     """With 256 latents the bars were all outline, in the light theme's dark grey: near invisible
     on the dark plot."""

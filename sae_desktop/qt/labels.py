@@ -57,7 +57,7 @@ class ElidedLabel(QLabel):
         width, points = self._width
         if points > 0 and self.font().pointSizeF() > 0:
             width = round(width * self.font().pointSizeF() / points)
-        if self._shrink and self.text():
+        if self._shrink:  # (a blank label is no wider than its margins)
             margins = self.contentsMargins()
             width = min(width, self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2)
         if (self.minimumWidth(), self.maximumWidth()) != (width, width):

@@ -79,7 +79,8 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
             self.probe_view.complete()
 
         self.setStatusBar(ElidingStatusBar())
-        self.model_label, self.device_label = ElidedLabel(420, shrink=True), ElidedLabel(230)
+        # no wider than their texts (the device's is blank until a run starts): the messages get the rest
+        self.model_label, self.device_label = ElidedLabel(420, shrink=True), ElidedLabel(230, shrink=True)
         for label in (self.model_label, self.device_label):
             label.setContentsMargins(4, 0, 4, 0)  # apart from each other and the messages
             self.statusBar().addPermanentWidget(label)
