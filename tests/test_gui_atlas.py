@@ -581,7 +581,10 @@ def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window,
     release.set()
     qtbot.waitUntil(lambda: runs.compare.models is not None, timeout=5000)
     assert threads == [False] and all(m.evaluation is not None for m in runs.compare.models)
-    assert runs.compare.title.text().startswith("A: ")
+    assert runs.compare.title.text().startswith("A:\u00a0")
+    # a narrow title wraps between the runs, never after "A:" or "B:" (at 1024 px "B:" ended a line)
+    for width in range(120, 600, 20):
+        assert not any(line.rstrip().endswith(("A:", "B:")) for line in wrapped(runs.compare.title, width))
     before = runs.compare.title.text()
     (runs.selected_runs()[0].folder / "checkpoint.safetensors").write_bytes(b"junk")
     with qtbot.waitSignal(runs.failed, timeout=5000) as failure:
@@ -626,7 +629,7 @@ def test_a_test_set_that_arrives_during_a_comparison_is_used_off_the_windows_thr
     qtbot.waitUntil(lambda: runs.compare.models is not None, timeout=10000)
     assert all(m.evaluation is not None for m in runs.compare.models)
     assert on_main and not any(on_main)  # evaluated, in a worker
-    assert runs.compare.title.text().startswith("A: ")
+    assert runs.compare.title.text().startswith("A:\u00a0")
 
 
 def test_a_latents_whole_dashboard_fits_a_1440_by_900_window(qtbot, window):
@@ -767,6 +770,19 @@ def test_a_hollow_point_is_drawn_above_another_runs_filled_point(qtbot, window):
     assert around(kl) == 4  # the whole ring, over the filled point (a sliver of it showed on one side)
     ring = frontier.unfinished.scatter  # named on hover, as the filled points are
     assert ring.opts["hoverable"] and "(stopped" in ring.opts["tip"](x=5.0, y=0.03, data=ring.points()[0].data())
+
+
+def wrapped(label, width: int) -> list[str]:
+    """The lines ``label``'s text breaks into at ``width`` px (as a word-wrapped QLabel breaks it)."""
+    from PySide6.QtGui import QTextLayout
+
+    text, layout, lines = label.text(), QTextLayout(label.text(), label.font()), []
+    layout.beginLayout()
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        lines.append(text[line.textStart():line.textStart() + line.textLength()])
+    layout.endLayout()
+    return lines
 
 
 def _near(a, b) -> bool:  # two QColors within a few levels of each other

@@ -165,7 +165,7 @@ class CompareView(QWidget):
         """The two runs by name alone: their status is in the captions under the digits (written
         here too, the header wrapped at 1440 px)."""
         a, b = self.models
-        return f"A: {a.short_name}    B: {b.short_name}"
+        return f"A:\u00a0{a.short_name}    B:\u00a0{b.short_name}"  # (never "B:" alone at a line's end)
 
     def pick_digits(self) -> None:
         test = self._test()
