@@ -70,9 +70,17 @@ def over_active(evaluation: Evaluation) -> np.ndarray:
     return evaluation.density > OVER_ACTIVE_DENSITY
 
 
-def grid_shape(n: int) -> tuple[int, int]:
-    """(rows, columns) of a near-square grid for n tiles."""
-    columns = max(1, math.ceil(math.sqrt(n)))
+def grid_shape(n: int, aspect: float = 1.0) -> tuple[int, int]:
+    """(rows, columns) of the grid for n tiles whose tiles are largest in an area of this
+    ``aspect`` (width / height): near-square in a square area, wider in a wide one (at 1280×720
+    the atlas laid 32 latents 6 × 6 in a 735 × 280 px area, tiles of 45 px; 8 × 4 gives 70).
+    Ties go to the grid with fewer empty cells, then to more columns."""
+    n, aspect = max(int(n), 1), aspect if np.isfinite(aspect) and aspect > 0 else 1.0
+
+    def side(columns: int) -> float:  # a tile's side, in units of the area's height
+        return min(aspect / columns, 1.0 / math.ceil(n / columns))
+
+    columns = max(range(1, n + 1), key=lambda c: (round(side(c), 9), -(math.ceil(n / c) * c - n), c))
     return math.ceil(n / columns), columns
 
 
@@ -93,14 +101,34 @@ def mosaic(tiles: np.ndarray, order: np.ndarray | None = None, pad: int = 2, fil
     return out
 
 
-def tile_at(position_xy: tuple[float, float], n: int, tile: int = 28, pad: int = 2) -> int | None:
-    """The grid position under a point of a :func:`mosaic` image (x = column, y = row), or None."""
+def tile_at(position_xy: tuple[float, float], n: int, tile: int = 28, pad: int = 2,
+            columns: int | None = None) -> int | None:
+    """The grid position under a point of a :func:`mosaic` image (x = column, y = row), or None
+    (``columns``: the mosaic's, near-square if not given)."""
     x, y = position_xy
-    rows, columns = grid_shape(n)
+    columns = columns or grid_shape(n)[1]
+    rows = math.ceil(n / columns)
     c, r = int((x - pad) // (tile + pad)), int((y - pad) // (tile + pad))
     inside = 0 <= c < columns and 0 <= r < rows and (x - pad) % (tile + pad) < tile and (y - pad) % (tile + pad) < tile
     position = r * columns + c
     return position if inside and position < n else None
+
+
+def tile_origin(position: int, columns: int, tile: int = 28, pad: int = 2) -> tuple[int, int]:
+    """The mosaic pixel (x, y) where the tile at grid ``position`` begins."""
+    r, c = divmod(int(position), columns)
+    return pad + c * (tile + pad), pad + r * (tile + pad)
+
+
+def frame_segments(positions, columns: int, tile: int = 28, pad: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments (pairs of points) framing the given grid positions of a mosaic."""
+    xs, ys = [], []
+    for p in positions:
+        x0, y0 = (v - 0.5 for v in tile_origin(p, columns, tile, pad))
+        x1, y1 = x0 + tile + 1, y0 + tile + 1
+        xs += [x0, x1, x1, x1, x1, x0, x0, x0]
+        ys += [y0, y0, y0, y1, y1, y1, y1, y0]
+    return np.array(xs, float), np.array(ys, float)
 
 
 def log_density_histogram(density: np.ndarray, bins: int = 30, low: float = -5.0) -> tuple[np.ndarray, np.ndarray, int]:

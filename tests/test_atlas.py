@@ -2,6 +2,8 @@
 
 import csv
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -97,6 +99,27 @@ def test_mosaic_and_tile_lookup_round_trip():
         x, y = 2 + c * 30 + 14, 2 + r * 30 + 14
         assert tile_at((x, y), 7) == position and image[y, x] == order[position]
     assert tile_at((1, 1), 7) is None and tile_at((2 + 2 * 30 + 5, 2 + 2 * 30 + 5), 7) is None
+
+
+def test_the_grid_gives_the_largest_tiles_for_the_areas_shape():
+    """At 1280×720 in presentation mode the atlas laid 32 latents 6 × 6 in a 735 × 280 px area:
+    tiles of 45 px beside empty width; 8 × 4 gives 70."""
+    assert grid_shape(32, 735 / 280) == (4, 8) and grid_shape(32, 1 / 3) == (11, 3)
+    for n in (1, 7, 32, 100, 512):  # a square area: the near-square grid, as before
+        columns = math.ceil(math.sqrt(n))
+        assert grid_shape(n) == grid_shape(n, 1.0) == (math.ceil(n / columns), columns)
+    for n, aspect in ((32, 2.6), (200, 1.7), (1024, 0.6), (5, 9.0)):
+        rows, columns = grid_shape(n, aspect)
+        side = min(aspect / columns, 1 / rows)
+        assert all(min(aspect / c, 1 / math.ceil(n / c)) <= side + 1e-12 for c in range(1, n + 1))  # none larger
+    assert grid_shape(32, float("nan")) == grid_shape(32, 0.0) == grid_shape(32)
+    # tiles found where a wide mosaic put them
+    tiles = np.stack([np.full((28, 28), i, np.float32) for i in range(10)])
+    image = mosaic(tiles, columns=5)
+    for position in range(10):
+        r, c = divmod(position, 5)
+        x, y = 2 + c * 30 + 3, 2 + r * 30 + 25
+        assert tile_at((x, y), 10, columns=5) == position and image[y, x] == position
 
 
 def test_exports_write_valid_files(tmp_path):

@@ -43,8 +43,8 @@ def show_atlas(qtbot, w):
 
 def test_atlas_tiles_density_and_sorting(qtbot, window):
     atlas = show_atlas(qtbot, window)
-    rows, columns = grid_shape(32)
-    assert atlas.mosaic_image.shape == (rows * 30 + 2, columns * 30 + 2)
+    columns = atlas.columns
+    assert atlas.mosaic_image.shape == (-(-32 // columns) * 30 + 2, columns * 30 + 2)
     ev = window.shown.snapshot.evaluation
     assert re.findall(r"(\d+) dead", atlas.status.text()) == [str(ev.dead_latents)]  # "10 dead" is not "0 dead"
     decoder = atlas.mosaic_image.copy()
@@ -53,6 +53,32 @@ def test_atlas_tiles_density_and_sorting(qtbot, window):
     atlas.sort.setCurrentIndex(1)
     assert list(atlas.order) == list(np.argsort(-ev.density, kind="stable"))
     assert atlas.density_curve.getData()[1].sum() == (ev.density > 0).sum()
+
+
+def test_the_tiles_are_laid_out_to_be_largest_in_the_plots_shape(qtbot, window):
+    """6 × 6 whatever the area: at 1280×720 in presentation mode the tiles were 45 px wide in a
+    735 × 280 px area; the grid follows the area, and clicks and frames follow the grid."""
+    atlas = show_atlas(qtbot, window)
+    window.resize(1800, 700)  # a wide, low plot: more columns
+    qtbot.waitUntil(lambda: atlas.columns > 6, timeout=3000)
+    box = atlas.plot.getViewBox().size()
+    assert atlas.columns == grid_shape(32, box.width() / box.height())[1]
+    rows = -(-32 // atlas.columns)
+    tile_px = atlas.plot.getViewBox().mapViewToDevice(pg_point(28, 0)).x() - \
+        atlas.plot.getViewBox().mapViewToDevice(pg_point(0, 0)).x()
+    assert tile_px > box.height() / 6 * 28 / 30 + 1  # larger than a 6 × 6 grid's could be
+    assert atlas.mosaic_image.shape == (rows * 30 + 2, atlas.columns * 30 + 2)
+    last = atlas.columns - 1  # the first row's last tile, only there in the wider grid
+    scene = atlas.image.mapToScene(pg_point(2 + 30 * last + 14, 2 + 14))
+    qtbot.mouseClick(atlas.plot.viewport(), pg_left(), pos=atlas.plot.mapFromScene(scene))
+    assert atlas.selected == int(atlas.order[last])
+    xs, ys = atlas.frames["selected"].getData()
+    assert min(xs) == pytest.approx(2 + 30 * last - 0.5) and min(ys) == pytest.approx(1.5)
+    window.resize(900, 1000)  # a narrow, tall one: fewer columns again
+    qtbot.waitUntil(lambda: atlas.columns <= 6, timeout=3000)
+    xs, _ = atlas.frames["selected"].getData()  # the frame moved with its tile
+    position = int(np.flatnonzero(atlas.order == atlas.selected)[0])
+    assert min(xs) == pytest.approx(2 + 30 * (position % atlas.columns) - 0.5)
 
 
 def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
@@ -396,7 +422,7 @@ def test_the_exported_atlas_frames_dead_latents_as_the_screen_does(qtbot, window
     window.shown.set(model)
     qtbot.waitUntil(lambda: 7 in atlas.up_to_date().framed["dead"], timeout=5000)
     image = np.asarray(Image.open(export_atlas(atlas, tmp_path / "atlas.png")).convert("RGB"))
-    columns = grid_shape(len(atlas.order))[1]
+    columns = atlas.columns
     dead = tuple(int(COLORS["dead"][i:i + 2], 16) for i in (1, 3, 5))
 
     def left_edge(latent: int) -> np.ndarray:  # the gap just left of the latent's tile, down its height
@@ -871,8 +897,6 @@ def test_the_atlas_is_used_from_the_keyboard(qtbot, window):
     """No focus, and the arrows did nothing: a latent could be picked only with the mouse."""
     from PySide6.QtCore import Qt
 
-    from sae_desktop.atlas import grid_shape
-
     show_atlas(qtbot, window)
     atlas = window.atlas_view
     atlas.sort.setCurrentIndex(1)  # by density: positions are not latent numbers
@@ -880,7 +904,7 @@ def test_the_atlas_is_used_from_the_keyboard(qtbot, window):
     assert atlas.plot.hasFocus() and atlas.selected is None
     qtbot.keyClick(atlas.plot, Qt.Key.Key_Right)
     assert atlas.selected == atlas.order[0]  # the first tile, before anything was picked
-    columns = grid_shape(len(atlas.order))[1]
+    columns = atlas.columns
     qtbot.keyClick(atlas.plot, Qt.Key.Key_Down)
     qtbot.keyClick(atlas.plot, Qt.Key.Key_Right)
     assert atlas.selected == atlas.order[columns + 1] and atlas.dashboard.latent == atlas.selected

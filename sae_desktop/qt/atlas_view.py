@@ -13,8 +13,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
                                QWidget)
 
-from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, grid_shape, log_density_histogram,
-                               mosaic, normalise_tiles, over_active, tile_at)
+from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, frame_segments, grid_shape,
+                               log_density_histogram, mosaic, normalise_tiles, over_active, tile_at)
 from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED, diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
@@ -30,23 +30,6 @@ KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
 SORTS = ("Sort by index", "Sort by density (densest first)")
 DENSITY_TITLE = "Feature density (latents that fire)"
 NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
-
-
-def tile_origin(position: int, n: int) -> tuple[int, int]:
-    """The mosaic pixel (x, y) where the tile at grid ``position`` of ``n`` tiles begins."""
-    r, c = divmod(int(position), grid_shape(n)[1])
-    return PAD + c * (TILE + PAD), PAD + r * (TILE + PAD)
-
-
-def frame_segments(positions: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Line segments (pairs of points) framing the given grid positions of a mosaic."""
-    xs, ys = [], []
-    for p in positions:
-        x0, y0 = (v - 0.5 for v in tile_origin(p, n))
-        x1, y1 = x0 + TILE + 1, y0 + TILE + 1
-        xs += [x0, x1, x1, x1, x1, x0, x0, x0]
-        ys += [y0, y0, y0, y1, y1, y1, y1, y0]
-    return np.array(xs, float), np.array(ys, float)
 
 
 class AtlasView(QWidget):
@@ -130,11 +113,13 @@ class AtlasView(QWidget):
         self.order = np.arange(0)
         self.selected: int | None = None
         self.mosaic_image: np.ndarray | None = None
+        self.columns = 1  # the mosaic's, for the plot's shape (grid_shape)
         self.framed: dict[str, list[int]] = {"dead": [], "over": []}  # grid positions framed, by kind
         self._stale = True
         self.kind.currentIndexChanged.connect(lambda _: (self._legend(), self.render()))
         self._legend()
         self.sort.currentIndexChanged.connect(lambda _: self.render())
+        self.plot.getViewBox().sigResized.connect(self._area_resized)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.plot.scene().sigMouseMoved.connect(self._hovered)
         shown.changed.connect(self._model_changed)
@@ -222,16 +207,11 @@ class AtlasView(QWidget):
         ev, n = snap.evaluation, snap.config.d_latent
         by_density = self.sort.currentIndex() == 1 and ev is not None
         self.order = np.argsort(-ev.density, kind="stable") if by_density else np.arange(n)
-        tiles = self.tiles["decoder" if self.kind.currentIndex() == 0 else "encoder"]
-        self.mosaic_image = mosaic(tiles, self.order, PAD)
-        self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
-        position = {int(latent): p for p, latent in enumerate(self.order)}
         self.framed = {"dead": [], "over": []}
         if ev is not None:
+            position = {int(latent): p for p, latent in enumerate(self.order)}
             self.framed = {"dead": [position[j] for j in np.flatnonzero(ev.dead)],
                            "over": [position[j] for j in np.flatnonzero(over_active(ev))]}
-            for key, positions in self.framed.items():
-                self.frames[key].setData(*frame_segments(positions, n))
             counts, edges, dead = log_density_histogram(ev.density)
             self.density_curve.setData(edges, counts)
             self.density_plot.enableAutoRange()
@@ -240,8 +220,6 @@ class AtlasView(QWidget):
                                 f"{int(over_active(ev).sum())} over-active, L0 {ev.l0:.2f}"
                                 + (f" ({dead} dead latents are not in the histogram)" if dead else ""))
         else:
-            for key in ("dead", "over"):
-                self.frames[key].setData([], [])
             self.density_curve.clear()  # empty axes, not a flat line at 0 that reads as data
             empty_ranges(self.density_plot, (-5.0, 0.0), (0.0, 4.0))
             why = self.test_set.problem.get(snap.dataset)
@@ -249,10 +227,31 @@ class AtlasView(QWidget):
             set_title(self.density_plot, NO_TEST_SET.format("not found" if why else "loading…"))
             self.status.setText(f"{snap.name}: {n} latents. Density, dead latents and top digits need the "
                                 f"test set{state}")
-        sel = [position[self.selected]] if self.selected is not None else []
-        self.frames["selected"].setData(*frame_segments(sel, n))
-        self.plot.autoRange(padding=0.01)
+        self.lay_out()
         self._show_dashboard()
+
+    def _best_columns(self) -> int:
+        """The columns that give the largest tiles in the plot's area (grid_shape)."""
+        area = self.plot.getViewBox().size()
+        aspect = area.width() / area.height() if area.height() > 0 else 1.0
+        return grid_shape(len(self.order), aspect)[1]
+
+    def _area_resized(self, *_) -> None:
+        if self.mosaic_image is not None and self._best_columns() != self.columns:
+            self.lay_out()  # another shape: another grid
+
+    def lay_out(self) -> None:
+        """The tiles in the grid that fits the plot's area best, and their frames."""
+        if self.model is None or not self.tiles:
+            return
+        self.columns = self._best_columns()
+        tiles = self.tiles["decoder" if self.kind.currentIndex() == 0 else "encoder"]
+        self.mosaic_image = mosaic(tiles, self.order, PAD, columns=self.columns)
+        self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
+        for key, positions in self.framed.items():
+            self.frames[key].setData(*frame_segments(positions, self.columns, TILE, PAD))
+        self._frame_selected()
+        self.plot.autoRange(padding=0.01)
 
     def _show_dashboard(self) -> None:
         j, snap = self.selected, self.model
@@ -270,16 +269,18 @@ class AtlasView(QWidget):
         if self.model is None:
             return None
         point = self.image.mapFromScene(scene_pos)
-        position = tile_at((point.x(), point.y()), len(self.order), TILE, PAD)
+        position = tile_at((point.x(), point.y()), len(self.order), TILE, PAD, self.columns)
         return None if position is None else int(self.order[position])
 
     def select(self, latent: int | None) -> None:
         self.selected = latent
         if self.model is not None:
-            n = self.model.config.d_latent
-            position = {int(j): p for p, j in enumerate(self.order)}
-            self.frames["selected"].setData(*frame_segments([position[latent]] if latent is not None else [], n))
+            self._frame_selected()
             self._show_dashboard()
+
+    def _frame_selected(self) -> None:
+        held = np.flatnonzero(self.order == self.selected) if self.selected is not None else []
+        self.frames["selected"].setData(*frame_segments(held, self.columns, TILE, PAD))
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
         """Arrows move the selection from tile to tile as the mosaic lays them out, Home and End go
@@ -287,7 +288,7 @@ class AtlasView(QWidget):
         if watched is not self.plot or event.type() != QEvent.Type.KeyPress or self.model is None:
             return super().eventFilter(watched, event)
         n, key = len(self.order), event.key()
-        columns = grid_shape(n)[1]
+        columns = self.columns
         moves = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -columns, Qt.Key.Key_Down: columns}
         if key not in moves and key not in (Qt.Key.Key_Home, Qt.Key.Key_End):
             return super().eventFilter(watched, event)

@@ -43,17 +43,18 @@ def export_atlas(atlas, path: str | Path) -> Path:
     from PIL import ImageDraw
 
     from sae_desktop.exports import diverging_image
-    from sae_desktop.qt.atlas_view import TILE, tile_origin
+    from sae_desktop.atlas import tile_origin
+    from sae_desktop.qt.atlas_view import PAD, TILE
     from sae_desktop.qt.plot_style import COLORS
 
     if atlas.up_to_date().mosaic_image is None:
         raise ValueError("there is no model to draw an atlas of")
-    k, n = ATLAS_SCALE, len(atlas.order)
+    k = ATLAS_SCALE
     image = diverging_image(atlas.mosaic_image, 1.0, k)
     draw = ImageDraw.Draw(image)
     for key, colour in (("dead", COLORS["dead"]), ("over", COLORS["clamped"])):
         for position in atlas.framed[key]:  # in the gap around the tile (one model pixel of its two)
-            x0, y0 = ((v - 1) * k for v in tile_origin(position, n))
+            x0, y0 = ((v - 1) * k for v in tile_origin(position, atlas.columns, TILE, PAD))
             draw.rectangle((x0, y0, x0 + (TILE + 2) * k - 1, y0 + (TILE + 2) * k - 1), outline=colour, width=k - 1)
     image.save(path)
     return Path(path)
