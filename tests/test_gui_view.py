@@ -704,6 +704,30 @@ def test_matched_latents_say_which_are_dead(qtbot):
     assert ("(dead) ↔" in tip) == (first[0] < 3) and tip.endswith(f"cosine similarity {first[2]:.3f}")
 
 
+def test_the_matched_latents_count_agrees_with_the_captions(qtbot, monkeypatch):
+    """"0 pairs at 0.7 or more" sat above a first pair captioned "0.70" (its similarity 0.699)."""
+    import torch
+
+    from sae_desktop import matching
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.qt.match_view import MatchView
+    from sae_desktop.snapshot import ModelSnapshot
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(d_hidden=16, d_latent=4)
+    models = [ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), name) for name in "ab"]
+    given = matching.Matching(np.arange(4), np.arange(4), np.array([0.699, 0.6949, 0.5, 0.1]))
+    monkeypatch.setattr(matching, "match_models", lambda a, b: given)
+    view = MatchView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.set_models(*models)
+    captions = [label.toPlainText() for label in view.labels]
+    assert captions[:2] == ["0.70", "0.69"]
+    assert "; 1 pair at 0.70 or more" in view.summary.text()
+
+
 def test_the_comparisons_codes_grow_with_the_text_in_presentation_mode(qtbot, gui_window):
     """At 170 px in presentation mode the codes' eight row labels ran together ("4 4 5 0 0 9 1 3"
     as one blob) and their axis label was cut; side by side at 1024×768, their titles overlapped."""

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from sae_desktop.atlas import decoder_tiles, mosaic, normalise_tiles
+from sae_desktop.atlas import decoder_tiles, grid_shape, mosaic, normalise_tiles
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.picture_plot import PicturePlot
@@ -16,6 +16,7 @@ from sae_desktop.snapshot import ModelSnapshot
 
 COLUMNS = 32  # pairs per band (a row of A's tiles above a row of B's) before the view has a size
 TILE, PAD = 28, 2
+STRONG = 0.7  # a pair this similar (as its caption shows it, two decimals) counts as the same feature
 LABELLED = 64  # similarities are written under the pairs up to this many (more would be unreadable)
 
 
@@ -36,14 +37,11 @@ def pair_mosaic(tiles_a: np.ndarray, tiles_b: np.ndarray, columns: int = COLUMNS
 
 def best_columns(n: int, width: float, height: float) -> int:
     """Pairs per band that draw the tiles largest in a ``width`` × ``height`` view (32 pairs in
-    one band drew 18-px tiles over a mostly empty panel); the fewer bands of equal size."""
-    def scale(columns: int) -> float:
-        bands = -(-n // columns)
-        return min(width / (columns * (TILE + PAD) + PAD), height / (3 * bands * (TILE + PAD) + PAD))
-
+    one band drew 18-px tiles over a mostly empty panel; atlas.grid_shape, a pair being three
+    tiles high); the fewer bands of equal size."""
     if n < 1 or width <= 0 or height <= 0:
         return max(1, min(n, COLUMNS))
-    best = max(range(1, n + 1), key=lambda columns: (round(scale(columns), 6), columns))
+    best = grid_shape(n, 3 * width / height)[1]
     return -(-n // -(-n // best))  # as many bands, of equal length (not 15, 15 and 2)
 
 
@@ -102,7 +100,8 @@ class MatchView(QWidget):
         m = self.matching = match_models(a, b)
         self.tiles = (normalise_tiles(decoder_tiles(a, a.evaluation))[m.a],
                       normalise_tiles(decoder_tiles(b, b.evaluation))[m.b])
-        strong = int((m.similarity >= 0.7).sum())
+        # counted as the captions show them (a pair captioned "0.70" beside "0 pairs at 0.7 or more")
+        strong = int((np.round(m.similarity, 2) >= STRONG).sum())
         # dead latents' tiles are untrained noise: their pairs pulled the mean down unsaid (0.250 over 32
         # pairs, 24 of A's and 23 of B's latents dead, read as "the models learned different features")
         self.dead = tuple(np.zeros(len(ix), bool) if s.evaluation is None else np.asarray(s.evaluation.dead, bool)[ix]
@@ -113,7 +112,8 @@ class MatchView(QWidget):
                 if not live.all() else "")
         self.summary.setText(
             f"<b>Matched latents</b> (decoder tiles, cosine similarity, Hungarian matching): mean "
-            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; {strong} pairs at 0.7 or more.{dead} "
+            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; "
+            f"{strong} pair{'s' * (strong != 1)} at {STRONG:.2f} or more.{dead} "
             f"Each column: A's latent above B's, best pairs first (hover a pair for its latents).")
         self._lay_out(self._columns_for_view())
 
