@@ -317,6 +317,33 @@ def test_help_lists_every_shortcut_from_the_actions_themselves(qtbot, window):
     box.close()
 
 
+def test_the_shortcuts_fit_the_screen_and_scroll_in_presentation_mode(qtbot, window):
+    """A message box 1227 px high in presentation mode ran off a 720-px screen, the Atlas's keys
+    out of reach (it could not scroll)."""
+    window.view.set_presentation(True)
+    try:
+        window.shortcuts_action.trigger()
+        box = window.help.shortcuts_box
+        qtbot.waitExposed(box)
+        room = box.screen().availableGeometry()
+        assert box.height() <= room.height() and box.width() <= room.width()
+        bar = box.page.verticalScrollBar()
+        document = box.page.document()
+        assert document.size().height() > box.page.viewport().height()  # taller than shown here…
+        assert bar.maximum() > 0  # …so it scrolls, to the end
+        bar.setValue(bar.maximum())
+        assert "In the Atlas tab" in box.page.toPlainText()
+        box.close()
+    finally:
+        window.view.set_presentation(False)
+    window.shortcuts_action.trigger()  # a screen that holds it all: no scrolling
+    box = window.help.shortcuts_box
+    qtbot.waitExposed(box)
+    if box.page.document().size().height() + 80 < box.screen().availableGeometry().height() * 0.85:
+        assert box.page.verticalScrollBar().maximum() == 0
+    box.close()
+
+
 def test_a_long_title_never_pushes_a_plot_past_its_widget(qtbot):
     from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 

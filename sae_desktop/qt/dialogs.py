@@ -10,7 +10,8 @@ import numpy
 import PySide6
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QLabel, QPushButton, QTextBrowser,
+                               QVBoxLayout, QWidget)
 
 from sae_desktop import __version__, paths
 from sae_desktop.checkpoint import torch_version
@@ -136,12 +137,49 @@ def shortcuts_html(groups: dict[str, list[QAction]], plot_tabs: list[str]) -> st
     return "".join(parts)
 
 
-def show_shortcuts(parent: QWidget, groups: dict[str, list[QAction]], plot_tabs: list[str]) -> QMessageBox:
+class ShortcutsDialog(QDialog):
+    """The shortcuts in a page that scrolls, no taller than the screen (a message box of 844 px,
+    1227 in presentation mode, ran off a 720-px screen, the Atlas's keys out of reach)."""
+
+    def __init__(self, page: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.page = QTextBrowser()
+        self.page.setHtml(page)
+        self.page.setFrameShape(QFrame.Shape.NoFrame)
+        self.page.setOpenLinks(False)
+        self._html = page
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page)
+        layout.addWidget(buttons)
+
+    def text(self) -> str:
+        """The page as given (HTML)."""
+        return self._html
+
+    def fit(self) -> None:
+        """As large as the page, up to 85 % of the screen's free area (it scrolls beyond)."""
+        document = self.page.document()
+        document.setTextWidth(document.idealWidth())
+        margins = self.layout().contentsMargins()
+        chrome = self.sizeHint().height() - self.page.sizeHint().height()  # the buttons and margins
+        width = round(document.idealWidth()) + 2 * round(document.documentMargin()) + margins.left() + \
+            margins.right() + self.page.verticalScrollBar().sizeHint().width()
+        height = round(document.size().height()) + chrome
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, round(room.width() * 0.85)), min(height, round(room.height() * 0.85))
+        self.resize(width, height)
+
+
+def show_shortcuts(parent: QWidget, groups: dict[str, list[QAction]], plot_tabs: list[str]) -> ShortcutsDialog:
     """Non-modal, so it can stay open beside the window during a demo."""
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(groups, plot_tabs),
-                      QMessageBox.StandardButton.Close, parent)
-    box.setTextFormat(Qt.TextFormat.RichText)
+    box = ShortcutsDialog(shortcuts_html(groups, plot_tabs), parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setModal(False)
+    box.fit()
     box.show()
     return box
