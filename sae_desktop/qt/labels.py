@@ -59,7 +59,8 @@ class ElidedLabel(QLabel):
             width = round(width * self.font().pointSizeF() / points)
         if self._shrink:  # (a blank label is no wider than its margins)
             margins = self.contentsMargins()
-            width = min(width, self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2)
+            text = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2
+            width = min(width, text if self.text() else QLabel.minimumSizeHint(self).width())  # (blank: Qt's least)
         if (self.minimumWidth(), self.maximumWidth()) != (width, width):
             self.setFixedWidth(width)
 
