@@ -253,6 +253,27 @@ def test_presentation_mode_is_larger_hides_the_panel_and_fits_a_projector(qtbot,
     assert all(label.opts["size"] == "9.0pt" for legend in legends for _, label in legend.items)
 
 
+def test_leaving_presentation_gives_the_window_back_as_it_was(qtbot, gui_window):
+    """F11 twice left the window full screen under openbox: showing the training panel in a full-screen
+    window turned Qt's state to "normal" unasked, so leaving full screen was no change to send to the
+    window manager; and the panel, shown with the old fonts' sizes, widened the window past the screen."""
+    from PySide6.QtCore import QRect, Qt
+
+    w = gui_window
+    w.setWindowState(Qt.WindowState.WindowNoState)
+    w.setGeometry(QRect(40, 50, 1100, 640))
+    qtbot.waitUntil(lambda: w.geometry() == QRect(40, 50, 1100, 640), timeout=2000)
+    states = []  # the window's state each time the panel is shown
+    w.dock.visibilityChanged.connect(lambda shown: states.append(w.windowState()) if shown else None)
+    w.view.set_presentation(True)
+    qtbot.waitUntil(lambda: w.isFullScreen() and not w.dock.isVisible(), timeout=2000)
+    w.view.set_presentation(False)
+    assert states and not states[-1] & Qt.WindowState.WindowFullScreen  # full screen was left before
+    qtbot.waitUntil(lambda: w.geometry() == QRect(40, 50, 1100, 640), timeout=3000)
+    qtbot.wait(300)  # and stays so once the layouts have settled
+    assert w.geometry() == QRect(40, 50, 1100, 640) and w.dock.isVisible() and not w.isFullScreen()
+
+
 def test_presentation_is_remembered(qtbot, gui_window):
     gui_window.view.set_presentation(True)
     gui_window.close()

@@ -45,6 +45,7 @@ class ViewOptions:
         self._base_font: QFont | None = None
         self._dock_was_visible = True
         self._was_full_screen = False
+        self._normal_geometry = None  # the window's before presentation
 
     def restore(self) -> None:
         """At start-up, after the window's state: presentation again if it was left on."""
@@ -76,12 +77,18 @@ class ViewOptions:
         if on:
             self._dock_was_visible = w.dock.isVisible() or not w.isVisible()
             self._was_full_screen = w.isFullScreen()
+            normal = w.normalGeometry()
+            self._normal_geometry = normal if not self._was_full_screen and normal.isValid() else None
             w.dock.hide()
             w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)  # also before the first show
         else:
-            w.dock.setVisible(self._dock_was_visible)
+            # the window first: a dock shown in a full-screen window set Qt's state to "normal" unasked, the
+            # state's change was then no change, and the window manager kept the window full screen (openbox)
             if not self._was_full_screen:
                 w.setWindowState(w.windowState() & ~Qt.WindowState.WindowFullScreen)
+                if self._normal_geometry is not None:
+                    w.setGeometry(self._normal_geometry)  # where and as large as it was (again once settled)
+            w.dock.setVisible(self._dock_was_visible)
         QTimer.singleShot(100, self.window, self._settle_layouts)  # after the views' own font-change updates
 
     def _settle_layouts(self) -> None:
@@ -96,6 +103,9 @@ class ViewOptions:
             _invalidate(layout)
         for layout in sorted(layouts, key=lambda lay: -_depth(lay.parentWidget())):
             layout.activate()
+        if not self.presenting and self._normal_geometry is not None:  # left presentation: the window as it was
+            self.window.setGeometry(self._normal_geometry)  # (the layouts' old sizes had widened it past the screen)
+            self._normal_geometry = None
 
     def adopt(self, view: QWidget) -> None:
         """A view built after presentation mode was turned on takes its sizes too."""
