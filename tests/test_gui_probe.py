@@ -184,6 +184,45 @@ def test_test_digit_browser_puts_exact_digits_in_the_probe(qtbot, window, tiny_d
     qtbot.waitUntil(lambda: view.state.source.kind == "drawing", timeout=2000)
 
 
+def test_the_probe_menu_does_what_the_hidden_browser_did_in_presentation_mode(qtbot, window, tiny_dataset,
+                                                                              monkeypatch):
+    """Presentation mode hides the browser: no label, no next digit, no image file without leaving it."""
+    from PySide6.QtWidgets import QFileDialog
+
+    view, menu = window.probe_view, window.probe_menu
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    window.view.set_presentation(True, remember=False)
+    try:
+        assert view.browser.isHidden()
+        window.tabs.setCurrentWidget(window.atlas_view)  # from another tab: the items show the Probe
+        menu.menu.aboutToShow.emit()
+        labels = [a.text() for a in menu.filter_menu.actions()]
+        assert labels[0] == "any label" and len(labels) == 11 and menu.filter_menu.actions()[0].isChecked()
+        wanted = int(tiny_dataset.test_labels[3])
+        menu.filter_menu.actions()[1 + wanted].trigger()
+        assert window.tabs.currentWidget() is view
+        first = view.browser.index.value()
+        assert view.state.source.kind == "test" and tiny_dataset.test_labels[first] == wanted  # shown at once
+        assert view.source_label.text().endswith(f"(R picks only {wanted}s)")
+        menu.menu.aboutToShow.emit()
+        assert menu.filter_menu.actions()[1 + wanted].isChecked()  # the menu mirrors the filter
+        menu.next_action.trigger()
+        after = view.browser.index.value()
+        assert after > first and tiny_dataset.test_labels[after] == wanted
+        menu.previous_action.trigger()
+        assert view.browser.index.value() == first
+        window.tabs.setCurrentWidget(window.atlas_view)
+        menu.random_action.trigger()
+        assert window.tabs.currentWidget() is view and tiny_dataset.test_labels[view.browser.index.value()] == wanted
+        asked = []
+        monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (asked.append(a[1]), ("", ""))[1])
+        assert menu.load_action.shortcut().toString() == "Ctrl+L"
+        menu.load_action.trigger()
+        assert asked == ["Probe an image"]
+    finally:
+        window.view.set_presentation(False, remember=False)
+
+
 def test_missing_test_set_disables_the_browser_with_a_reason(qtbot, tmp_path, monkeypatch, no_thread_left):
     monkeypatch.setenv("SAE_DESKTOP_DATA", str(tmp_path / "none"))
     create_app()

@@ -46,7 +46,7 @@ class DrawingTools(QWidget):
         self.clear_action = self._action("Clear", ("Delete", "Backspace"), canvas.clear)
         self._action("Thinner", "[", lambda: self.width_slider.setValue(self.width_slider.value() - 4), button=False)
         self._action("Thicker", "]", lambda: self.width_slider.setValue(self.width_slider.value() + 4), button=False)
-        self._action("Random test digit", "R", random_digit, button=False)
+        self.random_action = self._action("&Random test digit", "R", random_digit, button=False)
         self.brush_action.setChecked(True)
         canvas.historyChanged.connect(self._history_changed)
         self._history_changed()

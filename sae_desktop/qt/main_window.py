@@ -18,6 +18,7 @@ from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.follow_training import FollowTraining
 from sae_desktop.qt.help_menu import HelpMenu
 from sae_desktop.qt.labels import ElidedLabel, ElidingStatusBar
+from sae_desktop.qt.probe_menu import ProbeMenu
 from sae_desktop.qt.model_files import ModelFiles
 from sae_desktop.qt.model_stats import ModelStats
 from sae_desktop.qt.probe_view import ProbeView
@@ -155,6 +156,7 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         train_menu.addAction(self.fresh_action)
         train_menu.addSeparator()
         train_menu.addAction(self.follow.action)
+        self.probe_menu = ProbeMenu(self, menus.addMenu("&Probe"))
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.dock.toggleViewAction())
         self.view = ViewOptions(self, self.view_menu)
