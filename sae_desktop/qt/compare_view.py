@@ -165,7 +165,9 @@ class CompareView(QWidget):
         """The two runs by name alone: their status is in the captions under the digits (written
         here too, the header wrapped at 1440 px)."""
         a, b = self.models
-        return f"A:\u00a0{a.short_name}    B:\u00a0{b.short_name}"  # (never "B:" alone at a line's end)
+        # never "B:" alone at a line's end, nor a name cut at a hyphen ("…-mnist-" / "topk"): it wraps between them
+        a_name, b_name = (m.short_name.replace("-", "\u2011") for m in (a, b))
+        return f"A:\u00a0{a_name}    B:\u00a0{b_name}"
 
     def pick_digits(self) -> None:
         test = self._test()
