@@ -221,7 +221,11 @@ def test_the_frontier_has_the_room_until_a_comparison_needs_it(qtbot, window, ti
     select_rows(runs.table, 0, 1)
     runs.compare_button.click()
     qtbot.waitUntil(lambda: runs.compare.indices.size == 8, timeout=5000)
-    assert compare.width() > 1.5 * frontier.width()
+    qtbot.wait(50)
+    # the comparison takes the larger part; the frontier keeps what two columns of its legend need (given
+    # from a made-up 1000 px, Qt scaled it below that: one column of 7 rows over 85 % of the plot)
+    assert compare.width() > 1.4 * frontier.width() and frontier.legend.columnCount >= 2
+    assert frontier.legend.height() < 0.45 * frontier.getViewBox().height()
     runs.bottom.moveSplitter(frontier.width() + 100, 1)  # the user gives the frontier more
     dragged = runs.bottom.sizes()
     runs.table.clearSelection()
@@ -230,6 +234,31 @@ def test_the_frontier_has_the_room_until_a_comparison_needs_it(qtbot, window, ti
     runs.compare_button.click()
     qtbot.waitUntil(lambda: runs.compared == chosen, timeout=5000)
     assert runs.bottom.sizes() == dragged
+
+
+def test_beside_a_comparison_in_presentation_mode_the_legend_leaves_the_points_room(qtbot, window, tiny_dataset):
+    """At 1280×720 in presentation mode the legend beside a comparison took one column, its seven
+    rows over 85 % of the plot and over the runs' points; two columns still took 60 %."""
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small, small.replace(penalty="topk", k=2), small.replace(penalty="l1", l1=0.01),
+                             small.replace(penalty="jumprelu")])
+    from PySide6.QtCore import Qt
+
+    window.view.set_presentation(True, remember=False)
+    try:
+        window.setWindowState(Qt.WindowState.WindowNoState)  # (full screen offscreen is 800 × 800)
+        window.resize(1280, 720)
+        window.tabs.setCurrentWidget(window.runs_view)
+        runs = window.runs_view
+        frontier = runs.frontier
+        qtbot.waitUntil(lambda: runs.table.rowCount() == 4, timeout=5000)
+        select_rows(runs.table, 0, 1)  # ("selected in the table" joins the legend)
+        runs.compare_button.click()
+        qtbot.waitUntil(lambda: runs.compare.indices.size == 8, timeout=5000)
+        qtbot.waitUntil(lambda: frontier.legend.height() < 0.5 * frontier.getViewBox().height(), timeout=3000)
+        assert runs.compare_area.width() > 0.8 * frontier.width()  # the comparison keeps its room
+    finally:
+        window.view.set_presentation(False, remember=False)
 
 
 def test_the_frontiers_legend_covers_no_point_and_raises_the_axis_only_as_far_as_needed(qtbot):
@@ -608,9 +637,13 @@ def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window,
     qtbot.waitUntil(lambda: runs.compare.models is not None, timeout=5000)
     assert threads == [False] and all(m.evaluation is not None for m in runs.compare.models)
     assert runs.compare.title.text().startswith("A:\u00a0")
-    # a narrow title wraps between the runs, never after "A:" or "B:" (at 1024 px "B:" ended a line)
+    # a narrow title wraps between the runs, never after "A:" or "B:" (at 1024 px "B:" ended a line), nor
+    # inside a run's name ("…-103053-mnist-" / "topk")
+    names = [run.name for run in runs.compared]
     for width in range(120, 600, 20):
-        assert not any(line.rstrip().endswith(("A:", "B:")) for line in wrapped(runs.compare.title, width))
+        lines = [line.rstrip().replace("\u2011", "-") for line in wrapped(runs.compare.title, width)]
+        assert not any(line.endswith(("A:", "B:")) for line in lines)
+        assert all(any(name in line for line in lines) for name in names), lines
     before = runs.compare.title.text()
     (runs.selected_runs()[0].folder / "checkpoint.safetensors").write_bytes(b"junk")
     with qtbot.waitSignal(runs.failed, timeout=5000) as failure:

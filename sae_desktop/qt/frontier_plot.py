@@ -25,6 +25,7 @@ MIN_WIDTH = 280  # px, or its legend's width in one column and the y axis, if mo
 OUTLINE = (200, 200, 200)  # a completed run's point: filled, with pyqtgraph's light outline
 LEGEND_OFFSET_PX = 10  # the legend's distance from the plot's top and right edges
 LEGEND_GAP_PX = 6  # between the legend and the highest point beneath it
+LEGEND_SPARE_PX = 8  # room kept beyond the legend's width when the plot is sized for it
 GLOW_PX = 18  # a selected point's glow, across (24, 36 in presentation mode, hid 3-4 neighbours)
 POINT_RADIUS_PX = GLOW_PX // 2
 
@@ -200,11 +201,20 @@ class FrontierPlot(pg.PlotWidget):
         if room > 0:  # (the axes and margins: the widget less its view box)
             self.setMinimumWidth(max(MIN_WIDTH, math.ceil(self._legend_width(1) + self.width() - room)))
 
-    def wanted_width(self) -> int:
-        """The width at which its legend takes two columns (in one, beside a comparison in
-        presentation mode at 1024 px, it filled two thirds of the height)."""
+    def wanted_width(self, columns: int = 2) -> int:
+        """The width at which its legend takes this many columns (in one, beside a comparison in
+        presentation mode at 1024 px, it filled two thirds of the height); with a few px to spare
+        (given exactly, the splitter's rounding left it one column: 7 rows over 85 % of the plot)."""
         margins = self.width() - self.getViewBox().width() if self.getViewBox().width() > 0 else 70
-        return math.ceil(self._legend_width(2) + margins + 16)
+        return math.ceil(self._legend_width(columns) + margins + 16 + LEGEND_SPARE_PX)
+
+    def legend_share(self, columns: int) -> float:
+        """The share of the plot's height its legend would take in this many columns (0 unknown)."""
+        n, now, height = len(self.legend.items), max(self.legend.columnCount, 1), self.getViewBox().height()
+        if not n or height <= 0:
+            return 0.0
+        row = self.legend.height() / -(-n // now)
+        return (row * -(-n // columns) + LEGEND_OFFSET_PX) / height
 
     def _legend_width(self, columns: int) -> float:
         """The legend's width in this many columns of (swatch, name), from its texts as they are now."""

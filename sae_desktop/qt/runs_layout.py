@@ -16,6 +16,7 @@ COMPARE_EMPTY_SHARE, COMPARE_SHARE = 1 / 3, 2 / 3
 # The table's height: its runs, up to this many rows, without scrolling, in up to this share of the
 # tab (at 1280×720 in presentation mode it showed 2.7 rows of 11 above a frontier of 330 px)
 TABLE_ROWS, TABLE_SHARE = 6, 0.5
+LEGEND_SHARE = 0.45  # of the frontier's height: a legend taller than this takes three columns where they fit
 
 
 class RunsLayout(QObject):
@@ -41,11 +42,18 @@ class RunsLayout(QObject):
     def split(self, compare_share: float) -> None:
         """The frontier and the comparison side by side, the comparison with this share of the
         width (and of any width the tab gains)."""
-        whole = max(sum(self.bottom.sizes()), 1000)
+        # (the sizes as they are: from a made-up 1000 px, Qt scaled the frontier's to 962 px, under its legend's)
+        whole = sum(self.bottom.sizes()) or 1000
         self.bottom.setStretchFactor(0, round(100 * (1 - compare_share)))
         self.bottom.setStretchFactor(1, round(100 * compare_share))
-        # up to half the width, as wide as two columns of its legend need
-        frontier = max(round(whole * (1 - compare_share)), min(self.frontier.wanted_width(), whole // 2))
+        # up to half the width, as wide as two columns of its legend need; three, in up to 55 %, where two
+        # would take over LEGEND_SHARE of its height (beside a comparison in presentation mode, one column
+        # covered 85 % of the plot, and two took 60 %)
+        half = whole // 2
+        widths = {c: self.frontier.wanted_width(c) for c in (2, 3)}
+        tall = widths[2] > half or self.frontier.legend_share(2) > LEGEND_SHARE
+        legend = widths[3] if tall and widths[3] <= whole * 0.55 else min(widths[2], half)
+        frontier = max(round(whole * (1 - compare_share)), legend)
         self.bottom.setSizes([frontier, whole - frontier])
 
     def comparing(self) -> None:
