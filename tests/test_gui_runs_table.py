@@ -97,6 +97,19 @@ def test_the_table_is_as_tall_as_its_runs_up_to_a_share_of_the_tab(qtbot, gui_wi
     qtbot.waitUntil(lambda: runs.holder.height() < TABLE_SHARE * sum(runs.body.sizes()) + 2
                     and runs.table.viewport().height() < TABLE_ROWS * row, timeout=2000)
 
+    gui_window.resize(1280, 900)  # with the training panel, not every column fits: a sideways scroll bar
+    bar = runs.table.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.isVisible() and runs.table.viewport().height() == TABLE_ROWS * row, timeout=2000)
+    hidden = [name for name in COLUMNS[1:] if name != "Settings"]
+    for name in hidden:  # the scroll bar goes: no strip of a seventh row
+        runs.table.show_column(name, False)
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: runs.table.viewport().height() == TABLE_ROWS * row, timeout=2000)
+    for name in hidden:  # and comes back: it does not cover half of the sixth
+        runs.table.show_column(name)
+    qtbot.waitUntil(lambda: bar.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: runs.table.viewport().height() == TABLE_ROWS * row, timeout=2000)
+
     runs.body.moveSplitter(120, 1)  # a height the user chose is kept
     runs.body.splitterMoved.emit(120, 1)
     dragged = runs.body.sizes()

@@ -38,6 +38,9 @@ class RunsLayout(QObject):
         self.body.splitterMoved.connect(lambda *_: setattr(self, "height_by_user", True))
         self._fit_pending = False
         view.installEventFilter(self)  # shown, resized, its font changed (presentation mode): fitted again
+        # …and when the sideways scroll bar comes or goes (columns shown or hidden, resized): it had covered
+        # half of the sixth row, or left half of a seventh in view
+        table.horizontalScrollBar().rangeChanged.connect(lambda *_: self.schedule_table_fit())
 
     def split(self, compare_share: float) -> None:
         """The frontier and the comparison side by side, the comparison with this share of the
