@@ -502,6 +502,26 @@ def test_the_status_bars_model_keeps_its_words_in_presentation_mode(qtbot, gui_w
     assert label.width() < label.fontMetrics().horizontalAdvance(label.shown_text()) + 20 < 420
 
 
+def test_the_status_bars_model_is_as_wide_as_the_form_it_shows(qtbot, gui_window):
+    """Sized to its whole text, a stopped run's label drew its shorter form with 90 px of blank
+    beside it (the whole, with "(during epoch 2)", did not fit)."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    w = gui_window
+    w.resize(1280, 700)
+    run = "20261204-143157-mnist-kl"
+    cfg = ModelConfig()
+    name = f"{run}, stopped at step 565 (during epoch 2 of 10, the rest of it not trained)"
+    w.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), name, run_name=run))
+    label = w.model_label
+    shown = label.shown_text()
+    assert shown != f"Model: {name}" and shown.startswith("Model: ")  # a shorter form…
+    drawn = label.fontMetrics().horizontalAdvance(shown)
+    assert label.contentsRect().width() - drawn <= 4  # …and no wider than it
+
+
 def test_a_status_message_is_cut_again_when_the_labels_beside_it_move(qtbot, gui_window):
     """Cut to the room of the moment: "Stopped at step 32, d…" stayed beside 400 px of space once
     the run's progress bar gave the device its place back."""

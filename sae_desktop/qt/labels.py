@@ -53,14 +53,21 @@ class ElidedLabel(QLabel):
 
     def _fit_width(self) -> None:
         """The width asked for, grown with the text's size (at 420 px the status bar's model lost
-        "Model:" and its status in presentation mode); with ``shrink``, no wider than the text."""
+        "Model:" and its status in presentation mode); with ``shrink``, no wider than the text it
+        shows there: the first form that fits (sized to the whole text, a stopped run's label kept
+        90 px of blank beside the shorter form it drew)."""
         width, points = self._width
         if points > 0 and self.font().pointSizeF() > 0:
             width = round(width * self.font().pointSizeF() / points)
-        if self._shrink:  # (a blank label is no wider than its margins)
+        if self._shrink:
             margins = self.contentsMargins()
-            text = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2
-            width = min(width, text if self.text() else QLabel.minimumSizeHint(self).width())  # (blank: Qt's least)
+            spare = margins.left() + margins.right() + 2
+            advances = [self.fontMetrics().horizontalAdvance(form) for form in (self.text(), *self._shorter)]
+            shown = next((a for a in advances if a + spare <= width), None)
+            if not self.text():  # (blank: Qt's least)
+                width = min(width, QLabel.minimumSizeHint(self).width())
+            elif shown is not None:
+                width = shown + spare
         if (self.minimumWidth(), self.maximumWidth()) != (width, width):
             self.setFixedWidth(width)
 
