@@ -313,6 +313,7 @@ def test_help_lists_every_shortcut_from_the_actions_themselves(qtbot, window):
     probe, plots = text.split("Mouse, in the Probe tab")[1].split("Mouse, on the plots in ")
     assert "right-click its bar" in probe and "right-click the plot" not in probe  # its bars have no menu
     assert "In the Atlas tab" in probe and "arrow keys" in probe  # its tiles are picked from the keyboard too
+    assert "In the Runs tab" in probe and "right-click a column's header" in probe  # (its columns menu)
     assert plots.startswith("Training, Atlas and Runs</h4>") and "right-click the plot" in plots
     box.close()
 

@@ -109,6 +109,11 @@ MOUSE_HELP = (("Draw / erase on the canvas", "left / right button"),
 ATLAS_HELP = (("Inspect a latent", "click its tile"),
               ("Next tile / row", "arrow keys (the mosaic has the keyboard once the tab is shown, or clicked)"),
               ("First / last tile", "Home / End"))
+# … in the Runs tab (runs_table.py, runs_view.py)
+RUNS_HELP = (("Sort the runs", "click a column's header"),
+             ("Hide or show columns", "right-click a column's header"),
+             ("Compare two runs", "Ctrl+click two rows, then “Compare the two selected runs”"),
+             ("Select a run's row", "click its point on the frontier"))
 # … and on the plots that keep pyqtgraph's mouse (the Probe's bars steer instead: no menu, no zoom)
 PLOT_MOUSE_HELP = (("Plot menu: export PNG/SVG/CSV, grid, zoom", "right-click the plot"),
                    ("Zoom / pan", "wheel / drag"),
@@ -131,6 +136,7 @@ def shortcuts_html(groups: dict[str, list[QAction]], plot_tabs: list[str]) -> st
         parts.append(f"<h4>{title}</h4>{table(rows)}")
     parts.append(f"<h4>Mouse, in the Probe tab</h4>{table(MOUSE_HELP)}")
     parts.append(f"<h4>In the Atlas tab</h4>{table(ATLAS_HELP)}")
+    parts.append(f"<h4>In the Runs tab</h4>{table(RUNS_HELP)}")
     if plot_tabs:
         tabs = " and ".join(filter(None, [", ".join(plot_tabs[:-1]), plot_tabs[-1]]))
         parts.append(f"<h4>Mouse, on the plots in {tabs}</h4>{table(PLOT_MOUSE_HELP)}")

@@ -13,8 +13,11 @@ class ProbeMenu:
         self.window, self.menu = window, menu
         probe = window.probe_view
         self.browser = browser = probe.browser
-        self.random_action = probe.tools.random_action  # R (its key works while the Probe is shown)
-        self.random_action.triggered.connect(self.show_probe)
+        # its own action: the Probe's, with its key R, in the menu bar made R work on every tab (in the Runs
+        # table, typing R jumped to the Probe); the menu shows the key the Probe tab knows it by
+        key = probe.tools.random_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.random_action = self._action(f"&Random test digit\t{key}", browser.pick_random,
+                                          "A random test digit with the chosen label (R in the Probe tab)")
         self.previous_action = self._action("&Previous test digit", lambda: browser.step(-1),
                                             "The previous test digit with the chosen label (◀)")
         self.next_action = self._action("&Next test digit", lambda: browser.step(+1),
@@ -57,6 +60,6 @@ class ProbeMenu:
                 action.triggered.connect(lambda _=False, i=i: (self.show_probe(), combo.setCurrentIndex(i)))
         for i, action in enumerate(menu.actions()):
             action.setChecked(i == combo.currentIndex())
-        ready = self.browser.random.isEnabled()  # (R keeps its key: it does nothing without test digits)
-        for action in (self.previous_action, self.next_action, *menu.actions()):
+        ready = self.browser.random.isEnabled()
+        for action in (self.random_action, self.previous_action, self.next_action, *menu.actions()):
             action.setEnabled(ready)
