@@ -118,3 +118,24 @@ def test_the_table_is_as_tall_as_its_runs_up_to_a_share_of_the_tab(qtbot, gui_wi
     qtbot.waitUntil(lambda: runs.table.rowCount() == TABLE_ROWS + 4, timeout=5000)
     qtbot.wait(50)
     assert runs.body.sizes() == dragged
+
+
+def test_the_selection_is_kept_when_the_table_is_filled_anew(qtbot, gui_window, tiny_dataset):
+    """A run that ended refilled the table: the two runs compared lost their selection and the
+    frontier its glow, beside a comparison of them."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    make_runs(tiny_dataset, 3)
+    runs = gui_window.runs_view
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 3, timeout=5000)
+    table = runs.table
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in (0, 2):
+        table.selectionModel().select(table.model().index(row, 0), flags)
+    chosen = sorted(str(run.folder) for run in runs.selected_runs())
+    make_runs(tiny_dataset, 1)  # a new run: new rows
+    runs.refresh()
+    qtbot.waitUntil(lambda: table.rowCount() == 4, timeout=5000)
+    assert sorted(str(run.folder) for run in runs.selected_runs()) == chosen
+    assert len(runs.frontier.selected_marks.getData()[0]) == 2 and runs.compare_button.isEnabled()

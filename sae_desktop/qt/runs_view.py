@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from sae_desktop.checkpoint import CheckpointError
@@ -139,11 +139,12 @@ class RunsView(QWidget):
             return  # nothing changed since the last visit: the table and the frontier stay as they are
         same_rows = [r.folder for r in runs] == [r.folder for r in self.runs] and self.table.rowCount() == len(runs)
         changed = [i for i, (old, new) in enumerate(zip(self.runs, runs)) if old != new] if same_rows else []
+        chosen = {run.folder for run in self.selected_runs()}  # (by the old list's indices)
         self.runs, self.skipped = runs, skipped
         if same_rows:  # e.g. the run in training finished another epoch: rewrite its cells only
             self.table.update_rows(self.runs, changed, self._status)
         else:
-            self.fill_table()
+            self.fill_table(chosen)
         self.frontier.set_runs(self.runs)
         self.hint.setText("" if self.runs or self.skipped else "No runs yet: train one (Ctrl+Return).")
         self.splits.schedule_table_fit()
@@ -162,8 +163,20 @@ class RunsView(QWidget):
             return "training"
         return f"stopped at\nstep {run.step}" if run.status == "stopped" and run.step is not None else run.status
 
-    def fill_table(self) -> None:
+    def fill_table(self, chosen: set | None = None) -> None:
+        """The table anew, the runs in the ``chosen`` folders selected again (a run that ended
+        refilled it: the selection, and the frontier's glow, went, beside a comparison of two)."""
         self.table.fill(self.runs, self._status)
+        chosen = chosen or set()
+        rows = [row for row in range(self.table.rowCount())
+                if self.runs[self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)].folder in chosen]
+        if rows:
+            selection = self.table.selectionModel()
+            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            with QSignalBlocker(self.table):  # (one selection change for the lot, below)
+                for row in rows:
+                    selection.select(self.table.model().index(row, 0), flags)
+            self._selection_changed()
 
     def _skipped_text(self) -> str:
         """Which run folders were left out and why (all of them in the tooltip)."""
