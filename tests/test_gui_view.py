@@ -486,12 +486,16 @@ def test_the_status_bars_model_keeps_its_words_in_presentation_mode(qtbot, gui_w
     cfg = ModelConfig()
     w.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{run}, completed (10 epochs)", run_name=run))
     label = w.model_label
-    assert label.shown_text() == f"Model: {run}, completed (10 epochs)"
+    qtbot.waitUntil(lambda: label.shown_text() == f"Model: {run}, completed (10 epochs)", timeout=3000)
     normal = label.width()
     w.view.set_presentation(True)
     try:
+        from PySide6.QtCore import Qt
+
+        w.setWindowState(Qt.WindowState.WindowNoState)  # a 1440-px screen's width (full screen offscreen is 800)
+        w.setGeometry(0, 0, 1440, 900)
         qtbot.waitUntil(lambda: label.font().pointSizeF() > QApplication.font().pointSizeF() / 1.5 * 1.4, timeout=3000)
-        assert label.shown_text() == f"Model: {run}, completed (10 epochs)"
+        qtbot.waitUntil(lambda: label.shown_text() == f"Model: {run}, completed (10 epochs)", timeout=3000)
     finally:
         w.view.set_presentation(False)
     qtbot.waitUntil(lambda: label.width() == normal <= 420, timeout=3000)  # and back
@@ -520,6 +524,37 @@ def test_the_status_bars_model_is_as_wide_as_the_form_it_shows(qtbot, gui_window
     assert shown != f"Model: {name}" and shown.startswith("Model: ")  # a shorter form…
     drawn = label.fontMetrics().horizontalAdvance(shown)
     assert label.contentsRect().width() - drawn <= 4  # …and no wider than it
+
+
+def test_the_status_bar_never_holds_a_1024_px_window_wider_in_presentation_mode(qtbot, gui_window):
+    """At the end of a run in presentation mode at 1024×768, the model's label ("…, completed (10
+    epochs)") beside the run's progress bar, each fixed at its whole text's width, widened the
+    window to 1060 px: the header's check box and the plots' right edges were cut off."""
+    from PySide6.QtCore import Qt
+
+    from sae_desktop.config import TrainConfig
+
+    w = gui_window
+    w.panel.set_config(TrainConfig(epochs=2, batch_size=64, d_hidden=32, d_latent=8, device="cpu"))
+    w.view.set_presentation(True, remember=False)
+    try:
+        w.setWindowState(Qt.WindowState.WindowNoState)  # (full screen offscreen is 800 × 800)
+        w.resize(1024, 768)
+        w.tabs.setCurrentIndex(0)
+        qtbot.waitUntil(lambda: w.width() == 1024, timeout=3000)
+        widths = []  # the window's width, sampled through the run and its end
+        with qtbot.waitSignal(w.controller.runEnded, timeout=30000):
+            w.start_action.trigger()
+            while w.controller.state != "idle":
+                qtbot.wait(20)
+                widths.append(w.width())
+        qtbot.wait(200)
+        widths.append(w.width())
+        assert max(widths) == 1024
+        shown = w.model_label.shown_text()
+        assert shown.startswith("Model: ") and "…" not in shown  # a form of it, whole
+    finally:
+        w.view.set_presentation(False, remember=False)
 
 
 def test_a_status_message_is_cut_again_when_the_labels_beside_it_move(qtbot, gui_window):

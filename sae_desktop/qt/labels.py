@@ -45,6 +45,7 @@ class ElidedLabel(QLabel):
         self._shorter: tuple[str, ...] = ()  # setText's shorter forms
         self._line_high = width is None
         self._width = (width, self.font().pointSizeF())  # the width asked for, at the font of the time
+        self._hint_width = width or 0  # (shrink: the width it wants, its least being its shortest form's)
         if width is None:
             self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             self._fit_height()
@@ -59,6 +60,7 @@ class ElidedLabel(QLabel):
         width, points = self._width
         if points > 0 and self.font().pointSizeF() > 0:
             width = round(width * self.font().pointSizeF() / points)
+        least = width
         if self._shrink:
             margins = self.contentsMargins()
             spare = margins.left() + margins.right() + 2
@@ -68,8 +70,14 @@ class ElidedLabel(QLabel):
                 width = min(width, QLabel.minimumSizeHint(self).width())
             elif shown is not None:
                 width = shown + spare
-        if (self.minimumWidth(), self.maximumWidth()) != (width, width):
-            self.setFixedWidth(width)
+            # down to its shortest form where the window is narrow (fixed at its whole text's width, the
+            # model's and the device's labels held a 1024-px window in presentation mode 50 px wider)
+            least = min(width, min(advances) + spare) if self.text() else width
+        self._hint_width = width
+        if (self.minimumWidth(), self.maximumWidth()) != (least, width):
+            self.setMinimumWidth(least)
+            self.setMaximumWidth(width)
+            self.updateGeometry()
 
     def _fit_height(self) -> None:
         self.setFixedHeight(self.fontMetrics().lineSpacing() + 6)
@@ -77,7 +85,13 @@ class ElidedLabel(QLabel):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         """Any width will do (the text is cut to it), not the whole text's."""
         hint = super().minimumSizeHint()
+        if self._shrink:
+            return QSize(self.minimumWidth(), hint.height())
         return QSize(0, hint.height()) if self._line_high else hint
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        hint = super().sizeHint()
+        return QSize(self._hint_width, hint.height()) if self._shrink else hint
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().changeEvent(event)
