@@ -72,9 +72,10 @@ class RunsLayout(QObject):
         if self.height_by_user or total <= 0 or not self.view.isVisible():
             return
         chrome = self.holder.height() - self.table.viewport().height()  # buttons, header, frame, scroll bar
-        rows = max(min(self.table.rowCount(), TABLE_ROWS), 1)
-        wanted = chrome + rows * self.table.verticalHeader().defaultSectionSize()
-        table = min(wanted, round(total * TABLE_SHARE))
+        row = self.table.verticalHeader().defaultSectionSize()
+        # whole rows (capped, the share had cut the last one in view in half at 1024×768)
+        rows = max(min(self.table.rowCount(), TABLE_ROWS, (round(total * TABLE_SHARE) - chrome) // max(row, 1)), 1)
+        table = chrome + rows * row
         self.body.setSizes([table, total - table])
 
     def schedule_table_fit(self) -> None:
