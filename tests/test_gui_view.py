@@ -272,6 +272,13 @@ def test_leaving_presentation_gives_the_window_back_as_it_was(qtbot, gui_window)
     qtbot.waitUntil(lambda: w.geometry() == QRect(40, 50, 1100, 640), timeout=3000)
     qtbot.wait(300)  # and stays so once the layouts have settled
     assert w.geometry() == QRect(40, 50, 1100, 640) and w.dock.isVisible() and not w.isFullScreen()
+    w.showMaximized()  # a maximized window comes back maximized
+    qtbot.waitUntil(w.isMaximized, timeout=2000)
+    w.view.set_presentation(True)
+    qtbot.waitUntil(w.isFullScreen, timeout=2000)
+    w.view.set_presentation(False)
+    qtbot.wait(300)
+    assert w.isMaximized() and not w.isFullScreen()
 
 
 def test_presentation_is_remembered(qtbot, gui_window):

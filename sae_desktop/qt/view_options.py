@@ -77,8 +77,9 @@ class ViewOptions:
         if on:
             self._dock_was_visible = w.dock.isVisible() or not w.isVisible()
             self._was_full_screen = w.isFullScreen()
-            normal = w.normalGeometry()
-            self._normal_geometry = normal if not self._was_full_screen and normal.isValid() else None
+            normal = w.normalGeometry()  # (a maximized window goes back to maximized: no geometry to give back)
+            self._normal_geometry = normal if not (self._was_full_screen or w.isMaximized()) and normal.isValid() \
+                else None
             w.dock.hide()
             w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)  # also before the first show
         else:
