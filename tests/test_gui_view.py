@@ -862,6 +862,10 @@ def test_axis_labels_fit_their_axes_in_a_narrow_window(qtbot, gui_window):
     for plot in (view.rho_plot, view.histogram):
         assert fits(plot, "bottom") and "epoch 10" in plot.getAxis("bottom").labelText  # the source stays said
     assert "test" in view.rho_plot.getAxis("bottom").labelText
+    view.rho_plot.add_batch_estimate(np.full(32, 0.05))  # while a run trains: the axis is still named
+    view.refresh_all()
+    qtbot.wait(50)
+    assert fits(view.rho_plot, "bottom") and view.rho_plot.getAxis("bottom").labelText.startswith("latent")
     w.tabs.setCurrentWidget(w.atlas_view)
     w.atlas_view.select(0)
     qtbot.wait(50)

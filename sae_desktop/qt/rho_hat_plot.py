@@ -64,8 +64,11 @@ class RhoHatPlot(pg.PlotWidget):
         if text != self._note_text:  # set only on change: new text means a re-layout
             self._note_text = text
             # shorter forms for a narrow plot (a third of the tab), not a label cut at the plot's edge
-            fit_axis_label(self, "bottom", *([f"latent ({text})", f"latent ({text.replace(' set', '')})", text]
-                                             if text else ["latent"]))
+            # …always naming the axis: its last form, the note alone ("training batches, smoothed" under
+            # latents 0-31 at 1024 px) read as the axis's quantity
+            when = text.rpartition(", ")[2]
+            fit_axis_label(self, "bottom", *(dict.fromkeys([f"latent ({text})", f"latent ({text.replace(' set', '')})",
+                                                            f"latent ({when})", "latent"]) if text else ["latent"]))
 
     def clear_data(self, d_latent: int = 32) -> None:
         """A new run: no bars, auto-range on again (once: a user's zoom stays until "A")."""
