@@ -844,6 +844,29 @@ def wrapped(label, width: int) -> list[str]:
     return lines
 
 
+def test_a_run_stopped_before_its_first_epoch_ended_does_not_set_the_frontiers_axes(qtbot, window):
+    """Stopped at step 32 (test MSE 0.18, FVU 2.7), a run stretched the y axis to 0.20: every real run
+    went to the bottom tenth of the plot until its folder was removed."""
+    from sae_desktop.qt.frontier_plot import UNFINISHED_LABEL
+    from sae_desktop.qt.plot_style import legend_entries
+
+    for penalty, status, epochs, mse in (("kl", "completed", 10, 0.017), ("topk", "completed", 10, 0.027),
+                                         ("jumprelu", "stopped", 0, 0.18), ("l1", "stopped", 2, 0.03)):
+        cfg = TrainConfig(epochs=10, penalty=penalty)
+        run = RunFolder.create(cfg)
+        run.write_config(cfg)
+        run.append({"type": "summary", "status": status, "epochs_done": epochs, "test_mse": mse, "l0": 7.0,
+                    "dead_latents": 0, "epoch_seconds": [1.0] * epochs})
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 4, timeout=5000)
+    frontier = runs.frontier
+    qtbot.wait(50)
+    top = frontier.getViewBox().viewRange()[1][1]
+    assert 0.03 < top < 0.18  # the runs with a model frame it, a stopped one with an epoch among them
+    assert UNFINISHED_LABEL in [name for _, name in legend_entries(frontier.legend)]  # (the l1 run's ring)
+
+
 def _near(a, b) -> bool:  # two QColors within a few levels of each other
     return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) < 25
 
