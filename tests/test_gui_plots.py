@@ -208,6 +208,42 @@ def test_a_run_stopped_at_its_first_report_has_sane_axes(qtbot, view):
     assert -0.01 <= y0 <= 0 and 0.066 <= y1 <= 0.2  # from 0 to above the report, no negative losses
 
 
+def test_a_run_paused_or_stopped_at_its_first_report_shows_that_report(qtbot, view):
+    """One report is a line of one point, which draws nothing: the plot was blank under a header
+    saying "Stopped at step 32: MSE 0.18174" (the CSV held the point)."""
+    from sae_desktop.qt.loss_plot import TOTAL
+
+    start(view)
+    step(view, 32, loss=0.18)
+    view.refresh_all()
+    settle(qtbot, view.loss_plot)
+    total = view.loss_plot.smooth[TOTAL]
+    assert total.opts["symbol"] == "o"  # a marker where a line cannot be
+    centre = view.loss_plot.mapFromScene(view.loss_plot.getViewBox().mapViewToScene(QPointF(32, 1.1 * 0.18)))
+    image = view.loss_plot.grab().toImage()
+    background = image.pixelColor(centre.x(), centre.y() - 30)
+    assert image.pixelColor(centre.x(), centre.y()) != background  # drawn
+    step(view, 64, loss=0.1)  # two reports: a line again, no markers on it
+    view.refresh_all()
+    assert total.opts["symbol"] is None
+
+
+def test_the_losses_csv_has_no_column_for_a_curve_the_plot_leaves_out(qtbot, view):
+    """A top-k run's losses CSV had a "sparsity (weighted)" column of 1e-12 (the log scale's floor)."""
+    from sae_desktop.qt.plot_files import plot_table
+
+    start(view, CFG.replace(penalty="topk", k=4))
+    view.on_step(IntervalOutput(10, 1, 1.0, 0.05, 0.0, 0.05, 1000.0, 1e-3, np.full(32, 0.05)))
+    view.refresh_all()
+    header, rows = plot_table(view.loss_plot)
+    assert not any("sparsity" in name for name in header) and 1e-12 not in rows[0]
+    start(view)  # KL: its sparsity, as it is (zero, say, not 1e-12)
+    view.on_step(IntervalOutput(10, 1, 1.0, 0.05, 0.0, 0.05, 1000.0, 1e-3, np.full(32, 0.05)))
+    view.refresh_all()
+    header, rows = plot_table(view.loss_plot)
+    assert rows[0][header.index("sparsity (weighted) (per report)")] == 0.0
+
+
 def test_sparsity_plot_of_a_short_run_shows_only_its_epochs(qtbot, view):
     start(view, CFG.replace(epochs=2))
     settle(qtbot, view.sparsity_plot)

@@ -86,9 +86,11 @@ class LossPlot(pg.PlotWidget):
         self.enableAutoRange()
 
     def set_sparsity_visible(self, visible: bool) -> None:
-        """Top-k has no penalty term: a curve of zeros would only break the log scale."""
-        self.raw[SPARSITY].setVisible(visible)
-        self.smooth[SPARSITY].setVisible(visible)
+        """Top-k has no penalty term: a curve of zeros would only break the log scale (nor is it a
+        column of the CSV)."""
+        for item in (self.raw[SPARSITY], self.smooth[SPARSITY]):
+            item.setVisible(visible)
+            item.csv_skip = not visible
         legend = self.top_legend.legend  # nor a legend entry for a curve that is not drawn
         named = any(sample.item is self.smooth[SPARSITY] for sample, _ in legend.items)
         if named and not visible:
@@ -122,9 +124,18 @@ class LossPlot(pg.PlotWidget):
             return
         self.dirty = False
         x = self.steps.view(STEP)
+        lone = len(x) == 1  # one report (a run paused or stopped at its first): a line of one point draws nothing
         for column in (RECON, SPARSITY, TOTAL):
-            self.raw[column].setData(x, np.maximum(self.steps.view(column), 1e-12), skipFiniteCheck=True)
-            self.smooth[column].setData(x, np.maximum(self.steps.view(column + 3), 1e-12), skipFiniteCheck=True)
+            for item, values in ((self.raw[column], self.steps.view(column)),
+                                 (self.smooth[column], self.steps.view(column + 3))):
+                item.setData(x, np.maximum(values, 1e-12), skipFiniteCheck=True)  # (> 0 for the log scale)
+                item.csv_y = values  # the CSV's, as they are (a top-k run's sparsity read 1e-12)
+            if lone != (self.smooth[column].opts["symbol"] is not None):
+                pen = self.smooth[column].opts["pen"]
+                self.smooth[column].setSymbol("o" if lone else None)
+                if lone:
+                    self.smooth[column].setSymbolBrush(pg.mkPen(pen).color())
+                    self.smooth[column].setSymbolPen(pen)
         if self._test_shown != len(self.epochs):  # the markers: only for a new epoch
             self._test_shown = len(self.epochs)
             self.test.setData(self.epochs.view(0), self.epochs.view(1))

@@ -171,7 +171,7 @@ def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
         if not (hasattr(item, "implements") and item.implements("plotData")):
             continue  # bars, lines, a Reserve: no columns
         name = getattr(item, "csv_name", None) or item.name()
-        if not name:
+        if not name or getattr(item, "csv_skip", False):  # (a curve the plot leaves out for this run)
             continue
         x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
         if x is None or not len(x):
