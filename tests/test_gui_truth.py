@@ -326,6 +326,35 @@ def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
     stop(qtbot, window)
 
 
+def test_a_run_stopped_between_two_epochs_has_its_bars_at_the_last_one(qtbot, tiny_dataset):
+    """Stopped at the end of epoch 7 of 8, the header said "after epoch 7" while the Run bar read
+    "epoch 8 of 8 – 87%" and the Epoch bar 0%."""
+    from sae_desktop.engine import train
+    from sae_desktop.events import EpochOutput, IntervalOutput, RunEnd, RunStart, TrainingControl
+    from sae_desktop.qt.run_progress import RunProgress
+    from sae_desktop.run_state import RunState
+
+    run, control = RunState(), TrainingControl()
+    progress = RunProgress(run)
+    qtbot.addWidget(progress)
+    run.new_run()
+    for event in train(SMALL.replace(epochs=3), tiny_dataset, control):
+        if isinstance(event, RunStart):
+            run.begin(event)
+        elif isinstance(event, IntervalOutput):
+            run.report_step(event)
+        elif isinstance(event, EpochOutput):
+            run.finish_epoch(event)
+            control.stop()  # before epoch 2's first step: between two epochs
+        elif isinstance(event, RunEnd):
+            run.finish(event)
+    assert run.end.status == "stopped" and run.end.epochs_done == 1 and run.end.position is None
+    assert run.end_story().endswith("after epoch 1")
+    progress.render()
+    assert progress.run_bar.format().startswith("epoch 1 of 3")
+    assert progress.epoch_bar.value() == progress.epoch_bar.maximum()
+
+
 def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
     window = gui_window
     # 640 steps an epoch: the window has time to ask for the pause inside epoch 2 even on a busy

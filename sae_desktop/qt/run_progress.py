@@ -97,8 +97,11 @@ class RunProgress(QWidget):
         set_fraction(self.run_bar, done)
         if run.sweep is not None and not run.sweep.ended:  # the runs done and this one's part (it stood at
             set_fraction(self.sweep_bar, (run.sweep.index + done) / run.sweep.total)  # 0 % for all of run 1)
-        set_fraction(self.epoch_bar, figures.epoch_fraction if figures.epoch <= total else 1.0)
-        self.run_bar.setFormat(f"epoch {figures.epoch} of {total} – %p%")
+        epoch, fraction = figures.epoch, figures.epoch_fraction if figures.epoch <= total else 1.0
+        if run.end is not None and fraction == 0.0 and epoch > 1:  # stopped between two epochs: "after epoch 7",
+            epoch, fraction = epoch - 1, 1.0  # not "epoch 8 of 8" with its bar at 0 %
+        set_fraction(self.epoch_bar, fraction)
+        self.run_bar.setFormat(f"epoch {epoch} of {total} – %p%")
         # a continued run's time and average are this session's (its earlier part ran before)
         since = " since continuing" if start.start_step else ""
         sweep = f" (sweep {format_seconds(run.sweep.elapsed(run.clock()))})" if run.sweep is not None else ""
