@@ -13,7 +13,7 @@ import numpy as np
 
 from sae_desktop.colour import diverging_rgb
 
-EPOCH_COLUMNS = ("epoch", "step", "losses/train_total", "metrics/test_mse", "metrics/fvu", "metrics/l0",
+EPOCH_COLUMNS = ("epoch", "at", "step", "losses/train_total", "metrics/test_mse", "metrics/fvu", "metrics/l0",
                  "metrics/dead_latents", "metrics/frac_alive", "metrics/frac_dense", "metrics/rho_hat_mean",
                  "epoch_seconds", "eval_seconds")
 STEP_COLUMNS = ("step", "epoch", "losses/recon", "losses/sparsity", "losses/total", "metrics/samples_per_s", "lr")
@@ -58,9 +58,14 @@ def save_latent_codes(latents: np.ndarray, path: str | os.PathLike) -> Path:
 def save_metrics_csv(records: list[dict], path: str | os.PathLike, kind: str = "epoch") -> Path:
     """A run's ``metrics.jsonl`` records of one kind ("epoch" or "step") as CSV rows.
 
-    Epoch rows also get one column per latent, ``rho_hat_<j>``, for the test-set ρ̂.
+    Epoch rows also get one column per latent, ``rho_hat_<j>``, for the test-set ρ̂. A run that
+    ended inside an epoch (stopped, diverged) gets a last row for its final weights, at their step,
+    its ``epoch`` column the one it ended in and ``at`` its status (the window shows those figures:
+    the CSV ended at the last epoch, its test MSE and dead latents differing from the screen's).
     """
     rows = [r for r in records if r.get("type") == kind]
+    if kind == "epoch":
+        rows = [dict(r, at="epoch end") for r in rows] + _final_row(records, rows)
     columns = list(EPOCH_COLUMNS if kind == "epoch" else STEP_COLUMNS)
     n_latent = max((len(r.get("metrics/rho_hat", [])) for r in rows), default=0) if kind == "epoch" else 0
     header = columns + [f"rho_hat_{j}" for j in range(n_latent)]
@@ -70,3 +75,19 @@ def save_metrics_csv(records: list[dict], path: str | os.PathLike, kind: str = "
         for r in rows:
             writer.writerow([r.get(c, "") for c in columns] + list(r.get("metrics/rho_hat", []))[:n_latent])
     return Path(path)
+
+
+def _final_row(records: list[dict], epochs: list[dict]) -> list[dict]:
+    """The summary of a run that ended after its last epoch row's step, as an epoch row ([] if none)."""
+    summary = next((r for r in reversed(records) if r.get("type") == "summary"), None)
+    last = epochs[-1]["step"] if epochs else 0
+    if summary is None or not isinstance(summary.get("step"), int) or summary["step"] <= last \
+            or summary.get("test_mse") is None:
+        return []
+    rho_hat = summary.get("rho_hat") or []
+    return [{"epoch": int(summary.get("epochs_done") or 0) + 1, "at": str(summary.get("status", "ended")),
+             "step": summary["step"], "metrics/test_mse": summary["test_mse"], "metrics/fvu": summary.get("fvu"),
+             "metrics/l0": summary.get("l0"), "metrics/dead_latents": summary.get("dead_latents"),
+             "metrics/frac_alive": summary.get("frac_alive"), "metrics/frac_dense": summary.get("frac_dense"),
+             "metrics/rho_hat_mean": sum(rho_hat) / len(rho_hat) if rho_hat else None, "metrics/rho_hat": rho_hat,
+             "epoch_seconds": summary.get("unfinished_epoch_seconds")}]

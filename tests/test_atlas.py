@@ -144,6 +144,24 @@ def test_exports_write_valid_files(tmp_path):
     assert len(steps) == 1 and steps[0]["losses/recon"] == "0.1"
 
 
+def test_a_run_stopped_inside_an_epoch_ends_its_metrics_csv_with_its_final_weights(tmp_path):
+    """Stopped at step 1439, the screen said test MSE 0.03174 and 18 dead latents; the CSV ended at
+    epoch 3's step 1407 (0.03181, 19 dead), the stop's figures left out."""
+    epochs = [{"type": "epoch", "epoch": e, "step": 469 * e, "metrics/test_mse": 0.04 - e / 1000,
+               "metrics/dead_latents": 20, "metrics/rho_hat": [0.1, 0.2]} for e in (1, 2, 3)]
+    stopped = {"type": "summary", "status": "stopped", "epochs_done": 3, "step": 1439, "test_mse": 0.03174,
+               "dead_latents": 18, "l0": 4.0, "rho_hat": [0.25, 0.35], "unfinished_epoch_seconds": 0.1}
+    with open(save_metrics_csv(epochs + [stopped], tmp_path / "m.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["epoch"], r["at"], r["step"]) for r in rows] == [("1", "epoch end", "469"), ("2", "epoch end", "938"),
+                                                                 ("3", "epoch end", "1407"), ("4", "stopped", "1439")]
+    assert rows[-1]["metrics/test_mse"] == "0.03174" and rows[-1]["metrics/dead_latents"] == "18"
+    assert rows[-1]["rho_hat_1"] == "0.35" and float(rows[-1]["metrics/rho_hat_mean"]) == pytest.approx(0.3)
+    completed = dict(stopped, status="completed", step=1407)  # ended with its last epoch: nothing more to say
+    with open(save_metrics_csv(epochs + [completed], tmp_path / "c.csv")) as f:
+        assert [r["at"] for r in csv.DictReader(f)] == ["epoch end"] * 3
+
+
 def test_class_profile_and_verdict_name_the_class_a_latent_fires_on():
     labels = np.repeat(np.arange(10), 5)
     latents = np.zeros((50, 4), np.float32)
