@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QRegion
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStatusBar
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.qt.app import build_window
@@ -186,10 +186,14 @@ def test_an_untrained_run_never_replaces_the_shown_model(qtbot, gui_window):
     start_and_wait(qtbot, window, window.controller.stepReported)
     qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=10000)
     assert window.shown.snapshot.name == BUNDLED
+    window.resize(1024, 740)
     stop(qtbot, window)
     assert window.run.end.epochs_done == 0
     assert window.shown.snapshot.name == BUNDLED and BUNDLED in window.probe_view.model_label.text()
-    assert "No epoch completed" in window.statusBar().currentMessage()
+    bar = window.statusBar()
+    qtbot.wait(50)
+    assert "No epoch completed" in bar.currentMessage()
+    assert QStatusBar.currentMessage(bar) == bar.currentMessage()  # whole at 1024 px (it was cut at the model's name)
 
 
 def test_a_status_message_too_long_for_its_room_ends_in_an_ellipsis_with_the_whole_in_its_tooltip(qtbot, gui_window):

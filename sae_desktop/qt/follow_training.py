@@ -72,8 +72,8 @@ class FollowTraining(QObject):
         """What the end of a run means for the shown model, when it is not the run's."""
         start = self.run.start
         if start is not None and end.epochs_done <= start.start_epoch:
-            shown = self.shown.snapshot.short_name if self.shown.snapshot else "no model"  # (its status: beside)
-            return f"No epoch completed, so Probe and Atlas still show {shown}."
+            # short, the model unnamed (the label beside names it): at 1024 px the message was cut at its name
+            return "No epoch completed: Probe and Atlas unchanged."
         if not self.following:
             return "Train ▸ Follow training shows its model in Probe and Atlas."
         return ""
