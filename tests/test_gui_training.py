@@ -232,10 +232,16 @@ def test_trained_model_saves_opens_and_continues(qtbot, window, tmp_path):
     assert window.model_files.save_to(path)
     assert window.model_files.open(path)
     assert window.shown.snapshot.name == "mine.safetensors" and window.continue_action.isEnabled()
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)  # (its test figures)
     window.continue_action.trigger()
     assert window.panel.config().epochs == 1 and not window.panel.inputs["d_latent"].isEnabled()  # 1 more
+    histogram = window.training_view.histogram
+    shown = []  # the histogram's data as the continued run starts (blank until its next epoch, before)
+    window.run.started.connect(lambda *_: shown.append(histogram.curve.getData()[1] is not None
+                                                       and "epoch 1" in histogram.getAxis("bottom").labelText))
     end = run_to_end(qtbot, window)
     assert end.epochs_done == 2 and len(end.history) == 2
+    assert shown == [True]  # the model it went on from, epoch 1's
 
 
 def test_settings_remember_values_tab_and_geometry(qtbot, window, monkeypatch):

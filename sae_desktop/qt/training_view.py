@@ -134,6 +134,11 @@ class TrainingView(QWidget):
         for record in start.history:  # … and its epochs
             self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
             self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
+        resumed_model = self.run.resume_from if start.resumed else None
+        if resumed_model is not None and resumed_model.evaluation is not None:  # the model it goes on from, until
+            inside = start.start_step != start.start_epoch * start.steps_per_epoch  # its next epoch (the histogram
+            when = f"step {start.start_step}" if inside else f"epoch {start.start_epoch}"  # was blank till then)
+            self._show_activations(resumed_model.evaluation, when)
         resumed = f", continuing {resumed_from(start)}" if start.start_step else ""
         self._say(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}{resumed}")
         self.refresh_all()
