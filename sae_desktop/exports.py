@@ -85,9 +85,8 @@ def _final_row(records: list[dict], epochs: list[dict]) -> list[dict]:
             or summary.get("test_mse") is None:
         return []
     rho_hat = summary.get("rho_hat") or []
-    return [{"epoch": int(summary.get("epochs_done") or 0) + 1, "at": str(summary.get("status", "ended")),
-             "step": summary["step"], "metrics/test_mse": summary["test_mse"], "metrics/fvu": summary.get("fvu"),
-             "metrics/l0": summary.get("l0"), "metrics/dead_latents": summary.get("dead_latents"),
-             "metrics/frac_alive": summary.get("frac_alive"), "metrics/frac_dense": summary.get("frac_dense"),
-             "metrics/rho_hat_mean": sum(rho_hat) / len(rho_hat) if rho_hat else None, "metrics/rho_hat": rho_hat,
-             "epoch_seconds": summary.get("unfinished_epoch_seconds")}]
+    row = {f"metrics/{key}": summary.get(key) for key in ("test_mse", "fvu", "l0", "dead_latents", "frac_alive",
+                                                          "frac_dense", "rho_hat")}  # (Evaluation.summary's keys)
+    return [row | {"epoch": int(summary.get("epochs_done") or 0) + 1, "at": str(summary.get("status", "ended")),
+                   "step": summary["step"], "metrics/rho_hat_mean": sum(rho_hat) / len(rho_hat) if rho_hat else None,
+                   "epoch_seconds": summary.get("unfinished_epoch_seconds")}]
