@@ -5,10 +5,10 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
 
 * **plain checks** on what preprocessing found, each with its own message: nothing drawn,
   too faint (the marks barely stand out from the paper's noise), too small (too few
-  pixels to show strokes), filled (no strokes: a blob), more stroke length than almost any digit, and
-  strokes that end, branch and close loops in a pattern digits rarely show (strokes.py: an H's
-  four ends and two junctions, a scribble's crossings). Their limits come from MNIST itself
-  (percentiles and counts, measured again by the tests);
+  pixels to show strokes), filled (no strokes: a blob), wider than any digit (a dash, a word),
+  more stroke length than almost any digit, and strokes that end, branch and close loops in a
+  pattern digits rarely show (strokes.py: an H's four ends and two junctions, a scribble's
+  crossings). Their limits come from MNIST itself (percentiles and counts, measured again by the tests);
 * **the model's score**: the share of the input's own variance that the *unsteered*
   reconstruction leaves unexplained, ``‖x̂ − x‖² / ‖x − x̄‖²`` (an FVU of one image;
   scale-free, so faint or small inputs get no credit for having little ink), as a
@@ -47,12 +47,15 @@ MIN_SNR = 3.0  # …and this many times the paper's noise
 MIN_BOX = 12  # px: an ink box smaller than this (in the input's pixels) cannot show strokes
 MAX_LENGTH = 71.5  # px of stroke in the 20-px box: MNIST's longest ink (the test set's 99.9th percentile)
 MAX_LOOPS = 2  # closed loops a digit has at most (8); 0.2 % of MNIST's test set shows a third
+MNIST_ASPECT = 2.2  # MNIST's widest digits: their ink 2.22 times as wide as tall (2 of the 70 000 over 2)
+MAX_ASPECT = 2.5  # wider than this many times the ink's height: no MNIST digit (tests measure both)
 # and strokes.DIGIT_SHAPES: the patterns of ends, junctions and loops at least 1 in 2000 of MNIST's digits show
 
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # typical | unusual | unlike | nothing | faint | small | filled | tangled | shape | untrained | unknown
+    # typical | unusual | unlike | nothing | faint | small | filled | wide | tangled | shape | untrained | unknown
+    kind: str
     digit_like: bool | None  # False: flagged as not a digit like MNIST's; None: no verdict possible
     score: float  # unexplained share of the input's variance (unsteered), NaN if nothing drawn
     percentile: float  # share of test digits less unusual than the input (%), NaN if unknown: the
@@ -108,6 +111,14 @@ def stroke_length(stages: Preprocessed) -> float:
     return float(stages.scaled.sum() / stages.width_after)
 
 
+def ink_aspect(stages: Preprocessed) -> float:
+    """The ink's box, width over height, in the input's pixels (NaN when nothing is drawn)."""
+    if stages.empty or stages.crop is None:
+        return float("nan")
+    height, width = stages.crop.shape
+    return width / height
+
+
 NOTHING_DRAWN = Verdict("nothing", False, float("nan"), float("nan"), "Nothing drawn")
 
 
@@ -126,6 +137,10 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     if not np.isfinite(stages.width) or stages.width > FILLED:
         return Verdict("filled", False, nan, nan, "A filled shape, not pen strokes "
                                                    f"(strokes {stages.width:.1f} px wide; MNIST's ≤ {FILLED:g})")
+    aspect = ink_aspect(stages)
+    if aspect > MAX_ASPECT:  # a dash, a word, a wave: MNIST scaled its widest digits to 20 × 9 px
+        return Verdict("wide", False, nan, nan, f"Wider than any digit: the ink is {aspect:.1f} times as wide as "
+                                                 f"tall (MNIST's digits at most {MNIST_ASPECT:g})")
     length = stroke_length(stages)
     if length > MAX_LENGTH:
         return Verdict("tangled", False, nan, nan, f"More stroke length than almost any digit ({length:.0f} px of "

@@ -16,7 +16,8 @@ from sae_desktop.probe import probe, probe_image
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 from sae_desktop.density import Density
 from sae_desktop.strokes import loops
-from sae_desktop.verdict import MAX_LENGTH, MAX_LOOPS, UNLIKE, judge, shown_share, stroke_length
+from sae_desktop.verdict import (MAX_ASPECT, MAX_LENGTH, MAX_LOOPS, MNIST_ASPECT, UNLIKE, ink_aspect, judge,
+                                 shown_share, stroke_length)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,8 @@ def test_clamping_latents_never_changes_the_verdict(bundled):
 
 
 @pytest.mark.parametrize("case,kind", [
-    ("blank", "nothing"), ("faint", "faint"), ("tiny", "small"), ("disc", "filled"), ("grid", "tangled")])
+    ("blank", "nothing"), ("faint", "faint"), ("tiny", "small"), ("disc", "filled"), ("dash", "wide"),
+    ("grid", "tangled")])
 def test_plain_checks_have_their_own_message(bundled, case, kind):
     rng = np.random.default_rng(1)
     if case == "blank":
@@ -66,6 +68,8 @@ def test_plain_checks_have_their_own_message(bundled, case, kind):
     elif case == "disc":
         yy, xx = np.mgrid[0:280, 0:280]
         image = (np.hypot(yy - 140, xx - 140) < 100).astype(float)
+    elif case == "dash":  # a minus sign, a dash: scaled to 20 px wide it was a thick bar, read "typical"
+        image = polyline((280, 280), [(140, 40), (150, 240)], 16)
     else:  # a 5×5 grid of lines: far more stroke than any digit
         lines = [[(y, 20), (y, 260)] for y in np.linspace(20, 260, 6)]
         lines += [[(20, x), (260, x)] for x in np.linspace(20, 260, 6)]
@@ -212,11 +216,36 @@ def rings(count: int, size: int = 280) -> np.ndarray:
     return np.max([np.abs(np.hypot(yy - size / 2, xx - c) - size / (3.2 * count)) < 6 for c in centres], axis=0) * 1.0
 
 
+def test_the_widest_limit_comes_from_mnist(mnist):
+    """No MNIST digit is as wide as MAX_ASPECT times its height, and the limit is not loose."""
+    aspects = []
+    for images in (mnist.test_images, mnist.train_images):
+        ink = np.asarray(images) > 0
+        rows, cols = ink.any(axis=2), ink.any(axis=1)
+        span = [m.shape[1] - np.argmax(m[:, ::-1], axis=1) - np.argmax(m, axis=1) for m in (rows, cols)]
+        aspects.append(span[1] / span[0])
+    widest = max(float(a.max()) for a in aspects)
+    assert widest == pytest.approx(MNIST_ASPECT, abs=0.05) and widest < MAX_ASPECT < 1.2 * widest
+    # the same measure as the check's, on a digit as a file brings it
+    digit = mnist.test_images[int(np.argmax(aspects[0]))] / 255.0
+    assert ink_aspect(preprocess(digit)) == pytest.approx(float(aspects[0].max()))
+
+
+def test_words_and_dashes_are_wider_than_any_digit(bundled):
+    word = np.max([polyline((280, 280), [(120 + 30 * (i % 2), 20 + 60 * i), (150 - 30 * (i % 2), 80 + 60 * i)], 12)
+                   for i in range(4)], axis=0)  # a zigzag "wave" four strokes long
+    verdict = probe_image(bundled, word)[1].verdict
+    assert verdict.kind == "wide" and verdict.digit_like is False and "times as wide as tall" in verdict.message
+    tall = probe_image(bundled, word.T)[1].verdict  # the same strokes upright: no longer flagged as wide
+    assert tall.kind != "wide"
+
+
 def test_more_closed_loops_than_a_digit_has_is_flagged(bundled, mnist):
     counts = np.array([loops(d / 255.0) for d in mnist.test_images])
     assert np.mean(counts > MAX_LOOPS) < 0.003  # an 8 has two; a third is a rare slip of the pen
-    assert loops(preprocess(rings(2)).image) == 2 and probe_image(bundled, rings(2))[1].verdict.kind != "tangled"
-    verdict = probe_image(bundled, rings(4))[1].verdict
+    eight, four = rings(2).T, rings(4).T  # rings one above the other: as tall as digits are (in a row: "wide")
+    assert loops(preprocess(eight).image) == 2 and probe_image(bundled, eight)[1].verdict.kind != "tangled"
+    verdict = probe_image(bundled, four)[1].verdict
     assert verdict.kind == "tangled" and "loops" in verdict.message and verdict.digit_like is False
 
 
