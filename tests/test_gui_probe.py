@@ -649,3 +649,24 @@ def test_a_blank_file_after_another_is_named_and_the_shown_input_said(qtbot, win
     assert not load_file(qtbot, view, tmp_path / "junk.png")
     assert view.error_label.text() == "Could not use junk.png" and "still shows file seven.png" in view.ood_label.text()
     assert "WebP). The probe still shows" in view.ood_label.text()  # two sentences, not "WebP) The probe…"
+
+
+def test_drawing_over_a_photo_adds_strokes_to_its_digit(qtbot, window, tmp_path):
+    """A stroke over a loaded photo (grey paper, a dark pencil 1, taller than wide) extends the
+    digit: the canvas shows the paper removed, as the pen draws (white ink on black), so the
+    paper and the letterbox beside a portrait photo are not read as ink ("a filled shape")."""
+    view = window.probe_view
+    rng = np.random.default_rng(0)
+    photo = np.clip(170 + rng.normal(0, 3, (400, 300)) + np.linspace(-20, 20, 300)[None, :], 0, 255)
+    photo[80:320, 140:152] = 70  # a pencil "1"
+    Image.fromarray(photo.astype(np.uint8)).save(tmp_path / "one.png")
+    assert load_file(qtbot, view, tmp_path / "one.png")
+    loaded = view.input_tile.data.copy()
+    canvas = view.canvas.array() / 255.0
+    assert canvas[:, :20].max() < 0.05 and canvas.mean() < 0.2  # paper and letterbox alike: black
+    drag(qtbot, view.canvas, [canvas_point(view.canvas, x, 0.26) for x in (0.38, 0.45, 0.5)])  # a flag: a 1 as
+    qtbot.waitUntil(lambda: "your drawing over file one.png" in view.source_label.text(), timeout=2000)  # many write it
+    verdict = view.result.verdict
+    assert verdict.kind not in ("filled", "faint", "shape"), verdict.message
+    drawn = view.input_tile.data
+    assert drawn.mean() < 0.25 and np.corrcoef(drawn.ravel(), loaded.ravel())[0, 1] > 0.5

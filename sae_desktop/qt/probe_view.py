@@ -239,12 +239,14 @@ class ProbeView(QWidget):
             self.ood_label.setText(read + ("" if read.endswith((".", "?", "!")) else ".") + still)  # (a CLI line)
             return self.image_loaded.emit(False)
         remember_folder("images", path)
-        grey, stages, frames = read
+        _grey, stages, frames = read
         if stages.empty:
             self.error_label.setText(f"{file_name(path)} looks blank")
             self.ood_label.setText("No ink was found after removing the paper's tone." + still)
             return self.image_loaded.emit(False)
-        self.show_source(image_file(file_name(path), stages.image, stages, frames), picture=grey)
+        # the canvas shows it as the pen draws, white ink on black paper: its paper removed (drawn over
+        # as it was read, the grey paper, and the black beside a portrait photo, were ink: "a filled shape")
+        self.show_source(image_file(file_name(path), stages.image, stages, frames), picture=stages.levelled)
         self.image_loaded.emit(True)
 
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)
