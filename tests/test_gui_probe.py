@@ -670,3 +670,20 @@ def test_drawing_over_a_photo_adds_strokes_to_its_digit(qtbot, window, tmp_path)
     assert verdict.kind not in ("filled", "faint", "shape"), verdict.message
     drawn = view.input_tile.data
     assert drawn.mean() < 0.25 and np.corrcoef(drawn.ravel(), loaded.ravel())[0, 1] > 0.5
+
+
+def test_a_quick_flick_up_a_bar_sets_it_to_where_the_mouse_let_go(qtbot, window):
+    """Pressed on a bar and let go higher up with no move between (a fast flick: pyqtgraph drops
+    moves closer than its rate limit, and took the gesture for a click where it was pressed): the
+    latent is clamped at the release's height, not ablated at the press's."""
+    view = window.probe_view
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    latent = int(np.argmin(view.result.latents))
+    box = view.bars.getPlotItem().getViewBox()
+    at = lambda y: view.bars.mapFromScene(box.mapViewToScene(QPointF(float(latent), y)))  # noqa: E731
+    qtbot.mousePress(view.bars.viewport(), LEFT, pos=at(0.02))
+    qtbot.mouseRelease(view.bars.viewport(), LEFT, pos=at(0.9))
+    assert view.state.clamps == {latent: pytest.approx(0.9, abs=0.03)}
+    qtbot.mouseClick(view.bars.viewport(), LEFT, pos=at(0.4))  # a click still sets the height clicked
+    assert view.state.clamps == {latent: pytest.approx(0.4, abs=0.03)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 
 from sae_desktop.architecture import active as is_active, clamped_code
@@ -28,6 +28,7 @@ class _SteeringViewBox(pg.ViewBox):
         super().__init__(enableMenu=False)
         self.setMouseEnabled(x=False, y=False)
         self.owner: LatentBars | None = None
+        self.released_at: QPointF | None = None  # where the button under way was let go (scene)
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph naming)
         if self.owner is None:
@@ -42,7 +43,10 @@ class _SteeringViewBox(pg.ViewBox):
         elif ev.double():
             self.owner.release(latent)
         elif ev.button() == Qt.MouseButton.LeftButton:
-            self.owner.set_clamp(latent, point.y())
+            # the height where the button was let go: a quick flick up a bar (moves closer together
+            # than pyqtgraph's rate limit are dropped) came as a click where it was pressed, at 0
+            height = self.mapSceneToView(self.released_at).y() if self.released_at is not None else point.y()
+            self.owner.set_clamp(latent, height)
 
     def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802
         if self.owner is None or ev.button() != Qt.MouseButton.LeftButton:
@@ -117,6 +121,14 @@ class LatentBars(pg.PlotWidget):
         # the labels' room follows the plot area, which settles after the widget's own resize
         # (leaving presentation mode, one label per bar was kept for a narrower plot)
         self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
+
+    def mouseReleaseEvent(self, ev) -> None:  # noqa: N802 (Qt naming)
+        box = self.getViewBox()
+        box.released_at = self.mapToScene(ev.position().toPoint())  # (the click it ends reads it)
+        try:
+            super().mouseReleaseEvent(ev)
+        finally:
+            box.released_at = None
 
     # -- model and data -------------------------------------------------------------------
     def _on_theme(self, t: theme.Theme) -> None:
