@@ -374,6 +374,27 @@ def test_latent_labels_thin_out_when_the_bars_are_narrow(qtbot):
     assert labelled[1000] == list(range(32)) and len(labelled[330]) < 32 and labelled[330][0] == 0
 
 
+def test_neighbouring_clamped_bars_labels_never_run_together(qtbot):
+    """Sorted, two clamped latents can sit side by side where only every 2nd bar has room for a
+    label: both numbers were drawn and read as one ("1419"); the header names every clamp."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.set_model(ModelConfig(), rho=0.05)
+    bars.show()
+    bars.resize(330, 250)
+    qtbot.wait(20)
+    bars.set_sorted(True)
+    latents = np.linspace(1, 0, 32)
+    bars.set_latents(latents, {14: 0.9, 15: 0.9, 16: 0.9})  # sorted: at positions 14, 15, 16
+    positions = [p for p, _ in bars.getAxis("bottom")._tickLevels[0]]
+    room = bars.getViewBox().width() / 32
+    assert len(positions) < 32 and 14 in positions  # narrow; the first clamped bar named
+    assert min(np.diff(positions)) * room >= 16  # no two labels nearer than a two-digit label's room
+
+
 def test_the_activation_axis_ends_where_the_bars_can(qtbot):
     """The legend's band above the bars had ticks of its own: "1.5" over sigmoid latents that end at 1."""
     from sae_desktop.config import ModelConfig

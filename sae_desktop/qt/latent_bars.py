@@ -219,9 +219,13 @@ class LatentBars(pg.PlotWidget):
         font = self.getAxis("bottom").style.get("tickFont") or self.font()
         room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 5  # a gap that reads as one
         step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= room), self.order.size)
-        # a clamped bar always has its number (sorted, every other bar's label left the steered one
-        # unnamed), and the regular labels too near it give way
-        clamped = sorted(int(p) for p in np.flatnonzero(np.isin(self.order, list(self._clamps))))
+        # a clamped bar has its number (sorted, every other bar's label left the steered one unnamed)
+        # unless another clamped one's is too near (side by side, "14" and "19" read "1419": the header
+        # names every clamp), and the regular labels too near them give way
+        clamped: list[int] = []
+        for p in np.flatnonzero(np.isin(self.order, list(self._clamps))):
+            if not clamped or p - clamped[-1] >= step:
+                clamped.append(int(p))
         key = (step, self.order.copy(), clamped)
         if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order) \
                 or self._ticks_for[2] != clamped:
