@@ -971,3 +971,10 @@ def test_the_atlas_is_used_from_the_keyboard(qtbot, window):
     qtbot.keyClick(atlas.plot, Qt.Key.Key_Home)
     qtbot.keyClick(atlas.plot, Qt.Key.Key_Left)  # before the first: stays
     assert atlas.selected == atlas.order[0]
+
+
+def test_a_latent_active_on_nearly_every_digit_reads_log10_zero_not_minus_zero():
+    from sae_desktop.qt.latent_dashboard import density_text
+
+    assert density_text(0.9982) == "99.82% of test digits (log10 = 0.00)"  # it read "log10 = -0.00"
+    assert density_text(0.05) == "5.00% of test digits (log10 = -1.30)" and density_text(0.0) == "0"

@@ -111,7 +111,7 @@ class LatentDashboard(QWidget):
                    if density > OVER_ACTIVE_DENSITY else
                    f"dense: fires on more than {DENSE_DENSITY:.0%} of digits" if density > DENSE_DENSITY else
                    f"sparse: fires on at most {DENSE_DENSITY:.0%} of digits")
-        share = f"{density:.2%} of test digits (log10 = {np.log10(density):.2f})" if density > 0 else "0"
+        share = density_text(density)
         # (+ 0.0: a JumpReLU's dead latent read "max -0.000")
         self.stats.setText(f"Density {share} · mean activation {column.mean() + 0.0:.3f} · max {column.max() + 0.0:.3f}"
                            f"<br><b>{verdict}</b>")
@@ -201,3 +201,11 @@ class _LowPlot(pg.PlotWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         return QSize(super().sizeHint().width(), self.minimumHeight())
+
+
+def density_text(density: float) -> str:
+    """A latent's density in words and as the atlas's histogram plots it: "99.82% of test digits
+    (log10 = 0.00)" (+ 0.0: a latent active on nearly every digit read "log10 = -0.00")."""
+    if density <= 0:
+        return "0"
+    return f"{density:.2%} of test digits (log10 = {round(float(np.log10(density)), 2) + 0.0:.2f})"
