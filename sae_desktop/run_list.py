@@ -13,7 +13,7 @@ from pathlib import Path
 from sae_desktop import paths
 from sae_desktop.checkpoint_schema import is_int, is_number
 from sae_desktop.config import ConfigError, TrainConfig
-from sae_desktop.runs import CONFIG, METRICS, RUNNING_OR_KILLED, RunFolder
+from sae_desktop.runs import CONFIG, METRICS, NO_EPOCH_FINISHED, RUNNING_OR_KILLED, RunFolder
 from sae_desktop.safe_write import describe_os_error
 
 
@@ -139,7 +139,7 @@ def summarise(folder: Path) -> RunSummary | None:
     where = f"{METRICS} epoch record"
     seconds = sum(_seconds(r, where) for r in epochs)
     last = epochs[-1] if epochs else {}
-    return RunSummary(folder, config, RUNNING_OR_KILLED if epochs else "no epoch finished", len(epochs),
+    return RunSummary(folder, config, RUNNING_OR_KILLED if epochs else NO_EPOCH_FINISHED, len(epochs),
                       _number(last, "metrics/test_mse", where), _number(last, "metrics/l0", where),
                       _number(last, "metrics/dead_latents", where, int), _number(last, "metrics/rho_hat_mean", where),
                       seconds, _number(last, "metrics/fvu", where), _number(last, "metrics/frac_alive", where),

@@ -31,6 +31,7 @@ from sae_desktop.safe_write import OutputRefused, atomic_write_bytes
 CONFIG, METRICS, CHECKPOINT, MARKER = "config.json", "metrics.jsonl", "checkpoint.safetensors", ".sae-desktop-run"
 MARKER_TEXT = '{"format": "sae-desktop-run", "version": 1}\n'
 RUNNING_OR_KILLED = "running or killed"  # epochs on disk, no summary: still training, or stopped by force
+NO_EPOCH_FINISHED = "no epoch finished"  # its settings on disk, no epoch: starting, or stopped by force in its first
 
 
 @dataclass

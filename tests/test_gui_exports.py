@@ -378,6 +378,29 @@ def test_the_run_this_window_trains_reads_training_in_the_runs_table(qtbot, gui_
     events.close()
 
 
+def test_the_run_this_window_trains_says_when_it_is_paused_even_before_its_first_epoch(qtbot, gui_window,
+                                                                                    tiny_dataset):
+    """The table said "no epoch finished" for the run in training, and never "paused"."""
+    cfg = TrainConfig(epochs=3, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    run = RunFolder.create(cfg)
+    events = recorded(train(cfg, tiny_dataset), run)
+    start = next(events)  # its folder and settings on disk, no epoch yet
+    window, runs = gui_window, gui_window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    status = lambda: runs.table.item(0, COLUMNS.index("Status")).text()  # noqa: E731
+    assert status() == "no epoch finished"  # another window's, or one killed before its first epoch
+    window.run.set_status("running")
+    window.run.prepare(run.path)
+    window.run.begin(start)  # this window trains it
+    qtbot.waitUntil(lambda: status() == "training", timeout=3000)
+    window.run.set_status("paused")
+    assert status() == "paused"  # at once, with no rescan of the folders
+    window.run.set_status("running")
+    assert status() == "training"
+    events.close()
+
+
 def test_the_run_column_shows_each_runs_date_and_time_whole(qtbot, window, tiny_dataset):
     """The name wraps after its date and time; cut to "20261202-15…", every run of a day read the same."""
     cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")

@@ -21,8 +21,11 @@ from sae_desktop.qt.runs_layout import RunsLayout
 from sae_desktop.qt.runs_table import RunsTable
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.run_list import RunSummary, scan_runs
-from sae_desktop.runs import RUNNING_OR_KILLED
+from sae_desktop.runs import NO_EPOCH_FINISHED, RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
+
+UNFINISHED = (RUNNING_OR_KILLED, NO_EPOCH_FINISHED)  # what the folders of a run still training say
+LIVE_STATUS = {"pausing": "pausing", "paused": "paused", "stopping": "stopping"}  # else "training"
 
 
 class RunsView(QWidget):
@@ -41,6 +44,7 @@ class RunsView(QWidget):
         self.table = RunsTable()
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # (showing the tab: see focusInEvent)
         self.live_folder = None  # the run folder this window is training into (its status: "training")
+        self.live_status = "running"  # …and the run's status (run_state.STATUSES): "paused" is said too
         self.frontier = FrontierPlot()
         self.frontier.runClicked.connect(self._select_run)
         self.refresh_button, self.show_button = QPushButton("Refresh"), QPushButton("Show in probe and atlas")
@@ -158,10 +162,19 @@ class RunsView(QWidget):
     def _status(self, run: RunSummary) -> str:
         """Its status; a stopped run's, with the step its weights and figures are from (its Epochs
         count whole epochs: "1" beside the figures of step 757 read as one epoch's)."""
-        live = self.live_folder is not None and run.status == RUNNING_OR_KILLED and run.folder == self.live_folder
+        live = self.live_folder is not None and run.status in UNFINISHED and run.folder == self.live_folder
         if live:
-            return "training"
+            return LIVE_STATUS.get(self.live_status, "training")
         return f"stopped at\nstep {run.step}" if run.status == "stopped" and run.step is not None else run.status
+
+    def set_live(self, folder, status: str) -> None:
+        """The run this window trains (``folder``, None when none) and its status ("running",
+        "paused"…, run_state.STATUSES): its row says so at once, without reading the folders."""
+        before = self.live_folder
+        self.live_folder, self.live_status = folder, status
+        rows = [i for i, run in enumerate(self.runs) if run.folder is not None and run.folder in (before, folder)]
+        if rows and self.table.rowCount() == len(self.runs):
+            self.table.update_rows(self.runs, rows, self._status)
 
     def fill_table(self, chosen: set | None = None) -> None:
         """The table anew, the runs in the ``chosen`` folders selected again (a run that ended

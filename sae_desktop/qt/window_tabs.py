@@ -89,9 +89,14 @@ class WindowTabs:
         view.showRequested.connect(self.show_model)
         view.failed.connect(lambda title, text: self.notify(title, text, error=True))
         # the run this window trains reads "training", not "running or killed" as any unfinished one
-        view.live_folder = self.run.run_dir if self.run.start is not None and self.run.end is None else None
-        self.run.started.connect(lambda _: setattr(view, "live_folder", self.run.run_dir))
-        self.run.ended.connect(lambda _: setattr(view, "live_folder", None))
+        # (and "paused" while it is: the table said "no epoch finished" in its first epoch, and never "paused")
+        def live() -> None:
+            training = self.run.start is not None and self.run.end is None
+            view.set_live(self.run.run_dir if training else None, self.run.status)
+
+        live()
+        for changed in (self.run.started, self.run.ended, self.run.status_changed):
+            changed.connect(lambda _: live())
         # the run in training, as its folder changes: a row at its start, its figures at each epoch
         # (a sweep's runs appeared and changed only at run ends), its status at its end (in a sweep
         # the next run is already training: the folders are read off the GUI thread)
