@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QFileDialog, QStyleOptionViewItem
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
 from sae_desktop.events import IntervalOutput, TrainingControl
 from sae_desktop.qt.plot_files import export_plot
-from sae_desktop.qt.runs_table import COLUMNS, NAME_COLUMNS_PX, SETTINGS_LEAST_PX
+from sae_desktop.qt.runs_table import COLUMNS, NAME_COLUMNS_PX, SETTINGS_LEAST_PX, STAMP_PADDING_PX
 from sae_desktop.runs import RunFolder, recorded
 
 
@@ -399,6 +400,54 @@ def test_the_run_this_window_trains_says_when_it_is_paused_even_before_its_first
     window.run.set_status("running")
     assert status() == "training"
     events.close()
+
+
+def test_the_runs_table_marks_the_run_shown_in_probe_and_atlas(qtbot, gui_window, tiny_dataset):
+    """After "Show in probe and atlas" and a new run, the table did not say which run the probe shows."""
+    from sae_desktop.snapshot import ModelSnapshot
+
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    folders = []
+    for _ in range(2):
+        run = RunFolder.create(cfg)
+        list(recorded(train(cfg, tiny_dataset), run))
+        folders.append(run.path)
+    window, runs = gui_window, gui_window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    font = runs.table.font()
+    font.setPointSize(font.pointSize() + 5)  # a large font at 1024 px: the names get their least width
+    runs.table.setFont(font)
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: runs.table.horizontalScrollBar().maximum() > 0, timeout=3000)
+
+    def drawn_bold(row: int) -> bool:  # as the Run column's cells are drawn
+        option = QStyleOptionViewItem()
+        option.font = runs.table.font()  # (the view's, as it paints)
+        runs.table.itemDelegateForColumn(0).initStyleOption(option, runs.table.model().index(row, 0))
+        return option.font.bold() and option.font.pointSize() == runs.table.font().pointSize()  # (not a fixed size)
+
+    def marked() -> list:
+        cells = [runs.table.item(row, 0) for row in range(2)]
+        return [runs.runs[c.data(Qt.ItemDataRole.UserRole)].folder for row, c in enumerate(cells) if drawn_bold(row)]
+
+    assert marked() == []  # the bundled model is shown
+    for folder in (folders[0], folders[1]):
+        window.show_model(ModelSnapshot.load(folder / "checkpoint.safetensors"))
+        assert marked() == [folder]
+        row = next(r for r in range(2) if drawn_bold(r))
+        assert "shown in Probe and Atlas" in runs.table.item(row, 0).toolTip()
+        stamp = "-".join(folder.name.split("-")[:2]) + "-"
+        bold = runs.table.font()
+        bold.setBold(True)
+        needed = QFontMetrics(bold).horizontalAdvance(stamp) + STAMP_PADDING_PX
+        qtbot.waitUntil(lambda: runs.table.horizontalHeader().sectionSize(0) >= needed,  # noqa: B023 (waited here)
+                        timeout=2000)  # whole, not "20261204-161…"
+    window.tabs.setCurrentWidget(runs)
+    runs.fill_table()  # a rescan that fills the table anew keeps the mark
+    assert marked() == [folders[1]]
+    window.show_bundled_model()
+    assert marked() == []
 
 
 def test_the_run_column_shows_each_runs_date_and_time_whole(qtbot, window, tiny_dataset):

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableWidget, QTableWidgetItem
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QStyledItemDelegate,
+                               QTableWidget, QTableWidgetItem)
 
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
@@ -37,6 +40,18 @@ MEASURED_ROWS = 40  # rows the table's columns are sized to (those in view first
 ALWAYS_SHOWN = ("Run",)  # the column that names a row cannot be hidden
 HIDDEN_SETTING = "runs/hidden_columns"  # the hidden columns' names, comma-separated
 COLUMNS_HINT = "Right-click a column's header to hide or show columns."
+SHOWN_TIP = "Bold: the run shown in Probe and Atlas"
+SHOWN_ROLE = Qt.ItemDataRole.UserRole + 1  # True on the Run cell of the run shown in Probe and Atlas
+
+
+class _ShownInBold(QStyledItemDelegate):
+    """The shown run's name in the table's own font, bold (an item's own font is fixed: it kept
+    its size when presentation mode enlarged the table's); measured so too."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt naming)
+        super().initStyleOption(option, index)
+        if index.data(SHOWN_ROLE):
+            option.font.setBold(True)
 
 
 def settings_least(room: int, floor: int, whole: int) -> int:
@@ -97,6 +112,8 @@ class RunsTable(QTableWidget):
         # pass re-measured 2400 cells (18 ms of a visit during training); the cells of a column are alike
         header.setResizeContentsPrecision(MEASURED_ROWS)
         self._fit_pending = False
+        self.shown_folder: Path | None = None  # the run whose model Probe and Atlas show (resolved): its name bold
+        self.setItemDelegateForColumn(0, _ShownInBold(self))
         self._fit_row_height()
         # resized, or its other columns resized to new contents: the names' columns are fitted again
         header.sectionResized.connect(self._column_resized)
@@ -141,8 +158,7 @@ class RunsTable(QTableWidget):
         menu.exec(self.horizontalHeader().mapToGlobal(pos))
         menu.deleteLater()
 
-    @staticmethod
-    def _cells(runs: list[RunSummary], index: int, status: Callable[[RunSummary], str]) -> list[QTableWidgetItem]:
+    def _cells(self, runs: list[RunSummary], index: int, status: Callable[[RunSummary], str]) -> list[QTableWidgetItem]:
         run = runs[index]
         c = run.config
         cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
@@ -153,6 +169,9 @@ class RunsTable(QTableWidget):
                  _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]
         cells[0].setData(Qt.ItemDataRole.UserRole, index)
         cells[0].setToolTip(str(run.folder))
+        if self.shown_folder is not None and run.folder.resolve() == self.shown_folder:
+            cells[0].setData(SHOWN_ROLE, True)
+            cells[0].setToolTip(f"{run.folder}\n{SHOWN_TIP}")
         cells[3].setToolTip(settings_text(c))  # the column may be elided to fit the window
         return cells
 
@@ -210,10 +229,12 @@ class RunsTable(QTableWidget):
     def _stamp_px(self) -> int:
         """Width the Run column needs to show the runs' date and time whole (the name wraps after
         them): "20261202-15…" on every row told no two runs of a day apart."""
-        metrics = self.fontMetrics()
-        names = (self.item(row, 0).text() for row in range(self.rowCount()) if self.item(row, 0) is not None)
-        stamps = {"-".join(name.split("-")[:2]) + "-" for name in names}
-        return max((metrics.horizontalAdvance(stamp) for stamp in stamps), default=0) + STAMP_PADDING_PX
+        items = [item for row in range(self.rowCount()) if (item := self.item(row, 0)) is not None]
+        stamps = {("-".join(item.text().split("-")[:2]) + "-", bool(item.data(SHOWN_ROLE))) for item in items}
+        bold = self.font()
+        bold.setBold(True)  # (the shown run's name: it read "20261204-161…")
+        metrics = {False: self.fontMetrics(), True: QFontMetrics(bold)}
+        return max((metrics[b].horizontalAdvance(stamp) for stamp, b in stamps), default=0) + STAMP_PADDING_PX
 
     def _widest_setting_px(self) -> int:
         """Width the Settings column needs to show each setting whole ("β=0.005"; they wrap between
@@ -257,6 +278,9 @@ class RunsTable(QTableWidget):
                     resort |= column == header.sortIndicatorSection()
                 if cell.toolTip() != fresh.toolTip():
                     cell.setToolTip(fresh.toolTip())
+                if cell.data(SHOWN_ROLE) != fresh.data(SHOWN_ROLE):  # (the shown run's name is bold: wider)
+                    cell.setData(SHOWN_ROLE, fresh.data(SHOWN_ROLE))
+                    self._schedule_fit()
                 if isinstance(cell, _Number) and cell.value != fresh.value:
                     cell.value = fresh.value
                     resort |= column == header.sortIndicatorSection()

@@ -176,6 +176,14 @@ class RunsView(QWidget):
         if rows and self.table.rowCount() == len(self.runs):
             self.table.update_rows(self.runs, rows, self._status)
 
+    def set_shown(self, folder) -> None:
+        """The run whose model Probe and Atlas show (None: another model): its name is bold."""
+        before = self.table.shown_folder
+        self.table.shown_folder = None if folder is None else folder.resolve()
+        rows = [i for i, run in enumerate(self.runs) if run.folder.resolve() in (before, self.table.shown_folder)]
+        if rows and self.table.rowCount() == len(self.runs):
+            self.table.update_rows(self.runs, rows, self._status)
+
     def fill_table(self, chosen: set | None = None) -> None:
         """The table anew, the runs in the ``chosen`` folders selected again (a run that ended
         refilled it: the selection, and the frontier's glow, went, beside a comparison of two)."""

@@ -84,6 +84,7 @@ class WindowTabs:
 
     def _make_runs_view(self) -> RunsView:
         from sae_desktop.qt.runs_view import RunsView
+        from sae_desktop.runs import CHECKPOINT
 
         view = RunsView(self.test_set)
         view.showRequested.connect(self.show_model)
@@ -97,6 +98,13 @@ class WindowTabs:
         live()
         for changed in (self.run.started, self.run.ended, self.run.status_changed):
             changed.connect(lambda _: live())
+
+        def shown(snap) -> None:  # the run whose model Probe and Atlas show: its name bold
+            path = None if snap is None else snap.path
+            view.set_shown(path.parent if path is not None and path.name == CHECKPOINT else None)
+
+        shown(self.shown.snapshot)
+        self.shown.changed.connect(shown)
         # the run in training, as its folder changes: a row at its start, its figures at each epoch
         # (a sweep's runs appeared and changed only at run ends), its status at its end (in a sweep
         # the next run is already training: the folders are read off the GUI thread)
