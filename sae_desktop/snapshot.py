@@ -12,6 +12,7 @@ competes with training's for the same cores. It is the torch model's own definit
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -67,6 +68,13 @@ class ModelSnapshot:
     def short_name(self) -> str:
         """``name`` without the status it adds, for a narrow label."""
         return self.run_name or self.name
+
+    @property
+    def undated_name(self) -> str:
+        """``short_name`` without a run's date, for the narrowest label: "…161515-mnist-kl" (elided
+        in its middle, "20261204…mnist-kl" lost the time, all that tells a day's runs apart)."""
+        stamped = re.fullmatch(r"\d{8}-(\d{6}-.+)", self.short_name)  # (RunFolder.create's names)
+        return f"…{stamped.group(1)}" if stamped else self.short_name
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:

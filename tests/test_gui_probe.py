@@ -579,8 +579,10 @@ def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, wind
     assert label.shown_text() == "Model: 20261203-063045-mnist-kl"
     label.resize(metrics.horizontalAdvance("20261203-063045-mnist-kl") + 10, label.height())
     assert label.shown_text() == "20261203-063045-mnist-kl"  # narrower still: the run's name alone, whole …
-    label.resize(metrics.horizontalAdvance("20261203-06") + 10, label.height())
-    assert label.shown_text().startswith("2026") and "…" in label.shown_text()  # … then cut in the middle
+    label.resize(metrics.horizontalAdvance("…063045-mnist-kl") + 10, label.height())
+    assert label.shown_text() == "…063045-mnist-kl"  # … then without its date (cut in the middle, it read
+    label.resize(metrics.horizontalAdvance("…063045-mn") + 10, label.height())  # "20261203…mnist-kl": no time)
+    assert label.shown_text().startswith("…06") and label.shown_text().count("…") == 2  # … then cut in the middle
     status = window.model_label  # the status bar's keeps the status (the Probe's leaves it out)
     stopped = f"{run}, stopped at step 757 (during epoch 2)"
     window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), stopped, run_name=run))

@@ -258,7 +258,7 @@ class ProbeView(QWidget):
     # -- model and results ------------------------------------------------------------------
     def _on_model(self, snap: ModelSnapshot | None) -> None:
         forms = ("",) if snap is None else (  # narrower: without its status, then the run's name alone
-            f"Model: {snap.name}", f"Model: {snap.short_name}", snap.short_name)
+            f"Model: {snap.name}", f"Model: {snap.short_name}", snap.short_name, snap.undated_name)
         self.model_label.setText(*forms)
         if snap is not None:
             self.state.set_dictionary((snap.short_name, snap.config.d_latent))  # another one: no clamps
