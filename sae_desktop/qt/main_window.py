@@ -201,8 +201,7 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         # leaves it to this label; without "Model:" it read as a message), then the status
         if snap is not None:
             brief = snap.name.rsplit(" (", 1)[0] if snap.name.endswith(")") else snap.name
-            forms = dict.fromkeys([f"Model: {snap.name}", f"Model: {brief}", brief, f"Model: {snap.short_name}",
-                                   f"Model: {snap.undated_name}"])
+            forms = dict.fromkeys([f"Model: {snap.name}", f"Model: {brief}", brief, f"Model: {snap.short_name}"])
         self.model_label.setText(*(forms if snap is not None else ["No model"]))
         has = snap is not None
         self.save_action.setEnabled(has)
