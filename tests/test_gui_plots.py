@@ -548,6 +548,8 @@ def test_a_header_too_long_for_its_room_shortens_its_figures_before_cutting_them
     # whole, before anything is cut ("…L0 21.55 dead 0 de…"), the test MSE last
     from sae_desktop.qt.training_view import shorter_forms
 
+    idle = "No run in this window yet: press Start (Ctrl+Return) to train; earlier runs are in the Runs tab."
+    assert shorter_forms(idle) == [idle, idle.split(";")[0] + "."]  # before any run: the first clause whole
     forms = shorter_forms(text)
     ends = [form.rsplit("  ", 1)[-1].split(" ")[0] for form in forms]
     assert forms[0] == short and ends == ["mean", "dense", "dead", "L0", "FVU", "MSE"]

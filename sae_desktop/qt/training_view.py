@@ -213,7 +213,10 @@ def shorter_forms(text: str) -> list[str]:
     short = compact(text)
     head, colon, figures = short.rpartition(":  ")
     parts = figures.split("  ") if colon else []
-    return [short] + [f"{head}{colon}{'  '.join(parts[:n])}" for n in range(len(parts) - 1, 0, -1)]
+    # a sentence of clauses keeps its first ("…; earlier runs are in the Runs t…" at 1024 px)
+    first, semicolon, _ = short.partition("; ")
+    clause = [f"{first}."] if semicolon and not colon else []
+    return [short] + [f"{head}{colon}{'  '.join(parts[:n])}" for n in range(len(parts) - 1, 0, -1)] + clause
 
 
 def compact(text: str) -> str:
