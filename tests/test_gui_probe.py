@@ -710,3 +710,21 @@ def test_a_quick_flick_up_a_bar_sets_it_to_where_the_mouse_let_go(qtbot, window)
     assert view.state.clamps == {latent: pytest.approx(0.9, abs=0.03)}
     qtbot.mouseClick(view.bars.viewport(), LEFT, pos=at(0.4))  # a click still sets the height clicked
     assert view.state.clamps == {latent: pytest.approx(0.4, abs=0.03)}
+
+
+def test_clamping_latents_does_not_push_the_probes_text_down(qtbot, window):
+    """"(latents 2, 14, 28 clamped)" made the error's header three lines: the verdict, the input's
+    and the model's lines below it jumped down as a bar was steered."""
+    view = window.probe_view
+    window.resize(1280, 720)
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    qtbot.wait(20)
+    height, top = view.error_label.height(), view.source_label.mapTo(view, view.source_label.rect().topLeft()).y()
+    for latent in (2, 14, 28):
+        view.state.set_clamp(latent, 0.9)
+    view.update_probe()
+    qtbot.wait(20)
+    assert "latents\u00a02,\u00a014,\u00a028\u00a0clamped" in view.error_label.text()
+    assert view.error_label.height() == height
+    assert view.source_label.mapTo(view, view.source_label.rect().topLeft()).y() == top
