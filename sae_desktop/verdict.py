@@ -46,6 +46,7 @@ MIN_CONTRAST = 0.03  # the stroke core must stand this far above the paper (0-1)
 MIN_SNR = 3.0  # …and this many times the paper's noise
 MIN_BOX = 12  # px: an ink box smaller than this (in the input's pixels) cannot show strokes
 MAX_LENGTH = 71.5  # px of stroke in the 20-px box: MNIST's longest ink (the test set's 99.9th percentile)
+DOT = 0.2  # filled ink spanning less than this share of the picture is called a dot
 MAX_LOOPS = 2  # closed loops a digit has at most (8); 0.2 % of MNIST's test set shows a third
 MNIST_ASPECT = 2.2  # MNIST's widest digits: their ink 2.22 times as wide as tall (2 of the 70 000 over 2)
 MAX_ASPECT = 2.5  # wider than this many times the ink's height: no MNIST digit (tests measure both)
@@ -135,7 +136,10 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
         return Verdict("small", False, nan, nan, f"Too small: the ink spans {stages.box_side} px "
                                                   f"(at least {MIN_BOX} are needed to show strokes)")
     if not np.isfinite(stages.width) or stages.width > FILLED:
-        return Verdict("filled", False, nan, nan, "A filled shape, not pen strokes "
+        # a dot, where the ink is a small part of the picture (a tap of the brush read "a filled shape")
+        what = "A dot" if stages.levelled is not None and stages.box_side < DOT * max(stages.levelled.shape) else \
+            "A filled shape"
+        return Verdict("filled", False, nan, nan, f"{what}, not pen strokes "
                                                    f"(strokes {stages.width:.1f} px wide; MNIST's ≤ {FILLED:g})")
     aspect = ink_aspect(stages)
     if aspect > MAX_ASPECT:  # a dash, a word, a wave: MNIST scaled its widest digits to 20 × 9 px

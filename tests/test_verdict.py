@@ -79,6 +79,11 @@ def test_plain_checks_have_their_own_message(bundled, case, kind):
     verdict = result.verdict if result else judge(stages, float("nan"), bundled.test_score_quantiles)
     assert verdict.kind == kind and verdict.digit_like is not True
     assert verdict.message and verdict.message[0].isupper()
+    if case == "disc":  # a filled shape; a dot, where it is small in the picture
+        assert verdict.message.startswith("A filled shape, not pen strokes")
+        yy, xx = np.mgrid[0:280, 0:280]
+        dot = probe_image(bundled, (np.hypot(yy - 140, xx - 140) < 13).astype(float))[1].verdict
+        assert dot.kind == "filled" and dot.message.startswith("A dot, not pen strokes")
     if kind == "tangled":  # its length, said as a length ("more strokes" read as a count: a scribble is one)
         assert stroke_length(stages) > MAX_LENGTH and verdict.message.startswith("More stroke length than")
 
