@@ -73,8 +73,9 @@ def test_a_hidden_columns_room_goes_to_the_names(qtbot, gui_window, tiny_dataset
     assert header.sectionSize(run_column) == pytest.approx(before, abs=2)
 
 
-def test_the_table_is_as_tall_as_its_runs_up_to_a_share_of_the_tab(qtbot, gui_window, tiny_dataset):
+def test_the_table_is_as_tall_as_its_runs_up_to_a_share_of_the_tab(qtbot, gui_window, tiny_dataset, monkeypatch):
     """At 1280×720 in presentation mode the table showed 2.7 of 11 runs above a tall frontier."""
+    monkeypatch.setattr("sae_desktop.qt.runs_folding.FOLDABLE", ())  # (a sideways scroll bar is wanted below)
     runs = gui_window.runs_view
     gui_window.resize(1440, 900)
     make_runs(tiny_dataset, 2)
@@ -140,3 +141,40 @@ def test_the_selection_is_kept_when_the_table_is_filled_anew(qtbot, gui_window, 
     qtbot.waitUntil(lambda: table.rowCount() == 4, timeout=5000)
     assert sorted(str(run.folder) for run in runs.selected_runs()) == chosen
     assert len(runs.frontier.selected_marks.getData()[0]) == 2 and runs.compare_button.isEnabled()
+
+
+def test_columns_of_one_value_fold_above_the_table_where_it_would_scroll_sideways(qtbot, gui_window, tiny_dataset):
+    """At 1280×720 in presentation mode the table scrolled sideways while Dataset, Latents, Epochs,
+    Penalty and Status repeated one value on every row: they give way to a line above the table,
+    and come back with room, or once a run differs."""
+    from sae_desktop.qt.runs_table import HIDDEN_SETTING
+    from sae_desktop.qt.settings import app_settings
+
+    make_runs(tiny_dataset, 3)
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 3, timeout=5000)
+    gui_window.resize(1440, 900)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=3000)
+    qtbot.wait(50)
+    assert table.folding.folded == {} and runs.hint.text() == ""  # room for every column
+    font = table.font()
+    font.setPointSize(font.pointSize() + 5)  # presentation mode's larger text: the columns no longer fit
+    table.setFont(font)
+    qtbot.waitUntil(lambda: bool(table.folding.folded) and table.horizontalScrollBar().maximum() == 0, timeout=3000)
+    folded = list(table.folding.folded)
+    assert folded == ["Dataset", "Latents", "Epochs", "Penalty", "Status"][:len(folded)]
+    assert all(table.isColumnHidden(COLUMNS.index(name)) for name in folded)
+    assert runs.hint.text().startswith("Every run: Dataset mnist · Latents 8") and "folded" in runs.hint.text()
+    assert table.hidden_columns() == [] and not app_settings().value(HIDDEN_SETTING)  # not the user's choice
+    menu = table.columns_menu()
+    assert next(a for a in menu.actions() if a.text().startswith("Dataset")).isChecked()
+    other = TINY.replace(d_latent=6)  # a run of another size: its column is back, the rest stay folded
+    list(recorded(train(other, tiny_dataset), RunFolder.create(other)))
+    runs.refresh()
+    qtbot.waitUntil(lambda: table.rowCount() == 4 and "Latents" not in table.folding.folded, timeout=5000)
+    assert not table.isColumnHidden(COLUMNS.index("Latents")) and "Dataset" in table.folding.folded
+    table.setFont(gui_window.font())
+    gui_window.resize(1600, 900)  # room again: every column back
+    qtbot.waitUntil(lambda: table.folding.folded == {} and runs.hint.text() == "", timeout=3000)
+    assert not any(table.isColumnHidden(c) for c in range(len(COLUMNS)))

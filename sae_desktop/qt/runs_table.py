@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QStyledItemDelegate,
                                QTableWidget, QTableWidgetItem)
 
+from sae_desktop.qt.runs_folding import ColumnFolding
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
 
@@ -95,6 +96,8 @@ class _Header(QHeaderView):
 
 
 class RunsTable(QTableWidget):
+    foldingChanged = Signal(str)  # the line saying what the folded columns' runs share ("" for none)
+
     def __init__(self):
         super().__init__(0, len(COLUMNS))
         self.setHorizontalHeader(_Header(Qt.Orientation.Horizontal, self))
@@ -113,6 +116,7 @@ class RunsTable(QTableWidget):
         header.setResizeContentsPrecision(MEASURED_ROWS)
         self._fit_pending = False
         self.shown_folder: Path | None = None  # the run whose model Probe and Atlas show (resolved): its name bold
+        self.folding = ColumnFolding(self, COLUMNS)
         self.setItemDelegateForColumn(0, _ShownInBold(self))
         self._fit_row_height()
         # resized, or its other columns resized to new contents: the names' columns are fitted again
@@ -125,12 +129,17 @@ class RunsTable(QTableWidget):
                 self.setColumnHidden(COLUMNS.index(name), True)
 
     def hidden_columns(self) -> list[str]:
-        return [name for column, name in enumerate(COLUMNS) if self.isColumnHidden(column)]
+        """The columns the user hid (not those folded to fit: runs_folding.py)."""
+        return [name for column, name in enumerate(COLUMNS)
+                if self.isColumnHidden(column) and name not in self.folding.folded]
 
     def show_column(self, name: str, shown: bool = True) -> None:
         """Show or hide a column (not the run's name), and remember it."""
         if name in ALWAYS_SHOWN:
             return
+        if name in self.folding.folded:  # the user's from now on
+            self.folding.forget(name)
+            self.foldingChanged.emit(self.folding.text())
         self.setColumnHidden(COLUMNS.index(name), not shown)
         app_settings().setValue(HIDDEN_SETTING, ",".join(self.hidden_columns()))
         self._schedule_fit()  # the names and settings take the room a hidden column leaves
@@ -142,9 +151,10 @@ class RunsTable(QTableWidget):
         for column, name in enumerate(COLUMNS):
             if name in ALWAYS_SHOWN:
                 continue
-            action = menu.addAction(name)
+            folded = name in self.folding.folded
+            action = menu.addAction(f"{name} (one value for every run: folded above)" if folded else name)
             action.setCheckable(True)
-            action.setChecked(not self.isColumnHidden(column))
+            action.setChecked(folded or not self.isColumnHidden(column))
             action.setToolTip(COLUMN_TIPS.get(name, ""))
             action.toggled.connect(lambda on, name=name: self.show_column(name, on))
         menu.addSeparator()
@@ -211,6 +221,12 @@ class RunsTable(QTableWidget):
         run = max(NAME_COLUMNS_PX["Run"], self._stamp_px())  # the settings give up what the names need
         floor = max(SETTINGS_LEAST_PX, sum(NAME_COLUMNS_PX.values()) - run, header.minimumSectionSize())
         names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
+        # columns of one value give way first (folded above the table), before the settings are cut
+        whole = 0 if self.isColumnHidden(settings) else max(floor, self._widest_setting_px())
+        if self.folding.fit(run + whole - room):
+            self.foldingChanged.emit(self.folding.text())
+            self._schedule_fit()  # (once Qt has the columns' new widths)
+            return
         if self.isColumnHidden(settings):  # the names take all the room there is
             header.setSectionResizeMode(names, QHeaderView.ResizeMode.Stretch if room >= run
                                         else QHeaderView.ResizeMode.Interactive)

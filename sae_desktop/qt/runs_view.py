@@ -60,6 +60,7 @@ class RunsView(QWidget):
         for widget in (self.refresh_button, self.show_button, self.compare_button):
             buttons.addWidget(widget)
         buttons.addWidget(self.hint, 1)  # the rest of the row (cut to it: it never widens the window)
+        self.table.foldingChanged.connect(lambda _text: self._hint())
         # The table gets the tab's full width (all its columns fit at 1440×900, no sideways
         # scrolling beside empty space); the frontier sits beside the comparison below it.
         holder = QWidget()
@@ -150,7 +151,7 @@ class RunsView(QWidget):
         else:
             self.fill_table(chosen)
         self.frontier.set_runs(self.runs)
-        self.hint.setText("" if self.runs or self.skipped else "No runs yet: train one (Ctrl+Return).")
+        self._hint()
         self.splits.schedule_table_fit()
         self.skipped_label.setText(self._skipped_text())
         self.skipped_label.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
@@ -158,6 +159,11 @@ class RunsView(QWidget):
         self._selection_changed()
         self._compare_again_if_changed()
         self.scanned.emit()
+
+    def _hint(self) -> None:
+        """Above the table: how to get runs, or what the runs in folded columns share."""
+        self.hint.setText(self.table.folding.text() if self.runs or self.skipped else
+                          "No runs yet: train one (Ctrl+Return).")
 
     def _status(self, run: RunSummary) -> str:
         """Its status; a stopped run's, with the step its weights and figures are from (its Epochs

@@ -1,0 +1,75 @@
+"""The Runs table's columns that hold one value for every run give way where the table would
+scroll sideways: folded into a line above it ("Every run: Dataset mnist · Latents 32 · Epochs
+10"), and shown again where there is room, or once a run differs.
+
+At 1280×720 in presentation mode the table scrolled sideways: a sweep's runs share their dataset,
+size and epochs, which took 250 px of columns repeating one value, while Test MSE, L0 and Dead
+were cut off. A column folded this way is not hidden by the user (the header's menu says so), and
+never remembered as hidden.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTableWidget
+
+FOLDABLE = ("Dataset", "Latents", "Epochs", "Penalty", "Status")  # folded in this order, shown again in reverse
+SPARE_PX = 8  # a folded column comes back only with this much room to spare (no folding back and forth)
+
+
+class ColumnFolding:
+    def __init__(self, table: QTableWidget, columns: tuple[str, ...]):
+        self.table, self.columns = table, columns
+        self.folded: dict[str, tuple[str, int]] = {}  # name: (the value every run has, its width shown)
+
+    def value(self, name: str) -> str | None:
+        """The one text every run has in this column (of two runs or more), else None."""
+        column, table = self.columns.index(name), self.table
+        texts = {item.text() for row in range(table.rowCount()) if (item := table.item(row, column)) is not None}
+        return next(iter(texts)) if table.rowCount() >= 2 and len(texts) == 1 and "" not in texts else None
+
+    def fit(self, overflow: int) -> bool:
+        """``overflow``: the px the columns need beyond the table's width (negative: to spare).
+        Folds one-value columns until they fit, or shows folded ones again where they fit; True
+        if any column came or went (the widths are then to be fitted again)."""
+        changed = False
+        for name, (value, width) in list(self.folded.items()):
+            if self.value(name) != value:  # a run with another value (or no second run): shown again
+                self._show(name)
+                overflow += width
+                changed = True
+        if overflow > 0:
+            header = self.table.horizontalHeader()
+            for name in FOLDABLE:
+                column = self.columns.index(name)
+                if overflow <= 0 or name in self.folded or self.table.isColumnHidden(column):
+                    continue
+                value = self.value(name)
+                if value is not None:
+                    self.folded[name] = (value, header.sectionSize(column))
+                    overflow -= header.sectionSize(column)
+                    self.table.setColumnHidden(column, True)
+                    changed = True
+        else:
+            for name in reversed(list(self.folded)):
+                width = self.folded[name][1]
+                if width + SPARE_PX > -overflow:
+                    break
+                self._show(name)
+                overflow += width
+                changed = True
+        return changed
+
+    def forget(self, name: str) -> None:
+        """The user hides or shows this column: it is theirs, no longer folded."""
+        self.folded.pop(name, None)
+
+    def _show(self, name: str) -> None:
+        del self.folded[name]
+        self.table.setColumnHidden(self.columns.index(name), False)
+
+    def text(self) -> str:
+        """The line above the table: what every run shares, in the folded columns' order."""
+        if not self.folded:
+            return ""
+        shared = " · ".join(f"{name} {value}" for name, (value, _) in self.folded.items())
+        return f"Every run: {shared} (columns folded to fit)"
