@@ -49,6 +49,7 @@ class DrawingCanvas(QWidget):
         self._image.fill(0)
         self._undo: list[tuple[QImage, object]] = []  # (picture, its tag)
         self._redo: list[tuple[QImage, object]] = []
+        self._redo_before: list[tuple[QImage, object]] = []  # the redo steps before the stroke under way
         self.tag: object = None  # what the current picture is (None: nothing)
         self.edit_tag: Callable[[object], object] = lambda tag: tag  # what a stroke makes of it
         self._hint_shown = False  # the last paint drew the "draw here" hint
@@ -139,8 +140,14 @@ class DrawingCanvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         color = QColor(0, 0, 0) if self._stroke_erases else QColor(255, 255, 255)
         width = self.brush_width * (2.0 if self._stroke_erases else 1.0) * max(0.2, pressure)
-        painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
-        painter.drawLine(a, b)
+        if a == b:  # a tap: a round dot the brush's width (a zero-length line drew nothing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawEllipse(a, width / 2, width / 2)
+        else:
+            painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                                Qt.PenJoinStyle.RoundJoin))
+            painter.drawLine(a, b)
         painter.end()
         if self._hint_shown and not self._stroke_erases:
             self.update()  # the whole widget: the hint goes with the first ink, wherever the stroke began
@@ -160,6 +167,7 @@ class DrawingCanvas(QWidget):
 
     def begin_stroke(self, pos: QPointF, erase: bool = False, pressure: float = 1.0) -> None:
         """Start a stroke at a widget position; ``erase`` (or eraser mode) paints black, twice as wide."""
+        self._redo_before = list(self._redo)  # (back, if the stroke changes nothing)
         self._checkpoint()
         self.tag = self.edit_tag(self.tag)
         self._stroke_erases = erase or self.erasing
@@ -176,6 +184,13 @@ class DrawingCanvas(QWidget):
     def end_stroke(self) -> None:
         if self._last is not None:
             self._last = None
+            before, tag = self._undo[-1] if self._undo else (None, None)
+            if before == self._image:  # it changed nothing (erased black): no undo step, and still what it was
+                self._undo.pop()
+                self._redo = self._redo_before
+                self.tag = tag
+                self.historyChanged.emit()
+                self.changed.emit()
             if self.is_empty():
                 self.update()  # erased to nothing: the hint comes back
             self.strokeFinished.emit()

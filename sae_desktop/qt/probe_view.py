@@ -90,6 +90,9 @@ class ProbeView(QWidget):
         self._layout()
         state = self.state
         self.canvas.changed.connect(self._on_canvas_changed)
+        # a finished stroke is probed at once, not a frame later (the throttle's first call showed its
+        # start: since a tap draws a dot, "A dot" stood for a moment under a finished 7)
+        self.canvas.strokeFinished.connect(self.update_probe)
         self.reset_button.clicked.connect(state.reset_clamps)
         state.clamps_changed.connect(lambda _: self._publish(state.stages))
         state.source_changed.connect(self._show_source)
