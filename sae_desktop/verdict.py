@@ -5,7 +5,7 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
 
 * **plain checks** on what preprocessing found, each with its own message: nothing drawn,
   too faint (the marks barely stand out from the paper's noise), too small (too few
-  pixels to show strokes), filled (no strokes: a blob), wider than any digit (a dash, a word),
+  pixels to show strokes), wider than any digit (a dash, a word), filled (no strokes: a blob, a dot),
   more stroke length than almost any digit, and strokes that end, branch and close loops in a
   pattern digits rarely show (strokes.py: an H's four ends and two junctions, a scribble's
   crossings). Their limits come from MNIST itself (percentiles and counts, measured again by the tests);
@@ -135,16 +135,17 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     if stages.box_side < MIN_BOX:
         return Verdict("small", False, nan, nan, f"Too small: the ink spans {stages.box_side} px "
                                                   f"(at least {MIN_BOX} are needed to show strokes)")
-    if not np.isfinite(stages.width) or stages.width > FILLED:
-        # a dot, where the ink is a small part of the picture (a tap of the brush read "a filled shape")
-        what = "A dot" if stages.levelled is not None and stages.box_side < DOT * max(stages.levelled.shape) else \
-            "A filled shape"
-        return Verdict("filled", False, nan, nan, f"{what}, not pen strokes "
-                                                   f"(strokes {stages.width:.1f} px wide; MNIST's ≤ {FILLED:g})")
     aspect = ink_aspect(stages)
     if aspect > MAX_ASPECT:  # a dash, a word, a wave: MNIST scaled its widest digits to 20 × 9 px
+        # (before the filled check: a short thick dash read "a dot")
         return Verdict("wide", False, nan, nan, f"Wider than any digit: the ink is {aspect:.1f} times as wide as "
                                                  f"tall (MNIST's digits at most {MNIST_ASPECT:g})")
+    if not np.isfinite(stages.width) or stages.width > FILLED:
+        # a dot, where the ink is a small, roundish part of the picture (a tap of the brush read "a filled shape")
+        small = stages.levelled is not None and stages.box_side < DOT * max(stages.levelled.shape)
+        what = "A dot" if small and 1 / 2 <= aspect <= 2 else "A filled shape"
+        return Verdict("filled", False, nan, nan, f"{what}, not pen strokes "
+                                                   f"(strokes {stages.width:.1f} px wide; MNIST's ≤ {FILLED:g})")
     length = stroke_length(stages)
     if length > MAX_LENGTH:
         return Verdict("tangled", False, nan, nan, f"More stroke length than almost any digit ({length:.0f} px of "

@@ -243,6 +243,10 @@ def test_words_and_dashes_are_wider_than_any_digit(bundled):
     assert verdict.kind == "wide" and verdict.digit_like is False and "times as wide as tall" in verdict.message
     tall = probe_image(bundled, word.T)[1].verdict  # the same strokes upright: no longer flagged as wide
     assert tall.kind != "wide"
+    # short dashes drawn with the canvas's brush, as thick as they are long: never "A dot" (a round tap's)
+    for length, kind in ((29, "filled"), (34, "filled"), (60, "wide")):
+        dash = probe_image(bundled, polyline((280, 280), [(140, 120), (140, 120 + length)], 22))[1].verdict
+        assert dash.kind == kind and not dash.message.startswith("A dot"), dash.message
 
 
 def test_more_closed_loops_than_a_digit_has_is_flagged(bundled, mnist):
