@@ -165,7 +165,8 @@ def test_columns_of_one_value_fold_above_the_table_where_it_would_scroll_sideway
     folded = list(table.folding.folded)
     assert folded == ["Dataset", "Latents", "Epochs", "Penalty", "Status"][:len(folded)]
     assert all(table.isColumnHidden(COLUMNS.index(name)) for name in folded)
-    assert runs.hint.text().startswith("Every run: Dataset mnist · Latents 8") and "folded" in runs.hint.text()
+    assert runs.hint.text().startswith("Every run: mnist · ") and "folded" in runs.hint.toolTip()
+    assert " · 8 latents · 1 epoch" in runs.hint.text()  # in the columns' order, in words
     assert table.hidden_columns() == [] and not app_settings().value(HIDDEN_SETTING)  # not the user's choice
     menu = table.columns_menu()
     assert next(a for a in menu.actions() if a.text().startswith("Dataset")).isChecked()
@@ -174,6 +175,12 @@ def test_columns_of_one_value_fold_above_the_table_where_it_would_scroll_sideway
     runs.refresh()
     qtbot.waitUntil(lambda: table.rowCount() == 4 and "Latents" not in table.folding.folded, timeout=5000)
     assert not table.isColumnHidden(COLUMNS.index("Latents")) and "Dataset" in table.folding.folded
+    assert "latents" not in runs.hint.text()
+    started = RunFolder.create(TINY)  # a run whose first epoch has not ended: no figures, blank cells
+    started.write_config(TINY, device="cpu")
+    runs.refresh()
+    qtbot.waitUntil(lambda: table.rowCount() == 5 and "Epochs" not in table.folding.folded, timeout=5000)
+    assert "epoch" not in runs.hint.text()  # ("Every run: … 1 epoch" beside a run with none)
     table.setFont(gui_window.font())
     gui_window.resize(1600, 900)  # room again: every column back
     qtbot.waitUntil(lambda: table.folding.folded == {} and runs.hint.text() == "", timeout=3000)

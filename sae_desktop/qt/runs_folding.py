@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTableWidget
 
 FOLDABLE = ("Dataset", "Latents", "Epochs", "Penalty", "Status")  # folded in this order, shown again in reverse
+PHRASES = {"Dataset": "{}", "Latents": "{} latent", "Epochs": "{} epoch", "Penalty": "{} penalty", "Status": "{}"}
 SPARE_PX = 8  # a folded column comes back only with this much room to spare (no folding back and forth)
 
 
@@ -68,8 +69,14 @@ class ColumnFolding:
         self.table.setColumnHidden(self.columns.index(name), False)
 
     def text(self) -> str:
-        """The line above the table: what every run shares, in the folded columns' order."""
-        if not self.folded:
-            return ""
-        shared = " · ".join(f"{name} {value}" for name, (value, _) in self.folded.items())
-        return f"Every run: {shared} (columns folded to fit)"
+        """The line above the table: what every run shares, in the table's column order, in few
+        words ("Every run: mnist · 32 latents · 10 epochs"; "Dataset mnist · Latents 32 · Epochs
+        10 · Status completed (columns folded to fit)" was cut beside the buttons at 1280 px)."""
+        shared = [phrase(name, self.folded[name][0]) for name in self.columns if name in self.folded]
+        return f"Every run: {' · '.join(shared)}" if shared else ""
+
+
+def phrase(column: str, value: str) -> str:
+    """A folded column's value in words: "32 latents", "1 epoch", "mnist"."""
+    words = PHRASES[column].format(value)
+    return words + "s" if words.endswith((" latent", " epoch")) and value != "1" else words

@@ -272,6 +272,7 @@ class RunsTable(QTableWidget):
             for column, item in enumerate(self._cells(runs, row, status)):
                 self.setItem(row, column, item)
         self.setSortingEnabled(True)
+        self._schedule_fit()  # (a new run's value may differ from a folded column's: runs_folding.py)
 
     def update_rows(self, runs: list[RunSummary], indices: list[int], status: Callable[[RunSummary], str]) -> None:
         """Rewrite the cells of these runs in place (their texts and sort values; no new items).
@@ -292,6 +293,8 @@ class RunsTable(QTableWidget):
                 if cell.text() != fresh.text():
                     cell.setText(fresh.text())
                     resort |= column == header.sortIndicatorSection()
+                    if COLUMNS[column] in self.folding.folded:  # its one value may be one no longer
+                        self._schedule_fit()
                 if cell.toolTip() != fresh.toolTip():
                     cell.setToolTip(fresh.toolTip())
                 if cell.data(SHOWN_ROLE) != fresh.data(SHOWN_ROLE):  # (the shown run's name is bold: wider)

@@ -25,6 +25,8 @@ from sae_desktop.runs import NO_EPOCH_FINISHED, RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
 
 UNFINISHED = (RUNNING_OR_KILLED, NO_EPOCH_FINISHED)  # what the folders of a run still training say
+FOLDED_TIP = ("The columns that hold one value for every run are folded into this line where the table would "
+              "scroll sideways; they come back with room, or once a run differs.")
 LIVE_STATUS = {"pausing": "pausing", "paused": "paused", "stopping": "stopping"}  # else "training"
 
 
@@ -164,6 +166,8 @@ class RunsView(QWidget):
         """Above the table: how to get runs, or what the runs in folded columns share."""
         self.hint.setText(self.table.folding.text() if self.runs or self.skipped else
                           "No runs yet: train one (Ctrl+Return).")
+        if self.table.folding.folded:
+            self.hint.setToolTip(f"{self.hint.text()}\n\n{FOLDED_TIP}")
 
     def _status(self, run: RunSummary) -> str:
         """Its status; a stopped run's, with the step its weights and figures are from (its Epochs
