@@ -156,7 +156,11 @@ def test_no_legend_names_what_a_top_k_run_does_not_draw(qtbot, view):
     plot = view.rho_plot
     assert plot.rho is None and not plot.top_legend.legend.isVisible()
     assert plot.top_legend.share() == 0.0  # and keeps no band for it
-    assert names() == ["reconstruction", "total", "test MSE (per epoch)"]
+    # nor for a total that is the reconstruction (drawn over it, the legend named a blue curve no one saw)
+    assert names() == ["reconstruction (= total)", "test MSE (per epoch)"]
+    assert not view.loss_plot.smooth[3].isVisible() and not view.loss_plot.raw[3].isVisible()
+    start(view, CFG.replace(penalty="topk", k=4, auxk=1 / 32))  # with AuxK the total is more: drawn, named
+    assert names() == ["reconstruction", "total", "test MSE (per epoch)"] and view.loss_plot.smooth[3].isVisible()
     start(view)  # the tutorial's KL: its target and its sparsity curve are named again
     assert plot.rho == CFG.rho and plot.top_legend.legend.isVisible()
     assert names() == ["reconstruction", "sparsity (weighted)", "total", "test MSE (per epoch)"]
@@ -237,6 +241,7 @@ def test_the_losses_csv_has_no_column_for_a_curve_the_plot_leaves_out(qtbot, vie
     view.refresh_all()
     header, rows = plot_table(view.loss_plot)
     assert not any("sparsity" in name for name in header) and 1e-12 not in rows[0]
+    assert not any(name.startswith("total") for name in header)  # the reconstruction's twin
     start(view)  # KL: its sparsity, as it is (zero, say, not 1e-12)
     view.on_step(IntervalOutput(10, 1, 1.0, 0.05, 0.0, 0.05, 1000.0, 1e-3, np.full(32, 0.05)))
     view.refresh_all()

@@ -20,6 +20,7 @@ from sae_desktop.qt.plot_style import COLORS, legend_entries, set_legend_entries
 # (A share of the run's *planned* steps drew the same losses differently for another plan:
 # continuing a run redrew its finished epochs, and a long plan stopped early lagged far above them.)
 MEMORY = 0.01
+RECON_NAME = "reconstruction"
 STEP, RECON, SPARSITY, TOTAL = 0, 1, 2, 3  # raw columns; smoothed ones follow at +3
 
 
@@ -34,7 +35,7 @@ class LossPlot(pg.PlotWidget):
         self.steps = SeriesBuffer(7)
         self.epochs = SeriesBuffer(2)
         self.raw, self.smooth = {}, {}
-        for column, key, name in ((RECON, "recon", "reconstruction"), (SPARSITY, "sparsity", "sparsity (weighted)"),
+        for column, key, name in ((RECON, "recon", RECON_NAME), (SPARSITY, "sparsity", "sparsity (weighted)"),
                                   (TOTAL, "total", "total")):
             color = pg.mkColor(COLORS[key])
             faint = pg.mkColor(color)
@@ -98,6 +99,21 @@ class LossPlot(pg.PlotWidget):
         elif visible and not named:  # back in its place, after reconstruction
             entries = legend_entries(legend)
             set_legend_entries(legend, entries[:1] + [(self.smooth[SPARSITY], "sparsity (weighted)")] + entries[1:])
+
+    def set_total_visible(self, visible: bool) -> None:
+        """Without a penalty term (TopK, BatchTopK without AuxK) the total is the reconstruction:
+        drawn over it, the legend named a blue curve no one could see. One curve then, named so."""
+        for item in (self.raw[TOTAL], self.smooth[TOTAL]):
+            item.setVisible(visible)
+            item.csv_skip = not visible
+        legend = self.top_legend.legend
+        entries = [(item, name) for item, name in legend_entries(legend) if item is not self.smooth[TOTAL]]
+        entries = [(item, RECON_NAME if visible else f"{RECON_NAME} (= total)") if item is self.smooth[RECON]
+                   else (item, name) for item, name in entries]
+        if visible:  # back in its place, before the test MSE
+            entries.insert(len(entries) - 1 if entries and entries[-1][0] is self.test else len(entries),
+                           (self.smooth[TOTAL], "total"))
+        set_legend_entries(legend, entries)
 
     def add_step(self, out: IntervalOutput) -> None:
         raw = np.array([out.recon_loss, out.total_loss - out.recon_loss, out.total_loss])

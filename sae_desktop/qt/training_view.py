@@ -125,6 +125,7 @@ class TrainingView(QWidget):
         cfg = start.config
         self._clear_plots(start.steps_per_epoch * cfg.epochs, cfg.epochs, cfg.d_latent)
         self.loss_plot.set_sparsity_visible(cfg.penalty not in TOPK_PENALTIES)  # no penalty to plot
+        self.loss_plot.set_total_visible(cfg.penalty not in TOPK_PENALTIES or cfg.auxk > 0)  # total = recon
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
         for out in self.run.earlier:  # resumed run: its per-step losses and revivals so far, from metrics.jsonl
             if isinstance(out, Revival):
