@@ -514,7 +514,7 @@ def test_each_epochs_model_keeps_the_latent_legend_it_already_shows(qtbot):
     bars.set_model(ModelConfig(), rho=0.05)  # the next epoch's model: the same entries
     assert [label for _, label in bars.legend.items] == labels
     bars.set_model(ModelConfig(), rho=0.1)  # another target: named anew
-    assert [label.text for _, label in bars.legend.items][1] == "target ρ = 0.1"
+    assert [label.text for _, label in bars.legend.items][1] == "target mean ρ = 0.1"  # over digits, not this one
 
 
 def test_a_verdict_too_long_for_its_column_shows_its_headline_and_the_whole_again_when_wide(qtbot):

@@ -147,7 +147,9 @@ class LatentBars(pg.PlotWidget):
             self.target.setValue(rho)
         entries = [(self.samples["threshold"], f"active above {config.active_threshold:g}")] \
             if config.latent == "sigmoid" else []
-        entries += [(self.samples["target"], f"target ρ = {rho:g}")] if rho is not None else []
+        # a target for each latent's mean over many digits, drawn over one digit's code: "mean" says so
+        # ("target ρ = 0.05" across one code read as each latent's target on this digit)
+        entries += [(self.samples["target"], f"target mean ρ = {rho:g}")] if rho is not None else []
         set_legend_entries(self.legend, entries)
         self.legend.setVisible(bool(self.legend.items))  # no entries (top-k): no empty frame
         self.top = 1.0
