@@ -978,3 +978,21 @@ def test_a_latent_active_on_nearly_every_digit_reads_log10_zero_not_minus_zero()
 
     assert density_text(0.9982) == "99.82% of test digits (log10 = 0.00)"  # it read "log10 = -0.00"
     assert density_text(0.05) == "5.00% of test digits (log10 = -1.30)" and density_text(0.0) == "0"
+
+
+def test_switching_between_decoder_and_encoder_tiles_keeps_their_grid(qtbot, window):
+    """The encoder's legend ("ink here raises it") wrapped to a second line where the decoder's
+    ("adds ink") did not: the tiles' area shrank and the grid went from 8 columns to 7, every
+    latent moving between the two views a teacher compares."""
+    atlas = show_atlas(qtbot, window)
+    for width in (1000, 1280, 1440):
+        window.resize(width, 720)
+        qtbot.wait(30)
+        shapes = []
+        for kind in (0, 1, 0):
+            atlas.kind.setCurrentIndex(kind)
+            qtbot.wait(30)
+            shapes.append((atlas.columns, atlas.plot.getViewBox().height(), atlas.legend.height()))
+        assert shapes[0] == shapes[1] == shapes[2], (width, shapes)
+    texts = atlas.legend.alternatives  # the legend wraps somewhere in between: the test can tell
+    assert texts[0] != texts[1]

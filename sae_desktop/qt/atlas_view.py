@@ -18,6 +18,7 @@ from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles
 from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED, diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
+from sae_desktop.qt.labels import SteadyLabel
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plot
 from sae_desktop.qt.shown_model import ShownModel
@@ -40,7 +41,7 @@ class AtlasView(QWidget):
         self.kind.addItems(KINDS)
         self.sort.addItems(SORTS)
         self.status = QLabel()
-        self.legend = legend = QLabel()  # (its text: _legend)
+        self.legend = legend = SteadyLabel()  # (its text: _legend)
         self.plot = pg.PlotWidget()
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
@@ -134,16 +135,16 @@ class AtlasView(QWidget):
         shades): the tiles' colours were explained nowhere."""
         red, blue = (f"rgb({', '.join(map(str, c))})" for c in ((DARK_RED, DARK_BLUE) if theme.current().dark
                                                                  else (RED, BLUE)))
-        tiles = ("adds ink", "removes ink") if self.kind.currentIndex() == 0 else ("ink here raises it",
-                                                                                    "ink here lowers it")
         def entry(colour: str | None, words: str) -> str:  # unbroken: a wrap left "■" alone at a line's end
             swatch = "■&nbsp;" if colour is None else f"<span style='color:{colour}'>■</span>&nbsp;"
             return swatch + words.replace(" ", "&nbsp;").replace("-", "\u2011")  # (a hyphen that holds)
 
-        self.legend.setText(" &nbsp; ".join([
+        texts = [" &nbsp; ".join([
             entry(red, tiles[0]), entry(blue, tiles[1]), "&nbsp;frames:", entry(COLORS["dead"], "dead"),
             entry(COLORS["clamped"], f"over-active (&gt; {OVER_ACTIVE_DENSITY:.0%} of digits)"),
-            entry(None, "selected")]))  # (in the ink's colour, as its frame)
+            entry(None, "selected")])  # (in the ink's colour, as its frame)
+            for tiles in (("adds ink", "removes ink"), ("ink here raises it", "ink here lowers it"))]
+        self.legend.show_one(texts, self.kind.currentIndex())  # as tall in either: the tiles keep their grid
 
     def _on_theme(self, t: theme.Theme) -> None:
         if hasattr(self, "legend"):

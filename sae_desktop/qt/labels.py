@@ -239,3 +239,43 @@ class ElidingStatusBar(QStatusBar):
 
     def currentMessage(self) -> str:  # noqa: N802 (Qt naming)
         return self._whole if super().currentMessage() else ""
+
+
+class SteadyLabel(QLabel):
+    """Word-wrapped text of a few alternatives (:meth:`show_one`), as tall as the tallest of them
+    at its width: switching between them moves nothing below (the Atlas's legend wrapped to a
+    second line for the encoder's longer words, and the tiles' grid went from 8 columns to 7)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.alternatives: list[str] = []
+        self._ruler = QLabel()
+        self._ruler.setWordWrap(True)
+
+    def show_one(self, alternatives: list[str], index: int) -> None:
+        self.alternatives = list(alternatives)
+        self.setText(self.alternatives[index])
+        self._fit()
+
+    def _fit(self) -> None:
+        self.ensurePolished()
+        self._ruler.setFont(self.font())
+        room = self.contentsRect().width()
+        heights = []
+        for text in self.alternatives or [self.text()]:
+            self._ruler.setText(text)
+            heights.append(self._ruler.heightForWidth(room))
+        height = max(heights) + self.height() - self.contentsRect().height()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode
+            self._fit()
