@@ -974,10 +974,12 @@ def test_the_atlas_is_used_from_the_keyboard(qtbot, window):
 
 
 def test_a_latent_active_on_nearly_every_digit_reads_log10_zero_not_minus_zero():
-    from sae_desktop.qt.latent_dashboard import density_text
+    from sae_desktop.qt.latent_dashboard import density_text, figure
 
     assert density_text(0.9982) == "99.82% of test digits (log10 = 0.00)"  # it read "log10 = -0.00"
     assert density_text(0.05) == "5.00% of test digits (log10 = -1.30)" and density_text(0.0) == "0"
+    # a rare live latent's mean activation is not a dead one's "0.000"
+    assert figure(4.4e-05) == "4.40e-05" and figure(0.0) == figure(-0.0) == "0.000" and figure(0.1234) == "0.123"
 
 
 def test_switching_between_decoder_and_encoder_tiles_keeps_their_grid(qtbot, window):

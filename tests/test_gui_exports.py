@@ -576,8 +576,12 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs, monkeypat
     window.run.prepare(Path("/runs/20261203-101500-mnist-topk"))
     window.exports._plot(window.training_view.loss_plot, "Losses")
     window.exports._atlas()
-    assert [Path(p).name for p in dialogs.suggested[-2:]] == ["20261203-101500-mnist-topk_losses.png",
-                                                             "bundled_mnist_model_atlas.png"]
+    window.atlas_view.kind.setCurrentIndex(1)
+    window.atlas_view.sort.setCurrentIndex(1)
+    window.exports._atlas()  # which tiles, in which order: two atlases of one model stay apart
+    assert [Path(p).name for p in dialogs.suggested[-3:]] == ["20261203-101500-mnist-topk_losses.png",
+                                                             "bundled_mnist_model_atlas_decoder_by_index.png",
+                                                             "bundled_mnist_model_atlas_encoder_by_density.png"]
     assert names[-1] == "test_mse_vs_l0_per_run.png" and names[4] == "bundled_mnist_model_latent_code_probe.png"
     window.atlas_view.select(3)  # a latent's histogram is named after it: two latents' exports stay apart
     qtbot.waitUntil(lambda: window.atlas_view.dashboard.histogram.export_title is not None, timeout=10000)

@@ -170,7 +170,11 @@ class ExportMenu:
 
     def _atlas(self) -> None:
         atlas = self.window.atlas_view
-        if path := self._ask("Export the atlas", name_stem(self.depicted(atlas)) + "atlas.png", "PNG image (*.png)"):
+        # which tiles, in which order (an encoder's atlas sorted by density was "…_atlas.png" as a decoder's)
+        kind = ("decoder", "encoder")[atlas.kind.currentIndex()]
+        order = ("by_index", "by_density")[atlas.sort.currentIndex()]
+        if path := self._ask("Export the atlas", name_stem(self.depicted(atlas)) + f"atlas_{kind}_{order}.png",
+                             "PNG image (*.png)"):
             self._run("atlas", lambda: export_atlas(atlas, path))
 
     def _probe(self) -> None:

@@ -113,7 +113,7 @@ class LatentDashboard(QWidget):
                    f"sparse: fires on at most {DENSE_DENSITY:.0%} of digits")
         share = density_text(density)
         # (+ 0.0: a JumpReLU's dead latent read "max -0.000")
-        self.stats.setText(f"Density {share} · mean activation {column.mean() + 0.0:.3f} · max {column.max() + 0.0:.3f}"
+        self.stats.setText(f"Density {share} · mean activation {figure(column.mean())} · max {figure(column.max())}"
                            f"<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
@@ -209,3 +209,11 @@ def density_text(density: float) -> str:
     if density <= 0:
         return "0"
     return f"{density:.2%} of test digits (log10 = {round(float(np.log10(density)), 2) + 0.0:.2f})"
+
+
+def figure(value: float) -> str:
+    """An activation in three decimals, or three significant figures where those would read 0:
+    a rare live latent's mean read "0.000", as a dead one's (+ 0.0: a JumpReLU's dead latent
+    read "-0.000")."""
+    value = float(value) + 0.0
+    return f"{value:.2e}" if 0 < abs(value) < 0.0005 else f"{value:.3f}"
