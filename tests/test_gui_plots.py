@@ -561,3 +561,11 @@ def test_a_header_too_long_for_its_room_shortens_its_figures_before_cutting_them
     for wider, narrower in zip(forms, forms[1:]):
         view.summary.resize((metrics.horizontalAdvance(wider) + metrics.horizontalAdvance(narrower)) // 2, 30)
         assert view.summary.shown_text() == narrower
+
+
+def test_the_headers_text_keeps_clear_of_the_log_scale_check_box(qtbot, view):
+    """"…mean activation 2.6225☐ Log-scale losses": the text ran up to the box."""
+    view.summary.setText("x" * 400)  # more than fits: it fills its room
+    qtbot.wait(20)
+    right = view.summary.mapTo(view, view.summary.rect().topRight()).x()
+    assert view.log_y.mapTo(view, view.log_y.rect().topLeft()).x() - right >= 12

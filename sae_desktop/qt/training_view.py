@@ -46,6 +46,7 @@ class TrainingView(QWidget):
         self.log_y = QCheckBox("Log-scale losses")
         self.log_y.toggled.connect(self.loss_plot.set_log_y)
         header.addWidget(self.summary, 1)
+        header.addSpacing(HEADER_GAP_PX)  # (the header's last figure ran into the check box: "2.6225 ☐ Log…")
         header.addWidget(self.log_y)
         grid = QGridLayout()
         grid.addWidget(self.loss_plot, 0, 0, 1, 3)
@@ -202,6 +203,7 @@ class TrainingView(QWidget):
         self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]) if ev is not None else "")
 
 
+HEADER_GAP_PX = 16  # between the header's text and the log-scale check box
 # the header's word for the run's status, before what it says
 WHILE = {"pausing": "Pausing", "paused": "Paused", "stopping": "Stopping"}
 
