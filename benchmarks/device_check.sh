@@ -39,7 +39,7 @@ tail -3 "$out/pytest_$device.txt"
 core=$(ls tests/test_*.py | grep -v -e test_gui_ -e test_cuda -e test_desktop -e test_startup -e test_state \
   -e test_window_survives -e test_hardening -e test_wheel -e test_int_spin_box -e test_background -e test_mnist_targets)
 # Left out too: the tests that need pytest-qt's qtbot or import-linter, which the device lacks.
-timeout 200 "$python" -m pytest -q -p no:cacheprovider -m "not slow" $core \
+timeout 280 "$python" -m pytest -q -p no:cacheprovider -m "not slow" $core \
   -k "not import_linter_contract and not revivals_are_events and not auxk_comebacks" > "$out/pytest_core.txt" 2>&1 ||
   { echo "core tests failed"; failed=1; }
 tail -3 "$out/pytest_core.txt"
