@@ -1,6 +1,6 @@
 """The Runs table's columns that hold one value for every run give way where the table would
-scroll sideways: folded into a line above it ("Every run: Dataset mnist · Latents 32 · Epochs
-10"), and shown again where there is room, or once a run differs.
+scroll sideways: folded into a line above it ("Every run: mnist · 32 latents · 10 epochs"), and
+shown again where there is room, or once a run differs.
 
 At 1280×720 in presentation mode the table scrolled sideways: a sweep's runs share their dataset,
 size and epochs, which took 250 px of columns repeating one value, while Test MSE, L0 and Dead
