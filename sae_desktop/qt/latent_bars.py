@@ -222,8 +222,8 @@ class LatentBars(pg.PlotWidget):
         room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 5  # a gap that reads as one
         step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= room), self.order.size)
         # a clamped bar has its number (sorted, every other bar's label left the steered one unnamed)
-        # unless another clamped one's is too near (side by side, "14" and "19" read "1419": the header
-        # names every clamp), and the regular labels too near them give way
+        # unless another clamped one's is too near (side by side, "14" and "19" read "1419"; the header
+        # names up to three clamps), and the regular labels too near them give way
         clamped: list[int] = []
         for p in np.flatnonzero(np.isin(self.order, list(self._clamps))):
             if not clamped or p - clamped[-1] >= step:
