@@ -203,8 +203,7 @@ class ProbeView(QWidget):
         current = self.state.source
         if source.kind == "test" and current.kind == "test" and current.index == source.index:
             return
-        self.canvas.set_array(source.image if picture is None else picture, tag=source)
-        self.update_probe()
+        self.canvas.set_array(source.image if picture is None else picture, tag=source)  # (probed at its end)
 
     def _show_source(self, source: InputSource) -> None:
         """The input's line; while the browser is hidden (presentation mode), the label filter it
