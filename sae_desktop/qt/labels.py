@@ -125,6 +125,16 @@ class ElidedLabel(QLabel):
         painter.drawText(self.contentsRect(), Qt.AlignmentFlag.AlignVCenter, elided)
 
 
+def text_height(label: QLabel, ruler: QLabel, text: str, width: int) -> int:
+    """The height ``text`` needs at ``width``, wrapped in ``label``'s font (its style sheet's),
+    measured on ``ruler``, a word-wrapped label of its own (the label's own heightForWidth is
+    at least its minimum height)."""
+    label.ensurePolished()
+    ruler.setFont(label.font())
+    ruler.setText(text)
+    return ruler.heightForWidth(width)
+
+
 class WrappedLabel(QLabel):
     """Word-wrapped text that is never cut: at least ``lines`` lines high, and as high as its
     text needs at its width. While the width stays it only grows, so text that changes on every
@@ -146,10 +156,7 @@ class WrappedLabel(QLabel):
 
     def _text_height(self, width: int) -> int:
         """The height the current text needs at ``width``, in the label's font (its style sheet's)."""
-        self.ensurePolished()
-        self._ruler.setFont(self.font())
-        self._ruler.setText(self.text())
-        return self._ruler.heightForWidth(width)
+        return text_height(self, self._ruler, self.text(), width)
 
     def refit(self) -> None:
         """Start again from ``lines`` lines (a new font or style sheet), then fit the text."""
@@ -259,14 +266,9 @@ class SteadyLabel(QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        self.ensurePolished()
-        self._ruler.setFont(self.font())
         room = self.contentsRect().width()
-        heights = []
-        for text in self.alternatives or [self.text()]:
-            self._ruler.setText(text)
-            heights.append(self._ruler.heightForWidth(room))
-        height = max(heights) + self.height() - self.contentsRect().height()
+        needed = max(text_height(self, self._ruler, text, room) for text in self.alternatives or [self.text()])
+        height = needed + self.height() - self.contentsRect().height()
         if height != self.height():
             self.setFixedHeight(height)
 

@@ -112,7 +112,6 @@ class LatentDashboard(QWidget):
                    f"dense: fires on more than {DENSE_DENSITY:.0%} of digits" if density > DENSE_DENSITY else
                    f"sparse: fires on at most {DENSE_DENSITY:.0%} of digits")
         share = density_text(density)
-        # (+ 0.0: a JumpReLU's dead latent read "max -0.000")
         self.stats.setText(f"Density {share} · mean activation {figure(column.mean())} · max {figure(column.max())}"
                            f"<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
