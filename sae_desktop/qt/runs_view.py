@@ -7,6 +7,7 @@ Pick one run to show it in the probe and atlas, or two to compare them on the sa
 from __future__ import annotations
 
 import traceback
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
@@ -182,15 +183,18 @@ class RunsView(QWidget):
         "paused"…, run_state.STATUSES): its row says so at once, without reading the folders."""
         before = self.live_folder
         self.live_folder, self.live_status = folder, status
-        rows = [i for i, run in enumerate(self.runs) if run.folder is not None and run.folder in (before, folder)]
-        if rows and self.table.rowCount() == len(self.runs):
-            self.table.update_rows(self.runs, rows, self._status)
+        self._rewrite_rows({before, folder})
 
     def set_shown(self, folder) -> None:
         """The run whose model Probe and Atlas show (None: another model): its name is bold."""
         before = self.table.shown_folder
         self.table.shown_folder = None if folder is None else folder.resolve()
-        rows = [i for i, run in enumerate(self.runs) if run.folder.resolve() in (before, self.table.shown_folder)]
+        self._rewrite_rows({before, self.table.shown_folder})
+
+    def _rewrite_rows(self, folders: set) -> None:
+        """The rows of the runs in these folders, written again in place (their status, their bold)."""
+        folders = {Path(f).resolve() for f in folders if f is not None}
+        rows = [i for i, run in enumerate(self.runs) if run.folder.resolve() in folders]
         if rows and self.table.rowCount() == len(self.runs):
             self.table.update_rows(self.runs, rows, self._status)
 
