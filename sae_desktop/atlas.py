@@ -168,3 +168,18 @@ def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str]) -> st
     if share[first] + share[second] >= PAIR_SHARE or (share[second] >= STANDS_OUT * share[third] and len(order) > 2):
         return f"mostly {plural(names[first])} and {plural(names[second])}"
     return f"many classes, top\u00a0mean:\u00a0{plural(names[first])}"  # (wrapped whole, never "3s" alone)
+
+
+def top_labels(labels: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
+    """The classes of a latent's top digits, in words: "all 0s", "12 are 7s" (one class holds at
+    least half), or "" (mixed). Its class verdict speaks of the mean over every test digit, so a
+    latent whose 16 strongest digits are all 0s can still read "many classes": said side by side,
+    both are true and neither reads as a slip."""
+    labels = np.asarray(labels).astype(np.int64)
+    if len(labels) < 2:
+        return ""
+    counts = np.bincount(labels, minlength=len(names))
+    top = int(np.argmax(counts))
+    if counts[top] == len(labels):
+        return f"all {plural(names[top])}"
+    return f"{counts[top]} are {plural(names[top])}" if 2 * counts[top] >= len(labels) else ""

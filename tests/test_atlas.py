@@ -220,3 +220,18 @@ def test_matching_a_model_with_itself_pairs_every_latent_with_itself():
     model = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "m")
     m = match_models(model, model)
     assert list(m.a) == list(m.b) and np.allclose(m.similarity, 1.0)
+
+
+def test_top_labels_say_what_the_strongest_digits_are():
+    """"many classes, top mean: 0s" sat over 16 digits that were all 0s, with nothing saying so:
+    the verdict is a mean over every digit, the top digits are the strongest few."""
+    from sae_desktop.atlas import top_labels
+
+    names = tuple(str(d) for d in range(10))
+    assert top_labels(np.zeros(16, int), names) == "all 0s"
+    assert top_labels(np.array([7] * 12 + [1, 2, 3, 9]), names) == "12 are 7s"
+    assert top_labels(np.array([7] * 8 + [1] * 8), names) in {"8 are 1s", "8 are 7s"}  # a half holds
+    assert top_labels(np.array([7] * 7 + [1] * 4 + [2] * 4), names) == ""  # 7 of 15: under half
+    assert top_labels(np.arange(16) % 10, names) == ""  # mixed: nothing to say
+    assert top_labels(np.array([3]), names) == ""  # one digit's label is on its tile
+    assert top_labels(np.array([8, 8, 8]), CLASS_NAMES["fashion-mnist"]) == "all bags"

@@ -1004,3 +1004,29 @@ def test_switching_between_decoder_and_encoder_tiles_keeps_their_grid(qtbot, win
             atlas.kind.setCurrentIndex(kind)
             qtbot.waitUntil(steady, timeout=3000)
             assert shape() == decoder, (width, kind, shape(), decoder)
+
+
+def test_the_top_digits_caption_says_when_they_are_all_one_class(qtbot, window):
+    """"Latent 5 · many classes, top mean: 0s" sat over 16 top digits that were all 0s: true (the
+    verdict is a mean over every digit) but read as a contradiction with nothing to reconcile it."""
+    import dataclasses
+
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    ev = window.shown.snapshot.evaluation
+    test = window.test_set.get("mnist")
+    zeros = np.flatnonzero(test.labels == 0)
+    latents = ev.latents.copy()
+    latents[:, 3] = 0.5  # on every digit alike: many classes (0.66 on 0s on average, 0.5 on the rest)
+    latents[zeros, 3] = 0.1
+    latents[zeros[:16], 3] = 0.9  # strongest on sixteen 0s
+    model = dataclasses.replace(window.shown.snapshot, evaluation=dataclasses.replace(ev, latents=latents))
+    dashboard = atlas.dashboard
+    dashboard.show_latent(3, model, test)
+    assert "many classes" in dashboard.title.text()
+    assert "all 0s" in dashboard.top_caption.text()
+    latents[zeros[8:16], 3] = 0.1  # 8 zeros, then one digit of each of 8 other classes
+    latents[[np.flatnonzero(test.labels == c)[0] for c in range(1, 9)], 3] = 0.8
+    dashboard.show_latent(3, dataclasses.replace(model, evaluation=dataclasses.replace(ev, latents=latents)), test)
+    assert "all" not in dashboard.top_caption.text() and "8 are 0s" in dashboard.top_caption.text()

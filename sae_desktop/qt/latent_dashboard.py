@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from sae_desktop.architecture import active
-from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating
+from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating, top_labels
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
@@ -20,6 +20,7 @@ from sae_desktop.qt.test_set import TestImages
 from sae_desktop.snapshot import ModelSnapshot
 
 
+_DIGITS = CLASS_NAMES["mnist"]  # the class names of a test set without its own
 HISTOGRAM_TITLE = "Test-set activations"  # short: the dashboard is ~230 px wide at 1024×768
 
 
@@ -131,10 +132,12 @@ class LatentDashboard(QWidget):
             label = f"\u202f·\u202f{int(test.labels[index])}" if test is not None else ""
             tile.caption.setText(f"{column[index]:.2f}{label}")
         few = len(top) < len(self.top_tiles)
+        kinds = "" if test is None else top_labels(test.labels[top], CLASS_NAMES.get(test.name, _DIGITS))
+        kinds = f", {kinds}" if kinds else ""  # "all 0s" beside "many classes" (a mean over every digit)
         self.top_caption.setText(
             "Top digits: the test images are not loaded" if test is None else
-            f"The {len(top)} test digit{'s' * (len(top) > 1)} it is active on (activation · label)" if few else
-            f"Top {len(top)} activating test digits (activation · label)")
+            f"The {len(top)} test digit{'s' * (len(top) > 1)} it is active on{kinds} (activation · label)" if few
+            else f"Top {len(top)} activating test digits{kinds} (activation · label)")
         self._show_classes(latent, model, test)
         top_value = 1.0 if model.config.latent == "sigmoid" else max(float(column.max()), 1e-6)
         counts, edges = np.histogram(column, bins=40, range=(0.0, top_value))
@@ -166,7 +169,7 @@ class LatentDashboard(QWidget):
         if profile is None:
             self._clear_classes()
             return
-        names = CLASS_NAMES.get(test.name, tuple(str(c) for c in range(profile.shape[1])))
+        names = CLASS_NAMES.get(test.name, _DIGITS)
         row = profile[latent]
         self.verdict = class_verdict(row, names)
         self.title.setText(f"Latent {latent} · {self.verdict}")
