@@ -744,3 +744,45 @@ def test_a_tap_leaves_a_dot_and_a_tap_that_changes_nothing_leaves_no_undo_step(q
     assert side == pytest.approx(canvas.brush_width, abs=3) and (ink > 128).any(axis=1).sum() == side  # round
     qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
     assert view.result.verdict.message.startswith("A dot") and canvas.can_undo()
+
+
+def test_every_bar_is_named_on_hover_and_every_clamp_in_the_headers_tooltip(qtbot, window):
+    """Sorted in a narrow probe, three clamped bars side by side label only every other one, and
+    with more than three clamps the header counts them ("5 latents clamped"): the middle one was
+    named nowhere. Hovering a bar names it and its value; the header's tooltip lists each clamp."""
+    from PySide6.QtCore import QEvent, QPoint, QPointF
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    view = window.probe_view
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    bars = view.bars
+    clamps = {3: 0.9, 7: 0.0, 11: 0.5, 20: 1.0, 30: 0.25}
+    for latent, value in clamps.items():
+        view.state.set_clamp(latent, value)
+    view.update_probe()
+    assert "5\u00a0latents\u00a0clamped" in view.error_label.text()
+    assert view.error_label.toolTip() == ("Clamped: latent 3 to 0.90, latent 7 to 0.00, latent 11 to 0.50, "
+                                          "latent 20 to 1.00, latent 30 to 0.25")
+    box = bars.getPlotItem().getViewBox()
+
+    def rest_at(point: QPoint) -> None:
+        """The mouse rests there: Qt's tooltip event."""
+        port = bars.viewport()
+        QApplication.sendEvent(port, QHelpEvent(QEvent.Type.ToolTip, point, port.mapToGlobal(point)))
+
+    def hover(latent: int, y: float = 0.3) -> str:
+        """Rest the mouse on ``latent``'s bar: the tooltip Qt shows there."""
+        position = int(np.flatnonzero(bars.order == latent)[0])
+        rest_at(bars.mapFromScene(box.mapViewToScene(QPointF(float(position), y))))
+        return QToolTip.text() if QToolTip.isVisible() else ""
+
+    assert hover(11) == f"Latent 11: clamped to 0.50 (the encoder's {view.result.latents[11]:.2f})"
+    free = int(np.argmax(np.where(np.isin(np.arange(32), list(clamps)), -1, view.result.latents)))
+    assert hover(free) == f"Latent {free}: {view.result.latents[free]:.2f} (active)"
+    rest_at(QPoint(2, 2))
+    qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=1000)  # outside the bars: nothing (Qt fades it)
+    view.state.reset_clamps()
+    view.update_probe()
+    assert view.error_label.toolTip() == ""

@@ -2,7 +2,8 @@
 
 Click or drag a bar to clamp that latent to the height under the mouse; right-click sets it
 to 0 (ablation); double-click releases it. Clamped bars are orange, with a tick at the
-encoder's own value. Bars can be sorted by activation; clamping never reorders them.
+encoder's own value. Bars can be sorted by activation; clamping never reorders them. Resting the
+mouse on a bar names it and its value (where the labels thin out, not every bar has its number).
 
 The clamps are not kept here: gestures *request* a clamp (signals), the probe's state
 holds them, and the bars draw what they are given (:meth:`set_latents`).
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QToolTip
 
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
@@ -121,6 +123,31 @@ class LatentBars(pg.PlotWidget):
         # the labels' room follows the plot area, which settles after the widget's own resize
         # (leaving presentation mode, one label per bar was kept for a narrower plot)
         self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt naming)
+        """Every bar is named on hover (Qt's tooltip event, where the mouse rests: pyqtgraph drops
+        moves that come fast). Where the labels thin out, a clamped bar between two others had no
+        number anywhere, and the header counts more than three clamps ("5 latents clamped")."""
+        if event.type() != QEvent.Type.ToolTip:
+            return super().viewportEvent(event)
+        box = self.getViewBox()
+        scene_point = self.mapToScene(event.pos())
+        inside = box.sceneBoundingRect().contains(scene_point)
+        latent = self.latent_at(box.mapSceneToView(scene_point).x()) if inside else None
+        if latent is None:
+            QToolTip.hideText()
+        else:
+            QToolTip.showText(event.globalPos(), self.describe(latent), self.viewport())
+        return True
+
+    def describe(self, latent: int) -> str:
+        """One bar in words: "Latent 14: 0.82 (active)", "Latent 3: clamped to 1.00 (the encoder's
+        0.04)"."""
+        own = float(self.latents[latent])
+        if latent in self._clamps:
+            return f"Latent {latent}: clamped to {self._clamps[latent]:.2f} (the encoder's {own:.2f})"
+        state = "active" if is_active(own, self.config.active_threshold) else "inactive"
+        return f"Latent {latent}: {own:.2f} ({state})"
 
     def mouseReleaseEvent(self, ev) -> None:  # noqa: N802 (Qt naming)
         box = self.getViewBox()

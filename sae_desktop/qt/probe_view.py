@@ -49,6 +49,11 @@ def unsteered(verdict: str) -> str:
     return f"{head} (the input, clamps left out){colon}{rest}" if colon else f"{verdict} (the input, clamps left out)"
 
 
+def clamp_list(clamps: dict[int, float]) -> str:
+    """Every clamp and its value, for a tooltip: the note counts more than three."""
+    return "Clamped: " + ", ".join(f"latent {j} to {v:.2f}" for j, v in sorted(clamps.items())) if clamps else ""
+
+
 def clamp_note(clamps: dict[int, float]) -> str:
     """Which latents are steered: "latent 12 clamped", "latents 3, 12 clamped", or for more than
     three "5 latents clamped" ("1 latent clamped" left the audience to find which bar, unlabelled
@@ -330,7 +335,7 @@ class ProbeView(QWidget):
         # (in a column narrower than "Reconstruction", at 1024 px in presentation mode, the word was cut;
         # and in its two lines: "(latents 2, 14, 28 clamped)" made three, the lines below jumped down)
         self.error_label.set_text_or_short(f"Reconstruction error (MSE) {r.mse:.4f}{steered}",
-                                           f"Error (MSE) {r.mse:.4f}{steered}", 2)
+                                           f"Error (MSE) {r.mse:.4f}{steered}", 2, clamp_list(self.state.clamps))
         v = r.verdict  # about the input, from the unsteered model: clamps never change it
         typical, unusual, not_digit = theme.current().verdict
         colour = {"typical": typical, "unusual": unusual}.get(v.kind, not_digit if v.digit_like is False else "")
