@@ -13,6 +13,11 @@ from sae_desktop.config import DATASETS, DEVICES, PRESETS, SETTINGS, TrainConfig
 EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
 
 
+EXIT_CODES = (f"Exit codes: 0 done; {EXIT_USAGE} the command line is wrong; {EXIT_FAILURE} a problem found while "
+              f"running (a file, the data, I/O, an image that could not be probed); {EXIT_INTERRUPTED} stopped "
+              "by Ctrl+C. Each failure is one line on stderr.")
+
+
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit code 2."""
 
@@ -80,7 +85,7 @@ RESUME_OVERRIDABLE = {name for name, spec in SETTINGS.items() if spec.resumable}
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sae-desktop", description="Train and probe sparse autoencoders on handwritten digits. "
-                     "With no command, opens the window.")
+                     "With no command, opens the window.", epilog=EXIT_CODES)
     parser.add_argument("--version", action="version", version=f"sae-desktop {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -120,7 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--each-mechanism", action="store_true",
                        help="also time the fast step against autograd for each mechanism it trains (kl, l1, topk)")
 
-    probe = sub.add_parser("probe", help="run the canvas's preprocessing and model on image files")
+    probe = sub.add_parser("probe", help="run the canvas's preprocessing and model on image files",
+                           epilog="Each image stands alone: one that cannot be read, is blank or whose outputs "
+                           "cannot be written is said on stderr (and with --json in its line: ok false and "
+                           "error, or save_error), and the rest are still probed. " + EXIT_CODES)
     probe.add_argument("images", nargs="+", help="PNG/JPG/… photos or scans of handwritten digits")
     probe.add_argument("--model", help="checkpoint (default: the bundled pretrained MNIST model)")
     probe.add_argument("--json", action="store_true", help="one JSON object per image")

@@ -7,7 +7,8 @@ import math
 import sys
 from pathlib import Path
 
-from sae_desktop.cli_args import EXIT_FAILURE, Failure, json_line
+from sae_desktop.cli_args import EXIT_FAILURE, Failure, UsageError, json_line
+from sae_desktop.safe_write import describe_os_error
 
 
 def _png_bytes(image) -> bytes:
@@ -21,13 +22,17 @@ def _png_bytes(image) -> bytes:
     return buffer.getvalue()
 
 
+STEM_BYTES = 200  # an output's stem at most (a file name is 255 bytes, and "_reconstruction.png" follows)
+
+
 def output_stems(names: list[str]) -> list[str]:
     """A file stem per input for ``probe --save-dir``, distinct even where inputs share a file name
-    (``a/7.png`` and ``b/7.png`` give ``7`` and ``7-2``); compared ignoring case (macOS, Windows)."""
+    (``a/7.png`` and ``b/7.png`` give ``7`` and ``7-2``); compared ignoring case (macOS, Windows);
+    cut to :data:`STEM_BYTES` (a 246-character name's outputs could not be written)."""
     taken: set[str] = set()
     stems = []
     for name in names:
-        stem, n = Path(name).stem or "image", 1
+        stem, n = _cut(Path(name).stem) or "image", 1
         candidate = stem
         while candidate.casefold() in taken:
             n += 1
@@ -37,65 +42,103 @@ def output_stems(names: list[str]) -> list[str]:
     return stems
 
 
+def _cut(stem: str) -> str:
+    return stem.encode("utf-8", "surrogateescape")[:STEM_BYTES].decode("utf-8", "ignore")
+
+
+def said(name: str, message: str) -> str:
+    """``a/7.png: error: <cause>``: the path once (the cause began with the file's name again)."""
+    return f"{name}: error: {message.removeprefix(Path(name).name + ': ')}"
+
+
 def cmd_probe(args: argparse.Namespace) -> int:
+    """Each image is read, probed and saved on its own: one that fails (unreadable, blank, its outputs
+    not written) is said, on stderr and in its JSON line, and the others are still probed."""
     import numpy as np
 
     from sae_desktop.checkpoint import CheckpointError
-    from sae_desktop.images import ImageError, read_image_file
-    from sae_desktop.probe import probe_image
-    from sae_desktop.safe_write import atomic_write_bytes
     from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
-    from sae_desktop.verdict import NOTHING_DRAWN
 
     try:
         model = ModelSnapshot.load(args.model or bundled_model_path())
     except CheckpointError as exc:
         raise Failure(str(exc)) from None
-    save_dir = Path(args.save_dir) if args.save_dir else None
-    if save_dir:
-        try:
-            save_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:  # said as the folder it is ("No such file or directory" named no folder)
-            from sae_desktop.safe_write import describe_os_error
-
-            raise Failure(f"--save-dir: cannot create the folder {save_dir}: {describe_os_error(exc)}") from None
+    save_dir = _save_dir(args.save_dir)
     failures = 0
     for name, stem in zip(args.images, output_stems(args.images)):
-        record: dict = {"image": name}
-        try:
-            grey, frames = read_image_file(name)
-            if frames > 1:
-                record["frames"] = frames  # (the first is probed)
-            stages, result = probe_image(model, grey)
-            if result is None:
-                record["verdict"] = NOTHING_DRAWN.to_dict()
-                raise ImageError(f"{Path(name).name}: nothing drawn (the image is blank)")
-        except ImageError as exc:
-            failures += 1
-            record.update(ok=False, error=str(exc))
-            if args.json:
-                print(json_line(record))
-            else:
-                print(f"{name}: error: {exc}", file=sys.stderr)
-            continue
-        active = np.flatnonzero(result.active)
-        record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),
-                      mse=result.mse, mse_percentile=_finite(result.mse_percentile),
-                      percentile=_finite(result.percentile), verdict=result.verdict.to_dict(),
-                      preprocessing=_stage_record(stages))
-        if save_dir:
-            for suffix, image in (("input", result.input), ("reconstruction", result.reconstruction),
-                                  ("levelled", stages.levelled), ("strokes", stages.reshaped)):
-                path = atomic_write_bytes(save_dir / f"{stem}_{suffix}.png", _png_bytes(image), inputs=args.images)
-                record[suffix] = str(path)
+        record, probed, frames = _probe_one(model, name)
+        if probed is not None and save_dir:
+            _save(record, *probed, save_dir, stem, args.images)
+        error = record.get("error") or record.get("save_error")
+        failures += bool(error)
         if args.json:
-            print(json_line(record))
-        else:
+            print(json_line(record), flush=True)
+        elif probed is not None:
+            result = probed[1]
+            active = np.flatnonzero(result.active)
             top = ", ".join(f"{i}:{result.latents[i]:.2f}" for i in active[np.argsort(-result.latents[active])])
             first = f" (its first frame of {frames})" if frames > 1 else ""
             print(f"{name}{first}: mse {result.mse:.4f}; {result.verdict.message}; "
-                  f"{len(active)} active latents [{top}]")
+                  f"{len(active)} active latents [{top}]", flush=True)
+        if error:
+            print(said(name, error), file=sys.stderr, flush=True)
     return EXIT_FAILURE if failures else 0
+
+
+def _save_dir(text: str | None) -> Path | None:
+    if text is None:
+        return None
+    if not text.strip():
+        raise UsageError("sae-desktop probe: --save-dir: the folder's name is empty (see --help)")
+    folder = Path(text)
+    if folder.exists() and not folder.is_dir():
+        raise Failure(f"--save-dir: {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # said as the folder it is ("No such file or directory" named no folder)
+        raise Failure(f"--save-dir: cannot create the folder {folder}: {describe_os_error(exc)}") from None
+    return folder
+
+
+def _probe_one(model, name: str):
+    """→ (its JSON record, (preprocessing's stages, the probe's result) or None, the frames the file holds)."""
+    import numpy as np
+
+    from sae_desktop.images import ImageError, read_image_file
+    from sae_desktop.probe import probe_image
+    from sae_desktop.verdict import NOTHING_DRAWN
+
+    record: dict = {"image": name}
+    try:
+        grey, frames = read_image_file(name)
+        if frames > 1:
+            record["frames"] = frames  # (the first is probed)
+        stages, result = probe_image(model, grey)
+        if result is None:
+            record["verdict"] = NOTHING_DRAWN.to_dict()
+            raise ImageError(f"{Path(name).name}: nothing drawn (the image is blank)")
+    except ImageError as exc:
+        record.update(ok=False, error=str(exc))
+        return record, None, 1
+    active = np.flatnonzero(result.active)
+    record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),
+                  mse=result.mse, mse_percentile=_finite(result.mse_percentile),
+                  percentile=_finite(result.percentile), verdict=result.verdict.to_dict(),
+                  preprocessing=_stage_record(stages))
+    return record, (stages, result), frames
+
+
+def _save(record: dict, stages, result, folder: Path, stem: str, inputs: list[str]) -> None:
+    """The four images into ``folder``, each path in ``record``; a write that fails is
+    ``record["save_error"]`` (the probe's figures stand) and the images after it are not tried."""
+    from sae_desktop.safe_write import atomic_write_bytes
+
+    try:
+        for suffix, image in (("input", result.input), ("reconstruction", result.reconstruction),
+                              ("levelled", stages.levelled), ("strokes", stages.reshaped)):
+            record[suffix] = str(atomic_write_bytes(folder / f"{stem}_{suffix}.png", _png_bytes(image), inputs=inputs))
+    except OSError as exc:
+        record["save_error"] = describe_os_error(exc)
 
 
 def _finite(value: float) -> float | None:

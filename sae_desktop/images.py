@@ -30,14 +30,15 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
 def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     """:func:`load_image_file`'s image, and how many frames the file holds (an animated GIF or
     WebP, a multi-page TIFF): the first is the one read, which the probe then says."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     name = os.path.basename(str(path))
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block for ever, a device never end
             raise ImageError(f"{name}: not a regular file (a folder, pipe or device)")
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # a damaged file's warnings ("Tag data larger than file") were
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # printed with their source line
             with Image.open(path) as img:
                 w, h = img.size
                 if w * h > MAX_PIXELS:
@@ -46,9 +47,10 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
                     raise ImageError(f"{name}: the image is empty")
                 frames = max(int(getattr(img, "n_frames", 1) or 1), 1)
                 img.draft("L", (WORK_SIZE, WORK_SIZE))  # JPEG: decode at reduced size, cheaply
-                img = ImageOps.exif_transpose(img)
+                turn = _exif_turns().get(img.getexif().get(ORIENTATION, 1))
                 sixteen_bit = img.mode.startswith("I;16")
-                grey = _to_grey(_reduced(img), sixteen_bit)
+                img = _reduced(img)  # turned after (a turned copy of a 59-MP photo took 0.7 GB more)
+                grey = _to_grey(img.transpose(turn) if turn is not None else img, sixteen_bit)
     except ImageError:
         raise
     except FileNotFoundError:
@@ -62,7 +64,20 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         raise ImageError(f"{name}: too many pixels to open safely (limit {MAX_PIXELS // 1_000_000} MP)") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{name}: cannot read the image ({exc})") from None
+    except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
+        raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None
     return ink_on_black(grey), frames
+
+
+ORIENTATION = 0x0112  # the EXIF tag that says how a camera held the picture
+
+
+def _exif_turns():
+    from PIL import Image
+
+    t = Image.Transpose
+    return {2: t.FLIP_LEFT_RIGHT, 3: t.ROTATE_180, 4: t.FLIP_TOP_BOTTOM, 5: t.TRANSPOSE, 6: t.ROTATE_270,
+            7: t.TRANSVERSE, 8: t.ROTATE_90}  # (as PIL.ImageOps.exif_transpose turns them)
 
 
 def _reduced(img):
@@ -87,7 +102,10 @@ def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
     from PIL import Image
 
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.nan_to_num(np.asarray(img, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        a = np.asarray(img, dtype=np.float64)
+        finite = np.isfinite(a)
+        if not finite.all():  # NaN and ±inf are no tone at all: the paper's (as 0 they were ink on white)
+            a = np.where(finite, a, np.median(a[finite]) if finite.any() else 0.0)
         top_value = a.max(initial=0)
         if sixteen_bit or img.mode.startswith("I;16") or top_value > 255:
             top = 65535.0

@@ -162,6 +162,9 @@ def test_help_lists_the_commands():
     probe = next(a for a in parser._actions if a.dest == "command").choices["probe"].format_help()
     for written in ("_input.png", "_reconstruction.png", "_levelled.png", "_strokes.png"):  # all --save-dir writes
         assert written in probe
+    for text in (" ".join(proc.stdout.split()), " ".join(probe.split())):  # the exit codes were in the README only
+        assert "Exit codes: 0 done; 2 the command line is wrong; 1 a problem" in text and "130 stopped" in text
+    assert "save_error" in probe
 
 
 def test_benchmark_json_reports_the_five_figures(tiny_data_dir):

@@ -189,3 +189,101 @@ def test_ctrl_c_in_the_first_instant_exits_cleanly(tmp_path, tiny_data_dir, dela
     _, err = proc.communicate(timeout=300)
     assert "Traceback" not in err, err
     assert proc.returncode in (130, -signal.SIGINT, 0), (proc.returncode, err)  # -2: before Python's handler
+
+
+def tiff_whose_second_page_has_no_size(path: Path) -> Path:
+    """A TIFF whose second page (IFD) holds only a photometric tag: Pillow's frame count raised
+    TypeError ("Missing dimensions"), which came out as a traceback."""
+    import io
+    import struct
+
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(buffer, "TIFF")
+    data = bytearray(buffer.getvalue())
+    first = struct.unpack("<I", data[4:8])[0]
+    entries = struct.unpack("<H", data[first:first + 2])[0]
+    link = first + 2 + 12 * entries
+    second = len(data)
+    data += struct.pack("<H", 1) + struct.pack("<HHII", 262, 3, 1, 1) + struct.pack("<I", 0)
+    data[link:link + 4] = struct.pack("<I", second)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_damaged_file_is_one_line_and_the_other_images_are_still_probed(tmp_path, capsys):
+    damaged = tiff_whose_second_page_has_no_size(tmp_path / "pages.tif")
+    with pytest.raises(ImageError, match="pages.tif: cannot read the image, it is damaged"):
+        load_image_file(damaged)
+    seven = digit_png(tmp_path / "7.png", 12)
+    assert main(["probe", "--json", str(damaged), str(seven)]) == 1
+    out, err = capsys.readouterr()
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["ok"] for r in records] == [False, True] and "damaged" in records[0]["error"]
+    assert err == f"{damaged}: error: cannot read the image, it is damaged (TypeError: Missing dimensions)\n"
+
+
+def test_not_a_number_in_a_float_image_is_paper_not_ink(tmp_path):
+    """A float TIFF of dark ink on white paper with a band of NaN and ±inf: they became 0, the
+    ink's tone, and the band was probed as a solid stroke."""
+    a = np.ones((60, 60), np.float32)
+    a[10:50, 28:32] = 0.0  # a stroke
+    a[:, :6] = np.nan
+    a[:3, :] = np.inf
+    a[-3:, :] = -np.inf
+    Image.fromarray(a, mode="F").save(tmp_path / "f.tif")
+    ink = load_image_file(tmp_path / "f.tif")
+    assert ink[30, 30] > 0.9  # the stroke is the ink
+    assert ink[:, :6].max() == 0 and ink[:3].max() == 0 and ink[-3:].max() == 0  # the rest is paper
+
+
+def test_exif_orientation_is_applied_as_pillow_applies_it(tmp_path):
+    """The image is turned after it is reduced (a turned copy of a 59-MP photo took 0.7 GB more),
+    by the same eight orientations as PIL.ImageOps.exif_transpose."""
+    from PIL import ImageOps
+
+    a = np.full((40, 60), 255, np.uint8)
+    a[5:10, 5:30] = 0
+    a[5:35, 25:30] = 40  # an asymmetric mark: each orientation differs
+    for orientation in range(1, 9):
+        img = Image.fromarray(a)
+        exif = img.getexif()
+        exif[0x0112] = orientation
+        img.save(tmp_path / "o.png", exif=exif.tobytes())
+        expected = 1 - np.asarray(ImageOps.exif_transpose(Image.open(tmp_path / "o.png")), np.float32) / 255
+        assert np.allclose(load_image_file(tmp_path / "o.png"), expected, atol=1e-6), orientation
+
+
+def test_one_image_whose_outputs_cannot_be_written_stops_nothing_else(tmp_path, capsys):
+    """An output named like another input (q.png's q_input.png), or a file name too long for the
+    file system's 255 bytes: the batch ended at that image, the images after it never probed."""
+    folder = tmp_path / "in"
+    q, q_input = digit_png(folder / "q.png", 10), digit_png(folder / "q_input.png", 14)
+    long = digit_png(tmp_path / ("x" * 246 + ".png"), 12)
+    seven = digit_png(tmp_path / "7.png", 16)
+    assert main(["probe", "--json", "--save-dir", str(folder), str(q), str(q_input), str(long), str(seven)]) == 1
+    out, err = capsys.readouterr()
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["image"] for r in records] == [str(q), str(q_input), str(long), str(seven)]
+    assert all(r["ok"] for r in records)  # each probed
+    assert "refusing to write over the input file" in records[0]["save_error"] and "input" not in records[0]
+    assert err.count("\n") == 1 and err.startswith(f"{q}: error: ")
+    for r in records[1:]:
+        assert "save_error" not in r and Path(r["strokes"]).is_file()
+    assert len(Path(records[2]["input"]).name.encode()) <= 255
+    assert np.asarray(Image.open(q_input)).max() == 255  # the input is as it was
+
+
+def test_save_dir_must_name_a_folder(tmp_path, capsys):
+    seven = digit_png(tmp_path / "7.png", 12)
+    assert main(["probe", "--save-dir", "", str(seven)]) == 2  # was ignored: nothing written, exit 0
+    assert "--save-dir: the folder's name is empty" in capsys.readouterr().err
+    (tmp_path / "file").write_text("keep")
+    assert main(["probe", "--save-dir", str(tmp_path / "file"), str(seven)]) == 1
+    assert capsys.readouterr().err.strip() == f"sae-desktop probe: --save-dir: {tmp_path / 'file'} is a file, not a folder"
+
+
+def test_plain_output_names_a_failing_image_once(tmp_path, capsys):
+    (tmp_path / "zero.png").write_bytes(b"")
+    assert main(["probe", str(tmp_path / "zero.png")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tmp_path / 'zero.png'}: error: not an image") and err.count("zero.png") == 1
