@@ -279,7 +279,8 @@ def test_save_dir_must_name_a_folder(tmp_path, capsys):
     assert "--save-dir: the folder's name is empty" in capsys.readouterr().err
     (tmp_path / "file").write_text("keep")
     assert main(["probe", "--save-dir", str(tmp_path / "file"), str(seven)]) == 1
-    assert capsys.readouterr().err.strip() == f"sae-desktop probe: --save-dir: {tmp_path / 'file'} is a file, not a folder"
+    said = capsys.readouterr().err.strip()
+    assert said == f"sae-desktop probe: --save-dir: {tmp_path / 'file'} is a file, not a folder"
 
 
 def test_plain_output_names_a_failing_image_once(tmp_path, capsys):
