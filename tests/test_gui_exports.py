@@ -695,3 +695,40 @@ def test_histograms_export_their_bins_as_csv(qtbot, window, tmp_path):
     window.training_view.refresh_all()
     with pytest.raises(ValueError, match="no data"):
         export_plot(window.training_view.histogram, tmp_path / "empty.csv")
+
+
+def test_an_exported_plot_says_whose_it_is_above_it(qtbot, window, dialogs, tmp_path):
+    """Two runs' loss curves exported for a slide could be told apart only by their files' names,
+    which a slide loses: a PNG and an SVG carry a line above the plot naming the run or the model."""
+    from pathlib import Path
+
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.run.prepare(Path("/runs/20261203-101500-mnist-topk"))
+    window.tabs.setCurrentWidget(window.training_view)
+    plot = loss_plot_with_markers(window)
+    assert window.exports.caption(plot) == "Run 20261203-101500-mnist-topk"
+    assert window.exports.caption(window.probe_view.bars) == "Model: bundled MNIST model"
+    assert window.exports.caption(window.runs_view.frontier) is None  # every run's: no one name
+    plain = np.asarray(Image.open(export_plot(plot, tmp_path / "plain.png")).convert("L"))
+    dialogs.answer = str(tmp_path / "losses.png")
+    window.exports._plot(plot, "Losses")
+    shown = np.asarray(Image.open(tmp_path / "losses.png").convert("L"))
+    band = shown.shape[0] - plain.shape[0]
+    assert shown.shape[1] == plain.shape[1] and 20 <= band <= 80  # a line of text's room, at 2×
+    assert np.abs(shown[band:].astype(int) - plain.astype(int)).max() <= 8  # the plot below it, as it was
+    ink = np.abs(shown[:band].astype(int) - int(np.median(shown[:band]))) > 40
+    assert ink.sum() > 100 and ink.any(axis=0).nonzero()[0].max() < shown.shape[1] // 2  # text, at the left
+    dialogs.answer = str(tmp_path / "losses.svg")
+    window.exports._plot(plot, "Losses")
+    root = ET.parse(tmp_path / "losses.svg").getroot()
+    texts = ["".join(e.itertext()) for e in root.iter() if e.tag.endswith("text")]
+    assert "Run 20261203-101500-mnist-topk" in texts and QSvgRenderer(str(tmp_path / "losses.svg")).isValid()
+    plain_svg = ET.parse(export_plot(plot, tmp_path / "plain.svg")).getroot()
+    height = lambda svg: float(svg.get("viewBox").split()[3])  # noqa: E731
+    assert height(root) - height(plain_svg) == pytest.approx(band / 2, abs=1)  # the band, at 1×
+    if shutil.which("convert"):  # ImageMagick draws the caption (it drew "11px" text as a smudge)
+        out = tmp_path / "svg.png"
+        subprocess.run(["convert", str(tmp_path / "losses.svg"), str(out)], check=True, timeout=60, capture_output=True)
+        top = np.asarray(Image.open(out).convert("L"))[:int(band / 2)]
+        assert (np.abs(top.astype(int) - int(np.median(top))) > 40).sum() > 25

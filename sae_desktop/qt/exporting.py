@@ -134,13 +134,25 @@ class ExportMenu:
         """The run or model ``plot`` shows, which its file's name begins with (two runs' exports
         were both ``losses.png``): the Training tab's run, the Probe's and Atlas's model; none
         for the Runs tab's frontier of all runs."""
+        whose = self._whose(plot)
+        return whose[0] if whose else None
+
+    def caption(self, plot: pg.PlotWidget) -> str | None:
+        """The line above an exported plot saying whose it is: "Run 20261204-103142-mnist-kl", "Model:
+        20261204-103142-mnist-kl, stopped after epoch 1" (a file's name is lost once on a slide)."""
+        whose = self._whose(plot)
+        return whose[1] if whose else None
+
+    def _whose(self, plot: pg.PlotWidget) -> tuple[str, str] | None:
+        """(a name for files, a caption) for ``plot``'s run or model; None for all runs'."""
         w = self.window
         training, runs = w.built_view("Training"), w.built_view("Runs")
         if training is not None and training.isAncestorOf(plot):
-            return w.run.run_dir.name if w.run.run_dir is not None else None
+            return (w.run.run_dir.name, f"Run {w.run.run_dir.name}") if w.run.run_dir is not None else None
         if runs is not None and runs.isAncestorOf(plot):
             return None
-        return w.shown.snapshot.short_name if w.shown.snapshot is not None else None
+        snap = w.shown.snapshot
+        return (snap.short_name, f"Model: {snap.name}") if snap is not None else None
 
     def _ask(self, title: str, name: str, filters: str) -> str:
         from sae_desktop.qt.settings import ask_save_path
@@ -166,7 +178,7 @@ class ExportMenu:
         shows = getattr(plot, "export_title", None) or title  # "Latent 3: test-set activations": latents apart
         if path := self._ask(f"Export plot: {title}", name_stem(self.depicted(plot)) + file_stem(shows) + ".png",
                              PLOT_FILTER):
-            self._run(f"plot “{title}”", lambda: export_plot(plot, path))
+            self._run(f"plot “{title}”", lambda: export_plot(plot, path, self.caption(plot)))
 
     def _atlas(self) -> None:
         atlas = self.window.atlas_view

@@ -19,6 +19,8 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 
+from sae_desktop.qt.plot_caption import captioned, svg_caption
+
 PLOT_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"
 
 
@@ -73,8 +75,10 @@ def legends_scaled(plot: pg.PlotWidget):
             legend.setFlag(flag, True)
 
 
-def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
-    """By suffix: .png (ImageExporter, 2× for print), .svg (SVGExporter), .csv (named columns)."""
+def export_plot(plot: pg.PlotWidget, path: str | Path, caption: str | None = None) -> Path:
+    """By suffix: .png (ImageExporter, 2× for print), .svg (SVGExporter), .csv (named columns).
+    ``caption``: a line above the plot in a PNG or SVG, saying whose it is (the run's or model's
+    name: a slide of two runs' loss curves could not tell them apart but by the file's name)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".csv"):
@@ -99,9 +103,15 @@ def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
             patch_svg_exporter()
             exporter = SVGExporter(item)
         with legends_scaled(plot):
-            exporter.export(str(path))
-    if suffix == ".svg" and data_inside_view(plot):
-        drop_clip_paths(path)
+            if suffix == ".png" and caption:
+                image = exporter.export(toBytes=True)
+            else:
+                exporter.export(str(path))
+    if suffix == ".png" and caption:
+        if not captioned(image, caption, plot.font()).save(str(path)):
+            raise OSError(f"{path}: the image could not be written")
+    if suffix == ".svg" and (caption or data_inside_view(plot)):
+        edit_svg(path, drop_clips=data_inside_view(plot), caption=caption, font=plot.font())
     return path
 
 
@@ -143,17 +153,21 @@ def data_inside_view(plot: pg.PlotWidget) -> bool:
     return True
 
 
-def drop_clip_paths(path: Path) -> None:
-    """The plot area's clip is then a no-op, and ImageMagick's own SVG renderer applies
-    clip paths inverted (it drew only what lies outside), so the file goes without."""
+def edit_svg(path: Path, drop_clips: bool, caption: str | None = None, font=None) -> None:
+    """``drop_clips``: the plot area's clip is then a no-op, and ImageMagick's own SVG renderer
+    applies clip paths inverted (it drew only what lies outside), so the file goes without.
+    ``caption``: a line of text in a band above the plot (see :func:`export_plot`)."""
     from xml.dom import minidom
 
     doc = minidom.parse(str(path))
-    for clip in list(doc.getElementsByTagName("clipPath")):
-        clip.parentNode.removeChild(clip)
-    for element in doc.getElementsByTagName("*"):
-        if element.hasAttribute("clip-path"):
-            element.removeAttribute("clip-path")
+    if drop_clips:
+        for clip in list(doc.getElementsByTagName("clipPath")):
+            clip.parentNode.removeChild(clip)
+        for element in doc.getElementsByTagName("*"):
+            if element.hasAttribute("clip-path"):
+                element.removeAttribute("clip-path")
+    if caption:
+        svg_caption(doc, caption, font)
     path.write_text(doc.toxml(), encoding="utf-8")
 
 
