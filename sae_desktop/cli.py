@@ -6,14 +6,19 @@ Exit codes, one line on stderr each, never a traceback for a user error or a fau
   1  a problem found while running: an unreadable or invalid file (checkpoint, image, dataset),
      an output that cannot or must not be written, an I/O error (full disk, read-only folder,
      missing folder), no display for the window, a diverged run, an image that could not be probed;
-  130  stopped by Ctrl+C (training keeps the weights, resumable exactly).
+  130  stopped by Ctrl+C, or by SIGTERM for a headless command (training keeps the weights,
+       resumable exactly).
 This module is the composition root: it imports the Qt package only for the window.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sae_desktop.cli_args import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, Failure, UsageError, build_parser,
                                   json_line, parse)
@@ -118,6 +123,21 @@ COMMANDS = {
 }
 
 
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``, a job scheduler) as Ctrl+C for a headless command: training
+    stops cleanly and keeps its weights, a write in progress removes its temp file (killed outright,
+    ``train`` left ``.checkpoint.safetensors.*.tmp`` and ``probe --save-dir`` half its images)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     from sae_desktop.interrupts import imports_finish_first
 
@@ -131,7 +151,10 @@ def _main(argv: list[str] | None) -> int:
     try:
         args = parse(parser, argv)
         command = f"sae-desktop {args.command or 'gui'}"
-        return COMMANDS[args.command or "gui"](args)
+        if args.command in (None, "gui"):
+            return COMMANDS["gui"](args)
+        with terminate_as_interrupt():
+            return COMMANDS[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE

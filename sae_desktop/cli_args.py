@@ -15,7 +15,7 @@ EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
 
 EXIT_CODES = (f"Exit codes: 0 done; {EXIT_USAGE} the command line is wrong; {EXIT_FAILURE} a problem found while "
               f"running (a file, the data, I/O, an image that could not be probed); {EXIT_INTERRUPTED} stopped "
-              "by Ctrl+C. Each failure is one line on stderr.")
+              "by Ctrl+C or SIGTERM (training keeps its weights). Each failure is one line on stderr.")
 
 
 class UsageError(Exception):

@@ -202,6 +202,25 @@ def test_sigkill_during_an_epoch_then_resume(tiny_data_dir, isolated_home):
     resume_and_check(run, tiny_data_dir, done + 2)
 
 
+def test_sigterm_stops_training_as_ctrl_c_does_then_resume(tiny_data_dir, isolated_home):
+    """``kill`` (or ``timeout``, a job scheduler) killed the process outright: the epoch under way
+    lost, a save in progress left its temp file. It now stops as Ctrl+C does."""
+    proc = start_training(tiny_data_dir)
+    try:
+        assert wait_for(lambda: the_run(isolated_home) is not None and len(epochs_in(the_run(isolated_home))) >= 2)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert "Traceback" not in err
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["type"] == "summary" and summary["status"] == "stopped"
+    run = the_run(isolated_home)
+    assert not list(run.path.glob("*.tmp"))
+    resume_and_check(run, tiny_data_dir, load_checkpoint(run.checkpoint_path).epoch + 2)
+
+
 def test_sigkill_during_a_save_then_resume(tiny_data_dir, isolated_home):
     proc = start_training(tiny_data_dir, env={"SAE_DESKTOP_FAULT_SAVE_DELAY": "0.5"})
     try:
