@@ -96,7 +96,9 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     means = [ev.latents[test.labels == c, expected].mean() for c in range(10)]
     np.testing.assert_allclose(dash.class_bars.opts["height"], means, rtol=1e-5)  # activation by digit class
     assert atlas.selected == expected and dash.title.text() == f"Latent {expected} · {dash.verdict}"
-    assert str(int(np.argmax(means))) in dash.verdict
+    highest = int(np.argmax(means))  # named in the title ("mostly 5s"), and orange in the chart
+    assert str(highest) in dash.verdict or dash.verdict == "many classes on average"
+    assert [b == "#dd8452" for b in dash.class_bars.opts["brushes"]] == [c == highest for c in range(10)]
     top = np.argsort(-ev.latents[:, expected])[:16]
     shown = [tile.data for tile in atlas.dashboard.top_tiles]
     for tile_image, index in zip(shown, top):
@@ -976,8 +978,9 @@ def test_the_atlas_is_used_from_the_keyboard(qtbot, window):
 def test_a_latent_active_on_nearly_every_digit_reads_log10_zero_not_minus_zero():
     from sae_desktop.qt.latent_dashboard import density_text, figure
 
-    assert density_text(0.9982) == "99.82% of test digits (log10 = 0.00)"  # it read "log10 = -0.00"
-    assert density_text(0.05) == "5.00% of test digits (log10 = -1.30)" and density_text(0.0) == "0"
+    assert density_text(0.9982) == "99.82% of test digits (log10\u00a0=\u00a00.00)"  # it read "log10 = -0.00"
+    # the bracket is never broken: "(log10 =" over "-1.30)" began a line with a stray minus
+    assert density_text(0.05) == "5.00% of test digits (log10\u00a0=\u00a0-1.30)" and density_text(0.0) == "0"
     # a rare live latent's mean activation is not a dead one's "0.000"
     assert figure(4.4e-05) == "4.40e-05" and figure(0.0) == figure(-0.0) == "0.000" and figure(0.1234) == "0.123"
 
@@ -1024,9 +1027,32 @@ def test_the_top_digits_caption_says_when_they_are_all_one_class(qtbot, window):
     model = dataclasses.replace(window.shown.snapshot, evaluation=dataclasses.replace(ev, latents=latents))
     dashboard = atlas.dashboard
     dashboard.show_latent(3, model, test)
-    assert "many classes" in dashboard.title.text()
+    assert dashboard.title.text() == "Latent 3 · many classes on average"
     assert "all 0s" in dashboard.top_caption.text()
     latents[zeros[8:16], 3] = 0.1  # 8 zeros, then one digit of each of 8 other classes
     latents[[np.flatnonzero(test.labels == c)[0] for c in range(1, 9)], 3] = 0.8
     dashboard.show_latent(3, dataclasses.replace(model, evaluation=dataclasses.replace(ev, latents=latents)), test)
     assert "all" not in dashboard.top_caption.text() and "8 are 0s" in dashboard.top_caption.text()
+
+
+def test_a_topk_latents_dashboard_fits_a_1024_window_without_scrolling_sideways(qtbot, window):
+    """A TopK latent's top digits read "30.73 · 0": four such captions widened the dashboard past
+    its column in a 1024×768 window, which then scrolled sideways and cut the title, the caption
+    and the fourth column of digits."""
+    import dataclasses
+
+    from sae_desktop.qt.latent_dashboard import compact
+
+    assert [compact(v) for v in (0.434, 9.87, 30.734, 99.96, 412.4, 0.0)] == ["0.43", "9.87", "30.7", "100", "412",
+                                                                               "0.00"]
+    window.resize(1024, 768)
+    atlas = show_atlas(qtbot, window)
+    ev = window.shown.snapshot.evaluation
+    model = dataclasses.replace(window.shown.snapshot, evaluation=dataclasses.replace(ev, latents=ev.latents * 48.7))
+    atlas.dashboard.show_latent(3, model, window.test_set.get("mnist"))
+    qtbot.wait(100)
+    captions = [tile.caption.text() for tile in atlas.dashboard.top_tiles]
+    assert all(re.fullmatch(r"\d+(\.\d+)?\u202f·\u202f\d", c) and len(c.split("\u202f")[0]) <= 4 for c in captions)
+    scroll = atlas.dashboard_scroll
+    qtbot.waitUntil(lambda: scroll.horizontalScrollBar().maximum() == 0, timeout=2000)
+    assert atlas.dashboard.width() >= atlas.dashboard.minimumSizeHint().width()

@@ -103,8 +103,7 @@ class AtlasView(QWidget):
         # sideways too where the window is narrower than the dashboard's content (at 1024×768 its right
         # side was cut, with no scroll bar: "Latent 71 · many classe", the class chart's last bars)
         dashboard_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scrollbar = dashboard_scroll.verticalScrollBar().sizeHint().width()
-        dashboard_scroll.setMinimumWidth(self.dashboard.minimumSizeHint().width() + scrollbar)  # never cut off
+        self._fit_dashboard_width()  # never cut off
         splitter.addWidget(dashboard_scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -264,6 +263,16 @@ class AtlasView(QWidget):
         test = self.test_set.get(snap.dataset) if snap else None
         self.dashboard.show_latent(j, snap, test, self.tiles["decoder"][j] if j is not None else None,
                                    self.tiles["encoder"][j] if j is not None else None)
+        self._fit_dashboard_width()
+
+    def _fit_dashboard_width(self) -> None:
+        """The dashboard's column at least as wide as its content needs now (its captions' widths
+        follow the latent's values): the mosaic gives way, the dashboard never scrolls sideways
+        for lack of a few px."""
+        scroll = self.dashboard_scroll
+        needed = self.dashboard.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        if needed > scroll.minimumWidth():
+            scroll.setMinimumWidth(needed)
 
     # -- mouse ------------------------------------------------------------------------------
     def latent_at_scene(self, scene_pos) -> int | None:

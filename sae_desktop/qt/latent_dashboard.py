@@ -130,7 +130,7 @@ class LatentDashboard(QWidget):
             tile.set_grey(test.images[index] / 255.0 if test is not None else None)
             # narrow no-break spaces: never "0.43 ·" over "3" in a narrow window's tile
             label = f"\u202f·\u202f{int(test.labels[index])}" if test is not None else ""
-            tile.caption.setText(f"{column[index]:.2f}{label}")
+            tile.caption.setText(f"{compact(column[index])}{label}")
         few = len(top) < len(self.top_tiles)
         kinds = "" if test is None else top_labels(test.labels[top], CLASS_NAMES.get(test.name, _DIGITS))
         kinds = f", {kinds}" if kinds else ""  # "all 0s" beside "many classes" (a mean over every digit)
@@ -207,10 +207,18 @@ class _LowPlot(pg.PlotWidget):
 
 def density_text(density: float) -> str:
     """A latent's density in words and as the atlas's histogram plots it: "99.82% of test digits
-    (log10 = 0.00)" (+ 0.0: a latent active on nearly every digit read "log10 = -0.00")."""
+    (log10 = 0.00)" (+ 0.0: a latent active on nearly every digit read "log10 = -0.00"); the bracket
+    is one word for wrapping ("(log10 =" over "-0.02)" began a line with a stray minus)."""
     if density <= 0:
         return "0"
-    return f"{density:.2%} of test digits (log10 = {round(float(np.log10(density)), 2) + 0.0:.2f})"
+    return f"{density:.2%} of test digits (log10\u00a0=\u00a0{round(float(np.log10(density)), 2) + 0.0:.2f})"
+
+
+def compact(value: float) -> str:
+    """A top digit's activation in at most four figures: "0.43", "9.87", "30.7", "412" (a TopK
+    latent's "30.73 · 0" widened the dashboard past a 1024-px window's, which then scrolled sideways)."""
+    value = float(value) + 0.0
+    return f"{value:.2f}" if abs(value) < 9.995 else f"{value:.1f}" if abs(value) < 99.95 else f"{value:.0f}"
 
 
 def figure(value: float) -> str:
