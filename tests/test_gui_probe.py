@@ -786,3 +786,29 @@ def test_every_bar_is_named_on_hover_and_every_clamp_in_the_headers_tooltip(qtbo
     view.state.reset_clamps()
     view.update_probe()
     assert view.error_label.toolTip() == ""
+
+
+def test_clamps_kept_with_nothing_drawn_are_said_and_an_export_says_it_is_steered(qtbot, window, tmp_path):
+    """Clamps outlive the drawing they were set on: after Clear the header read "Nothing drawn yet"
+    with no orange bar in sight, and the next digit came out steered unawares. The exported code
+    plot read "Latent code of your drawing" over orange bars."""
+    import xml.etree.ElementTree as ET
+
+    from sae_desktop.qt.plot_files import export_plot
+
+    view = window.probe_view
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    for latent in (5, 6, 7):
+        view.state.set_clamp(latent, 0.9)
+    view.update_probe()
+    root = ET.parse(export_plot(view.bars, tmp_path / "code.svg")).getroot()
+    text = " ".join("".join(e.itertext()) for e in root.iter() if e.tag.endswith("text"))
+    assert "Latent code of your drawing, latents 5, 6, 7 clamped (orange)" in text
+    view.tools.clear_action.trigger()
+    qtbot.waitUntil(lambda: view.result is None, timeout=2000)
+    assert view.error_label.text() == "Nothing drawn yet  (latents\u00a05,\u00a06,\u00a07\u00a0clamped)"
+    assert view.error_label.toolTip() == "Clamped: latent 5 to 0.90, latent 6 to 0.90, latent 7 to 0.90"
+    view.state.reset_clamps()
+    view.update_probe()
+    assert view.error_label.text() == "Nothing drawn yet" and view.error_label.toolTip() == ""

@@ -320,12 +320,18 @@ class ProbeView(QWidget):
         if (bars := self.bars_place.peek()) is not None:
             self._code_to_bars(bars, r)
         self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)
-        if bars is not None:  # a file says whose code it is
-            bars.export_title = f"Latent code of {self.state.source.describe()}" if r is not None else None
+        clamps = self.state.clamps
+        if bars is not None:  # a file says whose code it is, and that it is steered (its orange bars)
+            steered = f", {clamp_note(clamps)} (orange)".replace("\u00a0", " ") if clamps else ""
+            bars.export_title = f"Latent code of {self.state.source.describe()}{steered}" if r is not None else None
         if r is None:
             for tile in (self.input_tile, self.recon_tile, self.residual_tile):
                 tile.set_grey(None)
-            self.error_label.setText("No model loaded" if snap is None else "Nothing drawn yet")
+            # clamps outlive the input they were set on: said, or the next drawing came out steered unawares
+            waiting = f"  ({clamp_note(clamps)})" if clamps and snap is not None else ""
+            head, short = ("No model loaded",) * 2 if snap is None else ("Nothing drawn yet", "Nothing drawn")
+            tip = clamp_list(clamps) if waiting else ""
+            self.error_label.set_text_or_short(head + waiting, short + waiting, 2, tip)
             self.ood_label.setText("Draw on the canvas, or pick a test digit or an image file.")
             return
         self.input_tile.set_grey(r.input)
