@@ -152,7 +152,7 @@ def test_sorted_view_keeps_steering_on_the_right_latent(qtbot, window):
     steered = view.bars.latent_at(float(position))
     view.bars.set_clamp(steered, 0.9)
     assert labels()[position] == str(steered) and all(abs(p - position) > 1 for p in labels() if p != position)
-    from sae_desktop.qt.probe_view import clamp_note
+    from sae_desktop.qt.probe_words import clamp_note
 
     assert clamp_note({12: 1.0, 3: 0.0}) == "latents\u00a03,\u00a012\u00a0clamped"
     assert clamp_note(dict.fromkeys(range(5), 1.0)) == "5\u00a0latents\u00a0clamped"

@@ -28,6 +28,7 @@ from sae_desktop.qt.drawing_tools import DrawingTools
 from sae_desktop.qt.image_files import IMAGE_FILTER, ImageFileReader, file_name
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import ElidedLabel, WrappedLabel, tooltip_paragraphs
+from sae_desktop.qt.probe_words import clamp_list, clamp_note, unsteered
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.stage_tiles import StageTiles
@@ -39,29 +40,6 @@ if TYPE_CHECKING:
 
 FRAME_MS = 16
 VERDICT_LINES = 4  # the verdict with its figures at most; beyond, its headline (the figures in its tooltip)
-
-
-def unsteered(verdict: str) -> str:
-    """A verdict's text while latents are clamped: it judges the input, not the steered output
-    beside it ("Typical: … 13% unexplained" under an MSE seven times a typical digit's read as the
-    steered image's verdict)."""
-    head, colon, rest = verdict.partition(":")
-    return f"{head} (the input, clamps left out){colon}{rest}" if colon else f"{verdict} (the input, clamps left out)"
-
-
-def clamp_list(clamps: dict[int, float]) -> str:
-    """Every clamp and its value, for a tooltip: the note counts more than three."""
-    return "Clamped: " + ", ".join(f"latent {j} to {v:.2f}" for j, v in sorted(clamps.items())) if clamps else ""
-
-
-def clamp_note(clamps: dict[int, float]) -> str:
-    """Which latents are steered: "latent 12 clamped", "latents 3, 12 clamped", or for more than
-    three "5 latents clamped" ("1 latent clamped" left the audience to find which bar, unlabelled
-    in the sorted view). No break inside: a narrow column wrapped "(1" / "latent clamped)"."""
-    if len(clamps) > 3:
-        return f"{len(clamps)}\u00a0latents\u00a0clamped"
-    numbers = ",\u00a0".join(str(latent) for latent in sorted(clamps))
-    return f"latent{'s' * (len(clamps) > 1)}\u00a0{numbers}\u00a0clamped"
 
 
 class ProbeView(QWidget):

@@ -1,0 +1,27 @@
+"""The probe's words for steering: which latents are clamped, and a verdict said of the input
+while they are (plain text, no widgets)."""
+
+from __future__ import annotations
+
+
+def unsteered(verdict: str) -> str:
+    """A verdict's text while latents are clamped: it judges the input, not the steered output
+    beside it ("Typical: … 13% unexplained" under an MSE seven times a typical digit's read as the
+    steered image's verdict)."""
+    head, colon, rest = verdict.partition(":")
+    return f"{head} (the input, clamps left out){colon}{rest}" if colon else f"{verdict} (the input, clamps left out)"
+
+
+def clamp_list(clamps: dict[int, float]) -> str:
+    """Every clamp and its value, for a tooltip: the note counts more than three."""
+    return "Clamped: " + ", ".join(f"latent {j} to {v:.2f}" for j, v in sorted(clamps.items())) if clamps else ""
+
+
+def clamp_note(clamps: dict[int, float]) -> str:
+    """Which latents are steered: "latent 12 clamped", "latents 3, 12 clamped", or for more than
+    three "5 latents clamped" ("1 latent clamped" left the audience to find which bar, unlabelled
+    in the sorted view). No break inside: a narrow column wrapped "(1" / "latent clamped)"."""
+    if len(clamps) > 3:
+        return f"{len(clamps)}\u00a0latents\u00a0clamped"
+    numbers = ",\u00a0".join(str(latent) for latent in sorted(clamps))
+    return f"latent{'s' * (len(clamps) > 1)}\u00a0{numbers}\u00a0clamped"
