@@ -185,3 +185,13 @@ def test_columns_of_one_value_fold_above_the_table_where_it_would_scroll_sideway
     gui_window.resize(1600, 900)  # room again: every column back
     qtbot.waitUntil(lambda: table.folding.folded == {} and runs.hint.text() == "", timeout=3000)
     assert not any(table.isColumnHidden(c) for c in range(len(COLUMNS)))
+
+
+def test_the_runs_table_has_no_row_numbers(qtbot, gui_window, tiny_dataset):
+    """Qt's row numbers follow the sort, so they named nothing, and took 20-30 px of a table that
+    scrolled sideways at 1024×768 in presentation mode."""
+    make_runs(tiny_dataset, 2)
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=5000)
+    assert not table.verticalHeader().isVisible() and table.viewport().x() <= table.frameWidth()

@@ -107,6 +107,8 @@ class RunsTable(QTableWidget):
             tip = COLUMN_TIPS.get(name)
             self.horizontalHeaderItem(column).setToolTip(f"{tip}\n\n{COLUMNS_HINT}" if tip else COLUMNS_HINT)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # no row numbers: they follow the sort, so name nothing, and took 20-30 px of a narrow table
+        self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSortingEnabled(True)
         header = self.horizontalHeader()
