@@ -428,6 +428,13 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
     RunFolder(window.run.run_dir).append(Revival(2, 0.25, 3, "auxk").to_json())  # as an AuxK run records one
     window.panel.set_config(SMALL.replace(epochs=7))  # what a user had typed for new runs
     window._save_panel()
+    window.resize(1280, 720)
+    from PySide6.QtWidgets import QScrollArea
+
+    scroll = next(w for w in (window.panel.parentWidget(), window.panel.parentWidget().parentWidget())
+                  if isinstance(w, QScrollArea))
+    qtbot.wait(50)
+    scroll.verticalScrollBar().setValue(0)
     window.continue_action.trigger()
     panel = window.panel
     epochs_label = panel._forms["epochs"].labelForField(panel.inputs["epochs"])
@@ -435,6 +442,13 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
     assert window.start_action.text() == "&Continue training"  # the button says what a Start does now
     note = panel.resume_note.text()
     assert note.startswith(f"Continuing “{window.run.run_dir.name}” after epoch 2: ") and "below" not in note
+    assert "Continue training adds More epochs" in note  # the button's name ("Start trains…" named none)
+    # in view at 1280×720 (it was below the fold, under the groups), and where the form was scrolled
+    qtbot.waitUntil(lambda: not panel.resume_note.visibleRegion().isEmpty(), timeout=2000)
+    window.fresh_action.trigger()
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    window.continue_action.trigger()
+    qtbot.waitUntil(lambda: not panel.resume_note.visibleRegion().isEmpty(), timeout=2000)
     assert panel.resume_box.isVisibleTo(window) and window.fresh_action.isEnabled()
     assert not panel.inputs["d_latent"].isEnabled() and panel.inputs["epochs"].isEnabled()
     window.fresh_action.trigger()  # leave continue-training mode
@@ -687,3 +701,19 @@ def test_during_a_sweep_the_eta_is_the_sweeps_with_the_runs_beside_it(qtbot):
     state.begin(start_event(epochs=4))
     progress.render()
     assert progress.elapsed.text() == "0:00"  # a single run: nothing of the sweep
+
+
+def test_before_any_run_the_header_says_what_ctrl_return_does_in_continue_mode(qtbot, gui_window):
+    """Train ▸ Continue training left the header at "press Start (Ctrl+Return) to train" beside a
+    button that read "Continue training"."""
+    from sae_desktop.qt.training_view import IDLE
+
+    window = gui_window
+    summary = window.training_view.summary
+    assert summary.text() == IDLE
+    snap = window.shown.snapshot
+    window.run.set_resume(snap)
+    assert summary.text() == (f"Continuing {snap.short_name}: press Continue training (Ctrl+Return) to add epochs; "
+                              "earlier runs are in the Runs tab.")
+    window.run.set_resume(None)
+    assert summary.text() == IDLE

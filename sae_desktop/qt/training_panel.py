@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from sae_desktop.config import GROUPS, PENALTY_DESCRIPTIONS, PRESETS, SETTINGS, Setting, TrainConfig, validate
 from sae_desktop.qt.data_folder import DataFolderField
@@ -94,7 +94,8 @@ class TrainingPanel(QWidget):
         resume_row.addWidget(self.resume_note)
         resume_row.addWidget(self.fresh_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.resume_box.hide()
-        layout.addWidget(self.resume_box)
+        # first in the panel: below the groups it was under the fold at 1280×720, unseen
+        layout.insertWidget(0, self.resume_box)
         # The window places this row outside the scrolling form, so Start stays in view on a small screen
         self.run_bar = QWidget()
         self.buttons = QHBoxLayout(self.run_bar)
@@ -249,6 +250,9 @@ class TrainingPanel(QWidget):
         Continuing, Epochs counts the epochs to add, not the total."""
         self.resume_note.setText(note)
         self.resume_box.setVisible(bool(note))
+        area = next((w for w in _ancestors(self) if isinstance(w, QScrollArea)), None)
+        if note and area is not None:  # in view even where the form had been scrolled down
+            QTimer.singleShot(0, area, lambda: area.ensureWidgetVisible(self.resume_box))
         label = self._forms["epochs"].labelForField(self.inputs["epochs"])
         label.setText("More epochs" if note else SETTINGS["epochs"].label)
         spec = SETTINGS["epochs"]
@@ -265,3 +269,10 @@ class TrainingPanel(QWidget):
         self.data_folder.setEnabled(editable)  # a continued run may read its data from another folder
         if editable:
             self._disable_missing_devices()
+
+
+def _ancestors(widget: QWidget):
+    parent = widget.parentWidget()
+    while parent is not None:
+        yield parent
+        parent = parent.parentWidget()

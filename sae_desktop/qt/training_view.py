@@ -29,6 +29,7 @@ from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.run_state import RunState
 
 REFRESH_MS = 100
+IDLE = "No run in this window yet: press Start (Ctrl+Return) to train; earlier runs are in the Runs tab."
 
 
 class TrainingView(QWidget):
@@ -42,7 +43,8 @@ class TrainingView(QWidget):
         self.summary = ElidedLabel(None, elide=Qt.TextElideMode.ElideRight)
         self.summary.setObjectName("summary")
         self._said: tuple[str, Evaluation | None] = ("", None)
-        self._say("No run in this window yet: press Start (Ctrl+Return) to train; earlier runs are in the Runs tab.")
+        self._ran = False  # a run has started in this window (the header then tells its story)
+        self._say(IDLE)
         self.log_y = QCheckBox("Log-scale losses")
         self.log_y.toggled.connect(self.loss_plot.set_log_y)
         header.addWidget(self.summary, 1)
@@ -69,6 +71,14 @@ class TrainingView(QWidget):
         run.epoch_finished.connect(self.on_epoch)
         run.ended.connect(self.on_ended)
         run.status_changed.connect(lambda _status: self._say(*self._said))  # "Paused · …" and back
+        run.resume_changed.connect(self._on_resume_changed)
+
+    def _on_resume_changed(self, snap) -> None:
+        """Before any run: what Ctrl+Return does now ("press Start" beside a button that read
+        "Continue training")."""
+        if not self._ran:
+            self._say(IDLE if snap is None else f"Continuing {snap.short_name}: press Continue training "
+                      "(Ctrl+Return) to add epochs; earlier runs are in the Runs tab.")
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """A visit paints the losses at once, then the other plots one per event-loop turn, each
@@ -113,6 +123,7 @@ class TrainingView(QWidget):
         ~0.5 s under "Starting a new run…", until the new run's first event)."""
         self._clear_plots(None, None, self.rho_plot.n)
         self.refresh_all()
+        self._ran = True
         resumed = self.run.resume_from
         self._say(f"Continuing {resumed.short_name}…" if resumed is not None else "Starting a new run…")
 

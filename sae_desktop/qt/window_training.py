@@ -199,4 +199,5 @@ def resume_note(snap: ModelSnapshot) -> str:
         return (f"Continuing “{run}” from step {snap.position.step}, inside epoch {snap.epoch + 1} (its steps so "
                 f"far are kept). More epochs counts from epoch {snap.epoch}, the last one finished; Device can "
                 "change too.")
-    return f"Continuing “{run}” after epoch {snap.epoch}: Start trains More epochs on top (Device can change too)."
+    return (f"Continuing “{run}” after epoch {snap.epoch}: Continue training adds More epochs on top (Device can "
+            "change too).")
