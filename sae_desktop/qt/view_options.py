@@ -11,7 +11,7 @@ import re
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QFont
-from PySide6.QtWidgets import QApplication, QLayout, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QLayout, QMainWindow, QMenu, QToolTip, QWidget
 
 from sae_desktop.qt import theme
 from sae_desktop.qt.settings import app_settings
@@ -60,6 +60,7 @@ class ViewOptions:
         if on == self.presenting:
             return
         self.presenting = on
+        QToolTip.hideText()  # one shown before stayed up, in the old font, cut (Runs' "Dense" header's)
         app = QApplication.instance()
         if self._base_font is None:
             self._base_font = QFont(app.font())
