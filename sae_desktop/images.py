@@ -117,10 +117,28 @@ def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
     else:
         if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
             rgba = img.convert("RGBA")
-            paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            tone = 0 if _light_ink_layer(rgba) else 255
+            paper = Image.new("RGBA", rgba.size, (tone, tone, tone, 255))
             img = Image.alpha_composite(paper, rgba)  # transparent means paper
         a = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
     return np.clip(a, 0.0, 1.0)
+
+
+INK_LAYER_SPREAD = 0.1  # the opaque pixels' tones at most this far apart: one pen's colour on a transparent layer
+
+
+def _light_ink_layer(rgba) -> bool:
+    """Whether the image is light strokes on transparency (a drawing app's white pen on an empty
+    layer): its opaque pixels all of one light tone. Over white paper they vanished ("nothing
+    drawn"), so such a layer goes over black; anything else (dark strokes, a photo with
+    transparent corners) over white."""
+    a = np.asarray(rgba, dtype=np.float32) / 255.0
+    opaque = a[..., 3] > 0.5
+    if not opaque.any() or opaque.all():
+        return False
+    tone = a[..., :3][opaque] @ np.array([0.299, 0.587, 0.114], np.float32)
+    low, high = np.percentile(tone, [1, 99])
+    return bool(high - low <= INK_LAYER_SPREAD and np.median(tone) > 0.5)
 
 
 FRAME = 0.03  # the outer frame whose tone :func:`ink_on_black` may take for the paper's (share of the shorter side)

@@ -288,3 +288,24 @@ def test_plain_output_names_a_failing_image_once(tmp_path, capsys):
     assert main(["probe", str(tmp_path / "zero.png")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{tmp_path / 'zero.png'}: error: not an image") and err.count("zero.png") == 1
+
+
+def test_light_strokes_on_a_transparent_layer_are_ink(tmp_path):
+    """A drawing app's white pen on an empty layer: over white paper its strokes vanished and the
+    probe said "nothing drawn". A dark pen's layer, and a photo with transparent corners, still
+    go over white."""
+    alpha = np.zeros((60, 60), np.uint8)
+    alpha[10:50, 27:33] = 255  # a stroke
+    alpha[10:50, 26] = alpha[10:50, 33] = 128  # anti-aliased edges
+    for rgb in ((255, 255, 255), (250, 230, 40), (0, 0, 0), (20, 40, 160)):
+        layer = np.dstack([np.full((60, 60), c, np.uint8) for c in rgb] + [alpha])
+        Image.fromarray(layer, "RGBA").save(tmp_path / "layer.png")
+        ink = load_image_file(tmp_path / "layer.png")
+        assert ink[30, 30] > 0.5 and ink[5, 5] == 0 and ink[30, 10] == 0, rgb
+    photo = np.full((60, 60, 4), 235, np.uint8)  # a light sheet with a pencil stroke…
+    photo[10:50, 28:32, :3] = 60
+    photo[..., 3] = 255
+    photo[:6, :6, 3] = 0  # …and a transparent corner: paper, not ink
+    Image.fromarray(photo, "RGBA").save(tmp_path / "photo.png")
+    ink = load_image_file(tmp_path / "photo.png")
+    assert ink[30, 30] > 0.5 and ink[2, 2] < 0.1 and ink[40, 10] < 0.1
