@@ -19,7 +19,9 @@ at ~0.3, strokes a fraction of a pixel wide once scaled), so the stages are:
 4. **stroke width**, between steps 2 and 3: measured on the box at 4× resolution (ink area over
    half the outline's length) and, when outside MNIST's range, widened (dilation) or
    thinned (erosion) into it; the box is then taken again. Filled shapes (strokes wider
-   than any MNIST digit's) are left as they are: they are not strokes.
+   than any MNIST digit's) are left as they are: they are not strokes. A stroke thinner than
+   one pixel of the 4× box is widened to one first, at the crop's own resolution, and its core
+   stretched to full ink again after (:func:`at_least_a_pixel`).
 
 A clean input (black paper, ink already at full brightness, MNIST-like width) passes
 stages 1, 2 and 4 unchanged.
@@ -196,7 +198,7 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
     if values.size == 0:
         return ink, 0.0, noise
     core = float(np.percentile(values, CORE))
-    return np.clip(ink / core, 0.0, 1.0).astype(np.float32), core + floor, noise
+    return full_ink(ink), core + floor, noise
 
 
 def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
@@ -256,6 +258,29 @@ def _disk(radius: float) -> np.ndarray:
     return np.hypot(yy, xx) <= radius + 0.5
 
 
+def at_least_a_pixel(crop: np.ndarray, scale: float) -> np.ndarray:
+    """``crop`` with strokes narrower than one pixel at ``scale`` (the WORK× box's) widened to it,
+    at the crop's own resolution, before the area filter shrinks it: a thinner stroke came out
+    grey (a 1-px line in a 600-px drawing peaked at 0.24 there, still 0.4 once widened to MNIST's
+    width, and read as a faint smear, "strokes unlike any digit's"). Padded by the widening."""
+    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
+
+    need = 1.0 / scale  # the crop's px in one of the box's
+    width = stroke_width_px(crop) if need > 1.0 else float("nan")
+    if not np.isfinite(width) or width >= need:
+        return crop
+    radius = (need - width) / 2
+    pad = int(np.ceil(radius)) + 1
+    return ndimage.grey_dilation(np.pad(crop, pad), footprint=_disk(radius))
+
+
+def full_ink(ink: np.ndarray) -> np.ndarray:
+    """Stage 2 again: the stroke core (the CORE-th percentile of the ink) stretched to 1."""
+    values = ink[ink > 0]
+    core = float(np.percentile(values, CORE)) if values.size else 0.0
+    return np.clip(ink / core, 0.0, 1.0).astype(np.float32) if core > 0 else ink
+
+
 def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     """Bring the stroke width (in 20-px-box px) of a WORK× image into MNIST's range: strokes
     outside WIDTH_RANGE are dilated or eroded to WIDTH_TARGET, measuring again after each
@@ -293,11 +318,13 @@ def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
         return NOTHING
     top, bottom, left, right = box
     crop = levelled[top:bottom + 1, left:right + 1]
-    h, w = crop.shape
-    scale = BOX * WORK / max(h, w)
-    work = resize(crop, max(1, int(round(h * scale))), max(1, int(round(w * scale))))
+    scale = BOX * WORK / max(crop.shape)
+    h, w = (wide := at_least_a_pixel(crop, scale)).shape
+    work = resize(wide, max(1, int(round(h * scale))), max(1, int(round(w * scale))))
     width = stroke_width(work)
     reshaped, width_after = reshape_strokes(work, width)
+    if wide is not crop:  # widened to a pixel first: the area filter still left its core grey in part
+        reshaped = full_ink(reshaped)
     h, w = reshaped.shape
     scale = BOX / max(h, w)
     nh, nw = max(1, int(round(h * scale))), max(1, int(round(w * scale)))
