@@ -20,7 +20,7 @@ CANVAS = 280
 # Letters that do not look like a digit in any common hand (no O/o, I/l, S/s, Z/z, B, G/g, q, b).
 LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
 KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
-DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer")
+DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer", "thin pen, large file")
 PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper", "tilted sheet",
                 "out of focus")
 
@@ -173,6 +173,9 @@ def digit_variant(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> n
         return img
     if kind == "other writer":
         return pen_strokes(warp(_upscale(digit28, CANVAS), rng), float(rng.uniform(6, 24)))
+    if kind == "thin pen, large file":  # a 1-3 px pen in a 600-1200 px drawing, dark on white, read as a file
+        side = int(rng.integers(600, 1201))
+        return ink_on_black(1.0 - thin_strokes(digit28, side, float(rng.uniform(1, 3))))
     raise ValueError(f"unknown digit variant {kind!r}")
 
 
