@@ -258,6 +258,15 @@ def _disk(radius: float) -> np.ndarray:
     return np.hypot(yy, xx) <= radius + 0.5
 
 
+def scaled_by(image: np.ndarray, scale: float) -> np.ndarray:
+    """``image`` resized by ``scale`` (area filter), at least one pixel each way."""
+    h, w = image.shape
+    return resize(image, max(1, int(round(h * scale))), max(1, int(round(w * scale))))
+
+
+DIMMED = 0.9  # the ink's peak shrunk below this share by the area filter: strokes thinner than its pixels
+
+
 def at_least_a_pixel(crop: np.ndarray, scale: float) -> np.ndarray:
     """``crop`` with strokes narrower than one pixel at ``scale`` (the WORK× box's) widened to it,
     at the crop's own resolution, before the area filter shrinks it: a thinner stroke came out
@@ -319,16 +328,17 @@ def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
     top, bottom, left, right = box
     crop = levelled[top:bottom + 1, left:right + 1]
     scale = BOX * WORK / max(crop.shape)
-    h, w = (wide := at_least_a_pixel(crop, scale)).shape
-    work = resize(wide, max(1, int(round(h * scale))), max(1, int(round(w * scale))))
+    work = scaled_by(crop, scale)
+    # the area filter greyed strokes thinner than its pixels: widened to one first (at_least_a_pixel)
+    wide = at_least_a_pixel(crop, scale) if work.max() < DIMMED * crop.max() else crop
+    if wide is not crop:
+        work = scaled_by(wide, scale)
     width = stroke_width(work)
     reshaped, width_after = reshape_strokes(work, width)
-    if wide is not crop:  # widened to a pixel first: the area filter still left its core grey in part
+    if wide is not crop:  # its core still grey in part once widened to MNIST's width
         reshaped = full_ink(reshaped)
-    h, w = reshaped.shape
-    scale = BOX / max(h, w)
-    nh, nw = max(1, int(round(h * scale))), max(1, int(round(w * scale)))
-    scaled = np.clip(resize(reshaped, nh, nw), 0.0, 1.0)
+    scaled = np.clip(scaled_by(reshaped, BOX / max(reshaped.shape)), 0.0, 1.0)
+    nh, nw = scaled.shape
     cy, cx = centre_of_mass(scaled)
     image28 = shift_matrix(nh, round(CENTRE - cy)) @ scaled @ shift_matrix(nw, round(CENTRE - cx)).T
     return Preprocessed(np.clip(image28, 0.0, 1.0).astype(np.float32), crop, scaled, levelled, reshaped,
