@@ -22,7 +22,7 @@ LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
 KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
 DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer", "thin pen, large file")
 PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper", "tilted sheet",
-                "out of focus")
+                "out of focus", "squared paper")
 
 
 def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
@@ -211,8 +211,9 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
     dark table beyond the sheet along two sides (8-20 % of the side) or all around it (5-15 %,
     wood grain), a hard-edged shadow across a part of it (25-45 % darker), ruled lines
     (6-12 % darker, 35-60 % of the side apart), the sheet on the table turned by up to 15°
-    and cropped so that the table shows in the corners, or the photo out of focus (a Gaussian
-    blur of 2-4 px: wider than the strokes). uint8, dark ink on light paper."""
+    and cropped so that the table shows in the corners, the photo out of focus (a Gaussian
+    blur of 2-4 px: wider than the strokes), or squared paper (a grid 6-14 % darker, 6-10 % of
+    the side apart, up to 2.5° askew). uint8, dark ink on light paper."""
     sheet = photo_digit(digit28, rng).astype(np.float32)
     side = sheet.shape[0]
     if kind == "table beyond the sheet":
@@ -241,6 +242,12 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
         out = sheet - rng.uniform(15, 30) * lines
     elif kind == "out of focus":
         out = ndimage.gaussian_filter(sheet, rng.uniform(2, 4))
+    elif kind == "squared paper":  # a school notebook's grid, 6-10 % of the side apart, photographed up to 2.5° askew
+        gap, offset, a = rng.uniform(0.06, 0.1) * side, rng.uniform(0, side), np.deg2rad(rng.uniform(-2.5, 2.5))
+        yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
+        on = [np.abs((u - offset + gap / 2) % gap - gap / 2) < 1.0
+              for u in (yy * np.cos(a) + xx * np.sin(a), xx * np.cos(a) - yy * np.sin(a))]
+        out = sheet - rng.uniform(15, 35) * (on[0] | on[1])
     else:
         raise ValueError(f"unknown photo scene {kind!r}")
     return np.clip(np.round(out), 0, 255).astype(np.uint8)

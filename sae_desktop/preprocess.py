@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sae_desktop.background import OffPaper, off_paper, stroke_width_px, take_off, without_frame_marks
+from sae_desktop.ruling import without_ruling
 
 BOX = 20  # longer side of the ink's bounding box after scaling
 SIZE = 28  # output image side
@@ -193,7 +194,7 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         floor = 0.0  # a noisy image with no clear marks: keep what is above the paper (the verdict says so)
     ink = np.clip(residual - floor, 0.0, None)
     if noise > 0:
-        ink = without_frame_marks(_drop_specks(ink))
+        ink = without_frame_marks(_drop_specks(without_ruling(ink)))  # (a notebook's lines first: ruling.py)
     values = ink[ink > 0]
     if values.size == 0:
         return ink, 0.0, noise

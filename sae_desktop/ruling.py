@@ -1,0 +1,92 @@
+"""Ruled and squared paper: the printed lines a photo or scan of a school notebook shows.
+
+Seen ink-bright once the paper is levelled, the lines are ink too, and where the digit touches
+one they are one mark with it: the frame-mark rule (``background.without_frame_marks``) then
+kept the whole grid, and the model saw a grey square with the digit in it ("strokes unlike any
+digit's"). A sheet's ruling is told apart by what no digit draws: at least :data:`MIN_LINES`
+parallel lines, each inked across :data:`FULL` of the image, horizontal or vertical up to
+:data:`MAX_TILT` degrees (a photo taken a little askew). They are taken out; where a stroke
+crosses one, or runs along it, its ink brighter than the line's stays, and where it is no brighter the gap is
+bridged from the ink on either side of the line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_LINES = 3  # parallel full-width lines: a ruling (a digit draws two at most: a 7's bar, a 2's base)
+FULL = 0.8  # a line's ink spans this share of the image's width (or height)
+MAX_TILT, TILT_STEP = 3.0, 0.5  # degrees: the tilts searched
+STROKE_OVER_LINE = 1.5  # ink this many times the line's own is a stroke over it, kept
+BAND = 1  # rows either side of a line counted as its own (its blur, the tilt between two steps)
+
+
+def without_ruling(ink: np.ndarray) -> np.ndarray:
+    """``ink`` (levelled, the paper at 0) without a ruling's lines, horizontal then vertical."""
+    out = _without_lines(ink)
+    return _without_lines(out.T).T
+
+
+def _without_lines(ink: np.ndarray) -> np.ndarray:
+    """The horizontal lines taken out (see the module's text)."""
+    h, w = ink.shape
+    if h < 8 or w < 8 or not (ink > 0).any():
+        return ink
+    # the tilt searched on a copy at most 200 px on its shorter side (0.2 s at 1024 px otherwise)
+    f = max(1, -(-min(h, w) // 200))
+    small = (ink[:h // f * f, :w // f * f] > 0).reshape(h // f, f, w // f, f).any(axis=(1, 3))
+    # the tilt with the most lines, and of those the one whose lines lie most in one row each
+    found = {angle: _lines(_sheared(small, _rows_of(*small.shape, angle)))
+             for angle in np.arange(-MAX_TILT, MAX_TILT + 1e-9, TILT_STEP)}
+    angle = max(found, key=lambda a: (len(found[a]), sum(peak for *_, peak in found[a])))
+    if len(found[angle]) < MIN_LINES:
+        return ink
+    rows = _rows_of(h, w, angle)
+    sheared = _sheared(ink, rows)
+    lines = _lines(sheared > 0, BAND * f)  # (the tilt found to within a step of the copy's rows)
+    for top, bottom, _peak in lines:
+        band = sheared[top:bottom + 1]
+        # the line's own ink: brighter than that is a stroke on it (written along the line, or across)
+        line = float(np.median(band.max(axis=0)))
+        above = sheared[max(top - 1, 0)]
+        below = sheared[min(bottom + 1, len(sheared) - 1)]
+        bridged = np.broadcast_to(np.minimum(above, below), band.shape)  # a stroke as faint as the line, across it
+        sheared[top:bottom + 1] = np.where(band > STROKE_OVER_LINE * line, band, bridged)
+    out = ink.copy()
+    valid = (rows >= 0) & (rows < h)
+    columns = np.broadcast_to(np.arange(w), rows.shape)
+    out[rows[valid], columns[valid]] = sheared[valid]
+    return out
+
+
+def _rows_of(h: int, w: int, angle: float) -> np.ndarray:
+    """``[R, w]``: the image row each sheared row passes through in each column (R covers every row)."""
+    drift = np.round(np.arange(w) * np.tan(np.deg2rad(angle))).astype(np.int64)
+    start = -int(drift.max(initial=0))
+    return np.arange(start, h - int(drift.min(initial=0)))[:, None] + drift[None, :]
+
+
+def _sheared(image: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    h, w = image.shape
+    valid = (rows >= 0) & (rows < h)
+    return np.where(valid, image[np.clip(rows, 0, h - 1), np.arange(w)[None, :]], 0).astype(image.dtype)
+
+
+def _lines(mask: np.ndarray, band: int = BAND) -> list[tuple[int, int, float]]:
+    """The row ranges (first, last, the share of the width its most inked row covers) of the sheared
+    ``mask`` inked across FULL of the width, counting a column inked where the row or one within
+    ``band`` of it is."""
+    near = mask.copy()
+    for d in range(1, band + 1):
+        near[d:] |= mask[:-d]
+        near[:-d] |= mask[d:]
+    full = near.mean(axis=1) >= FULL
+    own = mask.mean(axis=1)
+    lines, start = [], None
+    for r, on in enumerate(np.append(full, False)):
+        if on and start is None:
+            start = r
+        elif not on and start is not None:
+            lines.append((start, r - 1, float(own[start:r].max())))
+            start = None
+    return lines

@@ -1,0 +1,56 @@
+"""A notebook's printed lines are no ink; a digit's strokes, however straight, stay (ruling.py)."""
+
+import numpy as np
+import pytest
+
+from sae_desktop.preprocess import preprocess
+from sae_desktop.ruling import without_ruling
+from tests.test_preprocess import stroke
+
+SIDE = 400
+SEVEN = [(100, 120), (100, 280), (320, 180)]
+
+
+def grid(gap: float, tilt: float, darkness: float = 0.25) -> np.ndarray:
+    """Squared paper's lines, ink-bright (as levelled), turned by ``tilt`` degrees."""
+    yy, xx = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32)
+    a = np.deg2rad(tilt)
+    on = [np.abs((u - 7 + gap / 2) % gap - gap / 2) < 1.0
+          for u in (yy * np.cos(a) + xx * np.sin(a), xx * np.cos(a) - yy * np.sin(a))]
+    return darkness * (on[0] | on[1]).astype(np.float32)
+
+
+@pytest.mark.parametrize("tilt", [0.0, 1.2, -2.4])
+def test_squared_papers_lines_go_and_the_digit_stays_whole(tilt):
+    """On squared paper the digit touched the grid, one mark with it that reached the frame: the
+    model saw a grey square with the digit in it."""
+    digit = stroke((SIDE, SIDE), SEVEN, 8)
+    ink = np.maximum(digit, grid(30, tilt))
+    cleaned = without_ruling(ink)
+    far = stroke((SIDE, SIDE), SEVEN, 40) == 0  # well away from the strokes
+    assert (ink[far] > 0).mean() > 0.05 and (cleaned[far] > 0).mean() < 0.005  # the grid is gone…
+    core = stroke((SIDE, SIDE), SEVEN, 4) > 0.99
+    assert (cleaned[core] > 0.9).mean() > 0.98  # …and the strokes are whole, where they cross a line too
+
+
+def test_a_digits_own_straight_strokes_and_a_few_lines_stay():
+    """A 7 cropped tight has a bar across the whole image, a 4 two strokes across it; a hash sign
+    or a box has two lines a way: no ruling, nothing taken out."""
+    tight_seven = stroke((SIDE, SIDE), [(4, 0), (4, SIDE - 1), (SIDE - 1, 150)], 8)
+    hash_sign = stroke((SIDE, SIDE), [(130, 0), (130, SIDE - 1)], 6) + stroke((SIDE, SIDE), [(270, 0), (270, SIDE - 1)], 6)
+    hash_sign = np.clip(hash_sign + hash_sign.T, 0, 1)
+    for ink in (tight_seven, hash_sign, np.zeros((SIDE, SIDE), np.float32), np.ones((5, 5), np.float32)):
+        np.testing.assert_array_equal(without_ruling(ink), ink)
+
+
+def test_a_photo_of_a_digit_on_squared_paper_reads_as_the_digit():
+    """Through the whole preprocessing, as a photo (dark pencil on grey paper with its grid)."""
+    digit = stroke((SIDE, SIDE), SEVEN, 6)
+    paper = 0.8 - 0.1 * np.linspace(0, 1, SIDE)[None, :] - grid(26, 1.5, 0.1)
+    photo = np.clip(paper - 0.4 * digit + np.random.default_rng(0).normal(0, 0.01, (SIDE, SIDE)), 0, 1)
+    seen = preprocess(1.0 - photo)  # (ink bright, as images.ink_on_black gives it)
+    alone = preprocess(stroke((SIDE, SIDE), SEVEN, 6))
+    assert seen.box_side == pytest.approx(alone.box_side, abs=12)  # the ink's box is the digit's, not the sheet's
+    alike = max(np.corrcoef(np.roll(seen.image, (dy, dx), (0, 1)).ravel(), alone.image.ravel())[0, 1]
+                for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    assert alike > 0.85
