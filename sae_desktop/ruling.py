@@ -4,10 +4,10 @@ Seen ink-bright once the paper is levelled, the lines are ink too, and where the
 one they are one mark with it: the frame-mark rule (``background.without_frame_marks``) then
 kept the whole grid, and the model saw a grey square with the digit in it ("strokes unlike any
 digit's"). A sheet's ruling is told apart by what no digit draws: at least :data:`MIN_LINES`
-parallel lines, each inked across :data:`FULL` of the image, horizontal or vertical up to
-:data:`MAX_TILT` degrees (a photo taken a little askew). They are taken out; where a stroke
-crosses one, or runs along it, its ink brighter than the line's stays, and where it is no brighter the gap is
-bridged from the ink on either side of the line.
+parallel lines, each inked across :data:`FULL` of the image and fainter than the writing,
+horizontal or vertical up to :data:`MAX_TILT` degrees (a photo taken a little askew). They are
+taken out; where a stroke crosses one, or runs along it, its ink brighter than the line's stays,
+and where it is no brighter the gap is bridged from the ink on either side of the line.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 MIN_LINES = 3  # parallel full-width lines: a ruling (a digit draws two at most: a 7's bar, a 2's base)
 FULL = 0.8  # a line's ink spans this share of the image's width (or height)
 MAX_TILT, TILT_STEP = 3.0, 0.5  # degrees: the tilts searched
+FAINTER = 0.7  # a sheet's printed lines are fainter than this share of its darkest marks (the writing)
 STROKE_OVER_LINE = 1.5  # ink this many times the line's own is a stroke over it, kept
 BAND = 1  # rows either side of a line counted as its own (its blur, the tilt between two steps)
 
@@ -44,10 +45,15 @@ def _without_lines(ink: np.ndarray) -> np.ndarray:
     rows = _rows_of(h, w, angle)
     sheared = _sheared(ink, rows)
     lines = _lines(sheared > 0, BAND * f)  # (the tilt found to within a step of the copy's rows)
-    for top, bottom, _peak in lines:
+    # each line's own ink (the median over its length): brighter than that is a stroke on it
+    levels = [float(np.median(sheared[top:bottom + 1].max(axis=0))) for top, bottom, _ in lines]
+    strongest = float(np.percentile(ink[ink > 0], 99))
+    if sum(level <= FAINTER * strongest for level in levels) < MIN_LINES:
+        return ink  # lines as dark as the darkest marks: stripes, a barcode, a drawn grid; not a sheet's print
+    for (top, bottom, _peak), line in zip(lines, levels):
+        if line > FAINTER * strongest:
+            continue
         band = sheared[top:bottom + 1]
-        # the line's own ink: brighter than that is a stroke on it (written along the line, or across)
-        line = float(np.median(band.max(axis=0)))
         above = sheared[max(top - 1, 0)]
         below = sheared[min(bottom + 1, len(sheared) - 1)]
         bridged = np.broadcast_to(np.minimum(above, below), band.shape)  # a stroke as faint as the line, across it

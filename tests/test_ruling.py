@@ -54,3 +54,13 @@ def test_a_photo_of_a_digit_on_squared_paper_reads_as_the_digit():
     alike = max(np.corrcoef(np.roll(seen.image, (dy, dx), (0, 1)).ravel(), alone.image.ravel())[0, 1]
                 for dy in (-1, 0, 1) for dx in (-1, 0, 1))
     assert alike > 0.85
+
+
+def test_stripes_as_dark_as_everything_else_are_no_ruling():
+    """A barcode or striped cloth: its lines are the darkest marks there are, no sheet's faint print;
+    taken out, the image read "nothing drawn" instead of unlike a digit."""
+    stripes = np.zeros((SIDE, SIDE), np.float32)
+    stripes[:, 20::40] = stripes[:, 21::40] = 1.0
+    np.testing.assert_array_equal(without_ruling(stripes), stripes)
+    faint = np.maximum(stripes * 0.3, stroke((SIDE, SIDE), SEVEN, 8))  # fainter than the writing: a ruling
+    assert without_ruling(faint)[:, 20].max() == 0
