@@ -37,8 +37,8 @@ def test_a_digits_own_straight_strokes_and_a_few_lines_stay():
     """A 7 cropped tight has a bar across the whole image, a 4 two strokes across it; a hash sign
     or a box has two lines a way: no ruling, nothing taken out."""
     tight_seven = stroke((SIDE, SIDE), [(4, 0), (4, SIDE - 1), (SIDE - 1, 150)], 8)
-    hash_sign = stroke((SIDE, SIDE), [(130, 0), (130, SIDE - 1)], 6) + stroke((SIDE, SIDE), [(270, 0), (270, SIDE - 1)], 6)
-    hash_sign = np.clip(hash_sign + hash_sign.T, 0, 1)
+    bars = sum(stroke((SIDE, SIDE), [(row, 0), (row, SIDE - 1)], 6) for row in (130, 270))
+    hash_sign = np.clip(bars + bars.T, 0, 1)
     for ink in (tight_seven, hash_sign, np.zeros((SIDE, SIDE), np.float32), np.ones((5, 5), np.float32)):
         np.testing.assert_array_equal(without_ruling(ink), ink)
 
