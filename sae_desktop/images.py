@@ -1,12 +1,13 @@
 """Read a photo or scan of a handwritten digit as a white-ink-on-black grey image.
 
-Any size and mode Pillow reads (grey, RGB, RGBA, palette, 1-bit, 16-bit). Dark ink on
-light paper is inverted; the paper's tone is subtracted so that only ink is non-zero (the
-preprocessing then removes the paper's tone and lighting).
+Any size and mode Pillow reads (grey, RGB, RGBA, palette, 1-bit, 16-bit), and an iPhone's HEIC
+(pillow-heif). Dark ink on light paper is inverted; the paper's tone is subtracted so that only
+ink is non-zero (the preprocessing then removes the paper's tone and lighting).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import stat
@@ -32,6 +33,7 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     WebP, a multi-page TIFF): the first is the one read, which the probe then says."""
     from PIL import Image, UnidentifiedImageError
 
+    _read_heif_too()
     name = os.path.basename(str(path))
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block for ever, a device never end
@@ -58,8 +60,7 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     except MemoryError:
         raise ImageError(f"{name}: not enough memory to read the image") from None
     except UnidentifiedImageError:
-        raise ImageError(f"{name}: not an image, or not in a format this app reads "
-                         "(PNG, JPEG, BMP, GIF, TIFF, WebP)") from None
+        raise ImageError(f"{name}: not an image, or not in a format this app reads ({FORMATS})") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: too many pixels to open safely (limit {MAX_PIXELS // 1_000_000} MP)") from None
     except (OSError, ValueError, SyntaxError) as exc:
@@ -67,6 +68,20 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
         raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None
     return ink_on_black(grey), frames
+
+
+FORMATS = "PNG, JPEG, HEIC, BMP, GIF, TIFF, WebP"
+
+
+@functools.cache
+def _read_heif_too() -> bool:
+    """Pillow reads HEIC/HEIF (an iPhone's photos) once pillow-heif registers it; False without it."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
 
 
 ORIENTATION = 0x0112  # the EXIF tag that says how a camera held the picture

@@ -812,3 +812,12 @@ def test_clamps_kept_with_nothing_drawn_are_said_and_an_export_says_it_is_steere
     view.state.reset_clamps()
     view.update_probe()
     assert view.error_label.text() == "Nothing drawn yet" and view.error_label.toolTip() == ""
+
+
+def test_the_image_dialog_offers_every_format_the_reader_reads():
+    """HEIC files were read, but the dialog's filter hid them."""
+    from sae_desktop.images import FORMATS
+    from sae_desktop.qt.image_files import IMAGE_FILTER
+
+    for name in FORMATS.split(", "):
+        assert f"*.{name.lower()}" in IMAGE_FILTER.split(";;")[0], name

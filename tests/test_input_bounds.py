@@ -309,3 +309,17 @@ def test_light_strokes_on_a_transparent_layer_are_ink(tmp_path):
     Image.fromarray(photo, "RGBA").save(tmp_path / "photo.png")
     ink = load_image_file(tmp_path / "photo.png")
     assert ink[30, 30] > 0.5 and ink[2, 2] < 0.1 and ink[40, 10] < 0.1
+
+
+def test_an_iphones_heic_photo_is_read(tmp_path, capsys):
+    """HEIC, an iPhone's own format, read "not an image, or not in a format this app reads"."""
+    pillow_heif = pytest.importorskip("pillow_heif")  # (a dependency; the device machine's core tests lack it)
+
+    seven = np.full((120, 90), 235, np.uint8)
+    seven[20:26, 15:75] = 40
+    seven[20:100, 60:66] = 40
+    pillow_heif.from_pillow(Image.fromarray(seven).convert("RGB")).save(tmp_path / "IMG_0001.HEIC", quality=95)
+    ink = load_image_file(tmp_path / "IMG_0001.HEIC")
+    assert ink.shape == (120, 90) and ink[60, 62] > 0.5 and ink[60, 30] < 0.1
+    assert main(["probe", "--json", str(tmp_path / "IMG_0001.HEIC")]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"]

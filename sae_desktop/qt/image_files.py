@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from sae_desktop.images import ImageError, read_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.heic *.heif *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
 def file_name(path: str) -> str:
