@@ -821,3 +821,54 @@ def test_the_image_dialog_offers_every_format_the_reader_reads():
 
     for name in FORMATS.split(", "):
         assert f"*.{name.lower()}" in IMAGE_FILTER.split(";;")[0], name
+
+
+def test_a_file_dropped_on_the_window_is_probed_or_opened(qtbot, gui_window, tmp_path):
+    """Dragging a photo from the file manager onto the window did nothing: only File ▸ Load image
+    file and the browser's button read one. An image is probed (the Probe tab comes up), a
+    .safetensors model opened; a drag of text or a web link is refused."""
+    from PIL import Image
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from sae_desktop.snapshot import bundled_model_path
+
+    window = gui_window
+    seven = np.full((200, 200), 255, np.uint8)
+    seven[40:52, 40:160] = 0
+    seven[40:170, 130:142] = 0
+    Image.fromarray(seven).save(tmp_path / "seven.png")
+
+    def drag(mime: QMimeData, drop: bool = False):
+        """A drag over the window's centre (and its drop): the event the window answered last."""
+        point = QPoint(window.rect().center())
+        for kind in (QDragEnterEvent, QDropEvent)[:1 + drop]:
+            event = kind(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier)
+            QApplication.sendEvent(window, event)
+        return event
+
+    text = QMimeData()
+    text.setText("7")
+    assert not drag(text).isAccepted()
+    web = QMimeData()
+    web.setUrls([QUrl("https://example.org/seven.png")])
+    assert not drag(web).isAccepted()
+    files = QMimeData()
+    files.setUrls([QUrl.fromLocalFile(str(tmp_path / "seven.png"))])
+    window.tabs.setCurrentWidget(window.atlas_view)
+    assert drag(files).isAccepted()
+    with qtbot.waitSignal(window.probe_view.image_loaded, timeout=20_000) as loaded:
+        assert drag(files, drop=True).isAccepted()
+    assert loaded.args == [True] and window.tabs.currentWidget() is window.probe_view
+    assert window.probe_view.state.source.describe() == "file seven.png"
+    import shutil
+    from pathlib import Path
+
+    copy = Path(shutil.copy(bundled_model_path(), tmp_path / "mine.safetensors"))
+    model = QMimeData()
+    model.setUrls([QUrl.fromLocalFile(str(copy))])
+    assert window.shown.snapshot.path != copy
+    drag(model, drop=True)
+    qtbot.waitUntil(lambda: window.shown.snapshot.path == copy, timeout=3000)  # opened, as File ▸ Open does

@@ -15,6 +15,7 @@ from sae_desktop import APP_NAME
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.deferred import DeferredTabs
 from sae_desktop.qt.exporting import ExportMenu
+from sae_desktop.qt.file_drops import FileDrops
 from sae_desktop.qt.follow_training import FollowTraining
 from sae_desktop.qt.help_menu import HelpMenu
 from sae_desktop.qt.labels import ElidedLabel, ElidingStatusBar
@@ -50,7 +51,7 @@ def default_geometry(screen: QRect, minimum: QSize | None = None) -> QRect:
     return geometry
 
 
-class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
+class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
     def __init__(self, initial_model: ModelSnapshot | None = None, parent: QWidget | None = None,
                  staged: bool = False):
         """``staged``: the app's start (``app.run_app``), which calls :meth:`finish_startup` after
@@ -58,6 +59,7 @@ class MainWindow(WindowTabs, TrainingCommands, QMainWindow):
         super().__init__(parent)
         self.setWindowTitle(TITLE)
         self.resize(DEFAULT_SIZE)
+        self.setAcceptDrops(True)  # an image file dropped on it is probed, a model opened (file_drops.py)
         self.run = RunState()  # the run the views mirror; the controller writes it
         self.controller = TrainingController(self.run, self)
         self.torch = TorchLoader(self)  # the app starts it after the first paint; Start waits for it
