@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from sae_desktop.cli_args import EXIT_FAILURE, Failure, UsageError, json_line
@@ -110,7 +112,8 @@ def _probe_one(model, name: str):
 
     record: dict = {"image": name}
     try:
-        grey, frames = read_image_file(name)
+        with c_stderr_silenced():
+            grey, frames = read_image_file(name)
         if frames > 1:
             record["frames"] = frames  # (the first is probed)
         stages, result = probe_image(model, grey)
@@ -126,6 +129,26 @@ def _probe_one(model, name: str):
                   percentile=_finite(result.percentile), verdict=result.verdict.to_dict(),
                   preprocessing=_stage_record(stages))
     return record, (stages, result), frames
+
+
+@contextmanager
+def c_stderr_silenced():
+    """Native code's own complaints written straight to the process's stderr (libtiff's "Using
+    code not yet in table.", five lines for one damaged TIFF) go nowhere: the probe says what
+    went wrong in one line. (The CLI only: the window reads files in worker threads.)"""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _save(record: dict, stages, result, folder: Path, stem: str, inputs: list[str]) -> None:

@@ -64,7 +64,9 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: too many pixels to open safely (limit {MAX_PIXELS // 1_000_000} MP)") from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageError(f"{name}: cannot read the image ({exc})") from None
+        # ("decoder error -2" says nothing to a user)
+        detail = f", its data is damaged ({exc})" if str(exc).startswith("decoder error") else f" ({exc})"
+        raise ImageError(f"{name}: cannot read the image{detail}") from None
     except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
         raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None
     return ink_on_black(grey), frames

@@ -323,3 +323,23 @@ def test_an_iphones_heic_photo_is_read(tmp_path, capsys):
     assert ink.shape == (120, 90) and ink[60, 62] > 0.5 and ink[60, 30] < 0.1
     assert main(["probe", "--json", str(tmp_path / "IMG_0001.HEIC")]) == 0
     assert json.loads(capsys.readouterr().out)["ok"]
+
+
+def test_a_damaged_tiffs_native_complaints_stay_out_of_the_probes_output(tmp_path):
+    """libtiff wrote "tempfile.tif: Using code not yet in table." to stderr beside the probe's own
+    line, which said "decoder error -2" and no more."""
+    import io
+
+    pixels = (np.random.default_rng(0).random((64, 64)) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "TIFF", compression="tiff_lzw")
+    data = bytearray(buffer.getvalue())
+    data[200:600] = b"\xff" * 400  # the compressed strip overwritten
+    (tmp_path / "lzw.tif").write_bytes(bytes(data))
+    env = dict(os.environ, SAE_DESKTOP_HOME=str(tmp_path), PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(tmp_path / "lzw.tif")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1  # one line (libtiff's own were more), naming the file and what is wrong
+    assert proc.stderr.startswith(f"{tmp_path / 'lzw.tif'}: error: cannot read the image")
+    assert "decoder error" not in proc.stderr or "its data is damaged (decoder error" in proc.stderr
