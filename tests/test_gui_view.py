@@ -1098,3 +1098,19 @@ def test_the_frontiers_faint_points_and_glow_stand_out_on_the_dark_plot_as_on_th
     finally:
         gui_window.view.theme_actions["light"].trigger()
     assert shown(light)[1] == swatch
+
+
+def test_in_presentation_mode_the_status_bars_last_label_keeps_off_the_screens_edge(qtbot, gui_window):
+    """Full screen has no size grip: "Device: cpu (2 threads)" touched the right edge of the screen."""
+    window = gui_window
+    window.device_label.setText("Device: cpu (2 threads)")
+    window.view.set_presentation(True)
+    try:
+        bar = window.statusBar()
+        qtbot.waitUntil(lambda: window.isFullScreen(), timeout=2000)
+        qtbot.wait(100)
+        shown = [w for w in (window.model_label, window.device_label, window.run_brief) if w.isVisible()]
+        right = max(w.geometry().right() for w in shown)
+        assert right <= bar.width() - 6, (right, bar.width())
+    finally:
+        window.view.set_presentation(False)

@@ -38,6 +38,7 @@ from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 TITLE = APP_NAME
 DEFAULT_SIZE = QSize(1440, 900)
+STATUS_END_PX = 8  # the status bar's gap at its right end
 
 
 def default_geometry(screen: QRect, minimum: QSize | None = None) -> QRect:
@@ -82,6 +83,8 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
             self.probe_view.complete()
 
         self.setStatusBar(ElidingStatusBar())
+        # a gap at the right end: full screen (no size grip) "Device: cpu (2 threads)" touched the screen's edge
+        self.statusBar().setContentsMargins(0, 0, STATUS_END_PX, 0)
         # no wider than their texts (the device's is blank until a run starts): the messages get the rest
         self.model_label, self.device_label = ElidedLabel(420, shrink=True), ElidedLabel(230, shrink=True)
         for label in (self.model_label, self.device_label):
