@@ -168,8 +168,8 @@ def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str]) -> st
     if share[first] + share[second] >= PAIR_SHARE or (share[second] >= STANDS_OUT * share[third] and len(order) > 2):
         return f"mostly {plural(names[first])} and {plural(names[second])}"
     # "on average": its top digits may all be of one class ("all 7s" under "many classes, top mean: 4s" read as
-    # a slip); the class chart marks the highest mean in orange (named here as well, the title took two
-    # lines and pushed the histogram below the fold at 1440×900)
+    # a slip); the class chart marks the highest mean in orange (naming it here too made the title two lines,
+    # which pushed the histogram below the fold at 1440×900)
     return "many classes on average"
 
 

@@ -195,11 +195,8 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
     ink = np.clip(residual - floor, 0.0, None)
     if noise > 0:
         ink = without_frame_marks(_drop_specks(without_ruling(ink)))  # (a notebook's lines first: ruling.py)
-    values = ink[ink > 0]
-    if values.size == 0:
-        return ink, 0.0, noise
-    core = float(np.percentile(values, CORE))
-    return full_ink(ink), core + floor, noise
+    stretched, core = full_ink(ink)
+    return stretched, (core + floor if core > 0 else 0.0), noise  # (no ink left: contrast 0)
 
 
 def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
@@ -284,11 +281,11 @@ def at_least_a_pixel(crop: np.ndarray, scale: float) -> np.ndarray:
     return ndimage.grey_dilation(np.pad(crop, pad), footprint=_disk(radius))
 
 
-def full_ink(ink: np.ndarray) -> np.ndarray:
-    """Stage 2 again: the stroke core (the CORE-th percentile of the ink) stretched to 1."""
+def full_ink(ink: np.ndarray) -> tuple[np.ndarray, float]:
+    """Stage 2: the stroke core (the CORE-th percentile of the ink) stretched to 1 → (ink, core)."""
     values = ink[ink > 0]
     core = float(np.percentile(values, CORE)) if values.size else 0.0
-    return np.clip(ink / core, 0.0, 1.0).astype(np.float32) if core > 0 else ink
+    return (np.clip(ink / core, 0.0, 1.0).astype(np.float32) if core > 0 else ink), core
 
 
 def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
@@ -337,7 +334,7 @@ def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
     width = stroke_width(work)
     reshaped, width_after = reshape_strokes(work, width)
     if wide is not crop:  # its core still grey in part once widened to MNIST's width
-        reshaped = full_ink(reshaped)
+        reshaped = full_ink(reshaped)[0]
     scaled = np.clip(scaled_by(reshaped, BOX / max(reshaped.shape)), 0.0, 1.0)
     nh, nw = scaled.shape
     cy, cx = centre_of_mass(scaled)

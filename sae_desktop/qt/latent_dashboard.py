@@ -20,7 +20,6 @@ from sae_desktop.qt.test_set import TestImages
 from sae_desktop.snapshot import ModelSnapshot
 
 
-_DIGITS = CLASS_NAMES["mnist"]  # the class names of a test set without its own
 HISTOGRAM_TITLE = "Test-set activations"  # short: the dashboard is ~230 px wide at 1024×768
 
 
@@ -132,7 +131,7 @@ class LatentDashboard(QWidget):
             label = f"\u202f·\u202f{int(test.labels[index])}" if test is not None else ""
             tile.caption.setText(f"{compact(column[index])}{label}")
         few = len(top) < len(self.top_tiles)
-        kinds = "" if test is None else top_labels(test.labels[top], CLASS_NAMES.get(test.name, _DIGITS))
+        kinds = "" if test is None else top_labels(test.labels[top], class_names(test))
         kinds = f", {kinds}" if kinds else ""  # "all 0s" beside "many classes" (a mean over every digit)
         self.top_caption.setText(
             "Top digits: the test images are not loaded" if test is None else
@@ -160,8 +159,7 @@ class LatentDashboard(QWidget):
             return None
         key = (id(ev), id(test))
         if key != self._profile_key:
-            self._profile_key, self._profile = key, class_profile(ev.latents, test.labels,
-                                                                  len(CLASS_NAMES.get(test.name, range(10))))
+            self._profile_key, self._profile = key, class_profile(ev.latents, test.labels, len(class_names(test)))
         return self._profile
 
     def _show_classes(self, latent: int, model: ModelSnapshot, test: TestImages | None) -> None:
@@ -169,7 +167,7 @@ class LatentDashboard(QWidget):
         if profile is None:
             self._clear_classes()
             return
-        names = CLASS_NAMES.get(test.name, _DIGITS)
+        names = class_names(test)
         row = profile[latent]
         self.verdict = class_verdict(row, names)
         self.title.setText(f"Latent {latent} · {self.verdict}")
@@ -203,6 +201,11 @@ class _LowPlot(pg.PlotWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         return QSize(super().sizeHint().width(), self.minimumHeight())
+
+
+def class_names(test: TestImages) -> tuple[str, ...]:
+    """The test set's class names; a dataset without its own has digits."""
+    return CLASS_NAMES.get(test.name, CLASS_NAMES["mnist"])
 
 
 def density_text(density: float) -> str:

@@ -315,11 +315,11 @@ class ProbeView(QWidget):
         self.input_tile.set_grey(r.input)
         self.recon_tile.set_grey(r.reconstruction)
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
-        steered = f"  ({clamp_note(self.state.clamps)})" if self.state.clamps else ""
+        steered = f"  ({clamp_note(clamps)})" if clamps else ""
         # (in a column narrower than "Reconstruction", at 1024 px in presentation mode, the word was cut;
         # and in its two lines: "(latents 2, 14, 28 clamped)" made three, the lines below jumped down)
         self.error_label.set_text_or_short(f"Reconstruction error (MSE) {r.mse:.4f}{steered}",
-                                           f"Error (MSE) {r.mse:.4f}{steered}", 2, clamp_list(self.state.clamps))
+                                           f"Error (MSE) {r.mse:.4f}{steered}", 2, clamp_list(clamps))
         v = r.verdict  # about the input, from the unsteered model: clamps never change it
         typical, unusual, not_digit = theme.current().verdict
         colour = {"typical": typical, "unusual": unusual}.get(v.kind, not_digit if v.digit_like is False else "")
