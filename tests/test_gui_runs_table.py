@@ -76,6 +76,7 @@ def test_a_hidden_columns_room_goes_to_the_names(qtbot, gui_window, tiny_dataset
 def test_the_table_is_as_tall_as_its_runs_up_to_a_share_of_the_tab(qtbot, gui_window, tiny_dataset, monkeypatch):
     """At 1280×720 in presentation mode the table showed 2.7 of 11 runs above a tall frontier."""
     monkeypatch.setattr("sae_desktop.qt.runs_folding.FOLDABLE", ())  # (a sideways scroll bar is wanted below)
+    monkeypatch.setattr("sae_desktop.qt.runs_folding.HeaderBreaks.fit", lambda self, overflow: False)
     runs = gui_window.runs_view
     gui_window.resize(1440, 900)
     make_runs(tiny_dataset, 2)
@@ -195,3 +196,43 @@ def test_the_runs_table_has_no_row_numbers(qtbot, gui_window, tiny_dataset):
     gui_window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=5000)
     assert not table.verticalHeader().isVisible() and table.viewport().x() <= table.frameWidth()
+
+
+def test_two_word_headers_break_where_folding_is_not_enough(qtbot, gui_window, tiny_dataset):
+    """At 1024×768 in presentation mode, with every one-value column folded, Mean act. and Time
+    were still cut behind a sideways scroll: "Test MSE", "Mean act." and "Time (s)" go on two
+    lines there, and back on one with room."""
+    make_runs(tiny_dataset, 8)
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 8, timeout=5000)
+    header, mean = table.horizontalHeader(), COLUMNS.index("Mean act.")
+    font = table.font()
+    font.setPointSize(font.pointSize() + 5)  # presentation mode's larger text
+    table.setFont(font)
+    gui_window.resize(1440, 900)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=3000)
+    qtbot.wait(50)
+    assert header.model().headerData(mean, header.orientation()) == "Mean act."  # room: one line
+    one_line = header.height()
+    narrow = 1440
+    while narrow > 600 and not table.breaks.broken:  # narrower until folding is not enough
+        narrow -= 40
+        gui_window.resize(narrow, 900)
+        qtbot.wait(30)
+    qtbot.waitUntil(lambda: table.breaks.broken and table.horizontalScrollBar().maximum() == 0, timeout=3000)
+    assert set(table.folding.folded) >= {"Dataset", "Latents", "Epochs", "Status"}  # folding came first
+    assert header.model().headerData(mean, header.orientation()) == "Mean\nact."
+    assert header.height() > one_line and not table.isColumnHidden(COLUMNS.index("Time (s)"))
+    row = table.verticalHeader().defaultSectionSize()  # the taller header taken from the rows' room, not cut into them
+    qtbot.waitUntil(lambda: table.viewport().height() % row == 0, timeout=2000)
+    assert runs.hint.shown_text().endswith(table.folding.shared())  # whole, in a shorter form if need be
+    shared = table.folding.shared()  # (narrower: "All: …", then whole values, not "Every run: mnist · 8 la…")
+    for form in (f"All: {shared}", f"All: {shared.rsplit(' · ', 1)[0]} …"):
+        runs.hint.setFixedWidth(runs.hint.fontMetrics().horizontalAdvance(form) + 4)
+        assert runs.hint.shown_text() == form
+    runs.hint.setMinimumWidth(0)
+    runs.hint.setMaximumWidth(16777215)
+    gui_window.resize(1440, 900)  # room again: one line, then the folded columns back
+    qtbot.waitUntil(lambda: not table.breaks.broken and header.height() == one_line, timeout=3000)
+    assert header.model().headerData(mean, header.orientation()) == "Mean act."

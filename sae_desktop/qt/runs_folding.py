@@ -1,6 +1,7 @@
 """The Runs table's columns that hold one value for every run give way where the table would
 scroll sideways: folded into a line above it ("Every run: mnist · 32 latents · 10 epochs"), and
-shown again where there is room, or once a run differs.
+shown again where there is room, or once a run differs. Where that is not enough, the headers of
+two words go on two lines ("Mean" over "act."): HeaderBreaks.
 
 At 1280×720 in presentation mode the table scrolled sideways: a sweep's runs share their dataset,
 size and epochs, which took 250 px of columns repeating one value, while Test MSE, L0 and Dead
@@ -72,8 +73,64 @@ class ColumnFolding:
         """The line above the table: what every run shares, in the table's column order, in few
         words ("Every run: mnist · 32 latents · 10 epochs"; "Dataset mnist · Latents 32 · Epochs
         10 · Status completed (columns folded to fit)" was cut beside the buttons at 1280 px)."""
-        shared = [phrase(name, self.folded[name][0]) for name in self.columns if name in self.folded]
-        return f"Every run: {' · '.join(shared)}" if shared else ""
+        shared = self.shared()
+        return f"Every run: {shared}" if shared else ""
+
+    def shorter(self) -> tuple[str, ...]:
+        """The line's shorter forms, where it is cut beside the buttons: "All: …", then without its
+        last values (at 1024×768 in presentation mode "Every run: mnist · 32 latents · 10 epoc…")."""
+        words = self._phrases()
+        return tuple(f"All: {' · '.join(words[:n])}{'' if n == len(words) else ' …'}"
+                     for n in range(len(words), 0, -1))
+
+    def shared(self) -> str:
+        return " · ".join(self._phrases())
+
+    def _phrases(self) -> list[str]:
+        return [phrase(name, self.folded[name][0]) for name in self.columns if name in self.folded]
+
+
+class HeaderBreaks:
+    """Second to give way, after the folding: the headers of two words or more on two lines ("Test
+    MSE", "Mean act.", "Time (s)" are wider than their figures). At 1024×768 in presentation mode,
+    with every one-value column folded, Mean act. and Time were still cut behind a sideways scroll.
+    The header is a line taller, so the headers are broken only where the table would scroll."""
+
+    def __init__(self, table: QTableWidget, columns: tuple[str, ...]):
+        self.table, self.columns = table, columns
+        self.broken = False
+
+    def _breakable(self) -> list[int]:
+        return [c for c, name in enumerate(self.columns) if " " in name and not self.table.isColumnHidden(c)]
+
+    def gain(self) -> int:
+        """The px the broken headers save: each column as wide as its header on one line would need
+        (where that is wider than its figures), less its width now."""
+        header, metrics = self.table.horizontalHeader(), self.table.horizontalHeader().fontMetrics()
+        saved = 0
+        for column in self._breakable():
+            name = self.columns[column]
+            longer = metrics.horizontalAdvance(name) - max(metrics.horizontalAdvance(w) for w in name.split(" "))
+            width = header.sectionSize(column)
+            saved += max(width, header.sectionSizeFromContents(column).width() + longer) - width
+        return saved
+
+    def fit(self, overflow: int) -> bool:
+        """``overflow`` as ColumnFolding.fit's, once no column is left to fold: the headers broken
+        where the table would scroll, whole again where their room is back. True if they changed."""
+        if not self.broken and overflow > 0 and self._breakable():
+            self._set(True)
+            return True
+        if self.broken and overflow + self.gain() + SPARE_PX < 0:
+            self._set(False)
+            return True
+        return False
+
+    def _set(self, broken: bool) -> None:
+        self.broken = broken
+        for column, name in enumerate(self.columns):
+            if " " in name:  # (hidden ones too: shown again, they match the rest)
+                self.table.horizontalHeaderItem(column).setText(name.replace(" ", "\n") if broken else name)
 
 
 def phrase(column: str, value: str) -> str:

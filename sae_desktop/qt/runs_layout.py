@@ -41,6 +41,8 @@ class RunsLayout(QObject):
         # …and when the sideways scroll bar comes or goes (columns shown or hidden, resized): it had covered
         # half of the sixth row, or left half of a seventh in view
         table.horizontalScrollBar().rangeChanged.connect(lambda *_: self.schedule_table_fit())
+        # …and when the header grows a line (its two-word headers broken to fit: runs_folding.py)
+        table.horizontalHeader().geometriesChanged.connect(self.schedule_table_fit)
 
     def split(self, compare_share: float) -> None:
         """The frontier and the comparison side by side, the comparison with this share of the

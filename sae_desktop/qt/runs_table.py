@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QStyledItemDelegate,
                                QTableWidget, QTableWidgetItem)
 
-from sae_desktop.qt.runs_folding import ColumnFolding
+from sae_desktop.qt.runs_folding import ColumnFolding, HeaderBreaks
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
 
@@ -119,6 +119,7 @@ class RunsTable(QTableWidget):
         self._fit_pending = False
         self.shown_folder: Path | None = None  # the run whose model Probe and Atlas show (resolved): its name bold
         self.folding = ColumnFolding(self, COLUMNS)
+        self.breaks = HeaderBreaks(self, COLUMNS)
         self.setItemDelegateForColumn(0, _ShownInBold(self))
         self._fit_row_height()
         # resized, or its other columns resized to new contents: the names' columns are fitted again
@@ -223,11 +224,17 @@ class RunsTable(QTableWidget):
         run = max(NAME_COLUMNS_PX["Run"], self._stamp_px())  # the settings give up what the names need
         floor = max(SETTINGS_LEAST_PX, sum(NAME_COLUMNS_PX.values()) - run, header.minimumSectionSize())
         names, settings = COLUMNS.index("Run"), COLUMNS.index("Settings")
-        # columns of one value give way first (folded above the table), before the settings are cut
+        # columns of one value give way first (folded above the table), then the headers of two words
+        # break (runs_folding.py), before the settings are cut
         whole = 0 if self.isColumnHidden(settings) else max(floor, self._widest_setting_px())
-        if self.folding.fit(run + whole - room):
+        overflow = run + whole - room
+        # (while the headers are broken, they are mended before any folded column comes back)
+        if self.folding.fit(max(overflow, 0) if self.breaks.broken else overflow):
             self.foldingChanged.emit(self.folding.text())
             self._schedule_fit()  # (once Qt has the columns' new widths)
+            return
+        if self.breaks.fit(overflow):
+            self._schedule_fit()
             return
         if self.isColumnHidden(settings):  # the names take all the room there is
             header.setSectionResizeMode(names, QHeaderView.ResizeMode.Stretch if room >= run

@@ -165,8 +165,10 @@ class RunsView(QWidget):
 
     def _hint(self) -> None:
         """Above the table: how to get runs, or what the runs in folded columns share."""
-        self.hint.setText(self.table.folding.text() if self.runs or self.skipped else
-                          "No runs yet: train one (Ctrl+Return).")
+        if self.runs or self.skipped:
+            self.hint.setText(self.table.folding.text(), *self.table.folding.shorter())
+        else:
+            self.hint.setText("No runs yet: train one (Ctrl+Return).")
         if self.table.folding.folded:
             self.hint.setToolTip(f"{self.hint.text()}\n\n{FOLDED_TIP}")
 
