@@ -22,7 +22,7 @@ LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
 KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
 DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer", "thin pen, large file")
 PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper", "tilted sheet",
-                "out of focus", "squared paper")
+                "out of focus", "squared paper", "form box", "notebook margin")
 
 
 def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
@@ -212,8 +212,12 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
     wood grain), a hard-edged shadow across a part of it (25-45 % darker), ruled lines
     (6-12 % darker, 35-60 % of the side apart), the sheet on the table turned by up to 15°
     and cropped so that the table shows in the corners, the photo out of focus (a Gaussian
-    blur of 2-4 px: wider than the strokes), or squared paper (a grid 6-14 % darker, 6-10 % of
-    the side apart, up to 2.5° askew). uint8, dark ink on light paper."""
+    blur of 2-4 px: wider than the strokes), squared paper (a grid 6-14 % darker, 6-10 % of
+    the side apart, up to 2.5° askew), or a form's printed box around the digit (its lines
+    1.5-3 px wide, 15-45 % darker, 1-8 % of the side in, up to 2° askew, clear of the digit), or
+    a notebook's page (ruled 8-12 % of the side apart, 6-12 % darker, and its margin as dark,
+    15-35 % of the side in: the digit's ink starts 14 % in, and often crosses it).
+    uint8, dark ink on light paper."""
     sheet = photo_digit(digit28, rng).astype(np.float32)
     side = sheet.shape[0]
     if kind == "table beyond the sheet":
@@ -248,6 +252,21 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
         on = [np.abs((u - offset + gap / 2) % gap - gap / 2) < 1.0
               for u in (yy * np.cos(a) + xx * np.sin(a), xx * np.cos(a) - yy * np.sin(a))]
         out = sheet - rng.uniform(15, 35) * (on[0] | on[1])
+    elif kind == "form box":  # a form's field, cropped with the digit (the digit's ink starts 14 % in)
+        inset, a = rng.uniform(0.01, 0.08, 4) * side, np.deg2rad(rng.uniform(-2, 2))
+        yy, xx = np.mgrid[0:side, 0:side].astype(np.float32) - side / 2
+        v, u = yy * np.cos(a) + xx * np.sin(a) + side / 2, xx * np.cos(a) - yy * np.sin(a) + side / 2
+        top, bottom, left, right = inset[0], side - inset[1], inset[2], side - inset[3]
+        half = rng.uniform(0.75, 1.5)
+        within = (v > top - half) & (v < bottom + half) & (u > left - half) & (u < right + half)
+        edge = within & ((np.abs(v - top) < half) | (np.abs(v - bottom) < half)
+                         | (np.abs(u - left) < half) | (np.abs(u - right) < half))
+        out = sheet - rng.uniform(40, 120) * ndimage.gaussian_filter(edge.astype(np.float32), 0.6)
+    elif kind == "notebook margin":
+        gap, dark = rng.uniform(0.08, 0.12) * side, rng.uniform(15, 30)
+        lines = (np.abs((np.arange(side) - rng.uniform(0, gap) + gap / 2) % gap - gap / 2) < 1.2)[:, None]
+        margin = (np.abs(np.arange(side) - rng.uniform(0.15, 0.35) * side) < 1.2)[None, :]
+        out = sheet - dark * (lines | margin)
     else:
         raise ValueError(f"unknown photo scene {kind!r}")
     return np.clip(np.round(out), 0, 255).astype(np.uint8)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sae_desktop.background import OffPaper, off_paper, stroke_width_px, take_off, without_frame_marks
+from sae_desktop.form_box import without_box
 from sae_desktop.ruling import without_ruling
 
 BOX = 20  # longer side of the ink's bounding box after scaling
@@ -194,7 +195,9 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         floor = 0.0  # a noisy image with no clear marks: keep what is above the paper (the verdict says so)
     ink = np.clip(residual - floor, 0.0, None)
     if noise > 0:
-        ink = without_frame_marks(_drop_specks(without_ruling(ink)))  # (a notebook's lines first: ruling.py)
+        # a notebook's lines first (ruling.py), a form's box once the specks and the marks at the frame
+        # are gone (form_box.py: its neighbours' fragments widened the ink's extent), those again after
+        ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)))))
     stretched, core = full_ink(ink)
     return stretched, (core + floor if core > 0 else 0.0), noise  # (no ink left: contrast 0)
 
