@@ -7,7 +7,9 @@ digit's"). A sheet's ruling is told apart by what no digit draws: at least :data
 parallel lines, each inked across :data:`FULL` of the image and fainter than the writing,
 horizontal or vertical up to :data:`MAX_TILT` degrees (a photo taken a little askew). They are
 taken out; where a stroke crosses one, or runs along it, its ink brighter than the line's stays,
-and where it is no brighter the gap is bridged from the ink on either side of the line.
+and where it is no brighter the gap is bridged from the ink on either side of the line. Where a
+ruling is found, one faint line across it is printed too (a notebook's margin), and goes; alone,
+one line cannot be told from a 1.
 """
 
 from __future__ import annotations
@@ -23,16 +25,22 @@ BAND = 1  # rows either side of a line counted as its own (its blur, the tilt be
 
 
 def without_ruling(ink: np.ndarray) -> np.ndarray:
-    """``ink`` (levelled, the paper at 0) without a ruling's lines, horizontal then vertical."""
-    out = _without_lines(ink)
-    return _without_lines(out.T).T
+    """``ink`` (levelled, the paper at 0) without a ruling's lines, horizontal then vertical; and
+    with a ruling found, a single faint line across it too (a notebook's margin)."""
+    out, across = _without_lines(ink, MIN_LINES)
+    out, down = _without_lines(out.T, 1 if across else MIN_LINES)
+    out = out.T
+    if down >= MIN_LINES and not across:  # the notebook turned: its margin lies across
+        out, _ = _without_lines(out, 1)
+    return out
 
 
-def _without_lines(ink: np.ndarray) -> np.ndarray:
-    """The horizontal lines taken out (see the module's text)."""
+def _without_lines(ink: np.ndarray, least: int) -> tuple[np.ndarray, int]:
+    """The horizontal lines taken out (see the module's text) where there are at least ``least``,
+    and how many."""
     h, w = ink.shape
     if h < 8 or w < 8 or not (ink > 0).any():
-        return ink
+        return ink, 0
     # the tilt searched on a copy at most 200 px on its shorter side (0.2 s at 1024 px otherwise)
     f = max(1, -(-min(h, w) // 200))
     small = (ink[:h // f * f, :w // f * f] > 0).reshape(h // f, f, w // f, f).any(axis=(1, 3))
@@ -40,16 +48,17 @@ def _without_lines(ink: np.ndarray) -> np.ndarray:
     found = {angle: _lines(_sheared(small, _rows_of(*small.shape, angle)))
              for angle in np.arange(-MAX_TILT, MAX_TILT + 1e-9, TILT_STEP)}
     angle = max(found, key=lambda a: (len(found[a]), sum(peak for *_, peak in found[a])))
-    if len(found[angle]) < MIN_LINES:
-        return ink
+    if len(found[angle]) < least:
+        return ink, 0
     rows = _rows_of(h, w, angle)
     sheared = _sheared(ink, rows)
     lines = _lines(sheared > 0, BAND * f)  # (the tilt found to within a step of the copy's rows)
     # each line's own ink (the median over its length): brighter than that is a stroke on it
     levels = [float(np.median(sheared[top:bottom + 1].max(axis=0))) for top, bottom, _ in lines]
     strongest = float(np.percentile(ink[ink > 0], 99))
-    if sum(level <= FAINTER * strongest for level in levels) < MIN_LINES:
-        return ink  # lines as dark as the darkest marks: stripes, a barcode, a drawn grid; not a sheet's print
+    faint = sum(level <= FAINTER * strongest for level in levels)
+    if faint < least:
+        return ink, 0  # lines as dark as the darkest marks: stripes, a barcode, a drawn grid; not a sheet's print
     for (top, bottom, _peak), line in zip(lines, levels):
         if line > FAINTER * strongest:
             continue
@@ -62,7 +71,7 @@ def _without_lines(ink: np.ndarray) -> np.ndarray:
     valid = (rows >= 0) & (rows < h)
     columns = np.broadcast_to(np.arange(w), rows.shape)
     out[rows[valid], columns[valid]] = sheared[valid]
-    return out
+    return out, faint
 
 
 def _rows_of(h: int, w: int, angle: float) -> np.ndarray:

@@ -64,3 +64,23 @@ def test_stripes_as_dark_as_everything_else_are_no_ruling():
     np.testing.assert_array_equal(without_ruling(stripes), stripes)
     faint = np.maximum(stripes * 0.3, stroke((SIDE, SIDE), SEVEN, 8))  # fainter than the writing: a ruling
     assert without_ruling(faint)[:, 20].max() == 0
+
+
+@pytest.mark.parametrize("turned", [False, True])
+def test_a_notebooks_margin_goes_with_its_ruling_and_a_lone_line_stays(turned):
+    """A ruled sheet's margin, one faint line across the ruling, stayed as ink where the digit
+    touched it ("strokes unlike any digit's"); a single line without a ruling stays (it may be a 1)."""
+    ruled = np.zeros((SIDE, SIDE), np.float32)
+    ruled[60::80, :] = 0.3
+    margin = np.zeros((SIDE, SIDE), np.float32)
+    margin[:, 110] = 0.3  # (the 7's bar starts at column 120: its stroke, 8 px wide, reaches 116…)
+    margin[:, 111] = 0.3
+    digit = stroke((SIDE, SIDE), [(100, 108), (100, 280), (320, 180)], 8)  # (…so this one crosses it)
+    ink = np.maximum(np.maximum(ruled, margin), digit)
+    if turned:
+        ink, digit, margin = ink.T, digit.T, margin.T
+    cleaned = without_ruling(ink)
+    assert (cleaned[(margin > 0) & (digit == 0)] > 0).mean() < 0.01  # the margin is gone…
+    assert (cleaned[digit > 0.99] > 0.9).mean() > 0.98  # …the digit whole
+    lone = np.maximum(margin, digit)  # no ruling: the line stays
+    np.testing.assert_array_equal(without_ruling(lone), lone)
