@@ -47,6 +47,15 @@ def stroke_width_px(ink: np.ndarray) -> float:
     return 2.0 * float(image.sum()) / outline if outline > 0 else float("nan")
 
 
+def ink_box(image: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right), inclusive, of all non-zero pixels; None if there are none."""
+    rows = np.flatnonzero(image.max(axis=1) > 0)
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(image.max(axis=0) > 0)
+    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+
+
 def labels_at_frame(labels: np.ndarray) -> np.ndarray:
     """The labels (``ndimage.label``'s) of the regions that reach the image's frame, 0 included if it does."""
     return np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sae_desktop.background import ink_box
+
 MIN_SIDE = 24  # px: a smaller extent holds no box with a digit in it
 CLOSED = 0.8  # each side's outermost ink lies on its line along this share of the side
 TILT = 0.06  # px of a side's band per px of its length: a box photographed up to ~3° askew
@@ -38,11 +40,11 @@ def without_box(ink: np.ndarray) -> np.ndarray:
     has one (see the module's text)."""
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
-    mask = ink > 0
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if len(rows) == 0 or min(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 < MIN_SIDE:
+    mask, inked = ink > 0, ink_box(ink)
+    if inked is None or min(inked[1] - inked[0], inked[3] - inked[2]) + 1 < MIN_SIDE:
         return ink
-    extent = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    top, bottom, left, right = inked
+    extent = mask[top:bottom + 1, left:right + 1]
     band = int(np.ceil(max(MIN_BAND, TILT * max(extent.shape))))
     if 4 * band >= min(extent.shape):
         return ink
@@ -54,7 +56,7 @@ def without_box(ink: np.ndarray) -> np.ndarray:
     across = _outermost(extent[found].T, band)
     if across is None:
         return ink
-    window = (slice(rows[0] + found.start, rows[0] + found.stop), slice(cols[0] + across.start, cols[0] + across.stop))
+    window = (slice(top + found.start, top + found.stop), slice(left + across.start, left + across.stop))
     box = mask[window]
     lines = np.zeros_like(box)
     for turn in range(4):  # each side in turn as the top one
@@ -98,7 +100,7 @@ def _outermost(extent: np.ndarray, band: int) -> slice | None:
 
 
 def _top_line(box: np.ndarray, band: int) -> np.ndarray | None:
-    """The printed line along the top of ``box`` (a mask of the ink's extent): its pixels, or None
+    """The printed line along the top of ``box`` (a mask of the box's window): its pixels, or None
     where the top's outermost ink is no thin straight line along :data:`CLOSED` of it."""
     top = box[:band]
     covered = top.any(axis=0)
@@ -106,7 +108,7 @@ def _top_line(box: np.ndarray, band: int) -> np.ndarray | None:
         return None
     x = np.flatnonzero(covered)
     y = np.argmax(top[:, x], axis=0).astype(np.float64)  # the outermost ink of each column
-    # a line through the medians of its halves (a thick stroke reaching the band, a third of its
+    # a line through the medians of its halves (a thick stroke reaching the band, a fifth of its
     # columns, pulled a least-squares fit off the line), then fitted to the columns on it
     left, right = x < np.median(x), x >= np.median(x)
     if not left.any():

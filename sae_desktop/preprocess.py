@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sae_desktop.background import OffPaper, off_paper, stroke_width_px, take_off, without_frame_marks
+from sae_desktop.background import OffPaper, ink_box, off_paper, stroke_width_px, take_off, without_frame_marks
 from sae_desktop.form_box import without_box
 from sae_desktop.ruling import without_ruling
 
@@ -126,15 +126,6 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     mass = float(image.sum())
     rows, cols = np.arange(image.shape[0]), np.arange(image.shape[1])
     return float(image.sum(axis=1) @ rows) / mass, float(image.sum(axis=0) @ cols) / mass
-
-
-def ink_box(image: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(top, bottom, left, right), inclusive, of all non-zero pixels; None if there are none."""
-    rows = np.flatnonzero(image.max(axis=1) > 0)
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(image.max(axis=0) > 0)
-    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
 
 
 def paper_surface(grey: np.ndarray, off: np.ndarray | None = None, rounds: int = 4) -> np.ndarray:
