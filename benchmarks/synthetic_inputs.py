@@ -22,7 +22,7 @@ LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
 KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
 DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer", "thin pen, large file")
 PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper", "tilted sheet",
-                "out of focus", "squared paper", "form box", "notebook margin")
+                "out of focus", "squared paper", "form box", "notebook margin", "form box, digit up to it")
 
 
 def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
@@ -214,7 +214,8 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
     and cropped so that the table shows in the corners, the photo out of focus (a Gaussian
     blur of 2-4 px: wider than the strokes), squared paper (a grid 6-14 % darker, 6-10 % of
     the side apart, up to 2.5° askew), or a form's printed box around the digit (its lines
-    1.5-3 px wide, 15-45 % darker, 1-8 % of the side in, up to 2° askew, clear of the digit), or
+    1.5-3 px wide, 15-45 % darker, 1-8 % of the side in, up to 2° askew, clear of the digit; or
+    1.5-4.5 % of the side inside the digit's MNIST ink: up to its strokes and across them), or
     a notebook's page (ruled 8-12 % of the side apart, 6-12 % darker, and its margin as dark,
     15-35 % of the side in: the digit's ink starts 14 % in, and often crosses it).
     uint8, dark ink on light paper."""
@@ -252,8 +253,14 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
         on = [np.abs((u - offset + gap / 2) % gap - gap / 2) < 1.0
               for u in (yy * np.cos(a) + xx * np.sin(a), xx * np.cos(a) - yy * np.sin(a))]
         out = sheet - rng.uniform(15, 35) * (on[0] | on[1])
-    elif kind == "form box":  # a form's field, cropped with the digit (the digit's ink starts 14 % in)
-        inset, a = rng.uniform(0.01, 0.08, 4) * side, np.deg2rad(rng.uniform(-2, 2))
+    elif kind.startswith("form box"):  # a form's field, cropped with the digit (the digit's ink starts 14 % in)
+        inset = rng.uniform(0.01, 0.08, 4) * side
+        if kind.endswith("up to it"):  # a large digit filling its box: its lines 1.5-4.5 % of the side
+            # inside the digit's MNIST ink (the pencil strokes are thinner): up to its strokes, across them
+            rows, cols = (np.flatnonzero((digit28 > 127).any(axis=axis)) for axis in (1, 0))
+            ends = np.array([rows[0], 27 - rows[-1], cols[0], 27 - cols[-1]]) * side / 28
+            inset = ends + rng.uniform(0.015, 0.045, 4) * side
+        a = np.deg2rad(rng.uniform(-2, 2))
         yy, xx = np.mgrid[0:side, 0:side].astype(np.float32) - side / 2
         v, u = yy * np.cos(a) + xx * np.sin(a) + side / 2, xx * np.cos(a) - yy * np.sin(a) + side / 2
         top, bottom, left, right = inset[0], side - inset[1], inset[2], side - inset[3]

@@ -4,15 +4,17 @@ Forms (a school test's, a survey's, NIST's own) give each digit a printed box, a
 scan of one digit keeps its box. Levelled, the box is ink: the model saw a digit in a square, and
 the probe called it "unlike MNIST" or "strokes unlike any digit's" (20-100 % of such photos).
 
-No digit is four straight lines around the ink with other ink inside them that meets them at
-most twice. So the outermost bands inked across the ink's extent (up to :data:`OVERHANG` of it
-in: a digit's tail written across the box's line) are looked at, and their outermost marks
-taken for a printed line where they are straight (within :data:`ON_LINE` px of one fitted line,
-up to :data:`TILT` askew) along at least :data:`CLOSED` of that side, and thin; where all four sides
-are such lines and the ink inside them is a mark of its own (at least :data:`INSIDE` of the
-ink, touching the lines in at most :data:`MAX_CONTACTS` places), the lines are taken out. An
-empty box, and a crossed one (its cross meets the box in four corners), stay as they are: the
-verdict flags them. A round or drawn-by-hand shape is no line of this straightness.
+No digit is four straight lines around the ink with other ink inside them that meets them in a
+few places, at fewer than three of their corners. So the outermost bands inked across the ink's
+extent (up to :data:`OVERHANG` of it in: a digit's tail written across the box's line) are looked
+at, and in each a printed line sought: through its outermost marks, else (a stroke beyond the line
+along part of it) the straightest line there; straight within :data:`ON_LINE` px, up to :data:`TILT`
+askew, along at least :data:`CLOSED` of that side, and thin. Where all four sides are such lines and
+the ink inside them is a mark of its own (at least :data:`INSIDE` of the ink, meeting the lines in
+at most :data:`MAX_CONTACTS` places and at fewer than :data:`CROSSED` of its corners), the lines are
+taken out, but where a stroke crosses them. An empty box, and a crossed one (its cross meets the
+box in its corners), stay as they are: the verdict flags them. A round or drawn-by-hand shape is
+no line of this straightness.
 """
 
 from __future__ import annotations
@@ -30,8 +32,12 @@ MARGIN = 2  # px either side of a line taken with it (its blur, the steps of a t
 FRAGMENT = 0.01  # marks left beside the lines smaller than this share of the ink are the lines' too
 MAX_THICK = 0.25  # a line at most this share of its band thick (a filled shape is no line)
 INSIDE = 0.1  # share of the ink inside the lines: the digit
-MAX_CONTACTS = 2  # places where the ink inside meets the lines (a digit written up to its box)
-CONTACT_SHARE = 0.05  # …and at most this share of the lines' pixels
+MAX_CONTACTS = 4  # places where the ink inside meets the lines (a large 0 touches all four sides)…
+SAME_PLACE = 0.15  # (meetings along one side this share of it apart are one place: a round stroke
+# along a line, or across it, meets it at both ends of the stretch the line hides)
+CORNER = 0.15  # …and a place this share of the box's side from one of its corners is at that corner:
+CROSSED = 3  # ink meeting the box in this many corners is part of the shape (a crossed box; a 1 may meet two)
+CONTACT_SHARE = 0.1  # …and at most this share of the lines' pixels
 OVERHANG = 0.2  # share of the ink's extent a digit's tail may reach beyond its box
 
 
@@ -58,25 +64,81 @@ def without_box(ink: np.ndarray) -> np.ndarray:
         return ink
     window = (slice(top + found.start, top + found.stop), slice(left + across.start, left + across.stop))
     box = mask[window]
-    lines = np.zeros_like(box)
+    lines, sides = np.zeros_like(box), []
     for turn in range(4):  # each side in turn as the top one
         line = _top_line(np.rot90(box, turn), band)
         if line is None:
             return ink
         lines |= np.rot90(line, -turn)
+        sides.append(line)
     pieces, n = ndimage.label(box & ~lines, np.ones((3, 3)))
-    area = np.bincount(pieces.ravel(), minlength=n + 1)
-    lines |= (pieces > 0) & (area < FRAGMENT * box.sum())[pieces]  # (a line's frayed edge)
+    small = np.bincount(pieces.ravel(), minlength=n + 1) < FRAGMENT * box.sum()
+    small[pieces[_continued(mask, window)]] = False  # (a stroke's end in the window is no fragment)
+    lines |= (pieces > 0) & small[pieces]  # (a line's frayed edge)
     rest = box & ~lines
     if ink[window][rest].sum() < INSIDE * ink[window][box].sum():
         return ink  # an empty box (its blur, a speck inside): the verdict says so
     touching = rest & ndimage.binary_dilation(lines, np.ones((3, 3), bool))
-    contacts = ndimage.label(touching, np.ones((3, 3)))[1]
-    if contacts > MAX_CONTACTS or touching.sum() > CONTACT_SHARE * lines.sum():
+    places, corners = _contacts(rest, sides)
+    if places > MAX_CONTACTS or corners >= CROSSED or touching.sum() > CONTACT_SHARE * lines.sum():
         return ink  # crossed, or filled: the box is part of the shape
     out = ink.copy()
-    out[window][lines] = 0.0
+    out[window][lines & ~_crossings(rest, sides)] = 0.0
     return out
+
+
+def _contacts(rest: np.ndarray, sides: list[np.ndarray]) -> tuple[int, int]:
+    """The places where ``rest`` (the ink inside the box's window, less its lines) meets the lines
+    (``sides``: each side's line, turned to the top as :func:`_top_line` found it), and how many of
+    the box's corners they meet at."""
+    from scipy import ndimage
+
+    places, corners = 0, set()
+    height, width = rest.shape
+    ends = np.array([(0, 0), (0, width - 1), (height - 1, 0), (height - 1, width - 1)])
+    for turn, line in enumerate(sides):
+        near = np.rot90(rest, turn) & ndimage.binary_dilation(line, np.ones((3, 3), bool))
+        along = np.flatnonzero(near.any(axis=0))
+        for run in np.split(along, np.flatnonzero(np.diff(along) > SAME_PLACE * line.shape[1]) + 1):
+            if len(run) == 0:
+                continue
+            places += 1
+            place = np.zeros_like(near)
+            place[:, run[0]:run[-1] + 1] = near[:, run[0]:run[-1] + 1]
+            centre = np.argwhere(np.rot90(place, -turn)).mean(axis=0)
+            gaps = np.hypot(*(ends - centre).T)
+            if gaps.min() < CORNER * min(height, width):
+                corners.add(int(np.argmin(gaps)))
+    return places, len(corners)
+
+
+def _continued(mask: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
+    """The pixels on ``window``'s edges (a mask of its shape) whose ink goes on beyond it."""
+    rows, cols = window
+    out = np.zeros((rows.stop - rows.start, cols.stop - cols.start), bool)
+    if rows.start > 0:
+        out[0] = mask[rows.start - 1, cols]
+    if rows.stop < mask.shape[0]:
+        out[-1] |= mask[rows.stop, cols]
+    if cols.start > 0:
+        out[:, 0] |= mask[rows, cols.start - 1]
+    if cols.stop < mask.shape[1]:
+        out[:, -1] |= mask[rows, cols.stop]
+    return out & mask[window]
+
+
+def _crossings(rest: np.ndarray, sides: list[np.ndarray]) -> np.ndarray:
+    """The lines' pixels where a stroke of ``rest`` crosses them (its ink within :data:`MARGIN` px
+    of the line on both sides): kept, a digit across its box's line was cut in two there, and the
+    probe read its two pieces as "strokes unlike any digit's"."""
+    kept = np.zeros_like(rest)
+    for turn, line in enumerate(sides):
+        inside, rows = np.rot90(rest, turn), np.arange(line.shape[0])[:, None]
+        first, last = np.argmax(line, axis=0), line.shape[0] - 1 - np.argmax(line[::-1], axis=0)
+        above = (inside & (rows >= first - MARGIN) & (rows < first)).any(axis=0)
+        below = (inside & (rows > last) & (rows <= last + MARGIN)).any(axis=0)
+        kept |= np.rot90(line & (line.any(axis=0) & above & below)[None, :], -turn)
+    return kept
 
 
 def _outermost(extent: np.ndarray, band: int) -> slice | None:
@@ -101,30 +163,76 @@ def _outermost(extent: np.ndarray, band: int) -> slice | None:
 
 def _top_line(box: np.ndarray, band: int) -> np.ndarray | None:
     """The printed line along the top of ``box`` (a mask of the box's window): its pixels, or None
-    where the top's outermost ink is no thin straight line along :data:`CLOSED` of it."""
-    top = box[:band]
+    where no thin straight line runs along :data:`CLOSED` of it: the line through the outermost ink
+    of its first ``band`` rows, else the straightest line there and up to :data:`OVERHANG` of its
+    height below them (a digit's stroke beyond the line, above it)."""
+    top = box[:band + int(OVERHANG * box.shape[0])]
+    for guess in (lambda: _outermost_guess(box[:band]), lambda: _straightest_guess(top)):  # (the second only
+        if (found := guess()) is not None and (line := _line_near(box, top, band, *found)) is not None:  # if needed)
+            return line
+    return None
+
+
+def _outermost_guess(top: np.ndarray) -> tuple[float, float] | None:
+    """A line (slope, offset) through the outermost ink of ``top``'s columns: through the medians of
+    its halves (a thick stroke reaching the band, a fifth of its columns, pulled a least-squares fit
+    off the line); None where they are inked along less than :data:`CLOSED` of it."""
     covered = top.any(axis=0)
     if covered.mean() < CLOSED:
         return None
     x = np.flatnonzero(covered)
-    y = np.argmax(top[:, x], axis=0).astype(np.float64)  # the outermost ink of each column
-    # a line through the medians of its halves (a thick stroke reaching the band, a fifth of its
-    # columns, pulled a least-squares fit off the line), then fitted to the columns on it
+    y = np.argmax(top[:, x], axis=0).astype(np.float64)
     left, right = x < np.median(x), x >= np.median(x)
     if not left.any():
         return None
     slope = (np.median(y[right]) - np.median(y[left])) / max(np.median(x[right]) - np.median(x[left]), 1.0)
-    offset = float(np.median(y - slope * x))
-    for _ in range(2):
-        on = np.abs(y - (slope * x + offset)) <= ON_LINE
-        if on.sum() < CLOSED * box.shape[1]:
-            return None
-        slope, offset = np.polyfit(x[on], y[on], 1)
-    # its thickness: the run of ink down from the outermost pixel, in the columns on the line
-    thick = _thickness(top[:, x[on]], y[on].astype(int))
+    return float(slope), float(np.median(y - slope * x))
+
+
+def _straightest_guess(top: np.ndarray) -> tuple[float, float] | None:
+    """The line (slope, offset) up to :data:`TILT` askew whose ±:data:`ON_LINE` px hold ink in the
+    most columns of ``top``, if that is :data:`CLOSED` of them (where a digit's stroke runs beyond
+    the line, the outermost ink of its columns is the stroke's)."""
+    from scipy import ndimage
+
+    depth, width = top.shape
+    x, reach = np.arange(width), int(np.ceil(TILT * width / 2))
+    padded = np.pad(top, ((reach, reach), (0, 0)))
+    best = (0.0, 0.0, 0)
+    for slope in np.linspace(-TILT, TILT, 2 * reach + 1):
+        shift = np.round(slope * (x - width / 2)).astype(int)
+        sheared = padded[np.arange(depth)[:, None] + shift[None, :] + reach, x[None, :]]
+        covered = ndimage.maximum_filter1d(sheared, int(2 * ON_LINE) + 1, axis=0).mean(axis=1)
+        row = int(np.argmax(covered))
+        if covered[row] > best[0]:
+            best = (float(covered[row]), float(slope), row)
+    return (best[1], best[2] - best[1] * width / 2) if best[0] >= CLOSED else None
+
+
+def _line_near(box: np.ndarray, top: np.ndarray, band: int, slope: float, offset: float) -> np.ndarray | None:
+    """The line near ``slope``, ``offset`` in ``top`` (the first rows of ``box``), fitted to each
+    column's first ink within :data:`ON_LINE` px of it: its pixels in ``box``, or None where it
+    holds ink along less than :data:`CLOSED` of the top, or is thick."""
+    rows, x = np.arange(top.shape[0])[:, None], np.arange(top.shape[1])
+
+    def first_ink(slope: float, offset: float) -> tuple[np.ndarray, np.ndarray]:
+        near = top & (np.abs(rows - (slope * x + offset)[None, :]) <= ON_LINE)
+        return np.argmax(near, axis=0), near.any(axis=0)
+
+    y, on = first_ink(slope, offset)
+    if on.sum() < CLOSED * top.shape[1]:
+        return None
+    for _ in range(2):  # to a fraction of a px, while the fit holds the line (a stroke beside it pulls
+        fitted = np.polyfit(x[on], y[on], 1)  # the fit off)
+        refit = first_ink(*fitted)
+        if refit[1].sum() < CLOSED * top.shape[1]:
+            break
+        (slope, offset), (y, on) = fitted, refit
+    # its thickness: the run of ink down from its first pixel, in the columns on the line
+    thick = _thickness(top[:, on], y[on])
     if thick > MAX_THICK * band + 1:
         return None
-    centre = slope * np.arange(box.shape[1]) + offset
+    centre = slope * x + offset
     rows = np.arange(box.shape[0])[:, None]
     return (rows >= centre[None, :] - MARGIN) & (rows < centre[None, :] + thick + MARGIN) & box
 
