@@ -13,8 +13,11 @@ image: strokes and ruled lines vanish, wider regions stay; the frame mirrors the
 the frame cuts along its length counts twice as wide). Those regions are left out of the
 paper's fit and its noise, and their own level is taken off (a grey opening: strokes on a
 shadow keep their height above it); inside them, ink must stand above their own noise (a wooden
-table's grain is no ink). Where all ink touches the frame (a digit cropped tight, or written over
-the sheet's edge) nothing is taken off: then no region is known to be no stroke.
+table's grain is no ink). Where all ink touches the frame (a digit cropped tight, or written down
+to the sheet's edge, the table beyond it), the strokes' width is told by the ink well away from the
+frame, and only bands along the frame, as wide as the square without mirroring, are taken off (a
+table is; a bold digit's bar along its tight crop is not); with no ink away from it, or none along
+half a side of it, nothing is taken off: then no region is known to be no stroke.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ WIDER = 2.5  # a region this many times wider than the strokes (square side / me
 MIN_SIDE = 0.03  # …and at least this share of the image's shorter side wide (ruled lines, strokes crossing them)
 MIN_MARK, MIN_MARK_PIXELS = 0.01, 6  # ink off the frame tells the strokes' width if a mark has this share of the ink
 MIN_SHARE = 0.01  # regions smaller than this share of the image are left as they are (a smudge)
+FRAME_BAND = 0.25  # where all ink reaches the frame: the ink this share of the shorter side in from it tells
+# the strokes' width (a table around the sheet is 5-20 % wide in a phone photo), where ink runs along this
+FRAME_COVER = 0.5  # share of one of the frame's sides at least
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,9 @@ def off_paper(residual: np.ndarray, floor: float) -> OffPaper | None:
     marks[0] = False
     marks[edge] = False
     inside = marks[labels]
+    all_at_frame = not inside.any()  # (a digit written up to the sheet's edge, the table beyond it): the
+    if all_at_frame:  # strokes' width from the ink away from the frame, and only bands along it taken
+        inside = _away_from_frame(ink)
     if not touching.any() or not inside.any():
         return None
     side = int(np.ceil(max(WIDER * stroke_width_px(inside), MIN_SIDE * min(residual.shape))))
@@ -84,10 +93,40 @@ def off_paper(residual: np.ndarray, floor: float) -> OffPaper | None:
         return None
     # (min and max filters over a square are separable: fast whatever its side, unlike a binary
     # opening with a square structure, 8 s on a 1000² photo)
-    wide = ndimage.maximum_filter(ndimage.minimum_filter(touching, size=side), size=side)
+    if all_at_frame:  # a band along the frame, as wide as the square beyond the frame too (not mirrored: a
+        # bold digit cropped tight has its bar along the frame, and is wide only where its strokes meet)
+        wide = ndimage.minimum_filter(touching, size=side, mode="constant", cval=False)
+        wide = _along_frame(ndimage.maximum_filter(wide, size=side))
+    else:
+        wide = ndimage.maximum_filter(ndimage.minimum_filter(touching, size=side), size=side)
     if wide.sum() < MIN_SHARE * residual.size:
         return None
     return OffPaper(ndimage.maximum_filter(wide, size=2 * max(1, side // 4) + 1) & touching, side)
+
+
+def _away_from_frame(ink: np.ndarray) -> np.ndarray:
+    """``ink`` (a mask) more than :data:`FRAME_BAND` of the image's shorter side in from its frame,
+    where that much of it is (:data:`MIN_MARK`) and ink runs along :data:`FRAME_COVER` of one of
+    the frame's sides (a table beyond the sheet's edge; a digit cropped tight meets its frame in
+    strokes' widths): the strokes' width from it, else none."""
+    if max(ink[0].mean(), ink[-1].mean(), ink[:, 0].mean(), ink[:, -1].mean()) < FRAME_COVER:
+        return np.zeros_like(ink)
+    band = int(np.ceil(FRAME_BAND * min(ink.shape)))
+    away = np.zeros_like(ink)
+    away[band:-band, band:-band] = ink[band:-band, band:-band]
+    return away if away.sum() >= max(MIN_MARK * ink.sum(), MIN_MARK_PIXELS) else np.zeros_like(ink)
+
+
+def _along_frame(region: np.ndarray) -> np.ndarray:
+    """The parts of ``region`` (a mask) that run along :data:`FRAME_COVER` of a side of the frame."""
+    from scipy import ndimage
+
+    labels, n = ndimage.label(region)
+    along = np.zeros(n + 1, bool)
+    for side in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+        along |= np.bincount(side, minlength=n + 1) >= FRAME_COVER * len(side)
+    along[0] = False
+    return along[labels]
 
 
 def take_off(residual: np.ndarray, found: OffPaper, floor: float, sigmas: float) -> np.ndarray:

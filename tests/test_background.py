@@ -41,6 +41,29 @@ def test_a_table_along_the_frame_is_found_and_taken_off_and_the_digit_kept():
     np.testing.assert_array_equal(levelled[:, 60:], image[:, 60:])  # the digit untouched
 
 
+def test_a_table_the_digit_reaches_is_found_too_and_the_digit_kept():
+    """A 7 written down to the sheet's edge, the table all around it: every mark reached the frame,
+    so no stroke told how wide strokes are, the table stayed as ink, and framed the digit."""
+    rng = np.random.default_rng(2)
+    digit = polyline((300, 300), [(90, 90), (90, 210), (300, 130)], 6.0).astype(np.float64)
+    image = 0.5 * digit + rng.normal(0, 0.01, digit.shape)
+    table = np.ones((300, 300), bool)
+    table[25:-25, 25:-25] = False  # the table around the sheet, ink bright
+    image[table] = 0.6 + rng.normal(0, 0.01, table.sum())
+    found = off_paper(image, 0.04)
+    assert found is not None
+    assert found.region[table].mean() > 0.9
+    assert not (found.region & (digit > 0.5))[35:-35, 35:-35].any()  # (the region reaches a little into the foot)
+    levelled = take_off(image, found, 0.04, 4.0)
+    assert (levelled[table & (digit == 0)] > 0.04).mean() < 0.01
+    assert (levelled[(digit > 0.99) & ~table] > 0.3).mean() > 0.99
+    for width in (6.0, 12.0, 25.0, 40.0):  # but a 7 cropped tight, its bar all along the frame, is no table
+        rows, cols = np.nonzero(seven(width=width) > 0.5)
+        tight = seven(width=width)[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+        found = off_paper(0.5 * tight + rng.normal(0, 0.01, tight.shape), 0.04)
+        assert found is None or not (found.region & (tight > 0.5)).any(), width
+
+
 def test_strokes_ruled_lines_and_tight_crops_are_never_taken_for_background():
     rng = np.random.default_rng(1)
     ruled = 0.5 * seven() + rng.normal(0, 0.01, (300, 300))
