@@ -41,9 +41,10 @@ def test_a_table_along_the_frame_is_found_and_taken_off_and_the_digit_kept():
     np.testing.assert_array_equal(levelled[:, 60:], image[:, 60:])  # the digit untouched
 
 
-def test_a_table_the_digit_reaches_is_found_too_and_the_digit_kept():
-    """A 7 written down to the sheet's edge, the table all around it: every mark reached the frame,
-    so no stroke told how wide strokes are, the table stayed as ink, and framed the digit."""
+def test_a_table_or_shadow_the_digit_reaches_is_found_too_and_the_digit_kept():
+    """A 7 written down to the sheet's edge, the table all around it, or up into a shadow across a
+    corner: every mark reached the frame, so no stroke told how wide strokes are, and the table
+    stayed as ink and framed the digit (the shadow, a wedge beside it)."""
     rng = np.random.default_rng(2)
     digit = polyline((300, 300), [(90, 90), (90, 210), (300, 130)], 6.0).astype(np.float64)
     image = 0.5 * digit + rng.normal(0, 0.01, digit.shape)
@@ -57,6 +58,13 @@ def test_a_table_the_digit_reaches_is_found_too_and_the_digit_kept():
     levelled = take_off(image, found, 0.04, 4.0)
     assert (levelled[table & (digit == 0)] > 0.04).mean() < 0.01
     assert (levelled[(digit > 0.99) & ~table] > 0.3).mean() > 0.99
+    shadow = (np.arange(300)[:, None] + np.arange(300)[None, :]) < 110  # a shadow across a corner, the 7 into it
+    digit = polyline((300, 300), [(40, 30), (90, 210), (280, 130)], 6.0).astype(np.float64)
+    image = 0.5 * digit + 0.4 * shadow + rng.normal(0, 0.01, digit.shape)
+    found = off_paper(image, 0.04)
+    assert found is not None and found.region[shadow].mean() > 0.8
+    levelled = take_off(image, found, 0.04, 4.0)
+    assert (levelled[shadow & (digit == 0)] > 0.04).mean() < 0.02
     for width in (6.0, 12.0, 25.0, 40.0):  # but a 7 cropped tight, its bar all along the frame, is no table
         rows, cols = np.nonzero(seven(width=width) > 0.5)
         tight = seven(width=width)[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
