@@ -31,7 +31,8 @@ MIN_SIDE = 0.03  # …and at least this share of the image's shorter side wide (
 MIN_MARK, MIN_MARK_PIXELS = 0.01, 6  # ink off the frame tells the strokes' width if a mark has this share of the ink
 MIN_SHARE = 0.01  # regions smaller than this share of the image are left as they are (a smudge)
 FRAME_BAND = 0.25  # where all ink reaches the frame: the ink this share of the shorter side in from it tells
-# the strokes' width (a table around the sheet is 5-20 % wide in a phone photo)
+# the strokes' width (a table around the sheet is 5-20 % wide in a phone photo), if at least
+MIN_WIDTH = 2.0  # px
 
 
 @dataclass(frozen=True)
@@ -78,13 +79,14 @@ def off_paper(residual: np.ndarray, floor: float) -> OffPaper | None:
     edge = labels_at_frame(labels)
     touching = np.isin(labels, edge[edge > 0])
     area = np.bincount(labels.ravel())
-    marks = area >= max(MIN_MARK * ink.sum(), MIN_MARK_PIXELS)  # (noise specks, dust: no stroke's width)
-    marks[0] = False
+    sizable = area >= max(MIN_MARK * ink.sum(), MIN_MARK_PIXELS)  # (noise specks, dust: no stroke's width)
+    sizable[0] = False
+    marks = sizable.copy()
     marks[edge] = False
     inside = marks[labels]
     all_at_frame = not inside.any()  # (a digit written up to the sheet's edge, the table or a shadow
-    # beyond it): the strokes' width from the ink away from the frame
-    width = _width_away_from_frame(ink) if all_at_frame else stroke_width_px(inside)
+    # beyond it): the strokes' width from the marks' ink away from the frame
+    width = _width_away_from_frame(sizable[labels]) if all_at_frame else stroke_width_px(inside)
     if not touching.any() or not np.isfinite(width):
         return None
     side = int(np.ceil(max(WIDER * width, MIN_SIDE * min(residual.shape))))
@@ -106,16 +108,18 @@ def _width_away_from_frame(ink: np.ndarray) -> float:
     """The strokes' width (px) along their middles more than :data:`FRAME_BAND` of the image's
     shorter side in from its frame (twice the distance from there to the paper, the frame not
     counting as paper; the ink cut out there measured by its area and outline took the cut for
-    outline: the ends of a bold 0 cropped tight measured 1.7 px wide); NaN with no ink there."""
+    outline: the ends of a bold 0 cropped tight measured 1.7 px wide); NaN with no ink there, or
+    where it measures under :data:`MIN_WIDTH`."""
     from scipy import ndimage
 
     band = int(np.ceil(FRAME_BAND * min(ink.shape)))
     distance = ndimage.distance_transform_edt(np.pad(ink, 1, constant_values=True))[1:-1, 1:-1]
     middle = (distance > 0) & (distance >= ndimage.maximum_filter(distance, size=3))
     middle = middle[band:-band, band:-band]
-    if middle.sum() < MIN_MARK_PIXELS:
-        return float("nan")
-    return 2.0 * float(np.median(distance[band:-band, band:-band][middle])) - 1.0
+    width = 2.0 * float(np.median(distance[band:-band, band:-band][middle])) - 1.0 if middle.any() else 0.0
+    # (narrower: the grain of a noisy region's speckled edge, not strokes; the paper's light, not
+    # fitted, once read so in a tight crop, and a quarter of it was taken off with a 3's stroke)
+    return width if middle.sum() >= MIN_MARK_PIXELS and width >= MIN_WIDTH else float("nan")
 
 
 def take_off(residual: np.ndarray, found: OffPaper, floor: float, sigmas: float) -> np.ndarray:

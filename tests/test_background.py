@@ -106,3 +106,15 @@ def test_marks_at_the_frame_apart_from_the_digit_go_unless_the_digit_reaches_it(
     corner = tight.copy()
     corner[:10, -10:] = 1.0
     np.testing.assert_array_equal(without_frame_marks(corner), corner)
+
+
+def test_the_strokes_width_away_from_the_frame_is_theirs_and_a_speckled_region_has_none():
+    """Where all ink reaches the frame, the strokes' width comes from their middles away from it;
+    a noisy region's speckled grain measured 1 px, and a region of a tight crop's paper light was
+    then taken off with the digit's stroke."""
+    from sae_desktop.background import _width_away_from_frame
+
+    for width in (4.0, 6.0, 12.0):
+        assert _width_away_from_frame(seven(width=width) > 0.5) == pytest.approx(width, abs=1.5)
+    speckled = np.random.default_rng(3).random((300, 300)) < 0.5
+    assert np.isnan(_width_away_from_frame(speckled))
