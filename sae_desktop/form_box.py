@@ -35,8 +35,9 @@ INSIDE = 0.1  # share of the ink inside the lines: the digit
 MAX_CONTACTS = 4  # places where the ink inside meets the lines (a large 0 touches all four sides)…
 CONTACT_SHARE = 0.1  # …along at most this share of the lines' pixels (a round stroke meets one over a stretch)…
 CROSSED = 3  # …and at fewer of the box's corners than this (a crossed box meets four; a slanted 1 two)
-SAME_PLACE = 0.15  # meetings along one side this share of it apart are one place (a round stroke along a
-# line, or across it, meets it at both ends of the stretch the line hides)
+SAME_PLACE = 0.15  # meetings along one side this share of it apart are one place, or farther with the line
+# thicker between them (a round stroke along a line meets it at both ends of the stretch the line hides)
+STROKED = 2  # px: a line this much thicker than along most of it has a stroke along it
 CORNER = 0.15  # a place this share of the box's shorter side from one of its corners is at that corner
 OVERHANG = 0.2  # share of the ink's extent a digit's tail may reach beyond its box
 SEARCH_COLUMNS, SEARCH_TILTS = 400, 41  # the straightest line sought in about this many columns and tilts
@@ -101,7 +102,11 @@ def _contacts(rest: np.ndarray, sides: list[np.ndarray]) -> tuple[int, int]:
         near = np.rot90(rest, turn)[:depth] & ndimage.binary_dilation(line[:depth], np.ones((3, 3), bool))
         along = np.flatnonzero(near.any(axis=0))
         ends = np.rot90(np.arange(4).reshape(2, 2), turn)[0]  # the box's corners (by their place unturned) at its ends
-        for run in np.split(along, np.flatnonzero(np.diff(along) > SAME_PLACE * line.shape[1]) + 1):
+        # one place: meetings near each other, or with a stroke on the line between them
+        stroked = _stroked(line[:depth])
+        apart = [k for k in np.flatnonzero(np.diff(along) > SAME_PLACE * line.shape[1])
+                 if stroked[along[k] + 1:along[k + 1]].mean() < CLOSED]
+        for run in np.split(along, np.array(apart, int) + 1):
             if len(run) == 0:
                 continue
             places += 1
@@ -135,8 +140,9 @@ def _continued(mask: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
 
 def _crossings(rest: np.ndarray, sides: list[np.ndarray]) -> np.ndarray:
     """The lines' pixels where a stroke of ``rest`` crosses them (its ink within :data:`MARGIN` px
-    of the line on both sides): kept, a digit across its box's line was cut in two there, and the
-    probe read its two pieces as "strokes unlike any digit's"."""
+    of the line on both sides), or lies along them (:func:`_stroked`): kept, a digit across its
+    box's line was cut in two there, a round one along it cut open, and the probe read the pieces
+    as "strokes unlike any digit's"."""
     kept = np.zeros_like(rest)
     for turn, whole in enumerate(sides):
         depth = _depth(whole)
@@ -145,9 +151,24 @@ def _crossings(rest: np.ndarray, sides: list[np.ndarray]) -> np.ndarray:
         above = (inside & (rows >= first - MARGIN) & (rows < first)).any(axis=0)
         below = (inside & (rows > last) & (rows <= last + MARGIN)).any(axis=0)
         crossed = np.zeros_like(whole)
-        crossed[:depth] = line & (line.any(axis=0) & above & below)[None, :]
+        crossed[:depth] = line & ((line.any(axis=0) & above & below) | _stroked(line))[None, :]
         kept |= np.rot90(crossed, -turn)
-    return kept
+    corners = sum(np.rot90(line, -turn).astype(int) for turn, line in enumerate(sides)) > 1
+    return kept & ~corners  # (where two lines meet, each is thicker by the other)
+
+
+def _stroked(line: np.ndarray) -> np.ndarray:
+    """The columns where a stroke lies along a side's ``line`` (turned to the top, its rows only):
+    its ink there across the line's margins too, :data:`STROKED` px thicker than along most of it."""
+    from scipy import ndimage
+
+    fill = line.sum(axis=0)
+    if not fill.any():
+        return fill > 0
+    # inked across the line and its margins (as where the other sides' lines cross it), less the ends of
+    # each stretch: there the stroke leaves the line, and the line's pixels beside it were kept
+    full = (fill >= fill.max() - 1) & (fill >= np.median(fill[fill > 0]) + STROKED)
+    return ndimage.binary_erosion(full, np.ones(2 * MARGIN + 3, bool))
 
 
 def _outermost(extent: np.ndarray, band: int) -> slice | None:
