@@ -405,3 +405,16 @@ def test_a_test_digit_is_not_its_own_nearest_digit():
     assert probed.min() > 0.1 and np.nanmin(density.neighbour_percentile(float(probed[0]))) > 0
     moved = codes[:1] + 0.05  # a drawing near a test digit: that digit is its neighbour
     assert density.neighbour_distance(moved)[0] <= np.linalg.norm(moved - codes[:1]) + 1e-3
+
+
+def test_marks_that_merge_when_widened_to_mnists_strokes_are_a_filled_shape(bundled):
+    """Dark ruled lines across a whole page (as dark as the pencil): scaled down with the page, the
+    lines were a fraction of a pixel wide, widened to MNIST's strokes they merged into one white
+    block, and the probe called it "unusual", a digit."""
+    side = 800
+    page = np.full((side, side), 200.0)
+    page[(np.arange(side) % 40) < 2] = 130  # ruled lines every 40 px
+    five = polyline((side, side), [(250, 500), (250, 320), (400, 300), (420, 480), (560, 470), (600, 300)], 6)
+    photo = np.clip(page - 90 * five + np.random.default_rng(0).normal(0, 3, page.shape), 0, 255) / 255.0
+    _, result = probe_image(bundled, ink_on_black(photo))
+    assert result.verdict.kind == "filled" and result.verdict.digit_like is False, result.verdict.message
