@@ -872,3 +872,18 @@ def test_a_file_dropped_on_the_window_is_probed_or_opened(qtbot, gui_window, tmp
     assert window.shown.snapshot.path != copy
     drag(model, drop=True)
     qtbot.waitUntil(lambda: window.shown.snapshot.path == copy, timeout=3000)  # opened, as File ▸ Open does
+
+
+def test_a_test_digits_stages_are_not_preprocessed_again(qtbot, window, tiny_dataset):
+    """A test digit is probed as stored: the stage tiles had shown it preprocessed again (a bold
+    digit thinned in "stroke width" and "20 px box"), strokes the model never saw."""
+    view = window.probe_view
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    view.browser.index.setValue(5)
+    tiles = view.stages_view.tiles
+    assert all(tile.data is None for tile in tiles[:4])
+    np.testing.assert_allclose(tiles[4].data, tiny_dataset.test_images[5] / 255.0, atol=1e-6)
+    assert "as MNIST preprocessed" in view.stages_view.heading.text()
+    draw_seven(qtbot, view.canvas)  # drawn over: the drawing's own stages again
+    qtbot.waitUntil(lambda: view.state.source.kind == "drawing", timeout=2000)
+    assert all(tile.data is not None for tile in tiles) and "as MNIST" not in view.stages_view.heading.text()

@@ -294,7 +294,7 @@ class ProbeView(QWidget):
 
     def _render_result(self, r: ProbeResult | None) -> None:
         stages, snap = self.state.stages, self.shown.snapshot
-        self.stages_view.show_stages(stages, self.current_input())
+        self.stages_view.show_stages(stages, self.current_input(), as_stored=self.state.source.kind == "test")
         if (bars := self.bars_place.peek()) is not None:
             self._code_to_bars(bars, r)
         self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)

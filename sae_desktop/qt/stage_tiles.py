@@ -9,6 +9,10 @@ from sae_desktop.preprocess import Preprocessed
 from sae_desktop.qt.image_tile import ImageTile
 
 CAPTIONS = ("paper removed", "ink box", "stroke width", "20 px box", "centred 28×28")
+HEADING = "What the model sees (MNIST preprocessing):"
+# A test digit is probed as the data set stores it: its stages are MNIST's own, not shown (preprocessed
+# again, the stroke-width and box tiles showed a bold digit thinned, which the model never saw)
+AS_STORED = "What the model sees: a test digit, as MNIST preprocessed and stored it"
 
 
 class StageTiles(QWidget):
@@ -19,11 +23,11 @@ class StageTiles(QWidget):
             tile.hide()  # emptied by place_in, it still goes with the view (and its theme callback)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(2)  # the tiles have margins of their own; five fit a 1024-px projector
-        heading = QLabel("What the model sees (MNIST preprocessing):")
-        heading.setWordWrap(True)
+        self.heading = QLabel(HEADING)
+        self.heading.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(heading)
+        layout.addWidget(self.heading)
         layout.addLayout(self.grid)
         self.columns = 3
         self.set_columns(3)  # two rows: one row of five is too wide for a 1024-px window with the panel
@@ -44,7 +48,10 @@ class StageTiles(QWidget):
             self.grid.setColumnMinimumWidth(column, width if used else 0)
             self.grid.setColumnStretch(column, 1 if used else 0)
 
-    def show_stages(self, stages: Preprocessed, model_input: np.ndarray | None) -> None:
-        for tile, image in zip(self.tiles, (stages.levelled, stages.crop, stages.reshaped, stages.scaled,
-                                            model_input)):
+    def show_stages(self, stages: Preprocessed, model_input: np.ndarray | None, as_stored: bool = False) -> None:
+        """Each stage of ``stages``, and the ``model_input``; ``as_stored``: a test digit, probed as
+        stored (only the model input shown, the heading says why)."""
+        images = ((None,) * 4 if as_stored else (stages.levelled, stages.crop, stages.reshaped, stages.scaled))
+        for tile, image in zip(self.tiles, (*images, model_input)):
             tile.set_grey(image)
+        self.heading.setText(AS_STORED if as_stored else HEADING)
