@@ -24,17 +24,16 @@ def _png_bytes(image) -> bytes:
     return buffer.getvalue()
 
 
-STEM_BYTES = 200  # an output's stem at most (a file name is 255 bytes, and "_reconstruction.png" follows)
-
-
 def output_stems(names: list[str]) -> list[str]:
     """A file stem per input for ``probe --save-dir``, distinct even where inputs share a file name
     (``a/7.png`` and ``b/7.png`` give ``7`` and ``7-2``); compared ignoring case (macOS, Windows);
-    cut to :data:`STEM_BYTES` (a 246-character name's outputs could not be written)."""
+    cut to ``exports.STEM_BYTES`` (a 246-character name's outputs could not be written)."""
+    from sae_desktop.exports import cut_stem
+
     taken: set[str] = set()
     stems = []
     for name in names:
-        stem, n = _cut(Path(name).stem) or "image", 1
+        stem, n = cut_stem(Path(name).stem) or "image", 1
         candidate = stem
         while candidate.casefold() in taken:
             n += 1
@@ -42,10 +41,6 @@ def output_stems(names: list[str]) -> list[str]:
         taken.add(candidate.casefold())
         stems.append(candidate)
     return stems
-
-
-def _cut(stem: str) -> str:
-    return stem.encode("utf-8", "surrogateescape")[:STEM_BYTES].decode("utf-8", "ignore")
 
 
 def said(name: str, message: str) -> str:

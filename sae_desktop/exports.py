@@ -17,6 +17,13 @@ EPOCH_COLUMNS = ("epoch", "at", "step", "losses/train_total", "metrics/test_mse"
                  "metrics/dead_latents", "metrics/frac_alive", "metrics/frac_dense", "metrics/rho_hat_mean",
                  "epoch_seconds", "eval_seconds")
 STEP_COLUMNS = ("step", "epoch", "losses/recon", "losses/sparsity", "losses/total", "metrics/samples_per_s", "lr")
+STEM_BYTES = 200  # an output's stem at most (a file name is 255 bytes, and "_reconstruction.png" follows)
+
+
+def cut_stem(stem: str, most: int = STEM_BYTES) -> str:
+    """``stem`` cut to ``most`` bytes of UTF-8, never inside a character (a phone's long file
+    names made names the file system refused: "File name too long")."""
+    return stem.encode("utf-8", "surrogateescape")[:most].decode("utf-8", "ignore")
 
 
 def save_grey_png(image: np.ndarray, path: str | os.PathLike, scale: int = 1) -> Path:

@@ -732,3 +732,30 @@ def test_an_exported_plot_says_whose_it_is_above_it(qtbot, window, dialogs, tmp_
         subprocess.run(["convert", str(tmp_path / "losses.svg"), str(out)], check=True, timeout=60, capture_output=True)
         top = np.asarray(Image.open(out).convert("L"))[:int(band / 2)]
         assert (np.abs(top.astype(int) - int(np.median(top))) > 40).sum() > 25
+
+
+def test_a_long_unicode_file_name_is_shown_whole_and_exported_with_its_clamps_named(qtbot, window, dialogs, tmp_path):
+    """A phone's long file name was cut at the label's edge, and made the export fail ("File name
+    too long"); letters outside ASCII were dropped from the export's names; and a steered export
+    did not say it was steered."""
+    from tests.conftest import load_file
+
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    digit = np.zeros((120, 120), np.uint8)
+    digit[20:100, 55:65] = 255  # a 1, white on black
+    path = tmp_path / ("PXL_20261204_101500123_PORTRAIT_ORIGINAL_" + "ünïcødé_七_" * 12 + ".png")  # 249 bytes
+    Image.fromarray(digit).save(path)
+    assert load_file(qtbot, view, path)
+    label = view.source_label
+    metrics = QFontMetrics(label.font())
+    assert max(metrics.horizontalAdvance(word) for word in re.split(r"[\s\u200b]+", label.text())) <= label.width()
+    assert label.text().replace("\u200b", "").endswith(path.name)  # whole, where it may wrap
+    view.bars.set_clamp(3, 0.7)
+    dialogs.answer = str(tmp_path / "out")
+    window.export_menu.aboutToShow.emit()
+    window.exports.probe_action.trigger()
+    assert (tmp_path / "out").is_dir(), window.notices[-1:]
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(names) == 6 and all(len(n.encode()) <= 255 for n in names)
+    assert all("ünïcødé_七" in n and "_latent_3_clamped_" in n for n in names), names

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from sae_desktop.exports import save_diverging_png, save_grey_png, save_latent_codes, save_metrics_csv
+from sae_desktop.exports import (STEM_BYTES, cut_stem, save_diverging_png, save_grey_png, save_latent_codes,
+                                  save_metrics_csv)
+from sae_desktop.qt.probe_words import clamp_note
 from sae_desktop.runs import RunFolder
 
 if TYPE_CHECKING:
@@ -20,10 +22,12 @@ if TYPE_CHECKING:
 __all__ = ["ExportMenu", "export_atlas", "export_probe"]
 
 
-def file_stem(title: str) -> str:
+def file_stem(title: str, any_script: bool = False) -> str:
     """A title as a file name a user would type: "Runs: MSE vs L0" → ``runs_mse_vs_l0`` (no colon,
-    which some file systems and the command line take badly)."""
-    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "plot"
+    which some file systems and the command line take badly). ``any_script``: letters of any
+    script kept, for the user's own names (a file "scan ünïcødé 七" had become ``scan_n_c_d``, and
+    files named only in Chinese all ``file_png``)."""
+    return re.sub(r"[\W_]+" if any_script else r"[^a-z0-9]+", "_", title.lower()).strip("_") or "plot"
 
 
 def name_stem(name: str | None) -> str:
@@ -66,6 +70,7 @@ PROBE_FILES = ("input", "reconstruction", "residual")
 def export_probe(probe, folder: str | Path) -> list[Path]:
     """input, reconstruction (grey) and residual (diverging), at 28×28 and at 10× size; named
     after the model and the input ("bundled_mnist_model_test_6685_label_6_input_28px.png"), and
+    the clamps that steer them ("…_latent_16_clamped_reconstruction_28px.png"), and
     never over an earlier export's files (a second drawing took "_2": all exports were named
     ``probe_input_28px.png``, and the next one replaced the last without a word)."""
     result = probe.result
@@ -74,7 +79,11 @@ def export_probe(probe, folder: str | Path) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     snap = probe.shown.snapshot
-    base = name_stem(snap.short_name if snap is not None else None) + file_stem(probe.state.source.describe())
+    # steered: the reconstruction and residual are the clamped code's, and the names say so
+    clamps = probe.state.clamps
+    steered = f"_{file_stem(clamp_note(clamps))}" if clamps else ""
+    base = name_stem(snap.short_name if snap is not None else None) + file_stem(probe.state.source.describe(), True)
+    base = cut_stem(base, STEM_BYTES - len(steered.encode())) + steered  # (a phone's long file name)
 
     def names(stem: str) -> list[Path]:
         return [folder / f"{stem}_{what}_{tag}.png" for tag in ("28px", "280px") for what in PROBE_FILES]

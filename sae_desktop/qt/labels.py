@@ -15,6 +15,17 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 
+def breakable_words(text: str, most: int = 24) -> str:
+    """``text`` with its words of over ``most`` characters (a phone's file name,
+    "PXL_20261204_101500123_PORTRAIT_ORIGINAL.jpg") given places to wrap: after each "_", "-"
+    or ".", and every ``most`` characters where there is none (a word-wrapped label cut such a
+    name at its edge, without an ellipsis)."""
+    def breaks(word: re.Match) -> str:
+        pieces = re.sub(r"(?<=[_.-])(?=.)", "\u200b", word.group()).split("\u200b")
+        return "\u200b".join("\u200b".join(p[i:i + most] for i in range(0, len(p), most)) for p in pieces)
+    return re.sub(rf"\S{{{most + 1},}}", breaks, text)
+
+
 def tooltip_paragraphs(lines) -> str:
     """Plain ``lines`` as a rich-text tooltip, one paragraph each: Qt wraps rich text (a plain
     tooltip of a verdict with its glossary ran 1100 px wide)."""

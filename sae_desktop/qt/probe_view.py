@@ -27,7 +27,7 @@ from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.drawing_tools import DrawingTools
 from sae_desktop.qt.image_files import IMAGE_FILTER, ImageFileReader, file_name
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.labels import ElidedLabel, WrappedLabel, tooltip_paragraphs
+from sae_desktop.qt.labels import ElidedLabel, WrappedLabel, breakable_words, tooltip_paragraphs
 from sae_desktop.qt.probe_words import clamp_list, clamp_note, unsteered
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
@@ -192,7 +192,8 @@ class ProbeView(QWidget):
         """The input's line; while the browser is hidden (presentation mode), the label filter it
         still applies (R kept giving 2s, with the filter out of sight)."""
         only = self.browser.filter_label() if self.browser.isHidden() else None
-        self.source_label.setText(f"Input: {source.describe()}" + (f" (R picks only {plural(only)})" if only else ""))
+        text = f"Input: {source.describe()}" + (f" (R picks only {plural(only)})" if only else "")
+        self.source_label.setText(breakable_words(text))
 
     def browser_shown(self, shown: bool) -> None:
         """Presentation mode hides the test-digit browser (R still picks a digit)."""
