@@ -887,3 +887,20 @@ def test_a_test_digits_stages_are_not_preprocessed_again(qtbot, window, tiny_dat
     draw_seven(qtbot, view.canvas)  # drawn over: the drawing's own stages again
     qtbot.waitUntil(lambda: view.state.source.kind == "drawing", timeout=2000)
     assert all(tile.data is not None for tile in tiles) and "as MNIST" not in view.stages_view.heading.text()
+
+
+def test_enter_in_the_index_box_shows_the_last_test_digit_again(qtbot, window, tiny_dataset):
+    """After a drawing, the box reads "last #7": typing 7 and Enter changed no value, and nothing
+    happened."""
+    view = window.probe_view
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    view.browser.index.setValue(7)
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.state.source.kind == "drawing", timeout=2000)
+    assert view.browser.index.prefix() == "last #"
+    box = view.browser.index
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "7")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert view.state.source.kind == "test" and view.state.source.index == 7
+    np.testing.assert_allclose(view.input_tile.data, tiny_dataset.test_images[7] / 255.0, atol=1e-6)

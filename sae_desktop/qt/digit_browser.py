@@ -57,6 +57,9 @@ class DigitBrowser(QGroupBox):
         grid.addWidget(self.load_file, 2, 0, 1, 3)
         grid.addWidget(self.message, 3, 0, 1, 3)
         self.index.valueChanged.connect(self.show_index)
+        # Enter shows the digit typed, also the one the box holds ("last #8499" after a file: typing
+        # 8499 changed no value, and nothing happened)
+        self.index.lineEdit().returnPressed.connect(lambda: self.show_index(self.index.value()))
         self.label.currentIndexChanged.connect(self._filter_chosen)
         self.previous.clicked.connect(lambda: self.step(-1))
         self.next.clicked.connect(lambda: self.step(+1))
