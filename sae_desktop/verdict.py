@@ -73,8 +73,18 @@ class Verdict:
     @property
     def headline(self) -> str:
         """The message without its closing parenthesis of figures: what a narrow view shows."""
-        head, bracket, _ = self.message.partition(" (")
-        return head if bracket and self.message.endswith(")") else self.message
+        return self.shorter[-1]
+
+    @property
+    def shorter(self) -> tuple[str, ...]:
+        """The message with fewer of its figures, the last ones first, down to its headline: what
+        a narrower view shows (from the headline alone, a flagged input's "Unlike MNIST: fewer than 1%
+        …", one line longer than a typical one's, lost all its figures where a typical kept them)."""
+        head, bracket, figures = self.message.partition(" (")
+        if not bracket or not self.message.endswith(")"):
+            return (self.message,)
+        parts = figures[:-1].split("; ")
+        return (*(f"{head} ({'; '.join(parts[:n])}; …)" for n in range(len(parts) - 1, 0, -1)), head)
 
     @property
     def glossary(self) -> str:

@@ -904,3 +904,29 @@ def test_enter_in_the_index_box_shows_the_last_test_digit_again(qtbot, window, t
     qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
     assert view.state.source.kind == "test" and view.state.source.index == 7
     np.testing.assert_allclose(view.input_tile.data, tiny_dataset.test_images[7] / 255.0, atol=1e-6)
+
+
+def test_a_flagged_verdict_too_long_for_four_lines_keeps_what_figures_fit(qtbot):
+    """Where its figures would take a fifth line, a verdict dropped them all: "Unlike MNIST: fewer
+    than 1% of test digits are as unusual", one line longer than a typical one's, kept none where a
+    typical verdict kept its own. Now the last figures go first, down to the headline."""
+    from sae_desktop.qt.labels import WrappedLabel
+    from sae_desktop.verdict import Verdict
+
+    label = WrappedLabel(3)
+    qtbot.addWidget(label)
+    v = Verdict("unlike", False, 0.55, 99.95, f"Unlike MNIST: {evidence(0.55, 99.95, 99.9, 99.9, 97.0, 99.0)}")
+    label.show()
+    lines = {}
+    for width in range(120, 1200, 10):
+        label.resize(width, 100)
+        label.set_text_or_short(v.message, v.shorter, 4, v.message)
+        lines[width] = label.text()
+    shown = set(lines.values())
+    assert v.message in shown and v.headline in shown
+    assert any(text not in (v.message, v.headline) and "unexplained" in text for text in shown)  # some figures
+    for width, text in lines.items():  # never more than four lines, unless nothing shorter is left
+        label.resize(width, 100)
+        label.set_text_or_short(v.message, v.shorter, 4, v.message)
+        assert text == v.headline or label.heightForWidth(width) <= 4 * label.fontMetrics().lineSpacing() + 6 \
+            or label._text_height(width) <= 4 * label.fontMetrics().lineSpacing() + 6

@@ -180,11 +180,12 @@ class WrappedLabel(QLabel):
         super().setText(text)
         self._fit()
 
-    def set_text_or_short(self, text: str, short: str, most: int, tooltip: str = "") -> None:
+    def set_text_or_short(self, text: str, short: str | tuple[str, ...], most: int, tooltip: str = "") -> None:
         """``text``, or ``short`` where ``text`` would need more than ``most`` lines at the label's
         width or has a word wider than it (a narrow window, presentation mode's larger font);
-        chosen again on each resize. ``tooltip``: the whole, on hover, whichever is shown."""
-        self._full, self._short, self._most = text, short, most
+        chosen again on each resize. ``short`` may be shorter forms, tried in turn (the last
+        whatever its length). ``tooltip``: the whole, on hover, whichever is shown."""
+        self._full, self._short, self._most = text, (short,) if isinstance(short, str) else tuple(short), most
         self.setToolTip(tooltip)
         self._fit()
 
@@ -193,15 +194,17 @@ class WrappedLabel(QLabel):
         self._fit()
 
     def _choose(self) -> None:
-        if self._short is None:
+        if not self._short:
             return
-        QLabel.setText(self, self._full)
-        # (a word is never broken: it would be cut; words joined by no-break spaces are one)
-        words = re.sub(r"<[^>]*>", " ", self._full).split(" ")
-        widest = max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0)
-        if (self._text_height(self.width()) > self.fontMetrics().lineSpacing() * self._most + 6
-                or widest > self.width() - 2 * self.margin() - 2):
-            QLabel.setText(self, self._short)
+        for text in (self._full, *self._short[:-1]):
+            QLabel.setText(self, text)
+            # (a word is never broken: it would be cut; words joined by no-break spaces are one)
+            words = re.sub(r"<[^>]*>", " ", text).split(" ")
+            widest = max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0)
+            if (self._text_height(self.width()) <= self.fontMetrics().lineSpacing() * self._most + 6
+                    and widest <= self.width() - 2 * self.margin() - 2):
+                return
+        QLabel.setText(self, self._short[-1])
 
     def _fit(self) -> None:
         self._choose()

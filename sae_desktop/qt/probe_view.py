@@ -327,8 +327,8 @@ class ProbeView(QWidget):
         def coloured(text: str) -> str:
             return f"<span style='color:{colour}'>{text}</span>" if colour else text
 
-        # where the figures would take more than four lines (presentation mode, a narrow window): the
-        # verdict and its rank only; on hover the whole, and what its figures mean
-        message, headline = (unsteered(text) if self.state.clamps else text for text in (v.message, v.headline))
+        # where the figures would take more than four lines (presentation mode, a narrow window): fewer
+        # of them, down to the verdict and its rank only; on hover the whole, and what its figures mean
+        message, *shorter = (unsteered(text) if self.state.clamps else text for text in (v.message, *v.shorter))
         tooltip = tooltip_paragraphs([message, *v.glossary.splitlines()])
-        self.ood_label.set_text_or_short(coloured(message), coloured(headline), VERDICT_LINES, tooltip)
+        self.ood_label.set_text_or_short(coloured(message), tuple(map(coloured, shorter)), VERDICT_LINES, tooltip)
