@@ -149,18 +149,38 @@ def paper_surface(grey: np.ndarray, off: np.ndarray | None = None, rounds: int =
     # as too faint)
     if paper.sum() < basis.shape[1]:
         paper[:] = True
-    coef = np.linalg.lstsq(basis[paper], values[paper], rcond=None)[0]
-    keep = paper & (values <= basis @ coef)
+    coef, sigma = _paper_fit(basis, values, paper, paper, rounds)
+    middle = paper & ((np.abs(yy) < 0.25) & (np.abs(xx) < 0.25)).reshape(-1)
+    if sigma > NOISY and middle.sum() >= basis.shape[1]:
+        # paper noisier than paper is: again from the middle half of the picture alone, where the sheet
+        # is (a table darker than the pencil all around the sheet made the fit to all a bowl, low on the
+        # paper and high on the table, its tones the paper's "noise", and the digit was lost below it);
+        # the fit with less noise is kept
+        again, less = _paper_fit(basis, values, paper, middle, rounds)
+        coef = again if less < sigma else coef
+    fy, fx = np.mgrid[0:h, 0:w].astype(np.float64)
+    fy, fx = (fy + 0.5) / h - 0.5, (fx + 0.5) / w - 0.5
+    surface = coef[0] + coef[1] * fy + coef[2] * fx + coef[3] * fy * fy + coef[4] * fx * fx + coef[5] * fy * fx
+    return surface.astype(np.float32)
+
+
+def _paper_fit(basis: np.ndarray, values: np.ndarray, paper: np.ndarray, start: np.ndarray,
+               rounds: int) -> tuple[np.ndarray, float]:
+    """``paper_surface``'s fit from the pixels of ``start``: first to those below a fit to them all,
+    then each round to the ``paper`` pixels not above it by 2.5 noise deviations; its coefficients
+    and that noise."""
+    coef = np.linalg.lstsq(basis[start], values[start], rcond=None)[0]
+    keep = start & (values <= basis @ coef)
+    sigma = float("inf")
     for _ in range(rounds):
+        if keep.sum() < basis.shape[1]:
+            break
         coef = np.linalg.lstsq(basis[keep], values[keep], rcond=None)[0]
         residual = values - basis @ coef
         below = residual[keep & (residual < 0)]
         sigma = 1.4826 * float(np.median(-below)) if below.size else 0.0
         keep = paper & (residual <= 2.5 * sigma + 1e-6)
-    fy, fx = np.mgrid[0:h, 0:w].astype(np.float64)
-    fy, fx = (fy + 0.5) / h - 0.5, (fx + 0.5) / w - 0.5
-    surface = coef[0] + coef[1] * fy + coef[2] * fx + coef[3] * fy * fy + coef[4] * fx * fx + coef[5] * fy * fx
-    return surface.astype(np.float32)
+    return coef, sigma
 
 
 def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:

@@ -266,3 +266,22 @@ def test_a_stroke_thinner_than_a_pixel_of_the_box_keeps_its_full_ink(size, width
                 for dy in (-1, 0, 1) for dx in (-1, 0, 1))  # (centred by whole pixels: one apart at most)
     assert alike > 0.85  # the same 7
     assert 45 < big.image.sum() < 130  # MNIST's amount of ink
+
+
+@pytest.mark.parametrize("table", [40, 60, 100])
+def test_a_sheet_on_a_table_darker_than_the_pencil_keeps_its_digit(table):
+    """A sheet photographed on a dark desk, all around it, darker than the pencil: the paper's fit
+    to all was a bowl, low on the sheet and high on the desk, the desk's tones were taken for the
+    paper's noise, and the digit was lost below it ("looks blank", or "wider than any digit")."""
+    from sae_desktop.images import ink_on_black
+    from sae_desktop.verdict import plain_check
+
+    rng = np.random.default_rng(table)
+    five = stroke((600, 800), [(150, 480), (150, 330), (290, 320), (260, 420), (330, 480), (420, 430), (450, 330)], 6)
+    shot = np.full((600, 800), float(table)) + rng.normal(0, 6, (600, 800))
+    shot[60:560, 120:700] = 215 + rng.normal(0, 4, (500, 580))
+    shot = np.clip(shot * (1 - five) + 70 * five, 0, 255) / 255.0
+    result = preprocess(ink_on_black(shot))
+    assert not result.empty and plain_check(result) is None, plain_check(result)
+    top, bottom, left, right = ink_box(result.levelled)
+    assert abs(top - 147) <= 8 and abs(bottom - 453) <= 8 and abs(left - 317) <= 8 and abs(right - 483) <= 8
