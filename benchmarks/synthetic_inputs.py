@@ -22,7 +22,8 @@ LETTERS = "ACEFHKMNRUVWXYaefhkmnrwxy"
 KINDS = ("blob", "noise", "box", "crossed box", "letter", "scribble", "pen letter", "pen scribble")
 DIGIT_VARIANTS = ("photo", "brush", "small off-centre", "other writer", "thin pen, large file")
 PHOTO_SCENES = ("table beyond the sheet", "table around the sheet", "hard shadow", "ruled paper", "tilted sheet",
-                "out of focus", "squared paper", "form box", "notebook margin", "form box, digit up to it")
+                "out of focus", "squared paper", "form box", "notebook margin", "form box, digit up to it",
+                "sheet on a dark desk")
 
 
 def polyline(size: tuple[int, int], points, width: float) -> np.ndarray:
@@ -217,7 +218,8 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
     1.5-3 px wide, 15-45 % darker, 1-8 % of the side in, up to 2° askew, clear of the digit; or
     1.5-4.5 % of the side inside the digit's MNIST ink: up to its strokes and across them), or
     a notebook's page (ruled 8-12 % of the side apart, 6-12 % darker, and its margin as dark,
-    15-35 % of the side in: the digit's ink starts 14 % in, and often crosses it).
+    15-35 % of the side in: the digit's ink starts 14 % in, and often crosses it), or the sheet on a
+    desk darker than the pencil, 15-30 % of the sheet's side of it beyond each edge.
     uint8, dark ink on light paper."""
     sheet = photo_digit(digit28, rng).astype(np.float32)
     side = sheet.shape[0]
@@ -274,6 +276,11 @@ def photo_scene(kind: str, digit28: np.ndarray, rng: np.random.Generator) -> np.
         lines = (np.abs((np.arange(side) - rng.uniform(0, gap) + gap / 2) % gap - gap / 2) < 1.2)[:, None]
         margin = (np.abs(np.arange(side) - rng.uniform(0.15, 0.35) * side) < 1.2)[None, :]
         out = sheet - dark * (lines | margin)
+    elif kind == "sheet on a dark desk":  # the sheet small in the photo, the desk darker than the pencil around it
+        k = (rng.uniform(0.15, 0.3, 2) * side).astype(int)
+        shape = (side + 2 * k[0], side + 2 * k[1])
+        out = rng.uniform(15, 50) + rng.normal(0, 4, shape)
+        out[k[0]:k[0] + side, k[1]:k[1] + side] = sheet
     else:
         raise ValueError(f"unknown photo scene {kind!r}")
     return np.clip(np.round(out), 0, 255).astype(np.uint8)

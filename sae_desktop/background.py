@@ -30,6 +30,7 @@ WIDER = 2.5  # a region this many times wider than the strokes (square side / me
 MIN_SIDE = 0.03  # …and at least this share of the image's shorter side wide (ruled lines, strokes crossing them)
 MIN_MARK, MIN_MARK_PIXELS = 0.01, 6  # ink off the frame tells the strokes' width if a mark has this share of the ink
 MIN_SHARE = 0.01  # regions smaller than this share of the image are left as they are (a smudge)
+ELONGATED = 6  # a mark this many times longer than wide is a stroke (area over width²; a dot's is ~4)
 FRAME_BAND = 0.25  # where all ink reaches the frame: the ink this share of the shorter side in from it tells
 # the strokes' width (a table around the sheet is 5-20 % wide in a phone photo), if at least
 MIN_WIDTH = 2.0  # px
@@ -83,6 +84,15 @@ def off_paper(residual: np.ndarray, floor: float) -> OffPaper | None:
     sizable[0] = False
     marks = sizable.copy()
     marks[edge] = False
+    # …and strokes off the frame, sizable among the marks off it (against all the ink, a desk around the
+    # sheet over 70 % of the photo made a 5 a speck, and the desk stayed); a dot is no stroke (a marker's
+    # dot beside its strokes at the frame measured them as narrow as itself)
+    small = np.flatnonzero((area >= max(MIN_MARK * (ink & ~touching).sum(), MIN_MARK_PIXELS)) & ~marks)
+    boxes = ndimage.find_objects(labels) if len(small) else []
+    for label in small[(small > 0) & ~np.isin(small, edge)]:
+        piece = labels[boxes[label - 1]] == label
+        width = stroke_width_px(piece)
+        marks[label] = area[label] >= ELONGATED * width * width
     inside = marks[labels]
     all_at_frame = not inside.any()  # (a digit written up to the sheet's edge, the table or a shadow
     # beyond it): the strokes' width from the marks' ink away from the frame

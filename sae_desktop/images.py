@@ -187,8 +187,8 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     if darkest == brightest:
         return np.zeros(a.shape, dtype=np.float32)  # one tone: blank paper, nothing drawn
     edge = _even_frame_tone(a, darkest, brightest)
-    if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper
-        paper = edge
+    if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper (or
+        paper = edge  # the frame is a table around the sheet, and the sheet the paper)
     below, above = paper - darkest, brightest - paper
     if edge is None and max(below, above) < CLEAR * min(below, above):
         dark_ink = _ink_side(a) < 0
@@ -200,10 +200,11 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
 
 
 def _even_frame_tone(a: np.ndarray, darkest: float, brightest: float) -> float | None:
-    """The tone of the image's outer frame (:data:`FRAME` of its shorter side) when most of the
-    frame is of one even tone at an end of the image's range (see :data:`EVEN`), as the paper
-    around a digit cropped tight is; else None (a photo's frame is shaded, vignetted, or of the
-    paper's mid tone, and the whole image's median says more)."""
+    """The paper's tone as the image's outer frame (:data:`FRAME` of its shorter side) tells it,
+    when most of the frame is of one even tone at an end of the image's range (see :data:`EVEN`):
+    that tone, as the paper around a digit cropped tight is, or where the rest is too solid for
+    strokes, the rest's (a sheet with the table all around it); else None (a photo's frame is
+    shaded, vignetted, or of the paper's mid tone, and the whole image's median says more)."""
     h, w = a.shape
     k = max(1, round(FRAME * min(h, w)))
     frame = np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[k:-k, :k].ravel(), a[k:-k, -k:].ravel()])
@@ -214,8 +215,11 @@ def _even_frame_tone(a: np.ndarray, darkest: float, brightest: float) -> float |
     if not (at_an_end and even):
         return None
     # …unless what is not of that tone is too solid for strokes: then it is the sheet, and the
-    # frame a table around it (a photo that shows what lies beyond the paper)
-    return None if _fits_square(np.abs(a - tone) > EVEN * span, SOLID * min(h, w)) else tone
+    # frame a table around it (a photo that shows what lies beyond the paper): the paper's tone is
+    # the sheet's (the whole image's median was the table's where the table was more than half the
+    # photo: the sheet read as ink, "too faint", or the image as blank)
+    sheet = np.abs(a - tone) > EVEN * span
+    return float(np.median(a[sheet])) if _fits_square(sheet, SOLID * min(h, w)) else tone
 
 
 def _fits_square(mask: np.ndarray, side: float) -> bool:

@@ -285,3 +285,23 @@ def test_a_sheet_on_a_table_darker_than_the_pencil_keeps_its_digit(table):
     assert not result.empty and plain_check(result) is None, plain_check(result)
     top, bottom, left, right = ink_box(result.levelled)
     assert abs(top - 147) <= 8 and abs(bottom - 453) <= 8 and abs(left - 317) <= 8 and abs(right - 483) <= 8
+
+
+def test_a_sheet_smaller_than_the_desk_around_it_is_still_the_paper():
+    """The desk all around the sheet, and more of the photo than the sheet: the image's median was
+    the desk's tone, so the sheet was taken for ink (bright), and the probe said "too faint"."""
+    from sae_desktop.images import ink_on_black
+    from sae_desktop.verdict import plain_check
+
+    rng = np.random.default_rng(1)
+    shot = np.full((600, 800), 30.0) + rng.normal(0, 4, (600, 800))  # the desk, 72 % of the photo
+    yy, xx = np.mgrid[0:360, 0:360] / 360.0
+    shot[120:480, 220:580] = 200 - 40 * xx + rng.normal(0, 3, (360, 360))  # the sheet, lit from the left
+    five = stroke((600, 800), [(180, 470), (180, 340), (290, 330), (270, 420), (330, 460), (400, 420), (420, 340)], 5)
+    shot = np.clip(shot * (1 - five) + 110 * five, 0, 255) / 255.0
+    inked = ink_on_black(shot)
+    assert inked[300, 300] < 0.5 and inked[20, 20] > 0.5  # the sheet is the paper (dark), the desk not
+    result = preprocess(inked)
+    assert not result.empty and plain_check(result) is None, plain_check(result)
+    top, bottom, left, right = ink_box(result.levelled)
+    assert abs(top - 178) <= 8 and abs(bottom - 422) <= 8 and abs(left - 328) <= 8 and abs(right - 472) <= 8
