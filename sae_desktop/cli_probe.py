@@ -114,7 +114,8 @@ def _probe_one(model, name: str):
         stages, result = probe_image(model, grey)
         if result is None:
             record["verdict"] = NOTHING_DRAWN.to_dict()
-            raise ImageError(f"{Path(name).name}: nothing drawn (the image is blank)")
+            blank = "the image is blank" if stages.noise == 0 else "nothing stands out from the paper's noise"
+            raise ImageError(f"{Path(name).name}: nothing drawn ({blank})")
     except ImageError as exc:
         record.update(ok=False, error=str(exc))
         return record, None, 1

@@ -335,8 +335,8 @@ def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
     grey = to_unit_grey(image)
     levelled, contrast, noise = level(grey, black_paper)
     box = ink_box(levelled)
-    if box is None:
-        return NOTHING
+    if box is None:  # (with the paper's noise: nothing stood out from it, which says more than "blank")
+        return NOTHING if noise == 0 else Preprocessed(None, None, None, noise=noise)
     top, bottom, left, right = box
     crop = levelled[top:bottom + 1, left:right + 1]
     scale = BOX * WORK / max(crop.shape)

@@ -36,7 +36,7 @@ import numpy as np
 
 from sae_desktop.density import Density
 from sae_desktop.ranks import error_percentile
-from sae_desktop.preprocess import FILLED, Preprocessed
+from sae_desktop.preprocess import FILLED, NOISE_SIGMAS, Preprocessed
 from sae_desktop.strokes import RARE, shape
 
 NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits
@@ -131,6 +131,15 @@ def ink_aspect(stages: Preprocessed) -> float:
 
 
 NOTHING_DRAWN = Verdict("nothing", False, float("nan"), float("nan"), "Nothing drawn")
+
+
+def blank_reason(stages: Preprocessed) -> str:
+    """Why an image file gave no ink: its paper's tone alone, or marks too faint for its noise (a
+    pencil 5 twelve grey levels darker than its paper, plain to the eye, read "No ink was found")."""
+    if stages.noise > 0:
+        return (f"Nothing stands out from the paper's noise: ink must be {NOISE_SIGMAS:g} times its deviation "
+                f"({stages.noise:.1%} of the range) above the paper. A darker photo may show faint marks.")
+    return "No ink was found after removing the paper's tone."
 
 
 def plain_check(stages: Preprocessed) -> Verdict | None:

@@ -930,3 +930,21 @@ def test_a_flagged_verdict_too_long_for_four_lines_keeps_what_figures_fit(qtbot)
         label.set_text_or_short(v.message, v.shorter, 4, v.message)
         assert text == v.headline or label.heightForWidth(width) <= 4 * label.fontMetrics().lineSpacing() + 6 \
             or label._text_height(width) <= 4 * label.fontMetrics().lineSpacing() + 6
+
+
+def test_a_digit_too_faint_for_its_papers_noise_is_not_called_blank_paper(qtbot, window, tmp_path):
+    """A pencil 5 nine grey levels darker than noisy paper, plain to the eye, read "No ink was
+    found after removing the paper's tone"; a clean blank image still does."""
+    from tests.conftest import load_file
+
+    view = window.probe_view
+    rng = np.random.default_rng(0)
+    five = np.zeros((300, 300))
+    five[60:66, 100:200] = five[60:150, 100:106] = five[150:156, 100:190] = five[150:240, 184:190] = 1
+    Image.fromarray(np.clip(200 + rng.normal(0, 4, five.shape) - 9 * five, 0, 255).astype(np.uint8)).save(
+        tmp_path / "faint.png")
+    Image.fromarray(np.full((300, 300), 230, np.uint8)).save(tmp_path / "blank.png")
+    assert not load_file(qtbot, view, tmp_path / "faint.png")
+    assert "Nothing stands out from the paper's noise" in view.ood_label.text()
+    assert not load_file(qtbot, view, tmp_path / "blank.png")
+    assert view.ood_label.text().startswith("No ink was found")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout,
 from sae_desktop.atlas import plural
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe import ProbeResult, probe
+from sae_desktop.verdict import blank_reason
 from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
 from sae_desktop.qt import theme
 from sae_desktop.qt.canvas import DrawingCanvas
@@ -228,7 +229,7 @@ class ProbeView(QWidget):
         _grey, stages, frames = read
         if stages.empty:
             self.error_label.setText(f"{file_name(path)} looks blank")
-            self.ood_label.setText("No ink was found after removing the paper's tone." + still)
+            self.ood_label.setText(blank_reason(stages) + still)
             return self.image_loaded.emit(False)
         # the canvas shows it as the pen draws, white ink on black paper: its paper removed (drawn over
         # as it was read, the grey paper, and the black beside a portrait photo, were ink: "a filled shape")
