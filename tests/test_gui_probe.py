@@ -881,12 +881,13 @@ def test_a_test_digits_stages_are_not_preprocessed_again(qtbot, window, tiny_dat
     qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
     view.browser.index.setValue(5)
     tiles = view.stages_view.tiles
-    assert all(tile.data is None for tile in tiles[:4])
+    assert all(tile.data is None and tile.pixels.isHidden() and tile.caption.isHidden() for tile in tiles[:4])
     np.testing.assert_allclose(tiles[4].data, tiny_dataset.test_images[5] / 255.0, atol=1e-6)
     assert "as MNIST preprocessed" in view.stages_view.heading.text()
     draw_seven(qtbot, view.canvas)  # drawn over: the drawing's own stages again
     qtbot.waitUntil(lambda: view.state.source.kind == "drawing", timeout=2000)
-    assert all(tile.data is not None for tile in tiles) and "as MNIST" not in view.stages_view.heading.text()
+    assert all(tile.data is not None and not tile.pixels.isHidden() for tile in tiles)
+    assert "as MNIST" not in view.stages_view.heading.text()
 
 
 def test_enter_in_the_index_box_shows_the_last_test_digit_again(qtbot, window, tiny_dataset):

@@ -21,6 +21,10 @@ class StageTiles(QWidget):
         self.tiles = [ImageTile(caption, 48, parent=self) for caption in CAPTIONS]
         for tile in self.tiles:
             tile.hide()  # emptied by place_in, it still goes with the view (and its theme callback)
+            for part in (tile.pixels, tile.caption):  # hidden for a test digit, their room kept: the pictures
+                policy = part.sizePolicy()  # below had jumped up and grown on R, and back on drawing
+                policy.setRetainSizeWhenHidden(True)
+                part.setSizePolicy(policy)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(2)  # the tiles have margins of their own; five fit a 1024-px projector
         self.heading = QLabel(HEADING)
@@ -54,4 +58,7 @@ class StageTiles(QWidget):
         images = ((None,) * 4 if as_stored else (stages.levelled, stages.crop, stages.reshaped, stages.scaled))
         for tile, image in zip(self.tiles, (*images, model_input)):
             tile.set_grey(image)
+        for tile in self.tiles[:-1]:  # (four empty squares captioned with stages it never went through)
+            tile.pixels.setVisible(not as_stored)
+            tile.caption.setVisible(not as_stored)
         self.heading.setText(AS_STORED if as_stored else HEADING)
