@@ -414,7 +414,12 @@ def test_exports_write_valid_files(qtbot, window, tmp_path):
     assert svg.tag.endswith("svg") and len(drawn) > 32  # the bars, axes and labels are in it
     with open(export_plot(view.bars, tmp_path / "code.csv")) as f:
         rows = list(csv.reader(f))
-    assert len(rows) == 1 + 32 and "decoded code" in ",".join(rows[0])
+    assert len(rows) == 1 + 32 and rows[0][1:] == ["decoded code", "encoder's code"]
+    view.bars.set_clamp(5, 0.9)  # steered: the encoder's value is kept beside the decoded one
+    with open(export_plot(view.bars, tmp_path / "steered.csv")) as f:
+        rows = {int(float(r[0])): (float(r[1]), float(r[2])) for r in list(csv.reader(f))[1:]}
+    assert rows[5] == (pytest.approx(0.9), pytest.approx(float(view.result.latents[5])))
+    view.bars.release(5)
     with pytest.raises(ValueError, match="png"):
         export_plot(view.bars, tmp_path / "code.txt")
     atlas = show_atlas(qtbot, window)

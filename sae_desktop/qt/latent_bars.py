@@ -110,6 +110,8 @@ class LatentBars(pg.PlotWidget):
         self.samples = {"threshold": pg.PlotDataItem([], [], pen=threshold_pen),
                         "target": pg.PlotDataItem([], [], pen=target_pen)}
         self.code_for_csv = csv_companion(self, "decoded code")
+        # …and the encoder's own, beside it: with a latent clamped, the CSV held only the steered value
+        self.latents_for_csv = csv_companion(self, "encoder's code")
         self.target.setZValue(5)
         self.latents: np.ndarray | None = None
         self._clamps: dict[int, float] = {}  # what is drawn; the probe's state owns them
@@ -224,6 +226,8 @@ class LatentBars(pg.PlotWidget):
         if self.latents is None:
             self.bars.setOpts(x=[], height=[])
             self.marks.setData([], [])
+            self.code_for_csv.setData([], [])  # (a CSV after Clear held the last input's code)
+            self.latents_for_csv.setData([], [])
             return
         code = clamped_code(self.latents, self._clamps, self.config)  # what the probe decodes
         shown, positions = code[self.order], np.arange(self.order.size)
@@ -233,6 +237,7 @@ class LatentBars(pg.PlotWidget):
         self.bars.setOpts(x=positions, height=shown, width=0.8, brushes=[self._brushes[k] for k in kinds], pen=None)
         self.marks.setData(positions[clamped], self.latents[self.order][clamped])
         self.code_for_csv.setData(self.order.astype(float), shown)  # x = latent index
+        self.latents_for_csv.setData(self.order.astype(float), self.latents[self.order])
         if self.config.latent != "sigmoid":
             self.top = max(self.top, float(code.max(initial=0.0)) * 1.2, 1.0)
         self._set_ranges(self.order.size)
