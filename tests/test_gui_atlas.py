@@ -425,7 +425,14 @@ def test_exports_write_valid_files(qtbot, window, tmp_path):
     atlas = show_atlas(qtbot, window)
     atlas_png = export_atlas(atlas, tmp_path / "atlas.png")
     h, w = atlas.mosaic_image.shape
-    assert Image.open(atlas_png).size == (4 * w, 4 * h)
+    from sae_desktop.qt.plot_style import COLORS
+
+    exported = Image.open(atlas_png).convert("RGB")
+    assert exported.size[0] == 4 * w and exported.size[1] > 4 * h  # the mosaic, and a key under it…
+    key = np.asarray(exported)[4 * h:]  # …with the frames' colours in it (they were explained nowhere)
+    for colour in (COLORS["dead"], COLORS["clamped"]):
+        rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        assert (np.abs(key.astype(int) - rgb).sum(axis=2) == 0).sum() > 50, colour
     written = export_probe(view, tmp_path / "probe")
     assert {Image.open(p).size for p in written} == {(28, 28), (280, 280)}
     # named after the model and the input, and never over an earlier export (all were probe_input_28px.png)

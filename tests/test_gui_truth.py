@@ -359,13 +359,28 @@ def test_a_run_stopped_between_two_epochs_has_its_bars_at_the_last_one(qtbot, ti
     assert progress.epoch_bar.value() == progress.epoch_bar.maximum()
 
 
-def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window):
+def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window, monkeypatch):
+    import superqt.utils
+
+    from sae_desktop.events import IntervalOutput
+
     window = gui_window
-    # 640 steps an epoch: the window has time to ask for the pause inside epoch 2 even on a busy
-    # machine (with 80, a slow main thread let epoch 2 end before the request arrived)
     window.panel.set_config(SMALL.replace(epochs=50, log_every=8, batch_size=1))
     window.follow.action.setChecked(True)
-    # paused as soon as epoch 2 reports (the loop honours it before its next step), then stopped
+    # paused as soon as epoch 2 reports (the loop honours it before its next step), then stopped: the
+    # loop held in the worker's thread at that report (asked from the main thread only, a busy machine
+    # let epoch 2's 640 steps end first), and the window asked as a user would
+    real = superqt.utils.create_worker
+
+    def holding_in_epoch_2(*args, **kwargs):
+        worker = real(*args, **kwargs)
+        control = window.controller._control
+        if hasattr(worker, "yielded"):  # (the training's; not the workers loading torch or the data)
+            worker.yielded.connect(lambda event: isinstance(event, IntervalOutput) and event.epoch == 2
+                                   and control.pause(), Qt.ConnectionType.DirectConnection)
+        return worker
+
+    monkeypatch.setattr(superqt.utils, "create_worker", holding_in_epoch_2)
     window.run.stepped.connect(lambda out: out.epoch == 2 and window.controller.pause())
     start_and_wait(qtbot, window, window.controller.epochFinished, timeout=60000)
     qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=10000)

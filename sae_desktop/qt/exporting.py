@@ -43,7 +43,7 @@ ATLAS_SCALE = 4  # screen pixels per model pixel in an exported atlas
 def export_atlas(atlas, path: str | Path) -> Path:
     """The atlas mosaic as shown (kind and order), each model pixel 4×4, with its frames: dead and
     over-active latents framed as on screen (without them, 212 dead latents' noise of a TopK run
-    read as features)."""
+    read as features), and a key under it."""
     from PIL import ImageDraw
 
     from sae_desktop.exports import diverging_image
@@ -60,8 +60,47 @@ def export_atlas(atlas, path: str | Path) -> Path:
         for position in atlas.framed[key]:  # in the gap around the tile (one model pixel of its two)
             x0, y0 = ((v - 1) * k for v in tile_origin(position, atlas.columns, TILE, PAD))
             draw.rectangle((x0, y0, x0 + (TILE + 2) * k - 1, y0 + (TILE + 2) * k - 1), outline=colour, width=k - 1)
-    image.save(path)
+    _with_key(image, atlas).save(path)
     return Path(path)
+
+
+KEY_PX = 14  # the exported atlas's key: its text's size, px
+
+
+def _with_key(image, atlas):
+    """``image`` (the atlas's PIL image) with a band under it saying what its colours and frames
+    mean, as the window's legend does (a slide of the atlas left its red and orange frames, and
+    its red and blue, unexplained)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from sae_desktop.atlas import OVER_ACTIVE_DENSITY
+    from sae_desktop.colour import BLUE, RED
+    from sae_desktop.qt.plot_style import COLORS
+
+    decoder = atlas.kind.currentIndex() == 0
+    entries = [(tuple(RED), "adds ink" if decoder else "ink here raises it"),
+               (tuple(BLUE), "removes ink" if decoder else "ink here lowers it"),
+               (COLORS["dead"], "frame: dead (never active on the test set)"),
+               (COLORS["clamped"], f"frame: over-active (> {OVER_ACTIVE_DENSITY:.0%} of digits)")]
+    font = ImageFont.load_default(size=KEY_PX)
+    line, gap = round(KEY_PX * 1.6), KEY_PX
+    places, x, y = [], gap, gap // 2  # each entry where it fits, on as many lines as it takes
+    for colour, words in entries:
+        width = KEY_PX + gap // 2 + round(font.getlength(words))
+        if x > gap and x + width > image.width - gap:
+            x, y = gap, y + line
+        places.append((x, y, colour, words))
+        x += width + 2 * gap
+    out = Image.new("RGB", (image.width, image.height + y + line), image.getpixel((0, 0)))
+    out.paste(image, (0, 0))
+    draw = ImageDraw.Draw(out)
+    for x, y, colour, words in places:
+        top = image.height + y + (line - KEY_PX) // 2
+        framed = words.startswith("frame")  # (a frame's swatch drawn as a frame)
+        draw.rectangle((x, top, x + KEY_PX - 1, top + KEY_PX - 1), fill=None if framed else colour, outline=colour,
+                       width=3 if framed else 1)
+        draw.text((x + KEY_PX + gap // 2, top + KEY_PX // 2), words, fill=(64, 64, 64), font=font, anchor="lm")
+    return out
 
 
 PROBE_FILES = ("input", "reconstruction", "residual")
