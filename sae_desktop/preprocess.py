@@ -131,8 +131,10 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 def paper_surface(grey: np.ndarray, off: np.ndarray | None = None, rounds: int = 4) -> np.ndarray:
     """The paper's brightness under the ink: a quadratic surface fitted to a ≤64-px copy, first
     to the pixels below a fit to all, then each round to the pixels not above it by more than 2.5
-    noise deviations (ink only ever adds, so the noise is measured below the surface); ``off``:
-    a mask of what is not paper (background.py), left out wherever it covers a small pixel."""
+    noise deviations (ink only ever adds, so the noise is measured below the surface); where that
+    leaves paper noisier than :data:`NOISY`, again from the middle half of the picture, the less
+    noisy fit kept. ``off``: a mask of what is not paper (background.py), left out wherever it
+    covers a small pixel."""
     h, w = grey.shape
     step = max(1.0, max(h, w) / 64)
     shape = max(1, round(h / step)), max(1, round(w / step))
