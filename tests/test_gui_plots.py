@@ -569,3 +569,28 @@ def test_the_headers_text_keeps_clear_of_the_log_scale_check_box(qtbot, view):
     qtbot.wait(20)
     right = view.summary.mapTo(view, view.summary.rect().topRight()).x()
     assert view.log_y.mapTo(view, view.log_y.rect().topLeft()).x() - right >= 12
+
+
+def test_every_live_latent_of_512_gets_a_bar_on_screen(qtbot):
+    """With 512 latents a bar is under a pixel wide: 9 live latents were drawn as 3 bars, the
+    tallest missing, beside a header saying "dead 503"."""
+    from sae_desktop.qt.plot_style import COLORS
+    from sae_desktop.qt.rho_hat_plot import RhoHatPlot
+
+    plot = RhoHatPlot()
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.show()
+    values = np.zeros(512)
+    live = [93, 101, 160, 182, 201, 345, 355, 379, 487]
+    values[live] = [6.0, 1.0, 0.8, 0.5, 5.0, 5.2, 0.4, 0.9, 1.5]
+    plot.set_test_values(values, "epoch 1")
+    plot.refresh()
+    qtbot.wait(20)
+    image = plot.grab().toImage()
+    pixels = np.array([[image.pixelColor(x, y).getRgb()[:3] for x in range(image.width())]
+                       for y in range(image.height() - 60)])  # (above the axis and its labels)
+    bar = [int(COLORS["bars"][i:i + 2], 16) for i in (1, 3, 5)]
+    columns = (np.abs(pixels - bar).sum(axis=2) < 60).any(axis=0)
+    drawn = np.flatnonzero(np.diff(np.concatenate([[0], columns.astype(int)])) == 1)
+    assert len(drawn) == len(live)

@@ -234,7 +234,12 @@ class LatentBars(pg.PlotWidget):
         active = is_active(self.latents[self.order], self.config.active_threshold)
         clamped = np.isin(self.order, list(self._clamps))
         kinds = np.where(clamped, "clamped", np.where(active, "active", "inactive"))
-        self.bars.setOpts(x=positions, height=shown, width=0.8, brushes=[self._brushes[k] for k in kinds], pen=None)
+        # each bar outlined in its own colour, a pixel whatever the zoom (with 512 latents a bar is under a
+        # pixel: test #8130 showed 2 of its 4 live latents); zeros not drawn (their outline is a line on the axis)
+        drawn = np.flatnonzero(shown)
+        self.bars.setOpts(x=positions[drawn], height=shown[drawn], width=0.8,
+                          brushes=[self._brushes[k] for k in kinds[drawn]],
+                          pens=[pg.mkPen(self._brushes[k].color(), width=1, cosmetic=True) for k in kinds[drawn]])
         self.marks.setData(positions[clamped], self.latents[self.order][clamped])
         self.code_for_csv.setData(self.order.astype(float), shown)  # x = latent index
         self.latents_for_csv.setData(self.order.astype(float), self.latents[self.order])

@@ -16,9 +16,12 @@ class RhoHatPlot(pg.PlotWidget):
         super().__init__(parent)
         self.x_name = "latent"  # the CSV's x column (the axis label also names the epoch)
         style_plot(self, "Mean activation (ρ̂)", "mean activation", "latent")
-        # no outline: with 256 latents the bars are ~2 px, all outline, drawn in the foreground colour of
-        # the theme the plot was made in (dark grey: nearly invisible on the dark theme's plot)
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLORS["bars"], pen=None)
+        # an outline of the bars' own colour, one pixel whatever the zoom: with 512 latents a bar is under a
+        # pixel wide, and without one most live latents were not drawn at all (9 alive, 3 bars; the
+        # tallest missing). (Not the theme's foreground: with 256 latents the bars are ~2 px, all outline,
+        # dark grey, nearly invisible on the dark theme's plot.)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLORS["bars"],
+                                    pen=pg.mkPen(COLORS["bars"], width=1, cosmetic=True))
         self.addItem(self.bars)
         self.values_for_csv = csv_companion(self, "mean activation")
         pen = pg.mkPen(COLORS["target"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
@@ -92,7 +95,8 @@ class RhoHatPlot(pg.PlotWidget):
             return
         self.dirty = False
         n = len(self.values)
-        self.bars.setOpts(x=np.arange(n), height=self.values, width=0.8)
+        drawn = np.flatnonzero(self.values)  # (a zero's outline is a line along the axis)
+        self.bars.setOpts(x=drawn, height=self.values[drawn], width=0.8)
         self.values_for_csv.setData(np.arange(n), self.values)
         self._frame()
 
