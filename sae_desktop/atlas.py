@@ -21,6 +21,7 @@ from sae_desktop.snapshot import ModelSnapshot
 
 MOSTLY_SHARE = 0.5  # "mostly 6s": one class holds at least half of the latent's activation, twice the next's
 PAIR_SHARE = 0.65  # "mostly 4s and 9s": two classes hold this much together
+FEW = 5  # a latent active on fewer test digits than this has no class said of it
 # ... or a class's (two classes') mean is this many times the next class's: a "1" latent with 0.30
 # on 1s and ~0.04 on each other class held only 46 % of the sum, and read "many classes", as did a
 # top-k latent with 6.0 on 0s and 2.3 next, its top 16 digits all 0s
@@ -151,14 +152,18 @@ def plural(name: str) -> str:
     return name + ("es" if name.endswith("s") else "s")
 
 
-def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
+def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str], active_on: int | None = None) -> str:
     """What one latent fires on, in words, from its row of :func:`class_profile`: "mostly 6s",
     "mostly 4s and 9s", "many classes on average" (the class chart's highest bar in orange), or
     "never active". ("most: 1s" read as the class of most of its top digits, shown below it,
-    which may all be 8s: the 1s activate it most on average; "1s highest" read so too.)"""
+    which may all be 8s: the 1s activate it most on average; "1s highest" read so too.)
+    ``active_on``: the test digits it is active on; under :data:`FEW`, no class is claimed ("mostly
+    2s" was said of a latent active on one digit)."""
     total = float(profile.sum())
     if total <= 0:
         return "never active"
+    if active_on is not None and active_on < FEW:
+        return f"active on {active_on} test digit{'s' * (active_on != 1)} only"
     share = profile / total
     order = np.argsort(-share, kind="stable")
     first, second, third = (order[min(i, len(order) - 1)] for i in range(3))

@@ -1068,3 +1068,37 @@ def test_a_topk_latents_dashboard_fits_a_1024_window_without_scrolling_sideways(
     scroll = atlas.dashboard_scroll
     qtbot.waitUntil(lambda: scroll.horizontalScrollBar().maximum() == 0, timeout=2000)
     assert atlas.dashboard.width() >= atlas.dashboard.minimumSizeHint().width()
+
+
+def test_a_model_of_fewer_latents_empties_the_dashboard_of_the_latent_it_lacks(qtbot, window, tiny_dataset):
+    """Latent 20 chosen, then a model of 8 latents shown: the selection went, but the side panel
+    kept the old model's decoder and encoder pictures and "Top 16 activating test digits, 13 are
+    9s" above empty squares."""
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.engine import train
+    from sae_desktop.runs import RunFolder, recorded
+
+    atlas = show_atlas(qtbot, window)
+    atlas.select(20)
+    dashboard = atlas.dashboard
+    assert dashboard.decoder_tile.data is not None and dashboard.top_caption.text()
+    cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    run = RunFolder.create(cfg)
+    list(recorded(train(cfg, tiny_dataset), run))
+    assert window.model_files.open(run.checkpoint_path)
+    qtbot.waitUntil(lambda: atlas.up_to_date().model is window.shown.snapshot, timeout=5000)
+    assert atlas.selected is None and dashboard.title.text() == "Click a tile to inspect its latent"
+    assert dashboard.decoder_tile.data is None and dashboard.encoder_tile.data is None
+    assert dashboard.top_caption.text() == ""
+
+
+def test_a_latent_active_on_a_handful_of_digits_has_no_class_said_of_it():
+    """"Latent 224 · mostly 2s" of a latent active on one test digit."""
+    from sae_desktop.atlas import class_verdict
+
+    names = tuple(str(i) for i in range(10))
+    one_two = np.zeros(10)
+    one_two[2] = 0.003  # (the mean over the 2s of one 2's activation)
+    assert class_verdict(one_two, names, active_on=1) == "active on 1 test digit only"
+    assert class_verdict(one_two, names, active_on=3) == "active on 3 test digits only"
+    assert class_verdict(one_two, names, active_on=40) == "mostly 2s"

@@ -91,6 +91,11 @@ class LatentDashboard(QWidget):
             self.title.setText("Click a tile to inspect its latent")
             self.stats.setText("")
             self._clear_examples()
+            # (a model of fewer latents dropped the selection: its tiles and caption stayed, "Top 16
+            # activating test digits, 13 are 9s" above empty squares)
+            self.decoder_tile.set_diverging(None, 1.0)
+            self.encoder_tile.set_diverging(None, 1.0)
+            self.top_caption.setText("")
             self.histogram.export_title = None  # (no latent's name on an empty plot)
             return
         self.title.setText(f"Latent {latent}")
@@ -169,7 +174,8 @@ class LatentDashboard(QWidget):
             return
         names = class_names(test)
         row = profile[latent]
-        self.verdict = class_verdict(row, names)
+        ev = model.evaluation
+        self.verdict = class_verdict(row, names, int(active(ev.latents[:, latent], ev.threshold).sum()))
         self.title.setText(f"Latent {latent} · {self.verdict}")
         top = int(np.argmax(row))
         brushes = [COLORS["hist"] if c != top or row[top] <= 0 else "#dd8452" for c in range(len(row))]
