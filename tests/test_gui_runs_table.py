@@ -236,3 +236,33 @@ def test_two_word_headers_break_where_folding_is_not_enough(qtbot, gui_window, t
     gui_window.resize(1440, 900)  # room again: one line, then the folded columns back
     qtbot.waitUntil(lambda: not table.breaks.broken and header.height() == one_line, timeout=3000)
     assert header.model().headerData(mean, header.orientation()) == "Mean act."
+
+
+def test_alive_gives_way_last_where_the_table_would_still_scroll(qtbot, gui_window, tiny_dataset):
+    """While a run trained, its Status column in view, the last column was cut at the table's
+    edge: Time read "31." for 31.7 s. After folding and the broken headers, Alive (1 − Dead ÷
+    latents) gives way; it comes back first, before the headers mend."""
+    make_runs(tiny_dataset, 8)
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 8, timeout=5000)
+    font = table.font()
+    font.setPointSize(font.pointSize() + 5)  # presentation mode's larger text
+    table.setFont(font)
+    alive, bar = COLUMNS.index("Alive"), table.horizontalScrollBar()
+    gui_window.resize(1440, 900)
+    qtbot.waitUntil(lambda: bar.maximum() == 0 and not table.isColumnHidden(alive), timeout=3000)
+    narrow = 1440
+    while narrow > 500 and not table.derived.hidden:  # narrower until the headers' breaks are not enough
+        narrow -= 20
+        gui_window.resize(narrow, 900)
+        qtbot.wait(30)
+    assert table.derived.hidden and table.breaks.broken and table.isColumnHidden(alive)
+    assert set(table.folding.folded) >= {"Dataset", "Latents", "Epochs", "Status"}  # folding came first
+    gui_window.resize(narrow, 900)
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=3000)  # every column whole: Time too
+    assert "Alive" not in table.hidden_columns()  # not the user's choice, nor remembered
+    labels = {a.text(): a.isChecked() for a in table.columns_menu().actions()}
+    assert labels["Alive (follows from Dead and the latents: 1 − Dead ÷ latents: hidden to fit)"]
+    gui_window.resize(1440, 900)  # room again: Alive first, then whole headers
+    qtbot.waitUntil(lambda: not table.isColumnHidden(alive) and not table.breaks.broken, timeout=3000)

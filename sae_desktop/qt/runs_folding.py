@@ -1,7 +1,8 @@
 """The Runs table's columns that hold one value for every run give way where the table would
 scroll sideways: folded into a line above it ("Every run: mnist · 32 latents · 10 epochs"), and
 shown again where there is room, or once a run differs. Where that is not enough, the headers of
-two words go on two lines ("Mean" over "act."): HeaderBreaks.
+two words go on two lines ("Mean" over "act."): HeaderBreaks; and then a column whose values follow
+from others' ("Alive" is 1 − Dead ÷ latents) gives way: DerivedColumns.
 
 At 1280×720 in presentation mode the table scrolled sideways: a sweep's runs share their dataset,
 size and epochs, which took 250 px of columns repeating one value, while Test MSE, L0 and Dead
@@ -100,7 +101,7 @@ class HeaderBreaks:
         self.table, self.columns = table, columns
         self.broken = False
 
-    def _breakable(self) -> list[int]:
+    def breakable(self) -> list[int]:
         return [c for c, name in enumerate(self.columns) if " " in name and not self.table.isColumnHidden(c)]
 
     def gain(self) -> int:
@@ -108,7 +109,7 @@ class HeaderBreaks:
         (where that is wider than its figures), less its width now."""
         header, metrics = self.table.horizontalHeader(), self.table.horizontalHeader().fontMetrics()
         saved = 0
-        for column in self._breakable():
+        for column in self.breakable():
             name = self.columns[column]
             longer = metrics.horizontalAdvance(name) - max(metrics.horizontalAdvance(w) for w in name.split(" "))
             width = header.sectionSize(column)
@@ -118,7 +119,7 @@ class HeaderBreaks:
     def fit(self, overflow: int) -> bool:
         """``overflow`` as ColumnFolding.fit's, once no column is left to fold: the headers broken
         where the table would scroll, whole again where their room is back. True if they changed."""
-        if not self.broken and overflow > 0 and self._breakable():
+        if not self.broken and overflow > 0 and self.breakable():
             self._set(True)
             return True
         if self.broken and overflow + self.gain() + SPARE_PX < 0:
@@ -137,3 +138,39 @@ def phrase(column: str, value: str) -> str:
     """A folded column's value in words: "32 latents", "1 epoch", "mnist"."""
     words = PHRASES[column].format(value)
     return words + "s" if words.endswith((" latent", " epoch")) and value != "1" else words
+
+
+DERIVED = {"Alive": "follows from Dead and the latents: 1 − Dead ÷ latents"}  # third to give way
+
+
+class DerivedColumns:
+    """Third to give way, after the folding and the broken headers: a column whose values follow
+    from others' (:data:`DERIVED`), hidden where the table would still scroll sideways (while a run
+    trained, its Status column in view, the last column was cut at 1280 px: Time read "31." for
+    31.7 s), and shown again first where there is room."""
+
+    def __init__(self, table: QTableWidget, columns: tuple[str, ...]):
+        self.table, self.columns = table, columns
+        self.hidden: dict[str, int] = {}  # name: its width shown
+
+    def fit(self, overflow: int) -> bool:
+        """``overflow`` as ColumnFolding.fit's: a derived column hidden where the table would scroll,
+        shown again where it fits. True if one came or went."""
+        if overflow > 0:
+            for name in DERIVED:
+                column = self.columns.index(name)
+                if name not in self.hidden and not self.table.isColumnHidden(column):
+                    self.hidden[name] = self.table.horizontalHeader().sectionSize(column)
+                    self.table.setColumnHidden(column, True)
+                    return True
+            return False
+        for name in reversed(list(self.hidden)):
+            if self.hidden[name] + SPARE_PX <= -overflow:
+                self.forget(name)
+                self.table.setColumnHidden(self.columns.index(name), False)
+                return True
+        return False
+
+    def forget(self, name: str) -> None:
+        """The user hides or shows this column: it is theirs."""
+        self.hidden.pop(name, None)

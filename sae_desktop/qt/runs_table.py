@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QStyledItemDelegate,
                                QTableWidget, QTableWidgetItem)
 
-from sae_desktop.qt.runs_folding import ColumnFolding, HeaderBreaks
+from sae_desktop.qt.runs_folding import DERIVED, ColumnFolding, DerivedColumns, HeaderBreaks
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
 
@@ -120,6 +120,7 @@ class RunsTable(QTableWidget):
         self.shown_folder: Path | None = None  # the run whose model Probe and Atlas show (resolved): its name bold
         self.folding = ColumnFolding(self, COLUMNS)
         self.breaks = HeaderBreaks(self, COLUMNS)
+        self.derived = DerivedColumns(self, COLUMNS)
         self.setItemDelegateForColumn(0, _ShownInBold(self))
         self._fit_row_height()
         # resized, or its other columns resized to new contents: the names' columns are fitted again
@@ -134,7 +135,7 @@ class RunsTable(QTableWidget):
     def hidden_columns(self) -> list[str]:
         """The columns the user hid (not those folded to fit: runs_folding.py)."""
         return [name for column, name in enumerate(COLUMNS)
-                if self.isColumnHidden(column) and name not in self.folding.folded]
+                if self.isColumnHidden(column) and name not in self.folding.folded and name not in self.derived.hidden]
 
     def show_column(self, name: str, shown: bool = True) -> None:
         """Show or hide a column (not the run's name), and remember it."""
@@ -143,6 +144,7 @@ class RunsTable(QTableWidget):
         if name in self.folding.folded:  # the user's from now on
             self.folding.forget(name)
             self.foldingChanged.emit(self.folding.text())
+        self.derived.forget(name)
         self.setColumnHidden(COLUMNS.index(name), not shown)
         app_settings().setValue(HIDDEN_SETTING, ",".join(self.hidden_columns()))
         self._schedule_fit()  # the names and settings take the room a hidden column leaves
@@ -154,10 +156,11 @@ class RunsTable(QTableWidget):
         for column, name in enumerate(COLUMNS):
             if name in ALWAYS_SHOWN:
                 continue
-            folded = name in self.folding.folded
-            action = menu.addAction(f"{name} (one value for every run: folded above)" if folded else name)
+            folded, derived = name in self.folding.folded, name in self.derived.hidden
+            action = menu.addAction(f"{name} (one value for every run: folded above)" if folded else
+                                    f"{name} ({DERIVED[name]}: hidden to fit)" if derived else name)
             action.setCheckable(True)
-            action.setChecked(folded or not self.isColumnHidden(column))
+            action.setChecked(folded or derived or not self.isColumnHidden(column))
             action.setToolTip(COLUMN_TIPS.get(name, ""))
             action.toggled.connect(lambda on, name=name: self.show_column(name, on))
         menu.addSeparator()
@@ -233,7 +236,11 @@ class RunsTable(QTableWidget):
             self.foldingChanged.emit(self.folding.text())
             self._schedule_fit()  # (once Qt has the columns' new widths)
             return
-        if self.breaks.fit(overflow):
+        # (while a derived column is hidden, the headers are mended only once it is back)
+        if self.breaks.fit(max(overflow, 0) if self.derived.hidden else overflow):
+            self._schedule_fit()
+            return
+        if (self.breaks.broken or not self.breaks.breakable()) and self.derived.fit(overflow):
             self._schedule_fit()
             return
         if self.isColumnHidden(settings):  # the names take all the room there is
