@@ -263,6 +263,6 @@ def test_alive_gives_way_last_where_the_table_would_still_scroll(qtbot, gui_wind
     qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=3000)  # every column whole: Time too
     assert "Alive" not in table.hidden_columns()  # not the user's choice, nor remembered
     labels = {a.text(): a.isChecked() for a in table.columns_menu().actions()}
-    assert labels["Alive (follows from Dead and the latents: 1 − Dead ÷ latents: hidden to fit)"]
+    assert labels["Alive (= 1 − Dead ÷ latents: hidden to fit)"]
     gui_window.resize(1440, 900)  # room again: Alive first, then whole headers
     qtbot.waitUntil(lambda: not table.isColumnHidden(alive) and not table.breaks.broken, timeout=3000)

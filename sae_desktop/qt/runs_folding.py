@@ -140,7 +140,7 @@ def phrase(column: str, value: str) -> str:
     return words + "s" if words.endswith((" latent", " epoch")) and value != "1" else words
 
 
-DERIVED = {"Alive": "follows from Dead and the latents: 1 − Dead ÷ latents"}  # third to give way
+DERIVED = {"Alive": "1 − Dead ÷ latents"}  # columns whose values follow from others': third to give way
 
 
 class DerivedColumns:

@@ -158,7 +158,7 @@ class RunsTable(QTableWidget):
                 continue
             folded, derived = name in self.folding.folded, name in self.derived.hidden
             action = menu.addAction(f"{name} (one value for every run: folded above)" if folded else
-                                    f"{name} ({DERIVED[name]}: hidden to fit)" if derived else name)
+                                    f"{name} (= {DERIVED[name]}: hidden to fit)" if derived else name)
             action.setCheckable(True)
             action.setChecked(folded or derived or not self.isColumnHidden(column))
             action.setToolTip(COLUMN_TIPS.get(name, ""))
