@@ -104,6 +104,7 @@ class LatentBars(pg.PlotWidget):
         for item in (self.bars, self.marks, self.target, self.threshold):
             self.addItem(item)
         self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
+        self._pens = self._outlines()
         theme.follow(self._on_theme)
         # the lines are named in a band above the bars (their labels sat behind the bars)
         self.legend = add_legend(self, offset=(-10, 2), colCount=2)
@@ -164,8 +165,14 @@ class LatentBars(pg.PlotWidget):
         self.marks.setBrush(pg.mkBrush(t.ink))  # the clamp marks
         # inactive latents recede into the plot: light grey on a dark plot outshone the active blue
         self._brushes["inactive"] = pg.mkBrush(INACTIVE_ON_DARK if t.dark else COLORS["inactive"])
+        self._pens = self._outlines()
         if getattr(self, "latents", None) is not None and self.plotItem is not None:  # (not once closed)
             self._redraw()
+
+    def _outlines(self) -> dict:
+        """Each kind of bar outlined a pixel in its own colour, whatever the zoom (made once, not per
+        bar at each stroke: with 512 latents a bar is under a pixel, and unoutlined most were not drawn)."""
+        return {key: pg.mkPen(brush.color(), width=1, cosmetic=True) for key, brush in self._brushes.items()}
 
     def set_model(self, config: ModelConfig, rho: float | None) -> None:
         self.config = config
@@ -239,7 +246,7 @@ class LatentBars(pg.PlotWidget):
         drawn = np.flatnonzero(shown)
         self.bars.setOpts(x=positions[drawn], height=shown[drawn], width=0.8,
                           brushes=[self._brushes[k] for k in kinds[drawn]],
-                          pens=[pg.mkPen(self._brushes[k].color(), width=1, cosmetic=True) for k in kinds[drawn]])
+                          pens=[self._pens[k] for k in kinds[drawn]])
         self.marks.setData(positions[clamped], self.latents[self.order][clamped])
         self.code_for_csv.setData(self.order.astype(float), shown)  # x = latent index
         self.latents_for_csv.setData(self.order.astype(float), self.latents[self.order])
