@@ -1102,3 +1102,21 @@ def test_a_latent_active_on_a_handful_of_digits_has_no_class_said_of_it():
     assert class_verdict(one_two, names, active_on=1) == "active on 1 test digit only"
     assert class_verdict(one_two, names, active_on=3) == "active on 3 test digits only"
     assert class_verdict(one_two, names, active_on=40) == "mostly 2s"
+
+
+def test_the_atlas_counts_dense_latents_as_the_training_header_does(qtbot, window):
+    """ "dense latents 9" (Training) beside "3 over-active" (Atlas) read as two counts of one
+    thing: the Atlas names both, each with its threshold, and its dense count is the header's."""
+    base = ModelSnapshot.load(bundled_model_path())
+    weights = {k: v.copy() for k, v in base.weights.items()}
+    weights["b_enc2"][5] = 50.0  # always on: over-active (and dense)
+    weights["b_enc2"][7] = 50.0
+    window.shown.set(ModelSnapshot(base.config, weights, "edited", base.train_config))
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    atlas = show_atlas(qtbot, window)
+    ev = window.shown.snapshot.evaluation
+    over = int((ev.density > 0.5).sum())
+    assert ev.dense_latents > over >= 2  # the bundled model has dense latents that are not over-active
+    text = atlas.status.text()
+    assert f"{ev.dense_latents} dense (on > 10% of digits)" in text
+    assert f"{over} of them over-active (> 50%)" in text

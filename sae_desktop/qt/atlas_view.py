@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollAr
 from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, frame_segments, grid_shape,
                                log_density_histogram, mosaic, normalise_tiles, over_active, tile_at)
 from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED, diverging_rgb
+from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.qt import theme
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.labels import SteadyLabel
@@ -41,6 +42,7 @@ class AtlasView(QWidget):
         self.kind.addItems(KINDS)
         self.sort.addItems(SORTS)
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # a run's name is not markup
         self.legend = legend = SteadyLabel()  # (its text: _legend)
         self.plot = pg.PlotWidget()
         self.plot.hideAxis("left")
@@ -216,8 +218,11 @@ class AtlasView(QWidget):
             self.density_curve.setData(edges, counts)
             self.density_plot.enableAutoRange()
             set_title(self.density_plot, DENSITY_TITLE)
-            self.status.setText(f"{snap.name}: {n} latents, {ev.dead_latents} dead, "
-                                f"{int(over_active(ev).sum())} over-active, L0 {ev.l0:.2f}"
+            # the Training header's "dense latents 9" beside "3 over-active" here read as two
+            # counts of one thing: both named, each with its threshold
+            self.status.setText(f"{snap.name}: {n} latents, {ev.dead_latents} dead, {ev.dense_latents} dense "
+                                f"(on > {DENSE_DENSITY:.0%} of digits), {int(over_active(ev).sum())} of them "
+                                f"over-active (> {OVER_ACTIVE_DENSITY:.0%}), L0 {ev.l0:.2f}"
                                 + (f" ({dead} dead latents are not in the histogram)" if dead else ""))
         else:
             self.density_curve.clear()  # empty axes, not a flat line at 0 that reads as data
