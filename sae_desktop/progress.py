@@ -43,6 +43,7 @@ class Figures:
     images_per_s: float | None  # None: not measured yet
     elapsed_s: float  # this run's active time (pauses excluded)
     eta_s: float | None  # None: still estimating
+    training_rate: float | None = None  # images per second of training over the whole run (None: not measured)
 
 
 class ActiveClock:
@@ -177,6 +178,8 @@ class ProgressEstimate:
         return EVAL_COST * self.start.n_test / rate if rate else 0.0
 
     def training_rate(self) -> float | None:
+        """Images per second of training over the run so far (its evaluations, checkpoints and
+        start left out)."""
         return self._train_images / self._train_seconds if self._train_seconds > 0 else None
 
     def _remaining_images(self) -> float:
@@ -213,7 +216,7 @@ class ProgressEstimate:
             epoch, fraction = self.total_epochs, 1.0
         done = (epoch - 1 + fraction) / self.total_epochs
         eta = None if self._finish is None else max(0.0, self._finish - t, self._least_left())
-        return Figures(min(max(done, 0.0), 1.0), epoch, fraction, self.throughput(), t, eta)
+        return Figures(min(max(done, 0.0), 1.0), epoch, fraction, self.throughput(), t, eta, self.training_rate())
 
 
 class SweepEstimate:

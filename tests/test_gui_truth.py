@@ -684,6 +684,31 @@ def test_a_continued_runs_elapsed_time_says_it_is_since_continuing(qtbot):
     assert progress.elapsed.text() == "0:05 since continuing"
 
 
+def test_a_finished_runs_average_is_its_training_rate_as_it_read_while_training(qtbot):
+    """A short continue's average counted its start and its evaluation: a fraction of the rate its
+    steps had run at. The panel keeps the rate it showed; the whole run's figure is the tooltip."""
+    from sae_desktop.events import RunEnd
+    from sae_desktop.qt.run_progress import RunProgress
+    from sae_desktop.run_state import RunState
+    from tests.test_state import SPE, Clock, evaluation, simulate, start_event
+
+    clock = Clock()
+    state = RunState(clock)
+    progress = RunProgress(state)
+    qtbot.addWidget(progress)
+    state.set_status("running")
+    state.begin(start_event(epochs=3, start_epoch=2))
+    clock.t += 4.0  # starting: the data loaded, the first steps warmed up
+    simulate(state, clock, 3, start_epoch=2, overhead_s=6.0)  # 1000 images/s of training, a long evaluation
+    progress.render()
+    assert progress.speed.text() == "1,000 images/s"
+    state.finish(RunEnd("completed", "done", 3, 3 * SPE, {}, {}, state.history, evaluation(), "cpu"))
+    state.set_status("idle")
+    progress.render()
+    assert progress.speed.text() == "1,000 images/s on average"  # not 1000 images in 11 s: 91
+    assert "91 images/s" in progress.speed.toolTip() and "0:11" in progress.speed.toolTip()
+
+
 def test_during_a_sweep_the_eta_is_the_sweeps_with_the_runs_beside_it(qtbot):
     """At the end of a sweep's first run of four, the panel read "ETA 0:01"."""
     from sae_desktop.events import RunEnd

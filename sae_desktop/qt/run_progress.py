@@ -3,7 +3,8 @@ elapsed time, ETA, device; during a sweep, also which run of the sweep this is, 
 time so far and left (the run's own beside it).
 
 A mirror of the :class:`RunState`: every figure comes from the state's progress estimate
-(wall-clock, pauses excluded, evaluation and checkpoints included), read on a 2 Hz clock
+(wall-clock, pauses excluded; the ETA counts evaluations and checkpoints, the throughput, live
+and the finished run's average, only training steps), read on a 2 Hz clock
 and whenever the run's status changes. Nothing of a previous run survives a new Start.
 """
 
@@ -90,6 +91,7 @@ class RunProgress(QWidget):
             for label in (self.speed, self.eta):
                 label.setText(waiting)
             self.elapsed.setText("0:00" if run.active else "–")
+            self.speed.setToolTip("")
             self.device.setText("–")
             return
         total = start.config.epochs
@@ -107,10 +109,9 @@ class RunProgress(QWidget):
         sweep = f" (sweep {format_seconds(run.sweep.elapsed(run.clock()))})" if run.sweep is not None else ""
         self.elapsed.setText(format_seconds(figures.elapsed_s) + since + sweep)
         self.device.setText(start.device)
-        if run.end is not None:  # the run's average, evaluations and saves included
-            images = (run.end.step - start.start_step) * start.config.batch_size
-            average = f"{images / figures.elapsed_s:,.0f} images/s on average" if figures.elapsed_s > 0 else "–"
-            self.speed.setText(average if images > 0 else run.end.status)
+        self.speed.setToolTip("")
+        if run.end is not None:
+            self._average(figures, (run.end.step - start.start_step) * start.config.batch_size)
             self.eta.setText(ENDINGS.get(run.end.status, "–"))
         elif run.status in HELD:
             self.speed.setText(HELD[run.status])
@@ -121,6 +122,21 @@ class RunProgress(QWidget):
             self.eta.setText("estimating…" if figures.eta_s is None else format_seconds(figures.eta_s))
         if run.sweep is not None and not run.sweep.ended and run.status == "running":  # the sweep's, not the run's
             self._sweep_eta(None if run.end is not None else figures.eta_s)
+
+    def _average(self, figures, images: int) -> None:
+        """The run's training rate, as it read while training: with its evaluations, checkpoints and
+        start counted (the whole run's images over its elapsed time), a short continue read a
+        fraction of the rate its steps had run at; that figure is in the tooltip."""
+        if images <= 0:
+            self.speed.setText(self.run.end.status)
+            return
+        overall = images / figures.elapsed_s if figures.elapsed_s > 0 else None
+        rate = figures.training_rate or overall
+        self.speed.setText(f"{rate:,.0f} images/s on average" if rate else "–")
+        if figures.training_rate and overall:
+            self.speed.setToolTip(f"Training steps: {figures.training_rate:,.0f} images/s on average.\n"
+                                  f"The whole run, evaluations, checkpoints and start included: {overall:,.0f} "
+                                  f"images/s ({images:,} images in {format_seconds(figures.elapsed_s)}).")
 
     def _sweep_eta(self, run_left: float | None) -> None:
         left = self.run.sweep_eta()
