@@ -833,16 +833,76 @@ def test_a_hollow_point_is_drawn_above_another_runs_filled_point(qtbot, window):
 
     kl, jumprelu = (QColor(PENALTY_COLOURS[p]) for p in ("kl", "jumprelu"))
 
-    def around(colour) -> int:  # of the four sides of the point, those where the colour shows 4-6 px out
+    def around(colour) -> int:  # of the four sides of the point, those where the colour shows on the ring
         image, centre = frontier.grab().toImage(), point_centre()
-        return sum(any(_near(image.pixelColor(centre.x() + r * dx, centre.y() + r * dy), colour) for r in (4, 5, 6))
+        return sum(any(_near(image.pixelColor(centre.x() + r * dx, centre.y() + r * dy), colour) for r in (7, 8))
                    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)))
 
     qtbot.waitUntil(lambda: _near(frontier.grab().toImage().pixelColor(point_centre()), jumprelu),
                     timeout=5000)  # painted
     assert around(kl) == 4  # the whole ring, over the filled point (a sliver of it showed on one side)
-    ring = frontier.unfinished.scatter  # named on hover, as the filled points are
-    assert ring.opts["hoverable"] and "(stopped" in ring.opts["tip"](x=5.0, y=0.03, data=ring.points()[0].data())
+    assert "(stopped" in rest_on(frontier, 5.0, 0.03)  # named on hover, as the filled points are
+
+
+def test_a_ring_on_a_completed_point_of_its_own_penalty_is_seen_around_it_and_named(qtbot, window):
+    """A run continued from a completed one and stopped early sat on that run's point: a ring the
+    size of the point, in the point's colour, could not be told from it, and hovering named one run."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor
+
+    for status, seed in (("completed", 1), ("stopped", 2)):
+        cfg = TrainConfig(epochs=10, seed=seed)
+        run = RunFolder.create(cfg)
+        run.write_config(cfg)
+        run.append({"type": "summary", "status": status, "epochs_done": 10 if status == "completed" else 1,
+                    "test_mse": 0.03, "l0": 5.0, "dead_latents": 0, "epoch_seconds": [1.0]})
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    frontier, kl = runs.frontier, QColor(PENALTY_COLOURS["kl"])
+
+    def centre():
+        return frontier.mapFromScene(frontier.getViewBox().mapViewToScene(QPointF(5.0, 0.03)))
+
+    qtbot.waitUntil(lambda: _near(frontier.grab().toImage().pixelColor(centre()), kl), timeout=5000)
+    image, c = frontier.grab().toImage(), centre()
+    ring = [any(_near(image.pixelColor(c.x() + r * dx, c.y() + r * dy), kl) for r in (7, 8))
+            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))]
+    assert all(ring)  # the ring shows all round, outside the filled point
+    stopped, completed = sorted(frontier.runs, key=lambda r: r.status != "stopped")
+    tip = rest_on(frontier, 5.0, 0.03)  # both named, the ring's first (it is drawn on top)
+    assert tip.startswith(f"{stopped.name} (stopped after 1 epoch)\n") and f"\n\n{completed.name}\n" in tip
+
+
+def rest_on(frontier, l0: float, mse: float) -> str:
+    """The mouse rests on the frontier at (L0, test MSE): the tooltip Qt shows there."""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    port = frontier.viewport()
+    point = frontier.mapFromScene(frontier.getViewBox().mapViewToScene(QPointF(l0, mse)))
+    QToolTip.hideText()
+    QApplication.sendEvent(port, QHelpEvent(QEvent.Type.ToolTip, point, port.mapToGlobal(point)))
+    return QToolTip.text() if QToolTip.isVisible() else ""
+
+
+def test_a_run_on_a_reference_point_is_named_on_hover_before_the_reference(qtbot, window):
+    """Hovering a run's point that lies on a faint reference point named the reference run only
+    (the scatter drawn lowest heard of the hover last, and its tooltip replaced the run's)."""
+    runs = window.runs_view
+    reference = runs.frontier.reference[0]
+    cfg = TrainConfig(epochs=10)
+    run = RunFolder.create(cfg)
+    run.write_config(cfg)
+    run.append({"type": "summary", "status": "completed", "epochs_done": 10, "test_mse": reference["test_mse"],
+                "l0": reference["l0"], "dead_latents": 0, "epoch_seconds": [1.0]})
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    qtbot.wait(50)  # laid out
+    tip = rest_on(runs.frontier, reference["l0"], reference["test_mse"])
+    assert tip.startswith(runs.frontier.runs[0].name + "\n") and f"\n\nreference: {reference['mechanism']}" in tip
+    assert rest_on(runs.frontier, reference["l0"], 0.0) == runs.frontier.toolTip()  # no point there: the plot's own
 
 
 def wrapped(label, width: int) -> list[str]:

@@ -7,8 +7,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, QTimer, Signal
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QToolTip
 
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, settle, style_plot
@@ -27,6 +28,9 @@ LEGEND_OFFSET_PX = 10  # the legend's distance from the plot's top and right edg
 LEGEND_GAP_PX = 6  # between the legend and the highest point beneath it
 LEGEND_SPARE_PX = 8  # room kept beyond the legend's width when the plot is sized for it
 GLOW_PX = 18  # a selected point's glow, across (24, 36 in presentation mode, hid 3-4 neighbours)
+POINT_PX = 11  # a completed run's point, across
+RING_PX, RING_PEN_PX = 16, 2  # a run not completed: a ring around where a point of its size would be (the
+# same size, a continued run stopped early sat on its completed run's point, a ring in the point's colour: unseen)
 POINT_RADIUS_PX = GLOW_PX // 2
 
 
@@ -81,20 +85,21 @@ class FrontierPlot(pg.PlotWidget):
         self.reference = reference_frontier()
         self.reference_scatter = pg.ScatterPlotItem(  # faint, under the user's points, for judging a run at a glance
             [r["l0"] for r in self.reference], [r["test_mse"] for r in self.reference], size=8, pen=None,
-            data=list(range(len(self.reference))), hoverable=True, tip=self.reference_tip)  # brushes: _on_theme
+            data=list(range(len(self.reference))))  # brushes: _on_theme; named on hover (viewportEvent)
         self.reference_scatter.setZValue(-10)
         self.addItem(self.reference_scatter)
         # its legend swatch: neutral (the points take their penalty's colour, faint)
         self.reference_sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(160, 160, 160, 115))
-        self.unfinished_sample = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#888888", width=2), brush=pg.mkBrush(None))
-        self.scatter = {p: self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=c, name=p)
+        self.unfinished_sample = pg.ScatterPlotItem(size=RING_PX, pen=pg.mkPen("#888888", width=RING_PEN_PX),
+                                                    brush=pg.mkBrush(None))
+        self.scatter = {p: self.plot([], [], pen=None, symbol="o", symbolSize=POINT_PX, symbolBrush=c, name=p)
                         for p, c in PENALTY_COLOURS.items()}  # the completed runs
         # the runs not completed, of every penalty: hollow rings above every filled point (drawn in
         # their penalty's item, one could hide behind another penalty's point, drawn later)
-        self.unfinished = self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=None)
+        self.unfinished = self.plot([], [], pen=None, symbol="o", symbolSize=RING_PX, symbolBrush=None)
         self.unfinished.setZValue(1)
         # each penalty's swatch (an empty item's own sample is drawn as a grey dot)
-        self.samples = {p: pg.ScatterPlotItem(size=11, pen=None, brush=c) for p, c in PENALTY_COLOURS.items()}
+        self.samples = {p: pg.ScatterPlotItem(size=POINT_PX, pen=None, brush=c) for p, c in PENALTY_COLOURS.items()}
         # the runs selected in the table, in a highlighter's glow (a black ring read as the legend's
         # "not completed" ring); named in the legend while there are any, not in the CSV
         self.selected_marks = self.plot([], [], pen=None, symbol="o", symbolSize=GLOW_PX, symbolPen=None,
@@ -110,8 +115,6 @@ class FrontierPlot(pg.PlotWidget):
         theme.follow(self._on_theme)
         for item in [*self.scatter.values(), self.unfinished]:
             item.sigPointsClicked.connect(self._point_clicked)
-            # hovering a point names its run (PlotDataItem does not pass these on to its scatter)
-            item.scatter.opts.update(hoverable=True, tip=self.point_tip)
 
     def set_runs(self, runs: list[RunSummary]) -> None:
         """A point per run with results, in its penalty's colour: filled for a completed run, hollow
@@ -125,7 +128,8 @@ class FrontierPlot(pg.PlotWidget):
                          symbolPen=pg.mkPen(OUTLINE))
         left = [i for i in shown if runs[i].status != "completed" and runs[i].config.get("penalty") in self.scatter]
         self.unfinished.setData([runs[i].l0 for i in left], [runs[i].test_mse for i in left], data=left,
-                                symbolPen=[pg.mkPen(PENALTY_COLOURS[runs[i].config["penalty"]], width=2) for i in left])
+                                symbolPen=[pg.mkPen(PENALTY_COLOURS[runs[i].config["penalty"]], width=RING_PEN_PX)
+                                           for i in left])
         self._frame()
         settle(self)
 
@@ -257,6 +261,39 @@ class FrontierPlot(pg.PlotWidget):
         epochs = f"{run.epochs_done} epoch{'s' * (run.epochs_done != 1)}"
         status = "" if run.status == "completed" else f" ({run.status} after {epochs})"
         return f"{run.name}{status}\n{settings_text(run.config)}\ntest MSE {y:.5f}, L0 {x:.2f} (click: select)"
+
+    def tip_at(self, x: float, y: float) -> str:
+        """Every point drawn under the view position (x, y): the runs', nearest first, then the
+        reference runs'. (Each scatter named its own points in the view box's one tooltip, the last
+        to hear of the hover winning: a run's ring over a reference point, hovered, named the
+        reference run, and a ring over a completed run's point its own run alone.)"""
+        px, py = self.getViewBox().viewPixelSize()
+        if not (px > 0 and py > 0):
+            return ""
+
+        def away(l0: float, mse: float) -> float:  # in pixels
+            return math.hypot((l0 - x) / px, (mse - y) / py)
+
+        runs = sorted((away(r.l0, r.test_mse), i) for i, r in enumerate(self.runs)
+                      if r.l0 is not None and r.test_mse is not None and away(r.l0, r.test_mse) <= RING_PX / 2 + 1)
+        size = self.reference_scatter.opts["size"]
+        references = sorted((away(r["l0"], r["test_mse"]), i) for i, r in enumerate(self.reference)
+                            if away(r["l0"], r["test_mse"]) <= size / 2 + 1)
+        return "\n\n".join([self.point_tip(self.runs[i].l0, self.runs[i].test_mse, i) for _, i in runs]
+                             + [self.reference_tip(self.reference[i]["l0"], self.reference[i]["test_mse"], i)
+                                for _, i in references])
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt naming)
+        """Points are named where the mouse rests (Qt's tooltip event); elsewhere, the plot's own tooltip."""
+        if event.type() == QEvent.Type.ToolTip:
+            box, scene_point = self.getViewBox(), self.mapToScene(event.pos())
+            if box.sceneBoundingRect().contains(scene_point):
+                at = box.mapSceneToView(scene_point)
+                if text := self.tip_at(at.x(), at.y()):  # (shown while the mouse stays over the points)
+                    area = QRect(event.pos() - QPoint(RING_PX // 2, RING_PX // 2), QSize(RING_PX, RING_PX))
+                    QToolTip.showText(event.globalPos(), text, self.viewport(), area)
+                    return True
+        return super().viewportEvent(event)
 
     def _point_clicked(self, item, points, *_) -> None:
         if len(points):
