@@ -326,8 +326,8 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     if runs.frontier.reference and min(r["l0"] for r in runs.frontier.reference) == 0:  # a point at L0 0 is shown whole
         assert left < 0
     point = runs.frontier.scatter["topk"].scatter.points()[0]
-    tip = runs.frontier.scatter["topk"].scatter.opts["tip"](x=point.pos().x(), y=point.pos().y(), data=point.data())
-    assert runs.frontier.scatter["topk"].scatter.opts["hoverable"] and "-topk" in tip.splitlines()[0] and "k=2" in tip
+    tip = rest_on(runs.frontier, point.pos().x(), point.pos().y())  # named where the mouse rests
+    assert "-topk" in tip.splitlines()[0] and "k=2" in tip
     assert not any(plot.isVisible() for plot in runs.compare.plots)  # no empty axes before a comparison
     assert runs.compare.shuffle.isHidden()  # nor "Other digits" before there are any
     runs.table.selectRow(0)
