@@ -594,3 +594,38 @@ def test_every_live_latent_of_512_gets_a_bar_on_screen(qtbot):
     columns = (np.abs(pixels - bar).sum(axis=2) < 60).any(axis=0)
     drawn = np.flatnonzero(np.diff(np.concatenate([[0], columns.astype(int)])) == 1)
     assert len(drawn) == len(live)
+
+
+def test_sparsity_draws_l0_and_dead_latents_each_on_its_own_axis(qtbot, view, tmp_path):
+    """A TopK run of 512 latents: L0 ~4 drawn on one axis with ~500 dead latents lay flat on 0.
+    L0 has the left axis, the dead latents the right one (0 to the dictionary's size), both
+    from one 0 line; the files keep both curves."""
+    import csv
+
+    from sae_desktop.qt.plot_files import export_plot
+    from sae_desktop.qt.plot_style import COLORS
+
+    start(view, CFG.replace(d_latent=512, penalty="topk", k=4, epochs=4))
+    plot = view.sparsity_plot
+    for epoch, (l0, dead) in enumerate(((4.2, 480), (4.0, 497), (3.9, 503)), 1):
+        plot.add_epoch(epoch, l0, dead)
+    view.refresh_all()
+    settle(qtbot, plot)
+    box, right = plot.getViewBox(), plot.right_axis.box
+
+    def height(vb, y: float) -> float:  # px above the plot's bottom edge
+        return vb.sceneBoundingRect().bottom() - vb.mapViewToScene(QPointF(2.0, y)).y()
+
+    zero = height(box, 0.0)
+    assert height(right, 0.0) == pytest.approx(zero, abs=1)  # one 0 line for both axes
+    span = box.sceneBoundingRect().height()
+    assert height(box, 4.0) - zero > 0.4 * span  # L0 is read on its axis, not flat on 0
+    assert height(right, 497) - zero > 0.4 * span  # the dead latents of 512
+    assert height(right, 512) - zero < span  # the whole dictionary in view
+    assert "512" in plot.getAxis("right").labelText
+    assert [label.text for _, label in plot.legend.items] == ["L0: active per image (left)", "dead latents (right)"]
+    with open(export_plot(plot, tmp_path / "sparsity.csv")) as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["epoch", "L0: active per image", "dead latents"] and rows[2] == ["2", "4", "497"]
+    svg = (export_plot(plot, tmp_path / "sparsity.svg")).read_text()
+    assert svg.count(COLORS["dead"].lower()) >= svg.count(COLORS["l0"].lower()) > 0  # both curves drawn

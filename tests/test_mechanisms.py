@@ -281,7 +281,7 @@ def test_revivals_are_events_recorded_in_the_run_and_drawn_in_the_sparsity_plot(
 
 
 def test_auxk_comebacks_are_a_curve_per_ended_epoch_in_the_sparsity_plot(qtbot):
-    from sae_desktop.qt.sparsity_plot import SparsityPlot
+    from sae_desktop.qt.sparsity_plot import BACK_LABEL, SparsityPlot
 
     plot = SparsityPlot()
     qtbot.addWidget(plot)
@@ -293,7 +293,7 @@ def test_auxk_comebacks_are_a_curve_per_ended_epoch_in_the_sparsity_plot(qtbot):
     plot.refresh()
     x, y = plot.back.getData()
     assert list(x) == [1, 2] and list(y) == [10, 4]  # epoch 3 has not ended: not drawn yet
-    assert "came back (AuxK), per epoch" in [label.text for _, label in plot.legend.items]
+    assert BACK_LABEL in [label.text for _, label in plot.legend.items]
     assert not plot._revival_items  # no resampling lines for AuxK
     plot.add_epoch(3, 4.0, 6)
     plot.add_epoch(4, 4.0, 6)  # none came back in epoch 4: a 0, not a gap
@@ -301,4 +301,4 @@ def test_auxk_comebacks_are_a_curve_per_ended_epoch_in_the_sparsity_plot(qtbot):
     assert list(plot.back.getData()[0]) == [1, 2, 3, 4] and list(plot.back.getData()[1]) == [10, 4, 7, 0]
     plot.clear_data()
     assert plot.back.getData()[0] is None or len(plot.back.getData()[0]) == 0
-    assert "came back (AuxK), per epoch" not in [label.text for _, label in plot.legend.items]
+    assert BACK_LABEL not in [label.text for _, label in plot.legend.items]

@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 
 from sae_desktop.qt.plot_caption import captioned, svg_caption
+from sae_desktop.qt.right_axis import plot_items
 
 PLOT_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"
 
@@ -124,7 +125,7 @@ def has_content(plot: pg.PlotWidget) -> bool:
 def shows_data(plot: pg.PlotWidget) -> bool:
     """Whether any visible item of the plot draws data: points or a curve, bars, an image (not
     only lines of reference, such as a target ρ)."""
-    for item in plot.getPlotItem().items:
+    for item, _ in plot_items(plot):
         if not item.isVisible():
             continue
         if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.ScatterPlotItem)):
@@ -140,12 +141,12 @@ def shows_data(plot: pg.PlotWidget) -> bool:
 
 
 def data_inside_view(plot: pg.PlotWidget) -> bool:
-    """Whether every data item lies within the visible range (no zoom cuts anything off)."""
-    box = plot.getViewBox()
-    (x0, x1), (y0, y1) = box.viewRange()
-    for item in plot.getPlotItem().listDataItems():
-        if not item.isVisible():
+    """Whether every data item lies within the visible range of its view box (no zoom cuts
+    anything off)."""
+    for item, box in plot_items(plot):
+        if not (item.isVisible() and hasattr(item, "implements") and item.implements("plotData")):
             continue
+        (x0, x1), (y0, y1) = box.viewRange()
         for axis, (low, high) in ((0, (x0, x1)), (1, (y0, y1))):
             bounds = item.dataBounds(axis)
             if bounds is not None and bounds[0] is not None and (bounds[0] < low or bounds[1] > high):
@@ -181,7 +182,7 @@ def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
     x_name = getattr(plot, "x_name", None) or plot.getAxis("bottom").labelText or "x"  # without a note
     groups: list[tuple[np.ndarray, list[str], list[np.ndarray]]] = []
     histograms: list[tuple[np.ndarray, str, np.ndarray]] = []
-    for item in plot.getPlotItem().items:
+    for item, _ in plot_items(plot):
         if not (hasattr(item, "implements") and item.implements("plotData")):
             continue  # bars, lines, a Reserve: no columns
         name = getattr(item, "csv_name", None) or item.name()

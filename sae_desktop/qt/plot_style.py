@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from sae_desktop.qt import theme
+from sae_desktop.qt.right_axis import plot_items
 
 TITLE_POINTS = 11  # pyqtgraph's title size
 LEGEND_POINTS = 9  # pyqtgraph's legend text size
@@ -234,7 +235,7 @@ def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
     item.titleLabel.setText(item.titleLabel.text, size=f"{TITLE_POINTS * scale:.1f}pt")
     if item.legend is not None:
         _scale_legend(item.legend, scale)
-    for child in item.items:
+    for child, _ in plot_items(plot):  # (a right axis's items too)
         _scale_pen(child, scale)
 
 

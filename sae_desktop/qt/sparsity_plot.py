@@ -1,6 +1,8 @@
-"""Per-epoch sparsity: L0 (active latents per image), the number of dead latents, and when
-dead latents were revived: by resampling, a dashed line labelled with how many; with AuxK,
-how many came back in each epoch (a third curve, in the legend once there is one)."""
+"""Per-epoch sparsity: L0 (active latents per image, the left axis), the number of dead latents
+(the right axis, from 0 to the dictionary's size), and when dead latents were revived: by
+resampling, a dashed line labelled with how many; with AuxK, how many came back in each epoch
+(a third curve on the right axis, in the legend once there is one). On one axis, a TopK run of
+512 latents drew L0 (~4) flat on 0 under its ~500 dead latents."""
 
 from __future__ import annotations
 
@@ -10,29 +12,42 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 
 from sae_desktop.qt.buffers import SeriesBuffer
+from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_frame import TopLegend
 from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.right_axis import RightAxis
+
+BACK_LABEL = "came back (AuxK), per epoch (right)"
 
 
 class SparsityPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        style_plot(self, "Sparsity per epoch", "latents", "epoch")
+        style_plot(self, "Sparsity per epoch", "L0 (per image)", "epoch")
+        self.latents = 32  # the dictionary's size: the right axis's top
+        self.right_axis = RightAxis(self, self._right_label())
         self.top_legend = TopLegend(self)  # in a band above the curves
         self.legend = self.top_legend.legend
         self.series = SeriesBuffer(3)
         self.l0 = self.plot(pen=pg.mkPen(COLORS["l0"], width=2), symbol="o", symbolSize=6,
-                            symbolBrush=COLORS["l0"], name="L0: active per image")
-        self.dead = self.plot(pen=pg.mkPen(COLORS["dead"], width=2), symbol="s", symbolSize=6,
-                              symbolBrush=COLORS["dead"], name="dead latents")
+                            symbolBrush=COLORS["l0"], name="L0: active per image (left)")
+        self.dead = self.right_axis.add(pg.PlotDataItem(pen=pg.mkPen(COLORS["dead"], width=2), symbol="s", symbolSize=6,
+                                                        symbolBrush=COLORS["dead"], name="dead latents (right)"))
+        self.legend.addItem(self.dead, self.dead.name())
+        csv_name(self.l0, "L0: active per image")  # (the file has no axes to point to)
+        csv_name(self.dead, "dead latents")
         self.revivals: list[tuple[float, int]] = []  # (epochs in, latents revived)
         self._revival_items: list[pg.GraphicsObject] = []
-        self.back = pg.PlotDataItem(pen=pg.mkPen(COLORS["back"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-                                    symbol="t", symbolSize=7, symbolBrush=COLORS["back"])
-        self.addItem(self.back)
+        self.back = self.right_axis.add(pg.PlotDataItem(
+            pen=pg.mkPen(COLORS["back"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine), symbol="t", symbolSize=7,
+            symbolBrush=COLORS["back"], name=BACK_LABEL))
+        csv_name(self.back, "came back (AuxK), per epoch")
         self.back_per_epoch: dict[int, int] = {}  # epoch → dead latents that fired again in it (AuxK)
         self.planned_epochs = 1
         self.clear_data()
+
+    def _right_label(self) -> str:
+        return f"dead (of {self.latents})"
 
     def add_revival(self, epoch_position: float, count: int, kind: str = "resampled") -> None:
         """Resampling re-initialised ``count`` dead latents at ``epoch_position`` (e.g. 2.5), or
@@ -40,7 +55,7 @@ class SparsityPlot(pg.PlotWidget):
         if kind == "auxk":
             epoch = max(1, math.ceil(epoch_position - 1e-9))  # an epoch's last report belongs to it
             if not self.back_per_epoch:
-                self.legend.addItem(self.back, "came back (AuxK), per epoch")
+                self.legend.addItem(self.back, BACK_LABEL)
             self.back_per_epoch[epoch] = self.back_per_epoch.get(epoch, 0) + count
             self.dirty = True
             return
@@ -85,11 +100,13 @@ class SparsityPlot(pg.PlotWidget):
         revived = [p for p, _ in self.revivals]  # revival marks, possibly before the first epoch's end
         first = min([float(epochs[0]) if len(epochs) else 1.0] + revived)
         last = max([float(epochs[-1]) if len(epochs) else 1.0, float(self.planned_epochs), first] + revived)
-        top = max(float(self.series.view(1).max()) if len(epochs) else 1.0,
-                  float(self.series.view(2).max()) if len(epochs) else 1.0,
-                  max((self.back_per_epoch.get(int(e), 0) for e in epochs), default=1), 1.0)  # those drawn
+        top = max(float(self.series.view(1).max()) if len(epochs) else 1.0, 1.0)
         pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
         self.top_legend.fit((first - pad, last + pad), 0.0, top)
+        # the right axis's top where the left one has its data's: the whole dictionary
+        right = max(float(self.latents), float(self.series.view(2).max()) if len(epochs) else 0.0,
+                    max((self.back_per_epoch.get(int(e), 0) for e in epochs), default=0))  # those drawn
+        self.right_axis.set_scale(right / top)
         self.getAxis("bottom").setTickSpacing(*[self._epoch_step(first - pad, last + pad)] * 2)
 
     def _epoch_step(self, low: float, high: float) -> int:
@@ -107,10 +124,13 @@ class SparsityPlot(pg.PlotWidget):
         if getattr(self, "top_legend", None) is not None and self.plotItem is not None:  # not in __init__ or close()
             self._frame()  # the legend's share changed
 
-    def clear_data(self, planned_epochs: int | None = None) -> None:
-        """A new run (its planned last epoch): no data, auto-range on again, once."""
+    def clear_data(self, planned_epochs: int | None = None, latents: int | None = None) -> None:
+        """A new run (its planned last epoch, its latents): no data, auto-range on again, once."""
         if planned_epochs:
             self.planned_epochs = planned_epochs
+        if latents and latents != self.latents:
+            self.latents = latents
+            self.setLabel("right", self._right_label())
         self.dirty = False
         for item in getattr(self, "_revival_items", []):
             self.removeItem(item)

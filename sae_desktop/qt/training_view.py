@@ -130,7 +130,7 @@ class TrainingView(QWidget):
     def _clear_plots(self, steps: int | None, epochs: int | None, d_latent: int) -> None:
         self.loss_plot.clear_data(steps)
         self.histogram.clear_data()
-        self.sparsity_plot.clear_data(epochs)
+        self.sparsity_plot.clear_data(epochs, d_latent)
         self.rho_plot.clear_data(d_latent)
 
     def on_started(self, start: RunStart) -> None:
