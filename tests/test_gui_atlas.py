@@ -1180,3 +1180,21 @@ def test_the_atlas_counts_dense_latents_as_the_training_header_does(qtbot, windo
     text = atlas.status.text()
     assert f"{ev.dense_latents} dense (on > 10% of digits)" in text
     assert f"{over} of them over-active (> 50%)" in text
+
+
+def test_an_atlas_exported_before_its_tab_was_shown_is_laid_out_as_the_tab_shows_it(qtbot, window, tmp_path):
+    """Hidden, the tab had never been laid out: the file had the grid of a 640×480 widget (7 columns
+    where the screen, once the tab was shown, had 8)."""
+    from sae_desktop.qt.exporting import ATLAS_SCALE
+
+    window.resize(1600, 700)  # a wide atlas area: more columns than a default-sized widget's
+    qtbot.waitUntil(lambda: window.width() == 1600, timeout=2000)
+    window.tabs.setCurrentWidget(window.training_view)
+    atlas = window.atlas_view
+    assert not atlas.isVisible()
+    image = Image.open(export_atlas(atlas, tmp_path / "atlas.png"))
+    exported = atlas.columns
+    show_atlas(qtbot, window)
+    qtbot.wait(50)  # laid out and painted
+    assert atlas.columns == exported
+    assert image.width == atlas.mosaic_image.shape[1] * ATLAS_SCALE  # the file's grid is the screen's

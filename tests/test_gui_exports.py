@@ -759,3 +759,16 @@ def test_a_long_unicode_file_name_is_shown_whole_and_exported_with_its_clamps_na
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert len(names) == 6 and all(len(n.encode()) <= 255 for n in names)
     assert all("ünïcødé_七" in n and "_latent_3_clamped_" in n for n in names), names
+
+
+def test_a_plot_exported_before_its_tab_was_shown_has_the_size_the_tab_shows_it_at(qtbot, window, tmp_path):
+    """A hidden tab had never been laid out: its plots were exported at a widget's default 640×480."""
+    view = window.training_view
+    assert not view.isVisible()
+    plot = view.loss_plot
+    plot.add_epoch(469, 0.03)
+    image = Image.open(export_plot(plot, tmp_path / "losses.png"))
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+    assert plot.width() != 640 and image.width == 2 * plot.getPlotItem().sceneBoundingRect().width()

@@ -18,6 +18,7 @@ from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles
 from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED, diverging_rgb
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.qt import theme
+from sae_desktop.qt.hidden_layout import lay_out_hidden
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.labels import SteadyLabel
 from sae_desktop.qt.plot_files import csv_name
@@ -180,9 +181,13 @@ class AtlasView(QWidget):
 
     def up_to_date(self) -> AtlasView:
         """Itself, redrawn for the shown model if that changed while the tab was hidden (an export
-        from another tab drew the model shown when the Atlas was last visited)."""
+        from another tab drew the model shown when the Atlas was last visited), and laid out as
+        the tab will show it (hidden_layout.py)."""
+        lay_out_hidden(self)
         if self._stale:
             self.refresh()
+        elif self.mosaic_image is not None and self._best_columns() != self.columns:
+            self.lay_out()
         return self
 
     def refresh(self) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 
+from sae_desktop.qt.hidden_layout import lay_out_hidden
 from sae_desktop.qt.plot_caption import captioned, svg_caption
 from sae_desktop.qt.right_axis import plot_items
 
@@ -84,6 +85,7 @@ def export_plot(plot: pg.PlotWidget, path: str | Path, caption: str | None = Non
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".csv"):
         raise ValueError(f"choose a .png, .svg or .csv file name, not {path.name}")
+    lay_out_hidden(plot)  # a tab never shown: at the size it will show it (it was 640×480)
     if callable(refresh := getattr(plot, "refresh", None)):
         refresh()  # its news, if its tab is hidden (a hidden tab's plots wait for a visit)
     if suffix == ".csv":
