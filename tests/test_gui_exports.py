@@ -772,3 +772,21 @@ def test_a_plot_exported_before_its_tab_was_shown_has_the_size_the_tab_shows_it_
     qtbot.waitExposed(view)
     qtbot.wait(50)
     assert plot.width() != 640 and image.width == 2 * plot.getPlotItem().sceneBoundingRect().width()
+
+
+def test_a_plots_own_right_click_export_writes_every_curve_in_named_columns(qtbot, window, tmp_path):
+    """pyqtgraph's own CSV exporter (the plot's right-click Export…) wrote "<legend name>_x" columns
+    of the plot item's curves: the Sparsity plot's dead latents, on its right axis, were left out.
+    Its SVG exporter failed ("not enough values to unpack") until File ▸ Export had patched it."""
+    from pyqtgraph.exporters import CSVExporter, SVGExporter
+
+    plot = window.training_view.sparsity_plot
+    for epoch, (l0, dead) in enumerate(((4.0, 500), (4.1, 477)), 1):
+        plot.add_epoch(epoch, l0, dead)
+    plot.refresh()
+    CSVExporter(plot.getPlotItem()).export(str(tmp_path / "sparsity.csv"))
+    with open(tmp_path / "sparsity.csv") as f:
+        assert list(csv.reader(f)) == [["epoch", "L0: active per image", "dead latents"], ["1", "4", "500"],
+                                       ["2", "4.1", "477"]]
+    SVGExporter(plot.getPlotItem()).export(str(tmp_path / "sparsity.svg"))
+    assert (tmp_path / "sparsity.svg").read_text().count("<path") > 4

@@ -46,6 +46,27 @@ def patch_svg_exporter() -> None:
     module.correctCoordinates = correct_coordinates
 
 
+def patch_csv_exporter() -> None:
+    """Once per process: the plots' own right-click Export… writes CSV as File ▸ Export does
+    (named columns, a right axis's curves included; pyqtgraph's wrote "x0000,y0000" or
+    "<legend name>_x" columns of the plot item's own curves only)."""
+    from pyqtgraph.exporters import CSVExporter
+
+    original = CSVExporter.export
+    if getattr(original, "named_columns", False):
+        return
+
+    def export(self, fileName=None):  # noqa: N803 (pyqtgraph's name)
+        view = self.item.getViewWidget() if isinstance(self.item, pg.PlotItem) else None
+        if fileName is None or not isinstance(view, pg.PlotWidget):
+            return original(self, fileName)
+        header, rows = view.csv_table() if hasattr(view, "csv_table") else plot_table(view)
+        write_csv(Path(fileName), header, rows, "\t" if self.params["separator"] == "tab" else ",")
+
+    export.named_columns = True
+    CSVExporter.export = export
+
+
 @contextmanager
 def export_title(plot: pg.PlotWidget):
     """A plot's on-screen title may carry a hint for the mouse ("click or drag a bar…"):
@@ -216,7 +237,7 @@ def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
     return header, rows
 
 
-def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+def write_csv(path: Path, header: list[str], rows: list[list], delimiter: str = ",") -> None:
     def cell(value):
         """The shortest text that reads back as the same number, in the data's own precision: a
         float32 bin edge 0.025 is "0.025" (ten digits of its float64 value wrote "0.02500000037")."""
@@ -228,7 +249,7 @@ def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
         return str(number)
 
     with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
+        writer = csv.writer(f, delimiter=delimiter)
         writer.writerow(header)
         writer.writerows([cell(v) for v in row] for row in rows)
 
