@@ -14,6 +14,21 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 
+class CappedAxis(pg.AxisItem):
+    """Whole numbers from 0 to ``cap`` only: above it the axis has room for the legend, not values
+    (a right axis of dead latents read "800" over a dictionary of 512, and "0.4" latents)."""
+
+    cap: float | None = None
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        top = float("inf") if self.cap is None else self.cap * (1 + 1e-9)
+        return [(spacing, [v for v in values if -1e-9 <= v <= top and abs(v - round(v)) < 1e-9])
+                for spacing, values in super().tickValues(minVal, maxVal, size)]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        return [str(round(v * scale)) for v in values]  # whole numbers ("1", not "1.0" of a finer level)
+
+
 class RightAxis:
     def __init__(self, plot: pg.PlotWidget, label: str):
         item = plot.getPlotItem()
@@ -22,6 +37,7 @@ class RightAxis:
         self.box.setParentItem(item)
         self.box.setZValue(item.vb.zValue() - 1)
         self.box.setXLink(item.vb)
+        item.setAxisItems({"right": CappedAxis("right")})
         item.showAxis("right")
         self.axis = item.getAxis("right")
         self.axis.linkToView(self.box)
@@ -38,8 +54,13 @@ class RightAxis:
         self.items.append(data_item)
         return data_item
 
-    def set_scale(self, scale: float) -> None:
-        """Right-axis units per left-axis unit (e.g. the dictionary's size over the highest L0)."""
+    def set_scale(self, scale: float, cap: float | None = None) -> None:
+        """Right-axis units per left-axis unit (e.g. the dictionary's size over the highest L0);
+        ``cap``: the highest value the axis has a tick for."""
+        if cap != self.axis.cap:
+            self.axis.cap = cap
+            self.axis.picture = None  # (its ticks drawn again)
+            self.axis.update()
         if scale > 0 and scale != self.scale:
             self.scale = scale
             self._follow_range()

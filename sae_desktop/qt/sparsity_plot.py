@@ -9,45 +9,58 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QColor, QFontMetrics
 
 from sae_desktop.qt.buffers import SeriesBuffer
-from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_frame import TopLegend
 from sae_desktop.qt.plot_style import COLORS, style_plot
 from sae_desktop.qt.right_axis import RightAxis
 
-BACK_LABEL = "came back (AuxK), per epoch (right)"
+BACK_LABEL = "came back (right)"
+BAR_WIDTH = 0.5  # epochs
 
 
 class SparsityPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         style_plot(self, "Sparsity per epoch", "L0 (per image)", "epoch")
-        self.latents = 32  # the dictionary's size: the right axis's top
+        self.latents: int | None = None  # the dictionary's size (the right axis's top), once a run says it
         self.right_axis = RightAxis(self, self._right_label())
         self.top_legend = TopLegend(self)  # in a band above the curves
         self.legend = self.top_legend.legend
         self.series = SeriesBuffer(3)
         self.l0 = self.plot(pen=pg.mkPen(COLORS["l0"], width=2), symbol="o", symbolSize=6,
-                            symbolBrush=COLORS["l0"], name="L0: active per image (left)")
-        self.dead = self.right_axis.add(pg.PlotDataItem(pen=pg.mkPen(COLORS["dead"], width=2), symbol="s", symbolSize=6,
-                                                        symbolBrush=COLORS["dead"], name="dead latents (right)"))
-        self.legend.addItem(self.dead, self.dead.name())
-        csv_name(self.l0, "L0: active per image")  # (the file has no axes to point to)
-        csv_name(self.dead, "dead latents")
+                            symbolBrush=COLORS["l0"], name="L0 (left)")
+        # bars: a line of ~480 dead of 512 lay on the line of L0 4 (k = 4), each at its axis's top
+        dead = QColor(COLORS["dead"])
+        dead.setAlpha(90)
+        self.dead = self.right_axis.add(pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, brush=dead,
+                                                        pen=pg.mkPen(COLORS["dead"], width=1)))
+        self.legend.addItem(self.dead, "dead (right)")  # (short: at 1024×768 the plot is ~150 px wide)
+        self.setToolTip("L0 (left axis): latents active per image, on average over the test set.\n"
+                        "Dead (right axis, bars): latents active on no test image, of the dictionary's size.\n"
+                        "Came back (right axis, with AuxK): dead latents that fired again in each epoch.")
         self.revivals: list[tuple[float, int]] = []  # (epochs in, latents revived)
         self._revival_items: list[pg.GraphicsObject] = []
         self.back = self.right_axis.add(pg.PlotDataItem(
             pen=pg.mkPen(COLORS["back"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine), symbol="t", symbolSize=7,
             symbolBrush=COLORS["back"], name=BACK_LABEL))
-        csv_name(self.back, "came back (AuxK), per epoch")
         self.back_per_epoch: dict[int, int] = {}  # epoch → dead latents that fired again in it (AuxK)
         self.planned_epochs = 1
         self.clear_data()
 
     def _right_label(self) -> str:
-        return f"dead (of {self.latents})"
+        return f"dead (of {self.latents})" if self.latents else "dead latents"
+
+    def csv_table(self) -> tuple[list[str], list[list]]:
+        """epoch, L0, dead latents (and, with AuxK, how many came back), one row per epoch."""
+        epochs = [int(e) for e in self.series.view(0)]
+        header = ["epoch", "L0: active per image", "dead latents"]
+        rows = [[e, l0, int(d)] for e, l0, d in zip(epochs, self.series.view(1), self.series.view(2))]
+        if self.back_per_epoch:
+            header.append("came back (AuxK), per epoch")
+            rows = [row + [self.back_per_epoch.get(row[0], 0)] for row in rows]
+        return header, rows
 
     def add_revival(self, epoch_position: float, count: int, kind: str = "resampled") -> None:
         """Resampling re-initialised ``count`` dead latents at ``epoch_position`` (e.g. 2.5), or
@@ -82,7 +95,7 @@ class SparsityPlot(pg.PlotWidget):
             self._frame()
             return
         self.l0.setData(epochs, self.series.view(1))
-        self.dead.setData(epochs, self.series.view(2))
+        self.dead.setOpts(x=epochs, height=self.series.view(2), width=BAR_WIDTH)
         self._set_back()
         self._frame()
 
@@ -104,9 +117,9 @@ class SparsityPlot(pg.PlotWidget):
         pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
         self.top_legend.fit((first - pad, last + pad), 0.0, top)
         # the right axis's top where the left one has its data's: the whole dictionary
-        right = max(float(self.latents), float(self.series.view(2).max()) if len(epochs) else 0.0,
+        right = max(float(self.latents or 1), float(self.series.view(2).max()) if len(epochs) else 0.0,
                     max((self.back_per_epoch.get(int(e), 0) for e in epochs), default=0))  # those drawn
-        self.right_axis.set_scale(right / top)
+        self.right_axis.set_scale(right / top, cap=right)  # (no ticks above it: "800" of 512 dead)
         self.getAxis("bottom").setTickSpacing(*[self._epoch_step(first - pad, last + pad)] * 2)
 
     def _epoch_step(self, low: float, high: float) -> int:
@@ -141,6 +154,6 @@ class SparsityPlot(pg.PlotWidget):
         self.back.setData([], [])
         self.series.clear()
         self.l0.setData([], [])
-        self.dead.setData([], [])
+        self.dead.setOpts(x=[], height=[])
         self._frame()
         self.enableAutoRange()
