@@ -707,6 +707,7 @@ def test_a_finished_runs_average_is_its_training_rate_as_it_read_while_training(
     progress.render()
     assert progress.speed.text() == "1,000 images/s on average"  # not 1000 images in 11 s: 91
     assert "91 images/s" in progress.speed.toolTip() and "0:11" in progress.speed.toolTip()
+    assert "Since continuing, " in progress.speed.toolTip()  # (not "the whole run": its epochs 1-2 ran before)
 
 
 def test_during_a_sweep_the_eta_is_the_sweeps_with_the_runs_beside_it(qtbot):

@@ -348,3 +348,13 @@ def test_a_runs_elapsed_time_stops_when_it_ends():
     state.set_status("idle")
     clock.t += 60.0
     assert took == pytest.approx(3.0) and state.figures().elapsed_s == took
+
+
+def test_images_between_two_steps_count_each_epochs_last_batch_as_it_is():
+    """60 000 images in 469 steps of 128: counted as whole batches, 10 epochs made 600 320 images."""
+    from sae_desktop.progress import images_between
+
+    cfg = TrainConfig(epochs=3, batch_size=100, d_hidden=8, d_latent=4)
+    start = RunStart(cfg, "cpu", 1050, N_TEST, 11, 0, [], "fast", 0, False)  # 10 full batches and one of 50
+    assert images_between(start, 0, 11) == 1050 and images_between(start, 0, 33) == 3150
+    assert images_between(start, 5, 11) == 550 and images_between(start, 11, 16) == 500

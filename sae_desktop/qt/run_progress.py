@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
 
 from sae_desktop.qt.labels import ElidedLabel, steady_label
+from sae_desktop.progress import images_between
 from sae_desktop.run_state import RunState
 from sae_desktop.sweep import SweepEnded, SweepRunStarted
 
@@ -111,7 +112,7 @@ class RunProgress(QWidget):
         self.device.setText(start.device)
         self.speed.setToolTip("")
         if run.end is not None:
-            self._average(figures, (run.end.step - start.start_step) * start.config.batch_size)
+            self._average(figures, images_between(start, start.start_step, run.end.step))
             self.eta.setText(ENDINGS.get(run.end.status, "–"))
         elif run.status in HELD:
             self.speed.setText(HELD[run.status])
@@ -134,8 +135,9 @@ class RunProgress(QWidget):
         rate = figures.training_rate or overall
         self.speed.setText(f"{rate:,.0f} images/s on average" if rate else "–")
         if figures.training_rate and overall:
+            whole = "Since continuing" if self.run.start.start_step else "The whole run"
             self.speed.setToolTip(f"Training steps: {figures.training_rate:,.0f} images/s on average.\n"
-                                  f"The whole run, evaluations, checkpoints and start included: {overall:,.0f} "
+                                  f"{whole}, evaluations, checkpoints and start included: {overall:,.0f} "
                                   f"images/s ({images:,} images in {format_seconds(figures.elapsed_s)}).")
 
     def _sweep_eta(self, run_left: float | None) -> None:
