@@ -631,3 +631,23 @@ def test_sparsity_draws_l0_and_dead_latents_each_on_its_own_axis(qtbot, view, tm
     assert rows[0] == ["epoch", "L0: active per image", "dead latents"] and rows[2] == ["2", "4", "497"]
     svg = (export_plot(plot, tmp_path / "sparsity.svg")).read_text()
     assert svg.count(COLORS["dead"].lower()) >= 4 and svg.count(COLORS["l0"].lower()) >= 4  # bars and curve drawn
+
+
+def test_the_activation_threshold_is_seen_in_either_theme(qtbot):
+    """A fixed dark grey dotted line all but vanished on the dark theme's plot."""
+    from PySide6.QtGui import QColor
+
+    from sae_desktop.qt import theme
+    from sae_desktop.qt.activation_histogram import ActivationHistogram
+
+    plot = ActivationHistogram()
+    qtbot.addWidget(plot)
+    sample = plot.top_legend.legend.items[0][0].item  # the legend's line
+    try:
+        for t in (theme.DARK, theme.LIGHT):
+            theme.apply(t)
+            for pen in (plot.threshold.pen, sample.opts["pen"]):
+                colour, background = QColor(pg.mkPen(pen).color()), QColor(t.plot_background)
+                assert abs(colour.lightnessF() - background.lightnessF()) > 0.5, t
+    finally:
+        theme.apply(theme.LIGHT)

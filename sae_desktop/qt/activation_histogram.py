@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from sae_desktop.qt import theme
 from sae_desktop.qt.plot_frame import TopLegend
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, fit_axis_label, style_plot
@@ -26,14 +27,21 @@ class ActivationHistogram(pg.PlotWidget):
         style_plot(self, "Test-set activations", "share of activations (%)", "activation")
         self.curve = csv_name(self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
                                         pen=pg.mkPen(COLORS["hist"], width=1)), "share of activations (%)")
-        pen = pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine)
-        self.threshold = pg.InfiniteLine(angle=90, pen=pen)
+        self.threshold = pg.InfiniteLine(angle=90)
         self.addItem(self.threshold)
         self.top_legend = TopLegend(self)  # names the line above the bars, never over them
-        self.top_legend.add_line(pen, "active above")
+        self._threshold_sample = self.top_legend.add_line(None, "active above")
+        theme.follow(self._on_theme)
         self._top = 100.0
         self._pending = None
         self.clear_data()
+
+    def _on_theme(self, t: theme.Theme) -> None:
+        """The threshold dotted in the plot's text colour (a fixed dark grey all but vanished on
+        the dark theme's plot)."""
+        pen = pg.mkPen(t.plot_foreground, width=self.threshold.pen.widthF(), style=pg.QtCore.Qt.PenStyle.DotLine)
+        self.threshold.setPen(pen)
+        self._threshold_sample.setPen(pen)
 
     def set_histogram(self, counts: np.ndarray, edges: np.ndarray, threshold: float, when: str = "") -> None:
         """Activations of the weights of ``when`` ("epoch 3", or "step 533" for a stopped run)."""
