@@ -183,11 +183,9 @@ class AtlasView(QWidget):
         """Itself, redrawn for the shown model if that changed while the tab was hidden (an export
         from another tab drew the model shown when the Atlas was last visited), and laid out as
         the tab will show it (hidden_layout.py)."""
-        lay_out_hidden(self)
+        lay_out_hidden(self)  # (its plot's new size lays the tiles out again: _area_resized)
         if self._stale:
             self.refresh()
-        elif self.mosaic_image is not None and self._best_columns() != self.columns:
-            self.lay_out()
         return self
 
     def refresh(self) -> None:

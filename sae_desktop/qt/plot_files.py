@@ -60,8 +60,7 @@ def patch_csv_exporter() -> None:
         view = self.item.getViewWidget() if isinstance(self.item, pg.PlotItem) else None
         if fileName is None or not isinstance(view, pg.PlotWidget):
             return original(self, fileName)
-        header, rows = view.csv_table() if hasattr(view, "csv_table") else plot_table(view)
-        write_csv(Path(fileName), header, rows, "\t" if self.params["separator"] == "tab" else ",")
+        write_csv(Path(fileName), *csv_table(view), "\t" if self.params["separator"] == "tab" else ",")
 
     export.named_columns = True
     CSVExporter.export = export
@@ -110,7 +109,7 @@ def export_plot(plot: pg.PlotWidget, path: str | Path, caption: str | None = Non
     if callable(refresh := getattr(plot, "refresh", None)):
         refresh()  # its news, if its tab is hidden (a hidden tab's plots wait for a visit)
     if suffix == ".csv":
-        header, rows = plot.csv_table() if hasattr(plot, "csv_table") else plot_table(plot)
+        header, rows = csv_table(plot)
         if not rows:  # (three histograms wrote a file of one empty line, and said it was exported)
             raise ValueError("the plot shows no data to write as CSV yet")
         write_csv(path, header, rows)
@@ -193,6 +192,11 @@ def edit_svg(path: Path, drop_clips: bool, caption: str | None = None, font=None
     if caption:
         svg_caption(doc, caption, font)
     path.write_text(doc.toxml(), encoding="utf-8")
+
+
+def csv_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
+    """The plot's own table where it has one (``plot.csv_table()``), else :func:`plot_table`'s."""
+    return plot.csv_table() if hasattr(plot, "csv_table") else plot_table(plot)
 
 
 def plot_table(plot: pg.PlotWidget) -> tuple[list[str], list[list]]:
