@@ -1198,3 +1198,46 @@ def test_an_atlas_exported_before_its_tab_was_shown_is_laid_out_as_the_tab_shows
     qtbot.wait(50)  # laid out and painted
     assert atlas.columns == exported
     assert image.width == atlas.mosaic_image.shape[1] * ATLAS_SCALE  # the file's grid is the screen's
+
+
+def _wheel(plot, modifiers) -> None:
+    """A turn of the wheel over ``plot``, passed on to its parents while ignored, as Qt passes a
+    real one (one sent by a test goes to its receiver only)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    widget, at = plot.viewport(), plot.viewport().rect().center()
+    while widget is not None:
+        event = QWheelEvent(QPointF(at), QPointF(widget.mapToGlobal(at)), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, modifiers, Qt.ScrollPhase.NoScrollPhase, False)
+        event.ignore()
+        QApplication.sendEvent(widget, event)
+        if event.isAccepted() or widget.isWindow():
+            break
+        at, widget = widget.mapToParent(at), widget.parentWidget()
+
+
+def test_the_wheel_over_the_dashboards_plots_scrolls_the_dashboard(qtbot, window):
+    """pyqtgraph took the wheel: scrolling the dashboard stopped once a plot came under the
+    mouse (the histogram's axis stayed below the fold at 1024×768) and zoomed the histogram.
+    Ctrl+wheel still zooms the histogram."""
+    from PySide6.QtCore import Qt
+
+    window.resize(1024, 768)
+    atlas = show_atlas(qtbot, window)
+    atlas.select(0)
+    dashboard = atlas.dashboard
+    bar = atlas.dashboard_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=3000)
+    for plot in (dashboard.classes, dashboard.histogram):
+        bar.setValue(0)
+        before = plot.getViewBox().viewRange()
+        _wheel(plot, Qt.KeyboardModifier.NoModifier)
+        assert bar.value() > 0, plot
+        assert plot.getViewBox().viewRange() == before
+    bar.setValue(0)
+    before = dashboard.histogram.getViewBox().viewRange()
+    _wheel(dashboard.histogram, Qt.KeyboardModifier.ControlModifier)
+    assert bar.value() == 0
+    assert dashboard.histogram.getViewBox().viewRange() != before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from sae_desktop.architecture import active
@@ -36,6 +36,9 @@ class LatentDashboard(QWidget):
         self.top_tiles = [ImageTile("", 40) for _ in range(TOP_K)]
         self.histogram = _LowPlot()
         style_plot(self.histogram, HISTOGRAM_TITLE, "test digits", "activation")
+        self.histogram.setToolTip("How often this latent takes each activation on the test set (log scale);\n"
+                                  "the dotted line: where it counts as active.\n"
+                                  "The wheel scrolls the panel; Ctrl+wheel zooms the plot, its \"A\" button undoes it.")
         self.histogram.setLogMode(y=True)
         # log-y: empty bins are drawn at 0.5, which is also where the fill starts, so they read as empty
         self.curve = csv_name(self.histogram.plot(stepMode="center", fillLevel=float(np.log10(0.5)), pen=pg.mkPen(
@@ -207,6 +210,16 @@ class _LowPlot(pg.PlotWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         return QSize(super().sizeHint().width(), self.minimumHeight())
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """The wheel scrolls the dashboard; Ctrl+wheel zooms a plot that zooms. pyqtgraph took
+        every turn of the wheel (even the by-class chart's, which does not zoom), so scrolling down
+        stopped once a plot came under the mouse: the histogram's axis stayed below the fold, and
+        the histogram was zoomed instead."""
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and any(self.getViewBox().state["mouseEnabled"]):
+            super().wheelEvent(event)
+        else:
+            event.ignore()
 
 
 def class_names(test: TestImages) -> tuple[str, ...]:
