@@ -1241,3 +1241,24 @@ def test_the_wheel_over_the_dashboards_plots_scrolls_the_dashboard(qtbot, window
     _wheel(dashboard.histogram, Qt.KeyboardModifier.ControlModifier)
     assert bar.value() == 0
     assert dashboard.histogram.getViewBox().viewRange() != before
+
+
+def test_leaving_presentation_mode_gives_the_dashboards_width_back(qtbot, window):
+    """The dashboard's column kept the least width presentation mode's larger text had needed:
+    back in the normal window at 1024×768 it held the window 30 px wider than the screen."""
+    window.resize(1024, 700)
+    atlas = show_atlas(qtbot, window)
+    atlas.select(0)
+    qtbot.wait(50)
+    scroll = atlas.dashboard_scroll
+    before, width = scroll.minimumWidth(), window.width()
+    window.view.set_presentation(True, remember=False)
+    try:
+        qtbot.wait(300)  # the layouts settle in the new font
+        atlas.select(1)
+        qtbot.waitUntil(lambda: scroll.minimumWidth() > before * 1.2, timeout=3000)
+    finally:
+        window.view.set_presentation(False, remember=False)
+    needed = lambda: atlas.dashboard.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()  # noqa: E731
+    qtbot.waitUntil(lambda: scroll.minimumWidth() == needed() < before * 1.2, timeout=3000)
+    qtbot.waitUntil(lambda: window.width() == width, timeout=3000)

@@ -106,7 +106,7 @@ class AtlasView(QWidget):
         # sideways too where the window is narrower than the dashboard's content (at 1024×768 its right
         # side was cut, with no scroll bar: "Latent 71 · many classe", the class chart's last bars)
         dashboard_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self._fit_dashboard_width()  # never cut off
+        self.fit_dashboard_width()  # never cut off
         splitter.addWidget(dashboard_scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -271,15 +271,17 @@ class AtlasView(QWidget):
         test = self.test_set.get(snap.dataset) if snap else None
         self.dashboard.show_latent(j, snap, test, self.tiles["decoder"][j] if j is not None else None,
                                    self.tiles["encoder"][j] if j is not None else None)
-        self._fit_dashboard_width()
+        self.fit_dashboard_width()
 
-    def _fit_dashboard_width(self) -> None:
+    def fit_dashboard_width(self, again: bool = False) -> None:
         """The dashboard's column at least as wide as its content needs now (its captions' widths
         follow the latent's values): the mosaic gives way, the dashboard never scrolls sideways
-        for lack of a few px."""
+        for lack of a few px. It only grows (no jitter from latent to latent), except ``again``,
+        once the layouts have settled in a new text size (presentation mode's width, kept, held
+        the normal window 30 px wider than a 1024-px screen)."""
         scroll = self.dashboard_scroll
         needed = self.dashboard.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
-        if needed > scroll.minimumWidth():
+        if needed > scroll.minimumWidth() or again:
             scroll.setMinimumWidth(needed)
 
     # -- mouse ------------------------------------------------------------------------------

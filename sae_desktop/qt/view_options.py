@@ -97,14 +97,14 @@ class ViewOptions:
         """Recompute every layout's sizes, deepest first. A hidden tab's layout keeps the minimum
         size of the old fonts until it is shown: after presentation mode the Probe tab's 1015 px
         held the window wider than a 1280-px screen, its right edge cut off."""
-        widgets = [self.window, *self.window.findChildren(QWidget)]
-        for widget in widgets:  # the sizes a layout keeps for each widget (a wrapped label's among them)
-            widget.updateGeometry()
-        layouts = [layout for layout in (w.layout() for w in widgets) if isinstance(layout, QLayout)]
-        for layout in layouts:
-            _invalidate(layout)
-        for layout in sorted(layouts, key=lambda lay: -_depth(lay.parentWidget())):
-            layout.activate()
+        _lay_out_again([self.window, *self.window.findChildren(QWidget)])
+        if (atlas := self.window.built_view("Atlas")) is not None:  # its dashboard's least width in this text
+            atlas.fit_dashboard_width(again=True)  # (once its own layout has settled)
+            above, widget = [], atlas.dashboard_scroll
+            while widget is not None:
+                above.append(widget)
+                widget = widget.parentWidget()
+            _lay_out_again(above)  # (the window's least size rests on it: it held the window 30 px too wide)
         if not self.presenting and self._normal_geometry is not None:  # left presentation: the window as it was
             self.window.setGeometry(self._normal_geometry)  # (the layouts' old sizes had widened it past the screen)
             self._normal_geometry = None
@@ -130,6 +130,17 @@ class ViewOptions:
                 widget.setProperty("base_style_sheet", base)
             widget.setStyleSheet(re.sub(r"font-size:\s*(\d+(?:\.\d+)?)px",
                                         lambda m: f"font-size: {float(m.group(1)) * scale:.0f}px", base))
+
+
+def _lay_out_again(widgets: list[QWidget]) -> None:
+    """The layouts of ``widgets`` recomputed, deepest first, with no size kept from before."""
+    for widget in widgets:  # the sizes a layout keeps for each widget (a wrapped label's among them)
+        widget.updateGeometry()
+    layouts = [layout for layout in (w.layout() for w in widgets) if isinstance(layout, QLayout)]
+    for layout in layouts:
+        _invalidate(layout)
+    for layout in sorted(layouts, key=lambda lay: -_depth(lay.parentWidget())):
+        layout.activate()
 
 
 def _invalidate(layout: QLayout) -> None:
