@@ -14,7 +14,8 @@ times the reports *arrive*, with pauses left out:
   checkpoint, transport), measured each epoch; before the first, the resumed run's recorded
   evaluation times, or a guess from the test set's size;
 - ETA: remaining images at the run's training rate plus the remaining epochs' overhead,
-  smoothed over a few seconds; ``None`` ("estimating…") until enough has been seen.
+  smoothed over a few seconds; ``None`` ("estimating…") until enough has been seen (a few
+  seconds of training, or a whole epoch and its end).
 
 Pure Python: the caller passes the clock (``time.monotonic()``), so tests drive it exactly.
 """
@@ -29,7 +30,7 @@ from sae_desktop.events import EpochOutput, RunStart, IntervalOutput
 
 WINDOW_S = 5.0  # throughput: the last seconds of training
 SMOOTHING_S = 3.0  # ETA: time constant of the smoothed finish time
-MIN_REPORTS, MIN_SECONDS = 3, 2.0  # before this, the ETA is "estimating…"
+MIN_REPORTS, MIN_SECONDS = 3, 2.0  # before this (or an epoch's end), the ETA is "estimating…"
 EVAL_COST = 0.5  # guess before the first epoch ends: a test image costs half a training image
 
 
@@ -198,7 +199,9 @@ class ProgressEstimate:
 
     def _raw_eta(self) -> float | None:
         rate = self.training_rate()
-        if rate is None or self._reports < MIN_REPORTS or self._train_seconds < MIN_SECONDS:
+        # enough seen: a few seconds of training, or a whole epoch and its end (a 10-epoch run of 7 s,
+        # 2 of them training, read "estimating…" until 80 %)
+        if rate is None or self._reports < MIN_REPORTS or (self._train_seconds < MIN_SECONDS and not self._overheads):
             return None
         return self._remaining_images() / rate + (self.total_epochs - self.epochs_done) * self.overhead()
 

@@ -75,6 +75,26 @@ def test_eta_starts_estimating_then_includes_evaluation_and_checkpoint_time():
     assert estimate.figures(clock.t).eta_s == pytest.approx(0.0, abs=0.5)
 
 
+def test_a_short_runs_eta_is_estimated_from_its_first_epoch():
+    """A 10-epoch run of 7 s (2 s of it training, the rest evaluations) read "estimating…" until
+    its 2nd second of training, at 80 %: a whole epoch, its end measured, is enough to go on."""
+    clock = Clock()
+    estimate = ProgressEstimate(start_event(epochs=10), clock.t)
+    finish = clock.t + 10 * (SPE * 0.01 + 0.3)
+    shown = []
+
+    def check():
+        figures = estimate.figures(clock.t)
+        shown.append((figures.run_fraction, figures.eta_s, clock.t))
+
+    simulate(estimate, clock, 10, step_s=0.01, overhead_s=0.3, on_report=check)
+    assert clock.t == pytest.approx(finish)
+    assert all(eta is None for fraction, eta, _ in shown if fraction <= 0.1)  # (nothing to go on in epoch 1)
+    later = [(eta, t) for fraction, eta, t in shown if fraction > 0.1]
+    assert later and all(eta is not None for eta, _ in later)
+    assert max(abs(t + eta - finish) / (finish - t) for eta, t in later) < 0.1  # and right
+
+
 def test_the_eta_never_reads_zero_while_more_than_a_reports_worth_of_training_is_left():
     """Training slowed between two reports (another program took the CPU): the smoothed finish
     passed and the panel said "ETA 0:00" at 6 % of the last epoch, 10 s before the end."""
