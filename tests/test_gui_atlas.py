@@ -970,6 +970,19 @@ def test_the_atlas_legend_says_what_red_and_blue_mean_in_each_kind_of_tile(qtbot
         theme.apply(theme.LIGHT)
 
 
+def test_the_dead_latents_frame_is_a_colour_no_tile_has():
+    """Dead latents were framed in a red a few levels from the tiles' "adds ink" red (a helper
+    read a frame as ink): the frame's colour is far from every colour of both themes' maps."""
+    import numpy as np
+
+    from sae_desktop.colour import DIVERGING, DIVERGING_DARK
+    from sae_desktop.qt.plot_style import COLORS
+
+    rgb = np.array([int(COLORS["dead"][i:i + 2], 16) for i in (1, 3, 5)], float)
+    for colours in (DIVERGING, DIVERGING_DARK):
+        assert np.linalg.norm(colours.astype(float) - rgb, axis=1).min() > 50
+
+
 def test_the_atlas_legend_never_parts_a_swatch_from_its_words(qtbot, window):
     """At 1280×720 the legend wrapped after "■", and "selected" began the next line: the lone
     square read as a fourth, unexplained colour."""

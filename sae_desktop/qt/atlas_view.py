@@ -1,6 +1,6 @@
 """The "Atlas" tab: one tile per latent, the feature density histogram, a latent's dashboard.
 
-All tiles are one mosaic image (cheap at 512 latents too); frames mark dead (red),
+All tiles are one mosaic image (cheap at 512 latents too); frames mark dead (grey),
 over-active (orange) and the selected latent (black). Work is deferred while the tab is
 hidden, so training epochs only mark it stale.
 """

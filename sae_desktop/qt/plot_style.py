@@ -19,7 +19,7 @@ TITLE_POINTS = 11  # pyqtgraph's title size
 LEGEND_POINTS = 9  # pyqtgraph's legend text size
 
 COLORS = {"recon": "#1f77b4", "sparsity": "#ff7f0e", "total": "#333333", "test": "#d62728",
-          "bars": "#4c72b0", "target": "#d62728", "hist": "#55a868", "l0": "#8172b3", "dead": "#c44e52",
+          "bars": "#4c72b0", "target": "#d62728", "hist": "#55a868", "l0": "#8172b3", "dead": "#7f7f7f",
           "back": "#55a868", "clamped": "#dd8452", "active": "#4c72b0", "inactive": "#b0b7c3"}
 
 
