@@ -558,13 +558,13 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs, monkeypat
 
     import sae_desktop.qt.plot_files as plot_files
     from sae_desktop.qt.exporting import file_stem
-    from sae_desktop.qt.settings import last_folder
+    from sae_desktop.qt.settings import first_folder, last_folder
 
     monkeypatch.setattr(plot_files, "has_content", lambda plot: True)  # the names only (empty plots: below)
 
     assert file_stem("Runs: MSE vs L0") == "runs_mse_vs_l0"
     for title, plot in window.exports.plots().items():
-        assert Path(last_folder("exports")) == Path.home()  # nothing exported yet: home, not the working folder
+        assert Path(last_folder("exports")) == first_folder("exports") != Path.cwd()  # nothing exported yet
         on_screen = plot().getPlotItem().titleLabel.text
         assert on_screen.startswith(title.split(" (")[0].split(" of ")[0]), (title, on_screen)
         window.exports._plot(plot(), title)  # the dialog is cancelled (answer "")
@@ -790,3 +790,30 @@ def test_a_plots_own_right_click_export_writes_every_curve_in_named_columns(qtbo
                                        ["2", "4.1", "477"]]
     SVGExporter(plot.getPlotItem()).export(str(tmp_path / "sparsity.svg"))
     assert (tmp_path / "sparsity.svg").read_text().count("<path") > 4
+
+
+def test_file_dialogs_first_open_where_such_files_are(tmp_path, monkeypatch):
+    """Every dialog opened in the home folder first, Open model too (the models are in the runs
+    folder); a remembered folder deleted since was still offered."""
+    from pathlib import Path
+
+    from sae_desktop import paths
+    from sae_desktop.qt.settings import last_folder, remember_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_PICTURES_DIR", raising=False)
+    monkeypatch.delenv("XDG_DOCUMENTS_DIR", raising=False)
+    assert {last_folder(key) for key in ("images", "exports", "models")} == {str(tmp_path)}  # none of them yet
+    for name in ("Pictures", "Documents"):
+        (tmp_path / name).mkdir()
+    paths.runs_dir().mkdir(parents=True)
+    assert Path(last_folder("images")) == tmp_path / "Pictures"
+    assert Path(last_folder("exports")) == tmp_path / "Documents"
+    assert Path(last_folder("models")) == paths.runs_dir()
+    chosen = tmp_path / "lecture"
+    chosen.mkdir()
+    remember_folder("exports", str(chosen / "losses.png"))
+    assert Path(last_folder("exports")) == chosen
+    chosen.rmdir()
+    assert Path(last_folder("exports")) == tmp_path / "Documents"

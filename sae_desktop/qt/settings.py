@@ -18,11 +18,29 @@ def app_settings() -> QSettings:
 
 
 def last_folder(key: str) -> str:
-    """The folder a file dialog of this kind (``key``) last used, else the user's home (with
-    none, the first dialog opened in whatever folder the app was started from)."""
+    """The folder a file dialog of this kind (``key``) last used, while it exists, else
+    :func:`first_folder` (with none, the first dialog opened in whatever folder the app was
+    started from)."""
     from pathlib import Path
 
-    return str(app_settings().value(f"folders/{key}", "") or Path.home())
+    remembered = app_settings().value(f"folders/{key}", "")
+    return str(remembered if remembered and Path(remembered).is_dir() else first_folder(key))
+
+
+def first_folder(key: str):
+    """Where a dialog of this kind opens before any has been used: models in the runs folder
+    (each run's checkpoint is there), images in the user's Pictures and exports in Documents
+    where those exist; else the home folder (every dialog opened there, Open model too)."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+
+    if key == "models" and paths.runs_dir().is_dir():
+        return paths.runs_dir()
+    kind = {"images": QStandardPaths.StandardLocation.PicturesLocation,
+            "exports": QStandardPaths.StandardLocation.DocumentsLocation}.get(key)
+    folder = QStandardPaths.writableLocation(kind) if kind is not None else ""
+    return Path(folder) if folder and Path(folder).is_dir() else Path.home()
 
 
 def remember_folder(key: str, path: str) -> None:
