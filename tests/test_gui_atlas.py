@@ -1275,3 +1275,17 @@ def test_leaving_presentation_mode_gives_the_dashboards_width_back(qtbot, window
     needed = lambda: atlas.dashboard.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()  # noqa: E731
     qtbot.waitUntil(lambda: scroll.minimumWidth() == needed() < before * 1.2, timeout=3000)
     qtbot.waitUntil(lambda: window.width() == width, timeout=3000)
+
+
+def test_the_dashboards_column_widens_to_a_picked_latents_content(qtbot, window):
+    """The column was fitted to the dashboard's least width before its new captions were laid
+    out, so it kept the width of the one before: at 1024×768 a picked latent's fourth column
+    of top digits was cut, behind a sideways scroll bar."""
+    atlas = show_atlas(qtbot, window)
+    scroll = atlas.dashboard_scroll
+    qtbot.wait(50)
+    empty = atlas.dashboard.minimumSizeHint().width()
+    atlas.select(1)
+    qtbot.waitUntil(lambda: atlas.dashboard.minimumSizeHint().width() > empty, timeout=3000)  # (wider content)
+    needed = lambda: atlas.dashboard.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()  # noqa: E731
+    qtbot.waitUntil(lambda: scroll.minimumWidth() >= needed(), timeout=3000)

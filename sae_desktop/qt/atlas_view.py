@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
                                QWidget)
 
@@ -98,6 +98,7 @@ class AtlasView(QWidget):
         # 1280×720 or 1024×768 projector
         self.dashboard_scroll = dashboard_scroll = QScrollArea()
         dashboard_scroll.setWidget(self.dashboard)
+        self.dashboard.installEventFilter(self)  # (its column's width: see eventFilter)
         dashboard_scroll.setWidgetResizable(True)
         dashboard_scroll.setFrameShape(QFrame.Shape.NoFrame)
         # the tab's background, as on the left (setWidget turned the dashboard's fill on)
@@ -304,7 +305,12 @@ class AtlasView(QWidget):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
         """Arrows move the selection from tile to tile as the mosaic lays them out, Home and End go
-        to its first and last (the atlas could be used only with the mouse)."""
+        to its first and last (the atlas could be used only with the mouse). The dashboard's new
+        content is laid out: its column fitted to it once it is (fitted before, at once, the
+        column kept the last latent's width, and a fourth column of top digits was cut)."""
+        if watched is self.dashboard and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self, self.fit_dashboard_width)
+            return False
         if watched is not self.plot or event.type() != QEvent.Type.KeyPress or self.model is None:
             return super().eventFilter(watched, event)
         n, key = len(self.order), event.key()
