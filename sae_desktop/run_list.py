@@ -53,21 +53,31 @@ def settings_text(config: dict) -> str:
     return " ".join([text, *filter(None, extras)]).strip()
 
 
-def _last_summary(path: Path, tail_bytes: int = 16384) -> dict | None:
-    """The run's summary line, read from the end of metrics.jsonl (a summary is always last)."""
+SUMMARY_MAX_BYTES = 8 << 20  # the longest summary line looked for (a 1024-latent run's is ~23 kB)
+
+
+def _last_summary(path: Path, chunk: int = 16384) -> dict | None:
+    """The run's summary line, read from the end of metrics.jsonl (a summary is always last;
+    a line cut short by a kill is passed over). Read back a chunk at a time until a whole line
+    is in hand: the last 16 kB held only the end of a 1024-latent run's summary (its per-latent
+    figures), and the finished run was listed as "running or killed"."""
     try:
         with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - tail_bytes))
-            lines = f.read().decode("utf-8", "replace").splitlines()
+            end = f.seek(0, os.SEEK_END)
+            start, data = end, b""
+            while start > 0 and end - start < SUMMARY_MAX_BYTES:
+                start = max(0, start - chunk)
+                f.seek(start)
+                data = f.read(end - start)
+                lines = data.rstrip(b"\r\n").split(b"\n")
+                for line in reversed(lines[1:] if start > 0 else lines):  # (the first may be cut)
+                    try:
+                        record = json.loads(line.decode("utf-8", "replace"))
+                    except (json.JSONDecodeError, RecursionError):
+                        continue
+                    return record if isinstance(record, dict) and record.get("type") == "summary" else None
     except OSError:
         return None
-    for line in reversed(lines):
-        try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            continue
-        return record if isinstance(record, dict) and record.get("type") == "summary" else None
     return None
 
 

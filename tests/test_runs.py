@@ -33,6 +33,24 @@ def test_finished_and_killed_runs_are_listed(tiny_dataset, isolated_home):
     assert done.seconds > 0 and rows[killed.path].config["penalty"] == "l1"
 
 
+def test_a_wide_dictionarys_finished_run_is_listed_as_completed(tiny_dataset, isolated_home):
+    """A 1024-latent run's summary line (its per-latent figures) is ~23 kB; only the last 16 kB
+    were read, the summary was not found, and the finished run read "running or killed" in the
+    table and hollow on the frontier, beside "completed" in the status bar. A line torn by a kill
+    after it is still passed over."""
+    cfg = SMALL.replace(d_latent=1024, epochs=1)
+    run = RunFolder.create(cfg)
+    list(recorded(train(cfg, tiny_dataset), run))
+    last = run.metrics_path.read_text().splitlines()[-1]
+    assert len(last) > 16384 and json.loads(last)["type"] == "summary"
+    [row] = list_runs()
+    assert row.status == "completed" and row.epochs_done == 1
+    with open(run.metrics_path, "a") as f:
+        f.write('{"type": "ep')
+    [row] = list_runs()
+    assert row.status == "completed"
+
+
 def test_a_run_stopped_inside_its_first_epoch_counts_the_time_it_trained(tiny_dataset, isolated_home):
     """The runs table read "0.0" s for a run stopped in its first epoch after 9 s: only finished
     epochs were summed, and only their training (the column said evaluation too)."""
