@@ -258,6 +258,7 @@ def test_sparsity_plot_of_a_short_run_shows_only_its_epochs(qtbot, view):
 
 def test_a_dead_latents_dashboard_says_never_active(qtbot, gui_window):
     qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
+    gui_window.resize(1024, 768)
     snap = gui_window.shown.snapshot
     latents = snap.evaluation.latents.copy()
     latents[:, 5] = 0.0
@@ -272,9 +273,13 @@ def test_a_dead_latents_dashboard_says_never_active(qtbot, gui_window):
     assert "never active" in board.top_caption.text().lower()
     assert "Density 0 ·" in board.stats.text() and "inf" not in board.stats.text()  # not "log10 = -inf"
     assert all(tile.data is None for tile in board.top_tiles)  # no 16 arbitrary digits at 0.00
+    assert not any(tile.isVisibleTo(board) for tile in board.top_tiles)  # nor 16 empty squares
+    qtbot.wait(50)
+    assert title_fits(board.histogram)  # ("Never active on the test" was cut)
     assert board.curve.getData()[0] is None or len(board.curve.getData()[0]) == 0  # no block from 0 to 2.5e-08
     atlas.select(0 if not dead.evaluation.dead[0] else int(np.flatnonzero(~dead.evaluation.dead)[0]))
     assert len(board.curve.getData()[0]) > 0 and "never" not in board.top_caption.text().lower()
+    assert all(tile.isVisibleTo(board) for tile in board.top_tiles)
 
 
 def title_fits(plot):

@@ -21,6 +21,7 @@ from sae_desktop.snapshot import ModelSnapshot
 
 
 HISTOGRAM_TITLE = "Test-set activations"  # short: the dashboard is ~230 px wide at 1024×768
+NEVER_ACTIVE = "Never active"  # (its caption says "on the test set": "Never active on the test" was cut)
 
 
 class LatentDashboard(QWidget):
@@ -90,6 +91,8 @@ class LatentDashboard(QWidget):
                     decoder: np.ndarray | None = None, encoder: np.ndarray | None = None) -> None:
         """``decoder``/``encoder``: this latent's normalised tiles (the atlas has them already)."""
         self.latent = latent
+        for tile in self.top_tiles:  # (hidden for a dead latent)
+            tile.show()
         if latent is None or model is None:
             self.title.setText("Click a tile to inspect its latent")
             self.stats.setText("")
@@ -124,8 +127,10 @@ class LatentDashboard(QWidget):
                            f"<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
+            for tile in self.top_tiles:  # (16 empty squares read as digits still to come)
+                tile.hide()
             self.top_caption.setText("Never active on the test set: no top digits and no histogram to show")
-            self._histogram_title("Never active on the test set")
+            self._histogram_title(NEVER_ACTIVE, "Never active on the test set")
             return
         self._histogram_title(HISTOGRAM_TITLE)
         top = top_activating(ev.latents, latent)
@@ -155,10 +160,12 @@ class LatentDashboard(QWidget):
         self.threshold.setValue(ev.threshold)
         self.threshold.show()
 
-    def _histogram_title(self, title: str) -> None:
-        """On screen, and in an exported file with the latent it is about."""
+    def _histogram_title(self, title: str, exported: str | None = None) -> None:
+        """On screen, and in an exported file with the latent it is about (``exported``: the
+        file's words, where they differ)."""
         set_title(self.histogram, title)
-        self.histogram.export_title = f"Latent {self.latent}: {title[0].lower()}{title[1:]}"
+        exported = exported or title
+        self.histogram.export_title = f"Latent {self.latent}: {exported[0].lower()}{exported[1:]}"
 
     def profile(self, model: ModelSnapshot, test: TestImages | None) -> np.ndarray | None:
         """Every latent's mean activation per class (computed once per model and test set)."""
