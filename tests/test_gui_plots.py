@@ -656,3 +656,31 @@ def test_the_activation_threshold_is_seen_in_either_theme(qtbot):
                 assert abs(colour.lightnessF() - background.lightnessF()) > 0.5, t
     finally:
         theme.apply(theme.LIGHT)
+
+
+def test_a_legend_with_no_room_for_its_inset_is_centred_over_the_data(qtbot):
+    """At 1024×768 the Sparsity plot's data area was a few px wider than its legend: anchored
+    10 px in from the right, the legend ran over the left axis, its markers on the tick labels."""
+    from sae_desktop.qt.sparsity_plot import SparsityPlot
+
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    plot.resize(400, 240)
+    plot.show()
+    qtbot.wait(50)
+    view, legend = plot.getViewBox(), plot.legend
+
+    def edges():
+        box, data = legend.sceneBoundingRect(), view.sceneBoundingRect()
+        return box.left() - data.left(), data.right() - box.right()
+
+    assert edges()[1] == pytest.approx(10, abs=1)  # room: 10 px in from the right
+    for _ in range(20):  # narrow it until the legend has less than its inset to spare
+        spare = view.width() - legend.boundingRect().width()
+        if 0 < spare < 8:
+            break
+        plot.resize(plot.width() - round(spare) + 4, 240)
+        qtbot.wait(20)
+    assert 0 < view.width() - legend.boundingRect().width() < 8
+    left, right = edges()
+    assert left >= 0 and right >= 0 and abs(left - right) <= 1  # inside the data area, centred

@@ -14,11 +14,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QRectF
 
 from sae_desktop.qt.plot_style import add_legend
 
 LEGEND_MARGIN_PX = 12  # between the legend's lower edge and the highest data
+LEGEND_INSET_PX = 10  # between the legend and the data area's right edge, where there is room
 
 
 class Reserve(pg.GraphicsObject):
@@ -48,10 +50,30 @@ class TopLegend:
 
     def __init__(self, plot: pg.PlotWidget, columns: int = 1):
         self.plot = plot
-        self.legend = add_legend(plot, offset=(-10, 4), colCount=columns)
+        self.legend = add_legend(plot, offset=(-LEGEND_INSET_PX, 4), colCount=columns)
         self.reserve = Reserve()
         plot.addItem(self.reserve)
         self._samples: list[pg.PlotDataItem] = []
+        self._centred = False
+        plot.getViewBox().sigResized.connect(self._place)
+        self.legend.geometryChanged.connect(self._place)  # (its size: entries, text size)
+
+    def _place(self, *_) -> None:
+        """At the data area's right, inset, where there is room; else centred on it. With less
+        room than the inset (a narrow plot, 1024×768), the right-anchored legend ran over the
+        left axis, its markers on the tick labels."""
+        if not (shiboken6.isValid(self.plot) and shiboken6.isValid(self.legend)):  # (a window being deleted)
+            return
+        view = self.plot.plotItem.vb if self.plot.plotItem is not None else None
+        if view is None or not shiboken6.isValid(view) or self.legend.parentItem() is None:
+            return
+        centred = self.legend.boundingRect().width() + LEGEND_INSET_PX > view.width() > 0
+        if centred != self._centred:
+            self._centred = centred
+            if centred:
+                self.legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 4))
+            else:
+                self.legend.setOffset((-LEGEND_INSET_PX, 4))
 
     def add_line(self, pen, name: str) -> pg.PlotDataItem:
         """An entry for something that is not a data item (a reference line)."""
