@@ -374,6 +374,29 @@ def test_latent_labels_thin_out_when_the_bars_are_narrow(qtbot):
     assert labelled[1000] == list(range(32)) and len(labelled[330]) < 32 and labelled[330][0] == 0
 
 
+def test_a_wide_dictionarys_latents_are_labelled_every_hundred_or_more(qtbot):
+    """1024 latents in the probe's ~330-px plot at 1024×768: the steps ended at 100, none had
+    room, and the axis had one label, "0"; a last label at the plot's end was cut ("100(")."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.set_model(ModelConfig(d_latent=1024, latent="relu"), rho=None)
+    bars.show()
+    for width in (330, 500):
+        bars.resize(width, 250)
+        qtbot.wait(20)
+        bars.set_latents(np.linspace(0, 1, 1024))
+        ticks = bars.getAxis("bottom")._tickLevels[0]
+        positions = [p for p, _ in ticks]
+        assert len(ticks) >= 3 and positions[0] == 0, ticks
+        room = bars.getViewBox().width() / 1024
+        assert min(np.diff(positions)) * room >= 25  # no two four-digit labels run together
+        half = bars.fontMetrics().horizontalAdvance(ticks[-1][1]) / 2
+        assert (1023.5 - positions[-1]) * room >= half - 2  # the last label whole inside the plot's end
+
+
 def test_neighbouring_clamped_bars_labels_never_run_together(qtbot):
     """Sorted, two clamped latents can sit side by side where only every 2nd bar has room for a
     label: both numbers were drawn and read as one ("1419"); the header names every clamp."""

@@ -122,7 +122,7 @@ class LatentBars(pg.PlotWidget):
         self.top = 1.0
         self.config = ModelConfig()
         self._ranges: tuple[int, float] | None = None
-        self._ticks_for: tuple[int, np.ndarray, list[int]] | None = None  # (label step, order, clamped positions)
+        self._ticks_for: tuple[int, np.ndarray, list[int], int] | None = None  # (step, order, clamped, last label)
         # the labels' room follows the plot area, which settles after the widget's own resize
         # (leaving presentation mode, one label per bar was kept for a narrower plot)
         self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
@@ -264,7 +264,8 @@ class LatentBars(pg.PlotWidget):
         pixels_per_bar = self.getViewBox().width() / self.order.size
         font = self.getAxis("bottom").style.get("tickFont") or self.font()
         room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 5  # a gap that reads as one
-        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * pixels_per_bar >= room), self.order.size)
+        steps = (m * 10 ** e for e in range(6) for m in (1, 2, 5))  # 1, 2, 5, 10 … (100 left 1024 latents one label)
+        step = next((s for s in steps if s * pixels_per_bar >= room or s >= self.order.size), self.order.size)
         # a clamped bar has its number (sorted, every other bar's label left the steered one unnamed)
         # unless another clamped one's is too near (side by side, "14" and "19" read "1419"; the header
         # names up to three clamps), and the regular labels too near them give way
@@ -272,11 +273,15 @@ class LatentBars(pg.PlotWidget):
         for p in np.flatnonzero(np.isin(self.order, list(self._clamps))):
             if not clamped or p - clamped[-1] >= step:
                 clamped.append(int(p))
-        key = (step, self.order.copy(), clamped)
+        # none whose label would run past the plot's end ("100(" of 1000 among 1024 latents)
+        last = int(self.order.size - 0.5 - room / 2 / pixels_per_bar) if step > 1 and pixels_per_bar > 0 \
+            else self.order.size
+        key = (step, self.order.copy(), clamped, last)
         if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order) \
-                or self._ticks_for[2] != clamped:
+                or self._ticks_for[2:] != (clamped, last):
             self._ticks_for = key
-            regular = [p for p in range(0, self.order.size, step) if all(abs(p - c) >= step for c in clamped)]
+            regular = [p for p in range(0, self.order.size, step)
+                       if all(abs(p - c) >= step for c in clamped) and (p == 0 or p <= last)]
             ticks = [(p, str(int(self.order[p]))) for p in sorted(set(regular) | set(clamped))]
             self.getAxis("bottom").setTicks([ticks, []])
 
