@@ -457,7 +457,7 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
     assert window.start_action.text() == "&Continue training"  # the button says what a Start does now
     note = panel.resume_note.text()
     assert note.startswith(f"Continuing “{window.run.run_dir.name}” after epoch 2: ") and "below" not in note
-    assert "Continue training adds More epochs" in note  # the button's name ("Start trains…" named none)
+    assert "Continue training adds “More epochs”" in note  # the button's name ("Start trains…" named none)
     # in view at 1280×720 (it was below the fold, under the groups), and where the form was scrolled
     qtbot.waitUntil(lambda: not panel.resume_note.visibleRegion().isEmpty(), timeout=2000)
     window.fresh_action.trigger()

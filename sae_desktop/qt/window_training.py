@@ -197,7 +197,7 @@ def resume_note(snap: ModelSnapshot) -> str:
     run = folder.path.name if folder is not None else snap.name
     if snap.position is not None:
         return (f"Continuing “{run}” from step {snap.position.step}, inside epoch {snap.epoch + 1} (its steps so "
-                f"far are kept). More epochs counts from epoch {snap.epoch}, the last one finished; Device can "
-                "change too.")
-    return (f"Continuing “{run}” after epoch {snap.epoch}: Continue training adds More epochs on top (Device can "
-            "change too).")
+                f"far are kept). “More epochs” are counted from epoch {snap.epoch}, the last one finished. The "
+                "device can be changed too.")
+    return (f"Continuing “{run}” after epoch {snap.epoch}: Continue training adds “More epochs” on top. The "
+            "device can be changed too.")
