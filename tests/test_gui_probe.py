@@ -397,6 +397,41 @@ def test_a_wide_dictionarys_latents_are_labelled_every_hundred_or_more(qtbot):
         assert (1023.5 - positions[-1]) * room >= half - 2  # the last label whole inside the plot's end
 
 
+def test_a_wide_dictionarys_sorted_code_shows_its_leading_bars(qtbot):
+    """Sorted, a 1024-latent TopK code's 16 active bars shared ~10 px at the plot's left, beside
+    1008 zeros: the sorted axis shows the leading bars (at least 32) and says so; unsorted, all."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.set_model(ModelConfig(d_latent=1024, latent="topk", k=16), rho=None)
+    bars.show()
+    bars.resize(330, 250)
+    qtbot.wait(20)
+    code = np.zeros(1024, np.float32)
+    code[np.arange(16) * 60 + 7] = np.linspace(3, 1, 16)
+    bars.set_latents(code)
+    assert bars.getViewBox().viewRange()[0][1] > 1000  # by index: every latent
+    assert bars.getAxis("bottom").labelText == "latent"
+    bars.set_sorted(True)
+    (x0, x1), _ = bars.getViewBox().viewRange()
+    assert 16 < x1 < 64 and x0 < 0  # the 16 active ones and a few zeros after them
+    label = bars.getAxis("bottom").labelText
+    assert "first" in label and "1024" in label
+    axis = bars.getAxis("bottom")
+    left = axis.label.pos().x()  # whole, inside its axis ("latent (sorted: the first 32 of 10" was cut)
+    assert 0 <= left and left + axis.label.boundingRect().width() <= axis.width() + 1
+    assert [int(t) for _, t in bars.getAxis("bottom")._tickLevels[0]][0] == 7  # the largest's number first
+    bars.set_latents(code, {1023: 2.0}, reorder=False)  # a clamp on a bar far down the order
+    assert bars.getViewBox().viewRange()[0][1] > list(bars.order).index(1023)  # it stays in view
+    bars.set_sorted(False)
+    assert bars.getViewBox().viewRange()[0][1] > 1000 and bars.getAxis("bottom").labelText == "latent"
+    bars.set_sorted(True)
+    bars.set_model(ModelConfig(d_latent=512, latent="topk", k=8), rho=None)  # another model, no code yet
+    assert bars.getAxis("bottom").labelText == "latent" and bars.getViewBox().viewRange()[0][1] > 500
+
+
 def test_neighbouring_clamped_bars_labels_never_run_together(qtbot):
     """Sorted, two clamped latents can sit side by side where only every 2nd bar has room for a
     label: both numbers were drawn and read as one ("1419"); the header names every clamp."""

@@ -11,6 +11,8 @@ holds them, and the bars draw what they are given (:meth:`set_latents`).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
@@ -20,7 +22,8 @@ from PySide6.QtWidgets import QToolTip
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, set_legend_entries, style_plot
+from sae_desktop.qt.plot_style import (COLORS, add_legend, csv_companion, fit_axis_label, set_legend_entries,
+                                         style_plot)
 
 
 class _SteeringViewBox(pg.ViewBox):
@@ -64,6 +67,7 @@ class _SteeringViewBox(pg.ViewBox):
 
 
 INACTIVE_ON_DARK = "#4d535c"  # between the dark plot (#1e1f22) and the active blue, nearer the plot
+SORTED_LEAST = 32  # bars in view, at the least, when a wide dictionary's code is sorted (see LatentBars._leading)
 
 
 class _CappedAxis(pg.AxisItem):
@@ -118,6 +122,7 @@ class LatentBars(pg.PlotWidget):
         self._clamps: dict[int, float] = {}  # what is drawn; the probe's state owns them
         self.sorted = False
         self.order = np.arange(0)
+        self.shown_count = 0  # bars in view (see _leading)
         self.drag_latent: int | None = None
         self.top = 1.0
         self.config = ModelConfig()
@@ -191,6 +196,8 @@ class LatentBars(pg.PlotWidget):
         self.top = 1.0
         self._ranges = None
         self._set_ranges(config.d_latent)
+        self.shown_count = config.d_latent  # (no code yet: every bar's place, and the axis says so)
+        fit_axis_label(self, "bottom", "latent")
 
     def _set_ranges(self, n: int) -> None:
         height = self.getViewBox().height()
@@ -252,8 +259,22 @@ class LatentBars(pg.PlotWidget):
         self.latents_for_csv.setData(self.order.astype(float), self.latents[self.order])
         if self.config.latent != "sigmoid":
             self.top = max(self.top, float(code.max(initial=0.0)) * 1.2, 1.0)
-        self._set_ranges(self.order.size)
+        self.shown_count = self._leading(np.flatnonzero((shown != 0) | clamped))
+        self._set_ranges(self.shown_count)
         self._update_ticks()
+
+    def _leading(self, lit: np.ndarray) -> int:
+        """How many bars are in view: all, except a wide dictionary's sorted code, which shows its
+        leading bars (the lit ones, clamped included, and a quarter more; at least SORTED_LEAST):
+        1024 latents' 16 active bars shared ~10 px. The axis's title says so."""
+        n = self.order.size
+        count = n if not self.sorted or n <= 2 * SORTED_LEAST else \
+            int(min(n, max(SORTED_LEAST, math.ceil((lit[-1] + 1 if lit.size else 0) * 1.25))))
+        titles = ("latent",) if count == n else (f"latent (sorted: the first {count} of {n})",
+                                                 f"latent (first {count} of {n})", f"first {count} of {n}")
+        if vars(self).get("_fitted_labels", {}).get("bottom") != titles:
+            fit_axis_label(self, "bottom", *titles)  # (the longest that fits the plot's width)
+        return count
 
     def _update_ticks(self) -> None:
         """A label per bar where there is room (the width of "31" and a gap, 18 px at the normal
@@ -261,26 +282,26 @@ class LatentBars(pg.PlotWidget):
         the step changes."""
         if self.order is None or not self.order.size:
             return
-        pixels_per_bar = self.getViewBox().width() / self.order.size
+        n = min(self.shown_count, self.order.size) or self.order.size  # the bars in view
+        pixels_per_bar = self.getViewBox().width() / n
         font = self.getAxis("bottom").style.get("tickFont") or self.font()
         room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 5  # a gap that reads as one
         steps = (m * 10 ** e for e in range(6) for m in (1, 2, 5))  # 1, 2, 5, 10 … (100 left 1024 latents one label)
-        step = next((s for s in steps if s * pixels_per_bar >= room or s >= self.order.size), self.order.size)
+        step = next((s for s in steps if s * pixels_per_bar >= room or s >= n), n)
         # a clamped bar has its number (sorted, every other bar's label left the steered one unnamed)
         # unless another clamped one's is too near (side by side, "14" and "19" read "1419"; the header
         # names up to three clamps), and the regular labels too near them give way
         clamped: list[int] = []
-        for p in np.flatnonzero(np.isin(self.order, list(self._clamps))):
+        for p in np.flatnonzero(np.isin(self.order[:n], list(self._clamps))):
             if not clamped or p - clamped[-1] >= step:
                 clamped.append(int(p))
         # none whose label would run past the plot's end ("100(" of 1000 among 1024 latents)
-        last = int(self.order.size - 0.5 - room / 2 / pixels_per_bar) if step > 1 and pixels_per_bar > 0 \
-            else self.order.size
+        last = int(n - 0.5 - room / 2 / pixels_per_bar) if step > 1 and pixels_per_bar > 0 else n
         key = (step, self.order.copy(), clamped, last)
         if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order) \
                 or self._ticks_for[2:] != (clamped, last):
             self._ticks_for = key
-            regular = [p for p in range(0, self.order.size, step)
+            regular = [p for p in range(0, n, step)
                        if all(abs(p - c) >= step for c in clamped) and (p == 0 or p <= last)]
             ticks = [(p, str(int(self.order[p]))) for p in sorted(set(regular) | set(clamped))]
             self.getAxis("bottom").setTicks([ticks, []])
@@ -289,4 +310,4 @@ class LatentBars(pg.PlotWidget):
         super().resizeEvent(event)
         if getattr(self, "order", None) is not None and self.plotItem is not None:  # not in __init__ or close()
             self._update_ticks()
-            self._set_ranges(self.order.size if self.order.size else self.config.d_latent)  # the band's share
+            self._set_ranges(self.shown_count if self.order.size else self.config.d_latent)  # the band's share
