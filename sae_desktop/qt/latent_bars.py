@@ -198,6 +198,9 @@ class LatentBars(pg.PlotWidget):
         self._set_ranges(config.d_latent)
         self.shown_count = config.d_latent  # (no code yet: every bar's place, and the axis says so)
         fit_axis_label(self, "bottom", "latent")
+        if self.latents is None or self.latents.size != config.d_latent:  # the places, numbered as they will be
+            self.order = np.arange(config.d_latent)  # (pyqtgraph's own 0, 5, 10 became 0, 2, 4 at the first stroke)
+            self._update_ticks()
 
     def _set_ranges(self, n: int) -> None:
         height = self.getViewBox().height()
