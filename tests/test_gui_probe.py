@@ -867,7 +867,8 @@ def test_clamps_kept_with_nothing_drawn_are_said_and_an_export_says_it_is_steere
     assert "Latent code of your drawing, latents 5, 6, 7 clamped (orange)" in text
     view.tools.clear_action.trigger()
     qtbot.waitUntil(lambda: view.result is None, timeout=2000)
-    assert view.error_label.text() == "Nothing drawn yet  (latents\u00a05,\u00a06,\u00a07\u00a0clamped)"
+    # (in the future tense: no bar shows them, and "(latents 5, 6, 7 clamped)" sat beside an empty chart)
+    assert view.error_label.text() == "Nothing drawn yet  (latents\u00a05,\u00a06,\u00a07 will be clamped)"
     assert view.error_label.toolTip() == "Clamped: latent 5 to 0.90, latent 6 to 0.90, latent 7 to 0.90"
     view.state.reset_clamps()
     view.update_probe()

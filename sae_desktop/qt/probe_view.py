@@ -307,8 +307,9 @@ class ProbeView(QWidget):
         if r is None:
             for tile in (self.input_tile, self.recon_tile, self.residual_tile):
                 tile.set_grey(None)
-            # clamps outlive the input they were set on: said, or the next drawing came out steered unawares
-            waiting = f"  ({clamp_note(clamps)})" if clamps and snap is not None else ""
+            # clamps outlive the input they were set on: said, or the next drawing came out steered unawares;
+            # in the future tense, as no bar shows them ("(latents 16, 17 clamped)" beside an empty chart)
+            waiting = f"  ({clamp_note(clamps, ' will be clamped')})" if clamps and snap is not None else ""
             head, short = ("No model loaded",) * 2 if snap is None else ("Nothing drawn yet", "Nothing drawn")
             tip = clamp_list(clamps) if waiting else ""
             self.error_label.set_text_or_short(head + waiting, short + waiting, 2, tip)

@@ -17,11 +17,12 @@ def clamp_list(clamps: dict[int, float]) -> str:
     return "Clamped: " + ", ".join(f"latent {j} to {v:.2f}" for j, v in sorted(clamps.items())) if clamps else ""
 
 
-def clamp_note(clamps: dict[int, float]) -> str:
+def clamp_note(clamps: dict[int, float], verb: str = "\u00a0clamped") -> str:
     """Which latents are steered: "latent 12 clamped", "latents 3, 12 clamped", or for more than
     three "5 latents clamped" ("1 latent clamped" left the audience to find which bar, unlabelled
-    in the sorted view). No break inside: a narrow column wrapped "(1" / "latent clamped)"."""
+    in the sorted view). No break inside: a narrow column wrapped "(1" / "latent clamped)".
+    ``verb``: another ending (" will be clamped")."""
     if len(clamps) > 3:
-        return f"{len(clamps)}\u00a0latents\u00a0clamped"
+        return f"{len(clamps)}\u00a0latents{verb}"
     numbers = ",\u00a0".join(str(latent) for latent in sorted(clamps))
-    return f"latent{'s' * (len(clamps) > 1)}\u00a0{numbers}\u00a0clamped"
+    return f"latent{'s' * (len(clamps) > 1)}\u00a0{numbers}{verb}"
