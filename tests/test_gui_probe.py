@@ -254,9 +254,10 @@ def test_image_files_good_bad_and_blank(qtbot, window, tmp_path):
     assert "blank" in view.error_label.text()
     from tests.test_probe import animation
     assert load_file(qtbot, view, animation(tmp_path / "anim.gif", frames=4))  # its first frame, and it says so
-    assert view.source_label.text() == "Input: file anim.gif (its first frame of 4)"
+    canvas = "; on the canvas with its paper removed and contrast stretched"  # (a faint photo's noise read as bold)
+    assert view.source_label.text() == "Input: file anim.gif (its first frame of 4)" + canvas
     assert load_file(qtbot, view, tmp_path / "one.jpg")
-    assert view.source_label.text() == "Input: file one.jpg"
+    assert view.source_label.text() == "Input: file one.jpg" + canvas
 
 
 def test_a_file_is_read_off_the_windows_thread_and_a_later_choice_wins(qtbot, window, tmp_path):
@@ -727,7 +728,7 @@ def test_a_blank_file_after_another_is_named_and_the_shown_input_said(qtbot, win
     assert not load_file(qtbot, view, tmp_path / "blank.png")
     assert view.error_label.text() == "blank.png looks blank"
     assert view.ood_label.text().endswith("The probe still shows file seven.png.")
-    assert view.source_label.text() == "Input: file seven.png"
+    assert view.source_label.text().startswith("Input: file seven.png;")
     open(tmp_path / "junk.png", "wb").write(b"not an image")
     assert not load_file(qtbot, view, tmp_path / "junk.png")
     assert view.error_label.text() == "Could not use junk.png" and "still shows file seven.png" in view.ood_label.text()

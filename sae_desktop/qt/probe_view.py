@@ -194,6 +194,10 @@ class ProbeView(QWidget):
         still applies (R kept giving 2s, with the filter out of sight)."""
         only = self.browser.filter_label() if self.browser.isHidden() else None
         text = f"Input: {source.describe()}" + (f" (R picks only {plural(only)})" if only else "")
+        if source.kind == "file" or (source.based_on is not None and source.based_on.kind == "file"):
+            # what the canvas shows is the file levelled: a faint photo's noise, stretched, read as bold
+            # strokes beside "Too faint (contrast 13%)"
+            text += "; on the canvas with its paper removed and contrast stretched"
         self.source_label.setText(breakable_words(text))
 
     def browser_shown(self, shown: bool) -> None:
