@@ -433,6 +433,12 @@ def test_exports_write_valid_files(qtbot, window, tmp_path):
     for colour in (COLORS["dead"], COLORS["clamped"]):
         rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
         assert (np.abs(key.astype(int) - rgb).sum(axis=2) == 0).sum() > 50, colour
+    # and says which model and which tiles (the file held the tiles and the key only)
+    description = Image.open(atlas_png).info["Description"]
+    assert description.startswith(f"{window.shown.snapshot.name}: 32 latents")
+    assert description.endswith("Decoder: what it draws; sort by index")
+    ink = (np.abs(key.astype(int) - key[0, 0].astype(int)).sum(axis=2) > 100).any(axis=1)
+    assert ink[-len(ink) // 3:].sum() >= 10  # its lines drawn under the key
     written = export_probe(view, tmp_path / "probe")
     assert {Image.open(p).size for p in written} == {(28, 28), (280, 280)}
     # named after the model and the input, and never over an earlier export (all were probe_input_28px.png)

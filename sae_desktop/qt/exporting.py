@@ -60,17 +60,30 @@ def export_atlas(atlas, path: str | Path) -> Path:
         for position in atlas.framed[key]:  # in the gap around the tile (one model pixel of its two)
             x0, y0 = ((v - 1) * k for v in tile_origin(position, atlas.columns, TILE, PAD))
             draw.rectangle((x0, y0, x0 + (TILE + 2) * k - 1, y0 + (TILE + 2) * k - 1), outline=colour, width=k - 1)
-    _with_key(image, atlas).save(path)
+    from PIL.PngImagePlugin import PngInfo
+
+    about = atlas_caption(atlas)
+    info = PngInfo()  # (the words in the file too, for a slide deck's or a viewer's "properties")
+    info.add_text("Title", f"Atlas: {about[0]}")
+    info.add_text("Description", "\n".join(about))
+    _with_key(image, atlas, about).save(path, pnginfo=info if str(path).lower().endswith(".png") else None)
     return Path(path)
+
+
+def atlas_caption(atlas) -> list[str]:
+    """What the exported atlas shows, in the window's words: the model and its latents' counts
+    (the atlas's status line), and the kind of tile and their order (a file held the tiles and
+    the key only: no model, no decoder or encoder)."""
+    return [atlas.status.text(), f"{atlas.kind.currentText()}; {atlas.sort.currentText().lower()}"]
 
 
 KEY_PX = 14  # the exported atlas's key: its text's size, px
 
 
-def _with_key(image, atlas):
+def _with_key(image, atlas, caption: list[str]):
     """``image`` (the atlas's PIL image) with a band under it saying what its colours and frames
     mean, as the window's legend does (a slide of the atlas left its red and orange frames, and
-    its red and blue, unexplained)."""
+    its red and blue, unexplained), and then the ``caption``'s lines, wrapped."""
     from PIL import Image, ImageDraw, ImageFont
 
     from sae_desktop.atlas import OVER_ACTIVE_DENSITY
@@ -91,11 +104,23 @@ def _with_key(image, atlas):
             x, y = gap, y + line
         places.append((x, y, colour, words))
         x += width + 2 * gap
+    for text in caption:  # each line wrapped at spaces to the image's width
+        y, words = y + line, ""
+        for word in text.split(" "):
+            if words and font.getlength(f"{words} {word}") > image.width - 2 * gap:
+                places.append((gap, y, None, words))
+                y, words = y + line, word
+            else:
+                words = f"{words} {word}" if words else word
+        places.append((gap, y, None, words))
     out = Image.new("RGB", (image.width, image.height + y + line), image.getpixel((0, 0)))
     out.paste(image, (0, 0))
     draw = ImageDraw.Draw(out)
     for x, y, colour, words in places:
         top = image.height + y + (line - KEY_PX) // 2
+        if colour is None:  # a caption's line
+            draw.text((x, top + KEY_PX // 2), words, fill=(64, 64, 64), font=font, anchor="lm")
+            continue
         framed = words.startswith("frame")  # (a frame's swatch drawn as a frame)
         draw.rectangle((x, top, x + KEY_PX - 1, top + KEY_PX - 1), fill=None if framed else colour, outline=colour,
                        width=3 if framed else 1)
