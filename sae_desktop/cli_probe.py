@@ -103,7 +103,7 @@ def _probe_one(model, name: str):
 
     from sae_desktop.images import ImageError, read_image_file
     from sae_desktop.probe import probe_image
-    from sae_desktop.verdict import NOTHING_DRAWN
+    from sae_desktop.verdict import NOTHING_DRAWN, Verdict
 
     record: dict = {"image": name}
     try:
@@ -117,6 +117,9 @@ def _probe_one(model, name: str):
             blank = "the image is blank" if stages.noise == 0 else "nothing stands out from the paper's noise"
             raise ImageError(f"{Path(name).name}: nothing drawn ({blank})")
     except ImageError as exc:
+        # every record has a verdict (a script reading verdict.digit_like failed on an unreadable
+        # file's): none possible for a file that is not an image
+        record.setdefault("verdict", Verdict("unknown", None, float("nan"), float("nan"), "Not probed").to_dict())
         record.update(ok=False, error=str(exc))
         return record, None, 1
     active = np.flatnonzero(result.active)

@@ -281,6 +281,9 @@ def test_probe_cli_processes_good_images_and_reports_bad_ones(tmp_path):
     assert [r["ok"] for r in records] == [True, False, False]
     assert len(records[0]["latents"]) == 32 and 0 <= records[0]["percentile"] <= 100
     assert "nothing drawn" in records[2]["error"]
+    # every record has a verdict: a script reading verdict.digit_like failed on the unreadable file's
+    assert [(r["verdict"]["kind"], r["verdict"]["digit_like"]) for r in records[1:]] == [("unknown", None),
+                                                                                          ("nothing", False)]
     for suffix in ("input", "reconstruction"):
         assert Image.open(out / f"one_{suffix}.png").size == (28, 28)
     plain = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(good)], capture_output=True,
