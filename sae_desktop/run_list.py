@@ -60,25 +60,30 @@ def _last_summary(path: Path, chunk: int = 16384) -> dict | None:
     """The run's summary line, read from the end of metrics.jsonl (a summary is always last;
     a line cut short by a kill is passed over). Read back a chunk at a time until a whole line
     is in hand: the last 16 kB held only the end of a 1024-latent run's summary (its per-latent
-    figures), and the finished run was listed as "running or killed"."""
+    figures), and the finished run was listed as "running or killed". The chunk doubles each
+    time: a file of garbage is read a few times over at most, not once per 16 kB."""
     try:
         with open(path, "rb") as f:
             end = f.seek(0, os.SEEK_END)
-            start, data = end, b""
-            while start > 0 and end - start < SUMMARY_MAX_BYTES:
-                start = max(0, start - chunk)
+            size, tried = chunk, 0  # bytes read back; lines already tried, from the end
+            while True:
+                start = max(0, end - size)
                 f.seek(start)
-                data = f.read(end - start)
-                lines = data.rstrip(b"\r\n").split(b"\n")
-                for line in reversed(lines[1:] if start > 0 else lines):  # (the first may be cut)
+                lines = f.read(end - start).rstrip(b"\r\n").split(b"\n")
+                lines = lines[1:] if start > 0 else lines  # (the first may be cut)
+                for line in reversed(lines[:len(lines) - tried]):
                     try:
                         record = json.loads(line.decode("utf-8", "replace"))
                     except (json.JSONDecodeError, RecursionError):
                         continue
                     return record if isinstance(record, dict) and record.get("type") == "summary" else None
+                # (a line cut at the chunk's start is tried again whole, the next time)
+                tried = max(0, len(lines) - 1) if start > 0 else len(lines)
+                if start == 0 or size >= SUMMARY_MAX_BYTES:
+                    return None
+                size *= 2
     except OSError:
         return None
-    return None
 
 
 class RunRecordError(ValueError):
