@@ -684,3 +684,35 @@ def test_a_legend_with_no_room_for_its_inset_is_centred_over_the_data(qtbot):
     assert 0 < view.width() - legend.boundingRect().width() < 8
     left, right = edges()
     assert left >= 0 and right >= 0 and abs(left - right) <= 1  # inside the data area, centred
+
+
+def test_log_scale_loss_labels_never_run_together(qtbot):
+    """Zoomed into the log-scale losses, "0.01", "0.009" and "0.008" were drawn on top of each
+    other (pyqtgraph labels every 1…9 × 10ⁿ tick); a label is kept only a text line from the
+    others, decades first. All ticks stay."""
+    from PySide6.QtGui import QFontMetrics
+
+    from sae_desktop.qt.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 320)
+    plot.show()
+    plot.set_log_y(True)
+    axis = plot.getAxis("left")
+    for low, high in ((0.0015, 0.045), (0.004, 0.2), (0.02, 0.12)):
+        plot.setYRange(np.log10(low), np.log10(high), padding=0)
+        qtbot.wait(20)
+        lo, hi = axis.range
+        placed, ticks = [], 0
+        for spacing, values in axis.tickValues(lo, hi, axis.height()):
+            ticks += len(values)
+            for value, text in zip(values, axis.tickStrings(values, 1.0, spacing)):
+                if text:
+                    placed.append(((value - lo) / (hi - lo) * axis.height(), text))
+        placed.sort()
+        room = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
+        assert len(placed) >= 2 and ticks > len(placed) or ticks == len(placed)
+        assert all(b[0] - a[0] >= room for a, b in zip(placed, placed[1:])), (low, high, placed)
+        decades = [t for _, t in placed if t in ("0.001", "0.01", "0.1")]
+        assert decades, placed  # a decade in range keeps its label

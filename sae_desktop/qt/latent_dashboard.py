@@ -13,6 +13,7 @@ from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_v
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
+from sae_desktop.qt.log_axis import LogLabelsAxis
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, fit_axis_label, set_title, style_plot
@@ -35,7 +36,7 @@ class LatentDashboard(QWidget):
         self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.decoder_tile, self.encoder_tile = ImageTile("draws (decoder)", 90), ImageTile("looks for (encoder)", 90)
         self.top_tiles = [ImageTile("", 40) for _ in range(TOP_K)]
-        self.histogram = _LowPlot()
+        self.histogram = _LowPlot(axisItems={"left": LogLabelsAxis("left")})  # (log counts: labels apart)
         style_plot(self.histogram, HISTOGRAM_TITLE, "test digits", "activation")
         self.histogram.setToolTip("How often this latent takes each activation on the test set (log scale);\n"
                                   "the dotted line: where it counts as active.\n"

@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from sae_desktop.events import IntervalOutput
 from sae_desktop.qt import theme
 from sae_desktop.qt.buffers import SeriesBuffer
+from sae_desktop.qt.log_axis import LogLabelsAxis
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_frame import TopLegend, finite_range, stepped
 from sae_desktop.qt.plot_style import COLORS, legend_entries, set_legend_entries, style_plot
@@ -26,7 +27,7 @@ STEP, RECON, SPARSITY, TOTAL = 0, 1, 2, 3  # raw columns; smoothed ones follow a
 
 class LossPlot(pg.PlotWidget):
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": LogLabelsAxis("left")})  # (log scale: labels apart)
         # the faint lines (each report) have no legend entry of their own: the title says what they are
         # "where they differ": at the tutorial's settings a report (a mean of 32 steps) is already smooth and
         # its faint line hides under the bold one; the title promised lines an audience could not find
