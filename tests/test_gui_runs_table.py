@@ -266,3 +266,20 @@ def test_alive_gives_way_last_where_the_table_would_still_scroll(qtbot, gui_wind
     assert labels["Alive (= 1 − Dead ÷ latents: hidden to fit)"]
     gui_window.resize(1440, 900)  # room again: Alive first, then whole headers
     qtbot.waitUntil(lambda: not table.isColumnHidden(alive) and not table.breaks.broken, timeout=3000)
+
+
+def test_the_dense_column_counts_latents_as_the_training_header_does(qtbot, gui_window, tiny_dataset):
+    """The table read "Dense 2%" where the Training header and the Atlas read "dense latents 6"
+    (of 256): one figure, two forms, side by side in a lecture. It counts latents now; the share
+    is its tooltip."""
+    from sae_desktop.run_list import list_runs
+
+    make_runs(tiny_dataset, 1)
+    runs = gui_window.runs_view
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    [run] = list_runs()
+    cell = runs.table.item(0, COLUMNS.index("Dense"))
+    assert cell.text() == str(round(run.frac_dense * TINY.d_latent)) and "%" not in cell.text()
+    assert f"{run.frac_dense:.0%}" in cell.toolTip()
+    assert "latents" in runs.table.horizontalHeaderItem(COLUMNS.index("Dense")).toolTip()

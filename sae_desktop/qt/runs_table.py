@@ -27,7 +27,8 @@ COLUMNS = ("Run", "Dataset", "Penalty", "Settings", "Latents", "Epochs", "Status
 COLUMN_TIPS = {"FVU": "fraction of variance unexplained: test MSE ÷ the test images' variance about their mean "
                       "(0 perfect, 1 no better than the mean image)",
                "Alive": "share of latents active on at least one test image",
-               "Dense": "share of latents active on more than 10% of test images",
+               "Dense": "latents active on more than 10% of test images (counted as the Training header and "
+                        "the Atlas count them; the share is each cell's tooltip)",
                "L0": "mean number of active latents per test image",
                "Time (s)": "time spent training and evaluating, summed over the epochs (and the part of one it "
                            "stopped in): without loading the data, starting up or pauses, so a few seconds less "
@@ -79,6 +80,16 @@ class _Number(QTableWidgetItem):
 
     def __lt__(self, other) -> bool:
         return self.value < other.value if isinstance(other, _Number) else super().__lt__(other)
+
+
+def _dense(run: RunSummary) -> _Number:
+    """Dense latents, counted (the table said "2%" beside the header's "dense latents 6")."""
+    latents = run.config.get("d_latent")
+    if run.frac_dense is None or not isinstance(latents, int):
+        return _Number(None, "d")
+    cell = _Number(round(run.frac_dense * latents), "d")
+    cell.setToolTip(f"{run.frac_dense:.0%} of the {latents} latents")
+    return cell
 
 
 class _Header(QHeaderView):
@@ -181,7 +192,7 @@ class RunsTable(QTableWidget):
                  QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(breakable(settings_text(c))),
                  _Number(c.get("d_latent"), "d"), _Number(run.epochs_done, "d"), QTableWidgetItem(status(run)),
                  _Number(run.test_mse, ".5f"), _Number(run.fvu, ".4f"), _Number(run.l0, ".2f"),
-                 _Number(run.dead_latents, "d"), _Number(run.frac_alive, ".0%"), _Number(run.frac_dense, ".0%"),
+                 _Number(run.dead_latents, "d"), _Number(run.frac_alive, ".0%"), _dense(run),
                  _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]
         cells[0].setData(Qt.ItemDataRole.UserRole, index)
         cells[0].setToolTip(str(run.folder))
