@@ -150,6 +150,28 @@ def test_probe_shortcuts_work_after_editing_a_training_field(qtbot, gui_window):
     assert view.tools.width_slider.value() > width and lr.text().endswith("]")
 
 
+def test_the_shown_tabs_shortcut_or_its_tab_gives_the_keyboard_back_to_it(qtbot, gui_window):
+    """In a training field with the Probe already shown, Ctrl+2 (or a click on the Probe's tab)
+    changed nothing, and R was typed into Learning rate ("0.001r", Start disabled)."""
+    window = gui_window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    lr = window.panel.inputs["lr"]
+    for give_back in (lambda: key(qtbot, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier),
+                      lambda: window.tabs.tabBar().tabBarClicked.emit(window.tabs.indexOf(view))):
+        lr.setFocus()
+        qtbot.waitUntil(lr.hasFocus, timeout=2000)
+        before = lr.text()
+        give_back()
+        qtbot.waitUntil(lambda: not lr.hasFocus(), timeout=2000)
+        key(qtbot, Qt.Key.Key_R)
+        assert lr.text() == before and view.state.source.kind == "test"
+        view.tools.clear_action.trigger()
+
+
 # -- 7. View ▸ Training panel ---------------------------------------------------------------------
 def test_view_menu_hides_and_shows_the_training_panel(qtbot, gui_window):
     toggle = gui_window.dock.toggleViewAction()

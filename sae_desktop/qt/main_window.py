@@ -190,6 +190,7 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         c.sweepEnded.connect(self.progress.on_sweep_ended)
         c.sweepEnded.connect(self._on_sweep_ended)
         self.tabs.currentChanged.connect(self._focus_tab)
+        self.tabs.tabBarClicked.connect(self._focus_tab)  # (the shown tab's too: see show_tab)
         self.panel.doneEditing.connect(lambda: self.tabs.currentWidget().setFocus(Qt.FocusReason.OtherFocusReason))
         self.panel.configChanged.connect(self._on_panel_changed)
         self.panel.data_folder.changed.connect(self.test_set.reload)  # the probe's and atlas's test digits

@@ -45,7 +45,7 @@ class WindowTabs:
             page = self.tabs.add_deferred(view, title)
             page.built.connect(self.view.adopt)  # presentation mode's sizes, if on
         index = self.tabs.count() - 1
-        action = self._action(f"Show {with_mnemonic(title, self.view_menu)}", lambda: self.tabs.setCurrentIndex(index),
+        action = self._action(f"Show {with_mnemonic(title, self.view_menu)}", lambda: self.show_tab(index),
                               shortcut, title)
         self.view_menu.addAction(action)
 
@@ -130,6 +130,12 @@ class WindowTabs:
         """Before a run: every view that mirrors it exists from its first event."""
         for page in self.tabs.pages():
             page.widget  # noqa: B018
+
+    def show_tab(self, index: int) -> None:
+        """The tab shown, with the keyboard, also when it is shown already (from a training field,
+        Ctrl+2 on the Probe changed nothing, and R was typed into Learning rate)."""
+        self.tabs.setCurrentIndex(index)
+        self._focus_tab(index)
 
     def _focus_tab(self, index: int) -> None:
         """The shown tab gets the keyboard, so its shortcuts work at once (focus left in a
