@@ -47,6 +47,13 @@ def bundled_model_path() -> Path:
     return paths.resources_dir() / BUNDLED_MODEL
 
 
+def undated(name: str) -> str:
+    """A run's name without its date: "…161515-mnist-kl" (elided in its middle, "20261204…mnist-kl"
+    lost the time, all that tells a day's runs apart); another name as it is."""
+    stamped = re.fullmatch(r"\d{8}-(\d{6}-.+)", name)  # (RunFolder.create's names)
+    return f"…{stamped.group(1)}" if stamped else name
+
+
 @dataclass(frozen=True, eq=False)
 class ModelSnapshot:
     config: ModelConfig
@@ -71,10 +78,8 @@ class ModelSnapshot:
 
     @property
     def undated_name(self) -> str:
-        """``short_name`` without a run's date, for the narrowest label: "…161515-mnist-kl" (elided
-        in its middle, "20261204…mnist-kl" lost the time, all that tells a day's runs apart)."""
-        stamped = re.fullmatch(r"\d{8}-(\d{6}-.+)", self.short_name)  # (RunFolder.create's names)
-        return f"…{stamped.group(1)}" if stamped else self.short_name
+        """``short_name`` without a run's date, for the narrowest label (see :func:`undated`)."""
+        return undated(self.short_name)
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:

@@ -339,6 +339,9 @@ def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
     assert progress.speed.text().endswith("images/s on average")  # the run's own, not a last instant's
     first = progress.name.text()  # the run is named where its progress is (the Probe may show another model)
     assert first == window.run.run_dir.name and progress.name.toolTip() == str(window.run.run_dir)
+    undated = "…" + first.split("-", 1)[1]  # narrower: its time and kind whole ("20261205-0138…ist-batchtopk")
+    progress.name.resize(progress.name.fontMetrics().horizontalAdvance(undated) + 10, progress.name.height())
+    assert progress.name.shown_text() == undated
     window.panel.set_config(SMALL.replace(epochs=50))
     window.start_action.trigger()
     window.pause_action.trigger()  # a new run, paused at once

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
 from sae_desktop.qt.labels import ElidedLabel, steady_label
 from sae_desktop.progress import images_between
 from sae_desktop.run_state import RunState
+from sae_desktop.snapshot import undated
 from sae_desktop.sweep import SweepEnded, SweepRunStarted
 
 ENDINGS = {"completed": "done", "stopped": "stopped", "diverged": "diverged"}
@@ -81,7 +82,7 @@ class RunProgress(QWidget):
         run, start = self.run, self.run.start
         name = run.run_dir.name if run.run_dir is not None else "–"
         if self.name.text() != name:
-            self.name.setText(name)
+            self.name.setText(name, undated(name))  # (narrower: without its date, not cut in the middle)
             self.name.setToolTip(str(run.run_dir) if run.run_dir is not None else "")
         figures = run.figures()
         if start is None or figures is None:
