@@ -275,8 +275,7 @@ class LatentBars(pg.PlotWidget):
             int(min(n, max(SORTED_LEAST, math.ceil((lit[-1] + 1 if lit.size else 0) * 1.25))))
         titles = ("latent",) if count == n else (f"latent (sorted: the first {count} of {n})",
                                                  f"latent (first {count} of {n})", f"first {count} of {n}")
-        if vars(self).get("_fitted_labels", {}).get("bottom") != titles:
-            fit_axis_label(self, "bottom", *titles)  # (the longest that fits the plot's width)
+        fit_axis_label(self, "bottom", *titles)  # (the longest that fits the plot's width)
         return count
 
     def _update_ticks(self) -> None:

@@ -23,15 +23,15 @@ def _mantissa(value: float) -> int:
 
 
 class LogLabelsAxis(pg.AxisItem):
+    """A vertical axis (``"left"`` or ``"right"``): its labels are a text line high."""
+
     def _room(self) -> float:
         """A label's extent along the axis, px, with a gap."""
-        font = self.style.get("tickFont") or self.font()
-        metrics = QFontMetrics(font)
-        return (metrics.height() if self.orientation in ("left", "right") else metrics.horizontalAdvance("0.0009")) + 2
+        return QFontMetrics(self.style.get("tickFont") or self.font()).height() + 2
 
     def _pixels(self, values) -> list[float] | None:
         low, high = self.range
-        length = self.height() if self.orientation in ("left", "right") else self.width()
+        length = self.height()
         if not high > low or length <= 0:
             return None
         return [(v - low) / (high - low) * length for v in values]

@@ -155,6 +155,8 @@ def fit_axis_label(plot: pg.PlotWidget, side: str, *texts: str) -> None:
     labels = vars(plot).setdefault("_fitted_labels", {})
     if not labels:
         plot.getViewBox().sigResized.connect(lambda *_: _refit_labels(plot))
+    if labels.get(side) == texts:  # the same again: nothing to do (a resize or a new text size refits)
+        return
     labels[side] = texts
     _refit_labels(plot)
 
