@@ -28,7 +28,7 @@ from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.drawing_tools import DrawingTools
 from sae_desktop.qt.image_files import IMAGE_FILTER, ImageFileReader, file_name
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.labels import ElidedLabel, WrappedLabel, breakable_words, tooltip_paragraphs
+from sae_desktop.qt.labels import WrappedLabel, breakable_words, tooltip_paragraphs
 from sae_desktop.qt.probe_words import clamp_list, clamp_note, unsteered
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
@@ -64,7 +64,10 @@ class ProbeView(QWidget):
         self.residual_tile = ImageTile("residual: red added, blue missed", 96)
         # Text changes on every stroke: it wraps instead of widening the column, at a steady height
         self.error_label, self.ood_label, self.source_label = WrappedLabel(2), WrappedLabel(3), WrappedLabel(1)
-        self.model_label = ElidedLabel(None)  # run names are long: one line, "…" in the middle
+        # run names are long: one line, shorter forms where it is narrow, the narrowest (the run's name
+        # without its date) wrapped at its hyphens (cut in its middle, "…194056…tchtopk" at 1024 px in
+        # presentation mode, no name was left)
+        self.model_label = WrappedLabel(1)
         self.model_label.setStyleSheet("color: palette(placeholder-text);")
         self.error_label.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.sorted_box = QCheckBox("Sort by activation")
@@ -128,9 +131,9 @@ class ProbeView(QWidget):
         return self.state.stages
 
     def fit_text_heights(self) -> None:
-        """Two lines for the error, three for the verdict and its evidence, one for the source (more
+        """Two lines for the error, three for the verdict and its evidence, one for the source and the model (more
         where the text needs them), in the labels' own fonts."""
-        for label in (self.error_label, self.ood_label, self.source_label):
+        for label in (self.error_label, self.ood_label, self.source_label, self.model_label):
             label.refit()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
@@ -248,9 +251,12 @@ class ProbeView(QWidget):
 
     # -- model and results ------------------------------------------------------------------
     def _on_model(self, snap: ModelSnapshot | None) -> None:
-        forms = ("",) if snap is None else (  # narrower: without its status, then the run's name alone
-            f"Model: {snap.name}", f"Model: {snap.short_name}", snap.short_name, snap.undated_name)
-        self.model_label.setText(*forms)
+        if snap is None:
+            self.model_label.setText("")
+        else:  # narrower: without its status, then the run's name alone, then without its date
+            whole = f"Model: {snap.name}"
+            self.model_label.set_text_or_short(whole, (f"Model: {snap.short_name}", snap.short_name,
+                                                       breakable_words(snap.undated_name, 12)), 1, whole)
         if snap is not None:
             self.state.set_dictionary((snap.short_name, snap.config.d_latent))  # another one: no clamps
             if (bars := self.bars_place.peek()) is not None:
