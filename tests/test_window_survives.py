@@ -134,4 +134,6 @@ def test_gui_model_flag_with_a_malformed_model_opens_the_window_with_a_notice(qt
         window = build_window(str(path))
         qtbot.addWidget(window)
         assert "Could not open the model" in window.notices[-1] and path.name in window.notices[-1]
+        # the model shown last, else the bundled one, instead of none ("No model" in the status bar)
+        assert window.shown.snapshot is not None and window.shown.snapshot.name in window.notices[-1]
         window.controller.shutdown(2000)

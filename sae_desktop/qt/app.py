@@ -21,20 +21,26 @@ from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 def initial_model(path: str | None) -> tuple[ModelSnapshot | None, str]:
     """The model to show first: the one asked for, else the one shown last time (if its file is
-    still there), else the bundled one; and a note if it failed."""
-    if path is None:
-        from sae_desktop.qt.shown_model import remembered_model_path
+    still there), else the bundled one; and why the one asked for failed, if it did (the window
+    then showed no model at all, "No model", though the bundled one was there)."""
+    problem = ""
+    if path is not None:
+        try:
+            return ModelSnapshot.load(path), ""
+        except CheckpointError as exc:
+            problem = str(exc)
+    from sae_desktop.qt.shown_model import remembered_model_path
 
-        remembered = remembered_model_path()
-        if remembered is not None:
-            try:
-                return ModelSnapshot.load(remembered), ""
-            except CheckpointError:
-                pass  # moved or deleted since: the bundled model instead
+    remembered = remembered_model_path()
+    if remembered is not None:
+        try:
+            return ModelSnapshot.load(remembered), problem
+        except CheckpointError:
+            pass  # moved or deleted since: the bundled model instead
     try:
-        return ModelSnapshot.load(path or bundled_model_path()), ""
+        return ModelSnapshot.load(bundled_model_path()), problem
     except CheckpointError as exc:
-        return None, str(exc)
+        return None, problem or str(exc)
 
 
 def create_app() -> QApplication:
@@ -109,7 +115,8 @@ def build_window(model_path: str | None = None, staged: bool = False):
     snapshot, problem = initial_model(model_path)
     window = MainWindow(snapshot, staged=staged)
     if problem and model_path:
-        window.notify("Could not open the model", problem, error=True)
+        shown = f"\n\nShown instead: {snapshot.name}." if snapshot is not None else ""
+        window.notify("Could not open the model", problem + shown, error=True)
     return window
 
 
