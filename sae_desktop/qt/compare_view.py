@@ -24,6 +24,24 @@ SIDE_BY_SIDE = 600  # px (at the normal text size): the codes side by side from 
 # titles and scales were cut)
 CODES_HEIGHT = (170, 200)  # px (at the normal text size): least and most for each model's codes
 BUSY = "Comparing the two runs…"  # the title while the models are loaded and evaluated
+ALL_COLUMNS = 64  # latents a code shows every one of; a wider dictionary's shows those active on the digits
+# (1024 columns in a ~300-px plot were a third of a pixel each: a digit's 16 active latents were specks)
+TICKS = 6  # latent numbers on such a code's axis (each names its column: they are no longer in steps)
+
+
+def shown_latents(active_on_digits: np.ndarray) -> np.ndarray:
+    """The latents a code's heatmap shows, from ``active_on_digits`` [digits, latents] (bool):
+    every one of a small dictionary; of a wider one, those active on any of the digits, in
+    index order (every one where none is)."""
+    width = active_on_digits.shape[1]
+    lit = np.flatnonzero(active_on_digits.any(axis=0))
+    return np.arange(width) if width <= ALL_COLUMNS or not lit.size else lit
+
+
+def column_ticks(columns: np.ndarray) -> list[tuple[float, str]]:
+    """About :data:`TICKS` of ``columns``' latent numbers, each at its column's centre."""
+    picks = np.unique(np.linspace(0, len(columns) - 1, min(TICKS, len(columns))).round().astype(int))
+    return [(i + 0.5, str(int(columns[i]))) for i in picks]
 
 
 class _TabsTheWheelPasses(QTabBar):
@@ -198,8 +216,16 @@ class CompareView(QWidget):
             self.summaries[i].setText(f"<b>{'AB'[i]}</b>: {model.name}<br>MSE on these digits {mse:.4f}, "
                                       f"L0 {l0:.2f}{whole}")
             top = 1.0 if model.config.latent == "sigmoid" else shared or max(float(z.max()), 1e-6)
-            self.codes[i].setImage(z)
+            columns = shown_latents(active(z, model.config.active_threshold))
+            self.codes[i].setImage(z[:, columns])
             self.bars[i].setLevels((0.0, top))  # (the bar sets the image's levels)
+            bottom = self.plots[1 + i].getAxis("bottom")
+            if len(columns) < z.shape[1]:
+                bottom.setTicks([column_ticks(columns), []])
+                bottom.setLabel(f"latent (the {len(columns)} of {z.shape[1]} active on these digits)")
+            else:
+                bottom.setTicks(None)
+                bottom.setLabel("latent")
             # a row per digit shown above, named by its label (the rows are these digits, not the classes 0-9)
             self.plots[1 + i].getAxis("left").setTicks(
                 [[(r + 0.5, str(int(test.labels[j]))) for r, j in enumerate(self.indices)], []])
