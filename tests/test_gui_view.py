@@ -784,11 +784,20 @@ def test_matched_latents_say_which_are_dead(qtbot):
     m = view.matching
     live = ~np.isin(m.a, [0, 1, 2]) & ~np.isin(m.b, [0, 1, 2])
     text = view.summary.text()
-    assert "Dead latents: A 3, B 3" in text and f"the {int(live.sum())} live pairs: mean" in text
-    assert f"{m.similarity[live].mean():.3f}" in text
+    assert "Dead latents in the pairs: A 3, B 3" in text and f"the {int(live.sum())} live pairs: mean" in text
+    assert f"{m.similarity[live].mean():.3f}" in text and "unpaired" not in text
     first = int(m.a[0]), int(m.b[0]), float(m.similarity[0])
     tip = view.pair_text(*first)
     assert ("(dead) ↔" in tip) == (first[0] < 3) and tip.endswith(f"cosine similarity {first[2]:.3f}")
+    wide_cfg = ModelConfig(d_hidden=16, d_latent=20)  # B wider: 8 pairs, and B's dead counted among them
+    wide_latents = np.full((20, 20), 0.3, np.float32)
+    wide_latents[:, 10:] = 0.0  # 10 of B's latents dead
+    wide = ModelSnapshot(wide_cfg, SparseAutoencoder(wide_cfg).snapshot(), "wide").with_evaluation(
+        Evaluation(np.full(20, 0.02), wide_latents, 0.1))
+    view.set_models(models[0], wide)
+    in_pairs = int(np.sum(view.matching.b >= 10))
+    assert "over 8 pairs (B's other 12 latents unpaired)" in view.summary.text()
+    assert f"Dead latents in the pairs: A 3, B {in_pairs};" in view.summary.text()
 
 
 def test_the_matched_latents_count_agrees_with_the_captions(qtbot, monkeypatch):
@@ -1114,3 +1123,38 @@ def test_in_presentation_mode_the_status_bars_last_label_keeps_off_the_screens_e
         assert right <= bar.width() - 6, (right, bar.width())
     finally:
         window.view.set_presentation(False)
+
+
+def test_a_wide_dictionarys_codes_show_the_latents_active_on_the_digits(qtbot, gui_window):
+    """A 1024-latent model's codes were 1024 columns in a ~300-px plot: a third of a pixel each, its
+    16 active latents per digit specks. A wide code shows the latents active on these digits, named
+    on its axis; a small one every latent."""
+    import torch
+
+    from sae_desktop.architecture import active
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    runs = gui_window.runs_view
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.compare.test_set.get("mnist") is not None, timeout=10000)
+    torch.manual_seed(0)
+    cfg = ModelConfig(d_hidden=16, d_latent=512, latent="topk", k=4)
+    wide = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "wide")
+    small = gui_window.shown.snapshot  # the bundled model: 32 latents
+    runs.compare.set_models(wide, small)
+    test = runs.compare.test_set.get("mnist")
+    x = test.images[runs.compare.indices].reshape(len(runs.compare.indices), -1).astype(np.float32) / 255.0
+    z = wide.encode(x)
+    lit = np.flatnonzero(active(z, cfg.active_threshold).any(axis=0))
+    assert 0 < len(lit) <= 4 * len(x)
+    shown = runs.compare.codes[0].image
+    assert shown.shape == (len(x), len(lit)) and np.array_equal(shown, z[:, lit])
+    axis = runs.compare.plots[1].getAxis("bottom")
+    assert axis.labelText == f"latent (the {len(lit)} of 512 active on these digits)"
+    named = [(pos, text) for pos, text in axis._tickLevels[0]]
+    assert named and all(text == str(lit[int(pos)]) for pos, text in named)  # each column named by its latent
+    assert runs.compare.codes[1].image.shape == (len(x), 32)  # the small one: every latent, numbered as usual
+    assert runs.compare.plots[2].getAxis("bottom").labelText == "latent"
+    assert runs.compare.plots[2].getAxis("bottom")._tickLevels is None

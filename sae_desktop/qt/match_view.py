@@ -45,6 +45,13 @@ def best_columns(n: int, width: float, height: float) -> int:
     return -(-n // -(-n // best))  # as many bands, of equal length (not 15, 15 and 2)
 
 
+def unpaired(a: ModelSnapshot, b: ModelSnapshot, pairs: int) -> str:
+    """What a matching of two dictionaries of different sizes leaves out: " (B's other 992 latents
+    unpaired)" ("" for equal sizes)."""
+    left = [(name, s.config.d_latent - pairs) for name, s in (("A", a), ("B", b)) if s.config.d_latent > pairs]
+    return "".join(f" ({name}'s other {n} latent{'s' * (n != 1)} unpaired)" for name, n in left)
+
+
 class MatchView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -107,12 +114,15 @@ class MatchView(QWidget):
         self.dead = tuple(np.zeros(len(ix), bool) if s.evaluation is None else np.asarray(s.evaluation.dead, bool)[ix]
                           for s, ix in ((a, m.a), (b, m.b)))
         live = ~(self.dead[0] | self.dead[1])
-        dead = (f" Dead latents: A {int(self.dead[0].sum())}, B {int(self.dead[1].sum())}; the {int(live.sum())} "
-                f"live pairs: mean <b>{float(m.similarity[live].mean()) if live.any() else float('nan'):.3f}</b>."
+        # "in the pairs": of a 1024-latent B only 32 are paired with a 32-latent A ("B 2" read as B's dead
+        # count, beside the table's 22)
+        dead = (f" Dead latents in the pairs: A {int(self.dead[0].sum())}, B {int(self.dead[1].sum())}; "
+                f"the {int(live.sum())} live pairs: mean "
+                f"<b>{float(m.similarity[live].mean()) if live.any() else float('nan'):.3f}</b>."
                 if not live.all() else "")
         self.summary.setText(
             f"<b>Matched latents</b> (decoder tiles, cosine similarity, Hungarian matching): mean "
-            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs; "
+            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs{unpaired(a, b, len(m.similarity))}; "
             f"{strong} pair{'s' * (strong != 1)} at {STRONG:.2f} or more.{dead} "
             f"Each column: A's latent above B's, best pairs first (hover a pair for its latents).")
         self._lay_out(self._columns_for_view())
