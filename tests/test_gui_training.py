@@ -5,7 +5,7 @@ import re
 
 import pytest
 from PySide6.QtCore import QThreadPool, Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QToolButton
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QToolButton
 
 from sae_desktop.config import PRESETS, TrainConfig
 from sae_desktop.qt.app import build_window
@@ -378,3 +378,22 @@ def test_the_training_header_names_its_run_when_another_model_is_shown(qtbot, wi
     window.model_files.open(window.run.run_dir / "checkpoint.safetensors")  # the run's own model again
     qtbot.waitUntil(lambda: window.shown.snapshot.run_name == name, timeout=5000)
     assert view.summary.text().startswith("Completed 1 epoch:")
+
+
+def test_the_mean_activation_plots_title_draws_the_hat_of_rho_hat(qtbot, window):
+    """Debian's default sans (DejaVu Sans) draws ρ + U+0302 without its hat: the plot of the
+    measured ρ̂ was titled "Mean activation (ρ)", the target's symbol."""
+    plot = window.training_view.rho_plot
+    label = plot.getPlotItem().titleLabel
+    shown = label.text
+
+    def title_image(text: str):
+        label.setText(text)
+        QApplication.processEvents()
+        return label.item.document().toPlainText(), plot.grab().toImage()
+
+    with_hat = title_image(shown)
+    without = title_image(shown.replace("\u0302", ""))
+    label.setText(shown)
+    assert with_hat[0] == "Mean activation (ρ\u0302)" and without[0] == "Mean activation (ρ)"
+    assert with_hat[1] != without[1]  # the hat adds ink

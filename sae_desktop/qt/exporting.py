@@ -194,7 +194,7 @@ class ExportMenu:
         its view may not be built yet (and a hidden view is brought up to date by it)."""
         w = self.window
         return {"Losses": lambda: w.training_view.loss_plot,
-                "Mean activation (ρ̂)": lambda: w.training_view.rho_plot,
+                "Mean activation (rho-hat)": lambda: w.training_view.rho_plot,  # (plain text: see RHO_HAT)
                 "Test-set activations (Training)": lambda: w.training_view.histogram,
                 "Sparsity per epoch": lambda: w.training_view.sparsity_plot,
                 "Latent code (Probe)": lambda: w.probe_view.bars,

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from sae_desktop.qt.plot_frame import TopLegend, nice_ceiling
-from sae_desktop.qt.plot_style import COLORS, csv_companion, fit_axis_label, style_plot
+from sae_desktop.qt.plot_style import COLORS, RHO_HAT, csv_companion, fit_axis_label, style_plot
 
 BATCH_SMOOTHING = 0.8
 
@@ -15,7 +15,7 @@ class RhoHatPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.x_name = "latent"  # the CSV's x column (the axis label also names the epoch)
-        style_plot(self, "Mean activation (ρ̂)", "mean activation", "latent")
+        style_plot(self, f"Mean activation ({RHO_HAT})", "mean activation", "latent")
         # an outline of the bars' own colour, one pixel whatever the zoom: with 512 latents a bar is under a
         # pixel wide, and without one most live latents were not drawn at all (9 alive, 3 bars; the
         # tallest missing). (Not the theme's foreground: with 256 latents the bars are ~2 px, all outline,
