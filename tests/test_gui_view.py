@@ -1158,3 +1158,41 @@ def test_a_wide_dictionarys_codes_show_the_latents_active_on_the_digits(qtbot, g
     assert runs.compare.codes[1].image.shape == (len(x), 32)  # the small one: every latent, numbered as usual
     assert runs.compare.plots[2].getAxis("bottom").labelText == "latent"
     assert runs.compare.plots[2].getAxis("bottom")._tickLevels is None
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.25, 1.5, 2.0])
+def test_a_pictures_frame_is_as_wide_on_every_side_and_holds_it_at_any_display_scale(qtbot, ratio):
+    """At 1.5× and 2× (a 4K laptop, a projector) a tile's 1-px frame was 2 px on one side, 1 on the
+    others, and a row and a column of its picture showed outside it; so was the canvas's."""
+    from PySide6.QtGui import QImage
+
+    from sae_desktop.qt.canvas import DrawingCanvas
+
+    tile = ImageTile("x", 96)
+    canvas = DrawingCanvas()
+    for widget in (tile, canvas):
+        qtbot.addWidget(widget)
+    tile.set_grey(np.zeros((28, 28)))  # black: frame grey, window light
+    tile.resize(131, 160)
+    canvas.resize(203, 203)
+    for widget in (tile, canvas):
+        widget.show()
+        qtbot.waitExposed(widget)
+    for widget, frame_colour in ((tile.pixels, QColor("#999999")), (canvas, QColor("#888888"))):
+        image = QImage(round(widget.width() * ratio), round(widget.height() * ratio), QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(ratio)
+        image.fill(QColor(255, 0, 255))
+        widget.render(image)
+        rgb = np.array([[QColor(image.pixel(x, y)).rgb() & 0xFFFFFF for x in range(image.width())]
+                        for y in range(image.height())])
+        frame = frame_colour.rgb() & 0xFFFFFF
+        rows, columns = np.nonzero(rgb == frame)
+        top, bottom, left, right = rows.min(), rows.max(), columns.min(), columns.max()
+        inside = rgb[top:bottom + 1, left:right + 1]
+        middle_row, middle_column = inside[inside.shape[0] // 2], inside[:, inside.shape[1] // 2]
+
+        lines = (middle_row, middle_row[::-1], middle_column, middle_column[::-1])
+        widths = {int(np.argmax(line != frame)) for line in lines}  # frame pixels from each edge in
+        assert widths == {max(1, round(ratio))}, (widget, ratio, widths)
+        picture = np.isin(rgb, [0x000000])  # the picture's black
+        assert picture[top:bottom + 1, left:right + 1].sum() == picture.sum() > 0  # none outside its frame

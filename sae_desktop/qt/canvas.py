@@ -17,6 +17,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from sae_desktop.qt.framed import draw_framed
+
 SIZE = 280
 UNDO_LIMIT = 100
 
@@ -220,10 +222,7 @@ class DrawingCanvas(QWidget):
         painter.setClipRegion(event.region())
         painter.fillRect(event.rect(), self.palette().window())
         square = self._square()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(square, self._image)
-        painter.setPen(QPen(QColor("#888888"), 1))
-        painter.drawRect(square.adjusted(0, 0, -1, -1))
+        draw_framed(painter, square, self._image, QColor("#888888"), smooth=True)
         self._hint_shown = self.is_empty()
         if self._hint_shown:
             painter.setPen(QColor("#9aa0a6"))

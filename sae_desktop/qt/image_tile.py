@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
+from sae_desktop.qt.framed import draw_framed
 
 
 def grey_qimage(image: np.ndarray) -> QImage:
@@ -51,9 +52,7 @@ class _Pixels(QWidget):
         if self.image is None:
             painter.fillRect(rect, QColor(theme.current().tile_empty))
             return
-        painter.drawImage(rect, self.image)  # default: nearest, crisp pixels
-        painter.setPen(QColor("#999999"))
-        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        draw_framed(painter, rect, self.image, QColor("#999999"))  # crisp pixels
 
 
 class ImageTile(QWidget):
