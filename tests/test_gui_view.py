@@ -1196,3 +1196,25 @@ def test_a_pictures_frame_is_as_wide_on_every_side_and_holds_it_at_any_display_s
         assert widths == {max(1, round(ratio))}, (widget, ratio, widths)
         picture = np.isin(rgb, [0x000000])  # the picture's black
         assert picture[top:bottom + 1, left:right + 1].sum() == picture.sum() > 0  # none outside its frame
+
+
+
+def test_lines_are_as_thick_beside_text_at_any_display_scale(qtbot, gui_window, monkeypatch):
+    """Qt draws pyqtgraph's (cosmetic) pens in device pixels: at 2× (a projector, a 4K laptop) the
+    dotted "active above" lines were hairlines, every curve half as thick as beside text of its size,
+    and the lines of a legend's samples for lines not in the plot were never scaled at all."""
+    from sae_desktop.qt.plot_style import scale_plot
+
+    gui_window.tabs.setCurrentWidget(gui_window.probe_view)
+    gui_window.probe_view.complete()
+    bars = gui_window.probe_view.bars
+    sample = bars.samples["threshold"]  # the legend's sample of the threshold
+    before = bars.threshold.pen.widthF(), sample.opts["pen"].widthF()
+    monkeypatch.setattr(bars, "devicePixelRatioF", lambda: 2.0)
+    scale_plot(bars, 1.0)  # as style_plot does for a plot on a 2× display
+    assert (bars.threshold.pen.widthF(), sample.opts["pen"].widthF()) == (2 * before[0], 2 * before[1])
+    scale_plot(bars, 1.5)  # presentation mode on it: 1.5 × 2, from the first widths
+    assert bars.threshold.pen.widthF() == 3 * before[0]
+    monkeypatch.undo()
+    scale_plot(bars, 1.0)
+    assert bars.threshold.pen.widthF() == before[0]

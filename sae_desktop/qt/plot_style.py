@@ -8,7 +8,7 @@ import weakref
 
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
@@ -143,8 +143,10 @@ def style_plot(plot: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.Pl
     plot.setLabel("bottom", bottom)
     for axis in ("left", "bottom"):
         plot.getAxis(axis).enableAutoSIPrefix(False)  # "×0.001" scaling confuses more than it helps
-    if _scale[0] != 1.0:
+    if _scale[0] != 1.0 or plot.devicePixelRatioF() != 1.0:
         scale_plot(plot, _scale[0])
+        # again once the caller has added its items (their lines were drawn at the unscaled width)
+        QTimer.singleShot(0, plot, lambda: scale_plot(plot, _scale[0]) if plot.plotItem is not None else None)
     return plot
 
 
@@ -246,8 +248,11 @@ def scale_plot(plot: pg.PlotWidget, scale: float) -> None:
     item.titleLabel.setText(item.titleLabel.text, size=f"{TITLE_POINTS * scale:.1f}pt")
     if item.legend is not None:
         _scale_legend(item.legend, scale)
-    for child, _ in plot_items(plot):  # (a right axis's items too)
-        _scale_pen(child, scale)
+    lines = scale * (plot.devicePixelRatioF() or 1.0)  # Qt draws cosmetic pens (pyqtgraph's) in device pixels:
+    # at 2× (a projector, a 4K laptop) every line was half as thick as beside text of the same size
+    samples = [sample.item for sample, _ in item.legend.items] if item.legend is not None else []
+    for child in [child for child, _ in plot_items(plot)] + samples:  # (a right axis's items, and legend
+        _scale_pen(child, lines)  # samples of lines not in the plot, too)
 
 
 def _scale_legend(legend: pg.LegendItem, scale: float) -> None:
