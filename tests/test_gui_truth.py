@@ -772,14 +772,28 @@ def test_during_a_sweep_the_eta_is_the_sweeps_with_the_runs_beside_it(qtbot):
 def test_before_any_run_the_header_says_what_ctrl_return_does_in_continue_mode(qtbot, gui_window):
     """Train ▸ Continue training left the header at "press Start (Ctrl+Return) to train" beside a
     button that read "Continue training"."""
-    from sae_desktop.qt.training_view import IDLE
+    from sae_desktop.qt.training_view import idle_text
 
     window = gui_window
     summary = window.training_view.summary
-    assert summary.text() == IDLE
+    assert summary.text() == idle_text()
     snap = window.shown.snapshot
     window.run.set_resume(snap)
     assert summary.text() == (f"Continuing {snap.short_name}: press Continue training (Ctrl+Return) to add epochs; "
                               "earlier runs are in the Runs tab.")
     window.run.set_resume(None)
-    assert summary.text() == IDLE
+    assert summary.text() == idle_text()
+
+
+def test_before_any_run_the_header_names_the_runs_tab_only_where_it_lists_runs(qtbot, isolated_home):
+    """A first launch said "earlier runs are in the Runs tab" beside a Runs tab that said "No runs yet"."""
+    from sae_desktop.paths import runs_dir
+    from sae_desktop.qt.training_view import idle_text
+
+    assert idle_text() == "No run in this window yet: press Start (Ctrl+Return) to train."
+    (runs_dir() / "20261205-101500-mnist-kl").mkdir(parents=True)
+    assert idle_text().endswith("; earlier runs are in the Runs tab.")
+    first = build_window()
+    qtbot.addWidget(first)
+    assert first.training_view.summary.text() == idle_text()
+    first.controller.shutdown(2000)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, 
 from sae_desktop.config import TOPK_PENALTIES
 from sae_desktop.data import TRAIN_IMAGES
 from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
+from sae_desktop.paths import runs_dir
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart, where_in_run
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import LossPlot
@@ -29,7 +30,17 @@ from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.run_state import RunState
 
 REFRESH_MS = 100
-IDLE = "No run in this window yet: press Start (Ctrl+Return) to train; earlier runs are in the Runs tab."
+IDLE = "No run in this window yet: press Start (Ctrl+Return) to train"
+
+
+def idle_text() -> str:
+    """The header before any run: the Runs tab named only where it lists runs ("earlier runs are in
+    the Runs tab" greeted a first launch, beside a Runs tab that said "No runs yet")."""
+    try:
+        earlier = any(folder.is_dir() for folder in runs_dir().iterdir())
+    except OSError:  # (no runs folder yet)
+        earlier = False
+    return f"{IDLE}; earlier runs are in the Runs tab." if earlier else f"{IDLE}."
 
 
 class TrainingView(QWidget):
@@ -44,7 +55,7 @@ class TrainingView(QWidget):
         self.summary.setObjectName("summary")
         self._said: tuple[str, Evaluation | None] = ("", None)
         self._ran = False  # a run has started in this window (the header then tells its story)
-        self._say(IDLE)
+        self._say(idle_text())
         self.log_y = QCheckBox("Log-scale losses")
         self.log_y.toggled.connect(self.loss_plot.set_log_y)
         header.addWidget(self.summary, 1)
@@ -77,7 +88,7 @@ class TrainingView(QWidget):
         """Before any run: what Ctrl+Return does now ("press Start" beside a button that read
         "Continue training")."""
         if not self._ran:
-            self._say(IDLE if snap is None else f"Continuing {snap.short_name}: press Continue training "
+            self._say(idle_text() if snap is None else f"Continuing {snap.short_name}: press Continue training "
                       "(Ctrl+Return) to add epochs; earlier runs are in the Runs tab.")
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
