@@ -237,6 +237,24 @@ def test_missing_test_set_disables_the_browser_with_a_reason(qtbot, tmp_path, mo
     qtbot.waitUntil(lambda: "unavailable" in browser.message.text(), timeout=5000)
     assert not browser.random.isEnabled() and browser.load_file.isEnabled()
     assert "train-images-idx3-ubyte" in browser.message.toolTip()
+    # the canvas no longer offers R for a test digit (it did nothing, and said nothing) …
+    canvas = w.probe_view.canvas
+    assert canvas.hint == "Draw a digit here\n(right button erases)"
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=3000)
+    w.tabs.setCurrentWidget(w.probe_view)
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_R)  # … and R says why there is none
+    said = w.statusBar().currentMessage()
+    assert said.startswith("No test digit to show: Test images unavailable")
+    assert w.probe_view.state.source.kind != "test"
+
+
+def test_the_canvas_offers_r_where_there_are_test_digits(qtbot, window):
+    canvas = window.probe_view.canvas
+    qtbot.waitUntil(lambda: window.probe_view.browser.random.isEnabled(), timeout=5000)
+    assert canvas.hint.endswith("or press R for a test digit")
 
 
 def test_image_files_good_bad_and_blank(qtbot, window, tmp_path):

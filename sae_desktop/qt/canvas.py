@@ -38,6 +38,7 @@ def qimage_to_array(image: QImage) -> np.ndarray:
 # What an empty canvas says; the last line also in presentation mode, where the test-digit
 # browser is hidden (its height goes to the canvas) and nothing else said that R picks a digit
 HINT = "Draw a digit here\n(right button erases)\nor press R for a test digit"
+DRAW_HINT = "Draw a digit here\n(right button erases)"  # without test digits to show (no data folder)
 FOCUS_RING = 3  # px: the ring drawn inside the canvas's edge while it has the keyboard's focus
 
 class DrawingCanvas(QWidget):
@@ -55,6 +56,7 @@ class DrawingCanvas(QWidget):
         self.tag: object = None  # what the current picture is (None: nothing)
         self.edit_tag: Callable[[object], object] = lambda tag: tag  # what a stroke makes of it
         self._hint_shown = False  # the last paint drew the "draw here" hint
+        self.hint = HINT  # (DRAW_HINT where there are no test digits to press R for)
         self.keyboard_focus = False  # focus came by Tab: a ring says where the keys go (not for a click)
         self._last: QPointF | None = None
         self.brush_width = 22.0  # in canvas pixels: ~2.2 px at MNIST's scale, like its pen
@@ -128,6 +130,11 @@ class DrawingCanvas(QWidget):
         self.strokeFinished.emit()
 
     # -- drawing ------------------------------------------------------------------------
+    def set_hint(self, hint: str) -> None:
+        if hint != self.hint:
+            self.hint = hint
+            self.update()
+
     def _square(self) -> QRectF:
         side = min(self.width(), self.height())
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
@@ -226,7 +233,7 @@ class DrawingCanvas(QWidget):
         self._hint_shown = self.is_empty()
         if self._hint_shown:
             painter.setPen(QColor("#9aa0a6"))
-            painter.drawText(square, Qt.AlignmentFlag.AlignCenter, HINT)
+            painter.drawText(square, Qt.AlignmentFlag.AlignCenter, self.hint)
         if self.keyboard_focus:
             painter.setPen(QPen(self.palette().highlight().color(), FOCUS_RING))
             painter.drawRect(square.adjusted(FOCUS_RING // 2, FOCUS_RING // 2, -FOCUS_RING // 2, -FOCUS_RING // 2))

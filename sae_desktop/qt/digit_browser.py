@@ -21,6 +21,8 @@ NONE_YET = -1  # the index box's value before any test digit is shown
 class DigitBrowser(QGroupBox):
     digitChosen = Signal(object)  # InputSource of a test digit
     fileRequested = Signal()
+    availabilityChanged = Signal(bool)  # test digits can be shown (or no longer)
+    said = Signal(str)  # a passing message, for the status bar
 
     def __init__(self, provider: TestSetProvider, parent: QWidget | None = None):
         super().__init__("Test digits and image files", parent)
@@ -108,6 +110,7 @@ class DigitBrowser(QGroupBox):
     def _enable(self, on: bool) -> None:
         for widget in (self.index, self.label, self.previous, self.next, self.random):
             widget.setEnabled(on)
+        self.availabilityChanged.emit(on)
 
     def _matching(self) -> np.ndarray:
         wanted = self.label.currentIndex() - 1
@@ -172,3 +175,5 @@ class DigitBrowser(QGroupBox):
         matching = self._matching()
         if matching.size:
             self._go(int(self._rng.choice(matching)))
+        elif self.test is None:  # (R pressed: nothing happened, nothing said)
+            self.said.emit(f"No test digit to show: {self.message.text() or 'the test set is not loaded yet.'}")

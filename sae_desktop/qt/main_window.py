@@ -79,6 +79,7 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         self.test_set = TestSetProvider(self, held=staged)  # staged: read from finish_startup()
         self.model_stats = ModelStats(self.shown, self.test_set, self)
         self.probe_view = ProbeView(self.shown, self.test_set)
+        self.probe_view.browser.said.connect(lambda text: self.statusBar().showMessage(text, 5000))
         if not staged:
             self.probe_view.complete()
 

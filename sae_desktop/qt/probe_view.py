@@ -22,7 +22,7 @@ from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.verdict import blank_reason
 from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
 from sae_desktop.qt import theme
-from sae_desktop.qt.canvas import DrawingCanvas
+from sae_desktop.qt.canvas import DRAW_HINT, HINT, DrawingCanvas
 from sae_desktop.qt.deferred import Deferred
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.drawing_tools import DrawingTools
@@ -91,6 +91,8 @@ class ProbeView(QWidget):
         self.browser.digitChosen.connect(self.show_source)
         self.browser.label.currentIndexChanged.connect(lambda _: self._show_source(self.state.source))
         self.browser.fileRequested.connect(self.choose_image_file)
+        # "or press R for a test digit" only where R shows one (with no data folder it did nothing)
+        self.browser.availabilityChanged.connect(lambda on: self.canvas.set_hint(HINT if on else DRAW_HINT))
         shown.changed.connect(self._on_model)
         shown.evaluated.connect(lambda _: self.update_probe())  # the verdict's statistics arrived
         self.schedule = self.update_probe  # every change at once, until complete() throttles it
