@@ -157,8 +157,14 @@ def test_atlas_without_test_set_still_draws_tiles(qtbot, tmp_path, monkeypatch, 
     assert atlas.density_curve.getData()[0] is None  # no flat line at 0 that reads as a histogram
     assert atlas.density_plot.getViewBox().viewRange()[1][0] >= 0  # nor a count axis down to -0.4
     atlas.select(0)
-    assert "test set" in atlas.dashboard.stats.text()
-    assert atlas.dashboard.histogram.getPlotItem().titleLabel.text == "Needs the test set"
+    dashboard = atlas.dashboard
+    assert "test set" in dashboard.stats.text()
+    assert dashboard.histogram.getPlotItem().titleLabel.text == "Needs the test set"  # (in an export)
+    # nor 16 empty squares and two empty plots under it, which read as still loading
+    assert not any(w.isVisible() for w in [*dashboard.top_tiles, dashboard.classes, dashboard.histogram])
+    assert dashboard.top_caption.text() == "" and dashboard.decoder_tile.isVisible()
+    dashboard.show_latent(None, None, None)  # no latent: the places for them again
+    assert all(w.isVisible() for w in [*dashboard.top_tiles, dashboard.classes, dashboard.histogram])
 
 
 def make_runs(tiny_dataset, configs):

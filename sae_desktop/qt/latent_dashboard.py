@@ -92,8 +92,7 @@ class LatentDashboard(QWidget):
                     decoder: np.ndarray | None = None, encoder: np.ndarray | None = None) -> None:
         """``decoder``/``encoder``: this latent's normalised tiles (the atlas has them already)."""
         self.latent = latent
-        for tile in self.top_tiles:  # (hidden for a dead latent)
-            tile.show()
+        self._show_examples(True)  # (hidden for a dead latent, or without the test set)
         if latent is None or model is None:
             self.title.setText("Click a tile to inspect its latent")
             self.stats.setText("")
@@ -114,6 +113,8 @@ class LatentDashboard(QWidget):
                                "which is not available (see the Probe tab's browser for why).")
             self._clear_examples()
             self._histogram_title("Needs the test set")
+            self._show_examples(False)  # (16 empty squares and two empty plots read as still loading)
+            self.top_caption.setText("")
             return
         column = ev.latents[:, latent]
         density = float(ev.density[latent])
@@ -128,8 +129,7 @@ class LatentDashboard(QWidget):
                            f"<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
-            for tile in self.top_tiles:  # (16 empty squares read as digits still to come)
-                tile.hide()
+            self._show_examples(False, plots=False)  # (16 empty squares read as digits still to come)
             self.top_caption.setText("Never active on the test set: no top digits and no histogram to show")
             self._histogram_title(NEVER_ACTIVE, "Never active on the test set")
             return
@@ -201,6 +201,11 @@ class LatentDashboard(QWidget):
         self.class_bars.setOpts(height=np.zeros(10))
         self.classes.getAxis("bottom").setTicks([[(c, str(c)) for c in range(10)]])  # each class, as with a latent
         empty_ranges(self.classes, (-0.6, 9.6), (0.0, 1.0))  # (pyqtgraph's own ticks: 0 2 4 6 8)
+
+    def _show_examples(self, on: bool, plots: bool = True) -> None:
+        """The top digits' tiles (and with ``plots``, the by-class chart and the histogram) shown or not."""
+        for widget in self.top_tiles + ([self.classes, self.histogram] if plots else []):
+            widget.setVisible(on)
 
     def _clear_examples(self) -> None:
         self._clear_classes()
