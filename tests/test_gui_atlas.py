@@ -1301,3 +1301,19 @@ def test_the_dashboards_column_widens_to_a_picked_latents_content(qtbot, window)
     qtbot.waitUntil(lambda: atlas.dashboard.minimumSizeHint().width() > empty, timeout=3000)  # (wider content)
     needed = lambda: atlas.dashboard.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()  # noqa: E731
     qtbot.waitUntil(lambda: scroll.minimumWidth() >= needed(), timeout=3000)
+
+
+def test_the_by_class_charts_labels_are_two_lines_apart(qtbot):
+    """Six labels, 0, 0.2, … 1.0, touched each other on the ~70-px chart."""
+    from PySide6.QtGui import QFontMetrics
+
+    from sae_desktop.qt.latent_dashboard import LatentDashboard
+
+    dashboard = LatentDashboard()
+    qtbot.addWidget(dashboard)
+    axis = dashboard.classes.getAxis("left")
+    line = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
+    for size, top in ((70, 1.0), (95, 1.0), (70, 0.37), (300, 2.5)):
+        spacing, values = axis.tickValues(0.0, top, size)[0]  # the labelled level
+        assert len(values) >= 2 and spacing / top * size >= 2 * line, (size, top, spacing)
+        assert round(spacing / 10 ** np.floor(np.log10(spacing)), 6) in (1, 2, 5)  # 1-2-5 steps

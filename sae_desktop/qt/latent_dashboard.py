@@ -13,7 +13,7 @@ from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_v
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.log_axis import LogLabelsAxis
+from sae_desktop.qt.log_axis import LogLabelsAxis, SpacedAxis
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, fit_axis_label, set_title, style_plot
@@ -47,7 +47,7 @@ class LatentDashboard(QWidget):
             COLORS["hist"]), brush=pg.mkBrush(COLORS["hist"] + "99")), "test digits")
         self.threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DotLine))
         self.histogram.addItem(self.threshold)
-        self.classes = _LowPlot()
+        self.classes = _LowPlot(axisItems={"left": SpacedAxis("left")})  # (short: labels apart)
         style_plot(self.classes, "Activation by class", "mean activation", "class")
         fit_axis_label(self.classes, "left", "mean activation", "mean")  # ~90 px high: the long label ran off
         self.classes.setMenuEnabled(False)

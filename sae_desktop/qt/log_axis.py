@@ -5,6 +5,8 @@ close they come: zoomed into the losses, "0.01", "0.009" and "0.008" were drawn 
 other (and "0.1", "0.09", "0.08" in a short plot, unzoomed). Here a tick keeps its label only
 where it is a text line's height from every label kept before it, decades kept first, then 2
 and 5 × 10ⁿ, then the rest; the ticks themselves all stay.
+
+:class:`SpacedAxis` is the same care for a short linear axis.
 """
 
 from __future__ import annotations
@@ -51,3 +53,19 @@ class LogLabelsAxis(pg.AxisItem):
                 kept.add(i)
                 taken.append(places[i])
         return [text if i in kept else "" for i, text in enumerate(strings)]
+
+
+class SpacedAxis(pg.AxisItem):
+    """A vertical linear axis whose labels are two text lines apart at least: pyqtgraph put six,
+    0, 0.2, … 1.0, on the Atlas's ~70-px by-class chart, touching each other."""
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        span = maxVal - minVal
+        if self.logMode or size <= 0 or not span > 0:
+            return super().tickSpacing(minVal, maxVal, size)
+        line = QFontMetrics(self.style.get("tickFont") or self.font()).height()
+        labels = max(int(size // (2 * line)), 1)  # at most, with a line's gap between them
+        step = span / labels
+        decade = 10 ** math.floor(math.log10(step))
+        nice = next(m * decade for m in (1, 2, 5, 10) if m * decade >= step * (1 - 1e-9))
+        return [(nice, 0)]
