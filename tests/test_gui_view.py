@@ -1218,3 +1218,14 @@ def test_lines_are_as_thick_beside_text_at_any_display_scale(qtbot, gui_window, 
     monkeypatch.undo()
     scale_plot(bars, 1.0)
     assert bars.threshold.pen.widthF() == before[0]
+
+
+def test_bottom_axis_ticks_point_away_from_the_bars_standing_on_it(qtbot, gui_window):
+    """pyqtgraph's ticks point into the plot: the Probe's code bars (and the histograms') each had
+    a dark stroke drawn up through their foot."""
+    gui_window.tabs.setCurrentWidget(gui_window.probe_view)
+    gui_window.probe_view.complete()
+    training = gui_window.training_view
+    plots = [gui_window.probe_view.bars, training.histogram, training.rho_plot, training.sparsity_plot,
+             training.loss_plot, gui_window.atlas_view.up_to_date().dashboard.classes]
+    assert all(plot.getAxis("bottom").style["tickLength"] > 0 for plot in plots)  # (toward the labels)

@@ -143,6 +143,9 @@ def style_plot(plot: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.Pl
     plot.setLabel("bottom", bottom)
     for axis in ("left", "bottom"):
         plot.getAxis(axis).enableAutoSIPrefix(False)  # "×0.001" scaling confuses more than it helps
+    # the bottom axis's ticks outward, toward its labels: pyqtgraph's point into the plot, where bars and
+    # histograms stand on the axis (the Probe's code bars each had a dark stroke drawn up through them)
+    plot.getAxis("bottom").setStyle(tickLength=5)
     if _scale[0] != 1.0 or plot.devicePixelRatioF() != 1.0:
         scale_plot(plot, _scale[0])
         # again once the caller has added its items (their lines were drawn at the unscaled width)
