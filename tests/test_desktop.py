@@ -144,3 +144,26 @@ def test_about_shows_versions_and_copies_the_system_info(qtbot, gui_window):
         assert needle in copied, needle
     assert dialog.copy_button.text() == "Copied"
     dialog.close()
+
+
+def test_about_a_wrapped_values_lines_start_at_one_place(qtbot):
+    """The bundled model's path, wrapped, went on 3-5 px left of its first line: the gap before each
+    value was a leading space."""
+    from PySide6.QtGui import QTextDocument
+
+    from sae_desktop.qt.dialogs import about_text
+
+    doc = QTextDocument()
+    doc.setHtml(about_text())
+    doc.setTextWidth(260)  # narrow: the path wraps
+    doc.documentLayout().documentSize()  # (laid out now)
+    block = doc.begin()
+    while block.isValid() and str(paths.resources_dir()) not in block.text().replace("\u2028", ""):
+        block = block.next()
+    assert block.isValid()
+    layout, text = block.layout(), block.text()
+    assert layout.lineCount() >= 2
+    first = layout.lineAt(0)
+    start = next(i for i in range(first.textStart(), first.textStart() + first.textLength()) if not text[i].isspace())
+    second = layout.lineAt(1)
+    assert abs(first.cursorToX(start)[0] - second.cursorToX(second.textStart())[0]) < 0.5

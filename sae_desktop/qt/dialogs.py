@@ -61,7 +61,9 @@ def system_info_text() -> str:
 
 
 def about_text() -> str:
-    rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>&nbsp;{html.escape(v)}</td></tr>"
+    # the gap as the cell's padding: a leading space (&nbsp;) set a long value's first line 3-5 px right
+    # of its wrapped lines (the bundled model's path)
+    rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td style='padding-left: 6px'>{html.escape(v)}</td></tr>"
                    for k, v in system_info())
     return (f"<h3>{APP_NAME} {__version__}</h3>"
             "<p>Train and probe sparse autoencoders on handwritten digits.</p>"
