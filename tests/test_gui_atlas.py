@@ -1203,8 +1203,9 @@ def test_the_atlas_counts_dense_latents_as_the_training_header_does(qtbot, windo
     over = int((ev.density > 0.5).sum())
     assert ev.dense_latents > over >= 2  # the bundled model has dense latents that are not over-active
     text = atlas.status.text()
-    assert f"{ev.dense_latents} dense (on > 10% of digits)" in text
-    assert f"{over} of them over-active (> 50%)" in text
+    assert f"{ev.dense_latents} dense (on\u00a0>\u00a010% of digits)" in text
+    # never broken at its hyphen or after "(>" (at 1.5× it read "over-" / "active (> 50%)")
+    assert f"{over} of them over\u2011active (>\u00a050%)" in text
 
 
 def test_an_atlas_exported_before_its_tab_was_shown_is_laid_out_as_the_tab_shows_it(qtbot, window, tmp_path):

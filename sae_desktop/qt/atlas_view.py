@@ -224,9 +224,10 @@ class AtlasView(QWidget):
             set_title(self.density_plot, DENSITY_TITLE)
             # the Training header's "dense latents 9" beside "3 over-active" here read as two
             # counts of one thing: both named, each with its threshold
+            # (no-break hyphen and spaces: "over-" / "active (> 50%)" and "(>" / "50%)" at a line's end)
             self.status.setText(f"{snap.name}: {n} latents, {ev.dead_latents} dead, {ev.dense_latents} dense "
-                                f"(on > {DENSE_DENSITY:.0%} of digits), {int(over_active(ev).sum())} of them "
-                                f"over-active (> {OVER_ACTIVE_DENSITY:.0%}), L0 {ev.l0:.2f}"
+                                f"(on\u00a0>\u00a0{DENSE_DENSITY:.0%} of digits), {int(over_active(ev).sum())} of "
+                                f"them over\u2011active (>\u00a0{OVER_ACTIVE_DENSITY:.0%}), L0 {ev.l0:.2f}"
                                 + (f" ({dead} dead latents are not in the histogram)" if dead else ""))
         else:
             self.density_curve.clear()  # empty axes, not a flat line at 0 that reads as data
