@@ -30,6 +30,7 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -270,5 +271,6 @@ def shown_share(more: float) -> str:
 
 
 def _share_below(percentile: float) -> str:
-    """A part's rank: "all" past every test digit, else never rounded up to "100 %"."""
-    return "all" if percentile >= 100.0 else f"{min(percentile, 99.0):.0f}%"
+    """A part's rank: "all" past every test digit, else the whole percent it is past (rounded, a part
+    at 98.6 read "worse than 99%" in a verdict that says "overall" only for a part past 99)."""
+    return "all" if percentile >= 100.0 else f"{math.floor(min(percentile, 99.0))}%"

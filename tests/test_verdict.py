@@ -327,7 +327,7 @@ def test_the_message_leads_with_the_rank_the_verdict_rests_on():
     assert "more than 99% of test digits are more unusual" in best.message
     alone = judge(stages, 0.1, quantiles)  # no density: the score's rank is the verdict's
     assert alone.message == f"Typical: {100 - alone.percentile:.0f}% of test digits are more unusual " \
-                            f"(10% unexplained, worse than {alone.score_percentile:.0f}%)"
+                            f"(10% unexplained, worse than {int(alone.score_percentile)}%)"
 
 
 def test_a_typical_rank_with_an_extreme_part_says_overall():
@@ -344,6 +344,9 @@ def test_a_typical_rank_with_an_extreme_part_says_overall():
     assert v.message.startswith(("Typical overall", "Unusual overall")) and v.headline.endswith("more unusual")
     calm = judge(stages, 0.3, quantiles, near, density)  # no part past the cut: no "overall"
     assert calm.kind == "typical" and calm.message.startswith("Typical: ")
+    close = judge(stages, 0.4932, quantiles, near, density)  # worse than 98.6 %: not past the cut, and not
+    assert 98.5 < close.score_percentile < 99 and close.message.startswith("Typical, near")  # said to be ("99%")
+    assert "unexplained, worse than 98%" in close.message
 
 
 def test_the_shown_share_never_reads_the_same_on_both_sides_of_a_cut():
