@@ -1229,3 +1229,16 @@ def test_bottom_axis_ticks_point_away_from_the_bars_standing_on_it(qtbot, gui_wi
     plots = [gui_window.probe_view.bars, training.histogram, training.rho_plot, training.sparsity_plot,
              training.loss_plot, gui_window.atlas_view.up_to_date().dashboard.classes]
     assert all(plot.getAxis("bottom").style["tickLength"] > 0 for plot in plots)  # (toward the labels)
+
+
+def test_a_window_moved_to_a_screen_of_another_scale_draws_its_lines_for_it(qtbot, gui_window, monkeypatch):
+    """Dragged from a laptop's 2× screen to a projector's 1×, the plots kept the first screen's lines."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    gui_window.tabs.setCurrentWidget(gui_window.probe_view)
+    gui_window.probe_view.complete()
+    bars = gui_window.probe_view.bars
+    before = bars.threshold.pen.widthF()
+    monkeypatch.setattr(bars, "devicePixelRatioF", lambda: 2.0)  # the new screen's
+    QCoreApplication.sendEvent(gui_window, QEvent(QEvent.Type.DevicePixelRatioChange))
+    qtbot.waitUntil(lambda: bars.threshold.pen.widthF() == 2 * before, timeout=2000)

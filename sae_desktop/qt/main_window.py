@@ -7,7 +7,9 @@ the shown model feeds the probe and the atlas. Closing mid-run stops the worker 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt, QTimer
+import sys
+
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStyle, QWidget
 
@@ -262,6 +264,13 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
         self.tabs.setCurrentIndex(titles.index(tab) if tab in titles else 0)
         self._restore_panel()
+
+    def event(self, event) -> bool:
+        """Moved to a screen of another scale (a laptop's 2× to a projector's 1×): the plots' lines
+        drawn for it (they kept the first screen's, twice as thick or half)."""
+        if event.type() == QEvent.Type.DevicePixelRatioChange and "sae_desktop.qt.plot_style" in sys.modules:
+            QTimer.singleShot(0, self, sys.modules["sae_desktop.qt.plot_style"].rescale_plots)
+        return super().event(event)
 
     def closeEvent(self, event) -> None:
         if self.controller.state in ("running", "pausing", "paused") and not self.confirm_stop_and_close():

@@ -82,6 +82,12 @@ def apply_theme(t: theme.Theme) -> None:
             scale_plot(plot, _scale[0])
 
 
+def rescale_plots() -> None:
+    """Every plot drawn again for the display's scale (the window moved to another screen)."""
+    for plot in _live_plots():
+        scale_plot(plot, _scale[0])
+
+
 def colour_plot(plot: pg.PlotWidget, t: theme.Theme) -> None:
     plot.setBackground(t.plot_background)
     item = plot.getPlotItem()
