@@ -1208,6 +1208,31 @@ def test_the_atlas_counts_dense_latents_as_the_training_header_does(qtbot, windo
     assert f"{over} of them over\u2011active (>\u00a050%)" in text
 
 
+def test_the_exported_atlas_says_in_plain_words_what_its_tiles_show(qtbot, window, tmp_path):
+    """Its caption drew boxes for the status line's no-break characters (Pillow's font has none of
+    them, nor "ü" or "ρ"), and said "(1 dead latents are not in the histogram)" of a file without one."""
+    from PIL import Image, ImageFont
+
+    from sae_desktop.qt.exporting import export_atlas, key_font
+
+    base = ModelSnapshot.load(bundled_model_path())
+    weights = {k: v.copy() for k, v in base.weights.items()}
+    weights["b_enc2"][5] = 50.0  # always on: over-active
+    weights["b_enc2"][3] = -50.0  # never on: dead, and left out of the window's density histogram
+    window.shown.set(ModelSnapshot(base.config, weights, "edited", base.train_config))
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    atlas = show_atlas(qtbot, window)
+    assert "not in the histogram" in atlas.status.text() and "over\u2011active" in atlas.status.text()
+    description = Image.open(export_atlas(atlas, tmp_path / "atlas.png")).info["Description"]
+    assert "histogram" not in description and not {"\u00a0", "\u2011"} & set(description)
+    assert "1 dead" in description and "over-active (> 50%)" in description
+    try:
+        ImageFont.truetype("DejaVuSans.ttf", 14)
+    except OSError:
+        pytest.skip("no DejaVu Sans on this system: Pillow's own font")
+    assert key_font(14).getname()[0] == "DejaVu Sans"
+
+
 def test_an_atlas_exported_before_its_tab_was_shown_is_laid_out_as_the_tab_shows_it(qtbot, window, tmp_path):
     """Hidden, the tab had never been laid out: the file had the grid of a 640×480 widget (7 columns
     where the screen, once the tab was shown, had 8)."""

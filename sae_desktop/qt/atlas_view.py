@@ -44,6 +44,7 @@ class AtlasView(QWidget):
         self.sort.addItems(SORTS)
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # a run's name is not markup
+        self.summary = ""  # the status line in plain words, of the tiles alone: what an exported atlas says
         self.legend = legend = SteadyLabel()  # (its text: _legend)
         self.plot = pg.PlotWidget()
         self.plot.hideAxis("left")
@@ -198,7 +199,8 @@ class AtlasView(QWidget):
             self.dashboard_scroll.verticalScrollBar().setValue(0)  # its next epoch: from the dashboard's title
         if snap is None:
             self.tiles = {}
-            self.status.setText("No model.")
+            self.summary = "No model."
+            self.status.setText(self.summary)
             return
         if self.selected is not None and self.selected >= snap.config.d_latent:
             self.selected = None
@@ -224,10 +226,12 @@ class AtlasView(QWidget):
             set_title(self.density_plot, DENSITY_TITLE)
             # the Training header's "dense latents 9" beside "3 over-active" here read as two
             # counts of one thing: both named, each with its threshold
+            self.summary = (f"{snap.name}: {n} latents, {ev.dead_latents} dead, {ev.dense_latents} dense (on > "
+                            f"{DENSE_DENSITY:.0%} of digits), {int(over_active(ev).sum())} of them over-active "
+                            f"(> {OVER_ACTIVE_DENSITY:.0%}), L0 {ev.l0:.2f}")
             # (no-break hyphen and spaces: "over-" / "active (> 50%)" and "(>" / "50%)" at a line's end)
-            self.status.setText(f"{snap.name}: {n} latents, {ev.dead_latents} dead, {ev.dense_latents} dense "
-                                f"(on\u00a0>\u00a0{DENSE_DENSITY:.0%} of digits), {int(over_active(ev).sum())} of "
-                                f"them over\u2011active (>\u00a0{OVER_ACTIVE_DENSITY:.0%}), L0 {ev.l0:.2f}"
+            self.status.setText(self.summary.replace(" > ", "\u00a0>\u00a0").replace("(> ", "(>\u00a0")
+                                .replace("over-active", "over\u2011active")
                                 + (f" ({dead} dead latents are not in the histogram)" if dead else ""))
         else:
             self.density_curve.clear()  # empty axes, not a flat line at 0 that reads as data
@@ -235,8 +239,8 @@ class AtlasView(QWidget):
             why = self.test_set.problem.get(snap.dataset)
             state = f", which is unavailable: {why.splitlines()[0]}" if why else " (loading…)"
             set_title(self.density_plot, NO_TEST_SET.format("not found" if why else "loading…"))
-            self.status.setText(f"{snap.name}: {n} latents. Density, dead latents and top digits need the "
-                                f"test set{state}")
+            self.summary = f"{snap.name}: {n} latents. Density, dead latents and top digits need the test set{state}"
+            self.status.setText(self.summary)
         self.lay_out()
         self._show_dashboard()
 

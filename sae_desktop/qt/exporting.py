@@ -74,17 +74,33 @@ def atlas_caption(atlas) -> list[str]:
     """What the exported atlas shows, in the window's words: the model and its latents' counts
     (the atlas's status line), and the kind of tile and their order (a file held the tiles and
     the key only: no model, no decoder or encoder)."""
-    return [atlas.status.text(), f"{atlas.kind.currentText()}; {atlas.sort.currentText().lower()}"]
+    # (the summary, not the status line: that says what the window's histogram leaves out, and the
+    # no-break characters that keep it together on screen are not spaces to wrap the file's lines at)
+    return [atlas.summary, f"{atlas.kind.currentText()}; {atlas.sort.currentText().lower()}"]
 
 
 KEY_PX = 14  # the exported atlas's key: its text's size, px
+# its font: one that has more than ASCII where the system has it (Pillow's own drew a box for "ü", "七"
+# or "ρ" in a model's name), else Pillow's
+KEY_FONTS = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
+
+
+def key_font(size: int):
+    from PIL import ImageFont
+
+    for name in KEY_FONTS:
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)
 
 
 def _with_key(image, atlas, caption: list[str]):
     """``image`` (the atlas's PIL image) with a band under it saying what its colours and frames
     mean, as the window's legend does (a slide of the atlas left its red and orange frames, and
     its red and blue, unexplained), and then the ``caption``'s lines, wrapped."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     from sae_desktop.atlas import OVER_ACTIVE_DENSITY
     from sae_desktop.colour import BLUE, RED
@@ -95,7 +111,7 @@ def _with_key(image, atlas, caption: list[str]):
                (tuple(BLUE), "removes ink" if decoder else "ink here lowers it"),
                (COLORS["dead"], "frame: dead (never active on the test set)"),
                (COLORS["clamped"], f"frame: over-active (> {OVER_ACTIVE_DENSITY:.0%} of digits)")]
-    font = ImageFont.load_default(size=KEY_PX)
+    font = key_font(KEY_PX)
     line, gap = round(KEY_PX * 1.6), KEY_PX
     places, x, y = [], gap, gap // 2  # each entry where it fits, on as many lines as it takes
     for colour, words in entries:
