@@ -1242,3 +1242,24 @@ def test_a_window_moved_to_a_screen_of_another_scale_draws_its_lines_for_it(qtbo
     monkeypatch.setattr(bars, "devicePixelRatioF", lambda: 2.0)  # the new screen's
     QCoreApplication.sendEvent(gui_window, QEvent(QEvent.Type.DevicePixelRatioChange))
     qtbot.waitUntil(lambda: bars.threshold.pen.widthF() == 2 * before, timeout=2000)
+
+
+def test_the_training_panel_shown_in_presentation_mode_is_as_wide_as_its_larger_text(qtbot, gui_window):
+    """Shown from the View menu in presentation mode it kept the normal text's width: "Quality p",
+    "95,278 images/" and the run bar's "epoch 10 of 10 – 100%" were cut. Leaving, it is as it was."""
+    window = gui_window
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: window.dock.isVisible() and window.dock.width() > 0, timeout=3000)
+    before = window.dock.width()
+    try:
+        window.view.set_presentation(True, remember=False)
+        assert not window.dock.isVisible()
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowFullScreen)  # (offscreen: a screen
+        window.resize(1920, 1080)  # of a projector's size, not its own)
+        window.dock.toggleViewAction().trigger()
+        panel = window.dock.panel
+        qtbot.waitUntil(lambda: window.dock.width() >= panel.sizeHint().width() > before, timeout=3000)
+        assert panel.width() >= panel.sizeHint().width()  # its fields whole
+    finally:
+        window.view.set_presentation(False, remember=False)
+    qtbot.waitUntil(lambda: window.dock.width() == before, timeout=3000)

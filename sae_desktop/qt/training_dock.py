@@ -6,7 +6,8 @@ buttons and the progress below them stay in view.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from sae_desktop.qt.run_progress import RunProgress
 from sae_desktop.qt.training_panel import TrainingPanel
@@ -36,3 +37,18 @@ class TrainingDock(QDockWidget):
         layout.addWidget(self.panel.run_bar)
         layout.addWidget(self.progress)
         self.setWidget(content)
+        self.visibilityChanged.connect(lambda shown: QTimer.singleShot(0, self, self.fit_width) if shown else None)
+
+    def fit_width(self) -> None:
+        """Shown narrower than its contents ask (presentation mode's larger text, in the width of the
+        normal one: "Quality p", "…03021…ist-kl", "95,278 images/" and the run bar's "epoch 10 of 10 –
+        100%" wrapped inside it): as wide as they ask, up to half the window."""
+        window = self.parentWidget()
+        if not isinstance(window, QMainWindow) or self.isFloating() or not self.isVisible():
+            return
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)  # (the settings scroll)
+        frame = self.width() - self.widget().width()  # (the dock's own margins)
+        content = max(self.panel.sizeHint().width() + scroll_bar, self.widget().sizeHint().width())
+        wanted = min(content + frame, window.width() // 2)  # (the scroll area asks for its least width only)
+        if self.width() < wanted:
+            window.resizeDocks([self], [wanted], Qt.Orientation.Horizontal)

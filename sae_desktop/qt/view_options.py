@@ -44,6 +44,7 @@ class ViewOptions:
         self.presenting = False
         self._base_font: QFont | None = None
         self._dock_was_visible = True
+        self._dock_width: int | None = None
         self._was_full_screen = False
         self._normal_geometry = None  # the window's before presentation
 
@@ -77,6 +78,7 @@ class ViewOptions:
         stages.set_columns(len(stages.tiles) if on else 3)  # one row: the code gets the other's height
         if on:
             self._dock_was_visible = w.dock.isVisible() or not w.isVisible()
+            self._dock_width = w.dock.width()  # (shown in presentation, it widens to its larger text)
             self._was_full_screen = w.isFullScreen()
             normal = w.normalGeometry()  # (a maximized window goes back to maximized: no geometry to give back)
             self._normal_geometry = normal if not (self._was_full_screen or w.isMaximized()) and normal.isValid() \
@@ -91,6 +93,8 @@ class ViewOptions:
                 if self._normal_geometry is not None:
                     w.setGeometry(self._normal_geometry)  # where and as large as it was (again once settled)
             w.dock.setVisible(self._dock_was_visible)
+            if self._dock_width is not None:
+                w.resizeDocks([w.dock], [self._dock_width], Qt.Orientation.Horizontal)
         QTimer.singleShot(100, self.window, self._settle_layouts)  # after the views' own font-change updates
 
     def _settle_layouts(self) -> None:
