@@ -464,7 +464,7 @@ def test_the_exported_atlas_frames_dead_latents_as_the_screen_does(qtbot, window
     """The file had no frames: a TopK run's 212 dead latents' noise read as features."""
     import dataclasses
 
-    from sae_desktop.qt.atlas_view import PAD, TILE
+    from sae_desktop.qt.atlas_view import DEAD_FADE, PAD, TILE
     from sae_desktop.qt.exporting import ATLAS_SCALE
     from sae_desktop.qt.plot_style import COLORS
 
@@ -488,6 +488,16 @@ def test_the_exported_atlas_frames_dead_latents_as_the_screen_does(qtbot, window
 
     assert (left_edge(7) == dead).all(axis=1).all()  # framed in the dead latents' red
     assert not (left_edge(6) == dead).all(axis=1).any()
+
+    # and faded, on screen and in the file (at full strength, dead latents' noise looked as alive as
+    # live tiles from the back of a lecture hall, a thin grey frame apart)
+    def tile(latent: int) -> np.ndarray:
+        r, c = divmod(int(np.flatnonzero(atlas.order == latent)[0]), columns)
+        return atlas.mosaic_image[PAD + r * (TILE + PAD):][:TILE, PAD + c * (TILE + PAD):][:, :TILE]
+
+    tiles = atlas.tiles["decoder"]
+    assert np.allclose(tile(7), tiles[7] * DEAD_FADE) and np.allclose(tile(6), tiles[6])
+    assert all("dead&nbsp;(faded)" in text for text in atlas.legend.alternatives)  # (either kind of tile)
 
 
 def test_latent_codes_and_run_metrics_exports(qtbot, window, tiny_dataset, tmp_path):

@@ -33,6 +33,7 @@ KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
 SORTS = ("Sort by index", "Sort by density (densest first)")
 DENSITY_TITLE = "Feature density (latents that fire)"
 NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
+DEAD_FADE = 0.3  # a dead latent's tile at this share of its strength (it is untrained noise)
 
 
 class AtlasView(QWidget):
@@ -144,7 +145,7 @@ class AtlasView(QWidget):
             return swatch + words.replace(" ", "&nbsp;").replace("-", "\u2011")  # (a hyphen that holds)
 
         texts = [" &nbsp; ".join([
-            entry(red, tiles[0]), entry(blue, tiles[1]), "&nbsp;frames:", entry(COLORS["dead"], "dead"),
+            entry(red, tiles[0]), entry(blue, tiles[1]), "&nbsp;frames:", entry(COLORS["dead"], "dead (faded)"),
             entry(COLORS["clamped"], f"over-active (&gt; {OVER_ACTIVE_DENSITY:.0%} of digits)"),
             entry(None, "selected")])  # (in the ink's colour, as its frame)
             for tiles in (("adds ink", "removes ink"), ("ink here raises it", "ink here lowers it"))]
@@ -260,6 +261,10 @@ class AtlasView(QWidget):
             return
         self.columns = self._best_columns()
         tiles = self.tiles["decoder" if self.kind.currentIndex() == 0 else "encoder"]
+        ev = self.model.evaluation
+        if ev is not None and ev.dead.any():  # faded: at full strength 22 dead latents' noise looked as alive
+            tiles = tiles.copy()  # as the 10 live ones from the back of a lecture hall, a thin grey frame apart
+            tiles[np.asarray(ev.dead, bool)] *= DEAD_FADE
         self.mosaic_image = mosaic(tiles, self.order, PAD, columns=self.columns)
         self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
         for key, positions in self.framed.items():

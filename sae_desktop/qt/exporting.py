@@ -109,7 +109,7 @@ def _with_key(image, atlas, caption: list[str]):
     decoder = atlas.kind.currentIndex() == 0
     entries = [(tuple(RED), "adds ink" if decoder else "ink here raises it"),
                (tuple(BLUE), "removes ink" if decoder else "ink here lowers it"),
-               (COLORS["dead"], "frame: dead (never active on the test set)"),
+               (COLORS["dead"], "frame: dead (never active on the test set; faded)"),
                (COLORS["clamped"], f"frame: over-active (> {OVER_ACTIVE_DENSITY:.0%} of digits)")]
     font = key_font(KEY_PX)
     line, gap = round(KEY_PX * 1.6), KEY_PX
