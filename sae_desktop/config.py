@@ -25,6 +25,7 @@ PENALTY_DESCRIPTIONS = {
     "jumprelu": "JumpReLU: each latent learns its own threshold and fires only above it; an L0 penalty "
                 "charges each firing, not its size.",
 }
+RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 TOPK_PENALTIES = ("topk", "batchtopk")  # the ones that keep k latents (k applies; AuxK can revive)
 # JumpReLU: thresholds start here and learn through a straight-through estimator whose bandwidth
 # is this fraction of each latent's pre-activation spread (std over the batch): see model.jump_step

@@ -20,10 +20,8 @@ import torch
 import torch.nn.functional as F
 
 from sae_desktop import architecture
-from sae_desktop.config import AUXK_DEAD_AFTER, JUMPRELU_PRE_ACT, TOPK_PENALTIES, TrainConfig
+from sae_desktop.config import AUXK_DEAD_AFTER, JUMPRELU_PRE_ACT, RHO_HAT_MIN, TOPK_PENALTIES, TrainConfig
 from sae_desktop.model import TORCH, SparseAutoencoder, jump_step
-
-RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
 
 
 def kl_divergence(rho: float, rho_hat):

@@ -167,3 +167,29 @@ def test_about_a_wrapped_values_lines_start_at_one_place(qtbot):
     start = next(i for i in range(first.textStart(), first.textStart() + first.textLength()) if not text[i].isspace())
     second = layout.lineAt(1)
     assert abs(first.cursorToX(start)[0] - second.cursorToX(second.textStart())[0]) < 0.5
+
+
+def test_help_says_what_the_shown_model_is_and_follows_it(qtbot, gui_window):
+    """A teacher had nothing to show when explaining the model: Help offered shortcuts and About."""
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    help_menu = gui_window.help
+    help_menu.model_action.trigger()
+    dialog = help_menu.model_box
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible() and not dialog.isModal()  # (open beside the window while it trains)
+    assert "784 pixels → 128 ReLU → 32 latents (sigmoid)" in dialog.label.text()
+    # its test-set figures once evaluated (in the background): the dialog follows
+    qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
+    text = dialog.label.text()
+    bundled = gui_window.shown.snapshot
+    assert bundled.name in text and "ρ = 0.05, β = 0.005" in text and f"MSE {bundled.evaluation.test_mse:.5f}" in text
+    from sae_desktop.qt.labels import RHO_HAT  # every ρ̂ in the serif (Debian's sans put its hat on "MSE")
+    assert RHO_HAT in text and "ρ\u0302" not in text.replace(RHO_HAT, "")
+    cfg = TrainConfig(penalty="topk", k=5, d_latent=16, d_hidden=16)
+    model = cfg.model_config()
+    gui_window.shown.set(ModelSnapshot(model, SparseAutoencoder(model).snapshot(), "another", cfg))
+    text = dialog.label.text()  # the model shown now, not the one before
+    assert "another" in text and "16 latents (ReLU, the 5 largest kept per image)" in text and "ρ =" not in text

@@ -1,4 +1,4 @@
-"""Help menu: keyboard shortcuts, the applications-menu launcher, About."""
+"""Help menu: keyboard shortcuts, the shown model in words, the applications-menu launcher, About."""
 
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ class HelpMenu:
         a = window._action
         self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
                                   "Every shortcut and mouse gesture")
+        self.model_action = a("The shown m&odel", self.show_model, None,
+                              "The model in Probe and Atlas in words: its architecture, sparsity, loss and settings")
         self.launcher_action = a("Add to applications &menu", self.toggle_launcher, None,
                                  "Add a launcher with the app's icon to the desktop's applications menu")
         self.about_action = a("&About", self.show_about, None,
                               "Versions, devices and folders; copy them for a bug report")
-        for action in (self.shortcuts_action, self.launcher_action, self.about_action):
+        for action in (self.shortcuts_action, self.model_action, self.launcher_action, self.about_action):
             menu.addAction(action)
         self._update_launcher_action()
 
@@ -41,6 +43,11 @@ class HelpMenu:
             "Anywhere in the window": [a for a in w.actions() if a.shortcuts()],
             "In the Probe tab": [a for a in w.probe_view.actions() if a.shortcuts()],
         }, plot_tabs(w.tabs))
+
+    def show_model(self) -> None:
+        from sae_desktop.qt.model_card import show_model_card
+
+        self.model_box = show_model_card(self.window, self.window.shown)
 
     def show_about(self) -> None:
         self.about_box = dialogs.show_about(self.window)

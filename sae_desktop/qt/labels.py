@@ -15,6 +15,17 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 
+# ρ̂ in rich text. DejaVu Sans, Debian's default sans, misplaces U+0302 in Qt (6.11): after ρ it was not
+# drawn ("Mean activation (ρ̂)" read "(ρ)", the target's symbol), in a paragraph it landed on letters
+# before it ("MSEˆ (mean sqûared …"); the serif draws it over its ρ
+RHO_HAT = '<span style="font-family: serif">ρ\u0302</span>'
+
+
+def with_hats(rich_text: str) -> str:
+    """``rich_text`` with each ρ̂ as :data:`RHO_HAT`."""
+    return rich_text.replace("ρ\u0302", RHO_HAT)
+
+
 def breakable_words(text: str, most: int = 24) -> str:
     """``text`` with its words of over ``most`` characters (a phone's file name,
     "PXL_20261204_101500123_PORTRAIT_ORIGINAL.jpg") given places to wrap: after each "_", "-"

@@ -206,11 +206,6 @@ def label_font(axis: pg.AxisItem) -> QFont:
     return font
 
 
-# ρ̂ in a plot's (rich-text) title. DejaVu Sans, Debian's default sans, draws ρ + U+0302 without its hat
-# (Qt 6.11; the serif draws it), so "Mean activation (ρ̂)" read "(ρ)", the symbol of the target beside it
-RHO_HAT = '<span style="font-family: serif">ρ\u0302</span>'
-
-
 def set_title(plot: pg.PlotWidget, title: str) -> None:
     """A title that never widens the plot. pyqtgraph makes a title's width the plot's minimum
     (LabelItem.updateMin, on every text change and resize), which the Qt layout does not

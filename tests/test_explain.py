@@ -1,0 +1,47 @@
+"""The model in words (Help ▸ The shown model): read from the model's own configs."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from sae_desktop.config import PENALTIES, PENALTY_DESCRIPTIONS, TrainConfig
+from sae_desktop.explain import model_card
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_the_card_says_what_the_configs_hold(penalty):
+    cfg = TrainConfig(penalty=penalty, d_hidden=96, d_latent=48, k=7, rho=0.07, beta=0.02, l1=0.004,
+                      l0_coeff=0.002, auxk=0.25, lr=0.002, epochs=3)
+    card = model_card(cfg.model_config(), cfg)
+    assert card.architecture.startswith("784 pixels → 96 ReLU → 48 latents (") and card.architecture.endswith(
+        "→ 96 ReLU → 784 pixels (sigmoid)")
+    expected = {"kl": "ρ = 0.07, β = 0.02", "l1": "λ = 0.004", "topk": "k = 7 latents per image",
+                "batchtopk": "k = 7 latents per image on average", "jumprelu": "λ = 0.002"}[penalty]
+    assert expected in card.loss and card.loss.startswith("MSE")
+    assert ("AuxK" in card.loss) == (penalty in ("topk", "batchtopk"))  # (it applies to those only)
+    settings = dict(card.settings)
+    assert settings["Learning rate"] == "0.002" and settings["Epochs"] == "3" and settings["Latents"] == "48"
+    assert ("Target ρ" in settings) == (penalty == "kl") and ("k (kept)" in settings) == (penalty in ("topk",
+                                                                                                     "batchtopk"))
+    assert "Device" not in settings and "Dataset" not in settings  # where it ran, not what it is
+    assert card.mechanism == PENALTY_DESCRIPTIONS[penalty]  # (the plain words the penalty's tooltip gives)
+    threshold = "0.1" if penalty == "kl" else "0"
+    assert card.active.startswith(f"A latent counts as active on an image where it is above {threshold}")
+
+
+def test_a_model_without_training_settings_gets_its_architecture_alone():
+    cfg = TrainConfig()
+    card = model_card(cfg.model_config(), None)
+    assert card.architecture.startswith("784 pixels → 128 ReLU → 32 latents (sigmoid)")
+    assert card.loss == card.mechanism == "" and card.settings == []
+
+
+def test_the_card_needs_no_torch():
+    """The Help menu's dialog must not load torch (1-2 s) in a window that has not trained."""
+    import subprocess
+
+    code = "import sys, sae_desktop.explain; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
