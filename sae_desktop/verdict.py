@@ -165,16 +165,16 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
         small = stages.levelled is not None and stages.box_side < DOT * max(stages.levelled.shape)
         what = "A dot" if small and 1 / 2 <= aspect <= 2 else "A filled shape"
         return Verdict("filled", False, nan, nan, f"{what}, not pen strokes "
-                                                   f"(strokes {stages.width:.1f} px wide; MNIST's ≤ {FILLED:g})")
+                                                   f"(strokes {stages.width:.1f} px wide; MNIST's at most {FILLED:g})")
     if stages.width_after > FILLED:  # many thin marks widened to MNIST's strokes merge into one (dark ruled
         # lines across a page: the model saw a white block, and the probe called it "unusual", a digit)
         return Verdict("filled", False, nan, nan, f"A filled shape once widened to MNIST's strokes: the marks "
                                                    f"merge ({stages.width:.1f} px wide, {stages.width_after:.1f} "
-                                                   f"after; MNIST's ≤ {FILLED:g})")
+                                                   f"after; MNIST's at most {FILLED:g})")
     length = stroke_length(stages)
     if length > MAX_LENGTH:
         return Verdict("tangled", False, nan, nan, f"More stroke length than almost any digit ({length:.0f} px of "
-                                                    f"stroke; 99.9% of MNIST's ≤ {MAX_LENGTH:g})")
+                                                    f"stroke; 99.9% of MNIST's digits have at most {MAX_LENGTH:g})")
     strokes = shape(stages.image)
     if strokes.loops > MAX_LOOPS:
         return Verdict("tangled", False, nan, nan, f"More closed loops than almost any digit ({strokes.loops}; "

@@ -11,7 +11,7 @@ from sae_desktop.config import ModelConfig
 from sae_desktop.architecture import input_score
 from sae_desktop.images import ink_on_black
 from sae_desktop.model import SparseAutoencoder
-from sae_desktop.preprocess import preprocess
+from sae_desktop.preprocess import FILLED, preprocess
 from sae_desktop.probe import probe, probe_image
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 from sae_desktop.density import Density
@@ -79,13 +79,16 @@ def test_plain_checks_have_their_own_message(bundled, case, kind):
     verdict = result.verdict if result else judge(stages, float("nan"), bundled.test_score_quantiles)
     assert verdict.kind == kind and verdict.digit_like is not True
     assert verdict.message and verdict.message[0].isupper()
+    assert "≤" not in verdict.message  # (read aloud: "99.9% of MNIST's ≤ 71.5" was no sentence)
     if case == "disc":  # a filled shape; a dot, where it is small in the picture
         assert verdict.message.startswith("A filled shape, not pen strokes")
+        assert verdict.message.endswith(f"px wide; MNIST's at most {FILLED:g})")
         yy, xx = np.mgrid[0:280, 0:280]
         dot = probe_image(bundled, (np.hypot(yy - 140, xx - 140) < 13).astype(float))[1].verdict
         assert dot.kind == "filled" and dot.message.startswith("A dot, not pen strokes")
     if kind == "tangled":  # its length, said as a length ("more strokes" read as a count: a scribble is one)
         assert stroke_length(stages) > MAX_LENGTH and verdict.message.startswith("More stroke length than")
+        assert verdict.message.endswith(f"px of stroke; 99.9% of MNIST's digits have at most {MAX_LENGTH:g})")
 
 
 def test_an_untrained_model_gives_no_verdict():
