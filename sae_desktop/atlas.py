@@ -154,7 +154,7 @@ def plural(name: str) -> str:
 
 def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str], active_on: int | None = None) -> str:
     """What one latent fires on, in words, from its row of :func:`class_profile`: "mostly 6s",
-    "mostly 4s and 9s", "many classes on average" (the class chart's highest bar in orange), or
+    "mostly 4s and 9s", "many classes on average" (the class chart's highest bar in a darker green), or
     "never active". ("most: 1s" read as the class of most of its top digits, shown below it,
     which may all be 8s: the 1s activate it most on average; "1s highest" read so too.)
     ``active_on``: the test digits it is active on; under :data:`FEW`, no class is claimed ("mostly
@@ -173,7 +173,7 @@ def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str], activ
     if share[first] + share[second] >= PAIR_SHARE or (share[second] >= STANDS_OUT * share[third] and len(order) > 2):
         return f"mostly {plural(names[first])} and {plural(names[second])}"
     # "on average": its top digits may all be of one class ("all 7s" under "many classes, top mean: 4s" read as
-    # a slip); the class chart marks the highest mean in orange (naming it here too made the title two lines,
+    # a slip); the class chart marks the highest mean in a darker green (naming it here too made the title two lines,
     # which pushed the histogram below the fold at 1440×900)
     return "many classes on average"
 

@@ -96,9 +96,13 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     means = [ev.latents[test.labels == c, expected].mean() for c in range(10)]
     np.testing.assert_allclose(dash.class_bars.opts["height"], means, rtol=1e-5)  # activation by digit class
     assert atlas.selected == expected and dash.title.text() == f"Latent {expected} · {dash.verdict}"
-    highest = int(np.argmax(means))  # named in the title ("mostly 5s"), and orange in the chart
+    highest = int(np.argmax(means))  # named in the title ("mostly 5s"), and marked in the chart…
     assert str(highest) in dash.verdict or dash.verdict == "many classes on average"
-    assert [b == "#dd8452" for b in dash.class_bars.opts["brushes"]] == [c == highest for c in range(10)]
+    from sae_desktop.qt.plot_style import COLORS
+    marked = [b != COLORS["hist"] for b in dash.class_bars.opts["brushes"]]
+    assert marked == [c == highest for c in range(10)]
+    # … in a colour no other meaning has nearby (it was orange: a clamp in the Probe, an over-active frame)
+    assert dash.class_bars.opts["brushes"][highest] not in (COLORS["clamped"], COLORS["dead"])
     top = np.argsort(-ev.latents[:, expected])[:16]
     shown = [tile.data for tile in atlas.dashboard.top_tiles]
     for tile_image, index in zip(shown, top):

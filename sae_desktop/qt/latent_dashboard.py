@@ -189,7 +189,8 @@ class LatentDashboard(QWidget):
         self.verdict = class_verdict(row, names, int(active(ev.latents[:, latent], ev.threshold).sum()))
         self.title.setText(f"Latent {latent} · {self.verdict}")
         top = int(np.argmax(row))
-        brushes = [COLORS["hist"] if c != top or row[top] <= 0 else "#dd8452" for c in range(len(row))]
+        # the highest in a darker shade of the bars' green (orange: a clamp in the Probe, an over-active frame here)
+        brushes = [COLORS["hist"] if c != top or row[top] <= 0 else COLORS["top"] for c in range(len(row))]
         self.class_bars.setOpts(x=np.arange(len(row)), height=row, brushes=brushes)
         self.classes.getAxis("bottom").setTicks([[(c, name[:5]) for c, name in enumerate(names)]])
         self.classes.setXRange(-0.6, len(row) - 0.4, padding=0)
