@@ -1357,3 +1357,43 @@ def test_the_by_class_charts_labels_are_two_lines_apart(qtbot):
         spacing, values = axis.tickValues(0.0, top, size)[0]  # the labelled level
         assert len(values) >= 2 and spacing / top * size >= 2 * line, (size, top, spacing)
         assert round(spacing / 10 ** np.floor(np.log10(spacing)), 6) in (1, 2, 5)  # 1-2-5 steps
+
+
+def test_each_tile_shows_its_latent_where_tiles_are_large_enough(qtbot, window, tmp_path):
+    """In a lecture, "look at latent 12" meant counting tiles: each tile carries its number (on screen
+    where tiles are drawn large enough to read it, and in the exported file)."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QTransform
+
+    from sae_desktop.qt.atlas_view import PAD, TILE
+    from sae_desktop.qt.tile_numbers import MIN_TILE_PX, visible_numbers
+
+    order = np.array([5, 3, 9, 1])
+    view = QRectF(0, 0, 200, 200)
+    large = QTransform.fromScale(2.0, 2.0)  # 56-px tiles
+    assert [latent for latent, _ in visible_numbers(order, 2, TILE, PAD, large, view)] == [5, 3, 9, 1]
+    assert visible_numbers(order, 2, TILE, PAD, QTransform.fromScale(1.0, 1.0), view) == []  # 28 px: none
+    assert MIN_TILE_PX > 28
+    corner = dict(visible_numbers(order, 2, TILE, PAD, large, view))[9]
+    assert (corner.x(), corner.y()) == (2 * PAD, 2 * (PAD + TILE + PAD))  # the third tile: second row
+    assert [latent for latent, _ in visible_numbers(order, 2, TILE, PAD, large, QRectF(0, 0, 100, 60))] == [5, 3]
+
+    atlas = show_atlas(qtbot, window)  # the bundled model's 32 tiles, each well over 44 px here
+    atlas.sort.setCurrentIndex(1)  # sorted: the first tile is not latent 0
+    qtbot.waitUntil(lambda: atlas.numbers.order.tolist() == atlas.order.tolist(), timeout=3000)
+    first = atlas.plot.mapFromScene(atlas.image.mapToScene(pg_point(PAD, PAD)))
+    box = (first.x(), first.y(), 24, 14)
+
+    def corner_pixels() -> np.ndarray:
+        image = atlas.plot.grab().toImage()
+        return np.array([[image.pixel(box[0] + dx, box[1] + dy) for dx in range(box[2])] for dy in range(box[3])])
+
+    with_numbers = corner_pixels()
+    atlas.numbers.hide()
+    without = corner_pixels()
+    atlas.numbers.show()
+    assert (with_numbers != without).sum() > 20  # the number is drawn there
+    exported = np.asarray(Image.open(export_atlas(atlas, tmp_path / "atlas.png")).convert("L"))
+    from sae_desktop.qt.exporting import ATLAS_SCALE
+    corner_box = exported[PAD * ATLAS_SCALE + 2:PAD * ATLAS_SCALE + 14, PAD * ATLAS_SCALE + 2:PAD * ATLAS_SCALE + 20]
+    assert (corner_box == 255).sum() > 30 and (corner_box < 100).sum() > 5  # a white box, dark digits in it

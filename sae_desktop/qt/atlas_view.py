@@ -26,6 +26,7 @@ from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plo
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.test_set import TestSetProvider
+from sae_desktop.qt.tile_numbers import TileNumbers
 from sae_desktop.snapshot import ModelSnapshot
 
 TILE, PAD = 28, 2
@@ -68,6 +69,8 @@ class AtlasView(QWidget):
                                                  ("selected", "#000000", 3))}
         for item in self.frames.values():
             self.plot.addItem(item)
+        self.numbers = TileNumbers(TILE, PAD)  # each tile's latent, where tiles are large enough to read it
+        self.plot.addItem(self.numbers)
         self.density_plot = pg.PlotWidget()
         style_plot(self.density_plot, DENSITY_TITLE, "latents", "log10(density)")
         self.density_plot.setMaximumHeight(220)
@@ -155,6 +158,9 @@ class AtlasView(QWidget):
         if hasattr(self, "legend"):
             self._legend()
         self.frames["selected"].setPen(pg.mkPen(t.ink, width=3))  # the chosen tile's frame
+        paper = pg.mkColor(t.plot_background)
+        paper.setAlpha(190)
+        self.numbers.set_colours(pg.mkColor(t.ink), paper)
         self.plot.setBackground(t.plot_background)  # the mosaic's (it has no axes for style_plot)
         fill = pg.mkColor(COLORS["bars"])
         fill.setAlpha(t.fill_alpha)
@@ -269,6 +275,7 @@ class AtlasView(QWidget):
         self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
         for key, positions in self.framed.items():
             self.frames[key].setData(*frame_segments(positions, self.columns, TILE, PAD))
+        self.numbers.set_tiles(self.order, self.columns)
         self._frame_selected()
         self.plot.autoRange(padding=0.01)
 

@@ -60,6 +60,12 @@ def export_atlas(atlas, path: str | Path) -> Path:
         for position in atlas.framed[key]:  # in the gap around the tile (one model pixel of its two)
             x0, y0 = ((v - 1) * k for v in tile_origin(position, atlas.columns, TILE, PAD))
             draw.rectangle((x0, y0, x0 + (TILE + 2) * k - 1, y0 + (TILE + 2) * k - 1), outline=colour, width=k - 1)
+    font = key_font(KEY_PX - 2)  # each tile's latent, in its corner, as on screen (a slide's "latent 12")
+    for position, latent in enumerate(atlas.order):
+        x0, y0 = (v * k + 2 for v in tile_origin(position, atlas.columns, TILE, PAD))
+        text = str(int(latent))
+        draw.rectangle((x0, y0, x0 + round(font.getlength(text)) + 6, y0 + KEY_PX + 2), fill=(255, 255, 255))
+        draw.text((x0 + 3, y0 + (KEY_PX + 2) // 2), text, fill=(32, 32, 32), font=font, anchor="lm")
     from PIL.PngImagePlugin import PngInfo
 
     about = atlas_caption(atlas)
