@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sae_desktop.config import (AUXK_DEAD_AFTER, PENALTY_DESCRIPTIONS, RHO_HAT_MIN, TOPK_PENALTIES, ModelConfig,
-                                 TrainConfig)
+from sae_desktop.config import (AUXK_DEAD_AFTER, JUMPRELU_PRE_ACT, PENALTY_DESCRIPTIONS, RHO_HAT_MIN,
+                                 TOPK_PENALTIES, ModelConfig, TrainConfig)
 
 LATENTS = {"sigmoid": "sigmoid", "relu": "ReLU", "topk": "ReLU, the {k} largest kept per image",
            "batchtopk": "ReLU, {k} per image on average", "jumprelu": "JumpReLU, each with its own threshold"}
@@ -58,7 +58,9 @@ def loss_text(cfg: TrainConfig) -> str:
                      "reconstruct what the live ones miss")
     elif cfg.penalty == "jumprelu":
         text = (f"{recon} + λ · L0, the mean number of active latents per image (its gradient reaches the "
-                f"thresholds through a straight-through estimator); λ = {cfg.l0_coeff:g}")
+                f"thresholds through a straight-through estimator), + {JUMPRELU_PRE_ACT:g} · Σⱼ ReLU(θⱼ − preⱼ) · "
+                f"‖decoder column j‖, which pulls latents below their threshold θⱼ back up (the pre-activation "
+                f"loss); λ = {cfg.l0_coeff:g}")
     else:
         text = recon
     return text

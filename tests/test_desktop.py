@@ -185,11 +185,21 @@ def test_help_says_what_the_shown_model_is_and_follows_it(qtbot, gui_window):
     qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
     text = dialog.label.text()
     bundled = gui_window.shown.snapshot
-    assert bundled.name in text and "ρ = 0.05, β = 0.005" in text and f"MSE {bundled.evaluation.test_mse:.5f}" in text
+    assert bundled.name in text and "ρ\u00a0=\u00a00.05, β\u00a0=\u00a00.005" in text
+    assert f"MSE {bundled.evaluation.test_mse:.5f}" in text
     from sae_desktop.qt.labels import RHO_HAT  # every ρ̂ in the serif (Debian's sans put its hat on "MSE")
     assert RHO_HAT in text and "ρ\u0302" not in text.replace(RHO_HAT, "")
     cfg = TrainConfig(penalty="topk", k=5, d_latent=16, d_hidden=16)
     model = cfg.model_config()
     gui_window.shown.set(ModelSnapshot(model, SparseAutoencoder(model).snapshot(), "another", cfg))
     text = dialog.label.text()  # the model shown now, not the one before
-    assert "another" in text and "16 latents (ReLU, the 5 largest kept per image)" in text and "ρ =" not in text
+    assert "another" in text and "16 latents (ReLU, the 5 largest kept per image)" in text and "ρ\u00a0=" not in text
+    assert "keeping k\u00a0=\u00a05 latents" in text  # (never wrapped inside "k = 5")
+    before = dialog.width()
+    try:  # presentation mode while it is open: sized again for the larger text (it ran off the right edge)
+        gui_window.view.set_presentation(True, remember=False)
+        qtbot.waitUntil(lambda: dialog.width() > 1.3 * before, timeout=3000)
+        label = dialog.label
+        assert label.heightForWidth(label.width()) <= label.height() + 1  # wrapped to its width, whole
+    finally:
+        gui_window.view.set_presentation(False, remember=False)

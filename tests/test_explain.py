@@ -21,6 +21,8 @@ def test_the_card_says_what_the_configs_hold(penalty):
                 "batchtopk": "k = 7 latents per image on average", "jumprelu": "λ = 0.002"}[penalty]
     assert expected in card.loss and card.loss.startswith("MSE")
     assert ("AuxK" in card.loss) == (penalty in ("topk", "batchtopk"))  # (it applies to those only)
+    # every term trained with (JumpReLU's pre-activation loss was left out)
+    assert ("0.001 · Σⱼ ReLU(θⱼ − preⱼ)" in card.loss) == (penalty == "jumprelu")
     settings = dict(card.settings)
     assert settings["Learning rate"] == "0.002" and settings["Epochs"] == "3" and settings["Latents"] == "48"
     assert ("Target ρ" in settings) == (penalty == "kl") and ("k (kept)" in settings) == (penalty in ("topk",

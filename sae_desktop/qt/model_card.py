@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from sae_desktop.explain import model_card
@@ -35,7 +35,8 @@ def model_card_html(snap: ModelSnapshot | None) -> str:
     if ev is not None:
         parts.append(f"<p><b>On the test set.</b> MSE {ev.test_mse:.5f}, FVU {ev.fvu:.3f}, L0 {ev.l0:.2f} "
                      f"active latents per image, {ev.dead_latents} dead, {ev.dense_latents} dense.</p>")
-    return with_hats("".join(parts))
+    # never wrapped inside "k = 16" or "1 − 1e-6" (it read "keeping k" / "= 16 latents")
+    return with_hats("".join(parts).replace(" = ", "\u00a0=\u00a0").replace(" − ", "\u00a0−\u00a0"))
 
 
 class ModelCardDialog(QDialog):
@@ -51,6 +52,7 @@ class ModelCardDialog(QDialog):
         scroll.setWidget(self.label)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # (the text wraps instead)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -59,11 +61,23 @@ class ModelCardDialog(QDialog):
         self.shown = shown
         shown.changed.connect(self.render)
         shown.evaluated.connect(self.render)
+        self.buttons = buttons
         self.render()
+        self.fit_size()
+
+    def fit_size(self) -> None:
+        """About 70 characters wide, as tall as the text (within the screen's height)."""
         em = self.fontMetrics().averageCharWidth()
         screen = self.screen().availableGeometry() if self.screen() is not None else None
-        height = self.label.heightForWidth(70 * em) + buttons.sizeHint().height() + 40
+        height = self.label.heightForWidth(70 * em) + self.buttons.sizeHint().height() + 40
         self.resize(72 * em, min(height, round(screen.height() * 0.85)) if screen is not None else height)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """Presentation mode turned on or off while open: sized again for the new text (it kept its
+        size, and the larger text ran off its right edge)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            QTimer.singleShot(0, self, self.fit_size)
 
     def render(self, *_) -> None:
         self.label.setText(model_card_html(self.shown.snapshot))
