@@ -1397,3 +1397,23 @@ def test_each_tile_shows_its_latent_where_tiles_are_large_enough(qtbot, window, 
     from sae_desktop.qt.exporting import ATLAS_SCALE
     corner_box = exported[PAD * ATLAS_SCALE + 2:PAD * ATLAS_SCALE + 14, PAD * ATLAS_SCALE + 2:PAD * ATLAS_SCALE + 20]
     assert (corner_box == 255).sum() > 30 and (corner_box < 100).sum() > 5  # a white box, dark digits in it
+
+
+def test_tile_numbers_take_the_windows_text_size(qtbot, window):
+    """In presentation mode the numbers stayed 10 px, the smallest text on a projector."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from sae_desktop.qt.tile_numbers import number_font
+
+    normal, presenting = QFont(window.font()), QFont(window.font())
+    presenting.setPointSizeF(normal.pointSizeF() * 1.5)
+    large_tile = 200.0
+    sizes = [number_font(font, large_tile).pixelSize() for font in (normal, presenting)]
+    assert sizes[1] > sizes[0] >= 9 and sizes[1] >= QFontMetrics(presenting).ascent() - 1
+    assert number_font(presenting, 50.0).pixelSize() == 10  # a small tile: a fifth of it
+    atlas = show_atlas(qtbot, window)
+    try:
+        window.view.set_presentation(True, remember=False)
+        qtbot.waitUntil(lambda: atlas.plot.font().pointSizeF() >= 1.4 * normal.pointSizeF(), timeout=3000)
+    finally:
+        window.view.set_presentation(False, remember=False)  # (the mosaic's own font follows the window's)

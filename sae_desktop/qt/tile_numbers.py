@@ -34,6 +34,14 @@ def visible_numbers(order: np.ndarray, columns: int, tile: int, pad: int, to_dev
     return out
 
 
+def number_font(text: QFont, tile_px: float) -> QFont:
+    """``text`` (the window's: presentation mode's too; at a fixed 10-14 px the numbers were the
+    smallest text on a projector), its letters no taller than a fifth of a ``tile_px`` tile."""
+    font = QFont(text)
+    font.setPixelSize(max(9, min(QFontMetrics(text).ascent(), round(tile_px / 5))))
+    return font
+
+
 class TileNumbers(pg.GraphicsObject):
     def __init__(self, tile: int, pad: int):
         super().__init__()
@@ -66,8 +74,7 @@ class TileNumbers(pg.GraphicsObject):
             return
         painter.save()
         painter.resetTransform()
-        font = QFont(painter.font())
-        font.setPixelSize(max(10, min(14, round(abs(to_device.m11()) * self.tile / 5))))
+        font = number_font(painter.font(), abs(to_device.m11()) * self.tile)
         painter.setFont(font)
         metrics = QFontMetrics(font)
         painter.setPen(self.ink)
