@@ -1263,3 +1263,21 @@ def test_the_training_panel_shown_in_presentation_mode_is_as_wide_as_its_larger_
     finally:
         window.view.set_presentation(False, remember=False)
     qtbot.waitUntil(lambda: window.dock.width() == before, timeout=3000)
+
+
+def test_threshold_lines_take_the_plots_text_colour(qtbot, gui_window):
+    """The Atlas dashboard's and the Probe's dotted "active above" lines were a fixed grey, all but
+    invisible on the dark theme's plot (the Training histogram's had been fixed alone)."""
+    gui_window.tabs.setCurrentWidget(gui_window.probe_view)
+    gui_window.probe_view.complete()
+    bars = gui_window.probe_view.bars
+    dashboard = gui_window.atlas_view.up_to_date().dashboard
+    width = bars.threshold.pen.widthF()
+    try:
+        for mode, t in (("dark", DARK), ("light", LIGHT)):
+            gui_window.view.theme_actions[mode].trigger()
+            lines = [bars.threshold.pen, bars.samples["threshold"].opts["pen"], dashboard.threshold.pen]
+            assert all(pen.color() == QColor(t.plot_foreground) for pen in lines), mode
+            assert all(pen.style() == Qt.PenStyle.DotLine for pen in lines) and bars.threshold.pen.widthF() == width
+    finally:
+        gui_window.view.theme_actions["light"].trigger()

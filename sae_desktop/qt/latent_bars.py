@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QToolTip
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_style import (COLORS, add_legend, csv_companion, fit_axis_label, set_legend_entries,
-                                         style_plot)
+from sae_desktop.qt.plot_style import (COLORS, add_legend, csv_companion, fit_axis_label, recolour_dotted,
+                                         set_legend_entries, style_plot)
 
 
 class _SteeringViewBox(pg.ViewBox):
@@ -168,6 +168,7 @@ class LatentBars(pg.PlotWidget):
     # -- model and data -------------------------------------------------------------------
     def _on_theme(self, t: theme.Theme) -> None:
         self.marks.setBrush(pg.mkBrush(t.ink))  # the clamp marks
+        recolour_dotted([self.threshold, getattr(self, "samples", {}).get("threshold")], t)
         # inactive latents recede into the plot: light grey on a dark plot outshone the active blue
         self._brushes["inactive"] = pg.mkBrush(INACTIVE_ON_DARK if t.dark else COLORS["inactive"])
         self._pens = self._outlines()

@@ -16,7 +16,7 @@ from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.log_axis import LogLabelsAxis, SpacedAxis
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_files import csv_name
-from sae_desktop.qt.plot_style import COLORS, empty_ranges, fit_axis_label, set_title, style_plot
+from sae_desktop.qt.plot_style import COLORS, empty_ranges, fit_axis_label, recolour_dotted, set_title, style_plot
 from sae_desktop.qt.test_set import TestImages
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -82,6 +82,7 @@ class LatentDashboard(QWidget):
         """The two plots' heights, in proportion to the text (presentation mode's is 1.5× larger:
         at 130 px the by-class plot had ~40 px for its bars, and its ticks ran together). The
         histogram at most 240 px (its own wish, 480, made the dashboard scroll at 1440×900)."""
+        recolour_dotted([self.threshold], _theme)  # (a fixed grey vanished on the dark plot)
         scale = theme.scale()
         for plot, least, most in ((self.classes, 130, 170), (self.histogram, 160, 240)):
             plot.setMinimumHeight(round(least * scale))

@@ -82,6 +82,17 @@ def apply_theme(t: theme.Theme) -> None:
             scale_plot(plot, _scale[0])
 
 
+def recolour_dotted(lines, t: theme.Theme) -> None:
+    """Threshold lines (and their legend samples; None skipped) in the plot's text colour, as wide
+    as they are: a fixed grey all but vanished on the dark theme's plot."""
+    for line in lines:
+        if line is None:
+            continue
+        pen = pg.mkPen(line.pen if isinstance(line, pg.InfiniteLine) else line.opts["pen"])
+        pen.setColor(pg.mkColor(t.plot_foreground))
+        line.setPen(pen)
+
+
 def rescale_plots() -> None:
     """Every plot drawn again for the display's scale (the window moved to another screen)."""
     for plot in _live_plots():
