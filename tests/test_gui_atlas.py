@@ -101,8 +101,20 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     from sae_desktop.qt.plot_style import COLORS
     marked = [b != COLORS["hist"] for b in dash.class_bars.opts["brushes"]]
     assert marked == [c == highest for c in range(10)]
-    # … in a colour no other meaning has nearby (it was orange: a clamp in the Probe, an over-active frame)
+    # … in a colour no other meaning has nearby (it was orange: a clamp in the Probe, an over-active frame),
     assert dash.class_bars.opts["brushes"][highest] not in (COLORS["clamped"], COLORS["dead"])
+    # that stands out on either theme's plot (dark green vanished on the dark one)
+    from PySide6.QtGui import QColor
+
+    from sae_desktop.qt import theme
+
+    for mode in ("dark", "light"):
+        window.view.theme_actions[mode].trigger()
+        t = theme.current()
+        contrast = {b: abs(QColor(b).lightness() - QColor(t.plot_background).lightness())
+                    for b in (dash.class_bars.opts["brushes"][highest], COLORS["hist"])}
+        marked, plain = contrast[dash.class_bars.opts["brushes"][highest]], contrast[COLORS["hist"]]
+        assert marked > plain, (mode, marked, plain)
     top = np.argsort(-ev.latents[:, expected])[:16]
     shown = [tile.data for tile in atlas.dashboard.top_tiles]
     for tile_image, index in zip(shown, top):

@@ -57,6 +57,7 @@ class LatentDashboard(QWidget):
         self.classes.addItem(self.class_bars)
         self.verdict = ""  # what the latent fires on, in words ("mostly 6s"); "" when unknown
         self._profile_key: tuple | None = None
+        self._marked: tuple[int, int | None] = (10, None)  # the class chart's bars, and the highest one's
         self._profile: np.ndarray | None = None
         self.latent: int | None = None
         tiles = QHBoxLayout()
@@ -83,6 +84,7 @@ class LatentDashboard(QWidget):
         at 130 px the by-class plot had ~40 px for its bars, and its ticks ran together). The
         histogram at most 240 px (its own wish, 480, made the dashboard scroll at 1440×900)."""
         recolour_dotted([self.threshold], _theme)  # (a fixed grey vanished on the dark plot)
+        self.class_bars.setOpts(brushes=self._class_brushes())
         scale = theme.scale()
         for plot, least, most in ((self.classes, 130, 170), (self.histogram, 160, 240)):
             plot.setMinimumHeight(round(least * scale))
@@ -189,17 +191,25 @@ class LatentDashboard(QWidget):
         ev = model.evaluation
         self.verdict = class_verdict(row, names, int(active(ev.latents[:, latent], ev.threshold).sum()))
         self.title.setText(f"Latent {latent} · {self.verdict}")
-        top = int(np.argmax(row))
-        # the highest in a darker shade of the bars' green (orange: a clamp in the Probe, an over-active frame here)
-        brushes = [COLORS["hist"] if c != top or row[top] <= 0 else COLORS["top"] for c in range(len(row))]
-        self.class_bars.setOpts(x=np.arange(len(row)), height=row, brushes=brushes)
+        top = int(np.argmax(row)) if row.max() > 0 else None
+        self._marked = (len(row), top)
+        self.class_bars.setOpts(x=np.arange(len(row)), height=row, brushes=self._class_brushes())
         self.classes.getAxis("bottom").setTicks([[(c, name[:5]) for c, name in enumerate(names)]])
         self.classes.setXRange(-0.6, len(row) - 0.4, padding=0)
         self.classes.setYRange(0.0, max(float(row.max()), 1e-6) * 1.1, padding=0)
 
+    def _class_brushes(self) -> list[str]:
+        """The bars' green, the highest in a shade of it that stands out on this theme's plot (darker
+        on the light, lighter on the dark: it was orange, a clamp in the Probe and an over-active frame
+        here, and dark green vanished on the dark plot)."""
+        count, top = self._marked
+        marked = COLORS["top_on_dark"] if theme.current().dark else COLORS["top"]
+        return [marked if c == top else COLORS["hist"] for c in range(count)]
+
     def _clear_classes(self) -> None:
         """No bars and empty axes over the ten classes (not pyqtgraph's ±0.5 around nothing)."""
         self.verdict = ""
+        self._marked = (10, None)
         self.class_bars.setOpts(height=np.zeros(10))
         self.classes.getAxis("bottom").setTicks([[(c, str(c)) for c in range(10)]])  # each class, as with a latent
         empty_ranges(self.classes, (-0.6, 9.6), (0.0, 1.0))  # (pyqtgraph's own ticks: 0 2 4 6 8)

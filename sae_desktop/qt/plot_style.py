@@ -20,7 +20,8 @@ LEGEND_POINTS = 9  # pyqtgraph's legend text size
 
 COLORS = {"recon": "#1f77b4", "sparsity": "#ff7f0e", "total": "#333333", "test": "#d62728",
           "bars": "#4c72b0", "target": "#d62728", "hist": "#55a868", "l0": "#8172b3", "dead": "#7f7f7f",
-          "back": "#55a868", "top": "#2e6b3d", "clamped": "#dd8452", "active": "#4c72b0", "inactive": "#b0b7c3"}
+          "back": "#55a868", "top": "#2e6b3d", "top_on_dark": "#a8dfb4",
+          "clamped": "#dd8452", "active": "#4c72b0", "inactive": "#b0b7c3"}
 
 
 _plots: "weakref.WeakSet[pg.PlotWidget]" = weakref.WeakSet()
