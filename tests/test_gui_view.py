@@ -1251,6 +1251,10 @@ def test_the_training_panel_shown_in_presentation_mode_is_as_wide_as_its_larger_
     window.resize(1600, 900)
     qtbot.waitUntil(lambda: window.dock.isVisible() and window.dock.width() > 0, timeout=3000)
     before = window.dock.width()
+    window.dock.toggleViewAction().trigger()
+    window.dock.toggleViewAction().trigger()  # hidden and shown in the normal text: the user's width kept
+    qtbot.wait(50)
+    assert window.dock.width() == before
     try:
         window.view.set_presentation(True, remember=False)
         assert not window.dock.isVisible()

@@ -132,8 +132,10 @@ class LatentDashboard(QWidget):
                            f"<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
-            self._show_examples(False, plots=False)  # (16 empty squares read as digits still to come)
-            self.top_caption.setText("Never active on the test set: no top digits and no histogram to show")
+            # (16 empty squares read as digits still to come; an empty class chart and histogram below
+            # "no top digits and no histogram to show" contradicted it)
+            self._show_examples(False)
+            self.top_caption.setText("Never active on the test set: no top digits, classes or histogram to show")
             self._histogram_title(NEVER_ACTIVE, "Never active on the test set")
             return
         self._histogram_title(HISTOGRAM_TITLE)
@@ -214,9 +216,9 @@ class LatentDashboard(QWidget):
         self.classes.getAxis("bottom").setTicks([[(c, str(c)) for c in range(10)]])  # each class, as with a latent
         empty_ranges(self.classes, (-0.6, 9.6), (0.0, 1.0))  # (pyqtgraph's own ticks: 0 2 4 6 8)
 
-    def _show_examples(self, on: bool, plots: bool = True) -> None:
-        """The top digits' tiles (and with ``plots``, the by-class chart and the histogram) shown or not."""
-        for widget in self.top_tiles + ([self.classes, self.histogram] if plots else []):
+    def _show_examples(self, on: bool) -> None:
+        """The top digits' tiles, the by-class chart and the histogram shown or not."""
+        for widget in [*self.top_tiles, self.classes, self.histogram]:
             widget.setVisible(on)
 
     def _clear_examples(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
 
+from sae_desktop.qt import theme
 from sae_desktop.qt.run_progress import RunProgress
 from sae_desktop.qt.training_panel import TrainingPanel
 from sae_desktop.run_state import RunState
@@ -44,8 +45,8 @@ class TrainingDock(QDockWidget):
         normal one: "Quality p", "…03021…ist-kl", "95,278 images/" and the run bar's "epoch 10 of 10 –
         100%" wrapped inside it): as wide as they ask, up to half the window."""
         window = self.parentWidget()
-        if not isinstance(window, QMainWindow) or self.isFloating() or not self.isVisible():
-            return
+        if theme.scale() <= 1.0 or not isinstance(window, QMainWindow) or self.isFloating() or not self.isVisible():
+            return  # (the normal text's width is the user's: at 1024×768 a panel widened to its wish cut the tabs)
         scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)  # (the settings scroll)
         frame = self.width() - self.widget().width()  # (the dock's own margins)
         content = max(self.panel.sizeHint().width() + scroll_bar, self.widget().sizeHint().width())
