@@ -28,6 +28,7 @@ FEW = 5  # a latent active on fewer test digits than this has no class said of i
 STANDS_OUT = 2.5
 OVER_ACTIVE_DENSITY = 0.5  # a latent active on more than half the test images is hardly sparse
 TOP_K = 16
+DEAD_FADE = 0.3  # a dead latent's tile drawn at this share of its strength: it is untrained noise (Atlas, matches)
 
 
 def on_values(model: ModelSnapshot, evaluation: Evaluation | None) -> np.ndarray:

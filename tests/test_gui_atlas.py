@@ -480,7 +480,8 @@ def test_the_exported_atlas_frames_dead_latents_as_the_screen_does(qtbot, window
     """The file had no frames: a TopK run's 212 dead latents' noise read as features."""
     import dataclasses
 
-    from sae_desktop.qt.atlas_view import DEAD_FADE, PAD, TILE
+    from sae_desktop.atlas import DEAD_FADE
+    from sae_desktop.qt.atlas_view import PAD, TILE
     from sae_desktop.qt.exporting import ATLAS_SCALE
     from sae_desktop.qt.plot_style import COLORS
 

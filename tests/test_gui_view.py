@@ -786,6 +786,13 @@ def test_matched_latents_say_which_are_dead(qtbot):
     text = view.summary.text()
     assert "Dead latents in the pairs: A 3, B 3" in text and f"the {int(live.sum())} live pairs: mean" in text
     assert f"{m.similarity[live].mean():.3f}" in text and "unpaired" not in text
+    # and faded, as in the Atlas (at full strength a dead latent's noise read as a feature)
+    from sae_desktop.atlas import DEAD_FADE, decoder_tiles, normalise_tiles
+
+    full = normalise_tiles(decoder_tiles(models[0], models[0].evaluation))[m.a]
+    dead_a = np.isin(m.a, [0, 1, 2])
+    assert dead_a.any() and np.allclose(view.tiles[0][dead_a], full[dead_a] * DEAD_FADE)
+    assert np.allclose(view.tiles[0][~dead_a], full[~dead_a])
     first = int(m.a[0]), int(m.b[0]), float(m.similarity[0])
     tip = view.pair_text(*first)
     assert ("(dead) ↔" in tip) == (first[0] < 3) and tip.endswith(f"cosine similarity {first[2]:.3f}")

@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
                                QWidget)
 
-from sae_desktop.atlas import (OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, frame_segments, grid_shape,
+from sae_desktop.atlas import (DEAD_FADE, OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, frame_segments, grid_shape,
                                log_density_histogram, mosaic, normalise_tiles, over_active, tile_at)
 from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED, diverging_rgb
 from sae_desktop.evaluation import DENSE_DENSITY
@@ -34,7 +34,6 @@ KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
 SORTS = ("Sort by index", "Sort by density (densest first)")
 DENSITY_TITLE = "Feature density (latents that fire)"
 NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
-DEAD_FADE = 0.3  # a dead latent's tile at this share of its strength (it is untrained noise)
 
 
 class AtlasView(QWidget):

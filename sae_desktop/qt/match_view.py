@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from sae_desktop.atlas import decoder_tiles, grid_shape, mosaic, normalise_tiles
+from sae_desktop.atlas import DEAD_FADE, decoder_tiles, grid_shape, mosaic, normalise_tiles
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.picture_plot import PicturePlot
@@ -114,6 +114,8 @@ class MatchView(QWidget):
         self.dead = tuple(np.zeros(len(ix), bool) if s.evaluation is None else np.asarray(s.evaluation.dead, bool)[ix]
                           for s, ix in ((a, m.a), (b, m.b)))
         live = ~(self.dead[0] | self.dead[1])
+        for tiles, dead in zip(self.tiles, self.dead):  # faded, as in the Atlas (at full strength a dead latent's
+            tiles[dead] *= DEAD_FADE  # noise read as a feature, its pair as a poor match of two features)
         # "in the pairs": of a 1024-latent B only 32 are paired with a 32-latent A ("B 2" read as B's dead
         # count, beside the table's 22)
         dead = (f" Dead latents in the pairs: A {int(self.dead[0].sum())}, B {int(self.dead[1].sum())}; "
