@@ -112,6 +112,9 @@ class ViewOptions:
         if not self.presenting and self._normal_geometry is not None:  # left presentation: the window as it was
             self.window.setGeometry(self._normal_geometry)  # (the layouts' old sizes had widened it past the screen)
             self._normal_geometry = None
+        if not self.presenting and self._dock_width is not None:  # and the panel (given back before the layouts
+            self.window.resizeDocks([self.window.dock], [self._dock_width], Qt.Orientation.Horizontal)  # settled,
+            self._dock_width = None  # it came back ~20 px narrower at 1280×720)
 
     def adopt(self, view: QWidget) -> None:
         """A view built after presentation mode was turned on takes its sizes too."""
