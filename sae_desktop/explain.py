@@ -57,10 +57,10 @@ def loss_text(cfg: TrainConfig) -> str:
             text += (f"; plus {cfg.auxk:g} × AuxK, in which latents dead for {AUXK_DEAD_AFTER:,} images learn to "
                      "reconstruct what the live ones miss")
     elif cfg.penalty == "jumprelu":
-        text = (f"{recon} + λ · L0, the mean number of active latents per image (its gradient reaches the "
+        text = (f"{recon} + λ₀ · L0, the mean number of active latents per image (its gradient reaches the "
                 f"thresholds through a straight-through estimator), + {JUMPRELU_PRE_ACT:g} · Σⱼ ReLU(θⱼ − preⱼ) · "
                 f"‖decoder column j‖, which pulls latents below their threshold θⱼ back up (the pre-activation "
-                f"loss); λ = {cfg.l0_coeff:g}")
+                f"loss); λ₀ = {cfg.l0_coeff:g}")
     else:
         text = recon
     return text

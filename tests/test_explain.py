@@ -18,7 +18,7 @@ def test_the_card_says_what_the_configs_hold(penalty):
     assert card.architecture.startswith("784 pixels → 96 ReLU → 48 latents (") and card.architecture.endswith(
         "→ 96 ReLU → 784 pixels (sigmoid)")
     expected = {"kl": "ρ = 0.07, β = 0.02", "l1": "λ = 0.004", "topk": "k = 7 latents per image",
-                "batchtopk": "k = 7 latents per image on average", "jumprelu": "λ = 0.002"}[penalty]
+                "batchtopk": "k = 7 latents per image on average", "jumprelu": "λ₀ = 0.002"}[penalty]
     assert expected in card.loss and card.loss.startswith("MSE")
     assert ("AuxK" in card.loss) == (penalty in ("topk", "batchtopk"))  # (it applies to those only)
     # every term trained with (JumpReLU's pre-activation loss was left out)
