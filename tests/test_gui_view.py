@@ -1292,3 +1292,30 @@ def test_threshold_lines_take_the_plots_text_colour(qtbot, gui_window):
             assert all(pen.style() == Qt.PenStyle.DotLine for pen in lines) and bars.threshold.pen.widthF() == width
     finally:
         gui_window.view.theme_actions["light"].trigger()
+
+
+def test_the_compared_codes_name_their_rows_a_text_line_apart(qtbot, gui_window):
+    """At 1280×720 the eight digit labels of a code's rows, ~10 px apart, were drawn over each other."""
+    from PySide6.QtGui import QFontMetrics
+
+    from sae_desktop.qt.compare_view import row_ticks
+
+    assert row_ticks(list("abcd"), 20.0, 14.0) == [(0.5, "a"), (1.5, "b"), (2.5, "c"), (3.5, "d")]
+    assert row_ticks(list("abcd"), 10.0, 14.0) == [(0.5, "a"), (1.5, ""), (2.5, "c"), (3.5, "")]
+    runs = gui_window.runs_view
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.compare.test_set.get("mnist") is not None, timeout=10000)
+    model = gui_window.shown.snapshot
+    runs.compare.set_models(model, model)
+    plot = runs.compare.plots[1]
+    for height in (plot.minimumHeight(), 400):
+        plot.setFixedHeight(height)
+        qtbot.wait(50)
+        axis = plot.getAxis("left")
+        ticks = axis._tickLevels[0]
+        assert len(ticks) == len(runs.compare.indices)  # every row has its tick
+        named = [pos for pos, text in ticks if text]
+        row_px = plot.getViewBox().height() / len(ticks)
+        line = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
+        assert named and all((b - a) * row_px >= line - 0.5 for a, b in zip(named, named[1:])), (height, named)
+    assert len(named) == len(ticks)  # tall enough: every row named

@@ -3,9 +3,12 @@ their latents matched one to one by what they draw."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabBar, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -36,6 +39,12 @@ def shown_latents(active_on_digits: np.ndarray) -> np.ndarray:
     width = active_on_digits.shape[1]
     lit = np.flatnonzero(active_on_digits.any(axis=0))
     return np.arange(width) if width <= ALL_COLUMNS or not lit.size else lit
+
+
+def row_ticks(labels: list[str], row_px: float, line_px: float) -> list[tuple[float, str]]:
+    """A tick at each row's centre, named every so many rows that the names are a text line apart."""
+    step = max(1, math.ceil(line_px / max(row_px, 1e-6)))
+    return [(r + 0.5, text if r % step == 0 else "") for r, text in enumerate(labels)]
 
 
 def column_ticks(columns: np.ndarray) -> list[tuple[float, str]]:
@@ -77,6 +86,7 @@ class CompareView(QWidget):
         self.strip.addItem(self.strip_image)
         self.strip.getAxis("left").setTicks([[(16, "digits"), (46, "model A"), (76, "model B")]])
         self.codes, self.bars, self.plots = [], [], [self.strip]
+        self._row_labels: list[list[str]] = [[], []]  # each code's rows, by their digits' labels
         self.summaries = [QLabel(), QLabel()]
         grid, codes_page, code_plots = QGridLayout(), QWidget(), QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.code_plots = code_plots
@@ -95,6 +105,7 @@ class CompareView(QWidget):
                                   label="activation")
             bar.setImageItem(image, insert_in=plot.getPlotItem())
             style_plot(plot, f"Model {name}: latent codes", "test digit (its label)", "latent")  # (bar included)
+            plot.getViewBox().sigResized.connect(lambda *_, i=i: self._label_rows(i))
             self.codes.append(image)
             self.bars.append(bar)
             self.plots.append(plot)
@@ -145,6 +156,15 @@ class CompareView(QWidget):
         flow = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         self.code_plots.setDirection(flow)
         self.strip.setMaximumHeight(max(self.strip.minimumHeight(), int((self.width() - axis) * STRIP_ASPECT) + 24))
+
+    def _label_rows(self, i: int) -> None:
+        """Code ``i``'s rows named by their digits' labels, as many as have a text line's room (at
+        1280×720 eight labels in ~80 px were drawn over each other)."""
+        labels, axis = self._row_labels[i], self.plots[1 + i].getAxis("left")
+        if labels:
+            row_px = self.plots[1 + i].getViewBox().height() / len(labels)
+            axis.setTicks([row_ticks(labels, row_px, QFontMetrics(axis.style.get("tickFont") or axis.font()).height()),
+                           []])
 
     def _test(self) -> TestImages | None:
         return None if self.models is None else self.test_set.get(self.models[0].dataset)
@@ -227,7 +247,7 @@ class CompareView(QWidget):
                 bottom.setTicks(None)
                 bottom.setLabel("latent")
             # a row per digit shown above, named by its label (the rows are these digits, not the classes 0-9)
-            self.plots[1 + i].getAxis("left").setTicks(
-                [[(r + 0.5, str(int(test.labels[j]))) for r, j in enumerate(self.indices)], []])
+            self._row_labels[i] = [str(int(test.labels[j])) for j in self.indices]
+            self._label_rows(i)
         tiles = np.concatenate([r.reshape(-1, 28, 28) for r in rows])
         self.strip_image.setImage(mosaic(tiles, pad=2, fill=0.6, columns=len(self.indices)), levels=(0.0, 1.0))
