@@ -293,9 +293,9 @@ def test_no_text_is_cut_at_1024_by_768(qtbot, gui_window):
     gui_window.resize(1024, 768)
     training = gui_window.training_view
     gui_window.tabs.setCurrentWidget(training)
-    qtbot.wait(100)
-    for plot in (training.loss_plot, training.rho_plot, training.histogram, training.sparsity_plot):
-        assert title_fits(plot), plot.getPlotItem().titleLabel.text
+    plots = (training.loss_plot, training.rho_plot, training.histogram, training.sparsity_plot)
+    # (once the layouts have settled at the new size: after other tests, 100 ms was not always enough)
+    qtbot.waitUntil(lambda: all(title_fits(plot) for plot in plots), timeout=3000)
     atlas = gui_window.atlas_view
     gui_window.tabs.setCurrentWidget(atlas)
     qtbot.waitUntil(lambda: atlas.mosaic_image is not None, timeout=5000)

@@ -13,11 +13,11 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
                                QWidget)
 
-from sae_desktop.atlas import (DEAD_FADE, OVER_ACTIVE_DENSITY, decoder_tiles, encoder_tiles, frame_segments, grid_shape,
+from sae_desktop.atlas import (DEAD_FADE, decoder_tiles, encoder_tiles, frame_segments, grid_shape,
                                log_density_histogram, mosaic, normalise_tiles, over_active, tile_at)
-from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED, diverging_rgb
-from sae_desktop.evaluation import DENSE_DENSITY
+from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
+from sae_desktop.qt.atlas_words import legend_texts, status_line, summary
 from sae_desktop.qt.hidden_layout import lay_out_hidden
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.labels import SteadyLabel
@@ -138,20 +138,8 @@ class AtlasView(QWidget):
 
     # -- updating ---------------------------------------------------------------------------
     def _legend(self) -> None:
-        """The frames' colours, and what red and blue mean in the tiles of this kind (in this theme's
-        shades): the tiles' colours were explained nowhere."""
-        red, blue = (f"rgb({', '.join(map(str, c))})" for c in ((DARK_RED, DARK_BLUE) if theme.current().dark
-                                                                 else (RED, BLUE)))
-        def entry(colour: str | None, words: str) -> str:  # unbroken: a wrap left "■" alone at a line's end
-            swatch = "■&nbsp;" if colour is None else f"<span style='color:{colour}'>■</span>&nbsp;"
-            return swatch + words.replace(" ", "&nbsp;").replace("-", "\u2011")  # (a hyphen that holds)
-
-        texts = [" &nbsp; ".join([
-            entry(red, tiles[0]), entry(blue, tiles[1]), "&nbsp;frames:", entry(COLORS["dead"], "dead (faded)"),
-            entry(COLORS["clamped"], f"over-active (&gt; {OVER_ACTIVE_DENSITY:.0%} of digits)"),
-            entry(None, "selected")])  # (in the ink's colour, as its frame)
-            for tiles in (("adds ink", "removes ink"), ("ink here raises it", "ink here lowers it"))]
-        self.legend.show_one(texts, self.kind.currentIndex())  # as tall in either: the tiles keep their grid
+        self.legend.show_one(legend_texts(theme.current().dark), self.kind.currentIndex())  # (as tall in
+        # either: the tiles keep their grid)
 
     def _on_theme(self, t: theme.Theme) -> None:
         if hasattr(self, "legend"):
@@ -230,22 +218,14 @@ class AtlasView(QWidget):
             self.density_curve.setData(edges, counts)
             self.density_plot.enableAutoRange()
             set_title(self.density_plot, DENSITY_TITLE)
-            # the Training header's "dense latents 9" beside "3 over-active" here read as two
-            # counts of one thing: both named, each with its threshold
-            self.summary = (f"{snap.name}: {n} latents, {ev.dead_latents} dead, {ev.dense_latents} dense (on > "
-                            f"{DENSE_DENSITY:.0%} of digits), {int(over_active(ev).sum())} of them over-active "
-                            f"(> {OVER_ACTIVE_DENSITY:.0%}), L0 {ev.l0:.2f}")
-            # (no-break hyphen and spaces: "over-" / "active (> 50%)" and "(>" / "50%)" at a line's end)
-            self.status.setText(self.summary.replace(" > ", "\u00a0>\u00a0").replace("(> ", "(>\u00a0")
-                                .replace("over-active", "over\u2011active")
-                                + (f" ({dead} dead latents are not in the histogram)" if dead else ""))
+            self.summary = summary(snap.name, n, ev)
+            self.status.setText(status_line(self.summary, dead))
         else:
             self.density_curve.clear()  # empty axes, not a flat line at 0 that reads as data
             empty_ranges(self.density_plot, (-5.0, 0.0), (0.0, 4.0))
             why = self.test_set.problem.get(snap.dataset)
-            state = f", which is unavailable: {why.splitlines()[0]}" if why else " (loading…)"
             set_title(self.density_plot, NO_TEST_SET.format("not found" if why else "loading…"))
-            self.summary = f"{snap.name}: {n} latents. Density, dead latents and top digits need the test set{state}"
+            self.summary = summary(snap.name, n, None, why)
             self.status.setText(self.summary)
         self.lay_out()
         self._show_dashboard()
