@@ -1432,3 +1432,16 @@ def test_tile_numbers_take_the_windows_text_size(qtbot, window):
         qtbot.waitUntil(lambda: atlas.plot.font().pointSizeF() >= 1.4 * normal.pointSizeF(), timeout=3000)
     finally:
         window.view.set_presentation(False, remember=False)  # (the mosaic's own font follows the window's)
+
+
+def test_no_model_leaves_nothing_of_the_one_before(qtbot, window):
+    """With no model shown, the Atlas kept the previous model's tiles, frames and numbers."""
+    atlas = show_atlas(qtbot, window)
+    assert atlas.mosaic_image is not None and len(atlas.numbers.order) == 32
+    atlas.select(3)
+    assert atlas.dashboard.title.text().startswith("Latent 3")
+    window.shown.set(None)
+    qtbot.waitUntil(lambda: atlas.up_to_date().status.text() == "No model.", timeout=3000)
+    assert atlas.mosaic_image is None and atlas.image.image is None and len(atlas.numbers.order) == 0
+    assert all(frame.getData()[0] is None or len(frame.getData()[0]) == 0 for frame in atlas.frames.values())
+    assert atlas.dashboard.title.text() == "Click a tile to inspect its latent" and atlas.selected is None

@@ -191,8 +191,15 @@ class AtlasView(QWidget):
         snap = self.model
         if previous is None or snap is None or previous.short_name != snap.short_name:  # another run's, not
             self.dashboard_scroll.verticalScrollBar().setValue(0)  # its next epoch: from the dashboard's title
-        if snap is None:
-            self.tiles = {}
+        if snap is None:  # nothing left of the model before (its tiles, frames and numbers stayed)
+            self.tiles, self.mosaic_image, self.framed = {}, None, {"dead": [], "over": []}
+            self.image.clear()
+            for frame in self.frames.values():
+                frame.setData([], [])
+            self.numbers.set_tiles(np.arange(0), 1)
+            self.density_curve.clear()
+            self.selected = None  # (and no latent's dashboard)
+            self._show_dashboard()
             self.summary = "No model."
             self.status.setText(self.summary)
             return
