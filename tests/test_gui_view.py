@@ -1319,3 +1319,18 @@ def test_the_compared_codes_name_their_rows_a_text_line_apart(qtbot, gui_window)
         line = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
         assert named and all((b - a) * row_px >= line - 0.5 for a, b in zip(named, named[1:])), (height, named)
     assert len(named) == len(ticks)  # tall enough: every row named
+
+
+def test_subdued_text_is_legible_on_the_dark_theme(qtbot):
+    """The Probe's model line (placeholder text) was #8a8f96 on the dark window: about 4:1, less on
+    a group box; text for reading wants 4.5:1 (WCAG AA)."""
+    from sae_desktop.qt.theme import palette
+
+    def luminance(colour: QColor) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF()) + 0.0722 * channel(colour.blueF())
+
+    p = palette(DARK)
+    text, window = (p.color(role) for role in (QPalette.ColorRole.PlaceholderText, QPalette.ColorRole.Window))
+    assert (luminance(text) + 0.05) / (luminance(window) + 0.05) >= 4.5
