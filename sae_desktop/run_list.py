@@ -77,8 +77,7 @@ def _last_summary(path: Path, chunk: int = 16384) -> dict | None:
                     except (json.JSONDecodeError, RecursionError):
                         continue
                     return record if isinstance(record, dict) and record.get("type") == "summary" else None
-                # (a line cut at the chunk's start is tried again whole, the next time)
-                tried = max(0, len(lines) - 1) if start > 0 else len(lines)
+                tried = len(lines)  # (the line cut at the chunk's start, left out, is tried whole the next time)
                 if start == 0 or size >= SUMMARY_MAX_BYTES:
                     return None
                 size *= 2

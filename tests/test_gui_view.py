@@ -1287,7 +1287,9 @@ def test_threshold_lines_take_the_plots_text_colour(qtbot, gui_window):
     try:
         for mode, t in (("dark", DARK), ("light", LIGHT)):
             gui_window.view.theme_actions[mode].trigger()
-            lines = [bars.threshold.pen, bars.samples["threshold"].opts["pen"], dashboard.threshold.pen]
+            histogram = gui_window.training_view.histogram  # (the Training tab's, one recolouring for all)
+            lines = [bars.threshold.pen, bars.samples["threshold"].opts["pen"], dashboard.threshold.pen,
+                     histogram.threshold.pen, histogram._threshold_sample.opts["pen"]]
             assert all(pen.color() == QColor(t.plot_foreground) for pen in lines), mode
             assert all(pen.style() == Qt.PenStyle.DotLine for pen in lines) and bars.threshold.pen.widthF() == width
     finally:

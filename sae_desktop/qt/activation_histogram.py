@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_frame import TopLegend
 from sae_desktop.qt.plot_files import csv_name
-from sae_desktop.qt.plot_style import COLORS, fit_axis_label, style_plot
+from sae_desktop.qt.plot_style import COLORS, fit_axis_label, recolour_dotted, style_plot
 
 
 class _ShareAxis(pg.AxisItem):
@@ -27,10 +27,11 @@ class ActivationHistogram(pg.PlotWidget):
         style_plot(self, "Test-set activations", "share of activations (%)", "activation")
         self.curve = csv_name(self.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(COLORS["hist"] + "99"),
                                         pen=pg.mkPen(COLORS["hist"], width=1)), "share of activations (%)")
-        self.threshold = pg.InfiniteLine(angle=90)
+        dotted = pg.mkPen(style=pg.QtCore.Qt.PenStyle.DotLine)  # (its colour: the theme's, _on_theme)
+        self.threshold = pg.InfiniteLine(angle=90, pen=dotted)
         self.addItem(self.threshold)
         self.top_legend = TopLegend(self)  # names the line above the bars, never over them
-        self._threshold_sample = self.top_legend.add_line(None, "active above")
+        self._threshold_sample = self.top_legend.add_line(dotted, "active above")
         theme.follow(self._on_theme)
         self._top = 100.0
         self._pending = None
@@ -39,9 +40,7 @@ class ActivationHistogram(pg.PlotWidget):
     def _on_theme(self, t: theme.Theme) -> None:
         """The threshold dotted in the plot's text colour (a fixed dark grey all but vanished on
         the dark theme's plot)."""
-        pen = pg.mkPen(t.plot_foreground, width=self.threshold.pen.widthF(), style=pg.QtCore.Qt.PenStyle.DotLine)
-        self.threshold.setPen(pen)
-        self._threshold_sample.setPen(pen)
+        recolour_dotted([self.threshold, self._threshold_sample], t)
 
     def set_histogram(self, counts: np.ndarray, edges: np.ndarray, threshold: float, when: str = "") -> None:
         """Activations of the weights of ``when`` ("epoch 3", or "step 533" for a stopped run)."""

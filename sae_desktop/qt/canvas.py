@@ -37,8 +37,8 @@ def qimage_to_array(image: QImage) -> np.ndarray:
 
 # What an empty canvas says; the last line also in presentation mode, where the test-digit
 # browser is hidden (its height goes to the canvas) and nothing else said that R picks a digit
-HINT = "Draw a digit here\n(right button erases)\nor press R for a test digit"
 DRAW_HINT = "Draw a digit here\n(right button erases)"  # without test digits to show (no data folder)
+HINT = f"{DRAW_HINT}\nor press R for a test digit"
 FOCUS_RING = 3  # px: the ring drawn inside the canvas's edge while it has the keyboard's focus
 
 class DrawingCanvas(QWidget):
