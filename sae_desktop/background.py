@@ -1,6 +1,6 @@
 """What in a photo is neither paper nor ink: the table around the sheet, a shadow across it.
 
-The paper fit (``preprocess.paper_surface``) is one smooth surface: it flattens light that
+The paper fit (``paper.paper_surface``) is one smooth surface: it flattens light that
 falls off across the sheet, but a phone photo also shows what lies beyond the sheet's edge
 (a table, darker than the paper) and hard-edged shadows (the phone's, the hand's). Seen ink
 bright, both are regions brighter than the paper, and both read as ink: the digit came out

@@ -177,7 +177,7 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     reaches clearly further (:data:`CLEAR`: the light across a photo spans as much as the ink, as
     when the strokes are blurred or few), the image less its local background decides
     (:func:`_ink_side`). The paper's tone and uneven lighting are removed by preprocessing
-    (``preprocess.level``), where the window shows that stage.
+    (``paper.level``), where the window shows that stage.
     """
     a = np.asarray(grey, dtype=np.float32)
     paper = float(np.median(a))

@@ -5,12 +5,12 @@ brightness, strokes about 2-3 px wide in the 20-px box. A canvas drawing is like
 already; a photo of a pencil digit is not (uneven light on grey paper, a stroke core
 at ~0.3, strokes a fraction of a pixel wide once scaled), so the stages are:
 
-1. **paper**: fit a smooth surface (a quadratic in x and y) to the paper, fitted robustly
+1. **paper** (paper.py): fit a smooth surface (a quadratic in x and y) to the paper, fitted robustly
    so the ink does not pull it, and subtract it (flattens a lighting gradient); what a photo
    shows beyond the sheet or a hard shadow across it is left out of the fit and flattened on
    its own (background.py); ink is what stands clearly above the paper's noise, and isolated
    specks are dropped;
-2. **contrast**: stretch so the stroke core reaches full ink (1.0);
+2. **contrast** (paper.py): stretch so the stroke core reaches full ink (1.0);
 3. MNIST's recipe (LeCun et al.): the ink's bounding box, scaled so its longer side is
    20 px keeping the aspect ratio with an area filter, centred by its centre of mass on
    pixel (14, 14) of 28×28 (the test set's mean centre of mass is (13.99, 14.01)), moved by
@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sae_desktop.background import OffPaper, ink_box, off_paper, stroke_width_px, take_off, without_frame_marks
-from sae_desktop.form_box import without_box
-from sae_desktop.ruling import without_ruling
+from sae_desktop.background import ink_box, stroke_width_px
+from sae_desktop.paper import full_ink, level
+from sae_desktop.resample import scaled_by, shift_matrix
 
 BOX = 20  # longer side of the ink's bounding box after scaling
 SIZE = 28  # output image side
@@ -47,16 +47,6 @@ WORK = 4  # stroke width is measured and changed at WORK × the 20-px box's reso
 WIDTH_RANGE = (1.42, 3.1)
 WIDTH_TARGET = 2.0
 FILLED = 5.5  # wider than MNIST's strokes (4.4 at most there; 3 of all 10 000 are wider): a filled shape, left as is
-NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
-NOISY = 0.05  # paper noisier than this (standard deviation) is not blank paper but noise
-SPECK = 0.01  # separate marks with less than this share of the ink are specks (noisy inputs only)…
-SPECK_PIXELS = 6  # …and so are marks of fewer pixels than this (or than 1 in 10 000 of the image)
-ONE_TONE = 1.5 / 255  # tones this near are one (a file's 8 bits, rounded)
-TWO_TONE = (0.2, 0.1)  # ≥ this share at exactly the darkest tone and ≤ this share between it and the brightest
-# (±1.5/255): paper and ink each of one tone, as a drawing program saves them (a photo's paper never is; a
-# photo blown out to white over 40 % of it still has its shading in between, which the paper fit removes)
-OFF_PAPER_ROUNDS = 3  # the paper refitted at most this many times without what is not paper (background.py)
-CORE = 90  # percentile of the ink's values taken as the stroke core's brightness
 
 
 @dataclass(frozen=True)
@@ -96,169 +86,10 @@ def to_unit_grey(image: np.ndarray) -> np.ndarray:
     return np.clip(a, 0.0, 1.0)
 
 
-def area_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """``[n_out, n_in]`` box-filter weights: output pixel k averages the input span it covers.
-
-    Rows sum to 1, so ink is neither created nor lost and values stay in [0, 1].
-    """
-    edges = np.arange(n_out + 1) * (n_in / n_out)
-    lo, hi = edges[:-1, None], edges[1:, None]
-    pixel = np.arange(n_in)[None, :]
-    overlap = np.clip(np.minimum(hi, pixel + 1) - np.maximum(lo, pixel), 0.0, None)
-    return (overlap / (n_in / n_out)).astype(np.float32)
-
-
-def resize(image: np.ndarray, h: int, w: int) -> np.ndarray:
-    return area_matrix(image.shape[0], h) @ image @ area_matrix(image.shape[1], w).T
-
-
-def shift_matrix(n_in: int, offset: float, n_out: int = SIZE) -> np.ndarray:
-    """``[n_out, n_in]`` linear-interpolation weights moving input pixel i to i + offset.
-
-    Each input pixel splits between the two output pixels around its new position, which
-    moves the centre of mass by exactly ``offset`` (unless ink falls off the edge).
-    """
-    target = np.arange(n_in)[None, :] + offset
-    return np.clip(1.0 - np.abs(np.arange(n_out)[:, None] - target), 0.0, None).astype(np.float32)
-
-
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     mass = float(image.sum())
     rows, cols = np.arange(image.shape[0]), np.arange(image.shape[1])
     return float(image.sum(axis=1) @ rows) / mass, float(image.sum(axis=0) @ cols) / mass
-
-
-def paper_surface(grey: np.ndarray, off: np.ndarray | None = None, rounds: int = 4) -> np.ndarray:
-    """The paper's brightness under the ink: a quadratic surface fitted to a ≤64-px copy, first
-    to the pixels below a fit to all, then each round to the pixels not above it by more than 2.5
-    noise deviations (ink only ever adds, so the noise is measured below the surface); where that
-    leaves paper noisier than :data:`NOISY`, again from the middle half of the picture, the less
-    noisy fit kept. ``off``: a mask of what is not paper (background.py), left out wherever it
-    covers a small pixel."""
-    h, w = grey.shape
-    step = max(1.0, max(h, w) / 64)
-    shape = max(1, round(h / step)), max(1, round(w / step))
-    small = resize(grey, *shape)
-    paper = np.ones(small.size, bool) if off is None else resize(off.astype(np.float32), *shape).reshape(-1) == 0
-    sy, sx = small.shape
-    yy, xx = np.mgrid[0:sy, 0:sx].astype(np.float64)
-    yy, xx = (yy + 0.5) / sy - 0.5, (xx + 0.5) / sx - 0.5
-    basis = np.stack([np.ones_like(yy), yy, xx, yy * yy, xx * xx, yy * xx], axis=-1).reshape(-1, 6)
-    values = small.reshape(-1).astype(np.float64)
-    # first the pixels below a fit to all: the paper is what ink never brightens, however much of
-    # the image the ink covers (a tight crop of a digit is half ink: fitted to all, the surface sat
-    # between paper and ink, every pixel was within 2.5 "noise" deviations of it, and the marks read
-    # as too faint)
-    if paper.sum() < basis.shape[1]:
-        paper[:] = True
-    coef, sigma = _paper_fit(basis, values, paper, paper, rounds)
-    middle = paper & ((np.abs(yy) < 0.25) & (np.abs(xx) < 0.25)).reshape(-1)
-    if sigma > NOISY and middle.sum() >= basis.shape[1]:
-        # paper noisier than paper is: again from the middle half of the picture alone, where the sheet
-        # is (a table darker than the pencil all around the sheet made the fit to all a bowl, low on the
-        # paper and high on the table, its tones the paper's "noise", and the digit was lost below it);
-        # the fit with less noise is kept
-        again, less = _paper_fit(basis, values, paper, middle, rounds)
-        coef = again if less < sigma else coef
-    fy, fx = np.mgrid[0:h, 0:w].astype(np.float64)
-    fy, fx = (fy + 0.5) / h - 0.5, (fx + 0.5) / w - 0.5
-    surface = coef[0] + coef[1] * fy + coef[2] * fx + coef[3] * fy * fy + coef[4] * fx * fx + coef[5] * fy * fx
-    return surface.astype(np.float32)
-
-
-def _paper_fit(basis: np.ndarray, values: np.ndarray, paper: np.ndarray, start: np.ndarray,
-               rounds: int) -> tuple[np.ndarray, float]:
-    """``paper_surface``'s fit from the pixels of ``start``: first to those below a fit to them all,
-    then each round to the ``paper`` pixels not above it by 2.5 noise deviations; its coefficients
-    and that noise."""
-    coef = np.linalg.lstsq(basis[start], values[start], rcond=None)[0]
-    keep = start & (values <= basis @ coef)
-    sigma = float("inf")
-    for _ in range(rounds):
-        if keep.sum() < basis.shape[1]:
-            break
-        coef = np.linalg.lstsq(basis[keep], values[keep], rcond=None)[0]
-        residual = values - basis @ coef
-        below = residual[keep & (residual < 0)]
-        sigma = 1.4826 * float(np.median(-below)) if below.size else 0.0
-        keep = paper & (residual <= 2.5 * sigma + 1e-6)
-    return coef, sigma
-
-
-def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
-    """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
-    the paper is known to be black (the canvas), however much of it the ink covers."""
-    if black_paper:
-        # (an image file's black paper is not taken on trust: more than half of a photo blown out to
-        # white, once inverted, is black, and the shading elsewhere is no ink; on exact black the
-        # paper fit below finds the paper flat at 0 and without noise, and changes nothing)
-        residual, noise = grey, 0.0
-    elif _two_tone(grey):
-        # paper and ink of one tone each (a drawing saved from a program, however much of it the
-        # ink covers): nothing to flatten, but the paper's tone (off-white in the file: 245) is not
-        # ink; an image of a single tone is all ink (the canvas painted over), not paper
-        low = grey.min()
-        residual, noise = (grey - low if grey.max() - low > ONE_TONE else grey), 0.0
-    else:
-        residual, noise = _flattened(grey)
-    floor = NOISE_SIGMAS * noise
-    if not (residual > floor).any():
-        if noise < NOISY:
-            return np.zeros_like(grey), 0.0, noise  # blank paper
-        floor = 0.0  # a noisy image with no clear marks: keep what is above the paper (the verdict says so)
-    ink = np.clip(residual - floor, 0.0, None)
-    if noise > 0:
-        # a notebook's lines first (ruling.py), a form's box once the specks and the marks at the frame
-        # are gone (form_box.py: its neighbours' fragments widened the ink's extent), those again after
-        ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)))))
-    stretched, core = full_ink(ink)
-    return stretched, (core + floor if core > 0 else 0.0), noise  # (no ink left: contrast 0)
-
-
-def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
-    """A photo less its paper's surface, and the paper's noise. What is not paper (a table beyond
-    the sheet, a shadow: background.py) is left out of the fit, which then shows more of it (at
-    most :data:`OFF_PAPER_ROUNDS` fits), and its own level is taken off."""
-    residual, noise = _less_paper(grey)
-    off = None
-    for _ in range(OFF_PAPER_ROUNDS):
-        found = off_paper(residual, NOISE_SIGMAS * noise) if noise > 0 else None
-        if found is None or (off is not None and not (found.region & ~off.region).any()):
-            break
-        off = found if off is None else OffPaper(off.region | found.region, max(off.side, found.side))
-        residual, noise = _less_paper(grey, off.region)
-    if off is not None:
-        residual = take_off(residual, off, NOISE_SIGMAS * noise, NOISE_SIGMAS)
-    return residual, noise
-
-
-def _less_paper(grey: np.ndarray, off: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """The image less the paper's surface, and the paper's noise, both without the ``off`` mask."""
-    residual = grey - paper_surface(grey, off)
-    below = residual < 0 if off is None else (residual < 0) & ~off
-    return residual, 1.4826 * float(np.median(-residual[below])) if below.any() else 0.0
-
-
-def _two_tone(grey: np.ndarray) -> bool:
-    """Paper and ink each of one exact tone, little in between (see :data:`TWO_TONE`)."""
-    low, high = float(grey.min()), float(grey.max())
-    between = np.count_nonzero((grey > low + ONE_TONE) & (grey < high - ONE_TONE))
-    return np.count_nonzero(grey <= low) >= TWO_TONE[0] * grey.size and between <= TWO_TONE[1] * grey.size
-
-
-def _drop_specks(ink: np.ndarray) -> np.ndarray:
-    """Noisy inputs only: drop separate marks too small to be strokes (noise, dust): fewer
-    than SPECK_PIXELS pixels, or less than SPECK of all the ink."""
-    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
-
-    labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
-    if n == 0:
-        return ink
-    index = np.arange(1, n + 1)
-    mass = ndimage.sum_labels(ink, labels, index=index)
-    area = ndimage.sum_labels(np.ones_like(ink), labels, index=index)
-    keep = np.concatenate([[False], (mass >= SPECK * mass.sum()) & (area >= max(SPECK_PIXELS, ink.size * 1e-4))])
-    return np.where(keep[labels], ink, 0.0).astype(np.float32)
 
 
 def stroke_width(work: np.ndarray) -> float:
@@ -270,12 +101,6 @@ def _disk(radius: float) -> np.ndarray:
     r = int(np.ceil(radius))
     yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
     return np.hypot(yy, xx) <= radius + 0.5
-
-
-def scaled_by(image: np.ndarray, scale: float) -> np.ndarray:
-    """``image`` resized by ``scale`` (area filter), at least one pixel each way."""
-    h, w = image.shape
-    return resize(image, max(1, int(round(h * scale))), max(1, int(round(w * scale))))
 
 
 DIMMED = 0.9  # the ink's peak shrunk below this share by the area filter: strokes thinner than its pixels
@@ -295,13 +120,6 @@ def at_least_a_pixel(crop: np.ndarray, scale: float) -> np.ndarray:
     radius = (need - width) / 2
     pad = int(np.ceil(radius)) + 1
     return ndimage.grey_dilation(np.pad(crop, pad), footprint=_disk(radius))
-
-
-def full_ink(ink: np.ndarray) -> tuple[np.ndarray, float]:
-    """Stage 2: the stroke core (the CORE-th percentile of the ink) stretched to 1 → (ink, core)."""
-    values = ink[ink > 0]
-    core = float(np.percentile(values, CORE)) if values.size else 0.0
-    return (np.clip(ink / core, 0.0, 1.0).astype(np.float32) if core > 0 else ink), core
 
 
 def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
@@ -354,6 +172,6 @@ def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
     scaled = np.clip(scaled_by(reshaped, BOX / max(reshaped.shape)), 0.0, 1.0)
     nh, nw = scaled.shape
     cy, cx = centre_of_mass(scaled)
-    image28 = shift_matrix(nh, round(CENTRE - cy)) @ scaled @ shift_matrix(nw, round(CENTRE - cx)).T
+    image28 = shift_matrix(nh, round(CENTRE - cy), SIZE) @ scaled @ shift_matrix(nw, round(CENTRE - cx), SIZE).T
     return Preprocessed(np.clip(image28, 0.0, 1.0).astype(np.float32), crop, scaled, levelled, reshaped,
                         contrast, noise, max(crop.shape), width, width_after)

@@ -36,8 +36,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from sae_desktop.density import Density
+from sae_desktop.paper import NOISE_SIGMAS
+from sae_desktop.preprocess import FILLED, Preprocessed
 from sae_desktop.ranks import error_percentile
-from sae_desktop.preprocess import FILLED, NOISE_SIGMAS, Preprocessed
 from sae_desktop.strokes import RARE, shape
 
 NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits

@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sae_desktop.preprocess import (CENTRE, FILLED, WIDTH_RANGE, WIDTH_TARGET, area_matrix, centre_of_mass, ink_box,
-                                    preprocess)
+from sae_desktop.background import ink_box
+from sae_desktop.preprocess import CENTRE, FILLED, WIDTH_RANGE, WIDTH_TARGET, centre_of_mass, preprocess
+from sae_desktop.resample import area_matrix
 
 
 def stroke(size, points, width):

@@ -1,0 +1,168 @@
+"""Stages 1-2 of the preprocessing (preprocess.py): the paper taken off, the ink at full brightness.
+
+A canvas drawing is white ink on black paper already. A photo is not: its paper is grey and
+unevenly lit, noisy, perhaps ruled or boxed, with a table or a shadow beyond the sheet. So the
+paper is fitted as a smooth surface (robustly, the ink never pulling it) and taken off; ink is
+what stands :data:`NOISE_SIGMAS` noise deviations above it; a notebook's lines (ruling.py), a
+form's box (form_box.py), what is not paper (background.py) and isolated specks go; and the
+stroke core is stretched to full ink (:func:`full_ink`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sae_desktop.background import OffPaper, off_paper, take_off, without_frame_marks
+from sae_desktop.form_box import without_box
+from sae_desktop.resample import resize
+from sae_desktop.ruling import without_ruling
+
+NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
+NOISY = 0.05  # paper noisier than this (standard deviation) is not blank paper but noise
+SPECK = 0.01  # separate marks with less than this share of the ink are specks (noisy inputs only)…
+SPECK_PIXELS = 6  # …and so are marks of fewer pixels than this (or than 1 in 10 000 of the image)
+ONE_TONE = 1.5 / 255  # tones this near are one (a file's 8 bits, rounded)
+TWO_TONE = (0.2, 0.1)  # ≥ this share at exactly the darkest tone and ≤ this share between it and the brightest
+# (±1.5/255): paper and ink each of one tone, as a drawing program saves them (a photo's paper never is; a
+# photo blown out to white over 40 % of it still has its shading in between, which the paper fit removes)
+OFF_PAPER_ROUNDS = 3  # the paper refitted at most this many times without what is not paper (background.py)
+CORE = 90  # percentile of the ink's values taken as the stroke core's brightness
+
+def paper_surface(grey: np.ndarray, off: np.ndarray | None = None, rounds: int = 4) -> np.ndarray:
+    """The paper's brightness under the ink: a quadratic surface fitted to a ≤64-px copy, first
+    to the pixels below a fit to all, then each round to the pixels not above it by more than 2.5
+    noise deviations (ink only ever adds, so the noise is measured below the surface); where that
+    leaves paper noisier than :data:`NOISY`, again from the middle half of the picture, the less
+    noisy fit kept. ``off``: a mask of what is not paper (background.py), left out wherever it
+    covers a small pixel."""
+    h, w = grey.shape
+    step = max(1.0, max(h, w) / 64)
+    shape = max(1, round(h / step)), max(1, round(w / step))
+    small = resize(grey, *shape)
+    paper = np.ones(small.size, bool) if off is None else resize(off.astype(np.float32), *shape).reshape(-1) == 0
+    sy, sx = small.shape
+    yy, xx = np.mgrid[0:sy, 0:sx].astype(np.float64)
+    yy, xx = (yy + 0.5) / sy - 0.5, (xx + 0.5) / sx - 0.5
+    basis = np.stack([np.ones_like(yy), yy, xx, yy * yy, xx * xx, yy * xx], axis=-1).reshape(-1, 6)
+    values = small.reshape(-1).astype(np.float64)
+    # first the pixels below a fit to all: the paper is what ink never brightens, however much of
+    # the image the ink covers (a tight crop of a digit is half ink: fitted to all, the surface sat
+    # between paper and ink, every pixel was within 2.5 "noise" deviations of it, and the marks read
+    # as too faint)
+    if paper.sum() < basis.shape[1]:
+        paper[:] = True
+    coef, sigma = _paper_fit(basis, values, paper, paper, rounds)
+    middle = paper & ((np.abs(yy) < 0.25) & (np.abs(xx) < 0.25)).reshape(-1)
+    if sigma > NOISY and middle.sum() >= basis.shape[1]:
+        # paper noisier than paper is: again from the middle half of the picture alone, where the sheet
+        # is (a table darker than the pencil all around the sheet made the fit to all a bowl, low on the
+        # paper and high on the table, its tones the paper's "noise", and the digit was lost below it);
+        # the fit with less noise is kept
+        again, less = _paper_fit(basis, values, paper, middle, rounds)
+        coef = again if less < sigma else coef
+    fy, fx = np.mgrid[0:h, 0:w].astype(np.float64)
+    fy, fx = (fy + 0.5) / h - 0.5, (fx + 0.5) / w - 0.5
+    surface = coef[0] + coef[1] * fy + coef[2] * fx + coef[3] * fy * fy + coef[4] * fx * fx + coef[5] * fy * fx
+    return surface.astype(np.float32)
+
+
+def _paper_fit(basis: np.ndarray, values: np.ndarray, paper: np.ndarray, start: np.ndarray,
+               rounds: int) -> tuple[np.ndarray, float]:
+    """``paper_surface``'s fit from the pixels of ``start``: first to those below a fit to them all,
+    then each round to the ``paper`` pixels not above it by 2.5 noise deviations; its coefficients
+    and that noise."""
+    coef = np.linalg.lstsq(basis[start], values[start], rcond=None)[0]
+    keep = start & (values <= basis @ coef)
+    sigma = float("inf")
+    for _ in range(rounds):
+        if keep.sum() < basis.shape[1]:
+            break
+        coef = np.linalg.lstsq(basis[keep], values[keep], rcond=None)[0]
+        residual = values - basis @ coef
+        below = residual[keep & (residual < 0)]
+        sigma = 1.4826 * float(np.median(-below)) if below.size else 0.0
+        keep = paper & (residual <= 2.5 * sigma + 1e-6)
+    return coef, sigma
+
+
+def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
+    """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
+    the paper is known to be black (the canvas), however much of it the ink covers."""
+    if black_paper:
+        # (an image file's black paper is not taken on trust: more than half of a photo blown out to
+        # white, once inverted, is black, and the shading elsewhere is no ink; on exact black the
+        # paper fit below finds the paper flat at 0 and without noise, and changes nothing)
+        residual, noise = grey, 0.0
+    elif _two_tone(grey):
+        # paper and ink of one tone each (a drawing saved from a program, however much of it the
+        # ink covers): nothing to flatten, but the paper's tone (off-white in the file: 245) is not
+        # ink; an image of a single tone is all ink (the canvas painted over), not paper
+        low = grey.min()
+        residual, noise = (grey - low if grey.max() - low > ONE_TONE else grey), 0.0
+    else:
+        residual, noise = _flattened(grey)
+    floor = NOISE_SIGMAS * noise
+    if not (residual > floor).any():
+        if noise < NOISY:
+            return np.zeros_like(grey), 0.0, noise  # blank paper
+        floor = 0.0  # a noisy image with no clear marks: keep what is above the paper (the verdict says so)
+    ink = np.clip(residual - floor, 0.0, None)
+    if noise > 0:
+        # a notebook's lines first (ruling.py), a form's box once the specks and the marks at the frame
+        # are gone (form_box.py: its neighbours' fragments widened the ink's extent), those again after
+        ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)))))
+    stretched, core = full_ink(ink)
+    return stretched, (core + floor if core > 0 else 0.0), noise  # (no ink left: contrast 0)
+
+
+def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """A photo less its paper's surface, and the paper's noise. What is not paper (a table beyond
+    the sheet, a shadow: background.py) is left out of the fit, which then shows more of it (at
+    most :data:`OFF_PAPER_ROUNDS` fits), and its own level is taken off."""
+    residual, noise = _less_paper(grey)
+    off = None
+    for _ in range(OFF_PAPER_ROUNDS):
+        found = off_paper(residual, NOISE_SIGMAS * noise) if noise > 0 else None
+        if found is None or (off is not None and not (found.region & ~off.region).any()):
+            break
+        off = found if off is None else OffPaper(off.region | found.region, max(off.side, found.side))
+        residual, noise = _less_paper(grey, off.region)
+    if off is not None:
+        residual = take_off(residual, off, NOISE_SIGMAS * noise, NOISE_SIGMAS)
+    return residual, noise
+
+
+def _less_paper(grey: np.ndarray, off: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The image less the paper's surface, and the paper's noise, both without the ``off`` mask."""
+    residual = grey - paper_surface(grey, off)
+    below = residual < 0 if off is None else (residual < 0) & ~off
+    return residual, 1.4826 * float(np.median(-residual[below])) if below.any() else 0.0
+
+
+def _two_tone(grey: np.ndarray) -> bool:
+    """Paper and ink each of one exact tone, little in between (see :data:`TWO_TONE`)."""
+    low, high = float(grey.min()), float(grey.max())
+    between = np.count_nonzero((grey > low + ONE_TONE) & (grey < high - ONE_TONE))
+    return np.count_nonzero(grey <= low) >= TWO_TONE[0] * grey.size and between <= TWO_TONE[1] * grey.size
+
+
+def _drop_specks(ink: np.ndarray) -> np.ndarray:
+    """Noisy inputs only: drop separate marks too small to be strokes (noise, dust): fewer
+    than SPECK_PIXELS pixels, or less than SPECK of all the ink."""
+    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
+
+    labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
+    if n == 0:
+        return ink
+    index = np.arange(1, n + 1)
+    mass = ndimage.sum_labels(ink, labels, index=index)
+    area = ndimage.sum_labels(np.ones_like(ink), labels, index=index)
+    keep = np.concatenate([[False], (mass >= SPECK * mass.sum()) & (area >= max(SPECK_PIXELS, ink.size * 1e-4))])
+    return np.where(keep[labels], ink, 0.0).astype(np.float32)
+
+
+def full_ink(ink: np.ndarray) -> tuple[np.ndarray, float]:
+    """Stage 2: the stroke core (the CORE-th percentile of the ink) stretched to 1 → (ink, core)."""
+    values = ink[ink > 0]
+    core = float(np.percentile(values, CORE)) if values.size else 0.0
+    return (np.clip(ink / core, 0.0, 1.0).astype(np.float32) if core > 0 else ink), core
