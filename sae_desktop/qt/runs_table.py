@@ -12,12 +12,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QStyledItemDelegate,
-                               QTableWidget, QTableWidgetItem)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem
 
+from sae_desktop.qt.runs_cells import SHOWN_ROLE, Header, Number, ShownInBold, dense_cell
 from sae_desktop.qt.runs_folding import DERIVED, ColumnFolding, DerivedColumns, HeaderBreaks
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
@@ -43,17 +42,6 @@ ALWAYS_SHOWN = ("Run",)  # the column that names a row cannot be hidden
 HIDDEN_SETTING = "runs/hidden_columns"  # the hidden columns' names, comma-separated
 COLUMNS_HINT = "Right-click a column's header to hide or show columns."
 SHOWN_TIP = "Bold: the run shown in Probe and Atlas"
-SHOWN_ROLE = Qt.ItemDataRole.UserRole + 1  # True on the Run cell of the run shown in Probe and Atlas
-
-
-class _ShownInBold(QStyledItemDelegate):
-    """The shown run's name in the table's own font, bold (an item's own font is fixed: it kept
-    its size when presentation mode enlarged the table's); measured so too."""
-
-    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt naming)
-        super().initStyleOption(option, index)
-        if index.data(SHOWN_ROLE):
-            option.font.setBold(True)
 
 
 def settings_least(room: int, floor: int, whole: int) -> int:
@@ -70,48 +58,12 @@ def breakable(settings: str) -> str:
     return settings if " " in settings else settings.replace("=", "=\u200b", 1)
 
 
-class _Number(QTableWidgetItem):
-    """Sorts by value, shows formatted text, blank when unknown."""
-
-    def __init__(self, value: float | None, fmt: str):
-        super().__init__("" if value is None else format(value, fmt))
-        self.value = -np.inf if value is None else float(value)
-        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-    def __lt__(self, other) -> bool:
-        return self.value < other.value if isinstance(other, _Number) else super().__lt__(other)
-
-
-def _dense(run: RunSummary) -> _Number:
-    """Dense latents, counted (the table said "2%" beside the header's "dense latents 6")."""
-    latents = run.config.get("d_latent")
-    if run.frac_dense is None or not isinstance(latents, int):
-        return _Number(None, "d")
-    cell = _Number(round(run.frac_dense * latents), "d")
-    cell.setToolTip(f"{run.frac_dense:.0%} of the {latents} latents")
-    return cell
-
-
-class _Header(QHeaderView):
-    """Column headers that reserve the sort arrow's room, not twice it. Qt widens every section by
-    the header's height for the arrow, but draws it in half that (its label gives up half the
-    height and two margins while sorted): 15 columns × half a height was 150 px at normal size and
-    225 in presentation mode, a sideways scroll at 1280×720."""
-
-    def sectionSizeFromContents(self, logical: int):  # noqa: N802 (Qt naming)
-        size = super().sectionSizeFromContents(logical)
-        if self.isSortIndicatorShown() and self.orientation() == Qt.Orientation.Horizontal:
-            margin = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, self)
-            size.setWidth(size.width() - (size.height() + margin) + size.height() // 2 + 2 * margin)
-        return size
-
-
 class RunsTable(QTableWidget):
     foldingChanged = Signal(str)  # the line saying what the folded columns' runs share ("" for none)
 
     def __init__(self):
         super().__init__(0, len(COLUMNS))
-        self.setHorizontalHeader(_Header(Qt.Orientation.Horizontal, self))
+        self.setHorizontalHeader(Header(Qt.Orientation.Horizontal, self))
         self.horizontalHeader().setSectionsClickable(True)
         self.setHorizontalHeaderLabels(COLUMNS)
         for column, name in enumerate(COLUMNS):
@@ -132,7 +84,7 @@ class RunsTable(QTableWidget):
         self.folding = ColumnFolding(self, COLUMNS)
         self.breaks = HeaderBreaks(self, COLUMNS)
         self.derived = DerivedColumns(self, COLUMNS)
-        self.setItemDelegateForColumn(0, _ShownInBold(self))
+        self.setItemDelegateForColumn(0, ShownInBold(self))
         self._fit_row_height()
         # resized, or its other columns resized to new contents: the names' columns are fitted again
         header.sectionResized.connect(self._column_resized)
@@ -190,10 +142,10 @@ class RunsTable(QTableWidget):
         c = run.config
         cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
                  QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(breakable(settings_text(c))),
-                 _Number(c.get("d_latent"), "d"), _Number(run.epochs_done, "d"), QTableWidgetItem(status(run)),
-                 _Number(run.test_mse, ".5f"), _Number(run.fvu, ".4f"), _Number(run.l0, ".2f"),
-                 _Number(run.dead_latents, "d"), _Number(run.frac_alive, ".0%"), _dense(run),
-                 _Number(run.rho_hat_mean, ".4f"), _Number(run.seconds, ".1f")]
+                 Number(c.get("d_latent"), "d"), Number(run.epochs_done, "d"), QTableWidgetItem(status(run)),
+                 Number(run.test_mse, ".5f"), Number(run.fvu, ".4f"), Number(run.l0, ".2f"),
+                 Number(run.dead_latents, "d"), Number(run.frac_alive, ".0%"), dense_cell(run),
+                 Number(run.rho_hat_mean, ".4f"), Number(run.seconds, ".1f")]
         cells[0].setData(Qt.ItemDataRole.UserRole, index)
         cells[0].setToolTip(str(run.folder))
         if self.shown_folder is not None and run.folder.resolve() == self.shown_folder:
@@ -327,7 +279,7 @@ class RunsTable(QTableWidget):
                 if cell.data(SHOWN_ROLE) != fresh.data(SHOWN_ROLE):  # (the shown run's name is bold: wider)
                     cell.setData(SHOWN_ROLE, fresh.data(SHOWN_ROLE))
                     self._schedule_fit()
-                if isinstance(cell, _Number) and cell.value != fresh.value:
+                if isinstance(cell, Number) and cell.value != fresh.value:
                     cell.value = fresh.value
                     resort |= column == header.sortIndicatorSection()
         if resort:
