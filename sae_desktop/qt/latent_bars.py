@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QToolTip
 
@@ -24,47 +24,7 @@ from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_style import (COLORS, add_legend, csv_companion, fit_axis_label, recolour_dotted,
                                          set_legend_entries, style_plot)
-
-
-class _SteeringViewBox(pg.ViewBox):
-    """Mouse gestures set clamps instead of panning and zooming."""
-
-    def __init__(self):
-        super().__init__(enableMenu=False)
-        self.setMouseEnabled(x=False, y=False)
-        self.owner: LatentBars | None = None
-        self.released_at: QPointF | None = None  # where the button under way was let go (scene)
-
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph naming)
-        if self.owner is None:
-            return
-        point = self.mapSceneToView(ev.scenePos())
-        latent = self.owner.latent_at(point.x())
-        if latent is None:
-            return
-        ev.accept()
-        if ev.button() == Qt.MouseButton.RightButton:
-            self.owner.set_clamp(latent, 0.0)
-        elif ev.double():
-            self.owner.release(latent)
-        elif ev.button() == Qt.MouseButton.LeftButton:
-            # the height where the button was let go: a quick flick up a bar (moves closer together
-            # than pyqtgraph's rate limit are dropped) came as a click where it was pressed, at 0
-            height = self.mapSceneToView(self.released_at).y() if self.released_at is not None else point.y()
-            self.owner.set_clamp(latent, height)
-
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802
-        if self.owner is None or ev.button() != Qt.MouseButton.LeftButton:
-            ev.ignore()
-            return
-        ev.accept()
-        if ev.isStart():
-            self.owner.drag_latent = self.owner.latent_at(self.mapSceneToView(ev.buttonDownScenePos()).x())
-        if self.owner.drag_latent is not None:
-            self.owner.set_clamp(self.owner.drag_latent, self.mapSceneToView(ev.scenePos()).y())
-        if ev.isFinish():
-            self.owner.drag_latent = None
-
+from sae_desktop.qt.steering_box import SteeringViewBox
 
 INACTIVE_ON_DARK = "#4d535c"  # between the dark plot (#1e1f22) and the active blue, nearer the plot
 SORTED_LEAST = 32  # bars in view, at the least, when a wide dictionary's code is sorted (see LatentBars._leading)
@@ -88,7 +48,7 @@ class LatentBars(pg.PlotWidget):
     releaseRequested = Signal(int)
 
     def __init__(self, parent=None):
-        box = _SteeringViewBox()
+        box = SteeringViewBox()
         self.activation_axis = _CappedAxis("left")
         super().__init__(parent, viewBox=box, axisItems={"left": self.activation_axis})
         box.owner = self
