@@ -8,7 +8,7 @@ story told on Stop, the training panel's View toggle, continuing a run.
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtGui import QRegion
+from PySide6.QtGui import QKeySequence, QRegion
 from PySide6.QtWidgets import QApplication, QStatusBar
 
 from sae_desktop.config import TrainConfig
@@ -170,6 +170,33 @@ def test_the_shown_tabs_shortcut_or_its_tab_gives_the_keyboard_back_to_it(qtbot,
         key(qtbot, Qt.Key.Key_R)
         assert lr.text() == before and view.state.source.kind == "test"
         view.tools.clear_action.trigger()
+
+
+def test_page_up_and_down_step_through_the_test_digits_as_a_presenters_remote_would(qtbot, gui_window, tiny_dataset):
+    """Previous and Next test digit had no key: a lecture stepped through digits with the mouse."""
+    window = gui_window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    key(qtbot, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    view = window.probe_view
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    labels = tiny_dataset.test_labels
+    seven = int(labels[0])
+    view.browser.label.setCurrentIndex(1 + seven)  # (sevens only: the step skips the rest)
+    sevens = np.flatnonzero(labels == seven)
+    first = view.state.source.index
+    assert first == sevens[0]
+    view.canvas.setFocus()
+    key(qtbot, Qt.Key.Key_PageDown)
+    assert view.state.source.index == sevens[1]
+    key(qtbot, Qt.Key.Key_PageUp)
+    assert view.state.source.index == first
+    menu = window.probe_menu
+    assert menu.next_action.text().endswith("\t" + view.tools.next_action.shortcut().toString(
+        QKeySequence.SequenceFormat.NativeText)) and "PgDown" in menu.next_action.text().replace(" ", "")
+    window.tabs.setCurrentWidget(window.training_view)  # another tab's: not the probe's key
+    key(qtbot, Qt.Key.Key_PageDown)
+    assert view.state.source.index == first
 
 
 # -- 7. View ▸ Training panel ---------------------------------------------------------------------

@@ -40,8 +40,8 @@ class DigitBrowser(QGroupBox):
         self.index.setKeyboardTracking(False)  # typing 8019 shows #8019, not #8, #80 and #801 first
         self.label = QComboBox()
         self.previous, self.next = QPushButton("◀"), QPushButton("▶")
-        self.previous.setToolTip("Previous test image with this label")
-        self.next.setToolTip("Next test image with this label")
+        self.previous.setToolTip("Previous test image with this label (Page Up)")
+        self.next.setToolTip("Next test image with this label (Page Down)")
         self.random = QPushButton("Random")
         self.random.setToolTip("A random test image with this label (R)")
         self.load_file = QPushButton("Load image file…")

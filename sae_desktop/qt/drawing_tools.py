@@ -1,6 +1,7 @@
 """The tools under the probe's canvas: brush, eraser, undo, redo and clear, as buttons and keys
-(B, E, Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y, Delete), the brush width (a slider, [ and ]) and R for a
-random test digit."""
+(B, E, Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y, Delete), the brush width (a slider, [ and ]), R for a
+random test digit, and Page Up / Page Down for the previous and next one (a presenter's remote
+sends those: a lecture steps through test digits without the mouse)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ CHECKED_TOOL = ("QToolButton:checked { background-color: palette(highlight); col
 
 
 class DrawingTools(QWidget):
-    def __init__(self, canvas: DrawingCanvas, random_digit: Callable[[], None], host: QWidget,
-                 parent: QWidget | None = None):
+    def __init__(self, canvas: DrawingCanvas, random_digit: Callable[[], None], step_digit: Callable[[int], None],
+                 host: QWidget, parent: QWidget | None = None):
         """``host``: the widget whose keys these are (the probe's view: Qt ignores a hidden widget's)."""
         super().__init__(parent)
         self.canvas, self.host = canvas, host
@@ -47,6 +48,8 @@ class DrawingTools(QWidget):
         self._action("Thinner", "[", lambda: self.width_slider.setValue(self.width_slider.value() - 4), button=False)
         self._action("Thicker", "]", lambda: self.width_slider.setValue(self.width_slider.value() + 4), button=False)
         self.random_action = self._action("&Random test digit", "R", random_digit, button=False)
+        self.previous_action = self._action("&Previous test digit", "PgUp", lambda: step_digit(-1), button=False)
+        self.next_action = self._action("&Next test digit", "PgDown", lambda: step_digit(+1), button=False)
         self.brush_action.setChecked(True)
         canvas.historyChanged.connect(self._history_changed)
         self._history_changed()

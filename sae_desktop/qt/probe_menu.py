@@ -8,20 +8,26 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 
+def key(action: QAction) -> str:
+    """The key an action of the Probe tab is known by, as a menu shows it."""
+    return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+
+
 class ProbeMenu:
     def __init__(self, window: QMainWindow, menu: QMenu):
         self.window, self.menu = window, menu
         probe = window.probe_view
         self.browser = browser = probe.browser
-        # its own action: the Probe's, with its key R, in the menu bar made R work on every tab (in the Runs
-        # table, typing R jumped to the Probe); the menu shows the key the Probe tab knows it by
-        key = probe.tools.random_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        self.random_action = self._action(f"&Random test digit\t{key}", browser.pick_random,
+        # its own actions: the Probe's, with their keys, in the menu bar made R work on every tab (in the Runs
+        # table, typing R jumped to the Probe); the menu shows the keys the Probe tab knows them by
+        tools = probe.tools
+        self.random_action = self._action(f"&Random test digit\t{key(tools.random_action)}", browser.pick_random,
                                           "A random test digit with the chosen label (R in the Probe tab)")
-        self.previous_action = self._action("&Previous test digit", lambda: browser.step(-1),
-                                            "The previous test digit with the chosen label (◀)")
-        self.next_action = self._action("&Next test digit", lambda: browser.step(+1),
-                                        "The next test digit with the chosen label (▶)")
+        self.previous_action = self._action(f"&Previous test digit\t{key(tools.previous_action)}",
+                                            lambda: browser.step(-1),
+                                            "The previous test digit with the chosen label (◀; Page Up in the Probe tab)")
+        self.next_action = self._action(f"&Next test digit\t{key(tools.next_action)}", lambda: browser.step(+1),
+                                        "The next test digit with the chosen label (▶; Page Down in the Probe tab)")
         self.filter_menu = QMenu("Test digits &labelled", menu)
         self.filter_group = QActionGroup(self.filter_menu)  # (exclusive: one label, or any)
         self.load_action = self._action("&Load image file…", probe.choose_image_file,

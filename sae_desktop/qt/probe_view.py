@@ -73,7 +73,7 @@ class ProbeView(QWidget):
         self.sorted_box = QCheckBox("Sort by activation")
         self.reset_button = QPushButton("Reset code")
         self.reset_button.setToolTip("Release all clamped latents: back to the encoder's values")
-        self.tools = DrawingTools(self.canvas, self.browser.pick_random, host=self)
+        self.tools = DrawingTools(self.canvas, self.browser.pick_random, self.browser.step, host=self)
         self._layout()
         state = self.state
         self.canvas.changed.connect(self._on_canvas_changed)
