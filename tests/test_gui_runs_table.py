@@ -283,3 +283,36 @@ def test_the_dense_column_counts_latents_as_the_training_header_does(qtbot, gui_
     assert cell.text() == str(round(run.frac_dense * TINY.d_latent)) and "%" not in cell.text()
     assert f"{run.frac_dense:.0%}" in cell.toolTip()
     assert "latents" in runs.table.horizontalHeaderItem(COLUMNS.index("Dense")).toolTip()
+
+
+def test_tab_leaves_the_table_for_its_buttons_keeping_the_runs_chosen(qtbot, gui_window, tiny_dataset):
+    """Tab went from cell to cell, never out of the table, and moved the selection: two runs chosen
+    with Shift+Down could not be compared without the mouse."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    make_runs(tiny_dataset, 3)
+    window, runs = gui_window, gui_window.runs_view
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    table = runs.table
+    qtbot.waitUntil(lambda: table.rowCount() == 3 and table.hasFocus(), timeout=5000)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.keyClick(table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    chosen = sorted(str(run.folder) for run in runs.selected_runs())
+    assert len(chosen) == 2 and runs.compare_button.isEnabled()
+    assert not runs.show_button.isEnabled()  # (one run at a time: Tab passes it by)
+    for expected in (runs.refresh_button, runs.compare_button):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is expected
+    assert sorted(str(run.folder) for run in runs.selected_runs()) == chosen
+    compared = []
+    runs.compare.modelsShown.connect(lambda *_: compared.append(True))
+    qtbot.keyClick(runs.compare_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: bool(compared), timeout=10000)
+    assert sorted(str(run.folder) for run in runs.compared) == chosen
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is runs.refresh_button
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is table and len(runs.selected_runs()) == 2

@@ -73,6 +73,9 @@ class RunsTable(QTableWidget):
         # no row numbers: they follow the sort, so name nothing, and took 20-30 px of a narrow table
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table for the buttons (it went from cell to cell, never out, and moved the
+        # selection: two runs chosen with Shift+↓ could not reach "Compare" without the mouse)
+        self.setTabKeyNavigation(False)
         self.setSortingEnabled(True)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

@@ -80,6 +80,12 @@ class RunsView(QWidget):
         self.compare.modelsShown.connect(self.splits.comparing)
         self.body, self.bottom, self.holder = self.splits.body, self.splits.bottom, holder
         QVBoxLayout(self).addWidget(self.body)
+        # the keyboard's order: the table (Ctrl+4 gives it the focus), then the buttons acting on its
+        # selection; the frontier is for the mouse (by Tab, focus on it showed nowhere and did nothing)
+        self.frontier.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        for before, after in ((self.table, self.refresh_button), (self.refresh_button, self.show_button),
+                              (self.show_button, self.compare_button)):
+            QWidget.setTabOrder(before, after)
         self.refresh_button.clicked.connect(self.refresh)
         self.show_button.clicked.connect(self._show_selected)
         self.compare_button.clicked.connect(self.compare_selected)
