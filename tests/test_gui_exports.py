@@ -734,6 +734,41 @@ def test_an_exported_plot_says_whose_it_is_above_it(qtbot, window, dialogs, tmp_
         assert (np.abs(top.astype(int) - int(np.median(top))) > 40).sum() > 25
 
 
+def test_a_caption_wider_than_its_plot_goes_on_as_many_lines_as_it_needs(qtbot, window, dialogs, tmp_path):
+    """The Atlas dashboard's plot, 322 px wide, cut its caption after "(2 epo": the rest went off
+    the image's edge, in the PNG and in the SVG."""
+    from pathlib import Path
+
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.run.prepare(Path("/runs/20261205-052658-mnist-topk-a-long-name-for-a-narrow-plot"))
+    window.tabs.setCurrentWidget(window.training_view)
+    plot = loss_plot_with_markers(window)
+    caption = window.exports.caption(plot)
+    plot.setFixedWidth(240)  # narrower than the caption's line
+    qtbot.wait(20)
+    plain = np.asarray(Image.open(export_plot(plot, tmp_path / "plain.png")).convert("L"))
+    dialogs.answer = str(tmp_path / "narrow.png")
+    window.exports._plot(plot, "Losses")
+    shown = np.asarray(Image.open(tmp_path / "narrow.png").convert("L"))
+    band = shown.shape[0] - plain.shape[0]
+    ink = np.abs(shown[:band].astype(int) - int(np.median(shown[:band]))) > 40
+    rows = np.flatnonzero(ink.any(axis=1))
+    gaps = np.flatnonzero(np.diff(rows) > 1)
+    assert len(gaps) >= 1 and rows.max() < band - 2  # two lines of text at least, one above the other, in the band
+    columns = np.flatnonzero(ink.any(axis=0))
+    assert columns.max() < shown.shape[1] - 8  # within the image, a margin to spare: nothing cut at its edge
+    assert np.abs(shown[band:].astype(int) - plain.astype(int)).max() <= 8  # the plot below it, as it was
+    dialogs.answer = str(tmp_path / "narrow.svg")
+    window.exports._plot(plot, "Losses")
+    root = ET.parse(tmp_path / "narrow.svg").getroot()
+    texts = [e for e in root.iter() if e.tag.endswith("text") and e.get("fill") == "#737373"]
+    assert len(texts) >= 2 and " ".join("".join(e.itertext()) for e in texts).replace(" ", "") == caption.replace(" ", "")
+    ys = [float(e.get("y")) for e in texts]
+    assert ys == sorted(ys) and float(root.get("viewBox").split()[3]) > max(ys)
+    assert QSvgRenderer(str(tmp_path / "narrow.svg")).isValid()
+
+
 def test_a_long_unicode_file_name_is_shown_whole_and_exported_with_its_clamps_named(qtbot, window, dialogs, tmp_path):
     """A phone's long file name was cut at the label's edge, and made the export fail ("File name
     too long"); letters outside ASCII were dropped from the export's names; and a steered export

@@ -25,9 +25,9 @@ class ProbeMenu:
                                           "A random test digit with the chosen label (R in the Probe tab)")
         self.previous_action = self._action(f"&Previous test digit\t{key(tools.previous_action)}",
                                             lambda: browser.step(-1),
-                                            "The previous test digit with the chosen label (◀; Page Up in the Probe tab)")
+                                            "The previous test digit with the chosen label (◀; Page Up in the Probe)")
         self.next_action = self._action(f"&Next test digit\t{key(tools.next_action)}", lambda: browser.step(+1),
-                                        "The next test digit with the chosen label (▶; Page Down in the Probe tab)")
+                                        "The next test digit with the chosen label (▶; Page Down in the Probe)")
         self.filter_menu = QMenu("Test digits &labelled", menu)
         self.filter_group = QActionGroup(self.filter_menu)  # (exclusive: one label, or any)
         self.load_action = self._action("&Load image file…", probe.choose_image_file,
