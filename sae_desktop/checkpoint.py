@@ -148,6 +148,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path)
     try:
         info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise _fail(path, "a folder, not a model file (.safetensors)")
         if not stat.S_ISREG(info.st_mode):
             raise _fail(path, "not a regular file")
         if info.st_size > MAX_FILE_BYTES:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sae_desktop.cli_args import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, Failure, UsageError, build_parser,
-                                  json_line, parse)
+                                  json_line, models_in_run_folders, parse)
 from sae_desktop.cli_probe import cmd_probe
 from sae_desktop.cli_training import cmd_sweep, cmd_train
 
@@ -151,6 +151,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         args = parse(parser, argv)
         command = f"sae-desktop {args.command or 'gui'}"
+        models_in_run_folders(args)
         if args.command in (None, "gui"):
             return COMMANDS["gui"](args)
         with terminate_as_interrupt():

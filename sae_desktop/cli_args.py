@@ -147,6 +147,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MODEL_ARGUMENTS = ("checkpoint", "model", "resume")  # the arguments that name a model file
+
+
+def models_in_run_folders(args: argparse.Namespace) -> None:
+    """A run folder where a model file is asked for means its checkpoint: the Runs tab and ``train``
+    name the folder, and ``evaluate <run folder>`` said only "not a regular file"."""
+    from pathlib import Path
+
+    from sae_desktop.runs import CHECKPOINT
+
+    for name in MODEL_ARGUMENTS:
+        given = getattr(args, name, None)
+        if given and Path(given).is_dir() and (Path(given) / CHECKPOINT).is_file():
+            setattr(args, name, str(Path(given) / CHECKPOINT))
+
+
 def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:
     """Preset (or a resumed run's config) overlaid with the flags the user gave."""
     given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
@@ -161,4 +177,17 @@ def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) 
                              f"only {allowed} may change")
     else:
         base = PRESETS[args.preset or "tutorial"]
-    return base.replace(**given)
+    cfg = base.replace(**given)
+    refuse_inapplicable(getattr(args, "command", None) or "train", given, cfg.penalty)
+    return cfg
+
+
+def refuse_inapplicable(command: str, names, penalty: str) -> None:
+    """A setting given for a penalty it does not apply to is an error, not silently ignored:
+    ``train --k 3`` trained the tutorial's KL run, and nothing said --k went unused."""
+    wrong = [SETTINGS[name] for name in names if not SETTINGS[name].applies(penalty)]
+    if wrong:
+        said = "; ".join(f"{spec.flag} applies only with --penalty {' or '.join(spec.penalty.split())}"
+                         for spec in wrong)
+        raise UsageError(f"sae-desktop {command}: {said}, and this run's penalty is {penalty} "
+                         f"(give --penalty, or leave {' and '.join(spec.flag for spec in wrong)} out)")

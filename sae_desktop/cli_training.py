@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from sae_desktop.cli_args import EXIT_FAILURE, EXIT_INTERRUPTED, Failure, UsageError, config_from_args, json_line
+from sae_desktop.cli_args import (EXIT_FAILURE, EXIT_INTERRUPTED, Failure, UsageError, config_from_args, json_line,
+                                  refuse_inapplicable)
 from sae_desktop.config import ConfigError
+from sae_desktop.words import counted
 
 
 def _progress(text: str) -> None:
@@ -85,8 +87,8 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                 start = event
                 if not args.json:
                     what = f"resuming after epoch {event.start_epoch}" if event.start_epoch else "training"
-                    print(f"{what}: {cfg.dataset}, {cfg.penalty} penalty, {cfg.epochs} epochs on {event.device} "
-                          f"({event.backend} backend); run folder {run.path}", file=sys.stderr)
+                    print(f"{what}: {cfg.dataset}, {cfg.penalty} penalty, {counted(cfg.epochs, 'epoch')} on "
+                          f"{event.device} ({event.backend} backend); run folder {run.path}", file=sys.stderr)
             elif isinstance(event, IntervalOutput) and tty:
                 done = (event.epoch - 1 + event.epoch_fraction) / cfg.epochs
                 bar = "#" * int(done * 30)
@@ -102,7 +104,7 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                         sys.stderr.write("\r")
                     ev = event.evaluation
                     print(f"epoch {event.epoch:>3}/{cfg.epochs}  test_mse {ev.test_mse:.5f}  FVU {ev.fvu:.4f}  "
-                          f"L0 {ev.l0:5.2f}  dead {ev.dead_latents}  dense {ev.frac_dense:.0%}  "
+                          f"L0 {ev.l0:5.2f}  dead {ev.dead_latents}  dense {ev.dense_latents}  "
                           f"mean rho_hat {ev.rho_hat.mean():.4f}  "
                           f"{event.epoch_seconds:.2f}s", flush=True)
             elif isinstance(event, RunEnd):
@@ -126,6 +128,8 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                         print(f"final test_mse {summary['test_mse']:.5f}  FVU {summary['fvu']:.4f}  "
                               f"L0 {summary['l0']:.2f}  "
                               f"dead latents {summary['dead_latents']}  checkpoint {run.checkpoint_path}")
+                    if args.out:  # (the run folder's checkpoint is named above; the copy asked for too)
+                        print(f"wrote --out {summary['out']}", file=sys.stderr)
                 if event.status == "diverged":
                     raise Failure(event.message)
                 return EXIT_INTERRUPTED if event.status == "stopped" else 0
@@ -148,6 +152,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         for name in SWEEPABLE:
             setattr(args, name, None)
         base = config_from_args(args).replace(**fixed)
+        refuse_inapplicable("sweep", values, base.penalty)
         configs = grid_configs(base, grid)
         resolve_device(base.device)
     except (ConfigError, DeviceError) as exc:

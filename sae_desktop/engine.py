@@ -27,6 +27,7 @@ from sae_desktop.events import (EpochOutput, Event, Holding, IntervalOutput, Pos
 from sae_desktop.fast_trainer import FastSAETrainer, supports
 from sae_desktop.pixels import for_dataset
 from sae_desktop.trainer import AutogradTrainer, Trainer, copy_tensors
+from sae_desktop.words import counted
 
 BACKENDS = ("auto", "fast", "autograd")
 
@@ -107,7 +108,7 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
     last_good = _LastGood(trainer)
     batch = min(cfg.batch_size, trainer.n)
     full_batches = trainer.n // batch
-    status, message = "completed", f"trained {cfg.epochs} epochs"
+    status, message = "completed", f"trained {counted(cfg.epochs, 'epoch')}"
     epochs_done = start_epoch
     evaluation: Evaluation | None = None
 

@@ -22,6 +22,7 @@ from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, Run
 from sae_desktop.progress import Figures, ProgressEstimate, SweepEstimate
 from sae_desktop.runs import RunFolder
 from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.words import counted
 
 STATUSES = ("idle", "running", "pausing", "paused", "stopping")  # pausing: asked, the interval under way ends
 
@@ -185,7 +186,7 @@ class RunState:
         if end is None or start is None:
             return ""
         if end.status == "completed":
-            epochs = f"{end.epochs_done} epoch{'s' if end.epochs_done != 1 else ''}"
+            epochs = counted(end.epochs_done, "epoch")
             return f"completed ({epochs})" if short else f"Completed {epochs}"
         if end.status == "diverged":
             return "diverged (last finite weights)" if short else "Diverged: kept the last finite weights"

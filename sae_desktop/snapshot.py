@@ -26,6 +26,7 @@ from sae_desktop.density import Density
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import Position, ResumeState, where_in_run
 from sae_desktop.pixels import PixelReference
+from sae_desktop.words import counted
 
 BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
 
@@ -39,7 +40,7 @@ def checkpoint_story(ckpt: Checkpoint) -> str:
     if ckpt.position is not None:
         return f"stopped at step {ckpt.position.step} ({where_in_run(ckpt.epoch, inside=True)})"
     if ckpt.train_config is not None and ckpt.epoch >= ckpt.train_config.epochs > 0:
-        return f"completed ({ckpt.epoch} epoch{'s' if ckpt.epoch != 1 else ''})"
+        return f"completed ({counted(ckpt.epoch, 'epoch')})"
     return f"epoch {ckpt.epoch}"
 
 

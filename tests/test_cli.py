@@ -2,12 +2,14 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from safetensors.numpy import load_file
 
 from sae_desktop import benchmark
@@ -147,6 +149,45 @@ def test_evaluate_and_save_weights(tiny_data_dir, tmp_path):
     assert slim.stat().st_size < out.stat().st_size - optimizer  # (the verdict's reference digits stay)
     again = json.loads(sae("evaluate", str(slim), "--data-dir", str(tiny_data_dir), "--json", check=True).stdout)
     assert again["test_mse"] == pytest.approx(result["test_mse"], rel=1e-2)
+
+
+@pytest.mark.parametrize("argv,said", [
+    (["train", "--k", "3"], "sae-desktop train: --k applies only with --penalty topk or batchtopk, and this run's "
+                            "penalty is kl"),
+    (["train", "--penalty", "topk", "--rho", "0.1", "--auxk", "0.1"], "--rho applies only with --penalty kl"),
+    (["sweep", "--k", "2,4"], "sae-desktop sweep: --k applies only with --penalty topk or batchtopk"),
+    (["sweep", "--penalty", "topk", "--beta", "0.001,0.01"], "--beta applies only with --penalty kl"),
+])
+def test_a_setting_for_another_penalty_is_refused_not_ignored(capsys, argv, said):
+    """``train --k 3`` trained the tutorial's KL run, exit 0, and nothing said --k went unused."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 1
+
+
+def test_a_run_folder_stands_for_its_model_and_the_output_says_what_it_wrote(tiny_data_dir, tmp_path, isolated_home):
+    """``evaluate <run folder>`` said "cannot load <name>: not a regular file"; ``train --out`` never
+    said it wrote the copy; one epoch read "1 epochs"; the CLI's "dense 22%" beside the window's count."""
+    out = tmp_path / "copy.safetensors"
+    proc = sae("train", *TINY, "--epochs", "1", "--data-dir", str(tiny_data_dir), "--out", str(out), check=True,
+               env_extra={"SAE_DESKTOP_HOME": str(isolated_home)})
+    assert "1 epoch on" in proc.stderr and "1 epochs" not in proc.stderr
+    assert f"wrote --out {out}" in proc.stderr and out.is_file()
+    dense = re.search(r"dense (\S+)", proc.stdout).group(1)
+    assert dense.isdigit()  # a count of latents, as the window says it
+    run_dir = next((isolated_home / "runs").iterdir())
+    by_folder = json.loads(sae("evaluate", str(run_dir), "--data-dir", str(tiny_data_dir), "--json", check=True).stdout)
+    by_file = json.loads(sae("evaluate", str(out), "--data-dir", str(tiny_data_dir), "--json", check=True).stdout)
+    assert by_folder["test_mse"] == pytest.approx(by_file["test_mse"])
+    assert int(dense) == round(by_folder["frac_dense"] * 8)
+    image = tmp_path / "digit.png"
+    Image.fromarray(np.pad(np.full((20, 4), 255, np.uint8), 4)).save(image)
+    probed = json.loads(sae("probe", str(image), "--model", str(run_dir), "--json", check=True).stdout)
+    assert probed["mse"] >= 0 and "error" not in probed
+    empty = tmp_path / "not-a-run"
+    empty.mkdir()
+    refused = sae("evaluate", str(empty), "--data-dir", str(tiny_data_dir))
+    assert refused.returncode == 1 and "a folder, not a model file (.safetensors)" in refused.stderr
 
 
 def test_help_lists_the_commands():

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QToolTip
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, settle, style_plot
 from sae_desktop.run_list import RunSummary, reference_frontier, reference_settings, settings_text
+from sae_desktop.words import counted
 
 PENALTY_COLOURS = {"kl": "#4c72b0", "l1": "#dd8452", "topk": "#55a868", "batchtopk": "#c44e52",
                    "jumprelu": "#8172b3"}
@@ -258,7 +259,7 @@ class FrontierPlot(pg.PlotWidget):
 
     def point_tip(self, x: float, y: float, data: int) -> str:
         run = self.runs[data]
-        epochs = f"{run.epochs_done} epoch{'s' * (run.epochs_done != 1)}"
+        epochs = counted(run.epochs_done, "epoch")
         status = "" if run.status == "completed" else f" ({run.status} after {epochs})"
         return f"{run.name}{status}\n{settings_text(run.config)}\ntest MSE {y:.5f}, L0 {x:.2f} (click: select)"
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from sae_desktop.config import MAX_EPOCHS, SETTINGS, ConfigError, TrainConfig
 from sae_desktop.sweep import SWEEPABLE, grid_configs, parse_values, point_label
+from sae_desktop.words import counted
 
 NONE = "(none)"
 # What a first sweep of each penalty usually spans (the reference frontier's points).
@@ -109,8 +110,8 @@ class SweepDialog(QDialog):
         else:
             labels = [point_label(cfg, self.names) for cfg in self.configs]
             shown = ", ".join(labels[:8]) + (f", … ({len(labels) - 8} more)" if len(labels) > 8 else "")
-            self.preview.setText(f"<b>{len(self.configs)} run{'s' if len(self.configs) != 1 else ''}</b> of "
-                                 f"{self.epochs.value()} epoch{'s' if self.epochs.value() != 1 else ''}: {shown}")
+            self.preview.setText(f"<b>{counted(len(self.configs), 'run')}</b> of "
+                                 f"{counted(self.epochs.value(), 'epoch')}: {shown}")
         self.start.setEnabled(bool(self.configs))
 
 
