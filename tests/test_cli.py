@@ -115,7 +115,8 @@ def test_resume_continues_in_the_same_folder(tiny_data_dir):
     first = sae("train", *TINY, "--data-dir", str(tiny_data_dir), "--json", check=True)
     summary = json.loads(first.stdout.splitlines()[-1])
     ckpt = summary["checkpoint"]
-    again = sae("train", "--resume", ckpt, "--epochs", "3", "--data-dir", str(tiny_data_dir), "--json", check=True)
+    again = sae("train", "--resume", summary["run_dir"], "--epochs", "3", "--data-dir", str(tiny_data_dir), "--json",
+                check=True)  # (the run folder stands for its checkpoint)
     lines = [json.loads(line) for line in again.stdout.splitlines()]
     assert [r["epoch"] for r in lines if r["type"] == "epoch"] == [3]
     assert lines[-1]["run_dir"] == summary["run_dir"] and len(lines[-1]["epoch_seconds"]) == 3
