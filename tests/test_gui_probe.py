@@ -1031,3 +1031,36 @@ def test_a_digit_too_faint_for_its_papers_noise_is_not_called_blank_paper(qtbot,
     assert "Nothing stands out from the paper's noise" in view.ood_label.text()
     assert not load_file(qtbot, view, tmp_path / "blank.png")
     assert view.ood_label.text().startswith("No ink was found")
+
+
+def test_unbounded_latents_axis_fits_each_input_and_stays_steady_while_drawing(qtbot, window):
+    """After a digit with a tall bar, another digit (or Ctrl+Z back to one) kept the axis up to 20
+    for bars up to 13: the axis only ever grew."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    cfg = ModelConfig(d_hidden=32, d_latent=16, latent="topk", k=4)
+    weights = SparseAutoencoder(cfg).snapshot()
+    weights = {name: value * 60 if name in ("W_enc2", "b_enc2") else value for name, value in weights.items()}
+    window.shown.set(ModelSnapshot(cfg, weights, "relu model"))  # (codes up to ~10: axes above the floor of 1)
+    view = window.probe_view
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+    tops = {}
+    for index in range(30):  # the digits whose codes peak highest and lowest
+        view.browser.index.setValue(index)
+        tops[index] = float(view.result.latents.max())
+    tall, short = max(tops, key=tops.get), min(tops, key=tops.get)
+    assert tops[tall] > 1.5 * tops[short] > 1.5 / 1.2  # (short's axis then above the floor of 1)
+    view.browser.index.setValue(tall)
+    high = view.bars.top
+    assert high >= 1.2 * tops[tall] * 0.999
+    view.browser.index.setValue(short)
+    assert view.bars.top == pytest.approx(max(1.0, 1.2 * tops[short]))  # its own axis, not the tall one's
+    view.tools.undo_action.trigger()  # back to the tall digit: its axis again
+    assert view.state.source.index == tall and view.bars.top == pytest.approx(high)
+    view.tools.redo_action.trigger()
+    draw_seven(qtbot, view.canvas)  # a drawing over the short digit: its strokes never shrink the axis
+    first = view.bars.top
+    drag(qtbot, view.canvas, [canvas_point(view.canvas, 0.5, 0.9), canvas_point(view.canvas, 0.52, 0.92)])
+    assert view.bars.top >= first

@@ -174,9 +174,13 @@ class LatentBars(pg.PlotWidget):
             self.setXRange(-0.6, n - 0.4, padding=0)
 
     def set_latents(self, latents: np.ndarray | None, clamps: dict[int, float] | None = None,
-                    reorder: bool = True) -> None:
+                    reorder: bool = True, refit: bool = False) -> None:
         """Draw the encoder's ``latents`` with ``clamps`` applied; bars are re-sorted only
-        when ``reorder`` (a new input), never because of a clamp."""
+        when ``reorder`` (a new input), never because of a clamp. Unbounded latents' axis only
+        grows (steady while a drawing's strokes come), except with ``refit`` (another input: a
+        digit's bars up to 13 stood under an axis to 20, the last digit's)."""
+        if refit:
+            self.top = 1.0  # (grown to the code again by _redraw)
         self.latents = None if latents is None else np.asarray(latents, dtype=np.float32)
         self._clamps = dict(clamps or {})
         if self.latents is not None and (reorder or self.order.size != self.latents.size):

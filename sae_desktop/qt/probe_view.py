@@ -50,6 +50,7 @@ class ProbeView(QWidget):
         super().__init__(parent)
         self.shown = shown
         self.state = ProbeState()
+        self._bars_source: InputSource | None = None  # the input whose code the bars' axis was fitted to
         self.files = ImageFileReader(self)
         self.files.answered.connect(self._image_read)
         self.canvas = DrawingCanvas()
@@ -297,7 +298,9 @@ class ProbeView(QWidget):
         latents = None if r is None else r.latents
         # a clamp leaves the encoder's latents as they were: the bars keep their order then
         same_input = latents is not None and bars.latents is not None and np.array_equal(latents, bars.latents)
-        bars.set_latents(latents, self.state.clamps, reorder=not same_input)
+        refit = self.state.source is not self._bars_source  # another input: its own axis
+        self._bars_source = self.state.source
+        bars.set_latents(latents, self.state.clamps, reorder=not same_input, refit=refit)
 
     def _render(self, r: ProbeResult | None) -> None:
         """Mirror the state: the result's stages, tiles, bars and text; a file being read says so."""
