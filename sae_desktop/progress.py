@@ -13,7 +13,7 @@ times the reports *arrive*, with pauses left out:
 - per-epoch overhead: from the last report of an epoch to its evaluation's arrival (evaluation,
   checkpoint, transport), measured each epoch; before the first, the resumed run's recorded
   evaluation times, or a guess from the test set's size;
-- ETA: remaining images at the run's training rate plus the remaining epochs' overhead,
+- ETA: remaining images at the throughput plus the remaining epochs' overhead,
   smoothed over a few seconds; ``None`` ("estimating…") until enough has been seen (a few
   seconds of training, or a whole epoch and its end).
 
@@ -198,10 +198,13 @@ class ProgressEstimate:
         return max(0.0, (self.total_epochs - self.start.start_epoch) * self.n_train - self.images_done())
 
     def _raw_eta(self) -> float | None:
-        rate = self.training_rate()
+        """The remaining images at the rate training goes at now (the last WINDOW_S seconds': at
+        the whole run's average, a run slowed to a quarter by another program read "2,763
+        images/s, ETA 0:04" with 16 s of training left), plus the remaining epochs' ends."""
+        rate = self.throughput()
         # enough seen: a few seconds of training, or a whole epoch and its end (a 10-epoch run of 7 s,
         # 2 of them training, read "estimating…" until 80 %)
-        if rate is None or self._reports < MIN_REPORTS or (self._train_seconds < MIN_SECONDS and not self._overheads):
+        if not rate or self._reports < MIN_REPORTS or (self._train_seconds < MIN_SECONDS and not self._overheads):
             return None
         return self._remaining_images() / rate + (self.total_epochs - self.epochs_done) * self.overhead()
 
@@ -209,7 +212,7 @@ class ProgressEstimate:
         """The time left however fast the steps since the last report went: all but the next
         report's images are still to train (when training slowed between two reports, the
         smoothed finish counted down to "0:00" with most of the last epoch still to go)."""
-        rate, cfg = self.training_rate(), self.start.config
+        rate, cfg = self.throughput(), self.start.config
         return max(0.0, self._remaining_images() - cfg.log_every * cfg.batch_size) / rate if rate else 0.0
 
     def _update_finish(self, t: float) -> None:
@@ -217,7 +220,7 @@ class ProgressEstimate:
         if eta is None:
             return
         finish = t + eta
-        if self._finish is None:
+        if self._finish is None or not self._remaining_images():  # (training done: only epochs' ends left)
             self._finish = finish
         else:
             self._finish += (1.0 - math.exp(-max(0.0, t - self._finish_at) / SMOOTHING_S)) * (finish - self._finish)

@@ -114,6 +114,32 @@ def test_the_eta_never_reads_zero_while_more_than_a_reports_worth_of_training_is
     assert estimate.figures(clock.t).eta_s == 0.0  # its training done: only the evaluation was left
 
 
+def test_the_eta_follows_training_that_slows_down():
+    """Another program took a core: the panel read "2,763 images/s, ETA 0:04" with ~16 s of
+    training left, the ETA at the whole run's average rate while the throughput beside it fell."""
+    clock = Clock()
+    estimate = ProgressEstimate(start_event(epochs=6), clock.t)
+    simulate(estimate, clock, 2, step_s=0.1, overhead_s=0.5)  # 2 epochs at 1000 images/s
+    slow = 0.4  # then 250 images/s for the rest of the run
+    finish = clock.t + 4 * (SPE * slow + 0.5)
+    errors = []
+
+    def check():
+        figures = estimate.figures(clock.t)
+        if clock.t - (finish - 4 * (SPE * slow + 0.5)) > 10.0:  # once its window has seen the new pace
+            assert figures.images_per_s == pytest.approx(250, rel=0.05)
+            errors.append(abs(clock.t + figures.eta_s - finish) / (finish - clock.t))
+
+    for epoch in range(3, 7):
+        for done in range(1, SPE + 1):
+            clock.t += slow
+            estimate.step(step_event((epoch - 1) * SPE + done, epoch, done / SPE), clock.t)
+            check()
+        clock.t += 0.5
+        estimate.epoch_end(epoch_event(epoch), clock.t)
+    assert errors and max(errors) < 0.2  # (at the whole run's average rate: 0.5 to 0.74)
+
+
 def test_a_run_continued_inside_an_epoch_starts_its_bars_where_it_stopped():
     """"continuing from step 1002 (during epoch 3)" stood beside "epoch 3 of 4 – 50%" and an
     empty epoch bar until the first report."""
