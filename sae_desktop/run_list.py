@@ -235,12 +235,15 @@ def reference_settings(run: dict) -> str:
 
 
 def reference_frontier(path: Path | None = None) -> list[dict]:
-    """The shipped reference runs (mechanism, setting, value, test_mse, fvu, l0, …), drawn
-    faintly under the user's own on the frontier; [] when the file is absent or unreadable."""
+    """The shipped reference runs (mechanism, setting, value, test_mse, fvu, l0, …, and the file's
+    epochs where a run does not give its own), drawn faintly under the user's own on the frontier;
+    [] when the file is absent or unreadable."""
     path = Path(path) if path else paths.resources_dir() / REFERENCE_FRONTIER
     try:
-        runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
+        whole = json.loads(path.read_text(encoding="utf-8"))
+        runs, epochs = whole.get("runs", []), whole.get("epochs")
     except (OSError, ValueError, AttributeError):
         return []
-    return [r for r in runs if isinstance(r, dict) and isinstance(r.get("l0"), (int, float))
+    shared = {"epochs": epochs} if is_int(epochs) else {}
+    return [{**shared, **r} for r in runs if isinstance(r, dict) and isinstance(r.get("l0"), (int, float))
             and isinstance(r.get("test_mse"), (int, float)) and isinstance(r.get("mechanism"), str)]

@@ -946,6 +946,22 @@ def test_a_run_on_a_reference_point_is_named_on_hover_before_the_reference(qtbot
     assert rest_on(runs.frontier, reference["l0"], 0.0) == runs.frontier.toolTip()  # no point there: the plot's own
 
 
+def test_a_reference_point_names_its_epochs_and_why_it_sits_at_l0_0(qtbot, window):
+    """The shipped jumprelu λ₀=0.002 run sits alone at L0 0, test MSE 0.0675, above every other
+    point; its tip did not say it had collapsed, nor that the references trained 10 epochs."""
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.wait(50)  # laid out
+    frontier = runs.frontier
+    collapsed = [r for r in frontier.reference if r["l0"] == 0]
+    alive = next(r for r in frontier.reference if r["l0"] > 0)
+    assert collapsed and all(r["epochs"] == 10 for r in frontier.reference)
+    tip = rest_on(frontier, collapsed[0]["l0"], collapsed[0]["test_mse"])
+    assert tip.startswith("reference: jumprelu") and ", 10 epochs\n" in tip and "every latent dead" in tip
+    tip = rest_on(frontier, alive["l0"], alive["test_mse"])
+    assert ", 10 epochs\n" in tip and "dead" in tip and "every latent dead" not in tip
+
+
 def wrapped(label, width: int) -> list[str]:
     """The lines ``label``'s text breaks into at ``width`` px (as a word-wrapped QLabel breaks it)."""
     from PySide6.QtGui import QTextLayout

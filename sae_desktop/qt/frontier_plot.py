@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QToolTip
 
+from sae_desktop.checkpoint_schema import is_int
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, settle, style_plot
 from sae_desktop.run_list import RunSummary, reference_frontier, reference_settings, settings_text
@@ -253,9 +254,12 @@ class FrontierPlot(pg.PlotWidget):
 
     def reference_tip(self, x: float, y: float, data: int) -> str:
         r = self.reference[data]
-        return (f"reference: {r['mechanism']} {reference_settings(r)}\n"
+        # (a reference with every latent dead sits alone at L0 0, high up: it says why)
+        collapsed = "\nevery latent dead: it draws the mean digit" if r.get("l0") == 0 else ""
+        epochs = f", {counted(r['epochs'], 'epoch')}" if is_int(r.get("epochs")) else ""
+        return (f"reference: {r['mechanism']} {reference_settings(r)}{epochs}\n"
                 f"test MSE {y:.5f}, FVU {r.get('fvu', float('nan')):.3f}, L0 {x:.2f}, "
-                f"dead {r.get('dead_latents', '?')}")
+                f"dead {r.get('dead_latents', '?')}{collapsed}")
 
     def point_tip(self, x: float, y: float, data: int) -> str:
         run = self.runs[data]
