@@ -26,6 +26,7 @@ from sae_desktop.density import Density
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import Position, ResumeState, where_in_run
 from sae_desktop.pixels import PixelReference
+from sae_desktop.runs import CHECKPOINT
 from sae_desktop.words import counted
 
 BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
@@ -159,7 +160,7 @@ class ModelSnapshot:
         run_name = None
         if path.resolve() == bundled_model_path().resolve():
             name = "bundled MNIST model"
-        elif path.name == "checkpoint.safetensors":
+        elif path.name == CHECKPOINT:
             run_name = path.parent.name
             name = f"{run_name}, {checkpoint_story(ckpt)}"
         else:

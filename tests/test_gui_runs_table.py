@@ -316,3 +316,49 @@ def test_tab_leaves_the_table_for_its_buttons_keeping_the_runs_chosen(qtbot, gui
     assert QApplication.focusWidget() is runs.refresh_button
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
     assert QApplication.focusWidget() is table and len(runs.selected_runs()) == 2
+
+
+def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui_window, tiny_dataset, tmp_path,
+                                                                      monkeypatch):
+    """A rehearsal's trial runs stayed on the frontier for good: the tab could neither delete nor
+    open a run. Delete (or the rows' right-click menu) moves them to the desktop's trash, asked first."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QItemSelectionModel, Qt
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    make_runs(tiny_dataset, 3)
+    window, runs = gui_window, gui_window.runs_view
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    window.tabs.setCurrentWidget(runs)
+    table = runs.table
+    qtbot.waitUntil(lambda: table.rowCount() == 3, timeout=5000)
+    actions = runs.run_actions
+    asked = []
+    actions.ask = lambda parent, chosen: asked.append([r.name for r in chosen]) or answer
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    table.selectionModel().select(table.model().index(0, 0), flags)
+    table.selectionModel().select(table.model().index(2, 0), QItemSelectionModel.SelectionFlag.Select
+                                  | QItemSelectionModel.SelectionFlag.Rows)
+    chosen = runs.selected_runs()
+    folders = [Path(r.folder) for r in chosen]
+    menu = [a.text() for a in actions.menu().actions() if not a.isSeparator()]
+    assert menu == [runs.show_button.text(), runs.compare_button.text(), "Open run folder", "Move to trash…"]
+    answer = False  # asked, and cancelled: nothing moves
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert asked == [[r.name for r in chosen]] and all(f.is_dir() for f in folders) and table.rowCount() == 3
+    answer = True
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert not any(f.exists() for f in folders) and table.rowCount() == 1
+    trash = tmp_path / "data" / "Trash"
+    assert sorted(p.name for p in (trash / "files").iterdir()) == sorted(f.name for f in folders)
+    assert len(list((trash / "info").iterdir())) == 2  # (restorable: the desktop knows where each came from)
+    left = runs.selected_runs() or [runs.runs[table.item(0, 0).data(Qt.ItemDataRole.UserRole)]]
+    runs.set_live(Path(left[0].folder), "running")  # the run this window trains: never moved
+    table.selectRow(0)
+    asked.clear()
+    actions.trash_action.trigger()
+    assert not asked and Path(left[0].folder).is_dir() and "is training" in window.notices[-1]

@@ -19,10 +19,11 @@ from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt.frontier_plot import FrontierPlot
 from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.runs_layout import RunsLayout
+from sae_desktop.qt.runs_actions import RunsActions
 from sae_desktop.qt.runs_table import RunsTable
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.run_list import RunSummary, scan_runs
-from sae_desktop.runs import NO_EPOCH_FINISHED, RUNNING_OR_KILLED
+from sae_desktop.runs import CHECKPOINT, NO_EPOCH_FINISHED, RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
 
 UNFINISHED = (RUNNING_OR_KILLED, NO_EPOCH_FINISHED)  # what the folders of a run still training say
@@ -91,6 +92,7 @@ class RunsView(QWidget):
         self.compare_button.clicked.connect(self.compare_selected)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self._selection_changed()
+        self.run_actions = RunsActions(self)  # (right-click a row: its folder, the trash; Delete)
         self.refresh_in_background()  # built before its first visit (after the first paint): ready by then
         self.staggered = StaggeredPaint([self.frontier], self)
 
@@ -234,7 +236,7 @@ class RunsView(QWidget):
 
     def _selection_changed(self) -> None:
         chosen = self.selected_runs()
-        has_checkpoint = [r.folder.joinpath("checkpoint.safetensors").is_file() for r in chosen]
+        has_checkpoint = [r.folder.joinpath(CHECKPOINT).is_file() for r in chosen]
         self.show_button.setEnabled(len(chosen) == 1 and all(has_checkpoint))
         self.compare_button.setEnabled(len(chosen) == 2 and all(has_checkpoint))
         self.frontier.mark(chosen)
@@ -247,7 +249,7 @@ class RunsView(QWidget):
 
     def _load(self, run: RunSummary) -> ModelSnapshot | None:
         try:
-            return ModelSnapshot.load(run.folder / "checkpoint.safetensors")
+            return ModelSnapshot.load(run.folder / CHECKPOINT)
         except CheckpointError as exc:
             self.failed.emit("Could not open the run's model", str(exc))
             return None
@@ -289,7 +291,7 @@ class RunsView(QWidget):
                 self.compare.mark_busy(False)
                 self.failed.emit("Could not open the run's model", str(exc))
 
-        worker = create_worker(load_evaluated, [run.folder / "checkpoint.safetensors" for run in runs],
+        worker = create_worker(load_evaluated, [run.folder / CHECKPOINT for run in runs],
                                None if test is None else test.images, _start_thread=False,
                                _connect={"returned": compared, "errored": failed})
         worker.start()

@@ -1,0 +1,111 @@
+"""What a run in the Runs table can be asked besides being shown or compared: its folder opened
+in the file manager, or moved to the desktop's trash (Delete, or the table's right-click menu).
+A lecture's rehearsal leaves a dozen trial runs on the frontier; nothing is deleted outright: a
+run moved to the trash is restored from there. The run this window trains is never moved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from sae_desktop.run_list import RunSummary
+from sae_desktop.words import counted
+
+if TYPE_CHECKING:
+    from sae_desktop.qt.runs_view import RunsView
+
+
+def ask_to_trash(parent, runs: list[RunSummary]) -> bool:
+    """The user's yes to moving ``runs`` to the trash (their names listed, at most eight)."""
+    names = "\n".join(run.name for run in runs[:8]) + (f"\n… and {len(runs) - 8} more" if len(runs) > 8 else "")
+    box = QMessageBox(QMessageBox.Icon.Question, "Move to trash",
+                      f"Move {counted(len(runs), 'run')} to the trash?\n\n{names}\n\n"
+                      "Their folders (model, metrics, settings) go to the desktop's trash, where they "
+                      "can be restored.", QMessageBox.StandardButton.Cancel, parent)
+    move = box.addButton("Move to Trash", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is move
+
+
+def move_to_trash(folder: Path) -> bool:
+    from PySide6.QtCore import QFile
+
+    return bool(QFile.moveToTrash(str(folder)))
+
+
+class RunsActions(QObject):
+    def __init__(self, view: RunsView):
+        super().__init__(view)
+        self.view = view
+        self.ask: Callable[[object, list[RunSummary]], bool] = ask_to_trash  # (a test answers for the user)
+        self.trash: Callable[[Path], bool] = move_to_trash
+        table = view.table
+        self.open_action = QAction("Open run folder", table)
+        self.open_action.setToolTip("The run's folder (model, metrics, settings) in the file manager")
+        self.open_action.triggered.connect(self.open_folder)
+        self.trash_action = QAction("Move to trash…", table)
+        self.trash_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.trash_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # (the table's key only)
+        self.trash_action.triggered.connect(self.move_selected_to_trash)
+        table.addAction(self.trash_action)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._menu)
+        table.itemSelectionChanged.connect(self._selection_changed)
+        self._selection_changed()
+
+    def menu(self) -> QMenu:
+        """The selected runs' menu: show, compare, open the folder, move to the trash."""
+        menu = QMenu(self.view.table)
+        for button in (self.view.show_button, self.view.compare_button):
+            action = menu.addAction(button.text(), button.click)
+            action.setEnabled(button.isEnabled())
+        menu.addSeparator()
+        menu.addAction(self.open_action)
+        menu.addAction(self.trash_action)
+        return menu
+
+    def _menu(self, pos: QPoint) -> None:
+        if not self.view.selected_runs():
+            return
+        menu = self.menu()
+        menu.exec(self.view.table.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def _selection_changed(self) -> None:
+        chosen = self.view.selected_runs()
+        self.open_action.setEnabled(len(chosen) == 1)
+        self.trash_action.setEnabled(bool(chosen))
+        training = [run for run in chosen if self._training(run)]
+        self.trash_action.setToolTip("This run is training: stop it first" if training else
+                                     "Move the selected runs' folders to the trash (Delete)")
+
+    def _training(self, run: RunSummary) -> bool:
+        live = self.view.live_folder
+        return live is not None and Path(run.folder).resolve() == Path(live).resolve()
+
+    def open_folder(self) -> None:
+        chosen = self.view.selected_runs()
+        if len(chosen) == 1:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(chosen[0].folder)))
+
+    def move_selected_to_trash(self) -> None:
+        chosen = self.view.selected_runs()
+        training = [run for run in chosen if self._training(run)]
+        if training:
+            self.view.failed.emit("Not moved to the trash",
+                                  f"{training[0].name} is training: stop it first, then move it to the trash.")
+            return
+        if not chosen or not self.ask(self.view, chosen):
+            return
+        kept = [run for run in chosen if not self.trash(Path(run.folder))]
+        self.view.refresh()
+        if kept:
+            self.view.failed.emit("Not moved to the trash",
+                                  f"{counted(len(kept), 'run')} could not be moved to the trash (this desktop "
+                                  f"has no trash for that folder): {', '.join(str(run.folder) for run in kept)}")
