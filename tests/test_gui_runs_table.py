@@ -350,9 +350,14 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert asked == [[r.name for r in chosen]] and all(f.is_dir() for f in folders) and table.rowCount() == 3
+    shown = []
+    runs.compare.modelsShown.connect(lambda: shown.append(True))
+    runs.compare_selected()  # the two runs compared, then trashed: the comparison says they are gone
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
     answer = True
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert not any(f.exists() for f in folders) and table.rowCount() == 1
+    assert runs.compare.title.text().endswith("(A and B: no longer in the runs folder)")
     trash = tmp_path / "data" / "Trash"
     assert sorted(p.name for p in (trash / "files").iterdir()) == sorted(f.name for f in folders)
     assert len(list((trash / "info").iterdir())) == 2  # (restorable: the desktop knows where each came from)

@@ -199,6 +199,11 @@ class CompareView(QWidget):
         the training)."""
         self.title.setText(f"{self._names()}    ({which} is training: compared again when it ends)")
 
+    def mark_gone(self, which: str) -> None:
+        """Run ``which`` ("A", "B" or "A and B") is no longer in the runs folder (moved to the trash,
+        or deleted): its model is shown as it was when compared, and the header says so."""
+        self.title.setText(f"{self._names()}    ({which}: no longer in the runs folder)")
+
     def _names(self) -> str:
         """The two runs by name alone: their status is in the captions under the digits (written
         here too, the header wrapped at 1440 px)."""

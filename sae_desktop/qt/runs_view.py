@@ -303,8 +303,9 @@ class RunsView(QWidget):
         now = {run.folder: run for run in self.runs}
         if not self.compared or all(now.get(run.folder) == run for run in self.compared):
             return
-        if any(run.folder not in now for run in self.compared):  # (a folder deleted: left as it was)
-            return
+        gone = [letter for letter, run in zip("AB", self.compared) if run.folder not in now]
+        if gone:  # (moved to the trash, or deleted: shown as it was, and said)
+            return self.compare.mark_gone(" and ".join(gone))
         training = [letter for letter, run in zip("AB", self.compared) if self._status(now[run.folder]) == "training"]
         if training:  # each epoch: said, and compared again once the run ends
             return self.compare.mark_training(" and ".join(training))
