@@ -346,6 +346,18 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     folders = [Path(r.folder) for r in chosen]
     menu = [a.text() for a in actions.menu().actions() if not a.isSeparator()]
     assert menu == [runs.show_button.text(), runs.compare_button.text(), "Open run folder", "Move to trash…"]
+    opened = []
+    monkeypatch.setattr("PySide6.QtGui.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()))
+    table.selectRow(1)
+    actions.open_action.trigger()  # (no file manager answered: said, with the folder's path)
+    only = runs.selected_runs()[0]
+    assert opened == [str(only.folder)] and window.notices[-1].endswith(f"The run's folder is {only.folder}")
+    window.notice_box.done(0)
+    window.activateWindow()  # (offscreen, closing the box left no window active: no key would reach the table)
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    table.selectionModel().select(table.model().index(0, 0), flags)
+    table.selectionModel().select(table.model().index(2, 0), QItemSelectionModel.SelectionFlag.Select
+                                  | QItemSelectionModel.SelectionFlag.Rows)
     answer = False  # asked, and cancelled: nothing moves
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Delete)
@@ -355,6 +367,7 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     runs.compare_selected()  # the two runs compared, then trashed: the comparison says they are gone
     qtbot.waitUntil(lambda: bool(shown), timeout=10000)
     answer = True
+    table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert not any(f.exists() for f in folders) and table.rowCount() == 1
     assert runs.compare.title.text().endswith("(A and B: no longer in the runs folder)")

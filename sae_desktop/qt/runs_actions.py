@@ -91,8 +91,9 @@ class RunsActions(QObject):
 
     def open_folder(self) -> None:
         chosen = self.view.selected_runs()
-        if len(chosen) == 1:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(chosen[0].folder)))
+        if len(chosen) == 1 and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(chosen[0].folder))):
+            self.view.failed.emit("Could not open the run's folder",  # (no file manager: said, with the path)
+                                  f"No file manager opened it. The run's folder is {chosen[0].folder}")
 
     def move_selected_to_trash(self) -> None:
         chosen = self.view.selected_runs()
