@@ -18,6 +18,7 @@ import numpy as np
 
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.words import plural
 
 MOSTLY_SHARE = 0.5  # "mostly 6s": one class holds at least half of the latent's activation, twice the next's
 PAIR_SHARE = 0.65  # "mostly 4s and 9s": two classes hold this much together
@@ -147,10 +148,6 @@ def class_profile(latents: np.ndarray, labels: np.ndarray, n_classes: int = 10) 
     np.add.at(sums, labels, latents)
     counts = np.bincount(labels, minlength=n_classes)[:n_classes]
     return (sums / np.maximum(counts, 1)[:, None]).T
-
-
-def plural(name: str) -> str:
-    return name + ("es" if name.endswith("s") else "s")
 
 
 def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str], active_on: int | None = None) -> str:

@@ -16,7 +16,6 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout,
                                QWidget)
 
-from sae_desktop.atlas import plural
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.verdict import blank_reason
@@ -35,6 +34,7 @@ from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.stage_tiles import StageTiles
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.words import plural
 
 if TYPE_CHECKING:
     from sae_desktop.qt.latent_bars import LatentBars
