@@ -123,6 +123,16 @@ def tile_origin(position: int, columns: int, tile: int = 28, pad: int = 2) -> tu
     return pad + c * (tile + pad), pad + r * (tile + pad)
 
 
+def grid_step(at: int | None, move: str, n: int, columns: int) -> int:
+    """The position a key moves the selection to in a grid of ``n`` tiles, ``columns`` wide:
+    "left"/"right" one tile, "up"/"down" one row (staying put at an edge), "home"/"end" the
+    first and last; with nothing selected, the first (the last for "end")."""
+    if at is None or move in ("home", "end"):
+        return n - 1 if move == "end" else 0
+    step = {"left": -1, "right": 1, "up": -columns, "down": columns}[move]
+    return at + step if 0 <= at + step < n else at
+
+
 def frame_segments(positions, columns: int, tile: int = 28, pad: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Line segments (pairs of points) framing the given grid positions of a mosaic."""
     xs, ys = [], []

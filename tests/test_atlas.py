@@ -235,3 +235,15 @@ def test_top_labels_say_what_the_strongest_digits_are():
     assert top_labels(np.arange(16) % 10, names) == ""  # mixed: nothing to say
     assert top_labels(np.array([3]), names) == ""  # one digit's label is on its tile
     assert top_labels(np.array([8, 8, 8]), CLASS_NAMES["fashion-mnist"]) == "all bags"
+
+
+def test_the_keys_move_the_selection_through_the_grid_as_it_is_laid_out():
+    from sae_desktop.atlas import grid_step
+
+    n, columns = 10, 4  # rows 0-3, 4-7, 8-9
+    assert [grid_step(None, move, n, columns) for move in ("left", "down", "home", "end")] == [0, 0, 0, 9]
+    assert grid_step(5, "left", n, columns) == 4 and grid_step(5, "right", n, columns) == 6
+    assert grid_step(5, "up", n, columns) == 1 and grid_step(5, "down", n, columns) == 9
+    assert grid_step(7, "down", n, columns) == 7  # no tile below: it stays
+    assert grid_step(0, "left", n, columns) == 0 and grid_step(9, "right", n, columns) == 9
+    assert grid_step(6, "home", n, columns) == 0 and grid_step(6, "end", n, columns) == 9

@@ -13,11 +13,11 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
                                QWidget)
 
-from sae_desktop.atlas import (DEAD_FADE, decoder_tiles, encoder_tiles, frame_segments, grid_shape,
+from sae_desktop.atlas import (DEAD_FADE, decoder_tiles, encoder_tiles, frame_segments, grid_shape, grid_step,
                                log_density_histogram, mosaic, normalise_tiles, over_active, tile_at)
 from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
-from sae_desktop.qt.atlas_words import legend_texts, status_line, summary
+from sae_desktop.qt.atlas_words import legend_texts, status_line, summary, tile_tip
 from sae_desktop.qt.hidden_layout import lay_out_hidden
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.labels import SteadyLabel
@@ -34,6 +34,8 @@ KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
 SORTS = ("Sort by index", "Sort by density (densest first)")
 DENSITY_TITLE = "Feature density (latents that fire)"
 NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
+KEY_MOVES = {Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right", Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down",
+             Qt.Key.Key_Home: "home", Qt.Key.Key_End: "end"}  # the mosaic's keys (atlas.grid_step)
 
 
 class AtlasView(QWidget):
@@ -316,20 +318,12 @@ class AtlasView(QWidget):
             return False
         if watched is not self.plot or event.type() != QEvent.Type.KeyPress or self.model is None:
             return super().eventFilter(watched, event)
-        n, key = len(self.order), event.key()
-        columns = self.columns
-        moves = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -columns, Qt.Key.Key_Down: columns}
-        if key not in moves and key not in (Qt.Key.Key_Home, Qt.Key.Key_End):
+        move = KEY_MOVES.get(event.key())
+        if move is None:
             return super().eventFilter(watched, event)
         held = np.flatnonzero(self.order == self.selected) if self.selected is not None else []
-        at = int(held[0]) if len(held) else None
-        if key == Qt.Key.Key_Home or at is None:
-            to = n - 1 if key == Qt.Key.Key_End else 0
-        elif key == Qt.Key.Key_End:
-            to = n - 1
-        else:
-            to = at + moves[key] if 0 <= at + moves[key] < n else at
-        self.select(int(self.order[to]))
+        self.select(int(self.order[grid_step(int(held[0]) if len(held) else None, move, len(self.order),
+                                             self.columns)]))
         return True
 
     def _clicked(self, event) -> None:
@@ -339,11 +333,4 @@ class AtlasView(QWidget):
 
     def _hovered(self, scene_pos) -> None:
         latent = self.latent_at_scene(scene_pos)
-        ev = self.model.evaluation if self.model is not None else None
-        if latent is None:
-            self.plot.setToolTip("")
-        elif ev is None:
-            self.plot.setToolTip(f"latent {latent}")
-        else:
-            self.plot.setToolTip(f"latent {latent}: active on {ev.density[latent]:.1%} of test digits, "
-                                 f"mean activation {ev.rho_hat[latent]:.3f}")
+        self.plot.setToolTip("" if latent is None else tile_tip(latent, self.model.evaluation))

@@ -1,5 +1,5 @@
-"""The Atlas's words: its legend (what the tiles' colours and frames mean) and its status line
-(the model's latents counted), kept apart from the view that shows them."""
+"""The Atlas's words: its legend (what the tiles' colours and frames mean), its status line
+(the model's latents counted) and a tile's tooltip, kept apart from the view that shows them."""
 
 from __future__ import annotations
 
@@ -46,3 +46,11 @@ def status_line(words: str, left_out: int = 0) -> str:
     dead latents the density histogram leaves out."""
     held = words.replace(" > ", "\u00a0>\u00a0").replace("(> ", "(>\u00a0").replace("over-active", "over\u2011active")
     return held + (f" ({left_out} dead latents are not in the histogram)" if left_out else "")
+
+
+def tile_tip(latent: int, ev: Evaluation | None) -> str:
+    """What resting the mouse on a tile says: the latent, and how often and how strongly it fires."""
+    if ev is None:
+        return f"latent {latent}"
+    return (f"latent {latent}: active on {ev.density[latent]:.1%} of test digits, "
+            f"mean activation {ev.rho_hat[latent]:.3f}")
