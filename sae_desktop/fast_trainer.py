@@ -99,7 +99,8 @@ class FastSAETrainer(Trainer):
         # where it can (see train_step.py), else the same module as Python.
         b = min(cfg.batch_size, self.n)
         tensors = ([self.params[k] for k in PARAM_NAMES], [self.grads[k] for k in PARAM_NAMES],
-                   self.rho_rows, self.recon_rows, self._layer_adam(), self.objective.images_since_fired,
+                   self.rho_rows, self.recon_rows, self.extra_rows, self._layer_adam(),
+                   self.objective.images_since_fired,
                    float(self.objective.dead_after), torch.zeros(2 + cfg.d_latent, dtype=torch.int64, device=device))
         self.step_modules, self.scripted = {}, script
         for size in {b, self.n % b} - {0}:

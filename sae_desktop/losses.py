@@ -6,9 +6,10 @@ They are plain differentiable PyTorch: the autograd backend (``trainer.py``) tra
 
 Reported values: ``losses/recon`` is the reconstruction loss; ``losses/sparsity`` is the
 *unweighted* penalty (Σ KL for kl, mean |z| for l1, the mean number of active latents for
-jumprelu, 0 for topk and batchtopk), as the tutorial prints it; ``losses/total`` = recon +
-weight × sparsity, the quantity minimised (plus AuxK's term, when on, which revives dead
-latents, and JumpReLU's pre-activation loss: neither is reported).
+jumprelu, 0 for topk and batchtopk), as the tutorial prints it; ``losses/total`` is the quantity
+minimised: recon + weight × sparsity + the other weighted terms (:attr:`LossTerms.extra`: AuxK's,
+when on, which revives dead latents, and JumpReLU's pre-activation loss). (It left them out, and
+with AuxK the window drew "total" over "reconstruction" as one line, for a loss a third larger.)
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ class LossTerms:
     z: torch.Tensor  # the batch's latents
     sparsity: torch.Tensor | None = None  # the unweighted penalty, where it is not a function of ρ̂
     aux: torch.Tensor | None = None  # the AuxK loss (unweighted), when on
+    extra: torch.Tensor | None = None  # total's weighted terms beyond recon + weight × sparsity (AuxK's, pre-act)
 
 
 def auxk_latents(pre: torch.Tensor, dead: torch.Tensor, k_aux: int) -> torch.Tensor:
@@ -230,10 +232,12 @@ class Objective:
         self.count_firing(z)
         decoder_pre = architecture.decoder_pre(params, z, TORCH)
         recon = recon_loss(self.recon_kind, architecture.logits_from_decoder_pre(params, decoder_pre, TORCH), x)
+        extra = None
         if isinstance(self.penalty, L0Penalty):
             theta = model.thresholds
             sparsity = self.penalty.of_pre(pre, theta)
-            total = recon + self.penalty.weight * sparsity + self.penalty.pre_act(pre, theta, model.W_dec1.norm(dim=0))
+            extra = self.penalty.pre_act(pre, theta, model.W_dec1.norm(dim=0))
+            total = recon + self.penalty.weight * sparsity + extra
         else:
             sparsity, total = None, recon + self.penalty.loss(z)
         if model.cfg.latent == "batchtopk":
@@ -246,7 +250,8 @@ class Objective:
             if self.dead_index.numel():
                 aux = self.auxk_loss(params, h, decoder_pre, x, recon)
                 total = total + self.auxk * aux
-        return LossTerms(total, recon, z, sparsity, aux)
+                extra = self.auxk * aux if extra is None else extra + self.auxk * aux
+        return LossTerms(total, recon, z, sparsity, aux, extra)
 
     def auxk_loss(self, params: dict, h: torch.Tensor, decoder_pre: torch.Tensor, x: torch.Tensor,
                   live: torch.Tensor) -> torch.Tensor:

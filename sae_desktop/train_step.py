@@ -63,6 +63,7 @@ class TrainStep(nn.Module):
     adam: List[List[List[Tensor]]]
     rho_row: List[Tensor]
     recon_row: List[Tensor]
+    extra_row: List[Tensor]
     x_used: List[Tensor]
     x_used_T: List[Tensor]
     W_enc1_used: List[Tensor]
@@ -70,7 +71,7 @@ class TrainStep(nn.Module):
     arange: List[Tensor]
 
     def __init__(self, batch: int, cfg: TrainConfig, model_cfg: ModelConfig, train_u8: Tensor,
-                 params: List[Tensor], grads: List[Tensor], rho_rows: Tensor, recon_rows: Tensor,
+                 params: List[Tensor], grads: List[Tensor], rho_rows: Tensor, recon_rows: Tensor, extra_rows: Tensor,
                  adam: List[List[List[Tensor]]], since_fired: Tensor, dead_after: float, auxk_reading: Tensor):
         """``adam``: for the first layer, the two middle ones and the last, the fused Adam
         kernel's six tensor lists (parameters, gradients, exp_avg, exp_avg_sq, [], step);
@@ -116,6 +117,7 @@ class TrainStep(nn.Module):
         self.W_enc1_T, self.W_enc2_T, self.W_dec1_T = params[0].t(), params[2].t(), params[4].t()
         self.b_dec2_col, self.G_enc1_T = params[7].unsqueeze(1), grads[0].t()
         self.rho_row, self.recon_row = list(rho_rows.unbind(0)), list(recon_rows.unbind(0))
+        self.extra_row = list(extra_rows.unbind(0))  # AuxK's weighted term (the step's only extra), or 0
         # Blank pixels (see the module docstring): the first layer's two products (x·W_enc1ᵀ and
         # the gradient xᵀ·d_h1) run on the pixels in use only, ~520 of 784 in MNIST batches of 128,
         # their rows of W_enc1 gathered and the gradient scattered back: a third less time.
@@ -179,7 +181,8 @@ class TrainStep(nn.Module):
         scale = recon_grad_(self.recon, self.logits_t, self.y_t, self.x_t, d_out_t, self.d_out_flat,
                             self.recon_row[row], 1.0 / 255)
         if self.aux.on:  # before Adam updates the output layer, which the term reads
-            self.aux(h1, W_enc2, b_enc2, W_dec1, W_dec2, self.b_dec2_col, self.x_t, self.recon_row[row], self.recon)
+            self.aux(h1, W_enc2, b_enc2, W_dec1, W_dec2, self.b_dec2_col, self.x_t, self.recon_row[row], self.recon,
+                     self.extra_row[row])
         G[6].addmm_(d_out_t, h2, beta=0.0, alpha=scale)
         G[7].addmv_(d_out_t, self.ones, beta=0.0, alpha=scale)
         torch.addmm(d_h2, self.d_out_rows, W_dec2, beta=0.0, alpha=scale, out=d_h2)

@@ -61,8 +61,9 @@ class AuxKStep(nn.Module):
         self.since_fired.add_(self.batch).masked_fill_(self.z_max > 0, 0.0)
 
     def forward(self, h1: Tensor, W_enc2: Tensor, b_enc2: Tensor, W_dec1: Tensor, W_dec2: Tensor,
-                b_dec2_col: Tensor, x_t: Tensor, live_record: Tensor, recon: str) -> None:
-        """The term's forward pass and its gradient down to the decoder's hidden layer."""
+                b_dec2_col: Tensor, x_t: Tensor, live_record: Tensor, recon: str, extra: Tensor) -> None:
+        """The term's forward pass and its gradient down to the decoder's hidden layer; its
+        weighted value into ``extra`` (the report's: 0 when no latent is dead)."""
         reading = self.reading
         if int(reading[0]) % self.refresh == 0:
             dead = torch.nonzero(self.since_fired >= self.dead_after).view(-1)
@@ -72,6 +73,7 @@ class AuxKStep(nn.Module):
         index = reading[2:2 + int(reading[1])]
         self.active = index.numel() > 0
         if not self.active:
+            extra.zero_()
             return
         pre = torch.addmm(b_enc2.index_select(0, index), h1, W_enc2.index_select(0, index).t())
         pre.masked_fill_(self.since_fired.index_select(0, index) < self.dead_after, float("-inf"))
@@ -90,6 +92,7 @@ class AuxKStep(nn.Module):
         scale = recon_grad_(recon, self.logits_t, self.y_t, x_t, self.d_out_t, self.d_out_flat, self.record, 1.0 / 255)
         n = float(x_t.numel())
         live = max(float(live_record) / n, self.smallest)  # the live code's loss (record: loss × n)
+        torch.mul(self.record, self.weight / (n * live), out=extra)  # weight × (loss with the dead) / live
         torch.mm(self.d_out_rows, W_dec2, out=self.d_h2)
         self.d_h2.mul_(scale * self.weight / live)
         torch.ops.aten.threshold_backward(self.d_h2, self.h2, 0.0, grad_input=self.d_h2)

@@ -85,11 +85,13 @@ class Trainer:
         self.train_u8 = train_u8.contiguous()
         self.n = train_u8.shape[0]
         self.steps_since_flush = 0
-        # One row per step since the last report: the summed reconstruction loss and the batch ρ̂,
+        # One row per step since the last report: the summed reconstruction loss, the batch ρ̂ and
+        # the loss's other weighted terms (LossTerms.extra: AuxK's, JumpReLU's pre-activation loss),
         # in one buffer so a report reads it in one go. Loss values are computed in report().
         self.capacity = cfg.log_every
-        self.records = torch.zeros(self.capacity, 1 + mc.d_latent, device=device)
-        self.recon_rows, self.rho_rows = self.records[:, 0], self.records[:, 1:]
+        self.records = torch.zeros(self.capacity, 2 + mc.d_latent, device=device)
+        self.recon_rows, self.rho_rows = self.records[:, 0], self.records[:, 1:1 + mc.d_latent]
+        self.extra_rows = self.records[:, 1 + mc.d_latent]
         self.sparsity_rows = torch.zeros(self.capacity, device=device)  # penalties not computed from ρ̂
         self.revivals: list[tuple[int, int]] = []  # (step, latents revived) not yet reported
         self.pending_elements: list[int] = []  # per unreported step: the pixel count its summed loss is over
@@ -133,10 +135,10 @@ class Trainer:
         # One transfer, then NumPy in float64 on a few rows (see SparsityPenalty).
         records = self.records[:m].cpu().numpy().astype(np.float64)
         recon = records[:, 0] / np.asarray(self.pending_elements[-m:], dtype=np.float64)
-        rows = records[:, 1:]
+        rows = records[:, 1:-1]
         sparsity = (self.penalty.value(rows) if self.penalty.from_rho
                     else self.sparsity_rows[:m].cpu().numpy().astype(np.float64))
-        total = recon + self.penalty.weight * sparsity
+        total = recon + self.penalty.weight * sparsity + records[:, -1]  # (the extra terms: 0 where none)
         rho = rows.mean(axis=0).astype(np.float32)
         revived = self._revived_since_report(sum(self.pending_elements) // self.model_cfg.d_in)
         self.pending_elements.clear()
@@ -263,9 +265,10 @@ class AutogradTrainer(Trainer):
             with torch.no_grad():
                 row = self.records[first_row + i]
                 row[0] = terms.recon.detach() * x.numel()
-                torch.mean(terms.z.detach(), 0, out=row[1:])
+                torch.mean(terms.z.detach(), 0, out=row[1:-1])
                 if terms.sparsity is not None:
                     self.sparsity_rows[first_row + i] = terms.sparsity.detach()
+                row[-1] = terms.extra.detach() if terms.extra is not None else 0.0
             self.steps_done += 1
             if self.resample_every and self.steps_done % self.resample_every == 0 and \
                     self.steps_done <= RESAMPLE_UNTIL * self.total_steps:

@@ -159,8 +159,15 @@ def test_no_legend_names_what_a_top_k_run_does_not_draw(qtbot, view):
     # nor for a total that is the reconstruction (drawn over it, the legend named a blue curve no one saw)
     assert names() == ["reconstruction (= total)", "test MSE (per epoch)"]
     assert not view.loss_plot.smooth[3].isVisible() and not view.loss_plot.raw[3].isVisible()
-    start(view, CFG.replace(penalty="topk", k=4, auxk=1 / 32))  # with AuxK the total is more: drawn, named
-    assert names() == ["reconstruction", "total", "test MSE (per epoch)"] and view.loss_plot.smooth[3].isVisible()
+    start(view, CFG.replace(penalty="topk", k=4, auxk=1 / 32))  # with AuxK the total is more: its term drawn, named
+    assert names() == ["reconstruction", "AuxK (weighted)", "total", "test MSE (per epoch)"]
+    assert view.loss_plot.smooth[3].isVisible() and view.loss_plot.smooth[2].isVisible()
+    view.on_step(IntervalOutput(10, 1, 1.0, 0.05, 0.0, 0.07, 1000.0, 1e-3, np.full(32, 0.05)))  # total = recon + AuxK
+    view.refresh_all()
+    from sae_desktop.qt.plot_files import plot_table
+    header, rows = plot_table(view.loss_plot)
+    assert rows[0][header.index("AuxK (weighted) (per report)")] == pytest.approx(0.02)
+    assert not any(name.startswith("sparsity") for name in header)
     start(view)  # the tutorial's KL: its target and its sparsity curve are named again
     assert plot.rho == CFG.rho and plot.top_legend.legend.isVisible()
     assert names() == ["reconstruction", "sparsity (weighted)", "total", "test MSE (per epoch)"]

@@ -187,8 +187,7 @@ def test_wide_topk_step_on_the_kept_latents_matches_autograd(recon, auxk, few_po
         trainer.step(torch.arange(8), lr=0.0)
     for name, p in model.named_parameters():
         torch.testing.assert_close(trainer.grads[name], p.grad, rtol=2e-4, atol=2e-7, msg=name)
-    reported = terms.total - auxk * terms.aux if auxk else terms.total  # the report's loss: recon + penalty
-    assert trainer.report().total == pytest.approx(reported.item(), rel=1e-4)
+    assert trainer.report().total == pytest.approx(terms.total.item(), rel=1e-4)  # what is minimised, AuxK's too
 
 
 @pytest.mark.parametrize("recon,silent_count", [("mse", 30), ("bce", 30), ("mse", 8)])
@@ -221,3 +220,28 @@ def test_fast_step_auxk_gradients_match_autograd(recon, silent_count, step_kind,
     model.zero_grad()
     terms.recon.backward()  # without the term, those rows would get no gradient: the test sees it
     assert dead_rows.abs().sum() > 0 and not model.W_enc2.grad[objective.dead()].any()
+
+
+@pytest.mark.parametrize("penalty,backend", [("topk", "fast"), ("topk", "autograd"), ("batchtopk", "autograd"),
+                                             ("jumprelu", "autograd")])
+def test_the_reported_total_is_what_training_minimises(penalty, backend, images):
+    """With AuxK the reported total was the reconstruction loss alone (AuxK's term, as large as
+    it, left out): the window drew "total" over "reconstruction" as one line. JumpReLU's
+    pre-activation loss was left out too."""
+    from sae_desktop.engine import make_trainer
+
+    auxk = 0.5 if penalty != "jumprelu" else 0.0
+    cfg = TrainConfig(penalty=penalty, d_hidden=16, d_latent=32, k=2, batch_size=8, auxk=auxk, log_every=1)
+    batch = images[:8]
+    trainer = make_trainer(cfg, torch.device("cpu"), batch, backend=backend)
+    assert trainer.backend == backend
+    silent = torch.zeros(32)
+    silent[::2] = 1e9  # dead unless they fire in this batch
+    trainer.objective.images_since_fired.copy_(silent)
+    _, objective, terms = _reference_terms(cfg, trainer.weights(), silent, batch)
+    assert terms.extra is not None and terms.extra.item() > 1e-4 * terms.recon.item()  # a term of its own
+    trainer.step(torch.arange(8), lr=0.0)
+    report = trainer.report()
+    assert report.total == pytest.approx(terms.total.item(), rel=1e-4)
+    beyond = report.total - report.recon - trainer.penalty.weight * report.sparsity
+    assert beyond == pytest.approx(terms.extra.item(), rel=1e-3)  # AuxK's term, or JumpReLU's pre-activation loss

@@ -22,6 +22,7 @@ from sae_desktop.qt.plot_style import COLORS, legend_entries, set_legend_entries
 # continuing a run redrew its finished epochs, and a long plan stopped early lagged far above them.)
 MEMORY = 0.01
 RECON_NAME = "reconstruction"
+SPARSITY_NAME, AUXK_NAME = "sparsity (weighted)", "AuxK (weighted)"  # the middle curve: total − reconstruction
 STEP, RECON, SPARSITY, TOTAL = 0, 1, 2, 3  # raw columns; smoothed ones follow at +3
 
 
@@ -38,7 +39,7 @@ class LossPlot(pg.PlotWidget):
         self.steps = SeriesBuffer(7)
         self.epochs = SeriesBuffer(2)
         self.raw, self.smooth = {}, {}
-        for column, key, name in ((RECON, "recon", RECON_NAME), (SPARSITY, "sparsity", "sparsity (weighted)"),
+        for column, key, name in ((RECON, "recon", RECON_NAME), (SPARSITY, "sparsity", SPARSITY_NAME),
                                   (TOTAL, "total", "total")):
             color = pg.mkColor(COLORS[key])
             faint = pg.mkColor(color)
@@ -89,19 +90,22 @@ class LossPlot(pg.PlotWidget):
         self.refresh()
         self.enableAutoRange()
 
-    def set_sparsity_visible(self, visible: bool) -> None:
-        """Top-k has no penalty term: a curve of zeros would only break the log scale (nor is it a
-        column of the CSV)."""
+    def set_penalty_name(self, name: str | None) -> None:
+        """The middle curve (total − reconstruction) named for what it is: the weighted sparsity
+        penalty, or with top-k's AuxK its term; None for top-k without AuxK, which has no other
+        term: a curve of zeros would only break the log scale (nor is it a column of the CSV)."""
+        visible = name is not None
         for item in (self.raw[SPARSITY], self.smooth[SPARSITY]):
             item.setVisible(visible)
             item.csv_skip = not visible
+        if visible:
+            csv_name(self.raw[SPARSITY], f"{name} (per report)")
+            csv_name(self.smooth[SPARSITY], f"{name} (smoothed)")
         legend = self.top_legend.legend  # nor a legend entry for a curve that is not drawn
-        named = any(sample.item is self.smooth[SPARSITY] for sample, _ in legend.items)
-        if named and not visible:
-            legend.removeItem(self.smooth[SPARSITY])
-        elif visible and not named:  # back in its place, after reconstruction
-            entries = legend_entries(legend)
-            set_legend_entries(legend, entries[:1] + [(self.smooth[SPARSITY], "sparsity (weighted)")] + entries[1:])
+        entries = [(item, text) for item, text in legend_entries(legend) if item is not self.smooth[SPARSITY]]
+        if visible:  # in its place, after reconstruction
+            entries = entries[:1] + [(self.smooth[SPARSITY], name)] + entries[1:]
+        set_legend_entries(legend, entries)
 
     def set_total_visible(self, visible: bool) -> None:
         """Without a penalty term (TopK, BatchTopK without AuxK) the total is the reconstruction:

@@ -20,7 +20,7 @@ from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
 from sae_desktop.paths import runs_dir
 from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart, where_in_run
 from sae_desktop.qt.activation_histogram import ActivationHistogram
-from sae_desktop.qt.loss_plot import LossPlot
+from sae_desktop.qt.loss_plot import AUXK_NAME, SPARSITY_NAME, LossPlot
 from sae_desktop.qt.plot_style import settle
 from sae_desktop.qt.labels import ElidedLabel, tooltip_paragraphs
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
@@ -147,8 +147,9 @@ class TrainingView(QWidget):
     def on_started(self, start: RunStart) -> None:
         cfg = start.config
         self._clear_plots(start.steps_per_epoch * cfg.epochs, cfg.epochs, cfg.d_latent)
-        self.loss_plot.set_sparsity_visible(cfg.penalty not in TOPK_PENALTIES)  # no penalty to plot
-        self.loss_plot.set_total_visible(cfg.penalty not in TOPK_PENALTIES or cfg.auxk > 0)  # total = recon
+        topk = cfg.penalty in TOPK_PENALTIES  # no penalty: with AuxK its term, else nothing beside the reconstruction
+        self.loss_plot.set_penalty_name((AUXK_NAME if cfg.auxk > 0 else None) if topk else SPARSITY_NAME)
+        self.loss_plot.set_total_visible(not topk or cfg.auxk > 0)  # (else total = recon)
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
         for out in self.run.earlier:  # resumed run: its per-step losses and revivals so far, from metrics.jsonl
             if isinstance(out, Revival):
