@@ -104,6 +104,17 @@ def decode(params: Mapping[str, Array], z: Array, ops: Any) -> Array:
     return ops.sigmoid(decode_logits(params, z, ops))
 
 
+def learned_thresholds(params: Mapping[str, Array], cfg: ModelConfig) -> np.ndarray | None:
+    """The thresholds the latents fire above, learned in training, as a float64 NumPy array:
+    JumpReLU's, one per latent (exp(log_threshold)); BatchTopK's, one for them all at inference;
+    None for the other activations (their "active" rule is fixed: :func:`active`)."""
+    if cfg.latent == "jumprelu":
+        return np.exp(np.asarray(params["log_threshold"], np.float64).reshape(-1))
+    if cfg.latent == "batchtopk":
+        return np.asarray(params["threshold"], np.float64).reshape(-1)
+    return None
+
+
 def active(latents: Array, threshold: float) -> Array:
     """Where a latent counts as active (L0, density, dead latents, the probe's colours): above
     the model's ``ModelConfig.active_threshold`` (0.1 for sigmoid latents, which are never

@@ -19,7 +19,8 @@ PENALTY_DESCRIPTIONS = {
           "first sparse autoencoders').",
     "l1": "L1: charges every unit of activation, so latents stay at zero unless they pay their way "
           "(and shrink the ones that fire).",
-    "topk": "TopK: each image keeps only its k largest latents, so exactly k fire; no penalty to tune.",
+    "topk": "TopK: each image keeps only its k largest latents, so at most k fire (fewer where fewer than k "
+            "are positive); no penalty to tune.",
     "batchtopk": "BatchTopK: the batch keeps its k×batch largest latents, so busy images use more and simple "
                  "ones fewer; k on average, one learned threshold at inference.",
     "jumprelu": "JumpReLU: each latent learns its own threshold and fires only above it; an L0 penalty "

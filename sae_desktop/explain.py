@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sae_desktop.config import (AUXK_DEAD_AFTER, JUMPRELU_PRE_ACT, PENALTY_DESCRIPTIONS, RHO_HAT_MIN,
-                                 TOPK_PENALTIES, ModelConfig, TrainConfig)
+import numpy as np
+
+from sae_desktop.config import (AUXK_DEAD_AFTER, JUMPRELU_PRE_ACT, JUMPRELU_THRESHOLD_INIT, PENALTY_DESCRIPTIONS,
+                                RHO_HAT_MIN, TOPK_PENALTIES, ModelConfig, TrainConfig)
 
 LATENTS = {"sigmoid": "sigmoid", "relu": "ReLU", "topk": "ReLU, the {k} largest kept per image",
            "batchtopk": "ReLU, {k} per image on average", "jumprelu": "JumpReLU, each with its own threshold"}
@@ -26,19 +28,38 @@ class ModelCard:
     loss: str  # the objective, with its weights' values ("" without a training config)
     active: str  # what counts as active (for L0, dead and dense)
     settings: list[tuple[str, str]]  # (the form's label, the value) of each setting that applies
+    thresholds: str = ""  # the thresholds it learned (JumpReLU's, BatchTopK's), with their values
 
 
-def model_card(model: ModelConfig, train: TrainConfig | None) -> ModelCard:
+def thresholds_text(model: ModelConfig, thresholds: np.ndarray | None) -> str:
+    """The learned thresholds in words, with their values (``architecture.learned_thresholds``):
+    the card said "each latent learns its own threshold", and a researcher could not see that
+    after two epochs they had barely left their start."""
+    if thresholds is None or not thresholds.size:
+        return ""
+    if model.latent == "batchtopk":
+        theta = float(thresholds[0])
+        if theta <= 0:
+            return "Threshold at inference θ: not learned yet (0: every positive latent fires)"
+        return (f"Threshold at inference θ = {theta:.3g}: a latent fires on an image where it is above θ "
+                "(learned in training: the batch's smallest kept activation, averaged)")
+    low, middle, high = np.percentile(thresholds, [0, 50, 100])
+    return (f"Thresholds θⱼ, one per latent (each started at {JUMPRELU_THRESHOLD_INIT:g}): median {middle:.3g}, "
+            f"from {low:.3g} to {high:.3g}")
+
+
+def model_card(model: ModelConfig, train: TrainConfig | None, thresholds: np.ndarray | None = None) -> ModelCard:
     latents = LATENTS.get(model.latent, model.latent).format(k=model.k)
     architecture = (f"{model.d_in} pixels → {model.d_hidden} ReLU → {model.d_latent} latents ({latents}) → "
                     f"{model.d_hidden} ReLU → {model.d_in} pixels (sigmoid)")
     threshold = model.active_threshold
     active = f"A latent counts as active on an image where it is above {threshold:g}" + (
         " (the sigmoid's output never reaches 0)" if model.latent == "sigmoid" else "")
+    learned = thresholds_text(model, thresholds)
     if train is None:
-        return ModelCard(architecture, "", "", active, [])
+        return ModelCard(architecture, "", "", active, [], learned)
     return ModelCard(architecture, PENALTY_DESCRIPTIONS.get(train.penalty, ""), loss_text(train), active,
-                     settings(train))
+                     settings(train), learned)
 
 
 def loss_text(cfg: TrainConfig) -> str:

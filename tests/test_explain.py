@@ -47,3 +47,31 @@ def test_the_card_needs_no_torch():
     code = "import sys, sae_desktop.explain; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_the_card_gives_the_thresholds_a_model_learned_with_their_values(penalty):
+    """"Each latent learns its own threshold" (JumpReLU), "one learned threshold at inference"
+    (BatchTopK): the card never said what they were, and after two epochs a JumpReLU's had barely
+    left their start (0.096 to 0.135, from 0.1)."""
+    import numpy as np
+
+    from sae_desktop.architecture import learned_thresholds
+    from sae_desktop.model import SparseAutoencoder
+
+    cfg = TrainConfig(penalty=penalty, d_hidden=16, d_latent=8, k=2)
+    weights = SparseAutoencoder(cfg.model_config()).snapshot()
+    if penalty == "jumprelu":
+        weights["log_threshold"] = np.log(np.array([0.05, 0.1, 0.1, 0.1, 0.12, 0.2, 0.1, 0.1], np.float32))
+    if penalty == "batchtopk":
+        weights["threshold"] = np.array([2.63], np.float32)
+    thresholds = learned_thresholds(weights, cfg.model_config())
+    card = model_card(cfg.model_config(), cfg, thresholds)
+    said = {"jumprelu": "Thresholds θⱼ, one per latent (each started at 0.1): median 0.1, from 0.05 to 0.2",
+            "batchtopk": "Threshold at inference θ = 2.63: a latent fires on an image where it is above θ"}
+    assert (thresholds is not None) == (penalty in said)
+    assert card.thresholds.startswith(said[penalty]) if penalty in said else card.thresholds == ""
+    if penalty == "batchtopk":  # an untrained one's: not learned yet
+        assert "not learned yet" in model_card(cfg.model_config(), cfg, np.zeros(1)).thresholds
+    if penalty == "topk":
+        assert "at most k fire" in card.mechanism  # (after a ReLU, fewer than k may be positive)

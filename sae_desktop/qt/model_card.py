@@ -9,6 +9,7 @@ import html
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from sae_desktop.architecture import learned_thresholds
 from sae_desktop.explain import model_card
 from sae_desktop.qt.labels import with_hats
 from sae_desktop.qt.shown_model import ShownModel
@@ -18,13 +19,15 @@ from sae_desktop.snapshot import ModelSnapshot
 def model_card_html(snap: ModelSnapshot | None) -> str:
     if snap is None:
         return "<p>No model is shown.</p>"
-    card = model_card(snap.config, snap.train_config)
+    card = model_card(snap.config, snap.train_config, learned_thresholds(snap.weights, snap.config))
     e = html.escape
     parts = [f"<h3>{e(snap.name)}</h3>", f"<p><b>Architecture.</b> {e(card.architecture)}</p>"]
     if snap.train_config is None:
         parts.append("<p>Its training settings are not stored with it.</p>")
     else:
         parts += [f"<p><b>Sparsity.</b> {e(card.mechanism)}</p>", f"<p><b>Loss.</b> {e(card.loss)}</p>"]
+    if card.thresholds:
+        parts.append(f"<p><b>Learned thresholds.</b> {e(card.thresholds)}.</p>")
     parts.append(f"<p>{e(card.active)}.</p>")
     if card.settings:  # two to a row: a screen's height held only half of them, one to a row
         cells = [f"<td>{e(label)}</td><td style='padding-left: 12px; padding-right: 28px'>{e(value)}</td>"
