@@ -1064,3 +1064,60 @@ def test_unbounded_latents_axis_fits_each_input_and_stays_steady_while_drawing(q
     first = view.bars.top
     drag(qtbot, view.canvas, [canvas_point(view.canvas, 0.5, 0.9), canvas_point(view.canvas, 0.52, 0.92)])
     assert view.bars.top >= first
+
+
+def test_the_bars_show_the_thresholds_a_model_learned(qtbot, window):
+    """BatchTopK's threshold at inference and JumpReLU's per-latent thresholds were shown nowhere:
+    a latent at 2.0 under a BatchTopK threshold of 2.63 cannot fire, and nothing said so."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.browser.random.isEnabled(), timeout=5000)
+
+    def legend():
+        return [label.text for _, label in view.bars.legend.items]
+
+    cfg = ModelConfig(d_hidden=16, d_latent=8, latent="batchtopk", k=2)
+    weights = SparseAutoencoder(cfg).snapshot()
+    weights["threshold"] = np.array([2.63], np.float32)
+    window.shown.set(ModelSnapshot(cfg, weights, "batchtopk model"))
+    view.browser.index.setValue(3)
+    bars = view.bars
+    assert bars.threshold.isVisible() and bars.threshold.value() == pytest.approx(2.63)
+    assert legend() == ["fires above θ = 2.63"] and bars.top >= 2.63 * 1.1  # the line in view, bars or none
+    cfg = ModelConfig(d_hidden=16, d_latent=8, latent="jumprelu")
+    weights = SparseAutoencoder(cfg).snapshot()
+    thetas = np.array([0.05, 0.1, 0.2, 0.1, 0.3, 0.1, 0.1, 0.4], np.float32)
+    weights["log_threshold"] = np.log(thetas)
+    window.shown.set(ModelSnapshot(cfg, weights, "jumprelu model"))
+    view.browser.index.setValue(4)
+    assert not bars.threshold.isVisible() and legend() == ["threshold θⱼ (each latent's)"]
+    view.sorted_box.setChecked(True)  # (sorted: the ticks go with their bars)
+    x, y = bars.theta_marks.getData()
+    assert np.allclose(y, thetas[bars.order]) and np.array_equal(x, np.arange(8))  # each tick on its own bar
+    assert "fires above θ 0.3" in bars.describe(4)
+    window.shown.set(ModelSnapshot(ModelConfig(d_hidden=16, d_latent=8), SparseAutoencoder(ModelConfig(
+        d_hidden=16, d_latent=8)).snapshot(), "sigmoid model"))
+    assert legend() == ["active above 0.1"] and not len(bars.theta_marks.getData()[0])
+
+
+def test_a_code_where_no_latent_fires_draws_no_bars_and_no_error(qtbot, window):
+    """A code of zeros (a top-k model none of whose latents is positive on the input) raised in
+    pyqtgraph at every stroke (an empty list of pens), and the probe's view stopped updating."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    cfg = ModelConfig(d_hidden=16, d_latent=8, latent="topk", k=2)
+    weights = SparseAutoencoder(cfg).snapshot()
+    weights["b_enc2"] = np.full(8, -100.0, np.float32)  # every pre-activation negative: nothing fires
+    window.shown.set(ModelSnapshot(cfg, weights, "silent model"))
+    draw_seven(qtbot, view.canvas)
+    assert view.result is not None and not view.result.latents.any()
+    assert view.bars.bars.opts["x"] is not None and not len(view.bars.bars.opts["x"])
+    assert "Reconstruction error (MSE)" in view.error_label.text()

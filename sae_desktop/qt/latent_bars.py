@@ -65,7 +65,10 @@ class LatentBars(pg.PlotWidget):
         threshold_pen = pg.mkPen("#888888", width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
         self.target = pg.InfiniteLine(angle=0, pen=target_pen)
         self.threshold = pg.InfiniteLine(angle=0, pen=threshold_pen)
-        for item in (self.bars, self.marks, self.target, self.threshold):
+        # JumpReLU: each latent's learned threshold, a tick across its bar (thresholds: set_model)
+        self.theta_marks = pg.ScatterPlotItem(symbol="_", size=12, pen=pg.mkPen("#888888", width=2), brush=None)
+        self.thetas: np.ndarray | None = None
+        for item in (self.bars, self.marks, self.target, self.threshold, self.theta_marks):
             self.addItem(item)
         self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
         self._pens = self._outlines()
@@ -73,7 +76,9 @@ class LatentBars(pg.PlotWidget):
         # the lines are named in a band above the bars (their labels sat behind the bars)
         self.legend = add_legend(self, offset=(-10, 2), colCount=2)
         self.samples = {"threshold": pg.PlotDataItem([], [], pen=threshold_pen),
-                        "target": pg.PlotDataItem([], [], pen=target_pen)}
+                        "target": pg.PlotDataItem([], [], pen=target_pen),
+                        "theta": pg.PlotDataItem([], [], pen=None, symbol="_", symbolSize=12,
+                                                 symbolPen=pg.mkPen("#888888", width=2))}
         self.code_for_csv = csv_companion(self, "decoded code")
         # …and the encoder's own, beside it: with a latent clamped, the CSV held only the steered value
         self.latents_for_csv = csv_companion(self, "encoder's code")
@@ -84,7 +89,7 @@ class LatentBars(pg.PlotWidget):
         self.order = np.arange(0)
         self.shown_count = 0  # bars in view (see _leading)
         self.drag_latent: int | None = None
-        self.top = 1.0
+        self.top = self.least_top = 1.0  # the activation axis's top, and the least it may be
         self.config = ModelConfig()
         self._ranges: tuple[int, float] | None = None
         self._ticks_for: tuple[int, np.ndarray, list[int], int] | None = None  # (step, order, clamped, last label)
@@ -115,7 +120,8 @@ class LatentBars(pg.PlotWidget):
         if latent in self._clamps:
             return f"Latent {latent}: clamped to {self._clamps[latent]:.2f} (the encoder's {own:.2f})"
         state = "active" if is_active(own, self.config.active_threshold) else "inactive"
-        return f"Latent {latent}: {own:.2f} ({state})"
+        theta = f"; fires above θ {self.thetas[latent]:.3g}" if self.thetas is not None else ""
+        return f"Latent {latent}: {own:.2f} ({state}{theta})"
 
     def mouseReleaseEvent(self, ev) -> None:  # noqa: N802 (Qt naming)
         box = self.getViewBox()
@@ -129,6 +135,9 @@ class LatentBars(pg.PlotWidget):
     def _on_theme(self, t: theme.Theme) -> None:
         self.marks.setBrush(pg.mkBrush(t.ink))  # the clamp marks
         recolour_dotted([self.threshold, getattr(self, "samples", {}).get("threshold")], t)
+        self.theta_marks.setPen(pg.mkPen(t.ink, width=2))  # (the ticks across the bars: the theme's ink)
+        if "theta" in getattr(self, "samples", {}):
+            self.samples["theta"].setSymbolPen(pg.mkPen(t.ink, width=2))
         # inactive latents recede into the plot: light grey on a dark plot outshone the active blue
         self._brushes["inactive"] = pg.mkBrush(INACTIVE_ON_DARK if t.dark else COLORS["inactive"])
         self._pens = self._outlines()
@@ -140,21 +149,29 @@ class LatentBars(pg.PlotWidget):
         bar at each stroke: with 512 latents a bar is under a pixel, and unoutlined most were not drawn)."""
         return {key: pg.mkPen(brush.color(), width=1, cosmetic=True) for key, brush in self._brushes.items()}
 
-    def set_model(self, config: ModelConfig, rho: float | None) -> None:
+    def set_model(self, config: ModelConfig, rho: float | None, thresholds: np.ndarray | None = None) -> None:
+        """A model's bars: its "active" line (sigmoid latents), the learned thresholds its latents
+        fire above (``architecture.learned_thresholds``: BatchTopK's one line, JumpReLU's tick per
+        bar), and the KL target ``rho``."""
         self.config = config
-        self.threshold.setValue(config.active_threshold)
-        self.threshold.setVisible(config.latent == "sigmoid")
+        shared = float(thresholds[0]) if config.latent == "batchtopk" and thresholds is not None else None
+        self.thetas = thresholds if config.latent == "jumprelu" else None
+        self.least_top = max(1.0, 1.15 * shared) if shared else 1.0  # the line in view with no bar above it
+        self.threshold.setValue(shared if shared else config.active_threshold)
+        self.threshold.setVisible(config.latent == "sigmoid" or bool(shared))
         self.target.setVisible(rho is not None)
         if rho is not None:
             self.target.setValue(rho)
         entries = [(self.samples["threshold"], f"active above {config.active_threshold:g}")] \
             if config.latent == "sigmoid" else []
+        entries += [(self.samples["threshold"], f"fires above θ = {shared:.3g}")] if shared else []
+        entries += [(self.samples["theta"], "threshold θⱼ (each latent's)")] if self.thetas is not None else []
         # a target for each latent's mean over many digits, drawn over one digit's code: "mean" says so
         # ("target ρ = 0.05" across one code read as each latent's target on this digit)
         entries += [(self.samples["target"], f"target mean ρ = {rho:g}")] if rho is not None else []
         set_legend_entries(self.legend, entries)
         self.legend.setVisible(bool(self.legend.items))  # no entries (top-k): no empty frame
-        self.top = 1.0
+        self.top = self.least_top
         self._ranges = None
         self._set_ranges(config.d_latent)
         self.shown_count = config.d_latent  # (no code yet: every bar's place, and the axis says so)
@@ -180,7 +197,7 @@ class LatentBars(pg.PlotWidget):
         grows (steady while a drawing's strokes come), except with ``refit`` (another input: a
         digit's bars up to 13 stood under an axis to 20, the last digit's)."""
         if refit:
-            self.top = 1.0  # (grown to the code again by _redraw)
+            self.top = self.least_top  # (grown to the code again by _redraw)
         self.latents = None if latents is None else np.asarray(latents, dtype=np.float32)
         self._clamps = dict(clamps or {})
         if self.latents is not None and (reorder or self.order.size != self.latents.size):
@@ -210,6 +227,7 @@ class LatentBars(pg.PlotWidget):
             self.marks.setData([], [])
             self.code_for_csv.setData([], [])  # (a CSV after Clear held the last input's code)
             self.latents_for_csv.setData([], [])
+            self.theta_marks.setData([], [])
             return
         code = clamped_code(self.latents, self._clamps, self.config)  # what the probe decodes
         shown, positions = code[self.order], np.arange(self.order.size)
@@ -219,14 +237,21 @@ class LatentBars(pg.PlotWidget):
         # each bar outlined in its own colour, a pixel whatever the zoom (with 512 latents a bar is under a
         # pixel: test #8130 showed 2 of its 4 live latents); zeros not drawn (their outline is a line on the axis)
         drawn = np.flatnonzero(shown)
-        self.bars.setOpts(x=positions[drawn], height=shown[drawn], width=0.8,
-                          brushes=[self._brushes[k] for k in kinds[drawn]],
-                          pens=[self._pens[k] for k in kinds[drawn]])
+        if drawn.size:
+            self.bars.setOpts(x=positions[drawn], height=shown[drawn], width=0.8,
+                              brushes=[self._brushes[k] for k in kinds[drawn]],
+                              pens=[self._pens[k] for k in kinds[drawn]])
+        else:  # a code of zeros (no latent fires): no bars (pyqtgraph 0.14 fails on empty lists of pens)
+            self.bars.setOpts(x=[], height=[], brushes=None, pens=None)
         self.marks.setData(positions[clamped], self.latents[self.order][clamped])
         self.code_for_csv.setData(self.order.astype(float), shown)  # x = latent index
         self.latents_for_csv.setData(self.order.astype(float), self.latents[self.order])
+        if self.thetas is not None and self.thetas.size == self.order.size:
+            self.theta_marks.setData(positions, self.thetas[self.order])
+        else:
+            self.theta_marks.setData([], [])
         if self.config.latent != "sigmoid":
-            self.top = max(self.top, float(code.max(initial=0.0)) * 1.2, 1.0)
+            self.top = max(self.top, float(code.max(initial=0.0)) * 1.2, self.least_top)
         self.shown_count = self._leading(np.flatnonzero((shown != 0) | clamped))
         self._set_ranges(self.shown_count)
         self._update_ticks()

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout,
                                QWidget)
 
+from sae_desktop.architecture import learned_thresholds
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.verdict import blank_reason
@@ -271,7 +272,8 @@ class ProbeView(QWidget):
     def _model_to_bars(bars: LatentBars, snap: ModelSnapshot | None) -> None:
         if snap is not None:
             cfg = snap.train_config
-            bars.set_model(snap.config, cfg.rho if cfg is not None and cfg.penalty == "kl" else None)
+            bars.set_model(snap.config, cfg.rho if cfg is not None and cfg.penalty == "kl" else None,
+                           learned_thresholds(snap.weights, snap.config))
 
     def current_input(self) -> np.ndarray | None:
         source = self.state.source
