@@ -434,7 +434,12 @@ def test_a_wide_dictionarys_sorted_code_shows_its_leading_bars(qtbot):
     code[np.arange(16) * 60 + 7] = np.linspace(3, 1, 16)
     bars.set_latents(code)
     assert bars.getViewBox().viewRange()[0][1] > 1000  # by index: every latent
-    assert bars.getAxis("bottom").labelText == "latent"
+    assert bars.getAxis("bottom").labelText in ("latent (16 of 1024 active)", "latent (16 active)", "latent")
+    bars.resize(600, 250)
+    qtbot.wait(20)
+    assert bars.getAxis("bottom").labelText == "latent (16 of 1024 active)"  # (the input's L0, where it fits)
+    bars.resize(330, 250)
+    qtbot.wait(20)
     bars.set_sorted(True)
     (x0, x1), _ = bars.getViewBox().viewRange()
     assert 16 < x1 < 64 and x0 < 0  # the 16 active ones and a few zeros after them
@@ -447,7 +452,8 @@ def test_a_wide_dictionarys_sorted_code_shows_its_leading_bars(qtbot):
     bars.set_latents(code, {1023: 2.0}, reorder=False)  # a clamp on a bar far down the order
     assert bars.getViewBox().viewRange()[0][1] > list(bars.order).index(1023)  # it stays in view
     bars.set_sorted(False)
-    assert bars.getViewBox().viewRange()[0][1] > 1000 and bars.getAxis("bottom").labelText == "latent"
+    assert bars.getViewBox().viewRange()[0][1] > 1000 and bars.getAxis("bottom").labelText.startswith("latent")
+    assert "first" not in bars.getAxis("bottom").labelText
     bars.set_sorted(True)
     bars.set_model(ModelConfig(d_latent=512, latent="topk", k=8), rho=None)  # another model, no code yet
     assert bars.getAxis("bottom").labelText == "latent" and bars.getViewBox().viewRange()[0][1] > 500

@@ -252,19 +252,21 @@ class LatentBars(pg.PlotWidget):
             self.theta_marks.setData([], [])
         if self.config.latent != "sigmoid":
             self.top = max(self.top, float(code.max(initial=0.0)) * 1.2, self.least_top)
-        self.shown_count = self._leading(np.flatnonzero((shown != 0) | clamped))
+        self.shown_count = self._leading(np.flatnonzero((shown != 0) | clamped), int(active.sum()))
         self._set_ranges(self.shown_count)
         self._update_ticks()
 
-    def _leading(self, lit: np.ndarray) -> int:
+    def _leading(self, lit: np.ndarray, active: int) -> int:
         """How many bars are in view: all, except a wide dictionary's sorted code, which shows its
         leading bars (the lit ones, clamped included, and a quarter more; at least SORTED_LEAST):
-        1024 latents' 16 active bars shared ~10 px. The axis's title says so."""
+        1024 latents' 16 active bars shared ~10 px. The axis's title says so, and how many of the
+        encoder's latents are active on the input (its L0: the bars had to be counted)."""
         n = self.order.size
         count = n if not self.sorted or n <= 2 * SORTED_LEAST else \
             int(min(n, max(SORTED_LEAST, math.ceil((lit[-1] + 1 if lit.size else 0) * 1.25))))
-        titles = ("latent",) if count == n else (f"latent (sorted: the first {count} of {n})",
-                                                 f"latent (first {count} of {n})", f"first {count} of {n}")
+        titles = (f"latent ({active} of {n} active)", f"latent ({active} active)", "latent") if count == n else (
+            f"latent (sorted: the first {count} of {n}; {active} active)", f"latent (first {count} of {n}; "
+            f"{active} active)", f"first {count} of {n}, {active} active", f"first {count} of {n}")
         fit_axis_label(self, "bottom", *titles)  # (the longest that fits the plot's width)
         return count
 
