@@ -723,3 +723,13 @@ def test_log_scale_loss_labels_never_run_together(qtbot):
         assert all(b[0] - a[0] >= room for a, b in zip(placed, placed[1:])), (low, high, placed)
         decades = [t for _, t in placed if t in ("0.001", "0.01", "0.1")]
         assert decades, placed  # a decade in range keeps its label
+
+
+def test_the_sparsity_plot_says_its_two_deads_are_counted_differently(qtbot, view):
+    """"Came back" (AuxK's revivals, in training) shared the right axis with the test set's dead
+    latents, and nothing said they count differently (3 came back while 11 fewer were dead)."""
+    from sae_desktop.config import AUXK_DEAD_AFTER
+
+    tip = view.sparsity_plot.toolTip()
+    assert f"silent for {AUXK_DEAD_AFTER:,} training images" in tip and "not the test set's" in tip
+    assert "active on no test image" in tip

@@ -11,6 +11,7 @@ import math
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFontMetrics
 
+from sae_desktop.config import AUXK_DEAD_AFTER
 from sae_desktop.qt.buffers import SeriesBuffer
 from sae_desktop.qt.plot_frame import TopLegend
 from sae_desktop.qt.plot_style import COLORS, style_plot
@@ -37,9 +38,12 @@ class SparsityPlot(pg.PlotWidget):
         self.dead = self.right_axis.add(pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, brush=dead,
                                                         pen=pg.mkPen(COLORS["dead"], width=1)))
         self.legend.addItem(self.dead, "dead (right)")  # (short: at 1024×768 the plot is ~150 px wide)
+        # (two definitions of "dead" on one axis: the tip says which is which)
         self.setToolTip("L0 (left axis): latents active per image, on average over the test set.\n"
                         "Dead (right axis, bars): latents active on no test image, of the dictionary's size.\n"
-                        "Came back (right axis, with AuxK): dead latents that fired again in each epoch.")
+                        f"Came back (right axis, with AuxK): revivals in each epoch, in training: a latent silent "
+                        f"for {AUXK_DEAD_AFTER:,} training images (AuxK's \"dead\", not the test set's) that fired "
+                        "again; one that falls silent and comes back twice counts twice.")
         self.revivals: list[tuple[float, int]] = []  # (epochs in, latents revived)
         self._revival_items: list[pg.GraphicsObject] = []
         self.back = self.right_axis.add(pg.PlotDataItem(
