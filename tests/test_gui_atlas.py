@@ -1461,3 +1461,12 @@ def test_no_model_leaves_nothing_of_the_one_before(qtbot, window):
     assert atlas.mosaic_image is None and atlas.image.image is None and len(atlas.numbers.order) == 0
     assert all(frame.getData()[0] is None or len(frame.getData()[0]) == 0 for frame in atlas.frames.values())
     assert atlas.dashboard.title.text() == "Click a tile to inspect its latent" and atlas.selected is None
+
+
+def test_each_kind_of_tile_says_how_it_is_made(qtbot, window):
+    """The encoder's tiles leave the hidden layer's ReLU out: an approximation nothing said."""
+    from PySide6.QtCore import Qt
+
+    kind = window.atlas_view.kind
+    tips = [kind.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(kind.count())]
+    assert "decoder's output with the latent on" in tips[0] and "ReLU left out (an approximation" in tips[1]

@@ -31,6 +31,10 @@ from sae_desktop.snapshot import ModelSnapshot
 
 TILE, PAD = 28, 2
 KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
+KIND_TIPS = ("What the latent writes: the decoder's output with the latent on (at a typical value: 1 for sigmoid "
+             "latents, else its largest on the test set) minus its output with the code all 0",
+             "What the latent looks for: its row of W_enc2 · W_enc1, the linear path from the pixels to it, "
+             "with the hidden layer's ReLU left out (an approximation, as in UFLDL's weight images)")
 SORTS = ("Sort by index", "Sort by density (densest first)")
 DENSITY_TITLE = "Feature density (latents that fire)"
 NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
@@ -44,6 +48,8 @@ class AtlasView(QWidget):
         self.shown, self.test_set = shown, test_set
         self.kind, self.sort = QComboBox(), QComboBox()
         self.kind.addItems(KINDS)
+        for i, tip in enumerate(KIND_TIPS):  # (how each tile is made: the encoder's is an approximation)
+            self.kind.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
         self.sort.addItems(SORTS)
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # a run's name is not markup
