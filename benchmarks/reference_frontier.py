@@ -65,7 +65,8 @@ def main() -> int:
         kept = [r for r in json.loads(Path(args.out).read_text())["runs"] if r["mechanism"] not in chosen]
         records = sorted(kept + records, key=lambda r: list(GRID).index(r["mechanism"]))
     out = {"about": f"sae-desktop {__import__('sae_desktop').__version__}: MNIST, 32 latents, 128 hidden, "
-                    f"{args.epochs} epochs, tutorial settings otherwise; benchmarks/reference_frontier.py",
+                    f"{args.epochs} epochs, tutorial settings otherwise (top-k and BatchTopK with AuxK 1/32, L1 "
+                    "resampling dead latents: each run's own keys say so); benchmarks/reference_frontier.py",
            "epochs": args.epochs, "runs": records}
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {args.out} ({len(records)} runs)", file=sys.stderr)
