@@ -1470,3 +1470,29 @@ def test_each_kind_of_tile_says_how_it_is_made(qtbot, window):
     kind = window.atlas_view.kind
     tips = [kind.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(kind.count())]
     assert "decoder's output with the latent on" in tips[0] and "ReLU left out (an approximation" in tips[1]
+
+
+def test_a_latents_dashboard_gives_the_threshold_it_learned(qtbot, tiny_dataset):
+    """A BatchTopK latent's histogram marked "active above 0" while its values start at θ (2.6):
+    the real cut-off showed only as a gap; JumpReLU's own θⱼ was shown nowhere."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.qt.latent_dashboard import LatentDashboard
+    from sae_desktop.snapshot import ModelSnapshot
+
+    dashboard = LatentDashboard()
+    qtbot.addWidget(dashboard)
+    cfg = ModelConfig(d_hidden=16, d_latent=8, latent="jumprelu")
+    weights = SparseAutoencoder(cfg).snapshot()
+    thetas = np.array([0.05, 0.1, 0.2, 0.1, 0.3, 0.1, 0.1, 0.4], np.float32)
+    weights["log_threshold"] = np.log(thetas)
+    weights["b_enc2"] = np.full(8, 2.0, np.float32)  # every latent fires: none dead
+    model = ModelSnapshot(cfg, weights, "jumprelu model")
+    model = model.with_evaluation(model.evaluate(tiny_dataset.test_images[:200]))
+    dashboard.show_latent(4, model, None)
+    assert "fires above θ = 0.3" in dashboard.stats.text() and dashboard.threshold.value() == pytest.approx(0.3)
+    cfg = ModelConfig(d_hidden=16, d_latent=8)  # sigmoid: its fixed rule, no θ
+    model = ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), "sigmoid model")
+    model = model.with_evaluation(model.evaluate(tiny_dataset.test_images[:200]))
+    dashboard.show_latent(4, model, None)
+    assert "θ" not in dashboard.stats.text() and dashboard.threshold.value() == pytest.approx(0.1)

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from sae_desktop.architecture import active
+from sae_desktop.architecture import active, learned_thresholds
 from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating, top_labels
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
@@ -25,6 +25,15 @@ HISTOGRAM_TITLE = "Test-set activations"  # short: the dashboard is ~230 px wide
 NEVER_ACTIVE = "Never active"  # (its caption says "on the test set": "Never active on the test" was cut)
 
 
+def learned_threshold(model: ModelSnapshot, latent: int) -> float | None:
+    """The threshold ``latent`` fires above, where the model learned one (JumpReLU's own,
+    BatchTopK's shared at inference; ``architecture.learned_thresholds``), else None."""
+    thresholds = learned_thresholds(model.weights, model.config)
+    if thresholds is None or not thresholds.size:
+        return None
+    return float(thresholds[latent if thresholds.size > 1 else 0])
+
+
 class LatentDashboard(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -39,7 +48,7 @@ class LatentDashboard(QWidget):
         self.histogram = _LowPlot(axisItems={"left": LogLabelsAxis("left")})  # (log counts: labels apart)
         style_plot(self.histogram, HISTOGRAM_TITLE, "test digits", "activation")
         self.histogram.setToolTip("How often this latent takes each activation on the test set (log scale);\n"
-                                  "the dotted line: where it counts as active.\n"
+                                  "the dotted line: where it counts as active (its learned threshold θ, if any).\n"
                                   "The wheel scrolls the panel; Ctrl+wheel zooms the plot, its \"A\" button undoes it.")
         self.histogram.setLogMode(y=True)
         # log-y: empty bins are drawn at 0.5, which is also where the fill starts, so they read as empty
@@ -128,8 +137,10 @@ class LatentDashboard(QWidget):
                    f"dense: fires on more than {DENSE_DENSITY:.0%} of digits" if density > DENSE_DENSITY else
                    f"sparse: fires on at most {DENSE_DENSITY:.0%} of digits")
         share = density_text(density)
+        theta = learned_threshold(model, latent)  # (JumpReLU's, BatchTopK's: where it fires, shown)
+        fires = f" · fires above θ = {theta:.3g}" if theta is not None else ""
         self.stats.setText(f"Density {share} · mean activation {figure(column.mean())} · max {figure(column.max())}"
-                           f"<br><b>{verdict}</b>")
+                           f"{fires}<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
             # (16 empty squares read as digits still to come; an empty class chart and histogram below
@@ -163,7 +174,7 @@ class LatentDashboard(QWidget):
         self.curve.setData(edges[:last + 1], np.maximum(counts[:last], 0.5))  # log scale: empty bins at 0.5
         self.curve.csv_y = counts[:last]  # (a CSV gives the true counts)
         self.histogram.enableAutoRange()
-        self.threshold.setValue(ev.threshold)
+        self.threshold.setValue(ev.threshold if theta is None else theta)  # (its values are 0 or above θ)
         self.threshold.show()
 
     def _histogram_title(self, title: str, exported: str | None = None) -> None:
