@@ -1496,3 +1496,39 @@ def test_a_latents_dashboard_gives_the_threshold_it_learned(qtbot, tiny_dataset)
     model = model.with_evaluation(model.evaluate(tiny_dataset.test_images[:200]))
     dashboard.show_latent(4, model, None)
     assert "θ" not in dashboard.stats.text() and dashboard.threshold.value() == pytest.approx(0.1)
+
+
+def test_a_comparisons_plots_are_exported_with_their_tables_and_whose_they_are(qtbot, window, tiny_dataset,
+                                                                                 tmp_path):
+    """Compare's codes were not in File ▸ Export ▸ Plot: a researcher could not take the two codes
+    away. Their CSV holds every latent's value for each digit shown; a PNG names the two runs."""
+    from sae_desktop.architecture import NUMPY, latent_activation, encode_pre
+
+    small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
+    make_runs(tiny_dataset, [small, small.replace(penalty="topk", k=2)])
+    runs = window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    exports = window.exports
+    assert {"Model A: latent codes (Runs, compared)", "Model B: latent codes (Runs, compared)"} <= set(exports.plots())
+    with pytest.raises(ValueError, match="no data"):  # nothing compared yet
+        export_plot(exports.plots()["Model B: latent codes (Runs, compared)"](), tmp_path / "none.csv")
+    select_rows(runs.table, 0, 1)
+    runs.compare_button.click()
+    compare = runs.compare
+    qtbot.waitUntil(lambda: compare.indices.size == 8, timeout=5000)
+    b = compare.models[1]
+    written = export_plot(exports.plots()["Model B: latent codes (Runs, compared)"](), tmp_path / "b.csv")
+    with open(written, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["test digit", "label"] + [f"latent {j}" for j in range(8)] and len(rows) == 9
+    test = window.test_set.get("mnist")
+    index = int(rows[1][0])
+    assert int(rows[1][1]) == int(test.labels[index])
+    x = test.images[index].reshape(1, -1).astype(np.float32) / 255
+    expected = latent_activation(encode_pre(b.weights, x, NUMPY), b.config, NUMPY, b.weights)[0]
+    assert np.allclose([float(v) for v in rows[1][2:]], expected, atol=1e-5)  # the model's code, every latent
+    plot = exports.plots()["Model A: latent codes (Runs, compared)"]()
+    assert exports.caption(plot) == f"A: {compare.models[0].name}; B: {b.name}"
+    assert exports.depicted(plot).endswith(f"_vs_{b.short_name}")
+    image = export_plot(plot, tmp_path / "a.png", exports.caption(plot))
+    assert Image.open(image).size[0] > 100

@@ -582,7 +582,8 @@ def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs, monkeypat
     assert [Path(p).name for p in dialogs.suggested[-3:]] == ["20261203-101500-mnist-topk_losses.png",
                                                              "bundled_mnist_model_atlas_decoder_by_index.png",
                                                              "bundled_mnist_model_atlas_encoder_by_density.png"]
-    assert names[-1] == "test_mse_vs_l0_per_run.png" and names[4] == "bundled_mnist_model_latent_code_probe.png"
+    assert names[-3] == "test_mse_vs_l0_per_run.png" and names[4] == "bundled_mnist_model_latent_code_probe.png"
+    assert names[-2:] == ["model_a_latent_codes_runs_compared.png", "model_b_latent_codes_runs_compared.png"]
     window.atlas_view.select(3)  # a latent's histogram is named after it: two latents' exports stay apart
     qtbot.waitUntil(lambda: window.atlas_view.dashboard.histogram.export_title is not None, timeout=10000)
     window.exports._plot(window.atlas_view.dashboard.histogram, "Test-set activations of the selected latent (Atlas)")

@@ -86,6 +86,7 @@ class CompareView(QWidget):
         self.strip.addItem(self.strip_image)
         self.strip.getAxis("left").setTicks([[(16, "digits"), (46, "model A"), (76, "model B")]])
         self.codes, self.bars, self.plots = [], [], [self.strip]
+        self._tables: tuple | None = None  # what the plots show, for their CSV (csv_tables)
         self._row_labels: list[list[str]] = [[], []]  # each code's rows, by their digits' labels
         self.summaries = [QLabel(), QLabel()]
         grid, codes_page, code_plots = QGridLayout(), QWidget(), QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -113,6 +114,8 @@ class CompareView(QWidget):
             grid.addWidget(self.summaries[i], 0, i)
             code_plots.addWidget(plot)
         # the codes and the matched latents share the space below the digits (a 1024×768 screen has no more)
+        for i, plot in enumerate(self.plots[1:]):  # (their CSV: plot_files.csv_table reads a plot's own table)
+            plot.csv_table = lambda i=i: self.csv_table(i)
         self.matches = MatchView()
         self.below = QTabWidget()
         self.below.setTabBar(_TabsTheWheelPasses())
@@ -165,6 +168,24 @@ class CompareView(QWidget):
             row_px = self.plots[1 + i].getViewBox().height() / len(labels)
             axis.setTicks([row_ticks(labels, row_px, QFontMetrics(axis.style.get("tickFont") or axis.font()).height()),
                            []])
+
+    def csv_table(self, i: int) -> tuple[list[str], list[list]]:
+        """Model ``i``'s code as a table (File ▸ Export ▸ Plot as CSV): a row per digit shown, its
+        test index, label and every latent's value (not only those drawn)."""
+        if self.models is None or self._tables is None:
+            return [], []
+        indices, labels, codes = self._tables
+        z = codes[i]
+        return (["test digit", "label", *(f"latent {j}" for j in range(z.shape[1]))],
+                [[int(i), label, *map(float, row)] for i, label, row in zip(indices, labels, z)])
+
+    def whose(self) -> tuple[str, str] | None:
+        """Whose models an exported plot compares (the tab's others are of every run): a name for
+        its file ("<A>_vs_<B>") and its caption."""
+        if self.models is None:
+            return None
+        a, b = self.models
+        return f"{a.short_name}_vs_{b.short_name}", f"A: {a.name}; B: {b.name}"
 
     def _test(self) -> TestImages | None:
         return None if self.models is None else self.test_set.get(self.models[0].dataset)
@@ -254,5 +275,6 @@ class CompareView(QWidget):
             # a row per digit shown above, named by its label (the rows are these digits, not the classes 0-9)
             self._row_labels[i] = [str(int(test.labels[j])) for j in self.indices]
             self._label_rows(i)
+        self._tables = (self.indices.copy(), [int(test.labels[j]) for j in self.indices], codes)
         tiles = np.concatenate([r.reshape(-1, 28, 28) for r in rows])
         self.strip_image.setImage(mosaic(tiles, pad=2, fill=0.6, columns=len(self.indices)), levels=(0.0, 1.0))

@@ -223,7 +223,9 @@ class ExportMenu:
                 "Feature density": lambda: w.atlas_view.up_to_date().density_plot,
                 "Test-set activations of the selected latent (Atlas)":
                     lambda: w.atlas_view.up_to_date().dashboard.histogram,
-                "Test MSE vs L0 per run": lambda: w.runs_view.up_to_date().frontier}
+                "Test MSE vs L0 per run": lambda: w.runs_view.up_to_date().frontier,
+                "Model A: latent codes (Runs, compared)": lambda: w.runs_view.compare.plots[1],
+                "Model B: latent codes (Runs, compared)": lambda: w.runs_view.compare.plots[2]}
 
     def depicted(self, plot: pg.PlotWidget) -> str | None:
         """The run or model ``plot`` shows, which its file's name begins with (two runs' exports
@@ -244,6 +246,8 @@ class ExportMenu:
         training, runs = w.built_view("Training"), w.built_view("Runs")
         if training is not None and training.isAncestorOf(plot):
             return (w.run.run_dir.name, f"Run {w.run.run_dir.name}") if w.run.run_dir is not None else None
+        if runs is not None and runs.compare.isAncestorOf(plot):  # the two compared models'
+            return runs.compare.whose()
         if runs is not None and runs.isAncestorOf(plot):
             return None
         snap = w.shown.snapshot
