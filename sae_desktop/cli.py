@@ -138,6 +138,11 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def one_line(text: str) -> str:
+    """A message as the one line on stderr each failure is (see the module docstring)."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     from sae_desktop.interrupts import imports_finish_first
 
@@ -157,10 +162,10 @@ def _main(argv: list[str] | None) -> int:
         with terminate_as_interrupt():
             return COMMANDS[args.command](args)
     except UsageError as exc:
-        print(exc, file=sys.stderr)
+        print(one_line(str(exc)), file=sys.stderr)
         return EXIT_USAGE
-    except Failure as exc:
-        print(f"{command}: {exc}", file=sys.stderr)
+    except Failure as exc:  # (a missing dataset's three lines, the window's, made one)
+        print(f"{command}: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr)

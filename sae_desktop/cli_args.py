@@ -173,7 +173,8 @@ def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) 
         if conflicts:
             names = ", ".join(SETTINGS[n].flag for n in conflicts)
             allowed = ", ".join(SETTINGS[n].flag for n in SETTINGS if n in RESUME_OVERRIDABLE)
-            raise UsageError(f"sae-desktop train: {names} differ from the checkpoint being resumed; "
+            verb = "differs" if len(conflicts) == 1 else "differ"
+            raise UsageError(f"sae-desktop train: {names} {verb} from the checkpoint being resumed; "
                              f"only {allowed} may change")
     else:
         base = PRESETS[args.preset or "tutorial"]

@@ -143,7 +143,7 @@ def missing_message(name: str, root: Path, reason: str = "") -> str:
         f"{DISPLAY_NAMES[name]} was not found in {folder}" + (f" ({reason})" if reason else "") + ".",
         f"Expected the four files {', '.join(FILES)} (optionally .gz).",
         "Fix: choose a folder that holds "
-        f"{FOLDERS[name]}/raw/ with those files (in the window: Data ▸ Folder in the training panel; "
+        f"{FOLDERS[name]}/raw/ with those files (in the window: the training panel's Data folder, Choose…; "
         f"on the command line: --data-dir or SAE_DESKTOP_DATA), or run once online to download them into {root}.",
     ]
     return "\n".join(lines)

@@ -114,7 +114,8 @@ ATLAS_HELP = (("Inspect a latent", "click its tile"),
 # … in the Runs tab (runs_table.py, runs_view.py)
 RUNS_HELP = (("Sort the runs", "click a column's header"),
              ("Hide or show columns", "right-click a column's header"),
-             ("Compare two runs", "Ctrl+click two rows (or Shift+↓), then “Compare the two selected runs”"),
+             ("Compare two runs", "Ctrl+click two rows (or Shift+↓, then Tab to the button), then "
+                                  "“Compare the two selected runs”"),
              ("Select a run's row", "click its point on the frontier"),
              ("Open a run's folder, move runs to the trash", "right-click the selected rows; Delete"))
 # … and on the plots that keep pyqtgraph's mouse (the Probe's bars steer instead: no menu, no zoom)
