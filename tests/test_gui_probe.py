@@ -1127,3 +1127,15 @@ def test_a_code_where_no_latent_fires_draws_no_bars_and_no_error(qtbot, window):
     assert view.result is not None and not view.result.latents.any()
     assert view.bars.bars.opts["x"] is not None and not len(view.bars.bars.opts["x"])
     assert "Reconstruction error (MSE)" in view.error_label.text()
+
+
+def test_the_probes_headline_says_the_error_or_why_there_is_none():
+    from sae_desktop.qt.probe_words import headline
+
+    assert headline(None, {}, False) == ("No model loaded", "No model loaded", "")
+    assert headline(None, {}, True) == ("Nothing drawn yet", "Nothing drawn", "")
+    head, short, tip = headline(None, {3: 0.5}, True)  # clamps wait for the next input, in the future tense
+    assert head == "Nothing drawn yet  (latent\u00a03 will be clamped)" and tip == "Clamped: latent 3 to 0.50"
+    head, short, tip = headline(0.01234, {3: 0.5, 7: 0.0}, True)
+    assert head.startswith("Reconstruction error (MSE) 0.0123  (latents\u00a03,\u00a07\u00a0clamped)")
+    assert short.startswith("Error (MSE) 0.0123") and tip == "Clamped: latent 3 to 0.50, latent 7 to 0.00"

@@ -29,7 +29,7 @@ from sae_desktop.qt.drawing_tools import DrawingTools
 from sae_desktop.qt.image_files import IMAGE_FILTER, ImageFileReader, file_name
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import WrappedLabel, breakable_words, tooltip_paragraphs
-from sae_desktop.qt.probe_words import clamp_list, clamp_note, unsteered
+from sae_desktop.qt.probe_words import clamp_note, headline, unsteered
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.stage_tiles import StageTiles
@@ -324,22 +324,15 @@ class ProbeView(QWidget):
         if r is None:
             for tile in (self.input_tile, self.recon_tile, self.residual_tile):
                 tile.set_grey(None)
-            # clamps outlive the input they were set on: said, or the next drawing came out steered unawares;
-            # in the future tense, as no bar shows them ("(latents 16, 17 clamped)" beside an empty chart)
-            waiting = f"  ({clamp_note(clamps, ' will be clamped')})" if clamps and snap is not None else ""
-            head, short = ("No model loaded",) * 2 if snap is None else ("Nothing drawn yet", "Nothing drawn")
-            tip = clamp_list(clamps) if waiting else ""
-            self.error_label.set_text_or_short(head + waiting, short + waiting, 2, tip)
+            head, short, tip = headline(None, clamps, snap is not None)
+            self.error_label.set_text_or_short(head, short, 2, tip)
             self.ood_label.setText("Draw on the canvas, or pick a test digit or an image file.")
             return
         self.input_tile.set_grey(r.input)
         self.recon_tile.set_grey(r.reconstruction)
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
-        steered = f"  ({clamp_note(clamps)})" if clamps else ""
-        # (in a column narrower than "Reconstruction", at 1024 px in presentation mode, the word was cut;
-        # and in its two lines: "(latents 2, 14, 28 clamped)" made three, the lines below jumped down)
-        self.error_label.set_text_or_short(f"Reconstruction error (MSE) {r.mse:.4f}{steered}",
-                                           f"Error (MSE) {r.mse:.4f}{steered}", 2, clamp_list(clamps))
+        head, short, tip = headline(r.mse, clamps, True)
+        self.error_label.set_text_or_short(head, short, 2, tip)
         v = r.verdict  # about the input, from the unsteered model: clamps never change it
         typical, unusual, not_digit = theme.current().verdict
         colour = {"typical": typical, "unusual": unusual}.get(v.kind, not_digit if v.digit_like is False else "")
