@@ -18,6 +18,9 @@ from sae_desktop.resample import resize
 from sae_desktop.ruling import without_ruling
 
 NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
+MIN_INK = 0.02  # …and at least this far above it (5/255): a JPEG's quantisation wipes a photo's fine noise
+# out (3/255 measured 0.6/255 after q85), and its ringing around every line then stood 4 "noise deviations"
+# up: a sixth of a ruled page was ink, its lines no longer lines, and a grey box read "Typical"
 NOISY = 0.05  # paper noisier than this (standard deviation) is not blank paper but noise
 SPECK = 0.01  # separate marks with less than this share of the ink are specks (noisy inputs only)…
 SPECK_PIXELS = 6  # …and so are marks of fewer pixels than this (or than 1 in 10 000 of the image)
@@ -101,7 +104,7 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         residual, noise = (grey - low if grey.max() - low > ONE_TONE else grey), 0.0
     else:
         residual, noise = _flattened(grey)
-    floor = NOISE_SIGMAS * noise
+    floor = max(NOISE_SIGMAS * noise, MIN_INK) if noise > 0 else 0.0
     if not (residual > floor).any():
         if noise < NOISY:
             return np.zeros_like(grey), 0.0, noise  # blank paper
@@ -122,13 +125,13 @@ def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
     residual, noise = _less_paper(grey)
     off = None
     for _ in range(OFF_PAPER_ROUNDS):
-        found = off_paper(residual, NOISE_SIGMAS * noise) if noise > 0 else None
+        found = off_paper(residual, max(NOISE_SIGMAS * noise, MIN_INK)) if noise > 0 else None
         if found is None or (off is not None and not (found.region & ~off.region).any()):
             break
         off = found if off is None else OffPaper(off.region | found.region, max(off.side, found.side))
         residual, noise = _less_paper(grey, off.region)
     if off is not None:
-        residual = take_off(residual, off, NOISE_SIGMAS * noise, NOISE_SIGMAS)
+        residual = take_off(residual, off, max(NOISE_SIGMAS * noise, MIN_INK), NOISE_SIGMAS)
     return residual, noise
 
 
