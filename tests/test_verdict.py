@@ -424,3 +424,15 @@ def test_marks_that_merge_when_widened_to_mnists_strokes_are_a_filled_shape(bund
     photo = np.clip(page - 90 * five + np.random.default_rng(0).normal(0, 3, page.shape), 0, 255) / 255.0
     _, result = probe_image(bundled, ink_on_black(photo))
     assert result.verdict.kind == "filled" and result.verdict.digit_like is False, result.verdict.message
+
+
+def test_a_blank_photo_says_how_far_ink_must_stand_above_its_paper():
+    """Ink must stand 4 noise deviations above the paper, and at least 2% of the range (a JPEG's
+    paper has almost no noise): the message gave the 4 deviations alone, 0.8% where 2% held."""
+    from sae_desktop.preprocess import Preprocessed
+    from sae_desktop.verdict import blank_reason
+
+    quiet, noisy = blank_reason(Preprocessed(None, None, None, noise=0.002)), blank_reason(
+        Preprocessed(None, None, None, noise=0.01))
+    assert "ink must stand 2.0% of the range above the paper (4 times its noise, 0.2%, and at least 2%)" in quiet
+    assert "ink must stand 4.0% of the range above the paper" in noisy
