@@ -115,6 +115,9 @@ def _probe_one(model, name: str):
         if result is None:
             record["verdict"] = NOTHING_DRAWN.to_dict()
             blank = "the image is blank" if stages.noise == 0 else "nothing stands out from the paper's noise"
+            if frames > 1:  # (an animation whose first frame is blank is not a blank file: the first is probed)
+                blank = blank.replace("the image is", f"its first frame of {frames} is") if stages.noise == 0 \
+                    else f"its first frame of {frames}: {blank}"
             raise ImageError(f"{Path(name).name}: nothing drawn ({blank})")
     except ImageError as exc:
         # every record has a verdict (a script reading verdict.digit_like failed on an unreadable

@@ -313,3 +313,17 @@ def test_an_animations_first_frame_is_probed_and_said_to_be(tmp_path):
     plain = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(gif)], capture_output=True,
                            text=True, timeout=120)
     assert plain.stdout.startswith(f"{gif} (its first frame of 3): mse ")
+
+
+def test_an_animation_whose_first_frame_is_blank_says_so_not_that_the_file_is(tmp_path):
+    """A GIF of a white frame then a "7" read "nothing drawn (the image is blank)": the file is
+    not blank, its first frame (the one probed) is."""
+    seven = np.full((100, 100), 255, np.uint8)
+    seven[20:26, 30:70] = seven[20:80, 62:68] = 0
+    pictures = [Image.fromarray(np.full((100, 100), 255, np.uint8)), Image.fromarray(seven)]
+    pictures[0].save(tmp_path / "late.gif", save_all=True, append_images=pictures[1:], duration=100)
+    proc = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(tmp_path / "late.gif"), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    record = json.loads(proc.stdout)
+    assert record["frames"] == 2 and not record["ok"]
+    assert record["error"] == "late.gif: nothing drawn (its first frame of 2 is blank)"
