@@ -1139,3 +1139,16 @@ def test_the_probes_headline_says_the_error_or_why_there_is_none():
     head, short, tip = headline(0.01234, {3: 0.5, 7: 0.0}, True)
     assert head.startswith("Reconstruction error (MSE) 0.0123  (latents\u00a03,\u00a07\u00a0clamped)")
     assert short.startswith("Error (MSE) 0.0123") and tip == "Clamped: latent 3 to 0.50, latent 7 to 0.00"
+
+
+def test_an_animation_whose_first_frame_is_blank_says_it_of_that_frame(qtbot, window, tmp_path):
+    from PIL import Image
+
+    from tests.conftest import load_file
+
+    seven = np.full((100, 100), 255, np.uint8)
+    seven[20:26, 30:70] = seven[20:80, 62:68] = 0
+    pictures = [Image.fromarray(np.full((100, 100), 255, np.uint8)), Image.fromarray(seven)]
+    pictures[0].save(tmp_path / "late.gif", save_all=True, append_images=pictures[1:], duration=100)
+    assert not load_file(qtbot, window.probe_view, tmp_path / "late.gif")
+    assert window.probe_view.error_label.text() == "late.gif's first frame (of 2) looks blank"

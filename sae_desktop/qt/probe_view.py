@@ -238,8 +238,9 @@ class ProbeView(QWidget):
             return self.image_loaded.emit(False)
         remember_folder("images", path)
         _grey, stages, frames = read
-        if stages.empty:
-            self.error_label.setText(f"{file_name(path)} looks blank")
+        if stages.empty:  # (an animation's first frame, the one probed, not the file)
+            first = f"'s first frame (of {frames})" if frames > 1 else ""
+            self.error_label.setText(f"{file_name(path)}{first} looks blank")
             self.ood_label.setText(blank_reason(stages) + still)
             return self.image_loaded.emit(False)
         # the canvas shows it as the pen draws, white ink on black paper: its paper removed (drawn over
