@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sae_desktop.ruling import without_ruling
+
 WIDER = 2.5  # a region this many times wider than the strokes (square side / mean width) is no stroke
 MIN_SIDE = 0.03  # …and at least this share of the image's shorter side wide (ruled lines, strokes crossing them)
 MIN_MARK, MIN_MARK_PIXELS = 0.01, 6  # ink off the frame tells the strokes' width if a mark has this share of the ink
@@ -74,6 +76,12 @@ def off_paper(residual: np.ndarray, floor: float) -> OffPaper | None:
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
     ink = residual > floor
+    # a ruled or squared sheet's lines are no region's, and no measure of the strokes' width: all
+    # through the grid, every mark reached the frame, the strokes measured as thin as the lines, and
+    # a bold digit's strokes were taken off as a shadow (a JPEG's grid, ruling.py's lines found)
+    ruled = without_ruling(np.where(ink, residual, 0.0)) > 0
+    if ruled.sum() < ink.sum():
+        ink = ruled
     labels, n = ndimage.label(ink, structure=np.ones((3, 3)))
     if n == 0:
         return None

@@ -86,10 +86,13 @@ def test_a_notebooks_margin_goes_with_its_ruling_and_a_lone_line_stays(turned):
     np.testing.assert_array_equal(without_ruling(lone), lone)
 
 
-def test_a_ruled_page_saved_as_a_jpeg_reads_as_its_digit(tmp_path):
+@pytest.mark.parametrize("squared,quality", [(False, 85), (True, 75)])
+def test_a_ruled_page_saved_as_a_jpeg_reads_as_its_digit(tmp_path, squared, quality):
     """JPEG (quality 85, as a phone or a messenger saves it) wipes the paper's fine noise out; its
     ringing around every line then stood four "noise deviations" above the paper: a sixth of the
-    page was ink, the lines were no longer found, and a grey box with the digit read "Typical"."""
+    page was ink, the lines were no longer found, and a grey box with the digit read "Typical".
+    On squared paper every mark reached the frame through the grid, the strokes measured as thin
+    as its lines, and the bold digit's strokes were taken off as a shadow."""
     from PIL import Image
 
     from sae_desktop.images import read_image_file
@@ -97,10 +100,12 @@ def test_a_ruled_page_saved_as_a_jpeg_reads_as_its_digit(tmp_path):
     side, seven = 480, [(130, 150), (130, 330), (360, 220)]
     digit = stroke((side, side), seven, 20)[..., None]
     page = np.array([235, 232, 225], np.float32) * (1 - digit) + np.array([20, 20, 30], np.float32) * digit
-    for row in range(18, side, 36):  # a notebook's blue ruling, 2 px every 36
+    for row in range(18, side, 36 if not squared else 32):  # a notebook's blue ruling, 2 px every 36 (32)
         page[row:row + 2] = np.minimum(page[row:row + 2], [150, 170, 220])
+        if squared:
+            page[:, row:row + 2] = np.minimum(page[:, row:row + 2], [150, 170, 220])
     page += np.random.default_rng(43).normal(0, 3, page.shape)
-    Image.fromarray(np.clip(page, 0, 255).astype(np.uint8)).save(tmp_path / "page.jpg", quality=85)
+    Image.fromarray(np.clip(page, 0, 255).astype(np.uint8)).save(tmp_path / "page.jpg", quality=quality)
     grey, _ = read_image_file(tmp_path / "page.jpg")  # (ink bright, as the window and the CLI read it)
     seen, alone = preprocess(grey), preprocess(stroke((side, side), seven, 20))
     assert seen.box_side == pytest.approx(alone.box_side, abs=20)  # the digit's box, not the page's (480)
