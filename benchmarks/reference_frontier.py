@@ -67,7 +67,7 @@ def main() -> int:
     out = {"about": f"sae-desktop {__import__('sae_desktop').__version__}: MNIST, 32 latents, 128 hidden, "
                     f"{args.epochs} epochs, tutorial settings otherwise (top-k and BatchTopK with AuxK 1/32, L1 "
                     "resampling dead latents: each run's own keys say so); benchmarks/reference_frontier.py",
-           "epochs": args.epochs, "runs": records}
+           "epochs": args.epochs, "latents": TrainConfig().d_latent, "runs": records}
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {args.out} ({len(records)} runs)", file=sys.stderr)
     return 0

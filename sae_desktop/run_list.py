@@ -236,14 +236,14 @@ def reference_settings(run: dict) -> str:
 
 def reference_frontier(path: Path | None = None) -> list[dict]:
     """The shipped reference runs (mechanism, setting, value, test_mse, fvu, l0, …, and the file's
-    epochs where a run does not give its own), drawn faintly under the user's own on the frontier;
-    [] when the file is absent or unreadable."""
+    epochs and latents where a run does not give its own), drawn faintly under the user's own on
+    the frontier; [] when the file is absent or unreadable."""
     path = Path(path) if path else paths.resources_dir() / REFERENCE_FRONTIER
     try:
         whole = json.loads(path.read_text(encoding="utf-8"))
-        runs, epochs = whole.get("runs", []), whole.get("epochs")
+        runs = whole.get("runs", [])
+        shared = {key: whole[key] for key in ("epochs", "latents") if is_int(whole.get(key))}
     except (OSError, ValueError, AttributeError):
         return []
-    shared = {"epochs": epochs} if is_int(epochs) else {}
     return [{**shared, **r} for r in runs if isinstance(r, dict) and isinstance(r.get("l0"), (int, float))
             and isinstance(r.get("test_mse"), (int, float)) and isinstance(r.get("mechanism"), str)]

@@ -957,9 +957,9 @@ def test_a_reference_point_names_its_epochs_and_why_it_sits_at_l0_0(qtbot, windo
     alive = next(r for r in frontier.reference if r["l0"] > 0)
     assert collapsed and all(r["epochs"] == 10 for r in frontier.reference)
     tip = rest_on(frontier, collapsed[0]["l0"], collapsed[0]["test_mse"])
-    assert tip.startswith("reference: jumprelu") and ", 10 epochs\n" in tip and "every latent dead" in tip
+    assert tip.startswith("reference: jumprelu") and ", 32 latents, 10 epochs\n" in tip and "every latent dead" in tip
     tip = rest_on(frontier, alive["l0"], alive["test_mse"])
-    assert ", 10 epochs\n" in tip and "dead" in tip and "every latent dead" not in tip
+    assert ", 32 latents, 10 epochs\n" in tip and "dead" in tip and "every latent dead" not in tip
 
 
 def wrapped(label, width: int) -> list[str]:

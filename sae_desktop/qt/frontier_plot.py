@@ -256,8 +256,9 @@ class FrontierPlot(pg.PlotWidget):
         r = self.reference[data]
         # (a reference with every latent dead sits alone at L0 0, high up: it says why)
         collapsed = "\nevery latent dead: it draws the mean digit" if r.get("l0") == 0 else ""
-        epochs = f", {counted(r['epochs'], 'epoch')}" if is_int(r.get("epochs")) else ""
-        return (f"reference: {r['mechanism']} {reference_settings(r)}{epochs}\n"
+        trained = "".join(f", {counted(r[key], noun)}" for key, noun in (("latents", "latent"), ("epochs", "epoch"))
+                          if is_int(r.get(key)))  # (beside a run of 128 latents or 2 epochs: told apart)
+        return (f"reference: {r['mechanism']} {reference_settings(r)}{trained}\n"
                 f"test MSE {y:.5f}, FVU {r.get('fvu', float('nan')):.3f}, L0 {x:.2f}, "
                 f"dead {r.get('dead_latents', '?')}{collapsed}")
 
