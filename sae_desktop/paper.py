@@ -31,6 +31,13 @@ TWO_TONE = (0.2, 0.1)  # ≥ this share at exactly the darkest tone and ≤ this
 OFF_PAPER_ROUNDS = 3  # the paper refitted at most this many times without what is not paper (background.py)
 CORE = 90  # percentile of the ink's values taken as the stroke core's brightness
 
+
+def ink_floor(noise: float) -> float:
+    """How far ink must stand above a photo's paper of this ``noise``: NOISE_SIGMAS of it, and at
+    least MIN_INK."""
+    return max(NOISE_SIGMAS * noise, MIN_INK)
+
+
 def paper_surface(grey: np.ndarray, off: np.ndarray | None = None, rounds: int = 4) -> np.ndarray:
     """The paper's brightness under the ink: a quadratic surface fitted to a ≤64-px copy, first
     to the pixels below a fit to all, then each round to the pixels not above it by more than 2.5
@@ -104,7 +111,7 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         residual, noise = (grey - low if grey.max() - low > ONE_TONE else grey), 0.0
     else:
         residual, noise = _flattened(grey)
-    floor = max(NOISE_SIGMAS * noise, MIN_INK) if noise > 0 else 0.0
+    floor = ink_floor(noise) if noise > 0 else 0.0
     if not (residual > floor).any():
         if noise < NOISY:
             return np.zeros_like(grey), 0.0, noise  # blank paper
@@ -125,13 +132,13 @@ def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
     residual, noise = _less_paper(grey)
     off = None
     for _ in range(OFF_PAPER_ROUNDS):
-        found = off_paper(residual, max(NOISE_SIGMAS * noise, MIN_INK)) if noise > 0 else None
+        found = off_paper(residual, ink_floor(noise)) if noise > 0 else None
         if found is None or (off is not None and not (found.region & ~off.region).any()):
             break
         off = found if off is None else OffPaper(off.region | found.region, max(off.side, found.side))
         residual, noise = _less_paper(grey, off.region)
     if off is not None:
-        residual = take_off(residual, off, max(NOISE_SIGMAS * noise, MIN_INK), NOISE_SIGMAS)
+        residual = take_off(residual, off, ink_floor(noise), NOISE_SIGMAS)
     return residual, noise
 
 

@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from sae_desktop.density import Density
-from sae_desktop.paper import MIN_INK, NOISE_SIGMAS
+from sae_desktop.paper import MIN_INK, NOISE_SIGMAS, ink_floor
 from sae_desktop.preprocess import FILLED, Preprocessed
 from sae_desktop.ranks import error_percentile
 from sae_desktop.strokes import RARE, shape
@@ -139,7 +139,7 @@ def blank_reason(stages: Preprocessed) -> str:
     """Why an image file gave no ink: its paper's tone alone, or marks too faint for its noise (a
     pencil 5 twelve grey levels darker than its paper, plain to the eye, read "No ink was found")."""
     if stages.noise > 0:
-        least = max(NOISE_SIGMAS * stages.noise, MIN_INK)  # (paper.level's floor)
+        least = ink_floor(stages.noise)
         return (f"Nothing stands out from the paper's noise: ink must stand {least:.1%} of the range above the "
                 f"paper ({NOISE_SIGMAS:g} times its noise, {stages.noise:.1%}, and at least {MIN_INK:.0%}). "
                 "A darker photo may show faint marks.")
