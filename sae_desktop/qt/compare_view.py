@@ -86,7 +86,7 @@ class CompareView(QWidget):
         self.strip.addItem(self.strip_image)
         self.strip.getAxis("left").setTicks([[(16, "digits"), (46, "model A"), (76, "model B")]])
         self.codes, self.bars, self.plots = [], [], [self.strip]
-        self._tables: tuple | None = None  # what the plots show, for their CSV (csv_tables)
+        self._tables: tuple | None = None  # the digits shown and both codes, for the codes' CSV (csv_table)
         self._row_labels: list[list[str]] = [[], []]  # each code's rows, by their digits' labels
         self.summaries = [QLabel(), QLabel()]
         grid, codes_page, code_plots = QGridLayout(), QWidget(), QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -177,7 +177,7 @@ class CompareView(QWidget):
         indices, labels, codes = self._tables
         z = codes[i]
         return (["test digit", "label", *(f"latent {j}" for j in range(z.shape[1]))],
-                [[int(i), label, *map(float, row)] for i, label, row in zip(indices, labels, z)])
+                [[int(index), label, *map(float, row)] for index, label, row in zip(indices, labels, z)])
 
     def whose(self) -> tuple[str, str] | None:
         """Whose models an exported plot compares (the tab's others are of every run): a name for
