@@ -9,7 +9,7 @@ Reported values: ``losses/recon`` is the reconstruction loss; ``losses/sparsity`
 jumprelu, 0 for topk and batchtopk), as the tutorial prints it; ``losses/total`` is the quantity
 minimised: recon + weight × sparsity + the other weighted terms (:attr:`LossTerms.extra`: AuxK's,
 when on, which revives dead latents, and JumpReLU's pre-activation loss). (It left them out, and
-with AuxK the window drew "total" over "reconstruction" as one line, for a loss a third larger.)
+with AuxK the window drew "total" over "reconstruction" as one line, for a loss nearly twice it.)
 """
 
 from __future__ import annotations
