@@ -18,7 +18,7 @@ import numpy as np
 
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.snapshot import ModelSnapshot
-from sae_desktop.words import plural
+from sae_desktop.words import counted, plural
 
 MOSTLY_SHARE = 0.5  # "mostly 6s": one class holds at least half of the latent's activation, twice the next's
 PAIR_SHARE = 0.65  # "mostly 4s and 9s": two classes hold this much together
@@ -171,7 +171,7 @@ def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str], activ
     if total <= 0:
         return "never active"
     if active_on is not None and active_on < FEW:
-        return f"active on {active_on} test digit{'s' * (active_on != 1)} only"
+        return f"active on {counted(active_on, 'test digit')} only"
     share = profile / total
     order = np.argsort(-share, kind="stable")
     first, second, third = (order[min(i, len(order) - 1)] for i in range(3))

@@ -19,6 +19,7 @@ from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_style import COLORS, empty_ranges, fit_axis_label, recolour_dotted, set_title, style_plot
 from sae_desktop.qt.test_set import TestImages
 from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.words import counted
 
 
 HISTOGRAM_TITLE = "Test-set activations"  # short: the dashboard is ~230 px wide at 1024×768
@@ -165,7 +166,7 @@ class LatentDashboard(QWidget):
         kinds = f", {kinds}" if kinds else ""  # "all 0s" beside "many classes" (a mean over every digit)
         self.top_caption.setText(
             "Top digits: the test images are not loaded" if test is None else
-            f"The {len(top)} test digit{'s' * (len(top) > 1)} it is active on{kinds} (activation · label)" if few
+            f"The {counted(len(top), 'test digit')} it is active on{kinds} (activation · label)" if few
             else f"Top {len(top)} activating test digits{kinds} (activation · label)")
         self._show_classes(latent, model, test)
         top_value = 1.0 if model.config.latent == "sigmoid" else max(float(column.max()), 1e-6)

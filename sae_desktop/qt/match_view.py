@@ -13,6 +13,7 @@ from sae_desktop.colour import diverging_rgb
 from sae_desktop.qt import theme
 from sae_desktop.qt.picture_plot import PicturePlot
 from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.words import counted
 
 COLUMNS = 32  # pairs per band (a row of A's tiles above a row of B's) before the view has a size
 TILE, PAD = 28, 2
@@ -49,7 +50,7 @@ def unpaired(a: ModelSnapshot, b: ModelSnapshot, pairs: int) -> str:
     """What a matching of two dictionaries of different sizes leaves out: " (B's other 992 latents
     unpaired)" ("" for equal sizes)."""
     left = [(name, s.config.d_latent - pairs) for name, s in (("A", a), ("B", b)) if s.config.d_latent > pairs]
-    return "".join(f" ({name}'s other {n} latent{'s' * (n != 1)} unpaired)" for name, n in left)
+    return "".join(f" ({name}'s other {counted(n, 'latent')} unpaired)" for name, n in left)
 
 
 class MatchView(QWidget):
@@ -125,7 +126,7 @@ class MatchView(QWidget):
         self.summary.setText(
             f"<b>Matched latents</b> (decoder tiles, cosine similarity, Hungarian matching): mean "
             f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs{unpaired(a, b, len(m.similarity))}; "
-            f"{strong} pair{'s' * (strong != 1)} at {STRONG:.2f} or more.{dead} "
+            f"{counted(strong, 'pair')} at {STRONG:.2f} or more.{dead} "
             f"Each column: A's latent above B's, best pairs first (hover a pair for its latents).")
         self._lay_out(self._columns_for_view())
 

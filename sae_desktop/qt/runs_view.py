@@ -25,6 +25,7 @@ from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.run_list import RunSummary, scan_runs
 from sae_desktop.runs import CHECKPOINT, NO_EPOCH_FINISHED, RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
+from sae_desktop.words import counted
 
 UNFINISHED = (RUNNING_OR_KILLED, NO_EPOCH_FINISHED)  # what the folders of a run still training say
 FOLDED_TIP = ("The columns that hold one value for every run are folded into this line where the table would "
@@ -228,7 +229,7 @@ class RunsView(QWidget):
         n = len(self.skipped)
         shown = "; ".join(f"{name} ({why})" for name, why in self.skipped[:2])
         more = f"; and {n - 2} more (hover for all)" if n > 2 else ""
-        return f"Skipped {n} run folder{'s' * (n > 1)} that could not be read: {shown}{more}"
+        return f"Skipped {counted(n, 'run folder')} that could not be read: {shown}{more}"
 
     def selected_runs(self) -> list[RunSummary]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
