@@ -105,13 +105,14 @@ def decode(params: Mapping[str, Array], z: Array, ops: Any) -> Array:
 
 
 def learned_thresholds(params: Mapping[str, Array], cfg: ModelConfig) -> np.ndarray | None:
-    """The thresholds the latents fire above, learned in training, as a float64 NumPy array:
-    JumpReLU's, one per latent (exp(log_threshold)); BatchTopK's, one for them all at inference;
-    None for the other activations (their "active" rule is fixed: :func:`active`)."""
+    """The threshold each latent fires above, learned in training (float64, ``[d_latent]``):
+    JumpReLU's, one per latent (exp(log_threshold)); BatchTopK's, one for them all at inference
+    (every entry the same); None for the other activations (their "active" rule is fixed:
+    :func:`active`)."""
     if cfg.latent == "jumprelu":
         return np.exp(np.asarray(params["log_threshold"], np.float64).reshape(-1))
     if cfg.latent == "batchtopk":
-        return np.asarray(params["threshold"], np.float64).reshape(-1)
+        return np.full(cfg.d_latent, float(np.asarray(params["threshold"], np.float64).reshape(-1)[0]))
     return None
 
 

@@ -26,15 +26,6 @@ HISTOGRAM_TITLE = "Test-set activations"  # short: the dashboard is ~230 px wide
 NEVER_ACTIVE = "Never active"  # (its caption says "on the test set": "Never active on the test" was cut)
 
 
-def learned_threshold(model: ModelSnapshot, latent: int) -> float | None:
-    """The threshold ``latent`` fires above, where the model learned one (JumpReLU's own,
-    BatchTopK's shared at inference; ``architecture.learned_thresholds``), else None."""
-    thresholds = learned_thresholds(model.weights, model.config)
-    if thresholds is None or not thresholds.size:
-        return None
-    return float(thresholds[latent if thresholds.size > 1 else 0])
-
-
 class LatentDashboard(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -138,7 +129,8 @@ class LatentDashboard(QWidget):
                    f"dense: fires on more than {DENSE_DENSITY:.0%} of digits" if density > DENSE_DENSITY else
                    f"sparse: fires on at most {DENSE_DENSITY:.0%} of digits")
         share = density_text(density)
-        theta = learned_threshold(model, latent)  # (JumpReLU's, BatchTopK's: where it fires, shown)
+        thresholds = learned_thresholds(model.weights, model.config)  # (JumpReLU's, BatchTopK's: shown)
+        theta = float(thresholds[latent]) if thresholds is not None else None
         fires = f" · fires above θ = {theta:.3g}" if theta is not None else ""
         self.stats.setText(f"Density {share} · mean activation {figure(column.mean())} · max {figure(column.max())}"
                            f"{fires}<br><b>{verdict}</b>")
