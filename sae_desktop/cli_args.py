@@ -155,12 +155,13 @@ def models_in_run_folders(args: argparse.Namespace) -> None:
     name the folder, and ``evaluate <run folder>`` said only "not a regular file"."""
     from pathlib import Path
 
-    from sae_desktop.runs import CHECKPOINT
-
     for name in MODEL_ARGUMENTS:
         given = getattr(args, name, None)
-        if given and Path(given).is_dir() and (Path(given) / CHECKPOINT).is_file():
-            setattr(args, name, str(Path(given) / CHECKPOINT))
+        if given and Path(given).is_dir():  # (runs.py, and NumPy with it, only then: not at every start)
+            from sae_desktop.runs import CHECKPOINT
+
+            if (Path(given) / CHECKPOINT).is_file():
+                setattr(args, name, str(Path(given) / CHECKPOINT))
 
 
 def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:
