@@ -187,7 +187,7 @@ def test_help_says_what_the_shown_model_is_and_follows_it(qtbot, gui_window):
     bundled = gui_window.shown.snapshot
     assert bundled.name in text and "ρ\u00a0=\u00a00.05, β\u00a0=\u00a00.005" in text
     assert f"MSE {bundled.evaluation.test_mse:.5f}" in text
-    from sae_desktop.qt.labels import RHO_HAT  # every ρ̂ in the serif (Debian's sans put its hat on "MSE")
+    from sae_desktop.qt.rich_text import RHO_HAT  # every ρ̂ in the serif (Debian's sans put its hat on "MSE")
     assert RHO_HAT in text and "ρ\u0302" not in text.replace(RHO_HAT, "")
     cfg = TrainConfig(penalty="topk", k=5, d_latent=16, d_hidden=16)
     model = cfg.model_config()

@@ -14,6 +14,8 @@ from PySide6.QtCore import QObject, Signal
 
 from sae_desktop.images import ImageError, read_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
+from sae_desktop.probe_state import InputSource
+from sae_desktop.verdict import blank_reason
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.heic *.heif *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
@@ -30,6 +32,21 @@ def read_image(path: str) -> tuple[np.ndarray, Preprocessed, int] | str:
     except ImageError as exc:
         return str(exc)
     return grey, preprocess(grey), frames
+
+
+def file_not_probed(name: str, read: tuple[np.ndarray, Preprocessed, int] | str,
+                    shown: InputSource) -> tuple[str, str] | None:
+    """What the Probe says of a file it cannot probe (its headline and why), None for one it can;
+    ``read`` is :func:`read_image`'s answer. It names the file, and says what the probe still shows:
+    under the last input's pictures and its name, "That image looks blank" read as that input's verdict."""
+    still = f" The probe still shows {shown.describe()}." if shown.kind != "nothing" else ""
+    if isinstance(read, str):  # (a CLI line: it may lack the full stop)
+        return f"Could not use {name}", read + ("" if read.endswith((".", "?", "!")) else ".") + still
+    _grey, stages, frames = read
+    if not stages.empty:
+        return None
+    first = f"'s first frame (of {frames})" if frames > 1 else ""  # (an animation's first frame is the one probed)
+    return f"{name}{first} looks blank", blank_reason(stages) + still
 
 
 class ImageFileReader(QObject):

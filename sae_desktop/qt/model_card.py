@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QV
 
 from sae_desktop.architecture import learned_thresholds
 from sae_desktop.explain import model_card
-from sae_desktop.qt.labels import with_hats
+from sae_desktop.qt.rich_text import with_hats
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.snapshot import ModelSnapshot
 

@@ -13,29 +13,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QPushButton, QWidget
 
 from sae_desktop.architecture import learned_thresholds
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe import ProbeResult, probe
-from sae_desktop.verdict import blank_reason
 from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
 from sae_desktop.qt import theme
 from sae_desktop.qt.canvas import DRAW_HINT, HINT, DrawingCanvas
 from sae_desktop.qt.deferred import Deferred
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.drawing_tools import DrawingTools
-from sae_desktop.qt.image_files import IMAGE_FILTER, ImageFileReader, file_name
+from sae_desktop.qt.image_files import IMAGE_FILTER, ImageFileReader, file_name, file_not_probed
 from sae_desktop.qt.image_tile import ImageTile
-from sae_desktop.qt.labels import WrappedLabel, breakable_words, tooltip_paragraphs
-from sae_desktop.qt.probe_words import clamp_note, headline, unsteered
+from sae_desktop.qt.labels import WrappedLabel
+from sae_desktop.qt.rich_text import breakable_words
+from sae_desktop.qt.probe_layout import lay_out
+from sae_desktop.qt.probe_words import clamp_note, headline, source_line, verdict_text
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.stage_tiles import StageTiles
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
-from sae_desktop.words import plural
 
 if TYPE_CHECKING:
     from sae_desktop.qt.latent_bars import LatentBars
@@ -76,7 +75,7 @@ class ProbeView(QWidget):
         self.reset_button = QPushButton("Reset code")
         self.reset_button.setToolTip("Release all clamped latents: back to the encoder's values")
         self.tools = DrawingTools(self.canvas, self.browser.pick_random, self.browser.step, host=self)
-        self._layout()
+        lay_out(self)
         state = self.state
         self.canvas.changed.connect(self._on_canvas_changed)
         # a finished stroke is probed at once, not a frame later (the throttle's first call showed its
@@ -148,40 +147,6 @@ class ProbeView(QWidget):
             QTimer.singleShot(0, self.fit_text_heights)
             QTimer.singleShot(0, self.stages_view, self.stages_view.equalise)
 
-    def _layout(self) -> None:
-        left = QVBoxLayout()
-        left.addWidget(self.canvas, 1)
-        left.addWidget(self.tools)
-        left.addWidget(self.browser)
-        outputs = QGridLayout()
-        for column, tile in enumerate((self.input_tile, self.recon_tile, self.residual_tile)):
-            tile.place_in(outputs, 0, column)  # pictures in one row, captions in the next
-        text_column = QWidget()
-        text_column.setMinimumWidth(180)  # its labels wrap, but narrower they would be cut off
-        text = QVBoxLayout(text_column)
-        text.setContentsMargins(0, 0, 0, 0)
-        for label in (self.error_label, self.ood_label, self.source_label, self.model_label):
-            text.addWidget(label)
-        text.addStretch(1)
-        controls = QHBoxLayout()
-        controls.addWidget(self.sorted_box)
-        controls.addStretch(1)
-        controls.addWidget(self.reset_button)
-        right = QVBoxLayout()
-        top = QHBoxLayout()
-        top.addWidget(self.stages_view, 1)
-        top.addWidget(text_column, 1)
-        right.addLayout(top)
-        right.addLayout(outputs, 2)
-        right.addWidget(self.bars_place, 3)
-        right.addLayout(controls)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 2)
-        layout.addLayout(right, 3)
-        for tile in (self.input_tile, self.recon_tile, self.residual_tile):
-            tile.setParent(self)  # emptied by place_in, it still goes with the view (and its theme callback)
-            tile.hide()
-
     # -- inputs ---------------------------------------------------------------------------
     def _on_canvas_changed(self) -> None:
         """Strokes, undo, redo, clear or a loaded input: the canvas's tag says what it now shows."""
@@ -200,12 +165,7 @@ class ProbeView(QWidget):
         """The input's line; while the browser is hidden (presentation mode), the label filter it
         still applies (R kept giving 2s, with the filter out of sight)."""
         only = self.browser.filter_label() if self.browser.isHidden() else None
-        text = f"Input: {source.describe()}" + (f" (R picks only {plural(only)})" if only else "")
-        if source.kind == "file" or (source.based_on is not None and source.based_on.kind == "file"):
-            # what the canvas shows is the file levelled: a faint photo's noise, stretched, read as bold
-            # strokes beside "Too faint (contrast 13%)"
-            text += "; on the canvas with its paper removed and contrast stretched"
-        self.source_label.setText(breakable_words(text))
+        self.source_label.setText(breakable_words(source_line(source, only)))
 
     def browser_shown(self, shown: bool) -> None:
         """Presentation mode hides the test-digit browser (R still picks a digit)."""
@@ -228,21 +188,13 @@ class ProbeView(QWidget):
         if not (latest and self.state.reading == path):  # another input was chosen meanwhile: that one stays
             return self.image_loaded.emit(False)
         self.state.set_reading("")
-        # named, and what stays in the probe said: under the last input's pictures and its name,
-        # "That image looks blank" read as that input's verdict
-        shown = self.state.source
-        still = f" The probe still shows {shown.describe()}." if shown.kind != "nothing" else ""
-        if isinstance(read, str):
-            self.error_label.setText(f"Could not use {file_name(path)}")
-            self.ood_label.setText(read + ("" if read.endswith((".", "?", "!")) else ".") + still)  # (a CLI line)
+        if not isinstance(read, str):
+            remember_folder("images", path)
+        if (unusable := file_not_probed(file_name(path), read, self.state.source)) is not None:
+            self.error_label.setText(unusable[0])
+            self.ood_label.setText(unusable[1])
             return self.image_loaded.emit(False)
-        remember_folder("images", path)
         _grey, stages, frames = read
-        if stages.empty:  # (an animation's first frame, the one probed, not the file)
-            first = f"'s first frame (of {frames})" if frames > 1 else ""
-            self.error_label.setText(f"{file_name(path)}{first} looks blank")
-            self.ood_label.setText(blank_reason(stages) + still)
-            return self.image_loaded.emit(False)
         # the canvas shows it as the pen draws, white ink on black paper: its paper removed (drawn over
         # as it was read, the grey paper, and the black beside a portrait photo, were ink: "a filled shape")
         self.show_source(image_file(file_name(path), stages.image, stages, frames), picture=stages.levelled)
@@ -334,14 +286,5 @@ class ProbeView(QWidget):
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
         head, short, tip = headline(r.mse, clamps, True)
         self.error_label.set_text_or_short(head, short, 2, tip)
-        v = r.verdict  # about the input, from the unsteered model: clamps never change it
-        typical, unusual, not_digit = theme.current().verdict
-        colour = {"typical": typical, "unusual": unusual}.get(v.kind, not_digit if v.digit_like is False else "")
-        def coloured(text: str) -> str:
-            return f"<span style='color:{colour}'>{text}</span>" if colour else text
-
-        # where the figures would take more than four lines (presentation mode, a narrow window): fewer
-        # of them, down to the verdict and its rank only; on hover the whole, and what its figures mean
-        message, *shorter = (unsteered(text) if self.state.clamps else text for text in (v.message, *v.shorter))
-        tooltip = tooltip_paragraphs([message, *v.glossary.splitlines()])
-        self.ood_label.set_text_or_short(coloured(message), tuple(map(coloured, shorter)), VERDICT_LINES, tooltip)
+        message, shorter, tooltip = verdict_text(r.verdict, bool(clamps), theme.current().verdict)
+        self.ood_label.set_text_or_short(message, shorter, VERDICT_LINES, tooltip)

@@ -1,7 +1,16 @@
 """The probe's words: its headline (the error, or why there is none), which latents are clamped,
-and a verdict said of the input while they are (plain text, no widgets)."""
+the verdict as shown, and the input's line (plain and rich text, no widgets)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sae_desktop.qt.rich_text import tooltip_paragraphs
+from sae_desktop.words import plural
+
+if TYPE_CHECKING:
+    from sae_desktop.probe_state import InputSource
+    from sae_desktop.verdict import Verdict
 
 
 def unsteered(verdict: str) -> str:
@@ -41,3 +50,31 @@ def headline(mse: float | None, clamps: dict[int, float], has_model: bool) -> tu
     steered = f"  ({clamp_note(clamps)})" if clamps else ""
     return (f"Reconstruction error (MSE) {mse:.4f}{steered}", f"Error (MSE) {mse:.4f}{steered}",
             clamp_list(clamps))
+
+
+def verdict_text(verdict: Verdict, clamped: bool, colours: tuple[str, str, str]) -> tuple[str, tuple[str, ...], str]:
+    """The verdict as the probe shows it: its message, the shorter forms a narrow view takes
+    (down to the verdict and its rank: presentation mode, a narrow window), coloured by its kind
+    (``colours``: typical, unusual, not a digit, the theme's), and its tooltip (the whole message
+    and what its figures mean). Said of the input while latents are ``clamped`` (:func:`unsteered`)."""
+    typical, unusual, not_digit = colours
+    flagged = not_digit if verdict.digit_like is False else ""
+    colour = {"typical": typical, "unusual": unusual}.get(verdict.kind, flagged)
+
+    def coloured(text: str) -> str:
+        return f"<span style='color:{colour}'>{text}</span>" if colour else text
+
+    message, *shorter = (unsteered(text) if clamped else text for text in (verdict.message, *verdict.shorter))
+    tooltip = tooltip_paragraphs([message, *verdict.glossary.splitlines()])
+    return coloured(message), tuple(map(coloured, shorter)), tooltip
+
+
+def source_line(source: InputSource, only_label: str | None = None) -> str:
+    """The line naming the probed input; ``only_label``: the test digits' label filter, said where
+    the browser that shows it is hidden (presentation mode: R kept giving 2s, the filter out of sight)."""
+    text = f"Input: {source.describe()}" + (f" (R picks only {plural(only_label)})" if only_label else "")
+    if source.kind == "file" or (source.based_on is not None and source.based_on.kind == "file"):
+        # what the canvas shows is the file levelled: a faint photo's noise, stretched, read as bold
+        # strokes beside "Too faint (contrast 13%)"
+        text += "; on the canvas with its paper removed and contrast stretched"
+    return text

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from sae_desktop.qt.plot_frame import TopLegend, nice_ceiling
-from sae_desktop.qt.labels import RHO_HAT
+from sae_desktop.qt.rich_text import RHO_HAT
 from sae_desktop.qt.plot_style import COLORS, csv_companion, fit_axis_label, style_plot
 
 BATCH_SMOOTHING = 0.8

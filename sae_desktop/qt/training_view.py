@@ -22,7 +22,8 @@ from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, Run
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import AUXK_NAME, SPARSITY_NAME, LossPlot
 from sae_desktop.qt.plot_style import settle
-from sae_desktop.qt.labels import ElidedLabel, tooltip_paragraphs
+from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.rich_text import tooltip_paragraphs
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.sparsity_plot import SparsityPlot
