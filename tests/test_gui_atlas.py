@@ -483,7 +483,7 @@ def test_the_exported_atlas_frames_dead_latents_as_the_screen_does(qtbot, window
     import dataclasses
 
     from sae_desktop.atlas import DEAD_FADE
-    from sae_desktop.qt.atlas_view import PAD, TILE
+    from sae_desktop.qt.atlas_mosaic import PAD, TILE
     from sae_desktop.qt.exporting import ATLAS_SCALE
     from sae_desktop.qt.plot_style import COLORS
 
@@ -1396,7 +1396,7 @@ def test_each_tile_shows_its_latent_where_tiles_are_large_enough(qtbot, window, 
     from PySide6.QtCore import QRectF
     from PySide6.QtGui import QTransform
 
-    from sae_desktop.qt.atlas_view import PAD, TILE
+    from sae_desktop.qt.atlas_mosaic import PAD, TILE
     from sae_desktop.qt.tile_numbers import MIN_TILE_PX, visible_numbers
 
     order = np.array([5, 3, 9, 1])
@@ -1411,7 +1411,7 @@ def test_each_tile_shows_its_latent_where_tiles_are_large_enough(qtbot, window, 
 
     atlas = show_atlas(qtbot, window)  # the bundled model's 32 tiles, each well over 44 px here
     atlas.sort.setCurrentIndex(1)  # sorted: the first tile is not latent 0
-    qtbot.waitUntil(lambda: atlas.numbers.order.tolist() == atlas.order.tolist(), timeout=3000)
+    qtbot.waitUntil(lambda: atlas.plot.numbers.order.tolist() == atlas.order.tolist(), timeout=3000)
     first = atlas.plot.mapFromScene(atlas.image.mapToScene(pg_point(PAD, PAD)))
     box = (first.x(), first.y(), 24, 14)
 
@@ -1420,9 +1420,9 @@ def test_each_tile_shows_its_latent_where_tiles_are_large_enough(qtbot, window, 
         return np.array([[image.pixel(box[0] + dx, box[1] + dy) for dx in range(box[2])] for dy in range(box[3])])
 
     with_numbers = corner_pixels()
-    atlas.numbers.hide()
+    atlas.plot.numbers.hide()
     without = corner_pixels()
-    atlas.numbers.show()
+    atlas.plot.numbers.show()
     assert (with_numbers != without).sum() > 20  # the number is drawn there
     exported = np.asarray(Image.open(export_atlas(atlas, tmp_path / "atlas.png")).convert("L"))
     from sae_desktop.qt.exporting import ATLAS_SCALE
@@ -1453,12 +1453,12 @@ def test_tile_numbers_take_the_windows_text_size(qtbot, window):
 def test_no_model_leaves_nothing_of_the_one_before(qtbot, window):
     """With no model shown, the Atlas kept the previous model's tiles, frames and numbers."""
     atlas = show_atlas(qtbot, window)
-    assert atlas.mosaic_image is not None and len(atlas.numbers.order) == 32
+    assert atlas.mosaic_image is not None and len(atlas.plot.numbers.order) == 32
     atlas.select(3)
     assert atlas.dashboard.title.text().startswith("Latent 3")
     window.shown.set(None)
     qtbot.waitUntil(lambda: atlas.up_to_date().status.text() == "No model.", timeout=3000)
-    assert atlas.mosaic_image is None and atlas.image.image is None and len(atlas.numbers.order) == 0
+    assert atlas.mosaic_image is None and atlas.image.image is None and len(atlas.plot.numbers.order) == 0
     assert all(frame.getData()[0] is None or len(frame.getData()[0]) == 0 for frame in atlas.frames.values())
     assert atlas.dashboard.title.text() == "Click a tile to inspect its latent" and atlas.selected is None
 

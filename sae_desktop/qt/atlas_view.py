@@ -1,8 +1,8 @@
 """The "Atlas" tab: one tile per latent, the feature density histogram, a latent's dashboard.
 
-All tiles are one mosaic image (cheap at 512 latents too); frames mark dead (grey),
-over-active (orange) and the selected latent (black). Work is deferred while the tab is
-hidden, so training epochs only mark it stale.
+The mosaic (atlas_mosaic.py) frames dead, over-active and the selected latent; arrows, Home
+and End move the selection. Work is deferred while the tab is hidden, so training epochs only
+mark it stale.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
                                QWidget)
 
-from sae_desktop.atlas import (DEAD_FADE, decoder_tiles, encoder_tiles, frame_segments, grid_shape, grid_step,
-                               log_density_histogram, mosaic, normalise_tiles, over_active, tile_at)
-from sae_desktop.colour import diverging_rgb
+from sae_desktop.atlas import (DEAD_FADE, decoder_tiles, encoder_tiles, grid_shape, grid_step, log_density_histogram,
+                               mosaic, normalise_tiles, over_active)
 from sae_desktop.qt import theme
-from sae_desktop.qt.atlas_words import legend_texts, status_line, summary, tile_tip
+from sae_desktop.qt.atlas_mosaic import PAD, MosaicPlot
+from sae_desktop.qt.atlas_words import KIND_TIPS, KINDS, SORTS, legend_texts, status_line, summary, tile_tip
 from sae_desktop.qt.hidden_layout import lay_out_hidden
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.labels import SteadyLabel
@@ -26,16 +26,8 @@ from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plo
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.test_set import TestSetProvider
-from sae_desktop.qt.tile_numbers import TileNumbers
 from sae_desktop.snapshot import ModelSnapshot
 
-TILE, PAD = 28, 2
-KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
-KIND_TIPS = ("What the latent writes: the decoder's output with the latent on (at a typical value: 1 for sigmoid "
-             "latents, else its largest on the test set) minus its output with the code all 0",
-             "What the latent looks for: its row of W_enc2 · W_enc1, the linear path from the pixels to it, "
-             "with the hidden layer's ReLU left out (an approximation, as in UFLDL's weight images)")
-SORTS = ("Sort by index", "Sort by density (densest first)")
 DENSITY_TITLE = "Feature density (latents that fire)"
 NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
 KEY_MOVES = {Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right", Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down",
@@ -55,29 +47,10 @@ class AtlasView(QWidget):
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # a run's name is not markup
         self.summary = ""  # the status line in plain words, of the tiles alone: what an exported atlas says
         self.legend = legend = SteadyLabel()  # (its text: _legend)
-        self.plot = pg.PlotWidget()
-        self.plot.hideAxis("left")
-        self.plot.hideAxis("bottom")
-        self.plot.setAspectLocked(True)
-        self.plot.invertY(True)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        # the keyboard picks tiles too (arrows, Home, End; see eventFilter): Tab or a click gives it focus,
-        # and a focused mosaic says so with a frame in the theme's highlight
-        self.plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.plot.setStyleSheet("QGraphicsView { border: 2px solid transparent; }"
-                                " QGraphicsView:focus { border: 2px solid palette(highlight); }")
-        self.plot.installEventFilter(self)
+        self.plot = MosaicPlot()
+        self.image, self.frames = self.plot.image, self.plot.frames
+        self.plot.installEventFilter(self)  # the keyboard picks tiles too (arrows, Home, End; see eventFilter)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # (showing the tab: see focusInEvent)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.plot.addItem(self.image)
-        self.frames = {key: pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=width))
-                       for key, color, width in (("dead", COLORS["dead"], 2), ("over", COLORS["clamped"], 2),
-                                                 ("selected", "#000000", 3))}
-        for item in self.frames.values():
-            self.plot.addItem(item)
-        self.numbers = TileNumbers(TILE, PAD)  # each tile's latent, where tiles are large enough to read it
-        self.plot.addItem(self.numbers)
         self.density_plot = pg.PlotWidget()
         style_plot(self.density_plot, DENSITY_TITLE, "latents", "log10(density)")
         self.density_plot.setMaximumHeight(220)
@@ -126,10 +99,8 @@ class AtlasView(QWidget):
         QVBoxLayout(self).addWidget(splitter)
         self.model: ModelSnapshot | None = None
         self.tiles: dict[str, np.ndarray] = {}
-        self.order = np.arange(0)
         self.selected: int | None = None
         self.mosaic_image: np.ndarray | None = None
-        self.columns = 1  # the mosaic's, for the plot's shape (grid_shape)
         self.framed: dict[str, list[int]] = {"dead": [], "over": []}  # grid positions framed, by kind
         self._stale = True
         self.kind.currentIndexChanged.connect(lambda _: (self._legend(), self.render()))
@@ -152,11 +123,7 @@ class AtlasView(QWidget):
     def _on_theme(self, t: theme.Theme) -> None:
         if hasattr(self, "legend"):
             self._legend()
-        self.frames["selected"].setPen(pg.mkPen(t.ink, width=3))  # the chosen tile's frame
-        paper = pg.mkColor(t.plot_background)
-        paper.setAlpha(190)
-        self.numbers.set_colours(pg.mkColor(t.ink), paper)
-        self.plot.setBackground(t.plot_background)  # the mosaic's (it has no axes for style_plot)
+        self.plot.set_theme(t)
         fill = pg.mkColor(COLORS["bars"])
         fill.setAlpha(t.fill_alpha)
         self.density_curve.setBrush(pg.mkBrush(fill))
@@ -201,10 +168,7 @@ class AtlasView(QWidget):
             self.dashboard_scroll.verticalScrollBar().setValue(0)  # its next epoch: from the dashboard's title
         if snap is None:  # nothing left of the model before (its tiles, frames and numbers stayed)
             self.tiles, self.mosaic_image, self.framed = {}, None, {"dead": [], "over": []}
-            self.image.clear()
-            for frame in self.frames.values():
-                frame.setData([], [])
-            self.numbers.set_tiles(np.arange(0), 1)
+            self.plot.clear_tiles()
             self.density_curve.clear()
             self.selected = None  # (and no latent's dashboard)
             self._show_dashboard()
@@ -223,10 +187,10 @@ class AtlasView(QWidget):
             return
         ev, n = snap.evaluation, snap.config.d_latent
         by_density = self.sort.currentIndex() == 1 and ev is not None
-        self.order = np.argsort(-ev.density, kind="stable") if by_density else np.arange(n)
+        order = np.argsort(-ev.density, kind="stable") if by_density else np.arange(n)
         self.framed = {"dead": [], "over": []}
         if ev is not None:
-            position = {int(latent): p for p, latent in enumerate(self.order)}
+            position = {int(latent): p for p, latent in enumerate(order)}
             self.framed = {"dead": [position[j] for j in np.flatnonzero(ev.dead)],
                            "over": [position[j] for j in np.flatnonzero(over_active(ev))]}
             counts, edges, dead = log_density_histogram(ev.density)
@@ -242,36 +206,42 @@ class AtlasView(QWidget):
             set_title(self.density_plot, NO_TEST_SET.format("not found" if why else "loading…"))
             self.summary = summary(snap.name, n, None, why)
             self.status.setText(self.summary)
-        self.lay_out()
+        self.lay_out(order)
         self._show_dashboard()
 
-    def _best_columns(self) -> int:
-        """The columns that give the largest tiles in the plot's area (grid_shape)."""
+    @property
+    def order(self) -> np.ndarray:
+        """The latents in the mosaic's order."""
+        return self.plot.order
+
+    @property
+    def columns(self) -> int:
+        """The mosaic's columns (grid_shape's, for the plot's shape)."""
+        return self.plot.columns
+
+    def _best_columns(self, tiles: int | None = None) -> int:
+        """The columns that give the largest tiles (all the mosaic's, or ``tiles``) in the plot's area."""
         area = self.plot.getViewBox().size()
         aspect = area.width() / area.height() if area.height() > 0 else 1.0
-        return grid_shape(len(self.order), aspect)[1]
+        return grid_shape(len(self.order) if tiles is None else tiles, aspect)[1]
 
     def _area_resized(self, *_) -> None:
         if self.mosaic_image is not None and self._best_columns() != self.columns:
             self.lay_out()  # another shape: another grid
 
-    def lay_out(self) -> None:
-        """The tiles in the grid that fits the plot's area best, and their frames."""
+    def lay_out(self, order: np.ndarray | None = None) -> None:
+        """The tiles (in ``order``, or as they were) in the grid that fits the plot's area best, and their frames."""
         if self.model is None or not self.tiles:
             return
-        self.columns = self._best_columns()
+        order = self.order if order is None else order
+        columns = self._best_columns(len(order))
         tiles = self.tiles["decoder" if self.kind.currentIndex() == 0 else "encoder"]
         ev = self.model.evaluation
         if ev is not None and ev.dead.any():  # faded: at full strength 22 dead latents' noise looked as alive
             tiles = tiles.copy()  # as the 10 live ones from the back of a lecture hall, a thin grey frame apart
             tiles[np.asarray(ev.dead, bool)] *= DEAD_FADE
-        self.mosaic_image = mosaic(tiles, self.order, PAD, columns=self.columns)
-        self.image.setImage(diverging_rgb(self.mosaic_image, dark=theme.current().dark), autoLevels=False)
-        for key, positions in self.framed.items():
-            self.frames[key].setData(*frame_segments(positions, self.columns, TILE, PAD))
-        self.numbers.set_tiles(self.order, self.columns)
-        self._frame_selected()
-        self.plot.autoRange(padding=0.01)
+        self.mosaic_image = mosaic(tiles, order, PAD, columns=columns)
+        self.plot.show_tiles(self.mosaic_image, order, columns, self.framed, self.selected)
 
     def _show_dashboard(self) -> None:
         j, snap = self.selected, self.model
@@ -298,21 +268,13 @@ class AtlasView(QWidget):
 
     # -- mouse ------------------------------------------------------------------------------
     def latent_at_scene(self, scene_pos) -> int | None:
-        if self.model is None:
-            return None
-        point = self.image.mapFromScene(scene_pos)
-        position = tile_at((point.x(), point.y()), len(self.order), TILE, PAD, self.columns)
-        return None if position is None else int(self.order[position])
+        return None if self.model is None else self.plot.latent_at_scene(scene_pos)
 
     def select(self, latent: int | None) -> None:
         self.selected = latent
         if self.model is not None:
-            self._frame_selected()
+            self.plot.frame_selected(latent)
             self._show_dashboard()
-
-    def _frame_selected(self) -> None:
-        held = np.flatnonzero(self.order == self.selected) if self.selected is not None else []
-        self.frames["selected"].setData(*frame_segments(held, self.columns, TILE, PAD))
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
         """Arrows move the selection from tile to tile as the mosaic lays them out, Home and End go
@@ -327,8 +289,7 @@ class AtlasView(QWidget):
         move = KEY_MOVES.get(event.key())
         if move is None:
             return super().eventFilter(watched, event)
-        held = np.flatnonzero(self.order == self.selected) if self.selected is not None else []
-        self.select(int(self.order[grid_step(int(held[0]) if len(held) else None, move, len(self.order),
+        self.select(int(self.order[grid_step(self.plot.position_of(self.selected), move, len(self.order),
                                              self.columns)]))
         return True
 

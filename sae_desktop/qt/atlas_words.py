@@ -8,6 +8,12 @@ from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED
 from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
 from sae_desktop.qt.plot_style import COLORS
 
+KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
+KIND_TIPS = ("What the latent writes: the decoder's output with the latent on (at a typical value: 1 for sigmoid "
+             "latents, else its largest on the test set) minus its output with the code all 0",
+             "What the latent looks for: its row of W_enc2 · W_enc1, the linear path from the pixels to it, "
+             "with the hidden layer's ReLU left out (an approximation, as in UFLDL's weight images)")
+SORTS = ("Sort by index", "Sort by density (densest first)")
 TILE_WORDS = (("adds ink", "removes ink"), ("ink here raises it", "ink here lowers it"))  # decoder, encoder
 
 

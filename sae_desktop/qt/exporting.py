@@ -48,7 +48,7 @@ def export_atlas(atlas, path: str | Path) -> Path:
 
     from sae_desktop.exports import diverging_image
     from sae_desktop.atlas import tile_origin
-    from sae_desktop.qt.atlas_view import PAD, TILE
+    from sae_desktop.qt.atlas_mosaic import PAD, TILE
     from sae_desktop.qt.plot_style import COLORS
 
     if atlas.up_to_date().mosaic_image is None:
