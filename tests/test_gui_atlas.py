@@ -13,9 +13,10 @@ from sae_desktop.atlas import grid_shape
 from sae_desktop.config import TrainConfig
 from sae_desktop.engine import train
 from sae_desktop.qt.app import build_window, create_app
-from sae_desktop.qt.exporting import export_atlas, export_probe
-from sae_desktop.qt.plot_files import export_plot
+from sae_desktop.qt.atlas_export import export_atlas
+from sae_desktop.qt.exporting import export_probe
 from sae_desktop.qt.frontier_plot import PENALTY_COLOURS, REFERENCE_LABEL
+from sae_desktop.qt.plot_files import export_plot
 from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
@@ -483,8 +484,8 @@ def test_the_exported_atlas_frames_dead_latents_as_the_screen_does(qtbot, window
     import dataclasses
 
     from sae_desktop.atlas import DEAD_FADE
+    from sae_desktop.qt.atlas_export import ATLAS_SCALE
     from sae_desktop.qt.atlas_mosaic import PAD, TILE
-    from sae_desktop.qt.exporting import ATLAS_SCALE
     from sae_desktop.qt.plot_style import COLORS
 
     atlas = show_atlas(qtbot, window)
@@ -1258,7 +1259,7 @@ def test_the_exported_atlas_says_in_plain_words_what_its_tiles_show(qtbot, windo
     them, nor "ü" or "ρ"), and said "(1 dead latents are not in the histogram)" of a file without one."""
     from PIL import Image, ImageFont
 
-    from sae_desktop.qt.exporting import export_atlas, key_font
+    from sae_desktop.qt.atlas_export import export_atlas, key_font
 
     base = ModelSnapshot.load(bundled_model_path())
     weights = {k: v.copy() for k, v in base.weights.items()}
@@ -1281,7 +1282,7 @@ def test_the_exported_atlas_says_in_plain_words_what_its_tiles_show(qtbot, windo
 def test_an_atlas_exported_before_its_tab_was_shown_is_laid_out_as_the_tab_shows_it(qtbot, window, tmp_path):
     """Hidden, the tab had never been laid out: the file had the grid of a 640×480 widget (7 columns
     where the screen, once the tab was shown, had 8)."""
-    from sae_desktop.qt.exporting import ATLAS_SCALE
+    from sae_desktop.qt.atlas_export import ATLAS_SCALE
 
     window.resize(1600, 700)  # a wide atlas area: more columns than a default-sized widget's
     qtbot.waitUntil(lambda: window.width() == 1600, timeout=2000)
@@ -1425,7 +1426,7 @@ def test_each_tile_shows_its_latent_where_tiles_are_large_enough(qtbot, window, 
     atlas.plot.numbers.show()
     assert (with_numbers != without).sum() > 20  # the number is drawn there
     exported = np.asarray(Image.open(export_atlas(atlas, tmp_path / "atlas.png")).convert("L"))
-    from sae_desktop.qt.exporting import ATLAS_SCALE
+    from sae_desktop.qt.atlas_export import ATLAS_SCALE
     corner_box = exported[PAD * ATLAS_SCALE + 2:PAD * ATLAS_SCALE + 14, PAD * ATLAS_SCALE + 2:PAD * ATLAS_SCALE + 20]
     assert (corner_box == 255).sum() > 30 and (corner_box < 100).sum() > 5  # a white box, dark digits in it
 
@@ -1502,7 +1503,7 @@ def test_a_comparisons_plots_are_exported_with_their_tables_and_whose_they_are(q
                                                                                  tmp_path):
     """Compare's codes were not in File ▸ Export ▸ Plot: a researcher could not take the two codes
     away. Their CSV holds every latent's value for each digit shown; a PNG names the two runs."""
-    from sae_desktop.architecture import NUMPY, latent_activation, encode_pre
+    from sae_desktop.architecture import NUMPY, encode_pre, latent_activation
 
     small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     make_runs(tiny_dataset, [small, small.replace(penalty="topk", k=2)])

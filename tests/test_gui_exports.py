@@ -623,7 +623,7 @@ def test_an_export_made_from_another_tab_draws_the_model_shown_now(qtbot, window
     """The Atlas redraws for a new model only when visited: its image, density and dashboard
     exported from another tab were the model shown at the last visit (after a run was continued,
     the files showed the stopped run's weights). Likewise a hidden Training tab's plots."""
-    from sae_desktop.qt.exporting import export_atlas
+    from sae_desktop.qt.atlas_export import export_atlas
 
     atlas = window.atlas_view
     window.tabs.setCurrentWidget(atlas)
