@@ -980,7 +980,7 @@ def test_a_run_stopped_before_its_first_epoch_ended_does_not_set_the_frontiers_a
     """Stopped at step 32 (test MSE 0.18, FVU 2.7), a run stretched the y axis to 0.20: every real run
     went to the bottom tenth of the plot until its folder was removed."""
     from sae_desktop.qt.frontier_plot import UNFINISHED_LABEL
-    from sae_desktop.qt.plot_style import legend_entries
+    from sae_desktop.qt.plot_legend import legend_entries
 
     for penalty, status, epochs, mse in (("kl", "completed", 10, 0.017), ("topk", "completed", 10, 0.027),
                                          ("jumprelu", "stopped", 0, 0.18), ("l1", "stopped", 2, 0.03)):

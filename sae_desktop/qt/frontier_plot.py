@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QToolTip
 
 from sae_desktop.checkpoint_schema import is_int
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_style import add_legend, legend_entries, set_legend_entries, settle, style_plot
+from sae_desktop.qt.plot_legend import legend_entries, set_legend_entries
+from sae_desktop.qt.plot_style import add_legend, settle, style_plot
 from sae_desktop.run_list import RunSummary, reference_frontier, reference_settings, settings_text
 from sae_desktop.words import counted
 

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QToolTip
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_style import (COLORS, add_legend, csv_companion, fit_axis_label, recolour_dotted,
-                                         set_legend_entries, style_plot)
+from sae_desktop.qt.plot_legend import set_legend_entries
+from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, fit_axis_label, recolour_dotted, style_plot
 from sae_desktop.qt.steering_box import SteeringViewBox
 
 INACTIVE_ON_DARK = "#4d535c"  # between the dark plot (#1e1f22) and the active blue, nearer the plot

@@ -13,7 +13,8 @@ from sae_desktop.qt.buffers import SeriesBuffer
 from sae_desktop.qt.log_axis import LogLabelsAxis
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_frame import TopLegend, finite_range, stepped
-from sae_desktop.qt.plot_style import COLORS, legend_entries, set_legend_entries, style_plot
+from sae_desktop.qt.plot_legend import legend_entries, set_legend_entries
+from sae_desktop.qt.plot_style import COLORS, style_plot
 
 # The smoothed lines' memory, as a share of the steps so far: an exponential moving average over
 # time in steps, not reports. 0.85 a report (~7 reports, 220 steps) ran 25-60 % above the reports

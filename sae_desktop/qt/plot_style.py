@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from sae_desktop.qt import theme
+from sae_desktop.qt.plot_legend import anchor_ignores_a_deleted_parent, legend_entries, set_legend_entries
 from sae_desktop.qt.right_axis import plot_items
 
 TITLE_POINTS = 11  # pyqtgraph's title size
@@ -38,34 +39,11 @@ def configure() -> None:
     imported (with the first plot; pyqtgraph is imported after the window's first paint)."""
     pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
     theme.follow(apply_theme)
-    _anchor_ignores_a_deleted_parent()
+    anchor_ignores_a_deleted_parent()
     from sae_desktop.qt.plot_files import patch_csv_exporter, patch_svg_exporter
 
     patch_svg_exporter()  # the plots' own right-click Export… as File ▸ Export (it was patched only once
     patch_csv_exporter()  # File ▸ Export had written an SVG)
-
-
-def _anchor_ignores_a_deleted_parent() -> None:
-    """A legend follows its view box's geometry (pyqtgraph's GraphicsWidgetAnchor). While a
-    closed window is being deleted, the legend's geometry can still change after its view box's
-    C++ object is gone, and pyqtgraph's handler then raised "Internal C++ object (ViewBox)
-    already deleted" in the event loop (seen in CI, in the test after a window was closed).
-    Wrapped once, before any legend exists: a deleted parent is ignored."""
-    from pyqtgraph.graphicsItems.GraphicsWidgetAnchor import GraphicsWidgetAnchor
-
-    name = "_GraphicsWidgetAnchor__geometryChanged"
-    original = getattr(GraphicsWidgetAnchor, name)
-    if getattr(original, "ignores_deleted_parent", False):
-        return
-
-    def geometry_changed(self) -> None:
-        parent = getattr(self, "_GraphicsWidgetAnchor__parent", None)
-        if parent is not None and not shiboken6.isValid(parent):
-            return
-        original(self)
-
-    geometry_changed.ignores_deleted_parent = True
-    setattr(GraphicsWidgetAnchor, name, geometry_changed)
 
 
 _scale = [1.0]  # the text scale the plots are drawn at
@@ -280,24 +258,6 @@ def _scale_legend(legend: pg.LegendItem, scale: float) -> None:
         return
     legend.setLabelTextSize(size)
     set_legend_entries(legend, legend_entries(legend), again=True)
-
-
-def legend_entries(legend: pg.LegendItem) -> list[tuple[object, str]]:
-    """(item, name) of each entry, in order."""
-    return [(sample.item, label.text) for sample, label in legend.items]
-
-
-def set_legend_entries(legend: pg.LegendItem, entries: list[tuple[object, str]], again: bool = False) -> None:
-    """The legend lists exactly ``entries``, laid out afresh (in the legend's current text size)
-    if they changed or ``again``. (Each epoch's model set the probe's legend anew: ~10 ms of
-    label layout on the window's thread, hidden tab or not.)"""
-    current = legend_entries(legend)
-    if not again and len(current) == len(entries) and all(
-            a is b and x == y for (a, x), (b, y) in zip(current, entries)):
-        return
-    legend.clear()
-    for item, name in entries:
-        legend.addItem(item, name)
 
 
 def _scale_pen(item, scale: float) -> None:
