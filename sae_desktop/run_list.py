@@ -53,6 +53,7 @@ def settings_text(config: dict) -> str:
     return " ".join([text, *filter(None, extras)]).strip()
 
 
+RECORD_TYPES = ("step", "epoch", "revival", "summary")  # what training writes to metrics.jsonl (events.py, runs.py)
 SUMMARY_MAX_BYTES = 8 << 20  # the longest summary line looked for (a 1024-latent run's is ~23 kB)
 
 
@@ -76,7 +77,9 @@ def _last_summary(path: Path, chunk: int = 16384) -> dict | None:
                         record = json.loads(line.decode("utf-8", "replace"))
                     except (json.JSONDecodeError, RecursionError):
                         continue
-                    return record if isinstance(record, dict) and record.get("type") == "summary" else None
+                    if not isinstance(record, dict) or record.get("type") not in RECORD_TYPES:
+                        continue  # (a line someone added: a note after the summary made a finished run "killed")
+                    return record if record.get("type") == "summary" else None
                 tried = len(lines)  # (the line cut at the chunk's start, left out, is tried whole the next time)
                 if start == 0 or size >= SUMMARY_MAX_BYTES:
                     return None
@@ -124,11 +127,19 @@ def _seconds(record: dict, where: str) -> float:
 
 
 def summarise(folder: Path) -> RunSummary | None:
-    """One row of the runs table; None if the folder is not a run (no config.json); raises
-    :class:`RunRecordError` naming the file and field when it is one whose records are malformed."""
+    """One row of the runs table; None if the folder is not a run (no config.json, and no records
+    or checkpoint either: a run folder just created has only its marker); raises
+    :class:`RunRecordError` naming the file and field when it is one whose records are malformed
+    or missing (a run without its config.json vanished from the table, unsaid)."""
     run = RunFolder(folder)
     if not run.config_path.is_file():
+        if run.config_path.exists():
+            raise RunRecordError(f"{CONFIG} is not a file")
+        if run.metrics_path.exists() or run.checkpoint_path.exists():
+            raise RunRecordError(f"{CONFIG} is missing (it holds the run's settings)")
         return None
+    if run.metrics_path.exists() and not run.metrics_path.is_file():
+        raise RunRecordError(f"{METRICS} is not a file")
     try:
         record = json.loads(run.config_path.read_bytes().decode("utf-8"))
         config = TrainConfig.from_dict(record.get("config") if isinstance(record, dict) else None).to_dict()
@@ -198,9 +209,17 @@ def scan_runs(base: Path | None = None) -> tuple[list[RunSummary], list[tuple[st
     skipped: list[tuple[str, str]] = []
     try:
         with os.scandir(base) if base.is_dir() else nullcontext(()) as entries:  # types without a stat each
-            folders = sorted((Path(e.path) for e in entries if e.is_dir()), reverse=True)
+            listed = list(entries)
     except OSError as exc:
         return [], [(str(base), describe_os_error(exc))]
+    folders = []
+    for entry in listed:  # one entry that cannot be looked at (a symlink loop) is skipped, not every run
+        try:
+            if entry.is_dir():
+                folders.append(Path(entry.path))
+        except OSError as exc:
+            skipped.append((entry.name, describe_os_error(exc)))
+    folders.sort(reverse=True)
     for folder in folders:
         try:
             row = _summarise_cached(folder)

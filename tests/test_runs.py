@@ -105,3 +105,55 @@ def test_reference_runs_settings_read_as_the_runs_tables():
     assert reference_settings({"mechanism": "kl", "setting": "beta", "value": 0.02}) == "ρ=0.05 β=0.02"
     assert reference_settings({"mechanism": "topk", "setting": "k", "value": 2, "auxk": 0.03125}) == "k=2 AuxK 0.03125"
     assert reference_settings({"mechanism": "l1", "setting": "l1", "value": "much"}) == "l1=much"  # a malformed file
+
+
+def _finished_run(tiny_dataset) -> RunFolder:
+    run = RunFolder.create(SMALL.replace(epochs=1))
+    list(recorded(train(SMALL.replace(epochs=1), tiny_dataset), run))
+    return run
+
+
+def test_one_entry_that_cannot_be_looked_at_hides_no_run(tiny_dataset, isolated_home):
+    """A symlink loop in the runs folder made the scan itself fail: the table had no rows and
+    said the whole runs folder was skipped ("Too many levels of symbolic links")."""
+    from sae_desktop.run_list import scan_runs
+
+    run = _finished_run(tiny_dataset)
+    loop = isolated_home / "runs" / "loop"
+    loop.symlink_to(loop)
+    rows, skipped = scan_runs()
+    assert [row.folder for row in rows] == [run.path]
+    assert [name for name, _ in skipped] == ["loop"] and "symbolic links" in skipped[0][1]
+
+
+def test_a_run_whose_settings_or_records_are_not_files_is_said_not_left_out(tiny_dataset, isolated_home):
+    """A run folder without its config.json (or with a folder by that name) vanished from the table,
+    unsaid, though it held its records and checkpoint; a folder just created (its marker alone) is
+    no run yet, and is not said."""
+    from sae_desktop.run_list import scan_runs
+
+    no_config, config_folder, metrics_folder = (_finished_run(tiny_dataset) for _ in range(3))
+    no_config.config_path.unlink()
+    config_folder.config_path.unlink()
+    config_folder.config_path.mkdir()
+    metrics_folder.metrics_path.unlink()
+    metrics_folder.metrics_path.mkdir()
+    RunFolder.create(SMALL)  # (being created: only its marker so far)
+    rows, skipped = scan_runs()
+    assert rows == []
+    reasons = dict(skipped)
+    assert reasons == {no_config.path.name: "config.json is missing (it holds the run's settings)",
+                       config_folder.path.name: "config.json is not a file",
+                       metrics_folder.path.name: "metrics.jsonl is not a file"}
+
+
+def test_a_line_added_after_the_summary_leaves_the_run_finished(tiny_dataset, isolated_home):
+    """A note appended to metrics.jsonl after the summary turned a completed run into "running or
+    killed"; a step record after it (a resumed run, training) still does."""
+    run = _finished_run(tiny_dataset)
+    with open(run.metrics_path, "a") as f:
+        f.write('{"type": "note", "text": "the good one"}\n[1, 2]\n')
+    assert [row.status for row in list_runs()] == ["completed"]
+    with open(run.metrics_path, "a") as f:
+        f.write('{"type": "step", "step": 99}\n')
+    assert [row.status for row in list_runs()] == ["running or killed"]
