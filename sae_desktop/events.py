@@ -175,9 +175,12 @@ class EpochOutput:
         }
 
 
+END_STATUSES = ("completed", "stopped", "diverged")  # how a run ends: RunEnd.status, a summary's
+
+
 @dataclass
 class RunEnd:
-    status: str  # "completed", "stopped" or "diverged"
+    status: str  # one of END_STATUSES
     message: str
     epochs_done: int
     step: int

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from sae_desktop import paths
 from sae_desktop.checkpoint_schema import is_int, is_number
-from sae_desktop.config import ConfigError, TrainConfig
+from sae_desktop.config import MAX_EPOCHS, ConfigError, TrainConfig
+from sae_desktop.events import END_STATUSES
 from sae_desktop.runs import CONFIG, METRICS, NO_EPOCH_FINISHED, RUNNING_OR_KILLED, RunFolder
 from sae_desktop.safe_write import describe_os_error
 
@@ -92,13 +93,18 @@ class RunRecordError(ValueError):
     """A run folder's files do not have the expected types; the message names the field."""
 
 
-def _number(record: dict, key: str, where: str, kind: type = float):
-    """``record[key]`` as a finite number (an int where ``kind`` is int), None when absent or null."""
+def _number(record: dict, key: str, where: str, kind: type = float, high: float | None = None):
+    """``record[key]`` as a finite number (an int where ``kind`` is int) from 0 to ``high`` (or
+    any above 0), None when absent or null: the table showed a summary's "-3" epochs, "-1.00000"
+    test MSE, and the frontier's axis ran to 1e300 for one edited line."""
     value = record.get(key)
     if value is None:
         return None
     if not (is_int(value) if kind is int else is_number(value)):
         raise RunRecordError(f"{where}: {key} should be {'an integer' if kind is int else 'a finite number'}, "
+                             f"got {_short(value)}")
+    if value < 0 or (high is not None and value > high):
+        raise RunRecordError(f"{where}: {key} should be from 0 to {'any' if high is None else f'{high:g}'}, "
                              f"got {_short(value)}")
     return value
 
@@ -142,7 +148,7 @@ def summarise(folder: Path) -> RunSummary | None:
         raise RunRecordError(f"{METRICS} is not a file")
     try:
         record = json.loads(run.config_path.read_bytes().decode("utf-8"))
-        config = TrainConfig.from_dict(record.get("config") if isinstance(record, dict) else None).to_dict()
+        config = TrainConfig.from_dict(record.get("config") if isinstance(record, dict) else None).check().to_dict()
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise RunRecordError(f"{CONFIG} is not valid JSON") from None
     except ConfigError as exc:
@@ -150,25 +156,33 @@ def summarise(folder: Path) -> RunSummary | None:
     summary = _last_summary(run.metrics_path)
     if summary is not None:  # a finished run: its last line says everything, no need to read the rest
         where = f"{METRICS} summary"
-        status = summary.get("status", "?")
-        if not isinstance(status, str):
-            raise RunRecordError(f"{where}: status should be text, got {_short(status)}")
+        status = summary.get("status")
+        if status not in END_STATUSES:
+            raise RunRecordError(f"{where}: status should be one of {', '.join(END_STATUSES)}, got {_short(status)}")
         rho = _numbers(summary, "rho_hat", where)
-        return RunSummary(folder, config, status, _number(summary, "epochs_done", where, int) or 0,
-                          _number(summary, "test_mse", where), _number(summary, "l0", where),
-                          _number(summary, "dead_latents", where, int), sum(rho) / len(rho) if rho else None,
-                          _seconds(summary, where), _number(summary, "fvu", where),
-                          _number(summary, "frac_alive", where), _number(summary, "frac_dense", where),
-                          _number(summary, "step", where, int))
+        return RunSummary(folder, config, status, _number(summary, "epochs_done", where, int, MAX_EPOCHS) or 0,
+                          *_figures(summary, where, config["d_latent"]), sum(rho) / len(rho) if rho else None,
+                          _seconds(summary, where), *_fractions(summary, where), _number(summary, "step", where, int))
     epochs = [r for r in run.read_metrics() if r.get("type") == "epoch"]  # killed or still running
     where = f"{METRICS} epoch record"
     seconds = sum(_seconds(r, where) for r in epochs)
     last = epochs[-1] if epochs else {}
     return RunSummary(folder, config, RUNNING_OR_KILLED if epochs else NO_EPOCH_FINISHED, len(epochs),
-                      _number(last, "metrics/test_mse", where), _number(last, "metrics/l0", where),
-                      _number(last, "metrics/dead_latents", where, int), _number(last, "metrics/rho_hat_mean", where),
-                      seconds, _number(last, "metrics/fvu", where), _number(last, "metrics/frac_alive", where),
-                      _number(last, "metrics/frac_dense", where))
+                      *_figures(last, where, config["d_latent"], "metrics/"),
+                      _number(last, "metrics/rho_hat_mean", where), seconds,
+                      *_fractions(last, where, "metrics/"))
+
+
+def _figures(record: dict, where: str, latents: int, prefix: str = "") -> tuple:
+    """test MSE (of pixels in [0, 1]: at most 1), L0 and dead latents (at most all of them)."""
+    return (_number(record, f"{prefix}test_mse", where, high=1), _number(record, f"{prefix}l0", where, high=latents),
+            _number(record, f"{prefix}dead_latents", where, int, latents))
+
+
+def _fractions(record: dict, where: str, prefix: str = "") -> tuple:
+    """FVU (above 1 for a model worse than the mean digit, so unbounded), the shares alive and dense."""
+    return (_number(record, f"{prefix}fvu", where), _number(record, f"{prefix}frac_alive", where, high=1),
+            _number(record, f"{prefix}frac_dense", where, high=1))
 
 
 _SCANNED: dict[Path, tuple[tuple, RunSummary]] = {}  # folder: (its files' stamps, its row)

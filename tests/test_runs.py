@@ -157,3 +157,38 @@ def test_a_line_added_after_the_summary_leaves_the_run_finished(tiny_dataset, is
     with open(run.metrics_path, "a") as f:
         f.write('{"type": "step", "step": 99}\n')
     assert [row.status for row in list_runs()] == ["running or killed"]
+
+
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("test_mse", -1, "test_mse should be from 0 to 1, got -1"),
+    ("test_mse", 1e300, "test_mse should be from 0 to 1, got 1e+300"),
+    ("epochs_done", -3, "epochs_done should be from 0 to 10000, got -3"),
+    ("dead_latents", 9, "dead_latents should be from 0 to 8, got 9"),
+    ("l0", -0.5, "l0 should be from 0 to 8, got -0.5"),
+    ("frac_alive", 1.5, "frac_alive should be from 0 to 1, got 1.5"),
+    ("status", "x" * 5000, "status should be one of completed, stopped, diverged, got \"xxxxx"),
+])
+def test_a_summary_with_impossible_figures_is_skipped_with_its_reason(tiny_dataset, isolated_home, field, value,
+                                                                       said):
+    """An edited summary line was shown as it was: "-3" epochs, a test MSE of "-1.00000", a
+    5000-character status that pushed every figure off the table, a frontier axis up to 1e300."""
+    from sae_desktop.run_list import scan_runs
+
+    run = _finished_run(tiny_dataset)
+    *records, summary = run.metrics_path.read_text().splitlines()
+    run.metrics_path.write_text("\n".join([*records, json.dumps({**json.loads(summary), field: value})]) + "\n")
+    rows, skipped = scan_runs()
+    assert rows == [] and len(skipped) == 1
+    assert skipped[0][1].startswith(f"metrics.jsonl summary: {said}"), skipped
+
+
+def test_a_run_whose_settings_are_out_of_range_is_skipped_with_its_reason(tiny_dataset, isolated_home):
+    """A config.json with a learning rate of NaN, or batches of 0 digits, was listed as a run."""
+    from sae_desktop.run_list import scan_runs
+
+    run = _finished_run(tiny_dataset)
+    record = json.loads(run.config_path.read_text())
+    record["config"]["batch_size"] = 0
+    run.config_path.write_text(json.dumps(record))
+    rows, skipped = scan_runs()
+    assert rows == [] and skipped[0][1].startswith("config.json: --batch-size 0"), skipped
