@@ -8,7 +8,7 @@ from PySide6.QtCore import QThreadPool, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QToolButton
 
 from sae_desktop.config import PRESETS, TrainConfig
-from sae_desktop.qt.app import build_window
+from sae_desktop.qt.app import build_window, create_app
 from sae_desktop.qt.main_window import MainWindow
 from sae_desktop.qt.settings import app_settings
 
@@ -189,6 +189,28 @@ def test_closing_mid_run_stops_the_worker_and_leaves_no_thread(qtbot, window, mo
     assert load_checkpoint(window.controller.run_dir / "checkpoint.safetensors").epoch >= 1
 
 
+def test_a_terminals_ctrl_c_closes_mid_run_without_asking_and_keeps_the_weights(qtbot, window, monkeypatch):
+    """Ctrl+C in the terminal that started the window: the run is stopped and the window closed,
+    with no "Training is running" question (nobody at the window may answer it)."""
+    from sae_desktop.qt.terminal_signals import close_without_asking
+
+    window.panel.set_config(SMALL.replace(epochs=500))
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "running" and window.controller.run_dir is not None,
+                    timeout=10000)
+    qtbot.waitUntil(lambda: (window.controller.run_dir / "checkpoint.safetensors").is_file(), timeout=10000)
+    asked = []
+    monkeypatch.setattr(MainWindow, "confirm_stop_and_close", lambda self: asked.append(1) or False)
+    close_without_asking(window)()
+    assert asked == [] and not window.isVisible()
+    assert QThreadPool.globalInstance().waitForDone(1000)
+    qtbot.waitUntil(lambda: not window.controller.active, timeout=5000)
+    assert window.controller.state == "idle"
+    from sae_desktop.checkpoint import load_checkpoint
+
+    assert load_checkpoint(window.controller.run_dir / "checkpoint.safetensors").epoch >= 1
+
+
 def test_refusing_to_close_keeps_training(qtbot, window, monkeypatch):
     window.panel.set_config(SMALL.replace(epochs=500))
     window.start_action.trigger()
@@ -257,6 +279,17 @@ def test_settings_remember_values_tab_and_geometry(qtbot, window, monkeypatch):
     assert again.tabs.currentIndex() == 0
     assert restored == [bytes(geometry)]
     assert app_settings().fileName().startswith(str(__import__("os").environ["SAE_DESKTOP_HOME"]))
+
+
+@pytest.mark.parametrize("saved", ["[" * 200_000 + "]" * 200_000, '{"epochs": "many"}', "[1, 2]", "{"])
+def test_a_garbled_saved_training_panel_falls_back_to_the_defaults(qtbot, saved):
+    """A settings.ini whose saved panel nested 200 000 deep raised RecursionError: the window
+    never opened until the file was edited by hand."""
+    create_app()
+    app_settings().setValue("training/config", saved)
+    again = build_window()
+    qtbot.addWidget(again)
+    assert again.panel.config() == TrainConfig().replace(device=again.panel.config().device)
 
 
 @pytest.mark.parametrize("epochs", [10, 40])

@@ -205,3 +205,36 @@ def test_closing_the_window_while_torch_loads_exits_quietly(tmp_path):
                           timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr[-3000:]
+
+
+def test_ctrl_c_in_the_terminal_closes_the_window_as_its_close_button_does(tmp_path):
+    """Each Ctrl+C raised KeyboardInterrupt inside whichever slot was running: a traceback, that
+    slot cut short, and the window went on (only SIGTERM ended it, without saving its settings).
+    Now the window closes (its settings saved), and the CLI says "interrupted", exit 130."""
+    import signal
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SAE_DESKTOP_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO))
+    script = textwrap.dedent("""
+        import sys
+        from PySide6.QtCore import QTimer
+        from sae_desktop import cli
+        from sae_desktop.qt import app
+
+        def create_app(make=app.create_app):
+            made = make()
+            QTimer.singleShot(1500, lambda: print("shown", flush=True))  # (idle by then: the loop waits in C++)
+            return made
+        app.create_app = create_app
+        sys.exit(cli.main(["gui"]))
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "shown"
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err[-3000:]
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "sae-desktop gui: interrupted", err[-3000:]
+    assert "geometry" in (tmp_path / "home" / "settings.ini").read_text()  # closed as its close button does

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from sae_desktop import APP_ID, paths
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt.deferred import after_first_paint
+from sae_desktop.qt.terminal_signals import TerminalSignals, close_without_asking
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 
@@ -130,8 +131,14 @@ def run_app(model_path: str | None = None) -> int:
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard shortcuts work at once, even without a window manager
-    code = app.exec()
+    signals = TerminalSignals(close_without_asking(window))  # Ctrl+C in the terminal closes the window
+    try:
+        code = app.exec()
+    finally:
+        signals.remove()
     # Closed while torch was still loading in the background: let that import finish before the
     # interpreter shuts down under it (which prints tracebacks from the half-imported torch).
     QThreadPool.globalInstance().waitForDone(60_000)
+    if signals.received:
+        raise KeyboardInterrupt  # (the CLI says "interrupted", exit 130, as for its other commands)
     return code

@@ -60,6 +60,7 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         """``staged``: the app's start (``app.run_app``), which calls :meth:`finish_startup` after
         the first paint: the probe's bars and the test digits come then (else at once)."""
         super().__init__(parent)
+        self.ask_before_closing = True  # "Stop the run and close?" (not when a terminal's Ctrl+C closes it)
         self.setWindowTitle(TITLE)
         self.resize(DEFAULT_SIZE)
         self.setAcceptDrops(True)  # an image file dropped on it is probed, a model opened (file_drops.py)
@@ -273,7 +274,8 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         return super().event(event)
 
     def closeEvent(self, event) -> None:
-        if self.controller.state in ("running", "pausing", "paused") and not self.confirm_stop_and_close():
+        if (self.controller.state in ("running", "pausing", "paused") and self.ask_before_closing
+                and not self.confirm_stop_and_close()):
             event.ignore()
             return
         if self.controller.active:  # also a run that is just ending: let its thread finish

@@ -185,8 +185,8 @@ class TrainingCommands:
         if isinstance(saved, str):
             try:
                 self.panel.set_config(TrainConfig.from_dict(json.loads(saved)))
-            except ValueError:
-                pass  # settings from another version: keep the defaults
+            except (ValueError, RecursionError):  # (JSON nested too deeply: the window never opened)
+                pass  # settings from another version, or garbled: keep the defaults
 
 
 def resume_note(snap: ModelSnapshot) -> str:
