@@ -125,6 +125,14 @@ def test_resume_continues_in_the_same_folder(tiny_data_dir):
     assert epochs == [1, 2, 3]
     conflict = sae("train", "--resume", ckpt, "--latent", "16", "--data-dir", str(tiny_data_dir))
     assert conflict.returncode == 2 and "--latent differs from the checkpoint" in conflict.stderr
+    # a checkpoint already at its --epochs: nothing to train ("completed: trained 3 epochs", after a
+    # few seconds' loading, and the run's records given a summary of nothing done)
+    records = RunFolder(Path(summary["run_dir"])).metrics_path.read_bytes()
+    done = sae("train", "--resume", ckpt, "--epochs", "3", "--data-dir", str(tiny_data_dir))
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "sae-desktop train: --resume: the checkpoint has trained 3 epochs of 3 already (--epochs is the total: "
+        "give --epochs 4 or more to train on)")
+    assert RunFolder(Path(summary["run_dir"])).metrics_path.read_bytes() == records
 
 
 def test_resume_refuses_garbage(tmp_path):
