@@ -221,6 +221,8 @@ def scan_runs(base: Path | None = None) -> tuple[list[RunSummary], list[tuple[st
     base = Path(base) if base else paths.runs_dir()
     rows: list[RunSummary] = []
     skipped: list[tuple[str, str]] = []
+    if base.exists() and not base.is_dir():  # (the Runs tab said "No runs yet: train one")
+        return [], [(str(base), "a file is there, where the runs folder should be")]
     try:
         with os.scandir(base) if base.is_dir() else nullcontext(()) as entries:  # types without a stat each
             listed = list(entries)

@@ -34,6 +34,8 @@ def describe_os_error(exc: OSError, path: str | os.PathLike | None = None) -> st
         cause = "the file name is too long for this file system"
     elif exc.errno == errno.ENOTDIR:
         cause = "a part of the path is a file, not a folder"
+    elif exc.errno == errno.EEXIST and where is not None and not os.path.isdir(where):  # (a folder made
+        cause = "a file is there, where a folder is needed"  # where a file is: "File exists" said nothing)
     text = f"{where}: {cause}" if where is not None else cause
     return " ".join(text.split())  # one line, whatever the path holds
 

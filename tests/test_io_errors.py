@@ -70,6 +70,19 @@ def test_a_home_that_is_a_file(tmp_path, tiny_data_dir, monkeypatch, capsys):
     assert str(home) in err and home.read_text() == "not a folder"
 
 
+def test_a_runs_folder_that_is_a_file_is_said_so(tmp_path, tiny_data_dir, monkeypatch, capsys):
+    """It said "…/runs: File exists", and the Runs tab "No runs yet: train one"."""
+    from sae_desktop.run_list import scan_runs
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "runs").write_text("x")
+    monkeypatch.setenv("SAE_DESKTOP_HOME", str(home))
+    assert main(["train", *TINY, "--data-dir", str(tiny_data_dir)]) == 1
+    assert one_line_error(capsys).strip().endswith(f"{home / 'runs'}: a file is there, where a folder is needed")
+    assert scan_runs() == ([], [(str(home / "runs"), "a file is there, where the runs folder should be")])
+
+
 def test_over_long_names_and_missing_folders(tmp_path, capsys):
     long = tmp_path / ("a" * 300 + ".safetensors")
     assert main(["save-weights", str(bundled_model_path()), str(long)]) == 1
