@@ -41,7 +41,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         ckpt = load_checkpoint(args.checkpoint)
         name = args.dataset or (ckpt.train_config.dataset if ckpt.train_config else "mnist")
-        dataset = load_dataset(name, args.data_dir)
+        dataset = load_dataset(name, args.data_dir, test_only=True)
     except (CheckpointError, DatasetError) as exc:
         raise Failure(str(exc)) from None
     model = model_from_state(ckpt.model_config, ckpt.weights).to(device)

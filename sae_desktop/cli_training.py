@@ -49,9 +49,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError(f"sae-desktop train: {exc}") from None
     if resume is not None and resume.epochs_done >= cfg.epochs:  # (it said "completed: trained 1 epoch", and
         # made an empty run folder each time)
-        raise UsageError(f"sae-desktop train: --resume: the checkpoint has trained {counted(resume.epochs_done, 'epoch')}"
-                         f" of {cfg.epochs} already (--epochs is the total: give --epochs {resume.epochs_done + 1} or "
-                         "more to train on)")
+        done = counted(resume.epochs_done, "epoch")
+        raise UsageError(f"sae-desktop train: --resume: the checkpoint has trained {done} of {cfg.epochs} already "
+                         f"(--epochs is the total: give --epochs {resume.epochs_done + 1} or more to train on)")
     if args.out:  # refused now, not after the training
         refuse_run_files(args.out)
         output_target(args.out, [args.resume] if args.resume else [])

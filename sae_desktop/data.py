@@ -194,8 +194,12 @@ def download(name: str, root: Path) -> None:
         raise
 
 
-def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, allow_download: bool = False) -> Dataset:
-    """Load the dataset as uint8 arrays, downloading first if allowed and absent.
+def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, allow_download: bool = False,
+                 test_only: bool = False) -> Dataset:
+    """Load the dataset as uint8 arrays, downloading first if allowed and absent. ``test_only``:
+    the test split alone, its training arrays empty (evaluating, the window's test digits: a folder
+    of the two t10k files was refused for lacking the training files, and the window read those
+    47 MB at every start for nothing).
 
     Every failure is a :class:`DatasetError` whose message names the folder, the files and
     the fix, so callers can show it without a traceback.
@@ -204,7 +208,8 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
         raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(FOLDERS)}")
     root = paths.data_dir(root)
     folder = raw_folder(name, root)
-    found = {stem: _find(folder, stem) for stem in FILES}
+    stems = FILES[2:] if test_only else FILES
+    found = {stem: _find(folder, stem) for stem in stems}
     allow_download = allow_download and downloads_allowed()
     if not all(found.values()) and allow_download:
         try:
@@ -212,16 +217,17 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
         except Exception as exc:  # offline, DNS, disk: all end in the same advice
             reason = f"download failed: {describe_failure(exc)}"
             raise DatasetError(missing_message(name, root, reason)) from None
-        found = {stem: _find(folder, stem) for stem in FILES}
+        found = {stem: _find(folder, stem) for stem in stems}
     missing = [stem for stem, path in found.items() if path is None]
     if missing:
         raise DatasetError(missing_message(name, root, "missing " + ", ".join(missing)))
     arrays = {
         stem: read_idx(path, _IMAGE_MAGIC if "images" in stem else _LABEL_MAGIC) for stem, path in found.items()
     }
-    train_x, train_y = arrays[FILES[0]], arrays[FILES[1]]
+    empty = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8))
+    train_x, train_y = empty if test_only else (arrays[FILES[0]], arrays[FILES[1]])
     test_x, test_y = arrays[FILES[2]], arrays[FILES[3]]
-    for images, labels, split in ((train_x, train_y, "train"), (test_x, test_y, "test")):
+    for images, labels, split in ((train_x, train_y, "train"), (test_x, test_y, "test"))[test_only:]:
         if images.ndim != 3 or images.shape[1:] != (28, 28):
             raise DatasetError(f"corrupt {split} images in {folder}: shape {images.shape}, expected [N, 28, 28]")
         if labels.ndim != 1 or len(labels) != len(images):

@@ -158,6 +158,16 @@ def test_evaluate_and_save_weights(tiny_data_dir, tmp_path):
     assert slim.stat().st_size < out.stat().st_size - optimizer  # (the verdict's reference digits stay)
     again = json.loads(sae("evaluate", str(slim), "--data-dir", str(tiny_data_dir), "--json", check=True).stdout)
     assert again["test_mse"] == pytest.approx(result["test_mse"], rel=1e-2)
+    # the test split is all evaluate reads: a folder of the two t10k files will do (it was refused for
+    # lacking the training files)
+    import shutil
+
+    only_test = tmp_path / "only-test"
+    shutil.copytree(tiny_data_dir, only_test)
+    for path in (only_test / "MNIST" / "raw").glob("train-*"):
+        path.unlink()
+    alone = json.loads(sae("evaluate", str(out), "--data-dir", str(only_test), "--json", check=True).stdout)
+    assert alone["test_mse"] == result["test_mse"]
 
 
 @pytest.mark.parametrize("argv,said", [

@@ -29,7 +29,7 @@ class TestImages:
 
 def _load(name: str, folder: Path):
     try:
-        dataset = load_dataset(name, folder)
+        dataset = load_dataset(name, folder, test_only=True)
         return TestImages(name, dataset.test_images, dataset.test_labels)
     except DatasetError as exc:
         return str(exc)
