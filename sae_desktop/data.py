@@ -73,7 +73,10 @@ def _find(folder: Path, stem: str) -> Path | None:
 
 def missing_files(name: str, root: str | os.PathLike) -> list[str]:
     """The dataset's files (of :data:`FILES`) not found under ``root``: a quick check by name,
-    before anything is read or downloaded. Raises :class:`DatasetError` for an unreadable folder."""
+    before anything is read or downloaded. Raises :class:`DatasetError` for an unreadable folder,
+    or a file in the folder's place."""
+    if Path(root).exists() and not Path(root).is_dir():
+        raise DatasetError(f"⚠ {root} is a file, not a folder: choose the folder that holds {FOLDERS[name]}/raw/")
     folder = raw_folder(name, Path(root))
     return [stem for stem in FILES if _find(folder, stem) is None]
 
@@ -131,14 +134,18 @@ def read_idx(path: Path, expected_magic: int) -> np.ndarray:
     count = math.prod(shape)  # Python integers: header dimensions cannot overflow
     if len(raw) - header != count:
         raise DatasetError(
-            f"corrupt or partial IDX file {path}: {len(raw) - header} data bytes, header says "
-            f"{' × '.join(map(str, shape))} = {count}"
+            f"corrupt or partial IDX file {path}: {len(raw) - header:,} data bytes, where its header says "
+            f"{' × '.join(f'{n:,}' for n in shape)}{f' = {count:,}' if len(shape) > 1 else ''}"
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()  # writable, owns its memory
 
 
 def missing_message(name: str, root: Path, reason: str = "") -> str:
     folder = raw_folder(name, root)
+    if root.exists() and not root.is_dir():  # (it advised downloading into the file)
+        return (f"The data folder {root} is a file, not a folder. Fix: choose the folder that holds "
+                f"{FOLDERS[name]}/raw/ (in the window: the training panel's Data folder, Choose…; on the command "
+                "line: --data-dir or SAE_DESKTOP_DATA).")
     lines = [
         f"{DISPLAY_NAMES[name]} was not found in {folder}" + (f" ({reason})" if reason else "") + ".",
         f"Expected the four files {', '.join(FILES)} (optionally .gz).",

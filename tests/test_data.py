@@ -32,6 +32,30 @@ def test_missing_data_message_names_folder_files_and_fix(tmp_path):
     assert "SAE_DESKTOP_DATA" in message and "--data-dir" in message
 
 
+def test_a_data_folder_that_is_a_file_is_said_so(tmp_path):
+    """It said MNIST was not found in …/d.bmp/MNIST/raw, and advised downloading into the file
+    (the window: "Start offers to download them")."""
+    from sae_desktop.data import missing_files
+
+    picture = tmp_path / "d.bmp"
+    picture.write_bytes(b"BM")
+    with pytest.raises(DatasetError) as err:
+        load_dataset("mnist", picture)
+    assert str(err.value).startswith(f"The data folder {picture} is a file, not a folder.")
+    assert "download" not in str(err.value)
+    with pytest.raises(DatasetError, match="is a file, not a folder"):
+        missing_files("mnist", picture)
+
+
+def test_a_cut_idx_file_says_how_much_is_there_and_how_much_its_header_promises(tmp_path):
+    root = make_dataset_dir(tmp_path, n_train=20, n_test=10)
+    path = root / "MNIST" / "raw" / FILES[3]
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(DatasetError) as err:
+        load_dataset("mnist", root)
+    assert str(err.value).endswith(": 9 data bytes, where its header says 10")  # (it read "10 = 10")
+
+
 def test_offline_download_failure_is_the_same_clear_message(tmp_path, monkeypatch):
     import sae_desktop.data as data
 

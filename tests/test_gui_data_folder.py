@@ -176,3 +176,18 @@ def test_tab_goes_from_the_data_fields_to_the_folder_buttons_then_the_model(qtbo
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         reached.append(QApplication.focusWidget())
     assert reached == [panel.data_folder.choose_button, panel.data_folder.default_button, panel.inputs["d_hidden"]]
+
+
+def test_a_data_folder_that_is_a_file_is_said_so_with_no_download_offered(gui_window, tmp_path, monkeypatch):
+    """A file for the data folder (a settings.ini edited by hand, a folder since replaced) read
+    "missing all four files …; Start offers to download them", into the file."""
+    from sae_desktop.qt import data_folder
+
+    monkeypatch.setattr(data_folder, "downloads_allowed", lambda: True)
+    picture = tmp_path / "d.bmp"
+    picture.write_bytes(b"BM")
+    field = gui_window.panel.data_folder
+    field.set_folder(picture)
+    assert field.status.text() == f"⚠ {picture} is a file, not a folder: choose the folder that holds MNIST/raw/"
+    field.set_folder(tmp_path / "empty")
+    assert field.status.text().endswith("; Start offers to download them (needs internet)")  # (a folder still is)

@@ -112,7 +112,7 @@ class DataFolderField(QWidget):
         self.path_label.setToolTip(f"{folder}{' (the default folder)' if default else ''}")
         self.default_button.setEnabled(not default)  # greyed: the folder shown is the default
         ok, message = check(self.dataset, folder)
-        if not ok and downloads_allowed():
+        if not ok and downloads_allowed() and not folder.is_file():  # (a download cannot go into a file)
             message += "; Start offers to download them (needs internet)"
         self.status.setText(message)
         self.status.setStyleSheet(f"color: {OK_COLOUR if ok else PROBLEM_COLOUR};")
@@ -140,7 +140,7 @@ def confirm_dataset(parent: QWidget, field: DataFolderField, name: str) -> bool:
         box.setInformativeText(unreadable or "Missing: " + ", ".join(missing) +
                                " (each may also be .gz, as torchvision downloads them).")
         download = box.addButton("Download (needs internet)", QMessageBox.ButtonRole.AcceptRole) \
-            if downloads_allowed() else None
+            if downloads_allowed() and not field.folder().is_file() else None
         choose = box.addButton("Choose folder…", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
