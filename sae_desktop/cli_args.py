@@ -158,10 +158,10 @@ def models_in_run_folders(args: argparse.Namespace) -> None:
     for name in MODEL_ARGUMENTS:
         given = getattr(args, name, None)
         if given and Path(given).is_dir():  # (runs.py, and NumPy with it, only then: not at every start)
-            from sae_desktop.runs import CHECKPOINT
+            from sae_desktop.runs import folder_model
 
-            if (Path(given) / CHECKPOINT).is_file():
-                setattr(args, name, str(Path(given) / CHECKPOINT))
+            if (model := folder_model(given)) is not None:
+                setattr(args, name, str(model))
 
 
 def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:

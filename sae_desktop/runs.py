@@ -111,6 +111,13 @@ class RunFolder:
         return save_checkpoint(checkpoint, self.checkpoint_path)
 
 
+def folder_model(path: str | os.PathLike) -> Path | None:
+    """The checkpoint a run folder stands for, where a model file is asked for (``evaluate <run>``,
+    a run folder dropped on the window), None for a path that is no such folder."""
+    path = Path(path)
+    return path / CHECKPOINT if path.is_dir() and (path / CHECKPOINT).is_file() else None
+
+
 def is_run_file(path: str | os.PathLike) -> bool:
     """Whether ``path`` (symlinks followed) is one of a run folder's own files."""
     target = Path(os.path.realpath(path))

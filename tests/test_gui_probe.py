@@ -960,6 +960,27 @@ def test_a_file_dropped_on_the_window_is_probed_or_opened(qtbot, gui_window, tmp
     assert window.shown.snapshot.path != copy
     drag(model, drop=True)
     qtbot.waitUntil(lambda: window.shown.snapshot.path == copy, timeout=3000)  # opened, as File ▸ Open does
+    # a run folder opens its checkpoint (it said "runs: not a regular file"); a PyTorch file is refused
+    # as File ▸ Open refuses it, with its reason (it said "not an image"); of several files, the first,
+    # and the status bar says so (the others were dropped unsaid)
+    run = tmp_path / "20261205-101500-mnist-kl"
+    run.mkdir()
+    checkpoint = Path(shutil.copy(bundled_model_path(), run / "checkpoint.safetensors"))
+    folder = QMimeData()
+    folder.setUrls([QUrl.fromLocalFile(str(run))])
+    drag(folder, drop=True)
+    qtbot.waitUntil(lambda: window.shown.snapshot.path == checkpoint, timeout=3000)
+    notices = []
+    window.model_files.notify = lambda title, text, error=False: notices.append((title, text))
+    (tmp_path / "module.pt").write_bytes(b"PK\x03\x04" + bytes(100))
+    several = QMimeData()
+    several.setUrls([QUrl.fromLocalFile(str(tmp_path / name))
+                     for name in ("module.pt", "seven.png", "mine.safetensors")])
+    drag(several, drop=True)
+    assert [title for title, _ in notices] == ["Could not open the model"] and "seven" not in notices[0][1]
+    assert window.shown.snapshot.path == checkpoint
+    assert window.statusBar().currentMessage() == ("3 files dropped: only the first, module.pt, is opened "
+                                                   "(one at a time)")
 
 
 def test_a_test_digits_stages_are_not_preprocessed_again(qtbot, window, tiny_dataset):
