@@ -142,7 +142,7 @@ def summarise(folder: Path) -> RunSummary | None:
         if run.config_path.exists():
             raise RunRecordError(f"{CONFIG} is not a file")
         if run.metrics_path.exists() or run.checkpoint_path.exists():
-            raise RunRecordError(f"{CONFIG} is missing (it holds the run's settings)")
+            raise RunRecordError(f"{CONFIG} is missing")  # (said in brackets after the run's name)
         return None
     if run.metrics_path.exists() and not run.metrics_path.is_file():
         raise RunRecordError(f"{METRICS} is not a file")

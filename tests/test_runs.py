@@ -142,7 +142,7 @@ def test_a_run_whose_settings_or_records_are_not_files_is_said_not_left_out(tiny
     rows, skipped = scan_runs()
     assert rows == []
     reasons = dict(skipped)
-    assert reasons == {no_config.path.name: "config.json is missing (it holds the run's settings)",
+    assert reasons == {no_config.path.name: "config.json is missing",
                        config_folder.path.name: "config.json is not a file",
                        metrics_folder.path.name: "metrics.jsonl is not a file"}
 
