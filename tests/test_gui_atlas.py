@@ -671,7 +671,7 @@ def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window,
     and the comparison's title is what it was."""
     import threading
 
-    from sae_desktop.qt import runs_view
+    from sae_desktop.qt import runs_compare
 
     small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     make_runs(tiny_dataset, [small, small.replace(seed=1)])
@@ -684,8 +684,8 @@ def test_two_runs_are_loaded_and_evaluated_off_the_windows_thread(qtbot, window,
         threads.append(threading.current_thread() is threading.main_thread())
         release.wait(5)  # (the window's thread goes on meanwhile)
         return real(paths, test_images)
-    real = runs_view.load_evaluated
-    monkeypatch.setattr(runs_view, "load_evaluated", load_evaluated)
+    real = runs_compare.load_evaluated
+    monkeypatch.setattr(runs_compare, "load_evaluated", load_evaluated)
     select_rows(runs.table, 0, 1)
     runs.compare_button.click()
     assert runs.compare.models is None and runs.compare.title.text() == "Comparing the two runs…"
@@ -715,7 +715,7 @@ def test_a_test_set_that_arrives_during_a_comparison_is_used_off_the_windows_thr
     set arriving meanwhile, the comparison view evaluated both on the window's thread."""
     import threading
 
-    from sae_desktop.qt import runs_view
+    from sae_desktop.qt import runs_compare
     from sae_desktop.snapshot import ModelSnapshot
 
     small = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
@@ -727,7 +727,7 @@ def test_a_test_set_that_arrives_during_a_comparison_is_used_off_the_windows_thr
     qtbot.waitUntil(lambda: provider.get("mnist") is not None, timeout=10000)
     loaded, on_main = provider.get, []
     monkeypatch.setattr(provider, "get", lambda name: None)  # not loaded yet…
-    real_load, real_evaluate = runs_view.load_evaluated, ModelSnapshot.evaluate
+    real_load, real_evaluate = runs_compare.load_evaluated, ModelSnapshot.evaluate
 
     def load_evaluated(paths, test_images):
         models = real_load(paths, test_images)
@@ -737,7 +737,7 @@ def test_a_test_set_that_arrives_during_a_comparison_is_used_off_the_windows_thr
     def evaluate(self, *args, **kwargs):
         on_main.append(threading.current_thread() is threading.main_thread())
         return real_evaluate(self, *args, **kwargs)
-    monkeypatch.setattr(runs_view, "load_evaluated", load_evaluated)
+    monkeypatch.setattr(runs_compare, "load_evaluated", load_evaluated)
     monkeypatch.setattr(ModelSnapshot, "evaluate", evaluate)
     select_rows(runs.table, 0, 1)
     runs.compare_button.click()

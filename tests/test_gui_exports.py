@@ -276,7 +276,7 @@ def test_runs_table_fits_at_1440_and_selected_runs_are_highlighted_on_the_fronti
     # window's width at 1440×900 in a real X window (Time (s) behind a sideways scroll)
     stopped = runs.runs[runs.table.item(row, 0).data(Qt.ItemDataRole.UserRole)]
     metrics = runs.table.fontMetrics()
-    lines = runs._status(dataclasses.replace(stopped, step=4690)).split("\n")  # (10 epochs of 469 steps)
+    lines = runs.status_of(dataclasses.replace(stopped, step=4690)).split("\n")  # (10 epochs of 469 steps)
     assert max(metrics.horizontalAdvance(line) for line in lines) <= metrics.horizontalAdvance("stopped at")
     runs.table.selectRow(1)
     run = runs.selected_runs()[0]

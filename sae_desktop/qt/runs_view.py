@@ -6,7 +6,6 @@ Pick one run to show it in the probe and atlas, or two to compare them on the sa
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 
 import shiboken6
@@ -18,6 +17,7 @@ from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt.frontier_plot import FrontierPlot
 from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.runs_compare import RunsComparison
 from sae_desktop.qt.runs_layout import RunsLayout
 from sae_desktop.qt.runs_actions import RunsActions
 from sae_desktop.qt.runs_table import RunsTable
@@ -41,10 +41,8 @@ class RunsView(QWidget):
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
         self.runs: list[RunSummary] = []
-        self.compared: list[RunSummary] = []  # the two runs the comparison shows, as they were then
         self._scans, self._started = 0, 0  # folder scans shown, and begun
         self._scanning, self._scan_again = False, False  # a background scan running; another asked for
-        self._comparisons = 0  # comparisons asked for (only the latest one's models are shown)
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of run folders that could not be read
         self.table = RunsTable()
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # (showing the tab: see focusInEvent)
@@ -61,6 +59,7 @@ class RunsView(QWidget):
         self.skipped_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.skipped_label.hide()
         self.compare = CompareView(test_set)
+        self.comparison = RunsComparison(self)  # (which two runs it shows, loaded off the window's thread)
         buttons = QHBoxLayout()
         for widget in (self.refresh_button, self.show_button, self.compare_button):
             buttons.addWidget(widget)
@@ -159,7 +158,7 @@ class RunsView(QWidget):
         chosen = {run.folder for run in self.selected_runs()}  # (by the old list's indices)
         self.runs, self.skipped = runs, skipped
         if same_rows:  # e.g. the run in training finished another epoch: rewrite its cells only
-            self.table.update_rows(self.runs, changed, self._status)
+            self.table.update_rows(self.runs, changed, self.status_of)
         else:
             self.fill_table(chosen)
         self.frontier.set_runs(self.runs)
@@ -169,7 +168,7 @@ class RunsView(QWidget):
         self.skipped_label.setToolTip("\n".join(f"{name}: {why}" for name, why in self.skipped))
         self.skipped_label.setVisible(bool(self.skipped))
         self._selection_changed()
-        self._compare_again_if_changed()
+        self.comparison.again_if_changed()
         self.scanned.emit()
 
     def _hint(self) -> None:
@@ -181,7 +180,7 @@ class RunsView(QWidget):
         if self.table.folding.folded:
             self.hint.setToolTip(f"{self.hint.text()}\n\n{FOLDED_TIP}")
 
-    def _status(self, run: RunSummary) -> str:
+    def status_of(self, run: RunSummary) -> str:
         """Its status; a stopped run's, with the step its weights and figures are from (its Epochs
         count whole epochs: "1" beside the figures of step 757 read as one epoch's)."""
         live = self.live_folder is not None and run.status in UNFINISHED and run.folder == self.live_folder
@@ -207,12 +206,12 @@ class RunsView(QWidget):
         folders = {Path(f).resolve() for f in folders if f is not None}
         rows = [i for i, run in enumerate(self.runs) if run.folder.resolve() in folders]
         if rows and self.table.rowCount() == len(self.runs):
-            self.table.update_rows(self.runs, rows, self._status)
+            self.table.update_rows(self.runs, rows, self.status_of)
 
     def fill_table(self, chosen: set | None = None) -> None:
         """The table anew, the runs in the ``chosen`` folders selected again (a run that ended
         refilled it: the selection, and the frontier's glow, went, beside a comparison of two)."""
-        self.table.fill(self.runs, self._status)
+        self.table.fill(self.runs, self.status_of)
         chosen = chosen or set()
         rows = [row for row in range(self.table.rowCount())
                 if self.runs[self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)].folder in chosen]
@@ -230,6 +229,11 @@ class RunsView(QWidget):
         shown = "; ".join(f"{name} ({why})" for name, why in self.skipped[:2])
         more = f"; and {n - 2} more (hover for all)" if n > 2 else ""
         return f"Skipped {counted(n, 'run folder')} that could not be read: {shown}{more}"
+
+    @property
+    def compared(self) -> list[RunSummary]:
+        """The two runs the comparison shows, as they were then."""
+        return self.comparison.compared
 
     def selected_runs(self) -> list[RunSummary]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
@@ -263,60 +267,4 @@ class RunsView(QWidget):
     def compare_selected(self) -> None:
         chosen = self.selected_runs()
         if len(chosen) == 2:
-            self._compare(chosen, same_digits=False)
-
-    def _compare(self, runs: list[RunSummary], same_digits: bool) -> None:
-        """Load and evaluate the two runs' models in a worker thread (on the window's, the first
-        comparison froze it for 1.2 s), then show them; a later request supersedes this one."""
-        from superqt.utils import create_worker  # not at import: superqt loads after the first paint
-
-        self._comparisons += 1
-        asked = self._comparisons
-        dataset = str(runs[0].config.get("dataset", "mnist"))
-        test = self.compare.test_set.get(dataset)
-        self.compare.mark_busy()
-
-        def compared(models: list[ModelSnapshot]) -> None:
-            if shiboken6.isValid(self) and asked == self._comparisons:
-                if test is None and any(m.evaluation is None for m in models) and self.compare.test_set.get(dataset):
-                    return self._compare(runs, same_digits)  # the test set came meanwhile: evaluated in a worker
-                self.compared = runs
-                self.compare.set_models(*models, same_digits=same_digits)
-                if not same_digits:
-                    self.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
-
-        def failed(exc: BaseException) -> None:
-            if not isinstance(exc, CheckpointError):  # ours, not the file's: said, and logged
-                traceback.print_exception(exc)
-            if shiboken6.isValid(self) and asked == self._comparisons:
-                self.compare.mark_busy(False)
-                self.failed.emit("Could not open the run's model", str(exc))
-
-        worker = create_worker(load_evaluated, [run.folder / CHECKPOINT for run in runs],
-                               None if test is None else test.images, _start_thread=False,
-                               _connect={"returned": compared, "errored": failed})
-        worker.start()
-
-    def _compare_again_if_changed(self) -> None:
-        """A compared run that changed since (continued, or trained another epoch) is compared
-        again, on the same digits: the comparison kept a stopped run's figures beside the
-        table's "completed"."""
-        now = {run.folder: run for run in self.runs}
-        if not self.compared or all(now.get(run.folder) == run for run in self.compared):
-            return
-        gone = [letter for letter, run in zip("AB", self.compared) if run.folder not in now]
-        if gone:  # (moved to the trash, or deleted: shown as it was, and said)
-            return self.compare.mark_gone(" and ".join(gone))
-        training = [letter for letter, run in zip("AB", self.compared) if self._status(now[run.folder]) == "training"]
-        if training:  # each epoch: said, and compared again once the run ends
-            return self.compare.mark_training(" and ".join(training))
-        self._compare([now[run.folder] for run in self.compared], same_digits=True)
-
-
-def load_evaluated(paths: list, test_images) -> list[ModelSnapshot]:
-    """A worker's body: the models at ``paths``, each evaluated on ``test_images`` (uint8) if given
-    (the comparison's matched latents read their test statistics). Raises ``CheckpointError``."""
-    models = [ModelSnapshot.load(path) for path in paths]
-    if test_images is None:
-        return models
-    return [m if m.evaluation is not None else m.with_evaluation(m.evaluate(test_images)) for m in models]
+            self.comparison.start(chosen, same_digits=False)
