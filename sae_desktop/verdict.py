@@ -39,7 +39,7 @@ from sae_desktop.density import Density
 from sae_desktop.paper import MIN_INK, NOISE_SIGMAS, ink_floor
 from sae_desktop.preprocess import FILLED, Preprocessed
 from sae_desktop.ranks import error_percentile
-from sae_desktop.strokes import RARE, shape
+from sae_desktop.strokes import RARE, dot_below, shape
 
 NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits
 UNTRAINED = 0.6  # a model whose median test digit leaves this much unexplained explains nothing yet
@@ -185,6 +185,9 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     if not strokes.digit_like:
         return Verdict("shape", False, nan, nan, f"Strokes unlike almost every digit's: {strokes.describe()} "
                                                   f"(as in fewer than 1 in {RARE} of MNIST's digits)")
+    if dot_below(stages.image):
+        return Verdict("shape", False, nan, nan, f"A dot apart under the strokes, as in ! or ? (fewer than 1 in "
+                                                  f"{RARE} of MNIST's digits has one)")
     return None
 
 

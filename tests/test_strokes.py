@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.synthetic_inputs import polyline
 from sae_desktop.preprocess import preprocess
-from sae_desktop.strokes import DIGIT_SHAPES, RARE, Shape, shape, thin
+from sae_desktop.strokes import DIGIT_SHAPES, RARE, Shape, dot_below, shape, thin
 
 
 def drawn(*strokes, width=18.0, size=280):
@@ -62,3 +62,35 @@ def test_digit_shapes_come_from_mnist(mnist):
     n = sum(keys.values())
     assert sum(c for k, c in keys.items() if k in DIGIT_SHAPES) / n > 0.993  # 99.55 % on all 10 000
     assert all(k in DIGIT_SHAPES for k, c in keys.items() if c * RARE / 4 >= n)  # ≥ 1 in 500: listed
+
+
+BANG = [[(0.12, 0.5), (0.68, 0.5)], [(0.86, 0.5), (0.861, 0.5)]]  # a bar, and a dot under it
+QUESTION = [[(0.3, 0.3), (0.15, 0.45), (0.15, 0.62), (0.3, 0.72), (0.45, 0.6), (0.55, 0.5), (0.68, 0.5)],
+            [(0.86, 0.5), (0.861, 0.5)]]
+
+
+def test_a_dot_under_the_strokes_is_flagged_as_no_digits():
+    """An ! read as a typical 1 and a ? as a typical 7 (their shapes are a digit's); the dot under
+    them is what no digit has. A 1, or a dot beside the bar rather than under it, is not one."""
+    from sae_desktop.verdict import plain_check
+
+    for strokes in (BANG, QUESTION):
+        for width in (12.0, 18.0, 30.0):
+            image = drawn(*strokes, width=width)
+            assert dot_below(image), (strokes, width)
+            verdict = plain_check(preprocess(np.max([polyline((280, 280), [(y * 280, x * 280) for y, x in s], width)
+                                                     for s in strokes], axis=0)))
+            assert verdict is not None and verdict.digit_like is False and "as in ! or ?" in verdict.message
+    assert not dot_below(drawn(BANG[0]))
+    assert not dot_below(drawn(BANG[0], [(0.86, 0.8), (0.861, 0.8)]))  # beside, not under
+
+
+def test_a_dot_apart_under_the_strokes_is_rare_in_mnist(mnist):
+    """As stored, and as a file through the probe's preprocessing: fewer than 1 in RARE of its digits."""
+    from sae_desktop.images import ink_on_black
+
+    train = sum(dot_below(d / 255.0) for d in mnist.train_images)
+    test = sum(dot_below(d / 255.0) for d in mnist.test_images)
+    files = sum(dot_below(preprocess(ink_on_black(d / 255.0)).image) for d in mnist.test_images[::2])
+    assert train * RARE < len(mnist.train_images) and test * RARE < len(mnist.test_images)  # 26, 2
+    assert files * RARE < len(mnist.test_images) // 2  # 0
