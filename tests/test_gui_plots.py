@@ -705,8 +705,10 @@ def test_log_scale_loss_labels_never_run_together(qtbot):
     qtbot.addWidget(plot)
     plot.resize(700, 320)
     plot.show()
+    assert plot.getAxis("left").labelText == "loss"
     plot.set_log_y(True)
     axis = plot.getAxis("left")
+    assert axis.labelText == "loss (log scale)"  # (a grabbed or exported plot did not say it)
     for low, high in ((0.0015, 0.045), (0.004, 0.2), (0.02, 0.12)):
         plot.setYRange(np.log10(low), np.log10(high), padding=0)
         qtbot.wait(20)

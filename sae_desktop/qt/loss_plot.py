@@ -14,7 +14,7 @@ from sae_desktop.qt.log_axis import LogLabelsAxis
 from sae_desktop.qt.plot_files import csv_name
 from sae_desktop.qt.plot_frame import TopLegend, finite_range, stepped
 from sae_desktop.qt.plot_legend import legend_entries, set_legend_entries
-from sae_desktop.qt.plot_style import COLORS, style_plot
+from sae_desktop.qt.plot_style import COLORS, fit_axis_label, style_plot
 
 # The smoothed lines' memory, as a share of the steps so far: an exponential moving average over
 # time in steps, not reports. 0.85 a report (~7 reports, 220 steps) ran 25-60 % above the reports
@@ -139,6 +139,8 @@ class LossPlot(pg.PlotWidget):
     def set_log_y(self, on: bool) -> None:
         self.log_y = on
         self.setLogMode(y=on)
+        # the axis says so (its ticks are powers of ten, but a grabbed or exported plot did not say it)
+        fit_axis_label(self, "left", *(("loss (log scale)", "loss (log)") if on else ("loss",)))
         self.dirty = True
         self.refresh()
         self.enableAutoRange()  # a new scale: frame it (the old zoom means nothing in it)
