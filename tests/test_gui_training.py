@@ -264,6 +264,9 @@ def test_trained_model_saves_opens_and_continues(qtbot, window, tmp_path):
     end = run_to_end(qtbot, window)
     assert end.epochs_done == 2 and len(end.history) == 2
     assert shown == [True]  # the model it went on from, epoch 1's
+    # the panel, once the run has ended, still shows the run it trained (it showed the form saved before
+    # continuing: another model's settings beside this run's figures), its epochs the total
+    assert window.panel.config() == SMALL.replace(epochs=2)
 
 
 def test_settings_remember_values_tab_and_geometry(qtbot, window, monkeypatch):

@@ -83,10 +83,14 @@ class TrainingCommands:
         self.tabs.setCurrentWidget(self.training_view)
 
     def leave_resume_mode(self) -> None:
+        """New run instead: the panel as it was last set for a new run."""
         self.run.set_resume(None)
+        self._restore_panel()
 
     def _on_resume_changed(self, snap: ModelSnapshot | None) -> None:
-        """The panel mirrors continue-training mode: Epochs become "More epochs", the rest is locked."""
+        """The panel mirrors continue-training mode: Epochs become "More epochs", the rest is locked.
+        When a continued run ends, the panel keeps that run's settings (its epochs the total), as after
+        any run: it went back to the form saved before, another model's settings beside the run's figures."""
         if snap is not None:
             cfg = snap.train_config
             more = cfg.epochs - snap.epoch if snap.epoch < cfg.epochs else cfg.epochs  # the rest of its plan
@@ -94,7 +98,8 @@ class TrainingCommands:
             self.panel.set_resume(resume_note(snap))
         else:
             self.panel.set_resume("")
-            self._restore_panel()
+            if self.run.start is not None and self.run.end is not None:  # (the run just ended: it was continued)
+                self.panel.set_config(self.run.start.config)
         self._on_state(self.run.status)
 
     def _on_run_started(self, start) -> None:
