@@ -824,3 +824,19 @@ def test_before_any_run_the_header_names_the_runs_tab_only_where_it_lists_runs(q
     qtbot.addWidget(first)
     assert first.training_view.summary.text() == idle_text()
     first.controller.shutdown(2000)
+
+
+def test_the_continue_note_of_a_run_stopped_in_its_first_epoch_counts_from_the_start():
+    """It read "“More epochs” are counted from epoch 0, the last one finished": none had."""
+    import dataclasses
+
+    from sae_desktop.events import Position
+    from sae_desktop.qt.window_training import resume_note
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    base = ModelSnapshot.load(bundled_model_path())
+    first = dataclasses.replace(base, epoch=0, position=Position(608, 1.0, 2.0, 3))
+    assert "“More epochs” are counted from the start: no epoch has finished yet." in resume_note(first)
+    assert "from step 608, inside epoch 1" in resume_note(first)
+    later = dataclasses.replace(base, epoch=3, position=Position(1500, 1.0, 2.0, 3))
+    assert "“More epochs” are counted from epoch 3, the last one finished." in resume_note(later)
