@@ -735,3 +735,35 @@ def test_the_sparsity_plot_says_its_two_deads_are_counted_differently(qtbot, vie
     tip = view.sparsity_plot.toolTip()
     assert f"silent for {AUXK_DEAD_AFTER:,} training images" in tip and "not the test set's" in tip
     assert "active on no test image" in tip
+
+
+@pytest.mark.parametrize("height", [300, 260, 230])
+def test_a_tall_legend_in_a_short_plot_is_still_never_over_the_data(qtbot, height):
+    """In presentation mode (larger text, a smaller window) the sparsity plot's three-row legend took
+    more than the 60 % of the plot its band could have: it lay over the L0 curve, washed out behind it."""
+    from PySide6.QtGui import QFont
+
+    from sae_desktop.qt.plot_style import scale_plot
+    from sae_desktop.qt.sparsity_plot import SparsityPlot
+
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    plot.resize(340, 420)
+    plot.show()
+    plot.planned_epochs = 2
+    for epoch, (l0, dead) in enumerate(((3.96, 9), (3.97, 6)), 1):
+        plot.add_epoch(epoch, l0, dead)
+    plot.add_revival(1.0, 1, "auxk")
+    plot.add_revival(2.0, 3, "auxk")
+    plot.refresh()  # the run has ended: no refresh after this
+    settle(qtbot, plot)
+    plot.setFont(QFont(plot.font().family(), 16))  # presentation mode: larger text, a smaller plot
+    scale_plot(plot, 1.6)
+    plot.resize(340, height)
+    qtbot.wait(50)
+    settle(qtbot, plot)
+    box = plot.getViewBox()
+    points = [box.mapViewToScene(QPointF(float(e), float(v))) for e, v in zip(plot.series.view(0), plot.series.view(1))]
+    legend = plot.legend.sceneBoundingRect()
+    assert len(plot.legend.items) == 3
+    assert not any(legend.contains(p) for p in points), (legend, points)

@@ -21,6 +21,8 @@ from sae_desktop.qt.plot_style import add_legend
 
 LEGEND_MARGIN_PX = 12  # between the legend's lower edge and the highest data
 LEGEND_INSET_PX = 10  # between the legend and the data area's right edge, where there is room
+MAX_SHARE = 0.6  # of the plot's height: a legend band taller than this is laid out in more columns, if they fit
+LAST_SHARE = 0.85  # …and the band takes this much at most (the data squeezed under it, never covered)
 
 
 class Reserve(pg.GraphicsObject):
@@ -55,18 +57,30 @@ class TopLegend:
         plot.addItem(self.reserve)
         self._samples: list[pg.PlotDataItem] = []
         self._centred = False
+        self.columns = columns
+        self._fitted: tuple | None = None  # fit's last arguments: fitted again when the plot or legend resizes
+        self._placing = False
         plot.getViewBox().sigResized.connect(self._place)
         self.legend.geometryChanged.connect(self._place)  # (its size: entries, text size)
 
     def _place(self, *_) -> None:
         """At the data area's right, inset, where there is room; else centred on it. With less
         room than the inset (a narrow plot, 1024×768), the right-anchored legend ran over the
-        left axis, its markers on the tick labels."""
-        if not (shiboken6.isValid(self.plot) and shiboken6.isValid(self.legend)):  # (a window being deleted)
-            return
+        left axis, its markers on the tick labels. In as many columns as it needs to leave the data
+        room, and its band reserved again for its new size (presentation mode's larger text in a
+        smaller window, after a run had ended: its three rows lay over the L0 curve)."""
+        if self._placing or not (shiboken6.isValid(self.plot) and shiboken6.isValid(self.legend)):  # (a window
+            return  # being deleted)
         view = self.plot.plotItem.vb if self.plot.plotItem is not None else None
         if view is None or not shiboken6.isValid(view) or self.legend.parentItem() is None:
             return
+        self._placing = True
+        try:
+            self._fit_columns(view)
+            if self._fitted is not None:
+                self.fit(*self._fitted)
+        finally:
+            self._placing = False
         centred = self.legend.boundingRect().width() + LEGEND_INSET_PX > view.width() > 0
         if centred != self._centred:
             self._centred = centred
@@ -74,6 +88,22 @@ class TopLegend:
                 self.legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 4))
             else:
                 self.legend.setOffset((-LEGEND_INSET_PX, 4))
+
+    def _fit_columns(self, view) -> None:
+        """The plot's own columns where the band takes at most :data:`MAX_SHARE` of the height;
+        more, up to one row, where it would take more and they fit the data area's width."""
+        n = len(self.legend.items)
+        if n < 2 or view.height() <= 0:
+            return
+        chosen = self.columns
+        for columns in range(self.columns, n + 1):
+            self.legend.setColumnCount(columns)
+            if columns > self.columns and self.legend.boundingRect().width() > view.width():
+                break
+            chosen = columns
+            if self.share() <= MAX_SHARE:
+                break
+        self.legend.setColumnCount(chosen)
 
     def add_line(self, pen, name: str) -> pg.PlotDataItem:
         """An entry for something that is not a data item (a reference line)."""
@@ -89,10 +119,11 @@ class TopLegend:
         view_height = self.plot.getViewBox().height()
         if view_height <= 0 or not self.legend.items:
             return 0.25 if self.legend.items else 0.0
-        return min((self.legend.boundingRect().height() + LEGEND_MARGIN_PX) / view_height, 0.6)
+        return min((self.legend.boundingRect().height() + LEGEND_MARGIN_PX) / view_height, LAST_SHARE)
 
     def fit(self, x: tuple[float, float] | None, low: float, high: float) -> None:
         """Data spans ``low``..``high`` (view units, log10 in log mode): reserve x and the band above."""
+        self._fitted = (x, low, high)
         share = self.share()
         span = high - low if high > low else max(abs(high), 1.0) * 0.1
         self.reserve.set_bounds(x, (low, high + span * share / (1 - share)))
