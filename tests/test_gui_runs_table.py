@@ -380,3 +380,17 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     asked.clear()
     actions.trash_action.trigger()
     assert not asked and Path(left[0].folder).is_dir() and "is training" in window.notices[-1]
+
+
+def test_a_runs_figures_read_the_same_in_its_row_as_in_the_training_header(qtbot, gui_window, tiny_dataset):
+    """The header said "FVU 0.726" of the run the table said "0.7258" of (and the model card 0.726)."""
+    from sae_desktop.qt.training_view import _figures
+
+    cfg = TINY.replace(seed=3)
+    end = list(recorded(train(cfg, tiny_dataset), RunFolder.create(cfg)))[-1]
+    runs = gui_window.runs_view
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    row = {name: runs.table.item(0, COLUMNS.index(name)).text() for name in ("Test MSE", "FVU", "L0", "Dead")}
+    header = _figures(end.evaluation)
+    assert f"test MSE {row['Test MSE']}   FVU {row['FVU']}   L0 {row['L0']}   dead latents {row['Dead']}" in header

@@ -146,7 +146,7 @@ class RunsTable(QTableWidget):
         cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
                  QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(breakable(settings_text(c))),
                  Number(c.get("d_latent"), "d"), Number(run.epochs_done, "d"), QTableWidgetItem(status(run)),
-                 Number(run.test_mse, ".5f"), Number(run.fvu, ".4f"), Number(run.l0, ".2f"),
+                 Number(run.test_mse, ".5f"), Number(run.fvu, ".3f"), Number(run.l0, ".2f"),
                  Number(run.dead_latents, "d"), Number(run.frac_alive, ".0%"), dense_cell(run),
                  Number(run.rho_hat_mean, ".4f"), Number(run.seconds, ".1f")]
         cells[0].setData(Qt.ItemDataRole.UserRole, index)
