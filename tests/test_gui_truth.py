@@ -464,7 +464,7 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window, monkeypatch
     assert story == f"Stopped at step {end.step}, during epoch {end.epochs_done + 1}"
     assert view.summary.text().startswith(story + ":  test MSE")
     said = window.statusBar().currentMessage()  # the story once (it went on "…: stopped by request at step …")
-    assert said.startswith(story + ". ") and said.count(f"step {end.step}") == 1
+    assert said.startswith(story + ".") and not said.endswith(" ") and said.count(f"step {end.step}") == 1
     window.continue_action.trigger()  # it goes on from the step it stopped at, not from epoch 1's end
     note = window.panel.resume_note.text()
     assert f"from step {end.step}, inside epoch {end.epochs_done + 1} (its steps so far are kept)" in note
@@ -488,7 +488,7 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     first_steps = window.training_view.loss_plot.steps.view(0).copy()
     story = window.run.end_story()  # said once, not "Completed 2 epochs: trained 2 epochs"
-    assert story.startswith("Completed") and window.statusBar().currentMessage().startswith(story + ". ")
+    assert story.startswith("Completed") and window.statusBar().currentMessage() == story + "."  # (no ". " at its end)
     from sae_desktop.events import Revival
     from sae_desktop.runs import RunFolder
 
@@ -533,7 +533,7 @@ def test_continue_training_adds_epochs_can_be_left_and_shows_earlier_losses(qtbo
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert ended.args[0].epochs_done == 3
     # the end is told, and stays told: leaving continue-training mode at the end said "Training…" again
-    assert window.statusBar().currentMessage().startswith(window.run.end_story() + ". ")
+    assert window.statusBar().currentMessage() == window.run.end_story() + "."  # (no ". " at its end)
     window.training_view.refresh_all()
     steps = window.training_view.loss_plot.steps.view(0)
     np.testing.assert_array_equal(steps[:len(first_steps)], first_steps)  # the earlier epochs' losses are back

@@ -113,7 +113,8 @@ class TrainingCommands:
             # a completed or stopped run's message only repeats its story ("Completed 10 epochs: trained
             # 10 epochs", "Stopped at step 533, during epoch 2: stopped by request at step 533 (epoch 2)…")
             detail = f": {end.message}" if end.status not in ("completed", "stopped") else ""
-            self.statusBar().showMessage(f"{self.run.end_story()}{detail}. {self.follow.end_note(end)}", 15000)
+            note = self.follow.end_note(end)
+            self.statusBar().showMessage(f"{self.run.end_story()}{detail}." + (f" {note}" if note else ""), 15000)
 
     def _on_panel_changed(self) -> None:
         cfg = self.panel.config()
