@@ -14,7 +14,7 @@ from sae_desktop import paths
 from sae_desktop.checkpoint_schema import is_int, is_number
 from sae_desktop.config import MAX_EPOCHS, ConfigError, TrainConfig
 from sae_desktop.events import END_STATUSES
-from sae_desktop.runs import CONFIG, METRICS, NO_EPOCH_FINISHED, RUNNING_OR_KILLED, RunFolder
+from sae_desktop.runs import CONFIG, METRICS, NO_EPOCH_FINISHED, RECORDS_LOST, RUNNING_OR_KILLED, RunFolder
 from sae_desktop.safe_write import describe_os_error
 
 
@@ -163,11 +163,16 @@ def summarise(folder: Path) -> RunSummary | None:
         return RunSummary(folder, config, status, _number(summary, "epochs_done", where, int, MAX_EPOCHS) or 0,
                           *_figures(summary, where, config["d_latent"]), sum(rho) / len(rho) if rho else None,
                           _seconds(summary, where), *_fractions(summary, where), _number(summary, "step", where, int))
-    epochs = [r for r in run.read_metrics() if r.get("type") == "epoch"]  # killed or still running
+    records = run.read_metrics()
+    epochs = [r for r in records if r.get("type") == "epoch"]  # killed or still running
     where = f"{METRICS} epoch record"
     seconds = sum(_seconds(r, where) for r in epochs)
     last = epochs[-1] if epochs else {}
-    return RunSummary(folder, config, RUNNING_OR_KILLED if epochs else NO_EPOCH_FINISHED, len(epochs),
+    # a checkpoint is saved after a step at the earliest: with it, and no record at all, the records are
+    # gone (it read "no epoch finished", 0 epochs, of a run whose model says "completed (1 epoch)")
+    lost = not records and run.checkpoint_path.is_file()
+    status = RECORDS_LOST if lost else RUNNING_OR_KILLED if epochs else NO_EPOCH_FINISHED
+    return RunSummary(folder, config, status, len(epochs),
                       *_figures(last, where, config["d_latent"], "metrics/"),
                       _number(last, "metrics/rho_hat_mean", where), seconds,
                       *_fractions(last, where, "metrics/"))

@@ -32,6 +32,7 @@ CONFIG, METRICS, CHECKPOINT, MARKER = "config.json", "metrics.jsonl", "checkpoin
 MARKER_TEXT = '{"format": "sae-desktop-run", "version": 1}\n'
 RUNNING_OR_KILLED = "running or killed"  # epochs on disk, no summary: still training, or stopped by force
 NO_EPOCH_FINISHED = "no epoch finished"  # its settings on disk, no epoch: starting, or stopped by force in its first
+RECORDS_LOST = "records lost"  # a checkpoint, and no record in metrics.jsonl: its figures are unknown
 
 
 @dataclass

@@ -192,3 +192,19 @@ def test_a_run_whose_settings_are_out_of_range_is_skipped_with_its_reason(tiny_d
     run.config_path.write_text(json.dumps(record))
     rows, skipped = scan_runs()
     assert rows == [] and skipped[0][1].startswith("config.json: --batch-size 0"), skipped
+
+
+def test_a_run_whose_records_are_gone_says_so_not_that_no_epoch_finished(tiny_dataset, isolated_home):
+    """metrics.jsonl emptied (or deleted): the row said "no epoch finished", 0 epochs, while "Show"
+    opened its model as "completed (1 epoch)". A run just started (no checkpoint yet) still reads
+    "no epoch finished"."""
+    from sae_desktop.runs import RECORDS_LOST
+
+    run = _finished_run(tiny_dataset)
+    run.metrics_path.write_text("")
+    assert [(row.status, row.test_mse) for row in list_runs()] == [(RECORDS_LOST, None)]
+    run.metrics_path.unlink()
+    assert [row.status for row in list_runs()] == [RECORDS_LOST]
+    starting = RunFolder.create(SMALL)
+    starting.write_config(SMALL)
+    assert {row.folder: row.status for row in list_runs()}[starting.path] == "no epoch finished"
