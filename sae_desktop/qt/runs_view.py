@@ -23,11 +23,12 @@ from sae_desktop.qt.runs_actions import RunsActions
 from sae_desktop.qt.runs_table import RunsTable
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.run_list import RunSummary, scan_runs
-from sae_desktop.runs import CHECKPOINT, NO_EPOCH_FINISHED, RUNNING_OR_KILLED
+from sae_desktop.runs import CHECKPOINT, NO_EPOCH_FINISHED, RECORDS_LOST, RUNNING_OR_KILLED
 from sae_desktop.snapshot import ModelSnapshot
 from sae_desktop.words import counted
 
-UNFINISHED = (RUNNING_OR_KILLED, NO_EPOCH_FINISHED)  # what the folders of a run still training say
+UNFINISHED = (RUNNING_OR_KILLED, NO_EPOCH_FINISHED, RECORDS_LOST)  # what the folders of a run still training say
+# (continued in place from a stop before its first report: no record until its next one)
 FOLDED_TIP = ("The columns that hold one value for every run are folded into this line where the table would "
               "scroll sideways; they come back with room, or once a run differs.")
 LIVE_STATUS = {"pausing": "pausing", "paused": "paused", "stopping": "stopping"}  # else "training"
