@@ -210,6 +210,7 @@ class Objective:
         self.k_aux = auxk_width(cfg)
         self.dead_after = dead_after
         self.images_since_fired = torch.zeros(cfg.d_latent)
+        self.active_above = cfg.model_config().active_threshold  # (a sigmoid latent is never 0: 0.1)
         self.calls = 0
         self.dead_index = torch.zeros(0, dtype=torch.long)  # the latents dead at the last reading
 
@@ -221,7 +222,9 @@ class Objective:
     def count_firing(self, z: torch.Tensor) -> None:
         if self.images_since_fired.device != z.device:
             self.images_since_fired = self.images_since_fired.to(z.device)
-        fired = (z > 0).any(dim=0)
+        # fired: active, as L0 and the test set's dead latents count it (above 0, a sigmoid latent always
+        # was: with KL, resampling found no latent dead, ever)
+        fired = architecture.active(z, self.active_above).any(dim=0)
         self.images_since_fired.add_(z.shape[0]).masked_fill_(fired, 0)
 
     def __call__(self, model: SparseAutoencoder, x: torch.Tensor) -> LossTerms:

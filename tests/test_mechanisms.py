@@ -242,6 +242,25 @@ def test_resampling_revives_dead_latents_and_resets_adam(tiny_dataset):
     assert step % trainer.resample_every == 0 and 0 < count < 24
 
 
+def test_with_kl_a_latent_never_above_the_active_threshold_is_dead_and_resampled(tiny_dataset):
+    """"Resample dead" did nothing with KL: a latent fired for resampling where it was above 0, which a
+    sigmoid latent always is. It fires where it is active (above 0.1), as L0 and the test set count."""
+    objective = Objective(SMALL.replace(resample=True), dead_after=8)
+    z = torch.full((8, SMALL.d_latent), float(torch.sigmoid(torch.tensor(-30.0))))
+    z[3, 0] = 0.5
+    objective.count_firing(z)
+    assert objective.dead().tolist() == [False] + [True] * (SMALL.d_latent - 1)
+    cfg = SMALL.replace(resample=True, epochs=2)
+    train_u8 = torch.from_numpy(tiny_dataset.train_images.reshape(len(tiny_dataset.train_images), -1))
+    trainer = make_trainer(cfg, torch.device("cpu"), train_u8, backend="autograd")
+    with torch.no_grad():
+        trainer.model.params["b_enc2"][5] = -60.0  # latent 5 silent: sigmoid(-60) on every image
+    perm = torch.randperm(trainer.n, generator=torch.Generator().manual_seed(0))
+    for s in range(trainer.steps_per_epoch):
+        trainer.run_steps(perm[s * 32:(s + 1) * 32], [1e-3])
+    assert trainer.revivals, "latent 5 never fired: resampling should have revived it"
+
+
 def test_new_settings_are_validated():
     with pytest.raises(ConfigError, match="auxk"):
         SMALL.replace(penalty="topk", auxk=-1.0).check()
