@@ -1,9 +1,10 @@
 """What each latent means: tile images, top activating digits, density. Plain NumPy.
 
 Decoder tile of latent j (what the latent *writes*):
-    decode(a·e_j) − decode(0), where e_j is the one-hot code of latent j and a is a typical
-    "on" value: 1 for sigmoid latents; for ReLU latents (l1, top-k), the largest activation
-    latent j reaches on the test set (1 when there are no test statistics).
+    decode(a·e_j) − decode(0), where e_j is the one-hot code of latent j and a its largest
+    value: 1 for sigmoid latents (their ceiling); for ReLU latents (l1, top-k), the largest
+    activation latent j reaches on the test set (1 when there are no test statistics). The
+    decoder is not linear: with other latents on, the latent writes somewhat differently.
 Encoder tile of latent j (what the latent *looks for*):
     row j of W_enc2 · W_enc1, the linear path from the 784 pixels to the latent's
     pre-activation, ignoring the hidden ReLU (UFLDL-style weight images).
@@ -29,7 +30,8 @@ FEW = 5  # a latent active on fewer test digits than this has no class said of i
 STANDS_OUT = 2.5
 OVER_ACTIVE_DENSITY = 0.5  # a latent active on more than half the test images is hardly sparse
 TOP_K = 16
-DEAD_FADE = 0.3  # a dead latent's tile drawn at this share of its strength: it is untrained noise (Atlas, matches)
+DEAD_FADE = 0.3  # a dead latent's tile drawn at this share of its strength: it never shows in a test digit's
+# reconstruction (its weights may have learned before it died, or never: Atlas, matches)
 
 
 def on_values(model: ModelSnapshot, evaluation: Evaluation | None) -> np.ndarray:

@@ -15,15 +15,15 @@ from typing import Any
 PENALTIES = ("kl", "l1", "topk", "batchtopk", "jumprelu")
 # One line each, in plain words: the window's penalty tooltip, the CLI's help and the README.
 PENALTY_DESCRIPTIONS = {
-    "kl": "KL: pushes each latent's average activation towards a small target ρ (the tutorial's, and the "
-          "first sparse autoencoders').",
+    "kl": "KL: pushes each latent's average activation towards a small target ρ (the UFLDL tutorial's sparse "
+          "autoencoder, which this app follows).",
     "l1": "L1: charges every unit of activation, so latents stay at zero unless they pay their way "
           "(and shrink the ones that fire).",
     "topk": "TopK: each image keeps only its k largest latents, so at most k fire (fewer where fewer than k "
             "are positive); no penalty to tune.",
     "batchtopk": "BatchTopK: the batch keeps its k×batch largest latents, so busy images use more and simple "
-                 "ones fewer; k on average, one learned threshold at inference.",
-    "jumprelu": "JumpReLU: each latent learns its own threshold and fires only above it; an L0 penalty "
+                 "ones fewer; k on average, and at inference one threshold, estimated in training.",
+    "jumprelu": "JumpReLU: each latent has its own trainable threshold and fires only above it; an L0 penalty "
                 "charges each firing, not its size.",
 }
 RHO_HAT_MIN = 1e-6  # the tutorial clamps ρ̂ to [1e-6, 1 - 1e-6] to keep log finite
@@ -147,8 +147,9 @@ class TrainConfig:
     auxk: float = setting(0.0, "--auxk", "AuxK weight", "weight of the AuxK loss, in which dead latents (no firing in "
                           f"{AUXK_DEAD_AFTER:,} images) learn to reconstruct what the live ones miss (0: off; 1/32 is "
                           "typical)", group="Sparsity", low=0, high=10, penalty="topk batchtopk")
-    resample: bool = setting(False, "--resample", "Resample dead", "every half epoch, re-initialise latents that "
-                             "did not fire towards badly reconstructed images (and reset their Adam state)",
+    resample: bool = setting(False, "--resample", "Resample dead", "every half epoch of the first 70% of training, "
+                             "re-initialise latents not active in that half epoch towards badly reconstructed images "
+                             "(and reset their Adam state)",
                              group="Sparsity", penalty="kl l1 jumprelu")
     unit_norm_decoder: bool = setting(False, "--unit-norm-decoder", "Unit-norm decoder", "keep each latent's "
                                       "decoder column at length 1 (normalised after every step, gradient "

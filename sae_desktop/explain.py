@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sae_desktop.config import (AUXK_DEAD_AFTER, JUMPRELU_PRE_ACT, JUMPRELU_THRESHOLD_INIT, PENALTY_DESCRIPTIONS,
-                                RHO_HAT_MIN, TOPK_PENALTIES, ModelConfig, TrainConfig)
+from sae_desktop.config import (AUXK_DEAD_AFTER, JUMPRELU_BANDWIDTH, JUMPRELU_PRE_ACT, JUMPRELU_THRESHOLD_INIT,
+                                PENALTY_DESCRIPTIONS, RHO_HAT_MIN, TOPK_PENALTIES, ModelConfig, TrainConfig)
 
 LATENTS = {"sigmoid": "sigmoid", "relu": "ReLU", "topk": "ReLU, the {k} largest kept per image",
            "batchtopk": "ReLU, {k} per image on average", "jumprelu": "JumpReLU, each with its own threshold"}
@@ -42,7 +42,8 @@ def thresholds_text(model: ModelConfig, thresholds: np.ndarray | None) -> str:
         if theta <= 0:
             return "Threshold at inference θ: not learned yet (0: every positive latent fires)"
         return (f"Threshold at inference θ = {theta:.3g}: a latent fires on an image where it is above θ "
-                "(learned in training: the batch's smallest kept activation, averaged)")
+                "(estimated in training, not learned by gradient: each batch's smallest kept activation, "
+                "averaged over ~100 steps)")
     low, middle, high = np.percentile(thresholds, [0, 50, 100])
     return (f"Thresholds θⱼ, one per latent (each started at {JUMPRELU_THRESHOLD_INIT:g}): median {middle:.3g}, "
             f"from {low:.3g} to {high:.3g}")
@@ -79,7 +80,8 @@ def loss_text(cfg: TrainConfig) -> str:
                      "reconstruct what the live ones miss")
     elif cfg.penalty == "jumprelu":
         text = (f"{recon} + λ₀ · L0, the mean number of active latents per image (its gradient reaches the "
-                f"thresholds through a straight-through estimator), + {JUMPRELU_PRE_ACT:g} · Σⱼ ReLU(θⱼ − preⱼ) · "
+                f"thresholds, and the pre-activations, through a straight-through estimator {JUMPRELU_BANDWIDTH:g} × "
+                f"each latent's spread over the batch wide), + {JUMPRELU_PRE_ACT:g} · Σⱼ ReLU(θⱼ − preⱼ) · "
                 f"‖decoder column j‖, which pulls latents below their threshold θⱼ back up (the pre-activation "
                 f"loss); λ₀ = {cfg.l0_coeff:g}")
     else:

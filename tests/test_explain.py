@@ -75,3 +75,13 @@ def test_the_card_gives_the_thresholds_a_model_learned_with_their_values(penalty
         assert "not learned yet" in model_card(cfg.model_config(), cfg, np.zeros(1)).thresholds
     if penalty == "topk":
         assert "at most k fire" in card.mechanism  # (after a ReLU, fewer than k may be positive)
+
+
+def test_the_readme_describes_each_penalty_in_the_windows_words():
+    """One description per penalty (config.PENALTY_DESCRIPTIONS): the README's list said BatchTopK's
+    inference threshold was learned and KL "the first sparse autoencoders'", after the window's changed."""
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
+    for penalty, description in PENALTY_DESCRIPTIONS.items():
+        assert f"**{penalty}**: {description.split(': ', 1)[1]}" in readme, penalty

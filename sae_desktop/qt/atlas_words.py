@@ -9,8 +9,9 @@ from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
 from sae_desktop.qt.plot_style import COLORS
 
 KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
-KIND_TIPS = ("What the latent writes: the decoder's output with the latent on (at a typical value: 1 for sigmoid "
-             "latents, else its largest on the test set) minus its output with the code all 0",
+KIND_TIPS = ("What the latent writes: the decoder's output with the latent on (at its largest: 1 for sigmoid "
+             "latents, their ceiling, else its largest on the test set) minus its output with the code all 0 (the "
+             "decoder is not linear: with other latents on, it writes somewhat differently)",
              "What the latent looks for: its row of W_enc2 · W_enc1, the linear path from the pixels to it, "
              "with the hidden layer's ReLU left out (an approximation, as in UFLDL's weight images)")
 SORTS = ("Sort by index", "Sort by density (densest first)")

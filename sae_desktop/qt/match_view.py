@@ -110,7 +110,7 @@ class MatchView(QWidget):
                       normalise_tiles(decoder_tiles(b, b.evaluation))[m.b])
         # counted as the captions show them (a pair captioned "0.70" beside "0 pairs at 0.7 or more")
         strong = int((np.round(m.similarity, 2) >= STRONG).sum())
-        # dead latents' tiles are untrained noise: their pairs pulled the mean down unsaid (0.250 over 32
+        # dead latents never show in a reconstruction: their pairs pulled the mean down unsaid (0.250 over 32
         # pairs, 24 of A's and 23 of B's latents dead, read as "the models learned different features")
         self.dead = tuple(np.zeros(len(ix), bool) if s.evaluation is None else np.asarray(s.evaluation.dead, bool)[ix]
                           for s, ix in ((a, m.a), (b, m.b)))

@@ -81,7 +81,8 @@ class SparsityPlot(pg.PlotWidget):
         line = pg.InfiniteLine(epoch_position, angle=90, pen=pen,
                                label=f"{count} revived", labelOpts={"position": 0.62, "color": COLORS["dead"],
                                                                      "rotateAxis": (1, 0)})
-        line.setToolTip(f"{count} dead latents resampled at {epoch_position:.2f} epochs")
+        line.setToolTip(f"{count} dead latents resampled at {epoch_position:.2f} epochs (not active on any training "
+                        "image of the half epoch before: not the test set's dead)")
         self.addItem(line)
         self._revival_items.append(line)
         self.dirty = True
