@@ -18,6 +18,11 @@ from sae_desktop.config import (AUXK_DEAD_AFTER, JUMPRELU_BANDWIDTH, JUMPRELU_PR
 LATENTS = {"sigmoid": "sigmoid", "relu": "ReLU", "topk": "ReLU, the {k} largest kept per image",
            "batchtopk": "ReLU, {k} per image on average", "jumprelu": "JumpReLU, each with its own threshold"}
 RECON = {"mse": "MSE (mean squared error over the pixels)", "bce": "BCE (binary cross-entropy over the pixels)"}
+# what kind of sparse autoencoder this is, beside the ones a researcher knows (the card said nothing)
+ARCHITECTURE_NOTE = ("The tutorial's sparse autoencoder: a hidden ReLU layer on each side of the code. The sparse "
+                     "autoencoders of language-model interpretability have one linear map on each side, more latents "
+                     "than inputs, and learn from a model's activations, each decoder column a feature's direction; "
+                     "here a latent reaches the pixels through the decoder's hidden layer.")
 SHOWN_GROUPS = ("Model", "Sparsity", "Optimisation")  # (Data: where it was read and trained, not what it is)
 
 

@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from sae_desktop.architecture import learned_thresholds
-from sae_desktop.explain import model_card
+from sae_desktop.evaluation import DENSE_DENSITY
+from sae_desktop.explain import ARCHITECTURE_NOTE, model_card
 from sae_desktop.qt.rich_text import with_hats
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.snapshot import ModelSnapshot
@@ -21,7 +22,7 @@ def model_card_html(snap: ModelSnapshot | None) -> str:
         return "<p>No model is shown.</p>"
     card = model_card(snap.config, snap.train_config, learned_thresholds(snap.weights, snap.config))
     e = html.escape
-    parts = [f"<h3>{e(snap.name)}</h3>", f"<p><b>Architecture.</b> {e(card.architecture)}</p>"]
+    parts = [f"<h3>{e(snap.name)}</h3>", f"<p><b>Architecture.</b> {e(card.architecture)}. {e(ARCHITECTURE_NOTE)}</p>"]
     if snap.train_config is None:
         parts.append("<p>Its training settings are not stored with it.</p>")
     else:
@@ -37,7 +38,8 @@ def model_card_html(snap: ModelSnapshot | None) -> str:
     ev = snap.evaluation
     if ev is not None:
         parts.append(f"<p><b>On the test set.</b> MSE {ev.test_mse:.5f}, FVU {ev.fvu:.3f}, L0 {ev.l0:.2f} "
-                     f"active latents per image, {ev.dead_latents} dead, {ev.dense_latents} dense.</p>")
+                     f"active latents per image, {ev.dead_latents} dead (active on no test digit), "
+                     f"{ev.dense_latents} dense (active on more than {DENSE_DENSITY:.0%} of them).</p>")
     # never wrapped inside "k = 16" or "1 − 1e-6" (it read "keeping k" / "= 16 latents")
     return with_hats("".join(parts).replace(" = ", "\u00a0=\u00a0").replace(" − ", "\u00a0−\u00a0"))
 
