@@ -1533,3 +1533,14 @@ def test_a_comparisons_plots_are_exported_with_their_tables_and_whose_they_are(q
     assert exports.depicted(plot).endswith(f"_vs_{b.short_name}")
     image = export_plot(plot, tmp_path / "a.png", exports.caption(plot))
     assert Image.open(image).size[0] > 100
+
+
+def test_the_frontier_says_its_two_l0_counts_apart(qtbot):
+    """KL's L0 (latents above 0.1) and the ReLU mechanisms' (above 0) share one axis: nothing said
+    that kl's is the kinder count."""
+    from sae_desktop.qt.frontier_plot import FrontierPlot
+
+    plot = FrontierPlot()
+    qtbot.addWidget(plot)
+    tip = plot.toolTip()
+    assert "L0 counts a kl run's latents above 0.1 (a sigmoid is never 0), the others' above 0" in tip

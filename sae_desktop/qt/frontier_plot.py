@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QToolTip
 
 from sae_desktop.checkpoint_schema import is_int
+from sae_desktop.config import SIGMOID_ACTIVE_THRESHOLD
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_legend import legend_entries, set_legend_entries
 from sae_desktop.qt.plot_style import add_legend, settle, style_plot
@@ -81,7 +82,10 @@ class FrontierPlot(pg.PlotWidget):
         style_plot(self, "Test MSE vs L0 per run", "test MSE", "L0 (active latents per image)")
         self.setMinimumWidth(MIN_WIDTH)
         self.setToolTip("Your runs, and faintly the reference runs shipped with the app (32 latents, "
-                        "10 epochs), each in its penalty's colour; hover a point to name it")
+                        "10 epochs), each in its penalty's colour; hover a point to name it. L0 counts a kl run's "
+                        f"latents above {SIGMOID_ACTIVE_THRESHOLD:g} (a sigmoid is never 0), the others' above 0: "
+                        "kl's L0 is the kinder count. "
+                        "A frontier of MSE against L0 is a proxy: it says nothing of what the latents mean")
         # framed: its symbols would otherwise read as two more runs
         self.legend = add_legend(self, offset=(-LEGEND_OFFSET_PX, LEGEND_OFFSET_PX), pen="#c8c8c8",
                                  brush=(255, 255, 255, 220))
