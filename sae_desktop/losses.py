@@ -189,9 +189,9 @@ class Objective:
     AuxK: the dead latents (not active in the last :attr:`dead_after` training images, counted
     here) reconstruct what the live ones missed: the decoder is run on the live code (held
     fixed) plus the ``k_aux`` largest dead latents (:func:`auxk_latents`), and its error,
-    divided by the live code's own (a ratio of the batch's means, where the reference normalises
-    each image's by its residual's size: with MSE the same on average; the term is ~1 whatever the
-    loss's scale), is added with weight ``auxk``. Only the dead latents
+    divided by the live code's own (a ratio of the batch's means, where the reference averages each
+    image's ratio to its own residual's size: close, not equal; the term is ~1 whatever the loss's
+    scale), is added with weight ``auxk``. Only the dead latents
     learn from it (their encoder rows and biases, their decoder columns), as in the reference,
     whose decoder is linear: the shared layers (the encoder's first, the decoder's second) and
     the live latents' columns are held fixed, so the term never trades the live code's
