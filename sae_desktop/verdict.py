@@ -14,9 +14,10 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
   scale-free, so faint or small inputs get no credit for having little ink), as a
   percentile of the same score over the test set. The test set's scores are summarised
   once per model (``Evaluation.test_score_quantiles``) and stored in its checkpoint;
-* **the model's distance** (density.py): how far the input's encoder activations lie from the
-  test set's (Mahalanobis), as a percentile of the test set's distances; the two percentiles
-  are combined (Fisher's method) into the verdict's ``percentile``, itself ranked against the
+* **the model's distance** (density.py): how far the input's hidden-layer activations (the
+  encoder's 128 ReLU units) lie from the test set's (Mahalanobis), as a percentile of the test
+  set's distances; the percentiles (with the two below, four) are combined (Fisher's method)
+  into the verdict's ``percentile``, itself ranked against the
   test set's, so the kinds' cuts keep their meaning (1 % of test digits are "unlike"). A model
   without the distance's statistics (older checkpoints) is judged on the score alone;
 * **the nearest digit** (density.py): how far the input's sparse code lies from the nearest
@@ -98,7 +99,7 @@ class Verdict:
                  "(a faint or thin drawing is judged like a bold one); worse than X%: X% of test "
                  "digits are reconstructed better"]
         if np.isfinite(self.distance_percentile):
-            lines.append("code farther out: the hidden layer's activations, by their distance from the test "
+            lines.append("hidden layer farther out: the hidden layer's activations, by their distance from the test "
                          "digits' average (Mahalanobis), ranked among the test digits' own")
         both = np.isfinite(self.neighbour_percentile) and np.isfinite(self.pixel_percentile)
         code, pixels = ("nearest digit's code", "its pixels") if both else ("nearest digit", "nearest digit's pixels")
@@ -255,7 +256,7 @@ def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("n
     # more lines made the window taller than the screen
     parts = f"{score:.0%} unexplained, worse than {_share_below(sp)}"
     if np.isfinite(dp):
-        parts += f"; code farther out than {_share_below(dp)}"
+        parts += f"; hidden layer farther out than {_share_below(dp)}"
     if np.isfinite(nnp) and np.isfinite(pxp):
         parts += f"; nearest digit's code farther than {_share_below(nnp)}, its pixels than {_share_below(pxp)}"
     elif np.isfinite(nnp):

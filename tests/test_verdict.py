@@ -320,7 +320,7 @@ def test_the_message_leads_with_the_rank_the_verdict_rests_on():
     assert v.kind == "typical" and v.score_percentile >= 89 and v.percentile < v.score_percentile
     rank = f"{100 - v.percentile:.0f}% of test digits are more unusual ("
     assert v.message.startswith("Typical") and rank in v.message
-    assert v.message.index(rank) < v.message.index("worse than") < v.message.index("code farther out")
+    assert v.message.index(rank) < v.message.index("worse than") < v.message.index("hidden layer farther out")
     far = density.mean + 40 * hidden.std(0)
     unlike = judge(stages, 0.5, quantiles, float(density.distance(far[None])[0]), density)
     assert unlike.kind == "unlike" and "fewer than 1% of test digits are as unusual (" in unlike.message
@@ -379,14 +379,14 @@ def test_the_glossary_explains_the_figures_the_message_gives():
     stages = preprocess(seven())
     quantiles = list(np.linspace(0.0, 0.5, 101))
     alone = judge(stages, 0.1, quantiles)  # the score's rank only
-    assert alone.glossary.startswith("unexplained: ") and "code farther out" not in alone.glossary
+    assert alone.glossary.startswith("unexplained: ") and "hidden layer farther out" not in alone.glossary
     assert "Fisher" not in alone.glossary  # nothing combined
     rng = np.random.default_rng(0)
     hidden = rng.normal(size=(500, 12))
     density = Density.fit(hidden, rng.uniform(0, 100, 500), codes=rng.random((500, 8)))
     both = judge(stages, 0.1, quantiles, float(np.median(density.distance(hidden))), density, 0.5)
     lines = both.glossary.splitlines()
-    assert [line.split(":")[0] for line in lines[:3]] == ["unexplained", "code farther out", "nearest digit"]
+    assert [line.split(":")[0] for line in lines[:3]] == ["unexplained", "hidden layer farther out", "nearest digit"]
     assert "Fisher" in lines[3] and "95th" in lines[3] and "99th" in lines[3]
     assert judge(preprocess(np.zeros((28, 28))), 0.0, quantiles).glossary == ""  # nothing drawn: no figures
 
