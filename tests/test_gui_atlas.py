@@ -125,6 +125,9 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     density = ev.density[expected]  # named as the runs table's Dense column counts it (> 10 % of digits)
     word = "over-active" if density > 0.5 else "dense" if density > 0.1 else "sparse"
     assert f"<b>{word}:" in atlas.dashboard.stats.text()
+    # against the density this code's L0 makes common (most latents are "dense" at 32 latents and L0 7.2)
+    assert f"a latent is active on {ev.l0 / ev.latents.shape[1]:.0%} of digits on average" in \
+        atlas.dashboard.stats.toolTip()
     assert atlas.density_marker.isVisible()
     counts = 10 ** histogram.getData()[1]  # log-y: the plot holds log10 of the counts (empty bins at 0.5)
     assert round(counts[counts >= 1].sum()) == len(ev.latents) and atlas.dashboard.threshold.isVisible()
