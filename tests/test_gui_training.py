@@ -173,12 +173,17 @@ def test_presets_and_unavailable_devices(window):
         assert enabled == (name in ("auto", "cpu") or available_devices()[name])
 
 
-def test_closing_mid_run_stops_the_worker_and_leaves_no_thread(qtbot, window, monkeypatch):
+def start_a_long_run(qtbot, window) -> None:
+    """A run of 500 epochs, running, its first checkpoint written."""
     window.panel.set_config(SMALL.replace(epochs=500))
     window.start_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "running" and window.controller.run_dir is not None,
                     timeout=10000)
     qtbot.waitUntil(lambda: (window.controller.run_dir / "checkpoint.safetensors").is_file(), timeout=10000)
+
+
+def test_closing_mid_run_stops_the_worker_and_leaves_no_thread(qtbot, window, monkeypatch):
+    start_a_long_run(qtbot, window)
     asked = []
     monkeypatch.setattr(MainWindow, "confirm_stop_and_close", lambda self: asked.append(1) or True)
     assert window.close()
@@ -194,11 +199,7 @@ def test_a_terminals_ctrl_c_closes_mid_run_without_asking_and_keeps_the_weights(
     with no "Training is running" question (nobody at the window may answer it)."""
     from sae_desktop.qt.terminal_signals import close_without_asking
 
-    window.panel.set_config(SMALL.replace(epochs=500))
-    window.start_action.trigger()
-    qtbot.waitUntil(lambda: window.controller.state == "running" and window.controller.run_dir is not None,
-                    timeout=10000)
-    qtbot.waitUntil(lambda: (window.controller.run_dir / "checkpoint.safetensors").is_file(), timeout=10000)
+    start_a_long_run(qtbot, window)
     asked = []
     monkeypatch.setattr(MainWindow, "confirm_stop_and_close", lambda self: asked.append(1) or False)
     close_without_asking(window)()
