@@ -161,6 +161,8 @@ class FrontierPlot(pg.PlotWidget):
         none, spans ±0.5, negative MSE included), and room at the top for the legend, which
         names the penalties that have points, a run's or faintly a reference run's (the faint
         points came in five colours that only one or two names explained)."""
+        if getattr(self, "plotItem", None) is None:  # closed (pyqtgraph drops its plot item), then resized
+            return
         referenced = {r["mechanism"] for r in self.reference}
         with_results = [r for r in self.runs if r.l0 is not None and r.test_mse is not None]
         # the axes frame the runs with a model to speak of: a run stopped before its first epoch ended
