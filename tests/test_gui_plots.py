@@ -737,8 +737,8 @@ def test_the_sparsity_plot_says_its_two_deads_are_counted_differently(qtbot, vie
     assert "active on no test image" in tip
 
 
-@pytest.mark.parametrize("height", [300, 260, 230])
-def test_a_tall_legend_in_a_short_plot_is_still_never_over_the_data(qtbot, height):
+@pytest.mark.parametrize(("width", "height"), [(340, 300), (340, 260), (340, 230), (900, 230)])
+def test_a_tall_legend_in_a_short_plot_is_still_never_over_the_data(qtbot, width, height):
     """In presentation mode (larger text, a smaller window) the sparsity plot's three-row legend took
     more than the 60 % of the plot its band could have: it lay over the L0 curve, washed out behind it."""
     from PySide6.QtGui import QFont
@@ -759,7 +759,7 @@ def test_a_tall_legend_in_a_short_plot_is_still_never_over_the_data(qtbot, heigh
     settle(qtbot, plot)
     plot.setFont(QFont(plot.font().family(), 16))  # presentation mode: larger text, a smaller plot
     scale_plot(plot, 1.6)
-    plot.resize(340, height)
+    plot.resize(width, height)
     qtbot.wait(50)
     settle(qtbot, plot)
     box = plot.getViewBox()
@@ -767,3 +767,4 @@ def test_a_tall_legend_in_a_short_plot_is_still_never_over_the_data(qtbot, heigh
     legend = plot.legend.sceneBoundingRect()
     assert len(plot.legend.items) == 3
     assert not any(legend.contains(p) for p in points), (legend, points)
+    assert (plot.legend.columnCount > 1) == (width > 340)  # a wide plot: its entries side by side

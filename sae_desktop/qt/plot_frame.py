@@ -91,19 +91,24 @@ class TopLegend:
 
     def _fit_columns(self, view) -> None:
         """The plot's own columns where the band takes at most :data:`MAX_SHARE` of the height;
-        more, up to one row, where it would take more and they fit the data area's width."""
+        more, up to one row, where it would take more and they fit the data area's width. Judged
+        from the entries' sizes: the legend is laid out again only when its columns change (at
+        every resize, trying each layout cost main-thread time while switching tabs)."""
         n = len(self.legend.items)
         if n < 2 or view.height() <= 0:
             return
+        row = self.legend.boundingRect().height() / math.ceil(n / self.legend.columnCount)
+        widths = sorted((sample.boundingRect().width() + label.boundingRect().width() + 6
+                         for sample, label in self.legend.items), reverse=True)  # (as pyqtgraph lays them out)
+
+        def too_tall(columns: int) -> bool:
+            return row * math.ceil(n / columns) + LEGEND_MARGIN_PX > MAX_SHARE * view.height()
+
         chosen = self.columns
-        for columns in range(self.columns, n + 1):
-            self.legend.setColumnCount(columns)
-            if columns > self.columns and self.legend.boundingRect().width() > view.width():
-                break
-            chosen = columns
-            if self.share() <= MAX_SHARE:
-                break
-        self.legend.setColumnCount(chosen)
+        while too_tall(chosen) and chosen < n and sum(widths[:chosen + 1]) <= view.width():
+            chosen += 1
+        if chosen != self.legend.columnCount:
+            self.legend.setColumnCount(chosen)
 
     def add_line(self, pen, name: str) -> pg.PlotDataItem:
         """An entry for something that is not a data item (a reference line)."""
