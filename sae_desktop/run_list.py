@@ -104,8 +104,8 @@ def _number(record: dict, key: str, where: str, kind: type = float, high: float 
         raise RunRecordError(f"{where}: {key} should be {'an integer' if kind is int else 'a finite number'}, "
                              f"got {_short(value)}")
     if value < 0 or (high is not None and value > high):
-        raise RunRecordError(f"{where}: {key} should be from 0 to {'any' if high is None else f'{high:g}'}, "
-                             f"got {_short(value)}")
+        allowed = "0 or more" if high is None else f"from 0 to {high:g}"
+        raise RunRecordError(f"{where}: {key} should be {allowed}, got {_short(value)}")
     return value
 
 

@@ -165,6 +165,7 @@ def test_a_line_added_after_the_summary_leaves_the_run_finished(tiny_dataset, is
     ("epochs_done", -3, "epochs_done should be from 0 to 10000, got -3"),
     ("dead_latents", 9, "dead_latents should be from 0 to 8, got 9"),
     ("l0", -0.5, "l0 should be from 0 to 8, got -0.5"),
+    ("fvu", -0.1, "fvu should be 0 or more, got -0.1"),
     ("frac_alive", 1.5, "frac_alive should be from 0 to 1, got 1.5"),
     ("status", "x" * 5000, "status should be one of completed, stopped, diverged, got \"xxxxx"),
 ])
