@@ -202,9 +202,9 @@ def resume_note(snap: ModelSnapshot) -> str:
     folder = RunFolder.containing(snap.path) if snap.path is not None else None
     run = folder.path.name if folder is not None else snap.name
     if snap.position is not None:
-        counted = (f"from epoch {snap.epoch}, the last one finished" if snap.epoch else
+        start = (f"from epoch {snap.epoch}, the last one finished" if snap.epoch else
                    "from the start: no epoch has finished yet")  # (it read "from epoch 0, the last one finished")
         return (f"Continuing “{run}” from step {snap.position.step}, inside epoch {snap.epoch + 1} (its steps so "
-                f"far are kept). “More epochs” are counted {counted}. The device can be changed too.")
+                f"far are kept). “More epochs” are counted {start}. The device can be changed too.")
     return (f"Continuing “{run}” after epoch {snap.epoch}: Continue training adds “More epochs” on top. The "
             "device can be changed too.")
