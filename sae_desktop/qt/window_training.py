@@ -203,7 +203,7 @@ def resume_note(snap: ModelSnapshot) -> str:
     run = folder.path.name if folder is not None else snap.name
     if snap.position is not None:
         start = (f"from epoch {snap.epoch}, the last one finished" if snap.epoch else
-                   "from the start: no epoch has finished yet")  # (it read "from epoch 0, the last one finished")
+                 "from the start: no epoch has finished yet")  # (it read "from epoch 0, the last one finished")
         return (f"Continuing “{run}” from step {snap.position.step}, inside epoch {snap.epoch + 1} (its steps so "
                 f"far are kept). “More epochs” are counted {start}. The device can be changed too.")
     return (f"Continuing “{run}” after epoch {snap.epoch}: Continue training adds “More epochs” on top. The "
