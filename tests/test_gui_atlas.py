@@ -70,14 +70,14 @@ def test_the_tiles_are_laid_out_to_be_largest_in_the_plots_shape(qtbot, window):
     assert tile_px > box.height() / 6 * 28 / 30 + 1  # larger than a 6 × 6 grid's could be
     assert atlas.mosaic_image.shape == (rows * 30 + 2, atlas.columns * 30 + 2)
     last = atlas.columns - 1  # the first row's last tile, only there in the wider grid
-    scene = atlas.image.mapToScene(pg_point(2 + 30 * last + 14, 2 + 14))
+    scene = atlas.plot.image.mapToScene(pg_point(2 + 30 * last + 14, 2 + 14))
     qtbot.mouseClick(atlas.plot.viewport(), pg_left(), pos=atlas.plot.mapFromScene(scene))
     assert atlas.selected == int(atlas.order[last])
-    xs, ys = atlas.frames["selected"].getData()
+    xs, ys = atlas.plot.frames["selected"].getData()
     assert min(xs) == pytest.approx(2 + 30 * last - 0.5) and min(ys) == pytest.approx(1.5)
     window.resize(900, 1000)  # a narrow, tall one: fewer columns again
     qtbot.waitUntil(lambda: atlas.columns <= 6, timeout=3000)
-    xs, _ = atlas.frames["selected"].getData()  # the frame moved with its tile
+    xs, _ = atlas.plot.frames["selected"].getData()  # the frame moved with its tile
     position = int(np.flatnonzero(atlas.order == atlas.selected)[0])
     assert min(xs) == pytest.approx(2 + 30 * (position % atlas.columns) - 0.5)
 
@@ -88,7 +88,7 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     assert histogram.getData()[1] is None and not atlas.dashboard.threshold.isVisible()  # nothing chosen: empty
     atlas.sort.setCurrentIndex(1)
     image_point = pg_point(2 + 30 * 1 + 14, 2 + 14)  # second tile of the first row
-    scene = atlas.image.mapToScene(image_point)
+    scene = atlas.plot.image.mapToScene(image_point)
     qtbot.mouseClick(atlas.plot.viewport(), pg_left(), pos=atlas.plot.mapFromScene(scene))
     expected = int(atlas.order[1])
     ev = window.shown.snapshot.evaluation
@@ -155,7 +155,7 @@ def test_dead_and_over_active_latents_are_marked(qtbot, window):
     atlas = show_atlas(qtbot, window)
     ev = window.shown.snapshot.evaluation
     assert ev.dead[3] and ev.density[5] == 1.0
-    assert len(atlas.frames["dead"].getData()[0]) == 8 and len(atlas.frames["over"].getData()[0]) >= 8
+    assert len(atlas.plot.frames["dead"].getData()[0]) == 8 and len(atlas.plot.frames["over"].getData()[0]) >= 8
     atlas.select(3)
     assert "dead" in atlas.dashboard.stats.text()
     atlas.select(5)
@@ -171,7 +171,7 @@ def test_atlas_without_test_set_still_draws_tiles(qtbot, tmp_path, monkeypatch, 
     atlas = show_atlas(qtbot, w)
     qtbot.waitUntil(lambda: "unavailable" in atlas.status.text(), timeout=5000)
     assert atlas.mosaic_image is not None and np.isfinite(atlas.mosaic_image).any()
-    assert atlas.frames["dead"].getData()[0] is None or len(atlas.frames["dead"].getData()[0]) == 0
+    assert atlas.plot.frames["dead"].getData()[0] is None or len(atlas.plot.frames["dead"].getData()[0]) == 0
     # the empty plots say why they are empty (the status line under the mosaic is easy to miss)
     assert atlas.density_plot.getPlotItem().titleLabel.text == "Needs the test set (not found)"
     assert atlas.density_curve.getData()[0] is None  # no flat line at 0 that reads as a histogram
@@ -1416,7 +1416,7 @@ def test_each_tile_shows_its_latent_where_tiles_are_large_enough(qtbot, window, 
     atlas = show_atlas(qtbot, window)  # the bundled model's 32 tiles, each well over 44 px here
     atlas.sort.setCurrentIndex(1)  # sorted: the first tile is not latent 0
     qtbot.waitUntil(lambda: atlas.plot.numbers.order.tolist() == atlas.order.tolist(), timeout=3000)
-    first = atlas.plot.mapFromScene(atlas.image.mapToScene(pg_point(PAD, PAD)))
+    first = atlas.plot.mapFromScene(atlas.plot.image.mapToScene(pg_point(PAD, PAD)))
     box = (first.x(), first.y(), 24, 14)
 
     def corner_pixels() -> np.ndarray:
@@ -1462,8 +1462,8 @@ def test_no_model_leaves_nothing_of_the_one_before(qtbot, window):
     assert atlas.dashboard.title.text().startswith("Latent 3")
     window.shown.set(None)
     qtbot.waitUntil(lambda: atlas.up_to_date().status.text() == "No model.", timeout=3000)
-    assert atlas.mosaic_image is None and atlas.image.image is None and len(atlas.plot.numbers.order) == 0
-    assert all(frame.getData()[0] is None or len(frame.getData()[0]) == 0 for frame in atlas.frames.values())
+    assert atlas.mosaic_image is None and atlas.plot.image.image is None and len(atlas.plot.numbers.order) == 0
+    assert all(frame.getData()[0] is None or len(frame.getData()[0]) == 0 for frame in atlas.plot.frames.values())
     assert atlas.dashboard.title.text() == "Click a tile to inspect its latent" and atlas.selected is None
 
 

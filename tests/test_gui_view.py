@@ -75,7 +75,7 @@ def test_diverging_tiles_have_a_dark_zero_in_the_dark_theme_and_are_redrawn_when
     residual.set_diverging(np.zeros((28, 28), np.float32), 1.0)
 
     def zero_lightness():
-        mosaic = w.atlas_view.image.image[nearest_zero]  # RGB of the mosaic's pixel nearest zero
+        mosaic = w.atlas_view.plot.image.image[nearest_zero]  # RGB of the mosaic's pixel nearest zero
         tile = residual.qimage().pixelColor(14, 14)
         return QColor(*(int(c) for c in mosaic[:3])).lightness(), tile.lightness()
 

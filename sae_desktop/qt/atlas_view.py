@@ -48,7 +48,6 @@ class AtlasView(QWidget):
         self.summary = ""  # the status line in plain words, of the tiles alone: what an exported atlas says
         self.legend = legend = SteadyLabel()  # (its text: _legend)
         self.plot = MosaicPlot()
-        self.image, self.frames = self.plot.image, self.plot.frames
         self.plot.installEventFilter(self)  # the keyboard picks tiles too (arrows, Home, End; see eventFilter)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # (showing the tab: see focusInEvent)
         self.density_plot = pg.PlotWidget()
