@@ -14,6 +14,7 @@ come back as NumPy arrays, and saving takes NumPy arrays or CPU tensors alike.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -28,8 +29,9 @@ from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 from sae_desktop import __version__
-from sae_desktop.checkpoint_schema import (CODES_KEY, FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS, PIXEL_BASIS_KEY,
-                                           PIXELS_KEY, Invalid, check_tensors, parse_header, parse_metadata)
+from sae_desktop.checkpoint_schema import (CHECKSUM_KEY, CODES_KEY, FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS,
+                                           PIXEL_BASIS_KEY, PIXELS_KEY, Invalid, check_tensors, parse_header,
+                                           parse_metadata)
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.events import Position
@@ -126,7 +128,22 @@ def to_bytes(ckpt: Checkpoint, dtype="float32", include_optimizer: bool = True) 
     }
     if ckpt.position is not None:
         meta["position"] = json.dumps(ckpt.position.to_dict())
+    meta[CHECKSUM_KEY] = content_checksum(tensors, meta)
     return st_save(tensors, metadata=meta)
+
+
+def content_checksum(tensors: dict[str, np.ndarray], meta: dict[str, str]) -> str:
+    """"sha256:<hex>" of a checkpoint's tensors (names, shapes, bytes) and its other metadata. Stored
+    in the file, it tells a checkpoint whose weights were changed after it was saved (edited, or
+    damaged on disk: safetensors has no checksum of its own), whose stored test statistics, history
+    and verdicts would then describe other weights."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        digest.update(json.dumps([name, array.dtype.str, array.shape]).encode())
+        digest.update(memoryview(array).cast("B"))
+    digest.update(json.dumps({k: v for k, v in meta.items() if k != CHECKSUM_KEY}, sort_keys=True).encode())
+    return "sha256:" + digest.hexdigest()
 
 
 def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, dtype="float32",
@@ -193,6 +210,10 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         if not (np.isfinite(basis).all() and np.isfinite(points).all()):
             raise _fail(path, f"{PIXELS_KEY} contains NaN or infinite values")
         density = replace(density, pixels=PixelReference(np.ascontiguousarray(basis, dtype=np.float32), points))
+    # Last, so that a more precise reason (a NaN, a missing tensor) is the one said; older files have none
+    if CHECKSUM_KEY in meta and meta[CHECKSUM_KEY] != content_checksum(tensors, meta):
+        raise _fail(path, "its contents changed after it was saved (the checksum it stores no longer matches): "
+                          "its stored test figures would describe other weights")
     return Checkpoint(m.model_config, weights, m.train_config, optimizer, m.epoch, m.history,
                       m.test_error_quantiles, {**m.extra, "versions": m.versions}, m.position, m.test_score_quantiles,
                       density)

@@ -30,8 +30,10 @@ PIXEL_BASIS_KEY = "test_density.pixel_basis"  # F32 [1 + K, d_in]: the reference
 PIXELS_KEY = "test_density.pixels"  # …and F16 [M, K]: their coordinates (pixels.py's nearest digits)
 REFERENCE_KEYS = (CODES_KEY, PIXEL_BASIS_KEY, PIXELS_KEY)
 MAX_QUANTILES = 100_000
+CHECKSUM_KEY = "checksum"  # "sha256:<hex>" of every tensor and the other metadata (checkpoint.content_checksum)
 METADATA_KEYS = ("format", "format_version", "model_config", "train_config", "epoch", "history",
-                 "test_error_quantiles", "test_score_quantiles", "test_density", "versions", "extra", "position")
+                 "test_error_quantiles", "test_score_quantiles", "test_density", "versions", "extra", "position",
+                 CHECKSUM_KEY)
 
 
 class Invalid(ValueError):

@@ -248,3 +248,33 @@ def test_mutated_checkpoints_load_or_raise_checkpoint_error(tmp_path, data):
     except CheckpointError:
         return
     assert all(np.isfinite(t).all() for t in ckpt.weights.values())
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda t, m: t.update(W_dec2=t["W_dec2"] * 1.5),  # weights edited, their test figures kept
+    lambda t, m: m.update(test_score_quantiles=json.dumps([0.0, 0.5, 9.0])),  # figures edited, weights kept
+    lambda t, m: m.update(epoch="2"),
+])
+def test_a_checkpoint_changed_after_saving_is_refused(tmp_path, tamper):
+    assert_refused(save_checkpoint(make_checkpoint(), tmp_path / "m.safetensors"), tamper,
+                   "changed after it was saved .*describe other weights")
+
+
+def test_a_byte_changed_on_disk_is_refused(tmp_path):
+    path = save_checkpoint(make_checkpoint(), tmp_path / "m.safetensors")
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x01  # a low bit of the last tensor's value: still a finite number
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="changed after it was saved"):
+        load_checkpoint(path)
+
+
+def test_a_checkpoint_without_a_checksum_loads_as_older_ones_did(tmp_path):
+    path = save_checkpoint(make_checkpoint(), tmp_path / "m.safetensors")
+    with open(path, "rb") as f:
+        data = f.read()
+    tensors, meta = st_load_file(path), json.loads(data[8:8 + struct.unpack("<Q", data[:8])[0]])["__metadata__"]
+    meta.pop("checksum")
+    tensors["W_dec2"] *= 1.5
+    st_save_file(tensors, path, metadata=meta)
+    np.testing.assert_array_equal(load_checkpoint(path).weights["W_dec2"], tensors["W_dec2"])
