@@ -1,8 +1,9 @@
 """Checkpoints: safetensors weights + JSON metadata, written atomically, loaded strictly.
 
 Never unpickles. A file is read as bytes; its safetensors header and our metadata pass one
-validation layer (``checkpoint_schema.py``: every field's type, arity and range, the configs
-against each other and the tensors against the config) before any tensor is decoded.
+validation layer (``safetensors_header.py``, ``checkpoint_schema.py``: every field's type, arity
+and range, the configs against each other and the tensors against the config) before any tensor
+is decoded.
 Failures raise :class:`CheckpointError` with one line. Writes go through ``safe_write.py``.
 
 Conversions and checks run in NumPy, not torch: the window loads and saves models on its
@@ -30,14 +31,14 @@ from safetensors.numpy import save as st_save
 
 from sae_desktop import __version__
 from sae_desktop.checkpoint_schema import (CHECKSUM_KEY, CODES_KEY, FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS,
-                                           PIXEL_BASIS_KEY, PIXELS_KEY, Invalid, check_tensors, parse_header,
-                                           parse_metadata)
+                                           PIXEL_BASIS_KEY, PIXELS_KEY, check_tensors, parse_metadata)
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.events import Position
 from sae_desktop.parameters import param_names
 from sae_desktop.pixels import PixelReference
 from sae_desktop.safe_write import atomic_write_bytes, describe_os_error
+from sae_desktop.safetensors_header import Invalid, parse_header
 
 Array = Any  # np.ndarray or torch.Tensor (CPU float32)
 MAX_FILE_BYTES = 2 * 1024**3

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sae_desktop import paths
-from sae_desktop.checkpoint_schema import is_int, is_number
+from sae_desktop.json_values import is_int, is_number
 from sae_desktop.config import MAX_EPOCHS, ConfigError, TrainConfig
 from sae_desktop.events import END_STATUSES
 from sae_desktop.runs import CONFIG, METRICS, NO_EPOCH_FINISHED, RECORDS_LOST, RUNNING_OR_KILLED, RunFolder

@@ -23,7 +23,7 @@ from typing import Iterable, Iterator
 
 from sae_desktop import paths
 from sae_desktop.checkpoint import Checkpoint, package_versions, save_checkpoint
-from sae_desktop.checkpoint_schema import is_int
+from sae_desktop.json_values import is_int
 from sae_desktop.config import TrainConfig
 from sae_desktop.events import EpochOutput, Event, IntervalOutput, Position, Revival, RunEnd, RunStart
 from sae_desktop.safe_write import OutputRefused, atomic_write_bytes

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QToolTip
 
-from sae_desktop.checkpoint_schema import is_int
+from sae_desktop.json_values import is_int
 from sae_desktop.config import SIGMOID_ACTIVE_THRESHOLD
 from sae_desktop.qt import theme
 from sae_desktop.qt.plot_legend import legend_entries, set_legend_entries
