@@ -8,13 +8,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, QTimer, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QToolTip
 
-from sae_desktop.json_values import is_int
 from sae_desktop.config import SIGMOID_ACTIVE_THRESHOLD
+from sae_desktop.json_values import is_int
 from sae_desktop.qt import theme
-from sae_desktop.qt.plot_legend import legend_entries, set_legend_entries
+from sae_desktop.qt.plot_legend import legend_entries, legend_width, set_legend_entries
 from sae_desktop.qt.plot_style import add_legend, settle, style_plot
 from sae_desktop.run_list import RunSummary, reference_frontier, reference_settings, settings_text
 from sae_desktop.words import counted
@@ -36,19 +35,6 @@ POINT_PX = 11  # a completed run's point, across
 RING_PX, RING_PEN_PX = 16, 2  # a run not completed: a ring around where a point of its size would be (the
 # same size, a continued run stopped early sat on its completed run's point, a ring in the point's colour: unseen)
 POINT_RADIUS_PX = GLOW_PX // 2
-
-
-def _faint(colour: str, background: str, dark: bool = False) -> QColor:
-    """A reference point's colour: its penalty's, 40 % of the way to the plot's background and partly
-    transparent (in the colour itself, not the item's opacity, which the SVG export drops: the
-    points came out opaque). Lightened instead, it stood out more than the runs on a dark plot; on
-    one it goes a quarter of the way, less transparent (as faint, it all but vanished there)."""
-    c, b = QColor(colour), QColor(background)
-    toward, alpha = (0.25, 0.65) if dark else (0.4, 0.55)
-    faint = QColor(*(round((1 - toward) * x + toward * y) for x, y in ((c.red(), b.red()), (c.green(), b.green()),
-                                                                         (c.blue(), b.blue()))))
-    faint.setAlphaF(alpha)
-    return faint
 
 
 def legend_top(legend: pg.LegendItem, box: pg.ViewBox, x: tuple[float, float], y: tuple[float, float],
@@ -213,23 +199,22 @@ class FrontierPlot(pg.PlotWidget):
         above the points), else one column: in presentation mode's larger text two columns ran
         over the y axis. The plot is never narrower than its legend in one column: at the Runs
         tab's first width in presentation mode, it covered the y axis and its swatches were cut.
-        (The widths come from the texts: pyqtgraph's legend keeps the width of its widest layout,
-        its labels stretched to it.)"""
-        room, n = self.getViewBox().width() - 16, len(self.legend.items)
-        fits = [c for c in (1, 2, 3) if c == 1 or n > 3 and (c == 2 if room <= 0 else self._legend_width(c) <= room)]
+        (The widths come from the texts: ``legend_width``.)"""
+        room, n, legend = self.getViewBox().width() - 16, len(self.legend.items), self.legend
+        fits = [c for c in (1, 2, 3) if c == 1 or n > 3 and (c == 2 if room <= 0 else legend_width(legend, c) <= room)]
         columns = min(fits, key=lambda c: (-(-n // c), c))  # the fewest rows (the band above the points), then columns
         if columns != self.legend.columnCount:  # laid out afresh, at its new width
             self.legend.columnCount = columns
             set_legend_entries(self.legend, legend_entries(self.legend), again=True)
         if room > 0:  # (the axes and margins: the widget less its view box)
-            self.setMinimumWidth(max(MIN_WIDTH, math.ceil(self._legend_width(1) + self.width() - room)))
+            self.setMinimumWidth(max(MIN_WIDTH, math.ceil(legend_width(self.legend, 1) + self.width() - room)))
 
     def wanted_width(self, columns: int = 2) -> int:
         """The width at which its legend takes this many columns (in one, beside a comparison in
         presentation mode at 1024 px, it filled two thirds of the height); with a few px to spare
         (given exactly, the splitter's rounding left it one column: 7 rows over 85 % of the plot)."""
         margins = self.width() - self.getViewBox().width() if self.getViewBox().width() > 0 else 70
-        return math.ceil(self._legend_width(columns) + margins + 16 + LEGEND_SPARE_PX)
+        return math.ceil(legend_width(self.legend, columns) + margins + 16 + LEGEND_SPARE_PX)
 
     def legend_share(self, columns: int) -> float:
         """The share of the plot's height its legend would take in this many columns (0 unknown)."""
@@ -239,22 +224,13 @@ class FrontierPlot(pg.PlotWidget):
         row = self.legend.height() / -(-n // now)
         return (row * -(-n // columns) + LEGEND_OFFSET_PX) / height
 
-    def _legend_width(self, columns: int) -> float:
-        """The legend's width in this many columns of (swatch, name), from its texts as they are now."""
-        layout = self.legend.layout
-        left, _, right, _ = layout.getContentsMargins()
-        gap = layout.horizontalSpacing()
-        entries = [sample.boundingRect().width() + gap + label.item.boundingRect().width()
-                   for sample, label in self.legend.items]
-        return sum(max(entries[c::columns], default=0.0) for c in range(columns)) + gap * (columns - 1) + left + right
-
     def _on_theme(self, t: theme.Theme) -> None:
         """The reference points faint against the theme's plot; framed again once the legend is laid
         out in the theme's text size (presentation mode)."""
         QTimer.singleShot(0, self, self._frame)
-        self.reference_scatter.setBrush([pg.mkBrush(_faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
+        self.reference_scatter.setBrush([pg.mkBrush(theme.faint(PENALTY_COLOURS.get(r["mechanism"], "#888888"),
                                                            t.plot_background, t.dark)) for r in self.reference])
-        self.reference_sample.setBrush(pg.mkBrush(_faint("#888888", t.plot_background, t.dark)))  # as faint
+        self.reference_sample.setBrush(pg.mkBrush(theme.faint("#888888", t.plot_background, t.dark)))  # as faint
         glow = pg.mkBrush(*HIGHLIGHT[:3], GLOW_ALPHA_ON_DARK if t.dark else HIGHLIGHT[3])  # (dull olive on dark)
         self.selected_marks.setSymbolBrush(glow)
         self.selected_sample.setBrush(glow)

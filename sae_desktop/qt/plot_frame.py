@@ -17,6 +17,7 @@ import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QRectF
 
+from sae_desktop.qt.plot_legend import legend_width
 from sae_desktop.qt.plot_style import add_legend
 
 LEGEND_MARGIN_PX = 12  # between the legend's lower edge and the highest data
@@ -98,14 +99,12 @@ class TopLegend:
         if n < 2 or view.height() <= 0:
             return
         row = self.legend.boundingRect().height() / math.ceil(n / self.legend.columnCount)
-        widths = sorted((sample.boundingRect().width() + label.boundingRect().width() + 6
-                         for sample, label in self.legend.items), reverse=True)  # (as pyqtgraph lays them out)
 
         def too_tall(columns: int) -> bool:
             return row * math.ceil(n / columns) + LEGEND_MARGIN_PX > MAX_SHARE * view.height()
 
         chosen = self.columns
-        while too_tall(chosen) and chosen < n and sum(widths[:chosen + 1]) <= view.width():
+        while too_tall(chosen) and chosen < n and legend_width(self.legend, chosen + 1) <= view.width():
             chosen += 1
         if chosen != self.legend.columnCount:
             self.legend.setColumnCount(chosen)

@@ -1,5 +1,5 @@
-"""Legends: their entries read and set (laid out again only where they changed), and their
-anchor kept from raising while a closed window's plots are deleted."""
+"""Legends: their entries read and set (laid out again only where they changed), their width in
+so many columns, and their anchor kept from raising while a closed window's plots are deleted."""
 
 import pyqtgraph as pg
 import shiboken6
@@ -21,6 +21,18 @@ def set_legend_entries(legend: pg.LegendItem, entries: list[tuple[object, str]],
     legend.clear()
     for item, name in entries:
         legend.addItem(item, name)
+
+
+def legend_width(legend: pg.LegendItem, columns: int) -> float:
+    """The legend's width in this many columns of (swatch, name), from its texts as they are now,
+    without laying it out (entries fill rows, as pyqtgraph places them; its labels' own widths are
+    stretched to its widest layout's, their texts' are not)."""
+    layout = legend.layout
+    left, _, right, _ = layout.getContentsMargins()
+    gap = layout.horizontalSpacing()
+    entries = [sample.boundingRect().width() + gap + label.item.boundingRect().width()
+               for sample, label in legend.items]
+    return sum(max(entries[c::columns], default=0.0) for c in range(columns)) + gap * (columns - 1) + left + right
 
 
 def anchor_ignores_a_deleted_parent() -> None:
