@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QToolTip
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
+from sae_desktop.qt.latent_axes import CappedAxis, bar_ticks
 from sae_desktop.qt.plot_legend import set_legend_entries
 from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, fit_axis_label, recolour_dotted, style_plot
 from sae_desktop.qt.steering_box import SteeringViewBox
@@ -30,26 +31,13 @@ INACTIVE_ON_DARK = "#4d535c"  # between the dark plot (#1e1f22) and the active b
 SORTED_LEAST = 32  # bars in view, at the least, when a wide dictionary's code is sorted (see LatentBars._leading)
 
 
-class _CappedAxis(pg.AxisItem):
-    """An axis whose values end at ``cap`` (the bars' top): the band above for the legend had
-    ticks of its own, "1.5" over sigmoid latents that end at 1."""
-
-    cap: float | None = None
-
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph naming)
-        levels = super().tickValues(minVal, maxVal, size)
-        if self.cap is None:
-            return levels
-        return [(spacing, [v for v in values if v <= self.cap * (1 + 1e-9)]) for spacing, values in levels]
-
-
 class LatentBars(pg.PlotWidget):
     clampRequested = Signal(int, float)  # latent, value (already within the axis)
     releaseRequested = Signal(int)
 
     def __init__(self, parent=None):
         box = SteeringViewBox()
-        self.activation_axis = _CappedAxis("left")
+        self.activation_axis = CappedAxis("left")
         super().__init__(parent, viewBox=box, axisItems={"left": self.activation_axis})
         box.owner = self
         style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
@@ -92,7 +80,7 @@ class LatentBars(pg.PlotWidget):
         self.top = self.least_top = 1.0  # the activation axis's top, and the least it may be
         self.config = ModelConfig()
         self._ranges: tuple[int, float] | None = None
-        self._ticks_for: tuple[int, np.ndarray, list[int], int] | None = None  # (step, order, clamped, last label)
+        self._ticks_for: tuple[int, list[tuple[int, str]]] | None = None  # (step, ticks) on the axis
         # the labels' room follows the plot area, which settles after the widget's own resize
         # (leaving presentation mode, one label per bar was kept for a narrower plot)
         self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
@@ -272,32 +260,17 @@ class LatentBars(pg.PlotWidget):
 
     def _update_ticks(self) -> None:
         """A label per bar where there is room (the width of "31" and a gap, 18 px at the normal
-        size), else every 2nd, 5th… bar. New labels regenerate the axis: only when the order or
-        the step changes."""
+        size), else every 2nd, 5th… bar (``latent_axes.bar_ticks``). New labels regenerate the axis:
+        only when they change."""
         if self.order is None or not self.order.size:
             return
         n = min(self.shown_count, self.order.size) or self.order.size  # the bars in view
         pixels_per_bar = self.getViewBox().width() / n
         font = self.getAxis("bottom").style.get("tickFont") or self.font()
         room = QFontMetrics(font).horizontalAdvance(str(self.order.size - 1)) + 5  # a gap that reads as one
-        steps = (m * 10 ** e for e in range(6) for m in (1, 2, 5))  # 1, 2, 5, 10 … (100 left 1024 latents one label)
-        step = next((s for s in steps if s * pixels_per_bar >= room or s >= n), n)
-        # a clamped bar has its number (sorted, every other bar's label left the steered one unnamed)
-        # unless another clamped one's is too near (side by side, "14" and "19" read "1419"; the header
-        # names up to three clamps), and the regular labels too near them give way
-        clamped: list[int] = []
-        for p in np.flatnonzero(np.isin(self.order[:n], list(self._clamps))):
-            if not clamped or p - clamped[-1] >= step:
-                clamped.append(int(p))
-        # none whose label would run past the plot's end ("100(" of 1000 among 1024 latents)
-        last = int(n - 0.5 - room / 2 / pixels_per_bar) if step > 1 and pixels_per_bar > 0 else n
-        key = (step, self.order.copy(), clamped, last)
-        if self._ticks_for is None or self._ticks_for[0] != step or not np.array_equal(self._ticks_for[1], self.order) \
-                or self._ticks_for[2:] != (clamped, last):
-            self._ticks_for = key
-            regular = [p for p in range(0, n, step)
-                       if all(abs(p - c) >= step for c in clamped) and (p == 0 or p <= last)]
-            ticks = [(p, str(int(self.order[p]))) for p in sorted(set(regular) | set(clamped))]
+        step, ticks = bar_ticks(self.order, n, pixels_per_bar, room, self._clamps)
+        if self._ticks_for != (step, ticks):
+            self._ticks_for = (step, ticks)
             self.getAxis("bottom").setTicks([ticks, []])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
