@@ -53,7 +53,7 @@ def test_atlas_tiles_density_and_sorting(qtbot, window):
     assert not np.allclose(np.nan_to_num(atlas.mosaic_image), np.nan_to_num(decoder))
     atlas.sort.setCurrentIndex(1)
     assert list(atlas.order) == list(np.argsort(-ev.density, kind="stable"))
-    assert atlas.density_curve.getData()[1].sum() == (ev.density > 0).sum()
+    assert atlas.density_plot.curve.getData()[1].sum() == (ev.density > 0).sum()
 
 
 def test_the_tiles_are_laid_out_to_be_largest_in_the_plots_shape(qtbot, window):
@@ -128,7 +128,7 @@ def test_clicking_a_tile_opens_its_dashboard(qtbot, window):
     # against the density this code's L0 makes common (most latents are "dense" at 32 latents and L0 7.2)
     assert f"a latent is active on {ev.l0 / ev.latents.shape[1]:.0%} of digits on average" in \
         atlas.dashboard.stats.toolTip()
-    assert atlas.density_marker.isVisible()
+    assert atlas.density_plot.marker.isVisible()
     counts = 10 ** histogram.getData()[1]  # log-y: the plot holds log10 of the counts (empty bins at 0.5)
     assert round(counts[counts >= 1].sum()) == len(ev.latents) and atlas.dashboard.threshold.isVisible()
 
@@ -174,7 +174,7 @@ def test_atlas_without_test_set_still_draws_tiles(qtbot, tmp_path, monkeypatch, 
     assert atlas.plot.frames["dead"].getData()[0] is None or len(atlas.plot.frames["dead"].getData()[0]) == 0
     # the empty plots say why they are empty (the status line under the mosaic is easy to miss)
     assert atlas.density_plot.getPlotItem().titleLabel.text == "Needs the test set (not found)"
-    assert atlas.density_curve.getData()[0] is None  # no flat line at 0 that reads as a histogram
+    assert atlas.density_plot.curve.getData()[0] is None  # no flat line at 0 that reads as a histogram
     assert atlas.density_plot.getViewBox().viewRange()[1][0] >= 0  # nor a count axis down to -0.4
     atlas.select(0)
     dashboard = atlas.dashboard

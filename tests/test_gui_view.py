@@ -1077,7 +1077,7 @@ def test_faint_lines_and_filled_bars_stand_out_on_the_dark_plot_as_on_the_light(
     """At the light theme's opacities the losses of each report and the feature density's bars all
     but vanished into the dark plot (fresh-eyes pass): they stand out as much on either."""
     w = gui_window
-    loss, density = w.training_view.loss_plot, w.atlas_view.density_curve
+    loss, density = w.training_view.loss_plot, w.atlas_view.density_plot.curve
 
     def shown(t):
         return ([contrast(loss.raw[column].opts["pen"].color(), t.plot_background) for column in loss.raw]

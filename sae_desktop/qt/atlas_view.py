@@ -8,28 +8,24 @@ mark it stale.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout,
                                QWidget)
 
-from sae_desktop.atlas import (DEAD_FADE, decoder_tiles, encoder_tiles, grid_shape, grid_step, log_density_histogram,
-                               mosaic, normalise_tiles, over_active)
+from sae_desktop.atlas import (DEAD_FADE, decoder_tiles, encoder_tiles, grid_shape, grid_step, mosaic, normalise_tiles,
+                               over_active)
 from sae_desktop.qt import theme
 from sae_desktop.qt.atlas_mosaic import PAD, MosaicPlot
 from sae_desktop.qt.atlas_words import KIND_TIPS, KINDS, SORTS, legend_texts, status_line, summary, tile_tip
+from sae_desktop.qt.density_plot import DensityPlot
 from sae_desktop.qt.hidden_layout import lay_out_hidden
 from sae_desktop.qt.latent_dashboard import LatentDashboard
 from sae_desktop.qt.labels import SteadyLabel
-from sae_desktop.qt.plot_files import csv_name
-from sae_desktop.qt.plot_style import COLORS, empty_ranges, set_title, style_plot
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
 
-DENSITY_TITLE = "Feature density (latents that fire)"
-NO_TEST_SET = "Needs the test set ({})"  # the empty plots' title: why they are empty
 KEY_MOVES = {Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right", Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down",
              Qt.Key.Key_Home: "home", Qt.Key.Key_End: "end"}  # the mosaic's keys (atlas.grid_step)
 
@@ -50,14 +46,8 @@ class AtlasView(QWidget):
         self.plot = MosaicPlot()
         self.plot.installEventFilter(self)  # the keyboard picks tiles too (arrows, Home, End; see eventFilter)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # (showing the tab: see focusInEvent)
-        self.density_plot = pg.PlotWidget()
-        style_plot(self.density_plot, DENSITY_TITLE, "latents", "log10(density)")
-        self.density_plot.setMaximumHeight(220)
-        self.density_curve = csv_name(self.density_plot.plot(stepMode="center", fillLevel=0,
-                                                             pen=pg.mkPen(COLORS["bars"])), "latents")
-        self.density_marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(COLORS["target"], width=2))
-        self.density_plot.addItem(self.density_marker)
-        theme.follow(self._on_theme)  # (the bars' fill: the theme's)
+        self.density_plot = DensityPlot()
+        theme.follow(self._on_theme)
         self.dashboard = LatentDashboard()
         controls = QHBoxLayout()
         for combo in (self.kind, self.sort):
@@ -123,9 +113,6 @@ class AtlasView(QWidget):
         if hasattr(self, "legend"):
             self._legend()
         self.plot.set_theme(t)
-        fill = pg.mkColor(COLORS["bars"])
-        fill.setAlpha(t.fill_alpha)
-        self.density_curve.setBrush(pg.mkBrush(fill))
         if getattr(self, "tiles", None):  # (set up after this first call)
             self.render()  # the tiles in the theme's colour map
 
@@ -168,7 +155,7 @@ class AtlasView(QWidget):
         if snap is None:  # nothing left of the model before (its tiles, frames and numbers stayed)
             self.tiles, self.mosaic_image, self.framed = {}, None, {"dead": [], "over": []}
             self.plot.clear_tiles()
-            self.density_curve.clear()
+            self.density_plot.curve.clear()
             self.selected = None  # (and no latent's dashboard)
             self._show_dashboard()
             self.summary = "No model."
@@ -192,17 +179,12 @@ class AtlasView(QWidget):
             position = {int(latent): p for p, latent in enumerate(order)}
             self.framed = {"dead": [position[j] for j in np.flatnonzero(ev.dead)],
                            "over": [position[j] for j in np.flatnonzero(over_active(ev))]}
-            counts, edges, dead = log_density_histogram(ev.density)
-            self.density_curve.setData(edges, counts)
-            self.density_plot.enableAutoRange()
-            set_title(self.density_plot, DENSITY_TITLE)
+            dead = self.density_plot.show_density(ev.density)
             self.summary = summary(snap.name, n, ev)
             self.status.setText(status_line(self.summary, dead))
         else:
-            self.density_curve.clear()  # empty axes, not a flat line at 0 that reads as data
-            empty_ranges(self.density_plot, (-5.0, 0.0), (0.0, 4.0))
             why = self.test_set.problem.get(snap.dataset)
-            set_title(self.density_plot, NO_TEST_SET.format("not found" if why else "loading…"))
+            self.density_plot.show_missing("not found" if why else "loading…")
             self.summary = summary(snap.name, n, None, why)
             self.status.setText(self.summary)
         self.lay_out(order)
@@ -245,10 +227,7 @@ class AtlasView(QWidget):
     def _show_dashboard(self) -> None:
         j, snap = self.selected, self.model
         ev = snap.evaluation if snap else None
-        marked = j is not None and ev is not None and bool(ev.density[j] > 0)
-        self.density_marker.setVisible(marked)
-        if marked:
-            self.density_marker.setValue(float(np.log10(ev.density[j])))
+        self.density_plot.mark(float(ev.density[j]) if j is not None and ev is not None else None)
         test = self.test_set.get(snap.dataset) if snap else None
         self.dashboard.show_latent(j, snap, test, self.tiles["decoder"][j] if j is not None else None,
                                    self.tiles["encoder"][j] if j is not None else None)
