@@ -67,16 +67,17 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
     # Defaults are None so that --resume can tell which options the user actually gave.
     for name, spec in SETTINGS.items():
+        text = spec.help.replace("%", "%%")  # argparse formats help with %: "70% of training" broke --help
         default = getattr(TrainConfig, name)
         shown = f"{default:g}" if isinstance(default, float) else default
         when = f" (with --penalty {' or '.join(spec.penalty.split())})" if spec.penalty else ""
         if isinstance(default, bool):  # a switch: off unless given
             p.add_argument(spec.flag, dest=name, action="store_const", const=True, default=None,
-                           help=f"{spec.help}; default {'on' if default else 'off'}{when}")
+                           help=f"{text}; default {'on' if default else 'off'}{when}")
             continue
         p.add_argument(spec.flag, dest=name, type=type(default), choices=spec.choices or None,
                        metavar=None if spec.choices else spec.flag[2:].upper().replace("-", "_"),
-                       help=f"{spec.help}; default {shown}{when}")
+                       help=f"{text}; default {shown}{when}")
 
 
 # What may differ when resuming: how long to go on, where, and how often to report.

@@ -219,6 +219,9 @@ def test_help_lists_the_commands():
     for name, command in next(a for a in parser._actions if a.dest == "command").choices.items():
         unexplained = [a.dest for a in command._actions if not a.help]
         assert not unexplained, (name, unexplained)
+        command.format_help()  # (a setting's help with a bare "%" made `train --help` a traceback)
+    resample = next(a for a in parser._actions if a.dest == "command").choices["train"].format_help()
+    assert "70% of training" in " ".join(resample.split())
     probe = next(a for a in parser._actions if a.dest == "command").choices["probe"].format_help()
     for written in ("_input.png", "_reconstruction.png", "_levelled.png", "_strokes.png"):  # all --save-dir writes
         assert written in probe
