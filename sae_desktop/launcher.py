@@ -52,14 +52,14 @@ def desktop_entry(command: list[str]) -> str:
     return "\n".join([
         "[Desktop Entry]",
         "Type=Application",
-        "Version=1.5",
+        "Version=1.0",  # the spec's version it follows (1.5 was refused by desktop-file-validate 0.26, Debian 12)
         f"Name={APP_NAME}",
         "GenericName=Sparse autoencoder trainer",
         "Comment=Train and probe sparse autoencoders on handwritten digits",
         "Exec=" + " ".join(_exec_arg(a) for a in command),
         f"Icon={APP_ID}",
         "Terminal=false",
-        "Categories=Education;Science;ArtificialIntelligence;",
+        "Categories=Science;ArtificialIntelligence;",  # one main category (two: listed twice in some menus)
         "Keywords=autoencoder;sparse;MNIST;neural network;machine learning;",
         f"StartupWMClass={APP_ID}",
         "StartupNotify=true",

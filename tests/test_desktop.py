@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import configparser
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,13 @@ def test_install_launcher_writes_an_entry_and_icons_and_uninstall_removes_them(d
     assert fields["Icon"] == APP_ID and fields["StartupWMClass"] == APP_ID and fields["Terminal"] == "false"
     command = parse_exec(fields["Exec"])
     assert Path(command[0]).is_file() and command[1:] in ([], ["-m", "sae_desktop"])
+    assert fields["Version"] in ("1.0", "1.1", "1.2", "1.3", "1.4")  # one every validator knows
+    main_categories = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game", "Graphics", "Network",
+                       "Office", "Science", "Settings", "System", "Utility"}
+    assert len(main_categories & set(fields["Categories"].strip(";").split(";"))) == 1
+    if shutil.which("desktop-file-validate"):  # (not on a fresh machine)
+        checked = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+        assert checked.returncode == 0 and not checked.stdout.strip(), checked.stdout
     assert svg.read_bytes() == (paths.resources_dir() / f"{APP_ID}.svg").read_bytes()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["install-launcher"]) == 0  # again: replaces, no error
