@@ -32,17 +32,22 @@ def parse_values(name: str, text: str) -> list[int | float]:
     if name not in SWEEPABLE:
         raise ConfigError(f"{name} cannot be swept (numeric settings: {', '.join(SWEEPABLE)})")
     kind = type(getattr(TrainConfig(), name))
+    flag = f"--{name.replace('_', '-')}"
+    parts = text.split(",")
+    if len(parts) > 1 and any(not part.strip() for part in parts) and text.replace(",", " ").split():
+        # ("2,,4" trained 2 and 4 unsaid: a typo that started a full-length sweep)
+        raise ConfigError(f"{flag}: an empty value between commas in {text.strip()!r}")
     values: list[int | float] = []
     for token in text.replace(",", " ").split():
         try:
             value = kind(token) if kind is float else int(token, 10)
         except ValueError:
             what = "an integer" if kind is int else "a number"
-            raise ConfigError(f"--{name.replace('_', '-')}: {token!r} is not {what}") from None
+            raise ConfigError(f"{flag}: {token!r} is not {what}") from None
         if value not in values:
             values.append(value)
     if not values:
-        raise ConfigError(f"--{name.replace('_', '-')}: no values given")
+        raise ConfigError(f"{flag}: no values given")
     return values
 
 

@@ -19,7 +19,8 @@ def test_values_parse_per_setting_type_and_refuse_nonsense():
     assert {"k", "beta", "l1", "rho", "lr", "seed", "epochs", "d_latent"} <= set(SWEEPABLE)
     assert "penalty" not in SWEEPABLE
     for name, text, fragment in (("k", "2.5", "integer"), ("beta", "x", "number"), ("k", " , ", "no values"),
-                                 ("penalty", "kl", "cannot be swept")):
+                                 ("penalty", "kl", "cannot be swept"), ("k", "2,,4", "empty value between commas"),
+                                 ("k", "2,4,", "empty value"), ("d_latent", ",8", "--d-latent: an empty value")):
         with pytest.raises(ConfigError, match=fragment):
             parse_values(name, text)
 
