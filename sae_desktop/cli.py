@@ -52,7 +52,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         mean_rho = sum(result["rho_hat"]) / len(result["rho_hat"])
         print(f"{args.checkpoint}: test_mse {result['test_mse']:.5f}  FVU {result['fvu']:.4f}  L0 {result['l0']:.2f}  "
-              f"dead latents {result['dead_latents']}  mean rho_hat {mean_rho:.4f}")
+              f"dead latents {result['dead_latents']}  mean activation {mean_rho:.4f}")
     return 0
 
 

@@ -110,7 +110,7 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                     ev = event.evaluation
                     print(f"epoch {event.epoch:>3}/{cfg.epochs}  test_mse {ev.test_mse:.5f}  FVU {ev.fvu:.4f}  "
                           f"L0 {ev.l0:5.2f}  dead {ev.dead_latents}  dense {ev.dense_latents}  "
-                          f"mean rho_hat {ev.rho_hat.mean():.4f}  "
+                          f"mean activation {ev.rho_hat.mean():.4f}  "
                           f"{event.epoch_seconds:.2f}s", flush=True)
             elif isinstance(event, RunEnd):
                 assert start is not None

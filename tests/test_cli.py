@@ -194,6 +194,7 @@ def test_a_run_folder_stands_for_its_model_and_the_output_says_what_it_wrote(tin
     assert f"wrote --out {out}" in proc.stderr and out.is_file()
     dense = re.search(r"dense (\S+)", proc.stdout).group(1)
     assert dense.isdigit()  # a count of latents, as the window says it
+    assert "mean activation 0." in proc.stdout and "rho_hat" not in proc.stdout  # the window's words, any penalty
     run_dir = next((isolated_home / "runs").iterdir())
     by_folder = json.loads(sae("evaluate", str(run_dir), "--data-dir", str(tiny_data_dir), "--json", check=True).stdout)
     by_file = json.loads(sae("evaluate", str(out), "--data-dir", str(tiny_data_dir), "--json", check=True).stdout)
@@ -205,6 +206,8 @@ def test_a_run_folder_stands_for_its_model_and_the_output_says_what_it_wrote(tin
     assert probed["mse"] >= 0 and "error" not in probed
     empty = tmp_path / "not-a-run"
     empty.mkdir()
+    said = sae("evaluate", str(run_dir), "--data-dir", str(tiny_data_dir), check=True).stdout
+    assert "mean activation 0." in said and "rho_hat" not in said
     refused = sae("evaluate", str(empty), "--data-dir", str(tiny_data_dir))
     assert refused.returncode == 1 and "a folder, not a model file (.safetensors)" in refused.stderr
 
