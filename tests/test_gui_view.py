@@ -1301,6 +1301,7 @@ def test_the_compared_codes_name_their_rows_a_text_line_apart(qtbot, gui_window)
     from PySide6.QtGui import QFontMetrics
 
     from sae_desktop.qt.compare_view import row_ticks
+    from sae_desktop.qt.plot_style import label_font
 
     assert row_ticks(list("abcd"), 20.0, 14.0) == [(0.5, "a"), (1.5, "b"), (2.5, "c"), (3.5, "d")]
     assert row_ticks(list("abcd"), 10.0, 14.0) == [(0.5, "a"), (1.5, ""), (2.5, "c"), (3.5, "")]
@@ -1320,7 +1321,11 @@ def test_the_compared_codes_name_their_rows_a_text_line_apart(qtbot, gui_window)
         row_px = plot.getViewBox().height() / len(ticks)
         line = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
         assert named and all((b - a) * row_px >= line - 0.5 for a, b in zip(named, named[1:])), (height, named)
+        # and the axis's title whole along it (at the least height it read "est digit (its label)")
+        assert QFontMetrics(label_font(axis)).horizontalAdvance(axis.labelText) <= axis.height() - 8, height
+        assert "digit" in axis.labelText
     assert len(named) == len(ticks)  # tall enough: every row named
+    assert axis.labelText == "test digit (its label)"  # (and its whole title)
 
 
 def test_subdued_text_is_legible_on_the_dark_theme(qtbot):

@@ -17,7 +17,7 @@ from sae_desktop.atlas import mosaic
 from sae_desktop.qt import theme
 from sae_desktop.qt.match_view import MatchView
 from sae_desktop.qt.picture_plot import PicturePlot
-from sae_desktop.qt.plot_style import follow_theme, style_plot
+from sae_desktop.qt.plot_style import fit_axis_label, follow_theme, style_plot
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -106,6 +106,8 @@ class CompareView(QWidget):
                                   label="activation")
             bar.setImageItem(image, insert_in=plot.getPlotItem())
             style_plot(plot, f"Model {name}: latent codes", "test digit (its label)", "latent")  # (bar included)
+            # (at its least height, ~100 px of rows, it read "est digit (its label)")
+            fit_axis_label(plot, "left", "test digit (its label)", "digit (its label)", "digit")
             plot.getViewBox().sigResized.connect(lambda *_, i=i: self._label_rows(i))
             self.codes.append(image)
             self.bars.append(bar)
