@@ -1173,3 +1173,41 @@ def test_an_animation_whose_first_frame_is_blank_says_it_of_that_frame(qtbot, wi
     pictures[0].save(tmp_path / "late.gif", save_all=True, append_images=pictures[1:], duration=100)
     assert not load_file(qtbot, window.probe_view, tmp_path / "late.gif")
     assert window.probe_view.error_label.text() == "late.gif's first frame (of 2) looks blank"
+
+
+def test_tab_goes_through_the_drawing_tools_in_their_order_on_screen_and_shows_where_it_is(qtbot, window):
+    """Tab went canvas → brush slider → Brush (the slider is below the buttons), Tab onto the checked
+    Brush changed nothing on screen (its style sheet hid the focus ring), and the training panel's
+    scroll area was a Tab stop that showed nothing."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QScrollArea, QToolButton
+
+    window.tabs.setCurrentWidget(window.probe_view)
+    window.show()
+    qtbot.waitExposed(window)
+    tools = window.probe_view.tools
+    window.probe_view.canvas.setFocus(Qt.FocusReason.TabFocusReason)
+    order = []
+    for _ in range(6):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget())
+    buttons = [w for w in order if isinstance(w, QToolButton)]
+    assert [b.text() for b in buttons][:2] == ["Brush", "Eraser"] and order[0] is buttons[0]
+    slider_at = order.index(tools.width_slider)
+    assert all(order.index(b) < slider_at for b in buttons)  # the row of buttons first, then the slider below
+    brush = buttons[0]
+    assert brush.isChecked()
+    brush.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.wait(20)
+    focused = brush.grab().toImage()
+    tools.width_slider.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.wait(20)
+    assert brush.grab().toImage() != focused  # the focus shows on the checked button
+    stops, start = [], QApplication.focusWidget()
+    for _ in range(80):  # once round the window
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        stops.append(QApplication.focusWidget())
+        if stops[-1] is start:
+            break
+    assert any(getattr(w, "objectName", lambda: "")() == "beta" for w in stops)  # through the training panel
+    assert not any(isinstance(w, QScrollArea) for w in stops)

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLa
 from sae_desktop.qt.canvas import DrawingCanvas
 
 CHECKED_TOOL = ("QToolButton:checked { background-color: palette(highlight); color: palette(highlighted-text);"
-                " border: 1px solid palette(highlight); border-radius: 3px; }")
+                " border: 1px solid palette(highlight); border-radius: 3px; }"
+                # (the style sheet hid Fusion's focus ring: Tab onto the checked Brush changed nothing on screen)
+                " QToolButton:checked:focus { border: 2px solid palette(text); }")
 
 
 class DrawingTools(QWidget):
@@ -23,23 +25,13 @@ class DrawingTools(QWidget):
         """``host``: the widget whose keys these are (the probe's view: Qt ignores a hidden widget's)."""
         super().__init__(parent)
         self.canvas, self.host = canvas, host
-        self.width_slider = QSlider(Qt.Orientation.Horizontal)
-        self.width_slider.setRange(4, 60)
-        self.width_slider.setMinimumWidth(50)
-        self.width_slider.setValue(int(canvas.brush_width))
-        self.width_slider.setToolTip("Brush width ([ and ])")
-        self.width_slider.valueChanged.connect(lambda v: setattr(canvas, "brush_width", float(v)))
         self.buttons = QHBoxLayout()
         tools = QHBoxLayout()
         tools.addLayout(self.buttons)
         tools.addStretch(1)
-        width_row = QHBoxLayout()  # a row of its own: one row with the buttons is too wide for 1024 px
-        width_row.addWidget(QLabel("Brush width"))
-        width_row.addWidget(self.width_slider, 1)
         rows = QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
         rows.addLayout(tools)
-        rows.addLayout(width_row)
         self.brush_action = self._action("Brush", "B", lambda: self.set_eraser(False), checkable=True)
         self.eraser_action = self._action("Eraser", "E", lambda: self.set_eraser(True), checkable=True)
         self.undo_action = self._action("Undo", QKeySequence.StandardKey.Undo, canvas.undo)
@@ -51,6 +43,18 @@ class DrawingTools(QWidget):
         self.previous_action = self._action("&Previous test digit", "PgUp", lambda: step_digit(-1), button=False)
         self.next_action = self._action("&Next test digit", "PgDown", lambda: step_digit(+1), button=False)
         self.brush_action.setChecked(True)
+        # made after the buttons: Tab goes in the order on screen, the buttons' row, then the slider below
+        # (made first, the slider came first; QWidget.setTabOrder left the chain as it was)
+        self.width_slider = QSlider(Qt.Orientation.Horizontal)
+        self.width_slider.setRange(4, 60)
+        self.width_slider.setMinimumWidth(50)
+        self.width_slider.setValue(int(canvas.brush_width))
+        self.width_slider.setToolTip("Brush width ([ and ])")
+        self.width_slider.valueChanged.connect(lambda v: setattr(canvas, "brush_width", float(v)))
+        width_row = QHBoxLayout()  # a row of its own: one row with the buttons is too wide for 1024 px
+        width_row.addWidget(QLabel("Brush width"))
+        width_row.addWidget(self.width_slider, 1)
+        rows.addLayout(width_row)
         canvas.historyChanged.connect(self._history_changed)
         self._history_changed()
 

@@ -30,6 +30,7 @@ class TrainingDock(QDockWidget):
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed nothing (its fields scroll it into view)
         scroll.setMinimumWidth(280)
         content = QWidget()
         layout = QVBoxLayout(content)
