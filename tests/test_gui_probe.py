@@ -1211,3 +1211,4 @@ def test_tab_goes_through_the_drawing_tools_in_their_order_on_screen_and_shows_w
             break
     assert any(getattr(w, "objectName", lambda: "")() == "beta" for w in stops)  # through the training panel
     assert not any(isinstance(w, QScrollArea) for w in stops)
+    assert window.probe_view.bars not in stops  # (the mouse steers them: no keys, no focus shown)

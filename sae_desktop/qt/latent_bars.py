@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QToolTip
 
@@ -44,6 +44,7 @@ class LatentBars(pg.PlotWidget):
         self.export_title: str | None = None  # files get no hint for the mouse (ProbeView names the input)
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the mouse's alone: as a Tab stop it showed and did nothing
         # the first bar's label may reach a little past the axis's end (pyqtgraph hid it: sorted, the
         # most active latent went unnamed)
         self.getAxis("bottom").setStyle(hideOverlappingLabels=12)
