@@ -214,7 +214,7 @@ def test_the_probe_menu_does_what_the_hidden_browser_did_in_presentation_mode(qt
         window.tabs.setCurrentWidget(window.atlas_view)
         menu.random_action.trigger()
         assert window.tabs.currentWidget() is view and tiny_dataset.test_labels[view.browser.index.value()] == wanted
-        assert menu.random_action.shortcut().isEmpty() and menu.random_action.text().endswith("\tR")
+        assert menu.random_action.shortcut().isEmpty() and menu.random_action.text().endswith("\tR in Probe")
         window.tabs.setCurrentWidget(window.runs_view)  # R is the Probe tab's key, not the menu's:
         shown = view.browser.index.value()
         qtbot.keyClick(window.runs_view.table, Qt.Key.Key_R)  # in the Runs table it stays there

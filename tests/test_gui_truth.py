@@ -193,7 +193,7 @@ def test_page_up_and_down_step_through_the_test_digits_as_a_presenters_remote_wo
     assert view.state.source.index == first
     menu = window.probe_menu
     assert menu.next_action.text().endswith("\t" + view.tools.next_action.shortcut().toString(
-        QKeySequence.SequenceFormat.NativeText)) and "PgDown" in menu.next_action.text().replace(" ", "")
+        QKeySequence.SequenceFormat.NativeText) + " in Probe") and "PgDown" in menu.next_action.text().replace(" ", "")
     window.tabs.setCurrentWidget(window.training_view)  # another tab's: not the probe's key
     key(qtbot, Qt.Key.Key_PageDown)
     assert view.state.source.index == first

@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 
 
 def key(action: QAction) -> str:
-    """The key an action of the Probe tab is known by, as a menu shows it."""
-    return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    """The key an action of the Probe tab is known by, as a menu shows it, and where it works (a
+    bare "R" in the key column read as a key of every tab, as the others there are)."""
+    return f"{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)} in Probe"
 
 
 class ProbeMenu:
