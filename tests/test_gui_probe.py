@@ -1211,4 +1211,51 @@ def test_tab_goes_through_the_drawing_tools_in_their_order_on_screen_and_shows_w
             break
     assert any(getattr(w, "objectName", lambda: "")() == "beta" for w in stops)  # through the training panel
     assert not any(isinstance(w, QScrollArea) for w in stops)
-    assert window.probe_view.bars not in stops  # (the mouse steers them: no keys, no focus shown)
+
+
+def test_the_latent_bars_steer_from_the_keyboard_and_show_which_bar(qtbot, window):
+    """Clamping was the mouse's alone, and the bars were a Tab stop that showed nothing and took no key."""
+    from PySide6.QtWidgets import QApplication
+
+    view = window.probe_view
+    bars, frame = view.bars, view.bars.keys.frame
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    drawn = view.canvas.array().copy()
+    assert not frame.isVisible()
+    bars.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(bars.hasFocus, timeout=1000)
+    assert frame.isVisible() and list(frame.opts["x"]) == [0]  # the bar the keys act on, framed
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_Right):
+        qtbot.keyClick(bars, key)
+    latent = int(bars.order[2])
+    assert list(frame.opts["x"]) == [2]
+    own = float(view.result.latents[latent])
+    qtbot.keyClick(bars, Qt.Key.Key_Up)
+    assert view.state.clamps == {latent: pytest.approx(min(own + bars.top / 20, bars.top), abs=1e-6)}
+    qtbot.keyClick(bars, Qt.Key.Key_Up)
+    assert view.state.clamps[latent] == pytest.approx(min(own + 2 * bars.top / 20, bars.top), abs=1e-6)
+    assert "clamped" in view.error_label.text()
+    qtbot.keyClick(bars, Qt.Key.Key_0)  # ablate
+    assert view.state.clamps == {latent: 0.0}
+    qtbot.keyClick(bars, Qt.Key.Key_Escape)  # release
+    assert view.state.clamps == {}
+    qtbot.keyClick(bars, Qt.Key.Key_End)
+    assert list(frame.opts["x"]) == [bars.order.size - 1]
+    from sae_desktop.qt.plot_files import export_title
+
+    with export_title(bars):  # as a file is written: the frame is the screen's alone
+        assert not frame.isVisible()
+    assert frame.isVisible()
+    np.testing.assert_array_equal(view.canvas.array(), drawn)  # the keys were the bars', not a shortcut's
+    qtbot.keyClick(bars, Qt.Key.Key_Delete)  # …and the Probe's own keys still work there (Clear)
+    assert view.canvas.array().sum() == 0
+    window.tabs.tabBar().setFocus()
+    qtbot.waitUntil(lambda: not bars.hasFocus(), timeout=1000)
+    assert not frame.isVisible() and QApplication.focusWidget() is not bars
+    # the mouse's clamp moves the frame to its bar
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None and view.result.latents is not None, timeout=2000)
+    box = bars.getPlotItem().getViewBox()
+    qtbot.mouseClick(bars.viewport(), LEFT, pos=bars.mapFromScene(box.mapViewToScene(QPointF(5.0, 0.5))))
+    assert bars.hasFocus() and list(frame.opts["x"]) == [5]

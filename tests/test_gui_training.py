@@ -355,6 +355,8 @@ def test_help_lists_every_shortcut_from_the_actions_themselves(qtbot, window):
     assert "double-click its bar" in text and not box.isModal()  # stays open beside the window
     probe, plots = text.split("Mouse, in the Probe tab")[1].split("Mouse, on the plots in ")
     assert "right-click its bar" in probe and "right-click the plot" not in probe  # its bars have no menu
+    bar_keys = probe.split("Keys on the Probe's latent bars")[1].split("In the Atlas tab")[0]
+    assert all(k in bar_keys for k in ("← / →", "↑ / ↓", "Esc"))  # the bars steer from the keyboard too
     assert "In the Atlas tab" in probe and "arrow keys" in probe  # its tiles are picked from the keyboard too
     assert "In the Runs tab" in probe and "right-click a column's header" in probe  # (its columns menu)
     assert plots.startswith("Training, Atlas and Runs</h4>") and "right-click the plot" in plots

@@ -107,6 +107,11 @@ MOUSE_HELP = (("Draw / erase on the canvas", "left / right button"),
               ("Clamp a latent to a value", "click or drag its bar"),
               ("Ablate a latent (clamp to 0)", "right-click its bar"),
               ("Release a clamp", "double-click its bar"))
+# … and the same from the keyboard, on the bars (bar_keys.py)
+BAR_KEYS_HELP = (("Choose a bar (framed, dashed)", "← / →, Home / End"),
+                 ("Raise / lower its clamp (a twentieth of the axis)", "↑ / ↓"),
+                 ("Ablate it (clamp to 0)", "0"),
+                 ("Release its clamp", "Esc"))
 # … in the Atlas (atlas_view.AtlasView.eventFilter)
 ATLAS_HELP = (("Inspect a latent", "click its tile"),
               ("Next tile / row", "arrow keys (the mosaic has the keyboard once the tab is shown, or clicked)"),
@@ -139,6 +144,7 @@ def shortcuts_html(groups: dict[str, list[QAction]], plot_tabs: list[str]) -> st
                 for a in actions if a.shortcuts()]
         parts.append(f"<h4>{title}</h4>{table(rows)}")
     parts.append(f"<h4>Mouse, in the Probe tab</h4>{table(MOUSE_HELP)}")
+    parts.append(f"<h4>Keys on the Probe's latent bars (Tab or click to them)</h4>{table(BAR_KEYS_HELP)}")
     parts.append(f"<h4>In the Atlas tab</h4>{table(ATLAS_HELP)}")
     parts.append(f"<h4>In the Runs tab</h4>{table(RUNS_HELP)}")
     if plot_tabs:

@@ -1,9 +1,10 @@
 """The sparse code as bars, and the place to steer it.
 
 Click or drag a bar to clamp that latent to the height under the mouse; right-click sets it
-to 0 (ablation); double-click releases it. Clamped bars are orange, with a tick at the
-encoder's own value. Bars can be sorted by activation; clamping never reorders them. Resting the
-mouse on a bar names it and its value (where the labels thin out, not every bar has its number).
+to 0 (ablation); double-click releases it (the keyboard: bar_keys.py). Clamped bars are orange,
+with a tick at the encoder's own value. Bars can be sorted by activation; clamping never reorders
+them. Resting the mouse on a bar names it and its value (where the labels thin out, not every bar
+has its number).
 
 The clamps are not kept here: gestures *request* a clamp (signals), the probe's state
 holds them, and the bars draw what they are given (:meth:`set_latents`).
@@ -15,13 +16,14 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QToolTip
 
 from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
+from sae_desktop.qt.bar_keys import BarKeys
 from sae_desktop.qt.latent_axes import CappedAxis, bar_ticks
 from sae_desktop.qt.plot_legend import set_legend_entries
 from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, fit_axis_label, recolour_dotted, style_plot
@@ -44,7 +46,6 @@ class LatentBars(pg.PlotWidget):
         self.export_title: str | None = None  # files get no hint for the mouse (ProbeView names the input)
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the mouse's alone: as a Tab stop it showed and did nothing
         # the first bar's label may reach a little past the axis's end (pyqtgraph hid it: sorted, the
         # most active latent went unnamed)
         self.getAxis("bottom").setStyle(hideOverlappingLabels=12)
@@ -82,6 +83,8 @@ class LatentBars(pg.PlotWidget):
         self.config = ModelConfig()
         self._ranges: tuple[int, float] | None = None
         self._ticks_for: tuple[int, list[tuple[int, str]]] | None = None  # (step, ticks) on the axis
+        self.keys = BarKeys(self)  # …and the keyboard (Tab to them: a dashed frame marks the bar the keys steer)
+        self.screen_only = [self.keys.frame]  # (not in exported files)
         # the labels' room follows the plot area, which settles after the widget's own resize
         # (leaving presentation mode, one label per bar was kept for a narrower plot)
         self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
@@ -205,10 +208,19 @@ class LatentBars(pg.PlotWidget):
         return int(self.order[position])
 
     def set_clamp(self, latent: int, value: float) -> None:
+        self.keys.follow(latent)
         self.clampRequested.emit(int(latent), float(np.clip(value, 0.0, self.top)))
 
     def release(self, latent: int) -> None:
+        self.keys.follow(latent)
         self.releaseRequested.emit(int(latent))
+
+    def value_of(self, latent: int) -> float:
+        """The bar's height: its clamp, or the encoder's value."""
+        return float(self._clamps.get(latent, self.latents[latent]))
+
+    def is_clamped(self, latent: int) -> bool:
+        return latent in self._clamps
 
     def _redraw(self) -> None:
         if self.latents is None:
@@ -217,6 +229,7 @@ class LatentBars(pg.PlotWidget):
             self.code_for_csv.setData([], [])  # (a CSV after Clear held the last input's code)
             self.latents_for_csv.setData([], [])
             self.theta_marks.setData([], [])
+            self.keys.place()
             return
         code = clamped_code(self.latents, self._clamps, self.config)  # what the probe decodes
         shown, positions = code[self.order], np.arange(self.order.size)
@@ -244,6 +257,7 @@ class LatentBars(pg.PlotWidget):
         self.shown_count = self._leading(np.flatnonzero((shown != 0) | clamped), int(active.sum()))
         self._set_ranges(self.shown_count)
         self._update_ticks()
+        self.keys.place()
 
     def _leading(self, lit: np.ndarray, active: int) -> int:
         """How many bars are in view: all, except a wide dictionary's sorted code, which shows its

@@ -69,17 +69,23 @@ def patch_csv_exporter() -> None:
 @contextmanager
 def export_title(plot: pg.PlotWidget):
     """A plot's on-screen title may carry a hint for the mouse ("click or drag a bar…"):
-    files get ``plot.export_title`` instead, when it has one."""
+    files get ``plot.export_title`` instead, when it has one; and its ``screen_only`` items (the
+    latent bars' keyboard frame) are left out of them."""
     title = getattr(plot, "export_title", None)
     label = plot.getPlotItem().titleLabel
     shown = label.text
+    hidden = [item for item in getattr(plot, "screen_only", ()) if item.isVisible()]
     if title is not None:
         label.setText(title)
+    for item in hidden:
+        item.hide()
     try:
         yield
     finally:
         if title is not None:
             label.setText(shown)
+        for item in hidden:
+            item.show()
 
 
 @contextmanager
