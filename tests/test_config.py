@@ -58,7 +58,8 @@ def test_every_setting_has_one_schema_entry_and_a_command_line_option():
     options = {action.dest: action for action in train._actions}
     for name, spec in SETTINGS.items():
         assert options[name].option_strings == [spec.flag], name
-        assert tuple(options[name].choices or ()) == spec.choices and spec.help in options[name].help
+        assert tuple(options[name].choices or ()) == spec.choices
+        assert spec.help in options[name].help % {}  # (argparse's help is a %-format: "70%" is written "70%%")
     # a value given on the command line arrives in the config, typed
     args = build_parser().parse_args(["train", "--hidden", "64", "--lr", "0.01", "--penalty", "topk", "--k", "3"])
     assert (args.d_hidden, args.lr, args.penalty, args.k) == (64, 0.01, "topk", 3)
