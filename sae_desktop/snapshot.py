@@ -136,6 +136,11 @@ class ModelSnapshot:
         return Evaluation.of(*architecture.errors_and_latents(self.arrays, x, self.config, architecture.NUMPY),
                              self.config, x, reference, pixels)
 
+    def saved_as(self, path: str | Path) -> ModelSnapshot:
+        """The same model as the file it was just saved to: named after that file, as :meth:`load`
+        names it (a run's model saved elsewhere is that file's now: Save writes there)."""
+        return replace(self, name=Path(path).name, path=Path(path), run_name=None)
+
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,
                           list(self.history), self.test_error_quantiles, {"name": self.name}, self.position,

@@ -854,3 +854,47 @@ def test_file_dialogs_first_open_where_such_files_are(tmp_path, monkeypatch):
     assert Path(last_folder("exports")) == chosen
     chosen.rmdir()
     assert Path(last_folder("exports")) == tmp_path / "Documents"
+
+
+def test_after_save_as_the_window_names_the_new_file_and_save_writes_there(qtbot, window, dialogs, tmp_path):
+    """After Save As b2, the Probe, the status bar and the settings still named b1 while Ctrl+S wrote b2."""
+    from sae_desktop.qt.shown_model import remembered_model_path
+
+    first, second = tmp_path / "b1.safetensors", tmp_path / "b2.safetensors"
+    dialogs.answer = str(first)
+    window.save_as_action.trigger()
+    assert window.model_files.open(first)
+    view = window.probe_view
+    view.browser.index.setValue(2)
+    view.bars.set_clamp(3, 0.7)
+    old = window.shown.snapshot
+    dialogs.answer = str(second)
+    window.save_as_action.trigger()
+    snap = window.shown.snapshot
+    assert second.is_file() and snap.name == "b2.safetensors" and snap.path == second
+    assert "b2.safetensors" in window.model_label.text() and "b1" not in window.model_label.text()
+    assert "b2.safetensors" in view.model_label.text() and "b1" not in view.model_label.text()
+    assert remembered_model_path() == str(second)  # the next launch opens the file last saved
+    assert view.state.clamps == {3: pytest.approx(0.7)}  # the same model: nothing reset
+    before = first.stat().st_mtime_ns, second.stat().st_mtime_ns
+    second.unlink()
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert second.is_file() and first.stat().st_mtime_ns == before[0] and len(dialogs.asked) == 2  # no dialog
+    # statistics computed for the model before it was renamed still reach it
+    evaluation = window.shown.snapshot.evaluation
+    window.shown.add_evaluation(old, evaluation)
+    assert window.shown.snapshot.name == "b2.safetensors" and window.shown.snapshot.evaluation is evaluation
+
+
+def test_save_of_a_model_whose_folder_has_gone_asks_where(qtbot, window, dialogs, tmp_path):
+    """A shown run moved to the trash: Ctrl+S failed with "the folder … does not exist"."""
+    import shutil
+
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    dialogs.answer = str(folder / "m.safetensors")
+    window.save_as_action.trigger()
+    shutil.rmtree(folder)
+    dialogs.answer = str(tmp_path / "again.safetensors")
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert len(dialogs.asked) == 2 and (tmp_path / "again.safetensors").is_file()

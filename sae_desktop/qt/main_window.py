@@ -199,6 +199,7 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         self.panel.configChanged.connect(self._on_panel_changed)
         self.panel.data_folder.changed.connect(self.test_set.reload)  # the probe's and atlas's test digits
         self.shown.changed.connect(self._on_model_changed)
+        self.shown.evaluated.connect(self._on_model_changed)  # (saved as another file: its name)
         self.torch.ready.connect(self.panel.set_available_devices)
         self.torch.stateChanged.connect(self._on_torch_state)
         if self.torch.devices is not None:

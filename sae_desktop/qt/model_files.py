@@ -20,7 +20,6 @@ MODEL_FILTER = "sae-desktop models (*.safetensors);;All files (*)"
 class ModelFiles:
     def __init__(self, window: QWidget, shown: ShownModel, notify: Callable[..., None], status: Callable[[str], None]):
         self.window, self.shown, self.notify, self.status = window, shown, notify, status
-        self._saved_as: tuple[ModelSnapshot, Path] | None = None  # the shown model's file once saved
 
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open model", last_folder("models"), MODEL_FILTER)
@@ -41,15 +40,14 @@ class ModelFiles:
 
     def current_file(self) -> Path | None:
         """Where Save writes: the file the shown model was last saved to or opened from; none
-        for the bundled model (read-only package data), a mid-run copy or a run's own checkpoint
+        for the bundled model (read-only package data), a mid-run copy, a run's own checkpoint
         (only the run rewrites it: Ctrl+S on a trained model said "refusing to write over run
-        folder …"), which Save therefore saves as."""
+        folder …") or a file whose folder has gone (a run moved to the trash: Ctrl+S failed with
+        "the folder … does not exist"), which Save therefore saves as."""
         snap = self.shown.snapshot
-        if snap is None:
+        if snap is None or snap.path is None or not snap.path.parent.is_dir():
             return None
-        if self._saved_as is not None and self._saved_as[0] is snap:
-            return self._saved_as[1]
-        if snap.path is None or snap.path.resolve() == bundled_model_path().resolve() or is_run_file(snap.path):
+        if snap.path.resolve() == bundled_model_path().resolve() or is_run_file(snap.path):
             return None
         return snap.path
 
@@ -81,6 +79,7 @@ class ModelFiles:
                         "is unchanged.", error=True)
             return False
         remember_folder("models", str(path))
-        self._saved_as = (snap, Path(path))
+        if snap.path is None or Path(path).resolve() != snap.path.resolve():
+            self.shown.saved_to(Path(path))  # the window names the file Save now writes to
         self.status(f"Saved {path}")
         return True

@@ -95,7 +95,8 @@ class ProbeView(QWidget):
         # "or press R for a test digit" only where R shows one (with no data folder it did nothing)
         self.browser.availabilityChanged.connect(lambda on: self.canvas.set_hint(HINT if on else DRAW_HINT))
         shown.changed.connect(self._on_model)
-        shown.evaluated.connect(lambda _: self.update_probe())  # the verdict's statistics arrived
+        # the verdict's statistics arrived, or the model was saved as another file (its name)
+        shown.evaluated.connect(lambda snap: (self._name_model(snap), self.update_probe()))
         self.schedule = self.update_probe  # every change at once, until complete() throttles it
         self._show_source(state.source)
         self._on_model(shown.snapshot)
@@ -207,13 +208,16 @@ class ProbeView(QWidget):
         self.canvas.setFocus(event.reason())
 
     # -- model and results ------------------------------------------------------------------
-    def _on_model(self, snap: ModelSnapshot | None) -> None:
+    def _name_model(self, snap: ModelSnapshot | None) -> None:
         if snap is None:
             self.model_label.setText("")
         else:  # narrower: without its status, then the run's name alone, then without its date
             whole = f"Model: {snap.name}"
             self.model_label.set_text_or_short(whole, (f"Model: {snap.short_name}", snap.short_name,
                                                        breakable_words(snap.undated_name, 12)), 1, whole)
+
+    def _on_model(self, snap: ModelSnapshot | None) -> None:
+        self._name_model(snap)
         if snap is not None:
             self.state.set_dictionary((snap.short_name, snap.config.d_latent))  # another one: no clamps
             if (bars := self.bars_place.peek()) is not None:

@@ -19,11 +19,11 @@ SETTING = "model/shown"
 
 class ShownModel(QObject):
     """``changed``: another model is shown. ``evaluated``: the same model, now with its
-    test-set statistics (computed in the background for a loaded model): views that use
-    them re-render, nothing else is reset."""
+    test-set statistics (computed in the background for a loaded model), or saved as another
+    file (its name): views that use them re-render, nothing else is reset."""
 
     changed = Signal(object)  # ModelSnapshot | None
-    evaluated = Signal(object)  # ModelSnapshot, with its evaluation
+    evaluated = Signal(object)  # ModelSnapshot, the same model with news: its evaluation, or its new file
 
     def __init__(self, snapshot: ModelSnapshot | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -36,20 +36,33 @@ class ShownModel(QObject):
 
     def set(self, snapshot: ModelSnapshot | None) -> None:
         self._snapshot = snapshot
+        self._remember(snapshot)
+        self.changed.emit(snapshot)
+
+    def _remember(self, snapshot: ModelSnapshot | None) -> None:
         if snapshot is not None and snapshot.path is not None and str(snapshot.path) != self._remembered:
             # written once per file: a run shows a new model from the same checkpoint at every epoch's
             # end, and each write re-reads and saves the settings file in the window's thread (~15 ms)
             self._remembered = str(snapshot.path)
             app_settings().setValue(SETTING, self._remembered)
-        self.changed.emit(snapshot)
+
+    def saved_to(self, path) -> None:
+        """The shown model was saved as ``path``: it is that file's model now, named after it and
+        remembered (after Save As the window named the old file while Ctrl+S wrote the new one).
+        The same weights: views re-render (``evaluated``), nothing is reset (the probe's clamps)."""
+        if self._snapshot is not None:
+            self._snapshot = self._snapshot.saved_as(path)
+            self._remember(self._snapshot)
+            self.evaluated.emit(self._snapshot)
 
     def add_evaluation(self, snapshot: ModelSnapshot, evaluation) -> None:
         """Statistics computed for ``snapshot``; ignored if another model is shown by now. The
         verdict's statistics the file stored are kept (the evaluation fills only those missing):
         the bundled model's nearest digits are the training set's, and a drawing's verdict
         changed when the atlas's evaluation replaced them with the test set's."""
-        if snapshot is self._snapshot:
-            self._snapshot = replace(snapshot, evaluation=evaluation)
+        if self._snapshot is not None and snapshot.weights is self._snapshot.weights:  # (saved as another file
+            # meanwhile: the same weights under its new name)
+            self._snapshot = replace(self._snapshot, evaluation=evaluation)
             self.evaluated.emit(self._snapshot)
 
 

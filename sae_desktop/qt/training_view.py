@@ -78,6 +78,7 @@ class TrainingView(QWidget):
         self.staggered = StaggeredPaint([self.loss_plot, self.rho_plot, self.histogram, self.sparsity_plot], self)
         run.cleared.connect(self.on_cleared)
         shown.changed.connect(lambda _snap: self._say(*self._said))
+        shown.evaluated.connect(lambda _snap: self._say(*self._said))  # (saved as another file: its name)
         run.started.connect(self.on_started)
         run.stepped.connect(self.on_step)
         run.epoch_finished.connect(self.on_epoch)

@@ -105,6 +105,7 @@ class WindowTabs:
 
         shown(self.shown.snapshot)
         self.shown.changed.connect(shown)
+        self.shown.evaluated.connect(shown)  # (a run's model saved as a file is that file's: no run bold)
         # the run in training, as its folder changes: a row at its start, its figures at each epoch
         # (a sweep's runs appeared and changed only at run ends), its status at its end (in a sweep
         # the next run is already training: the folders are read off the GUI thread)
