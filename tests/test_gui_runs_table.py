@@ -337,7 +337,7 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     qtbot.waitUntil(lambda: table.rowCount() == 3, timeout=5000)
     actions = runs.run_actions
     asked = []
-    actions.ask = lambda parent, chosen: asked.append([r.name for r in chosen]) or answer
+    actions.ask = lambda parent, chosen, shown=None: asked.append([r.name for r in chosen]) or answer
     flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
     table.selectionModel().select(table.model().index(0, 0), flags)
     table.selectionModel().select(table.model().index(2, 0), QItemSelectionModel.SelectionFlag.Select
@@ -370,6 +370,7 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert not any(f.exists() for f in folders) and table.rowCount() == 1
+    assert window.statusBar().currentMessage() == "Moved 2 runs to the desktop's trash"
     assert runs.compare.title.text().endswith("(A and B: no longer in the runs folder)")
     trash = tmp_path / "data" / "Trash"
     assert sorted(p.name for p in (trash / "files").iterdir()) == sorted(f.name for f in folders)
@@ -394,3 +395,35 @@ def test_a_runs_figures_read_the_same_in_its_row_as_in_the_training_header(qtbot
     row = {name: runs.table.item(0, COLUMNS.index(name)).text() for name in ("Test MSE", "FVU", "L0", "Dead")}
     header = _figures(end.evaluation)
     assert f"test MSE {row['Test MSE']}   FVU {row['FVU']}   L0 {row['L0']}   dead latents {row['Dead']}" in header
+
+
+def test_moving_the_shown_run_to_the_trash_says_it_stays_shown(qtbot, gui_window, tiny_dataset, tmp_path,
+                                                                monkeypatch):
+    """The shown run went to the trash unsaid: the table emptied, Probe and Atlas still showed it."""
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt
+
+    from sae_desktop.qt.runs_actions import trash_question
+    from sae_desktop.snapshot import ModelSnapshot
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    make_runs(tiny_dataset, 2)
+    window, runs = gui_window, gui_window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
+    first = runs.runs[0]
+    window.show_model(ModelSnapshot.load(Path(first.folder) / "checkpoint.safetensors"))
+    window.tabs.setCurrentWidget(runs)
+    row = next(r for r in range(2) if runs.runs[runs.table.item(r, 0).data(Qt.ItemDataRole.UserRole)] is first)
+    runs.table.selectRow(row)
+    questions = []
+    runs.run_actions.ask = lambda parent, chosen, shown=None: questions.append(trash_question(chosen, shown)) or True
+    runs.run_actions.trash_action.trigger()
+    assert "Its folder (model, metrics, settings) goes" in questions[0]  # one run: not "Their folders"
+    assert "It is the model Probe and Atlas show: it stays shown" in questions[0]
+    assert not Path(first.folder).exists() and runs.table.rowCount() == 1
+    assert window.statusBar().currentMessage() == (f"Moved 1 run to the desktop's trash; Probe and Atlas still "
+                                                  f"show {first.name}'s model")
+    assert "Their folders" in trash_question(runs.runs * 2) and "Probe and Atlas" not in trash_question(runs.runs)

@@ -20,13 +20,24 @@ if TYPE_CHECKING:
     from sae_desktop.qt.runs_view import RunsView
 
 
-def ask_to_trash(parent, runs: list[RunSummary]) -> bool:
-    """The user's yes to moving ``runs`` to the trash (their names listed, at most eight)."""
+def trash_question(runs: list[RunSummary], shown: RunSummary | None = None) -> str:
+    """What the question says: the runs (at most eight named), where they go, and that the model
+    Probe and Atlas show is one of them, if it is (it stays shown, its files gone)."""
     names = "\n".join(run.name for run in runs[:8]) + (f"\n… and {len(runs) - 8} more" if len(runs) > 8 else "")
-    box = QMessageBox(QMessageBox.Icon.Question, "Move to trash",
-                      f"Move {counted(len(runs), 'run')} to the trash?\n\n{names}\n\n"
-                      "Their folders (model, metrics, settings) go to the desktop's trash, where they "
-                      "can be restored.", QMessageBox.StandardButton.Cancel, parent)
+    where = ("Its folder (model, metrics, settings) goes to the desktop's trash, where it can be restored."
+             if len(runs) == 1 else
+             "Their folders (model, metrics, settings) go to the desktop's trash, where they can be restored.")
+    text = f"Move {counted(len(runs), 'run')} to the trash?\n\n{names}\n\n{where}"
+    if shown is not None:
+        text += (f"\n\n{'It' if len(runs) == 1 else shown.name} is the model Probe and Atlas show: it stays "
+                 "shown until you open another (File ▸ Save model as keeps a copy).")
+    return text
+
+
+def ask_to_trash(parent, runs: list[RunSummary], shown: RunSummary | None = None) -> bool:
+    """The user's yes to moving ``runs`` to the trash."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Move to trash", trash_question(runs, shown),
+                      QMessageBox.StandardButton.Cancel, parent)
     move = box.addButton("Move to Trash", QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -43,7 +54,7 @@ class RunsActions(QObject):
     def __init__(self, view: RunsView):
         super().__init__(view)
         self.view = view
-        self.ask: Callable[[object, list[RunSummary]], bool] = ask_to_trash  # (a test answers for the user)
+        self.ask: Callable[..., bool] = ask_to_trash  # (a test answers for the user)
         self.trash: Callable[[Path], bool] = move_to_trash
         table = view.table
         self.open_action = QAction("Open run folder", table)
@@ -102,10 +113,16 @@ class RunsActions(QObject):
             self.view.failed.emit("Not moved to the trash",
                                   f"{training[0].name} is training: stop it first, then move it to the trash.")
             return
-        if not chosen or not self.ask(self.view, chosen):
+        shown = self.view.table.shown_folder
+        shown_run = next((run for run in chosen if shown is not None and Path(run.folder).resolve() == shown), None)
+        if not chosen or not self.ask(self.view, chosen, shown_run):
             return
         kept = [run for run in chosen if not self.trash(Path(run.folder))]
         self.view.refresh()
+        if moved := len(chosen) - len(kept):  # (said: the table alone changed, and the shown model stayed)
+            still = f"; Probe and Atlas still show {shown_run.name}'s model" \
+                if shown_run is not None and shown_run not in kept else ""
+            self.view.said.emit(f"Moved {counted(moved, 'run')} to the desktop's trash{still}")
         if kept:
             self.view.failed.emit("Not moved to the trash",
                                   f"{counted(len(kept), 'run')} could not be moved to the trash (this desktop "

@@ -37,6 +37,7 @@ LIVE_STATUS = {"pausing": "pausing", "paused": "paused", "stopping": "stopping"}
 class RunsView(QWidget):
     showRequested = Signal(object)  # ModelSnapshot to show in the probe and atlas
     failed = Signal(str, str)  # title, message
+    said = Signal(str)  # a line for the status bar
     scanned = Signal()  # the table and the frontier show the run folders as just scanned
 
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):

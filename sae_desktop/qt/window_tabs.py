@@ -89,6 +89,7 @@ class WindowTabs:
         view = RunsView(self.test_set)
         view.showRequested.connect(self.show_model)
         view.failed.connect(lambda title, text: self.notify(title, text, error=True))
+        view.said.connect(lambda text: self.statusBar().showMessage(text, 10000))
         # the run this window trains reads "training", not "running or killed" as any unfinished one
         # (and "paused" while it is: the table said "no epoch finished" in its first epoch, and never "paused")
         def live() -> None:
