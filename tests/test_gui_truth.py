@@ -274,13 +274,15 @@ def test_follow_training_toggle_and_show_bundled_model(qtbot, gui_window):
         window.start_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert window.shown.snapshot.name == BUNDLED and window.run.model is not None  # not following
+    assert not window.bundled_action.isEnabled()  # (shown already: the item did nothing)
     window.follow.action.setChecked(True)  # following shows the run's model at once
     assert window.shown.snapshot is window.run.model and "completed (2 epochs)" in window.shown.snapshot.name
     loaded = ModelSnapshot.load(window.run.run_dir / "checkpoint.safetensors")  # from the Runs tab, a file
     assert loaded.name == window.shown.snapshot.name  # one name for one model (it read "… (epoch 2)")
     assert window.bundled_action in window.menuBar().actions()[0].menu().actions()
+    assert window.bundled_action.isEnabled()
     window.bundled_action.trigger()
-    assert window.shown.snapshot.name == BUNDLED
+    assert window.shown.snapshot.name == BUNDLED and not window.bundled_action.isEnabled()
 
 
 def test_a_model_chosen_while_a_run_trains_stays_shown(qtbot, gui_window):

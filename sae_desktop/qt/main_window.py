@@ -217,6 +217,8 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         has = snap is not None
         self.save_action.setEnabled(has)
         self.save_as_action.setEnabled(has)
+        bundled = has and snap.path is not None and snap.path.resolve() == bundled_model_path().resolve()
+        self.bundled_action.setEnabled(not bundled)  # (shown already: it did nothing)
         self._update_continue_action()
 
     def show_bundled_model(self) -> None:
