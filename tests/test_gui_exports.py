@@ -898,3 +898,15 @@ def test_save_of_a_model_whose_folder_has_gone_asks_where(qtbot, window, dialogs
     dialogs.answer = str(tmp_path / "again.safetensors")
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert len(dialogs.asked) == 2 and (tmp_path / "again.safetensors").is_file()
+
+
+def test_a_plots_own_export_dialog_offers_only_exporters_that_work(qtbot, window):
+    """Right-click ▸ Export… ▸ "Matplotlib Window" did nothing but print ModuleNotFoundError."""
+    import importlib.util
+
+    from pyqtgraph.exporters import listExporters
+
+    names = [exporter.Name for exporter in listExporters()]
+    assert {"Image File (PNG, TIF, JPG, ...)", "Scalable Vector Graphics (SVG)",
+            "CSV of original plot data"} <= set(names)
+    assert ("Matplotlib Window" in names) == (importlib.util.find_spec("matplotlib") is not None)

@@ -46,6 +46,17 @@ def patch_svg_exporter() -> None:
     module.correctCoordinates = correct_coordinates
 
 
+def offer_working_exporters() -> None:
+    """The plots' right-click Export… lists pyqtgraph's "Matplotlib Window" only where matplotlib is
+    installed (it is not a dependency: chosen, Export did nothing but print ModuleNotFoundError)."""
+    import importlib.util
+
+    from pyqtgraph.exporters import Exporter
+
+    if importlib.util.find_spec("matplotlib") is None:
+        Exporter.Exporters[:] = [e for e in Exporter.Exporters if e.__name__ != "MatplotlibExporter"]
+
+
 def patch_csv_exporter() -> None:
     """Once per process: the plots' own right-click Export… writes CSV as File ▸ Export does
     (named columns, a right axis's curves included; pyqtgraph's wrote "x0000,y0000" or
