@@ -145,6 +145,27 @@ def test_the_frontier_exported_from_another_tab_has_every_run(qtbot, window, tin
 def test_exporting_an_empty_plot_says_so_before_asking_where(qtbot, window, dialogs):
     window.exports._plot(window.training_view.loss_plot, "Losses")  # before any training
     assert dialogs.asked == [] and window.notices[-1].startswith("Nothing to export in “Losses”")
+    title = "Activation by class of the selected latent (Atlas)"  # (a latent's plot: says how to get one)
+    window.exports._plot(window.exports.plots()[title](), title)
+    assert dialogs.asked == [] and "click the tile of one active on the test set" in window.notices[-1]
+
+
+def test_the_atlas_activation_by_class_plot_exports_as_a_table_and_a_picture(qtbot, window, tmp_path):
+    """It was the one plot neither File ▸ Export ▸ Plot nor a right-click reached."""
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: atlas.test_set.get("mnist") is not None, timeout=10000)
+    classes = window.exports.plots()["Activation by class of the selected latent (Atlas)"]()
+    assert classes is atlas.dashboard.classes
+    with pytest.raises(ValueError, match="no data"):
+        export_plot(classes, tmp_path / "none.csv")
+    live = int(np.flatnonzero(~atlas.model.evaluation.dead)[0])
+    atlas.select(live)
+    header, rows = read_csv(export_plot(classes, tmp_path / "classes.csv"))
+    assert header == ["class", "mean activation"] and [r[0] for r in rows] == [str(c) for c in range(10)]
+    shown = atlas.dashboard.class_bars.opts["height"]
+    np.testing.assert_allclose([float(r[1]) for r in rows], shown, rtol=1e-6)
+    assert export_plot(classes, tmp_path / "classes.png").is_file()
 
 
 def test_ctrl_s_on_a_runs_model_asks_where(qtbot, window, dialogs, tmp_path, tiny_dataset):
@@ -910,3 +931,11 @@ def test_a_plots_own_export_dialog_offers_only_exporters_that_work(qtbot, window
     assert {"Image File (PNG, TIF, JPG, ...)", "Scalable Vector Graphics (SVG)",
             "CSV of original plot data"} <= set(names)
     assert ("Matplotlib Window" in names) == (importlib.util.find_spec("matplotlib") is not None)
+
+
+def read_csv(path):
+    import csv
+
+    with open(path, newline="") as f:
+        header, *rows = list(csv.reader(f))
+    return header, rows

@@ -117,6 +117,8 @@ class ExportMenu:
                 "Feature density": lambda: w.atlas_view.up_to_date().density_plot,
                 "Test-set activations of the selected latent (Atlas)":
                     lambda: w.atlas_view.up_to_date().dashboard.histogram,
+                "Activation by class of the selected latent (Atlas)":
+                    lambda: w.atlas_view.up_to_date().dashboard.classes,
                 "Test MSE vs L0 per run": lambda: w.runs_view.up_to_date().frontier,
                 "Model A: latent codes (Runs, compared)": lambda: w.runs_view.compare.plots[1],
                 "Model B: latent codes (Runs, compared)": lambda: w.runs_view.compare.plots[2]}
@@ -166,7 +168,8 @@ class ExportMenu:
         if callable(refresh := getattr(plot, "refresh", None)):
             refresh()  # its news, if its tab is hidden
         if not has_content(plot):  # said before a dialog asks where to write nothing
-            self.window.notify(f"Nothing to export in “{title}”", "The plot shows no data yet.", error=True)
+            self.window.notify(f"Nothing to export in “{title}”",
+                               getattr(plot, "empty_hint", "The plot shows no data yet."), error=True)
             return
         shows = getattr(plot, "export_title", None) or title  # "Latent 3: test-set activations": latents apart
         if path := self._ask(f"Export plot: {title}", name_stem(self.depicted(plot)) + file_stem(shows) + ".png",

@@ -52,6 +52,8 @@ class LatentDashboard(QWidget):
         style_plot(self.classes, "Activation by class", "mean activation", "class")
         fit_axis_label(self.classes, "left", "mean activation", "mean")  # ~90 px high: the long label ran off
         self.classes.setMenuEnabled(False)
+        for plot in (self.classes, self.histogram):  # (why File ▸ Export finds nothing in them)
+            plot.empty_hint = "It is of the latent selected in the Atlas: click the tile of one active on the test set."
         self.classes.setMouseEnabled(x=False, y=False)
         self.class_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
                                           brush=COLORS["hist"], pen=None)
@@ -207,6 +209,9 @@ class LatentDashboard(QWidget):
         top = int(np.argmax(row)) if row.max() > 0 else None
         self._marked = (len(row), top)
         self.class_bars.setOpts(x=np.arange(len(row)), height=row, brushes=self._class_brushes())
+        # File ▸ Export ▸ Plot has it too (it was the one plot no export reached), named and as a table
+        self.classes.export_title = f"Latent {latent}: activation by class"
+        self.classes.csv_table = lambda: (["class", "mean activation"], [[n, float(v)] for n, v in zip(names, row)])
         self.classes.getAxis("bottom").setTicks([[(c, name[:5]) for c, name in enumerate(names)]])
         self.classes.setXRange(-0.6, len(row) - 0.4, padding=0)
         self.classes.setYRange(0.0, max(float(row.max()), 1e-6) * 1.1, padding=0)
@@ -223,7 +228,9 @@ class LatentDashboard(QWidget):
         """No bars and empty axes over the ten classes (not pyqtgraph's ±0.5 around nothing)."""
         self.verdict = ""
         self._marked = (10, None)
-        self.class_bars.setOpts(height=np.zeros(10))
+        self.class_bars.setOpts(x=[], height=[], brushes=None)  # (no bars: nothing to export either)
+        self.classes.export_title = None
+        self.classes.csv_table = lambda: (["class", "mean activation"], [])
         self.classes.getAxis("bottom").setTicks([[(c, str(c)) for c in range(10)]])  # each class, as with a latent
         empty_ranges(self.classes, (-0.6, 9.6), (0.0, 1.0))  # (pyqtgraph's own ticks: 0 2 4 6 8)
 
