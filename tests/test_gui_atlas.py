@@ -442,7 +442,7 @@ def test_exports_write_valid_files(qtbot, window, tmp_path):
     assert svg.tag.endswith("svg") and len(drawn) > 32  # the bars, axes and labels are in it
     with open(export_plot(view.bars, tmp_path / "code.csv")) as f:
         rows = list(csv.reader(f))
-    assert len(rows) == 1 + 32 and rows[0][1:] == ["decoded code", "encoder's code"]
+    assert len(rows) == 1 + 32 and rows[0] == ["latent", "decoded code", "encoder's code"]  # (not "latent (8 of …")
     view.bars.set_clamp(5, 0.9)  # steered: the encoder's value is kept beside the decoded one
     with open(export_plot(view.bars, tmp_path / "steered.csv")) as f:
         rows = {int(float(r[0])): (float(r[1]), float(r[2])) for r in list(csv.reader(f))[1:]}

@@ -44,6 +44,7 @@ class LatentBars(pg.PlotWidget):
         box.owner = self
         style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
         self.export_title: str | None = None  # files get no hint for the mouse (ProbeView names the input)
+        self.x_name = "latent"  # the CSV's x column (the axis's label counts the active ones: "latent (8 of 32 …")
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
         # the first bar's label may reach a little past the axis's end (pyqtgraph hid it: sorted, the
