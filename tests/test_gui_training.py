@@ -436,3 +436,34 @@ def test_the_mean_activation_plots_title_draws_the_hat_of_rho_hat(qtbot, window)
     label.setText(shown)
     assert with_hat[0] == "Mean activation (ρ\u0302)" and without[0] == "Mean activation (ρ)"
     assert with_hat[1] != without[1]  # the hat adds ink
+
+
+def test_the_closing_question_answers_itself_when_the_run_ends_meanwhile(qtbot):
+    """Closed as a run finished, "A training run is in progress. Stop it and close?" stayed up over
+    "Completed 2 epochs"; a pause or a new state of the run keeps it asking."""
+    from PySide6.QtCore import QObject, QTimer, Signal
+    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+    from sae_desktop.qt.dialogs import ask_stop_and_close
+
+    class Run(QObject):
+        stateChanged = Signal(str)
+
+    run, parent = Run(), QWidget()
+    qtbot.addWidget(parent)
+    seen = []
+
+    def later() -> None:
+        box = QApplication.activeModalWidget()
+        seen.append(box.text() if isinstance(box, QMessageBox) else None)
+        run.stateChanged.emit("paused")  # still a run to stop: the question stays
+        seen.append(QApplication.activeModalWidget() is box)
+        run.stateChanged.emit("idle")  # the run ended: nothing to stop
+
+    QTimer.singleShot(50, later)
+    assert ask_stop_and_close(parent, run.stateChanged) is True
+    assert seen[0].startswith("A training run is in progress") and seen[1] is True
+    assert QApplication.activeModalWidget() is None
+    run.stateChanged.emit("idle")  # (disconnected once answered: nothing left listening)
+    QTimer.singleShot(50, lambda: QApplication.activeModalWidget().reject())
+    assert ask_stop_and_close(parent, run.stateChanged) is False  # answered No (Escape): not closed

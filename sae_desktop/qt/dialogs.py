@@ -10,7 +10,7 @@ import numpy
 import PySide6
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QLabel, QPushButton, QTextBrowser,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QLabel, QMessageBox, QPushButton, QTextBrowser,
                                QVBoxLayout, QWidget)
 
 from sae_desktop import __version__, paths
@@ -199,3 +199,23 @@ def show_shortcuts(parent: QWidget, groups: dict[str, list[QAction]], plot_tabs:
     box.fit()
     box.show()
     return box
+
+
+def ask_stop_and_close(parent: QWidget, state_changed) -> bool:
+    """Yes to stopping the run and closing the window. A run that ends while the question is up
+    (``state_changed`` says a state other than running or paused) answers it: nothing is left to
+    stop (the question stayed, "A training run is in progress", over "Completed 2 epochs")."""
+    yes = QMessageBox.StandardButton.Yes
+    box = QMessageBox(QMessageBox.Icon.Question, "Training is running", "A training run is in progress. Stop it and "
+                      "close? The weights so far are kept in the run folder.", yes | QMessageBox.StandardButton.No,
+                      parent)
+
+    def ended(state: str) -> None:
+        if state not in ("running", "pausing", "paused"):
+            box.done(yes)  # closed as asked
+
+    state_changed.connect(ended)
+    try:
+        return box.exec() == yes
+    finally:
+        state_changed.disconnect(ended)

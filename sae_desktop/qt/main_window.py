@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QStyle, QWidget
 
 from sae_desktop import APP_NAME
 from sae_desktop.checkpoint import CheckpointError
+from sae_desktop.qt import dialogs
 from sae_desktop.qt.deferred import DeferredTabs
 from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.file_drops import FileDrops
@@ -249,10 +250,7 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         box.open()
 
     def confirm_stop_and_close(self) -> bool:
-        answer = QMessageBox.question(self, "Training is running",
-                                      "A training run is in progress. Stop it and close? "
-                                      "The weights so far are kept in the run folder.")
-        return answer == QMessageBox.StandardButton.Yes
+        return dialogs.ask_stop_and_close(self, self.controller.stateChanged)
 
     def _restore_settings(self) -> None:
         settings = app_settings()
