@@ -273,6 +273,9 @@ def test_trained_model_saves_opens_and_continues(qtbot, window, tmp_path):
 def test_settings_remember_values_tab_and_geometry(qtbot, window, monkeypatch):
     window.panel.inputs["epochs"].setValue(7)
     window.tabs.setCurrentIndex(0)
+    slider = window.probe_view.tools.width_slider
+    slider.setValue(slider.value() + 12)  # (the brush width went back to its default at each launch)
+    width = slider.value()
     geometry = window.saveGeometry()  # the offscreen screen is too small to compare pixel sizes
     window.close()
     restored = []
@@ -281,6 +284,12 @@ def test_settings_remember_values_tab_and_geometry(qtbot, window, monkeypatch):
     qtbot.addWidget(again)
     assert again.panel.config().epochs == 7
     assert again.tabs.currentIndex() == 0
+    assert again.probe_view.tools.width_slider.value() == width and again.probe_view.canvas.brush_width == width
+    from sae_desktop.qt.drawing_tools import WIDTH_SETTING, remembered_width
+
+    for garbled, read in (("many", 9), ("1000", 60), ("-3", 4)):  # a hand-edited settings.ini
+        app_settings().setValue(WIDTH_SETTING, garbled)
+        assert remembered_width(9) == read
     assert restored == [bytes(geometry)]
     assert app_settings().fileName().startswith(str(__import__("os").environ["SAE_DESKTOP_HOME"]))
 

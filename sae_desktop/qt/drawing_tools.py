@@ -19,6 +19,21 @@ CHECKED_TOOL = ("QToolButton:checked { background-color: palette(highlight); col
                 " QToolButton:checked:focus { border: 2px solid palette(text); }")
 
 
+WIDTH_SETTING = "probe/brush_width"  # remembered across launches (main_window saves it on closing)
+WIDTH_RANGE = (4, 60)  # canvas pixels
+
+
+def remembered_width(default: int) -> int:
+    """The brush width last used, within the slider's range; ``default`` if none, or garbled."""
+    from sae_desktop.qt.settings import app_settings
+
+    value = app_settings().value(WIDTH_SETTING, default)
+    try:
+        return int(min(max(int(str(value)), WIDTH_RANGE[0]), WIDTH_RANGE[1]))
+    except ValueError:
+        return default
+
+
 class DrawingTools(QWidget):
     def __init__(self, canvas: DrawingCanvas, random_digit: Callable[[], None], step_digit: Callable[[int], None],
                  host: QWidget, parent: QWidget | None = None):
@@ -46,9 +61,10 @@ class DrawingTools(QWidget):
         # made after the buttons: Tab goes in the order on screen, the buttons' row, then the slider below
         # (made first, the slider came first; QWidget.setTabOrder left the chain as it was)
         self.width_slider = QSlider(Qt.Orientation.Horizontal)
-        self.width_slider.setRange(4, 60)
+        self.width_slider.setRange(*WIDTH_RANGE)
         self.width_slider.setMinimumWidth(50)
-        self.width_slider.setValue(int(canvas.brush_width))
+        self.width_slider.setValue(remembered_width(int(canvas.brush_width)))
+        canvas.brush_width = float(self.width_slider.value())
         self.width_slider.setToolTip("Brush width ([ and ])")
         self.width_slider.valueChanged.connect(lambda v: setattr(canvas, "brush_width", float(v)))
         width_row = QHBoxLayout()  # a row of its own: one row with the buttons is too wide for 1024 px

@@ -17,6 +17,7 @@ from sae_desktop import APP_NAME
 from sae_desktop.checkpoint import CheckpointError
 from sae_desktop.qt import dialogs
 from sae_desktop.qt.deferred import DeferredTabs
+from sae_desktop.qt.drawing_tools import WIDTH_SETTING
 from sae_desktop.qt.exporting import ExportMenu
 from sae_desktop.qt.file_drops import FileDrops
 from sae_desktop.qt.follow_training import FollowTraining
@@ -286,6 +287,7 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/tab", self.tabs.tabText(self.tabs.currentIndex()))
+        settings.setValue(WIDTH_SETTING, self.probe_view.tools.width_slider.value())
         self._save_panel()
         settings.sync()
         event.accept()
