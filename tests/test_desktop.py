@@ -208,6 +208,7 @@ def test_help_says_what_the_shown_model_is_and_follows_it(qtbot, gui_window):
     text = dialog.label.text()  # the model shown now, not the one before
     assert "another" in text and "16 latents (ReLU, the 5 largest kept per image)" in text and "ρ\u00a0=" not in text
     assert "keeping k\u00a0=\u00a05 latents" in text  # (never wrapped inside "k = 5")
+    assert "with no penalty to tune.</p>" in text  # a sentence, ended as the card's others are
     before = dialog.width()
     try:  # presentation mode while it is open: sized again for the larger text (it ran off the right edge)
         gui_window.view.set_presentation(True, remember=False)

@@ -26,7 +26,7 @@ def model_card_html(snap: ModelSnapshot | None) -> str:
     if snap.train_config is None:
         parts.append("<p>Its training settings are not stored with it.</p>")
     else:
-        parts += [f"<p><b>Sparsity.</b> {e(card.mechanism)}</p>", f"<p><b>Loss.</b> {e(card.loss)}</p>"]
+        parts += [f"<p><b>Sparsity.</b> {e(card.mechanism)}</p>", f"<p><b>Loss.</b> {e(card.loss)}.</p>"]
     if card.thresholds:
         parts.append(f"<p><b>Learned thresholds.</b> {e(card.thresholds)}.</p>")
     parts.append(f"<p>{e(card.active)}.</p>")
