@@ -21,7 +21,7 @@ from sae_desktop.evaluation import Evaluation
 from sae_desktop.snapshot import ModelSnapshot
 from sae_desktop.words import counted, plural
 
-MOSTLY_SHARE = 0.5  # "mostly 6s": one class holds at least half of the latent's activation, twice the next's
+MOSTLY_SHARE = 0.5  # "mostly 6s": one class's mean is at least half the class means' sum, twice the next's
 PAIR_SHARE = 0.65  # "mostly 4s and 9s": two classes hold this much together
 FEW = 5  # a latent active on fewer test digits than this has no class said of it
 # ... or a class's (two classes') mean is this many times the next class's: a "1" latent with 0.30
