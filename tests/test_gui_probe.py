@@ -1236,6 +1236,8 @@ def test_the_latent_bars_steer_from_the_keyboard_and_show_which_bar(qtbot, windo
     qtbot.keyClick(bars, Qt.Key.Key_Up)
     assert view.state.clamps[latent] == pytest.approx(min(own + 2 * bars.top / 20, bars.top), abs=1e-6)
     assert "clamped" in view.error_label.text()
+    # the bar named in the status bar (a tooltip beside it covered the axis's labels)
+    assert window.statusBar().currentMessage().startswith(f"Latent {latent}: clamped to ")
     qtbot.keyClick(bars, Qt.Key.Key_0)  # ablate
     assert view.state.clamps == {latent: 0.0}
     qtbot.keyClick(bars, Qt.Key.Key_Escape)  # release
@@ -1253,6 +1255,8 @@ def test_the_latent_bars_steer_from_the_keyboard_and_show_which_bar(qtbot, windo
     window.tabs.tabBar().setFocus()
     qtbot.waitUntil(lambda: not bars.hasFocus(), timeout=1000)
     assert not frame.isVisible() and QApplication.focusWidget() is not bars
+    bars.keys.place(focused=False)  # as a focus-out event says it, whatever hasFocus says meanwhile
+    assert not frame.isVisible()
     # the mouse's clamp moves the frame to its bar
     draw_seven(qtbot, view.canvas)
     qtbot.waitUntil(lambda: view.result is not None and view.result.latents is not None, timeout=2000)

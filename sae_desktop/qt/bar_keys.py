@@ -2,7 +2,7 @@
 the bar they act on, and the keys steer it as the mouse does (latent_bars.py).
 
 ← → Home End choose a bar (in the order shown), ↑ ↓ raise and lower its clamp by a twentieth of the
-axis, 0 ablates it, Esc releases it. The bar is named where it stands (its tooltip) after each key.
+axis, 0 ablates it, Esc releases it. The bar is named in the status bar after each key.
 The other keys (R, B, E, Delete …) stay the Probe's."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtCore import QEvent, QObject, Qt
 
 from sae_desktop.qt import theme
 
@@ -44,12 +43,14 @@ class BarKeys(QObject):
             self.position = int(where[0])
             self.place()
 
-    def place(self) -> None:
-        """The frame around the bar acted on, the axis's height, while the bars have the keys."""
+    def place(self, focused: bool | None = None) -> None:
+        """The frame around the bar acted on, the axis's height, while the bars have the keys
+        (``focused``: as a focus event says; while one is delivered, ``hasFocus`` may still say
+        the focus it ends, and the frame stayed after the keys had gone)."""
         bars = self.bars
         count = self._count()
         self.position = min(self.position, max(count - 1, 0))
-        shown = bars.hasFocus() and count > 0
+        shown = (bars.hasFocus() if focused is None else focused) and count > 0
         self.frame.setVisible(shown)
         if shown:
             pen = pg.mkPen(theme.current().ink, width=1.5, style=Qt.PenStyle.DashLine, cosmetic=True)
@@ -62,7 +63,7 @@ class BarKeys(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
         kind = event.type()
         if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
-            self.place()
+            self.place(kind == QEvent.Type.FocusIn)
         elif kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and event.key() in KEYS \
                 and event.modifiers() in PLAIN and self._count():
             event.accept()  # (the override: these keys are the bars' while they have focus, not a shortcut's)
@@ -85,5 +86,5 @@ class BarKeys(QObject):
         elif key == Qt.Key.Key_Escape and bars.is_clamped(latent):
             bars.release(latent)
         self.place()
-        top = bars.getViewBox().mapViewToScene(pg.Point(self.position, bars.value_of(latent)))
-        QToolTip.showText(bars.mapToGlobal(bars.mapFromScene(top)) + QPoint(8, -8), bars.describe(latent), bars)
+        # named in the status bar (a tooltip beside the bar covered the axis's labels and the next bars)
+        bars.described.emit(bars.describe(latent))

@@ -36,6 +36,7 @@ SORTED_LEAST = 32  # bars in view, at the least, when a wide dictionary's code i
 class LatentBars(pg.PlotWidget):
     clampRequested = Signal(int, float)  # latent, value (already within the axis)
     releaseRequested = Signal(int)
+    described = Signal(str)  # the bar the keys act on, in words (for the status bar)
 
     def __init__(self, parent=None):
         box = SteeringViewBox()

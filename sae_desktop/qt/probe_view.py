@@ -121,6 +121,7 @@ class ProbeView(QWidget):
         bars = LatentBars()
         bars.clampRequested.connect(self.state.set_clamp)
         bars.releaseRequested.connect(self.state.release)
+        bars.described.connect(self.browser.said)  # (the status bar's passing messages, as the browser's)
         bars.sorted = self.sorted_box.isChecked()
         self._model_to_bars(bars, self.shown.snapshot)
         self._code_to_bars(bars, self.state.result)
