@@ -1153,13 +1153,16 @@ def test_a_code_where_no_latent_fires_draws_no_bars_and_no_error(qtbot, window):
 def test_the_probes_headline_says_the_error_or_why_there_is_none():
     from sae_desktop.qt.probe_words import headline
 
-    assert headline(None, {}, False) == ("No model loaded", "No model loaded", "")
-    assert headline(None, {}, True) == ("Nothing drawn yet", "Nothing drawn", "")
+    assert headline(None, {}, False) == ("No model loaded", ("No model loaded",), "")
+    assert headline(None, {}, True) == ("Nothing drawn yet", ("Nothing drawn",), "")
     head, short, tip = headline(None, {3: 0.5}, True)  # clamps wait for the next input, in the future tense
     assert head == "Nothing drawn yet  (latent\u00a03 will be clamped)" and tip == "Clamped: latent 3 to 0.50"
     head, short, tip = headline(0.01234, {3: 0.5, 7: 0.0}, True)
     assert head.startswith("Reconstruction error (MSE) 0.0123  (latents\u00a03,\u00a07\u00a0clamped)")
-    assert short.startswith("Error (MSE) 0.0123") and tip == "Clamped: latent 3 to 0.50, latent 7 to 0.00"
+    assert short[0].startswith("Error (MSE) 0.0123") and tip == "Clamped: latent 3 to 0.50, latent 7 to 0.00"
+    # the narrowest column (1024×768, presentation mode) still says which latents: "(latent 16 clam" was cut
+    assert short[-1] == "MSE 0.0123  (3,\u00a07\u00a0clamped)"
+    assert headline(0.01234, dict.fromkeys(range(5), 0.0), True)[1][-1] == "MSE 0.0123  (5\u00a0clamped)"
 
 
 def test_an_animation_whose_first_frame_is_blank_says_it_of_that_frame(qtbot, window, tmp_path):
