@@ -295,6 +295,26 @@ def test_presentation_is_remembered(qtbot, gui_window):
     assert pg.getConfigOption("background") == LIGHT.plot_background
 
 
+def test_the_panel_shown_in_presentation_floats_where_it_would_widen_the_window_past_the_screen(qtbot, gui_window):
+    """View ▸ Training panel in presentation mode at 1024×768 grew the window to 1282 px: the plots'
+    right side and the status bar were off-screen, the panel squeezed behind a sideways scroll bar."""
+    window = gui_window
+    window.show()
+    qtbot.waitExposed(window)
+    room = window.screen().availableGeometry().width()  # (offscreen: 800 px, narrower than either fits)
+    window.view.set_presentation(True, remember=False)
+    try:
+        qtbot.wait(50)
+        alone = window.minimumSizeHint().width()
+        assert alone + window.dock.minimumSizeHint().width() > room  # docked, it could not fit beside
+        window.dock.toggleViewAction().trigger()  # View ▸ Training panel
+        qtbot.waitUntil(window.dock.isFloating, timeout=2000)
+        assert window.dock.isVisible() and window.minimumSizeHint().width() == alone  # over the views, not beside
+    finally:
+        window.view.set_presentation(False, remember=False)
+    assert not window.dock.isFloating() and window.dock.isVisible()  # docked again, as before presentation
+
+
 def test_a_tab_built_after_presentation_was_turned_on_is_presented_too(qtbot, gui_window):
     """The hidden tabs are built after the first paint, perhaps in presentation mode (remembered
     from the last session): their headline labels and plots take its sizes like the rest."""

@@ -41,6 +41,13 @@ class TrainingDock(QDockWidget):
         self.setWidget(content)
         self.visibilityChanged.connect(lambda shown: QTimer.singleShot(0, self, self.fit_width) if shown else None)
 
+    def content_width(self) -> int:
+        """The width its contents ask for, in the text size they have now (the scroll area asks
+        for its least width only)."""
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)  # (the settings scroll)
+        frame = self.width() - self.widget().width()  # (the dock's own margins)
+        return max(self.panel.sizeHint().width() + scroll_bar, self.widget().sizeHint().width()) + frame
+
     def fit_width(self) -> None:
         """Shown narrower than its contents ask (presentation mode's larger text, in the width of the
         normal one: "Quality p", "…03021…ist-kl", "95,278 images/" and the run bar's "epoch 10 of 10 –
@@ -48,9 +55,6 @@ class TrainingDock(QDockWidget):
         window = self.parentWidget()
         if theme.scale() <= 1.0 or not isinstance(window, QMainWindow) or self.isFloating() or not self.isVisible():
             return  # (the normal text's width is the user's: at 1024×768 a panel widened to its wish cut the tabs)
-        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)  # (the settings scroll)
-        frame = self.width() - self.widget().width()  # (the dock's own margins)
-        content = max(self.panel.sizeHint().width() + scroll_bar, self.widget().sizeHint().width())
-        wanted = min(content + frame, window.width() // 2)  # (the scroll area asks for its least width only)
+        wanted = min(self.content_width(), window.width() // 2)
         if self.width() < wanted:
             window.resizeDocks([self], [wanted], Qt.Orientation.Horizontal)

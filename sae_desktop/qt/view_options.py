@@ -47,6 +47,25 @@ class ViewOptions:
         self._dock_width: int | None = None
         self._was_full_screen = False
         self._normal_geometry = None  # the window's before presentation
+        self._floated = False  # the panel floated by presentation mode (it did not fit beside the views)
+        window.dock.visibilityChanged.connect(lambda shown: shown and self._fit_dock())
+
+    def _fit_dock(self) -> None:
+        """The panel shown in presentation mode floats over the views where docked beside them the
+        window would be wider than the screen (at 1024×768 it grew to 1282 px, the plots' right
+        side and the status bar off-screen, the panel squeezed behind a sideways scroll bar).
+        Judged as it is shown, before the window has grown for it."""
+        w = self.window
+        screen = w.screen()
+        if not (self.presenting and w.dock.isVisible() and not w.dock.isFloating()) or screen is None:
+            return
+        room = screen.availableGeometry()
+        without = w.centralWidget().minimumSizeHint().width()
+        if without + w.dock.minimumSizeHint().width() > max(room.width(), w.width()) - 8:
+            self._floated = True
+            w.dock.setFloating(True)
+            width = min(w.dock.content_width(), room.width() // 2)  # (its fields whole, as docked in fit_width)
+            w.dock.setGeometry(room.left(), room.top() + 40, width, round(room.height() * 0.85))
 
     def restore(self) -> None:
         """At start-up, after the window's state: presentation again if it was left on."""
@@ -92,6 +111,9 @@ class ViewOptions:
                 w.setWindowState(w.windowState() & ~Qt.WindowState.WindowFullScreen)
                 if self._normal_geometry is not None:
                     w.setGeometry(self._normal_geometry)  # where and as large as it was (again once settled)
+            if self._floated and w.dock.isFloating():  # docked again, as it was
+                w.dock.setFloating(False)
+            self._floated = False
             w.dock.setVisible(self._dock_was_visible)
             if self._dock_width is not None:
                 w.resizeDocks([w.dock], [self._dock_width], Qt.Orientation.Horizontal)
