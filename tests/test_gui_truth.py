@@ -450,7 +450,7 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window, monkeypatch
     window.view.set_presentation(True, remember=False)
     qtbot.waitUntil(brief.isVisible, timeout=2000)
     brief.render()  # (the panel's figures: a report that was on its way when the pause came may have moved them)
-    assert brief.format() == "epoch 2 of 50 – %p% · paused"
+    assert brief.format() == "epoch 2 of 50 · run %p% · paused"  # (the run's share, as its bar: not the epoch's)
     assert brief.value() == round(1000 * window.run.figures().run_fraction) > 1000 / 50
     assert not window.device_label.isVisible() and brief.width() >= window.device_label.width()  # in its place
     assert window.minimumSizeHint().width() <= 1280  # (wider, the status bar cut the window's right edge)

@@ -178,12 +178,13 @@ class RunBrief(QProgressBar):
         self.render()
 
     def text_now(self) -> str:
-        """What the bar says: "epoch 2 of 3 – 45% · ETA 0:12" (paused, stopping, starting…)."""
+        """What the bar says: "epoch 2 of 3 · run 45% · ETA 0:12" (paused, stopping, starting…): the
+        percentage is the whole run's, as its bar is ("epoch 2 of 3 – 60%" read as 60 % of epoch 2)."""
         run, start, figures = self.run, self.run.start, self.run.figures()
         sweep = f"run {run.sweep.index + 1} of {run.sweep.total} · " if run.sweep is not None else ""
         if start is None or figures is None:
             return f"{sweep}starting…"
-        where = f"{sweep}epoch {figures.epoch} of {start.config.epochs} – %p%"
+        where = f"{sweep}epoch {figures.epoch} of {start.config.epochs} · run %p%"
         if run.status in HELD:
             return f"{where} · {HELD[run.status]}"
         eta = run.sweep_eta() if run.sweep is not None else figures.eta_s
@@ -191,7 +192,7 @@ class RunBrief(QProgressBar):
 
     def sizeHint(self):  # noqa: N802 (Qt naming)
         hint = super().sizeHint()
-        text = self.fontMetrics().horizontalAdvance("epoch 10 of 10 – 100% · ETA estimating…")
+        text = self.fontMetrics().horizontalAdvance("epoch 10 of 10 · run 100% · ETA estimating…")
         hint.setWidth(max(text + 24, self.replaces.sizeHint().width(), self.replaces.width()))
         return hint
 
