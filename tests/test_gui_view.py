@@ -1323,6 +1323,12 @@ def test_the_compared_codes_name_their_rows_a_text_line_apart(qtbot, gui_window)
     from sae_desktop.qt.compare_view import row_ticks
     from sae_desktop.qt.plot_style import label_font
 
+    from sae_desktop.qt.compare_view import column_ticks
+
+    # each latent's number at its column's centre (pyqtgraph's own ticks sat on the columns' left edges)
+    assert column_ticks(np.arange(32)) == [(i + 0.5, str(i)) for i in range(0, 32, 5)]
+    assert column_ticks(np.arange(64))[:2] == [(0.5, "0"), (10.5, "10")]
+    assert column_ticks(np.array([3, 17, 40]))[1] == (1.5, "17")  # (a wide dictionary's active columns)
     assert row_ticks(list("abcd"), 20.0, 14.0) == [(0.5, "a"), (1.5, "b"), (2.5, "c"), (3.5, "d")]
     assert row_ticks(list("abcd"), 10.0, 14.0) == [(0.5, "a"), (1.5, ""), (2.5, "c"), (3.5, "")]
     runs = gui_window.runs_view
@@ -1345,6 +1351,8 @@ def test_the_compared_codes_name_their_rows_a_text_line_apart(qtbot, gui_window)
         assert QFontMetrics(label_font(axis)).horizontalAdvance(axis.labelText) <= axis.height() - 8, height
         assert "digit" in axis.labelText
     assert len(named) == len(ticks)  # tall enough: every row named
+    columns = plot.getAxis("bottom")._tickLevels[0]
+    assert columns and all(pos % 1 == 0.5 for pos, _ in columns)  # centred on the bundled model's 32 columns
     assert axis.labelText == "test digit (its label)"  # (and its whole title)
 
 

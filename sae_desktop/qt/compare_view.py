@@ -48,8 +48,13 @@ def row_ticks(labels: list[str], row_px: float, line_px: float) -> list[tuple[fl
 
 
 def column_ticks(columns: np.ndarray) -> list[tuple[float, str]]:
-    """About :data:`TICKS` of ``columns``' latent numbers, each at its column's centre."""
-    picks = np.unique(np.linspace(0, len(columns) - 1, min(TICKS, len(columns))).round().astype(int))
+    """``columns``' latent numbers, each at its column's centre (pyqtgraph's own ticks sat on the
+    columns' left edges): every 5th (10th past 40 columns) of a whole small dictionary's, else
+    about :data:`TICKS` of those shown."""
+    if np.array_equal(columns, np.arange(len(columns))) and len(columns) <= ALL_COLUMNS:
+        picks = np.arange(0, len(columns), 5 if len(columns) <= 40 else 10)
+    else:
+        picks = np.unique(np.linspace(0, len(columns) - 1, min(TICKS, len(columns))).round().astype(int))
     return [(i + 0.5, str(int(columns[i]))) for i in picks]
 
 
@@ -268,11 +273,10 @@ class CompareView(QWidget):
             self.codes[i].setImage(z[:, columns])
             self.bars[i].setLevels((0.0, top))  # (the bar sets the image's levels)
             bottom = self.plots[1 + i].getAxis("bottom")
+            bottom.setTicks([column_ticks(columns), []])
             if len(columns) < z.shape[1]:
-                bottom.setTicks([column_ticks(columns), []])
                 bottom.setLabel(f"latent (the {len(columns)} of {z.shape[1]} active on these digits)")
             else:
-                bottom.setTicks(None)
                 bottom.setLabel("latent")
             # a row per digit shown above, named by its label (the rows are these digits, not the classes 0-9)
             self._row_labels[i] = [str(int(test.labels[j])) for j in self.indices]
