@@ -134,7 +134,9 @@ def shortcuts_html(groups: dict[str, list[QAction]], plot_tabs: list[str]) -> st
     mouse: in the Probe, and on the plots of ``plot_tabs`` (those with pyqtgraph's menu)."""
     def table(rows) -> str:
         return ("<table cellspacing='0' cellpadding='3'>"
-                + "".join(f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{keys}</b></td></tr>" for name, keys in rows)
+                # the gap as the cell's padding (two spaces before the keys indented their first line only)
+                + "".join(f"<tr><td>{name}</td><td style='padding-left: 10px'><b>{keys}</b></td></tr>"
+                          for name, keys in rows)
                 + "</table>")
 
     parts = []
