@@ -939,3 +939,29 @@ def read_csv(path):
     with open(path, newline="") as f:
         header, *rows = list(csv.reader(f))
     return header, rows
+
+
+def test_a_plots_own_export_dialog_opens_in_the_exports_folder_with_a_name(qtbot, window, tmp_path):
+    """pyqtgraph's file dialog opened in the home folder with no name, whatever File ▸ Export had used."""
+    from pathlib import Path
+
+    from pyqtgraph.exporters import CSVExporter
+
+    from sae_desktop.qt.settings import last_folder, remember_folder
+
+    remember_folder("exports", str(tmp_path / "earlier.png"))
+    plot = window.training_view.rho_plot
+    exporter = CSVExporter(plot.getPlotItem())
+    exporter.fileSaveDialog(filter="*.csv")
+    dialog = exporter.fileDialog
+    qtbot.addWidget(dialog)
+    assert Path(dialog.directory().absolutePath()) == tmp_path
+    assert dialog.selectedFiles()[0].endswith("mean_activation")  # the plot's title, as a file name
+    elsewhere = tmp_path / "sub"
+    elsewhere.mkdir()
+    window.atlas_view.up_to_date()
+    exporter = CSVExporter(window.atlas_view.density_plot.getPlotItem())
+    exporter.fileSaveDialog(filter="*.csv")
+    qtbot.addWidget(exporter.fileDialog)
+    exporter.fileSaveFinished(str(elsewhere / "density.csv"))  # (as the dialog does when a name is chosen)
+    assert (elsewhere / "density.csv").is_file() and last_folder("exports") == str(elsewhere)

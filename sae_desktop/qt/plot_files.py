@@ -1,17 +1,13 @@
 """A plot as a file: PNG (2× for print), SVG (vector paths, markers included), CSV (named columns).
 
-pyqtgraph 0.14's SVG exporter fails on the path data Qt ≥ 6.10 writes (pyqtgraph issue #3485:
-a closing ``Z`` has no coordinates); :func:`patch_svg_exporter` makes it skip those tokens,
-which fixes File ▸ Export and the plots' own right-click Export… alike. Its output has every
-marker as a vector path (Qt's own SVG generator drew the scatter's whole marker sheet as one
-squeezed bitmap, with scaled strokes that ImageMagick could not render).
+pyqtgraph's own exporters, which the plots' right-click Export… uses, are made to write as these
+do in plot_exporters.py.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,60 +17,10 @@ from pyqtgraph.exporters import ImageExporter, SVGExporter
 
 from sae_desktop.qt.hidden_layout import lay_out_hidden
 from sae_desktop.qt.plot_caption import captioned, svg_caption
+from sae_desktop.qt.plot_exporters import patch_svg_exporter
 from sae_desktop.qt.right_axis import plot_items
 
 PLOT_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"
-
-
-def patch_svg_exporter() -> None:
-    """Once per process: wrap pyqtgraph's ``correctCoordinates`` so it never sees ``Z``."""
-    module = sys.modules[SVGExporter.__module__]  # the module: the package's attribute is the class
-    original = module.correctCoordinates
-    if getattr(original, "skips_close_path", False):
-        return
-
-    def correct_coordinates(node, defs, item, options):
-        closed = [p for p in node.getElementsByTagName("path") if "Z" in p.getAttribute("d")]
-        for path in closed:
-            path.setAttribute("d", path.getAttribute("d").replace("Z", " ").strip())
-        original(node, defs, item, options)
-        for path in closed:
-            if path.getAttribute("d").strip():
-                path.setAttribute("d", path.getAttribute("d").strip() + " Z")
-
-    correct_coordinates.skips_close_path = True
-    module.correctCoordinates = correct_coordinates
-
-
-def offer_working_exporters() -> None:
-    """The plots' right-click Export… lists pyqtgraph's "Matplotlib Window" only where matplotlib is
-    installed (it is not a dependency: chosen, Export did nothing but print ModuleNotFoundError)."""
-    import importlib.util
-
-    from pyqtgraph.exporters import Exporter
-
-    if importlib.util.find_spec("matplotlib") is None:
-        Exporter.Exporters[:] = [e for e in Exporter.Exporters if e.__name__ != "MatplotlibExporter"]
-
-
-def patch_csv_exporter() -> None:
-    """Once per process: the plots' own right-click Export… writes CSV as File ▸ Export does
-    (named columns, a right axis's curves included; pyqtgraph's wrote "x0000,y0000" or
-    "<legend name>_x" columns of the plot item's own curves only)."""
-    from pyqtgraph.exporters import CSVExporter
-
-    original = CSVExporter.export
-    if getattr(original, "named_columns", False):
-        return
-
-    def export(self, fileName=None):  # noqa: N803 (pyqtgraph's name)
-        view = self.item.getViewWidget() if isinstance(self.item, pg.PlotItem) else None
-        if fileName is None or not isinstance(view, pg.PlotWidget):
-            return original(self, fileName)
-        write_csv(Path(fileName), *csv_table(view), "\t" if self.params["separator"] == "tab" else ",")
-
-    export.named_columns = True
-    CSVExporter.export = export
 
 
 @contextmanager

@@ -40,7 +40,7 @@ def configure() -> None:
     pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
     theme.follow(apply_theme)
     anchor_ignores_a_deleted_parent()
-    from sae_desktop.qt.plot_files import offer_working_exporters, patch_csv_exporter, patch_svg_exporter
+    from sae_desktop.qt.plot_exporters import offer_working_exporters, patch_csv_exporter, patch_svg_exporter
 
     patch_svg_exporter()  # the plots' own right-click Export… as File ▸ Export (it was patched only once
     patch_csv_exporter()  # File ▸ Export had written an SVG)
