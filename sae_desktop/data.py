@@ -140,7 +140,10 @@ def read_idx(path: Path, expected_magic: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()  # writable, owns its memory
 
 
-def missing_message(name: str, root: Path, reason: str = "") -> str:
+def missing_message(name: str, root: Path, reason: str = "", stems: tuple[str, ...] = FILES,
+                    download: bool = True) -> str:
+    """What is missing, and the fix: ``stems``, the files needed (the test split's two, to evaluate);
+    ``download``: whether running online would fetch them (not for `evaluate`, which never downloads)."""
     folder = raw_folder(name, root)
     if root.exists() and not root.is_dir():  # (it advised downloading into the file)
         return (f"The data folder {root} is a file, not a folder. Fix: choose the folder that holds "
@@ -148,10 +151,11 @@ def missing_message(name: str, root: Path, reason: str = "") -> str:
                 "line: --data-dir or SAE_DESKTOP_DATA).")
     lines = [
         f"{DISPLAY_NAMES[name]} was not found in {folder}" + (f" ({reason})" if reason else "") + ".",
-        f"Expected the four files {', '.join(FILES)} (optionally .gz).",
+        f"Expected the {'four' if len(stems) == 4 else 'two'} files {', '.join(stems)} (optionally .gz).",
         "Fix: choose a folder that holds "
         f"{FOLDERS[name]}/raw/ with those files (in the window: the training panel's Data folder, Choose…; "
-        f"on the command line: --data-dir or SAE_DESKTOP_DATA), or run once online to download them into {root}.",
+        "on the command line: --data-dir or SAE_DESKTOP_DATA)"
+        + (f", or run once online to download them into {root}." if download else "."),
     ]
     return "\n".join(lines)
 
@@ -227,7 +231,8 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
         found = {stem: _find(folder, stem) for stem in stems}
     missing = [stem for stem, path in found.items() if path is None]
     if missing:
-        raise DatasetError(missing_message(name, root, "missing " + ", ".join(missing)))
+        raise DatasetError(missing_message(name, root, "missing " + ", ".join(missing), tuple(stems),
+                                           download=allow_download or not test_only))
     arrays = {
         stem: read_idx(path, _IMAGE_MAGIC if "images" in stem else _LABEL_MAGIC) for stem, path in found.items()
     }

@@ -30,6 +30,12 @@ def test_missing_data_message_names_folder_files_and_fix(tmp_path):
     assert str(tmp_path / "nowhere" / "MNIST" / "raw") in message
     assert all(name in message for name in FILES)
     assert "SAE_DESKTOP_DATA" in message and "--data-dir" in message
+    assert "Expected the four files" in message and "download them" in message
+    with pytest.raises(DatasetError) as err:  # the test split alone (evaluate), which is never downloaded
+        load_dataset("mnist", tmp_path / "nowhere", test_only=True)
+    message = str(err.value)
+    assert f"Expected the two files {FILES[2]}, {FILES[3]}" in message and FILES[0] not in message
+    assert "download" not in message  # (it advised running online, which evaluate never does)
 
 
 def test_a_data_folder_that_is_a_file_is_said_so(tmp_path):
