@@ -218,6 +218,9 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
     if name not in FOLDERS:
         raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(FOLDERS)}")
     root = paths.data_dir(root)
+    above = dataset_root(root)  # (…/MNIST or …/MNIST/raw given, as the window's Choose… takes them)
+    if above != root and not raw_folder(name, root).is_dir() and raw_folder(name, above).is_dir():
+        root = above
     folder = raw_folder(name, root)
     stems = FILES[2:] if test_only else FILES
     found = {stem: _find(folder, stem) for stem in stems}

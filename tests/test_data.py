@@ -188,3 +188,11 @@ def test_dataset_root_is_the_folder_above_a_picked_dataset_folder(tmp_path):
     assert dataset_root(tmp_path / "FashionMNIST" / "raw") == tmp_path
     assert dataset_root(tmp_path / "raw") == tmp_path / "raw"  # not a dataset's raw folder
     assert dataset_root(tmp_path / "MNIST-copy") == tmp_path / "MNIST-copy"
+
+
+def test_a_data_folder_given_as_the_datasets_own_or_its_raw_folder_is_the_one_above(tiny_data_dir):
+    """--data-dir …/MNIST/raw failed ("MNIST was not found in …/MNIST/raw/MNIST/raw"), while the
+    window's Choose… takes either for the folder above."""
+    whole = load_dataset("mnist", tiny_data_dir)
+    for given in (tiny_data_dir / "MNIST", tiny_data_dir / "MNIST" / "raw"):
+        assert len(load_dataset("mnist", given).test_images) == len(whole.test_images)
