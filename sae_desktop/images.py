@@ -115,6 +115,21 @@ def _reduced(img):
     return img.reduce(factor)
 
 
+def _paper_for_no_tone(tones: np.ndarray, share: float) -> float:
+    """The tone a float image's NaN and ±inf pixels take, as paper, from its finite ``tones``
+    (``share`` of the image): their median where they are most of the image (paper is most of a
+    sheet); where they are not, they are the drawing (ink on a NaN layer, as on a transparent one)
+    and the paper is the other end of their scale (as their median, the ink itself was the paper:
+    "nothing drawn")."""
+    if not tones.size:
+        return 0.0
+    median = float(np.median(tones))
+    if share >= 0.5:
+        return median
+    top = 1.0 if tones.max() <= 1.0 else 255.0 if tones.max() <= 255 else 65535.0
+    return top if median < top / 2 else 0.0
+
+
 def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
     from PIL import Image
 
@@ -122,7 +137,7 @@ def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
         a = np.asarray(img, dtype=np.float64)
         finite = np.isfinite(a)
         if not finite.all():  # NaN and ±inf are no tone at all: the paper's (as 0 they were ink on white)
-            a = np.where(finite, a, np.median(a[finite]) if finite.any() else 0.0)
+            a = np.where(finite, a, _paper_for_no_tone(a[finite], float(finite.mean())))
         top_value = a.max(initial=0)
         if sixteen_bit or img.mode.startswith("I;16") or top_value > 255:
             top = 65535.0

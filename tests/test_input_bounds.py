@@ -234,6 +234,12 @@ def test_not_a_number_in_a_float_image_is_paper_not_ink(tmp_path):
     ink = load_image_file(tmp_path / "f.tif")
     assert ink[30, 30] > 0.9  # the stroke is the ink
     assert ink[:, :6].max() == 0 and ink[:3].max() == 0 and ink[-3:].max() == 0  # the rest is paper
+    # a drawing on a NaN layer (most of the image): the NaN is still the paper, not the ink's tone
+    layer = np.full((60, 60), np.nan, np.float32)
+    layer[10:50, 28:32] = 0.0  # dark ink, nothing else finite
+    Image.fromarray(layer, mode="F").save(tmp_path / "layer.tif")
+    ink = load_image_file(tmp_path / "layer.tif")
+    assert ink[30, 30] > 0.9 and ink[:, :6].max() == 0  # (it read "nothing drawn": the ink was the paper)
 
 
 def test_exif_orientation_is_applied_as_pillow_applies_it(tmp_path):
