@@ -49,8 +49,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError(f"sae-desktop train: {exc}") from None
     if resume is not None and resume.epochs_done >= cfg.epochs:  # (it said "completed: trained 1 epoch", and
         # made an empty run folder each time)
-        done = counted(resume.epochs_done, "epoch")
-        raise UsageError(f"sae-desktop train: --resume: the checkpoint has trained {done} of {cfg.epochs} already "
+        done = counted(resume.epochs_done, "epoch")  # ("2 epochs of 1" read oddly for --epochs below it)
+        of = f" of {cfg.epochs}" if resume.epochs_done == cfg.epochs else f" (--epochs {cfg.epochs})"
+        raise UsageError(f"sae-desktop train: --resume: the checkpoint has trained {done}{of} already "
                          f"(--epochs is the total: give --epochs {resume.epochs_done + 1} or more to train on)")
     if args.out:  # refused now, not after the training
         refuse_run_files(args.out)

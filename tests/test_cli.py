@@ -132,6 +132,8 @@ def test_resume_continues_in_the_same_folder(tiny_data_dir):
     assert done.returncode == 2 and done.stderr.strip() == (
         "sae-desktop train: --resume: the checkpoint has trained 3 epochs of 3 already (--epochs is the total: "
         "give --epochs 4 or more to train on)")
+    fewer = sae("train", "--resume", ckpt, "--epochs", "2", "--data-dir", str(tiny_data_dir))  # ("3 epochs of 2")
+    assert fewer.returncode == 2 and "has trained 3 epochs (--epochs 2) already" in fewer.stderr
     assert RunFolder(Path(summary["run_dir"])).metrics_path.read_bytes() == records
 
 
