@@ -141,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     slim.add_argument("checkpoint", help="the .safetensors model to copy")
     slim.add_argument("out", help="where to write the copy (.safetensors)")
     slim.add_argument("--dtype", choices=["float16", "float32"], default="float16",
-                      help="the copy's number format; default float16 (half the size)")
+                      help="the weights' number format; default float16 (half their size; the verdict's stored "
+                           "reference digits keep theirs)")
 
     launcher = sub.add_parser("install-launcher", help="add the app to the desktop's applications menu (Linux)")
     launcher.add_argument("--uninstall", action="store_true", help="remove the launcher and icon again")
