@@ -93,7 +93,8 @@ def _save_dir(text: str | None) -> Path | None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # said as the folder it is ("No such file or directory" named no folder)
-        raise Failure(f"--save-dir: cannot create the folder {folder}: {describe_os_error(exc)}") from None
+        where = "" if exc.filename is not None and Path(exc.filename) == folder else f" {folder}"
+        raise Failure(f"--save-dir: cannot create the folder{where}: {describe_os_error(exc)}") from None
     return folder
 
 

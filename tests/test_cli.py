@@ -66,7 +66,8 @@ def test_a_save_dir_that_cannot_be_made_is_named_as_a_folder(capsys, tmp_path):
     (tmp_path / "file").write_text("")
     assert main(["probe", "--save-dir", str(tmp_path / "file" / "out"), str(tmp_path / "x.png")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("sae-desktop probe: --save-dir: cannot create the folder ") and err.count("\n") == 1
+    assert err.startswith("sae-desktop probe: --save-dir: cannot create the folder") and err.count("\n") == 1
+    assert err.count(str(tmp_path / "file" / "out")) == 1  # (the path once: it read "…out: …out: …")
 
 
 def test_absent_cuda_exits_2_and_offers_cpu(capsys):
