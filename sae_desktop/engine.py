@@ -173,7 +173,9 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
             yield out
             continue
         if status == "completed":
-            status, message = "stopped", f"stopped by request at step {step} (epoch {epoch + 1}); weights kept"
+            # (where none of this epoch's steps ran, "at step 2814 (epoch 7)" read as a stop inside epoch 7)
+            where = f"epoch {epoch + 1}" if done else f"after epoch {epoch}" if epoch else "before the first step"
+            status, message = "stopped", f"stopped by request at step {step} ({where}); weights kept"
             if trainer.pending and not trainer.report().finite:  # steps since the last check
                 good_step = last_good.restore()
                 message += f" (from step {good_step}: the loss had become non-finite)"

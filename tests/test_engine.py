@@ -169,6 +169,23 @@ def test_stop_keeps_weights_and_ends_promptly(tiny_dataset, backend):
     assert end.optimizer["optimizer.step"].item() == end.step
 
 
+def test_a_stop_between_two_epochs_says_after_which(tiny_dataset, backend):
+    """Ctrl+C just after epoch 1's evaluation said "stopped by request at step 10 (epoch 2)", read as a
+    stop inside epoch 2, with 1 epoch done and nothing of epoch 2 run."""
+    control = TrainingControl()
+    events = []
+    for event in train(FAST.replace(epochs=5), tiny_dataset, control, backend=backend):
+        events.append(event)
+        if isinstance(event, EpochOutput):
+            control.stop()
+    end = events[-1]
+    assert end.status == "stopped" and end.epochs_done == 1 and end.position is None
+    assert end.message == f"stopped by request at step {end.step} (after epoch 1); weights kept"
+    control = TrainingControl()
+    control.stop()  # before any step
+    assert "(before the first step)" in list(train(FAST, tiny_dataset, control, backend=backend))[-1].message
+
+
 def test_pause_blocks_between_steps_and_resume_continues(tiny_dataset, backend):
     control = TrainingControl()
     gen = train(FAST, tiny_dataset, control, backend=backend)
