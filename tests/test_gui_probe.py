@@ -236,7 +236,7 @@ def test_missing_test_set_disables_the_browser_with_a_reason(qtbot, tmp_path, mo
     browser = w.probe_view.browser
     qtbot.waitUntil(lambda: "unavailable" in browser.message.text(), timeout=5000)
     assert not browser.random.isEnabled() and browser.load_file.isEnabled()
-    assert "train-images-idx3-ubyte" in browser.message.toolTip()
+    assert "t10k-images-idx3-ubyte" in browser.message.toolTip()  # (the test digits need the two test files)
     # the canvas no longer offers R for a test digit (it did nothing, and said nothing) …
     canvas = w.probe_view.canvas
     assert canvas.hint == "Draw a digit here\n(right button erases)"
