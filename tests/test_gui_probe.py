@@ -1266,3 +1266,23 @@ def test_the_latent_bars_steer_from_the_keyboard_and_show_which_bar(qtbot, windo
     box = bars.getPlotItem().getViewBox()
     qtbot.mouseClick(bars.viewport(), LEFT, pos=bars.mapFromScene(box.mapViewToScene(QPointF(5.0, 0.5))))
     assert bars.hasFocus() and list(frame.opts["x"]) == [5]
+
+
+def test_the_bars_axis_says_whose_count_it_is_and_forgets_it_after_clear(qtbot, window):
+    """With a bar clamped above the line the axis still read "latent (4 of 32 active)" (the encoder's
+    count, read as a miscount), and after Clear an empty chart kept "(5 of 32 active)"; a mouse clamp
+    named no bar in the status bar (the keys' did)."""
+    view = window.probe_view
+    bars = view.bars
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    active = int((view.result.latents > bars.config.active_threshold).sum())
+    assert bars.getAxis("bottom").labelText == f"latent ({active} of 32 active)"
+    quiet = int(np.argmin(view.result.latents))
+    box = bars.getPlotItem().getViewBox()
+    qtbot.mouseClick(bars.viewport(), LEFT, pos=bars.mapFromScene(box.mapViewToScene(QPointF(float(quiet), 0.9))))
+    assert bars.getAxis("bottom").labelText == f"latent ({active} of 32 active on the input)"
+    assert window.statusBar().currentMessage().startswith(f"Latent {quiet}: clamped to 0.9")
+    view.canvas.clear()
+    qtbot.waitUntil(lambda: view.result is None, timeout=2000)
+    assert bars.getAxis("bottom").labelText == "latent"

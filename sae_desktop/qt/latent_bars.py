@@ -212,14 +212,15 @@ class LatentBars(pg.PlotWidget):
     def set_clamp(self, latent: int, value: float) -> None:
         self.keys.follow(latent)
         self.clampRequested.emit(int(latent), float(np.clip(value, 0.0, self.top)))
+        self.described.emit(self.describe(latent))  # (by mouse or key: the status bar names the bar steered)
 
     def release(self, latent: int) -> None:
         self.keys.follow(latent)
         self.releaseRequested.emit(int(latent))
+        self.described.emit(self.describe(latent))
 
     def value_of(self, latent: int) -> float:
-        """The bar's height: its clamp, or the encoder's value."""
-        return float(self._clamps.get(latent, self.latents[latent]))
+        return float(self._clamps.get(latent, self.latents[latent]))  # its clamp, or the encoder's value
 
     def is_clamped(self, latent: int) -> bool:
         return latent in self._clamps
@@ -231,6 +232,7 @@ class LatentBars(pg.PlotWidget):
             self.code_for_csv.setData([], [])  # (a CSV after Clear held the last input's code)
             self.latents_for_csv.setData([], [])
             self.theta_marks.setData([], [])
+            fit_axis_label(self, "bottom", "latent")  # (after Clear it still counted the last input's)
             self.keys.place()
             return
         code = clamped_code(self.latents, self._clamps, self.config)  # what the probe decodes
@@ -269,9 +271,10 @@ class LatentBars(pg.PlotWidget):
         n = self.order.size
         count = n if not self.sorted or n <= 2 * SORTED_LEAST else \
             int(min(n, max(SORTED_LEAST, math.ceil((lit[-1] + 1 if lit.size else 0) * 1.25))))
-        titles = (f"latent ({active} of {n} active)", f"latent ({active} active)", "latent") if count == n else (
-            f"latent (sorted: the first {count} of {n}; {active} active)", f"latent (first {count} of {n}; "
-            f"{active} active)", f"first {count} of {n}, {active} active", f"first {count} of {n}")
+        on = " on the input" if self._clamps else ""  # (beside a clamped bar above the line: the encoder's count)
+        titles = (f"latent ({active} of {n} active{on})", f"latent ({active} active{on})", "latent") if count == n \
+            else (f"latent (sorted: the first {count} of {n}; {active} active{on})", f"latent (first {count} of "
+                  f"{n}; {active} active{on})", f"first {count} of {n}, {active} active", f"first {count} of {n}")
         fit_axis_label(self, "bottom", *titles)  # (the longest that fits the plot's width)
         return count
 
