@@ -147,7 +147,7 @@ def test_exporting_an_empty_plot_says_so_before_asking_where(qtbot, window, dial
     assert dialogs.asked == [] and window.notices[-1].startswith("Nothing to export in “Losses”")
     title = "Activation by class of the selected latent (Atlas)"  # (a latent's plot: says how to get one)
     window.exports._plot(window.exports.plots()[title](), title)
-    assert dialogs.asked == [] and "click the tile of one active on the test set" in window.notices[-1]
+    assert dialogs.asked == [] and "first click the tile of a live latent" in window.notices[-1]
 
 
 def test_the_atlas_activation_by_class_plot_exports_as_a_table_and_a_picture(qtbot, window, tmp_path):
@@ -956,7 +956,11 @@ def test_a_plots_own_export_dialog_opens_in_the_exports_folder_with_a_name(qtbot
     dialog = exporter.fileDialog
     qtbot.addWidget(dialog)
     assert Path(dialog.directory().absolutePath()) == tmp_path
-    assert dialog.selectedFiles()[0].endswith("mean_activation")  # the plot's title, as a file name
+    assert dialog.selectedFiles()[0].endswith("/mean_activation")  # the plot's title, as a file name
+    exporter = CSVExporter(window.training_view.loss_plot.getPlotItem())
+    exporter.fileSaveDialog(filter="*.csv")
+    qtbot.addWidget(exporter.fileDialog)
+    assert exporter.fileDialog.selectedFiles()[0].endswith("/losses")  # (not the title's note too)
     elsewhere = tmp_path / "sub"
     elsewhere.mkdir()
     window.atlas_view.up_to_date()

@@ -310,6 +310,8 @@ def test_the_panel_shown_in_presentation_floats_where_it_would_widen_the_window_
         window.dock.toggleViewAction().trigger()  # View ▸ Training panel
         qtbot.waitUntil(window.dock.isFloating, timeout=2000)
         assert window.dock.isVisible() and window.minimumSizeHint().width() == alone  # over the views, not beside
+        bar = window.tabs.tabBar()  # …below the tabs (over them, it hid Training and Probe)
+        assert window.dock.geometry().top() >= bar.mapToGlobal(bar.rect().bottomLeft()).y()
     finally:
         window.view.set_presentation(False, remember=False)
     assert not window.dock.isFloating() and window.dock.isVisible()  # docked again, as before presentation

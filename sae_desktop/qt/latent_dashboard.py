@@ -53,7 +53,7 @@ class LatentDashboard(QWidget):
         fit_axis_label(self.classes, "left", "mean activation", "mean")  # ~90 px high: the long label ran off
         self.classes.setMenuEnabled(False)
         for plot in (self.classes, self.histogram):  # (why File ▸ Export finds nothing in them)
-            plot.empty_hint = "It is of the latent selected in the Atlas: click the tile of one active on the test set."
+            plot.empty_hint = "It shows the latent selected in the Atlas: first click the tile of a live latent."
         self.classes.setMouseEnabled(x=False, y=False)
         self.class_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
                                           brush=COLORS["hist"], pen=None)

@@ -88,7 +88,8 @@ def offer_working_exporters() -> None:
             from sae_desktop.qt.exporting import file_stem
 
             title = re.sub(r"<[^>]*>", "", view.getPlotItem().titleLabel.text or "")  # (ρ̂ is markup)
-            self.fileDialog.selectFile(file_stem(title or "plot"))
+            # the title before its note ("Losses (bold: smoothed; …)" made a 55-letter name)
+            self.fileDialog.selectFile(file_stem(title.split(" (")[0].split(":")[0] or "plot"))
 
     def save_finished(self, fileName):  # noqa: N803
         remember_folder("exports", fileName)

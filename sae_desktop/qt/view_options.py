@@ -65,7 +65,9 @@ class ViewOptions:
             self._floated = True
             w.dock.setFloating(True)
             width = min(w.dock.content_width(), room.width() // 2)  # (its fields whole, as docked in fit_width)
-            w.dock.setGeometry(room.left(), room.top() + 40, width, round(room.height() * 0.85))
+            bar = w.tabs.tabBar()  # below the tabs (over them, it hid Training and Probe)
+            top = max(room.top(), bar.mapToGlobal(bar.rect().bottomLeft()).y() + 4) if bar.isVisible() else room.top()
+            w.dock.setGeometry(room.left(), top, width, max(room.bottom() - top - 40, 200))
 
     def restore(self) -> None:
         """At start-up, after the window's state: presentation again if it was left on."""
