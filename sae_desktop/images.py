@@ -115,18 +115,17 @@ def _reduced(img):
     return img.reduce(factor)
 
 
-def _paper_for_no_tone(tones: np.ndarray, share: float) -> float:
+def _paper_for_no_tone(tones: np.ndarray, share: float, top: float) -> float:
     """The tone a float image's NaN and ±inf pixels take, as paper, from its finite ``tones``
-    (``share`` of the image): their median where they are most of the image (paper is most of a
-    sheet); where they are not, they are the drawing (ink on a NaN layer, as on a transparent one)
-    and the paper is the other end of their scale (as their median, the ink itself was the paper:
-    "nothing drawn")."""
+    (``share`` of the image, on a scale to ``top``): their median where they are most of the image
+    (paper is most of a sheet); where they are not, they are the drawing (ink on a NaN layer, as on
+    a transparent one) and the paper is the other end of the scale (as their median, the ink itself
+    was the paper: "nothing drawn")."""
     if not tones.size:
         return 0.0
     median = float(np.median(tones))
     if share >= 0.5:
         return median
-    top = 1.0 if tones.max() <= 1.0 else 255.0 if tones.max() <= 255 else 65535.0
     return top if median < top / 2 else 0.0
 
 
@@ -136,15 +135,15 @@ def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(img, dtype=np.float64)
         finite = np.isfinite(a)
-        if not finite.all():  # NaN and ±inf are no tone at all: the paper's (as 0 they were ink on white)
-            a = np.where(finite, a, _paper_for_no_tone(a[finite], float(finite.mean())))
-        top_value = a.max(initial=0)
+        top_value = a[finite].max(initial=0)
         if sixteen_bit or img.mode.startswith("I;16") or top_value > 255:
             top = 65535.0
         elif img.mode == "F" and top_value <= 1.0:
             top = 1.0  # a float image in [0, 1] (scientific TIFFs): not 255 times too dark
         else:
             top = 255.0
+        if not finite.all():  # NaN and ±inf are no tone at all: the paper's (as 0 they were ink on white)
+            a = np.where(finite, a, _paper_for_no_tone(a[finite], float(finite.mean()), top))
         a = a / top
     else:
         if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
