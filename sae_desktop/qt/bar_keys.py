@@ -79,12 +79,12 @@ class BarKeys(QObject):
         elif key in (Qt.Key.Key_Home, Qt.Key.Key_End):
             self.position = 0 if key == Qt.Key.Key_Home else count - 1
         latent = int(bars.order[self.position])
-        if key in NUDGES:
+        if key in NUDGES:  # (a clamp or a release names its bar in the status bar itself)
             bars.set_clamp(latent, bars.value_of(latent) + NUDGES[key] * bars.top / STEPS)
         elif key == Qt.Key.Key_0:
             bars.set_clamp(latent, 0.0)
         elif key == Qt.Key.Key_Escape and bars.is_clamped(latent):
             bars.release(latent)
+        else:  # moved: named in the status bar (a tooltip beside the bar covered the axis's labels)
+            bars.described.emit(bars.describe(latent))
         self.place()
-        # named in the status bar (a tooltip beside the bar covered the axis's labels and the next bars)
-        bars.described.emit(bars.describe(latent))
