@@ -159,3 +159,35 @@ def test_the_sweep_bar_counts_the_run_in_progress(qtbot, gui_window, monkeypatch
     finally:
         w.controller.stop()
         qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=30000)
+
+
+def test_a_runs_scan_is_not_queued_behind_a_paused_run_and_other_work(qtbot, gui_window):
+    """The training run holds a background thread for its whole length, paused or not: with one
+    thread per core, a paused run and other tasks (one per other core) left the Runs tab's scan
+    waiting, its table stale."""
+    import threading
+
+    from PySide6.QtCore import QRunnable, QThread, QThreadPool
+
+    w = gui_window
+    w.panel.set_config(SMALL.replace(epochs=3, batch_size=1, log_every=8))
+    w.run.stepped.connect(lambda out: w.controller.state == "running" and w.controller.pause())
+    w.controller.start(w.panel.config())
+    release = threading.Event()
+
+    class Busy(QRunnable):
+        def run(self) -> None:
+            release.wait(30)
+
+    try:
+        qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=60000)
+        for _ in range(QThread.idealThreadCount() - 1):  # the other cores' worth of background work
+            QThreadPool.globalInstance().start(Busy())
+        runs = w.runs_view
+        with qtbot.waitSignal(runs.scanned, timeout=10000):
+            runs.refresh_in_background()
+    finally:
+        release.set()
+        w.controller.stop()
+        qtbot.waitUntil(lambda: w.controller.state == "idle", timeout=30000)
+    assert QThreadPool.globalInstance().waitForDone(5000)

@@ -55,7 +55,21 @@ def create_app() -> QApplication:
     app.setStyle("Fusion")
     collect_garbage_on_the_gui_thread(app)
     one_blas_thread()
+    room_beside_training()
     return app
+
+
+SPARE_THREADS = 2  # background threads beyond one per core (see room_beside_training)
+
+
+def room_beside_training() -> None:
+    """The window's background pool (Qt's global one) keeps threads for its short tasks (a runs
+    scan, a model's evaluation, an image read) beside a training run, which holds one for its
+    whole length, paused or not. With one per core, on a 2-core machine a paused run and one
+    other task left a runs scan queued (the Runs tab kept a finished epoch's row stale)."""
+    from PySide6.QtCore import QThread
+
+    QThreadPool.globalInstance().setMaxThreadCount(QThread.idealThreadCount() + SPARE_THREADS)
 
 
 def one_blas_thread() -> None:
