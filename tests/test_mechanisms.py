@@ -10,7 +10,7 @@ import torch
 from sae_desktop.checkpoint import load_checkpoint
 from sae_desktop.config import JUMPRELU_BANDWIDTH, JUMPRELU_PRE_ACT, ConfigError, TrainConfig
 from sae_desktop.engine import make_trainer, train
-from sae_desktop.events import EpochOutput, RunEnd
+from sae_desktop.events import EpochOutput, Revival, RunEnd
 from sae_desktop.losses import Objective, auxk_latents
 from sae_desktop.mechanisms import normalise_decoder, project_decoder_grad
 from sae_desktop.model import SparseAutoencoder, batch_topk, jump_bandwidth, jump_step, jumprelu
@@ -321,3 +321,19 @@ def test_auxk_comebacks_are_a_curve_per_ended_epoch_in_the_sparsity_plot(qtbot):
     plot.clear_data()
     assert plot.back.getData()[0] is None or len(plot.back.getData()[0]) == 0
     assert BACK_LABEL not in [label.text for _, label in plot.legend.items]
+
+
+def test_resampling_waits_for_the_epochs_evaluation(tiny_dataset):
+    """Every half epoch (234 steps of MNIST's 469) resampled 1-2 steps before an epoch's end: its test
+    figures measured latents revived a step ago (FVU 0.68 against training's 0.46). Resampled mid-epoch
+    and at the next epoch's start, the evaluation comes first."""
+    cfg = SMALL.replace(penalty="l1", l1=0.05, resample=True, epochs=4, d_latent=24, batch_size=45)
+    events = _train(cfg, tiny_dataset)
+    spe = events[0].steps_per_epoch
+    assert spe % 2 == 1  # (an odd count: half epochs do not add up to the epoch)
+    revivals = [(i, e) for i, e in enumerate(events) if isinstance(e, Revival)]
+    assert revivals, "a strong L1 leaves latents dead; resampling should have revived some"
+    assert {e.step % spe for _, e in revivals} <= {0, spe // 2}
+    ends = {e.step: i for i, e in enumerate(events) if isinstance(e, EpochOutput)}
+    assert all(i > ends[e.step] for i, e in revivals if e.step in ends)  # an epoch's end: after its evaluation
+    assert any(e.step in ends for _, e in revivals)

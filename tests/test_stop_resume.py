@@ -6,7 +6,7 @@ import torch
 from sae_desktop.checkpoint import load_checkpoint
 from sae_desktop.config import ConfigError, TrainConfig
 from sae_desktop.engine import train
-from sae_desktop.events import IntervalOutput, RunEnd, TrainingControl
+from sae_desktop.events import IntervalOutput, Revival, RunEnd, TrainingControl
 from sae_desktop.runs import RunFolder, recorded
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -64,3 +64,22 @@ def test_a_seed_up_to_2_63_minus_1_trains(tiny_dataset):
     cfg = CFG.replace(epochs=1, seed=2**63 - 1).check()
     assert [type(e).__name__ for e in train(cfg, tiny_dataset)][-1] == "RunEnd"
     assert list(train(CFG.replace(epochs=1, seed=10**14), tiny_dataset))[-1].status == "completed"
+
+
+def test_a_run_continued_inside_an_epoch_resamples_on_its_own_steps(tiny_dataset, tmp_path):
+    """Continued inside an epoch, the trainer counted its steps from the epoch's start: it resampled 3
+    steps late and recorded the revival at a step before the one it came after."""
+    cfg = CFG.replace(penalty="l1", l1=0.05, resample=True)
+    run = RunFolder.create(cfg, tmp_path)
+    control = TrainingControl()
+    for event in recorded(train(cfg, tiny_dataset, control, backend="autograd"), run):
+        if isinstance(event, IntervalOutput) and event.step >= 13:  # inside epoch 2
+            control.stop()
+    reports, revivals = [], []
+    for event in recorded(train(cfg, tiny_dataset, None, resume_from(run), backend="autograd"), run):
+        if isinstance(event, IntervalOutput):
+            reports.append(event.step)
+        elif isinstance(event, Revival):
+            revivals.append((event.step, reports[-1]))
+    assert revivals, "a strong L1 leaves latents dead; resampling should have revived some"
+    assert [(s, r) for s, r in revivals if not (s % 10 in (0, 5) and s < r <= s + cfg.log_every)] == []
