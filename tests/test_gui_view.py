@@ -295,6 +295,28 @@ def test_presentation_is_remembered(qtbot, gui_window):
     assert pg.getConfigOption("background") == LIGHT.plot_background
 
 
+def test_quitting_in_presentation_remembers_the_window_as_it_was_before(qtbot, gui_window, monkeypatch):
+    """Closed in presentation mode, the window came back 82 px wider (1200 → 1282 under openbox): its
+    geometry was saved at once after leaving presentation, the layouts still holding the larger text's sizes."""
+    from sae_desktop.qt.main_window import MainWindow
+
+    w = gui_window
+    w.setWindowState(Qt.WindowState.WindowNoState)
+    w.setGeometry(QRect(40, 50, 1100, 640))
+    qtbot.waitUntil(lambda: w.geometry() == QRect(40, 50, 1100, 640), timeout=2000)
+    before = bytes(w.saveGeometry())  # (the offscreen screen is too small to compare pixel sizes)
+    w.view.set_presentation(True)
+    qtbot.waitUntil(lambda: w.isFullScreen() and not w.dock.isVisible(), timeout=2000)
+    qtbot.wait(200)  # (its layouts settled in the larger text)
+    w.close()
+    restored = []
+    monkeypatch.setattr(MainWindow, "restoreGeometry", lambda self, data: restored.append(bytes(data)) or True)
+    again = build_window()
+    qtbot.addWidget(again)
+    again.view.set_presentation(False)
+    assert restored == [before]
+
+
 def test_the_panel_shown_in_presentation_floats_where_it_would_widen_the_window_past_the_screen(qtbot, gui_window):
     """View ▸ Training panel in presentation mode at 1024×768 grew the window to 1282 px: the plots'
     right side and the status bar were off-screen, the panel squeezed behind a sideways scroll bar."""

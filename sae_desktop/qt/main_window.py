@@ -283,8 +283,9 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         if self.controller.active:  # also a run that is just ending: let its thread finish
             self.controller.shutdown(timeout_ms=2000)
         settings = app_settings()
-        self.view.set_presentation(False, remember=False)  # keep the normal window's geometry and panel
-        settings.setValue("window/geometry", self.saveGeometry())
+        geometry = self.view.geometry_to_save()
+        self.view.set_presentation(False, remember=False)  # keep the normal window's panel
+        settings.setValue("window/geometry", geometry)
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/tab", self.tabs.tabText(self.tabs.currentIndex()))
         settings.setValue(WIDTH_SETTING, self.probe_view.tools.width_slider.value())

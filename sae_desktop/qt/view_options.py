@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QFont
 from PySide6.QtWidgets import QApplication, QLayout, QMainWindow, QMenu, QToolTip, QWidget
 
@@ -47,6 +47,7 @@ class ViewOptions:
         self._dock_width: int | None = None
         self._was_full_screen = False
         self._normal_geometry = None  # the window's before presentation
+        self._saved_geometry: QByteArray | None = None  # and as saveGeometry() wrote it then
         self._floated = False  # the panel floated by presentation mode (it did not fit beside the views)
         window.dock.visibilityChanged.connect(lambda shown: shown and self._fit_dock())
 
@@ -101,6 +102,7 @@ class ViewOptions:
             self._dock_was_visible = w.dock.isVisible() or not w.isVisible()
             self._dock_width = w.dock.width()  # (shown in presentation, it widens to its larger text)
             self._was_full_screen = w.isFullScreen()
+            self._saved_geometry = w.saveGeometry()
             normal = w.normalGeometry()  # (a maximized window goes back to maximized: no geometry to give back)
             self._normal_geometry = normal if not (self._was_full_screen or w.isMaximized()) and normal.isValid() \
                 else None
@@ -120,6 +122,13 @@ class ViewOptions:
             if self._dock_width is not None:
                 w.resizeDocks([w.dock], [self._dock_width], Qt.Orientation.Horizontal)
         QTimer.singleShot(100, self.window, self._settle_layouts)  # after the views' own font-change updates
+
+    def geometry_to_save(self) -> QByteArray:
+        """The window's geometry to remember: in presentation mode, as it was before (leaving it and
+        saving at once saved a window 82 px wider: the layouts still held the larger text's least
+        sizes, which settle only after the font's change has been seen, when the window has closed)."""
+        return self._saved_geometry if self.presenting and self._saved_geometry is not None \
+            else self.window.saveGeometry()
 
     def _settle_layouts(self) -> None:
         """Recompute every layout's sizes, deepest first. A hidden tab's layout keeps the minimum
