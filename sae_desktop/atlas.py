@@ -146,8 +146,17 @@ def frame_segments(positions, columns: int, tile: int = 28, pad: int = 2) -> tup
     return np.array(xs, float), np.array(ys, float)
 
 
-def log_density_histogram(density: np.ndarray, bins: int = 30, low: float = -5.0) -> tuple[np.ndarray, np.ndarray, int]:
-    """Histogram of log10(density) over the live latents, and the number of dead ones."""
+def density_floor(images: int) -> float:
+    """The density axis's left end (log10) for ``images`` test digits: at most half a decade left of the
+    rarest live latent's, one digit's (10^-4 of 10 000; from −5, its left fifth could hold no latent)."""
+    return min(-1.0, (math.ceil(2.0 * math.log10(1.0 / max(images, 1))) - 1) / 2.0)
+
+
+def log_density_histogram(density: np.ndarray, images: int, bins: int = 30,
+                          low: float | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Histogram of log10(density) over the live latents (from ``low``, else :func:`density_floor` of
+    the ``images`` the densities were counted on), and the number of dead ones."""
+    low = density_floor(images) if low is None else low
     live = density[density > 0]
     counts, edges = np.histogram(np.log10(live), bins=bins, range=(low, 0.0))
     return counts, edges, int((density <= 0).sum())

@@ -84,8 +84,19 @@ def test_density_dead_and_over_active_on_a_constructed_case():
     assert list(ev.dead) == [False, True, False, False] and ev.dead_latents == 1
     assert list(over_active(ev)) == [False, False, True, False]
     assert ev.l0 == pytest.approx((3 + 8 + 1) / 10)
-    counts, edges, dead = log_density_histogram(ev.density, bins=5, low=-2.0)
+    counts, edges, dead = log_density_histogram(ev.density, 10, bins=5, low=-2.0)
     assert dead == 1 and counts.sum() == 3 and edges[0] == -2.0 and edges[-1] == 0.0
+
+
+@pytest.mark.parametrize("images", [160, 1000, 10_000, 60_000])
+def test_the_density_axis_starts_where_the_rarest_live_latent_can_be(images):
+    """From log10 = −5 with 10 000 test digits, whose rarest live latent is at −4: the axis's left fifth
+    could hold no latent. Now half a decade left of one digit's density, whatever the count."""
+    density = np.array([1.0 / images, 0.02, 0.5, 0.0])
+    counts, edges, dead = log_density_histogram(density, images)
+    one = math.log10(1.0 / images)
+    assert one - 0.5 <= edges[0] < one and edges[-1] == 0.0  # (it was −5 for every count)
+    assert counts.sum() == 3 and dead == 1 and edges[np.flatnonzero(counts)[0]] <= one  # (the one-digit latent's)
 
 
 def test_mosaic_and_tile_lookup_round_trip():

@@ -1272,6 +1272,7 @@ def test_the_exported_atlas_says_in_plain_words_what_its_tiles_show(qtbot, windo
     qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
     atlas = show_atlas(qtbot, window)
     assert "not in the histogram" in atlas.status.text() and "over\u2011active" in atlas.status.text()
+    assert "(1 dead latent is not in the histogram)" in atlas.status.text()  # (it read "1 dead latents are")
     description = Image.open(export_atlas(atlas, tmp_path / "atlas.png")).info["Description"]
     assert "histogram" not in description and not {"\u00a0", "\u2011"} & set(description)
     assert "1 dead" in description and "over-active (> 50%)" in description

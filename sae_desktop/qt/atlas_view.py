@@ -179,7 +179,7 @@ class AtlasView(QWidget):
             position = {int(latent): p for p, latent in enumerate(order)}
             self.framed = {"dead": [position[j] for j in np.flatnonzero(ev.dead)],
                            "over": [position[j] for j in np.flatnonzero(over_active(ev))]}
-            dead = self.density_plot.show_density(ev.density)
+            dead = self.density_plot.show_density(ev.density, len(ev.latents))
             self.summary = summary(snap.name, n, ev)
             self.status.setText(status_line(self.summary, dead))
         else:

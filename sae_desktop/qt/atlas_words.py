@@ -7,6 +7,7 @@ from sae_desktop.atlas import OVER_ACTIVE_DENSITY, over_active
 from sae_desktop.colour import BLUE, DARK_BLUE, DARK_RED, RED
 from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
 from sae_desktop.qt.plot_style import COLORS
+from sae_desktop.words import counted
 
 KINDS = ("Decoder: what it draws", "Encoder: what it looks for")
 KIND_TIPS = ("What the latent writes: the decoder's output with the latent on (at its largest: 1 for sigmoid "
@@ -52,7 +53,8 @@ def status_line(words: str, left_out: int = 0) -> str:
     break would part them ("over-" / "active (> 50%)", "(>" / "50%)"), and saying how many
     dead latents the density histogram leaves out."""
     held = words.replace(" > ", "\u00a0>\u00a0").replace("(> ", "(>\u00a0").replace("over-active", "over\u2011active")
-    return held + (f" ({left_out} dead latents are not in the histogram)" if left_out else "")
+    left = f"{counted(left_out, 'dead latent')} {'is' if left_out == 1 else 'are'} not in the histogram"
+    return held + (f" ({left})" if left_out else "")  # ("1 dead latents are")
 
 
 def tile_tip(latent: int, ev: Evaluation | None) -> str:

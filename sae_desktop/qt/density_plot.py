@@ -25,9 +25,10 @@ class DensityPlot(pg.PlotWidget):
         self.addItem(self.marker)
         theme.follow(self._on_theme)  # (the bars' fill: the theme's)
 
-    def show_density(self, density: np.ndarray) -> int:
-        """The histogram of the latents' densities; returns how many never fire (left out of it)."""
-        counts, edges, dead = log_density_histogram(density)
+    def show_density(self, density: np.ndarray, images: int) -> int:
+        """The histogram of the latents' densities on ``images`` test digits; returns how many never
+        fire (left out of it)."""
+        counts, edges, dead = log_density_histogram(density, images)
         self.curve.setData(edges, counts)
         self.enableAutoRange()
         set_title(self, DENSITY_TITLE)
