@@ -477,3 +477,22 @@ def test_the_closing_question_answers_itself_when_the_run_ends_meanwhile(qtbot):
     run.stateChanged.emit("idle")  # (disconnected once answered: nothing left listening)
     QTimer.singleShot(50, lambda: QApplication.activeModalWidget().reject())
     assert ask_stop_and_close(parent, run.stateChanged) is False  # answered No (Escape): not closed
+
+
+def test_a_batchtopk_runs_histogram_marks_the_threshold_its_latents_fire_above(qtbot, window):
+    """The Training tab's histogram said "active above 0" of a BatchTopK model whose Probe said "fires
+    above θ = 3.37": at inference its latents are 0 or above θ. The line is at θ, named as in the Probe."""
+    from sae_desktop.architecture import learned_thresholds
+
+    window.panel.set_config(SMALL.replace(penalty="batchtopk", k=2))
+    end = run_to_end(qtbot, window)
+    theta = float(learned_thresholds(end.weights, window.run.start.config.model_config())[0])
+    histogram = window.training_view.histogram
+    window.tabs.setCurrentWidget(window.training_view)
+    qtbot.waitUntil(lambda: not histogram.dirty, timeout=5000)
+    assert theta > 0 and histogram.threshold.value() == pytest.approx(theta)
+    assert histogram.top_legend.legend.items[0][1].text == f"fires above θ = {theta:.3g}"
+    window.panel.set_config(SMALL.replace(penalty="topk", k=2))  # and a TopK's: active above 0
+    run_to_end(qtbot, window)
+    qtbot.waitUntil(lambda: not histogram.dirty, timeout=5000)
+    assert histogram.threshold.value() == 0 and histogram.top_legend.legend.items[0][1].text == "active above 0"

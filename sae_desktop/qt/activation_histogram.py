@@ -42,9 +42,11 @@ class ActivationHistogram(pg.PlotWidget):
         the dark theme's plot)."""
         recolour_dotted([self.threshold, self._threshold_sample], t)
 
-    def set_histogram(self, counts: np.ndarray, edges: np.ndarray, threshold: float, when: str = "") -> None:
-        """Activations of the weights of ``when`` ("epoch 3", or "step 533" for a stopped run)."""
-        self._pending = (counts, edges, threshold, when)
+    def set_histogram(self, counts: np.ndarray, edges: np.ndarray, threshold: float, when: str = "",
+                      fires_above: float | None = None) -> None:
+        """Activations of the weights of ``when`` ("epoch 3", or "step 533" for a stopped run), active above
+        ``threshold``; ``fires_above``: BatchTopK's inference threshold θ (nothing lies between 0 and it)."""
+        self._pending = (counts, edges, threshold, when, fires_above)
 
     @property
     def dirty(self) -> bool:
@@ -53,16 +55,18 @@ class ActivationHistogram(pg.PlotWidget):
     def refresh(self) -> None:
         if self._pending is None:
             return
-        counts, edges, threshold, when = self._pending
+        counts, edges, threshold, when, fires_above = self._pending
         self._pending = None
         shares = 100.0 * counts / max(counts.sum(), 1)
         self.curve.setData(edges, shares)
-        self.threshold.setValue(threshold)
+        self.threshold.setValue(threshold if fires_above is None else fires_above)
         self.threshold.setVisible(True)
         self.top_legend.legend.setVisible(True)
         label = self.top_legend.legend.items[0][1]
-        if label.text != f"active above {threshold:g}":  # the value too, as the probe's legend says it
-            label.setText(f"active above {threshold:g}")
+        # the value too, in the probe's legend's words
+        text = f"active above {threshold:g}" if fires_above is None else f"fires above θ = {fires_above:.3g}"
+        if label.text != text:
+            label.setText(text)
         # the epoch under the axis, not in the title: a third of the tab is ~230 px wide on a
         # 1024×768 screen, where a longer title is cut ("epoch 1" for epoch 10)
         fit_axis_label(self, "bottom", *([f"activation, {when}", when] if when else ["activation"]))

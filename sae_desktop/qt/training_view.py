@@ -14,6 +14,7 @@ import math
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
+from sae_desktop.architecture import learned_thresholds
 from sae_desktop.config import TOPK_PENALTIES
 from sae_desktop.data import TRAIN_IMAGES
 from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
@@ -165,7 +166,7 @@ class TrainingView(QWidget):
         if resumed_model is not None and resumed_model.evaluation is not None:  # the model it goes on from, until
             inside = start.start_step != start.start_epoch * start.steps_per_epoch  # its next epoch (the histogram
             when = f"step {start.start_step}" if inside else f"epoch {start.start_epoch}"  # was blank till then)
-            self._show_activations(resumed_model.evaluation, when)
+            self._show_activations(resumed_model.evaluation, when, resumed_model.weights)
         resumed = f", continuing {resumed_from(start)}" if start.start_step else ""
         self._say(f"Training {cfg.penalty} on {cfg.dataset} – {start.device}{resumed}")
         self.refresh_all()
@@ -180,7 +181,7 @@ class TrainingView(QWidget):
     def on_epoch(self, out: EpochOutput) -> None:
         ev = out.evaluation
         self.loss_plot.add_epoch(out.step, ev.test_mse)
-        self._show_activations(ev, f"epoch {out.epoch}")
+        self._show_activations(ev, f"epoch {out.epoch}", out.weights)
         self.sparsity_plot.add_epoch(out.epoch, ev.l0, ev.dead_latents)
         total = self.run.start.config.epochs if self.run.start else out.epoch
         # (the finished epoch's figures, while the progress bar counts the epoch under way)
@@ -197,9 +198,11 @@ class TrainingView(QWidget):
                     plot.refresh()
                     settle(plot)
 
-    def _show_activations(self, ev: Evaluation, when: str) -> None:
+    def _show_activations(self, ev: Evaluation, when: str, weights) -> None:
         self.rho_plot.set_test_values(ev.rho_hat, when)
-        self.histogram.set_histogram(*ev.histogram, ev.threshold, when)
+        thresholds = learned_thresholds(weights, self.run.start.config.model_config())  # (BatchTopK's: its line
+        shared = float(thresholds[0]) if self.run.start.config.penalty == "batchtopk" else None  # at θ, as the
+        self.histogram.set_histogram(*ev.histogram, ev.threshold, when, shared)  # Probe's: "active above 0" hid it)
 
     def on_ended(self, end: RunEnd) -> None:
         """One story: the header, the activation panels and the model's name all describe the
@@ -207,7 +210,7 @@ class TrainingView(QWidget):
         story = self.run.end_story()
         if end.evaluation is not None:
             if end.status != "completed":
-                self._show_activations(end.evaluation, f"step {end.step}")
+                self._show_activations(end.evaluation, f"step {end.step}", end.weights)
             self._say(f"{story}:  {_figures(end.evaluation)}", end.evaluation)
         else:
             self._say(story)
