@@ -99,6 +99,11 @@ class Setting:
     open_high: bool = False
     penalty: str = ""  # applies (is shown and checked) with these penalties only (space-separated)
     resumable: bool = False  # may differ from the checkpoint's when resuming
+    symbol: str = ""  # its name beside a value ("β=0.005": the Runs table's settings, a sweep's runs)
+
+    def named(self, value: Any) -> str:
+        """``value`` with the setting's symbol: "β=0.005", "k=4"."""
+        return f"{self.symbol}={value:g}" if isinstance(value, float) else f"{self.symbol}={value}"
 
     def applies(self, penalty: str) -> bool:
         """Whether the setting matters with this penalty."""
@@ -119,34 +124,37 @@ class TrainConfig:
     dataset: str = setting("mnist", "--dataset", "Dataset", "mnist or fashion-mnist (28×28 grey, torchvision layout)",
                            group="Data", choices=DATASETS)
     epochs: int = setting(10, "--epochs", "Epochs", "passes over the training images", group="Optimisation",
-                          low=1, high=MAX_EPOCHS, resumable=True)
+                          low=1, high=MAX_EPOCHS, resumable=True, symbol="epochs")
     batch_size: int = setting(128, "--batch-size", "Batch size", "images per Adam step", group="Optimisation",
-                              low=1, high=MAX_BATCH)
+                              low=1, high=MAX_BATCH, symbol="batch")
     lr: float = setting(1e-3, "--lr", "Learning rate", "Adam learning rate (the peak, with a schedule)",
-                        group="Optimisation", low=0, high=10, open_low=True)
+                        group="Optimisation", low=0, high=10, open_low=True, symbol="lr")
     lr_schedule: str = setting("constant", "--lr-schedule", "LR schedule",
                                "constant (the tutorial's), or cosine decay to 0 over the run", group="Optimisation",
                                choices=LR_SCHEDULES)
     d_hidden: int = setting(128, "--hidden", "Hidden units", "width of the ReLU layer on each side of the latents",
-                            group="Model", low=1, high=MAX_WIDTH)
+                            group="Model", low=1, high=MAX_WIDTH, symbol="hidden")
     d_latent: int = setting(32, "--latent", "Latents", "number of latents (the dictionary size)", group="Model",
-                            low=1, high=MAX_WIDTH)
+                            low=1, high=MAX_WIDTH, symbol="latents")
     penalty: str = setting("kl", "--penalty", "Penalty", "sparsity mechanism: kl (the tutorial's), l1, topk, "
                            "batchtopk or jumprelu", group="Sparsity", choices=PENALTIES)
     rho: float = setting(0.05, "--rho", "Target ρ", "desired mean activation of each latent (KL penalty)",
-                         group="Sparsity", low=0, high=1, open_low=True, open_high=True, penalty="kl")
+                         group="Sparsity", low=0, high=1, open_low=True, open_high=True, penalty="kl", symbol="ρ")
     beta: float = setting(5e-3, "--beta", "Weight β",
                           "weight of Σⱼ KL(ρ ‖ mean activation of latent j) in the loss", group="Sparsity",
-                          low=0, high=1e3, penalty="kl")
+                          low=0, high=1e3, penalty="kl", symbol="β")
     l1: float = setting(3e-3, "--l1", "L1 coefficient", "weight of mean |z| in the loss", group="Sparsity",
-                        low=0, high=1e3, penalty="l1")
+                        low=0, high=1e3, penalty="l1", symbol="λ")
     k: int = setting(4, "--k", "k (kept)", "latents kept per image (the others are set to 0; batchtopk: on "
-                     "average over the batch)", group="Sparsity", low=1, high="d_latent", penalty="topk batchtopk")
+                     "average over the batch)", group="Sparsity", low=1, high="d_latent", penalty="topk batchtopk",
+                     symbol="k")
     l0_coeff: float = setting(1e-3, "--l0-coeff", "L0 coefficient", "weight of the number of active latents in "
-                              "the loss (JumpReLU)", group="Sparsity", low=0, high=10, penalty="jumprelu")
+                              "the loss (JumpReLU)", group="Sparsity", low=0, high=10, penalty="jumprelu",
+                              symbol="λ₀")
     auxk: float = setting(0.0, "--auxk", "AuxK weight", "weight of the AuxK loss, in which dead latents (no firing in "
                           f"{AUXK_DEAD_AFTER:,} images) learn to reconstruct what the live ones miss (0: off; 1/32 is "
-                          "typical)", group="Sparsity", low=0, high=10, penalty="topk batchtopk")
+                          "typical)", group="Sparsity", low=0, high=10, penalty="topk batchtopk",
+                          symbol="AuxK")
     resample: bool = setting(False, "--resample", "Resample dead", "every half epoch of the first 70% of training, "
                              "re-initialise latents not active in that half epoch towards badly reconstructed images "
                              "(and reset their Adam state)",
@@ -159,13 +167,13 @@ class TrainConfig:
     device: str = setting("auto", "--device", "Device", "auto picks cuda, then mps, then cpu", group="Data",
                           choices=DEVICES, resumable=True)
     seed: int = setting(0, "--seed", "Seed", "same seed and device, same numbers", group="Optimisation",
-                        low=0, high=2**63 - 1)
+                        low=0, high=2**63 - 1, symbol="seed")
     # Steps between progress reports (and non-finite checks): ~30 a second on a 2-core CPU,
     # more than the window draws (5 Hz) and ~15 points per epoch on the loss curve. Each
     # costs ~0.4 ms (loss records to the host, a copy of the last good weights): every 10
     # steps that was 3% of training time, every 20 steps 1.2% more than every 32 (paired chunks).
     log_every: int = setting(32, "--log-every", "Report every", "steps between progress reports",
-                             low=1, high=100_000, resumable=True)
+                             low=1, high=100_000, resumable=True, symbol="report every")
 
     def model_config(self) -> ModelConfig:
         latent = {"kl": "sigmoid", "l1": "relu"}.get(self.penalty, self.penalty)

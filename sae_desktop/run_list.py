@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sae_desktop import paths
 from sae_desktop.json_values import is_int, is_number
-from sae_desktop.config import MAX_EPOCHS, ConfigError, TrainConfig
+from sae_desktop.config import MAX_EPOCHS, SETTINGS, ConfigError, TrainConfig
 from sae_desktop.events import END_STATUSES
 from sae_desktop.runs import CONFIG, METRICS, NO_EPOCH_FINISHED, RECORDS_LOST, RUNNING_OR_KILLED, RunFolder
 from sae_desktop.safe_write import describe_os_error
@@ -43,11 +43,8 @@ class RunSummary:
 
 def settings_text(config: dict) -> str:
     penalty = config.get("penalty")
-    text = {"kl": lambda: f"ρ={config.get('rho', '?'):g} β={config.get('beta', '?'):g}",
-            "l1": lambda: f"λ={config.get('l1', '?'):g}",
-            "topk": lambda: f"k={config.get('k', '?')}",
-            "batchtopk": lambda: f"k={config.get('k', '?')}",
-            "jumprelu": lambda: f"λ₀={config.get('l0_coeff', '?'):g}"}.get(penalty, lambda: "")()
+    shown = {"kl": ("rho", "beta"), "l1": ("l1",), "topk": ("k",), "batchtopk": ("k",), "jumprelu": ("l0_coeff",)}
+    text = " ".join(SETTINGS[name].named(config.get(name, "?")) for name in shown.get(penalty, ()))
     extras = [f"AuxK {config['auxk']:g}" if config.get("auxk") and penalty in ("topk", "batchtopk") else "",
               "resample" if config.get("resample") and penalty in ("kl", "l1", "jumprelu") else "",
               "unit-norm dec." if config.get("unit_norm_decoder") else ""]

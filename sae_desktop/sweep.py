@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from sae_desktop.config import ConfigError, TrainConfig, validate
+from sae_desktop.config import SETTINGS, ConfigError, TrainConfig, validate
 from sae_desktop.data import Dataset
 from sae_desktop.events import Event, RunEnd, TrainingControl
 from sae_desktop.runs import RunFolder, recorded
@@ -70,8 +70,9 @@ def grid_configs(base: TrainConfig, grid: dict[str, list]) -> list[TrainConfig]:
 
 
 def point_label(cfg: TrainConfig, names: list[str] | tuple[str, ...]) -> str:
-    """The swept settings of one run, e.g. ``k=4`` or ``l1=0.003, seed=1``."""
-    return ", ".join(f"{n}={getattr(cfg, n):g}" for n in names)
+    """The swept settings of one run by their symbols, as the Runs table names them: ``k=4`` or ``λ=0.003,
+    seed=1`` (the sweep dialog said "beta=0.001" beside its "Weight β" and the table's "β=0.001")."""
+    return ", ".join(SETTINGS[n].named(getattr(cfg, n)) for n in names)
 
 
 @dataclass

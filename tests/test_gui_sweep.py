@@ -19,6 +19,7 @@ def test_dialog_lists_the_runs_and_refuses_bad_values(qtbot):
     dialog.settings[1].setCurrentIndex(dialog.settings[1].findData("seed"))
     dialog.values[1].setText("0,1")
     assert len(dialog.configs) == 6 and not dialog.seed.isEnabled() and dialog.names == ["k", "seed"]
+    assert "k=1, seed=0; k=1, seed=1; k=2, seed=0" in dialog.preview.text()  # one run from the next
     dialog.values[0].setText("1,20")  # more than the 8 latents
     assert not dialog.start.isEnabled() and "k (kept) 20" in dialog.preview.text() and dialog.configs == []
     dialog.values[0].setText("one")
@@ -36,6 +37,8 @@ def test_dialog_offers_only_the_penaltys_settings_and_names_them_as_the_form_doe
     assert {"beta", "rho", "lr", "seed"} <= offered and not offered & {"k", "l1", "l0_coeff"}
     assert all(SETTINGS[name].applies("kl") for name in offered)
     assert dialog.settings[0].currentData() == "beta"
+    dialog.values[0].setText("0.001, 0.01")
+    assert "β=0.001; β=0.01" in dialog.preview.text()  # the Runs table's symbol ("beta=0.001" beside "Weight β")
     dialog.values[0].setText("abc")
     assert dialog.preview.text().endswith(">Weight β: &#x27;abc&#x27; is not a number</span>")  # (escaped HTML)
     dialog.values[0].setText("-1")

@@ -104,7 +104,7 @@ def test_reference_runs_settings_read_as_the_runs_tables():
     assert reference_settings({"mechanism": "jumprelu", "setting": "l0_coeff", "value": 0.002}) == "λ₀=0.002"
     assert reference_settings({"mechanism": "kl", "setting": "beta", "value": 0.02}) == "ρ=0.05 β=0.02"
     assert reference_settings({"mechanism": "topk", "setting": "k", "value": 2, "auxk": 0.03125}) == "k=2 AuxK 0.03125"
-    assert reference_settings({"mechanism": "l1", "setting": "l1", "value": "much"}) == "l1=much"  # a malformed file
+    assert reference_settings({"mechanism": "l1", "setting": "l1", "value": "much"}) == "λ=much"  # a malformed file
 
 
 def _finished_run(tiny_dataset) -> RunFolder:

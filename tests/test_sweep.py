@@ -29,6 +29,9 @@ def test_grid_is_every_combination_each_validated():
     configs = grid_configs(SMALL, {"k": [2, 4], "seed": [0, 1, 2]})
     assert [(c.k, c.seed) for c in configs] == [(2, 0), (2, 1), (2, 2), (4, 0), (4, 1), (4, 2)]
     assert point_label(configs[1], ["k", "seed"]) == "k=2, seed=1"
+    # by the symbols the Runs table's settings use (the dialog said "beta=0.001" beside "Weight β")
+    assert point_label(SMALL.replace(beta=1e-3, l1=0.03, seed=2**62), ["beta", "l1", "seed"]) == \
+        f"β=0.001, λ=0.03, seed={2**62}"
     with pytest.raises(ConfigError, match="--k 9"):
         grid_configs(SMALL, {"k": [4, 9]})  # 9 > 8 latents
     with pytest.raises(ConfigError, match="at most"):

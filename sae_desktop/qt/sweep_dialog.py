@@ -109,7 +109,8 @@ class SweepDialog(QDialog):
             self.preview.setText(f"<span style='color:#d9534f'>{html.escape(in_words(str(exc)))}</span>")
         else:
             labels = [point_label(cfg, self.names) for cfg in self.configs]
-            shown = ", ".join(labels[:8]) + (f", … ({len(labels) - 8} more)" if len(labels) > 8 else "")
+            # (runs apart by "; ": a two-setting run's label has its own comma, "k=2, seed=0, k=2, seed=1")
+            shown = "; ".join(labels[:8]) + (f"; … ({len(labels) - 8} more)" if len(labels) > 8 else "")
             self.preview.setText(f"<b>{counted(len(self.configs), 'run')}</b> of "
                                  f"{counted(self.epochs.value(), 'epoch')}: {shown}")
         self.start.setEnabled(bool(self.configs))
