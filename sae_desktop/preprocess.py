@@ -46,6 +46,7 @@ WORK = 4  # stroke width is measured and changed at WORK × the 20-px box's reso
 # tests/test_preprocess.py::test_width_limits_are_mnists measures them again.
 WIDTH_RANGE = (1.42, 3.1)
 WIDTH_TARGET = 2.0
+MIN_STROKE_AREA = 2 * (WIDTH_TARGET * WORK) ** 2  # px at WORK×: a stroke segment twice as long as wide
 FILLED = 5.5  # wider than MNIST's strokes (4.4 at most there; 3 of all 10 000 are wider): a filled shape, left as is
 
 
@@ -122,15 +123,33 @@ def at_least_a_pixel(crop: np.ndarray, scale: float) -> np.ndarray:
     return ndimage.grey_dilation(np.pad(crop, pad), footprint=_disk(radius))
 
 
+def narrow_strokes(work: np.ndarray) -> np.ndarray:
+    """The strokes of a WORK× image already within MNIST's widest (a pen line drawn over a bold test
+    digit: the erosion the bold strokes' width asks for erased it): the white top-hat's bright parts
+    at least a stroke segment large, with their soft edges (not the specks and fringes of a grey scan)."""
+    from scipy import ndimage
+
+    narrow = work - ndimage.grey_opening(work, footprint=_disk(WIDTH_RANGE[1] / 2 * WORK))
+    labels, count = ndimage.label(narrow > 0.5, np.ones((3, 3)))
+    if not count:
+        return np.zeros_like(work)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    large = (sizes >= MIN_STROKE_AREA) & (np.arange(count + 1) > 0)
+    return np.where(ndimage.binary_dilation(large[labels], iterations=2), narrow, 0.0).astype(work.dtype)
+
+
 def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     """Bring the stroke width (in 20-px-box px) of a WORK× image into MNIST's range: strokes
     outside WIDTH_RANGE are dilated or eroded to WIDTH_TARGET, measuring again after each
-    step (a step moves the measured width less than its radius: ends, joins, uneven strokes)."""
+    step (a step moves the measured width less than its radius: ends, joins, uneven strokes).
+    Thinning keeps the strokes narrow already (:func:`narrow_strokes`) as they were; not so after
+    a widening overshot (ruled lines widened into one block stay one)."""
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
     lo, hi = WIDTH_RANGE
     if not np.isfinite(width) or lo <= width <= hi or width > FILLED:
         return work, width
+    kept = narrow_strokes(work) if width > hi else None
     for _ in range(3):
         radius = abs(WIDTH_TARGET - width) / 2 * WORK
         if radius < 0.5:
@@ -138,12 +157,15 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
         if width < WIDTH_TARGET:
             pad = int(np.ceil(radius)) + 1
             out = ndimage.grey_dilation(np.pad(work, pad), footprint=_disk(radius))
+            kept = None if kept is None else np.pad(kept, pad)
         else:
             out = ndimage.grey_erosion(work, footprint=_disk(radius))
+            out = out if kept is None else np.maximum(out, kept)
             if not out.any():
                 break
         top, bottom, left, right = ink_box(out)
         work = out[top:bottom + 1, left:right + 1]
+        kept = None if kept is None else kept[top:bottom + 1, left:right + 1]
         width = stroke_width(work)
     return work, width
 

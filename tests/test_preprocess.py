@@ -198,6 +198,18 @@ def test_thin_strokes_are_widened_into_mnists_range(brush):
     assert 45 < result.image.sum() < 130 and 45 < thick.image.sum() < 130
 
 
+def test_a_pen_line_drawn_over_a_bold_digit_is_kept_while_the_digit_is_thinned():
+    """Drawn over a bold test digit with the default brush, a slash vanished: one erosion, sized by the
+    bold strokes' width, was applied to every stroke, and the pen line was narrower than it."""
+    bold = stroke((280, 280), [(40, 60), (40, 220), (240, 120)], 60)
+    line = stroke((280, 280), [(120, 60), (200, 60)], 22)  # inside the bold 7's box: the same scale
+    alone, both = preprocess(bold), preprocess(np.maximum(bold, line))
+    assert both.width > WIDTH_RANGE[1] and both.width_after == pytest.approx(WIDTH_TARGET, abs=0.3)
+    added = np.clip(both.image - alone.image, 0.0, None)
+    assert added.sum() > 0.5 * preprocess(line).image.sum()  # (it was 0)
+    assert added[14:24, 6:10].max() > 0.9  # at full ink, where it was drawn
+
+
 def test_a_filled_shape_is_left_filled():
     yy, xx = np.mgrid[0:280, 0:280]
     disc = (np.hypot(yy - 140, xx - 140) < 90).astype(float)

@@ -200,9 +200,10 @@ class TrainingView(QWidget):
 
     def _show_activations(self, ev: Evaluation, when: str, weights) -> None:
         self.rho_plot.set_test_values(ev.rho_hat, when)
-        thresholds = learned_thresholds(weights, self.run.start.config.model_config())  # (BatchTopK's: its line
-        shared = float(thresholds[0]) if self.run.start.config.penalty == "batchtopk" else None  # at θ, as the
-        self.histogram.set_histogram(*ev.histogram, ev.threshold, when, shared)  # Probe's: "active above 0" hid it)
+        cfg = self.run.start.config if self.run.start is not None else None  # (BatchTopK's line at θ, as the
+        shared = float(learned_thresholds(weights, cfg.model_config())[0]) \
+            if cfg is not None and cfg.penalty == "batchtopk" else None  # Probe's: "active above 0" hid it)
+        self.histogram.set_histogram(*ev.histogram, ev.threshold, when, shared)
 
     def on_ended(self, end: RunEnd) -> None:
         """One story: the header, the activation panels and the model's name all describe the
