@@ -47,6 +47,7 @@ WORK = 4  # stroke width is measured and changed at WORK × the 20-px box's reso
 # tests/test_preprocess.py::test_width_limits_are_mnists measures them again.
 WIDTH_RANGE = (1.42, 3.1)
 WIDTH_TARGET = 2.0
+HAIRLINE = 0.75  # px in the 20-px box: a stroke thinner is faint at 28×28 (MNIST has none)
 MIN_STROKE_AREA = 2 * (WIDTH_TARGET * WORK) ** 2  # px at WORK×: a stroke segment twice as long as wide
 FILLED = 5.5  # wider than MNIST's strokes (4.4 at most there; 3 of all 10 000 are wider): a filled shape, left as is
 
@@ -139,6 +140,24 @@ def narrow_strokes(work: np.ndarray) -> np.ndarray:
     return np.where(ndimage.binary_dilation(large[labels], iterations=2), narrow, 0.0).astype(work.dtype)
 
 
+def widen_hairlines(work: np.ndarray) -> np.ndarray:
+    """A WORK× image with its strokes thinner than :data:`HAIRLINE` widened to MNIST's median on their
+    own, padded by the widening (``work`` itself where it has none): beside a bold bar the whole
+    image's width was in range, and a minimum-brush 4 came out a bar and two grey hairlines."""
+    from scipy import ndimage
+
+    side = round(HAIRLINE * WORK)
+    opened = ndimage.grey_opening(work, footprint=np.ones((side, side), bool))
+    thin = np.where(opened < 0.1, work - opened, 0.0)  # (not the ridge of a wider stroke's grey profile)
+    if np.count_nonzero(thin > 0.25) < 2 * WORK * WORK:  # (not a stroke: a fringe, corners, specks)
+        return work
+    radius = (WIDTH_TARGET * WORK - stroke_width_px(thin)) / 2
+    if not radius >= 0.5:
+        return work
+    pad = int(np.ceil(radius)) + 1
+    return np.maximum(np.pad(work, pad), ndimage.grey_dilation(np.pad(thin, pad), footprint=_disk(radius)))
+
+
 def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     """Bring the stroke width (in 20-px-box px) of a WORK× image into MNIST's range: strokes
     outside WIDTH_RANGE are dilated or eroded to WIDTH_TARGET, measuring again after each
@@ -148,7 +167,13 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
     lo, hi = WIDTH_RANGE
-    if not np.isfinite(width) or lo <= width <= hi or width > FILLED:
+    if not np.isfinite(width) or width > FILLED:
+        return work, width
+    if width >= lo and (widened := widen_hairlines(work)) is not work:
+        top, bottom, left, right = ink_box(widened)
+        work = widened[top:bottom + 1, left:right + 1]
+        width = stroke_width(work)
+    if lo <= width <= hi:
         return work, width
     kept = narrow_strokes(work) if width > hi else None
     for _ in range(3):

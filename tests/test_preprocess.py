@@ -210,6 +210,17 @@ def test_a_pen_line_drawn_over_a_bold_digit_is_kept_while_the_digit_is_thinned()
     assert added[14:24, 6:10].max() > 0.9  # at full ink, where it was drawn
 
 
+def test_hairlines_beside_a_bold_bar_are_widened_on_their_own():
+    """A 4 drawn with a bold bar and the rest at the smallest brush: the whole image's width was in MNIST's
+    range, so nothing was widened, and the thin strokes came out one pixel of grey (0.33) beside the bar."""
+    bar = stroke((280, 280), [(40, 180), (240, 180)], 60)
+    thin = stroke((280, 280), [(40, 80), (150, 60), (150, 230)], 4)  # the slanted stroke and the crossbar
+    result = preprocess(np.maximum(bar, thin), True)
+    assert result.image[8:14, 5:11].max(axis=1).min() > 0.6  # the slanted stroke, row by row
+    assert (result.image[8:14, 5:11] > 0.5).sum(axis=1).mean() >= 1.5  # MNIST-wide, not a hairline
+    assert WIDTH_RANGE[0] <= result.width_after <= WIDTH_RANGE[1] and result.image.max(axis=0)[16:18].min() > 0.9
+
+
 def test_a_filled_shape_is_left_filled():
     yy, xx = np.mgrid[0:280, 0:280]
     disc = (np.hypot(yy - 140, xx - 140) < 90).astype(float)
