@@ -19,7 +19,8 @@ at ~0.3, strokes a fraction of a pixel wide once scaled), so the stages are:
 4. **stroke width**, between steps 2 and 3: measured on the box at 4× resolution (ink area over
    half the outline's length) and, when outside MNIST's range, widened (dilation) or
    thinned (erosion) into it, a thinning keeping the strokes narrow already as they are (a pen line
-   drawn over a bold digit); the box is then taken again. Filled shapes (strokes wider
+   drawn over a bold digit), and hairlines beside wider strokes widened on their own
+   (:func:`widen_hairlines`); the box is then taken again. Filled shapes (strokes wider
    than any MNIST digit's) are left as they are: they are not strokes. A stroke thinner than
    one pixel of the 4× box is widened to one first, at the crop's own resolution, and its core
    stretched to full ink again after (:func:`at_least_a_pixel`).
