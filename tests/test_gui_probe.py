@@ -582,6 +582,11 @@ def test_latent_labels_follow_a_resize_and_a_top_k_model_has_no_empty_legend(qtb
         bars.resize(width, 250)
         wide = width == 1000
         qtbot.waitUntil(lambda wide=wide: (len(bars.getAxis("bottom")._tickLevels[0]) == 32) == wide, timeout=2000)
+    bars.resize(600, 120)  # too short for the legend beside the bars: none (it covered all above 0.15)
+    qtbot.waitUntil(lambda: not bars.legend.isVisible(), timeout=2000)
+    assert bars.viewRange()[1][1] == pytest.approx(1.02, abs=0.01)  # the bars have the height
+    bars.resize(600, 250)
+    qtbot.waitUntil(bars.legend.isVisible, timeout=2000)
     bars.set_model(ModelConfig(latent="topk", k=4), rho=None)  # nothing to name
     assert not bars.legend.items and not bars.legend.isVisible()
 

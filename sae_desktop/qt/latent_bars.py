@@ -163,8 +163,7 @@ class LatentBars(pg.PlotWidget):
         # a target for each latent's mean over many digits, drawn over one digit's code: "mean" says so
         # ("target ρ = 0.05" across one code read as each latent's target on this digit)
         entries += [(self.samples["target"], f"target mean ρ = {rho:g}")] if rho is not None else []
-        set_legend_entries(self.legend, entries)
-        self.legend.setVisible(bool(self.legend.items))  # no entries (top-k): no empty frame
+        set_legend_entries(self.legend, entries)  # (shown where it has entries and room: _set_ranges)
         self.top = self.least_top
         self._ranges = None
         self._set_ranges(config.d_latent)
@@ -176,8 +175,9 @@ class LatentBars(pg.PlotWidget):
 
     def _set_ranges(self, n: int) -> None:
         height = self.getViewBox().height()
-        band = (self.legend.boundingRect().height() + 6) / height if self.legend.items and height > 0 else 0.0
-        band = min(band, 0.4)
+        band = (self.legend.boundingRect().height() + 6) / max(height, 1.0) if self.legend.items else 0.0
+        self.legend.setVisible(bool(self.legend.items) and band <= 0.4)  # too short a plot: no legend over the
+        band = band if band <= 0.4 else 0.0  # bars (at the window's least size it hid all above 0.15)
         if (n, self.top, round(band, 3)) != self._ranges:  # a range change regenerates the axes: only when needed
             self._ranges = (n, self.top, round(band, 3))
             self.activation_axis.cap = self.top  # (the legend's band above: no values there)
