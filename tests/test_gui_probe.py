@@ -1291,3 +1291,16 @@ def test_the_bars_axis_says_whose_count_it_is_and_forgets_it_after_clear(qtbot, 
     view.canvas.clear()
     qtbot.waitUntil(lambda: view.result is None, timeout=2000)
     assert bars.getAxis("bottom").labelText == "latent"
+
+
+def test_the_cropped_stages_have_paper_around_their_ink(qtbot, window):
+    """The ink box is cut to the ink: a drawn box's white outline lay on the tile's edge, ran into the page
+    around it, and "ink box" read as a plain black square. The cropped stages have a margin of paper."""
+    view = window.probe_view
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.stages_view.tiles[1].data is not None, timeout=5000)
+    for tile in view.stages_view.tiles[1:4]:  # ink box, stroke width, 20 px box
+        data = tile.data
+        edges = np.concatenate([data[0], data[-1], data[:, 0], data[:, -1]])
+        assert edges.max() == 0 and data.max() > 0.5, tile.caption.text()
+    assert view.stages_view.tiles[1].data.shape[0] > view.state.stages.crop.shape[0]  # (the crop itself, padded)

@@ -15,6 +15,18 @@ HEADING = "What the model sees (MNIST preprocessing):"
 AS_STORED = "What the model sees: a test digit, as MNIST preprocessed and stored it"
 
 
+MARGIN = 1 / 12  # of a cropped stage's longer side, paper around it in its tile
+
+
+def with_margin(image: np.ndarray | None) -> np.ndarray | None:
+    """A stage cut to its ink's box, with paper around it: its ink touches every edge, and white ink at
+    the tile's edge ran into the page (a drawn box's "ink box" read as a plain black square)."""
+    if image is None:
+        return None
+    pad = max(1, round(MARGIN * max(image.shape)))
+    return np.pad(image, pad)
+
+
 class StageTiles(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -55,7 +67,8 @@ class StageTiles(QWidget):
     def show_stages(self, stages: Preprocessed, model_input: np.ndarray | None, as_stored: bool = False) -> None:
         """Each stage of ``stages``, and the ``model_input``; ``as_stored``: a test digit, probed as
         stored (only the model input shown, the heading says why)."""
-        images = ((None,) * 4 if as_stored else (stages.levelled, stages.crop, stages.reshaped, stages.scaled))
+        images = ((None,) * 4 if as_stored else (stages.levelled, *map(with_margin, (stages.crop, stages.reshaped,
+                                                                                     stages.scaled))))
         for tile, image in zip(self.tiles, (*images, model_input)):
             tile.set_grey(image)
         for tile in self.tiles[:-1]:  # (four empty squares captioned with stages it never went through)
