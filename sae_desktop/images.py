@@ -41,7 +41,7 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a damaged file's warnings ("Tag data larger than file") were
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # printed with their source line
-            with Image.open(path) as img:
+            with Image.open(path, formats=_readable()) as img:
                 w, h = img.size
                 if w * h > MAX_PIXELS:
                     raise ImageError(f"{name}: {w}×{h} pixels is too large (limit {MAX_PIXELS // 1_000_000} MP)")
@@ -49,7 +49,8 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
                     raise ImageError(f"{name}: the image is empty")
                 frames = max(int(getattr(img, "n_frames", 1) or 1), 1)
                 img.draft("L", (WORK_SIZE, WORK_SIZE))  # JPEG: decode at reduced size, cheaply
-                turn = _exif_turns().get(img.getexif().get(ORIENTATION, 1))
+                img.load()  # (a TIFF's reader turns it by its orientation as it loads, and drops the tag:
+                turn = _exif_turns().get(img.getexif().get(ORIENTATION, 1))  # read before, it was turned twice)
                 sixteen_bit = img.mode.startswith("I;16")
                 img = _reduced(img)  # turned after (a turned copy of a 59-MP photo took 0.7 GB more)
                 grey = _to_grey(img.transpose(turn) if turn is not None else img, sixteen_bit)
@@ -73,6 +74,10 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
 
 
 FORMATS = "PNG, JPEG, HEIC, BMP, GIF, TIFF, WebP"
+# The raster formats Pillow reads in-process, by its names: never its EPS reader, which runs Ghostscript on
+# the file (a PostScript program: it wrote files, looped for ever, and printed into --json's output)
+READABLE = ("PNG", "JPEG", "BMP", "DIB", "GIF", "TIFF", "WEBP", "HEIF", "AVIF", "PPM", "ICO", "TGA", "PCX",
+            "PSD", "JPEG2000", "QOI", "SGI")
 
 
 @functools.cache
@@ -84,6 +89,15 @@ def _read_heif_too() -> bool:
         return False
     register_heif_opener()
     return True
+
+
+@functools.cache
+def _readable() -> tuple[str, ...]:
+    """:data:`READABLE`'s formats that this Pillow has (``Image.open`` refuses a name it lacks)."""
+    from PIL import Image
+
+    Image.init()
+    return tuple(f for f in READABLE if f in Image.OPEN)
 
 
 ORIENTATION = 0x0112  # the EXIF tag that says how a camera held the picture

@@ -259,6 +259,36 @@ def test_exif_orientation_is_applied_as_pillow_applies_it(tmp_path):
         assert np.allclose(load_image_file(tmp_path / "o.png"), expected, atol=1e-6), orientation
 
 
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_tiffs_orientation_is_applied_once(tmp_path, orientation):
+    """Pillow's TIFF reader turns the image by its Orientation tag as it loads (and drops the tag); read
+    before, the tag turned it a second time: a photo's 7 lay on its side, or upside down."""
+    from PIL import ImageOps
+
+    a = np.full((40, 60), 255, np.uint8)
+    a[5:10, 5:30] = 0
+    a[5:35, 25:30] = 40  # an asymmetric mark
+    Image.fromarray(a).save(tmp_path / "o.tif", compression="tiff_lzw", tiffinfo={0x0112: orientation})
+    exif = Image.fromarray(a).getexif()
+    exif[0x0112] = orientation
+    Image.fromarray(a).save(tmp_path / "o.png", exif=exif.tobytes())  # (PNG: its tag read, the reader turns none)
+    expected = 1 - np.asarray(ImageOps.exif_transpose(Image.open(tmp_path / "o.png")), np.float32) / 255
+    assert np.allclose(load_image_file(tmp_path / "o.tif"), expected, atol=1e-6)
+
+
+def test_postscript_is_never_run(tmp_path, capsys):
+    """Pillow's EPS reader runs Ghostscript on the file: a PostScript program named .eps (or .png) wrote
+    files, looped for ever, and printed into the --json output. Only raster formats read in-process."""
+    made = tmp_path / "made"
+    program = (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\n(" + str(made).encode()
+               + b") (w) file (x) writestring showpage\n")
+    for name in ("w.eps", "w.png"):
+        (tmp_path / name).write_bytes(program)
+        with pytest.raises(ImageError, match="not an image, or not in a format this app reads"):
+            load_image_file(tmp_path / name)
+    assert not made.exists()
+
+
 def test_one_image_whose_outputs_cannot_be_written_stops_nothing_else(tmp_path, capsys):
     """An output named like another input (q.png's q_input.png), or a file name too long for the
     file system's 255 bytes: the batch ended at that image, the images after it never probed."""
