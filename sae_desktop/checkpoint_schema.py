@@ -134,11 +134,16 @@ def _quantiles(quantiles: Any, name: str = "test_error_quantiles") -> list[float
     return [float(q) for q in quantiles]
 
 
+# a density's numbers beyond these overflowed its distance (a fit's least variance is 1e-18: density.py's floor)
+DENSITY_LARGEST, DENSITY_LEAST_POSITIVE = 1e12, 1e-30
+
+
 def _numbers(values: Any, length: int, what: str, positive: bool = False) -> list[float]:
     if (not isinstance(values, list) or len(values) != length
-            or not all(is_number(v) and (v > 0 or not positive) for v in values)):
-        raise Invalid(f"metadata field 'test_density': {what} should be {length} finite"
-                      f"{' positive' if positive else ''} numbers")
+            or not all(is_number(v) and abs(v) <= DENSITY_LARGEST and (v >= DENSITY_LEAST_POSITIVE or not positive)
+                       for v in values)):
+        raise Invalid(f"metadata field 'test_density': {what} should be {length} "
+                      f"{'positive numbers from 1e-30' if positive else 'numbers'} to 1e12")
     return values
 
 
@@ -161,7 +166,8 @@ def _density(raw: Any, model_cfg: ModelConfig) -> Density | None:
     _numbers(raw["variances"], len(components), "variances (one per component)", positive=True)
     _numbers([raw["residual"]], 1, "residual", positive=True)
     for name in ("quantiles", "combined_quantiles", "neighbour_quantiles", "pixel_quantiles"):
-        _quantiles(raw.get(name), f"test_density.{name}")
+        if _quantiles(raw.get(name), f"test_density.{name}") is None and name in keys:  # (null: a traceback)
+            raise Invalid(f"metadata field 'test_density.{name}' should be an ascending list of non-negative numbers")
     return Density.from_dict(raw)
 
 
