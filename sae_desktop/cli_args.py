@@ -26,11 +26,26 @@ class Failure(Exception):
     """A file, data or I/O problem found while running: printed as one line, exit code 1."""
 
 
+def utf8(text: str) -> str:
+    """``text`` in valid Unicode: a file name's bytes that are not UTF-8 (Python's lone surrogates, which
+    strict JSON parsers refuse) written as ``\\xff``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line (a file named with a newline broke "each failure is one line"): control
+    characters escaped (``\\n``), bytes that are not UTF-8 too."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in utf8(text))
+
+
 def json_line(record: dict) -> str:
-    """One JSON line that any parser reads: NaN and infinities become null, never bare NaN."""
+    """One JSON line that any parser reads: NaN and infinities become null, never bare NaN; strings in
+    valid Unicode (:func:`utf8`)."""
     def clean(value):
         if isinstance(value, float) and not math.isfinite(value):
             return None
+        if isinstance(value, str):
+            return utf8(value)
         if isinstance(value, dict):
             return {k: clean(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):

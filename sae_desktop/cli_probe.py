@@ -9,7 +9,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from sae_desktop.cli_args import EXIT_FAILURE, Failure, UsageError, json_line
+from sae_desktop.cli_args import EXIT_FAILURE, Failure, UsageError, json_line, one_line, utf8
 from sae_desktop.safe_write import describe_os_error
 
 
@@ -33,7 +33,9 @@ def output_stems(names: list[str]) -> list[str]:
     taken: set[str] = set()
     stems = []
     for name in names:
-        stem, n = cut_stem(Path(name).stem) or "image", 1
+        # (a newline, or a byte that is not UTF-8, in an output's name: "_")
+        readable = "".join(c if c.isprintable() else "_" for c in utf8(Path(name).stem).replace("\\x", "_x"))
+        stem, n = cut_stem(readable) or "image", 1
         candidate = stem
         while candidate.casefold() in taken:
             n += 1
@@ -45,7 +47,7 @@ def output_stems(names: list[str]) -> list[str]:
 
 def said(name: str, message: str) -> str:
     """``a/7.png: error: <cause>``: the path once (the cause began with the file's name again)."""
-    return f"{name}: error: {message.removeprefix(Path(name).name + ': ')}"
+    return one_line(f"{name}: error: {message.removeprefix(Path(name).name + ': ')}")
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -75,8 +77,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
             active = np.flatnonzero(result.active)
             top = ", ".join(f"{i}:{result.latents[i]:.2f}" for i in active[np.argsort(-result.latents[active])])
             first = f" (its first frame of {frames})" if frames > 1 else ""
-            print(f"{name}{first}: mse {result.mse:.4f}; {result.verdict.message}; "
-                  f"{len(active)} active latents [{top}]", flush=True)
+            print(one_line(f"{name}{first}: mse {result.mse:.4f}; {result.verdict.message}; "
+                           f"{len(active)} active latents [{top}]"), flush=True)
         if error:
             print(said(name, error), file=sys.stderr, flush=True)
     return EXIT_FAILURE if failures else 0

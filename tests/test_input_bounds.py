@@ -289,6 +289,28 @@ def test_postscript_is_never_run(tmp_path, capsys):
     assert not made.exists()
 
 
+def test_odd_file_names_stay_one_line_valid_json_and_plain_output_names(tmp_path, capsys):
+    """A name with a newline broke its stdout and stderr lines in two ("each failure is one line") and named
+    the outputs with it; a byte that is not UTF-8 reached --json as a lone surrogate (\\udcff), which strict
+    JSON parsers refuse."""
+    newline = digit_png(tmp_path / "new\nline.png", 10)
+    odd = digit_png(tmp_path / os.fsdecode(b"bad\xffname.png"), 12)
+    missing = tmp_path / "gone\nfile.png"
+    assert main(["probe", "--json", "--save-dir", str(tmp_path / "out"), str(newline), str(odd), str(missing)]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 3 and "\udcff" not in out
+    records = [json.loads(line) for line in lines]
+    assert records[0]["image"] == str(newline) and records[1]["image"].endswith("bad\\xffname.png")
+    json.loads(out.splitlines()[1], strict=True)
+    assert err.count("\n") == 1 and "gone\\nfile.png: error: " in err  # one line, the newline shown as \n
+    saved = sorted(os.listdir(tmp_path / "out"))
+    assert "new_line_input.png" in saved and "bad_xffname_input.png" in saved and all(n.isprintable() for n in saved)
+    main(["probe", str(newline)])
+    out, _ = capsys.readouterr()
+    assert out.count("\n") == 1 and "new\\nline.png: mse" in out
+
+
 def test_one_image_whose_outputs_cannot_be_written_stops_nothing_else(tmp_path, capsys):
     """An output named like another input (q.png's q_input.png), or a file name too long for the
     file system's 255 bytes: the batch ended at that image, the images after it never probed."""
