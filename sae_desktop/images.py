@@ -7,13 +7,14 @@ ink is non-zero (the preprocessing then removes the paper's tone and lighting).
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import stat
 import warnings
 
 import numpy as np
+
+from sae_desktop.image_formats import FORMATS, container, prepare_pillow, readable
 
 MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not decoded
 WORK_SIZE = 1024  # images are reduced to this (longer side) first: the model sees 20 px anyway
@@ -33,7 +34,7 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     WebP, a multi-page TIFF): the first is the one read, which the probe then says."""
     from PIL import Image, UnidentifiedImageError
 
-    _read_heif_too()
+    prepare_pillow()
     name = os.path.basename(str(path))
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block for ever, a device never end
@@ -41,7 +42,7 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a damaged file's warnings ("Tag data larger than file") were
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # printed with their source line
-            with Image.open(path, formats=_readable()) as img:
+            with Image.open(path, formats=readable()) as img:
                 w, h = img.size
                 if w * h > MAX_PIXELS:
                     raise ImageError(f"{name}: {w}×{h} pixels is too large (limit {MAX_PIXELS // 1_000_000} MP)")
@@ -61,6 +62,9 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     except MemoryError:
         raise ImageError(f"{name}: not enough memory to read the image") from None
     except UnidentifiedImageError:
+        if (kind := container(path)) is not None:  # ("not in a format this app reads (… TIFF …)" of a TIFF)
+            why = " (32-bit colour, or a compression Pillow lacks)" if kind == "TIFF" else ""
+            raise ImageError(f"{name}: a {kind} whose kind of pixels this app cannot decode{why}") from None
         raise ImageError(f"{name}: not an image, or not in a format this app reads ({FORMATS})") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: too many pixels to open safely (limit {MAX_PIXELS // 1_000_000} MP)") from None
@@ -71,33 +75,6 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
         raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None
     return ink_on_black(grey), frames
-
-
-FORMATS = "PNG, JPEG, HEIC, BMP, GIF, TIFF, WebP"
-# The raster formats Pillow reads in-process, by its names: never its EPS reader, which runs Ghostscript on
-# the file (a PostScript program: it wrote files, looped for ever, and printed into --json's output)
-READABLE = ("PNG", "JPEG", "BMP", "DIB", "GIF", "TIFF", "WEBP", "HEIF", "AVIF", "PPM", "ICO", "TGA", "PCX",
-            "PSD", "JPEG2000", "QOI", "SGI")
-
-
-@functools.cache
-def _read_heif_too() -> bool:
-    """Pillow reads HEIC/HEIF (an iPhone's photos) once pillow-heif registers it; False without it."""
-    try:
-        from pillow_heif import register_heif_opener
-    except ImportError:
-        return False
-    register_heif_opener()
-    return True
-
-
-@functools.cache
-def _readable() -> tuple[str, ...]:
-    """:data:`READABLE`'s formats that this Pillow has (``Image.open`` refuses a name it lacks)."""
-    from PIL import Image
-
-    Image.init()
-    return tuple(f for f in READABLE if f in Image.OPEN)
 
 
 ORIENTATION = 0x0112  # the EXIF tag that says how a camera held the picture

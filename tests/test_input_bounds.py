@@ -311,6 +311,29 @@ def test_odd_file_names_stay_one_line_valid_json_and_plain_output_names(tmp_path
     assert out.count("\n") == 1 and "new\\nline.png: mse" in out
 
 
+def test_a_known_container_with_pixels_pillow_cannot_decode_is_named(tmp_path):
+    """A TIFF of 32-bit colour was "not an image, or not in a format this app reads (… TIFF …)"."""
+    import struct
+
+    header = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 2)  # a TIFF whose two tags Pillow cannot use
+    header += struct.pack("<HHII", 258, 3, 3, 0) + struct.pack("<HHII", 339, 3, 1, 3) + struct.pack("<I", 0)
+    (tmp_path / "odd.tif").write_bytes(header)
+    with pytest.raises(ImageError, match="odd.tif: a TIFF whose kind of pixels this app cannot decode"):
+        load_image_file(tmp_path / "odd.tif")
+
+
+def test_a_png_with_large_metadata_is_read(tmp_path):
+    """A 3 MB text chunk (Pillow's limit is 1 MB a chunk) refused an image whose pixels were fine."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("comment", "x" * (3 << 20), zip=True)
+    a = np.zeros((28, 28), np.uint8)
+    a[5:23, 12:16] = 255
+    Image.fromarray(a).save(tmp_path / "big.png", pnginfo=info)
+    assert load_image_file(tmp_path / "big.png")[14, 13] > 0.9
+
+
 def test_one_image_whose_outputs_cannot_be_written_stops_nothing_else(tmp_path, capsys):
     """An output named like another input (q.png's q_input.png), or a file name too long for the
     file system's 255 bytes: the batch ended at that image, the images after it never probed."""

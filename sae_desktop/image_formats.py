@@ -1,0 +1,68 @@
+"""Which image files are opened, and Pillow set up to open them: the formats read in-process (never one
+that runs another program on the file), HEIC through pillow-heif, and a PNG's metadata within memory."""
+
+from __future__ import annotations
+
+import functools
+
+
+def prepare_pillow() -> None:
+    """Before a file is opened: HEIC registered, a PNG's metadata chunks as large as memory allows."""
+    _read_heif_too()
+    _metadata_as_large_as_memory_allows()
+
+
+FORMATS = "PNG, JPEG, HEIC, BMP, GIF, TIFF, WebP"
+# The raster formats Pillow reads in-process, by its names: never its EPS reader, which runs Ghostscript on
+# the file (a PostScript program: it wrote files, looped for ever, and printed into --json's output)
+READABLE = ("PNG", "JPEG", "BMP", "DIB", "GIF", "TIFF", "WEBP", "HEIF", "AVIF", "PPM", "ICO", "TGA", "PCX",
+            "PSD", "JPEG2000", "QOI", "SGI")
+
+
+@functools.cache
+def _read_heif_too() -> bool:
+    """Pillow reads HEIC/HEIF (an iPhone's photos) once pillow-heif registers it; False without it."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
+
+
+MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"BM": "BMP", b"II*\x00": "TIFF",
+         b"MM\x00*": "TIFF"}
+
+
+def container(path) -> str | None:
+    """The format a file's first bytes name (WebP: RIFF…WEBP), or None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
+
+
+@functools.cache
+def _metadata_as_large_as_memory_allows() -> None:
+    """A PNG's text or colour-profile chunk may be as large as Pillow lets all its text be (64 MB): at its
+    1 MB a chunk over it refused the image ("Decompressed data too large for PngImagePlugin.MAX_TEXT_CHUNK"),
+    whose pixels were fine."""
+    from PIL import PngImagePlugin
+
+    PngImagePlugin.MAX_TEXT_CHUNK = max(PngImagePlugin.MAX_TEXT_CHUNK, PngImagePlugin.MAX_TEXT_MEMORY)
+
+
+@functools.cache
+def readable() -> tuple[str, ...]:
+    """:data:`READABLE`'s formats that this Pillow has (``Image.open`` refuses a name it lacks)."""
+    from PIL import Image
+
+    _read_heif_too()  # (HEIF and AVIF: pillow-heif's)
+    Image.init()
+    return tuple(f for f in READABLE if f in Image.OPEN)
+
+
