@@ -126,6 +126,9 @@ def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(img, dtype=np.float64)
         finite = np.isfinite(a)
+        if img.mode == "F" and a[finite].min(initial=0) < 0:  # signed values ([-1, 0], [-1, 1]): their range is
+            low = a[finite].min()  # the scale (clipped at 0, ink at -1..0 read "the image is blank")
+            a = (a - low) / max(a[finite].max() - low, 1e-12)
         top_value = a[finite].max(initial=0)
         if sixteen_bit or img.mode.startswith("I;16") or top_value > 255:
             top = 65535.0

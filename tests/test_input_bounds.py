@@ -322,6 +322,15 @@ def test_a_known_container_with_pixels_pillow_cannot_decode_is_named(tmp_path):
         load_image_file(tmp_path / "odd.tif")
 
 
+def test_a_float_image_of_signed_values_is_read_on_its_own_range(tmp_path):
+    """Ink at -1 on paper at 0 (a float TIFF of signed values) was clipped to 0 everywhere: "the image is blank"."""
+    layer = np.zeros((60, 60), np.float32)
+    layer[10:50, 28:32] = -1.0
+    Image.fromarray(layer, mode="F").save(tmp_path / "signed.tif")
+    ink = load_image_file(tmp_path / "signed.tif")
+    assert ink[30, 30] > 0.9 and ink[:, :6].max() == 0  # the dark stroke is the ink, the rest paper
+
+
 def test_a_png_with_large_metadata_is_read(tmp_path):
     """A 3 MB text chunk (Pillow's limit is 1 MB a chunk) refused an image whose pixels were fine."""
     from PIL import PngImagePlugin
