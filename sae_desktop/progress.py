@@ -14,7 +14,7 @@ times the reports *arrive*, with pauses left out:
   checkpoint, transport), measured each epoch; before the first, the resumed run's recorded
   evaluation times, or a guess from the test set's size;
 - ETA: remaining images at the throughput plus the remaining epochs' overhead,
-  smoothed over a few seconds; ``None`` ("estimating…") until enough has been seen (a few
+  smoothed over a few seconds, within :data:`BAND` of it; ``None`` ("estimating…") until enough has been seen (a few
   seconds of training, or a whole epoch and its end).
 
 Pure Python: the caller passes the clock (``time.monotonic()``), so tests drive it exactly.
@@ -30,6 +30,7 @@ from sae_desktop.events import EpochOutput, RunStart, IntervalOutput
 
 WINDOW_S = 5.0  # throughput: the last seconds of training
 SMOOTHING_S = 3.0  # ETA: time constant of the smoothed finish time
+BAND = 1.5  # …held within this factor of the time left at the current pace
 MIN_REPORTS, MIN_SECONDS = 3, 2.0  # before this (or an epoch's end), the ETA is "estimating…"
 EVAL_COST = 0.5  # guess before the first epoch ends: a test image costs half a training image
 
@@ -224,6 +225,9 @@ class ProgressEstimate:
             self._finish = finish
         else:
             self._finish += (1.0 - math.exp(-max(0.0, t - self._finish_at) / SMOOTHING_S)) * (finish - self._finish)
+            # never further than BAND× from the estimate at today's pace: a run whose start was slow (10× slower
+            # in its first seconds) read "ETA 0:34" with 3 s to go, the throughput beside it 20× its first
+            self._finish = min(max(self._finish, t + eta / BAND), t + eta * BAND)
         self._finish_at = t
 
     def figures(self, now: float) -> Figures:

@@ -114,6 +114,25 @@ def test_the_eta_never_reads_zero_while_more_than_a_reports_worth_of_training_is
     assert estimate.figures(clock.t).eta_s == 0.0  # its training done: only the evaluation was left
 
 
+def test_the_eta_follows_a_run_that_starts_slowly_and_speeds_up():
+    """A run's first seconds 10× slower than the rest (a cold start, another program): the smoothed finish
+    began at the slow estimate and read "ETA 0:34" with 3 s left, 20× the throughput shown beside it."""
+    clock = Clock()
+    estimate = ProgressEstimate(start_event(epochs=10), clock.t)
+    fast, errors = 0.01, []
+    for epoch in range(1, 11):
+        for done in range(1, SPE + 1):
+            clock.t += 0.1 if epoch == 1 else fast  # epoch 1 at 1000 images/s, then 10 000
+            estimate.step(step_event((epoch - 1) * SPE + done, epoch, done / SPE), clock.t)
+            figures = estimate.figures(clock.t)
+            if figures.run_fraction >= 0.5:  # (the throughput's 5 s still hold part of the slow epoch)
+                left = (10 - epoch + 1 - done / SPE) * SPE * fast + (10 - epoch + 1) * 0.1
+                errors.append(figures.eta_s / left)
+        clock.t += 0.1
+        estimate.epoch_end(epoch_event(epoch), clock.t)
+    assert errors and max(errors) < 3, max(errors)  # (it was 7-47× the time left)
+
+
 def test_the_eta_follows_training_that_slows_down():
     """Another program took a core: the panel read "2,763 images/s, ETA 0:04" with ~16 s of
     training left, the ETA at the whole run's average rate while the throughput beside it fell."""
