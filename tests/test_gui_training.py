@@ -448,13 +448,14 @@ def test_the_mean_activation_plots_title_draws_the_hat_of_rho_hat(qtbot, window)
     assert with_hat[1] != without[1]  # the hat adds ink
 
 
-def test_the_closing_question_answers_itself_when_the_run_ends_meanwhile(qtbot):
+def test_the_closing_question_says_when_the_run_ends_meanwhile(qtbot):
     """Closed as a run finished, "A training run is in progress. Stop it and close?" stayed up over
-    "Completed 2 epochs"; a pause or a new state of the run keeps it asking."""
+    "Completed 2 epochs"; answered Yes by itself, a Ctrl+Q pressed by mistake closed the window. It asks
+    only whether to close now; a pause or a new state of the run keeps it asking as it was."""
     from PySide6.QtCore import QObject, QTimer, Signal
     from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-    from sae_desktop.qt.dialogs import ask_stop_and_close
+    from sae_desktop.qt.dialogs import RUN_ENDED, ask_stop_and_close
 
     class Run(QObject):
         stateChanged = Signal(str)
@@ -468,11 +469,13 @@ def test_the_closing_question_answers_itself_when_the_run_ends_meanwhile(qtbot):
         seen.append(box.text() if isinstance(box, QMessageBox) else None)
         run.stateChanged.emit("paused")  # still a run to stop: the question stays
         seen.append(QApplication.activeModalWidget() is box)
-        run.stateChanged.emit("idle")  # the run ended: nothing to stop
+        run.stateChanged.emit("idle")  # the run ended: nothing to stop, the window not closed unasked
+        seen.append(QApplication.activeModalWidget() is box and box.text() == RUN_ENDED)
+        box.button(QMessageBox.StandardButton.Yes).click()
 
     QTimer.singleShot(50, later)
     assert ask_stop_and_close(parent, run.stateChanged) is True
-    assert seen[0].startswith("A training run is in progress") and seen[1] is True
+    assert seen[0].startswith("A training run is in progress") and seen[1] is True and seen[2] is True
     assert QApplication.activeModalWidget() is None
     run.stateChanged.emit("idle")  # (disconnected once answered: nothing left listening)
     QTimer.singleShot(50, lambda: QApplication.activeModalWidget().reject())

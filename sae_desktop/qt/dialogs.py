@@ -203,10 +203,14 @@ def show_shortcuts(parent: QWidget, groups: dict[str, list[QAction]], plot_tabs:
     return box
 
 
+RUN_ENDED = "The training run has ended; its weights are in the run folder. Close the window?"
+
+
 def ask_stop_and_close(parent: QWidget, state_changed) -> bool:
     """Yes to stopping the run and closing the window. A run that ends while the question is up
-    (``state_changed`` says a state other than running or paused) answers it: nothing is left to
-    stop (the question stayed, "A training run is in progress", over "Completed 2 epochs")."""
+    (``state_changed`` says a state other than running or paused) leaves nothing to stop: the question
+    says so and asks only whether to close (it stayed, "A training run is in progress", over "Completed
+    2 epochs"; answered Yes by itself, a Ctrl+Q pressed by mistake closed the window unanswered)."""
     yes = QMessageBox.StandardButton.Yes
     box = QMessageBox(QMessageBox.Icon.Question, "Training is running", "A training run is in progress. Stop it and "
                       "close? The weights so far are kept in the run folder.", yes | QMessageBox.StandardButton.No,
@@ -214,7 +218,8 @@ def ask_stop_and_close(parent: QWidget, state_changed) -> bool:
 
     def ended(state: str) -> None:
         if state not in ("running", "pausing", "paused"):
-            box.done(yes)  # closed as asked
+            box.setWindowTitle("Close the window?")
+            box.setText(RUN_ENDED)
 
     state_changed.connect(ended)
     try:
