@@ -57,8 +57,11 @@ class TrainingControl:
 
 def where_in_run(epochs_done: int, inside: bool) -> str:
     """Where a step lies, in the words every view uses: "after epoch 3" at an epoch's end, else
-    (``inside`` the next epoch) "during epoch 4"."""
-    return f"during epoch {epochs_done + 1}" if inside else f"after epoch {epochs_done}"
+    (``inside`` the next epoch) "during epoch 4"; step 0 is "before the first step" (a run stopped at
+    once read "Stopped at step 0, after epoch 0")."""
+    if inside:
+        return f"during epoch {epochs_done + 1}"
+    return f"after epoch {epochs_done}" if epochs_done else "before the first step"
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,10 @@ def test_one_story_for_a_stopped_run_and_no_model_before_its_first_epoch():
     state.finish(RunEnd("stopped", "stopped", 0, 4, {}, {}, [], evaluation(), "cpu"))
     assert models == []  # an untrained network is never offered to Probe and Atlas
     assert state.end_story() == "Stopped at step 4, during epoch 1"
+    state.new_run()
+    state.begin(start_event(epochs=3))
+    state.finish(RunEnd("stopped", "stopped", 0, 0, {}, {}, [], evaluation(), "cpu"))  # stopped at once
+    assert state.end_story() == "Stopped at step 0, before the first step"  # (it read "after epoch 0")
 
     state.new_run()
     state.begin(start_event(epochs=3))
