@@ -365,7 +365,8 @@ def test_progress_fields_start_fresh_for_each_run(qtbot, gui_window):
         window.start_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert progress.eta.text() == "done" and progress.run_bar.value() == 1000
-    assert progress.speed.text().endswith("images/s on average")  # the run's own, not a last instant's
+    # the run's own, not a last instant's (a run of one report a epoch: its images over its elapsed time)
+    assert progress.speed.text().endswith(("images/s while training", "images/s on average"))
     first = progress.name.text()  # the run is named where its progress is (the Probe may show another model)
     assert first == window.run.run_dir.name and progress.name.toolTip() == str(window.run.run_dir)
     undated = "…" + first.split("-", 1)[1]  # narrower: its time and kind whole ("20261205-0138…ist-batchtopk")
@@ -759,7 +760,7 @@ def test_a_finished_runs_average_is_its_training_rate_as_it_read_while_training(
     state.finish(RunEnd("completed", "done", 3, 3 * SPE, {}, {}, state.history, evaluation(), "cpu"))
     state.set_status("idle")
     progress.render()
-    assert progress.speed.text() == "1,000 images/s on average"  # not 1000 images in 11 s: 91
+    assert progress.speed.text() == "1,000 images/s while training"  # not 1000 images in 11 s: 91
     assert "91 images/s" in progress.speed.toolTip() and "0:11" in progress.speed.toolTip()
     assert "Since continuing, " in progress.speed.toolTip()  # (not "the whole run": its epochs 1-2 ran before)
 

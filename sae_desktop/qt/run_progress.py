@@ -133,8 +133,9 @@ class RunProgress(QWidget):
             self.speed.setText(self.run.end.status)
             return
         overall = images / figures.elapsed_s if figures.elapsed_s > 0 else None
-        rate = figures.training_rate or overall
-        self.speed.setText(f"{rate:,.0f} images/s on average" if rate else "–")
+        rate = figures.training_rate or overall  # (training's rate says so: "on average" beside "Elapsed 0:15"
+        kind = "while training" if figures.training_rate else "on average"  # was checked as images / elapsed)
+        self.speed.setText(f"{rate:,.0f} images/s {kind}" if rate else "–")
         if figures.training_rate and overall:
             whole = "Since continuing" if self.run.start.start_step else "The whole run"
             self.speed.setToolTip(f"Training steps: {figures.training_rate:,.0f} images/s on average.\n"
