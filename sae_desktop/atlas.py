@@ -199,7 +199,8 @@ def class_verdict(profile: np.ndarray, names: tuple[str, ...] | list[str], activ
 
 def top_labels(labels: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
     """The classes of a latent's top digits, in words: "all 0s", "12 are 7s" (one class holds at
-    least half), or "" (mixed). Its class verdict speaks of the mean over every test digit, so a
+    least half, more than any other: a tie's "1 are 2s" named the lower of a 5 and a 2, "8 are 5s" hid
+    eight 7s), or "" (mixed). Its class verdict speaks of the mean over every test digit, so a
     latent whose 16 strongest digits are all 0s can still read "many classes": said side by side,
     both are true and neither reads as a slip."""
     labels = np.asarray(labels).astype(np.int64)
@@ -209,4 +210,5 @@ def top_labels(labels: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
     top = int(np.argmax(counts))
     if counts[top] == len(labels):
         return f"all {plural(names[top])}"
-    return f"{counts[top]} are {plural(names[top])}" if 2 * counts[top] >= len(labels) else ""
+    unique = counts[top] > np.sort(counts)[-2]
+    return f"{counts[top]} are {plural(names[top])}" if unique and 2 * counts[top] >= len(labels) else ""

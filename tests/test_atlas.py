@@ -241,7 +241,11 @@ def test_top_labels_say_what_the_strongest_digits_are():
     names = tuple(str(d) for d in range(10))
     assert top_labels(np.zeros(16, int), names) == "all 0s"
     assert top_labels(np.array([7] * 12 + [1, 2, 3, 9]), names) == "12 are 7s"
-    assert top_labels(np.array([7] * 8 + [1] * 8), names) in {"8 are 1s", "8 are 7s"}  # a half holds
+    # a tie names no class: "1 are 2s" named the lower class of a 5 and a 2, "8 are 5s" hid eight 7s
+    assert top_labels(np.array([7] * 8 + [5] * 8), names) == "" and top_labels(np.array([5, 2]), names) == ""
+    assert top_labels(np.array([7] * 9 + [5] * 7), names) == "9 are 7s"
+    assert top_labels(np.array([7] * 8 + list(range(8))), names) == "9 are 7s"  # (with the 7 among the 8)
+    assert top_labels(np.array([0] * 8 + list(range(1, 9))), names) == "8 are 0s"  # a half, no other as large
     assert top_labels(np.array([7] * 7 + [1] * 4 + [2] * 4), names) == ""  # 7 of 15: under half
     assert top_labels(np.arange(16) % 10, names) == ""  # mixed: nothing to say
     assert top_labels(np.array([3]), names) == ""  # one digit's label is on its tile
