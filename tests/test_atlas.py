@@ -16,7 +16,7 @@ from sae_desktop.config import ModelConfig
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.exports import save_diverging_png, save_grey_png, save_latent_codes, save_metrics_csv
-from sae_desktop.matching import match_directions, match_models
+from sae_desktop.matching import cosine_matrix, match_directions, match_models
 from sae_desktop.model import SparseAutoencoder
 from sae_desktop.snapshot import ModelSnapshot
 
@@ -207,6 +207,7 @@ def test_hungarian_matching_recovers_a_permutation_of_directions():
     m = match_directions(a, b)
     assert all(perm[m.b[i]] == m.a[i] for i in range(12))  # each latent found its copy
     assert np.all(m.similarity > 0.99) and m.mean == pytest.approx(m.similarity.mean())
+    assert m.chance == pytest.approx(np.median(cosine_matrix(a, b))) and abs(m.chance) < 0.2  # unrelated pairs
     assert list(m.similarity) == sorted(m.similarity, reverse=True)
     # a greedy pairing can do worse than the optimum; the assignment maximises the total
     sim = np.array([[0.6, 0.5], [0.55, 0.1]])  # greedy: 0.6 + 0.1; best: 0.5 + 0.55

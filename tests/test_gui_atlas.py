@@ -378,6 +378,9 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     matching = compare.matches.matching  # the two runs' 8 latents paired one to one
     assert sorted(matching.a) == list(range(8)) and sorted(matching.b) == list(range(8))
     assert f"{matching.mean:.3f}" in compare.matches.summary.text()
+    summary = compare.matches.summary.text()
+    assert f"against a median of {matching.chance:.2f} for any latent of A with any of B" in summary
+    assert np.isfinite(matching.chance) and matching.chance < matching.mean  # the pairs measured against chance
     compare.below.setCurrentWidget(compare.matches)
     assert compare.matches.isVisible() and not compare.plots[1].isVisible()
     compare.below.setCurrentIndex(0)

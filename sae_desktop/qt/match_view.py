@@ -125,8 +125,9 @@ class MatchView(QWidget):
                 if not live.all() else "")
         self.summary.setText(
             f"<b>Matched latents</b> (decoder tiles, cosine similarity, Hungarian matching): mean "
-            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs{unpaired(a, b, len(m.similarity))}; "
-            f"{counted(strong, 'pair')} at {STRONG:.2f} or more.{dead} "
+            f"<b>{m.mean:.3f}</b> over {len(m.similarity)} pairs{unpaired(a, b, len(m.similarity))}, against a "
+            f"median of {m.chance:.2f} for any latent of A with any of B; {counted(strong, 'pair')} at "
+            f"{STRONG:.2f} or more.{dead} "
             f"Each column: A's latent above B's, best pairs first (hover a pair for its latents).")
         self._lay_out(self._columns_for_view())
 
