@@ -1551,3 +1551,30 @@ def test_the_frontier_says_its_two_l0_counts_apart(qtbot):
     qtbot.addWidget(plot)
     tip = plot.toolTip()
     assert "L0 counts a kl run's latents above 0.1 (a sigmoid is never 0), the others' above 0" in tip
+
+
+def test_a_relu_latents_histogram_leaves_out_the_digits_it_is_off_on(qtbot, window):
+    """A top-k latent's first bar held its 1 117 inactive digits (exactly 0), read on the log scale as many
+    weak activations. A sigmoid latent's small values are activations: kept."""
+    import dataclasses
+
+    from sae_desktop.architecture import ModelConfig
+
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    shown = window.shown.snapshot
+    latents = shown.evaluation.latents.copy()
+    latents[:, 3] = 0.0
+    on = np.arange(0, len(latents), 3)
+    latents[on, 3] = np.linspace(0.2, 0.9, len(on))  # on a third of the digits (within a sigmoid's range too)
+    topk = dataclasses.replace(shown, config=ModelConfig(d_hidden=shown.config.d_hidden,
+                                                           d_latent=shown.config.d_latent, latent="topk", k=4),
+                               evaluation=dataclasses.replace(shown.evaluation, latents=latents, threshold=0.0))
+    dashboard = atlas.dashboard
+    dashboard.show_latent(3, topk, window.test_set.get("mnist"))
+    assert int(dashboard.curve.csv_y.sum()) == len(on) and dashboard.curve.csv_y[0] == 0  # no bar of zeros
+    assert "when on" in dashboard.histogram.getPlotItem().titleLabel.text
+    sigmoid = dataclasses.replace(shown, evaluation=dataclasses.replace(shown.evaluation, latents=latents))
+    dashboard.show_latent(3, sigmoid, window.test_set.get("mnist"))
+    assert int(dashboard.curve.csv_y.sum()) == len(latents)  # every digit's value, the small ones too

@@ -23,6 +23,7 @@ from sae_desktop.words import counted
 
 
 HISTOGRAM_TITLE = "Test-set activations"  # short: the dashboard is ~230 px wide at 1024×768
+ACTIVE_TITLE = "Activations when on"  # a ReLU latent's: its zeros (off) left out
 NEVER_ACTIVE = "Never active"  # (its caption says "on the test set": "Never active on the test" was cut)
 
 
@@ -39,7 +40,8 @@ class LatentDashboard(QWidget):
         self.top_tiles = [ImageTile("", 40) for _ in range(TOP_K)]
         self.histogram = _LowPlot(axisItems={"left": LogLabelsAxis("left")})  # (log counts: labels apart)
         style_plot(self.histogram, HISTOGRAM_TITLE, "test digits", "activation")
-        self.histogram.setToolTip("How often this latent takes each activation on the test set (log scale);\n"
+        self.histogram.setToolTip("How often this latent takes each activation on the test set (log scale;\n"
+                                  "a ReLU latent's zeros, the digits it is off on, left out);\n"
                                   "the dotted line: where it counts as active (its learned threshold θ, if any).\n"
                                   "The wheel scrolls the panel; Ctrl+wheel zooms the plot, its \"A\" button undoes it.")
         self.histogram.setLogMode(y=True)
@@ -151,7 +153,8 @@ class LatentDashboard(QWidget):
             self.top_caption.setText("Never active on the test set: no top digits, classes or histogram to show")
             self._histogram_title(NEVER_ACTIVE, "Never active on the test set")
             return
-        self._histogram_title(HISTOGRAM_TITLE)
+        zeros = model.config.latent != "sigmoid"  # its zeros: digits it is off on (a first bar of 1 117 read as weak)
+        self._histogram_title(ACTIVE_TITLE if zeros else HISTOGRAM_TITLE)
         top = top_activating(ev.latents, latent)
         top = top[active(column[top], ev.threshold)]  # only digits it is active on (a rare latent had 12 at 0.00)
         for tile in self.top_tiles[len(top):]:
@@ -171,7 +174,7 @@ class LatentDashboard(QWidget):
             else f"Top {len(top)} activating test digits{kinds} (activation · label)")
         self._show_classes(latent, model, test)
         top_value = 1.0 if model.config.latent == "sigmoid" else max(float(column.max()), 1e-6)
-        counts, edges = np.histogram(column, bins=40, range=(0.0, top_value))
+        counts, edges = np.histogram(column[column > 0] if zeros else column, bins=40, range=(0.0, top_value))
         last = int(np.flatnonzero(counts)[-1]) + 1 if counts.any() else 1  # no empty tail: it would read as data
         self.curve.setData(edges[:last + 1], np.maximum(counts[:last], 0.5))  # log scale: empty bins at 0.5
         self.curve.csv_y = counts[:last]  # (a CSV gives the true counts)
