@@ -1578,3 +1578,24 @@ def test_a_relu_latents_histogram_leaves_out_the_digits_it_is_off_on(qtbot, wind
     sigmoid = dataclasses.replace(shown, evaluation=dataclasses.replace(shown.evaluation, latents=latents))
     dashboard.show_latent(3, sigmoid, window.test_set.get("mnist"))
     assert int(dashboard.curve.csv_y.sum()) == len(latents)  # every digit's value, the small ones too
+
+
+def test_a_dead_latents_dashboard_tiles_are_faded_as_in_the_mosaic(qtbot, window):
+    """A dead latent's "draws (decoder)" tile was at full strength beside its faded tile in the mosaic."""
+    import dataclasses
+
+    from sae_desktop.atlas import DEAD_FADE
+
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: window.shown.snapshot.evaluation is not None, timeout=10000)
+    shown = window.shown.snapshot
+    dashboard = atlas.dashboard
+    tile = np.linspace(-1.0, 1.0, 784).reshape(28, 28)  # (as the atlas hands them over: normalised)
+    dashboard.show_latent(4, shown, window.test_set.get("mnist"), tile, tile)
+    live = np.abs(dashboard.decoder_tile.data).max()
+    latents = shown.evaluation.latents.copy()
+    latents[:, 4] = 0.0  # never active: dead
+    dead = dataclasses.replace(shown, evaluation=dataclasses.replace(shown.evaluation, latents=latents))
+    dashboard.show_latent(4, dead, window.test_set.get("mnist"), tile, tile)
+    assert np.abs(dashboard.decoder_tile.data).max() == pytest.approx(DEAD_FADE * live, rel=1e-5)

@@ -9,7 +9,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from sae_desktop.architecture import active, learned_thresholds
-from sae_desktop.atlas import OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating, top_labels
+from sae_desktop.atlas import (DEAD_FADE, OVER_ACTIVE_DENSITY, TOP_K, class_profile, class_verdict, top_activating,
+                               top_labels)
 from sae_desktop.evaluation import DENSE_DENSITY
 from sae_desktop.data import CLASS_NAMES
 from sae_desktop.qt.image_tile import ImageTile
@@ -114,9 +115,10 @@ class LatentDashboard(QWidget):
             self.histogram.export_title = None  # (no latent's name on an empty plot)
             return
         self.title.setText(f"Latent {latent}")
-        self.decoder_tile.set_diverging(decoder, 1.0)
-        self.encoder_tile.set_diverging(encoder, 1.0)
         ev = model.evaluation
+        fade = DEAD_FADE if ev is not None and ev.dead[latent] else 1.0  # a dead one's, faded as in the mosaic
+        self.decoder_tile.set_diverging(None if decoder is None else decoder * fade, 1.0)
+        self.encoder_tile.set_diverging(None if encoder is None else encoder * fade, 1.0)
         if ev is None:
             self.stats.setText("Density, top digits and the histogram need the test set, "
                                "which is not available (see the Probe tab's browser for why).")
@@ -147,9 +149,7 @@ class LatentDashboard(QWidget):
                            f"{fires}<br><b>{verdict}</b>")
         if ev.dead[latent]:  # no top digits (16 arbitrary ones at 0.00) and no histogram (one block at 0)
             self._clear_examples()
-            # (16 empty squares read as digits still to come; an empty class chart and histogram below
-            # "no top digits and no histogram to show" contradicted it)
-            self._show_examples(False)
+            self._show_examples(False)  # (16 empty squares read as digits to come; empty plots contradicted it)
             self.top_caption.setText("Never active on the test set: no top digits, classes or histogram to show")
             self._histogram_title(NEVER_ACTIVE, "Never active on the test set")
             return
