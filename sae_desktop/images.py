@@ -172,6 +172,7 @@ EVEN_SHARE = 0.5  # …and at least this share of the frame is within as much of
 SOLID = 0.4  # …and no square this share of the shorter side wide fits in the rest (wider than any pen stroke)
 THIN = 0.03  # gaps narrower than this share of the longer side (strokes crossing the sheet) do not break a square
 CLEAR = 1.5  # one tail reaching this many times further from the median than the other is clearly the ink's
+INK_SHARE = 0.2  # …unless it is more of the image than this (a white sheet on a grey table, a third of the photo)
 LOCAL = 0.12  # the local background: a median over this share of the longer side (wider than strokes)
 
 
@@ -198,7 +199,8 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper (or
         paper = edge  # the frame is a table around the sheet, and the sheet the paper)
     below, above = paper - darkest, brightest - paper
-    if edge is None and max(below, above) < CLEAR * min(below, above):
+    far = np.mean(a > paper + above / 2) if above > below else np.mean(a < paper - below / 2)  # its share
+    if edge is None and (max(below, above) < CLEAR * min(below, above) or far > INK_SHARE):
         dark_ink = _ink_side(a) < 0
     else:
         dark_ink = below > above

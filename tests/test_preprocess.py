@@ -329,3 +329,21 @@ def test_a_sheet_smaller_than_the_desk_around_it_is_still_the_paper():
     assert not result.empty and plain_check(result) is None, plain_check(result)
     top, bottom, left, right = ink_box(result.levelled)
     assert abs(top - 178) <= 8 and abs(bottom - 422) <= 8 and abs(left - 328) <= 8 and abs(right - 472) <= 8
+
+
+def test_a_white_sheet_on_a_grey_table_is_paper_not_ink():
+    """A white sheet, a third of a clean phone photo, on a mid-grey table: the bright side reached further
+    from the median (the table's) than the dark ink, and the sheet was read as the ink ("a filled shape")."""
+    from sae_desktop.images import ink_on_black
+
+    rng = np.random.default_rng(0)
+    photo = np.full((600, 800), 0.5, np.float32)  # the table
+    photo[100:500, 200:600] = 0.85  # the sheet
+    seven = stroke((400, 400), [(120, 110), (120, 290), (300, 170)], 12)  # dark strokes on it
+    photo[100:500, 200:600] *= 1 - 0.6 * seven  # (a pencil's grey: not as far from the table as the sheet)
+    photo = np.clip(photo + rng.normal(0, 0.005, photo.shape), 0, 1)  # (a phone's denoised photo)
+    ink = ink_on_black(photo)
+    on_sheet, on_stroke = ink[150, 250], ink[100 + 120, 200 + 200]
+    assert on_stroke > on_sheet + 0.3  # the strokes are the bright side: the sheet is paper
+    result = preprocess(ink)
+    assert not result.empty and result.width < 5.5  # strokes, not "a filled shape"
