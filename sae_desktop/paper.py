@@ -132,7 +132,8 @@ def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
     residual, noise = _less_paper(grey)
     off = None
     for _ in range(OFF_PAPER_ROUNDS):
-        found = off_paper(residual, ink_floor(noise)) if noise > 0 else None
+        found = off_paper(residual, ink_floor(noise))  # (a noise-free photo too: a table beside a sheet in a
+        # composite or a clean scan was looked for only where the paper had noise, and stayed, a frame as ink)
         if found is None or (off is not None and not (found.region & ~off.region).any()):
             break
         off = found if off is None else OffPaper(off.region | found.region, max(off.side, found.side))

@@ -347,3 +347,21 @@ def test_a_white_sheet_on_a_grey_table_is_paper_not_ink():
     assert on_stroke > on_sheet + 0.3  # the strokes are the bright side: the sheet is paper
     result = preprocess(ink)
     assert not result.empty and result.width < 5.5  # strokes, not "a filled shape"
+
+
+@pytest.mark.parametrize("table", [0.3, 0.5])
+def test_a_noise_free_photo_of_a_sheet_on_a_table_loses_the_table(mnist, table, tmp_path):
+    """A sheet on an even table without noise (a composite, a screenshot, a clean scan): what is beyond the
+    sheet was looked for only where the paper had noise, and the table's edge stayed as ink, a frame
+    around the digit ("unlike MNIST", "a filled shape")."""
+    from PIL import Image
+
+    from sae_desktop.images import load_image_file
+
+    digit = np.asarray(Image.fromarray(mnist.test_images[0]).resize((280, 280), Image.BILINEAR), np.float32) / 255
+    photo = np.full((600, 800), table, np.float32)
+    photo[100:500, 200:600] = 0.85 * (1 - 0.75 * np.pad(digit, 60))  # a dark 7 on the sheet
+    Image.fromarray(np.round(photo * 255).astype(np.uint8)).save(tmp_path / "photo.png")
+    result = preprocess(load_image_file(tmp_path / "photo.png"))
+    assert result.levelled[20, 20] == 0 and result.levelled[300, 150] == 0  # the table is paper
+    assert result.box_side < 300 and result.width < 4  # the digit's box and strokes, not the sheet's edge
