@@ -242,8 +242,7 @@ class AutogradTrainer(Trainer):
             normalise_decoder(self.model)
         self.steps_done = resume.epochs_done * self.steps_per_epoch if resume is not None else 0
         self.total_steps = cfg.epochs * self.steps_per_epoch
-        # resampling: every half epoch (:meth:`_resample_due`); "dead" = not fired in that window
-        self.resample_every = max(self.steps_per_epoch // 2, 1) if cfg.resample else 0
+        self.resample_every = max(self.steps_per_epoch // 2, 1) if cfg.resample else 0  # (_resample_due)
         if cfg.resample:
             self.objective.dead_after = self.resample_every * min(cfg.batch_size, self.n)
 
@@ -274,11 +273,10 @@ class AutogradTrainer(Trainer):
             self.steps_done += 1
 
     def _resample_due(self) -> bool:
-        """Resample before the next step? Mid-epoch and at each later epoch's start, after the last one's
-        evaluation (every 234 steps hit 1-2 steps before an epoch's end: its test figures measured untrained
-        revived latents, FVU 0.68 against training's 0.46), within RESAMPLE_UNTIL of training."""
-        return bool(self.resample_every) and 0 < self.steps_done <= RESAMPLE_UNTIL * self.total_steps and \
-            self.steps_done % self.steps_per_epoch in (0, self.steps_per_epoch // 2)
+        """Resample before the next step? Mid-epoch, and at a later epoch's start, after the last one's evaluation
+        (every 234 steps hit 1-2 before an epoch's end: its test figures measured untrained revived latents)."""
+        due = self.steps_done % self.steps_per_epoch in (0, self.steps_per_epoch // 2)
+        return due and bool(self.resample_every) and 0 < self.steps_done <= RESAMPLE_UNTIL * self.total_steps
 
     def _resample(self) -> None:
         """Resample the latents that did not fire since the last check (see ``mechanisms.py``)."""
