@@ -64,5 +64,3 @@ def readable() -> tuple[str, ...]:
     _read_heif_too()  # (HEIF and AVIF: pillow-heif's)
     Image.init()
     return tuple(f for f in READABLE if f in Image.OPEN)
-
-

@@ -36,7 +36,7 @@ class Matching:
     similarity: np.ndarray  # cosine similarity of each pair's decoder tiles
     # any latent of A with any of B, the median: what "similar" is measured against (decoder tiles share
     # much of their shape, the ink every latent removes: 29 of 32 pairs at 0.70 or more read as the same
-    # features, where unmatched pairs had a median of 0.37)
+    # features, where any two had a median of 0.45)
     chance: float = float("nan")
 
     @property

@@ -14,8 +14,8 @@ times the reports *arrive*, with pauses left out:
   checkpoint, transport), measured each epoch; before the first, the resumed run's recorded
   evaluation times, or a guess from the test set's size;
 - ETA: remaining images at the throughput plus the remaining epochs' overhead,
-  smoothed over a few seconds, within :data:`BAND` of it; ``None`` ("estimating…") until enough has been seen (a few
-  seconds of training, or a whole epoch and its end).
+  smoothed over a few seconds, within :data:`BAND` of it; ``None`` ("estimating…") until
+  enough has been seen (a few seconds of training, or a whole epoch and its end).
 
 Pure Python: the caller passes the clock (``time.monotonic()``), so tests drive it exactly.
 """
