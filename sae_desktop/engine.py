@@ -101,7 +101,6 @@ def train(cfg: TrainConfig, dataset: Dataset, control: TrainingControl | None = 
     total_steps = cfg.epochs * spe
     position = _check_resume(cfg, resume, spe)
     step = position.step if position else start_epoch * spe
-    trainer.steps_done = step  # (inside an epoch: the resampling schedule's count carries on from there)
     pixels = for_dataset(dataset.train_images, dataset.test_images)  # the verdict's nearest digits (pixels.py)
     yield RunStart(cfg, describe(device), trainer.n, int(test_u8.shape[0]), spe, start_epoch, list(history),
                    trainer.backend, step, resume is not None)

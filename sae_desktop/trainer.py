@@ -230,8 +230,7 @@ class AutogradTrainer(Trainer):
         params = list(self.model.parameters())
         self.optimizer = torch.optim.Adam(params, lr=cfg.lr, betas=ADAM_BETAS, eps=ADAM_EPS,
                                           fused=True if self.fused else None)
-        # Adam's state made now rather than at the first step, so it can be saved, loaded and
-        # restored before any step (as Adam itself would make it).
+        # Adam's state made now, not at the first step: saved, loaded, restored before any step (as Adam makes it)
         for p in params:
             step_device = p.device if self.fused else torch.device("cpu")
             self.optimizer.state[p] = {"step": torch.zeros((), dtype=torch.float32, device=step_device),
@@ -240,7 +239,8 @@ class AutogradTrainer(Trainer):
             self.load_optimizer(resume.optimizer)
         if cfg.unit_norm_decoder:
             normalise_decoder(self.model)
-        self.steps_done = resume.epochs_done * self.steps_per_epoch if resume is not None else 0
+        self.steps_done = (resume.position.step if resume.position else resume.epochs_done * self.steps_per_epoch) \
+            if resume is not None else 0  # (stopped inside an epoch: the resampling schedule goes on from its step)
         self.total_steps = cfg.epochs * self.steps_per_epoch
         self.resample_every = max(self.steps_per_epoch // 2, 1) if cfg.resample else 0  # (_resample_due)
         if cfg.resample:
@@ -275,8 +275,8 @@ class AutogradTrainer(Trainer):
     def _resample_due(self) -> bool:
         """Resample before the next step? Mid-epoch, and at a later epoch's start, after the last one's evaluation
         (every 234 steps hit 1-2 before an epoch's end: its test figures measured untrained revived latents)."""
-        due = self.steps_done % self.steps_per_epoch in (0, self.steps_per_epoch // 2)
-        return due and bool(self.resample_every) and 0 < self.steps_done <= RESAMPLE_UNTIL * self.total_steps
+        return self.steps_done % self.steps_per_epoch in (0, self.steps_per_epoch // 2) and \
+            bool(self.resample_every) and 0 < self.steps_done <= RESAMPLE_UNTIL * self.total_steps
 
     def _resample(self) -> None:
         """Resample the latents that did not fire since the last check (see ``mechanisms.py``)."""
