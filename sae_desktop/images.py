@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from sae_desktop.image_formats import FORMATS, container, prepare_pillow, readable
+from sae_desktop.sheet import frame_paper_tone, the_sheet
 
 MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not decoded
 WORK_SIZE = 1024  # images are reduced to this (longer side) first: the model sees 20 px anyway
@@ -166,11 +167,6 @@ def _light_ink_layer(rgba) -> bool:
     return bool(high - low <= INK_LAYER_SPREAD and np.median(tone) > 0.5)
 
 
-FRAME = 0.03  # the outer frame whose tone :func:`ink_on_black` may take for the paper's (share of the shorter side)
-EVEN = 0.1  # …when that tone is within this share of the image's range from an end of it…
-EVEN_SHARE = 0.5  # …and at least this share of the frame is within as much of that tone,
-SOLID = 0.4  # …and no square this share of the shorter side wide fits in the rest (wider than any pen stroke)
-THIN = 0.03  # gaps narrower than this share of the longer side (strokes crossing the sheet) do not break a square
 CLEAR = 1.5  # one tail reaching this many times further from the median than the other is clearly the ink's
 INK_SHARE = 0.2  # …unless it is more of the image than this (a white sheet on a grey table, a third of the photo)
 LOCAL = 0.12  # the local background: a median over this share of the longer side (wider than strokes)
@@ -195,9 +191,12 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
         darkest, brightest = float(a.min()), float(a.max())  # digit on a clean page read as blank)
     if darkest == brightest:
         return np.zeros(a.shape, dtype=np.float32)  # one tone: blank paper, nothing drawn
-    edge = _even_frame_tone(a, darkest, brightest)
+    edge = frame_paper_tone(a, darkest, brightest)
     if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper (or
-        paper = edge  # the frame is a table around the sheet, and the sheet the paper)
+        paper, table = edge  # the frame is a table around the sheet, and the sheet the paper)
+        if table is not None and (sheet := the_sheet(a, table)) is not None:  # (a sheet a tenth of the photo
+            a = sheet  # was too small for the paper's fit, a grey one on a white desk read as a filled shape)
+            darkest, brightest = np.percentile(a, [0.5, 99.5])
     below, above = paper - darkest, brightest - paper
     far = np.mean(a > paper + above / 2) if above > below else np.mean(a < paper - below / 2)  # its share
     if edge is None and (max(below, above) < CLEAR * min(below, above) or far > INK_SHARE):
@@ -207,48 +206,6 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     if dark_ink:
         a = 1.0 - a
     return np.clip(a, 0.0, 1.0).astype(np.float32)
-
-
-def _even_frame_tone(a: np.ndarray, darkest: float, brightest: float) -> float | None:
-    """The paper's tone as the image's outer frame (:data:`FRAME` of its shorter side) tells it,
-    when most of the frame is of one even tone at an end of the image's range (see :data:`EVEN`):
-    that tone, as the paper around a digit cropped tight is, or where the rest is too solid for
-    strokes, the rest's (a sheet with the table all around it); else None (a photo's frame is
-    shaded, vignetted, or of the paper's mid tone, and the whole image's median says more)."""
-    h, w = a.shape
-    k = max(1, round(FRAME * min(h, w)))
-    frame = np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[k:-k, :k].ravel(), a[k:-k, -k:].ravel()])
-    span = brightest - darkest
-    tone = float(np.median(frame))
-    at_an_end = min(abs(tone - darkest), abs(brightest - tone)) <= EVEN * span
-    even = np.mean(np.abs(frame - tone) <= EVEN * span) >= EVEN_SHARE  # (the digit may touch the frame)
-    if not (at_an_end and even):
-        return None
-    # …unless what is not of that tone is too solid for strokes: then it is the sheet, and the
-    # frame a table around it (a photo that shows what lies beyond the paper): the paper's tone is
-    # the sheet's (the whole image's median was the table's where the table was more than half the
-    # photo: the sheet read as ink, "too faint", or the image as blank)
-    sheet = np.abs(a - tone) > EVEN * span
-    return float(np.median(a[sheet])) if _fits_square(sheet, SOLID * min(h, w)) else tone
-
-
-def _fits_square(mask: np.ndarray, side: float) -> bool:
-    """Whether a square ``side`` px wide fits inside ``mask`` somewhere (on a ≤128-px copy), once
-    gaps narrower than :data:`THIN` are closed (the digit's strokes cross the sheet of a photo
-    whose frame is the table: the sheet is still solid)."""
-    from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
-
-    step = max(1, int(np.ceil(max(mask.shape) / 128)))
-    small = mask[::step, ::step]
-    gap = 2 * round(THIN * max(small.shape) / 2) + 1
-    if gap > 1:
-        small = ndimage.minimum_filter(ndimage.maximum_filter(small, gap, mode="nearest"), gap, mode="nearest")
-    n = max(1, int(np.ceil(side / step)))
-    if n > min(small.shape):
-        return False
-    table = np.pad(small.astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
-    counts = table[n:, n:] - table[:-n, n:] - table[n:, :-n] + table[:-n, :-n]
-    return bool((counts == n * n).any())
 
 
 def _ink_side(a: np.ndarray) -> float:

@@ -98,6 +98,7 @@ def _paper_fit(basis: np.ndarray, values: np.ndarray, paper: np.ndarray, start: 
 def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
     """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
     the paper is known to be black (the canvas), however much of it the ink covers."""
+    table = False  # what is beyond the sheet was found and taken off
     if black_paper:
         # (an image file's black paper is not taken on trust: more than half of a photo blown out to
         # white, once inverted, is black, and the shading elsewhere is no ink; on exact black the
@@ -109,8 +110,11 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         # ink; an image of a single tone is all ink (the canvas painted over), not paper
         low = grey.min()
         residual, noise = (grey - low if grey.max() - low > ONE_TONE else grey), 0.0
+        found = off_paper(residual, ink_floor(noise))  # (a sheet on an even table, noise-free: two tones too,
+        if table := found is not None:  # the table's and the paper's, and the table stayed as ink, a frame)
+            residual = take_off(residual, found, ink_floor(noise), NOISE_SIGMAS)
     else:
-        residual, noise = _flattened(grey)
+        residual, noise, table = _flattened(grey)
     floor = ink_floor(noise) if noise > 0 else 0.0
     if not (residual > floor).any():
         if noise < NOISY:
@@ -121,14 +125,16 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         # a notebook's lines first (ruling.py), a form's box once the specks and the marks at the frame
         # are gone (form_box.py: its neighbours' fragments widened the ink's extent), those again after
         ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)))))
+    elif table:  # (what a table narrower than off_paper's square leaves along the frame: a strip above the
+        ink = without_frame_marks(ink)  # sheet's edge, a line over a noise-free photo's digit)
     stretched, core = full_ink(ink)
     return stretched, (core + floor if core > 0 else 0.0), noise  # (no ink left: contrast 0)
 
 
-def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
+def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float, bool]:
     """A photo less its paper's surface, and the paper's noise. What is not paper (a table beyond
     the sheet, a shadow: background.py) is left out of the fit, which then shows more of it (at
-    most :data:`OFF_PAPER_ROUNDS` fits), and its own level is taken off."""
+    most :data:`OFF_PAPER_ROUNDS` fits), and its own level is taken off; whether there was any."""
     residual, noise = _less_paper(grey)
     off = None
     for _ in range(OFF_PAPER_ROUNDS):
@@ -140,7 +146,7 @@ def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float]:
         residual, noise = _less_paper(grey, off.region)
     if off is not None:
         residual = take_off(residual, off, ink_floor(noise), NOISE_SIGMAS)
-    return residual, noise
+    return residual, noise, off is not None
 
 
 def _less_paper(grey: np.ndarray, off: np.ndarray | None = None) -> tuple[np.ndarray, float]:

@@ -203,12 +203,15 @@ def test_the_digits_strokes_across_a_sheet_do_not_hide_the_table_around_it(tmp_p
         return load_image_file(save(tmp_path / f"{name}.png", np.round(255 * np.clip(photo, 0, 1)).astype(np.uint8)))
 
     grey = read("around", around)
-    assert grey[40 + 200, 40 + 90] > grey[240, 240] + 0.3  # the stroke bright, the sheet inside it dark
+    assert all(side - 10 <= n <= side for n in grey.shape)  # the sheet alone (less its rim): no table
+    assert grey[200, 90] > grey[200, 200] + 0.3  # the stroke bright, the sheet inside it dark
     result = preprocess(grey)
     assert plain_check(result) is None, plain_check(result).message
     clean = preprocess(read("sheet", sheet))
     assert abs(result.box_side - clean.box_side) <= 4
-    assert np.corrcoef(result.image.ravel(), clean.image.ravel())[0, 1] > 0.9
+    alike = max(np.corrcoef(np.roll(result.image, (dy, dx), (0, 1)).ravel(), clean.image.ravel())[0, 1]
+                for dy in (-1, 0, 1) for dx in (-1, 0, 1))  # (centred by whole pixels: the sheet less its rim is
+    assert alike > 0.9  # a pixel narrower than the clean one, and the digit can land a pixel apart)
 
 
 def test_a_photo_showing_the_table_or_a_hard_shadow_still_shows_the_digit(tmp_path):

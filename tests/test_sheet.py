@@ -1,0 +1,110 @@
+"""A photo that shows what lies beyond the sheet: the sheet alone is the input (sae_desktop/sheet.py)."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sae_desktop.images import load_image_file
+from sae_desktop.preprocess import preprocess
+from sae_desktop.resample import resize
+from sae_desktop.verdict import plain_check
+
+
+def photo(mnist, index, table, paper, sheet_share, shape, noise=0.0, seed=0):
+    """An MNIST test digit in pencil on a square sheet (``sheet_share`` of the photo), on an even table;
+    the sheet's top-left corner too."""
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    out = np.full(shape, table, np.float32)
+    side = int(np.sqrt(sheet_share * h * w))
+    top, left = (h - side) // 2 + 7, (w - side) // 2 - 11
+    sheet = np.full((side, side), paper, np.float32)
+    digit = resize(mnist.test_images[index].astype(np.float32) / 255, side * 2 // 3, side * 2 // 3)
+    sheet[side // 6:side // 6 + digit.shape[0], side // 6:side // 6 + digit.shape[1]] *= 1 - 0.85 * np.clip(digit, 0, 1)
+    out[top:top + side, left:left + side] = sheet
+    if noise:
+        out += rng.normal(0, noise, shape).astype(np.float32)
+    return np.round(255 * np.clip(out, 0, 1)).astype(np.uint8), (top, left, side)
+
+
+def read(tmp_path, pixels):
+    Image.fromarray(pixels).save(tmp_path / "photo.png")
+    return load_image_file(tmp_path / "photo.png")
+
+
+def is_the_sheet(grey, side):
+    """The image is the sheet, ``side`` px square, less a rim of a few px (its edge is of no one tone)."""
+    return all(side - 10 <= n <= side for n in grey.shape)
+
+
+def reads_as_the_digit(mnist, index, grey, turn=0.0):
+    """The photo's input is the digit's: no plain check, its 28×28 image close to MNIST's own as a file's
+    (turned by ``turn`` degrees)."""
+    result = preprocess(grey)
+    assert not result.empty and plain_check(result) is None, plain_check(result).message
+    clean = Image.fromarray(mnist.test_images[index]).resize((280, 280)).rotate(turn, Image.BILINEAR)
+    clean = preprocess(np.asarray(clean, np.float32) / 255)
+    alike = max(np.corrcoef(np.roll(result.image, (dy, dx), (0, 1)).ravel(), clean.image.ravel())[0, 1]
+                for dy in (-1, 0, 1) for dx in (-1, 0, 1))  # (centred by whole pixels: one apart at most)
+    assert alike > 0.85
+    return result
+
+
+@pytest.mark.parametrize("table, noise", [(0.1, 0.0), (0.1, 0.01), (0.2, 0.01), (0.05, 0.0)])
+def test_a_small_sheet_on_a_dark_table_is_the_paper(mnist, tmp_path, table, noise):
+    """A note a twelfth of the photo, on a dark desk: the sheet could fit no square 40 % of the photo's
+    side, so the table was the paper and the sheet read as ink ("a filled shape"); the sheet alone is
+    the input now, its tone the paper's."""
+    pixels, (top, left, side) = photo(mnist, 0, table, 0.85, 0.08, (1200, 1600), noise)
+    grey = read(tmp_path, pixels)
+    assert is_the_sheet(grey, side // 2)  # (the photo is read at half size: 1600 px > WORK_SIZE)
+    assert grey[5, 5] < 0.2 and np.percentile(grey, 99) > 0.7  # the sheet dark, the 7's strokes bright
+    reads_as_the_digit(mnist, 0, grey)
+
+
+@pytest.mark.parametrize("table", [0.05, 0.1])
+def test_a_noise_free_sheet_on_a_near_black_table_loses_the_table(mnist, tmp_path, table):
+    """A sheet a third of a noise-free photo (a composite, a clean scan) on a near-black table: the table,
+    the pencil's and the paper's tones are each of one tone, the photo was taken for a drawing program's
+    two tones, and the table stayed as ink, a frame around the digit ("unlike MNIST")."""
+    pixels, _ = photo(mnist, 0, table, 0.85, 0.33, (600, 800))
+    reads_as_the_digit(mnist, 0, read(tmp_path, pixels))
+
+
+@pytest.mark.parametrize("desk", [0.95, 1.0])
+def test_a_grey_sheet_on_a_white_desk_is_the_paper(mnist, tmp_path, desk):
+    """Recycled grey paper on a white desk: the desk, brighter than the paper, was taken for the paper
+    and the sheet for the ink ("a filled shape"): the dark marks on it tell it is the sheet."""
+    pixels, (top, left, side) = photo(mnist, 0, desk, 0.7, 0.08, (1200, 1600))
+    grey = read(tmp_path, pixels)
+    assert is_the_sheet(grey, side // 2)
+    reads_as_the_digit(mnist, 0, grey)
+
+
+@pytest.mark.parametrize("index", [800, 2550, 3, 10])
+@pytest.mark.parametrize("dark_ink", [False, True])
+def test_a_bold_digit_on_even_paper_is_not_taken_for_a_sheet(mnist, tmp_path, index, dark_ink):
+    """The paper all around a bold digit is as even as a table around a sheet, and the digit, its loops
+    filled, can fit as large a square: an 8's filled loops are nearly as compact and convex as a sheet,
+    and the strokes' grey rims and the loops are marks on it. Such a digit stays whole, on its paper."""
+    big = np.asarray(Image.fromarray(mnist.test_images[index]).resize((280, 280), Image.BILINEAR))
+    grey = read(tmp_path, 255 - big if dark_ink else big)
+    assert grey.shape == (280, 280)
+    assert abs(grey.mean() - big.mean() / 255) < 0.02  # the ink bright, the paper dark, as they were
+
+
+@pytest.mark.parametrize("share, whole", [(0.15, True), (0.8, False)])
+def test_a_turned_sheet_keeps_its_digit_and_is_cut_out_only_when_all_of_it_is_in_the_photo(
+        mnist, tmp_path, share, whole):
+    """A sheet turned 12°, lit from one side: the table left in its box (the corners) takes the sheet's
+    tone nearest it (the sheet's median drew the corners' edges as strokes); a sheet reaching the frame
+    is not cut out (the paper's fit takes off the table that shows, as before)."""
+    from scipy import ndimage
+
+    pixels, _ = photo(mnist, 0, 0.1, 0.8, share, (800, 800), noise=0.01)
+    lit = pixels.astype(np.float32) * (0.9 + 0.2 * np.linspace(0, 1, 800)[None, :])  # (the light from the right)
+    turned = ndimage.rotate(lit, 12, reshape=False, order=1, mode="nearest")
+    grey = read(tmp_path, np.clip(turned, 0, 255).astype(np.uint8))
+    side = int(np.sqrt(share * 800 * 800) * (np.cos(np.radians(12)) + np.sin(np.radians(12))))
+    assert grey.shape[0] < side + 2 if whole else grey.shape == (800, 800)
+    reads_as_the_digit(mnist, 0, grey, turn=12)
