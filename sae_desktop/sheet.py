@@ -30,7 +30,8 @@ STROKE_LIKE = 6  # …longer than wide: area over width² at least this (a round
 DIGIT_SHARE = 0.05  # …the marks' box this share of the sheet's at least (a slit in a bold 0 is a sliver of it)
 SPREAD = 3  # marks on the sheet are EVEN of the range or this many of its tones' quartile spans from its median
 SHAPE_PX = 256  # the sheet's shape is measured on a copy this wide at most
-DENOISE = 5  # px: the table (and the sheet's shape) is what is of its tones over most of a square this wide
+DENOISE = 0.005  # the table (and the sheet's shape) is what is of its tones over most of a square this share of
+# the image's longer side wide (5 px in 1024; none below 300 px: a bold 8 in 28 px became a blob, a sheet)
 
 
 def frame_paper_tone(a: np.ndarray, darkest: float, brightest: float) -> tuple[float, np.ndarray | None] | None:
@@ -83,7 +84,7 @@ def the_sheet(a: np.ndarray, table: np.ndarray) -> np.ndarray | None:
     out, corners = a[box], table[box]
     if corners.any():
         nearest = ndimage.distance_transform_edt(corners, return_distances=False, return_indices=True)
-        out = np.where(corners, ndimage.uniform_filter(out, DENOISE)[nearest[0], nearest[1]], out)
+        out = np.where(corners, ndimage.uniform_filter(out, _denoise(a))[nearest[0], nearest[1]], out)
     return out.astype(np.float32)
 
 
@@ -96,7 +97,7 @@ def _table(other: np.ndarray) -> np.ndarray:
 
     from sae_desktop.background import labels_at_frame
 
-    other = ndimage.uniform_filter(other.astype(np.float32), DENOISE) > 0.5  # (a noisy table's pixels of the
+    other = ndimage.uniform_filter(other.astype(np.float32), _denoise(other)) > 0.5  # (a noisy table's pixels of the
     gap = 2 * round(THIN * max(other.shape) / 2) + 1  # sheet's tones, one in a few hundred, broke it up)
     wide = ndimage.maximum_filter(ndimage.minimum_filter(other, gap, mode="nearest"), gap, mode="nearest")
     labels, n = ndimage.label(other)
@@ -110,6 +111,11 @@ def _table(other: np.ndarray) -> np.ndarray:
     return ndimage.maximum_filter(keep[labels], 2 * (gap // 8) + 1)
 
 
+def _denoise(image: np.ndarray) -> int:
+    """The side of :data:`DENOISE`'s square for this image, in px (odd; 1: none)."""
+    return 2 * int(DENOISE * max(image.shape) / 2) + 1
+
+
 def _closed(mask: np.ndarray) -> tuple[np.ndarray, int]:
     """A copy of ``mask`` at most :data:`SHAPE_PX` wide (at 128 px a turned sheet's jagged edge made it
     as little convex as a filled 8) with gaps narrower than :data:`THIN` closed (the digit's strokes
@@ -117,7 +123,7 @@ def _closed(mask: np.ndarray) -> tuple[np.ndarray, int]:
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
     step = max(1, int(np.ceil(max(mask.shape) / SHAPE_PX)))
-    mask = ndimage.uniform_filter(mask.astype(np.float32), DENOISE) > 0.5  # (a noisy table's specks of the
+    mask = ndimage.uniform_filter(mask.astype(np.float32), _denoise(mask)) > 0.5  # (a noisy table's specks of the
     small = mask[::step, ::step]  # sheet's tones, closed onto its edge, made a sheet less convex than an 8)
     gap = 2 * round(THIN * max(small.shape) / 2) + 1
     if gap > 1:

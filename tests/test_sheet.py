@@ -108,3 +108,13 @@ def test_a_turned_sheet_keeps_its_digit_and_is_cut_out_only_when_all_of_it_is_in
     side = int(np.sqrt(share * 800 * 800) * (np.cos(np.radians(12)) + np.sin(np.radians(12))))
     assert grey.shape[0] < side + 2 if whole else grey.shape == (800, 800)
     reads_as_the_digit(mnist, 0, grey, turn=12)
+
+
+def test_mnists_own_digits_as_files_are_never_taken_for_a_sheet(mnist):
+    """MNIST's digits, white on black, 28 px: their frame is the paper's even tone, and none is a sheet
+    (the sheet's shape measured after a 5-px majority filter made a bold 8 a blob: a sheet, read inverted)."""
+    from sae_desktop.images import ink_on_black
+
+    digits = mnist.test_images[:1000].astype(np.float32) / 255
+    kept = [np.array_equal(ink_on_black(d), d) for d in digits]
+    assert all(kept), [i for i, same in enumerate(kept) if not same]
