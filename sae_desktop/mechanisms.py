@@ -14,14 +14,18 @@ renormalised after it (:func:`normalise_decoder`).
 training image the model reconstructs badly (drawn with probability ∝ its loss²): its
 encoder row points at that image's hidden activations (at 0.2× the live rows' mean norm),
 its decoder column along the direction that most reduces that image's error (at the live
-columns' mean norm), its bias is the live latents' median, and Adam's moments of all these
-are reset to 0 so stale statistics do not throw them straight back.
+columns' mean norm), its bias is the live latents' median, a JumpReLU latent's threshold its
+starting one, and Adam's moments of all these are reset to 0 so stale statistics do not throw
+them straight back.
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
 
+from sae_desktop.config import JUMPRELU_THRESHOLD_INIT
 from sae_desktop.model import SparseAutoencoder
 
 RESAMPLE_UNTIL = 0.7  # of training: later resamples would not have time to learn
@@ -75,10 +79,14 @@ def resample_dead(model: SparseAutoencoder, optimizer: torch.optim.Optimizer, de
         model.W_enc2[index] = h_enc / h_enc.norm(dim=1, keepdim=True).clamp_min(1e-12) * enc_norm * ENCODER_SCALE
         model.b_enc2[index] = model.b_enc2[alive].median()
         model.W_dec1[:, index] = (direction / direction.norm(dim=1, keepdim=True).clamp_min(1e-12)).T * dec_norm
-        for p, rows in ((model.W_enc2, index), (model.b_enc2, index)):
+        resets = [model.W_enc2, model.b_enc2]
+        if model.cfg.latent == "jumprelu":  # (a threshold grown above every pre-activation kept it dead)
+            model.log_threshold[index] = math.log(JUMPRELU_THRESHOLD_INIT)
+            resets.append(model.log_threshold)
+        for p in resets:
             state = optimizer.state[p]
-            state["exp_avg"][rows] = 0
-            state["exp_avg_sq"][rows] = 0
+            state["exp_avg"][index] = 0
+            state["exp_avg_sq"][index] = 0
         state = optimizer.state[model.W_dec1]
         state["exp_avg"][:, index] = 0
         state["exp_avg_sq"][:, index] = 0

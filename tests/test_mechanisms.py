@@ -337,3 +337,25 @@ def test_resampling_waits_for_the_epochs_evaluation(tiny_dataset):
     ends = {e.step: i for i, e in enumerate(events) if isinstance(e, EpochOutput)}
     assert all(i > ends[e.step] for i, e in revivals if e.step in ends)  # an epoch's end: after its evaluation
     assert any(e.step in ends for _, e in revivals)
+
+
+def test_resampling_a_jumprelu_latent_resets_its_threshold(tiny_dataset):
+    """A JumpReLU latent dead because its threshold grew above every pre-activation kept that threshold
+    when resampled (its encoder row, bias and decoder column were new): it starts from the initial
+    threshold again, its Adam moments reset with the rest."""
+    from sae_desktop.config import JUMPRELU_THRESHOLD_INIT
+    from sae_desktop.mechanisms import resample_dead
+
+    cfg = SMALL.replace(penalty="jumprelu", resample=True)
+    train_u8 = torch.from_numpy(tiny_dataset.train_images.reshape(len(tiny_dataset.train_images), -1))
+    trainer = make_trainer(cfg, torch.device("cpu"), train_u8, backend="autograd")
+    trainer.run_steps(torch.arange(32), [1e-3])  # (Adam's moments exist)
+    model, state = trainer.model, trainer.optimizer.state[trainer.model.log_threshold]
+    with torch.no_grad():
+        model.log_threshold[[3, 7]] = math.log(50.0)  # far above any pre-activation: dead
+    dead = torch.zeros(cfg.d_latent, dtype=torch.bool)
+    dead[3] = True
+    assert resample_dead(model, trainer.optimizer, dead, train_u8, torch.Generator().manual_seed(0)) == 1
+    assert model.log_threshold[3].item() == pytest.approx(math.log(JUMPRELU_THRESHOLD_INIT))
+    assert model.log_threshold[7].item() == pytest.approx(math.log(50.0))  # (only the dead one)
+    assert state["exp_avg"][3] == 0 and state["exp_avg_sq"][3] == 0 and state["exp_avg_sq"].abs().sum() > 0
