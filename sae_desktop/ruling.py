@@ -8,19 +8,23 @@ parallel lines, each inked across :data:`FULL` of the image and fainter than the
 horizontal or vertical up to :data:`MAX_TILT` degrees (a photo taken a little askew). They are
 taken out; where a stroke crosses one, or runs along it, its ink brighter than the line's stays,
 and where it is no brighter the gap is bridged from the ink on either side of the line. Where a
-ruling is found, one faint line across it is printed too (a notebook's margin), and goes; alone,
-one line cannot be told from a 1.
+ruling is found, one faint line across it is printed too (a notebook's margin), and goes; without
+one, a line or two go where they are far fainter than the writing (:data:`LONE`: a digit written
+on a line; as faint as the writing, a lone line cannot be told from a 1, two from a form's box).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-MIN_LINES = 3  # parallel full-width lines: a ruling (a digit draws two at most: a 7's bar, a 2's base)
+MIN_LINES = 3  # parallel full-width lines: a ruling (a digit draws two at most: a 7's bar, a 2's base; a form's box)
 FULL = 0.8  # a line's ink spans this share of the image's width (or height)
 MAX_TILT, TILT_STEP = 3.0, 0.5  # degrees: the tilts searched
-FAINTER = 0.7  # a sheet's printed lines are fainter than this share of its darkest marks (the writing)
+FAINTER = 0.7  # a sheet's printed lines are fainter than this share of its darkest marks (the writing)…
+LONE = 0.4  # …and fewer lines than a ruling, this (a digit written on one or two of a notebook's: 0.15-0.35 of the
+# writing, they were widened to grey bars across it; a form's box, 0.6-0.7, is form_box.py's)
 STROKE_OVER_LINE = 1.5  # ink this many times the line's own is a stroke over it, kept
+THICK = 0.02  # a printed line is no thicker than this share of the image's side (a table's band along it is)
 BAND = 1  # rows either side of a line counted as its own (its blur, the tilt between two steps)
 
 
@@ -32,12 +36,14 @@ def without_ruling(ink: np.ndarray) -> np.ndarray:
     out = out.T
     if down >= MIN_LINES and not across:  # the notebook turned: its margin lies across
         out, _ = _without_lines(out, 1)
+    elif not (across or down):  # no ruling: a line or two far fainter than the writing, across or down
+        out = _without_lines(_without_lines(out, 1, LONE)[0].T, 1, LONE)[0].T
     return out
 
 
-def _without_lines(ink: np.ndarray, least: int) -> tuple[np.ndarray, int]:
-    """The horizontal lines taken out (see the module's text) where there are at least ``least``,
-    and how many."""
+def _without_lines(ink: np.ndarray, least: int, fainter: float = FAINTER) -> tuple[np.ndarray, int]:
+    """The horizontal lines taken out (see the module's text) where there are at least ``least``
+    ``fainter`` than the writing, and how many."""
     h, w = ink.shape
     if h < 8 or w < 8 or not (ink > 0).any():
         return ink, 0
@@ -53,14 +59,15 @@ def _without_lines(ink: np.ndarray, least: int) -> tuple[np.ndarray, int]:
     rows = _rows_of(h, w, angle)
     sheared = _sheared(ink, rows)
     lines = _lines(sheared > 0, BAND * f)  # (the tilt found to within a step of the copy's rows)
+    lines = [line for line in lines if line[1] - line[0] + 1 <= THICK * h + 2 * BAND * f]  # (a table's band: no print)
     # each line's own ink (the median over its length): brighter than that is a stroke on it
     levels = [float(np.median(sheared[top:bottom + 1].max(axis=0))) for top, bottom, _ in lines]
     strongest = float(np.percentile(ink[ink > 0], 99))
-    faint = sum(level <= FAINTER * strongest for level in levels)
+    faint = sum(level <= fainter * strongest for level in levels)
     if faint < least:
         return ink, 0  # lines as dark as the darkest marks: stripes, a barcode, a drawn grid; not a sheet's print
     for (top, bottom, _peak), line in zip(lines, levels):
-        if line > FAINTER * strongest:
+        if line > fainter * strongest:
             continue
         band = sheared[top:bottom + 1]
         above = sheared[max(top - 1, 0)]

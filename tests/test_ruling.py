@@ -69,7 +69,8 @@ def test_stripes_as_dark_as_everything_else_are_no_ruling():
 @pytest.mark.parametrize("turned", [False, True])
 def test_a_notebooks_margin_goes_with_its_ruling_and_a_lone_line_stays(turned):
     """A ruled sheet's margin, one faint line across the ruling, stayed as ink where the digit
-    touched it ("strokes unlike any digit's"); a single line without a ruling stays (it may be a 1)."""
+    touched it ("strokes unlike any digit's"); a single line without a ruling stays where it is nearly
+    as dark as the writing (it may be a 1), and goes where it is far fainter (a printed line)."""
     ruled = np.zeros((SIDE, SIDE), np.float32)
     ruled[60::80, :] = 0.3
     margin = np.zeros((SIDE, SIDE), np.float32)
@@ -82,8 +83,10 @@ def test_a_notebooks_margin_goes_with_its_ruling_and_a_lone_line_stays(turned):
     cleaned = without_ruling(ink)
     assert (cleaned[(margin > 0) & (digit == 0)] > 0).mean() < 0.01  # the margin is gone…
     assert (cleaned[digit > 0.99] > 0.9).mean() > 0.98  # …the digit whole
-    lone = np.maximum(margin, digit)  # no ruling: the line stays
+    lone = np.maximum(margin * 2.5, digit)  # no ruling, a line 0.75 as dark as the writing: it stays
     np.testing.assert_array_equal(without_ruling(lone), lone)
+    faint = np.maximum(margin, digit)  # (0.3 of it: it goes)
+    assert (without_ruling(faint)[(margin > 0) & (digit == 0)] > 0).mean() < 0.01
 
 
 @pytest.mark.parametrize("squared,quality", [(False, 85), (True, 75)])
@@ -112,3 +115,30 @@ def test_a_ruled_page_saved_as_a_jpeg_reads_as_its_digit(tmp_path, squared, qual
     alike = max(np.corrcoef(np.roll(seen.image, (dy, dx), (0, 1)).ravel(), alone.image.ravel())[0, 1]
                 for dy in (-1, 0, 1) for dx in (-1, 0, 1))
     assert alike > 0.85
+
+
+@pytest.mark.parametrize("rows", [(300,), (130, 300)])
+def test_one_or_two_faint_printed_lines_across_a_pencil_digit_go(rows):
+    """A digit written on a notebook's line, the crop showing one or two of them (no ruling: fewer than
+    three): the lines, a quarter as dark as the pencil, stayed, were widened with the strokes and crossed
+    the model's input as grey bars ("typical" all the same)."""
+    digit = stroke((SIDE, SIDE), SEVEN, 6)
+    lines = np.clip(sum(stroke((SIDE, SIDE), [(row, 0), (row, SIDE - 1)], 1.5) for row in rows), 0, 1)
+    paper = 0.8 - 0.1 * np.linspace(0, 1, SIDE)[None, :] - 0.1 * lines
+    photo = np.clip(paper - 0.4 * digit + np.random.default_rng(0).normal(0, 0.01, (SIDE, SIDE)), 0, 1)
+    seen = preprocess(1.0 - photo)  # (ink bright, as images.ink_on_black gives it)
+    far = stroke((SIDE, SIDE), SEVEN, 40) == 0
+    assert (seen.levelled[far] > 0).mean() < 0.0005  # the lines are gone, away from the digit (a line: 0.004)
+    alone = preprocess(stroke((SIDE, SIDE), SEVEN, 6))
+    alike = max(np.corrcoef(np.roll(seen.image, (dy, dx), (0, 1)).ravel(), alone.image.ravel())[0, 1]
+                for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    assert alike > 0.9
+
+
+def test_a_faint_band_along_the_frame_is_no_printed_line():
+    """What a table leaves along the sheet's edge, levelled (a band 10 % of the side, faint): no
+    printed line (background.py's to take off); taken for one, its rows were bridged into blocks."""
+    digit = stroke((SIDE, SIDE), SEVEN, 8)
+    ink = digit.copy()
+    ink[:40, :] = np.maximum(ink[:40, :], 0.3)
+    np.testing.assert_array_equal(without_ruling(ink), ink)
