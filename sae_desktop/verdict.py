@@ -47,6 +47,8 @@ UNTRAINED = 0.6  # a model whose median test digit leaves this much unexplained 
 # Plain checks (limits from the MNIST test set, see tests/test_verdict.py::test_limits_come_from_mnist):
 MIN_CONTRAST = 0.03  # the stroke core must stand this far above the paper (0-1)…
 MIN_SNR = 3.0  # …and this many times the paper's noise
+EDGE_LIGHT = (0.2, 8.0, 2)  # marks under this contrast and this many times the noise that run to this many sides
+# of the frame are the light's (a shadow's or a crease's edge across a blank sheet read "typical", a 1)
 MIN_BOX = 12  # px: an ink box smaller than this (in the input's pixels) cannot show strokes
 MAX_LENGTH = 71.5  # px of stroke in the 20-px box: MNIST's longest ink (the test set's 99.9th percentile)
 DOT = 0.2  # filled ink spanning less than this share of the picture is called a dot
@@ -147,6 +149,16 @@ def blank_reason(stages: Preprocessed) -> str:
     return "No ink was found after removing the paper's tone."
 
 
+def _edge_of_the_light(stages: Preprocessed) -> bool:
+    """Faint marks in a photo (see :data:`EDGE_LIGHT`) that reach two sides of the frame or more."""
+    contrast, snr, sides = EDGE_LIGHT
+    if stages.noise <= 0 or stages.levelled is None or not (stages.contrast < contrast and
+                                                            stages.contrast < snr * stages.noise):
+        return False
+    ink = stages.levelled > 0
+    return sum(bool(edge.any()) for edge in (ink[0], ink[-1], ink[:, 0], ink[:, -1])) >= sides
+
+
 def plain_check(stages: Preprocessed) -> Verdict | None:
     """The first plain check the input fails (score and percentile NaN: see :func:`judge`), or None."""
     if stages.empty:
@@ -156,6 +168,11 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
         snr = f", {stages.contrast / stages.noise:.1f}× its noise" if stages.noise > 0 else ""
         return Verdict("faint", False, nan, nan, f"Too faint: the marks barely stand out from the paper "
                                                   f"(contrast {stages.contrast:.0%}{snr})")
+    if _edge_of_the_light(stages):
+        snr = stages.contrast / stages.noise
+        return Verdict("faint", False, nan, nan, f"Too faint to tell from the light: marks barely above the paper's "
+                                                  f"noise (contrast {stages.contrast:.0%}, {snr:.1f}× its noise) run "
+                                                  "to the frame, as a shadow's or a fold's edge does")
     if stages.box_side < MIN_BOX:
         return Verdict("small", False, nan, nan, f"Too small: the ink spans {stages.box_side} px "
                                                   f"(at least {MIN_BOX} are needed to show strokes)")

@@ -440,3 +440,30 @@ def test_a_blank_photo_says_how_far_ink_must_stand_above_its_paper():
         Preprocessed(None, None, None, noise=0.01))
     assert "ink must stand 2.0% of the range above the paper (4 times its noise, 0.2%, and at least 2%)" in quiet
     assert "ink must stand 4.0% of the range above the paper" in noisy
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_a_shadows_edge_across_a_blank_sheet_is_no_digit(seed):
+    """A blank sheet photographed with a soft shadow across it: the shadow's edge, what the paper's
+    fit leaves of it, is a faint line from frame to frame, and stretched to full ink it read "Typical"
+    (a 1). Faint marks (under 20 % contrast and 8 times the noise) that run to two sides of the frame are
+    the light's; a faint pencil digit inside the sheet is not."""
+    from scipy import ndimage
+
+    from sae_desktop.verdict import plain_check
+
+    rng = np.random.default_rng(seed)
+    n = 600
+    yy, xx = np.mgrid[0:n, 0:n].astype(np.float32)
+    a = rng.uniform(0, np.pi)
+    edge = (np.cos(a) * (xx - n / 2) + np.sin(a) * (yy - n / 2)) > rng.uniform(-100, 100)
+    shadow = ndimage.gaussian_filter(edge.astype(np.float32), rng.uniform(4, 20))
+    photo = np.clip(0.82 * (1 - 0.3 * shadow) + rng.normal(0, 0.02, (n, n)), 0, 1)
+    check = plain_check(preprocess(ink_on_black(photo)))
+    assert check is not None and check.kind == "faint", check
+    seven = np.zeros((28, 28), np.uint8)
+    seven[6:9, 7:21] = 255
+    for i in range(9, 23):
+        seven[i, 20 - (i - 9) // 2:23 - (i - 9) // 2] = 255
+    pencil = photo_digit(seven, np.random.default_rng(seed)) / 255.0  # (a pencil's 0.3, the paper's noise 0.015)
+    assert plain_check(preprocess(ink_on_black(pencil))) is None
