@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sae_desktop.background import OffPaper, off_paper, take_off, without_frame_marks
+from sae_desktop.background import OffPaper, ink_box, off_paper, take_off, without_frame_marks
 from sae_desktop.form_box import without_box
 from sae_desktop.resample import resize
 from sae_desktop.ruling import without_ruling
@@ -24,6 +24,7 @@ MIN_INK = 0.02  # …and at least this far above it (5/255): a JPEG's quantisati
 NOISY = 0.05  # paper noisier than this (standard deviation) is not blank paper but noise
 SPECK = 0.01  # separate marks with less than this share of the ink are specks (noisy inputs only)…
 SPECK_PIXELS = 6  # …and so are marks of fewer pixels than this (or than 1 in 10 000 of the image)
+FAR, SMALLER = 0.5, 0.25  # marks this far beyond the largest (share of its size), and smaller, are no part of it
 ONE_TONE = 1.5 / 255  # tones this near are one (a file's 8 bits, rounded)
 TWO_TONE = (0.2, 0.1)  # ≥ this share at exactly the darkest tone and ≤ this share between it and the brightest
 # (±1.5/255): paper and ink each of one tone, as a drawing program saves them (a photo's paper never is; a
@@ -125,6 +126,7 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         # a notebook's lines first (ruling.py), a form's box once the specks and the marks at the frame
         # are gone (form_box.py: its neighbours' fragments widened the ink's extent), those again after
         ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)))))
+        ink = _without_far_marks(ink)
     elif table:  # (what a table narrower than off_paper's square leaves along the frame: a strip above the
         ink = without_frame_marks(ink)  # sheet's edge, a line over a noise-free photo's digit)
     stretched, core = full_ink(ink)
@@ -175,6 +177,28 @@ def _drop_specks(ink: np.ndarray) -> np.ndarray:
     mass = ndimage.sum_labels(ink, labels, index=index)
     area = ndimage.sum_labels(np.ones_like(ink), labels, index=index)
     keep = np.concatenate([[False], (mass >= SPECK * mass.sum()) & (area >= max(SPECK_PIXELS, ink.size * 1e-4))])
+    return np.where(keep[labels], ink, 0.0).astype(np.float32)
+
+
+def _without_far_marks(ink: np.ndarray) -> np.ndarray:
+    """Noisy inputs only: drop the marks wholly :data:`FAR` of its size away from the largest mark, each
+    with less than :data:`SMALLER` of its ink (printed text at the top of a form, a neighbour's notes: the
+    ink's box took them in, and the digit was a blob between two dashes in the model's input)."""
+    from scipy import ndimage
+
+    labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
+    if n < 2:
+        return ink
+    mass = ndimage.sum_labels(ink, labels, index=np.arange(1, n + 1))
+    main = int(np.argmax(mass))
+    top, bottom, left, right = ink_box(labels == main + 1)
+    reach = FAR * max(bottom - top + 1, right - left + 1)
+    near = np.zeros(ink.shape, bool)
+    near[max(0, int(top - reach)):int(bottom + reach) + 1, max(0, int(left - reach)):int(right + reach) + 1] = True
+    keep = np.zeros(n + 1, bool)
+    keep[1:] = mass >= SMALLER * mass[main]
+    keep[np.unique(labels[near])] = True
+    keep[0] = False
     return np.where(keep[labels], ink, 0.0).astype(np.float32)
 
 

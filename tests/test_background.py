@@ -118,3 +118,30 @@ def test_the_strokes_width_away_from_the_frame_is_theirs_and_a_speckled_region_h
         assert _width_away_from_frame(seven(width=width) > 0.5) == pytest.approx(width, abs=1.5)
     speckled = np.random.default_rng(3).random((300, 300)) < 0.5
     assert np.isnan(_width_away_from_frame(speckled))
+
+
+def test_printed_text_away_from_a_photos_digit_is_no_part_of_it():
+    """A form's printed words above and below a pencil digit (a name, a question's number), apart from
+    it: the ink's box took them in, and the digit was a blob between two dashes in the model's input."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from benchmarks.synthetic_inputs import photo_digit
+    from sae_desktop.images import ink_on_black
+    from sae_desktop.preprocess import preprocess
+
+    seven = np.zeros((28, 28), np.uint8)
+    seven[6:9, 7:21] = 255
+    for i in range(9, 23):
+        seven[i, 20 - (i - 9) // 2:23 - (i - 9) // 2] = 255
+    sheet = photo_digit(seven, np.random.default_rng(0), side=400)
+    page = Image.fromarray(np.pad(sheet, ((120, 120), (0, 0)), mode="edge"))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=30)  # (a scalable font: letters each over 1 % of the ink, no specks)
+    draw.text((20, 30), "Name: Jo Smith", fill=60, font=font)
+    draw.text((20, 580), "q 2) 58", fill=60, font=font)
+    seen = preprocess(ink_on_black(np.asarray(page, np.float32) / 255))
+    alone = preprocess(ink_on_black(sheet.astype(np.float32) / 255))
+    assert abs(seen.box_side - alone.box_side) <= 4  # the digit's box, not the page's
+    alike = max(np.corrcoef(np.roll(seen.image, (dy, dx), (0, 1)).ravel(), alone.image.ravel())[0, 1]
+                for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    assert alike > 0.9
