@@ -174,14 +174,15 @@ def holds_strokes(closed: np.ndarray, mask: np.ndarray, step: int, side: float) 
 
 
 def _hull_area(mask: np.ndarray) -> float:
-    """The area of the convex hull of ``mask``'s pixels (their corners), in pixels."""
-    from scipy.spatial import ConvexHull
+    """The area of the convex hull of ``mask``'s pixels (their corners; its edge's alone decide), in pixels."""
+    from scipy import ndimage
+    from scipy.spatial import ConvexHull, QhullError
 
-    ys, xs = np.nonzero(mask)
+    ys, xs = np.nonzero(mask & ~ndimage.binary_erosion(mask))
     corners = np.concatenate([np.stack([ys + dy, xs + dx], axis=1) for dy in (0, 1) for dx in (0, 1)])
     try:
         return float(ConvexHull(corners).volume)
-    except Exception:  # (all in a line: no area)
+    except (QhullError, ValueError):  # (all in a line, or too few: no area)
         return float(mask.sum())
 
 
