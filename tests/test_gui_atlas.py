@@ -366,6 +366,13 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     runs.compare_button.click()
     compare = runs.compare
     qtbot.waitUntil(lambda: compare.indices.size == 8, timeout=5000)
+    assert compare.elsewhere.isHidden()  # the runs selected are the runs compared…
+    runs.table.clearSelection()
+    select_rows(runs.table, 1, 2)  # …and where they are not, the comparison (of 0 and 1) says so
+    assert not compare.elsewhere.isHidden() and "Not the runs selected" in compare.elsewhere.text()
+    runs.table.clearSelection()
+    select_rows(runs.table, 0, 1)
+    assert compare.elsewhere.isHidden()
     assert compare.strip_image.image.shape == (3 * 30 + 2, 8 * 30 + 2)
     assert compare.codes[0].image.shape == (8, 8) and all(plot.isVisible() for plot in compare.plots)
     assert compare.shuffle.isVisible()

@@ -130,11 +130,15 @@ class CompareView(QWidget):
         self.below.addTab(self.matches, "Matched latents")
         self.below.setTabToolTip(1, "Each latent of A paired with the latent of B that draws most alike")
         self.below.hide()
+        self.elsewhere = QLabel("Not the runs selected above: Compare compares those.")  # (mark_selection)
+        self.elsewhere.setWordWrap(True)
+        self.elsewhere.hide()
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.shuffle)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
+        layout.addWidget(self.elsewhere)
         layout.addWidget(self.strip, 3)
         layout.addLayout(grid)
         layout.addWidget(self.below, 2)
@@ -213,6 +217,11 @@ class CompareView(QWidget):
             self.render()
         else:
             self.pick_digits()
+
+    def mark_selection(self, other: bool) -> None:
+        """Whether the runs selected in the table are ``other`` than the two compared: said under the
+        names (two other runs selected, the comparison below them still showed the first pair)."""
+        self.elsewhere.setVisible(other and self.models is not None)
 
     def mark_busy(self, busy: bool = True) -> None:
         """Two models are being loaded and evaluated (in a worker): said in the title until they are
