@@ -231,6 +231,13 @@ def test_clicking_a_runs_point_on_the_frontier_selects_its_row(qtbot, window, ti
     assert [r.config["penalty"] for r in runs.selected_runs()] == ["topk"]
     xs, ys = runs.frontier.selected_marks.getData()  # and highlighted
     assert list(xs) == [pytest.approx(point.pos().x())] and list(ys) == [pytest.approx(point.pos().y())]
+    # …with a ring above every point (its glow, beneath, was hidden under a cluster's points), which a click
+    # passes through to the point beneath
+    rings = runs.frontier.selected_rings
+    assert [(p.pos().x(), p.pos().y()) for p in rings.points()] == [(point.pos().x(), point.pos().y())]
+    assert all(rings.zValue() > item.zValue() for item in runs.frontier.scatter.values())
+    with qtbot.waitSignal(runs.frontier.runClicked, timeout=1000):  # a click through the ring reaches the point
+        qtbot.mouseClick(runs.frontier.viewport(), Qt.MouseButton.LeftButton, pos=at)
 
 
 def test_the_frontier_has_the_room_until_a_comparison_needs_it(qtbot, window, tiny_dataset):
@@ -371,7 +378,9 @@ def test_runs_table_frontier_show_and_compare(qtbot, window, tiny_dataset):
     select_rows(runs.table, 1, 2)  # …and where they are not, the comparison (of 0 and 1) says so
     assert not compare.elsewhere.isHidden() and "Not the runs selected" in compare.elsewhere.text()
     runs.table.clearSelection()
-    select_rows(runs.table, 0, 1)
+    select_rows(runs.table, 1)  # (one of the two alone: no other run)
+    assert compare.elsewhere.isHidden()
+    select_rows(runs.table, 0)
     assert compare.elsewhere.isHidden()
     assert compare.strip_image.image.shape == (3 * 30 + 2, 8 * 30 + 2)
     assert compare.codes[0].image.shape == (8, 8) and all(plot.isVisible() for plot in compare.plots)

@@ -219,8 +219,9 @@ class CompareView(QWidget):
             self.pick_digits()
 
     def mark_selection(self, other: bool) -> None:
-        """Whether the runs selected in the table are ``other`` than the two compared: said under the
-        names (two other runs selected, the comparison below them still showed the first pair)."""
+        """Whether a run selected in the table is ``other`` than the two compared: said under the names
+        (two other runs selected, the comparison below them still showed the first pair; one of the two
+        alone selected is no other)."""
         self.elsewhere.setVisible(other and self.models is not None)
 
     def mark_busy(self, busy: bool = True) -> None:

@@ -93,11 +93,14 @@ class FrontierPlot(pg.PlotWidget):
         self.unfinished.setZValue(1)
         # each penalty's swatch (an empty item's own sample is drawn as a grey dot)
         self.samples = {p: pg.ScatterPlotItem(size=POINT_PX, pen=None, brush=c) for p, c in PENALTY_COLOURS.items()}
-        # the runs selected in the table, in a highlighter's glow (a black ring read as the legend's
-        # "not completed" ring); named in the legend while there are any, not in the CSV
+        # the runs selected in the table, in a glow (a black ring read as "not completed"); in the legend, not the CSV
         self.selected_marks = self.plot([], [], pen=None, symbol="o", symbolSize=GLOW_PX, symbolPen=None,
                                         symbolBrush=pg.mkBrush(HIGHLIGHT))
         self.selected_marks.setZValue(-1)  # behind the points: clicks still reach them
+        # …and its ring above all points (a glow in a cluster hid under its neighbours'), clicks let through
+        self.selected_rings = _Rings(size=GLOW_PX, pen=pg.mkPen(HIGHLIGHT[:3], width=RING_PEN_PX), brush=None)
+        self.selected_rings.setZValue(2)
+        self.addItem(self.selected_rings)
         self.selected_sample = pg.ScatterPlotItem(size=16, pen=None, brush=pg.mkBrush(HIGHLIGHT))
         self._frame()  # the legend as it will be (pyqtgraph named all five penalties, none with points)
         self.getViewBox().sigResized.connect(lambda _box: self._frame())  # its columns, and room above for it
@@ -129,7 +132,8 @@ class FrontierPlot(pg.PlotWidget):
     def mark(self, runs: list[RunSummary]) -> None:
         """Highlight these runs' points (those with results)."""
         marked = [r for r in runs if r.l0 is not None and r.test_mse is not None]
-        self.selected_marks.setData([r.l0 for r in marked], [r.test_mse for r in marked])
+        for item in (self.selected_marks, self.selected_rings):
+            item.setData([r.l0 for r in marked], [r.test_mse for r in marked])
         self._frame()  # (the legend names the glow while there is one)
         settle(self)
 
@@ -287,3 +291,10 @@ class FrontierPlot(pg.PlotWidget):
     def _point_clicked(self, item, points, *_) -> None:
         if len(points):
             self.runClicked.emit(int(points[0].data()))
+
+
+class _Rings(pg.ScatterPlotItem):
+    """Points a click goes through (the scene offers it topmost first; a scatter takes any on its points)."""
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.ignore()

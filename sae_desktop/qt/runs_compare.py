@@ -42,7 +42,7 @@ class RunsComparison:
                 self.compared = runs
                 compare.set_models(*models, same_digits=same_digits)
                 selected = {run.folder for run in self.view.selected_runs()}  # (changed meanwhile: said)
-                compare.mark_selection(selected != {run.folder for run in runs})
+                compare.mark_selection(bool(selected - {run.folder for run in runs}))
                 if not same_digits:
                     self.view.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
 
