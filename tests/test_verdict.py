@@ -467,3 +467,19 @@ def test_a_shadows_edge_across_a_blank_sheet_is_no_digit(seed):
         seven[i, 20 - (i - 9) // 2:23 - (i - 9) // 2] = 255
     pencil = photo_digit(seven, np.random.default_rng(seed)) / 255.0  # (a pencil's 0.3, the paper's noise 0.015)
     assert plain_check(preprocess(ink_on_black(pencil))) is None
+
+
+def test_a_folds_faint_line_that_stops_short_of_the_frame_still_runs_to_it():
+    """A fold's wedge across a blank sheet stopped 4 px short of a 675-px frame's bottom and read "typical":
+    within 1 % of the side, marks reach the frame; a faint mark in the sheet's middle does not."""
+    from sae_desktop.preprocess import Preprocessed
+    from sae_desktop.verdict import _edge_of_the_light
+
+    levelled = np.zeros((675, 900), np.float32)
+    rows = np.arange(0, 671)
+    levelled[rows, 200 + rows * 2 // 3] = 1.0  # from the top to 4 px above the bottom
+    stages = Preprocessed(np.zeros((28, 28), np.float32), None, None, levelled=levelled, contrast=0.1, noise=0.017)
+    assert _edge_of_the_light(stages)
+    middle = np.zeros_like(levelled)
+    middle[200:470, 400:420] = 1.0
+    assert not _edge_of_the_light(Preprocessed(stages.image, None, None, levelled=middle, contrast=0.1, noise=0.017))
