@@ -15,7 +15,7 @@ import numpy as np
 from sae_desktop.background import OffPaper, ink_box, off_paper, take_off, without_frame_marks
 from sae_desktop.form_box import without_box
 from sae_desktop.resample import resize
-from sae_desktop.ruling import without_ruling
+from sae_desktop.ruling import without_lone_lines, without_ruling
 
 NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
 MIN_INK = 0.02  # …and at least this far above it (5/255): a JPEG's quantisation wipes a photo's fine noise
@@ -126,7 +126,9 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         # a notebook's lines first (ruling.py), a form's box once the specks and the marks at the frame
         # are gone (form_box.py: its neighbours' fragments widened the ink's extent), those again after
         ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)))))
-        ink = _without_far_marks(ink)
+        # then a line or two far fainter than the writing, and what they leave of themselves (specks, stubs at
+        # the frame); last, marks far from the digit
+        ink = _without_far_marks(without_frame_marks(_drop_specks(without_lone_lines(ink))))
     elif table:  # (what a table narrower than off_paper's square leaves along the frame: a strip above the
         ink = without_frame_marks(ink)  # sheet's edge, a line over a noise-free photo's digit)
     stretched, core = full_ink(ink)

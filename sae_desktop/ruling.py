@@ -36,9 +36,14 @@ def without_ruling(ink: np.ndarray) -> np.ndarray:
     out = out.T
     if down >= MIN_LINES and not across:  # the notebook turned: its margin lies across
         out, _ = _without_lines(out, 1)
-    elif not (across or down):  # no ruling: a line or two far fainter than the writing, across or down
-        out = _without_lines(_without_lines(out, 1, LONE)[0].T, 1, LONE)[0].T
     return out
+
+
+def without_lone_lines(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without a line or two far fainter than the writing (:data:`LONE`), across or down: a digit
+    written on a notebook's line where the crop shows no ruling. (After the marks at the frame are gone:
+    first, it broke a table's edge along a turned sheet into stubs apart from the frame, which stayed.)"""
+    return _without_lines(_without_lines(ink, 1, LONE)[0].T, 1, LONE)[0].T
 
 
 def _without_lines(ink: np.ndarray, least: int, fainter: float = FAINTER) -> tuple[np.ndarray, int]:
