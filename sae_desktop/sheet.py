@@ -155,7 +155,7 @@ def holds_strokes(closed: np.ndarray, mask: np.ndarray, step: int, side: float) 
     labels, n = ndimage.label(ndimage.binary_fill_holes(closed))
     if n == 0:
         return False
-    sheet = labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
+    sheet = _largest(labels)
     soft = ndimage.gaussian_filter(sheet.astype(np.float32), 1.0)  # (a turned sheet's jagged edge is no outline)
     if not fits_square(sheet, side / step) or soft.sum() > COMPACT * stroke_width_px(soft) ** 2:
         return False
@@ -167,10 +167,15 @@ def holds_strokes(closed: np.ndarray, mask: np.ndarray, step: int, side: float) 
     labels, n = ndimage.label(marks, structure=np.ones((3, 3)))
     if n == 0:
         return False
-    largest = labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))  # (a bold 0's hole, not its rim's
+    largest = _largest(labels)  # (a bold 0's hole, not its rim's
     width = stroke_width_px(largest)  # grey specks; a pencil's strokes can be in pieces: their box is all's)
     return bool(largest.sum() >= STROKE_LIKE * width * width and NARROWER * width <= step * stroke_width_px(sheet)
                 and _box_area(ink_box(marks)) >= DIGIT_SHARE * _box_area(ink_box(inside)))
+
+
+def _largest(labels: np.ndarray) -> np.ndarray:
+    """The largest of ``labels``' regions (``ndimage.label``'s, at least one), as a mask."""
+    return labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
 
 
 def _hull_area(mask: np.ndarray) -> float:

@@ -41,8 +41,7 @@ class RunsComparison:
                     return self.start(runs, same_digits)  # the test set came meanwhile: evaluated in a worker
                 self.compared = runs
                 compare.set_models(*models, same_digits=same_digits)
-                selected = {run.folder for run in self.view.selected_runs()}  # (changed meanwhile: said)
-                compare.mark_selection(bool(selected - {run.folder for run in runs}))
+                self.mark_selection(self.view.selected_runs())  # (changed meanwhile: said)
                 if not same_digits:
                     self.view.compare_area.verticalScrollBar().setValue(0)  # a new comparison from its header
 
@@ -57,6 +56,10 @@ class RunsComparison:
                                None if test is None else test.images, _start_thread=False,
                                _connect={"returned": compared, "errored": failed})
         worker.start()
+
+    def mark_selection(self, selected: list[RunSummary]) -> None:
+        """The comparison says so where a run ``selected`` in the table is not one it compares."""
+        self.view.compare.mark_selection(bool({r.folder for r in selected} - {r.folder for r in self.compared}))
 
     def again_if_changed(self) -> None:
         """A compared run that changed since (continued, or trained another epoch) is compared

@@ -247,7 +247,7 @@ class RunsView(QWidget):
         self.show_button.setEnabled(len(chosen) == 1 and all(has_checkpoint))
         self.compare_button.setEnabled(len(chosen) == 2 and all(has_checkpoint))
         self.frontier.mark(chosen)
-        self.compare.mark_selection(bool({r.folder for r in chosen} - {r.folder for r in self.comparison.compared}))
+        self.comparison.mark_selection(chosen)
 
     def _select_run(self, index: int) -> None:
         """A point clicked on the frontier: its run's row."""
