@@ -16,6 +16,7 @@ from sae_desktop.background import OffPaper, ink_box, off_paper, take_off, witho
 from sae_desktop.form_box import without_box
 from sae_desktop.resample import resize
 from sae_desktop.ruling import without_lone_lines, without_ruling
+from sae_desktop.sheet import crop_paper, is_crop
 
 NOISE_SIGMAS = 4.0  # ink must stand this many noise deviations above the paper
 MIN_INK = 0.02  # …and at least this far above it (5/255): a JPEG's quantisation wipes a photo's fine noise
@@ -99,12 +100,15 @@ def _paper_fit(basis: np.ndarray, values: np.ndarray, paper: np.ndarray, start: 
 def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, float, float]:
     """Stages 1-2 → (ink in [0, 1] with the paper at exactly 0, contrast, noise). ``black_paper``:
     the paper is known to be black (the canvas), however much of it the ink covers."""
-    table = False  # what is beyond the sheet was found and taken off
+    table = crop = False  # what is beyond the sheet was found and taken off; the image is a digit's crop
     if black_paper:
         # (an image file's black paper is not taken on trust: more than half of a photo blown out to
         # white, once inverted, is black, and the shading elsewhere is no ink; on exact black the
         # paper fit below finds the paper flat at 0 and without noise, and changes nothing)
         residual, noise = grey, 0.0
+    elif crop := is_crop(grey):  # (a dataset's 16-px digit: no lighting to flatten, nor a page's lines, box or
+        paper, noise = crop_paper(grey)  # table, and its strokes may touch the frame)
+        residual = grey - paper
     elif _two_tone(grey):
         # paper and ink of one tone each (a drawing saved from a program, however much of it the
         # ink covers): nothing to flatten, but the paper's tone (off-white in the file: 245) is not
@@ -122,7 +126,7 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
             return np.zeros_like(grey), 0.0, noise  # blank paper
         floor = 0.0  # a noisy image with no clear marks: keep what is above the paper (the verdict says so)
     ink = np.clip(residual - floor, 0.0, None)
-    if noise > 0:
+    if noise > 0 and not crop:
         # a notebook's lines first (ruling.py), a form's box once the specks and the marks at the frame
         # are gone (form_box.py: its neighbours' fragments widened the ink's extent), those again after
         ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)))))

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+CROP_PX = 32  # an image no longer than this is a digit's crop (a dataset's 16-32 px), no photo of a page: its paper
+# is its frame's (a bold 0 filling a 16-px image read as its hole on black, a bold 5 in 20 px as a sheet on a white
+# desk, a 9 "too faint", its noise 25 %); a 40-px thumbnail of a photo is still one (its light may be uneven)
 FRAME = 0.03  # the outer frame whose tone may be the paper's (share of the shorter side)
 EVEN = 0.1  # …when that tone is within this share of the image's range from an end of it…
 EVEN_SHARE = 0.5  # …and at least this share of the frame is within as much of that tone,
@@ -41,8 +44,7 @@ def frame_paper_tone(a: np.ndarray, darkest: float, brightest: float) -> tuple[f
     rest's, with the table around it (a mask); else None (a photo's frame is shaded, vignetted, or
     of the paper's mid tone, and the whole image's median says more)."""
     h, w = a.shape
-    k = max(1, round(FRAME * min(h, w)))
-    frame = np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[k:-k, :k].ravel(), a[k:-k, -k:].ravel()])
+    frame = _frame(a)
     span = brightest - darkest
     tone = float(np.median(frame))
     at_an_end = min(abs(tone - darkest), abs(brightest - tone)) <= EVEN * span
@@ -68,6 +70,33 @@ def frame_paper_tone(a: np.ndarray, darkest: float, brightest: float) -> tuple[f
     if fits_square(small, SOLID * min(h, w) / step):  # (a bold digit cropped tight can be this solid: its
         return paper, None  # paper is taken off with the paper's fit, never cut away)
     return tone, None
+
+
+def _frame(a: np.ndarray) -> np.ndarray:
+    """The pixels of the image's outer frame, :data:`FRAME` of its shorter side wide (one at least)."""
+    k = max(1, round(FRAME * min(a.shape)))
+    return np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[k:-k, :k].ravel(), a[k:-k, -k:].ravel()])
+
+
+def is_crop(a: np.ndarray) -> bool:
+    """Whether the image is too small to be a photo of a page (:data:`CROP_PX`): a digit's crop."""
+    return max(a.shape) <= CROP_PX
+
+
+def frame_tone(a: np.ndarray) -> float:
+    """The median tone of the image's outer frame (:func:`_frame`)."""
+    return float(np.median(_frame(a)))
+
+
+def crop_paper(ink: np.ndarray) -> tuple[float, float]:
+    """A crop's paper (:func:`is_crop`), its ink already the brighter: the median tone of its frame's
+    pixels on the paper's side of the range (the digit may touch the frame), and their spread (noise).
+    No paper is fitted: the light is even across a crop, and in 16 px a bold digit is half the picture
+    (the fit rose into it, and a 9 read "too faint", its noise 25 %)."""
+    frame = _frame(ink)
+    paper_side = frame[frame <= (frame.min() + ink.max()) / 2]
+    paper = float(np.median(paper_side))
+    return paper, 1.4826 * float(np.median(np.abs(paper_side - paper)))
 
 
 def the_sheet(a: np.ndarray, table: np.ndarray) -> np.ndarray | None:
