@@ -197,20 +197,22 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     return work, width
 
 
-HARD = 0.1  # an ink whose pixels are grey (under 0.9) fewer than this share of them has hard edges (a staircase)
+HARD = 0.9  # ink whose outermost pixels are this share at full ink (0.9 or more) has hard edges: a staircase
 
 
 def softened(crop: np.ndarray) -> np.ndarray:
     """A hard-edged crop (:data:`HARD`: a binary scan, a 1-bit bitmap, a drawing saved without
-    anti-aliasing) blurred by half its pixel, padded by two, as MNIST's digits are anti-aliased: 300 of MNIST's
-    test digits made binary read "unusual" or "unlike" up to twice as often as themselves (18): 38 at 16 px,
-    24 at 64, 19 at 280; 14, 6 and 14 once softened (tests/test_crops.py); ``crop`` itself otherwise."""
-    ink = crop[crop > 0]
-    if not ink.size or np.count_nonzero(ink < 0.9) >= HARD * ink.size:
-        return crop
+    anti-aliasing) blurred by half its pixel (to a pixel's reach), padded by one, as MNIST's digits are
+    anti-aliased: 300 of MNIST's test digits made binary read "unusual" or "unlike" up to twice as often as
+    themselves (18): 38 at 16 px, 24 at 64, 19 at 280; 6, 9 and 17 once softened (tests/test_crops.py);
+    ``crop`` itself otherwise (an anti-aliased drawing's outermost pixels are grey)."""
     from scipy import ndimage
 
-    return ndimage.gaussian_filter(np.pad(crop, 2), 0.5)
+    ink = crop > 0
+    outer = ink & ~ndimage.binary_erosion(ink, border_value=0)
+    if not outer.any() or np.count_nonzero(crop[outer] >= 0.9) < HARD * np.count_nonzero(outer):
+        return crop
+    return ndimage.gaussian_filter(np.pad(crop, 1), 0.5, truncate=2.0)
 
 
 def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
