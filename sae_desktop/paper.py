@@ -129,10 +129,10 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
     if noise > 0 and not crop:
         # a notebook's lines first (ruling.py), a form's box once the specks and the marks at the frame
         # are gone (form_box.py: its neighbours' fragments widened the ink's extent), those again after
-        ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)))))
+        ink = without_frame_marks(without_box(without_frame_marks(_drop_specks(without_ruling(ink)), True)), True)
         # then a line or two far fainter than the writing, and what they leave of themselves (specks, stubs at
         # the frame); last, marks far from the digit
-        ink = _without_far_marks(without_frame_marks(_drop_specks(without_lone_lines(ink))))
+        ink = _without_far_marks(without_frame_marks(_drop_specks(without_lone_lines(ink)), True))
     elif table:  # (what a table narrower than off_paper's square leaves along the frame: a strip above the
         ink = without_frame_marks(ink)  # sheet's edge, a line over a noise-free photo's digit)
     stretched, core = full_ink(ink)
