@@ -106,8 +106,8 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         # white, once inverted, is black, and the shading elsewhere is no ink; on exact black the
         # paper fit below finds the paper flat at 0 and without noise, and changes nothing)
         residual, noise = grey, 0.0
-    elif crop := is_crop(grey):  # (a dataset's 16-px digit: no lighting to flatten, nor a page's lines, box or
-        paper, noise = crop_paper(grey)  # table, and its strokes may touch the frame)
+    elif crop := is_crop(grey) and float(np.ptp(grey)) > ONE_TONE:  # (a dataset's 16-px digit: no lighting to
+        paper, noise = crop_paper(grey)  # flatten, no page's lines, box or table, and its strokes may touch the frame)
         residual = grey - paper
     elif _two_tone(grey):
         # paper and ink of one tone each (a drawing saved from a program, however much of it the

@@ -89,3 +89,9 @@ def test_binary_scans_read_as_their_digits_do(bundled, mnist, tmp_path, side):
         Image.fromarray(~big).convert("1").save(tmp_path / "scan.png")
         binary.append(load_image_file(tmp_path / "scan.png"))
     assert unusual_count(bundled, binary) <= native
+
+
+def test_a_small_image_of_one_tone_is_all_ink_as_a_larger_one_is():
+    """(A crop's paper is its frame's tone: of a single tone, the whole image was taken for paper.)"""
+    for side in (1, 3, CROP_PX, CROP_PX + 1):
+        assert not preprocess(np.full((side, side), 1, np.uint8)).empty
