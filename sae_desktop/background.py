@@ -32,6 +32,7 @@ WIDER = 2.5  # a region this many times wider than the strokes (square side / me
 MIN_SIDE = 0.03  # …and at least this share of the image's shorter side wide (ruled lines, strokes crossing them)
 MIN_MARK, MIN_MARK_PIXELS = 0.01, 6  # ink off the frame tells the strokes' width if a mark has this share of the ink
 MIN_SHARE = 0.01  # regions smaller than this share of the image are left as they are (a smudge)
+OUTRANKS = 0.25  # a stroke off the frame is the digit before a region at it with up to 4 times its ink
 ELONGATED = 6  # a mark this many times longer than wide is a stroke (area over width²; a dot's is ~4)
 FRAME_BAND = 0.25  # where all ink reaches the frame: the ink this share of the shorter side in from it tells
 # the strokes' width (a table around the sheet is 5-20 % wide in a phone photo), if at least
@@ -171,8 +172,31 @@ def without_frame_marks(ink: np.ndarray, noisy: bool = False) -> np.ndarray:
     edge = np.zeros(n + 1, bool)
     edge[labels_at_frame(labels)] = True
     edge[0] = False
+    if not edge.any():
+        return ink
     size = ndimage.sum_labels(ink if noisy else np.ones_like(ink), labels, index=np.arange(n + 1))
     size[0] = 0
-    if edge[int(np.argmax(size))] or not edge.any():
+    regions = _regions(labels, edge)
+    strokes = size.copy()
+    strokes[regions] = 0  # (no stroke: the digit is not one of them, unless the rest is next to nothing beside
+    largest = int(np.argmax(strokes))  # them: a shadow's edge across a blank sheet, and a fleck of it)
+    if regions.size and strokes[largest] < OUTRANKS * size[regions].max():
+        largest = int(np.argmax(size))
+    if edge[largest]:
         return ink
     return np.where(edge[labels], 0.0, ink).astype(ink.dtype)
+
+
+def _regions(labels: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    """The labels of the marks at the frame (``edge``, by label) that hold a square :data:`WIDER` times the
+    width of the strokes off the frame: regions, no strokes (a dark table's corner beside a turned sheet,
+    under :data:`MIN_SHARE` of the photo, had more ink than a pencil 7 and was taken for the digit, cut
+    at the frame: it stayed, and the 7 was a dot in the model's input)."""
+    from scipy import ndimage
+
+    width = stroke_width_px((labels > 0) & ~edge[labels])
+    if not np.isfinite(width):
+        return np.zeros(0, int)
+    side = int(np.ceil(WIDER * width))
+    wide = ndimage.minimum_filter(edge[labels], size=side, mode="nearest")
+    return np.unique(labels[wide])
