@@ -32,7 +32,8 @@ WIDER = 2.5  # a region this many times wider than the strokes (square side / me
 MIN_SIDE = 0.03  # …and at least this share of the image's shorter side wide (ruled lines, strokes crossing them)
 MIN_MARK, MIN_MARK_PIXELS = 0.01, 6  # ink off the frame tells the strokes' width if a mark has this share of the ink
 MIN_SHARE = 0.01  # regions smaller than this share of the image are left as they are (a smudge)
-OUTRANKS = 0.25  # a stroke off the frame is the digit before a region at it with up to 4 times its ink
+OUTRANKS = 0.25  # a stroke off the frame is the digit before a region at it up to 4 times its size, and a mark a
+# quarter as bright as the one of the most ink is no digit where the paper has noise (without_frame_marks)
 ELONGATED = 6  # a mark this many times longer than wide is a stroke (area over width²; a dot's is ~4)
 FRAME_BAND = 0.25  # where all ink reaches the frame: the ink this share of the shorter side in from it tells
 # the strokes' width (a table around the sheet is 5-20 % wide in a phone photo), if at least
@@ -161,9 +162,10 @@ def without_frame_marks(ink: np.ndarray, noisy: bool = False) -> np.ndarray:
     largest mark, where that one does not reach it: what a tilted sheet leaves of the table in the
     corners (wedges narrower than :func:`off_paper`'s square), the sheet's edge, a neighbour's
     writing. Where the largest mark reaches the frame (a digit cropped tight, or written off the
-    edge), all stays. The largest: of the most pixels, or where the paper has noise (``noisy``), of
-    the most ink (a light desk's wedge beside a turned sheet, barely above the paper's noise, was
-    speckle ten times the digit's area and a fifth of its ink, and stayed: a bar beside a 9)."""
+    edge), all stays. The largest: of the most pixels, where the paper has noise (``noisy``) among the
+    marks at least :data:`OUTRANKS` as bright on average as the one of the most ink (a light desk's wedge
+    beside a turned sheet, barely above the paper's noise, was speckle ten times the digit's area, and
+    stayed: a bar beside a 9; by their ink, a form's box lines as dark as the digit outranked it)."""
     from scipy import ndimage
 
     labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
@@ -174,8 +176,12 @@ def without_frame_marks(ink: np.ndarray, noisy: bool = False) -> np.ndarray:
     edge[0] = False
     if not edge.any():
         return ink
-    size = ndimage.sum_labels(ink if noisy else np.ones_like(ink), labels, index=np.arange(n + 1))
+    size = ndimage.sum_labels(np.ones_like(ink), labels, index=np.arange(n + 1))
     size[0] = 0
+    if noisy:
+        mass = ndimage.sum_labels(ink, labels, index=np.arange(n + 1))
+        brightness = mass / np.maximum(size, 1)
+        size[brightness < OUTRANKS * brightness[int(np.argmax(mass))]] = 0
     regions = _regions(labels, edge)
     strokes = size.copy()
     strokes[regions] = 0  # (no stroke: the digit is not one of them, unless the rest is next to nothing beside

@@ -122,6 +122,16 @@ def test_in_a_noisy_photo_the_digit_is_the_mark_with_the_most_ink_not_the_widest
     np.testing.assert_array_equal(without_frame_marks(digit + wedge), digit + wedge)  # (by area: the widest)
 
 
+def test_a_forms_box_lines_as_dark_as_the_digit_are_no_digit_for_their_ink():
+    """Lines of a form's box at the crop's sides, thin and dark: more ink than a lighter digit, fewer pixels.
+    Weighed by their ink alone, they outranked it and stayed (a framed 5, "unlike")."""
+    digit = 0.5 * seven(width=6.0)
+    lines = np.zeros_like(digit)
+    lines[:, -3:-1] = lines[1:3, 150:] = lines[150:, 1:3] = 1.0  # the right side, part of the top and left
+    assert np.count_nonzero(lines) < np.count_nonzero(digit) and lines.sum() > digit.sum()
+    np.testing.assert_array_equal(without_frame_marks(digit + lines, noisy=True), digit)
+
+
 def test_a_region_at_the_frame_is_no_digit_however_much_ink_it_has_unless_the_rest_is_a_fleck():
     """A dark table's corner beside a turned sheet (under 1 % of the photo, too small for off_paper) had more
     ink than a pencil 7 and was taken for the digit cut at the frame: it stayed, the 7 a dot in the input."""
