@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from sae_desktop.image_formats import FORMATS, container, prepare_pillow, readable
-from sae_desktop.sheet import frame_paper_tone, frame_tone, is_crop, the_sheet
+from sae_desktop.sheet import frame_paper_tone, is_crop, paper_ring, the_sheet
 
 MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not decoded
 WORK_SIZE = 1024  # images are reduced to this (longer side) first: the model sees 20 px anyway
@@ -178,7 +178,8 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     The ink is the minority far from the paper's tone, so the side whose tail reaches further
     from the median is the ink; where the image's frame is evenly of one extreme tone, that tone
     is the paper's instead (a digit cropped tight can be more ink than paper; in an image too small
-    to be a photo of a page, ``sheet.is_crop``, the frame's median tone always), unless the rest is
+    to be a photo of a page, ``sheet.is_crop``, the frame's median tone always, or a ring's inside a line
+    along the frame), unless the rest is
     too solid for strokes (a photo of the sheet with the table all around it). Where neither tail
     reaches clearly further (:data:`CLEAR`: the light across a photo spans as much as the ink, as
     when the strokes are blurred or few), the image less its local background decides
@@ -193,7 +194,7 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     if darkest == brightest:
         return np.zeros(a.shape, dtype=np.float32)  # one tone: blank paper, nothing drawn
     if is_crop(a):  # (a dataset's digit, filling its 16 px: its median was the ink's, its frame is its paper)
-        tone = frame_tone(a)
+        tone = float(np.median(paper_ring(a)))
         dark_ink = tone - darkest > brightest - tone
         return np.clip(1.0 - a if dark_ink else a, 0.0, 1.0).astype(np.float32)
     edge = frame_paper_tone(a, darkest, brightest)

@@ -133,6 +133,8 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         # then a line or two far fainter than the writing, and what they leave of themselves (specks, stubs at
         # the frame); last, marks far from the digit
         ink = _without_far_marks(without_frame_marks(_drop_specks(without_lone_lines(ink)), True))
+    elif crop:  # (a form's field cropped at its box: the box's lines along the frame)
+        ink = without_box(ink)
     elif table:  # (what a table narrower than off_paper's square leaves along the frame: a strip above the
         ink = without_frame_marks(ink)  # sheet's edge, a line over a noise-free photo's digit)
     stretched, core = full_ink(ink)

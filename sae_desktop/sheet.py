@@ -18,6 +18,8 @@ import numpy as np
 CROP_PX = 32  # an image no longer than this is a digit's crop (a dataset's 16-32 px), no photo of a page: its paper
 # is its frame's (a bold 0 filling a 16-px image read as its hole on black, a bold 5 in 20 px as a sheet on a white
 # desk, a 9 "too faint", its noise 25 %); a 40-px thumbnail of a photo is still one (its light may be uneven)
+BAND_EVEN, BAND_PX = 0.8, 3  # a crop's outer rings this share of one tone, this many at most, are a band along its
+# frame where the ring inside them is as much of the other (paper_ring)
 FRAME = 0.03  # the outer frame whose tone may be the paper's (share of the shorter side)
 EVEN = 0.1  # …when that tone is within this share of the image's range from an end of it…
 EVEN_SHARE = 0.5  # …and at least this share of the frame is within as much of that tone,
@@ -83,18 +85,39 @@ def is_crop(a: np.ndarray) -> bool:
     return max(a.shape) <= CROP_PX
 
 
-def frame_tone(a: np.ndarray) -> float:
-    """The median tone of the image's outer frame (:func:`_frame`)."""
-    return float(np.median(_frame(a)))
+def paper_ring(a: np.ndarray) -> np.ndarray:
+    """A crop's paper (:func:`is_crop`), as a ring of its pixels: its outermost, or where that ring (and up to
+    :data:`BAND_PX` in all) is a band of one tone and the ring inside it of the other (each :data:`BAND_EVEN`
+    on its side of the range's middle), that ring: the band is a line along the frame, a form's box cut at its
+    edges (taken for the paper, it read the paper as ink: "typical", the input a negative). (A margin of paper
+    before the digit is no such band: no ring through a digit is of its ink all round.)"""
+    middle = (float(a.min()) + float(a.max())) / 2
+    outer = _ring(a, 0)
+    side = np.median(outer) > middle
+    for depth in range(1, BAND_PX + 1):
+        inner = _ring(a, depth)
+        if np.mean((_ring(a, depth - 1) > middle) == side) < BAND_EVEN or inner.size < 4:
+            break  # (no band: a digit touching the frame, its paper all around it)
+        if np.mean((inner > middle) != side) >= BAND_EVEN:
+            return inner
+    return outer
+
+
+def _ring(a: np.ndarray, depth: int) -> np.ndarray:
+    """The pixels ``depth`` px in from the image's edge, all round (none where the image is not that large)."""
+    inner = a[depth:a.shape[0] - depth, depth:a.shape[1] - depth]
+    if min(inner.shape, default=0) <= 2:
+        return inner.ravel()
+    return np.concatenate([inner[0], inner[-1], inner[1:-1, 0], inner[1:-1, -1]])
 
 
 def crop_paper(ink: np.ndarray) -> tuple[float, float]:
-    """A crop's paper (:func:`is_crop`), its ink already the brighter: the median tone of its frame's
-    pixels on the paper's side of the range (the digit may touch the frame), and their spread (noise).
-    No paper is fitted: the light is even across a crop, and in 16 px a bold digit is half the picture
-    (the fit rose into it, and a 9 read "too faint", its noise 25 %)."""
-    frame = _frame(ink)
-    paper_side = frame[frame <= (frame.min() + ink.max()) / 2]
+    """A crop's paper (:func:`is_crop`), its ink already the brighter: the median tone of its paper ring's
+    (:func:`paper_ring`) pixels on the paper's side of the range (the digit may touch the frame), and their
+    spread (noise). No paper is fitted: the light is even across a crop, and in 16 px a bold digit is half
+    the picture (the fit rose into it, and a 9 read "too faint", its noise 25 %)."""
+    ring = paper_ring(ink)
+    paper_side = ring[ring <= (ring.min() + ink.max()) / 2]
     paper = float(np.median(paper_side))
     return paper, 1.4826 * float(np.median(np.abs(paper_side - paper)))
 
