@@ -50,8 +50,9 @@ def test_a_dark_digit_filling_a_small_crop_reads_as_itself(mnist, side, margin):
 
 @pytest.mark.parametrize("side", [24, 32])
 def test_a_crop_of_a_forms_field_cut_at_its_box_reads_as_its_digit(mnist, side):
-    """A form's field cropped at its printed box: the box's line all along the frame was taken for the paper
-    (the paper read as ink, the input a negative, 28 of 100 "typical"), or kept as ink ("tangled")."""
+    """A form's field cropped at its printed box: the box's line was kept as ink (about half "tangled"), and
+    with the crop's paper its frame's tone, the line all along the frame was taken for the paper (the input
+    a negative)."""
     alike_count = 0
     for i in range(3000, 3600, 6):
         native = preprocess(mnist.test_images[i] / 255).image
