@@ -32,7 +32,8 @@ TWO_TONE = (0.2, 0.1)  # ≥ this share at exactly the darkest tone and ≤ this
 # photo blown out to white over 40 % of it still has its shading in between, which the paper fit removes)
 OFF_PAPER_ROUNDS = 3  # the paper refitted at most this many times without what is not paper (background.py)
 UNDERLINE, FLAT = 0.6, 0.25  # a line below the digit this share of its width at least, this share as tall as wide
-FULL_STOP = 0.25  # a mark beside the digit's lower half no larger than this share of its height each way
+FULL_STOP, DOT_FILL = 0.3, 0.6  # a dot beside the digit's lower half, no larger than this share of its height each
+# way (a felt pen's full stop beside a 1: a quarter of it), filling this share of its box at least
 CORE = 90  # percentile of the ink's values taken as the stroke core's brightness
 
 
@@ -216,9 +217,9 @@ def _without_far_marks(ink: np.ndarray) -> np.ndarray:
 
 def _without_underline_or_stop(ink: np.ndarray) -> np.ndarray:
     """Without what a writer adds apart from the digit (the mark of the most ink): a line wholly below it, at
-    least :data:`UNDERLINE` of its width, flat and straight, and a full stop wholly beside it, in its lower half and
-    no larger than :data:`FULL_STOP` of its height (kept as ink, they widened the ink's box: an underlined
-    digit read "unlike" or "strokes unlike a digit's" 15 times in 25, a "7." 7 times)."""
+    least :data:`UNDERLINE` of its width, flat and straight, and a full stop wholly beside it, in its lower half,
+    a dot no larger than :data:`FULL_STOP` of its height (kept as ink, they widened the ink's box: an underlined
+    digit read "unlike" or "strokes unlike a digit's" 15 times in 25, a "7." 7 times; now 1 and 2)."""
     from scipy import ndimage
 
     labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
@@ -235,7 +236,8 @@ def _without_underline_or_stop(ink: np.ndarray) -> np.ndarray:
         underline = (rows.start >= bottom and w >= UNDERLINE * width and h <= FLAT * w
                      and _straight(labels[rows, cols] == label))
         stop = ((cols.start >= right or cols.stop <= left) and max(h, w) <= FULL_STOP * height
-                and rows.start < bottom and rows.stop > top + height / 2)
+                and rows.start < bottom and rows.stop > top + height / 2
+                and np.count_nonzero(labels[rows, cols] == label) >= DOT_FILL * h * w)
         drop[label] = underline or stop
     return np.where(drop[labels], 0.0, ink).astype(np.float32) if drop.any() else ink
 
