@@ -4,8 +4,10 @@ A canvas drawing is white ink on black paper already. A photo is not: its paper 
 unevenly lit, noisy, perhaps ruled or boxed, with a table or a shadow beyond the sheet. So the
 paper is fitted as a smooth surface (robustly, the ink never pulling it) and taken off; ink is
 what stands :data:`NOISE_SIGMAS` noise deviations above it; a notebook's lines (ruling.py), a
-form's box (form_box.py), what is not paper (background.py) and isolated specks go; and the
-stroke core is stretched to full ink (:func:`full_ink`).
+form's box (form_box.py), what is not paper (background.py) and isolated specks go, and in any image
+file an underline or a full stop beside the digit; and the stroke core is stretched to full ink
+(:func:`full_ink`). An image of a few dozen pixels is a digit's crop (sheet.is_crop): its paper is
+its frame's tone, no surface fitted.
 """
 
 from __future__ import annotations
