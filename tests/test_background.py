@@ -108,7 +108,7 @@ def test_marks_at_the_frame_apart_from_the_digit_go_unless_the_digit_reaches_it(
     np.testing.assert_array_equal(without_frame_marks(corner), corner)
 
 
-def test_in_a_noisy_photo_the_digit_is_the_mark_with_the_most_ink_not_the_widest():
+def test_in_a_noisy_photo_a_mark_barely_above_the_paper_is_no_digit_however_wide():
     """A light desk beside a turned sheet, barely above the paper's noise, is speckle joined into one mark
     ten times the digit's area and a fifth of its ink (seen in a photo: it stayed, a bar beside a 9)."""
     rng = np.random.default_rng(1)
