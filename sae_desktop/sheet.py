@@ -76,8 +76,7 @@ def frame_paper_tone(a: np.ndarray, darkest: float, brightest: float) -> tuple[f
 
 def _frame(a: np.ndarray) -> np.ndarray:
     """The pixels of the image's outer frame, :data:`FRAME` of its shorter side wide (one at least)."""
-    k = max(1, round(FRAME * min(a.shape)))
-    return np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[k:-k, :k].ravel(), a[k:-k, -k:].ravel()])
+    return np.concatenate([_ring(a, depth) for depth in range(max(1, round(FRAME * min(a.shape))))])
 
 
 def is_crop(a: np.ndarray) -> bool:
