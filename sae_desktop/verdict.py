@@ -3,30 +3,27 @@
 The verdict scores the *input*, never a steered output, and never the raw error (a faint,
 thin or tiny input has little ink, so little error). Two kinds of evidence:
 
-* **plain checks** on what preprocessing found, each with its own message: nothing drawn,
-  too faint (the marks barely stand out from the paper's noise), too small (too few
-  pixels to show strokes), wider than any digit (a dash, a word), filled (no strokes: a blob, a dot),
-  more stroke length than almost any digit, and strokes that end, branch and close loops in a
-  pattern digits rarely show (strokes.py: an H's four ends and two junctions, a scribble's
-  crossings). Their limits come from MNIST itself (percentiles and counts, measured again by the tests);
-* **the model's score**: the share of the input's own variance that the *unsteered*
-  reconstruction leaves unexplained, ``‖x̂ − x‖² / ‖x − x̄‖²`` (an FVU of one image;
-  scale-free, so faint or small inputs get no credit for having little ink), as a
-  percentile of the same score over the test set. The test set's scores are summarised
-  once per model (``Evaluation.test_score_quantiles``) and stored in its checkpoint;
-* **the model's distance** (density.py): how far the input's hidden-layer activations (the
-  encoder's 128 ReLU units) lie from the test set's (Mahalanobis), as a percentile of the test
-  set's distances; the percentiles (with the two below, four) are combined (Fisher's method)
-  into the verdict's ``percentile``, itself ranked against the
-  test set's, so the kinds' cuts keep their meaning (1 % of test digits are "unlike"). A model
-  without the distance's statistics (older checkpoints) is judged on the score alone;
-* **the nearest digit** (density.py): how far the input's sparse code lies from the nearest
-  reference digit's code (the test set's, or for the bundled model the training set's), as a
-  percentile of the test digits' own nearest-neighbour distances; a third term of the same
-  combination, where the checkpoint stores the reference codes;
-* **the nearest digit's pixels** (pixels.py): the same, from the input as the model sees it to
-  the nearest reference digit (the training set's), where the checkpoint stores them: a fourth
-  term (``density.evidence``).
+* **plain checks** on what preprocessing found, each with its own message: nothing drawn, too faint (the
+  marks barely stand out from the paper's noise), too small (too few pixels to show strokes), several marks
+  side by side (a number), wider than any digit (a dash, a word), filled (no strokes: a blob, a dot), more
+  stroke length than almost any digit, and strokes that end, branch and close loops in a pattern digits
+  rarely show (strokes.py: an H's four ends and two junctions, a scribble's crossings). Their limits come
+  from MNIST itself (percentiles and counts, measured again by the tests);
+* **the model's score**: the share of the input's own variance that the *unsteered* reconstruction leaves
+  unexplained, ``‖x̂ − x‖² / ‖x − x̄‖²`` (an FVU of one image; scale-free, so faint or small inputs get no
+  credit for having little ink), as a percentile of the same score over the test set. The test set's
+  scores are summarised once per model (``Evaluation.test_score_quantiles``) and stored in its checkpoint;
+* **the model's distance** (density.py): how far the input's hidden-layer activations (the encoder's 128
+  ReLU units) lie from the test set's (Mahalanobis), as a percentile of the test set's distances; the
+  percentiles (with the two below, four) are combined (Fisher's method) into the verdict's ``percentile``,
+  itself ranked against the test set's, so the kinds' cuts keep their meaning (1 % of test digits are
+  "unlike"). A model without the distance's statistics (older checkpoints) is judged on the score alone;
+* **the nearest digit** (density.py): how far the input's sparse code lies from the nearest reference
+  digit's code (the test set's, or for the bundled model the training set's), as a percentile of the test
+  digits' own nearest-neighbour distances; a third term of the same combination, where stored;
+* **the nearest digit's pixels** (pixels.py): the same, from the input as the model sees it to the nearest
+  reference digit (the training set's), where the checkpoint stores them: a fourth term
+  (``density.evidence``).
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ from sae_desktop.density import Density
 from sae_desktop.paper import MIN_INK, NOISE_SIGMAS, ink_floor
 from sae_desktop.preprocess import FILLED, Preprocessed
 from sae_desktop.ranks import error_percentile
-from sae_desktop.strokes import RARE, dot_below, shape
+from sae_desktop.strokes import RARE, dot_below, shape, side_by_side
 
 NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits
 UNTRAINED = 0.6  # a model whose median test digit leaves this much unexplained explains nothing yet
@@ -59,8 +56,7 @@ MAX_ASPECT = 2.5  # wider than this many times the ink's height: no MNIST digit 
 
 @dataclass(frozen=True)
 class Verdict:
-    # typical | unusual | unlike | nothing | faint | small | filled | wide | tangled | shape | untrained | unknown
-    kind: str
+    kind: str  # typical|unusual|unlike|nothing|faint|small|several|filled|wide|tangled|shape|untrained|unknown
     digit_like: bool | None  # False: flagged as not a digit like MNIST's; None: no verdict possible
     score: float  # unexplained share of the input's variance (unsteered), NaN if nothing drawn
     percentile: float  # share of test digits less unusual than the input (%), NaN if unknown: the
@@ -176,6 +172,10 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     if stages.box_side < MIN_BOX:
         return Verdict("small", False, nan, nan, f"Too small: the ink spans {stages.box_side} px "
                                                   f"(at least {MIN_BOX} are needed to show strokes)")
+    marks = side_by_side(stages.crop)
+    if marks > 1:  # a number ("42" read "unlike MNIST" at best, as if one strange digit; a 17 "typical")
+        return Verdict("several", False, nan, nan, f"Several marks side by side, as in a number: the model reads one "
+                                                    f"digit at a time ({marks} marks, each over half the ink's height)")
     aspect = ink_aspect(stages)
     if aspect > MAX_ASPECT:  # a dash, a word, a wave: MNIST scaled its widest digits to 20 × 9 px
         # (before the filled check: a short thick dash read "a dot")
