@@ -30,6 +30,8 @@ def _read_heif_too() -> bool:
     return True
 
 
+# Pillow reads every kind of pixels these formats hold: one it cannot open is damaged or cut short
+WHOLLY_READ = ("PNG", "GIF")
 MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"BM": "BMP", b"II*\x00": "TIFF",
          b"MM\x00*": "TIFF"}
 

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from sae_desktop.image_formats import FORMATS, container, prepare_pillow, readable
+from sae_desktop.image_formats import FORMATS, WHOLLY_READ, container, prepare_pillow, readable
 from sae_desktop.sheet import frame_paper_tone, is_crop, paper_ring, the_sheet
 
 MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not decoded
@@ -63,15 +63,19 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     except MemoryError:
         raise ImageError(f"{name}: not enough memory to read the image") from None
     except UnidentifiedImageError:
-        if (kind := container(path)) is not None:  # ("not in a format this app reads (… TIFF …)" of a TIFF)
+        if (kind := container(path)) in WHOLLY_READ:  # (a PNG cut short read "a PNG whose kind of pixels this
+            raise ImageError(f"{name}: a {kind} whose header is damaged or cut short") from None  # app cannot…")
+        if kind is not None:  # ("not in a format this app reads (… TIFF …)" of a TIFF)
             why = " (32-bit colour, or a compression Pillow lacks)" if kind == "TIFF" else ""
-            raise ImageError(f"{name}: a {kind} whose kind of pixels this app cannot decode{why}") from None
+            raise ImageError(f"{name}: a {kind} that is damaged, or whose kind of pixels this app cannot decode"
+                             f"{why}") from None
         raise ImageError(f"{name}: not an image, or not in a format this app reads ({FORMATS})") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: too many pixels to open safely (limit {MAX_PIXELS // 1_000_000} MP)") from None
     except (OSError, ValueError, SyntaxError) as exc:
-        # ("decoder error -2" says nothing to a user)
-        detail = f", its data is damaged ({exc})" if str(exc).startswith("decoder error") else f" ({exc})"
+        # ("decoder error -2" says nothing to a user; nor did "Truncated File Read" beside "image file is truncated")
+        detail = (f", its data is damaged ({exc})" if str(exc).startswith("decoder error") else
+                  ": the file is cut short, it ends before its image does" if "runcated" in str(exc) else f" ({exc})")
         raise ImageError(f"{name}: cannot read the image{detail}") from None
     except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
         raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None

@@ -318,8 +318,30 @@ def test_a_known_container_with_pixels_pillow_cannot_decode_is_named(tmp_path):
     header = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 2)  # a TIFF whose two tags Pillow cannot use
     header += struct.pack("<HHII", 258, 3, 3, 0) + struct.pack("<HHII", 339, 3, 1, 3) + struct.pack("<I", 0)
     (tmp_path / "odd.tif").write_bytes(header)
-    with pytest.raises(ImageError, match="odd.tif: a TIFF whose kind of pixels this app cannot decode"):
+    with pytest.raises(ImageError, match="odd.tif: a TIFF that is damaged, or whose kind of pixels this app cannot"):
         load_image_file(tmp_path / "odd.tif")
+
+
+@pytest.mark.parametrize("kind", ["PNG", "GIF", "JPEG", "BMP", "TIFF"])
+def test_a_file_cut_short_is_said_to_be(tmp_path, kind):
+    """A PNG or a GIF cut inside its header read "a PNG whose kind of pixels this app cannot decode" (Pillow
+    decodes every kind they hold), others "(Truncated File Read)" or "(image file is truncated (4 bytes
+    not processed))": each says the file is damaged or cut short, in words."""
+    import io
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (60, 60), dtype=np.uint8)).save(buffer, kind)
+    data = buffer.getvalue()
+    for cut in (6, 10, 20, 40, 100, len(data) // 2, len(data) * 3 // 4):  # (its last bytes gone, a PNG reads whole)
+        path = tmp_path / f"cut{cut}.{kind.lower()}"
+        path.write_bytes(data[:cut])
+        with pytest.raises(ImageError) as caught:
+            load_image_file(path)
+        said = str(caught.value)
+        assert "cut short" in said or "damaged" in said, said
+        assert "truncated" not in said.lower() and "File Read" not in said, said
+        if kind in ("PNG", "GIF"):
+            assert "kind of pixels" not in said, said
 
 
 def test_a_float_image_of_signed_values_is_read_on_its_own_range(tmp_path):
