@@ -32,11 +32,12 @@ MAX_ENDS, MAX_JUNCTIONS, MAX_LOOPS = 7, 4, 3  # counts are capped here in a shap
 # widened to MNIST's strokes, two digits 2-4 px apart merged: 16 of 40 pairs told apart). The ink (above
 # DOT_INK of its brightest) in marks (8-connected; specks under SPECK of its mass left out), grouped where
 # their columns overlap by more than SIDE_OVERLAP of the narrower's width (a digit's broken strokes: a 5's
-# bar, a 4's arm); a group with SIDE_SHARE of the ink or more, as tall as SIDE_TALL of it, is a mark.
+# bar, a 4's arm); a group with SIDE_SHARE of the ink or more, as tall as SIDE_TALL of it and at most SIDE_WIDE
+# times as wide as tall (MNIST's widest digit: a dash broken in two read "several marks"), is a mark.
 # Two show in 8 of MNIST's 60 000 training digits and 4 of its 10 000 test digits (as stored and as files), each
 # a 1, a 9 or a 6 beside a stray line or a neighbour's fragment: fewer than 1 in RARE (at 0.6 of its height, a
 # squat 2 after a 3 was no mark).
-SIDE_SHARE, SIDE_TALL, SIDE_OVERLAP, SPECK = 0.15, 0.5, 0.1, 0.02
+SIDE_SHARE, SIDE_TALL, SIDE_WIDE, SIDE_OVERLAP, SPECK = 0.15, 0.5, 2.2, 0.1, 0.02
 
 # (ends, junctions, loops), each capped as above, of the 37 patterns (of 81 seen) at least 1 in RARE
 # of MNIST's 60 000 training digits show (benchmarks/digit_shapes.py, each digit through preprocess()
@@ -164,4 +165,5 @@ def side_by_side(crop: np.ndarray | None) -> int:
             groups.append([left, right, top, bottom, share])
     rows = np.flatnonzero(ink.any(axis=1))
     height = rows[-1] - rows[0] + 1
-    return sum(share >= SIDE_SHARE and bottom - top >= SIDE_TALL * height for _, _, top, bottom, share in groups)
+    return sum(share >= SIDE_SHARE and bottom - top >= SIDE_TALL * height and right - left <= SIDE_WIDE * (bottom - top)
+               for left, right, top, bottom, share in groups)

@@ -103,3 +103,11 @@ def test_two_digits_side_by_side_are_two_marks_and_a_tall_mark_beside_one_counts
     assert side_by_side(drawn(one, seven, [(0.15, 0.9), (0.85, 0.9)])) == 3
     assert side_by_side(drawn(seven, [(0.7, 0.3), (0.85, 0.3)])) == 1  # a short mark beside: no second
     assert side_by_side(np.zeros((28, 28))) == 0 and side_by_side(None) == 0
+
+
+def test_a_dash_broken_in_two_is_no_number(bundled):
+    """A glare across a marker's bar left two pieces of it, each as tall as the ink: "Several marks side by
+    side, as in a number". A mark is no wider than MNIST's widest digit (2.2 times its height)."""
+    dash = drawn([(0.5, 0.1), (0.52, 0.45)], [(0.52, 0.55), (0.5, 0.9)], width=18)
+    assert side_by_side(dash) == 0
+    assert probe_image(bundled, dash)[1].verdict.kind != "several"
