@@ -38,6 +38,10 @@ ELONGATED = 6  # a mark this many times longer than wide is a stroke (area over 
 FRAME_BAND = 0.25  # where all ink reaches the frame: the ink this share of the shorter side in from it tells
 # the strokes' width (a table around the sheet is 5-20 % wide in a phone photo), if at least
 MIN_WIDTH = 2.0  # px
+# A box's corner, cut at the frame (a form's field cropped so that two of its sides show): a mark at the frame
+# spanning this share of the image each way, whose pixels fill under OUTLINE_FILL of its box, is an outline, no
+# candidate for the digit (its lines outnumbered a pencil 2's pixels inside it, and it stayed: "unlike MNIST")
+OUTLINE_SPAN, OUTLINE_FILL = 0.5, 0.08
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,7 @@ def without_frame_marks(ink: np.ndarray, noisy: bool = False) -> np.ndarray:
         mass = ndimage.sum_labels(ink, labels, index=np.arange(n + 1))
         brightness = mass / np.maximum(size, 1)
         size[brightness < OUTRANKS * brightness[int(np.argmax(mass))]] = 0
-    regions = _regions(labels, edge)
+    regions = np.union1d(_regions(labels, edge), _outlines(labels, edge, size)).astype(int)
     strokes = size.copy()
     strokes[regions] = 0  # (no stroke: the digit is not one of them, unless the rest is next to nothing beside
     largest = int(np.argmax(strokes))  # them: a shadow's edge across a blank sheet, and a fleck of it)
@@ -191,6 +195,17 @@ def without_frame_marks(ink: np.ndarray, noisy: bool = False) -> np.ndarray:
     if edge[largest]:
         return ink
     return np.where(edge[labels], 0.0, ink).astype(ink.dtype)
+
+
+def _outlines(labels: np.ndarray, edge: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The labels of the marks at the frame (``edge``) that are outlines: see :data:`OUTLINE_SPAN`."""
+    from scipy import ndimage
+
+    h, w = labels.shape
+    found = [label for label, box in enumerate(ndimage.find_objects(labels), start=1)
+             if box is not None and edge[label] and (rows := box[0].stop - box[0].start) >= OUTLINE_SPAN * h
+             and (cols := box[1].stop - box[1].start) >= OUTLINE_SPAN * w and size[label] < OUTLINE_FILL * rows * cols]
+    return np.array(found, int)
 
 
 def _regions(labels: np.ndarray, edge: np.ndarray) -> np.ndarray:

@@ -160,3 +160,32 @@ def test_a_stroke_across_the_line_stays_in_one_piece():
     cleaned = without_box(np.maximum(one, box(30, 1.0)))
     assert (cleaned[(box(30, 1.0) > 0.5) & (stroke((SIDE, SIDE), [(10, 210), (330, 190)], 20) == 0)] > 0).mean() < 0.01
     assert ndimage.label(cleaned > 0.5, np.ones((3, 3)))[1] == 1
+
+
+@pytest.mark.parametrize("corner", ["top left", "bottom right", "top right"])
+@pytest.mark.parametrize("side", [112, 400])
+def test_a_box_cut_to_its_corner_at_the_frame_goes(corner, side):
+    """A form's field cropped so that two of its box's sides show, an L from frame to frame: its lines
+    outnumbered the digit's pixels at 112 px, the L was taken for the digit, and all stayed ("unlike MNIST");
+    at 400 px, where the digit's pixels are more, it went before too."""
+    scale = side / SIDE
+    digit = stroke((side, side), [(y * scale, x * scale) for y, x in SEVEN], max(2.0, 6 * scale))
+    near, far = 0.04 * side, side - 1.0
+    at = {"top left": (near, near), "bottom right": (side - 1 - near, side - 1 - near),
+          "top right": (near, side - 1 - near)}[corner]
+    ends = {"top left": ((far, at[1]), (at[0], far)), "bottom right": ((0.0, at[1]), (at[0], 0.0)),
+            "top right": ((far, at[1]), (at[0], 0.0))}[corner]
+    corner_lines = stroke((side, side), [ends[0], at, ends[1]], max(1.5, 3 * scale))
+    seen = preprocess(pencil_photo(np.maximum(digit, corner_lines)))
+    alone = preprocess(pencil_photo(digit))
+    assert seen.box_side == pytest.approx(alone.box_side, abs=0.05 * side)  # the digit's ink box, not the L's
+    assert np.corrcoef(seen.image.ravel(), alone.image.ravel())[0, 1] > 0.9
+
+
+def test_a_digit_written_off_the_edge_stays_beside_a_fleck():
+    """A 7 whose bar runs off the frame, thin enough to fill under a tenth of its box, with a fleck of
+    pencil beside it: the 7 is the digit still, not an outline (all stays, as before)."""
+    digit = stroke((SIDE, SIDE), [(60, 0), (60, 300), (399, 150)], 4)
+    fleck = stroke((SIDE, SIDE), [(300, 330), (306, 336)], 6)
+    seen = preprocess(pencil_photo(np.maximum(digit, fleck)))
+    assert seen.box_side >= 0.8 * SIDE  # the 7 is there
