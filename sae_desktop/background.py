@@ -39,9 +39,10 @@ FRAME_BAND = 0.25  # where all ink reaches the frame: the ink this share of the 
 # the strokes' width (a table around the sheet is 5-20 % wide in a phone photo), if at least
 MIN_WIDTH = 2.0  # px
 # A box's corner, cut at the frame (a form's field cropped so that two of its sides show): a mark at the frame
-# spanning this share of the image each way, whose pixels fill under OUTLINE_FILL of its box, is an outline, no
-# candidate for the digit (its lines outnumbered a pencil 2's pixels inside it, and it stayed: "unlike MNIST")
-OUTLINE_SPAN, OUTLINE_FILL = 0.5, 0.08
+# spanning this share of the image each way, with OUTLINE_EDGE of its pixels or more along its own box's sides
+# (within OUTLINE_BAND of its shorter side), is an outline, no candidate for the digit (its lines outnumbered a
+# pencil 2's pixels inside it, and it stayed: "unlike MNIST"); a 7 whose bar runs off the frame is not one
+OUTLINE_SPAN, OUTLINE_EDGE, OUTLINE_BAND = 0.5, 0.9, 0.08
 
 
 @dataclass(frozen=True)
@@ -202,9 +203,18 @@ def _outlines(labels: np.ndarray, edge: np.ndarray, size: np.ndarray) -> np.ndar
     from scipy import ndimage
 
     h, w = labels.shape
-    found = [label for label, box in enumerate(ndimage.find_objects(labels), start=1)
-             if box is not None and edge[label] and (rows := box[0].stop - box[0].start) >= OUTLINE_SPAN * h
-             and (cols := box[1].stop - box[1].start) >= OUTLINE_SPAN * w and size[label] < OUTLINE_FILL * rows * cols]
+    found = []
+    for label, box in enumerate(ndimage.find_objects(labels), start=1):
+        if box is None or not edge[label] or size[label] == 0:
+            continue
+        rows, cols = box[0].stop - box[0].start, box[1].stop - box[1].start
+        if rows < OUTLINE_SPAN * h or cols < OUTLINE_SPAN * w:
+            continue
+        band = max(2, round(OUTLINE_BAND * min(rows, cols)))
+        ys, xs = np.nonzero(labels[box] == label)
+        sides = (ys < band) | (ys >= rows - band) | (xs < band) | (xs >= cols - band)
+        if sides.mean() >= OUTLINE_EDGE:
+            found.append(label)
     return np.array(found, int)
 
 

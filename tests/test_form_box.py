@@ -163,8 +163,8 @@ def test_a_stroke_across_the_line_stays_in_one_piece():
 
 
 @pytest.mark.parametrize("corner", ["top left", "bottom right", "top right"])
-@pytest.mark.parametrize("side", [112, 400])
-def test_a_box_cut_to_its_corner_at_the_frame_goes(corner, side):
+@pytest.mark.parametrize("side,line", [(112, 1.5), (112, 5.0), (400, 3.0)])
+def test_a_box_cut_to_its_corner_at_the_frame_goes(corner, side, line):
     """A form's field cropped so that two of its box's sides show, an L from frame to frame: its lines
     outnumbered the digit's pixels at 112 px, the L was taken for the digit, and all stayed ("unlike MNIST");
     at 400 px, where the digit's pixels are more, it went before too."""
@@ -175,7 +175,7 @@ def test_a_box_cut_to_its_corner_at_the_frame_goes(corner, side):
           "top right": (near, side - 1 - near)}[corner]
     ends = {"top left": ((far, at[1]), (at[0], far)), "bottom right": ((0.0, at[1]), (at[0], 0.0)),
             "top right": ((far, at[1]), (at[0], 0.0))}[corner]
-    corner_lines = stroke((side, side), [ends[0], at, ends[1]], max(1.5, 3 * scale))
+    corner_lines = stroke((side, side), [ends[0], at, ends[1]], line)  # (5 px filled 9 % of its box)
     seen = preprocess(pencil_photo(np.maximum(digit, corner_lines)))
     alone = preprocess(pencil_photo(digit))
     assert seen.box_side == pytest.approx(alone.box_side, abs=0.05 * side)  # the digit's ink box, not the L's
@@ -183,8 +183,8 @@ def test_a_box_cut_to_its_corner_at_the_frame_goes(corner, side):
 
 
 def test_a_digit_written_off_the_edge_stays_beside_a_fleck():
-    """A 7 whose bar runs off the frame, thin enough to fill under a tenth of its box, with a fleck of
-    pencil beside it: the 7 is the digit still, not an outline (all stays, as before)."""
+    """A 7 whose bar runs off the frame, as wide and tall as an L, with a fleck of pencil beside it: its
+    stroke crosses its box, so it is no outline, and the digit still (all stays, as before)."""
     digit = stroke((SIDE, SIDE), [(60, 0), (60, 300), (399, 150)], 4)
     fleck = stroke((SIDE, SIDE), [(300, 330), (306, 336)], 6)
     seen = preprocess(pencil_photo(np.maximum(digit, fleck)))
