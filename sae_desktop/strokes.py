@@ -145,7 +145,7 @@ def dot_below(image28: np.ndarray) -> bool:
 
 def side_by_side(crop: np.ndarray | None) -> int:
     """How many marks stand side by side in the ink's box (see :data:`SIDE_SHARE`): 1 for a digit, 2 for
-    "42", 0 for no ink."""
+    "42", 0 for no ink; where two are, every tall group counts, however little ink it has (a 1)."""
     from scipy import ndimage
 
     brightest = float(np.max(crop)) if crop is not None and crop.size else 0.0
@@ -165,5 +165,7 @@ def side_by_side(crop: np.ndarray | None) -> int:
             groups.append([left, right, top, bottom, share])
     rows = np.flatnonzero(ink.any(axis=1))
     height = rows[-1] - rows[0] + 1
-    return sum(share >= SIDE_SHARE and bottom - top >= SIDE_TALL * height and right - left <= SIDE_WIDE * (bottom - top)
-               for left, right, top, bottom, share in groups)
+    tall = [share for left, right, top, bottom, share in groups
+            if bottom - top >= SIDE_TALL * height and right - left <= SIDE_WIDE * (bottom - top)]
+    marks = sum(share >= SIDE_SHARE for share in tall)
+    return len(tall) if marks > 1 else marks  # (a number's thin 1 has less ink: "183" read "2 marks")

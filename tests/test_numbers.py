@@ -111,3 +111,14 @@ def test_a_dash_broken_in_two_is_no_number(bundled):
     dash = drawn([(0.5, 0.1), (0.52, 0.45)], [(0.52, 0.55), (0.5, 0.9)], width=18)
     assert side_by_side(dash) == 0
     assert probe_image(bundled, dash)[1].verdict.kind != "several"
+
+
+def test_a_thin_1_in_a_number_counts_as_a_mark():
+    """"183" with the 1 a single thin stroke (under 15 % of the ink): the message said "2 marks"."""
+    one = [(0.2, 0.08), (0.8, 0.06)]
+    eight = [(0.2, 0.45), (0.2, 0.3), (0.5, 0.45), (0.8, 0.3), (0.8, 0.45), (0.5, 0.3), (0.2, 0.45)]
+    three = [(0.2, 0.65), (0.2, 0.9), (0.5, 0.75), (0.8, 0.9), (0.8, 0.65)]
+    image = np.maximum(drawn(one, width=4), drawn(eight, three, width=10))
+    mass = [image[:, :56].sum(), image[:, 56:].sum()]
+    assert mass[0] < 0.15 * sum(mass)  # the 1 alone is no mark…
+    assert side_by_side(image) == 3  # …beside two others, it is counted
