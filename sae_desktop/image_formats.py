@@ -66,3 +66,12 @@ def readable() -> tuple[str, ...]:
     _read_heif_too()  # (HEIF and AVIF: pillow-heif's)
     Image.init()
     return tuple(f for f in READABLE if f in Image.OPEN)
+
+
+def extensions() -> tuple[str, ...]:
+    """The file names' endings of :func:`readable`'s formats (".png", ".jpg", ".ppm", ".avif"…): what the
+    Probe's file dialog offers (it listed ten, and hid the other formats' files it reads)."""
+    from PIL import Image
+
+    formats = set(readable())
+    return tuple(sorted(ext for ext, fmt in Image.registered_extensions().items() if fmt in formats))

@@ -907,13 +907,26 @@ def test_clamps_kept_with_nothing_drawn_are_said_and_an_export_says_it_is_steere
     assert view.error_label.text() == "Nothing drawn yet" and view.error_label.toolTip() == ""
 
 
-def test_the_image_dialog_offers_every_format_the_reader_reads():
-    """HEIC files were read, but the dialog's filter hid them."""
-    from sae_desktop.images import FORMATS
-    from sae_desktop.qt.image_files import IMAGE_FILTER
+def test_the_image_dialog_offers_every_format_the_reader_reads(tmp_path):
+    """HEIC files were read, but the dialog's filter hid them; so were a PPM, a TGA, an AVIF… Every
+    ending it offers is one the reader reads: a file of each format saved under it is read."""
+    from PIL import Image
 
+    from sae_desktop.image_formats import readable
+    from sae_desktop.images import FORMATS, load_image_file
+    from sae_desktop.qt.image_files import image_filter
+
+    offered = image_filter().split(";;")[0].removeprefix("Images (").removesuffix(")").split()
     for name in FORMATS.split(", "):
-        assert f"*.{name.lower()}" in IMAGE_FILTER.split(";;")[0], name
+        assert f"*.{name.lower()}" in offered, name
+    for ending in ("ppm", "pgm", "tga", "pcx", "ico", "qoi", "sgi", "jp2", "avif", "psd"):
+        assert f"*.{ending}" in offered, ending
+    digit = Image.fromarray(np.pad(np.full((20, 6), 255, np.uint8), 12)).convert("RGB")
+    for fmt in ("PPM", "TGA", "PCX", "QOI", "SGI"):
+        assert fmt in readable()
+        ending = next(p for p in offered if Image.registered_extensions().get(p[1:]) == fmt)
+        digit.save(tmp_path / f"digit{ending[1:]}", fmt)
+        assert load_image_file(tmp_path / f"digit{ending[1:]}").max() > 0.5, fmt
 
 
 def test_a_file_dropped_on_the_window_is_probed_or_opened(qtbot, gui_window, tmp_path):

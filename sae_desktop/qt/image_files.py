@@ -12,12 +12,18 @@ import numpy as np
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from sae_desktop.image_formats import extensions
 from sae_desktop.images import ImageError, read_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe_state import InputSource
 from sae_desktop.verdict import blank_reason
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.heic *.heif *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+def image_filter() -> str:
+    """The file dialog's filter: every ending the reader reads (image_formats.extensions), then all files
+    (the dialog shows their names alone: its box cut the endings' list after the tenth)."""
+    return f"Images ({' '.join('*' + ext for ext in extensions())});;All files (*)"
 
 
 def file_name(path: str) -> str:

@@ -24,7 +24,7 @@ from sae_desktop.qt.canvas import DRAW_HINT, HINT, DrawingCanvas
 from sae_desktop.qt.deferred import Deferred
 from sae_desktop.qt.digit_browser import DigitBrowser
 from sae_desktop.qt.drawing_tools import DrawingTools
-from sae_desktop.qt.image_files import IMAGE_FILTER, ImageFileReader, file_name, file_not_probed
+from sae_desktop.qt.image_files import ImageFileReader, file_name, file_not_probed, image_filter
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import WrappedLabel
 from sae_desktop.qt.rich_text import breakable_words
@@ -175,7 +175,8 @@ class ProbeView(QWidget):
         self._show_source(self.state.source)
 
     def choose_image_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Probe an image", last_folder("images"), IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Probe an image", last_folder("images"), image_filter(),
+                                              options=QFileDialog.Option.HideNameFilterDetails)
         if path:
             self.load_image(path)
 
