@@ -19,7 +19,6 @@ from sae_desktop.probe_state import InputSource
 from sae_desktop.verdict import blank_reason
 
 
-
 def image_filter() -> str:
     """The file dialog's filter: every ending the reader reads (image_formats.extensions), then all files
     (the dialog shows their names alone: its box cut the endings' list after the tenth)."""
