@@ -216,3 +216,17 @@ def remove_stale_temp_files(folder: Path) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+
+
+def rename_problem(name: str, folder: Path) -> str | None:
+    """Why ``name`` cannot be the new name of the run in ``folder`` (its folder's name, beside it), or None."""
+    if not name:
+        return "A run's name cannot be empty."
+    if name in (".", "..") or any(c in name for c in "/\\\0") or not name.isprintable():
+        return f"{name!r} cannot name a folder: no slashes, line breaks or tabs, and not . or .."
+    if len(name.encode("utf-8", "surrogateescape")) > 255:
+        return "A run's name can be at most 255 bytes long (a folder's name)."
+    target = Path(folder).parent / name
+    if target.exists() and not (os.path.exists(folder) and os.path.samefile(target, folder)):
+        return f"The runs folder already holds {name}: choose another name."  # (a new case only: the same folder)
+    return None

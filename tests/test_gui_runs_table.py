@@ -345,7 +345,8 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     chosen = runs.selected_runs()
     folders = [Path(r.folder) for r in chosen]
     menu = [a.text() for a in actions.menu().actions() if not a.isSeparator()]
-    assert menu == [runs.show_button.text(), runs.compare_button.text(), "Open run folder", "Move to trash…"]
+    assert menu == [runs.show_button.text(), runs.compare_button.text(), "Open run folder", "Rename…",
+                    "Move to trash…"]
     opened = []
     monkeypatch.setattr("PySide6.QtGui.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()))
     table.selectRow(1)

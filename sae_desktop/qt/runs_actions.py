@@ -1,7 +1,7 @@
 """What a run in the Runs table can be asked besides being shown or compared: its folder opened
-in the file manager, or moved to the desktop's trash (Delete, or the table's right-click menu).
+in the file manager, renamed (F2), or moved to the desktop's trash (Delete, or the table's right-click menu).
 A lecture's rehearsal leaves a dozen trial runs on the frontier; nothing is deleted outright: a
-run moved to the trash is restored from there. The run this window trains is never moved."""
+run moved to the trash is restored from there. The run this window trains is never moved nor renamed."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 
 from sae_desktop.run_list import RunSummary
+from sae_desktop.runs import rename_problem
+from sae_desktop.safe_write import describe_os_error
 from sae_desktop.words import counted
 
 if TYPE_CHECKING:
@@ -44,6 +46,12 @@ def ask_to_trash(parent, runs: list[RunSummary], shown: RunSummary | None = None
     return box.clickedButton() is move
 
 
+def ask_new_name(parent: QWidget, current: str) -> str | None:
+    """The name the user gives the run (its folder's), None when cancelled."""
+    name, ok = QInputDialog.getText(parent, "Rename run", "The run's new name (its folder's):", text=current)
+    return name if ok else None
+
+
 def move_to_trash(folder: Path) -> bool:
     from PySide6.QtCore import QFile
 
@@ -56,6 +64,7 @@ class RunsActions(QObject):
         self.view = view
         self.ask: Callable[..., bool] = ask_to_trash  # (a test answers for the user)
         self.trash: Callable[[Path], bool] = move_to_trash
+        self.ask_name: Callable[[QWidget, str], str | None] = ask_new_name
         table = view.table
         self.open_action = QAction("Open run folder", table)
         self.open_action.setToolTip("The run's folder (model, metrics, settings) in the file manager")
@@ -65,19 +74,25 @@ class RunsActions(QObject):
         self.trash_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # (the table's key only)
         self.trash_action.triggered.connect(self.move_selected_to_trash)
         table.addAction(self.trash_action)
+        self.rename_action = QAction("Rename…", table)
+        self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.rename_action.triggered.connect(self.rename_selected)
+        table.addAction(self.rename_action)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._menu)
         table.itemSelectionChanged.connect(self._selection_changed)
         self._selection_changed()
 
     def menu(self) -> QMenu:
-        """The selected runs' menu: show, compare, open the folder, move to the trash."""
+        """The selected runs' menu: show, compare, open the folder, rename, move to the trash."""
         menu = QMenu(self.view.table)
         for button in (self.view.show_button, self.view.compare_button):
             action = menu.addAction(button.text(), button.click)
             action.setEnabled(button.isEnabled())
         menu.addSeparator()
         menu.addAction(self.open_action)
+        menu.addAction(self.rename_action)
         menu.addAction(self.trash_action)
         return menu
 
@@ -91,6 +106,7 @@ class RunsActions(QObject):
     def _selection_changed(self) -> None:
         chosen = self.view.selected_runs()
         self.open_action.setEnabled(len(chosen) == 1)
+        self.rename_action.setEnabled(len(chosen) == 1)
         self.trash_action.setEnabled(bool(chosen))
         training = [run for run in chosen if self._training(run)]
         self.trash_action.setToolTip("This run is training: stop it first" if training else
@@ -127,3 +143,38 @@ class RunsActions(QObject):
             self.view.failed.emit("Not moved to the trash",
                                   f"{counted(len(kept), 'run')} could not be moved to the trash (this desktop "
                                   f"has no trash for that folder): {', '.join(str(run.folder) for run in kept)}")
+
+    def rename_selected(self) -> None:
+        """The selected run's folder renamed, as the user names it (F2): the table, the frontier, the
+        comparison and the shown model (its file, which Save writes) follow it. Never the run training."""
+        chosen = self.view.selected_runs()
+        if len(chosen) != 1:
+            return
+        run = chosen[0]
+        if self._training(run):
+            self.view.failed.emit("Not renamed", f"{run.name} is training: stop it first, then rename it.")
+            return
+        name = self.ask_name(self.view, run.name)
+        name = None if name is None else name.strip()
+        if name is None or name == run.name:
+            return
+        if (why := rename_problem(name, run.folder)) is not None:
+            self.view.failed.emit("Not renamed", why)
+            return
+        old, new = Path(run.folder), Path(run.folder).parent / name
+        comparison = self.view.comparison
+        compared = [Path(r.folder) for r in comparison.compared]
+        try:
+            old.rename(new)
+        except OSError as exc:
+            self.view.failed.emit("Not renamed", f"{run.name} could not be renamed: {describe_os_error(exc, old)}")
+            return
+        if old in compared:
+            comparison.compared = []  # (not "no longer in the runs folder": compared again under its new name)
+        self.view.refresh()
+        self.view.select_folder(new)
+        self.view.renamed.emit(old, new)
+        now = {Path(r.folder): r for r in self.view.runs}
+        if old in compared and all((new if f == old else f) in now for f in compared):
+            comparison.start([now[new if f == old else f] for f in compared], same_digits=True)
+        self.view.said.emit(f"Renamed {run.name} to {name}")

@@ -38,6 +38,7 @@ class RunsView(QWidget):
     showRequested = Signal(object)  # ModelSnapshot to show in the probe and atlas
     failed = Signal(str, str)  # title, message
     said = Signal(str)  # a line for the status bar
+    renamed = Signal(object, object)  # a run's folder, renamed: its old path, its new one
     scanned = Signal()  # the table and the frontier show the run folders as just scanned
 
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):
@@ -248,6 +249,12 @@ class RunsView(QWidget):
         self.compare_button.setEnabled(len(chosen) == 2 and all(has_checkpoint))
         self.frontier.mark(chosen)
         self.comparison.mark_selection(chosen)
+
+    def select_folder(self, folder) -> None:
+        """The row of the run in ``folder``, selected (none there: the selection as it is)."""
+        index = next((i for i, run in enumerate(self.runs) if Path(run.folder) == Path(folder)), None)
+        if index is not None:
+            self._select_run(index)
 
     def _select_run(self, index: int) -> None:
         """A point clicked on the frontier: its run's row."""
