@@ -52,6 +52,7 @@ class RunState:
     ended = Signal(object)  # RunEnd
     model_ready = Signal(object)  # ModelSnapshot: the run's newest model worth showing
     resume_changed = Signal(object)  # ModelSnapshot | None: the model the next Start continues
+    renamed = Signal(object)  # Path: the run's folder, renamed from the Runs tab (the run has ended)
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
@@ -159,6 +160,17 @@ class RunState:
         if snapshot is not self.resume_from:
             self.resume_from = snapshot
             self.resume_changed.emit(snapshot)
+
+    def moved(self, old: Path, new: Path) -> None:
+        """A run's folder was renamed (never the one training): where it is this run's, or the run the next
+        Start continues, they are in the new folder (the progress panel named the old one, and Continue
+        training found no run in it: a new folder)."""
+        if self.run_dir is not None and Path(self.run_dir).resolve() == Path(old).resolve():
+            self.run_dir = Path(new)
+            self.model = None if self.model is None else self.model.moved(old, new)
+            self.renamed.emit(self.run_dir)
+        if self.resume_from is not None and (moved := self.resume_from.moved(old, new)) is not self.resume_from:
+            self.set_resume(moved)
 
     # -- read by the views ---------------------------------------------------------------
     @property

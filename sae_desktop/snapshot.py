@@ -141,6 +141,16 @@ class ModelSnapshot:
         names it (a run's model saved elsewhere is that file's now: Save writes there)."""
         return replace(self, name=Path(path).name, path=Path(path), run_name=None)
 
+    def moved(self, old: str | Path, new: str | Path) -> ModelSnapshot:
+        """The same model where its run's folder ``old`` was renamed ``new``: its file there, named after the
+        new folder; itself where its file is not in ``old``."""
+        if self.path is None or Path(self.path).parent.resolve() != Path(old).resolve():
+            return self
+        run_name = Path(new).name if self.run_name is not None else None
+        name = run_name + self.name[len(self.run_name):] if run_name and self.name.startswith(self.run_name) \
+            else self.name
+        return replace(self, path=Path(new) / Path(self.path).name, run_name=run_name, name=name)
+
     def to_checkpoint(self) -> Checkpoint:
         return Checkpoint(self.config, self.weights, self.train_config, self.optimizer, self.epoch,
                           list(self.history), self.test_error_quantiles, {"name": self.name}, self.position,

@@ -97,3 +97,28 @@ def test_a_rename_is_refused_with_a_reason_and_never_for_the_run_training(qtbot,
     actions.ask_name = lambda parent, now: asked.append(now) or "renamed"
     actions.rename_action.trigger()
     assert not asked and Path(current.folder).is_dir() and "is training" in window.notices[-1]
+
+
+def test_the_run_last_trained_here_follows_its_folder(qtbot, gui_window, tiny_dataset):
+    """The run this window trained (ended), renamed: the progress panel named the old folder, and
+    Continue training (its model chosen) found no run there and began a new folder."""
+    make_runs(tiny_dataset, 1)
+    window, runs = gui_window, gui_window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    old = Path(runs.runs[0].folder)
+    model = ModelSnapshot.load(old / "checkpoint.safetensors")
+    window.run.prepare(old)  # (as the controller leaves it once the run has ended)
+    window.run.set_resume(model)  # Continue training chose it
+    panel = window.progress
+    panel.render()
+    assert panel.name.toolTip() == str(old)
+    resumed = []
+    window.run.resume_changed.connect(resumed.append)
+    select_rows(runs.table, [0])
+    runs.run_actions.ask_name = lambda parent, now: "kept for the lecture"
+    runs.run_actions.rename_action.trigger()
+    new = old.parent / "kept for the lecture"
+    assert window.run.run_dir == new and panel.name.toolTip() == str(new)
+    assert window.run.resume_from.path == new / "checkpoint.safetensors" and resumed[-1] is window.run.resume_from
+    assert window.run.resume_from.run_name == "kept for the lecture"

@@ -8,7 +8,6 @@ it again (falling back to the bundled model if the file has gone).
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
@@ -59,15 +58,11 @@ class ShownModel(QObject):
     def moved(self, old, new) -> None:
         """A run's folder was renamed from ``old`` to ``new``: where the shown model is that run's, it is the
         same model from the new folder (Save writes there, the next launch opens it), named after it."""
-        snap = self._snapshot
-        if snap is None or snap.path is None or Path(snap.path).parent.resolve() != Path(old).resolve():
+        if self._snapshot is None or (moved := self._snapshot.moved(old, new)) is self._snapshot:
             return
-        run_name = Path(new).name if snap.run_name is not None else None
-        name = run_name + snap.name[len(snap.run_name):] if run_name and snap.name.startswith(snap.run_name) \
-            else snap.name
-        self._snapshot = replace(snap, path=Path(new) / Path(snap.path).name, run_name=run_name, name=name)
-        self._remember(self._snapshot)
-        self.evaluated.emit(self._snapshot)
+        self._snapshot = moved
+        self._remember(moved)
+        self.evaluated.emit(moved)
 
     def add_evaluation(self, snapshot: ModelSnapshot, evaluation) -> None:
         """Statistics computed for ``snapshot``; ignored if another model is shown by now. The
