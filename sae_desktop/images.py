@@ -75,7 +75,8 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     except (OSError, ValueError, SyntaxError) as exc:
         # ("decoder error -2" says nothing to a user; nor did "Truncated File Read" beside "image file is truncated")
         detail = (f", its data is damaged ({exc})" if str(exc).startswith("decoder error") else
-                  ": the file is cut short, it ends before its image does" if "runcated" in str(exc) else f" ({exc})")
+                  ": the file is cut short, it ends before its image does" if "truncated" in str(exc).lower() else
+                  f" ({exc})")
         raise ImageError(f"{name}: cannot read the image{detail}") from None
     except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
         raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None

@@ -197,7 +197,7 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     return work, width
 
 
-HARD = 0.9  # ink whose outermost pixels are this share at full ink (0.9 or more) has hard edges: a staircase
+HARD, FULL = 0.9, 0.9  # ink whose outermost pixels are this share at full ink (FULL or more) has hard edges
 
 
 def softened(crop: np.ndarray) -> np.ndarray:
@@ -210,7 +210,7 @@ def softened(crop: np.ndarray) -> np.ndarray:
 
     ink = crop > 0
     outer = ink & ~ndimage.binary_erosion(ink, border_value=0)
-    if not outer.any() or np.count_nonzero(crop[outer] >= 0.9) < HARD * np.count_nonzero(outer):
+    if not outer.any() or np.count_nonzero(crop[outer] >= FULL) < HARD * np.count_nonzero(outer):
         return crop
     return ndimage.gaussian_filter(np.pad(crop, 1), 0.5, truncate=2.0)
 

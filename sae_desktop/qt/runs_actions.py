@@ -162,19 +162,13 @@ class RunsActions(QObject):
             self.view.failed.emit("Not renamed", why)
             return
         old, new = Path(run.folder), Path(run.folder).parent / name
-        comparison = self.view.comparison
-        compared = [Path(r.folder) for r in comparison.compared]
         try:
             old.rename(new)
         except OSError as exc:
             self.view.failed.emit("Not renamed", f"{run.name} could not be renamed: {describe_os_error(exc, old)}")
             return
-        if old in compared:
-            comparison.compared = []  # (not "no longer in the runs folder": compared again under its new name)
+        self.view.comparison.moved(old, new)
         self.view.refresh()
         self.view.select_folder(new)
         self.view.renamed.emit(old, new)
-        now = {Path(r.folder): r for r in self.view.runs}
-        if old in compared and all((new if f == old else f) in now for f in compared):
-            comparison.start([now[new if f == old else f] for f in compared], same_digits=True)
         self.view.said.emit(f"Renamed {run.name} to {name}")

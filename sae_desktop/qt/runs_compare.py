@@ -5,6 +5,8 @@ one, and compared again when a compared run changes (continued, or another epoch
 from __future__ import annotations
 
 import traceback
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -56,6 +58,15 @@ class RunsComparison:
                                None if test is None else test.images, _start_thread=False,
                                _connect={"returned": compared, "errored": failed})
         worker.start()
+
+    def moved(self, old: Path, new: Path) -> None:
+        """A compared run's folder was renamed ``new`` (before the table is read again: not "no longer in the
+        runs folder"): compared again from there, on the same digits, under its new name."""
+        if all(Path(run.folder) != Path(old) for run in self.compared):
+            return
+        self.compared = [replace(run, folder=Path(new)) if Path(run.folder) == Path(old) else run
+                         for run in self.compared]
+        self.start(self.compared, same_digits=True)
 
     def mark_selection(self, selected: list[RunSummary]) -> None:
         """The comparison says so where a run ``selected`` in the table is not one it compares."""
