@@ -43,7 +43,8 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a damaged file's warnings ("Tag data larger than file") were
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # printed with their source line
-            with Image.open(path, formats=readable()) as img:
+            # (from a file object: given a name, Pillow maps an uncompressed file's pixels in place, and a TIFF
+            with open(path, "rb") as fh, Image.open(fh, formats=readable()) as img:  # turned 5-8 was garbled)
                 w, h = img.size
                 if w * h > MAX_PIXELS:
                     raise ImageError(f"{name}: {w}×{h} pixels is too large (limit {MAX_PIXELS // 1_000_000} MP)")

@@ -259,16 +259,18 @@ def test_exif_orientation_is_applied_as_pillow_applies_it(tmp_path):
         assert np.allclose(load_image_file(tmp_path / "o.png"), expected, atol=1e-6), orientation
 
 
-@pytest.mark.parametrize("orientation", [3, 6, 8])
-def test_a_tiffs_orientation_is_applied_once(tmp_path, orientation):
+@pytest.mark.parametrize("compression", ["tiff_lzw", "raw"])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_tiffs_orientation_is_applied_once(tmp_path, orientation, compression):
     """Pillow's TIFF reader turns the image by its Orientation tag as it loads (and drops the tag); read
-    before, the tag turned it a second time: a photo's 7 lay on its side, or upside down."""
+    before, the tag turned it a second time: a photo's 7 lay on its side, or upside down. An uncompressed
+    TIFF turned by a quarter (5-8) was garbled: Pillow mapped the file's rows at the turned width."""
     from PIL import ImageOps
 
     a = np.full((40, 60), 255, np.uint8)
     a[5:10, 5:30] = 0
     a[5:35, 25:30] = 40  # an asymmetric mark
-    Image.fromarray(a).save(tmp_path / "o.tif", compression="tiff_lzw", tiffinfo={0x0112: orientation})
+    Image.fromarray(a).save(tmp_path / "o.tif", compression=compression, tiffinfo={0x0112: orientation})
     exif = Image.fromarray(a).getexif()
     exif[0x0112] = orientation
     Image.fromarray(a).save(tmp_path / "o.png", exif=exif.tobytes())  # (PNG: its tag read, the reader turns none)
