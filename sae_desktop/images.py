@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from sae_desktop.image_formats import FORMATS, WHOLLY_READ, container, prepare_pillow, readable
+from sae_desktop.screen import the_canvas
 from sae_desktop.sheet import frame_paper_tone, is_crop, paper_ring, the_sheet
 
 MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not decoded
@@ -193,6 +194,8 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     (``paper.level``), where the window shows that stage.
     """
     a = np.asarray(grey, dtype=np.float32)
+    if (canvas := the_canvas(a)) is not None:  # (a screenshot of a drawing program: its panels read as ink)
+        a = canvas
     paper = float(np.median(a))
     darkest, brightest = np.percentile(a, [0.5, 99.5])
     if darkest == brightest:  # over 99 % of one tone: any ink is the few pixels that differ (a small
