@@ -56,6 +56,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     import numpy as np
 
     from sae_desktop.checkpoint import CheckpointError
+    from sae_desktop.probe_state import file_notes
     from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
     try:
@@ -65,7 +66,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     save_dir = _save_dir(args.save_dir)
     failures = 0
     for name, stem in zip(args.images, output_stems(args.images)):
-        record, probed, frames = _probe_one(model, name)
+        record, probed = _probe_one(model, name)
         if probed is not None and save_dir:
             _save(record, *probed, save_dir, stem, args.images)
         error = record.get("error") or record.get("save_error")
@@ -76,8 +77,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
             result = probed[1]
             active = np.flatnonzero(result.active)
             top = ", ".join(f"{i}:{result.latents[i]:.2f}" for i in active[np.argsort(-result.latents[active])])
-            first = f" (its first frame of {frames})" if frames > 1 else ""
-            print(one_line(f"{name}{first}: mse {result.mse:.4f}; {result.verdict.message}; "
+            notes = file_notes(record.get("frames", 1), record.get("part", ""))
+            print(one_line(f"{name}{notes}: mse {result.mse:.4f}; {result.verdict.message}; "
                            f"{len(active)} active latents [{top}]"), flush=True)
         if error:
             print(said(name, error), file=sys.stderr, flush=True)
@@ -101,7 +102,7 @@ def _save_dir(text: str | None) -> Path | None:
 
 
 def _probe_one(model, name: str):
-    """→ (its JSON record, (preprocessing's stages, the probe's result) or None, the frames the file holds)."""
+    """→ (its JSON record, (preprocessing's stages, the probe's result) or None)."""
     import numpy as np
 
     from sae_desktop.images import ImageError, read_image_file
@@ -111,9 +112,11 @@ def _probe_one(model, name: str):
     record: dict = {"image": name}
     try:
         with c_stderr_silenced():
-            grey, frames = read_image_file(name)
+            grey, frames, part = read_image_file(name)
         if frames > 1:
             record["frames"] = frames  # (the first is probed)
+        if part:
+            record["part"] = part  # (the input is that part of the image: a screenshot's canvas, a photo's sheet)
         stages, result = probe_image(model, grey)
         if result is None:
             record["verdict"] = NOTHING_DRAWN.to_dict()
@@ -127,13 +130,13 @@ def _probe_one(model, name: str):
         # file's): none possible for a file that is not an image
         record.setdefault("verdict", Verdict("unknown", None, float("nan"), float("nan"), "Not probed").to_dict())
         record.update(ok=False, error=str(exc))
-        return record, None, 1
+        return record, None
     active = np.flatnonzero(result.active)
     record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),
                   mse=result.mse, mse_percentile=_finite(result.mse_percentile),
                   percentile=_finite(result.percentile), verdict=result.verdict.to_dict(),
                   preprocessing=_stage_record(stages))
-    return record, (stages, result), frames
+    return record, (stages, result)
 
 
 @contextmanager

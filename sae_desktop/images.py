@@ -11,6 +11,7 @@ import math
 import os
 import stat
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,8 +23,20 @@ MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not
 WORK_SIZE = 1024  # images are reduced to this (longer side) first: the model sees 20 px anyway
 
 
+PARTS = {"canvas": "the canvas or page alone, cut out of what is round it",  # (a screenshot; a composite)
+         "sheet": "the sheet alone, cut out of the photo"}
+
+
 class ImageError(ValueError):
     """The file is not an image this program can use; the message says why."""
+
+
+class ImageRead(NamedTuple):
+    """A file as :func:`read_image_file` reads it."""
+
+    grey: np.ndarray  # ink bright on black, in [0, 1]
+    frames: int = 1  # the frames the file holds (an animated GIF or WebP, a multi-page TIFF): the first is read
+    part: str = ""  # the part of the image that is the input (a key of :data:`PARTS`), "" for all of it
 
 
 def load_image_file(path: str | os.PathLike) -> np.ndarray:
@@ -31,7 +44,7 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
     return read_image_file(path)[0]
 
 
-def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+def read_image_file(path: str | os.PathLike) -> ImageRead:
     """:func:`load_image_file`'s image, and how many frames the file holds (an animated GIF or
     WebP, a multi-page TIFF): the first is the one read, which the probe then says."""
     from PIL import Image, UnidentifiedImageError
@@ -82,7 +95,8 @@ def read_image_file(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         raise ImageError(f"{name}: cannot read the image{detail}") from None
     except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
         raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None
-    return ink_on_black(grey), frames
+    ink, part = ink_and_part(grey)
+    return ImageRead(ink, frames, part)
 
 
 ORIENTATION = 0x0112  # the EXIF tag that says how a camera held the picture
@@ -193,24 +207,31 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     (:func:`_ink_side`). The paper's tone and uneven lighting are removed by preprocessing
     (``paper.level``), where the window shows that stage.
     """
-    a = np.asarray(grey, dtype=np.float32)
+    return ink_and_part(grey)[0]
+
+
+def ink_and_part(grey: np.ndarray) -> tuple[np.ndarray, str]:
+    """:func:`ink_on_black`'s image, and the part of ``grey`` it shows (:data:`PARTS`: a screenshot's
+    canvas, a photo's sheet; "" for all of it)."""
+    a, part = np.asarray(grey, dtype=np.float32), ""
     if (canvas := the_canvas(a)) is not None:  # (a screenshot of a drawing program: its panels read as ink)
-        a = canvas
+        a, part = canvas, "canvas"
     paper = float(np.median(a))
     darkest, brightest = np.percentile(a, [0.5, 99.5])
     if darkest == brightest:  # over 99 % of one tone: any ink is the few pixels that differ (a small
         darkest, brightest = float(a.min()), float(a.max())  # digit on a clean page read as blank)
     if darkest == brightest:
-        return np.zeros(a.shape, dtype=np.float32)  # one tone: blank paper, nothing drawn
+        return np.zeros(a.shape, dtype=np.float32), part  # one tone: blank paper, nothing drawn
     if is_crop(a):  # (a dataset's digit, filling its 16 px: its median was the ink's, its frame is its paper)
         tone = float(np.median(paper_ring(a)))
         dark_ink = tone - darkest > brightest - tone
-        return np.clip(1.0 - a if dark_ink else a, 0.0, 1.0).astype(np.float32)
+        return np.clip(1.0 - a if dark_ink else a, 0.0, 1.0).astype(np.float32), part
     edge = frame_paper_tone(a, darkest, brightest)
     if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper (or
         paper, table = edge  # the frame is a table around the sheet, and the sheet the paper)
         if table is not None and (sheet := the_sheet(a, table)) is not None:  # (a sheet a tenth of the photo
-            a = sheet  # was too small for the paper's fit, a grey one on a white desk read as a filled shape)
+            a, part = sheet, "sheet"  # was too small for the paper's fit, a grey one on a white desk read as a
+            # filled shape)
             darkest, brightest = np.percentile(a, [0.5, 99.5])
     below, above = paper - darkest, brightest - paper
     far = np.mean(a > paper + above / 2) if above > below else np.mean(a < paper - below / 2)  # its share
@@ -220,7 +241,7 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
         dark_ink = below > above
     if dark_ink:
         a = 1.0 - a
-    return np.clip(a, 0.0, 1.0).astype(np.float32)
+    return np.clip(a, 0.0, 1.0).astype(np.float32), part
 
 
 def _ink_side(a: np.ndarray) -> float:

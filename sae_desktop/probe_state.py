@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from psygnal import Signal
 
+from sae_desktop.images import PARTS
 from sae_desktop.preprocess import NOTHING, Preprocessed
 from sae_desktop.probe import ProbeResult
 
@@ -29,6 +30,7 @@ class InputSource:
     based_on: InputSource | None = None  # a drawing made over a test digit or a file
     stages: Preprocessed | None = None  # a file's preprocessing (shown while it is the input)
     frames: int = 1  # a file's frames (an animation's, a multi-page TIFF's): the first is the input
+    part: str = ""  # the part of a file's image that is the input (images.PARTS: a screenshot's canvas), or all
 
     @property
     def fixed(self) -> bool:
@@ -38,7 +40,7 @@ class InputSource:
         if self.kind == "test":
             return f"test #{self.index}, label {self.label}"
         if self.kind == "file":
-            return f"file {self.name}" + (f" (its first frame of {self.frames})" if self.frames > 1 else "")
+            return f"file {self.name}{file_notes(self.frames, self.part)}"
         if self.kind == "drawing":
             return f"your drawing over {self.based_on.describe()}" if self.based_on else "your drawing"
         return "nothing yet"
@@ -53,12 +55,21 @@ class InputSource:
 NO_INPUT = InputSource("nothing")
 
 
+def file_notes(frames: int, part: str) -> str:
+    """What a file's name is followed by where its input is not all of it: " (its first frame of 3; the
+    canvas cut out of a screenshot)", or ""."""
+    notes = ([f"its first frame of {frames}"] if frames > 1 else []) + ([PARTS[part]] if part else [])
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
 def from_test_set(index: int, label: str, image_uint8: np.ndarray) -> InputSource:
     return InputSource("test", index=index, label=label, image=np.asarray(image_uint8, dtype=np.float32) / 255.0)
 
 
-def image_file(name: str, image28: np.ndarray, stages: Preprocessed | None = None, frames: int = 1) -> InputSource:
-    return InputSource("file", name=name, image=np.asarray(image28, dtype=np.float32), stages=stages, frames=frames)
+def image_file(name: str, image28: np.ndarray, stages: Preprocessed | None = None, frames: int = 1,
+               part: str = "") -> InputSource:
+    return InputSource("file", name=name, image=np.asarray(image28, dtype=np.float32), stages=stages, frames=frames,
+                       part=part)
 
 
 class ProbeState:

@@ -276,6 +276,11 @@ def test_image_files_good_bad_and_blank(qtbot, window, tmp_path):
     assert view.source_label.text() == "Input: file anim.gif (its first frame of 4)" + canvas
     assert load_file(qtbot, view, tmp_path / "one.jpg")
     assert view.source_label.text() == "Input: file one.jpg" + canvas
+    from tests.test_screenshots import canvas_with_seven, screenshot
+    Image.fromarray(screenshot("dark", canvas_with_seven())).save(tmp_path / "shot.png")
+    assert load_file(qtbot, view, tmp_path / "shot.png")  # (the canvas view shows the canvas alone)
+    from sae_desktop.images import PARTS
+    assert view.source_label.text() == f"Input: file shot.png ({PARTS['canvas']})" + canvas
 
 
 def test_a_file_is_read_off_the_windows_thread_and_a_later_choice_wins(qtbot, window, tmp_path):

@@ -110,7 +110,7 @@ def test_a_ruled_page_saved_as_a_jpeg_reads_as_its_digit(tmp_path, squared, qual
             page[:, row:row + 2] = np.minimum(page[:, row:row + 2], [150, 170, 220])
     page += np.random.default_rng(43).normal(0, 3, page.shape)
     Image.fromarray(np.clip(page, 0, 255).astype(np.uint8)).save(tmp_path / "page.jpg", quality=quality)
-    grey, _ = read_image_file(tmp_path / "page.jpg")  # (ink bright, as the window and the CLI read it)
+    grey = read_image_file(tmp_path / "page.jpg").grey  # (ink bright, as the window and the CLI read it)
     seen, alone = preprocess(grey), preprocess(stroke((side, side), seven, 20))
     assert seen.box_side == pytest.approx(alone.box_side, abs=20)  # the digit's box, not the page's (480)
     alike = max(np.corrcoef(np.roll(seen.image, (dy, dx), (0, 1)).ravel(), alone.image.ravel())[0, 1]

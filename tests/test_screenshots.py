@@ -107,3 +107,22 @@ def test_no_canvas_is_cut_from_photos_drawings_or_empty_shapes():
     assert the_canvas(blank) is None
     cut = the_canvas(screenshot("dark", canvas_with_seven()).mean(axis=2) / 255)
     assert cut is not None and cut.shape == (296, 396)  # (the canvas, 2 px inside its edge)
+
+
+def test_the_input_line_and_the_cli_say_the_canvas_was_cut_out(tmp_path, capsys):
+    """The canvas view shows the canvas alone: the input's line says so, as `probe` does (its JSON's "part")."""
+    from sae_desktop.cli import main
+    from sae_desktop.images import PARTS, read_image_file
+    from sae_desktop.probe_state import image_file
+
+    Image.fromarray(screenshot("dark", canvas_with_seven())).save(tmp_path / "shot.png")
+    Image.fromarray(canvas_with_seven()).save(tmp_path / "canvas.png")
+    read = read_image_file(tmp_path / "shot.png")
+    assert read.part == "canvas" and read_image_file(tmp_path / "canvas.png").part == ""
+    source = image_file("shot.png", np.zeros((28, 28)), frames=read.frames, part=read.part)
+    assert source.describe() == "file shot.png (the canvas or page alone, cut out of what is round it)"
+    assert main(["probe", "--json", str(tmp_path / "shot.png"), str(tmp_path / "canvas.png")]) == 0
+    records = [__import__("json").loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert records[0]["part"] == "canvas" and "part" not in records[1]
+    assert main(["probe", str(tmp_path / "shot.png")]) == 0
+    assert capsys.readouterr().out.startswith(f"{tmp_path / 'shot.png'} ({PARTS['canvas']}): mse ")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sae_desktop.images import load_image_file
+from sae_desktop.images import load_image_file, read_image_file
 from sae_desktop.preprocess import preprocess
 from sae_desktop.resample import resize
 from sae_desktop.verdict import plain_check
@@ -58,6 +58,7 @@ def test_a_small_sheet_on_a_dark_table_is_the_paper(mnist, tmp_path, table, nois
     pixels, (top, left, side) = photo(mnist, 0, table, 0.85, 0.08, (1200, 1600), noise)
     grey = read(tmp_path, pixels)
     assert is_the_sheet(grey, side // 2)  # (the photo is read at half size: 1600 px > WORK_SIZE)
+    assert read_image_file(tmp_path / "photo.png").part == ("sheet" if noise else "canvas")  # (the line says it)
     assert grey[5, 5] < 0.2 and np.percentile(grey, 99) > 0.7  # the sheet dark, the 7's strokes bright
     reads_as_the_digit(mnist, 0, grey)
 
@@ -69,6 +70,7 @@ def test_a_noise_free_sheet_on_a_near_black_table_loses_the_table(mnist, tmp_pat
     two tones, and the table stayed as ink, a frame around the digit ("unlike MNIST")."""
     pixels, _ = photo(mnist, 0, table, 0.85, 0.33, (600, 800))
     reads_as_the_digit(mnist, 0, read(tmp_path, pixels))
+    assert read_image_file(tmp_path / "photo.png").part == "canvas"  # (a noise-free page: as a screenshot's canvas)
 
 
 @pytest.mark.parametrize("desk", [0.95, 1.0])

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import traceback
 
-import numpy as np
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from sae_desktop.image_formats import extensions
-from sae_desktop.images import ImageError, read_image_file
+from sae_desktop.images import ImageError, ImageRead, read_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe_state import InputSource
 from sae_desktop.verdict import blank_reason
@@ -29,17 +28,17 @@ def file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def read_image(path: str) -> tuple[np.ndarray, Preprocessed, int] | str:
-    """A worker's body: the file read and preprocessed, with its frame count, or why it cannot be
-    used (a message: a worker raises an exception it returns)."""
+def read_image(path: str) -> tuple[ImageRead, Preprocessed] | str:
+    """A worker's body: the file read and preprocessed, or why it cannot be used (a message: a
+    worker raises an exception it returns)."""
     try:
-        grey, frames = read_image_file(path)
+        read = read_image_file(path)
     except ImageError as exc:
         return str(exc)
-    return grey, preprocess(grey), frames
+    return read, preprocess(read.grey)
 
 
-def file_not_probed(name: str, read: tuple[np.ndarray, Preprocessed, int] | str,
+def file_not_probed(name: str, read: tuple[ImageRead, Preprocessed] | str,
                     shown: InputSource) -> tuple[str, str] | None:
     """What the Probe says of a file it cannot probe (its headline and why), None for one it can;
     ``read`` is :func:`read_image`'s answer. It names the file, and says what the probe still shows:
@@ -47,17 +46,17 @@ def file_not_probed(name: str, read: tuple[np.ndarray, Preprocessed, int] | str,
     still = f" The probe still shows {shown.describe()}." if shown.kind != "nothing" else ""
     if isinstance(read, str):  # (a CLI line: it may lack the full stop)
         return f"Could not use {name}", read + ("" if read.endswith((".", "?", "!")) else ".") + still
-    _grey, stages, frames = read
+    file, stages = read
     if not stages.empty:
         return None
-    first = f"'s first frame (of {frames})" if frames > 1 else ""  # (an animation's first frame is the one probed)
+    first = f"'s first frame (of {file.frames})" if file.frames > 1 else ""  # (an animation's first: the one probed)
     return f"{name}{first} looks blank", blank_reason(stages) + still
 
 
 class ImageFileReader(QObject):
     """Reads files in worker threads; each answer says whether a later file was asked for since."""
 
-    answered = Signal(str, object, bool)  # path, (grey, stages, frames) or why not (a message), still the latest
+    answered = Signal(str, object, bool)  # path, (the file read, its stages) or why not (a message), still the latest
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)

@@ -37,6 +37,7 @@ from sae_desktop.qt.test_set import TestSetProvider
 from sae_desktop.snapshot import ModelSnapshot
 
 if TYPE_CHECKING:
+    from sae_desktop.images import ImageRead
     from sae_desktop.qt.latent_bars import LatentBars
 
 FRAME_MS = 16
@@ -187,7 +188,7 @@ class ProbeView(QWidget):
         self.state.set_reading(path)
         self.files.read(path)
 
-    def _image_read(self, path: str, read: tuple[np.ndarray, Preprocessed, int] | str, latest: bool) -> None:
+    def _image_read(self, path: str, read: tuple[ImageRead, Preprocessed] | str, latest: bool) -> None:
         if not (latest and self.state.reading == path):  # another input was chosen meanwhile: that one stays
             return self.image_loaded.emit(False)
         self.state.set_reading("")
@@ -197,10 +198,11 @@ class ProbeView(QWidget):
             self.error_label.setText(unusable[0])
             self.ood_label.setText(unusable[1])
             return self.image_loaded.emit(False)
-        _grey, stages, frames = read
+        file, stages = read
         # the canvas shows it as the pen draws, white ink on black paper: its paper removed (drawn over
         # as it was read, the grey paper, and the black beside a portrait photo, were ink: "a filled shape")
-        self.show_source(image_file(file_name(path), stages.image, stages, frames), picture=stages.levelled)
+        self.show_source(image_file(file_name(path), stages.image, stages, file.frames, file.part),
+                         picture=stages.levelled)
         self.image_loaded.emit(True)
 
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)
