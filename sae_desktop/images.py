@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sae_desktop.image_formats import FORMATS, WHOLLY_READ, container, prepare_pillow, readable
+from sae_desktop.patterned_table import sheet_on_patterned_table
 from sae_desktop.screen import the_canvas
 from sae_desktop.sheet import frame_paper_tone, is_crop, paper_ring, the_sheet
 
@@ -227,6 +228,8 @@ def ink_and_part(grey: np.ndarray) -> tuple[np.ndarray, str]:
         dark_ink = tone - darkest > brightest - tone
         return np.clip(1.0 - a if dark_ink else a, 0.0, 1.0).astype(np.float32), part
     edge = frame_paper_tone(a, darkest, brightest)
+    if edge is None and part == "" and (sheet := sheet_on_patterned_table(a)) is not None:
+        return ink_and_part(sheet)[0], "sheet"  # (a checked tablecloth's frame is of no one tone)
     if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper (or
         paper, table = edge  # the frame is a table around the sheet, and the sheet the paper)
         if table is not None and (sheet := the_sheet(a, table)) is not None:  # (a sheet a tenth of the photo

@@ -1,0 +1,86 @@
+"""A sheet on a checked or striped tablecloth: the sheet alone is the input (patterned_table.py)."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sae_desktop.images import read_image_file
+from sae_desktop.patterned_table import sheet_on_patterned_table
+from sae_desktop.preprocess import preprocess
+from sae_desktop.probe import probe_image
+from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+from tests.test_preprocess import stroke
+
+H, W = 600, 800
+SEVEN = [(0.2, 0.25), (0.2, 0.75), (0.85, 0.4)]
+
+
+def cloth(kind: str, period: int = 40, light: float = 0.88, dark: float = 0.3) -> np.ndarray:
+    yy, xx = np.mgrid[0:H, 0:W]
+    across, down = (xx // period) % 2, (yy // period) % 2
+    if kind == "checked":  # gingham: light, mid and dark squares
+        return light - (light - dark) * (0.5 * across + 0.5 * down)
+    if kind == "striped":
+        return light - (light - dark) * across
+    return np.full((H, W), dark)  # plain
+
+
+def photo(kind: str, top: int = 140, left: int = 220, height: int = 340, width: int = 300, seed: int = 0,
+          period: int = 40) -> np.ndarray:
+    """A pencil 7 on a sheet (``height``×``width``, ``left`` may run it off the right side) on a cloth,
+    lit unevenly, with a camera's noise, as 8-bit grey."""
+    rng = np.random.default_rng(seed)
+    image = cloth(kind, period)
+    image[top:top + height, left:left + width] = 0.86
+    side = int(0.6 * min(height, W - left))
+    seven = stroke((side, side), [(y * side, x * side) for y, x in SEVEN], 6)
+    y0, x0 = top + (height - side) // 2, left + (min(width, W - left) - side) // 2
+    image[y0:y0 + side, x0:x0 + side] -= 0.4 * seven
+    image *= 1 - 0.12 * np.linspace(0, 1, W)[None, :]
+    image += rng.normal(0, 0.012, image.shape)
+    return np.round(255 * np.clip(image, 0, 1)).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return ModelSnapshot.load(bundled_model_path())
+
+
+def the_sevens_input(tmp_path) -> np.ndarray:
+    """The 7 on its sheet alone, as a photo of the sheet."""
+    sheet = np.full((340, 300), 0.86)
+    side = int(0.6 * 300)
+    sheet[80:80 + side, 60:60 + side] -= 0.4 * stroke((side, side), [(y * side, x * side) for y, x in SEVEN], 6)
+    Image.fromarray(np.round(255 * sheet).astype(np.uint8)).save(tmp_path / "sheet.png")
+    return preprocess(read_image_file(tmp_path / "sheet.png").grey).image
+
+
+@pytest.mark.parametrize("kind, left, period", [("checked", 220, 40), ("checked", 600, 25), ("striped", 220, 60),
+                                                ("checked", 120, 60)])
+def test_a_sheet_on_a_checked_or_striped_cloth_reads_as_its_digit(tmp_path, model, kind, left, period):
+    """The cloth's frame is of no one tone, so the cloth was read with the sheet: its squares as marks
+    ("several marks", "too faint"); the sheet alone is the input now, wholly in the photo or off a side."""
+    Image.fromarray(photo(kind, left=left, period=period)).save(tmp_path / "photo.jpg", quality=90)
+    read = read_image_file(tmp_path / "photo.jpg")
+    assert read.part == "sheet"
+    stages, result = probe_image(model, read.grey)
+    alike = max(np.corrcoef(np.roll(stages.image, (dy, dx), (0, 1)).ravel(), the_sevens_input(tmp_path).ravel())[0, 1]
+                for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    assert alike > 0.85 and result.verdict.kind in ("typical", "unusual"), (alike, result.verdict.message)
+
+
+def test_no_sheet_is_cut_from_plain_tables_pages_glare_or_a_forms_box():
+    """A sheet on a plain table (sheet.py's), a page filling the photo, a glare spot on a page (a bright
+    ellipse holding strokes), a form's box on a plain page: none is a sheet on a patterned table."""
+    rng = np.random.default_rng(1)
+    grey = photo("plain") / 255.0
+    assert sheet_on_patterned_table(grey) is None
+    yy, xx = np.mgrid[0:H, 0:W]
+    seven = stroke((H, W), [(y * H, x * W) for y, x in SEVEN], 6)
+    page = 0.8 - 0.4 * seven + rng.normal(0, 0.012, (H, W))
+    assert sheet_on_patterned_table(page) is None
+    glare = np.clip(page + 0.15 * (((yy - 300) / 180) ** 2 + ((xx - 400) / 260) ** 2 < 1), 0, 1)
+    assert sheet_on_patterned_table(glare) is None
+    box = page.copy()
+    box[100:104, 150:650], box[100:500, 150:154] = 0.2, 0.2  # two sides of a printed box
+    assert sheet_on_patterned_table(box) is None
