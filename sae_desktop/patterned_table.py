@@ -28,6 +28,7 @@ BUSY = 0.1  # this share of the table's pixels at least are edges, their 3×3 ra
 SPREAD = 0.25  # …and its tones spread this far at least, 10th to 90th percentile (a cloth 0.29-0.74, tiles and wood
 # 0.14-0.36; a page round a box, a whiteboard's frame, a glare spot's page, 0.02-0.17; a box's lines along the frame
 # up to 0.44)
+FRAME = 0.05  # the frame's band (share of the shorter side), mostly table, must be as spread as the table
 COVER = 0.6  # the rows and columns cut out are of the sheet for this share of its widest at least
 
 
@@ -41,6 +42,11 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
     rows, cols = h // step * step, w // step * step  # (the copy: means of step × step blocks)
     small = np.asarray(a[:rows, :cols], np.float32).reshape(rows // step, step, cols // step, step).mean(axis=(1, 3))
     smooth = ndimage.median_filter(small, 3)
+    band = max(1, round(FRAME * min(smooth.shape)))
+    strips = (smooth[:band], smooth[-band:], smooth[:, :band], smooth[:, -band:])
+    frame = np.concatenate([strip.ravel() for strip in strips])
+    if np.subtract(*np.percentile(frame, [90, 10])) < SPREAD:
+        return None  # (the frame is no patterned table: most photos, at once)
     noise = 1.4826 * float(np.median(np.abs(small - smooth)))
     tol = max(TOL, 4 * noise)
     counts, edges = np.histogram(smooth, 64, (0.0, 1.0))
