@@ -7,7 +7,8 @@ most :data:`COPY_PX` wide: the pixels of one of the copy's common tones (brighte
 whatever a disk :data:`OPEN` of the shorter side wide does not fit in (the cloth's squares of the
 paper's tone, and strokes), their largest part, its holes filled, is the sheet if it is large, a
 rectangle (a glare spot is round), reaches at most one side of the photo, holds marks, and what lies
-round it is busy with edges (a plain page round a form's box is not). The rows and columns mostly of
+round it is busy with edges and spread over its tones (a plain page round a form's box is neither; asked
+of the photo's frame first, most photos are done with at once). The rows and columns mostly of
 it are cut out (the disk's edge reached into the cloth's squares beside it), and what in them is
 not of it (a turned sheet's corners) takes its tone.
 """
@@ -29,6 +30,7 @@ SPREAD = 0.25  # …and its tones spread this far at least, 10th to 90th percent
 # 0.14-0.36; a page round a box, a whiteboard's frame, a glare spot's page, 0.02-0.17; a box's lines along the frame
 # up to 0.44)
 FRAME = 0.05  # the frame's band (share of the shorter side), mostly table, must be as spread as the table
+MIN_CUT_PX = 16  # a cut narrower than this is no sheet (it cannot be, large and a rectangle: a guard)
 COVER = 0.6  # the rows and columns cut out are of the sheet for this share of its widest at least
 
 
@@ -73,7 +75,8 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
                 or sheet.sum() < RECTANGLE * box or not marks.any() or not table.any() or edge[table].mean() < BUSY
                 or np.subtract(*np.percentile(smooth[table], [90, 10])) < SPREAD):
             continue
-        return _cut(a, sheet, step, tone)
+        cut = _cut(a, sheet, step, tone)
+        return cut if min(cut.shape) >= MIN_CUT_PX else None
     return None
 
 
