@@ -312,6 +312,8 @@ def test_probe_sources_describe_themselves_and_edits_become_drawings():
     assert drawn.kind == "drawing" and not drawn.fixed and "over test #17" in drawn.describe()
     assert drawn.edited() is drawn and NO_INPUT.edited().describe() == "your drawing"
     assert image_file("one.png", np.zeros((28, 28))).describe() == "file one.png"
+    both = image_file("anim.gif", np.zeros((28, 28)), frames=3, part="sheet").describe()
+    assert both == "file anim.gif (its first frame of 3; the sheet alone, cut out of the photo)"
 
 
 def test_probe_state_emits_only_on_change():
