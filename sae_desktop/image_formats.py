@@ -12,7 +12,7 @@ def prepare_pillow() -> None:
     _metadata_as_large_as_memory_allows()
 
 
-FORMATS = "PNG, JPEG, HEIC, BMP, GIF, TIFF, WebP"
+FORMATS = "PNG, JPEG, HEIC, AVIF, WebP, GIF, BMP, TIFF, PPM, ICO, TGA, PCX, PSD, JPEG 2000, QOI, SGI"  # (READABLE's)
 # The raster formats Pillow reads in-process, by its names: never its EPS reader, which runs Ghostscript on
 # the file (a PostScript program: it wrote files, looped for ever, and printed into --json's output)
 READABLE = ("PNG", "JPEG", "BMP", "DIB", "GIF", "TIFF", "WEBP", "HEIF", "AVIF", "PPM", "ICO", "TGA", "PCX",
@@ -34,6 +34,24 @@ def _read_heif_too() -> bool:
 WHOLLY_READ = ("PNG", "GIF")
 MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"BM": "BMP", b"II*\x00": "TIFF",
          b"MM\x00*": "TIFF"}
+
+
+NOT_READ = ((b"%PDF", "a PDF"), (b"%!PS", "PostScript"), (b"\xc5\xd0\xd3\xc6", "PostScript"))
+
+
+def not_read(path) -> str | None:
+    """What a file is that this app knows and does not read, by its first bytes (a PDF, PostScript, a
+    vector image: SVG), or None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return None
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    kind = next((kind for magic, kind in NOT_READ if text.startswith(magic)), None)
+    if kind is None and (b"<svg" in head.lower() or str(path).lower().endswith((".svg", ".svgz"))):
+        kind = "a vector image (SVG)"
+    return kind
 
 
 def container(path) -> str | None:

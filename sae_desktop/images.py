@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sae_desktop.image_formats import FORMATS, WHOLLY_READ, container, prepare_pillow, readable
+from sae_desktop.image_formats import FORMATS, WHOLLY_READ, container, not_read, prepare_pillow, readable
 from sae_desktop.patterned_table import sheet_on_patterned_table
 from sae_desktop.screen import the_canvas
 from sae_desktop.sheet import frame_paper_tone, is_crop, paper_ring, the_sheet
@@ -55,6 +55,8 @@ def read_image_file(path: str | os.PathLike) -> ImageRead:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block for ever, a device never end
             raise ImageError(f"{name}: not a regular file (a folder, pipe or device)")
+        if os.stat(path).st_size == 0:  # (it was "not an image, or not in a format this app reads")
+            raise ImageError(f"{name}: the file is empty (0 bytes)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a damaged file's warnings ("Tag data larger than file") were
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # printed with their source line
@@ -85,6 +87,8 @@ def read_image_file(path: str | os.PathLike) -> ImageRead:
             why = " (32-bit colour, or a compression Pillow lacks)" if kind == "TIFF" else ""
             raise ImageError(f"{name}: a {kind} that is damaged, or whose kind of pixels this app cannot decode"
                              f"{why}") from None
+        if (other := not_read(path)) is not None:  # (an SVG was "not an image")
+            raise ImageError(f"{name}: {other}, which this app does not read: save it as a PNG or JPEG") from None
         raise ImageError(f"{name}: not an image, or not in a format this app reads ({FORMATS})") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: too many pixels to open safely (limit {MAX_PIXELS // 1_000_000} MP)") from None

@@ -1274,6 +1274,7 @@ def test_the_atlas_counts_dense_latents_as_the_training_header_does(qtbot, windo
     assert f"{ev.dense_latents} dense (on\u00a0>\u00a010% of digits)" in text
     # never broken at its hyphen or after "(>" (at 1.5× it read "over-" / "active (> 50%)")
     assert f"{over} of them over\u2011active (>\u00a050%)" in text
+    assert f"L0\u00a0{ev.l0:.2f}" in text  # (at 1440×900 "L0" ended a line, its value alone on the next)
 
 
 def test_the_exported_atlas_says_in_plain_words_what_its_tiles_show(qtbot, window, tmp_path):

@@ -286,9 +286,27 @@ def test_postscript_is_never_run(tmp_path, capsys):
                + b") (w) file (x) writestring showpage\n")
     for name in ("w.eps", "w.png"):
         (tmp_path / name).write_bytes(program)
-        with pytest.raises(ImageError, match="not an image, or not in a format this app reads"):
+        with pytest.raises(ImageError, match="PostScript, which this app does not read: save it as a PNG or JPEG"):
             load_image_file(tmp_path / name)
     assert not made.exists()
+
+
+def test_an_empty_file_a_vector_image_and_a_pdf_say_what_they_are(tmp_path):
+    """An empty file, an SVG (an image, though not of pixels) and a PDF all read "not an image, or not in a
+    format this app reads (PNG, JPEG, HEIC, BMP, GIF, TIFF, WebP)", a list that left out most of what it reads."""
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "d.svg").write_text('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>\n')
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    (tmp_path / "notes.txt").write_text("seven")
+    said = {}
+    for name in ("empty.png", "d.svg", "scan.pdf", "notes.txt"):
+        with pytest.raises(ImageError) as caught:
+            load_image_file(tmp_path / name)
+        said[name] = str(caught.value)
+    assert said["empty.png"] == "empty.png: the file is empty (0 bytes)"
+    assert said["d.svg"] == "d.svg: a vector image (SVG), which this app does not read: save it as a PNG or JPEG"
+    assert said["scan.pdf"].startswith("scan.pdf: a PDF, which this app does not read")
+    assert "not an image" in said["notes.txt"] and all(f in said["notes.txt"] for f in ("AVIF", "PPM", "TGA", "QOI"))
 
 
 def test_odd_file_names_stay_one_line_valid_json_and_plain_output_names(tmp_path, capsys):

@@ -53,6 +53,7 @@ def status_line(words: str, left_out: int = 0) -> str:
     break would part them ("over-" / "active (> 50%)", "(>" / "50%)"), and saying how many
     dead latents the density histogram leaves out."""
     held = words.replace(" > ", "\u00a0>\u00a0").replace("(> ", "(>\u00a0").replace("over-active", "over\u2011active")
+    held = held.replace("L0 ", "L0\u00a0")  # ("L0" ended a line, its value alone on the next)
     left = f"{counted(left_out, 'dead latent')} {'is' if left_out == 1 else 'are'} not in the histogram"
     return held + (f" ({left})" if left_out else "")  # ("1 dead latents are")
 
