@@ -419,7 +419,7 @@ def test_plain_output_names_a_failing_image_once(tmp_path, capsys):
     (tmp_path / "zero.png").write_bytes(b"")
     assert main(["probe", str(tmp_path / "zero.png")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"{tmp_path / 'zero.png'}: error: not an image") and err.count("zero.png") == 1
+    assert err.startswith(f"{tmp_path / 'zero.png'}: error: the file is empty (0 bytes)") and err.count("zero.png") == 1
 
 
 def test_light_strokes_on_a_transparent_layer_are_ink(tmp_path):
