@@ -46,8 +46,9 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
 
 
 def read_image_file(path: str | os.PathLike) -> ImageRead:
-    """:func:`load_image_file`'s image, and how many frames the file holds (an animated GIF or
-    WebP, a multi-page TIFF): the first is the one read, which the probe then says."""
+    """:func:`load_image_file`'s image, how many frames the file holds (an animated GIF or WebP, a
+    multi-page TIFF: the first is the one read) and which part of it is the input (a screenshot's
+    canvas, a photo's sheet), which the probe then says."""
     from PIL import Image, UnidentifiedImageError
 
     prepare_pillow()

@@ -57,7 +57,7 @@ NO_INPUT = InputSource("nothing")
 
 def file_notes(frames: int, part: str) -> str:
     """What a file's name is followed by where its input is not all of it: " (its first frame of 3; the
-    canvas cut out of a screenshot)", or ""."""
+    sheet alone, cut out of the photo)", or ""."""
     notes = ([f"its first frame of {frames}"] if frames > 1 else []) + ([PARTS[part]] if part else [])
     return f" ({'; '.join(notes)})" if notes else ""
 
