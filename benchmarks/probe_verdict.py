@@ -13,7 +13,9 @@ with the verdicts' kinds. Digits should be flagged rarely; non-digits often.
 only, and every figure is measured on the odd-numbered ones (the digits and the variants made from
 them): false alarms on digits the statistics never saw. Last, the same digits as pencil photos
 the way phones take them (synthetic_inputs.PHOTO_SCENES: the table beyond the sheet, a hard
-shadow, ruled lines, out of focus): they should read as the plain photos do. ``blank``: inputs
+shadow, ruled lines, out of focus), and framed by what lies round them (window_scenes.py: a paint
+program's screenshot, a sheet on a checked or striped tablecloth): they should read as the plain
+photos do. ``blank``: inputs
 read as nothing drawn (left out of the row's other figures).
 """
 
@@ -25,6 +27,7 @@ from collections import Counter
 
 import numpy as np
 from synthetic_inputs import DIGIT_VARIANTS, KINDS, PHOTO_SCENES, digit_variant, non_digit, photo_scene
+from window_scenes import SCENES, window_scene
 
 from sae_desktop.data import load_dataset
 from sae_desktop.images import ink_on_black
@@ -79,6 +82,10 @@ def main() -> None:
     for kind in PHOTO_SCENES:
         summarise(f"photo: {kind}", [probe_image(model, ink_on_black(photo_scene(kind, d, scenes) / 255.0))[1]
                                      for d in others])
+    framed = np.random.default_rng(2)  # (a paint program's window round the canvas, a tablecloth round the sheet)
+    for kind in SCENES:
+        summarise(f"framed: {kind}", [probe_image(model, ink_on_black(window_scene(kind, d, framed) / 255.0))[1]
+                                      for d in others])
 
 
 if __name__ == "__main__":

@@ -58,10 +58,9 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
     disk = x * x + y * y <= radius * radius
     edge = (ndimage.maximum_filter(smooth, 3) - ndimage.minimum_filter(smooth, 3)) > 2 * tol
     for j in sorted(peaks, reverse=True):
-        near = np.abs(smooth - (edges[j] + edges[j + 1]) / 2) <= tol
-        tone = float(np.median(smooth[near]))
-        paper = np.abs(smooth - tone) <= tol
-        labels, n = ndimage.label(ndimage.binary_opening(ndimage.binary_closing(paper, np.ones((3, 3))), disk))
+        tone = float(np.median(smooth[np.abs(smooth - (edges[j] + edges[j + 1]) / 2) <= tol]))
+        paper = ndimage.binary_closing(np.abs(smooth - tone) <= tol, np.ones((3, 3)))
+        labels, n = ndimage.label(ndimage.binary_opening(paper, disk))
         if n == 0:
             continue
         sheet = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
@@ -75,14 +74,15 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
                 or sheet.sum() < RECTANGLE * box or not marks.any() or not table.any() or edge[table].mean() < BUSY
                 or np.subtract(*np.percentile(smooth[table], [90, 10])) < SPREAD):
             continue
-        cut = _cut(a, sheet, step, tone)
+        cut = _cut(a, sheet, step)
         return cut if min(cut.shape) >= MIN_CUT_PX else None
     return None
 
 
-def _cut(a: np.ndarray, sheet: np.ndarray, step: int, tone: float) -> np.ndarray:
+def _cut(a: np.ndarray, sheet: np.ndarray, step: int) -> np.ndarray:
     """The rows and columns of ``a`` that ``sheet`` (its copy's mask, every ``step`` px) covers for
-    :data:`COVER` of its widest at least, a copy's pixel in; what in them is not of it, of ``tone``."""
+    :data:`COVER` of its widest at least, a copy's pixel in; what in them is not of it, of the sheet's
+    tone nearest it."""
     from scipy import ndimage
 
     across, down = sheet.sum(axis=1), sheet.sum(axis=0)
@@ -91,5 +91,7 @@ def _cut(a: np.ndarray, sheet: np.ndarray, step: int, tone: float) -> np.ndarray
     cut = np.array(a[box], np.float32)
     inside = ndimage.binary_erosion(sheet, np.ones((3, 3)))
     inside = np.repeat(np.repeat(inside, step, axis=0), step, axis=1)[: a.shape[0], : a.shape[1]][box]
-    cut[~inside] = tone
-    return cut
+    if inside.any() and not inside.all():  # (of its nearest paper's tone, smoothed: one tone drew a step across
+        nearest = ndimage.distance_transform_edt(~inside, return_distances=False, return_indices=True)  # a sheet
+        cut = np.where(inside, cut, ndimage.uniform_filter(cut, 2 * step + 1)[nearest[0], nearest[1]])  # lit unevenly)
+    return cut.astype(np.float32)
