@@ -30,6 +30,8 @@ SPREAD = 0.25  # …and its tones spread this far at least, 10th to 90th percent
 # 0.14-0.36; a page round a box, a whiteboard's frame, a glare spot's page, 0.02-0.17; a box's lines along the frame
 # up to 0.44)
 FRAME = 0.05  # the frame's band (share of the shorter side), mostly table, must be as spread as the table
+EDGE_PX = 2  # the sheet reaches a side of the photo within this many of the copy's pixels (closed and opened,
+# a mask loses its outermost ones)
 MIN_CUT_PX = 16  # a cut narrower than this is no sheet (it cannot be, large and a rectangle: a guard)
 COVER = 0.6  # the rows and columns cut out are of the sheet for this share of its widest at least
 
@@ -66,11 +68,14 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
         sheet = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
         rows, cols = np.flatnonzero(sheet.any(axis=1)), np.flatnonzero(sheet.any(axis=0))
         box = (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)
-        sides = (rows[0] == 0) + (cols[0] == 0) + (rows[-1] == sheet.shape[0] - 1) + (cols[-1] == sheet.shape[1] - 1)
+        core = _core(sheet)  # (its rows and columns mostly of it: a cloth's square of its tone at its edge is not)
+        sides = sum(int(at) for at in (core[0][0] <= EDGE_PX, core[1][0] <= EDGE_PX,
+                                       core[0][-1] >= sheet.shape[0] - 1 - EDGE_PX,
+                                       core[1][-1] >= sheet.shape[1] - 1 - EDGE_PX))  # (NumPy's bools added: "or")
         inside = ndimage.binary_erosion(sheet, np.ones((5, 5)))
         marks = inside & (np.abs(small - tone) > tol)
         table = ~ndimage.binary_dilation(sheet, np.ones((5, 5)))
-        if (sheet.mean() < MIN_AREA or box >= MAX_BOX * sheet.size or int(sides) > 1
+        if (sheet.mean() < MIN_AREA or box >= MAX_BOX * sheet.size or sides > 1
                 or sheet.sum() < RECTANGLE * box or not marks.any() or not table.any() or edge[table].mean() < BUSY
                 or np.subtract(*np.percentile(smooth[table], [90, 10])) < SPREAD):
             continue
@@ -79,14 +84,19 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def _core(sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and the columns that ``sheet`` covers for :data:`COVER` of its widest at least."""
+    across, down = sheet.sum(axis=1), sheet.sum(axis=0)
+    return np.flatnonzero(across >= COVER * across.max()), np.flatnonzero(down >= COVER * down.max())
+
+
 def _cut(a: np.ndarray, sheet: np.ndarray, step: int) -> np.ndarray:
     """The rows and columns of ``a`` that ``sheet`` (its copy's mask, every ``step`` px) covers for
     :data:`COVER` of its widest at least, a copy's pixel in; what in them is not of it, of the sheet's
     tone nearest it."""
     from scipy import ndimage
 
-    across, down = sheet.sum(axis=1), sheet.sum(axis=0)
-    rows, cols = np.flatnonzero(across >= COVER * across.max()), np.flatnonzero(down >= COVER * down.max())
+    rows, cols = _core(sheet)
     box = (slice((rows[0] + 1) * step, rows[-1] * step), slice((cols[0] + 1) * step, cols[-1] * step))
     cut = np.array(a[box], np.float32)
     inside = ndimage.binary_erosion(sheet, np.ones((3, 3)))

@@ -84,3 +84,6 @@ def test_no_sheet_is_cut_from_plain_tables_pages_glare_or_a_forms_box():
     box = page.copy()
     box[100:104, 150:650], box[100:500, 150:154] = 0.2, 0.2  # two sides of a printed box
     assert sheet_on_patterned_table(box) is None
+    corner = photo("checked", top=0, left=560, height=400, width=300) / 255.0  # (the sheet runs off the top and the
+    assert sheet_on_patterned_table(corner) is None  # right: the cloth along two sides, for the paper's fit)
+    assert sheet_on_patterned_table(photo("checked", top=100, left=560) / 255.0) is not None  # (off the right only)
