@@ -54,9 +54,10 @@ def read_image_file(path: str | os.PathLike) -> ImageRead:
     prepare_pillow()
     name = os.path.basename(str(path))
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block for ever, a device never end
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):  # a FIFO would block for ever, a device never end
             raise ImageError(f"{name}: not a regular file (a folder, pipe or device)")
-        if os.stat(path).st_size == 0:  # (it was "not an image, or not in a format this app reads")
+        if status.st_size == 0:  # (it was "not an image, or not in a format this app reads")
             raise ImageError(f"{name}: the file is empty (0 bytes)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a damaged file's warnings ("Tag data larger than file") were

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sae_desktop.sheet import frame_pixels, largest_region
+
 COPY_PX = 256  # the sheet is looked for on a copy this wide at most
 TOL = 0.05  # the paper is the tones this near the sheet's (or 4 times the copy's noise)
 PEAK = 0.05  # a tone tried as the paper's holds this share of the copy's pixels at least (a 64-bin histogram's)
@@ -46,10 +48,7 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
     rows, cols = h // step * step, w // step * step  # (the copy: means of step × step blocks)
     small = np.asarray(a[:rows, :cols], np.float32).reshape(rows // step, step, cols // step, step).mean(axis=(1, 3))
     smooth = ndimage.median_filter(small, 3)
-    band = max(1, round(FRAME * min(smooth.shape)))
-    strips = (smooth[:band], smooth[-band:], smooth[:, :band], smooth[:, -band:])
-    frame = np.concatenate([strip.ravel() for strip in strips])
-    if np.subtract(*np.percentile(frame, [90, 10])) < SPREAD:
+    if np.subtract(*np.percentile(frame_pixels(smooth, FRAME), [90, 10])) < SPREAD:
         return None  # (the frame is no patterned table: most photos, at once)
     noise = 1.4826 * float(np.median(np.abs(small - smooth)))
     tol = max(TOL, 4 * noise)
@@ -65,7 +64,7 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
         labels, n = ndimage.label(ndimage.binary_opening(paper, disk))
         if n == 0:
             continue
-        sheet = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
+        sheet = ndimage.binary_fill_holes(largest_region(labels))
         rows, cols = np.flatnonzero(sheet.any(axis=1)), np.flatnonzero(sheet.any(axis=0))
         box = (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)
         core = _core(sheet)  # (its rows and columns mostly of it: a cloth's square of its tone at its edge is not)

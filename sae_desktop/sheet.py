@@ -46,7 +46,7 @@ def frame_paper_tone(a: np.ndarray, darkest: float, brightest: float) -> tuple[f
     rest's, with the table around it (a mask); else None (a photo's frame is shaded, vignetted, or
     of the paper's mid tone, and the whole image's median says more)."""
     h, w = a.shape
-    frame = _frame(a)
+    frame = frame_pixels(a)
     span = brightest - darkest
     tone = float(np.median(frame))
     at_an_end = min(abs(tone - darkest), abs(brightest - tone)) <= EVEN * span
@@ -74,9 +74,9 @@ def frame_paper_tone(a: np.ndarray, darkest: float, brightest: float) -> tuple[f
     return tone, None
 
 
-def _frame(a: np.ndarray) -> np.ndarray:
-    """The pixels of the image's outer frame, :data:`FRAME` of its shorter side wide (one at least)."""
-    return np.concatenate([_ring(a, depth) for depth in range(max(1, round(FRAME * min(a.shape))))])
+def frame_pixels(a: np.ndarray, share: float = FRAME) -> np.ndarray:
+    """The pixels of the image's outer frame, ``share`` of its shorter side wide (one at least)."""
+    return np.concatenate([_ring(a, depth) for depth in range(max(1, round(share * min(a.shape))))])
 
 
 def is_crop(a: np.ndarray) -> bool:
@@ -206,7 +206,7 @@ def holds_strokes(closed: np.ndarray, mask: np.ndarray, step: int, side: float) 
     labels, n = ndimage.label(ndimage.binary_fill_holes(closed))
     if n == 0:
         return False
-    sheet = _largest(labels)
+    sheet = largest_region(labels)
     soft = ndimage.gaussian_filter(sheet.astype(np.float32), 1.0)  # (a turned sheet's jagged edge is no outline)
     if not fits_square(sheet, side / step) or soft.sum() > COMPACT * stroke_width_px(soft) ** 2:
         return False
@@ -218,13 +218,13 @@ def holds_strokes(closed: np.ndarray, mask: np.ndarray, step: int, side: float) 
     labels, n = ndimage.label(marks, structure=np.ones((3, 3)))
     if n == 0:
         return False
-    largest = _largest(labels)  # (a bold 0's hole, not its rim's
+    largest = largest_region(labels)  # (a bold 0's hole, not its rim's
     width = stroke_width_px(largest)  # grey specks; a pencil's strokes can be in pieces: their box is all's)
     return bool(largest.sum() >= STROKE_LIKE * width * width and NARROWER * width <= step * stroke_width_px(sheet)
                 and _box_area(ink_box(marks)) >= DIGIT_SHARE * _box_area(ink_box(inside)))
 
 
-def _largest(labels: np.ndarray) -> np.ndarray:
+def largest_region(labels: np.ndarray) -> np.ndarray:
     """The largest of ``labels``' regions (``ndimage.label``'s, at least one), as a mask."""
     return labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
 
