@@ -111,13 +111,16 @@ DIMMED = 0.9  # the ink's peak shrunk below this share by the area filter: strok
 
 
 def at_least_a_pixel(crop: np.ndarray, scale: float) -> np.ndarray:
-    """``crop`` with strokes narrower than one pixel at ``scale`` (the WORK× box's) widened to it,
+    """``crop`` with strokes narrower than two pixels at ``scale`` (the WORK× box's) widened to that,
     at the crop's own resolution, before the area filter shrinks it: a thinner stroke came out
     grey (a 1-px line in a 600-px drawing peaked at 0.24 there, still 0.4 once widened to MNIST's
-    width, and read as a faint smear, "strokes unlike any digit's"). Padded by the widening."""
+    width, and read as a faint smear, "strokes unlike any digit's"). Two, as a line one pixel wide
+    there falls, where it lies half a pixel off the grid (a straight line all along), on two pixels at
+    half ink: a 4 drawn with a 2-px pen in a 500-px image had its upright and its bar at 0.5 beside a
+    full diagonal. Padded by the widening."""
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
-    need = 1.0 / scale  # the crop's px in one of the box's
+    need = 2.0 / scale  # the crop's px in two of the box's
     width = stroke_width_px(crop) if need > 1.0 else float("nan")
     if not np.isfinite(width) or width >= need:
         return crop
@@ -242,3 +245,22 @@ def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
     image28 = shift_matrix(nh, round(CENTRE - cy), SIZE) @ scaled @ shift_matrix(nw, round(CENTRE - cx), SIZE).T
     return Preprocessed(np.clip(image28, 0.0, 1.0).astype(np.float32), crop, scaled, levelled, reshaped,
                         contrast, noise, max(crop.shape), width, width_after)
+
+
+def as_drawn(stages: Preprocessed) -> np.ndarray | None:
+    """The model's input at the finer resolution of its ``reshaped`` strokes (a square ``SIZE / BOX``
+    times their longer side, the strokes where the input has them): what the canvas shows of a file,
+    so that a pen stroke drawn over it is as wide, beside its strokes, as in a drawing. (Its levelled
+    picture had a photo's strokes at the photo's own width, a few canvas pixels beside the pen's 22:
+    drawn over, the bold stroke set the width and the file's strokes broke up.) None without ink."""
+    if stages.reshaped is None or stages.scaled is None:
+        return None
+    unit = max(stages.reshaped.shape) / BOX  # px of ``reshaped`` in one of the input's
+    cy, cx = centre_of_mass(stages.scaled)
+    side = round(SIZE * unit)
+    out = np.zeros((side, side), np.float32)
+    top, left = round(round(CENTRE - cy) * unit), round(round(CENTRE - cx) * unit)
+    h, w = stages.reshaped.shape
+    rows, cols = slice(max(top, 0), min(top + h, side)), slice(max(left, 0), min(left + w, side))
+    out[rows, cols] = stages.reshaped[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+    return np.clip(out, 0.0, 1.0)

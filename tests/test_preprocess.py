@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sae_desktop.background import ink_box
-from sae_desktop.preprocess import CENTRE, FILLED, WIDTH_RANGE, WIDTH_TARGET, centre_of_mass, preprocess
-from sae_desktop.resample import area_matrix
+from sae_desktop.preprocess import (CENTRE, FILLED, SIZE, WIDTH_RANGE, WIDTH_TARGET, WORK, as_drawn, centre_of_mass,
+                                   preprocess, stroke_width)
+from sae_desktop.resample import area_matrix, scaled_by
 
 
 def stroke(size, points, width):
@@ -290,6 +291,41 @@ def test_a_stroke_thinner_than_a_pixel_of_the_box_keeps_its_full_ink(size, width
                 for dy in (-1, 0, 1) for dx in (-1, 0, 1))  # (centred by whole pixels: one apart at most)
     assert alike > 0.85  # the same 7
     assert 45 < big.image.sum() < 130  # MNIST's amount of ink
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 6])
+def test_straight_strokes_of_a_thin_pen_keep_their_full_ink(width):
+    """A 4 drawn with a 1-6 px pen in a 500-px image, hard-edged: its upright and its bar, straight along
+    the pixel grid, came out at half ink beside a full diagonal (narrowed by the area filter to a pixel
+    or so of the 4× box, a line half a pixel off the grid lies on two pixels at half ink all along, and
+    widening it to MNIST's width kept that grey)."""
+    from PIL import Image, ImageDraw
+    drawing = Image.new("L", (500, 500), 0)
+    ImageDraw.Draw(drawing).line([(330, 60), (110, 320), (400, 320)], fill=255, width=width)
+    ImageDraw.Draw(drawing).line([(300, 180), (300, 450)], fill=255, width=width)
+    image = preprocess(np.asarray(drawing)).image
+    bar = int(np.argmax(image[:, :10].sum(axis=1) + image[:, 18:].sum(axis=1)))  # (the rows the bar crosses)
+    below = image[bar + 3:]
+    below = below[below.max(axis=1) > 0.1][:-1]  # the upright alone (not its end, grey as MNIST's ends are)
+    assert len(below) >= 3 and below.max(axis=1).min() > 0.9, below.max(axis=1)
+    assert np.percentile(image[image > 0.1], 75) > 0.8
+
+
+def test_an_input_as_the_canvas_draws_it_reads_back_as_itself(mnist):
+    """What the canvas shows of a file (:func:`as_drawn`: the input at its strokes' finer resolution, where
+    the input has them) preprocesses, as a drawing, to that input again; its strokes as wide, beside the
+    canvas's side, as a test digit's shown there; and nothing drawn has nothing to show."""
+    points = [(0.25, 0.3), (0.25, 0.7), (0.8, 0.45)]
+    inputs = [mnist.test_images[i] for i in range(0, 400, 40)] + [stroke((900, 700), [(y * 900, x * 700) for y, x in
+                                                                                      points], 1.5)]
+    for image in inputs:
+        stages = preprocess(image)
+        drawn = as_drawn(stages)
+        assert drawn.shape[0] == drawn.shape[1] and drawn.shape[0] >= 2 * SIZE
+        again = preprocess(drawn, black_paper=True)
+        assert np.corrcoef(again.image.ravel(), stages.image.ravel())[0, 1] > 0.97
+        assert WIDTH_RANGE[0] <= stroke_width(scaled_by(drawn, SIZE * WORK / drawn.shape[0])) <= WIDTH_RANGE[1]
+    assert as_drawn(preprocess(np.zeros((50, 50)))) is None
 
 
 @pytest.mark.parametrize("table", [40, 60, 100])
