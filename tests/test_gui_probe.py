@@ -272,7 +272,7 @@ def test_image_files_good_bad_and_blank(qtbot, window, tmp_path):
     assert "blank" in view.error_label.text()
     from tests.test_probe import animation
     assert load_file(qtbot, view, animation(tmp_path / "anim.gif", frames=4))  # its first frame, and it says so
-    canvas = "; on the canvas with its paper removed and contrast stretched"  # (a faint photo's noise read as bold)
+    canvas = "; on the canvas as the model takes it, paper removed and strokes at MNIST's width"
     assert view.source_label.text() == "Input: file anim.gif (its first frame of 4)" + canvas
     assert load_file(qtbot, view, tmp_path / "one.jpg")
     assert view.source_label.text() == "Input: file one.jpg" + canvas
@@ -791,6 +791,28 @@ def test_drawing_over_a_photo_adds_strokes_to_its_digit(qtbot, window, tmp_path)
     drawn = view.input_tile.data
     assert drawn.mean() < 0.25 and (drawn > 0.5).any(axis=1).sum() >= 16  # the tall 1 with its flag, not a block
     assert (loaded > 0.5).any(axis=1).sum() >= 16
+
+
+def test_a_pen_stroke_over_a_thin_stroked_file_leaves_its_strokes_whole(qtbot, window, tmp_path):
+    """A scan whose 4 is drawn with 2-px lines in a 500-px image: on the canvas its strokes are as wide as
+    the pen's, so a bar drawn across it is one more stroke of the digit. (The canvas showed the file at
+    its own width, a few px beside the pen's 22: the bar set the width, and the 4 came out broken, grey.)"""
+    view = window.probe_view
+    scan = Image.new("L", (500, 500), 235)
+    from PIL import ImageDraw
+    ImageDraw.Draw(scan).line([(330, 60), (110, 320), (400, 320)], fill=40, width=2)
+    ImageDraw.Draw(scan).line([(300, 180), (300, 450)], fill=40, width=2)
+    scan.save(tmp_path / "four.png")
+    assert load_file(qtbot, view, tmp_path / "four.png")
+    loaded = view.input_tile.data.copy()
+    drag(qtbot, view.canvas, [canvas_point(view.canvas, x, 0.45) for x in (0.4, 0.5, 0.6)])
+    qtbot.waitUntil(lambda: "your drawing over file four.png" in view.source_label.text(), timeout=2000)
+    drawn = view.input_tile.data
+    rows = np.zeros_like(loaded, bool)
+    rows[:9], rows[19:] = True, True  # away from the bar (rows 11-15)
+    kept = (loaded > 0.5) & rows
+    assert kept.sum() >= 12 and (drawn[kept] > 0.5).mean() > 0.85, (drawn[kept] > 0.5).mean()
+    assert ((drawn > 0.5) & ~rows).sum() > ((loaded > 0.5) & ~rows).sum() + 6  # and the bar is there
 
 
 def test_a_quick_flick_up_a_bar_sets_it_to_where_the_mouse_let_go(qtbot, window):

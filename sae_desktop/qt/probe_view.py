@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QPushButton, QWidget
 
 from sae_desktop.architecture import learned_thresholds
-from sae_desktop.preprocess import Preprocessed, preprocess
+from sae_desktop.preprocess import Preprocessed, as_drawn, preprocess
 from sae_desktop.probe import ProbeResult, probe
 from sae_desktop.probe_state import NO_INPUT, InputSource, ProbeState, image_file
 from sae_desktop.qt import theme
@@ -199,10 +199,11 @@ class ProbeView(QWidget):
             self.ood_label.setText(unusable[1])
             return self.image_loaded.emit(False)
         file, stages = read
-        # the canvas shows it as the pen draws, white ink on black paper: its paper removed (drawn over
-        # as it was read, the grey paper, and the black beside a portrait photo, were ink: "a filled shape")
+        # the canvas shows it as the pen draws, white ink on black paper, its strokes as wide as the pen's
+        # (drawn over as it was read, the grey paper and the black beside a portrait photo were ink: "a filled
+        # shape"; drawn over as levelled, a photo's thin strokes beside the pen's broke up)
         self.show_source(image_file(file_name(path), stages.image, stages, file.frames, file.part),
-                         picture=stages.levelled)
+                         picture=as_drawn(stages))
         self.image_loaded.emit(True)
 
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)

@@ -74,12 +74,15 @@ def verdict_text(verdict: Verdict, clamped: bool, colours: tuple[str, str, str])
     return coloured(message), tuple(map(coloured, shorter)), tooltip
 
 
+ON_CANVAS = "on the canvas as the model takes it, paper removed and strokes at MNIST's width"
+
+
 def source_line(source: InputSource, only_label: str | None = None) -> str:
     """The line naming the probed input; ``only_label``: the test digits' label filter, said where
     the browser that shows it is hidden (presentation mode: R kept giving 2s, the filter out of sight)."""
     text = f"Input: {source.describe()}" + (f" (R picks only {plural(only_label)})" if only_label else "")
     if source.kind == "file" or (source.based_on is not None and source.based_on.kind == "file"):
-        # what the canvas shows is the file levelled: a faint photo's noise, stretched, read as bold
-        # strokes beside "Too faint (contrast 13%)"
-        text += "; on the canvas with its paper removed and contrast stretched"
+        # what the canvas shows is the model's input (preprocess.as_drawn): a faint photo's noise, stretched,
+        # read as bold strokes beside "Too faint (contrast 13%)"; a photo's digit drawn large, its strokes wide
+        text += f"; {ON_CANVAS}"
     return text
