@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from sae_desktop.qt.app import build_window, create_app
 from sae_desktop.qt.canvas import SIZE
@@ -175,7 +176,8 @@ def test_test_digit_browser_puts_exact_digits_in_the_probe(qtbot, window, tiny_d
     assert "R picks" not in view.source_label.text()
     window.view.set_presentation(True, remember=False)
     try:
-        assert view.source_label.text().endswith(f"label {label} (R picks only {label}s)")
+        qtbot.waitUntil(lambda: view.source_label.text().endswith(f"label {label} (R picks only {label}s)"),
+                        timeout=2000)  # (once laid out in the larger font: its two lines hold it)
         view.browser.label.setCurrentIndex(0)  # any label again (as before presenting): nothing to say
         assert "R picks" not in view.source_label.text()
     finally:
@@ -203,7 +205,7 @@ def test_the_probe_menu_does_what_the_hidden_browser_did_in_presentation_mode(qt
         assert window.tabs.currentWidget() is view
         first = view.browser.index.value()
         assert view.state.source.kind == "test" and tiny_dataset.test_labels[first] == wanted  # shown at once
-        assert view.source_label.text().endswith(f"(R picks only {wanted}s)")
+        qtbot.waitUntil(lambda: view.source_label.text().endswith(f"(R picks only {wanted}s)"), timeout=2000)
         menu.menu.aboutToShow.emit()
         assert menu.filter_menu.actions()[1 + wanted].isChecked()  # the menu mirrors the filter
         menu.next_action.trigger()
@@ -272,7 +274,7 @@ def test_image_files_good_bad_and_blank(qtbot, window, tmp_path):
     assert "blank" in view.error_label.text()
     from tests.test_probe import animation
     assert load_file(qtbot, view, animation(tmp_path / "anim.gif", frames=4))  # its first frame, and it says so
-    canvas = "; on the canvas as the model takes it, paper removed and strokes at MNIST's width"
+    canvas = "; on the canvas as the model takes it"
     assert view.source_label.text() == "Input: file anim.gif (its first frame of 4)" + canvas
     assert load_file(qtbot, view, tmp_path / "one.jpg")
     assert view.source_label.text() == "Input: file one.jpg" + canvas
@@ -634,13 +636,14 @@ def test_a_verdict_too_long_for_its_column_shows_its_headline_and_the_whole_agai
     assert label.text() == "Nothing drawn yet"
 
 
-def test_the_model_line_starts_where_the_input_line_does(qtbot, window):
-    """"Model: …" (an eliding label) was drawn 4 px to the right of "Input: …" above it."""
+def test_the_model_line_starts_where_the_error_line_does(qtbot, window):
+    """"Model: …" (an eliding label) was drawn 4 px to the right of "Input: …" above it (which is now
+    under the canvas): it starts where the column's other text does."""
     from PySide6.QtGui import QColor
 
     view = window.probe_view
     window.tabs.setCurrentWidget(view)
-    qtbot.waitUntil(lambda: view.model_label.isVisible() and view.source_label.isVisible())
+    qtbot.waitUntil(lambda: view.model_label.isVisible() and view.error_label.isVisible())
 
     def first_ink(label) -> int:
         """The window x of the label's leftmost text pixel."""
@@ -650,7 +653,41 @@ def test_the_model_line_starts_where_the_input_line_does(qtbot, window):
                    if abs(QColor(image.pixel(x, y)).lightness() - paper.lightness()) > 60]
         return label.mapTo(window, label.rect().topLeft()).x() + min(columns)
 
-    assert abs(first_ink(view.model_label) - first_ink(view.source_label)) <= 1  # "M" and "I": both upright strokes
+    assert abs(first_ink(view.model_label) - first_ink(view.error_label)) <= 1  # "M" and "R": both upright strokes
+
+
+def test_the_probes_pictures_stay_where_they_are_whatever_its_text_says(qtbot, window, tmp_path):
+    """A file's long line ("…(the sheet alone, cut out of the photo); on the canvas as …") and an unreadable
+    file's long message made the text column taller: the tiles and the bars moved down and shrank, and back
+    with the next short message. Each label keeps to its lines (the whole on hover)."""
+    from tests.test_screenshots import canvas_with_seven, screenshot
+
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.bars_place.is_built, timeout=3000)
+
+    def places():
+        QApplication.processEvents()
+        return [(w.mapTo(view, QPoint(0, 0)), w.size()) for w in (view.input_tile.pixels, view.recon_tile.pixels,
+                                                                   view.bars, view.stages_view, view.canvas)]
+
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    before = places()
+    long_name = "PXL_20261204_101500123_a_photo_of_my_daughters_homework_sheet_PORTRAIT_ORIGINAL"
+    Image.fromarray(screenshot("dark", canvas_with_seven())).save(tmp_path / f"{long_name}.png")
+    assert load_file(qtbot, view, tmp_path / f"{long_name}.png")
+    assert places() == before
+    said = lambda label: label.toolTip() or label.text()  # noqa: E731 (shown whole, or whole on hover)
+    assert "cut out of" in said(view.source_label)
+    (tmp_path / f"{long_name}.jpg").write_bytes(b"not a photo at all")
+    assert not load_file(qtbot, view, tmp_path / f"{long_name}.jpg")
+    assert places() == before
+    assert "not an image" in said(view.ood_label) and long_name in said(view.error_label).replace("\u200b", "")
+    view.browser.index.setValue(3)
+    assert places() == before
+    for label in (view.error_label, view.ood_label, view.source_label):
+        assert label.height() <= label.fontMetrics().lineSpacing() * label.lines + 6
 
 
 def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, window, tmp_path):

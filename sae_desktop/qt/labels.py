@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
+from sae_desktop.qt.rich_text import breakable_words
+
 
 def steady_label(text: str = "", min_width: int = 0) -> QLabel:
     """Takes the width the layout gives it, whatever its text."""
@@ -129,9 +131,10 @@ def text_height(label: QLabel, ruler: QLabel, text: str, width: int) -> int:
 
 
 class WrappedLabel(QLabel):
-    """Word-wrapped text that is never cut: at least ``lines`` lines high, and as high as its
-    text needs at its width. While the width stays it only grows, so text that changes on every
-    stroke does not make the window jump (or re-lay out) from one line count to another."""
+    """Word-wrapped text, at least ``lines`` lines high, as high as its text needs at its width: while the
+    width stays it only grows, so text changing on every stroke does not make the window jump (or re-lay
+    out). :meth:`fit_text` keeps within the lines, cutting at a word with "…" (a file's long message made
+    the Probe's text column taller: its tiles moved down and shrank, and back with the next short one)."""
 
     def __init__(self, lines: int, parent: QWidget | None = None):
         super().__init__(parent)
@@ -139,7 +142,7 @@ class WrappedLabel(QLabel):
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._fitted_width = -1
-        self._full, self._short, self._most = "", None, 0
+        self._full, self._short, self._most, self._whole = "", None, 0, ""
         # measures the text's own height: QLabel.heightForWidth is at least the label's minimum height,
         # so once presentation mode's larger font had made it tall, the text "needed" that height for
         # ever after (the verdict stayed in its short form, its figures gone, until a restart)
@@ -162,12 +165,14 @@ class WrappedLabel(QLabel):
         super().setText(text)
         self._fit()
 
-    def set_text_or_short(self, text: str, short: str | tuple[str, ...], most: int, tooltip: str = "") -> None:
-        """``text``, or ``short`` where ``text`` would need more than ``most`` lines at the label's
-        width or has a word wider than it (a narrow window, presentation mode's larger font);
-        chosen again on each resize. ``short`` may be shorter forms, tried in turn (the last
-        whatever its length). ``tooltip``: the whole, on hover, whichever is shown."""
+    def set_text_or_short(self, text: str, short: str | tuple[str, ...], most: int, tooltip: str = "",
+                          whole: str = "") -> None:
+        """``text``, or ``short`` where ``text`` would need more than ``most`` lines at the label's width or has
+        a word wider than it (a narrow window, presentation mode's larger font); chosen again on each resize.
+        ``short`` may be shorter forms, tried in turn (the last whatever its length, or, given the ``whole``
+        plain text, cut to fit, the whole on hover where not shown). ``tooltip``: on hover, whichever is shown."""
         self._full, self._short, self._most = text, (short,) if isinstance(short, str) else tuple(short), most
+        self._whole = whole
         self.setToolTip(tooltip)
         self._fit()
 
@@ -175,18 +180,34 @@ class WrappedLabel(QLabel):
         super().resizeEvent(event)
         self._fit()
 
+    def fit_text(self, text: str, *shorter: str) -> None:
+        """Plain ``text`` in the label's ``lines`` lines (or a ``shorter`` form, or cut), a long name wrapped
+        at its "_", "-" or "." (cut there, "Input: file…" kept no part of a photo's name); whole on hover."""
+        forms = [breakable_words(form, 16) for form in (text, *shorter)]
+        self.set_text_or_short(forms[0], forms[1:] or forms, self.lines, whole=text)
+
+    def _fits(self, text: str) -> bool:
+        """Shows ``text``: whether it takes at most ``_most`` lines, no word wider than the label (a word is never
+        broken: it would be cut; no-break spaces join words; breakable_words' zero-width spaces are breaks)."""
+        QLabel.setText(self, text)
+        words = re.split("[ \u200b]", re.sub(r"<[^>]*>", " ", text))
+        widest = max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0)
+        return (self._text_height(self.width()) <= self.fontMetrics().lineSpacing() * self._most + 6
+                and widest <= self.width() - 2 * self.margin() - 2)
+
     def _choose(self) -> None:
         if not self._short:
             return
-        for text in (self._full, *self._short[:-1]):
-            QLabel.setText(self, text)
-            # (a word is never broken: it would be cut; words joined by no-break spaces are one)
-            words = re.sub(r"<[^>]*>", " ", text).split(" ")
-            widest = max((self.fontMetrics().horizontalAdvance(word) for word in words), default=0)
-            if (self._text_height(self.width()) <= self.fontMetrics().lineSpacing() * self._most + 6
-                    and widest <= self.width() - 2 * self.margin() - 2):
-                return
-        QLabel.setText(self, self._short[-1])
+        shown = next((text for text in (self._full, *self._short) if self._fits(text)), None)
+        if shown is None:
+            shown = last = self._short[-1]
+            if self._whole and "<" not in last:
+                pieces = re.split("(?<=[ \u200b])", last)  # (each with the space after it)
+                shown = next((cut for n in range(len(pieces) - 1, 0, -1)
+                              if self._fits(cut := "".join(pieces[:n]).rstrip(" \u200b,;:") + "…")), last)
+            QLabel.setText(self, shown)
+        if self._whole:
+            self.setToolTip("" if shown == self._full else self._whole)
 
     def _fit(self) -> None:
         self._choose()

@@ -1,5 +1,5 @@
-"""Where the Probe's widgets sit: the canvas and its tools on the left; the stages, the text, the
-input's tiles and the code's bars on the right (the view itself builds and connects them)."""
+"""Where the Probe's widgets sit: the canvas, the input's line and the tools on the left; the stages,
+the text, the input's tiles and the code's bars on the right (the view itself builds and connects them)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 def lay_out(view: ProbeView) -> None:
     left = QVBoxLayout()
     left.addWidget(view.canvas, 1)
+    left.addWidget(view.source_label)  # what the canvas shows, under it (in the text column its lines moved the tiles)
     left.addWidget(view.tools)
     left.addWidget(view.browser)
     outputs = QGridLayout()
@@ -23,7 +24,7 @@ def lay_out(view: ProbeView) -> None:
     text_column.setMinimumWidth(180)  # its labels wrap, but narrower they would be cut off
     text = QVBoxLayout(text_column)
     text.setContentsMargins(0, 0, 0, 0)
-    for label in (view.error_label, view.ood_label, view.source_label, view.model_label):
+    for label in (view.error_label, view.ood_label, view.model_label):
         text.addWidget(label)
     text.addStretch(1)
     controls = QHBoxLayout()

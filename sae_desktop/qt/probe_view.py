@@ -29,7 +29,7 @@ from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import WrappedLabel
 from sae_desktop.qt.rich_text import breakable_words
 from sae_desktop.qt.probe_layout import lay_out
-from sae_desktop.qt.probe_words import clamp_note, headline, source_line, verdict_text
+from sae_desktop.qt.probe_words import clamp_note, headline, source_line, verdict_text, without_asides
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.stage_tiles import StageTiles
@@ -64,8 +64,8 @@ class ProbeView(QWidget):
         # Minimum sides small enough for a 1024×768 projector; the tiles grow with the window
         self.input_tile, self.recon_tile = ImageTile("model input", 96), ImageTile("reconstruction", 96)
         self.residual_tile = ImageTile("residual: red added, blue missed", 96)
-        # Text changes on every stroke: it wraps instead of widening the column, at a steady height
-        self.error_label, self.ood_label, self.source_label = WrappedLabel(2), WrappedLabel(3), WrappedLabel(1)
+        # Text changes on every stroke: it wraps instead of widening the column, in the lines it may take
+        self.error_label, self.ood_label, self.source_label = (WrappedLabel(n) for n in (2, VERDICT_LINES, 2))
         # run names are long: one line, shorter forms where it is narrow, the narrowest (the run's name
         # without its date) wrapped at its hyphens (cut in its middle, "…194056…tchtopk" at 1024 px in
         # presentation mode, no name was left)
@@ -137,8 +137,8 @@ class ProbeView(QWidget):
         return self.state.stages
 
     def fit_text_heights(self) -> None:
-        """Two lines for the error, three for the verdict and its evidence, one for the source and the model (more
-        where the text needs them), in the labels' own fonts."""
+        """Two lines for the error, four for the verdict and its evidence, two for the input, one for the model,
+        in the labels' own fonts (what is below never moves as the text changes)."""
         for label in (self.error_label, self.ood_label, self.source_label, self.model_label):
             label.refit()
 
@@ -168,7 +168,7 @@ class ProbeView(QWidget):
         """The input's line; while the browser is hidden (presentation mode), the label filter it
         still applies (R kept giving 2s, with the filter out of sight)."""
         only = self.browser.filter_label() if self.browser.isHidden() else None
-        self.source_label.setText(breakable_words(source_line(source, only)))
+        self.source_label.fit_text(*source_line(source, only))
 
     def browser_shown(self, shown: bool) -> None:
         """Presentation mode hides the test-digit browser (R still picks a digit)."""
@@ -195,8 +195,8 @@ class ProbeView(QWidget):
         if not isinstance(read, str):
             remember_folder("images", path)
         if (unusable := file_not_probed(file_name(path), read, self.state.source)) is not None:
-            self.error_label.setText(unusable[0])
-            self.ood_label.setText(unusable[1])
+            self.error_label.fit_text(unusable[0])
+            self.ood_label.fit_text(unusable[1], without_asides(unusable[1]))  # (without its list of formats)
             return self.image_loaded.emit(False)
         file, stages = read
         # the canvas shows it as the pen draws, white ink on black paper, its strokes as wide as the pen's
@@ -270,7 +270,7 @@ class ProbeView(QWidget):
         """Mirror the state: the result's stages, tiles, bars and text; a file being read says so."""
         self._render_result(r)
         if self.state.reading:
-            self.error_label.setText(f"Reading {file_name(self.state.reading)}…")
+            self.error_label.fit_text(f"Reading {file_name(self.state.reading)}…")
             self.ood_label.setText("")
 
     def _render_result(self, r: ProbeResult | None) -> None:

@@ -3,6 +3,8 @@ the verdict as shown, and the input's line (plain and rich text, no widgets)."""
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
 from sae_desktop.qt.rich_text import tooltip_paragraphs
@@ -74,15 +76,23 @@ def verdict_text(verdict: Verdict, clamped: bool, colours: tuple[str, str, str])
     return coloured(message), tuple(map(coloured, shorter)), tooltip
 
 
-ON_CANVAS = "on the canvas as the model takes it, paper removed and strokes at MNIST's width"
+def without_asides(text: str) -> str:
+    """``text`` without its parentheses: a message's shorter form."""
+    return re.sub(r" \([^)]*\)", "", text)
 
 
-def source_line(source: InputSource, only_label: str | None = None) -> str:
-    """The line naming the probed input; ``only_label``: the test digits' label filter, said where
-    the browser that shows it is hidden (presentation mode: R kept giving 2s, the filter out of sight)."""
-    text = f"Input: {source.describe()}" + (f" (R picks only {plural(only_label)})" if only_label else "")
+ON_CANVAS = "on the canvas as the model takes it"
+
+
+def source_line(source: InputSource, only_label: str | None = None) -> tuple[str, ...]:
+    """The line naming the probed input, then shorter forms (for a narrow column, in its two lines):
+    without what the canvas shows, then without the filter; ``only_label``: the test digits' label
+    filter, said where the browser that shows it is hidden (presentation mode: R kept giving 2s, the
+    filter out of sight)."""
+    name = f"Input: {source.describe()}"
+    only = f" (R picks only {plural(only_label)})" if only_label else ""
     if source.kind == "file" or (source.based_on is not None and source.based_on.kind == "file"):
-        # what the canvas shows is the model's input (preprocess.as_drawn): a faint photo's noise, stretched,
-        # read as bold strokes beside "Too faint (contrast 13%)"; a photo's digit drawn large, its strokes wide
-        text += f"; {ON_CANVAS}"
-    return text
+        # what the canvas shows is the model's input (preprocess.as_drawn), not the file: a faint photo's
+        # noise, stretched, read as bold strokes beside "Too faint (contrast 13%)"
+        return f"{name}{only}; {ON_CANVAS}", name + only, name
+    return (name + only, name) if only else (name,)

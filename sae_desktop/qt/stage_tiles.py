@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from sae_desktop.preprocess import Preprocessed
 from sae_desktop.qt.image_tile import ImageTile
+from sae_desktop.qt.labels import WrappedLabel
 
 CAPTIONS = ("paper removed", "ink box", "stroke width", "20 px box", "centred 28×28")
 HEADING = "What the model sees (MNIST preprocessing):"
@@ -39,8 +40,8 @@ class StageTiles(QWidget):
                 part.setSizePolicy(policy)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(2)  # the tiles have margins of their own; five fit a 1024-px projector
-        self.heading = QLabel(HEADING)
-        self.heading.setWordWrap(True)
+        self.heading = WrappedLabel(2)  # two lines for either heading: the tiles below never move
+        self.heading.fit_text(HEADING)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
@@ -74,4 +75,4 @@ class StageTiles(QWidget):
         for tile in self.tiles[:-1]:  # (four empty squares captioned with stages it never went through)
             tile.pixels.setVisible(not as_stored)
             tile.caption.setVisible(not as_stored)
-        self.heading.setText(AS_STORED if as_stored else HEADING)
+        self.heading.fit_text(AS_STORED if as_stored else HEADING)
