@@ -137,9 +137,9 @@ class ProbeView(QWidget):
         return self.state.stages
 
     def fit_text_heights(self) -> None:
-        """Two lines for the error, four for the verdict and its evidence, two for the input, one for the model,
-        in the labels' own fonts (what is below never moves as the text changes)."""
-        for label in (self.error_label, self.ood_label, self.source_label, self.model_label):
+        """Two lines for the error, four for the verdict and its evidence, two for the input and the stages'
+        heading, one for the model, in the labels' own fonts (what is below never moves as the text changes)."""
+        for label in (self.error_label, self.ood_label, self.source_label, self.model_label, self.stages_view.heading):
             label.refit()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)

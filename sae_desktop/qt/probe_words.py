@@ -4,7 +4,6 @@ the verdict as shown, and the input's line (plain and rich text, no widgets)."""
 from __future__ import annotations
 
 import re
-
 from typing import TYPE_CHECKING
 
 from sae_desktop.qt.rich_text import tooltip_paragraphs
