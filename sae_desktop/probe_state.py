@@ -36,13 +36,14 @@ class InputSource:
     def fixed(self) -> bool:
         return self.image is not None
 
-    def describe(self) -> str:
+    def describe(self, notes: bool = True) -> str:
+        """What the input is; ``notes``: with a file's (which frame, which part of it)."""
         if self.kind == "test":
             return f"test #{self.index}, label {self.label}"
         if self.kind == "file":
-            return f"file {self.name}{file_notes(self.frames, self.part)}"
+            return f"file {self.name}" + (file_notes(self.frames, self.part) if notes else "")
         if self.kind == "drawing":
-            return f"your drawing over {self.based_on.describe()}" if self.based_on else "your drawing"
+            return f"your drawing over {self.based_on.describe(notes)}" if self.based_on else "your drawing"
         return "nothing yet"
 
     def edited(self) -> InputSource:

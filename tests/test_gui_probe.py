@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QApplication
 
 from sae_desktop.qt.app import build_window, create_app
 from sae_desktop.qt.canvas import SIZE
@@ -656,24 +655,29 @@ def test_the_model_line_starts_where_the_error_line_does(qtbot, window):
     assert abs(first_ink(view.model_label) - first_ink(view.error_label)) <= 1  # "M" and "R": both upright strokes
 
 
-def test_the_probes_pictures_stay_where_they_are_whatever_its_text_says(qtbot, window, tmp_path):
+@pytest.mark.parametrize("size", [(1400, 900), (1024, 768)])
+def test_the_probes_pictures_stay_where_they_are_whatever_its_text_says(qtbot, window, tmp_path, size):
     """A file's long line ("…(the sheet alone, cut out of the photo); on the canvas as …") and an unreadable
     file's long message made the text column taller: the tiles and the bars moved down and shrank, and back
-    with the next short message. Each label keeps to its lines (the whole on hover)."""
+    with the next short message. Each label keeps to its lines (the whole on hover). At 1024 px the index
+    box's "#8451" turning "last #8451" (a file, a stroke) widened the left column: every picture moved."""
     from tests.test_screenshots import canvas_with_seven, screenshot
 
     view = window.probe_view
+    window.resize(*size)
     window.tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: view.bars_place.is_built, timeout=3000)
 
     def places():
-        QApplication.processEvents()
+        qtbot.wait(40)  # (a new size hint reaches the window's layout over several passes of the event loop)
         return [(w.mapTo(view, QPoint(0, 0)), w.size()) for w in (view.input_tile.pixels, view.recon_tile.pixels,
                                                                    view.bars, view.stages_view, view.canvas)]
 
-    draw_seven(qtbot, view.canvas)
-    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
-    before = places()
+    view.browser.index.setValue(5)
+    view.browser.index.setMaximum(9999)  # (MNIST's: the tiny test set's 3-digit box left room either way)
+    draw_seven(qtbot, view.canvas)  # over test #5: "last #5"
+    qtbot.waitUntil(lambda: view.result is not None and view.state.source.kind == "drawing", timeout=2000)
+    before, index_width = places(), view.browser.index.sizeHint().width()
     long_name = "PXL_20261204_101500123_a_photo_of_my_daughters_homework_sheet_PORTRAIT_ORIGINAL"
     Image.fromarray(screenshot("dark", canvas_with_seven())).save(tmp_path / f"{long_name}.png")
     assert load_file(qtbot, view, tmp_path / f"{long_name}.png")
@@ -684,8 +688,9 @@ def test_the_probes_pictures_stay_where_they_are_whatever_its_text_says(qtbot, w
     assert not load_file(qtbot, view, tmp_path / f"{long_name}.jpg")
     assert places() == before
     assert "not an image" in said(view.ood_label) and long_name in said(view.error_label).replace("\u200b", "")
-    view.browser.index.setValue(3)
-    assert places() == before
+    view.browser.index.setValue(3)  # "#3"
+    assert view.browser.index.prefix() == "#" and places() == before
+    assert view.browser.index.sizeHint().width() == index_width
     for label in (view.error_label, view.ood_label, view.source_label):
         assert label.height() <= label.fontMetrics().lineSpacing() * label.lines + 6
 

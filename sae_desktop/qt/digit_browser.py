@@ -8,7 +8,7 @@ an undo they name the digit shown again, and a digit whose label the filter excl
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QWidget
 
 from sae_desktop.data import CLASS_NAMES, DISPLAY_NAMES
@@ -16,6 +16,28 @@ from sae_desktop.probe_state import InputSource, from_test_set
 from sae_desktop.qt.test_set import TestImages, TestSetProvider
 
 NONE_YET = -1  # the index box's value before any test digit is shown
+LONGEST_PREFIX = "last #"
+
+
+class IndexBox(QSpinBox):
+    """As wide as with its longest prefix, whichever it shows: "#8451" turning "last #8451" (a file loaded,
+    a stroke drawn) widened the Probe's left column at 1024 px, and every picture beside it moved."""
+
+    def _text_width(self, prefix: str) -> int:
+        """The widest text with ``prefix``, measured as Qt's own hint measures it."""
+        fixed = prefix + self.suffix() + " "
+        return max(self.fontMetrics().horizontalAdvance(self.textFromValue(v)[:18] + fixed)
+                   for v in (self.minimum(), self.maximum()))
+
+    def _wider(self, hint: QSize) -> QSize:
+        return QSize(hint.width() + max(0, self._text_width(LONGEST_PREFIX) - self._text_width(self.prefix())),
+                     hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        return self._wider(super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return self._wider(super().minimumSizeHint())
 
 
 class DigitBrowser(QGroupBox):
@@ -30,7 +52,7 @@ class DigitBrowser(QGroupBox):
         self.test: TestImages | None = None
         self.dataset = "mnist"
         self._rng = np.random.default_rng()
-        self.index = QSpinBox()
+        self.index = IndexBox()
         self.index.setRange(NONE_YET, 9999)
         self.index.setValue(NONE_YET)
         self.index.setSpecialValueText("#–")  # no test digit shown yet: not "#0", which names one
@@ -136,7 +158,7 @@ class DigitBrowser(QGroupBox):
         Another input (a drawing, a file) leaves the index where browsing goes on, said as the
         last one ("last #456"), so the box never names a digit that is not shown."""
         self._shown_test = self._shown_test or source.kind == "test"
-        self.index.setPrefix("last #" if source.kind != "test" and self._shown_test else "#")
+        self.index.setPrefix(LONGEST_PREFIX if source.kind != "test" and self._shown_test else "#")
         if source.kind != "test":
             return
         self.index.blockSignals(True)

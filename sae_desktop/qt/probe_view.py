@@ -29,7 +29,7 @@ from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import WrappedLabel
 from sae_desktop.qt.rich_text import breakable_words
 from sae_desktop.qt.probe_layout import lay_out
-from sae_desktop.qt.probe_words import clamp_note, headline, source_line, verdict_text, without_asides
+from sae_desktop.qt.probe_words import clamp_note, headline, source_line, verdict_text, without_lists
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.stage_tiles import StageTiles
@@ -196,7 +196,7 @@ class ProbeView(QWidget):
             remember_folder("images", path)
         if (unusable := file_not_probed(file_name(path), read, self.state.source)) is not None:
             self.error_label.fit_text(unusable[0])
-            self.ood_label.fit_text(unusable[1], without_asides(unusable[1]))  # (without its list of formats)
+            self.ood_label.fit_text(unusable[1], without_lists(unusable[1]))  # (without its list of formats)
             return self.image_loaded.emit(False)
         file, stages = read
         # the canvas shows it as the pen draws, white ink on black paper, its strokes as wide as the pen's

@@ -75,9 +75,9 @@ def verdict_text(verdict: Verdict, clamped: bool, colours: tuple[str, str, str])
     return coloured(message), tuple(map(coloured, shorter)), tooltip
 
 
-def without_asides(text: str) -> str:
-    """``text`` without its parentheses: a message's shorter form."""
-    return re.sub(r" \([^)]*\)", "", text)
+def without_lists(text: str) -> str:
+    """``text`` without its parenthesised lists (" (PNG, JPEG, …)"; not a name's " (1)"): a shorter form."""
+    return re.sub(r" \([^()]*, [^()]*\)", "", text)
 
 
 ON_CANVAS = "on the canvas as the model takes it"
@@ -85,13 +85,13 @@ ON_CANVAS = "on the canvas as the model takes it"
 
 def source_line(source: InputSource, only_label: str | None = None) -> tuple[str, ...]:
     """The line naming the probed input, then shorter forms (for a narrow column, in its two lines):
-    without what the canvas shows, then without the filter; ``only_label``: the test digits' label
-    filter, said where the browser that shows it is hidden (presentation mode: R kept giving 2s, the
-    filter out of sight)."""
-    name = f"Input: {source.describe()}"
+    without a file's notes, then without what the canvas shows, then without the filter; ``only_label``:
+    the test digits' label filter, said where the browser that shows it is hidden (presentation mode: R
+    kept giving 2s, the filter out of sight)."""
+    name, bare = f"Input: {source.describe()}", f"Input: {source.describe(notes=False)}"
     only = f" (R picks only {plural(only_label)})" if only_label else ""
     if source.kind == "file" or (source.based_on is not None and source.based_on.kind == "file"):
         # what the canvas shows is the model's input (preprocess.as_drawn), not the file: a faint photo's
         # noise, stretched, read as bold strokes beside "Too faint (contrast 13%)"
-        return f"{name}{only}; {ON_CANVAS}", name + only, name
+        return f"{name}{only}; {ON_CANVAS}", f"{bare}{only}; {ON_CANVAS}", bare + only, bare
     return (name + only, name) if only else (name,)
