@@ -793,8 +793,8 @@ def test_a_caption_wider_than_its_plot_goes_on_as_many_lines_as_it_needs(qtbot, 
 
 
 def test_a_long_unicode_file_name_is_shown_whole_and_exported_with_its_clamps_named(qtbot, window, dialogs, tmp_path):
-    """A phone's long file name was cut at the label's edge, and made the export fail ("File name
-    too long"); letters outside ASCII were dropped from the export's names; and a steered export
+    """A phone's long file name was cut at the label's edge (with no sign of it: now at a place to wrap, with
+    "…", and whole on hover), and made the export fail ("File name too long"); letters outside ASCII were dropped from the export's names; and a steered export
     did not say it was steered."""
     from tests.conftest import load_file
 
@@ -808,7 +808,9 @@ def test_a_long_unicode_file_name_is_shown_whole_and_exported_with_its_clamps_na
     label = view.source_label
     metrics = QFontMetrics(label.font())
     assert max(metrics.horizontalAdvance(word) for word in re.split(r"[\s\u200b]+", label.text())) <= label.width()
-    assert f"file {path.name};" in label.text().replace("\u200b", "")  # whole, where it may wrap
+    shown = label.text().replace("\u200b", "")  # whole where it may wrap, or cut with "…" and whole on hover
+    assert f"file {path.name};" in shown or (shown.endswith("…") and f"file {path.name};" in label.toolTip())
+    assert shown.startswith("Input: file PXL_20261204_101500123_PORTRAIT_ORIGINAL_ünïcødé_七")
     view.bars.set_clamp(3, 0.7)
     dialogs.answer = str(tmp_path / "out")
     window.export_menu.aboutToShow.emit()
