@@ -794,8 +794,8 @@ def test_a_caption_wider_than_its_plot_goes_on_as_many_lines_as_it_needs(qtbot, 
 
 def test_a_long_unicode_file_name_is_shown_whole_and_exported_with_its_clamps_named(qtbot, window, dialogs, tmp_path):
     """A phone's long file name was cut at the label's edge (with no sign of it: now at a place to wrap, with
-    "…", and whole on hover), and made the export fail ("File name too long"); letters outside ASCII were dropped from the export's names; and a steered export
-    did not say it was steered."""
+    "…", and whole on hover), and made the export fail ("File name too long"); letters outside ASCII were
+    dropped from the export's names; and a steered export did not say it was steered."""
     from tests.conftest import load_file
 
     view = window.probe_view

@@ -597,6 +597,31 @@ def test_latent_labels_follow_a_resize_and_a_top_k_model_has_no_empty_legend(qtb
     assert not bars.legend.items and not bars.legend.isVisible()
 
 
+def test_a_narrow_code_plot_names_its_lines_shorter_and_keeps_its_legend_off_the_axis(qtbot):
+    """At 1024 px the legend ("active above 0.1", "target mean ρ = 0.05") was wider than the plot area:
+    it ran over the activation axis, the dotted line's sample squeezed away. Narrow, it says "active > 0.1";
+    wide again, "active above 0.1"."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bars.show()
+    bars.set_model(ModelConfig(), rho=0.05)
+    box = bars.getViewBox()
+
+    def names() -> list[str]:
+        return [label.text for _, label in bars.legend.items]
+
+    for width, active in ((900, "active above 0.1"), (380, "active > 0.1"), (900, "active above 0.1")):
+        bars.resize(width, 420)
+        qtbot.waitUntil(lambda: names()[0] == active, timeout=2000)  # noqa: B023
+        qtbot.wait(20)
+        legend = bars.legend.mapRectToScene(bars.legend.boundingRect())
+        assert legend.left() >= box.sceneBoundingRect().left(), width
+        assert names()[1] == "target mean ρ = 0.05" and bars.legend.isVisible()
+
+
 def test_each_epochs_model_keeps_the_latent_legend_it_already_shows(qtbot):
     """Following training set the model each epoch, and the legend's labels were made and laid
     out again every time (on the window's thread, the Probe tab hidden or not)."""

@@ -1,13 +1,10 @@
 """The sparse code as bars, and the place to steer it.
 
-Click or drag a bar to clamp that latent to the height under the mouse; right-click sets it
-to 0 (ablation); double-click releases it (the keyboard: bar_keys.py). Clamped bars are orange,
-with a tick at the encoder's own value. Bars can be sorted by activation; clamping never reorders
-them. Resting the mouse on a bar names it and its value (where the labels thin out, not every bar
-has its number).
-
-The clamps are not kept here: gestures *request* a clamp (signals), the probe's state
-holds them, and the bars draw what they are given (:meth:`set_latents`).
+Click or drag a bar to clamp that latent to the height under the mouse; right-click sets it to 0 (ablation);
+double-click releases it (the keyboard: bar_keys.py). Clamped bars are orange, with a tick at the encoder's own
+value. Bars can be sorted by activation; clamping never reorders them. Resting the mouse on a bar names it and its
+value (where the labels thin out, not every bar has its number). The clamps are not kept here: gestures *request*
+a clamp (signals), the probe's state holds them, and the bars draw what they are given (:meth:`set_latents`).
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
 from sae_desktop.qt.bar_keys import BarKeys
 from sae_desktop.qt.latent_axes import CappedAxis, bar_ticks
-from sae_desktop.qt.plot_legend import set_legend_entries
+from sae_desktop.qt.plot_legend import fit_entries
 from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, fit_axis_label, recolour_dotted, style_plot
 from sae_desktop.qt.steering_box import SteeringViewBox
 
@@ -48,8 +45,7 @@ class LatentBars(pg.PlotWidget):
         self.x_name = "latent"  # the CSV's x column (the axis's label counts the active ones: "latent (8 of 32 …")
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
-        # the first bar's label may reach a little past the axis's end (pyqtgraph hid it: sorted, the
-        # most active latent went unnamed)
+        # the first bar's label may reach past the axis's end (pyqtgraph hid it: sorted, the most active went unnamed)
         self.getAxis("bottom").setStyle(hideOverlappingLabels=12)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         self.marks = pg.ScatterPlotItem(symbol="t1", size=10, brush=pg.mkBrush("#222222"), pen=None)
@@ -66,7 +62,8 @@ class LatentBars(pg.PlotWidget):
         self._pens = self._outlines()
         theme.follow(self._on_theme)
         # the lines are named in a band above the bars (their labels sat behind the bars)
-        self.legend = add_legend(self, offset=(-10, 2), colCount=2)
+        self.legend = add_legend(self, offset=(-10, 2), colCount=2, horSpacing=12)
+        self.legend_forms: list[list[tuple[object, str]]] = []  # its entries, then with shorter names
         self.samples = {"threshold": pg.PlotDataItem([], [], pen=threshold_pen),
                         "target": pg.PlotDataItem([], [], pen=target_pen),
                         "theta": pg.PlotDataItem([], [], pen=None, symbol="_", symbolSize=12,
@@ -87,9 +84,7 @@ class LatentBars(pg.PlotWidget):
         self._ticks_for: tuple[int, list[tuple[int, str]]] | None = None  # (step, ticks) on the axis
         self.keys = BarKeys(self)  # …and the keyboard (Tab to them: a dashed frame marks the bar the keys steer)
         self.screen_only = [self.keys.frame]  # (not in exported files)
-        # the labels' room follows the plot area, which settles after the widget's own resize
-        # (leaving presentation mode, one label per bar was kept for a narrower plot)
-        self.getViewBox().sigResized.connect(lambda _box: self._update_ticks())
+        self.getViewBox().sigResized.connect(self._fit_to_box)
 
     def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt naming)
         """Every bar is named on hover (Qt's tooltip event, where the mouse rests: pyqtgraph drops
@@ -144,9 +139,8 @@ class LatentBars(pg.PlotWidget):
         return {key: pg.mkPen(brush.color(), width=1, cosmetic=True) for key, brush in self._brushes.items()}
 
     def set_model(self, config: ModelConfig, rho: float | None, thresholds: np.ndarray | None = None) -> None:
-        """A model's bars: its "active" line (sigmoid latents), the learned thresholds its latents
-        fire above (``architecture.learned_thresholds``: BatchTopK's one line, JumpReLU's tick per
-        bar), and the KL target ``rho``."""
+        """A model's bars: its "active" line (sigmoid latents), the learned thresholds its latents fire above
+        (``architecture.learned_thresholds``: BatchTopK's one line, JumpReLU's tick per bar), the KL target ``rho``."""
         self.config = config
         shared = float(thresholds[0]) if config.latent == "batchtopk" and thresholds is not None else None
         self.thetas = thresholds if config.latent == "jumprelu" else None
@@ -156,14 +150,14 @@ class LatentBars(pg.PlotWidget):
         self.target.setVisible(rho is not None)
         if rho is not None:
             self.target.setValue(rho)
-        entries = [(self.samples["threshold"], f"active above {config.active_threshold:g}")] \
-            if config.latent == "sigmoid" else []
-        entries += [(self.samples["threshold"], f"fires above θ = {shared:.3g}")] if shared else []
-        entries += [(self.samples["theta"], "threshold θⱼ (each latent's)")] if self.thetas is not None else []
-        # a target for each latent's mean over many digits, drawn over one digit's code: "mean" says so
-        # ("target ρ = 0.05" across one code read as each latent's target on this digit)
-        entries += [(self.samples["target"], f"target mean ρ = {rho:g}")] if rho is not None else []
-        set_legend_entries(self.legend, entries)  # (shown where it has entries and room: _set_ranges)
+        active = f"{config.active_threshold:g}"  # (shorter names where the plot is narrow: _fit_to_box)
+        named = [("threshold", f"active above {active}", f"active > {active}")] if config.latent == "sigmoid" else []
+        named += [("threshold", f"fires above θ = {shared:.3g}", f"fires > {shared:.3g}")] if shared else []
+        named += [("theta", "threshold θⱼ (each latent's)", "θⱼ (each latent's)")] if self.thetas is not None else []
+        # a target for each latent's mean over digits, drawn over one digit's code: "mean" says so ("target ρ")
+        named += [("target", f"target mean ρ = {rho:g}", f"target mean ρ = {rho:g}")] if rho is not None else []
+        self.legend_forms = [[(self.samples[key], names[i]) for key, *names in named] for i in (0, 1)]
+        fit_entries(self.legend, self.legend_forms, self.getViewBox().width() - 12)  # (shown with room: _set_ranges)
         self.top = self.least_top
         self._ranges = None
         self._set_ranges(config.d_latent)
@@ -292,6 +286,12 @@ class LatentBars(pg.PlotWidget):
         if self._ticks_for != (step, ticks):
             self._ticks_for = (step, ticks)
             self.getAxis("bottom").setTicks([ticks, []])
+
+    def _fit_to_box(self, _box=None) -> None:
+        """The labels' and the legend's room follow the plot area, settled after the widget's own resize (one label
+        per bar was kept leaving presentation mode; at 1024 px the legend's names ran over the activation axis)."""
+        self._update_ticks()
+        fit_entries(self.legend, self.legend_forms, self.getViewBox().width() - 12)  # (its offset, a gap)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
