@@ -122,3 +122,27 @@ def test_the_run_last_trained_here_follows_its_folder(qtbot, gui_window, tiny_da
     assert window.run.run_dir == new and panel.name.toolTip() == str(new)
     assert window.run.resume_from.path == new / "checkpoint.safetensors" and resumed[-1] is window.run.resume_from
     assert window.run.resume_from.run_name == "kept for the lecture"
+
+
+def test_the_training_header_names_no_run_when_the_shown_model_is_the_renamed_runs(qtbot, gui_window, tiny_dataset):
+    """The run trained here, its model shown, renamed: the header put the old name in front ("Run
+    20261206-022443-mnist-batchtopk · Completed 1 epoch: …", its figures cut for room), as if the Probe
+    and the Atlas showed another run's model (the shown model was told of the new name first)."""
+    make_runs(tiny_dataset, 1)
+    window, runs = gui_window, gui_window.runs_view
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
+    old = Path(runs.runs[0].folder)
+    window.run.prepare(old)
+    window.show_model(ModelSnapshot.load(old / "checkpoint.safetensors"))
+    header = window.training_view.summary
+    window.training_view._say("Completed 1 epoch")
+    assert header.text() == "Completed 1 epoch"  # (the shown model is this run's: no run named)
+    select_rows(runs.table, [0])
+    runs.run_actions.ask_name = lambda parent, now: "btk4"
+    runs.run_actions.rename_action.trigger()
+    assert window.shown.snapshot.run_name == "btk4" and window.run.run_dir.name == "btk4"
+    assert header.text() == "Completed 1 epoch"
+    window.show_model(ModelSnapshot.load(old.parent / "btk4" / "checkpoint.safetensors").saved_as(
+        old.parent / "elsewhere.safetensors"))  # (another file's model: the header names the run it tells of)
+    assert header.text() == "Run btk4 · Completed 1 epoch"

@@ -85,6 +85,8 @@ class TrainingView(QWidget):
         run.epoch_finished.connect(self.on_epoch)
         run.ended.connect(self.on_ended)
         run.status_changed.connect(lambda _status: self._say(*self._said))  # "Paused · …" and back
+        run.renamed.connect(lambda _folder: self._say(*self._said))  # (its folder renamed after the shown model's:
+        # the header put the old name in front, "Run 20261206-…-batchtopk", as if another run's model were shown)
         run.resume_changed.connect(self._on_resume_changed)
 
     def _on_resume_changed(self, snap) -> None:
