@@ -87,6 +87,8 @@ def test_run_metrics_export_is_offered_only_for_a_model_from_a_run(qtbot, window
     assert window.model_files.open(run.checkpoint_path)
     window.export_menu.aboutToShow.emit()
     assert window.exports.metrics_action.isEnabled() and run.path.name in window.exports.metrics_action.text()
+    assert window.exports.codes_action.text() == f"Test-set latent codes of “{run.path.name}” (.npy)…"  # (the
+    # shown model's: named, as the metrics' run beside it can be the one selected in the Runs tab)
 
 
 def test_ctrl_s_saves_to_the_current_file_and_save_as_asks(qtbot, window, dialogs, tmp_path):
