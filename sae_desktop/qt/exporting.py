@@ -100,8 +100,8 @@ class ExportMenu:
         self.atlas_action.setEnabled(snap is not None)
         self.probe_action.setEnabled(self.window.probe_view.result is not None)
         self.codes_action.setEnabled(snap is not None and snap.evaluation is not None)
-        self.codes_action.setText(f"Test-set latent codes{f' of “{snap.short_name}”' if snap else ''} (.npy)…")  # (which
-        # model's: the metrics' run, beside it, can be another, the one selected in the Runs tab)
+        whose = f" of “{snap.short_name}”" if snap is not None else ""  # (which model's: the metrics' run, beside
+        self.codes_action.setText(f"Test-set latent codes{whose} (.npy)…")  # it, can be the one selected in Runs)
         folder = self.run_for_metrics()
         self.metrics_action.setEnabled(folder is not None)
         name = f" of “{folder.name}”" if folder else ""
