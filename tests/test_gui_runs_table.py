@@ -1,5 +1,7 @@
 """The Runs tab's table: columns a user hides (remembered), and a height that shows its runs."""
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtWidgets import QHeaderView
 
@@ -428,3 +430,37 @@ def test_moving_the_shown_run_to_the_trash_says_it_stays_shown(qtbot, gui_window
     assert window.statusBar().currentMessage() == (f"Moved 1 run to the desktop's trash; Probe and Atlas still "
                                                   f"show {first.name}'s model")
     assert "Their folders" in trash_question(runs.runs * 2) and "Probe and Atlas" not in trash_question(runs.runs)
+
+
+def test_a_run_that_ends_lets_alive_back_by_folding_its_status(qtbot, gui_window, tiny_dataset):
+    """Alive, hidden while a run trained (its Status not one value), stayed hidden once it ended,
+    beside a Status column reading "completed" on every row, until a rename refilled the table:
+    columns of one value give way before it does, whenever they become one value."""
+    make_runs(tiny_dataset, 2)
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    runs.refresh()
+    metrics = Path(runs.runs[0].folder) / "metrics.jsonl"
+    whole = metrics.read_text()
+    metrics.write_text("".join(whole.splitlines(keepends=True)[:-1]))  # (its summary not written yet: training)
+    runs.refresh()
+    runs.set_live(runs.runs[0].folder, "running")
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=5000)
+    alive, status = COLUMNS.index("Alive"), COLUMNS.index("Status")
+    assert sorted(table.item(r, status).text() for r in range(2)) == ["completed", "training"]
+    font = table.font()
+    font.setPointSize(font.pointSize() + 5)  # presentation mode's larger text
+    table.setFont(font)
+    narrow = 1440
+    while narrow > 500 and not table.derived.hidden:
+        narrow -= 20
+        gui_window.resize(narrow, 900)
+        qtbot.wait(30)
+    qtbot.wait(100)
+    assert table.isColumnHidden(alive) and not table.isColumnHidden(status)
+    metrics.write_text(whole)  # the run ended: "completed" on both rows
+    runs.set_live(None, "")
+    runs.refresh()
+    qtbot.waitUntil(lambda: not table.isColumnHidden(alive), timeout=3000)
+    assert table.isColumnHidden(status) and "Status" in table.folding.folded  # (folded above the table instead)
+    assert table.horizontalScrollBar().maximum() == 0

@@ -17,7 +17,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem
 
 from sae_desktop.qt.runs_cells import SHOWN_ROLE, Header, Number, ShownInBold, dense_cell
-from sae_desktop.qt.runs_folding import DERIVED, ColumnFolding, DerivedColumns, HeaderBreaks
+from sae_desktop.qt.runs_folding import DERIVED, FOLDABLE, SPARE_PX, ColumnFolding, DerivedColumns, HeaderBreaks
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
 
@@ -197,8 +197,11 @@ class RunsTable(QTableWidget):
         # break (runs_folding.py), before the settings are cut
         whole = 0 if self.isColumnHidden(settings) else max(floor, self._widest_setting_px())
         overflow = run + whole - room
-        # (while the headers are broken, they are mended before any folded column comes back)
-        if self.folding.fit(max(overflow, 0) if self.breaks.broken else overflow):
+        # (while the headers are broken, they are mended before any folded column comes back; while a derived
+        # column is hidden, columns of one value give way for it: a run that ended made its Status one value,
+        # yet Alive, hidden while it trained, stayed hidden beside "completed" on every row)
+        pressure = overflow + sum(self.derived.hidden.values()) + SPARE_PX if self.derived.hidden else overflow
+        if self.folding.fit(max(pressure, 0) if self.breaks.broken else pressure):
             self.foldingChanged.emit(self.folding.text())
             self._schedule_fit()  # (once Qt has the columns' new widths)
             return
@@ -275,8 +278,8 @@ class RunsTable(QTableWidget):
                 if cell.text() != fresh.text():
                     cell.setText(fresh.text())
                     resort |= column == header.sortIndicatorSection()
-                    if COLUMNS[column] in self.folding.folded:  # its one value may be one no longer
-                        self._schedule_fit()
+                    if COLUMNS[column] in FOLDABLE:  # its one value may be one no longer, or one now (a run
+                        self._schedule_fit()  # ended: "completed" on every row, Alive hidden beside it)
                 if cell.toolTip() != fresh.toolTip():
                     cell.setToolTip(fresh.toolTip())
                 if cell.data(SHOWN_ROLE) != fresh.data(SHOWN_ROLE):  # (the shown run's name is bold: wider)
