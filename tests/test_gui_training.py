@@ -37,6 +37,8 @@ def test_one_epoch_run_fills_plots_and_writes_the_run_folder(qtbot, window):
     view.refresh_all()
     assert len(view.loss_plot.steps) == len(steps) >= 1
     assert len(view.loss_plot.test.getData()[0]) == 1  # the epoch's test MSE point
+    # joined dashed (measured at each epoch only): solid, it hid the training loss it lies on
+    assert view.loss_plot.test.opts["pen"].style() == Qt.PenStyle.DashLine
     assert view.rho_plot.values is not None and len(view.rho_plot.values) == 8
     assert len(view.sparsity_plot.series) == 1
     run_dir = window.controller.run_dir

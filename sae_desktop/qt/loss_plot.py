@@ -54,8 +54,10 @@ class LossPlot(pg.PlotWidget):
             self.smooth[column].setDownsampling(auto=True, method="mean")
             csv_name(self.raw[column], f"{name} (per report)")
             csv_name(self.smooth[column], f"{name} (smoothed)")
-        self.test = self.plot(pen=pg.mkPen(COLORS["test"], width=2), symbol="o", symbolSize=7,
-                              symbolBrush=COLORS["test"], name="test MSE (per epoch)")
+        # dashed between its points: measured at each epoch's end only, and the training loss it lies on (the test
+        # error is about the training error here) shows through: solid, it hid that line from the first epoch on
+        self.test = self.plot(pen=pg.mkPen(COLORS["test"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine), symbol="o",
+                              symbolSize=7, symbolBrush=COLORS["test"], name="test MSE (per epoch)")
         self.dirty = False
         self._test_shown = -1  # epochs whose markers are set (rebuilt, they took ~1 ms of each refresh)
         self.log_y = False
