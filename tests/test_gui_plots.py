@@ -343,6 +343,18 @@ def test_before_a_run_the_losses_axis_follows_the_planned_epochs(qtbot, view):
     assert view.loss_plot.top_legend.reserve.dataBounds(0)[1] == pytest.approx(CFG.epochs * 10 / 8)
 
 
+def test_before_a_run_the_losses_legend_names_the_curves_the_panels_run_will_draw(qtbot, view):
+    """Beside a BatchTopK panel the empty plot's legend named a "sparsity (weighted)" and a "total"
+    curve, which its run has not: it names the panel's run's curves, as that run's start will."""
+    def names():
+        return [label.text for _, label in view.loss_plot.top_legend.legend.items]
+
+    view.preview(CFG.replace(penalty="batchtopk", k=4))
+    assert names() == ["reconstruction (= total)", "test MSE (per epoch)"]
+    view.preview(CFG.replace(penalty="l1"))
+    assert names() == ["reconstruction", "sparsity (weighted)", "total", "test MSE (per epoch)"]
+
+
 def test_start_clears_the_previous_runs_curves_at_once(qtbot, view):
     """Under "Starting a new run…" the previous run's losses, bars and histogram stayed up for
     ~0.5 s, until the new run's first event: they go when Start is pressed."""

@@ -103,12 +103,14 @@ class TrainingView(QWidget):
         self.staggered.hold()
 
     def preview(self, cfg) -> None:
-        """Before a run: show the target ρ the panel is set to, and the losses' axis over the
-        first eighth of the run it plans (it kept the 10-epoch default's 0-586 for 3 epochs)."""
+        """Before a run: show the target ρ the panel is set to, the losses' axis over the first eighth
+        of the run it plans (it kept the 10-epoch default's 0-586 for 3 epochs) and its curves' names."""
         if self.run.start is None:
             self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
             if not len(self.loss_plot.steps):
                 self.loss_plot.clear_data(cfg.epochs * math.ceil(TRAIN_IMAGES / cfg.batch_size))
+                self._name_curves(cfg)  # (the legend named a "sparsity (weighted)" and a "total" curve beside a
+                # BatchTopK panel, whose run has neither: "reconstruction (= total)")
 
     def refresh(self) -> None:
         """One plot per tick: losses on even ticks, the first other plot with news on odd ones.
@@ -143,6 +145,13 @@ class TrainingView(QWidget):
         resumed = self.run.resume_from
         self._say(f"Continuing {resumed.short_name}…" if resumed is not None else "Starting a new run…")
 
+    def _name_curves(self, cfg) -> None:
+        """The losses' curves (and legend) for ``cfg``'s terms: top-k has no penalty, with AuxK its term,
+        else nothing beside the reconstruction."""
+        topk = cfg.penalty in TOPK_PENALTIES
+        self.loss_plot.set_penalty_name((AUXK_NAME if cfg.auxk > 0 else None) if topk else SPARSITY_NAME)
+        self.loss_plot.set_total_visible(not topk or cfg.auxk > 0)  # (else total = recon)
+
     def _clear_plots(self, steps: int | None, epochs: int | None, d_latent: int) -> None:
         self.loss_plot.clear_data(steps)
         self.histogram.clear_data()
@@ -152,9 +161,7 @@ class TrainingView(QWidget):
     def on_started(self, start: RunStart) -> None:
         cfg = start.config
         self._clear_plots(start.steps_per_epoch * cfg.epochs, cfg.epochs, cfg.d_latent)
-        topk = cfg.penalty in TOPK_PENALTIES  # no penalty: with AuxK its term, else nothing beside the reconstruction
-        self.loss_plot.set_penalty_name((AUXK_NAME if cfg.auxk > 0 else None) if topk else SPARSITY_NAME)
-        self.loss_plot.set_total_visible(not topk or cfg.auxk > 0)  # (else total = recon)
+        self._name_curves(cfg)
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
         for out in self.run.earlier:  # resumed run: its per-step losses and revivals so far, from metrics.jsonl
             if isinstance(out, Revival):
