@@ -13,6 +13,7 @@ from tests.test_preprocess import stroke
 
 H, W = 600, 800
 SEVEN = [(0.2, 0.25), (0.2, 0.75), (0.85, 0.4)]
+ZERO = [(0.5 - 0.47 * np.cos(t), 0.5 + 0.15 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 25)]  # (its foot 3 % up)
 
 
 def cloth(kind: str, period: int = 40, light: float = 0.88, dark: float = 0.3) -> np.ndarray:
@@ -26,15 +27,19 @@ def cloth(kind: str, period: int = 40, light: float = 0.88, dark: float = 0.3) -
 
 
 def photo(kind: str, top: int = 140, left: int = 220, height: int = 340, width: int = 300, seed: int = 0,
-          period: int = 40) -> np.ndarray:
+          period: int = 40, lit: float = 0.0, low: bool = False, light: float = 0.88) -> np.ndarray:
     """A pencil 7 on a sheet (``height``×``width``, ``left`` may run it off the right side) on a cloth,
-    lit unevenly, with a camera's noise, as 8-bit grey."""
+    lit unevenly, with a camera's noise, as 8-bit grey. ``lit``: the sheet's tone this much lower at
+    its bottom left corner than at its top right (lit from one side); ``light``: the cloth's lightest
+    tone; ``low``: a 0 instead, in a bold pen, its loop a few pixels above the sheet's foot."""
     rng = np.random.default_rng(seed)
-    image = cloth(kind, period)
-    image[top:top + height, left:left + width] = 0.86
+    image = cloth(kind, period, light)
+    yy, xx = np.mgrid[0:height, 0:min(width, W - left)] / max(height, width)
+    image[top:top + height, left:left + width] = 0.92 - lit * (yy + 1 - xx) / 2 if lit else 0.86
     side = int(0.6 * min(height, W - left))
-    seven = stroke((side, side), [(y * side, x * side) for y, x in SEVEN], 6)
-    y0, x0 = top + (height - side) // 2, left + (min(width, W - left) - side) // 2
+    shape = ZERO if low else SEVEN
+    seven = stroke((side, side), [(y * side, x * side) for y, x in shape], 12 if low else 6)
+    y0, x0 = top + (height - side - 4 if low else (height - side) // 2), left + (min(width, W - left) - side) // 2
     image[y0:y0 + side, x0:x0 + side] -= 0.4 * seven
     image *= 1 - 0.12 * np.linspace(0, 1, W)[None, :]
     image += rng.normal(0, 0.012, image.shape)
@@ -87,3 +92,16 @@ def test_no_sheet_is_cut_from_plain_tables_pages_glare_or_a_forms_box():
     corner = photo("checked", top=0, left=560, height=400, width=300) / 255.0  # (the sheet runs off the top and the
     assert sheet_on_patterned_table(corner) is None  # right: the cloth along two sides, for the paper's fit)
     assert sheet_on_patterned_table(photo("checked", top=100, left=560) / 255.0) is not None  # (off the right only)
+
+
+@pytest.mark.parametrize("kind, lit, low", [("checked", 0.3, False), ("striped", 0.35, False), ("checked", 0.0, True)])
+def test_a_sheet_lit_from_one_side_or_written_to_its_edge_is_found_whole(tmp_path, model, kind, lit, low):
+    """A sheet lit from one side (its tone 0.3 apart across it, as a phone's photo by a window) was
+    found in part, a band of one tone, or not at all ("several marks", "too faint"); a 0 written down
+    to the sheet's foot cut a notch in what was found there, no longer a rectangle."""
+    Image.fromarray(photo(kind, lit=lit, low=low, light=0.7 if low else 0.88)).save(tmp_path / "photo.png")
+    read = read_image_file(tmp_path / "photo.png")
+    assert read.part == "sheet" and abs(read.grey.shape[1] - 300) < 12
+    assert abs(read.grey.shape[0] - 340) < (24 if low else 12)  # (the rows of the 0's notch cut a little short)
+    stages, result = probe_image(model, read.grey)
+    assert result.verdict.kind in ("typical", "unusual"), result.verdict.message
