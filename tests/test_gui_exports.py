@@ -971,5 +971,7 @@ def test_a_plots_own_export_dialog_opens_in_the_exports_folder_with_a_name(qtbot
     exporter = CSVExporter(window.atlas_view.density_plot.getPlotItem())
     exporter.fileSaveDialog(filter="*.csv")
     qtbot.addWidget(exporter.fileDialog)
+    # the model it shows named first, as File ▸ Export names it (two models' densities were both one name)
+    assert exporter.fileDialog.selectedFiles()[0].endswith("/bundled_mnist_model_feature_density")
     exporter.fileSaveFinished(str(elsewhere / "density.csv"))  # (as the dialog does when a name is chosen)
     assert (elsewhere / "density.csv").is_file() and last_folder("exports") == str(elsewhere)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+import weakref
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -61,11 +62,31 @@ def patch_csv_exporter() -> None:
     CSVExporter.export = export
 
 
+_whose: list = [None]  # File ▸ Export's "whose plot is it" (exporting.ExportMenu.depicted), weakly, once a window
+# has one
+
+
+def name_plots_after(depicted) -> None:
+    """The plots' own right-click Export… suggests a name as File ▸ Export does: the run or model
+    ``depicted(plot)`` (a bound method, held weakly) names, if any, before the plot's title (two runs'
+    right-click exports of their losses were both "losses.png")."""
+    _whose[0] = weakref.WeakMethod(depicted)
+
+
+def _depicted(view: pg.PlotWidget) -> str | None:
+    depicted = _whose[0]() if _whose[0] is not None else None
+    try:
+        return depicted(view) if depicted is not None else None
+    except RuntimeError:  # (its window deleted)
+        return None
+
+
 def offer_working_exporters() -> None:
     """The plots' right-click Export…: "Matplotlib Window" listed only where matplotlib is installed
     (it is not a dependency: chosen, Export did nothing but print ModuleNotFoundError); its file
-    dialog opens where File ▸ Export's last wrote, the plot's title suggested as the name, and
-    remembers its folder for them (it opened in the home folder with no name)."""
+    dialog opens where File ▸ Export's last wrote, the plot's title suggested as the name (after the run
+    or model it shows: :func:`name_plots_after`), and remembers its folder for them (it opened in the
+    home folder with no name)."""
     import importlib.util
 
     from pyqtgraph.exporters import Exporter
@@ -85,11 +106,12 @@ def offer_working_exporters() -> None:
         dialog(self, filter, opts)
         view = self.item.getViewWidget() if isinstance(self.item, pg.PlotItem) else None
         if isinstance(view, pg.PlotWidget):
-            from sae_desktop.qt.exporting import file_stem
+            from sae_desktop.qt.exporting import file_stem, name_stem
 
             title = re.sub(r"<[^>]*>", "", view.getPlotItem().titleLabel.text or "")  # (ρ̂ is markup)
             # the title before its note ("Losses (bold: smoothed; …)" made a 55-letter name)
-            self.fileDialog.selectFile(file_stem(title.split(" (")[0].split(":")[0] or "plot"))
+            shows = title.split(" (")[0].split(":")[0] or "plot"
+            self.fileDialog.selectFile(name_stem(_depicted(view)) + file_stem(shows))
 
     def save_finished(self, fileName):  # noqa: N803
         remember_folder("exports", fileName)
