@@ -93,9 +93,6 @@ class ExportMenu:
         self.metrics_action = menu.addAction("Run metrics (CSV)…", self._metrics)
         menu.aboutToShow.connect(self.update_actions)
         self.update_actions()
-        from sae_desktop.qt.plot_exporters import name_plots_after
-
-        name_plots_after(self.depicted)  # (a plot's own right-click Export… names its files as this menu does)
 
     def update_actions(self) -> None:
         """Only what can be exported now is offered (each action also checks again when used)."""

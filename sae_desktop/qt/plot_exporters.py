@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import sys
-import weakref
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -62,30 +61,11 @@ def patch_csv_exporter() -> None:
     CSVExporter.export = export
 
 
-_whose: list = [None]  # File ▸ Export's "whose plot is it" (exporting.ExportMenu.depicted), weakly, once a window
-# has one
-
-
-def name_plots_after(depicted) -> None:
-    """The plots' own right-click Export… suggests a name as File ▸ Export does: the run or model
-    ``depicted(plot)`` (a bound method, held weakly) names, if any, before the plot's title (two runs'
-    right-click exports of their losses were both "losses.png")."""
-    _whose[0] = weakref.WeakMethod(depicted)
-
-
-def _depicted(view: pg.PlotWidget) -> str | None:
-    depicted = _whose[0]() if _whose[0] is not None else None
-    try:
-        return depicted(view) if depicted is not None else None
-    except RuntimeError:  # (its window deleted)
-        return None
-
-
 def offer_working_exporters() -> None:
     """The plots' right-click Export…: "Matplotlib Window" listed only where matplotlib is installed
     (it is not a dependency: chosen, Export did nothing but print ModuleNotFoundError); its file
     dialog opens where File ▸ Export's last wrote, the plot's title suggested as the name (after the run
-    or model it shows: :func:`name_plots_after`), and remembers its folder for them (it opened in the
+    or model it shows, as File ▸ Export names it), and remembers its folder for them (it opened in the
     home folder with no name)."""
     import importlib.util
 
@@ -111,7 +91,9 @@ def offer_working_exporters() -> None:
             title = re.sub(r"<[^>]*>", "", view.getPlotItem().titleLabel.text or "")  # (ρ̂ is markup)
             # the title before its note ("Losses (bold: smoothed; …)" made a 55-letter name)
             shows = title.split(" (")[0].split(":")[0] or "plot"
-            self.fileDialog.selectFile(name_stem(_depicted(view)) + file_stem(shows))
+            exports = getattr(view.window(), "exports", None)  # (the main window's File ▸ Export: whose plot it is)
+            self.fileDialog.selectFile(name_stem(exports.depicted(view) if exports is not None else None)
+                                       + file_stem(shows))
 
     def save_finished(self, fileName):  # noqa: N803
         remember_folder("exports", fileName)
