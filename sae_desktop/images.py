@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sae_desktop.image_formats import FORMATS, WHOLLY_READ, container, not_read, prepare_pillow, readable
-from sae_desktop.patterned_table import sheet_on_patterned_table
+from sae_desktop.patterned_table import COPY_PX, sheet_on_patterned_table
 from sae_desktop.screen import the_canvas
 from sae_desktop.sheet import frame_paper_tone, is_crop, paper_ring, the_sheet
 
@@ -234,14 +234,17 @@ def ink_and_part(grey: np.ndarray) -> tuple[np.ndarray, str]:
         dark_ink = tone - darkest > brightest - tone
         return np.clip(1.0 - a if dark_ink else a, 0.0, 1.0).astype(np.float32), part
     edge = frame_paper_tone(a, darkest, brightest)
-    if edge is None and part == "" and (sheet := sheet_on_patterned_table(a)) is not None:
-        return ink_and_part(sheet)[0], "sheet"  # (a checked tablecloth's frame is of no one tone)
     if edge is not None:  # a digit cropped tight can be more ink than paper: its frame is the paper (or
         paper, table = edge  # the frame is a table around the sheet, and the sheet the paper)
         if table is not None and (sheet := the_sheet(a, table)) is not None:  # (a sheet a tenth of the photo
             a, part = sheet, "sheet"  # was too small for the paper's fit, a grey one on a white desk read as a
             # filled shape)
             darkest, brightest = np.percentile(a, [0.5, 99.5])
+    # a checked tablecloth's frame is of no one tone; a striped one's can be, a light stripe along each side and
+    # half its top and foot, with no sheet found on it as on a plain table (a photo, larger than the cloth's copy:
+    # a form's box in a 100-px scan read as a sheet)
+    if part == "" and (edge is None or max(a.shape) > COPY_PX) and (sheet := sheet_on_patterned_table(a)) is not None:
+        return ink_and_part(sheet)[0], "sheet"
     below, above = paper - darkest, brightest - paper
     far = np.mean(a > paper + above / 2) if above > below else np.mean(a < paper - below / 2)  # its share
     if edge is None and (max(below, above) < CLEAR * min(below, above) or far > INK_SHARE):

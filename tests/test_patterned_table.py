@@ -105,3 +105,26 @@ def test_a_sheet_lit_from_one_side_or_written_to_its_edge_is_found_whole(tmp_pat
     assert abs(read.grey.shape[0] - 340) < (24 if low else 12)  # (the rows of the 0's notch cut a little short)
     stages, result = probe_image(model, read.grey)
     assert result.verdict.kind in ("typical", "unusual"), result.verdict.message
+
+
+def test_a_sheet_on_stripes_whose_frame_reads_as_one_tone_is_cut_out(model, monkeypatch):
+    """Where the photo's frame is mostly of one even tone (the light stripes along its sides and half its
+    top and foot), it was taken for a plain table round a sheet; none found there, the cloth was never
+    looked at again: the stripes read as a bar, "Typical", for a pencil 8 (benchmarks/window_scenes.py's
+    tablecloth, two draws of it)."""
+    from pathlib import Path
+
+    from sae_desktop.images import ink_and_part
+    from sae_desktop.sheet import frame_paper_tone
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from window_scenes import tablecloth
+
+    zero = [(0.5 - 0.35 * np.cos(t), 0.5 + 0.2 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 25)]
+    digit = np.round(255 * stroke((28, 28), [(y * 28, x * 28) for y, x in zero], 2.5)).astype(np.uint8)
+    for seed in (44, 65):
+        photo_ = tablecloth(digit, np.random.default_rng(seed)) / 255.0
+        assert frame_paper_tone(photo_, *np.percentile(photo_, [0.5, 99.5])) is not None  # (the frame: one tone)
+        ink, part = ink_and_part(photo_)
+        assert part == "sheet", seed
+        assert probe_image(model, ink)[1].verdict.digit_like, seed
