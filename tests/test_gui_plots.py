@@ -351,6 +351,10 @@ def test_before_a_run_the_losses_legend_names_the_curves_the_panels_run_will_dra
 
     view.preview(CFG.replace(penalty="batchtopk", k=4))
     assert names() == ["reconstruction (= total)", "test MSE (per epoch)"]
+    from sae_desktop.qt.plot_style import COLORS
+
+    scatter = view.loss_plot.test.scatter.opts  # the test MSE's sample: its dot as the run draws it (it was a
+    assert scatter["size"] == 7 and scatter["brush"].color() == pg.mkColor(COLORS["test"])  # grey-blue one)
     view.preview(CFG.replace(penalty="l1"))
     assert names() == ["reconstruction", "sparsity (weighted)", "total", "test MSE (per epoch)"]
 

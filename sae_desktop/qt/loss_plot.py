@@ -58,6 +58,10 @@ class LossPlot(pg.PlotWidget):
         # error is about the training error here) shows through: solid, it hid that line from the first epoch on
         self.test = self.plot(pen=pg.mkPen(COLORS["test"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine), symbol="o",
                               symbolSize=7, symbolBrush=COLORS["test"], name="test MSE (per epoch)")
+        # its legend sample draws the symbol as the scatter holds it, set only with data: before a run it was
+        # pyqtgraph's default, a larger grey-blue dot beside the red one the run then drew
+        self.test.scatter.setSize(7)
+        self.test.scatter.setBrush(pg.mkBrush(COLORS["test"]))
         self.dirty = False
         self._test_shown = -1  # epochs whose markers are set (rebuilt, they took ~1 ms of each refresh)
         self.log_y = False
