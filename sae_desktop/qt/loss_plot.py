@@ -59,7 +59,7 @@ class LossPlot(pg.PlotWidget):
         self.test = self.plot(pen=pg.mkPen(COLORS["test"], width=2, style=pg.QtCore.Qt.PenStyle.DashLine), symbol="o",
                               symbolSize=7, symbolBrush=COLORS["test"], name="test MSE (per epoch)")
         # its legend sample draws the symbol as the scatter holds it, set only with data: before a run it was
-        # pyqtgraph's default, a larger grey-blue dot beside the red one the run then drew
+        # pyqtgraph's default, a grey-blue dot, beside the red one the run then drew
         self.test.scatter.setSize(7)
         self.test.scatter.setBrush(pg.mkBrush(COLORS["test"]))
         self.dirty = False
