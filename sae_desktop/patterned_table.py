@@ -57,6 +57,8 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
     h, w = a.shape
     step = max(1, int(np.ceil(max(h, w) / COPY_PX)))
     rows, cols = h // step * step, w // step * step  # (the copy: means of step × step blocks)
+    if min(rows, cols) < MIN_CUT_PX * step:  # (a strip: no sheet in it, and an empty copy, where an image is
+        return None  # thinner than a block, raised an IndexError; reached as the frame reads as one tone)
     small = np.asarray(a[:rows, :cols], np.float32).reshape(rows // step, step, cols // step, step).mean(axis=(1, 3))
     smooth = ndimage.median_filter(small, 3)
     if np.subtract(*np.percentile(frame_pixels(smooth, FRAME), [90, 10])) < SPREAD:

@@ -92,6 +92,9 @@ def test_no_sheet_is_cut_from_plain_tables_pages_glare_or_a_forms_box():
     corner = photo("checked", top=0, left=560, height=400, width=300) / 255.0  # (the sheet runs off the top and the
     assert sheet_on_patterned_table(corner) is None  # right: the cloth along two sides, for the paper's fit)
     assert sheet_on_patterned_table(photo("checked", top=100, left=560) / 255.0) is not None  # (off the right only)
+    for shape in ((1, 5000), (3, 800), (40, 20000), (5000, 2)):  # strips (an empty copy raised an IndexError once
+        strip = rng.random(shape)  # photos whose frame reads as one tone were looked at: an extreme aspect ratio)
+        assert sheet_on_patterned_table(strip) is None, shape
 
 
 @pytest.mark.parametrize("kind, lit, low", [("checked", 0.3, False), ("striped", 0.35, False), ("checked", 0.0, True)])
