@@ -172,18 +172,16 @@ class CompareView(QWidget):
         self.strip.setMaximumHeight(max(self.strip.minimumHeight(), int((self.width() - axis) * STRIP_ASPECT) + 24))
 
     def _label_rows(self, i: int) -> None:
-        """Code ``i``'s rows named by their digits' labels: the plot made tall enough for a text line a
-        row, and where it is not yet, as many as have a line's room (at 1280×720 eight labels in ~80 px
-        were drawn over each other)."""
+        """Code ``i``'s rows named by their digits' labels, the plot grown to a text line a row (every other one
+        named, "4 5 0 1" beside eight rows read as theirs); until it is, as many as have a line's room."""
         plot = self.plots[1 + i]
         labels, axis, rows = self._row_labels[i], plot.getAxis("left"), plot.getViewBox().height()
         if labels:
             line = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
-            if 0 < rows < len(labels) * line:  # taller, so that every row is named (the page scrolls): every
-                need = math.ceil(plot.height() - rows + len(labels) * line)  # other one named, "4 5 0 1" beside
-                if need > plot.minimumHeight():  # eight rows, read as those of the rows named
-                    plot.setMaximumHeight(max(plot.maximumHeight(), need))
-                    plot.setMinimumHeight(need)
+            need = math.ceil(plot.height() - rows + len(labels) * line)
+            if 0 < rows < len(labels) * line and need > plot.minimumHeight():
+                plot.setMaximumHeight(max(plot.maximumHeight(), need))
+                plot.setMinimumHeight(need)
             axis.setTicks([row_ticks(labels, rows / len(labels), line), []])
 
     def csv_table(self, i: int) -> tuple[list[str], list[list]]:
