@@ -885,18 +885,19 @@ def test_the_comparisons_codes_grow_with_the_text_in_presentation_mode(qtbot, gu
     model = gui_window.shown.snapshot
     runs.compare.set_models(model, model)
     codes = runs.compare.plots[1:]
-    qtbot.wait(50)
+    def named():  # every row named (the plots grown to a text line a row, as the layout settles)
+        return all(text for p in codes for _, text in p.getAxis("left")._tickLevels[0])
+
+    qtbot.waitUntil(named, timeout=3000)
     least = [p.minimumHeight() for p in codes]  # (CODES_HEIGHT's, or taller: a text line a row)
     assert all(h >= CODES_HEIGHT[0] for h in least)
     gui_window.view.set_presentation(True)
     try:
-        qtbot.wait(50)
-        assert all(p.minimumHeight() >= 1.4 * CODES_HEIGHT[0] and p.height() >= p.minimumHeight() for p in codes)
-        assert all(text for p in codes for _, text in p.getAxis("left")._tickLevels[0])  # every row named
+        qtbot.waitUntil(lambda: all(p.minimumHeight() >= 1.4 * CODES_HEIGHT[0] and p.height() >= p.minimumHeight()
+                                    for p in codes) and named(), timeout=3000)
     finally:
         gui_window.view.set_presentation(False)
-    qtbot.wait(50)
-    assert [p.minimumHeight() for p in codes] == least
+    qtbot.waitUntil(lambda: [p.minimumHeight() for p in codes] == least, timeout=3000)
 
 
 def test_axis_labels_fit_their_axes_in_a_narrow_window(qtbot, gui_window):
@@ -1366,10 +1367,11 @@ def test_the_compared_codes_name_their_rows_a_text_line_apart(qtbot, gui_window)
     model = gui_window.shown.snapshot
     runs.compare.set_models(model, model)
     plot = runs.compare.plots[1]
-    qtbot.wait(50)
-    ticks = plot.getAxis("left")._tickLevels[0]  # as laid out: every row named (the plot taller), not every other
-    assert len(ticks) == len(runs.compare.indices) and all(text for _, text in ticks), ticks  # ("4 5 0 1" beside
-    # eight rows read as those rows' labels)
+    def every_row_named():  # as laid out: every row named (the plot taller), not every other ("4 5 0 1" beside
+        ticks = plot.getAxis("left")._tickLevels[0]  # eight rows read as those rows' labels)
+        return len(ticks) == len(runs.compare.indices) and all(text for _, text in ticks)
+
+    qtbot.waitUntil(every_row_named, timeout=3000)
     for height in (plot.minimumHeight() - 60, 400):  # (squeezed below it: every so many rows named)
         plot.setFixedHeight(height)
         qtbot.wait(50)
