@@ -72,13 +72,15 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
     edge = (ndimage.maximum_filter(smooth, 3) - ndimage.minimum_filter(smooth, 3)) > 2 * tol
     for j in sorted(peaks, reverse=True):
         tone = float(np.median(smooth[np.abs(smooth - (edges[j] + edges[j + 1]) / 2) <= tol]))
-        sheet = _paper(smooth, np.float32(tone), tol, radius)
+        level = np.float32(tone)  # the sheet's tone, or once grown its plane's at each pixel
+        sheet = _paper(smooth, level, tol, radius)
         for _ in range(GROW if sheet is not None else 0):  # (lit unevenly: its tone a plane fitted to what is of it)
             fit = sheet & (np.abs(small - smooth) <= tol)  # (not the strokes, nor noise)
-            grown = _paper(smooth, _plane(smooth, fit), GROW_TOL * tol, radius) if fit.sum() >= 3 else None
+            plane = _plane(smooth, fit) if fit.sum() >= 3 else None
+            grown = _paper(smooth, plane, GROW_TOL * tol, radius) if plane is not None else None
             if grown is None or grown.sum() <= sheet.sum() or not (grown & sheet).any():
                 break
-            sheet = grown
+            sheet, level = grown, plane
         if sheet is None:
             continue
         rows, cols = np.flatnonzero(sheet.any(axis=1)), np.flatnonzero(sheet.any(axis=0))
@@ -88,7 +90,7 @@ def sheet_on_patterned_table(a: np.ndarray) -> np.ndarray | None:
                                        core[0][-1] >= sheet.shape[0] - 1 - EDGE_PX,
                                        core[1][-1] >= sheet.shape[1] - 1 - EDGE_PX))  # (NumPy's bools added: "or")
         inside = ndimage.binary_erosion(sheet, np.ones((5, 5)))
-        marks = inside & (np.abs(small - tone) > tol)
+        marks = inside & (np.abs(small - level) > tol)  # (from its plane: a lit sheet's far side is no mark)
         table = ~ndimage.binary_dilation(sheet, np.ones((5, 5)))
         if (sheet.mean() < MIN_AREA or box >= MAX_BOX * sheet.size or sides > 1
                 or not _rectangle(sheet) or not marks.any() or not table.any() or edge[table].mean() < BUSY

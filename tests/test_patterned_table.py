@@ -92,6 +92,11 @@ def test_no_sheet_is_cut_from_plain_tables_pages_glare_or_a_forms_box():
     corner = photo("checked", top=0, left=560, height=400, width=300) / 255.0  # (the sheet runs off the top and the
     assert sheet_on_patterned_table(corner) is None  # right: the cloth along two sides, for the paper's fit)
     assert sheet_on_patterned_table(photo("checked", top=100, left=560) / 255.0) is not None  # (off the right only)
+    lit = cloth("checked")  # a blank sheet lit from one side holds no marks: its far side is no mark (measured
+    yy, xx = np.mgrid[0:340, 0:300] / 340  # from its plane; from the tone it was first found at, it was one)
+    lit[140:480, 220:520] = 0.92 - 0.3 * (yy + 1 - xx) / 2
+    lit = lit * (1 - 0.12 * np.linspace(0, 1, W)[None, :]) + rng.normal(0, 0.012, lit.shape)
+    assert sheet_on_patterned_table(np.clip(lit, 0, 1)) is None
     for shape in ((1, 5000), (3, 800), (40, 20000), (5000, 2)):  # strips (an empty copy raised an IndexError once
         strip = rng.random(shape)  # photos whose frame reads as one tone were looked at: an extreme aspect ratio)
         assert sheet_on_patterned_table(strip) is None, shape
