@@ -32,6 +32,7 @@ class ActivationHistogram(pg.PlotWidget):
         self.addItem(self.threshold)
         self.top_legend = TopLegend(self)  # names the line above the bars, never over them
         self._threshold_sample = self.top_legend.add_line(dotted, "active above")
+        self.top_legend.keep_clear(self.threshold)
         theme.follow(self._on_theme)
         self._top = 100.0
         self._pending = None

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPointF, QRectF
 
 from sae_desktop.qt.plot_legend import legend_width
 from sae_desktop.qt.plot_style import add_legend
@@ -24,6 +24,7 @@ LEGEND_MARGIN_PX = 12  # between the legend's lower edge and the highest data
 LEGEND_INSET_PX = 10  # between the legend and the data area's right edge, where there is room
 MAX_SHARE = 0.6  # of the plot's height: a legend band taller than this is laid out in more columns, if they fit
 LAST_SHARE = 0.85  # …and the band takes this much at most (the data squeezed under it, never covered)
+LINE_GAP_PX = 4  # between a vertical line's end and the legend it stops under
 
 
 class Reserve(pg.GraphicsObject):
@@ -61,8 +62,39 @@ class TopLegend:
         self.columns = columns
         self._fitted: tuple | None = None  # fit's last arguments: fitted again when the plot or legend resizes
         self._placing = False
+        self._lines: list[pg.InfiniteLine] = []  # vertical lines that stop under the legend (keep_clear)
         plot.getViewBox().sigResized.connect(self._place)
         self.legend.geometryChanged.connect(self._place)  # (its size: entries, text size)
+        plot.getViewBox().sigTransformChanged.connect(self._clear_lines)  # (a zoom, a pan, new data)
+        for moved in (self.legend.xChanged, self.legend.yChanged, self.legend.visibleChanged):
+            moved.connect(self._clear_lines)
+
+    def keep_clear(self, line: pg.InfiniteLine) -> None:
+        """The vertical ``line`` (in the plot: forgotten once removed from it) stops a few px under the
+        legend where the legend is across it, and spans the plot elsewhere, its label with it
+        (BatchTopK's θ ran through the centred legend of a narrow plot)."""
+        self._lines.append(line)
+        line.sigPositionChanged.connect(self._clear_lines)
+        line.visibleChanged.connect(self._clear_lines)
+        self._clear_lines()
+
+    def _clear_lines(self, *_) -> None:
+        if not self._lines or not (shiboken6.isValid(self.plot) and shiboken6.isValid(self.legend)):
+            return
+        self._lines = [line for line in self._lines if shiboken6.isValid(line) and line.scene() is not None]
+        view = self.plot.getViewBox()
+        low, high = view.viewRange()[1]
+        box = self.legend.sceneBoundingRect()
+        for line in self._lines:
+            span = (0.0, 1.0)
+            if self.legend.isVisible() and line.isVisible() and high > low and view.height() > 0:
+                x = view.mapViewToScene(QPointF(line.value(), low)).x()
+                if box.left() - LINE_GAP_PX <= x <= box.right() + LINE_GAP_PX:
+                    under = view.mapSceneToView(QPointF(x, box.bottom() + LINE_GAP_PX)).y()
+                    span = (0.0, min(1.0, max(0.0, (under - low) / (high - low))))
+            if line.span != span:
+                line.setSpan(*span)
+                line.viewTransformChanged()  # (setSpan alone keeps the line's old extent: pyqtgraph 0.13)
 
     def _place(self, *_) -> None:
         """At the data area's right, inset, where there is room; else centred on it. With less
@@ -89,6 +121,7 @@ class TopLegend:
                 self.legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 4))
             else:
                 self.legend.setOffset((-LEGEND_INSET_PX, 4))
+        self._clear_lines()
 
     def _fit_columns(self, view) -> None:
         """The plot's own columns where the band takes at most :data:`MAX_SHARE` of the height;

@@ -84,6 +84,7 @@ class SparsityPlot(pg.PlotWidget):
         line.setToolTip(f"{count} dead latents resampled at {epoch_position:.2f} epochs (not active on any training "
                         "image of the half epoch before: not the test set's dead)")
         self.addItem(line)
+        self.top_legend.keep_clear(line)  # (its label too)
         self._revival_items.append(line)
         self.dirty = True
 
