@@ -1042,6 +1042,29 @@ def test_a_picture_is_drawn_inside_its_frame_whatever_its_scale(qtbot, shape, si
     assert not any(v == 255 for v in row[:frame[0]] + row[frame[1] + 1:])  # …and none of it outside
 
 
+def test_a_large_picture_shrunk_into_its_tile_keeps_its_thin_strokes(qtbot):
+    """A 2000-px photo's stage drawn in a ~50-px tile by sampling: a 14-px diagonal stroke fell
+    between the samples, shown as three dashes (a lecturer: "the paper removal broke the 4")."""
+    from sae_desktop.qt.image_tile import ImageTile
+
+    tile = ImageTile("paper removed", 48)
+    qtbot.addWidget(tile)
+    tile.resize(60, 70)
+    tile.show()
+    picture = np.zeros((2000, 2000))
+    for i in range(2000):
+        picture[i, 493 + i // 2:507 + i // 2] = 1.0  # a white slanted stroke 14 px wide on black
+    tile.set_grey(picture)
+    qtbot.wait(10)
+    image = tile.pixels.grab().toImage()
+    rect = tile.pixels.picture_rect().adjusted(3, 3, -3, -3)  # (the frame and its neighbours left out)
+    rows = [max(image.pixelColor(x, y).lightness() for x in range(int(rect.left()), int(rect.right())))
+            for y in range(int(rect.top()), int(rect.bottom()))]
+    assert len(rows) > 30
+    assert min(rows) >= 40, rows  # the stroke on every row, dimmed (its share of a pixel), never gone
+    assert max(rows) < 200  # averaged, not one sampled pixel at full white
+
+
 def test_leaving_presentation_gives_the_verdict_its_figures_back(qtbot, gui_window):
     """The verdict shows its figures where they fit in four lines, its headline alone where not
     (presentation's larger font). Its label had grown taller there, and QLabel measures text as at

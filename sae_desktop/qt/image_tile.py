@@ -1,7 +1,8 @@
 """A small captioned image: grey (0 black, 1 white) or diverging (blue < 0 < red).
 
 Pixels are drawn as crisp squares (no smoothing), so a 28×28 image looks like what the
-model sees.
+model sees; a picture larger than its tile (a photo's stage) is area-averaged, its thin strokes
+kept whole.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class _Pixels(QWidget):
         if self.image is None:
             painter.fillRect(rect, QColor(theme.current().tile_empty))
             return
-        draw_framed(painter, rect, self.image, QColor("#999999"))  # crisp pixels
+        draw_framed(painter, rect, self.image, QColor("#999999"))  # crisp pixels (shrunk: averaged)
 
 
 class ImageTile(QWidget):
