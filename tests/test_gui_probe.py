@@ -1285,8 +1285,33 @@ def test_the_probes_headline_says_the_error_or_why_there_is_none():
     assert head.startswith("Reconstruction error (MSE) 0.0123  (latents\u00a03,\u00a07\u00a0clamped)")
     assert short[0].startswith("Error (MSE) 0.0123") and tip == "Clamped: latent 3 to 0.50, latent 7 to 0.00"
     # the narrowest column (1024×768, presentation mode) still says which latents: "(latent 16 clam" was cut
-    assert short[-1] == "MSE 0.0123  (3,\u00a07\u00a0clamped)"
+    assert short[-2] == "MSE 0.0123  (3,\u00a07\u00a0clamped)"
+    assert short[-1] == "MSE 0.0123  (2\u00a0clamped)"  # (narrower still: counted, which on hover)
     assert headline(0.01234, dict.fromkeys(range(5), 0.0), True)[1][-1] == "MSE 0.0123  (5\u00a0clamped)"
+
+
+def test_a_headline_with_clamps_too_wide_for_its_column_counts_them_instead_of_being_cut(qtbot):
+    """At 1024×768 in presentation mode, with three clamps, the header read "MSE 0.0779 / (5, 17, 27 clam":
+    its shortest form's note, one unbreakable word, was wider than the column."""
+    from sae_desktop.qt.labels import WrappedLabel
+    from sae_desktop.qt.probe_words import headline
+
+    label = WrappedLabel(2)
+    qtbot.addWidget(label)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)  # (presentation mode's larger text)
+    label.setFont(font)
+    metrics = label.fontMetrics()
+    label.setFixedWidth(metrics.horizontalAdvance("(5,\u00a017,\u00a027\u00a0clamped)") - 10)
+    label.show()
+    for mse, clamps in ((0.0779, {5: 1.0, 17: 1.0, 27: 0.5}), (None, {5: 1.0, 17: 1.0, 27: 0.5})):
+        head, short, tip = headline(mse, clamps, True)
+        label.set_text_or_short(head, short, 2, tip)
+        shown = label.text()
+        widest = max(metrics.horizontalAdvance(word) for word in shown.split(" "))
+        assert widest <= label.width(), shown  # every word whole on its line
+        assert "3\u00a0" in shown or "5,\u00a017" in shown  # still says that latents are clamped
+        assert label.toolTip() == "Clamped: latent 5 to 1.00, latent 17 to 1.00, latent 27 to 0.50"  # which: on hover
 
 
 def test_an_animation_whose_first_frame_is_blank_says_it_of_that_frame(qtbot, window, tmp_path):
