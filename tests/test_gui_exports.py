@@ -574,6 +574,64 @@ def test_the_png_export_draws_legends_at_the_scale_of_the_rest(qtbot, window, tm
     assert runs.frontier.legend.flags() & flag  # as it was on screen
 
 
+def test_a_files_title_too_wide_for_its_plot_is_broken_into_lines_not_cut(qtbot, tmp_path):
+    """A 1024-px window's latent code exported with its title "…code of file cloth_003_5096.png (the sheet alone,
+    cut ou…": pyqtgraph's one-line title row cut it at both ends."""
+    import pyqtgraph as pg
+
+    from sae_desktop.qt.plot_files import export_title
+    from sae_desktop.qt.plot_style import style_plot
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    style_plot(plot, "click or drag a bar to steer it", "activation", "latent")
+    plot.addItem(pg.BarGraphItem(x=np.arange(32), height=np.linspace(0, 1, 32), width=0.8))
+    plot.export_title = "Latent code of file a<b>_003.png (the sheet alone, cut out of the photo), latent 19 clamped"
+    plot.resize(414, 260)
+    plot.show()
+    qtbot.waitUntil(lambda: plot.getViewBox().width() > 0)
+    item, label = plot.getPlotItem(), plot.getPlotItem().titleLabel
+    with export_title(plot):
+        assert "&lt;b&gt;" in label.text  # the file's name as it is (not bold text)
+        assert label.item.boundingRect().width() <= plot.getViewBox().width() + 1  # broken into lines…
+        assert item.layout.rowMaximumHeight(0) >= 2 * label.item.boundingRect().height() / 3 > 30  # …a row as tall
+    assert label.text == "click or drag a bar to steer it" and item.layout.rowMaximumHeight(0) == 30  # the screen's
+    assert label.item.boundingRect().width() < plot.getViewBox().width()
+    path = export_plot(plot, tmp_path / "code.png")
+    assert Image.open(path).size == (2 * round(item.sceneBoundingRect().width()), 2 * round(item.sceneBoundingRect(
+    ).height()))
+
+
+def test_a_probed_files_exports_are_named_without_its_notes_suffix_or_the_bars_colour(qtbot, window, dialogs,
+                                                                                       tmp_path):
+    """The latent code of a photo with a clamp was suggested as "…_latent_code_of_file_cloth_003_5096_png_the_sheet_
+    alone_cut_out_of_the_photo…" and "…_latent_19_clamped_orange.csv" (the CSV has no colours)."""
+    from pathlib import Path
+
+    from sae_desktop.probe_state import InputSource
+    from sae_desktop.qt.probe_words import code_titles
+    from tests.conftest import load_file
+
+    title, name = code_titles(InputSource("file", name="cloth_003_5096.png", part="sheet"), {19: 1.0})
+    assert title == "Latent code of file cloth_003_5096.png (the sheet alone, cut out of the photo), latent 19 " \
+                    "clamped (orange)"  # the file's title says it all
+    assert name == "Latent code of file cloth_003_5096, latent 19 clamped"
+    picture = np.full((120, 120), 255, np.uint8)
+    picture[25:95, 55:65] = 0  # a 1
+    Image.fromarray(picture).save(tmp_path / "my one.v2.png")
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    assert load_file(qtbot, view, tmp_path / "my one.v2.png")
+    view.bars.set_clamp(19, 1.0)
+    qtbot.waitUntil(lambda: view.state.clamps == {19: pytest.approx(1.0)})
+    window.exports._plot(view.bars, "Latent code (Probe)")  # (the dialog cancelled)
+    assert Path(dialogs.suggested[-1]).name == "bundled_mnist_model_latent_code_of_file_my_one_v2_latent_19_clamped.png"
+    dialogs.answer = str(tmp_path / "out")
+    window.exports._probe()
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "bundled_mnist_model_file_my_one_v2_latent_19_clamped_input_28px.png" in names, names
+
+
 def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs, monkeypatch):
     """"Runs: MSE vs L0" was suggested as ``runs:_mse_vs_l0.png``, a colon in a file name; the menu
     named plots otherwise than their titles ("Mean activation per latent" for "Mean activation (ρ̂)")."""

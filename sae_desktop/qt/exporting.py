@@ -20,7 +20,7 @@ from sae_desktop.exports import (
     save_metrics_csv,
 )
 from sae_desktop.qt.atlas_export import export_atlas
-from sae_desktop.qt.probe_words import clamp_note
+from sae_desktop.qt.probe_words import bare_source, clamp_note
 from sae_desktop.runs import RunFolder
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def export_probe(probe, folder: str | Path) -> list[Path]:
     # steered: the reconstruction and residual are the clamped code's, and the names say so
     clamps = probe.state.clamps
     steered = f"_{file_stem(clamp_note(clamps))}" if clamps else ""
-    base = name_stem(snap.short_name if snap is not None else None) + file_stem(probe.state.source.describe(), True)
+    base = name_stem(snap.short_name if snap is not None else None) + file_stem(bare_source(probe.state.source), True)
     base = cut_stem(base, STEM_BYTES - len(steered.encode())) + steered  # (a phone's long file name)
 
     def names(stem: str) -> list[Path]:
@@ -173,7 +173,8 @@ class ExportMenu:
             self.window.notify(f"Nothing to export in “{title}”",
                                getattr(plot, "empty_hint", "The plot shows no data yet."), error=True)
             return
-        shows = getattr(plot, "export_title", None) or title  # "Latent 3: test-set activations": latents apart
+        # "Latent 3: test-set activations": latents apart (a file name without the title's notes: export_name)
+        shows = getattr(plot, "export_name", None) or getattr(plot, "export_title", None) or title
         if path := self._ask(f"Export plot: {title}", name_stem(self.depicted(plot)) + file_stem(shows) + ".png",
                              PLOT_FILTER):
             self._run(f"plot “{title}”", lambda: export_plot(plot, path, self.caption(plot)))

@@ -42,6 +42,7 @@ class LatentBars(pg.PlotWidget):
         box.owner = self
         style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
         self.export_title: str | None = None  # files get no hint for the mouse (ProbeView names the input)
+        self.export_name: str | None = None  # …and are named by these words (the input, its clamps)
         self.x_name = "latent"  # the CSV's x column (the axis's label counts the active ones: "latent (8 of 32 …")
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers

@@ -7,12 +7,14 @@ do in plot_exporters.py.
 from __future__ import annotations
 
 import csv
+import html
 import itertools
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 
 from sae_desktop.qt.hidden_layout import lay_out_hidden
@@ -21,6 +23,7 @@ from sae_desktop.qt.plot_exporters import patch_svg_exporter
 from sae_desktop.qt.right_axis import plot_items
 
 PLOT_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"
+TITLE_ROW_PX = 30  # pyqtgraph's title row (PlotItem.setTitle)
 
 
 @contextmanager
@@ -33,16 +36,43 @@ def export_title(plot: pg.PlotWidget):
     shown = label.text
     hidden = [item for item in getattr(plot, "screen_only", ()) if item.isVisible()]
     if title is not None:
-        label.setText(title)
+        label.setText(html.escape(title))
+        _wrap_title(plot)
     for item in hidden:
         item.hide()
     try:
         yield
     finally:
         if title is not None:
+            _wrap_title(plot, unwrap=True)
             label.setText(shown)
         for item in hidden:
             item.show()
+
+
+def _wrap_title(plot: pg.PlotWidget, unwrap: bool = False) -> None:
+    """A title wider than its column (the data area's) broken into centred lines, its row as tall as
+    they are (pyqtgraph's title row is one line, 30 px: "…code of file cloth_003_5096.png (the sheet
+    alone, cut ou…" was cut at both ends of an exported PNG); ``unwrap``: one line again."""
+    item = plot.getPlotItem()
+    label, room = item.titleLabel, item.getViewBox().width()
+    text = label.item
+    if unwrap or text.boundingRect().width() <= room:
+        if text.textWidth() >= 0:
+            text.setTextWidth(-1)
+            label.setMaximumHeight(TITLE_ROW_PX)
+            item.layout.setRowFixedHeight(0, TITLE_ROW_PX)
+        return
+    text.setTextWidth(room)
+    option = text.document().defaultTextOption()
+    option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+    text.document().setDefaultTextOption(option)
+    height = max(TITLE_ROW_PX, text.boundingRect().height())
+    label.setMaximumHeight(height)
+    item.layout.setRowFixedHeight(0, height)
+    label.updateMin()
+    item.layout.activate()
+    label.resizeEvent(None)
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import WrappedLabel
 from sae_desktop.qt.rich_text import breakable_words
 from sae_desktop.qt.probe_layout import lay_out
-from sae_desktop.qt.probe_words import clamp_note, headline, source_line, verdict_text, without_lists
+from sae_desktop.qt.probe_words import code_titles, headline, source_line, verdict_text, without_lists
 from sae_desktop.qt.settings import last_folder, remember_folder
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.stage_tiles import StageTiles
@@ -281,8 +281,8 @@ class ProbeView(QWidget):
         self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)
         clamps = self.state.clamps
         if bars is not None:  # a file says whose code it is, and that it is steered (its orange bars)
-            steered = f", {clamp_note(clamps)} (orange)".replace("\u00a0", " ") if clamps else ""
-            bars.export_title = f"Latent code of {self.state.source.describe()}{steered}" if r is not None else None
+            titles = code_titles(self.state.source, clamps) if r is not None else (None, None)
+            bars.export_title, bars.export_name = titles
         if r is None:
             for tile in (self.input_tile, self.recon_tile, self.residual_tile):
                 tile.set_grey(None)

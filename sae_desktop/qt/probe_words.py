@@ -85,6 +85,20 @@ def without_lists(text: str) -> str:
     return re.sub(r" \([^()]*, [^()]*\)", "", text)
 
 
+def bare_source(source: InputSource) -> str:
+    """What the input is, without a file's notes and its own suffix: for a file name ("file cloth_003_5096",
+    an export was named "…_file_cloth_003_5096_png_the_sheet_alone_cut_out_of_the_photo")."""
+    return re.sub(r"\.\w{1,5}$", "", source.describe(notes=False))
+
+
+def code_titles(source: InputSource, clamps: dict[int, float]) -> tuple[str, str]:
+    """The latent code's title in a file (whose code, steered by which clamps: its orange bars), and
+    the words its file is named by (without a file's notes and the bars' colour, "…_clamped_orange.csv")."""
+    steered = f", {clamp_note(clamps)}".replace("\u00a0", " ") if clamps else ""
+    return (f"Latent code of {source.describe()}{steered}" + " (orange)" * bool(clamps),
+            f"Latent code of {bare_source(source)}{steered}")
+
+
 ON_CANVAS = "on the canvas as the model takes it"
 
 
