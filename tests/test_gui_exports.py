@@ -152,6 +152,39 @@ def test_exporting_an_empty_plot_says_so_before_asking_where(qtbot, window, dial
     assert dialogs.asked == [] and "first click the tile of a live latent" in window.notices[-1]
 
 
+def test_a_plot_with_nothing_to_export_is_greyed_out_and_says_how_to_give_it_some(qtbot, window):
+    """Export ▸ Plot ▸ Losses… was offered before any run and answered "The plot shows no data yet"; the
+    README says what cannot be exported now is greyed out."""
+    from sae_desktop.qt.exporting import GREYED_WHEN_EMPTY
+
+    exports = window.exports
+    assert set(GREYED_WHEN_EMPTY) <= set(exports.plots())  # (a plot renamed in one place only)
+    menu = exports.plot_actions["Losses"].parent()
+    assert window.training_view is not None  # (built after the window's first paint; here when first asked for)
+    view = window.probe_view
+    window.tabs.setCurrentWidget(view)
+    view.canvas.clear()
+    qtbot.waitUntil(lambda: view.result is None)
+    menu.aboutToShow.emit()
+    losses, code = exports.plot_actions["Losses"], exports.plot_actions["Latent code (Probe)"]
+    assert not losses.isEnabled() and losses.toolTip() == "The plot shows no data yet."
+    assert not code.isEnabled()
+    view.browser.index.setValue(5)
+    qtbot.waitUntil(lambda: view.result is not None)
+    menu.aboutToShow.emit()
+    assert code.isEnabled() and "no data" not in code.toolTip() and not losses.isEnabled()
+    atlas = window.atlas_view
+    window.tabs.setCurrentWidget(atlas)
+    qtbot.waitUntil(lambda: atlas.test_set.get("mnist") is not None, timeout=10000)
+    classes = exports.plot_actions["Activation by class of the selected latent (Atlas)"]
+    menu.aboutToShow.emit()
+    assert not classes.isEnabled() and "first click the tile of a live latent" in classes.toolTip()
+    assert exports.plot_actions["Feature density"].isEnabled()
+    atlas.select(int(np.flatnonzero(~atlas.model.evaluation.dead)[0]))
+    menu.aboutToShow.emit()
+    assert classes.isEnabled()
+
+
 def test_the_atlas_activation_by_class_plot_exports_as_a_table_and_a_picture(qtbot, window, tmp_path):
     """It was the one plot neither File ▸ Export ▸ Plot nor a right-click reached."""
     atlas = window.atlas_view

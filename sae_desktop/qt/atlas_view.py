@@ -136,6 +136,11 @@ class AtlasView(QWidget):
             self.refresh()
         self.staggered.hold()
 
+    @property
+    def stale(self) -> bool:
+        """Whether it shows another model than the shown one (redrawn at the next visit)."""
+        return self._stale
+
     def up_to_date(self) -> AtlasView:
         """Itself, redrawn for the shown model if that changed while the tab was hidden (an export
         from another tab drew the model shown when the Atlas was last visited), and laid out as

@@ -79,14 +79,24 @@ def export_probe(probe, folder: str | Path) -> list[Path]:
     return written
 
 
+GREYED_WHEN_EMPTY = {  # plot → its tab (see ExportMenu.update_plot_actions)
+    **dict.fromkeys(["Losses", "Mean activation (rho-hat)", "Test-set activations (Training)", "Sparsity per epoch"],
+                    "Training"),
+    "Latent code (Probe)": "Probe",
+    **dict.fromkeys(["Feature density", "Test-set activations of the selected latent (Atlas)",
+                     "Activation by class of the selected latent (Atlas)"], "Atlas")}
+
+
 class ExportMenu:
     """Fills the window's File ▸ Export menu; each action asks for a file, then calls the above."""
 
     def __init__(self, window, menu: QMenu):
         self.window = window
         plots = menu.addMenu("Plot (PNG, SVG or CSV)")
-        for title, plot in self.plots().items():  # the views are built by then (after the first paint)
-            plots.addAction(f"{title}…", lambda p=plot, t=title: self._plot(p(), t))
+        plots.setToolTipsVisible(True)  # (a greyed plot's says how to give it data)
+        self.plot_actions = {title: plots.addAction(f"{title}…", lambda p=plot, t=title: self._plot(p(), t))
+                             for title, plot in self.plots().items()}  # (the views are built by then)
+        plots.aboutToShow.connect(self.update_plot_actions)
         self.atlas_action = menu.addAction("Atlas image (PNG)…", self._atlas)
         self.probe_action = menu.addAction("Probe images (PNG)…", self._probe)
         self.codes_action = menu.addAction("Test-set latent codes (.npy)…", self._codes)
@@ -106,6 +116,22 @@ class ExportMenu:
         self.metrics_action.setEnabled(folder is not None)
         name = f" of “{folder.name}”" if folder else ""
         self.metrics_action.setText(f"Run metrics{name} (CSV)…")
+
+    def update_plot_actions(self) -> None:
+        """A plot with nothing to export greyed out (its tooltip says how to give it some), where that is
+        known without building or updating a view: those of a built Training or Probe tab (their news
+        first, as a visit would), and the Atlas's while it shows the shown model (the Runs tab's read the
+        runs' folders again when used; each action also checks when used)."""
+        from sae_desktop.qt.plot_files import has_content
+
+        for title, action in self.plot_actions.items():
+            view = self.window.built_view(GREYED_WHEN_EMPTY[title]) if title in GREYED_WHEN_EMPTY else None
+            plot = self.plots()[title]() if view is not None and not getattr(view, "stale", False) else None
+            if plot is not None and callable(refresh := getattr(plot, "refresh", None)):
+                refresh()
+            ready = plot is None or bool(has_content(plot))
+            action.setEnabled(ready)
+            action.setToolTip("" if ready else getattr(plot, "empty_hint", "The plot shows no data yet."))
 
     def plots(self) -> dict[str, Callable[[], pg.PlotWidget]]:
         """Each plot by its title (as on screen, the tab named where two are alike): a function, as

@@ -53,7 +53,10 @@ class WindowTabs:
         return next(page for page in self.tabs.pages() if self.tabs.tabText(self.tabs.indexOf(page)) == title)
 
     def built_view(self, title: str) -> QWidget | None:
-        """The view of the tab ``title`` if it is built yet (else None; nothing is shown in it yet)."""
+        """The view of the tab ``title`` if it is built yet (else None; nothing is shown in it yet;
+        the Probe's is built with the window)."""
+        if not any(self.tabs.tabText(self.tabs.indexOf(page)) == title for page in self.tabs.pages()):
+            return next(self.tabs.widget(i) for i in range(self.tabs.count()) if self.tabs.tabText(i) == title)
         return self._page(title).peek()
 
     @property
