@@ -1006,9 +1006,14 @@ def test_clamps_kept_with_nothing_drawn_are_said_and_an_export_says_it_is_steere
     # (in the future tense: no bar shows them, and "(latents 5, 6, 7 clamped)" sat beside an empty chart)
     assert view.error_label.text() == "Nothing drawn yet  (latents\u00a05,\u00a06,\u00a07 will be clamped)"
     assert view.error_label.toolTip() == "Clamped: latent 5 to 0.90, latent 6 to 0.90, latent 7 to 0.90"
+    # …and the chart shows them, at their values where they will be (it was empty beside "will be clamped")
+    bars = view.bars.bars.opts
+    assert list(bars["x"]) == [5, 6, 7] and list(bars["height"]) == pytest.approx([0.9] * 3)
+    assert view.bars.code_for_csv.getData()[0] is None  # (no input's code to write)
     view.state.reset_clamps()
     view.update_probe()
     assert view.error_label.text() == "Nothing drawn yet" and view.error_label.toolTip() == ""
+    assert not len(view.bars.bars.opts["x"])
 
 
 def test_the_image_dialog_offers_every_format_the_reader_reads(tmp_path):
@@ -1434,7 +1439,7 @@ def test_the_bars_axis_says_whose_count_it_is_and_forgets_it_after_clear(qtbot, 
     assert window.statusBar().currentMessage().startswith(f"Latent {quiet}: clamped to 0.9")
     view.canvas.clear()
     qtbot.waitUntil(lambda: view.result is None, timeout=2000)
-    assert bars.getAxis("bottom").labelText == "latent"
+    assert bars.getAxis("bottom").labelText == "latent (no input: clamps waiting)"  # (the clamp drawn, no count)
 
 
 def test_the_cropped_stages_have_paper_around_their_ink(qtbot, window):

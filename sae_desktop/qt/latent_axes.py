@@ -1,5 +1,5 @@
-"""The latent bars' axes: activation values that end at the bars' top, and a latent's number
-under as many bars as there is room for."""
+"""The latent bars' axes: activation values that end at the bars' top, a latent's number under as
+many bars as there is room for, and the names of the lines across them."""
 
 from __future__ import annotations
 
@@ -39,3 +39,15 @@ def bar_ticks(order: np.ndarray, n: int, pixels_per_bar: float, room: float,
     last = int(n - 0.5 - room / 2 / pixels_per_bar) if step > 1 and pixels_per_bar > 0 else n
     regular = [p for p in range(0, n, step) if all(abs(p - c) >= step for c in clamped) and (p == 0 or p <= last)]
     return step, [(p, str(int(order[p]))) for p in sorted(set(regular) | set(clamped))]
+
+
+def line_names(config, shared: float | None, thetas: bool, rho: float | None) -> list[tuple[str, str, str]]:
+    """The legend's entries for the lines across the bars of a model with ``config`` (its sigmoid latents'
+    "active" line, BatchTopK's ``shared`` threshold, JumpReLU's ``thetas``, the KL target ``rho``): (the
+    line's key, its name, a shorter one)."""
+    active = f"{config.active_threshold:g}"
+    named = [("threshold", f"active above {active}", f"active > {active}")] if config.latent == "sigmoid" else []
+    named += [("threshold", f"fires above θ = {shared:.3g}", f"fires > {shared:.3g}")] if shared else []
+    named += [("theta", "threshold θⱼ (each latent's)", "θⱼ (each latent's)")] if thetas else []
+    # a target for each latent's mean over digits, drawn over one digit's code: "mean" says so ("target ρ")
+    return named + ([("target", f"target mean ρ = {rho:g}", f"target mean ρ = {rho:g}")] if rho is not None else [])

@@ -21,7 +21,7 @@ from sae_desktop.architecture import active as is_active, clamped_code
 from sae_desktop.config import ModelConfig
 from sae_desktop.qt import theme
 from sae_desktop.qt.bar_keys import BarKeys
-from sae_desktop.qt.latent_axes import CappedAxis, bar_ticks
+from sae_desktop.qt.latent_axes import CappedAxis, bar_ticks, line_names
 from sae_desktop.qt.plot_legend import fit_entries
 from sae_desktop.qt.plot_style import COLORS, add_legend, csv_companion, fit_axis_label, recolour_dotted, style_plot
 from sae_desktop.qt.steering_box import SteeringViewBox
@@ -41,8 +41,7 @@ class LatentBars(pg.PlotWidget):
         super().__init__(parent, viewBox=box, axisItems={"left": self.activation_axis})
         box.owner = self
         style_plot(self, "Latent code: click or drag a bar to steer it", "activation", "latent")
-        self.export_title: str | None = None  # files get no hint for the mouse (ProbeView names the input)
-        self.export_name: str | None = None  # …and are named by these words (the input, its clamps)
+        self.export_title = self.export_name = None  # files: no hint for the mouse; named by the input (ProbeView)
         self.x_name = "latent"  # the CSV's x column (the axis's label counts the active ones: "latent (8 of 32 …")
         self.setMenuEnabled(False)
         self.hideButtons()  # no zooming here: the mouse steers
@@ -54,9 +53,8 @@ class LatentBars(pg.PlotWidget):
         threshold_pen = pg.mkPen("#888888", width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
         self.target = pg.InfiniteLine(angle=0, pen=target_pen)
         self.threshold = pg.InfiniteLine(angle=0, pen=threshold_pen)
-        # JumpReLU: each latent's learned threshold, a tick across its bar (thresholds: set_model)
         self.theta_marks = pg.ScatterPlotItem(symbol="_", size=12, pen=pg.mkPen("#888888", width=2), brush=None)
-        self.thetas: np.ndarray | None = None
+        self.thetas: np.ndarray | None = None  # JumpReLU's learned thresholds, a tick across each bar (set_model)
         for item in (self.bars, self.marks, self.target, self.threshold, self.theta_marks):
             self.addItem(item)
         self._brushes = {key: pg.mkBrush(COLORS[key]) for key in ("clamped", "active", "inactive")}
@@ -69,9 +67,8 @@ class LatentBars(pg.PlotWidget):
                         "target": pg.PlotDataItem([], [], pen=target_pen),
                         "theta": pg.PlotDataItem([], [], pen=None, symbol="_", symbolSize=12,
                                                  symbolPen=pg.mkPen("#888888", width=2))}
-        self.code_for_csv = csv_companion(self, "decoded code")
-        # …and the encoder's own, beside it: with a latent clamped, the CSV held only the steered value
-        self.latents_for_csv = csv_companion(self, "encoder's code")
+        self.code_for_csv = csv_companion(self, "decoded code")  # …and the encoder's own beside it (a latent
+        self.latents_for_csv = csv_companion(self, "encoder's code")  # clamped, the CSV held only the steered value)
         self.target.setZValue(5)
         self.latents: np.ndarray | None = None
         self._clamps: dict[int, float] = {}  # what is drawn; the probe's state owns them
@@ -88,9 +85,8 @@ class LatentBars(pg.PlotWidget):
         self.getViewBox().sigResized.connect(self._fit_to_box)
 
     def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt naming)
-        """Every bar is named on hover (Qt's tooltip event, where the mouse rests: pyqtgraph drops
-        moves that come fast). Where the labels thin out, a clamped bar between two others had no
-        number anywhere, and the header counts more than three clamps ("5 latents clamped")."""
+        """Every bar is named on hover (Qt's tooltip event, where the mouse rests: pyqtgraph drops moves that come
+        fast). Where the labels thin out, a clamped bar had no number anywhere ("5 latents clamped", the header)."""
         if event.type() != QEvent.Type.ToolTip:
             return super().viewportEvent(event)
         box = self.getViewBox()
@@ -135,8 +131,8 @@ class LatentBars(pg.PlotWidget):
             self._redraw()
 
     def _outlines(self) -> dict:
-        """Each kind of bar outlined a pixel in its own colour, whatever the zoom (made once, not per
-        bar at each stroke: with 512 latents a bar is under a pixel, and unoutlined most were not drawn)."""
+        """Each kind of bar outlined a pixel in its own colour, whatever the zoom (made once, not per bar at each
+        stroke: with 512 latents a bar is under a pixel, and unoutlined most were not drawn)."""
         return {key: pg.mkPen(brush.color(), width=1, cosmetic=True) for key, brush in self._brushes.items()}
 
     def set_model(self, config: ModelConfig, rho: float | None, thresholds: np.ndarray | None = None) -> None:
@@ -151,12 +147,7 @@ class LatentBars(pg.PlotWidget):
         self.target.setVisible(rho is not None)
         if rho is not None:
             self.target.setValue(rho)
-        active = f"{config.active_threshold:g}"  # (shorter names where the plot is narrow: _fit_to_box)
-        named = [("threshold", f"active above {active}", f"active > {active}")] if config.latent == "sigmoid" else []
-        named += [("threshold", f"fires above θ = {shared:.3g}", f"fires > {shared:.3g}")] if shared else []
-        named += [("theta", "threshold θⱼ (each latent's)", "θⱼ (each latent's)")] if self.thetas is not None else []
-        # a target for each latent's mean over digits, drawn over one digit's code: "mean" says so ("target ρ")
-        named += [("target", f"target mean ρ = {rho:g}", f"target mean ρ = {rho:g}")] if rho is not None else []
+        named = line_names(config, shared, self.thetas is not None, rho)  # (shorter where narrow: _fit_to_box)
         self.legend_forms = [[(self.samples[key], names[i]) for key, *names in named] for i in (0, 1)]
         fit_entries(self.legend, self.legend_forms, self.getViewBox().width() - 12)  # (shown with room: _set_ranges)
         self.top = self.least_top
@@ -221,13 +212,10 @@ class LatentBars(pg.PlotWidget):
         return latent in self._clamps
 
     def _redraw(self) -> None:
-        if self.latents is None:
-            self.bars.setOpts(x=[], height=[])
-            self.marks.setData([], [])
-            self.code_for_csv.setData([], [])  # (a CSV after Clear held the last input's code)
-            self.latents_for_csv.setData([], [])
-            self.theta_marks.setData([], [])
-            fit_axis_label(self, "bottom", "latent")  # (after Clear it still counted the last input's)
+        if self.latents is None:  # (a CSV after Clear held the last input's code)
+            for item in (self.marks, self.code_for_csv, self.latents_for_csv, self.theta_marks):
+                item.setData([], [])
+            self._draw_waiting()
             self.keys.place()
             return
         code = clamped_code(self.latents, self._clamps, self.config)  # what the probe decodes
@@ -257,6 +245,17 @@ class LatentBars(pg.PlotWidget):
         self._set_ranges(self.shown_count)
         self._update_ticks()
         self.keys.place()
+
+    def _draw_waiting(self) -> None:
+        """No input: the clamps waiting for one drawn at their values, where they will be, their places numbered
+        (the header said "latent 30 will be clamped" over no bar); the axis counts no input's latents."""
+        waiting = sorted(j for j in self._clamps if j < self.config.d_latent)
+        kinds = {"brushes": [self._brushes["clamped"]] * len(waiting), "pens": [self._pens["clamped"]] * len(waiting)}
+        self.bars.setOpts(x=waiting, height=[self._clamps[j] for j in waiting], width=0.8, **(kinds if waiting else {}))
+        fit_axis_label(self, "bottom", *(["latent (no input: clamps waiting)", "latent"] if waiting else ["latent"]))
+        if waiting:
+            self.order = np.arange(self.config.d_latent)
+            self._update_ticks()
 
     def _leading(self, lit: np.ndarray, active: int) -> int:
         """How many bars are in view: all, except a wide dictionary's sorted code, which shows its
