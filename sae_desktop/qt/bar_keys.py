@@ -1,5 +1,7 @@
 """The latent bars from the keyboard: Tab (or a click) gives them the keys, a dashed frame marks
-the bar they act on, and the keys steer it as the mouse does (latent_bars.py).
+the bar they act on (from Tab or the first key on: a click alone frames none, as a focus ring shows
+for the keyboard only; after a double-click's release the frame round a grey bar read as a clamp's),
+and the keys steer it as the mouse does (latent_bars.py).
 
 ← → Home End choose a bar (in the order shown), ↑ ↓ raise and lower its clamp by a twentieth of the
 axis, 0 ablates it, Esc releases it. The bar is named in the status bar after each key.
@@ -29,6 +31,7 @@ class BarKeys(QObject):
     def __init__(self, bars: LatentBars):
         super().__init__(bars)
         self.bars, self.position = bars, 0  # the bar acted on: its place in the order shown
+        self.keyboard = False  # the keys are in use (tabbed to, or a key pressed): the frame shows
         bars.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.frame = pg.BarGraphItem(x=[0], height=[1], width=0.96, brush=None)
         self.frame.setZValue(10)
@@ -50,7 +53,7 @@ class BarKeys(QObject):
         bars = self.bars
         count = self._count()
         self.position = min(self.position, max(count - 1, 0))
-        shown = (bars.hasFocus() if focused is None else focused) and count > 0
+        shown = (bars.hasFocus() if focused is None else focused) and count > 0 and self.keyboard
         self.frame.setVisible(shown)
         if shown:
             pen = pg.mkPen(theme.current().ink, width=1.5, style=Qt.PenStyle.DashLine, cosmetic=True)
@@ -63,6 +66,8 @@ class BarKeys(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
         kind = event.type()
         if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self.keyboard = kind == QEvent.Type.FocusIn and event.reason() in (
+                Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
             self.place(kind == QEvent.Type.FocusIn)
         elif kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and event.key() in KEYS \
                 and event.modifiers() in PLAIN and self._count():
@@ -74,6 +79,7 @@ class BarKeys(QObject):
 
     def press(self, key: Qt.Key) -> None:
         bars, count = self.bars, self._count()
+        self.keyboard = True
         if key in MOVES:
             self.position = int(np.clip(self.position + MOVES[key], 0, count - 1))
         elif key in (Qt.Key.Key_Home, Qt.Key.Key_End):
