@@ -64,15 +64,19 @@ def test_mouse_drag_draws_ink_and_updates_code_and_reconstruction(qtbot, window)
 
 def test_clear_undo_redo_and_eraser(qtbot, window):
     view = window.probe_view
+    clear = view.tools.clear_action
+    assert view.canvas.is_empty() and not clear.isEnabled()  # nothing to clear: greyed (it was offered)
     draw_seven(qtbot, view.canvas)
+    assert clear.isEnabled()  # (from the first stroke on)
     drawn = view.canvas.array()
-    view.tools.clear_action.trigger()
-    assert view.canvas.is_empty()
+    clear.trigger()
+    assert view.canvas.is_empty() and not clear.isEnabled()
     qtbot.waitUntil(lambda: view.result is None, timeout=2000)
     view.tools.undo_action.trigger()
     np.testing.assert_array_equal(view.canvas.array(), drawn)
+    assert clear.isEnabled()
     view.tools.redo_action.trigger()
-    assert view.canvas.is_empty()
+    assert view.canvas.is_empty() and not clear.isEnabled()
     view.tools.undo_action.trigger()
     view.tools.eraser_action.trigger()
     assert view.canvas.erasing and not view.tools.brush_action.isChecked()

@@ -72,6 +72,7 @@ class DrawingTools(QWidget):
         width_row.addWidget(self.width_slider, 1)
         rows.addLayout(width_row)
         canvas.historyChanged.connect(self._history_changed)
+        canvas.strokeFinished.connect(self._history_changed)  # (a stroke's undo step is taken as it starts, empty)
         self._history_changed()
 
     def _action(self, text, shortcut, slot, checkable=False, button=True) -> QAction:
@@ -100,3 +101,4 @@ class DrawingTools(QWidget):
     def _history_changed(self) -> None:
         self.undo_action.setEnabled(self.canvas.can_undo())
         self.redo_action.setEnabled(self.canvas.can_redo())
+        self.clear_action.setEnabled(not self.canvas.is_empty() or self.canvas.tag is not None)  # (as Clear does)
