@@ -51,7 +51,8 @@ def headline(mse: float | None, clamps: dict[int, float], has_model: bool) -> tu
     if mse is None:
         waiting = f"  ({clamp_note(clamps, ' will be clamped')})" if clamps and has_model else ""
         head, short = ("No model loaded",) * 2 if not has_model else ("Nothing drawn yet", "Nothing drawn")
-        fewer = [short + note.format("latents will be clamped") for note in counted if waiting]
+        fewer = [short + note.format(words) for words in ("latents will be clamped", "will be clamped")
+                 for note in counted if waiting]
         return head + waiting, (short + waiting, *fewer), clamp_list(clamps) if waiting else ""
     # (in a column narrower than "Reconstruction", at 1024 px in presentation mode, the word was cut;
     # and in its two lines: "(latents 2, 14, 28 clamped)" made three, the lines below jumped down)
