@@ -464,8 +464,13 @@ def test_a_wide_dictionarys_sorted_code_shows_its_leading_bars(qtbot):
     bars.set_sorted(False)
     assert bars.getViewBox().viewRange()[0][1] > 1000 and bars.getAxis("bottom").labelText.startswith("latent")
     assert "first" not in bars.getAxis("bottom").labelText
+    bars.set_latents(code)  # (no clamp)
     bars.set_sorted(True)
+    assert bars.getViewBox().viewRange()[0][1] < 64
+    bars.set_latents(None, {900: 1.5})  # no input, a clamp waiting far down: every place in view, it drawn at 900
+    assert bars.getViewBox().viewRange()[0][1] > 1000 and list(bars.bars.opts["x"]) == [900]
     bars.set_model(ModelConfig(d_latent=512, latent="topk", k=8), rho=None)  # another model, no code yet
+    bars.set_latents(None)
     assert bars.getAxis("bottom").labelText == "latent" and bars.getViewBox().viewRange()[0][1] > 500
 
 

@@ -72,8 +72,7 @@ class LatentBars(pg.PlotWidget):
         self.target.setZValue(5)
         self.latents: np.ndarray | None = None
         self._clamps: dict[int, float] = {}  # what is drawn; the probe's state owns them
-        self.sorted = False
-        self.order = np.arange(0)
+        self.sorted, self.order = False, np.arange(0)
         self.shown_count = 0  # bars in view (see _leading)
         self.drag_latent: int | None = None
         self.top = self.least_top = 1.0  # the activation axis's top, and the least it may be
@@ -253,8 +252,9 @@ class LatentBars(pg.PlotWidget):
         kinds = {"brushes": [self._brushes["clamped"]] * len(waiting), "pens": [self._pens["clamped"]] * len(waiting)}
         self.bars.setOpts(x=waiting, height=[self._clamps[j] for j in waiting], width=0.8, **(kinds if waiting else {}))
         fit_axis_label(self, "bottom", *(["latent (no input: clamps waiting)", "latent"] if waiting else ["latent"]))
-        if waiting:
-            self.order = np.arange(self.config.d_latent)
+        if waiting:  # (every place in view: a wide dictionary's sorted code showed its leading bars alone)
+            self.order, self.shown_count = np.arange(self.config.d_latent), self.config.d_latent
+            self._set_ranges(self.shown_count)
             self._update_ticks()
 
     def _leading(self, lit: np.ndarray, active: int) -> int:

@@ -94,7 +94,7 @@ class TopLegend:
                     span = (0.0, min(1.0, max(0.0, (under - low) / (high - low))))
             if line.span != span:
                 line.setSpan(*span)
-                line.viewTransformChanged()  # (setSpan alone keeps the line's old extent: pyqtgraph 0.13)
+                line.viewTransformChanged()  # (setSpan alone kept the old extent until the view moved: pyqtgraph 0.14)
 
     def _place(self, *_) -> None:
         """At the data area's right, inset, where there is room; else centred on it. With less
