@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--json", action="store_true", help="one JSON object per image")
     probe.add_argument("--save-dir", help="write each image's <name>_input.png and <name>_reconstruction.png "
                        "(28×28, what the model sees and draws), <name>_levelled.png (paper removed, contrast "
-                       "stretched) and <name>_strokes.png (the ink's box after the stroke-width change) here")
+                       "stretched) and <name>_strokes.png (the ink's box after the stroke-width change) here "
+                       "(never over files already there: a name taken becomes <name>-2, <name>-3, …)")
 
     slim = sub.add_parser("save-weights", help="write a small weights-only copy of a checkpoint (for sharing)")
     slim.add_argument("checkpoint", help="the .safetensors model to copy")

@@ -24,11 +24,19 @@ def _png_bytes(image) -> bytes:
     return buffer.getvalue()
 
 
-def output_stems(names: list[str]) -> list[str]:
+OUTPUTS = ("input", "reconstruction", "levelled", "strokes")  # probe --save-dir's <stem>_<output>.png
+
+
+def output_stems(names: list[str], folder: Path | None = None) -> list[str]:
     """A file stem per input for ``probe --save-dir``, distinct even where inputs share a file name
     (``a/7.png`` and ``b/7.png`` give ``7`` and ``7-2``); compared ignoring case (macOS, Windows);
-    cut to ``exports.STEM_BYTES`` (a 246-character name's outputs could not be written)."""
+    cut to ``exports.STEM_BYTES`` (a 246-character name's outputs could not be written); past the
+    outputs already in ``folder`` (a second call into it replaced the first's images, which its JSON
+    still named: the 7's "clean_input.png" became a letter's)."""
     from sae_desktop.exports import cut_stem
+
+    def written(stem: str) -> bool:  # (a link counts, dangling or not: nothing is written through it)
+        return folder is not None and any(os.path.lexists(folder / f"{stem}_{out}.png") for out in OUTPUTS)
 
     taken: set[str] = set()
     stems = []
@@ -37,7 +45,7 @@ def output_stems(names: list[str]) -> list[str]:
         readable = "".join(c if c.isprintable() else "_" for c in utf8(Path(name).stem).replace("\\x", "_x"))
         stem, n = cut_stem(readable) or "image", 1
         candidate = stem
-        while candidate.casefold() in taken:
+        while candidate.casefold() in taken or written(candidate):
             n += 1
             candidate = f"{stem}-{n}"
         taken.add(candidate.casefold())
@@ -65,7 +73,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
         raise Failure(str(exc)) from None
     save_dir = _save_dir(args.save_dir)
     failures = 0
-    for name, stem in zip(args.images, output_stems(args.images)):
+    for name, stem in zip(args.images, output_stems(args.images, save_dir)):
         record, probed = _probe_one(model, name)
         if probed is not None and save_dir:
             _save(record, *probed, save_dir, stem, args.images)
@@ -165,8 +173,7 @@ def _save(record: dict, stages, result, folder: Path, stem: str, inputs: list[st
     from sae_desktop.safe_write import atomic_write_bytes
 
     try:
-        for suffix, image in (("input", result.input), ("reconstruction", result.reconstruction),
-                              ("levelled", stages.levelled), ("strokes", stages.reshaped)):
+        for suffix, image in zip(OUTPUTS, (result.input, result.reconstruction, stages.levelled, stages.reshaped)):
             record[suffix] = str(atomic_write_bytes(folder / f"{stem}_{suffix}.png", _png_bytes(image), inputs=inputs))
     except OSError as exc:
         record["save_error"] = describe_os_error(exc)

@@ -385,24 +385,53 @@ def test_a_png_with_large_metadata_is_read(tmp_path):
     assert load_image_file(tmp_path / "big.png")[14, 13] > 0.9
 
 
-def test_one_image_whose_outputs_cannot_be_written_stops_nothing_else(tmp_path, capsys):
-    """An output named like another input (q.png's q_input.png), or a file name too long for the
-    file system's 255 bytes: the batch ended at that image, the images after it never probed."""
+def test_one_image_whose_outputs_cannot_be_written_stops_nothing_else(tmp_path, capsys, monkeypatch):
+    """An output that cannot be written (a full disk here), a file name too long for the file system's
+    255 bytes, an output named like another input (q.png's q_input.png): the batch ended at that image,
+    the images after it never probed; and q's outputs were refused, as over an input."""
+    import sae_desktop.safe_write as safe_write
+
     folder = tmp_path / "in"
     q, q_input = digit_png(folder / "q.png", 10), digit_png(folder / "q_input.png", 14)
     long = digit_png(tmp_path / ("x" * 246 + ".png"), 12)
-    seven = digit_png(tmp_path / "7.png", 16)
-    assert main(["probe", "--json", "--save-dir", str(folder), str(q), str(q_input), str(long), str(seven)]) == 1
+    seven, full = digit_png(tmp_path / "7.png", 16), digit_png(tmp_path / "full.png", 18)
+    write = safe_write.atomic_write_bytes
+
+    def disk_full(path, *args, **kwargs):
+        if Path(path).name.startswith("full_"):
+            raise OSError(28, "No space left on device", str(path))
+        return write(path, *args, **kwargs)
+
+    monkeypatch.setattr(safe_write, "atomic_write_bytes", disk_full)
+    images = [str(p) for p in (q, q_input, full, long, seven)]
+    assert main(["probe", "--json", "--save-dir", str(folder), *images]) == 1
     out, err = capsys.readouterr()
     records = [json.loads(line) for line in out.splitlines()]
-    assert [r["image"] for r in records] == [str(q), str(q_input), str(long), str(seven)]
+    assert [r["image"] for r in records] == images
     assert all(r["ok"] for r in records)  # each probed
-    assert "refusing to write over the input file" in records[0]["save_error"] and "input" not in records[0]
-    assert err.count("\n") == 1 and err.startswith(f"{q}: error: ")
-    for r in records[1:]:
+    assert "No space left" in records[2]["save_error"] and "input" not in records[2]
+    assert err.count("\n") == 1 and err.startswith(f"{full}: error: ")
+    for r in records[:2] + records[3:]:
         assert "save_error" not in r and Path(r["strokes"]).is_file()
-    assert len(Path(records[2]["input"]).name.encode()) <= 255
+    assert Path(records[0]["input"]).name == "q-2_input.png"  # (q_input.png is taken: an input)
+    assert len(Path(records[3]["input"]).name.encode()) <= 255
     assert np.asarray(Image.open(q_input)).max() == 255  # the input is as it was
+
+
+def test_a_second_probe_into_one_save_dir_never_replaces_the_firsts_images(tmp_path, capsys):
+    """Probed again into the same folder, a letter's images replaced a 7's, which the first call's JSON
+    still named (exit 0, nothing said)."""
+    a, b = digit_png(tmp_path / "a" / "clean.png", 8), digit_png(tmp_path / "b" / "clean.png", 18)
+    out = tmp_path / "out"
+    assert main(["probe", "--json", "--save-dir", str(out), str(a)]) == 0
+    first = json.loads(capsys.readouterr().out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "clean-2_strokes.png").symlink_to(tmp_path / "elsewhere.png")  # a link, dangling: taken too
+    assert main(["probe", "--json", "--save-dir", str(out), str(b)]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert Path(first["input"]).name == "clean_input.png" and Path(second["input"]).name == "clean-3_input.png"
+    assert all(out.joinpath(name).read_bytes() == data for name, data in before.items())  # the first's, as written
+    assert not (tmp_path / "elsewhere.png").exists() and len(list(out.iterdir())) == 9
 
 
 def test_save_dir_must_name_a_folder(tmp_path, capsys):
