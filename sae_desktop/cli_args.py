@@ -15,7 +15,8 @@ EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED = 2, 1, 130
 
 EXIT_CODES = (f"Exit codes: 0 done; {EXIT_USAGE} the command line is wrong; {EXIT_FAILURE} a problem found while "
               f"running (a file, the data, I/O, an image that could not be probed); {EXIT_INTERRUPTED} stopped "
-              "by Ctrl+C or SIGTERM (training keeps its weights). Each failure is one line on stderr.")
+              "by Ctrl+C or SIGTERM (a run keeps its weights; what was printed is whole lines). Each failure is one "
+              "line on stderr.")
 
 
 class UsageError(Exception):
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the window (the default)")
     gui.add_argument("--model", help="checkpoint to show at start-up (default: the bundled model)")
 
-    train = sub.add_parser("train", help="train a model headless; writes a run folder")
+    train = sub.add_parser("train", help="train a model headless; writes a run folder", epilog=EXIT_CODES)
     _add_train_args(train)
     train.add_argument("--out", help="also save the final checkpoint here (.safetensors)")
     train.add_argument("--resume", help="continue from a checkpoint (e.g. a run's checkpoint.safetensors)")
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = sub.add_parser("sweep", help="train one run per combination of values, e.g. --penalty topk --k 2,4,8",
                            description="Numeric settings take comma-separated values; every combination is "
-                           "trained in turn, each in its own run folder. Ctrl+C stops the sweep.")
+                           "trained in turn, each in its own run folder. Ctrl+C stops the sweep.", epilog=EXIT_CODES)
     _add_train_args(sweep)
     for action in sweep._actions:  # numeric settings take lists here
         if action.type in (int, float):
@@ -126,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--no-download", action="store_true", help="never try to download the dataset")
     sweep.set_defaults(out=None)
 
-    ev = sub.add_parser("evaluate", help="test-set metrics of a saved model")
+    ev = sub.add_parser("evaluate", help="test-set metrics of a saved model", epilog=EXIT_CODES)
     ev.add_argument("checkpoint", help="a .safetensors model (a run's checkpoint.safetensors, or a saved one)")
     ev.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
     ev.add_argument("--dataset", choices=DATASETS, help="default: the one it was trained on")
@@ -135,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("benchmark", help="time the tutorial's loop, this engine and the GEMM limit")
     bench.add_argument("--device", choices=DEVICES, default="cpu", help="where to time training; default cpu")
-    bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported)")
+    bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported); default 3")
     bench.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
     bench.add_argument("--json", action="store_true", help="one JSON object instead of text")
     bench.add_argument("--each-mechanism", action="store_true",

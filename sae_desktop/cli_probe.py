@@ -55,7 +55,7 @@ def output_stems(names: list[str], folder: Path | None = None) -> list[str]:
 
 def said(name: str, message: str) -> str:
     """``a/7.png: error: <cause>``: the path once (the cause began with the file's name again)."""
-    return one_line(f"{name}: error: {message.removeprefix(Path(name).name + ': ')}")
+    return one_line(f"{name}: error: {message.removeprefix((Path(name).name or name) + ': ')}")  # ("." has no name)
 
 
 def cmd_probe(args: argparse.Namespace) -> int:

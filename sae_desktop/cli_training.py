@@ -129,7 +129,8 @@ def _train_loop(args, cfg, dataset, resume, run) -> int:
                 if args.json:
                     print(json_line(summary), flush=True)
                 else:
-                    print(f"{event.status}: {event.message}", file=sys.stderr)
+                    said = event.message  # ("stopped: stopped by request at …": the status once)
+                    print(said if said.startswith(event.status) else f"{event.status}: {said}", file=sys.stderr)
                     if event.evaluation is not None:
                         print(f"final test_mse {summary['test_mse']:.5f}  FVU {summary['fvu']:.4f}  "
                               f"L0 {summary['l0']:.2f}  "

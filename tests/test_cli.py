@@ -278,3 +278,16 @@ def test_benchmark_counts_the_pixels_the_first_layer_runs_on(inked, expected):
     images[:, lo:lo + inked, lo:lo + inked] = np.random.default_rng(0).integers(1, 256, (300, inked, inked))
     dataset = Dataset("mnist", images, np.zeros(300, np.uint8), images[:10], np.zeros(10, np.uint8), Path("."))
     assert benchmark.first_layer_pixels_used(dataset) == pytest.approx(expected)
+
+
+def test_a_folder_named_dot_is_named_once_and_every_command_says_its_exit_codes(capsys, tmp_path, monkeypatch):
+    """``probe .`` said ".: error: .: not a regular file" (its name twice: "." has no file name); train, sweep
+    and evaluate's help had no exit codes, probe's said "training keeps its weights"."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["probe", "."]) == 1
+    assert capsys.readouterr().err == ".: error: not a regular file (a folder, pipe or device)\n"
+    for command in ("train", "sweep", "evaluate", "probe"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "Exit codes: 0 done" in text and "training keeps" not in text, command

@@ -221,6 +221,24 @@ def test_sigterm_stops_training_as_ctrl_c_does_then_resume(tiny_data_dir, isolat
     resume_and_check(run, tiny_data_dir, load_checkpoint(run.checkpoint_path).epoch + 2)
 
 
+def test_a_stopped_training_says_so_once(tiny_data_dir, isolated_home):
+    """Its text said "stopped: stopped by request at step 970 (epoch 3); weights kept"."""
+    proc = subprocess.Popen([sys.executable, "-m", "sae_desktop", "train", "--epochs", "400", "--batch-size", "64",
+                             "--hidden", "16", "--latent", "8", "--device", "cpu", "--no-download",
+                             "--data-dir", str(tiny_data_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: the_run(isolated_home) is not None and len(epochs_in(the_run(isolated_home))) >= 1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, (proc.returncode, err)
+    lines = err.splitlines()
+    assert any(line.startswith("stopped by request at step") and line.endswith("weights kept") for line in lines), err
+    assert not any("stopped: stopped" in line for line in lines), err
+
+
 def test_sigkill_during_a_save_then_resume(tiny_data_dir, isolated_home):
     proc = start_training(tiny_data_dir, env={"SAE_DESKTOP_FAULT_SAVE_DELAY": "0.5"})
     try:
