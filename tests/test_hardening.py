@@ -152,11 +152,21 @@ def test_metadata_paths_are_never_used_to_write(tmp_path, tiny_dataset, isolated
     assert ModelSnapshot.load(path).name == "outside.safetensors"  # the file name, not the metadata's
 
 
-def start_training(data_dir, *extra, env=None):
+def start_training(data_dir, *extra, env=None, as_json=True):
     return subprocess.Popen([sys.executable, "-m", "sae_desktop", "train", "--epochs", "400", "--batch-size", "64",
-                             "--hidden", "16", "--latent", "8", "--device", "cpu", "--no-download", "--json",
-                             "--data-dir", str(data_dir), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, **(env or {})))
+                             "--hidden", "16", "--latent", "8", "--device", "cpu", "--no-download",
+                             *["--json"] * as_json, "--data-dir", str(data_dir), *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, **(env or {})))
+
+
+def terminated_after(proc, home, epochs: int) -> tuple[str, str]:
+    """``proc``'s (stdout, stderr), sent SIGTERM once its run in ``home`` has ``epochs`` epochs."""
+    try:
+        assert wait_for(lambda: the_run(home) is not None and len(epochs_in(the_run(home))) >= epochs)
+        proc.send_signal(signal.SIGTERM)
+        return proc.communicate(timeout=60)
+    finally:
+        proc.kill()
 
 
 def wait_for(condition, timeout=60.0):
@@ -206,12 +216,7 @@ def test_sigterm_stops_training_as_ctrl_c_does_then_resume(tiny_data_dir, isolat
     """``kill`` (or ``timeout``, a job scheduler) killed the process outright: the epoch under way
     lost, a save in progress left its temp file. It now stops as Ctrl+C does."""
     proc = start_training(tiny_data_dir)
-    try:
-        assert wait_for(lambda: the_run(isolated_home) is not None and len(epochs_in(the_run(isolated_home))) >= 2)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+    out, err = terminated_after(proc, isolated_home, 2)
     assert proc.returncode == 130, (proc.returncode, err)
     assert "Traceback" not in err
     summary = json.loads(out.splitlines()[-1])
@@ -223,16 +228,8 @@ def test_sigterm_stops_training_as_ctrl_c_does_then_resume(tiny_data_dir, isolat
 
 def test_a_stopped_training_says_so_once(tiny_data_dir, isolated_home):
     """Its text said "stopped: stopped by request at step 970 (epoch 3); weights kept"."""
-    proc = subprocess.Popen([sys.executable, "-m", "sae_desktop", "train", "--epochs", "400", "--batch-size", "64",
-                             "--hidden", "16", "--latent", "8", "--device", "cpu", "--no-download",
-                             "--data-dir", str(tiny_data_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert wait_for(lambda: the_run(isolated_home) is not None and len(epochs_in(the_run(isolated_home))) >= 1)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+    proc = start_training(tiny_data_dir, as_json=False)
+    _, err = terminated_after(proc, isolated_home, 1)
     assert proc.returncode == 130, (proc.returncode, err)
     lines = err.splitlines()
     assert any(line.startswith("stopped by request at step") and line.endswith("weights kept") for line in lines), err
