@@ -19,13 +19,15 @@ from sae_desktop.image_formats import FORMATS, WHOLLY_READ, container, not_read,
 from sae_desktop.patterned_table import COPY_PX, sheet_on_patterned_table
 from sae_desktop.screen import the_canvas
 from sae_desktop.sheet import frame_paper_tone, is_crop, paper_ring, the_sheet
+from sae_desktop.zoom import ink_window, read_again
 
 MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not decoded
 WORK_SIZE = 1024  # images are reduced to this (longer side) first: the model sees 20 px anyway
 
 
 PARTS = {"canvas": "the canvas or page alone, cut out of what is round it",  # (a screenshot; a composite)
-         "sheet": "the sheet alone, cut out of the photo"}
+         "sheet": "the sheet alone, cut out of the photo",
+         "ink": "round its ink, read at the file's full size"}  # (a small digit in a large image: zoom.py)
 
 
 class ImageError(ValueError):
@@ -76,6 +78,11 @@ def read_image_file(path: str | os.PathLike) -> ImageRead:
                 sixteen_bit = img.mode.startswith("I;16")
                 img = _reduced(img)  # turned after (a turned copy of a 59-MP photo took 0.7 GB more)
                 grey = _to_grey(img.transpose(turn) if turn is not None else img, sixteen_bit)
+                ink, part = ink_and_part(grey)
+                # a small digit in a large image: its ink's window read again at the file's resolution (zoom.py)
+                window = None if part else ink_window(ink, max(w, h) / max(img.size))
+                if window is not None and (again := read_again(fh, window, img.size, turn, sixteen_bit)):
+                    ink, part = again
     except ImageError:
         raise
     except FileNotFoundError:
@@ -102,7 +109,6 @@ def read_image_file(path: str | os.PathLike) -> ImageRead:
         raise ImageError(f"{name}: cannot read the image{detail}") from None
     except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
         raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None
-    ink, part = ink_and_part(grey)
     return ImageRead(ink, frames, part)
 
 
