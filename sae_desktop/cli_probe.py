@@ -117,7 +117,9 @@ def _probe_one(model, name: str):
     from sae_desktop.probe import probe_image
     from sae_desktop.verdict import NOTHING_DRAWN, Verdict
 
-    record: dict = {"image": name}
+    # every record has every field, null where unknown (reading a failed one's "percentile" raised a KeyError)
+    record: dict = {"image": name, "ok": False, **dict.fromkeys(("latents", "active", "mse", "mse_percentile",
+                                                                   "percentile", "preprocessing"))}
     try:
         with c_stderr_silenced():
             grey, frames, part = read_image_file(name)

@@ -324,6 +324,9 @@ def test_odd_file_names_stay_one_line_valid_json_and_plain_output_names(tmp_path
     assert records[0]["image"] == str(newline) and records[1]["image"].endswith("bad\\xffname.png")
     json.loads(out.splitlines()[1], strict=True)
     assert err.count("\n") == 1 and "gone\\nfile.png: error: " in err  # one line, the newline shown as \n
+    # a failed record has the probed ones' fields, null (an evaluator's r["percentile"] raised a KeyError)
+    assert set(records[0]) - {"input", "reconstruction", "levelled", "strokes"} <= set(records[2])
+    assert records[2]["ok"] is False and records[2]["percentile"] is None and records[2]["mse"] is None
     saved = sorted(os.listdir(tmp_path / "out"))
     assert "new_line_input.png" in saved and "bad_xffname_input.png" in saved and all(n.isprintable() for n in saved)
     main(["probe", str(newline)])
