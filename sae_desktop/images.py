@@ -165,7 +165,9 @@ def _to_grey(img, sixteen_bit: bool = False) -> np.ndarray:
             low = a[finite].min()  # the scale (clipped at 0, ink at -1..0 read "the image is blank")
             a = (a - low) / max(a[finite].max() - low, 1e-12)
         top_value = a[finite].max(initial=0)
-        if sixteen_bit or img.mode.startswith("I;16") or top_value > 255:
+        if img.mode == "F" and top_value > 255:  # a float image on a scale of its own (paper at 1000 read as
+            top = float(top_value)  # 16-bit: "Too faint (contrast 2%)")
+        elif sixteen_bit or img.mode.startswith("I;16") or top_value > 255:
             top = 65535.0
         elif img.mode == "F" and top_value <= 1.0:
             top = 1.0  # a float image in [0, 1] (scientific TIFFs): not 255 times too dark

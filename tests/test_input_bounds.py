@@ -222,6 +222,18 @@ def test_a_damaged_file_is_one_line_and_the_other_images_are_still_probed(tmp_pa
     assert err == f"{damaged}: error: cannot read the image, it is damaged (TypeError: Missing dimensions)\n"
 
 
+@pytest.mark.parametrize("scale", [1000.0, 1e10, 3e38])
+def test_a_float_image_on_a_scale_of_its_own_reads_as_on_255(tmp_path, scale):
+    """Paper at 1000 was divided as 16-bit ("Too faint (contrast 2%)"). A float image above 255 is read on its
+    own scale, up to float32's largest."""
+    a = np.full((112, 112), 255.0, np.float32)
+    a[16:96, 50:60] = 0.0  # a dark "1" on white paper
+    Image.fromarray(a, mode="F").save(tmp_path / "on255.tif")
+    Image.fromarray(a * np.float32(scale / 255), mode="F").save(tmp_path / "own.tif")
+    np.testing.assert_allclose(load_image_file(tmp_path / "own.tif"), load_image_file(tmp_path / "on255.tif"),
+                               atol=1e-5)
+
+
 def test_not_a_number_in_a_float_image_is_paper_not_ink(tmp_path):
     """A float TIFF of dark ink on white paper with a band of NaN and ±inf: they became 0, the
     ink's tone, and the band was probed as a solid stroke."""
