@@ -87,6 +87,16 @@ GREYED_WHEN_EMPTY = {  # plot → its tab (see ExportMenu.update_plot_actions)
                      "Activation by class of the selected latent (Atlas)"], "Atlas")}
 
 
+EMPTY_HINTS = {"Training": "It fills as a run trains: press Start training (Ctrl+Return).",
+               "Probe": "It shows the code of the Probe's input: draw a digit, or pick a test digit or an image file."}
+
+
+def empty_hint(plot: pg.PlotWidget, title: str) -> str:
+    """Why ``plot`` (File ▸ Export's ``title``) has nothing to export, and how to give it something."""
+    return getattr(plot, "empty_hint", None) or EMPTY_HINTS.get(GREYED_WHEN_EMPTY.get(title, ""),
+                                                                "The plot shows no data yet.")
+
+
 class ExportMenu:
     """Fills the window's File ▸ Export menu; each action asks for a file, then calls the above."""
 
@@ -131,7 +141,7 @@ class ExportMenu:
                 refresh()
             ready = plot is None or bool(has_content(plot))
             action.setEnabled(ready)
-            action.setToolTip("" if ready else getattr(plot, "empty_hint", "The plot shows no data yet."))
+            action.setToolTip("" if ready else empty_hint(plot, title))
 
     def plots(self) -> dict[str, Callable[[], pg.PlotWidget]]:
         """Each plot by its title (as on screen, the tab named where two are alike): a function, as
@@ -197,7 +207,7 @@ class ExportMenu:
             refresh()  # its news, if its tab is hidden
         if not has_content(plot):  # said before a dialog asks where to write nothing
             self.window.notify(f"Nothing to export in “{title}”",
-                               getattr(plot, "empty_hint", "The plot shows no data yet."), error=True)
+                               empty_hint(plot, title), error=True)
             return
         # "Latent 3: test-set activations": latents apart (a file name without the title's notes: export_name)
         shows = getattr(plot, "export_name", None) or getattr(plot, "export_title", None) or title
