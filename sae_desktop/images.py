@@ -78,11 +78,7 @@ def read_image_file(path: str | os.PathLike) -> ImageRead:
                 sixteen_bit = img.mode.startswith("I;16")
                 img = _reduced(img)  # turned after (a turned copy of a 59-MP photo took 0.7 GB more)
                 grey = _to_grey(img.transpose(turn) if turn is not None else img, sixteen_bit)
-                ink, part = ink_and_part(grey)
-                # a small digit in a large image: its ink's window read again at the file's resolution (zoom.py)
-                window = None if part else ink_window(ink, max(w, h) / max(img.size))
-                if window is not None and (again := read_again(fh, window, img.size, turn, sixteen_bit)):
-                    ink, part = again
+                shrunk = img.size
     except ImageError:
         raise
     except FileNotFoundError:
@@ -109,6 +105,11 @@ def read_image_file(path: str | os.PathLike) -> ImageRead:
         raise ImageError(f"{name}: cannot read the image{detail}") from None
     except Exception as exc:  # a damaged file trips a reader elsewhere (a TIFF page with no size: TypeError)
         raise ImageError(f"{name}: cannot read the image, it is damaged ({type(exc).__name__}: {exc})") from None
+    ink, part = ink_and_part(grey)
+    # a small digit in a large image: its ink's window read again at the file's resolution (zoom.py)
+    window = None if part else ink_window(ink, max(w, h) / max(shrunk))
+    if window is not None and (again := read_again(path, window, shrunk, turn, sixteen_bit)):
+        ink, part = again
     return ImageRead(ink, frames, part)
 
 

@@ -55,13 +55,14 @@ def unturned(box: tuple[int, int, int, int], size: tuple[int, int], turn) -> tup
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def read_again(fh, window: tuple[int, int, int, int], shrunk: tuple[int, int], turn,
+def read_again(path, window: tuple[int, int, int, int], shrunk: tuple[int, int], turn,
                sixteen_bit: bool) -> tuple[np.ndarray, str] | None:
-    """The file ``fh``'s pixels in ``window`` (of the image as first read: ``shrunk`` (width, height)
+    """The file at ``path``: its pixels in ``window`` (of the image as first read: ``shrunk`` (width, height)
     before it was turned by ``turn``), read again at the file's resolution (shrunk to
     ``images.WORK_SIZE`` at most): their ink and part ("ink" where the whole window is the input);
     None where that fails (the first reading stands: it is a refinement)."""
     import math
+    import warnings
 
     from PIL import Image
 
@@ -70,15 +71,16 @@ def read_again(fh, window: tuple[int, int, int, int], shrunk: tuple[int, int], t
 
     left, top, right, bottom = unturned(window, shrunk, turn)
     try:
-        fh.seek(0)
-        with Image.open(fh, formats=readable()) as full:
+        with warnings.catch_warnings(), open(path, "rb") as fh, Image.open(fh, formats=readable()) as full:
+            warnings.simplefilter("ignore")  # (as first read: a damaged file's warnings are not printed)
             full.draft("L", full.size)  # (a JPEG's grey, as first read, at its whole size)
             full.load()
             sx, sy = full.width / shrunk[0], full.height / shrunk[1]  # (a TIFF is turned as it loads: both are)
             crop = full.crop((math.floor(left * sx), math.floor(top * sy), math.ceil(right * sx),
                               math.ceil(bottom * sy)))
             crop = _reduced(crop)
-            ink, part = ink_and_part(_to_grey(crop.transpose(turn) if turn is not None else crop, sixteen_bit))
+            grey = _to_grey(crop.transpose(turn) if turn is not None else crop, sixteen_bit)
     except Exception:  # noqa: BLE001 (memory, a reader's quirk: the image as first read is the input)
         return None
+    ink, part = ink_and_part(grey)
     return ink, part or "ink"
