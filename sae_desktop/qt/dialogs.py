@@ -122,7 +122,7 @@ RUNS_HELP = (("Sort the runs", "click a column's header"),
              ("Compare two runs", "Ctrl+click two rows (or Shift+↓, then Tab to the button), then "
                                   "“Compare the two selected runs”"),
              ("Select a run's row", "click its point on the frontier"),
-             ("Open a run's folder, move runs to the trash", "right-click the selected rows; Delete"))
+             ("Open a run's folder, rename it, move runs to the trash", "right-click the selected rows"))
 # … and on the plots that keep pyqtgraph's mouse (the Probe's bars steer instead: no menu, no zoom)
 PLOT_MOUSE_HELP = (("Plot menu: export PNG/SVG/CSV, grid, zoom", "right-click the plot"),
                    ("Zoom / pan", "wheel / drag"),
