@@ -322,6 +322,14 @@ def test_the_shown_model_is_remembered_across_launches(qtbot, gui_window, tmp_pa
     again = build_window()
     qtbot.addWidget(again)
     assert again.shown.snapshot.name == "m.safetensors" and again.shown.snapshot.config.d_latent == 12
+    assert "gone" not in again.statusBar().currentMessage()
+    again.close()
+    (tmp_path / "m.safetensors").rename(tmp_path / "elsewhere.safetensors")  # tidied away in a file manager
+    third = build_window()
+    qtbot.addWidget(third)
+    assert third.shown.snapshot.name == BUNDLED  # the bundled model instead, and the window says why
+    said = third.statusBar().currentMessage()
+    assert said.startswith("The model shown last time is gone") and str(tmp_path / "m.safetensors") in said
 
 
 def test_the_shown_models_file_is_written_to_the_settings_once_not_at_every_epoch(monkeypatch, tmp_path):

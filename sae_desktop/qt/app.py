@@ -20,14 +20,16 @@ from sae_desktop.qt.terminal_signals import TerminalSignals, close_without_askin
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 
 
-def initial_model(path: str | None) -> tuple[ModelSnapshot | None, str]:
+def initial_model(path: str | None) -> tuple[ModelSnapshot | None, str, str]:
     """The model to show first: the one asked for, else the one shown last time (if its file is
-    still there), else the bundled one; and why the one asked for failed, if it did (the window
-    then showed no model at all, "No model", though the bundled one was there)."""
-    problem = ""
+    still there), else the bundled one; why the one asked for failed, if it did (the window
+    then showed no model at all, "No model", though the bundled one was there); and the file of
+    the one shown last time where it could not be shown again (moved or deleted since: the window
+    opened on the bundled model without a word)."""
+    problem = gone = ""
     if path is not None:
         try:
-            return ModelSnapshot.load(path), ""
+            return ModelSnapshot.load(path), "", ""
         except CheckpointError as exc:
             problem = str(exc)
     from sae_desktop.qt.shown_model import remembered_model_path
@@ -35,13 +37,13 @@ def initial_model(path: str | None) -> tuple[ModelSnapshot | None, str]:
     remembered = remembered_model_path()
     if remembered is not None:
         try:
-            return ModelSnapshot.load(remembered), problem
+            return ModelSnapshot.load(remembered), problem, ""
         except CheckpointError:
-            pass  # moved or deleted since: the bundled model instead
+            gone = remembered  # moved or deleted since: the bundled model instead, and the window says so
     try:
-        return ModelSnapshot.load(bundled_model_path()), problem
+        return ModelSnapshot.load(bundled_model_path()), problem, gone
     except CheckpointError as exc:
-        return None, problem or str(exc)
+        return None, problem or str(exc), gone
 
 
 def create_app() -> QApplication:
@@ -127,11 +129,14 @@ def freeze_startup_objects() -> None:
 def build_window(model_path: str | None = None, staged: bool = False):
     from sae_desktop.qt.main_window import MainWindow
 
-    snapshot, problem = initial_model(model_path)
+    snapshot, problem, gone = initial_model(model_path)
     window = MainWindow(snapshot, staged=staged)
     if problem and model_path:
         shown = f"\n\nShown instead: {snapshot.name}." if snapshot is not None else ""
         window.notify("Could not open the model", problem + shown, error=True)
+    elif gone and snapshot is not None:
+        window.statusBar().showMessage(f"The model shown last time is gone ({gone}): showing {snapshot.name}",
+                                       20000)
     return window
 
 
