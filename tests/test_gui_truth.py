@@ -299,6 +299,7 @@ def test_a_model_chosen_while_a_run_trains_stays_shown(qtbot, gui_window):
     window.bundled_action.trigger()  # chosen while it trains
     assert window.shown.snapshot.name == BUNDLED and not window.follow.following
     qtbot.waitUntil(lambda: "Follow training is off" in window.statusBar().currentMessage(), timeout=2000)
+    assert window.statusBar().currentMessage().index("Train ▸ Follow training") < 40  # the way back first (cut)
     epoch = window.run.last_epoch.epoch
     qtbot.waitUntil(lambda: window.run.last_epoch.epoch > epoch, timeout=60000)  # another epoch
     qtbot.wait(50)  # (its model would be shown a turn later)

@@ -52,8 +52,9 @@ class FollowTraining(QObject):
             return
         with QSignalBlocker(self.action):  # (unchecked without saving the setting)
             self.action.setChecked(False)
-        self.stopped.emit(f"Showing {snap.short_name}: Follow training is off, so the run's next epochs "
-                          "will not replace it (Train ▸ Follow training shows the run again)")
+        # (the way back first: at 1180 px "…(Train ▸ Follow training shows the r…" was cut)
+        self.stopped.emit(f"Follow training is off (Train ▸ Follow training: back to the run): {snap.short_name} "
+                          "stays shown as the run trains")
 
     def _on_model(self, snap: ModelSnapshot) -> None:
         """An epoch's model is shown a turn of the event loop after the epoch's other news (its
