@@ -739,6 +739,22 @@ def test_the_probes_pictures_stay_where_they_are_whatever_its_text_says(qtbot, w
         assert label.height() <= label.fontMetrics().lineSpacing() * label.lines + 6
 
 
+def test_a_training_runs_model_keeps_its_epoch_in_the_probe_before_its_date(qtbot, window):
+    """While a BatchTopK run trained, the Probe said "Model: 20261206-053820-mnist-batchtopk" (the status bar
+    "…, epoch 1"): read as the finished model. Its date goes before its epoch."""
+    from sae_desktop.config import ModelConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    label = window.probe_view.model_label
+    cfg = ModelConfig()
+    run = "20261206-053820-mnist-batchtopk"
+    window.shown.set(ModelSnapshot(cfg, SparseAutoencoder(cfg).snapshot(), f"{run}, epoch 1", run_name=run))
+    for text in ("Model: …053820-mnist-batchtopk, epoch 1", "…053820-mnist-batchtopk, epoch 1"):
+        label.resize(label.fontMetrics().horizontalAdvance(text) + 10, label.height())
+        assert label.text().replace("\u200b", "") == text and label.toolTip() == f"Model: {run}, epoch 1"
+
+
 def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, window, tmp_path):
     """"Model: 20261203-063…mpleted (10 epochs)" hid the run's time; the status goes first."""
     from sae_desktop.checkpoint import save_checkpoint
@@ -782,8 +798,8 @@ def test_a_long_model_name_keeps_the_run_name_whole_before_it_is_cut(qtbot, wind
     loaded = ModelSnapshot.load(tmp_path / run / "checkpoint.safetensors")  # "… (epoch N)", from its folder
     for snap in (following, loaded):
         assert snap.name != f"{run}" and snap.short_name == run
-        window.shown.set(snap)
-        assert shown_at(f"Model: {run}") == f"Model: {run}"
+        window.shown.set(snap)  # (its status kept before the run's date: "epoch 3" dropped read as finished)
+        assert shown_at(f"Model: {run}") == f"Model: …063045-mnist-kl{snap.name.removeprefix(run)}"
 
 
 def test_a_canvas_painted_over_is_a_filled_shape_not_faint(qtbot, window):

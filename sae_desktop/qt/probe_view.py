@@ -216,9 +216,10 @@ class ProbeView(QWidget):
     def _name_model(self, snap: ModelSnapshot | None) -> None:
         if snap is None:
             self.model_label.setText("")
-        else:  # narrower: without its status, then the run's name alone, then without its date
-            whole = f"Model: {snap.name}"
-            self.model_label.set_text_or_short(whole, (f"Model: {snap.short_name}", snap.short_name,
+        else:  # narrower: without its date (its status kept: "epoch 1" read as finished when dropped), then the
+            whole, status = f"Model: {snap.name}", snap.name.removeprefix(snap.short_name)  # run's name alone
+            dated = (f"Model: {snap.undated_name}{status}", f"{snap.undated_name}{status}") if status else ()
+            self.model_label.set_text_or_short(whole, (*dated, f"Model: {snap.short_name}", snap.short_name,
                                                        breakable_words(snap.undated_name, 12)), 1, whole)
 
     def _on_model(self, snap: ModelSnapshot | None) -> None:
