@@ -53,6 +53,7 @@ class RunState:
     model_ready = Signal(object)  # ModelSnapshot: the run's newest model worth showing
     resume_changed = Signal(object)  # ModelSnapshot | None: the model the next Start continues
     renamed = Signal(object)  # Path: the run's folder, renamed from the Runs tab (the run has ended)
+    forgotten = Signal(str)  # the run's name: its folder moved to the trash from the Runs tab (it had ended)
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
@@ -171,6 +172,20 @@ class RunState:
             self.renamed.emit(self.run_dir)
         if self.resume_from is not None and (moved := self.resume_from.moved(old, new)) is not self.resume_from:
             self.set_resume(moved)
+
+    def trashed(self, folders: list[Path]) -> None:
+        """Run folders moved to the trash (never the one training): this window's run, if one of them, is
+        forgotten (the Training tab went on presenting it as the current run), and Continue training with it."""
+        gone = {Path(folder).resolve() for folder in folders}
+        if self.resume_from is not None and self.resume_from.path is not None \
+                and Path(self.resume_from.path).resolve().parent in gone:
+            self.set_resume(None)
+        if self.run_dir is not None and not self.active and Path(self.run_dir).resolve() in gone:
+            name = self.run_dir.name
+            self.run_dir, self.start, self.progress = None, None, None
+            self.last_step, self.last_epoch, self.end, self.model = None, None, None, None
+            self.earlier, self.history = [], []
+            self.forgotten.emit(name)
 
     # -- read by the views ---------------------------------------------------------------
     @property

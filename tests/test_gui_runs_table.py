@@ -370,9 +370,17 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     runs.compare_selected()  # the two runs compared, then trashed: the comparison says they are gone
     qtbot.waitUntil(lambda: bool(shown), timeout=10000)
     answer = True
+    moved = []
+    runs.trashed.connect(moved.append)  # (the window forgets its run, if one of these: test_state.py)
+    window.run.prepare(folders[0])  # as if this window had trained the first
+    assert window.training_view is not None  # (built after the window's first paint: here when asked for)
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert not any(f.exists() for f in folders) and table.rowCount() == 1
+    assert moved == [folders] and window.run.run_dir is None
+    header = window.training_view.summary.text()
+    assert header.startswith(f"Run {folders[0].name} was moved to the trash. No run in this window yet")
+    assert window.progress.name.text() == "–"  # the panel's Name too
     assert window.statusBar().currentMessage() == "Moved 2 runs to the desktop's trash"
     assert runs.compare.title.text().endswith("(A and B: no longer in the runs folder)")
     trash = tmp_path / "data" / "Trash"

@@ -429,3 +429,25 @@ def test_images_between_two_steps_count_each_epochs_last_batch_as_it_is():
     start = RunStart(cfg, "cpu", 1050, N_TEST, 11, 0, [], "fast", 0, False)  # 10 full batches and one of 50
     assert images_between(start, 0, 11) == 1050 and images_between(start, 0, 33) == 3150
     assert images_between(start, 5, 11) == 550 and images_between(start, 11, 16) == 500
+
+
+def test_a_run_moved_to_the_trash_is_forgotten_never_the_one_training(tmp_path):
+    """The Training tab went on presenting a run moved to the trash from the Runs tab as the current run."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    run = RunState(clock=lambda: 0.0)
+    folder, other = tmp_path / "20261206-053938-mnist-batchtopk", tmp_path / "other"
+    run.prepare(folder)
+    forgotten = []
+    run.forgotten.connect(forgotten.append)
+    run.trashed([other])  # another run: nothing changes
+    assert run.run_dir == folder and not forgotten
+    run.set_status("running")
+    run.trashed([folder])  # (the Runs tab never moves the run training; if told so, it is kept)
+    assert run.run_dir == folder and not forgotten
+    run.set_status("idle")
+    run.set_resume(SimpleNamespace(path=folder / "checkpoint.safetensors"))  # Continue training would go on in it
+    run.trashed([Path(str(folder))])
+    assert forgotten == [folder.name] and run.run_dir is None and run.start is None and run.figures() is None
+    assert run.resume_from is None  # (a new run next, not one in the trash)

@@ -53,7 +53,7 @@ class RunProgress(QWidget):
         form.addRow("ETA", self.eta)
         form.addRow("Device", self.device)
         self._clock = QTimer(self, interval=500, timeout=self.render)  # elapsed ticks even between reports
-        for signal in (run.cleared, run.started, run.ended, run.epoch_finished, run.renamed):
+        for signal in (run.cleared, run.started, run.ended, run.epoch_finished, run.renamed, run.forgotten):
             signal.connect(self.render)
         run.status_changed.connect(self._on_status)
         self.render()

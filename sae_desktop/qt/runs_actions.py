@@ -135,6 +135,7 @@ class RunsActions(QObject):
             return
         kept = [run for run in chosen if not self.trash(Path(run.folder))]
         self.view.refresh()
+        self.view.trashed.emit([Path(run.folder) for run in chosen if run not in kept])
         if moved := len(chosen) - len(kept):  # (said: the table alone changed, and the shown model stayed)
             still = f"; Probe and Atlas still show {shown_run.name}'s model" \
                 if shown_run is not None and shown_run not in kept else ""

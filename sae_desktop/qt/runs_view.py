@@ -39,6 +39,7 @@ class RunsView(QWidget):
     failed = Signal(str, str)  # title, message
     said = Signal(str)  # a line for the status bar
     renamed = Signal(object, object)  # a run's folder, renamed: its old path, its new one
+    trashed = Signal(object)  # list[Path]: run folders moved to the trash
     scanned = Signal()  # the table and the frontier show the run folders as just scanned
 
     def __init__(self, test_set: TestSetProvider, parent: QWidget | None = None):

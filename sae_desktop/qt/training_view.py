@@ -88,6 +88,7 @@ class TrainingView(QWidget):
         run.renamed.connect(lambda _folder: self._say(*self._said))  # (its folder renamed after the shown model's:
         # the header put the old name in front, "Run 20261206-…-batchtopk", as if another run's model were shown)
         run.resume_changed.connect(self._on_resume_changed)
+        run.forgotten.connect(self.on_cleared)
 
     def _on_resume_changed(self, snap) -> None:
         """Before any run: what Ctrl+Return does now ("press Start" beside a button that read
@@ -136,14 +137,15 @@ class TrainingView(QWidget):
             settle(plot)
 
     # -- mirroring the run state ---------------------------------------------------------
-    def on_cleared(self) -> None:
-        """Start was pressed: the previous run's curves go with its figures (they stayed up for
-        ~0.5 s under "Starting a new run…", until the new run's first event)."""
+    def on_cleared(self, forgotten: str = "") -> None:
+        """Start was pressed: the previous run's curves go with its figures (they stayed up for ~0.5 s under
+        "Starting a new run…"); or the run, named ``forgotten``, was moved to the trash (it still headed the tab)."""
         self._clear_plots(None, None, self.rho_plot.n)
         self.refresh_all()
-        self._ran = True
+        self._ran = not forgotten
         resumed = self.run.resume_from
-        self._say(f"Continuing {resumed.short_name}…" if resumed is not None else "Starting a new run…")
+        self._say(f"Run {forgotten} was moved to the trash. {idle_text()}" if forgotten else
+                  f"Continuing {resumed.short_name}…" if resumed is not None else "Starting a new run…")
 
     def _name_curves(self, cfg) -> None:
         """The losses' curves (and legend) for ``cfg``'s terms: top-k has no penalty, with AuxK its term,

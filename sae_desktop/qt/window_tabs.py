@@ -95,6 +95,7 @@ class WindowTabs:
         view.said.connect(lambda text: self.statusBar().showMessage(text, 10000))
         view.renamed.connect(self.shown.moved)  # (the shown run's model is read, and saved, from its new folder)
         view.renamed.connect(self.run.moved)  # (the last run trained here, and the run Continue training goes on)
+        view.trashed.connect(self.run.trashed)  # (…or forgotten, moved to the trash)
         # the run this window trains reads "training", not "running or killed" as any unfinished one
         # (and "paused" while it is: the table said "no epoch finished" in its first epoch, and never "paused")
         def live() -> None:
