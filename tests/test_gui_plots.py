@@ -565,7 +565,7 @@ def test_sparsity_epoch_ticks_leave_room_for_their_labels(qtbot, width):
 
 def test_a_header_too_long_for_its_room_shortens_its_figures_before_cutting_them(qtbot, view):
     """With the run's name in front, at 1440 px the header ended "…mean activatio…"."""
-    from sae_desktop.qt.training_view import compact
+    from sae_desktop.qt.training_header import compact
 
     text = ("Run 20261203-233356-mnist-kl · After epoch 1/50:  test MSE 0.05948   FVU 0.984   L0 3.98   dead "
             "latents 0   dense latents 8   mean activation 0.1183")
@@ -579,7 +579,7 @@ def test_a_header_too_long_for_its_room_shortens_its_figures_before_cutting_them
     assert view.summary.shown_text() == compact(view.summary.text())
     # narrower still (presentation mode, the run's name in front): the figures give way from the end,
     # whole, before anything is cut ("…L0 21.55 dead 0 de…"), the test MSE last
-    from sae_desktop.qt.training_view import shorter_forms
+    from sae_desktop.qt.training_header import shorter_forms
 
     idle = "No run in this window yet: press Start (Ctrl+Return) to train; earlier runs are in the Runs tab."
     assert shorter_forms(idle) == [idle, idle.split(";")[0] + "."]  # before any run: the first clause whole

@@ -396,7 +396,7 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
 
 def test_a_runs_figures_read_the_same_in_its_row_as_in_the_training_header(qtbot, gui_window, tiny_dataset):
     """The header said "FVU 0.726" of the run the table said "0.7258" of (and the model card 0.726)."""
-    from sae_desktop.qt.training_view import _figures
+    from sae_desktop.qt.training_header import run_figures
 
     cfg = TINY.replace(seed=3)
     end = list(recorded(train(cfg, tiny_dataset), RunFolder.create(cfg)))[-1]
@@ -404,7 +404,7 @@ def test_a_runs_figures_read_the_same_in_its_row_as_in_the_training_header(qtbot
     gui_window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=5000)
     row = {name: runs.table.item(0, COLUMNS.index(name)).text() for name in ("Test MSE", "FVU", "L0", "Dead")}
-    header = _figures(end.evaluation)
+    header = run_figures(end.evaluation)
     assert f"test MSE {row['Test MSE']}   FVU {row['FVU']}   L0 {row['L0']}   dead latents {row['Dead']}" in header
 
 

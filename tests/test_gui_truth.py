@@ -824,6 +824,27 @@ def test_before_any_run_the_header_says_what_ctrl_return_does_in_continue_mode(q
     assert summary.text() == idle_text()
 
 
+def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, tiny_dataset):
+    """After a restart, Train ▸ Continue training of last week's run showed blank plots, the losses' axis from 0,
+    until the continuation started (the README says its earlier losses are shown again)."""
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.engine import train
+    from sae_desktop.runs import RunFolder, recorded
+
+    cfg = TrainConfig(epochs=2, batch_size=64, d_hidden=16, d_latent=8, device="cpu", log_every=2)
+    run = RunFolder.create(cfg)
+    list(recorded(train(cfg, tiny_dataset), run))
+    view = gui_window.training_view  # (no run in this window yet)
+    snap = ModelSnapshot.load(run.checkpoint_path)
+    steps = [r["step"] for r in run.read_metrics() if r.get("type") == "step"]
+    assert len(steps) > 2 and not len(view.loss_plot.steps)
+    gui_window.run.set_resume(snap)
+    assert list(view.loss_plot.steps.view(0)) == steps  # its per-step losses, as read back from metrics.jsonl…
+    assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # …and its epochs
+    gui_window.run.set_resume(None)  # a new run instead: nothing of it stays
+    assert not len(view.loss_plot.steps) and not len(view.sparsity_plot.series.view(0))
+
+
 def test_before_any_run_the_header_names_the_runs_tab_only_where_it_lists_runs(qtbot, isolated_home):
     """A first launch said "earlier runs are in the Runs tab" beside a Runs tab that said "No runs yet"."""
     from sae_desktop.paths import runs_dir

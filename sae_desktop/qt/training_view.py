@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, 
 from sae_desktop.architecture import learned_thresholds
 from sae_desktop.config import TOPK_PENALTIES
 from sae_desktop.data import TRAIN_IMAGES
-from sae_desktop.evaluation import DENSE_DENSITY, Evaluation
+from sae_desktop.evaluation import Evaluation
 from sae_desktop.paths import runs_dir
-from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart, where_in_run
+from sae_desktop.events import EpochOutput, IntervalOutput, Revival, RunEnd, RunStart
 from sae_desktop.qt.activation_histogram import ActivationHistogram
 from sae_desktop.qt.loss_plot import AUXK_NAME, SPARSITY_NAME, LossPlot
 from sae_desktop.qt.plot_style import settle
@@ -28,10 +28,12 @@ from sae_desktop.qt.rich_text import tooltip_paragraphs
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 from sae_desktop.qt.shown_model import ShownModel
 from sae_desktop.qt.sparsity_plot import SparsityPlot
+from sae_desktop.qt.training_header import WHILE, run_figures, glossary, resumed_from, shorter_forms
 from sae_desktop.qt.staggered_paint import StaggeredPaint
-from sae_desktop.run_state import RunState
+from sae_desktop.run_state import RunState, earlier_steps
 
 REFRESH_MS = 100
+HEADER_GAP_PX = 16  # between the header's text and the log-scale check box
 IDLE = "No run in this window yet: press Start (Ctrl+Return) to train"
 
 
@@ -92,10 +94,41 @@ class TrainingView(QWidget):
 
     def _on_resume_changed(self, snap) -> None:
         """Before any run: what Ctrl+Return does now ("press Start" beside a button that read
-        "Continue training")."""
+        "Continue training"), and the run it continues as far as it went (after a restart its plots were blank
+        and its losses' axis from 0 until the continuation started)."""
         if not self._ran:
             self._say(idle_text() if snap is None else f"Continuing {snap.short_name}: press Continue training "
                       "(Ctrl+Return) to add epochs; earlier runs are in the Runs tab.")
+            self._show_continued(snap)
+
+    def _show_continued(self, snap) -> None:
+        """The run ``snap`` is of, so far: its per-step losses and revivals, its epochs and last activations;
+        for None (no run to continue), empty plots."""
+        tc = snap.train_config if snap is not None else None
+        if tc is None or snap.path is None:
+            self._clear_plots(None, None, self.rho_plot.n)
+        else:
+            steps = math.ceil(TRAIN_IMAGES / tc.batch_size)
+            at = snap.position.step if snap.position is not None else snap.epoch * steps
+            self._clear_plots(steps * tc.epochs, tc.epochs, snap.config.d_latent)
+            self._name_curves(tc)
+            self.rho_plot.set_target(tc.rho if tc.penalty == "kl" else None)
+            self._draw_history(earlier_steps(snap.path.parent, at), snap.history)
+            if snap.evaluation is not None:
+                when = f"step {at}" if snap.position is not None else f"epoch {snap.epoch}"
+                self._show_activations(snap.evaluation, when, snap.weights)
+        self.refresh_all()
+
+    def _draw_history(self, earlier, history: list[dict]) -> None:
+        """A continued run's per-step losses and revivals so far (read back from its metrics.jsonl), and its epochs."""
+        for out in earlier:
+            if isinstance(out, Revival):
+                self.on_revival(out)
+            else:
+                self.loss_plot.add_step(out)
+        for record in history:
+            self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
+            self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """A visit paints the losses at once, then the other plots one per event-loop turn, each
@@ -165,14 +198,7 @@ class TrainingView(QWidget):
         self._clear_plots(start.steps_per_epoch * cfg.epochs, cfg.epochs, cfg.d_latent)
         self._name_curves(cfg)
         self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
-        for out in self.run.earlier:  # resumed run: its per-step losses and revivals so far, from metrics.jsonl
-            if isinstance(out, Revival):
-                self.on_revival(out)
-            else:
-                self.loss_plot.add_step(out)
-        for record in start.history:  # … and its epochs
-            self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
-            self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
+        self._draw_history(self.run.earlier, start.history)  # (a continued run's so far)
         resumed_model = self.run.resume_from if start.resumed else None
         if resumed_model is not None and resumed_model.evaluation is not None:  # the model it goes on from, until
             inside = start.start_step != start.start_epoch * start.steps_per_epoch  # its next epoch (the histogram
@@ -196,7 +222,7 @@ class TrainingView(QWidget):
         self.sparsity_plot.add_epoch(out.epoch, ev.l0, ev.dead_latents)
         total = self.run.start.config.epochs if self.run.start else out.epoch
         # (the finished epoch's figures, while the progress bar counts the epoch under way)
-        self._say(f"After epoch {out.epoch}/{total}:  {_figures(ev)}", ev)
+        self._say(f"After epoch {out.epoch}/{total}:  {run_figures(ev)}", ev)
         self._refresh_with_header()
 
     def _refresh_with_header(self) -> None:
@@ -223,7 +249,7 @@ class TrainingView(QWidget):
         if end.evaluation is not None:
             if end.status != "completed":
                 self._show_activations(end.evaluation, f"step {end.step}", end.weights)
-            self._say(f"{story}:  {_figures(end.evaluation)}", end.evaluation)
+            self._say(f"{story}:  {run_figures(end.evaluation)}", end.evaluation)
         else:
             self._say(story)
         self.refresh_all()
@@ -240,57 +266,4 @@ class TrainingView(QWidget):
         if self.run.status in WHILE and self.run.end is None:  # first (the progress panel and the status bar
             text = f"{WHILE[self.run.status]} · {text}"  # said "paused" while this said "Training …")
         self.summary.setText(text, *shorter_forms(text))
-        self.summary.setToolTip(tooltip_paragraphs([text, *_glossary(ev)]) if ev is not None else "")
-
-
-HEADER_GAP_PX = 16  # between the header's text and the log-scale check box
-# the header's word for the run's status, before what it says
-WHILE = {"pausing": "Pausing", "paused": "Paused", "stopping": "Stopping"}
-
-
-def shorter_forms(text: str) -> list[str]:
-    """The header's shorter forms, each tried where the one before does not fit: its figures'
-    short names, then one figure fewer at a time from the end (mean activation, dense, dead, L0,
-    FVU), the test MSE kept (in presentation mode with the run's name in front, even the short
-    form was cut: "…L0 21.55 dead 0 de…"; the whole is in the tooltip)."""
-    short = compact(text)
-    head, colon, figures = short.rpartition(":  ")
-    parts = figures.split("  ") if colon else []
-    # a sentence of clauses keeps its first ("…; earlier runs are in the Runs t…" at 1024 px)
-    first, semicolon, _ = short.partition("; ")
-    clause = [f"{first}."] if semicolon and not colon else []
-    return [short] + [f"{head}{colon}{'  '.join(parts[:n])}" for n in range(len(parts) - 1, 0, -1)] + clause
-
-
-def compact(text: str) -> str:
-    """The header in fewer characters, where it does not fit whole (at 1440 px, with the run's name
-    in front, it ended "…mean activatio…"): the figures' short names, one space apart."""
-    for long, short in (("dead latents", "dead"), ("dense latents", "dense"), ("mean activation", "mean act."),
-                        ("test MSE", "MSE"), ("   ", "  ")):
-        text = text.replace(long, short)
-    return text
-
-
-def resumed_from(start: RunStart) -> str:
-    """Where a resumed run continues: "after epoch 1", or "from step 757 (during epoch 2)"."""
-    inside = start.start_step != start.start_epoch * start.steps_per_epoch
-    where = where_in_run(start.start_epoch, inside)
-    return f"from step {start.start_step} ({where})" if inside else where
-
-
-def _glossary(ev: Evaluation) -> list[str]:
-    return ["test MSE: mean squared error of the test digits' reconstructions (pixels 0-1)",
-            "FVU: fraction of variance unexplained, the MSE over the test images' own variance "
-            "(0 perfect, 1 no better than the mean image)",
-            f"L0: latents active per image, on average (active: above {ev.threshold:g})",
-            "dead latents: active on no test image; dense latents: active on more than "
-            f"{DENSE_DENSITY:.0%} of the test images (with L0 {ev.l0:.1f} of {ev.latents.shape[1]}, "
-            f"a latent is active on {ev.l0 / max(ev.latents.shape[1], 1):.0%} of images on average)",
-            "mean activation: the latents' mean activation over the test images"]
-
-
-def _figures(ev: Evaluation) -> str:
-    """The header's figures; latents are counted ("dense 100%" beside "dead latents 0" read as
-    a share of the images, or of something dense)."""
-    return (f"test MSE {ev.test_mse:.5f}   FVU {ev.fvu:.3f}   L0 {ev.l0:.2f}   dead latents {ev.dead_latents}   "
-            f"dense latents {ev.dense_latents}   mean activation {ev.rho_hat.mean():.4f}")
+        self.summary.setToolTip(tooltip_paragraphs([text, *glossary(ev)]) if ev is not None else "")
