@@ -843,6 +843,14 @@ def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, t
     assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # …and its epochs
     gui_window.run.set_resume(None)  # a new run instead: nothing of it stays
     assert not len(view.loss_plot.steps) and not len(view.sparsity_plot.series.view(0))
+    btk = cfg.replace(penalty="batchtopk", k=2, epochs=1)  # its activations with its own threshold θ
+    run = RunFolder.create(btk)
+    list(recorded(train(btk, tiny_dataset), run))
+    snap = ModelSnapshot.load(run.checkpoint_path)
+    snap = snap.with_evaluation(snap.evaluate(tiny_dataset.test_images)) if snap.evaluation is None else snap
+    gui_window.run.set_resume(snap)
+    view.histogram.refresh()
+    assert view.histogram.top_legend.legend.items[0][1].text.startswith("fires above θ = ")  # (not "active above 0")
 
 
 def test_before_any_run_the_header_names_the_runs_tab_only_where_it_lists_runs(qtbot, isolated_home):

@@ -116,7 +116,7 @@ class TrainingView(QWidget):
             self._draw_history(earlier_steps(snap.path.parent, at), snap.history)
             if snap.evaluation is not None:
                 when = f"step {at}" if snap.position is not None else f"epoch {snap.epoch}"
-                self._show_activations(snap.evaluation, when, snap.weights)
+                self._show_activations(snap.evaluation, when, snap.weights, tc)
         self.refresh_all()
 
     def _draw_history(self, earlier, history: list[dict]) -> None:
@@ -235,11 +235,12 @@ class TrainingView(QWidget):
                     plot.refresh()
                     settle(plot)
 
-    def _show_activations(self, ev: Evaluation, when: str, weights) -> None:
+    def _show_activations(self, ev: Evaluation, when: str, weights, cfg=None) -> None:
+        """``cfg``: the run's settings (the run started here's by default)."""
         self.rho_plot.set_test_values(ev.rho_hat, when)
-        cfg = self.run.start.config if self.run.start is not None else None  # (BatchTopK's line at θ, as the
+        cfg = cfg or (self.run.start.config if self.run.start is not None else None)  # (BatchTopK's line at θ, as
         shared = float(learned_thresholds(weights, cfg.model_config())[0]) \
-            if cfg is not None and cfg.penalty == "batchtopk" else None  # Probe's: "active above 0" hid it)
+            if cfg is not None and cfg.penalty == "batchtopk" else None  # the Probe's: "active above 0" hid it)
         self.histogram.set_histogram(*ev.histogram, ev.threshold, when, shared)
 
     def on_ended(self, end: RunEnd) -> None:
