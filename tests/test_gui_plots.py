@@ -585,7 +585,7 @@ def test_a_header_too_long_for_its_room_shortens_its_figures_before_cutting_them
     assert shorter_forms(idle) == [idle, idle.split(";")[0] + "."]  # before any run: the first clause whole
     forms = shorter_forms(text)
     ends = [form.rsplit("  ", 1)[-1].split(" ")[0] for form in forms]
-    assert forms[0] == short and ends == ["mean", "dense", "dead", "L0", "FVU", "MSE"]
+    assert forms[0] == short and ends == ["mean", "dense", "dead", "L0", "FVU", "test"]  # ("test MSE": not the loss)
     for wider, narrower in zip(forms, forms[1:]):
         view.summary.resize((metrics.horizontalAdvance(wider) + metrics.horizontalAdvance(narrower)) // 2, 30)
         assert view.summary.shown_text() == narrower
