@@ -827,6 +827,8 @@ def test_before_any_run_the_header_says_what_ctrl_return_does_in_continue_mode(q
 def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, tiny_dataset):
     """After a restart, Train ▸ Continue training of last week's run showed blank plots, the losses' axis from 0,
     until the continuation started (the README says its earlier losses are shown again)."""
+    import dataclasses
+
     from sae_desktop.config import TrainConfig
     from sae_desktop.engine import train
     from sae_desktop.runs import RunFolder, recorded
@@ -841,6 +843,8 @@ def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, t
     gui_window.run.set_resume(snap)
     assert list(view.loss_plot.steps.view(0)) == steps  # its per-step losses, as read back from metrics.jsonl…
     assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # …and its epochs
+    gui_window.run.set_resume(dataclasses.replace(snap, history=[*snap.history, {"epoch": 3}]))  # another version's
+    assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # (its record without figures left out, no error)
     gui_window.run.set_resume(None)  # a new run instead: nothing of it stays
     assert not len(view.loss_plot.steps) and not len(view.sparsity_plot.series.view(0))
     btk = cfg.replace(penalty="batchtopk", k=2, epochs=1)  # its activations with its own threshold θ

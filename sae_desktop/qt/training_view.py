@@ -126,9 +126,10 @@ class TrainingView(QWidget):
                 self.on_revival(out)
             else:
                 self.loss_plot.add_step(out)
-        for record in history:
-            self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
-            self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
+        for record in history:  # (a record of another version's, without these figures: left out)
+            if {"step", "epoch", "metrics/test_mse", "metrics/l0", "metrics/dead_latents"} <= record.keys():
+                self.loss_plot.add_epoch(record["step"], record["metrics/test_mse"])
+                self.sparsity_plot.add_epoch(record["epoch"], record["metrics/l0"], record["metrics/dead_latents"])
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """A visit paints the losses at once, then the other plots one per event-loop turn, each
