@@ -187,6 +187,14 @@ class TrainConfig:
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
+    def applicable(self) -> TrainConfig:
+        """The settings that do not apply to its penalty at their defaults: a run's own (the window's form
+        keeps a hidden penalty's values: a BatchTopK run resampled, "Resample dead" ticked under KL, and a KL
+        run's config.json said "auxk": 0.03125)."""
+        defaults = TrainConfig()
+        return self.replace(**{name: getattr(defaults, name) for name, spec in SETTINGS.items()
+                               if not spec.applies(self.penalty)})
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

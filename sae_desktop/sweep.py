@@ -65,7 +65,7 @@ def grid_configs(base: TrainConfig, grid: dict[str, list]) -> list[TrainConfig]:
         if errors:
             name, message = next(iter(errors.items()))
             raise ConfigError(f"--{name.replace('_', '-')} {getattr(cfg, name)}: {message}")
-        configs.append(cfg)
+        configs.append(cfg.applicable())  # (a hidden penalty's settings at their defaults, as a single run's)
     return configs
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from sae_desktop.config import TrainConfig
+from sae_desktop.config import SETTINGS, TrainConfig
 from sae_desktop.events import ResumeState
 from sae_desktop.losses import Objective
 from sae_desktop.mechanisms import RESAMPLE_UNTIL, normalise_decoder, project_decoder_grad, resample_dead
@@ -242,8 +242,9 @@ class AutogradTrainer(Trainer):
         self.steps_done = (resume.position.step if resume.position else resume.epochs_done * self.steps_per_epoch) \
             if resume is not None else 0  # (stopped inside an epoch: the resampling schedule goes on from its step)
         self.total_steps = cfg.epochs * self.steps_per_epoch
-        self.resample_every = max(self.steps_per_epoch // 2, 1) if cfg.resample else 0  # (_resample_due)
-        if cfg.resample:
+        resample = cfg.resample and SETTINGS["resample"].applies(cfg.penalty)  # (as losses.py's AuxK: never a
+        self.resample_every = max(self.steps_per_epoch // 2, 1) if resample else 0  # TopK run's; _resample_due)
+        if resample:
             self.objective.dead_after = self.resample_every * min(cfg.batch_size, self.n)
 
     def _run(self, idx: torch.Tensor, first_row: int, lrs: list[float]) -> None:

@@ -228,6 +228,20 @@ def stop(qtbot, window):
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=10000)
 
 
+def test_a_hidden_penalty_setting_never_reaches_the_run(qtbot, gui_window):
+    """"Resample dead" ticked under KL, then BatchTopK chosen (the box hidden): the run resampled, and its
+    config.json said so while the Runs table and the model card did not."""
+    window = gui_window
+    window.panel.set_config(SMALL.replace(penalty="kl", resample=True, epochs=1))
+    window.panel.inputs["penalty"].setCurrentText("batchtopk")  # as a user picks it: the box is hidden
+    assert window.panel.config().resample  # (the form keeps it, for KL again)
+    started = []
+    window.controller.start = lambda cfg, *args, **kwargs: started.append(cfg)
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: bool(started), timeout=20000)  # (after PyTorch has loaded)
+    assert started[0].penalty == "batchtopk" and not started[0].resample
+
+
 def test_an_untrained_run_never_replaces_the_shown_model(qtbot, gui_window):
     window = gui_window
     window.panel.set_config(SMALL.replace(epochs=50, log_every=8, batch_size=1))  # 640 steps an epoch

@@ -261,6 +261,21 @@ def test_with_kl_a_latent_never_above_the_active_threshold_is_dead_and_resampled
     assert trainer.revivals, "latent 5 never fired: resampling should have revived it"
 
 
+def test_resampling_never_applies_to_a_top_k_run_nor_a_hidden_penalty_setting(tiny_dataset):
+    """"Resample dead" ticked under KL, then BatchTopK chosen (the box hidden): the run resampled, its AuxK
+    starved of dead latents, and config.json, the Runs table and the model card said nothing of it."""
+    from sae_desktop.config import TrainConfig
+
+    cfg = SMALL.replace(penalty="batchtopk", k=4, resample=True)
+    train_u8 = torch.from_numpy(tiny_dataset.train_images.reshape(len(tiny_dataset.train_images), -1))
+    assert make_trainer(cfg, torch.device("cpu"), train_u8, backend="autograd").resample_every == 0
+    assert make_trainer(cfg.replace(penalty="l1"), torch.device("cpu"), train_u8, backend="autograd").resample_every
+    own = cfg.replace(rho=0.2, auxk=0.5).applicable()  # a run's own settings: the hidden ones at their defaults
+    assert (own.resample, own.rho, own.k, own.auxk) == (False, TrainConfig().rho, 4, 0.5)
+    kl = TrainConfig(k=8, auxk=0.03125, resample=True).applicable()
+    assert (kl.k, kl.auxk, kl.resample) == (TrainConfig().k, TrainConfig().auxk, True)
+
+
 def test_new_settings_are_validated():
     with pytest.raises(ConfigError, match="auxk"):
         SMALL.replace(penalty="topk", auxk=-1.0).check()

@@ -46,6 +46,8 @@ class TrainingCommands:
             resume = snap.resume_state()  # exactly where it stopped, inside an epoch too
             folder = RunFolder.containing(snap.path) if snap.path else None
             run_dir = folder.path if folder else None
+        else:  # a new run's own settings: a hidden penalty's left at their defaults (Resample dead ticked under
+            cfg = cfg.applicable()  # KL went on into a BatchTopK run)
         self._save_panel()
         self.progress.clear_sweep()
         self.build_all_tabs()
