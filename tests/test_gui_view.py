@@ -963,6 +963,22 @@ def test_in_presentation_mode_the_class_plot_has_room_for_its_ticks(qtbot, gui_w
     assert plot.minimumHeight() == 130
 
 
+@pytest.mark.parametrize("top", [4.18, 0.418, 1.1, 45.0, 9.9])
+def test_a_short_spaced_axis_always_shows_two_values(qtbot, top):
+    """The Atlas's by-class chart of a latent whose class means reach 3.8 (its axis to 4.18) showed "0" alone: a
+    span of 4-5 × 10ⁿ rounded the step up past the top. Two labels at least, a line apart at least."""
+    from PySide6.QtGui import QFontMetrics
+
+    from sae_desktop.qt.log_axis import SpacedAxis
+
+    axis = SpacedAxis("left")
+    size = 70  # px: the chart's height
+    major, values = axis.tickValues(0.0, top, size)[0]
+    assert len([v for v in values if 0 <= v <= top]) >= 2, (top, values)
+    line = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
+    assert major * size / top >= line  # (apart by a text line at least)
+
+
 def test_an_axis_label_is_fitted_by_the_width_it_is_drawn_at(qtbot, monkeypatch):
     """In a real X window "latent (training batches, smoo" was cut at the plot's edge: the text came
     out wider than the font's metrics said. Metrics that say every text fits (a tiny font) stand

@@ -68,4 +68,10 @@ class SpacedAxis(pg.AxisItem):
         step = span / labels
         decade = 10 ** math.floor(math.log10(step))
         nice = next(m * decade for m in (1, 2, 5, 10) if m * decade >= step * (1 - 1e-9))
+        # two labels at least: a span of 4-5 × 10ⁿ rounded its step up past the top, the axis said "0" alone
+        # (the Atlas's by-class chart of class means up to 3.8); the next finer step then, a little closer
+        for _ in range(9):
+            if math.floor(maxVal / nice + 1e-9) - math.ceil(minVal / nice - 1e-9) + 1 >= 2:
+                break
+            nice /= 2.5 if round(nice / 10 ** math.floor(math.log10(nice))) == 5 else 2  # (5 → 2 → 1 → 0.5 …)
         return [(nice, 0)]
