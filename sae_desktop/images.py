@@ -19,7 +19,7 @@ from sae_desktop.image_formats import FORMATS, WHOLLY_READ, container, not_read,
 from sae_desktop.patterned_table import COPY_PX, sheet_on_patterned_table
 from sae_desktop.screen import the_canvas
 from sae_desktop.sheet import frame_paper_tone, is_crop, paper_ring, the_sheet
-from sae_desktop.zoom import ink_window, read_again
+from sae_desktop.zoom import agrees, ink_window, read_again
 
 MAX_PIXELS = 60_000_000  # ~ a 60-megapixel photo; larger files are refused, not decoded
 WORK_SIZE = 1024  # images are reduced to this (longer side) first: the model sees 20 px anyway
@@ -108,7 +108,8 @@ def read_image_file(path: str | os.PathLike) -> ImageRead:
     ink, part = ink_and_part(grey)
     # a small digit in a large image: its ink's window read again at the file's resolution (zoom.py)
     window = None if part else ink_window(ink, max(w, h) / max(shrunk))
-    if window is not None and (again := read_again(path, window, shrunk, turn, sixteen_bit)):
+    if window is not None and (again := read_again(path, window, shrunk, turn, sixteen_bit)) \
+            and agrees(ink[window[0]:window[2], window[1]:window[3]], again[0]):  # (else the first reading)
         ink, part = again
     return ImageRead(ink, frames, part)
 

@@ -16,6 +16,8 @@ SMALL_PX = 40  # the ink's box (longer side, in the image as read) under this is
 LEAST_SCALE = 1.5  # …where the file was shrunk (by a whole factor: 2 at least, 1025 px read as 513)
 MARGIN = 3.0  # the window: the box and this many times its longer side on each side (a dot stays a dot)
 INK = 0.5  # the ink's box: of pixels at least this share of the brightest
+AGREE = 0.5  # the ink read again correlates this well at least with the first reading's in the window, or is
+# not used (thin pencil strokes, under 0.5 % of a window of noisy paper, read the paper as the ink: "looks blank")
 
 
 def ink_window(ink: np.ndarray, scale: float) -> tuple[int, int, int, int] | None:
@@ -27,7 +29,7 @@ def ink_window(ink: np.ndarray, scale: float) -> tuple[int, int, int, int] | Non
     side = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
     if side >= SMALL_PX:
         return None
-    reach = side * (2 * MARGIN + 1)
+    reach = int(round(side * (2 * MARGIN + 1)))
     window = []
     for low, high, length in ((rows.min(), rows.max(), ink.shape[0]), (cols.min(), cols.max(), ink.shape[1])):
         span = min(reach, length)
@@ -53,6 +55,20 @@ def unturned(box: tuple[int, int, int, int], size: tuple[int, int], turn) -> tup
             t.ROTATE_90: lambda x, y: (w - y, x), t.ROTATE_270: lambda x, y: (y, h - x)}[turn]
     xs, ys = zip(*(back(x, y) for x in (left, right) for y in (top, bottom)))
     return min(xs), min(ys), max(xs), max(ys)
+
+
+def agrees(first: np.ndarray, again: np.ndarray) -> bool:
+    """Whether ``again`` (the window read at the file's resolution) shows the ink ``first`` (the same window as
+    first read) shows: correlated at :data:`AGREE` at least once brought to its size."""
+    from PIL import Image
+
+    if min(first.shape) < 2 or not again.size:
+        return False
+    small = np.asarray(Image.fromarray(np.asarray(again, np.float32), mode="F").resize(first.shape[::-1],
+                                                                                       Image.Resampling.BOX))
+    if not (small.std() > 0 and first.std() > 0):
+        return False
+    return float(np.corrcoef(small.ravel(), np.asarray(first, np.float64).ravel())[0, 1]) >= AGREE
 
 
 def read_again(path, window: tuple[int, int, int, int], shrunk: tuple[int, int], turn,
