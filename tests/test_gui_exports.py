@@ -183,6 +183,10 @@ def test_a_plot_with_nothing_to_export_is_greyed_out_and_says_how_to_give_it_som
     atlas.select(int(np.flatnonzero(~atlas.model.evaluation.dead)[0]))
     menu.aboutToShow.emit()
     assert classes.isEnabled()
+    assert window.runs_view is not None  # (built) no two runs compared: their codes greyed, and how to compare them
+    menu.aboutToShow.emit()
+    compared = exports.plot_actions["Model A: latent codes (Runs, compared)"]
+    assert not compared.isEnabled() and "select two rows" in compared.toolTip()
 
 
 def test_the_atlas_activation_by_class_plot_exports_as_a_table_and_a_picture(qtbot, window, tmp_path):

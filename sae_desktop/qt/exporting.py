@@ -84,11 +84,13 @@ GREYED_WHEN_EMPTY = {  # plot → its tab (see ExportMenu.update_plot_actions)
                     "Training"),
     "Latent code (Probe)": "Probe",
     **dict.fromkeys(["Feature density", "Test-set activations of the selected latent (Atlas)",
-                     "Activation by class of the selected latent (Atlas)"], "Atlas")}
+                     "Activation by class of the selected latent (Atlas)"], "Atlas"),
+    **dict.fromkeys(["Model A: latent codes (Runs, compared)", "Model B: latent codes (Runs, compared)"], "Runs")}
 
 
 EMPTY_HINTS = {"Training": "It fills as a run trains: press Start training (Ctrl+Return).",
-               "Probe": "It shows the code of the Probe's input: draw a digit, or pick a test digit or an image file."}
+               "Probe": "It shows the code of the Probe's input: draw a digit, or pick a test digit or an image file.",
+               "Runs": "It shows two runs compared: select two rows in the Runs tab, then compare them."}
 
 
 def empty_hint(plot: pg.PlotWidget, title: str) -> str:
@@ -130,8 +132,8 @@ class ExportMenu:
     def update_plot_actions(self) -> None:
         """A plot with nothing to export greyed out (its tooltip says how to give it some), where that is
         known without building or updating a view: those of a built Training or Probe tab (their news
-        first, as a visit would), and the Atlas's while it shows the shown model (the Runs tab's read the
-        runs' folders again when used; each action also checks when used)."""
+        first, as a visit would), the Atlas's while it shows the shown model, the Runs tab's compared codes
+        (its frontier reads the runs' folders again when used; each action also checks when used)."""
         from sae_desktop.qt.plot_files import has_content
 
         for title, action in self.plot_actions.items():
