@@ -160,7 +160,7 @@ def test_a_plot_with_nothing_to_export_is_greyed_out_and_says_how_to_give_it_som
     exports = window.exports
     assert set(GREYED_WHEN_EMPTY) <= set(exports.plots())  # (a plot renamed in one place only)
     menu = exports.plot_actions["Losses"].parent()
-    assert window.training_view is not None  # (built after the window's first paint; here when first asked for)
+    window.training_view  # noqa: B018 (built after the window's first paint; here when first asked for)
     view = window.probe_view
     window.tabs.setCurrentWidget(view)
     view.canvas.clear()
@@ -183,7 +183,7 @@ def test_a_plot_with_nothing_to_export_is_greyed_out_and_says_how_to_give_it_som
     atlas.select(int(np.flatnonzero(~atlas.model.evaluation.dead)[0]))
     menu.aboutToShow.emit()
     assert classes.isEnabled()
-    assert window.runs_view is not None  # (built) no two runs compared: their codes greyed, and how to compare them
+    window.runs_view  # noqa: B018 (built) no two runs compared: their codes greyed, and how to compare them
     menu.aboutToShow.emit()
     compared = exports.plot_actions["Model A: latent codes (Runs, compared)"]
     assert not compared.isEnabled() and "select two rows" in compared.toolTip()
