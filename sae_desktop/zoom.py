@@ -15,7 +15,8 @@ import numpy as np
 SMALL_PX = 40  # the ink's box (longer side, in the image as read) under this is read again…
 LEAST_SCALE = 1.5  # …where the file was shrunk (by a whole factor: 2 at least, 1025 px read as 513)
 MARGIN = 3.0  # the window: the box and this many times its longer side on each side (a dot stays a dot)
-INK = 0.5  # the ink's box: of pixels at least this share of the brightest
+INK = 0.5  # the ink's box: of pixels at least this share of the way from the paper's level to the brightest
+# (from 0, a noisy page's paper at 0.29 of a 0.63 brightest filled the whole image: no window, beaded strokes)
 AGREE = 0.5  # the ink read again correlates this well at least with the first reading's in the window, or is
 # not used (thin pencil strokes, under 0.5 % of a window of noisy paper, read the paper as the ink: "looks blank")
 
@@ -23,9 +24,12 @@ AGREE = 0.5  # the ink read again correlates this well at least with the first r
 def ink_window(ink: np.ndarray, scale: float) -> tuple[int, int, int, int] | None:
     """(top, left, bottom, right) in ``ink``'s pixels round its small ink, kept inside it, where ``ink``
     (bright on black) was read ``scale`` times smaller than the file; None where there is no need."""
-    if scale < LEAST_SCALE or not ink.size or ink.max() <= 0:
+    if scale < LEAST_SCALE or not ink.size:
         return None
-    rows, cols = np.nonzero(ink >= INK * ink.max())
+    paper, top = float(np.median(ink)), float(ink.max())  # (the paper's level: not 0 where it is uneven)
+    if not top > paper:
+        return None
+    rows, cols = np.nonzero(ink >= paper + INK * (top - paper))
     side = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
     if side >= SMALL_PX:
         return None
