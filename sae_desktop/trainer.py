@@ -85,9 +85,8 @@ class Trainer:
         self.train_u8 = train_u8.contiguous()
         self.n = train_u8.shape[0]
         self.steps_since_flush = 0
-        # One row per step since the last report: the summed reconstruction loss, the batch ρ̂ and
-        # the loss's other weighted terms (LossTerms.extra: AuxK's, JumpReLU's pre-activation loss),
-        # in one buffer so a report reads it in one go. Loss values are computed in report().
+        # A row per step since the last report: the summed reconstruction loss, the batch ρ̂, the other weighted
+        # terms (LossTerms.extra: AuxK's, JumpReLU's), one buffer a report reads in one go (losses: report()).
         self.capacity = cfg.log_every
         self.records = torch.zeros(self.capacity, 2 + mc.d_latent, device=device)
         self.recon_rows, self.rho_rows = self.records[:, 0], self.records[:, 1:1 + mc.d_latent]
