@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sae_desktop.background import ink_box, stroke_width_px
-from sae_desktop.paper import full_ink, level
+from sae_desktop.paper import MIN_INK, NOISE_SIGMAS, full_ink, ink_floor, level
 from sae_desktop.resample import scaled_by, shift_matrix
 
 BOX = 20  # longer side of the ink's bounding box after scaling
@@ -51,6 +51,8 @@ WIDTH_TARGET = 2.0
 HAIRLINE = 0.75  # px in the 20-px box: a stroke thinner is faint at 28×28 (MNIST has none)
 MIN_STROKE_AREA = 2 * (WIDTH_TARGET * WORK) ** 2  # px at WORK×: a stroke segment twice as long as wide
 FILLED = 5.5  # wider than MNIST's strokes (4.4 at most there; 3 of all 10 000 are wider): a filled shape, left as is
+THINNED = 3.5  # px: strokes thinned (once, see reshape_strokes) measure at most this after, 4 of MNIST's
+# 70 000 digits more (tests/test_preprocess.py::test_thinned_limit_is_mnists); wider still: a filled shape
 
 
 @dataclass(frozen=True)
@@ -165,9 +167,13 @@ def widen_hairlines(work: np.ndarray) -> np.ndarray:
 def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     """Bring the stroke width (in 20-px-box px) of a WORK× image into MNIST's range: strokes
     outside WIDTH_RANGE are dilated or eroded to WIDTH_TARGET, measuring again after each
-    step (a step moves the measured width less than its radius: ends, joins, uneven strokes).
-    Thinning keeps the strokes narrow already (:func:`narrow_strokes`) as they were; not so after
-    a widening overshot (ruled lines widened into one block stay one)."""
+    widening (a step moves the measured width less than its radius: ends, joins, uneven strokes).
+    Thinning erodes once, by what strokes of the measured width need, with no ink beyond the box:
+    eroding again while the width still measured wide (a bold 6 whose loop filled in) erased the
+    narrower strokes (its tail), and a scribbled zig-zag block came out a clean bar, read "typical";
+    and the box's edges, taken as ink continuing beyond them, were never eroded (a bold upright 1
+    stayed as wide). Thinning keeps the strokes narrow already (:func:`narrow_strokes`) as they were;
+    not so after a widening overshot (ruled lines widened into one block stay one)."""
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
     lo, hi = WIDTH_RANGE
@@ -189,7 +195,10 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
             out = ndimage.grey_dilation(np.pad(work, pad), footprint=_disk(radius))
             kept = None if kept is None else np.pad(kept, pad)
         else:
-            out = ndimage.grey_erosion(work, footprint=_disk(radius))
+            # (after a widening overshot, the box's edges are kept: eroded, ruled lines widened into
+            # one block measured as strokes again)
+            edges = "constant" if kept is not None else "reflect"
+            out = ndimage.grey_erosion(work, footprint=_disk(radius), mode=edges, cval=0.0)
             out = out if kept is None else np.maximum(out, kept)
             if not out.any():
                 break
@@ -197,6 +206,8 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
         work = out[top:bottom + 1, left:right + 1]
         kept = None if kept is None else kept[top:bottom + 1, left:right + 1]
         width = stroke_width(work)
+        if kept is not None:  # thinned: once (see above)
+            break
     return work, width
 
 
@@ -245,6 +256,17 @@ def preprocess(image: np.ndarray, black_paper: bool = False) -> Preprocessed:
     image28 = shift_matrix(nh, round(CENTRE - cy), SIZE) @ scaled @ shift_matrix(nw, round(CENTRE - cx), SIZE).T
     return Preprocessed(np.clip(image28, 0.0, 1.0).astype(np.float32), crop, scaled, levelled, reshaped,
                         contrast, noise, max(crop.shape), width, width_after)
+
+
+def blank_reason(stages: Preprocessed) -> str:
+    """Why an image file gave no ink: its paper's tone alone, or marks too faint for its noise (a
+    pencil 5 twelve grey levels darker than its paper, plain to the eye, read "No ink was found")."""
+    if stages.noise > 0:
+        least = ink_floor(stages.noise)
+        return (f"Nothing stands out from the paper's noise: ink must stand {least:.1%} of the range above the "
+                f"paper ({NOISE_SIGMAS:g} times its noise, {stages.noise:.1%}, and at least {MIN_INK:.0%}). "
+                "A darker photo may show faint marks.")
+    return "No ink was found after removing the paper's tone."
 
 
 def as_drawn(stages: Preprocessed) -> np.ndarray | None:

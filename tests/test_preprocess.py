@@ -59,8 +59,8 @@ def test_mnist_digits_come_back_nearly_unchanged(mnist):
             kept += 1
             assert result.width_after == result.width and result.noise == 0 and result.contrast > 0.95
             assert np.abs(result.image - image / 255.0).max() < 0.02  # unchanged (no blur, no stretch)
-        else:  # the thinnest and widest few are brought to MNIST's median
-            assert result.width_after == pytest.approx(WIDTH_TARGET, abs=0.3)
+        else:  # the thinnest and widest few are brought into MNIST's range
+            assert WIDTH_RANGE[0] <= result.width_after <= WIDTH_RANGE[1]
     assert kept >= 40
 
 
@@ -194,7 +194,7 @@ def test_thin_strokes_are_widened_into_mnists_range(brush):
     assert result.width < WIDTH_RANGE[0]
     assert result.width_after == pytest.approx(WIDTH_TARGET, abs=0.3)
     thick = preprocess(stroke((280, 280), [(40, 60), (40, 220), (240, 120)], 60))  # the widest brush
-    assert thick.width > WIDTH_RANGE[1] and thick.width_after == pytest.approx(WIDTH_TARGET, abs=0.3)
+    assert thick.width > WIDTH_RANGE[1] and WIDTH_RANGE[0] <= thick.width_after <= WIDTH_RANGE[1]
     # the model's input has a 7's amount of ink in MNIST (the median digit has ~100 of 784)
     assert 45 < result.image.sum() < 130 and 45 < thick.image.sum() < 130
 
@@ -205,7 +205,7 @@ def test_a_pen_line_drawn_over_a_bold_digit_is_kept_while_the_digit_is_thinned()
     bold = stroke((280, 280), [(40, 60), (40, 220), (240, 120)], 60)
     line = stroke((280, 280), [(120, 60), (200, 60)], 22)  # inside the bold 7's box: the same scale
     alone, both = preprocess(bold), preprocess(np.maximum(bold, line))
-    assert both.width > WIDTH_RANGE[1] and both.width_after == pytest.approx(WIDTH_TARGET, abs=0.3)
+    assert both.width > WIDTH_RANGE[1] and WIDTH_RANGE[0] <= both.width_after <= WIDTH_RANGE[1]
     added = np.clip(both.image - alone.image, 0.0, None)
     assert added.sum() > 0.5 * preprocess(line).image.sum()  # (it was 0)
     assert added[14:24, 6:10].max() > 0.9  # at full ink, where it was drawn
@@ -411,3 +411,36 @@ def test_a_noise_free_photo_of_a_sheet_on_a_table_loses_the_table(mnist, table, 
     result = preprocess(load_image_file(tmp_path / "photo.png"))
     assert result.levelled[20, 20] == 0 and result.levelled[300, 150] == 0  # the table is paper
     assert result.box_side < 300 and result.width < 4  # the digit's box and strokes, not the sheet's edge
+
+
+def test_a_bold_digit_is_thinned_once_keeping_its_strokes():
+    """A 6 drawn with the widest brushes came out with half its tail: thinning eroded again while the
+    width still measured wide (ends and joins measure narrower than the strokes are), and the tail,
+    narrower than the loop, wore away. One erosion, sized by the width measured, keeps every stroke."""
+    six = [(40, 170), (80, 130), (130, 105), (175, 96)] + [
+        (190 - 45 * np.cos(a), 140 - 45 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 24)]
+    pen = preprocess(stroke((280, 280), six, 22)).image  # MNIST's width already: left as it is
+    for brush in (50, 60):
+        bold = preprocess(stroke((280, 280), six, brush))
+        assert bold.width > WIDTH_RANGE[1] and WIDTH_RANGE[0] <= bold.width_after <= WIDTH_RANGE[1]
+        assert np.corrcoef(bold.image.ravel(), pen.ravel())[0, 1] > 0.9  # (0.88 and 0.85 before)
+
+
+def test_a_bold_upright_stroke_is_thinned_from_its_sides_too():
+    """The edges of the ink's box were taken as ink going on beyond them: a bold upright 1, whose sides
+    are the box's, was never thinned across (six pixels wide at 28×28, where MNIST's 1s have two or three)."""
+    one = preprocess(stroke((280, 280), [(50, 140), (230, 140)], 50))
+    assert one.width > WIDTH_RANGE[1]
+    assert (one.image > 0.5).sum(axis=1).max() <= 3
+
+
+def test_thinned_limit_is_mnists(mnist):
+    """Thinned, MNIST's boldest digits measure at most THINNED (one test digit of 10 000 more, a blob);
+    the limit is not loose."""
+    from sae_desktop.background import stroke_width_px
+    from sae_desktop.preprocess import THINNED
+
+    bold = [image for image in mnist.test_images if stroke_width_px(image / 255.0) > 2.8]  # (all thinned ones)
+    after = np.array([r.width_after for r in map(preprocess, bold) if WIDTH_RANGE[1] < r.width <= FILLED])
+    assert len(after) > 500 and np.count_nonzero(after > THINNED) <= 1
+    assert np.percentile(after, 99.9) < THINNED < np.percentile(after, 99.9) + 0.3

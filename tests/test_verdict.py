@@ -434,7 +434,7 @@ def test_a_blank_photo_says_how_far_ink_must_stand_above_its_paper():
     """Ink must stand 4 noise deviations above the paper, and at least 2% of the range (a JPEG's
     paper has almost no noise): the message gave the 4 deviations alone, 0.8% where 2% held."""
     from sae_desktop.preprocess import Preprocessed
-    from sae_desktop.verdict import blank_reason
+    from sae_desktop.preprocess import blank_reason
 
     quiet, noisy = blank_reason(Preprocessed(None, None, None, noise=0.002)), blank_reason(
         Preprocessed(None, None, None, noise=0.01))
@@ -483,3 +483,22 @@ def test_a_folds_faint_line_that_stops_short_of_the_frame_still_runs_to_it():
     middle = np.zeros_like(levelled)
     middle[200:470, 400:420] = 1.0
     assert not _edge_of_the_light(Preprocessed(stages.image, None, None, levelled=middle, contrast=0.1, noise=0.017))
+
+
+@pytest.mark.parametrize("teeth, swing, width", [(8, 40, 18), (10, 40, 14), (6, 64, 22), (9, 64, 14)])
+@pytest.mark.parametrize("upright", [True, False])
+def test_a_scribbled_block_is_a_filled_shape(bundled, teeth, swing, width, upright):
+    """A block scribbled full with a zig-zag: the scallops of its edges measured as strokes under the
+    filled limit, thinning wore it down to a clean bar, and the probe called it a typical 1."""
+    along = np.linspace(60, 220, 2 * teeth + 1)
+    across = 140 + swing * (-1) ** np.arange(2 * teeth + 1)
+    points = list(zip(along, across)) if upright else list(zip(across, along))
+    stages, result = probe_image(bundled, polyline((280, 280), points, width))
+    assert stages.width <= FILLED  # (not the plain filled check's)
+    assert result.verdict.kind == "filled" and result.verdict.digit_like is False, result.verdict.message
+    assert result.verdict.message.startswith("A filled shape, not pen strokes: thinned to MNIST's strokes")
+
+
+def test_the_longest_stroke_limit_is_mnists(mnist):
+    lengths = np.array([stroke_length(preprocess(image)) for image in mnist.test_images])
+    assert MAX_LENGTH == pytest.approx(np.percentile(lengths, 99.9), abs=0.1)

@@ -15,7 +15,7 @@ from sae_desktop.image_formats import extensions
 from sae_desktop.images import ImageError, ImageRead, read_image_file
 from sae_desktop.preprocess import Preprocessed, preprocess
 from sae_desktop.probe_state import InputSource
-from sae_desktop.verdict import blank_reason
+from sae_desktop.preprocess import blank_reason
 
 
 def image_filter() -> str:
