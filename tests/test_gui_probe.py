@@ -1469,6 +1469,12 @@ def test_the_bars_axis_says_whose_count_it_is_and_forgets_it_after_clear(qtbot, 
     view.canvas.clear()
     qtbot.waitUntil(lambda: view.result is None, timeout=2000)
     assert bars.getAxis("bottom").labelText == "latent (no input: clamps waiting)"  # (the clamp drawn, no count)
+    # the bar's line was of the drawing cleared: withdrawn with it (it stayed its 5 s beside "Nothing drawn")
+    assert window.statusBar().currentMessage() == ""
+    window.statusBar().showMessage("Exported the probe's images to /tmp", 8000)  # another line stays
+    draw_seven(qtbot, view.canvas)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    assert window.statusBar().currentMessage() == "Exported the probe's images to /tmp"
 
 
 def test_the_cropped_stages_have_paper_around_their_ink(qtbot, window):

@@ -85,6 +85,12 @@ class MainWindow(WindowTabs, TrainingCommands, FileDrops, QMainWindow):
         self.model_stats = ModelStats(self.shown, self.test_set, self)
         self.probe_view = ProbeView(self.shown, self.test_set)
         self.probe_view.browser.said.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self._bar_line = ""  # withdrawn once the input or its clamps change (after Clear, "Latent 3: clamped to
+        # 1.00 (the encoder's 0.04)" stayed its 5 s beside "Nothing drawn")
+        self.probe_view.bar_said.connect(lambda text: (setattr(self, "_bar_line", text),
+                                                       self.statusBar().showMessage(text, 5000)))
+        self.probe_view.state.result_changed.connect(lambda _: self.statusBar().currentMessage() == self._bar_line
+                                                     and self.statusBar().clearMessage())
         if not staged:
             self.probe_view.complete()
 

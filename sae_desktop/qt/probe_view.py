@@ -3,8 +3,7 @@
 canvas → preprocess (core) → the shown model's snapshot (NumPy) → :class:`ProbeState` →
 tiles, bars and labels, redone at most once per frame while drawing. A test digit or an
 image file is probed exactly as given (the same path as ``sae-desktop probe``) until the
-canvas is edited. The state holds the input's source, the clamps and the result; the
-widgets here only mirror it.
+canvas is edited. The state holds the input's source, the clamps and the result; the widgets here only mirror it.
 """
 
 from __future__ import annotations
@@ -46,6 +45,7 @@ VERDICT_LINES = 4  # the verdict with its figures at most; beyond, its headline 
 
 class ProbeView(QWidget):
     image_loaded = Signal(bool)  # a file asked for by load_image is shown (True), or not (False: said why)
+    bar_said = Signal(str)  # a bar in words, for the status bar: true of the input probed, until its result changes
 
     def __init__(self, shown: ShownModel, provider: TestSetProvider, parent: QWidget | None = None):
         super().__init__(parent)
@@ -122,7 +122,7 @@ class ProbeView(QWidget):
         bars = LatentBars()
         bars.clampRequested.connect(self.state.set_clamp)
         bars.releaseRequested.connect(self.state.release)
-        bars.described.connect(self.browser.said)  # (the status bar's passing messages, as the browser's)
+        bars.described.connect(self.bar_said)
         bars.sorted = self.sorted_box.isChecked()
         self._model_to_bars(bars, self.shown.snapshot)
         self._code_to_bars(bars, self.state.result)
