@@ -1451,6 +1451,26 @@ def test_the_latent_bars_steer_from_the_keyboard_and_show_which_bar(qtbot, windo
     assert frame.isVisible() and list(frame.opts["x"]) == [5]
 
 
+def test_the_brush_keys_come_back_to_the_default_width_and_the_width_is_shown(qtbot, window):
+    """[ and ] moved the brush 4 px at a time: from the default 22, once the range's end was met, 22 never
+    came back (60, 56 … 24, 20); and no figure said the width."""
+    tools = window.probe_view.tools
+    tools.width_slider.setValue(22)
+    assert tools.width_label.text() == "22 px"
+    for _ in range(8):
+        tools.step_width(+1)
+    assert tools.width_slider.value() == 60 and tools.width_label.text() == "60 px"
+    for _ in range(4):
+        tools.step_width(-1)
+    assert tools.width_slider.value() == 22 and window.probe_view.canvas.brush_width == 22
+    tools.width_slider.setValue(24)  # between two steps (dragged): the next one down, then up
+    tools.step_width(-1)
+    assert tools.width_slider.value() == 22
+    for _ in range(9):
+        tools.step_width(-1)
+    assert tools.width_slider.value() == 4 and tools.width_label.text() == "4 px"
+
+
 def test_the_bars_axis_says_whose_count_it_is_and_forgets_it_after_clear(qtbot, window):
     """With a bar clamped above the line the axis still read "latent (4 of 32 active)" (the encoder's
     count, read as a miscount), and after Clear an empty chart kept "(5 of 32 active)"; a mouse clamp

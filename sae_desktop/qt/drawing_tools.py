@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
-from sae_desktop.qt.canvas import DrawingCanvas
+from sae_desktop.qt.canvas import SIZE, DrawingCanvas
 
 CHECKED_TOOL = ("QToolButton:checked { background-color: palette(highlight); color: palette(highlighted-text);"
                 " border: 1px solid palette(highlight); border-radius: 3px; }"
@@ -21,6 +21,8 @@ CHECKED_TOOL = ("QToolButton:checked { background-color: palette(highlight); col
 
 WIDTH_SETTING = "probe/brush_width"  # remembered across launches (main_window saves it on closing)
 WIDTH_RANGE = (4, 60)  # canvas pixels
+# [ and ] step through these (steps of 4 from the default 22 never came back to it once the range's end was met)
+WIDTHS = (4, 6, 8, 11, 15, 22, 30, 40, 50, 60)
 
 
 def remembered_width(default: int) -> int:
@@ -52,8 +54,8 @@ class DrawingTools(QWidget):
         self.undo_action = self._action("Undo", QKeySequence.StandardKey.Undo, canvas.undo)
         self.redo_action = self._action("Redo", (QKeySequence.StandardKey.Redo, "Ctrl+Y"), canvas.redo)
         self.clear_action = self._action("Clear", ("Delete", "Backspace"), canvas.clear)
-        self._action("Thinner", "[", lambda: self.width_slider.setValue(self.width_slider.value() - 4), button=False)
-        self._action("Thicker", "]", lambda: self.width_slider.setValue(self.width_slider.value() + 4), button=False)
+        self._action("Thinner", "[", lambda: self.step_width(-1), button=False)
+        self._action("Thicker", "]", lambda: self.step_width(+1), button=False)
         self.random_action = self._action("&Random test digit", "R", random_digit, button=False)
         self.previous_action = self._action("&Previous test digit", "PgUp", lambda: step_digit(-1), button=False)
         self.next_action = self._action("&Next test digit", "PgDown", lambda: step_digit(+1), button=False)
@@ -65,11 +67,16 @@ class DrawingTools(QWidget):
         self.width_slider.setMinimumWidth(50)
         self.width_slider.setValue(remembered_width(int(canvas.brush_width)))
         canvas.brush_width = float(self.width_slider.value())
-        self.width_slider.setToolTip("Brush width ([ and ])")
+        self.width_slider.setToolTip(f"Brush width, in the canvas's {SIZE} px ([ and ])")
         self.width_slider.valueChanged.connect(lambda v: setattr(canvas, "brush_width", float(v)))
+        self.width_label = QLabel()  # its figure: the slider alone showed none
+        self.width_label.setMinimumWidth(self.width_label.fontMetrics().horizontalAdvance("60 px "))
+        self.width_slider.valueChanged.connect(lambda v: self.width_label.setText(f"{v} px"))
+        self.width_label.setText(f"{self.width_slider.value()} px")
         width_row = QHBoxLayout()  # a row of its own: one row with the buttons is too wide for 1024 px
         width_row.addWidget(QLabel("Brush width"))
         width_row.addWidget(self.width_slider, 1)
+        width_row.addWidget(self.width_label)
         rows.addLayout(width_row)
         canvas.historyChanged.connect(self._history_changed)
         canvas.strokeFinished.connect(self._history_changed)  # (a stroke's undo step is taken as it starts, empty)
@@ -92,6 +99,13 @@ class DrawingTools(QWidget):
                 b.setStyleSheet(CHECKED_TOOL)
             self.buttons.addWidget(b)
         return a
+
+    def step_width(self, direction: int) -> None:
+        """The next of :data:`WIDTHS` above (``direction`` +1) or below (-1) the brush's width."""
+        value = self.width_slider.value()
+        beyond = [w for w in WIDTHS if (w - value) * direction > 0]
+        if beyond:
+            self.width_slider.setValue(min(beyond) if direction > 0 else max(beyond))
 
     def set_eraser(self, on: bool) -> None:
         self.canvas.erasing = on
