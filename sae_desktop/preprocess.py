@@ -20,8 +20,8 @@ at ~0.3, strokes a fraction of a pixel wide once scaled), so the stages are:
    half the outline's length) and, when outside MNIST's range, widened (dilation) or
    thinned (erosion) into it, a thinning keeping the strokes narrow already as they are (a pen line
    drawn over a bold digit), and hairlines beside wider strokes widened on their own
-   (:func:`widen_hairlines`); the box is then taken again. Filled shapes (strokes wider
-   than any MNIST digit's) are left as they are: they are not strokes. A stroke thinner than
+   (:func:`widen_hairlines`); the box is then taken again. A filled shape is thinned as bold strokes
+   are, once, and stays wide (:data:`THINNED`: the verdict says so). A stroke thinner than
    one pixel of the 4× box is widened to one first, at the crop's own resolution, and its core
    stretched to full ink again after (:func:`at_least_a_pixel`).
 
@@ -50,8 +50,8 @@ WIDTH_RANGE = (1.42, 3.1)
 WIDTH_TARGET = 2.0
 HAIRLINE = 0.75  # px in the 20-px box: a stroke thinner is faint at 28×28 (MNIST has none)
 MIN_STROKE_AREA = 2 * (WIDTH_TARGET * WORK) ** 2  # px at WORK×: a stroke segment twice as long as wide
-FILLED = 5.5  # wider than MNIST's strokes (4.4 at most there; 3 of all 10 000 are wider): a filled shape, left as is
-THINNED = 3.5  # px: strokes thinned (once, see reshape_strokes) measure at most this after, 4 of MNIST's
+FILLED = 5.5  # wider than MNIST's strokes (4.4 at most there; 3 of all 10 000 are wider): marks widened into a block
+THINNED = 3.5  # px: strokes thinned (once, see reshape_strokes) measure at most this after, 18 of MNIST's
 # 70 000 digits more (tests/test_preprocess.py::test_thinned_limit_is_mnists); wider still: a filled shape
 
 
@@ -177,7 +177,7 @@ def reshape_strokes(work: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     from scipy import ndimage  # ~0.4 s to import: not at the window's start (see qt/torch_loader.py)
 
     lo, hi = WIDTH_RANGE
-    if not np.isfinite(width) or width > FILLED:
+    if not np.isfinite(width):
         return work, width
     if width >= lo and (widened := widen_hairlines(work)) is not work:
         top, bottom, left, right = ink_box(widened)

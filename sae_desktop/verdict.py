@@ -35,7 +35,7 @@ import numpy as np
 from sae_desktop.density import Density
 from sae_desktop.preprocess import FILLED, THINNED, WIDTH_RANGE, Preprocessed
 from sae_desktop.ranks import error_percentile
-from sae_desktop.strokes import RARE, dot_below, shape, side_by_side
+from sae_desktop.strokes import MAX_CROSSED, RARE, dot_below, most_crossed, shape, side_by_side
 
 NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits
 UNTRAINED = 0.6  # a model whose median test digit leaves this much unexplained explains nothing yet
@@ -106,7 +106,8 @@ class Verdict:
                          "digit, ranked among each test digit's distance to its own nearest")
         if len(lines) > 1:
             lines.append(f"The rank combines these (Fisher's method): typical below the {UNUSUAL:g}th "
-                         f"percentile, unusual below the {UNLIKE:g}th, unlike MNIST above")
+                         f"percentile (near the edge from the {NEAR_EDGE:g}th), unusual below the {UNLIKE:g}th, "
+                         "unlike MNIST above")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -121,10 +122,11 @@ def stroke_length(stages: Preprocessed) -> float:
 
 
 def ink_aspect(stages: Preprocessed) -> float:
-    """The ink's box, width over height, in the input's pixels (NaN when nothing is drawn)."""
+    """The ink's box, width over height, at MNIST's stroke width (``reshaped``: a short dash drawn with a bold
+    brush, thinned, is a bar 3.6 times as wide as tall, read as a digit), NaN when nothing is drawn."""
     if stages.empty or stages.crop is None:
         return float("nan")
-    height, width = stages.crop.shape
+    height, width = (stages.crop if stages.reshaped is None else stages.reshaped).shape
     return width / height
 
 
@@ -166,18 +168,20 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     aspect = ink_aspect(stages)
     if aspect > MAX_ASPECT:  # a dash, a word, a wave: MNIST scaled its widest digits to 20 × 9 px
         # (before the filled check: a short thick dash read "a dot")
+        reshaped = " at MNIST's stroke width" if stages.width_after != stages.width else ""
         return Verdict("wide", False, nan, nan, f"Wider than any digit: the ink is {aspect:.1f} times as wide as "
-                                                 f"tall (MNIST's digits at most {MNIST_ASPECT:g})")
-    if not np.isfinite(stages.width) or stages.width > FILLED:
-        # a dot, where the ink is a small, roundish part of the picture (a tap of the brush read "a filled shape")
+                                                 f"tall{reshaped} (MNIST's digits at most {MNIST_ASPECT:g})")
+    # Still wide once thinned (bold strokes are not: a 6 drawn with the widest brush read "a filled shape"): a blob,
+    # a block scribbled full (its edges' scallops measured as strokes), a dot, where the ink is a small, roundish
+    # part of the picture (a tap of the brush read "a filled shape"). Ink wider than MNIST's strokes ever are must
+    # thin into their range (filled ellipses thinned to 3.1-3.5 px read "typical"; bold digits 2.9 at the median)
+    most = WIDTH_RANGE[1] if stages.width > FILLED else THINNED
+    if not np.isfinite(stages.width) or stages.width > WIDTH_RANGE[1] and stages.width_after > most:
         small = stages.levelled is not None and stages.box_side < DOT * max(stages.levelled.shape)
         what = "A dot" if small and 1 / 2 <= aspect <= 2 else "A filled shape"
-        return Verdict("filled", False, nan, nan, f"{what}, not pen strokes "
-                                                   f"(strokes {stages.width:.1f} px wide; MNIST's at most {FILLED:g})")
-    if stages.width > WIDTH_RANGE[1] and stages.width_after > THINNED:  # a scribbled block (its edges' scallops
-        # measured as strokes: thinned again and again, it came out a clean bar, "typical")
-        return Verdict("filled", False, nan, nan, f"A filled shape, not pen strokes: thinned to MNIST's strokes, still "
-                                                   f"{stages.width_after:.1f} px wide (MNIST's at most {THINNED:g})")
+        limit = f"MNIST's at most {most:g}" if most == THINNED else f"strokes this bold thin to at most {most:g}"
+        return Verdict("filled", False, nan, nan, f"{what}, not pen strokes: {stages.width_after:.1f} px wide once "
+                                                   f"thinned to MNIST's strokes ({limit})")
     if stages.width_after > FILLED:  # many thin marks widened to MNIST's strokes merge into one (dark ruled
         # lines across a page: the model saw a white block, and the probe called it "unusual", a digit)
         return Verdict("filled", False, nan, nan, f"A filled shape once widened to MNIST's strokes: the marks "
@@ -187,6 +191,9 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     if length > MAX_LENGTH:
         return Verdict("tangled", False, nan, nan, f"More stroke length than almost any digit ({length:.0f} px of "
                                                     f"stroke; 99.9% of MNIST's digits have at most {MAX_LENGTH:g})")
+    if (crossed := most_crossed(stages.image)) > MAX_CROSSED:  # a zig-zag with its teeth apart read "typical"
+        return Verdict("tangled", False, nan, nan, "More strokes side by side than in any digit: one line across the "
+                                                    f"input crosses {crossed} (MNIST's digits at most {MAX_CROSSED})")
     strokes = shape(stages.image)
     if strokes.loops > MAX_LOOPS:
         return Verdict("tangled", False, nan, nan, f"More closed loops than almost any digit ({strokes.loops}; "

@@ -11,11 +11,11 @@ from sae_desktop.config import ModelConfig
 from sae_desktop.architecture import input_score
 from sae_desktop.images import ink_on_black
 from sae_desktop.model import SparseAutoencoder
-from sae_desktop.preprocess import FILLED, preprocess
+from sae_desktop.preprocess import FILLED, THINNED, WIDTH_RANGE, preprocess
 from sae_desktop.probe import probe, probe_image
 from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
 from sae_desktop.density import Density
-from sae_desktop.strokes import loops
+from sae_desktop.strokes import RARE, loops
 from sae_desktop.verdict import (MAX_ASPECT, MAX_LENGTH, MAX_LOOPS, MNIST_ASPECT, UNLIKE, ink_aspect, judge,
                                  shown_share, stroke_length)
 
@@ -82,7 +82,8 @@ def test_plain_checks_have_their_own_message(bundled, case, kind):
     assert "≤" not in verdict.message  # (read aloud: "99.9% of MNIST's ≤ 71.5" was no sentence)
     if case == "disc":  # a filled shape; a dot, where it is small in the picture
         assert verdict.message.startswith("A filled shape, not pen strokes")
-        assert verdict.message.endswith(f"px wide; MNIST's at most {FILLED:g})")
+        assert verdict.message.endswith("px wide once thinned to MNIST's strokes (strokes this bold thin to at "
+                                        f"most {WIDTH_RANGE[1]:g})")
         yy, xx = np.mgrid[0:280, 0:280]
         dot = probe_image(bundled, (np.hypot(yy - 140, xx - 140) < 13).astype(float))[1].verdict
         assert dot.kind == "filled" and dot.message.startswith("A dot, not pen strokes")
@@ -246,10 +247,13 @@ def test_words_and_dashes_are_wider_than_any_digit(bundled):
     assert verdict.kind == "wide" and verdict.digit_like is False and "times as wide as tall" in verdict.message
     tall = probe_image(bundled, word.T)[1].verdict  # the same strokes upright: no longer flagged as wide
     assert tall.kind != "wide"
-    # short dashes drawn with the canvas's brush, as thick as they are long: never "A dot" (a round tap's)
-    for length, kind in ((29, "filled"), (34, "filled"), (60, "wide")):
+    # short dashes drawn with the canvas's brush, as thick as they are long: never "A dot" (a round tap's); at
+    # MNIST's stroke width, as the model sees them, bars over 3 times as wide as tall (they read "a filled shape")
+    for length in (29, 34, 60):
         dash = probe_image(bundled, polyline((280, 280), [(140, 120), (140, 120 + length)], 22))[1].verdict
-        assert dash.kind == kind and not dash.message.startswith("A dot"), dash.message
+        assert dash.kind == "wide", dash.message
+    assert "tall at MNIST's stroke width" in probe_image(bundled, polyline((280, 280), [(140, 120), (140, 149)], 22)
+                                                         )[1].verdict.message
 
 
 def test_more_closed_loops_than_a_digit_has_is_flagged(bundled, mnist):
@@ -388,6 +392,7 @@ def test_the_glossary_explains_the_figures_the_message_gives():
     lines = both.glossary.splitlines()
     assert [line.split(":")[0] for line in lines[:3]] == ["unexplained", "hidden layer farther out", "nearest digit"]
     assert "Fisher" in lines[3] and "95th" in lines[3] and "99th" in lines[3]
+    assert "near the edge from the 80th" in lines[3]  # (a message's "near the edge" was nowhere explained)
     assert judge(preprocess(np.zeros((28, 28))), 0.0, quantiles).glossary == ""  # nothing drawn: no figures
 
 
@@ -494,11 +499,41 @@ def test_a_scribbled_block_is_a_filled_shape(bundled, teeth, swing, width, uprig
     across = 140 + swing * (-1) ** np.arange(2 * teeth + 1)
     points = list(zip(along, across)) if upright else list(zip(across, along))
     stages, result = probe_image(bundled, polyline((280, 280), points, width))
-    assert stages.width <= FILLED  # (not the plain filled check's)
+    assert stages.width <= FILLED  # (its scallops measured as strokes no wider than MNIST's widest)
     assert result.verdict.kind == "filled" and result.verdict.digit_like is False, result.verdict.message
-    assert result.verdict.message.startswith("A filled shape, not pen strokes: thinned to MNIST's strokes")
+    assert result.verdict.message.endswith(f"px wide once thinned to MNIST's strokes (MNIST's at most {THINNED:g})")
 
 
-def test_the_longest_stroke_limit_is_mnists(mnist):
-    lengths = np.array([stroke_length(preprocess(image)) for image in mnist.test_images])
+def test_the_longest_stroke_and_most_crossed_limits_are_mnists(mnist):
+    from sae_desktop.strokes import MAX_CROSSED, most_crossed
+
+    stages = [preprocess(image) for image in mnist.test_images]
+    lengths = np.array([stroke_length(s) for s in stages])
     assert MAX_LENGTH == pytest.approx(np.percentile(lengths, 99.9), abs=0.1)
+    crossed = np.array([most_crossed(s.image) for s in stages])  # (5 in 8 of them, 48 of the 60 000 training digits)
+    assert crossed.max() == MAX_CROSSED and 0 < np.count_nonzero(crossed == MAX_CROSSED) < len(crossed) / RARE * 2
+
+
+@pytest.mark.parametrize("teeth, swing, width", [(3, 40, 14), (5, 40, 14), (6, 40, 18), (7, 30, 10)])
+def test_a_zig_zag_with_its_teeth_apart_is_flagged(bundled, teeth, swing, width):
+    """A zig-zag drawn with its strokes apart ends twice and never branches, as a 2 or a 7: it read
+    "typical". One line across it crosses more strokes than any of MNIST's 70 000 digits."""
+    along = np.linspace(60, 220, 2 * teeth + 1)
+    across = 140 + swing * (-1) ** np.arange(2 * teeth + 1)
+    for points in (list(zip(along, across)), list(zip(across, along))):
+        verdict = probe_image(bundled, polyline((280, 280), points, width))[1].verdict
+        assert verdict.kind == "tangled" and verdict.digit_like is False, verdict.message
+        assert verdict.message.startswith("More strokes side by side than in any digit: one line across the input")
+
+
+@pytest.mark.parametrize("brush", [50, 56])
+def test_a_bold_digit_drawn_small_is_read_as_a_digit(bundled, brush):
+    """A 0 and a 6 drawn at 0.6 of the canvas with a bold brush read "A filled shape, not pen strokes" (strokes
+    6-8 px wide in the 20-px box: filled shapes were left unthinned), where a 1, a 3 or a 7 beside them, as bold,
+    was thinned and read "typical". Thinned, they are digits."""
+    t = np.linspace(0, 2 * np.pi, 40)
+    zero = list(zip(140 + 55 * np.sin(t), 140 + 35 * np.cos(t)))
+    six = [(80, 165), (100, 140), (125, 122)] + [(170 - 30 * np.cos(a), 140 - 30 * np.sin(a)) for a in t]
+    for path in (zero, six):
+        stages, result = probe_image(bundled, polyline((280, 280), path, brush))
+        assert stages.width > FILLED and result.verdict.digit_like is True, result.verdict.message
