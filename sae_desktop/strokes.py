@@ -2,7 +2,8 @@
 
 A digit's strokes form few patterns: a 1 or a 7 is one stroke with two ends, a 4 has a junction
 and three ends, an 8 two loops and no end. Letters and scribbles often branch and end in patterns
-no digit has (an H: four ends, two junctions; a scribble crossing itself: many junctions). The
+no digit has (a # grid: eight ends, four junctions; a scribble crossing itself: many junctions; an H's
+four ends and two junctions are among MNIST's patterns: not flagged). The
 pattern is read from the model's 28×28 input: the ink (above ``INK``) is thinned to one-pixel
 lines (Zhang & Suen 1984), whose **ends** are line pixels with one neighbour, whose
 **junctions** are line pixels where three or more branches meet (their crossing number; pixels

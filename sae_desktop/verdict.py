@@ -7,7 +7,8 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
   marks barely stand out from the paper's noise), too small (too few pixels to show strokes), several marks
   side by side (a number), wider than any digit (a dash, a word), filled (no strokes: a blob, a dot), more
   stroke length than almost any digit, and strokes that end, branch and close loops in a pattern digits
-  rarely show (strokes.py: an H's four ends and two junctions, a scribble's crossings). Their limits come
+  rarely show (strokes.py: a # grid's eight ends and four junctions, a scribble's crossings), more strokes side by
+  side than any digit has (a zig-zag's teeth, a spiral, hatching). Their limits come
   from MNIST itself (percentiles and counts, measured again by the tests);
 * **the model's score**: the share of the input's own variance that the *unsteered* reconstruction leaves
   unexplained, ``‖x̂ − x‖² / ‖x − x̄‖²`` (an FVU of one image; scale-free, so faint or small inputs get no
@@ -45,7 +46,7 @@ MIN_SNR = 3.0  # …and this many times the paper's noise
 EDGE_LIGHT = (0.2, 8.0, 2)  # faint marks (contrast, × noise) to 2 sides of the frame: a shadow's edge read "typical"
 MIN_BOX = 12  # px: an ink box smaller than this (in the input's pixels) cannot show strokes
 MAX_LENGTH = 72.1  # px of stroke in the 20-px box: MNIST's longest ink (the test set's 99.9th percentile)
-DOT = 0.2  # filled ink spanning less than this share of the picture is called a dot
+DOT = 0.25  # filled ink spanning less than this share of the picture is a dot (the widest brush's tap: 0.22)
 MAX_LOOPS = 2  # closed loops a digit has at most (8); 0.2 % of MNIST's test set shows a third
 MNIST_ASPECT = 2.2  # MNIST's widest digits: their ink 2.22 times as wide as tall (2 of the 70 000 over 2)
 MAX_ASPECT = 2.5  # wider than this many times the ink's height: no MNIST digit (tests measure both)

@@ -85,8 +85,9 @@ def test_plain_checks_have_their_own_message(bundled, case, kind):
         assert verdict.message.endswith("px wide once thinned to MNIST's strokes (strokes this bold thin to at "
                                         f"most {WIDTH_RANGE[1]:g})")
         yy, xx = np.mgrid[0:280, 0:280]
-        dot = probe_image(bundled, (np.hypot(yy - 140, xx - 140) < 13).astype(float))[1].verdict
-        assert dot.kind == "filled" and dot.message.startswith("A dot, not pen strokes")
+        for radius in (13, 31):  # taps of the default and the widest brush (60 px read "a filled shape")
+            dot = probe_image(bundled, (np.hypot(yy - 140, xx - 140) < radius).astype(float))[1].verdict
+            assert dot.kind == "filled" and dot.message.startswith("A dot, not pen strokes")
     if kind == "tangled":  # its length, said as a length ("more strokes" read as a count: a scribble is one)
         assert stroke_length(stages) > MAX_LENGTH and verdict.message.startswith("More stroke length than")
         assert verdict.message.endswith(f"px of stroke; 99.9% of MNIST's digits have at most {MAX_LENGTH:g})")
