@@ -74,13 +74,19 @@ def test_probe_export_says_nothing_is_probed_before_asking_for_a_folder(qtbot, w
     window.exports.probe_action.trigger()  # the action as enabled a moment ago: no dialog now
     assert dialogs.asked == [] and "Nothing is being probed" in window.notices[-1]
     window.export_menu.aboutToShow.emit()
-    assert not window.exports.probe_action.isEnabled()  # and the menu greys it out
+    assert not window.exports.probe_action.isEnabled()  # and the menu greys it out, saying why (it said nothing)
+    assert window.exports.probe_action.toolTip().startswith("Nothing is probed: draw a digit")
+    assert window.export_menu.toolTipsVisible()
+    view.browser.index.setValue(3)
+    window.export_menu.aboutToShow.emit()
+    assert window.exports.probe_action.isEnabled() and "Nothing" not in window.exports.probe_action.toolTip()
 
 
 def test_run_metrics_export_is_offered_only_for_a_model_from_a_run(qtbot, window, tiny_dataset, dialogs):
     assert window.shown.snapshot.name == "bundled MNIST model"
     window.export_menu.aboutToShow.emit()
     assert not window.exports.metrics_action.isEnabled()
+    assert window.exports.metrics_action.toolTip().startswith("No run's metrics: the shown model is not a run's")
     cfg = TrainConfig(epochs=1, batch_size=64, d_hidden=16, d_latent=8, device="cpu")
     run = RunFolder.create(cfg)
     list(recorded(train(cfg, tiny_dataset), run))

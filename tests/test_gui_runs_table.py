@@ -379,7 +379,7 @@ def test_runs_move_to_the_trash_from_the_table_never_the_one_training(qtbot, gui
     assert not any(f.exists() for f in folders) and table.rowCount() == 1
     assert moved == [folders] and window.run.run_dir is None
     header = window.training_view.summary.text()
-    assert header.startswith(f"Run {folders[0].name} was moved to the trash. No run in this window yet")
+    assert header.startswith(f"Run {folders[0].name} was moved to the trash. No run to show: press Start")
     assert window.progress.name.text() == "–"  # the panel's Name too
     assert window.statusBar().currentMessage() == "Moved 2 runs to the desktop's trash"
     assert runs.compare.title.text().endswith("(A and B: no longer in the runs folder)")

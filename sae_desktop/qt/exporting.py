@@ -113,6 +113,7 @@ class ExportMenu:
         self.probe_action = menu.addAction("Probe images (PNG)…", self._probe)
         self.codes_action = menu.addAction("Test-set latent codes (.npy)…", self._codes)
         self.metrics_action = menu.addAction("Run metrics (CSV)…", self._metrics)
+        menu.setToolTipsVisible(True)  # (a greyed item's says why, as the plots' do)
         menu.aboutToShow.connect(self.update_actions)
         self.update_actions()
 
@@ -128,6 +129,15 @@ class ExportMenu:
         self.metrics_action.setEnabled(folder is not None)
         name = f" of “{folder.name}”" if folder else ""
         self.metrics_action.setText(f"Run metrics{name} (CSV)…")
+        unshown = "No model is shown: File ▸ Open model…, or train one"
+        for action, why in ((self.atlas_action, unshown),
+                            (self.probe_action, "Nothing is probed: draw a digit, or pick a test digit or an image "
+                                                "file in the Probe tab"),
+                            (self.codes_action, unshown if snap is None else "The shown model has no test-set codes "
+                                                "yet: they need MNIST's test files (the training panel's Data folder)"),
+                            (self.metrics_action, "No run's metrics: the shown model is not a run's (train one, or "
+                                                  "select one in the Runs tab)")):
+            action.setToolTip("" if action.isEnabled() else why)
 
     def update_plot_actions(self) -> None:
         """A plot with nothing to export greyed out (its tooltip says how to give it some), where that is

@@ -35,16 +35,17 @@ from sae_desktop.run_state import RunState, earlier_steps
 REFRESH_MS = 100
 HEADER_GAP_PX = 16  # between the header's text and the log-scale check box
 IDLE = "No run in this window yet: press Start (Ctrl+Return) to train"
+TRASHED = "No run to show: press Start (Ctrl+Return) to train"
 
 
-def idle_text() -> str:
-    """The header before any run: the Runs tab named only where it lists runs ("earlier runs are in
-    the Runs tab" greeted a first launch, beside a Runs tab that said "No runs yet")."""
+def idle_text(head: str = IDLE) -> str:
+    """The header before any run (or ``head``): the Runs tab named only where it lists runs ("earlier runs are
+    in the Runs tab" greeted a first launch, beside a Runs tab that said "No runs yet")."""
     try:
         earlier = any(folder.is_dir() for folder in runs_dir().iterdir())
     except OSError:  # (no runs folder yet)
         earlier = False
-    return f"{IDLE}; earlier runs are in the Runs tab." if earlier else f"{IDLE}."
+    return f"{head}; earlier runs are in the Runs tab." if earlier else f"{head}."
 
 
 class TrainingView(QWidget):
@@ -178,7 +179,8 @@ class TrainingView(QWidget):
         self.refresh_all()
         self._ran = not forgotten
         resumed = self.run.resume_from
-        self._say(f"Run {forgotten} was moved to the trash. {idle_text()}" if forgotten else
+        # (not "No run in this window yet": five had been trained in it)
+        self._say(f"Run {forgotten} was moved to the trash. {idle_text(TRASHED)}" if forgotten else
                   f"Continuing {resumed.short_name}…" if resumed is not None else "Starting a new run…")
 
     def _name_curves(self, cfg) -> None:
