@@ -124,7 +124,7 @@ def stroke_length(stages: Preprocessed) -> float:
 
 def ink_aspect(stages: Preprocessed) -> float:
     """The ink's box, width over height, at MNIST's stroke width (``reshaped``: a short dash drawn with a bold
-    brush, thinned, is a bar 3.6 times as wide as tall, read as a digit), NaN when nothing is drawn."""
+    brush, thinned, is a bar over 3 times as wide as tall, read as a digit), NaN when nothing is drawn."""
     if stages.empty or stages.crop is None:
         return float("nan")
     height, width = (stages.crop if stages.reshaped is None else stages.reshaped).shape

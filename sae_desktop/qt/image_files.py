@@ -13,9 +13,8 @@ from PySide6.QtCore import QObject, Signal
 
 from sae_desktop.image_formats import extensions
 from sae_desktop.images import ImageError, ImageRead, read_image_file
-from sae_desktop.preprocess import Preprocessed, preprocess
+from sae_desktop.preprocess import Preprocessed, blank_reason, preprocess
 from sae_desktop.probe_state import InputSource
-from sae_desktop.preprocess import blank_reason
 
 
 def image_filter() -> str:
