@@ -95,6 +95,19 @@ def test_run_metrics_export_is_offered_only_for_a_model_from_a_run(qtbot, window
     assert window.exports.metrics_action.isEnabled() and run.path.name in window.exports.metrics_action.text()
     assert window.exports.codes_action.text() == f"Test-set latent codes of “{run.path.name}” (.npy)…"  # (the
     # shown model's: named, as the metrics' run beside it can be the one selected in the Runs tab)
+    other = RunFolder.create(dataclasses.replace(cfg, seed=1))
+    list(recorded(train(dataclasses.replace(cfg, seed=1), tiny_dataset), other))
+    runs = window.runs_view
+    runs.refresh()
+    row = next(r for r in range(runs.table.rowCount())
+               if runs.runs[runs.table.item(r, 0).data(Qt.ItemDataRole.UserRole)].folder.name == other.path.name)
+    runs.table.selectRow(row)
+    window.tabs.setCurrentWidget(runs)
+    assert window.exports.run_for_metrics().name == other.path.name  # the run selected, on the Runs tab…
+    window.tabs.setCurrentWidget(window.training_view)
+    window.export_menu.aboutToShow.emit()  # …and on the others the run on screen (the selected one was exported)
+    assert window.exports.run_for_metrics().name == run.path.name
+    assert f"“{run.path.name}”" in window.exports.metrics_action.text()
 
 
 def test_ctrl_s_saves_to_the_current_file_and_save_as_asks(qtbot, window, dialogs, tmp_path):

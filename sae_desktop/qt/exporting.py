@@ -267,10 +267,12 @@ class ExportMenu:
             self._run("run metrics", lambda: save_metrics_csv(RunFolder(folder).read_metrics(), path))
 
     def run_for_metrics(self) -> Path | None:
-        """The run selected in the Runs tab, else the run the shown model comes from (none
-        for the bundled model or a loose file)."""
+        """The run selected in the Runs tab while it is shown, else the run the shown model comes from
+        (none for the bundled model or a loose file): from the Training tab, a run selected in the hidden
+        Runs tab was exported, not the run on screen."""
         runs = self.window.built_view("Runs")  # nothing can be selected in a tab not built yet
-        selected = runs.selected_runs() if runs is not None else []
+        shown = runs is not None and self.window.tabs.currentWidget() is runs
+        selected = runs.selected_runs() if shown else []
         if len(selected) == 1:
             return selected[0].folder
         snap = self.window.shown.snapshot
