@@ -802,6 +802,9 @@ def test_a_dead_latents_exported_histogram_says_it_never_fired(qtbot, window, tm
     dashboard.show_latent(7, model, window.test_set.get("mnist"))
     root = ET.parse(export_plot(dashboard.histogram, tmp_path / "dead.svg")).getroot()
     assert "Latent 7: never active on the test set" in " ".join("".join(e.itertext()) for e in root.iter())
+    # the by-class plot too (File ▸ Export offered the histogram's and greyed this one for the same latent)
+    root = ET.parse(export_plot(dashboard.classes, tmp_path / "dead_classes.svg")).getroot()
+    assert "Latent 7: never active on the test set" in " ".join("".join(e.itertext()) for e in root.iter())
 
 
 def test_histograms_export_their_bins_as_csv(qtbot, window, tmp_path):

@@ -152,6 +152,7 @@ class LatentDashboard(QWidget):
             self._show_examples(False)  # (16 empty squares read as digits to come; empty plots contradicted it)
             self.top_caption.setText("Never active on the test set: no top digits, classes or histogram to show")
             self._histogram_title(NEVER_ACTIVE, "Never active on the test set")
+            self.classes.export_title = f"Latent {latent}: never active on the test set"  # (as the histogram's)
             return
         zeros = model.config.latent != "sigmoid"  # its zeros: digits it is off on (a first bar of 1 117 read as weak)
         self._histogram_title(ACTIVE_TITLE if zeros else HISTOGRAM_TITLE)
