@@ -491,15 +491,19 @@ def test_a_folds_faint_line_that_stops_short_of_the_frame_still_runs_to_it():
     assert not _edge_of_the_light(Preprocessed(stages.image, None, None, levelled=middle, contrast=0.1, noise=0.017))
 
 
+def zig_zag(teeth: int, swing: float, width: float, upright: bool) -> np.ndarray:
+    """A zig-zag of ``teeth`` teeth down (``upright``) or across a 280-px canvas, ``swing`` px each side."""
+    along = np.linspace(60, 220, 2 * teeth + 1)
+    across = 140 + swing * (-1) ** np.arange(2 * teeth + 1)
+    return polyline((280, 280), list(zip(along, across)) if upright else list(zip(across, along)), width)
+
+
 @pytest.mark.parametrize("teeth, swing, width", [(8, 40, 18), (10, 40, 14), (6, 64, 22), (9, 64, 14)])
 @pytest.mark.parametrize("upright", [True, False])
 def test_a_scribbled_block_is_a_filled_shape(bundled, teeth, swing, width, upright):
     """A block scribbled full with a zig-zag: the scallops of its edges measured as strokes under the
     filled limit, thinning wore it down to a clean bar, and the probe called it a typical 1."""
-    along = np.linspace(60, 220, 2 * teeth + 1)
-    across = 140 + swing * (-1) ** np.arange(2 * teeth + 1)
-    points = list(zip(along, across)) if upright else list(zip(across, along))
-    stages, result = probe_image(bundled, polyline((280, 280), points, width))
+    stages, result = probe_image(bundled, zig_zag(teeth, swing, width, upright))
     assert stages.width <= FILLED  # (its scallops measured as strokes no wider than MNIST's widest)
     assert result.verdict.kind == "filled" and result.verdict.digit_like is False, result.verdict.message
     assert result.verdict.message.endswith(f"px wide once thinned to MNIST's strokes (MNIST's at most {THINNED:g})")
@@ -519,10 +523,8 @@ def test_the_longest_stroke_and_most_crossed_limits_are_mnists(mnist):
 def test_a_zig_zag_with_its_teeth_apart_is_flagged(bundled, teeth, swing, width):
     """A zig-zag drawn with its strokes apart ends twice and never branches, as a 2 or a 7: it read
     "typical". One line across it crosses more strokes than any of MNIST's 70 000 digits."""
-    along = np.linspace(60, 220, 2 * teeth + 1)
-    across = 140 + swing * (-1) ** np.arange(2 * teeth + 1)
-    for points in (list(zip(along, across)), list(zip(across, along))):
-        verdict = probe_image(bundled, polyline((280, 280), points, width))[1].verdict
+    for upright in (True, False):
+        verdict = probe_image(bundled, zig_zag(teeth, swing, width, upright))[1].verdict
         assert verdict.kind == "tangled" and verdict.digit_like is False, verdict.message
         assert verdict.message.startswith("More strokes side by side than in any digit: one line across the input")
 
