@@ -441,8 +441,8 @@ def test_moving_the_shown_run_to_the_trash_says_it_stays_shown(qtbot, gui_window
 
 
 def test_a_run_that_ends_lets_alive_back_by_folding_its_status(qtbot, gui_window, tiny_dataset):
-    """Alive, hidden while a run trained (its Status not one value), stayed hidden once it ended,
-    beside a Status column reading "completed" on every row, until a rename refilled the table:
+    """Alive, hidden while a run trained (its Status and Epochs not one value), stayed hidden once it
+    ended, beside a Status column reading "completed" on every row, until a rename refilled the table:
     columns of one value give way before it does, whenever they become one value."""
     make_runs(tiny_dataset, 2)
     runs, table = gui_window.runs_view, gui_window.runs_view.table
@@ -454,7 +454,7 @@ def test_a_run_that_ends_lets_alive_back_by_folding_its_status(qtbot, gui_window
     runs.set_live(runs.runs[0].folder, "running")
     gui_window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=5000)
-    alive, status = COLUMNS.index("Alive"), COLUMNS.index("Status")
+    alive, status, epochs = COLUMNS.index("Alive"), COLUMNS.index("Status"), COLUMNS.index("Epochs")
     assert sorted(table.item(r, status).text() for r in range(2)) == ["completed", "training"]
     font = table.font()
     font.setPointSize(font.pointSize() + 5)  # presentation mode's larger text
@@ -470,5 +470,35 @@ def test_a_run_that_ends_lets_alive_back_by_folding_its_status(qtbot, gui_window
     runs.set_live(None, "")
     runs.refresh()
     qtbot.waitUntil(lambda: not table.isColumnHidden(alive), timeout=3000)
-    assert table.isColumnHidden(status) and "Status" in table.folding.folded  # (folded above the table instead)
+    # (folded above the table instead: its Epochs, "1 of 1" while it trained, are one value now)
+    assert table.isColumnHidden(epochs) and "Epochs" in table.folding.folded
     assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_the_run_in_training_counts_its_epochs_of_those_planned_and_no_time_before_its_first(qtbot, gui_window,
+                                                                                           tiny_dataset):
+    """A run in its first epoch read Epochs "0" and Time "0.0" beside "training" (a minute in): its
+    whole epochs of those planned, its time blank until an epoch records it."""
+    make_runs(tiny_dataset, 1)
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    runs.refresh()
+    folder = Path(runs.runs[0].folder)
+    metrics = folder / "metrics.jsonl"
+    lines = metrics.read_text().splitlines(keepends=True)
+    metrics.write_text("".join(line for line in lines if '"epoch"' not in line and '"summary"' not in line))
+    runs.refresh()
+    runs.set_live(folder, "running")
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=5000)
+    epochs, time = COLUMNS.index("Epochs"), COLUMNS.index("Time (s)")
+    assert table.item(0, COLUMNS.index("Status")).text() == "training"
+    assert table.item(0, epochs).text() == "0 of 1" and table.item(0, time).text() == ""
+    assert "progress panel" in table.item(0, time).toolTip()
+    runs.set_live(None, "")  # killed in its first epoch: no time recorded, none said
+    assert table.item(0, epochs).text() == "0" and table.item(0, time).text() == ""
+    metrics.write_text("".join(line for line in lines if '"summary"' not in line))  # its epoch ended
+    runs.refresh()
+    runs.set_live(folder, "paused")
+    assert table.item(0, COLUMNS.index("Status")).text() == "paused"
+    assert table.item(0, epochs).text() == "1 of 1" and table.item(0, time).text() == f"{runs.runs[0].seconds:.1f}"
+    assert table.item(0, time).toolTip() == "The 1 whole epoch so far (still training)"

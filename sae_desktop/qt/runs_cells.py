@@ -8,8 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QStyle, QStyledItemDelegate, QTableWidgetItem
 
 from sae_desktop.run_list import RunSummary
+from sae_desktop.runs import NO_EPOCH_FINISHED, RECORDS_LOST
+from sae_desktop.words import counted
 
 SHOWN_ROLE = Qt.ItemDataRole.UserRole + 1  # True on the Run cell of the run shown in Probe and Atlas
+LIVE_STATUS = {"pausing": "pausing", "paused": "paused", "stopping": "stopping"}  # else "training"
+LIVE_TEXTS = {"training", *LIVE_STATUS.values()}  # the Status of the run this window trains
 
 
 class ShownInBold(QStyledItemDelegate):
@@ -41,6 +45,31 @@ def dense_cell(run: RunSummary) -> Number:
         return Number(None, "d")
     cell = Number(round(run.frac_dense * latents), "d")
     cell.setToolTip(f"{run.frac_dense:.0%} of the {latents} latents")
+    return cell
+
+
+def epochs_cell(run: RunSummary, live: bool) -> Number:
+    """Whole epochs done; while this window trains the run, "2 of 10" (a bare "0" read as a run of
+    no epochs beside "training")."""
+    cell = Number(run.epochs_done, "d")
+    planned = run.config.get("epochs")
+    if live and isinstance(planned, int):
+        cell.setText(f"{run.epochs_done} of {planned}")
+        cell.setToolTip(f"Still training: {counted(run.epochs_done, 'whole epoch')} of the {planned} planned")
+    return cell
+
+
+def time_cell(run: RunSummary, live: bool) -> Number:
+    """Seconds spent training and evaluating; blank where no epoch has recorded its time yet (it
+    said "0.0" of a run training for a minute, or of one killed in its first epoch)."""
+    if run.epochs_done == 0 and (live or run.status in (NO_EPOCH_FINISHED, RECORDS_LOST)):
+        cell = Number(None, ".1f")
+        cell.setToolTip("Still training: its time is recorded at the end of each epoch (the progress panel "
+                        "shows Elapsed)" if live else "No epoch recorded its time")
+        return cell
+    cell = Number(run.seconds, ".1f")
+    if live:
+        cell.setToolTip(f"The {counted(run.epochs_done, 'whole epoch')} so far (still training)")
     return cell
 
 

@@ -16,7 +16,8 @@ from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem
 
-from sae_desktop.qt.runs_cells import SHOWN_ROLE, Header, Number, ShownInBold, dense_cell
+from sae_desktop.qt.runs_cells import (LIVE_TEXTS, SHOWN_ROLE, Header, Number, ShownInBold, dense_cell, epochs_cell,
+                                       time_cell)
 from sae_desktop.qt.runs_folding import DERIVED, FOLDABLE, SPARE_PX, ColumnFolding, DerivedColumns, HeaderBreaks
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
@@ -142,13 +143,14 @@ class RunsTable(QTableWidget):
 
     def _cells(self, runs: list[RunSummary], index: int, status: Callable[[RunSummary], str]) -> list[QTableWidgetItem]:
         run = runs[index]
-        c = run.config
+        c, said = run.config, status(run)
+        live = said in LIVE_TEXTS  # (the run this window trains)
         cells = [QTableWidgetItem(run.name), QTableWidgetItem(c.get("dataset", "")),
                  QTableWidgetItem(c.get("penalty", "")), QTableWidgetItem(breakable(settings_text(c))),
-                 Number(c.get("d_latent"), "d"), Number(run.epochs_done, "d"), QTableWidgetItem(status(run)),
+                 Number(c.get("d_latent"), "d"), epochs_cell(run, live), QTableWidgetItem(said),
                  Number(run.test_mse, ".5f"), Number(run.fvu, ".3f"), Number(run.l0, ".2f"),
                  Number(run.dead_latents, "d"), Number(run.frac_alive, ".0%"), dense_cell(run),
-                 Number(run.rho_hat_mean, ".4f"), Number(run.seconds, ".1f")]
+                 Number(run.rho_hat_mean, ".4f"), time_cell(run, live)]
         cells[0].setData(Qt.ItemDataRole.UserRole, index)
         cells[0].setToolTip(str(run.folder))
         if self.shown_folder is not None and run.folder.resolve() == self.shown_folder:

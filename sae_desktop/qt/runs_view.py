@@ -17,6 +17,7 @@ from sae_desktop.qt.staggered_paint import StaggeredPaint
 from sae_desktop.qt.compare_view import CompareView
 from sae_desktop.qt.frontier_plot import FrontierPlot
 from sae_desktop.qt.labels import ElidedLabel
+from sae_desktop.qt.runs_cells import LIVE_STATUS
 from sae_desktop.qt.runs_compare import RunsComparison
 from sae_desktop.qt.runs_layout import RunsLayout
 from sae_desktop.qt.runs_actions import RunsActions
@@ -31,7 +32,6 @@ UNFINISHED = (RUNNING_OR_KILLED, NO_EPOCH_FINISHED, RECORDS_LOST)  # what the fo
 # (continued in place from a stop before its first report: no record until its next one)
 FOLDED_TIP = ("The columns that hold one value for every run are folded into this line where the table would "
               "scroll sideways; they come back with room, or once a run differs.")
-LIVE_STATUS = {"pausing": "pausing", "paused": "paused", "stopping": "stopping"}  # else "training"
 
 
 class RunsView(QWidget):
