@@ -489,6 +489,15 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window, monkeypatch
     view = window.training_view
     assert story == f"Stopped at step {end.step}, during epoch {end.epochs_done + 1}"
     assert view.summary.text().startswith(story + ":  test MSE")
+    # the plots end at the figures the header gives (they ended at epoch 1's: "dead 3" above a plot ending at 5)
+    ev, position = end.evaluation, end.step / window.run.start.steps_per_epoch
+    assert [list(a) for a in view.loss_plot.stop.getData()] == [[end.step], [ev.test_mse]]
+    assert [list(a) for a in view.sparsity_plot.stop_l0.getData()] == [[position], [ev.l0]] and 1 < position < 2
+    assert list(view.sparsity_plot.stop_dead.opts["height"]) == [ev.dead_latents]
+    assert f"at step {end.step}, where the run was stopped inside epoch 2" in view.sparsity_plot.toolTip()
+    header, rows = view.sparsity_plot.csv_table()
+    assert header[-1] == "stopped at step" and rows[-1] == [round(position, 3), ev.l0, ev.dead_latents, end.step]
+    assert rows[0][-1] == "" and len(rows) == 2  # (epoch 1's row, then the stop's)
     said = window.statusBar().currentMessage()  # the story once (it went on "…: stopped by request at step …")
     assert said.startswith(story + ".") and not said.endswith(" ") and said.count(f"step {end.step}") == 1
     window.continue_action.trigger()  # it goes on from the step it stopped at, not from epoch 1's end
@@ -845,6 +854,7 @@ def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, t
 
     from sae_desktop.config import TrainConfig
     from sae_desktop.engine import train
+    from sae_desktop.events import Position
     from sae_desktop.runs import RunFolder, recorded
 
     cfg = TrainConfig(epochs=2, batch_size=64, d_hidden=16, d_latent=8, device="cpu", log_every=2)
@@ -857,7 +867,13 @@ def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, t
     gui_window.run.set_resume(snap)
     assert list(view.loss_plot.steps.view(0)) == steps  # its per-step losses, as read back from metrics.jsonl…
     assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # …and its epochs
+    evaluated = snap.with_evaluation(snap.evaluate(tiny_dataset.test_images)) if snap.evaluation is None else snap
+    at = steps[-1] - 1  # stopped inside epoch 2: its figures there, where the header of the run gave them
+    gui_window.run.set_resume(dataclasses.replace(evaluated, position=Position(at, 0.0, 0.0, 0)))
+    assert [list(a) for a in view.loss_plot.stop.getData()] == [[at], [evaluated.evaluation.test_mse]]
+    assert view.sparsity_plot.stopped_at[2:] == (evaluated.evaluation.dead_latents, at)
     gui_window.run.set_resume(dataclasses.replace(snap, history=[*snap.history, {"epoch": 3}]))  # another version's
+    assert view.sparsity_plot.stopped_at is None and view.loss_plot.stop.getData()[0] in (None, [])
     assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # (its record without figures left out, no error)
     gui_window.run.set_resume(None)  # a new run instead: nothing of it stays
     assert not len(view.loss_plot.steps) and not len(view.sparsity_plot.series.view(0))

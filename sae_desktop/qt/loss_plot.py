@@ -62,6 +62,10 @@ class LossPlot(pg.PlotWidget):
         # pyqtgraph's default, a grey-blue dot, beside the red one the run then drew
         self.test.scatter.setSize(7)
         self.test.scatter.setBrush(pg.mkBrush(COLORS["test"]))
+        # a run stopped inside an epoch: its test MSE at the stop (the header's), hollow, after the epochs' dots
+        self.stop = csv_name(self.plot(pen=None, symbol="o", symbolSize=9, symbolBrush=None,
+                                       symbolPen=pg.mkPen(COLORS["test"], width=2)), "test MSE at the stop")
+        self.stopped_at: tuple[int, float] | None = None  # (step, test MSE)
         self.dirty = False
         self._test_shown = -1  # epochs whose markers are set (rebuilt, they took ~1 ms of each refresh)
         self.log_y = False
@@ -92,6 +96,7 @@ class LossPlot(pg.PlotWidget):
         self._ema_step = 0
         self.steps.clear()
         self.epochs.clear()
+        self.stopped_at = None
         self._test_shown = -1
         self.dirty = True
         self.refresh()
@@ -142,6 +147,11 @@ class LossPlot(pg.PlotWidget):
         self.epochs.append(step, test_mse)
         self.dirty = True
 
+    def set_stop(self, step: int, test_mse: float) -> None:
+        """The run was stopped inside an epoch at ``step``, its test MSE then ``test_mse``."""
+        self.stopped_at = (step, test_mse)
+        self.dirty = True
+
     def set_log_y(self, on: bool) -> None:
         self.log_y = on
         self.setLogMode(y=on)
@@ -171,6 +181,9 @@ class LossPlot(pg.PlotWidget):
         if self._test_shown != len(self.epochs):  # the markers: only for a new epoch
             self._test_shown = len(self.epochs)
             self.test.setData(self.epochs.view(0), self.epochs.view(1))
+        self.stop.setData(*([[v] for v in self.stopped_at] if self.stopped_at else ([], [])))
+        self.setToolTip(f"Hollow circle: the test MSE at step {self.stopped_at[0]}, where the run was stopped "
+                        "inside an epoch (the dots: at each epoch's end)" if self.stopped_at else "")
         self._frame()
 
     def _frame(self) -> None:
@@ -178,10 +191,11 @@ class LossPlot(pg.PlotWidget):
         band; before any data the first eighth of the run's planned length, where its first
         reports will be (the whole planned length had shrunk to an eighth at the first report),
         so one report is never a lone point in an axis of ±500."""
-        shown = [self.steps.view(c) for c in (RECON, TOTAL)] + [self.epochs.view(1)]
+        stop = [np.array([v]) for v in self.stopped_at] if self.stopped_at else [np.zeros(0)] * 2
+        shown = [self.steps.view(c) for c in (RECON, TOTAL)] + [self.epochs.view(1), stop[1]]
         if self.raw[SPARSITY].isVisible():
             shown.append(self.steps.view(SPARSITY))
-        xs = [self.steps.view(STEP), self.epochs.view(0)]
+        xs = [self.steps.view(STEP), self.epochs.view(0), stop[0]]
         last = max((float(a.max()) for a in xs if len(a)), default=0.0)
         values = finite_range(*shown)
         # the run so far, in eighths of its planned length (plot_frame.stepped: the axis moves 8 times a run)

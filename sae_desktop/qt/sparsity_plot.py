@@ -19,6 +19,7 @@ from sae_desktop.qt.right_axis import RightAxis
 
 BACK_LABEL = "came back (right)"
 BAR_WIDTH = 0.5  # epochs
+STOP_WIDTH = 0.2  # epochs: the stop's bar, narrower (it may stand next to its last epoch's)
 
 
 class SparsityPlot(pg.PlotWidget):
@@ -38,12 +39,13 @@ class SparsityPlot(pg.PlotWidget):
         self.dead = self.right_axis.add(pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, brush=dead,
                                                         pen=pg.mkPen(COLORS["dead"], width=1)))
         self.legend.addItem(self.dead, "dead (right)")  # (short: at 1024×768 the plot is ~150 px wide)
-        # (two definitions of "dead" on one axis: the tip says which is which)
-        self.setToolTip("L0 (left axis): latents active per image, on average over the test set.\n"
-                        "Dead (right axis, bars): latents active on no test image, of the dictionary's size.\n"
-                        f"Came back (right axis, with AuxK): revivals in each epoch, in training: a latent silent "
-                        f"for {AUXK_DEAD_AFTER:,} training images (AuxK's \"dead\", not the test set's) that fired "
-                        "again; one that falls silent and comes back twice counts twice.")
+        # a run stopped inside an epoch: its figures there (the header's), hollow, at the epochs it had come
+        self.stop_l0 = self.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=None,
+                                 symbolPen=pg.mkPen(COLORS["l0"], width=2))
+        self.stop_dead = self.right_axis.add(pg.BarGraphItem(
+            x=[], height=[], width=STOP_WIDTH, brush=None,
+            pen=pg.mkPen(COLORS["dead"], width=1, style=pg.QtCore.Qt.PenStyle.DashLine)))
+        self.stopped_at: tuple[float, float, int, int] | None = None  # (epochs in, L0, dead, step)
         self.revivals: list[tuple[float, int]] = []  # (epochs in, latents revived)
         self._revival_items: list[pg.GraphicsObject] = []
         self.back = self.right_axis.add(pg.PlotDataItem(
@@ -52,6 +54,22 @@ class SparsityPlot(pg.PlotWidget):
         self.back_per_epoch: dict[int, int] = {}  # epoch → dead latents that fired again in it (AuxK)
         self.planned_epochs = 1
         self.clear_data()
+
+    def _tip(self) -> str:
+        """(two definitions of "dead" on one axis: the tip says which is which)"""
+        stop = self.stopped_at
+        return "\n".join(["L0 (left axis): latents active per image, on average over the test set.",
+                          "Dead (right axis, bars): latents active on no test image, of the dictionary's size.",
+                          f"Came back (right axis, with AuxK): revivals in each epoch, in training: a latent silent "
+                          f"for {AUXK_DEAD_AFTER:,} training images (AuxK's \"dead\", not the test set's) that fired "
+                          "again; one that falls silent and comes back twice counts twice.",
+                          *([f"Hollow circle and dashed bar: at step {stop[3]}, where the run was stopped inside "
+                             f"epoch {math.floor(stop[0]) + 1}."] if stop else [])])
+
+    def set_stop(self, position: float, l0: float, dead: int, step: int) -> None:
+        """The run was stopped ``position`` epochs in (e.g. 1.14), at ``step``, with these figures."""
+        self.stopped_at = (position, l0, dead, step)
+        self.dirty = True
 
     def _right_label(self) -> str:
         return f"dead (of {self.latents})" if self.latents else "dead latents"
@@ -64,6 +82,10 @@ class SparsityPlot(pg.PlotWidget):
         if self.back_per_epoch:
             header.append("came back (AuxK), per epoch")
             rows = [row + [self.back_per_epoch.get(row[0], 0)] for row in rows]
+        if self.stopped_at:  # (its epoch a fraction: "1.14", the step it stands for in a column of its own)
+            position, l0, dead, step = self.stopped_at
+            header.append("stopped at step")
+            rows = [row + [""] for row in rows] + [[round(position, 3), l0, dead] + [""] * (len(header) - 4) + [step]]
         return header, rows
 
     def add_revival(self, epoch_position: float, count: int, kind: str = "resampled") -> None:
@@ -96,8 +118,12 @@ class SparsityPlot(pg.PlotWidget):
         if not self.dirty:
             return
         self.dirty = False
+        stop = self.stopped_at
+        self.stop_l0.setData(*([[stop[0]], [stop[1]]] if stop else ([], [])))
+        self.stop_dead.setOpts(x=[stop[0]] if stop else [], height=[stop[2]] if stop else [], width=STOP_WIDTH)
+        self.setToolTip(self._tip())
         epochs = self.series.view(0)
-        if not len(epochs):  # only revivals so far (the first epoch has not ended): frame them
+        if not len(epochs):  # only revivals (or a stop) so far (the first epoch has not ended): frame them
             self._frame()
             return
         self.l0.setData(epochs, self.series.view(1))
@@ -116,15 +142,18 @@ class SparsityPlot(pg.PlotWidget):
         """Whole epochs from the first shown to the run's planned last (so a short run's empty
         plot has no ticks it will never reach), from 0 up, with the legend's band on top."""
         epochs = self.series.view(0)
-        revived = [p for p, _ in self.revivals]  # revival marks, possibly before the first epoch's end
-        first = min([float(epochs[0]) if len(epochs) else 1.0] + revived)
-        last = max([float(epochs[-1]) if len(epochs) else 1.0, float(self.planned_epochs), first] + revived)
-        top = max(float(self.series.view(1).max()) if len(epochs) else 1.0, 1.0)
+        stop = self.stopped_at
+        # revival marks and a stop, possibly before the first epoch's end
+        marks = [p for p, _ in self.revivals] + ([stop[0]] if stop else [])
+        first = min([float(epochs[0]) if len(epochs) else 1.0] + marks)
+        last = max([float(epochs[-1]) if len(epochs) else 1.0, float(self.planned_epochs), first] + marks)
+        top = max(float(self.series.view(1).max()) if len(epochs) else 1.0, stop[1] if stop else 0.0, 1.0)
         pad = 0.3 + 0.04 * (last - first)  # room for half of the last epoch's label: pyqtgraph hides a clipped one
         self.top_legend.fit((first - pad, last + pad), 0.0, top)
         # the right axis's top where the left one has its data's: the whole dictionary
         right = max(float(self.latents or 1), float(self.series.view(2).max()) if len(epochs) else 0.0,
-                    max((self.back_per_epoch.get(int(e), 0) for e in epochs), default=0))  # those drawn
+                    max((self.back_per_epoch.get(int(e), 0) for e in epochs), default=0),  # those drawn
+                    stop[2] if stop else 0)
         self.right_axis.set_scale(right / top, cap=right)  # (no ticks above it: "800" of 512 dead)
         self.getAxis("bottom").setTickSpacing(*[self._epoch_step(first - pad, last + pad)] * 2)
 
@@ -158,6 +187,10 @@ class SparsityPlot(pg.PlotWidget):
             self.legend.removeItem(self.back)
         self.back_per_epoch = {}
         self.back.setData([], [])
+        self.stopped_at = None
+        self.stop_l0.setData([], [])
+        self.stop_dead.setOpts(x=[], height=[])
+        self.setToolTip(self._tip())
         self.series.clear()
         self.l0.setData([], [])
         self.dead.setOpts(x=[], height=[])

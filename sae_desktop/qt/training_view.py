@@ -118,6 +118,8 @@ class TrainingView(QWidget):
             if snap.evaluation is not None:
                 when = f"step {at}" if snap.position is not None else f"epoch {snap.epoch}"
                 self._show_activations(snap.evaluation, when, snap.weights, tc)
+                if snap.position is not None:
+                    self._show_stop(at, steps, snap.evaluation)
         self.refresh_all()
 
     def _draw_history(self, earlier, history: list[dict]) -> None:
@@ -246,6 +248,12 @@ class TrainingView(QWidget):
             if cfg is not None and cfg.penalty == "batchtopk" else None  # the Probe's: "active above 0" hid it)
         self.histogram.set_histogram(*ev.histogram, ev.threshold, when, shared)
 
+    def _show_stop(self, step: int, steps_per_epoch: int, ev: Evaluation) -> None:
+        """A run stopped inside an epoch: the figures the header states, where it stopped (the plots'
+        last points were its last whole epoch's: "dead 3" above a Sparsity plot ending at 5)."""
+        self.loss_plot.set_stop(step, ev.test_mse)
+        self.sparsity_plot.set_stop(step / max(steps_per_epoch, 1), ev.l0, ev.dead_latents, step)
+
     def on_ended(self, end: RunEnd) -> None:
         """One story: the header, the activation panels and the model's name all describe the
         weights the run ended with (a stopped run's, at its last step, not its last epoch's)."""
@@ -253,6 +261,8 @@ class TrainingView(QWidget):
         if end.evaluation is not None:
             if end.status != "completed":
                 self._show_activations(end.evaluation, f"step {end.step}", end.weights)
+            if end.position is not None and self.run.start is not None:  # (inside an epoch: not its end's figures)
+                self._show_stop(end.step, self.run.start.steps_per_epoch, end.evaluation)
             self._say(f"{story}:  {run_figures(end.evaluation)}", end.evaluation)
         else:
             self._say(story)
