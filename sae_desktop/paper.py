@@ -16,6 +16,7 @@ import numpy as np
 
 from sae_desktop.background import OffPaper, ink_box, off_paper, take_off, without_frame_marks
 from sae_desktop.form_box import without_box
+from sae_desktop.light import below_noise, without_local_light
 from sae_desktop.resample import resize
 from sae_desktop.ruling import without_lone_lines, without_ruling
 from sae_desktop.sheet import crop_paper, is_crop
@@ -163,14 +164,15 @@ def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float, bool]:
         residual, noise = _less_paper(grey, off.region)
     if off is not None:
         residual = take_off(residual, off, ink_floor(noise), NOISE_SIGMAS)
+    else:  # (light the quadratic cannot follow: light.py; beside a table, the table's level is taken off)
+        residual, noise = without_local_light(residual, noise)
     return residual, noise, off is not None
 
 
 def _less_paper(grey: np.ndarray, off: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """The image less the paper's surface, and the paper's noise, both without the ``off`` mask."""
     residual = grey - paper_surface(grey, off)
-    below = residual < 0 if off is None else (residual < 0) & ~off
-    return residual, 1.4826 * float(np.median(-residual[below])) if below.any() else 0.0
+    return residual, below_noise(residual if off is None else residual[~off])
 
 
 def _two_tone(grey: np.ndarray) -> bool:
