@@ -504,7 +504,10 @@ def test_a_stopped_run_tells_one_story_everywhere(qtbot, gui_window, monkeypatch
     note = window.panel.resume_note.text()
     assert f"from step {end.step}, inside epoch {end.epochs_done + 1} (its steps so far are kept)" in note
     assert note.count(f"step {end.step}") == 1  # (its name said "stopped at step …" once more)
+    continuing = window.start_action.toolTip()  # (not "Train with these settings": they are locked)
+    assert continuing.startswith(f"Continue training {window.run.resume_from.short_name} for its “More epochs”")
     window.fresh_action.trigger()
+    assert window.start_action.toolTip() == "Train with these settings (Ctrl+Return)"
     assert f"stopped at step {end.step}" in window.model_label.text()
     assert window.shown.snapshot.name.endswith(f"stopped at step {end.step} (during epoch {end.epochs_done + 1})")
     assert ModelSnapshot.load(window.run.run_dir / "checkpoint.safetensors").name == window.shown.snapshot.name

@@ -146,6 +146,11 @@ class TrainingCommands:
             self.start_action.setText("&Continue training" if self.run.resume_from is not None else "&Start training")
         else:  # still clickable: a Start now is queued until torch is ready
             self.start_action.setText("&Start (loading PyTorch…)")
+        resumed = self.run.resume_from  # (it said "Train with these settings" of a run whose settings are locked)
+        tip = (f"Continue training {resumed.short_name} for its “More epochs” (its settings kept)"
+               if resumed is not None else "Train with these settings")
+        self.start_action.setStatusTip(tip)
+        self.start_action.setToolTip(f"{tip} ({self.start_action.shortcut().toString()})")
         held = state in ("pausing", "paused")
         self.pause_action.setEnabled(state == "running" or held)
         self.pause_action.setText("&Resume" if held else "&Pause")
