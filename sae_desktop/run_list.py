@@ -86,6 +86,16 @@ def _last_summary(path: Path, chunk: int = 16384) -> dict | None:
         return None
 
 
+def stopped_at(folder: Path) -> tuple[int, int] | None:
+    """(step, whole epochs done) where the run in ``folder`` was stopped, where its summary says it
+    was (and says both); None for a run completed, diverged, still training or killed."""
+    summary = _last_summary(RunFolder(folder).metrics_path)
+    if summary is None or summary.get("status") != "stopped":
+        return None
+    step, epochs = summary.get("step"), summary.get("epochs_done")
+    return (step, epochs) if is_int(step) and is_int(epochs) and step >= 0 and epochs >= 0 else None
+
+
 class RunRecordError(ValueError):
     """A run folder's files do not have the expected types; the message names the field."""
 

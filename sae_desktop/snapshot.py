@@ -26,22 +26,27 @@ from sae_desktop.density import Density
 from sae_desktop.evaluation import Evaluation
 from sae_desktop.events import Position, ResumeState, where_in_run
 from sae_desktop.pixels import PixelReference
+from sae_desktop.run_list import stopped_at
 from sae_desktop.runs import CHECKPOINT
 from sae_desktop.words import counted
 
 BUNDLED_MODEL = "pretrained_mnist_kl.safetensors"
 
 
-def checkpoint_story(ckpt: Checkpoint) -> str:
+def checkpoint_story(ckpt: Checkpoint, stop: tuple[int, int] | None = None) -> str:
     """Where a run's checkpoint stands, in the words the window used for the same model while
     it trained (run_state.py): "completed (10 epochs)", "stopped at step 533 (during epoch 2)"
-    (a stop inside an epoch, the only checkpoint with a position), else "epoch 3" (a run stopped
+    (a stop inside an epoch, the only checkpoint with a position), "stopped at step 7035 (after
+    epoch 15)" where its run's summary says it was stopped there (``stop``: run_list.stopped_at;
+    it read "epoch 15" after a restart, as a run still training), else "epoch 3" (a run killed
     after, or still training past, its third epoch; a loaded run read "(epoch 10)" for one that
     had read "completed (10 epochs)")."""
     if ckpt.position is not None:
         return f"stopped at step {ckpt.position.step} ({where_in_run(ckpt.epoch, inside=True)})"
     if ckpt.train_config is not None and ckpt.epoch >= ckpt.train_config.epochs > 0:
         return f"completed ({counted(ckpt.epoch, 'epoch')})"
+    if stop is not None and stop[1] == ckpt.epoch:  # (continued since and killed: not of these weights)
+        return f"stopped at step {stop[0]} ({where_in_run(ckpt.epoch, inside=False)})"
     return f"epoch {ckpt.epoch}"
 
 
@@ -177,7 +182,7 @@ class ModelSnapshot:
             name = "bundled MNIST model"
         elif path.name == CHECKPOINT:
             run_name = path.parent.name
-            name = f"{run_name}, {checkpoint_story(ckpt)}"
+            name = f"{run_name}, {checkpoint_story(ckpt, stopped_at(path.parent))}"
         else:
             name = path.name
         return cls.from_checkpoint(ckpt, name, path, run_name)

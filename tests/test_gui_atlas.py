@@ -861,7 +861,8 @@ def test_a_run_that_did_not_complete_is_hollow_on_the_frontier(qtbot, window):
         run.append({"type": "epoch", "epoch": 1, "step": 469, "metrics/test_mse": mse, "metrics/l0": 6.0,
                     "metrics/dead_latents": 0})
         run.append({"type": "summary", "status": status, "epochs_done": 10 if status == "completed" else 1,
-                    "test_mse": mse, "l0": 6.0, "dead_latents": 0, "epoch_seconds": [1.0]})
+                    "test_mse": mse, "l0": 6.0, "dead_latents": 0, "epoch_seconds": [1.0],
+                    "step": 4690 if status == "completed" else 600})
     runs = window.runs_view
     window.tabs.setCurrentWidget(runs)
     qtbot.waitUntil(lambda: runs.table.rowCount() == 2, timeout=5000)
@@ -872,7 +873,8 @@ def test_a_run_that_did_not_complete_is_hollow_on_the_frontier(qtbot, window):
     assert spots[0.06].brush().style() == Qt.BrushStyle.NoBrush  # hollow, ringed in its penalty's colour
     assert spots[0.06].pen().color().name() == PENALTY_COLOURS["kl"]
     assert UNFINISHED_LABEL in [name for name, _ in legend_of(frontier)]
-    assert "(stopped after 1 epoch)\n" in frontier.point_tip(6.0, 0.06, spots[0.06].data())
+    # (the Runs table's words: it said "stopped after 1 epoch" of a run stopped at step 600, in its second)
+    assert "(stopped at step 600, 1 epoch done)\n" in frontier.point_tip(6.0, 0.06, spots[0.06].data())
 
 
 def test_a_hollow_point_is_drawn_above_another_runs_filled_point(qtbot, window):

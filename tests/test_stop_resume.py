@@ -83,3 +83,17 @@ def test_a_run_continued_inside_an_epoch_resamples_on_its_own_steps(tiny_dataset
             revivals.append((event.step, reports[-1]))
     assert revivals, "a strong L1 leaves latents dead; resampling should have revived some"
     assert [(s, r) for s, r in revivals if not (s % 10 in (0, 5) and s < r <= s + cfg.log_every)] == []
+
+
+def test_a_run_stopped_at_an_epochs_end_is_named_stopped_after_a_restart(tiny_dataset, tmp_path):
+    """Stopped as epoch 1 ended, the window said "stopped at step 10 (after epoch 1)"; its
+    checkpoint, loaded after a restart, said "epoch 1", as of a run still training."""
+    run = RunFolder.create(CFG, tmp_path)
+    end = run_to_end(tiny_dataset, run, stop_at_step=10)
+    assert end.status == "stopped" and end.position is None and end.epochs_done == 1 and end.step == 10
+    assert ModelSnapshot.load(run.checkpoint_path).name == f"{run.path.name}, stopped at step 10 (after epoch 1)"
+    lines = run.metrics_path.read_text().splitlines(keepends=True)
+    run.metrics_path.write_text("".join(lines[:-1]))  # no summary: killed, or still training
+    assert ModelSnapshot.load(run.checkpoint_path).name == f"{run.path.name}, epoch 1"
+    run.metrics_path.write_text("".join(lines).replace('"epochs_done": 1', '"epochs_done": 0'))  # not these weights'
+    assert ModelSnapshot.load(run.checkpoint_path).name == f"{run.path.name}, epoch 1"
