@@ -870,6 +870,13 @@ def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, t
     gui_window.run.set_resume(snap)
     assert list(view.loss_plot.steps.view(0)) == steps  # its per-step losses, as read back from metrics.jsonl…
     assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # …and its epochs
+    progress = gui_window.progress  # …and where it stands (the panel read "–" and 0 %, before the restart not)
+    assert progress.name.text() == run.path.name and progress.run_bar.format() == "epoch 2 of 2 – %p%"
+    assert progress.run_bar.value() == 1000 and progress.epoch_bar.value() == 1000
+    per_epoch = snap.history[-1]["step"] // 2
+    gui_window.run.set_resume(dataclasses.replace(snap, epoch=1, position=Position(per_epoch * 3 // 2, 0.0, 0.0, 0)))
+    assert progress.run_bar.format() == "epoch 2 of 2 – %p%" and abs(progress.run_bar.value() - 750) <= 30
+    assert abs(progress.epoch_bar.value() - 500) <= 60
     evaluated = snap.with_evaluation(snap.evaluate(tiny_dataset.test_images)) if snap.evaluation is None else snap
     at = steps[-1] - 1  # stopped inside epoch 2: its figures there, where the header of the run gave them
     gui_window.run.set_resume(dataclasses.replace(evaluated, position=Position(at, 0.0, 0.0, 0)))
@@ -880,6 +887,7 @@ def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, t
     assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # (its record without figures left out, no error)
     gui_window.run.set_resume(None)  # a new run instead: nothing of it stays
     assert not len(view.loss_plot.steps) and not len(view.sparsity_plot.series.view(0))
+    assert progress.name.text() == "–" and progress.run_bar.value() == 0
     btk = cfg.replace(penalty="batchtopk", k=2, epochs=1)  # its activations with its own threshold θ
     run = RunFolder.create(btk)
     list(recorded(train(btk, tiny_dataset), run))

@@ -10,9 +10,13 @@ and whenever the run's status changes. Nothing of a previous run survives a new 
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
 
+from sae_desktop.data import TRAIN_IMAGES
+from sae_desktop.json_values import is_int
 from sae_desktop.qt.labels import ElidedLabel, steady_label
 from sae_desktop.progress import images_between
 from sae_desktop.run_state import RunState
@@ -53,7 +57,8 @@ class RunProgress(QWidget):
         form.addRow("ETA", self.eta)
         form.addRow("Device", self.device)
         self._clock = QTimer(self, interval=500, timeout=self.render)  # elapsed ticks even between reports
-        for signal in (run.cleared, run.started, run.ended, run.epoch_finished, run.renamed, run.forgotten):
+        for signal in (run.cleared, run.started, run.ended, run.epoch_finished, run.renamed, run.forgotten,
+                       run.resume_changed):
             signal.connect(self.render)
         run.status_changed.connect(self._on_status)
         self.render()
@@ -80,6 +85,11 @@ class RunProgress(QWidget):
     def render(self, *_) -> None:
         """Everything from the state; reports arrive ~30×/s, so steps are shown on the clock's tick."""
         run, start = self.run, self.run.start
+        resumed = run.resume_from if not run.active else None
+        if resumed is not None and resumed.train_config is not None and resumed.run_name is not None and (
+                run.run_dir is None or run.run_dir.name != resumed.run_name):
+            self._render_resumed(resumed)  # (a run of another session, or not the last one here: it read "–")
+            return
         name = run.run_dir.name if run.run_dir is not None else "–"
         if self.name.text() != name:
             self.name.setText(name, undated(name))  # (narrower: without its date, not cut in the middle)
@@ -124,6 +134,26 @@ class RunProgress(QWidget):
             self.eta.setText("estimating…" if figures.eta_s is None else format_seconds(figures.eta_s))
         if run.sweep is not None and not run.sweep.ended and run.status == "running":  # the sweep's, not the run's
             self._sweep_eta(None if run.end is not None else figures.eta_s)
+
+    def _render_resumed(self, snap) -> None:
+        """Continue mode, idle: where the run Continue training goes on from stands in its plan, as
+        its own panel read when it ended ("epoch 24 of 50 – 46%")."""
+        self.name.setText(snap.run_name, undated(snap.run_name))
+        self.name.setToolTip(str(snap.path.parent) if snap.path is not None else "")
+        planned = snap.train_config.epochs
+        steps = next((r["step"] // r["epoch"] for r in reversed(snap.history)  # (its data's, as trained)
+                      if is_int(r.get("step")) and is_int(r.get("epoch")) and r["epoch"] > 0 and r["step"] > 0),
+                     math.ceil(TRAIN_IMAGES / snap.train_config.batch_size))
+        into = (snap.position.step - snap.epoch * steps) / steps if snap.position is not None else 0.0
+        into = min(max(into, 0.0), 1.0)
+        epoch, fraction = (snap.epoch + 1, into) if snap.position is not None or snap.epoch == 0 else (snap.epoch, 1.0)
+        set_fraction(self.run_bar, min((snap.epoch + into) / max(planned, 1), 1.0))
+        self.run_bar.setFormat(f"epoch {epoch} of {planned} – %p%")
+        set_fraction(self.epoch_bar, fraction)
+        self.epoch_bar.setFormat("%p%")
+        for label in (self.speed, self.elapsed, self.eta, self.device):
+            label.setText("–")
+        self.speed.setToolTip("")
 
     def _average(self, figures, images: int) -> None:
         """The run's training rate, as it read while training: with its evaluations, checkpoints and
