@@ -281,6 +281,33 @@ def test_leaving_presentation_gives_the_window_back_as_it_was(qtbot, gui_window)
     assert w.isMaximized() and not w.isFullScreen()
 
 
+def test_leaving_presentation_leaves_full_screen_after_the_panel_floated_and_hid(qtbot, gui_window, monkeypatch):
+    """F11, View ▸ Training panel twice (it floats, then hides), F11: the text came back normal and the window
+    stayed full screen under openbox, its title bar gone (F11 twice more left it 1024 px wide, the bar above
+    the screen). The floating panel had turned Qt's state to "normal" unasked (offscreen too), so leaving full
+    screen asked the window manager for no change: it is asked for full screen first, then to leave it."""
+    from PySide6.QtCore import QRect, Qt
+
+    w = gui_window
+    w.setWindowState(Qt.WindowState.WindowNoState)
+    w.setGeometry(QRect(26, 38, 972, 691))
+    qtbot.waitUntil(lambda: w.geometry() == QRect(26, 38, 972, 691), timeout=2000)
+    w.view.set_presentation(True, remember=False)
+    qtbot.waitUntil(lambda: w.isFullScreen() and not w.dock.isVisible(), timeout=2000)
+    for _ in range(2):  # floated over the views, then hidden
+        w.dock.toggleViewAction().trigger()
+        qtbot.wait(100)
+    assert not w.dock.isVisible() and not w.isFullScreen()  # (Qt's own state: what it would ask to leave)
+    asked = []
+    real = w.setWindowState
+    monkeypatch.setattr(w, "setWindowState", lambda state: asked.append(state) or real(state))
+    w.view.set_presentation(False, remember=False)
+    full = Qt.WindowState.WindowFullScreen
+    assert len(asked) >= 2 and asked[-2] & full and not asked[-1] & full  # a change the window manager sees
+    qtbot.waitUntil(lambda: w.geometry() == QRect(26, 38, 972, 691), timeout=3000)
+    assert w.dock.isVisible() and not w.dock.isFloating()
+
+
 def test_presentation_is_remembered(qtbot, gui_window):
     gui_window.view.set_presentation(True)
     gui_window.close()

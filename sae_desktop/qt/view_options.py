@@ -112,6 +112,9 @@ class ViewOptions:
             # the window first: a dock shown in a full-screen window set Qt's state to "normal" unasked, the
             # state's change was then no change, and the window manager kept the window full screen (openbox)
             if not self._was_full_screen:
+                if not w.isFullScreen():  # (a dock floated and hidden in the full-screen window: Qt's state "normal",
+                    # the window manager's still full screen; leaving a state Qt thinks left asked nothing of it)
+                    w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)
                 w.setWindowState(w.windowState() & ~Qt.WindowState.WindowFullScreen)
                 if self._normal_geometry is not None:
                     w.setGeometry(self._normal_geometry)  # where and as large as it was (again once settled)
