@@ -887,6 +887,8 @@ def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, t
     assert list(view.sparsity_plot.series.view(0)) == [1, 2]  # (its record without figures left out, no error)
     gui_window.run.set_resume(None)  # a new run instead: nothing of it stays
     assert not len(view.loss_plot.steps) and not len(view.sparsity_plot.series.view(0))
+    planned = gui_window.panel.config()  # its axes the panel's run's (they kept the continued run's 2 epochs)
+    assert (view.sparsity_plot.planned_epochs, view.sparsity_plot.latents) == (planned.epochs, planned.d_latent)
     assert progress.name.text() == "–" and progress.run_bar.value() == 0
     btk = cfg.replace(penalty="batchtopk", k=2, epochs=1)  # its activations with its own threshold θ
     run = RunFolder.create(btk)
@@ -896,6 +898,17 @@ def test_continue_mode_after_a_restart_shows_the_run_so_far(qtbot, gui_window, t
     gui_window.run.set_resume(snap)
     view.histogram.refresh()
     assert view.histogram.top_legend.legend.items[0][1].text.startswith("fires above θ = ")  # (not "active above 0")
+
+
+def test_before_any_run_the_sparsity_plot_frames_the_run_the_panel_plans(qtbot, gui_window):
+    """A first launch's empty Sparsity plot had one tick, "1", and a right axis "dead latents" from 0 to 1:
+    the losses' axis followed the panel's plan, it did not."""
+    view, panel = gui_window.training_view, gui_window.panel
+    cfg = panel.config()
+    assert (view.sparsity_plot.planned_epochs, view.sparsity_plot.latents) == (cfg.epochs, cfg.d_latent)
+    assert view.sparsity_plot.getAxis("right").labelText == f"dead (of {cfg.d_latent})"
+    panel.set_config(cfg.replace(epochs=25, d_latent=64))
+    assert (view.sparsity_plot.planned_epochs, view.sparsity_plot.latents) == (25, 64)
 
 
 def test_before_any_run_the_header_names_the_runs_tab_only_where_it_lists_runs(qtbot, isolated_home):

@@ -66,6 +66,11 @@ class SparsityPlot(pg.PlotWidget):
                           *([f"Hollow circle and dashed bar: at step {stop[3]}, where the run was stopped inside "
                              f"epoch {math.floor(stop[0]) + 1}."] if stop else [])])
 
+    def empty(self) -> bool:
+        """Nothing of a run drawn: no epoch, revival or stop."""
+        return not len(self.series.view(0)) and not self.revivals and self.stopped_at is None \
+            and not self.back_per_epoch
+
     def set_stop(self, position: float, l0: float, dead: int, step: int) -> None:
         """The run was stopped ``position`` epochs in (e.g. 1.14), at ``step``, with these figures."""
         self.stopped_at = (position, l0, dead, step)

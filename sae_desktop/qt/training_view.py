@@ -60,6 +60,7 @@ class TrainingView(QWidget):
         self.summary.setObjectName("summary")
         self._said: tuple[str, Evaluation | None] = ("", None)
         self._ran = False  # a run has started in this window (the header then tells its story)
+        self._planned = None  # the settings the panel plans (TrainConfig), for the plots' axes before a run
         self._say(idle_text())
         self.log_y = QCheckBox("Log-scale losses")
         self.log_y.toggled.connect(self.loss_plot.set_log_y)
@@ -108,6 +109,8 @@ class TrainingView(QWidget):
         tc = snap.train_config if snap is not None else None
         if tc is None or snap.path is None:
             self._clear_plots(None, None, self.rho_plot.n)
+            if self._planned is not None:  # (the run the panel plans: its axes, not the continued run's)
+                self.preview(self._planned)
         else:
             steps = math.ceil(TRAIN_IMAGES / tc.batch_size)
             at = snap.position.step if snap.position is not None else snap.epoch * steps
@@ -143,8 +146,11 @@ class TrainingView(QWidget):
     def preview(self, cfg) -> None:
         """Before a run: show the target ρ the panel is set to, the losses' axis over the first eighth
         of the run it plans (it kept the 10-epoch default's 0-586 for 3 epochs) and its curves' names."""
+        self._planned = cfg
         if self.run.start is None:
             self.rho_plot.set_target(cfg.rho if cfg.penalty == "kl" else None)
+            if self.sparsity_plot.empty():  # its epochs and latents too (a first launch's read "1" and "dead
+                self.sparsity_plot.clear_data(cfg.epochs, cfg.d_latent)  # latents", a new run's a continued one's)
             if not len(self.loss_plot.steps):
                 self.loss_plot.clear_data(cfg.epochs * math.ceil(TRAIN_IMAGES / cfg.batch_size))
                 self._name_curves(cfg)  # (the legend named a "sparsity (weighted)" and a "total" curve beside a
