@@ -502,3 +502,38 @@ def test_the_run_in_training_counts_its_epochs_of_those_planned_and_no_time_befo
     assert table.item(0, COLUMNS.index("Status")).text() == "paused"
     assert table.item(0, epochs).text() == "1 of 1" and table.item(0, time).text() == f"{runs.runs[0].seconds:.1f}"
     assert table.item(0, time).toolTip() == "The 1 whole epoch so far (still training)"
+
+
+def test_where_alive_is_not_enough_fvu_then_the_least_needed_columns_give_way_and_are_named(qtbot, gui_window,
+                                                                                           tiny_dataset):
+    """At 1024×768 beside the training panel, five runs of two penalties, the table still scrolled
+    sideways after Alive gave way: Mean act. was cut at its edge ("0.075" for 0.0752), Time out of view.
+    FVU (Test MSE ÷ the test images' variance, one dataset) gives way next, then Mean act. and Time, each
+    named above the table; they come back with room, and a column the user shows again stays."""
+    for i, penalty in enumerate(("kl", "topk", "kl", "topk", "kl")):
+        cfg = TINY.replace(seed=i, penalty=penalty, k=2)
+        list(recorded(train(cfg, tiny_dataset), RunFolder.create(cfg)))
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 5, timeout=5000)
+    font = table.font()
+    font.setPointSize(font.pointSize() + 5)
+    table.setFont(font)
+    bar = table.horizontalScrollBar()
+    narrow = 1440
+    while narrow > 400 and len(table.derived.hidden) < 3:
+        narrow -= 20
+        gui_window.resize(narrow, 900)
+        qtbot.wait(30)
+    assert list(table.derived.hidden)[:3] == ["Alive", "FVU", "Mean act."]  # in this order
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=3000)  # nothing cut at the table's edge
+    assert "Penalty" not in table.folding.folded  # (two penalties: not one value)
+    assert runs.hint.text().endswith("· FVU, Alive, Mean act. hidden to fit")  # (in the columns' order)
+    labels = {a.text() for a in table.columns_menu().actions()}
+    assert {"FVU (= Test MSE ÷ the test images' variance: hidden to fit)", "Mean act. (hidden to fit)"} <= labels
+    table.show_column("Mean act.")  # the user's from now on: shown, and not hidden to fit again
+    qtbot.wait(100)
+    assert not table.isColumnHidden(COLUMNS.index("Mean act.")) and "Mean act." not in table.derived.hidden
+    gui_window.resize(1440, 900)
+    qtbot.waitUntil(lambda: not table.derived.hidden, timeout=3000)
+    assert not table.isColumnHidden(COLUMNS.index("FVU")) and "hidden to fit" not in runs.hint.text()

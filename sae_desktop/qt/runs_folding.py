@@ -140,37 +140,71 @@ def phrase(column: str, value: str) -> str:
     return words + "s" if words.endswith((" latent", " epoch")) and value != "1" else words
 
 
-DERIVED = {"Alive": "1 − Dead ÷ latents"}  # columns whose values follow from others': third to give way
+# third to give way, in this order: the columns whose values follow from others' (FVU only where every run
+# has one dataset, one variance), then those a lecture needs least ("" : no formula to give)
+DERIVED = {"Alive": "= 1 − Dead ÷ latents", "FVU": "= Test MSE ÷ the test images' variance",
+           "Mean act.": "", "Time (s)": ""}
+
+
+def hidden_label(name: str) -> str:
+    """A column hidden to fit, as the headers' menu names it."""
+    return f"{name} ({DERIVED[name]}: hidden to fit)" if DERIVED[name] else f"{name} (hidden to fit)"
 
 
 class DerivedColumns:
     """Third to give way, after the folding and the broken headers: a column whose values follow
-    from others' (:data:`DERIVED`), hidden where the table would still scroll sideways (while a run
-    trained, its Status column in view, the last column was cut at 1280 px: Time read "31." for
-    31.7 s), and shown again first where there is room."""
+    from others', then one a lecture needs least (:data:`DERIVED`), hidden where the table would
+    still scroll sideways (while a run trained, its Status column in view, the last column was cut at
+    1280 px: Time read "31." for 31.7 s; at 1024×768 beside the training panel, five runs of two
+    penalties, Mean act. read "0.075" for 0.0752, Time out of view), and shown again, the last hidden
+    first, where there is room."""
 
     def __init__(self, table: QTableWidget, columns: tuple[str, ...]):
         self.table, self.columns = table, columns
         self.hidden: dict[str, int] = {}  # name: its width shown
+        self.theirs: set[str] = set()  # shown or hidden by the user since: never hidden to fit again
+
+    def _derivable(self, name: str) -> bool:
+        if name != "FVU":
+            return True
+        column = self.columns.index("Dataset")  # (each dataset's own variance)
+        return len({item.text() for row in range(self.table.rowCount())
+                    if (item := self.table.item(row, column)) is not None}) <= 1
 
     def fit(self, overflow: int) -> bool:
         """``overflow`` as ColumnFolding.fit's: a derived column hidden where the table would scroll,
         shown again where it fits. True if one came or went."""
+        for name in [name for name in self.hidden if not self._derivable(name)]:  # (a run of another dataset)
+            del self.hidden[name]
+            self.table.setColumnHidden(self.columns.index(name), False)
+            return True
         if overflow > 0:
             for name in DERIVED:
                 column = self.columns.index(name)
-                if name not in self.hidden and not self.table.isColumnHidden(column):
+                if name not in self.hidden and name not in self.theirs and not self.table.isColumnHidden(column) \
+                        and self._derivable(name):
                     self.hidden[name] = self.table.horizontalHeader().sectionSize(column)
                     self.table.setColumnHidden(column, True)
                     return True
             return False
-        for name in reversed(list(self.hidden)):
-            if self.hidden[name] + SPARE_PX <= -overflow:
-                self.forget(name)
-                self.table.setColumnHidden(self.columns.index(name), False)
-                return True
+        last = next((name for name in reversed(DERIVED) if name in self.hidden), None)  # the last to give way
+        if last is not None and self.hidden[last] + SPARE_PX <= -overflow:  # comes back first (FVU, narrower,
+            del self.hidden[last]  # came back before Mean act., wider, and went again in another order)
+            self.table.setColumnHidden(self.columns.index(last), False)
+            return True
         return False
 
     def forget(self, name: str) -> None:
         """The user hides or shows this column: it is theirs."""
         self.hidden.pop(name, None)
+        if name in DERIVED:
+            self.theirs.add(name)
+
+    def text(self, short: bool = False) -> str:
+        """What the line above the table adds: the columns hidden to fit ("" for none); ``short``,
+        only how many ("3 columns hidden to fit")."""
+        if not self.hidden:
+            return ""
+        names = ", ".join(n for n in self.columns if n in self.hidden)
+        return f"{len(self.hidden)} column{'s' if len(self.hidden) > 1 else ''} hidden to fit" if short \
+            else f"{names} hidden to fit"

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidge
 
 from sae_desktop.qt.runs_cells import (LIVE_TEXTS, SHOWN_ROLE, Header, Number, ShownInBold, dense_cell, epochs_cell,
                                        time_cell)
-from sae_desktop.qt.runs_folding import DERIVED, FOLDABLE, SPARE_PX, ColumnFolding, DerivedColumns, HeaderBreaks
+from sae_desktop.qt.runs_folding import (FOLDABLE, SPARE_PX, ColumnFolding, DerivedColumns, HeaderBreaks,
+                                         hidden_label)
 from sae_desktop.qt.settings import app_settings
 from sae_desktop.run_list import RunSummary, settings_text
 
@@ -125,7 +126,7 @@ class RunsTable(QTableWidget):
                 continue
             folded, derived = name in self.folding.folded, name in self.derived.hidden
             action = menu.addAction(f"{name} (one value for every run: folded above)" if folded else
-                                    f"{name} (= {DERIVED[name]}: hidden to fit)" if derived else name)
+                                    hidden_label(name) if derived else name)
             action.setCheckable(True)
             action.setChecked(folded or derived or not self.isColumnHidden(column))
             action.setToolTip(COLUMN_TIPS.get(name, ""))
@@ -212,6 +213,7 @@ class RunsTable(QTableWidget):
             self._schedule_fit()
             return
         if (self.breaks.broken or not self.breaks.breakable()) and self.derived.fit(overflow):
+            self.foldingChanged.emit(self.folding.text())  # (the line above names the columns hidden to fit)
             self._schedule_fit()
             return
         if self.isColumnHidden(settings):  # the names take all the room there is

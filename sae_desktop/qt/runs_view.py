@@ -31,7 +31,8 @@ from sae_desktop.words import counted
 UNFINISHED = (RUNNING_OR_KILLED, NO_EPOCH_FINISHED, RECORDS_LOST)  # what the folders of a run still training say
 # (continued in place from a stop before its first report: no record until its next one)
 FOLDED_TIP = ("The columns that hold one value for every run are folded into this line where the table would "
-              "scroll sideways; they come back with room, or once a run differs.")
+              "scroll sideways, and then columns whose values follow from others', or are needed least, are hidden; "
+              "they come back with room (or once a run differs), or from a header's right-click menu.")
 
 
 class RunsView(QWidget):
@@ -177,11 +178,14 @@ class RunsView(QWidget):
 
     def _hint(self) -> None:
         """Above the table: how to get runs, or what the runs in folded columns share."""
-        if self.runs or self.skipped:
-            self.hint.setText(self.table.folding.text(), *self.table.folding.shorter())
+        folding, hidden = self.table.folding, self.table.derived.text()  # (and the columns hidden to fit: named,
+        if self.runs or self.skipped:  # then counted, where the line is cut beside the buttons)
+            forms = [folding.text(), *folding.shorter()] if folding.folded else [""]
+            self.hint.setText(*[" · ".join(filter(None, (form, said))) for said in
+                                dict.fromkeys((hidden, self.table.derived.text(short=True))) for form in forms])
         else:
             self.hint.setText("No runs yet: train one (Ctrl+Return).")
-        if self.table.folding.folded:
+        if folding.folded or hidden:
             self.hint.setToolTip(f"{self.hint.text()}\n\n{FOLDED_TIP}")
 
     def status_of(self, run: RunSummary) -> str:
