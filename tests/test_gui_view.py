@@ -86,6 +86,29 @@ def test_diverging_tiles_have_a_dark_zero_in_the_dark_theme_and_are_redrawn_when
     assert min(zero_lightness()) > 200
 
 
+def test_the_panels_float_and_close_buttons_are_drawn_in_the_themes_text_colour(qtbot, gui_window):
+    """Fusion draws a dock's title buttons dark grey whatever the palette: unseen on the dark theme."""
+    from PySide6.QtWidgets import QAbstractButton
+
+    w = gui_window
+    w.show()
+    qtbot.waitExposed(w)
+
+    def inks() -> list[int]:  # the lightness of each button's strokes (its most opaque pixels)
+        qtbot.wait(50)
+        found = []
+        for name in ("qt_dockwidget_floatbutton", "qt_dockwidget_closebutton"):
+            image = w.dock.findChild(QAbstractButton, name).icon().pixmap(10, 10).toImage()
+            pixels = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+            found.append(max(pixels, key=lambda c: c.alpha()).lightness())
+        return found
+
+    w.view.theme_actions["dark"].trigger()
+    assert min(inks()) > 180  # light strokes on the dark title bar
+    w.view.theme_actions["light"].trigger()
+    assert max(inks()) < 80
+
+
 def test_the_theme_is_remembered_and_system_follows_the_colour_scheme_hint(qtbot, gui_window, monkeypatch):
     gui_window.view.theme.set_mode("dark")
     second = build_window()  # a new session reads the remembered choice

@@ -6,13 +6,35 @@ buttons and the progress below them stay in view.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import (QAbstractButton, QDockWidget, QFrame, QMainWindow, QScrollArea, QStyle, QVBoxLayout,
+                               QWidget)
 
 from sae_desktop.qt import theme
 from sae_desktop.qt.run_progress import RunProgress
 from sae_desktop.qt.training_panel import TrainingPanel
 from sae_desktop.run_state import RunState
+
+
+def title_icon(shape: str, ink: QColor, ratio: float = 1.0, side: int = 10) -> QIcon:
+    """A dock title button's icon, ``shape`` "close" (a cross) or "float" (two windows), in ``ink``."""
+    pixmap = QPixmap(round(side * ratio), round(side * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(ink, 1.3))
+    if shape == "close":
+        painter.drawLine(QPointF(1.5, 1.5), QPointF(side - 1.5, side - 1.5))
+        painter.drawLine(QPointF(side - 1.5, 1.5), QPointF(1.5, side - 1.5))
+    else:
+        back = side - 0.5  # the window behind: its edges the front one leaves in view
+        painter.drawPolyline([QPointF(3.5, 3.5), QPointF(3.5, 0.5), QPointF(back, 0.5), QPointF(back, side - 3.5),
+                              QPointF(side - 3.5, side - 3.5)])
+        painter.drawRect(QRectF(0.5, 3.5, side - 4.0, side - 4.0))
+    painter.end()
+    return QIcon(pixmap)
 
 
 class TrainingDock(QDockWidget):
@@ -40,6 +62,24 @@ class TrainingDock(QDockWidget):
         layout.addWidget(self.progress)
         self.setWidget(content)
         self.visibilityChanged.connect(lambda shown: QTimer.singleShot(0, self, self.fit_width) if shown else None)
+        theme.follow(self._on_theme)
+
+    def _on_theme(self, t: theme.Theme) -> None:
+        QTimer.singleShot(0, self, self.tint_title_buttons)  # (after Qt's own update of the buttons, if any)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.PaletteChange):  # (Qt sets its icons again)
+            QTimer.singleShot(0, self, self.tint_title_buttons)
+
+    def tint_title_buttons(self) -> None:
+        """The title bar's float and close buttons drawn in the palette's text colour: Fusion's are dark
+        grey whatever the palette, unseen on the dark theme's title bar."""
+        ink = self.palette().color(QPalette.ColorRole.WindowText)
+        for name, shape in (("qt_dockwidget_floatbutton", "float"), ("qt_dockwidget_closebutton", "close")):
+            button = self.findChild(QAbstractButton, name)
+            if button is not None:
+                button.setIcon(title_icon(shape, ink, button.devicePixelRatioF()))
 
     def content_width(self) -> int:
         """The width its contents ask for, in the text size they have now (the scroll area asks
