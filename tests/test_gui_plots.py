@@ -171,6 +171,8 @@ def test_no_legend_names_what_a_top_k_run_does_not_draw(qtbot, view):
     start(view)  # the tutorial's KL: its target and its sparsity curve are named again
     assert plot.rho == CFG.rho and plot.top_legend.legend.isVisible()
     assert names() == ["reconstruction", "sparsity (weighted)", "total", "test MSE (per epoch)"]
+    start(view, CFG.replace(beta=0.0))  # KL at β = 0: no target pulls the latents (it read "target ρ = 0.05")
+    assert plot.rho is None and not plot.top_legend.legend.isVisible()
 
 
 def test_the_histogram_names_its_threshold_line_with_its_value(qtbot, view):

@@ -1508,3 +1508,22 @@ def test_the_cropped_stages_have_paper_around_their_ink(qtbot, window):
         edges = np.concatenate([data[0], data[-1], data[:, 0], data[:, -1]])
         assert edges.max() == 0 and data.max() > 0.5, tile.caption.text()
     assert view.stages_view.tiles[1].data.shape[0] > view.state.stages.crop.shape[0]  # (the crop itself, padded)
+
+
+def test_the_probes_bars_draw_no_target_for_a_kl_run_at_beta_zero(qtbot):
+    """A β = 0 run's code was drawn under "target mean ρ = 0.05": no penalty pulled its latents there."""
+    import dataclasses
+
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.qt.latent_bars import LatentBars
+    from sae_desktop.qt.probe_view import ProbeView
+    from sae_desktop.snapshot import ModelSnapshot, bundled_model_path
+
+    bars = LatentBars()
+    qtbot.addWidget(bars)
+    bundled = ModelSnapshot.load(bundled_model_path())
+    names = lambda: [label.text for _, label in bars.legend.items]  # noqa: E731
+    ProbeView._model_to_bars(bars, dataclasses.replace(bundled, train_config=TrainConfig()))
+    assert "target mean ρ = 0.05" in names()
+    ProbeView._model_to_bars(bars, dataclasses.replace(bundled, train_config=TrainConfig(beta=0.0)))
+    assert not any(name.startswith("target") for name in names())
