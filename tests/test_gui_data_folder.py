@@ -34,6 +34,7 @@ def choose_dataset(window, name: str) -> None:
 def test_the_field_says_which_files_are_where(gui_window, tiny_data_dir):
     status = gui_window.panel.data_folder.status
     assert "✓ MNIST" in status.text() and str(tiny_data_dir / "MNIST" / "raw") in status.text()
+    assert status.text().endswith(f"\n{tiny_data_dir / 'MNIST' / 'raw'}")  # (a line of its own: never cut at its "/")
     field = gui_window.panel.data_folder
     assert "(the default folder)" in field.path_label.toolTip() and not field.default_button.isEnabled()
     choose_dataset(gui_window, "fashion-mnist")

@@ -42,11 +42,11 @@ def check(name: str, root: Path) -> tuple[bool, str]:
         missing = missing_files(name, root)
     except DatasetError as exc:
         return False, str(exc)
-    folder = raw_folder(name, root)
-    if not missing:
-        return True, f"✓ {DISPLAY_NAMES[name]}: the four files are in {folder}"
+    folder = raw_folder(name, root)  # (on a line of its own: it broke after its leading "/", "…are in /" over
+    if not missing:  # "work/shared/datasets/MNIST/", in a narrow panel)
+        return True, f"✓ {DISPLAY_NAMES[name]}: the four files are in\n{folder}"
     files = "all four files" if len(missing) == len(FILES) else ", ".join(missing)
-    return False, f"⚠ {DISPLAY_NAMES[name]}: missing {files} (or .gz) in {folder}"
+    return False, f"⚠ {DISPLAY_NAMES[name]}: missing {files} (or .gz) in\n{folder}"
 
 
 class DataFolderField(QWidget):
