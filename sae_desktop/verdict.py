@@ -28,7 +28,6 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -37,6 +36,7 @@ from sae_desktop.density import Density
 from sae_desktop.preprocess import FILLED, THINNED, WIDTH_RANGE, Preprocessed
 from sae_desktop.ranks import error_percentile
 from sae_desktop.strokes import MAX_CROSSED, RARE, dot_below, most_crossed, shape, side_by_side
+from sae_desktop.verdict_words import evidence_parts
 
 NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits
 UNTRAINED = 0.6  # a model whose median test digit leaves this much unexplained explains nothing yet
@@ -93,7 +93,7 @@ class Verdict:
             return ""
         lines = ["unexplained: the share of the input's own variance its reconstruction misses "
                  "(a faint or thin drawing is judged like a bold one); worse than X%: X% of test "
-                 "digits are reconstructed better"]
+                 "digits are reconstructed better (better than X%: X% worse)"]
         if np.isfinite(self.distance_percentile):
             lines.append("hidden layer farther out: the hidden layer's activations, by their distance from the test "
                          "digits' average (Mahalanobis), ranked among the test digits' own")
@@ -268,18 +268,7 @@ def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("n
     more = 100.0 - p  # (never rounded to 0 % or 100 %: neither would be true)
     rank = ("fewer than 1% of test digits are as unusual" if more < 1 else
             f"{'more than 99' if more > 99 else shown_share(more)}% of test digits are more unusual")
-    # Short: it wraps beside the preprocessing stages, and in presentation mode at 1280×720 two
-    # more lines made the window taller than the screen
-    parts = f"{score:.0%} unexplained, worse than {_share_below(sp)}"
-    if np.isfinite(dp):
-        parts += f"; hidden layer farther out than {_share_below(dp)}"
-    if np.isfinite(nnp) and np.isfinite(pxp):
-        parts += f"; nearest digit's code farther than {_share_below(nnp)}, its pixels than {_share_below(pxp)}"
-    elif np.isfinite(nnp):
-        parts += f"; nearest digit farther than {_share_below(nnp)}"
-    elif np.isfinite(pxp):
-        parts += f"; nearest digit's pixels farther than {_share_below(pxp)}"
-    return f"{rank} ({parts})"
+    return f"{rank} ({evidence_parts(score, sp, dp, nnp, pxp)})"
 
 
 def shown_share(more: float) -> str:
@@ -291,9 +280,3 @@ def shown_share(more: float) -> str:
         if all((shown <= cut) == (more <= cut) for cut in cuts):
             return f"{shown:.{decimals}f}"
     return f"over {max(cut for cut in cuts if cut < more):g}"  # a hair above a cut
-
-
-def _share_below(percentile: float) -> str:
-    """A part's rank: "all" past every test digit, else the whole percent it is past (rounded, a part
-    at 98.6 read "worse than 99%" in a verdict that says "overall" only for a part past 99)."""
-    return "all" if percentile >= 100.0 else f"{math.floor(min(percentile, 99.0))}%"

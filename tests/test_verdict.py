@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -333,9 +335,13 @@ def test_the_message_leads_with_the_rank_the_verdict_rests_on():
     assert judge(preprocess(np.zeros((28, 28))), 0.0, quantiles).headline == "Nothing drawn"  # no figures to drop
     best = judge(stages, 0.0, quantiles)  # better explained than every test digit: not "100 %" more unusual
     assert "more than 99% of test digits are more unusual" in best.message
-    alone = judge(stages, 0.1, quantiles)  # no density: the score's rank is the verdict's
+    alone = judge(stages, 0.1, quantiles)  # no density: the score's rank is the verdict's, said the way it leans
+    assert alone.score_percentile < 50  # (it read "worse than 20%"; the best, "worse than 0%")
     assert alone.message == f"Typical: {100 - alone.percentile:.0f}% of test digits are more unusual " \
-                            f"(10% unexplained, worse than {int(alone.score_percentile)}%)"
+                            f"(10% unexplained, better than {math.floor(100 - alone.score_percentile)}%)"
+    assert "(0% unexplained, better than all)" in best.message
+    worse = judge(stages, 0.45, quantiles)
+    assert f"(45% unexplained, worse than {math.floor(worse.score_percentile)}%)" in worse.message
 
 
 def test_a_typical_rank_with_an_extreme_part_says_overall():
@@ -540,3 +546,17 @@ def test_a_bold_digit_drawn_small_is_read_as_a_digit(bundled, brush):
     for path in (zero, six):
         stages, result = probe_image(bundled, polyline((280, 280), path, brush))
         assert stages.width > FILLED and result.verdict.digit_like is True, result.verdict.message
+
+
+def test_each_part_is_said_the_way_it_leans():
+    """"6% unexplained, worse than 0%" was hard to read out: below the middle a part is "better" or
+    "nearer" than the share of test digits it beats; two parts leaning alike share their word."""
+    from sae_desktop.verdict_words import evidence_parts
+
+    assert evidence_parts(0.2, 30.4, 70.0, 80.0, 20.0) == ("20% unexplained, better than 69%; hidden layer farther "
+                                                          "out than 70%; nearest digit's code farther than 80%, its "
+                                                          "pixels nearer than 80%")
+    assert evidence_parts(0.5, 99.5, 10.0, 91.0, 95.0).endswith("hidden layer nearer in than 90%; nearest digit's "
+                                                                "code farther than 91%, its pixels than 95%")
+    assert evidence_parts(0.1, 0.0, float("nan"), 12.0, float("nan")) == ("10% unexplained, better than all; "
+                                                                          "nearest digit nearer than 88%")
