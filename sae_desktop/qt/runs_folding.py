@@ -1,8 +1,8 @@
 """The Runs table's columns that hold one value for every run give way where the table would
 scroll sideways: folded into a line above it ("Every run: mnist · 32 latents · 10 epochs"), and
 shown again where there is room, or once a run differs. Where that is not enough, the headers of
-two words go on two lines ("Mean" over "act."): HeaderBreaks; and then a column whose values follow
-from others' ("Alive" is 1 − Dead ÷ latents) gives way: DerivedColumns.
+two words go on two lines ("Mean" over "act."): HeaderBreaks; and then the columns whose values follow
+from others' ("Alive" is 1 − Dead ÷ latents), then those needed least, give way: DerivedColumns.
 
 At 1280×720 in presentation mode the table scrolled sideways: a sweep's runs share their dataset,
 size and epochs, which took 250 px of columns repeating one value, while Test MSE, L0 and Dead
@@ -142,18 +142,18 @@ def phrase(column: str, value: str) -> str:
 
 # third to give way, in this order: the columns whose values follow from others' (FVU only where every run
 # has one dataset, one variance), then those a lecture needs least ("" : no formula to give)
-DERIVED = {"Alive": "= 1 − Dead ÷ latents", "FVU": "= Test MSE ÷ the test images' variance",
+GIVING_WAY = {"Alive": "= 1 − Dead ÷ latents", "FVU": "= Test MSE ÷ the test images' variance",
            "Mean act.": "", "Time (s)": ""}
 
 
 def hidden_label(name: str) -> str:
     """A column hidden to fit, as the headers' menu names it."""
-    return f"{name} ({DERIVED[name]}: hidden to fit)" if DERIVED[name] else f"{name} (hidden to fit)"
+    return f"{name} ({GIVING_WAY[name]}: hidden to fit)" if GIVING_WAY[name] else f"{name} (hidden to fit)"
 
 
 class DerivedColumns:
     """Third to give way, after the folding and the broken headers: a column whose values follow
-    from others', then one a lecture needs least (:data:`DERIVED`), hidden where the table would
+    from others', then one a lecture needs least (:data:`GIVING_WAY`), hidden where the table would
     still scroll sideways (while a run trained, its Status column in view, the last column was cut at
     1280 px: Time read "31." for 31.7 s; at 1024×768 beside the training panel, five runs of two
     penalties, Mean act. read "0.075" for 0.0752, Time out of view), and shown again, the last hidden
@@ -179,7 +179,7 @@ class DerivedColumns:
             self.table.setColumnHidden(self.columns.index(name), False)
             return True
         if overflow > 0:
-            for name in DERIVED:
+            for name in GIVING_WAY:
                 column = self.columns.index(name)
                 if name not in self.hidden and name not in self.theirs and not self.table.isColumnHidden(column) \
                         and self._derivable(name):
@@ -187,7 +187,7 @@ class DerivedColumns:
                     self.table.setColumnHidden(column, True)
                     return True
             return False
-        last = next((name for name in reversed(DERIVED) if name in self.hidden), None)  # the last to give way
+        last = next((name for name in reversed(GIVING_WAY) if name in self.hidden), None)  # the last to give way
         if last is not None and self.hidden[last] + SPARE_PX <= -overflow:  # comes back first (FVU, narrower,
             del self.hidden[last]  # came back before Mean act., wider, and went again in another order)
             self.table.setColumnHidden(self.columns.index(last), False)
@@ -197,7 +197,7 @@ class DerivedColumns:
     def forget(self, name: str) -> None:
         """The user hides or shows this column: it is theirs."""
         self.hidden.pop(name, None)
-        if name in DERIVED:
+        if name in GIVING_WAY:
             self.theirs.add(name)
 
     def text(self, short: bool = False) -> str:
