@@ -184,6 +184,12 @@ class TrainConfig:
             k=self.k if self.penalty in TOPK_PENALTIES else 0,
         )
 
+    @property
+    def kl_target(self) -> float | None:
+        """ρ, where a KL penalty pulls each latent's mean towards it; None for another penalty, or at β = 0
+        (a β = 0 run's plots showed "target ρ = 0.05", a target nothing pulled towards)."""
+        return self.rho if self.penalty == "kl" and self.beta > 0 else None
+
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
@@ -245,10 +251,6 @@ def _from_dict(cls: type, data: Any, what: str) -> Any:
     return cls(**values)
 
 
-def _finite(x: float) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)
-
-
 def validate_model(cfg: ModelConfig) -> dict[str, str]:
     errors: dict[str, str] = {}
     if cfg.d_in != IMAGE_PIXELS:
@@ -271,7 +273,7 @@ def _range_problem(value: Any, spec: Setting, cfg: TrainConfig) -> str | None:
     if isinstance(high, str):
         high = getattr(cfg, high)
     if isinstance(value, float) or spec.open_low or spec.open_high:
-        if not _finite(value):
+        if not (isinstance(value, (int, float)) and math.isfinite(value)):
             return "enter a finite number"
         ok = (value > low if spec.open_low else value >= low) and (value < high if spec.open_high else value <= high)
         left, right = "(" if spec.open_low else "[", ")" if spec.open_high else "]"

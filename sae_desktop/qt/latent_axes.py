@@ -52,9 +52,3 @@ def line_names(config, shared: float | None, thetas: bool, rho: float | None) ->
     # a target for each latent's mean over digits, drawn over one digit's code: "mean" says so ("target ρ")
     return named + ([("target", f"target mean ρ = {rho:g}", f"target mean ρ = {rho:g}")] if rho is not None else [])
 
-
-def kl_target(cfg) -> float | None:
-    """The target ρ to draw for a run of ``cfg`` (TrainConfig): where a KL penalty pulls each latent's mean
-    towards it; None for another penalty, and for β = 0 (a β = 0 run's plots showed "target ρ = 0.05", a
-    target nothing pulled towards)."""
-    return cfg.rho if cfg is not None and cfg.penalty == "kl" and cfg.beta > 0 else None

@@ -26,7 +26,6 @@ from sae_desktop.qt.drawing_tools import DrawingTools
 from sae_desktop.qt.image_files import ImageFileReader, file_name, file_not_probed, image_filter
 from sae_desktop.qt.image_tile import ImageTile
 from sae_desktop.qt.labels import WrappedLabel
-from sae_desktop.qt.latent_axes import kl_target
 from sae_desktop.qt.rich_text import breakable_words
 from sae_desktop.qt.probe_layout import lay_out
 from sae_desktop.qt.probe_words import code_titles, headline, source_line, verdict_text, without_lists
@@ -235,7 +234,8 @@ class ProbeView(QWidget):
     @staticmethod
     def _model_to_bars(bars: LatentBars, snap: ModelSnapshot | None) -> None:
         if snap is not None:
-            bars.set_model(snap.config, kl_target(snap.train_config), learned_thresholds(snap.weights, snap.config))
+            target = snap.train_config.kl_target if snap.train_config is not None else None
+            bars.set_model(snap.config, target, learned_thresholds(snap.weights, snap.config))
 
     def current_input(self) -> np.ndarray | None:
         source = self.state.source

@@ -27,7 +27,6 @@ from sae_desktop.qt.labels import ElidedLabel
 from sae_desktop.qt.rich_text import tooltip_paragraphs
 from sae_desktop.qt.rho_hat_plot import RhoHatPlot
 from sae_desktop.qt.shown_model import ShownModel
-from sae_desktop.qt.latent_axes import kl_target
 from sae_desktop.qt.sparsity_plot import SparsityPlot
 from sae_desktop.qt.training_header import WHILE, run_figures, glossary, resumed_from, shorter_forms
 from sae_desktop.qt.staggered_paint import StaggeredPaint
@@ -117,7 +116,7 @@ class TrainingView(QWidget):
             at = snap.position.step if snap.position is not None else snap.epoch * steps
             self._clear_plots(steps * tc.epochs, tc.epochs, snap.config.d_latent)
             self._name_curves(tc)
-            self.rho_plot.set_target(kl_target(tc))
+            self.rho_plot.set_target(tc.kl_target)
             self._draw_history(earlier_steps(snap.path.parent, at), snap.history)
             if snap.evaluation is not None:
                 when = f"step {at}" if snap.position is not None else f"epoch {snap.epoch}"
@@ -149,7 +148,7 @@ class TrainingView(QWidget):
         of the run it plans (it kept the 10-epoch default's 0-586 for 3 epochs) and its curves' names."""
         self._planned = cfg
         if self.run.start is None:
-            self.rho_plot.set_target(kl_target(cfg))
+            self.rho_plot.set_target(cfg.kl_target)
             if self.sparsity_plot.empty():  # its epochs and latents too (a first launch's read "1" and "dead
                 self.sparsity_plot.clear_data(cfg.epochs, cfg.d_latent)  # latents", a new run's a continued one's)
             if not len(self.loss_plot.steps):
@@ -209,7 +208,7 @@ class TrainingView(QWidget):
         cfg = start.config
         self._clear_plots(start.steps_per_epoch * cfg.epochs, cfg.epochs, cfg.d_latent)
         self._name_curves(cfg)
-        self.rho_plot.set_target(kl_target(cfg))
+        self.rho_plot.set_target(cfg.kl_target)
         self._draw_history(self.run.earlier, start.history)  # (a continued run's so far)
         resumed_model = self.run.resume_from if start.resumed else None
         if resumed_model is not None and resumed_model.evaluation is not None:  # the model it goes on from, until
