@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sae_desktop.cli_args import EXIT_FAILURE, Failure, UsageError, json_line, one_line, utf8
 from sae_desktop.safe_write import describe_os_error
+from sae_desktop.words import counted
 
 
 def _png_bytes(image) -> bytes:
@@ -87,7 +88,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
             top = ", ".join(f"{i}:{result.latents[i]:.2f}" for i in active[np.argsort(-result.latents[active])])
             notes = file_notes(record.get("frames", 1), record.get("part", ""))
             print(one_line(f"{name}{notes}: mse {result.mse:.4f}; {result.verdict.message}; "
-                           f"{len(active)} active latents [{top}]"), flush=True)
+                           f"{counted(len(active), 'active latent')} [{top}]"), flush=True)
         if error:
             print(said(name, error), file=sys.stderr, flush=True)
     return EXIT_FAILURE if failures else 0

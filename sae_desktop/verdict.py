@@ -95,8 +95,8 @@ class Verdict:
                  "(a faint or thin drawing is judged like a bold one); worse than X%: X% of test "
                  "digits are reconstructed better (better than X%: X% worse)"]
         if np.isfinite(self.distance_percentile):
-            lines.append("hidden layer farther out: the hidden layer's activations, by their distance from the test "
-                         "digits' average (Mahalanobis), ranked among the test digits' own")
+            lines.append("hidden layer farther out (nearer in): the hidden layer's activations, by their distance "
+                         "from the test digits' average (Mahalanobis), ranked among the test digits' own")
         both = np.isfinite(self.neighbour_percentile) and np.isfinite(self.pixel_percentile)
         code, pixels = ("nearest digit's code", "its pixels") if both else ("nearest digit", "nearest digit's pixels")
         if np.isfinite(self.neighbour_percentile):  # (named as the message names them: see evidence)

@@ -291,7 +291,10 @@ def test_probe_cli_processes_good_images_and_reports_bad_ones(tmp_path):
         assert Image.open(out / f"one_{suffix}.png").size == (28, 28)
     plain = subprocess.run([sys.executable, "-m", "sae_desktop", "probe", str(good)], capture_output=True,
                            text=True, timeout=120)
-    assert plain.returncode == 0 and "active latents" in plain.stdout
+    assert plain.returncode == 0 and "active latent" in plain.stdout
+    import re
+    count, noun = re.search(r"(\d+) active (latents?) \[", plain.stdout).groups()  # ("1 active latents" for noise)
+    assert (noun == "latent") == (count == "1")
 
 
 def animation(path, frames: int = 3):

@@ -397,7 +397,10 @@ def test_the_glossary_explains_the_figures_the_message_gives():
     density = Density.fit(hidden, rng.uniform(0, 100, 500), codes=rng.random((500, 8)))
     both = judge(stages, 0.1, quantiles, float(np.median(density.distance(hidden))), density, 0.5)
     lines = both.glossary.splitlines()
-    assert [line.split(":")[0] for line in lines[:3]] == ["unexplained", "hidden layer farther out", "nearest digit"]
+    # (each way a part leans, as the message says it: "hidden layer nearer in than 72%" found no line)
+    assert [line.split(":")[0] for line in lines[:3]] == ["unexplained", "hidden layer farther out (nearer in)",
+                                                          "nearest digit"]
+    assert "(better than X%: X% worse)" in lines[0]
     assert "Fisher" in lines[3] and "95th" in lines[3] and "99th" in lines[3]
     assert "near the edge from the 80th" in lines[3]  # (a message's "near the edge" was nowhere explained)
     assert judge(preprocess(np.zeros((28, 28))), 0.0, quantiles).glossary == ""  # nothing drawn: no figures
