@@ -8,7 +8,8 @@ thin or tiny input has little ink, so little error). Two kinds of evidence:
   side by side (a number), wider than any digit (a dash, a word), filled (no strokes: a blob, a dot), more
   stroke length than almost any digit, and strokes that end, branch and close loops in a pattern digits
   rarely show (strokes.py: a # grid's eight ends and four junctions, a scribble's crossings), more strokes side by
-  side than any digit has (a zig-zag's teeth, a spiral, hatching). Their limits come
+  side than any digit has (a zig-zag's teeth, a spiral, hatching), a dot apart under the strokes (! ?) or over
+  a stem (i j). Their limits come
   from MNIST itself (percentiles and counts, measured again by the tests);
 * **the model's score**: the share of the input's own variance that the *unsteered* reconstruction leaves
   unexplained, ``‖x̂ − x‖² / ‖x − x̄‖²`` (an FVU of one image; scale-free, so faint or small inputs get no
@@ -35,7 +36,7 @@ import numpy as np
 from sae_desktop.density import Density
 from sae_desktop.preprocess import FILLED, THINNED, WIDTH_RANGE, Preprocessed
 from sae_desktop.ranks import error_percentile
-from sae_desktop.strokes import MAX_CROSSED, RARE, dot_below, most_crossed, shape, side_by_side
+from sae_desktop.strokes import MAX_CROSSED, RARE, dot_above, dot_below, most_crossed, shape, side_by_side
 from sae_desktop.verdict_words import evidence_parts
 
 NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits
@@ -204,6 +205,9 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
                                                   f"(as in fewer than 1 in {RARE} of MNIST's digits)")
     if dot_below(stages.image):
         return Verdict("shape", False, nan, nan, f"A dot apart under the strokes, as in ! or ? (fewer than 1 in "
+                                                  f"{RARE} of MNIST's digits has one)")
+    if dot_above(stages.image):  # (an i read "Typical: 69% of test digits are more unusual", a j as a 1)
+        return Verdict("shape", False, nan, nan, f"A dot apart over a stem, as in i or j (fewer than 1 in "
                                                   f"{RARE} of MNIST's digits has one)")
     return None
 

@@ -138,7 +138,7 @@ def test_the_runs_table_follows_the_run_in_training_epoch_by_epoch(qtbot, gui_wi
 
         # Epochs, Status (held there); (the folders are rescanned in the background: 5 s ran out once, under
         # the whole suite's load)
-        qtbot.waitUntil(lambda: row()[5:7] == ["1 of 3", "paused"], timeout=20000)  # (its whole epochs of those planned)
+        qtbot.waitUntil(lambda: row()[5:7] == ["1 of 3", "paused"], timeout=20000)  # (of those planned)
         assert row()[7] and row()[9]  # its test MSE and L0
         assert len(w.runs_view.frontier.unfinished.getData()[0]) == 1  # a ring: not completed yet
     finally:
