@@ -143,6 +143,8 @@ def level(grey: np.ndarray, black_paper: bool = False) -> tuple[np.ndarray, floa
         ink = without_box(ink)
     elif table:  # (what a table narrower than off_paper's square leaves along the frame: a strip above the
         ink = without_frame_marks(ink)  # sheet's edge, a line over a noise-free photo's digit)
+    elif not black_paper:  # a clean page's ruling (a paint program's lined template, a PDF's export, no noise:
+        ink = without_ruling(ink)  # its lines stayed as ink, the digit small in a grey block of them, "Typical")
     if not black_paper:  # (on the canvas, what is drawn is judged)
         ink = _without_underline_or_stop(ink)
     stretched, core = full_ink(ink)

@@ -143,3 +143,26 @@ def test_a_faint_band_along_the_frame_is_no_printed_line():
     ink = digit.copy()
     ink[:40, :] = np.maximum(ink[:40, :], 0.3)
     np.testing.assert_array_equal(without_lone_lines(ink), ink)
+
+
+@pytest.mark.parametrize("line_px", [1, 2, 3])
+def test_a_clean_ruled_page_without_noise_reads_as_its_digit(tmp_path, line_px):
+    """A lined page without noise (a paint program's template, a PDF's export): paper and lines of one tone
+    each, so read as a drawing's two tones, where no ruling was looked for: the lines stayed, the ink's box
+    was the whole page and the digit sat small in a grey block of lines, "Typical" all the same."""
+    from PIL import Image
+
+    from sae_desktop.images import read_image_file
+
+    side, seven = 600, [(170, 190), (170, 410), (440, 300)]
+    digit = stroke((side, side), seven, 14)
+    page = np.full((side, side), 242.0)
+    for row in range(20, side, 30):
+        page[row:row + line_px] = 150.0
+    page = page * (1 - digit) + 25.0 * digit
+    Image.fromarray(page.astype(np.uint8)).save(tmp_path / "lined.png")
+    grey = read_image_file(tmp_path / "lined.png").grey
+    seen, alone = preprocess(grey), preprocess(stroke((side, side), seven, 14))
+    assert seen.noise == 0.0  # (no noise: the drawing's path, where it went wrong)
+    assert seen.box_side == pytest.approx(alone.box_side, abs=12)  # the digit's box, not the page's (600)
+    assert np.corrcoef(seen.image.ravel(), alone.image.ravel())[0, 1] > 0.9
