@@ -151,10 +151,14 @@ def plain_check(stages: Preprocessed) -> Verdict | None:
     if stages.empty:
         return NOTHING_DRAWN
     nan = float("nan")
-    if stages.contrast < MIN_CONTRAST or (stages.noise > 0 and stages.contrast < MIN_SNR * stages.noise):
+    if stages.contrast < MIN_CONTRAST:
         snr = f", {stages.contrast / stages.noise:.1f}× its noise" if stages.noise > 0 else ""
         return Verdict("faint", False, nan, nan, f"Too faint: the marks barely stand out from the paper "
                                                   f"(contrast {stages.contrast:.0%}{snr})")
+    if stages.noise > 0 and stages.contrast < MIN_SNR * stages.noise:  # (pure noise read "Too faint … contrast 45%")
+        return Verdict("faint", False, nan, nan, f"Lost in noise: nothing stands out from the paper's noise (the "
+                                                  f"brightest marks {stages.contrast / stages.noise:.1f}× it, "
+                                                  f"{MIN_SNR:g}× at least is needed)")
     if _edge_of_the_light(stages):
         snr = stages.contrast / stages.noise
         return Verdict("faint", False, nan, nan, f"Too faint to tell from the light: marks barely above the paper's "

@@ -563,3 +563,18 @@ def test_each_part_is_said_the_way_it_leans():
                                                                 "code farther than 91%, its pixels than 95%")
     assert evidence_parts(0.1, 0.0, float("nan"), 12.0, float("nan")) == ("10% unexplained, better than all; "
                                                                           "nearest digit nearer than 88%")
+
+
+def test_pure_noise_is_said_to_be_lost_in_noise_not_too_faint():
+    """Pure noise read "Too faint: the marks barely stand out from the paper (contrast 45%, 1.2× its
+    noise)": no marks, and a contrast of 45% beside "too faint". Where the marks stand high above the
+    paper but not above its noise, the message says so."""
+    from sae_desktop.verdict import MIN_CONTRAST, plain_check
+
+    rng = np.random.default_rng(3)
+    said = [plain_check(preprocess(rng.uniform(0, 1, (200, 200)).astype(np.float32))) for _ in range(3)]
+    assert all(v is not None and v.kind == "faint" and v.message.startswith("Lost in noise: nothing stands out")
+               for v in said), [v and v.message for v in said]
+    assert "contrast" not in said[0].message
+    faint = plain_check(preprocess(np.where(np.arange(400 * 400).reshape(400, 400) % 97 == 0, 0.01, 0.0)))
+    assert faint is not None and faint.message.startswith("Too faint") and MIN_CONTRAST > 0.01
