@@ -75,7 +75,7 @@ def test_the_nearest_pixels_are_a_fourth_part_of_the_rank(reference):
         f"; nearest digit's code farther than {int(verdict.neighbour_percentile)}%, its pixels than all)")
     assert verdict.pixel_percentile == 100 and verdict.to_dict()["pixel_distance"] == far
     assert [line.split(":")[0] for line in verdict.glossary.splitlines()[:4]] == [
-        "unexplained", "hidden layer farther out", "nearest digit's code", "its pixels"]
+        "unexplained", "hidden layer farther out (nearer in)", "nearest digit's code", "its pixels"]
     near = judge(stages, 0.1, quantiles, float(np.median(both.distance(hidden))), both, 0.5,
                  float(np.median(pixels.test_distances)))
     assert near.percentile < verdict.percentile

@@ -177,7 +177,8 @@ class RunsView(QWidget):
         self.scanned.emit()
 
     def _hint(self) -> None:
-        """Above the table: how to get runs, or what the runs in folded columns share."""
+        """Above the table: how to get runs, or what the runs in folded columns share, and which columns are
+        hidden to fit."""
         folding, hidden = self.table.folding, self.table.derived.text()  # (and the columns hidden to fit: named,
         if self.runs or self.skipped:  # then counted, where the line is cut beside the buttons)
             forms = [folding.text(), *folding.shorter()] if folding.folded else [""]
