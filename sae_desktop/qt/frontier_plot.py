@@ -250,11 +250,9 @@ class FrontierPlot(pg.PlotWidget):
                 f"dead {r.get('dead_latents', '?')}{collapsed}")
 
     def point_tip(self, x: float, y: float, data: int) -> str:
-        run = self.runs[data]
-        epochs = counted(run.epochs_done, "epoch")
-        # (the Runs table's words: "stopped after 15 epochs" of a run stopped at step 11288, in its 16th)
-        status = ("" if run.status == "completed" else f" (stopped at step {run.step}, {epochs} done)"
-                  if run.status == "stopped" and run.step is not None else f" ({run.status} after {epochs})")
+        run, epochs = self.runs[data], counted(self.runs[data].epochs_done, "epoch")
+        stop = f"stopped at step {run.step}, {epochs} done" if run.status == "stopped" and run.step is not None else ""
+        status = "" if run.status == "completed" else f" ({stop or f'{run.status} after {epochs}'})"  # (the table's)
         return f"{run.name}{status}\n{settings_text(run.config)}\ntest MSE {y:.5f}, L0 {x:.2f} (click: select)"
 
     def tip_at(self, x: float, y: float) -> str:
