@@ -537,3 +537,17 @@ def test_where_alive_is_not_enough_fvu_then_the_least_needed_columns_give_way_an
     gui_window.resize(1440, 900)
     qtbot.waitUntil(lambda: not table.derived.hidden, timeout=3000)
     assert not table.isColumnHidden(COLUMNS.index("FVU")) and "hidden to fit" not in runs.hint.text()
+
+
+def test_a_lone_runs_columns_fold_too_where_the_table_would_scroll(qtbot, gui_window, tiny_dataset):
+    """Alone at 1024×768 beside the training panel, a run's row scrolled sideways, Dense cut to "Den" and four
+    columns hidden to fit, beside its Dataset, Latents, Epochs and Status (folding waited for a second run)."""
+    make_runs(tiny_dataset, 1)
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    gui_window.showNormal()
+    gui_window.resize(1024, 768)
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=3000)
+    assert table.folding.folded and runs.hint.text().startswith("The run: ")  # (not "Every run")
+    assert len(table.derived.hidden) < 4  # what the folding left for them

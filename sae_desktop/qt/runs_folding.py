@@ -25,10 +25,10 @@ class ColumnFolding:
         self.folded: dict[str, tuple[str, int]] = {}  # name: (the value every run has, its width shown)
 
     def value(self, name: str) -> str | None:
-        """The one text every run has in this column (of two runs or more), else None."""
+        """The one text every run has in this column (one run's too), else None."""
         column, table = self.columns.index(name), self.table
         texts = {item.text() for row in range(table.rowCount()) if (item := table.item(row, column)) is not None}
-        return next(iter(texts)) if table.rowCount() >= 2 and len(texts) == 1 and "" not in texts else None
+        return next(iter(texts)) if table.rowCount() >= 1 and len(texts) == 1 and "" not in texts else None
 
     def fit(self, overflow: int) -> bool:
         """``overflow``: the px the columns need beyond the table's width (negative: to spare).
@@ -36,7 +36,7 @@ class ColumnFolding:
         if any column came or went (the widths are then to be fitted again)."""
         changed = False
         for name, (value, width) in list(self.folded.items()):
-            if self.value(name) != value:  # a run with another value (or no second run): shown again
+            if self.value(name) != value:  # a run with another value (or no run): shown again
                 self._show(name)
                 overflow += width
                 changed = True
@@ -74,8 +74,8 @@ class ColumnFolding:
         """The line above the table: what every run shares, in the table's column order, in few
         words ("Every run: mnist · 32 latents · 10 epochs"; "Dataset mnist · Latents 32 · Epochs
         10 · Status completed (columns folded to fit)" was cut beside the buttons at 1280 px)."""
-        shared = self.shared()
-        return f"Every run: {shared}" if shared else ""
+        shared = self.shared()  # (one run's too: alone at 1024×768 beside the panel, it scrolled sideways)
+        return f"{'Every run' if self.table.rowCount() > 1 else 'The run'}: {shared}" if shared else ""
 
     def shorter(self) -> tuple[str, ...]:
         """The line's shorter forms, where it is cut beside the buttons: "All: …", then without its
