@@ -12,6 +12,7 @@ competes with training's for the same cores. It is the torch model's own definit
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -22,8 +23,10 @@ import numpy as np
 from sae_desktop import architecture, paths
 from sae_desktop.checkpoint import Array, Checkpoint, as_numpy, load_checkpoint
 from sae_desktop.config import ModelConfig, TrainConfig
+from sae_desktop.data import TRAIN_IMAGES
 from sae_desktop.density import Density
 from sae_desktop.evaluation import Evaluation
+from sae_desktop.json_values import is_int
 from sae_desktop.events import Position, ResumeState, where_in_run
 from sae_desktop.pixels import PixelReference
 from sae_desktop.run_list import stopped_at
@@ -77,6 +80,16 @@ class ModelSnapshot:
     position: Position | None = None  # stopped inside an epoch: where training resumes
     test_density: Density | None = None  # the test set's hidden-layer Gaussian (the probe's verdict)
     run_name: str | None = None  # the run alone, where ``name`` adds its status ("…, epoch 3")
+
+    @property
+    def steps_per_epoch(self) -> int | None:
+        """Optimizer steps in one of its run's epochs: as its epochs' records count them (its data's), else
+        MNIST's 60 000 images in batches; None without its training settings."""
+        if self.train_config is None:
+            return None
+        return next((r["step"] // r["epoch"] for r in reversed(self.history) if is_int(r.get("step"))
+                     and is_int(r.get("epoch")) and r["epoch"] > 0 and r["step"] > 0),
+                    math.ceil(TRAIN_IMAGES / self.train_config.batch_size))
 
     @property
     def short_name(self) -> str:

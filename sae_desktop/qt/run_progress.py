@@ -10,13 +10,9 @@ and whenever the run's status changes. Nothing of a previous run survives a new 
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
 
-from sae_desktop.data import TRAIN_IMAGES
-from sae_desktop.json_values import is_int
 from sae_desktop.qt.labels import ElidedLabel, steady_label
 from sae_desktop.progress import images_between
 from sae_desktop.run_state import RunState
@@ -141,9 +137,7 @@ class RunProgress(QWidget):
         self.name.setText(snap.run_name, undated(snap.run_name))
         self.name.setToolTip(str(snap.path.parent) if snap.path is not None else "")
         planned = snap.train_config.epochs
-        steps = next((r["step"] // r["epoch"] for r in reversed(snap.history)  # (its data's, as trained)
-                      if is_int(r.get("step")) and is_int(r.get("epoch")) and r["epoch"] > 0 and r["step"] > 0),
-                     math.ceil(TRAIN_IMAGES / snap.train_config.batch_size))
+        steps = snap.steps_per_epoch
         into = (snap.position.step - snap.epoch * steps) / steps if snap.position is not None else 0.0
         into = min(max(into, 0.0), 1.0)
         epoch, fraction = (snap.epoch + 1, into) if snap.position is not None or snap.epoch == 0 else (snap.epoch, 1.0)

@@ -112,7 +112,7 @@ class TrainingView(QWidget):
             if self._planned is not None:  # (the run the panel plans: its axes, not the continued run's)
                 self.preview(self._planned)
         else:
-            steps = math.ceil(TRAIN_IMAGES / tc.batch_size)
+            steps = snap.steps_per_epoch
             at = snap.position.step if snap.position is not None else snap.epoch * steps
             self._clear_plots(steps * tc.epochs, tc.epochs, snap.config.d_latent)
             self._name_curves(tc)
