@@ -97,8 +97,7 @@ def _paper_fit(basis: np.ndarray, values: np.ndarray, paper: np.ndarray, start: 
             break
         coef = np.linalg.lstsq(basis[keep], values[keep], rcond=None)[0]
         residual = values - basis @ coef
-        below = residual[keep & (residual < 0)]
-        sigma = 1.4826 * float(np.median(-below)) if below.size else 0.0
+        sigma = below_noise(residual[keep])
         keep = paper & (residual <= 2.5 * sigma + 1e-6)
     return coef, sigma
 
