@@ -35,6 +35,8 @@ STROKE_LIKE = 6  # …longer than wide: area over width² at least this (a round
 DIGIT_SHARE = 0.05  # …the marks' box this share of the sheet's at least (a slit in a bold 0 is a sliver of it)
 SPREAD = 3  # marks on the sheet are EVEN of the range or this many of its tones' quartile spans from its median
 SHAPE_PX = 256  # the sheet's shape is measured on a copy this wide at most
+MARKS, BESIDE, EDGE_PX = 0.002, 0.25, 3  # marks_beside: their share of the image at least; as much on the solid
+# region at most, this share of them; its edge (blurred, of neither tone) this many px wide
 DENOISE = 0.005  # the table (and the sheet's shape) is what is of its tones over most of a square this share of
 # the image's longer side wide (5 px in 1024; none below 300 px: a bold 8 in 28 px became a blob, a sheet)
 
@@ -70,8 +72,30 @@ def frame_paper_tone(a: np.ndarray, darkest: float, brightest: float) -> tuple[f
     if holds_strokes(small, sheets_tones, step, SMALL_SHEET * min(h, w)):  # (the sheet alone is then the input)
         return paper, _table(~sheet)
     if fits_square(small, SOLID * min(h, w) / step):  # (a bold digit cropped tight can be this solid: its
-        return paper, None  # paper is taken off with the paper's fit, never cut away)
+        # paper is taken off with the paper's fit, never cut away), unless the marks lie beside the solid region
+        return (tone if marks_beside(sheet, sheets_tones, SOLID * min(h, w)) else paper), None
     return tone, None
+
+
+def marks_beside(other: np.ndarray, its_tones: np.ndarray, side: float) -> bool:
+    """Whether the marks are beside the solid region of ``other`` (what is not of the frame's tone; solid: a square
+    ``side`` px wide fits in it) and not on it: then that region is a shadow or a table along the sheet, and the
+    frame's tone the paper's (a 6 beside a hard shadow over the page's left third read the shadow as the paper, the
+    white paper as ink: "too faint to tell from the light"). Marks: the parts of ``other`` apart from the solid
+    region, :data:`MARKS` of the image at least; on it: its pixels, a few in from its edge, not of ``its_tones``
+    (a digit on a grey sheet that reaches the frame is on it, a pen on the desk beside it is no more than
+    :data:`BESIDE` of the digit)."""
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(other, structure=np.ones((3, 3)))
+    n = max(1, int(np.ceil(side)))
+    table = np.pad(other.astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    counts = table[n:, n:] - table[:-n, n:] - table[n:, :-n] + table[:-n, :-n]
+    corners = np.nonzero(counts == n * n)
+    solid = np.isin(labels, np.unique(labels[corners]))
+    beside = np.count_nonzero(other & ~solid)
+    on = np.count_nonzero(ndimage.binary_erosion(solid, iterations=EDGE_PX) & ~its_tones)
+    return beside >= MARKS * other.size and on <= BESIDE * beside
 
 
 def frame_pixels(a: np.ndarray, share: float = FRAME) -> np.ndarray:

@@ -120,3 +120,29 @@ def test_mnists_own_digits_as_files_are_never_taken_for_a_sheet(mnist):
     digits = mnist.test_images[:1000].astype(np.float32) / 255
     kept = [np.array_equal(ink_on_black(d), d) for d in digits]
     assert all(kept), [i for i, same in enumerate(kept) if not same]
+
+
+def shadowed(mnist, index, shadow_share, side, noise, seed=0):
+    """A pencil digit on white paper (600×800), a hard shadow over ``side`` of the page (its ``shadow_share``),
+    the digit beside it on the lit paper."""
+    rng = np.random.default_rng(seed)
+    out = np.full((600, 800), 0.84, np.float32)
+    digit = resize(mnist.test_images[index].astype(np.float32) / 255, 240, 240)
+    out[180:420, 420:660] *= 1 - 0.85 * np.clip(digit, 0, 1)
+    if side == "left":
+        out[:, :int(shadow_share * 800)] *= 0.5
+    else:
+        out[:int(shadow_share * 600), :400] *= 0.5  # (the top left: a hand's shadow)
+    out += rng.normal(0, noise, out.shape).astype(np.float32)
+    return np.round(255 * np.clip(out, 0, 1)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("share, side, noise", [(0.37, "left", 0.01), (0.45, "left", 0.02), (0.6, "top", 0.01)])
+def test_a_digit_beside_a_hard_shadow_keeps_the_lit_paper_as_its_paper(mnist, tmp_path, share, side, noise):
+    """A shadow over the page's left third, the 6 beside it: the shadow, solid and reaching the frame, was taken for
+    a grey sheet and its tone for the paper's, the lit paper for ink ("too faint to tell from the light", the 6
+    lost). The marks are beside the shadow, none on it: the lit paper is the paper."""
+    grey = read(tmp_path, shadowed(mnist, 11, share, side, noise))
+    assert grey[300, 700] < 0.2  # the lit paper dark, as paper is once the ink is the bright side
+    reads_as_the_digit(mnist, 11, grey)
+
