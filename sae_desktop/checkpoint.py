@@ -30,8 +30,8 @@ from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 from sae_desktop import __version__
-from sae_desktop.checkpoint_schema import (CHECKSUM_KEY, CODES_KEY, FORMAT, FORMAT_VERSION, OPTIMIZER_KEYS,
-                                           PIXEL_BASIS_KEY, PIXELS_KEY, check_tensors, parse_metadata)
+from sae_desktop.checkpoint_schema import (CHECKSUM_KEY, CODES_KEY, DEAD_LATENT_KEYS, FORMAT, FORMAT_VERSION,
+                                           OPTIMIZER_KEYS, PIXEL_BASIS_KEY, PIXELS_KEY, check_tensors, parse_metadata)
 from sae_desktop.config import ModelConfig, TrainConfig
 from sae_desktop.density import Density
 from sae_desktop.events import Position
@@ -108,7 +108,8 @@ def to_bytes(ckpt: Checkpoint, dtype="float32", include_optimizer: bool = True) 
     np_dtype = storage_dtype(dtype)
     tensors = {name: as_numpy(ckpt.weights[name], np_dtype) for name in param_names(ckpt.model_config)}
     if include_optimizer and ckpt.optimizer is not None:
-        tensors.update({k: as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS})
+        tensors.update({k: as_numpy(ckpt.optimizer[k], np.float32) for k in OPTIMIZER_KEYS + DEAD_LATENT_KEYS
+                        if k in ckpt.optimizer})
     if ckpt.test_density is not None and ckpt.test_density.codes is not None:
         tensors[CODES_KEY] = as_numpy(ckpt.test_density.codes, np.float16)  # the values are float16's already
     if ckpt.test_density is not None and ckpt.test_density.pixels is not None:
@@ -200,6 +201,14 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         if not all(bool(np.isfinite(t).all()) for t in optimizer.values()) \
                 or float(optimizer["optimizer.step"][0]) < 0 or float(optimizer["optimizer.exp_avg_sq"].min()) < 0:
             raise _fail(path, "the optimizer state holds NaN, infinite or negative values")
+        if DEAD_LATENT_KEYS[0] in tensors:  # (check_tensors: both, F32, sized to the model)
+            since, reading = (np.ascontiguousarray(tensors[k], dtype=np.float32) for k in DEAD_LATENT_KEYS)
+            n = reading[1] if np.isfinite(reading[1]) else -1
+            if not (np.isfinite(since).all() and since.min() >= 0 and np.isfinite(reading).all()
+                    and (reading == np.round(reading)).all() and 0 <= reading[0] and 0 <= n <= since.size
+                    and reading[2:].min() >= 0 and reading[2:2 + int(n)].max(initial=0) < since.size):
+                raise _fail(path, "the dead latents' count or reading holds values no training writes")
+            optimizer.update({DEAD_LATENT_KEYS[0]: since, DEAD_LATENT_KEYS[1]: reading})
     density = m.test_density
     if CODES_KEY in tensors:
         codes = tensors[CODES_KEY]  # kept float16 (converted at the first probe: 9 ms off the window's start)

@@ -25,6 +25,9 @@ from sae_desktop.safetensors_header import Entry, Invalid
 FORMAT = "sae-desktop-checkpoint"
 FORMAT_VERSION = 1
 OPTIMIZER_KEYS = ("optimizer.exp_avg", "optimizer.exp_avg_sq", "optimizer.step")
+# …and beside Adam's state, which latents are dead (AuxK's and resampling's count of the training images since each
+# fired, F32 [d_latent]; AuxK's last reading, losses.Objective.reading, F32 [2 + d_latent]): files before them lack them
+DEAD_LATENT_KEYS = ("dead_latents.images_since_fired", "dead_latents.reading")
 CODES_KEY = "test_density.codes"  # F16 [M, d_latent]: the test digits' codes (density.py's nearest neighbours)
 PIXEL_BASIS_KEY = "test_density.pixel_basis"  # F32 [1 + K, d_in]: the reference digits' mean and directions…
 PIXELS_KEY = "test_density.pixels"  # …and F16 [M, K]: their coordinates (pixels.py's nearest digits)
@@ -179,7 +182,7 @@ def check_tensors(entries: dict[str, Entry], meta: Metadata) -> bool:
     missing = [n for n in names if n not in entries]
     if missing:
         raise Invalid(f"missing tensors {', '.join(missing)}")
-    unknown = sorted(set(entries) - set(names) - set(OPTIMIZER_KEYS) - set(REFERENCE_KEYS))
+    unknown = sorted(set(entries) - set(names) - set(OPTIMIZER_KEYS) - set(REFERENCE_KEYS) - set(DEAD_LATENT_KEYS))
     if unknown:
         raise Invalid(f"unexpected tensors {', '.join(u[:40] for u in unknown[:4])}")
     _check_codes(entries.get(CODES_KEY), meta.test_density, model_cfg)
@@ -194,6 +197,12 @@ def check_tensors(entries: dict[str, Entry], meta: Metadata) -> bool:
     present = [k for k in OPTIMIZER_KEYS if k in entries]
     if present and len(present) != len(OPTIMIZER_KEYS):
         raise Invalid(f"incomplete optimizer state (has {', '.join(present)})")
+    dead = [k for k in DEAD_LATENT_KEYS if k in entries]
+    if dead and (len(dead) != len(DEAD_LATENT_KEYS) or not present):
+        raise Invalid("the dead latents' count comes with its reading and Adam's state, or not at all")
+    for key, size in zip(dead, (model_cfg.d_latent, 2 + model_cfg.d_latent)):
+        if entries[key].shape != (size,) or entries[key].dtype != "F32":
+            raise Invalid(f"{key} should be F32 of shape [{size}]")
     if not present:
         return False
     total = sum(math.prod(s) for n, s in shapes.items() if n not in BUFFER_NAMES)  # Adam: parameters only

@@ -71,3 +71,16 @@ def out_of_memory_message(exc: BaseException) -> str | None:
                                                                           or "not enough memory" in text)):
         return "Not enough memory for this model and batch size. Use a smaller batch, fewer hidden units or latents."
     return None
+
+
+def fused_adam_works(device: torch.device) -> bool:
+    """Whether ``torch.optim.Adam(fused=True)`` runs on ``device`` (one step on a dummy)."""
+    import torch
+
+    try:
+        p = torch.zeros(2, device=device, requires_grad=True)
+        p.grad = torch.ones(2, device=device)
+        torch.optim.Adam([p], fused=True).step()
+        return True
+    except (RuntimeError, TypeError, AttributeError, NotImplementedError, ValueError):
+        return False

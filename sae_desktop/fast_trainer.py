@@ -20,6 +20,7 @@ import torch
 
 from sae_desktop.config import TrainConfig
 from sae_desktop.events import ResumeState
+from sae_desktop.losses import DEAD_REFRESH
 from sae_desktop.model import PARAM_NAMES
 from sae_desktop.train_step import build_step, private_ops_present
 from sae_desktop.train_step_sparse import decodes_sparsely
@@ -93,6 +94,7 @@ class FastSAETrainer(Trainer):
         self.model = model.eval()
         self.exp_avg, self.exp_avg_sq = torch.zeros_like(self.flat), torch.zeros_like(self.flat)
         self.adam_step = torch.zeros((), dtype=torch.float32, device=device)
+        self.dead_reading = torch.zeros(2 + cfg.d_latent, dtype=torch.int64, device=device)  # (AuxKStep's reading)
         if resume is not None and resume.optimizer is not None:
             self.load_optimizer(resume.optimizer)
         # The step module, per batch size (a smaller last batch gets its own buffers); TorchScript
@@ -101,7 +103,7 @@ class FastSAETrainer(Trainer):
         tensors = ([self.params[k] for k in PARAM_NAMES], [self.grads[k] for k in PARAM_NAMES],
                    self.rho_rows, self.recon_rows, self.extra_rows, self._layer_adam(),
                    self.objective.images_since_fired,
-                   float(self.objective.dead_after), torch.zeros(2 + cfg.d_latent, dtype=torch.int64, device=device))
+                   float(self.objective.dead_after), self.dead_reading)
         self.step_modules, self.scripted = {}, script
         for size in {b, self.n % b} - {0}:
             self.step_modules[size], scripted = build_step(size, cfg, self.model_cfg, self.train_u8, *tensors,
@@ -137,6 +139,14 @@ class FastSAETrainer(Trainer):
 
     def state_tensors(self):
         return [self.flat, self.exp_avg, self.exp_avg_sq, self.adam_step]
+
+    def reading(self) -> torch.Tensor:
+        out = self.dead_reading.cpu().clone()
+        out[0] %= DEAD_REFRESH  # (the steps since the first reading: only their cadence matters)
+        return out
+
+    def read_from(self, reading: torch.Tensor) -> None:
+        self.dead_reading.copy_(reading.reshape(-1).to(torch.int64))
 
     def _run(self, idx: torch.Tensor, first_row: int, lrs: list[float]) -> None:
         """Several steps are one call into the step module: the Python between steps cost

@@ -219,10 +219,26 @@ class Objective:
         """Latents not active on any of the last ``dead_after`` training images."""
         return self.images_since_fired >= self.dead_after
 
+    def reading(self) -> torch.Tensor:
+        """AuxK's last reading of the dead latents as the fast step holds it (int64, ``2 + d_latent``, on the CPU):
+        the steps since the first reading (modulo :data:`DEAD_REFRESH`: the readings' cadence), how many latents
+        were dead, which (checkpoints store it, with the count, so that a resumed run reads as one never stopped)."""
+        out = torch.zeros(2 + self.images_since_fired.numel(), dtype=torch.int64)
+        out[0], out[1] = self.calls % DEAD_REFRESH, self.dead_index.numel()
+        out[2:2 + self.dead_index.numel()] = self.dead_index.cpu()
+        return out
+
+    def read_from(self, reading: torch.Tensor) -> None:
+        """Take up :meth:`reading`'s state."""
+        reading = reading.reshape(-1).to("cpu", torch.int64)
+        self.calls = int(reading[0])
+        self.dead_index = reading[2:2 + int(reading[1])].clone().to(self.images_since_fired.device)
+
     @torch.no_grad()
     def count_firing(self, z: torch.Tensor) -> None:
         if self.images_since_fired.device != z.device:
             self.images_since_fired = self.images_since_fired.to(z.device)
+            self.dead_index = self.dead_index.to(z.device)  # (read from a checkpoint on the CPU)
         # fired: active, as L0 and the test set's dead latents count it (above 0, a sigmoid latent always
         # was: with KL, resampling found no latent dead, ever)
         fired = architecture.active(z, self.active_above).any(dim=0)

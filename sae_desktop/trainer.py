@@ -26,7 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from sae_desktop.checkpoint_schema import DEAD_LATENT_KEYS
 from sae_desktop.config import SETTINGS, TrainConfig
+from sae_desktop.devices import fused_adam_works
 from sae_desktop.events import ResumeState
 from sae_desktop.losses import Objective
 from sae_desktop.mechanisms import RESAMPLE_UNTIL, normalise_decoder, project_decoder_grad, resample_dead
@@ -100,7 +102,6 @@ class Trainer:
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n / min(self.cfg.batch_size, self.n))
 
-    # -- steps ----------------------------------------------------------------
     def run_steps(self, idx: torch.Tensor, lrs: list[float]) -> None:
         """``len(lrs)`` steps on consecutive batches of ``idx`` (equal ones, or one step on
         any batch), with those learning rates. Call :meth:`report` at least every
@@ -155,7 +156,6 @@ class Trainer:
         self._since_fired_at_report = now.clone()
         return int(((before >= self.objective.dead_after) & (now < before + images)).sum())
 
-    # -- Adam's state ---------------------------------------------------------
     def _moments(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
         """Each parameter's (exp_avg, exp_avg_sq), in ``[out, in]`` shape, PARAM_NAMES order."""
         raise NotImplementedError
@@ -182,14 +182,18 @@ class Trainer:
                 moment.masked_fill_(moment.abs() < SMALLEST_NORMAL, 0.0)
 
     def optimizer_state(self) -> dict[str, torch.Tensor]:
-        """Adam's moments flattened parameter by parameter in ``[out, in]`` order (the
-        checkpoint layout, independent of how a backend lays them out in memory)."""
+        """Adam's moments flattened parameter by parameter in ``[out, in]`` order (the checkpoint layout, whatever
+        a backend's in memory), and which latents are dead (DEAD_LATENT_KEYS: AuxK, resampling go on unchanged)."""
         moments = self._moments().values()
-        return {
+        state = {
             "optimizer.exp_avg": torch.cat([a.detach().reshape(-1) for a, _ in moments]).cpu(),
             "optimizer.exp_avg_sq": torch.cat([s.detach().reshape(-1) for _, s in moments]).cpu(),
             "optimizer.step": self._adam_steps()[0].detach().cpu().clone().reshape(1),
         }
+        if self.objective.auxk > 0 or self.cfg.resample:  # (the runs that read it)
+            state[DEAD_LATENT_KEYS[0]] = self.objective.images_since_fired.detach().cpu().clone()
+            state[DEAD_LATENT_KEYS[1]] = self.reading().to(torch.float32)
+        return state
 
     def load_optimizer(self, state: dict[str, torch.Tensor]) -> None:
         moments = list(self._moments().values())
@@ -200,20 +204,19 @@ class Trainer:
                 pair[index].copy_(part.view(pair[index].shape))
         for step in self._adam_steps():
             step.copy_(torch.as_tensor(state["optimizer.step"]).reshape(()))
+        if DEAD_LATENT_KEYS[0] in state:  # (a file saved before they were: the count starts again)
+            self.objective.images_since_fired.copy_(torch.as_tensor(state[DEAD_LATENT_KEYS[0]]).reshape(-1))
+            self._since_fired_at_report = self.objective.images_since_fired.cpu().clone()
+            self.read_from(torch.as_tensor(state[DEAD_LATENT_KEYS[1]]))
+
+    def reading(self) -> torch.Tensor:  # AuxK's last reading of the dead latents (losses.Objective.reading)
+        return self.objective.reading()
+
+    def read_from(self, reading: torch.Tensor) -> None:
+        self.objective.read_from(reading)
 
     def weights(self) -> dict[str, torch.Tensor]:
         return self.model.snapshot()
-
-
-def fused_adam_works(device: torch.device) -> bool:
-    """Whether ``torch.optim.Adam(fused=True)`` runs on ``device`` (one step on a dummy)."""
-    try:
-        p = torch.zeros(2, device=device, requires_grad=True)
-        p.grad = torch.ones(2, device=device)
-        torch.optim.Adam([p], fused=True).step()
-        return True
-    except (RuntimeError, TypeError, AttributeError, NotImplementedError, ValueError):
-        return False
 
 
 class AutogradTrainer(Trainer):

@@ -143,3 +143,38 @@ def test_a_model_for_other_than_28x28_images_is_refused(tmp_path):
     with pytest.raises(CheckpointError):
         ModelSnapshot.load(tmp_path / "c.safetensors")
     assert torch.isfinite(torch.zeros(1)).all()
+
+
+def with_dead_latents(since, reading, optimizer=True):
+    """make_checkpoint's (4 latents) with the dead latents' count and AuxK's reading beside Adam's state."""
+    import torch
+
+    ckpt = make_checkpoint()
+    ckpt.optimizer.update({"dead_latents.images_since_fired": torch.tensor(since, dtype=torch.float32),
+                           "dead_latents.reading": torch.tensor(reading, dtype=torch.float32)})
+    return to_bytes(ckpt, include_optimizer=optimizer)
+
+
+def test_the_dead_latents_count_round_trips_and_goes_with_the_optimizer(tmp_path):
+    ckpt = load_bytes(tmp_path, with_dead_latents([0, 300, 12, 0], [5, 2, 1, 2, 0, 0]))
+    assert ckpt.optimizer["dead_latents.images_since_fired"].tolist() == [0, 300, 12, 0]
+    assert ckpt.optimizer["dead_latents.reading"].tolist() == [5, 2, 1, 2, 0, 0]
+    assert load_bytes(tmp_path, with_dead_latents([0] * 4, [0] * 6, optimizer=False)).optimizer is None
+
+
+@pytest.mark.parametrize("since,reading,edit,reason", [
+    ([0, 1, 2, 3], [0, 1, 7, 0, 0, 0], None, "holds values no training writes"),  # latent 7 of 4
+    ([0, 1, 2, 3], [0, 5, 0, 1, 2, 3], None, "holds values no training writes"),  # 5 dead of 4
+    ([0, -1, 2, 3], [0] * 6, None, "holds values no training writes"),
+    ([0, float("nan"), 2, 3], [0] * 6, None, "holds values no training writes"),
+    ([0, 1, 2, 3], [0, 1, 0.5, 0, 0, 0], None, "holds values no training writes"),
+    ([0, 1, 2, 3], [0] * 6, lambda h: h.pop("dead_latents.reading"), "comes with its reading"),
+    ([0, 1, 2, 3], [0] * 6, lambda h: h.pop("optimizer.step") and h.pop("optimizer.exp_avg")
+     and h.pop("optimizer.exp_avg_sq"), "comes with its reading and Adam's state"),
+    ([0, 1, 2, 3], [0] * 6, lambda h: h["dead_latents.reading"].update(shape=[3, 2]), r"F32 of shape \[6\]"),
+])
+def test_a_dead_latents_count_no_training_writes_is_refused_in_one_line(tmp_path, since, reading, edit, reason):
+    blob = with_dead_latents(since, reading)
+    with pytest.raises(CheckpointError, match=reason) as info:
+        load_bytes(tmp_path, with_header(blob, edit) if edit else blob)
+    assert "\n" not in str(info.value)

@@ -1,5 +1,6 @@
 """A stop (Ctrl+C, the Stop button) resumes as exactly as a kill does, with a clean history."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -97,3 +98,30 @@ def test_a_run_stopped_at_an_epochs_end_is_named_stopped_after_a_restart(tiny_da
     assert ModelSnapshot.load(run.checkpoint_path).name == f"{run.path.name}, epoch 1"
     run.metrics_path.write_text("".join(lines).replace('"epochs_done": 1', '"epochs_done": 0'))  # not these weights'
     assert ModelSnapshot.load(run.checkpoint_path).name == f"{run.path.name}, epoch 1"
+
+
+@pytest.mark.parametrize("cfg,backend", [
+    (CFG.replace(penalty="topk", k=2, auxk=0.5), "fast"),
+    (CFG.replace(penalty="topk", k=2, auxk=0.5), "autograd"),
+    (CFG.replace(penalty="batchtopk", k=2, auxk=0.5), "autograd"),
+    (CFG.replace(penalty="l1", l1=0.05, resample=True), "autograd"),
+])
+def test_a_stop_keeps_which_latents_are_dead(tiny_dataset, tmp_path, monkeypatch, cfg, backend):
+    """The count of images since each latent fired was not in the checkpoint: after a stop inside an epoch, AuxK
+    found no latent dead for 10 000 images (its term 0 in the reports, the total the reconstruction's), and a
+    resampling check right after the stop found none to revive; the run ended with other weights than a run never
+    stopped. The count and AuxK's last reading are stored with Adam's state."""
+    from sae_desktop.losses import Objective
+
+    monkeypatch.setattr(Objective.__init__, "__defaults__", (128,))  # dead after 2 steps' images, not 10 000
+    monkeypatch.setattr("tests.test_stop_resume.CFG", cfg)
+    straight = run_to_end(tiny_dataset, RunFolder.create(cfg, tmp_path / "a"), backend=backend)
+    run = RunFolder.create(cfg, tmp_path / "b")
+    end = run_to_end(tiny_dataset, run, stop_at_step=12, backend=backend)
+    assert end.status == "stopped" and end.position is not None
+    end = run_to_end(tiny_dataset, run, resume_from(run), backend=backend)
+    for name, weight in straight.weights.items():
+        assert torch.equal(weight, end.weights[name]), name  # bit for bit
+    since = load_checkpoint(run.checkpoint_path).optimizer["dead_latents.images_since_fired"]
+    assert since.shape == (cfg.d_latent,) and np.array_equal(since, straight.optimizer[
+        "dead_latents.images_since_fired"].numpy())
