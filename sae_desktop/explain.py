@@ -79,10 +79,10 @@ def loss_text(cfg: TrainConfig) -> str:
         text = f"{recon} + λ · mean |z| (over the batch and the latents); λ = {cfg.l1:g}"
     elif cfg.penalty in TOPK_PENALTIES:
         each = "per image" if cfg.penalty == "topk" else "per image on average"
-        text = f"{recon} alone: keeping k = {cfg.k} latents {each} makes the code sparse, with no penalty to tune"
-        if cfg.auxk > 0:
-            text += (f"; plus {cfg.auxk:g} × AuxK, in which latents dead for {AUXK_DEAD_AFTER:,} images learn to "
-                     "reconstruct what the live ones miss")
+        sparse = f"keeping k = {cfg.k} latents {each} makes the code sparse, with no penalty to tune"
+        text = f"{recon} alone: {sparse}" if cfg.auxk <= 0 else (
+            f"{recon} + {cfg.auxk:g} × AuxK, in which latents dead for {AUXK_DEAD_AFTER:,} images learn to "
+            f"reconstruct what the live ones miss; {sparse}")
     elif cfg.penalty == "jumprelu":
         text = (f"{recon} + λ₀ · L0, the mean number of active latents per image (its gradient reaches the "
                 f"thresholds, and the pre-activations, through a straight-through estimator {JUMPRELU_BANDWIDTH:g} × "

@@ -21,6 +21,10 @@ def test_the_card_says_what_the_configs_hold(penalty):
                 "batchtopk": "k = 7 latents per image on average", "jumprelu": "λ₀ = 0.002"}[penalty]
     assert expected in card.loss and card.loss.startswith("MSE")
     assert ("AuxK" in card.loss) == (penalty in ("topk", "batchtopk"))  # (it applies to those only)
+    if penalty in ("topk", "batchtopk"):  # a term beside the MSE, never "MSE alone: …; plus 0.25 × AuxK"
+        assert card.loss.startswith("MSE (mean squared error over the pixels) + 0.25 × AuxK")
+        assert "alone" not in card.loss
+        assert "pixels) alone: keeping k = 7" in model_card(cfg.model_config(), cfg.replace(auxk=0.0)).loss
     # every term trained with (JumpReLU's pre-activation loss was left out)
     assert ("0.001 · Σⱼ ReLU(θⱼ − preⱼ)" in card.loss) == (penalty == "jumprelu")
     settings = dict(card.settings)
