@@ -161,6 +161,7 @@ def test_columns_of_one_value_fold_above_the_table_where_it_would_scroll_sideway
     qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=3000)
     qtbot.wait(50)
     assert table.folding.folded == {} and runs.hint.text() == ""  # room for every column
+    assert not runs.hint.isVisible()  # (nothing to say: no empty row above the table)
     font = table.font()
     font.setPointSize(font.pointSize() + 5)  # presentation mode's larger text: the columns no longer fit
     table.setFont(font)
@@ -229,8 +230,8 @@ def test_two_word_headers_break_where_folding_is_not_enough(qtbot, gui_window, t
     row = table.verticalHeader().defaultSectionSize()  # the taller header taken from the rows' room, not cut into them
     qtbot.waitUntil(lambda: table.viewport().height() % row == 0, timeout=2000)
     assert runs.hint.shown_text().endswith(table.folding.shared())  # whole, in a shorter form if need be
-    shared = table.folding.shared()  # (narrower: "All: …", then whole values, not "Every run: mnist · 8 la…")
-    for form in (f"All: {shared}", f"All: {shared.rsplit(' · ', 1)[0]} …"):
+    shared = table.folding.shared()  # (narrower: whole values, not "Every run: mnist · 8 la…")
+    for form in (f"Every run: {shared.rsplit(' · ', 1)[0]} …", f"Every run: {shared.split(' · ', 1)[0]} …"):
         runs.hint.setFixedWidth(runs.hint.fontMetrics().horizontalAdvance(form) + 4)
         assert runs.hint.shown_text() == form
     runs.hint.setMinimumWidth(0)
@@ -529,6 +530,9 @@ def test_where_alive_is_not_enough_fvu_then_the_least_needed_columns_give_way_an
     qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=3000)  # nothing cut at the table's edge
     assert "Penalty" not in table.folding.folded  # (two penalties: not one value)
     assert runs.hint.text().endswith("· FVU, Alive, Mean act. hidden to fit")  # (in the columns' order)
+    # on a line of its own, the names whole (beside the buttons: "All: mnist … · 3 columns hidde…")
+    assert runs.hint.isVisible() and runs.hint.shown_text().endswith("FVU, Alive, Mean act. hidden to fit")
+    assert runs.hint.geometry().top() >= runs.refresh_button.geometry().bottom()
     labels = {a.text() for a in table.columns_menu().actions()}
     assert {"FVU (= Test MSE ÷ the test images' variance: hidden to fit)", "Mean act. (hidden to fit)"} <= labels
     table.show_column("Mean act.")  # the user's from now on: shown, and not hidden to fit again

@@ -73,16 +73,18 @@ class ColumnFolding:
     def text(self) -> str:
         """The line above the table: what every run shares, in the table's column order, in few
         words ("Every run: mnist · 32 latents · 10 epochs"; "Dataset mnist · Latents 32 · Epochs
-        10 · Status completed (columns folded to fit)" was cut beside the buttons at 1280 px)."""
+        10 · Status completed (columns folded to fit)" was cut at 1280 px)."""
         shared = self.shared()  # (one run's too: alone at 1024×768 beside the panel, it scrolled sideways)
-        return f"{'Every run' if self.table.rowCount() > 1 else 'The run'}: {shared}" if shared else ""
+        return f"{self._who()}: {shared}" if shared else ""
 
     def shorter(self) -> tuple[str, ...]:
-        """The line's shorter forms, where it is cut beside the buttons: "All: …", then without its
-        last values (at 1024×768 in presentation mode "Every run: mnist · 32 latents · 10 epoc…")."""
+        """The line's shorter forms, where it is cut: without its last values, "…" in their place (at 1024×768
+        in presentation mode "Every run: mnist · 32 latents · 10 epoc…")."""
         words = self._phrases()
-        return tuple(f"All: {' · '.join(words[:n])}{'' if n == len(words) else ' …'}"
-                     for n in range(len(words), 0, -1))
+        return tuple(f"{self._who()}: {' · '.join(words[:n])} …" for n in range(len(words) - 1, 0, -1))
+
+    def _who(self) -> str:
+        return "Every run" if self.table.rowCount() > 1 else "The run"
 
     def shared(self) -> str:
         return " · ".join(self._phrases())

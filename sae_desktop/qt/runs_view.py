@@ -68,7 +68,7 @@ class RunsView(QWidget):
         buttons = QHBoxLayout()
         for widget in (self.refresh_button, self.show_button, self.compare_button):
             buttons.addWidget(widget)
-        buttons.addWidget(self.hint, 1)  # the rest of the row (cut to it: it never widens the window)
+        buttons.addStretch(1)
         self.table.foldingChanged.connect(lambda _text: self._hint())
         # The table gets the tab's full width (all its columns fit at 1440×900, no sideways
         # scrolling beside empty space); the frontier sits beside the comparison below it.
@@ -76,6 +76,9 @@ class RunsView(QWidget):
         holder_layout = QVBoxLayout(holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         holder_layout.addLayout(buttons)
+        # on a row of its own (beside the buttons at 1024×768 it was "All: mnist … · 3 columns hidde…"), cut to it,
+        # never widening the window; hidden while it says nothing
+        holder_layout.addWidget(self.hint)
         holder_layout.addWidget(self.skipped_label)
         holder_layout.addWidget(self.table, 1)
         self.compare_area = compare_area = QScrollArea()  # on a small screen it scrolls instead of squeezing
@@ -188,6 +191,7 @@ class RunsView(QWidget):
             self.hint.setText("No runs yet: train one (Ctrl+Return).")
         if folding.folded or hidden:
             self.hint.setToolTip(f"{self.hint.text()}\n\n{FOLDED_TIP}")
+        self.hint.setVisible(bool(self.hint.text()))
 
     def status_of(self, run: RunSummary) -> str:
         """Its status; a stopped run's, with the step its weights and figures are from (its Epochs
