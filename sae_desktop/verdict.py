@@ -37,7 +37,7 @@ from sae_desktop.density import Density
 from sae_desktop.preprocess import FILLED, THINNED, WIDTH_RANGE, Preprocessed
 from sae_desktop.ranks import error_percentile
 from sae_desktop.strokes import MAX_CROSSED, RARE, dot_above, dot_below, most_crossed, shape, side_by_side
-from sae_desktop.verdict_words import evidence_parts
+from sae_desktop.verdict_words import cut_down, evidence_parts
 
 NEAR_EDGE, UNUSUAL, UNLIKE = 80.0, 95.0, 99.0  # score percentiles: worse than this share of test digits
 UNTRAINED = 0.6  # a model whose median test digit leaves this much unexplained explains nothing yet
@@ -280,11 +280,12 @@ def evidence(score: float, p: float, sp: float, dp: float, nnp: float = float("n
 
 
 def shown_share(more: float) -> str:
-    """``more`` (the share of test digits more unusual, %) in as few decimals as keep it on its
-    side of every cut: 5.4 % (typical) and 4.6 % (unusual) both read "5 %" whole."""
+    """``more`` (the share of test digits more unusual, %), cut down (verdict_words.cut_down), in as few
+    decimals as keep it on its side of every cut: 5.4 % (typical) and 4.6 % (unusual) both read "5 %"
+    rounded, 5.4 % reads "5 %" cut down."""
     cuts = [100.0 - cut for cut in (NEAR_EDGE, UNUSUAL, UNLIKE)]
     for decimals in (0, 1, 2):
-        shown = round(more, decimals)
+        shown = cut_down(more, decimals)
         if all((shown <= cut) == (more <= cut) for cut in cuts):
             return f"{shown:.{decimals}f}"
     return f"over {max(cut for cut in cuts if cut < more):g}"  # a hair above a cut

@@ -325,7 +325,7 @@ def test_the_message_leads_with_the_rank_the_verdict_rests_on():
     near = float(np.median(density.distance(hidden)))  # a code as central as the median test digit's
     v = judge(stages, 0.45, quantiles, near, density)  # reconstructed worse than 90 % of test digits
     assert v.kind == "typical" and v.score_percentile >= 89 and v.percentile < v.score_percentile
-    rank = f"{100 - v.percentile:.0f}% of test digits are more unusual ("
+    rank = f"{math.floor(100 - v.percentile):.0f}% of test digits are more unusual ("  # (cut down)
     assert v.message.startswith("Typical") and rank in v.message
     assert v.message.index(rank) < v.message.index("worse than") < v.message.index("hidden layer farther out")
     far = density.mean + 40 * hidden.std(0)
@@ -371,7 +371,7 @@ def test_the_shown_share_never_reads_the_same_on_both_sides_of_a_cut():
     typical, unusual = judge(stages, 0.473, quantiles), judge(stages, 0.477, quantiles)  # 94.6 %, 95.4 %
     assert typical.kind == "typical" and unusual.kind == "unusual"
     assert typical.message.startswith("Typical, near the edge: 5.4% of test digits are more unusual")
-    assert unusual.message.startswith("Unusual: 5% of test digits are more unusual")
+    assert unusual.message.startswith("Unusual: 4% of test digits are more unusual")  # (cut down, as its parts)
     assert judge(stages, 0.2, quantiles).message.startswith("Typical: 60% of")  # far from a cut: whole
     worst = judge(stages, 0.6, quantiles)
     assert worst.kind == "unlike" and "worse than all)" in worst.message and "100%" not in worst.message
@@ -383,7 +383,16 @@ def test_the_shown_share_never_reads_the_same_on_both_sides_of_a_cut():
             over = "over " in v.message.split("%")[0]
             right_side = float(shown) <= cut if v.kind != "typical" else float(shown) > 5.0 or over
             assert cut is None or right_side, v.message
-    assert shown_share(5.000001) == "over 5" and shown_share(4.999999) == "5" and shown_share(20.04) == "20.04"
+    assert shown_share(5.000001) == "over 5" and shown_share(4.999999) == "4" and shown_share(20.04) == "20.04"
+    assert shown_share(89.6) == "89" and shown_share(29.0) == "29"  # cut down, as the parts are ("90%" beside
+    # "better than 60%" for 60.8 %); a whole share stays whole
+
+
+def test_the_headline_and_its_parts_cut_their_shares_down_alike():
+    stages = preprocess(seven())
+    quantiles = list(np.linspace(0.0, 0.5, 101))
+    v = judge(stages, 0.0519, quantiles)  # percentile 10.38: 89.62 % of test digits more unusual
+    assert v.message.startswith("Typical: 89% of test digits are more unusual") and "better than 89%" in v.message
 
 
 def test_the_glossary_explains_the_figures_the_message_gives():
