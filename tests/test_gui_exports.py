@@ -685,7 +685,8 @@ def test_a_probed_files_exports_are_named_without_its_notes_suffix_or_the_bars_c
     dialogs.answer = str(tmp_path / "out")
     window.exports._probe()
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert "bundled_mnist_model_file_my_one_v2_latent_19_clamped_input_28px.png" in names, names
+    assert "bundled_mnist_model_file_my_one_v2_latent_19_clamped_reconstruction_28px.png" in names, names
+    assert "bundled_mnist_model_file_my_one_v2_input_28px.png" in names, names  # (no clamp changes the input)
 
 
 def test_plot_exports_suggest_plain_file_names(qtbot, window, dialogs, monkeypatch):
@@ -937,7 +938,7 @@ def test_a_long_unicode_file_name_is_shown_whole_and_exported_with_its_clamps_na
     assert (tmp_path / "out").is_dir(), window.notices[-1:]
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert len(names) == 6 and all(len(n.encode()) <= 255 for n in names)
-    assert all("ünïcødé_七" in n and "_latent_3_clamped_" in n for n in names), names
+    assert all("ünïcødé_七" in n and ("_latent_3_clamped_" in n) == ("_input_" not in n) for n in names), names
 
 
 def test_a_plot_exported_before_its_tab_was_shown_has_the_size_the_tab_shows_it_at(qtbot, window, tmp_path):

@@ -50,9 +50,9 @@ PROBE_FILES = ("input", "reconstruction", "residual")
 def export_probe(probe, folder: str | Path) -> list[Path]:
     """input, reconstruction (grey) and residual (diverging), at 28×28 and at 10× size; named
     after the model and the input ("bundled_mnist_model_test_6685_label_6_input_28px.png"), and
-    the clamps that steer them ("…_latent_16_clamped_reconstruction_28px.png"), and
-    never over an earlier export's files (a second drawing took "_2": all exports were named
-    ``probe_input_28px.png``, and the next one replaced the last without a word)."""
+    the reconstruction and residual after the clamps that steer them ("…_latent_16_clamped_reconstruction_28px.png";
+    the input, which no clamp changes, was named so too), and never over an earlier export's files (a second
+    drawing took "_2": all exports were named ``probe_input_28px.png``, and the next one replaced the last)."""
     result = probe.result
     if result is None:
         raise ValueError("nothing is being probed: draw a digit or pick one first")
@@ -63,13 +63,14 @@ def export_probe(probe, folder: str | Path) -> list[Path]:
     clamps = probe.state.clamps
     steered = f"_{file_stem(clamp_note(clamps))}" if clamps else ""
     base = name_stem(snap.short_name if snap is not None else None) + file_stem(bare_source(probe.state.source), True)
-    base = cut_stem(base, STEM_BYTES - len(steered.encode())) + steered  # (a phone's long file name)
+    base = cut_stem(base, STEM_BYTES - len(steered.encode()))  # (a phone's long file name)
 
-    def names(stem: str) -> list[Path]:
-        return [folder / f"{stem}_{what}_{tag}.png" for tag in ("28px", "280px") for what in PROBE_FILES]
+    def names(again: str) -> list[Path]:
+        return [folder / f"{base}{'' if what == 'input' else steered}{again}_{what}_{tag}.png"
+                for tag in ("28px", "280px") for what in PROBE_FILES]
 
-    stem = next(s for s in (base, *(f"{base}_{n}" for n in range(2, 10_000))) if not any(p.exists() for p in names(s)))
-    paths = iter(names(stem))
+    again = next(a for a in ("", *(f"_{n}" for n in range(2, 10_000))) if not any(p.exists() for p in names(a)))
+    paths = iter(names(again))
     written = []
     for scale in (1, 10):
         written.append(save_grey_png(result.input, next(paths), scale))
