@@ -56,7 +56,12 @@ def output_stems(names: list[str], folder: Path | None = None) -> list[str]:
 
 def said(name: str, message: str) -> str:
     """``a/7.png: error: <cause>``: the path once (the cause began with the file's name again)."""
-    return one_line(f"{name}: error: {message.removeprefix((Path(name).name or name) + ': ')}")  # ("." has no name)
+    return one_line(f"{name}: error: {cause(name, message)}")
+
+
+def cause(name: str, message: str) -> str:
+    """An image's error without the file's name it begins with (``ImageError``'s: "7.png: …")."""
+    return message.removeprefix((Path(name).name or name) + ": ")  # ("." has no name)
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -140,8 +145,8 @@ def _probe_one(model, name: str):
         # every record has a verdict (a script reading verdict.digit_like failed on an unreadable
         # file's): none possible for a file that is not an image
         record.setdefault("verdict", Verdict("unknown", None, float("nan"), float("nan"), "Not probed").to_dict())
-        record.update(ok=False, error=str(exc))
-        return record, None
+        record.update(ok=False, error=cause(name, str(exc)))  # (its "image" names the file: "blank.png: …" beside
+        return record, None  # "image": "/tmp/x/blank.png" named it twice, and two ways)
     active = np.flatnonzero(result.active)
     record.update(ok=True, latents=[round(float(v), 6) for v in result.latents], active=active.tolist(),
                   mse=result.mse, mse_percentile=_finite(result.mse_percentile),

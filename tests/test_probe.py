@@ -332,4 +332,4 @@ def test_an_animation_whose_first_frame_is_blank_says_so_not_that_the_file_is(tm
                           capture_output=True, text=True, timeout=120)
     record = json.loads(proc.stdout)
     assert record["frames"] == 2 and not record["ok"]
-    assert record["error"] == "late.gif: nothing drawn (its first frame of 2 is blank)"
+    assert record["error"] == "nothing drawn (its first frame of 2 is blank)"  # (its "image" names the file)
