@@ -972,6 +972,26 @@ def test_a_plots_own_right_click_export_writes_every_curve_in_named_columns(qtbo
     assert (tmp_path / "sparsity.svg").read_text().count("<path") > 4
 
 
+def test_svg_bars_are_in_screen_coordinates(qtbot, window, tmp_path):
+    """The Sparsity plot's dead-latent bars were rects in data units under a group's scale (×90 across, ×−3 up),
+    which ImageMagick applied to their strokes too: dark octagons reaching below the axis. They are written in
+    place now, as tall as their counts, standing on the same baseline."""
+    plot = window.training_view.sparsity_plot
+    window.tabs.setCurrentWidget(window.training_view)
+    for epoch, (l0, dead) in enumerate(((4.0, 19), (4.0, 9), (4.0, 2)), 1):
+        plot.add_epoch(epoch, l0, dead)
+    plot.refresh()
+    root = ET.parse(export_plot(plot, tmp_path / "sparsity.svg")).getroot()
+    group = next(e for e in root.iter() if (e.get("id") or "").startswith("BarGraphItem"))
+    bars = sorted((e for e in group.iter() if e.tag.endswith("rect")), key=lambda r: float(r.get("x")))
+    assert len(bars) == 3 and not any((e.get("transform") or "").startswith("matrix(") and not e.get(
+        "transform").startswith("matrix(1,0,0,1,") for e in group.iter())  # no scale left around them
+    heights = [float(b.get("height")) for b in bars]
+    assert heights == sorted(heights, reverse=True) and heights[0] / heights[1] == pytest.approx(19 / 9, rel=0.05)
+    assert heights[0] > 20 and float(bars[0].get("width")) > 5  # (in px, not data units)
+    assert len({round(float(b.get("y")) + float(b.get("height")), 1) for b in bars}) == 1  # one baseline
+
+
 def test_file_dialogs_first_open_where_such_files_are(tmp_path, monkeypatch):
     """Every dialog opened in the home folder first, Open model too (the models are in the runs
     folder); a remembered folder deleted since was still offered."""

@@ -27,6 +27,7 @@ def patch_svg_exporter() -> None:
         return
 
     def correct_coordinates(node, defs, item, options):
+        rects_in_place(node)
         closed = [p for p in node.getElementsByTagName("path") if "Z" in p.getAttribute("d")]
         for path in closed:
             path.setAttribute("d", path.getAttribute("d").replace("Z", " ").strip())
@@ -37,6 +38,29 @@ def patch_svg_exporter() -> None:
 
     correct_coordinates.skips_close_path = True
     module.correctCoordinates = correct_coordinates
+
+
+SCALED = re.compile(r"matrix\(([-+\d.e]+),0,0,([-+\d.e]+),([-+\d.e]+),([-+\d.e]+)\)")
+
+
+def rects_in_place(node) -> None:
+    """Bars (a group of ``rect``s under a scale and offset, data to screen: pyqtgraph moves paths and lines into
+    place itself, not rects) in screen coordinates, the group's transform gone: ImageMagick's SVG renderer scaled
+    their strokes with it (×90 across, a bar of the Sparsity plot's dead latents a dark octagon reaching below 0)."""
+    for group in node.getElementsByTagName("g"):
+        scaled = SCALED.fullmatch(group.getAttribute("transform").replace(" ", ""))
+        rects = [child for child in group.childNodes if child.nodeType == child.ELEMENT_NODE]
+        if scaled is None or not rects or any(r.tagName != "rect" or r.hasAttribute("transform") for r in rects):
+            continue
+        a, d, e, f = (float(v) for v in scaled.groups())
+        for rect in rects:
+            x, y, w, h = (float(rect.getAttribute(k) or 0) for k in ("x", "y", "width", "height"))
+            x, w, y, h = a * x + e, a * w, d * y + f, d * h
+            x, w = (x + w, -w) if w < 0 else (x, w)
+            y, h = (y + h, -h) if h < 0 else (y, h)
+            for key, value in zip(("x", "y", "width", "height"), (x, y, w, h)):
+                rect.setAttribute(key, f"{value:.6g}")
+        group.removeAttribute("transform")
 
 
 def patch_csv_exporter() -> None:
