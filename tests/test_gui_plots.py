@@ -786,3 +786,21 @@ def test_a_tall_legend_in_a_short_plot_is_still_never_over_the_data(qtbot, width
     assert len(plot.legend.items) == 3
     assert not any(legend.contains(p) for p in points), (legend, points)
     assert (plot.legend.columnCount > 1) == (width > 340)  # a wide plot: its entries side by side
+
+
+@pytest.mark.parametrize("position", [2.07, 2.6])
+def test_the_stops_dead_bar_stands_clear_of_its_last_epochs_bar(qtbot, position):
+    """Stopped at 2.07 epochs, the stop's dashed bar stood inside epoch 2's bar (9 dead both), hard to read: it
+    stands just after it; a stop later in the epoch stays where it came."""
+    from sae_desktop.qt.sparsity_plot import BAR_WIDTH, STOP_WIDTH, SparsityPlot
+
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    for epoch, dead in ((1, 19), (2, 9)):
+        plot.add_epoch(epoch, 4.0, dead)
+    plot.set_stop(position, 4.0, 9, 970)
+    plot.refresh()
+    x = plot.stop_dead.opts["x"][0]
+    assert x - STOP_WIDTH / 2 > 2 + BAR_WIDTH / 2  # no overlap
+    assert x == position if position == 2.6 else x < 2.45  # (just after it)
+    assert list(plot.stop_l0.getData()[0]) == [position]  # the L0 point where the stop came

@@ -125,9 +125,13 @@ class SparsityPlot(pg.PlotWidget):
         self.dirty = False
         stop = self.stopped_at
         self.stop_l0.setData(*([[stop[0]], [stop[1]]] if stop else ([], [])))
-        self.stop_dead.setOpts(x=[stop[0]] if stop else [], height=[stop[2]] if stop else [], width=STOP_WIDTH)
-        self.setToolTip(self._tip())
         epochs = self.series.view(0)
+        # the stop's bar clear of its last epoch's (at 2.07 epochs it stood inside epoch 2's bar, hard to read):
+        # just after it, where the stop came that soon after (a bar spans a quarter epoch each side anyway)
+        clear = epochs[-1] + (BAR_WIDTH + STOP_WIDTH) / 2 + 0.02 if len(epochs) else -math.inf
+        self.stop_dead.setOpts(x=[max(stop[0], clear)] if stop else [], height=[stop[2]] if stop else [],
+                               width=STOP_WIDTH)
+        self.setToolTip(self._tip())
         if not len(epochs):  # only revivals (or a stop) so far (the first epoch has not ended): frame them
             self._frame()
             return
