@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView
 
 from sae_desktop.config import TrainConfig
@@ -555,3 +556,25 @@ def test_a_lone_runs_columns_fold_too_where_the_table_would_scroll(qtbot, gui_wi
     qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=3000)
     assert table.folding.folded and runs.hint.text().startswith("The run: ")  # (not "Every run")
     assert len(table.derived.hidden) < 4  # what the folding left for them
+
+
+def test_the_selected_run_is_in_view_after_a_refresh(qtbot, gui_window, tiny_dataset):
+    """After Refresh (a new run listed), the selected run was scrolled out of the six rows in view, while the
+    frontier still made it glow."""
+    make_runs(tiny_dataset, 10)
+    runs, table = gui_window.runs_view, gui_window.runs_view.table
+    gui_window.showNormal()
+    gui_window.resize(1024, 768)
+    gui_window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == 10, timeout=5000)
+    table.sortItems(COLUMNS.index("Run"), Qt.SortOrder.AscendingOrder)  # the oldest first
+    runs._select_run(table.item(table.rowCount() - 1, 0).data(Qt.ItemDataRole.UserRole))  # the newest, at the foot
+    folder = runs.selected_runs()[0].folder
+    table.scrollToTop()
+    qtbot.wait(50)
+    make_runs(tiny_dataset, 1)
+    runs.refresh()
+    qtbot.waitUntil(lambda: table.rowCount() == 11, timeout=5000)
+    assert [r.folder for r in runs.selected_runs()] == [folder]
+    row = table.selectedItems()[0].row()
+    assert table.visualItemRect(table.item(row, 0)).intersects(table.viewport().rect())

@@ -234,7 +234,8 @@ class RunsView(QWidget):
             with QSignalBlocker(self.table):  # (one selection change for the lot, below)
                 for row in rows:
                     selection.select(self.table.model().index(row, 0), flags)
-            self._selection_changed()
+            self.table.scrollToItem(self.table.item(rows[0], 0))  # (out of view after a Refresh, glowing on the
+            self._selection_changed()  # frontier all the same)
 
     def _skipped_text(self) -> str:
         """Which run folders were left out and why (all of them in the tooltip)."""
