@@ -1527,3 +1527,21 @@ def test_the_probes_bars_draw_no_target_for_a_kl_run_at_beta_zero(qtbot):
     assert "target mean ρ = 0.05" in names()
     ProbeView._model_to_bars(bars, dataclasses.replace(bundled, train_config=TrainConfig(beta=0.0)))
     assert not any(name.startswith("target") for name in names())
+
+
+def test_a_digit_drawn_too_small_for_the_brush_is_told_to_be_drawn_larger(qtbot, window):
+    """A 7 drawn in a corner with the 22-px brush read "A dot, not pen strokes: 3.5 px wide once thinned to MNIST's
+    strokes (…)", and no more: a drawing too bold for its size says what to do; a file's verdict does not."""
+    from sae_desktop.qt.probe_words import BOLD_FOR_ITS_SIZE, verdict_text
+
+    view = window.probe_view
+    canvas = view.canvas
+    assert canvas.brush_width == 22.0
+    drag(qtbot, canvas, [canvas_point(canvas, x, y) for x, y in
+                         ((0.06, 0.06), (0.12, 0.06), (0.17, 0.06), (0.13, 0.12), (0.1, 0.18))])
+    qtbot.waitUntil(lambda: view.result is not None, timeout=2000)
+    verdict = view.result.verdict
+    assert verdict.kind == "filled" and "not pen strokes" in verdict.message
+    assert "draw it larger, or thin the brush ([)" in view.ood_label.text()
+    colours = ("#000", "#111", "#222")
+    assert BOLD_FOR_ITS_SIZE not in verdict_text(verdict, False, colours, drawing=False)[0]  # (a file's)

@@ -279,7 +279,7 @@ class ProbeView(QWidget):
         if (bars := self.bars_place.peek()) is not None:
             self._code_to_bars(bars, r)
         self._show_source(self.state.source if self.current_input() is not None else NO_INPUT)
-        clamps = self.state.clamps
+        clamps, drawn = self.state.clamps, self.state.source.kind == "drawing"
         if bars is not None:  # a file says whose code it is, and that it is steered (its orange bars)
             titles = code_titles(self.state.source, clamps) if r is not None else (None, None)
             bars.export_title, bars.export_name = titles
@@ -295,5 +295,5 @@ class ProbeView(QWidget):
         self.residual_tile.set_diverging(r.residual, max(0.25, float(np.abs(r.residual).max())))
         head, short, tip = headline(r.mse, clamps, True)
         self.error_label.set_text_or_short(head, short, 2, tip)
-        message, shorter, tooltip = verdict_text(r.verdict, bool(clamps), theme.current().verdict)
+        message, shorter, tooltip = verdict_text(r.verdict, bool(clamps), theme.current().verdict, drawn)
         self.ood_label.set_text_or_short(message, shorter, VERDICT_LINES, tooltip)

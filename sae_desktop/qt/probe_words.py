@@ -64,11 +64,17 @@ def headline(mse: float | None, clamps: dict[int, float], has_model: bool) -> tu
             clamp_list(clamps))
 
 
-def verdict_text(verdict: Verdict, clamped: bool, colours: tuple[str, str, str]) -> tuple[str, tuple[str, ...], str]:
+BOLD_FOR_ITS_SIZE = " Drawn this small, the brush is too bold for it: draw it larger, or thin the brush ([)."
+
+
+def verdict_text(verdict: Verdict, clamped: bool, colours: tuple[str, str, str],
+                 drawing: bool = False) -> tuple[str, tuple[str, ...], str]:
     """The verdict as the probe shows it: its message, the shorter forms a narrow view takes
     (down to the verdict and its rank: presentation mode, a narrow window), coloured by its kind
     (``colours``: typical, unusual, not a digit, the theme's), and its tooltip (the whole message
-    and what its figures mean). Said of the input while latents are ``clamped`` (:func:`unsteered`)."""
+    and what its figures mean). Said of the input while latents are ``clamped`` (:func:`unsteered`).
+    A ``drawing`` too bold to be strokes is told what to do (a small 7 drawn with the 22-px brush read
+    "A dot, not pen strokes: 3.5 px wide once thinned…", and no more)."""
     typical, unusual, not_digit = colours
     flagged = not_digit if verdict.digit_like is False else ""
     colour = {"typical": typical, "unusual": unusual}.get(verdict.kind, flagged)
@@ -77,6 +83,8 @@ def verdict_text(verdict: Verdict, clamped: bool, colours: tuple[str, str, str])
         return f"<span style='color:{colour}'>{text}</span>" if colour else text
 
     message, *shorter = (unsteered(text) if clamped else text for text in (verdict.message, *verdict.shorter))
+    if drawing and verdict.kind == "filled" and "not pen strokes" in message:
+        message += BOLD_FOR_ITS_SIZE
     tooltip = tooltip_paragraphs([message, *verdict.glossary.splitlines()])
     return coloured(message), tuple(map(coloured, shorter)), tooltip
 
