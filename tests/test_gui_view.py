@@ -1493,3 +1493,23 @@ def test_subdued_text_is_legible_on_the_dark_theme(qtbot):
     p = palette(DARK)
     text, window = (p.color(role) for role in (QPalette.ColorRole.PlaceholderText, QPalette.ColorRole.Window))
     assert (luminance(text) + 0.05) / (luminance(window) + 0.05) >= 4.5
+
+
+def test_the_dead_latents_bars_stand_out_on_the_dark_plot(qtbot, gui_window):
+    """The Sparsity plot's dead bars were mid grey at a third of its alpha on the near-black plot, all but
+    invisible on a projector: lighter there, the light theme's grey kept, the legend's sample with them."""
+    from sae_desktop.qt.plot_style import COLORS
+
+    plot = gui_window.training_view.sparsity_plot
+    try:
+        for t in (theme.DARK, theme.LIGHT):
+            theme.apply(t)
+            pen = plot.dead.opts["pen"].color()
+            background = QColor(t.plot_background)
+            contrast = abs(pen.lightness() - background.lightness())
+            assert contrast > 120, (t.name, pen.name())
+            assert plot.stop_dead.opts["pen"].color() == pen  # (the stop's dashed bar with them)
+            if not t.dark:
+                assert pen.name() == QColor(COLORS["dead"]).name()
+    finally:
+        theme.apply(theme.LIGHT)

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFontMetrics
 
 from sae_desktop.config import AUXK_DEAD_AFTER
+from sae_desktop.qt import theme
 from sae_desktop.qt.buffers import SeriesBuffer
 from sae_desktop.qt.plot_frame import TopLegend
 from sae_desktop.qt.plot_style import COLORS, style_plot
@@ -20,6 +21,7 @@ from sae_desktop.qt.right_axis import RightAxis
 BACK_LABEL = "came back (right)"
 BAR_WIDTH = 0.5  # epochs
 STOP_WIDTH = 0.2  # epochs: the stop's bar, narrower (it may stand next to its last epoch's)
+DEAD_ON_DARK = "#b4b9c2"  # the dead bars' grey on the dark plot (#1e1f22)
 
 
 class SparsityPlot(pg.PlotWidget):
@@ -34,10 +36,7 @@ class SparsityPlot(pg.PlotWidget):
         self.l0 = self.plot(pen=pg.mkPen(COLORS["l0"], width=2), symbol="o", symbolSize=6,
                             symbolBrush=COLORS["l0"], name="L0 (left)")
         # bars: a line of ~480 dead of 512 lay on the line of L0 4 (k = 4), each at its axis's top
-        dead = QColor(COLORS["dead"])
-        dead.setAlpha(90)
-        self.dead = self.right_axis.add(pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, brush=dead,
-                                                        pen=pg.mkPen(COLORS["dead"], width=1)))
+        self.dead = self.right_axis.add(pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH))
         self.legend.addItem(self.dead, "dead (right)")  # (short: at 1024×768 the plot is ~150 px wide)
         # a run stopped inside an epoch: its figures there (the header's), hollow, at the epochs it had come
         self.stop_l0 = self.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=None,
@@ -54,6 +53,17 @@ class SparsityPlot(pg.PlotWidget):
         self.back_per_epoch: dict[int, int] = {}  # epoch → dead latents that fired again in it (AuxK)
         self.planned_epochs = 1
         self.clear_data()
+        theme.follow(self._on_theme)
+
+    def _on_theme(self, t: theme.Theme) -> None:
+        """The dead latents' bars: mid grey, translucent, on the light plot; lighter on the dark one, where that grey
+        all but vanished (a projector showed no bars)."""
+        colour = DEAD_ON_DARK if t.dark else COLORS["dead"]
+        fill = QColor(colour)
+        fill.setAlpha(90)
+        self.dead.setOpts(brush=fill, pen=pg.mkPen(colour, width=1))
+        self.stop_dead.setOpts(pen=pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.legend.update()
 
     def _tip(self) -> str:
         """(two definitions of "dead" on one axis: the tip says which is which)"""
