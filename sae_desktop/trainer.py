@@ -94,7 +94,7 @@ class Trainer:
         self.recon_rows, self.rho_rows = self.records[:, 0], self.records[:, 1:1 + mc.d_latent]
         self.extra_rows = self.records[:, 1 + mc.d_latent]
         self.sparsity_rows = torch.zeros(self.capacity, device=device)  # penalties not computed from ρ̂
-        self.revivals: list[tuple[int, int]] = []  # (step, latents revived) not yet reported
+        self.revivals: list[tuple[int, int]] = []  # (step, latents revived: 0 at a check that found none) unreported
         self.pending_elements: list[int] = []  # per unreported step: the pixel count its summed loss is over
         self._since_fired_at_report = self.objective.images_since_fired.clone()  # see _revived_since_report
 
@@ -287,8 +287,7 @@ class AutogradTrainer(Trainer):
         count = resample_dead(self.model, self.optimizer, self.objective.dead().cpu(), self.train_u8, generator,
                               self.cfg.recon)
         self.objective.images_since_fired.zero_()  # a fresh window for the next check
-        if count:
-            self.revivals.append((self.steps_done, count))
+        self.revivals.append((self.steps_done, count))  # (0 too: the window shows the check found none silent)
 
     def _moments(self):
         state = self.optimizer.state

@@ -237,9 +237,11 @@ def test_resampling_revives_dead_latents_and_resets_adam(tiny_dataset):
             trainer.run_steps(perm[s * 32:(s + 1) * 32], [1e-3])
             if s % 8 == 7:
                 trainer.report()
-    assert trainer.revivals, "a strong L1 leaves latents dead; resampling should have revived some"
-    step, count = trainer.revivals[0]
+    revived = [(step, count) for step, count in trainer.revivals if count]  # (checks that found none: count 0)
+    assert revived, "a strong L1 leaves latents dead; resampling should have revived some"
+    step, count = revived[0]
     assert step % trainer.resample_every == 0 and 0 < count < 24
+    assert all(step % trainer.resample_every == 0 for step, _ in trainer.revivals)
 
 
 def test_with_kl_a_latent_never_above_the_active_threshold_is_dead_and_resampled(tiny_dataset):
@@ -258,7 +260,7 @@ def test_with_kl_a_latent_never_above_the_active_threshold_is_dead_and_resampled
     perm = torch.randperm(trainer.n, generator=torch.Generator().manual_seed(0))
     for s in range(trainer.steps_per_epoch):
         trainer.run_steps(perm[s * 32:(s + 1) * 32], [1e-3])
-    assert trainer.revivals, "latent 5 never fired: resampling should have revived it"
+    assert any(count for _, count in trainer.revivals), "latent 5 never fired: resampling should have revived it"
 
 
 def test_resampling_never_applies_to_a_top_k_run_nor_a_hidden_penalty_setting(tiny_dataset):
@@ -294,7 +296,8 @@ def test_revivals_are_events_recorded_in_the_run_and_drawn_in_the_sparsity_plot(
     run = RunFolder.create(cfg, tmp_path)
     events = list(recorded(train(cfg, tiny_dataset, backend="autograd"), run))
     revivals = [e for e in events if isinstance(e, Revival)]
-    assert revivals and all(e.count > 0 and 0 < e.epoch_position <= 3 * 0.7 + 1e-9 for e in revivals)
+    assert any(e.count > 0 for e in revivals) and all(0 < e.epoch_position <= 3 * 0.7 + 1e-9 for e in revivals)
+    assert [e.epoch_position for e in revivals] == [0.5, 1.0, 1.5, 2.0]  # every check, those that found none too
     lines = [r for r in run.read_metrics() if r["type"] == "revival"]
     assert [(r["step"], r["metrics/revived"]) for r in lines] == [(e.step, e.count) for e in revivals]
     plot = SparsityPlot()
@@ -304,7 +307,10 @@ def test_revivals_are_events_recorded_in_the_run_and_drawn_in_the_sparsity_plot(
     plot.add_epoch(1, 3.0, 2)
     plot.refresh()
     assert len(plot._revival_items) == len(revivals)
-    assert plot._revival_items[0].label.format == f"{revivals[0].count} revived"
+    for e, line in zip(revivals, plot._revival_items):  # dashed with how many; dotted, unlabelled, where none
+        assert (line.label.format == f"{e.count} revived") if e.count else (
+            getattr(line, "label", None) is None and "resampled none" in line.toolTip())
+    assert "dotted where it found no latent silent" in plot.toolTip()
     first, last = min(e.epoch_position for e in revivals), max(e.epoch_position for e in revivals)
     plot.show()
     qtbot.waitExposed(plot)
@@ -374,3 +380,28 @@ def test_resampling_a_jumprelu_latent_resets_its_threshold(tiny_dataset):
     assert model.log_threshold[3].item() == pytest.approx(math.log(JUMPRELU_THRESHOLD_INIT))
     assert model.log_threshold[7].item() == pytest.approx(math.log(50.0))  # (only the dead one)
     assert state["exp_avg"][3] == 0 and state["exp_avg_sq"][3] == 0 and state["exp_avg_sq"].abs().sum() > 0
+
+
+def test_a_resampling_check_that_finds_none_silent_is_an_event_and_a_dotted_line(tiny_dataset, qtbot, monkeypatch):
+    """"Resample dead" on, 19 latents dead on the test set, and no line, record or word: its checks had found no
+    latent silent for a whole half epoch. Each check is an event now (its count 0 where it found none), recorded,
+    and drawn dotted with what it found in its tooltip."""
+    import pyqtgraph as pg
+
+    from sae_desktop.events import Revival
+    from sae_desktop.qt.sparsity_plot import SparsityPlot
+
+    import sae_desktop.trainer as trainer_module
+
+    monkeypatch.setattr(trainer_module, "resample_dead", lambda *args: 0)  # every check finds every latent fired
+    cfg = SMALL.replace(penalty="l1", resample=True, epochs=2)
+    revivals = [e for e in train(cfg, tiny_dataset, backend="autograd") if isinstance(e, Revival)]
+    assert [(e.epoch_position, e.count) for e in revivals] == [(0.5, 0), (1.0, 0)]
+    assert Revival.from_json(revivals[0].to_json()).count == 0  # (as metrics.jsonl holds it)
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    plot.add_revival(0.5, 0)
+    plot.refresh()
+    line = plot._revival_items[0]
+    assert getattr(line, "label", None) is None and line.pen.style() == pg.QtCore.Qt.PenStyle.DotLine
+    assert line.toolTip().startswith("Resampling checked at 0.50 epochs and resampled none")

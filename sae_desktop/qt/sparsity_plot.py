@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtGui import QColor, QFontMetrics
 
 from sae_desktop.config import AUXK_DEAD_AFTER
@@ -21,6 +22,8 @@ from sae_desktop.qt.right_axis import RightAxis
 BACK_LABEL = "came back (right)"
 BAR_WIDTH = 0.5  # epochs
 STOP_WIDTH = 0.2  # epochs: the stop's bar, narrower (it may stand next to its last epoch's)
+NONE_SILENT = ("Resampling checked at {:.2f} epochs and resampled none: no latent was silent on every training "
+               "image of the half epoch before (a latent dead on the test set may still fire on a few of them)")
 DEAD_ON_DARK = "#b4b9c2"  # the dead bars' grey on the dark plot (#1e1f22)
 
 
@@ -58,6 +61,8 @@ class SparsityPlot(pg.PlotWidget):
     def _on_theme(self, t: theme.Theme) -> None:
         """The dead latents' bars: mid grey, translucent, on the light plot; lighter on the dark one, where that grey
         all but vanished (a projector showed no bars)."""
+        if self.plotItem is None or not shiboken6.isValid(self.dead):
+            return  # (closed: pyqtgraph has let its items go)
         colour = DEAD_ON_DARK if t.dark else COLORS["dead"]
         fill = QColor(colour)
         fill.setAlpha(90)
@@ -73,6 +78,8 @@ class SparsityPlot(pg.PlotWidget):
                           f"Came back (right axis, with AuxK): revivals in each epoch, in training: a latent silent "
                           f"for {AUXK_DEAD_AFTER:,} training images (AuxK's \"dead\", not the test set's) that fired "
                           "again; one that falls silent and comes back twice counts twice.",
+                          *(["Vertical lines: resampling's checks, dashed with how many it revived, dotted where it "
+                             "found no latent silent for the whole half epoch before."] if self.revivals else []),
                           *([f"Hollow circle and dashed bar: at step {stop[3]}, where the run was stopped inside "
                              f"epoch {math.floor(stop[0]) + 1}."] if stop else [])])
 
@@ -114,12 +121,17 @@ class SparsityPlot(pg.PlotWidget):
             self.dirty = True
             return
         self.revivals.append((epoch_position, count))
-        pen = pg.mkPen(COLORS["dead"], style=pg.QtCore.Qt.PenStyle.DashLine)
-        line = pg.InfiniteLine(epoch_position, angle=90, pen=pen,
-                               label=f"{count} revived", labelOpts={"position": 0.62, "color": COLORS["dead"],
-                                                                     "rotateAxis": (1, 0)})
-        line.setToolTip(f"{count} dead latents resampled at {epoch_position:.2f} epochs (not active on any training "
-                        "image of the half epoch before: not the test set's dead)")
+        if count:
+            pen = pg.mkPen(COLORS["dead"], style=pg.QtCore.Qt.PenStyle.DashLine)
+            line = pg.InfiniteLine(epoch_position, angle=90, pen=pen,
+                                   label=f"{count} revived", labelOpts={"position": 0.62, "color": COLORS["dead"],
+                                                                         "rotateAxis": (1, 0)})
+            line.setToolTip(f"{count} dead latents resampled at {epoch_position:.2f} epochs (not active on any "
+                            "training image of the half epoch before: not the test set's dead)")
+        else:  # a check that found none: "Resample dead" on beside 19 dead latents, and nothing said it had looked
+            line = pg.InfiniteLine(epoch_position, angle=90, pen=pg.mkPen(COLORS["dead"], width=1,
+                                                                         style=pg.QtCore.Qt.PenStyle.DotLine))
+            line.setToolTip(NONE_SILENT.format(epoch_position))
         self.addItem(line)
         self.top_legend.keep_clear(line)  # (its label too)
         self._revival_items.append(line)
