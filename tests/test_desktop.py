@@ -217,3 +217,29 @@ def test_help_says_what_the_shown_model_is_and_follows_it(qtbot, gui_window):
         assert label.heightForWidth(label.width()) <= label.height() + 1  # wrapped to its width, whole
     finally:
         gui_window.view.set_presentation(False, remember=False)
+
+
+def test_the_shown_model_card_keeps_its_reader_where_they_were_as_the_model_changes(qtbot, gui_window):
+    """Read halfway down while the model trained, Help ▸ The shown model jumped back up at each epoch."""
+    from sae_desktop.config import TrainConfig
+    from sae_desktop.model import SparseAutoencoder
+    from sae_desktop.snapshot import ModelSnapshot
+
+    gui_window.help.model_action.trigger()
+    dialog = gui_window.help.model_box
+    qtbot.addWidget(dialog)
+    dialog.resize(dialog.width(), 160)  # short: it scrolls
+    bar = dialog.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 60, timeout=3000)
+    bar.triggerAction(bar.SliderAction.SliderToMaximum)  # the reader at its foot: its figures
+    at = bar.value()
+    qtbot.waitUntil(lambda: gui_window.shown.snapshot.evaluation is not None, timeout=10000)
+    bundled = gui_window.shown.snapshot
+    cfg = TrainConfig(penalty="topk", k=5)
+    model = cfg.model_config()
+    gui_window.shown.set(ModelSnapshot(model, SparseAutoencoder(model).snapshot(), "another"))
+    assert "another" in dialog.label.text()  # (far shorter: no training settings, no test-set figures)
+    qtbot.wait(50)
+    gui_window.shown.set(bundled)  # its figures back, as a training model's come after each epoch's start
+    qtbot.wait(50)
+    assert "On the test set" in dialog.label.text() and bar.value() == at

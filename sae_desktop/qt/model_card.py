@@ -53,7 +53,7 @@ class ModelCardDialog(QDialog):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setWordWrap(True)
         self.label.setMargin(6)
-        scroll = QScrollArea()  # (presentation mode's text on a short screen: it scrolls, never cut)
+        self.scroll = scroll = QScrollArea()  # (presentation mode's text on a short screen: it scrolls, never cut)
         scroll.setWidget(self.label)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -63,6 +63,8 @@ class ModelCardDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
+        self._wanted = 0  # where the reader scrolled to (_keep_place)
+        self._keep_place(scroll.verticalScrollBar())
         self.shown = shown
         shown.changed.connect(self.render)
         shown.evaluated.connect(self.render)
@@ -85,7 +87,19 @@ class ModelCardDialog(QDialog):
             QTimer.singleShot(0, self, self.fit_size)
 
     def render(self, *_) -> None:
-        self.label.setText(model_card_html(self.shown.snapshot))
+        """The card of the shown model, where the reader was in it (read halfway down while the model trained, it
+        jumped back at each epoch's figures)."""
+        text = model_card_html(self.shown.snapshot)
+        if text == self.label.text():
+            return
+        self.label.setText(text)
+
+    def _keep_place(self, bar) -> None:
+        """The scroll bar where the reader put it (a wheel, a key, a drag), whatever length the card has had
+        since: a new model's is shorter until its test figures come, and the bar stayed where that one left it."""
+        bar.actionTriggered.connect(lambda _action: setattr(self, "_wanted", bar.sliderPosition()))
+        bar.sliderMoved.connect(lambda value: setattr(self, "_wanted", value))
+        bar.rangeChanged.connect(lambda _low, high: bar.setValue(min(self._wanted, high)))
 
 
 def show_model_card(parent: QWidget, shown: ShownModel) -> ModelCardDialog:
