@@ -69,3 +69,22 @@ def test_a_revival_line_and_its_label_stop_under_the_legend(qtbot):
     plot.legend.setVisible(False)
     plot.legend.setVisible(True)
     assert plot.top_legend._lines == []
+
+
+def test_revival_labels_half_an_epoch_apart_do_not_run_together(qtbot):
+    """Resampling at 1.5, 2 and 2.5 epochs: "6 revived" ran into "4 revived" beside it."""
+    from sae_desktop.qt.sparsity_plot import SparsityPlot
+
+    plot = SparsityPlot()
+    qtbot.addWidget(plot)
+    plot.resize(420, 300)
+    for epoch in range(1, 5):
+        plot.add_epoch(epoch, 10.0, 20)
+    for at, count in ((1.0, 0), (1.5, 12), (2.0, 6), (2.5, 4)):
+        plot.add_revival(at, count)
+    plot.refresh()
+    _settle(qtbot, plot)
+    labels = [line.label.mapRectToScene(line.label.boundingRect()) for line in plot._revival_items
+              if getattr(line, "label", None) is not None]
+    assert len(labels) == 3
+    assert not any(a.intersects(b) for i, a in enumerate(labels) for b in labels[i + 1:])

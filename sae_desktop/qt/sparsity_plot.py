@@ -24,6 +24,7 @@ BAR_WIDTH = 0.5  # epochs
 STOP_WIDTH = 0.2  # epochs: the stop's bar, narrower (it may stand next to its last epoch's)
 NONE_SILENT = ("Resampling checked at {:.2f} epochs and resampled none: no latent was silent on every training "
                "image of the half epoch before (a latent dead on the test set may still fire on a few of them)")
+LABEL_AT = (0.62, 0.25)  # where along a revival's line its label sits, in turn
 DEAD_ON_DARK = "#b4b9c2"  # the dead bars' grey on the dark plot (#1e1f22)
 
 
@@ -121,11 +122,12 @@ class SparsityPlot(pg.PlotWidget):
             self.dirty = True
             return
         self.revivals.append((epoch_position, count))
-        if count:
+        if count:  # (labels up and down the lines in turn: half an epoch apart, "6 revived" ran into "4 revived")
             pen = pg.mkPen(COLORS["dead"], style=pg.QtCore.Qt.PenStyle.DashLine)
-            line = pg.InfiniteLine(epoch_position, angle=90, pen=pen,
-                                   label=f"{count} revived", labelOpts={"position": 0.62, "color": COLORS["dead"],
-                                                                         "rotateAxis": (1, 0)})
+            labelled = sum(1 for _, n in self.revivals[:-1] if n)
+            line = pg.InfiniteLine(epoch_position, angle=90, pen=pen, label=f"{count} revived",
+                                   labelOpts={"position": LABEL_AT[labelled % 2], "color": COLORS["dead"],
+                                              "rotateAxis": (1, 0)})
             line.setToolTip(f"{count} dead latents resampled at {epoch_position:.2f} epochs (not active on any "
                             "training image of the half epoch before: not the test set's dead)")
         else:  # a check that found none: "Resample dead" on beside 19 dead latents, and nothing said it had looked
