@@ -21,6 +21,17 @@ def make_runs(dataset, n: int) -> None:
         list(recorded(train(cfg, dataset), RunFolder.create(cfg)))
 
 
+def runs_tab_at_1024(qtbot, window, dataset, n: int):
+    """``n`` runs, listed in the Runs tab of a 1024×768 window: (the tab, its table)."""
+    make_runs(dataset, n)
+    runs, table = window.runs_view, window.runs_view.table
+    window.showNormal()
+    window.resize(1024, 768)
+    window.tabs.setCurrentWidget(runs)
+    qtbot.waitUntil(lambda: table.rowCount() == n, timeout=5000)
+    return runs, table
+
+
 def visible_width(table) -> int:
     header = table.horizontalHeader()
     return sum(header.sectionSize(c) for c in range(len(COLUMNS)) if not table.isColumnHidden(c))
@@ -547,12 +558,7 @@ def test_where_alive_is_not_enough_fvu_then_the_least_needed_columns_give_way_an
 def test_a_lone_runs_columns_fold_too_where_the_table_would_scroll(qtbot, gui_window, tiny_dataset):
     """Alone at 1024×768 beside the training panel, a run's row scrolled sideways, Dense cut to "Den" and four
     columns hidden to fit, beside its Dataset, Latents, Epochs and Status (folding waited for a second run)."""
-    make_runs(tiny_dataset, 1)
-    runs, table = gui_window.runs_view, gui_window.runs_view.table
-    gui_window.showNormal()
-    gui_window.resize(1024, 768)
-    gui_window.tabs.setCurrentWidget(runs)
-    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=5000)
+    runs, table = runs_tab_at_1024(qtbot, gui_window, tiny_dataset, 1)
     qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=3000)
     assert table.folding.folded and runs.hint.text().startswith("The run: ")  # (not "Every run")
     assert len(table.derived.hidden) < 4  # what the folding left for them
@@ -561,12 +567,7 @@ def test_a_lone_runs_columns_fold_too_where_the_table_would_scroll(qtbot, gui_wi
 def test_the_selected_run_is_in_view_after_a_refresh(qtbot, gui_window, tiny_dataset):
     """After Refresh (a new run listed), the selected run was scrolled out of the six rows in view, while the
     frontier still made it glow."""
-    make_runs(tiny_dataset, 10)
-    runs, table = gui_window.runs_view, gui_window.runs_view.table
-    gui_window.showNormal()
-    gui_window.resize(1024, 768)
-    gui_window.tabs.setCurrentWidget(runs)
-    qtbot.waitUntil(lambda: table.rowCount() == 10, timeout=5000)
+    runs, table = runs_tab_at_1024(qtbot, gui_window, tiny_dataset, 10)
     table.sortItems(COLUMNS.index("Run"), Qt.SortOrder.AscendingOrder)  # the oldest first
     runs._select_run(table.item(table.rowCount() - 1, 0).data(Qt.ItemDataRole.UserRole))  # the newest, at the foot
     folder = runs.selected_runs()[0].folder
