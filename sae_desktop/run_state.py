@@ -54,6 +54,7 @@ class RunState:
     resume_changed = Signal(object)  # ModelSnapshot | None: the model the next Start continues
     renamed = Signal(object)  # Path: the run's folder, renamed from the Runs tab (the run has ended)
     forgotten = Signal(str)  # the run's name: its folder moved to the trash from the Runs tab (it had ended)
+    failed = Signal(str)  # why the run asked for could not run (no data, a device…): it never started
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
@@ -91,6 +92,10 @@ class RunState:
         self.earlier, self.history = [], []
         self.sweep, self._starting = None, False
         self.cleared.emit()
+
+    def fail(self, message: str) -> None:
+        """The run asked for could not run (``message`` says why): the views say so, not "Starting a new run…"."""
+        self.failed.emit(message)
 
     def prepare(self, run_dir: Path | None) -> None:
         """The worker has its run folder (before the run's first event)."""

@@ -240,6 +240,10 @@ def test_a_dataset_that_fails_to_load_is_reported_not_raised(qtbot, window, monk
     assert "train-images-idx3-ubyte" in failed.args[0] and "corrupt" in failed.args[0]
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=5000)
     assert any("could not run" in notice for notice in window.notices)
+    # the Training tab says so too ("Starting a new run…" stayed), the cause in a clause, the whole on hover
+    header = window.training_view.summary
+    assert header.text().startswith("Training could not run: ") and "Press Start (Ctrl+Return)" in header.text()
+    assert "Starting" not in header.text() and header.toolTip() == failed.args[0]
 
 
 def test_open_model_refuses_garbage_and_keeps_the_current_model(window, tmp_path):

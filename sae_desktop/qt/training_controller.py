@@ -217,6 +217,7 @@ class TrainingController(QObject):
             self.run.finish(event)
             self.runEnded.emit(event)
         elif isinstance(event, JobFailed):
+            self.run.fail(event.message)
             self.runFailed.emit(event.message)
 
     def _on_finished(self) -> None:

@@ -10,6 +10,7 @@ rationed and staggered.
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
@@ -58,7 +59,7 @@ class TrainingView(QWidget):
         # one line, cut at its end with "…" (the whole in its tooltip) where the window is narrow
         self.summary = ElidedLabel(None, elide=Qt.TextElideMode.ElideRight)
         self.summary.setObjectName("summary")
-        self._said: tuple[str, Evaluation | None] = ("", None)
+        self._said: tuple[str, Evaluation | None, str] = ("", None, "")
         self._ran = False  # a run has started in this window (the header then tells its story)
         self._planned = None  # the settings the panel plans (TrainConfig), for the plots' axes before a run
         self._say(idle_text())
@@ -93,6 +94,7 @@ class TrainingView(QWidget):
         # the header put the old name in front, "Run 20261206-…-batchtopk", as if another run's model were shown)
         run.resume_changed.connect(self._on_resume_changed)
         run.forgotten.connect(self.on_cleared)
+        run.failed.connect(self.on_failed)
 
     def _on_resume_changed(self, snap) -> None:
         """Before any run: what Ctrl+Return does now ("press Start" beside a button that read
@@ -191,6 +193,11 @@ class TrainingView(QWidget):
         self._say(f"Run {forgotten} was moved to the trash. {idle_text(TRASHED)}" if forgotten else
                   f"Continuing {resumed.short_name}…" if resumed is not None else "Starting a new run…")
 
+    def on_failed(self, message: str) -> None:
+        """The run could not run ("Starting a new run…" stayed): its cause's first clause, the whole on hover."""
+        cause = re.split(r" \(|\. |\n", message.strip(), maxsplit=1)[0].rstrip(".")
+        self._say(f"Training could not run: {cause}. Press Start (Ctrl+Return) to try again.", None, message)
+
     def _name_curves(self, cfg) -> None:
         """The losses' curves (and legend) for ``cfg``'s terms: top-k has no penalty, with AuxK its term,
         else nothing beside the reconstruction."""
@@ -274,16 +281,16 @@ class TrainingView(QWidget):
             self._say(story)
         self.refresh_all()
 
-    def _say(self, text: str, ev: Evaluation | None = None) -> None:
+    def _say(self, text: str, ev: Evaluation | None = None, tip: str = "") -> None:
         """The header, and on hover the whole of it with what each figure means. Where Probe and
         Atlas (and the status bar) show a model not of this run, it names the run it tells of:
         beside "Model: 20261203-211919-mnist-kl", "Completed 10 epochs: test MSE 0.02552" read as
         that model's."""
-        self._said = (text, ev)
+        self._said = (text, ev, tip)
         shown = self.shown.snapshot
         if self.run.run_dir is not None and (shown is None or shown.run_name != self.run.run_dir.name):
             text = f"Run {self.run.run_dir.name} · {text}"
         if self.run.status in WHILE and self.run.end is None:  # first (the progress panel and the status bar
             text = f"{WHILE[self.run.status]} · {text}"  # said "paused" while this said "Training …")
         self.summary.setText(text, *shorter_forms(text))
-        self.summary.setToolTip(tooltip_paragraphs([text, *glossary(ev)]) if ev is not None else "")
+        self.summary.setToolTip(tooltip_paragraphs([text, *glossary(ev)]) if ev is not None else tip)
