@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import re
 import stat
 import zlib
 from dataclasses import dataclass
@@ -174,6 +175,26 @@ def describe_failure(exc: BaseException, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+OFFLINE_SIGNS = {  # what the download's error says → the cause in plain words
+    "no network: the server's name could not be looked up": ("Name or service not known", "name resolution",
+                                                             "nodename nor servname", "getaddrinfo failed"),
+    "no network: the server could not be reached": ("Network is unreachable", "No route to host",
+                                                    "Connection refused", "timed out", "Connection reset"),
+    "the disk is full": ("No space left on device",),
+}
+
+
+def download_failure(exc: BaseException) -> str:
+    """Why a download failed, in plain words where the error says it ("no network: the server's name could not be
+    looked up" for torchvision's "RuntimeError: Error downloading train-images-idx3-ubyte.gz: Tried https://…, got:
+    <urlopen error [Errno -2] Name or service not known> Tried http://…"), else :func:`describe_failure`'s line."""
+    told = describe_failure(exc, limit=10_000)
+    plain = next((cause for cause, signs in OFFLINE_SIGNS.items() if any(sign in told for sign in signs)), None)
+    if plain is None and (code := re.search(r"HTTP Error (\d{3})", told)):
+        plain = f"the server answered HTTP {code.group(1)}"
+    return plain or describe_failure(exc)
+
+
 def downloads_allowed() -> bool:
     return os.environ.get(OFFLINE_ENV) != "1"
 
@@ -229,7 +250,7 @@ def load_dataset(name: str = "mnist", root: str | os.PathLike | None = None, all
         try:
             download(name, root)
         except Exception as exc:  # offline, DNS, disk: all end in the same advice
-            reason = f"download failed: {describe_failure(exc)}"
+            reason = f"download failed: {download_failure(exc)}"
             raise DatasetError(missing_message(name, root, reason)) from None
         found = {stem: _find(folder, stem) for stem in stems}
     missing = [stem for stem, path in found.items() if path is None]
