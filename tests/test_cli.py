@@ -17,6 +17,7 @@ from sae_desktop.checkpoint import load_checkpoint
 from sae_desktop.cli import main
 from sae_desktop.data import Dataset
 from sae_desktop.runs import RunFolder
+from sae_desktop.snapshot import bundled_model_path
 
 TINY = ["--epochs", "2", "--batch-size", "64", "--hidden", "32", "--latent", "8", "--device", "cpu", "--no-download"]
 
@@ -159,6 +160,8 @@ def test_evaluate_and_save_weights(tiny_data_dir, tmp_path):
     optimizer = sum(v.nbytes for k, v in full.items() if k.startswith("optimizer."))
     assert optimizer and not any(k.startswith("optimizer.") for k in lean) and lean["W_enc1"].dtype == np.float16
     assert slim.stat().st_size < out.stat().st_size - optimizer  # (the verdict's reference digits stay)
+    bundled = sae("save-weights", str(bundled_model_path()), str(tmp_path / "bundled.safetensors"), check=True)
+    assert "KB of it the reference digits the verdict compares with" in bundled.stdout  # (why it is no smaller)
     again = json.loads(sae("evaluate", str(slim), "--data-dir", str(tiny_data_dir), "--json", check=True).stdout)
     assert again["test_mse"] == pytest.approx(result["test_mse"], rel=1e-2)
     # the test split is all evaluate reads: a folder of the two t10k files will do (it was refused for
