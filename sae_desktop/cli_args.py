@@ -106,10 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sae-desktop {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    gui = sub.add_parser("gui", help="open the window (the default)")
-    gui.add_argument("--model", help="checkpoint to show at start-up (default: the bundled model)")
+    gui = sub.add_parser("gui", help="open the window (the default)", epilog=EXIT_CODES,
+                         description="Open the window: train, probe, the feature atlas and the runs.")
+    gui.add_argument("--model", help="model to show at start-up: a .safetensors checkpoint or a run folder "
+                                     "(default: the one shown last, else the bundled model)")
 
-    train = sub.add_parser("train", help="train a model headless; writes a run folder", epilog=EXIT_CODES)
+    train = sub.add_parser("train", help="train a model headless; writes a run folder", epilog=EXIT_CODES,
+                           description="Train one model without the window, into a run folder of its own (its "
+                           "config, per-step and per-epoch metrics and checkpoint); the window's Runs tab lists it.")
     _add_train_args(train)
     train.add_argument("--out", help="also save the final checkpoint here (.safetensors)")
     train.add_argument("--resume", help="continue from a checkpoint (e.g. a run's checkpoint.safetensors)")
@@ -127,14 +131,19 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--no-download", action="store_true", help="never try to download the dataset")
     sweep.set_defaults(out=None)
 
-    ev = sub.add_parser("evaluate", help="test-set metrics of a saved model", epilog=EXIT_CODES)
+    ev = sub.add_parser("evaluate", help="test-set metrics of a saved model", epilog=EXIT_CODES,
+                        description="A saved model's figures on the test set (MSE, FVU, L0, dead and dense latents); "
+                        "it needs only the test set's two files.")
     ev.add_argument("checkpoint", help="a .safetensors model (a run's checkpoint.safetensors, or a saved one)")
     ev.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
     ev.add_argument("--dataset", choices=DATASETS, help="default: the one it was trained on")
     ev.add_argument("--device", choices=DEVICES, default="cpu", help="where to evaluate; default cpu")
     ev.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
-    bench = sub.add_parser("benchmark", help="time the tutorial's loop, this engine and the GEMM limit")
+    bench = sub.add_parser("benchmark", help="time the tutorial's loop, this engine and the GEMM limit",
+                           epilog=EXIT_CODES,
+                           description="Time an epoch of the tutorial's training loop, of this engine's backends and "
+                           "the machine's matrix-multiply limit, side by side.")
     bench.add_argument("--device", choices=DEVICES, default="cpu", help="where to time training; default cpu")
     bench.add_argument("--epochs", type=int, default=3, help="timed epochs per contender (median reported); default 3")
     bench.add_argument("--data-dir", help="dataset folder (default: $SAE_DESKTOP_DATA or the per-user folder)")
@@ -143,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also time the fast step against autograd for each mechanism it trains (kl, l1, topk)")
 
     probe = sub.add_parser("probe", help="run the canvas's preprocessing and model on image files",
+                           description="What the window's Probe says of image files (photos, scans, drawings): "
+                           "each image's model input, code, reconstruction error and verdict.",
                            epilog="Each image stands alone: one that cannot be read, is blank or whose outputs "
                            "cannot be written is said on stderr (and with --json in its line: ok false and "
                            "error, or save_error), and the rest are still probed. " + EXIT_CODES)
@@ -154,14 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "stretched) and <name>_strokes.png (the ink's box after the stroke-width change) here "
                        "(never over files already there: a name taken becomes <name>-2, <name>-3, …)")
 
-    slim = sub.add_parser("save-weights", help="write a small weights-only copy of a checkpoint (for sharing)")
+    slim = sub.add_parser("save-weights", help="write a small weights-only copy of a checkpoint (for sharing)",
+                          description="Write the model without Adam's state, its weights in float16 by default: a "
+                          "copy to probe and show elsewhere, which cannot be continued.", epilog=EXIT_CODES)
     slim.add_argument("checkpoint", help="the .safetensors model to copy")
     slim.add_argument("out", help="where to write the copy (.safetensors)")
     slim.add_argument("--dtype", choices=["float16", "float32"], default="float16",
                       help="the weights' number format; default float16 (half their size; the verdict's stored "
                            "reference digits keep theirs)")
 
-    launcher = sub.add_parser("install-launcher", help="add the app to the desktop's applications menu (Linux)")
+    launcher = sub.add_parser("install-launcher", help="add the app to the desktop's applications menu (Linux)",
+                              description="Add a launcher and its icon to this user's applications menu "
+                              "(~/.local/share/applications); --uninstall takes them away.", epilog=EXIT_CODES)
     launcher.add_argument("--uninstall", action="store_true", help="remove the launcher and icon again")
     return parser
 

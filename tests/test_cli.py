@@ -1,5 +1,6 @@
 """The command line, run as a user would: real processes, exit codes, outputs, run folders."""
 
+import argparse
 import json
 import os
 import re
@@ -294,3 +295,18 @@ def test_a_folder_named_dot_is_named_once_and_every_command_says_its_exit_codes(
             main([command, "--help"])
         text = " ".join(capsys.readouterr().out.split())
         assert "Exit codes: 0 done" in text and "training keeps" not in text, command
+
+
+def test_every_commands_help_says_what_it_does_and_its_exit_codes(capsys):
+    """`gui`, `benchmark`, `save-weights` and `install-launcher` had neither a description nor the exit codes
+    the other commands' help ends with."""
+    from sae_desktop.cli_args import EXIT_CODES, build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert {"gui", "train", "sweep", "evaluate", "benchmark", "probe", "save-weights", "install-launcher"} <= set(
+        commands)
+    for name, command in commands.items():
+        assert command.description, name
+        assert command.epilog and ("Exit codes" in command.epilog or "exit code" in command.epilog.lower()), name
+    assert commands["gui"].epilog == EXIT_CODES
