@@ -155,7 +155,7 @@ def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float, bool]:
     the sheet, a shadow: background.py) is left out of the fit, which then shows more of it (at
     most :data:`OFF_PAPER_ROUNDS` fits), and its own level is taken off; whether there was any."""
     residual, noise = _less_paper(grey)
-    off = None
+    first, off = (residual, noise), None
     for _ in range(OFF_PAPER_ROUNDS):
         found = off_paper(residual, ink_floor(noise))  # (a noise-free photo too: a table beside a sheet in a
         # composite or a clean scan was looked for only where the paper had noise, and stayed, a frame as ink)
@@ -163,11 +163,15 @@ def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float, bool]:
             break
         off = found if off is None else OffPaper(off.region | found.region, max(off.side, found.side))
         residual, noise = _less_paper(grey, off.region)
-    if off is not None:
-        residual = take_off(residual, off, ink_floor(noise), NOISE_SIGMAS)
-    else:  # (light the quadratic cannot follow: light.py; beside a table, the table's level is taken off)
-        residual, noise = without_local_light(residual, noise)
-    return residual, noise, off is not None
+    if off is None:  # (light the quadratic cannot follow: light.py; beside a table, the table's level is taken off)
+        return *without_local_light(residual, noise), False
+    # a light the quadratic cannot follow reaches the frame as a table does (a glare's halo, a hand's soft shadow
+    # across a corner): where taking the local light off leaves no such region, it was light (a 3 under a hand's
+    # shadow read "unusual", the shadow's edge a line across its input; glare photos lost strokes to the "table")
+    lit, lit_noise = without_local_light(*first)
+    if lit is not first[0] and off_paper(lit, ink_floor(lit_noise)) is None:
+        return lit, lit_noise, False
+    return take_off(residual, off, ink_floor(noise), NOISE_SIGMAS), noise, True
 
 
 def _less_paper(grey: np.ndarray, off: np.ndarray | None = None) -> tuple[np.ndarray, float]:

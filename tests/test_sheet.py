@@ -146,3 +146,35 @@ def test_a_digit_beside_a_hard_shadow_keeps_the_lit_paper_as_its_paper(mnist, tm
     assert grey[300, 700] < 0.2  # the lit paper dark, as paper is once the ink is the bright side
     reads_as_the_digit(mnist, 11, grey)
 
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.01])
+def test_a_hands_soft_shadow_across_a_corner_is_light_not_a_table(mnist, tmp_path, noise):
+    """A 3 beside a hand's shadow over the page's upper left, its edge soft: the shadow, reaching the frame, was taken
+    for a table, and its edge stayed as a line across the 3's input ("unusual"). Taken off as light the quadratic could
+    not follow, it leaves no table, and the 3 is its input."""
+    rng = np.random.default_rng(2)
+    yy, xx = np.mgrid[0:600, 0:800]
+    out = 0.9 - 0.35 * np.clip((650 - (xx + yy)) / 40, 0, 1)  # the shadow, its edge 40 px soft
+    digit = resize(mnist.test_images[18].astype(np.float32) / 255, 260, 260)  # a 3
+    out[170:430, 380:640] *= 1 - 0.8 * np.clip(digit, 0, 1)
+    out += rng.normal(0, noise, out.shape)
+    grey = read(tmp_path, np.round(255 * np.clip(out, 0, 1)).astype(np.uint8))
+    reads_as_the_digit(mnist, 18, grey)
+
+
+@pytest.mark.parametrize("index", [200, 2520, 4640])  # a 3 and two 8s
+def test_a_bold_digit_cut_tight_is_read_as_itself_not_its_negative(mnist, tmp_path, index):
+    """A digit cut tight at its ink and enlarged (a 60 × 100 crop), its strokes filling most of it: its copy with the
+    gaps closed fitted a square 40 % of the crop wide, so the digit was taken for a grey sheet on a white table and
+    read as its negative (34 of 500 such crops, "too faint" or "typical" with the paper's shape as input). No square
+    fits the strokes themselves: the frame's tone is the paper."""
+    from sae_desktop.sheet import frame_pixels
+
+    digit = mnist.test_images[index].astype(np.float32) / 255
+    rows, cols = np.flatnonzero(digit.max(1) > 0.05), np.flatnonzero(digit.max(0) > 0.05)
+    crop = Image.fromarray(mnist.test_images[index][rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    up = np.asarray(crop.resize((crop.width * 5, crop.height * 5), Image.BICUBIC), np.float32) / 255
+    photo = 0.75 - 0.4 * up + np.random.default_rng(index).normal(0, 0.012, up.shape)
+    grey = read(tmp_path, np.round(255 * np.clip(photo, 0, 1)).astype(np.uint8))
+    assert np.median(frame_pixels(grey)) < 0.4  # the paper dark, the strokes bright
