@@ -168,9 +168,11 @@ def _flattened(grey: np.ndarray) -> tuple[np.ndarray, float, bool]:
     # a light the quadratic cannot follow reaches the frame as a table does (a glare's halo, a hand's soft shadow
     # across a corner): where taking the local light off leaves no such region, it was light (a 3 under a hand's
     # shadow read "unusual", the shadow's edge a line across its input; glare photos lost strokes to the "table")
-    lit, lit_noise = without_local_light(*first)
-    if lit is not first[0] and off_paper(lit, ink_floor(lit_noise)) is None:
-        return lit, lit_noise, False
+    around = all(edge.any() for edge in (off.region[0], off.region[-1], off.region[:, 0], off.region[:, -1]))
+    if not around:  # (a table all around the sheet is one: levelled as light, its edges were left as marks)
+        lit, lit_noise = without_local_light(*first)
+        if lit is not first[0] and off_paper(lit, ink_floor(lit_noise)) is None:
+            return lit, lit_noise, False
     return take_off(residual, off, ink_floor(noise), NOISE_SIGMAS), noise, True
 
 
