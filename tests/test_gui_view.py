@@ -1497,7 +1497,7 @@ def test_subdued_text_is_legible_on_the_dark_theme(qtbot):
 
 def test_the_dead_latents_bars_stand_out_on_the_dark_plot(qtbot, gui_window):
     """The Sparsity plot's dead bars were mid grey at a third of its alpha on the near-black plot, all but
-    invisible on a projector: lighter there, the light theme's grey kept, the legend's sample with them."""
+    invisible on a projector: lighter there, the light theme's grey kept."""
     from sae_desktop.qt.plot_style import COLORS
 
     plot = gui_window.training_view.sparsity_plot
