@@ -51,4 +51,3 @@ def line_names(config, shared: float | None, thetas: bool, rho: float | None) ->
     named += [("theta", "threshold θⱼ (each latent's)", "θⱼ (each latent's)")] if thetas else []
     # a target for each latent's mean over digits, drawn over one digit's code: "mean" says so ("target ρ")
     return named + ([("target", f"target mean ρ = {rho:g}", f"target mean ρ = {rho:g}")] if rho is not None else [])
-

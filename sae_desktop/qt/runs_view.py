@@ -183,7 +183,7 @@ class RunsView(QWidget):
         """Above the table: how to get runs, or what the runs in folded columns share, and which columns are
         hidden to fit."""
         folding, hidden = self.table.folding, self.table.derived.text()  # (and the columns hidden to fit: named,
-        if self.runs or self.skipped:  # then counted, where the line is cut beside the buttons)
+        if self.runs or self.skipped:  # then counted, where the line is cut at the tab's width)
             forms = [folding.text(), *folding.shorter()] if folding.folded else [""]
             self.hint.setText(*[" · ".join(filter(None, (form, said))) for said in
                                 dict.fromkeys((hidden, self.table.derived.text(short=True))) for form in forms])
