@@ -37,7 +37,7 @@ def _ranked(percentile: float, worse: str, better: str) -> str:
 
 
 def _share_below(percentile: float) -> str:
-    """A part's rank: "all" past every test digit, else the whole percent it is past (rounded, a part
+    """A part's rank: "all" past every test digit, else the whole percent it is past (cut down, never rounded up: a part
     at 98.6 read "worse than 99%" in a verdict that says "overall" only for a part past 99)."""
     return "all" if percentile >= 100.0 else f"{cut_down(min(percentile, 99.0)):.0f}%"
 
